@@ -1,0 +1,88 @@
+package result
+
+import (
+	"errors"
+
+	"github.com/heliosdb/nano/sql/pgerror"
+	"github.com/heliosdb/nano/sql/types"
+)
+
+// Column describes one result column, as RowDescription needs it.
+type Column struct {
+	Name     string
+	Type     types.T
+	TableOID uint32 // 0 when not a plain table column
+	AttrNum  int16  // 0 when not a plain table column
+}
+
+// Writer receives the results of one statement. Calls come in the order
+// SetColumns? AddRow* Complete; SetColumns is skipped by statements that
+// return no rows. The row slice is only valid during the AddRow call: the
+// writer must encode or copy it before returning. Implementations need not
+// be safe for concurrent use.
+type Writer interface {
+	// SetColumns announces the row shape of a row-returning statement.
+	SetColumns(cols []Column) error
+	// AddRow sends one row; len(row) == len(cols).
+	AddRow(row []types.Datum) error
+	// Complete ends the statement with a command tag such as "SELECT 3",
+	// "INSERT 0 1", "UPDATE 2", "CREATE TABLE".
+	Complete(tag string) error
+}
+
+// Noticer is implemented by writers that can deliver NoticeResponse
+// messages (e.g. "table does not exist, skipping").
+type Noticer interface {
+	Notice(n *pgerror.Error)
+}
+
+// TxStatus is the transaction status of ReadyForQuery.
+type TxStatus byte
+
+const (
+	TxIdle   TxStatus = 'I'
+	TxInTx   TxStatus = 'T'
+	TxFailed TxStatus = 'E'
+)
+
+// Buffer is a Writer that keeps everything in memory; used by the HTTP API
+// and tests.
+type Buffer struct {
+	Columns []Column
+	Rows    [][]types.Datum
+	Tag     string
+	Notices []*pgerror.Error
+}
+
+func (b *Buffer) SetColumns(cols []Column) error { b.Columns = cols; return nil }
+
+func (b *Buffer) AddRow(row []types.Datum) error {
+	b.Rows = append(b.Rows, append([]types.Datum(nil), row...))
+	return nil
+}
+
+func (b *Buffer) Complete(tag string) error { b.Tag = tag; return nil }
+
+func (b *Buffer) Notice(n *pgerror.Error) { b.Notices = append(b.Notices, n) }
+
+// StartupInfo is what the client said in its StartupMessage, after
+// authentication succeeded.
+type StartupInfo struct {
+	User     string
+	Database string
+	// Params holds the remaining startup parameters (application_name,
+	// client_encoding, DateStyle, options, ...).
+	Params     map[string]string
+	RemoteAddr string
+	ProcessID  uint32
+}
+
+// StatementDescription describes a prepared statement.
+type StatementDescription struct {
+	ParamTypes []types.Oid     // one per $n; resolved, never 0
+	Columns    []Column // nil when the statement returns no rows
+}
+
+// ErrEmptyQuery is returned by a session for a query string with no
+// statements; pgwire answers EmptyQueryResponse.
+var ErrEmptyQuery = errors.New("result: empty query")
