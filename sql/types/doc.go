@@ -13,7 +13,7 @@
 //	date                         time.Time (midnight UTC)
 //	timestamp                    time.Time (wall clock, location UTC)
 //	timestamptz                  time.Time (instant, location UTC)
-//	interval                     Interval
+//	interval                     IntervalValue
 //
 // Datums are immutable: functions return new values and never modify their
 // arguments, so rows can be shared between operators without copying.

@@ -1,0 +1,180 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"math"
+	"net/http"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/heliosdb/nano/sql/pgerror"
+	"github.com/heliosdb/nano/sql/result"
+	"github.com/heliosdb/nano/sql/types"
+)
+
+// Health is what GET /health reports.
+type Health struct {
+	Status  string `json:"status"` // "ok" when serving
+	Role    string `json:"role"`
+	Term    uint64 `json:"term"`
+	LSN     string `json:"lsn"`
+	NodeID  string `json:"node_id"`
+	Serving bool   `json:"-"`
+}
+
+// Backend is what the API needs from a node.
+type Backend interface {
+	Health() Health
+	Query(ctx context.Context, sql string, params []any) (*result.Buffer, error)
+	Status(ctx context.Context) any
+}
+
+// maxBody bounds a /query request.
+const maxBody = 16 << 20
+
+// NewHandler returns the API's handler. gatherer may be nil (no /metrics).
+func NewHandler(b Backend, gatherer prometheus.Gatherer, log *slog.Logger) http.Handler {
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	h := &handler{b: b, log: log}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /health", h.health)
+	mux.HandleFunc("GET /healthz", h.health)
+	mux.HandleFunc("POST /query", h.query)
+	mux.HandleFunc("GET /status", h.status)
+	if gatherer != nil {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
+	}
+	return mux
+}
+
+type handler struct {
+	b   Backend
+	log *slog.Logger
+}
+
+func (h *handler) health(w http.ResponseWriter, r *http.Request) {
+	hl := h.b.Health()
+	code := http.StatusOK
+	if !hl.Serving {
+		code = http.StatusServiceUnavailable
+	}
+	writeJSON(w, code, hl)
+}
+
+func (h *handler) status(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, h.b.Status(r.Context()))
+}
+
+type queryRequest struct {
+	SQL    string `json:"sql"`
+	Params []any  `json:"params"`
+}
+
+type queryResponse struct {
+	Columns []string `json:"columns"`
+	Types   []string `json:"types"`
+	Rows    [][]any  `json:"rows"`
+	Command string   `json:"command"`
+}
+
+type errorBody struct {
+	Code     string `json:"code"`
+	Message  string `json:"message"`
+	Detail   string `json:"detail,omitempty"`
+	Hint     string `json:"hint,omitempty"`
+	Position int32  `json:"position,omitempty"`
+}
+
+func (h *handler) query(w http.ResponseWriter, r *http.Request) {
+	var req queryRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec.UseNumber()
+	if err := dec.Decode(&req); err != nil {
+		writeError(w, pgerror.Newf(pgerror.InvalidParameterValue, "invalid JSON request body: %v", err))
+		return
+	}
+	if strings.TrimSpace(req.SQL) == "" {
+		writeError(w, pgerror.New(pgerror.InvalidParameterValue, `request needs a non-empty "sql"`))
+		return
+	}
+	buf, err := h.b.Query(r.Context(), req.SQL, req.Params)
+	if err != nil {
+		if errors.Is(err, result.ErrEmptyQuery) {
+			writeJSON(w, http.StatusOK, queryResponse{Columns: []string{}, Rows: [][]any{}})
+			return
+		}
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, render(buf))
+}
+
+func render(buf *result.Buffer) queryResponse {
+	resp := queryResponse{Columns: []string{}, Types: []string{}, Rows: make([][]any, 0, len(buf.Rows)), Command: buf.Tag}
+	for _, c := range buf.Columns {
+		resp.Columns = append(resp.Columns, c.Name)
+		resp.Types = append(resp.Types, c.Type.String())
+	}
+	for _, row := range buf.Rows {
+		out := make([]any, len(row))
+		for i, d := range row {
+			out[i] = jsonValue(d, buf.Columns[i].Type)
+		}
+		resp.Rows = append(resp.Rows, out)
+	}
+	return resp
+}
+
+func jsonValue(d types.Datum, t types.T) any {
+	switch v := d.(type) {
+	case nil:
+		return nil
+	case bool:
+		return v
+	case int64:
+		return v
+	case float64:
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return types.FormatText(v, t)
+		}
+		return v
+	}
+	return types.FormatText(d, t)
+}
+
+// statusFor maps SQLSTATE classes to HTTP statuses.
+func statusFor(code pgerror.Code) int {
+	switch code.Class() {
+	case "42", "22", "0A", "26", "34":
+		return http.StatusBadRequest
+	case "23", "40", "25":
+		return http.StatusConflict
+	case "28":
+		return http.StatusUnauthorized
+	case "57", "08":
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	pe := pgerror.Flatten(err)
+	writeJSON(w, statusFor(pe.Code), map[string]errorBody{"error": {
+		Code: string(pe.Code), Message: pe.Message, Detail: pe.Detail, Hint: pe.Hint, Position: pe.Position,
+	}})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.Encode(v)
+}

@@ -1,0 +1,128 @@
+package nodecli
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+
+	"github.com/heliosdb/nano/node"
+)
+
+// setting is one start option: its flag, its environment variable and how
+// it lands in node.Config. Declared once so help, env binding, config-file
+// keys and validation cannot drift apart.
+type setting struct {
+	key   string // flag name and config-file key
+	env   string
+	def   string
+	usage string
+	apply func(c *node.Config, v string) error
+}
+
+func intSetting(key, env string, def int, usage string, dst func(*node.Config) *int) setting {
+	return setting{key: key, env: env, def: strconv.Itoa(def), usage: usage, apply: func(c *node.Config, v string) error {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			return &node.ConfigError{Key: key, Reason: fmt.Sprintf("%q is not an integer", v)}
+		}
+		*dst(c) = n
+		return nil
+	}}
+}
+
+func strSetting(key, env, def, usage string, dst func(*node.Config) *string) setting {
+	return setting{key: key, env: env, def: def, usage: usage, apply: func(c *node.Config, v string) error {
+		*dst(c) = v
+		return nil
+	}}
+}
+
+func durSetting(key, env string, def time.Duration, usage string, dst func(*node.Config) *time.Duration) setting {
+	return setting{key: key, env: env, def: def.String(), usage: usage, apply: func(c *node.Config, v string) error {
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil {
+			return &node.ConfigError{Key: key, Reason: fmt.Sprintf("%q is not a duration (e.g. 10s, 500ms)", v)}
+		}
+		*dst(c) = d
+		return nil
+	}}
+}
+
+func startSettings() []setting {
+	d := node.Defaults()
+	return []setting{
+		strSetting("data-dir", "HELIOSDB_DATA_DIR", d.DataDir, "directory for the WAL and the database file", func(c *node.Config) *string { return &c.DataDir }),
+		intSetting("pg-port", "HELIOSDB_PG_PORT", d.PGPort, "PostgreSQL wire-protocol port", func(c *node.Config) *int { return &c.PGPort }),
+		intSetting("native-port", "HELIOSDB_NATIVE_PORT", d.NativePort, "native (replication, gRPC) port", func(c *node.Config) *int { return &c.NativePort }),
+		intSetting("http-port", "HELIOSDB_HTTP_PORT", d.HTTPPort, "HTTP API port (health, /query, /status, /metrics); 0 turns it off", func(c *node.Config) *int { return &c.HTTPPort }),
+		strSetting("listen", "HELIOSDB_LISTEN", d.Listen, "address every port listens on", func(c *node.Config) *string { return &c.Listen }),
+		strSetting("node-id", "HELIOSDB_NODE_ID", d.NodeID, "this node's name in the cluster (default: hostname)", func(c *node.Config) *string { return &c.NodeID }),
+		strSetting("replication-role", "HELIOSDB_ROLE", d.Role, "primary or standby (a restarted node resumes the role its data dir records)", func(c *node.Config) *string { return &c.Role }),
+		strSetting("replication-mode", "HELIOSDB_REPLICATION_MODE", d.ReplicationMode, "sync or async: on a primary, whether commits wait for a sync standby; on a standby, whether it acknowledges as a sync standby", func(c *node.Config) *string { return &c.ReplicationMode }),
+		strSetting("primary-host", "HELIOSDB_PRIMARY_HOST", "", "primary to follow (standby only)", func(c *node.Config) *string { return &c.PrimaryHost }),
+		intSetting("primary-port", "HELIOSDB_PRIMARY_PORT", d.PrimaryPort, "the primary's native port (standby only)", func(c *node.Config) *int { return &c.PrimaryPort }),
+		strSetting("user", "HELIOSDB_USER", d.User, "user name clients log in with", func(c *node.Config) *string { return &c.User }),
+		strSetting("password", "HELIOSDB_PASSWORD", d.Password, "password of --user", func(c *node.Config) *string { return &c.Password }),
+		strSetting("auth-method", "HELIOSDB_AUTH_METHOD", d.AuthMethod, "scram-sha-256, md5, password (cleartext) or trust", func(c *node.Config) *string { return &c.AuthMethod }),
+		durSetting("sync-timeout", "HELIOSDB_SYNC_TIMEOUT", d.SyncTimeout, "how long a commit waits for a sync standby before the primary degrades to async", func(c *node.Config) *time.Duration { return &c.SyncTimeout }),
+		durSetting("shutdown-timeout", "HELIOSDB_SHUTDOWN_TIMEOUT", d.ShutdownTimeout, "how long in-flight statements may run after SIGTERM", func(c *node.Config) *time.Duration { return &c.ShutdownTimeout }),
+		intSetting("max-message-size", "HELIOSDB_MAX_MESSAGE_SIZE", d.MaxMessageSize, "largest PostgreSQL protocol message accepted, in bytes", func(c *node.Config) *int { return &c.MaxMessageSize }),
+	}
+}
+
+// logSettings are not part of node.Config.
+var logSettings = []setting{
+	{key: "log-level", env: "HELIOSDB_LOG_LEVEL", def: "info", usage: "debug, info, warn or error"},
+	{key: "log-format", env: "HELIOSDB_LOG_FORMAT", def: "text", usage: "text or json"},
+}
+
+func registerFlags(fs *pflag.FlagSet, v *viper.Viper, settings []setting) {
+	for _, s := range settings {
+		usage := s.usage
+		if s.env != "" {
+			usage += " [env " + s.env + "]"
+		}
+		fs.String(s.key, s.def, usage)
+		v.BindPFlag(s.key, fs.Lookup(s.key))
+		if s.env != "" {
+			v.BindEnv(s.key, s.env)
+		}
+	}
+}
+
+// loadConfigFile reads the optional config file (TOML or YAML by extension)
+// and returns the keys it does not know, for a warning.
+func loadConfigFile(v *viper.Viper, path string, known []setting) ([]string, error) {
+	if path == "" {
+		return nil, nil
+	}
+	v.SetConfigFile(path)
+	if err := v.ReadInConfig(); err != nil {
+		return nil, &node.ConfigError{Key: "config", Reason: err.Error()}
+	}
+	valid := map[string]bool{"config": true}
+	for _, s := range known {
+		valid[s.key] = true
+	}
+	var unknown []string
+	for _, k := range v.AllKeys() {
+		if !valid[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	return unknown, nil
+}
+
+func buildConfig(v *viper.Viper, settings []setting) (node.Config, error) {
+	c := node.Defaults()
+	for _, s := range settings {
+		if err := s.apply(&c, v.GetString(s.key)); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}

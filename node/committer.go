@@ -1,0 +1,225 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/heliosdb/nano/lsn"
+	"github.com/heliosdb/nano/sql/pgerror"
+	"github.com/heliosdb/nano/storage"
+	"github.com/heliosdb/nano/wal"
+)
+
+// WAL record types written by the node.
+const (
+	recCommit uint8 = 1 // Data: storage.Batch encoding
+)
+
+// maxGroup bounds how many commits share one fsync.
+const maxGroup = 256
+
+type commitReq struct {
+	batch   *storage.Batch
+	readLSN lsn.LSN
+	done    chan commitResult
+}
+
+type commitResult struct {
+	end lsn.LSN
+	err error
+}
+
+// committer is the single writer: every commit goes through its goroutine,
+// which checks write-write conflicts, appends to the WAL, fsyncs once per
+// group (group commit), applies the group to storage in one bbolt
+// transaction and only then answers the waiting sessions. Readers never
+// wait for it: they read bbolt snapshots.
+//
+// Order of a group, the durability checklist:
+//  1. conflict check against commits after each request's snapshot;
+//  2. wal.Append of every accepted request (buffered);
+//  3. wal.Sync — from here the group is committed;
+//  4. storage.Apply(end) — makes it visible, atomically with the applied LSN;
+//  5. answer the sessions.
+//
+// A failure in step 2 or 3 fails the group and the committer (the WAL state
+// is unknown); a failure in step 4 leaves the commits durable but invisible,
+// so the committer stops and the node must restart, replaying them.
+type committer struct {
+	wal     *wal.Log
+	db      *storage.DB
+	log     *slog.Logger
+	now     func() time.Time
+	term    func() uint64
+	metrics *nodeMetrics
+	tracker *conflictTracker
+
+	reqs chan *commitReq
+	stop chan struct{}
+	wg   sync.WaitGroup
+
+	mu     sync.Mutex
+	failed error
+	// readOnly, when non-nil, returns the error for writes on this node.
+	readOnly func() error
+}
+
+func newCommitter(w *wal.Log, db *storage.DB, log *slog.Logger, now func() time.Time, term func() uint64, m *nodeMetrics) *committer {
+	c := &committer{
+		wal: w, db: db, log: log, now: now, term: term, metrics: m,
+		tracker: newConflictTracker(0),
+		reqs:    make(chan *commitReq, maxGroup),
+		stop:    make(chan struct{}),
+	}
+	c.wg.Add(1)
+	go c.loop()
+	return c
+}
+
+var errShuttingDown = pgerror.New(pgerror.AdminShutdown, "terminating connection due to administrator command")
+
+// Commit implements exec.Committer.
+func (c *committer) Commit(ctx context.Context, b *storage.Batch, readLSN lsn.LSN) (lsn.LSN, error) {
+	if err := c.err(); err != nil {
+		return 0, err
+	}
+	if c.readOnly != nil {
+		if err := c.readOnly(); err != nil {
+			return 0, err
+		}
+	}
+	r := &commitReq{batch: b, readLSN: readLSN, done: make(chan commitResult, 1)}
+	select {
+	case c.reqs <- r:
+	case <-c.stop:
+		return 0, errShuttingDown
+	case <-ctx.Done():
+		return 0, pgerror.New(pgerror.QueryCanceled, "canceling statement due to user request")
+	}
+	// Once queued the commit may become durable at any moment, so we wait
+	// for the outcome even if ctx is cancelled: answering "cancelled" for a
+	// commit that happened would be a lie.
+	res := <-r.done
+	return res.end, res.err
+}
+
+func (c *committer) err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.failed
+}
+
+func (c *committer) fail(err error) {
+	c.mu.Lock()
+	if c.failed == nil {
+		c.failed = pgerror.Wrapf(err, pgerror.IOError, "commit path failed; the node must be restarted")
+	}
+	c.mu.Unlock()
+}
+
+func (c *committer) loop() {
+	defer c.wg.Done()
+	group := make([]*commitReq, 0, maxGroup)
+	for {
+		select {
+		case r := <-c.reqs:
+			group = append(group[:0], r)
+		drain:
+			for len(group) < maxGroup {
+				select {
+				case r := <-c.reqs:
+					group = append(group, r)
+				default:
+					break drain
+				}
+			}
+			c.process(group)
+		case <-c.stop:
+			for {
+				select {
+				case r := <-c.reqs:
+					r.done <- commitResult{err: errShuttingDown}
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+func (c *committer) process(group []*commitReq) {
+	if err := c.err(); err != nil {
+		for _, r := range group {
+			r.done <- commitResult{err: err}
+		}
+		return
+	}
+	start := c.now()
+	accepted, ends, batches := c.appendGroup(group)
+	if len(accepted) == 0 {
+		return
+	}
+	if _, err := c.wal.Sync(); err != nil {
+		c.failGroup(accepted, fmt.Errorf("wal sync: %w", err))
+		return
+	}
+	if err := c.db.Apply(ends[len(ends)-1], batches...); err != nil {
+		c.failGroup(accepted, fmt.Errorf("storage apply after durable commit: %w", err))
+		return
+	}
+	c.metrics.observeGroup(len(accepted), c.now().Sub(start))
+	for i, r := range accepted {
+		r.done <- commitResult{end: ends[i]}
+	}
+}
+
+// appendGroup runs steps 1 and 2 for every request; rejected requests are
+// answered at once.
+func (c *committer) appendGroup(group []*commitReq) (accepted []*commitReq, ends []lsn.LSN, batches []*storage.Batch) {
+	term, ts := c.term(), c.now().UnixMicro()
+	for i, r := range group {
+		if c.tracker.conflicts(r.batch, r.readLSN) {
+			c.metrics.conflicts.Inc()
+			r.done <- commitResult{err: errSerialization}
+			continue
+		}
+		rec := wal.Record{Term: term, Timestamp: ts, Type: recCommit, Data: r.batch.Encode(nil)}
+		_, end, err := c.wal.Append(rec)
+		if err != nil {
+			// Nothing of this group is durable: fail the accepted requests
+			// and every one not yet answered.
+			c.failGroup(append(accepted, group[i:]...), fmt.Errorf("wal append: %w", err))
+			return nil, nil, nil
+		}
+		c.tracker.record(r.batch, end)
+		accepted = append(accepted, r)
+		ends = append(ends, end)
+		batches = append(batches, r.batch)
+	}
+	return accepted, ends, batches
+}
+
+var errSerialization = pgerror.New(pgerror.SerializationFailure,
+	"could not serialize access due to concurrent update")
+
+func (c *committer) failGroup(group []*commitReq, err error) {
+	c.log.Error("commit path failed", "err", err)
+	c.fail(err)
+	e := c.err()
+	for _, r := range group {
+		r.done <- commitResult{err: e}
+	}
+}
+
+// close stops the loop; queued commits get 57P01.
+func (c *committer) close() {
+	select {
+	case <-c.stop:
+	default:
+		close(c.stop)
+	}
+	c.wg.Wait()
+}

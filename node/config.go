@@ -1,0 +1,156 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Roles and replication modes as users spell them.
+const (
+	RolePrimary = "primary"
+	RoleStandby = "standby"
+	ModeSync    = "sync"
+	ModeAsync   = "async"
+)
+
+// Config is everything a node needs. Zero values mean the documented
+// defaults (see Defaults); Validate reports the first bad field by the name
+// users know it by (the flag name).
+type Config struct {
+	DataDir         string // default ./heliosdb-data
+	Listen          string // listen address for every port; default 0.0.0.0
+	PGPort          int    // PostgreSQL protocol; default 5432
+	NativePort      int    // replication (gRPC); default 5433
+	HTTPPort        int    // HTTP API; default 8080; 0 = off
+	NodeID          string // default: hostname
+	Role            string // primary|standby; default primary
+	ReplicationMode string // sync|async; default async
+	PrimaryHost     string // standby only
+	PrimaryPort     int    // primary's native port; default 5433
+
+	User       string // default helios
+	Password   string // default helios
+	AuthMethod string // scram-sha-256 (default), md5, password, trust
+
+	SyncTimeout time.Duration // default 10s (sync replication, issue 3)
+	// MaxMessageSize bounds any PostgreSQL protocol message; default 64 MiB.
+	MaxMessageSize int
+	// WALSegmentSize; default 64 MiB.
+	WALSegmentSize int64
+	// ShutdownTimeout bounds how long in-flight statements may run after
+	// SIGTERM before their connections are closed; default 10s.
+	ShutdownTimeout time.Duration
+
+	Logger *slog.Logger     // nil = discard
+	Now    func() time.Time // nil = time.Now
+
+	// Test seams: when set, these listeners are used instead of binding
+	// Listen:PGPort / Listen:HTTPPort (tests pass 127.0.0.1:0 listeners).
+	PGListener   net.Listener
+	HTTPListener net.Listener
+}
+
+// Defaults returns the documented defaults (DESIGN.md section 2).
+func Defaults() Config {
+	host, _ := os.Hostname()
+	return Config{
+		DataDir:         "./heliosdb-data",
+		Listen:          "0.0.0.0",
+		PGPort:          5432,
+		NativePort:      5433,
+		HTTPPort:        8080,
+		NodeID:          host,
+		Role:            RolePrimary,
+		ReplicationMode: ModeAsync,
+		PrimaryPort:     5433,
+		User:            "helios",
+		Password:        "helios",
+		AuthMethod:      "scram-sha-256",
+		SyncTimeout:     10 * time.Second,
+		MaxMessageSize:  64 << 20,
+		WALSegmentSize:  64 << 20,
+		ShutdownTimeout: 10 * time.Second,
+	}
+}
+
+// ConfigError names the setting that is wrong and why.
+type ConfigError struct {
+	Key    string
+	Reason string
+}
+
+func (e *ConfigError) Error() string { return fmt.Sprintf("invalid %s: %s", e.Key, e.Reason) }
+
+// ErrStandbyUnsupported is returned while replication is not built yet.
+var ErrStandbyUnsupported = errors.New("node: --replication-role standby is not supported by this build yet (replication lands with issue #3); start the node as primary")
+
+func bad(key, format string, args ...any) error {
+	return &ConfigError{Key: key, Reason: fmt.Sprintf(format, args...)}
+}
+
+// Validate checks c and fills in nothing: call it after applying defaults.
+func (c *Config) Validate() error {
+	if strings.TrimSpace(c.DataDir) == "" {
+		return bad("data-dir", "must not be empty")
+	}
+	for _, p := range []struct {
+		key  string
+		v    int
+		zero bool
+	}{{"pg-port", c.PGPort, false}, {"native-port", c.NativePort, false}, {"http-port", c.HTTPPort, true}, {"primary-port", c.PrimaryPort, false}} {
+		if p.v < 0 || p.v > 65535 || (!p.zero && p.v == 0) {
+			return bad(p.key, "%d is not a valid TCP port (1-65535)", p.v)
+		}
+	}
+	if c.NodeID == "" {
+		return bad("node-id", "must not be empty")
+	}
+	switch c.Role {
+	case RolePrimary:
+	case RoleStandby:
+		if c.PrimaryHost == "" {
+			return bad("primary-host", "required when --replication-role is standby")
+		}
+		return ErrStandbyUnsupported
+	default:
+		return bad("replication-role", "%q is not one of primary, standby", c.Role)
+	}
+	switch c.ReplicationMode {
+	case ModeSync, ModeAsync:
+	default:
+		return bad("replication-mode", "%q is not one of sync, async", c.ReplicationMode)
+	}
+	switch c.AuthMethod {
+	case "scram-sha-256", "md5", "password", "trust":
+	default:
+		return bad("auth-method", "%q is not one of scram-sha-256, md5, password, trust", c.AuthMethod)
+	}
+	if c.User == "" {
+		return bad("user", "must not be empty")
+	}
+	if c.SyncTimeout <= 0 {
+		return bad("sync-timeout", "must be positive")
+	}
+	if c.MaxMessageSize < 1024 {
+		return bad("max-message-size", "must be at least 1024 bytes")
+	}
+	if c.WALSegmentSize < 64<<10 {
+		return bad("wal-segment-size", "must be at least 64 KiB")
+	}
+	return nil
+}
+
+func (c *Config) walDir() string { return filepath.Join(c.DataDir, "wal") }
+func (c *Config) dbPath() string { return filepath.Join(c.DataDir, "data.db") }
+func (c *Config) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}

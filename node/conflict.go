@@ -1,0 +1,101 @@
+package node
+
+import (
+	"github.com/heliosdb/nano/lsn"
+	"github.com/heliosdb/nano/storage"
+)
+
+// conflictTracker implements first-committer-wins: it remembers, for every
+// key and bucket written recently, the LSN of the commit that wrote it. A
+// transaction that read at readLSN conflicts when any key it writes was
+// written by a commit that ended after readLSN.
+//
+// Memory is bounded by generations: when the current generation holds more
+// than genLimit keys it becomes the previous one and the older one is
+// dropped; horizon remembers the newest LSN forgotten that way, and a
+// transaction whose snapshot is older than horizon conservatively conflicts
+// (it may have raced with a forgotten write). Only the committer goroutine
+// uses it.
+type conflictTracker struct {
+	cur, prev map[string]lsn.LSN
+	// bucketDDL: last create/drop of a bucket; bucketAny: last write of any
+	// kind into it. A put conflicts with a newer DDL, a DDL with any newer
+	// write.
+	bucketDDL map[string]lsn.LSN
+	bucketAny map[string]lsn.LSN
+	horizon   lsn.LSN
+	genLimit  int
+}
+
+func newConflictTracker(genLimit int) *conflictTracker {
+	if genLimit <= 0 {
+		genLimit = 200_000
+	}
+	return &conflictTracker{
+		cur:       make(map[string]lsn.LSN),
+		prev:      make(map[string]lsn.LSN),
+		bucketDDL: make(map[string]lsn.LSN),
+		bucketAny: make(map[string]lsn.LSN),
+		genLimit:  genLimit,
+	}
+}
+
+func conflictKey(bucket, key []byte) string {
+	k := make([]byte, 0, len(bucket)+1+len(key))
+	k = append(k, bucket...)
+	k = append(k, 0)
+	k = append(k, key...)
+	return string(k)
+}
+
+// conflicts reports whether b, read at readLSN, loses against a commit
+// recorded earlier.
+func (c *conflictTracker) conflicts(b *storage.Batch, readLSN lsn.LSN) bool {
+	if readLSN < c.horizon && b.Len() > 0 {
+		return true
+	}
+	for _, op := range b.Ops {
+		bucket := string(op.Bucket)
+		switch op.Kind {
+		case storage.OpCreateBucket, storage.OpDropBucket:
+			if c.bucketAny[bucket] > readLSN {
+				return true
+			}
+		default:
+			if c.bucketDDL[bucket] > readLSN {
+				return true
+			}
+			k := conflictKey(op.Bucket, op.Key)
+			if c.cur[k] > readLSN || c.prev[k] > readLSN {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// record notes that b committed with end LSN at.
+func (c *conflictTracker) record(b *storage.Batch, at lsn.LSN) {
+	for _, op := range b.Ops {
+		bucket := string(op.Bucket)
+		c.bucketAny[bucket] = at
+		switch op.Kind {
+		case storage.OpCreateBucket, storage.OpDropBucket:
+			c.bucketDDL[bucket] = at
+		default:
+			c.cur[conflictKey(op.Bucket, op.Key)] = at
+		}
+	}
+	if len(c.cur) > c.genLimit {
+		c.rotate()
+	}
+}
+
+func (c *conflictTracker) rotate() {
+	for _, v := range c.prev {
+		if v > c.horizon {
+			c.horizon = v
+		}
+	}
+	c.prev, c.cur = c.cur, make(map[string]lsn.LSN, len(c.cur))
+}

@@ -1,0 +1,41 @@
+package node
+
+import (
+	"context"
+	"time"
+
+	"github.com/heliosdb/nano/httpapi"
+	"github.com/heliosdb/nano/sql/result"
+)
+
+// httpBackend adapts the node to httpapi.Backend.
+type httpBackend struct{ n *Node }
+
+func (h httpBackend) Health() httpapi.Health {
+	return httpapi.Health{Status: "ok", Role: h.n.cfg.Role, Term: h.n.term(), LSN: h.n.CurrentLSN().String(),
+		NodeID: h.n.cfg.NodeID, Serving: h.n.committer.err() == nil}
+}
+
+func (h httpBackend) Query(ctx context.Context, sql string, params []any) (*result.Buffer, error) {
+	return h.n.query(ctx, sql, params)
+}
+
+// Status is the GET /status document.
+type Status struct {
+	NodeID          string    `json:"node_id"`
+	Role            string    `json:"role"`
+	Term            uint64    `json:"term"`
+	ReplicationMode string    `json:"replication_mode"`
+	CurrentLSN      string    `json:"current_lsn"`
+	AppliedLSN      string    `json:"applied_lsn"`
+	StartedAt       time.Time `json:"started_at"`
+	Version         string    `json:"version"`
+	PGAddr          string    `json:"pg_addr"`
+}
+
+func (h httpBackend) Status(context.Context) any {
+	n := h.n
+	return Status{NodeID: n.cfg.NodeID, Role: n.cfg.Role, Term: n.term(), ReplicationMode: n.cfg.ReplicationMode,
+		CurrentLSN: n.CurrentLSN().String(), AppliedLSN: n.db.AppliedLSN().String(), StartedAt: n.startedAt,
+		Version: Version, PGAddr: n.pgLn.Addr().String()}
+}

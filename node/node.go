@@ -1,0 +1,277 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/heliosdb/nano/httpapi"
+	"github.com/heliosdb/nano/internal/fsutil"
+	"github.com/heliosdb/nano/lsn"
+	"github.com/heliosdb/nano/pgwire"
+	"github.com/heliosdb/nano/sql/exec"
+	"github.com/heliosdb/nano/sql/session"
+	"github.com/heliosdb/nano/storage"
+	"github.com/heliosdb/nano/wal"
+)
+
+// Version is the product version reported by version() and the CLI.
+const Version = "0.1.0"
+
+// Node is one running database node. Create it with Open, serve with Run,
+// stop with Shutdown (Run does that when its context ends).
+type Node struct {
+	cfg       Config
+	log       *slog.Logger
+	reg       *prometheus.Registry
+	metrics   *nodeMetrics
+	lock      *fsutil.Lock
+	wal       *wal.Log
+	db        *storage.DB
+	committer *committer
+	engine    *exec.Engine
+	sessCfg   session.Config
+	pg        *pgwire.Server
+	httpSrv   *http.Server
+	pgLn      net.Listener
+	httpLn    net.Listener
+	startedAt time.Time
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Open validates cfg, locks and opens the data directory, recovers by
+// replaying the WAL into storage, and binds the listeners. Nothing is served
+// until Run.
+//
+// Steps: validate → lock data dir → open WAL (repairs a torn tail) → open
+// storage → replay WAL records after storage's applied LSN → build the SQL
+// engine and servers → bind listeners.
+func Open(cfg Config) (_ *Node, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	n := &Node{cfg: cfg, log: log, reg: prometheus.NewRegistry(), startedAt: cfg.now()}
+	defer func() {
+		if err != nil {
+			n.abortOpen()
+		}
+	}()
+	n.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	n.metrics = newNodeMetrics(n.reg)
+	if err := n.openStores(); err != nil {
+		return nil, err
+	}
+	if err := n.replay(); err != nil {
+		return nil, err
+	}
+	n.committer = newCommitter(n.wal, n.db, log, cfg.now, n.term, n.metrics)
+	if err := n.buildSQL(); err != nil {
+		return nil, err
+	}
+	if err := n.listen(); err != nil {
+		return nil, err
+	}
+	n.metrics.role.WithLabelValues(cfg.Role).Set(1)
+	return n, nil
+}
+
+func (n *Node) openStores() error {
+	if err := os.MkdirAll(n.cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("node: create data dir: %w", err)
+	}
+	lock, err := fsutil.LockDir(n.cfg.DataDir)
+	if err != nil {
+		return fmt.Errorf("node: %w (is another heliosdb-nano using --data-dir %s?)", err, n.cfg.DataDir)
+	}
+	n.lock = lock
+	n.wal, err = wal.Open(wal.Config{Dir: n.cfg.walDir(), SegmentSize: n.cfg.WALSegmentSize, Logger: n.log, Registerer: n.reg})
+	if err != nil {
+		return fmt.Errorf("node: open wal: %w", err)
+	}
+	n.db, err = storage.Open(storage.Config{Path: n.cfg.dbPath(), Logger: n.log, Registerer: n.reg})
+	if err != nil {
+		return fmt.Errorf("node: open storage: %w", err)
+	}
+	return nil
+}
+
+// term is the current term; terms arrive with promotion (issue #5).
+func (n *Node) term() uint64 { return 1 }
+
+func (n *Node) buildSQL() error {
+	var err error
+	n.engine, err = exec.NewEngine(exec.Config{
+		Snapshots:     n.db,
+		Committer:     n.committer,
+		Logger:        n.log,
+		Now:           n.cfg.Now,
+		Functions:     n.functions(),
+		VirtualTables: n.virtualTables(),
+		ServerVersion: fmt.Sprintf("PostgreSQL 15.0 (HeliosDB Nano %s) on x86_64-pc-linux-gnu, compiled by Go", Version),
+	})
+	if err != nil {
+		return fmt.Errorf("node: sql engine: %w", err)
+	}
+	n.sessCfg = session.Config{Engine: n.engine, ServerVersion: "15.0", Logger: n.log, Now: n.cfg.Now}
+	n.pg, err = pgwire.NewServer(pgwire.Config{
+		AuthMethod:     n.cfg.AuthMethod,
+		Credentials:    n.credentials,
+		MaxMessageSize: n.cfg.MaxMessageSize,
+		Logger:         n.log,
+		Registerer:     n.reg,
+	}, sessionFactory{n})
+	if err != nil {
+		return fmt.Errorf("node: pgwire: %w", err)
+	}
+	return nil
+}
+
+func (n *Node) credentials(user string) (string, bool) {
+	if user != n.cfg.User {
+		return "", false
+	}
+	return n.cfg.Password, true
+}
+
+func (n *Node) listen() error {
+	var err error
+	n.pgLn = n.cfg.PGListener
+	if n.pgLn == nil {
+		if n.pgLn, err = net.Listen("tcp", net.JoinHostPort(n.cfg.Listen, strconv.Itoa(n.cfg.PGPort))); err != nil {
+			return &ConfigError{Key: "pg-port", Reason: err.Error()}
+		}
+	}
+	n.httpLn = n.cfg.HTTPListener
+	if n.httpLn == nil && n.cfg.HTTPPort != 0 {
+		if n.httpLn, err = net.Listen("tcp", net.JoinHostPort(n.cfg.Listen, strconv.Itoa(n.cfg.HTTPPort))); err != nil {
+			return &ConfigError{Key: "http-port", Reason: err.Error()}
+		}
+	}
+	if n.httpLn != nil {
+		n.httpSrv = &http.Server{
+			Handler:           httpapi.NewHandler(httpBackend{n}, n.reg, n.log),
+			ReadHeaderTimeout: 10 * time.Second,
+		}
+	}
+	return nil
+}
+
+// PGAddr is the address of the PostgreSQL listener.
+func (n *Node) PGAddr() net.Addr { return n.pgLn.Addr() }
+
+// HTTPAddr is the address of the HTTP listener, or nil when it is off.
+func (n *Node) HTTPAddr() net.Addr {
+	if n.httpLn == nil {
+		return nil
+	}
+	return n.httpLn.Addr()
+}
+
+// CurrentLSN is the end of the durable WAL.
+func (n *Node) CurrentLSN() lsn.LSN { return n.wal.FlushedLSN() }
+
+// Run serves until ctx is done, then shuts down gracefully. It returns nil
+// after a clean shutdown.
+func (n *Node) Run(ctx context.Context) error {
+	errc := make(chan error, 2)
+	go func() { errc <- n.pg.Serve(n.pgLn) }()
+	if n.httpSrv != nil {
+		go func() { errc <- n.httpSrv.Serve(n.httpLn) }()
+	}
+	n.log.Info("node ready", "node_id", n.cfg.NodeID, "role", n.cfg.Role, "pg_addr", n.pgLn.Addr().String(),
+		"http_addr", addrString(n.HTTPAddr()), "data_dir", n.cfg.DataDir, "lsn", n.CurrentLSN().String(),
+		"took", time.Since(n.startedAt).String())
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if !errors.Is(err, pgwire.ErrServerClosed) && !errors.Is(err, http.ErrServerClosed) {
+			runErr = fmt.Errorf("node: server stopped: %w", err)
+		}
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), n.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := n.Shutdown(sctx); err != nil && runErr == nil {
+		runErr = err
+	}
+	return runErr
+}
+
+func addrString(a net.Addr) string {
+	if a == nil {
+		return "off"
+	}
+	return a.String()
+}
+
+// Shutdown stops accepting connections, lets in-flight statements finish
+// (idle sessions get 57P01), then stops the committer, fsyncs and closes the
+// WAL and storage and releases the data directory. Safe to call twice.
+func (n *Node) Shutdown(ctx context.Context) error {
+	n.closeOnce.Do(func() {
+		n.log.Info("shutting down")
+		var errs []error
+		if n.httpSrv != nil {
+			errs = append(errs, n.httpSrv.Shutdown(ctx))
+		}
+		if n.pg != nil {
+			if err := n.pg.Shutdown(ctx); err != nil && !errors.Is(err, pgwire.ErrServerClosed) {
+				errs = append(errs, err)
+			}
+		}
+		if n.committer != nil {
+			n.committer.close()
+		}
+		errs = append(errs, n.closeStores())
+		n.closeErr = errors.Join(errs...)
+		n.log.Info("shutdown complete", "err", n.closeErr)
+	})
+	return n.closeErr
+}
+
+func (n *Node) closeStores() error {
+	var errs []error
+	if n.wal != nil {
+		errs = append(errs, n.wal.Close())
+		n.wal = nil
+	}
+	if n.db != nil {
+		errs = append(errs, n.db.Close())
+		n.db = nil
+	}
+	if n.lock != nil {
+		errs = append(errs, n.lock.Unlock())
+		n.lock = nil
+	}
+	return errors.Join(errs...)
+}
+
+// abortOpen releases what a failed Open acquired.
+func (n *Node) abortOpen() {
+	for _, l := range []net.Listener{n.pgLn, n.httpLn} {
+		if l != nil {
+			l.Close()
+		}
+	}
+	if n.committer != nil {
+		n.committer.close()
+	}
+	n.closeStores()
+}

@@ -1,0 +1,110 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+
+	"github.com/heliosdb/nano/pgwire"
+	"github.com/heliosdb/nano/sql/exec"
+	"github.com/heliosdb/nano/sql/pgerror"
+	"github.com/heliosdb/nano/sql/result"
+	"github.com/heliosdb/nano/sql/session"
+	"github.com/heliosdb/nano/sql/types"
+)
+
+// databaseNames are the databases a client may name: ours, and the one
+// PostgreSQL tools fall back to.
+var databaseNames = map[string]bool{"heliosdb": true, "postgres": true}
+
+// sessionFactory adapts sql/session to pgwire's factory interface (the two
+// packages do not import each other).
+type sessionFactory struct{ n *Node }
+
+func (f sessionFactory) NewSession(ctx context.Context, info result.StartupInfo) (pgwire.Session, error) {
+	db := info.Database
+	if db == "" {
+		db = info.User
+	}
+	if !databaseNames[db] {
+		return nil, pgerror.Newf(pgerror.InvalidCatalogName, "database %q does not exist", db)
+	}
+	return session.New(f.n.sessCfg, info)
+}
+
+// functions are the node-level SQL functions.
+func (n *Node) functions() map[string]exec.Function {
+	return map[string]exec.Function{
+		"pg_is_in_recovery": {Result: types.Bool, Fn: func(context.Context, []types.Datum) (types.Datum, error) {
+			return n.cfg.Role == RoleStandby, nil
+		}},
+		"pg_current_wal_lsn": {Result: types.PgLSN, Fn: func(context.Context, []types.Datum) (types.Datum, error) {
+			return n.CurrentLSN().String(), nil
+		}},
+	}
+}
+
+// virtualTables are the system views; replication monitoring views arrive
+// with issue #3.
+func (n *Node) virtualTables() map[string]exec.VirtualTable { return nil }
+
+// query runs sql in a fresh session, for the HTTP API. Parameters are sent
+// as untyped text, as a client using the text format would.
+func (n *Node) query(ctx context.Context, sql string, params []any) (*result.Buffer, error) {
+	s, err := session.New(n.sessCfg, result.StartupInfo{User: n.cfg.User, Database: "heliosdb",
+		Params: map[string]string{"application_name": "http"}, RemoteAddr: "http"})
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	buf := &result.Buffer{}
+	if len(params) == 0 {
+		return buf, s.Query(ctx, sql, buf)
+	}
+	raw, err := paramsText(params)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.Prepare(ctx, "", sql, nil); err != nil {
+		return nil, err
+	}
+	if err := s.Bind(ctx, "", "", raw, nil, nil); err != nil {
+		return nil, err
+	}
+	cols, _, err := s.DescribePortal("")
+	if err != nil {
+		return nil, err
+	}
+	if cols != nil {
+		buf.SetColumns(cols)
+	}
+	if _, err := s.Execute(ctx, "", 0, buf); err != nil {
+		return nil, err
+	}
+	return buf, s.Sync(ctx)
+}
+
+// paramsText renders JSON parameter values in PostgreSQL's text format.
+func paramsText(params []any) ([][]byte, error) {
+	out := make([][]byte, len(params))
+	for i, p := range params {
+		switch v := p.(type) {
+		case nil:
+		case string:
+			out[i] = []byte(v)
+		case json.Number:
+			out[i] = []byte(v.String())
+		case float64:
+			out[i] = strconv.AppendFloat(nil, v, 'g', -1, 64)
+		case bool:
+			out[i] = []byte(strconv.FormatBool(v))
+		default:
+			b, err := json.Marshal(v)
+			if err != nil {
+				return nil, pgerror.Newf(pgerror.InvalidParameterValue, "parameter $%d: %v", i+1, err)
+			}
+			out[i] = b
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,89 @@
+package pgwire
+
+import (
+	"crypto/tls"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Authentication methods for Config.AuthMethod, named as in pg_hba.conf.
+const (
+	AuthSCRAM     = "scram-sha-256"
+	AuthMD5       = "md5"
+	AuthPassword  = "password" // cleartext
+	AuthTrust     = "trust"
+	defaultMaxMsg = 64 << 20
+)
+
+// Defaults applied by NewServer to zero Config fields.
+const (
+	DefaultAuthMethod     = AuthSCRAM
+	DefaultMaxMessageSize = defaultMaxMsg
+	DefaultStartupTimeout = 10 * time.Second
+)
+
+// Config configures a Server. Zero values mean the documented defaults.
+type Config struct {
+	// AuthMethod is "scram-sha-256" (default), "md5", "password"
+	// (cleartext) or "trust".
+	AuthMethod string
+	// Credentials returns the password of user; ok=false for an unknown
+	// user, which fails exactly like a wrong password (28P01). Required
+	// unless AuthMethod is "trust". Called from connection goroutines
+	// concurrently.
+	Credentials func(user string) (password string, ok bool)
+	// TLSConfig enables TLS: SSLRequest is answered 'S' and the connection
+	// upgraded. nil answers 'N'.
+	TLSConfig *tls.Config
+	// MaxMessageSize bounds a frontend message body in bytes (default 64
+	// MiB). A larger message gets a 54000 ErrorResponse and the connection
+	// is closed.
+	MaxMessageSize int
+	// Logger receives connection-level logs; nil discards them.
+	Logger *slog.Logger
+	// Registerer receives the server's metrics; nil registers none.
+	Registerer prometheus.Registerer
+	// StartupTimeout bounds the startup and authentication phase (default
+	// 10s); a client that has not finished by then is disconnected.
+	StartupTimeout time.Duration
+}
+
+// withDefaults returns c with zero fields set to their defaults.
+func (c Config) withDefaults() Config {
+	if c.AuthMethod == "" {
+		c.AuthMethod = DefaultAuthMethod
+	}
+	if c.MaxMessageSize == 0 {
+		c.MaxMessageSize = DefaultMaxMessageSize
+	}
+	if c.StartupTimeout == 0 {
+		c.StartupTimeout = DefaultStartupTimeout
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+// Validate reports the first invalid field, naming it.
+func (c Config) Validate() error {
+	switch c.AuthMethod {
+	case "", AuthSCRAM, AuthMD5, AuthPassword:
+		if c.Credentials == nil {
+			return fmt.Errorf("%w: Credentials is required for auth method %q", ErrInvalidConfig, c.withDefaults().AuthMethod)
+		}
+	case AuthTrust:
+	default:
+		return fmt.Errorf("%w: AuthMethod %q (want scram-sha-256, md5, password or trust)", ErrInvalidConfig, c.AuthMethod)
+	}
+	if c.MaxMessageSize < 0 {
+		return fmt.Errorf("%w: MaxMessageSize %d is negative", ErrInvalidConfig, c.MaxMessageSize)
+	}
+	if c.StartupTimeout < 0 {
+		return fmt.Errorf("%w: StartupTimeout %v is negative", ErrInvalidConfig, c.StartupTimeout)
+	}
+	return nil
+}

@@ -1,0 +1,326 @@
+package pgwire
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/heliosdb/nano/sql/pgerror"
+	"github.com/heliosdb/nano/sql/result"
+)
+
+// connState says what a connection's goroutine is doing, for Shutdown.
+type connState int
+
+const (
+	stateStartup connState = iota // negotiating, authenticating
+	stateIdle                     // waiting for the first message of a query or batch
+	stateBusy                     // running a query or in the middle of a batch
+)
+
+// fatalWriteTimeout bounds the last write before a connection is closed.
+const fatalWriteTimeout = time.Second
+
+// conn is one client connection. Its fields below mu are touched only by
+// the connection's own goroutine, except as noted.
+type conn struct {
+	srv    *Server
+	nc     net.Conn  // the accepted socket; closed by serve or forceClose
+	rw     io.Writer // nc, or the TLS connection over it
+	be     *pgproto3.Backend
+	log    *slog.Logger
+	ctx    context.Context // cancelled by forceClose; parent of statement contexts
+	cancel context.CancelFunc
+
+	pid    uint32  // set by Server.assignKey under Server.mu
+	secret [4]byte // idem
+
+	mu         sync.Mutex // guards the three fields below
+	state      connState
+	draining   bool
+	stmtCancel context.CancelFunc
+
+	sess           Session
+	wbuf           []byte // buffered output, flushed by flush
+	werr           error  // first write error; the connection ends
+	inBatch        bool   // extended-protocol messages seen since the last ReadyForQuery
+	ignoreTillSync bool   // an extended-protocol message failed; discard until Sync
+	reported       map[string]string
+	loc            *time.Location // session TimeZone for timestamptz text output
+	w              rowWriter
+}
+
+func newConn(s *Server, nc net.Conn) *conn {
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &conn{
+		srv:    s,
+		nc:     nc,
+		rw:     nc,
+		log:    s.log.With("remote", nc.RemoteAddr().String()),
+		ctx:    ctx,
+		cancel: cancel,
+		wbuf:   make([]byte, 0, 8<<10),
+		loc:    time.UTC,
+	}
+	c.setBackend(nc)
+	c.w.c = c
+	return c
+}
+
+func (c *conn) setBackend(r io.Reader) {
+	c.be = pgproto3.NewBackend(r, nil)
+	c.be.SetMaxBodyLen(c.srv.cfg.MaxMessageSize)
+}
+
+// serve runs the connection to its end; see the package documentation.
+func (c *conn) serve() {
+	defer c.srv.removeConn(c)
+	defer c.nc.Close()
+	defer c.cancel()
+	defer c.recoverPanic()
+	if !c.startup() {
+		return
+	}
+	defer c.closeSession()
+	c.loop()
+}
+
+func (c *conn) closeSession() {
+	if err := c.sess.Close(); err != nil {
+		c.log.Warn("pgwire: closing session", "err", err)
+	}
+}
+
+// recoverPanic turns a panic in the session (or here) into a FATAL XX000
+// for this connection only.
+func (c *conn) recoverPanic() {
+	r := recover()
+	if r == nil {
+		return
+	}
+	c.log.Error("pgwire: panic serving connection; closing it", "panic", r, "stack", string(debug.Stack()))
+	c.wbuf = c.wbuf[:0] // may end in a half-written message
+	c.werr = nil
+	c.sendFatal(pgerror.Newf(pgerror.InternalError, "internal error: %v", r))
+}
+
+// loop reads and handles messages until the connection ends.
+func (c *conn) loop() {
+	for {
+		if !c.inBatch && !c.enterIdle() {
+			c.sendFatal(pgerror.New(pgerror.AdminShutdown, "terminating connection due to administrator command"))
+			return
+		}
+		msg, err := c.be.Receive()
+		c.enterBusy()
+		if err != nil {
+			c.readError(err)
+			return
+		}
+		if !c.handle(msg) || c.werr != nil {
+			return
+		}
+	}
+}
+
+// handle processes one message; false ends the connection.
+func (c *conn) handle(msg pgproto3.FrontendMessage) bool {
+	if c.ignoreTillSync {
+		switch msg.(type) {
+		case *pgproto3.Sync, *pgproto3.Terminate:
+		default:
+			return true
+		}
+	}
+	switch m := msg.(type) {
+	case *pgproto3.Query:
+		c.simpleQuery(m.String)
+	case *pgproto3.Parse:
+		c.parse(m)
+	case *pgproto3.Bind:
+		c.bind(m)
+	case *pgproto3.Describe:
+		c.describe(m)
+	case *pgproto3.Execute:
+		c.execute(m)
+	case *pgproto3.Close:
+		c.closeMsg(m)
+	case *pgproto3.Sync:
+		c.sync()
+	case *pgproto3.Flush:
+		c.flush()
+	case *pgproto3.Terminate:
+		return false
+	case *pgproto3.FunctionCall:
+		c.sendError(pgerror.New(pgerror.FeatureNotSupported, "fastpath function calls are not supported"))
+		c.readyForQuery()
+	case *pgproto3.CopyData, *pgproto3.CopyDone, *pgproto3.CopyFail:
+		// Ignored outside COPY, as PostgreSQL does.
+	default:
+		c.sendFatal(pgerror.Newf(pgerror.ProtocolViolation, "unexpected frontend message %T", msg))
+		return false
+	}
+	return true
+}
+
+// readError ends the connection after a failed Receive, telling the client
+// why when the failure is its message rather than the socket.
+func (c *conn) readError(err error) {
+	var tooBig *pgproto3.ExceededMaxBodyLenErr
+	switch {
+	case c.isDraining() && errors.Is(err, os.ErrDeadlineExceeded):
+		c.sendFatal(pgerror.New(pgerror.AdminShutdown, "terminating connection due to administrator command"))
+	case errors.As(err, &tooBig):
+		c.sendFatal(pgerror.Newf(pgerror.ProgramLimitExceeded,
+			"message of %d bytes exceeds the maximum message size of %d bytes", tooBig.ActualBodyLen, tooBig.MaxExpectedBodyLen))
+	case isIOError(err):
+		c.log.Debug("pgwire: connection read ended", "err", err)
+	default:
+		c.sendFatal(pgerror.Newf(pgerror.ProtocolViolation, "invalid frontend message: %v", err))
+	}
+}
+
+// isIOError reports whether err came from the socket rather than from
+// decoding a message.
+func isIOError(err error) bool {
+	var ne net.Error
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, net.ErrClosed) || errors.As(err, &ne)
+}
+
+// enterIdle marks the connection idle before it waits for a new query; it
+// returns false when the server is draining and the connection must end.
+func (c *conn) enterIdle() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.draining {
+		return false
+	}
+	c.state = stateIdle
+	return true
+}
+
+// enterBusy marks the connection busy after a message arrived. A message
+// that arrived while Shutdown was draining is served to the end of its
+// batch, so the drain's read deadline is lifted.
+func (c *conn) enterBusy() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state == stateIdle && c.draining {
+		_ = c.nc.SetReadDeadline(time.Time{})
+	}
+	c.state = stateBusy
+}
+
+// drain is called by Shutdown: an idle or starting connection is woken
+// from its read (its goroutine then sends 57P01 and closes); a busy one is
+// ended at its next idle point.
+func (c *conn) drain() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.draining = true
+	if c.state != stateBusy {
+		_ = c.nc.SetReadDeadline(time.Now())
+	}
+}
+
+func (c *conn) isDraining() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.draining
+}
+
+// forceClose cancels the running statement and closes the socket; the
+// connection's goroutine then ends. Safe from any goroutine.
+func (c *conn) forceClose() {
+	c.cancel()
+	_ = c.nc.Close()
+}
+
+// beginStatement returns the context for one session call; a CancelRequest
+// cancels it.
+func (c *conn) beginStatement() context.Context {
+	ctx, cancel := context.WithCancel(c.ctx)
+	c.mu.Lock()
+	c.stmtCancel = cancel
+	c.mu.Unlock()
+	return ctx
+}
+
+func (c *conn) endStatement() {
+	c.mu.Lock()
+	cancel := c.stmtCancel
+	c.stmtCancel = nil
+	c.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+}
+
+// cancelStatement serves a CancelRequest; with no statement running it does
+// nothing, as in PostgreSQL.
+func (c *conn) cancelStatement() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stmtCancel != nil {
+		c.stmtCancel()
+	}
+}
+
+// simpleQuery runs a Query message.
+func (c *conn) simpleQuery(sql string) {
+	start := time.Now()
+	c.w.reset(false)
+	ctx := c.beginStatement()
+	err := c.sess.Query(ctx, sql, &c.w)
+	c.endStatement()
+	switch {
+	case err == nil:
+	case errors.Is(err, result.ErrEmptyQuery):
+		c.appendMsg(&pgproto3.EmptyQueryResponse{})
+	default:
+		c.sendError(err)
+	}
+	c.srv.metrics.simpleDur.Observe(time.Since(start).Seconds())
+	c.readyForQuery()
+}
+
+// readyForQuery reports changed parameters, sends ReadyForQuery and flushes.
+func (c *conn) readyForQuery() {
+	c.reportParams()
+	c.wbuf = append(c.wbuf, 'Z', 0, 0, 0, 5, byte(c.sess.TxStatus()))
+	c.flush()
+	c.inBatch = false
+}
+
+// reportParams sends ParameterStatus for every parameter whose value
+// differs from what the client was last told.
+func (c *conn) reportParams() {
+	for k, v := range c.sess.ParameterStatus() {
+		if old, ok := c.reported[k]; ok && old == v {
+			continue
+		}
+		c.reported[k] = v
+		c.appendMsg(&pgproto3.ParameterStatus{Name: k, Value: v})
+		if k == "TimeZone" {
+			c.setTimeZone(v)
+		}
+	}
+}
+
+func (c *conn) setTimeZone(name string) {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		c.log.Debug("pgwire: unknown TimeZone; rendering timestamptz in UTC", "tz", name, "err", err)
+		loc = time.UTC
+	}
+	c.loc = loc
+}

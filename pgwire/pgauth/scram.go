@@ -1,0 +1,144 @@
+package pgauth
+
+import (
+	"crypto/hmac"
+	"crypto/pbkdf2"
+	"crypto/rand"
+	"crypto/sha256"
+	"fmt"
+	"sync"
+
+	"github.com/xdg-go/scram"
+	"github.com/xdg-go/stringprep"
+)
+
+// MechanismSCRAMSHA256 is the only SASL mechanism offered. Channel binding
+// (SCRAM-SHA-256-PLUS) is not offered.
+const MechanismSCRAMSHA256 = "SCRAM-SHA-256"
+
+const (
+	scramIterations = 4096
+	scramSaltLen    = 16
+	// maxCachedVerifiers bounds the verifier cache; it is emptied when full.
+	maxCachedVerifiers = 1024
+)
+
+// SCRAM creates SCRAM-SHA-256 conversations and caches the verifiers derived
+// from passwords. It is safe for concurrent use.
+type SCRAM struct {
+	mu    sync.Mutex
+	cache map[string]scram.StoredCredentials
+}
+
+// NewSCRAM returns a SCRAM with an empty verifier cache.
+func NewSCRAM() *SCRAM {
+	return &SCRAM{cache: make(map[string]scram.StoredCredentials)}
+}
+
+// Conversation is one SCRAM exchange. Feed it the client-first message
+// (from SASLInitialResponse) and then the client-final message (from
+// SASLResponse). It is not safe for concurrent use.
+type Conversation struct {
+	conv *scram.ServerConversation
+	step int
+}
+
+// Start begins a conversation for a user whose password is password. When
+// known is false the user does not exist: the exchange proceeds with a
+// random verifier and fails at the end with ErrAuthFailed.
+func (s *SCRAM) Start(user, password string, known bool) *Conversation {
+	var creds scram.StoredCredentials
+	if known {
+		creds = s.verifier(user, password)
+	} else {
+		creds = deriveVerifier(rand.Text(), randomSalt())
+	}
+	// The user name inside the SCRAM message is ignored, as in PostgreSQL:
+	// the startup packet's user is authoritative (pgx sends "n=").
+	lookup := func(string) (scram.StoredCredentials, error) { return creds, nil }
+	srv, err := scram.SHA256.NewServer(lookup)
+	if err != nil {
+		// NewServer only fails for a nil hash generator.
+		panic(fmt.Sprintf("pgauth: scram.NewServer: %v", err))
+	}
+	return &Conversation{conv: srv.NewConversation()}
+}
+
+// Step consumes one client message and returns the server's reply. The
+// first call returns the server-first message (done=false); the second
+// returns the server-final message (done=true) when the proof is valid.
+// Errors wrap ErrAuthFailed (wrong password, unknown user) or ErrProtocol.
+func (c *Conversation) Step(clientMsg []byte) (reply []byte, done bool, err error) {
+	c.step++
+	switch c.step {
+	case 1:
+		out, err := c.conv.Step(string(clientMsg))
+		if err != nil {
+			return nil, false, fmt.Errorf("%w: client-first message: %v", ErrProtocol, err)
+		}
+		return []byte(out), false, nil
+	case 2:
+		out, err := c.conv.Step(string(clientMsg))
+		if err != nil {
+			if out == string(scram.ErrInvalidProof) {
+				return nil, true, ErrAuthFailed
+			}
+			return nil, true, fmt.Errorf("%w: client-final message: %v", ErrProtocol, err)
+		}
+		if !c.conv.Valid() {
+			return nil, true, ErrAuthFailed
+		}
+		return []byte(out), true, nil
+	}
+	return nil, true, fmt.Errorf("%w: message after the exchange finished", ErrProtocol)
+}
+
+func (s *SCRAM) verifier(user, password string) scram.StoredCredentials {
+	key := user + "\x00" + password
+	s.mu.Lock()
+	creds, ok := s.cache[key]
+	s.mu.Unlock()
+	if ok {
+		return creds
+	}
+	creds = deriveVerifier(password, randomSalt())
+	s.mu.Lock()
+	if len(s.cache) >= maxCachedVerifiers {
+		clear(s.cache)
+	}
+	s.cache[key] = creds
+	s.mu.Unlock()
+	return creds
+}
+
+func randomSalt() []byte {
+	salt := make([]byte, scramSaltLen)
+	_, _ = rand.Read(salt) // crypto/rand.Read never fails
+	return salt
+}
+
+// deriveVerifier computes the SCRAM-SHA-256 verifier for password, which is
+// normalized with SASLprep when possible (PostgreSQL falls back to the raw
+// bytes when SASLprep rejects the password, and so do clients).
+func deriveVerifier(password string, salt []byte) scram.StoredCredentials {
+	if p, err := stringprep.SASLprep.Prepare(password); err == nil {
+		password = p
+	}
+	salted, err := pbkdf2.Key(sha256.New, password, salt, scramIterations, sha256.Size)
+	if err != nil {
+		panic(fmt.Sprintf("pgauth: pbkdf2: %v", err)) // only for invalid parameters
+	}
+	clientKey := hmacSHA256(salted, "Client Key")
+	storedKey := sha256.Sum256(clientKey)
+	return scram.StoredCredentials{
+		KeyFactors: scram.KeyFactors{Salt: string(salt), Iters: scramIterations},
+		StoredKey:  storedKey[:],
+		ServerKey:  hmacSHA256(salted, "Server Key"),
+	}
+}
+
+func hmacSHA256(key []byte, msg string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(msg))
+	return m.Sum(nil)
+}

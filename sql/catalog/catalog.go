@@ -1,0 +1,179 @@
+package catalog
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/heliosdb/nano/sql/types"
+)
+
+// Column describes one table column.
+type Column struct {
+	Name    string  `json:"name"`
+	Type    types.T `json:"type"`
+	NotNull bool    `json:"notnull,omitempty"`
+	// Default is the DEFAULT expression as SQL text; "" = none.
+	Default string `json:"default,omitempty"`
+	// Hidden marks the implicit rowid of tables without a primary key.
+	Hidden bool `json:"hidden,omitempty"`
+}
+
+// Index describes a secondary index (the primary key is Table.PrimaryKey).
+type Index struct {
+	ID      uint32 `json:"id"`
+	Name    string `json:"name"`
+	Columns []int  `json:"columns"` // column ordinals
+	Unique  bool   `json:"unique,omitempty"`
+}
+
+// Table describes a table.
+type Table struct {
+	// OID is the stable identity reported as TableOID; ID names the storage
+	// bucket and changes on TRUNCATE.
+	OID        uint32   `json:"oid"`
+	ID         uint32   `json:"id"`
+	Name       string   `json:"name"`
+	Columns    []Column `json:"columns"`
+	PrimaryKey []int    `json:"pk"` // column ordinals
+	PKName     string   `json:"pkname"`
+	Indexes    []Index  `json:"indexes,omitempty"`
+	// Sequences owned by SERIAL columns, dropped with the table.
+	Sequences []string `json:"sequences,omitempty"`
+}
+
+// HasHiddenKey reports whether the key is the implicit rowid.
+func (t *Table) HasHiddenKey() bool {
+	return len(t.PrimaryKey) == 1 && t.Columns[t.PrimaryKey[0]].Hidden
+}
+
+// ColumnIndex returns the ordinal of the column name, or -1.
+func (t *Table) ColumnIndex(name string) int {
+	for i := range t.Columns {
+		if t.Columns[i].Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// Types returns the column types.
+func (t *Table) Types() []types.T {
+	out := make([]types.T, len(t.Columns))
+	for i := range t.Columns {
+		out[i] = t.Columns[i].Type
+	}
+	return out
+}
+
+// Sequence describes a sequence.
+type Sequence struct {
+	ID        uint32 `json:"id"`
+	Name      string `json:"name"`
+	Start     int64  `json:"start"`
+	Increment int64  `json:"increment"`
+	Min       int64  `json:"min"`
+	Max       int64  `json:"max"`
+}
+
+// Catalog is an immutable set of descriptors at one version.
+type Catalog struct {
+	Version   uint64
+	Tables    map[string]*Table
+	Sequences map[string]*Sequence
+}
+
+// Empty returns a catalog with no objects.
+func Empty() *Catalog {
+	return &Catalog{Tables: map[string]*Table{}, Sequences: map[string]*Sequence{}}
+}
+
+// IndexByName finds an index (or primary key) by name: the table, the index
+// (nil for a primary key).
+func (c *Catalog) IndexByName(name string) (*Table, *Index) {
+	for _, t := range c.Tables {
+		if t.PKName == name && !t.HasHiddenKey() {
+			return t, nil
+		}
+		for i := range t.Indexes {
+			if t.Indexes[i].Name == name {
+				return t, &t.Indexes[i]
+			}
+		}
+	}
+	return nil, nil
+}
+
+// RelationExists reports whether name is taken by a table, index or sequence
+// (relations share one namespace in PostgreSQL).
+func (c *Catalog) RelationExists(name string) bool {
+	if _, ok := c.Tables[name]; ok {
+		return true
+	}
+	if _, ok := c.Sequences[name]; ok {
+		return true
+	}
+	t, _ := c.IndexByName(name)
+	return t != nil
+}
+
+// TableNames returns the table names, sorted.
+func (c *Catalog) TableNames() []string {
+	out := make([]string, 0, len(c.Tables))
+	for n := range c.Tables {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Load builds a catalog from the BucketCatalog entries given by scan (keys
+// and values in any order) at version v.
+func Load(v uint64, entries map[string][]byte) (*Catalog, error) {
+	c := Empty()
+	c.Version = v
+	for k, val := range entries {
+		switch {
+		case strings.HasPrefix(k, tablePrefix):
+			var t Table
+			if err := json.Unmarshal(val, &t); err != nil {
+				return nil, fmt.Errorf("%w: table %q: %v", ErrCorrupt, k, err)
+			}
+			c.Tables[t.Name] = &t
+		case strings.HasPrefix(k, seqPrefix):
+			var s Sequence
+			if err := json.Unmarshal(val, &s); err != nil {
+				return nil, fmt.Errorf("%w: sequence %q: %v", ErrCorrupt, k, err)
+			}
+			c.Sequences[s.Name] = &s
+		}
+	}
+	return c, nil
+}
+
+// EncodeTable is the stored form of t.
+func EncodeTable(t *Table) []byte {
+	b, _ := json.Marshal(t) // plain structs: cannot fail
+	return b
+}
+
+// EncodeSequence is the stored form of s.
+func EncodeSequence(s *Sequence) []byte {
+	b, _ := json.Marshal(s)
+	return b
+}
+
+// Clone returns a deep copy of t for modification by DDL.
+func (t *Table) Clone() *Table {
+	c := *t
+	c.Columns = append([]Column(nil), t.Columns...)
+	c.PrimaryKey = append([]int(nil), t.PrimaryKey...)
+	c.Indexes = make([]Index, len(t.Indexes))
+	for i, ix := range t.Indexes {
+		ix.Columns = append([]int(nil), ix.Columns...)
+		c.Indexes[i] = ix
+	}
+	c.Sequences = append([]string(nil), t.Sequences...)
+	return &c
+}

@@ -1,0 +1,133 @@
+package exec
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/heliosdb/nano/lsn"
+	"github.com/heliosdb/nano/sql/catalog"
+	"github.com/heliosdb/nano/sql/result"
+	"github.com/heliosdb/nano/sql/types"
+	"github.com/heliosdb/nano/storage"
+)
+
+// SnapshotSource opens read views of the committed state.
+type SnapshotSource interface {
+	Snapshot() (*storage.Snapshot, error)
+}
+
+// Committer makes batches durable and visible.
+type Committer interface {
+	// Commit makes b durable and visible, or fails: 40001 on a write-write
+	// conflict with a transaction committed after readLSN, 25006 on a
+	// read-only node, 57P01 when shutting down.
+	Commit(ctx context.Context, b *storage.Batch, readLSN lsn.LSN) (lsn.LSN, error)
+}
+
+// VirtualTable is a read-only system view provided by the node.
+type VirtualTable interface {
+	Columns() []result.Column
+	Rows(ctx context.Context) ([][]types.Datum, error)
+}
+
+// Function is an extra scalar function (volatile, any number of args).
+type Function struct {
+	Result types.T
+	Fn     func(ctx context.Context, args []types.Datum) (types.Datum, error)
+}
+
+// Config configures an Engine.
+type Config struct {
+	Snapshots     SnapshotSource
+	Committer     Committer
+	Logger        *slog.Logger            // nil discards
+	Now           func() time.Time        // nil = time.Now
+	VirtualTables map[string]VirtualTable // by lower-case name
+	Functions     map[string]Function     // by lower-case name
+	ServerVersion string                  // version() text; "" = a default
+}
+
+// Validate reports missing required fields.
+func (c Config) Validate() error {
+	if c.Snapshots == nil {
+		return errors.New("exec: Config.Snapshots is required")
+	}
+	if c.Committer == nil {
+		return errors.New("exec: Config.Committer is required")
+	}
+	return nil
+}
+
+// Engine plans and executes SQL. It is safe for concurrent use; each Txn
+// is used by one goroutine at a time.
+type Engine struct {
+	cfg    Config
+	log    *slog.Logger
+	now    func() time.Time
+	cat    atomic.Pointer[catalog.Catalog]
+	mu     sync.Mutex
+	seqs   map[string]*seqCache
+	rowids map[uint32]*int64
+}
+
+// NewEngine returns an Engine over cfg.
+func NewEngine(cfg Config) (*Engine, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	e := &Engine{cfg: cfg, log: cfg.Logger, now: cfg.Now,
+		seqs: map[string]*seqCache{}, rowids: map[uint32]*int64{}}
+	if e.log == nil {
+		e.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.cfg.ServerVersion == "" {
+		e.cfg.ServerVersion = "PostgreSQL 15.0 (HeliosDB Nano)"
+	}
+	return e, nil
+}
+
+// Begin starts a transaction on a fresh snapshot.
+func (e *Engine) Begin(ctx context.Context, readOnly bool) (*Txn, error) {
+	snap, err := e.cfg.Snapshots.Snapshot()
+	if err != nil {
+		return nil, err
+	}
+	return &Txn{eng: e, snap: snap, ov: newOverlay(), readOnly: readOnly, start: e.now()}, nil
+}
+
+// loadCatalog returns the catalog visible in snap, from the cache when the
+// version matches.
+func (e *Engine) loadCatalog(r kvReader) (*catalog.Catalog, error) {
+	v := catalog.DecodeUint64(r.get(catalog.BucketCatalog, catalog.KeyVersion))
+	if c := e.cat.Load(); c != nil && c.Version == v {
+		return c, nil
+	}
+	c, err := readCatalog(r, v)
+	if err != nil {
+		return nil, err
+	}
+	if old := e.cat.Load(); old == nil || old.Version < v {
+		e.cat.Store(c)
+	}
+	return c, nil
+}
+
+// kvReader is the read side shared by snapshots and transactions.
+type kvReader interface {
+	get(bucket, key []byte) []byte
+	scan(bucket []byte, fn func(k, v []byte))
+}
+
+func readCatalog(r kvReader, v uint64) (*catalog.Catalog, error) {
+	entries := map[string][]byte{}
+	r.scan(catalog.BucketCatalog, func(k, v []byte) { entries[string(k)] = v })
+	return catalog.Load(v, entries)
+}

@@ -1,0 +1,275 @@
+package exec
+
+import (
+	"bytes"
+	"sort"
+
+	"github.com/heliosdb/nano/storage"
+)
+
+// ovEntry is one pending write: a value, or a deletion.
+type ovEntry struct {
+	val []byte
+	del bool
+}
+
+// ovBucket holds the pending writes of one bucket.
+type ovBucket struct {
+	entries map[string]ovEntry
+	sorted  []string // sorted keys of entries; nil when stale
+	created bool     // CreateBucket pending
+	dropped bool     // DropBucket pending: the snapshot's contents are gone
+}
+
+func (b *ovBucket) keys() []string {
+	if b.sorted == nil {
+		b.sorted = make([]string, 0, len(b.entries))
+		for k := range b.entries {
+			b.sorted = append(b.sorted, k)
+		}
+		sort.Strings(b.sorted)
+	}
+	return b.sorted
+}
+
+// undoRec restores one overlay slot to its earlier state.
+type undoRec struct {
+	bucket  string
+	key     string
+	had     bool
+	prev    ovEntry
+	bktOp   bool // bucket-level change: restore created/dropped flags
+	created bool
+	dropped bool
+	existed bool // the ovBucket existed before
+}
+
+// overlay is a transaction's private write set with an undo log for
+// statement-level savepoints.
+type overlay struct {
+	buckets map[string]*ovBucket
+	undo    []undoRec
+	writes  int
+}
+
+func newOverlay() *overlay { return &overlay{buckets: map[string]*ovBucket{}} }
+
+func (o *overlay) bucket(name string, create bool) *ovBucket {
+	b := o.buckets[name]
+	if b == nil && create {
+		b = &ovBucket{entries: map[string]ovEntry{}}
+		o.buckets[name] = b
+		o.undo = append(o.undo, undoRec{bucket: name, bktOp: true})
+	}
+	return b
+}
+
+func (o *overlay) set(bucket, key []byte, e ovEntry) {
+	b := o.bucket(string(bucket), true)
+	k := string(key)
+	prev, had := b.entries[k]
+	o.undo = append(o.undo, undoRec{bucket: string(bucket), key: k, had: had, prev: prev, existed: true})
+	if !had {
+		b.sorted = nil
+	}
+	b.entries[k] = e
+	o.writes++
+}
+
+func (o *overlay) put(bucket, key, val []byte) {
+	o.set(bucket, key, ovEntry{val: append([]byte(nil), val...)})
+}
+
+func (o *overlay) del(bucket, key []byte) { o.set(bucket, key, ovEntry{del: true}) }
+
+func (o *overlay) bucketFlags(name string, created, dropped bool) {
+	b := o.bucket(name, true)
+	o.undo = append(o.undo, undoRec{bucket: name, bktOp: true, existed: true, created: b.created, dropped: b.dropped})
+	b.created, b.dropped = created, dropped
+	if dropped {
+		b.entries = map[string]ovEntry{}
+		b.sorted = nil
+	}
+	o.writes++
+}
+
+// savepoint marks the current undo position.
+func (o *overlay) savepoint() int { return len(o.undo) }
+
+// rollbackTo undoes every change after sp. Entries cleared by a drop are
+// not restored (drops only happen in DDL, which runs alone in a statement).
+func (o *overlay) rollbackTo(sp int) {
+	for i := len(o.undo) - 1; i >= sp; i-- {
+		u := o.undo[i]
+		if u.bktOp {
+			if !u.existed {
+				delete(o.buckets, u.bucket)
+				continue
+			}
+			b := o.buckets[u.bucket]
+			b.created, b.dropped = u.created, u.dropped
+			continue
+		}
+		b := o.buckets[u.bucket]
+		if u.had {
+			b.entries[u.key] = u.prev
+		} else {
+			delete(b.entries, u.key)
+			b.sorted = nil
+		}
+	}
+	o.undo = o.undo[:sp]
+}
+
+// batch renders the overlay as a storage batch: drops, creates, then
+// puts and deletes in bucket and key order.
+func (o *overlay) batch() *storage.Batch {
+	names := make([]string, 0, len(o.buckets))
+	for n := range o.buckets {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	b := &storage.Batch{}
+	for _, n := range names {
+		if ob := o.buckets[n]; ob.dropped && !ob.created {
+			b.DropBucket([]byte(n))
+		}
+	}
+	for _, n := range names {
+		if ob := o.buckets[n]; ob.created && !ob.dropped {
+			b.CreateBucket([]byte(n))
+		}
+	}
+	for _, n := range names {
+		ob := o.buckets[n]
+		if ob.dropped {
+			continue
+		}
+		for _, k := range ob.keys() {
+			e := ob.entries[k]
+			if e.del {
+				b.Delete([]byte(n), []byte(k))
+			} else {
+				b.Put([]byte(n), []byte(k), e.val)
+			}
+		}
+	}
+	return b
+}
+
+// mergedIter iterates a bucket of snapshot+overlay over [start, end)
+// (end nil = unbounded), forward or reverse.
+type mergedIter struct {
+	cur     *storage.Cursor
+	ov      []string
+	ents    map[string]ovEntry
+	oi      int
+	start   []byte
+	end     []byte
+	reverse bool
+	sk, sv  []byte
+	begun   bool
+}
+
+func (t *Txn) iterate(bucket []byte, start, end []byte, reverse bool) *mergedIter {
+	it := &mergedIter{start: start, end: end, reverse: reverse}
+	ob := t.ov.buckets[string(bucket)]
+	if ob == nil || !ob.dropped {
+		it.cur = t.snap.Cursor(bucket)
+	}
+	if ob != nil {
+		it.ents = ob.entries
+		keys := ob.keys()
+		lo := sort.SearchStrings(keys, string(start))
+		hi := len(keys)
+		if end != nil {
+			hi = sort.SearchStrings(keys, string(end))
+		}
+		it.ov = keys[lo:hi]
+		if reverse {
+			it.oi = len(it.ov) - 1
+		}
+	}
+	return it
+}
+
+func (it *mergedIter) snapNext() {
+	if it.cur == nil {
+		it.sk = nil
+		return
+	}
+	var k, v []byte
+	switch {
+	case !it.begun && !it.reverse:
+		if it.start == nil {
+			k, v = it.cur.First()
+		} else {
+			k, v = it.cur.Seek(it.start)
+		}
+	case !it.begun:
+		if it.end == nil {
+			k, v = it.cur.Last()
+		} else {
+			k, v = it.cur.Seek(it.end)
+			if k == nil {
+				k, v = it.cur.Last()
+			} else {
+				k, v = it.cur.Prev()
+			}
+		}
+	case it.reverse:
+		k, v = it.cur.Prev()
+	default:
+		k, v = it.cur.Next()
+	}
+	if k != nil && (it.end != nil && bytes.Compare(k, it.end) >= 0 || it.start != nil && bytes.Compare(k, it.start) < 0) {
+		k = nil
+	}
+	it.sk, it.sv = k, v
+}
+
+// next returns the next live key/value, or nil at the end.
+func (it *mergedIter) next() (key, val []byte) {
+	if !it.begun {
+		it.snapNext()
+		it.begun = true
+	}
+	for {
+		var ok string
+		hasOv := it.oi >= 0 && it.oi < len(it.ov)
+		if hasOv {
+			ok = it.ov[it.oi]
+		}
+		if it.sk == nil && !hasOv {
+			return nil, nil
+		}
+		c := 0
+		switch {
+		case it.sk == nil:
+			c = 1
+		case !hasOv:
+			c = -1
+		default:
+			c = bytes.Compare(it.sk, []byte(ok))
+			if it.reverse {
+				c = -c
+			}
+		}
+		if c < 0 {
+			k, v := it.sk, it.sv
+			it.snapNext()
+			return k, v
+		}
+		if c == 0 {
+			it.snapNext()
+		}
+		if it.reverse {
+			it.oi--
+		} else {
+			it.oi++
+		}
+		if e := it.ents[ok]; !e.del {
+			return []byte(ok), e.val
+		}
+	}
+}

@@ -1,0 +1,3 @@
+// Package rowenc encodes rows for storage: order-preserving keys and compact
+// row values.
+package rowenc

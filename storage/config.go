@@ -1,0 +1,76 @@
+package storage
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Defaults for zero Config fields.
+const (
+	// DefaultInitialMmapSize is 1 GiB. bbolt must remap the file when it
+	// grows past the mapping, and a remap waits for every open read
+	// transaction (Snapshot) to finish while blocking new writers. Mapping
+	// generously up front (address space only, not memory or disk) means a
+	// long-running Snapshot rarely stalls Apply.
+	DefaultInitialMmapSize = 1 << 30
+
+	// DefaultLockTimeout is how long Open waits for bbolt's file lock,
+	// held by another DB (in this or another process) on the same file.
+	DefaultLockTimeout = 5 * time.Second
+)
+
+// Config configures Open. The zero value of every optional field selects
+// the documented default.
+type Config struct {
+	// Path is the bbolt file. Required. Its directory must exist.
+	Path string
+
+	// Logger receives open/close/restore events. Nil discards.
+	Logger *slog.Logger
+
+	// InitialMmapSize is the initial mmap size in bytes; 0 means
+	// DefaultInitialMmapSize. See there for why it is large.
+	InitialMmapSize int
+
+	// LockTimeout bounds the wait for the file lock; 0 means
+	// DefaultLockTimeout.
+	LockTimeout time.Duration
+
+	// Registerer receives the package's metrics (metrics.go); nil means
+	// none. Close unregisters them, so a DB can be reopened on the same
+	// registry.
+	Registerer prometheus.Registerer
+}
+
+// Validate reports a missing Path or a negative size or timeout.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Path == "" {
+		errs = append(errs, errors.New("storage: Config.Path is required"))
+	}
+	if c.InitialMmapSize < 0 {
+		errs = append(errs, fmt.Errorf("storage: Config.InitialMmapSize %d is negative", c.InitialMmapSize))
+	}
+	if c.LockTimeout < 0 {
+		errs = append(errs, fmt.Errorf("storage: Config.LockTimeout %v is negative", c.LockTimeout))
+	}
+	return errors.Join(errs...)
+}
+
+// withDefaults returns c with zero optional fields replaced by defaults.
+func (c Config) withDefaults() Config {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.InitialMmapSize == 0 {
+		c.InitialMmapSize = DefaultInitialMmapSize
+	}
+	if c.LockTimeout == 0 {
+		c.LockTimeout = DefaultLockTimeout
+	}
+	return c
+}

@@ -1,0 +1,312 @@
+package storage
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/heliosdb/nano/lsn"
+)
+
+// DB is an open storage file. It is safe for concurrent use.
+type DB struct {
+	bolt    *bolt.DB
+	path    string
+	log     *slog.Logger
+	metrics *metrics
+
+	applyMu sync.Mutex    // serialises Apply so applied only moves forward
+	applied atomic.Uint64 // cached applied LSN, updated after each commit
+	closed  atomic.Bool
+}
+
+// Open opens (creating if needed) the storage file cfg.Path. A new file is
+// stamped with FormatVersion; an existing one must carry it, else Open
+// returns ErrVersionMismatch. bbolt runs with full fsyncs (never NoSync).
+func Open(cfg Config) (*DB, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	bdb, err := bolt.Open(cfg.Path, 0o600, boltOptions(cfg, false))
+	if err != nil {
+		return nil, fmt.Errorf("storage: open %s: %w", cfg.Path, err)
+	}
+	db, err := newDB(cfg, bdb)
+	if err != nil {
+		bdb.Close()
+		return nil, err
+	}
+	db.log.Info("storage opened", "path", cfg.Path, "lsn", db.AppliedLSN(),
+		"format_version", FormatVersion)
+	return db, nil
+}
+
+func boltOptions(cfg Config, readOnly bool) *bolt.Options {
+	return &bolt.Options{
+		Timeout:         cfg.LockTimeout,
+		InitialMmapSize: cfg.InitialMmapSize,
+		FreelistType:    bolt.FreelistMapType,
+		ReadOnly:        readOnly,
+		NoSync:          false, // durability: the file must always be a WAL prefix
+	}
+}
+
+// newDB initialises the meta buckets and wraps an open bbolt handle.
+func newDB(cfg Config, bdb *bolt.DB) (*DB, error) {
+	var applied lsn.LSN
+	err := bdb.Update(func(tx *bolt.Tx) error {
+		var err error
+		applied, err = initMeta(tx)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage: open %s: %w", cfg.Path, err)
+	}
+	m, err := newMetrics(cfg.Registerer)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{bolt: bdb, path: cfg.Path, log: cfg.Logger, metrics: m}
+	db.applied.Store(uint64(applied))
+	m.appliedLSN.Set(float64(applied))
+	db.updateSize()
+	return db, nil
+}
+
+// initMeta creates the reserved buckets of a fresh file or checks the
+// format version of an existing one, and returns the applied LSN.
+func initMeta(tx *bolt.Tx) (lsn.LSN, error) {
+	meta := tx.Bucket(bucketMeta.bytes())
+	if meta == nil {
+		if err := requireEmpty(tx); err != nil {
+			return 0, err
+		}
+		var err error
+		if meta, err = tx.CreateBucket(bucketMeta.bytes()); err != nil {
+			return 0, err
+		}
+		if err := meta.Put(keyFormatVersion.bytes(), encodeUint64(FormatVersion)); err != nil {
+			return 0, err
+		}
+	}
+	if _, err := tx.CreateBucketIfNotExists(bucketLocal.bytes()); err != nil {
+		return 0, err
+	}
+	return readMeta(tx)
+}
+
+// requireEmpty refuses to adopt a bbolt file that has data but no meta
+// bucket: it was not written by this package.
+func requireEmpty(tx *bolt.Tx) error {
+	if name, _ := tx.Cursor().First(); name != nil {
+		return fmt.Errorf("%w: file has bucket %q but no storage metadata", ErrVersionMismatch, name)
+	}
+	return nil
+}
+
+// readMeta checks the format version and returns the applied LSN.
+func readMeta(tx *bolt.Tx) (lsn.LSN, error) {
+	meta := tx.Bucket(bucketMeta.bytes())
+	if meta == nil {
+		return 0, fmt.Errorf("%w: no storage metadata", ErrVersionMismatch)
+	}
+	ver, ok := decodeUint64(meta.Get(keyFormatVersion.bytes()))
+	if !ok || ver != FormatVersion {
+		return 0, fmt.Errorf("%w: file has version %d (valid=%t), want %d",
+			ErrVersionMismatch, ver, ok, FormatVersion)
+	}
+	return appliedIn(tx), nil
+}
+
+// appliedIn reads the applied LSN stored in tx (0 when none was stored).
+func appliedIn(tx *bolt.Tx) lsn.LSN {
+	meta := tx.Bucket(bucketMeta.bytes())
+	if meta == nil {
+		return 0
+	}
+	v, _ := decodeUint64(meta.Get(keyAppliedLSN.bytes()))
+	return lsn.LSN(v)
+}
+
+// Path returns the file path the DB was opened with.
+func (db *DB) Path() string { return db.path }
+
+// Close closes the file. It waits for open Snapshots to be closed. Calling
+// Close again returns ErrClosed.
+func (db *DB) Close() error {
+	if db.closed.Swap(true) {
+		return ErrClosed
+	}
+	db.metrics.unregister()
+	if err := db.bolt.Close(); err != nil {
+		return fmt.Errorf("storage: close %s: %w", db.path, err)
+	}
+	db.log.Info("storage closed", "path", db.path, "lsn", db.AppliedLSN())
+	return nil
+}
+
+// AppliedLSN returns the LSN applied up to. It reads a cached atomic value
+// and is cheap; it keeps returning the last value after Close.
+func (db *DB) AppliedLSN() lsn.LSN { return lsn.LSN(db.applied.Load()) }
+
+// Apply applies all operations of all batches, in order, and records end
+// as the applied LSN, in one durable bbolt transaction. If end <=
+// AppliedLSN it does nothing (idempotent replay). Put and Delete into a
+// missing bucket are ignored. A batch that fails Validate is rejected
+// (ErrInvalidBatch, ErrReservedBucket) before anything is written. Returns
+// ErrClosed after Close. Batches are not retained after Apply returns.
+func (db *DB) Apply(end lsn.LSN, batches ...*Batch) error {
+	if end <= db.AppliedLSN() {
+		return nil // fast path for replay; rechecked under applyMu
+	}
+	for i, b := range batches {
+		if err := b.Validate(); err != nil {
+			return fmt.Errorf("storage: apply %v: batch %d: %w", end, i, err)
+		}
+	}
+	db.applyMu.Lock()
+	defer db.applyMu.Unlock()
+	if end <= db.AppliedLSN() {
+		return nil
+	}
+	start := time.Now()
+	var size int64
+	err := db.update(func(tx *bolt.Tx) error {
+		for _, b := range batches {
+			if err := applyBatch(tx, b); err != nil {
+				return err
+			}
+		}
+		size = tx.Size()
+		return tx.Bucket(bucketMeta.bytes()).Put(keyAppliedLSN.bytes(), encodeUint64(uint64(end)))
+	})
+	if err != nil {
+		return fmt.Errorf("storage: apply %v: %w", end, err)
+	}
+	db.applied.Store(uint64(end))
+	db.metrics.applyDuration.Observe(time.Since(start).Seconds())
+	db.metrics.appliedLSN.Set(float64(end))
+	db.metrics.dbSize.Set(float64(size))
+	return nil
+}
+
+func applyBatch(tx *bolt.Tx, b *Batch) error {
+	for i := range b.Ops {
+		if err := applyOp(tx, &b.Ops[i]); err != nil {
+			return fmt.Errorf("op %d (%v %q): %w", i, b.Ops[i].Kind, b.Ops[i].Bucket, err)
+		}
+	}
+	return nil
+}
+
+// applyOp applies one validated op. Every outcome depends only on the
+// current state and the op, which keeps Apply deterministic.
+func applyOp(tx *bolt.Tx, op *Op) error {
+	switch op.Kind {
+	case OpCreateBucket:
+		_, err := tx.CreateBucketIfNotExists(op.Bucket)
+		return err
+	case OpDropBucket:
+		if err := tx.DeleteBucket(op.Bucket); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
+			return err
+		}
+		return nil
+	}
+	bkt := tx.Bucket(op.Bucket)
+	if bkt == nil {
+		return nil // deterministic: the SQL layer creates buckets first
+	}
+	if op.Kind == OpPut {
+		return bkt.Put(op.Key, op.Value)
+	}
+	return bkt.Delete(op.Key)
+}
+
+// update runs fn in a read-write transaction, mapping a closed DB to
+// ErrClosed.
+func (db *DB) update(fn func(*bolt.Tx) error) error {
+	if db.closed.Load() {
+		return ErrClosed
+	}
+	return mapClosed(db.bolt.Update(fn))
+}
+
+// view runs fn in a read transaction, mapping a closed DB to ErrClosed.
+func (db *DB) view(fn func(*bolt.Tx) error) error {
+	if db.closed.Load() {
+		return ErrClosed
+	}
+	return mapClosed(db.bolt.View(fn))
+}
+
+func mapClosed(err error) error {
+	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
+		return ErrClosed
+	}
+	return err
+}
+
+func (db *DB) updateSize() {
+	_ = db.view(func(tx *bolt.Tx) error {
+		db.metrics.dbSize.Set(float64(tx.Size()))
+		return nil
+	})
+}
+
+// Check runs bbolt's consistency check over the whole file. Inconsistencies
+// are joined into one error wrapping ErrCorrupt. It reads the entire file:
+// use it in tests and behind an invariant-check switch, not per commit.
+func (db *DB) Check() error {
+	return db.view(func(tx *bolt.Tx) error { return checkTx(tx, db.path) })
+}
+
+func checkTx(tx *bolt.Tx, path string) error {
+	var errs []error
+	for err := range tx.Check() {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%w: %s: bbolt check: %w", ErrCorrupt, path, errors.Join(errs...))
+	}
+	return nil
+}
+
+// GetLocal returns a copy of the node-local value for key, or nil if it is
+// missing or the DB is closed. Local values are not replicated data.
+func (db *DB) GetLocal(key string) []byte {
+	var out []byte
+	_ = db.view(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketLocal.bytes()).Get([]byte(key)); v != nil {
+			out = append([]byte{}, v...)
+		}
+		return nil
+	})
+	return out
+}
+
+// SetLocal durably stores a node-local value in its own transaction; a nil
+// value deletes the key. The key must be non-empty. Returns ErrClosed after
+// Close. value is not retained.
+func (db *DB) SetLocal(key string, value []byte) error {
+	if key == "" {
+		return fmt.Errorf("storage: set local: %w: empty key", ErrInvalidBatch)
+	}
+	err := db.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketLocal.bytes())
+		if value == nil {
+			return b.Delete([]byte(key))
+		}
+		return b.Put([]byte(key), value)
+	})
+	if err != nil {
+		return fmt.Errorf("storage: set local %q: %w", key, err)
+	}
+	return nil
+}

@@ -1,0 +1,68 @@
+// Package storage is the materialised state of a HeliosDB Nano node: a
+// key/value store on bbolt (go.etcd.io/bbolt).
+//
+// # Contract
+//
+// The WAL (package wal, which storage never imports) is the source of truth.
+// The node appends a commit's encoded [Batch] to the WAL, fsyncs it, and only
+// then calls [DB.Apply] with the LSN at the end of that record. Apply writes
+// the batch and the new applied LSN in ONE bbolt read-write transaction, so
+// after a crash the file holds exactly the commits up to [DB.AppliedLSN]; the
+// node replays WAL records after that LSN. Apply is therefore deterministic
+// (the same batches on the same state always give the same state) and
+// idempotent (Apply with end <= AppliedLSN is a no-op).
+//
+// bbolt is never opened with NoSync: every Apply is durable when it returns,
+// so the file is always a consistent prefix of the WAL.
+//
+// # Data model
+//
+// Data lives in flat, named buckets (top-level bbolt buckets; nesting is not
+// exposed). Bucket names starting with 0x00 are reserved for storage's own
+// buckets (see schema.go) and rejected by Apply with [ErrReservedBucket];
+// snapshots treat them as missing. Keys are 1..32768 bytes, values up to
+// bbolt's MaxValueSize; an empty value is distinct from a missing key.
+//
+// Reads go through a [Snapshot], a bbolt read transaction: a consistent,
+// repeatable view that never blocks and is never blocked by Apply. A
+// Snapshot must be closed; [DB.Close] waits for open snapshots.
+//
+// Node-local key/values ([DB.GetLocal], [DB.SetLocal]: role, term, ...) live
+// in a reserved bucket that is not part of the replicated data; they are
+// nevertheless included in a base backup (the file is copied whole), so a
+// node restoring a backup must overwrite the local keys it cares about.
+//
+// # Batch encoding (WAL payload)
+//
+// [Batch.Encode] produces a compact, deterministic byte string. All integers
+// are unsigned LEB128 varints (encoding/binary.AppendUvarint):
+//
+//	batch   = version:byte(=1) count:uvarint op{count}
+//	op      = kind:byte bucket
+//	          [key]         if kind is Put or Delete
+//	          [value]       if kind is Put
+//	bucket, key, value = len:uvarint bytes{len}
+//	kind    = 1 Put | 2 Delete | 3 CreateBucket | 4 DropBucket
+//
+// For example a batch holding CreateBucket("t") then Put("t", "k", "v") is
+//
+//	01 02  03 01 74  01 01 74 01 6b 01 76
+//
+// [DecodeBatch] rejects an unknown version or kind, a length running past
+// the end, a count larger than the input could hold, and trailing bytes,
+// with errors wrapping [ErrCorrupt]; it never panics and never retains its
+// input. Decoding checks structure only: [Batch.Validate] (also run by
+// Apply) checks bucket names, key and value sizes. The node should Validate
+// a batch before appending it to the WAL, so that replay cannot fail.
+//
+// # On-disk metadata
+//
+// The reserved meta bucket holds the storage format version (checked on
+// open: [ErrVersionMismatch]) and the applied LSN, both as 8-byte big-endian
+// integers.
+//
+// # Concurrency
+//
+// [DB] is safe for concurrent use. Apply calls are serialised. [Snapshot]
+// and [Cursor] are not safe for concurrent use; use one per goroutine.
+package storage

@@ -1,0 +1,161 @@
+package storage
+
+import (
+	"bytes"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/heliosdb/nano/lsn"
+)
+
+// Snapshot is a consistent, read-only view of the data as of one applied
+// LSN: a bbolt read transaction. Applies that commit after it was opened
+// are invisible to it. It is not safe for concurrent use. Slices it returns
+// point into the file mapping: they are valid only until Close and must not
+// be modified. Close it promptly: an open Snapshot keeps the pages it sees
+// from being reused and delays DB.Close and file remaps.
+type Snapshot struct {
+	tx      *bolt.Tx
+	applied lsn.LSN
+}
+
+// Snapshot opens a read view. It returns ErrClosed after Close.
+func (db *DB) Snapshot() (*Snapshot, error) {
+	if db.closed.Load() {
+		return nil, ErrClosed
+	}
+	tx, err := db.bolt.Begin(false)
+	if err != nil {
+		return nil, fmt.Errorf("storage: snapshot: %w", mapClosed(err))
+	}
+	return &Snapshot{tx: tx, applied: appliedIn(tx)}, nil
+}
+
+// AppliedLSN is the LSN the view corresponds to.
+func (s *Snapshot) AppliedLSN() lsn.LSN { return s.applied }
+
+// Close ends the view. Closing twice is harmless.
+func (s *Snapshot) Close() error {
+	if s.tx == nil {
+		return nil
+	}
+	err := s.tx.Rollback()
+	s.tx = nil
+	if err != nil {
+		return fmt.Errorf("storage: close snapshot: %w", err)
+	}
+	return nil
+}
+
+// bucket returns the data bucket name, or nil if it is missing or reserved
+// or the Snapshot is closed (reads after Close see nothing).
+func (s *Snapshot) bucket(name []byte) *bolt.Bucket {
+	if s.tx == nil || len(name) == 0 || isReserved(name) {
+		return nil
+	}
+	return s.tx.Bucket(name)
+}
+
+// BucketExists reports whether the data bucket exists in this view.
+func (s *Snapshot) BucketExists(bucket []byte) bool { return s.bucket(bucket) != nil }
+
+// Get returns the value of key in bucket, or nil if either is missing. A
+// present empty value is returned as a non-nil empty slice.
+func (s *Snapshot) Get(bucket, key []byte) []byte {
+	b := s.bucket(bucket)
+	if b == nil || len(key) == 0 {
+		return nil
+	}
+	if v := b.Get(key); v != nil {
+		return v
+	}
+	// bbolt may return nil for an empty value; tell it from a missing key.
+	if k, _ := b.Cursor().Seek(key); k != nil && bytes.Equal(k, key) {
+		return []byte{}
+	}
+	return nil
+}
+
+// ForEachBucket calls fn with the name of every data bucket, in byte order,
+// stopping at and returning fn's first error. The name is valid only
+// during the call.
+func (s *Snapshot) ForEachBucket(fn func(name []byte) error) error {
+	if s.tx == nil {
+		return ErrClosed
+	}
+	return s.tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+		if isReserved(name) {
+			return nil
+		}
+		return fn(name)
+	})
+}
+
+// Cursor returns a cursor over bucket's keys in byte order. If the bucket
+// is missing the cursor ranges over nothing. It is valid until the
+// Snapshot is closed.
+func (s *Snapshot) Cursor(bucket []byte) *Cursor {
+	b := s.bucket(bucket)
+	if b == nil {
+		return &Cursor{}
+	}
+	return &Cursor{c: b.Cursor()}
+}
+
+// Cursor iterates over one bucket of a Snapshot. Every method returns the
+// key and value it lands on, or a nil key at either end. A present empty
+// value is a non-nil empty slice. Slices are valid until the Snapshot is
+// closed and must not be modified. Not safe for concurrent use.
+type Cursor struct {
+	c *bolt.Cursor // nil for a missing bucket
+}
+
+// First moves to the first key.
+func (c *Cursor) First() (key, value []byte) {
+	if c.c == nil {
+		return nil, nil
+	}
+	return norm(c.c.First())
+}
+
+// Last moves to the last key.
+func (c *Cursor) Last() (key, value []byte) {
+	if c.c == nil {
+		return nil, nil
+	}
+	return norm(c.c.Last())
+}
+
+// Seek moves to key, or to the first key after it if key is missing.
+func (c *Cursor) Seek(key []byte) (k, value []byte) {
+	if c.c == nil {
+		return nil, nil
+	}
+	return norm(c.c.Seek(key))
+}
+
+// Next moves to the next key.
+func (c *Cursor) Next() (key, value []byte) {
+	if c.c == nil {
+		return nil, nil
+	}
+	return norm(c.c.Next())
+}
+
+// Prev moves to the previous key.
+func (c *Cursor) Prev() (key, value []byte) {
+	if c.c == nil {
+		return nil, nil
+	}
+	return norm(c.c.Prev())
+}
+
+// norm turns bbolt's nil value for an empty value into an empty slice, so
+// callers can rely on value != nil whenever key != nil.
+func norm(k, v []byte) ([]byte, []byte) {
+	if k != nil && v == nil {
+		v = []byte{}
+	}
+	return k, v
+}
