@@ -181,6 +181,12 @@ func (c *committer) process(group []*commitReq) {
 func (c *committer) appendGroup(group []*commitReq) (accepted []*commitReq, ends []lsn.LSN, batches []*storage.Batch) {
 	term, ts := c.term(), c.now().UnixMicro()
 	for i, r := range group {
+		// A batch that storage would refuse must never reach the WAL, or
+		// replay could not get past it.
+		if err := r.batch.Validate(); err != nil {
+			r.done <- commitResult{err: pgerror.Wrapf(err, pgerror.ProgramLimitExceeded, "cannot commit")}
+			continue
+		}
 		if c.tracker.conflicts(r.batch, r.readLSN) {
 			c.metrics.conflicts.Inc()
 			r.done <- commitResult{err: errSerialization}

@@ -35,6 +35,8 @@ type Session interface {
 	// Bind creates portal from statement stmt with raw parameter values
 	// (nil = NULL) in the given formats (0 text, 1 binary; a single entry
 	// applies to all; none means text) and the requested result formats.
+	// The params slices alias pgwire's read buffer: decode or copy them
+	// before returning.
 	Bind(ctx context.Context, portal, stmt string, params [][]byte, paramFormats, resultFormats []int16) error
 	// DescribePortal returns the columns a portal produces (nil for none),
 	// with the result formats chosen at Bind.

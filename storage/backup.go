@@ -75,6 +75,9 @@ func writeTemp(path string, r io.Reader) (name string, err error) {
 	if _, err = io.Copy(f, r); err != nil {
 		return "", fmt.Errorf("copy stream: %w", err)
 	}
+	if err = checkBoltHeader(f); err != nil {
+		return "", err
+	}
 	if err = f.Sync(); err != nil {
 		return "", fmt.Errorf("sync %s: %w", f.Name(), err)
 	}

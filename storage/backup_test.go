@@ -102,6 +102,8 @@ func TestRestoreRejectsBadStream(t *testing.T) {
 		{"empty", bytes.NewReader(nil), storage.ErrCorrupt},
 		{"garbage", bytes.NewReader(bytes.Repeat([]byte("garbage!"), 4096)), storage.ErrCorrupt},
 		{"truncated", bytes.NewReader(stream[:len(stream)/2]), storage.ErrCorrupt},
+		{"cut in meta page", bytes.NewReader(stream[:100]), storage.ErrCorrupt},
+		{"one page short", bytes.NewReader(stream[:len(stream)-4096]), storage.ErrCorrupt},
 		{"meta pages flipped", bytes.NewReader(flipped), storage.ErrCorrupt},
 		{"reader fails", failingReader{bytes.NewReader(stream)}, nil},
 	}

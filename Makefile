@@ -1,0 +1,53 @@
+# HeliosDB Nano. `make run` starts a node; `make test` runs the test suite.
+GO       ?= go
+BIN      ?= bin
+export CGO_ENABLED := 1
+
+STATIC_TAGS    := netgo,osusergo
+STATIC_LDFLAGS := -s -w -linkmode external -extldflags "-static"
+TEST_TIMEOUT   ?= 14m
+
+.PHONY: all build static run test test-short e2e faults bench lint fmt vet clean help
+
+all: build
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+build: ## build bin/heliosdb-nano
+	$(GO) build -o $(BIN)/heliosdb-nano ./cmd/heliosdb-nano
+
+static: ## static binaries for FROM-scratch Docker images (bin/static/)
+	$(GO) build -tags $(STATIC_TAGS) -ldflags '$(STATIC_LDFLAGS)' -o $(BIN)/static/heliosdb-nano ./cmd/heliosdb-nano
+
+run: build ## start a single node on 5432 (PG) / 8080 (HTTP), data in ./heliosdb-data
+	$(BIN)/heliosdb-nano start --data-dir ./heliosdb-data --node-id primary
+
+test: vet ## the test suite (unit, integration, e2e on built binaries, 50 kill -9 cycles)
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+test-short: ## quick subset
+	$(GO) test -short -count=1 ./...
+
+e2e: ## end-to-end suites only
+	$(GO) test -count=1 -v -timeout 30m ./tests/...
+
+faults: ## crash/fault suites with many more cycles
+	HELIOSDB_CRASH_CYCLES=500 $(GO) test -count=1 -v -timeout 60m -run 'Kill9|Crash|Torn|Corrupt' ./tests/... ./wal/... ./storage/...
+
+bench: build ## benchmarks (Go micro-benchmarks; pgbench comparison: scripts/bench.sh)
+	$(GO) test -run '^$$' -bench . -benchmem ./wal/ ./storage/ ./sql/...
+	./scripts/bench.sh
+
+vet:
+	$(GO) vet ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+lint: vet ## gofmt, go vet, staticcheck
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 ./...
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,68 @@
+// Package pgwire is the PostgreSQL v3 frontend/backend protocol server. It
+// decodes client messages with pgproto3, authenticates clients, and drives a
+// Session (declared in session.go, implemented by sql/session) one call at a
+// time, streaming results back through a result.Writer. It never imports
+// the executor or storage: values are encoded with sql/types, errors are
+// rendered from sql/pgerror.
+//
+// # Connection lifecycle
+//
+// Server.Serve accepts connections and starts one goroutine per connection
+// (conn.serve). That goroutine does everything for the connection, in line:
+//
+//  1. Startup, bounded by Config.StartupTimeout (a read/write deadline on
+//     the socket): SSLRequest is answered 'S' and the socket upgraded to TLS
+//     when Config.TLSConfig is set, else 'N'; GSSENCRequest is answered
+//     'N'; a CancelRequest cancels the matching connection's statement and
+//     the cancel connection is closed; a StartupMessage of protocol 3.0 (or
+//     3.2, answered with NegotiateProtocolVersion down to 3.0) proceeds.
+//     Anything else gets FATAL 08P01.
+//  2. Authentication (scram-sha-256, md5, password or trust; see pgauth).
+//     Failure: FATAL 28P01 and close. A random, unique process ID and secret
+//     are assigned and registered for CancelRequest.
+//  3. SessionFactory.NewSession, then AuthenticationOk, ParameterStatus for
+//     every reported parameter, BackendKeyData and ReadyForQuery.
+//  4. The message loop: read one message, run it against the Session, and
+//     buffer the output. Output is flushed at ReadyForQuery, at Flush, and
+//     whenever more than 32 KiB of rows are buffered. Simple Query runs
+//     Session.Query and ends with ReadyForQuery. Extended-protocol messages
+//     (Parse, Bind, Describe, Execute, Close) run the matching Session call;
+//     after an error every message is discarded until Sync, which calls
+//     Session.Sync and sends ReadyForQuery. Before every ReadyForQuery,
+//     parameters whose values changed (SET TimeZone, application_name...)
+//     are reported with ParameterStatus.
+//
+// A connection ends when the client sends Terminate or hangs up, when a
+// message is malformed, of an unknown type or larger than
+// Config.MaxMessageSize (FATAL 08P01 or 54000), when a write fails, when the
+// session panics (logged with its stack; FATAL XX000 to that client only),
+// or at shutdown. On the way out the goroutine closes the Session (which
+// rolls back an open transaction), then the socket, and deregisters the
+// connection.
+//
+// # Goroutines, cancellation and who closes what
+//
+// No goroutine other than the connection's own reads or writes its socket,
+// except that Shutdown and Close may set its read deadline or close it. Each
+// Session call gets a context derived from the connection's context; a
+// CancelRequest (served on the canceller's own connection goroutine)
+// cancels the context of the call running at that moment, and the Session
+// fails the statement with 57014. A cancel that arrives between statements
+// does nothing.
+//
+// Shutdown closes the listeners, then drains: a connection waiting for a
+// new query (idle, or still in startup) has its read deadline set to now,
+// so its goroutine wakes, sends FATAL 57P01 (57P03 during startup) and
+// closes; a busy connection finishes its current query or its batch up to
+// Sync, and then does the same. When Shutdown's context ends first, the
+// remaining connections' contexts are cancelled and their sockets closed.
+// Shutdown and Close return only after every connection goroutine has
+// ended, so the Session's backing store can be closed right after; Sessions
+// must therefore return promptly once their context is cancelled.
+//
+// # Session contract reminders
+//
+// Bind's parameter byte slices alias the read buffer and are valid only
+// during the call. The result.Writer passed to Query and Execute is valid
+// only during that call, and its AddRow encodes the row before returning.
+package pgwire

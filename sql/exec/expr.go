@@ -1,0 +1,816 @@
+package exec
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/cockroachdb/apd/v3"
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/heliosdb/nano/sql/pgerror"
+	"github.com/heliosdb/nano/sql/types"
+)
+
+// compile turns an expression node into a cexpr; hint is the type an
+// untyped literal or parameter should adopt (Unknown = none).
+func (b *builder) compile(s *scope, n *pg_query.Node, hint types.T) (*cexpr, error) {
+	if s.agg != nil {
+		if e, ok, err := s.agg.match(b, s, n); ok || err != nil {
+			return e, err
+		}
+	}
+	switch v := n.Node.(type) {
+	case *pg_query.Node_AConst:
+		return b.compileConst(v.AConst, hint)
+	case *pg_query.Node_ColumnRef:
+		return b.compileColumnRef(s, v.ColumnRef)
+	case *pg_query.Node_ParamRef:
+		return b.compileParam(v.ParamRef, hint)
+	case *pg_query.Node_AExpr:
+		return b.compileAExpr(s, v.AExpr, hint)
+	case *pg_query.Node_BoolExpr:
+		return b.compileBoolExpr(s, v.BoolExpr)
+	case *pg_query.Node_NullTest:
+		return b.compileNullTest(s, v.NullTest)
+	case *pg_query.Node_BooleanTest:
+		return b.compileBoolTest(s, v.BooleanTest)
+	case *pg_query.Node_TypeCast:
+		return b.compileCast(s, v.TypeCast)
+	case *pg_query.Node_FuncCall:
+		return b.compileFunc(s, v.FuncCall, hint)
+	case *pg_query.Node_CaseExpr:
+		return b.compileCase(s, v.CaseExpr, hint)
+	case *pg_query.Node_CoalesceExpr:
+		return b.compileVariadic(s, "coalesce", v.CoalesceExpr.Args, hint)
+	case *pg_query.Node_MinMaxExpr:
+		name := "greatest"
+		if v.MinMaxExpr.Op == pg_query.MinMaxOp_IS_LEAST {
+			name = "least"
+		}
+		return b.compileVariadic(s, name, v.MinMaxExpr.Args, hint)
+	case *pg_query.Node_SqlvalueFunction:
+		return b.compileSQLValueFunc(v.SqlvalueFunction)
+	case *pg_query.Node_SubLink:
+		return b.compileSubLink(s, v.SubLink)
+	case *pg_query.Node_CollateClause:
+		return b.compile(s, v.CollateClause.Arg, hint)
+	}
+	return nil, pgerror.Newf(pgerror.FeatureNotSupported, "expression %s is not supported", nodeName(n))
+}
+
+func nodeName(n *pg_query.Node) string {
+	s := fmt.Sprintf("%T", n.Node)
+	return strings.TrimPrefix(s, "*pg_query.Node_")
+}
+
+func (b *builder) compileConst(c *pg_query.A_Const, hint types.T) (*cexpr, error) {
+	if c.Isnull {
+		e := constExpr(nil, types.Unknown, "NULL")
+		e.unknown = true
+		if hint.Oid != types.OidUnknown {
+			e.t = hint
+			e.unknown = false
+		}
+		return e, nil
+	}
+	switch v := c.Val.(type) {
+	case *pg_query.A_Const_Ival:
+		return constExpr(int64(v.Ival.Ival), types.Int4, strconv.Itoa(int(v.Ival.Ival))), nil
+	case *pg_query.A_Const_Fval:
+		s := v.Fval.Fval
+		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return constExpr(i, types.Int8, s), nil
+		}
+		d, _, err := apd.NewFromString(s)
+		if err != nil {
+			return nil, pgerror.Newf(pgerror.InvalidTextRepresentation, "invalid numeric %q", s)
+		}
+		return constExpr(d, types.Numeric, s), nil
+	case *pg_query.A_Const_Boolval:
+		return constExpr(v.Boolval.Boolval, types.Bool, strconv.FormatBool(v.Boolval.Boolval)), nil
+	case *pg_query.A_Const_Sval:
+		return b.stringLiteral(v.Sval.Sval, hint)
+	case *pg_query.A_Const_Bsval:
+		return constExpr(v.Bsval.Bsval, types.Text, v.Bsval.Bsval), nil
+	}
+	return nil, pgerror.New(pgerror.FeatureNotSupported, "constant kind is not supported")
+}
+
+// stringLiteral types a quoted literal: as hint when given, else unknown
+// (treated as text).
+func (b *builder) stringLiteral(s string, hint types.T) (*cexpr, error) {
+	disp := "'" + strings.ReplaceAll(s, "'", "''") + "'"
+	if hint.Oid == types.OidUnknown || hint.Family() == types.FamString {
+		e := constExpr(s, types.Text, disp)
+		if hint.Oid == types.OidUnknown {
+			e.unknown = true
+		} else {
+			e.t = hint
+		}
+		return e, nil
+	}
+	d, err := types.ParseText(hint, s)
+	if err != nil {
+		return nil, err
+	}
+	return constExpr(d, hint, disp+"::"+hint.String()), nil
+}
+
+func (b *builder) compileParam(p *pg_query.ParamRef, hint types.T) (*cexpr, error) {
+	n := int(p.Number)
+	if n < 1 || n > 65535 {
+		return nil, b.errAt(pgerror.Newf(pgerror.UndefinedParameter, "there is no parameter $%d", n), p.Location)
+	}
+	for len(b.params) < n {
+		b.params = append(b.params, types.Unknown)
+	}
+	t := b.params[n-1]
+	if t.Oid == types.OidUnknown && hint.Oid != types.OidUnknown {
+		t = hint
+		b.params[n-1] = hint
+	}
+	idx := n - 1
+	e := &cexpr{t: t, s: "$" + strconv.Itoa(n), param: n, colIdx: -1,
+		fn: func(e *env, _ []Datum) (Datum, error) {
+			if idx >= len(e.params) {
+				return nil, pgerror.Newf(pgerror.ProtocolViolation, "no value for parameter $%d", idx+1)
+			}
+			return e.params[idx], nil
+		}}
+	if t.Oid == types.OidUnknown {
+		e.unknown = true
+		e.t = types.Text
+	}
+	return e, nil
+}
+
+func (b *builder) compileColumnRef(s *scope, c *pg_query.ColumnRef) (*cexpr, error) {
+	var table, name string
+	switch len(c.Fields) {
+	case 1:
+		name = strVal(c.Fields[0])
+	case 2:
+		table, name = strVal(c.Fields[0]), strVal(c.Fields[1])
+	case 3:
+		table, name = strVal(c.Fields[1]), strVal(c.Fields[2])
+	}
+	if name == "" {
+		return nil, b.errAt(pgerror.New(pgerror.FeatureNotSupported, "* is not allowed here"), c.Location)
+	}
+	depth, idx, ci, perr := s.lookupColumn(table, name)
+	if perr != nil {
+		return nil, b.errAt(perr, c.Location)
+	}
+	disp := name
+	if table != "" {
+		disp = table + "." + name
+	}
+	if depth == 0 {
+		return &cexpr{t: ci.typ, s: disp, colIdx: idx,
+			fn: func(_ *env, row []Datum) (Datum, error) { return row[idx], nil }}, nil
+	}
+	for sc, d := s, 0; d < depth; sc, d = sc.parent, d+1 {
+		sc.correlated = true
+	}
+	return &cexpr{t: ci.typ, s: disp, colIdx: -1,
+		fn: func(e *env, _ []Datum) (Datum, error) {
+			return e.outer[len(e.outer)-depth][idx], nil
+		}}, nil
+}
+
+// compilePair compiles two operands, letting an untyped side adopt the
+// other side's type.
+func (b *builder) compilePair(s *scope, l, r *pg_query.Node) (*cexpr, *cexpr, error) {
+	a, err := b.compile(s, l, types.Unknown)
+	if err != nil {
+		return nil, nil, err
+	}
+	hint := types.Unknown
+	if !a.unknown {
+		hint = a.t
+	}
+	c, err := b.compile(s, r, hint)
+	if err != nil {
+		return nil, nil, err
+	}
+	if a.unknown && !c.unknown {
+		if a, err = b.compile(s, l, c.t); err != nil {
+			return nil, nil, err
+		}
+	}
+	return a, c, nil
+}
+
+// coerce returns e converted to t at run time (implicit cast).
+func coerce(e *cexpr, t types.T) *cexpr {
+	if e.t == t || e.t.Oid == t.Oid && t.Family() != types.FamNumeric && t.Family() != types.FamString {
+		return e
+	}
+	if e.isConst && e.val == nil {
+		return constExpr(nil, t, e.s)
+	}
+	from, inner := e.t, e.fn
+	explicit := from.Family() == t.Family() || isNumFam(from) && isNumFam(t)
+	out := &cexpr{t: t, s: e.s, colIdx: -1, fn: func(en *env, row []Datum) (Datum, error) {
+		d, err := inner(en, row)
+		if err != nil || d == nil {
+			return d, err
+		}
+		return types.Cast(d, from, t, explicit)
+	}}
+	if e.isConst {
+		if d, err := types.Cast(e.val, from, t, explicit); err == nil {
+			return constExpr(d, t, e.s)
+		}
+	}
+	return out
+}
+
+func isNumFam(t types.T) bool {
+	f := t.Family()
+	return f == types.FamInt || f == types.FamFloat || f == types.FamNumeric
+}
+
+// commonType finds the type two operands are compared or combined in.
+func commonType(a, b *cexpr) (types.T, bool) {
+	if a.unknown && b.unknown {
+		return types.Text, true
+	}
+	if a.unknown {
+		return b.t, true
+	}
+	if b.unknown {
+		return a.t, true
+	}
+	if a.t == b.t {
+		return a.t, true
+	}
+	if a.t.Family() == b.t.Family() {
+		switch a.t.Family() {
+		case types.FamString:
+			return types.Text, true
+		case types.FamInt:
+			if a.t.Oid == types.OidInt8 || b.t.Oid == types.OidInt8 {
+				return types.Int8, true
+			}
+			if a.t.Oid == types.OidInt4 || b.t.Oid == types.OidInt4 {
+				return types.Int4, true
+			}
+		case types.FamNumeric:
+			return types.Numeric, true
+		case types.FamFloat:
+			return types.Float8, true
+		}
+	}
+	return types.CommonType(a.t, b.t)
+}
+
+func opError(op string, a, b *cexpr) *pgerror.Error {
+	return pgerror.Newf(pgerror.UndefinedFunction, "operator does not exist: %s %s %s", a.t, op, b.t).
+		WithHint("No operator matches the given name and argument types. You might need to add explicit type casts.")
+}
+
+func (b *builder) compileAExpr(s *scope, a *pg_query.A_Expr, hint types.T) (*cexpr, error) {
+	op := ""
+	if len(a.Name) > 0 {
+		op = strVal(a.Name[len(a.Name)-1])
+	}
+	switch a.Kind {
+	case pg_query.A_Expr_Kind_AEXPR_OP:
+		if a.Lexpr == nil {
+			return b.compileUnary(s, op, a, hint)
+		}
+		l, r, err := b.compilePair(s, a.Lexpr, a.Rexpr)
+		if err != nil {
+			return nil, err
+		}
+		e, err := binaryOp(op, l, r)
+		if err != nil {
+			return nil, b.errAt(pgerror.Flatten(err), a.Location)
+		}
+		return e, nil
+	case pg_query.A_Expr_Kind_AEXPR_DISTINCT, pg_query.A_Expr_Kind_AEXPR_NOT_DISTINCT:
+		l, r, err := b.compilePair(s, a.Lexpr, a.Rexpr)
+		if err != nil {
+			return nil, err
+		}
+		return distinctOp(l, r, a.Kind == pg_query.A_Expr_Kind_AEXPR_NOT_DISTINCT)
+	case pg_query.A_Expr_Kind_AEXPR_NULLIF:
+		l, r, err := b.compilePair(s, a.Lexpr, a.Rexpr)
+		if err != nil {
+			return nil, err
+		}
+		eq, err := binaryOp("=", l, r)
+		if err != nil {
+			return nil, err
+		}
+		lf := l.fn
+		return &cexpr{t: l.t, s: "NULLIF(" + l.s + ", " + r.s + ")", colIdx: -1, fn: func(e *env, row []Datum) (Datum, error) {
+			v, err := eq.fn(e, row)
+			if err != nil {
+				return nil, err
+			}
+			if v == true {
+				return nil, nil
+			}
+			return lf(e, row)
+		}}, nil
+	case pg_query.A_Expr_Kind_AEXPR_IN:
+		return b.compileIn(s, a, op == "<>")
+	case pg_query.A_Expr_Kind_AEXPR_LIKE, pg_query.A_Expr_Kind_AEXPR_ILIKE:
+		return b.compileLike(s, a, op)
+	case pg_query.A_Expr_Kind_AEXPR_BETWEEN, pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN,
+		pg_query.A_Expr_Kind_AEXPR_BETWEEN_SYM, pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN_SYM:
+		return b.compileBetween(s, a)
+	case pg_query.A_Expr_Kind_AEXPR_OP_ANY, pg_query.A_Expr_Kind_AEXPR_OP_ALL:
+		return nil, pgerror.New(pgerror.FeatureNotSupported, "op ANY/ALL (array) is not supported")
+	}
+	return nil, pgerror.Newf(pgerror.FeatureNotSupported, "operator kind %s is not supported", a.Kind)
+}
+
+func (b *builder) compileUnary(s *scope, op string, a *pg_query.A_Expr, hint types.T) (*cexpr, error) {
+	x, err := b.compile(s, a.Rexpr, hint)
+	if err != nil {
+		return nil, err
+	}
+	switch op {
+	case "-":
+		if x.isConst {
+			if i, ok := x.val.(int64); ok && i == 2147483648 && x.t == types.Int8 {
+				return constExpr(int64(-2147483648), types.Int4, "-"+x.s), nil
+			}
+		}
+		t := x.t
+		if x.unknown {
+			t = types.Float8
+			x = coerce(x, t)
+		}
+		f := x.fn
+		e := &cexpr{t: t, s: "(- " + x.s + ")", colIdx: -1, fn: func(en *env, row []Datum) (Datum, error) {
+			v, err := f(en, row)
+			if err != nil || v == nil {
+				return v, err
+			}
+			return types.Neg(v, t)
+		}}
+		return foldConst(e, x)
+	case "+":
+		return x, nil
+	}
+	return nil, pgerror.Newf(pgerror.UndefinedFunction, "operator does not exist: %s %s", op, x.t)
+}
+
+// foldConst evaluates e now when all its inputs are constants.
+func foldConst(e *cexpr, in ...*cexpr) (*cexpr, error) {
+	for _, x := range in {
+		if !x.isConst {
+			return e, nil
+		}
+	}
+	v, err := e.fn(nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	c := constExpr(v, e.t, e.s)
+	return c, nil
+}
+
+func binaryOp(op string, l, r *cexpr) (*cexpr, error) {
+	switch op {
+	case "=", "<>", "!=", "<", "<=", ">", ">=":
+		return compareOp(op, l, r)
+	case "+", "-", "*", "/", "%":
+		return arithOp(op, l, r)
+	case "||":
+		return concatOp(l, r)
+	case "~~", "!~~", "~~*", "!~~*":
+		return likeOp(op, l, r, nil)
+	}
+	return nil, opError(op, l, r)
+}
+
+func compareOp(op string, l, r *cexpr) (*cexpr, error) {
+	t, ok := commonType(l, r)
+	if !ok || l.t.Family() == types.FamBool && r.t.Family() != types.FamBool && !r.unknown {
+		return nil, opError(op, l, r)
+	}
+	if t.Family() != l.t.Family() && !l.unknown || t.Family() != r.t.Family() && !r.unknown {
+		if !isNumFam(l.t) || !isNumFam(r.t) {
+			if l.t.Family() != r.t.Family() && !(isTimeFam(l.t) && isTimeFam(r.t)) {
+				return nil, opError(op, l, r)
+			}
+		}
+	}
+	lc, rc := coerce(l, t), coerce(r, t)
+	if l.unknown && l.isConst {
+		lc = l
+	}
+	lf, rf := lc.fn, rc.fn
+	test := cmpTest(op)
+	e := &cexpr{t: types.Bool, s: "(" + l.s + " " + op + " " + r.s + ")", colIdx: -1,
+		fn: func(en *env, row []Datum) (Datum, error) {
+			a, err := lf(en, row)
+			if err != nil || a == nil {
+				return nil, err
+			}
+			c, err := rf(en, row)
+			if err != nil || c == nil {
+				return nil, err
+			}
+			return test(types.Compare(a, c)), nil
+		}}
+	return foldConst(e, l, r)
+}
+
+func isTimeFam(t types.T) bool {
+	f := t.Family()
+	return f == types.FamDate || f == types.FamTimestamp || f == types.FamTimestamptz
+}
+
+func cmpTest(op string) func(int) bool {
+	switch op {
+	case "=":
+		return func(c int) bool { return c == 0 }
+	case "<>", "!=":
+		return func(c int) bool { return c != 0 }
+	case "<":
+		return func(c int) bool { return c < 0 }
+	case "<=":
+		return func(c int) bool { return c <= 0 }
+	case ">":
+		return func(c int) bool { return c > 0 }
+	}
+	return func(c int) bool { return c >= 0 }
+}
+
+func arithOp(op string, l, r *cexpr) (*cexpr, error) {
+	if l.unknown && r.unknown {
+		return nil, opError(op, l, r)
+	}
+	t, ok := commonType(l, r)
+	if !ok || !isNumFam(t) && t.Family() != types.FamInterval && !isTimeFam(t) {
+		return nil, opError(op, l, r)
+	}
+	if t.Oid == types.OidInt2 {
+		t = types.Int4
+		if l.t.Oid == types.OidInt2 && r.t.Oid == types.OidInt2 {
+			t = types.Int2
+		}
+	}
+	if t.Family() == types.FamNumeric {
+		t = types.Numeric
+	}
+	lc, rc := coerce(l, t), coerce(r, t)
+	lf, rf := lc.fn, rc.fn
+	var f func(a, b Datum, t types.T) (Datum, error)
+	switch op {
+	case "+":
+		f = types.Add
+	case "-":
+		f = types.Sub
+	case "*":
+		f = types.Mul
+	case "/":
+		f = types.Div
+	default:
+		f = types.Mod
+	}
+	e := &cexpr{t: t, s: "(" + l.s + " " + op + " " + r.s + ")", colIdx: -1,
+		fn: func(en *env, row []Datum) (Datum, error) {
+			a, err := lf(en, row)
+			if err != nil || a == nil {
+				return nil, err
+			}
+			c, err := rf(en, row)
+			if err != nil || c == nil {
+				return nil, err
+			}
+			return f(a, c, t)
+		}}
+	return foldConst(e, l, r)
+}
+
+// textOf renders any datum as text.
+func textOf(d Datum, t types.T) string {
+	if s, ok := d.(string); ok {
+		return s
+	}
+	return types.FormatText(d, t)
+}
+
+func concatOp(l, r *cexpr) (*cexpr, error) {
+	lf, rf, lt, rt := l.fn, r.fn, l.t, r.t
+	e := &cexpr{t: types.Text, s: "(" + l.s + " || " + r.s + ")", colIdx: -1,
+		fn: func(en *env, row []Datum) (Datum, error) {
+			a, err := lf(en, row)
+			if err != nil || a == nil {
+				return nil, err
+			}
+			c, err := rf(en, row)
+			if err != nil || c == nil {
+				return nil, err
+			}
+			return textOf(a, lt) + textOf(c, rt), nil
+		}}
+	return foldConst(e, l, r)
+}
+
+func distinctOp(l, r *cexpr, notDistinct bool) (*cexpr, error) {
+	eq, err := compareOp("=", l, r)
+	if err != nil {
+		return nil, err
+	}
+	lf, rf, ef := l.fn, r.fn, eq.fn
+	return &cexpr{t: types.Bool, s: "(" + l.s + " IS DISTINCT FROM " + r.s + ")", colIdx: -1,
+		fn: func(en *env, row []Datum) (Datum, error) {
+			a, err := lf(en, row)
+			if err != nil {
+				return nil, err
+			}
+			c, err := rf(en, row)
+			if err != nil {
+				return nil, err
+			}
+			var same bool
+			switch {
+			case a == nil || c == nil:
+				same = a == nil && c == nil
+			default:
+				v, err := ef(en, row)
+				if err != nil {
+					return nil, err
+				}
+				same = v == true
+			}
+			return same == notDistinct, nil
+		}}, nil
+}
+
+func (b *builder) compileBoolExpr(s *scope, be *pg_query.BoolExpr) (*cexpr, error) {
+	args := make([]*cexpr, len(be.Args))
+	for i, a := range be.Args {
+		e, err := b.compile(s, a, types.Bool)
+		if err != nil {
+			return nil, err
+		}
+		if e.t.Family() != types.FamBool && !e.unknown {
+			return nil, pgerror.Newf(pgerror.DatatypeMismatch, "argument of %s must be type boolean, not type %s", boolOpName(be.Boolop), e.t)
+		}
+		args[i] = e
+	}
+	switch be.Boolop {
+	case pg_query.BoolExprType_NOT_EXPR:
+		f := args[0].fn
+		return foldConst(&cexpr{t: types.Bool, s: "(NOT " + args[0].s + ")", colIdx: -1, fn: func(en *env, row []Datum) (Datum, error) {
+			v, err := f(en, row)
+			if err != nil || v == nil {
+				return nil, err
+			}
+			return !(v.(bool)), nil
+		}}, args...)
+	case pg_query.BoolExprType_AND_EXPR:
+		return foldConst(andExprs(args), args...)
+	default:
+		return foldConst(orExprs(args), args...)
+	}
+}
+
+func boolOpName(op pg_query.BoolExprType) string {
+	switch op {
+	case pg_query.BoolExprType_AND_EXPR:
+		return "AND"
+	case pg_query.BoolExprType_OR_EXPR:
+		return "OR"
+	}
+	return "NOT"
+}
+
+func joinStr(args []*cexpr, sep string) string {
+	parts := make([]string, len(args))
+	for i, a := range args {
+		parts[i] = a.s
+	}
+	return "(" + strings.Join(parts, sep) + ")"
+}
+
+func andExprs(args []*cexpr) *cexpr {
+	if len(args) == 1 {
+		return args[0]
+	}
+	return &cexpr{t: types.Bool, s: joinStr(args, " AND "), colIdx: -1, fn: func(en *env, row []Datum) (Datum, error) {
+		sawNull := false
+		for _, a := range args {
+			v, err := a.fn(en, row)
+			if err != nil {
+				return nil, err
+			}
+			if v == nil {
+				sawNull = true
+			} else if v == false {
+				return false, nil
+			}
+		}
+		if sawNull {
+			return nil, nil
+		}
+		return true, nil
+	}}
+}
+
+func orExprs(args []*cexpr) *cexpr {
+	return &cexpr{t: types.Bool, s: joinStr(args, " OR "), colIdx: -1, fn: func(en *env, row []Datum) (Datum, error) {
+		sawNull := false
+		for _, a := range args {
+			v, err := a.fn(en, row)
+			if err != nil {
+				return nil, err
+			}
+			if v == nil {
+				sawNull = true
+			} else if v == true {
+				return true, nil
+			}
+		}
+		if sawNull {
+			return nil, nil
+		}
+		return false, nil
+	}}
+}
+
+func (b *builder) compileNullTest(s *scope, nt *pg_query.NullTest) (*cexpr, error) {
+	x, err := b.compile(s, nt.Arg, types.Unknown)
+	if err != nil {
+		return nil, err
+	}
+	want := nt.Nulltesttype == pg_query.NullTestType_IS_NULL
+	f := x.fn
+	txt := " IS NULL"
+	if !want {
+		txt = " IS NOT NULL"
+	}
+	return foldConst(&cexpr{t: types.Bool, s: "(" + x.s + txt + ")", colIdx: -1, fn: func(en *env, row []Datum) (Datum, error) {
+		v, err := f(en, row)
+		if err != nil {
+			return nil, err
+		}
+		return (v == nil) == want, nil
+	}}, x)
+}
+
+func (b *builder) compileBoolTest(s *scope, bt *pg_query.BooleanTest) (*cexpr, error) {
+	x, err := b.compile(s, bt.Arg, types.Bool)
+	if err != nil {
+		return nil, err
+	}
+	f := x.fn
+	kind := bt.Booltesttype
+	return &cexpr{t: types.Bool, s: x.s, colIdx: -1, fn: func(en *env, row []Datum) (Datum, error) {
+		v, err := f(en, row)
+		if err != nil {
+			return nil, err
+		}
+		switch kind {
+		case pg_query.BoolTestType_IS_TRUE:
+			return v == true, nil
+		case pg_query.BoolTestType_IS_NOT_TRUE:
+			return v != true, nil
+		case pg_query.BoolTestType_IS_FALSE:
+			return v == false, nil
+		case pg_query.BoolTestType_IS_NOT_FALSE:
+			return v != false, nil
+		case pg_query.BoolTestType_IS_UNKNOWN:
+			return v == nil, nil
+		}
+		return v != nil, nil
+	}}, nil
+}
+
+// typeFromName resolves a TypeName node.
+func typeFromName(tn *pg_query.TypeName) (types.T, error) {
+	name := lastName(tn.Names)
+	if len(tn.ArrayBounds) > 0 {
+		return types.T{}, pgerror.New(pgerror.FeatureNotSupported, "array types are not supported")
+	}
+	var mods []int32
+	for _, m := range tn.Typmods {
+		if c := m.GetAConst(); c != nil {
+			if iv, ok := c.Val.(*pg_query.A_Const_Ival); ok {
+				mods = append(mods, iv.Ival.Ival)
+				continue
+			}
+		}
+		return types.T{}, pgerror.New(pgerror.SyntaxError, "type modifiers must be simple constants")
+	}
+	return types.ParseTypeName(name, mods)
+}
+
+func (b *builder) compileCast(s *scope, tc *pg_query.TypeCast) (*cexpr, error) {
+	t, err := typeFromName(tc.TypeName)
+	if err != nil {
+		return nil, b.errAt(pgerror.Flatten(err), tc.TypeName.Location)
+	}
+	x, err := b.compile(s, tc.Arg, t)
+	if err != nil {
+		return nil, err
+	}
+	if x.isConst && x.val != nil && x.t == t {
+		return x, nil
+	}
+	from, f := x.t, x.fn
+	e := &cexpr{t: t, s: "(" + x.s + ")::" + t.String(), colIdx: -1, fn: func(en *env, row []Datum) (Datum, error) {
+		v, err := f(en, row)
+		if err != nil || v == nil {
+			return v, err
+		}
+		if sv, ok := v.(string); ok && from.Family() == types.FamString && t.Family() != types.FamString {
+			return types.ParseText(t, sv)
+		}
+		return types.Cast(v, from, t, true)
+	}}
+	return foldConst(e, x)
+}
+
+func (b *builder) compileCase(s *scope, c *pg_query.CaseExpr, hint types.T) (*cexpr, error) {
+	var arg *cexpr
+	var err error
+	if c.Arg != nil {
+		if arg, err = b.compile(s, c.Arg, types.Unknown); err != nil {
+			return nil, err
+		}
+	}
+	conds := make([]*cexpr, len(c.Args))
+	results := make([]*cexpr, len(c.Args)+1)
+	for i, w := range c.Args {
+		cw := w.GetCaseWhen()
+		if arg != nil {
+			h := types.Unknown
+			if !arg.unknown {
+				h = arg.t
+			}
+			v, err := b.compile(s, cw.Expr, h)
+			if err != nil {
+				return nil, err
+			}
+			if conds[i], err = compareOp("=", arg, v); err != nil {
+				return nil, err
+			}
+		} else if conds[i], err = b.compile(s, cw.Expr, types.Bool); err != nil {
+			return nil, err
+		}
+		if results[i], err = b.compile(s, cw.Result, hint); err != nil {
+			return nil, err
+		}
+	}
+	if c.Defresult != nil {
+		if results[len(c.Args)], err = b.compile(s, c.Defresult, hint); err != nil {
+			return nil, err
+		}
+	} else {
+		results[len(c.Args)] = constExpr(nil, types.Unknown, "NULL")
+		results[len(c.Args)].unknown = true
+	}
+	t, err := unifyTypes(results, "CASE")
+	if err != nil {
+		return nil, err
+	}
+	for i := range results {
+		results[i] = coerce(results[i], t)
+	}
+	return &cexpr{t: t, s: "CASE", colIdx: -1, fn: func(en *env, row []Datum) (Datum, error) {
+		for i, cnd := range conds {
+			v, err := cnd.fn(en, row)
+			if err != nil {
+				return nil, err
+			}
+			if v == true {
+				return results[i].fn(en, row)
+			}
+		}
+		return results[len(conds)].fn(en, row)
+	}}, nil
+}
+
+// unifyTypes picks the result type of CASE/COALESCE/UNION branches.
+func unifyTypes(es []*cexpr, what string) (types.T, error) {
+	var cur *cexpr
+	for _, e := range es {
+		if e.unknown {
+			continue
+		}
+		if cur == nil {
+			cur = e
+			continue
+		}
+		t, ok := commonType(cur, e)
+		if !ok {
+			return types.T{}, pgerror.Newf(pgerror.DatatypeMismatch, "%s types %s and %s cannot be matched", what, cur.t, e.t)
+		}
+		cur = &cexpr{t: t}
+	}
+	if cur == nil {
+		return types.Text, nil
+	}
+	return cur.t, nil
+}

@@ -1,0 +1,276 @@
+package exec
+
+import (
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/heliosdb/nano/sql/pgerror"
+	"github.com/heliosdb/nano/sql/types"
+)
+
+func (b *builder) compileIn(s *scope, a *pg_query.A_Expr, negate bool) (*cexpr, error) {
+	l, err := b.compile(s, a.Lexpr, types.Unknown)
+	if err != nil {
+		return nil, err
+	}
+	list := a.Rexpr.GetList()
+	if list == nil {
+		return nil, pgerror.New(pgerror.FeatureNotSupported, "IN requires a list")
+	}
+	hint := types.Unknown
+	if !l.unknown {
+		hint = l.t
+	}
+	eqs := make([]*cexpr, len(list.Items))
+	for i, it := range list.Items {
+		r, err := b.compile(s, it, hint)
+		if err != nil {
+			return nil, err
+		}
+		if eqs[i], err = compareOp("=", l, r); err != nil {
+			return nil, b.errAt(pgerror.Flatten(err), a.Location)
+		}
+	}
+	return inExpr(l, eqs, negate), nil
+}
+
+func inExpr(l *cexpr, eqs []*cexpr, negate bool) *cexpr {
+	lf := l.fn
+	return &cexpr{t: types.Bool, s: l.s + " IN (...)", colIdx: -1, fn: func(en *env, row []Datum) (Datum, error) {
+		v, err := lf(en, row)
+		if err != nil || v == nil {
+			return nil, err
+		}
+		sawNull := false
+		for _, eq := range eqs {
+			r, err := eq.fn(en, row)
+			if err != nil {
+				return nil, err
+			}
+			if r == true {
+				return !negate, nil
+			}
+			if r == nil {
+				sawNull = true
+			}
+		}
+		if sawNull {
+			return nil, nil
+		}
+		return negate, nil
+	}}
+}
+
+func (b *builder) compileBetween(s *scope, a *pg_query.A_Expr) (*cexpr, error) {
+	list := a.Rexpr.GetList()
+	x, lo, err := b.compilePair(s, a.Lexpr, list.Items[0])
+	if err != nil {
+		return nil, err
+	}
+	_, hi, err := b.compilePair(s, a.Lexpr, list.Items[1])
+	if err != nil {
+		return nil, err
+	}
+	ge, err := compareOp(">=", x, lo)
+	if err != nil {
+		return nil, err
+	}
+	le, err := compareOp("<=", x, hi)
+	if err != nil {
+		return nil, err
+	}
+	e := andExprs([]*cexpr{ge, le})
+	if a.Kind == pg_query.A_Expr_Kind_AEXPR_BETWEEN_SYM || a.Kind == pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN_SYM {
+		ge2, _ := compareOp(">=", x, hi)
+		le2, _ := compareOp("<=", x, lo)
+		e = orExprs([]*cexpr{e, andExprs([]*cexpr{ge2, le2})})
+	}
+	e.s = "(" + x.s + " BETWEEN " + lo.s + " AND " + hi.s + ")"
+	if a.Kind == pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN || a.Kind == pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN_SYM {
+		f := e.fn
+		return &cexpr{t: types.Bool, s: "NOT " + e.s, colIdx: -1, fn: func(en *env, row []Datum) (Datum, error) {
+			v, err := f(en, row)
+			if err != nil || v == nil {
+				return v, err
+			}
+			return !v.(bool), nil
+		}}, nil
+	}
+	return e, nil
+}
+
+func (b *builder) compileLike(s *scope, a *pg_query.A_Expr, op string) (*cexpr, error) {
+	l, err := b.compile(s, a.Lexpr, types.Text)
+	if err != nil {
+		return nil, err
+	}
+	var esc *cexpr
+	rn := a.Rexpr
+	if fc := rn.GetFuncCall(); fc != nil && lastName(fc.Funcname) == "like_escape" && len(fc.Args) == 2 {
+		rn = fc.Args[0]
+		if esc, err = b.compile(s, fc.Args[1], types.Text); err != nil {
+			return nil, err
+		}
+	}
+	r, err := b.compile(s, rn, types.Text)
+	if err != nil {
+		return nil, err
+	}
+	return likeOp(op, l, r, esc)
+}
+
+func likeOp(op string, l, r, esc *cexpr) (*cexpr, error) {
+	if l.t.Family() != types.FamString && !l.unknown || r.t.Family() != types.FamString && !r.unknown {
+		return nil, opError(op, l, r)
+	}
+	neg := strings.HasPrefix(op, "!")
+	fold := strings.HasSuffix(op, "*")
+	lf, rf := l.fn, r.fn
+	return &cexpr{t: types.Bool, s: "(" + l.s + " " + op + " " + r.s + ")", colIdx: -1, fn: func(en *env, row []Datum) (Datum, error) {
+		v, err := lf(en, row)
+		if err != nil || v == nil {
+			return nil, err
+		}
+		p, err := rf(en, row)
+		if err != nil || p == nil {
+			return nil, err
+		}
+		escape := '\\'
+		if esc != nil {
+			ev, err := esc.fn(en, row)
+			if err != nil || ev == nil {
+				return nil, err
+			}
+			es := ev.(string)
+			switch utf8.RuneCountInString(es) {
+			case 0:
+				escape = -1
+			case 1:
+				escape, _ = utf8.DecodeRuneInString(es)
+			default:
+				return nil, pgerror.New(pgerror.InvalidEscapeSequence, "invalid escape string")
+			}
+		}
+		sv, pv := v.(string), p.(string)
+		if fold {
+			sv, pv = strings.ToLower(sv), strings.ToLower(pv)
+		}
+		m, err := likeMatch([]rune(sv), []rune(pv), escape)
+		if err != nil {
+			return nil, err
+		}
+		return m != neg, nil
+	}}, nil
+}
+
+// likeMatch matches s against a LIKE pattern with % and _ wildcards.
+func likeMatch(s, p []rune, esc rune) (bool, error) {
+	for len(p) > 0 {
+		c := p[0]
+		switch {
+		case c == esc:
+			if len(p) < 2 {
+				return false, pgerror.New(pgerror.InvalidEscapeSequence, "LIKE pattern must not end with escape character")
+			}
+			if len(s) == 0 || s[0] != p[1] {
+				return false, nil
+			}
+			s, p = s[1:], p[2:]
+		case c == '%':
+			for len(p) > 0 && p[0] == '%' {
+				p = p[1:]
+			}
+			if len(p) == 0 {
+				return true, nil
+			}
+			for i := 0; i <= len(s); i++ {
+				if ok, err := likeMatch(s[i:], p, esc); ok || err != nil {
+					return ok, err
+				}
+			}
+			return false, nil
+		case c == '_':
+			if len(s) == 0 {
+				return false, nil
+			}
+			s, p = s[1:], p[1:]
+		default:
+			if len(s) == 0 || s[0] != c {
+				return false, nil
+			}
+			s, p = s[1:], p[1:]
+		}
+	}
+	return len(s) == 0, nil
+}
+
+func (b *builder) compileSQLValueFunc(f *pg_query.SQLValueFunction) (*cexpr, error) {
+	switch f.Op {
+	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP, pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP_N:
+		return &cexpr{t: types.Timestamptz, s: "CURRENT_TIMESTAMP", colIdx: -1, fn: func(en *env, _ []Datum) (Datum, error) {
+			return en.txn.start.UTC(), nil
+		}}, nil
+	case pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP, pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP_N:
+		return &cexpr{t: types.Timestamp, s: "LOCALTIMESTAMP", colIdx: -1, fn: func(en *env, _ []Datum) (Datum, error) {
+			t := en.txn.start.In(sessionLoc(en))
+			return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond()/1000*1000, time.UTC), nil
+		}}, nil
+	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_DATE:
+		return &cexpr{t: types.Date, s: "CURRENT_DATE", colIdx: -1, fn: func(en *env, _ []Datum) (Datum, error) {
+			t := en.txn.start.In(sessionLoc(en))
+			return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), nil
+		}}, nil
+	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_USER, pg_query.SQLValueFunctionOp_SVFOP_USER,
+		pg_query.SQLValueFunctionOp_SVFOP_SESSION_USER, pg_query.SQLValueFunctionOp_SVFOP_CURRENT_ROLE:
+		return varExpr("current_user", "session_authorization", "helios"), nil
+	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_CATALOG:
+		return varExpr("current_catalog", "database", "heliosdb"), nil
+	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_SCHEMA:
+		return constExpr("public", types.Name, "current_schema"), nil
+	}
+	return nil, pgerror.Newf(pgerror.FeatureNotSupported, "%s is not supported", f.Op)
+}
+
+func varExpr(disp, name, def string) *cexpr {
+	return &cexpr{t: types.Name, s: disp, colIdx: -1, fn: func(en *env, _ []Datum) (Datum, error) {
+		if en.vars != nil {
+			if v, ok := en.vars.Get(name); ok && v != "" {
+				return v, nil
+			}
+		}
+		return def, nil
+	}}
+}
+
+func sessionLoc(en *env) *time.Location {
+	if en.vars != nil {
+		if tz, ok := en.vars.Get("TimeZone"); ok {
+			if loc, err := time.LoadLocation(tz); err == nil {
+				return loc
+			}
+		}
+	}
+	return time.UTC
+}
+
+func initcap(s string) string {
+	out := []rune(s)
+	start := true
+	for i, r := range out {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if start {
+				out[i] = unicode.ToUpper(r)
+			} else {
+				out[i] = unicode.ToLower(r)
+			}
+			start = false
+		} else {
+			start = true
+		}
+	}
+	return string(out)
+}

@@ -1,0 +1,153 @@
+package exec
+
+import (
+	"context"
+	"strings"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/heliosdb/nano/sql/catalog"
+	"github.com/heliosdb/nano/sql/parser"
+	"github.com/heliosdb/nano/sql/pgerror"
+	"github.com/heliosdb/nano/sql/types"
+)
+
+// Datum is a SQL value (see package types).
+type Datum = types.Datum
+
+// colInfo describes one column of a plan's output rows.
+type colInfo struct {
+	table    string // alias or table name qualifying the column
+	name     string
+	typ      types.T
+	tableOID uint32
+	attNum   int16
+	hidden   bool // rowid, not expanded by *
+}
+
+// scope resolves names against the columns of the current row; parent is
+// the enclosing query's scope (for correlated subqueries).
+type scope struct {
+	cols       []colInfo
+	parent     *scope
+	agg        *aggCtx // set when compiling post-aggregation expressions
+	correlated bool    // something inside referenced a parent scope
+	excluded   int     // >=0: ON CONFLICT's EXCLUDED columns start here
+}
+
+// env is the run-time context of one execution.
+type env struct {
+	ctx    context.Context
+	txn    *Txn
+	params []Datum
+	outer  [][]Datum
+	vars   Vars
+	cache  map[any]any
+	ticks  int
+}
+
+func (e *env) checkCancel() error {
+	e.ticks++
+	if e.ticks&255 == 0 {
+		if err := e.ctx.Err(); err != nil {
+			return errCanceled
+		}
+	}
+	return nil
+}
+
+var errCanceled = pgerror.New(pgerror.QueryCanceled, "canceling statement due to user request")
+
+type evalFn func(e *env, row []Datum) (Datum, error)
+
+// cexpr is a compiled expression.
+type cexpr struct {
+	t       types.T
+	fn      evalFn
+	s       string // display text for EXPLAIN
+	unknown bool   // untyped literal or parameter: may adopt a context type
+	isConst bool
+	val     Datum // when isConst
+	param   int   // >0: $n
+	colIdx  int   // >=0 when this is a plain column of the current row
+}
+
+func constExpr(d Datum, t types.T, s string) *cexpr {
+	return &cexpr{t: t, s: s, isConst: true, val: d, colIdx: -1,
+		fn: func(*env, []Datum) (Datum, error) { return d, nil }}
+}
+
+// builder carries planning state for one statement.
+type builder struct {
+	eng      *Engine
+	txn      *Txn
+	cat      *catalog.Catalog
+	stmt     parser.Statement
+	params   []types.T
+	readOnly bool
+	subqs    int
+}
+
+func (b *builder) errAt(err *pgerror.Error, loc int32) *pgerror.Error {
+	if p := b.stmt.Position(loc); p > 0 {
+		return err.WithPosition(p)
+	}
+	return err
+}
+
+// lookupColumn resolves [table.]name; depth counts parent hops.
+func (s *scope) lookupColumn(table, name string) (depth, idx int, ci colInfo, err *pgerror.Error) {
+	for sc, d := s, 0; sc != nil; sc, d = sc.parent, d+1 {
+		found := -1
+		for i, c := range sc.cols {
+			if c.name != name || (table != "" && c.table != table) {
+				continue
+			}
+			if table == "" && sc.excluded >= 0 && i >= sc.excluded {
+				continue
+			}
+			if found >= 0 {
+				return 0, 0, ci, pgerror.Newf(pgerror.AmbiguousColumn, "column reference %q is ambiguous", name)
+			}
+			found = i
+		}
+		if found >= 0 {
+			return d, found, sc.cols[found], nil
+		}
+	}
+	if table != "" && !s.hasTable(table) {
+		return 0, 0, ci, pgerror.Newf(pgerror.UndefinedTable, "missing FROM-clause entry for table %q", table)
+	}
+	if table != "" {
+		return 0, 0, ci, pgerror.Newf(pgerror.UndefinedColumn, "column %s.%s does not exist", table, name)
+	}
+	return 0, 0, ci, pgerror.Newf(pgerror.UndefinedColumn, "column %q does not exist", name)
+}
+
+func (s *scope) hasTable(t string) bool {
+	for sc := s; sc != nil; sc = sc.parent {
+		for _, c := range sc.cols {
+			if c.table == t {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// strVal returns the string of a String node.
+func strVal(n *pg_query.Node) string {
+	if s := n.GetString_(); s != nil {
+		return s.Sval
+	}
+	return ""
+}
+
+// nameList joins a list of String nodes, keeping only the last element
+// when the others are pg_catalog/public qualifiers.
+func lastName(nodes []*pg_query.Node) string {
+	if len(nodes) == 0 {
+		return ""
+	}
+	return strings.ToLower(strVal(nodes[len(nodes)-1]))
+}

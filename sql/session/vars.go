@@ -1,0 +1,199 @@
+package session
+
+import (
+	"maps"
+	"sort"
+	"strings"
+
+	"github.com/heliosdb/nano/sql/pgerror"
+)
+
+// gucs holds one session's parameter values with PostgreSQL's
+// transactional semantics: a SET inside a transaction block is undone when
+// the block rolls back, SET LOCAL lasts until the block ends, and RESET
+// returns to the value the session started with (default or startup
+// parameter). The transaction-scoped parameters (transaction_isolation,
+// transaction_read_only) and the dynamic read-only ones are answered by
+// dynamic. Not safe for concurrent use.
+type gucs struct {
+	defs    map[string]*gucDef
+	session map[string]string // lower-case name -> value set for the session
+	reset   map[string]string // RESET values: defaults and startup parameters
+	local   map[string]string // SET LOCAL values, until the block ends
+	saved   map[string]string // session values when the block began; nil = untouched
+	dynamic func(name string) (string, bool)
+}
+
+func newGucs(dynamic func(string) (string, bool)) *gucs {
+	g := &gucs{defs: gucTable(), session: map[string]string{}, reset: map[string]string{}, dynamic: dynamic}
+	for k, d := range g.defs {
+		if d.def != "" || d.check != nil {
+			g.reset[k] = d.def
+		}
+	}
+	maps.Copy(g.session, g.reset)
+	return g
+}
+
+// lookup returns the definition of name (case-insensitive) or 42704.
+func (g *gucs) lookup(name string) (*gucDef, error) {
+	d, ok := g.defs[strings.ToLower(name)]
+	if !ok {
+		return nil, pgerror.Newf(pgerror.UndefinedObject, "unrecognized configuration parameter %q", name)
+	}
+	return d, nil
+}
+
+// Get returns the current value of name, as SHOW and current_setting()
+// report it. It implements exec.Vars.
+func (g *gucs) Get(name string) (string, bool) {
+	k := strings.ToLower(name)
+	if g.dynamic != nil {
+		if v, ok := g.dynamic(k); ok {
+			return v, true
+		}
+	}
+	if v, ok := g.local[k]; ok {
+		return v, true
+	}
+	if v, ok := g.session[k]; ok {
+		return v, true
+	}
+	if d, ok := g.defs[k]; ok {
+		return d.def, true
+	}
+	return "", false
+}
+
+// validate checks that name may be set to v and returns the canonical
+// definition and value.
+func (g *gucs) validate(name, v string) (*gucDef, string, error) {
+	d, err := g.lookup(name)
+	if err != nil {
+		return nil, "", err
+	}
+	if d.readOnly || d.check == nil {
+		return nil, "", pgerror.Newf(pgerror.CantChangeRuntimeParam, "parameter %q cannot be changed", d.name)
+	}
+	cur, _ := g.Get(name)
+	canon, err := d.check(d, cur, v)
+	if err != nil {
+		return nil, "", err
+	}
+	return d, canon, nil
+}
+
+// set assigns a validated value. inBlock says whether a transaction block
+// is open (the change is then undone by rollback); local makes it last
+// only until the block ends.
+func (g *gucs) set(name, v string, inBlock, local bool) error {
+	d, canon, err := g.validate(name, v)
+	if err != nil {
+		return err
+	}
+	k := strings.ToLower(d.name)
+	if local {
+		if g.local == nil {
+			g.local = map[string]string{}
+		}
+		g.local[k] = canon
+		return nil
+	}
+	g.save(inBlock)
+	g.session[k] = canon
+	delete(g.local, k)
+	return nil
+}
+
+// resetOne returns name to its reset value.
+func (g *gucs) resetOne(name string, inBlock bool) error {
+	d, err := g.lookup(name)
+	if err != nil {
+		return err
+	}
+	if d.readOnly || d.check == nil {
+		return pgerror.Newf(pgerror.CantChangeRuntimeParam, "parameter %q cannot be changed", d.name)
+	}
+	k := strings.ToLower(d.name)
+	g.save(inBlock)
+	g.session[k] = g.reset[k]
+	delete(g.local, k)
+	return nil
+}
+
+// resetAll implements RESET ALL.
+func (g *gucs) resetAll(inBlock bool) {
+	g.save(inBlock)
+	g.session = maps.Clone(g.reset)
+	g.local = nil
+}
+
+// setStartup applies a startup parameter: it becomes the RESET value too.
+func (g *gucs) setStartup(name, v string) error {
+	d, canon, err := g.validate(name, v)
+	if err != nil {
+		return err
+	}
+	k := strings.ToLower(d.name)
+	g.session[k] = canon
+	g.reset[k] = canon
+	return nil
+}
+
+func (g *gucs) save(inBlock bool) {
+	if inBlock && g.saved == nil {
+		g.saved = maps.Clone(g.session)
+	}
+}
+
+// endBlock ends a transaction block: commit keeps session values,
+// rollback restores those of the block's start. SET LOCAL values go.
+func (g *gucs) endBlock(commit bool) {
+	if !commit && g.saved != nil {
+		g.session = g.saved
+	}
+	g.saved = nil
+	g.local = nil
+}
+
+// names returns the canonical names of all parameters, sorted as SHOW ALL
+// sorts them (case-insensitively).
+func (g *gucs) names() []string {
+	keys := make([]string, 0, len(g.defs))
+	for k := range g.defs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = g.defs[k].name
+	}
+	return out
+}
+
+// reported returns the GUC_REPORT parameters with their current values.
+func (g *gucs) reported() map[string]string {
+	m := map[string]string{}
+	for _, d := range g.defs {
+		if d.report {
+			m[d.name], _ = g.Get(d.name)
+		}
+	}
+	return m
+}
+
+// quoteIdent quotes a search_path element as PostgreSQL's quote_identifier
+// does (lower-case letters, digits and _ need no quotes).
+func quoteIdent(s string) string {
+	plain := s != ""
+	for i, r := range s {
+		if !(r >= 'a' && r <= 'z' || r == '_' || i > 0 && (r >= '0' && r <= '9' || r == '$')) {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return s
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}

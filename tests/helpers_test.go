@@ -1,0 +1,161 @@
+package tests
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+var nanoBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "heliosdb-e2e-bin")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	nanoBin = filepath.Join(dir, "heliosdb-nano")
+	build := exec.Command("go", "build", "-o", nanoBin, "../cmd/heliosdb-nano")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building heliosdb-nano:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// nodeProc is a heliosdb-nano process started by a test.
+type nodeProc struct {
+	t        testing.TB
+	dataDir  string
+	pgPort   int
+	httpPort int
+	cmd      *exec.Cmd
+	logs     *bytes.Buffer
+	extra    []string
+}
+
+func newNode(t testing.TB, extra ...string) *nodeProc {
+	return &nodeProc{t: t, dataDir: t.TempDir(), pgPort: freePort(t), httpPort: freePort(t), extra: extra}
+}
+
+func (p *nodeProc) args() []string {
+	return append([]string{"start", "--data-dir", p.dataDir, "--listen", "127.0.0.1",
+		"--pg-port", strconv.Itoa(p.pgPort), "--native-port", strconv.Itoa(freePort(p.t)),
+		"--http-port", strconv.Itoa(p.httpPort), "--node-id", "e2e", "--log-level", "debug"}, p.extra...)
+}
+
+// start launches the process and waits until it accepts SQL connections.
+func (p *nodeProc) start() {
+	p.t.Helper()
+	p.logs = &bytes.Buffer{}
+	p.cmd = exec.Command(nanoBin, p.args()...)
+	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
+	if err := p.cmd.Start(); err != nil {
+		p.t.Fatal(err)
+	}
+	p.t.Cleanup(func() { p.kill() })
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		c, err := pgx.Connect(ctx, p.dsn())
+		cancel()
+		if err == nil {
+			c.Close(context.Background())
+			return
+		}
+		if p.cmd.ProcessState != nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	p.t.Fatalf("node did not come up; logs:\n%s", p.logs.String())
+}
+
+func (p *nodeProc) dsn() string {
+	return fmt.Sprintf("postgres://helios:helios@127.0.0.1:%d/heliosdb?sslmode=disable", p.pgPort)
+}
+
+func (p *nodeProc) kill() {
+	if p.cmd != nil && p.cmd.Process != nil && p.cmd.ProcessState == nil {
+		p.cmd.Process.Signal(syscall.SIGKILL)
+		p.cmd.Wait()
+	}
+}
+
+// stop sends SIGTERM and returns the exit error.
+func (p *nodeProc) stop() error {
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(20 * time.Second):
+		p.kill()
+		return fmt.Errorf("node did not stop within 20s after SIGTERM")
+	}
+}
+
+func (p *nodeProc) connect(t testing.TB) *pgx.Conn {
+	t.Helper()
+	c, err := pgx.Connect(context.Background(), p.dsn())
+	if err != nil {
+		t.Fatalf("connect: %v\nlogs:\n%s", err, p.logs.String())
+	}
+	t.Cleanup(func() { c.Close(context.Background()) })
+	return c
+}
+
+func httpGet(url string) (int, string, error) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	var b bytes.Buffer
+	b.ReadFrom(resp.Body)
+	return resp.StatusCode, b.String(), nil
+}
+
+func httpPost(url, body string) (string, error) {
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var b bytes.Buffer
+	b.ReadFrom(resp.Body)
+	return b.String(), nil
+}
+
+func mustExec(t testing.TB, c *pgx.Conn, sql string, args ...any) {
+	t.Helper()
+	if _, err := c.Exec(context.Background(), sql, args...); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}

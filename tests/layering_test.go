@@ -1,0 +1,72 @@
+package tests
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/heliosdb/nano/"
+
+// forbidden maps a package (prefix) to the packages (prefixes) it must not
+// depend on, directly or not: DESIGN.md section 3.
+var forbidden = []struct{ pkg, dep string }{
+	{"wal", "storage"}, {"wal", "sql/"}, {"wal", "replication"}, {"wal", "pgwire"}, {"wal", "node"},
+	{"storage", "wal"}, {"storage", "sql/"}, {"storage", "replication"}, {"storage", "pgwire"}, {"storage", "node"},
+	{"sql/parser", "storage"}, {"sql/parser", "wal"},
+	{"sql/types", "storage"}, {"sql/types", "wal"},
+	{"pgwire", "sql/session"}, {"pgwire", "sql/exec"}, {"pgwire", "sql/parser"}, {"pgwire", "storage"},
+	{"pgwire", "wal"}, {"pgwire", "replication"}, {"pgwire", "node"},
+	{"replication", "storage"}, {"replication", "sql/"}, {"replication", "pgwire"}, {"replication", "node"},
+	{"httpapi", "storage"}, {"httpapi", "wal"}, {"httpapi", "sql/exec"}, {"httpapi", "sql/session"}, {"httpapi", "node"},
+	{"proxy", "node"}, {"proxy", "storage"}, {"proxy", "wal"}, {"proxy", "replication"}, {"proxy", "sql/exec"},
+	{"proxy", "sql/session"}, {"proxy", "pgwire"},
+	{"sql/", "node"}, {"sql/", "pgwire"}, {"sql/", "httpapi"},
+	{"lsn", "github.com/heliosdb/nano/"}, {"internal/fsutil", "github.com/heliosdb/nano/"},
+}
+
+func matches(pkg, prefix string) bool {
+	rel := strings.TrimPrefix(pkg, module)
+	if strings.HasPrefix(prefix, module) {
+		return strings.HasPrefix(pkg, prefix) && pkg != strings.TrimSuffix(prefix, "/")
+	}
+	if strings.HasSuffix(prefix, "/") {
+		return strings.HasPrefix(rel, prefix)
+	}
+	return rel == prefix || strings.HasPrefix(rel, prefix+"/")
+}
+
+// TestLayering enforces the one-way dependency rules with `go list -deps`.
+func TestLayering(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Deps}} {{.}}{{end}}`, module+"...").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		pkg := fields[0]
+		if strings.HasSuffix(pkg, "test") || strings.Contains(pkg, "/cmd/") || strings.HasPrefix(pkg, module+"tests") {
+			continue
+		}
+		for _, dep := range fields[1:] {
+			if !strings.HasPrefix(dep, module) {
+				continue
+			}
+			for _, r := range forbidden {
+				if matches(pkg, r.pkg) && matches(dep, r.dep) && !matches(pkg, r.dep) {
+					t.Errorf("%s must not import %s (rule %s ↛ %s)", pkg, dep, r.pkg, r.dep)
+				}
+			}
+		}
+	}
+	// Only cmd/heliosdb-nano and tests may import node; nothing imports cmd.
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		for _, dep := range fields[1:] {
+			if dep == module+"node" && !strings.Contains(fields[0], "/cmd/") && !strings.Contains(fields[0], "nodecli") &&
+				!strings.HasSuffix(fields[0], "test") && !strings.HasPrefix(fields[0], module+"tests") {
+				t.Errorf("%s imports node; only the command line may", fields[0])
+			}
+		}
+	}
+}
