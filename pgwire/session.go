@@ -62,6 +62,9 @@ type Session interface {
 	// DateStyle, TimeZone, integer_datetimes, standard_conforming_strings,
 	// application_name, IntervalStyle, is_superuser, session_authorization,
 	// server_encoding, transaction_read_only, in_hot_standby).
+	// It is called before every ReadyForQuery to detect changes; pgwire
+	// only reads the map during the call, so the session may return its own
+	// map without copying.
 	ParameterStatus() map[string]string
 	// Close releases the session; an open transaction is rolled back.
 	Close() error

@@ -33,13 +33,17 @@ func (db *DB) WriteBackup(w io.Writer) (applied lsn.LSN, n int64, err error) {
 // RestoreBackup writes a stream produced by WriteBackup to path and
 // returns the applied LSN it holds. The checklist:
 //
-//  1. copy r into a temporary file beside path and fsync it;
-//  2. verify the temporary file: bbolt opens it, its consistency check
-//     passes and it carries FormatVersion (ErrCorrupt, ErrVersionMismatch);
+//  1. copy r into a temporary file beside path; check that its bbolt meta
+//     pages are valid and describe only pages inside the file (bbolt would
+//     SIGBUS on a truncated file); fsync it;
+//  2. verify the temporary file: bbolt opens it read-only, its consistency
+//     check passes and it carries FormatVersion (ErrCorrupt,
+//     ErrVersionMismatch);
 //  3. rename it over path and fsync the directory.
 //
 // A failed or corrupt restore leaves path untouched. No DB may be open on
-// path.
+// path. bbolt has no page checksums: a stream damaged inside a data page
+// can pass verification, so the transport should carry its own checksum.
 func RestoreBackup(path string, r io.Reader) (lsn.LSN, error) {
 	tmp, err := writeTemp(path, r)
 	if err != nil {

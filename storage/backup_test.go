@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/heliosdb/nano/lsn"
 	"github.com/heliosdb/nano/storage"
 	"github.com/heliosdb/nano/storage/storagetest"
 )
@@ -125,5 +126,46 @@ func TestRestoreRejectsBadStream(t *testing.T) {
 				t.Fatalf("failed restore left files: %v", ents)
 			}
 		})
+	}
+}
+
+// A backup taken while Apply runs must hold exactly the state of the LSN
+// it reports.
+func TestBackupDuringApply(t *testing.T) {
+	db := storagetest.Open(t)
+	storagetest.MustApply(t, db, 1, create("t"))
+	done := make(chan error, 1)
+	go func() {
+		for i := lsn.LSN(2); i <= 100; i++ {
+			v := i.String()
+			if err := db.Apply(i, put("t", "n", v), put("t", "m", v)); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	dir := t.TempDir()
+	for i := 0; i < 3; i++ {
+		var buf bytes.Buffer
+		applied, _, err := db.WriteBackup(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, "r.bolt")
+		got, err := storage.RestoreBackup(path, &buf)
+		if err != nil || got != applied {
+			t.Fatalf("RestoreBackup = %v, %v; WriteBackup said %v", got, err, applied)
+		}
+		r := storagetest.OpenConfig(t, storage.Config{Path: path})
+		if err := readConsistent(r); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }

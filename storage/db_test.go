@@ -410,3 +410,34 @@ func readConsistent(db *storage.DB) error {
 	}
 	return nil
 }
+
+// Concurrent Apply calls may arrive out of order; the applied LSN only
+// moves forward.
+func TestConcurrentApplyMonotonic(t *testing.T) {
+	db := storagetest.Open(t)
+	storagetest.MustApply(t, db, 1, create("t"))
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 2 + g; i <= 60; i += 4 {
+				if err := db.Apply(lsn.LSN(i), put("t", "k", lsn.LSN(i).String())); err != nil {
+					t.Error(err)
+					return
+				}
+				if got := db.AppliedLSN(); got < lsn.LSN(i) {
+					t.Errorf("AppliedLSN %v after Apply(%d)", got, i)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if db.AppliedLSN() != 60 {
+		t.Fatalf("AppliedLSN = %v, want 60", db.AppliedLSN())
+	}
+	s := storagetest.MustSnapshot(t, db)
+	if s.AppliedLSN() != 60 {
+		t.Fatalf("snapshot LSN = %v", s.AppliedLSN())
+	}
+}

@@ -18,6 +18,9 @@ import (
 type Snapshot struct {
 	tx      *bolt.Tx
 	applied lsn.LSN
+	// buckets caches opened buckets: bbolt allocates a new Bucket on every
+	// lookup in a read-only transaction. Missing buckets are cached as nil.
+	buckets map[string]*bolt.Bucket
 }
 
 // Snapshot opens a read view. It returns ErrClosed after Close.
@@ -41,7 +44,7 @@ func (s *Snapshot) Close() error {
 		return nil
 	}
 	err := s.tx.Rollback()
-	s.tx = nil
+	s.tx, s.buckets = nil, nil
 	if err != nil {
 		return fmt.Errorf("storage: close snapshot: %w", err)
 	}
@@ -54,7 +57,15 @@ func (s *Snapshot) bucket(name []byte) *bolt.Bucket {
 	if s.tx == nil || len(name) == 0 || isReserved(name) {
 		return nil
 	}
-	return s.tx.Bucket(name)
+	if b, ok := s.buckets[string(name)]; ok {
+		return b
+	}
+	if s.buckets == nil {
+		s.buckets = make(map[string]*bolt.Bucket)
+	}
+	b := s.tx.Bucket(name)
+	s.buckets[string(name)] = b
+	return b
 }
 
 // BucketExists reports whether the data bucket exists in this view.

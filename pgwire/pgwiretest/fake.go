@@ -26,6 +26,9 @@ type Statement struct {
 	Run func(ctx context.Context, s *Session, args []types.Datum) (rows [][]types.Datum, tag string, err error)
 	// Tag is the command tag used when Run is nil.
 	Tag string
+	// Notices are sent (when the writer is a result.Noticer) before the
+	// rows.
+	Notices []*pgerror.Error
 }
 
 // Factory is a pgwire.SessionFactory of fake Sessions sharing Statements
@@ -132,6 +135,9 @@ func (s *Session) SetParam(name, value string) { s.params[name] = value }
 func (s *Session) lookup(sql string) (*Statement, error) {
 	st, ok := s.f.Statements[sql]
 	if !ok {
+		if set := parseSet(sql); set != nil {
+			return set, nil
+		}
 		return nil, pgerror.Newf(pgerror.SyntaxError, "syntax error at or near %q", firstWord(sql)).WithPosition(1)
 	}
 	return st, nil
@@ -188,11 +194,20 @@ func (s *Session) Query(ctx context.Context, sql string, w result.Writer) error 
 		if err != nil {
 			return err
 		}
+		sendNotices(w, st.Notices)
 		if err := writeAll(w, st.Columns, rows, tag); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func sendNotices(w result.Writer, notices []*pgerror.Error) {
+	if n, ok := w.(result.Noticer); ok {
+		for _, e := range notices {
+			n.Notice(e)
+		}
+	}
 }
 
 func writeAll(w result.Writer, cols []result.Column, rows [][]types.Datum, tag string) error {
@@ -213,7 +228,7 @@ func writeAll(w result.Writer, cols []result.Column, rows [][]types.Datum, tag s
 func (s *Session) Prepare(ctx context.Context, name, sql string, paramTypes []types.Oid) (result.StatementDescription, error) {
 	sql = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(sql), ";"))
 	if _, ok := s.prepared[name]; ok && name != "" {
-		return result.StatementDescription{}, pgerror.Newf(pgerror.DuplicatePreparedStatement, "prepared statement %q already exists", name)
+		return result.StatementDescription{}, pgerror.Newf(pgerror.DuplicatePreparedStmt, "prepared statement %q already exists", name)
 	}
 	p := &prepared{}
 	if sql != "" {
@@ -304,6 +319,7 @@ func (s *Session) Execute(ctx context.Context, name string, maxRows int, w resul
 			return false, err
 		}
 		p.ran, p.rows, p.tag = true, rows, tag
+		sendNotices(w, p.stmt.Notices)
 	}
 	for sent := 0; p.pos < len(p.rows); sent++ {
 		if maxRows > 0 && sent == maxRows {

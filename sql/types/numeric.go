@@ -1,6 +1,8 @@
 package types
 
 import (
+	"errors"
+	"math"
 	"math/big"
 	"strconv"
 	"strings"
@@ -328,4 +330,22 @@ func decFromPGDigits(weight int, digits []int16, neg bool, dscale int32) *apd.De
 	}
 	e := int32(4 * (weight - len(digits) + 1))
 	return rescale(decFromBig(c, e), dscale)
+}
+
+// decimalToFloat converts d to the nearest float64 (±Inf on overflow).
+func decimalToFloat(d *apd.Decimal) float64 {
+	switch d.Form {
+	case apd.NaN:
+		return math.NaN()
+	case apd.Infinite:
+		if d.Negative {
+			return math.Inf(-1)
+		}
+		return math.Inf(1)
+	}
+	f, err := strconv.ParseFloat(d.Text('E'), 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return math.NaN()
+	}
+	return f
 }

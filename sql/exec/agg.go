@@ -1,0 +1,397 @@
+package exec
+
+import (
+	"github.com/cockroachdb/apd/v3"
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/heliosdb/nano/sql/pgerror"
+	"github.com/heliosdb/nano/sql/types"
+)
+
+func isAggregate(name string) bool {
+	switch name {
+	case "count", "sum", "avg", "min", "max", "bool_and", "bool_or", "every":
+		return true
+	}
+	return false
+}
+
+// aggSpec is one aggregate call.
+type aggSpec struct {
+	name     string
+	arg      *cexpr // nil for count(*)
+	distinct bool
+	t        types.T
+}
+
+// aggCtx maps expressions of the post-aggregation scope.
+type aggCtx struct {
+	in      *scope   // pre-aggregation scope
+	groups  []*cexpr // group expressions (input scope)
+	aggs    []*aggSpec
+	cols    []colInfo
+	nGroups int
+}
+
+// match resolves n against group expressions and aggregate calls.
+func (a *aggCtx) match(b *builder, s *scope, n *pg_query.Node) (*cexpr, bool, error) {
+	if fc := n.GetFuncCall(); fc != nil && isAggregate(lastName(fc.Funcname)) {
+		e, err := a.addAgg(b, fc)
+		return e, true, err
+	}
+	if cr := n.GetColumnRef(); cr != nil {
+		e, err := b.compile(a.in, n, types.Unknown)
+		if err != nil {
+			if pe := pgerror.As(err); pe != nil && pe.Code == pgerror.UndefinedColumn {
+				s2 := &scope{parent: s.parent, excluded: -1}
+				e2, err2 := b.compile(s2, n, types.Unknown)
+				return e2, true, err2
+			}
+			return nil, true, err
+		}
+		if e.colIdx < 0 {
+			return e, true, nil
+		}
+		for i, g := range a.groups {
+			if g.colIdx == e.colIdx {
+				idx := i
+				return &cexpr{t: g.t, s: g.s, colIdx: -1, fn: func(_ *env, row []Datum) (Datum, error) { return row[idx], nil }}, true, nil
+			}
+		}
+		c := a.in.cols[e.colIdx]
+		name := c.name
+		if c.table != "" {
+			name = c.table + "." + c.name
+		}
+		return nil, true, b.errAt(pgerror.Newf(pgerror.GroupingError, "column %q must appear in the GROUP BY clause or be used in an aggregate function", name), cr.Location)
+	}
+	return nil, false, nil
+}
+
+func (a *aggCtx) addAgg(b *builder, fc *pg_query.FuncCall) (*cexpr, error) {
+	spec := &aggSpec{name: lastName(fc.Funcname), distinct: fc.AggDistinct}
+	if spec.name == "every" {
+		spec.name = "bool_and"
+	}
+	if fc.AggStar {
+		if spec.name != "count" {
+			return nil, pgerror.Newf(pgerror.SyntaxError, "%s(*) is not valid", spec.name)
+		}
+		spec.t = types.Int8
+	} else {
+		if len(fc.Args) != 1 {
+			return nil, pgerror.Newf(pgerror.UndefinedFunction, "function %s with %d arguments does not exist", spec.name, len(fc.Args))
+		}
+		inner := &scope{cols: a.in.cols, parent: a.in.parent, excluded: -1}
+		arg, err := b.compile(inner, fc.Args[0], types.Unknown)
+		if err != nil {
+			return nil, err
+		}
+		if arg.unknown {
+			arg = coerce(arg, types.Text)
+			arg.t = types.Text
+		}
+		spec.arg = arg
+		if spec.t, err = aggResultType(spec.name, arg.t); err != nil {
+			return nil, err
+		}
+	}
+	idx := a.nGroups + len(a.aggs)
+	a.aggs = append(a.aggs, spec)
+	return &cexpr{t: spec.t, s: spec.name + "(...)", colIdx: -1, fn: func(_ *env, row []Datum) (Datum, error) { return row[idx], nil }}, nil
+}
+
+func aggResultType(name string, t types.T) (types.T, error) {
+	switch name {
+	case "count":
+		return types.Int8, nil
+	case "sum":
+		switch t.Oid {
+		case types.OidInt2, types.OidInt4:
+			return types.Int8, nil
+		case types.OidInt8, types.OidNumeric:
+			return types.Numeric, nil
+		case types.OidFloat4, types.OidFloat8:
+			return types.Float8, nil
+		case types.OidInterval:
+			return t, nil
+		}
+	case "avg":
+		switch t.Family() {
+		case types.FamInt, types.FamNumeric:
+			return types.Numeric, nil
+		case types.FamFloat:
+			return types.Float8, nil
+		}
+	case "min", "max":
+		return t, nil
+	case "bool_and", "bool_or":
+		if t.Family() == types.FamBool {
+			return types.Bool, nil
+		}
+	}
+	return types.T{}, pgerror.Newf(pgerror.UndefinedFunction, "function %s(%s) does not exist", name, t)
+}
+
+func (b *builder) needsAgg(sel *pg_query.SelectStmt) bool {
+	if len(sel.GroupClause) > 0 || sel.HavingClause != nil {
+		return true
+	}
+	found := false
+	var walk func(n *pg_query.Node)
+	walk = func(n *pg_query.Node) {
+		if n == nil || found {
+			return
+		}
+		switch v := n.Node.(type) {
+		case *pg_query.Node_FuncCall:
+			if isAggregate(lastName(v.FuncCall.Funcname)) {
+				found = true
+				return
+			}
+			for _, a := range v.FuncCall.Args {
+				walk(a)
+			}
+		case *pg_query.Node_ResTarget:
+			walk(v.ResTarget.Val)
+		case *pg_query.Node_AExpr:
+			walk(v.AExpr.Lexpr)
+			walk(v.AExpr.Rexpr)
+		case *pg_query.Node_TypeCast:
+			walk(v.TypeCast.Arg)
+		case *pg_query.Node_BoolExpr:
+			for _, a := range v.BoolExpr.Args {
+				walk(a)
+			}
+		case *pg_query.Node_CaseExpr:
+			walk(v.CaseExpr.Arg)
+			walk(v.CaseExpr.Defresult)
+			for _, a := range v.CaseExpr.Args {
+				w := a.GetCaseWhen()
+				walk(w.Expr)
+				walk(w.Result)
+			}
+		case *pg_query.Node_CoalesceExpr:
+			for _, a := range v.CoalesceExpr.Args {
+				walk(a)
+			}
+		case *pg_query.Node_NullTest:
+			walk(v.NullTest.Arg)
+		case *pg_query.Node_List:
+			for _, a := range v.List.Items {
+				walk(a)
+			}
+		}
+	}
+	for _, t := range sel.TargetList {
+		walk(t)
+	}
+	for _, s := range sel.SortClause {
+		walk(s.GetSortBy().Node)
+	}
+	return found
+}
+
+// buildAgg plans GROUP BY/aggregates and HAVING; it returns the plan and
+// the post-aggregation scope.
+func (b *builder) buildAgg(from plan, s *scope, sel *pg_query.SelectStmt) (plan, *scope, error) {
+	a := &aggCtx{in: s}
+	for _, g := range sel.GroupClause {
+		if c := g.GetAConst(); c != nil {
+			if iv, ok := c.Val.(*pg_query.A_Const_Ival); ok {
+				i := int(iv.Ival.Ival)
+				if i < 1 || i > len(sel.TargetList) {
+					return nil, nil, pgerror.Newf(pgerror.InvalidColumnReference, "GROUP BY position %d is not in select list", i)
+				}
+				g = sel.TargetList[i-1].GetResTarget().Val
+			}
+		}
+		e, err := b.compile(s, g, types.Unknown)
+		if err != nil {
+			return nil, nil, err
+		}
+		a.groups = append(a.groups, e)
+		a.cols = append(a.cols, colInfo{name: e.s, typ: e.t})
+	}
+	a.nGroups = len(a.groups)
+	ps := &scope{parent: s.parent, agg: a, excluded: -1}
+	ap := &aggPlan{in: from, ctx: a}
+	var out plan = ap
+	if sel.HavingClause != nil {
+		cond, err := b.compile(ps, sel.HavingClause, types.Bool)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = &filterPlan{in: ap, cond: cond}
+	}
+	return out, ps, nil
+}
+
+type aggPlan struct {
+	in  plan
+	ctx *aggCtx
+}
+
+func (p *aggPlan) cols() []colInfo {
+	cols := append([]colInfo(nil), p.ctx.cols...)
+	for _, a := range p.ctx.aggs {
+		cols = append(cols, colInfo{name: a.name, typ: a.t})
+	}
+	return cols
+}
+
+func (p *aggPlan) explain(x *explainer, depth int) {
+	if len(p.ctx.groups) > 0 {
+		x.add(depth, "HashAggregate")
+	} else {
+		x.add(depth, "Aggregate")
+	}
+	p.in.explain(x, depth+1)
+}
+
+// aggState accumulates one aggregate for one group.
+type aggState struct {
+	count int64
+	val   Datum
+	seen  map[string]bool
+}
+
+func (p *aggPlan) start(e *env) (iter, error) {
+	in, err := p.in.start(e)
+	if err != nil {
+		return nil, err
+	}
+	defer in.close()
+	type group struct {
+		keys   []Datum
+		states []aggState
+	}
+	groups := map[string]*group{}
+	var order []*group
+	for {
+		row, err := in.next()
+		if err != nil {
+			return nil, err
+		}
+		if row == nil {
+			break
+		}
+		keys := make([]Datum, len(p.ctx.groups))
+		for i, g := range p.ctx.groups {
+			if keys[i], err = g.fn(e, row); err != nil {
+				return nil, err
+			}
+		}
+		k := rowKey(keys, p.ctx.cols, len(keys))
+		g := groups[k]
+		if g == nil {
+			g = &group{keys: keys, states: make([]aggState, len(p.ctx.aggs))}
+			groups[k] = g
+			order = append(order, g)
+		}
+		for i, a := range p.ctx.aggs {
+			if err := accumulate(e, a, &g.states[i], row); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if len(order) == 0 && len(p.ctx.groups) == 0 {
+		order = append(order, &group{states: make([]aggState, len(p.ctx.aggs))})
+	}
+	rows := make([][]Datum, 0, len(order))
+	for _, g := range order {
+		row := append([]Datum(nil), g.keys...)
+		for i, a := range p.ctx.aggs {
+			v, err := finish(a, &g.states[i])
+			if err != nil {
+				return nil, err
+			}
+			row = append(row, v)
+		}
+		rows = append(rows, row)
+	}
+	return sliceIter(rows), nil
+}
+
+func accumulate(e *env, a *aggSpec, st *aggState, row []Datum) error {
+	if a.arg == nil {
+		st.count++
+		return nil
+	}
+	v, err := a.arg.fn(e, row)
+	if err != nil || v == nil {
+		return err
+	}
+	if a.distinct {
+		if st.seen == nil {
+			st.seen = map[string]bool{}
+		}
+		k := rowKey([]Datum{v}, []colInfo{{typ: a.arg.t}}, 1)
+		if st.seen[k] {
+			return nil
+		}
+		st.seen[k] = true
+	}
+	st.count++
+	switch a.name {
+	case "count":
+	case "sum", "avg":
+		acc := a.t
+		if a.name == "avg" {
+			acc = a.t
+		}
+		if v, err = types.Cast(v, a.arg.t, acc, true); err != nil {
+			return err
+		}
+		if st.val == nil {
+			st.val = v
+			return nil
+		}
+		st.val, err = types.Add(st.val, v, acc)
+		return err
+	case "min", "max":
+		if st.val == nil || (types.Compare(v, st.val) < 0) == (a.name == "min") && types.Compare(v, st.val) != 0 {
+			st.val = v
+		}
+	case "bool_and":
+		if st.val == nil {
+			st.val = v
+		} else {
+			st.val = st.val.(bool) && v.(bool)
+		}
+	case "bool_or":
+		if st.val == nil {
+			st.val = v
+		} else {
+			st.val = st.val.(bool) || v.(bool)
+		}
+	}
+	return nil
+}
+
+func finish(a *aggSpec, st *aggState) (Datum, error) {
+	switch a.name {
+	case "count":
+		return st.count, nil
+	case "avg":
+		if st.count == 0 {
+			return nil, nil
+		}
+		if f, ok := st.val.(float64); ok {
+			return f / float64(st.count), nil
+		}
+		out := new(apd.Decimal)
+		sum := st.val.(*apd.Decimal)
+		c := apd.BaseContext.WithPrecision(40)
+		c.Rounding = apd.RoundHalfUp
+		if _, err := c.Quo(out, sum, apd.New(st.count, 0)); err != nil {
+			return nil, err
+		}
+		scale := max(int32(16), -sum.Exponent)
+		if _, err := c.Quantize(out, out, -scale); err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+	return st.val, nil
+}

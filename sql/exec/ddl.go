@@ -1,0 +1,390 @@
+package exec
+
+import (
+	"strings"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/heliosdb/nano/sql/catalog"
+	"github.com/heliosdb/nano/sql/pgerror"
+	"github.com/heliosdb/nano/sql/result"
+	"github.com/heliosdb/nano/sql/rowenc"
+	"github.com/heliosdb/nano/sql/types"
+)
+
+// allocID reserves a descriptor ID in the transaction.
+func (t *Txn) allocID() uint32 {
+	id := catalog.DecodeUint64(t.get(catalog.BucketCatalog, catalog.KeyNextID))
+	if id == 0 {
+		id = 16384
+	}
+	t.ov.put(catalog.BucketCatalog, catalog.KeyNextID, catalog.EncodeUint64(id+1))
+	return uint32(id)
+}
+
+// bumpCatalog ensures the system buckets and bumps the catalog version.
+func (t *Txn) bumpCatalog() {
+	for _, bk := range [][]byte{catalog.BucketCatalog, catalog.BucketSeq} {
+		if !t.bucketExists(bk) {
+			t.ov.bucketFlags(string(bk), true, false)
+		}
+	}
+	v := catalog.DecodeUint64(t.get(catalog.BucketCatalog, catalog.KeyVersion))
+	t.ov.put(catalog.BucketCatalog, catalog.KeyVersion, catalog.EncodeUint64(v+1))
+	t.ddlWrote()
+}
+
+func notice(e *env, msg string) {
+	if n, ok := e.vars.(result.Noticer); ok {
+		n.Notice(&pgerror.Error{Code: pgerror.SuccessfulCompletion, Severity: pgerror.SeverityNotice, Message: msg})
+	}
+}
+
+func (b *builder) buildCreateTable(cs *pg_query.CreateStmt) (runner, error) {
+	if cs.Relation.Relpersistence == "t" {
+		// Temporary tables are treated as ordinary tables.
+	}
+	if len(cs.InhRelations) > 0 || cs.Partspec != nil {
+		return nil, pgerror.New(pgerror.FeatureNotSupported, "table inheritance and partitioning are not supported")
+	}
+	name := cs.Relation.Relname
+	tbl := &catalog.Table{Name: name, PKName: name + "_pkey"}
+	var uniques [][]string
+	var seqs []*catalog.Sequence
+	for _, el := range cs.TableElts {
+		switch v := el.Node.(type) {
+		case *pg_query.Node_ColumnDef:
+			cd := v.ColumnDef
+			tn := lastName(cd.TypeName.Names)
+			serial := ""
+			switch tn {
+			case "serial", "serial4":
+				serial, cd.TypeName.Names = "int4", nil
+			case "bigserial", "serial8":
+				serial, cd.TypeName.Names = "int8", nil
+			case "smallserial", "serial2":
+				serial, cd.TypeName.Names = "int2", nil
+			}
+			var typ types.T
+			var err error
+			if serial != "" {
+				typ, err = types.ParseTypeName(serial, nil)
+			} else {
+				typ, err = typeFromName(cd.TypeName)
+			}
+			if err != nil {
+				return nil, b.errAt(pgerror.Flatten(err), cd.TypeName.Location)
+			}
+			if tbl.ColumnIndex(cd.Colname) >= 0 {
+				return nil, pgerror.Newf(pgerror.DuplicateColumn, "column %q specified more than once", cd.Colname)
+			}
+			col := catalog.Column{Name: cd.Colname, Type: typ, NotNull: cd.IsNotNull}
+			if serial != "" {
+				sq := &catalog.Sequence{Name: name + "_" + cd.Colname + "_seq", Start: 1, Increment: 1, Min: 1, Max: 1<<63 - 1}
+				seqs = append(seqs, sq)
+				col.Default = "nextval('" + sq.Name + "')"
+				col.NotNull = true
+			}
+			ord := len(tbl.Columns)
+			for _, cn := range cd.Constraints {
+				c := cn.GetConstraint()
+				switch c.Contype {
+				case pg_query.ConstrType_CONSTR_NOTNULL:
+					col.NotNull = true
+				case pg_query.ConstrType_CONSTR_NULL:
+				case pg_query.ConstrType_CONSTR_DEFAULT:
+					col.Default = b.exprText(c.RawExpr)
+				case pg_query.ConstrType_CONSTR_PRIMARY:
+					if len(tbl.PrimaryKey) > 0 {
+						return nil, pgerror.Newf(pgerror.InvalidTableDefinition, "multiple primary keys for table %q are not allowed", name)
+					}
+					tbl.PrimaryKey = []int{ord}
+					col.NotNull = true
+				case pg_query.ConstrType_CONSTR_UNIQUE:
+					uniques = append(uniques, []string{cd.Colname})
+				case pg_query.ConstrType_CONSTR_CHECK, pg_query.ConstrType_CONSTR_FOREIGN:
+					// Accepted and not enforced would be wrong: refuse.
+					return nil, pgerror.Newf(pgerror.FeatureNotSupported, "%s constraints are not supported", constrName(c.Contype))
+				}
+			}
+			tbl.Columns = append(tbl.Columns, col)
+		case *pg_query.Node_Constraint:
+			c := v.Constraint
+			var keys []string
+			for _, k := range c.Keys {
+				keys = append(keys, strVal(k))
+			}
+			switch c.Contype {
+			case pg_query.ConstrType_CONSTR_PRIMARY:
+				if len(tbl.PrimaryKey) > 0 {
+					return nil, pgerror.Newf(pgerror.InvalidTableDefinition, "multiple primary keys for table %q are not allowed", name)
+				}
+				for _, k := range keys {
+					i := tbl.ColumnIndex(k)
+					if i < 0 {
+						return nil, pgerror.Newf(pgerror.UndefinedColumn, "column %q named in key does not exist", k)
+					}
+					tbl.PrimaryKey = append(tbl.PrimaryKey, i)
+					tbl.Columns[i].NotNull = true
+				}
+				if c.Conname != "" {
+					tbl.PKName = c.Conname
+				}
+			case pg_query.ConstrType_CONSTR_UNIQUE:
+				uniques = append(uniques, keys)
+			default:
+				return nil, pgerror.Newf(pgerror.FeatureNotSupported, "%s constraints are not supported", constrName(c.Contype))
+			}
+		default:
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "CREATE TABLE element is not supported")
+		}
+	}
+	if len(tbl.PrimaryKey) == 0 {
+		tbl.Columns = append(tbl.Columns, catalog.Column{Name: "rowid", Type: types.Int8, NotNull: true, Hidden: true})
+		tbl.PrimaryKey = []int{len(tbl.Columns) - 1}
+	}
+	for _, u := range uniques {
+		ix := catalog.Index{Name: name + "_" + strings.Join(u, "_") + "_key", Unique: true}
+		for _, k := range u {
+			i := tbl.ColumnIndex(k)
+			if i < 0 {
+				return nil, pgerror.Newf(pgerror.UndefinedColumn, "column %q named in key does not exist", k)
+			}
+			ix.Columns = append(ix.Columns, i)
+		}
+		tbl.Indexes = append(tbl.Indexes, ix)
+	}
+	ifNot := cs.IfNotExists
+	return fnRunner(func(e *env) (Cursor, error) {
+		t := e.txn
+		cat, err := t.catalog()
+		if err != nil {
+			return nil, err
+		}
+		if cat.RelationExists(name) {
+			if ifNot {
+				notice(e, "relation \""+name+"\" already exists, skipping")
+				return tagCursor("CREATE TABLE", nil), nil
+			}
+			return nil, pgerror.Newf(pgerror.DuplicateTable, "relation %q already exists", name)
+		}
+		nt := tbl.Clone()
+		t.bumpCatalog()
+		nt.OID = t.allocID()
+		nt.ID = t.allocID()
+		t.ov.bucketFlags(string(catalog.TableBucket(nt.ID)), true, false)
+		for i := range nt.Indexes {
+			nt.Indexes[i].ID = t.allocID()
+			t.ov.bucketFlags(string(catalog.IndexBucket(nt.Indexes[i].ID)), true, false)
+		}
+		for _, sq := range seqs {
+			s := *sq
+			s.ID = t.allocID()
+			nt.Sequences = append(nt.Sequences, s.Name)
+			t.ov.put(catalog.BucketCatalog, catalog.SequenceKey(s.Name), catalog.EncodeSequence(&s))
+		}
+		t.ov.put(catalog.BucketCatalog, catalog.TableKey(name), catalog.EncodeTable(nt))
+		return tagCursor("CREATE TABLE", nil), nil
+	}), nil
+}
+
+func constrName(c pg_query.ConstrType) string {
+	switch c {
+	case pg_query.ConstrType_CONSTR_CHECK:
+		return "CHECK"
+	case pg_query.ConstrType_CONSTR_FOREIGN:
+		return "FOREIGN KEY"
+	case pg_query.ConstrType_CONSTR_EXCLUSION:
+		return "EXCLUDE"
+	}
+	return strings.TrimPrefix(c.String(), "CONSTR_")
+}
+
+// exprText recovers the SQL text of an expression by deparsing it inside
+// a SELECT.
+func (b *builder) exprText(n *pg_query.Node) string {
+	tree := &pg_query.ParseResult{Version: 170007, Stmts: []*pg_query.RawStmt{{Stmt: &pg_query.Node{Node: &pg_query.Node_SelectStmt{
+		SelectStmt: &pg_query.SelectStmt{TargetList: []*pg_query.Node{{Node: &pg_query.Node_ResTarget{ResTarget: &pg_query.ResTarget{Val: n}}}}}}}}}}
+	s, err := pg_query.Deparse(tree)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimPrefix(s, "SELECT ")
+}
+
+func (b *builder) buildDrop(ds *pg_query.DropStmt) (runner, error) {
+	var names []string
+	for _, o := range ds.Objects {
+		l := o.GetList()
+		if l == nil {
+			continue
+		}
+		names = append(names, lastName(l.Items))
+	}
+	kind := ds.RemoveType
+	if kind != pg_query.ObjectType_OBJECT_TABLE && kind != pg_query.ObjectType_OBJECT_INDEX {
+		return nil, pgerror.Newf(pgerror.FeatureNotSupported, "DROP %s is not supported", strings.TrimPrefix(kind.String(), "OBJECT_"))
+	}
+	missingOK := ds.MissingOk
+	tag := "DROP TABLE"
+	if kind == pg_query.ObjectType_OBJECT_INDEX {
+		tag = "DROP INDEX"
+	}
+	return fnRunner(func(e *env) (Cursor, error) {
+		t := e.txn
+		for _, n := range names {
+			cat, err := t.catalog()
+			if err != nil {
+				return nil, err
+			}
+			if kind == pg_query.ObjectType_OBJECT_TABLE {
+				tbl := cat.Tables[n]
+				if tbl == nil {
+					if missingOK {
+						notice(e, "table \""+n+"\" does not exist, skipping")
+						continue
+					}
+					return nil, pgerror.Newf(pgerror.UndefinedTable, "table %q does not exist", n)
+				}
+				t.bumpCatalog()
+				dropTableData(t, tbl)
+				t.ov.del(catalog.BucketCatalog, catalog.TableKey(n))
+				for _, sq := range tbl.Sequences {
+					t.ov.del(catalog.BucketCatalog, catalog.SequenceKey(sq))
+					t.ov.del(catalog.BucketSeq, []byte(sq))
+				}
+				continue
+			}
+			tbl, ix := cat.IndexByName(n)
+			if tbl == nil || ix == nil {
+				if missingOK {
+					notice(e, "index \""+n+"\" does not exist, skipping")
+					continue
+				}
+				return nil, pgerror.Newf(pgerror.UndefinedObject, "index %q does not exist", n)
+			}
+			nt := tbl.Clone()
+			for i := range nt.Indexes {
+				if nt.Indexes[i].Name == n {
+					nt.Indexes = append(nt.Indexes[:i], nt.Indexes[i+1:]...)
+					break
+				}
+			}
+			t.bumpCatalog()
+			t.ov.bucketFlags(string(catalog.IndexBucket(ix.ID)), false, true)
+			t.ov.put(catalog.BucketCatalog, catalog.TableKey(nt.Name), catalog.EncodeTable(nt))
+		}
+		return tagCursor(tag, nil), nil
+	}), nil
+}
+
+func dropTableData(t *Txn, tbl *catalog.Table) {
+	t.ov.bucketFlags(string(catalog.TableBucket(tbl.ID)), false, true)
+	for _, ix := range tbl.Indexes {
+		t.ov.bucketFlags(string(catalog.IndexBucket(ix.ID)), false, true)
+	}
+}
+
+func (b *builder) buildTruncate(ts *pg_query.TruncateStmt) (runner, error) {
+	var tbls []*pg_query.RangeVar
+	for _, r := range ts.Relations {
+		tbls = append(tbls, r.GetRangeVar())
+	}
+	for _, rv := range tbls {
+		if _, err := b.lookupTable(rv); err != nil {
+			return nil, err
+		}
+	}
+	return fnRunner(func(e *env) (Cursor, error) {
+		t := e.txn
+		for _, rv := range tbls {
+			cat, err := t.catalog()
+			if err != nil {
+				return nil, err
+			}
+			tbl := cat.Tables[rv.Relname]
+			if tbl == nil {
+				return nil, pgerror.Newf(pgerror.UndefinedTable, "relation %q does not exist", rv.Relname)
+			}
+			nt := tbl.Clone()
+			t.bumpCatalog()
+			dropTableData(t, tbl)
+			nt.ID = t.allocID()
+			t.ov.bucketFlags(string(catalog.TableBucket(nt.ID)), true, false)
+			for i := range nt.Indexes {
+				nt.Indexes[i].ID = t.allocID()
+				t.ov.bucketFlags(string(catalog.IndexBucket(nt.Indexes[i].ID)), true, false)
+			}
+			t.ov.put(catalog.BucketCatalog, catalog.TableKey(nt.Name), catalog.EncodeTable(nt))
+			t.eng.resetRowID(tbl.ID)
+		}
+		return tagCursor("TRUNCATE TABLE", nil), nil
+	}), nil
+}
+
+func (b *builder) buildCreateIndex(is *pg_query.IndexStmt) (runner, error) {
+	tbl, err := b.lookupTable(is.Relation)
+	if err != nil {
+		return nil, err
+	}
+	ix := catalog.Index{Name: is.Idxname, Unique: is.Unique}
+	var names []string
+	for _, p := range is.IndexParams {
+		el := p.GetIndexElem()
+		if el.Expr != nil || el.Name == "" {
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "expression indexes are not supported")
+		}
+		i := tbl.ColumnIndex(el.Name)
+		if i < 0 {
+			return nil, pgerror.Newf(pgerror.UndefinedColumn, "column %q does not exist", el.Name)
+		}
+		ix.Columns = append(ix.Columns, i)
+		names = append(names, el.Name)
+	}
+	if ix.Name == "" {
+		ix.Name = tbl.Name + "_" + strings.Join(names, "_") + "_idx"
+	}
+	ifNot := is.IfNotExists
+	tname := tbl.Name
+	return fnRunner(func(e *env) (Cursor, error) {
+		t := e.txn
+		cat, err := t.catalog()
+		if err != nil {
+			return nil, err
+		}
+		if cat.RelationExists(ix.Name) {
+			if ifNot {
+				notice(e, "relation \""+ix.Name+"\" already exists, skipping")
+				return tagCursor("CREATE INDEX", nil), nil
+			}
+			return nil, pgerror.Newf(pgerror.DuplicateTable, "relation %q already exists", ix.Name)
+		}
+		tbl := cat.Tables[tname]
+		if tbl == nil {
+			return nil, pgerror.Newf(pgerror.UndefinedTable, "relation %q does not exist", tname)
+		}
+		nt := tbl.Clone()
+		t.bumpCatalog()
+		nix := ix
+		nix.ID = t.allocID()
+		t.ov.bucketFlags(string(catalog.IndexBucket(nix.ID)), true, false)
+		nt.Indexes = append(nt.Indexes, nix)
+		t.ov.put(catalog.BucketCatalog, catalog.TableKey(nt.Name), catalog.EncodeTable(nt))
+		// Backfill.
+		typs := nt.Types()
+		var rows [][]Datum
+		var keys [][]byte
+		t.scan(catalog.TableBucket(nt.ID), func(k, v []byte) {
+			if row, err := rowenc.DecodeRow(v, typs); err == nil {
+				rows = append(rows, row)
+				keys = append(keys, append([]byte(nil), k...))
+			}
+		})
+		for i, row := range rows {
+			if err := putIndexEntry(t, nt, &nt.Indexes[len(nt.Indexes)-1], row, keys[i]); err != nil {
+				return nil, err
+			}
+		}
+		return tagCursor("CREATE INDEX", nil), nil
+	}), nil
+}

@@ -1,0 +1,584 @@
+package exec
+
+import (
+	"fmt"
+	"strings"
+	"sync/atomic"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/heliosdb/nano/sql/catalog"
+	"github.com/heliosdb/nano/sql/parser"
+	"github.com/heliosdb/nano/sql/pgerror"
+	"github.com/heliosdb/nano/sql/rowenc"
+	"github.com/heliosdb/nano/sql/types"
+)
+
+// pkKey encodes the primary key of row.
+func pkKey(tbl *catalog.Table, row []Datum) []byte {
+	var k []byte
+	for _, o := range tbl.PrimaryKey {
+		k = rowenc.AppendKey(k, row[o], tbl.Columns[o].Type)
+	}
+	return k
+}
+
+// indexKey encodes an index entry key and value for row with primary key pk.
+func indexKey(ix *catalog.Index, tbl *catalog.Table, row []Datum, pk []byte) (key, val []byte) {
+	hasNull := false
+	for _, o := range ix.Columns {
+		if row[o] == nil {
+			hasNull = true
+		}
+		key = rowenc.AppendKey(key, row[o], tbl.Columns[o].Type)
+	}
+	if ix.Unique && !hasNull {
+		return key, pk
+	}
+	return append(key, pk...), []byte{}
+}
+
+func keyDetail(tbl *catalog.Table, cols []int, row []Datum) string {
+	var names, vals []string
+	for _, o := range cols {
+		names = append(names, tbl.Columns[o].Name)
+		if row[o] == nil {
+			vals = append(vals, "null")
+		} else {
+			vals = append(vals, types.FormatText(row[o], tbl.Columns[o].Type))
+		}
+	}
+	return fmt.Sprintf("Key (%s)=(%s) already exists.", strings.Join(names, ", "), strings.Join(vals, ", "))
+}
+
+func uniqueViolation(tbl *catalog.Table, name string, cols []int, row []Datum) error {
+	e := pgerror.Newf(pgerror.UniqueViolation, "duplicate key value violates unique constraint %q", name).
+		WithDetail("%s", keyDetail(tbl, cols, row))
+	e.ConstraintName, e.TableName = name, tbl.Name
+	return e
+}
+
+func putIndexEntry(t *Txn, tbl *catalog.Table, ix *catalog.Index, row []Datum, pk []byte) error {
+	k, v := indexKey(ix, tbl, row, pk)
+	b := catalog.IndexBucket(ix.ID)
+	if ix.Unique && len(v) > 0 {
+		if old := t.get(b, k); old != nil && string(old) != string(pk) {
+			return uniqueViolation(tbl, ix.Name, ix.Columns, row)
+		}
+	}
+	t.ov.put(b, k, v)
+	return nil
+}
+
+// conflictIndex returns the first unique constraint row violates (nil pk
+// for the primary key), with the existing row's key.
+func findConflict(t *Txn, tbl *catalog.Table, row []Datum, pk []byte) (name string, existing []byte) {
+	if t.get(catalog.TableBucket(tbl.ID), pk) != nil {
+		return tbl.PKName, pk
+	}
+	for i := range tbl.Indexes {
+		ix := &tbl.Indexes[i]
+		if !ix.Unique {
+			continue
+		}
+		k, v := indexKey(ix, tbl, row, pk)
+		if len(v) == 0 {
+			continue
+		}
+		if old := t.get(catalog.IndexBucket(ix.ID), k); old != nil {
+			return ix.Name, append([]byte(nil), old...)
+		}
+	}
+	return "", nil
+}
+
+// writeRow validates and stores a new row (insert when old == nil).
+func writeRow(t *Txn, tbl *catalog.Table, row, old []Datum, oldPK []byte) error {
+	for i, c := range tbl.Columns {
+		if c.NotNull && row[i] == nil {
+			e := pgerror.Newf(pgerror.NotNullViolation, "null value in column %q of relation %q violates not-null constraint", c.Name, tbl.Name)
+			e.ColumnName, e.TableName = c.Name, tbl.Name
+			return e
+		}
+	}
+	pk := pkKey(tbl, row)
+	tb := catalog.TableBucket(tbl.ID)
+	if old == nil || string(pk) != string(oldPK) {
+		if t.get(tb, pk) != nil {
+			return uniqueViolation(tbl, tbl.PKName, tbl.PrimaryKey, row)
+		}
+	}
+	if old != nil {
+		deleteRow(t, tbl, old, oldPK)
+	}
+	for i := range tbl.Indexes {
+		if err := putIndexEntry(t, tbl, &tbl.Indexes[i], row, pk); err != nil {
+			return err
+		}
+	}
+	t.ov.put(tb, pk, rowenc.EncodeRow(nil, row, tbl.Types()))
+	return nil
+}
+
+func deleteRow(t *Txn, tbl *catalog.Table, row []Datum, pk []byte) {
+	for i := range tbl.Indexes {
+		ix := &tbl.Indexes[i]
+		k, _ := indexKey(ix, tbl, row, pk)
+		t.ov.del(catalog.IndexBucket(ix.ID), k)
+	}
+	t.ov.del(catalog.TableBucket(tbl.ID), pk)
+}
+
+// defaults compiles the DEFAULT expressions of tbl.
+func (b *builder) defaults(tbl *catalog.Table) ([]*cexpr, error) {
+	out := make([]*cexpr, len(tbl.Columns))
+	for i, c := range tbl.Columns {
+		if c.Hidden {
+			id := tbl.ID
+			out[i] = &cexpr{t: types.Int8, colIdx: -1, fn: func(e *env, _ []Datum) (Datum, error) { return e.txn.nextRowID(id), nil }}
+			continue
+		}
+		if c.Default == "" {
+			out[i] = constExpr(nil, c.Type, "NULL")
+			continue
+		}
+		st, err := parser.ParseOne("SELECT " + c.Default)
+		if err != nil {
+			return nil, err
+		}
+		n := st.Node.GetSelectStmt().TargetList[0].GetResTarget().Val
+		sb := *b
+		sb.stmt = st
+		e, err := sb.compile(&scope{excluded: -1}, n, c.Type)
+		if err != nil {
+			return nil, err
+		}
+		if strings.Contains(c.Default, "nextval") {
+			b.readOnly = false
+		}
+		out[i] = e
+	}
+	return out, nil
+}
+
+// assign converts v for storage in column c (assignment cast).
+func assign(v Datum, from types.T, c *catalog.Column) (Datum, error) {
+	if v == nil || from == c.Type {
+		return v, nil
+	}
+	if s, ok := v.(string); ok && from.Family() == types.FamString && c.Type.Family() != types.FamString {
+		return types.ParseText(c.Type, s)
+	}
+	// PostgreSQL allows assignment of any type to a string column (I/O
+	// conversion) and between the date/time types.
+	if c.Type.Family() == types.FamString || (isTimeFam(from) && isTimeFam(c.Type)) {
+		return types.Cast(v, from, c.Type, false)
+	}
+	if from.Family() != c.Type.Family() && !(isNumFam(from) && isNumFam(c.Type)) {
+		return nil, pgerror.Newf(pgerror.DatatypeMismatch, "column %q is of type %s but expression is of type %s", c.Name, c.Type, from).
+			WithHint("You will need to rewrite or cast the expression.")
+	}
+	explicit := isNumFam(from) && isNumFam(c.Type)
+	return types.Cast(v, from, c.Type, explicit)
+}
+
+func (t *Txn) nextRowID(id uint32) int64 {
+	e := t.eng
+	e.mu.Lock()
+	p := e.rowids[id]
+	if p == nil {
+		p = new(int64)
+		c := t.snap.Cursor(catalog.TableBucket(id))
+		if k, _ := c.Last(); k != nil {
+			if d, _, err := rowenc.DecodeKey(k, types.Int8); err == nil {
+				*p = d.(int64)
+			}
+		}
+		e.rowids[id] = p
+	}
+	e.mu.Unlock()
+	return atomic.AddInt64(p, 1)
+}
+
+func (e *Engine) resetRowID(id uint32) {
+	e.mu.Lock()
+	delete(e.rowids, id)
+	e.mu.Unlock()
+}
+
+// returning compiles a RETURNING list over the table's columns.
+func (b *builder) returning(tbl *catalog.Table, alias string, list []*pg_query.Node) ([]*cexpr, []colInfo, error) {
+	if len(list) == 0 {
+		return nil, nil, nil
+	}
+	s := &scope{cols: tableCols(tbl, alias), excluded: -1}
+	return b.buildTargets(s, list)
+}
+
+func project(e *env, exprs []*cexpr, row []Datum) ([]Datum, error) {
+	out := make([]Datum, len(exprs))
+	for i, x := range exprs {
+		v, err := x.fn(e, row)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+func (b *builder) buildInsert(is *pg_query.InsertStmt) (runner, []colInfo, error) {
+	if is.WithClause != nil {
+		return nil, nil, pgerror.New(pgerror.FeatureNotSupported, "WITH is not supported")
+	}
+	tbl, err := b.lookupTable(is.Relation)
+	if err != nil {
+		return nil, nil, err
+	}
+	alias := tbl.Name
+	if is.Relation.Alias != nil {
+		alias = is.Relation.Alias.Aliasname
+	}
+	var target []int
+	if len(is.Cols) == 0 {
+		for i, c := range tbl.Columns {
+			if !c.Hidden {
+				target = append(target, i)
+			}
+		}
+	}
+	for _, cn := range is.Cols {
+		rt := cn.GetResTarget()
+		i := tbl.ColumnIndex(rt.Name)
+		if i < 0 || tbl.Columns[i].Hidden {
+			return nil, nil, b.errAt(pgerror.Newf(pgerror.UndefinedColumn, "column %q of relation %q does not exist", rt.Name, tbl.Name), rt.Location)
+		}
+		target = append(target, i)
+	}
+	hints := make([]types.T, len(target))
+	for i, o := range target {
+		hints[i] = tbl.Columns[o].Type
+	}
+	var src plan
+	if is.SelectStmt == nil {
+		src = &valuesPlan{rows: [][]*cexpr{{}}}
+		target = nil
+	} else if sel := is.SelectStmt.GetSelectStmt(); len(sel.ValuesLists) > 0 {
+		src, err = b.buildValues(sel.ValuesLists, nil, hints)
+	} else {
+		src, err = b.buildSelect(sel, nil)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(src.cols()) > len(target) {
+		return nil, nil, pgerror.New(pgerror.SyntaxError, "INSERT has more expressions than target columns")
+	}
+	srcCols := src.cols()
+	defs, err := b.defaults(tbl)
+	if err != nil {
+		return nil, nil, err
+	}
+	ret, retCols, err := b.returning(tbl, alias, is.ReturningList)
+	if err != nil {
+		return nil, nil, err
+	}
+	oc, err := b.onConflict(tbl, alias, is.OnConflictClause)
+	if err != nil {
+		return nil, nil, err
+	}
+	defaultMarks := defaultPositions(src)
+	ncols := len(tbl.Columns)
+	return fnRunner(func(e *env) (Cursor, error) {
+		in, err := src.start(e)
+		if err != nil {
+			return nil, err
+		}
+		defer in.close()
+		var out [][]Datum
+		n := 0
+		for ri := 0; ; ri++ {
+			if err := e.checkCancel(); err != nil {
+				return nil, err
+			}
+			vals, err := in.next()
+			if err != nil {
+				return nil, err
+			}
+			if vals == nil {
+				break
+			}
+			row := make([]Datum, ncols)
+			set := make([]bool, ncols)
+			for i, v := range vals {
+				o := target[i]
+				if defaultMarks != nil && defaultMarks[ri][i] {
+					continue
+				}
+				if row[o], err = assign(v, srcCols[i].typ, &tbl.Columns[o]); err != nil {
+					return nil, err
+				}
+				set[o] = true
+			}
+			for i := range row {
+				if !set[i] {
+					v, err := defs[i].fn(e, nil)
+					if err != nil {
+						return nil, err
+					}
+					if row[i], err = assign(v, defs[i].t, &tbl.Columns[i]); err != nil {
+						return nil, err
+					}
+				}
+			}
+			final, err := oc.apply(e, tbl, row)
+			if err != nil {
+				return nil, err
+			}
+			if final == nil {
+				continue
+			}
+			n++
+			if ret != nil {
+				r, err := project(e, ret, final)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, r)
+			}
+		}
+		return &rowCursor{it: sliceIter(out), tag: fmt.Sprintf("INSERT 0 %d", n)}, nil
+	}), retCols, nil
+}
+
+// defaultPositions marks VALUES items that are DEFAULT.
+func defaultPositions(p plan) [][]bool {
+	vp, ok := p.(*valuesPlan)
+	if !ok {
+		return nil
+	}
+	out := make([][]bool, len(vp.rows))
+	for r, row := range vp.rows {
+		out[r] = make([]bool, len(row))
+		for i, c := range row {
+			out[r][i] = c.colIdx == -2
+		}
+	}
+	return out
+}
+
+// onConflictPlan handles ON CONFLICT; the zero value inserts plainly.
+type onConflictPlan struct {
+	action pg_query.OnConflictAction
+	cols   []int
+	sets   []int
+	exprs  []*cexpr
+	where  *cexpr
+}
+
+func (b *builder) onConflict(tbl *catalog.Table, alias string, oc *pg_query.OnConflictClause) (*onConflictPlan, error) {
+	p := &onConflictPlan{}
+	if oc == nil {
+		return p, nil
+	}
+	p.action = oc.Action
+	if oc.Infer != nil {
+		for _, el := range oc.Infer.IndexElems {
+			i := tbl.ColumnIndex(el.GetIndexElem().Name)
+			if i < 0 {
+				return nil, pgerror.Newf(pgerror.UndefinedColumn, "column %q does not exist", el.GetIndexElem().Name)
+			}
+			p.cols = append(p.cols, i)
+		}
+	}
+	if oc.Action != pg_query.OnConflictAction_ONCONFLICT_UPDATE {
+		return p, nil
+	}
+	if len(p.cols) == 0 {
+		return nil, pgerror.New(pgerror.SyntaxError, "ON CONFLICT DO UPDATE requires inference specification or constraint name")
+	}
+	cols := tableCols(tbl, alias)
+	ex := tableCols(tbl, "excluded")
+	s := &scope{cols: append(cols, ex...), excluded: len(cols)}
+	for _, tn := range oc.TargetList {
+		rt := tn.GetResTarget()
+		i := tbl.ColumnIndex(rt.Name)
+		if i < 0 {
+			return nil, pgerror.Newf(pgerror.UndefinedColumn, "column %q of relation %q does not exist", rt.Name, tbl.Name)
+		}
+		e, err := b.compile(s, rt.Val, tbl.Columns[i].Type)
+		if err != nil {
+			return nil, err
+		}
+		p.sets = append(p.sets, i)
+		p.exprs = append(p.exprs, e)
+	}
+	if oc.WhereClause != nil {
+		w, err := b.compile(s, oc.WhereClause, types.Bool)
+		if err != nil {
+			return nil, err
+		}
+		p.where = w
+	}
+	return p, nil
+}
+
+// apply inserts row or resolves its conflict; it returns the row written,
+// or nil when nothing was written.
+func (p *onConflictPlan) apply(e *env, tbl *catalog.Table, row []Datum) ([]Datum, error) {
+	t := e.txn
+	pk := pkKey(tbl, row)
+	if p.action == pg_query.OnConflictAction_ONCONFLICT_NONE || p.action == pg_query.OnConflictAction_ON_CONFLICT_ACTION_UNDEFINED {
+		return row, writeRow(t, tbl, row, nil, nil)
+	}
+	name, existing := findConflict(t, tbl, row, pk)
+	if name == "" {
+		return row, writeRow(t, tbl, row, nil, nil)
+	}
+	if p.action == pg_query.OnConflictAction_ONCONFLICT_NOTHING {
+		return nil, nil
+	}
+	oldVal := t.get(catalog.TableBucket(tbl.ID), existing)
+	old, err := rowenc.DecodeRow(oldVal, tbl.Types())
+	if err != nil {
+		return nil, err
+	}
+	both := append(append([]Datum(nil), old...), row...)
+	if p.where != nil {
+		v, err := p.where.fn(e, both)
+		if err != nil || v != true {
+			return nil, err
+		}
+	}
+	nr := append([]Datum(nil), old...)
+	for i, o := range p.sets {
+		v, err := p.exprs[i].fn(e, both)
+		if err != nil {
+			return nil, err
+		}
+		if nr[o], err = assign(v, p.exprs[i].t, &tbl.Columns[o]); err != nil {
+			return nil, err
+		}
+	}
+	return nr, writeRow(t, tbl, nr, old, existing)
+}
+
+// dmlScan plans the row source of UPDATE/DELETE.
+func (b *builder) dmlScan(rv *pg_query.RangeVar, where *pg_query.Node) (plan, error) {
+	p, err := b.buildRangeVar(rv)
+	if err != nil {
+		return nil, err
+	}
+	sp, ok := p.(*scanPlan)
+	if !ok {
+		return nil, pgerror.Newf(pgerror.WrongObjectType, "cannot modify %q", rv.Relname)
+	}
+	if where != nil {
+		s := &scope{cols: sp.columns, excluded: -1}
+		return b.buildWhere(sp, s, where)
+	}
+	return sp, nil
+}
+
+func (b *builder) buildUpdate(us *pg_query.UpdateStmt) (runner, []colInfo, error) {
+	if len(us.FromClause) > 0 {
+		return nil, nil, pgerror.New(pgerror.FeatureNotSupported, "UPDATE ... FROM is not supported")
+	}
+	src, err := b.dmlScan(us.Relation, us.WhereClause)
+	if err != nil {
+		return nil, nil, err
+	}
+	sp := src.(*scanPlan)
+	tbl := sp.tbl
+	s := &scope{cols: sp.columns, excluded: -1}
+	var sets []int
+	var exprs []*cexpr
+	for _, tn := range us.TargetList {
+		rt := tn.GetResTarget()
+		i := tbl.ColumnIndex(rt.Name)
+		if i < 0 || tbl.Columns[i].Hidden {
+			return nil, nil, b.errAt(pgerror.Newf(pgerror.UndefinedColumn, "column %q of relation %q does not exist", rt.Name, tbl.Name), rt.Location)
+		}
+		var e *cexpr
+		if rt.Val.GetSetToDefault() != nil {
+			defs, err := b.defaults(tbl)
+			if err != nil {
+				return nil, nil, err
+			}
+			e = defs[i]
+		} else if e, err = b.compile(s, rt.Val, tbl.Columns[i].Type); err != nil {
+			return nil, nil, err
+		}
+		sets = append(sets, i)
+		exprs = append(exprs, e)
+	}
+	ret, retCols, err := b.returning(tbl, sp.alias, us.ReturningList)
+	if err != nil {
+		return nil, nil, err
+	}
+	return fnRunner(func(e *env) (Cursor, error) {
+		rows, err := drain(e, sp)
+		if err != nil {
+			return nil, err
+		}
+		var out [][]Datum
+		for _, old := range rows {
+			nr := append([]Datum(nil), old...)
+			for i, o := range sets {
+				v, err := exprs[i].fn(e, old)
+				if err != nil {
+					return nil, err
+				}
+				if nr[o], err = assign(v, exprs[i].t, &tbl.Columns[o]); err != nil {
+					return nil, err
+				}
+			}
+			if err := writeRow(e.txn, tbl, nr, old, pkKey(tbl, old)); err != nil {
+				return nil, err
+			}
+			if ret != nil {
+				r, err := project(e, ret, nr)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, r)
+			}
+		}
+		return &rowCursor{it: sliceIter(out), tag: fmt.Sprintf("UPDATE %d", len(rows))}, nil
+	}), retCols, nil
+}
+
+func (b *builder) buildDelete(ds *pg_query.DeleteStmt) (runner, []colInfo, error) {
+	if len(ds.UsingClause) > 0 {
+		return nil, nil, pgerror.New(pgerror.FeatureNotSupported, "DELETE ... USING is not supported")
+	}
+	src, err := b.dmlScan(ds.Relation, ds.WhereClause)
+	if err != nil {
+		return nil, nil, err
+	}
+	sp := src.(*scanPlan)
+	tbl := sp.tbl
+	ret, retCols, err := b.returning(tbl, sp.alias, ds.ReturningList)
+	if err != nil {
+		return nil, nil, err
+	}
+	return fnRunner(func(e *env) (Cursor, error) {
+		rows, err := drain(e, sp)
+		if err != nil {
+			return nil, err
+		}
+		var out [][]Datum
+		for _, old := range rows {
+			deleteRow(e.txn, tbl, old, pkKey(tbl, old))
+			if ret != nil {
+				r, err := project(e, ret, old)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, r)
+			}
+		}
+		return &rowCursor{it: sliceIter(out), tag: fmt.Sprintf("DELETE %d", len(rows))}, nil
+	}), retCols, nil
+}
+

@@ -1,0 +1,553 @@
+package exec
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"math"
+	"math/rand/v2"
+	"os"
+	"strings"
+
+	"github.com/cockroachdb/apd/v3"
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/heliosdb/nano/sql/pgerror"
+	"github.com/heliosdb/nano/sql/types"
+)
+
+// scalarFn evaluates a function on non-NULL (strict) or raw arguments.
+type scalarFn func(en *env, args []Datum) (Datum, error)
+
+type funcDef struct {
+	result func(args []*cexpr) types.T
+	hints  []types.T // per-argument hint (repeats the last)
+	strict bool      // NULL in -> NULL out
+	fn     scalarFn
+	minArg int
+	maxArg int // -1 = variadic
+}
+
+func fixed(t types.T) func([]*cexpr) types.T { return func([]*cexpr) types.T { return t } }
+
+func argType(i int) func([]*cexpr) types.T {
+	return func(a []*cexpr) types.T {
+		if a[i].unknown {
+			return types.Text
+		}
+		return a[i].t
+	}
+}
+
+var ctx1000 = apd.BaseContext.WithPrecision(1000)
+
+func init() { ctx1000.Rounding = apd.RoundHalfUp }
+
+func toFloat(d Datum) float64 {
+	switch v := d.(type) {
+	case int64:
+		return float64(v)
+	case float64:
+		return v
+	case *apd.Decimal:
+		f, _ := v.Float64()
+		return f
+	}
+	return 0
+}
+
+func str(d Datum) string { s, _ := d.(string); return s }
+
+func i64(d Datum) int64 {
+	switch v := d.(type) {
+	case int64:
+		return v
+	case float64:
+		return int64(math.Round(v))
+	case *apd.Decimal:
+		i, _ := v.Int64()
+		return i
+	}
+	return 0
+}
+
+var textT = []types.T{types.Text}
+
+var funcTable = map[string]funcDef{
+	"lower": {result: fixed(types.Text), hints: textT, strict: true, minArg: 1, maxArg: 1,
+		fn: func(_ *env, a []Datum) (Datum, error) { return strings.ToLower(str(a[0])), nil }},
+	"upper": {result: fixed(types.Text), hints: textT, strict: true, minArg: 1, maxArg: 1,
+		fn: func(_ *env, a []Datum) (Datum, error) { return strings.ToUpper(str(a[0])), nil }},
+	"initcap": {result: fixed(types.Text), hints: textT, strict: true, minArg: 1, maxArg: 1,
+		fn: func(_ *env, a []Datum) (Datum, error) { return initcap(str(a[0])), nil }},
+	"length":           {result: fixed(types.Int4), hints: textT, strict: true, minArg: 1, maxArg: 1, fn: fnLength},
+	"char_length":      {result: fixed(types.Int4), hints: textT, strict: true, minArg: 1, maxArg: 1, fn: fnLength},
+	"character_length": {result: fixed(types.Int4), hints: textT, strict: true, minArg: 1, maxArg: 1, fn: fnLength},
+	"octet_length": {result: fixed(types.Int4), hints: textT, strict: true, minArg: 1, maxArg: 1,
+		fn: func(_ *env, a []Datum) (Datum, error) { return int64(len(str(a[0]))), nil }},
+	"substring": {result: fixed(types.Text), hints: []types.T{types.Text, types.Int4}, strict: true, minArg: 2, maxArg: 3, fn: fnSubstr},
+	"substr":    {result: fixed(types.Text), hints: []types.T{types.Text, types.Int4}, strict: true, minArg: 2, maxArg: 3, fn: fnSubstr},
+	"btrim":     {result: fixed(types.Text), hints: textT, strict: true, minArg: 1, maxArg: 2, fn: trimFn(true, true)},
+	"ltrim":     {result: fixed(types.Text), hints: textT, strict: true, minArg: 1, maxArg: 2, fn: trimFn(true, false)},
+	"rtrim":     {result: fixed(types.Text), hints: textT, strict: true, minArg: 1, maxArg: 2, fn: trimFn(false, true)},
+	"replace": {result: fixed(types.Text), hints: textT, strict: true, minArg: 3, maxArg: 3,
+		fn: func(_ *env, a []Datum) (Datum, error) {
+			return strings.ReplaceAll(str(a[0]), str(a[1]), str(a[2])), nil
+		}},
+	"position": {result: fixed(types.Int4), hints: textT, strict: true, minArg: 2, maxArg: 2, fn: fnStrpos},
+	"strpos":   {result: fixed(types.Int4), hints: textT, strict: true, minArg: 2, maxArg: 2, fn: fnStrpos},
+	"left":     {result: fixed(types.Text), hints: []types.T{types.Text, types.Int4}, strict: true, minArg: 2, maxArg: 2, fn: fnLeft},
+	"right":    {result: fixed(types.Text), hints: []types.T{types.Text, types.Int4}, strict: true, minArg: 2, maxArg: 2, fn: fnRight},
+	"repeat": {result: fixed(types.Text), hints: []types.T{types.Text, types.Int4}, strict: true, minArg: 2, maxArg: 2,
+		fn: func(_ *env, a []Datum) (Datum, error) {
+			n := i64(a[1])
+			if n < 0 {
+				n = 0
+			}
+			if n*int64(len(str(a[0]))) > 1<<28 {
+				return nil, pgerror.New(pgerror.ProgramLimitExceeded, "requested length too large")
+			}
+			return strings.Repeat(str(a[0]), int(n)), nil
+		}},
+	"md5": {result: fixed(types.Text), hints: textT, strict: true, minArg: 1, maxArg: 1,
+		fn: func(_ *env, a []Datum) (Datum, error) {
+			h := md5.Sum([]byte(str(a[0])))
+			return hex.EncodeToString(h[:]), nil
+		}},
+	"concat":    {result: fixed(types.Text), hints: textT, minArg: 1, maxArg: -1, fn: nil},
+	"concat_ws": {result: fixed(types.Text), hints: textT, minArg: 2, maxArg: -1, fn: nil},
+	"abs":       {result: argType(0), strict: true, minArg: 1, maxArg: 1, fn: nil},
+	"round":     {result: roundType, hints: []types.T{types.Numeric, types.Int4}, strict: true, minArg: 1, maxArg: 2, fn: nil},
+	"trunc":     {result: roundType, hints: []types.T{types.Numeric, types.Int4}, strict: true, minArg: 1, maxArg: 2, fn: nil},
+	"ceil":      {result: floorType, strict: true, minArg: 1, maxArg: 1, fn: nil},
+	"ceiling":   {result: floorType, strict: true, minArg: 1, maxArg: 1, fn: nil},
+	"floor":     {result: floorType, strict: true, minArg: 1, maxArg: 1, fn: nil},
+	"mod":       {result: nil, strict: true, minArg: 2, maxArg: 2, fn: nil},
+	"power": {result: fixed(types.Float8), hints: []types.T{types.Float8}, strict: true, minArg: 2, maxArg: 2,
+		fn: func(_ *env, a []Datum) (Datum, error) {
+			x, y := toFloat(a[0]), toFloat(a[1])
+			if x == 0 && y < 0 {
+				return nil, pgerror.New(pgerror.InvalidArgumentForPower, "zero raised to a negative power is undefined")
+			}
+			return math.Pow(x, y), nil
+		}},
+	"sqrt": {result: fixed(types.Float8), hints: []types.T{types.Float8}, strict: true, minArg: 1, maxArg: 1,
+		fn: func(_ *env, a []Datum) (Datum, error) {
+			x := toFloat(a[0])
+			if x < 0 {
+				return nil, pgerror.New(pgerror.InvalidArgumentForPower, "cannot take square root of a negative number")
+			}
+			return math.Sqrt(x), nil
+		}},
+	"random": {result: fixed(types.Float8), minArg: 0, maxArg: 0,
+		fn: func(*env, []Datum) (Datum, error) { return rand.Float64(), nil }},
+	"pg_backend_pid": {result: fixed(types.Int4), minArg: 0, maxArg: 0,
+		fn: func(en *env, _ []Datum) (Datum, error) {
+			if en.vars != nil {
+				if v, ok := en.vars.Get("backend_pid"); ok {
+					if d, err := types.ParseText(types.Int4, v); err == nil {
+						return d, nil
+					}
+				}
+			}
+			return int64(os.Getpid()), nil
+		}},
+	"current_database": {result: fixed(types.Name), minArg: 0, maxArg: 0,
+		fn: func(en *env, _ []Datum) (Datum, error) { return varExpr("", "database", "heliosdb").fn(en, nil) }},
+	"current_schema": {result: fixed(types.Name), minArg: 0, maxArg: 0,
+		fn: func(*env, []Datum) (Datum, error) { return "public", nil }},
+	"current_user": {result: fixed(types.Name), minArg: 0, maxArg: 0,
+		fn: func(en *env, _ []Datum) (Datum, error) {
+			return varExpr("", "session_authorization", "helios").fn(en, nil)
+		}},
+	"current_setting": {result: fixed(types.Text), hints: textT, minArg: 1, maxArg: 2,
+		fn: func(en *env, a []Datum) (Datum, error) {
+			name := str(a[0])
+			if en.vars != nil {
+				if v, ok := en.vars.Get(name); ok {
+					return v, nil
+				}
+			}
+			if len(a) > 1 && a[1] == true {
+				return nil, nil
+			}
+			return nil, pgerror.Newf(pgerror.UndefinedObject, "unrecognized configuration parameter %q", name)
+		}},
+	"now":                   {result: fixed(types.Timestamptz), minArg: 0, maxArg: 0, fn: fnNow},
+	"transaction_timestamp": {result: fixed(types.Timestamptz), minArg: 0, maxArg: 0, fn: fnNow},
+	"statement_timestamp":   {result: fixed(types.Timestamptz), minArg: 0, maxArg: 0, fn: fnNow},
+	"clock_timestamp": {result: fixed(types.Timestamptz), minArg: 0, maxArg: 0,
+		fn: func(en *env, _ []Datum) (Datum, error) { return en.txn.eng.now().UTC(), nil }},
+	"nextval": {result: fixed(types.Int8), hints: textT, strict: true, minArg: 1, maxArg: 1,
+		fn: func(en *env, a []Datum) (Datum, error) { return en.txn.nextval(en.ctx, str(a[0])) }},
+	"currval": {result: fixed(types.Int8), hints: textT, strict: true, minArg: 1, maxArg: 1,
+		fn: func(en *env, a []Datum) (Datum, error) { return en.txn.currval(str(a[0])) }},
+	"setval": {result: fixed(types.Int8), hints: []types.T{types.Text, types.Int8}, strict: true, minArg: 2, maxArg: 3,
+		fn: func(en *env, a []Datum) (Datum, error) { return en.txn.setval(en.ctx, str(a[0]), i64(a[1])) }},
+}
+
+func fnNow(en *env, _ []Datum) (Datum, error) { return en.txn.start.UTC(), nil }
+
+func roundType(a []*cexpr) types.T {
+	if a[0].t.Family() == types.FamFloat && len(a) == 1 {
+		return types.Float8
+	}
+	if a[0].t.Family() == types.FamInt && len(a) == 1 {
+		return types.Float8
+	}
+	return types.Numeric
+}
+
+func floorType(a []*cexpr) types.T {
+	if a[0].t.Family() == types.FamNumeric {
+		return types.Numeric
+	}
+	return types.Float8
+}
+
+func fnLength(_ *env, a []Datum) (Datum, error) {
+	if b, ok := a[0].([]byte); ok {
+		return int64(len(b)), nil
+	}
+	return int64(len([]rune(str(a[0])))), nil
+}
+
+func fnSubstr(_ *env, a []Datum) (Datum, error) {
+	r := []rune(str(a[0]))
+	start := i64(a[1])
+	end := int64(len(r)) + 1
+	if len(a) == 3 {
+		n := i64(a[2])
+		if n < 0 {
+			return nil, pgerror.New(pgerror.SubstringError, "negative substring length not allowed")
+		}
+		end = start + n
+	}
+	if start < 1 {
+		start = 1
+	}
+	if end > int64(len(r))+1 {
+		end = int64(len(r)) + 1
+	}
+	if end <= start {
+		return "", nil
+	}
+	return string(r[start-1 : end-1]), nil
+}
+
+func trimFn(left, right bool) scalarFn {
+	return func(_ *env, a []Datum) (Datum, error) {
+		cut := " "
+		if len(a) > 1 {
+			cut = str(a[1])
+		}
+		s := str(a[0])
+		if left {
+			s = strings.TrimLeft(s, cut)
+		}
+		if right {
+			s = strings.TrimRight(s, cut)
+		}
+		return s, nil
+	}
+}
+
+func fnStrpos(_ *env, a []Datum) (Datum, error) {
+	s, sub := str(a[0]), str(a[1])
+	i := strings.Index(s, sub)
+	if i < 0 {
+		return int64(0), nil
+	}
+	return int64(len([]rune(s[:i])) + 1), nil
+}
+
+func fnLeft(_ *env, a []Datum) (Datum, error) {
+	r := []rune(str(a[0]))
+	n := int(i64(a[1]))
+	if n < 0 {
+		n = max(len(r)+n, 0)
+	}
+	return string(r[:min(n, len(r))]), nil
+}
+
+func fnRight(_ *env, a []Datum) (Datum, error) {
+	r := []rune(str(a[0]))
+	n := int(i64(a[1]))
+	if n < 0 {
+		n = max(len(r)+n, 0)
+	}
+	n = min(n, len(r))
+	return string(r[len(r)-n:]), nil
+}
+
+// compileFunc compiles a function call (aggregates are handled by aggCtx).
+func (b *builder) compileFunc(s *scope, fc *pg_query.FuncCall, hint types.T) (*cexpr, error) {
+	name := lastName(fc.Funcname)
+	if isAggregate(name) {
+		return nil, b.errAt(pgerror.Newf(pgerror.GroupingError, "aggregate functions are not allowed here"), fc.Location)
+	}
+	if fc.Over != nil {
+		return nil, pgerror.New(pgerror.FeatureNotSupported, "window functions are not supported")
+	}
+	if name == "version" && len(fc.Args) == 0 {
+		return constExpr(b.eng.cfg.ServerVersion, types.Text, "version()"), nil
+	}
+	if name == "coalesce" || name == "greatest" || name == "least" {
+		return b.compileVariadic(s, name, fc.Args, hint)
+	}
+	if ext, ok := b.eng.cfg.Functions[name]; ok {
+		return b.compileExternal(s, name, ext, fc.Args)
+	}
+	def, ok := funcTable[name]
+	if !ok {
+		return nil, b.undefinedFunc(s, name, fc)
+	}
+	if len(fc.Args) < def.minArg || def.maxArg >= 0 && len(fc.Args) > def.maxArg {
+		return nil, b.undefinedFunc(s, name, fc)
+	}
+	if strings.HasPrefix(name, "nextval") || name == "setval" {
+		b.readOnly = false
+	}
+	args := make([]*cexpr, len(fc.Args))
+	for i, a := range fc.Args {
+		h := types.Unknown
+		if len(def.hints) > 0 {
+			h = def.hints[min(i, len(def.hints)-1)]
+		}
+		e, err := b.compile(s, a, h)
+		if err != nil {
+			return nil, err
+		}
+		args[i] = e
+	}
+	return b.buildCall(name, def, args)
+}
+
+func (b *builder) undefinedFunc(s *scope, name string, fc *pg_query.FuncCall) error {
+	var ts []string
+	for _, a := range fc.Args {
+		if e, err := b.compile(s, a, types.Unknown); err == nil {
+			ts = append(ts, e.t.String())
+		}
+	}
+	return b.errAt(pgerror.Newf(pgerror.UndefinedFunction, "function %s(%s) does not exist", name, strings.Join(ts, ", ")).
+		WithHint("No function matches the given name and argument types. You might need to add explicit type casts."), fc.Location)
+}
+
+func (b *builder) buildCall(name string, def funcDef, args []*cexpr) (*cexpr, error) {
+	fn := def.fn
+	var t types.T
+	switch name {
+	case "concat", "concat_ws":
+		fn = concatFn(name == "concat_ws", args)
+	case "abs":
+		fn = absFn
+	case "round", "trunc":
+		fn = roundFn(name == "trunc", roundType(args))
+	case "ceil", "ceiling", "floor":
+		fn = floorFn(name != "floor", floorType(args))
+	case "mod":
+		ct, ok := commonType(args[0], args[1])
+		if !ok || !isNumFam(ct) {
+			return nil, pgerror.Newf(pgerror.UndefinedFunction, "function mod(%s, %s) does not exist", args[0].t, args[1].t)
+		}
+		args[0], args[1] = coerce(args[0], ct), coerce(args[1], ct)
+		t = ct
+		fn = func(_ *env, a []Datum) (Datum, error) { return types.Mod(a[0], a[1], ct) }
+	}
+	if def.result != nil {
+		t = def.result(args)
+	}
+	if name == "round" || name == "trunc" {
+		if t == types.Numeric {
+			args[0] = coerce(args[0], types.Numeric)
+		}
+	}
+	if name == "power" || name == "sqrt" || (name == "ceil" || name == "ceiling" || name == "floor") && t == types.Float8 {
+		for i := range args {
+			args[i] = coerce(args[i], types.Float8)
+		}
+	}
+	strict := def.strict
+	e := &cexpr{t: t, s: name + "(...)", colIdx: -1, fn: func(en *env, row []Datum) (Datum, error) {
+		vals := make([]Datum, len(args))
+		for i, a := range args {
+			v, err := a.fn(en, row)
+			if err != nil {
+				return nil, err
+			}
+			if v == nil && strict {
+				return nil, nil
+			}
+			vals[i] = v
+		}
+		return fn(en, vals)
+	}}
+	if name == "nextval" || name == "setval" || name == "currval" || name == "random" || name == "now" || len(args) == 0 {
+		return e, nil
+	}
+	return foldConst(e, args...)
+}
+
+func concatFn(ws bool, args []*cexpr) scalarFn {
+	return func(_ *env, a []Datum) (Datum, error) {
+		var sb strings.Builder
+		start := 0
+		sep := ""
+		if ws {
+			if a[0] == nil {
+				return nil, nil
+			}
+			sep, start = str(a[0]), 1
+		}
+		first := true
+		for i := start; i < len(a); i++ {
+			if a[i] == nil {
+				continue
+			}
+			if !first {
+				sb.WriteString(sep)
+			}
+			first = false
+			sb.WriteString(textOf(a[i], args[i].t))
+		}
+		return sb.String(), nil
+	}
+}
+
+func absFn(_ *env, a []Datum) (Datum, error) {
+	switch v := a[0].(type) {
+	case int64:
+		if v == math.MinInt64 {
+			return nil, pgerror.New(pgerror.NumericValueOutOfRange, "bigint out of range")
+		}
+		if v < 0 {
+			return -v, nil
+		}
+		return v, nil
+	case float64:
+		return math.Abs(v), nil
+	case *apd.Decimal:
+		return new(apd.Decimal).Abs(v), nil
+	}
+	return nil, pgerror.New(pgerror.UndefinedFunction, "function abs does not exist for this type")
+}
+
+func roundFn(trunc bool, t types.T) scalarFn {
+	return func(_ *env, a []Datum) (Datum, error) {
+		if t == types.Float8 {
+			f := toFloat(a[0])
+			if trunc {
+				return math.Trunc(f), nil
+			}
+			return math.RoundToEven(f), nil
+		}
+		d, ok := a[0].(*apd.Decimal)
+		if !ok {
+			return nil, pgerror.New(pgerror.InternalError, "round: not numeric")
+		}
+		scale := int32(0)
+		if len(a) > 1 {
+			scale = int32(i64(a[1]))
+		}
+		c := ctx1000
+		if trunc {
+			c.Rounding = apd.RoundDown
+		}
+		out := new(apd.Decimal)
+		if _, err := c.Quantize(out, d, -scale); err != nil {
+			return nil, pgerror.New(pgerror.NumericValueOutOfRange, "value out of range")
+		}
+		if scale < 0 {
+			_, _ = c.Quantize(out, out, 0)
+		}
+		return out, nil
+	}
+}
+
+func floorFn(ceil bool, t types.T) scalarFn {
+	return func(_ *env, a []Datum) (Datum, error) {
+		if t == types.Float8 {
+			if ceil {
+				return math.Ceil(toFloat(a[0])), nil
+			}
+			return math.Floor(toFloat(a[0])), nil
+		}
+		d := a[0].(*apd.Decimal)
+		out := new(apd.Decimal)
+		var err error
+		if ceil {
+			_, err = ctx1000.Ceil(out, d)
+		} else {
+			_, err = ctx1000.Floor(out, d)
+		}
+		return out, err
+	}
+}
+
+func (b *builder) compileVariadic(s *scope, name string, nodes []*pg_query.Node, hint types.T) (*cexpr, error) {
+	args := make([]*cexpr, len(nodes))
+	for i, n := range nodes {
+		e, err := b.compile(s, n, hint)
+		if err != nil {
+			return nil, err
+		}
+		args[i] = e
+	}
+	t, err := unifyTypes(args, strings.ToUpper(name))
+	if err != nil {
+		return nil, err
+	}
+	for i := range args {
+		args[i] = coerce(args[i], t)
+	}
+	if name == "coalesce" {
+		return &cexpr{t: t, s: "COALESCE(...)", colIdx: -1, fn: func(en *env, row []Datum) (Datum, error) {
+			for _, a := range args {
+				v, err := a.fn(en, row)
+				if err != nil || v != nil {
+					return v, err
+				}
+			}
+			return nil, nil
+		}}, nil
+	}
+	want := 1
+	if name == "least" {
+		want = -1
+	}
+	return &cexpr{t: t, s: strings.ToUpper(name) + "(...)", colIdx: -1, fn: func(en *env, row []Datum) (Datum, error) {
+		var best Datum
+		for _, a := range args {
+			v, err := a.fn(en, row)
+			if err != nil {
+				return nil, err
+			}
+			if v != nil && (best == nil || types.Compare(v, best)*want > 0) {
+				best = v
+			}
+		}
+		return best, nil
+	}}, nil
+}
+
+func (b *builder) compileExternal(s *scope, name string, f Function, nodes []*pg_query.Node) (*cexpr, error) {
+	args := make([]*cexpr, len(nodes))
+	for i, n := range nodes {
+		e, err := b.compile(s, n, types.Unknown)
+		if err != nil {
+			return nil, err
+		}
+		args[i] = e
+	}
+	return &cexpr{t: f.Result, s: name + "()", colIdx: -1, fn: func(en *env, row []Datum) (Datum, error) {
+		vals := make([]Datum, len(args))
+		for i, a := range args {
+			v, err := a.fn(en, row)
+			if err != nil {
+				return nil, err
+			}
+			vals[i] = v
+		}
+		return f.Fn(en.ctx, vals)
+	}}, nil
+}

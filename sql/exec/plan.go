@@ -1,0 +1,600 @@
+package exec
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/heliosdb/nano/sql/catalog"
+	"github.com/heliosdb/nano/sql/pgerror"
+	"github.com/heliosdb/nano/sql/rowenc"
+	"github.com/heliosdb/nano/sql/types"
+)
+
+// plan is an immutable, re-startable operator tree node. Planning and
+// execution live in one package: a plan is built by the builder from the
+// parse tree and started against an env.
+type plan interface {
+	cols() []colInfo
+	start(e *env) (iter, error)
+	explain(x *explainer, depth int)
+}
+
+// iter yields rows; nil at the end.
+type iter interface {
+	next() ([]Datum, error)
+	close()
+}
+
+type explainer struct{ lines []string }
+
+func (x *explainer) add(depth int, s string) {
+	if depth == 0 {
+		x.lines = append(x.lines, s)
+		return
+	}
+	x.lines = append(x.lines, strings.Repeat("  ", depth*3-2)+"->  "+s)
+}
+
+func (x *explainer) detail(depth int, s string) {
+	x.lines = append(x.lines, strings.Repeat("  ", depth*3)+"  "+s)
+}
+
+// funcIter adapts closures to iter.
+type funcIter struct {
+	nx func() ([]Datum, error)
+	cl func()
+}
+
+func (f *funcIter) next() ([]Datum, error) { return f.nx() }
+func (f *funcIter) close() {
+	if f.cl != nil {
+		f.cl()
+	}
+}
+
+// ---- table scan ----
+
+// keyBound is a bound on one key column, evaluated at run time.
+type keyRange struct {
+	eq     []*cexpr // equality prefix
+	lo, hi *cexpr   // optional range on the next column
+	loInc  bool
+	hiInc  bool
+	in     []*cexpr // IN list on a single-column key (instead of eq)
+	conds  []string
+}
+
+func (r *keyRange) empty() bool {
+	return r == nil || len(r.eq) == 0 && r.lo == nil && r.hi == nil && r.in == nil
+}
+
+// scanPlan reads a table by primary key or through a secondary index.
+type scanPlan struct {
+	tbl     *catalog.Table
+	alias   string
+	columns []colInfo
+	index   *catalog.Index // nil = primary key
+	rng     *keyRange
+	reverse bool
+	filter  *cexpr
+}
+
+func (p *scanPlan) cols() []colInfo { return p.columns }
+
+func (p *scanPlan) keyTypes() []types.T {
+	ords := p.tbl.PrimaryKey
+	if p.index != nil {
+		ords = p.index.Columns
+	}
+	ts := make([]types.T, len(ords))
+	for i, o := range ords {
+		ts[i] = p.tbl.Columns[o].Type
+	}
+	return ts
+}
+
+func (p *scanPlan) explain(x *explainer, depth int) {
+	name := p.tbl.Name
+	if p.alias != p.tbl.Name {
+		name += " " + p.alias
+	}
+	switch {
+	case p.rng.empty() && p.reverse:
+		x.add(depth, fmt.Sprintf("Index Scan Backward using %s on %s", p.tbl.PKName, name))
+	case p.rng.empty():
+		x.add(depth, "Seq Scan on "+name)
+	default:
+		idx := p.tbl.PKName
+		if p.index != nil {
+			idx = p.index.Name
+		}
+		kind := "Index Scan"
+		if p.reverse {
+			kind = "Index Scan Backward"
+		}
+		x.add(depth, fmt.Sprintf("%s using %s on %s", kind, idx, name))
+		x.detail(depth, "Index Cond: ("+strings.Join(p.rng.conds, " AND ")+")")
+	}
+	if p.filter != nil {
+		x.detail(depth, "Filter: "+p.filter.s)
+	}
+}
+
+// bounds evaluates the key range into [start, end) byte bounds; ok=false
+// means the range is provably empty (a NULL bound).
+func (p *scanPlan) bounds(e *env, r *keyRange, ts []types.T, inVal Datum) (start, end []byte, ok bool, err error) {
+	var prefix []byte
+	vals := r.eq
+	for i, c := range vals {
+		v, err := c.fn(e, nil)
+		if err != nil || v == nil {
+			return nil, nil, false, err
+		}
+		if v, err = types.Cast(v, c.t, ts[i], false); err != nil {
+			return nil, nil, false, nil
+		}
+		prefix = rowenc.AppendKey(prefix, v, ts[i])
+	}
+	if r.in != nil {
+		prefix = rowenc.AppendKey(prefix, inVal, ts[0])
+	}
+	start, end = prefix, prefixEnd(prefix)
+	n := len(vals)
+	if r.lo != nil {
+		v, err := r.lo.fn(e, nil)
+		if err != nil || v == nil {
+			return nil, nil, false, err
+		}
+		if v, err = types.Cast(v, r.lo.t, ts[n], false); err != nil {
+			return nil, nil, false, nil
+		}
+		k := rowenc.AppendKey(append([]byte(nil), prefix...), v, ts[n])
+		if r.loInc {
+			start = k
+		} else {
+			start = prefixEnd(k)
+		}
+	}
+	if r.hi != nil {
+		v, err := r.hi.fn(e, nil)
+		if err != nil || v == nil {
+			return nil, nil, false, err
+		}
+		if v, err = types.Cast(v, r.hi.t, ts[n], false); err != nil {
+			return nil, nil, false, nil
+		}
+		k := rowenc.AppendKey(append([]byte(nil), prefix...), v, ts[n])
+		if r.hiInc {
+			end = prefixEnd(k)
+		} else {
+			end = k
+		}
+	}
+	if len(start) == 0 {
+		start = nil
+	}
+	return start, end, true, nil
+}
+
+// prefixEnd is the smallest key greater than every key with prefix p
+// (nil = unbounded).
+func prefixEnd(p []byte) []byte {
+	out := append([]byte(nil), p...)
+	for i := len(out) - 1; i >= 0; i-- {
+		if out[i] < 0xff {
+			out[i]++
+			return out[:i+1]
+		}
+	}
+	return nil
+}
+
+func (p *scanPlan) start(e *env) (iter, error) {
+	ts := p.keyTypes()
+	var ranges [][2][]byte
+	if p.rng.empty() {
+		ranges = [][2][]byte{{nil, nil}}
+	} else if p.rng.in != nil {
+		seen := map[string]bool{}
+		for _, c := range p.rng.in {
+			v, err := c.fn(e, nil)
+			if err != nil {
+				return nil, err
+			}
+			if v == nil {
+				continue
+			}
+			if v, err = types.Cast(v, c.t, ts[0], false); err != nil {
+				continue
+			}
+			s, en, ok, err := p.bounds(e, p.rng, ts, v)
+			if err != nil {
+				return nil, err
+			}
+			if ok && !seen[string(s)] {
+				seen[string(s)] = true
+				ranges = append(ranges, [2][]byte{s, en})
+			}
+		}
+		sort.Slice(ranges, func(i, j int) bool { return string(ranges[i][0]) < string(ranges[j][0]) })
+	} else {
+		s, en, ok, err := p.bounds(e, p.rng, ts, nil)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			ranges = [][2][]byte{{s, en}}
+		}
+	}
+	if p.reverse {
+		for i, j := 0, len(ranges)-1; i < j; i, j = i+1, j-1 {
+			ranges[i], ranges[j] = ranges[j], ranges[i]
+		}
+	}
+	tbucket := catalog.TableBucket(p.tbl.ID)
+	bucket := tbucket
+	if p.index != nil {
+		bucket = catalog.IndexBucket(p.index.ID)
+	}
+	typs := p.tbl.Types()
+	pkTypes := make([]types.T, len(p.tbl.PrimaryKey))
+	for i, o := range p.tbl.PrimaryKey {
+		pkTypes[i] = typs[o]
+	}
+	ri := 0
+	var it *mergedIter
+	return &funcIter{nx: func() ([]Datum, error) {
+		for {
+			if err := e.checkCancel(); err != nil {
+				return nil, err
+			}
+			if it == nil {
+				if ri >= len(ranges) {
+					return nil, nil
+				}
+				it = e.txn.iterate(bucket, ranges[ri][0], ranges[ri][1], p.reverse)
+				ri++
+			}
+			k, v := it.next()
+			if k == nil {
+				it = nil
+				continue
+			}
+			if p.index != nil {
+				pk := indexPK(p.index, k, v, ts, pkTypes)
+				if pk == nil {
+					continue
+				}
+				if v = e.txn.get(tbucket, pk); v == nil {
+					continue
+				}
+			}
+			row, err := rowenc.DecodeRow(v, typs)
+			if err != nil {
+				return nil, pgerror.Wrapf(err, pgerror.DataCorrupted, "table %s", p.tbl.Name)
+			}
+			if p.filter != nil {
+				ok, err := p.filter.fn(e, row)
+				if err != nil {
+					return nil, err
+				}
+				if ok != true {
+					continue
+				}
+			}
+			return row, nil
+		}
+	}}, nil
+}
+
+// indexPK extracts the primary key bytes from an index entry.
+func indexPK(ix *catalog.Index, k, v []byte, ts, pkTypes []types.T) []byte {
+	if ix.Unique && len(v) > 0 {
+		return v
+	}
+	rest := k
+	for _, t := range ts {
+		var err error
+		if _, rest, err = rowenc.DecodeKey(rest, t); err != nil {
+			return nil
+		}
+	}
+	return rest
+}
+
+// ---- values / single row ----
+
+type valuesPlan struct {
+	columns []colInfo
+	rows    [][]*cexpr
+}
+
+func (p *valuesPlan) cols() []colInfo { return p.columns }
+func (p *valuesPlan) explain(x *explainer, depth int) {
+	if len(p.columns) == 0 {
+		x.add(depth, "Result")
+		return
+	}
+	x.add(depth, fmt.Sprintf("Values Scan (%d rows)", len(p.rows)))
+}
+func (p *valuesPlan) start(e *env) (iter, error) {
+	i := 0
+	return &funcIter{nx: func() ([]Datum, error) {
+		if i >= len(p.rows) {
+			return nil, nil
+		}
+		r := p.rows[i]
+		i++
+		out := make([]Datum, len(r))
+		for j, c := range r {
+			v, err := c.fn(e, nil)
+			if err != nil {
+				return nil, err
+			}
+			out[j] = v
+		}
+		return out, nil
+	}}, nil
+}
+
+// ---- filter / project / limit ----
+
+type filterPlan struct {
+	in   plan
+	cond *cexpr
+}
+
+func (p *filterPlan) cols() []colInfo { return p.in.cols() }
+func (p *filterPlan) explain(x *explainer, depth int) {
+	p.in.explain(x, depth)
+	x.detail(depth, "Filter: "+p.cond.s)
+}
+func (p *filterPlan) start(e *env) (iter, error) {
+	in, err := p.in.start(e)
+	if err != nil {
+		return nil, err
+	}
+	return &funcIter{nx: func() ([]Datum, error) {
+		for {
+			row, err := in.next()
+			if err != nil || row == nil {
+				return row, err
+			}
+			v, err := p.cond.fn(e, row)
+			if err != nil {
+				return nil, err
+			}
+			if v == true {
+				return row, nil
+			}
+		}
+	}, cl: in.close}, nil
+}
+
+type projectPlan struct {
+	in      plan
+	exprs   []*cexpr
+	columns []colInfo
+}
+
+func (p *projectPlan) cols() []colInfo                 { return p.columns }
+func (p *projectPlan) explain(x *explainer, depth int) { p.in.explain(x, depth) }
+func (p *projectPlan) start(e *env) (iter, error) {
+	in, err := p.in.start(e)
+	if err != nil {
+		return nil, err
+	}
+	return &funcIter{nx: func() ([]Datum, error) {
+		row, err := in.next()
+		if err != nil || row == nil {
+			return nil, err
+		}
+		out := make([]Datum, len(p.exprs))
+		for i, c := range p.exprs {
+			if out[i], err = c.fn(e, row); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}, cl: in.close}, nil
+}
+
+type limitPlan struct {
+	in            plan
+	limit, offset *cexpr
+}
+
+func (p *limitPlan) cols() []colInfo { return p.in.cols() }
+func (p *limitPlan) explain(x *explainer, depth int) {
+	x.add(depth, "Limit")
+	p.in.explain(x, depth+1)
+}
+func (p *limitPlan) start(e *env) (iter, error) {
+	lim, off := int64(-1), int64(0)
+	if p.limit != nil {
+		v, err := p.limit.fn(e, nil)
+		if err != nil {
+			return nil, err
+		}
+		if v != nil {
+			if lim = i64(v); lim < 0 {
+				return nil, pgerror.New(pgerror.InvalidRowCountInLimit, "LIMIT must not be negative")
+			}
+		}
+	}
+	if p.offset != nil {
+		v, err := p.offset.fn(e, nil)
+		if err != nil {
+			return nil, err
+		}
+		if v != nil {
+			if off = i64(v); off < 0 {
+				return nil, pgerror.New(pgerror.InvalidRowCountInOffset, "OFFSET must not be negative")
+			}
+		}
+	}
+	in, err := p.in.start(e)
+	if err != nil {
+		return nil, err
+	}
+	n := int64(0)
+	return &funcIter{nx: func() ([]Datum, error) {
+		for off > 0 {
+			row, err := in.next()
+			if err != nil || row == nil {
+				return nil, err
+			}
+			off--
+		}
+		if lim >= 0 && n >= lim {
+			return nil, nil
+		}
+		n++
+		return in.next()
+	}, cl: in.close}, nil
+}
+
+// ---- sort / distinct ----
+
+type sortKey struct {
+	idx        int
+	desc       bool
+	nullsFirst bool
+	s          string
+}
+
+type sortPlan struct {
+	in   plan
+	keys []sortKey
+}
+
+func (p *sortPlan) cols() []colInfo { return p.in.cols() }
+func (p *sortPlan) explain(x *explainer, depth int) {
+	x.add(depth, "Sort")
+	var ks []string
+	for _, k := range p.keys {
+		s := k.s
+		if k.desc {
+			s += " DESC"
+		}
+		ks = append(ks, s)
+	}
+	x.detail(depth, "Sort Key: "+strings.Join(ks, ", "))
+	p.in.explain(x, depth+1)
+}
+
+func compareRows(a, b []Datum, keys []sortKey) int {
+	for _, k := range keys {
+		x, y := a[k.idx], b[k.idx]
+		var c int
+		switch {
+		case x == nil && y == nil:
+			c = 0
+		case x == nil:
+			c = 1
+			if k.nullsFirst {
+				c = -1
+			}
+		case y == nil:
+			c = -1
+			if k.nullsFirst {
+				c = 1
+			}
+		default:
+			c = types.Compare(x, y)
+			if k.desc {
+				c = -c
+			}
+		}
+		if c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
+func drain(e *env, p plan) ([][]Datum, error) {
+	in, err := p.start(e)
+	if err != nil {
+		return nil, err
+	}
+	defer in.close()
+	var rows [][]Datum
+	for {
+		row, err := in.next()
+		if err != nil {
+			return nil, err
+		}
+		if row == nil {
+			return rows, nil
+		}
+		rows = append(rows, row)
+	}
+}
+
+func sliceIter(rows [][]Datum) iter {
+	i := 0
+	return &funcIter{nx: func() ([]Datum, error) {
+		if i >= len(rows) {
+			return nil, nil
+		}
+		i++
+		return rows[i-1], nil
+	}}
+}
+
+func (p *sortPlan) start(e *env) (iter, error) {
+	rows, err := drain(e, p.in)
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(rows, func(i, j int) bool { return compareRows(rows[i], rows[j], p.keys) < 0 })
+	return sliceIter(rows), nil
+}
+
+type distinctPlan struct {
+	in plan
+	n  int // leading columns that define distinctness
+}
+
+func (p *distinctPlan) cols() []colInfo { return p.in.cols() }
+func (p *distinctPlan) explain(x *explainer, depth int) {
+	x.add(depth, "HashAggregate")
+	p.in.explain(x, depth+1)
+}
+
+func rowKey(row []Datum, cols []colInfo, n int) string {
+	var sb []byte
+	for i := 0; i < n; i++ {
+		if row[i] == nil {
+			sb = append(sb, 0)
+			continue
+		}
+		sb = append(sb, 1)
+		sb = rowenc.AppendKey(sb, row[i], cols[i].typ)
+	}
+	return string(sb)
+}
+
+func (p *distinctPlan) start(e *env) (iter, error) {
+	in, err := p.in.start(e)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	cols := p.in.cols()
+	return &funcIter{nx: func() ([]Datum, error) {
+		for {
+			row, err := in.next()
+			if err != nil || row == nil {
+				return nil, err
+			}
+			k := rowKey(row, cols, p.n)
+			if !seen[k] {
+				seen[k] = true
+				return row, nil
+			}
+		}
+	}, cl: in.close}, nil
+}

@@ -1,0 +1,305 @@
+package exec
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"strings"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/heliosdb/nano/sql/catalog"
+	"github.com/heliosdb/nano/sql/parser"
+	"github.com/heliosdb/nano/sql/pgerror"
+	"github.com/heliosdb/nano/sql/result"
+	"github.com/heliosdb/nano/sql/types"
+)
+
+// Vars gives access to session settings.
+type Vars interface {
+	Get(name string) (string, bool)
+}
+
+// runner executes a planned statement.
+type runner interface {
+	run(e *env) (Cursor, error)
+}
+
+// Prepared is a planned statement. Safe for use by one session.
+type Prepared struct {
+	eng      *Engine
+	stmt     parser.Statement
+	given    []types.Oid
+	cat      *catalog.Catalog
+	params   []types.T
+	columns  []result.Column
+	readOnly bool
+	run      runner
+}
+
+// Cursor yields the rows of an executing statement.
+type Cursor interface {
+	Next(ctx context.Context) ([]types.Datum, error)
+	Tag() string
+	Close()
+}
+
+// Prepare plans stmt in t.
+func (e *Engine) Prepare(ctx context.Context, t *Txn, stmt parser.Statement, paramTypes []types.Oid) (p *Prepared, err error) {
+	defer e.recoverPanic(&err)
+	cat, err := t.catalog()
+	if err != nil {
+		return nil, err
+	}
+	b := &builder{eng: e, txn: t, cat: cat, stmt: stmt, readOnly: true}
+	for _, o := range paramTypes {
+		tt := types.Unknown
+		if o != 0 {
+			tt = types.T{Oid: o, Mod: -1}
+		}
+		b.params = append(b.params, tt)
+	}
+	run, cols, err := b.buildStatement(stmt.Node)
+	if err != nil {
+		return nil, err
+	}
+	for i := range b.params {
+		if b.params[i].Oid == types.OidUnknown {
+			b.params[i] = types.Text
+		}
+	}
+	p = &Prepared{eng: e, stmt: stmt, given: paramTypes, cat: cat, params: b.params, readOnly: b.readOnly, run: run}
+	for _, c := range cols {
+		if c.hidden {
+			continue
+		}
+		p.columns = append(p.columns, result.Column{Name: c.name, Type: c.typ, TableOID: c.tableOID, AttrNum: c.attNum})
+	}
+	return p, nil
+}
+
+func (e *Engine) recoverPanic(err *error) {
+	if r := recover(); r != nil {
+		e.log.Error("panic in SQL engine", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		*err = pgerror.Newf(pgerror.InternalError, "internal error: %v", r)
+	}
+}
+
+// ParamTypes returns the parameter types ($1..$n).
+func (p *Prepared) ParamTypes() []types.T { return p.params }
+
+// Columns describes the result rows; nil when none are returned.
+func (p *Prepared) Columns() []result.Column { return p.columns }
+
+// ReadOnly reports whether the statement writes nothing.
+func (p *Prepared) ReadOnly() bool { return p.readOnly }
+
+// Open executes the statement. DML runs completely here. The catalog is
+// re-checked and the statement re-planned if it changed.
+func (p *Prepared) Open(ctx context.Context, t *Txn, params []types.Datum, vars Vars) (c Cursor, err error) {
+	defer p.eng.recoverPanic(&err)
+	cat, err := t.catalog()
+	if err != nil {
+		return nil, err
+	}
+	if cat != p.cat {
+		np, err := p.eng.Prepare(ctx, t, p.stmt, p.given)
+		if err != nil {
+			return nil, err
+		}
+		*p = *np
+	}
+	if !p.readOnly {
+		if err := t.checkWritable(stmtVerb(p.stmt.Node)); err != nil {
+			return nil, err
+		}
+	}
+	en := &env{ctx: ctx, txn: t, params: params, vars: vars}
+	sp := t.ov.savepoint()
+	c, err = p.run.run(en)
+	if err != nil {
+		t.ov.rollbackTo(sp)
+		if p.stmtIsDDL() {
+			t.ddlWrote()
+		}
+		return nil, err
+	}
+	return c, nil
+}
+
+func (p *Prepared) stmtIsDDL() bool {
+	switch p.stmt.Node.Node.(type) {
+	case *pg_query.Node_CreateStmt, *pg_query.Node_DropStmt, *pg_query.Node_IndexStmt, *pg_query.Node_TruncateStmt, *pg_query.Node_AlterTableStmt:
+		return true
+	}
+	return false
+}
+
+func stmtVerb(n *pg_query.Node) string {
+	switch n.Node.(type) {
+	case *pg_query.Node_InsertStmt:
+		return "INSERT"
+	case *pg_query.Node_UpdateStmt:
+		return "UPDATE"
+	case *pg_query.Node_DeleteStmt:
+		return "DELETE"
+	case *pg_query.Node_SelectStmt:
+		return "SELECT"
+	}
+	s := strings.TrimSuffix(strings.TrimPrefix(nodeName(n), ""), "Stmt")
+	return strings.ToUpper(s)
+}
+
+// rowCursor streams rows from an iterator.
+type rowCursor struct {
+	it    iter
+	n     int
+	tag   string
+	count bool
+	err   error
+}
+
+func (c *rowCursor) Next(ctx context.Context) ([]types.Datum, error) {
+	if c.it == nil {
+		return nil, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, errCanceled
+	}
+	row, err := c.it.next()
+	if err != nil || row == nil {
+		c.Close()
+		return nil, err
+	}
+	c.n++
+	return row, nil
+}
+
+func (c *rowCursor) Tag() string {
+	if c.count {
+		return fmt.Sprintf("%s %d", c.tag, c.n)
+	}
+	return c.tag
+}
+
+func (c *rowCursor) Close() {
+	if c.it != nil {
+		c.it.close()
+		c.it = nil
+	}
+}
+
+// queryRunner runs a row-returning plan.
+type queryRunner struct {
+	p   plan
+	tag string
+}
+
+func (q *queryRunner) run(e *env) (Cursor, error) {
+	it, err := q.p.start(e)
+	if err != nil {
+		return nil, err
+	}
+	return &rowCursor{it: it, tag: q.tag, count: true}, nil
+}
+
+// tagRunner returns a fixed tag and optional buffered rows.
+type fnRunner func(e *env) (Cursor, error)
+
+func (f fnRunner) run(e *env) (Cursor, error) { return f(e) }
+
+func tagCursor(tag string, rows [][]Datum) Cursor {
+	return &rowCursor{it: sliceIter(rows), tag: tag}
+}
+
+// buildStatement plans any supported statement.
+func (b *builder) buildStatement(n *pg_query.Node) (runner, []colInfo, error) {
+	switch v := n.Node.(type) {
+	case *pg_query.Node_SelectStmt:
+		p, err := b.buildSelect(v.SelectStmt, nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		return &queryRunner{p: p, tag: "SELECT"}, p.cols(), nil
+	case *pg_query.Node_ExplainStmt:
+		return b.buildExplain(v.ExplainStmt)
+	case *pg_query.Node_InsertStmt:
+		b.readOnly = false
+		return b.buildInsert(v.InsertStmt)
+	case *pg_query.Node_UpdateStmt:
+		b.readOnly = false
+		return b.buildUpdate(v.UpdateStmt)
+	case *pg_query.Node_DeleteStmt:
+		b.readOnly = false
+		return b.buildDelete(v.DeleteStmt)
+	case *pg_query.Node_CreateStmt:
+		b.readOnly = false
+		r, err := b.buildCreateTable(v.CreateStmt)
+		return r, nil, err
+	case *pg_query.Node_DropStmt:
+		b.readOnly = false
+		r, err := b.buildDrop(v.DropStmt)
+		return r, nil, err
+	case *pg_query.Node_TruncateStmt:
+		b.readOnly = false
+		r, err := b.buildTruncate(v.TruncateStmt)
+		return r, nil, err
+	case *pg_query.Node_IndexStmt:
+		b.readOnly = false
+		r, err := b.buildCreateIndex(v.IndexStmt)
+		return r, nil, err
+	case *pg_query.Node_VacuumStmt:
+		tag := "VACUUM"
+		if !v.VacuumStmt.IsVacuumcmd {
+			tag = "ANALYZE"
+		}
+		return fnRunner(func(*env) (Cursor, error) { return tagCursor(tag, nil), nil }), nil, nil
+	}
+	return nil, nil, pgerror.Newf(pgerror.FeatureNotSupported, "%s is not supported", featureName(n))
+}
+
+func featureName(n *pg_query.Node) string {
+	s := nodeName(n)
+	s = strings.TrimSuffix(s, "Stmt")
+	var out []string
+	start := 0
+	for i := 1; i < len(s); i++ {
+		if s[i] >= 'A' && s[i] <= 'Z' && s[i-1] >= 'a' && s[i-1] <= 'z' {
+			out = append(out, s[start:i])
+			start = i
+		}
+	}
+	out = append(out, s[start:])
+	return strings.ToUpper(strings.Join(out, " "))
+}
+
+func (b *builder) buildExplain(ex *pg_query.ExplainStmt) (runner, []colInfo, error) {
+	for _, o := range ex.Options {
+		if d := o.GetDefElem(); d != nil && d.Defname == "analyze" {
+			return nil, nil, pgerror.New(pgerror.FeatureNotSupported, "EXPLAIN ANALYZE is not supported")
+		}
+	}
+	sel := ex.Query.GetSelectStmt()
+	var p plan
+	var err error
+	if sel != nil {
+		p, err = b.buildSelect(sel, nil)
+	} else if u := ex.Query.GetUpdateStmt(); u != nil {
+		p, err = b.dmlScan(u.Relation, u.WhereClause)
+	} else if d := ex.Query.GetDeleteStmt(); d != nil {
+		p, err = b.dmlScan(d.Relation, d.WhereClause)
+	} else {
+		return nil, nil, pgerror.New(pgerror.FeatureNotSupported, "EXPLAIN of this statement is not supported")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	x := &explainer{}
+	p.explain(x, 0)
+	rows := make([][]Datum, len(x.lines))
+	for i, l := range x.lines {
+		rows[i] = []Datum{l}
+	}
+	cols := []colInfo{{name: "QUERY PLAN", typ: types.Text}}
+	return fnRunner(func(*env) (Cursor, error) { return tagCursor("EXPLAIN", rows), nil }), cols, nil
+}

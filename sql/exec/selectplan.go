@@ -1,0 +1,570 @@
+package exec
+
+import (
+	"fmt"
+	"strconv"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/heliosdb/nano/sql/catalog"
+	"github.com/heliosdb/nano/sql/pgerror"
+	"github.com/heliosdb/nano/sql/types"
+)
+
+// buildSelect plans a SELECT; outer is the enclosing scope (nil at top).
+func (b *builder) buildSelect(sel *pg_query.SelectStmt, outer *scope) (plan, error) {
+	if sel.Op != pg_query.SetOperation_SETOP_NONE {
+		return b.buildSetOp(sel, outer)
+	}
+	if len(sel.ValuesLists) > 0 {
+		return b.buildValues(sel.ValuesLists, outer, nil)
+	}
+	if sel.WithClause != nil {
+		return nil, pgerror.New(pgerror.FeatureNotSupported, "WITH is not supported")
+	}
+	if sel.IntoClause != nil {
+		return nil, pgerror.New(pgerror.FeatureNotSupported, "SELECT INTO is not supported")
+	}
+	if len(sel.LockingClause) > 0 {
+		b.readOnly = false
+	}
+	from, err := b.buildFrom(sel.FromClause, outer)
+	if err != nil {
+		return nil, err
+	}
+	s := &scope{cols: from.cols(), parent: outer, excluded: -1}
+	if sel.WhereClause != nil {
+		if from, err = b.buildWhere(from, s, sel.WhereClause); err != nil {
+			return nil, err
+		}
+	}
+	ps := s
+	if b.needsAgg(sel) {
+		if from, ps, err = b.buildAgg(from, s, sel); err != nil {
+			return nil, err
+		}
+	}
+	return b.buildOutput(from, ps, sel)
+}
+
+func (b *builder) buildWhere(from plan, s *scope, where *pg_query.Node) (plan, error) {
+	cond, err := b.compile(s, where, types.Bool)
+	if err != nil {
+		return nil, err
+	}
+	if cond.t.Family() != types.FamBool && !cond.unknown {
+		return nil, pgerror.Newf(pgerror.DatatypeMismatch, "argument of WHERE must be type boolean, not type %s", cond.t)
+	}
+	if sp, ok := from.(*scanPlan); ok {
+		rest, err := b.chooseAccess(sp, s, b.conjuncts(s, where))
+		if err != nil {
+			return nil, err
+		}
+		if len(rest) > 0 {
+			sp.filter = andExprs(rest)
+		}
+		return sp, nil
+	}
+	return &filterPlan{in: from, cond: cond}, nil
+}
+
+// conjuncts compiles the AND-ed parts of a WHERE clause separately.
+func (b *builder) conjuncts(s *scope, n *pg_query.Node) []*pg_query.Node {
+	if be := n.GetBoolExpr(); be != nil && be.Boolop == pg_query.BoolExprType_AND_EXPR {
+		var out []*pg_query.Node
+		for _, a := range be.Args {
+			out = append(out, b.conjuncts(s, a)...)
+		}
+		return out
+	}
+	return []*pg_query.Node{n}
+}
+
+// buildFrom plans the FROM list (comma = cross join).
+func (b *builder) buildFrom(items []*pg_query.Node, outer *scope) (plan, error) {
+	if len(items) == 0 {
+		return &valuesPlan{rows: [][]*cexpr{{}}}, nil
+	}
+	var cur plan
+	for _, it := range items {
+		p, err := b.buildFromItem(it, outer)
+		if err != nil {
+			return nil, err
+		}
+		if cur == nil {
+			cur = p
+		} else {
+			cur = &joinPlan{left: cur, right: p, kind: pg_query.JoinType_JOIN_INNER}
+		}
+	}
+	return cur, nil
+}
+
+func (b *builder) buildFromItem(n *pg_query.Node, outer *scope) (plan, error) {
+	switch v := n.Node.(type) {
+	case *pg_query.Node_RangeVar:
+		return b.buildRangeVar(v.RangeVar)
+	case *pg_query.Node_JoinExpr:
+		return b.buildJoin(v.JoinExpr, outer)
+	case *pg_query.Node_RangeSubselect:
+		if v.RangeSubselect.Lateral {
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "LATERAL is not supported")
+		}
+		p, err := b.buildSelect(v.RangeSubselect.Subquery.GetSelectStmt(), outer)
+		if err != nil {
+			return nil, err
+		}
+		alias := ""
+		if v.RangeSubselect.Alias != nil {
+			alias = v.RangeSubselect.Alias.Aliasname
+		}
+		return renamePlan(p, alias, v.RangeSubselect.Alias), nil
+	}
+	return nil, pgerror.Newf(pgerror.FeatureNotSupported, "FROM item %s is not supported", nodeName(n))
+}
+
+// renamePlan re-qualifies a subquery's columns with its alias.
+func renamePlan(p plan, alias string, a *pg_query.Alias) plan {
+	cols := append([]colInfo(nil), p.cols()...)
+	for i := range cols {
+		cols[i].table = alias
+		if a != nil && i < len(a.Colnames) {
+			cols[i].name = strVal(a.Colnames[i])
+		}
+	}
+	return &aliasPlan{in: p, columns: cols}
+}
+
+type aliasPlan struct {
+	in      plan
+	columns []colInfo
+}
+
+func (p *aliasPlan) cols() []colInfo            { return p.columns }
+func (p *aliasPlan) start(e *env) (iter, error) { return p.in.start(e) }
+func (p *aliasPlan) explain(x *explainer, depth int) {
+	x.add(depth, "Subquery Scan")
+	p.in.explain(x, depth+1)
+}
+
+func (b *builder) lookupTable(rv *pg_query.RangeVar) (*catalog.Table, error) {
+	t, ok := b.cat.Tables[rv.Relname]
+	if !ok {
+		return nil, b.errAt(pgerror.Newf(pgerror.UndefinedTable, "relation %q does not exist", rv.Relname), rv.Location)
+	}
+	return t, nil
+}
+
+func (b *builder) buildRangeVar(rv *pg_query.RangeVar) (plan, error) {
+	alias := rv.Relname
+	if rv.Alias != nil {
+		alias = rv.Alias.Aliasname
+	}
+	if vt, ok := b.eng.cfg.VirtualTables[rv.Relname]; ok && b.cat.Tables[rv.Relname] == nil {
+		return newVirtualPlan(vt, alias), nil
+	}
+	t, err := b.lookupTable(rv)
+	if err != nil {
+		return nil, err
+	}
+	return &scanPlan{tbl: t, alias: alias, columns: tableCols(t, alias)}, nil
+}
+
+func tableCols(t *catalog.Table, alias string) []colInfo {
+	cols := make([]colInfo, len(t.Columns))
+	for i, c := range t.Columns {
+		cols[i] = colInfo{table: alias, name: c.Name, typ: c.Type, tableOID: t.OID, attNum: int16(i + 1), hidden: c.Hidden}
+	}
+	return cols
+}
+
+// buildOutput adds projection, DISTINCT, ORDER BY and LIMIT.
+func (b *builder) buildOutput(from plan, s *scope, sel *pg_query.SelectStmt) (plan, error) {
+	exprs, cols, err := b.buildTargets(s, sel.TargetList)
+	if err != nil {
+		return nil, err
+	}
+	visible := len(exprs)
+	var keys []sortKey
+	for _, sn := range sel.SortClause {
+		sb := sn.GetSortBy()
+		idx, err := b.sortTarget(s, sb.Node, sel.TargetList, &exprs, &cols)
+		if err != nil {
+			return nil, err
+		}
+		k := sortKey{idx: idx, desc: sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC, s: exprs[idx].s}
+		k.nullsFirst = k.desc
+		switch sb.SortbyNulls {
+		case pg_query.SortByNulls_SORTBY_NULLS_FIRST:
+			k.nullsFirst = true
+		case pg_query.SortByNulls_SORTBY_NULLS_LAST:
+			k.nullsFirst = false
+		}
+		keys = append(keys, k)
+	}
+	var out plan
+	if sp, ok := from.(*scanPlan); ok && len(keys) > 0 && sel.DistinctClause == nil && pkOrdered(sp, exprs, keys) {
+		sp.reverse = keys[0].desc
+		keys = nil
+	}
+	out = &projectPlan{in: from, exprs: exprs, columns: cols}
+	if sel.DistinctClause != nil {
+		if len(sel.DistinctClause) > 0 && sel.DistinctClause[0] != nil {
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "DISTINCT ON is not supported")
+		}
+		out = &distinctPlan{in: out, n: visible}
+	}
+	if len(keys) > 0 {
+		out = &sortPlan{in: out, keys: keys}
+	}
+	if sel.LimitCount != nil || sel.LimitOffset != nil {
+		lp := &limitPlan{in: out}
+		if sel.LimitCount != nil {
+			if lp.limit, err = b.compile(s, sel.LimitCount, types.Int8); err != nil {
+				return nil, err
+			}
+		}
+		if sel.LimitOffset != nil {
+			if lp.offset, err = b.compile(s, sel.LimitOffset, types.Int8); err != nil {
+				return nil, err
+			}
+		}
+		out = lp
+	}
+	if len(exprs) > visible {
+		out = &trimPlan{in: out, n: visible}
+	}
+	return out, nil
+}
+
+// pkOrdered reports whether keys follow the primary key order of sp.
+func pkOrdered(sp *scanPlan, exprs []*cexpr, keys []sortKey) bool {
+	if sp.index != nil || len(keys) > len(sp.tbl.PrimaryKey) || sp.rng != nil && sp.rng.in != nil {
+		return false
+	}
+	for i, k := range keys {
+		if exprs[k.idx].colIdx != sp.tbl.PrimaryKey[i] || k.desc != keys[0].desc || k.nullsFirst != k.desc {
+			return false
+		}
+	}
+	return true
+}
+
+type trimPlan struct {
+	in plan
+	n  int
+}
+
+func (p *trimPlan) cols() []colInfo                 { return p.in.cols()[:p.n] }
+func (p *trimPlan) explain(x *explainer, depth int) { p.in.explain(x, depth) }
+func (p *trimPlan) start(e *env) (iter, error) {
+	in, err := p.in.start(e)
+	if err != nil {
+		return nil, err
+	}
+	return &funcIter{nx: func() ([]Datum, error) {
+		row, err := in.next()
+		if row != nil {
+			row = row[:p.n]
+		}
+		return row, err
+	}, cl: in.close}, nil
+}
+
+// sortTarget resolves an ORDER BY item: ordinal, output alias, or an
+// expression appended as a hidden column.
+func (b *builder) sortTarget(s *scope, n *pg_query.Node, targets []*pg_query.Node, exprs *[]*cexpr, cols *[]colInfo) (int, error) {
+	if c := n.GetAConst(); c != nil {
+		if iv, ok := c.Val.(*pg_query.A_Const_Ival); ok {
+			i := int(iv.Ival.Ival)
+			if i < 1 || i > len(targets) {
+				return 0, b.errAt(pgerror.Newf(pgerror.InvalidColumnReference, "ORDER BY position %d is not in select list", i), c.Location)
+			}
+			return i - 1, nil
+		}
+	}
+	if cr := n.GetColumnRef(); cr != nil && len(cr.Fields) == 1 {
+		name := strVal(cr.Fields[0])
+		for i, c := range *cols {
+			if c.name == name && i < len(targets) && targets[i].GetResTarget() != nil && targets[i].GetResTarget().Name != "" {
+				return i, nil
+			}
+		}
+		for i, c := range *cols {
+			if c.name == name && i < len(targets) {
+				return i, nil
+			}
+		}
+	}
+	e, err := b.compile(s, n, types.Unknown)
+	if err != nil {
+		return 0, err
+	}
+	*exprs = append(*exprs, e)
+	*cols = append(*cols, colInfo{name: "?sort?", typ: e.t})
+	return len(*exprs) - 1, nil
+}
+
+// buildTargets compiles the select list, expanding *.
+func (b *builder) buildTargets(s *scope, targets []*pg_query.Node) ([]*cexpr, []colInfo, error) {
+	var exprs []*cexpr
+	var cols []colInfo
+	for _, tn := range targets {
+		rt := tn.GetResTarget()
+		if cr := rt.Val.GetColumnRef(); cr != nil && cr.Fields[len(cr.Fields)-1].GetAStar() != nil {
+			table := ""
+			if len(cr.Fields) > 1 {
+				table = strVal(cr.Fields[len(cr.Fields)-2])
+			}
+			n := 0
+			for i, c := range s.cols {
+				if c.hidden || table != "" && c.table != table {
+					continue
+				}
+				idx := i
+				exprs = append(exprs, &cexpr{t: c.typ, s: c.name, colIdx: i, fn: func(_ *env, row []Datum) (Datum, error) { return row[idx], nil }})
+				cols = append(cols, c)
+				n++
+			}
+			if n == 0 && table != "" && !s.hasTable(table) {
+				return nil, nil, b.errAt(pgerror.Newf(pgerror.UndefinedTable, "missing FROM-clause entry for table %q", table), cr.Location)
+			}
+			if len(s.cols) == 0 && s.agg == nil {
+				return nil, nil, pgerror.New(pgerror.SyntaxError, "SELECT * with no tables specified is not valid")
+			}
+			continue
+		}
+		e, err := b.compile(s, rt.Val, types.Unknown)
+		if err != nil {
+			return nil, nil, err
+		}
+		if e.unknown {
+			e = coerce(e, types.Text)
+			e.t = types.Text
+		}
+		ci := colInfo{name: rt.Name, typ: e.t}
+		if e.colIdx >= 0 && s.agg == nil {
+			src := s.cols[e.colIdx]
+			ci.tableOID, ci.attNum = src.tableOID, src.attNum
+			if ci.name == "" {
+				ci.name = src.name
+			}
+		}
+		if ci.name == "" {
+			ci.name = defaultName(rt.Val)
+		}
+		exprs = append(exprs, e)
+		cols = append(cols, ci)
+	}
+	return exprs, cols, nil
+}
+
+// defaultName is PostgreSQL's column name for an unnamed expression.
+func defaultName(n *pg_query.Node) string {
+	switch v := n.Node.(type) {
+	case *pg_query.Node_ColumnRef:
+		return strVal(v.ColumnRef.Fields[len(v.ColumnRef.Fields)-1])
+	case *pg_query.Node_FuncCall:
+		return lastName(v.FuncCall.Funcname)
+	case *pg_query.Node_TypeCast:
+		if d := defaultName(v.TypeCast.Arg); d != "?column?" {
+			return d
+		}
+		return lastName(v.TypeCast.TypeName.Names)
+	case *pg_query.Node_CaseExpr:
+		return "case"
+	case *pg_query.Node_CoalesceExpr:
+		return "coalesce"
+	case *pg_query.Node_MinMaxExpr:
+		if v.MinMaxExpr.Op == pg_query.MinMaxOp_IS_LEAST {
+			return "least"
+		}
+		return "greatest"
+	case *pg_query.Node_SqlvalueFunction:
+		switch v.SqlvalueFunction.Op {
+		case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP, pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP_N:
+			return "current_timestamp"
+		case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_DATE:
+			return "current_date"
+		case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_USER:
+			return "current_user"
+		case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_SCHEMA:
+			return "current_schema"
+		}
+	case *pg_query.Node_SubLink:
+		if v.SubLink.SubLinkType == pg_query.SubLinkType_EXISTS_SUBLINK {
+			return "exists"
+		}
+	}
+	return "?column?"
+}
+
+func (b *builder) buildValues(lists []*pg_query.Node, outer *scope, hints []types.T) (plan, error) {
+	s := &scope{parent: outer, excluded: -1}
+	p := &valuesPlan{}
+	for _, l := range lists {
+		items := l.GetList().Items
+		if len(p.rows) > 0 && len(items) != len(p.rows[0]) {
+			return nil, pgerror.New(pgerror.SyntaxError, "VALUES lists must all be the same length")
+		}
+		row := make([]*cexpr, len(items))
+		for i, it := range items {
+			h := types.Unknown
+			if i < len(hints) {
+				h = hints[i]
+			}
+			if it.GetSetToDefault() != nil {
+				row[i] = &cexpr{t: h, s: "DEFAULT", colIdx: -2, fn: func(*env, []Datum) (Datum, error) { return nil, nil }}
+				continue
+			}
+			e, err := b.compile(s, it, h)
+			if err != nil {
+				return nil, err
+			}
+			row[i] = e
+		}
+		p.rows = append(p.rows, row)
+	}
+	for i := range p.rows[0] {
+		col := make([]*cexpr, len(p.rows))
+		for r := range p.rows {
+			col[r] = p.rows[r][i]
+		}
+		t, err := unifyTypes(col, "VALUES")
+		if err != nil {
+			return nil, err
+		}
+		if i < len(hints) && hints[i].Oid != types.OidUnknown {
+			t = hints[i]
+		}
+		for r := range p.rows {
+			if p.rows[r][i].colIdx != -2 && hints == nil {
+				p.rows[r][i] = coerce(p.rows[r][i], t)
+			}
+		}
+		p.columns = append(p.columns, colInfo{name: "column" + strconv.Itoa(i+1), typ: t})
+	}
+	return p, nil
+}
+
+func (b *builder) buildSetOp(sel *pg_query.SelectStmt, outer *scope) (plan, error) {
+	l, err := b.buildSelect(sel.Larg, outer)
+	if err != nil {
+		return nil, err
+	}
+	r, err := b.buildSelect(sel.Rarg, outer)
+	if err != nil {
+		return nil, err
+	}
+	if len(l.cols()) != len(r.cols()) {
+		return nil, pgerror.Newf(pgerror.SyntaxError, "each %s query must have the same number of columns", setOpName(sel.Op))
+	}
+	var out plan = &setOpPlan{left: l, right: r, op: sel.Op, all: sel.All}
+	s := &scope{cols: out.cols(), parent: outer, excluded: -1}
+	if len(sel.SortClause) > 0 || sel.LimitCount != nil || sel.LimitOffset != nil {
+		wrapper := &pg_query.SelectStmt{SortClause: sel.SortClause, LimitCount: sel.LimitCount, LimitOffset: sel.LimitOffset}
+		for i, c := range out.cols() {
+			wrapper.TargetList = append(wrapper.TargetList, colRefTarget(c.name, i))
+		}
+		return b.buildOutput(out, s, wrapper)
+	}
+	return out, nil
+}
+
+func colRefTarget(name string, _ int) *pg_query.Node {
+	return &pg_query.Node{Node: &pg_query.Node_ResTarget{ResTarget: &pg_query.ResTarget{
+		Val: &pg_query.Node{Node: &pg_query.Node_ColumnRef{ColumnRef: &pg_query.ColumnRef{
+			Fields: []*pg_query.Node{{Node: &pg_query.Node_String_{String_: &pg_query.String{Sval: name}}}}}}}}}}
+}
+
+func setOpName(op pg_query.SetOperation) string {
+	switch op {
+	case pg_query.SetOperation_SETOP_UNION:
+		return "UNION"
+	case pg_query.SetOperation_SETOP_INTERSECT:
+		return "INTERSECT"
+	}
+	return "EXCEPT"
+}
+
+type setOpPlan struct {
+	left, right plan
+	op          pg_query.SetOperation
+	all         bool
+}
+
+func (p *setOpPlan) cols() []colInfo {
+	cols := append([]colInfo(nil), p.left.cols()...)
+	for i := range cols {
+		cols[i].table, cols[i].tableOID, cols[i].attNum = "", 0, 0
+	}
+	return cols
+}
+func (p *setOpPlan) explain(x *explainer, depth int) {
+	x.add(depth, fmt.Sprintf("%s", map[bool]string{true: "Append", false: "HashSetOp " + setOpName(p.op)}[p.op == pg_query.SetOperation_SETOP_UNION]))
+	p.left.explain(x, depth+1)
+	p.right.explain(x, depth+1)
+}
+func (p *setOpPlan) start(e *env) (iter, error) {
+	lrows, err := drain(e, p.left)
+	if err != nil {
+		return nil, err
+	}
+	rrows, err := drain(e, p.right)
+	if err != nil {
+		return nil, err
+	}
+	cols := p.cols()
+	n := len(cols)
+	rt := p.right.cols()
+	for _, r := range rrows {
+		for i := range r {
+			if r[i] != nil && rt[i].typ != cols[i].typ {
+				if v, err := types.Cast(r[i], rt[i].typ, cols[i].typ, false); err == nil {
+					r[i] = v
+				}
+			}
+		}
+	}
+	var out [][]Datum
+	switch p.op {
+	case pg_query.SetOperation_SETOP_UNION:
+		out = append(lrows, rrows...)
+		if !p.all {
+			out = dedupe(out, cols, n)
+		}
+	default:
+		counts := map[string]int{}
+		for _, r := range rrows {
+			counts[rowKey(r, cols, n)]++
+		}
+		inter := p.op == pg_query.SetOperation_SETOP_INTERSECT
+		if !p.all {
+			lrows = dedupe(lrows, cols, n)
+		}
+		for _, r := range lrows {
+			k := rowKey(r, cols, n)
+			c := counts[k]
+			if inter == (c > 0) {
+				out = append(out, r)
+			}
+			if p.all && c > 0 {
+				counts[k]--
+			}
+		}
+	}
+	return sliceIter(out), nil
+}
+
+func dedupe(rows [][]Datum, cols []colInfo, n int) [][]Datum {
+	seen := map[string]bool{}
+	out := rows[:0:0]
+	for _, r := range rows {
+		k := rowKey(r, cols, n)
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, r)
+		}
+	}
+	return out
+}

@@ -1,0 +1,66 @@
+package session
+
+import (
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/heliosdb/nano/sql/exec"
+)
+
+// Config configures the sessions of one node. The zero value of every
+// field but Engine means its documented default.
+type Config struct {
+	// Engine executes SQL. Required.
+	Engine *exec.Engine
+	// ReadOnly reports whether this node refuses writes (a standby) and, if
+	// so, the hint to give ("the primary is at host:port"). nil = never
+	// read-only. Called once per statement; must be cheap and safe for
+	// concurrent use.
+	ReadOnly func() (bool, string)
+	// ServerVersion is reported as server_version. Default "15.0".
+	ServerVersion string
+	// Logger receives statement timing at Debug level. nil discards.
+	Logger *slog.Logger
+	// Now is the clock for statement timing. nil = time.Now.
+	Now func() time.Time
+	// MaxConflictRetries is how many times a statement (or implicit
+	// transaction) that loses a write-write conflict (40001) is re-run
+	// internally before the client gets the 40001. Default 10; negative
+	// disables retries. Explicit transactions are never retried.
+	MaxConflictRetries int
+}
+
+// DefaultMaxConflictRetries is the default of Config.MaxConflictRetries.
+const DefaultMaxConflictRetries = 10
+
+// Validate reports a missing Engine or an out-of-range field.
+func (c Config) Validate() error {
+	if c.Engine == nil {
+		return ErrNoEngine
+	}
+	return nil
+}
+
+// withDefaults returns c with zero fields replaced by their defaults.
+func (c Config) withDefaults() Config {
+	if c.ServerVersion == "" {
+		c.ServerVersion = "15.0"
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	switch {
+	case c.MaxConflictRetries == 0:
+		c.MaxConflictRetries = DefaultMaxConflictRetries
+	case c.MaxConflictRetries < 0:
+		c.MaxConflictRetries = 0
+	}
+	if c.ReadOnly == nil {
+		c.ReadOnly = func() (bool, string) { return false, "" }
+	}
+	return c
+}

@@ -1,0 +1,81 @@
+// Package session is the per-connection SQL session that the PostgreSQL
+// wire server (pgwire) and the HTTP API drive. *Session implements
+// pgwire.Session structurally (this package does not import pgwire): the
+// simple query protocol (Query), the extended protocol (Prepare, Bind,
+// Describe*, Execute, Close*, Sync) and the status calls.
+//
+// # Transaction blocks
+//
+// A session is in one of four block states, reported at ReadyForQuery as
+// 'I' (none or implicit), 'T' (explicit) or 'E' (failed):
+//
+//	none ──statement / Bind──▶ implicit ──end of string / Sync──▶ none (commit)
+//	implicit ──error──▶ none (rollback)
+//	none | implicit ──BEGIN──▶ explicit ──COMMIT──▶ none
+//	explicit ──error──▶ failed ──COMMIT (tag ROLLBACK) | ROLLBACK──▶ none
+//
+// A simple-query string runs as one implicit transaction unless it holds
+// BEGIN (statements before BEGIN then join the explicit one) or COMMIT
+// (which warns 25P01 and commits what ran). In the extended protocol the
+// implicit transaction runs from the first message after Sync to the next
+// Sync. In a failed block every statement but COMMIT/ROLLBACK gets 25P02.
+// BEGIN inside a block warns 25001; COMMIT/ROLLBACK outside one warn
+// 25P01. Parameter changes (SET) in a block that rolls back are undone;
+// SET LOCAL lasts until the block ends. Portals belong to the block and
+// are closed when it ends. The engine transaction (snapshot) is taken
+// lazily by the block's first engine statement.
+//
+// # Isolation
+//
+// Every transaction runs under snapshot isolation: PostgreSQL's
+// REPEATABLE READ behaviour, with first-committer-wins write-write
+// conflict detection (40001). All four isolation levels are accepted and
+// SHOW transaction_isolation reports the level asked for (default "read
+// committed"), but READ COMMITTED and READ UNCOMMITTED still use one
+// snapshot for the whole transaction, and SERIALIZABLE does not detect
+// read-write anomalies (write skew). Savepoints and two-phase commit are
+// not supported (0A000).
+//
+// # Conflict retries
+//
+// Outside an explicit transaction a statement that loses a write-write
+// conflict is re-run on a fresh snapshot, up to Config.MaxConflictRetries
+// times, when the client cannot tell: in a simple query the results of
+// writing statements are held back until the commit; results already sent
+// (SELECTs before the first write, every extended-protocol Execute) must
+// be reproduced exactly by the re-run. See replay.go. Explicit
+// transactions get the 40001.
+//
+// # Read-only
+//
+// On a read-only node (Config.ReadOnly) and in read-only transactions
+// (BEGIN READ ONLY, SET TRANSACTION READ ONLY,
+// default_transaction_read_only) a statement the engine reports as writing
+// fails with 25006 "cannot execute INSERT in a read-only transaction"; on
+// a node the hint names the primary. SHOW transaction_read_only and
+// in_hot_standby report it.
+//
+// # Parameters
+//
+// SET / SET SESSION / SET LOCAL / RESET / RESET ALL / SHOW / SHOW ALL know
+// the usual PostgreSQL parameters with their defaults and validation (see
+// guc.go); unknown names are 42704, read-only ones 55P02. Values this
+// server cannot honour (client_encoding other than UTF8, DateStyle other
+// than ISO, IntervalStyle other than postgres, bytea_output escape,
+// standard_conforming_strings off) are 0A000. statement_timeout is
+// enforced per statement (per Execute in the extended protocol) with
+// 57014; lock_timeout, idle_*_timeout, synchronous_commit and work_mem are
+// accepted and shown but have no effect. The engine sees every parameter
+// through exec.Vars; the value passed to Open also has
+// Set(name, value string, local bool) error for set_config().
+// SHOW TOPOLOGY runs SELECT * FROM helios_topology.
+//
+// # Concurrency and cancellation
+//
+// A Session is used by one goroutine at a time (pgwire's connection
+// goroutine); it starts no goroutines. Every blocking call takes a
+// context: cancelling it fails the running statement with 57014
+// "canceling statement due to user request", or with the context's cause
+// when that is a *pgerror.Error (e.g. 57P01 at shutdown). Close rolls back
+// an open transaction and closes portals.
+package session

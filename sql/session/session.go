@@ -1,0 +1,301 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	_ "time/tzdata" // TimeZone names must resolve in static binaries without /usr/share/zoneinfo
+
+	"github.com/heliosdb/nano/sql/exec"
+	"github.com/heliosdb/nano/sql/pgerror"
+	"github.com/heliosdb/nano/sql/result"
+)
+
+// Session is one client connection's SQL state: parameters, prepared
+// statements, portals and the transaction block. Its methods implement
+// pgwire.Session. A Session is not safe for concurrent use: the caller
+// makes one call at a time (Close included) and cancels ctx to interrupt
+// a running call.
+type Session struct {
+	cfg  Config
+	info result.StartupInfo
+	log  *slog.Logger
+	vars *gucs
+
+	block blockState
+	txn   *exec.Txn // nil until the block's first engine statement
+	// Transaction characteristics of the current block: "" / nil = the
+	// defaults (default_transaction_isolation / _read_only).
+	txIso      string
+	txReadOnly *bool
+	txQueried  bool // a statement used the snapshot: SET TRANSACTION is too late
+
+	ilog    *replayLog // statements of the implicit block, for conflict retries
+	retries int        // conflict retries spent in this block
+
+	stmts   map[string]*statement
+	portals map[string]*portal
+	closed  bool
+}
+
+// New returns a session for a client that said info at startup. Startup
+// parameters that are configuration parameters (application_name,
+// client_encoding, DateStyle, TimeZone, options "-c name=value", ...) are
+// applied; an invalid value fails the session with the parameter's error.
+func New(cfg Config, info result.StartupInfo) (*Session, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Session{cfg: cfg.withDefaults(), info: info,
+		stmts: map[string]*statement{}, portals: map[string]*portal{}}
+	s.log = s.cfg.Logger.With("user", info.User, "pid", info.ProcessID)
+	s.vars = newGucs(s.dynamicVar)
+	fixed := map[string]string{
+		"server_version":        s.cfg.ServerVersion,
+		"server_version_num":    versionNum(s.cfg.ServerVersion),
+		"session_authorization": info.User,
+	}
+	for k, v := range fixed {
+		s.vars.session[k], s.vars.reset[k] = v, v
+	}
+	if err := s.applyStartup(info.Params); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// applyStartup applies the startup packet's parameters. Unknown names are
+// ignored (drivers send a few non-GUC keys), bad values are errors.
+func (s *Session) applyStartup(params map[string]string) error {
+	for k, v := range params {
+		if k == "options" {
+			if err := s.applyOptions(v); err != nil {
+				return err
+			}
+			continue
+		}
+		if _, ok := s.vars.defs[strings.ToLower(k)]; !ok {
+			s.log.Debug("ignoring startup parameter", "name", k)
+			continue
+		}
+		if err := s.vars.setStartup(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applyOptions parses the "options" startup parameter: command-line
+// switches "-c name=value" or "--name=value", backslash escapes spaces.
+func (s *Session) applyOptions(opts string) error {
+	words := splitOptions(opts)
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		switch {
+		case w == "-c" && i+1 < len(words):
+			i++
+			w = words[i]
+		case strings.HasPrefix(w, "-c"):
+			w = w[2:]
+		case strings.HasPrefix(w, "--"):
+			w = w[2:]
+		default:
+			return pgerror.Newf(pgerror.ProtocolViolation, "invalid command-line argument for server process: %s", w)
+		}
+		name, val, ok := strings.Cut(w, "=")
+		if !ok {
+			return pgerror.Newf(pgerror.SyntaxError, "-c %s requires a value", name)
+		}
+		if err := s.vars.setStartup(strings.ReplaceAll(name, "-", "_"), val); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func splitOptions(s string) []string {
+	var out []string
+	var cur strings.Builder
+	esc := false
+	for _, r := range s {
+		switch {
+		case esc:
+			cur.WriteRune(r)
+			esc = false
+		case r == '\\':
+			esc = true
+		case r == ' ' || r == '\t':
+			if cur.Len() > 0 {
+				out = append(out, cur.String())
+				cur.Reset()
+			}
+		default:
+			cur.WriteRune(r)
+		}
+	}
+	if cur.Len() > 0 {
+		out = append(out, cur.String())
+	}
+	return out
+}
+
+// dynamicVar answers the parameters whose value is not stored: the
+// transaction-scoped ones and in_hot_standby.
+func (s *Session) dynamicVar(name string) (string, bool) {
+	switch name {
+	case "in_hot_standby":
+		ro, _ := s.cfg.ReadOnly()
+		return boolText(ro), true
+	case "transaction_isolation":
+		if s.txIso != "" {
+			return s.txIso, true
+		}
+		return s.vars.session["default_transaction_isolation"], true
+	case "transaction_read_only":
+		return boolText(s.readOnlyTx()), true
+	}
+	return "", false
+}
+
+// readOnlyTx reports whether the current (or next) transaction refuses
+// writes: on a read-only node, or when asked for.
+func (s *Session) readOnlyTx() bool {
+	if ro, _ := s.cfg.ReadOnly(); ro {
+		return true
+	}
+	if s.txReadOnly != nil {
+		return *s.txReadOnly
+	}
+	b, _ := parseBool(s.vars.session["default_transaction_read_only"])
+	return b
+}
+
+// checkWritable fails a writing statement with 25006 on a read-only node
+// (with the node's hint) or in a read-only transaction.
+func (s *Session) checkWritable(st *statement) error {
+	if st.readOnly() {
+		return nil
+	}
+	if ro, hint := s.cfg.ReadOnly(); ro {
+		e := errReadOnlyTx(commandName(st.ast))
+		if hint != "" {
+			e = e.WithHint("%s", hint)
+		}
+		return e
+	}
+	if s.readOnlyTx() {
+		return errReadOnlyTx(commandName(st.ast))
+	}
+	return nil
+}
+
+// TxStatus reports the status for ReadyForQuery.
+func (s *Session) TxStatus() result.TxStatus { return s.block.txStatus() }
+
+// ParameterStatus returns the GUC_REPORT parameters and their values. The
+// map is the caller's.
+func (s *Session) ParameterStatus() map[string]string { return s.vars.reported() }
+
+// Close rolls back an open transaction and drops portals and statements.
+// It is idempotent.
+func (s *Session) Close() error {
+	if s.closed {
+		return nil
+	}
+	s.endBlock(false)
+	s.stmts = nil
+	s.closed = true
+	return nil
+}
+
+// ensureTxn starts the block's engine transaction if it has none.
+func (s *Session) ensureTxn(ctx context.Context) error {
+	s.txQueried = true
+	if s.txn != nil {
+		return nil
+	}
+	t, err := s.cfg.Engine.Begin(ctx, s.readOnlyTx())
+	if err != nil {
+		return fmt.Errorf("session: begin: %w", err)
+	}
+	s.txn = t
+	return nil
+}
+
+// beginImplicit opens an implicit block when none is open.
+func (s *Session) beginImplicit() {
+	if s.block != blockNone {
+		return
+	}
+	s.block = blockImplicit
+	s.retries = 0
+	if s.cfg.MaxConflictRetries > 0 {
+		s.ilog = &replayLog{}
+	}
+}
+
+// endBlock ends the transaction block: the engine transaction is rolled
+// back if still open (callers commit first), parameter changes are kept
+// or undone, and portals (which belong to the transaction) are closed.
+func (s *Session) endBlock(committed bool) {
+	if s.txn != nil {
+		s.txn.Rollback()
+		s.txn = nil
+	}
+	s.vars.endBlock(committed)
+	for name, p := range s.portals {
+		p.close()
+		delete(s.portals, name)
+	}
+	s.block = blockNone
+	s.txIso, s.txReadOnly, s.txQueried = "", nil, false
+	s.ilog, s.retries = nil, 0
+}
+
+// abort moves the block to its error state: an explicit block becomes
+// failed (its transaction rolled back now, as PostgreSQL does), any other
+// block ends.
+func (s *Session) abort() {
+	next := onError(s.block)
+	s.endBlock(false)
+	s.block = next
+}
+
+// commitTxn commits the engine transaction if there is one.
+func (s *Session) commitTxn(ctx context.Context) error {
+	t := s.txn
+	if t == nil {
+		return nil
+	}
+	s.txn = nil
+	if _, err := t.Commit(ctx); err != nil {
+		t.Rollback()
+		return err
+	}
+	return nil
+}
+
+// commitBlock commits the current block; an implicit block that loses a
+// write-write conflict is re-run and committed again (see replay.go).
+// On failure the block is rolled back. Either way the block ends.
+func (s *Session) commitBlock(ctx context.Context) error {
+	var err error
+	for {
+		err = s.commitTxn(ctx)
+		if err == nil || !isConflict(err) || s.block != blockImplicit {
+			break
+		}
+		if err = s.rerunAfterConflict(ctx, err); err != nil {
+			break
+		}
+	}
+	// Results of statements that ran go out even when the commit failed,
+	// as PostgreSQL sends each statement's result before the commit.
+	if ferr := s.flushPending(); err == nil {
+		err = ferr
+	}
+	s.endBlock(err == nil)
+	return err
+}

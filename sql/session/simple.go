@@ -1,0 +1,181 @@
+package session
+
+import (
+	"context"
+	"time"
+
+	"github.com/heliosdb/nano/sql/exec"
+	"github.com/heliosdb/nano/sql/parser"
+	"github.com/heliosdb/nano/sql/pgerror"
+	"github.com/heliosdb/nano/sql/result"
+	"github.com/heliosdb/nano/sql/types"
+)
+
+// Query runs a simple-protocol query string. Outside an explicit
+// transaction its statements form one implicit transaction, committed at
+// the end of the string (or at a COMMIT inside it); BEGIN inside the
+// string turns it into an explicit one. It stops at the first error,
+// which aborts the transaction block, and returns that error.
+func (s *Session) Query(ctx context.Context, sql string, w result.Writer) error {
+	if s.closed {
+		return ErrClosed
+	}
+	stmts, err := parser.Parse(sql)
+	if err != nil {
+		s.abort()
+		return err
+	}
+	if len(stmts) == 0 {
+		return result.ErrEmptyQuery
+	}
+	for _, ast := range stmts {
+		s.beginImplicit()
+		if err := s.runSimple(ctx, ast, w); err != nil {
+			_ = s.flushPending()
+			s.abort()
+			return err
+		}
+	}
+	if s.block == blockImplicit {
+		return s.commitBlock(ctx)
+	}
+	return nil
+}
+
+// runSimple runs one statement of a simple query under statement_timeout.
+func (s *Session) runSimple(ctx context.Context, ast parser.Statement, w result.Writer) error {
+	start := s.cfg.Now()
+	sctx, cancel := s.stmtContext(ctx)
+	defer cancel()
+	err := s.runParsed(sctx, ast, output{w: w, setCols: true})
+	err = mapCancel(ctx, sctx, err)
+	s.logStatement(ast.SQL, start, err)
+	return err
+}
+
+func (s *Session) runParsed(ctx context.Context, ast parser.Statement, out output) error {
+	kind, err := classify(ast.Node)
+	if err != nil {
+		return err
+	}
+	if s.block == blockFailed && kind != kindCommit && kind != kindRollback {
+		return errAborted()
+	}
+	if kind == kindEngine {
+		if err := s.ensureTxn(ctx); err != nil {
+			return err
+		}
+	}
+	st, err := s.prepareStmt(ctx, ast, nil)
+	if err != nil {
+		return err
+	}
+	return s.execStatement(ctx, st, nil, out)
+}
+
+// execStatement runs a prepared statement to completion.
+func (s *Session) execStatement(ctx context.Context, st *statement, params []types.Datum, out output) error {
+	switch st.kind {
+	case kindEmpty:
+		return result.ErrEmptyQuery
+	case kindEngine:
+		return s.runEngine(ctx, st, params, out)
+	}
+	return s.execUtility(ctx, st, out)
+}
+
+// runEngine runs an engine statement to completion in the block's
+// transaction. In a simple query a writing statement's results are held
+// back until commit so that a conflict can be retried invisibly.
+func (s *Session) runEngine(ctx context.Context, st *statement, params []types.Datum, out output) error {
+	if err := s.checkWritable(st); err != nil {
+		return err
+	}
+	if err := s.ensureTxn(ctx); err != nil {
+		return err
+	}
+	rec, err := s.newRecord(st, params, out, out.setCols && !st.readOnly())
+	if err != nil {
+		return err
+	}
+	err = s.openAndPump(ctx, rec)
+	if err != nil && isConflict(err) && rec.sent == 0 && rec.keep {
+		rec.pending = true
+		err = s.rerunAfterConflict(ctx, err)
+	}
+	return err
+}
+
+func (s *Session) openAndPump(ctx context.Context, rec *record) error {
+	cur, err := rec.st.prep.Open(ctx, s.txn, rec.params, s.execVars())
+	if err != nil {
+		return err
+	}
+	defer cur.Close()
+	_, err = s.pump(ctx, rec, cur, 0)
+	return err
+}
+
+// stmtContext applies statement_timeout to ctx.
+func (s *Session) stmtContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	v, _ := s.vars.Get("statement_timeout")
+	if d := durationOf(v); d > 0 {
+		return context.WithTimeoutCause(ctx, d, errStatementTimeout)
+	}
+	return context.WithCancel(ctx)
+}
+
+// mapCancel turns the error of a statement whose context ended into 57014
+// (cancel request or statement_timeout), or into the cause the caller
+// gave when cancelling (e.g. 57P01 at shutdown).
+func mapCancel(parent, sctx context.Context, err error) error {
+	if err == nil || sctx.Err() == nil {
+		return err
+	}
+	if parent.Err() != nil {
+		if pe := pgerror.As(context.Cause(parent)); pe != nil {
+			return pe
+		}
+		return errUserCancel()
+	}
+	if pgerror.As(context.Cause(sctx)) == errStatementTimeout {
+		return errStatementTimeout
+	}
+	return err
+}
+
+func (s *Session) logStatement(sql string, start time.Time, err error) {
+	took := s.cfg.Now().Sub(start)
+	if err != nil {
+		s.log.Debug("statement failed", "sql", sql, "took", took, "code", string(pgerror.CodeOf(err)), "err", err)
+		return
+	}
+	s.log.Debug("statement", "sql", sql, "took", took)
+}
+
+// sessionVars is the exec.Vars the engine sees: every parameter by name,
+// and Set for set_config().
+type sessionVars struct{ s *Session }
+
+func (s *Session) execVars() exec.Vars { return sessionVars{s} }
+
+// Get returns a parameter's current value.
+func (v sessionVars) Get(name string) (string, bool) { return v.s.vars.Get(name) }
+
+// Set implements set_config(name, value, is_local) with SET's rules.
+func (v sessionVars) Set(name, value string, local bool) error {
+	return v.s.setParam(name, value, local)
+}
+
+// switchCtx is the context a suspended portal's cursor was opened with:
+// the engine keeps the context given to Open, but each Execute of the
+// portal brings its own (cancel request, statement_timeout), so
+// cancellation follows whichever Execute is running the portal now.
+type switchCtx struct {
+	context.Context
+	cur context.Context
+}
+
+func (c *switchCtx) Done() <-chan struct{}                   { return c.cur.Done() }
+func (c *switchCtx) Err() error                              { return c.cur.Err() }
+func (c *switchCtx) Deadline() (deadline time.Time, ok bool) { return c.cur.Deadline() }

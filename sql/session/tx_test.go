@@ -1,0 +1,261 @@
+package session_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/heliosdb/nano/sql/pgerror"
+	"github.com/heliosdb/nano/sql/result"
+	"github.com/heliosdb/nano/sql/session"
+)
+
+func TestTransactionStates(t *testing.T) {
+	s := newSession(t, session.Config{Engine: newEngine(t)}, nil)
+	mustQuery(t, s, "CREATE TABLE t (id int primary key)")
+
+	steps := []struct {
+		sql    string
+		code   pgerror.Code // "" = success
+		tag    string
+		status result.TxStatus
+		notice pgerror.Code
+	}{
+		{sql: "COMMIT", tag: "COMMIT", status: 'I', notice: pgerror.NoActiveSQLTransaction},
+		{sql: "ROLLBACK", tag: "ROLLBACK", status: 'I', notice: pgerror.NoActiveSQLTransaction},
+		{sql: "BEGIN", tag: "BEGIN", status: 'T'},
+		{sql: "BEGIN", tag: "BEGIN", status: 'T', notice: pgerror.ActiveSQLTransaction},
+		{sql: "INSERT INTO t VALUES (1)", tag: "INSERT 0 1", status: 'T'},
+		{sql: "INSERT INTO t VALUES (1)", code: pgerror.UniqueViolation, status: 'E'},
+		{sql: "SELECT 1", code: pgerror.InFailedSQLTransaction, status: 'E'},
+		{sql: "SELECT 1", code: pgerror.InFailedSQLTransaction, status: 'E'},
+		{sql: "COMMIT", tag: "ROLLBACK", status: 'I'},
+		{sql: "SELECT count(*) FROM t", tag: "SELECT 1", status: 'I'},
+		{sql: "START TRANSACTION ISOLATION LEVEL SERIALIZABLE", tag: "START TRANSACTION", status: 'T'},
+		{sql: "INSERT INTO t VALUES (2)", tag: "INSERT 0 1", status: 'T'},
+		{sql: "ROLLBACK", tag: "ROLLBACK", status: 'I'},
+		{sql: "BEGIN; INSERT INTO t VALUES (3); COMMIT", tag: "COMMIT", status: 'I'},
+		{sql: "BEGIN; SELECT 1/0", code: pgerror.DivisionByZero, status: 'E'},
+		{sql: "ABORT", tag: "ROLLBACK", status: 'I'},
+		{sql: "BEGIN", tag: "BEGIN", status: 'T'},
+		{sql: "SELEC 1", code: pgerror.SyntaxError, status: 'E'},
+		{sql: "END", tag: "ROLLBACK", status: 'I'},
+		{sql: "SAVEPOINT a", code: pgerror.FeatureNotSupported, status: 'I'},
+	}
+	for i, st := range steps {
+		r := &recorder{}
+		err := s.Query(context.Background(), st.sql, r)
+		if got := pgerror.CodeOf(err); got != st.code {
+			t.Fatalf("step %d %q: code %q (%v), want %q", i, st.sql, got, err, st.code)
+		}
+		if st.code == "" && r.Results[len(r.Results)-1].Tag != st.tag {
+			t.Fatalf("step %d %q: tags %v, want last %q", i, st.sql, r.tags(), st.tag)
+		}
+		if s.TxStatus() != st.status {
+			t.Fatalf("step %d %q: status %c, want %c", i, st.sql, s.TxStatus(), st.status)
+		}
+		var notice pgerror.Code
+		if len(r.Notices) > 0 {
+			notice = r.Notices[0].Code
+		}
+		if notice != st.notice {
+			t.Fatalf("step %d %q: notice %q, want %q", i, st.sql, notice, st.notice)
+		}
+	}
+	// Only 3 committed: 1 died with the failed block, 2 was rolled back.
+	if got := scalar(t, s, "SELECT count(*) FROM t"); got != "1" {
+		t.Fatalf("rows = %s, want 1", got)
+	}
+}
+
+func TestImplicitTransaction(t *testing.T) {
+	s := newSession(t, session.Config{Engine: newEngine(t)}, nil)
+	mustQuery(t, s, "CREATE TABLE t (id int primary key)")
+
+	// The first INSERT is rolled back with the implicit transaction.
+	err := s.Query(context.Background(), "INSERT INTO t VALUES (1); INSERT INTO t VALUES (1)", &recorder{})
+	wantCode(t, err, pgerror.UniqueViolation)
+	if got := scalar(t, s, "SELECT count(*) FROM t"); got != "0" {
+		t.Fatalf("after failed string: %s rows, want 0", got)
+	}
+	// Results of statements that ran still go out before the error.
+	r := &recorder{}
+	err = s.Query(context.Background(), "INSERT INTO t VALUES (5); SELECT 1/0", r)
+	wantCode(t, err, pgerror.DivisionByZero)
+	if tags := r.tags(); len(tags) != 1 || tags[0] != "INSERT 0 1" {
+		t.Fatalf("tags %v, want [INSERT 0 1]", tags)
+	}
+
+	// BEGIN inside the string makes it explicit; COMMIT ends it and later
+	// statements form a new implicit transaction.
+	err = s.Query(context.Background(),
+		"INSERT INTO t VALUES (1); BEGIN; INSERT INTO t VALUES (2); COMMIT; INSERT INTO t VALUES (3); SELECT 1/0", &recorder{})
+	wantCode(t, err, pgerror.DivisionByZero)
+	if got := scalar(t, s, "SELECT count(*) FROM t"); got != "2" {
+		t.Fatalf("got %s rows, want 2 (ids 1 and 2)", got)
+	}
+	// COMMIT inside an implicit transaction warns and commits.
+	r = mustQuery(t, s, "INSERT INTO t VALUES (7); COMMIT; SELECT count(*) FROM t")
+	if len(r.Notices) != 1 || r.Notices[0].Code != pgerror.NoActiveSQLTransaction {
+		t.Fatalf("notices %v", r.Notices)
+	}
+	if tags := r.tags(); fmt.Sprint(tags) != "[INSERT 0 1 COMMIT SELECT 1]" {
+		t.Fatalf("tags %v", tags)
+	}
+
+	if err := s.Query(context.Background(), " ; -- nothing\n", &recorder{}); err != result.ErrEmptyQuery {
+		t.Fatalf("empty query: %v", err)
+	}
+}
+
+func TestSetRolledBackWithTransaction(t *testing.T) {
+	s := newSession(t, session.Config{Engine: newEngine(t)}, nil)
+	mustQuery(t, s, "BEGIN; SET application_name = 'x'; SET LOCAL extra_float_digits = 2")
+	if got := scalar(t, s, "SHOW extra_float_digits"); got != "2" {
+		t.Fatalf("SET LOCAL in tx: %s", got)
+	}
+	mustQuery(t, s, "ROLLBACK")
+	if got := scalar(t, s, "SHOW application_name"); got != "" {
+		t.Fatalf("application_name after rollback = %q", got)
+	}
+	mustQuery(t, s, "BEGIN; SET application_name = 'y'; SET LOCAL extra_float_digits = 2; COMMIT")
+	if got := scalar(t, s, "SHOW application_name"); got != "y" {
+		t.Fatalf("application_name after commit = %q", got)
+	}
+	if got := scalar(t, s, "SHOW extra_float_digits"); got != "1" {
+		t.Fatalf("SET LOCAL after commit = %q", got)
+	}
+	// A failing string undoes its SET (implicit block rolled back).
+	_ = s.Query(context.Background(), "SET application_name = 'z'; SELECT 1/0", &recorder{})
+	if got := scalar(t, s, "SHOW application_name"); got != "y" {
+		t.Fatalf("application_name after failed string = %q", got)
+	}
+}
+
+// incrementAll runs n autocommit increments of row 1 from each of k
+// sessions at once, through run.
+func incrementAll(t *testing.T, k, n int, run func(s *session.Session) error) string {
+	eng := newEngine(t)
+	setup := newSession(t, session.Config{Engine: eng}, nil)
+	mustQuery(t, setup, "CREATE TABLE c (id int primary key, v int); INSERT INTO c VALUES (1, 0)")
+	var wg sync.WaitGroup
+	errs := make(chan error, k*n)
+	for range k {
+		s := newSession(t, session.Config{Engine: eng, MaxConflictRetries: 1000}, nil)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range n {
+				if err := run(s); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("increment: %v (%s)", err, pgerror.CodeOf(err))
+	}
+	return scalar(t, setup, "SELECT v FROM c WHERE id = 1")
+}
+
+func TestAutocommitConflictRetrySimple(t *testing.T) {
+	const k, n = 3, 40
+	got := incrementAll(t, k, n, func(s *session.Session) error {
+		r := &recorder{}
+		err := s.Query(context.Background(), "UPDATE c SET v = v + 1 WHERE id = 1 RETURNING v", r)
+		if err == nil && (len(r.Results) != 1 || r.Results[0].Tag != "UPDATE 1" || len(r.Results[0].Rows) != 1) {
+			return fmt.Errorf("unexpected results %+v", r.Results)
+		}
+		return err
+	})
+	if got != fmt.Sprint(k*n) {
+		t.Fatalf("v = %s, want %d", got, k*n)
+	}
+}
+
+func TestAutocommitConflictRetryExtended(t *testing.T) {
+	const k, n = 3, 40
+	got := incrementAll(t, k, n, func(s *session.Session) error {
+		ctx := context.Background()
+		if _, err := s.Prepare(ctx, "", "UPDATE c SET v = v + $1 WHERE id = 1", nil); err != nil {
+			return err
+		}
+		if err := s.Bind(ctx, "", "", [][]byte{[]byte("1")}, nil, nil); err != nil {
+			return err
+		}
+		r := &recorder{}
+		if _, err := s.Execute(ctx, "", 0, r); err != nil {
+			return err
+		}
+		return s.Sync(ctx)
+	})
+	if got != fmt.Sprint(k*n) {
+		t.Fatalf("v = %s, want %d", got, k*n)
+	}
+}
+
+func TestExplicitConflict(t *testing.T) {
+	eng := newEngine(t)
+	a := newSession(t, session.Config{Engine: eng}, nil)
+	b := newSession(t, session.Config{Engine: eng}, nil)
+	mustQuery(t, a, "CREATE TABLE c (id int primary key, v int); INSERT INTO c VALUES (1, 0)")
+	mustQuery(t, a, "BEGIN; UPDATE c SET v = v + 1 WHERE id = 1")
+	mustQuery(t, b, "UPDATE c SET v = v + 10 WHERE id = 1")
+	wantCode(t, a.Query(context.Background(), "COMMIT", &recorder{}), pgerror.SerializationFailure)
+	if a.TxStatus() != result.TxIdle {
+		t.Fatalf("status after failed COMMIT = %c", a.TxStatus())
+	}
+	if got := scalar(t, a, "SELECT v FROM c"); got != "10" {
+		t.Fatalf("v = %s, want 10", got)
+	}
+}
+
+func TestReadOnly(t *testing.T) {
+	eng := newEngine(t)
+	rw := newSession(t, session.Config{Engine: eng}, nil)
+	mustQuery(t, rw, "CREATE TABLE t (id int primary key); INSERT INTO t VALUES (1)")
+
+	const hint = "the primary is at db1:5432"
+	ro := newSession(t, session.Config{Engine: eng, ReadOnly: func() (bool, string) { return true, hint }}, nil)
+	for _, tc := range []struct{ sql, verb string }{
+		{"INSERT INTO t VALUES (2)", "INSERT"},
+		{"UPDATE t SET id = 3", "UPDATE"},
+		{"DELETE FROM t", "DELETE"},
+		{"CREATE TABLE u (id int)", "CREATE TABLE"},
+		{"DROP TABLE t", "DROP TABLE"},
+	} {
+		t.Run(tc.verb, func(t *testing.T) {
+			err := ro.Query(context.Background(), tc.sql, &recorder{})
+			wantCode(t, err, pgerror.ReadOnlySQLTransaction)
+			pe := pgerror.As(err)
+			if want := "cannot execute " + tc.verb + " in a read-only transaction"; pe.Message != want || pe.Hint != hint {
+				t.Fatalf("got %q hint %q", pe.Message, pe.Hint)
+			}
+		})
+	}
+	if got := scalar(t, ro, "SELECT count(*) FROM t"); got != "1" {
+		t.Fatalf("SELECT on read-only node: %s", got)
+	}
+	for name, want := range map[string]string{"transaction_read_only": "on", "in_hot_standby": "on"} {
+		if got := scalar(t, ro, "SHOW "+name); got != want {
+			t.Fatalf("SHOW %s = %s", name, got)
+		}
+	}
+	wantCode(t, ro.Query(context.Background(), "BEGIN READ WRITE", &recorder{}), pgerror.FeatureNotSupported)
+
+	// Read-only transactions on a writable node.
+	mustQuery(t, rw, "BEGIN READ ONLY")
+	wantCode(t, rw.Query(context.Background(), "INSERT INTO t VALUES (5)", &recorder{}), pgerror.ReadOnlySQLTransaction)
+	mustQuery(t, rw, "ROLLBACK; BEGIN; SET TRANSACTION READ ONLY")
+	if got := scalar(t, rw, "SHOW transaction_read_only"); got != "on" {
+		t.Fatalf("transaction_read_only = %s", got)
+	}
+	wantCode(t, rw.Query(context.Background(), "DELETE FROM t", &recorder{}), pgerror.ReadOnlySQLTransaction)
+	mustQuery(t, rw, "ROLLBACK; SET default_transaction_read_only = on")
+	wantCode(t, rw.Query(context.Background(), "INSERT INTO t VALUES (6)", &recorder{}), pgerror.ReadOnlySQLTransaction)
+	mustQuery(t, rw, "SET default_transaction_read_only = off; INSERT INTO t VALUES (6)")
+}
