@@ -67,7 +67,7 @@ run heliosdb-nano "$NANO_PORT" helios helios heliosdb
 
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
 if [ -n "$PGBIN" ] && [ -x "$PGBIN/initdb" ]; then
-  mkdir -p "$work/pg" && chown postgres "$work/pg"
+  mkdir -p "$work/pg" && touch "$work/pg.log" && chown postgres "$work/pg" "$work/pg.log"
   su postgres -c "$PGBIN/initdb -D $work/pg -U postgres --auth=trust" >/dev/null
   su postgres -c "$PGBIN/pg_ctl -D $work/pg -o '-p $PG_PORT -k /tmp -c listen_addresses=127.0.0.1' -l $work/pg.log start" >/dev/null
   for _ in $(seq 100); do pg_isready -q -h 127.0.0.1 -p "$PG_PORT" && break; sleep 0.1; done

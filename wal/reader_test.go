@@ -1,9 +1,13 @@
 package wal_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -134,5 +138,70 @@ func TestReaderAcrossTruncateFront(t *testing.T) {
 	}
 	if !errors.Is(err2, wal.ErrNotRetained) {
 		t.Fatalf("reading removed segments: %v, want ErrNotRetained", err2)
+	}
+}
+
+// Retention driven by a tailing reader (as replication does): segments
+// behind the reader are removed while it follows the writer.
+func TestTailWithRetention(t *testing.T) {
+	l := openLog(t, t.TempDir(), wal.MinSegmentSize)
+	const n = 400
+	errc := make(chan error, 1)
+	go func() {
+		r, err := l.NewReader(0)
+		if err != nil {
+			errc <- err
+			return
+		}
+		defer r.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		for k := 0; k < n; {
+			rec, err := r.Next()
+			if errors.Is(err, io.EOF) {
+				if _, err := l.WaitFlushed(ctx, r.Pos()); err != nil {
+					errc <- err
+					return
+				}
+				continue
+			}
+			if err != nil {
+				errc <- err
+				return
+			}
+			if want := makeRecord(k); !bytes.Equal(rec.Data, want.Data) {
+				errc <- fmt.Errorf("record %d: got %q", k, rec.Data)
+				return
+			}
+			k++
+			if err := l.TruncateFront(rec.LSN); err != nil {
+				errc <- err
+				return
+			}
+		}
+		errc <- nil
+	}()
+	for i := 0; i < n; i += 5 {
+		appendSync(t, l, i, i+5)
+	}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	if l.FirstLSN() == 0 {
+		t.Fatal("no segment was removed")
+	}
+}
+
+func TestSlowSyncWarning(t *testing.T) {
+	var buf bytes.Buffer
+	l, err := wal.Open(wal.Config{Dir: t.TempDir(), SlowSync: time.Nanosecond,
+		Logger: slog.New(slog.NewTextHandler(&buf, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	appendSync(t, l, 0, 1)
+	if !strings.Contains(buf.String(), "slow fsync") {
+		t.Fatalf("no slow fsync warning in %q", buf.String())
 	}
 }

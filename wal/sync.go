@@ -89,23 +89,20 @@ func (l *Log) writeChunks(chunks []chunk) error {
 	return nil
 }
 
-// switchTarget makes seg the file being written. The previous target is
-// fsynced and closed *before* a new segment file is created, so a segment
-// file exists only once everything before it is durable; recovery relies on
-// this to scan only the last segment.
+// switchTarget makes seg the file being written. The previous target (and
+// the directory, if it holds a new entry) is fsynced and closed *before* a
+// new segment file is created, so a segment file exists only once
+// everything before it is durable; recovery relies on this to scan only the
+// last segment.
 func (l *Log) switchTarget(seg *segment) error {
 	if l.target == seg {
 		return nil
 	}
-	if l.target != nil {
-		if l.dirty {
-			if err := l.fsyncTarget(); err != nil {
-				return err
-			}
-		}
-		if err := l.closeFiles(); err != nil {
-			return err
-		}
+	if err := l.fsyncAll(); err != nil {
+		return err
+	}
+	if err := l.closeFiles(); err != nil {
+		return err
 	}
 	if !seg.created {
 		f, err := createSegmentFile(seg.path, seg.start, l.cfg.SegmentSize)

@@ -145,7 +145,7 @@ func TestReset(t *testing.T) {
 func TestInterruptedReset(t *testing.T) {
 	const start = lsn.LSN(0x10000)
 	other := t.TempDir()
-	o := openLog(t, other, 0)
+	o := openLog(t, other, wal.MinSegmentSize)
 	if err := o.Reset(start); err != nil {
 		t.Fatal(err)
 	}

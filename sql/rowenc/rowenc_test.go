@@ -89,11 +89,11 @@ func randNumeric(r *rand.Rand) *apd.Decimal {
 		return &apd.Decimal{Form: apd.Infinite, Negative: r.IntN(2) == 0}
 	}
 	s := strconv.FormatInt(r.Int64N(200001)-100000, 10)
+	if r.IntN(3) == 0 {
+		s += ".000" // same value, different scale
+	}
 	if r.IntN(2) == 0 {
 		s += "e" + strconv.Itoa(r.IntN(20)-10)
-	}
-	if r.IntN(3) == 0 {
-		s += "000" // same value, different scale
 	}
 	d, err := types.NewNumeric(s)
 	if err != nil {

@@ -18,8 +18,9 @@ type gucDef struct {
 	// check validates a new value and returns its canonical form. cur is
 	// the current value (DateStyle updates only the parts given).
 	check func(d *gucDef, cur, v string) (string, error)
-	// list parameters take several SET arguments, joined with ", ".
-	list bool
+	// list parameters take several SET arguments, joined with ", ";
+	// quote ones quote each element as an identifier (search_path).
+	list, quote bool
 }
 
 // gucTable returns the parameters this server knows, keyed by lower-case
@@ -33,7 +34,7 @@ func gucTable() map[string]*gucDef {
 		{name: "bytea_output", def: "hex", check: checkSupported("hex", "escape"), desc: "Sets the output format for bytea."},
 		{name: "client_encoding", def: "UTF8", report: true, check: checkClientEncoding, desc: "Sets the client's character set encoding."},
 		{name: "client_min_messages", def: "notice", check: checkEnum(msgLevels...), desc: "Sets the message levels that are sent to the client."},
-		{name: "DateStyle", def: "ISO, MDY", report: true, check: checkDateStyle, desc: "Sets the display format for date and time values."},
+		{name: "DateStyle", def: "ISO, MDY", report: true, list: true, check: checkDateStyle, desc: "Sets the display format for date and time values."},
 		{name: "default_transaction_deferrable", def: "off", check: checkBool, desc: "Sets the default deferrable status of new transactions."},
 		{name: "default_transaction_isolation", def: "read committed", check: checkEnum(isoLevels...), desc: "Sets the transaction isolation level of each new transaction."},
 		{name: "default_transaction_read_only", def: "off", report: true, check: checkBool, desc: "Sets the default read-only status of new transactions."},
@@ -54,7 +55,7 @@ func gucTable() map[string]*gucDef {
 		{name: "max_identifier_length", def: "63", readOnly: true, desc: "Shows the maximum identifier length."},
 		{name: "max_index_keys", def: "32", readOnly: true, desc: "Shows the maximum number of index keys."},
 		{name: "row_security", def: "on", check: checkBool, desc: "Enable row security."},
-		{name: "search_path", def: `"$user", public`, list: true, check: checkAny, desc: "Sets the schema search order for names that are not schema-qualified."},
+		{name: "search_path", def: `"$user", public`, list: true, quote: true, check: checkAny, desc: "Sets the schema search order for names that are not schema-qualified."},
 		{name: "server_encoding", def: "UTF8", readOnly: true, report: true, desc: "Shows the server (database) character set encoding."},
 		{name: "server_version", readOnly: true, report: true, desc: "Shows the server version."},
 		{name: "server_version_num", readOnly: true, desc: "Shows the server version as an integer."},

@@ -285,7 +285,7 @@ func setArgs(d *gucDef, args []*pg_query.Node) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		if d.list && a.GetAConst().GetSval() != nil {
+		if d.quote && a.GetAConst().GetSval() != nil {
 			v = quoteIdent(v)
 		}
 		parts[i] = v

@@ -348,6 +348,10 @@ func arithDateTime(op arithOp, a, b Datum, t T) (Datum, bool, error) {
 		r, err := arithTime(op, x, b, t)
 		return r, true, err
 	case IntervalValue:
+		if y, ok := b.(time.Time); ok && op == opAdd {
+			r, err := arithTime(op, y, x, t)
+			return r, true, err
+		}
 		r, err := arithInterval(op, x, b)
 		return r, true, err
 	case int64:
@@ -359,12 +363,6 @@ func arithDateTime(op arithOp, a, b Datum, t T) (Datum, bool, error) {
 	if y, ok := b.(IntervalValue); ok && op == opMul {
 		r, err := arithInterval(op, y, a)
 		return r, true, err
-	}
-	if y, ok := b.(IntervalValue); ok && op == opAdd {
-		if x, ok := a.(time.Time); ok {
-			r, err := arithTime(op, x, y, t)
-			return r, true, err
-		}
 	}
 	return nil, false, nil
 }

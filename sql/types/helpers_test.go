@@ -2,6 +2,7 @@ package types_test
 
 import (
 	"errors"
+	"math/big"
 	"testing"
 	"time"
 
@@ -52,3 +53,5 @@ func ts(s string) time.Time {
 	}
 	return v
 }
+
+func bigInt(v int64) *big.Int { return big.NewInt(v) }

@@ -24,6 +24,7 @@ const (
 	// input; results of division use at most 1000.
 	maxNumericDScale = 16383
 	minSigDigits     = 16
+	maxInputExponent = 1000
 	maxDisplayScale  = 1000
 )
 
@@ -227,7 +228,7 @@ func parseNumeric(t T, s string) (Datum, error) {
 		if !validNumericSyntax(str) {
 			return nil, errSyntax(Numeric, s)
 		}
-		if err := checkNumericExponent(str); err != nil {
+		if err := checkNumericExponent(str, s); err != nil {
 			return nil, err
 		}
 		var err error
@@ -246,16 +247,16 @@ func parseNumeric(t T, s string) (Datum, error) {
 	return applyNumericTypmod(d, t)
 }
 
-// checkNumericExponent rejects exponents PostgreSQL rejects before apd sees
-// them (apd would allocate huge coefficients otherwise).
-func checkNumericExponent(s string) error {
+// checkNumericExponent rejects exponents beyond ±1000 as PostgreSQL's
+// set_var_from_str does (22P02), before apd builds huge coefficients.
+func checkNumericExponent(s, orig string) error {
 	i := strings.IndexAny(s, "eE")
 	if i < 0 {
 		return nil
 	}
 	e, err := strconv.ParseInt(s[i+1:], 10, 32)
-	if err != nil || e > 2*maxNumericWeight || e < -2*maxNumericWeight {
-		return errNumericOverflow()
+	if err != nil || e > maxInputExponent || e < -maxInputExponent {
+		return errSyntax(Numeric, orig)
 	}
 	return nil
 }

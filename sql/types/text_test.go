@@ -184,7 +184,7 @@ func TestParseTextErrors(t *testing.T) {
 		{"numeric overflow", types.NumericPS(5, 2), "1000", pgerror.NumericValueOutOfRange, "numeric field overflow"},
 		{"numeric round overflow", types.NumericPS(3, 1), "99.96", pgerror.NumericValueOutOfRange, "numeric field overflow"},
 		{"numeric inf typmod", types.NumericPS(3, 1), "Infinity", pgerror.NumericValueOutOfRange, "numeric field overflow"},
-		{"numeric huge exponent", types.Numeric, "1e999999999", pgerror.NumericValueOutOfRange, "value overflows numeric format"},
+		{"numeric huge exponent", types.Numeric, "1e1001", pgerror.InvalidTextRepresentation, `invalid input syntax for type numeric: "1e1001"`},
 		{"varchar too long", types.VarcharN(5), "abcdef", pgerror.StringDataRightTruncation, "value too long for type character varying(5)"},
 		{"char too long", types.BpcharN(2), "abc", pgerror.StringDataRightTruncation, "value too long for type character(2)"},
 		{"bytea hex digit", types.Bytea, `\xzz`, pgerror.InvalidTextRepresentation, `invalid hexadecimal digit: "z"`},
