@@ -166,3 +166,40 @@ func TestHealthAndHTTPQuery(t *testing.T) {
 		t.Fatalf("health of a stopped node succeeded: %s", out)
 	}
 }
+
+// Until replication lands, a standby must refuse to start, loudly.
+func TestStandbyRoleRefusedClearly(t *testing.T) {
+	cmd := exec.Command(nanoBin, "start", "--data-dir", t.TempDir(), "--replication-role", "standby",
+		"--primary-host", "localhost", "--primary-port", "5433")
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "standby is not supported") {
+		t.Fatalf("err=%v out=%s", err, out)
+	}
+}
+
+// Settings come from a config file unless the environment or a flag says
+// otherwise; unknown keys are warned about.
+func TestConfigFilePrecedence(t *testing.T) {
+	n := newNode(t)
+	cfg := t.TempDir() + "/node.toml"
+	body := "pg-port = 1\nhttp-port = " + strconv.Itoa(n.httpPort) + "\nnode-id = \"from-file\"\nno-such-key = 3\n"
+	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The flag (--pg-port from n.args) beats the file's pg-port = 1.
+	n.extra = []string{"--config", cfg}
+	n.start()
+	code, status, err := httpGet("http://127.0.0.1:" + strconv.Itoa(n.httpPort) + "/status")
+	if err != nil || code != 200 || !strings.Contains(status, `"node_id":"e2e"`) {
+		t.Fatalf("status %d %s %v", code, status, err)
+	}
+	if !strings.Contains(n.logs.String(), "no-such-key") {
+		t.Fatalf("unknown key not warned about:\n%s", n.logs)
+	}
+	bad := t.TempDir() + "/bad.toml"
+	os.WriteFile(bad, []byte("pg-port = \"many\"\n"), 0o600)
+	out, err := exec.Command(nanoBin, "start", "--data-dir", t.TempDir(), "--config", bad).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "pg-port") {
+		t.Fatalf("bad file value: err=%v out=%s", err, out)
+	}
+}

@@ -6,6 +6,15 @@ import (
 	"github.com/heliosdb/nano/sql/pgerror"
 )
 
+// More types without modifiers (the common ones are in types.go).
+var (
+	UUID  = T{OidUUID, -1}
+	JSON  = T{OidJSON, -1}
+	JSONB = T{OidJSONB, -1}
+	Char  = T{OidChar, -1}
+	Time  = T{OidTime, -1}
+)
+
 // typeNames maps the names pg_query and users write to types.
 var typeNames = map[string]T{
 	"int2": Int2, "smallint": Int2,
