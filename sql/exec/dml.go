@@ -581,4 +581,3 @@ func (b *builder) buildDelete(ds *pg_query.DeleteStmt) (runner, []colInfo, error
 		return &rowCursor{it: sliceIter(out), tag: fmt.Sprintf("DELETE %d", len(rows))}, nil
 	}), retCols, nil
 }
-

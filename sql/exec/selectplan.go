@@ -426,21 +426,9 @@ func (b *builder) buildValues(lists []*pg_query.Node, outer *scope, hints []type
 		p.rows = append(p.rows, row)
 	}
 	for i := range p.rows[0] {
-		col := make([]*cexpr, len(p.rows))
-		for r := range p.rows {
-			col[r] = p.rows[r][i]
-		}
-		t, err := unifyTypes(col, "VALUES")
+		t, err := b.valuesColumnType(p.rows, i, hints)
 		if err != nil {
 			return nil, err
-		}
-		if i < len(hints) && hints[i].Oid != types.OidUnknown {
-			t = hints[i]
-		}
-		for r := range p.rows {
-			if p.rows[r][i].colIdx != -2 && hints == nil {
-				p.rows[r][i] = coerce(p.rows[r][i], t)
-			}
 		}
 		p.columns = append(p.columns, colInfo{name: "column" + strconv.Itoa(i+1), typ: t})
 	}
@@ -567,4 +555,51 @@ func dedupe(rows [][]Datum, cols []colInfo, n int) [][]Datum {
 		}
 	}
 	return out
+}
+
+// valuesColumnType types column i of a VALUES list and coerces every row to
+// it. Under INSERT (hints), each value is assignment-cast to the target
+// column's type on its own, as PostgreSQL does; otherwise the rows are
+// unified.
+func (b *builder) valuesColumnType(rows [][]*cexpr, i int, hints []types.T) (types.T, error) {
+	if i < len(hints) && hints[i].Oid != types.OidUnknown {
+		t := hints[i]
+		for r := range rows {
+			e := rows[r][i]
+			if e.colIdx == -2 || e.t == t {
+				continue
+			}
+			if !assignable(e.t, t) {
+				return t, pgerror.Newf(pgerror.DatatypeMismatch, "column %d of VALUES is of type %s but the target column is of type %s", i+1, e.t, t).
+					WithHint("You will need to rewrite or cast the expression.")
+			}
+			rows[r][i] = coerce(e, t)
+		}
+		return t, nil
+	}
+	col := make([]*cexpr, len(rows))
+	for r := range rows {
+		col[r] = rows[r][i]
+	}
+	t, err := unifyTypes(col, "VALUES")
+	if err != nil {
+		return t, err
+	}
+	for r := range rows {
+		if rows[r][i].colIdx != -2 {
+			rows[r][i] = coerce(rows[r][i], t)
+		}
+	}
+	return t, nil
+}
+
+// assignable reports whether PostgreSQL has an assignment cast from f to t.
+func assignable(f, t types.T) bool {
+	switch {
+	case f.Oid == types.OidUnknown, f.Family() == t.Family(), t.Family() == types.FamString:
+		return true
+	case isNumFam(f) && isNumFam(t), isTimeFam(f) && isTimeFam(t):
+		return true
+	}
+	return false
 }

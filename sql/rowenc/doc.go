@@ -10,8 +10,9 @@
 // AppendKey writes one datum so that bytes.Compare on encodings equals
 // types.Compare on values, NULL first. Every encoding is self-delimiting,
 // so a composite key is the plain concatenation of its column encodings and
-// compares column by column. Descending order is not supported (invert in
-// the planner or scan backwards). The first byte is a tag:
+// compares column by column; PrefixEnd gives the exclusive upper bound of
+// a prefix scan. Descending order is not supported (scan backwards). The
+// first byte is a tag:
 //
 //	0x00                 NULL (sorts first)
 //	0x01 body            any non-null value (numerics use their own tags)

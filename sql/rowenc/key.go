@@ -123,8 +123,9 @@ func appendKeyNumeric(buf []byte, d *apd.Decimal) []byte {
 	case d.Coeff.Sign() == 0:
 		return append(buf, tagNumZero)
 	}
-	digits := strings.TrimRight(d.Coeff.String(), "0")
-	e := int64(len(d.Coeff.String())) + int64(d.Exponent)
+	coeff := d.Coeff.String()
+	digits := strings.TrimRight(coeff, "0")
+	e := int64(len(coeff)) + int64(d.Exponent)
 	tag := byte(tagNumPos)
 	if d.Negative {
 		tag = tagNumNeg
@@ -165,7 +166,8 @@ func intervalSpan(iv types.IntervalValue) (days, us int64) {
 // it with the remaining bytes. Numerics, floats and intervals come back in
 // the canonical form of their equality class (1.50 -> 1.5, -0 -> 0, an
 // interval as months/days/micros with days < 30 and 0 <= micros < 1 day);
-// read the row value when the exact form matters. Errors wrap ErrCorrupt
+// read the row value when the exact form matters. rest is a subslice of
+// buf; decoded strings and byte slices are copies. Errors wrap ErrCorrupt
 // (XX001) or ErrUnsupportedType; it never panics on any input.
 func DecodeKey(buf []byte, t types.T) (d types.Datum, rest []byte, err error) {
 	k := kindOf(t)

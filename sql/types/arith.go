@@ -13,10 +13,12 @@ import (
 // coerced to the result type t (FamInt: int64, FamFloat: float64,
 // FamNumeric: *apd.Decimal; int64 operands are accepted for numeric and
 // float results). Date/time operators are chosen by the operands' Go types:
-// date±int, date-date (int), timestamp±interval, timestamp-timestamp
-// (interval), interval±interval, interval*/number. Errors: 22003 on
-// overflow (message per result type), 22012 on division by zero, 22008 for
-// interval/timestamp overflow, 42883 for unsupported operand types.
+// date±int (date), timestamp±interval and interval+timestamp (timestamp),
+// date-date (int64 days when t is an integer type or date, otherwise an
+// interval, as timestamp-timestamp), interval±interval, interval*/number.
+// Errors: 22003 on overflow (message per result type), 22012 on division by
+// zero, 22008 for interval/timestamp overflow, 42883 for unsupported
+// operand types.
 
 type arithOp int
 
@@ -377,7 +379,7 @@ func arithTime(op arithOp, x time.Time, b Datum, t T) (Datum, error) {
 			if y > 1<<31 || y < -(1<<31) {
 				return nil, pgerror.New(pgerror.DatetimeFieldOverflow, "date out of range")
 			}
-			return fromDateDays(dateDays(x) + y), nil
+			return checkTimestamp(fromDateDays(dateDays(x) + y))
 		}
 	case IntervalValue:
 		if op == opSub {
@@ -388,11 +390,11 @@ func arithTime(op arithOp, x time.Time, b Datum, t T) (Datum, error) {
 			y = n
 		}
 		if op == opAdd || op == opSub {
-			return addInterval(x, y), nil
+			return checkTimestamp(addInterval(x, y))
 		}
 	case time.Time:
 		if op == opSub {
-			if t.Family() == FamInt {
+			if t.Family() == FamInt || t.Oid == OidDate {
 				return dateDays(x) - dateDays(y), nil
 			}
 			return timestampDiff(x, y)
@@ -465,3 +467,17 @@ func scaleInterval(x IntervalValue, f float64) (Datum, error) {
 	}
 	return IntervalValue{int32(wm), int32(wd), int64(us)}, nil
 }
+
+// checkTimestamp enforces PostgreSQL's timestamp range (4714-11-24 BC to
+// 294276 AD) on arithmetic results.
+func checkTimestamp(ts time.Time) (Datum, error) {
+	if ts.Before(minTimestamp) || !ts.Before(maxTimestamp) {
+		return nil, errTimestampRange()
+	}
+	return ts, nil
+}
+
+var (
+	minTimestamp = time.Date(-4713, 11, 24, 0, 0, 0, 0, time.UTC)
+	maxTimestamp = time.Date(294277, 1, 1, 0, 0, 0, 0, time.UTC)
+)

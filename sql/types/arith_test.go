@@ -71,6 +71,8 @@ func TestArithmetic(t *testing.T) {
 		{"ts + interval month clamp", types.Add, ts("2024-01-31 10:00:00"), types.IntervalValue{Months: 1}, types.Timestamp, "2024-02-29 10:00:00", "", ""},
 		{"ts + interval", types.Add, ts("2024-01-31 10:00:00"), types.IntervalValue{Days: 1, Micros: 3600e6}, types.Timestamp, "2024-02-01 11:00:00", "", ""},
 		{"interval + ts", types.Add, types.IntervalValue{Micros: 1}, ts("2024-01-31 10:00:00"), types.Timestamp, "2024-01-31 10:00:00.000001", "", ""},
+		{"ts + huge interval", types.Add, ts("2024-01-01 00:00:00"), types.IntervalValue{Micros: 400 * 365 * 86400e6}, types.Timestamp, "2423-09-26 00:00:00", "", ""},
+		{"ts + interval out of range", types.Add, ts("2024-01-01 00:00:00"), types.IntervalValue{Months: math.MaxInt32}, types.Timestamp, "", pgerror.DatetimeFieldOverflow, "timestamp out of range"},
 		{"ts - interval", types.Sub, ts("2024-03-31 00:00:00"), types.IntervalValue{Months: 1}, types.Timestamp, "2024-02-29 00:00:00", "", ""},
 		{"ts - ts", types.Sub, ts("2024-01-02 03:00:00"), ts("2024-01-01 00:00:00.5"), types.Interval, "1 day 02:59:59.5", "", ""},
 		{"interval + interval", types.Add, types.IntervalValue{Months: 1}, types.IntervalValue{Days: 2}, types.Interval, "1 mon 2 days", "", ""},

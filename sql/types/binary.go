@@ -202,16 +202,18 @@ func DecodeBinary(t T, b []byte) (Datum, error) {
 		return decodeBinaryFloat(t, b)
 	case OidNumeric:
 		return decodeBinaryNumeric(t, b)
-	case OidText, OidVarchar, OidBpchar, OidName, OidUnknown, OidJSON, OidChar:
+	case OidText, OidVarchar, OidBpchar, OidName, OidUnknown, OidChar:
 		if !utf8.Valid(b) {
 			return nil, errBinary(t, "invalid byte sequence for encoding \"UTF8\"")
 		}
 		return string(b), nil
+	case OidJSON:
+		return parseJSON(t, string(b))
 	case OidJSONB:
-		if len(b) < 1 || b[0] != 1 || !utf8.Valid(b[1:]) {
+		if len(b) < 1 || b[0] != 1 {
 			return nil, errBinary(t, "unsupported jsonb version number")
 		}
-		return string(b[1:]), nil
+		return parseJSON(t, string(b[1:]))
 	case OidBytea:
 		return append([]byte(nil), b...), nil
 	case OidDate, OidTimestamp, OidTimestamptz:

@@ -34,7 +34,7 @@ var binaryCases = []struct {
 	{types.Timestamptz, "1999-12-31 23:59:59.999999+00"},
 	{types.Interval, "1 year 2 mons -3 days +04:05:06.789"},
 	{uuidT, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"},
-	{types.T{Oid: types.OidJSONB, Mod: -1}, `{"a":1}`},
+	{types.T{Oid: types.OidJSONB, Mod: -1}, `{"a": 1}`},
 	{types.PgLSN, "1/6B374D48"},
 }
 

@@ -1,7 +1,6 @@
 package types
 
 import (
-	"encoding/json"
 	"math"
 	"strconv"
 	"strings"
@@ -76,10 +75,10 @@ func castToString(d Datum, from, to T, explicit bool) (Datum, error) {
 	}
 	switch to.Oid {
 	case OidJSON, OidJSONB:
-		if from.Family() == FamString && !json.Valid([]byte(s)) {
-			return nil, errSyntax(to, s)
+		if from.Oid == to.Oid || from.Oid == OidJSONB {
+			return s, nil
 		}
-		return s, nil
+		return parseJSON(to, s)
 	case OidName, OidChar:
 		return parseString(to, s)
 	}

@@ -191,16 +191,28 @@ func parseDatePart(sc *dtScanner, f *dtFields) bool {
 		m, _, ok1 := sc.num(2)
 		ok2 := sc.expect('-')
 		d, _, ok3 := sc.num(2)
-		f.year, f.month, f.day = a, m, d
-		return ok1 && ok2 && ok3 && na >= 1
+		f.year, f.month, f.day = twoDigitYear(a, na), m, d
+		return ok1 && ok2 && ok3
 	case sc.expect('/'):
 		d, _, ok1 := sc.num(2)
 		ok2 := sc.expect('/')
-		y, _, ok3 := sc.num(9)
-		f.year, f.month, f.day = y, a, d
+		y, ny, ok3 := sc.num(9)
+		f.year, f.month, f.day = twoDigitYear(y, ny), a, d
 		return ok1 && ok2 && ok3 && na <= 2
 	}
 	return false
+}
+
+// twoDigitYear maps a year written with at most two digits to 1970..2069,
+// as PostgreSQL does.
+func twoDigitYear(y, digits int) int {
+	switch {
+	case digits > 2:
+		return y
+	case y < 70:
+		return y + 2000
+	}
+	return y + 1900
 }
 
 func parseTimePart(sc *dtScanner, f *dtFields) bool {

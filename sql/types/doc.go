@@ -9,7 +9,8 @@
 //	pg_lsn, regclass             int64
 //	real/double precision        float64 (real values are float32-exact)
 //	numeric                      *apd.Decimal (never mutated once built)
-//	text/varchar/char/name/json  string  (char(n) stored blank-padded)
+//	text/varchar/char/name/json  string  (char(n) stored blank-padded,
+//	                             jsonb normalized as PostgreSQL prints it)
 //	uuid                         string  (canonical lower-case form)
 //	bytea                        []byte  (never mutated once built)
 //	date                         time.Time (midnight UTC)

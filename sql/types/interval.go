@@ -289,7 +289,11 @@ func addInterval(ts time.Time, iv IntervalValue) time.Time {
 	if iv.Days != 0 {
 		ts = ts.AddDate(0, 0, int(iv.Days))
 	}
-	return ts.Add(time.Duration(iv.Micros) * time.Microsecond)
+	// Add microseconds through Unix seconds: time.Duration overflows
+	// beyond ±292 years.
+	secs := ts.Unix() + iv.Micros/usecsPerSec
+	nsec := int64(ts.Nanosecond()) + iv.Micros%usecsPerSec*1000
+	return time.Unix(secs, nsec).In(ts.Location())
 }
 
 func floorDiv(a, b int) int {

@@ -2,7 +2,6 @@ package types
 
 import (
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
@@ -100,10 +99,7 @@ func ParseTextLoc(t T, s string, loc *time.Location) (Datum, error) {
 	case OidText, OidUnknown, OidName, OidChar, OidVarchar, OidBpchar:
 		return parseString(t, s)
 	case OidJSON, OidJSONB:
-		if !json.Valid([]byte(s)) {
-			return nil, errSyntax(t, s)
-		}
-		return s, nil
+		return parseJSON(t, s)
 	case OidBytea:
 		return parseBytea(s)
 	case OidDate:

@@ -124,6 +124,8 @@ func TestParseTextRoundTrip(t *testing.T) {
 		{"date", types.Date, "2024-1-2", "2024-01-02"},
 		{"date with time", types.Date, "2024-01-02 10:00", "2024-01-02"},
 		{"date mdy", types.Date, "12/31/1999", "1999-12-31"},
+		{"date two-digit year", types.Date, "24-01-02", "2024-01-02"},
+		{"date two-digit year 1900s", types.Date, "1/2/99", "1999-01-02"},
 		{"date bc", types.Date, "0044-03-15 BC", "0044-03-15 BC"},
 		{"date epoch", types.Date, "epoch", "1970-01-01"},
 		{"ts T", types.Timestamp, "2024-01-02T03:04:05.25", "2024-01-02 03:04:05.25"},
@@ -148,6 +150,11 @@ func TestParseTextRoundTrip(t *testing.T) {
 		{"uuid no hyphens", uuidT, "a0eebc999c0b4ef8bb6d6bb9bd380a11", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"},
 		{"json", types.T{Oid: types.OidJSON, Mod: -1}, `{"a": [1, 2]}`, `{"a": [1, 2]}`},
 		{"pg_lsn", types.PgLSN, "16/B374D848", "16/B374D848"},
+		{"jsonb normalizes", types.JSONB, ` {"bb":1,"a":[1.50,2e2,true,null],"a":"x\u0001\n"} `, `{"a": "x\u0001\n", "bb": 1}`},
+		{"jsonb nested", types.JSONB, `[{"b":{},"a":[]},"é"]`, `[{"a": [], "b": {}}, "é"]`},
+		{"jsonb numbers", types.JSONB, `[1.50,2e2,-0.0]`, `[1.50, 200, 0.0]`},
+		{"jsonb scalar", types.JSONB, `"s"`, `"s"`},
+		{"json keeps text", types.JSON, `{"b":1, "a":2}`, `{"b":1, "a":2}`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -199,6 +206,7 @@ func TestParseTextErrors(t *testing.T) {
 		{"interval", types.Interval, "1 fortnight", pgerror.InvalidDatetimeFormat, `invalid input syntax for type interval: "1 fortnight"`},
 		{"uuid", types.T{Oid: types.OidUUID, Mod: -1}, "a0ee-bc99", pgerror.InvalidTextRepresentation, `invalid input syntax for type uuid: "a0ee-bc99"`},
 		{"json", types.T{Oid: types.OidJSON, Mod: -1}, "{", pgerror.InvalidTextRepresentation, `invalid input syntax for type json: "{"`},
+		{"jsonb trailing", types.JSONB, "{} x", pgerror.InvalidTextRepresentation, `invalid input syntax for type jsonb: "{} x"`},
 		{"unsupported", types.T{Oid: types.OidRecord, Mod: -1}, "(1)", pgerror.FeatureNotSupported, "input of type record is not supported"},
 	}
 	for _, tc := range cases {
