@@ -2,7 +2,6 @@ package session_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"testing"
 
@@ -98,5 +97,3 @@ func wantCode(t testing.TB, err error, code pgerror.Code) {
 		t.Fatalf("error %v: code %q, want %q", err, got, code)
 	}
 }
-
-var _ = errors.Is

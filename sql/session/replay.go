@@ -85,13 +85,21 @@ func (s *Session) newRecord(st *statement, params []types.Datum, out output, hol
 		rec.pending = hold || l.hasPending()
 		l.recs = append(l.recs, rec)
 	}
-	if !rec.pending && out.setCols && st.cols != nil {
+	return rec, s.startOutput(rec)
+}
+
+// untracked is newRecord for an execution that a retry never re-runs.
+func (s *Session) untracked(st *statement, params []types.Datum, out output) (*record, error) {
+	rec := &record{st: st, params: params, out: out}
+	return rec, s.startOutput(rec)
+}
+
+func (s *Session) startOutput(rec *record) error {
+	if !rec.pending && rec.out.setCols && rec.st.cols != nil {
 		rec.colsSent = true
-		if err := out.w.SetColumns(st.cols); err != nil {
-			return nil, err
-		}
+		return rec.out.w.SetColumns(rec.st.cols)
 	}
-	return rec, nil
+	return nil
 }
 
 // pump moves up to maxRows rows (0 = all) from cur into rec. It reports

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 
 	_ "time/tzdata" // TimeZone names must resolve in static binaries without /usr/share/zoneinfo
@@ -34,6 +35,9 @@ type Session struct {
 
 	ilog    *replayLog // statements of the implicit block, for conflict retries
 	retries int        // conflict retries spent in this block
+	// lastInString: the statement running is the last of its simple-query
+	// string (a read-only one then needs no recording for retries).
+	lastInString bool
 
 	stmts   map[string]*statement
 	portals map[string]*portal
@@ -145,6 +149,10 @@ func splitOptions(s string) []string {
 // transaction-scoped ones and in_hot_standby.
 func (s *Session) dynamicVar(name string) (string, bool) {
 	switch name {
+	case "database": // not GUCs: what current_database() and pg_backend_pid() read
+		return s.info.Database, true
+	case "backend_pid":
+		return strconv.FormatUint(uint64(s.info.ProcessID), 10), true
 	case "in_hot_standby":
 		ro, _ := s.cfg.ReadOnly()
 		return boolText(ro), true

@@ -28,8 +28,10 @@ func (s *Session) Query(ctx context.Context, sql string, w result.Writer) error 
 	if len(stmts) == 0 {
 		return result.ErrEmptyQuery
 	}
-	for _, ast := range stmts {
+	defer func() { s.lastInString = false }()
+	for i, ast := range stmts {
 		s.beginImplicit()
+		s.lastInString = i == len(stmts)-1
 		if err := s.runSimple(ctx, ast, w); err != nil {
 			_ = s.flushPending()
 			s.abort()
@@ -94,7 +96,14 @@ func (s *Session) runEngine(ctx context.Context, st *statement, params []types.D
 	if err := s.ensureTxn(ctx); err != nil {
 		return err
 	}
-	rec, err := s.newRecord(st, params, out, out.setCols && !st.readOnly())
+	var rec *record
+	var err error
+	if st.readOnly() && s.lastInString && !s.txn.HasWrites() {
+		// Nothing can conflict at this block's commit: no need to record.
+		rec, err = s.untracked(st, params, out)
+	} else {
+		rec, err = s.newRecord(st, params, out, out.setCols && !st.readOnly())
+	}
 	if err != nil {
 		return err
 	}
