@@ -39,7 +39,7 @@ func (n *Node) functions() map[string]exec.Function {
 			return n.cfg.Role == RoleStandby, nil
 		}},
 		"pg_current_wal_lsn": {Result: types.PgLSN, Fn: func(context.Context, []types.Datum) (types.Datum, error) {
-			return n.CurrentLSN().String(), nil
+			return int64(n.CurrentLSN()), nil
 		}},
 	}
 }

@@ -203,3 +203,23 @@ func TestConfigFilePrecedence(t *testing.T) {
 		t.Fatalf("bad file value: err=%v out=%s", err, out)
 	}
 }
+
+// Server functions and settings clients probe at connect time.
+func TestServerFunctions(t *testing.T) {
+	n := newNode(t)
+	n.start()
+	c := n.connect(t)
+	var version, lsn, tz string
+	var recovery bool
+	err := c.QueryRow(context.Background(),
+		"SELECT version(), pg_is_in_recovery(), pg_current_wal_lsn()::text, current_setting('TimeZone')").Scan(&version, &recovery, &lsn, &tz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(version, "PostgreSQL 15") || recovery || !strings.Contains(lsn, "/") || tz == "" {
+		t.Fatalf("version=%q recovery=%v lsn=%q tz=%q", version, recovery, lsn, tz)
+	}
+	if c.PgConn().ParameterStatus("server_version") != "15.0" {
+		t.Fatalf("server_version = %q", c.PgConn().ParameterStatus("server_version"))
+	}
+}

@@ -382,7 +382,7 @@ func (b *builder) buildCall(name string, def funcDef, args []*cexpr) (*cexpr, er
 		}
 		return fn(en, vals)
 	}}
-	if name == "nextval" || name == "setval" || name == "currval" || name == "random" || name == "now" || len(args) == 0 {
+	if noFold[name] || len(args) == 0 {
 		return e, nil
 	}
 	return foldConst(e, args...)
@@ -550,4 +550,12 @@ func (b *builder) compileExternal(s *scope, name string, f Function, nodes []*pg
 		}
 		return f.Fn(en.ctx, vals)
 	}}, nil
+}
+
+// noFold lists functions that must run at execution time: volatile ones and
+// those that read session state (constant folding has no session).
+var noFold = map[string]bool{
+	"nextval": true, "setval": true, "currval": true, "random": true, "now": true,
+	"current_setting": true, "set_config": true, "pg_backend_pid": true,
+	"current_database": true, "current_user": true, "session_user": true,
 }
