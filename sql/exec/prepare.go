@@ -80,7 +80,7 @@ func (e *Engine) Prepare(ctx context.Context, t *Txn, stmt parser.Statement, par
 
 func (e *Engine) recoverPanic(err *error) {
 	if r := recover(); r != nil {
-	e.log.Error("panic in SQL engine", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		e.log.Error("panic in SQL engine", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 		*err = pgerror.Newf(pgerror.InternalError, "internal error: %v", r)
 	}
 }

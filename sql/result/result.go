@@ -79,8 +79,8 @@ type StartupInfo struct {
 
 // StatementDescription describes a prepared statement.
 type StatementDescription struct {
-	ParamTypes []types.Oid     // one per $n; resolved, never 0
-	Columns    []Column // nil when the statement returns no rows
+	ParamTypes []types.Oid // one per $n; resolved, never 0
+	Columns    []Column    // nil when the statement returns no rows
 }
 
 // ErrEmptyQuery is returned by a session for a query string with no
