@@ -116,7 +116,7 @@ func (s *Session) runEngine(ctx context.Context, st *statement, params []types.D
 }
 
 func (s *Session) openAndPump(ctx context.Context, rec *record) error {
-	cur, err := rec.st.prep.Open(ctx, s.txn, rec.params, s.execVars())
+	cur, err := rec.st.prep.Open(ctx, s.txn, rec.params, noticeVars{sessionVars{s}, rec.out.w})
 	if err != nil {
 		return err
 	}
@@ -167,6 +167,17 @@ func (s *Session) logStatement(sql string, start time.Time, err error) {
 type sessionVars struct{ s *Session }
 
 func (s *Session) execVars() exec.Vars { return sessionVars{s} }
+
+// noticeVars also forwards the engine's notices ("table does not exist,
+// skipping") to the statement's writer. Re-runs after a conflict use plain
+// sessionVars so that a notice reaches the client once.
+type noticeVars struct {
+	sessionVars
+	w result.Writer
+}
+
+// Notice implements result.Noticer.
+func (v noticeVars) Notice(n *pgerror.Error) { v.s.notice(v.w, n) }
 
 // Get returns a parameter's current value.
 func (v sessionVars) Get(name string) (string, bool) { return v.s.vars.Get(name) }
