@@ -55,14 +55,13 @@ func (c *conflictTracker) conflicts(b *storage.Batch, readLSN lsn.LSN) bool {
 		return true
 	}
 	for _, op := range b.Ops {
-		bucket := string(op.Bucket)
 		switch op.Kind {
 		case storage.OpCreateBucket, storage.OpDropBucket:
-			if c.bucketAny[bucket] > readLSN {
+			if c.bucketAny[string(op.Bucket)] > readLSN {
 				return true
 			}
 		default:
-			if c.bucketDDL[bucket] > readLSN {
+			if c.bucketDDL[string(op.Bucket)] > readLSN {
 				return true
 			}
 			k := conflictKey(op.Bucket, op.Key)

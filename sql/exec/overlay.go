@@ -210,7 +210,7 @@ func (it *mergedIter) snapNext() {
 		if it.end == nil {
 			k, v = it.cur.Last()
 		} else {
-			k, v = it.cur.Seek(it.end)
+			k, _ = it.cur.Seek(it.end)
 			if k == nil {
 				k, v = it.cur.Last()
 			} else {

@@ -156,7 +156,6 @@ type rowCursor struct {
 	n     int
 	tag   string
 	count bool
-	err   error
 }
 
 func (c *rowCursor) Next(ctx context.Context) ([]types.Datum, error) {

@@ -85,7 +85,6 @@ type builder struct {
 	stmt     parser.Statement
 	params   []types.T
 	readOnly bool
-	subqs    int
 }
 
 func (b *builder) errAt(err *pgerror.Error, loc int32) *pgerror.Error {

@@ -1,7 +1,6 @@
 package exec
 
 import (
-	"fmt"
 	"strconv"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -489,7 +488,7 @@ func (p *setOpPlan) cols() []colInfo {
 	return cols
 }
 func (p *setOpPlan) explain(x *explainer, depth int) {
-	x.add(depth, fmt.Sprintf("%s", map[bool]string{true: "Append", false: "HashSetOp " + setOpName(p.op)}[p.op == pg_query.SetOperation_SETOP_UNION]))
+	x.add(depth, map[bool]string{true: "Append", false: "HashSetOp " + setOpName(p.op)}[p.op == pg_query.SetOperation_SETOP_UNION])
 	p.left.explain(x, depth+1)
 	p.right.explain(x, depth+1)
 }

@@ -230,7 +230,6 @@ func TestExtendedProtocol(t *testing.T) {
 	if err != nil || len(cols) != 1 || len(formats) != 1 || formats[0] != 1 {
 		t.Fatalf("DescribePortal: %v %v %v", cols, formats, err)
 	}
-	var got []string
 	for i, want := range []struct {
 		rows      int
 		suspended bool
@@ -250,12 +249,10 @@ func TestExtendedProtocol(t *testing.T) {
 			if r.Results[0].Tag != "SELECT 5" || r.Results[0].Columns != nil {
 				t.Fatalf("execute %d: %+v", i, r.Results[0])
 			}
-			got = append(got, fmt.Sprint(r.Results[0].Rows))
 		}
 		if suspended != want.suspended || rows != want.rows {
 			t.Fatalf("execute %d: suspended=%v rows=%d, want %v %d", i, suspended, rows, want.suspended, want.rows)
 		}
-		got = append(got, fmt.Sprint(r.cur.Rows))
 	}
 	if err := s.Sync(ctx); err != nil {
 		t.Fatal(err)

@@ -6,10 +6,6 @@ import (
 	"time"
 )
 
-// pgEpoch is 2000-01-01 00:00:00 UTC, the origin of PostgreSQL's binary
-// date and timestamp formats.
-var pgEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
-
 const (
 	pgEpochUnix   = 946684800 // pgEpoch as Unix seconds
 	usecsPerSec   = 1_000_000

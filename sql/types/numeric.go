@@ -28,10 +28,7 @@ const (
 	maxDisplayScale  = 1000
 )
 
-var (
-	bigTen  = big.NewInt(10)
-	bigZero = big.NewInt(0)
-)
+var bigTen = big.NewInt(10)
 
 func errNumericOverflow() error {
 	return pgerror.New(pgerror.NumericValueOutOfRange, "value overflows numeric format")
