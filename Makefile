@@ -7,7 +7,7 @@ STATIC_TAGS    := netgo,osusergo
 STATIC_LDFLAGS := -s -w -linkmode external -extldflags "-static"
 TEST_TIMEOUT   ?= 14m
 
-.PHONY: all build static run test test-short e2e faults bench lint fmt vet clean help
+.PHONY: proto proto-check all build static run test test-short e2e faults bench lint fmt vet clean help
 
 all: build
 
@@ -38,6 +38,19 @@ faults: ## crash/fault suites with many more cycles
 bench: build ## benchmarks (Go micro-benchmarks; pgbench comparison: scripts/bench.sh)
 	$(GO) test -run '^$$' -bench . -benchmem ./wal/ ./storage/ ./sql/...
 	./scripts/bench.sh
+
+PROTOC_GEN_GO      := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
+PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.5.1
+
+proto: ## regenerate proto/replicationpb (needs protoc: apt-get install protobuf-compiler)
+	GOBIN=$(CURDIR)/$(BIN)/tools $(GO) install $(PROTOC_GEN_GO)
+	GOBIN=$(CURDIR)/$(BIN)/tools $(GO) install $(PROTOC_GEN_GO_GRPC)
+	PATH=$(CURDIR)/$(BIN)/tools:$$PATH protoc --proto_path=proto \
+		--go_out=. --go_opt=module=github.com/heliosdb/nano \
+		--go-grpc_out=. --go-grpc_opt=module=github.com/heliosdb/nano proto/replication.proto
+
+proto-check: proto ## fail when the generated code is stale
+	git diff --exit-code -- proto/replicationpb
 
 vet:
 	$(GO) vet ./...
