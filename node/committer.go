@@ -63,8 +63,6 @@ type committer struct {
 
 	mu     sync.Mutex
 	failed error
-	// readOnly, when non-nil, returns the error for writes on this node.
-	readOnly func() error
 }
 
 func newCommitter(w *wal.Log, db *storage.DB, log *slog.Logger, now func() time.Time, term func() uint64, m *nodeMetrics) *committer {
@@ -85,11 +83,6 @@ var errShuttingDown = pgerror.New(pgerror.AdminShutdown, "terminating connection
 func (c *committer) Commit(ctx context.Context, b *storage.Batch, readLSN lsn.LSN) (lsn.LSN, error) {
 	if err := c.err(); err != nil {
 		return 0, err
-	}
-	if c.readOnly != nil {
-		if err := c.readOnly(); err != nil {
-			return 0, err
-		}
 	}
 	r := &commitReq{batch: b, readLSN: readLSN, done: make(chan commitResult, 1)}
 	select {

@@ -598,28 +598,16 @@ func andExprs(args []*cexpr) *cexpr {
 	if len(args) == 1 {
 		return args[0]
 	}
-	return &cexpr{t: types.Bool, s: joinStr(args, " AND "), colIdx: -1, fn: func(en *env, row []Datum) (Datum, error) {
-		sawNull := false
-		for _, a := range args {
-			v, err := a.fn(en, row)
-			if err != nil {
-				return nil, err
-			}
-			if v == nil {
-				sawNull = true
-			} else if v == false {
-				return false, nil
-			}
-		}
-		if sawNull {
-			return nil, nil
-		}
-		return true, nil
-	}}
+	return logicExprs(args, " AND ", false)
 }
 
-func orExprs(args []*cexpr) *cexpr {
-	return &cexpr{t: types.Bool, s: joinStr(args, " OR "), colIdx: -1, fn: func(en *env, row []Datum) (Datum, error) {
+func orExprs(args []*cexpr) *cexpr { return logicExprs(args, " OR ", true) }
+
+// logicExprs evaluates AND (decisive=false) or OR (decisive=true) with
+// three-valued logic: the first decisive value wins, else NULL if any
+// input was NULL, else !decisive.
+func logicExprs(args []*cexpr, sep string, decisive bool) *cexpr {
+	return &cexpr{t: types.Bool, s: joinStr(args, sep), colIdx: -1, fn: func(en *env, row []Datum) (Datum, error) {
 		sawNull := false
 		for _, a := range args {
 			v, err := a.fn(en, row)
@@ -628,14 +616,14 @@ func orExprs(args []*cexpr) *cexpr {
 			}
 			if v == nil {
 				sawNull = true
-			} else if v == true {
-				return true, nil
+			} else if v == decisive {
+				return decisive, nil
 			}
 		}
 		if sawNull {
 			return nil, nil
 		}
-		return false, nil
+		return !decisive, nil
 	}}
 }
 

@@ -110,7 +110,7 @@ func (p *Prepared) Open(ctx context.Context, t *Txn, params []types.Datum, vars 
 		*p = *np
 	}
 	if !p.readOnly {
-		if err := t.checkWritable(stmtVerb(p.stmt.Node)); err != nil {
+		if err := t.checkWritable(parser.CommandWord(p.stmt)); err != nil {
 			return nil, err
 		}
 	}
@@ -133,21 +133,6 @@ func (p *Prepared) stmtIsDDL() bool {
 		return true
 	}
 	return false
-}
-
-func stmtVerb(n *pg_query.Node) string {
-	switch n.Node.(type) {
-	case *pg_query.Node_InsertStmt:
-		return "INSERT"
-	case *pg_query.Node_UpdateStmt:
-		return "UPDATE"
-	case *pg_query.Node_DeleteStmt:
-		return "DELETE"
-	case *pg_query.Node_SelectStmt:
-		return "SELECT"
-	}
-	s := strings.TrimSuffix(strings.TrimPrefix(nodeName(n), ""), "Stmt")
-	return strings.ToUpper(s)
 }
 
 // rowCursor streams rows from an iterator.

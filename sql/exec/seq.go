@@ -59,24 +59,16 @@ func (t *Txn) currval(name string) (Datum, error) {
 }
 
 func (t *Txn) setval(ctx context.Context, name string, v int64) (Datum, error) {
-	sq, err := t.sequence(name)
-	if err != nil {
+	if _, err := t.sequence(name); err != nil {
 		return nil, err
 	}
 	e := t.eng
-	e.mu.Lock()
-	c := e.seqs[name]
-	if c == nil {
-		c = &seqCache{}
-		e.seqs[name] = c
-	}
-	e.mu.Unlock()
+	c := e.cacheFor(name)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := e.seqCommitNamed(ctx, name, func(uint64) uint64 { return uint64(v) }); err != nil {
 		return nil, err
 	}
-	_ = sq
 	c.next, c.hi = v+1, v
 	return v, nil
 }
@@ -84,13 +76,7 @@ func (t *Txn) setval(ctx context.Context, name string, v int64) (Datum, error) {
 // seqNext hands out the next value, reserving a new block by an
 // autonomous commit when the cache is empty.
 func (e *Engine) seqNext(ctx context.Context, name string, sq *catalog.Sequence) (int64, error) {
-	e.mu.Lock()
-	c := e.seqs[name]
-	if c == nil {
-		c = &seqCache{}
-		e.seqs[name] = c
-	}
-	e.mu.Unlock()
+	c := e.cacheFor(name)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.next == 0 || c.next > c.hi {
@@ -131,4 +117,16 @@ func (e *Engine) seqCommitNamed(ctx context.Context, name string, f func(uint64)
 			return err
 		}
 	}
+}
+
+// cacheFor returns the engine-wide cache of sequence name, creating it.
+func (e *Engine) cacheFor(name string) *seqCache {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c := e.seqs[name]
+	if c == nil {
+		c = &seqCache{}
+		e.seqs[name] = c
+	}
+	return c
 }

@@ -10,6 +10,7 @@ import (
 	_ "time/tzdata" // TimeZone names must resolve in static binaries without /usr/share/zoneinfo
 
 	"github.com/heliosdb/nano/sql/exec"
+	"github.com/heliosdb/nano/sql/parser"
 	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/sql/result"
 )
@@ -187,14 +188,14 @@ func (s *Session) checkWritable(st *statement) error {
 		return nil
 	}
 	if ro, hint := s.cfg.ReadOnly(); ro {
-		e := errReadOnlyTx(commandName(st.ast))
+		e := errReadOnlyTx(parser.CommandWord(st.ast))
 		if hint != "" {
 			e = e.WithHint("%s", hint)
 		}
 		return e
 	}
 	if s.readOnlyTx() {
-		return errReadOnlyTx(commandName(st.ast))
+		return errReadOnlyTx(parser.CommandWord(st.ast))
 	}
 	return nil
 }
