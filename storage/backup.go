@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -115,4 +116,80 @@ func verifyFile(path string) (applied lsn.LSN, err error) {
 		return err
 	})
 	return applied, err
+}
+
+// Replace makes the DB's content a copy of a WriteBackup stream, in place:
+// the stream is written to a temporary file and verified as RestoreBackup
+// does, then one bbolt transaction drops every bucket of the live file and
+// copies every bucket of the backup (data, meta and node-local values).
+// Snapshots opened before keep seeing the old content; the DB handle stays
+// valid, so a standby re-seeded at run time needs no restart. The whole
+// content is one transaction, so the switch is atomic and crash-safe, at
+// the cost of holding the dirty pages in memory until it commits. Returns
+// the applied LSN of the new content.
+func (db *DB) Replace(r io.Reader) (lsn.LSN, error) {
+	tmp, err := writeTemp(db.path, r)
+	if err != nil {
+		return 0, fmt.Errorf("storage: replace %s: %w", db.path, err)
+	}
+	defer os.Remove(tmp)
+	applied, err := verifyFile(tmp)
+	if err != nil {
+		return 0, fmt.Errorf("storage: replace %s: %w", db.path, err)
+	}
+	src, err := bolt.Open(tmp, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		return 0, fmt.Errorf("storage: replace %s: open backup: %w", db.path, err)
+	}
+	defer src.Close()
+	db.applyMu.Lock()
+	defer db.applyMu.Unlock()
+	err = src.View(func(stx *bolt.Tx) error {
+		return db.update(func(tx *bolt.Tx) error { return replaceAll(tx, stx) })
+	})
+	if err != nil {
+		return 0, fmt.Errorf("storage: replace %s: %w", db.path, err)
+	}
+	db.applied.Store(uint64(applied))
+	db.metrics.appliedLSN.Set(float64(applied))
+	db.updateSize()
+	db.log.Info("storage replaced from backup", "path", db.path, "lsn", applied)
+	return applied, nil
+}
+
+// replaceAll makes dst's buckets an exact copy of src's.
+func replaceAll(dst, src *bolt.Tx) error {
+	var names [][]byte
+	if err := dst.ForEach(func(name []byte, _ *bolt.Bucket) error {
+		names = append(names, append([]byte{}, name...))
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, name := range names {
+		if err := dst.DeleteBucket(name); err != nil {
+			return fmt.Errorf("drop bucket %q: %w", name, err)
+		}
+	}
+	return src.ForEach(func(name []byte, b *bolt.Bucket) error {
+		nb, err := dst.CreateBucket(name)
+		if err != nil {
+			return fmt.Errorf("create bucket %q: %w", name, err)
+		}
+		return copyBucket(nb, b)
+	})
+}
+
+func copyBucket(dst, src *bolt.Bucket) error {
+	dst.FillPercent = 1 // keys arrive in order: pack pages full
+	return src.ForEach(func(k, v []byte) error {
+		if v != nil {
+			return dst.Put(k, v)
+		}
+		child, err := dst.CreateBucket(k)
+		if err != nil {
+			return err
+		}
+		return copyBucket(child, src.Bucket(k))
+	})
 }

@@ -169,3 +169,35 @@ func TestBackupDuringApply(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestReplaceInPlace(t *testing.T) {
+	stream, want := backup(t)
+	db := storagetest.Open(t)
+	storagetest.MustApply(t, db, 50, create("t"), put("t", "a", "old"), create("gone"), put("gone", "k", "v"))
+	old := storagetest.MustSnapshot(t, db)
+	got, err := db.Replace(bytes.NewReader(stream))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != 7 || db.AppliedLSN() != 7 {
+		t.Fatalf("Replace = %v, AppliedLSN = %v, want 7", got, db.AppliedLSN())
+	}
+	if d := storagetest.DiffDumps(want, storagetest.Dump(t, db)); d != "" {
+		t.Fatalf("replaced data:\n%s", d)
+	}
+	// A snapshot taken before keeps its view.
+	if v := old.Get([]byte("t"), []byte("a")); string(v) != "old" {
+		t.Fatalf("old snapshot sees %q", v)
+	}
+	old.Close()
+	storagetest.MustApply(t, db, 9, put("t", "c", "3"))
+	wantValue(t, db, "t", "c", b("3"))
+	if err := db.Check(); err != nil {
+		t.Fatal(err)
+	}
+	// A bad stream leaves the content alone.
+	if _, err := db.Replace(bytes.NewReader(stream[:len(stream)/2])); err == nil {
+		t.Fatal("Replace accepted a truncated stream")
+	}
+	wantValue(t, db, "t", "c", b("3"))
+}

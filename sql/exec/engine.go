@@ -131,3 +131,15 @@ func readCatalog(r kvReader, v uint64) (*catalog.Catalog, error) {
 	r.scan(catalog.BucketCatalog, func(k, v []byte) { entries[string(k)] = v })
 	return catalog.Load(v, entries)
 }
+
+// ResetCaches forgets the cached catalog and the sequence and row-id
+// ranges. The node calls it when storage content is replaced wholesale (a
+// standby re-seeded from a base backup) or before a standby starts writing
+// (promotion): both caches are keyed on state that no longer holds.
+func (e *Engine) ResetCaches() {
+	e.cat.Store(nil)
+	e.mu.Lock()
+	e.seqs = map[string]*seqCache{}
+	e.rowids = map[uint32]*int64{}
+	e.mu.Unlock()
+}
