@@ -41,3 +41,17 @@ func Parse(s string) (LSN, error) {
 	}
 	return LSN(h<<32 | l), nil
 }
+
+// MarshalText renders l as "X/Y", so JSON documents show LSNs the way
+// PostgreSQL users read them.
+func (l LSN) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
+
+// UnmarshalText parses "X/Y".
+func (l *LSN) UnmarshalText(b []byte) error {
+	v, err := Parse(string(b))
+	if err != nil {
+		return err
+	}
+	*l = v
+	return nil
+}

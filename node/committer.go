@@ -56,6 +56,12 @@ type committer struct {
 	term    func() uint64
 	metrics *nodeMetrics
 	tracker *conflictTracker
+	// readOnly refuses commits on a standby (25006) — the session refuses
+	// writes earlier; this is the last line.
+	readOnly func() (bool, string)
+	// durable holds a committed request until synchronous replication
+	// allows the acknowledgement; nil = no wait.
+	durable func(ctx context.Context, end lsn.LSN) error
 
 	reqs chan *commitReq
 	stop chan struct{}
@@ -84,6 +90,11 @@ func (c *committer) Commit(ctx context.Context, b *storage.Batch, readLSN lsn.LS
 	if err := c.err(); err != nil {
 		return 0, err
 	}
+	if c.readOnly != nil {
+		if ro, hint := c.readOnly(); ro {
+			return 0, pgerror.New(pgerror.ReadOnlySQLTransaction, "cannot execute a write on a standby").WithHint("%s", hint)
+		}
+	}
 	r := &commitReq{batch: b, readLSN: readLSN, done: make(chan commitResult, 1)}
 	select {
 	case c.reqs <- r:
@@ -96,6 +107,11 @@ func (c *committer) Commit(ctx context.Context, b *storage.Batch, readLSN lsn.LS
 	// for the outcome even if ctx is cancelled: answering "cancelled" for a
 	// commit that happened would be a lie.
 	res := <-r.done
+	if res.err == nil && c.durable != nil {
+		if err := c.durable(ctx, res.end); err != nil {
+			return 0, err
+		}
+	}
 	return res.end, res.err
 }
 

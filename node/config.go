@@ -1,12 +1,12 @@
 package node
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -38,7 +38,25 @@ type Config struct {
 	Password   string // default helios
 	AuthMethod string // scram-sha-256 (default), md5, password, trust
 
-	SyncTimeout time.Duration // default 10s (sync replication, issue 3)
+	// SyncTimeout is how long a commit waits for a sync standby before a
+	// sync primary degrades to async; default 10s.
+	SyncTimeout time.Duration
+	// SyncStrict makes a sync primary wait for a sync standby forever.
+	SyncStrict bool
+	// ReplicationSecret authenticates every call on the native port; empty
+	// means the node's Password, so a cluster whose nodes share a password
+	// needs no extra setting.
+	ReplicationSecret string
+	// WALKeepMB bounds the WAL (in MiB) kept for disconnected standbys
+	// beyond what recovery needs; default 1024. A standby further behind
+	// re-seeds from a base backup.
+	WALKeepMB int
+	// AdvertiseHost is how other nodes and clients reach this node (shown
+	// in topology views); default: the hostname.
+	AdvertiseHost string
+	// CheckpointInterval is how often the WAL no longer needed (applied and
+	// not needed by any known standby) is removed; default 30s.
+	CheckpointInterval time.Duration
 	// MaxMessageSize bounds any PostgreSQL protocol message; default 64 MiB.
 	MaxMessageSize int
 	// WALSegmentSize; default 64 MiB.
@@ -52,30 +70,37 @@ type Config struct {
 
 	// Test seams: when set, these listeners are used instead of binding
 	// Listen:PGPort / Listen:HTTPPort (tests pass 127.0.0.1:0 listeners).
-	PGListener   net.Listener
-	HTTPListener net.Listener
+	PGListener     net.Listener
+	HTTPListener   net.Listener
+	NativeListener net.Listener
+	// ReplicationBackoff is the standby's first reconnect delay (it
+	// doubles up to 5s); default 100ms.
+	ReplicationBackoff time.Duration
 }
 
 // Defaults returns the documented defaults (DESIGN.md section 2).
 func Defaults() Config {
 	host, _ := os.Hostname()
 	return Config{
-		DataDir:         "./heliosdb-data",
-		Listen:          "0.0.0.0",
-		PGPort:          5432,
-		NativePort:      5433,
-		HTTPPort:        8080,
-		NodeID:          host,
-		Role:            RolePrimary,
-		ReplicationMode: ModeAsync,
-		PrimaryPort:     5433,
-		User:            "helios",
-		Password:        "helios",
-		AuthMethod:      "scram-sha-256",
-		SyncTimeout:     10 * time.Second,
-		MaxMessageSize:  64 << 20,
-		WALSegmentSize:  64 << 20,
-		ShutdownTimeout: 10 * time.Second,
+		DataDir:            "./heliosdb-data",
+		Listen:             "0.0.0.0",
+		PGPort:             5432,
+		NativePort:         5433,
+		HTTPPort:           8080,
+		NodeID:             host,
+		Role:               RolePrimary,
+		ReplicationMode:    ModeAsync,
+		PrimaryPort:        5433,
+		User:               "helios",
+		Password:           "helios",
+		AuthMethod:         "scram-sha-256",
+		SyncTimeout:        10 * time.Second,
+		WALKeepMB:          1024,
+		AdvertiseHost:      host,
+		CheckpointInterval: 30 * time.Second,
+		MaxMessageSize:     64 << 20,
+		WALSegmentSize:     64 << 20,
+		ShutdownTimeout:    10 * time.Second,
 	}
 }
 
@@ -86,9 +111,6 @@ type ConfigError struct {
 }
 
 func (e *ConfigError) Error() string { return fmt.Sprintf("invalid %s: %s", e.Key, e.Reason) }
-
-// ErrStandbyUnsupported is returned while replication is not built yet.
-var ErrStandbyUnsupported = errors.New("node: --replication-role standby is not supported by this build yet (replication lands with issue #3); start the node as primary")
 
 func bad(key, format string, args ...any) error {
 	return &ConfigError{Key: key, Reason: fmt.Sprintf(format, args...)}
@@ -117,7 +139,6 @@ func (c *Config) Validate() error {
 		if c.PrimaryHost == "" {
 			return bad("primary-host", "required when --replication-role is standby")
 		}
-		return ErrStandbyUnsupported
 	default:
 		return bad("replication-role", "%q is not one of primary, standby", c.Role)
 	}
@@ -137,6 +158,12 @@ func (c *Config) Validate() error {
 	if c.SyncTimeout <= 0 {
 		return bad("sync-timeout", "must be positive")
 	}
+	if c.WALKeepMB < 0 {
+		return bad("wal-keep-size", "must not be negative")
+	}
+	if c.CheckpointInterval <= 0 {
+		return bad("checkpoint-interval", "must be positive")
+	}
 	if c.MaxMessageSize < 1024 {
 		return bad("max-message-size", "must be at least 1024 bytes")
 	}
@@ -144,6 +171,18 @@ func (c *Config) Validate() error {
 		return bad("wal-segment-size", "must be at least 64 KiB")
 	}
 	return nil
+}
+
+// secret is the replication secret in effect.
+func (c *Config) secret() string {
+	if c.ReplicationSecret != "" {
+		return c.ReplicationSecret
+	}
+	return c.Password
+}
+
+func (c *Config) primaryAddr() string {
+	return net.JoinHostPort(c.PrimaryHost, strconv.Itoa(c.PrimaryPort))
 }
 
 func (c *Config) walDir() string { return filepath.Join(c.DataDir, "wal") }

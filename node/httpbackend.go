@@ -12,7 +12,7 @@ import (
 type httpBackend struct{ n *Node }
 
 func (h httpBackend) Health() httpapi.Health {
-	return httpapi.Health{Status: "ok", Role: h.n.cfg.Role, Term: h.n.term(), LSN: h.n.CurrentLSN().String(),
+	return httpapi.Health{Status: "ok", Role: h.n.role(), Term: h.n.term(), LSN: h.n.CurrentLSN().String(),
 		NodeID: h.n.cfg.NodeID, Serving: h.n.committer.err() == nil}
 }
 
@@ -31,11 +31,21 @@ type Status struct {
 	StartedAt       time.Time `json:"started_at"`
 	Version         string    `json:"version"`
 	PGAddr          string    `json:"pg_addr"`
+	NativeAddr      string    `json:"native_addr"`
+
+	Replication ReplicationStatus `json:"replication"`
+	Standbys    []StandbyNode     `json:"standbys"`
+	Topology    []TopologyNode    `json:"topology"`
 }
 
 func (h httpBackend) Status(context.Context) any {
 	n := h.n
-	return Status{NodeID: n.cfg.NodeID, Role: n.cfg.Role, Term: n.term(), ReplicationMode: n.cfg.ReplicationMode,
+	standbys := n.standbyNodes()
+	if standbys == nil {
+		standbys = []StandbyNode{}
+	}
+	return Status{NodeID: n.cfg.NodeID, Role: n.role(), Term: n.term(), ReplicationMode: n.cfg.ReplicationMode,
 		CurrentLSN: n.CurrentLSN().String(), AppliedLSN: n.db.AppliedLSN().String(), StartedAt: n.startedAt,
-		Version: Version, PGAddr: n.pgLn.Addr().String()}
+		Version: Version, PGAddr: n.pgLn.Addr().String(), NativeAddr: n.nativeLn.Addr().String(),
+		Replication: n.replicationStatus(), Standbys: standbys, Topology: n.topology()}
 }

@@ -15,11 +15,13 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"google.golang.org/grpc"
 
 	"github.com/heliosdb/nano/httpapi"
 	"github.com/heliosdb/nano/internal/fsutil"
 	"github.com/heliosdb/nano/lsn"
 	"github.com/heliosdb/nano/pgwire"
+	"github.com/heliosdb/nano/replication"
 	"github.com/heliosdb/nano/sql/exec"
 	"github.com/heliosdb/nano/sql/session"
 	"github.com/heliosdb/nano/storage"
@@ -46,7 +48,19 @@ type Node struct {
 	httpSrv   *http.Server
 	pgLn      net.Listener
 	httpLn    net.Listener
+	nativeLn  net.Listener
 	startedAt time.Time
+
+	repl    *replication.Server  // native port service; sync-commit tracking
+	grpcSrv *grpc.Server
+	standby *replication.Standby // nil unless following a primary
+
+	mu       sync.Mutex
+	roleName string
+	ident    identity
+
+	bgCancel context.CancelFunc // stops the background tasks Run started
+	bg       sync.WaitGroup
 
 	closeOnce sync.Once
 	closeErr  error
@@ -67,7 +81,7 @@ func Open(cfg Config) (_ *Node, err error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	n := &Node{cfg: cfg, log: log, reg: prometheus.NewRegistry(), startedAt: cfg.now()}
+	n := &Node{cfg: cfg, log: log, reg: prometheus.NewRegistry(), startedAt: cfg.now(), roleName: cfg.Role}
 	defer func() {
 		if err != nil {
 			n.abortOpen()
@@ -81,11 +95,19 @@ func Open(cfg Config) (_ *Node, err error) {
 	if err := n.replay(); err != nil {
 		return nil, err
 	}
+	if err := n.loadIdentity(); err != nil {
+		return nil, err
+	}
 	n.committer = newCommitter(n.wal, n.db, log, cfg.now, n.term, n.metrics)
+	n.committer.readOnly = n.readOnly
+	n.committer.durable = n.waitDurable
 	if err := n.buildSQL(); err != nil {
 		return nil, err
 	}
 	if err := n.listen(); err != nil {
+		return nil, err
+	}
+	if err := n.startReplication(); err != nil {
 		return nil, err
 	}
 	n.metrics.role.WithLabelValues(cfg.Role).Set(1)
@@ -101,6 +123,9 @@ func (n *Node) openStores() error {
 		return fmt.Errorf("node: %w (is another heliosdb-nano using --data-dir %s?)", err, n.cfg.DataDir)
 	}
 	n.lock = lock
+	if err := n.wipeInterruptedBaseBackup(); err != nil {
+		return err
+	}
 	n.wal, err = wal.Open(wal.Config{Dir: n.cfg.walDir(), SegmentSize: n.cfg.WALSegmentSize, Logger: n.log, Registerer: n.reg})
 	if err != nil {
 		return fmt.Errorf("node: open wal: %w", err)
@@ -111,9 +136,6 @@ func (n *Node) openStores() error {
 	}
 	return nil
 }
-
-// term is the current term; terms arrive with promotion (issue #5).
-func (n *Node) term() uint64 { return 1 }
 
 func (n *Node) buildSQL() error {
 	var err error
@@ -129,7 +151,7 @@ func (n *Node) buildSQL() error {
 	if err != nil {
 		return fmt.Errorf("node: sql engine: %w", err)
 	}
-	n.sessCfg = session.Config{Engine: n.engine, ServerVersion: "15.0", Logger: n.log, Now: n.cfg.Now}
+	n.sessCfg = session.Config{Engine: n.engine, ServerVersion: "15.0", Logger: n.log, Now: n.cfg.Now, ReadOnly: n.readOnly}
 	n.pg, err = pgwire.NewServer(pgwire.Config{
 		AuthMethod:     n.cfg.AuthMethod,
 		Credentials:    n.credentials,
@@ -190,19 +212,28 @@ func (n *Node) CurrentLSN() lsn.LSN { return n.wal.FlushedLSN() }
 // Run serves until ctx is done, then shuts down gracefully. It returns nil
 // after a clean shutdown.
 func (n *Node) Run(ctx context.Context) error {
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	go func() { errc <- n.pg.Serve(n.pgLn) }()
 	if n.httpSrv != nil {
 		go func() { errc <- n.httpSrv.Serve(n.httpLn) }()
 	}
-	n.log.Info("node ready", "node_id", n.cfg.NodeID, "role", n.cfg.Role, "pg_addr", n.pgLn.Addr().String(),
-		"http_addr", addrString(n.HTTPAddr()), "data_dir", n.cfg.DataDir, "lsn", n.CurrentLSN().String(),
-		"took", time.Since(n.startedAt).String())
+	go func() { errc <- n.grpcSrv.Serve(n.nativeLn) }()
+	bgctx, cancel := context.WithCancel(context.Background())
+	n.mu.Lock()
+	n.bgCancel = cancel
+	n.mu.Unlock()
+	n.goBackground(func() { n.checkpoints(bgctx) })
+	if n.standby != nil {
+		n.goBackground(func() { n.standby.Run(bgctx) })
+	}
+	n.log.Info("node ready", "node_id", n.cfg.NodeID, "role", n.role(), "term", n.term(), "pg_addr", n.pgLn.Addr().String(),
+		"native_addr", n.nativeLn.Addr().String(), "http_addr", addrString(n.HTTPAddr()), "data_dir", n.cfg.DataDir,
+		"lsn", n.CurrentLSN().String(), "took", time.Since(n.startedAt).String())
 	var runErr error
 	select {
 	case <-ctx.Done():
 	case err := <-errc:
-		if !errors.Is(err, pgwire.ErrServerClosed) && !errors.Is(err, http.ErrServerClosed) {
+		if !errors.Is(err, pgwire.ErrServerClosed) && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, grpc.ErrServerStopped) {
 			runErr = fmt.Errorf("node: server stopped: %w", err)
 		}
 	}
@@ -213,6 +244,17 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	return runErr
 }
+
+func (n *Node) goBackground(fn func()) {
+	n.bg.Add(1)
+	go func() {
+		defer n.bg.Done()
+		fn()
+	}()
+}
+
+// NativeAddr is the address of the native (replication) listener.
+func (n *Node) NativeAddr() net.Addr { return n.nativeLn.Addr() }
 
 func addrString(a net.Addr) string {
 	if a == nil {
@@ -236,6 +278,7 @@ func (n *Node) Shutdown(ctx context.Context) error {
 				errs = append(errs, err)
 			}
 		}
+		n.stopReplication()
 		if n.committer != nil {
 			n.committer.close()
 		}
@@ -263,9 +306,27 @@ func (n *Node) closeStores() error {
 	return errors.Join(errs...)
 }
 
+// stopReplication ends the streams (commits still waiting for a sync
+// standby get 57P01), the native listener and the background tasks.
+func (n *Node) stopReplication() {
+	if n.repl != nil {
+		n.repl.Close()
+	}
+	if n.grpcSrv != nil {
+		n.grpcSrv.Stop()
+	}
+	n.mu.Lock()
+	cancel := n.bgCancel
+	n.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+	n.bg.Wait()
+}
+
 // abortOpen releases what a failed Open acquired.
 func (n *Node) abortOpen() {
-	for _, l := range []net.Listener{n.pgLn, n.httpLn} {
+	for _, l := range []net.Listener{n.pgLn, n.httpLn, n.nativeLn} {
 		if l != nil {
 			l.Close()
 		}

@@ -6,11 +6,9 @@ import (
 	"strconv"
 
 	"github.com/heliosdb/nano/pgwire"
-	"github.com/heliosdb/nano/sql/exec"
 	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/sql/result"
 	"github.com/heliosdb/nano/sql/session"
-	"github.com/heliosdb/nano/sql/types"
 )
 
 // databaseNames are the databases a client may name: ours, and the one
@@ -31,22 +29,6 @@ func (f sessionFactory) NewSession(ctx context.Context, info result.StartupInfo)
 	}
 	return session.New(f.n.sessCfg, info)
 }
-
-// functions are the node-level SQL functions.
-func (n *Node) functions() map[string]exec.Function {
-	return map[string]exec.Function{
-		"pg_is_in_recovery": {Result: types.Bool, Fn: func(context.Context, []types.Datum) (types.Datum, error) {
-			return n.cfg.Role == RoleStandby, nil
-		}},
-		"pg_current_wal_lsn": {Result: types.PgLSN, Fn: func(context.Context, []types.Datum) (types.Datum, error) {
-			return int64(n.CurrentLSN()), nil
-		}},
-	}
-}
-
-// virtualTables are the system views; replication monitoring views arrive
-// with issue #3.
-func (n *Node) virtualTables() map[string]exec.VirtualTable { return nil }
 
 // query runs sql in a fresh session, for the HTTP API. Parameters are sent
 // as untyped text, as a client using the text format would.

@@ -21,6 +21,8 @@ type setting struct {
 	def   string
 	usage string
 	apply func(c *node.Config, v string) error
+	// noOptDef is the value of the bare flag (--sync-strict = true).
+	noOptDef string
 }
 
 func intSetting(key, env string, def int, usage string, dst func(*node.Config) *int) setting {
@@ -52,6 +54,17 @@ func durSetting(key, env string, def time.Duration, usage string, dst func(*node
 	}}
 }
 
+func boolSetting(key, env string, def bool, usage string, dst func(*node.Config) *bool) setting {
+	return setting{key: key, env: env, def: strconv.FormatBool(def), usage: usage, noOptDef: "true", apply: func(c *node.Config, v string) error {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return &node.ConfigError{Key: key, Reason: fmt.Sprintf("%q is not a boolean (true or false)", v)}
+		}
+		*dst(c) = b
+		return nil
+	}}
+}
+
 func startSettings() []setting {
 	d := node.Defaults()
 	return []setting{
@@ -69,6 +82,11 @@ func startSettings() []setting {
 		strSetting("password", "HELIOSDB_PASSWORD", d.Password, "password of --user", func(c *node.Config) *string { return &c.Password }),
 		strSetting("auth-method", "HELIOSDB_AUTH_METHOD", d.AuthMethod, "scram-sha-256, md5, password (cleartext) or trust", func(c *node.Config) *string { return &c.AuthMethod }),
 		durSetting("sync-timeout", "HELIOSDB_SYNC_TIMEOUT", d.SyncTimeout, "how long a commit waits for a sync standby before the primary degrades to async", func(c *node.Config) *time.Duration { return &c.SyncTimeout }),
+		boolSetting("sync-strict", "HELIOSDB_SYNC_STRICT", false, "never degrade a sync primary to async: commits wait for a sync standby forever", func(c *node.Config) *bool { return &c.SyncStrict }),
+		strSetting("replication-secret", "HELIOSDB_REPLICATION_SECRET", "", "shared secret every node presents on the native (replication) port; default: the value of --password", func(c *node.Config) *string { return &c.ReplicationSecret }),
+		intSetting("wal-keep-size", "HELIOSDB_WAL_KEEP_SIZE", d.WALKeepMB, "MiB of WAL kept for disconnected standbys; one further behind re-seeds from a base backup", func(c *node.Config) *int { return &c.WALKeepMB }),
+		strSetting("advertise-host", "HELIOSDB_ADVERTISE_HOST", d.AdvertiseHost, "host name other nodes and clients reach this node by (topology views)", func(c *node.Config) *string { return &c.AdvertiseHost }),
+		durSetting("checkpoint-interval", "HELIOSDB_CHECKPOINT_INTERVAL", d.CheckpointInterval, "how often WAL that is applied and not needed by any known standby is removed", func(c *node.Config) *time.Duration { return &c.CheckpointInterval }),
 		durSetting("shutdown-timeout", "HELIOSDB_SHUTDOWN_TIMEOUT", d.ShutdownTimeout, "how long in-flight statements may run after SIGTERM", func(c *node.Config) *time.Duration { return &c.ShutdownTimeout }),
 		intSetting("max-message-size", "HELIOSDB_MAX_MESSAGE_SIZE", d.MaxMessageSize, "largest PostgreSQL protocol message accepted, in bytes", func(c *node.Config) *int { return &c.MaxMessageSize }),
 	}
@@ -87,6 +105,7 @@ func registerFlags(fs *pflag.FlagSet, v *viper.Viper, settings []setting) {
 			usage += " [env " + s.env + "]"
 		}
 		fs.String(s.key, s.def, usage)
+		fs.Lookup(s.key).NoOptDefVal = s.noOptDef
 		v.BindPFlag(s.key, fs.Lookup(s.key))
 		if s.env != "" {
 			v.BindEnv(s.key, s.env)

@@ -1,0 +1,169 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/heliosdb/nano/internal/fsutil"
+	"github.com/heliosdb/nano/lsn"
+	"github.com/heliosdb/nano/replication"
+	"github.com/heliosdb/nano/sql/pgerror"
+	"github.com/heliosdb/nano/storage"
+	"github.com/heliosdb/nano/wal"
+)
+
+// replNode adapts the node to the replication package's seams
+// (replication.Node on the primary side, replication.Target on the
+// standby side).
+type replNode struct{ n *Node }
+
+func (r replNode) Identity() replication.Identity {
+	id := r.n.identity()
+	following := ""
+	if r.n.role() == RoleStandby {
+		following = r.n.cfg.primaryAddr()
+	}
+	return replication.Identity{ClusterID: id.clusterID, NodeID: r.n.cfg.NodeID, Primary: r.n.role() == RolePrimary,
+		History: id.history, Following: following}
+}
+
+func (r replNode) WriteBackup(w io.Writer) (lsn.LSN, int64, error) { return r.n.db.WriteBackup(w) }
+
+func (r replNode) AppliedLSN() lsn.LSN { return r.n.db.AppliedLSN() }
+
+// Apply makes received records visible in one storage transaction.
+func (r replNode) Apply(recs []wal.Record) error {
+	batches := make([]*storage.Batch, 0, len(recs))
+	for _, rec := range recs {
+		b, err := decodeRecord(rec)
+		if err != nil {
+			return err
+		}
+		if b != nil {
+			batches = append(batches, b)
+		}
+	}
+	return r.n.db.Apply(recs[len(recs)-1].End(), batches...)
+}
+
+// InstallBaseBackup replaces storage with the backup, restarts the WAL at
+// its LSN and adopts the identity it carries. The marker file makes the
+// two steps safe against a crash in between.
+func (r replNode) InstallBaseBackup(src io.Reader) (lsn.LSN, error) {
+	n := r.n
+	marker := filepath.Join(n.cfg.DataDir, baseBackupMarker)
+	if err := fsutil.WriteFileAtomic(marker, []byte("installing a base backup\n"), 0o600); err != nil {
+		return 0, err
+	}
+	at, err := n.db.Replace(src)
+	if err != nil {
+		os.Remove(marker) // storage is unchanged
+		return 0, err
+	}
+	if err := n.wal.Reset(at); err != nil {
+		return 0, fmt.Errorf("node: restart WAL at %s: %w", at, err)
+	}
+	if err := n.loadIdentity(); err != nil {
+		return 0, err
+	}
+	n.engine.ResetCaches()
+	if err := os.Remove(marker); err != nil {
+		return 0, err
+	}
+	if err := fsutil.SyncDir(n.cfg.DataDir); err != nil {
+		return 0, err
+	}
+	id := n.identity()
+	n.log.Info("re-seeded from a base backup", "lsn", at.String(), "cluster_id", id.clusterID, "term", id.history.Term())
+	return at, nil
+}
+
+// startReplication builds the replication server every node serves on its
+// native port, and the standby receiver when this node is a standby.
+func (n *Node) startReplication() error {
+	n.repl = replication.NewServer(replication.ServerConfig{
+		WAL: n.wal, Node: replNode{n}, Secret: n.cfg.secret(),
+		Sync: n.cfg.ReplicationMode == ModeSync, SyncStrict: n.cfg.SyncStrict, SyncTimeout: n.cfg.SyncTimeout,
+		MaxRetainBytes: int64(n.cfg.WALKeepMB) << 20,
+		Logger:         n.log, Registerer: n.reg, Now: n.cfg.now,
+	})
+	n.grpcSrv = n.repl.GRPCServer()
+	if n.role() == RoleStandby {
+		n.standby = replication.NewStandby(replication.StandbyConfig{
+			PrimaryAddr: n.cfg.primaryAddr(), Secret: n.cfg.secret(), NodeID: n.cfg.NodeID,
+			Sync: n.cfg.ReplicationMode == ModeSync, Address: n.advertisedPG(),
+			WAL: n.wal, Target: replNode{n}, TempDir: n.cfg.DataDir, MinBackoff: n.cfg.ReplicationBackoff,
+			Logger: n.log, Registerer: n.reg, Now: n.cfg.now,
+		})
+	}
+	var err error
+	n.nativeLn = n.cfg.NativeListener
+	if n.nativeLn == nil {
+		if n.nativeLn, err = net.Listen("tcp", net.JoinHostPort(n.cfg.Listen, strconv.Itoa(n.cfg.NativePort))); err != nil {
+			return &ConfigError{Key: "native-port", Reason: err.Error()}
+		}
+	}
+	return nil
+}
+
+func (n *Node) advertisedPG() string {
+	return net.JoinHostPort(n.cfg.AdvertiseHost, strconv.Itoa(portOf(n.pgLn.Addr(), n.cfg.PGPort)))
+}
+
+func (n *Node) advertisedNative() string {
+	return net.JoinHostPort(n.cfg.AdvertiseHost, strconv.Itoa(portOf(n.nativeLn.Addr(), n.cfg.NativePort)))
+}
+
+func portOf(a net.Addr, def int) int {
+	if t, ok := a.(*net.TCPAddr); ok {
+		return t.Port
+	}
+	return def
+}
+
+// waitDurable holds an acknowledged-to-be commit until synchronous
+// replication allows it.
+func (n *Node) waitDurable(ctx context.Context, end lsn.LSN) error {
+	if err := n.repl.WaitDurable(ctx, end); err != nil {
+		return pgerror.New(pgerror.AdminShutdown, "terminating connection due to administrator command").
+			WithDetail("The transaction has already committed locally, but might not have been replicated to the standby.")
+	}
+	return nil
+}
+
+// readOnly reports whether writes are refused here, and the hint.
+func (n *Node) readOnly() (bool, string) {
+	if n.role() != RoleStandby {
+		return false, ""
+	}
+	return true, fmt.Sprintf("This node (%s) is a standby of %s; send writes to the primary or through heliosdb-proxy.", n.cfg.NodeID, n.cfg.primaryAddr())
+}
+
+// checkpoints removes WAL segments nobody needs any more: storage has
+// applied them and no known standby still has to receive them.
+func (n *Node) checkpoints(ctx context.Context) {
+	t := time.NewTicker(n.cfg.CheckpointInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		before := n.db.AppliedLSN()
+		if n.role() == RolePrimary {
+			if keep, ok := n.repl.RetainFrom(); ok {
+				before = min(before, keep)
+			}
+		}
+		if err := n.wal.TruncateFront(before); err != nil {
+			n.log.Warn("checkpoint: cannot remove old WAL", "before", before.String(), "err", err)
+		}
+	}
+}

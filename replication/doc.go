@@ -1,0 +1,32 @@
+// Package replication ships the WAL from a primary to its standbys over
+// gRPC (proto/replication.proto, DESIGN.md section 5).
+//
+// Server runs on every node's native port. On a primary it serves Stream:
+// a standby says Hello (node id, cluster id, term history, flushed LSN);
+// the primary checks that the standby belongs to this cluster and that its
+// history is a prefix of the primary's, then streams WAL records from the
+// standby's flushed LSN — first from segment files (catch-up), then live by
+// waiting on wal.Log.WaitFlushed — with heartbeats when idle. A standby
+// that cannot continue from its position (empty, not retained, diverged)
+// is told NeedBaseBackup and fetches one with BaseBackup. On a standby,
+// Stream is refused (no cascading) and Status answers role and term.
+//
+// Server also tracks acknowledgements for synchronous replication: with
+// sync on, WaitDurable holds a commit until a sync standby has fsynced its
+// WAL up to the commit, degrading to async after SyncTimeout without one
+// (unless strict), and restoring sync once a sync standby has caught up.
+//
+// Standby is the receiving side: it connects to the primary, appends the
+// records it receives unchanged to its own WAL (so LSNs are identical on
+// both nodes), fsyncs, acknowledges the flushed LSN (this releases sync
+// commits), applies through its Target and acknowledges the applied LSN.
+// Every record's CRC32C is checked end to end before it is appended; a
+// mismatch or a gap ends the session and nothing of it is applied. It
+// reconnects with backoff and re-seeds itself from a base backup when told.
+//
+// The package imports wal but no storage or SQL package: the node supplies
+// the seams (Node for the primary side, Target for the standby side).
+//
+// Every call carries the replication secret as "authorization: Bearer …"
+// metadata; the server compares it in constant time.
+package replication

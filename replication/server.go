@@ -1,0 +1,517 @@
+package replication
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/keepalive"
+	"google.golang.org/grpc/peer"
+	"google.golang.org/grpc/status"
+
+	"github.com/heliosdb/nano/lsn"
+	"github.com/heliosdb/nano/proto/replicationpb"
+	"github.com/heliosdb/nano/wal"
+)
+
+// Identity is what a node is, as replication needs to know it.
+type Identity struct {
+	ClusterID string // empty on a node that has never joined a cluster
+	NodeID    string
+	Primary   bool
+	History   History
+	// Following is the primary a standby streams from ("host:port").
+	Following string
+}
+
+// Node is the primary side's view of its node.
+type Node interface {
+	Identity() Identity
+	// WriteBackup streams a consistent copy of storage and returns the LSN
+	// it corresponds to.
+	WriteBackup(w io.Writer) (lsn.LSN, int64, error)
+	// AppliedLSN is how far storage has applied the WAL.
+	AppliedLSN() lsn.LSN
+}
+
+// ServerConfig configures a Server.
+type ServerConfig struct {
+	WAL    *wal.Log
+	Node   Node
+	Secret string
+
+	Sync        bool          // commits wait for a sync standby (WaitDurable)
+	SyncStrict  bool          // never degrade to async
+	SyncTimeout time.Duration // default 10s
+	// Heartbeat is the idle interval between heartbeats; default 500ms.
+	Heartbeat time.Duration
+	// MaxRetainBytes bounds the WAL kept for disconnected standbys beyond
+	// what storage needs; default 1 GiB.
+	MaxRetainBytes int64
+
+	Logger     *slog.Logger
+	Registerer prometheus.Registerer
+	Now        func() time.Time
+}
+
+func (c *ServerConfig) setDefaults() {
+	if c.SyncTimeout <= 0 {
+		c.SyncTimeout = 10 * time.Second
+	}
+	if c.Heartbeat <= 0 {
+		c.Heartbeat = 500 * time.Millisecond
+	}
+	if c.MaxRetainBytes <= 0 {
+		c.MaxRetainBytes = 1 << 30
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}
+
+// Server implements the Replication service on every node.
+type Server struct {
+	replicationpb.UnimplementedReplicationServer
+	cfg     ServerConfig
+	log     *slog.Logger
+	metrics *serverMetrics
+	sync    *syncRep
+
+	mu       sync.Mutex
+	standbys map[string]*standbyState // by node id; kept after disconnect for retention
+	stopping chan struct{}
+	streams  sync.WaitGroup
+}
+
+// StandbyInfo is one row of helios_standby_nodes.
+type StandbyInfo struct {
+	NodeID      string
+	Address     string
+	Sync        bool
+	State       string // connecting|catching_up|streaming|disconnected
+	SentLSN     lsn.LSN
+	FlushedLSN  lsn.LSN
+	AppliedLSN  lsn.LSN
+	LagBytes    int64
+	Lag         time.Duration
+	ConnectedAt time.Time
+	LastAckAt   time.Time
+}
+
+type standbyState struct {
+	StandbyInfo
+	session int // increments per connection; a stale stream must not clobber a newer one
+	clock   lagClock
+}
+
+// NewServer returns a Server; serve it with GRPCServer.
+func NewServer(cfg ServerConfig) *Server {
+	cfg.setDefaults()
+	s := &Server{cfg: cfg, log: cfg.Logger, standbys: map[string]*standbyState{}, stopping: make(chan struct{})}
+	s.metrics = newServerMetrics(cfg.Registerer, s)
+	s.sync = newSyncRep(cfg, s.log, s.metrics)
+	return s
+}
+
+// GRPCServer returns a gRPC server with the service registered and the
+// secret enforced on every call.
+func (s *Server) GRPCServer() *grpc.Server {
+	g := grpc.NewServer(
+		grpc.UnaryInterceptor(unaryAuth(s.cfg.Secret)),
+		grpc.StreamInterceptor(streamAuth(s.cfg.Secret)),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 5 * time.Second, PermitWithoutStream: true}),
+		grpc.MaxRecvMsgSize(64<<20),
+	)
+	replicationpb.RegisterReplicationServer(g, s)
+	return g
+}
+
+// Close ends every stream and releases commits waiting for a sync standby
+// (they fail: the node is shutting down or stepping down).
+func (s *Server) Close() {
+	s.mu.Lock()
+	select {
+	case <-s.stopping:
+	default:
+		close(s.stopping)
+	}
+	s.mu.Unlock()
+	s.sync.close()
+	s.streams.Wait()
+}
+
+// Status implements the Status RPC.
+func (s *Server) Status(context.Context, *replicationpb.StatusRequest) (*replicationpb.StatusResponse, error) {
+	id := s.cfg.Node.Identity()
+	role := "standby"
+	if id.Primary {
+		role = "primary"
+	}
+	return &replicationpb.StatusResponse{NodeId: id.NodeID, Role: role, Term: id.History.Term(),
+		FlushedLsn: uint64(s.cfg.WAL.FlushedLSN()), AppliedLsn: uint64(s.cfg.Node.AppliedLSN()), ClusterId: id.ClusterID}, nil
+}
+
+// Stream implements the standby's long-lived call.
+func (s *Server) Stream(stream replicationpb.Replication_StreamServer) error {
+	s.streams.Add(1)
+	defer s.streams.Done()
+	ctx, cancel := context.WithCancel(stream.Context())
+	defer cancel()
+	go func() {
+		select {
+		case <-s.stopping:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	hello, err := recvHello(stream)
+	if err != nil {
+		return err
+	}
+	log := s.log.With("standby", hello.GetNodeId(), "peer", peerAddr(ctx))
+	start, refuse, rebase := s.admit(hello)
+	if refuse != nil {
+		log.Warn("replication: refusing standby", "reason", status.Convert(refuse).Message())
+		return refuse
+	}
+	if rebase != "" {
+		log.Info("replication: standby needs a base backup", "reason", rebase, "standby_lsn", lsn.LSN(hello.GetFlushedLsn()).String())
+		return stream.Send(&replicationpb.PrimaryMessage{Msg: &replicationpb.PrimaryMessage_NeedBaseBackup{
+			NeedBaseBackup: &replicationpb.NeedBaseBackup{Reason: rebase}}})
+	}
+	r, err := s.cfg.WAL.NewReader(start)
+	if err != nil {
+		reason := fmt.Sprintf("cannot stream from %s: %v", start, err)
+		log.Info("replication: standby needs a base backup", "reason", reason)
+		return stream.Send(&replicationpb.PrimaryMessage{Msg: &replicationpb.PrimaryMessage_NeedBaseBackup{
+			NeedBaseBackup: &replicationpb.NeedBaseBackup{Reason: reason}}})
+	}
+	defer r.Close()
+	id := s.cfg.Node.Identity()
+	if err := stream.Send(&replicationpb.PrimaryMessage{Msg: &replicationpb.PrimaryMessage_Welcome{Welcome: &replicationpb.Welcome{
+		ClusterId: id.ClusterID, PrimaryNodeId: id.NodeID, History: historyToPB(id.History), StartLsn: uint64(start)}}}); err != nil {
+		return err
+	}
+	st, session := s.connect(hello, start)
+	defer s.disconnect(st, session)
+	log.Info("replication: standby connected", "from_lsn", start.String(), "sync", hello.GetSync(),
+		"behind_bytes", int64(s.cfg.WAL.FlushedLSN().Sub(start)))
+	errc := make(chan error, 1)
+	go func() { errc <- s.recvAcks(stream, st, session) }()
+	err = s.send(ctx, stream, r, st, session)
+	cancel()
+	if ackErr := <-errc; err == nil || errors.Is(err, context.Canceled) {
+		err = ackErr
+	}
+	log.Info("replication: standby disconnected", "err", err)
+	if errors.Is(err, io.EOF) || errors.Is(err, context.Canceled) || status.Code(err) == codes.Canceled {
+		return nil
+	}
+	return err
+}
+
+func recvHello(stream replicationpb.Replication_StreamServer) (*replicationpb.Hello, error) {
+	msg, err := stream.Recv()
+	if err != nil {
+		return nil, err
+	}
+	hello := msg.GetHello()
+	if hello == nil || hello.GetNodeId() == "" {
+		return nil, status.Error(codes.InvalidArgument, "replication: the first message must be a Hello with a node id")
+	}
+	return hello, nil
+}
+
+func peerAddr(ctx context.Context) string {
+	if p, ok := peer.FromContext(ctx); ok {
+		return p.Addr.String()
+	}
+	return ""
+}
+
+// admit decides how a standby may continue: from start, refused (an error
+// for the standby to log and retry), or rebased from a base backup (the
+// reason why).
+func (s *Server) admit(h *replicationpb.Hello) (start lsn.LSN, refuse error, rebase string) {
+	id := s.cfg.Node.Identity()
+	switch {
+	case !id.Primary:
+		return 0, status.Errorf(codes.FailedPrecondition, "node %s is a standby (following %s), not a primary; point --primary-host/--primary-port at the primary", id.NodeID, id.Following), ""
+	case h.GetNodeId() == id.NodeID:
+		return 0, status.Errorf(codes.FailedPrecondition, "standby and primary have the same node id %q; every node needs its own --node-id", id.NodeID), ""
+	case h.GetClusterId() == "":
+		return 0, nil, "empty standby: seeding it"
+	case h.GetClusterId() != id.ClusterID:
+		return 0, status.Errorf(codes.FailedPrecondition, "standby belongs to cluster %s but this primary (%s) to cluster %s; to make it a standby of this cluster, empty its data directory", h.GetClusterId(), id.NodeID, id.ClusterID), ""
+	}
+	sh, flushed := historyFromPB(h.GetHistory()), lsn.LSN(h.GetFlushedLsn())
+	if why := divergence(id.History, sh, flushed); why != "" {
+		if sh.Term() > id.History.Term() {
+			return 0, status.Errorf(codes.FailedPrecondition, "this primary is stale: %s", why), ""
+		}
+		return 0, nil, why
+	}
+	if end := s.cfg.WAL.FlushedLSN(); flushed > end {
+		return 0, status.Errorf(codes.FailedPrecondition, "standby has WAL up to %s but this primary only up to %s in the same term; refusing to overwrite it (empty the standby's data directory to re-seed it)", flushed, end), ""
+	}
+	if first := s.cfg.WAL.FirstLSN(); flushed < first {
+		return 0, nil, fmt.Sprintf("WAL at %s is no longer retained (oldest is %s)", flushed, first)
+	}
+	return flushed, nil, ""
+}
+
+// connect registers a streaming standby.
+func (s *Server) connect(h *replicationpb.Hello, start lsn.LSN) (*standbyState, int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.standbys[h.GetNodeId()]
+	if st == nil {
+		st = &standbyState{}
+		s.standbys[h.GetNodeId()] = st
+	}
+	now := s.cfg.Now()
+	st.session++
+	st.StandbyInfo = StandbyInfo{NodeID: h.GetNodeId(), Address: h.GetAddress(), Sync: h.GetSync(), State: "catching_up",
+		SentLSN: start, FlushedLSN: start, AppliedLSN: start, ConnectedAt: now, LastAckAt: now}
+	st.clock = lagClock{}
+	s.sync.update(s.syncFlushedLocked())
+	return st, st.session
+}
+
+func (s *Server) disconnect(st *standbyState, session int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st.session == session {
+		st.State = "disconnected"
+	}
+	s.sync.update(s.syncFlushedLocked())
+}
+
+// syncFlushedLocked is the highest LSN fsynced by a connected sync
+// standby, or 0 (none connected).
+func (s *Server) syncFlushedLocked() (best lsn.LSN, any bool) {
+	for _, st := range s.standbys {
+		if st.Sync && st.State != "disconnected" {
+			any = true
+			best = max(best, st.FlushedLSN)
+		}
+	}
+	return best, any
+}
+
+func (s *Server) recvAcks(stream replicationpb.Replication_StreamServer, st *standbyState, session int) error {
+	for {
+		msg, err := stream.Recv()
+		if err != nil {
+			return err
+		}
+		ack := msg.GetAck()
+		if ack == nil {
+			return status.Error(codes.InvalidArgument, "replication: expected an Ack")
+		}
+		s.mu.Lock()
+		if st.session != session {
+			s.mu.Unlock()
+			return nil
+		}
+		st.FlushedLSN = max(st.FlushedLSN, lsn.LSN(ack.GetFlushedLsn()))
+		st.AppliedLSN = max(st.AppliedLSN, lsn.LSN(ack.GetAppliedLsn()))
+		st.LastAckAt = s.cfg.Now()
+		if st.State == "catching_up" && st.FlushedLSN >= s.cfg.WAL.FlushedLSN() {
+			st.State = "streaming"
+			s.log.Info("replication: standby caught up", "standby", st.NodeID, "lsn", st.FlushedLSN.String())
+		}
+		s.sync.update(s.syncFlushedLocked())
+		s.mu.Unlock()
+	}
+}
+
+// maxBatchBytes bounds the payload of one Records message.
+const maxBatchBytes = 512 << 10
+
+// send streams records from r, then waits for new ones, sending
+// heartbeats while idle.
+func (s *Server) send(ctx context.Context, stream replicationpb.Replication_StreamServer, r *wal.Reader, st *standbyState, session int) error {
+	var (
+		batch    []*replicationpb.WalRecord
+		size     int
+		buf      []byte
+		lastBeat time.Time
+	)
+	for {
+		rec, err := r.Next()
+		if err == nil {
+			buf = wal.EncodeRecord(buf[:0], rec)
+			batch = append(batch, &replicationpb.WalRecord{Lsn: uint64(rec.LSN), Term: rec.Term, TimestampMicros: rec.Timestamp,
+				Type: uint32(rec.Type), Data: rec.Data, Crc32C: recordCRC(buf)})
+			size += len(rec.Data) + wal.RecordHeaderSize
+			if size < maxBatchBytes {
+				continue
+			}
+		} else if !errors.Is(err, io.EOF) {
+			return fmt.Errorf("replication: read WAL at %s: %w", r.Pos(), err)
+		}
+		if len(batch) > 0 {
+			if err := stream.Send(&replicationpb.PrimaryMessage{Msg: &replicationpb.PrimaryMessage_Records{Records: &replicationpb.Records{Records: batch}}}); err != nil {
+				return err
+			}
+			s.sent(st, session, r.Pos(), size)
+			batch, size = batch[:0], 0
+			if err == nil {
+				continue // more to read
+			}
+		}
+		if now := s.cfg.Now(); now.Sub(lastBeat) >= s.cfg.Heartbeat {
+			if err := s.heartbeat(stream); err != nil {
+				return err
+			}
+			lastBeat = now
+		}
+		wctx, cancel := context.WithTimeout(ctx, s.cfg.Heartbeat)
+		_, werr := s.cfg.WAL.WaitFlushed(wctx, r.Pos())
+		cancel()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if werr != nil && !errors.Is(werr, context.DeadlineExceeded) {
+			return fmt.Errorf("replication: wait for WAL: %w", werr)
+		}
+	}
+}
+
+func (s *Server) heartbeat(stream replicationpb.Replication_StreamServer) error {
+	return stream.Send(&replicationpb.PrimaryMessage{Msg: &replicationpb.PrimaryMessage_Heartbeat{Heartbeat: &replicationpb.Heartbeat{
+		PrimaryLsn: uint64(s.cfg.WAL.FlushedLSN()), Term: s.cfg.Node.Identity().History.Term(), SentAtMicros: s.cfg.Now().UnixMicro()}}})
+}
+
+func (s *Server) sent(st *standbyState, session int, pos lsn.LSN, bytes int) {
+	s.metrics.sentBytes.Add(float64(bytes))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st.session == session {
+		st.SentLSN = pos
+		st.clock.mark(pos, s.cfg.Now())
+	}
+}
+
+// Standbys returns the known standbys, by node id.
+func (s *Server) Standbys() []StandbyInfo {
+	flushed, now := s.cfg.WAL.FlushedLSN(), s.cfg.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]StandbyInfo, 0, len(s.standbys))
+	for _, st := range s.standbys {
+		info := st.StandbyInfo
+		info.LagBytes = int64(flushed.Sub(min(info.AppliedLSN, flushed)))
+		if info.LagBytes > 0 {
+			info.Lag = st.clock.lag(info.AppliedLSN, now)
+		}
+		out = append(out, info)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].NodeID < out[j].NodeID })
+	return out
+}
+
+// RetainFrom is the oldest LSN a known standby still needs, bounded by
+// MaxRetainBytes behind the end of the WAL; ok is false with no standbys.
+func (s *Server) RetainFrom() (lsn.LSN, bool) {
+	end := s.cfg.WAL.FlushedLSN()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.standbys) == 0 {
+		return 0, false
+	}
+	oldest := end
+	for _, st := range s.standbys {
+		oldest = min(oldest, st.FlushedLSN)
+	}
+	if floor := int64(end) - s.cfg.MaxRetainBytes; floor > 0 && int64(oldest) < floor {
+		oldest = lsn.LSN(floor)
+	}
+	return oldest, true
+}
+
+// SyncState is "sync", "async", "degraded" or "waiting" (sync mode, no sync
+// standby connected yet, no commit has timed out).
+func (s *Server) SyncState() string { return s.sync.state() }
+
+// WaitDurable returns once end is durable by the rules of synchronous
+// replication (at once when sync is off or degraded). A commit that
+// reaches this point is durable locally, so callers must not report it as
+// failed unless the node is shutting down.
+func (s *Server) WaitDurable(ctx context.Context, end lsn.LSN) error {
+	return s.sync.wait(ctx, end, s.cfg.WAL.FlushedLSN)
+}
+
+// BaseBackup implements the BaseBackup RPC: a consistent copy of storage
+// streamed in chunks, then the LSN, history, cluster id and checksum.
+func (s *Server) BaseBackup(req *replicationpb.BaseBackupRequest, stream replicationpb.Replication_BaseBackupServer) error {
+	id := s.cfg.Node.Identity()
+	if !id.Primary {
+		return status.Errorf(codes.FailedPrecondition, "node %s is a standby, not a primary", id.NodeID)
+	}
+	log := s.log.With("standby", req.GetNodeId(), "peer", peerAddr(stream.Context()))
+	log.Info("replication: base backup started")
+	s.metrics.baseBackups.Inc()
+	pr, pw := io.Pipe()
+	type result struct {
+		at  lsn.LSN
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		at, _, err := s.cfg.Node.WriteBackup(pw)
+		pw.CloseWithError(err)
+		done <- result{at, err}
+	}()
+	h := sha256.New()
+	buf := make([]byte, 1<<20)
+	var total uint64
+	for {
+		n, err := io.ReadFull(pr, buf)
+		if n > 0 {
+			h.Write(buf[:n])
+			total += uint64(n)
+			if serr := stream.Send(&replicationpb.BaseBackupChunk{Data: buf[:n]}); serr != nil {
+				pr.CloseWithError(serr)
+				<-done
+				return serr
+			}
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			break
+		}
+		if err != nil {
+			pr.CloseWithError(err)
+			<-done
+			return status.Errorf(codes.Internal, "replication: base backup: %v", err)
+		}
+	}
+	res := <-done
+	if res.err != nil {
+		return status.Errorf(codes.Internal, "replication: base backup: %v", res.err)
+	}
+	// Retain the WAL from the backup's LSN for the standby that will
+	// stream from there.
+	s.mu.Lock()
+	if st := s.standbys[req.GetNodeId()]; st == nil || st.State == "disconnected" {
+		s.standbys[req.GetNodeId()] = &standbyState{StandbyInfo: StandbyInfo{NodeID: req.GetNodeId(), State: "disconnected",
+			FlushedLSN: res.at, AppliedLSN: res.at, SentLSN: res.at}}
+	}
+	s.mu.Unlock()
+	log.Info("replication: base backup sent", "lsn", res.at.String(), "bytes", total)
+	return stream.Send(&replicationpb.BaseBackupChunk{Lsn: uint64(res.at), Sha256: h.Sum(nil), TotalBytes: total,
+		History: historyToPB(id.History), ClusterId: id.ClusterID})
+}

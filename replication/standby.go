@@ -1,0 +1,408 @@
+package replication
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/keepalive"
+	"google.golang.org/grpc/status"
+
+	"github.com/heliosdb/nano/lsn"
+	"github.com/heliosdb/nano/proto/replicationpb"
+	"github.com/heliosdb/nano/wal"
+)
+
+// Target is the standby side's view of its node.
+type Target interface {
+	Identity() Identity
+	// Apply makes records, already durable in the WAL, visible. They are
+	// contiguous and follow what was applied before.
+	Apply(recs []wal.Record) error
+	AppliedLSN() lsn.LSN
+	// InstallBaseBackup replaces the node's content with the verified
+	// backup in r (storage and WAL, restarting the WAL at the backup's
+	// LSN) and returns that LSN.
+	InstallBaseBackup(r io.Reader) (lsn.LSN, error)
+}
+
+// StandbyConfig configures a Standby.
+type StandbyConfig struct {
+	PrimaryAddr string // host:port of the primary's native port
+	Secret      string
+	NodeID      string
+	Sync        bool   // acknowledge as a sync standby
+	Address     string // host:pg_port this node serves reads on (for topology)
+	WAL         *wal.Log
+	Target      Target
+	// TempDir holds a base backup while it downloads (the data dir).
+	TempDir string
+
+	MinBackoff, MaxBackoff time.Duration // reconnect backoff; default 100ms..5s
+
+	Logger     *slog.Logger
+	Registerer prometheus.Registerer
+	Now        func() time.Time
+}
+
+// Standby streams the WAL from a primary into the local node.
+type Standby struct {
+	cfg     StandbyConfig
+	log     *slog.Logger
+	metrics *standbyMetrics
+
+	mu     sync.Mutex
+	status StandbyStatus
+	clock  lagClock
+}
+
+// StandbyStatus is the receiving side's state (helios_replication_status).
+type StandbyStatus struct {
+	PrimaryAddr   string
+	PrimaryNodeID string
+	Connected     bool
+	PrimaryLSN    lsn.LSN // the primary's flushed LSN at the last heartbeat
+	ReceivedLSN   lsn.LSN
+	FlushedLSN    lsn.LSN
+	AppliedLSN    lsn.LSN
+	LagBytes      int64
+	Lag           time.Duration
+	LastError     string
+	LastContact   time.Time
+}
+
+// NewStandby returns a Standby; start it with Run.
+func NewStandby(cfg StandbyConfig) *Standby {
+	if cfg.MinBackoff <= 0 {
+		cfg.MinBackoff = 100 * time.Millisecond
+	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = 5 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Standby{cfg: cfg, log: cfg.Logger.With("primary", cfg.PrimaryAddr)}
+	s.status.PrimaryAddr = cfg.PrimaryAddr
+	s.metrics = newStandbyMetrics(cfg.Registerer, s)
+	return s
+}
+
+// Status returns the current state.
+func (s *Standby) Status() StandbyStatus {
+	flushed, applied := s.cfg.WAL.FlushedLSN(), s.cfg.Target.AppliedLSN()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.status
+	st.FlushedLSN, st.AppliedLSN = flushed, applied
+	st.ReceivedLSN = max(st.ReceivedLSN, flushed)
+	if st.PrimaryLSN > applied {
+		st.LagBytes = int64(st.PrimaryLSN.Sub(applied))
+		st.Lag = s.clock.lag(applied, s.cfg.Now())
+	}
+	return st
+}
+
+// errRebase asks Run to take a base backup.
+type errRebase struct{ reason string }
+
+func (e *errRebase) Error() string { return "primary asks for a base backup: " + e.reason }
+
+// Run follows the primary until ctx ends: stream, and on any failure log,
+// back off and reconnect; take a base backup when the primary says so.
+func (s *Standby) Run(ctx context.Context) error {
+	conn, err := grpc.NewClient(s.cfg.PrimaryAddr,
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithPerRPCCredentials(secretCreds(s.cfg.Secret)),
+		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: 10 * time.Second, Timeout: 5 * time.Second, PermitWithoutStream: true}),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)),
+	)
+	if err != nil {
+		return fmt.Errorf("replication: primary address %q: %w", s.cfg.PrimaryAddr, err)
+	}
+	defer conn.Close()
+	client := replicationpb.NewReplicationClient(conn)
+	backoff, lastLogged := s.cfg.MinBackoff, ""
+	for ctx.Err() == nil {
+		err := s.session(ctx, client)
+		s.setConnected(false)
+		if ctx.Err() != nil {
+			break
+		}
+		var rb *errRebase
+		if errors.As(err, &rb) {
+			s.log.Info("replication: taking a base backup", "reason", rb.reason)
+			if err = s.rebase(ctx, client); err == nil {
+				backoff = s.cfg.MinBackoff
+				continue
+			}
+		}
+		msg := errorText(err)
+		s.setError(msg)
+		if msg != lastLogged { // one line per distinct failure, not per retry
+			s.log.Warn("replication: cannot stream from primary; retrying", "err", msg, "retry_in", backoff.String())
+			lastLogged = msg
+		}
+		if connected(err) {
+			backoff = s.cfg.MinBackoff
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, s.cfg.MaxBackoff)
+	}
+	return nil
+}
+
+// errStreamed marks a session that streamed before it failed, so the next
+// attempt starts without backoff.
+type errStreamed struct{ err error }
+
+func (e *errStreamed) Error() string { return e.err.Error() }
+func (e *errStreamed) Unwrap() error { return e.err }
+
+func connected(err error) bool {
+	var e *errStreamed
+	return errors.As(err, &e)
+}
+
+func errorText(err error) string {
+	if st, ok := status.FromError(errors.Unwrap(err)); ok && errors.Unwrap(err) != nil {
+		return st.Message()
+	}
+	if st, ok := status.FromError(err); ok {
+		return st.Message()
+	}
+	return err.Error()
+}
+
+func (s *Standby) setConnected(c bool) {
+	s.mu.Lock()
+	s.status.Connected = c
+	if c {
+		s.status.LastError = ""
+	}
+	s.mu.Unlock()
+}
+
+func (s *Standby) setError(msg string) {
+	s.mu.Lock()
+	s.status.LastError = msg
+	s.mu.Unlock()
+}
+
+// session runs one Stream call.
+func (s *Standby) session(ctx context.Context, client replicationpb.ReplicationClient) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stream, err := client.Stream(ctx)
+	if err != nil {
+		return err
+	}
+	id := s.cfg.Target.Identity()
+	flushed := s.cfg.WAL.FlushedLSN()
+	if err := stream.Send(&replicationpb.StandbyMessage{Msg: &replicationpb.StandbyMessage_Hello{Hello: &replicationpb.Hello{
+		NodeId: s.cfg.NodeID, ClusterId: id.ClusterID, Sync: s.cfg.Sync, History: historyToPB(id.History),
+		FlushedLsn: uint64(flushed), Address: s.cfg.Address}}}); err != nil {
+		return err
+	}
+	msg, err := stream.Recv()
+	if err != nil {
+		return err
+	}
+	switch m := msg.GetMsg().(type) {
+	case *replicationpb.PrimaryMessage_NeedBaseBackup:
+		return &errRebase{reason: m.NeedBaseBackup.GetReason()}
+	case *replicationpb.PrimaryMessage_Welcome:
+		if err := s.checkWelcome(m.Welcome, id, flushed); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("replication: expected Welcome, got %T", m)
+	}
+	s.setConnected(true)
+	s.log.Info("replication: streaming from primary", "primary_node", msg.GetWelcome().GetPrimaryNodeId(), "from_lsn", flushed.String())
+	if err := s.ack(stream); err != nil {
+		return err
+	}
+	for {
+		msg, err := stream.Recv()
+		if err != nil {
+			return &errStreamed{err}
+		}
+		if err := s.handle(stream, msg); err != nil {
+			return &errStreamed{err}
+		}
+	}
+}
+
+func (s *Standby) checkWelcome(w *replicationpb.Welcome, id Identity, flushed lsn.LSN) error {
+	if w.GetClusterId() != id.ClusterID {
+		return fmt.Errorf("replication: primary %s belongs to cluster %s, this node to %s", w.GetPrimaryNodeId(), w.GetClusterId(), id.ClusterID)
+	}
+	if lsn.LSN(w.GetStartLsn()) != flushed {
+		return fmt.Errorf("replication: primary would stream from %s but this node has flushed up to %s", lsn.LSN(w.GetStartLsn()), flushed)
+	}
+	s.mu.Lock()
+	s.status.PrimaryNodeID = w.GetPrimaryNodeId()
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *Standby) handle(stream replicationpb.Replication_StreamClient, msg *replicationpb.PrimaryMessage) error {
+	now := s.cfg.Now()
+	s.mu.Lock()
+	s.status.LastContact = now
+	s.mu.Unlock()
+	switch m := msg.GetMsg().(type) {
+	case *replicationpb.PrimaryMessage_Records:
+		return s.receive(stream, m.Records.GetRecords())
+	case *replicationpb.PrimaryMessage_Heartbeat:
+		s.mu.Lock()
+		s.status.PrimaryLSN = max(s.status.PrimaryLSN, lsn.LSN(m.Heartbeat.GetPrimaryLsn()))
+		s.clock.mark(s.status.PrimaryLSN, now)
+		s.mu.Unlock()
+		return s.ack(stream)
+	default:
+		return fmt.Errorf("replication: unexpected message %T while streaming", m)
+	}
+}
+
+// receive checks, appends, fsyncs, acknowledges, applies and acknowledges
+// again a batch of records. The first ack (flushed) is the one sync
+// commits wait for, so it goes out before the apply.
+func (s *Standby) receive(stream replicationpb.Replication_StreamClient, pbs []*replicationpb.WalRecord) error {
+	if len(pbs) == 0 {
+		return nil
+	}
+	recs := make([]wal.Record, len(pbs))
+	next := s.cfg.WAL.EndLSN()
+	var buf []byte
+	size := 0
+	for i, p := range pbs {
+		r := wal.Record{LSN: lsn.LSN(p.GetLsn()), Term: p.GetTerm(), Timestamp: p.GetTimestampMicros(), Type: uint8(p.GetType()), Data: p.GetData()}
+		if r.LSN != next {
+			return fmt.Errorf("replication: record at %s does not follow the local WAL end %s; not applied", r.LSN, next)
+		}
+		if p.GetType() > 255 {
+			return fmt.Errorf("replication: record at %s has invalid type %d; not applied", r.LSN, p.GetType())
+		}
+		buf = wal.EncodeRecord(buf[:0], r)
+		if got := recordCRC(buf); got != p.GetCrc32C() {
+			s.metrics.crcErrors.Inc()
+			return fmt.Errorf("replication: record at %s failed its CRC check (got %08x, primary sent %08x); not applied", r.LSN, got, p.GetCrc32C())
+		}
+		recs[i] = r
+		next = r.End()
+		size += len(r.Data) + wal.RecordHeaderSize
+	}
+	if _, _, err := s.cfg.WAL.Append(recs...); err != nil {
+		return fmt.Errorf("replication: append: %w", err)
+	}
+	if _, err := s.cfg.WAL.Sync(); err != nil {
+		return fmt.Errorf("replication: wal sync: %w", err)
+	}
+	s.metrics.receivedBytes.Add(float64(size))
+	s.mu.Lock()
+	s.status.ReceivedLSN = next
+	if next > s.status.PrimaryLSN {
+		s.status.PrimaryLSN = next
+		s.clock.mark(next, s.cfg.Now())
+	}
+	s.mu.Unlock()
+	if err := s.ack(stream); err != nil {
+		return err
+	}
+	if err := s.cfg.Target.Apply(recs); err != nil {
+		return fmt.Errorf("replication: apply up to %s: %w", next, err)
+	}
+	return s.ack(stream)
+}
+
+func (s *Standby) ack(stream replicationpb.Replication_StreamClient) error {
+	return stream.Send(&replicationpb.StandbyMessage{Msg: &replicationpb.StandbyMessage_Ack{Ack: &replicationpb.Ack{
+		FlushedLsn: uint64(s.cfg.WAL.FlushedLSN()), AppliedLsn: uint64(s.cfg.Target.AppliedLSN()), SentAtMicros: s.cfg.Now().UnixMicro()}}})
+}
+
+// recordCRC is the CRC32C stored in a framed record's first four bytes.
+func recordCRC(framed []byte) uint32 { return binary.LittleEndian.Uint32(framed) }
+
+// rebase downloads a base backup into a temporary file, checks its size
+// and SHA-256, and installs it.
+func (s *Standby) rebase(ctx context.Context, client replicationpb.ReplicationClient) error {
+	f, err := os.CreateTemp(s.cfg.TempDir, ".basebackup-*")
+	if err != nil {
+		return fmt.Errorf("replication: base backup: %w", err)
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	last, err := s.download(ctx, client, f)
+	if err != nil {
+		return fmt.Errorf("replication: base backup: %w", err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	at, err := s.cfg.Target.InstallBaseBackup(f)
+	if err != nil {
+		return fmt.Errorf("replication: install base backup: %w", err)
+	}
+	if at != lsn.LSN(last.GetLsn()) {
+		return fmt.Errorf("replication: base backup holds LSN %s but the primary said %s", at, lsn.LSN(last.GetLsn()))
+	}
+	s.metrics.baseBackups.Inc()
+	s.log.Info("replication: base backup installed", "lsn", at.String(), "bytes", last.GetTotalBytes())
+	return nil
+}
+
+// download writes the backup stream to w and returns the final chunk.
+func (s *Standby) download(ctx context.Context, client replicationpb.ReplicationClient, w io.Writer) (*replicationpb.BaseBackupChunk, error) {
+	stream, err := client.BaseBackup(ctx, &replicationpb.BaseBackupRequest{NodeId: s.cfg.NodeID})
+	if err != nil {
+		return nil, err
+	}
+	h := sha256.New()
+	var total uint64
+	start, lastNote := time.Now(), time.Now()
+	for {
+		c, err := stream.Recv()
+		if err != nil {
+			return nil, fmt.Errorf("after %d bytes: %w", total, err)
+		}
+		if len(c.GetData()) > 0 {
+			h.Write(c.GetData())
+			if _, err := w.Write(c.GetData()); err != nil {
+				return nil, err
+			}
+			total += uint64(len(c.GetData()))
+		}
+		if time.Since(lastNote) >= 2*time.Second {
+			s.log.Info("replication: base backup progress", "received_mib", total>>20,
+				"mib_per_sec", fmt.Sprintf("%.1f", float64(total)/(1<<20)/time.Since(start).Seconds()))
+			lastNote = time.Now()
+		}
+		if c.GetSha256() == nil {
+			continue
+		}
+		if c.GetTotalBytes() != total || !bytes.Equal(c.GetSha256(), h.Sum(nil)) {
+			return nil, fmt.Errorf("checksum mismatch: received %d bytes, primary sent %d; the copy is discarded", total, c.GetTotalBytes())
+		}
+		s.log.Info("replication: base backup received", "bytes", total, "lsn", lsn.LSN(c.GetLsn()).String(), "took", time.Since(start).Round(time.Millisecond).String())
+		return c, nil
+	}
+}

@@ -1,0 +1,147 @@
+package replication
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/heliosdb/nano/lsn"
+)
+
+// ErrClosed is returned to commits waiting for a sync standby when the
+// server closes (shutdown or demotion). The commit is durable locally but
+// was not confirmed by a sync standby.
+var ErrClosed = errors.New("replication: server closed while waiting for a sync standby")
+
+// syncRep holds commits until a sync standby has flushed them.
+//
+// Rules (DESIGN.md section 4): a commit waits until a connected sync
+// standby has acknowledged a flush at or past its end LSN. A commit that
+// waits SyncTimeout without that degrades the primary to async: every
+// waiter is released and later commits do not wait, until a sync standby
+// has flushed everything the primary had flushed — then sync is restored.
+// Strict mode never degrades.
+type syncRep struct {
+	enabled, strict bool
+	timeout         time.Duration
+	log             *slog.Logger
+	metrics         *serverMetrics
+
+	mu        sync.Mutex
+	flushed   lsn.LSN // best flush ack of a connected sync standby
+	connected bool    // a sync standby is connected
+	degraded  bool
+	changed   chan struct{} // closed and replaced on every state change
+	closed    bool
+}
+
+func newSyncRep(cfg ServerConfig, log *slog.Logger, m *serverMetrics) *syncRep {
+	return &syncRep{enabled: cfg.Sync, strict: cfg.SyncStrict, timeout: cfg.SyncTimeout, log: log, metrics: m,
+		changed: make(chan struct{})}
+}
+
+func (r *syncRep) notifyLocked() {
+	close(r.changed)
+	r.changed = make(chan struct{})
+}
+
+// update records the best flushed LSN of the connected sync standbys.
+func (r *syncRep) update(flushed lsn.LSN, connected bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if flushed == r.flushed && connected == r.connected {
+		return
+	}
+	r.flushed, r.connected = flushed, connected
+	r.notifyLocked()
+}
+
+// restoreLocked leaves degraded mode once a sync standby has caught up
+// with end, the primary's flushed LSN.
+func (r *syncRep) restoreLocked(end lsn.LSN) {
+	if r.degraded && r.connected && r.flushed >= end {
+		r.degraded = false
+		r.metrics.degraded.Set(0)
+		r.log.Info("replication: sync standby caught up; synchronous replication restored", "lsn", r.flushed.String())
+	}
+}
+
+func (r *syncRep) state() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case !r.enabled:
+		return "async"
+	case r.degraded:
+		return "degraded"
+	case !r.connected:
+		return "waiting"
+	}
+	return "sync"
+}
+
+func (r *syncRep) wait(ctx context.Context, end lsn.LSN, flushedNow func() lsn.LSN) error {
+	if !r.enabled {
+		return nil
+	}
+	start := time.Now()
+	var timer <-chan time.Time
+	if !r.strict {
+		t := time.NewTimer(r.timeout)
+		defer t.Stop()
+		timer = t.C
+	}
+	for {
+		r.mu.Lock()
+		r.restoreLocked(flushedNow())
+		switch {
+		case r.closed:
+			r.mu.Unlock()
+			return ErrClosed
+		case r.degraded:
+			r.mu.Unlock()
+			return nil
+		case r.connected && r.flushed >= end:
+			r.mu.Unlock()
+			r.metrics.syncWait.Observe(time.Since(start).Seconds())
+			return nil
+		}
+		ch := r.changed
+		r.mu.Unlock()
+		select {
+		case <-ch:
+		case <-timer:
+			r.degrade(end)
+			return nil
+		case <-ctx.Done():
+			// Like PostgreSQL, a cancelled wait does not undo the commit:
+			// keep waiting, the client learns the outcome with the rest.
+			ctx = context.Background()
+		}
+	}
+}
+
+func (r *syncRep) degrade(end lsn.LSN) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.degraded || r.closed {
+		return
+	}
+	r.degraded = true
+	r.metrics.degraded.Set(1)
+	r.metrics.degradations.Inc()
+	r.log.Warn("replication: no sync standby acknowledged within sync-timeout; degrading to async until one catches up (use --sync-strict to wait instead)",
+		"sync_timeout", r.timeout.String(), "commit_lsn", end.String(), "sync_standby_connected", r.connected, "sync_standby_flushed", r.flushed.String())
+	r.notifyLocked()
+}
+
+func (r *syncRep) close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.closed {
+		r.closed = true
+		r.notifyLocked()
+	}
+}
