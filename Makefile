@@ -7,7 +7,7 @@ STATIC_TAGS    := netgo,osusergo
 STATIC_LDFLAGS := -s -w -linkmode external -extldflags "-static"
 TEST_TIMEOUT   ?= 14m
 
-.PHONY: proto proto-check all build static run test test-short e2e faults bench lint fmt vet clean help
+.PHONY: proto proto-check all build static run run-single test test-short e2e faults bench lint fmt vet clean help
 
 all: build
 
@@ -20,7 +20,10 @@ build: ## build bin/heliosdb-nano
 static: ## static binaries for FROM-scratch Docker images (bin/static/)
 	$(GO) build -tags $(STATIC_TAGS) -ldflags '$(STATIC_LDFLAGS)' -o $(BIN)/static/heliosdb-nano ./cmd/heliosdb-nano
 
-run: build ## start a single node on 5432 (PG) / 8080 (HTTP), data in ./heliosdb-data
+run: build ## start the tutorial's local HA cluster: primary + sync standby + async standby (Ctrl-C stops it)
+	scripts/local-cluster.sh
+
+run-single: build ## start one node on 5432 (PG) / 8080 (HTTP), data in ./heliosdb-data
 	$(BIN)/heliosdb-nano start --data-dir ./heliosdb-data --node-id primary
 
 test: vet ## the test suite (unit, integration, e2e on built binaries, 50 kill -9 cycles)

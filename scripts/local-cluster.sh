@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Starts the tutorial's Part 2 cluster on this machine: a primary and a sync
+# and an async standby, with the tutorial's ports and data dirs, and stops
+# them all on Ctrl-C. Logs go to $BASE/<node>.log.
+#   BASE (default /tmp/heliosdb-ha)   HELIOSDB_BIN (default bin/heliosdb-nano)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BASE=${BASE:-/tmp/heliosdb-ha}
+BIN=${HELIOSDB_BIN:-bin/heliosdb-nano}
+mkdir -p "$BASE"/{primary,standby-sync,standby-async}
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo
+  echo "stopping..."
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  echo "stopped; data kept in $BASE (remove it to start afresh)"
+  exit 0
+}
+trap stop INT TERM EXIT
+
+start() { # name pg native http extra...
+  local name=$1 pg=$2 native=$3 http=$4
+  shift 4
+  "$BIN" start --data-dir "$BASE/$name" --pg-port "$pg" --native-port "$native" --http-port "$http" \
+    --node-id "$name" "$@" >>"$BASE/$name.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 100); do
+    if "$BIN" health --url "http://127.0.0.1:$http/health" >/dev/null 2>&1; then return; fi
+    if ! kill -0 "${pids[-1]}" 2>/dev/null; then
+      echo "$name failed to start; last log lines:" >&2
+      tail -n 20 "$BASE/$name.log" >&2
+      exit 1
+    fi
+    sleep 0.1
+  done
+  echo "$name did not become healthy; see $BASE/$name.log" >&2
+  exit 1
+}
+
+start primary 5432 5433 8080 --replication-role primary --replication-mode sync
+start standby-sync 5442 5443 8081 --replication-role standby --primary-host localhost --primary-port 5433 --replication-mode sync
+start standby-async 5452 5453 8082 --replication-role standby --primary-host localhost --primary-port 5433 --replication-mode async
+
+cat <<TXT
+HeliosDB Nano cluster running (logs: $BASE/*.log)
+  primary        psql -h localhost -p 5432 -U helios -d heliosdb   http://localhost:8080
+  standby-sync   psql -h localhost -p 5442 -U helios -d heliosdb   http://localhost:8081
+  standby-async  psql -h localhost -p 5452 -U helios -d heliosdb   http://localhost:8082
+  password: helios (PGPASSWORD=helios)
+  try: SELECT * FROM helios_standby_nodes;  (on the primary)   SHOW TOPOLOGY;
+Ctrl-C stops all three.
+TXT
+wait -n "${pids[@]}" || true
+echo "a node exited; see $BASE/*.log" >&2
+exit 1
