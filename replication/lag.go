@@ -27,10 +27,26 @@ func (c *lagClock) mark(pos lsn.LSN, at time.Time) {
 		return
 	}
 	if len(c.marks) == maxLagMarks {
-		// Keep the oldest mark (it defines the lag) and thin the rest.
-		c.marks = append(c.marks[:1], c.marks[2:]...)
+		c.thin()
 	}
 	c.marks = append(c.marks, lagMark{pos, at})
+}
+
+// thin halves the number of marks. The oldest mark stays exact (it
+// defines the lag now); each later pair becomes one mark with the pair's
+// later position and earlier time, so a follower between them is reported
+// a little too far behind, never less far behind than it is.
+func (c *lagClock) thin() {
+	n := 1
+	for i := 1; i < len(c.marks); i += 2 {
+		m := c.marks[i]
+		if i+1 < len(c.marks) {
+			m.pos = c.marks[i+1].pos
+		}
+		c.marks[n] = m
+		n++
+	}
+	c.marks = c.marks[:n]
 }
 
 // lag drops the marks the follower has reached and returns the age of the

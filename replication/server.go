@@ -209,11 +209,23 @@ func (s *Server) Stream(stream replicationpb.Replication_StreamServer) error {
 	log.Info("replication: standby connected", "from_lsn", start.String(), "sync", hello.GetSync(),
 		"behind_bytes", int64(s.cfg.WAL.FlushedLSN().Sub(start)))
 	errc := make(chan error, 1)
-	go func() { errc <- s.recvAcks(stream, st, session) }()
+	s.streams.Add(1)
+	go func() {
+		defer s.streams.Done()
+		errc <- s.recvAcks(stream, st, session)
+		cancel() // the standby ended the call or misbehaved: stop sending
+	}()
 	err = s.send(ctx, stream, r, st, session)
 	cancel()
-	if ackErr := <-errc; err == nil || errors.Is(err, context.Canceled) {
-		err = ackErr
+	// Cancelling ctx does not interrupt recvAcks' stream.Recv: that returns
+	// only when the standby sends or the call ends, and the call ends when
+	// this handler returns. So do not wait for it unless it is done.
+	select {
+	case ackErr := <-errc:
+		if err == nil || errors.Is(err, context.Canceled) {
+			err = ackErr
+		}
+	default:
 	}
 	log.Info("replication: standby disconnected", "err", err)
 	if errors.Is(err, io.EOF) || errors.Is(err, context.Canceled) || status.Code(err) == codes.Canceled {
@@ -286,7 +298,7 @@ func (s *Server) connect(h *replicationpb.Hello, start lsn.LSN) (*standbyState, 
 	st.StandbyInfo = StandbyInfo{NodeID: h.GetNodeId(), Address: h.GetAddress(), Sync: h.GetSync(), State: "catching_up",
 		SentLSN: start, FlushedLSN: start, AppliedLSN: start, ConnectedAt: now, LastAckAt: now}
 	st.clock = lagClock{}
-	s.sync.update(s.syncFlushedLocked())
+	s.updateSyncLocked()
 	return st, st.session
 }
 
@@ -296,7 +308,14 @@ func (s *Server) disconnect(st *standbyState, session int) {
 	if st.session == session {
 		st.State = "disconnected"
 	}
-	s.sync.update(s.syncFlushedLocked())
+	s.updateSyncLocked()
+}
+
+// updateSyncLocked hands the sync standbys' progress to the sync-commit
+// tracker.
+func (s *Server) updateSyncLocked() {
+	best, any := s.syncFlushedLocked()
+	s.sync.update(best, any, s.cfg.WAL.FlushedLSN())
 }
 
 // syncFlushedLocked is the highest LSN fsynced by a connected sync
@@ -333,7 +352,7 @@ func (s *Server) recvAcks(stream replicationpb.Replication_StreamServer, st *sta
 			st.State = "streaming"
 			s.log.Info("replication: standby caught up", "standby", st.NodeID, "lsn", st.FlushedLSN.String())
 		}
-		s.sync.update(s.syncFlushedLocked())
+		s.updateSyncLocked()
 		s.mu.Unlock()
 	}
 }

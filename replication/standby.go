@@ -208,6 +208,9 @@ func (s *Standby) setError(msg string) {
 
 // session runs one Stream call.
 func (s *Standby) session(ctx context.Context, client replicationpb.ReplicationClient) error {
+	if err := s.applyLocal(); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stream, err := client.Stream(ctx)
@@ -247,6 +250,44 @@ func (s *Standby) session(ctx context.Context, client replicationpb.ReplicationC
 		}
 		if err := s.handle(stream, msg); err != nil {
 			return &errStreamed{err}
+		}
+	}
+}
+
+// applyLocal hands the target the records that are durable in the local
+// WAL but not applied (an earlier Apply failed), so that Apply always
+// continues where the target left off and nothing is skipped.
+func (s *Standby) applyLocal() error {
+	applied := s.cfg.Target.AppliedLSN()
+	if applied >= s.cfg.WAL.FlushedLSN() {
+		return nil
+	}
+	r, err := s.cfg.WAL.NewReader(applied)
+	if err != nil {
+		return fmt.Errorf("replication: apply the local WAL from %s: %w", applied, err)
+	}
+	defer r.Close()
+	var batch []wal.Record
+	size := 0
+	for {
+		rec, err := r.Next()
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("replication: apply the local WAL at %s: %w", r.Pos(), err)
+		}
+		if err == nil {
+			batch = append(batch, rec)
+			if size += len(rec.Data) + wal.RecordHeaderSize; size < maxBatchBytes {
+				continue
+			}
+		}
+		if len(batch) > 0 {
+			if aerr := s.cfg.Target.Apply(batch); aerr != nil {
+				return fmt.Errorf("replication: apply up to %s: %w", batch[len(batch)-1].End(), aerr)
+			}
+			batch, size = nil, 0
+		}
+		if err != nil {
+			return nil // io.EOF: all applied
 		}
 	}
 }
@@ -325,9 +366,6 @@ func (s *Standby) receive(stream replicationpb.Replication_StreamClient, pbs []*
 		s.clock.mark(next, s.cfg.Now())
 	}
 	s.mu.Unlock()
-	if err := s.ack(stream); err != nil {
-		return err
-	}
 	if err := s.cfg.Target.Apply(recs); err != nil {
 		return fmt.Errorf("replication: apply up to %s: %w", next, err)
 	}

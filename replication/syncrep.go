@@ -47,15 +47,22 @@ func (r *syncRep) notifyLocked() {
 	r.changed = make(chan struct{})
 }
 
-// update records the best flushed LSN of the connected sync standbys.
-func (r *syncRep) update(flushed lsn.LSN, connected bool) {
+// update records the best flushed LSN of the connected sync standbys, and
+// restores sync when one has caught up with end, the primary's flushed
+// LSN (without waiting for the next commit to notice).
+func (r *syncRep) update(flushed lsn.LSN, connected bool, end lsn.LSN) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if flushed == r.flushed && connected == r.connected {
+	degraded := r.degraded
+	if flushed == r.flushed && connected == r.connected && !degraded {
 		return
 	}
+	changed := flushed != r.flushed || connected != r.connected
 	r.flushed, r.connected = flushed, connected
-	r.notifyLocked()
+	r.restoreLocked(end)
+	if changed || r.degraded != degraded {
+		r.notifyLocked()
+	}
 }
 
 // restoreLocked leaves degraded mode once a sync standby has caught up

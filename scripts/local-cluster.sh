@@ -16,7 +16,7 @@ stop() {
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   echo "stopped; data kept in $BASE (remove it to start afresh)"
-  exit 0
+  exit "${1:-0}"
 }
 trap stop INT TERM EXIT
 
@@ -54,4 +54,4 @@ Ctrl-C stops all three.
 TXT
 wait -n "${pids[@]}" || true
 echo "a node exited; see $BASE/*.log" >&2
-exit 1
+stop 1

@@ -55,8 +55,11 @@ type nodeProc struct {
 	pgPort   int
 	httpPort int
 	cmd      *exec.Cmd
-	logs     *bytes.Buffer
+	logs     *syncBuffer // written by the process while tests read it
 	extra    []string
+	// nativePort, when set, is kept across restarts (a primary's standbys
+	// dial it); zero picks a free port at every start.
+	nativePort int
 }
 
 func newNode(t testing.TB, extra ...string) *nodeProc {
@@ -64,15 +67,19 @@ func newNode(t testing.TB, extra ...string) *nodeProc {
 }
 
 func (p *nodeProc) args() []string {
+	native := p.nativePort
+	if native == 0 {
+		native = freePort(p.t)
+	}
 	return append([]string{"start", "--data-dir", p.dataDir, "--listen", "127.0.0.1",
-		"--pg-port", strconv.Itoa(p.pgPort), "--native-port", strconv.Itoa(freePort(p.t)),
+		"--pg-port", strconv.Itoa(p.pgPort), "--native-port", strconv.Itoa(native),
 		"--http-port", strconv.Itoa(p.httpPort), "--node-id", "e2e", "--log-level", "debug"}, p.extra...)
 }
 
 // start launches the process and waits until it accepts SQL connections.
 func (p *nodeProc) start() {
 	p.t.Helper()
-	p.logs = &bytes.Buffer{}
+	p.logs = &syncBuffer{}
 	p.cmd = exec.Command(nanoBin, p.args()...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	if err := p.cmd.Start(); err != nil {
