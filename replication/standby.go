@@ -366,6 +366,9 @@ func (s *Standby) receive(stream replicationpb.Replication_StreamClient, pbs []*
 		s.clock.mark(next, s.cfg.Now())
 	}
 	s.mu.Unlock()
+	if err := s.ack(stream); err != nil {
+		return err
+	}
 	if err := s.cfg.Target.Apply(recs); err != nil {
 		return fmt.Errorf("replication: apply up to %s: %w", next, err)
 	}

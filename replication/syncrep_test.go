@@ -1,0 +1,190 @@
+package replication_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/heliosdb/nano/lsn"
+	"github.com/heliosdb/nano/replication"
+)
+
+// waitDurable runs WaitDurable in the background; the channel gets its
+// result.
+func waitDurable(ctx context.Context, srv *replication.Server, end lsn.LSN) <-chan error {
+	ch := make(chan error, 1)
+	go func() { ch <- srv.WaitDurable(ctx, end) }()
+	return ch
+}
+
+// requireBlocked fails if ch delivers within d.
+func requireBlocked(t *testing.T, ch <-chan error, d time.Duration, why string) {
+	t.Helper()
+	select {
+	case err := <-ch:
+		t.Fatalf("WaitDurable returned (%v) %s", err, why)
+	case <-time.After(d):
+	}
+}
+
+// requireReturns waits for ch and returns its error.
+func requireReturns(t *testing.T, ch <-chan error, why string) error {
+	t.Helper()
+	select {
+	case err := <-ch:
+		return err
+	case <-time.After(10 * time.Second):
+		t.Fatalf("WaitDurable still blocked: %s", why)
+		return nil
+	}
+}
+
+// mustWaitDurable calls WaitDurable, failing the test if it errs or does
+// not return within 10s, and returns how long it took.
+func mustWaitDurable(t *testing.T, srv *replication.Server, end lsn.LSN) time.Duration {
+	t.Helper()
+	start := time.Now()
+	if err := requireReturns(t, waitDurable(t.Context(), srv, end), fmt.Sprintf("WaitDurable(%s)", end)); err != nil {
+		t.Fatalf("WaitDurable(%s): %v", end, err)
+	}
+	return time.Since(start)
+}
+
+func TestWaitDurableAsync(t *testing.T) {
+	p := startPrimary(t, replication.ServerConfig{})
+	if got := p.srv.SyncState(); got != "async" {
+		t.Fatalf("SyncState() = %q, want async", got)
+	}
+	if took := mustWaitDurable(t, p.srv, 1<<40); took >= testSyncTimeout {
+		t.Fatalf("async WaitDurable took %v", took)
+	}
+}
+
+func TestWaitDurableWaitsForFlushAck(t *testing.T) {
+	p := startPrimary(t, replication.ServerConfig{Sync: true, SyncTimeout: time.Minute})
+	if got := p.srv.SyncState(); got != "waiting" {
+		t.Fatalf("SyncState() with no standby = %q, want waiting", got)
+	}
+	m := connectManual(t, p.addr, helloFor("s1", true, 0))
+	eventually(t, "sync standby registered", func() bool { return p.srv.SyncState() == "sync" })
+
+	mid := appendRecs(t, p.wal, 1, 0, 3)
+	end := appendRecs(t, p.wal, 1, 3, 3)
+	done := waitDurable(t.Context(), p.srv, end)
+	requireBlocked(t, done, 100*time.Millisecond, "before any ack")
+	m.ack(t, mid, end) // applied does not count, only flushed
+	requireBlocked(t, done, 100*time.Millisecond, "after an ack short of the commit")
+	m.ack(t, end, 0)
+	if err := requireReturns(t, done, "after the flush ack"); err != nil {
+		t.Fatalf("WaitDurable: %v", err)
+	}
+	// Already acknowledged: at once.
+	mustWaitDurable(t, p.srv, mid)
+	if got := p.srv.SyncState(); got != "sync" {
+		t.Fatalf("SyncState() = %q, want sync", got)
+	}
+}
+
+func TestWaitDurableWithRealSyncStandby(t *testing.T) {
+	p := startPrimary(t, replication.ServerConfig{Sync: true, SyncTimeout: time.Minute})
+	s := startStandby(t, p.addr, standbyOpts{sync: true})
+	eventually(t, "sync standby connected", func() bool { return p.srv.SyncState() == "sync" })
+	for i := range 20 {
+		end := appendRecs(t, p.wal, 1, i*3, 3)
+		mustWaitDurable(t, p.srv, end)
+		if got := s.wal.FlushedLSN(); got < end {
+			t.Fatalf("WaitDurable(%s) returned with the standby flushed only to %s", end, got)
+		}
+	}
+	if got := p.srv.SyncState(); got != "sync" {
+		t.Fatalf("SyncState() = %q, want sync", got)
+	}
+}
+
+func TestSyncDegradesAndRestores(t *testing.T) {
+	p := startPrimary(t, replication.ServerConfig{Sync: true})
+	// An async standby does not count for synchronous commit.
+	async := startStandby(t, p.addr, standbyOpts{nodeID: "async1"})
+	end := appendRecs(t, p.wal, 1, 0, 5)
+	eventually(t, "async standby caught up", func() bool { return async.caughtUp(p) })
+
+	if took := mustWaitDurable(t, p.srv, end); took < testSyncTimeout {
+		t.Fatalf("WaitDurable returned after %v, before SyncTimeout %v", took, testSyncTimeout)
+	}
+	if got := p.srv.SyncState(); got != "degraded" {
+		t.Fatalf("SyncState() = %q, want degraded", got)
+	}
+	// Degraded: later commits do not wait.
+	end = appendRecs(t, p.wal, 1, 5, 5)
+	if took := mustWaitDurable(t, p.srv, end); took >= testSyncTimeout {
+		t.Fatalf("WaitDurable while degraded took %v", took)
+	}
+
+	// A sync standby connects and catches up: sync is restored without
+	// waiting for the next commit.
+	s := startStandby(t, p.addr, standbyOpts{nodeID: "sync1", sync: true})
+	eventually(t, "sync standby caught up", func() bool { return s.caughtUp(p) })
+	eventually(t, "sync restored", func() bool { return p.srv.SyncState() == "sync" })
+	for i := range 5 {
+		end = appendRecs(t, p.wal, 1, 10+i, 1)
+		mustWaitDurable(t, p.srv, end)
+		if got := s.wal.FlushedLSN(); got < end {
+			t.Fatalf("WaitDurable(%s) returned with the sync standby flushed only to %s", end, got)
+		}
+	}
+	if got := p.srv.SyncState(); got != "sync" {
+		t.Fatalf("SyncState() = %q, want sync", got)
+	}
+}
+
+func TestSyncStrictNeverDegrades(t *testing.T) {
+	p := startPrimary(t, replication.ServerConfig{Sync: true, SyncStrict: true})
+	end := appendRecs(t, p.wal, 1, 0, 5)
+	// The caller's context ends long before: a commit that reached the
+	// wait is not undone, so it keeps waiting.
+	ctx, cancel := context.WithTimeout(t.Context(), testSyncTimeout/3)
+	defer cancel()
+	done := waitDurable(ctx, p.srv, end)
+	requireBlocked(t, done, 3*testSyncTimeout, "in strict mode with no sync standby")
+	if got := p.srv.SyncState(); got != "waiting" {
+		t.Fatalf("SyncState() = %q, want waiting", got)
+	}
+
+	s := startStandby(t, p.addr, standbyOpts{sync: true})
+	if err := requireReturns(t, done, "after a sync standby caught up"); err != nil {
+		t.Fatalf("WaitDurable: %v", err)
+	}
+	if got := s.wal.FlushedLSN(); got < end {
+		t.Fatalf("WaitDurable(%s) returned with the standby flushed only to %s", end, got)
+	}
+	if got := p.srv.SyncState(); got != "sync" {
+		t.Fatalf("SyncState() = %q, want sync", got)
+	}
+}
+
+func TestCloseReleasesSyncWaiters(t *testing.T) {
+	for _, strict := range []bool{false, true} {
+		t.Run(map[bool]string{false: "timeout", true: "strict"}[strict], func(t *testing.T) {
+			p := startPrimary(t, replication.ServerConfig{Sync: true, SyncStrict: strict, SyncTimeout: time.Minute})
+			end := appendRecs(t, p.wal, 1, 0, 1)
+			var waits []<-chan error
+			for range 3 {
+				waits = append(waits, waitDurable(t.Context(), p.srv, end))
+			}
+			for _, w := range waits {
+				requireBlocked(t, w, 20*time.Millisecond, "before Close")
+			}
+			p.srv.Close()
+			for _, w := range waits {
+				if err := requireReturns(t, w, "after Close"); !errors.Is(err, replication.ErrClosed) {
+					t.Fatalf("WaitDurable after Close = %v, want ErrClosed", err)
+				}
+			}
+			if err := p.srv.WaitDurable(t.Context(), end); !errors.Is(err, replication.ErrClosed) {
+				t.Fatalf("WaitDurable on a closed server = %v, want ErrClosed", err)
+			}
+		})
+	}
+}
