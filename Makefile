@@ -38,9 +38,10 @@ e2e: ## end-to-end suites only
 faults: ## crash/fault suites with many more cycles
 	HELIOSDB_CRASH_CYCLES=500 $(GO) test -count=1 -v -timeout 60m -run 'Kill9|Crash|Torn|Corrupt' ./tests/... ./wal/... ./storage/...
 
-bench: build ## benchmarks (Go micro-benchmarks; pgbench comparison: scripts/bench.sh)
+bench: build ## benchmarks (Go micro-benchmarks; pgbench comparisons: scripts/bench.sh, scripts/bench-replication.sh)
 	$(GO) test -run '^$$' -bench . -benchmem ./wal/ ./storage/ ./sql/...
 	./scripts/bench.sh
+	./scripts/bench-replication.sh
 
 PROTOC_GEN_GO      := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.5.1

@@ -240,17 +240,119 @@ func (s *Standby) session(ctx context.Context, client replicationpb.ReplicationC
 	}
 	s.setConnected(true)
 	s.log.Info("replication: streaming from primary", "primary_node", msg.GetWelcome().GetPrimaryNodeId(), "from_lsn", flushed.String())
-	if err := s.ack(stream); err != nil {
+	ss := &streamSession{s: s, stream: stream, cancel: cancel, applyQ: make(chan []wal.Record, applyQueue), applied: make(chan struct{})}
+	go ss.applyLoop()
+	defer ss.stopApplier()
+	if err := ss.ack(); err != nil {
 		return err
 	}
 	for {
 		msg, err := stream.Recv()
+		if err == nil {
+			err = ss.handle(msg)
+		}
 		if err != nil {
+			ss.stopApplier()
+			if ss.applyErr != nil {
+				err = ss.applyErr
+			}
 			return &errStreamed{err}
 		}
-		if err := s.handle(stream, msg); err != nil {
-			return &errStreamed{err}
+	}
+}
+
+// applyQueue bounds the batches received and flushed but not yet applied.
+const applyQueue = 16
+
+// streamSession is one Stream call: the receiving goroutine appends,
+// fsyncs and acknowledges the flush; an apply goroutine applies what has
+// been flushed — coalescing batches that queued up into one storage
+// transaction — and acknowledges the apply. So a sync commit on the
+// primary waits for the standby's WAL fsync only, never for its storage
+// commit, and the next batch's fsync overlaps the previous one's apply.
+type streamSession struct {
+	s      *Standby
+	stream replicationpb.Replication_StreamClient
+	cancel context.CancelFunc
+
+	sendMu sync.Mutex // gRPC allows one sender at a time
+
+	applyQ   chan []wal.Record
+	applied  chan struct{} // closed when applyLoop has returned
+	stopOnce sync.Once
+	applyErr error // set before applied is closed
+}
+
+func (ss *streamSession) ack() error {
+	ss.sendMu.Lock()
+	defer ss.sendMu.Unlock()
+	return ss.s.ack(ss.stream)
+}
+
+func (ss *streamSession) applyLoop() {
+	defer close(ss.applied)
+	for recs := range ss.applyQ {
+		open := true
+	coalesce:
+		for open && len(recs) < 4096 {
+			select {
+			case more, ok := <-ss.applyQ:
+				if !ok {
+					open = false
+					break coalesce
+				}
+				recs = append(recs, more...)
+			default:
+				break coalesce
+			}
 		}
+		if err := ss.s.cfg.Target.Apply(recs); err != nil {
+			ss.applyErr = fmt.Errorf("replication: apply up to %s: %w", recs[len(recs)-1].End(), err)
+			ss.cancel()
+			for range ss.applyQ { // unblock the receiver until it stops
+			}
+			return
+		}
+		if err := ss.ack(); err != nil {
+			ss.cancel()
+		}
+		if !open {
+			return
+		}
+	}
+}
+
+// stopApplier lets the applier finish what was flushed and waits for it,
+// so that the next session's Target.Apply calls stay contiguous.
+func (ss *streamSession) stopApplier() {
+	ss.stopOnce.Do(func() { close(ss.applyQ) })
+	<-ss.applied
+}
+
+func (ss *streamSession) handle(msg *replicationpb.PrimaryMessage) error {
+	now := ss.s.cfg.Now()
+	ss.s.mu.Lock()
+	ss.s.status.LastContact = now
+	ss.s.mu.Unlock()
+	switch m := msg.GetMsg().(type) {
+	case *replicationpb.PrimaryMessage_Records:
+		recs, err := ss.s.receive(m.Records.GetRecords())
+		if err != nil || len(recs) == 0 {
+			return err
+		}
+		if err := ss.ack(); err != nil {
+			return err
+		}
+		ss.applyQ <- recs
+		return nil
+	case *replicationpb.PrimaryMessage_Heartbeat:
+		ss.s.mu.Lock()
+		ss.s.status.PrimaryLSN = max(ss.s.status.PrimaryLSN, lsn.LSN(m.Heartbeat.GetPrimaryLsn()))
+		ss.s.clock.mark(ss.s.status.PrimaryLSN, now)
+		ss.s.mu.Unlock()
+		return ss.ack()
+	default:
+		return fmt.Errorf("replication: unexpected message %T while streaming", m)
 	}
 }
 
@@ -305,31 +407,12 @@ func (s *Standby) checkWelcome(w *replicationpb.Welcome, id Identity, flushed ls
 	return nil
 }
 
-func (s *Standby) handle(stream replicationpb.Replication_StreamClient, msg *replicationpb.PrimaryMessage) error {
-	now := s.cfg.Now()
-	s.mu.Lock()
-	s.status.LastContact = now
-	s.mu.Unlock()
-	switch m := msg.GetMsg().(type) {
-	case *replicationpb.PrimaryMessage_Records:
-		return s.receive(stream, m.Records.GetRecords())
-	case *replicationpb.PrimaryMessage_Heartbeat:
-		s.mu.Lock()
-		s.status.PrimaryLSN = max(s.status.PrimaryLSN, lsn.LSN(m.Heartbeat.GetPrimaryLsn()))
-		s.clock.mark(s.status.PrimaryLSN, now)
-		s.mu.Unlock()
-		return s.ack(stream)
-	default:
-		return fmt.Errorf("replication: unexpected message %T while streaming", m)
-	}
-}
-
-// receive checks, appends, fsyncs, acknowledges, applies and acknowledges
-// again a batch of records. The first ack (flushed) is the one sync
-// commits wait for, so it goes out before the apply.
-func (s *Standby) receive(stream replicationpb.Replication_StreamClient, pbs []*replicationpb.WalRecord) error {
+// receive checks a batch of records (contiguity with the local WAL, CRC
+// recomputed end to end), appends it and fsyncs it. Nothing of a batch
+// that fails a check is appended.
+func (s *Standby) receive(pbs []*replicationpb.WalRecord) ([]wal.Record, error) {
 	if len(pbs) == 0 {
-		return nil
+		return nil, nil
 	}
 	recs := make([]wal.Record, len(pbs))
 	next := s.cfg.WAL.EndLSN()
@@ -338,25 +421,25 @@ func (s *Standby) receive(stream replicationpb.Replication_StreamClient, pbs []*
 	for i, p := range pbs {
 		r := wal.Record{LSN: lsn.LSN(p.GetLsn()), Term: p.GetTerm(), Timestamp: p.GetTimestampMicros(), Type: uint8(p.GetType()), Data: p.GetData()}
 		if r.LSN != next {
-			return fmt.Errorf("replication: record at %s does not follow the local WAL end %s; not applied", r.LSN, next)
+			return nil, fmt.Errorf("replication: record at %s does not follow the local WAL end %s; not applied", r.LSN, next)
 		}
 		if p.GetType() > 255 {
-			return fmt.Errorf("replication: record at %s has invalid type %d; not applied", r.LSN, p.GetType())
+			return nil, fmt.Errorf("replication: record at %s has invalid type %d; not applied", r.LSN, p.GetType())
 		}
 		buf = wal.EncodeRecord(buf[:0], r)
 		if got := recordCRC(buf); got != p.GetCrc32C() {
 			s.metrics.crcErrors.Inc()
-			return fmt.Errorf("replication: record at %s failed its CRC check (got %08x, primary sent %08x); not applied", r.LSN, got, p.GetCrc32C())
+			return nil, fmt.Errorf("replication: record at %s failed its CRC check (got %08x, primary sent %08x); not applied", r.LSN, got, p.GetCrc32C())
 		}
 		recs[i] = r
 		next = r.End()
 		size += len(r.Data) + wal.RecordHeaderSize
 	}
 	if _, _, err := s.cfg.WAL.Append(recs...); err != nil {
-		return fmt.Errorf("replication: append: %w", err)
+		return nil, fmt.Errorf("replication: append: %w", err)
 	}
 	if _, err := s.cfg.WAL.Sync(); err != nil {
-		return fmt.Errorf("replication: wal sync: %w", err)
+		return nil, fmt.Errorf("replication: wal sync: %w", err)
 	}
 	s.metrics.receivedBytes.Add(float64(size))
 	s.mu.Lock()
@@ -366,13 +449,7 @@ func (s *Standby) receive(stream replicationpb.Replication_StreamClient, pbs []*
 		s.clock.mark(next, s.cfg.Now())
 	}
 	s.mu.Unlock()
-	if err := s.ack(stream); err != nil {
-		return err
-	}
-	if err := s.cfg.Target.Apply(recs); err != nil {
-		return fmt.Errorf("replication: apply up to %s: %w", next, err)
-	}
-	return s.ack(stream)
+	return recs, nil
 }
 
 func (s *Standby) ack(stream replicationpb.Replication_StreamClient) error {
