@@ -152,6 +152,20 @@ func (s *Server) Close() {
 	s.streams.Wait()
 }
 
+// enter counts a new stream unless Close has begun (a WaitGroup must not
+// grow while Close waits on it).
+func (s *Server) enter() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	select {
+	case <-s.stopping:
+		return false
+	default:
+		s.streams.Add(1)
+		return true
+	}
+}
+
 // Status implements the Status RPC.
 func (s *Server) Status(context.Context, *replicationpb.StatusRequest) (*replicationpb.StatusResponse, error) {
 	id := s.cfg.Node.Identity()
@@ -165,7 +179,9 @@ func (s *Server) Status(context.Context, *replicationpb.StatusRequest) (*replica
 
 // Stream implements the standby's long-lived call.
 func (s *Server) Stream(stream replicationpb.Replication_StreamServer) error {
-	s.streams.Add(1)
+	if !s.enter() {
+		return status.Error(codes.Unavailable, "replication: node is shutting down")
+	}
 	defer s.streams.Done()
 	ctx, cancel := context.WithCancel(stream.Context())
 	defer cancel()
