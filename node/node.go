@@ -51,7 +51,7 @@ type Node struct {
 	nativeLn  net.Listener
 	startedAt time.Time
 
-	repl    *replication.Server  // native port service; sync-commit tracking
+	repl    *replication.Server // native port service; sync-commit tracking
 	grpcSrv *grpc.Server
 	standby *replication.Standby // nil unless following a primary
 

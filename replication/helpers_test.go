@@ -75,16 +75,6 @@ func appendRecs(t testing.TB, l *wal.Log, term uint64, from, n int) lsn.LSN {
 	return end
 }
 
-// framedLog is the framed bytes of every durable record of l from `from`.
-func framedLog(t testing.TB, l *wal.Log, from lsn.LSN) []byte {
-	t.Helper()
-	var b []byte
-	for _, r := range waltest.ReadAll(t, l, from) {
-		b = wal.EncodeRecord(b, r)
-	}
-	return b
-}
-
 // requireSameWAL checks that standby holds exactly the primary's records
 // from `from` on: same LSNs, same bytes.
 func requireSameWAL(t testing.TB, primary, standby *wal.Log, from lsn.LSN) {

@@ -197,7 +197,7 @@ func (s *Server) Stream(stream replicationpb.Replication_StreamServer) error {
 		return err
 	}
 	log := s.log.With("standby", hello.GetNodeId(), "peer", peerAddr(ctx))
-	start, refuse, rebase := s.admit(hello)
+	start, rebase, refuse := s.admit(hello)
 	if refuse != nil {
 		log.Warn("replication: refusing standby", "reason", status.Convert(refuse).Message())
 		return refuse
@@ -272,32 +272,32 @@ func peerAddr(ctx context.Context) string {
 // admit decides how a standby may continue: from start, refused (an error
 // for the standby to log and retry), or rebased from a base backup (the
 // reason why).
-func (s *Server) admit(h *replicationpb.Hello) (start lsn.LSN, refuse error, rebase string) {
+func (s *Server) admit(h *replicationpb.Hello) (start lsn.LSN, rebase string, refuse error) {
 	id := s.cfg.Node.Identity()
 	switch {
 	case !id.Primary:
-		return 0, status.Errorf(codes.FailedPrecondition, "node %s is a standby (following %s), not a primary; point --primary-host/--primary-port at the primary", id.NodeID, id.Following), ""
+		return 0, "", status.Errorf(codes.FailedPrecondition, "node %s is a standby (following %s), not a primary; point --primary-host/--primary-port at the primary", id.NodeID, id.Following)
 	case h.GetNodeId() == id.NodeID:
-		return 0, status.Errorf(codes.FailedPrecondition, "standby and primary have the same node id %q; every node needs its own --node-id", id.NodeID), ""
+		return 0, "", status.Errorf(codes.FailedPrecondition, "standby and primary have the same node id %q; every node needs its own --node-id", id.NodeID)
 	case h.GetClusterId() == "":
-		return 0, nil, "empty standby: seeding it"
+		return 0, "empty standby: seeding it", nil
 	case h.GetClusterId() != id.ClusterID:
-		return 0, status.Errorf(codes.FailedPrecondition, "standby belongs to cluster %s but this primary (%s) to cluster %s; to make it a standby of this cluster, empty its data directory", h.GetClusterId(), id.NodeID, id.ClusterID), ""
+		return 0, "", status.Errorf(codes.FailedPrecondition, "standby belongs to cluster %s but this primary (%s) to cluster %s; to make it a standby of this cluster, empty its data directory", h.GetClusterId(), id.NodeID, id.ClusterID)
 	}
 	sh, flushed := historyFromPB(h.GetHistory()), lsn.LSN(h.GetFlushedLsn())
 	if why := divergence(id.History, sh, flushed); why != "" {
 		if sh.Term() > id.History.Term() {
-			return 0, status.Errorf(codes.FailedPrecondition, "this primary is stale: %s", why), ""
+			return 0, "", status.Errorf(codes.FailedPrecondition, "this primary is stale: %s", why)
 		}
-		return 0, nil, why
+		return 0, why, nil
 	}
 	if end := s.cfg.WAL.FlushedLSN(); flushed > end {
-		return 0, status.Errorf(codes.FailedPrecondition, "standby has WAL up to %s but this primary only up to %s in the same term; refusing to overwrite it (empty the standby's data directory to re-seed it)", flushed, end), ""
+		return 0, "", status.Errorf(codes.FailedPrecondition, "standby has WAL up to %s but this primary only up to %s in the same term; refusing to overwrite it (empty the standby's data directory to re-seed it)", flushed, end)
 	}
 	if first := s.cfg.WAL.FirstLSN(); flushed < first {
-		return 0, nil, fmt.Sprintf("WAL at %s is no longer retained (oldest is %s)", flushed, first)
+		return 0, fmt.Sprintf("WAL at %s is no longer retained (oldest is %s)", flushed, first), nil
 	}
-	return flushed, nil, ""
+	return flushed, "", nil
 }
 
 // connect registers a streaming standby.

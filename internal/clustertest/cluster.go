@@ -25,9 +25,9 @@ type Member struct {
 	Cfg  node.Config
 	t    testing.TB
 
-	node   *node.Node
-	cancel context.CancelFunc
-	done   chan error
+	node                         *node.Node
+	cancel                       context.CancelFunc
+	done                         chan error
 	pgAddr, httpAddr, nativeAddr string
 }
 
