@@ -3,7 +3,10 @@ package replication
 import (
 	"context"
 	"crypto/subtle"
+	"log/slog"
 	"strings"
+	"sync"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -37,18 +40,39 @@ func checkSecret(ctx context.Context, secret string) error {
 	return nil
 }
 
-func unaryAuth(secret string) grpc.UnaryServerInterceptor {
-	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+// authLog logs rejected calls, at most once per interval: a misconfigured
+// standby retries every few seconds.
+type authLog struct {
+	log      *slog.Logger
+	interval time.Duration
+	mu       sync.Mutex
+	last     time.Time
+}
+
+func (a *authLog) reject(ctx context.Context, method string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if now := time.Now(); now.Sub(a.last) >= a.interval {
+		a.last = now
+		a.log.Warn("replication: rejected a call without the right replication secret (check --replication-secret on both nodes)",
+			"peer", peerAddr(ctx), "method", method)
+	}
+}
+
+func unaryAuth(secret string, a *authLog) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
 		if err := checkSecret(ctx, secret); err != nil {
+			a.reject(ctx, info.FullMethod)
 			return nil, err
 		}
 		return h(ctx, req)
 	}
 }
 
-func streamAuth(secret string) grpc.StreamServerInterceptor {
-	return func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, h grpc.StreamHandler) error {
+func streamAuth(secret string, a *authLog) grpc.StreamServerInterceptor {
+	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
 		if err := checkSecret(ss.Context(), secret); err != nil {
+			a.reject(ss.Context(), info.FullMethod)
 			return err
 		}
 		return h(srv, ss)

@@ -182,7 +182,7 @@ func TestBadStreamsAreNotApplied(t *testing.T) {
 			if applies, _, _ := s.target.stats(); applies != 0 {
 				t.Fatalf("Target.Apply called %d times", applies)
 			}
-			if got := counterValue(t, reg, "heliosdb_replication_crc_errors_total"); (got > 0) != tc.crcErrs {
+			if got := counterValue(t, reg, "helios_replication_crc_errors_total"); (got > 0) != tc.crcErrs {
 				t.Fatalf("crc error counter = %v, want >0: %v", got, tc.crcErrs)
 			}
 		})

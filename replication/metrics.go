@@ -14,15 +14,15 @@ type serverMetrics struct {
 
 func newServerMetrics(reg prometheus.Registerer, s *Server) *serverMetrics {
 	m := &serverMetrics{
-		sentBytes: prometheus.NewCounter(prometheus.CounterOpts{Name: "heliosdb_replication_sent_bytes_total",
+		sentBytes: prometheus.NewCounter(prometheus.CounterOpts{Name: "helios_replication_sent_bytes_total",
 			Help: "WAL bytes sent to standbys."}),
-		baseBackups: prometheus.NewCounter(prometheus.CounterOpts{Name: "heliosdb_replication_base_backups_sent_total",
+		baseBackups: prometheus.NewCounter(prometheus.CounterOpts{Name: "helios_replication_base_backups_sent_total",
 			Help: "Base backups served to standbys."}),
-		degraded: prometheus.NewGauge(prometheus.GaugeOpts{Name: "heliosdb_replication_sync_degraded",
+		degraded: prometheus.NewGauge(prometheus.GaugeOpts{Name: "helios_replication_sync_degraded",
 			Help: "1 while a sync primary runs degraded to async (no sync standby acknowledged within sync-timeout)."}),
-		degradations: prometheus.NewCounter(prometheus.CounterOpts{Name: "heliosdb_replication_sync_degradations_total",
+		degradations: prometheus.NewCounter(prometheus.CounterOpts{Name: "helios_replication_sync_degradations_total",
 			Help: "Times the primary degraded from sync to async."}),
-		syncWait: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "heliosdb_replication_sync_wait_seconds",
+		syncWait: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "helios_replication_sync_wait_seconds",
 			Help: "Time commits waited for a sync standby's flush acknowledgement.", Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16)}),
 	}
 	if reg != nil {
@@ -32,11 +32,11 @@ func newServerMetrics(reg prometheus.Registerer, s *Server) *serverMetrics {
 }
 
 var (
-	descLagBytes = prometheus.NewDesc("heliosdb_replication_standby_lag_bytes",
+	descLagBytes = prometheus.NewDesc("helios_replication_standby_lag_bytes",
 		"Bytes of WAL a standby has not applied yet, as seen by the primary.", []string{"standby", "mode"}, nil)
-	descLagSeconds = prometheus.NewDesc("heliosdb_replication_standby_lag_seconds",
+	descLagSeconds = prometheus.NewDesc("helios_replication_standby_lag_seconds",
 		"How long ago the oldest WAL a standby has not applied was sent, as seen by the primary.", []string{"standby", "mode"}, nil)
-	descConnected = prometheus.NewDesc("heliosdb_replication_standby_connected",
+	descConnected = prometheus.NewDesc("helios_replication_standby_connected",
 		"1 when the standby is streaming or catching up.", []string{"standby", "mode"}, nil)
 )
 
@@ -80,15 +80,15 @@ type standbyMetrics struct {
 
 func newStandbyMetrics(reg prometheus.Registerer, s *Standby) *standbyMetrics {
 	m := &standbyMetrics{
-		receivedBytes: prometheus.NewCounter(prometheus.CounterOpts{Name: "heliosdb_replication_received_bytes_total",
+		receivedBytes: prometheus.NewCounter(prometheus.CounterOpts{Name: "helios_replication_received_bytes_total",
 			Help: "WAL bytes received from the primary."}),
-		lagBytes: prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "heliosdb_replication_lag_bytes",
+		lagBytes: prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "helios_replication_lag_bytes",
 			Help: "Bytes of the primary's WAL this standby has not applied (as of the last heartbeat)."},
 			func() float64 { return float64(s.Status().LagBytes) }),
-		lagSeconds: prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "heliosdb_replication_lag_seconds",
+		lagSeconds: prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "helios_replication_lag_seconds",
 			Help: "How long ago the oldest WAL this standby has not applied became known."},
 			func() float64 { return s.Status().Lag.Seconds() }),
-		connected: prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "heliosdb_replication_connected",
+		connected: prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "helios_replication_connected",
 			Help: "1 while this standby streams from its primary."},
 			func() float64 {
 				if s.Status().Connected {
@@ -96,9 +96,9 @@ func newStandbyMetrics(reg prometheus.Registerer, s *Standby) *standbyMetrics {
 				}
 				return 0
 			}),
-		baseBackups: prometheus.NewCounter(prometheus.CounterOpts{Name: "heliosdb_replication_base_backups_received_total",
+		baseBackups: prometheus.NewCounter(prometheus.CounterOpts{Name: "helios_replication_base_backups_received_total",
 			Help: "Base backups this standby re-seeded itself from."}),
-		crcErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "heliosdb_replication_crc_errors_total",
+		crcErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "helios_replication_crc_errors_total",
 			Help: "Received WAL records whose CRC did not match (never applied)."}),
 	}
 	if reg != nil {

@@ -128,9 +128,10 @@ func NewServer(cfg ServerConfig) *Server {
 // GRPCServer returns a gRPC server with the service registered and the
 // secret enforced on every call.
 func (s *Server) GRPCServer() *grpc.Server {
+	a := &authLog{log: s.log, interval: 30 * time.Second}
 	g := grpc.NewServer(
-		grpc.UnaryInterceptor(unaryAuth(s.cfg.Secret)),
-		grpc.StreamInterceptor(streamAuth(s.cfg.Secret)),
+		grpc.UnaryInterceptor(unaryAuth(s.cfg.Secret, a)),
+		grpc.StreamInterceptor(streamAuth(s.cfg.Secret, a)),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 5 * time.Second, PermitWithoutStream: true}),
 		grpc.MaxRecvMsgSize(64<<20),
 	)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
+	gbackoff "google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/status"
@@ -130,6 +131,10 @@ func (s *Standby) Run(ctx context.Context) error {
 		grpc.WithPerRPCCredentials(secretCreds(s.cfg.Secret)),
 		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: 10 * time.Second, Timeout: 5 * time.Second, PermitWithoutStream: true}),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)),
+		// gRPC's own reconnect backoff grows to 120 s; a standby must find
+		// a returning primary within our documented MaxBackoff.
+		grpc.WithConnectParams(grpc.ConnectParams{MinConnectTimeout: 5 * time.Second, Backoff: gbackoff.Config{
+			BaseDelay: s.cfg.MinBackoff, Multiplier: 1.6, Jitter: 0.2, MaxDelay: s.cfg.MaxBackoff}}),
 	)
 	if err != nil {
 		return fmt.Errorf("replication: primary address %q: %w", s.cfg.PrimaryAddr, err)
@@ -151,14 +156,14 @@ func (s *Standby) Run(ctx context.Context) error {
 				continue
 			}
 		}
+		if connected(err) {
+			backoff = s.cfg.MinBackoff
+		}
 		msg := errorText(err)
 		s.setError(msg)
 		if msg != lastLogged { // one line per distinct failure, not per retry
 			s.log.Warn("replication: cannot stream from primary; retrying", "err", msg, "retry_in", backoff.String())
 			lastLogged = msg
-		}
-		if connected(err) {
-			backoff = s.cfg.MinBackoff
 		}
 		select {
 		case <-ctx.Done():

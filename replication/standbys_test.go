@@ -141,14 +141,14 @@ func TestMetrics(t *testing.T) {
 	mustWaitDurable(t, p.srv, end)
 	eventually(t, "caught up", func() bool { return s.caughtUp(p) })
 	for name, want := range map[string]func(float64) bool{
-		"heliosdb_replication_sent_bytes_total":        func(v float64) bool { return v > 0 },
-		"heliosdb_replication_received_bytes_total":    func(v float64) bool { return v > 0 },
-		"heliosdb_replication_standby_connected":       func(v float64) bool { return v == 1 },
-		"heliosdb_replication_connected":               func(v float64) bool { return v == 1 },
-		"heliosdb_replication_sync_degraded":           func(v float64) bool { return v == 0 },
-		"heliosdb_replication_crc_errors_total":        func(v float64) bool { return v == 0 },
-		"heliosdb_replication_standby_lag_bytes":       func(v float64) bool { return v == 0 },
-		"heliosdb_replication_base_backups_sent_total": func(v float64) bool { return v == 0 },
+		"helios_replication_sent_bytes_total":        func(v float64) bool { return v > 0 },
+		"helios_replication_received_bytes_total":    func(v float64) bool { return v > 0 },
+		"helios_replication_standby_connected":       func(v float64) bool { return v == 1 },
+		"helios_replication_connected":               func(v float64) bool { return v == 1 },
+		"helios_replication_sync_degraded":           func(v float64) bool { return v == 0 },
+		"helios_replication_crc_errors_total":        func(v float64) bool { return v == 0 },
+		"helios_replication_standby_lag_bytes":       func(v float64) bool { return v == 0 },
+		"helios_replication_base_backups_sent_total": func(v float64) bool { return v == 0 },
 	} {
 		if v := counterValue(t, reg, name); !want(v) {
 			t.Errorf("%s = %v", name, v)

@@ -184,12 +184,12 @@ func TestReplicationMonitoring(t *testing.T) {
 	for _, want := range []struct{ id, mode string }{{"standby-sync", "sync"}, {"standby-async", "async"}} {
 		found := false
 		for _, line := range strings.Split(metrics, "\n") {
-			if strings.HasPrefix(line, "heliosdb_replication_standby_lag_bytes{") && strings.Contains(line, `standby="`+want.id+`"`) &&
+			if strings.HasPrefix(line, "helios_replication_standby_lag_bytes{") && strings.Contains(line, `standby="`+want.id+`"`) &&
 				strings.Contains(line, `mode="`+want.mode+`"`) {
 				found = true
 			}
 		}
-		check(found, "GET /metrics on the primary has no heliosdb_replication_standby_lag_bytes for %s", want.id)
+		check(found, "GET /metrics on the primary has no helios_replication_standby_lag_bytes for %s", want.id)
 	}
 	t.Logf("tutorial Part 6: %d monitoring checks passed on 3 nodes (psql views, SHOW TOPOLOGY, pg_* functions, /status, /metrics); primary at %s", checks, cur)
 }
