@@ -100,7 +100,7 @@ type StandbyInfo struct {
 	NodeID      string
 	Address     string
 	Sync        bool
-	State       string // connecting|catching_up|streaming|disconnected
+	State       string // catching_up|streaming|disconnected
 	SentLSN     lsn.LSN
 	FlushedLSN  lsn.LSN
 	AppliedLSN  lsn.LSN

@@ -187,11 +187,9 @@ func connected(err error) bool {
 }
 
 func errorText(err error) string {
-	if st, ok := status.FromError(errors.Unwrap(err)); ok && errors.Unwrap(err) != nil {
-		return st.Message()
-	}
-	if st, ok := status.FromError(err); ok {
-		return st.Message()
+	var se interface{ GRPCStatus() *status.Status }
+	if errors.As(err, &se) {
+		return se.GRPCStatus().Message() // without gRPC's "rpc error: code = …" prefix
 	}
 	return err.Error()
 }
