@@ -33,6 +33,11 @@ type Backend interface {
 	Health() Health
 	Query(ctx context.Context, sql string, params []any) (*result.Buffer, error)
 	Status(ctx context.Context) any
+	// Promote makes the node primary; the result is reported as JSON.
+	Promote(ctx context.Context) (any, error)
+	// Demote makes the node a standby of the primary at host:port (its
+	// native port).
+	Demote(ctx context.Context, host string, port int) error
 }
 
 // maxBody bounds a /query request.
@@ -49,6 +54,8 @@ func NewHandler(b Backend, gatherer prometheus.Gatherer, log *slog.Logger) http.
 	mux.HandleFunc("GET /healthz", h.health)
 	mux.HandleFunc("POST /query", h.query)
 	mux.HandleFunc("GET /status", h.status)
+	mux.HandleFunc("POST /admin/promote", h.promote)
+	mux.HandleFunc("POST /admin/demote", h.demote)
 	if gatherer != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
 	}
@@ -71,6 +78,34 @@ func (h *handler) health(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) status(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, h.b.Status(r.Context()))
+}
+
+func (h *handler) promote(w http.ResponseWriter, r *http.Request) {
+	res, err := h.b.Promote(r.Context())
+	if err != nil {
+		writeJSON(w, http.StatusConflict, map[string]errorBody{"error": {Message: err.Error()}})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "result": res})
+}
+
+type demoteRequest struct {
+	PrimaryHost string `json:"primary_host"`
+	PrimaryPort int    `json:"primary_port"`
+}
+
+func (h *handler) demote(w http.ResponseWriter, r *http.Request) {
+	var req demoteRequest
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&req); err != nil || req.PrimaryHost == "" || req.PrimaryPort <= 0 {
+		writeJSON(w, http.StatusBadRequest, map[string]errorBody{"error": {
+			Message: `body must be {"primary_host": "...", "primary_port": <native port>}`}})
+		return
+	}
+	if err := h.b.Demote(r.Context(), req.PrimaryHost, req.PrimaryPort); err != nil {
+		writeJSON(w, http.StatusConflict, map[string]errorBody{"error": {Message: err.Error()}})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "role": "standby", "primary_host": req.PrimaryHost, "primary_port": req.PrimaryPort})
 }
 
 type queryRequest struct {

@@ -6,7 +6,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -179,10 +178,6 @@ func (c *Config) secret() string {
 		return c.ReplicationSecret
 	}
 	return c.Password
-}
-
-func (c *Config) primaryAddr() string {
-	return net.JoinHostPort(c.PrimaryHost, strconv.Itoa(c.PrimaryPort))
 }
 
 func (c *Config) walDir() string { return filepath.Join(c.DataDir, "wal") }

@@ -49,3 +49,9 @@ func (h httpBackend) Status(context.Context) any {
 		Version: Version, PGAddr: n.pgLn.Addr().String(), NativeAddr: n.nativeLn.Addr().String(),
 		Replication: n.replicationStatus(), Standbys: standbys, Topology: n.topology()}
 }
+
+func (h httpBackend) Promote(ctx context.Context) (any, error) { return h.n.Promote(ctx) }
+
+func (h httpBackend) Demote(ctx context.Context, host string, port int) error {
+	return h.n.Demote(ctx, host, port)
+}

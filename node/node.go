@@ -55,12 +55,18 @@ type Node struct {
 	grpcSrv *grpc.Server
 	standby *replication.Standby // nil unless following a primary
 
-	mu       sync.Mutex
-	roleName string
-	ident    identity
+	roleMu sync.Mutex // serialises promote and demote
 
-	bgCancel context.CancelFunc // stops the background tasks Run started
-	bg       sync.WaitGroup
+	mu           sync.Mutex
+	roleName     string
+	primaryHost  string // the primary a standby follows
+	primaryPort  int
+	ident        identity
+	bgCtx        context.Context    // set by Run; background tasks end with it
+	bgCancel     context.CancelFunc // stops the background tasks Run started
+	followCancel context.CancelFunc // stops the standby receiver
+	followDone   chan struct{}
+	bg           sync.WaitGroup
 
 	closeOnce sync.Once
 	closeErr  error
@@ -95,6 +101,9 @@ func Open(cfg Config) (_ *Node, err error) {
 	if err := n.replay(); err != nil {
 		return nil, err
 	}
+	if err := n.loadRole(); err != nil {
+		return nil, err
+	}
 	if err := n.loadIdentity(); err != nil {
 		return nil, err
 	}
@@ -110,7 +119,6 @@ func Open(cfg Config) (_ *Node, err error) {
 	if err := n.startReplication(); err != nil {
 		return nil, err
 	}
-	n.metrics.role.WithLabelValues(cfg.Role).Set(1)
 	return n, nil
 }
 
@@ -220,12 +228,10 @@ func (n *Node) Run(ctx context.Context) error {
 	go func() { errc <- n.grpcSrv.Serve(n.nativeLn) }()
 	bgctx, cancel := context.WithCancel(context.Background())
 	n.mu.Lock()
-	n.bgCancel = cancel
+	n.bgCtx, n.bgCancel = bgctx, cancel
 	n.mu.Unlock()
 	n.goBackground(func() { n.checkpoints(bgctx) })
-	if n.standby != nil {
-		n.goBackground(func() { n.standby.Run(bgctx) })
-	}
+	n.startFollowing()
 	n.log.Info("node ready", "node_id", n.cfg.NodeID, "role", n.role(), "term", n.term(), "pg_addr", n.pgLn.Addr().String(),
 		"native_addr", n.nativeLn.Addr().String(), "http_addr", addrString(n.HTTPAddr()), "data_dir", n.cfg.DataDir,
 		"lsn", n.CurrentLSN().String(), "took", time.Since(n.startedAt).String())

@@ -27,10 +27,23 @@ func (r replNode) Identity() replication.Identity {
 	id := r.n.identity()
 	following := ""
 	if r.n.role() == RoleStandby {
-		following = r.n.cfg.primaryAddr()
+		following = r.n.primaryAddr()
 	}
 	return replication.Identity{ClusterID: id.clusterID, NodeID: r.n.cfg.NodeID, Primary: r.n.role() == RolePrimary,
 		History: id.history, Following: following}
+}
+
+// AdoptHistory records the primary's term history.
+func (r replNode) AdoptHistory(h replication.History) error {
+	id := r.n.identity()
+	id.history = h
+	if err := r.n.saveIdentity(id); err != nil {
+		return err
+	}
+	r.n.mu.Lock()
+	r.n.ident = id
+	r.n.mu.Unlock()
+	return nil
 }
 
 func (r replNode) WriteBackup(w io.Writer) (lsn.LSN, int64, error) { return r.n.db.WriteBackup(w) }
@@ -72,6 +85,14 @@ func (r replNode) InstallBaseBackup(src io.Reader) (lsn.LSN, error) {
 	if err := n.loadIdentity(); err != nil {
 		return 0, err
 	}
+	// The backup carries the primary's node-local values; this node's role
+	// is its own.
+	n.mu.Lock()
+	rec := roleRecord{Role: n.roleName, PrimaryHost: n.primaryHost, PrimaryPort: n.primaryPort}
+	n.mu.Unlock()
+	if err := n.setRole(rec); err != nil {
+		return 0, err
+	}
 	n.engine.ResetCaches()
 	if err := os.Remove(marker); err != nil {
 		return 0, err
@@ -94,14 +115,13 @@ func (n *Node) startReplication() error {
 		Logger:         n.log, Registerer: n.reg, Now: n.cfg.now,
 	})
 	n.grpcSrv = n.repl.GRPCServer()
-	if n.role() == RoleStandby {
-		n.standby = replication.NewStandby(replication.StandbyConfig{
-			PrimaryAddr: n.cfg.primaryAddr(), Secret: n.cfg.secret(), NodeID: n.cfg.NodeID,
-			Sync: n.cfg.ReplicationMode == ModeSync, Address: n.advertisedPG(),
-			WAL: n.wal, Target: replNode{n}, TempDir: n.cfg.DataDir, MinBackoff: n.cfg.ReplicationBackoff,
-			Logger: n.log, Registerer: n.reg, Now: n.cfg.now,
-		})
-	}
+	// Every node has a receiver: a primary may be demoted and follow.
+	n.standby = replication.NewStandby(replication.StandbyConfig{
+		PrimaryAddr: n.primaryAddr(), Secret: n.cfg.secret(), NodeID: n.cfg.NodeID,
+		Sync: n.cfg.ReplicationMode == ModeSync, Address: n.advertisedPG(),
+		WAL: n.wal, Target: replNode{n}, TempDir: n.cfg.DataDir, MinBackoff: n.cfg.ReplicationBackoff,
+		Logger: n.log, Registerer: n.reg, Now: n.cfg.now,
+	})
 	var err error
 	n.nativeLn = n.cfg.NativeListener
 	if n.nativeLn == nil {
@@ -142,7 +162,7 @@ func (n *Node) readOnly() (bool, string) {
 	if n.role() != RoleStandby {
 		return false, ""
 	}
-	return true, fmt.Sprintf("This node (%s) is a standby of %s; send writes to the primary or through heliosdb-proxy.", n.cfg.NodeID, n.cfg.primaryAddr())
+	return true, fmt.Sprintf("This node (%s) is a standby of %s; send writes to the primary or through heliosdb-proxy.", n.cfg.NodeID, n.primaryAddr())
 }
 
 // checkpoints removes WAL segments nobody needs any more: storage has

@@ -79,13 +79,13 @@ func (n *Node) replicationStatus() ReplicationStatus {
 		return st
 	}
 	st.SyncState = n.cfg.ReplicationMode
-	host, port := n.cfg.PrimaryHost, n.cfg.PrimaryPort
+	n.mu.Lock()
+	host, port := n.primaryHost, n.primaryPort
+	n.mu.Unlock()
 	st.PrimaryHost, st.PrimaryPort = &host, &port
-	if n.standby != nil {
-		s := n.standby.Status()
-		st.ReceivedLSN, st.LagBytes, st.LagMS = s.ReceivedLSN, s.LagBytes, s.Lag.Milliseconds()
-		st.Connected, st.LastError = s.Connected, s.LastError
-	}
+	s := n.standby.Status()
+	st.ReceivedLSN, st.LagBytes, st.LagMS = s.ReceivedLSN, s.LagBytes, s.Lag.Milliseconds()
+	st.Connected, st.LastError = s.Connected, s.LastError
 	return st
 }
 
@@ -133,16 +133,14 @@ func (n *Node) topology() []TopologyNode {
 	} else {
 		self.State = "streaming"
 	}
-	primaryNative := net.JoinHostPort(n.cfg.PrimaryHost, strconv.Itoa(n.cfg.PrimaryPort))
-	primary := TopologyNode{NodeID: n.cfg.PrimaryHost, Role: RolePrimary, NativeAddress: &primaryNative, Healthy: rs.Connected,
+	primaryNative := net.JoinHostPort(*rs.PrimaryHost, strconv.Itoa(*rs.PrimaryPort))
+	primary := TopologyNode{NodeID: *rs.PrimaryHost, Role: RolePrimary, NativeAddress: &primaryNative, Healthy: rs.Connected,
 		State: "primary", Term: rs.Term}
-	if n.standby != nil {
-		s := n.standby.Status()
-		if s.PrimaryNodeID != "" {
-			primary.NodeID = s.PrimaryNodeID
-		}
-		primary.LSN = s.PrimaryLSN
+	s := n.standby.Status()
+	if s.PrimaryNodeID != "" {
+		primary.NodeID = s.PrimaryNodeID
 	}
+	primary.LSN = s.PrimaryLSN
 	return []TopologyNode{primary, self}
 }
 

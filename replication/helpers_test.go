@@ -192,6 +192,13 @@ func (m *memTarget) Identity() replication.Identity {
 	return id
 }
 
+func (m *memTarget) AdoptHistory(h replication.History) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.id.History = append(replication.History(nil), h...)
+	return nil
+}
+
 func (m *memTarget) Apply(recs []wal.Record) error {
 	if m.gate != nil {
 		<-m.gate

@@ -92,6 +92,7 @@ type Server struct {
 	mu       sync.Mutex
 	standbys map[string]*standbyState // by node id; kept after disconnect for retention
 	stopping chan struct{}
+	kick     chan struct{} // closed by StepDown to end the current streams
 	streams  sync.WaitGroup
 }
 
@@ -119,7 +120,7 @@ type standbyState struct {
 // NewServer returns a Server; serve it with GRPCServer.
 func NewServer(cfg ServerConfig) *Server {
 	cfg.setDefaults()
-	s := &Server{cfg: cfg, log: cfg.Logger, standbys: map[string]*standbyState{}, stopping: make(chan struct{})}
+	s := &Server{cfg: cfg, log: cfg.Logger, standbys: map[string]*standbyState{}, stopping: make(chan struct{}), kick: make(chan struct{})}
 	s.metrics = newServerMetrics(cfg.Registerer, s)
 	s.sync = newSyncRep(cfg, s.log, s.metrics)
 	return s
@@ -151,6 +152,17 @@ func (s *Server) Close() {
 	s.mu.Unlock()
 	s.sync.close()
 	s.streams.Wait()
+}
+
+// StepDown ends the current streams and fails the commits waiting for a
+// sync standby (ErrSteppedDown): the node stopped being primary. The server
+// keeps serving; new streams are refused while the node is not primary.
+func (s *Server) StepDown() {
+	s.mu.Lock()
+	close(s.kick)
+	s.kick = make(chan struct{})
+	s.mu.Unlock()
+	s.sync.stepDown()
 }
 
 // enter counts a new stream unless Close has begun (a WaitGroup must not
@@ -186,9 +198,14 @@ func (s *Server) Stream(stream replicationpb.Replication_StreamServer) error {
 	defer s.streams.Done()
 	ctx, cancel := context.WithCancel(stream.Context())
 	defer cancel()
+	s.mu.Lock()
+	kick := s.kick
+	s.mu.Unlock()
 	go func() {
 		select {
 		case <-s.stopping:
+			cancel()
+		case <-kick:
 			cancel()
 		case <-ctx.Done():
 		}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -32,6 +33,10 @@ type Target interface {
 	// contiguous and follow what was applied before.
 	Apply(recs []wal.Record) error
 	AppliedLSN() lsn.LSN
+	// AdoptHistory records the primary's term history, of which the
+	// node's own is a prefix (the primary checked): the records that
+	// follow may belong to the primary's newer terms.
+	AdoptHistory(h History) error
 	// InstallBaseBackup replaces the node's content with the verified
 	// backup in r (storage and WAL, restarting the WAL at the backup's
 	// LSN) and returns that LSN.
@@ -97,7 +102,7 @@ func NewStandby(cfg StandbyConfig) *Standby {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Standby{cfg: cfg, log: cfg.Logger.With("primary", cfg.PrimaryAddr)}
+	s := &Standby{cfg: cfg, log: cfg.Logger}
 	s.status.PrimaryAddr = cfg.PrimaryAddr
 	s.metrics = newStandbyMetrics(cfg.Registerer, s)
 	return s
@@ -118,6 +123,16 @@ func (s *Standby) Status() StandbyStatus {
 	return st
 }
 
+// SetPrimary points the standby at another primary; it takes effect at
+// the next Run.
+func (s *Standby) SetPrimary(addr string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cfg.PrimaryAddr = addr
+	s.status = StandbyStatus{PrimaryAddr: addr}
+	s.clock = lagClock{}
+}
+
 // errRebase asks Run to take a base backup.
 type errRebase struct{ reason string }
 
@@ -126,7 +141,12 @@ func (e *errRebase) Error() string { return "primary asks for a base backup: " +
 // Run follows the primary until ctx ends: stream, and on any failure log,
 // back off and reconnect; take a base backup when the primary says so.
 func (s *Standby) Run(ctx context.Context) error {
-	conn, err := grpc.NewClient(s.cfg.PrimaryAddr,
+	s.mu.Lock()
+	addr := s.cfg.PrimaryAddr
+	s.mu.Unlock()
+	log := s.cfg.Logger.With("primary", addr)
+	s.log = log
+	conn, err := grpc.NewClient(addr,
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithPerRPCCredentials(secretCreds(s.cfg.Secret)),
 		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: 10 * time.Second, Timeout: 5 * time.Second, PermitWithoutStream: true}),
@@ -137,7 +157,7 @@ func (s *Standby) Run(ctx context.Context) error {
 			BaseDelay: s.cfg.MinBackoff, Multiplier: 1.6, Jitter: 0.2, MaxDelay: s.cfg.MaxBackoff}}),
 	)
 	if err != nil {
-		return fmt.Errorf("replication: primary address %q: %w", s.cfg.PrimaryAddr, err)
+		return fmt.Errorf("replication: primary address %q: %w", addr, err)
 	}
 	defer conn.Close()
 	client := replicationpb.NewReplicationClient(conn)
@@ -403,6 +423,15 @@ func (s *Standby) checkWelcome(w *replicationpb.Welcome, id Identity, flushed ls
 	}
 	if lsn.LSN(w.GetStartLsn()) != flushed {
 		return fmt.Errorf("replication: primary would stream from %s but this node has flushed up to %s", lsn.LSN(w.GetStartLsn()), flushed)
+	}
+	if ph := historyFromPB(w.GetHistory()); !slices.Equal(ph, id.History) {
+		if err := ph.Validate(); err != nil {
+			return err
+		}
+		if err := s.cfg.Target.AdoptHistory(ph); err != nil {
+			return fmt.Errorf("replication: adopt the primary's term history: %w", err)
+		}
+		s.log.Info("replication: following a newer term", "term", ph.Term(), "history", fmt.Sprint(ph))
 	}
 	s.mu.Lock()
 	s.status.PrimaryNodeID = w.GetPrimaryNodeId()

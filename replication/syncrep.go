@@ -15,6 +15,11 @@ import (
 // was not confirmed by a sync standby.
 var ErrClosed = errors.New("replication: server closed while waiting for a sync standby")
 
+// ErrSteppedDown is returned to commits waiting for a sync standby when
+// the node stops being primary. The commit is durable locally but may not
+// be on the new primary.
+var ErrSteppedDown = errors.New("replication: stepped down while waiting for a sync standby")
+
 // syncRep holds commits until a sync standby has flushed them.
 //
 // Rules (DESIGN.md section 4): a commit waits until a connected sync
@@ -35,6 +40,7 @@ type syncRep struct {
 	degraded  bool
 	changed   chan struct{} // closed and replaced on every state change
 	closed    bool
+	epoch     int // incremented by stepDown
 }
 
 func newSyncRep(cfg ServerConfig, log *slog.Logger, m *serverMetrics) *syncRep {
@@ -94,6 +100,9 @@ func (r *syncRep) wait(ctx context.Context, end lsn.LSN, flushedNow func() lsn.L
 		return nil
 	}
 	start := time.Now()
+	r.mu.Lock()
+	epoch := r.epoch
+	r.mu.Unlock()
 	var timer <-chan time.Time
 	if !r.strict {
 		t := time.NewTimer(r.timeout)
@@ -107,6 +116,9 @@ func (r *syncRep) wait(ctx context.Context, end lsn.LSN, flushedNow func() lsn.L
 		case r.closed:
 			r.mu.Unlock()
 			return ErrClosed
+		case r.epoch != epoch:
+			r.mu.Unlock()
+			return ErrSteppedDown
 		case r.degraded:
 			r.mu.Unlock()
 			return nil
@@ -141,6 +153,17 @@ func (r *syncRep) degrade(end lsn.LSN) {
 	r.metrics.degradations.Inc()
 	r.log.Warn("replication: no sync standby acknowledged within sync-timeout; degrading to async until one catches up (use --sync-strict to wait instead)",
 		"sync_timeout", r.timeout.String(), "commit_lsn", end.String(), "sync_standby_connected", r.connected, "sync_standby_flushed", r.flushed.String())
+	r.notifyLocked()
+}
+
+func (r *syncRep) stepDown() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.epoch++
+	if r.degraded {
+		r.degraded = false
+		r.metrics.degraded.Set(0)
+	}
 	r.notifyLocked()
 }
 

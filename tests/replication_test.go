@@ -816,12 +816,13 @@ func TestReplicationBadInput(t *testing.T) {
 		mustExec(t, oc, "CREATE TABLE mine (a INT)")
 		mustExec(t, oc, "INSERT INTO mine VALUES (42)")
 		oc.Close(context.Background())
-		if err := other.stop(); err != nil {
-			t.Fatal(err)
+		// The other cluster's primary is told to follow this cluster's
+		// primary (a restart with standby flags would not do: a data dir
+		// resumes the role it records).
+		body := fmt.Sprintf(`{"primary_host":"127.0.0.1","primary_port":%d}`, primary.nativePort)
+		if out, err := httpPost(fmt.Sprintf("http://127.0.0.1:%d/admin/demote", other.httpPort), body); err != nil || !strings.Contains(out, `"ok"`) {
+			t.Fatalf("demote: %s %v", out, err)
 		}
-		// Same data dir, now told to follow the first cluster's primary.
-		other.extra = standbyArgs("other-primary", primary.nativePort, "async")
-		other.start()
 		line := waitLog(t, other, 10*time.Second, mine, theirs)
 		pline := waitLog(t, primary, 10*time.Second, "refusing standby", mine, theirs)
 		time.Sleep(300 * time.Millisecond)

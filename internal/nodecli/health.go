@@ -1,6 +1,7 @@
 package nodecli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/heliosdb/nano/node"
 )
 
 // defaultURL is the local node's HTTP API, honouring HELIOSDB_HTTP_PORT so
@@ -67,9 +70,13 @@ func statusCmd(out io.Writer) *cobra.Command {
 }
 
 func get(url string, timeout time.Duration) ([]byte, error) {
+	return call(http.MethodGet, url, nil, timeout)
+}
+
+func call(method, url string, body []byte, timeout time.Duration) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}
@@ -78,9 +85,56 @@ func get(url string, timeout time.Duration) ([]byte, error) {
 		return nil, fmt.Errorf("node not answering at %s: %w", url, err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	out, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("node at %s answered %s: %s", url, resp.Status, body)
+		return nil, fmt.Errorf("node at %s answered %s: %s", url, resp.Status, bytes.TrimSpace(out))
 	}
-	return body, nil
+	return out, nil
+}
+
+func promoteCmd(out io.Writer) *cobra.Command {
+	var url string
+	cmd := &cobra.Command{
+		Use:   "promote",
+		Short: "Make a standby the primary of a new term (POST /admin/promote); a no-op on a primary",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			body, err := call(http.MethodPost, url, nil, 30*time.Second)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(out, string(bytes.TrimSpace(body)))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&url, "url", defaultURL("/admin/promote"), "promote endpoint of the node (default uses HELIOSDB_HTTP_PORT)")
+	return cmd
+}
+
+func demoteCmd(out io.Writer) *cobra.Command {
+	var (
+		url, host string
+		port      int
+	)
+	cmd := &cobra.Command{
+		Use:   "demote --primary-host H --primary-port P",
+		Short: "Make a node a standby of the given primary (POST /admin/demote); on a standby, re-point it",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			if host == "" {
+				return &node.ConfigError{Key: "primary-host", Reason: "required: the new primary's host"}
+			}
+			body, _ := json.Marshal(map[string]any{"primary_host": host, "primary_port": port})
+			resp, err := call(http.MethodPost, url, body, 30*time.Second)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(out, string(bytes.TrimSpace(resp)))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&url, "url", defaultURL("/admin/demote"), "demote endpoint of the node (default uses HELIOSDB_HTTP_PORT)")
+	cmd.Flags().StringVar(&host, "primary-host", "", "host of the primary to follow")
+	cmd.Flags().IntVar(&port, "primary-port", 5433, "native (replication) port of the primary to follow")
+	return cmd
 }

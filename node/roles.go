@@ -1,0 +1,190 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+
+	"github.com/heliosdb/nano/lsn"
+	"github.com/heliosdb/nano/replication"
+)
+
+// localRole is the node-local key recording the node's role and the
+// primary it follows: a restarted node resumes it, whatever its flags say.
+const localRole = "role"
+
+type roleRecord struct {
+	Role        string `json:"role"`
+	PrimaryHost string `json:"primary_host,omitempty"`
+	PrimaryPort int    `json:"primary_port,omitempty"`
+}
+
+// loadRole adopts the role the data dir records, or records the flags'
+// role on first start.
+func (n *Node) loadRole() error {
+	want := roleRecord{Role: n.cfg.Role, PrimaryHost: n.cfg.PrimaryHost, PrimaryPort: n.cfg.PrimaryPort}
+	if want.Role == RolePrimary {
+		want.PrimaryHost, want.PrimaryPort = "", 0
+	}
+	raw := n.db.GetLocal(localRole)
+	if raw == nil {
+		return n.setRole(want)
+	}
+	var rec roleRecord
+	if err := json.Unmarshal(raw, &rec); err != nil || (rec.Role != RolePrimary && rec.Role != RoleStandby) {
+		return fmt.Errorf("node: role recorded in %s is unreadable (%q): %v", n.cfg.dbPath(), raw, err)
+	}
+	if rec != want {
+		n.log.Warn("the data dir records a different role than the flags; resuming the recorded one (use promote/demote to change it)",
+			"recorded_role", rec.Role, "recorded_primary", joinHostPort(rec.PrimaryHost, rec.PrimaryPort),
+			"flag_role", want.Role, "flag_primary", joinHostPort(want.PrimaryHost, want.PrimaryPort))
+	}
+	n.mu.Lock()
+	n.roleName, n.primaryHost, n.primaryPort = rec.Role, rec.PrimaryHost, rec.PrimaryPort
+	n.mu.Unlock()
+	return nil
+}
+
+func joinHostPort(host string, port int) string {
+	if host == "" {
+		return ""
+	}
+	return net.JoinHostPort(host, strconv.Itoa(port))
+}
+
+// setRole records rec durably, then makes it the node's role.
+func (n *Node) setRole(rec roleRecord) error {
+	raw, _ := json.Marshal(rec)
+	if err := n.db.SetLocal(localRole, raw); err != nil {
+		return fmt.Errorf("node: record role: %w", err)
+	}
+	n.mu.Lock()
+	n.roleName, n.primaryHost, n.primaryPort = rec.Role, rec.PrimaryHost, rec.PrimaryPort
+	n.mu.Unlock()
+	n.metrics.role.Reset()
+	n.metrics.role.WithLabelValues(rec.Role).Set(1)
+	return nil
+}
+
+// primaryAddr is the native address of the primary this node follows.
+func (n *Node) primaryAddr() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return joinHostPort(n.primaryHost, n.primaryPort)
+}
+
+// PromoteResult says what Promote did.
+type PromoteResult struct {
+	AlreadyPrimary bool    `json:"already_primary"`
+	Term           uint64  `json:"term"`
+	LSN            lsn.LSN `json:"lsn"`
+	// BehindBytes is how far the standby was behind its primary's last
+	// known position when it stopped following (0 when caught up or
+	// unknown).
+	BehindBytes int64 `json:"behind_bytes"`
+}
+
+// ErrRoleChange wraps failures of promote and demote.
+var ErrRoleChange = errors.New("role change failed")
+
+// Promote makes a standby the primary of a new term: it stops following,
+// applies what it has received, records the new term durably with the LSN
+// it starts at, and accepts writes. On a primary it does nothing.
+func (n *Node) Promote(ctx context.Context) (PromoteResult, error) {
+	n.roleMu.Lock()
+	defer n.roleMu.Unlock()
+	if n.role() == RolePrimary {
+		return PromoteResult{AlreadyPrimary: true, Term: n.term(), LSN: n.wal.FlushedLSN()}, nil
+	}
+	var behind int64
+	if n.standby != nil {
+		behind = n.standby.Status().LagBytes
+	}
+	n.stopFollowing()
+	if err := n.replay(); err != nil { // apply anything flushed but not applied
+		return PromoteResult{}, fmt.Errorf("%w: %w", ErrRoleChange, err)
+	}
+	id := n.identity()
+	if id.clusterID == "" {
+		n.startFollowing()
+		return PromoteResult{}, fmt.Errorf("%w: this standby has never been seeded from a primary; there is nothing to promote", ErrRoleChange)
+	}
+	start := n.wal.FlushedLSN()
+	id.history = append(append(replication.History(nil), id.history...), replication.TermStart{Term: id.history.Term() + 1, Start: start})
+	if err := n.saveIdentity(id); err != nil {
+		return PromoteResult{}, fmt.Errorf("%w: record the new term: %w", ErrRoleChange, err)
+	}
+	n.mu.Lock()
+	n.ident = id
+	n.mu.Unlock()
+	n.engine.ResetCaches()
+	if err := n.setRole(roleRecord{Role: RolePrimary}); err != nil {
+		return PromoteResult{}, fmt.Errorf("%w: %w", ErrRoleChange, err)
+	}
+	res := PromoteResult{Term: id.history.Term(), LSN: start, BehindBytes: behind}
+	n.log.Info("promoted to primary", "term", res.Term, "start_lsn", start.String(), "behind_bytes", behind)
+	return res, nil
+}
+
+// Demote makes the node a standby of the primary at host:port (its native
+// port). On a primary, new writes are refused at once, commits already
+// queued finish, streams to its standbys end and commits still waiting for
+// a sync standby fail (they may not be on the new primary). On a standby it
+// re-points it.
+func (n *Node) Demote(ctx context.Context, host string, port int) error {
+	if host == "" || port <= 0 || port > 65535 {
+		return fmt.Errorf("%w: demote needs the new primary's host and native port", ErrRoleChange)
+	}
+	n.roleMu.Lock()
+	defer n.roleMu.Unlock()
+	wasPrimary := n.role() == RolePrimary
+	n.stopFollowing()
+	if err := n.setRole(roleRecord{Role: RoleStandby, PrimaryHost: host, PrimaryPort: port}); err != nil {
+		return fmt.Errorf("%w: %w", ErrRoleChange, err)
+	}
+	if wasPrimary {
+		n.repl.StepDown()
+		n.log.Info("demoted to standby", "primary", joinHostPort(host, port), "term", n.term(), "lsn", n.wal.FlushedLSN().String())
+	} else {
+		n.log.Info("following a new primary", "primary", joinHostPort(host, port))
+	}
+	n.startFollowing()
+	return nil
+}
+
+// startFollowing runs the standby receiver towards the recorded primary,
+// once Run has started the background tasks.
+func (n *Node) startFollowing() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.bgCtx == nil || n.roleName != RoleStandby || n.followCancel != nil {
+		return
+	}
+	addr := joinHostPort(n.primaryHost, n.primaryPort)
+	n.standby.SetPrimary(addr)
+	ctx, cancel := context.WithCancel(n.bgCtx)
+	done := make(chan struct{})
+	n.followCancel, n.followDone = cancel, done
+	n.bg.Add(1)
+	go func() {
+		defer n.bg.Done()
+		defer close(done)
+		n.standby.Run(ctx)
+	}()
+}
+
+// stopFollowing stops the receiver and waits until it has applied what it
+// flushed.
+func (n *Node) stopFollowing() {
+	n.mu.Lock()
+	cancel, done := n.followCancel, n.followDone
+	n.followCancel, n.followDone = nil, nil
+	n.mu.Unlock()
+	if cancel != nil {
+		cancel()
+		<-done
+	}
+}
