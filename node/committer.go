@@ -63,6 +63,10 @@ type committer struct {
 	// allows the acknowledgement; nil = no wait.
 	durable func(ctx context.Context, end lsn.LSN) error
 
+	// gate is held shared by every Commit call; drain takes it exclusively
+	// to wait for the commits in flight (demotion).
+	gate sync.RWMutex
+
 	reqs chan *commitReq
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -87,6 +91,8 @@ var errShuttingDown = pgerror.New(pgerror.AdminShutdown, "terminating connection
 
 // Commit implements exec.Committer.
 func (c *committer) Commit(ctx context.Context, b *storage.Batch, readLSN lsn.LSN) (lsn.LSN, error) {
+	c.gate.RLock()
+	defer c.gate.RUnlock()
 	if err := c.err(); err != nil {
 		return 0, err
 	}
@@ -227,6 +233,21 @@ func (c *committer) failGroup(group []*commitReq, err error) {
 	for _, r := range group {
 		r.done <- commitResult{err: e}
 	}
+}
+
+// drain waits until every Commit in progress has returned, up to timeout.
+// Callers first make new commits fail (read-only). It reports whether all
+// finished in time.
+func (c *committer) drain(timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for !c.gate.TryLock() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	c.gate.Unlock()
+	return true
 }
 
 // close stops the loop; queued commits get 57P01.

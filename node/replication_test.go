@@ -81,6 +81,7 @@ func TestReplicationStreamsToBothStandbys(t *testing.T) {
 func TestStandbyRefusesWrites(t *testing.T) {
 	c := clustertest.Start(t, clustertest.Options{})
 	c.Primary.Exec("CREATE TABLE t (id INT PRIMARY KEY, v TEXT)")
+	c.WaitCaughtUp() // a sync commit waits for the standby's flush, not its apply
 	conn := c.Sync.Conn()
 	for _, sql := range []string{"INSERT INTO t VALUES (1, 'x')", "CREATE TABLE x (a INT)", "DELETE FROM t"} {
 		_, err := conn.Exec(context.Background(), sql)

@@ -146,13 +146,35 @@ func (n *Node) Demote(ctx context.Context, host string, port int) error {
 		return fmt.Errorf("%w: %w", ErrRoleChange, err)
 	}
 	if wasPrimary {
-		n.repl.StepDown()
+		n.handOver(ctx)
 		n.log.Info("demoted to standby", "primary", joinHostPort(host, port), "term", n.term(), "lsn", n.wal.FlushedLSN().String())
 	} else {
 		n.log.Info("following a new primary", "primary", joinHostPort(host, port))
 	}
 	n.startFollowing()
 	return nil
+}
+
+// handOver ends a primary's tenure without losing what its standbys can
+// still receive: new writes are already refused; the commits in flight
+// finish (their sync waits are released as usual while the standbys still
+// stream); every connected standby receives the WAL up to the end; then
+// the streams end. Each wait is bounded by SyncTimeout, after which
+// waiting commits fail (57P01: committed here, maybe not on the new
+// primary).
+func (n *Node) handOver(ctx context.Context) {
+	if !n.committer.drain(n.cfg.SyncTimeout) {
+		n.log.Warn("demote: commits still waiting after sync-timeout; failing them", "sync_timeout", n.cfg.SyncTimeout.String())
+		n.repl.StepDown()
+		n.committer.drain(n.cfg.ShutdownTimeout)
+	}
+	end := n.wal.FlushedLSN()
+	wctx, cancel := context.WithTimeout(ctx, n.cfg.SyncTimeout)
+	defer cancel()
+	if !n.repl.WaitStandbysFlushed(wctx, end) {
+		n.log.Warn("demote: a standby did not receive the WAL up to the end in time", "lsn", end.String())
+	}
+	n.repl.StepDown()
 }
 
 // startFollowing runs the standby receiver towards the recorded primary,

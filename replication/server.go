@@ -154,6 +154,27 @@ func (s *Server) Close() {
 	s.streams.Wait()
 }
 
+// WaitStandbysFlushed waits until every connected standby has flushed up
+// to end, or ctx ends; it reports whether they all did.
+func (s *Server) WaitStandbysFlushed(ctx context.Context, end lsn.LSN) bool {
+	for {
+		behind := false
+		for _, st := range s.Standbys() {
+			if st.State != "disconnected" && st.FlushedLSN < end {
+				behind = true
+			}
+		}
+		if !behind {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
 // StepDown ends the current streams and fails the commits waiting for a
 // sync standby (ErrSteppedDown): the node stopped being primary. The server
 // keeps serving; new streams are refused while the node is not primary.

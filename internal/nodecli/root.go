@@ -25,7 +25,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(startCmd(stderr), healthCmd(stdout), statusCmd(stdout), promoteCmd(stdout), demoteCmd(stdout), versionCmd(stdout))
+	root.AddCommand(startCmd(stderr), healthCmd(stdout), statusCmd(stdout), promoteCmd(stdout), demoteCmd(stdout), switchoverCmd(stdout), versionCmd(stdout))
 	if err := root.Execute(); err != nil {
 		fmt.Fprintln(stderr, "heliosdb-nano:", err)
 		var ce *node.ConfigError

@@ -1,0 +1,157 @@
+package nodecli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/heliosdb/nano/lsn"
+	"github.com/heliosdb/nano/node"
+)
+
+// nodeStatus is the part of GET /status the switchover needs.
+type nodeStatus struct {
+	NodeID      string                 `json:"node_id"`
+	Role        string                 `json:"role"`
+	Term        uint64                 `json:"term"`
+	CurrentLSN  lsn.LSN                `json:"current_lsn"`
+	Replication node.ReplicationStatus `json:"replication"`
+	Topology    []node.TopologyNode    `json:"topology"`
+}
+
+func fetchStatus(base string) (nodeStatus, error) {
+	var st nodeStatus
+	body, err := get(strings.TrimRight(base, "/")+"/status", 5*time.Second)
+	if err != nil {
+		return st, err
+	}
+	if err := json.Unmarshal(body, &st); err != nil {
+		return st, fmt.Errorf("status of %s: %w", base, err)
+	}
+	return st, nil
+}
+
+// nativeAddr is the replication address a node advertises for itself.
+func (st nodeStatus) nativeAddr() string {
+	for _, t := range st.Topology {
+		if t.NodeID == st.NodeID && t.NativeAddress != nil {
+			return *t.NativeAddress
+		}
+	}
+	return ""
+}
+
+type switchover struct {
+	out                io.Writer
+	from, to, toNative string
+	standbys           []string
+	timeout            time.Duration
+	step               int
+}
+
+func (s *switchover) say(format string, args ...any) {
+	s.step++
+	fmt.Fprintf(s.out, "[%d/5] "+format+"\n", append([]any{s.step}, args...)...)
+}
+
+func (s *switchover) run() error {
+	start := time.Now()
+	s.say("checking %s (old primary) and %s (new primary)", s.from, s.to)
+	from, err := fetchStatus(s.from)
+	if err != nil {
+		return err
+	}
+	to, err := fetchStatus(s.to)
+	if err != nil {
+		return err
+	}
+	if from.Role != node.RolePrimary {
+		return fmt.Errorf("%s (%s) is a %s, not the primary", s.from, from.NodeID, from.Role)
+	}
+	if to.Role != node.RoleStandby || !to.Replication.Connected {
+		return fmt.Errorf("%s (%s) must be a standby streaming from the primary (role %s, connected %t)", s.to, to.NodeID, to.Role, to.Replication.Connected)
+	}
+	if s.toNative == "" {
+		s.toNative = to.nativeAddr()
+	}
+	host, portStr, err := net.SplitHostPort(s.toNative)
+	port, _ := strconv.Atoi(portStr)
+	if err != nil || port == 0 {
+		return fmt.Errorf("cannot tell the new primary's native address (%q); pass --to-native host:port", s.toNative)
+	}
+	fmt.Fprintf(s.out, "      %s is primary (term %d, lsn %s); %s is a standby %d bytes behind\n", from.NodeID, from.Term, from.CurrentLSN, to.NodeID, to.Replication.LagBytes)
+
+	s.say("demoting %s: new writes refused, in-flight commits finish, standbys receive the rest", from.NodeID)
+	paused := time.Now()
+	demote := fmt.Sprintf(`{"primary_host":%q,"primary_port":%d}`, host, port)
+	if _, err := call(http.MethodPost, strings.TrimRight(s.from, "/")+"/admin/demote", []byte(demote), s.timeout); err != nil {
+		return fmt.Errorf("demote %s: %w", from.NodeID, err)
+	}
+	final, err := fetchStatus(s.from)
+	if err != nil {
+		return err
+	}
+
+	s.say("waiting until %s has applied %s", to.NodeID, final.CurrentLSN)
+	deadline := time.Now().Add(s.timeout)
+	for {
+		st, err := fetchStatus(s.to)
+		if err == nil && st.Replication.AppliedLSN >= final.CurrentLSN {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s did not apply %s within %s; %s is now a standby and nothing was promoted: promote one of them by hand", to.NodeID, final.CurrentLSN, s.timeout, from.NodeID)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	s.say("promoting %s", to.NodeID)
+	if _, err := call(http.MethodPost, strings.TrimRight(s.to, "/")+"/admin/promote", nil, s.timeout); err != nil {
+		return fmt.Errorf("promote %s: %w", to.NodeID, err)
+	}
+	pause := time.Since(paused)
+
+	s.say("re-pointing %d other standby(s) at %s", len(s.standbys), s.toNative)
+	for _, sb := range s.standbys {
+		if _, err := call(http.MethodPost, strings.TrimRight(sb, "/")+"/admin/demote", []byte(demote), s.timeout); err != nil {
+			return fmt.Errorf("re-point %s: %w", sb, err)
+		}
+	}
+	fmt.Fprintf(s.out, "switchover complete in %s: %s is primary, %s follows it; writes were refused for %s\n",
+		time.Since(start).Round(time.Millisecond), to.NodeID, from.NodeID, pause.Round(time.Millisecond))
+	return nil
+}
+
+func switchoverCmd(out io.Writer) *cobra.Command {
+	s := &switchover{out: out}
+	cmd := &cobra.Command{
+		Use:   "switchover --from URL --to URL [--standby URL]...",
+		Short: "Planned role change: demote the primary at --from, promote the standby at --to once it has everything, re-point other standbys",
+		Long: `switchover moves the primary role without losing an acknowledged commit.
+URLs are the nodes' HTTP APIs (e.g. http://localhost:8080). Steps: check both
+nodes; demote the old primary (it refuses new writes, lets in-flight commits
+finish and hands the rest of its WAL to its standbys, then follows the new
+primary); wait until the target has applied the old primary's last LSN;
+promote it (a new term); re-point every --standby at it.`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			if s.from == "" || s.to == "" {
+				return &node.ConfigError{Key: "from/to", Reason: "both --from and --to are required"}
+			}
+			return s.run()
+		},
+	}
+	cmd.Flags().StringVar(&s.from, "from", "", "HTTP URL of the current primary")
+	cmd.Flags().StringVar(&s.to, "to", "", "HTTP URL of the standby to promote")
+	cmd.Flags().StringVar(&s.toNative, "to-native", "", "host:port other nodes reach the new primary's native port at (default: what it advertises)")
+	cmd.Flags().StringArrayVar(&s.standbys, "standby", nil, "HTTP URL of another standby to re-point (repeatable)")
+	cmd.Flags().DurationVar(&s.timeout, "timeout", 30*time.Second, "bound for each step")
+	return cmd
+}
