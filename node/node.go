@@ -62,6 +62,8 @@ type Node struct {
 	primaryHost  string // the primary a standby follows
 	primaryPort  int
 	ident        identity
+	fencedTerm   uint64 // a newer term seen elsewhere while primary (0 = none)
+	fencedBy     string
 	bgCtx        context.Context    // set by Run; background tasks end with it
 	bgCancel     context.CancelFunc // stops the background tasks Run started
 	followCancel context.CancelFunc // stops the standby receiver

@@ -157,8 +157,33 @@ func (n *Node) waitDurable(ctx context.Context, end lsn.LSN) error {
 	return nil
 }
 
+// NewerTerm fences a primary that learns its term is over.
+func (r replNode) NewerTerm(term uint64, from string) { r.n.fence(term, from) }
+
+// fence makes a primary refuse writes because a newer term exists
+// elsewhere. It stays fenced (until restart or a role change) and says how
+// to resolve it: demote it to follow the new primary.
+func (n *Node) fence(term uint64, from string) {
+	n.mu.Lock()
+	if n.roleName != RolePrimary || term <= n.ident.history.Term() || term <= n.fencedTerm {
+		n.mu.Unlock()
+		return
+	}
+	n.fencedTerm, n.fencedBy = term, from
+	n.mu.Unlock()
+	n.log.Error("fenced: a newer term exists; refusing writes (demote this node to follow the new primary)",
+		"own_term", n.term(), "newer_term", term, "learned_from", from)
+	n.repl.StepDown()
+}
+
 // readOnly reports whether writes are refused here, and the hint.
 func (n *Node) readOnly() (bool, string) {
+	n.mu.Lock()
+	fencedTerm, fencedBy := n.fencedTerm, n.fencedBy
+	n.mu.Unlock()
+	if fencedTerm > 0 && n.role() == RolePrimary {
+		return true, fmt.Sprintf("This node (%s) was primary of term %d, but %s has seen term %d: it is fenced. Demote it to follow the new primary.", n.cfg.NodeID, n.term(), fencedBy, fencedTerm)
+	}
 	if n.role() != RoleStandby {
 		return false, ""
 	}

@@ -63,6 +63,7 @@ func (n *Node) setRole(rec roleRecord) error {
 	}
 	n.mu.Lock()
 	n.roleName, n.primaryHost, n.primaryPort = rec.Role, rec.PrimaryHost, rec.PrimaryPort
+	n.fencedTerm, n.fencedBy = 0, ""
 	n.mu.Unlock()
 	n.metrics.role.Reset()
 	n.metrics.role.WithLabelValues(rec.Role).Set(1)

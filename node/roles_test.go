@@ -96,6 +96,20 @@ func TestPromoteDemoteRepointRejoin(t *testing.T) {
 	// It diverges: a write in term 1 after term 2 began elsewhere (issue 5
 	// will fence this; here it must at least not survive the rejoin).
 	c.Primary.Exec("INSERT INTO t VALUES (-100, 'diverged')")
+	// Fencing: a standby of term 2 pointed at the old primary makes it
+	// learn that its term is over; it stops accepting writes, and the
+	// standby refuses to follow it.
+	oldHost, oldPort := hostPort(t, c.Primary.NativeAddr())
+	if err := c.Async.Node().Demote(ctx, oldHost, oldPort); err != nil {
+		t.Fatal(err)
+	}
+	clustertest.Eventually(t, 10*time.Second, "old primary fenced", func() bool {
+		_, err := c.Primary.Conn().Exec(ctx, "INSERT INTO t VALUES (-101, 'fenced?')")
+		return isReadOnly(err)
+	})
+	if err := c.Async.Node().Demote(ctx, host, port); err != nil {
+		t.Fatal(err)
+	}
 	if err := c.Primary.Node().Demote(ctx, host, port); err != nil {
 		t.Fatal(err)
 	}

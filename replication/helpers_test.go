@@ -100,6 +100,13 @@ type fakeNode struct {
 	payload     []byte
 	failBackups int      // fail this many WriteBackup calls first
 	written     [][]byte // every backup written, in full
+	newerTerm   uint64   // highest term reported by NewerTerm
+}
+
+func (n *fakeNode) NewerTerm(term uint64, from string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.newerTerm = max(n.newerTerm, term)
 }
 
 type backupDoc struct {

@@ -41,6 +41,9 @@ type Node interface {
 	WriteBackup(w io.Writer) (lsn.LSN, int64, error)
 	// AppliedLSN is how far storage has applied the WAL.
 	AppliedLSN() lsn.LSN
+	// NewerTerm reports that a peer (from) has seen term, newer than this
+	// node's: a primary must stop accepting writes (fencing).
+	NewerTerm(term uint64, from string)
 }
 
 // ServerConfig configures a Server.
@@ -326,6 +329,7 @@ func (s *Server) admit(h *replicationpb.Hello) (start lsn.LSN, rebase string, re
 	sh, flushed := historyFromPB(h.GetHistory()), lsn.LSN(h.GetFlushedLsn())
 	if why := divergence(id.History, sh, flushed); why != "" {
 		if sh.Term() > id.History.Term() {
+			s.cfg.Node.NewerTerm(sh.Term(), h.GetNodeId())
 			return 0, "", status.Errorf(codes.FailedPrecondition, "this primary is stale: %s", why)
 		}
 		return 0, why, nil

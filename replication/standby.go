@@ -424,7 +424,11 @@ func (s *Standby) checkWelcome(w *replicationpb.Welcome, id Identity, flushed ls
 	if lsn.LSN(w.GetStartLsn()) != flushed {
 		return fmt.Errorf("replication: primary would stream from %s but this node has flushed up to %s", lsn.LSN(w.GetStartLsn()), flushed)
 	}
-	if ph := historyFromPB(w.GetHistory()); !slices.Equal(ph, id.History) {
+	ph := historyFromPB(w.GetHistory())
+	if ph.Term() < id.History.Term() {
+		return fmt.Errorf("replication: primary %s is at term %d, older than this node's term %d; refusing to follow it", w.GetPrimaryNodeId(), ph.Term(), id.History.Term())
+	}
+	if !slices.Equal(ph, id.History) {
 		if err := ph.Validate(); err != nil {
 			return err
 		}
