@@ -109,7 +109,6 @@ func TestSwitchoverUnderWriteLoad(t *testing.T) {
 		t.Fatalf("after the switchover standby-sync is %s", st.Role)
 	}
 	waitCaughtUp(t, syncSb, primary, asyncSb)
-	var ids []int64
 	rows, err := syncSb.connect(t).Query(context.Background(), "SELECT id FROM sw")
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +118,6 @@ func TestSwitchoverUnderWriteLoad(t *testing.T) {
 		var id int64
 		rows.Scan(&id)
 		have[id] = true
-		ids = append(ids, id)
 	}
 	lost := 0
 	for id := range w.acked {
