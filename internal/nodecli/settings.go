@@ -74,7 +74,7 @@ func startSettings() []setting {
 		intSetting("http-port", "HELIOSDB_HTTP_PORT", d.HTTPPort, "HTTP API port (health, /query, /status, /metrics); 0 turns it off", func(c *node.Config) *int { return &c.HTTPPort }),
 		strSetting("listen", "HELIOSDB_LISTEN", d.Listen, "address every port listens on", func(c *node.Config) *string { return &c.Listen }),
 		strSetting("node-id", "HELIOSDB_NODE_ID", d.NodeID, "this node's name in the cluster (default: hostname)", func(c *node.Config) *string { return &c.NodeID }),
-		strSetting("replication-role", "HELIOSDB_ROLE", d.Role, "primary or standby", func(c *node.Config) *string { return &c.Role }),
+		strSetting("replication-role", "HELIOSDB_ROLE", d.Role, "primary or standby, for a new data dir (a restarted node resumes the role its data dir records; promote/demote change it)", func(c *node.Config) *string { return &c.Role }),
 		strSetting("replication-mode", "HELIOSDB_REPLICATION_MODE", d.ReplicationMode, "sync or async: on a primary, whether commits wait for a sync standby; on a standby, whether it acknowledges as a sync standby", func(c *node.Config) *string { return &c.ReplicationMode }),
 		strSetting("primary-host", "HELIOSDB_PRIMARY_HOST", "", "primary to follow (standby only)", func(c *node.Config) *string { return &c.PrimaryHost }),
 		intSetting("primary-port", "HELIOSDB_PRIMARY_PORT", d.PrimaryPort, "the primary's native port (standby only)", func(c *node.Config) *int { return &c.PrimaryPort }),
