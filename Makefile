@@ -14,11 +14,13 @@ all: build
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-build: ## build bin/heliosdb-nano
+build: ## build bin/heliosdb-nano and bin/heliosdb-proxy
 	$(GO) build -o $(BIN)/heliosdb-nano ./cmd/heliosdb-nano
+	$(GO) build -o $(BIN)/heliosdb-proxy ./cmd/heliosdb-proxy
 
 static: ## static binaries for FROM-scratch Docker images (bin/static/)
 	$(GO) build -tags $(STATIC_TAGS) -ldflags '$(STATIC_LDFLAGS)' -o $(BIN)/static/heliosdb-nano ./cmd/heliosdb-nano
+	$(GO) build -tags $(STATIC_TAGS) -ldflags '$(STATIC_LDFLAGS)' -o $(BIN)/static/heliosdb-proxy ./cmd/heliosdb-proxy
 
 run: build ## start the tutorial's local HA cluster: primary + sync standby + async standby (Ctrl-C stops it)
 	scripts/local-cluster.sh

@@ -1,0 +1,149 @@
+package proxycli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/viper"
+
+	"github.com/heliosdb/nano/proxy"
+	"github.com/heliosdb/nano/proxy/config"
+)
+
+// Version is the proxy's version string.
+const Version = "0.1.0"
+
+// usageError is a bad command line or configuration: exit status 2.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+// Main runs the heliosdb-proxy command line and returns the exit status.
+func Main(args []string, stdout, stderr io.Writer) int {
+	root := rootCmd(stderr)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.AddCommand(healthCmd(stdout), versionCmd(stdout))
+	if err := root.Execute(); err != nil {
+		fmt.Fprintln(stderr, "heliosdb-proxy:", err)
+		var ue *usageError
+		var ce *config.Error
+		if errors.As(err, &ue) || errors.As(err, &ce) {
+			return 2
+		}
+		return 1
+	}
+	return 0
+}
+
+func rootCmd(logOut io.Writer) *cobra.Command {
+	v := viper.New()
+	cmd := &cobra.Command{
+		Use:   "heliosdb-proxy",
+		Short: "HeliosDB Nano proxy: transparent write and read routing over a primary and its standbys",
+		Long: `heliosdb-proxy speaks the PostgreSQL protocol on listen_addr and routes each
+statement: writes to the primary the nodes report (role and term), reads round
+robin over healthy nodes, transactions pinned to one node. With no healthy
+primary a write waits up to write_timeout_secs. The admin API on admin_addr
+serves /health, /nodes and /metrics.
+
+The configuration is a TOML file given with --config or HELIOSDB_PROXY_CONFIG
+(the flag wins); see the proxy/config package documentation for every key.
+Unknown keys are warned about; an invalid value exits with status 2 and names
+the key. SIGTERM or SIGINT shuts down gracefully.`,
+		Example:       `  heliosdb-proxy --config /tmp/heliosdb-ha/proxy.toml`,
+		Args:          cobra.NoArgs,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE:          func(*cobra.Command, []string) error { return run(v, logOut) },
+	}
+	f := cmd.Flags()
+	f.String("config", "", "proxy configuration file (TOML) [env HELIOSDB_PROXY_CONFIG]")
+	f.String("log-level", "info", "debug, info, warn or error; debug logs every routing decision [env HELIOSDB_PROXY_LOG_LEVEL]")
+	f.String("log-format", "text", "text or json [env HELIOSDB_PROXY_LOG_FORMAT]")
+	for _, k := range []string{"config", "log-level", "log-format"} {
+		_ = v.BindPFlag(k, f.Lookup(k))
+		_ = v.BindEnv(k, "HELIOSDB_PROXY_"+strings.ToUpper(strings.ReplaceAll(k, "-", "_")))
+	}
+	return cmd
+}
+
+func run(v *viper.Viper, logOut io.Writer) error {
+	log, err := newLogger(logOut, v.GetString("log-level"), v.GetString("log-format"))
+	if err != nil {
+		return err
+	}
+	path := v.GetString("config")
+	if path == "" {
+		return &usageError{errors.New("no configuration: pass --config FILE or set HELIOSDB_PROXY_CONFIG")}
+	}
+	fileCfg, warnings, err := config.Load(path)
+	for _, w := range warnings {
+		log.Warn("config: "+w, "file", path)
+	}
+	if err != nil {
+		return err
+	}
+	p, err := proxy.New(proxy.Config{Config: fileCfg, Logger: log})
+	if err != nil {
+		return err
+	}
+	log.Info("heliosdb-proxy starting", "version", Version, "config", path, "nodes", len(fileCfg.Nodes))
+	ctx, stop := signalContext()
+	defer stop()
+	return p.Run(ctx)
+}
+
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, &usageError{fmt.Errorf("log-level: %q: want debug, info, warn or error", level)}
+	}
+	opts := &slog.HandlerOptions{Level: l}
+	switch strings.ToLower(format) {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, &usageError{fmt.Errorf("log-format: %q: want text or json", format)}
+}
+
+// signalContext ends on SIGTERM or SIGINT; a second signal exits at once.
+func signalContext() (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, syscall.SIGTERM, syscall.SIGINT)
+	go func() {
+		if _, ok := <-ch; !ok {
+			return
+		}
+		cancel()
+		if _, ok := <-ch; ok {
+			os.Exit(130)
+		}
+	}()
+	return ctx, func() { signal.Stop(ch); close(ch); cancel() }
+}
+
+func versionCmd(out io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			fmt.Fprintf(out, "heliosdb-proxy %s (PostgreSQL protocol 3.0)\n", Version)
+			return nil
+		},
+	}
+}

@@ -1,0 +1,106 @@
+package admin
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/heliosdb/nano/proxy/health"
+)
+
+// Nodes is what the admin API needs from the health checker.
+type Nodes interface {
+	Statuses() []health.Status
+	// SetEnabled returns health.ErrUnknownNode for an unknown name.
+	SetEnabled(name string, on bool) error
+}
+
+// Node is one entry of GET /nodes.
+type Node struct {
+	Name           string     `json:"name"`
+	Address        string     `json:"address"`
+	Role           string     `json:"role"`
+	ConfiguredRole string     `json:"configured_role"`
+	Healthy        bool       `json:"healthy"`
+	Enabled        bool       `json:"enabled"`
+	LastCheck      *time.Time `json:"last_check"`
+	FailureCount   int        `json:"failure_count"`
+	LastError      string     `json:"last_error"`
+	LatencyMS      float64    `json:"latency_ms"`
+	Term           uint64     `json:"term"`
+	LSN            string     `json:"lsn"`
+	LagBytes       int64      `json:"replication_lag_bytes"`
+}
+
+// Handler returns the admin API. log may be nil.
+func Handler(nodes Nodes, g prometheus.Gatherer, log *slog.Logger) http.Handler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /nodes", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, nodeList(nodes.Statuses()))
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
+	mux.HandleFunc("POST /nodes/{name}/enable", setEnabled(nodes, log, true))
+	mux.HandleFunc("POST /nodes/{name}/disable", setEnabled(nodes, log, false))
+	mux.HandleFunc("POST /switchover", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusNotImplemented, map[string]string{"error": "switchover is not implemented yet"})
+	})
+	return mux
+}
+
+func setEnabled(nodes Nodes, log *slog.Logger, on bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		name := r.PathValue("name")
+		err := nodes.SetEnabled(name, on)
+		switch {
+		case errors.Is(err, health.ErrUnknownNode):
+			writeJSON(w, http.StatusNotFound, map[string]string{"error": "unknown node " + name})
+			return
+		case err != nil:
+			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
+			return
+		}
+		log.Info("admin: node enabled changed", "node", name, "enabled", on, "remote", r.RemoteAddr)
+		for _, st := range nodes.Statuses() {
+			if st.Name == name {
+				writeJSON(w, http.StatusOK, toNode(st))
+				return
+			}
+		}
+	}
+}
+
+func nodeList(sts []health.Status) []Node {
+	out := make([]Node, len(sts))
+	for i, st := range sts {
+		out[i] = toNode(st)
+	}
+	return out
+}
+
+func toNode(st health.Status) Node {
+	n := Node{Name: st.Name, Address: st.Address, Role: st.Role.String(), ConfiguredRole: st.ConfiguredRole,
+		Healthy: st.Healthy, Enabled: st.Enabled, FailureCount: st.FailureCount, LastError: st.LastError,
+		LatencyMS: float64(st.Latency.Microseconds()) / 1000, Term: st.Term, LSN: st.LSN.String(), LagBytes: st.LagBytes}
+	if !st.LastCheck.IsZero() {
+		t := st.LastCheck.UTC()
+		n.LastCheck = &t
+	}
+	return n
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,42 @@
+//go:build unix
+
+package backend
+
+import (
+	"errors"
+	"syscall"
+)
+
+// Alive reports, without blocking, whether an idle Conn can be reused: the
+// node has not closed it and has sent nothing unsolicited (a node that
+// shuts down sends FATAL 57P01 to idle sessions, then closes). A Conn with
+// pending bytes is not reused; the caller closes it.
+func (c *Conn) Alive() bool {
+	if c.r.Buffered() > 0 {
+		return false
+	}
+	sc, ok := c.nc.(syscall.Conn)
+	if !ok {
+		return true
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	alive := true
+	var buf [1]byte
+	cerr := raw.Read(func(fd uintptr) bool {
+		n, _, err := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		switch {
+		case n > 0: // unsolicited data: FATAL, notice or notification
+			alive = false
+		case err == nil: // n == 0: orderly shutdown by the node
+			alive = false
+		case errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EWOULDBLOCK) || errors.Is(err, syscall.EINTR):
+		default:
+			alive = false
+		}
+		return true // never wait for readability
+	})
+	return alive && cerr == nil
+}

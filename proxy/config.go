@@ -1,0 +1,56 @@
+package proxy
+
+import (
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/heliosdb/nano/proxy/config"
+)
+
+// Defaults for the Config fields that are not in the file.
+const (
+	DefaultPollInterval   = 500 * time.Millisecond
+	DefaultStartupTimeout = 10 * time.Second
+)
+
+// Config is the proxy's configuration: the file settings plus what only
+// code can set. Zero values mean the documented defaults.
+type Config struct {
+	config.Config
+
+	// Logger receives the proxy's logs: health and role changes at info,
+	// each routing decision at debug. nil discards.
+	Logger *slog.Logger
+	// Registry receives the proxy's metrics (and the Go and process
+	// collectors) and is served on /metrics; nil means a new registry. Use
+	// one Registry per Proxy: registering twice panics.
+	Registry *prometheus.Registry
+	// Listener, when set, is used instead of listening on ListenAddr;
+	// AdminListener likewise for AdminAddr. The Proxy closes them.
+	Listener, AdminListener net.Listener
+	// PollInterval is how often a write waiting for a primary re-checks
+	// (default 500ms).
+	PollInterval time.Duration
+	// StartupTimeout bounds a client's startup and authentication
+	// (default 10s).
+	StartupTimeout time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Registry == nil {
+		c.Registry = prometheus.NewRegistry()
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = DefaultPollInterval
+	}
+	if c.StartupTimeout <= 0 {
+		c.StartupTimeout = DefaultStartupTimeout
+	}
+	return c
+}

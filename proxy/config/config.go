@@ -1,0 +1,96 @@
+package config
+
+import (
+	"net"
+	"strconv"
+	"time"
+)
+
+// Role values for Node.Role.
+const (
+	RolePrimary = "primary"
+	RoleStandby = "standby"
+)
+
+// Authentication methods for Config.AuthMethod, named as in pg_hba.conf.
+const (
+	AuthSCRAM    = "scram-sha-256"
+	AuthMD5      = "md5"
+	AuthPassword = "password"
+)
+
+// Config is the proxy's configuration. Defaults returns one with every
+// documented default; Parse fills it from a file. Durations are kept as
+// time.Duration so tests can use sub-second values.
+type Config struct {
+	ListenAddr          string        // proxy.listen_addr
+	AdminAddr           string        // proxy.admin_addr; "" disables the admin API
+	HealthCheckInterval time.Duration // proxy.health_check_interval_secs
+	FailureThreshold    int           // proxy.failure_threshold
+	WriteTimeout        time.Duration // proxy.write_timeout_secs
+	ConnectTimeout      time.Duration // proxy.connect_timeout_secs
+	ShutdownTimeout     time.Duration // proxy.shutdown_timeout_secs
+
+	User       string // proxy.user: probe login and default client user
+	Password   string // proxy.password
+	Database   string // proxy.database: the probes' database
+	AuthMethod string // proxy.auth_method
+
+	ReadFromPrimary    bool  // proxy.read_from_primary
+	ReadYourWrites     bool  // proxy.read_your_writes
+	MaxReplicaLagBytes int64 // proxy.max_replica_lag_bytes; 0 means no bound
+
+	Nodes []Node
+	Users []User // empty means one user: User/Password
+}
+
+// Node is one [[nodes]] entry.
+type Node struct {
+	Name    string
+	Host    string
+	Port    int
+	Role    string // configured role: informational, never used for routing
+	Enabled bool
+}
+
+// Addr is host:port.
+func (n Node) Addr() string { return net.JoinHostPort(n.Host, strconv.Itoa(n.Port)) }
+
+// User is one [[users]] entry: a client login the proxy accepts and uses
+// towards the nodes.
+type User struct {
+	Name     string
+	Password string
+}
+
+// Defaults returns the documented defaults, with no nodes.
+func Defaults() Config {
+	return Config{
+		ListenAddr:          "0.0.0.0:5432",
+		AdminAddr:           "0.0.0.0:9090",
+		HealthCheckInterval: 5 * time.Second,
+		FailureThreshold:    3,
+		WriteTimeout:        30 * time.Second,
+		ConnectTimeout:      5 * time.Second,
+		ShutdownTimeout:     10 * time.Second,
+		User:                "helios",
+		Password:            "helios",
+		Database:            "heliosdb",
+		AuthMethod:          AuthSCRAM,
+		ReadFromPrimary:     true,
+		ReadYourWrites:      true,
+	}
+}
+
+// Credentials returns the client users the proxy accepts: Users, or the
+// single User/Password when Users is empty. The result is a new map.
+func (c Config) Credentials() map[string]string {
+	out := make(map[string]string, len(c.Users)+1)
+	if len(c.Users) == 0 {
+		out[c.User] = c.Password
+	}
+	for _, u := range c.Users {
+		out[u.Name] = u.Password
+	}
+	return out
+}

@@ -1,0 +1,154 @@
+package config_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/heliosdb/nano/proxy/config"
+)
+
+// tutorial is proxy-config.toml from Part 1 of the HA tutorial, verbatim.
+const tutorial = `[proxy]
+listen_addr = "0.0.0.0:5432"
+admin_addr = "0.0.0.0:9090"
+health_check_interval_secs = 5
+failure_threshold = 3
+write_timeout_secs = 30
+
+[[nodes]]
+name = "primary"
+host = "primary"
+port = 5432
+role = "primary"
+enabled = true
+
+[[nodes]]
+name = "standby-sync"
+host = "standby-sync"
+port = 5432
+role = "standby"
+enabled = true
+
+[[nodes]]
+name = "standby-async"
+host = "standby-async"
+port = 5432
+role = "standby"
+enabled = true
+`
+
+func TestTutorialConfig(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "proxy.toml")
+	if err := os.WriteFile(path, []byte(tutorial), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, warnings, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) != 0 {
+		t.Errorf("warnings: %v", warnings)
+	}
+	if c.ListenAddr != "0.0.0.0:5432" || c.AdminAddr != "0.0.0.0:9090" || c.HealthCheckInterval != 5*time.Second ||
+		c.FailureThreshold != 3 || c.WriteTimeout != 30*time.Second {
+		t.Errorf("proxy settings: %+v", c)
+	}
+	want := []config.Node{
+		{Name: "primary", Host: "primary", Port: 5432, Role: "primary", Enabled: true},
+		{Name: "standby-sync", Host: "standby-sync", Port: 5432, Role: "standby", Enabled: true},
+		{Name: "standby-async", Host: "standby-async", Port: 5432, Role: "standby", Enabled: true},
+	}
+	if !slices.Equal(c.Nodes, want) {
+		t.Errorf("nodes = %+v", c.Nodes)
+	}
+	if got := c.Nodes[1].Addr(); got != "standby-sync:5432" {
+		t.Errorf("Addr = %q", got)
+	}
+	if creds := c.Credentials(); len(creds) != 1 || creds["helios"] != "helios" {
+		t.Errorf("default credentials = %v", creds)
+	}
+}
+
+func TestExtrasAndDefaults(t *testing.T) {
+	c, warnings, err := config.Parse([]byte(`
+[proxy]
+listen_addr = "127.0.0.1:0"
+health_check_interval_secs = 0.5
+read_from_primary = false
+max_replica_lag_bytes = 1048576
+auth_method = "md5"
+colour = "blue"
+[[nodes]]
+name = "a"
+host = "h"
+port = 1
+mystery = 1
+[[users]]
+name = "app"
+password = "pw"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HealthCheckInterval != 500*time.Millisecond || c.ReadFromPrimary || c.MaxReplicaLagBytes != 1<<20 ||
+		c.AuthMethod != "md5" || !c.Nodes[0].Enabled || c.WriteTimeout != 30*time.Second || !c.ReadYourWrites {
+		t.Errorf("config = %+v", c)
+	}
+	wantWarn := []string{`unknown key "nodes[0].mystery" ignored`, `unknown key "proxy.colour" ignored`}
+	slices.Sort(warnings)
+	if !slices.Equal(warnings, wantWarn) {
+		t.Errorf("warnings = %q, want %q", warnings, wantWarn)
+	}
+	if creds := c.Credentials(); len(creds) != 1 || creds["app"] != "pw" {
+		t.Errorf("credentials = %v", creds)
+	}
+}
+
+func TestInvalid(t *testing.T) {
+	const node = "\n[[nodes]]\nname = \"a\"\nhost = \"h\"\nport = 5432\n"
+	cases := []struct {
+		name, toml, key string
+	}{
+		{"threshold zero", "[proxy]\nfailure_threshold = 0" + node, "proxy.failure_threshold"},
+		{"threshold string", "[proxy]\nfailure_threshold = \"3\"" + node, "proxy.failure_threshold"},
+		{"interval zero", "[proxy]\nhealth_check_interval_secs = 0" + node, "proxy.health_check_interval_secs"},
+		{"interval negative", "[proxy]\nhealth_check_interval_secs = -1" + node, "proxy.health_check_interval_secs"},
+		{"write timeout bool", "[proxy]\nwrite_timeout_secs = true" + node, "proxy.write_timeout_secs"},
+		{"listen addr", "[proxy]\nlisten_addr = \"nohostport\"" + node, "proxy.listen_addr"},
+		{"admin port", "[proxy]\nadmin_addr = \"0.0.0.0:99999\"" + node, "proxy.admin_addr"},
+		{"auth method", "[proxy]\nauth_method = \"trust\"" + node, "proxy.auth_method"},
+		{"proxy not a table", "proxy = 1" + node, "proxy"},
+		{"no nodes", "[proxy]\n", "nodes"},
+		{"nodes not tables", "nodes = 3\n", "nodes"},
+		{"node port", "[[nodes]]\nname = \"a\"\nhost = \"h\"\nport = 0\n", "nodes[0].port"},
+		{"node port type", "[[nodes]]\nname = \"a\"\nhost = \"h\"\nport = \"x\"\n", "nodes[0].port"},
+		{"node role", "[[nodes]]\nname = \"a\"\nhost = \"h\"\nport = 1\nrole = \"leader\"\n", "nodes[0].role"},
+		{"node enabled", "[[nodes]]\nname = \"a\"\nhost = \"h\"\nport = 1\nenabled = \"yes\"\n", "nodes[0].enabled"},
+		{"node name missing", "[[nodes]]\nhost = \"h\"\nport = 1\n", "nodes[0].name"},
+		{"duplicate node", node + node, "nodes[1].name"},
+		{"duplicate user", node + "[[users]]\nname = \"u\"\n[[users]]\nname = \"u\"\n", "users[1].name"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := config.Parse([]byte(tc.toml))
+			var ce *config.Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("err = %v, want a *config.Error", err)
+			}
+			if ce.Key != tc.key {
+				t.Errorf("key = %q, want %q (%v)", ce.Key, tc.key, err)
+			}
+			if !strings.Contains(err.Error(), tc.key) {
+				t.Errorf("message %q does not name the key", err)
+			}
+		})
+	}
+	if _, _, err := config.Parse([]byte("[proxy\n")); err == nil {
+		t.Error("TOML syntax error accepted")
+	}
+}

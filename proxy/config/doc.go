@@ -1,0 +1,49 @@
+// Package config reads and validates the heliosdb-proxy configuration file
+// (TOML, as in the HA tutorial) into a Config.
+//
+// # File format
+//
+//	[proxy]
+//	listen_addr = "0.0.0.0:5432"        # PostgreSQL protocol listener
+//	admin_addr = "0.0.0.0:9090"         # admin API (/health, /nodes, /metrics); "" disables it
+//	health_check_interval_secs = 5      # probe period per node (fractions allowed: 0.5)
+//	failure_threshold = 3               # consecutive failed probes before a node is unhealthy
+//	write_timeout_secs = 30             # how long a write waits for a healthy primary (0: fail at once)
+//
+//	# Extras (all optional; HeliosDB additions to the tutorial's keys):
+//	user = "helios"                     # login for health probes; also the default client user
+//	password = "helios"                 # its password
+//	database = "heliosdb"               # database the probes connect to
+//	auth_method = "scram-sha-256"       # how clients authenticate to the proxy: scram-sha-256, md5 or password
+//	connect_timeout_secs = 5            # bound on one backend dial + login, and on one probe
+//	read_from_primary = true            # may the primary serve round-robin reads?
+//	read_your_writes = true             # after a session writes, its reads go to the primary
+//	max_replica_lag_bytes = 0           # standbys further behind get no reads (0: no bound)
+//	shutdown_timeout_secs = 10          # graceful shutdown: how long sessions may finish
+//
+//	[[nodes]]
+//	name = "primary"                    # unique, used in logs, metrics and the admin API
+//	host = "primary"
+//	port = 5432
+//	role = "primary"                    # "primary" or "standby": informational only; the proxy
+//	                                    # routes by the role and term each node reports
+//	enabled = true                      # false keeps the node out of routing (admin API can flip it)
+//
+//	[[users]]                           # optional client user list; default: the one user above
+//	name = "app"
+//	password = "secret"
+//
+// # Authentication model
+//
+// Clients authenticate to the proxy with auth_method against the [[users]]
+// list (or, when it is empty, against user/password). The proxy then logs
+// in to the nodes as that same user with that same password, so every user
+// listed here must also exist on the nodes.
+//
+// # Validation
+//
+// Parse and Load return a *Error naming the key (for example
+// "proxy.failure_threshold") for a value of the wrong type or out of
+// range, and a warning for every key they do not know. Config.Validate
+// checks a Config built in code the same way.
+package config

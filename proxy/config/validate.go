@@ -1,0 +1,111 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+)
+
+// Validate returns a *Error for the first invalid setting, naming its key.
+func (c Config) Validate() error {
+	if err := validAddr("proxy.listen_addr", c.ListenAddr, false); err != nil {
+		return err
+	}
+	if err := validAddr("proxy.admin_addr", c.AdminAddr, true); err != nil {
+		return err
+	}
+	durations := []struct {
+		key  string
+		d    time.Duration
+		zero bool // zero allowed
+	}{
+		{"proxy.health_check_interval_secs", c.HealthCheckInterval, false},
+		{"proxy.write_timeout_secs", c.WriteTimeout, true},
+		{"proxy.connect_timeout_secs", c.ConnectTimeout, false},
+		{"proxy.shutdown_timeout_secs", c.ShutdownTimeout, true},
+	}
+	for _, d := range durations {
+		if d.d < 0 || (d.d == 0 && !d.zero) {
+			return bad(d.key, "must be greater than 0 (got %v)", d.d.Seconds())
+		}
+	}
+	if c.FailureThreshold < 1 {
+		return bad("proxy.failure_threshold", "must be at least 1 (got %d)", c.FailureThreshold)
+	}
+	if c.MaxReplicaLagBytes < 0 {
+		return bad("proxy.max_replica_lag_bytes", "must not be negative (got %d)", c.MaxReplicaLagBytes)
+	}
+	switch c.AuthMethod {
+	case AuthSCRAM, AuthMD5, AuthPassword:
+	default:
+		return bad("proxy.auth_method", "%q is not one of scram-sha-256, md5, password", c.AuthMethod)
+	}
+	if c.User == "" {
+		return bad("proxy.user", "must not be empty")
+	}
+	if c.Database == "" {
+		return bad("proxy.database", "must not be empty")
+	}
+	if err := c.validateUsers(); err != nil {
+		return err
+	}
+	return c.validateNodes()
+}
+
+func (c Config) validateUsers() error {
+	seen := map[string]bool{}
+	for i, u := range c.Users {
+		key := fmt.Sprintf("users[%d]", i)
+		if u.Name == "" {
+			return bad(key+".name", "must not be empty")
+		}
+		if seen[u.Name] {
+			return bad(key+".name", "duplicate user %q", u.Name)
+		}
+		seen[u.Name] = true
+	}
+	return nil
+}
+
+func (c Config) validateNodes() error {
+	if len(c.Nodes) == 0 {
+		return bad("nodes", "at least one [[nodes]] entry is required")
+	}
+	seen := map[string]bool{}
+	for i, n := range c.Nodes {
+		key := fmt.Sprintf("nodes[%d]", i)
+		switch {
+		case n.Name == "":
+			return bad(key+".name", "must not be empty")
+		case seen[n.Name]:
+			return bad(key+".name", "duplicate node name %q", n.Name)
+		case n.Host == "":
+			return bad(key+".host", "must not be empty")
+		case n.Port < 1 || n.Port > 65535:
+			return bad(key+".port", "must be between 1 and 65535 (got %d)", n.Port)
+		case n.Role != "" && n.Role != RolePrimary && n.Role != RoleStandby:
+			return bad(key+".role", "%q is not one of primary, standby", n.Role)
+		}
+		seen[n.Name] = true
+	}
+	return nil
+}
+
+// validAddr checks a host:port listen address; port 0 picks a free port.
+func validAddr(key, addr string, emptyOK bool) error {
+	if addr == "" {
+		if emptyOK {
+			return nil
+		}
+		return bad(key, "must not be empty")
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return bad(key, "%q is not host:port", addr)
+	}
+	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+		return bad(key, "%q has an invalid port", addr)
+	}
+	return nil
+}

@@ -1,0 +1,94 @@
+// Package proxy is heliosdb-proxy: a PostgreSQL-protocol proxy in front
+// of a HeliosDB Nano cluster that sends writes to the current primary
+// (TWR), spreads reads over healthy nodes (TRR), keeps sessions and
+// transactions on one backend, and holds writes while no primary is
+// available (DESIGN.md section 6, tutorial Parts 3–5).
+//
+// New composes the parts and Run serves them: proxy/health probes the
+// nodes, Server accepts clients, proxy/admin serves /health, /nodes and
+// /metrics. Statements are classified by proxy/classify (the real
+// PostgreSQL parser) and routed by proxy/route (a pure function of the
+// health view and the session's pins); proxy/backend speaks to the nodes.
+//
+// # Authentication
+//
+// Clients authenticate to the proxy with Config.AuthMethod
+// (scram-sha-256 by default, or md5, or password) against the configured
+// users (config.Config.Credentials). The proxy then logs in to each node
+// it needs as that same user with that same password (whatever method the
+// node asks for). Health probes log in as Config.User. SSLRequest and
+// GSSENCRequest are answered 'N'.
+//
+// # Sessions
+//
+// Each client connection has one goroutine (session.serve) that does
+// everything in line: read a client message, classify and route it, open
+// a backend connection if the session has none to that node (replaying
+// the session's SET statements on it), forward, relay the answers up to
+// ReadyForQuery, and only then read the next client message (honouring
+// the pgproto3 rule that a message is valid until the next read: frames
+// are copied before anything else is read). Backend connections belong to
+// the session and are closed with it; there is no pooling across
+// sessions. The client sees the proxy's own process ID and secret
+// (BackendKeyData); a CancelRequest for them is forwarded to the backend
+// that is running the session's statement at that moment, or ends the
+// session's wait for a primary.
+//
+// The greeting's ParameterStatus values come from the session's first
+// backend, opened during startup on the node its reads will use (so a
+// login the nodes reject fails the startup, as it would without the
+// proxy). in_hot_standby is always reported off: the proxy is a
+// read-write endpoint.
+//
+// # Routing (see proxy/route for the exact rules)
+//
+// Writes go to the primary the nodes themselves report (role + highest
+// term), never the configured role. A transaction stays on its backend
+// from BEGIN (or its first statement) to the ReadyForQuery that ends it;
+// BEGIN READ ONLY may start it on a standby. Reads go round robin over
+// healthy nodes, sticky per session; after a session writes, its reads go
+// to the primary (read_your_writes). Extended-protocol messages are
+// queued up to Sync and sent as one batch, routed by the statements'
+// SQL; named prepared statements are tracked and re-prepared (Parse
+// injected, its ParseComplete swallowed) on a backend that lacks them. A
+// Flush sends the queue early; the rest of that batch then follows it to
+// the same backend. COPY FROM STDIN/TO STDOUT data is relayed both ways
+// (tested against a scripted node: HeliosDB nodes do not implement COPY
+// yet).
+//
+// # Waiting, failures and SQLSTATEs
+//
+//   - No healthy primary for a write (or no node at all for a read): the
+//     statement waits, re-checking every PollInterval (500 ms), up to
+//     WriteTimeout, then fails with 57P03 cannot_connect_now ("no primary
+//     available: waited 30s …", the nodes' states in the detail). The
+//     statement was not run and the session stays usable. 57P03 rather
+//     than a class 08 code because the client's connection is fine; pools
+//     should not discard it.
+//   - A cancel during that wait: 57014. Shutdown during it: 57P01.
+//   - A backend lost mid-statement: 08006 connection_failure naming the
+//     node, then ReadyForQuery 'I' (an open transaction is gone); the
+//     session stays usable. A read, or any statement the node refused
+//     with FATAL 57P0x before running it, that had sent nothing to the
+//     client yet is retried on another node instead; writes are never run
+//     twice.
+//   - A backend connection the node closed while idle is noticed before
+//     reuse (a non-blocking peek) and replaced transparently.
+//   - A failed connect to a node counts as a health failure at once.
+//
+// # Shutdown
+//
+// Server follows net/http: Serve returns ErrServerClosed after Shutdown;
+// Shutdown stops accepting, sends FATAL 57P01 to idle sessions, lets busy
+// ones finish their current statement or batch, and closes whatever is
+// left when its context ends; Close is immediate.
+//
+// # Known limits of this cut
+//
+// No automatic failover or switchover (POST /switchover answers 501); no
+// TLS; LISTEN/NOTIFY notifications arriving between statements are lost;
+// SQL-level PREPARE/EXECUTE, cursors and temporary objects pin to the
+// primary; a Query message in the middle of an unfinished extended batch
+// drops that batch; COPY inside the extended protocol is relayed but
+// untested.
+package proxy

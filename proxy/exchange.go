@@ -1,0 +1,307 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/heliosdb/nano/proxy/backend"
+	"github.com/heliosdb/nano/proxy/classify"
+	"github.com/heliosdb/nano/proxy/route"
+	"github.com/heliosdb/nano/proxy/wire"
+	"github.com/heliosdb/nano/sql/pgerror"
+)
+
+// maxRetries bounds how often one statement is moved to another node
+// after its backend failed before running it.
+const maxRetries = 3
+
+// exchange is one unit of work forwarded to one backend: a simple query,
+// a function call, or an extended-protocol batch up to Sync (or Flush).
+type exchange struct {
+	kind   route.Kind
+	class  classify.Class
+	simple bool // a simple Query (it destroys the unnamed statement)
+	flush  bool // ends with Flush: done when every message is answered
+	// frames returns the bytes to send to bc; for a batch it also sets tr.
+	frames func(bc *bconn) []byte
+	tr     *tracker // extended batches only
+	v      *virtual // extended batches only: bc's prepared statements as built
+	d      route.Decision
+}
+
+// outcome is what relaying a backend's answer observed.
+type outcome struct {
+	status    byte   // of the final ReadyForQuery
+	hadErr    bool   // an ErrorResponse was relayed
+	lastTag   string // last CommandComplete tag
+	forwarded bool   // something reached the client
+	seen      bool   // the backend answered at all
+	notRun    bool   // the backend refused before running anything (shutting down)
+}
+
+// backendError is a failure of the backend connection (I/O, protocol, or
+// a FATAL from the node): the connection is unusable.
+type backendError struct{ err error }
+
+func (e *backendError) Error() string { return e.err.Error() }
+func (e *backendError) Unwrap() error { return e.err }
+
+// errClientGone: writing to or reading from the client failed mid-relay.
+var errClientGone = errors.New("proxy: client connection lost")
+
+// run routes ex, forwards it and relays the answer, moving it to another
+// node when its backend failed before anything could have run.
+func (s *session) run(ex *exchange) {
+	wasIdle := s.txStatus == 'I'
+	attached := s.ext != nil // the batch's first part already ran on a backend
+	for attempt := 0; ; attempt++ {
+		bc, err := s.target(ex)
+		if err != nil {
+			s.fail(ex, err, false)
+			return
+		}
+		var out outcome
+		err = s.forwardTo(bc, ex, &out)
+		switch {
+		case err == nil:
+			s.finish(bc, ex, out, wasIdle)
+			return
+		case errors.Is(err, errClientGone):
+			if s.werr == nil {
+				s.werr = err
+			}
+			return
+		}
+		s.lost(bc, err)
+		if !out.forwarded && ex.d.Reason != route.ReasonTransaction && !attached && attempt < maxRetries &&
+			(ex.kind != route.Write || out.notRun) {
+			s.log.Info("proxy: backend failed before answering; retrying on another node", "node", bc.node, "err", err)
+			continue
+		}
+		s.fail(ex, lostError(bc.node, err, ex.d.Reason == route.ReasonTransaction), true)
+		return
+	}
+}
+
+// target returns the backend for ex: the one an unfinished batch already
+// uses, or a routed one.
+func (s *session) target(ex *exchange) (*bconn, error) {
+	if s.ext != nil {
+		ex.d = s.ext.d
+		return s.ext.bc, nil
+	}
+	bc, d, err := s.acquire(ex)
+	ex.d = d
+	return bc, err
+}
+
+func (s *session) forwardTo(bc *bconn, ex *exchange, out *outcome) error {
+	frames := ex.frames(bc)
+	s.setActive(bc)
+	defer s.setActive(nil)
+	if err := bc.Send(frames); err != nil {
+		return &backendError{err}
+	}
+	return s.relay(bc, ex, out)
+}
+
+// lost drops a failed backend; an I/O failure also marks its node.
+func (s *session) lost(bc *bconn, err error) {
+	s.srv.metrics.backendErrors.WithLabelValues(bc.node, "lost").Inc()
+	s.dropBackend(bc.node)
+	if nodeFault(err) {
+		s.srv.nodes.ReportFailure(bc.node, err)
+	}
+}
+
+// fail tells the client that ex could not run. lostState: the backend was
+// lost, so any open transaction is gone.
+func (s *session) fail(ex *exchange, err error, lostState bool) {
+	if lostState || ex.d.Reason == route.ReasonTransaction {
+		s.rs.TxNode, s.txStatus, s.pendingSets = "", 'I', nil
+	}
+	s.ext = nil
+	s.sendError(err)
+	if ex.flush {
+		s.skipToSync = true // ReadyForQuery when the client's Sync arrives
+		s.flush()
+		return
+	}
+	s.readyForQuery()
+}
+
+// lostError is the client's error for a backend lost mid-statement.
+func lostError(node string, err error, inTx bool) error {
+	e := pgerror.Newf(pgerror.ConnectionFailure, "connection to node %q was lost: %v", node, err)
+	if inTx {
+		return e.WithHint("The transaction was rolled back. The session is still usable.")
+	}
+	return e.WithHint("The statement may or may not have run. The session is still usable.")
+}
+
+// nodeFault reports whether err means the node is unavailable, rather
+// than that it refused this client (bad password, unknown database…).
+func nodeFault(err error) bool {
+	var se *backend.ServerError
+	if !errors.As(err, &se) {
+		return true
+	}
+	switch se.Resp.Code {
+	case string(pgerror.AdminShutdown), "57P02", string(pgerror.CannotConnectNow):
+		return true
+	}
+	return false
+}
+
+// backendFor returns the session's connection to node, opening one (and
+// replaying the session's SETs on it) when there is none or the old one
+// was closed by the node.
+func (s *session) backendFor(node string) (*bconn, error) {
+	if bc := s.backends[node]; bc != nil {
+		if s.rs.TxNode == node || bc.Alive() {
+			return bc, nil
+		}
+		s.log.Debug("proxy: backend connection closed by the node; reconnecting", "node", node)
+		s.dropBackend(node)
+	}
+	if s.rs.TxNode == node {
+		return nil, &backendError{fmt.Errorf("the transaction's connection is gone")}
+	}
+	addr, ok := s.srv.nodes.Addr(node)
+	if !ok {
+		return nil, fmt.Errorf("proxy: unknown node %q", node)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.srv.cfg.ConnectTimeout)
+	defer cancel()
+	c, err := s.srv.dialer.Dial(ctx, backend.Options{Addr: addr, User: s.user, Password: s.password,
+		Database: s.database, Params: s.params, Timeout: s.srv.cfg.ConnectTimeout})
+	if err != nil {
+		if nodeFault(err) {
+			s.srv.metrics.backendErrors.WithLabelValues(node, "connect").Inc()
+			s.srv.nodes.ReportFailure(node, err)
+		}
+		return nil, fmt.Errorf("connect to node %q: %w", node, err)
+	}
+	s.srv.metrics.backendConns.WithLabelValues(node).Inc()
+	bc := &bconn{Conn: c, node: node, prepared: map[string]string{}}
+	for _, q := range s.sets {
+		if _, err := c.SimpleQuery(ctx, q); err != nil {
+			var se *backend.ServerError
+			if !errors.As(err, &se) {
+				c.Close()
+				s.srv.nodes.ReportFailure(node, err)
+				return nil, fmt.Errorf("replay session settings on node %q: %w", node, err)
+			}
+			s.log.Warn("proxy: replaying a SET on a new backend failed", "node", node, "sql", q, "err", err)
+		}
+	}
+	s.backends[node] = bc
+	return bc, nil
+}
+
+// relay copies the backend's answer to the client up to ReadyForQuery
+// (or, for a Flush, until every message is answered).
+func (s *session) relay(bc *bconn, ex *exchange, out *outcome) error {
+	for {
+		if ex.flush && ex.tr.answered() {
+			s.flush()
+			return s.clientErr()
+		}
+		typ, body, err := bc.Next()
+		if err != nil {
+			return &backendError{err}
+		}
+		first := !out.seen
+		out.seen = true
+		forward := true
+		if ex.tr != nil {
+			if forward, err = ex.tr.response(typ); err != nil {
+				return &backendError{err}
+			}
+		}
+		switch typ {
+		case 'E':
+			var resp pgproto3.ErrorResponse
+			if err := resp.Decode(body); err != nil {
+				return &backendError{fmt.Errorf("bad ErrorResponse: %w", err)}
+			}
+			if resp.Severity == pgerror.SeverityFatal || resp.Severity == "PANIC" {
+				out.notRun = first && nodeFault(&backend.ServerError{Resp: resp})
+				return &backendError{&backend.ServerError{Resp: resp}}
+			}
+			out.hadErr = true
+		case 'C':
+			out.lastTag, _, _ = wire.CString(body)
+		case 'S':
+			if name, _, _ := wire.CString(body); name == "in_hot_standby" {
+				forward = false // the proxy is a read-write endpoint
+			}
+		case 'Z':
+			if len(body) != 1 {
+				return &backendError{fmt.Errorf("bad ReadyForQuery")}
+			}
+			out.status = body[0]
+			if forward {
+				s.out = wire.Append(s.out, typ, body)
+			}
+			s.flush()
+			return s.clientErr()
+		case 'G':
+			s.forward(typ, body)
+			s.flush()
+			out.forwarded = true
+			if err := s.copyIn(bc); err != nil {
+				return err
+			}
+			continue
+		case 'W':
+			return &backendError{fmt.Errorf("COPY BOTH (replication) is not supported through the proxy")}
+		}
+		if forward {
+			s.forward(typ, body)
+			out.forwarded = true
+		}
+		if s.werr != nil {
+			return errClientGone
+		}
+	}
+}
+
+func (s *session) clientErr() error {
+	if s.werr != nil {
+		return errClientGone
+	}
+	return nil
+}
+
+// copyIn relays the client's COPY data to the backend until CopyDone or
+// CopyFail.
+func (s *session) copyIn(bc *bconn) error {
+	var buf []byte
+	for {
+		typ, body, err := s.r.Next()
+		if err != nil {
+			return fmt.Errorf("%w: %v", errClientGone, err)
+		}
+		switch typ {
+		case 'd', 'c', 'f', 'H', 'S':
+			buf = wire.Append(buf, typ, body)
+		default:
+			buf = wire.Append(buf, 'f', []byte(fmt.Sprintf("unexpected message type %d during COPY\x00", typ)))
+			typ = 'f'
+		}
+		if typ == 'd' && len(buf) < flushThreshold*2 {
+			continue
+		}
+		if err := bc.Send(buf); err != nil {
+			return &backendError{err}
+		}
+		buf = buf[:0]
+		if typ == 'c' || typ == 'f' {
+			return nil
+		}
+	}
+}

@@ -1,0 +1,262 @@
+package health
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/heliosdb/nano/proxy/backend"
+	"github.com/heliosdb/nano/proxy/route"
+)
+
+// Spec is one configured node.
+type Spec struct {
+	Name           string
+	Addr           string // host:port of its PostgreSQL listener
+	ConfiguredRole string
+	Enabled        bool
+}
+
+// ProbeFunc probes the node at addr.
+type ProbeFunc func(ctx context.Context, addr string) (backend.Status, error)
+
+// Config configures a Checker.
+type Config struct {
+	Nodes     []Spec
+	Interval  time.Duration // between probes of one node (default 5s)
+	Threshold int           // consecutive failures before unhealthy (default 3)
+	Timeout   time.Duration // bound on one probe (default: Interval)
+	Probe     ProbeFunc     // required
+	// Logger receives health and role changes at info; nil discards.
+	Logger *slog.Logger
+	// Registerer receives the per-node metrics; nil registers none.
+	Registerer prometheus.Registerer
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Checker probes nodes and holds their state.
+type Checker struct {
+	cfg     Config
+	log     *slog.Logger
+	metrics *metrics
+
+	mu    sync.Mutex
+	nodes []state // in configuration order
+
+	stop chan struct{}
+	wg   sync.WaitGroup
+	once sync.Once
+}
+
+// New returns a Checker that has not started probing.
+func New(cfg Config) *Checker {
+	if cfg.Interval <= 0 {
+		cfg.Interval = 5 * time.Second
+	}
+	if cfg.Threshold < 1 {
+		cfg.Threshold = 3
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = cfg.Interval
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	c := &Checker{cfg: cfg, log: cfg.Logger, stop: make(chan struct{})}
+	for _, n := range cfg.Nodes {
+		c.nodes = append(c.nodes, state{Status: Status{Name: n.Name, Address: n.Addr,
+			ConfiguredRole: n.ConfiguredRole, Enabled: n.Enabled}})
+	}
+	c.metrics = newMetrics(c, cfg.Registerer)
+	return c
+}
+
+// CheckAll probes every node once, concurrently, and returns when all
+// probes have finished.
+func (c *Checker) CheckAll(ctx context.Context) {
+	var wg sync.WaitGroup
+	for i := range c.nodes {
+		wg.Go(func() { c.check(ctx, i) })
+	}
+	wg.Wait()
+}
+
+// Start launches one probe loop per node; each waits Interval, probes,
+// and repeats until Close.
+func (c *Checker) Start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	c.wg.Go(func() {
+		<-c.stop
+		cancel()
+	})
+	for i := range c.nodes {
+		c.wg.Go(func() { c.loop(ctx, i) })
+	}
+}
+
+// Close stops the probe loops and waits for them.
+func (c *Checker) Close() {
+	c.once.Do(func() { close(c.stop) })
+	c.wg.Wait()
+}
+
+func (c *Checker) loop(ctx context.Context, i int) {
+	t := time.NewTimer(c.cfg.Interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		c.check(ctx, i)
+		t.Reset(c.cfg.Interval)
+	}
+}
+
+// check probes node i once and applies the result.
+func (c *Checker) check(ctx context.Context, i int) {
+	c.mu.Lock()
+	addr := c.nodes[i].Address
+	c.mu.Unlock()
+	pctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	st, err := c.cfg.Probe(pctx, addr)
+	cancel()
+	if ctx.Err() != nil {
+		return // shutting down: not the node's fault
+	}
+	c.metrics.probed(c.nodes[i].Name, err)
+	c.mu.Lock()
+	n := &c.nodes[i]
+	changes := n.observe(c.cfg.Now(), st, err, c.cfg.Threshold)
+	snap := n.Status
+	c.mu.Unlock()
+	if err != nil && len(changes) == 0 {
+		c.log.Debug("health: probe failed", "node", snap.Name, "failures", snap.FailureCount, "err", err)
+	}
+	c.logChanges(snap, changes, "probe")
+}
+
+// ReportFailure records a failed connection to node name on the data path:
+// the node is unhealthy at once, until a probe succeeds.
+func (c *Checker) ReportFailure(name string, err error) {
+	c.mu.Lock()
+	i := c.index(name)
+	if i < 0 {
+		c.mu.Unlock()
+		return
+	}
+	n := &c.nodes[i]
+	changes := n.failNow(err, c.cfg.Threshold)
+	snap := n.Status
+	c.mu.Unlock()
+	c.logChanges(snap, changes, "data path")
+}
+
+func (c *Checker) logChanges(s Status, changes []change, source string) {
+	for _, ch := range changes {
+		switch ch.what {
+		case "healthy":
+			c.log.Info("health: node is healthy", "node", s.Name, "role", s.Role.String(), "term", s.Term, "lsn", s.LSN.String())
+		case "unhealthy":
+			c.log.Info("health: node is unhealthy", "node", s.Name, "failures", s.FailureCount, "source", source, "err", s.LastError)
+		case "role":
+			c.log.Info("health: node role changed", "node", s.Name, "from", ch.from, "to", ch.to, "term", s.Term)
+		case "term":
+			c.log.Info("health: node term changed", "node", s.Name, "from", ch.from, "to", ch.to)
+		}
+	}
+}
+
+// SetEnabled includes (on) or excludes a node from routing. It returns
+// ErrUnknownNode for an unknown name.
+func (c *Checker) SetEnabled(name string, on bool) error {
+	c.mu.Lock()
+	i := c.index(name)
+	if i < 0 {
+		c.mu.Unlock()
+		return ErrUnknownNode
+	}
+	was := c.nodes[i].Enabled
+	c.nodes[i].Enabled = on
+	c.mu.Unlock()
+	if was != on {
+		c.log.Info("health: node enabled changed", "node", name, "enabled", on)
+	}
+	return nil
+}
+
+func (c *Checker) index(name string) int {
+	for i := range c.nodes {
+		if c.nodes[i].Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// View returns the routing view of every node, in configuration order.
+// The slice is the caller's.
+func (c *Checker) View() []route.Node {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]route.Node, len(c.nodes))
+	for i, n := range c.nodes {
+		out[i] = route.Node{Name: n.Name, Role: n.Role, Term: n.Term, Healthy: n.Healthy, Enabled: n.Enabled, LagBytes: n.LagBytes}
+	}
+	return out
+}
+
+// Statuses returns the admin view of every node, in configuration order.
+func (c *Checker) Statuses() []Status {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]Status, len(c.nodes))
+	for i, n := range c.nodes {
+		out[i] = n.Status
+	}
+	return out
+}
+
+// Addr returns the address of node name.
+func (c *Checker) Addr(name string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if i := c.index(name); i >= 0 {
+		return c.nodes[i].Address, true
+	}
+	return "", false
+}
+
+// Params returns the ParameterStatus values the current primary (else any
+// healthy node, else any node ever probed) reported at its last probe
+// login, or nil. The map must not be modified.
+func (c *Checker) Params() map[string]string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var best map[string]string
+	rank := 0
+	for _, n := range c.nodes {
+		r := 0
+		switch {
+		case n.params == nil:
+		case n.Healthy && n.Role == route.Primary:
+			r = 3
+		case n.Healthy:
+			r = 2
+		default:
+			r = 1
+		}
+		if r > rank {
+			best, rank = n.params, r
+		}
+	}
+	return best
+}

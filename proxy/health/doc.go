@@ -1,0 +1,24 @@
+// Package health keeps the proxy's view of its nodes: whether each is
+// healthy, enabled, what role and term it reports, its applied LSN and
+// replication lag. The view is what proxy/route decides from and what the
+// admin API shows.
+//
+// # Probing
+//
+// A Checker probes every node every Config.Interval with a protocol-level
+// probe (login + helios_replication_status, see backend.Probe), one
+// goroutine per node, each probe bounded by Config.Timeout. A node is
+// healthy after one successful probe and unhealthy after Config.Threshold
+// consecutive failures; ReportFailure (a failed connect on the data path)
+// makes it unhealthy at once. A node starts unhealthy with role unknown
+// until its first probe answers. Role is what the node says, never the
+// configured role.
+//
+// Every change of health, role or term is logged at info with the node
+// name; probe failures that do not change health are logged at debug.
+//
+// # Concurrency
+//
+// All methods are safe for concurrent use. Start launches the probe
+// goroutines; Close stops them and waits. View and Statuses return copies.
+package health

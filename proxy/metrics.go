@@ -1,0 +1,56 @@
+package proxy
+
+import (
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the proxy's collectors, registered on Config.Registry.
+type metrics struct {
+	connections   prometheus.Counter
+	active        prometheus.Gauge
+	queries       *prometheus.CounterVec // node, kind, reason
+	writeWaits    *prometheus.CounterVec // outcome
+	backendErrors *prometheus.CounterVec // node, kind
+	backendConns  *prometheus.CounterVec // node
+
+	queryCounters sync.Map // [3]string{node, kind, reason} → prometheus.Counter
+}
+
+// query counts one routed statement. The counters are kept, so the
+// per-statement cost is one sync.Map load.
+func (m *metrics) query(node, kind, reason string) {
+	key := [3]string{node, kind, reason}
+	c, ok := m.queryCounters.Load(key)
+	if !ok {
+		c, _ = m.queryCounters.LoadOrStore(key, m.queries.WithLabelValues(node, kind, reason))
+	}
+	c.(prometheus.Counter).Inc()
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		connections: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "heliosdb_proxy_connections_total", Help: "Client connections accepted."}),
+		active: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "heliosdb_proxy_connections_active", Help: "Client connections open now."}),
+		queries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "heliosdb_proxy_queries_total",
+			Help: "Statements (simple queries, extended-protocol batches) routed, by node, kind (read, write, any) and routing reason."},
+			[]string{"node", "kind", "reason"}),
+		writeWaits: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "heliosdb_proxy_write_timeout_waits_total",
+			Help: "Statements that had to wait for a node (no healthy primary), by outcome (ok, timeout, canceled, shutdown)."},
+			[]string{"outcome"}),
+		backendErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "heliosdb_proxy_backend_errors_total",
+			Help: "Failed connects to nodes and connections lost mid-statement, by node and kind (connect, lost)."},
+			[]string{"node", "kind"}),
+		backendConns: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "heliosdb_proxy_backend_connections_total", Help: "Backend connections opened, by node."},
+			[]string{"node"}),
+	}
+	reg.MustRegister(m.connections, m.active, m.queries, m.writeWaits, m.backendErrors, m.backendConns)
+	return m
+}

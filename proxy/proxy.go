@@ -1,0 +1,162 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/heliosdb/nano/proxy/admin"
+	"github.com/heliosdb/nano/proxy/backend"
+	"github.com/heliosdb/nano/proxy/health"
+)
+
+// Proxy is a running heliosdb-proxy: the health checker, the PostgreSQL
+// listener and the admin API.
+type Proxy struct {
+	cfg     Config
+	log     *slog.Logger
+	checker *health.Checker
+	server  *Server
+	admin   *http.Server
+	ln      net.Listener
+	adminLn net.Listener // nil when the admin API is off
+}
+
+// New validates cfg and opens the listeners; nothing is served before
+// Run. Configuration errors wrap ErrInvalidConfig.
+func New(cfg Config) (*Proxy, error) {
+	if err := cfg.Config.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	}
+	cfg = cfg.withDefaults()
+	p := &Proxy{cfg: cfg, log: cfg.Logger}
+	var err error
+	if p.ln, err = listen(cfg.Listener, cfg.ListenAddr); err != nil {
+		return nil, err
+	}
+	if cfg.AdminListener != nil || cfg.AdminAddr != "" {
+		if p.adminLn, err = listen(cfg.AdminListener, cfg.AdminAddr); err != nil {
+			p.ln.Close()
+			return nil, err
+		}
+	}
+	reg := cfg.Registry
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	p.checker = health.New(health.Config{
+		Nodes:      specs(cfg),
+		Interval:   cfg.HealthCheckInterval,
+		Threshold:  cfg.FailureThreshold,
+		Timeout:    min(cfg.ConnectTimeout, max(cfg.HealthCheckInterval, time.Second)),
+		Probe:      prober(cfg),
+		Logger:     cfg.Logger,
+		Registerer: reg,
+	})
+	p.server = newServer(cfg, p.checker, newMetrics(reg))
+	if p.adminLn != nil {
+		p.admin = &http.Server{Handler: admin.Handler(p.checker, reg, cfg.Logger), ReadHeaderTimeout: 10 * time.Second}
+	}
+	return p, nil
+}
+
+func listen(l net.Listener, addr string) (net.Listener, error) {
+	if l != nil {
+		return l, nil
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("proxy: listen: %w", err)
+	}
+	return l, nil
+}
+
+func specs(cfg Config) []health.Spec {
+	out := make([]health.Spec, len(cfg.Nodes))
+	for i, n := range cfg.Nodes {
+		out[i] = health.Spec{Name: n.Name, Addr: n.Addr(), ConfiguredRole: n.Role, Enabled: n.Enabled}
+	}
+	return out
+}
+
+// prober logs in with the configured probe user.
+func prober(cfg Config) health.ProbeFunc {
+	var d backend.Dialer
+	return func(ctx context.Context, addr string) (backend.Status, error) {
+		return d.Probe(ctx, backend.Options{Addr: addr, User: cfg.User, Password: cfg.Password,
+			Database: cfg.Database, Params: map[string]string{"application_name": "heliosdb-proxy health check"}})
+	}
+}
+
+// Addr is the PostgreSQL listener's address.
+func (p *Proxy) Addr() string { return p.ln.Addr().String() }
+
+// AdminAddr is the admin API's address, "" when it is off.
+func (p *Proxy) AdminAddr() string {
+	if p.adminLn == nil {
+		return ""
+	}
+	return p.adminLn.Addr().String()
+}
+
+// Run probes every node once, then serves until ctx ends, and shuts down
+// gracefully (bounded by ShutdownTimeout). It returns nil after a clean
+// shutdown and the first serving error otherwise.
+func (p *Proxy) Run(ctx context.Context) error {
+	ictx, cancel := context.WithTimeout(ctx, p.cfg.ConnectTimeout)
+	p.checker.CheckAll(ictx)
+	cancel()
+	p.checker.Start()
+	p.logStart()
+	errc := make(chan error, 2)
+	running := 1
+	go func() { errc <- p.server.Serve(p.ln) }()
+	if p.admin != nil {
+		running++
+		go func() { errc <- p.admin.Serve(p.adminLn) }()
+	}
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+		running--
+		p.log.Error("proxy: listener failed", "err", err)
+	}
+	p.shutdown()
+	for ; running > 0; running-- { // both Serve calls return once shut down
+		<-errc
+	}
+	return err
+}
+
+func (p *Proxy) logStart() {
+	for _, st := range p.checker.Statuses() {
+		p.log.Info("proxy: node", "node", st.Name, "address", st.Address, "configured_role", st.ConfiguredRole,
+			"role", st.Role.String(), "healthy", st.Healthy, "enabled", st.Enabled, "err", st.LastError)
+	}
+	p.log.Info("proxy: serving", "listen_addr", p.Addr(), "admin_addr", p.AdminAddr(),
+		"health_check_interval", p.cfg.HealthCheckInterval, "failure_threshold", p.cfg.FailureThreshold,
+		"write_timeout", p.cfg.WriteTimeout, "read_from_primary", p.cfg.ReadFromPrimary,
+		"read_your_writes", p.cfg.ReadYourWrites, "max_replica_lag_bytes", p.cfg.MaxReplicaLagBytes,
+		"auth_method", p.cfg.AuthMethod)
+}
+
+func (p *Proxy) shutdown() {
+	p.log.Info("proxy: shutting down", "timeout", p.cfg.ShutdownTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), p.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := p.server.Shutdown(ctx); err != nil {
+		p.log.Info("proxy: sessions still open at the shutdown timeout were closed", "err", err)
+	}
+	if p.admin != nil {
+		if err := p.admin.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			p.admin.Close()
+		}
+	}
+	p.checker.Close()
+	p.log.Info("proxy: stopped")
+}

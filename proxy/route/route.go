@@ -1,0 +1,184 @@
+package route
+
+// Role is what a node says it is.
+type Role uint8
+
+// Roles. Unknown: never probed successfully, or an unexpected answer.
+const (
+	Unknown Role = iota
+	Primary
+	Standby
+)
+
+func (r Role) String() string {
+	switch r {
+	case Primary:
+		return "primary"
+	case Standby:
+		return "standby"
+	}
+	return "unknown"
+}
+
+// ParseRole maps a node's reported role to a Role.
+func ParseRole(s string) Role {
+	switch s {
+	case "primary":
+		return Primary
+	case "standby":
+		return Standby
+	}
+	return Unknown
+}
+
+// Node is the routing view of one node.
+type Node struct {
+	Name     string
+	Role     Role
+	Term     uint64
+	Healthy  bool
+	Enabled  bool
+	LagBytes int64
+}
+
+// Policy holds the configured routing knobs.
+type Policy struct {
+	ReadFromPrimary bool
+	ReadYourWrites  bool
+	MaxLagBytes     int64 // 0: no bound
+}
+
+// Session is the routing state of one client session.
+type Session struct {
+	TxNode     string // node of the open transaction, "" when none
+	ReadNode   string // sticky read node, "" when none
+	LastNode   string // node of the previous statement
+	Wrote      bool   // the session has written (read-your-writes)
+	PinPrimary bool   // temporary objects: everything on the primary
+}
+
+// Kind is a statement's routing kind (see proxy/classify).
+type Kind uint8
+
+// Kinds.
+const (
+	Any Kind = iota
+	Read
+	Write
+)
+
+// Reasons for a decision: stable words for logs and metric labels.
+const (
+	ReasonTransaction  = "transaction"
+	ReasonPrimary      = "primary"
+	ReasonPinned       = "pinned-primary"
+	ReasonReadYourOwn  = "read-your-writes"
+	ReasonSticky       = "sticky"
+	ReasonRoundRobin   = "round-robin"
+	ReasonFallback     = "primary-fallback"
+	ReasonSameBackend  = "same-backend"
+	ReasonNoPrimary    = "no-primary"
+	ReasonSplitPrimary = "conflicting-primaries"
+	ReasonNoNode       = "no-healthy-node"
+)
+
+// Decision is where to run a statement. Node is "" when the caller must
+// wait (Wait) for the view to change.
+type Decision struct {
+	Node   string
+	Reason string
+}
+
+// Wait reports whether no node can take the statement now.
+func (d Decision) Wait() bool { return d.Node == "" }
+
+// Decide picks the node for a statement of kind k. rr is the round-robin
+// position; the caller advances it when Reason is ReasonRoundRobin.
+func Decide(p Policy, nodes []Node, s Session, k Kind, rr uint64) Decision {
+	if s.TxNode != "" {
+		return Decision{s.TxNode, ReasonTransaction}
+	}
+	primary, why := CurrentPrimary(nodes)
+	if s.PinPrimary || k == Write {
+		reason := ReasonPrimary
+		if k != Write {
+			reason = ReasonPinned
+		}
+		if primary == "" {
+			return Decision{"", why}
+		}
+		return Decision{primary, reason}
+	}
+	if k == Any && s.LastNode != "" && usable(nodes, s.LastNode) {
+		return Decision{s.LastNode, ReasonSameBackend}
+	}
+	if s.Wrote && p.ReadYourWrites && primary != "" {
+		return Decision{primary, ReasonReadYourOwn}
+	}
+	cands := candidates(p, nodes, primary)
+	for _, n := range cands {
+		if n == s.ReadNode {
+			return Decision{n, ReasonSticky}
+		}
+	}
+	if len(cands) > 0 {
+		return Decision{cands[rr%uint64(len(cands))], ReasonRoundRobin}
+	}
+	if primary != "" {
+		return Decision{primary, ReasonFallback}
+	}
+	return Decision{"", ReasonNoNode}
+}
+
+// CurrentPrimary returns the current primary: the enabled, healthy node reporting
+// role primary with the highest term. With none, or two sharing the
+// highest term, it returns "" and why.
+func CurrentPrimary(nodes []Node) (name, why string) {
+	var best *Node
+	split := false
+	for i := range nodes {
+		n := &nodes[i]
+		if !n.Enabled || !n.Healthy || n.Role != Primary {
+			continue
+		}
+		switch {
+		case best == nil || n.Term > best.Term:
+			best, split = n, false
+		case n.Term == best.Term:
+			split = true
+		}
+	}
+	switch {
+	case best == nil:
+		return "", ReasonNoPrimary
+	case split:
+		return "", ReasonSplitPrimary
+	}
+	return best.Name, ""
+}
+
+// candidates lists the nodes that may serve round-robin reads, in the
+// order given.
+func candidates(p Policy, nodes []Node, primary string) []string {
+	var out []string
+	for _, n := range nodes {
+		switch {
+		case !n.Enabled || !n.Healthy || n.Role == Unknown:
+		case n.Role == Primary && (n.Name != primary || !p.ReadFromPrimary):
+			// A primary that is not the current one (stale term) is skipped too.
+		case n.Role == Standby && p.MaxLagBytes > 0 && n.LagBytes > p.MaxLagBytes:
+		default:
+			out = append(out, n.Name)
+		}
+	}
+	return out
+}
+
+func usable(nodes []Node, name string) bool {
+	for _, n := range nodes {
+		if n.Name == name {
+			return n.Enabled && n.Healthy
+		}
+	}
+	return false
+}

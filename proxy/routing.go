@@ -1,0 +1,131 @@
+package proxy
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/heliosdb/nano/proxy/route"
+	"github.com/heliosdb/nano/sql/pgerror"
+)
+
+// waiter tracks one statement's wait for a node.
+type waiter struct {
+	start, deadline time.Time
+}
+
+// acquire routes ex and returns a backend connection for it. With no
+// suitable node it waits, re-checking every PollInterval, up to
+// WriteTimeout; then, or when cancelled or shutting down, it returns the
+// error for the client.
+func (s *session) acquire(ex *exchange) (*bconn, route.Decision, error) {
+	var w waiter
+	failures := map[string]int{}
+	for {
+		d := route.Decide(s.srv.policy, s.srv.nodes.View(), s.rs, ex.kind, s.srv.rr.Load())
+		if !d.Wait() {
+			if d.Reason == route.ReasonRoundRobin {
+				s.srv.rr.Add(1)
+			}
+			bc, err := s.backendFor(d.Node)
+			if err == nil {
+				s.waited(&w, "ok", d)
+				s.log.Debug("routing: selected node", "node", d.Node, "kind", kindName(ex.kind),
+					"reason", d.Reason, "class", ex.class.Reason)
+				return bc, d, nil
+			}
+			if d.Reason == route.ReasonTransaction {
+				return nil, d, lostError(d.Node, err, true)
+			}
+			if !nodeFault(err) {
+				return nil, d, err
+			}
+			s.log.Debug("routing: node failed to connect", "node", d.Node, "err", err)
+			if failures[d.Node]++; failures[d.Node] < 2 {
+				continue // it is marked unhealthy now: decide again at once
+			}
+			d.Reason = route.ReasonNoNode
+			if ex.kind == route.Write {
+				d.Reason = route.ReasonNoPrimary
+			}
+		}
+		if err := s.wait(&w, ex, d); err != nil {
+			return nil, d, err
+		}
+	}
+}
+
+// wait sleeps one poll interval (less near the deadline), or returns the
+// error that ends the wait.
+func (s *session) wait(w *waiter, ex *exchange, d route.Decision) error {
+	now := time.Now()
+	if w.deadline.IsZero() {
+		w.start, w.deadline = now, now.Add(s.srv.cfg.WriteTimeout)
+		select { // a cancel sent before this wait is not for it
+		case <-s.cancelWait:
+		default:
+		}
+		s.log.Info("routing: no node available; waiting", "kind", kindName(ex.kind), "reason", d.Reason,
+			"timeout", s.srv.cfg.WriteTimeout)
+	}
+	if !now.Before(w.deadline) {
+		s.srv.metrics.writeWaits.WithLabelValues("timeout").Inc()
+		s.log.Info("routing: gave up waiting for a node", "kind", kindName(ex.kind), "reason", d.Reason, "waited", now.Sub(w.start))
+		return s.timeoutError(ex.kind, d, now.Sub(w.start))
+	}
+	t := time.NewTimer(min(s.srv.cfg.PollInterval, w.deadline.Sub(now)))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-s.cancelWait:
+		s.srv.metrics.writeWaits.WithLabelValues("canceled").Inc()
+		return pgerror.New(pgerror.QueryCanceled, "canceling statement due to user request")
+	case <-s.srv.closing:
+		s.srv.metrics.writeWaits.WithLabelValues("shutdown").Inc()
+		return pgerror.New(pgerror.AdminShutdown, "terminating statement: the proxy is shutting down")
+	}
+}
+
+// waited records the end of a successful wait.
+func (s *session) waited(w *waiter, outcome string, d route.Decision) {
+	if w.deadline.IsZero() {
+		return
+	}
+	s.srv.metrics.writeWaits.WithLabelValues(outcome).Inc()
+	s.log.Info("routing: node available after waiting", "node", d.Node, "waited", time.Since(w.start).Round(time.Millisecond))
+}
+
+// timeoutError is the client's error after WriteTimeout: 57P03
+// cannot_connect_now, which tells drivers and pools to retry later without
+// implying that this connection is broken (it is not).
+func (s *session) timeoutError(k route.Kind, d route.Decision, waited time.Duration) error {
+	msg := fmt.Sprintf("no primary available: waited %s (write_timeout_secs) for a healthy primary", waited.Round(time.Millisecond))
+	if k != route.Write {
+		msg = fmt.Sprintf("no healthy node available: waited %s (write_timeout_secs)", waited.Round(time.Millisecond))
+	}
+	var nodes []string
+	for _, n := range s.srv.nodes.View() {
+		state := "healthy"
+		switch {
+		case !n.Enabled:
+			state = "disabled"
+		case !n.Healthy:
+			state = "unhealthy"
+		}
+		nodes = append(nodes, fmt.Sprintf("%s: %s, role %s, term %d", n.Name, state, n.Role, n.Term))
+	}
+	return pgerror.New(pgerror.CannotConnectNow, msg).
+		WithDetail("Routing reason: %s. Nodes: %s.", d.Reason, strings.Join(nodes, "; ")).
+		WithHint("The statement was not executed. Retry when a primary is available; this session is still usable.")
+}
+
+func kindName(k route.Kind) string {
+	switch k {
+	case route.Read:
+		return "read"
+	case route.Write:
+		return "write"
+	}
+	return "any"
+}

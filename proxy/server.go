@@ -1,0 +1,214 @@
+package proxy
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/binary"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/heliosdb/nano/proxy/backend"
+	"github.com/heliosdb/nano/proxy/classify"
+	"github.com/heliosdb/nano/proxy/health"
+	"github.com/heliosdb/nano/proxy/route"
+)
+
+// nodeView is what sessions need from the health checker.
+type nodeView interface {
+	View() []route.Node
+	Addr(name string) (string, bool)
+	ReportFailure(name string, err error)
+	Params() map[string]string
+}
+
+var _ nodeView = (*health.Checker)(nil)
+
+// Server accepts PostgreSQL clients and runs one session per connection.
+// Its lifecycle follows net/http: Serve, Shutdown, Close.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	nodes    nodeView
+	policy   route.Policy
+	classes  *classify.Classifier
+	dialer   *backend.Dialer
+	auth     *clientAuth
+	metrics  *metrics
+	rr       atomic.Uint64 // round-robin position for reads
+	closing  chan struct{} // closed by Shutdown and Close
+	closeMu  sync.Once
+	sessWG   sync.WaitGroup
+	mu       sync.Mutex
+	sessions map[uint32]*session // by the proxy's process ID
+	lns      map[net.Listener]struct{}
+}
+
+func newServer(cfg Config, nodes nodeView, m *metrics) *Server {
+	return &Server{
+		cfg: cfg, log: cfg.Logger, nodes: nodes, metrics: m,
+		policy: route.Policy{ReadFromPrimary: cfg.ReadFromPrimary, ReadYourWrites: cfg.ReadYourWrites,
+			MaxLagBytes: cfg.MaxReplicaLagBytes},
+		classes: classify.New(), dialer: &backend.Dialer{}, auth: newClientAuth(cfg.AuthMethod, cfg.Credentials()),
+		closing: make(chan struct{}), sessions: map[uint32]*session{}, lns: map[net.Listener]struct{}{},
+	}
+}
+
+// Serve accepts connections on l until Shutdown or Close, and then
+// returns ErrServerClosed; other accept errors are returned as they are.
+func (s *Server) Serve(l net.Listener) error {
+	s.mu.Lock()
+	if s.isClosing() {
+		s.mu.Unlock()
+		l.Close()
+		return ErrServerClosed
+	}
+	s.lns[l] = struct{}{}
+	s.mu.Unlock()
+	var delay time.Duration
+	for {
+		nc, err := l.Accept()
+		if err != nil {
+			if s.isClosing() {
+				return ErrServerClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				time.Sleep(delay)
+				continue
+			}
+			return err
+		}
+		delay = 0
+		s.start(nc)
+	}
+}
+
+func (s *Server) start(nc net.Conn) {
+	sess := newSession(s, nc)
+	s.mu.Lock()
+	if s.isClosing() {
+		s.mu.Unlock()
+		nc.Close()
+		return
+	}
+	s.sessions[sess.pid] = sess
+	s.mu.Unlock()
+	s.metrics.connections.Inc()
+	s.metrics.active.Inc()
+	s.sessWG.Go(func() {
+		defer s.metrics.active.Dec()
+		defer s.forget(sess)
+		sess.serve()
+	})
+}
+
+// assignPID returns a process ID not used by another session, with a
+// random secret.
+func (s *Server) assignPID() (uint32, [4]byte) {
+	var b [8]byte
+	for {
+		_, _ = rand.Read(b[:])
+		pid := binary.BigEndian.Uint32(b[:4]) & 0x7fffffff
+		s.mu.Lock()
+		_, taken := s.sessions[pid]
+		s.mu.Unlock()
+		if pid != 0 && !taken {
+			return pid, [4]byte(b[4:])
+		}
+	}
+}
+
+func (s *Server) forget(sess *session) {
+	s.mu.Lock()
+	if s.sessions[sess.pid] == sess {
+		delete(s.sessions, sess.pid)
+	}
+	s.mu.Unlock()
+}
+
+// cancel serves a CancelRequest: the matching session's running
+// statement, or its wait for a primary, is cancelled.
+func (s *Server) cancel(pid uint32, secret []byte) {
+	s.mu.Lock()
+	sess := s.sessions[pid]
+	s.mu.Unlock()
+	if sess == nil || subtle.ConstantTimeCompare(sess.secret[:], secret) != 1 {
+		s.log.Debug("proxy: cancel request for an unknown session", "pid", pid)
+		return
+	}
+	sess.cancel()
+}
+
+func (s *Server) isClosing() bool {
+	select {
+	case <-s.closing:
+		return true
+	default:
+		return false
+	}
+}
+
+func (s *Server) beginClose() {
+	s.closeMu.Do(func() {
+		s.mu.Lock()
+		close(s.closing)
+		for l := range s.lns {
+			l.Close()
+		}
+		s.mu.Unlock()
+	})
+}
+
+// Shutdown stops accepting, tells idle sessions (and those in startup)
+// FATAL 57P01 and closes them; busy sessions do the same after their
+// current statement or batch. When ctx ends first, the remaining client
+// connections are closed. It returns once every session has ended, with
+// ctx's error if it had to force them.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.beginClose()
+	done := make(chan struct{})
+	go func() { s.sessWG.Wait(); close(done) }()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		s.mu.Lock()
+		for _, sess := range s.sessions {
+			sess.wakeIfIdle()
+		}
+		s.mu.Unlock()
+		select {
+		case <-done:
+			return nil
+		case <-ctx.Done():
+			s.Close()
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+// Close closes the listeners and every client connection at once, and
+// waits for the sessions to end.
+func (s *Server) Close() error {
+	s.beginClose()
+	s.mu.Lock()
+	for _, sess := range s.sessions {
+		sess.nc.Close()
+	}
+	s.mu.Unlock()
+	s.sessWG.Wait()
+	return nil
+}
+
+// cancelOn forwards a cancel request to a node.
+func (s *Server) cancelOn(addr string, pid uint32, secret []byte) error {
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ConnectTimeout)
+	defer cancel()
+	return backend.Cancel(ctx, addr, pid, secret)
+}

@@ -1,0 +1,118 @@
+package wire
+
+import (
+	"bufio"
+	"encoding/binary"
+	"fmt"
+	"io"
+)
+
+// Startup packet codes (the int32 after the length of an untyped packet).
+const (
+	ProtocolVersion30 = 196608   // 3.0
+	ProtocolVersion32 = 196610   // 3.2
+	CancelRequestCode = 80877102 // CancelRequest
+	SSLRequestCode    = 80877103 // SSLRequest
+	GSSEncRequestCode = 80877104 // GSSENCRequest
+)
+
+// DefaultMaxMessageSize bounds message bodies when NewReader gets 0.
+const DefaultMaxMessageSize = 64 << 20
+
+// maxStartupSize bounds startup packets, as PostgreSQL does.
+const maxStartupSize = 10000
+
+// Reader reads frames from a stream. It is not safe for concurrent use.
+type Reader struct {
+	br  *bufio.Reader
+	max int
+	buf []byte
+	hdr [5]byte
+}
+
+// NewReader reads from r with messages bounded by max bytes (0: the
+// default).
+func NewReader(r io.Reader, max int) *Reader {
+	if max <= 0 {
+		max = DefaultMaxMessageSize
+	}
+	return &Reader{br: bufio.NewReaderSize(r, 32<<10), max: max}
+}
+
+// Buffered reports how many bytes have been read from the stream but not
+// yet returned.
+func (r *Reader) Buffered() int { return r.br.Buffered() }
+
+// ReadStartup reads an untyped startup packet and returns its body after
+// the length: the 4-byte code followed by the payload.
+func (r *Reader) ReadStartup() ([]byte, error) {
+	if _, err := io.ReadFull(r.br, r.hdr[:4]); err != nil {
+		return nil, err
+	}
+	n := int(binary.BigEndian.Uint32(r.hdr[:4]))
+	if n < 8 || n > maxStartupSize {
+		return nil, fmt.Errorf("%w: startup packet of %d bytes", ErrBadLength, n)
+	}
+	return r.body(n - 4)
+}
+
+// Next reads one typed message. body is valid until the next call.
+func (r *Reader) Next() (typ byte, body []byte, err error) {
+	if _, err := io.ReadFull(r.br, r.hdr[:5]); err != nil {
+		return 0, nil, err
+	}
+	n := int(binary.BigEndian.Uint32(r.hdr[1:5]))
+	if n < 4 {
+		return 0, nil, fmt.Errorf("%w: %d for message type %q", ErrBadLength, n, r.hdr[0])
+	}
+	if n-4 > r.max {
+		return 0, nil, fmt.Errorf("%w: %d bytes for message type %q (limit %d)", ErrTooLarge, n-4, r.hdr[0], r.max)
+	}
+	body, err = r.body(n - 4)
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return r.hdr[0], body, err
+}
+
+func (r *Reader) body(n int) ([]byte, error) {
+	if cap(r.buf) < n {
+		r.buf = make([]byte, n)
+	}
+	r.buf = r.buf[:n]
+	_, err := io.ReadFull(r.br, r.buf)
+	return r.buf, err
+}
+
+// Append appends a frame of type typ with body to dst.
+func Append(dst []byte, typ byte, body []byte) []byte {
+	dst = append(dst, typ, 0, 0, 0, 0)
+	binary.BigEndian.PutUint32(dst[len(dst)-4:], uint32(len(body)+4))
+	return append(dst, body...)
+}
+
+// Encoder is a pgproto3 message.
+type Encoder interface {
+	Encode(dst []byte) ([]byte, error)
+}
+
+// AppendMsg appends msg's encoding to dst. pgproto3 fails only for
+// messages too large to frame; those are reported, dst unchanged.
+func AppendMsg(dst []byte, msg Encoder) ([]byte, error) {
+	out, err := msg.Encode(dst)
+	if err != nil {
+		return dst, fmt.Errorf("wire: encode %T: %w", msg, err)
+	}
+	return out, nil
+}
+
+// CString splits a NUL-terminated string off the front of b. ok is false
+// when there is no NUL.
+func CString(b []byte) (s string, rest []byte, ok bool) {
+	for i, c := range b {
+		if c == 0 {
+			return string(b[:i]), b[i+1:], true
+		}
+	}
+	return "", b, false
+}
