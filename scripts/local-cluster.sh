@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Starts the tutorial's Part 2 cluster on this machine: a primary and a sync
-# and an async standby, with the tutorial's ports and data dirs, and stops
-# them all on Ctrl-C. Logs go to $BASE/<node>.log.
+# Starts the tutorial's Part 2 cluster on this machine: a primary, a sync
+# and an async standby and heliosdb-proxy, with the tutorial's ports, data
+# dirs and proxy.toml, and stops them all on Ctrl-C. Logs go to
+# $BASE/<node>.log.
 #   BASE (default /tmp/heliosdb-ha)   HELIOSDB_BIN (default bin/heliosdb-nano)
+#   HELIOSPROXY_BIN (default bin/heliosdb-proxy)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BASE=${BASE:-/tmp/heliosdb-ha}
 BIN=${HELIOSDB_BIN:-bin/heliosdb-nano}
+PROXY_BIN=${HELIOSPROXY_BIN:-bin/heliosdb-proxy}
 mkdir -p "$BASE"/{primary,standby-sync,standby-async}
 pids=()
 stop() {
@@ -26,8 +29,13 @@ start() { # name pg native http extra...
   "$BIN" start --data-dir "$BASE/$name" --pg-port "$pg" --native-port "$native" --http-port "$http" \
     --node-id "$name" "$@" >>"$BASE/$name.log" 2>&1 &
   pids+=($!)
+  wait_healthy "$name" "http://127.0.0.1:$http/health"
+}
+
+wait_healthy() { # name url
+  local name=$1 url=$2
   for _ in $(seq 100); do
-    if "$BIN" health --url "http://127.0.0.1:$http/health" >/dev/null 2>&1; then return; fi
+    if "$BIN" health --url "$url" >/dev/null 2>&1; then return; fi
     if ! kill -0 "${pids[-1]}" 2>/dev/null; then
       echo "$name failed to start; last log lines:" >&2
       tail -n 20 "$BASE/$name.log" >&2
@@ -43,14 +51,51 @@ start primary 5432 5433 8080 --replication-role primary --replication-mode sync
 start standby-sync 5442 5443 8081 --replication-role standby --primary-host localhost --primary-port 5433 --replication-mode sync
 start standby-async 5452 5453 8082 --replication-role standby --primary-host localhost --primary-port 5433 --replication-mode async
 
+# The tutorial's Step 4 proxy.toml, written unless one is already there.
+if [ ! -f "$BASE/proxy.toml" ]; then
+  cat > "$BASE/proxy.toml" <<'TOML'
+[proxy]
+listen_addr = "0.0.0.0:5400"
+admin_addr = "0.0.0.0:9090"
+health_check_interval_secs = 5
+failure_threshold = 3
+write_timeout_secs = 30
+
+[[nodes]]
+name = "primary"
+host = "localhost"
+port = 5432
+role = "primary"
+enabled = true
+
+[[nodes]]
+name = "standby-sync"
+host = "localhost"
+port = 5442
+role = "standby"
+enabled = true
+
+[[nodes]]
+name = "standby-async"
+host = "localhost"
+port = 5452
+role = "standby"
+enabled = true
+TOML
+fi
+"$PROXY_BIN" --config "$BASE/proxy.toml" >>"$BASE/proxy.log" 2>&1 &
+pids+=($!)
+wait_healthy proxy "http://127.0.0.1:9090/health"
+
 cat <<TXT
 HeliosDB Nano cluster running (logs: $BASE/*.log)
   primary        psql -h localhost -p 5432 -U helios -d heliosdb   http://localhost:8080
   standby-sync   psql -h localhost -p 5442 -U helios -d heliosdb   http://localhost:8081
   standby-async  psql -h localhost -p 5452 -U helios -d heliosdb   http://localhost:8082
+  proxy          psql -h localhost -p 5400 -U helios -d heliosdb   http://localhost:9090/nodes
   password: helios (PGPASSWORD=helios)
   try: SELECT * FROM helios_standby_nodes;  (on the primary)   SHOW TOPOLOGY;
-Ctrl-C stops all three.
+Ctrl-C stops them all.
 TXT
 wait -n "${pids[@]}" || true
 echo "a node exited; see $BASE/*.log" >&2
