@@ -7,12 +7,12 @@ STATIC_TAGS    := netgo,osusergo
 STATIC_LDFLAGS := -s -w -linkmode external -extldflags "-static"
 TEST_TIMEOUT   ?= 14m
 
-.PHONY: proto proto-check all build static run run-single test test-short e2e faults bench lint fmt vet clean help
+.PHONY: proto proto-check all build static docker docker-e2e run run-single test test-short e2e faults bench lint fmt vet clean help
 
 all: build
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 build: ## build bin/heliosdb-nano and bin/heliosdb-proxy
 	$(GO) build -o $(BIN)/heliosdb-nano ./cmd/heliosdb-nano
@@ -22,7 +22,13 @@ static: ## static binaries for FROM-scratch Docker images (bin/static/)
 	$(GO) build -tags $(STATIC_TAGS) -ldflags '$(STATIC_LDFLAGS)' -o $(BIN)/static/heliosdb-nano ./cmd/heliosdb-nano
 	$(GO) build -tags $(STATIC_TAGS) -ldflags '$(STATIC_LDFLAGS)' -o $(BIN)/static/heliosdb-proxy ./cmd/heliosdb-proxy
 
-run: build ## start the tutorial's local HA cluster: primary + sync standby + async standby (Ctrl-C stops it)
+docker: static ## the FROM-scratch image heliosdb-nano:ha with both binaries (tests/docker/Dockerfile.ha)
+	docker build -f tests/docker/Dockerfile.ha -t heliosdb-nano:ha .
+
+docker-e2e: docker ## the tutorial's Part 1 Docker cluster end to end (tests/docker/e2e.sh; needs a Docker engine)
+	tests/docker/e2e.sh
+
+run: build ## start the tutorial's local HA cluster: primary, sync standby, async standby and proxy (Ctrl-C stops it)
 	scripts/local-cluster.sh
 
 run-single: build ## start one node on 5432 (PG) / 8080 (HTTP), data in ./heliosdb-data

@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# End-to-end test of the HA tutorial's Part 1 Docker cluster
+# (docker-compose.ha-cluster.yml) on the heliosdb-nano:ha image; `make
+# docker-e2e` builds the image and runs this.
+#
+#   1. brings the cluster up under a project name of its own and waits until
+#      its four containers are healthy;
+#   2. runs the tutorial's Step 5 psql commands on 15400 (proxy), 15432
+#      (primary) and 15442 (sync standby);
+#   3. TWR: creates a table and inserts a row through the proxy, and reads the
+#      row on the sync standby;
+#   4. write timeout: stops the primary container, sends a write through the
+#      proxy, starts the primary again DOWN seconds later, and checks that the
+#      write waited and then succeeded and that the row reached the standby;
+#   5. tears everything down (containers, network, volumes), also on failure,
+#      after printing every container's log when a step failed.
+#
+# Needs a Docker engine, `docker compose` or `docker-compose`, and psql. The
+# compose file fixes container names and host ports, so a tutorial cluster
+# that is already running must be stopped first.
+#   IMAGE (default heliosdb-nano:ha)   DOWN (default 10, seconds the primary
+#   is stopped; keep it well under the proxy's write_timeout_secs = 30)
+#   HEALTHY_TIMEOUT (default 120 s)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+IMAGE=${IMAGE:-heliosdb-nano:ha}
+DOWN=${DOWN:-10}
+HEALTHY_TIMEOUT=${HEALTHY_TIMEOUT:-120}
+FILE=docker-compose.ha-cluster.yml
+PROJECT=heliosdb-e2e-$(date +%s)-$$
+CONTAINERS=(heliosdb-primary heliosdb-standby-sync heliosdb-standby-async heliosdb-proxy)
+export PGPASSWORD=helios PGCONNECT_TIMEOUT=5
+
+log() { printf '[e2e %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+fail() {
+  log "FAIL: $*" >&2
+  exit 1
+}
+
+if docker compose version >/dev/null 2>&1; then
+  COMPOSE=(docker compose)
+elif command -v docker-compose >/dev/null; then
+  COMPOSE=(docker-compose)
+else
+  fail "neither 'docker compose' nor 'docker-compose' is installed"
+fi
+compose() { "${COMPOSE[@]}" -p "$PROJECT" -f "$FILE" "$@"; }
+
+preflight() {
+  command -v psql >/dev/null || fail "psql is not installed"
+  docker info >/dev/null 2>&1 || fail "no Docker engine (docker info failed)"
+  docker image inspect "$IMAGE" >/dev/null 2>&1 || fail "image $IMAGE not found; run 'make docker'"
+  local c
+  for c in "${CONTAINERS[@]}"; do
+    if docker container inspect "$c" >/dev/null 2>&1; then
+      fail "container $c already exists (a tutorial cluster?); remove it first"
+    fi
+  done
+}
+
+# teardown runs on every exit: on failure it first prints the logs.
+teardown() {
+  local rc=$?
+  trap - EXIT INT TERM
+  if [ "$rc" -ne 0 ]; then
+    log "failed (status $rc); container status and logs follow" >&2
+    compose ps >&2 || true
+    local c
+    for c in "${CONTAINERS[@]}"; do
+      echo "===== docker logs $c =====" >&2
+      docker logs --timestamps "$c" >&2 2>&1 || true
+    done
+  fi
+  log "tearing down project $PROJECT"
+  compose down -v --remove-orphans || true
+  exit "$rc"
+}
+
+# psql_at PORT SQL: one statement, unaligned output without headers.
+psql_at() {
+  timeout 60 psql -h localhost -p "$1" -U helios -d heliosdb -v ON_ERROR_STOP=1 -tA -c "$2"
+}
+
+health_of() { docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' "$1" 2>/dev/null || echo missing; }
+
+# wait_healthy NAME...: until every named container reports healthy.
+wait_healthy() {
+  local deadline=$((SECONDS + HEALTHY_TIMEOUT)) c pending
+  while :; do
+    pending=()
+    for c in "$@"; do
+      [ "$(health_of "$c")" = healthy ] || pending+=("$c")
+    done
+    [ ${#pending[@]} -eq 0 ] && return 0
+    [ $SECONDS -ge $deadline ] && fail "not healthy after ${HEALTHY_TIMEOUT}s: ${pending[*]}"
+    sleep 1
+  done
+}
+
+# wait_row PORT SQL WANT: until the query on PORT prints WANT (10 s at most).
+wait_row() {
+  local got="" _
+  for _ in $(seq 50); do
+    got=$(psql_at "$1" "$2" 2>/dev/null) || true
+    [ "$got" = "$3" ] && return 0
+    sleep 0.2
+  done
+  fail "on port $1, '$2' gave '$got', want '$3'"
+}
+
+step_up() {
+  log "starting project $PROJECT with ${COMPOSE[*]}"
+  local t0=$SECONDS
+  compose up -d
+  wait_healthy "${CONTAINERS[@]}"
+  log "4 containers healthy after $((SECONDS - t0))s"
+  compose ps
+}
+
+step_connectivity() {
+  local port
+  for port in 15400 15432 15442; do
+    # The tutorial's Part 1 Step 5 command.
+    [ "$(psql_at "$port" "SELECT 1")" = 1 ] || fail "SELECT 1 on $port"
+    log "SELECT 1 on $port: ok"
+  done
+}
+
+step_twr() {
+  psql_at 15400 "CREATE TABLE twr_test (id INTEGER PRIMARY KEY, data TEXT, created_at TEXT DEFAULT CURRENT_TIMESTAMP)" >/dev/null
+  psql_at 15400 "INSERT INTO twr_test (id, data) VALUES (1, 'test data')" >/dev/null
+  wait_row 15432 "SELECT data FROM twr_test WHERE id = 1" "test data"
+  wait_row 15442 "SELECT data FROM twr_test WHERE id = 1" "test data"
+  log "TWR: row inserted through 15400 is on the primary (15432) and the sync standby (15442)"
+}
+
+step_write_timeout() {
+  log "stopping the primary"
+  compose stop primary
+  local out rc t0 took
+  out=$(mktemp)
+  t0=$(date +%s%N)
+  psql_at 15400 "INSERT INTO twr_test (id, data) VALUES (2, 'written while the primary was down')" >"$out" 2>&1 &
+  local writer=$!
+  sleep "$DOWN"
+  kill -0 "$writer" 2>/dev/null || {
+    cat "$out" >&2
+    fail "the write returned while the primary was down; it should have waited"
+  }
+  log "the write is waiting; starting the primary after ${DOWN}s"
+  compose start primary
+  rc=0
+  wait "$writer" || rc=$?
+  took=$((($(date +%s%N) - t0) / 1000000))
+  cat "$out"
+  rm -f "$out"
+  [ "$rc" -eq 0 ] || fail "the write through the proxy failed (psql status $rc)"
+  log "write through the proxy succeeded after ${took}ms (primary down ${DOWN}s)"
+  wait_healthy heliosdb-primary
+  wait_row 15432 "SELECT count(*) FROM twr_test" 2
+  wait_row 15442 "SELECT data FROM twr_test WHERE id = 2" "written while the primary was down"
+  wait_healthy "${CONTAINERS[@]}"
+  log "both rows on the primary and the sync standby; all containers healthy"
+}
+
+main() {
+  preflight
+  trap teardown EXIT
+  trap 'exit 130' INT TERM
+  local t0=$SECONDS
+  step_up
+  step_connectivity
+  step_twr
+  step_write_timeout
+  log "PASS in $((SECONDS - t0))s"
+}
+
+main "$@"
