@@ -55,7 +55,7 @@ type StandbyConfig struct {
 	// TempDir holds a base backup while it downloads (the data dir).
 	TempDir string
 
-	MinBackoff, MaxBackoff time.Duration // reconnect backoff; default 100ms..5s
+	MinBackoff, MaxBackoff time.Duration // reconnect backoff; default 100ms..1s
 
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer
@@ -94,7 +94,7 @@ func NewStandby(cfg StandbyConfig) *Standby {
 		cfg.MinBackoff = 100 * time.Millisecond
 	}
 	if cfg.MaxBackoff <= 0 {
-		cfg.MaxBackoff = 5 * time.Second
+		cfg.MaxBackoff = time.Second // a returning primary is found within a second
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
