@@ -56,8 +56,8 @@ func TestAdminAPI(t *testing.T) {
 	if code, _ := tp.admin("GET", "/nodes/primary/disable", nil); code != http.StatusMethodNotAllowed {
 		t.Errorf("GET on a POST endpoint: %d", code)
 	}
-	if code, _ := tp.admin("POST", "/switchover", nil); code != http.StatusNotImplemented {
-		t.Errorf("switchover: %d", code)
+	if code, body := tp.admin("POST", "/switchover", nil); code != http.StatusBadRequest {
+		t.Errorf("switchover without a body: %d %s", code, body)
 	}
 
 	_, metrics := tp.admin("GET", "/metrics", nil)

@@ -37,6 +37,16 @@ type Config struct {
 	// StartupTimeout bounds a client's startup and authentication
 	// (default 10s).
 	StartupTimeout time.Duration
+	// SwitchoverDrainTimeout bounds how long POST /switchover waits, with
+	// new writes held, for transactions and writes already running on the
+	// old primary (default switchover.DefaultDrainTimeout, 5s); when they
+	// do not finish the switchover is refused and nothing changes.
+	SwitchoverDrainTimeout time.Duration
+	// SwitchoverStepTimeout bounds each node request of a switchover and
+	// the wait for the target to catch up (default
+	// switchover.DefaultStepTimeout, 10s). Keep write_timeout_secs above
+	// the whole pause, or held writes time out.
+	SwitchoverStepTimeout time.Duration
 }
 
 func (c Config) withDefaults() Config {

@@ -5,8 +5,8 @@
 // available (DESIGN.md section 6, tutorial Parts 3–5).
 //
 // New composes the parts and Run serves them: proxy/health probes the
-// nodes, Server accepts clients, proxy/admin serves /health, /nodes and
-// /metrics. Statements are classified by proxy/classify (the real
+// nodes, Server accepts clients, proxy/admin serves /health, /nodes,
+// /metrics and POST /switchover (run by proxy/switchover). Statements are classified by proxy/classify (the real
 // PostgreSQL parser) and routed by proxy/route (a pure function of the
 // health view and the session's pins); proxy/backend speaks to the nodes.
 //
@@ -75,6 +75,37 @@
 //   - A backend connection the node closed while idle is noticed before
 //     reuse (a non-blocking peek) and replaced transparently.
 //   - A failed connect to a node counts as a health failure at once.
+//   - A write the proxy sent to the node it took for the primary that is
+//     refused with 25006 read_only_sql_transaction (the node was demoted
+//     behind the proxy's back, or just before a switchover's hold) makes
+//     the proxy re-probe every node at once (health.Checker.Refresh). If
+//     the node no longer reports itself primary, and the statement was
+//     sent outside a transaction, completed nothing before the error and
+//     nothing of its answer reached the client yet (the answer is held
+//     back until ReadyForQuery), the statement is run again on the new
+//     primary (or waits for one) and the old backend connection is
+//     closed. Otherwise the client gets the 25006, as from PostgreSQL.
+//
+// # Planned switchover
+//
+// POST /switchover {"target": "standby-sync"} on the admin API
+// (proxy/switchover has the steps and errors): after checking the nodes
+// over their HTTP API (per-node http_port, default 8080), the proxy holds
+// new writes and new transactions that would go to the primary (they wait
+// in the write-timeout loop above, with reason "switchover"; reads and
+// open transactions go on), waits up to SwitchoverDrainTimeout (5s) for
+// writes and transactions already running on the primary, demotes it
+// towards the target's native address (per-node native_port, else what
+// the target advertises, else 5433), waits until the target has applied
+// the old primary's last LSN, promotes it, re-points the other enabled
+// standbys, re-probes every node so routing sees the new primary, and
+// releases the held statements, which run on the new primary. Sessions
+// keep their connections: their next write opens (or reuses) a backend on
+// the new primary. The write pause is typically tens of milliseconds, and
+// held statements wait at most write_timeout_secs, so keep that above
+// the pause (write_timeout_secs = 0 makes held writes fail at once).
+// The write gate (gate.go) counts write statements and open transactions
+// per node; it is what the drain waits on.
 //
 // # Shutdown
 //
@@ -85,10 +116,12 @@
 //
 // # Known limits of this cut
 //
-// No automatic failover or switchover (POST /switchover answers 501); no
-// TLS; LISTEN/NOTIFY notifications arriving between statements are lost;
-// SQL-level PREPARE/EXECUTE, cursors and temporary objects pin to the
-// primary; a Query message in the middle of an unfinished extended batch
-// drops that batch; COPY inside the extended protocol is relayed but
-// untested.
+// No automatic failover; no TLS; LISTEN/NOTIFY notifications arriving
+// between statements are lost; SQL-level PREPARE/EXECUTE, cursors and
+// temporary objects pin to the primary (and so a session holding them
+// loses them at a switchover); a Query message in the middle of an
+// unfinished extended batch drops that batch; COPY inside the extended
+// protocol is relayed but untested. A switchover refuses (409) while a
+// transaction stays open on the primary longer than the drain timeout,
+// rather than failing it.
 package proxy

@@ -30,6 +30,7 @@ type exchange struct {
 	tr     *tracker // extended batches only
 	v      *virtual // extended batches only: bc's prepared statements as built
 	d      route.Decision
+	gated  string // node whose write gate this attempt entered (see acquire)
 }
 
 // outcome is what relaying a backend's answer observed.
@@ -40,6 +41,9 @@ type outcome struct {
 	forwarded bool   // something reached the client
 	seen      bool   // the backend answered at all
 	notRun    bool   // the backend refused before running anything (shutting down)
+	// readOnly: the first error was 25006 read_only_sql_transaction and
+	// no command had completed before it (see retryReadOnly).
+	readOnly bool
 }
 
 // backendError is a failure of the backend connection (I/O, protocol, or
@@ -53,8 +57,16 @@ func (e *backendError) Unwrap() error { return e.err }
 var errClientGone = errors.New("proxy: client connection lost")
 
 // run routes ex, forwards it and relays the answer, moving it to another
-// node when its backend failed before anything could have run.
+// node when its backend failed before anything could have run, or when
+// the node it took for the primary turned out to be read-only.
 func (s *session) run(ex *exchange) {
+	// On the way out the write gate first learns of a transaction the
+	// statement opened, then of the statement's end: in the other order a
+	// switchover could see nothing running on the primary in between.
+	// (Deferred, so a panic cannot leak a count that would block
+	// switchovers.)
+	defer s.ungate(ex)
+	defer s.syncTx()
 	wasIdle := s.txStatus == 'I'
 	attached := s.ext != nil // the batch's first part already ran on a backend
 	for attempt := 0; ; attempt++ {
@@ -64,9 +76,18 @@ func (s *session) run(ex *exchange) {
 			return
 		}
 		var out outcome
+		mark, flushes := len(s.out), s.flushes
 		err = s.forwardTo(bc, ex, &out)
 		switch {
+		case err == nil && out.readOnly && attempt < maxRetries && s.flushes == flushes &&
+			s.retryReadOnly(bc, ex, out, wasIdle && !attached):
+			s.out = s.out[:mark] // nothing of this attempt reached the client
+			s.ungate(ex)
+			continue
 		case err == nil:
+			if out.readOnly { // relay kept the answer back for a possible retry
+				s.flush()
+			}
 			s.finish(bc, ex, out, wasIdle)
 			return
 		case errors.Is(err, errClientGone):
@@ -79,11 +100,47 @@ func (s *session) run(ex *exchange) {
 		if !out.forwarded && ex.d.Reason != route.ReasonTransaction && !attached && attempt < maxRetries &&
 			(ex.kind != route.Write || out.notRun) {
 			s.log.Info("proxy: backend failed before answering; retrying on another node", "node", bc.node, "err", err)
+			s.ungate(ex)
 			continue
 		}
 		s.fail(ex, lostError(bc.node, err, ex.d.Reason == route.ReasonTransaction), true)
 		return
 	}
+}
+
+// ungate leaves the write gate entered for this attempt, if any.
+func (s *session) ungate(ex *exchange) {
+	if ex.gated != "" {
+		s.srv.gate.leave(ex.gated)
+		ex.gated = ""
+	}
+}
+
+// retryReadOnly decides what to do when a node the proxy routed a write
+// to as the primary answered 25006: it is most likely no longer the
+// primary (a switchover or a demotion the health checks have not seen
+// yet). The statement is retried, on whatever the view then names as
+// primary, when that is safe: it was sent outside any transaction
+// (fresh), it completed nothing before the error and left no transaction
+// open, and the node, re-probed now, no longer reports itself primary.
+// Then the backend connection is closed (what it holds, such as prepared
+// statements, is no longer known) and true is returned. Otherwise the
+// error is the client's (a real read-only transaction, for example).
+func (s *session) retryReadOnly(bc *bconn, ex *exchange, out outcome, fresh bool) bool {
+	if !fresh || !gated(ex.d) || ex.flush || out.status != 'I' {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.srv.cfg.ConnectTimeout)
+	s.srv.nodes.Refresh(ctx)
+	cancel()
+	if p, _ := route.CurrentPrimary(s.srv.nodes.View()); p == bc.node {
+		return false
+	}
+	s.log.Debug("proxy: the primary refused a write as read-only and no longer reports itself primary; retrying the statement on the new primary",
+		"node", bc.node)
+	s.srv.metrics.readOnlyRetries.Inc()
+	s.dropBackend(bc.node)
+	return true
 }
 
 // target returns the backend for ex: the one an unfinished batch already
@@ -232,6 +289,9 @@ func (s *session) relay(bc *bconn, ex *exchange, out *outcome) error {
 				out.notRun = first && nodeFault(&backend.ServerError{Resp: resp})
 				return &backendError{&backend.ServerError{Resp: resp}}
 			}
+			if !out.hadErr && out.lastTag == "" && resp.Code == string(pgerror.ReadOnlySQLTransaction) {
+				out.readOnly = true
+			}
 			out.hadErr = true
 		case 'C':
 			out.lastTag, _, _ = wire.CString(body)
@@ -247,7 +307,9 @@ func (s *session) relay(bc *bconn, ex *exchange, out *outcome) error {
 			if forward {
 				s.out = wire.Append(s.out, typ, body)
 			}
-			s.flush()
+			if !out.readOnly { // else run flushes, unless it retries
+				s.flush()
+			}
 			return s.clientErr()
 		case 'G':
 			s.forward(typ, body)

@@ -14,6 +14,9 @@ type metrics struct {
 	writeWaits    *prometheus.CounterVec // outcome
 	backendErrors *prometheus.CounterVec // node, kind
 	backendConns  *prometheus.CounterVec // node
+	// readOnlyRetries: writes retried after the node taken for the primary
+	// answered 25006 and no longer reported itself primary.
+	readOnlyRetries prometheus.Counter
 
 	queryCounters sync.Map // [3]string{node, kind, reason} → prometheus.Counter
 }
@@ -50,7 +53,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		backendConns: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "heliosdb_proxy_backend_connections_total", Help: "Backend connections opened, by node."},
 			[]string{"node"}),
+		readOnlyRetries: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "heliosdb_proxy_read_only_retries_total",
+			Help: "Write statements retried on a new primary after the node taken for the primary refused them as read-only (25006) and no longer reported itself primary."}),
 	}
-	reg.MustRegister(m.connections, m.active, m.queries, m.writeWaits, m.backendErrors, m.backendConns)
+	reg.MustRegister(m.connections, m.active, m.queries, m.writeWaits, m.backendErrors, m.backendConns, m.readOnlyRetries)
 	return m
 }

@@ -14,18 +14,20 @@ import (
 	"github.com/heliosdb/nano/proxy/admin"
 	"github.com/heliosdb/nano/proxy/backend"
 	"github.com/heliosdb/nano/proxy/health"
+	"github.com/heliosdb/nano/proxy/switchover"
 )
 
 // Proxy is a running heliosdb-proxy: the health checker, the PostgreSQL
 // listener and the admin API.
 type Proxy struct {
-	cfg     Config
-	log     *slog.Logger
-	checker *health.Checker
-	server  *Server
-	admin   *http.Server
-	ln      net.Listener
-	adminLn net.Listener // nil when the admin API is off
+	cfg      Config
+	log      *slog.Logger
+	checker  *health.Checker
+	server   *Server
+	switcher *switchover.Coordinator
+	admin    *http.Server
+	ln       net.Listener
+	adminLn  net.Listener // nil when the admin API is off
 }
 
 // New validates cfg and opens the listeners; nothing is served before
@@ -58,8 +60,11 @@ func New(cfg Config) (*Proxy, error) {
 		Registerer: reg,
 	})
 	p.server = newServer(cfg, p.checker, newMetrics(reg))
+	p.switcher = switchover.New(switchover.Config{Nodes: switchNodes(cfg), API: &switchover.HTTPNodes{URLs: nodeURLs(cfg)},
+		Cluster: p.checker, Gate: p.server.gate, DrainTimeout: cfg.SwitchoverDrainTimeout,
+		StepTimeout: cfg.SwitchoverStepTimeout, Logger: cfg.Logger, Registerer: reg})
 	if p.adminLn != nil {
-		p.admin = &http.Server{Handler: admin.Handler(p.checker, reg, cfg.Logger), ReadHeaderTimeout: 10 * time.Second}
+		p.admin = &http.Server{Handler: admin.Handler(p.checker, p.switcher, reg, cfg.Logger), ReadHeaderTimeout: 10 * time.Second}
 	}
 	return p, nil
 }
@@ -81,6 +86,28 @@ func specs(cfg Config) []health.Spec {
 		out[i] = health.Spec{Name: n.Name, Addr: n.Addr(), ConfiguredRole: n.Role, Enabled: n.Enabled}
 	}
 	return out
+}
+
+func switchNodes(cfg Config) []switchover.Node {
+	out := make([]switchover.Node, len(cfg.Nodes))
+	for i, n := range cfg.Nodes {
+		out[i] = switchover.Node{Name: n.Name, Host: n.Host, NativePort: n.NativePort}
+	}
+	return out
+}
+
+func nodeURLs(cfg Config) map[string]string {
+	out := make(map[string]string, len(cfg.Nodes))
+	for _, n := range cfg.Nodes {
+		out[n.Name] = n.HTTPURL()
+	}
+	return out
+}
+
+// Switchover runs a planned switchover to the node named target, as POST
+// /switchover does (see proxy/switchover for the steps and errors).
+func (p *Proxy) Switchover(ctx context.Context, target string) (switchover.Result, error) {
+	return p.switcher.Run(ctx, target)
 }
 
 // prober logs in with the configured probe user.

@@ -1,7 +1,9 @@
 package proxy
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -12,27 +14,47 @@ import (
 // waiter tracks one statement's wait for a node.
 type waiter struct {
 	start, deadline time.Time
+	reason          string // why the wait began
+}
+
+func waitLevel(d route.Decision) slog.Level {
+	if d.Reason == route.ReasonSwitchover {
+		return slog.LevelDebug
+	}
+	return slog.LevelInfo
 }
 
 // acquire routes ex and returns a backend connection for it. With no
-// suitable node it waits, re-checking every PollInterval, up to
-// WriteTimeout; then, or when cancelled or shutting down, it returns the
-// error for the client.
+// suitable node it waits, re-checking every PollInterval (and at once
+// when a switchover releases its hold), up to WriteTimeout; then, or when
+// cancelled or shutting down, it returns the error for the client. A
+// statement routed to the primary as a write is entered in the write gate
+// (ex.gated); the caller leaves it when the statement is done.
 func (s *session) acquire(ex *exchange) (*bconn, route.Decision, error) {
 	var w waiter
 	failures := map[string]int{}
 	for {
-		d := route.Decide(s.srv.policy, s.srv.nodes.View(), s.rs, ex.kind, s.srv.rr.Load())
+		wake := s.srv.gate.changed() // before the view: a release after it still wakes us
+		d := route.Decide(s.srv.policy, s.srv.view(), s.rs, ex.kind, s.srv.rr.Load())
 		if !d.Wait() {
+			if gated(d) && !s.srv.gate.enter(d.Node) {
+				continue // a hold began after the view was read: decide again
+			}
 			if d.Reason == route.ReasonRoundRobin {
 				s.srv.rr.Add(1)
 			}
 			bc, err := s.backendFor(d.Node)
 			if err == nil {
+				if gated(d) {
+					ex.gated = d.Node
+				}
 				s.waited(&w, "ok", d)
 				s.log.Debug("routing: selected node", "node", d.Node, "kind", kindName(ex.kind),
 					"reason", d.Reason, "class", ex.class.Reason)
 				return bc, d, nil
+			}
+			if gated(d) {
+				s.srv.gate.leave(d.Node)
 			}
 			if d.Reason == route.ReasonTransaction {
 				return nil, d, lostError(d.Node, err, true)
@@ -49,24 +71,32 @@ func (s *session) acquire(ex *exchange) (*bconn, route.Decision, error) {
 				d.Reason = route.ReasonNoPrimary
 			}
 		}
-		if err := s.wait(&w, ex, d); err != nil {
+		if err := s.wait(&w, ex, d, wake); err != nil {
 			return nil, d, err
 		}
 	}
 }
 
-// wait sleeps one poll interval (less near the deadline), or returns the
-// error that ends the wait.
-func (s *session) wait(w *waiter, ex *exchange, d route.Decision) error {
+// gated reports whether d sends a statement to the primary because it
+// needs the primary (a write, or a session pinned there): those are
+// counted by the write gate and held during a switchover.
+func gated(d route.Decision) bool {
+	return d.Reason == route.ReasonPrimary || d.Reason == route.ReasonPinned
+}
+
+// wait sleeps one poll interval (less near the deadline) or until wake
+// is closed, or returns the error that ends the wait.
+func (s *session) wait(w *waiter, ex *exchange, d route.Decision, wake <-chan struct{}) error {
 	now := time.Now()
 	if w.deadline.IsZero() {
-		w.start, w.deadline = now, now.Add(s.srv.cfg.WriteTimeout)
+		w.start, w.deadline, w.reason = now, now.Add(s.srv.cfg.WriteTimeout), d.Reason
 		select { // a cancel sent before this wait is not for it
 		case <-s.cancelWait:
 		default:
 		}
-		s.log.Info("routing: no node available; waiting", "kind", kindName(ex.kind), "reason", d.Reason,
-			"timeout", s.srv.cfg.WriteTimeout)
+		// A switchover holds every writer for a moment: not worth a line each.
+		s.log.Log(context.Background(), waitLevel(d), "routing: no node available; waiting", "kind", kindName(ex.kind),
+			"reason", d.Reason, "timeout", s.srv.cfg.WriteTimeout)
 	}
 	if !now.Before(w.deadline) {
 		s.srv.metrics.writeWaits.WithLabelValues("timeout").Inc()
@@ -77,6 +107,8 @@ func (s *session) wait(w *waiter, ex *exchange, d route.Decision) error {
 	defer t.Stop()
 	select {
 	case <-t.C:
+		return nil
+	case <-wake:
 		return nil
 	case <-s.cancelWait:
 		s.srv.metrics.writeWaits.WithLabelValues("canceled").Inc()
@@ -93,7 +125,8 @@ func (s *session) waited(w *waiter, outcome string, d route.Decision) {
 		return
 	}
 	s.srv.metrics.writeWaits.WithLabelValues(outcome).Inc()
-	s.log.Info("routing: node available after waiting", "node", d.Node, "waited", time.Since(w.start).Round(time.Millisecond))
+	s.log.Log(context.Background(), waitLevel(route.Decision{Reason: w.reason}), "routing: node available after waiting",
+		"node", d.Node, "waited", time.Since(w.start).Round(time.Millisecond))
 }
 
 // timeoutError is the client's error after WriteTimeout: 57P03
@@ -105,13 +138,15 @@ func (s *session) timeoutError(k route.Kind, d route.Decision, waited time.Durat
 		msg = fmt.Sprintf("no healthy node available: waited %s (write_timeout_secs)", waited.Round(time.Millisecond))
 	}
 	var nodes []string
-	for _, n := range s.srv.nodes.View() {
+	for _, n := range s.srv.view() {
 		state := "healthy"
 		switch {
 		case !n.Enabled:
 			state = "disabled"
 		case !n.Healthy:
 			state = "unhealthy"
+		case n.Held:
+			state = "healthy, writes held for a switchover"
 		}
 		nodes = append(nodes, fmt.Sprintf("%s: %s, role %s, term %d", n.Name, state, n.Role, n.Term))
 	}

@@ -24,6 +24,8 @@ type nodeView interface {
 	Addr(name string) (string, bool)
 	ReportFailure(name string, err error)
 	Params() map[string]string
+	// Refresh re-probes every node now (see health.Checker.Refresh).
+	Refresh(ctx context.Context)
 }
 
 var _ nodeView = (*health.Checker)(nil)
@@ -39,6 +41,7 @@ type Server struct {
 	dialer   *backend.Dialer
 	auth     *clientAuth
 	metrics  *metrics
+	gate     *writeGate
 	rr       atomic.Uint64 // round-robin position for reads
 	closing  chan struct{} // closed by Shutdown and Close
 	closeMu  sync.Once
@@ -54,9 +57,13 @@ func newServer(cfg Config, nodes nodeView, m *metrics) *Server {
 		policy: route.Policy{ReadFromPrimary: cfg.ReadFromPrimary, ReadYourWrites: cfg.ReadYourWrites,
 			MaxLagBytes: cfg.MaxReplicaLagBytes},
 		classes: classify.New(), dialer: &backend.Dialer{}, auth: newClientAuth(cfg.AuthMethod, cfg.Credentials()),
+		gate:    newWriteGate(),
 		closing: make(chan struct{}), sessions: map[uint32]*session{}, lns: map[net.Listener]struct{}{},
 	}
 }
+
+// view is the routing view with the switchover hold applied.
+func (s *Server) view() []route.Node { return s.gate.markHeld(s.nodes.View()) }
 
 // Serve accepts connections on l until Shutdown or Close, and then
 // returns ErrServerClosed; other accept errors are returned as they are.

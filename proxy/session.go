@@ -28,14 +28,15 @@ const flushThreshold = 32 << 10
 // and relay the answer. Other goroutines touch only mu-guarded fields:
 // Server.Shutdown (wakeIfIdle) and CancelRequests (cancel).
 type session struct {
-	srv    *Server
-	nc     net.Conn
-	r      *wire.Reader
-	out    []byte // pending output to the client
-	werr   error  // first write error to the client
-	log    *slog.Logger
-	pid    uint32
-	secret [4]byte
+	srv     *Server
+	nc      net.Conn
+	r       *wire.Reader
+	out     []byte // pending output to the client
+	flushes int    // writes to the client so far (a retry needs none since the attempt began)
+	werr    error  // first write error to the client
+	log     *slog.Logger
+	pid     uint32
+	secret  [4]byte
 
 	user, password, database string
 	params                   map[string]string // startup parameters passed to nodes
@@ -49,6 +50,7 @@ type session struct {
 	batch       batch            // extended-protocol messages waiting for Sync
 	ext         *extState        // an extended batch already started on a backend (Flush)
 	skipToSync  bool             // after a proxy error mid-batch: discard until Sync
+	txGate      string           // node of the open transaction as counted by the write gate
 
 	mu         sync.Mutex
 	idle       bool          // blocked reading the next client message
@@ -90,6 +92,7 @@ func (s *session) serve() {
 		for name := range s.backends {
 			s.dropBackend(name)
 		}
+		s.srv.gate.setTx(s.txGate, "")
 		s.nc.Close()
 	}()
 	if !s.startup() {
@@ -221,6 +224,7 @@ func (s *session) flush() {
 		return
 	}
 	_, s.werr = s.nc.Write(s.out)
+	s.flushes++
 	s.out = s.out[:0]
 }
 
@@ -237,6 +241,17 @@ func (s *session) readyForQuery() {
 func (s *session) sendFatal(err error) {
 	s.send(errorResponse(err, pgerror.SeverityFatal))
 	s.flush()
+}
+
+// syncTx tells the write gate where the session's transaction (or
+// unfinished extended batch) is open now.
+func (s *session) syncTx() {
+	open := s.rs.TxNode
+	if open == "" && s.ext != nil {
+		open = s.ext.bc.node
+	}
+	s.srv.gate.setTx(s.txGate, open)
+	s.txGate = open
 }
 
 // dropBackend closes the session's connection to node.

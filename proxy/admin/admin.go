@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/heliosdb/nano/proxy/health"
+	"github.com/heliosdb/nano/proxy/switchover"
 )
 
 // Nodes is what the admin API needs from the health checker.
@@ -37,8 +39,16 @@ type Node struct {
 	LagBytes       int64      `json:"replication_lag_bytes"`
 }
 
-// Handler returns the admin API. log may be nil.
-func Handler(nodes Nodes, g prometheus.Gatherer, log *slog.Logger) http.Handler {
+// Switcher runs planned switchovers (proxy/switchover.Coordinator).
+type Switcher interface {
+	// Run moves the primary role to target; errors wrap the
+	// proxy/switchover sentinels.
+	Run(ctx context.Context, target string) (switchover.Result, error)
+}
+
+// Handler returns the admin API. sw nil makes POST /switchover answer
+// 501; log may be nil.
+func Handler(nodes Nodes, sw Switcher, g prometheus.Gatherer, log *slog.Logger) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -52,10 +62,46 @@ func Handler(nodes Nodes, g prometheus.Gatherer, log *slog.Logger) http.Handler 
 	mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
 	mux.HandleFunc("POST /nodes/{name}/enable", setEnabled(nodes, log, true))
 	mux.HandleFunc("POST /nodes/{name}/disable", setEnabled(nodes, log, false))
-	mux.HandleFunc("POST /switchover", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusNotImplemented, map[string]string{"error": "switchover is not implemented yet"})
-	})
+	mux.HandleFunc("POST /switchover", switchoverHandler(sw, log))
 	return mux
+}
+
+// switchoverRequest is the POST /switchover body.
+type switchoverRequest struct {
+	Target string `json:"target"`
+}
+
+func switchoverHandler(sw Switcher, log *slog.Logger) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if sw == nil {
+			writeJSON(w, http.StatusNotImplemented, map[string]string{"error": "switchover is not available"})
+			return
+		}
+		var req switchoverRequest
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&req); err != nil || req.Target == "" {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": `body must be {"target": "<node name>"}`})
+			return
+		}
+		log.Info("admin: switchover requested", "target", req.Target, "remote", r.RemoteAddr)
+		res, err := sw.Run(r.Context(), req.Target)
+		if err != nil {
+			writeJSON(w, switchoverStatus(err), map[string]string{"error": err.Error()})
+			return
+		}
+		writeJSON(w, http.StatusOK, res)
+	}
+}
+
+// switchoverStatus maps a switchover error to an HTTP status: 404 for an
+// unknown node, 409 when nothing was changed, 500 otherwise.
+func switchoverStatus(err error) int {
+	switch {
+	case errors.Is(err, switchover.ErrUnknownNode):
+		return http.StatusNotFound
+	case errors.Is(err, switchover.ErrRejected), errors.Is(err, switchover.ErrBusy):
+		return http.StatusConflict
+	}
+	return http.StatusInternalServerError
 }
 
 func setEnabled(nodes Nodes, log *slog.Logger, on bool) http.HandlerFunc {

@@ -44,6 +44,13 @@ type Config struct {
 	Users []User // empty means one user: User/Password
 }
 
+// Default ports of a node's other listeners (heliosdb-nano --http-port
+// and --native-port).
+const (
+	DefaultHTTPPort   = 8080
+	DefaultNativePort = 5433
+)
+
 // Node is one [[nodes]] entry.
 type Node struct {
 	Name    string
@@ -51,10 +58,27 @@ type Node struct {
 	Port    int
 	Role    string // configured role: informational, never used for routing
 	Enabled bool
+	// HTTPPort is the node's HTTP API port (GET /status, POST
+	// /admin/promote and /admin/demote), used by POST /switchover; 0 means
+	// DefaultHTTPPort.
+	HTTPPort int
+	// NativePort is the node's replication (native) port, which the other
+	// nodes are pointed at when it becomes the primary; 0 means what the
+	// node advertises in GET /status, else DefaultNativePort.
+	NativePort int
 }
 
-// Addr is host:port.
+// Addr is host:port of the node's PostgreSQL listener.
 func (n Node) Addr() string { return net.JoinHostPort(n.Host, strconv.Itoa(n.Port)) }
+
+// HTTPURL is the base URL of the node's HTTP API ("http://host:port").
+func (n Node) HTTPURL() string {
+	port := n.HTTPPort
+	if port == 0 {
+		port = DefaultHTTPPort
+	}
+	return "http://" + net.JoinHostPort(n.Host, strconv.Itoa(port))
+}
 
 // User is one [[users]] entry: a client login the proxy accepts and uses
 // towards the nodes.

@@ -88,6 +88,12 @@ name = "a"
 host = "h"
 port = 1
 mystery = 1
+[[nodes]]
+name = "b"
+host = "h2"
+port = 2
+http_port = 18080
+native_port = 15433
 [[users]]
 name = "app"
 password = "pw"
@@ -103,6 +109,10 @@ password = "pw"
 	slices.Sort(warnings)
 	if !slices.Equal(warnings, wantWarn) {
 		t.Errorf("warnings = %q, want %q", warnings, wantWarn)
+	}
+	if a, b := c.Nodes[0], c.Nodes[1]; a.HTTPPort != 0 || a.NativePort != 0 || a.HTTPURL() != "http://h:8080" ||
+		b.HTTPPort != 18080 || b.NativePort != 15433 || b.HTTPURL() != "http://h2:18080" {
+		t.Errorf("node ports: %+v %+v", a, b)
 	}
 	if creds := c.Credentials(); len(creds) != 1 || creds["app"] != "pw" {
 		t.Errorf("credentials = %v", creds)
@@ -129,6 +139,11 @@ func TestInvalid(t *testing.T) {
 		{"node port type", "[[nodes]]\nname = \"a\"\nhost = \"h\"\nport = \"x\"\n", "nodes[0].port"},
 		{"node role", "[[nodes]]\nname = \"a\"\nhost = \"h\"\nport = 1\nrole = \"leader\"\n", "nodes[0].role"},
 		{"node enabled", "[[nodes]]\nname = \"a\"\nhost = \"h\"\nport = 1\nenabled = \"yes\"\n", "nodes[0].enabled"},
+		{"http port zero", node + "http_port = 0\n", "nodes[0].http_port"},
+		{"http port range", node + "http_port = 70000\n", "nodes[0].http_port"},
+		{"http port type", node + "http_port = \"8080\"\n", "nodes[0].http_port"},
+		{"native port negative", node + "native_port = -1\n", "nodes[0].native_port"},
+		{"native port type", node + "native_port = 5433.5\n", "nodes[0].native_port"},
 		{"node name missing", "[[nodes]]\nhost = \"h\"\nport = 1\n", "nodes[0].name"},
 		{"duplicate node", node + node, "nodes[1].name"},
 		{"duplicate user", node + "[[users]]\nname = \"u\"\n[[users]]\nname = \"u\"\n", "users[1].name"},
@@ -150,5 +165,31 @@ func TestInvalid(t *testing.T) {
 	}
 	if _, _, err := config.Parse([]byte("[proxy\n")); err == nil {
 		t.Error("TOML syntax error accepted")
+	}
+}
+
+func TestValidateNodePorts(t *testing.T) {
+	base := config.Defaults()
+	base.Nodes = []config.Node{{Name: "a", Host: "h", Port: 5432}}
+	if err := base.Validate(); err != nil {
+		t.Fatalf("zero http_port/native_port (defaults) rejected: %v", err)
+	}
+	for _, tc := range []struct {
+		name string
+		set  func(*config.Node)
+		key  string
+	}{
+		{"http port", func(n *config.Node) { n.HTTPPort = 65536 }, "nodes[0].http_port"},
+		{"native port", func(n *config.Node) { n.NativePort = -5 }, "nodes[0].native_port"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := base
+			c.Nodes = []config.Node{base.Nodes[0]}
+			tc.set(&c.Nodes[0])
+			var ce *config.Error
+			if err := c.Validate(); !errors.As(err, &ce) || ce.Key != tc.key {
+				t.Errorf("err = %v, want key %s", err, tc.key)
+			}
+		})
 	}
 }

@@ -28,6 +28,12 @@
 //	role = "primary"                    # "primary" or "standby": informational only; the proxy
 //	                                    # routes by the role and term each node reports
 //	enabled = true                      # false keeps the node out of routing (admin API can flip it)
+//	http_port = 8080                    # the node's HTTP API (heliosdb-nano --http-port), used by
+//	                                    # POST /switchover for GET /status and /admin/promote|demote
+//	native_port = 5433                  # the node's replication port (--native-port), given to the
+//	                                    # other nodes when it becomes the primary; when absent, the
+//	                                    # address the node advertises in GET /status (topology
+//	                                    # native_address), else 5433
 //
 //	[[users]]                           # optional client user list; default: the one user above
 //	name = "app"
@@ -44,6 +50,7 @@
 //
 // Parse and Load return a *Error naming the key (for example
 // "proxy.failure_threshold") for a value of the wrong type or out of
-// range, and a warning for every key they do not know. Config.Validate
-// checks a Config built in code the same way.
+// range (ports must be 1 to 65535), and a warning for every key they do
+// not know. Config.Validate checks a Config built in code the same way;
+// there a zero Node.HTTPPort or Node.NativePort means the default.
 package config

@@ -83,6 +83,7 @@ func decodeNodes(v any, warnings *[]string) ([]Node, error) {
 		fields := map[string]field{
 			"name": str(&n.Name), "host": str(&n.Host), "port": integer(&n.Port),
 			"role": str(&n.Role), "enabled": boolean(&n.Enabled),
+			"http_port": port(&n.HTTPPort), "native_port": port(&n.NativePort),
 		}
 		if err := decodeTable(fmt.Sprintf("nodes[%d]", i), t, fields, warnings); err != nil {
 			return nil, err
@@ -175,6 +176,22 @@ func integer(dst *int) field {
 		}
 		if n < math.MinInt32 || n > math.MaxInt32 {
 			return bad(key, "%d is out of range", n)
+		}
+		*dst = int(n)
+		return nil
+	}
+}
+
+// port accepts a TCP port number, 1 to 65535 (in a file, leaving the key
+// out is how to ask for the default).
+func port(dst *int) field {
+	return func(key string, v any) error {
+		n, ok := v.(int64)
+		if !ok {
+			return bad(key, "want a port number, got %s", typeName(v))
+		}
+		if n < 1 || n > 65535 {
+			return bad(key, "must be between 1 and 65535 (got %d)", n)
 		}
 		*dst = int(n)
 		return nil

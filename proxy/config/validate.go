@@ -86,6 +86,10 @@ func (c Config) validateNodes() error {
 			return bad(key+".port", "must be between 1 and 65535 (got %d)", n.Port)
 		case n.Role != "" && n.Role != RolePrimary && n.Role != RoleStandby:
 			return bad(key+".role", "%q is not one of primary, standby", n.Role)
+		case n.HTTPPort < 0 || n.HTTPPort > 65535: // 0: the default
+			return bad(key+".http_port", "must be between 1 and 65535 (got %d)", n.HTTPPort)
+		case n.NativePort < 0 || n.NativePort > 65535: // 0: advertised or the default
+			return bad(key+".native_port", "must be between 1 and 65535 (got %d)", n.NativePort)
 		}
 		seen[n.Name] = true
 	}

@@ -47,6 +47,12 @@ type Checker struct {
 	mu    sync.Mutex
 	nodes []state // in configuration order
 
+	// Refresh: at most one round runs and one waits to start; callers
+	// that find a round waiting join it.
+	refreshMu sync.Mutex    // held while a Refresh round runs
+	pendMu    sync.Mutex    // guards pending
+	pending   chan struct{} // closed when the waiting round has finished
+
 	stop chan struct{}
 	wg   sync.WaitGroup
 	once sync.Once
@@ -121,10 +127,42 @@ func (c *Checker) loop(ctx context.Context, i int) {
 	}
 }
 
-// check probes node i once and applies the result.
+// Refresh probes every node now and returns when a round of probes that
+// started after the call has finished (or ctx ends): the view then shows
+// what the nodes said after the call, for example a promotion the caller
+// just made. Concurrent callers share rounds, so a burst of callers costs
+// at most two rounds. Safe for concurrent use.
+func (c *Checker) Refresh(ctx context.Context) {
+	c.pendMu.Lock()
+	if ch := c.pending; ch != nil { // a round not started yet: it will see our state
+		c.pendMu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+		}
+		return
+	}
+	ch := make(chan struct{})
+	c.pending = ch
+	c.pendMu.Unlock()
+
+	c.refreshMu.Lock() // wait for a running round to end
+	c.pendMu.Lock()
+	c.pending = nil // this round starts now; later callers need another
+	c.pendMu.Unlock()
+	c.CheckAll(ctx)
+	c.refreshMu.Unlock()
+	close(ch)
+}
+
+// check probes node i once and applies the result, unless a probe that
+// started later has already been applied (a slow probe must not bring
+// back a role the node no longer has).
 func (c *Checker) check(ctx context.Context, i int) {
 	c.mu.Lock()
 	addr := c.nodes[i].Address
+	c.nodes[i].started++
+	seq := c.nodes[i].started
 	c.mu.Unlock()
 	pctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	st, err := c.cfg.Probe(pctx, addr)
@@ -135,6 +173,11 @@ func (c *Checker) check(ctx context.Context, i int) {
 	c.metrics.probed(c.nodes[i].Name, err)
 	c.mu.Lock()
 	n := &c.nodes[i]
+	if seq < n.applied {
+		c.mu.Unlock()
+		return
+	}
+	n.applied = seq
 	changes := n.observe(c.cfg.Now(), st, err, c.cfg.Threshold)
 	snap := n.Status
 	c.mu.Unlock()

@@ -14,6 +14,11 @@
 // until its first probe answers. Role is what the node says, never the
 // configured role.
 //
+// Refresh probes every node at once and returns when a round that started
+// after the call is done (the proxy calls it after a switchover and when a
+// node it believed primary refuses a write). Probe results are applied in
+// the order the probes started: a slow probe never overwrites a newer one.
+//
 // Every change of health, role or term is logged at info with the node
 // name; probe failures that do not change health are logged at debug.
 //

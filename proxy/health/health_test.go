@@ -150,3 +150,51 @@ func TestLoopAndMetrics(t *testing.T) {
 	}
 	c.Close()
 }
+
+// TestRefreshSeesNewRole: Refresh returns with the view as the nodes are
+// after the call, and a slow probe that started earlier cannot bring an
+// old role back.
+func TestRefreshSeesNewRole(t *testing.T) {
+	answers := map[string]backend.Status{"a:1": {Role: "primary", Term: 1}, "b:1": {Role: "standby", Term: 1}}
+	var mu sync.Mutex
+	slow := make(chan struct{})
+	slowStarted := make(chan struct{})
+	calls := 0
+	probe := func(_ context.Context, addr string) (backend.Status, error) {
+		mu.Lock()
+		st := answers[addr]
+		calls++
+		first := addr == "a:1" && calls > 2 && slowStarted != nil
+		if first {
+			close(slowStarted)
+			slowStarted = nil
+		}
+		mu.Unlock()
+		if first { // answers "primary" only after the node has changed
+			<-slow
+		}
+		return st, nil
+	}
+	c := health.New(health.Config{Nodes: []health.Spec{{Name: "a", Addr: "a:1", Enabled: true}, {Name: "b", Addr: "b:1", Enabled: true}},
+		Probe: probe})
+	c.CheckAll(t.Context())
+	if p, _ := route.CurrentPrimary(c.View()); p != "a" {
+		t.Fatalf("primary %q", p)
+	}
+	started := slowStarted
+	done := make(chan struct{})
+	go func() { c.CheckAll(t.Context()); close(done) }() // its probe of a is slow and stale
+	<-started
+	mu.Lock()
+	answers["a:1"], answers["b:1"] = backend.Status{Role: "standby", Term: 1}, backend.Status{Role: "primary", Term: 2}
+	mu.Unlock()
+	c.Refresh(t.Context())
+	if p, _ := route.CurrentPrimary(c.View()); p != "b" {
+		t.Fatalf("after Refresh primary %q, want b", p)
+	}
+	close(slow)
+	<-done
+	if v := c.View(); v[0].Role != route.Standby || v[1].Role != route.Primary {
+		t.Errorf("a stale probe was applied: %+v", v)
+	}
+}

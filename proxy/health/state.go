@@ -35,7 +35,9 @@ type change struct {
 // state is one node's health state machine; it does no I/O.
 type state struct {
 	Status
-	params map[string]string // ParameterStatus from the last good probe
+	params  map[string]string // ParameterStatus from the last good probe
+	started uint64            // probes started (the last one's sequence number)
+	applied uint64            // sequence number of the last probe applied
 }
 
 // observe applies one probe result and returns the transitions it caused.

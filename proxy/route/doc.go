@@ -15,6 +15,10 @@
 //   - Write → the primary; none → Wait.
 //   - A session that created a temporary object goes to the primary for
 //     everything (PinPrimary).
+//   - While the primary is Held (a planned switchover is taking the role
+//     away from it), writes and PinPrimary sessions Wait
+//     (ReasonSwitchover); transactions already open continue on their
+//     node and reads are routed as usual, the held primary included.
 //   - Read → after a write in this session with ReadYourWrites, the
 //     primary while it is healthy; else the session's sticky read node
 //     while it stays a candidate; else round robin over candidates.

@@ -39,6 +39,10 @@ type Node struct {
 	Healthy  bool
 	Enabled  bool
 	LagBytes int64
+	// Held: a planned switchover is moving the primary role away from this
+	// node. While it is the primary, statements that need the primary wait
+	// (ReasonSwitchover); reads and open transactions are not affected.
+	Held bool
 }
 
 // Policy holds the configured routing knobs.
@@ -80,6 +84,7 @@ const (
 	ReasonNoPrimary    = "no-primary"
 	ReasonSplitPrimary = "conflicting-primaries"
 	ReasonNoNode       = "no-healthy-node"
+	ReasonSwitchover   = "switchover"
 )
 
 // Decision is where to run a statement. Node is "" when the caller must
@@ -106,6 +111,9 @@ func Decide(p Policy, nodes []Node, s Session, k Kind, rr uint64) Decision {
 		}
 		if primary == "" {
 			return Decision{"", why}
+		}
+		if held(nodes, primary) {
+			return Decision{"", ReasonSwitchover}
 		}
 		return Decision{primary, reason}
 	}
@@ -172,6 +180,15 @@ func candidates(p Policy, nodes []Node, primary string) []string {
 		}
 	}
 	return out
+}
+
+func held(nodes []Node, name string) bool {
+	for _, n := range nodes {
+		if n.Name == name {
+			return n.Held
+		}
+	}
+	return false
 }
 
 func usable(nodes []Node, name string) bool {

@@ -12,6 +12,7 @@ func node(name string, role route.Role, term uint64) route.Node {
 
 func down(n route.Node) route.Node     { n.Healthy = false; return n }
 func disabled(n route.Node) route.Node { n.Enabled = false; return n }
+func held(n route.Node) route.Node     { n.Held = true; return n }
 func lag(n route.Node, b int64) route.Node {
 	n.LagBytes = b
 	return n
@@ -73,6 +74,16 @@ func TestDecide(t *testing.T) {
 			route.Decision{Node: "s1", Reason: "round-robin"}},
 		{"temp objects pin reads to the primary", def, []route.Node{p1, s1}, route.Session{PinPrimary: true, ReadNode: "s1"}, route.Read, 1,
 			route.Decision{Node: "p", Reason: "pinned-primary"}},
+		{"held primary: writes wait", def, []route.Node{held(p1), s1}, route.Session{}, route.Write, 0,
+			route.Decision{Reason: "switchover"}},
+		{"held primary: pinned sessions wait", def, []route.Node{held(p1), s1}, route.Session{PinPrimary: true}, route.Read, 0,
+			route.Decision{Reason: "switchover"}},
+		{"held primary: open transactions go on", def, []route.Node{held(p1), s1}, route.Session{TxNode: "p"}, route.Write, 0,
+			route.Decision{Node: "p", Reason: "transaction"}},
+		{"held primary: reads go on", def, []route.Node{held(p1), s1}, route.Session{Wrote: true}, route.Read, 0,
+			route.Decision{Node: "p", Reason: "read-your-writes"}},
+		{"held old primary: writes go to the new one", def, []route.Node{held(node("p", route.Standby, 1)), node("s1", route.Primary, 2)},
+			route.Session{}, route.Write, 0, route.Decision{Node: "s1", Reason: "primary"}},
 		{"any stays on the last node", def, []route.Node{p1, s1, s2}, route.Session{LastNode: "s2"}, route.Any, 0,
 			route.Decision{Node: "s2", Reason: "same-backend"}},
 		{"any without a last node reads", def, []route.Node{p1, s1, s2}, route.Session{}, route.Any, 1,

@@ -1,0 +1,178 @@
+package switchover
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/heliosdb/nano/lsn"
+)
+
+// Status is the part of a node's GET /status document the switchover
+// reads.
+type Status struct {
+	NodeID      string         `json:"node_id"`
+	Role        string         `json:"role"` // "primary" or "standby"
+	Term        uint64         `json:"term"`
+	CurrentLSN  lsn.LSN        `json:"current_lsn"`
+	Replication Replication    `json:"replication"`
+	Standbys    []Standby      `json:"standbys"` // a primary's standbys
+	Topology    []TopologyNode `json:"topology"`
+}
+
+// Replication is GET /status "replication" (helios_replication_status).
+type Replication struct {
+	Connected  bool    `json:"connected"` // a standby streams from its primary
+	AppliedLSN lsn.LSN `json:"applied_lsn"`
+	LagBytes   int64   `json:"replication_lag_bytes"`
+}
+
+// Standby is one entry of a primary's GET /status "standbys".
+type Standby struct {
+	NodeID string `json:"node_id"`
+	State  string `json:"state"` // connecting, catching_up, streaming, disconnected
+}
+
+// TopologyNode is one entry of GET /status "topology".
+type TopologyNode struct {
+	NodeID        string `json:"node_id"`
+	NativeAddress string `json:"native_address"` // "" when null
+}
+
+// standby returns the primary's entry for the standby nodeID.
+func (st Status) standby(nodeID string) (Standby, bool) {
+	for _, s := range st.Standbys {
+		if s.NodeID == nodeID {
+			return s, true
+		}
+	}
+	return Standby{}, false
+}
+
+// nativeAddress is the replication address the node advertises for
+// itself, "" when it does not say.
+func (st Status) nativeAddress() string {
+	for _, t := range st.Topology {
+		if t.NodeID == st.NodeID {
+			return t.NativeAddress
+		}
+	}
+	return ""
+}
+
+// Promoted is the result of POST /admin/promote.
+type Promoted struct {
+	AlreadyPrimary bool    `json:"already_primary"`
+	Term           uint64  `json:"term"`
+	LSN            lsn.LSN `json:"lsn"`
+	BehindBytes    int64   `json:"behind_bytes"`
+}
+
+// NodeAPI is what the switchover asks of a node, by configured name.
+// Errors wrap ErrNodeAPI when the node answered with an error.
+type NodeAPI interface {
+	Status(ctx context.Context, node string) (Status, error)
+	// Demote makes node a standby of the primary at host:port (its native
+	// port); on a standby it re-points it.
+	Demote(ctx context.Context, node, host string, port int) error
+	Promote(ctx context.Context, node string) (Promoted, error)
+}
+
+// HTTPNodes is NodeAPI over the nodes' HTTP APIs. URLs maps a node's
+// configured name to the base URL of its API ("http://host:8080").
+// Client nil means http.DefaultClient; each call is bounded by ctx.
+type HTTPNodes struct {
+	URLs   map[string]string
+	Client *http.Client
+}
+
+var _ NodeAPI = (*HTTPNodes)(nil)
+
+// Status implements NodeAPI with GET /status.
+func (h *HTTPNodes) Status(ctx context.Context, node string) (Status, error) {
+	var st Status
+	err := h.call(ctx, node, http.MethodGet, "/status", nil, &st)
+	return st, err
+}
+
+// Demote implements NodeAPI with POST /admin/demote.
+func (h *HTTPNodes) Demote(ctx context.Context, node, host string, port int) error {
+	body, _ := json.Marshal(map[string]any{"primary_host": host, "primary_port": port})
+	return h.call(ctx, node, http.MethodPost, "/admin/demote", body, nil)
+}
+
+// Promote implements NodeAPI with POST /admin/promote.
+func (h *HTTPNodes) Promote(ctx context.Context, node string) (Promoted, error) {
+	var out struct {
+		Result Promoted `json:"result"`
+	}
+	err := h.call(ctx, node, http.MethodPost, "/admin/promote", nil, &out)
+	return out.Result, err
+}
+
+// call sends one request and decodes a 2xx JSON answer into out (when not
+// nil). Other answers become an error carrying the node's message.
+func (h *HTTPNodes) call(ctx context.Context, node, method, path string, body []byte, out any) error {
+	base, ok := h.URLs[node]
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownNode, node)
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(base, "/")+path, rd)
+	if err != nil {
+		return fmt.Errorf("switchover: %s %s on %s: %w", method, path, node, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	client := h.Client
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("switchover: %s %s on %s: %w", method, path, node, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil {
+		return fmt.Errorf("switchover: %s %s on %s: %w", method, path, node, err)
+	}
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("%w: %s %s on %s: HTTP %d: %s", ErrNodeAPI, method, path, node, resp.StatusCode, errorText(data))
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			return fmt.Errorf("%w: %s %s on %s: %v", ErrNodeAPI, method, path, node, err)
+		}
+	}
+	return nil
+}
+
+// errorText extracts the message of a node's {"error": {"message": …}}
+// (or {"error": "…"}) answer, else returns the body.
+func errorText(body []byte) string {
+	var e struct {
+		Error json.RawMessage `json:"error"`
+	}
+	if json.Unmarshal(body, &e) == nil && len(e.Error) > 0 {
+		var m struct {
+			Message string `json:"message"`
+		}
+		if json.Unmarshal(e.Error, &m) == nil && m.Message != "" {
+			return m.Message
+		}
+		var s string
+		if json.Unmarshal(e.Error, &s) == nil && s != "" {
+			return s
+		}
+	}
+	return strings.TrimSpace(string(body))
+}
