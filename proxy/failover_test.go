@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/heliosdb/nano/internal/clustertest"
+	"github.com/heliosdb/nano/node"
 	"github.com/heliosdb/nano/proxy"
 	"github.com/heliosdb/nano/proxy/admin"
 	"github.com/heliosdb/nano/proxy/config"
@@ -148,5 +149,57 @@ func TestShutdown(t *testing.T) {
 	}
 	if _, err := pgx.Connect(context.Background(), tp.dsn()); err == nil {
 		t.Error("connected to a stopped proxy")
+	}
+}
+
+// TestWaitingWriteSeesPrimaryReturn: while a write waits for a primary,
+// the proxy re-probes the nodes every PollInterval rather than every
+// health_check_interval_secs (30s here), so the write runs soon after the
+// primary is back. The primary commits asynchronously, so that the
+// write's time is not that of the sync standby reconnecting to it.
+func TestWaitingWriteSeesPrimaryReturn(t *testing.T) {
+	c := clustertest.Start(t, clustertest.Options{Mutate: func(name string, cfg *node.Config) {
+		if name == "primary" {
+			cfg.ReplicationMode = node.ModeAsync
+		}
+	}})
+	tp := startProxy(t, c, func(cfg *proxy.Config) {
+		cfg.HealthCheckInterval, cfg.FailureThreshold = 30*time.Second, 3
+		cfg.PollInterval, cfg.WriteTimeout = 500*time.Millisecond, 20*time.Second
+	})
+	conn := tp.conn()
+	mustExec(t, conn, "CREATE TABLE w (id int PRIMARY KEY)")
+
+	c.Primary.Stop()
+	start := time.Now()
+	done := make(chan error, 1)
+	go func() {
+		_, err := conn.Exec(context.Background(), "INSERT INTO w VALUES (1)")
+		done <- err
+	}()
+	time.Sleep(time.Second)
+	select {
+	case err := <-done:
+		t.Fatalf("write finished while the primary was down: %v", err)
+	default:
+	}
+	c.Primary.Start() // serving when it returns
+	ready := time.Now()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("write: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("write still waiting 10s after the primary came back")
+	}
+	took := time.Since(ready)
+	t.Logf("write waited %s in all, %s after the primary was ready", time.Since(start).Round(time.Millisecond), took.Round(time.Millisecond))
+	if took > 1500*time.Millisecond {
+		t.Errorf("write completed %s after the primary was ready; want within 1.5s", took)
+	}
+	var n int
+	if err := c.Primary.Conn().QueryRow(context.Background(), "SELECT count(*) FROM w").Scan(&n); err != nil || n != 1 {
+		t.Errorf("primary has %d rows, %v", n, err)
 	}
 }

@@ -51,13 +51,15 @@ func New(cfg Config) (*Proxy, error) {
 	reg := cfg.Registry
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	p.checker = health.New(health.Config{
-		Nodes:      specs(cfg),
-		Interval:   cfg.HealthCheckInterval,
-		Threshold:  cfg.FailureThreshold,
-		Timeout:    min(cfg.ConnectTimeout, max(cfg.HealthCheckInterval, time.Second)),
-		Probe:      prober(cfg),
-		Logger:     cfg.Logger,
-		Registerer: reg,
+		Nodes:    specs(cfg),
+		Interval: cfg.HealthCheckInterval,
+		// While a statement waits for a node, re-probe as often as it re-checks.
+		FastInterval: cfg.PollInterval,
+		Threshold:    cfg.FailureThreshold,
+		Timeout:      min(cfg.ConnectTimeout, max(cfg.HealthCheckInterval, time.Second)),
+		Probe:        prober(cfg),
+		Logger:       cfg.Logger,
+		Registerer:   reg,
 	})
 	p.server = newServer(cfg, p.checker, newMetrics(reg))
 	p.switcher = switchover.New(switchover.Config{Nodes: switchNodes(cfg), API: &switchover.HTTPNodes{URLs: nodeURLs(cfg)},

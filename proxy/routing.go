@@ -15,6 +15,15 @@ import (
 type waiter struct {
 	start, deadline time.Time
 	reason          string // why the wait began
+	release         func() // ends the fast health probes the wait asked for
+}
+
+// done ends the wait's fast health probes, if any.
+func (w *waiter) done() {
+	if w.release != nil {
+		w.release()
+		w.release = nil
+	}
 }
 
 func waitLevel(d route.Decision) slog.Level {
@@ -32,9 +41,11 @@ func waitLevel(d route.Decision) slog.Level {
 // (ex.gated); the caller leaves it when the statement is done.
 func (s *session) acquire(ex *exchange) (*bconn, route.Decision, error) {
 	var w waiter
+	defer w.done()
 	failures := map[string]int{}
 	for {
 		wake := s.srv.gate.changed() // before the view: a release after it still wakes us
+		nodesChanged := s.srv.nodes.Changed()
 		d := route.Decide(s.srv.policy, s.srv.view(), s.rs, ex.kind, s.srv.rr.Load())
 		if !d.Wait() {
 			if gated(d) && !s.srv.gate.enter(d.Node) {
@@ -71,7 +82,7 @@ func (s *session) acquire(ex *exchange) (*bconn, route.Decision, error) {
 				d.Reason = route.ReasonNoPrimary
 			}
 		}
-		if err := s.wait(&w, ex, d, wake); err != nil {
+		if err := s.wait(&w, ex, d, wake, nodesChanged); err != nil {
 			return nil, d, err
 		}
 	}
@@ -85,11 +96,15 @@ func gated(d route.Decision) bool {
 }
 
 // wait sleeps one poll interval (less near the deadline) or until wake
-// is closed, or returns the error that ends the wait.
-func (s *session) wait(w *waiter, ex *exchange, d route.Decision, wake <-chan struct{}) error {
+// (a switchover release) or nodesChanged (a probe changed a node) is
+// closed, or returns the error that ends the wait.
+func (s *session) wait(w *waiter, ex *exchange, d route.Decision, wake, nodesChanged <-chan struct{}) error {
 	now := time.Now()
 	if w.deadline.IsZero() {
 		w.start, w.deadline, w.reason = now, now.Add(s.srv.cfg.WriteTimeout), d.Reason
+		// Re-probe the nodes every PollInterval while we wait, not every
+		// health_check_interval_secs: a returning primary is used at once.
+		w.release = s.srv.nodes.Expedite()
 		select { // a cancel sent before this wait is not for it
 		case <-s.cancelWait:
 		default:
@@ -109,6 +124,8 @@ func (s *session) wait(w *waiter, ex *exchange, d route.Decision, wake <-chan st
 	case <-t.C:
 		return nil
 	case <-wake:
+		return nil
+	case <-nodesChanged:
 		return nil
 	case <-s.cancelWait:
 		s.srv.metrics.writeWaits.WithLabelValues("canceled").Inc()

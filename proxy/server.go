@@ -26,6 +26,11 @@ type nodeView interface {
 	Params() map[string]string
 	// Refresh re-probes every node now (see health.Checker.Refresh).
 	Refresh(ctx context.Context)
+	// Expedite re-probes the nodes every PollInterval until released
+	// (see health.Checker.Expedite).
+	Expedite() (release func())
+	// Changed is closed when a probe next changes a node.
+	Changed() <-chan struct{}
 }
 
 var _ nodeView = (*health.Checker)(nil)

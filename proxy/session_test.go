@@ -22,6 +22,7 @@ func TestTransactionsPinned(t *testing.T) {
 	conn := tp.conn()
 	ctx := context.Background()
 	mustExec(t, conn, "CREATE TABLE tx (id int PRIMARY KEY, v text)")
+	c.WaitCaughtUp() // sync commits wait for the standby's flush, not its apply
 
 	reader := tp.conn() // a fresh session reads on a standby
 	if n := servedBy(t, reader); n == "primary" {

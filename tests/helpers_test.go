@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -38,14 +39,21 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// freePort picks a free 127.0.0.1 port below Linux's ephemeral range
+// (32768–60999): nodes keep ports across restarts, and a port from the
+// ephemeral range could meanwhile become the local end of an outgoing
+// connection, making the restart's listen fail.
 func freePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for i := 0; i < 1000; i++ {
+		port := 20000 + rand.IntN(12000)
+		if l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
+			l.Close()
+			return port
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	t.Fatal("no free port in 20000-32000")
+	return 0
 }
 
 // nodeProc is a heliosdb-nano process started by a test.

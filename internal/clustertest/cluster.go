@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
@@ -107,14 +108,21 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// freeAddr picks a free 127.0.0.1 port below Linux's ephemeral range
+// (32768–60999): a member keeps its ports across restarts, and a port from
+// the ephemeral range could meanwhile become the local end of some
+// outgoing connection, making the restart's listen fail.
 func freeAddr(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for i := 0; i < 1000; i++ {
+		addr := fmt.Sprintf("127.0.0.1:%d", 20000+rand.IntN(12000))
+		if l, err := net.Listen("tcp", addr); err == nil {
+			l.Close()
+			return addr
+		}
 	}
-	defer l.Close()
-	return l.Addr().String()
+	t.Fatal("no free port in 20000-32000")
+	return ""
 }
 
 func listen(t testing.TB, addr string) net.Listener {

@@ -29,7 +29,10 @@ type Config struct {
 	Interval  time.Duration // between probes of one node (default 5s)
 	Threshold int           // consecutive failures before unhealthy (default 3)
 	Timeout   time.Duration // bound on one probe (default: Interval)
-	Probe     ProbeFunc     // required
+	// FastInterval is the cadence, while Expedite is in effect, for nodes
+	// that are not a healthy primary (default 500ms, at most Interval).
+	FastInterval time.Duration
+	Probe        ProbeFunc // required
 	// Logger receives health and role changes at info; nil discards.
 	Logger *slog.Logger
 	// Registerer receives the per-node metrics; nil registers none.
@@ -46,6 +49,14 @@ type Checker struct {
 
 	mu    sync.Mutex
 	nodes []state // in configuration order
+
+	// Expedite: while waiters > 0 the probe loops use FastInterval for
+	// nodes that are not a healthy primary. fast is closed (and replaced)
+	// whenever a node's cadence may have become fast: waiters going from
+	// 0 to 1, or a node failing on the data path while waiters > 0.
+	waiters int           // guarded by mu
+	fast    chan struct{} // guarded by mu
+	changed chan struct{} // guarded by mu; closed (and replaced) when a probe changes a node
 
 	// Refresh: at most one round runs and one waits to start; callers
 	// that find a round waiting join it.
@@ -69,13 +80,18 @@ func New(cfg Config) *Checker {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = cfg.Interval
 	}
+	if cfg.FastInterval <= 0 {
+		cfg.FastInterval = 500 * time.Millisecond
+	}
+	cfg.FastInterval = min(cfg.FastInterval, cfg.Interval)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Checker{cfg: cfg, log: cfg.Logger, stop: make(chan struct{})}
+	c := &Checker{cfg: cfg, log: cfg.Logger, stop: make(chan struct{}), fast: make(chan struct{}),
+		changed: make(chan struct{})}
 	for _, n := range cfg.Nodes {
 		c.nodes = append(c.nodes, state{Status: Status{Name: n.Name, Address: n.Addr,
 			ConfiguredRole: n.ConfiguredRole, Enabled: n.Enabled}})
@@ -94,8 +110,8 @@ func (c *Checker) CheckAll(ctx context.Context) {
 	wg.Wait()
 }
 
-// Start launches one probe loop per node; each waits Interval, probes,
-// and repeats until Close.
+// Start launches one probe loop per node; each waits Interval (or
+// FastInterval, see Expedite), probes, and repeats until Close.
 func (c *Checker) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	c.wg.Go(func() {
@@ -113,17 +129,75 @@ func (c *Checker) Close() {
 	c.wg.Wait()
 }
 
+// Expedite asks for fast probes: until the returned function is called
+// (once; later calls do nothing), every node that is not a healthy
+// primary is re-probed every FastInterval instead of every Interval, so
+// that a statement waiting for a primary (or for any node) sees a node
+// come back, or a standby promoted, within about FastInterval. A node's
+// loop switches to the fast cadence at once, but never probes sooner than
+// FastInterval after its previous probe began. Concurrent callers share
+// the fast cadence; it ends when the last one releases it. One successful
+// probe makes a node healthy; failures still need Threshold.
+func (c *Checker) Expedite() (release func()) {
+	c.mu.Lock()
+	c.waiters++
+	if c.waiters == 1 {
+		c.kickLocked()
+	}
+	c.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			c.mu.Lock()
+			c.waiters--
+			c.mu.Unlock()
+		})
+	}
+}
+
+// Changed returns a channel closed when a probe next changes a node's
+// health, role or term: a statement waiting for a node can decide again
+// at once instead of at its next poll.
+func (c *Checker) Changed() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.changed
+}
+
+// kickLocked wakes the probe loops to recompute their cadence. c.mu is held.
+func (c *Checker) kickLocked() {
+	close(c.fast)
+	c.fast = make(chan struct{})
+}
+
+// cadence returns node i's probe interval now, and a channel closed when
+// the fast cadence next begins.
+func (c *Checker) cadence(i int) (time.Duration, <-chan struct{}) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := &c.nodes[i]
+	if c.waiters > 0 && !(n.Healthy && n.Role == route.Primary) {
+		return c.cfg.FastInterval, c.fast
+	}
+	return c.cfg.Interval, c.fast
+}
+
 func (c *Checker) loop(ctx context.Context, i int) {
+	last := time.Now() // start of the previous probe (CheckAll, in Run)
 	t := time.NewTimer(c.cfg.Interval)
 	defer t.Stop()
 	for {
+		d, wake := c.cadence(i)
+		t.Reset(max(d-time.Since(last), 0))
 		select {
 		case <-ctx.Done():
 			return
+		case <-wake: // the cadence may be faster now: recompute it
+			continue
 		case <-t.C:
 		}
+		last = time.Now()
 		c.check(ctx, i)
-		t.Reset(c.cfg.Interval)
 	}
 }
 
@@ -180,6 +254,10 @@ func (c *Checker) check(ctx context.Context, i int) {
 	n.applied = seq
 	changes := n.observe(c.cfg.Now(), st, err, c.cfg.Threshold)
 	snap := n.Status
+	if len(changes) > 0 {
+		close(c.changed)
+		c.changed = make(chan struct{})
+	}
 	c.mu.Unlock()
 	if err != nil && len(changes) == 0 {
 		c.log.Debug("health: probe failed", "node", snap.Name, "failures", snap.FailureCount, "err", err)
@@ -199,6 +277,9 @@ func (c *Checker) ReportFailure(name string, err error) {
 	n := &c.nodes[i]
 	changes := n.failNow(err, c.cfg.Threshold)
 	snap := n.Status
+	if c.waiters > 0 && len(changes) > 0 {
+		c.kickLocked() // its loop may be on the slow cadence
+	}
 	c.mu.Unlock()
 	c.logChanges(snap, changes, "data path")
 }

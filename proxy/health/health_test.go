@@ -198,3 +198,37 @@ func TestRefreshSeesNewRole(t *testing.T) {
 		t.Errorf("a stale probe was applied: %+v", v)
 	}
 }
+
+// TestExpedite: while Expedite is held, a node that is not a healthy
+// primary is re-probed every FastInterval, not every Interval; one good
+// probe makes it healthy at once and Changed fires.
+func TestExpedite(t *testing.T) {
+	f := &fakeProbe{answers: map[string]backend.Status{"a:1": {Role: "primary", Term: 1}}}
+	c := health.New(health.Config{
+		Nodes:    []health.Spec{{Name: "a", Addr: "a:1", Enabled: true}},
+		Interval: time.Hour, FastInterval: 20 * time.Millisecond, Threshold: 3, Probe: f.probe,
+	})
+	c.CheckAll(t.Context())
+	c.Start()
+	defer c.Close()
+	f.set("a:1", nil)
+	c.ReportFailure("a", errors.New("connection refused"))
+	if c.View()[0].Healthy {
+		t.Fatal("healthy after a data-path failure")
+	}
+	changed := c.Changed()
+	release := c.Expedite()
+	defer release()
+	time.Sleep(100 * time.Millisecond)
+	f.set("a:1", &backend.Status{Role: "primary", Term: 1})
+	select {
+	case <-changed:
+	case <-time.After(2 * time.Second):
+		t.Fatal("no fast probe saw the node come back")
+	}
+	if v := c.View()[0]; !v.Healthy || v.Role != route.Primary {
+		t.Fatalf("after recovery: %+v", v)
+	}
+	release()
+	release() // idempotent
+}
