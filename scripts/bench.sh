@@ -7,10 +7,12 @@
 # durability settings (fsync=on, synchronous_commit=on).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/bench-accounts.sh
 DURATION=${DURATION:-10}
 CLIENTS=${CLIENTS:-8}
 ROWS=${ROWS:-100000}
 NANO_PORT=${NANO_PORT:-55431}
+NANO_NATIVE_PORT=${NANO_NATIVE_PORT:-55430} # not NANO_PORT+1: that is PG_PORT
 PG_PORT=${PG_PORT:-55432}
 work=$(mktemp -d /tmp/heliosdb-bench.XXXX)
 chmod 755 "$work"
@@ -31,18 +33,7 @@ cat > "$work/update.sql" <<SQL
 \set delta random(-5000, 5000)
 UPDATE bench_accounts SET abalance = abalance + :delta WHERE aid = :aid;
 SQL
-{
-  echo "DROP TABLE IF EXISTS bench_accounts;"
-  echo "CREATE TABLE bench_accounts (aid INT PRIMARY KEY, bid INT, abalance INT, filler CHAR(84));"
-  for ((s = 1; s <= ROWS; s += 1000)); do
-    printf "INSERT INTO bench_accounts VALUES "
-    for ((i = s; i < s + 1000 && i <= ROWS; i++)); do
-      [ $i -gt $s ] && printf ","
-      printf "(%d,1,0,'')" $i
-    done
-    echo ";"
-  done
-} > "$work/load.sql"
+{ echo "DROP TABLE IF EXISTS bench_accounts;"; bench_accounts_sql "$ROWS"; } >"$work/load.sql"
 
 run() { # name port user password
   local name=$1 port=$2
@@ -58,7 +49,7 @@ run() { # name port user password
 }
 
 make -s build
-bin/heliosdb-nano start --data-dir "$work/nano" --pg-port "$NANO_PORT" --native-port $((NANO_PORT + 1)) \
+bin/heliosdb-nano start --data-dir "$work/nano" --pg-port "$NANO_PORT" --native-port "$NANO_NATIVE_PORT" \
   --http-port 0 --listen 127.0.0.1 --node-id bench --log-level warn &
 pids+=($!)
 for _ in $(seq 100); do pg_isready -q -h 127.0.0.1 -p "$NANO_PORT" && break; sleep 0.1; done
