@@ -176,18 +176,20 @@ func (n *Node) fence(term uint64, from string) {
 	n.repl.StepDown()
 }
 
-// readOnly reports whether writes are refused here, and the hint.
+// readOnly reports whether writes are refused here, and the hint. Every
+// statement asks, so it takes the lock once.
 func (n *Node) readOnly() (bool, string) {
 	n.mu.Lock()
-	fencedTerm, fencedBy := n.fencedTerm, n.fencedBy
+	role, fencedTerm, fencedBy := n.roleName, n.fencedTerm, n.fencedBy
+	term, primary := n.ident.history.Term(), joinHostPort(n.primaryHost, n.primaryPort)
 	n.mu.Unlock()
-	if fencedTerm > 0 && n.role() == RolePrimary {
-		return true, fmt.Sprintf("This node (%s) was primary of term %d, but %s has seen term %d: it is fenced. Demote it to follow the new primary.", n.cfg.NodeID, n.term(), fencedBy, fencedTerm)
+	switch {
+	case role == RolePrimary && fencedTerm > 0:
+		return true, fmt.Sprintf("This node (%s) was primary of term %d, but %s has seen term %d: it is fenced. Demote it to follow the new primary.", n.cfg.NodeID, term, fencedBy, fencedTerm)
+	case role == RoleStandby:
+		return true, fmt.Sprintf("This node (%s) is a standby of %s; send writes to the primary or through heliosdb-proxy.", n.cfg.NodeID, primary)
 	}
-	if n.role() != RoleStandby {
-		return false, ""
-	}
-	return true, fmt.Sprintf("This node (%s) is a standby of %s; send writes to the primary or through heliosdb-proxy.", n.cfg.NodeID, n.primaryAddr())
+	return false, ""
 }
 
 // checkpoints removes WAL segments nobody needs any more: storage has

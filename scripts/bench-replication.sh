@@ -27,6 +27,7 @@
 # Node logs go to the temp dir; on failure their tails are printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/bench-accounts.sh
 DURATION=${DURATION:-10}
 CLIENTS=${CLIENTS:-8}
 ROWS=${ROWS:-100000}
@@ -142,17 +143,7 @@ cat >"$work/update.sql" <<SQL
 \set delta random(-5000, 5000)
 UPDATE bench_accounts SET abalance = abalance + :delta WHERE aid = :aid;
 SQL
-{
-  echo "CREATE TABLE bench_accounts (aid INT PRIMARY KEY, bid INT, abalance INT, filler CHAR(84));"
-  for ((s = 1; s <= ROWS; s += 1000)); do
-    printf "INSERT INTO bench_accounts VALUES "
-    for ((i = s; i < s + 1000 && i <= ROWS; i++)); do
-      [ $i -gt $s ] && printf ","
-      printf "(%d,1,0,'')" $i
-    done
-    echo ";"
-  done
-} >"$work/load.sql"
+bench_accounts_sql "$ROWS" >"$work/load.sql"
 
 load() { # PORT USER PASSWORD DB
   PGPASSWORD=$3 psql -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$1" -U "$2" -d "$4" -f "$work/load.sql" >/dev/null \

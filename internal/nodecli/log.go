@@ -1,24 +1,19 @@
 package nodecli
 
 import (
+	"errors"
 	"io"
 	"log/slog"
-	"strings"
 
+	"github.com/heliosdb/nano/internal/cliutil"
 	"github.com/heliosdb/nano/node"
 )
 
 func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		return nil, &node.ConfigError{Key: "log-level", Reason: "want debug, info, warn or error"}
+	log, err := cliutil.NewLogger(w, level, format)
+	var bad *cliutil.BadSetting
+	if errors.As(err, &bad) {
+		return nil, &node.ConfigError{Key: bad.Key, Reason: bad.Reason}
 	}
-	opts := &slog.HandlerOptions{Level: l}
-	switch strings.ToLower(format) {
-	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
-	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
-	}
-	return nil, &node.ConfigError{Key: "log-format", Reason: "want text or json"}
+	return log, err
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
 
+	"github.com/heliosdb/nano/internal/cliutil"
 	"github.com/heliosdb/nano/node"
 )
 
@@ -61,7 +62,7 @@ func runStart(v *viper.Viper, settings []setting, logOut io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ctx, stop := signalContext()
+	ctx, stop := cliutil.SignalContext()
 	defer stop()
 	return n.Run(ctx)
 }

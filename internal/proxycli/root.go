@@ -1,19 +1,16 @@
 package proxycli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
 
+	"github.com/heliosdb/nano/internal/cliutil"
 	"github.com/heliosdb/nano/proxy"
 	"github.com/heliosdb/nano/proxy/config"
 )
@@ -99,41 +96,17 @@ func run(v *viper.Viper, logOut io.Writer) error {
 		return err
 	}
 	log.Info("heliosdb-proxy starting", "version", Version, "config", path, "nodes", len(fileCfg.Nodes))
-	ctx, stop := signalContext()
+	ctx, stop := cliutil.SignalContext()
 	defer stop()
 	return p.Run(ctx)
 }
 
 func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		return nil, &usageError{fmt.Errorf("log-level: %q: want debug, info, warn or error", level)}
+	log, err := cliutil.NewLogger(w, level, format)
+	if err != nil {
+		return nil, &usageError{err}
 	}
-	opts := &slog.HandlerOptions{Level: l}
-	switch strings.ToLower(format) {
-	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
-	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
-	}
-	return nil, &usageError{fmt.Errorf("log-format: %q: want text or json", format)}
-}
-
-// signalContext ends on SIGTERM or SIGINT; a second signal exits at once.
-func signalContext() (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancel(context.Background())
-	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, syscall.SIGTERM, syscall.SIGINT)
-	go func() {
-		if _, ok := <-ch; !ok {
-			return
-		}
-		cancel()
-		if _, ok := <-ch; ok {
-			os.Exit(130)
-		}
-	}()
-	return ctx, func() { signal.Stop(ch); close(ch); cancel() }
+	return log, nil
 }
 
 func versionCmd(out io.Writer) *cobra.Command {

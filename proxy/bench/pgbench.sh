@@ -6,6 +6,7 @@
 # pgbouncer runs only when installed (apt-get install pgbouncer).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/lib/bench-accounts.sh
 DURATION=${DURATION:-10}
 CLIENTS=${CLIENTS:-8}
 ROWS=${ROWS:-100000}
@@ -44,17 +45,7 @@ bin/heliosdb-proxy --config "$work/proxy.toml" --log-level warn &
 pids+=($!)
 for _ in $(seq 100); do bin/heliosdb-proxy health --url "http://127.0.0.1:$ADMIN/health" >/dev/null 2>&1 && break; sleep 0.1; done
 
-{
-  echo "CREATE TABLE bench_accounts (aid INT PRIMARY KEY, bid INT, abalance INT, filler CHAR(84));"
-  for ((s = 1; s <= ROWS; s += 1000)); do
-    printf "INSERT INTO bench_accounts VALUES "
-    for ((i = s; i < s + 1000 && i <= ROWS; i++)); do
-      [ $i -gt $s ] && printf ","
-      printf "(%d,1,0,'')" $i
-    done
-    echo ";"
-  done
-} > "$work/load.sql"
+bench_accounts_sql "$ROWS" >"$work/load.sql"
 psql -q -h 127.0.0.1 -p "$NODE" -U helios -d heliosdb -f "$work/load.sql" >/dev/null
 cat > "$work/select.sql" <<SQL
 \set aid random(1, $ROWS)
