@@ -38,6 +38,17 @@ type Backend interface {
 	// Demote makes the node a standby of the primary at host:port (its
 	// native port).
 	Demote(ctx context.Context, host string, port int) error
+	// GrantLease extends a primary's failover lease (heliosdb-proxy's
+	// automatic failover); the result is reported as JSON.
+	GrantLease(ctx context.Context, req LeaseRequest) (any, error)
+}
+
+// LeaseRequest is the body of POST /admin/lease.
+type LeaseRequest struct {
+	Term        uint64 `json:"term"`
+	DurationMS  int64  `json:"duration_ms"`
+	Holder      string `json:"holder"`
+	DegradedSeq uint64 `json:"degraded_seq"`
 }
 
 // maxBody bounds a /query request.
@@ -56,6 +67,7 @@ func NewHandler(b Backend, gatherer prometheus.Gatherer, log *slog.Logger) http.
 	mux.HandleFunc("GET /status", h.status)
 	mux.HandleFunc("POST /admin/promote", h.promote)
 	mux.HandleFunc("POST /admin/demote", h.demote)
+	mux.HandleFunc("POST /admin/lease", h.lease)
 	if gatherer != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
 	}
@@ -106,6 +118,21 @@ func (h *handler) demote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "role": "standby", "primary_host": req.PrimaryHost, "primary_port": req.PrimaryPort})
+}
+
+func (h *handler) lease(w http.ResponseWriter, r *http.Request) {
+	var req LeaseRequest
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&req); err != nil || req.Term == 0 || req.DurationMS <= 0 {
+		writeJSON(w, http.StatusBadRequest, map[string]errorBody{"error": {
+			Message: `body must be {"term": <primary's term>, "duration_ms": <lease>, "holder": "...", "degraded_seq": <last seen>}`}})
+		return
+	}
+	res, err := h.b.GrantLease(r.Context(), req)
+	if err != nil {
+		writeJSON(w, http.StatusConflict, map[string]errorBody{"error": {Message: err.Error()}})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "lease": res})
 }
 
 type queryRequest struct {

@@ -55,3 +55,7 @@ func (h httpBackend) Promote(ctx context.Context) (any, error) { return h.n.Prom
 func (h httpBackend) Demote(ctx context.Context, host string, port int) error {
 	return h.n.Demote(ctx, host, port)
 }
+
+func (h httpBackend) GrantLease(ctx context.Context, req httpapi.LeaseRequest) (any, error) {
+	return h.n.GrantLease(ctx, LeaseRequest{Term: req.Term, Duration: req.DurationMS, Holder: req.Holder, DegradedSeq: req.DegradedSeq})
+}

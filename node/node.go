@@ -64,6 +64,9 @@ type Node struct {
 	ident        identity
 	fencedTerm   uint64 // a newer term seen elsewhere while primary (0 = none)
 	fencedBy     string
+	leased       bool      // this primary needs a failover lease (lease.go)
+	leaseUntil   time.Time // when the current lease lapses
+	leaseHolder  string
 	bgCtx        context.Context    // set by Run; background tasks end with it
 	bgCancel     context.CancelFunc // stops the background tasks Run started
 	followCancel context.CancelFunc // stops the standby receiver

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -114,6 +115,7 @@ func (n *Node) startReplication() error {
 		MaxRetainBytes: int64(n.cfg.WALKeepMB) << 20,
 		Logger:         n.log, Registerer: n.reg, Now: n.cfg.now,
 	})
+	n.repl.SetLeased(n.leaseRecorded())
 	n.grpcSrv = n.repl.GRPCServer()
 	// Every node has a receiver: a primary may be demoted and follow.
 	n.standby = replication.NewStandby(replication.StandbyConfig{
@@ -182,8 +184,13 @@ func (n *Node) readOnly() (bool, string) {
 	n.mu.Lock()
 	role, fencedTerm, fencedBy := n.roleName, n.fencedTerm, n.fencedBy
 	term, primary := n.ident.history.Term(), joinHostPort(n.primaryHost, n.primaryPort)
+	lapsed, since := n.leaseLapsedLocked()
+	holder := n.leaseHolder
 	n.mu.Unlock()
 	switch {
+	case lapsed:
+		return true, fmt.Sprintf("This node (%s) is primary of term %d under a failover lease from %s that lapsed %s ago, so another node may be promoted: it refuses writes until the lease is renewed (heliosdb-nano promote on this node lifts the requirement).",
+			n.cfg.NodeID, term, cmp.Or(holder, "heliosdb-proxy"), since.Round(time.Millisecond))
 	case role == RolePrimary && fencedTerm > 0:
 		return true, fmt.Sprintf("This node (%s) was primary of term %d, but %s has seen term %d: it is fenced. Demote it to follow the new primary.", n.cfg.NodeID, term, fencedBy, fencedTerm)
 	case role == RoleStandby:

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"time"
 
 	"github.com/heliosdb/nano/lsn"
 	"github.com/heliosdb/nano/replication"
@@ -20,6 +21,7 @@ type roleRecord struct {
 	Role        string `json:"role"`
 	PrimaryHost string `json:"primary_host,omitempty"`
 	PrimaryPort int    `json:"primary_port,omitempty"`
+	Leased      bool   `json:"leased,omitempty"` // a primary that needs a failover lease (lease.go)
 }
 
 // loadRole adopts the role the data dir records, or records the flags'
@@ -37,14 +39,17 @@ func (n *Node) loadRole() error {
 	if err := json.Unmarshal(raw, &rec); err != nil || (rec.Role != RolePrimary && rec.Role != RoleStandby) {
 		return fmt.Errorf("node: role recorded in %s is unreadable (%q): %v", n.cfg.dbPath(), raw, err)
 	}
-	if rec != want {
+	if got := (roleRecord{Role: rec.Role, PrimaryHost: rec.PrimaryHost, PrimaryPort: rec.PrimaryPort}); got != want {
 		n.log.Warn("the data dir records a different role than the flags; resuming the recorded one (use promote/demote to change it)",
 			"recorded_role", rec.Role, "recorded_primary", joinHostPort(rec.PrimaryHost, rec.PrimaryPort),
 			"flag_role", want.Role, "flag_primary", joinHostPort(want.PrimaryHost, want.PrimaryPort))
 	}
 	n.mu.Lock()
-	n.roleName, n.primaryHost, n.primaryPort = rec.Role, rec.PrimaryHost, rec.PrimaryPort
+	n.roleName, n.primaryHost, n.primaryPort, n.leased = rec.Role, rec.PrimaryHost, rec.PrimaryPort, rec.Leased
 	n.mu.Unlock()
+	if rec.Leased {
+		n.log.Info("this primary was under a failover lease: it accepts writes once heliosdb-proxy renews it")
+	}
 	return nil
 }
 
@@ -55,16 +60,28 @@ func joinHostPort(host string, port int) string {
 	return net.JoinHostPort(host, strconv.Itoa(port))
 }
 
-// setRole records rec durably, then makes it the node's role.
-func (n *Node) setRole(rec roleRecord) error {
+func (n *Node) saveRole(rec roleRecord) error {
 	raw, _ := json.Marshal(rec)
 	if err := n.db.SetLocal(localRole, raw); err != nil {
 		return fmt.Errorf("node: record role: %w", err)
 	}
+	return nil
+}
+
+// setRole records rec durably, then makes it the node's role. A new role
+// starts without a failover lease requirement.
+func (n *Node) setRole(rec roleRecord) error {
+	if err := n.saveRole(rec); err != nil {
+		return err
+	}
 	n.mu.Lock()
 	n.roleName, n.primaryHost, n.primaryPort = rec.Role, rec.PrimaryHost, rec.PrimaryPort
 	n.fencedTerm, n.fencedBy = 0, ""
+	n.leased, n.leaseUntil = rec.Leased, time.Time{}
 	n.mu.Unlock()
+	if n.repl != nil {
+		n.repl.SetLeased(rec.Leased)
+	}
 	n.metrics.role.Reset()
 	n.metrics.role.WithLabelValues(rec.Role).Set(1)
 	return nil
@@ -93,11 +110,17 @@ var ErrRoleChange = errors.New("role change failed")
 
 // Promote makes a standby the primary of a new term: it stops following,
 // applies what it has received, records the new term durably with the LSN
-// it starts at, and accepts writes. On a primary it does nothing.
+// it starts at, and accepts writes. On a primary it only lifts a failover
+// lease requirement (the operator takes the node out of the proxy's care).
 func (n *Node) Promote(ctx context.Context) (PromoteResult, error) {
 	n.roleMu.Lock()
 	defer n.roleMu.Unlock()
 	if n.role() == RolePrimary {
+		if n.leaseRecorded() {
+			if err := n.recordLease(false); err != nil {
+				return PromoteResult{}, fmt.Errorf("%w: %w", ErrRoleChange, err)
+			}
+		}
 		return PromoteResult{AlreadyPrimary: true, Term: n.term(), LSN: n.wal.FlushedLSN()}, nil
 	}
 	var behind int64

@@ -134,7 +134,14 @@ func (s *session) retryReadOnly(bc *bconn, ex *exchange, out outcome, fresh bool
 	s.srv.nodes.Refresh(ctx)
 	cancel()
 	if p, _ := route.CurrentPrimary(s.srv.nodes.View()); p == bc.node {
-		return false
+		// Still the primary: it may have refused because its failover
+		// lease had lapsed (it restarted, or the proxy was away). Renew it
+		// and retry; otherwise the error is the client's.
+		ctx, cancel := context.WithTimeout(context.Background(), s.srv.cfg.ConnectTimeout)
+		defer cancel()
+		if s.srv.renewLease == nil || !s.srv.renewLease(ctx, bc.node) {
+			return false
+		}
 	}
 	s.log.Debug("proxy: the primary refused a write as read-only and no longer reports itself primary; retrying the statement on the new primary",
 		"node", bc.node)

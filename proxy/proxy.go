@@ -64,7 +64,10 @@ func New(cfg Config) (*Proxy, error) {
 	p.server = newServer(cfg, p.checker, newMetrics(reg))
 	p.switcher = switchover.New(switchover.Config{Nodes: switchNodes(cfg), API: &switchover.HTTPNodes{URLs: nodeURLs(cfg)},
 		Cluster: p.checker, Gate: p.server.gate, DrainTimeout: cfg.SwitchoverDrainTimeout,
-		StepTimeout: cfg.SwitchoverStepTimeout, Logger: cfg.Logger, Registerer: reg})
+		StepTimeout: cfg.SwitchoverStepTimeout, Logger: cfg.Logger, Registerer: reg,
+		AutoFailover: cfg.AutoFailover, Failover: switchover.FailoverConfig{Timeout: cfg.FailoverTimeout,
+			AllowDataLoss: cfg.FailoverAllowDataLoss, Holder: "heliosdb-proxy@" + p.ln.Addr().String()}})
+	p.server.renewLease = p.switcher.RenewLease
 	if p.adminLn != nil {
 		p.admin = &http.Server{Handler: admin.Handler(p.checker, p.switcher, reg, cfg.Logger), ReadHeaderTimeout: 10 * time.Second}
 	}
@@ -141,6 +144,15 @@ func (p *Proxy) Run(ctx context.Context) error {
 	cancel()
 	p.checker.Start()
 	p.logStart()
+	if p.cfg.AutoFailover {
+		fctx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			p.switcher.RunFailover(fctx)
+		}()
+		defer func() { stop(); <-done }()
+	}
 	errc := make(chan error, 2)
 	running := 1
 	go func() { errc <- p.server.Serve(p.ln) }()
@@ -171,7 +183,8 @@ func (p *Proxy) logStart() {
 		"health_check_interval", p.cfg.HealthCheckInterval, "failure_threshold", p.cfg.FailureThreshold,
 		"write_timeout", p.cfg.WriteTimeout, "read_from_primary", p.cfg.ReadFromPrimary,
 		"read_your_writes", p.cfg.ReadYourWrites, "max_replica_lag_bytes", p.cfg.MaxReplicaLagBytes,
-		"auth_method", p.cfg.AuthMethod)
+		"auth_method", p.cfg.AuthMethod, "auto_failover", p.cfg.AutoFailover, "failover_timeout", p.cfg.FailoverTimeout,
+		"failover_allow_data_loss", p.cfg.FailoverAllowDataLoss)
 }
 
 func (p *Proxy) shutdown() {

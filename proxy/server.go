@@ -38,22 +38,25 @@ var _ nodeView = (*health.Checker)(nil)
 // Server accepts PostgreSQL clients and runs one session per connection.
 // Its lifecycle follows net/http: Serve, Shutdown, Close.
 type Server struct {
-	cfg      Config
-	log      *slog.Logger
-	nodes    nodeView
-	policy   route.Policy
-	classes  *classify.Classifier
-	dialer   *backend.Dialer
-	auth     *clientAuth
-	metrics  *metrics
-	gate     *writeGate
-	rr       atomic.Uint64 // round-robin position for reads
-	closing  chan struct{} // closed by Shutdown and Close
-	closeMu  sync.Once
-	sessWG   sync.WaitGroup
-	mu       sync.Mutex
-	sessions map[uint32]*session // by the proxy's process ID
-	lns      map[net.Listener]struct{}
+	cfg     Config
+	log     *slog.Logger
+	nodes   nodeView
+	policy  route.Policy
+	classes *classify.Classifier
+	dialer  *backend.Dialer
+	auth    *clientAuth
+	metrics *metrics
+	gate    *writeGate
+	// renewLease grants the primary its failover lease now (nil: no
+	// automatic failover); see retryReadOnly.
+	renewLease func(ctx context.Context, node string) bool
+	rr         atomic.Uint64 // round-robin position for reads
+	closing    chan struct{} // closed by Shutdown and Close
+	closeMu    sync.Once
+	sessWG     sync.WaitGroup
+	mu         sync.Mutex
+	sessions   map[uint32]*session // by the proxy's process ID
+	lns        map[net.Listener]struct{}
 }
 
 func newServer(cfg Config, nodes nodeView, m *metrics) *Server {

@@ -525,6 +525,20 @@ func (s *Server) RetainFrom() (lsn.LSN, bool) {
 // standby connected yet, no commit has timed out).
 func (s *Server) SyncState() string { return s.sync.state() }
 
+// SetLeased says whether a failover lease is in force. Under a lease a
+// degradation to async releases waiting commits only once the holder has
+// approved it (ApproveDegraded), so the holder never promotes a sync
+// standby that lacks an acknowledged commit.
+func (s *Server) SetLeased(on bool) { s.sync.setLeased(on) }
+
+// Degradation returns the number of the current degradation to async, 0
+// when the primary is not degraded. A lease holder echoes it back.
+func (s *Server) Degradation() uint64 { return s.sync.degradation() }
+
+// ApproveDegraded records that the lease holder has seen degradation seq
+// (0 = none): commits waiting in that degradation are released.
+func (s *Server) ApproveDegraded(seq uint64) { s.sync.approve(seq) }
+
 // WaitDurable returns once end is durable by the rules of synchronous
 // replication (at once when sync is off or degraded). A commit that
 // reaches this point is durable locally, so callers must not report it as

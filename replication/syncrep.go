@@ -28,6 +28,13 @@ var ErrSteppedDown = errors.New("replication: stepped down while waiting for a s
 // waiter is released and later commits do not wait, until a sync standby
 // has flushed everything the primary had flushed — then sync is restored.
 // Strict mode never degrades.
+//
+// Under a failover lease (SetLeased) a degradation releases nobody until
+// the lease holder has seen it: the holder promotes a sync standby only if
+// the primary was not degraded at its last grant, so a commit acknowledged
+// without a sync standby must be one the holder knows might exist
+// elsewhere only here. Each degradation gets a sequence number, which the
+// holder echoes back with its next grant (ApproveDegraded).
 type syncRep struct {
 	enabled, strict bool
 	timeout         time.Duration
@@ -41,6 +48,10 @@ type syncRep struct {
 	changed   chan struct{} // closed and replaced on every state change
 	closed    bool
 	epoch     int // incremented by stepDown
+
+	leased      bool   // a failover lease is in force: degradations need approval
+	degradedSeq uint64 // incremented by every degradation
+	approved    uint64 // the degradation the lease holder has seen
 }
 
 func newSyncRep(cfg ServerConfig, log *slog.Logger, m *serverMetrics) *syncRep {
@@ -119,7 +130,7 @@ func (r *syncRep) wait(ctx context.Context, end lsn.LSN, flushedNow func() lsn.L
 		case r.epoch != epoch:
 			r.mu.Unlock()
 			return ErrSteppedDown
-		case r.degraded:
+		case r.degraded && (!r.leased || r.approved == r.degradedSeq):
 			r.mu.Unlock()
 			return nil
 		case r.connected && r.flushed >= end:
@@ -133,7 +144,7 @@ func (r *syncRep) wait(ctx context.Context, end lsn.LSN, flushedNow func() lsn.L
 		case <-ch:
 		case <-timer:
 			r.degrade(end)
-			return nil
+			timer = nil // released by the loop, once allowed
 		case <-ctx.Done():
 			// Like PostgreSQL, a cancelled wait does not undo the commit:
 			// keep waiting, the client learns the outcome with the rest.
@@ -149,6 +160,7 @@ func (r *syncRep) degrade(end lsn.LSN) {
 		return
 	}
 	r.degraded = true
+	r.degradedSeq++
 	r.metrics.degraded.Set(1)
 	r.metrics.degradations.Inc()
 	r.log.Warn("replication: no sync standby acknowledged within sync-timeout; degrading to async until one catches up (use --sync-strict to wait instead)",
@@ -174,4 +186,35 @@ func (r *syncRep) close() {
 		r.closed = true
 		r.notifyLocked()
 	}
+}
+
+// setLeased turns the approval rule for degradations on or off.
+func (r *syncRep) setLeased(on bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.leased != on {
+		r.leased = on
+		r.notifyLocked()
+	}
+}
+
+// approve records that the lease holder has seen degradation seq.
+func (r *syncRep) approve(seq uint64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if seq != r.approved {
+		r.approved = seq
+		r.notifyLocked()
+	}
+}
+
+// degradation returns the current degradation's sequence number (0 when
+// not degraded).
+func (r *syncRep) degradation() uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.degraded {
+		return 0
+	}
+	return r.degradedSeq
 }

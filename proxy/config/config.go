@@ -40,6 +40,10 @@ type Config struct {
 	ReadYourWrites     bool  // proxy.read_your_writes
 	MaxReplicaLagBytes int64 // proxy.max_replica_lag_bytes; 0 means no bound
 
+	AutoFailover          bool          // proxy.auto_failover
+	FailoverTimeout       time.Duration // proxy.failover_timeout_secs
+	FailoverAllowDataLoss bool          // proxy.failover_allow_data_loss
+
 	Nodes []Node
 	Users []User // empty means one user: User/Password
 }
@@ -103,6 +107,8 @@ func Defaults() Config {
 		AuthMethod:          AuthSCRAM,
 		ReadFromPrimary:     true,
 		ReadYourWrites:      true,
+		AutoFailover:        true,
+		FailoverTimeout:     10 * time.Second,
 	}
 }
 

@@ -68,6 +68,9 @@ func proxyFields(c *Config) map[string]field {
 		"read_from_primary":          boolean(&c.ReadFromPrimary),
 		"read_your_writes":           boolean(&c.ReadYourWrites),
 		"max_replica_lag_bytes":      int64Field(&c.MaxReplicaLagBytes),
+		"auto_failover":              boolean(&c.AutoFailover),
+		"failover_timeout_secs":      secs(&c.FailoverTimeout),
+		"failover_allow_data_loss":   boolean(&c.FailoverAllowDataLoss),
 	}
 }
 

@@ -24,11 +24,15 @@ func (c Config) Validate() error {
 		{"proxy.write_timeout_secs", c.WriteTimeout, true},
 		{"proxy.connect_timeout_secs", c.ConnectTimeout, false},
 		{"proxy.shutdown_timeout_secs", c.ShutdownTimeout, true},
+		{"proxy.failover_timeout_secs", c.FailoverTimeout, false},
 	}
 	for _, d := range durations {
 		if d.d < 0 || (d.d == 0 && !d.zero) {
 			return bad(d.key, "must be greater than 0 (got %v)", d.d.Seconds())
 		}
+	}
+	if c.FailoverTimeout < time.Second {
+		return bad("proxy.failover_timeout_secs", "must be at least 1 (got %v): the primary's lease must outlast a few renewals", c.FailoverTimeout.Seconds())
 	}
 	if c.FailureThreshold < 1 {
 		return bad("proxy.failure_threshold", "must be at least 1 (got %d)", c.FailureThreshold)

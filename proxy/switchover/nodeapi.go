@@ -26,15 +26,18 @@ type Status struct {
 
 // Replication is GET /status "replication" (helios_replication_status).
 type Replication struct {
-	Connected  bool    `json:"connected"` // a standby streams from its primary
-	AppliedLSN lsn.LSN `json:"applied_lsn"`
-	LagBytes   int64   `json:"replication_lag_bytes"`
+	Connected       bool    `json:"connected"` // a standby streams from its primary
+	ReplicationMode string  `json:"replication_mode"`
+	FlushedLSN      lsn.LSN `json:"flushed_lsn"`
+	AppliedLSN      lsn.LSN `json:"applied_lsn"`
+	LagBytes        int64   `json:"replication_lag_bytes"`
 }
 
 // Standby is one entry of a primary's GET /status "standbys".
 type Standby struct {
-	NodeID string `json:"node_id"`
-	State  string `json:"state"` // connecting, catching_up, streaming, disconnected
+	NodeID          string `json:"node_id"`
+	State           string `json:"state"` // connecting, catching_up, streaming, disconnected
+	ReplicationMode string `json:"replication_mode"`
 }
 
 // TopologyNode is one entry of GET /status "topology".
@@ -80,6 +83,8 @@ type NodeAPI interface {
 	// port); on a standby it re-points it.
 	Demote(ctx context.Context, node, host string, port int) error
 	Promote(ctx context.Context, node string) (Promoted, error)
+	// Lease grants a primary its failover lease.
+	Lease(ctx context.Context, node string, req LeaseRequest) (LeaseResult, error)
 }
 
 // HTTPNodes is NodeAPI over the nodes' HTTP APIs. URLs maps a node's
@@ -112,6 +117,16 @@ func (h *HTTPNodes) Promote(ctx context.Context, node string) (Promoted, error) 
 	}
 	err := h.call(ctx, node, http.MethodPost, "/admin/promote", nil, &out)
 	return out.Result, err
+}
+
+// Lease implements NodeAPI with POST /admin/lease.
+func (h *HTTPNodes) Lease(ctx context.Context, node string, req LeaseRequest) (LeaseResult, error) {
+	body, _ := json.Marshal(req)
+	var out struct {
+		Lease LeaseResult `json:"lease"`
+	}
+	err := h.call(ctx, node, http.MethodPost, "/admin/lease", body, &out)
+	return out.Lease, err
 }
 
 // call sends one request and decodes a 2xx JSON answer into out (when not

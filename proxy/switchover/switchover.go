@@ -36,6 +36,9 @@ type Cluster interface {
 	// Refresh probes every node and returns once the view reflects what
 	// the nodes said after the call.
 	Refresh(ctx context.Context)
+	// Changed returns a channel closed when a probe next changes a node's
+	// health, role or term.
+	Changed() <-chan struct{}
 }
 
 // Gate holds the proxy's writes to one node.
@@ -72,6 +75,9 @@ type Config struct {
 	Now func() time.Time
 	// Registerer receives the switchover metrics; nil registers none.
 	Registerer prometheus.Registerer
+	// AutoFailover enables RunFailover and RenewLease (auto_failover).
+	AutoFailover bool
+	Failover     FailoverConfig
 }
 
 // Result is a completed switchover (the POST /switchover answer).
@@ -91,7 +97,8 @@ type Coordinator struct {
 	cfg     Config
 	log     *slog.Logger
 	metrics *metrics
-	busy    sync.Mutex
+	busy    sync.Mutex // held by a switchover, a failover, a demotion of a stale primary
+	fo      failover
 }
 
 // New returns a Coordinator.
@@ -111,6 +118,7 @@ func New(cfg Config) *Coordinator {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	cfg.Failover = cfg.Failover.withDefaults()
 	return &Coordinator{cfg: cfg, log: cfg.Logger, metrics: newMetrics(cfg.Registerer)}
 }
 

@@ -1,6 +1,7 @@
 package switchover_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -23,6 +24,7 @@ type fakeNode struct {
 	follows string  // native address followed, for a standby
 	native  string  // advertised native address
 	healthy bool
+	mode    string // replication mode: "sync" or "" (async)
 }
 
 // fakeCluster is the nodes, their HTTP API, the proxy's view and its
@@ -39,6 +41,9 @@ type fakeCluster struct {
 	drained    bool              // the gate reports drained at once
 	alias      map[string]string // Status(name) answers for another node
 	view       func(n route.Node) route.Node
+	syncState  string    // a primary's sync state in lease answers ("" = sync)
+	leases     []string  // "node@term" per granted lease
+	grantedAt  time.Time // last granted lease
 }
 
 func newFake() *fakeCluster {
@@ -74,13 +79,14 @@ func (f *fakeCluster) Status(_ context.Context, name string) (switchover.Status,
 		if p != nil && f.catchUp {
 			n.lsn = p.lsn
 		}
-		st.Replication.AppliedLSN = n.lsn
+		st.Replication.AppliedLSN, st.Replication.FlushedLSN = n.lsn, n.lsn
+		st.Replication.ReplicationMode = n.mode
 		return st, nil
 	}
 	st.Replication.Connected = true
 	for _, o := range f.order {
 		if f.followed(f.nodes[o]) == n {
-			st.Standbys = append(st.Standbys, switchover.Standby{NodeID: o, State: "streaming"})
+			st.Standbys = append(st.Standbys, switchover.Standby{NodeID: o, State: "streaming", ReplicationMode: f.nodes[o].mode})
 		}
 	}
 	return st, nil
@@ -129,7 +135,9 @@ func (f *fakeCluster) Promote(_ context.Context, name string) (switchover.Promot
 	}
 	n.role, n.term, n.follows = "primary", top+1, ""
 	for _, o := range f.nodes {
-		o.term = max(o.term, n.term)
+		if o.role == "standby" { // standbys learn the term; a lost old primary does not
+			o.term = max(o.term, n.term)
+		}
 	}
 	return switchover.Promoted{Term: n.term, LSN: n.lsn}, nil
 }
@@ -338,4 +346,27 @@ func TestBusy(t *testing.T) {
 	if err := <-done; !errors.Is(err, switchover.ErrRejected) {
 		t.Errorf("first run: %v", err)
 	}
+}
+
+func (f *fakeCluster) Changed() <-chan struct{} { return nil }
+
+func (f *fakeCluster) Lease(_ context.Context, name string, req switchover.LeaseRequest) (switchover.LeaseResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := f.nodes[name]
+	switch {
+	case !n.healthy:
+		return switchover.LeaseResult{}, errors.New("connection refused")
+	case n.role != "primary" || n.term != req.Term:
+		return switchover.LeaseResult{}, fmt.Errorf("%w: not the primary of term %d", switchover.ErrNodeAPI, req.Term)
+	}
+	f.leases = append(f.leases, fmt.Sprintf("%s@%d", name, req.Term))
+	f.grantedAt = time.Now()
+	res := switchover.LeaseResult{NodeID: name, Term: n.term, SyncState: cmp.Or(f.syncState, "sync")}
+	for _, o := range f.order {
+		if f.followed(f.nodes[o]) == n {
+			res.Standbys = append(res.Standbys, switchover.Standby{NodeID: o, State: "streaming", ReplicationMode: f.nodes[o].mode})
+		}
+	}
+	return res, nil
 }

@@ -1,0 +1,489 @@
+package switchover
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/heliosdb/nano/proxy/route"
+)
+
+// Defaults for FailoverConfig.
+const (
+	DefaultFailoverTimeout = 10 * time.Second
+	DefaultLeaseRenew      = time.Second
+	DefaultLeaseMargin     = 500 * time.Millisecond
+)
+
+// FailoverConfig configures automatic failover (RunFailover). Zero values
+// mean the defaults.
+type FailoverConfig struct {
+	// Timeout: the primary has answered no lease renewal for this long →
+	// promote a standby (failover_timeout_secs).
+	Timeout time.Duration
+	// Lease is how long a grant lets the primary accept writes (default
+	// Timeout minus two seconds, at least half of it; at most Timeout, so
+	// that a proxy that restarts never promotes while an earlier process's
+	// lease may be in force).
+	Lease time.Duration
+	// Renew is the renewal cadence (default 1s, at most Lease/4).
+	Renew time.Duration
+	// Margin is added to every lease before the proxy counts it as
+	// expired: network delay of a grant and clock-rate differences.
+	Margin time.Duration
+	// AllowDataLoss promotes the most advanced reachable standby even when
+	// the primary may hold acknowledged commits no standby has
+	// (failover_allow_data_loss).
+	AllowDataLoss bool
+	// Holder names this proxy in the nodes' logs.
+	Holder string
+}
+
+func (f FailoverConfig) withDefaults() FailoverConfig {
+	f.Timeout = cmp.Or(f.Timeout, DefaultFailoverTimeout)
+	if f.Lease <= 0 {
+		f.Lease = max(f.Timeout-2*time.Second, f.Timeout/2)
+	}
+	f.Lease = min(f.Lease, f.Timeout)
+	f.Renew = min(cmp.Or(f.Renew, DefaultLeaseRenew), f.Lease/4)
+	f.Margin = cmp.Or(f.Margin, DefaultLeaseMargin)
+	f.Holder = cmp.Or(f.Holder, "heliosdb-proxy")
+	return f
+}
+
+// LeaseRequest is POST /admin/lease on a primary.
+type LeaseRequest struct {
+	Term        uint64 `json:"term"`
+	DurationMS  int64  `json:"duration_ms"`
+	Holder      string `json:"holder"`
+	DegradedSeq uint64 `json:"degraded_seq"`
+}
+
+// LeaseResult is a primary's answer to a grant.
+type LeaseResult struct {
+	NodeID      string    `json:"node_id"`
+	Term        uint64    `json:"term"`
+	SyncState   string    `json:"sync_state"`   // sync, waiting, degraded, async
+	DegradedSeq uint64    `json:"degraded_seq"` // echoed with the next grant
+	Standbys    []Standby `json:"standbys"`
+}
+
+// failover is the automatic-failover state of a Coordinator.
+type failover struct {
+	mu      sync.Mutex
+	primary string // the node leases go to
+	term    uint64
+	last    *LeaseResult // its answer to the last successful grant in term
+	// bound: no promotion before it. Every grant attempt pushes it to the
+	// attempt's end + Lease + Margin (the node may have taken the grant
+	// even if the answer was lost); once the primary is down no grant is
+	// sent to it until it answers a status request again (checkBack).
+	bound     time.Time
+	downSince time.Time // first failed renewal of primary; zero while it answers
+	inflight  int       // grants sent and not yet accounted in bound
+	promoting bool      // a promotion is decided: no grant may be sent
+	unsure    string    // a candidate whose promotion failed without an answer
+	blocked   string    // why the last failover attempt did not promote (logged once)
+	demoted   map[string]time.Time
+}
+
+// RunFailover grants the current primary its lease every Renew and, when
+// the primary has answered none for Timeout, promotes the standby that
+// holds every acknowledged commit; it also demotes a node that still
+// claims the primary role of an older term. It returns when ctx ends.
+// Only one proxy per cluster may run it.
+func (c *Coordinator) RunFailover(ctx context.Context) {
+	f := c.cfg.Failover
+	c.fo.mu.Lock()
+	// A lease an earlier proxy process granted may still be in force.
+	c.fo.bound = c.cfg.Now().Add(f.Lease + f.Margin)
+	c.fo.mu.Unlock()
+	c.log.Info("failover: automatic failover on", "timeout", f.Timeout.String(), "lease", f.Lease.String(),
+		"renew", f.Renew.String(), "allow_data_loss", f.AllowDataLoss)
+	t := time.NewTicker(f.Renew)
+	defer t.Stop()
+	for {
+		c.failoverTick(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-c.cfg.Cluster.Changed():
+		}
+	}
+}
+
+func (c *Coordinator) failoverTick(ctx context.Context) {
+	if c.resolveUnsure(ctx) {
+		return
+	}
+	view := c.cfg.Cluster.View()
+	primary, _ := route.CurrentPrimary(view)
+	if primary != "" {
+		c.demoteStale(ctx, view, primary)
+	}
+	name, term := primary, termOf(view, primary)
+	c.fo.mu.Lock()
+	if name == "" { // keep renewing the last primary: it may come back
+		name, term = c.fo.primary, c.fo.term
+	}
+	if name != c.fo.primary || term != c.fo.term {
+		c.fo.primary, c.fo.term, c.fo.last, c.fo.downSince, c.fo.blocked = name, term, nil, time.Time{}, ""
+	}
+	down := !c.fo.downSince.IsZero()
+	c.fo.mu.Unlock()
+	if name == "" {
+		return
+	}
+	var err error
+	if down {
+		err = c.checkBack(ctx, name, term)
+	} else {
+		err = c.grant(ctx, name, term)
+	}
+	if err == nil || ctx.Err() != nil {
+		return
+	}
+	if errors.Is(err, ErrNodeAPI) { // it answered but refused: maybe the view is stale
+		c.refresh(ctx, "")
+		if p, _ := route.CurrentPrimary(c.cfg.Cluster.View()); p != "" && (p != name || termOf(c.cfg.Cluster.View(), p) != term) {
+			return
+		}
+	}
+	now := c.cfg.Now()
+	c.fo.mu.Lock()
+	if c.fo.downSince.IsZero() {
+		c.fo.downSince = now
+		c.log.Warn("failover: the primary does not renew its lease; a standby is promoted if it stays away",
+			"primary", name, "term", term, "after", c.cfg.Failover.Timeout.String(), "err", err)
+	}
+	due := now.Sub(c.fo.downSince) >= c.cfg.Failover.Timeout && !now.Before(c.fo.bound)
+	c.fo.mu.Unlock()
+	if due {
+		c.failover(ctx, name)
+	}
+}
+
+// resolveUnsure asks a candidate whose promotion request failed what it
+// is; leases stay suspended (true) until it answers.
+func (c *Coordinator) resolveUnsure(ctx context.Context) bool {
+	c.fo.mu.Lock()
+	cand := c.fo.unsure
+	c.fo.mu.Unlock()
+	if cand == "" {
+		return false
+	}
+	st, err := c.status(ctx, cand)
+	if err != nil {
+		return true
+	}
+	c.fo.mu.Lock()
+	c.fo.unsure, c.fo.promoting = "", false
+	if st.Role == rolePrimary {
+		c.fo.primary, c.fo.term, c.fo.last, c.fo.downSince = cand, st.Term, nil, time.Time{}
+	}
+	c.fo.mu.Unlock()
+	c.log.Warn("failover: the candidate answers again", "node", cand, "role", st.Role, "term", st.Term)
+	c.refresh(ctx, "")
+	return false
+}
+
+// checkBack asks a primary that stopped renewing its lease whether it is
+// back, without granting anything (a grant would push back the time a
+// promotion is safe), and grants the lease again if it is.
+func (c *Coordinator) checkBack(ctx context.Context, name string, term uint64) error {
+	st, err := c.status(ctx, name)
+	switch {
+	case err != nil:
+		return err
+	case st.Role != rolePrimary || st.Term != term:
+		return fmt.Errorf("%w: %s is %s of term %d", ErrNodeAPI, name, st.Role, st.Term)
+	}
+	return c.grant(ctx, name, term)
+}
+
+func termOf(view []route.Node, name string) uint64 {
+	for _, n := range view {
+		if n.Name == name {
+			return n.Term
+		}
+	}
+	return 0
+}
+
+// grant renews node's lease in term.
+func (c *Coordinator) grant(ctx context.Context, node string, term uint64) error {
+	f := c.cfg.Failover
+	c.fo.mu.Lock()
+	if c.fo.promoting {
+		c.fo.mu.Unlock()
+		return errPromoting
+	}
+	c.fo.inflight++
+	var seq uint64
+	if c.fo.last != nil {
+		seq = c.fo.last.DegradedSeq
+	}
+	c.fo.mu.Unlock()
+	sctx, cancel := context.WithTimeout(ctx, min(f.Renew*2, c.cfg.StepTimeout))
+	res, err := c.cfg.API.Lease(sctx, node, LeaseRequest{Term: term, DurationMS: f.Lease.Milliseconds(), Holder: f.Holder, DegradedSeq: seq})
+	cancel()
+	end := c.cfg.Now()
+	c.fo.mu.Lock()
+	defer c.fo.mu.Unlock()
+	c.fo.inflight--
+	if b := end.Add(f.Lease + f.Margin); b.After(c.fo.bound) {
+		c.fo.bound = b
+	}
+	if err != nil {
+		c.metrics.leases.WithLabelValues("failed").Inc()
+		return err
+	}
+	c.metrics.leases.WithLabelValues("ok").Inc()
+	if node == c.fo.primary && res.Term == c.fo.term {
+		if !c.fo.downSince.IsZero() {
+			c.log.Info("failover: the primary renews its lease again", "primary", node, "term", term,
+				"away", end.Sub(c.fo.downSince).Round(time.Millisecond).String())
+		}
+		c.fo.last, c.fo.downSince, c.fo.blocked = &res, time.Time{}, ""
+	}
+	return nil
+}
+
+// RenewLease grants node its lease now if the view names it the primary,
+// and reports whether it took it: a write it refused because its lease
+// had lapsed (a restart, or a proxy that was away) can then be retried.
+func (c *Coordinator) RenewLease(ctx context.Context, node string) bool {
+	if !c.cfg.AutoFailover {
+		return false
+	}
+	view := c.cfg.Cluster.View()
+	if p, _ := route.CurrentPrimary(view); p != node {
+		return false
+	}
+	c.fo.mu.Lock()
+	down := c.fo.primary == node && !c.fo.downSince.IsZero()
+	c.fo.mu.Unlock()
+	if down {
+		return c.checkBack(ctx, node, termOf(view, node)) == nil
+	}
+	return c.grant(ctx, node, termOf(view, node)) == nil
+}
+
+var errPromoting = errors.New("failover: a standby is being promoted")
+
+// decide commits to promoting instead of old, if that is still due: old
+// still has not renewed, the last lease it may hold has expired and no
+// grant is in flight. From then on no grant is sent until done is called.
+func (c *Coordinator) decide(old string) (ok bool, done func()) {
+	c.fo.mu.Lock()
+	defer c.fo.mu.Unlock()
+	now := c.cfg.Now()
+	if c.fo.primary != old || c.fo.downSince.IsZero() || now.Sub(c.fo.downSince) < c.cfg.Failover.Timeout ||
+		now.Before(c.fo.bound) || c.fo.inflight > 0 || c.fo.promoting {
+		return false, nil
+	}
+	c.fo.promoting = true
+	return true, func() {
+		c.fo.mu.Lock()
+		c.fo.promoting = false
+		c.fo.mu.Unlock()
+	}
+}
+
+// failover promotes the safe candidate instead of old, re-points the other
+// nodes and refreshes the view. It does nothing while a switchover runs.
+func (c *Coordinator) failover(ctx context.Context, old string) {
+	if !c.busy.TryLock() {
+		return
+	}
+	defer c.busy.Unlock()
+	cand, st, why := c.candidate(ctx, old)
+	if cand == "" {
+		c.fo.mu.Lock()
+		first := c.fo.blocked != why
+		c.fo.blocked = why
+		c.fo.mu.Unlock()
+		if first {
+			c.log.Error("failover: not promoting any standby", "primary", old, "reason", why)
+			c.metrics.failovers.WithLabelValues("blocked").Inc()
+		}
+		return
+	}
+	ok, done := c.decide(old)
+	if !ok { // old came back while the candidate was chosen
+		return
+	}
+	ctx = context.WithoutCancel(ctx)
+	sctx, cancel := context.WithTimeout(ctx, c.cfg.StepTimeout)
+	res, err := c.cfg.API.Promote(sctx, cand)
+	cancel()
+	if err != nil {
+		st, serr := c.status(ctx, cand)
+		if serr != nil || st.Role != rolePrimary {
+			c.metrics.failovers.WithLabelValues("failed").Inc()
+			if serr == nil { // it says it is a standby: nothing changed
+				c.log.Error("failover: promoting the standby failed; retrying at the next renewal", "standby", cand, "err", err)
+				done()
+				return
+			}
+			// Unknown: it may be primary now. Grant nothing until it answers.
+			c.log.Error("failover: promoting the standby failed and it does not answer; leases stay suspended until it does",
+				"standby", cand, "err", err, "status_err", serr)
+			c.fo.mu.Lock()
+			c.fo.unsure = cand
+			c.fo.mu.Unlock()
+			return
+		}
+		res = Promoted{Term: st.Term, LSN: st.CurrentLSN}
+	}
+	c.metrics.failovers.WithLabelValues("ok").Inc()
+	c.fo.mu.Lock()
+	away := c.cfg.Now().Sub(c.fo.downSince)
+	c.fo.primary, c.fo.term, c.fo.last, c.fo.downSince, c.fo.blocked = cand, res.Term, nil, time.Time{}, ""
+	c.fo.mu.Unlock()
+	done()
+	c.log.Warn("failover: standby promoted", "old_primary", old, "new_primary", cand, "term", res.Term,
+		"lsn", res.LSN.String(), "behind_bytes", res.BehindBytes, "primary_away", away.Round(time.Millisecond).String())
+	n, _ := c.node(cand)
+	native := nativeAddr(n, st)
+	var others []string
+	for _, v := range c.cfg.Cluster.View() {
+		if v.Enabled && v.Name != cand && v.Name != old {
+			others = append(others, v.Name)
+		}
+	}
+	for _, w := range c.repoint(ctx, others, cand, native) {
+		c.log.Warn("failover: " + w)
+	}
+	c.refresh(ctx, cand)
+	c.grant(ctx, cand, res.Term)
+}
+
+// candidate picks the standby to promote instead of old, or says why none
+// is safe. Safe means: at old's last lease answer it was not degraded (a
+// degradation it had not reported acknowledges nothing), and every sync
+// standby it listed answers now; the one with the most WAL flushed holds
+// every acknowledged commit (any one sync standby's flush acknowledges).
+func (c *Coordinator) candidate(ctx context.Context, old string) (string, Status, string) {
+	c.fo.mu.Lock()
+	last := c.fo.last
+	c.fo.mu.Unlock()
+	standbys := c.standbyStatuses(ctx, old)
+	var pool []Status
+	var names []string
+	switch {
+	case c.cfg.Failover.AllowDataLoss:
+		for name, st := range standbys {
+			pool, names = append(pool, st), append(names, name)
+		}
+	case last == nil:
+		return "", Status{}, fmt.Sprintf("%s never answered a lease renewal since this proxy started, so whether a standby holds all its acknowledged commits is unknown (set failover_allow_data_loss = true to promote anyway)", old)
+	case last.SyncState != "sync" && last.SyncState != "waiting":
+		return "", Status{}, fmt.Sprintf("%s was %s at its last lease renewal: commits it acknowledged may be on no standby (set failover_allow_data_loss = true to promote anyway)", old, last.SyncState)
+	default:
+		for _, sb := range last.Standbys {
+			if sb.ReplicationMode != "sync" {
+				continue
+			}
+			name, st, ok := byNodeID(standbys, sb.NodeID)
+			if !ok {
+				return "", Status{}, fmt.Sprintf("sync standby %s does not answer: it may hold commits the others lack", sb.NodeID)
+			}
+			pool, names = append(pool, st), append(names, name)
+		}
+	}
+	if len(pool) == 0 {
+		return "", Status{}, "no reachable standby qualifies"
+	}
+	best := 0
+	for i := range pool {
+		if pool[i].Replication.FlushedLSN > pool[best].Replication.FlushedLSN ||
+			(pool[i].Replication.FlushedLSN == pool[best].Replication.FlushedLSN && names[i] < names[best]) {
+			best = i
+		}
+	}
+	return names[best], pool[best], ""
+}
+
+// standbyStatuses reads GET /status of every enabled node but old,
+// concurrently, and keeps the standbys that answer.
+func (c *Coordinator) standbyStatuses(ctx context.Context, old string) map[string]Status {
+	var mu sync.Mutex
+	out := map[string]Status{}
+	var wg sync.WaitGroup
+	for _, v := range c.cfg.Cluster.View() {
+		if !v.Enabled || v.Name == old {
+			continue
+		}
+		wg.Go(func() {
+			st, err := c.status(ctx, v.Name)
+			if err == nil && st.Role == roleStandby {
+				mu.Lock()
+				out[v.Name] = st
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+func byNodeID(sts map[string]Status, id string) (string, Status, bool) {
+	names := make([]string, 0, len(sts))
+	for name := range sts {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if sts[name].NodeID == id {
+			return name, sts[name], true
+		}
+	}
+	return "", Status{}, false
+}
+
+// demoteStale points a node that still claims the primary role of an
+// older term (an old primary back after a failover) at primary. At most
+// once per Lease per node.
+func (c *Coordinator) demoteStale(ctx context.Context, view []route.Node, primary string) {
+	pterm := termOf(view, primary)
+	var stale []string
+	now := c.cfg.Now()
+	c.fo.mu.Lock()
+	for _, v := range view {
+		if v.Name == primary || !v.Enabled || !v.Healthy || v.Role != route.Primary || v.Term >= pterm {
+			continue
+		}
+		if at, ok := c.fo.demoted[v.Name]; ok && now.Sub(at) < c.cfg.Failover.Lease {
+			continue
+		}
+		if c.fo.demoted == nil {
+			c.fo.demoted = map[string]time.Time{}
+		}
+		c.fo.demoted[v.Name] = now
+		stale = append(stale, v.Name)
+	}
+	c.fo.mu.Unlock()
+	if len(stale) == 0 || !c.busy.TryLock() {
+		return
+	}
+	defer c.busy.Unlock()
+	st, err := c.status(ctx, primary)
+	if err != nil {
+		return
+	}
+	n, _ := c.node(primary)
+	to := nativeAddr(n, st)
+	for _, name := range stale {
+		c.log.Warn("failover: a former primary is back; demoting it to follow the current primary", "node", name, "primary", primary, "term", pterm)
+	}
+	for _, w := range c.repoint(ctx, stale, primary, to) {
+		c.log.Warn("failover: " + w)
+	}
+	c.refresh(ctx, primary)
+}

@@ -1,0 +1,180 @@
+package switchover_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/heliosdb/nano/proxy/switchover"
+)
+
+// Short timings: the failover logic is the same at any scale.
+const (
+	foTimeout = 300 * time.Millisecond
+	foRenew   = 20 * time.Millisecond
+	foMargin  = 30 * time.Millisecond
+)
+
+// runFailover starts RunFailover on a fake cluster whose "b" is a sync
+// standby, and returns a stop function.
+func runFailover(t *testing.T, f *fakeCluster, mutate func(*switchover.FailoverConfig)) {
+	t.Helper()
+	f.mu.Lock()
+	f.nodes["b"].mode = "sync"
+	f.mu.Unlock()
+	c := coordinator(f, func(cfg *switchover.Config) {
+		cfg.AutoFailover = true
+		cfg.Failover = switchover.FailoverConfig{Timeout: foTimeout, Renew: foRenew, Margin: foMargin}
+		if mutate != nil {
+			mutate(&cfg.Failover)
+		}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c.RunFailover(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+}
+
+func (f *fakeCluster) setHealthy(name string, on bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.nodes[name].healthy = on
+}
+
+func (f *fakeCluster) role(name string) (string, uint64, string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := f.nodes[name]
+	return n.role, n.term, n.follows
+}
+
+func (f *fakeCluster) lastGrant() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.grantedAt
+}
+
+func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestFailoverPromotesSyncStandbyAfterLease(t *testing.T) {
+	f := newFake()
+	f.nodes["c"].lsn = 95 // the async standby is ahead: still not a candidate
+	runFailover(t, f, nil)
+	waitFor(t, "a lease on a", time.Second, func() bool { return !f.lastGrant().IsZero() })
+	f.setHealthy("a", false)
+	lost := time.Now()
+	lastGrant := f.lastGrant()
+	waitFor(t, "b promoted", 3*time.Second, func() bool { r, _, _ := f.role("b"); return r == "primary" })
+	promoted := time.Now()
+	if away := promoted.Sub(lost); away < foTimeout {
+		t.Fatalf("promoted %s after the primary was lost; the timeout is %s", away, foTimeout)
+	}
+	// The default lease for a timeout under 4 s is half of it.
+	if lease := foTimeout / 2; promoted.Sub(lastGrant) < lease+foMargin {
+		t.Fatalf("promoted %s after the last lease grant; the lease (%s) + margin had not expired", promoted.Sub(lastGrant), lease)
+	}
+	_, term, _ := f.role("b")
+	if term != 2 {
+		t.Fatalf("new term %d, want 2", term)
+	}
+	// The async standby follows the new primary (hb stands for b's native address).
+	waitFor(t, "c re-pointed", time.Second, func() bool { _, _, fl := f.role("c"); return fl == f.nodes["b"].native })
+	// Leases now go to b in term 2.
+	waitFor(t, "a lease on b", time.Second, func() bool {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return slices.Contains(f.leases, "b@2")
+	})
+
+	// The old primary returns still claiming term 1: it is demoted to follow b.
+	f.setHealthy("a", true)
+	waitFor(t, "a demoted", 2*time.Second, func() bool { r, _, fl := f.role("a"); return r == "standby" && fl == f.nodes["b"].native })
+	if r, _, _ := f.role("b"); r != "primary" {
+		t.Fatalf("b is %s after a's return", r)
+	}
+}
+
+func TestFailoverShortOutageNoPromotion(t *testing.T) {
+	f := newFake()
+	runFailover(t, f, nil)
+	waitFor(t, "a lease", time.Second, func() bool { return !f.lastGrant().IsZero() })
+	f.setHealthy("a", false)
+	time.Sleep(foTimeout / 2)
+	f.setHealthy("a", true)
+	time.Sleep(foTimeout * 2)
+	if r, _, _ := f.role("b"); r != "standby" {
+		t.Fatalf("b was promoted after a %s outage (timeout %s)", foTimeout/2, foTimeout)
+	}
+	if r, _, _ := f.role("a"); r != "primary" {
+		t.Fatalf("a is %s", r)
+	}
+}
+
+func TestFailoverBlockedWhenUnsafe(t *testing.T) {
+	cases := []struct {
+		name  string
+		setup func(f *fakeCluster)
+	}{
+		{"degraded primary", func(f *fakeCluster) { f.syncState = "degraded" }},
+		{"async primary", func(f *fakeCluster) { f.syncState = "async" }},
+		{"sync standby unreachable", func(f *fakeCluster) { f.alias = map[string]string{"b": "x"} }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake()
+			runFailover(t, f, nil)
+			waitFor(t, "a lease", time.Second, func() bool { return !f.lastGrant().IsZero() })
+			f.mu.Lock()
+			tc.setup(f)
+			f.mu.Unlock()
+			time.Sleep(3 * foRenew) // a renewal reports the new state
+			f.setHealthy("a", false)
+			time.Sleep(3 * foTimeout)
+			for _, call := range f.callLog() {
+				if strings.HasPrefix(call, "promote") {
+					t.Fatalf("%s although it was unsafe; calls %v", call, f.callLog())
+				}
+			}
+		})
+	}
+}
+
+func TestFailoverAllowDataLoss(t *testing.T) {
+	f := newFake()
+	f.syncState = "async"
+	f.nodes["c"].lsn = 95 // most advanced standby
+	runFailover(t, f, func(fc *switchover.FailoverConfig) { fc.AllowDataLoss = true })
+	waitFor(t, "a lease", time.Second, func() bool { return !f.lastGrant().IsZero() })
+	f.setHealthy("a", false)
+	waitFor(t, "c promoted", 3*time.Second, func() bool { r, _, _ := f.role("c"); return r == "primary" })
+	if r, _, _ := f.role("b"); r != "standby" {
+		t.Fatalf("b is %s", r)
+	}
+}
+
+func TestFailoverNeverGrantedLease(t *testing.T) {
+	f := newFake()
+	f.nodes["a"].healthy = false // down before the proxy ever reached it
+	runFailover(t, f, nil)
+	time.Sleep(3 * foTimeout)
+	if len(f.callLog()) != 0 && slices.ContainsFunc(f.callLog(), func(s string) bool { return strings.HasPrefix(s, "promote") }) {
+		t.Fatalf("promoted without knowing the primary's sync state: %v", f.callLog())
+	}
+}
