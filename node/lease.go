@@ -74,14 +74,31 @@ func (n *Node) GrantLease(ctx context.Context, req LeaseRequest) (LeaseResult, e
 	}
 	n.mu.Lock()
 	n.leaseUntil, n.leaseHolder = n.cfg.now().Add(d), req.Holder
+	if n.leaseTimer != nil {
+		n.leaseTimer.Stop()
+	}
+	n.leaseTimer = time.AfterFunc(d, n.leaseExpired)
 	n.mu.Unlock()
-	n.repl.ApproveDegraded(req.DegradedSeq)
+	n.repl.LeaseRenewed(req.DegradedSeq)
 	standbys := n.standbyNodes()
 	if standbys == nil {
 		standbys = []StandbyNode{}
 	}
 	return LeaseResult{NodeID: n.cfg.NodeID, Term: n.term(), SyncState: n.repl.SyncState(),
 		DegradedSeq: n.repl.Degradation(), FlushedLSN: n.wal.FlushedLSN().String(), Standbys: standbys}, nil
+}
+
+// leaseExpired fails the commits waiting for an approval to degrade that
+// the lapsed lease's holder can no longer give.
+func (n *Node) leaseExpired() {
+	n.mu.Lock()
+	lapsed, _ := n.leaseLapsedLocked()
+	holder := n.leaseHolder
+	n.mu.Unlock()
+	if lapsed {
+		n.log.Warn("failover lease lapsed: refusing writes until it is renewed", "holder", holder)
+		n.repl.LeaseLapsed()
+	}
 }
 
 // leaseable checks that this node is the unfenced primary of term.

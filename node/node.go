@@ -67,6 +67,7 @@ type Node struct {
 	leased       bool      // this primary needs a failover lease (lease.go)
 	leaseUntil   time.Time // when the current lease lapses
 	leaseHolder  string
+	leaseTimer   *time.Timer        // calls leaseExpired
 	bgCtx        context.Context    // set by Run; background tasks end with it
 	bgCancel     context.CancelFunc // stops the background tasks Run started
 	followCancel context.CancelFunc // stops the standby receiver

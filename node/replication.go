@@ -3,6 +3,7 @@ package node
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -152,7 +153,12 @@ func portOf(a net.Addr, def int) int {
 // waitDurable holds an acknowledged-to-be commit until synchronous
 // replication allows it.
 func (n *Node) waitDurable(ctx context.Context, end lsn.LSN) error {
-	if err := n.repl.WaitDurable(ctx, end); err != nil {
+	err := n.repl.WaitDurable(ctx, end)
+	if errors.Is(err, replication.ErrLeaseLapsed) {
+		return pgerror.New(pgerror.StatementCompletionUnknown, "the commit may not survive a failover: no sync standby confirmed it and the failover lease lapsed").
+			WithDetail("The transaction has already committed locally, but a standby may be promoted without it.")
+	}
+	if err != nil {
 		return pgerror.New(pgerror.AdminShutdown, "terminating connection due to administrator command").
 			WithDetail("The transaction has already committed locally, but might not have been replicated to the standby.")
 	}

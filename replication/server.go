@@ -535,9 +535,13 @@ func (s *Server) SetLeased(on bool) { s.sync.setLeased(on) }
 // when the primary is not degraded. A lease holder echoes it back.
 func (s *Server) Degradation() uint64 { return s.sync.degradation() }
 
-// ApproveDegraded records that the lease holder has seen degradation seq
-// (0 = none): commits waiting in that degradation are released.
-func (s *Server) ApproveDegraded(seq uint64) { s.sync.approve(seq) }
+// LeaseRenewed records a lease renewal whose holder has seen degradation
+// seq (0 = none): commits waiting in that degradation are released.
+func (s *Server) LeaseRenewed(seq uint64) { s.sync.renewed(seq) }
+
+// LeaseLapsed records that the lease lapsed: commits waiting in a
+// degradation the holder has not seen fail with ErrLeaseLapsed.
+func (s *Server) LeaseLapsed() { s.sync.lapse() }
 
 // WaitDurable returns once end is durable by the rules of synchronous
 // replication (at once when sync is off or degraded). A commit that

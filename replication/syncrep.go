@@ -20,6 +20,12 @@ var ErrClosed = errors.New("replication: server closed while waiting for a sync 
 // be on the new primary.
 var ErrSteppedDown = errors.New("replication: stepped down while waiting for a sync standby")
 
+// ErrLeaseLapsed is returned to commits waiting for a sync standby, past
+// the sync timeout, when the failover lease lapsed before its holder could
+// approve the degradation: the commit is durable locally but a standby
+// may be promoted without it.
+var ErrLeaseLapsed = errors.New("replication: failover lease lapsed while waiting for a sync standby")
+
 // syncRep holds commits until a sync standby has flushed them.
 //
 // Rules (DESIGN.md section 4): a commit waits until a connected sync
@@ -52,6 +58,7 @@ type syncRep struct {
 	leased      bool   // a failover lease is in force: degradations need approval
 	degradedSeq uint64 // incremented by every degradation
 	approved    uint64 // the degradation the lease holder has seen
+	lapsed      bool   // the lease lapsed and was not renewed since
 }
 
 func newSyncRep(cfg ServerConfig, log *slog.Logger, m *serverMetrics) *syncRep {
@@ -130,6 +137,9 @@ func (r *syncRep) wait(ctx context.Context, end lsn.LSN, flushedNow func() lsn.L
 		case r.epoch != epoch:
 			r.mu.Unlock()
 			return ErrSteppedDown
+		case r.degraded && r.leased && r.lapsed && r.approved != r.degradedSeq:
+			r.mu.Unlock()
+			return ErrLeaseLapsed
 		case r.degraded && (!r.leased || r.approved == r.degradedSeq):
 			r.mu.Unlock()
 			return nil
@@ -198,12 +208,23 @@ func (r *syncRep) setLeased(on bool) {
 	}
 }
 
-// approve records that the lease holder has seen degradation seq.
-func (r *syncRep) approve(seq uint64) {
+// renewed records a lease renewal whose holder has seen degradation seq.
+func (r *syncRep) renewed(seq uint64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if seq != r.approved {
-		r.approved = seq
+	if seq != r.approved || r.lapsed {
+		r.approved, r.lapsed = seq, false
+		r.notifyLocked()
+	}
+}
+
+// lapse records that the lease lapsed: commits waiting for an approval
+// that can no longer come fail.
+func (r *syncRep) lapse() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.lapsed {
+		r.lapsed = true
 		r.notifyLocked()
 	}
 }
