@@ -188,3 +188,42 @@ func TestCloseReleasesSyncWaiters(t *testing.T) {
 		})
 	}
 }
+
+// Under a failover lease a degradation releases nobody until the lease
+// holder has seen it (its sequence number comes back with a renewal);
+// if the lease lapses first, the waiters fail with ErrLeaseLapsed.
+func TestLeasedDegradationNeedsApproval(t *testing.T) {
+	p := startPrimary(t, replication.ServerConfig{Sync: true})
+	p.srv.SetLeased(true)
+	p.srv.LeaseRenewed(0)
+	end := appendRecs(t, p.wal, 1, 0, 5)
+	done := waitDurable(t.Context(), p.srv, end)
+	requireBlocked(t, done, 2*testSyncTimeout, "degraded but not approved by the lease holder")
+	seq := p.srv.Degradation()
+	if seq == 0 || p.srv.SyncState() != "degraded" {
+		t.Fatalf("Degradation() = %d, SyncState() = %q: want a degradation reported", seq, p.srv.SyncState())
+	}
+	p.srv.LeaseRenewed(seq - 1) // a renewal from a holder that has not seen it yet
+	requireBlocked(t, done, testSyncTimeout/2, "approved an older degradation only")
+	p.srv.LeaseRenewed(seq)
+	if err := requireReturns(t, done, "after the holder approved the degradation"); err != nil {
+		t.Fatalf("WaitDurable: %v", err)
+	}
+	// Approved: later commits in the same degradation do not wait.
+	mustWaitDurable(t, p.srv, appendRecs(t, p.wal, 1, 5, 1))
+}
+
+func TestLeaseLapseFailsUnapprovedWaiters(t *testing.T) {
+	p := startPrimary(t, replication.ServerConfig{Sync: true})
+	p.srv.SetLeased(true)
+	end := appendRecs(t, p.wal, 1, 0, 5)
+	done := waitDurable(t.Context(), p.srv, end)
+	requireBlocked(t, done, 2*testSyncTimeout, "degraded but not approved")
+	p.srv.LeaseLapsed()
+	if err := requireReturns(t, done, "after the lease lapsed"); !errors.Is(err, replication.ErrLeaseLapsed) {
+		t.Fatalf("WaitDurable = %v, want ErrLeaseLapsed", err)
+	}
+	// Without a lease requirement the old rule holds again.
+	p.srv.SetLeased(false)
+	mustWaitDurable(t, p.srv, appendRecs(t, p.wal, 1, 5, 1))
+}
