@@ -130,3 +130,52 @@ func isReadOnly(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && pe.Code == "25006"
 }
+
+// The async standby is ahead of the sync standby when the primary dies
+// (the sync standby was away and the primary degraded): after the sync
+// standby is promoted, the async one follows it with one history — its
+// extra term-1 tail is replaced by a base backup — where PostgreSQL's
+// standby would be stuck on a timeline it cannot follow.
+func TestAsyncAheadOfPromotedSyncFollowsIt(t *testing.T) {
+	c := clustertest.Start(t, clustertest.Options{})
+	ctx := context.Background()
+	c.Primary.Exec("CREATE TABLE t (id INT PRIMARY KEY, v TEXT)")
+	c.Primary.Exec("INSERT INTO t VALUES (1, 'everywhere')")
+	c.WaitCaughtUp()
+	c.Sync.Stop()
+	// Degrades after sync-timeout, then the async standby gets what the
+	// sync one misses.
+	c.Primary.Exec("INSERT INTO t VALUES (2, 'primary and async only')", "INSERT INTO t VALUES (3, 'primary and async only')")
+	want, _ := c.Primary.TableHash("t")
+	clustertest.Eventually(t, 10*time.Second, "async standby has rows 2 and 3", func() bool {
+		got, _ := c.Async.TableHash("t")
+		return got == want
+	})
+	c.Primary.Stop()
+	c.Sync.Start()
+	res, err := c.Sync.Node().Promote(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, asyncApplied, _ := c.Async.Status()
+	if asyncApplied <= res.LSN {
+		t.Fatalf("async standby applied %s, not ahead of the new term's start %s: the test setup failed", asyncApplied, res.LSN)
+	}
+	c.Sync.Exec("INSERT INTO t VALUES (10, 'term 2')")
+
+	host, port := hostPort(t, c.Sync.NativeAddr())
+	if err := c.Async.Node().Demote(ctx, host, port); err != nil {
+		t.Fatal(err)
+	}
+	rows := sameTable(t, "t", c.Sync, c.Async)
+	if got := term(t, c.Async); got != 2 {
+		t.Fatalf("async standby term = %d, want 2", got)
+	}
+	var n int
+	if err := c.Async.Conn().QueryRow(ctx, "SELECT count(*) FROM t WHERE id IN (2, 3)").Scan(&n); err != nil || n != 0 {
+		t.Fatalf("async standby still has %d rows of the abandoned term-1 tail (%v)", n, err)
+	}
+	c.Sync.Exec("INSERT INTO t VALUES (11, 'streams on')")
+	sameTable(t, "t", c.Sync, c.Async)
+	t.Logf("async standby was %d bytes ahead of the new term's start; re-seeded, %d rows equal, streaming term 2", int64(asyncApplied-res.LSN), rows)
+}
