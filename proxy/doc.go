@@ -107,6 +107,18 @@
 // The write gate (gate.go) counts write statements and open transactions
 // per node; it is what the drain waits on.
 //
+// # Automatic failover
+//
+// With auto_failover (default true) the switchover coordinator also runs
+// the failover loop (proxy/switchover/failover.go): a lease granted to the
+// primary every second, promotion of the safe sync standby once the
+// primary has renewed nothing for failover_timeout_secs and its last lease
+// has expired, re-pointing of the other standbys, demotion of an old
+// primary that comes back. A write the primary refuses with 25006 because
+// its lease lapsed (after its restart, say) makes the session renew the
+// lease at once and retry the statement under the same conditions as
+// above. Rules and limits: docs/replication.md, "Automatic failover".
+//
 // # Shutdown
 //
 // Server follows net/http: Serve returns ErrServerClosed after Shutdown;
@@ -116,7 +128,7 @@
 //
 // # Known limits of this cut
 //
-// No automatic failover; no TLS; LISTEN/NOTIFY notifications arriving
+// One proxy per cluster may run automatic failover; no TLS; LISTEN/NOTIFY notifications arriving
 // between statements are lost; SQL-level PREPARE/EXECUTE, cursors and
 // temporary objects pin to the primary (and so a session holding them
 // loses them at a switchover); a Query message in the middle of an

@@ -1,6 +1,9 @@
-// Package switchover moves the primary role from the current primary to
-// a chosen standby without a client error: the proxy's planned switchover
-// (POST /switchover on the admin API, DESIGN.md section 6).
+// Package switchover moves the primary role: from the current primary to
+// a chosen standby without a client error (the proxy's planned
+// switchover, POST /switchover on the admin API, DESIGN.md section 6),
+// and from a primary that went silent to the standby that holds every
+// acknowledged commit (automatic failover under a lease, failover.go and
+// docs/replication.md "Automatic failover").
 //
 // # Procedure
 //
@@ -48,7 +51,9 @@
 //
 // # Concurrency
 //
-// One switchover runs at a time per Coordinator (ErrBusy otherwise). The
+// One switchover runs at a time per Coordinator (ErrBusy otherwise); a
+// failover or the demotion of a returning old primary takes the same lock
+// and waits for a switchover to end. The
 // node API is reached only through NodeAPI (HTTPNodes speaks the nodes'
 // HTTP API); the proxy's view and its write gate only through Cluster and
 // Gate, so the sequence is tested with fakes.
