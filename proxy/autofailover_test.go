@@ -16,6 +16,7 @@ import (
 
 	"github.com/heliosdb/nano/internal/clustertest"
 	"github.com/heliosdb/nano/proxy"
+	"github.com/heliosdb/nano/proxy/switchover"
 )
 
 // failoverProxy runs a proxy with automatic failover after 2s of silence.
@@ -106,6 +107,11 @@ func TestAutoFailoverUnderLoad(t *testing.T) {
 	if promotedAfter > 2*time.Second+2*time.Second {
 		t.Errorf("promotion took %s; failover_timeout is 2s", promotedAfter)
 	}
+	var fs switchover.FailoverStatus
+	clustertest.Eventually(t, 5*time.Second, "GET /failover names the new primary", func() bool {
+		tp.admin("GET", "/failover", &fs)
+		return fs.Primary == c.Sync.Name && fs.Term == 2 && fs.SyncState != "" && fs.DownSince == nil
+	})
 
 	// The old primary comes back claiming term 1: the proxy demotes it.
 	c.Primary.Start()

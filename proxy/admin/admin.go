@@ -44,6 +44,8 @@ type Switcher interface {
 	// Run moves the primary role to target; errors wrap the
 	// proxy/switchover sentinels.
 	Run(ctx context.Context, target string) (switchover.Result, error)
+	// FailoverStatus reports the automatic failover's state.
+	FailoverStatus() switchover.FailoverStatus
 }
 
 // Handler returns the admin API. sw nil makes POST /switchover answer
@@ -63,6 +65,13 @@ func Handler(nodes Nodes, sw Switcher, g prometheus.Gatherer, log *slog.Logger) 
 	mux.HandleFunc("POST /nodes/{name}/enable", setEnabled(nodes, log, true))
 	mux.HandleFunc("POST /nodes/{name}/disable", setEnabled(nodes, log, false))
 	mux.HandleFunc("POST /switchover", switchoverHandler(sw, log))
+	mux.HandleFunc("GET /failover", func(w http.ResponseWriter, _ *http.Request) {
+		if sw == nil {
+			writeJSON(w, http.StatusNotImplemented, map[string]string{"error": "failover is not available"})
+			return
+		}
+		writeJSON(w, http.StatusOK, sw.FailoverStatus())
+	})
 	return mux
 }
 

@@ -91,6 +91,41 @@ type failover struct {
 	demoted   map[string]time.Time
 }
 
+// FailoverStatus is GET /failover on the proxy's admin API.
+type FailoverStatus struct {
+	Enabled        bool       `json:"auto_failover"`
+	TimeoutSecs    float64    `json:"failover_timeout_secs"`
+	LeaseSecs      float64    `json:"lease_secs"`
+	AllowDataLoss  bool       `json:"failover_allow_data_loss"`
+	Primary        string     `json:"primary"` // the node leases go to
+	Term           uint64     `json:"term"`
+	SyncState      string     `json:"sync_state"` // at its last renewal; "" before one
+	DownSince      *time.Time `json:"down_since"` // first failed renewal; null while it renews
+	PromotionAfter *time.Time `json:"promotion_after"`
+	Blocked        string     `json:"blocked,omitempty"` // why the last attempt promoted nothing
+}
+
+// FailoverStatus reports the automatic failover's state.
+func (c *Coordinator) FailoverStatus() FailoverStatus {
+	f := c.cfg.Failover
+	c.fo.mu.Lock()
+	defer c.fo.mu.Unlock()
+	st := FailoverStatus{Enabled: c.cfg.AutoFailover, TimeoutSecs: f.Timeout.Seconds(), LeaseSecs: f.Lease.Seconds(),
+		AllowDataLoss: f.AllowDataLoss, Primary: c.fo.primary, Term: c.fo.term, Blocked: c.fo.blocked}
+	if c.fo.last != nil {
+		st.SyncState = c.fo.last.SyncState
+	}
+	if !c.fo.downSince.IsZero() {
+		down := c.fo.downSince
+		after := down.Add(f.Timeout)
+		if c.fo.bound.After(after) {
+			after = c.fo.bound
+		}
+		st.DownSince, st.PromotionAfter = &down, &after
+	}
+	return st
+}
+
 // RunFailover grants the current primary its lease every Renew and, when
 // the primary has answered none for Timeout, promotes the standby that
 // holds every acknowledged commit; it also demotes a node that still
