@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/heliosdb/nano/pgwire/pgauth"
+	"github.com/heliosdb/nano/internal/pgauth"
 )
 
 // Server accepts PostgreSQL v3 protocol connections and runs each one

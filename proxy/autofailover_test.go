@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/heliosdb/nano/internal/clustertest"
@@ -85,8 +86,16 @@ func TestAutoFailoverUnderLoad(t *testing.T) {
 	c.Primary.Exec("CREATE TABLE sw (id INT PRIMARY KEY, v TEXT)")
 	c.WaitCaughtUp()
 	tp := failoverProxy(t, c, nil)
+	// Autocommit writers in every pgx mode, and a reader. (An explicit
+	// transaction open on the primary when it dies cannot move: its client
+	// gets 08006, as it would from PostgreSQL.)
 	var ids atomic.Int64
-	load := startLoad(tp, &ids)
+	load := &writeLoad{ids: &ids}
+	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeExec,
+		pgx.QueryExecModeSimpleProtocol, pgx.QueryExecModeDescribeExec} {
+		load.autocommit(tp.conn(), mode)
+	}
+	load.reader(tp.conn())
 	clustertest.Eventually(t, 10*time.Second, "writes before the failure", func() bool { return load.count() >= 100 })
 
 	stopped := time.Now()

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
+	"github.com/heliosdb/nano/internal/pgauth"
 	"maps"
 	"slices"
 	"strings"
@@ -200,7 +201,7 @@ func (s *session) authenticate() bool {
 	case config.AuthMD5:
 		err = s.authMD5(password, known)
 	default:
-		err = s.authSCRAM()
+		err = s.authSCRAM(password, known)
 	}
 	switch {
 	case err == nil:
@@ -246,7 +247,7 @@ func (s *session) authCleartext(password string, known bool) error {
 	if err := pm.Decode(body); err != nil {
 		return pgerror.Newf(pgerror.ProtocolViolation, "invalid password message: %v", err)
 	}
-	if !verifyCleartext(password, pm.Password) || !known {
+	if !pgauth.VerifyCleartext(password, pm.Password) || !known {
 		return errAuthFailed
 	}
 	return nil
@@ -263,40 +264,40 @@ func (s *session) authMD5(password string, known bool) error {
 	if err := pm.Decode(body); err != nil {
 		return pgerror.Newf(pgerror.ProtocolViolation, "invalid password message: %v", err)
 	}
-	if !verifyMD5(s.user, password, salt, pm.Password) || !known {
+	if !pgauth.VerifyMD5(s.user, password, salt, pm.Password) || !known {
 		return errAuthFailed
 	}
 	return nil
 }
 
-func (s *session) authSCRAM() error {
-	conv, err := s.srv.auth.scramServer(s.user)
-	if err != nil {
-		return err
-	}
-	body, err := s.authExchange(&pgproto3.AuthenticationSASL{AuthMechanisms: []string{"SCRAM-SHA-256"}})
+func (s *session) authSCRAM(password string, known bool) error {
+	conv := s.srv.auth.scram.Start(s.user, password, known)
+	body, err := s.authExchange(&pgproto3.AuthenticationSASL{AuthMechanisms: []string{pgauth.MechanismSCRAMSHA256}})
 	if err != nil {
 		return err
 	}
 	var first pgproto3.SASLInitialResponse
-	if err := first.Decode(body); err != nil || first.AuthMechanism != "SCRAM-SHA-256" {
+	if err := first.Decode(body); err != nil || first.AuthMechanism != pgauth.MechanismSCRAMSHA256 {
 		return pgerror.New(pgerror.ProtocolViolation, "client selected an invalid SASL authentication mechanism")
 	}
-	serverFirst, err := conv.Step(string(first.Data))
+	serverFirst, _, err := conv.Step(first.Data)
 	if err != nil {
 		return pgerror.Newf(pgerror.ProtocolViolation, "malformed SCRAM message: %v", err)
 	}
-	if body, err = s.authExchange(&pgproto3.AuthenticationSASLContinue{Data: []byte(serverFirst)}); err != nil {
+	if body, err = s.authExchange(&pgproto3.AuthenticationSASLContinue{Data: serverFirst}); err != nil {
 		return err
 	}
 	var final pgproto3.SASLResponse
 	if err := final.Decode(body); err != nil {
 		return pgerror.Newf(pgerror.ProtocolViolation, "malformed SCRAM message: %v", err)
 	}
-	serverFinal, err := conv.Step(string(final.Data))
-	if err != nil || !conv.Valid() {
+	serverFinal, _, err := conv.Step(final.Data)
+	switch {
+	case errors.Is(err, pgauth.ErrProtocol):
+		return pgerror.Newf(pgerror.ProtocolViolation, "malformed SCRAM message: %v", err)
+	case err != nil:
 		return errAuthFailed
 	}
-	s.send(&pgproto3.AuthenticationSASLFinal{Data: []byte(serverFinal)})
+	s.send(&pgproto3.AuthenticationSASLFinal{Data: serverFinal})
 	return nil
 }

@@ -6,7 +6,7 @@ import (
 
 	"github.com/xdg-go/scram"
 
-	"github.com/heliosdb/nano/pgwire/pgauth"
+	"github.com/heliosdb/nano/internal/pgauth"
 )
 
 func TestMD5(t *testing.T) {
