@@ -231,7 +231,9 @@ func (c *Coordinator) resolveUnsure(ctx context.Context) bool {
 // back, without granting anything (a grant would push back the time a
 // promotion is safe), and grants the lease again if it is.
 func (c *Coordinator) checkBack(ctx context.Context, name string, term uint64) error {
-	st, err := c.status(ctx, name)
+	sctx, cancel := context.WithTimeout(ctx, c.quick())
+	st, err := c.cfg.API.Status(sctx, name)
+	cancel()
 	switch {
 	case err != nil:
 		return err
@@ -239,6 +241,12 @@ func (c *Coordinator) checkBack(ctx context.Context, name string, term uint64) e
 		return fmt.Errorf("%w: %s is %s of term %d", ErrNodeAPI, name, st.Role, st.Term)
 	}
 	return c.grant(ctx, name, term)
+}
+
+// quick bounds the failover loop's requests, so that an unreachable node
+// does not slow its cadence.
+func (c *Coordinator) quick() time.Duration {
+	return min(max(2*c.cfg.Failover.Renew, time.Second), c.cfg.StepTimeout)
 }
 
 func termOf(view []route.Node, name string) uint64 {
@@ -264,7 +272,7 @@ func (c *Coordinator) grant(ctx context.Context, node string, term uint64) error
 		seq = c.fo.last.DegradedSeq
 	}
 	c.fo.mu.Unlock()
-	sctx, cancel := context.WithTimeout(ctx, min(f.Renew*2, c.cfg.StepTimeout))
+	sctx, cancel := context.WithTimeout(ctx, c.quick())
 	res, err := c.cfg.API.Lease(sctx, node, LeaseRequest{Term: term, DurationMS: f.Lease.Milliseconds(), Holder: f.Holder, DegradedSeq: seq})
 	cancel()
 	end := c.cfg.Now()
@@ -456,7 +464,9 @@ func (c *Coordinator) standbyStatuses(ctx context.Context, old string) map[strin
 			continue
 		}
 		wg.Go(func() {
-			st, err := c.status(ctx, v.Name)
+			sctx, cancel := context.WithTimeout(ctx, c.quick())
+			defer cancel()
+			st, err := c.cfg.API.Status(sctx, v.Name)
 			if err == nil && st.Role == roleStandby {
 				mu.Lock()
 				out[v.Name] = st
