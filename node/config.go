@@ -60,6 +60,14 @@ type Config struct {
 	MaxMessageSize int
 	// WALSegmentSize; default 64 MiB.
 	WALSegmentSize int64
+	// WriteForwarding makes a standby run writes on its primary instead of
+	// refusing them with 25006 (forward.go, docs/replication.md). Default
+	// off, as in PostgreSQL.
+	WriteForwarding bool
+	// WriteForwardingTimeout bounds how long a forwarded transaction looks
+	// for the primary, and how long a forwarded commit waits to be applied
+	// here before answering anyway (with a warning); default 10s.
+	WriteForwardingTimeout time.Duration
 	// ShutdownTimeout bounds how long in-flight statements may run after
 	// SIGTERM before their connections are closed; default 10s.
 	ShutdownTimeout time.Duration
@@ -100,6 +108,8 @@ func Defaults() Config {
 		MaxMessageSize:     64 << 20,
 		WALSegmentSize:     64 << 20,
 		ShutdownTimeout:    10 * time.Second,
+
+		WriteForwardingTimeout: 10 * time.Second,
 	}
 }
 
@@ -156,6 +166,9 @@ func (c *Config) Validate() error {
 	}
 	if c.SyncTimeout <= 0 {
 		return bad("sync-timeout", "must be positive")
+	}
+	if c.WriteForwardingTimeout <= 0 {
+		return bad("write-forwarding-timeout", "must be positive")
 	}
 	if c.WALKeepMB < 0 {
 		return bad("wal-keep-size", "must not be negative")

@@ -12,6 +12,9 @@ type nodeMetrics struct {
 	groupSize  prometheus.Histogram
 	commitTime prometheus.Histogram
 	role       *prometheus.GaugeVec
+	// forwardApplyWait: on a standby, how long a forwarded commit waited
+	// until it was applied here (write forwarding, forward.go).
+	forwardApplyWait prometheus.Histogram
 }
 
 func newNodeMetrics(reg prometheus.Registerer) *nodeMetrics {
@@ -28,9 +31,12 @@ func newNodeMetrics(reg prometheus.Registerer) *nodeMetrics {
 			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16)}),
 		role: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "helios_node_role", Help: "1 for the role this node currently has."}, []string{"role"}),
+		forwardApplyWait: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "helios_write_forwarding_apply_wait_seconds", Help: "On a standby, time from a forwarded commit's answer to its local apply.",
+			Buckets: prometheus.ExponentialBuckets(0.00005, 2, 16)}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.commits, m.conflicts, m.groupSize, m.commitTime, m.role)
+		reg.MustRegister(m.commits, m.conflicts, m.groupSize, m.commitTime, m.role, m.forwardApplyWait)
 	}
 	return m
 }

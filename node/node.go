@@ -55,6 +55,9 @@ type Node struct {
 	grpcSrv *grpc.Server
 	standby *replication.Standby // nil unless following a primary
 
+	fwdServer *replication.ForwardServer // runs standbys' forwarded transactions (forward.go)
+	fwdClient *replication.ForwardClient // nil unless --write-forwarding
+
 	roleMu sync.Mutex // serialises promote and demote
 
 	mu           sync.Mutex
@@ -125,6 +128,7 @@ func Open(cfg Config) (_ *Node, err error) {
 	if err := n.startReplication(); err != nil {
 		return nil, err
 	}
+	n.startForwarding()
 	return n, nil
 }
 
@@ -290,6 +294,7 @@ func (n *Node) Shutdown(ctx context.Context) error {
 				errs = append(errs, err)
 			}
 		}
+		n.stopForwarding()
 		n.stopReplication()
 		if n.committer != nil {
 			n.committer.close()

@@ -87,6 +87,8 @@ func startSettings() []setting {
 		intSetting("wal-keep-size", "HELIOSDB_WAL_KEEP_SIZE", d.WALKeepMB, "MiB of WAL kept for disconnected standbys; one further behind re-seeds from a base backup", func(c *node.Config) *int { return &c.WALKeepMB }),
 		strSetting("advertise-host", "HELIOSDB_ADVERTISE_HOST", d.AdvertiseHost, "host name other nodes and clients reach this node by (topology views)", func(c *node.Config) *string { return &c.AdvertiseHost }),
 		durSetting("checkpoint-interval", "HELIOSDB_CHECKPOINT_INTERVAL", d.CheckpointInterval, "how often WAL that is applied and not needed by any known standby is removed", func(c *node.Config) *time.Duration { return &c.CheckpointInterval }),
+		boolSetting("write-forwarding", "HELIOSDB_WRITE_FORWARDING", false, "on a standby, run writes on the primary and answer once they are applied here (read-your-writes), instead of refusing them with 25006", func(c *node.Config) *bool { return &c.WriteForwarding }),
+		durSetting("write-forwarding-timeout", "HELIOSDB_WRITE_FORWARDING_TIMEOUT", d.WriteForwardingTimeout, "how long a forwarded write looks for the primary, and how long its commit waits to be applied on this standby", func(c *node.Config) *time.Duration { return &c.WriteForwardingTimeout }),
 		durSetting("shutdown-timeout", "HELIOSDB_SHUTDOWN_TIMEOUT", d.ShutdownTimeout, "how long in-flight statements may run after SIGTERM", func(c *node.Config) *time.Duration { return &c.ShutdownTimeout }),
 		intSetting("max-message-size", "HELIOSDB_MAX_MESSAGE_SIZE", d.MaxMessageSize, "largest PostgreSQL protocol message accepted, in bytes", func(c *node.Config) *int { return &c.MaxMessageSize }),
 	}

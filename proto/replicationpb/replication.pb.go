@@ -969,6 +969,989 @@ func (x *StatusResponse) GetClusterId() string {
 	return ""
 }
 
+type ForwardOpen struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	StandbyNodeId string                 `protobuf:"bytes,1,opt,name=standby_node_id,json=standbyNodeId,proto3" json:"standby_node_id,omitempty"`
+	User          string                 `protobuf:"bytes,2,opt,name=user,proto3" json:"user,omitempty"`
+	Database      string                 `protobuf:"bytes,3,opt,name=database,proto3" json:"database,omitempty"`
+	Params        map[string]string      `protobuf:"bytes,4,rep,name=params,proto3" json:"params,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"` // session parameters (TimeZone, ...)
+	Begin         string                 `protobuf:"bytes,5,opt,name=begin,proto3" json:"begin,omitempty"`                                                                             // BEGIN statement to run first ("" = implicit block)
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ForwardOpen) Reset() {
+	*x = ForwardOpen{}
+	mi := &file_replication_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ForwardOpen) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ForwardOpen) ProtoMessage() {}
+
+func (x *ForwardOpen) ProtoReflect() protoreflect.Message {
+	mi := &file_replication_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ForwardOpen.ProtoReflect.Descriptor instead.
+func (*ForwardOpen) Descriptor() ([]byte, []int) {
+	return file_replication_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ForwardOpen) GetStandbyNodeId() string {
+	if x != nil {
+		return x.StandbyNodeId
+	}
+	return ""
+}
+
+func (x *ForwardOpen) GetUser() string {
+	if x != nil {
+		return x.User
+	}
+	return ""
+}
+
+func (x *ForwardOpen) GetDatabase() string {
+	if x != nil {
+		return x.Database
+	}
+	return ""
+}
+
+func (x *ForwardOpen) GetParams() map[string]string {
+	if x != nil {
+		return x.Params
+	}
+	return nil
+}
+
+func (x *ForwardOpen) GetBegin() string {
+	if x != nil {
+		return x.Begin
+	}
+	return ""
+}
+
+// ForwardValue is one parameter or column value: PostgreSQL's binary
+// format, or its text format (UTC) for types without a binary one.
+type ForwardValue struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Data          []byte                 `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	Null          bool                   `protobuf:"varint,2,opt,name=null,proto3" json:"null,omitempty"`
+	Text          bool                   `protobuf:"varint,3,opt,name=text,proto3" json:"text,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ForwardValue) Reset() {
+	*x = ForwardValue{}
+	mi := &file_replication_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ForwardValue) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ForwardValue) ProtoMessage() {}
+
+func (x *ForwardValue) ProtoReflect() protoreflect.Message {
+	mi := &file_replication_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ForwardValue.ProtoReflect.Descriptor instead.
+func (*ForwardValue) Descriptor() ([]byte, []int) {
+	return file_replication_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ForwardValue) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+func (x *ForwardValue) GetNull() bool {
+	if x != nil {
+		return x.Null
+	}
+	return false
+}
+
+func (x *ForwardValue) GetText() bool {
+	if x != nil {
+		return x.Text
+	}
+	return false
+}
+
+type ForwardStatement struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Sql           string                 `protobuf:"bytes,1,opt,name=sql,proto3" json:"sql,omitempty"`
+	ParamOids     []uint32               `protobuf:"varint,2,rep,packed,name=param_oids,json=paramOids,proto3" json:"param_oids,omitempty"`
+	Params        []*ForwardValue        `protobuf:"bytes,3,rep,name=params,proto3" json:"params,omitempty"`
+	DescribeOnly  bool                   `protobuf:"varint,4,opt,name=describe_only,json=describeOnly,proto3" json:"describe_only,omitempty"` // prepare and describe, do not run
+	Commit        bool                   `protobuf:"varint,5,opt,name=commit,proto3" json:"commit,omitempty"`                                 // commit the transaction after the statement (then ForwardEnded)
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ForwardStatement) Reset() {
+	*x = ForwardStatement{}
+	mi := &file_replication_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ForwardStatement) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ForwardStatement) ProtoMessage() {}
+
+func (x *ForwardStatement) ProtoReflect() protoreflect.Message {
+	mi := &file_replication_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ForwardStatement.ProtoReflect.Descriptor instead.
+func (*ForwardStatement) Descriptor() ([]byte, []int) {
+	return file_replication_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ForwardStatement) GetSql() string {
+	if x != nil {
+		return x.Sql
+	}
+	return ""
+}
+
+func (x *ForwardStatement) GetParamOids() []uint32 {
+	if x != nil {
+		return x.ParamOids
+	}
+	return nil
+}
+
+func (x *ForwardStatement) GetParams() []*ForwardValue {
+	if x != nil {
+		return x.Params
+	}
+	return nil
+}
+
+func (x *ForwardStatement) GetDescribeOnly() bool {
+	if x != nil {
+		return x.DescribeOnly
+	}
+	return false
+}
+
+func (x *ForwardStatement) GetCommit() bool {
+	if x != nil {
+		return x.Commit
+	}
+	return false
+}
+
+type ForwardEnd struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Commit        bool                   `protobuf:"varint,1,opt,name=commit,proto3" json:"commit,omitempty"` // false rolls back
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ForwardEnd) Reset() {
+	*x = ForwardEnd{}
+	mi := &file_replication_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ForwardEnd) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ForwardEnd) ProtoMessage() {}
+
+func (x *ForwardEnd) ProtoReflect() protoreflect.Message {
+	mi := &file_replication_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ForwardEnd.ProtoReflect.Descriptor instead.
+func (*ForwardEnd) Descriptor() ([]byte, []int) {
+	return file_replication_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ForwardEnd) GetCommit() bool {
+	if x != nil {
+		return x.Commit
+	}
+	return false
+}
+
+type ForwardRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Msg:
+	//
+	//	*ForwardRequest_Open
+	//	*ForwardRequest_Statement
+	//	*ForwardRequest_End
+	Msg           isForwardRequest_Msg `protobuf_oneof:"msg"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ForwardRequest) Reset() {
+	*x = ForwardRequest{}
+	mi := &file_replication_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ForwardRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ForwardRequest) ProtoMessage() {}
+
+func (x *ForwardRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_replication_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ForwardRequest.ProtoReflect.Descriptor instead.
+func (*ForwardRequest) Descriptor() ([]byte, []int) {
+	return file_replication_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ForwardRequest) GetMsg() isForwardRequest_Msg {
+	if x != nil {
+		return x.Msg
+	}
+	return nil
+}
+
+func (x *ForwardRequest) GetOpen() *ForwardOpen {
+	if x != nil {
+		if x, ok := x.Msg.(*ForwardRequest_Open); ok {
+			return x.Open
+		}
+	}
+	return nil
+}
+
+func (x *ForwardRequest) GetStatement() *ForwardStatement {
+	if x != nil {
+		if x, ok := x.Msg.(*ForwardRequest_Statement); ok {
+			return x.Statement
+		}
+	}
+	return nil
+}
+
+func (x *ForwardRequest) GetEnd() *ForwardEnd {
+	if x != nil {
+		if x, ok := x.Msg.(*ForwardRequest_End); ok {
+			return x.End
+		}
+	}
+	return nil
+}
+
+type isForwardRequest_Msg interface {
+	isForwardRequest_Msg()
+}
+
+type ForwardRequest_Open struct {
+	Open *ForwardOpen `protobuf:"bytes,1,opt,name=open,proto3,oneof"`
+}
+
+type ForwardRequest_Statement struct {
+	Statement *ForwardStatement `protobuf:"bytes,2,opt,name=statement,proto3,oneof"`
+}
+
+type ForwardRequest_End struct {
+	End *ForwardEnd `protobuf:"bytes,3,opt,name=end,proto3,oneof"`
+}
+
+func (*ForwardRequest_Open) isForwardRequest_Msg() {}
+
+func (*ForwardRequest_Statement) isForwardRequest_Msg() {}
+
+func (*ForwardRequest_End) isForwardRequest_Msg() {}
+
+type ForwardColumn struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	TypeOid       uint32                 `protobuf:"varint,2,opt,name=type_oid,json=typeOid,proto3" json:"type_oid,omitempty"`
+	TypeMod       int32                  `protobuf:"varint,3,opt,name=type_mod,json=typeMod,proto3" json:"type_mod,omitempty"`
+	TableOid      uint32                 `protobuf:"varint,4,opt,name=table_oid,json=tableOid,proto3" json:"table_oid,omitempty"`
+	AttrNum       int32                  `protobuf:"varint,5,opt,name=attr_num,json=attrNum,proto3" json:"attr_num,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ForwardColumn) Reset() {
+	*x = ForwardColumn{}
+	mi := &file_replication_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ForwardColumn) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ForwardColumn) ProtoMessage() {}
+
+func (x *ForwardColumn) ProtoReflect() protoreflect.Message {
+	mi := &file_replication_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ForwardColumn.ProtoReflect.Descriptor instead.
+func (*ForwardColumn) Descriptor() ([]byte, []int) {
+	return file_replication_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ForwardColumn) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ForwardColumn) GetTypeOid() uint32 {
+	if x != nil {
+		return x.TypeOid
+	}
+	return 0
+}
+
+func (x *ForwardColumn) GetTypeMod() int32 {
+	if x != nil {
+		return x.TypeMod
+	}
+	return 0
+}
+
+func (x *ForwardColumn) GetTableOid() uint32 {
+	if x != nil {
+		return x.TableOid
+	}
+	return 0
+}
+
+func (x *ForwardColumn) GetAttrNum() int32 {
+	if x != nil {
+		return x.AttrNum
+	}
+	return 0
+}
+
+type ForwardColumns struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Columns       []*ForwardColumn       `protobuf:"bytes,1,rep,name=columns,proto3" json:"columns,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ForwardColumns) Reset() {
+	*x = ForwardColumns{}
+	mi := &file_replication_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ForwardColumns) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ForwardColumns) ProtoMessage() {}
+
+func (x *ForwardColumns) ProtoReflect() protoreflect.Message {
+	mi := &file_replication_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ForwardColumns.ProtoReflect.Descriptor instead.
+func (*ForwardColumns) Descriptor() ([]byte, []int) {
+	return file_replication_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ForwardColumns) GetColumns() []*ForwardColumn {
+	if x != nil {
+		return x.Columns
+	}
+	return nil
+}
+
+type ForwardRow struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Values        []*ForwardValue        `protobuf:"bytes,1,rep,name=values,proto3" json:"values,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ForwardRow) Reset() {
+	*x = ForwardRow{}
+	mi := &file_replication_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ForwardRow) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ForwardRow) ProtoMessage() {}
+
+func (x *ForwardRow) ProtoReflect() protoreflect.Message {
+	mi := &file_replication_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ForwardRow.ProtoReflect.Descriptor instead.
+func (*ForwardRow) Descriptor() ([]byte, []int) {
+	return file_replication_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *ForwardRow) GetValues() []*ForwardValue {
+	if x != nil {
+		return x.Values
+	}
+	return nil
+}
+
+type ForwardRows struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Rows          []*ForwardRow          `protobuf:"bytes,1,rep,name=rows,proto3" json:"rows,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ForwardRows) Reset() {
+	*x = ForwardRows{}
+	mi := &file_replication_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ForwardRows) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ForwardRows) ProtoMessage() {}
+
+func (x *ForwardRows) ProtoReflect() protoreflect.Message {
+	mi := &file_replication_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ForwardRows.ProtoReflect.Descriptor instead.
+func (*ForwardRows) Descriptor() ([]byte, []int) {
+	return file_replication_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ForwardRows) GetRows() []*ForwardRow {
+	if x != nil {
+		return x.Rows
+	}
+	return nil
+}
+
+type ForwardComplete struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Tag           string                 `protobuf:"bytes,1,opt,name=tag,proto3" json:"tag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ForwardComplete) Reset() {
+	*x = ForwardComplete{}
+	mi := &file_replication_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ForwardComplete) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ForwardComplete) ProtoMessage() {}
+
+func (x *ForwardComplete) ProtoReflect() protoreflect.Message {
+	mi := &file_replication_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ForwardComplete.ProtoReflect.Descriptor instead.
+func (*ForwardComplete) Descriptor() ([]byte, []int) {
+	return file_replication_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *ForwardComplete) GetTag() string {
+	if x != nil {
+		return x.Tag
+	}
+	return ""
+}
+
+type ForwardDescription struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ParamOids     []uint32               `protobuf:"varint,1,rep,packed,name=param_oids,json=paramOids,proto3" json:"param_oids,omitempty"`
+	Columns       []*ForwardColumn       `protobuf:"bytes,2,rep,name=columns,proto3" json:"columns,omitempty"`
+	ReturnsRows   bool                   `protobuf:"varint,3,opt,name=returns_rows,json=returnsRows,proto3" json:"returns_rows,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ForwardDescription) Reset() {
+	*x = ForwardDescription{}
+	mi := &file_replication_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ForwardDescription) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ForwardDescription) ProtoMessage() {}
+
+func (x *ForwardDescription) ProtoReflect() protoreflect.Message {
+	mi := &file_replication_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ForwardDescription.ProtoReflect.Descriptor instead.
+func (*ForwardDescription) Descriptor() ([]byte, []int) {
+	return file_replication_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *ForwardDescription) GetParamOids() []uint32 {
+	if x != nil {
+		return x.ParamOids
+	}
+	return nil
+}
+
+func (x *ForwardDescription) GetColumns() []*ForwardColumn {
+	if x != nil {
+		return x.Columns
+	}
+	return nil
+}
+
+func (x *ForwardDescription) GetReturnsRows() bool {
+	if x != nil {
+		return x.ReturnsRows
+	}
+	return false
+}
+
+// ForwardError is a PostgreSQL ErrorResponse or NoticeResponse.
+type ForwardError struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	Code           string                 `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	Severity       string                 `protobuf:"bytes,2,opt,name=severity,proto3" json:"severity,omitempty"`
+	Message        string                 `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
+	Detail         string                 `protobuf:"bytes,4,opt,name=detail,proto3" json:"detail,omitempty"`
+	Hint           string                 `protobuf:"bytes,5,opt,name=hint,proto3" json:"hint,omitempty"`
+	Position       int32                  `protobuf:"varint,6,opt,name=position,proto3" json:"position,omitempty"`
+	TableName      string                 `protobuf:"bytes,7,opt,name=table_name,json=tableName,proto3" json:"table_name,omitempty"`
+	ColumnName     string                 `protobuf:"bytes,8,opt,name=column_name,json=columnName,proto3" json:"column_name,omitempty"`
+	ConstraintName string                 `protobuf:"bytes,9,opt,name=constraint_name,json=constraintName,proto3" json:"constraint_name,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ForwardError) Reset() {
+	*x = ForwardError{}
+	mi := &file_replication_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ForwardError) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ForwardError) ProtoMessage() {}
+
+func (x *ForwardError) ProtoReflect() protoreflect.Message {
+	mi := &file_replication_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ForwardError.ProtoReflect.Descriptor instead.
+func (*ForwardError) Descriptor() ([]byte, []int) {
+	return file_replication_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *ForwardError) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *ForwardError) GetSeverity() string {
+	if x != nil {
+		return x.Severity
+	}
+	return ""
+}
+
+func (x *ForwardError) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *ForwardError) GetDetail() string {
+	if x != nil {
+		return x.Detail
+	}
+	return ""
+}
+
+func (x *ForwardError) GetHint() string {
+	if x != nil {
+		return x.Hint
+	}
+	return ""
+}
+
+func (x *ForwardError) GetPosition() int32 {
+	if x != nil {
+		return x.Position
+	}
+	return 0
+}
+
+func (x *ForwardError) GetTableName() string {
+	if x != nil {
+		return x.TableName
+	}
+	return ""
+}
+
+func (x *ForwardError) GetColumnName() string {
+	if x != nil {
+		return x.ColumnName
+	}
+	return ""
+}
+
+func (x *ForwardError) GetConstraintName() string {
+	if x != nil {
+		return x.ConstraintName
+	}
+	return ""
+}
+
+type ForwardEnded struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	CommitLsn     uint64                 `protobuf:"varint,1,opt,name=commit_lsn,json=commitLsn,proto3" json:"commit_lsn,omitempty"` // end of the commit record; 0 when nothing was written
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ForwardEnded) Reset() {
+	*x = ForwardEnded{}
+	mi := &file_replication_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ForwardEnded) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ForwardEnded) ProtoMessage() {}
+
+func (x *ForwardEnded) ProtoReflect() protoreflect.Message {
+	mi := &file_replication_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ForwardEnded.ProtoReflect.Descriptor instead.
+func (*ForwardEnded) Descriptor() ([]byte, []int) {
+	return file_replication_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *ForwardEnded) GetCommitLsn() uint64 {
+	if x != nil {
+		return x.CommitLsn
+	}
+	return 0
+}
+
+type ForwardReply struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Msg:
+	//
+	//	*ForwardReply_Columns
+	//	*ForwardReply_Rows
+	//	*ForwardReply_Complete
+	//	*ForwardReply_Description
+	//	*ForwardReply_Notice
+	//	*ForwardReply_Error
+	//	*ForwardReply_Ended
+	Msg           isForwardReply_Msg `protobuf_oneof:"msg"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ForwardReply) Reset() {
+	*x = ForwardReply{}
+	mi := &file_replication_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ForwardReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ForwardReply) ProtoMessage() {}
+
+func (x *ForwardReply) ProtoReflect() protoreflect.Message {
+	mi := &file_replication_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ForwardReply.ProtoReflect.Descriptor instead.
+func (*ForwardReply) Descriptor() ([]byte, []int) {
+	return file_replication_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *ForwardReply) GetMsg() isForwardReply_Msg {
+	if x != nil {
+		return x.Msg
+	}
+	return nil
+}
+
+func (x *ForwardReply) GetColumns() *ForwardColumns {
+	if x != nil {
+		if x, ok := x.Msg.(*ForwardReply_Columns); ok {
+			return x.Columns
+		}
+	}
+	return nil
+}
+
+func (x *ForwardReply) GetRows() *ForwardRows {
+	if x != nil {
+		if x, ok := x.Msg.(*ForwardReply_Rows); ok {
+			return x.Rows
+		}
+	}
+	return nil
+}
+
+func (x *ForwardReply) GetComplete() *ForwardComplete {
+	if x != nil {
+		if x, ok := x.Msg.(*ForwardReply_Complete); ok {
+			return x.Complete
+		}
+	}
+	return nil
+}
+
+func (x *ForwardReply) GetDescription() *ForwardDescription {
+	if x != nil {
+		if x, ok := x.Msg.(*ForwardReply_Description); ok {
+			return x.Description
+		}
+	}
+	return nil
+}
+
+func (x *ForwardReply) GetNotice() *ForwardError {
+	if x != nil {
+		if x, ok := x.Msg.(*ForwardReply_Notice); ok {
+			return x.Notice
+		}
+	}
+	return nil
+}
+
+func (x *ForwardReply) GetError() *ForwardError {
+	if x != nil {
+		if x, ok := x.Msg.(*ForwardReply_Error); ok {
+			return x.Error
+		}
+	}
+	return nil
+}
+
+func (x *ForwardReply) GetEnded() *ForwardEnded {
+	if x != nil {
+		if x, ok := x.Msg.(*ForwardReply_Ended); ok {
+			return x.Ended
+		}
+	}
+	return nil
+}
+
+type isForwardReply_Msg interface {
+	isForwardReply_Msg()
+}
+
+type ForwardReply_Columns struct {
+	Columns *ForwardColumns `protobuf:"bytes,1,opt,name=columns,proto3,oneof"`
+}
+
+type ForwardReply_Rows struct {
+	Rows *ForwardRows `protobuf:"bytes,2,opt,name=rows,proto3,oneof"`
+}
+
+type ForwardReply_Complete struct {
+	Complete *ForwardComplete `protobuf:"bytes,3,opt,name=complete,proto3,oneof"`
+}
+
+type ForwardReply_Description struct {
+	Description *ForwardDescription `protobuf:"bytes,4,opt,name=description,proto3,oneof"`
+}
+
+type ForwardReply_Notice struct {
+	Notice *ForwardError `protobuf:"bytes,5,opt,name=notice,proto3,oneof"`
+}
+
+type ForwardReply_Error struct {
+	Error *ForwardError `protobuf:"bytes,6,opt,name=error,proto3,oneof"`
+}
+
+type ForwardReply_Ended struct {
+	Ended *ForwardEnded `protobuf:"bytes,7,opt,name=ended,proto3,oneof"`
+}
+
+func (*ForwardReply_Columns) isForwardReply_Msg() {}
+
+func (*ForwardReply_Rows) isForwardReply_Msg() {}
+
+func (*ForwardReply_Complete) isForwardReply_Msg() {}
+
+func (*ForwardReply_Description) isForwardReply_Msg() {}
+
+func (*ForwardReply_Notice) isForwardReply_Msg() {}
+
+func (*ForwardReply_Error) isForwardReply_Msg() {}
+
+func (*ForwardReply_Ended) isForwardReply_Msg() {}
+
 var File_replication_proto protoreflect.FileDescriptor
 
 const file_replication_proto_rawDesc = "" +
@@ -1045,12 +2028,87 @@ const file_replication_proto_rawDesc = "" +
 	"\vapplied_lsn\x18\x05 \x01(\x04R\n" +
 	"appliedLsn\x12\x1d\n" +
 	"\n" +
-	"cluster_id\x18\x06 \x01(\tR\tclusterId2\xae\x02\n" +
+	"cluster_id\x18\x06 \x01(\tR\tclusterId\"\x80\x02\n" +
+	"\vForwardOpen\x12&\n" +
+	"\x0fstandby_node_id\x18\x01 \x01(\tR\rstandbyNodeId\x12\x12\n" +
+	"\x04user\x18\x02 \x01(\tR\x04user\x12\x1a\n" +
+	"\bdatabase\x18\x03 \x01(\tR\bdatabase\x12H\n" +
+	"\x06params\x18\x04 \x03(\v20.heliosdb.replication.v1.ForwardOpen.ParamsEntryR\x06params\x12\x14\n" +
+	"\x05begin\x18\x05 \x01(\tR\x05begin\x1a9\n" +
+	"\vParamsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"J\n" +
+	"\fForwardValue\x12\x12\n" +
+	"\x04data\x18\x01 \x01(\fR\x04data\x12\x12\n" +
+	"\x04null\x18\x02 \x01(\bR\x04null\x12\x12\n" +
+	"\x04text\x18\x03 \x01(\bR\x04text\"\xbf\x01\n" +
+	"\x10ForwardStatement\x12\x10\n" +
+	"\x03sql\x18\x01 \x01(\tR\x03sql\x12\x1d\n" +
+	"\n" +
+	"param_oids\x18\x02 \x03(\rR\tparamOids\x12=\n" +
+	"\x06params\x18\x03 \x03(\v2%.heliosdb.replication.v1.ForwardValueR\x06params\x12#\n" +
+	"\rdescribe_only\x18\x04 \x01(\bR\fdescribeOnly\x12\x16\n" +
+	"\x06commit\x18\x05 \x01(\bR\x06commit\"$\n" +
+	"\n" +
+	"ForwardEnd\x12\x16\n" +
+	"\x06commit\x18\x01 \x01(\bR\x06commit\"\xd7\x01\n" +
+	"\x0eForwardRequest\x12:\n" +
+	"\x04open\x18\x01 \x01(\v2$.heliosdb.replication.v1.ForwardOpenH\x00R\x04open\x12I\n" +
+	"\tstatement\x18\x02 \x01(\v2).heliosdb.replication.v1.ForwardStatementH\x00R\tstatement\x127\n" +
+	"\x03end\x18\x03 \x01(\v2#.heliosdb.replication.v1.ForwardEndH\x00R\x03endB\x05\n" +
+	"\x03msg\"\x91\x01\n" +
+	"\rForwardColumn\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x19\n" +
+	"\btype_oid\x18\x02 \x01(\rR\atypeOid\x12\x19\n" +
+	"\btype_mod\x18\x03 \x01(\x05R\atypeMod\x12\x1b\n" +
+	"\ttable_oid\x18\x04 \x01(\rR\btableOid\x12\x19\n" +
+	"\battr_num\x18\x05 \x01(\x05R\aattrNum\"R\n" +
+	"\x0eForwardColumns\x12@\n" +
+	"\acolumns\x18\x01 \x03(\v2&.heliosdb.replication.v1.ForwardColumnR\acolumns\"K\n" +
+	"\n" +
+	"ForwardRow\x12=\n" +
+	"\x06values\x18\x01 \x03(\v2%.heliosdb.replication.v1.ForwardValueR\x06values\"F\n" +
+	"\vForwardRows\x127\n" +
+	"\x04rows\x18\x01 \x03(\v2#.heliosdb.replication.v1.ForwardRowR\x04rows\"#\n" +
+	"\x0fForwardComplete\x12\x10\n" +
+	"\x03tag\x18\x01 \x01(\tR\x03tag\"\x98\x01\n" +
+	"\x12ForwardDescription\x12\x1d\n" +
+	"\n" +
+	"param_oids\x18\x01 \x03(\rR\tparamOids\x12@\n" +
+	"\acolumns\x18\x02 \x03(\v2&.heliosdb.replication.v1.ForwardColumnR\acolumns\x12!\n" +
+	"\freturns_rows\x18\x03 \x01(\bR\vreturnsRows\"\x89\x02\n" +
+	"\fForwardError\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\x12\x1a\n" +
+	"\bseverity\x18\x02 \x01(\tR\bseverity\x12\x18\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\x12\x16\n" +
+	"\x06detail\x18\x04 \x01(\tR\x06detail\x12\x12\n" +
+	"\x04hint\x18\x05 \x01(\tR\x04hint\x12\x1a\n" +
+	"\bposition\x18\x06 \x01(\x05R\bposition\x12\x1d\n" +
+	"\n" +
+	"table_name\x18\a \x01(\tR\ttableName\x12\x1f\n" +
+	"\vcolumn_name\x18\b \x01(\tR\n" +
+	"columnName\x12'\n" +
+	"\x0fconstraint_name\x18\t \x01(\tR\x0econstraintName\"-\n" +
+	"\fForwardEnded\x12\x1d\n" +
+	"\n" +
+	"commit_lsn\x18\x01 \x01(\x04R\tcommitLsn\"\xee\x03\n" +
+	"\fForwardReply\x12C\n" +
+	"\acolumns\x18\x01 \x01(\v2'.heliosdb.replication.v1.ForwardColumnsH\x00R\acolumns\x12:\n" +
+	"\x04rows\x18\x02 \x01(\v2$.heliosdb.replication.v1.ForwardRowsH\x00R\x04rows\x12F\n" +
+	"\bcomplete\x18\x03 \x01(\v2(.heliosdb.replication.v1.ForwardCompleteH\x00R\bcomplete\x12O\n" +
+	"\vdescription\x18\x04 \x01(\v2+.heliosdb.replication.v1.ForwardDescriptionH\x00R\vdescription\x12?\n" +
+	"\x06notice\x18\x05 \x01(\v2%.heliosdb.replication.v1.ForwardErrorH\x00R\x06notice\x12=\n" +
+	"\x05error\x18\x06 \x01(\v2%.heliosdb.replication.v1.ForwardErrorH\x00R\x05error\x12=\n" +
+	"\x05ended\x18\a \x01(\v2%.heliosdb.replication.v1.ForwardEndedH\x00R\x05endedB\x05\n" +
+	"\x03msg2\xae\x02\n" +
 	"\vReplication\x12^\n" +
 	"\x06Stream\x12'.heliosdb.replication.v1.StandbyMessage\x1a'.heliosdb.replication.v1.PrimaryMessage(\x010\x01\x12d\n" +
 	"\n" +
 	"BaseBackup\x12*.heliosdb.replication.v1.BaseBackupRequest\x1a(.heliosdb.replication.v1.BaseBackupChunk0\x01\x12Y\n" +
-	"\x06Status\x12&.heliosdb.replication.v1.StatusRequest\x1a'.heliosdb.replication.v1.StatusResponseB.Z,github.com/heliosdb/nano/proto/replicationpbb\x06proto3"
+	"\x06Status\x12&.heliosdb.replication.v1.StatusRequest\x1a'.heliosdb.replication.v1.StatusResponse2k\n" +
+	"\n" +
+	"Forwarding\x12]\n" +
+	"\aForward\x12'.heliosdb.replication.v1.ForwardRequest\x1a%.heliosdb.replication.v1.ForwardReply(\x010\x01B.Z,github.com/heliosdb/nano/proto/replicationpbb\x06proto3"
 
 var (
 	file_replication_proto_rawDescOnce sync.Once
@@ -1064,22 +2122,37 @@ func file_replication_proto_rawDescGZIP() []byte {
 	return file_replication_proto_rawDescData
 }
 
-var file_replication_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_replication_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_replication_proto_goTypes = []any{
-	(*TermStart)(nil),         // 0: heliosdb.replication.v1.TermStart
-	(*Hello)(nil),             // 1: heliosdb.replication.v1.Hello
-	(*Ack)(nil),               // 2: heliosdb.replication.v1.Ack
-	(*StandbyMessage)(nil),    // 3: heliosdb.replication.v1.StandbyMessage
-	(*WalRecord)(nil),         // 4: heliosdb.replication.v1.WalRecord
-	(*Records)(nil),           // 5: heliosdb.replication.v1.Records
-	(*Heartbeat)(nil),         // 6: heliosdb.replication.v1.Heartbeat
-	(*Welcome)(nil),           // 7: heliosdb.replication.v1.Welcome
-	(*NeedBaseBackup)(nil),    // 8: heliosdb.replication.v1.NeedBaseBackup
-	(*PrimaryMessage)(nil),    // 9: heliosdb.replication.v1.PrimaryMessage
-	(*BaseBackupRequest)(nil), // 10: heliosdb.replication.v1.BaseBackupRequest
-	(*BaseBackupChunk)(nil),   // 11: heliosdb.replication.v1.BaseBackupChunk
-	(*StatusRequest)(nil),     // 12: heliosdb.replication.v1.StatusRequest
-	(*StatusResponse)(nil),    // 13: heliosdb.replication.v1.StatusResponse
+	(*TermStart)(nil),          // 0: heliosdb.replication.v1.TermStart
+	(*Hello)(nil),              // 1: heliosdb.replication.v1.Hello
+	(*Ack)(nil),                // 2: heliosdb.replication.v1.Ack
+	(*StandbyMessage)(nil),     // 3: heliosdb.replication.v1.StandbyMessage
+	(*WalRecord)(nil),          // 4: heliosdb.replication.v1.WalRecord
+	(*Records)(nil),            // 5: heliosdb.replication.v1.Records
+	(*Heartbeat)(nil),          // 6: heliosdb.replication.v1.Heartbeat
+	(*Welcome)(nil),            // 7: heliosdb.replication.v1.Welcome
+	(*NeedBaseBackup)(nil),     // 8: heliosdb.replication.v1.NeedBaseBackup
+	(*PrimaryMessage)(nil),     // 9: heliosdb.replication.v1.PrimaryMessage
+	(*BaseBackupRequest)(nil),  // 10: heliosdb.replication.v1.BaseBackupRequest
+	(*BaseBackupChunk)(nil),    // 11: heliosdb.replication.v1.BaseBackupChunk
+	(*StatusRequest)(nil),      // 12: heliosdb.replication.v1.StatusRequest
+	(*StatusResponse)(nil),     // 13: heliosdb.replication.v1.StatusResponse
+	(*ForwardOpen)(nil),        // 14: heliosdb.replication.v1.ForwardOpen
+	(*ForwardValue)(nil),       // 15: heliosdb.replication.v1.ForwardValue
+	(*ForwardStatement)(nil),   // 16: heliosdb.replication.v1.ForwardStatement
+	(*ForwardEnd)(nil),         // 17: heliosdb.replication.v1.ForwardEnd
+	(*ForwardRequest)(nil),     // 18: heliosdb.replication.v1.ForwardRequest
+	(*ForwardColumn)(nil),      // 19: heliosdb.replication.v1.ForwardColumn
+	(*ForwardColumns)(nil),     // 20: heliosdb.replication.v1.ForwardColumns
+	(*ForwardRow)(nil),         // 21: heliosdb.replication.v1.ForwardRow
+	(*ForwardRows)(nil),        // 22: heliosdb.replication.v1.ForwardRows
+	(*ForwardComplete)(nil),    // 23: heliosdb.replication.v1.ForwardComplete
+	(*ForwardDescription)(nil), // 24: heliosdb.replication.v1.ForwardDescription
+	(*ForwardError)(nil),       // 25: heliosdb.replication.v1.ForwardError
+	(*ForwardEnded)(nil),       // 26: heliosdb.replication.v1.ForwardEnded
+	(*ForwardReply)(nil),       // 27: heliosdb.replication.v1.ForwardReply
+	nil,                        // 28: heliosdb.replication.v1.ForwardOpen.ParamsEntry
 }
 var file_replication_proto_depIdxs = []int32{
 	0,  // 0: heliosdb.replication.v1.Hello.history:type_name -> heliosdb.replication.v1.TermStart
@@ -1092,17 +2165,35 @@ var file_replication_proto_depIdxs = []int32{
 	6,  // 7: heliosdb.replication.v1.PrimaryMessage.heartbeat:type_name -> heliosdb.replication.v1.Heartbeat
 	8,  // 8: heliosdb.replication.v1.PrimaryMessage.need_base_backup:type_name -> heliosdb.replication.v1.NeedBaseBackup
 	0,  // 9: heliosdb.replication.v1.BaseBackupChunk.history:type_name -> heliosdb.replication.v1.TermStart
-	3,  // 10: heliosdb.replication.v1.Replication.Stream:input_type -> heliosdb.replication.v1.StandbyMessage
-	10, // 11: heliosdb.replication.v1.Replication.BaseBackup:input_type -> heliosdb.replication.v1.BaseBackupRequest
-	12, // 12: heliosdb.replication.v1.Replication.Status:input_type -> heliosdb.replication.v1.StatusRequest
-	9,  // 13: heliosdb.replication.v1.Replication.Stream:output_type -> heliosdb.replication.v1.PrimaryMessage
-	11, // 14: heliosdb.replication.v1.Replication.BaseBackup:output_type -> heliosdb.replication.v1.BaseBackupChunk
-	13, // 15: heliosdb.replication.v1.Replication.Status:output_type -> heliosdb.replication.v1.StatusResponse
-	13, // [13:16] is the sub-list for method output_type
-	10, // [10:13] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	28, // 10: heliosdb.replication.v1.ForwardOpen.params:type_name -> heliosdb.replication.v1.ForwardOpen.ParamsEntry
+	15, // 11: heliosdb.replication.v1.ForwardStatement.params:type_name -> heliosdb.replication.v1.ForwardValue
+	14, // 12: heliosdb.replication.v1.ForwardRequest.open:type_name -> heliosdb.replication.v1.ForwardOpen
+	16, // 13: heliosdb.replication.v1.ForwardRequest.statement:type_name -> heliosdb.replication.v1.ForwardStatement
+	17, // 14: heliosdb.replication.v1.ForwardRequest.end:type_name -> heliosdb.replication.v1.ForwardEnd
+	19, // 15: heliosdb.replication.v1.ForwardColumns.columns:type_name -> heliosdb.replication.v1.ForwardColumn
+	15, // 16: heliosdb.replication.v1.ForwardRow.values:type_name -> heliosdb.replication.v1.ForwardValue
+	21, // 17: heliosdb.replication.v1.ForwardRows.rows:type_name -> heliosdb.replication.v1.ForwardRow
+	19, // 18: heliosdb.replication.v1.ForwardDescription.columns:type_name -> heliosdb.replication.v1.ForwardColumn
+	20, // 19: heliosdb.replication.v1.ForwardReply.columns:type_name -> heliosdb.replication.v1.ForwardColumns
+	22, // 20: heliosdb.replication.v1.ForwardReply.rows:type_name -> heliosdb.replication.v1.ForwardRows
+	23, // 21: heliosdb.replication.v1.ForwardReply.complete:type_name -> heliosdb.replication.v1.ForwardComplete
+	24, // 22: heliosdb.replication.v1.ForwardReply.description:type_name -> heliosdb.replication.v1.ForwardDescription
+	25, // 23: heliosdb.replication.v1.ForwardReply.notice:type_name -> heliosdb.replication.v1.ForwardError
+	25, // 24: heliosdb.replication.v1.ForwardReply.error:type_name -> heliosdb.replication.v1.ForwardError
+	26, // 25: heliosdb.replication.v1.ForwardReply.ended:type_name -> heliosdb.replication.v1.ForwardEnded
+	3,  // 26: heliosdb.replication.v1.Replication.Stream:input_type -> heliosdb.replication.v1.StandbyMessage
+	10, // 27: heliosdb.replication.v1.Replication.BaseBackup:input_type -> heliosdb.replication.v1.BaseBackupRequest
+	12, // 28: heliosdb.replication.v1.Replication.Status:input_type -> heliosdb.replication.v1.StatusRequest
+	18, // 29: heliosdb.replication.v1.Forwarding.Forward:input_type -> heliosdb.replication.v1.ForwardRequest
+	9,  // 30: heliosdb.replication.v1.Replication.Stream:output_type -> heliosdb.replication.v1.PrimaryMessage
+	11, // 31: heliosdb.replication.v1.Replication.BaseBackup:output_type -> heliosdb.replication.v1.BaseBackupChunk
+	13, // 32: heliosdb.replication.v1.Replication.Status:output_type -> heliosdb.replication.v1.StatusResponse
+	27, // 33: heliosdb.replication.v1.Forwarding.Forward:output_type -> heliosdb.replication.v1.ForwardReply
+	30, // [30:34] is the sub-list for method output_type
+	26, // [26:30] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_replication_proto_init() }
@@ -1120,15 +2211,29 @@ func file_replication_proto_init() {
 		(*PrimaryMessage_Heartbeat)(nil),
 		(*PrimaryMessage_NeedBaseBackup)(nil),
 	}
+	file_replication_proto_msgTypes[18].OneofWrappers = []any{
+		(*ForwardRequest_Open)(nil),
+		(*ForwardRequest_Statement)(nil),
+		(*ForwardRequest_End)(nil),
+	}
+	file_replication_proto_msgTypes[27].OneofWrappers = []any{
+		(*ForwardReply_Columns)(nil),
+		(*ForwardReply_Rows)(nil),
+		(*ForwardReply_Complete)(nil),
+		(*ForwardReply_Description)(nil),
+		(*ForwardReply_Notice)(nil),
+		(*ForwardReply_Error)(nil),
+		(*ForwardReply_Ended)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_replication_proto_rawDesc), len(file_replication_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   14,
+			NumMessages:   29,
 			NumExtensions: 0,
-			NumServices:   1,
+			NumServices:   2,
 		},
 		GoTypes:           file_replication_proto_goTypes,
 		DependencyIndexes: file_replication_proto_depIdxs,

@@ -211,3 +211,115 @@ var Replication_ServiceDesc = grpc.ServiceDesc{
 	},
 	Metadata: "replication.proto",
 }
+
+const (
+	Forwarding_Forward_FullMethodName = "/heliosdb.replication.v1.Forwarding/Forward"
+)
+
+// ForwardingClient is the client API for Forwarding service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// Forwarding runs a standby's writes on the primary (--write-forwarding).
+// One Forward call is one forwarded transaction: the standby sends Open,
+// then Statements (each answered by an optional ForwardColumns, any number
+// of ForwardRows and ForwardNotices, and exactly one ForwardComplete,
+// ForwardDescription or ForwardError), then End (answered by ForwardEnded
+// or ForwardError). The primary runs them in a real SQL session; when the
+// call ends without a successful End the transaction is rolled back.
+type ForwardingClient interface {
+	Forward(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[ForwardRequest, ForwardReply], error)
+}
+
+type forwardingClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewForwardingClient(cc grpc.ClientConnInterface) ForwardingClient {
+	return &forwardingClient{cc}
+}
+
+func (c *forwardingClient) Forward(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[ForwardRequest, ForwardReply], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Forwarding_ServiceDesc.Streams[0], Forwarding_Forward_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[ForwardRequest, ForwardReply]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Forwarding_ForwardClient = grpc.BidiStreamingClient[ForwardRequest, ForwardReply]
+
+// ForwardingServer is the server API for Forwarding service.
+// All implementations must embed UnimplementedForwardingServer
+// for forward compatibility.
+//
+// Forwarding runs a standby's writes on the primary (--write-forwarding).
+// One Forward call is one forwarded transaction: the standby sends Open,
+// then Statements (each answered by an optional ForwardColumns, any number
+// of ForwardRows and ForwardNotices, and exactly one ForwardComplete,
+// ForwardDescription or ForwardError), then End (answered by ForwardEnded
+// or ForwardError). The primary runs them in a real SQL session; when the
+// call ends without a successful End the transaction is rolled back.
+type ForwardingServer interface {
+	Forward(grpc.BidiStreamingServer[ForwardRequest, ForwardReply]) error
+	mustEmbedUnimplementedForwardingServer()
+}
+
+// UnimplementedForwardingServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedForwardingServer struct{}
+
+func (UnimplementedForwardingServer) Forward(grpc.BidiStreamingServer[ForwardRequest, ForwardReply]) error {
+	return status.Errorf(codes.Unimplemented, "method Forward not implemented")
+}
+func (UnimplementedForwardingServer) mustEmbedUnimplementedForwardingServer() {}
+func (UnimplementedForwardingServer) testEmbeddedByValue()                    {}
+
+// UnsafeForwardingServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to ForwardingServer will
+// result in compilation errors.
+type UnsafeForwardingServer interface {
+	mustEmbedUnimplementedForwardingServer()
+}
+
+func RegisterForwardingServer(s grpc.ServiceRegistrar, srv ForwardingServer) {
+	// If the following call pancis, it indicates UnimplementedForwardingServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&Forwarding_ServiceDesc, srv)
+}
+
+func _Forwarding_Forward_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(ForwardingServer).Forward(&grpc.GenericServerStream[ForwardRequest, ForwardReply]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Forwarding_ForwardServer = grpc.BidiStreamingServer[ForwardRequest, ForwardReply]
+
+// Forwarding_ServiceDesc is the grpc.ServiceDesc for Forwarding service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var Forwarding_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "heliosdb.replication.v1.Forwarding",
+	HandlerType: (*ForwardingServer)(nil),
+	Methods:     []grpc.MethodDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "Forward",
+			Handler:       _Forwarding_Forward_Handler,
+			ServerStreams: true,
+			ClientStreams: true,
+		},
+	},
+	Metadata: "replication.proto",
+}

@@ -121,3 +121,10 @@ func (c Code) Class() string {
 	}
 	return string(c[:2])
 }
+
+// Connection-exception codes a node uses when it cannot reach a server it
+// needs (write forwarding to the primary).
+const (
+	SQLClientUnableToConnect     Code = "08001"
+	TransactionResolutionUnknown Code = "08007"
+)

@@ -29,6 +29,10 @@ type Config struct {
 	// internally before the client gets the 40001. Default 10; negative
 	// disables retries. Explicit transactions are never retried.
 	MaxConflictRetries int
+	// Forward, when set, turns on write forwarding: on a read-only node a
+	// writing statement and the rest of its transaction block run on the
+	// primary through it (see forward.go). nil = writes fail with 25006.
+	Forward Forwarder
 }
 
 // DefaultMaxConflictRetries is the default of Config.MaxConflictRetries.

@@ -26,6 +26,7 @@ type portal struct {
 	rec     *record
 	done    bool
 	tag     string
+	fwd     *fwdRows // results of a portal run on the primary with a row limit
 }
 
 func (p *portal) close() {
@@ -259,6 +260,9 @@ func (s *Session) executeEngine(ctx context.Context, p *portal, maxRows int, out
 	if p.done {
 		return false, out.w.Complete(p.tag)
 	}
+	if p.fwd != nil || (p.cur == nil && s.forwarding(p.st)) {
+		return s.executeForwarded(ctx, p, maxRows, out)
+	}
 	suspended, err := s.runPortal(ctx, p, maxRows, out)
 	if err != nil && isConflict(err) && p.rec != nil && p.rec.keep && p.rec.sent == 0 && maxRows <= 0 {
 		p.close()
@@ -284,6 +288,9 @@ func (s *Session) runPortal(ctx context.Context, p *portal, maxRows int, out out
 		p.rec.out = out
 		p.ctx.cur = ctx
 		return s.pump(ctx, p.rec, p.cur, maxRows)
+	}
+	if err := s.planLocally(ctx, p.st); err != nil {
+		return false, err
 	}
 	if err := s.checkWritable(p.st); err != nil {
 		return false, err
@@ -329,7 +336,7 @@ func (s *Session) Sync(ctx context.Context) error {
 		return ErrClosed
 	}
 	if s.block == blockImplicit {
-		return s.commitBlock(ctx)
+		return s.commitBlock(ctx, nil)
 	}
 	return nil
 }

@@ -43,6 +43,12 @@ func (s *Session) execPrepare(ctx context.Context, st *statement, out output) er
 	if kind != kindEngine {
 		return pgerror.New(pgerror.SyntaxError, "PREPARE accepts only SELECT, INSERT, UPDATE, DELETE and VALUES")
 	}
+	if s.cfg.Forward != nil {
+		// A forwarded EXECUTE sends the statement's own text, not PREPARE's.
+		if inner.SQL, err = deparse(p.Query); err != nil {
+			return err
+		}
+	}
 	prep, err := s.prepareStmt(ctx, inner, oids)
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 
 	_ "time/tzdata" // TimeZone names must resolve in static binaries without /usr/share/zoneinfo
 
+	"github.com/heliosdb/nano/lsn"
 	"github.com/heliosdb/nano/sql/exec"
 	"github.com/heliosdb/nano/sql/parser"
 	"github.com/heliosdb/nano/sql/pgerror"
@@ -43,6 +44,9 @@ type Session struct {
 	stmts   map[string]*statement
 	portals map[string]*portal
 	closed  bool
+
+	fwd        ForwardTxn // the block's transaction on the primary (forward.go); nil when none
+	lastCommit lsn.LSN    // see LastCommitLSN
 }
 
 // New returns a session for a client that said info at startup. Startup
@@ -174,6 +178,12 @@ func (s *Session) readOnlyTx() bool {
 	if ro, _ := s.cfg.ReadOnly(); ro {
 		return true
 	}
+	return s.userReadOnly()
+}
+
+// userReadOnly reports whether the client asked for a read-only
+// transaction (BEGIN READ ONLY, default_transaction_read_only).
+func (s *Session) userReadOnly() bool {
 	if s.txReadOnly != nil {
 		return *s.txReadOnly
 	}
@@ -249,6 +259,7 @@ func (s *Session) beginImplicit() {
 // back if still open (callers commit first), parameter changes are kept
 // or undone, and portals (which belong to the transaction) are closed.
 func (s *Session) endBlock(committed bool) {
+	s.endForward()
 	if s.txn != nil {
 		s.txn.Rollback()
 		s.txn = nil
@@ -279,17 +290,32 @@ func (s *Session) commitTxn(ctx context.Context) error {
 		return nil
 	}
 	s.txn = nil
-	if _, err := t.Commit(ctx); err != nil {
+	wrote := t.HasWrites()
+	at, err := t.Commit(ctx)
+	if err != nil {
 		t.Rollback()
 		return err
+	}
+	if wrote {
+		s.lastCommit = at
 	}
 	return nil
 }
 
+// LastCommitLSN is the end LSN of the session's last commit that wrote
+// something (0 when none): a standby that forwarded the transaction waits
+// until it has applied it.
+func (s *Session) LastCommitLSN() lsn.LSN { return s.lastCommit }
+
 // commitBlock commits the current block; an implicit block that loses a
 // write-write conflict is re-run and committed again (see replay.go).
 // On failure the block is rolled back. Either way the block ends.
-func (s *Session) commitBlock(ctx context.Context) error {
+//
+// w, when not nil, receives notices of the commit (write forwarding).
+func (s *Session) commitBlock(ctx context.Context, w result.Writer) error {
+	if s.fwd != nil {
+		return s.commitForwarded(ctx, w)
+	}
 	var err error
 	for {
 		err = s.commitTxn(ctx)

@@ -39,7 +39,7 @@ func (s *Session) Query(ctx context.Context, sql string, w result.Writer) error 
 		}
 	}
 	if s.block == blockImplicit {
-		return s.commitBlock(ctx)
+		return s.commitBlock(ctx, w)
 	}
 	return nil
 }
@@ -62,6 +62,10 @@ func (s *Session) runParsed(ctx context.Context, ast parser.Statement, out outpu
 	}
 	if s.block == blockFailed && kind != kindCommit && kind != kindRollback {
 		return errAborted()
+	}
+	if kind == kindEngine && s.fwd != nil {
+		// The block runs on the primary: no local plan needed.
+		return s.forwardStmt(ctx, &statement{ast: ast, kind: kindEngine}, nil, out)
 	}
 	if kind == kindEngine {
 		if err := s.ensureTxn(ctx); err != nil {
@@ -90,6 +94,12 @@ func (s *Session) execStatement(ctx context.Context, st *statement, params []typ
 // transaction. In a simple query a writing statement's results are held
 // back until commit so that a conflict can be retried invisibly.
 func (s *Session) runEngine(ctx context.Context, st *statement, params []types.Datum, out output) error {
+	if s.forwarding(st) {
+		return s.forwardStmt(ctx, st, params, out)
+	}
+	if err := s.planLocally(ctx, st); err != nil {
+		return err
+	}
 	if err := s.checkWritable(st); err != nil {
 		return err
 	}

@@ -52,7 +52,10 @@ func (st *statement) description() result.StatementDescription {
 func (st *statement) isTxEnd() bool { return st.kind == kindCommit || st.kind == kindRollback }
 
 // readOnly reports whether st never writes (session statements don't).
-func (st *statement) readOnly() bool { return st.kind != kindEngine || st.prep.ReadOnly() }
+// A statement described by the primary (no local plan) counts as writing.
+func (st *statement) readOnly() bool {
+	return st.kind != kindEngine || (st.prep != nil && st.prep.ReadOnly())
+}
 
 // classify returns the kind of a parsed statement, or 0A000 for
 // transaction features we do not have.
@@ -150,6 +153,9 @@ func (s *Session) prepareShow(ctx context.Context, st *statement, paramOids []ty
 func textColumn(name string) result.Column { return result.Column{Name: name, Type: types.Text} }
 
 func (s *Session) prepareEngine(ctx context.Context, st *statement, paramOids []types.Oid) (*statement, error) {
+	if s.fwd != nil {
+		return s.describeRemote(ctx, st, paramOids)
+	}
 	err := s.withTxn(ctx, func(t *exec.Txn) error {
 		p, err := s.cfg.Engine.Prepare(ctx, t, st.ast, paramOids)
 		if err != nil {

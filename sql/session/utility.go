@@ -25,6 +25,9 @@ func (s *Session) execUtility(ctx context.Context, st *statement, out output) er
 	}
 	switch st.kind {
 	case kindSet:
+		if err := s.forwardUtility(ctx, st); err != nil {
+			return err
+		}
 		return s.execSet(st, out)
 	case kindShow:
 		return s.execShow(st, out)
@@ -75,7 +78,13 @@ func (s *Session) execTx(ctx context.Context, st *statement, out output) error {
 	default:
 		o = onRollback(s.block)
 	}
-	if err := s.finishTx(ctx, o.action); err != nil {
+	if st.kind == kindBegin && o.warning == nil {
+		// Forwarded statements before BEGIN join the explicit block there too.
+		if err := s.forwardUtility(ctx, st); err != nil {
+			return err
+		}
+	}
+	if err := s.finishTx(ctx, o.action, out.w); err != nil {
 		return err
 	}
 	s.notice(out.w, o.warning)
@@ -93,10 +102,10 @@ func (s *Session) startExplicit(opts []*pg_query.Node) error {
 	return s.applyTxOptions(opts)
 }
 
-func (s *Session) finishTx(ctx context.Context, a txAction) error {
+func (s *Session) finishTx(ctx context.Context, a txAction, w result.Writer) error {
 	switch a {
 	case actCommit:
-		return s.commitBlock(ctx)
+		return s.commitBlock(ctx, w)
 	case actRollback:
 		err := s.flushPending()
 		s.endBlock(false)
