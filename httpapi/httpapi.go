@@ -34,13 +34,22 @@ type Backend interface {
 	Query(ctx context.Context, sql string, params []any) (*result.Buffer, error)
 	Status(ctx context.Context) any
 	// Promote makes the node primary; the result is reported as JSON.
-	Promote(ctx context.Context) (any, error)
+	Promote(ctx context.Context, req PromoteRequest) (any, error)
 	// Demote makes the node a standby of the primary at host:port (its
 	// native port).
 	Demote(ctx context.Context, host string, port int) error
 	// GrantLease extends a primary's failover lease (heliosdb-proxy's
 	// automatic failover); the result is reported as JSON.
 	GrantLease(ctx context.Context, req LeaseRequest) (any, error)
+}
+
+// PromoteRequest is the optional body of POST /admin/promote.
+type PromoteRequest struct {
+	// SyncDegraded starts the new primary degraded to async when it is in
+	// sync mode and no sync standby is connected (automatic failover: the
+	// sync standby was the one promoted), instead of making the first
+	// commits wait sync-timeout for a standby that is not coming.
+	SyncDegraded bool `json:"sync_degraded"`
 }
 
 // LeaseRequest is the body of POST /admin/lease.
@@ -93,7 +102,12 @@ func (h *handler) status(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) promote(w http.ResponseWriter, r *http.Request) {
-	res, err := h.b.Promote(r.Context())
+	var req PromoteRequest
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&req); err != nil && !errors.Is(err, io.EOF) {
+		writeJSON(w, http.StatusBadRequest, map[string]errorBody{"error": {Message: `body must be empty or {"sync_degraded": true|false}`}})
+		return
+	}
+	res, err := h.b.Promote(r.Context(), req)
 	if err != nil {
 		writeJSON(w, http.StatusConflict, map[string]errorBody{"error": {Message: err.Error()}})
 		return

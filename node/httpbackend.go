@@ -50,7 +50,9 @@ func (h httpBackend) Status(context.Context) any {
 		Replication: n.replicationStatus(), Standbys: standbys, Topology: n.topology()}
 }
 
-func (h httpBackend) Promote(ctx context.Context) (any, error) { return h.n.Promote(ctx) }
+func (h httpBackend) Promote(ctx context.Context, req httpapi.PromoteRequest) (any, error) {
+	return h.n.PromoteWith(ctx, PromoteOptions{SyncDegraded: req.SyncDegraded})
+}
 
 func (h httpBackend) Demote(ctx context.Context, host string, port int) error {
 	return h.n.Demote(ctx, host, port)

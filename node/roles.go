@@ -108,11 +108,25 @@ type PromoteResult struct {
 // ErrRoleChange wraps failures of promote and demote.
 var ErrRoleChange = errors.New("role change failed")
 
+// PromoteOptions adjust a promotion.
+type PromoteOptions struct {
+	// SyncDegraded: in sync mode with no sync standby connected, start
+	// degraded to async instead of making the first commits wait
+	// sync-timeout (an automatic failover that promoted the only sync
+	// standby). Sync is restored when a sync standby catches up.
+	SyncDegraded bool
+}
+
 // Promote makes a standby the primary of a new term: it stops following,
 // applies what it has received, records the new term durably with the LSN
 // it starts at, and accepts writes. On a primary it only lifts a failover
 // lease requirement (the operator takes the node out of the proxy's care).
 func (n *Node) Promote(ctx context.Context) (PromoteResult, error) {
+	return n.PromoteWith(ctx, PromoteOptions{})
+}
+
+// PromoteWith is Promote with options.
+func (n *Node) PromoteWith(ctx context.Context, opt PromoteOptions) (PromoteResult, error) {
 	n.roleMu.Lock()
 	defer n.roleMu.Unlock()
 	if n.role() == RolePrimary {
@@ -147,6 +161,9 @@ func (n *Node) Promote(ctx context.Context) (PromoteResult, error) {
 	n.engine.ResetCaches()
 	if err := n.setRole(roleRecord{Role: RolePrimary}); err != nil {
 		return PromoteResult{}, fmt.Errorf("%w: %w", ErrRoleChange, err)
+	}
+	if opt.SyncDegraded {
+		n.repl.Degrade("promoted by a failover with no sync standby connected")
 	}
 	res := PromoteResult{Term: id.history.Term(), LSN: start, BehindBytes: behind}
 	n.log.Info("promoted to primary", "term", res.Term, "start_lsn", start.String(), "behind_bytes", behind)

@@ -525,6 +525,10 @@ func (s *Server) RetainFrom() (lsn.LSN, bool) {
 // standby connected yet, no commit has timed out).
 func (s *Server) SyncState() string { return s.sync.state() }
 
+// Degrade degrades a sync primary with no connected sync standby to async
+// now, for reason, instead of at the first commit's sync-timeout.
+func (s *Server) Degrade(reason string) { s.sync.degradeNow(reason) }
+
 // SetLeased says whether a failover lease is in force. Under a lease a
 // degradation to async releases waiting commits only once the holder has
 // approved it (ApproveDegraded), so the holder never promotes a sync

@@ -178,6 +178,22 @@ func (r *syncRep) degrade(end lsn.LSN) {
 	r.notifyLocked()
 }
 
+// degradeNow degrades at once when sync mode has no sync standby
+// connected (not in strict mode).
+func (r *syncRep) degradeNow(reason string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.enabled || r.strict || r.connected || r.degraded || r.closed {
+		return
+	}
+	r.degraded = true
+	r.degradedSeq++
+	r.metrics.degraded.Set(1)
+	r.metrics.degradations.Inc()
+	r.log.Warn("replication: degraded to async until a sync standby catches up", "reason", reason)
+	r.notifyLocked()
+}
+
 func (r *syncRep) stepDown() {
 	r.mu.Lock()
 	defer r.mu.Unlock()

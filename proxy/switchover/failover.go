@@ -258,13 +258,27 @@ func termOf(view []route.Node, name string) uint64 {
 	return 0
 }
 
-// grant renews node's lease in term.
+// grant renews node's lease in term. When the answer reports a
+// degradation the grant did not approve, it grants again at once: the
+// proxy has now recorded that the primary is degraded (and will not
+// promote without failover_allow_data_loss), so the commits waiting in it
+// need not wait for the next renewal.
 func (c *Coordinator) grant(ctx context.Context, node string, term uint64) error {
+	res, sent, err := c.grantOnce(ctx, node, term)
+	if err == nil && res.DegradedSeq != 0 && res.DegradedSeq != sent {
+		_, _, err = c.grantOnce(ctx, node, term)
+	}
+	return err
+}
+
+// grantOnce sends one grant and returns the answer and the degradation
+// it approved.
+func (c *Coordinator) grantOnce(ctx context.Context, node string, term uint64) (LeaseResult, uint64, error) {
 	f := c.cfg.Failover
 	c.fo.mu.Lock()
 	if c.fo.promoting {
 		c.fo.mu.Unlock()
-		return errPromoting
+		return LeaseResult{}, 0, errPromoting
 	}
 	c.fo.inflight++
 	var seq uint64
@@ -284,7 +298,7 @@ func (c *Coordinator) grant(ctx context.Context, node string, term uint64) error
 	}
 	if err != nil {
 		c.metrics.leases.WithLabelValues("failed").Inc()
-		return err
+		return res, seq, err
 	}
 	c.metrics.leases.WithLabelValues("ok").Inc()
 	if node == c.fo.primary && res.Term == c.fo.term {
@@ -294,7 +308,7 @@ func (c *Coordinator) grant(ctx context.Context, node string, term uint64) error
 		}
 		c.fo.last, c.fo.downSince, c.fo.blocked = &res, time.Time{}, ""
 	}
-	return nil
+	return res, seq, nil
 }
 
 // RenewLease grants node its lease now if the view names it the primary,
@@ -345,7 +359,7 @@ func (c *Coordinator) failover(ctx context.Context, old string) {
 		return
 	}
 	defer c.busy.Unlock()
-	cand, st, why := c.candidate(ctx, old)
+	cand, st, otherSync, why := c.candidate(ctx, old)
 	if cand == "" {
 		c.fo.mu.Lock()
 		first := c.fo.blocked != why
@@ -363,7 +377,9 @@ func (c *Coordinator) failover(ctx context.Context, old string) {
 	}
 	ctx = context.WithoutCancel(ctx)
 	sctx, cancel := context.WithTimeout(ctx, c.cfg.StepTimeout)
-	res, err := c.cfg.API.Promote(sctx, cand)
+	// With no other sync standby to connect to it, the new primary would
+	// make its first commits wait sync-timeout for nothing.
+	res, err := c.cfg.API.Promote(sctx, cand, !otherSync)
 	cancel()
 	if err != nil {
 		st, serr := c.status(ctx, cand)
@@ -412,7 +428,9 @@ func (c *Coordinator) failover(ctx context.Context, old string) {
 // degradation it had not reported acknowledges nothing), and every sync
 // standby it listed answers now; the one with the most WAL flushed holds
 // every acknowledged commit (any one sync standby's flush acknowledges).
-func (c *Coordinator) candidate(ctx context.Context, old string) (string, Status, string) {
+// It also reports whether another sync standby answers (one that will
+// follow the new primary).
+func (c *Coordinator) candidate(ctx context.Context, old string) (name string, st Status, otherSync bool, why string) {
 	c.fo.mu.Lock()
 	last := c.fo.last
 	c.fo.mu.Unlock()
@@ -425,9 +443,9 @@ func (c *Coordinator) candidate(ctx context.Context, old string) (string, Status
 			pool, names = append(pool, st), append(names, name)
 		}
 	case last == nil:
-		return "", Status{}, fmt.Sprintf("%s never answered a lease renewal since this proxy started, so whether a standby holds all its acknowledged commits is unknown (set failover_allow_data_loss = true to promote anyway)", old)
+		return "", Status{}, false, fmt.Sprintf("%s never answered a lease renewal since this proxy started, so whether a standby holds all its acknowledged commits is unknown (set failover_allow_data_loss = true to promote anyway)", old)
 	case last.SyncState != "sync" && last.SyncState != "waiting":
-		return "", Status{}, fmt.Sprintf("%s was %s at its last lease renewal: commits it acknowledged may be on no standby (set failover_allow_data_loss = true to promote anyway)", old, last.SyncState)
+		return "", Status{}, false, fmt.Sprintf("%s was %s at its last lease renewal: commits it acknowledged may be on no standby (set failover_allow_data_loss = true to promote anyway)", old, last.SyncState)
 	default:
 		for _, sb := range last.Standbys {
 			if sb.ReplicationMode != "sync" {
@@ -435,13 +453,13 @@ func (c *Coordinator) candidate(ctx context.Context, old string) (string, Status
 			}
 			name, st, ok := byNodeID(standbys, sb.NodeID)
 			if !ok {
-				return "", Status{}, fmt.Sprintf("sync standby %s does not answer: it may hold commits the others lack", sb.NodeID)
+				return "", Status{}, false, fmt.Sprintf("sync standby %s does not answer: it may hold commits the others lack", sb.NodeID)
 			}
 			pool, names = append(pool, st), append(names, name)
 		}
 	}
 	if len(pool) == 0 {
-		return "", Status{}, "no reachable standby qualifies"
+		return "", Status{}, false, "no reachable standby qualifies"
 	}
 	best := 0
 	for i := range pool {
@@ -450,7 +468,12 @@ func (c *Coordinator) candidate(ctx context.Context, old string) (string, Status
 			best = i
 		}
 	}
-	return names[best], pool[best], ""
+	for n, s := range standbys {
+		if n != names[best] && s.Replication.ReplicationMode == "sync" {
+			otherSync = true
+		}
+	}
+	return names[best], pool[best], otherSync, ""
 }
 
 // standbyStatuses reads GET /status of every enabled node but old,

@@ -82,7 +82,9 @@ type NodeAPI interface {
 	// Demote makes node a standby of the primary at host:port (its native
 	// port); on a standby it re-points it.
 	Demote(ctx context.Context, node, host string, port int) error
-	Promote(ctx context.Context, node string) (Promoted, error)
+	// Promote makes node the primary of a new term; syncDegraded starts it
+	// degraded to async when no sync standby is connected to it.
+	Promote(ctx context.Context, node string, syncDegraded bool) (Promoted, error)
 	// Lease grants a primary its failover lease.
 	Lease(ctx context.Context, node string, req LeaseRequest) (LeaseResult, error)
 }
@@ -111,11 +113,12 @@ func (h *HTTPNodes) Demote(ctx context.Context, node, host string, port int) err
 }
 
 // Promote implements NodeAPI with POST /admin/promote.
-func (h *HTTPNodes) Promote(ctx context.Context, node string) (Promoted, error) {
+func (h *HTTPNodes) Promote(ctx context.Context, node string, syncDegraded bool) (Promoted, error) {
 	var out struct {
 		Result Promoted `json:"result"`
 	}
-	err := h.call(ctx, node, http.MethodPost, "/admin/promote", nil, &out)
+	body, _ := json.Marshal(map[string]bool{"sync_degraded": syncDegraded})
+	err := h.call(ctx, node, http.MethodPost, "/admin/promote", body, &out)
 	return out.Result, err
 }
 

@@ -167,7 +167,7 @@ func (c *Coordinator) rollback(ctx context.Context, p *plan, cause error) error 
 			ErrFailed, cause, p.old.Name, p.target.Name, st.Role, err)
 	}
 	sctx, cancel := context.WithTimeout(ctx, c.cfg.StepTimeout)
-	res, err := c.cfg.API.Promote(sctx, p.old.Name)
+	res, err := c.cfg.API.Promote(sctx, p.old.Name, false)
 	cancel()
 	if err != nil {
 		c.refresh(ctx, "")

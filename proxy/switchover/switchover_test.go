@@ -119,7 +119,7 @@ func (f *fakeCluster) Demote(_ context.Context, name, host string, port int) err
 	return nil
 }
 
-func (f *fakeCluster) Promote(_ context.Context, name string) (switchover.Promoted, error) {
+func (f *fakeCluster) Promote(_ context.Context, name string, _ bool) (switchover.Promoted, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.log("promote %s", name)
