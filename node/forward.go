@@ -71,8 +71,26 @@ func (n *Node) forwardTarget() string {
 type forwarder struct{ n *Node }
 
 func (f forwarder) Begin(_ context.Context, info result.StartupInfo, params map[string]string, begin string) session.ForwardTxn {
+	if f.n.forwardTarget() == "" {
+		// A primary that refuses writes (fenced, lease lapsed) has nowhere
+		// to forward them: its own 25006 and hint, at once.
+		_, hint := f.n.readOnly()
+		return refusedTxn{pgerror.New(pgerror.ReadOnlySQLTransaction, "cannot execute a write: this node refuses writes and follows no primary to forward them to").WithHint("%s", hint)}
+	}
 	return &forwardTxn{n: f.n, t: f.n.fwdClient.Begin(replication.ForwardOpen{User: info.User, Database: info.Database, Params: params, Begin: begin})}
 }
+
+// refusedTxn fails every call with err.
+type refusedTxn struct{ err error }
+
+func (r refusedTxn) Describe(context.Context, string, []types.Oid) (result.StatementDescription, error) {
+	return result.StatementDescription{}, r.err
+}
+func (r refusedTxn) Exec(context.Context, session.ForwardStatement, result.Writer) error {
+	return r.err
+}
+func (r refusedTxn) Commit(context.Context, result.Writer) error { return r.err }
+func (r refusedTxn) Close()                                      {}
 
 type forwardTxn struct {
 	n *Node

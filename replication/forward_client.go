@@ -85,15 +85,24 @@ type ForwardClientConfig struct {
 }
 
 // ForwardClient opens forwarded transactions. Safe for concurrent use;
-// transactions share one gRPC connection to the current primary, which is
-// replaced when the node starts following another one.
+// transactions share one gRPC connection to the current primary. When the
+// node starts following another primary, new transactions go there and
+// the old connection is closed once its last transaction has ended (a
+// transaction open across the switch then fails with the old primary's
+// own error, 25006, rather than a broken connection).
 type ForwardClient struct {
 	cfg ForwardClientConfig
 
 	mu     sync.Mutex
-	addr   string
-	conn   *grpc.ClientConn
+	cur    *fwdConn // connection to the primary followed now
 	closed bool
+}
+
+// fwdConn is a connection and the number of transactions using it.
+type fwdConn struct {
+	addr  string
+	conn  *grpc.ClientConn
+	users int
 }
 
 // NewForwardClient returns a client; nothing is dialled until used.
@@ -107,20 +116,20 @@ func NewForwardClient(cfg ForwardClientConfig) *ForwardClient {
 	return &ForwardClient{cfg: cfg}
 }
 
-// Close closes the connection; transactions in progress fail.
+// Close closes the current connection; transactions in progress fail.
 func (c *ForwardClient) Close() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.closed = true
-	if c.conn != nil {
-		c.conn.Close()
-		c.conn = nil
+	if c.cur != nil {
+		c.cur.conn.Close()
+		c.cur = nil
 	}
 }
 
-// client returns a client for the current primary, dialling it when the
-// node now follows another one.
-func (c *ForwardClient) client() (replicationpb.ForwardingClient, string, error) {
+// acquire returns a connection to the current primary, dialling it when
+// the node now follows another one. The caller releases it.
+func (c *ForwardClient) acquire() (*fwdConn, string, error) {
 	addr := c.cfg.Primary()
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -130,12 +139,16 @@ func (c *ForwardClient) client() (replicationpb.ForwardingClient, string, error)
 	if addr == "" {
 		return nil, "", errors.New("this node follows no primary")
 	}
-	if c.conn != nil && c.addr == addr {
-		return replicationpb.NewForwardingClient(c.conn), addr, nil
+	if c.cur != nil && c.cur.addr == addr {
+		c.cur.users++
+		return c.cur, addr, nil
 	}
-	if c.conn != nil {
-		c.conn.Close()
-		c.cfg.Logger.Info("write forwarding: following a new primary", "primary", addr, "previous", c.addr)
+	if old := c.cur; old != nil {
+		c.cfg.Logger.Info("write forwarding: following a new primary", "primary", addr, "previous", old.addr)
+		c.cur = nil
+		if old.users == 0 {
+			old.conn.Close()
+		}
 	}
 	conn, err := grpc.NewClient(addr,
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
@@ -148,8 +161,19 @@ func (c *ForwardClient) client() (replicationpb.ForwardingClient, string, error)
 	if err != nil {
 		return nil, addr, err
 	}
-	c.addr, c.conn = addr, conn
-	return replicationpb.NewForwardingClient(conn), addr, nil
+	c.cur = &fwdConn{addr: addr, conn: conn, users: 1}
+	return c.cur, addr, nil
+}
+
+// release ends a transaction's use of fc, closing it when it is no longer
+// the current connection and nobody uses it.
+func (c *ForwardClient) release(fc *fwdConn) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fc.users--
+	if fc.users == 0 && fc != c.cur {
+		fc.conn.Close()
+	}
 }
 
 // Begin starts a forwarded transaction. Nothing is sent until its first
@@ -167,6 +191,7 @@ type ForwardTxn struct {
 	open   ForwardOpen
 	stream replicationpb.Forwarding_ForwardClient
 	cancel context.CancelFunc
+	conn   *fwdConn // held while stream is open
 	addr   string
 	opened bool  // Open was sent on the current stream
 	used   bool  // a reply arrived: the primary holds transaction state
@@ -254,6 +279,10 @@ func (t *ForwardTxn) Close() {
 		t.cancel()
 		t.cancel = nil
 	}
+	if t.conn != nil {
+		t.c.release(t.conn)
+		t.conn = nil
+	}
 	t.stream = nil
 }
 
@@ -288,8 +317,10 @@ func (t *ForwardTxn) do(ctx context.Context, req *replicationpb.ForwardRequest, 
 			return ctx.Err()
 		}
 		kind := ForwardLost
+		var notSent *notSentError
+		sent := !errors.As(err, &notSent)
 		switch {
-		case t.used && commits, !t.used && commits && !refused(err) && t.opened:
+		case commits && sent && (t.used || !refused(err)):
 			kind = ForwardCommitUnknown
 		case t.used:
 		case !time.Now().Before(deadline):
@@ -325,6 +356,14 @@ func refused(err error) bool {
 	return c == codes.FailedPrecondition
 }
 
+// notSentError marks a request that never left: the call had already
+// ended when it was sent (gRPC's Send fails only then), so it cannot have
+// committed anything.
+type notSentError struct{ err error }
+
+func (e *notSentError) Error() string { return e.err.Error() }
+func (e *notSentError) Unwrap() error { return e.err }
+
 // preSendError marks a failure to open the call: nothing was sent.
 type preSendError struct{ err error }
 
@@ -345,12 +384,12 @@ func (t *ForwardTxn) exchange(ctx context.Context, req *replicationpb.ForwardReq
 		o := t.open
 		open := &replicationpb.ForwardOpen{StandbyNodeId: o.StandbyNodeID, User: o.User, Database: o.Database, Params: o.Params, Begin: o.Begin}
 		if err := t.stream.Send(&replicationpb.ForwardRequest{Msg: &replicationpb.ForwardRequest_Open{Open: open}}); err != nil {
-			return t.recvErr(err)
+			return &notSentError{t.recvErr(err)}
 		}
 		t.opened = true
 	}
 	if err := t.stream.Send(req); err != nil {
-		return t.recvErr(err)
+		return &notSentError{t.recvErr(err)}
 	}
 	for {
 		r, err := t.stream.Recv()
@@ -379,21 +418,22 @@ func (t *ForwardTxn) recvErr(err error) error {
 
 // connect opens a call on the current primary, bounded by Timeout.
 func (t *ForwardTxn) connect() error {
-	client, addr, err := t.c.client()
+	fc, addr, err := t.c.acquire()
 	t.addr = addr
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	timer := time.AfterFunc(t.c.cfg.Timeout, cancel)
-	stream, err := client.Forward(ctx)
+	stream, err := replicationpb.NewForwardingClient(fc.conn).Forward(ctx)
 	if !timer.Stop() && err == nil {
 		err = context.DeadlineExceeded
 	}
 	if err != nil {
 		cancel()
+		t.c.release(fc)
 		return err
 	}
-	t.stream, t.cancel, t.opened, t.used = stream, cancel, false, false
+	t.stream, t.cancel, t.conn, t.opened, t.used = stream, cancel, fc, false, false
 	return nil
 }
