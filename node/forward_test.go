@@ -19,7 +19,7 @@ import (
 )
 
 // forwardingCluster starts a cluster whose standbys forward writes.
-func forwardingCluster(t *testing.T, timeout time.Duration) *clustertest.Cluster {
+func forwardingCluster(t testing.TB, timeout time.Duration) *clustertest.Cluster {
 	t.Helper()
 	return clustertest.Start(t, clustertest.Options{Mutate: func(name string, c *node.Config) {
 		c.WriteForwarding = true
