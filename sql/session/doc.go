@@ -55,6 +55,14 @@
 // a node the hint names the primary. SHOW transaction_read_only and
 // in_hot_standby report it.
 //
+// # Write forwarding
+//
+// With Config.Forward set, a read-only node does not refuse a writing
+// statement (unless the client made the transaction read-only): it and the
+// rest of its transaction block run on the primary through a ForwardTxn,
+// and the commit returns once this node can read it. Reads before the
+// first write used this node's snapshot. See forward.go.
+//
 // # Parameters
 //
 // SET / SET SESSION / SET LOCAL / RESET / RESET ALL / SHOW / SHOW ALL know
