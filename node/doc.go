@@ -25,4 +25,11 @@
 // a transaction that writes a key some other transaction committed after
 // its snapshot fails with 40001; an autocommit statement is retried by the
 // session, an explicit transaction gets the error.
+//
+// # Write forwarding
+//
+// forward.go joins sql/session and the replication transport: on a standby
+// with --write-forwarding, sessions run writes on the primary (which runs
+// them in its own sessions) and answer once storage has applied the
+// commit's LSN here. Every node serves the primary's side.
 package node

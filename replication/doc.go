@@ -27,6 +27,10 @@
 // The package imports wal but no storage or SQL package: the node supplies
 // the seams (Node for the primary side, Target for the standby side).
 //
+// The Forwarding service (forward.go, forward_client.go) carries write
+// forwarding: one call per transaction a standby runs on the primary, in a
+// session the node supplies through ForwardBackend.
+//
 // Every call carries the replication secret as "authorization: Bearer …"
 // metadata; the server compares it in constant time.
 package replication
