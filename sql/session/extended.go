@@ -260,6 +260,11 @@ func (s *Session) executeEngine(ctx context.Context, p *portal, maxRows int, out
 	if p.done {
 		return false, out.w.Complete(p.tag)
 	}
+	if p.cur == nil && p.fwd == nil && s.fwd == nil {
+		if err := s.planLocally(ctx, p.st); err != nil {
+			return false, err
+		}
+	}
 	if p.fwd != nil || (p.cur == nil && s.forwarding(p.st)) {
 		return s.executeForwarded(ctx, p, maxRows, out)
 	}
@@ -288,9 +293,6 @@ func (s *Session) runPortal(ctx context.Context, p *portal, maxRows int, out out
 		p.rec.out = out
 		p.ctx.cur = ctx
 		return s.pump(ctx, p.rec, p.cur, maxRows)
-	}
-	if err := s.planLocally(ctx, p.st); err != nil {
-		return false, err
 	}
 	if err := s.checkWritable(p.st); err != nil {
 		return false, err

@@ -94,11 +94,15 @@ func (s *Session) execStatement(ctx context.Context, st *statement, params []typ
 // transaction. In a simple query a writing statement's results are held
 // back until commit so that a conflict can be retried invisibly.
 func (s *Session) runEngine(ctx context.Context, st *statement, params []types.Datum, out output) error {
+	if s.fwd == nil {
+		// A statement the primary described gets a local plan, which says
+		// whether it writes.
+		if err := s.planLocally(ctx, st); err != nil {
+			return err
+		}
+	}
 	if s.forwarding(st) {
 		return s.forwardStmt(ctx, st, params, out)
-	}
-	if err := s.planLocally(ctx, st); err != nil {
-		return err
 	}
 	if err := s.checkWritable(st); err != nil {
 		return err
