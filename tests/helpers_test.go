@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/heliosdb/nano/internal/clustertest"
 )
 
 var nanoBin string
@@ -46,13 +48,13 @@ func TestMain(m *testing.M) {
 func freePort(t testing.TB) int {
 	t.Helper()
 	for i := 0; i < 1000; i++ {
-		port := 20000 + rand.IntN(12000)
+		port := clustertest.PortBase() + rand.IntN(2000)
 		if l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
 			l.Close()
 			return port
 		}
 	}
-	t.Fatal("no free port in 20000-32000")
+	t.Fatalf("no free port in %d-%d", clustertest.PortBase(), clustertest.PortBase()+2000)
 	return 0
 }
 

@@ -115,15 +115,21 @@ func (w testWriter) Write(p []byte) (int, error) {
 func freeAddr(t testing.TB) string {
 	t.Helper()
 	for i := 0; i < 1000; i++ {
-		addr := fmt.Sprintf("127.0.0.1:%d", 20000+rand.IntN(12000))
+		addr := fmt.Sprintf("127.0.0.1:%d", PortBase()+rand.IntN(2000))
 		if l, err := net.Listen("tcp", addr); err == nil {
 			l.Close()
 			return addr
 		}
 	}
-	t.Fatal("no free port in 20000-32000")
+	t.Fatalf("no free port in %d-%d", PortBase(), PortBase()+2000)
 	return ""
 }
+
+// PortBase is the start of this test process's 2000-port slice of
+// 20000–32000. Test binaries of different packages run at the same time;
+// a port one of them probed free and binds later could be taken by
+// another in between, so each process draws from its own slice.
+func PortBase() int { return 20000 + os.Getpid()%6*2000 }
 
 func listen(t testing.TB, addr string) net.Listener {
 	t.Helper()
