@@ -114,17 +114,11 @@ func (n *Node) startReplication() error {
 		WAL: n.wal, Node: replNode{n}, Secret: n.cfg.secret(),
 		Sync: n.cfg.ReplicationMode == ModeSync, SyncStrict: n.cfg.SyncStrict, SyncTimeout: n.cfg.SyncTimeout,
 		MaxRetainBytes: int64(n.cfg.WALKeepMB) << 20,
+		OnStandby:      func(s replication.StandbyInfo) { n.recordPeer(s.NodeID, s.NativeAddress) },
 		Logger:         n.log, Registerer: n.reg, Now: n.cfg.now,
 	})
 	n.repl.SetLeased(n.leaseRecorded())
 	n.grpcSrv = n.repl.GRPCServer()
-	// Every node has a receiver: a primary may be demoted and follow.
-	n.standby = replication.NewStandby(replication.StandbyConfig{
-		PrimaryAddr: n.primaryAddr(), Secret: n.cfg.secret(), NodeID: n.cfg.NodeID,
-		Sync: n.cfg.ReplicationMode == ModeSync, Address: n.advertisedPG(),
-		WAL: n.wal, Target: replNode{n}, TempDir: n.cfg.DataDir, MinBackoff: n.cfg.ReplicationBackoff,
-		Logger: n.log, Registerer: n.reg, Now: n.cfg.now,
-	})
 	var err error
 	n.nativeLn = n.cfg.NativeListener
 	if n.nativeLn == nil {
@@ -132,6 +126,13 @@ func (n *Node) startReplication() error {
 			return &ConfigError{Key: "native-port", Reason: err.Error()}
 		}
 	}
+	// Every node has a receiver: a primary may be demoted and follow.
+	n.standby = replication.NewStandby(replication.StandbyConfig{
+		PrimaryAddr: n.primaryAddr(), Secret: n.cfg.secret(), NodeID: n.cfg.NodeID,
+		Sync: n.cfg.ReplicationMode == ModeSync, Address: n.advertisedPG(), NativeAddress: n.advertisedNative(),
+		WAL: n.wal, Target: replNode{n}, TempDir: n.cfg.DataDir, MinBackoff: n.cfg.ReplicationBackoff,
+		Logger: n.log, Registerer: n.reg, Now: n.cfg.now,
+	})
 	return nil
 }
 
@@ -191,9 +192,12 @@ func (n *Node) readOnly() (bool, string) {
 	role, fencedTerm, fencedBy := n.roleName, n.fencedTerm, n.fencedBy
 	term, primary := n.ident.history.Term(), joinHostPort(n.primaryHost, n.primaryPort)
 	lapsed, since := n.leaseLapsedLocked()
-	holder := n.leaseHolder
+	holder, checking := n.leaseHolder, n.checkingPeers && role == RolePrimary
 	n.mu.Unlock()
 	switch {
+	case checking:
+		return true, fmt.Sprintf("This node (%s) restarted as primary of term %d and is asking its peers whether a newer term exists (at most %s).",
+			n.cfg.NodeID, term, peerCheckTimeout)
 	case lapsed:
 		return true, fmt.Sprintf("This node (%s) is primary of term %d under a failover lease from %s that lapsed %s ago, so another node may be promoted: it refuses writes until the lease is renewed (heliosdb-nano promote on this node lifts the requirement).",
 			n.cfg.NodeID, term, cmp.Or(holder, "heliosdb-proxy"), since.Round(time.Millisecond))

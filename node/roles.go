@@ -139,7 +139,9 @@ func (n *Node) PromoteWith(ctx context.Context, opt PromoteOptions) (PromoteResu
 	}
 	var behind int64
 	if n.standby != nil {
-		behind = n.standby.Status().LagBytes
+		st := n.standby.Status()
+		behind = st.LagBytes
+		n.recordPeer(st.PrimaryNodeID, n.primaryAddr()) // the primary it followed: asked after a restart
 	}
 	n.stopFollowing()
 	if err := n.replay(); err != nil { // apply anything flushed but not applied

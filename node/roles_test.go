@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,15 +88,24 @@ func TestPromoteDemoteRepointRejoin(t *testing.T) {
 		t.Fatalf("write on the re-pointed standby: %v, want 25006", err)
 	}
 
-	// The old primary restarts as what it was (a primary of term 1), is
-	// demoted to follow the new primary, and ends up with its history.
+	// The old primary restarts as what it was (a primary of term 1) while
+	// its peers are unreachable (so its start-up peer check cannot fence
+	// it), is demoted to follow the new primary, and ends up with its
+	// history.
+	c.Sync.Stop()
+	c.Async.Stop()
 	c.Primary.Start()
 	if got := term(t, c.Primary); got != 1 {
 		t.Fatalf("restarted old primary term = %d, want 1", got)
 	}
-	// It diverges: a write in term 1 after term 2 began elsewhere (issue 5
-	// will fence this; here it must at least not survive the rejoin).
-	c.Primary.Exec("INSERT INTO t VALUES (-100, 'diverged')")
+	// It diverges: a write in term 1 after term 2 began elsewhere; it must
+	// not survive the rejoin.
+	clustertest.Eventually(t, 10*time.Second, "the old primary takes a write after its peer check", func() bool {
+		_, err := c.Primary.Conn().Exec(ctx, "INSERT INTO t VALUES (-100, 'diverged')")
+		return err == nil
+	})
+	c.Sync.Start()
+	c.Async.Start()
 	// Fencing: a standby of term 2 pointed at the old primary makes it
 	// learn that its term is over; it stops accepting writes, and the
 	// standby refuses to follow it.
@@ -103,8 +113,10 @@ func TestPromoteDemoteRepointRejoin(t *testing.T) {
 	if err := c.Async.Node().Demote(ctx, oldHost, oldPort); err != nil {
 		t.Fatal(err)
 	}
+	probe := -1000 // a fresh id each time: a write before the fencing succeeds
 	clustertest.Eventually(t, 10*time.Second, "old primary fenced", func() bool {
-		_, err := c.Primary.Conn().Exec(ctx, "INSERT INTO t VALUES (-101, 'fenced?')")
+		probe--
+		_, err := c.Primary.Conn().Exec(ctx, "INSERT INTO t VALUES ($1, 'fenced?')", probe)
 		return isReadOnly(err)
 	})
 	if err := c.Async.Node().Demote(ctx, host, port); err != nil {
@@ -178,4 +190,34 @@ func TestAsyncAheadOfPromotedSyncFollowsIt(t *testing.T) {
 	c.Sync.Exec("INSERT INTO t VALUES (11, 'streams on')")
 	sameTable(t, "t", c.Sync, c.Async)
 	t.Logf("async standby was %d bytes ahead of the new term's start; re-seeded, %d rows equal, streaming term 2", int64(asyncApplied-res.LSN), rows)
+}
+
+// A primary restarted after a failover asks the peers it knows for their
+// terms before it takes writes, and is fenced when one has a newer term.
+func TestRestartedPrimaryAsksPeersTerms(t *testing.T) {
+	c := clustertest.Start(t, clustertest.Options{})
+	ctx := context.Background()
+	c.Primary.Exec("CREATE TABLE t (id INT PRIMARY KEY)")
+	// A restart with no failover: the peers have its term; writes go on.
+	c.Primary.Restart()
+	clustertest.Eventually(t, 10*time.Second, "writes after the peer check", func() bool {
+		_, err := c.Primary.Conn().Exec(ctx, "INSERT INTO t VALUES (1)")
+		return err == nil
+	})
+
+	c.Primary.Stop()
+	if _, err := c.Sync.Node().Promote(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c.Primary.Start()
+	_, err := c.Primary.Conn().Exec(ctx, "INSERT INTO t VALUES (2)")
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "25006" {
+		t.Fatalf("first write on the restarted old primary: %v, want 25006 (peer check or fenced)", err)
+	}
+	clustertest.Eventually(t, 10*time.Second, "the old primary fenced by its peer check", func() bool {
+		_, err := c.Primary.Conn().Exec(ctx, "INSERT INTO t VALUES (3)")
+		return errors.As(err, &pe) && pe.Code == "25006" && strings.Contains(pe.Hint, "fenced")
+	})
+	t.Logf("restarted old primary refuses writes: %s", pe.Hint)
 }

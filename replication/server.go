@@ -60,6 +60,9 @@ type ServerConfig struct {
 	// MaxRetainBytes bounds the WAL kept for disconnected standbys beyond
 	// what storage needs; default 1 GiB.
 	MaxRetainBytes int64
+	// OnStandby, when set, is called with each standby that connects (a
+	// primary records its peers' native addresses).
+	OnStandby func(StandbyInfo)
 
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer
@@ -101,8 +104,9 @@ type Server struct {
 
 // StandbyInfo is one row of helios_standby_nodes.
 type StandbyInfo struct {
-	NodeID      string
-	Address     string
+	NodeID        string
+	Address       string
+	NativeAddress string // its Replication service, "" when it did not say
 	Sync        bool
 	State       string // catching_up|streaming|disconnected
 	SentLSN     lsn.LSN
@@ -264,6 +268,12 @@ func (s *Server) Stream(stream replicationpb.Replication_StreamServer) error {
 	}
 	st, session := s.connect(hello, start)
 	defer s.disconnect(st, session)
+	if s.cfg.OnStandby != nil {
+		s.mu.Lock()
+		info := st.StandbyInfo
+		s.mu.Unlock()
+		s.cfg.OnStandby(info)
+	}
 	log.Info("replication: standby connected", "from_lsn", start.String(), "sync", hello.GetSync(),
 		"behind_bytes", int64(s.cfg.WAL.FlushedLSN().Sub(start)))
 	errc := make(chan error, 1)
@@ -354,7 +364,7 @@ func (s *Server) connect(h *replicationpb.Hello, start lsn.LSN) (*standbyState, 
 	}
 	now := s.cfg.Now()
 	st.session++
-	st.StandbyInfo = StandbyInfo{NodeID: h.GetNodeId(), Address: h.GetAddress(), Sync: h.GetSync(), State: "catching_up",
+	st.StandbyInfo = StandbyInfo{NodeID: h.GetNodeId(), Address: h.GetAddress(), NativeAddress: h.GetNativeAddress(), Sync: h.GetSync(), State: "catching_up",
 		SentLSN: start, FlushedLSN: start, AppliedLSN: start, ConnectedAt: now, LastAckAt: now}
 	st.clock = lagClock{}
 	s.updateSyncLocked()

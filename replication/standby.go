@@ -50,6 +50,10 @@ type StandbyConfig struct {
 	NodeID      string
 	Sync        bool   // acknowledge as a sync standby
 	Address     string // host:pg_port this node serves reads on (for topology)
+	// NativeAddress is host:native_port of this node's own Replication
+	// service: a primary records it to ask this node's term after a
+	// restart.
+	NativeAddress string
 	WAL         *wal.Log
 	Target      Target
 	// TempDir holds a base backup while it downloads (the data dir).
@@ -244,7 +248,7 @@ func (s *Standby) session(ctx context.Context, client replicationpb.ReplicationC
 	flushed := s.cfg.WAL.FlushedLSN()
 	if err := stream.Send(&replicationpb.StandbyMessage{Msg: &replicationpb.StandbyMessage_Hello{Hello: &replicationpb.Hello{
 		NodeId: s.cfg.NodeID, ClusterId: id.ClusterID, Sync: s.cfg.Sync, History: historyToPB(id.History),
-		FlushedLsn: uint64(flushed), Address: s.cfg.Address}}}); err != nil {
+		FlushedLsn: uint64(flushed), Address: s.cfg.Address, NativeAddress: s.cfg.NativeAddress}}}); err != nil {
 		return err
 	}
 	msg, err := stream.Recv()

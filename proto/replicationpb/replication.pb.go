@@ -81,11 +81,12 @@ func (x *TermStart) GetStartLsn() uint64 {
 type Hello struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	NodeId        string                 `protobuf:"bytes,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
-	ClusterId     string                 `protobuf:"bytes,2,opt,name=cluster_id,json=clusterId,proto3" json:"cluster_id,omitempty"`     // empty on a node that has never joined
-	Sync          bool                   `protobuf:"varint,3,opt,name=sync,proto3" json:"sync,omitempty"`                               // acknowledges as a sync standby
-	History       []*TermStart           `protobuf:"bytes,4,rep,name=history,proto3" json:"history,omitempty"`                          // the standby's term history
-	FlushedLsn    uint64                 `protobuf:"varint,5,opt,name=flushed_lsn,json=flushedLsn,proto3" json:"flushed_lsn,omitempty"` // stream from here
-	Address       string                 `protobuf:"bytes,6,opt,name=address,proto3" json:"address,omitempty"`                          // host:pg_port the standby serves reads on
+	ClusterId     string                 `protobuf:"bytes,2,opt,name=cluster_id,json=clusterId,proto3" json:"cluster_id,omitempty"`             // empty on a node that has never joined
+	Sync          bool                   `protobuf:"varint,3,opt,name=sync,proto3" json:"sync,omitempty"`                                       // acknowledges as a sync standby
+	History       []*TermStart           `protobuf:"bytes,4,rep,name=history,proto3" json:"history,omitempty"`                                  // the standby's term history
+	FlushedLsn    uint64                 `protobuf:"varint,5,opt,name=flushed_lsn,json=flushedLsn,proto3" json:"flushed_lsn,omitempty"`         // stream from here
+	Address       string                 `protobuf:"bytes,6,opt,name=address,proto3" json:"address,omitempty"`                                  // host:pg_port the standby serves reads on
+	NativeAddress string                 `protobuf:"bytes,7,opt,name=native_address,json=nativeAddress,proto3" json:"native_address,omitempty"` // host:native_port of its own Replication service (peer term checks)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -158,6 +159,13 @@ func (x *Hello) GetFlushedLsn() uint64 {
 func (x *Hello) GetAddress() string {
 	if x != nil {
 		return x.Address
+	}
+	return ""
+}
+
+func (x *Hello) GetNativeAddress() string {
+	if x != nil {
+		return x.NativeAddress
 	}
 	return ""
 }
@@ -1959,7 +1967,7 @@ const file_replication_proto_rawDesc = "" +
 	"\x11replication.proto\x12\x17heliosdb.replication.v1\"<\n" +
 	"\tTermStart\x12\x12\n" +
 	"\x04term\x18\x01 \x01(\x04R\x04term\x12\x1b\n" +
-	"\tstart_lsn\x18\x02 \x01(\x04R\bstartLsn\"\xcc\x01\n" +
+	"\tstart_lsn\x18\x02 \x01(\x04R\bstartLsn\"\xf3\x01\n" +
 	"\x05Hello\x12\x17\n" +
 	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12\x1d\n" +
 	"\n" +
@@ -1968,7 +1976,8 @@ const file_replication_proto_rawDesc = "" +
 	"\ahistory\x18\x04 \x03(\v2\".heliosdb.replication.v1.TermStartR\ahistory\x12\x1f\n" +
 	"\vflushed_lsn\x18\x05 \x01(\x04R\n" +
 	"flushedLsn\x12\x18\n" +
-	"\aaddress\x18\x06 \x01(\tR\aaddress\"m\n" +
+	"\aaddress\x18\x06 \x01(\tR\aaddress\x12%\n" +
+	"\x0enative_address\x18\a \x01(\tR\rnativeAddress\"m\n" +
 	"\x03Ack\x12\x1f\n" +
 	"\vflushed_lsn\x18\x01 \x01(\x04R\n" +
 	"flushedLsn\x12\x1f\n" +

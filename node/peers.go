@@ -1,0 +1,101 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"maps"
+	"sync"
+	"time"
+
+	"github.com/heliosdb/nano/replication"
+)
+
+// A primary remembers the native addresses of the nodes it has seen (its
+// standbys, and the primary it followed before a promotion) in the
+// node-local bucket. When it restarts as primary it asks each of them its
+// term before it takes writes: if one has seen a newer term (a failover
+// happened while it was down), it is fenced at once instead of
+// acknowledging writes that would be discarded when it rejoins. Peers
+// that do not answer within peerCheckTimeout are skipped (a single node,
+// or a whole cluster restarting, must come up).
+
+const (
+	localPeers       = "peers"
+	peerCheckTimeout = 2 * time.Second
+)
+
+// recordPeer remembers a peer's native address (node id → address).
+func (n *Node) recordPeer(nodeID, addr string) {
+	if nodeID == "" || addr == "" || nodeID == n.cfg.NodeID {
+		return
+	}
+	n.peersMu.Lock()
+	defer n.peersMu.Unlock()
+	peers := n.peers()
+	if peers[nodeID] == addr {
+		return
+	}
+	peers[nodeID] = addr
+	raw, _ := json.Marshal(peers)
+	if err := n.db.SetLocal(localPeers, raw); err != nil {
+		n.log.Warn("cannot record a peer's address", "peer", nodeID, "address", addr, "err", err)
+	}
+}
+
+// peers returns the recorded peers (a new map).
+func (n *Node) peers() map[string]string {
+	out := map[string]string{}
+	if raw := n.db.GetLocal(localPeers); raw != nil {
+		if err := json.Unmarshal(raw, &out); err != nil {
+			n.log.Warn("recorded peer list is unreadable; ignoring it", "err", err)
+			return map[string]string{}
+		}
+	}
+	return out
+}
+
+// startPeerCheck makes a restarted primary that knows peers refuse writes
+// until checkPeers has asked them.
+func (n *Node) startPeerCheck() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.roleName != RolePrimary || len(n.peers()) == 0 {
+		return false
+	}
+	n.checkingPeers = true
+	return true
+}
+
+// checkPeers asks every recorded peer its term, fences this primary if
+// one is newer, and then lets writes in (or leaves them fenced).
+func (n *Node) checkPeers(ctx context.Context) {
+	defer func() {
+		n.mu.Lock()
+		n.checkingPeers = false
+		n.mu.Unlock()
+	}()
+	peers := n.peers()
+	own := n.identity()
+	ctx, cancel := context.WithTimeout(ctx, peerCheckTimeout)
+	defer cancel()
+	var mu sync.Mutex
+	var answered []string
+	var wg sync.WaitGroup
+	for id, addr := range maps.All(peers) {
+		wg.Go(func() {
+			st, err := replication.AskPeer(ctx, addr, n.cfg.secret())
+			if err != nil {
+				n.log.Info("peer term check: no answer", "peer", id, "address", addr, "err", err)
+				return
+			}
+			mu.Lock()
+			answered = append(answered, id)
+			mu.Unlock()
+			if st.ClusterID == own.clusterID && st.Term > own.history.Term() {
+				n.fence(st.Term, st.NodeID+" ("+addr+", asked at start)")
+			}
+		})
+	}
+	wg.Wait()
+	n.log.Info("peer term check done", "peers", len(peers), "answered", len(answered), "term", own.history.Term())
+}

@@ -1,0 +1,36 @@
+package replication
+
+import (
+	"context"
+	"fmt"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/heliosdb/nano/proto/replicationpb"
+)
+
+// PeerStatus is a peer's answer to the Status RPC.
+type PeerStatus struct {
+	NodeID    string
+	Role      string
+	Term      uint64
+	ClusterID string
+}
+
+// AskPeer calls the Status RPC of the node at addr (its native port) with
+// secret. A restarted primary asks its known peers this before it takes
+// writes: one of them may have seen a newer term.
+func AskPeer(ctx context.Context, addr, secret string) (PeerStatus, error) {
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithPerRPCCredentials(secretCreds(secret)))
+	if err != nil {
+		return PeerStatus{}, fmt.Errorf("replication: peer %s: %w", addr, err)
+	}
+	defer conn.Close()
+	st, err := replicationpb.NewReplicationClient(conn).Status(ctx, &replicationpb.StatusRequest{}, grpc.WaitForReady(true))
+	if err != nil {
+		return PeerStatus{}, fmt.Errorf("replication: peer %s: %w", addr, err)
+	}
+	return PeerStatus{NodeID: st.GetNodeId(), Role: st.GetRole(), Term: st.GetTerm(), ClusterID: st.GetClusterId()}, nil
+}
