@@ -61,23 +61,22 @@ type Node struct {
 	roleMu  sync.Mutex // serialises promote and demote
 	peersMu sync.Mutex // serialises updates of the recorded peers
 
-	mu            sync.Mutex
-	roleName      string
-	primaryHost   string // the primary a standby follows
-	primaryPort   int
-	ident         identity
-	fencedTerm    uint64 // a newer term seen elsewhere while primary (0 = none)
-	fencedBy      string
-	leased        bool      // this primary needs a failover lease (lease.go)
-	leaseUntil    time.Time // when the current lease lapses
-	leaseHolder   string
-	leaseTimer    *time.Timer        // calls leaseExpired
-	checkingPeers bool               // a restarted primary asks its peers' terms (peers.go)
-	bgCtx         context.Context    // set by Run; background tasks end with it
-	bgCancel      context.CancelFunc // stops the background tasks Run started
-	followCancel  context.CancelFunc // stops the standby receiver
-	followDone    chan struct{}
-	bg            sync.WaitGroup
+	mu           sync.Mutex
+	roleName     string
+	primaryHost  string // the primary a standby follows
+	primaryPort  int
+	ident        identity
+	fencedTerm   uint64 // a newer term seen elsewhere while primary (0 = none)
+	fencedBy     string
+	leased       bool      // this primary needs a failover lease (lease.go)
+	leaseUntil   time.Time // when the current lease lapses
+	leaseHolder  string
+	leaseTimer   *time.Timer        // calls leaseExpired
+	bgCtx        context.Context    // set by Run; background tasks end with it
+	bgCancel     context.CancelFunc // stops the background tasks Run started
+	followCancel context.CancelFunc // stops the standby receiver
+	followDone   chan struct{}
+	bg           sync.WaitGroup
 
 	closeOnce sync.Once
 	closeErr  error
@@ -232,7 +231,7 @@ func (n *Node) CurrentLSN() lsn.LSN { return n.wal.FlushedLSN() }
 // Run serves until ctx is done, then shuts down gracefully. It returns nil
 // after a clean shutdown.
 func (n *Node) Run(ctx context.Context) error {
-	checkPeers := n.startPeerCheck() // before any write can arrive
+	n.checkPeers(ctx) // a restarted primary, before it serves anything
 	errc := make(chan error, 3)
 	go func() { errc <- n.pg.Serve(n.pgLn) }()
 	if n.httpSrv != nil {
@@ -244,9 +243,6 @@ func (n *Node) Run(ctx context.Context) error {
 	n.bgCtx, n.bgCancel = bgctx, cancel
 	n.mu.Unlock()
 	n.goBackground(func() { n.checkpoints(bgctx) })
-	if checkPeers {
-		n.goBackground(func() { n.checkPeers(bgctx) })
-	}
 	// Under roleMu: a demote arriving now must not interleave with this
 	// start (it would re-point a receiver that is not running yet, and this
 	// one would follow the old primary).

@@ -12,12 +12,13 @@ import (
 
 // A primary remembers the native addresses of the nodes it has seen (its
 // standbys, and the primary it followed before a promotion) in the
-// node-local bucket. When it restarts as primary it asks each of them its
-// term before it takes writes: if one has seen a newer term (a failover
-// happened while it was down), it is fenced at once instead of
-// acknowledging writes that would be discarded when it rejoins. Peers
-// that do not answer within peerCheckTimeout are skipped (a single node,
-// or a whole cluster restarting, must come up).
+// node-local bucket. When it starts as primary it asks each of them its
+// term before it serves anything (clients' connections wait in the
+// listen backlog): if one has seen a newer term (a failover happened
+// while it was down), it is fenced at once instead of acknowledging
+// writes that would be discarded when it rejoins. Peers that refuse the
+// connection or do not answer within peerCheckTimeout are skipped (a
+// single node, or a whole cluster restarting, must come up).
 
 const (
 	localPeers       = "peers"
@@ -54,27 +55,13 @@ func (n *Node) peers() map[string]string {
 	return out
 }
 
-// startPeerCheck makes a restarted primary that knows peers refuse writes
-// until checkPeers has asked them.
-func (n *Node) startPeerCheck() bool {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.roleName != RolePrimary || len(n.peers()) == 0 {
-		return false
-	}
-	n.checkingPeers = true
-	return true
-}
-
-// checkPeers asks every recorded peer its term, fences this primary if
-// one is newer, and then lets writes in (or leaves them fenced).
+// checkPeers asks every recorded peer of a primary its term and fences
+// the node if one is newer.
 func (n *Node) checkPeers(ctx context.Context) {
-	defer func() {
-		n.mu.Lock()
-		n.checkingPeers = false
-		n.mu.Unlock()
-	}()
 	peers := n.peers()
+	if n.role() != RolePrimary || len(peers) == 0 {
+		return
+	}
 	own := n.identity()
 	ctx, cancel := context.WithTimeout(ctx, peerCheckTimeout)
 	defer cancel()

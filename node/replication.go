@@ -192,12 +192,9 @@ func (n *Node) readOnly() (bool, string) {
 	role, fencedTerm, fencedBy := n.roleName, n.fencedTerm, n.fencedBy
 	term, primary := n.ident.history.Term(), joinHostPort(n.primaryHost, n.primaryPort)
 	lapsed, since := n.leaseLapsedLocked()
-	holder, checking := n.leaseHolder, n.checkingPeers && role == RolePrimary
+	holder := n.leaseHolder
 	n.mu.Unlock()
 	switch {
-	case checking:
-		return true, fmt.Sprintf("This node (%s) restarted as primary of term %d and is asking its peers whether a newer term exists (at most %s).",
-			n.cfg.NodeID, term, peerCheckTimeout)
 	case lapsed:
 		return true, fmt.Sprintf("This node (%s) is primary of term %d under a failover lease from %s that lapsed %s ago, so another node may be promoted: it refuses writes until the lease is renewed (heliosdb-nano promote on this node lifts the requirement).",
 			n.cfg.NodeID, term, cmp.Or(holder, "heliosdb-proxy"), since.Round(time.Millisecond))

@@ -28,7 +28,9 @@ func AskPeer(ctx context.Context, addr, secret string) (PeerStatus, error) {
 		return PeerStatus{}, fmt.Errorf("replication: peer %s: %w", addr, err)
 	}
 	defer conn.Close()
-	st, err := replicationpb.NewReplicationClient(conn).Status(ctx, &replicationpb.StatusRequest{}, grpc.WaitForReady(true))
+	// Not WaitForReady: a peer that refuses the connection is down, and
+	// the caller refuses writes until every peer has answered or failed.
+	st, err := replicationpb.NewReplicationClient(conn).Status(ctx, &replicationpb.StatusRequest{})
 	if err != nil {
 		return PeerStatus{}, fmt.Errorf("replication: peer %s: %w", addr, err)
 	}
