@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -45,18 +43,7 @@ func TestMain(m *testing.M) {
 // (32768–60999): nodes keep ports across restarts, and a port from the
 // ephemeral range could meanwhile become the local end of an outgoing
 // connection, making the restart's listen fail.
-func freePort(t testing.TB) int {
-	t.Helper()
-	for i := 0; i < 1000; i++ {
-		port := clustertest.PortBase() + rand.IntN(2000)
-		if l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
-			l.Close()
-			return port
-		}
-	}
-	t.Fatalf("no free port in %d-%d", clustertest.PortBase(), clustertest.PortBase()+2000)
-	return 0
-}
+func freePort(t testing.TB) int { return clustertest.FreePort(t) }
 
 // nodeProc is a heliosdb-nano process started by a test.
 type nodeProc struct {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -113,16 +114,30 @@ func (w testWriter) Write(p []byte) (int, error) {
 // the ephemeral range could meanwhile become the local end of some
 // outgoing connection, making the restart's listen fail.
 func freeAddr(t testing.TB) string {
+	return fmt.Sprintf("127.0.0.1:%d", FreePort(t))
+}
+
+// handedOut are the ports FreePort returned in this process: members
+// bind their ports only when they start, so a port probed free could
+// otherwise be handed out twice.
+var handedOut sync.Map
+
+// FreePort returns a port of this process's slice (PortBase) that is
+// free now and was not handed out before in this process.
+func FreePort(t testing.TB) int {
 	t.Helper()
 	for i := 0; i < 1000; i++ {
-		addr := fmt.Sprintf("127.0.0.1:%d", PortBase()+rand.IntN(2000))
-		if l, err := net.Listen("tcp", addr); err == nil {
+		port := PortBase() + rand.IntN(2000)
+		if _, taken := handedOut.LoadOrStore(port, true); taken {
+			continue
+		}
+		if l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
 			l.Close()
-			return addr
+			return port
 		}
 	}
 	t.Fatalf("no free port in %d-%d", PortBase(), PortBase()+2000)
-	return ""
+	return 0
 }
 
 // PortBase is the start of this test process's 2000-port slice of
