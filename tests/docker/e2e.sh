@@ -12,20 +12,32 @@
 #   4. write timeout: stops the primary container, sends a write through the
 #      proxy, starts the primary again DOWN seconds later, and checks that the
 #      write waited and then succeeded and that the row reached the standby;
-#   5. tears everything down (containers, network, volumes), also on failure,
+#   5. failover (shortened test_failover.sh): the primary stops for
+#      FAILOVER_DOWN seconds (longer than the proxy's failover_timeout_secs,
+#      10) under pg_workload.sh through the proxy; every operation must
+#      succeed, standby-sync must be promoted, and the old primary, started
+#      again, must rejoin as a standby;
+#   6. switchover.sh back to the original primary (through the proxy);
+#   7. continuity (shortened app_continuity_test.sh with the Part 9
+#      disruptions of continuity_disruptions.sh): 100% success and every
+#      acknowledged order on all three nodes;
+#   8. tears everything down (containers, network, volumes), also on failure,
 #      after printing every container's log when a step failed.
 #
 # Needs a Docker engine, `docker compose` or `docker-compose`, and psql. The
 # compose file fixes container names and host ports, so a tutorial cluster
 # that is already running must be stopped first.
-#   IMAGE (default heliosdb-nano:ha)   DOWN (default 10, seconds the primary
-#   is stopped; keep it well under the proxy's write_timeout_secs = 30)
-#   HEALTHY_TIMEOUT (default 120 s)
+#   IMAGE (default heliosdb-nano:ha)   DOWN (default 5, seconds the primary
+#   is stopped; under the proxy's failover_timeout_secs = 10, so the write
+#   waits for the same primary)
+#   HEALTHY_TIMEOUT (default 120 s)   FAILOVER_DOWN (default 20)
+#   SKIP_SCENARIOS=1 runs steps 1–4 only
 set -euo pipefail
 cd "$(dirname "$0")"
 
 IMAGE=${IMAGE:-heliosdb-nano:ha}
-DOWN=${DOWN:-10}
+DOWN=${DOWN:-5}
+FAILOVER_DOWN=${FAILOVER_DOWN:-20}
 HEALTHY_TIMEOUT=${HEALTHY_TIMEOUT:-120}
 FILE=docker-compose.ha-cluster.yml
 PROJECT=heliosdb-e2e-$(date +%s)-$$
@@ -164,6 +176,55 @@ step_write_timeout() {
   log "both rows on the primary and the sync standby; all containers healthy"
 }
 
+# role_at PORT: the node's role as it reports it.
+role_at() { psql_at "$1" "SELECT role FROM helios_replication_status" 2>/dev/null || true; }
+
+wait_role() { # PORT ROLE
+  local _
+  for _ in $(seq 120); do
+    [ "$(role_at "$1")" = "$2" ] && return 0
+    sleep 0.5
+  done
+  fail "the node on port $1 is $(role_at "$1"), want $2"
+}
+
+step_failover() {
+  local out=/tmp/e2e-failover-$$.log
+  log "failover: primary down ${FAILOVER_DOWN}s under pg_workload.sh (test_failover.sh)"
+  if ! COMPOSE_PROJECT=$PROJECT WORKLOAD_DURATION=$((FAILOVER_DOWN + 25)) NORMAL_SECS=5 \
+    PRIMARY_DOWNTIME=$FAILOVER_DOWN LOG=$out ./test_failover.sh; then
+    fail "test_failover.sh: not every operation succeeded"
+  fi
+  grep -E '^(Total iterations|Successful|Failed|Success rate|Max latency)' "$out" | sed 's/^/    /'
+  rm -f "$out"
+  wait_role 15442 primary
+  wait_healthy "${CONTAINERS[@]}"
+  wait_role 15432 standby
+  log "failover: standby-sync promoted, the old primary rejoined as a standby"
+}
+
+step_switchover_back() {
+  log "switchover back to the original primary (switchover.sh via the proxy)"
+  SWITCHOVER_VIA=proxy ./switchover.sh 15442 15432 || fail "switchover.sh failed"
+  wait_role 15432 primary
+  wait_role 15442 standby
+}
+
+step_continuity() {
+  local out=/tmp/e2e-continuity-$$.log acked=/tmp/e2e-acked-$$.txt rc=0
+  log "continuity: app_continuity_test.sh with the three Part 9 disruptions (shortened)"
+  COMPOSE_PROJECT=$PROJECT TEST_DURATION=100 SLEEP=0.3 ACKED_FILE=$acked ./app_continuity_test.sh >"$out" 2>&1 &
+  local app=$!
+  COMPOSE_PROJECT=$PROJECT FIRST_DELAY=10 PRIMARY_DOWN=$FAILOVER_DOWN GAP=12 SYNC_DOWN=15 STANDBYS_DOWN=12 \
+    ./continuity_disruptions.sh || fail "continuity_disruptions.sh failed"
+  wait "$app" || rc=$?
+  tr '\r' '\n' <"$out" | grep -vE 'READ ✓|WRITE ✓' | grep -v '^$' | sed 's/^/    /'
+  rm -f "$out" "$acked"
+  [ "$rc" -eq 0 ] || fail "app_continuity_test.sh: failed operations or missing orders"
+  wait_healthy "${CONTAINERS[@]}"
+  log "continuity: 100% success, every acknowledged order on all three nodes"
+}
+
 main() {
   preflight
   trap teardown EXIT
@@ -173,6 +234,11 @@ main() {
   step_connectivity
   step_twr
   step_write_timeout
+  if [ "${SKIP_SCENARIOS:-0}" != 1 ]; then
+    step_failover
+    step_switchover_back
+    step_continuity
+  fi
   log "PASS in $((SECONDS - t0))s"
 }
 
