@@ -25,7 +25,7 @@ static: ## static binaries for FROM-scratch Docker images (bin/static/)
 docker: static ## the FROM-scratch image heliosdb-nano:ha with both binaries (tests/docker/Dockerfile.ha)
 	docker build -f tests/docker/Dockerfile.ha -t heliosdb-nano:ha .
 
-docker-e2e: docker ## the tutorial's Part 1 Docker cluster end to end (tests/docker/e2e.sh; needs a Docker engine)
+docker-e2e: docker ## the tutorial's Docker cluster end to end: Part 1, failover, switchover, continuity (tests/docker/e2e.sh; needs a Docker engine)
 	tests/docker/e2e.sh
 
 run: build ## start the tutorial's local HA cluster: primary, sync standby, async standby and proxy (Ctrl-C stops it)
