@@ -107,15 +107,15 @@ type StandbyInfo struct {
 	NodeID        string
 	Address       string
 	NativeAddress string // its Replication service, "" when it did not say
-	Sync        bool
-	State       string // catching_up|streaming|disconnected
-	SentLSN     lsn.LSN
-	FlushedLSN  lsn.LSN
-	AppliedLSN  lsn.LSN
-	LagBytes    int64
-	Lag         time.Duration
-	ConnectedAt time.Time
-	LastAckAt   time.Time
+	Sync          bool
+	State         string // catching_up|streaming|disconnected
+	SentLSN       lsn.LSN
+	FlushedLSN    lsn.LSN
+	AppliedLSN    lsn.LSN
+	LagBytes      int64
+	Lag           time.Duration
+	ConnectedAt   time.Time
+	LastAckAt     time.Time
 }
 
 type standbyState struct {

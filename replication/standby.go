@@ -54,8 +54,8 @@ type StandbyConfig struct {
 	// service: a primary records it to ask this node's term after a
 	// restart.
 	NativeAddress string
-	WAL         *wal.Log
-	Target      Target
+	WAL           *wal.Log
+	Target        Target
 	// TempDir holds a base backup while it downloads (the data dir).
 	TempDir string
 
