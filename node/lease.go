@@ -62,11 +62,6 @@ func (n *Node) GrantLease(ctx context.Context, req LeaseRequest) (LeaseResult, e
 	if err := n.leaseable(req.Term); err != nil {
 		return LeaseResult{}, err
 	}
-	if !n.leaseRecorded() {
-		if err := n.recordLease(true); err != nil {
-			return LeaseResult{}, err
-		}
-	}
 	// A grant the holder gave up on (its request timed out) must not
 	// extend the lease: the holder counts from the time it gave up.
 	if ctx.Err() != nil {
@@ -79,6 +74,13 @@ func (n *Node) GrantLease(ctx context.Context, req LeaseRequest) (LeaseResult, e
 	}
 	n.leaseTimer = time.AfterFunc(d, n.leaseExpired)
 	n.mu.Unlock()
+	// Only now, with the lease in place, does the requirement start: in the
+	// other order a write could find a required lease that is not there yet.
+	if !n.leaseRecorded() {
+		if err := n.recordLease(true); err != nil {
+			return LeaseResult{}, err
+		}
+	}
 	n.repl.LeaseRenewed(req.DegradedSeq)
 	standbys := n.standbyNodes()
 	if standbys == nil {
