@@ -52,8 +52,8 @@
 // # Concurrency
 //
 // One switchover runs at a time per Coordinator (ErrBusy otherwise); a
-// failover or the demotion of a returning old primary takes the same lock
-// and waits for a switchover to end. The
+// failover or the demotion of a returning old primary needs the same lock
+// and skips its turn (retrying at the next renewal) while one runs. The
 // node API is reached only through NodeAPI (HTTPNodes speaks the nodes'
 // HTTP API); the proxy's view and its write gate only through Cluster and
 // Gate, so the sequence is tested with fakes.
