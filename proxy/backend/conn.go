@@ -48,6 +48,9 @@ type Dialer struct {
 	scram scramCache
 }
 
+// tcpConnectTimeout bounds the TCP handshake with a node.
+const tcpConnectTimeout = 2 * time.Second
+
 // Dial connects to o.Addr and logs in. Errors are network errors, a
 // *ServerError (the node refused: bad password, shutting down…),
 // ErrUnsupportedAuth or ErrProtocol.
@@ -57,7 +60,11 @@ func (d *Dialer) Dial(ctx context.Context, o Options) (*Conn, error) {
 		ctx, cancel = context.WithTimeout(ctx, o.Timeout)
 		defer cancel()
 	}
-	var nd net.Dialer
+	// The TCP handshake alone gets tcpConnectTimeout: a node whose host is
+	// gone (a stopped container keeps its address, so SYNs go unanswered)
+	// must not hold a session for the whole login timeout before the
+	// statement is routed elsewhere.
+	nd := net.Dialer{Timeout: tcpConnectTimeout}
 	nc, err := nd.DialContext(ctx, "tcp", o.Addr)
 	if err != nil {
 		return nil, err

@@ -21,7 +21,9 @@ PRIMARY_PORT=${PRIMARY_PORT:-15432}
 STANDBY_SYNC_PORT=${STANDBY_SYNC_PORT:-15442}
 STANDBY_ASYNC_PORT=${STANDBY_ASYNC_PORT:-15462}
 export PGUSER=${PGUSER:-helios} PGPASSWORD=${PGPASSWORD:-helios} PGDATABASE=${PGDATABASE:-heliosdb}
-export PGCONNECT_TIMEOUT=${PGCONNECT_TIMEOUT:-10}
+# psql's connect_timeout covers the proxy's session start, which opens a
+# backend: 30 s (the write timeout) like an application would allow.
+export PGCONNECT_TIMEOUT=${PGCONNECT_TIMEOUT:-30}
 
 # cluster ACTION SERVICE...: stop, start or restart services.
 cluster() {
