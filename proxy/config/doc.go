@@ -20,6 +20,9 @@
 //	read_your_writes = true             # after a session writes, its reads go to the primary
 //	max_replica_lag_bytes = 0           # standbys further behind get no reads (0: no bound)
 //	shutdown_timeout_secs = 10          # graceful shutdown: how long sessions may finish
+//	auto_failover = true                # lease the primary; promote the sync standby when it is gone
+//	failover_timeout_secs = 10          # how long the primary may renew nothing before a promotion (≥ 1)
+//	failover_allow_data_loss = false    # promote even when the primary was degraded or async
 //
 //	[[nodes]]
 //	name = "primary"                    # unique, used in logs, metrics and the admin API
@@ -29,7 +32,8 @@
 //	                                    # routes by the role and term each node reports
 //	enabled = true                      # false keeps the node out of routing (admin API can flip it)
 //	http_port = 8080                    # the node's HTTP API (heliosdb-nano --http-port), used by
-//	                                    # POST /switchover for GET /status and /admin/promote|demote
+//	                                    # POST /switchover and automatic failover (GET /status,
+//	                                    # /admin/promote|demote|lease)
 //	native_port = 5433                  # the node's replication port (--native-port), given to the
 //	                                    # other nodes when it becomes the primary; when absent, the
 //	                                    # address the node advertises in GET /status (topology
