@@ -55,7 +55,8 @@ func TestTutorialConfig(t *testing.T) {
 		t.Errorf("warnings: %v", warnings)
 	}
 	if c.ListenAddr != "0.0.0.0:5432" || c.AdminAddr != "0.0.0.0:9090" || c.HealthCheckInterval != 5*time.Second ||
-		c.FailureThreshold != 3 || c.WriteTimeout != 30*time.Second {
+		c.FailureThreshold != 3 || c.WriteTimeout != 30*time.Second ||
+		!c.AutoFailover || c.FailoverTimeout != 10*time.Second || c.FailoverAllowDataLoss {
 		t.Errorf("proxy settings: %+v", c)
 	}
 	want := []config.Node{
@@ -82,6 +83,9 @@ health_check_interval_secs = 0.5
 read_from_primary = false
 max_replica_lag_bytes = 1048576
 auth_method = "md5"
+auto_failover = false
+failover_timeout_secs = 4
+failover_allow_data_loss = true
 colour = "blue"
 [[nodes]]
 name = "a"
@@ -102,7 +106,8 @@ password = "pw"
 		t.Fatal(err)
 	}
 	if c.HealthCheckInterval != 500*time.Millisecond || c.ReadFromPrimary || c.MaxReplicaLagBytes != 1<<20 ||
-		c.AuthMethod != "md5" || !c.Nodes[0].Enabled || c.WriteTimeout != 30*time.Second || !c.ReadYourWrites {
+		c.AuthMethod != "md5" || !c.Nodes[0].Enabled || c.WriteTimeout != 30*time.Second || !c.ReadYourWrites ||
+		c.AutoFailover || c.FailoverTimeout != 4*time.Second || !c.FailoverAllowDataLoss {
 		t.Errorf("config = %+v", c)
 	}
 	wantWarn := []string{`unknown key "nodes[0].mystery" ignored`, `unknown key "proxy.colour" ignored`}
@@ -125,6 +130,8 @@ func TestInvalid(t *testing.T) {
 		name, toml, key string
 	}{
 		{"threshold zero", "[proxy]\nfailure_threshold = 0" + node, "proxy.failure_threshold"},
+		{"failover timeout too short", "[proxy]\nfailover_timeout_secs = 0.5" + node, "proxy.failover_timeout_secs"},
+		{"auto failover string", "[proxy]\nauto_failover = \"yes\"" + node, "proxy.auto_failover"},
 		{"threshold string", "[proxy]\nfailure_threshold = \"3\"" + node, "proxy.failure_threshold"},
 		{"interval zero", "[proxy]\nhealth_check_interval_secs = 0" + node, "proxy.health_check_interval_secs"},
 		{"interval negative", "[proxy]\nhealth_check_interval_secs = -1" + node, "proxy.health_check_interval_secs"},
