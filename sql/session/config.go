@@ -26,7 +26,7 @@ type Config struct {
 	Now func() time.Time
 	// MaxConflictRetries is how many times a statement (or implicit
 	// transaction) that loses a write-write conflict (40001) is re-run
-	// internally before the client gets the 40001. Default 10; negative
+	// internally before the client gets the 40001. Default 100; negative
 	// disables retries. Explicit transactions are never retried.
 	MaxConflictRetries int
 	// Forward, when set, turns on write forwarding: on a read-only node a
@@ -36,7 +36,7 @@ type Config struct {
 }
 
 // DefaultMaxConflictRetries is the default of Config.MaxConflictRetries.
-const DefaultMaxConflictRetries = 10
+const DefaultMaxConflictRetries = 100
 
 // Validate reports a missing Engine or an out-of-range field.
 func (c Config) Validate() error {

@@ -40,7 +40,9 @@
 //
 // Outside an explicit transaction a statement that loses a write-write
 // conflict is re-run on a fresh snapshot, up to Config.MaxConflictRetries
-// times, when the client cannot tell: in a simple query the results of
+// times (after the first, with a random pause that grows with the attempt
+// up to 20 ms, so that sessions fighting over one row do not re-run in
+// lock step), when the client cannot tell: in a simple query the results of
 // writing statements are held back until the commit; results already sent
 // (SELECTs before the first write, every extended-protocol Execute) must
 // be reproduced exactly by the re-run. See replay.go. Explicit

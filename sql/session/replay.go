@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math/rand/v2"
 	"reflect"
 	"slices"
 	"time"
@@ -218,6 +219,25 @@ func (s *Session) replayable() bool {
 
 var errMismatch = errors.New("session: re-run produced different results")
 
+// conflictBackoff waits a random time before retry attempt (1, 2, …),
+// growing with the attempt: sessions that keep losing the same row to each
+// other (first committer wins) would otherwise re-run in lock step until
+// the retries are spent. The first retry is immediate.
+func conflictBackoff(ctx context.Context, attempt int) error {
+	if attempt <= 1 {
+		return nil
+	}
+	limit := min(100*time.Microsecond<<attempt, 20*time.Millisecond)
+	t := time.NewTimer(rand.N(limit))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // rerunAfterConflict re-runs the implicit block on a fresh transaction
 // after cause (a 40001). It returns nil with the new transaction open, or
 // the error to give the client: cause when retrying is not possible or the
@@ -229,6 +249,9 @@ func (s *Session) rerunAfterConflict(ctx context.Context, cause error) error {
 		}
 		s.retries++
 		s.log.Debug("retrying implicit transaction after conflict", "attempt", s.retries, "err", cause)
+		if err := conflictBackoff(ctx, s.retries); err != nil {
+			return cause
+		}
 		if s.txn != nil {
 			s.txn.Rollback()
 			s.txn = nil
