@@ -26,7 +26,9 @@
 #
 # Needs a Docker engine, `docker compose` or `docker-compose`, and psql. The
 # compose file fixes container names and host ports, so a tutorial cluster
-# that is already running must be stopped first.
+# that is already running must be stopped first (or E2E_REPLACE_EXISTING=1
+# removes its containers: CI sets it, since a cluster left running on the
+# machine would otherwise fail the run).
 #   IMAGE (default heliosdb-nano:ha)   DOWN (default 5, seconds the primary
 #   is stopped; under the proxy's failover_timeout_secs = 10, so the write
 #   waits for the same primary)
@@ -41,6 +43,7 @@ FAILOVER_DOWN=${FAILOVER_DOWN:-20}
 HEALTHY_TIMEOUT=${HEALTHY_TIMEOUT:-120}
 FILE=docker-compose.ha-cluster.yml
 PROJECT=heliosdb-e2e-$(date +%s)-$$
+SUBNET=$(awk '/subnet:/ {print $NF; exit}' "$FILE")
 CONTAINERS=(heliosdb-primary heliosdb-standby-sync heliosdb-standby-async heliosdb-proxy)
 export PGPASSWORD=helios PGCONNECT_TIMEOUT=5
 
@@ -65,8 +68,23 @@ preflight() {
   docker image inspect "$IMAGE" >/dev/null 2>&1 || fail "image $IMAGE not found; run 'make docker'"
   local c
   for c in "${CONTAINERS[@]}"; do
-    if docker container inspect "$c" >/dev/null 2>&1; then
-      fail "container $c already exists (a tutorial cluster?); remove it first"
+    docker container inspect "$c" >/dev/null 2>&1 || continue
+    if [ "${E2E_REPLACE_EXISTING:-0}" = 1 ]; then
+      log "removing existing container $c (E2E_REPLACE_EXISTING=1)"
+      docker rm -f -v "$c" >/dev/null || fail "cannot remove container $c"
+    else
+      fail "container $c already exists (a tutorial cluster?); remove it first or set E2E_REPLACE_EXISTING=1"
+    fi
+  done
+  # The compose file fixes the network's subnet; a network left behind by
+  # another project with the same subnet would make `up` fail.
+  local n
+  for n in $(docker network ls -q); do
+    docker network inspect -f '{{range .IPAM.Config}}{{.Subnet}} {{end}}' "$n" 2>/dev/null | grep -qwF "$SUBNET" || continue
+    if [ "${E2E_REPLACE_EXISTING:-0}" = 1 ] && docker network rm "$n" >/dev/null 2>&1; then
+      log "removed existing network $n on $SUBNET (E2E_REPLACE_EXISTING=1)"
+    else
+      fail "network $n already uses $SUBNET (a tutorial cluster?); remove it first or set E2E_REPLACE_EXISTING=1"
     fi
   done
 }
