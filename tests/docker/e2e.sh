@@ -53,13 +53,9 @@ fail() {
   exit 1
 }
 
-if docker compose version >/dev/null 2>&1; then
-  COMPOSE=(docker compose)
-elif command -v docker-compose >/dev/null; then
-  COMPOSE=(docker-compose)
-else
-  fail "neither 'docker compose' nor 'docker-compose' is installed"
-fi
+# shellcheck source=lib.sh
+. ./lib.sh
+compose_cmd || exit 1
 compose() { "${COMPOSE[@]}" -p "$PROJECT" -f "$FILE" "$@"; }
 
 preflight() {

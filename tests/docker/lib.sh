@@ -25,21 +25,26 @@ export PGUSER=${PGUSER:-helios} PGPASSWORD=${PGPASSWORD:-helios} PGDATABASE=${PG
 # backend: 30 s (the write timeout) like an application would allow.
 export PGCONNECT_TIMEOUT=${PGCONNECT_TIMEOUT:-30}
 
+# compose_cmd: sets COMPOSE to `docker compose` (v2) or `docker-compose`.
+compose_cmd() {
+  if docker compose version >/dev/null 2>&1; then
+    COMPOSE=(docker compose)
+  elif command -v docker-compose >/dev/null; then
+    COMPOSE=(docker-compose)
+  else
+    echo "neither 'docker compose' nor 'docker-compose' is installed" >&2
+    return 2
+  fi
+}
+
 # cluster ACTION SERVICE...: stop, start or restart services.
 cluster() {
   if [ -n "${CLUSTER_CTL:-}" ]; then
     $CLUSTER_CTL "$@"
     return
   fi
-  local cmd
-  if docker compose version >/dev/null 2>&1; then
-    cmd=(docker compose)
-  elif command -v docker-compose >/dev/null; then
-    cmd=(docker-compose)
-  else
-    echo "neither 'docker compose' nor 'docker-compose' is installed (or set CLUSTER_CTL)" >&2
-    return 2
-  fi
+  compose_cmd || { echo "(or set CLUSTER_CTL)" >&2; return 2; }
+  local cmd=("${COMPOSE[@]}")
   if [ -n "${COMPOSE_PROJECT:-}" ]; then
     cmd+=(-p "$COMPOSE_PROJECT")
   fi
