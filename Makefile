@@ -7,7 +7,7 @@ STATIC_TAGS    := netgo,osusergo
 STATIC_LDFLAGS := -s -w -linkmode external -extldflags "-static"
 TEST_TIMEOUT   ?= 14m
 
-.PHONY: proto proto-check all build static docker docker-e2e run run-single test test-short e2e faults bench lint fmt vet clean help
+.PHONY: deps proto proto-check all build static docker docker-e2e run run-single test test-short e2e faults bench lint fmt vet clean help
 
 all: build
 
@@ -34,7 +34,10 @@ run: build ## start the tutorial's local HA cluster: primary, sync standby, asyn
 run-single: build ## start one node on 5432 (PG) / 8080 (HTTP), data in ./heliosdb-data
 	$(BIN)/heliosdb-nano start --data-dir ./heliosdb-data --node-id primary
 
-test: vet ## the test suite (unit, integration, e2e on built binaries, 50 kill -9 cycles)
+deps: ## install what the tests need and this machine lacks (Debian packages: gcc, psql, postgresql-15, pgbench, protoc)
+	./scripts/install-test-deps.sh
+
+test: deps vet ## the test suite (unit, integration, e2e on built binaries, 50 kill -9 cycles)
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 test-short: ## quick subset

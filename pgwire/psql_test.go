@@ -13,7 +13,7 @@ import (
 func TestPsql(t *testing.T) {
 	psql, err := exec.LookPath("psql")
 	if err != nil {
-		t.Skip("psql not installed")
+		t.Fatal("psql not installed: run make deps (scripts/install-test-deps.sh)")
 	}
 	for _, method := range []string{pgwire.AuthSCRAM, pgwire.AuthMD5} {
 		t.Run(method, func(t *testing.T) {

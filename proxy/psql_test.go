@@ -25,7 +25,7 @@ func (tp *testProxy) psql(stdin string, args ...string) (string, error) {
 // (which also exercises SSLRequest, answered 'N').
 func TestPsqlTutorial(t *testing.T) {
 	if _, err := exec.LookPath("psql"); err != nil {
-		t.Skip("psql not installed")
+		t.Fatal("psql not installed: run make deps (scripts/install-test-deps.sh)")
 	}
 	c := startCluster(t)
 	tp := startProxy(t, c, nil)

@@ -13,7 +13,7 @@ import (
 // flag refuses with 25006 naming the primary.
 func TestWriteForwardingPsql(t *testing.T) {
 	if _, err := exec.LookPath("psql"); err != nil {
-		t.Skip("psql not installed")
+		t.Fatal("psql not installed: run make deps (scripts/install-test-deps.sh)")
 	}
 	primary := newPrimary(t, "primary", "async")
 	fwd := newStandby(t, "standby-fwd", primary, "async", "--write-forwarding")

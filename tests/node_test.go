@@ -16,7 +16,7 @@ import (
 // The tutorial's statements, exactly as it writes them, through psql.
 func TestTutorialSQLThroughPsql(t *testing.T) {
 	if _, err := exec.LookPath("psql"); err != nil {
-		t.Skip("psql not installed")
+		t.Fatal("psql not installed: run make deps (scripts/install-test-deps.sh)")
 	}
 	n := newNode(t)
 	n.start()

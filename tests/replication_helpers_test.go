@@ -316,7 +316,7 @@ func column(header []string, name string) int {
 func requirePsql(t *testing.T) {
 	t.Helper()
 	if _, err := exec.LookPath("psql"); err != nil {
-		t.Skip("psql not installed")
+		t.Fatal("psql not installed: run make deps (scripts/install-test-deps.sh)")
 	}
 }
 

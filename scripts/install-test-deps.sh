@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs, from Debian's packages, what the test suites need and this
+# machine lacks: gcc (cgo), psql, a PostgreSQL 15 server (the oracle of the
+# differential tests), pgbench and protoc. Used by `make test` and .ci/run.
+# Does nothing when everything is present; needs root (or sudo) otherwise.
+set -euo pipefail
+need=()
+command -v gcc >/dev/null || need+=(gcc libc6-dev)
+command -v make >/dev/null || need+=(make)
+command -v psql >/dev/null || need+=(postgresql-client)
+command -v pgbench >/dev/null || need+=(postgresql-contrib)
+[ -x /usr/lib/postgresql/15/bin/postgres ] || need+=(postgresql-15)
+command -v protoc >/dev/null || need+=(protobuf-compiler)
+[ ${#need[@]} -eq 0 ] && exit 0
+echo "installing: ${need[*]}"
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
