@@ -181,6 +181,7 @@ func timePtr(p *time.Time) types.Datum {
 // virtualTables are the monitoring views of DESIGN.md section 2.
 func (n *Node) virtualTables() map[string]exec.VirtualTable {
 	return map[string]exec.VirtualTable{
+		"helios_node": n.selfView(),
 		"helios_replication_status": virtualTable{
 			cols: cols("node_id", types.Text, "role", types.Text, "term", types.Int8, "replication_mode", types.Text,
 				"sync_state", types.Text, "current_lsn", types.PgLSN, "received_lsn", types.PgLSN, "flushed_lsn", types.PgLSN,

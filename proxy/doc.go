@@ -90,7 +90,8 @@
 //
 // POST /switchover {"target": "standby-sync"} on the admin API
 // (proxy/switchover has the steps and errors): after checking the nodes
-// over their HTTP API (per-node http_port, default 8080), the proxy holds
+// over their HTTP API (the address each node advertises in helios_node,
+// on its configured host; per-node http_port overrides it), the proxy holds
 // new writes and new transactions that would go to the primary (they wait
 // in the write-timeout loop above, with reason "switchover"; reads and
 // open transactions go on), waits up to SwitchoverDrainTimeout (5s) for

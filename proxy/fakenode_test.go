@@ -94,10 +94,11 @@ func (f *fakeNode) serve(nc net.Conn) {
 
 func (f *fakeNode) query(be *pgproto3.Backend, sql string) error {
 	switch {
-	case strings.Contains(sql, "helios_replication_status"):
+	case strings.Contains(sql, "helios_node"):
 		be.Send(&pgproto3.RowDescription{Fields: []pgproto3.FieldDescription{{Name: []byte("role")}, {Name: []byte("term")},
-			{Name: []byte("applied_lsn")}, {Name: []byte("replication_lag_bytes")}}})
-		be.Send(&pgproto3.DataRow{Values: [][]byte{[]byte(f.role), []byte("1"), []byte("0/10"), []byte("0")}})
+			{Name: []byte("applied_lsn")}, {Name: []byte("replication_lag_bytes")}, {Name: []byte("node_id")},
+			{Name: []byte("http_address")}, {Name: []byte("native_address")}}})
+		be.Send(&pgproto3.DataRow{Values: [][]byte{[]byte(f.role), []byte("1"), []byte("0/10"), []byte("0"), []byte(f.name), nil, nil}})
 		be.Send(&pgproto3.CommandComplete{CommandTag: []byte("SELECT 1")})
 	case strings.HasPrefix(sql, "SELECT 'who'"), strings.HasPrefix(sql, "INSERT"):
 		f.mu.Lock()

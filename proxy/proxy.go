@@ -62,7 +62,7 @@ func New(cfg Config) (*Proxy, error) {
 		Registerer:   reg,
 	})
 	p.server = newServer(cfg, p.checker, newMetrics(reg))
-	p.switcher = switchover.New(switchover.Config{Nodes: switchNodes(cfg), API: &switchover.HTTPNodes{URLs: nodeURLs(cfg)},
+	p.switcher = switchover.New(switchover.Config{Nodes: switchNodes(cfg), API: &switchover.HTTPNodes{URL: p.nodeURL},
 		Cluster: p.checker, Gate: p.server.gate, DrainTimeout: cfg.SwitchoverDrainTimeout,
 		StepTimeout: cfg.SwitchoverStepTimeout, Logger: cfg.Logger, Registerer: reg,
 		AutoFailover: cfg.AutoFailover, Failover: switchover.FailoverConfig{Timeout: cfg.FailoverTimeout,
@@ -88,7 +88,8 @@ func listen(l net.Listener, addr string) (net.Listener, error) {
 func specs(cfg Config) []health.Spec {
 	out := make([]health.Spec, len(cfg.Nodes))
 	for i, n := range cfg.Nodes {
-		out[i] = health.Spec{Name: n.Name, Addr: n.Addr(), ConfiguredRole: n.Role, Enabled: n.Enabled}
+		out[i] = health.Spec{Name: n.Name, Addr: n.Addr(), ConfiguredRole: n.Role, Enabled: n.Enabled,
+			Host: n.Host, HTTPPort: n.HTTPPort, NativePort: n.NativePort}
 	}
 	return out
 }
@@ -101,12 +102,18 @@ func switchNodes(cfg Config) []switchover.Node {
 	return out
 }
 
-func nodeURLs(cfg Config) map[string]string {
-	out := make(map[string]string, len(cfg.Nodes))
-	for _, n := range cfg.Nodes {
-		out[n.Name] = n.HTTPURL()
+// nodeURL is the base URL of a node's HTTP API: its configured http_port,
+// else the port the node advertises in helios_node, on its configured host.
+func (p *Proxy) nodeURL(name string) (string, error) {
+	st, ok := p.checker.Status(name)
+	switch {
+	case !ok:
+		return "", fmt.Errorf("%w: %q", switchover.ErrUnknownNode, name)
+	case st.HTTPAddress == "":
+		return "", fmt.Errorf("%w: %s has not told the proxy its HTTP API address (it has not answered a health probe yet, or it runs with --http-port 0); set http_port for it",
+			switchover.ErrNodeAPI, name)
 	}
-	return out
+	return "http://" + st.HTTPAddress, nil
 }
 
 // Switchover runs a planned switchover to the node named target, as POST

@@ -51,9 +51,10 @@ start primary 5432 5433 8080 --replication-role primary --replication-mode sync
 start standby-sync 5442 5443 8081 --replication-role standby --primary-host localhost --primary-port 5433 --replication-mode sync
 start standby-async 5452 5453 8082 --replication-role standby --primary-host localhost --primary-port 5433 --replication-mode async
 
-# The tutorial's Step 4 proxy.toml, written unless one is already there,
-# plus each node's http_port (the nodes share a host, so POST /switchover
-# on the proxy needs them to reach the right node's HTTP API).
+# The tutorial's Step 4 proxy.toml as printed, written unless one is
+# already there. The proxy learns each node's HTTP API and replication
+# address from the node itself (helios_node), so switchover, automatic
+# failover and leases need no more keys.
 if [ ! -f "$BASE/proxy.toml" ]; then
   cat > "$BASE/proxy.toml" <<'TOML'
 [proxy]
@@ -69,7 +70,6 @@ host = "localhost"
 port = 5432
 role = "primary"
 enabled = true
-http_port = 8080
 
 [[nodes]]
 name = "standby-sync"
@@ -77,7 +77,6 @@ host = "localhost"
 port = 5442
 role = "standby"
 enabled = true
-http_port = 8081
 
 [[nodes]]
 name = "standby-async"
@@ -85,7 +84,6 @@ host = "localhost"
 port = 5452
 role = "standby"
 enabled = true
-http_port = 8082
 TOML
 fi
 "$PROXY_BIN" --config "$BASE/proxy.toml" >>"$BASE/proxy.log" 2>&1 &

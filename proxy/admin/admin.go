@@ -37,6 +37,10 @@ type Node struct {
 	Term           uint64     `json:"term"`
 	LSN            string     `json:"lsn"`
 	LagBytes       int64      `json:"replication_lag_bytes"`
+	NodeID         string     `json:"node_id"`        // as the node reports it ("" until it has)
+	HTTPAddress    string     `json:"http_address"`   // where the proxy reaches its HTTP API
+	NativeAddress  string     `json:"native_address"` // its replication address
+	ConfigError    string     `json:"config_error,omitempty"`
 }
 
 // Switcher runs planned switchovers (proxy/switchover.Coordinator).
@@ -146,7 +150,8 @@ func nodeList(sts []health.Status) []Node {
 func toNode(st health.Status) Node {
 	n := Node{Name: st.Name, Address: st.Address, Role: st.Role.String(), ConfiguredRole: st.ConfiguredRole,
 		Healthy: st.Healthy, Enabled: st.Enabled, FailureCount: st.FailureCount, LastError: st.LastError,
-		LatencyMS: float64(st.Latency.Microseconds()) / 1000, Term: st.Term, LSN: st.LSN.String(), LagBytes: st.LagBytes}
+		LatencyMS: float64(st.Latency.Microseconds()) / 1000, Term: st.Term, LSN: st.LSN.String(), LagBytes: st.LagBytes,
+		NodeID: st.NodeID, HTTPAddress: st.HTTPAddress, NativeAddress: st.NativeAddress, ConfigError: st.Conflict}
 	if !st.LastCheck.IsZero() {
 		t := st.LastCheck.UTC()
 		n.LastCheck = &t

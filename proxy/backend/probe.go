@@ -9,8 +9,9 @@ import (
 	"github.com/heliosdb/nano/lsn"
 )
 
-// ProbeQuery is what a health probe asks every node.
-const ProbeQuery = "SELECT role, term, applied_lsn, replication_lag_bytes FROM helios_replication_status"
+// ProbeQuery is what a health probe asks every node: helios_node, the
+// row in which a node describes itself.
+const ProbeQuery = "SELECT role, term, applied_lsn, replication_lag_bytes, node_id, http_address, native_address FROM helios_node"
 
 // Status is a node's answer to a probe.
 type Status struct {
@@ -18,8 +19,13 @@ type Status struct {
 	Term     uint64
 	LSN      lsn.LSN // applied LSN
 	LagBytes int64   // the node's own replication_lag_bytes (0 on a primary)
-	Params   map[string]string
-	Latency  time.Duration // dial + login + query
+	// NodeID, HTTPAddr and NativeAddr are what the node advertises
+	// (host:port; HTTPAddr "" when its HTTP API is off).
+	NodeID     string
+	HTTPAddr   string
+	NativeAddr string
+	Params     map[string]string
+	Latency    time.Duration // dial + login + query
 }
 
 // Probe logs in to the node with o, runs ProbeQuery and disconnects.
@@ -40,8 +46,8 @@ func (d *Dialer) Probe(ctx context.Context, o Options) (Status, error) {
 }
 
 func parseStatus(rows [][]string) (Status, error) {
-	if len(rows) != 1 || len(rows[0]) != 4 {
-		return Status{}, fmt.Errorf("%w: helios_replication_status returned %d rows", ErrProtocol, len(rows))
+	if len(rows) != 1 || len(rows[0]) != 7 {
+		return Status{}, fmt.Errorf("%w: helios_node returned %d rows", ErrProtocol, len(rows))
 	}
 	r := rows[0]
 	term, err := strconv.ParseUint(r[1], 10, 64)
@@ -58,5 +64,5 @@ func parseStatus(rows [][]string) (Status, error) {
 			return Status{}, fmt.Errorf("%w: replication_lag_bytes %q", ErrProtocol, r[3])
 		}
 	}
-	return Status{Role: r[0], Term: term, LSN: at, LagBytes: lag}, nil
+	return Status{Role: r[0], Term: term, LSN: at, LagBytes: lag, NodeID: r[4], HTTPAddr: r[5], NativeAddr: r[6]}, nil
 }

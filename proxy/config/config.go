@@ -48,12 +48,9 @@ type Config struct {
 	Users []User // empty means one user: User/Password
 }
 
-// Default ports of a node's other listeners (heliosdb-nano --http-port
-// and --native-port).
-const (
-	DefaultHTTPPort   = 8080
-	DefaultNativePort = 5433
-)
+// DefaultNativePort is a node's default replication port
+// (heliosdb-nano --native-port), used for a node that has not said.
+const DefaultNativePort = 5433
 
 // Node is one [[nodes]] entry.
 type Node struct {
@@ -62,27 +59,20 @@ type Node struct {
 	Port    int
 	Role    string // configured role: informational, never used for routing
 	Enabled bool
-	// HTTPPort is the node's HTTP API port (GET /status, POST
-	// /admin/promote and /admin/demote), used by POST /switchover; 0 means
-	// DefaultHTTPPort.
+	// HTTPPort overrides the port of the node's HTTP API (GET /status,
+	// POST /admin/promote, /admin/demote, /admin/lease), used by
+	// switchover and automatic failover; 0 means the port the node
+	// advertises in helios_node (on Host). Needed only when the proxy
+	// reaches the node through a port mapping.
 	HTTPPort int
-	// NativePort is the node's replication (native) port, which the other
-	// nodes are pointed at when it becomes the primary; 0 means what the
-	// node advertises in GET /status, else DefaultNativePort.
+	// NativePort overrides the node's replication (native) port, which the
+	// other nodes are pointed at when it becomes the primary; 0 means the
+	// address the node advertises, else DefaultNativePort.
 	NativePort int
 }
 
 // Addr is host:port of the node's PostgreSQL listener.
 func (n Node) Addr() string { return net.JoinHostPort(n.Host, strconv.Itoa(n.Port)) }
-
-// HTTPURL is the base URL of the node's HTTP API ("http://host:port").
-func (n Node) HTTPURL() string {
-	port := n.HTTPPort
-	if port == 0 {
-		port = DefaultHTTPPort
-	}
-	return "http://" + net.JoinHostPort(n.Host, strconv.Itoa(port))
-}
 
 // User is one [[users]] entry: a client login the proxy accepts and uses
 // towards the nodes.

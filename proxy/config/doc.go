@@ -31,13 +31,16 @@
 //	role = "primary"                    # "primary" or "standby": informational only; the proxy
 //	                                    # routes by the role and term each node reports
 //	enabled = true                      # false keeps the node out of routing (admin API can flip it)
-//	http_port = 8080                    # the node's HTTP API (heliosdb-nano --http-port), used by
-//	                                    # POST /switchover and automatic failover (GET /status,
-//	                                    # /admin/promote|demote|lease)
+//	# Optional overrides. Each node tells the proxy its node_id and the
+//	# ports of its HTTP API and replication listener (helios_node, read by
+//	# every health probe); set these only when the proxy reaches the node
+//	# through a port mapping (Docker -p 18080:8080, say):
+//	http_port = 8080                    # the node's HTTP API port on host, used by POST /switchover
+//	                                    # and automatic failover (GET /status, /admin/promote|demote|lease);
+//	                                    # default: the port the node advertises (its --http-port)
 //	native_port = 5433                  # the node's replication port (--native-port), given to the
-//	                                    # other nodes when it becomes the primary; when absent, the
-//	                                    # address the node advertises in GET /status (topology
-//	                                    # native_address), else 5433
+//	                                    # other nodes when it becomes the primary; default: the
+//	                                    # address the node advertises, else 5433
 //
 //	[[users]]                           # optional client user list; default: the one user above
 //	name = "app"
@@ -56,5 +59,10 @@
 // "proxy.failure_threshold") for a value of the wrong type or out of
 // range (ports must be 1 to 65535), and a warning for every key they do
 // not know. Config.Validate checks a Config built in code the same way;
-// there a zero Node.HTTPPort or Node.NativePort means the default.
+// there a zero Node.HTTPPort or Node.NativePort means "as the node
+// advertises". Two entries with the same host and port are an error; two
+// entries that reach the same node by different names (localhost and
+// 127.0.0.1, say) are found by their node_id once probed, and reported as
+// a configuration error on both (GET /nodes "config_error", the log) —
+// switchover and failover then refuse to act.
 package config

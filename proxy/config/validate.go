@@ -77,13 +77,17 @@ func (c Config) validateNodes() error {
 		return bad("nodes", "at least one [[nodes]] entry is required")
 	}
 	seen := map[string]bool{}
+	addrs := map[string]string{} // host:port → name
 	for i, n := range c.Nodes {
 		key := fmt.Sprintf("nodes[%d]", i)
+		other, dup := addrs[n.Addr()]
 		switch {
 		case n.Name == "":
 			return bad(key+".name", "must not be empty")
 		case seen[n.Name]:
 			return bad(key+".name", "duplicate node name %q", n.Name)
+		case dup:
+			return bad(key+".port", "%q has the same host and port (%s) as %q: one node configured twice", n.Name, n.Addr(), other)
 		case n.Host == "":
 			return bad(key+".host", "must not be empty")
 		case n.Port < 1 || n.Port > 65535:
@@ -96,6 +100,7 @@ func (c Config) validateNodes() error {
 			return bad(key+".native_port", "must be between 1 and 65535 (got %d)", n.NativePort)
 		}
 		seen[n.Name] = true
+		addrs[n.Addr()] = n.Name
 	}
 	return nil
 }

@@ -18,6 +18,13 @@ type Spec struct {
 	Addr           string // host:port of its PostgreSQL listener
 	ConfiguredRole string
 	Enabled        bool
+	// Host is the host of Addr: the node's HTTP API is reached on it, at
+	// the port the node advertises (helios_node.http_address) unless
+	// HTTPPort overrides it. NativePort overrides the port of the native
+	// address the node advertises. Zero: no override.
+	Host       string
+	HTTPPort   int
+	NativePort int
 }
 
 // ProbeFunc probes the node at addr.
@@ -93,8 +100,9 @@ func New(cfg Config) *Checker {
 	c := &Checker{cfg: cfg, log: cfg.Logger, stop: make(chan struct{}), fast: make(chan struct{}),
 		changed: make(chan struct{})}
 	for _, n := range cfg.Nodes {
-		c.nodes = append(c.nodes, state{Status: Status{Name: n.Name, Address: n.Addr,
+		c.nodes = append(c.nodes, state{spec: n, Status: Status{Name: n.Name, Address: n.Addr,
 			ConfiguredRole: n.ConfiguredRole, Enabled: n.Enabled}})
+		c.nodes[len(c.nodes)-1].resolve(backend.Status{})
 	}
 	c.metrics = newMetrics(c, cfg.Registerer)
 	return c
@@ -253,6 +261,7 @@ func (c *Checker) check(ctx context.Context, i int) {
 	}
 	n.applied = seq
 	changes := n.observe(c.cfg.Now(), st, err, c.cfg.Threshold)
+	conflicts := c.checkIdentities()
 	snap := n.Status
 	if len(changes) > 0 {
 		close(c.changed)
@@ -263,6 +272,9 @@ func (c *Checker) check(ctx context.Context, i int) {
 		c.log.Debug("health: probe failed", "node", snap.Name, "failures", snap.FailureCount, "err", err)
 	}
 	c.logChanges(snap, changes, "probe")
+	for _, msg := range conflicts {
+		c.log.Error("health: " + msg)
+	}
 }
 
 // ReportFailure records a failed connection to node name on the data path:
@@ -333,7 +345,8 @@ func (c *Checker) View() []route.Node {
 	defer c.mu.Unlock()
 	out := make([]route.Node, len(c.nodes))
 	for i, n := range c.nodes {
-		out[i] = route.Node{Name: n.Name, Role: n.Role, Term: n.Term, Healthy: n.Healthy, Enabled: n.Enabled, LagBytes: n.LagBytes}
+		out[i] = route.Node{Name: n.Name, Role: n.Role, Term: n.Term, Healthy: n.Healthy, Enabled: n.Enabled, LagBytes: n.LagBytes,
+			AppliedLSN: n.LSN, Conflict: n.Conflict}
 	}
 	return out
 }
@@ -347,6 +360,16 @@ func (c *Checker) Statuses() []Status {
 		out[i] = n.Status
 	}
 	return out
+}
+
+// Status returns the admin view of node name.
+func (c *Checker) Status(name string) (Status, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if i := c.index(name); i >= 0 {
+		return c.nodes[i].Status, true
+	}
+	return Status{}, false
 }
 
 // Addr returns the address of node name.

@@ -24,6 +24,16 @@ type Status struct {
 	Term           uint64
 	LSN            lsn.LSN
 	LagBytes       int64
+	// NodeID is the node_id the node reported; HTTPAddress and
+	// NativeAddress are where its HTTP API and its replication port are
+	// reached (configured overrides, else what it advertises; "" until it
+	// has said). All three are kept from the last successful probe.
+	NodeID        string
+	HTTPAddress   string
+	NativeAddress string
+	// Conflict is a configuration error: another [[nodes]] entry reaches
+	// the same node. "" when none.
+	Conflict string
 }
 
 // change is a transition worth logging.
@@ -35,9 +45,11 @@ type change struct {
 // state is one node's health state machine; it does no I/O.
 type state struct {
 	Status
-	params  map[string]string // ParameterStatus from the last good probe
-	started uint64            // probes started (the last one's sequence number)
-	applied uint64            // sequence number of the last probe applied
+	spec                             Spec
+	advertisedHTTP, advertisedNative string            // from the last probe that said
+	params                           map[string]string // ParameterStatus from the last good probe
+	started                          uint64            // probes started (the last one's sequence number)
+	applied                          uint64            // sequence number of the last probe applied
 }
 
 // observe applies one probe result and returns the transitions it caused.
@@ -62,6 +74,7 @@ func (s *state) observe(now time.Time, st backend.Status, err error, threshold i
 	if len(st.Params) > 0 {
 		s.params = st.Params
 	}
+	s.resolve(st)
 	return out
 }
 

@@ -1,5 +1,7 @@
 package route
 
+import "github.com/heliosdb/nano/lsn"
+
 // Role is what a node says it is.
 type Role uint8
 
@@ -43,6 +45,12 @@ type Node struct {
 	// node. While it is the primary, statements that need the primary wait
 	// (ReasonSwitchover); reads and open transactions are not affected.
 	Held bool
+	// AppliedLSN is how far the node has applied the WAL, as last reported.
+	AppliedLSN lsn.LSN
+	// Conflict is a configuration error (another configured node is the
+	// same node); "" when none. Routing ignores it; switchover and
+	// failover refuse to act on it.
+	Conflict string
 }
 
 // Policy holds the configured routing knobs.

@@ -83,7 +83,8 @@ type failover struct {
 	// even if the answer was lost); once the primary is down no grant is
 	// sent to it until it answers a status request again (checkBack).
 	bound     time.Time
-	downSince time.Time // first failed renewal of primary; zero while it answers
+	downSince time.Time // primary has renewed nothing since (its last successful renewal, else the first failed one); zero while it answers
+	lastOK    time.Time // end of primary's last successful renewal in term
 	inflight  int       // grants sent and not yet accounted in bound
 	promoting bool      // a promotion is decided: no grant may be sent
 	unsure    string    // a candidate whose promotion failed without an answer
@@ -100,7 +101,7 @@ type FailoverStatus struct {
 	Primary        string     `json:"primary"` // the node leases go to
 	Term           uint64     `json:"term"`
 	SyncState      string     `json:"sync_state"` // at its last renewal; "" before one
-	DownSince      *time.Time `json:"down_since"` // first failed renewal; null while it renews
+	DownSince      *time.Time `json:"down_since"` // last successful renewal before the failures (else the first failure); null while it renews
 	PromotionAfter *time.Time `json:"promotion_after"`
 	Blocked        string     `json:"blocked,omitempty"` // why the last attempt promoted nothing
 }
@@ -141,15 +142,34 @@ func (c *Coordinator) RunFailover(ctx context.Context) {
 		"renew", f.Renew.String(), "allow_data_loss", f.AllowDataLoss)
 	t := time.NewTicker(f.Renew)
 	defer t.Stop()
+	due := time.NewTimer(time.Hour)
+	defer due.Stop()
 	for {
 		c.failoverTick(ctx)
+		due.Reset(c.untilDue())
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-due.C: // a promotion may be due now, between two renewals
 		case <-c.cfg.Cluster.Changed():
 		}
 	}
+}
+
+// untilDue is how long until a promotion may be due (an hour when the
+// primary renews its lease).
+func (c *Coordinator) untilDue() time.Duration {
+	c.fo.mu.Lock()
+	defer c.fo.mu.Unlock()
+	if c.fo.downSince.IsZero() {
+		return time.Hour
+	}
+	at := c.fo.downSince.Add(c.cfg.Failover.Timeout)
+	if c.fo.bound.After(at) {
+		at = c.fo.bound
+	}
+	return max(at.Sub(c.cfg.Now()), time.Millisecond)
 }
 
 func (c *Coordinator) failoverTick(ctx context.Context) {
@@ -168,6 +188,7 @@ func (c *Coordinator) failoverTick(ctx context.Context) {
 	}
 	if name != c.fo.primary || term != c.fo.term {
 		c.fo.primary, c.fo.term, c.fo.last, c.fo.downSince, c.fo.blocked = name, term, nil, time.Time{}, ""
+		c.fo.lastOK = time.Time{}
 	}
 	down := !c.fo.downSince.IsZero()
 	c.fo.mu.Unlock()
@@ -192,7 +213,11 @@ func (c *Coordinator) failoverTick(ctx context.Context) {
 	now := c.cfg.Now()
 	c.fo.mu.Lock()
 	if c.fo.downSince.IsZero() {
+		// It has renewed nothing since its last successful renewal.
 		c.fo.downSince = now
+		if !c.fo.lastOK.IsZero() {
+			c.fo.downSince = c.fo.lastOK
+		}
 		c.log.Warn("failover: the primary does not renew its lease; a standby is promoted if it stays away",
 			"primary", name, "term", term, "after", c.cfg.Failover.Timeout.String(), "err", err)
 	}
@@ -306,7 +331,7 @@ func (c *Coordinator) grantOnce(ctx context.Context, node string, term uint64) (
 			c.log.Info("failover: the primary renews its lease again", "primary", node, "term", term,
 				"away", end.Sub(c.fo.downSince).Round(time.Millisecond).String())
 		}
-		c.fo.last, c.fo.downSince, c.fo.blocked = &res, time.Time{}, ""
+		c.fo.last, c.fo.downSince, c.fo.blocked, c.fo.lastOK = &res, time.Time{}, "", end
 	}
 	return res, seq, nil
 }
@@ -360,6 +385,9 @@ func (c *Coordinator) failover(ctx context.Context, old string) {
 	}
 	defer c.busy.Unlock()
 	cand, st, otherSync, why := c.candidate(ctx, old)
+	if conflict := conflictOf(c.cfg.Cluster.View()); conflict != "" {
+		cand, why = "", conflict
+	}
 	if cand == "" {
 		c.fo.mu.Lock()
 		first := c.fo.blocked != why
@@ -554,4 +582,15 @@ func (c *Coordinator) demoteStale(ctx context.Context, view []route.Node, primar
 		c.log.Warn("failover: " + w)
 	}
 	c.refresh(ctx, primary)
+}
+
+// conflictOf returns the configuration error of an enabled node, if any:
+// with two entries for one node, which standby is which is not known.
+func conflictOf(view []route.Node) string {
+	for _, v := range view {
+		if v.Enabled && v.Conflict != "" {
+			return v.Conflict
+		}
+	}
+	return ""
 }

@@ -89,11 +89,14 @@ type NodeAPI interface {
 	Lease(ctx context.Context, node string, req LeaseRequest) (LeaseResult, error)
 }
 
-// HTTPNodes is NodeAPI over the nodes' HTTP APIs. URLs maps a node's
-// configured name to the base URL of its API ("http://host:8080").
-// Client nil means http.DefaultClient; each call is bounded by ctx.
+// HTTPNodes is NodeAPI over the nodes' HTTP APIs. URL returns the base
+// URL of a node's API ("http://host:8080") by its configured name, at the
+// time of the call (the proxy learns it from the node); an error wrapping
+// ErrUnknownNode for a name it does not know. Client nil means
+// http.DefaultClient; each call is bounded by ctx. Every proxy→node HTTP
+// request goes through call.
 type HTTPNodes struct {
-	URLs   map[string]string
+	URL    func(node string) (string, error)
 	Client *http.Client
 }
 
@@ -135,9 +138,9 @@ func (h *HTTPNodes) Lease(ctx context.Context, node string, req LeaseRequest) (L
 // call sends one request and decodes a 2xx JSON answer into out (when not
 // nil). Other answers become an error carrying the node's message.
 func (h *HTTPNodes) call(ctx context.Context, node, method, path string, body []byte, out any) error {
-	base, ok := h.URLs[node]
-	if !ok {
-		return fmt.Errorf("%w: %q", ErrUnknownNode, node)
+	base, err := h.URL(node)
+	if err != nil {
+		return fmt.Errorf("switchover: %s %s on %s: %w", method, path, node, err)
 	}
 	var rd io.Reader
 	if body != nil {

@@ -52,6 +52,9 @@ func (c *Coordinator) plan(ctx context.Context, target string) (*plan, error) {
 		return nil, rejected("%s is already the primary", target)
 	}
 	for _, n := range view {
+		if (n.Name == target || n.Name == oldName) && n.Conflict != "" {
+			return nil, rejected("%s", n.Conflict)
+		}
 		if n.Name != target {
 			continue
 		}
@@ -88,7 +91,7 @@ func (c *Coordinator) checkNodes(ctx context.Context, p *plan) error {
 		return rejected("cannot read %s's status: %v", p.target.Name, err)
 	}
 	if p.targetSt.NodeID == p.oldSt.NodeID {
-		return rejected("%s and %s reach the same node's HTTP API (node_id %q): set each node's http_port",
+		return rejected("configuration error: %s and %s reach the same node's HTTP API (node_id %q); check their host, port and http_port",
 			p.old.Name, p.target.Name, p.oldSt.NodeID)
 	}
 	if p.targetSt.Role != roleStandby || !p.targetSt.Replication.Connected {
