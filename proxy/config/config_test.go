@@ -153,6 +153,7 @@ func TestInvalid(t *testing.T) {
 		{"native port type", node + "native_port = 5433.5\n", "nodes[0].native_port"},
 		{"node name missing", "[[nodes]]\nhost = \"h\"\nport = 1\n", "nodes[0].name"},
 		{"duplicate node", node + node, "nodes[1].name"},
+		{"one node twice", node + strings.Replace(node, `name = "`, `name = "x`, 1), "nodes[1].port"},
 		{"duplicate user", node + "[[users]]\nname = \"u\"\n[[users]]\nname = \"u\"\n", "users[1].name"},
 	}
 	for _, tc := range cases {
