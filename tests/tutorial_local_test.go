@@ -154,7 +154,9 @@ func newTutorialCluster(t *testing.T) *tutorialCluster {
 	return c
 }
 
-func (c *tutorialCluster) text(s string) string { return strings.ReplaceAll(s, "/tmp/heliosdb-ha", c.base) }
+func (c *tutorialCluster) text(s string) string {
+	return strings.ReplaceAll(s, "/tmp/heliosdb-ha", c.base)
+}
 
 // run starts one tutorial command under name and returns at once.
 func (c *tutorialCluster) run(name, script string) *tutorialProc {
