@@ -7,7 +7,7 @@ STATIC_TAGS    := netgo,osusergo
 STATIC_LDFLAGS := -s -w -linkmode external -extldflags "-static"
 TEST_TIMEOUT   ?= 14m
 
-.PHONY: deps proto proto-check all build static docker docker-e2e run run-single test test-short e2e faults bench lint fmt vet clean help
+.PHONY: deps proto proto-check all build static docker docker-e2e run run-single test test-short e2e faults compat compat-update bench lint fmt vet clean help
 
 all: build
 
@@ -48,6 +48,12 @@ e2e: ## end-to-end suites only
 
 faults: ## crash/fault suites with many more cycles
 	HELIOSDB_CRASH_CYCLES=500 $(GO) test -count=1 -v -timeout 60m -run 'Kill9|Crash|Torn|Corrupt' ./tests/... ./wal/... ./storage/...
+
+compat: deps ## differential tests against a real PostgreSQL 15: every difference of testdata/compat/*.sql, and slt.py over ../shared/conformance on a node and on PostgreSQL
+	HELIOSDB_COMPAT=full $(GO) test -count=1 -v -timeout 30m -run '^(TestCompat|TestConformanceSLT)$$' ./tests/
+
+compat-update: deps ## rewrite testdata/compat/known_failures.txt from a run (review the diff before committing)
+	HELIOSDB_COMPAT_UPDATE=1 $(GO) test -count=1 -timeout 30m -run '^TestCompat$$' ./tests/
 
 bench: build ## benchmarks (Go micro-benchmarks; pgbench comparisons: scripts/bench.sh, scripts/bench-replication.sh)
 	$(GO) test -run '^$$' -bench . -benchmem ./wal/ ./storage/ ./sql/...

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, what the test suites need and this
 # machine lacks: gcc (cgo), psql, a PostgreSQL 15 server (the oracle of the
-# differential tests), pgbench and protoc. Used by `make test` and .ci/run.
+# differential tests), pgbench, protoc and python3 (slt.py). Used by `make test` and .ci/run.
 # Does nothing when everything is present; needs root (or sudo) otherwise.
 set -euo pipefail
 need=()
@@ -11,6 +11,7 @@ command -v psql >/dev/null || need+=(postgresql-client)
 command -v pgbench >/dev/null || need+=(postgresql-contrib)
 [ -x /usr/lib/postgresql/15/bin/postgres ] || need+=(postgresql-15)
 command -v protoc >/dev/null || need+=(protobuf-compiler)
+command -v python3 >/dev/null || need+=(python3)   # ../shared/conformance/slt.py
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "installing: ${need[*]}"
 SUDO=

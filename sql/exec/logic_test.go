@@ -157,16 +157,5 @@ func TestLogic(t *testing.T) {
 	}
 }
 
-func TestConformanceSelect(t *testing.T) {
-	if testing.Short() {
-		t.Skip("short")
-	}
-	for _, name := range []string{"select1.test", "select2.test"} {
-		path := filepath.Join("/work/shared/conformance/sqllogictest", name)
-		if _, err := os.Stat(path); err != nil {
-			t.Skipf("missing %s", path)
-		}
-		p, f := runLogic(t, exectest.New(t), path, false, true)
-		t.Logf("%s: %d passed, %d failed", name, p, f)
-	}
-}
+// The sqllogictest corpus of ../shared/conformance is scored by
+// tests.TestConformanceSLT (slt.py against a built node, with a floor).

@@ -207,9 +207,14 @@ func (b *builder) buildOutput(from plan, s *scope, sel *pg_query.SelectStmt) (pl
 		keys = nil
 	}
 	out = &projectPlan{in: from, exprs: exprs, columns: cols}
-	if sel.DistinctClause != nil {
-		if len(sel.DistinctClause) > 0 && sel.DistinctClause[0] != nil {
+	if len(sel.DistinctClause) > 0 {
+		// Plain DISTINCT parses as a list holding one empty node; DISTINCT
+		// ON (…) as the list of its expressions.
+		if len(sel.DistinctClause) > 1 || sel.DistinctClause[0].GetNode() != nil {
 			return nil, pgerror.New(pgerror.FeatureNotSupported, "DISTINCT ON is not supported")
+		}
+		if err := distinctSortKeys(keys, exprs, visible); err != nil {
+			return nil, err
 		}
 		out = &distinctPlan{in: out, n: visible}
 	}
@@ -302,6 +307,29 @@ func (b *builder) sortTarget(s *scope, n *pg_query.Node, targets []*pg_query.Nod
 	*exprs = append(*exprs, e)
 	*cols = append(*cols, colInfo{name: "?sort?", typ: e.t})
 	return len(*exprs) - 1, nil
+}
+
+// distinctSortKeys points each ORDER BY key of a SELECT DISTINCT at the
+// select-list expression it repeats: PostgreSQL refuses keys that are not
+// in the select list (42P10), since DISTINCT leaves no single value for them.
+func distinctSortKeys(keys []sortKey, exprs []*cexpr, visible int) error {
+	for i := range keys {
+		if keys[i].idx < visible {
+			continue
+		}
+		hidden := exprs[keys[i].idx]
+		j := 0
+		for ; j < visible; j++ {
+			if e := exprs[j]; hidden.s != "" && e.s == hidden.s && e.t == hidden.t {
+				break
+			}
+		}
+		if j == visible {
+			return pgerror.New(pgerror.InvalidColumnReference, "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
+		}
+		keys[i].idx = j
+	}
+	return nil
 }
 
 // buildTargets compiles the select list, expanding *.
