@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/heliosdb/nano/replication"
 )
 
 // A failover lease lets heliosdb-proxy promote a standby when the primary
@@ -59,6 +61,11 @@ func (n *Node) GrantLease(ctx context.Context, req LeaseRequest) (LeaseResult, e
 	if d < minLease || d > maxLease {
 		return LeaseResult{}, fmt.Errorf("%w: duration_ms must be between %d and %d", ErrLeaseRefused, minLease.Milliseconds(), maxLease.Milliseconds())
 	}
+	// Not while a demotion or promotion runs: a grant taken in the middle
+	// of a demotion would renew the lease of a node that is no longer
+	// primary.
+	n.roleMu.Lock()
+	defer n.roleMu.Unlock()
 	if err := n.leaseable(req.Term); err != nil {
 		return LeaseResult{}, err
 	}
@@ -91,7 +98,9 @@ func (n *Node) GrantLease(ctx context.Context, req LeaseRequest) (LeaseResult, e
 }
 
 // leaseExpired fails the commits waiting for an approval to degrade that
-// the lapsed lease's holder can no longer give.
+// the lapsed lease's holder can no longer give. (They decide by the clock
+// (standing), so it does not matter whether this timer fires before or
+// after their own sync-timeout timers — after a pause all fire at once.)
 func (n *Node) leaseExpired() {
 	n.mu.Lock()
 	lapsed, _ := n.leaseLapsedLocked()
@@ -99,7 +108,39 @@ func (n *Node) leaseExpired() {
 	n.mu.Unlock()
 	if lapsed {
 		n.log.Warn("failover lease lapsed: refusing writes until it is renewed", "holder", holder)
-		n.repl.LeaseLapsed()
+		n.repl.StandingChanged()
+	}
+}
+
+// standing tells synchronous replication whether a degradation to async
+// may release waiting commits (replication/release.go): never on a node
+// that is not an unfenced primary; under a failover lease only with the
+// holder's approval and while the lease holds; otherwise on sync-timeout.
+// It is called with the replication server's lock held.
+func (n *Node) standing() replication.Standing {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	switch {
+	case n.roleName != RolePrimary || n.fencedTerm > 0:
+		return replication.Standing{Policy: replication.DegradeNever}
+	case n.leased:
+		lapsed, _ := n.leaseLapsedLocked()
+		return replication.Standing{Policy: replication.DegradeApproved, LeaseLapsed: lapsed}
+	}
+	return replication.Standing{Policy: replication.DegradeOnTimeout}
+}
+
+// failLapsedWaiters fails the commits waiting for a sync standby on a
+// leased primary whose lease has lapsed, before the requirement is lifted:
+// the holder may have promoted a standby without them, and once the lease
+// is lifted a sync-timeout would acknowledge them.
+func (n *Node) failLapsedWaiters() {
+	n.mu.Lock()
+	lapsed, _ := n.leaseLapsedLocked()
+	n.mu.Unlock()
+	if lapsed {
+		n.log.Warn("promote on a primary whose failover lease lapsed: commits still waiting for a sync standby fail")
+		n.repl.StepDown()
 	}
 }
 
@@ -136,7 +177,7 @@ func (n *Node) recordLease(on bool) error {
 	n.mu.Lock()
 	n.leased = on
 	n.mu.Unlock()
-	n.repl.SetLeased(on)
+	n.repl.StandingChanged()
 	if on {
 		n.log.Info("primary is now under a failover lease: it refuses writes whenever the lease lapses")
 	} else {

@@ -92,3 +92,83 @@ func requireLeaseRefusal(t *testing.T, err error) {
 		t.Fatalf("write with a lapsed lease: %v, want 25006 with a hint about the lease", err)
 	}
 }
+
+// leasedPrimaryWithoutSyncStandby starts a cluster whose primary holds a
+// lease of d and has lost its sync standby, so that commits wait.
+func leasedPrimaryWithoutSyncStandby(t *testing.T, syncTimeout, d time.Duration) *clustertest.Cluster {
+	t.Helper()
+	c := clustertest.Start(t, clustertest.Options{Mutate: func(_ string, cfg *node.Config) { cfg.SyncTimeout = syncTimeout }})
+	c.Primary.Exec("CREATE TABLE l (id INT PRIMARY KEY)")
+	if err := grant(c.Primary, 1, d); err != nil {
+		t.Fatal(err)
+	}
+	c.Sync.Stop()
+	return c
+}
+
+// insertsInFlight starts n inserts on m; the channel gets their errors.
+func insertsInFlight(t *testing.T, m *clustertest.Member, first, n int) <-chan error {
+	errs := make(chan error, n)
+	for i := range n {
+		go func() { errs <- tryInsert(t, m, first+i) }()
+	}
+	return errs
+}
+
+// requireFailed waits for n results, each an error the client can tell
+// from success (the commit may not survive a failover).
+func requireFailed(t *testing.T, errs <-chan error, n int, why string) {
+	t.Helper()
+	for range n {
+		select {
+		case err := <-errs:
+			var pe *pgconn.PgError
+			if !errors.As(err, &pe) || (pe.Code != "57P01" && pe.Code != "40003") {
+				t.Fatalf("%s: a commit waiting for a sync standby got %v, want 57P01 or 40003", why, err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%s: a commit is still waiting", why)
+		}
+	}
+}
+
+// Issue 18: a leased primary degraded to async holds its waiting commits
+// for the lease holder's approval. Demoting it lifted the lease
+// requirement with the role, and the commits were acknowledged — though
+// the holder had promoted a standby without them. They must fail.
+func TestDemoteFailsCommitsWaitingForApproval(t *testing.T) {
+	c := leasedPrimaryWithoutSyncStandby(t, 300*time.Millisecond, time.Minute)
+	errs := insertsInFlight(t, c.Primary, 10, 3)
+	clustertest.Eventually(t, 10*time.Second, "the primary degraded", func() bool {
+		_, st, _, _ := c.Primary.Status()
+		return st == "degraded"
+	})
+	select {
+	case err := <-errs:
+		t.Fatalf("a commit returned (%v) before its degradation was approved", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	host, port := hostPort(t, c.Async.NativeAddr())
+	if err := c.Primary.Node().Demote(context.Background(), host, port); err != nil {
+		t.Fatal(err)
+	}
+	requireFailed(t, errs, 3, "demoted")
+}
+
+// A leased primary's lease lapses while commits wait for a sync standby;
+// `promote` on it then lifts the lease requirement. The waiting commits
+// must not be acknowledged by the sync-timeout that follows: the holder
+// may have promoted a standby meanwhile.
+func TestPromoteOnLapsedPrimaryFailsWaiters(t *testing.T) {
+	c := leasedPrimaryWithoutSyncStandby(t, 2*time.Second, 300*time.Millisecond)
+	errs := insertsInFlight(t, c.Primary, 20, 2)
+	time.Sleep(500 * time.Millisecond) // the lease lapses; sync-timeout is still ahead
+	requireLeaseRefusal(t, tryInsert(t, c.Primary, 30))
+	if _, err := c.Primary.Node().Promote(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	requireFailed(t, errs, 2, "lease lapsed, then lifted")
+	if err := tryInsert(t, c.Primary, 31); err != nil {
+		t.Fatalf("a write after promote lifted the requirement: %v", err)
+	}
+}

@@ -115,9 +115,9 @@ func (n *Node) startReplication() error {
 		Sync: n.cfg.ReplicationMode == ModeSync, SyncStrict: n.cfg.SyncStrict, SyncTimeout: n.cfg.SyncTimeout,
 		MaxRetainBytes: int64(n.cfg.WALKeepMB) << 20,
 		OnStandby:      func(s replication.StandbyInfo) { n.recordPeer(s.NodeID, s.NativeAddress) },
+		Standing:       n.standing,
 		Logger:         n.log, Registerer: n.reg, Now: n.cfg.now,
 	})
-	n.repl.SetLeased(n.leaseRecorded())
 	n.grpcSrv = n.repl.GRPCServer()
 	var err error
 	n.nativeLn = n.cfg.NativeListener
@@ -182,7 +182,7 @@ func (n *Node) fence(term uint64, from string) {
 	n.mu.Unlock()
 	n.log.Error("fenced: a newer term exists; refusing writes (demote this node to follow the new primary)",
 		"own_term", n.term(), "newer_term", term, "learned_from", from)
-	n.repl.StepDown()
+	n.repl.StepDown() // fails the waiting commits; later ones cannot degrade (standing)
 }
 
 // readOnly reports whether writes are refused here, and the hint. Every

@@ -80,7 +80,7 @@ func (n *Node) setRole(rec roleRecord) error {
 	n.leased, n.leaseUntil = rec.Leased, time.Time{}
 	n.mu.Unlock()
 	if n.repl != nil {
-		n.repl.SetLeased(rec.Leased)
+		n.repl.StandingChanged()
 	}
 	n.metrics.role.Reset()
 	n.metrics.role.WithLabelValues(rec.Role).Set(1)
@@ -131,6 +131,7 @@ func (n *Node) PromoteWith(ctx context.Context, opt PromoteOptions) (PromoteResu
 	defer n.roleMu.Unlock()
 	if n.role() == RolePrimary {
 		if n.leaseRecorded() {
+			n.failLapsedWaiters()
 			if err := n.recordLease(false); err != nil {
 				return PromoteResult{}, fmt.Errorf("%w: %w", ErrRoleChange, err)
 			}
@@ -175,8 +176,9 @@ func (n *Node) PromoteWith(ctx context.Context, opt PromoteOptions) (PromoteResu
 // Demote makes the node a standby of the primary at host:port (its native
 // port). On a primary, new writes are refused at once, commits already
 // queued finish, streams to its standbys end and commits still waiting for
-// a sync standby fail (they may not be on the new primary). On a standby it
-// re-points it.
+// a sync standby fail (they may not be on the new primary). From the role
+// change on, a degradation to async releases no commit (standing): only a
+// sync standby's flush does. On a standby it re-points it.
 func (n *Node) Demote(ctx context.Context, host string, port int) error {
 	if host == "" || port <= 0 || port > 65535 {
 		return fmt.Errorf("%w: demote needs the new primary's host and native port", ErrRoleChange)

@@ -63,6 +63,11 @@ type ServerConfig struct {
 	// OnStandby, when set, is called with each standby that connects (a
 	// primary records its peers' native addresses).
 	OnStandby func(StandbyInfo)
+	// Standing, when set, says whether a degradation to async may release
+	// waiting commits (release.go); it is asked at every decision, with a
+	// lock of the Server held, so it must not call into the Server. Nil
+	// means DegradeOnTimeout. Call StandingChanged when its answer changes.
+	Standing func() Standing
 
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer
@@ -539,28 +544,25 @@ func (s *Server) SyncState() string { return s.sync.state() }
 // now, for reason, instead of at the first commit's sync-timeout.
 func (s *Server) Degrade(reason string) { s.sync.degradeNow(reason) }
 
-// SetLeased says whether a failover lease is in force. Under a lease a
-// degradation to async releases waiting commits only once the holder has
-// approved it (ApproveDegraded), so the holder never promotes a sync
-// standby that lacks an acknowledged commit.
-func (s *Server) SetLeased(on bool) { s.sync.setLeased(on) }
+// StandingChanged makes the commits waiting for a sync standby decide
+// again with the node's current Standing (a role change, fencing, a lease
+// granted, lifted or lapsed).
+func (s *Server) StandingChanged() { s.sync.standingChanged() }
 
 // Degradation returns the number of the current degradation to async, 0
 // when the primary is not degraded. A lease holder echoes it back.
 func (s *Server) Degradation() uint64 { return s.sync.degradation() }
 
 // LeaseRenewed records a lease renewal whose holder has seen degradation
-// seq (0 = none): commits waiting in that degradation are released.
+// seq (0 = none): commits waiting in that degradation are released, if
+// the node's Standing still allows it.
 func (s *Server) LeaseRenewed(seq uint64) { s.sync.renewed(seq) }
 
-// LeaseLapsed records that the lease lapsed: commits waiting in a
-// degradation the holder has not seen fail with ErrLeaseLapsed.
-func (s *Server) LeaseLapsed() { s.sync.lapse() }
-
 // WaitDurable returns once end is durable by the rules of synchronous
-// replication (at once when sync is off or degraded). A commit that
-// reaches this point is durable locally, so callers must not report it as
-// failed unless the node is shutting down.
+// replication (release.go; at once when sync is off). A commit that
+// reaches this point is durable locally; an error means it may not be on
+// the standby that is or will be promoted: ErrClosed, ErrSteppedDown,
+// ErrLeaseLapsed.
 func (s *Server) WaitDurable(ctx context.Context, end lsn.LSN) error {
 	return s.sync.wait(ctx, end, s.cfg.WAL.FlushedLSN)
 }

@@ -16,8 +16,9 @@ import (
 var ErrClosed = errors.New("replication: server closed while waiting for a sync standby")
 
 // ErrSteppedDown is returned to commits waiting for a sync standby when
-// the node stops being primary. The commit is durable locally but may not
-// be on the new primary.
+// the node stops being primary, or when one waits SyncTimeout on a node
+// whose standing forbids degrading (DegradeNever: being demoted, fenced).
+// The commit is durable locally but may not be on the new primary.
 var ErrSteppedDown = errors.New("replication: stepped down while waiting for a sync standby")
 
 // ErrLeaseLapsed is returned to commits waiting for a sync standby, past
@@ -35,12 +36,14 @@ var ErrLeaseLapsed = errors.New("replication: failover lease lapsed while waitin
 // has flushed everything the primary had flushed — then sync is restored.
 // Strict mode never degrades.
 //
-// Under a failover lease (SetLeased) a degradation releases nobody until
-// the lease holder has seen it: the holder promotes a sync standby only if
-// the primary was not degraded at its last grant, so a commit acknowledged
-// without a sync standby must be one the holder knows might exist
-// elsewhere only here. Each degradation gets a sequence number, which the
-// holder echoes back with its next grant (ApproveDegraded).
+// Whether a degradation releases anyone depends on the node's standing
+// (release.go): a primary without a failover lease releases its waiters
+// when it degrades; under a lease a degradation releases nobody until the
+// lease holder has seen it — the holder promotes a sync standby only if
+// the primary was not degraded at its last grant — and nobody once the
+// lease has lapsed; a node that is no longer an unfenced primary releases
+// nobody by degrading. Each degradation gets a sequence number, which the
+// holder echoes back with its next grant (renewed).
 type syncRep struct {
 	enabled, strict bool
 	timeout         time.Duration
@@ -55,15 +58,20 @@ type syncRep struct {
 	closed    bool
 	epoch     int // incremented by stepDown
 
-	leased      bool   // a failover lease is in force: degradations need approval
+	// standing is asked with mu held at every decision: it must not call
+	// into the Server.
+	standing    func() Standing
 	degradedSeq uint64 // incremented by every degradation
 	approved    uint64 // the degradation the lease holder has seen
-	lapsed      bool   // the lease lapsed and was not renewed since
 }
 
 func newSyncRep(cfg ServerConfig, log *slog.Logger, m *serverMetrics) *syncRep {
+	standing := cfg.Standing
+	if standing == nil {
+		standing = func() Standing { return Standing{Policy: DegradeOnTimeout} }
+	}
 	return &syncRep{enabled: cfg.Sync, strict: cfg.SyncStrict, timeout: cfg.SyncTimeout, log: log, metrics: m,
-		changed: make(chan struct{})}
+		changed: make(chan struct{}), standing: standing}
 }
 
 func (r *syncRep) notifyLocked() {
@@ -127,34 +135,37 @@ func (r *syncRep) wait(ctx context.Context, end lsn.LSN, flushedNow func() lsn.L
 		defer t.Stop()
 		timer = t.C
 	}
+	timedOut := false
 	for {
 		r.mu.Lock()
 		r.restoreLocked(flushedNow())
-		switch {
-		case r.closed:
-			r.mu.Unlock()
-			return ErrClosed
-		case r.epoch != epoch:
-			r.mu.Unlock()
-			return ErrSteppedDown
-		case r.degraded && r.leased && r.lapsed && r.approved != r.degradedSeq:
-			r.mu.Unlock()
-			return ErrLeaseLapsed
-		case r.degraded && (!r.leased || r.approved == r.degradedSeq):
-			r.mu.Unlock()
-			return nil
-		case r.connected && r.flushed >= end:
-			r.mu.Unlock()
-			r.metrics.syncWait.Observe(time.Since(start).Seconds())
-			return nil
+		f := waitFacts{closed: r.closed, steppedDown: r.epoch != epoch, syncFlushed: r.connected && r.flushed >= end,
+			timedOut: timedOut, degraded: r.degraded, approved: r.approved == r.degradedSeq, standing: r.standing()}
+		v := decide(f)
+		if v == degradeFirst {
+			r.degradeLocked(end)
+			f.degraded, f.approved = r.degraded, r.approved == r.degradedSeq
+			v = decide(f)
 		}
 		ch := r.changed
 		r.mu.Unlock()
+		switch v {
+		case acknowledge:
+			if f.syncFlushed {
+				r.metrics.syncWait.Observe(time.Since(start).Seconds())
+			}
+			return nil
+		case failClosed:
+			return ErrClosed
+		case failSteppedDown:
+			return ErrSteppedDown
+		case failLeaseLapsed:
+			return ErrLeaseLapsed
+		}
 		select {
 		case <-ch:
 		case <-timer:
-			r.degrade(end)
-			timer = nil // released by the loop, once allowed
+			timedOut, timer = true, nil
 		case <-ctx.Done():
 			// Like PostgreSQL, a cancelled wait does not undo the commit:
 			// keep waiting, the client learns the outcome with the rest.
@@ -163,9 +174,9 @@ func (r *syncRep) wait(ctx context.Context, end lsn.LSN, flushedNow func() lsn.L
 	}
 }
 
-func (r *syncRep) degrade(end lsn.LSN) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+// degradeLocked degrades the primary to async because the commit ending
+// at end waited SyncTimeout.
+func (r *syncRep) degradeLocked(end lsn.LSN) {
 	if r.degraded || r.closed {
 		return
 	}
@@ -174,7 +185,8 @@ func (r *syncRep) degrade(end lsn.LSN) {
 	r.metrics.degraded.Set(1)
 	r.metrics.degradations.Inc()
 	r.log.Warn("replication: no sync standby acknowledged within sync-timeout; degrading to async until one catches up (use --sync-strict to wait instead)",
-		"sync_timeout", r.timeout.String(), "commit_lsn", end.String(), "sync_standby_connected", r.connected, "sync_standby_flushed", r.flushed.String())
+		"sync_timeout", r.timeout.String(), "commit_lsn", end.String(), "sync_standby_connected", r.connected, "sync_standby_flushed", r.flushed.String(),
+		"release", r.standing().Policy.String())
 	r.notifyLocked()
 }
 
@@ -183,7 +195,7 @@ func (r *syncRep) degrade(end lsn.LSN) {
 func (r *syncRep) degradeNow(reason string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if !r.enabled || r.strict || r.connected || r.degraded || r.closed {
+	if !r.enabled || r.strict || r.connected || r.degraded || r.closed || r.standing().Policy == DegradeNever {
 		return
 	}
 	r.degraded = true
@@ -214,35 +226,20 @@ func (r *syncRep) close() {
 	}
 }
 
-// setLeased turns the approval rule for degradations on or off.
-func (r *syncRep) setLeased(on bool) {
+// standingChanged wakes the waiting commits to decide again: the node's
+// standing changed (role, fencing, lease granted, lifted or lapsed).
+func (r *syncRep) standingChanged() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.leased != on {
-		r.leased = on
-		r.notifyLocked()
-	}
+	r.notifyLocked()
 }
 
 // renewed records a lease renewal whose holder has seen degradation seq.
 func (r *syncRep) renewed(seq uint64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if seq != r.approved || r.lapsed {
-		r.approved, r.lapsed = seq, false
-		r.notifyLocked()
-	}
-}
-
-// lapse records that the lease lapsed: commits waiting for an approval
-// that can no longer come fail.
-func (r *syncRep) lapse() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if !r.lapsed {
-		r.lapsed = true
-		r.notifyLocked()
-	}
+	r.approved = seq
+	r.notifyLocked()
 }
 
 // degradation returns the current degradation's sequence number (0 when

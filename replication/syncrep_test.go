@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -189,12 +190,35 @@ func TestCloseReleasesSyncWaiters(t *testing.T) {
 	}
 }
 
+// standingVar is a node's Standing that a test changes.
+type standingVar struct {
+	mu sync.Mutex
+	st replication.Standing
+}
+
+func (v *standingVar) get() replication.Standing {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.st
+}
+
+func (v *standingVar) set(srv *replication.Server, st replication.Standing) {
+	v.mu.Lock()
+	v.st = st
+	v.mu.Unlock()
+	srv.StandingChanged()
+}
+
+func leasedPrimary(t *testing.T) (*primary, *standingVar) {
+	v := &standingVar{st: replication.Standing{Policy: replication.DegradeApproved}}
+	return startPrimary(t, replication.ServerConfig{Sync: true, Standing: v.get}), v
+}
+
 // Under a failover lease a degradation releases nobody until the lease
 // holder has seen it (its sequence number comes back with a renewal);
 // if the lease lapses first, the waiters fail with ErrLeaseLapsed.
 func TestLeasedDegradationNeedsApproval(t *testing.T) {
-	p := startPrimary(t, replication.ServerConfig{Sync: true})
-	p.srv.SetLeased(true)
+	p, _ := leasedPrimary(t)
 	p.srv.LeaseRenewed(0)
 	end := appendRecs(t, p.wal, 1, 0, 5)
 	done := waitDurable(t.Context(), p.srv, end)
@@ -214,16 +238,83 @@ func TestLeasedDegradationNeedsApproval(t *testing.T) {
 }
 
 func TestLeaseLapseFailsUnapprovedWaiters(t *testing.T) {
-	p := startPrimary(t, replication.ServerConfig{Sync: true})
-	p.srv.SetLeased(true)
+	p, v := leasedPrimary(t)
 	end := appendRecs(t, p.wal, 1, 0, 5)
 	done := waitDurable(t.Context(), p.srv, end)
 	requireBlocked(t, done, 2*testSyncTimeout, "degraded but not approved")
-	p.srv.LeaseLapsed()
+	v.set(p.srv, replication.Standing{Policy: replication.DegradeApproved, LeaseLapsed: true})
 	if err := requireReturns(t, done, "after the lease lapsed"); !errors.Is(err, replication.ErrLeaseLapsed) {
 		t.Fatalf("WaitDurable = %v, want ErrLeaseLapsed", err)
 	}
-	// Without a lease requirement the old rule holds again.
-	p.srv.SetLeased(false)
-	mustWaitDurable(t, p.srv, appendRecs(t, p.wal, 1, 5, 1))
+	// An approval that arrives with the lease lapsed releases nothing.
+	late := waitDurable(t.Context(), p.srv, appendRecs(t, p.wal, 1, 5, 1))
+	p.srv.LeaseRenewed(p.srv.Degradation())
+	if err := requireReturns(t, late, "a commit in a degradation while the lease has lapsed"); !errors.Is(err, replication.ErrLeaseLapsed) {
+		t.Fatalf("WaitDurable = %v, want ErrLeaseLapsed", err)
+	}
+	// Without a lease requirement the sync-timeout rule holds again.
+	v.set(p.srv, replication.Standing{Policy: replication.DegradeOnTimeout})
+	mustWaitDurable(t, p.srv, appendRecs(t, p.wal, 1, 6, 1))
+}
+
+// The reproduction of issue 18: a leased primary degraded (its waiters
+// held for the holder's approval) is demoted. The demotion lifts the
+// lease requirement with the role; the waiters must not take that as
+// leave to go: they fail, whatever the order in which the role change,
+// the lapse and their timers arrive.
+func TestDemotionReleasesNoDegradedWaiter(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		steps []replication.Standing
+	}{
+		{"demoted", []replication.Standing{{Policy: replication.DegradeNever}}},
+		{"lapsed-then-demoted", []replication.Standing{{Policy: replication.DegradeApproved, LeaseLapsed: true}, {Policy: replication.DegradeNever}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, v := leasedPrimary(t)
+			end := appendRecs(t, p.wal, 1, 0, 5)
+			done := waitDurable(t.Context(), p.srv, end)
+			requireBlocked(t, done, 2*testSyncTimeout, "degraded but not approved")
+			var err error
+			for _, st := range tc.steps {
+				v.set(p.srv, st)
+				select {
+				case err = <-done:
+				case <-time.After(2 * testSyncTimeout):
+					continue
+				}
+				break
+			}
+			if err == nil {
+				err = requireReturns(t, done, "after the demotion")
+			}
+			if err == nil {
+				t.Fatal("a commit waiting for the lease holder's approval was acknowledged after the demotion")
+			}
+			// A commit that starts waiting on the demoted node fails at its
+			// sync-timeout instead of degrading.
+			v.set(p.srv, replication.Standing{Policy: replication.DegradeNever})
+			late := waitDurable(t.Context(), p.srv, appendRecs(t, p.wal, 1, 5, 1))
+			if err := requireReturns(t, late, "a commit waiting on a demoted node"); !errors.Is(err, replication.ErrSteppedDown) {
+				t.Fatalf("WaitDurable on a node that may not degrade = %v, want ErrSteppedDown", err)
+			}
+		})
+	}
+}
+
+// A node that may not degrade (DegradeNever) still acknowledges a commit
+// a sync standby has flushed: a demotion hands over what the standbys
+// can still receive.
+func TestDemotingNodeReleasesFlushedCommits(t *testing.T) {
+	v := &standingVar{st: replication.Standing{Policy: replication.DegradeNever}}
+	p := startPrimary(t, replication.ServerConfig{Sync: true, SyncTimeout: time.Minute, Standing: v.get})
+	m := connectManual(t, p.addr, helloFor("s1", true, 0))
+	eventually(t, "sync standby registered", func() bool { return p.srv.SyncState() == "sync" })
+	end := appendRecs(t, p.wal, 1, 0, 3)
+	done := waitDurable(t.Context(), p.srv, end)
+	requireBlocked(t, done, 50*time.Millisecond, "before the flush ack")
+	m.ack(t, end, 0)
+	if err := requireReturns(t, done, "after the flush ack"); err != nil {
+		t.Fatalf("WaitDurable: %v", err)
+	}
 }
