@@ -37,7 +37,7 @@ run-single: build ## start one node on 5432 (PG) / 8080 (HTTP), data in ./helios
 deps: ## install what the tests need and this machine lacks (Debian packages: gcc, psql, postgresql-15, pgbench, protoc)
 	./scripts/install-test-deps.sh
 
-test: deps vet ## the test suite (unit, integration, e2e on built binaries, 50 kill -9 cycles)
+test: deps vet ## the test suite (unit, integration, e2e on built binaries, 50 kill -9 cycles, 4 primary pauses)
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 test-short: ## quick subset
@@ -46,8 +46,8 @@ test-short: ## quick subset
 e2e: ## end-to-end suites only
 	$(GO) test -count=1 -v -timeout 30m ./tests/...
 
-faults: ## crash/fault suites with many more cycles
-	HELIOSDB_CRASH_CYCLES=500 $(GO) test -count=1 -v -timeout 60m -run 'Kill9|Crash|Torn|Corrupt' ./tests/... ./wal/... ./storage/...
+faults: ## crash/fault suites with many more cycles (500 kill -9, 20 SIGSTOP/SIGCONT pauses of a primary behind the proxy)
+	HELIOSDB_CRASH_CYCLES=500 HELIOSDB_PAUSE_CYCLES=20 $(GO) test -count=1 -v -timeout 60m -run 'Kill9|Crash|Torn|Corrupt|Pause' ./tests/... ./wal/... ./storage/...
 
 compat: deps ## differential tests against a real PostgreSQL 15: every difference of testdata/compat/*.sql, and slt.py over ../shared/conformance on a node and on PostgreSQL
 	HELIOSDB_COMPAT=full $(GO) test -count=1 -v -timeout 30m -run '^(TestCompat|TestConformanceSLT)$$' ./tests/
