@@ -19,7 +19,7 @@ import (
 	"github.com/heliosdb/nano/internal/clustertest"
 )
 
-var nanoBin, proxyBin string
+var nanoBin string
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "heliosdb-e2e-bin")
@@ -27,14 +27,12 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	nanoBin, proxyBin = filepath.Join(dir, "heliosdb-nano"), filepath.Join(dir, "heliosdb-proxy")
-	for bin, pkg := range map[string]string{nanoBin: "../cmd/heliosdb-nano", proxyBin: "../cmd/heliosdb-proxy"} {
-		build := exec.Command("go", "build", "-o", bin, pkg)
-		build.Stdout, build.Stderr = os.Stderr, os.Stderr
-		if err := build.Run(); err != nil {
-			fmt.Fprintln(os.Stderr, "building", pkg+":", err)
-			os.Exit(1)
-		}
+	nanoBin = filepath.Join(dir, "heliosdb-nano")
+	build := exec.Command("go", "build", "-o", nanoBin, "../cmd/heliosdb-nano")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building heliosdb-nano:", err)
+		os.Exit(1)
 	}
 	code := m.Run()
 	os.RemoveAll(dir)

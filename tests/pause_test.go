@@ -171,7 +171,7 @@ func (c *pauseCluster) startProxy() {
 		t.Fatal(err)
 	}
 	c.proxyLog = &tailBuffer{}
-	c.proxy = exec.Command(proxyBin, "--config", path, "--log-level", "info")
+	c.proxy = exec.Command(buildProxy(t), "--config", path, "--log-level", "info")
 	c.proxy.Stdout, c.proxy.Stderr = c.proxyLog, c.proxyLog
 	if err := c.proxy.Start(); err != nil {
 		t.Fatal(err)
