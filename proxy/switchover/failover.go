@@ -74,6 +74,12 @@ type LeaseResult struct {
 
 // failover is the automatic-failover state of a Coordinator.
 type failover struct {
+	// grants serialises grants, each from its request to the recording of
+	// its answer, so that an older answer never replaces a newer one: an
+	// answer saying "sync" taken before a degradation, recorded after the
+	// degradation was reported and approved, would let the proxy promote
+	// a sync standby without the commits the approval released.
+	grants  sync.Mutex
 	mu      sync.Mutex
 	primary string // the node leases go to
 	term    uint64
@@ -300,6 +306,8 @@ func (c *Coordinator) grant(ctx context.Context, node string, term uint64) error
 // it approved.
 func (c *Coordinator) grantOnce(ctx context.Context, node string, term uint64) (LeaseResult, uint64, error) {
 	f := c.cfg.Failover
+	c.fo.grants.Lock()
+	defer c.fo.grants.Unlock()
 	c.fo.mu.Lock()
 	if c.fo.promoting {
 		c.fo.mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -177,5 +178,95 @@ func TestFailoverNeverGrantedLease(t *testing.T) {
 	time.Sleep(3 * foTimeout)
 	if len(f.callLog()) != 0 && slices.ContainsFunc(f.callLog(), func(s string) bool { return strings.HasPrefix(s, "promote") }) {
 		t.Fatalf("promoted without knowing the primary's sync state: %v", f.callLog())
+	}
+}
+
+// reorderAPI delays the answer to one grant (taken while the primary was
+// in sync) until a later grant has been answered (the primary degraded
+// meanwhile), then cuts the primary off, as a proxy under load could see
+// it: two grants in flight, one from the renewal loop and one from a
+// session's RenewLease. It records whether the primary received an
+// approval of its degradation.
+type reorderAPI struct {
+	*fakeCluster
+	mu          sync.Mutex
+	armed       bool
+	degraded    bool
+	approved    bool
+	slowStarted chan struct{}
+	laterDone   chan struct{}
+	laterOnce   sync.Once
+}
+
+func (r *reorderAPI) Lease(ctx context.Context, name string, req switchover.LeaseRequest) (switchover.LeaseResult, error) {
+	res, err := r.fakeCluster.Lease(ctx, name, req)
+	r.mu.Lock()
+	slow := r.armed && err == nil
+	r.armed = false
+	if err == nil && r.degraded && name == "a" {
+		res.SyncState, res.DegradedSeq = "degraded", 1
+		r.approved = r.approved || req.DegradedSeq == 1
+	}
+	later := err == nil && r.degraded && name == "a" && !slow
+	r.mu.Unlock()
+	if later {
+		r.laterOnce.Do(func() { close(r.laterDone) })
+	}
+	if slow {
+		close(r.slowStarted)
+		select {
+		case <-r.laterDone:
+		case <-time.After(10 * foRenew):
+		}
+		r.setHealthy(name, false)
+	}
+	return res, err
+}
+
+// An older grant's answer ("sync") must never replace a newer one
+// ("degraded", whose degradation the proxy then approved): the proxy
+// would promote a sync standby that lacks the commits the approval
+// released. Grants are serialised.
+func TestFailoverGrantAnswersKeepTheirOrder(t *testing.T) {
+	f := newFake()
+	f.nodes["b"].mode = "sync"
+	api := &reorderAPI{fakeCluster: f, slowStarted: make(chan struct{}), laterDone: make(chan struct{})}
+	c := coordinator(f, func(cfg *switchover.Config) {
+		cfg.API, cfg.AutoFailover = api, true
+		cfg.Failover = switchover.FailoverConfig{Timeout: foTimeout, Renew: foRenew, Margin: foMargin}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c.RunFailover(ctx)
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	waitFor(t, "a lease", time.Second, func() bool { return c.FailoverStatus().SyncState == "sync" })
+	api.mu.Lock()
+	api.armed = true
+	api.mu.Unlock()
+	select {
+	case <-api.slowStarted:
+	case <-time.After(time.Second):
+		t.Fatal("no grant after arming")
+	}
+	api.mu.Lock()
+	api.degraded = true
+	api.mu.Unlock()
+	c.RenewLease(context.Background(), "a")
+	time.Sleep(4 * foTimeout) // a promotion, if any, has happened
+	api.mu.Lock()
+	approved := api.approved
+	api.mu.Unlock()
+	promoted := slices.ContainsFunc(f.callLog(), func(s string) bool { return strings.HasPrefix(s, "promote") })
+	if approved && promoted {
+		t.Fatalf("the primary's degradation was approved, and a standby promoted after an older answer said sync; calls %v", f.callLog())
+	}
+	if !promoted {
+		t.Fatalf("no promotion although the primary's last recorded state was sync and it is gone; calls %v", f.callLog())
 	}
 }
