@@ -1,10 +1,14 @@
 package node
 
 import (
+	"context"
 	"net"
 	"strconv"
+	"time"
 
 	"github.com/heliosdb/nano/lsn"
+	"github.com/heliosdb/nano/sql/exec"
+	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/sql/types"
 )
 
@@ -49,4 +53,58 @@ func (n *Node) selfView() virtualTable {
 				strPtr(d.HTTPAddress), lsnDatum(d.CurrentLSN), lsnDatum(d.AppliedLSN), d.LagBytes}}
 		},
 	}
+}
+
+// maxLSNWait bounds helios_wait_for_applied_lsn's timeout.
+const maxLSNWait = time.Minute
+
+// waitAppliedFunc is helios_wait_for_applied_lsn(lsn, timeout_ms): it
+// returns this node's applied LSN as soon as it is at least lsn, or when
+// timeout_ms (at most a minute) has passed, whichever comes first; the
+// statement can be cancelled. heliosdb-proxy's causal reads ask standbys
+// with it how far they have applied (a wait that wakes when storage
+// applies, not a poll).
+func (n *Node) waitAppliedFunc() exec.Function {
+	return exec.Function{Result: types.PgLSN, Fn: func(ctx context.Context, args []types.Datum) (types.Datum, error) {
+		if len(args) != 2 {
+			return nil, pgerror.New(pgerror.UndefinedFunction, "function helios_wait_for_applied_lsn takes (lsn, timeout_ms)")
+		}
+		target, err := lsnArg(args[0])
+		if err != nil {
+			return nil, err
+		}
+		ms, ok := args[1].(int64)
+		if !ok || ms < 0 {
+			return nil, pgerror.New(pgerror.InvalidParameterValue, "helios_wait_for_applied_lsn: timeout_ms must be a non-negative integer")
+		}
+		timer := time.NewTimer(min(time.Duration(ms)*time.Millisecond, maxLSNWait))
+		defer timer.Stop()
+		for {
+			changed := n.db.AppliedChanged() // before the check: an apply after it still wakes us
+			if at := n.db.AppliedLSN(); at >= target {
+				return lsnDatum(at), nil
+			}
+			select {
+			case <-changed:
+			case <-timer.C:
+				return lsnDatum(n.db.AppliedLSN()), nil
+			case <-ctx.Done():
+				return nil, pgerror.New(pgerror.QueryCanceled, "canceling statement due to user request")
+			}
+		}
+	}}
+}
+
+func lsnArg(d types.Datum) (lsn.LSN, error) {
+	switch v := d.(type) {
+	case int64:
+		return lsn.LSN(v), nil
+	case string:
+		at, err := lsn.Parse(v)
+		if err != nil {
+			return 0, pgerror.Newf(pgerror.InvalidTextRepresentation, "invalid input syntax for type pg_lsn: %q", v)
+		}
+		return at, nil
+	}
+	return 0, pgerror.New(pgerror.InvalidParameterValue, "helios_wait_for_applied_lsn: lsn must be a pg_lsn or its text")
 }

@@ -252,7 +252,8 @@ func (n *Node) functions() map[string]exec.Function {
 			}
 			return lsnDatum(n.CurrentLSN()), nil
 		}},
-		"pg_last_wal_receive_lsn": standbyLSN(n.wal.FlushedLSN),
-		"pg_last_wal_replay_lsn":  standbyLSN(n.db.AppliedLSN),
+		"pg_last_wal_receive_lsn":     standbyLSN(n.wal.FlushedLSN),
+		"pg_last_wal_replay_lsn":      standbyLSN(n.db.AppliedLSN),
+		"helios_wait_for_applied_lsn": n.waitAppliedFunc(),
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5/pgproto3"
 
 	"github.com/heliosdb/nano/proxy/backend"
+	"github.com/heliosdb/nano/proxy/causal"
 	"github.com/heliosdb/nano/proxy/classify"
 	"github.com/heliosdb/nano/proxy/route"
 	"github.com/heliosdb/nano/proxy/wire"
@@ -241,7 +242,7 @@ func (s *session) backendFor(node string) (*bconn, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), s.srv.cfg.ConnectTimeout)
 	defer cancel()
 	c, err := s.srv.dialer.Dial(ctx, backend.Options{Addr: addr, User: s.user, Password: s.password,
-		Database: s.database, Params: s.params, Timeout: s.srv.cfg.ConnectTimeout})
+		Database: s.database, Params: s.nodeParams(), Timeout: s.srv.cfg.ConnectTimeout})
 	if err != nil {
 		if nodeFault(err) {
 			s.srv.metrics.backendErrors.WithLabelValues(node, "connect").Inc()
@@ -303,8 +304,15 @@ func (s *session) relay(bc *bconn, ex *exchange, out *outcome) error {
 		case 'C':
 			out.lastTag, _, _ = wire.CString(body)
 		case 'S':
-			if name, _, _ := wire.CString(body); name == "in_hot_standby" {
+			switch name, rest, _ := wire.CString(body); name {
+			case "in_hot_standby":
 				forward = false // the proxy is a read-write endpoint
+			case causal.CommitParam: // before the ReadyForQuery that acknowledges the commit
+				forward = false
+				if s.srv.causal != nil {
+					value, _, _ := wire.CString(rest)
+					s.srv.causal.observe(value)
+				}
 			}
 		case 'Z':
 			if len(body) != 1 {

@@ -51,8 +51,8 @@ func startProxy(t *testing.T, c *clustertest.Cluster, mutate func(*proxy.Config)
 		if m == c.Primary {
 			role = config.RolePrimary
 		}
-		cfg.Nodes = append(cfg.Nodes, config.Node{Name: m.Name, Host: host, Port: port, Role: role, Enabled: true,
-			HTTPPort: urlPort(t, m.HTTPURL())})
+		// No http_port: the proxy learns it from the node (helios_node).
+		cfg.Nodes = append(cfg.Nodes, config.Node{Name: m.Name, Host: host, Port: port, Role: role, Enabled: true})
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	if mutate != nil {
@@ -87,17 +87,6 @@ func hostPort(t *testing.T, m *clustertest.Member) (string, int) {
 	var port int
 	fmt.Sscan(u.Port(), &port)
 	return u.Hostname(), port
-}
-
-func urlPort(t *testing.T, raw string) int {
-	t.Helper()
-	u, err := url.Parse(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var port int
-	fmt.Sscan(u.Port(), &port)
-	return port
 }
 
 type testWriter struct{ t *testing.T }

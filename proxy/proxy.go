@@ -13,6 +13,7 @@ import (
 
 	"github.com/heliosdb/nano/proxy/admin"
 	"github.com/heliosdb/nano/proxy/backend"
+	"github.com/heliosdb/nano/proxy/config"
 	"github.com/heliosdb/nano/proxy/health"
 	"github.com/heliosdb/nano/proxy/switchover"
 )
@@ -62,6 +63,9 @@ func New(cfg Config) (*Proxy, error) {
 		Registerer:   reg,
 	})
 	p.server = newServer(cfg, p.checker, newMetrics(reg))
+	if cfg.Consistency() == config.ConsistencyCausal {
+		p.server.causal = newCausalReads(cfg, p.checker, p.server.dialer)
+	}
 	p.switcher = switchover.New(switchover.Config{Nodes: switchNodes(cfg), API: &switchover.HTTPNodes{URL: p.nodeURL},
 		Cluster: p.checker, Gate: p.server.gate, DrainTimeout: cfg.SwitchoverDrainTimeout,
 		StepTimeout: cfg.SwitchoverStepTimeout, Logger: cfg.Logger, Registerer: reg,
@@ -150,6 +154,9 @@ func (p *Proxy) Run(ctx context.Context) error {
 	p.checker.CheckAll(ictx)
 	cancel()
 	p.checker.Start()
+	if p.server.causal != nil {
+		p.server.causal.watcher.Start()
+	}
 	p.logStart()
 	if p.cfg.AutoFailover {
 		fctx, stop := context.WithCancel(ctx)
@@ -189,7 +196,7 @@ func (p *Proxy) logStart() {
 	p.log.Info("proxy: serving", "listen_addr", p.Addr(), "admin_addr", p.AdminAddr(),
 		"health_check_interval", p.cfg.HealthCheckInterval, "failure_threshold", p.cfg.FailureThreshold,
 		"write_timeout", p.cfg.WriteTimeout, "read_from_primary", p.cfg.ReadFromPrimary,
-		"read_your_writes", p.cfg.ReadYourWrites, "max_replica_lag_bytes", p.cfg.MaxReplicaLagBytes,
+		"read_your_writes", p.cfg.ReadYourWrites, "read_consistency", p.cfg.Consistency(), "causal_wait", p.cfg.CausalWait, "max_replica_lag_bytes", p.cfg.MaxReplicaLagBytes,
 		"auth_method", p.cfg.AuthMethod, "auto_failover", p.cfg.AutoFailover, "failover_timeout", p.cfg.FailoverTimeout,
 		"failover_allow_data_loss", p.cfg.FailoverAllowDataLoss)
 }
@@ -205,6 +212,9 @@ func (p *Proxy) shutdown() {
 		if err := p.admin.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			p.admin.Close()
 		}
+	}
+	if p.server.causal != nil {
+		p.server.causal.watcher.Close()
 	}
 	p.checker.Close()
 	p.log.Info("proxy: stopped")

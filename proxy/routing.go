@@ -42,11 +42,20 @@ func waitLevel(d route.Decision) slog.Level {
 func (s *session) acquire(ex *exchange) (*bconn, route.Decision, error) {
 	var w waiter
 	defer w.done()
+	var cw causalWait
+	s.beginCausal(ex.kind)
 	failures := map[string]int{}
 	for {
 		wake := s.srv.gate.changed() // before the view: a release after it still wakes us
 		nodesChanged := s.srv.nodes.Changed()
+		lsnChanged := s.lsnChanged()
 		d := route.Decide(s.srv.policy, s.srv.view(), s.rs, ex.kind, s.srv.rr.Load())
+		if d.Reason == route.ReasonCausalWait {
+			if err := s.waitCausal(&cw, lsnChanged, nodesChanged); err != nil {
+				return nil, d, err
+			}
+			continue
+		}
 		if !d.Wait() {
 			if gated(d) && !s.srv.gate.enter(d.Node) {
 				continue // a hold began after the view was read: decide again

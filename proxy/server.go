@@ -14,6 +14,7 @@ import (
 
 	"github.com/heliosdb/nano/proxy/backend"
 	"github.com/heliosdb/nano/proxy/classify"
+	"github.com/heliosdb/nano/proxy/config"
 	"github.com/heliosdb/nano/proxy/health"
 	"github.com/heliosdb/nano/proxy/route"
 )
@@ -50,6 +51,7 @@ type Server struct {
 	// renewLease grants the primary its failover lease now (nil: no
 	// automatic failover); see retryReadOnly.
 	renewLease func(ctx context.Context, node string) bool
+	causal     *causalReads  // nil unless read_consistency = "causal"
 	rr         atomic.Uint64 // round-robin position for reads
 	closing    chan struct{} // closed by Shutdown and Close
 	closeMu    sync.Once
@@ -62,16 +64,33 @@ type Server struct {
 func newServer(cfg Config, nodes nodeView, m *metrics) *Server {
 	return &Server{
 		cfg: cfg, log: cfg.Logger, nodes: nodes, metrics: m,
-		policy: route.Policy{ReadFromPrimary: cfg.ReadFromPrimary, ReadYourWrites: cfg.ReadYourWrites,
-			MaxLagBytes: cfg.MaxReplicaLagBytes},
+		policy:  policyOf(cfg),
 		classes: classify.New(), dialer: &backend.Dialer{}, auth: newClientAuth(cfg.AuthMethod, cfg.Credentials()),
 		gate:    newWriteGate(),
 		closing: make(chan struct{}), sessions: map[uint32]*session{}, lns: map[net.Listener]struct{}{},
 	}
 }
 
-// view is the routing view with the switchover hold applied.
-func (s *Server) view() []route.Node { return s.gate.markHeld(s.nodes.View()) }
+// view is the routing view with the switchover hold applied (and, for
+// causal reads, the applied LSNs learned since the last probe).
+func (s *Server) view() []route.Node {
+	v := s.gate.markHeld(s.nodes.View())
+	if s.causal != nil {
+		v = s.causal.overlay(v)
+	}
+	return v
+}
+
+func policyOf(cfg Config) route.Policy {
+	p := route.Policy{ReadFromPrimary: cfg.ReadFromPrimary, MaxLagBytes: cfg.MaxReplicaLagBytes}
+	switch cfg.Consistency() {
+	case config.ConsistencySession:
+		p.Consistency, p.ReadYourWrites = route.ConsistencySession, true
+	case config.ConsistencyCausal:
+		p.Consistency = route.ConsistencyCausal
+	}
+	return p
+}
 
 // Serve accepts connections on l until Shutdown or Close, and then
 // returns ErrServerClosed; other accept errors are returned as they are.

@@ -150,7 +150,7 @@ func (db *DB) Replace(r io.Reader) (lsn.LSN, error) {
 	if err != nil {
 		return 0, fmt.Errorf("storage: replace %s: %w", db.path, err)
 	}
-	db.applied.Store(uint64(applied))
+	db.setApplied(applied)
 	db.metrics.appliedLSN.Set(float64(applied))
 	db.updateSize()
 	db.log.Info("storage replaced from backup", "path", db.path, "lsn", applied)

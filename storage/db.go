@@ -24,6 +24,9 @@ type DB struct {
 	applyMu sync.Mutex    // serialises Apply so applied only moves forward
 	applied atomic.Uint64 // cached applied LSN, updated after each commit
 	closed  atomic.Bool
+
+	changedMu sync.Mutex
+	changed   chan struct{} // closed (and replaced) when applied changes
 }
 
 // Open opens (creating if needed) the storage file cfg.Path. A new file is
@@ -73,7 +76,7 @@ func newDB(cfg Config, bdb *bolt.DB) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{bolt: bdb, path: cfg.Path, log: cfg.Logger, metrics: m}
+	db := &DB{bolt: bdb, path: cfg.Path, log: cfg.Logger, metrics: m, changed: make(chan struct{})}
 	db.applied.Store(uint64(applied))
 	m.appliedLSN.Set(float64(applied))
 	db.updateSize()
@@ -156,6 +159,23 @@ func (db *DB) Close() error {
 // and is cheap; it keeps returning the last value after Close.
 func (db *DB) AppliedLSN() lsn.LSN { return lsn.LSN(db.applied.Load()) }
 
+// AppliedChanged returns a channel closed when the applied LSN next
+// changes (Apply, Replace): a reader waiting for an LSN re-checks
+// AppliedLSN then.
+func (db *DB) AppliedChanged() <-chan struct{} {
+	db.changedMu.Lock()
+	defer db.changedMu.Unlock()
+	return db.changed
+}
+
+func (db *DB) setApplied(at lsn.LSN) {
+	db.applied.Store(uint64(at))
+	db.changedMu.Lock()
+	close(db.changed)
+	db.changed = make(chan struct{})
+	db.changedMu.Unlock()
+}
+
 // Apply applies all operations of all batches, in order, and records end
 // as the applied LSN, in one durable bbolt transaction. If end <=
 // AppliedLSN it does nothing (idempotent replay). Put and Delete into a
@@ -190,7 +210,7 @@ func (db *DB) Apply(end lsn.LSN, batches ...*Batch) error {
 	if err != nil {
 		return fmt.Errorf("storage: apply %v: %w", end, err)
 	}
-	db.applied.Store(uint64(end))
+	db.setApplied(end)
 	db.metrics.applyDuration.Observe(time.Since(start).Seconds())
 	db.metrics.appliedLSN.Set(float64(end))
 	db.metrics.dbSize.Set(float64(size))

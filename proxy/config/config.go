@@ -6,6 +6,31 @@ import (
 	"time"
 )
 
+// Read consistency levels (proxy.read_consistency).
+const (
+	// ConsistencyEventual: reads go to any healthy node, however far behind.
+	ConsistencyEventual = "eventual"
+	// ConsistencySession: after a session writes, its reads go to the
+	// primary (read-your-writes); other sessions' commits may not be seen.
+	ConsistencySession = "session"
+	// ConsistencyCausal: a read sees every commit the proxy acknowledged
+	// to any client before the read arrived; it goes to a standby only if
+	// that standby has applied them (waiting up to causal_wait_ms), else to
+	// the primary.
+	ConsistencyCausal = "causal"
+)
+
+// Consistency is the read consistency in effect.
+func (c Config) Consistency() string {
+	switch {
+	case c.ReadConsistency != "":
+		return c.ReadConsistency
+	case c.ReadYourWrites:
+		return ConsistencySession
+	}
+	return ConsistencyEventual
+}
+
 // Role values for Node.Role.
 const (
 	RolePrimary = "primary"
@@ -37,8 +62,13 @@ type Config struct {
 	AuthMethod string // proxy.auth_method
 
 	ReadFromPrimary    bool  // proxy.read_from_primary
-	ReadYourWrites     bool  // proxy.read_your_writes
+	ReadYourWrites     bool  // proxy.read_your_writes (used when ReadConsistency is "")
 	MaxReplicaLagBytes int64 // proxy.max_replica_lag_bytes; 0 means no bound
+	// ReadConsistency is proxy.read_consistency: ConsistencyEventual,
+	// ConsistencySession or ConsistencyCausal; "" means session when
+	// ReadYourWrites, else eventual (see Consistency).
+	ReadConsistency string
+	CausalWait      time.Duration // proxy.causal_wait_ms
 
 	AutoFailover          bool          // proxy.auto_failover
 	FailoverTimeout       time.Duration // proxy.failover_timeout_secs
@@ -97,6 +127,7 @@ func Defaults() Config {
 		AuthMethod:          AuthSCRAM,
 		ReadFromPrimary:     true,
 		ReadYourWrites:      true,
+		CausalWait:          100 * time.Millisecond,
 		AutoFailover:        true,
 		FailoverTimeout:     10 * time.Second,
 	}

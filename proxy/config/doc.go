@@ -17,7 +17,11 @@
 //	auth_method = "scram-sha-256"       # how clients authenticate to the proxy: scram-sha-256, md5 or password
 //	connect_timeout_secs = 5            # bound on one backend dial + login, and on one probe
 //	read_from_primary = true            # may the primary serve round-robin reads?
-//	read_your_writes = true             # after a session writes, its reads go to the primary
+//	read_consistency = "session"        # eventual | session | causal (see below); default session,
+//	                                    # or eventual when read_your_writes = false
+//	causal_wait_ms = 100                # causal: how long a read waits for a standby to catch up
+//	                                    # before it goes to the primary
+//	read_your_writes = true             # older spelling: true = session, false = eventual
 //	max_replica_lag_bytes = 0           # standbys further behind get no reads (0: no bound)
 //	shutdown_timeout_secs = 10          # graceful shutdown: how long sessions may finish
 //	auto_failover = true                # lease the primary; promote the sync standby when it is gone
@@ -45,6 +49,24 @@
 //	[[users]]                           # optional client user list; default: the one user above
 //	name = "app"
 //	password = "secret"
+//
+// # Read consistency
+//
+//   - eventual: reads are spread over healthy nodes (round robin, sticky
+//     per session) whatever their lag (bounded by max_replica_lag_bytes).
+//   - session (default): as eventual, but after a session writes, its
+//     reads go to the primary: it reads its own writes, not necessarily
+//     other sessions'.
+//   - causal: a read sees every commit the proxy acknowledged to any
+//     client before the read arrived. The nodes report each commit's LSN
+//     to the proxy (ParameterStatus helios.commit_lsn on the proxy's own
+//     connections), and the proxy learns how far each standby has applied
+//     (helios_wait_for_applied_lsn, a wait on the node that ends when it
+//     has applied an LSN). A read goes to a standby only when it has
+//     applied the proxy's last acknowledged commit LSN; otherwise it waits
+//     up to causal_wait_ms for one to catch up, then goes to the primary.
+//     Commits made directly on a node (not through this proxy) are not
+//     tracked.
 //
 // # Authentication model
 //

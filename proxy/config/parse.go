@@ -68,6 +68,8 @@ func proxyFields(c *Config) map[string]field {
 		"read_from_primary":          boolean(&c.ReadFromPrimary),
 		"read_your_writes":           boolean(&c.ReadYourWrites),
 		"max_replica_lag_bytes":      int64Field(&c.MaxReplicaLagBytes),
+		"read_consistency":           str(&c.ReadConsistency),
+		"causal_wait_ms":             millis(&c.CausalWait),
 		"auto_failover":              boolean(&c.AutoFailover),
 		"failover_timeout_secs":      secs(&c.FailoverTimeout),
 		"failover_allow_data_loss":   boolean(&c.FailoverAllowDataLoss),
@@ -217,6 +219,21 @@ func secs(dst *time.Duration) field {
 			return bad(key, "must be between 0 and one year (got %v)", f)
 		}
 		*dst = time.Duration(f * float64(time.Second))
+		return nil
+	}
+}
+
+// millis accepts an integer number of milliseconds.
+func millis(dst *time.Duration) field {
+	return func(key string, v any) error {
+		n, ok := v.(int64)
+		if !ok {
+			return bad(key, "want an integer number of milliseconds, got %s", typeName(v))
+		}
+		if n < 0 || n > 3600*1000 {
+			return bad(key, "must be between 0 and 3600000 (got %d)", n)
+		}
+		*dst = time.Duration(n) * time.Millisecond
 		return nil
 	}
 }

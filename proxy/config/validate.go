@@ -40,6 +40,14 @@ func (c Config) Validate() error {
 	if c.MaxReplicaLagBytes < 0 {
 		return bad("proxy.max_replica_lag_bytes", "must not be negative (got %d)", c.MaxReplicaLagBytes)
 	}
+	switch c.ReadConsistency {
+	case "", ConsistencyEventual, ConsistencySession, ConsistencyCausal:
+	default:
+		return bad("proxy.read_consistency", "%q is not one of eventual, session, causal", c.ReadConsistency)
+	}
+	if c.CausalWait < 0 {
+		return bad("proxy.causal_wait_ms", "must not be negative (got %v)", c.CausalWait)
+	}
 	switch c.AuthMethod {
 	case AuthSCRAM, AuthMD5, AuthPassword:
 	default:

@@ -1,6 +1,10 @@
 package route
 
-import "github.com/heliosdb/nano/lsn"
+import (
+	"slices"
+
+	"github.com/heliosdb/nano/lsn"
+)
 
 // Role is what a node says it is.
 type Role uint8
@@ -53,11 +57,26 @@ type Node struct {
 	Conflict string
 }
 
+// Consistency is the read consistency (proxy.read_consistency).
+type Consistency uint8
+
+// Consistency levels. With ConsistencyEventual and ConsistencySession,
+// Policy.ReadYourWrites decides whether a session that wrote reads from
+// the primary.
+const (
+	ConsistencyEventual Consistency = iota
+	ConsistencySession
+	// ConsistencyCausal: a read goes to a node that has applied
+	// Session.MinLSN (the primary always has).
+	ConsistencyCausal
+)
+
 // Policy holds the configured routing knobs.
 type Policy struct {
 	ReadFromPrimary bool
 	ReadYourWrites  bool
 	MaxLagBytes     int64 // 0: no bound
+	Consistency     Consistency
 }
 
 // Session is the routing state of one client session.
@@ -67,6 +86,12 @@ type Session struct {
 	LastNode   string // node of the previous statement
 	Wrote      bool   // the session has written (read-your-writes)
 	PinPrimary bool   // temporary objects: everything on the primary
+	// Causal reads, set by the caller for each statement: MinLSN is the
+	// last commit LSN acknowledged to any client when the statement
+	// arrived; CausalWaitOver says the wait for a standby to apply it
+	// (causal_wait_ms) is over.
+	MinLSN         lsn.LSN
+	CausalWaitOver bool
 }
 
 // Kind is a statement's routing kind (see proxy/classify).
@@ -93,6 +118,11 @@ const (
 	ReasonSplitPrimary = "conflicting-primaries"
 	ReasonNoNode       = "no-healthy-node"
 	ReasonSwitchover   = "switchover"
+	// Causal reads: another standby than the round-robin pick has applied
+	// MinLSN; none has yet (wait); the wait is over (the primary).
+	ReasonCausal        = "causal-standby"
+	ReasonCausalWait    = "causal-wait"
+	ReasonCausalPrimary = "causal-primary"
 )
 
 // Decision is where to run a statement. Node is "" when the caller must
@@ -127,6 +157,9 @@ func Decide(p Policy, nodes []Node, s Session, k Kind, rr uint64) Decision {
 	}
 	if k == Any && s.LastNode != "" && usable(nodes, s.LastNode) {
 		return Decision{s.LastNode, ReasonSameBackend}
+	}
+	if p.Consistency == ConsistencyCausal {
+		return decideCausal(p, nodes, s, primary, rr)
 	}
 	if s.Wrote && p.ReadYourWrites && primary != "" {
 		return Decision{primary, ReasonReadYourOwn}
@@ -206,4 +239,53 @@ func usable(nodes []Node, name string) bool {
 		}
 	}
 	return false
+}
+
+// decideCausal routes a read that must see s.MinLSN. Its first choice
+// is as for other reads: the sticky node while it is a candidate, else
+// the round-robin pick. If that node has applied MinLSN (the current
+// primary always has) it gets the read; else another standby that has;
+// else the read waits (ReasonCausalWait) for a standby to catch up until
+// s.CausalWaitOver, then goes to the primary. A session stays with its
+// sticky standby across such waits, so sessions spread over the nodes as
+// with eventual reads. The session's own writes need no rule: their
+// commits are at or below MinLSN.
+func decideCausal(p Policy, nodes []Node, s Session, primary string, rr uint64) Decision {
+	cands := candidates(p, nodes, primary)
+	byName := make(map[string]*Node, len(nodes))
+	for i := range nodes {
+		byName[nodes[i].Name] = &nodes[i]
+	}
+	caughtUp := func(name string) bool {
+		n := byName[name]
+		return n.Role == Primary || n.AppliedLSN >= s.MinLSN
+	}
+	standbys := false
+	if len(cands) > 0 {
+		first, reason := int(rr%uint64(len(cands))), ReasonRoundRobin
+		if i := slices.Index(cands, s.ReadNode); i >= 0 {
+			first, reason = i, ReasonSticky
+		}
+		if caughtUp(cands[first]) {
+			return Decision{cands[first], reason}
+		}
+		for j := 1; j <= len(cands); j++ {
+			c := cands[(first+j)%len(cands)]
+			if byName[c].Role == Standby {
+				standbys = true
+				if caughtUp(c) && j < len(cands) {
+					return Decision{c, ReasonCausal}
+				}
+			}
+		}
+	}
+	switch {
+	case standbys && !s.CausalWaitOver:
+		return Decision{"", ReasonCausalWait}
+	case primary != "":
+		return Decision{primary, ReasonCausalPrimary}
+	case standbys:
+		return Decision{"", ReasonNoPrimary} // nobody can prove it has MinLSN: wait for a primary
+	}
+	return Decision{"", ReasonNoNode}
 }

@@ -21,7 +21,19 @@ type gucDef struct {
 	// list parameters take several SET arguments, joined with ", ";
 	// quote ones quote each element as an identifier (search_path).
 	list, quote bool
+	// hidden parameters are left out of SHOW ALL (GUC_NO_SHOW_ALL).
+	hidden bool
 }
+
+// ReportCommitLSN is the HeliosDB parameter that makes a session report
+// the end LSN of each of its commits that wrote something, as the
+// ParameterStatus CommitLSNParam, sent before the ReadyForQuery that
+// follows the commit. heliosdb-proxy sets it (a startup parameter) on its
+// connections in read_consistency = causal mode.
+const (
+	ReportCommitLSN = "helios.report_commit_lsn"
+	CommitLSNParam  = "helios.commit_lsn"
+)
 
 // gucTable returns the parameters this server knows, keyed by lower-case
 // name. It builds a fresh map so that no package-level state is shared.
@@ -69,6 +81,7 @@ func gucTable() map[string]*gucDef {
 		{name: "transaction_isolation", check: checkEnum(isoLevels...), desc: "Sets the current transaction's isolation level."},
 		{name: "transaction_read_only", check: checkBool, desc: "Sets the current transaction's read-only status."},
 		{name: "work_mem", def: "4MB", check: checkMemory, desc: "Sets the maximum memory to be used for query workspaces."},
+		{name: ReportCommitLSN, def: "off", check: checkBool, hidden: true, desc: "Reports the end LSN of each commit (ParameterStatus helios.commit_lsn)."},
 	}
 	m := make(map[string]*gucDef, len(defs))
 	for _, d := range defs {

@@ -215,7 +215,15 @@ func (s *Session) TxStatus() result.TxStatus { return s.block.txStatus() }
 
 // ParameterStatus returns the GUC_REPORT parameters and their values. The
 // map is the caller's.
-func (s *Session) ParameterStatus() map[string]string { return s.vars.reported() }
+func (s *Session) ParameterStatus() map[string]string {
+	m := s.vars.reported()
+	if s.lastCommit != 0 {
+		if on, _ := s.vars.Get(ReportCommitLSN); on == "on" {
+			m[CommitLSNParam] = s.lastCommit.String()
+		}
+	}
+	return m
+}
 
 // Close rolls back an open transaction and drops portals and statements.
 // It is idempotent.

@@ -160,8 +160,10 @@ func (g *gucs) endBlock(commit bool) {
 // sorts them (case-insensitively).
 func (g *gucs) names() []string {
 	keys := make([]string, 0, len(g.defs))
-	for k := range g.defs {
-		keys = append(keys, k)
+	for k, d := range g.defs {
+		if !d.hidden {
+			keys = append(keys, k)
+		}
 	}
 	sort.Strings(keys)
 	out := make([]string, len(keys))
