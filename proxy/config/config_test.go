@@ -153,6 +153,9 @@ func TestInvalid(t *testing.T) {
 		{"native port type", node + "native_port = 5433.5\n", "nodes[0].native_port"},
 		{"node name missing", "[[nodes]]\nhost = \"h\"\nport = 1\n", "nodes[0].name"},
 		{"duplicate node", node + node, "nodes[1].name"},
+		{"read consistency", "[proxy]\nread_consistency = \"strong\"" + node, "proxy.read_consistency"},
+		{"causal wait type", "[proxy]\ncausal_wait_ms = 0.5" + node, "proxy.causal_wait_ms"},
+		{"causal wait negative", "[proxy]\ncausal_wait_ms = -1" + node, "proxy.causal_wait_ms"},
 		{"one node twice", node + strings.Replace(node, `name = "`, `name = "x`, 1), "nodes[1].port"},
 		{"duplicate user", node + "[[users]]\nname = \"u\"\n[[users]]\nname = \"u\"\n", "users[1].name"},
 	}
@@ -199,5 +202,33 @@ func TestValidateNodePorts(t *testing.T) {
 				t.Errorf("err = %v, want key %s", err, tc.key)
 			}
 		})
+	}
+}
+
+// TestReadConsistency: read_consistency wins; without it read_your_writes
+// picks session (true, the default) or eventual.
+func TestReadConsistency(t *testing.T) {
+	const node = "\n[[nodes]]\nname = \"a\"\nhost = \"h\"\nport = 5432\n"
+	cases := []struct{ toml, want string }{
+		{node, config.ConsistencySession},
+		{"[proxy]\nread_your_writes = false" + node, config.ConsistencyEventual},
+		{"[proxy]\nread_consistency = \"causal\"\ncausal_wait_ms = 250" + node, config.ConsistencyCausal},
+		{"[proxy]\nread_consistency = \"eventual\"" + node, config.ConsistencyEventual},
+	}
+	for _, tc := range cases {
+		c, _, err := config.Parse([]byte(tc.toml))
+		if err != nil {
+			t.Fatalf("%q: %v", tc.toml, err)
+		}
+		if got := c.Consistency(); got != tc.want {
+			t.Errorf("%q: consistency %q, want %q", tc.toml, got, tc.want)
+		}
+	}
+	c, _, _ := config.Parse([]byte("[proxy]\ncausal_wait_ms = 250" + node))
+	if c.CausalWait != 250*time.Millisecond {
+		t.Errorf("causal_wait_ms 250 → %v", c.CausalWait)
+	}
+	if config.Defaults().CausalWait != 100*time.Millisecond {
+		t.Errorf("default causal wait %v", config.Defaults().CausalWait)
 	}
 }
