@@ -150,7 +150,7 @@ func TestConformanceSLT(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	ours, err := pgdiff.RunSLT(ctx, pgdiff.SLTRun{Script: absScript, Dir: dir, Files: files, Port: node.pgPort,
-		User: "helios", Password: "helios", DBName: "heliosdb", Timeout: 5, FileTimeout: 120})
+		User: "helios", Password: "helios", DBName: "heliosdb", Timeout: 30, FileTimeout: 300})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +159,7 @@ func TestConformanceSLT(t *testing.T) {
 		fmt.Print(ours.Output)
 		pg := startPostgres(t)
 		theirs, err := pgdiff.RunSLT(ctx, pgdiff.SLTRun{Script: absScript, Dir: dir, Files: files, Port: pg.Port,
-			User: "postgres", DBName: "postgres", Timeout: 5, FileTimeout: 120})
+			User: "postgres", DBName: "postgres", Timeout: 30, FileTimeout: 300})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -20,14 +20,16 @@ func isAggregate(name string) bool {
 type aggSpec struct {
 	name     string
 	arg      *cexpr // nil for count(*)
+	filter   *cexpr // FILTER (WHERE …): rows for which it is not true are skipped
 	distinct bool
 	t        types.T
 }
 
 // aggCtx maps expressions of the post-aggregation scope.
 type aggCtx struct {
-	in      *scope   // pre-aggregation scope
-	groups  []*cexpr // group expressions (input scope)
+	in      *scope           // pre-aggregation scope
+	groups  []*cexpr         // group expressions (input scope)
+	gnodes  []*pg_query.Node // their syntax, to recognise them in the select list
 	aggs    []*aggSpec
 	cols    []colInfo
 	nGroups int
@@ -38,6 +40,14 @@ func (a *aggCtx) match(b *builder, s *scope, n *pg_query.Node) (*cexpr, bool, er
 	if fc := n.GetFuncCall(); fc != nil && isAggregate(lastName(fc.Funcname)) {
 		e, err := a.addAgg(b, fc)
 		return e, true, err
+	}
+	if n.GetColumnRef() == nil {
+		for i, gn := range a.gnodes {
+			if sameExpr(gn, n) {
+				g, idx := a.groups[i], i
+				return &cexpr{t: g.t, s: g.s, colIdx: -1, fn: func(_ *env, row []Datum) (Datum, error) { return row[idx], nil }}, true, nil
+			}
+		}
 	}
 	if cr := n.GetColumnRef(); cr != nil {
 		e, err := b.compile(a.in, n, types.Unknown)
@@ -70,6 +80,20 @@ func (a *aggCtx) match(b *builder, s *scope, n *pg_query.Node) (*cexpr, bool, er
 
 func (a *aggCtx) addAgg(b *builder, fc *pg_query.FuncCall) (*cexpr, error) {
 	spec := &aggSpec{name: lastName(fc.Funcname), distinct: fc.AggDistinct}
+	if fc.Over != nil {
+		return nil, b.errAt(pgerror.New(pgerror.FeatureNotSupported, "window functions are not supported"), fc.Location)
+	}
+	if fc.AggFilter != nil {
+		inner := &scope{cols: a.in.cols, parent: a.in.parent, excluded: -1}
+		f, err := b.compile(inner, fc.AggFilter, types.Bool)
+		if err != nil {
+			return nil, err
+		}
+		if f.t != types.Bool && !f.unknown {
+			return nil, b.errAt(pgerror.Newf(pgerror.DatatypeMismatch, "argument of FILTER must be type boolean, not type %s", f.t), fc.Location)
+		}
+		spec.filter = f
+	}
 	if spec.name == "every" {
 		spec.name = "bool_and"
 	}
@@ -197,20 +221,16 @@ func (b *builder) needsAgg(sel *pg_query.SelectStmt) bool {
 func (b *builder) buildAgg(from plan, s *scope, sel *pg_query.SelectStmt) (plan, *scope, error) {
 	a := &aggCtx{in: s}
 	for _, g := range sel.GroupClause {
-		if c := g.GetAConst(); c != nil {
-			if iv, ok := c.Val.(*pg_query.A_Const_Ival); ok {
-				i := int(iv.Ival.Ival)
-				if i < 1 || i > len(sel.TargetList) {
-					return nil, nil, pgerror.Newf(pgerror.InvalidColumnReference, "GROUP BY position %d is not in select list", i)
-				}
-				g = sel.TargetList[i-1].GetResTarget().Val
-			}
+		g, err := groupExpr(b, s, g, sel.TargetList)
+		if err != nil {
+			return nil, nil, err
 		}
 		e, err := b.compile(s, g, types.Unknown)
 		if err != nil {
 			return nil, nil, err
 		}
 		a.groups = append(a.groups, e)
+		a.gnodes = append(a.gnodes, g)
 		a.cols = append(a.cols, colInfo{name: e.s, typ: e.t})
 	}
 	a.nGroups = len(a.groups)
@@ -314,6 +334,15 @@ func (p *aggPlan) start(e *env) (iter, error) {
 }
 
 func accumulate(e *env, a *aggSpec, st *aggState, row []Datum) error {
+	if a.filter != nil {
+		keep, err := a.filter.fn(e, row)
+		if err != nil {
+			return err
+		}
+		if b, _ := keep.(bool); !b {
+			return nil
+		}
+	}
 	if a.arg == nil {
 		st.count++
 		return nil

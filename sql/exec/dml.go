@@ -274,6 +274,9 @@ func (b *builder) buildInsert(is *pg_query.InsertStmt) (runner, []colInfo, error
 	if len(src.cols()) > len(target) {
 		return nil, nil, pgerror.New(pgerror.SyntaxError, "INSERT has more expressions than target columns")
 	}
+	if len(is.Cols) > 0 && len(src.cols()) < len(target) {
+		return nil, nil, pgerror.New(pgerror.SyntaxError, "INSERT has more target columns than expressions")
+	}
 	srcCols := src.cols()
 	defs, err := b.defaults(tbl)
 	if err != nil {

@@ -16,7 +16,11 @@ func (b *builder) buildSelect(sel *pg_query.SelectStmt, outer *scope) (plan, err
 		return b.buildSetOp(sel, outer)
 	}
 	if len(sel.ValuesLists) > 0 {
-		return b.buildValues(sel.ValuesLists, outer, nil)
+		vp, err := b.buildValues(sel.ValuesLists, outer, nil)
+		if err != nil {
+			return nil, err
+		}
+		return b.orderAndLimit(vp, sel, outer)
 	}
 	if sel.WithClause != nil {
 		return nil, pgerror.New(pgerror.FeatureNotSupported, "WITH is not supported")
@@ -474,16 +478,40 @@ func (b *builder) buildSetOp(sel *pg_query.SelectStmt, outer *scope) (plan, erro
 	if len(l.cols()) != len(r.cols()) {
 		return nil, pgerror.Newf(pgerror.SyntaxError, "each %s query must have the same number of columns", setOpName(sel.Op))
 	}
-	var out plan = &setOpPlan{left: l, right: r, op: sel.Op, all: sel.All}
-	s := &scope{cols: out.cols(), parent: outer, excluded: -1}
-	if len(sel.SortClause) > 0 || sel.LimitCount != nil || sel.LimitOffset != nil {
-		wrapper := &pg_query.SelectStmt{SortClause: sel.SortClause, LimitCount: sel.LimitCount, LimitOffset: sel.LimitOffset}
-		for i, c := range out.cols() {
-			wrapper.TargetList = append(wrapper.TargetList, colRefTarget(c.name, i))
-		}
-		return b.buildOutput(out, s, wrapper)
+	sp := &setOpPlan{left: l, right: r, op: sel.Op, all: sel.All, types: setOpTypes(l.cols(), r.cols())}
+	return b.orderAndLimit(sp, sel, outer)
+}
+
+// orderAndLimit applies the ORDER BY, LIMIT and OFFSET of a set operation or
+// VALUES list to its result.
+func (b *builder) orderAndLimit(out plan, sel *pg_query.SelectStmt, outer *scope) (plan, error) {
+	if len(sel.SortClause) == 0 && sel.LimitCount == nil && sel.LimitOffset == nil {
+		return out, nil
 	}
-	return out, nil
+	s := &scope{cols: out.cols(), parent: outer, excluded: -1}
+	wrapper := &pg_query.SelectStmt{SortClause: sel.SortClause, LimitCount: sel.LimitCount, LimitOffset: sel.LimitOffset}
+	for i, c := range out.cols() {
+		wrapper.TargetList = append(wrapper.TargetList, colRefTarget(c.name, i))
+	}
+	return b.buildOutput(out, s, wrapper)
+}
+
+// setOpTypes resolves each output column of a set operation to the common
+// type of its two sides, as PostgreSQL does (1 UNION 2.5 is numeric). Where
+// there is none, the left side's type wins and the right side's values are
+// cast to it when the rows come: the select list has already typed its
+// untyped literals as text, so SELECT 1 UNION SELECT 'a' fails on 'a' (22P02)
+// and SELECT NULL UNION SELECT 1 works, as in PostgreSQL.
+func setOpTypes(l, r []colInfo) []types.T {
+	ts := make([]types.T, len(l))
+	for i := range l {
+		t, err := unifyTypes([]*cexpr{{t: l[i].typ}, {t: r[i].typ}}, "")
+		if err != nil {
+			t = l[i].typ
+		}
+		ts[i] = t
+	}
+	return ts
 }
 
 func colRefTarget(name string, _ int) *pg_query.Node {
@@ -506,14 +534,33 @@ type setOpPlan struct {
 	left, right plan
 	op          pg_query.SetOperation
 	all         bool
+	types       []types.T // of the output columns (setOpTypes)
 }
 
 func (p *setOpPlan) cols() []colInfo {
 	cols := append([]colInfo(nil), p.left.cols()...)
 	for i := range cols {
 		cols[i].table, cols[i].tableOID, cols[i].attNum = "", 0, 0
+		cols[i].typ = p.types[i]
 	}
 	return cols
+}
+
+// castRows converts a side's rows to the output column types.
+func castRows(rows [][]Datum, from []colInfo, to []colInfo) error {
+	for _, r := range rows {
+		for i := range r {
+			if r[i] == nil || from[i].typ == to[i].typ {
+				continue
+			}
+			v, err := types.Cast(r[i], from[i].typ, to[i].typ, false)
+			if err != nil {
+				return err
+			}
+			r[i] = v
+		}
+	}
+	return nil
 }
 func (p *setOpPlan) explain(x *explainer, depth int) {
 	x.add(depth, map[bool]string{true: "Append", false: "HashSetOp " + setOpName(p.op)}[p.op == pg_query.SetOperation_SETOP_UNION])
@@ -531,15 +578,11 @@ func (p *setOpPlan) start(e *env) (iter, error) {
 	}
 	cols := p.cols()
 	n := len(cols)
-	rt := p.right.cols()
-	for _, r := range rrows {
-		for i := range r {
-			if r[i] != nil && rt[i].typ != cols[i].typ {
-				if v, err := types.Cast(r[i], rt[i].typ, cols[i].typ, false); err == nil {
-					r[i] = v
-				}
-			}
-		}
+	if err := castRows(lrows, p.left.cols(), cols); err != nil {
+		return nil, err
+	}
+	if err := castRows(rrows, p.right.cols(), cols); err != nil {
+		return nil, err
 	}
 	var out [][]Datum
 	switch p.op {

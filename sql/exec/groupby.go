@@ -1,0 +1,74 @@
+package exec
+
+import (
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/heliosdb/nano/sql/pgerror"
+	"github.com/heliosdb/nano/sql/types"
+)
+
+// groupExpr resolves one GROUP BY item to the expression it groups by, as
+// PostgreSQL does: an integer constant is a select-list position, a bare
+// name that is no input column is a select-list alias, anything else is an
+// expression over the input.
+func groupExpr(b *builder, s *scope, g *pg_query.Node, targets []*pg_query.Node) (*pg_query.Node, error) {
+	if c := g.GetAConst(); c != nil {
+		if iv, ok := c.Val.(*pg_query.A_Const_Ival); ok {
+			i := int(iv.Ival.Ival)
+			if i < 1 || i > len(targets) {
+				return nil, b.errAt(pgerror.Newf(pgerror.InvalidColumnReference, "GROUP BY position %d is not in select list", i), c.Location)
+			}
+			return targets[i-1].GetResTarget().Val, nil
+		}
+	}
+	if cr := g.GetColumnRef(); cr != nil && len(cr.Fields) == 1 && cr.Fields[0].GetString_() != nil {
+		name := strVal(cr.Fields[0])
+		if _, err := b.compile(s, g, types.Unknown); err != nil {
+			if pe := pgerror.As(err); pe == nil || pe.Code != pgerror.UndefinedColumn {
+				return nil, err
+			}
+			for _, t := range targets {
+				if rt := t.GetResTarget(); rt != nil && rt.Name == name {
+					return rt.Val, nil
+				}
+			}
+		}
+	}
+	return g, nil
+}
+
+// sameExpr reports whether two expressions are written the same, ignoring
+// where they are in the statement: a select-list expression equal to a
+// GROUP BY expression is that group's value.
+func sameExpr(a, b *pg_query.Node) bool {
+	if a == nil || b == nil {
+		return false
+	}
+	ca, cb := proto.Clone(a), proto.Clone(b)
+	clearLocations(ca.ProtoReflect())
+	clearLocations(cb.ProtoReflect())
+	return proto.Equal(ca, cb)
+}
+
+func clearLocations(m protoreflect.Message) {
+	var locs []protoreflect.FieldDescriptor
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.Name() == "location":
+			locs = append(locs, fd)
+		case fd.IsList() && fd.Message() != nil:
+			l := v.List()
+			for i := 0; i < l.Len(); i++ {
+				clearLocations(l.Get(i).Message())
+			}
+		case fd.Message() != nil && !fd.IsMap():
+			clearLocations(v.Message())
+		}
+		return true
+	})
+	for _, fd := range locs {
+		m.Clear(fd)
+	}
+}
