@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -170,7 +171,13 @@ func (n *Node) buildSQL() error {
 	if err != nil {
 		return fmt.Errorf("node: sql engine: %w", err)
 	}
-	n.sessCfg = session.Config{Engine: n.engine, ServerVersion: "15.0", Logger: n.log, Now: n.cfg.Now, ReadOnly: n.readOnly}
+	running := new(atomic.Int64)
+	n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "helios_statements_running",
+		Help: "SQL statements executing now on this node, from any client (PostgreSQL protocol, HTTP API, forwarded from standbys).",
+	}, func() float64 { return float64(running.Load()) }))
+	n.sessCfg = session.Config{Engine: n.engine, ServerVersion: "15.0", Logger: n.log, Now: n.cfg.Now, ReadOnly: n.readOnly,
+		Running: running}
 	n.pg, err = pgwire.NewServer(pgwire.Config{
 		AuthMethod:     n.cfg.AuthMethod,
 		Credentials:    n.credentials,

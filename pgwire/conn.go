@@ -43,10 +43,13 @@ type conn struct {
 	pid    uint32  // set by Server.assignKey under Server.mu
 	secret [4]byte // idem
 
-	mu         sync.Mutex // guards the three fields below
+	mu         sync.Mutex // guards the fields below, up to sess
 	state      connState
 	draining   bool
-	stmtCancel context.CancelFunc
+	stmtCancel context.CancelCauseFunc
+	stmtGen    uint64      // counts statements; a peer check of an older one does nothing
+	peerTimer  *time.Timer // checks the client's socket while a statement runs
+	clientGone bool        // the client disconnected during a statement
 
 	sess           Session
 	wbuf           []byte // buffered output, flushed by flush
@@ -125,7 +128,7 @@ func (c *conn) loop() {
 			c.readError(err)
 			return
 		}
-		if !c.handle(msg) || c.werr != nil {
+		if !c.handle(msg) || c.werr != nil || c.lostClient() {
 			return
 		}
 	}
@@ -245,12 +248,19 @@ func (c *conn) forceClose() {
 	_ = c.nc.Close()
 }
 
-// beginStatement returns the context for one session call; a CancelRequest
-// cancels it.
+// beginStatement returns the context for one session call; a
+// CancelRequest cancels it, and so does the client's disconnect (see
+// watch.go).
 func (c *conn) beginStatement() context.Context {
-	ctx, cancel := context.WithCancel(c.ctx)
+	ctx, cancel := context.WithCancelCause(c.ctx)
+	iv := c.checkInterval()
 	c.mu.Lock()
 	c.stmtCancel = cancel
+	c.stmtGen++
+	if iv > 0 {
+		c.peerTimer = c.watchPeer(c.stmtGen, iv)
+	}
+	c.srv.metrics.running.Inc()
 	c.mu.Unlock()
 	return ctx
 }
@@ -259,9 +269,14 @@ func (c *conn) endStatement() {
 	c.mu.Lock()
 	cancel := c.stmtCancel
 	c.stmtCancel = nil
+	if c.peerTimer != nil {
+		c.peerTimer.Stop()
+		c.peerTimer = nil
+	}
+	c.srv.metrics.running.Dec()
 	c.mu.Unlock()
 	if cancel != nil {
-		cancel()
+		cancel(nil)
 	}
 }
 
@@ -271,7 +286,7 @@ func (c *conn) cancelStatement() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.stmtCancel != nil {
-		c.stmtCancel()
+		c.stmtCancel(nil)
 	}
 }
 

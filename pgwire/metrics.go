@@ -15,6 +15,8 @@ type metrics struct {
 	simpleDur  prometheus.Observer
 	extDur     prometheus.Observer
 	errors     *prometheus.CounterVec
+	running    prometheus.Gauge
+	clientLost prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -36,13 +38,21 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "helios_pgwire_errors_total",
 			Help: "ErrorResponses sent, by SQLSTATE class (first two characters).",
 		}, []string{"class"}),
+		running: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "helios_pgwire_statements_running",
+			Help: "Session calls (Query, Parse, Bind, Execute) running now on PostgreSQL protocol connections.",
+		}),
+		clientLost: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "helios_pgwire_client_lost_total",
+			Help: "Statements cancelled because their client disconnected while they ran.",
+		}),
 	}
 	m.simpleDur = m.stmtDur.WithLabelValues("simple")
 	m.extDur = m.stmtDur.WithLabelValues("extended")
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.conns, m.connsTotal, m.stmtDur, m.errors} {
+	for _, c := range []prometheus.Collector{m.conns, m.connsTotal, m.stmtDur, m.errors, m.running, m.clientLost} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("pgwire: register metrics: %w", err)
 		}

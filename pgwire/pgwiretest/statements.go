@@ -22,6 +22,7 @@ const (
 	SelectEcho     = "SELECT $1::int8, $2::text, $3::float8, $4::bool, $5::timestamptz"
 	SelectSeries   = "SELECT * FROM generate_series(1, 10000)"
 	SelectSleep    = "SELECT pg_sleep(60)" // blocks until cancelled: 57014
+	SelectNap      = "SELECT pg_sleep(1)"  // returns after 1s unless cancelled (57014)
 	SelectDivZero  = "SELECT 1/0"          // 22012 at position 9
 	SelectPanic    = "SELECT panic()"      // the session panics
 	SelectNull     = "SELECT NULL::text"
@@ -49,6 +50,7 @@ func DefaultStatements() map[string]*Statement {
 		},
 		SelectSeries: {Columns: []result.Column{{Name: "generate_series", Type: types.Int4}}, Run: series(10000)},
 		SelectSleep:  {Columns: []result.Column{{Name: "pg_sleep", Type: types.Text}}, Run: sleepUntilCancelled},
+		SelectNap:    {Columns: []result.Column{{Name: "pg_sleep", Type: types.Text}}, Run: sleepFor(time.Second)},
 		SelectDivZero: {Columns: []result.Column{{Name: "?column?", Type: types.Int4}}, Run: func(context.Context, *Session, []types.Datum) ([][]types.Datum, string, error) {
 			return nil, "", pgerror.New(pgerror.DivisionByZero, "division by zero").WithPosition(9)
 		}},
@@ -84,6 +86,17 @@ func errCancelled() error {
 func sleepUntilCancelled(ctx context.Context, _ *Session, _ []types.Datum) ([][]types.Datum, string, error) {
 	<-ctx.Done()
 	return nil, "", errCancelled()
+}
+
+func sleepFor(d time.Duration) func(context.Context, *Session, []types.Datum) ([][]types.Datum, string, error) {
+	return func(ctx context.Context, _ *Session, _ []types.Datum) ([][]types.Datum, string, error) {
+		select {
+		case <-ctx.Done():
+			return nil, "", errCancelled()
+		case <-time.After(d):
+			return [][]types.Datum{{""}}, "", nil
+		}
+	}
 }
 
 func txRun(to result.TxStatus, tag string) func(context.Context, *Session, []types.Datum) ([][]types.Datum, string, error) {

@@ -56,6 +56,11 @@ func (p *joinPlan) start(e *env) (iter, error) {
 				ri, matched = 0, false
 			}
 			for ri < len(right) {
+				// Checked per pair too: with a join condition that rarely
+				// holds, one left row can cost a whole pass over right.
+				if err := e.checkCancel(); err != nil {
+					return nil, err
+				}
 				row := make([]Datum, 0, nl+nr)
 				row = append(append(row, cur...), right[ri]...)
 				ri++

@@ -3,6 +3,7 @@ package session
 import (
 	"io"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/heliosdb/nano/sql/exec"
@@ -33,6 +34,10 @@ type Config struct {
 	// writing statement and the rest of its transaction block run on the
 	// primary through it (see forward.go). nil = writes fail with 25006.
 	Forward Forwarder
+	// Running, when set, counts the statements executing now (parse,
+	// plan and run of a simple-query statement, a Parse or an Execute) in
+	// every session sharing it; the node exports it as a metric.
+	Running *atomic.Int64
 }
 
 // DefaultMaxConflictRetries is the default of Config.MaxConflictRetries.

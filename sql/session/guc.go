@@ -44,6 +44,7 @@ func gucTable() map[string]*gucDef {
 		{name: "backslash_quote", def: "safe_encoding", check: checkEnum("safe_encoding", "on", "off"), desc: "Sets whether \"\\'\" is allowed in string literals."},
 		{name: "block_size", def: "8192", readOnly: true, desc: "Shows the size of a disk block."},
 		{name: "bytea_output", def: "hex", check: checkSupported("hex", "escape"), desc: "Sets the output format for bytea."},
+		{name: "client_connection_check_interval", def: "250ms", check: checkDuration, desc: "Sets the time interval between checks for disconnection while running queries."},
 		{name: "client_encoding", def: "UTF8", report: true, check: checkClientEncoding, desc: "Sets the client's character set encoding."},
 		{name: "client_min_messages", def: "notice", check: checkEnum(msgLevels...), desc: "Sets the message levels that are sent to the client."},
 		{name: "DateStyle", def: "ISO, MDY", report: true, list: true, check: checkDateStyle, desc: "Sets the display format for date and time values."},

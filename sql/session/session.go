@@ -6,7 +6,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
-
+	"time"
 	_ "time/tzdata" // TimeZone names must resolve in static binaries without /usr/share/zoneinfo
 
 	"github.com/heliosdb/nano/lsn"
@@ -212,6 +212,14 @@ func (s *Session) checkWritable(st *statement) error {
 
 // TxStatus reports the status for ReadyForQuery.
 func (s *Session) TxStatus() result.TxStatus { return s.block.txStatus() }
+
+// ClientConnectionCheckInterval is client_connection_check_interval: how
+// often pgwire checks, while a statement runs, that its client is still
+// connected (0 = never, as in PostgreSQL; the default here is 250ms).
+func (s *Session) ClientConnectionCheckInterval() time.Duration {
+	v, _ := s.vars.Get("client_connection_check_interval")
+	return durationOf(v)
+}
 
 // ParameterStatus returns the GUC_REPORT parameters and their values. The
 // map is the caller's.

@@ -139,13 +139,22 @@ func (s *Session) openAndPump(ctx context.Context, rec *record) error {
 	return err
 }
 
-// stmtContext applies statement_timeout to ctx.
+// stmtContext applies statement_timeout to ctx and counts the statement
+// in Config.Running until the returned cancel is called.
 func (s *Session) stmtContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	v, _ := s.vars.Get("statement_timeout")
+	var sctx context.Context
+	var cancel context.CancelFunc
 	if d := durationOf(v); d > 0 {
-		return context.WithTimeoutCause(ctx, d, errStatementTimeout)
+		sctx, cancel = context.WithTimeoutCause(ctx, d, errStatementTimeout)
+	} else {
+		sctx, cancel = context.WithCancel(ctx)
 	}
-	return context.WithCancel(ctx)
+	if r := s.cfg.Running; r != nil {
+		r.Add(1)
+		return sctx, func() { cancel(); r.Add(-1) }
+	}
+	return sctx, cancel
 }
 
 // mapCancel turns the error of a statement whose context ended into 57014

@@ -1,0 +1,5 @@
+//go:build !unix
+
+package peer
+
+func check(int, []byte) (State, int) { return Unknown, 0 }
