@@ -171,10 +171,19 @@ type errorBody struct {
 
 func (h *handler) query(w http.ResponseWriter, r *http.Request) {
 	var req queryRequest
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	body := http.MaxBytesReader(w, r.Body, maxBody)
+	dec := json.NewDecoder(body)
 	dec.UseNumber()
 	if err := dec.Decode(&req); err != nil {
 		writeError(w, pgerror.Newf(pgerror.InvalidParameterValue, "invalid JSON request body: %v", err))
+		return
+	}
+	// Read the body to its end: only then does net/http watch the
+	// connection and cancel r.Context() — and with it the statement — when
+	// the client disconnects (a chunked body's last chunk, or bytes after
+	// the JSON value, may still be unread here).
+	if _, err := io.Copy(io.Discard, body); err != nil {
+		writeError(w, pgerror.Newf(pgerror.InvalidParameterValue, "invalid request body: %v", err))
 		return
 	}
 	if strings.TrimSpace(req.SQL) == "" {
