@@ -71,7 +71,13 @@ func (s *session) run(ex *exchange) {
 	wasIdle := s.txStatus == 'I'
 	attached := s.ext != nil // the batch's first part already ran on a backend
 	for attempt := 0; ; attempt++ {
+		stop := s.watchClient(nil) // a wait for a primary ends if the client goes
 		bc, err := s.target(ex)
+		stop()
+		if s.lostClient() {
+			s.werr = errClientGone
+			return
+		}
 		if err != nil {
 			s.fail(ex, err, false)
 			return
@@ -79,6 +85,13 @@ func (s *session) run(ex *exchange) {
 		var out outcome
 		mark, flushes := len(s.out), s.flushes
 		err = s.forwardTo(bc, ex, &out)
+		if s.lostClient() {
+			// Its statement was cancelled and its relay woken (clientwatch.go):
+			// not the node's fault, and nobody to retry for.
+			s.dropBackend(bc.node)
+			s.werr = errClientGone
+			return
+		}
 		switch {
 		case err == nil && out.readOnly && attempt < maxRetries && s.flushes == flushes &&
 			s.retryReadOnly(bc, ex, out, wasIdle && !attached):
@@ -167,6 +180,7 @@ func (s *session) forwardTo(bc *bconn, ex *exchange, out *outcome) error {
 	frames := ex.frames(bc)
 	s.setActive(bc)
 	defer s.setActive(nil)
+	defer s.watchClient(bc)()
 	if err := bc.Send(frames); err != nil {
 		return &backendError{err}
 	}

@@ -17,6 +17,8 @@ type metrics struct {
 	// readOnlyRetries: writes retried after the node taken for the primary
 	// answered 25006 and no longer reported itself primary.
 	readOnlyRetries prometheus.Counter
+	// clientLost: statements abandoned because their client disconnected.
+	clientLost prometheus.Counter
 
 	queryCounters sync.Map // [3]string{node, kind, reason} → prometheus.Counter
 }
@@ -56,7 +58,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		readOnlyRetries: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "heliosdb_proxy_read_only_retries_total",
 			Help: "Write statements retried on a new primary after the node taken for the primary refused them as read-only (25006) and no longer reported itself primary."}),
+		clientLost: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "heliosdb_proxy_client_lost_total",
+			Help: "Statements cancelled on their node (or waits ended) because the client disconnected while they ran."}),
 	}
-	reg.MustRegister(m.connections, m.active, m.queries, m.writeWaits, m.backendErrors, m.backendConns, m.readOnlyRetries)
+	reg.MustRegister(m.connections, m.active, m.queries, m.writeWaits, m.backendErrors, m.backendConns, m.readOnlyRetries, m.clientLost)
 	return m
 }

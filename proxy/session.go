@@ -56,6 +56,8 @@ type session struct {
 	idle       bool          // blocked reading the next client message
 	active     *bconn        // backend running a statement, for cancel
 	cancelWait chan struct{} // wakes a wait for a primary (cap 1)
+	watchGen   uint64        // counts watchClient calls (clientwatch.go)
+	clientGone bool          // the client disconnected during a statement
 }
 
 // bconn is a backend connection owned by one session.
