@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/status"
 
+	"github.com/heliosdb/nano/internal/peer"
 	"github.com/heliosdb/nano/lsn"
 	"github.com/heliosdb/nano/proto/replicationpb"
 )
@@ -302,7 +303,12 @@ func (t *ForwardTxn) do(ctx context.Context, req *replicationpb.ForwardRequest, 
 		// A commit is never abandoned: answering "cancelled" for a commit
 		// that happened would be a lie. The primary's session enforces
 		// statement_timeout itself (it is forwarded with the parameters).
-		ctx = context.WithoutCancel(ctx)
+		// Except when the client is gone (peer.ErrGone): nobody is left to
+		// lie to, so the call ends and the primary stops the work (and
+		// rolls back what it had not committed yet).
+		var stop context.CancelFunc
+		ctx, stop = commitContext(ctx)
+		defer stop()
 	}
 	deadline := time.Now().Add(t.c.cfg.Timeout)
 	backoff := 20 * time.Millisecond
@@ -338,6 +344,18 @@ func (t *ForwardTxn) do(ctx context.Context, req *replicationpb.ForwardRequest, 
 		t.fail(f)
 		return f
 	}
+}
+
+// commitContext is ctx without its cancellation, unless ctx ends because
+// its client disconnected (a cause wrapping peer.ErrGone).
+func commitContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	c, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() {
+		if cause := context.Cause(ctx); errors.Is(cause, peer.ErrGone) {
+			cancel(cause)
+		}
+	})
+	return c, func() { stop(); cancel(nil) }
 }
 
 func (t *ForwardTxn) fail(err error) {

@@ -95,7 +95,7 @@ func pgCodeOf(err error) string {
 // tells the server that it went.
 type victim struct{ nc net.Conn }
 
-func startVictim(t *testing.T, dsn string, setup ...string) *victim {
+func startVictim(t *testing.T, dsn, sql string, setup ...string) *victim {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -113,7 +113,7 @@ func startVictim(t *testing.T, dsn string, setup ...string) *victim {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { hj.Conn.Close() })
-	hj.Frontend.Send(&pgproto3.Query{String: heavyJoin})
+	hj.Frontend.Send(&pgproto3.Query{String: sql})
 	if err := hj.Frontend.Flush(); err != nil {
 		t.Fatal(err)
 	}
@@ -164,11 +164,11 @@ func TestDisconnectedClientStatementStops(t *testing.T) {
 		t.Logf("the join stopped %v after %s", took, what)
 	}
 	t.Run("close", func(t *testing.T) {
-		v := startVictim(t, n.dsn())
+		v := startVictim(t, n.dsn(), heavyJoin)
 		stops(t, "the client closed its socket", func() { v.die(t, false) })
 	})
 	t.Run("reset", func(t *testing.T) {
-		v := startVictim(t, n.dsn())
+		v := startVictim(t, n.dsn(), heavyJoin)
 		stops(t, "the client reset its socket", func() { v.die(t, true) })
 	})
 	t.Run("psql killed", func(t *testing.T) {
@@ -201,7 +201,7 @@ func TestDisconnectedClientStatementStops(t *testing.T) {
 		stops(t, "the HTTP client closed its connection", func() { nc.Close() })
 	})
 	t.Run("check interval 0 turns it off", func(t *testing.T) {
-		v := startVictim(t, n.dsn(), "SET client_connection_check_interval = 0", "SET statement_timeout = '3s'")
+		v := startVictim(t, n.dsn(), heavyJoin, "SET client_connection_check_interval = 0", "SET statement_timeout = '3s'")
 		waitMetric(t, metrics, "helios_statements_running", 1, 10*time.Second)
 		v.die(t, false)
 		time.Sleep(1500 * time.Millisecond)

@@ -94,11 +94,11 @@ func TestProxyDisconnectedClientStatementStops(t *testing.T) {
 		}
 	}
 	t.Run("close", func(t *testing.T) {
-		v := startVictim(t, proxyDSN(p))
+		v := startVictim(t, proxyDSN(p), heavyJoin)
 		stops(t, "the client closed its socket", func() { v.die(t, false) })
 	})
 	t.Run("reset", func(t *testing.T) {
-		v := startVictim(t, proxyDSN(p))
+		v := startVictim(t, proxyDSN(p), heavyJoin)
 		stops(t, "the client reset its socket", func() { v.die(t, true) })
 	})
 	t.Run("psql killed", func(t *testing.T) {
