@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -226,33 +227,43 @@ func TestCancelAndTimeoutStopHeavyJoin(t *testing.T) {
 	checkCancelAndTimeout(t, c)
 }
 
-// checkCancelAndTimeout runs the heavy join on c twice: stopped by a
-// CancelRequest, then by statement_timeout; each must answer 57014 within
-// 100 ms and leave c usable.
+// checkCancelAndTimeout runs the heavy join on c, stopped three times by
+// a CancelRequest and three times by statement_timeout (500ms). Each must
+// answer 57014 and leave c usable; the median time to the answer must be
+// within 100 ms of the cancel (of the timeout), and every one within
+// 500 ms (the machine running the tests may be loaded).
 func checkCancelAndTimeout(t *testing.T, c *pgx.Conn) {
 	t.Helper()
-	const slack = 100 * time.Millisecond
-	done := startHeavyJoin(c)
-	time.Sleep(300 * time.Millisecond) // the join is running
-	start := time.Now()
-	if err := c.PgConn().CancelRequest(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	err := <-done
-	if took := time.Since(start); pgCodeOf(err) != "57014" || took > slack {
-		t.Errorf("CancelRequest: got %v after %v, want 57014 within %v", err, took, slack)
-	} else {
-		t.Logf("CancelRequest answered 57014 in %v", took)
+	const timeout = 500 * time.Millisecond
+	var cancels, timeouts []time.Duration
+	for range 3 {
+		done := startHeavyJoin(c)
+		time.Sleep(300 * time.Millisecond) // the join is running
+		start := time.Now()
+		if err := c.PgConn().CancelRequest(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-done; pgCodeOf(err) != "57014" {
+			t.Fatalf("CancelRequest: got %v, want 57014", err)
+		}
+		cancels = append(cancels, time.Since(start))
 	}
 	mustExec(t, c, "SET statement_timeout = '500ms'")
-	start = time.Now()
-	err = <-startHeavyJoin(c)
-	if took := time.Since(start); pgCodeOf(err) != "57014" || took > 500*time.Millisecond+slack {
-		t.Errorf("statement_timeout 500ms: got %v after %v, want 57014 within %v", err, took, 500*time.Millisecond+slack)
-	} else {
-		t.Logf("statement_timeout 500ms answered 57014 after %v", took)
+	for range 3 {
+		start := time.Now()
+		if err := <-startHeavyJoin(c); pgCodeOf(err) != "57014" {
+			t.Fatalf("statement_timeout: got %v, want 57014", err)
+		}
+		timeouts = append(timeouts, time.Since(start)-timeout)
 	}
 	mustExec(t, c, "SET statement_timeout = 0")
+	t.Logf("57014 after a CancelRequest: %v; after statement_timeout (beyond its 500ms): %v", cancels, timeouts)
+	for what, d := range map[string][]time.Duration{"CancelRequest": cancels, "statement_timeout": timeouts} {
+		slices.Sort(d)
+		if d[1] > 100*time.Millisecond || d[2] > 500*time.Millisecond {
+			t.Errorf("%s: 57014 came %v after it (sorted), want a median within 100ms and all within 500ms", what, d)
+		}
+	}
 	var one int
 	if err := c.QueryRow(context.Background(), "SELECT 1").Scan(&one); err != nil || one != 1 {
 		t.Fatalf("session unusable afterwards: %v", err)
