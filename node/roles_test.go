@@ -3,6 +3,7 @@ package node_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strconv"
 	"strings"
@@ -31,6 +32,12 @@ func term(t *testing.T, m *clustertest.Member) int64 {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// waitTerm waits until m reports term want.
+func waitTerm(t *testing.T, m *clustertest.Member, want int64, who string) {
+	t.Helper()
+	clustertest.Eventually(t, 10*time.Second, fmt.Sprintf("%s at term %d", who, want), func() bool { return term(t, m) == want })
 }
 
 // sameTable waits until every member holds the reference's rows of table.
@@ -126,9 +133,8 @@ func TestPromoteDemoteRepointRejoin(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows := sameTable(t, "t", c.Sync, c.Primary, c.Async) // the diverged row is gone
-	if got := term(t, c.Primary); got != 2 {
-		t.Fatalf("old primary term = %d after rejoining, want 2", got)
-	}
+	// (A re-seed installs the data before the identity it carries: wait.)
+	waitTerm(t, c.Primary, 2, "the old primary after rejoining")
 	c.Primary.Restart() // the role is remembered: still a standby
 	if _, err := c.Primary.Conn().Exec(ctx, "INSERT INTO t VALUES (-3, 'x')"); !isReadOnly(err) {
 		t.Fatalf("write on the restarted, demoted old primary: %v, want 25006", err)
@@ -185,9 +191,7 @@ func TestAsyncAheadOfPromotedSyncFollowsIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows := sameTable(t, "t", c.Sync, c.Async)
-	if got := term(t, c.Async); got != 2 {
-		t.Fatalf("async standby term = %d, want 2", got)
-	}
+	waitTerm(t, c.Async, 2, "the re-seeded async standby")
 	var n int
 	if err := c.Async.Conn().QueryRow(ctx, "SELECT count(*) FROM t WHERE id IN (2, 3)").Scan(&n); err != nil || n != 0 {
 		t.Fatalf("async standby still has %d rows of the abandoned term-1 tail (%v)", n, err)
