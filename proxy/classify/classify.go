@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -56,6 +57,7 @@ const (
 	ReasonNotify           = "listen-notify"
 	ReasonEmpty            = "empty"
 	ReasonUnparsed         = "unparsed"
+	ReasonBatch            = "batch"
 )
 
 // Class is the routing class of a query string.
@@ -84,25 +86,82 @@ func (c Class) Modifies() bool { return c.Kind == Write && c.Reason != ReasonBeg
 
 func (c Class) String() string { return fmt.Sprintf("%s(%s)", c.Kind, c.Reason) }
 
+// maxParsedStatements: a query string with more statements is classified
+// by classifyBatch, without parsing every statement (pg_query costs tens
+// of microseconds per statement, which a script of a million statements
+// would spend before the first one reaches a node).
+const maxParsedStatements = 256
+
 // Classify classifies sql without a cache.
 func Classify(sql string) Class {
+	pieces, err := parser.Split(context.Background(), sql)
+	if err == nil && len(pieces) > maxParsedStatements {
+		return classifyBatch(sql, pieces)
+	}
 	stmts, err := parser.Parse(sql)
 	if err != nil {
 		return Class{Kind: Any, Reason: ReasonUnparsed}
 	}
 	out := Class{Kind: Any, Reason: ReasonEmpty}
 	for i, st := range stmts {
-		c := statement(st)
-		if i == 0 || c.Kind > out.Kind {
-			out.Kind, out.Reason = c.Kind, c.Reason
-		}
-		out.Set = append(out.Set, c.Set...)
-		out.Deallocate = append(out.Deallocate, c.Deallocate...)
-		out.Temp = out.Temp || c.Temp
-		out.DiscardAll = out.DiscardAll || c.DiscardAll
-		out.literal = out.literal || c.literal
+		out.add(statement(st), i == 0)
 	}
 	return out
+}
+
+// add merges the class of one more statement into c.
+func (c *Class) add(s Class, first bool) {
+	if first || s.Kind > c.Kind {
+		c.Kind, c.Reason = s.Kind, s.Reason
+	}
+	c.Set = append(c.Set, s.Set...)
+	c.Deallocate = append(c.Deallocate, s.Deallocate...)
+	c.Temp = c.Temp || s.Temp
+	c.DiscardAll = c.DiscardAll || s.DiscardAll
+	c.literal = c.literal || s.literal
+}
+
+// sessionWords are the first words of the statements that can change
+// what a Class records about the session (SET texts, temporary objects,
+// DISCARD, DEALLOCATE).
+var sessionWords = map[string]bool{
+	"set": true, "reset": true, "discard": true, "deallocate": true, "create": true,
+	"select": true, "with": true, "explain": true,
+}
+
+// classifyBatch classifies a long script as a write (it goes to the
+// primary, which can run anything) and parses only the statements whose
+// first word says they may carry session state; SELECT … INTO TEMP
+// counts, so SELECT and WITH are parsed too unless there are too many.
+func classifyBatch(sql string, pieces []parser.Piece) Class {
+	out := Class{Kind: Write, Reason: ReasonBatch}
+	parsed := 0
+	for _, p := range pieces {
+		text := sql[p.Start:p.End]
+		w := strings.ToLower(firstWord(text))
+		if !sessionWords[w] || (w == "select" || w == "with" || w == "explain") && parsed >= maxParsedStatements {
+			continue
+		}
+		parsed++
+		stmts, err := parser.Parse(text)
+		if err != nil {
+			continue // the node will answer the error
+		}
+		for _, st := range stmts {
+			c := statement(st)
+			c.Kind, c.Reason = Write, ReasonBatch
+			out.add(c, false)
+		}
+	}
+	return out
+}
+
+func firstWord(s string) string {
+	i := 0
+	for i < len(s) && (s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z' || s[i] == '_') {
+		i++
+	}
+	return s[:i]
 }
 
 // statement classifies one parsed statement.

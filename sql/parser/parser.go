@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"unicode/utf8"
@@ -18,64 +19,96 @@ type Statement struct {
 	Offset int            // byte offset of SQL in the full string
 	// CharOffset is the number of characters before SQL in the full string.
 	CharOffset int
-	// full is the whole query string, for converting node locations.
-	full string
+	// src is the text pg_query parsed (node locations are byte offsets
+	// into it) and srcChars the number of characters before it in the
+	// full string.
+	src      string
+	srcChars int
 }
 
-// Position converts a node location (byte offset into the full string, -1
-// when unknown) into a 1-based character position, or 0.
+// Position converts a node location (byte offset into the parsed text, -1
+// when unknown) into a 1-based character position in the full string, or
+// 0.
 func (s Statement) Position(loc int32) int32 {
 	if loc < 0 {
 		return 0
 	}
-	full := s.full
-	if full == "" {
-		full = s.SQL
-		loc -= int32(s.Offset)
-		if loc < 0 {
-			return 0
-		}
-		if int(loc) > len(full) {
-			loc = int32(len(full))
-		}
-		return int32(s.CharOffset + utf8.RuneCountInString(full[:loc]) + 1)
+	src, chars := s.src, s.srcChars
+	if src == "" { // built by hand: locations are offsets in SQL
+		src, chars = s.SQL, s.CharOffset
 	}
-	if int(loc) > len(full) {
-		loc = int32(len(full))
+	if int(loc) > len(src) {
+		loc = int32(len(src))
 	}
-	return int32(utf8.RuneCountInString(full[:loc]) + 1)
+	return int32(chars + utf8.RuneCountInString(src[:loc]) + 1)
 }
 
 // Parse parses sql into its statements. Empty statements (";;") are
 // dropped; an all-blank string gives no statements and no error.
 func Parse(sql string) ([]Statement, error) {
-	res, err := pg_query.Parse(sql)
+	return ParseContext(context.Background(), sql)
+}
+
+// ParseContext is Parse that stops with ctx's error when ctx ends. It
+// splits sql (Split) and parses statement by statement, so its time is
+// linear in len(sql) and it notices ctx between statements; all of sql is
+// parsed before anything runs, as PostgreSQL does. A statement nested
+// deeper than MaxDepth is refused with 54001 before pg_query sees it.
+func ParseContext(ctx context.Context, sql string) ([]Statement, error) {
+	pieces, err := Split(ctx, sql)
 	if err != nil {
-		return nil, convertError(err)
+		return nil, err
 	}
-	out := make([]Statement, 0, len(res.Stmts))
+	out := make([]Statement, 0, len(pieces))
+	chars, charsAt := 0, 0 // chars = characters in sql[:charsAt]
+	for _, p := range pieces {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		chars += utf8.RuneCountInString(sql[charsAt:p.Start])
+		charsAt = p.Start
+		if p.Depth > MaxDepth {
+			return nil, errTooDeep()
+		}
+		if out, err = parsePiece(out, sql[p.Start:p.End], p.Start, chars); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// parsePiece parses the statement text src, found at byte start and
+// character chars of the full string, and appends its statements to out.
+func parsePiece(out []Statement, src string, start, chars int) ([]Statement, error) {
+	res, err := pg_query.Parse(src)
+	if err != nil {
+		return nil, convertError(err, chars)
+	}
+	at, atChars := 0, chars // characters before src[at:] in the full string
 	for _, raw := range res.Stmts {
 		if raw.Stmt == nil {
 			continue
 		}
-		start := int(raw.StmtLocation)
-		end := len(sql)
+		b, e := int(raw.StmtLocation), len(src)
 		if raw.StmtLen > 0 {
-			end = start + int(raw.StmtLen)
+			e = b + int(raw.StmtLen)
 		}
-		if start < 0 || start > len(sql) || end > len(sql) || end < start {
-			start, end = 0, len(sql)
+		if b < at || b > len(src) || e > len(src) || e < b {
+			b, e = at, len(src)
 		}
-		text := sql[start:end]
+		text := src[b:e]
 		// pg_query includes leading whitespace/comments in the statement.
 		trimmed := strings.TrimLeft(text, " \t\r\n")
-		start += len(text) - len(trimmed)
+		b += len(text) - len(trimmed)
+		atChars += utf8.RuneCountInString(src[at:b])
+		at = b
 		out = append(out, Statement{
 			Node:       raw.Stmt,
 			SQL:        strings.TrimRight(trimmed, " \t\r\n;"),
-			Offset:     start,
-			CharOffset: utf8.RuneCountInString(sql[:start]),
-			full:       sql,
+			Offset:     start + b,
+			CharOffset: atChars,
+			src:        src,
+			srcChars:   chars,
 		})
 	}
 	return out, nil
@@ -93,14 +126,26 @@ func ParseOne(sql string) (Statement, error) {
 	return stmts[0], nil
 }
 
-func convertError(err error) error {
+// errTooDeep is PostgreSQL's answer to an expression nested beyond its
+// stack (54001); the hint says what our limit is about.
+func errTooDeep() error {
+	return pgerror.New(pgerror.StatementTooComplex, "stack depth limit exceeded").
+		WithHint("The statement nests expressions, operators or subqueries more than %d levels deep; simplify it or split it.", MaxDepth)
+}
+
+// convertError turns a pg_query error into 42601 with its position moved
+// by chars, the characters before the parsed text in the full string.
+func convertError(err error, chars int) error {
 	var pe *pgqparser.Error
 	if errors.As(err, &pe) {
 		e := pgerror.New(pgerror.SyntaxError, pe.Message)
 		if pe.Cursorpos > 0 {
-			e.Position = int32(pe.Cursorpos)
+			e.Position = int32(pe.Cursorpos + chars)
 		}
 		return e
+	}
+	if strings.Contains(err.Error(), "exceeded maximum recursion depth") {
+		return errTooDeep() // Go's protobuf unmarshal limit: MaxDepth let a shape through
 	}
 	return pgerror.Wrapf(err, pgerror.SyntaxError, "parse")
 }

@@ -63,7 +63,7 @@ func (s *Session) prepareNamed(ctx context.Context, name, sql string, paramTypes
 	if _, ok := s.stmts[name]; ok && name != "" {
 		return nil, pgerror.Newf(pgerror.DuplicatePreparedStmt, "prepared statement %q already exists", name)
 	}
-	stmts, err := parser.Parse(sql)
+	stmts, err := parser.ParseContext(ctx, sql)
 	if err != nil {
 		return nil, err
 	}

@@ -20,7 +20,7 @@ func (s *Session) Query(ctx context.Context, sql string, w result.Writer) error 
 	if s.closed {
 		return ErrClosed
 	}
-	stmts, err := parser.Parse(sql)
+	stmts, err := s.parseQuery(ctx, sql)
 	if err != nil {
 		s.abort()
 		return err
@@ -30,6 +30,11 @@ func (s *Session) Query(ctx context.Context, sql string, w result.Writer) error 
 	}
 	defer func() { s.lastInString = false }()
 	for i, ast := range stmts {
+		if ctx.Err() != nil { // a cancel between two statements of a long string
+			_ = s.flushPending()
+			s.abort()
+			return mapCancel(ctx, ctx, ctx.Err())
+		}
 		s.beginImplicit()
 		s.lastInString = i == len(stmts)-1
 		if err := s.runSimple(ctx, ast, w); err != nil {
@@ -42,6 +47,16 @@ func (s *Session) Query(ctx context.Context, sql string, w result.Writer) error 
 		return s.commitBlock(ctx, w)
 	}
 	return nil
+}
+
+// parseQuery parses a whole query string before any of it runs, as
+// PostgreSQL does, under the first statement's statement_timeout; a
+// cancel request or the timeout stops it between two statements.
+func (s *Session) parseQuery(ctx context.Context, sql string) ([]parser.Statement, error) {
+	sctx, cancel := s.stmtContext(ctx)
+	defer cancel()
+	stmts, err := parser.ParseContext(sctx, sql)
+	return stmts, mapCancel(ctx, sctx, err)
 }
 
 // runSimple runs one statement of a simple query under statement_timeout.
