@@ -1,6 +1,9 @@
 package parser
 
-import "context"
+import (
+	"context"
+	"strings"
+)
 
 // MaxDepth bounds Piece.Depth: a statement estimated deeper is refused
 // with 54001 before pg_query sees it. pg_query's parser, its protobuf
@@ -37,7 +40,7 @@ type Piece struct {
 // len(sql), and estimates each one's depth. Blank pieces are dropped. It
 // checks ctx as it goes and returns ctx's error when it ends.
 func Split(ctx context.Context, sql string) ([]Piece, error) {
-	var out []Piece
+	out := make([]Piece, 0, strings.Count(sql, ";")+1) // at most this many
 	sp := splitter{lx: lexer{s: sql}}
 	nextCheck := ctxCheckBytes
 	for {
