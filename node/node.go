@@ -47,6 +47,9 @@ type Node struct {
 	sessCfg   session.Config
 	pg        *pgwire.Server
 	httpSrv   *http.Server
+	// httpStop cancels the context of every HTTP request (POST /query
+	// statements) when Shutdown's deadline passes.
+	httpStop  context.CancelFunc
 	pgLn      net.Listener
 	httpLn    net.Listener
 	nativeLn  net.Listener
@@ -213,9 +216,12 @@ func (n *Node) listen() error {
 		}
 	}
 	if n.httpLn != nil {
+		base, stop := context.WithCancel(context.Background())
+		n.httpStop = stop
 		n.httpSrv = &http.Server{
 			Handler:           httpapi.NewHandler(httpBackend{n}, n.reg, n.log),
 			ReadHeaderTimeout: 10 * time.Second,
+			BaseContext:       func(net.Listener) context.Context { return base },
 		}
 	}
 	return nil
@@ -301,7 +307,7 @@ func (n *Node) Shutdown(ctx context.Context) error {
 		n.log.Info("shutting down")
 		var errs []error
 		if n.httpSrv != nil {
-			errs = append(errs, n.httpSrv.Shutdown(ctx))
+			errs = append(errs, n.shutdownHTTP(ctx))
 		}
 		if n.pg != nil {
 			if err := n.pg.Shutdown(ctx); err != nil && !errors.Is(err, pgwire.ErrServerClosed) {
@@ -318,6 +324,21 @@ func (n *Node) Shutdown(ctx context.Context) error {
 		n.log.Info("shutdown complete", "err", n.closeErr)
 	})
 	return n.closeErr
+}
+
+// shutdownHTTP lets HTTP requests finish until ctx ends, then cancels the
+// statements still running and waits (briefly) for them to return, so
+// that none outlives the stores.
+func (n *Node) shutdownHTTP(ctx context.Context) error {
+	err := n.httpSrv.Shutdown(ctx)
+	if err == nil {
+		return nil
+	}
+	n.httpStop()
+	wctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_ = n.httpSrv.Shutdown(wctx)
+	return err
 }
 
 func (n *Node) closeStores() error {

@@ -217,5 +217,5 @@ func (p *Proxy) shutdown() {
 		p.server.causal.watcher.Close()
 	}
 	p.checker.Close()
-	p.log.Info("proxy: stopped")
+	p.log.Info("proxy: shutdown complete")
 }

@@ -12,14 +12,28 @@ BIN=${HELIOSDB_BIN:-bin/heliosdb-nano}
 PROXY_BIN=${HELIOSPROXY_BIN:-bin/heliosdb-proxy}
 mkdir -p "$BASE"/{primary,standby-sync,standby-async}
 pids=()
+# stop: one graceful shutdown of everything started. Ctrl-C has already
+# sent SIGINT to every process of the group; the SIGTERM sent here (for a
+# kill of this script alone) is a second signal the binaries ignore while
+# they shut down. Each process's exit is reported.
 stop() {
   trap - INT TERM EXIT
+  local rc=${1:-0} names=(primary standby-sync standby-async proxy) i status
   echo
   echo "stopping..."
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  for i in "${!pids[@]}"; do
+    status=0
+    wait "${pids[$i]}" 2>/dev/null || status=$?
+    if [ "$status" -eq 0 ]; then
+      echo "  ${names[$i]}: shut down cleanly"
+    else
+      echo "  ${names[$i]}: exited with status $status; see $BASE/${names[$i]}.log"
+      rc=1
+    fi
+  done
   echo "stopped; data kept in $BASE (remove it to start afresh)"
-  exit "${1:-0}"
+  exit "$rc"
 }
 trap stop INT TERM EXIT
 

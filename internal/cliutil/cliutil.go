@@ -36,20 +36,67 @@ func NewLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	return nil, &BadSetting{Key: "log-format", Value: format, Reason: "want text or json"}
 }
 
-// SignalContext ends on SIGTERM or SIGINT; a second signal exits at once
-// (status 130).
-func SignalContext() (context.Context, context.CancelFunc) {
+// SignalAction is what one more SIGINT or SIGTERM asks for.
+type SignalAction uint8
+
+// Signal actions.
+const (
+	SignalShutdown SignalAction = iota + 1 // start a graceful shutdown
+	SignalIgnore                           // a shutdown is already under way
+	SignalExit                             // give up on it: exit at once
+)
+
+// ExitAfterSignals is how many SIGINT/SIGTERM signals make the process
+// exit at once. Two are not enough: Ctrl-C under a script (make run)
+// sends SIGINT to the whole process group and the script then sends
+// SIGTERM to each child; both must mean one graceful shutdown.
+const ExitAfterSignals = 3
+
+// ActionFor returns the action for the n-th (1-based) SIGINT or SIGTERM.
+func ActionFor(n int) SignalAction {
+	switch {
+	case n <= 1:
+		return SignalShutdown
+	case n < ExitAfterSignals:
+		return SignalIgnore
+	}
+	return SignalExit
+}
+
+// SignalContext ends on the first SIGTERM or SIGINT, which starts a
+// graceful shutdown; a second one during it is logged and ignored, a
+// third exits at once (status 130), as does SIGQUIT (Go's default: exit
+// with a goroutine dump).
+func SignalContext(log *slog.Logger) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(context.Background())
-	ch := make(chan os.Signal, 2)
+	ch := make(chan os.Signal, ExitAfterSignals)
 	signal.Notify(ch, syscall.SIGTERM, syscall.SIGINT)
 	go func() {
-		if _, ok := <-ch; !ok {
-			return
-		}
-		cancel()
-		if _, ok := <-ch; ok {
-			os.Exit(130)
+		n := 0
+		for sig := range ch {
+			n++
+			name := signalName(sig)
+			switch ActionFor(n) {
+			case SignalShutdown:
+				log.Info("received "+name+": shutting down gracefully", "exit_at_once_after", fmt.Sprintf("%d signals or SIGQUIT", ExitAfterSignals))
+				cancel()
+			case SignalIgnore:
+				log.Info("received "+name+": shutdown already in progress", "signals", n)
+			case SignalExit:
+				log.Warn("received "+name+": exiting at once", "signals", n)
+				os.Exit(130)
+			}
 		}
 	}()
 	return ctx, func() { signal.Stop(ch); close(ch); cancel() }
+}
+
+func signalName(sig os.Signal) string {
+	switch sig {
+	case syscall.SIGINT:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return sig.String()
 }

@@ -62,7 +62,7 @@ func runStart(v *viper.Viper, settings []setting, logOut io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ctx, stop := cliutil.SignalContext()
+	ctx, stop := cliutil.SignalContext(log)
 	defer stop()
 	return n.Run(ctx)
 }

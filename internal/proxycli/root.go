@@ -96,7 +96,7 @@ func run(v *viper.Viper, logOut io.Writer) error {
 		return err
 	}
 	log.Info("heliosdb-proxy starting", "version", Version, "config", path, "nodes", len(fileCfg.Nodes))
-	ctx, stop := cliutil.SignalContext()
+	ctx, stop := cliutil.SignalContext(log)
 	defer stop()
 	return p.Run(ctx)
 }
