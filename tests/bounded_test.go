@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -17,28 +16,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-var (
-	proxyBinOnce sync.Once
-	proxyBin     string
-	proxyBinErr  error
-)
-
-// proxyBinary builds heliosdb-proxy once per test run.
-func proxyBinary(t testing.TB) string {
-	t.Helper()
-	proxyBinOnce.Do(func() {
-		proxyBin = filepath.Join(filepath.Dir(nanoBin), "heliosdb-proxy")
-		out, err := exec.Command("go", "build", "-o", proxyBin, "../cmd/heliosdb-proxy").CombinedOutput()
-		if err != nil {
-			proxyBinErr = fmt.Errorf("building heliosdb-proxy: %v\n%s", err, out)
-		}
-	})
-	if proxyBinErr != nil {
-		t.Fatal(proxyBinErr)
-	}
-	return proxyBin
-}
-
 // proxyProc is a heliosdb-proxy process in front of one node.
 type proxyProc struct {
 	port int
@@ -46,7 +23,7 @@ type proxyProc struct {
 	logs *syncBuffer
 }
 
-func startProxy(t testing.TB, n *nodeProc, extra string) *proxyProc {
+func startProxy(t *testing.T, n *nodeProc, extra string) *proxyProc {
 	t.Helper()
 	p := &proxyProc{port: freePort(t), logs: &syncBuffer{}}
 	cfg := fmt.Sprintf(`[proxy]
@@ -65,7 +42,7 @@ http_port = %d
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p.cmd = exec.Command(proxyBinary(t), "--config", path, "--log-level", "debug")
+	p.cmd = exec.Command(buildProxy(t), "--config", path, "--log-level", "debug")
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)

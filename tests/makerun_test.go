@@ -13,20 +13,6 @@ import (
 	"time"
 )
 
-// fixedPortsLock serializes the tests that use the tutorial's fixed ports
-// (5432/5442/5452/5400, 8080-8082, 9090) across packages and worktrees.
-func fixedPortsLock(t *testing.T) {
-	t.Helper()
-	f, err := os.OpenFile("/tmp/heliosdb-fixed-ports.lock", os.O_CREATE|os.O_RDWR, 0o666)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() })
-}
-
 func makeRunCycles(t *testing.T) int {
 	if v, err := strconv.Atoi(os.Getenv("HELIOS_MAKE_RUN_CYCLES")); err == nil && v > 0 {
 		return v
@@ -47,9 +33,9 @@ func makeRunCycles(t *testing.T) int {
 // finishing their shutdown. HELIOS_MAKE_RUN_CYCLES sets the repetitions
 // (10 for the acceptance run; 3 by default).
 func TestMakeRunCtrlC(t *testing.T) {
-	fixedPortsLock(t)
+	lockFixedPorts(t)
 	base := t.TempDir()
-	proxy := proxyBinary(t)
+	proxy := buildProxy(t)
 	names := []string{"primary", "standby-sync", "standby-async", "proxy"}
 	for cycle := 1; cycle <= makeRunCycles(t); cycle++ {
 		var out syncBuffer
