@@ -20,7 +20,8 @@ import (
 
 // Health is what GET /health reports.
 type Health struct {
-	Status  string `json:"status"` // "ok" when serving
+	Status  string `json:"status"`           // "ok" when serving, else "unavailable"
+	Reason  string `json:"reason,omitempty"` // what is wrong when not serving
 	Role    string `json:"role"`
 	Term    uint64 `json:"term"`
 	LSN     string `json:"lsn"`

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -45,9 +46,14 @@ type commitResult struct {
 //  4. storage.Apply(end) — makes it visible, atomically with the applied LSN;
 //  5. answer the sessions.
 //
-// A failure in step 2 or 3 fails the group and the committer (the WAL state
-// is unknown); a failure in step 4 leaves the commits durable but invisible,
-// so the committer stops and the node must restart, replaying them.
+// Before step 1, prepare recovers a WAL that failed earlier and reserves
+// storage room for the group (diskfault.go); when it cannot, the group is
+// refused with 53100 and nothing is written. A failure in step 2 or 3
+// (disk full, I/O error) fails the group — none of it is durable, and the
+// WAL discards it (wal.Log.Recover) before the next group. A no-space
+// failure in step 4 leaves the commits durable but invisible: Apply is
+// retried until it succeeds (the sessions wait); any other failure there
+// stops the committer and the node must restart, replaying them.
 type committer struct {
 	wal     *wal.Log
 	db      *storage.DB
@@ -72,7 +78,8 @@ type committer struct {
 	wg   sync.WaitGroup
 
 	mu     sync.Mutex
-	failed error
+	failed error // permanent: the node must restart
+	fault  error // transient (disk full): cleared by the next successful write
 }
 
 func newCommitter(w *wal.Log, db *storage.DB, log *slog.Logger, now func() time.Time, term func() uint64, m *nodeMetrics) *committer {
@@ -138,8 +145,15 @@ func (c *committer) fail(err error) {
 func (c *committer) loop() {
 	defer c.wg.Done()
 	group := make([]*commitReq, 0, maxGroup)
+	var probe <-chan time.Time // armed while a disk fault lasts (diskfault.go)
 	for {
+		if probe == nil && c.faultErr() != nil {
+			probe = time.After(faultProbeInterval)
+		}
 		select {
+		case <-probe:
+			probe = nil
+			c.probe()
 		case r := <-c.reqs:
 			group = append(group[:0], r)
 		drain:
@@ -172,22 +186,39 @@ func (c *committer) process(group []*commitReq) {
 		}
 		return
 	}
+	if err := c.prepare(group); err != nil {
+		for _, r := range group {
+			r.done <- commitResult{err: err}
+		}
+		return
+	}
 	start := c.now()
 	accepted, ends, batches := c.appendGroup(group)
 	if len(accepted) == 0 {
 		return
 	}
 	if _, err := c.wal.Sync(); err != nil {
-		c.failGroup(accepted, fmt.Errorf("wal sync: %w", err))
+		c.walFailed(accepted, err)
 		return
 	}
-	if err := c.db.Apply(ends[len(ends)-1], batches...); err != nil {
+	if err := c.applyDurable(ends[len(ends)-1], batches); err != nil {
+		if errors.Is(err, errShuttingDown) {
+			answer(accepted, err) // durable: replayed at the next start
+			return
+		}
 		c.failGroup(accepted, fmt.Errorf("storage apply after durable commit: %w", err))
 		return
 	}
+	c.setFault(nil)
 	c.metrics.observeGroup(len(accepted), c.now().Sub(start))
 	for i, r := range accepted {
 		r.done <- commitResult{end: ends[i]}
+	}
+}
+
+func answer(reqs []*commitReq, err error) {
+	for _, r := range reqs {
+		r.done <- commitResult{err: err}
 	}
 }
 
@@ -212,7 +243,7 @@ func (c *committer) appendGroup(group []*commitReq) (accepted []*commitReq, ends
 		if err != nil {
 			// Nothing of this group is durable: fail the accepted requests
 			// and every one not yet answered.
-			c.failGroup(append(accepted, group[i:]...), fmt.Errorf("wal append: %w", err))
+			c.walFailed(append(accepted, group[i:]...), err)
 			return nil, nil, nil
 		}
 		c.tracker.record(r.batch, end)

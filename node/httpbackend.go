@@ -11,9 +11,15 @@ import (
 // httpBackend adapts the node to httpapi.Backend.
 type httpBackend struct{ n *Node }
 
+// Health is "ok" (200) while the node can commit; when writes fail (disk
+// full, I/O error) it is 503 with status "unavailable" and the reason.
 func (h httpBackend) Health() httpapi.Health {
-	return httpapi.Health{Status: "ok", Role: h.n.role(), Term: h.n.term(), LSN: h.n.CurrentLSN().String(),
-		NodeID: h.n.cfg.NodeID, Serving: h.n.committer.err() == nil}
+	hl := httpapi.Health{Status: "ok", Role: h.n.role(), Term: h.n.term(), LSN: h.n.CurrentLSN().String(),
+		NodeID: h.n.cfg.NodeID, Serving: true}
+	if reason := h.n.committer.health(); reason != "" {
+		hl.Status, hl.Reason, hl.Serving = "unavailable", reason, false
+	}
+	return hl
 }
 
 func (h httpBackend) Query(ctx context.Context, sql string, params []any) (*result.Buffer, error) {

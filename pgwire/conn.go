@@ -56,22 +56,26 @@ type conn struct {
 	werr           error  // first write error; the connection ends
 	inBatch        bool   // extended-protocol messages seen since the last ReadyForQuery
 	ignoreTillSync bool   // an extended-protocol message failed; discard until Sync
-	reported       map[string]string
-	loc            *time.Location // session TimeZone for timestamptz text output
-	w              rowWriter
+	// execMark is where in wbuf the output of the batch's first Execute
+	// begins, -1 when there is none or it was flushed (see sync).
+	execMark int
+	reported map[string]string
+	loc      *time.Location // session TimeZone for timestamptz text output
+	w        rowWriter
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &conn{
-		srv:    s,
-		nc:     nc,
-		rw:     nc,
-		log:    s.log.With("remote", nc.RemoteAddr().String()),
-		ctx:    ctx,
-		cancel: cancel,
-		wbuf:   make([]byte, 0, 8<<10),
-		loc:    time.UTC,
+		srv:      s,
+		nc:       nc,
+		rw:       nc,
+		log:      s.log.With("remote", nc.RemoteAddr().String()),
+		ctx:      ctx,
+		cancel:   cancel,
+		wbuf:     make([]byte, 0, 8<<10),
+		execMark: -1,
+		loc:      time.UTC,
 	}
 	c.setBackend(nc)
 	c.w.c = c

@@ -100,6 +100,9 @@ func (c *conn) execute(m *pgproto3.Execute) {
 		c.extError(err)
 		return
 	}
+	if c.execMark < 0 {
+		c.execMark = len(c.wbuf)
+	}
 	start := time.Now()
 	c.w.reset(true)
 	c.w.cols, c.w.formats = cols, formats
@@ -147,10 +150,24 @@ func (c *conn) closeMsg(m *pgproto3.Close) {
 }
 
 // sync ends a batch: the session commits or aborts, then ReadyForQuery.
+//
+// When the commit fails, the output of the batch's Executes that is still
+// buffered (not yet flushed to the client) is withdrawn, so the client
+// sees the error where the batch's first statement ran, never a
+// CommandComplete and then the error of the same, uncommitted, write.
+// (PostgreSQL sends each Execute's CommandComplete before the commit at
+// Sync; it is only ever followed by an error when the commit fails, e.g.
+// on a full disk, where PostgreSQL crashes instead.) Output the client
+// already received (a Flush message, or more than flushThreshold bytes)
+// cannot be withdrawn.
 func (c *conn) sync() {
 	c.ignoreTillSync = false
 	if err := c.sess.Sync(c.ctx); err != nil {
+		if c.execMark >= 0 {
+			c.wbuf = c.wbuf[:c.execMark]
+		}
 		c.sendError(err)
 	}
+	c.execMark = -1
 	c.readyForQuery()
 }

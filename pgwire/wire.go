@@ -50,6 +50,7 @@ func (c *conn) flush() {
 		c.wbuf = make([]byte, 0, 8<<10)
 	}
 	c.wbuf = c.wbuf[:0]
+	c.execMark = -1
 }
 
 // errorResponse converts err to the wire message with the given default

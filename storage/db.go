@@ -27,6 +27,9 @@ type DB struct {
 
 	changedMu sync.Mutex
 	changed   chan struct{} // closed (and replaced) when applied changes
+
+	reserveMu sync.Mutex
+	reserved  int64 // file bytes known to be allocated (space.go)
 }
 
 // Open opens (creating if needed) the storage file cfg.Path. A new file is

@@ -26,6 +26,9 @@ func fdatasync(f *os.File) error {
 
 func preallocate(f *os.File, size int64) error {
 	if err := fsutil.Preallocate(f, size); err != nil {
+		if IsNoSpace(err) {
+			return noSpaceError(f.Name(), size, err)
+		}
 		return fmt.Errorf("wal: %w", err)
 	}
 	return nil

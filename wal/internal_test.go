@@ -86,3 +86,22 @@ func TestScanData(t *testing.T) {
 		})
 	}
 }
+
+// The small-volume segment sizing policy of space.go.
+func TestSegmentSizeFor(t *testing.T) {
+	const M = 1 << 20
+	for _, c := range []struct{ configured, free, want int64 }{
+		{64 * M, 100 << 30, 64 * M}, // plenty of room
+		{64 * M, 512 * M, 64 * M},   // exactly 8 segments
+		{64 * M, 511 * M, 32 * M},   // just below: halve
+		{64 * M, 64 * M, 8 * M},     // a 64 MiB volume
+		{64 * M, 20 * M, 2 * M},
+		{64 * M, 512 << 10, M},              // never below MinAutoSegmentSize (creation then fails clearly)
+		{MinSegmentSize, 0, MinSegmentSize}, // a configured size below the floor is kept
+		{3 * M, 16 * M, 2 * M},
+	} {
+		if got := segmentSizeFor(c.configured, c.free); got != c.want {
+			t.Errorf("segmentSizeFor(%d, %d) = %d, want %d", c.configured, c.free, got, c.want)
+		}
+	}
+}

@@ -75,6 +75,9 @@ func Open(cfg Config) (*Log, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o750); err != nil {
 		return nil, fmt.Errorf("wal: create dir: %w", err)
 	}
+	if err := fitSegments(&cfg); err != nil {
+		return nil, err
+	}
 	l := &Log{cfg: cfg, log: cfg.Logger, m: m, flushCh: make(chan struct{})}
 	if err := l.load(); err != nil {
 		l.closeFiles()
@@ -117,7 +120,29 @@ func (l *Log) load() error {
 	seg := &segment{start: last, size: size, path: path, f: f, created: true}
 	l.segs, l.target = append(l.segs, seg), seg
 	l.end, l.flushed = seg.end(), seg.end()
-	return preallocate(f, SegmentHeaderSize+max(l.cfg.SegmentSize, size))
+	err = preallocate(f, SegmentHeaderSize+max(l.cfg.SegmentSize, size))
+	if IsNoSpace(err) {
+		// The log is readable; appends beyond the allocated space fail
+		// (and recover) like any write on a full disk.
+		l.log.Warn("wal: cannot preallocate the last segment; continuing", "err", err)
+		return nil
+	}
+	return err
+}
+
+// fitSegments shrinks cfg.SegmentSize to the free space of cfg.Dir (see
+// space.go).
+func fitSegments(cfg *Config) error {
+	free, err := freeBytes(cfg.Dir)
+	if err != nil {
+		return err
+	}
+	if s := segmentSizeFor(cfg.SegmentSize, free); s != cfg.SegmentSize {
+		cfg.Logger.Warn("wal: little free space; using smaller segments", "dir", cfg.Dir, "free_bytes", free,
+			"configured_segment_size", cfg.SegmentSize, "segment_size", s)
+		cfg.SegmentSize = s
+	}
+	return nil
 }
 
 // checkSealed validates the header of a non-last segment and records it.

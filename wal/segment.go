@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/heliosdb/nano/internal/fsutil"
 	"github.com/heliosdb/nano/lsn"
 )
 
@@ -118,13 +117,17 @@ func createSegmentFile(path string, start lsn.LSN, size int64) (*os.File, error)
 	if err != nil {
 		return nil, fmt.Errorf("wal: create segment: %w", err)
 	}
+	// A file left behind by a failure here holds no record; it is removed
+	// so that it can never be taken for a sealed segment's successor.
 	if _, err := f.WriteAt(encodeSegmentHeader(start), 0); err != nil {
 		f.Close()
+		os.Remove(path)
 		return nil, fmt.Errorf("wal: write segment header %s: %w", path, err)
 	}
-	if err := fsutil.Preallocate(f, SegmentHeaderSize+size); err != nil {
+	if err := preallocate(f, SegmentHeaderSize+size); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("wal: %w", err)
+		os.Remove(path)
+		return nil, err
 	}
 	return f, nil
 }

@@ -75,12 +75,13 @@ type record struct {
 	colsSent bool
 	tag      string
 	done     bool
+	last     bool // the last statement of a simple-query string
 }
 
 // newRecord starts the record of one execution; hold asks for the results
 // to be held back until commit (writing statements in a simple query).
 func (s *Session) newRecord(st *statement, params []types.Datum, out output, hold bool) (*record, error) {
-	rec := &record{st: st, params: params, out: out}
+	rec := &record{st: st, params: params, out: out, last: s.lastInString}
 	if l := s.ilog; l != nil && !l.broken {
 		rec.keep = true
 		rec.pending = hold || l.hasPending()
@@ -114,6 +115,10 @@ func (s *Session) pump(ctx context.Context, rec *record, cur exec.Cursor, maxRow
 		if row == nil {
 			rec.tag, rec.done = cur.Tag(), true
 			if rec.pending {
+				return false, nil
+			}
+			if rec.last && s.block == blockImplicit && !rec.st.readOnly() {
+				s.heldTag = rec // after the commit; see flushFailedCommit
 				return false, nil
 			}
 			return false, rec.out.w.Complete(rec.tag)
@@ -168,14 +173,25 @@ func (s *Session) breakLogIfUsed() error {
 }
 
 // flushPending sends the held-back results, in order.
-func (s *Session) flushPending() error {
+func (s *Session) flushPending() error { return s.flushPendingTags(true) }
+
+// flushFailedCommit sends the held-back results after the block's commit
+// failed, in PostgreSQL's order: each statement's results go out before
+// the commit, except the CommandComplete of a string's last statement,
+// which PostgreSQL sends only after the commit succeeded ("to avoid
+// confusing clients who will expect either a command-complete message or
+// an error, not one and then the other", postgres.c). So the client of a
+// failed autocommit INSERT sees the error, never "INSERT 0 1" first.
+func (s *Session) flushFailedCommit() error { return s.flushPendingTags(false) }
+
+func (s *Session) flushPendingTags(lastTag bool) error {
 	if s.ilog == nil {
 		return nil
 	}
 	var first error
 	for _, r := range s.ilog.recs {
 		if r.pending {
-			if err := flushRecord(r); err != nil && first == nil {
+			if err := flushRecordTag(r, lastTag || !r.last); err != nil && first == nil {
 				first = err
 			}
 		}
@@ -183,7 +199,11 @@ func (s *Session) flushPending() error {
 	return first
 }
 
-func flushRecord(r *record) error {
+func flushRecord(r *record) error { return flushRecordTag(r, true) }
+
+// flushRecordTag sends a pending record's results, its CommandComplete
+// only when tag is set.
+func flushRecordTag(r *record, tag bool) error {
 	r.pending = false
 	if r.out.setCols && r.st.cols != nil && !r.colsSent {
 		r.colsSent = true
@@ -197,7 +217,7 @@ func flushRecord(r *record) error {
 		}
 		r.sent++
 	}
-	if r.done {
+	if r.done && tag {
 		return r.out.w.Complete(r.tag)
 	}
 	return nil

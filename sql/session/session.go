@@ -40,6 +40,10 @@ type Session struct {
 	// lastInString: the statement running is the last of its simple-query
 	// string (a read-only one then needs no recording for retries).
 	lastInString bool
+	// heldTag: the last statement of a simple query wrote and was not held
+	// back (the replay log was full); its CommandComplete waits for the
+	// commit (flushFailedCommit).
+	heldTag *record
 
 	stmts   map[string]*statement
 	portals map[string]*portal
@@ -287,7 +291,7 @@ func (s *Session) endBlock(committed bool) {
 	}
 	s.block = blockNone
 	s.txIso, s.txReadOnly, s.txQueried = "", nil, false
-	s.ilog, s.retries = nil, 0
+	s.ilog, s.retries, s.heldTag = nil, 0, nil
 }
 
 // abort moves the block to its error state: an explicit block becomes
@@ -343,9 +347,17 @@ func (s *Session) commitBlock(ctx context.Context, w result.Writer) error {
 		}
 	}
 	// Results of statements that ran go out even when the commit failed,
-	// as PostgreSQL sends each statement's result before the commit.
-	if ferr := s.flushPending(); err == nil {
-		err = ferr
+	// as PostgreSQL sends each statement's result before the commit — but
+	// not the last statement's tag (flushFailedCommit).
+	held := s.heldTag
+	s.heldTag = nil
+	if err != nil {
+		_ = s.flushFailedCommit()
+	} else {
+		err = s.flushPending()
+		if held != nil && err == nil {
+			err = held.out.w.Complete(held.tag)
+		}
 	}
 	s.endBlock(err == nil)
 	return err

@@ -1,0 +1,174 @@
+package tests
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/heliosdb/nano/internal/fstest"
+)
+
+// TestDiskFull runs a node on a real 64 MiB file system (tmpfs), fills it
+// with a ballast file and writes until commits fail:
+//   - the node starts on the 64 MiB volume (smaller WAL segments);
+//   - a commit that fails is reported failed only: 53100, no command tag
+//     before the error, with the simple and with the extended protocol;
+//   - /health answers 503 with a status that is not "ok" and says why;
+//   - once the ballast is deleted, writes succeed again without a restart;
+//   - after a kill -9 and restart, every acknowledged row is there and no
+//     row whose commit failed.
+//
+// Twice: the second round fills the disk again after the recovery.
+func TestDiskFull(t *testing.T) {
+	mnt := fstest.MountTmpfs(t, 64<<20)
+	p := newNode(t)
+	p.dataDir = filepath.Join(mnt, "data")
+	p.start()
+	c := p.connect(t)
+	ctx := context.Background()
+	mustExec(t, c, "CREATE TABLE t (id int PRIMARY KEY, pad text)")
+
+	acked := map[int]bool{}
+	failed := map[int]bool{}
+	next := 0
+	ballast := filepath.Join(mnt, "ballast")
+	for round := range 2 {
+		fstest.Fill(t, ballast, 0)
+		var faults int
+		for faults < 6 {
+			if next > 200000 {
+				t.Fatal("the disk never filled up")
+			}
+			id := next
+			next++
+			err := insertRow(ctx, t, c.PgConn(), id, id%2 == 0)
+			if err == nil {
+				if faults > 0 {
+					t.Fatalf("round %d: row %d committed on a still-full disk after a failure", round, id)
+				}
+				acked[id] = true
+				continue
+			}
+			failed[id] = true
+			var pe *pgconn.PgError
+			if !errors.As(err, &pe) || pe.Code != "53100" {
+				t.Fatalf("round %d: insert %d: %v; want SQLSTATE 53100", round, id, err)
+			}
+			if faults == 0 {
+				t.Logf("round %d: first failure after %d rows: %s (%s; hint %q)", round, len(acked), pe.Message, pe.Detail, pe.Hint)
+			}
+			faults++
+		}
+		code, body := health(t, p)
+		var h struct{ Status, Reason string }
+		if err := json.Unmarshal([]byte(body), &h); err != nil {
+			t.Fatalf("/health body %q: %v", body, err)
+		}
+		if code != 503 || h.Status == "ok" || !strings.Contains(h.Reason, "disk full") {
+			t.Fatalf("round %d: /health during the fault = %d %s; want 503, a status other than ok and a disk-full reason", round, code, body)
+		}
+		t.Logf("round %d: /health = %d %s", round, code, body)
+		if err := os.Remove(ballast); err != nil {
+			t.Fatal(err)
+		}
+		waitHealthy(t, p)
+		for range 20 {
+			id := next
+			next++
+			if err := insertRow(ctx, t, c.PgConn(), id, id%2 == 0); err != nil {
+				t.Fatalf("round %d: insert %d after freeing space, without restart: %v", round, id, err)
+			}
+			acked[id] = true
+		}
+	}
+
+	p.kill()
+	p.start()
+	c2 := p.connect(t)
+	rows, err := c2.Query(ctx, "SELECT id FROM t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	if err != nil {
+		t.Fatal(err)
+	}
+	present := map[int]bool{}
+	for _, id := range ids {
+		present[int(id)] = true
+		if failed[int(id)] {
+			t.Errorf("row %d is present but its commit was reported failed", id)
+		}
+	}
+	for id := range acked {
+		if !present[id] {
+			t.Errorf("acknowledged row %d is missing after restart", id)
+		}
+	}
+	if len(present) != len(acked) {
+		t.Errorf("%d rows present, %d acknowledged", len(present), len(acked))
+	}
+	t.Logf("%d rows acknowledged, %d commits refused, all accounted for after restart", len(acked), len(failed))
+}
+
+// insertRow inserts one row with the simple or the extended protocol and
+// fails the test when the client saw a command tag together with an error.
+func insertRow(ctx context.Context, t *testing.T, pc *pgconn.PgConn, id int, simple bool) error {
+	t.Helper()
+	pad := strings.Repeat("x", 2000)
+	if simple {
+		results, err := pc.Exec(ctx, fmt.Sprintf("INSERT INTO t VALUES (%d, '%s')", id, pad)).ReadAll()
+		for _, r := range results {
+			if err == nil {
+				err = r.Err
+			}
+		}
+		if err != nil {
+			for _, r := range results {
+				if tag := r.CommandTag.String(); tag != "" {
+					t.Fatalf("simple protocol: the client got %q and then the error %v", tag, err)
+				}
+			}
+		}
+		return err
+	}
+	r := pc.ExecParams(ctx, "INSERT INTO t VALUES ($1, $2)", [][]byte{[]byte(fmt.Sprint(id)), []byte(pad)}, nil, nil, nil).Read()
+	if r.Err != nil && r.CommandTag.String() != "" {
+		t.Fatalf("extended protocol: the client got %q and then the error %v", r.CommandTag.String(), r.Err)
+	}
+	return r.Err
+}
+
+func health(t *testing.T, p *nodeProc) (int, string) {
+	t.Helper()
+	code, body, err := httpGet(fmt.Sprintf("http://127.0.0.1:%d/health", p.httpPort))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code, body
+}
+
+// waitHealthy waits (up to 10 s) for /health to turn 200 by itself.
+func waitHealthy(t *testing.T, p *nodeProc) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		code, body := health(t, p)
+		if code == 200 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/health still %d %s 10 s after space was freed", code, body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
