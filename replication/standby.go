@@ -235,6 +235,12 @@ func (s *Standby) setError(msg string) {
 
 // session runs one Stream call.
 func (s *Standby) session(ctx context.Context, client replicationpb.ReplicationClient) error {
+	// A write or fsync of the local WAL failed in an earlier session (disk
+	// full): what it held beyond FlushedLSN was never acknowledged (acks
+	// carry FlushedLSN only) and is dropped; the primary resends it.
+	if err := s.cfg.WAL.Recover(); err != nil {
+		return fmt.Errorf("replication: recover the local WAL: %w", err)
+	}
 	if err := s.applyLocal(); err != nil {
 		return err
 	}

@@ -172,3 +172,66 @@ func waitHealthy(t *testing.T, p *nodeProc) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestStandbyDiskFull: a standby on a 64 MiB tmpfs whose disk fills while
+// its WAL needs a new segment stops (its last error says why), never acks
+// beyond what it flushed, and catches up by itself once space is freed;
+// after a kill -9 it holds the primary's rows.
+func TestStandbyDiskFull(t *testing.T) {
+	mnt := fstest.MountTmpfs(t, 64<<20)
+	primary := newPrimary(t, "p1", "async")
+	s := newNode(t, standbyArgs("s1", primary.nativePort, "async")...)
+	s.dataDir = filepath.Join(mnt, "data")
+	s.nativePort = freePort(t)
+	s.start()
+	waitStreaming(t, primary, "s1")
+	c := primary.connect(t)
+	mustExec(t, c, "CREATE TABLE t (id int PRIMARY KEY, pad text)")
+	next := 0
+	insertUpTo := func(lsn uint64) {
+		for primary.mustStatus(t).current() < lsn {
+			var vals []string
+			for range 100 {
+				vals = append(vals, fmt.Sprintf("(%d, repeat('x', 2000))", next))
+				next++
+			}
+			mustExec(t, c, "INSERT INTO t VALUES "+strings.Join(vals, ", "))
+		}
+	}
+	// The standby's WAL segments are 8 MiB (a 64 MiB volume): stop just
+	// before the first cut, leave 3 MiB free, then cross it.
+	insertUpTo(7<<20 + 512<<10)
+	waitCaughtUp(t, primary, s)
+	ballast := filepath.Join(mnt, "ballast")
+	fstest.Fill(t, ballast, 3<<20)
+	insertUpTo(9 << 20)
+	eventually(t, 20*time.Second, "the standby reports a full disk", func() (bool, string) {
+		st := s.mustStatus(t)
+		return strings.Contains(st.Replication.LastError, "no space left on device"), st.Replication.LastError
+	})
+	// Never acknowledged beyond its durable WAL.
+	for range 20 {
+		p, st := primary.mustStatus(t), s.mustStatus(t)
+		for _, sb := range p.Standbys {
+			acked, _ := lsnOf(sb.FlushedLSN)
+			if sb.NodeID == "s1" && acked > st.current() {
+				t.Fatalf("primary saw s1 flushed up to %s; s1 has %s durable", sb.FlushedLSN, st.CurrentLSN)
+			}
+		}
+		if p.current() <= st.current() {
+			t.Fatalf("the standby kept up (at %s) on a full disk; the test did not fill it", st.CurrentLSN)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("standby stalled at %s, primary at %s: %s", s.mustStatus(t).CurrentLSN, primary.mustStatus(t).CurrentLSN, s.mustStatus(t).Replication.LastError)
+	if err := os.Remove(ballast); err != nil {
+		t.Fatal(err)
+	}
+	waitCaughtUp(t, primary, s) // without a restart
+	mustExec(t, c, "INSERT INTO t VALUES (-1, 'after')")
+	waitCaughtUp(t, primary, s)
+	s.kill()
+	s.start()
+	waitCaughtUp(t, primary, s)
+	assertSameTable(t, "SELECT id, length(pad) FROM t ORDER BY id", next, primary, s)
+}
