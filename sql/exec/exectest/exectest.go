@@ -57,12 +57,22 @@ func (c *Committer) Commit(ctx context.Context, b *storage.Batch, readLSN lsn.LS
 // New returns an engine over a fresh database in t.TempDir().
 func New(t testing.TB) *exec.Engine {
 	t.Helper()
+	return NewWrapped(t, nil)
+}
+
+// NewWrapped is New with the committer wrapped by wrap (nil = none), for
+// tests that make commits fail.
+func NewWrapped(t testing.TB, wrap func(exec.Committer) exec.Committer) *exec.Engine {
+	t.Helper()
 	db, err := storage.Open(storage.Config{Path: filepath.Join(t.TempDir(), "data.db")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
-	c := &Committer{DB: db, written: map[string]lsn.LSN{}, buckets: map[string]lsn.LSN{}, last: db.AppliedLSN()}
+	var c exec.Committer = &Committer{DB: db, written: map[string]lsn.LSN{}, buckets: map[string]lsn.LSN{}, last: db.AppliedLSN()}
+	if wrap != nil {
+		c = wrap(c)
+	}
 	e, err := exec.NewEngine(exec.Config{Snapshots: db, Committer: c})
 	if err != nil {
 		t.Fatal(err)
