@@ -18,7 +18,8 @@
 //   - Sync writes the buffered bytes (pwrite) and issues one fdatasync (plus
 //     a directory fsync when a segment file was created). Appends continue
 //     while it runs; concurrent Syncs share fsyncs (group commit). A failed
-//     write or fsync is sticky: the Log refuses further writes.
+//     write or fsync is sticky: the Log refuses further writes until
+//     Recover (see "Write failures" below).
 //   - Readers read only durable bytes (below FlushedLSN) with their own
 //     file handles; WaitFlushed lets replication senders tail the log.
 //   - TruncateFront removes old segments (retention), TruncateBack discards
@@ -109,6 +110,30 @@
 // consistent log. Reset writes the new first segment durably as
 // "<start>.wal.reset" before removing the old segments; Open completes an
 // interrupted Reset by removing all segments and renaming the file.
+//
+// # Write failures and full disks
+//
+// A failed write or fsync (ENOSPC, EIO) fails the Sync (or Append) that
+// hit it and makes the Log refuse further writes (Failed reports it) until
+// Recover. Recover discards everything after FlushedLSN — appended, maybe
+// partly written, never reported durable — from memory and disk: segment
+// files after the one holding FlushedLSN are removed, that one is truncated
+// at FlushedLSN, re-preallocated and fsynced through a new descriptor, and
+// the directory is fsynced. Bytes below FlushedLSN were covered by an fsync
+// that succeeded earlier and are not touched. This is why an in-process
+// recovery is sound where PostgreSQL PANICs: the kernel's unknown page
+// state after a failed fsync concerns only bytes that are thrown away. The
+// caller must report the failed records as not committed (the node does,
+// with 53100 for ENOSPC); they are never replayed. IsNoSpace classifies
+// errors.
+//
+// Open sizes segments to the volume: with less than 8 × SegmentSize free
+// in Dir, segments are the largest power of two not above free/8 (at least
+// MinAutoSegmentSize, 1 MiB); when even that cannot be preallocated,
+// creating the segment fails with an error naming the file, the size and
+// the free space. The last segment of an existing log that cannot be
+// re-preallocated on a full disk is used as it is (a warning).
+// docs/durability.md describes the node's behaviour.
 //
 // The Log assumes it is the only process writing Config.Dir; the node holds
 // the data-directory lock (fsutil.LockDir).

@@ -13,7 +13,8 @@ import (
 // fsyncs (group commit): records appended meanwhile are picked up by the
 // next Sync. Concurrent Syncs may share one fsync. An I/O failure is sticky:
 // the Log then refuses further Appends and Syncs (the state of the file
-// after a failed fsync is unknown).
+// after a failed fsync is unknown) until Recover discards what was not
+// durable.
 func (l *Log) Sync() (flushed lsn.LSN, err error) {
 	l.mu.Lock()
 	if err := l.usableLocked(); err != nil {
