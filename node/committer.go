@@ -240,6 +240,10 @@ func (c *committer) appendGroup(group []*commitReq) (accepted []*commitReq, ends
 		}
 		rec := wal.Record{Term: term, Timestamp: ts, Type: recCommit, Data: r.batch.Encode(nil)}
 		_, end, err := c.wal.Append(rec)
+		if errors.Is(err, wal.ErrTooLarge) {
+			r.done <- commitResult{err: pgerror.Wrapf(err, pgerror.ProgramLimitExceeded, "cannot commit")}
+			continue
+		}
 		if err != nil {
 			// Nothing of this group is durable: fail the accepted requests
 			// and every one not yet answered.
