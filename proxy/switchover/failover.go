@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -492,6 +493,16 @@ func (c *Coordinator) candidate(ctx context.Context, old string) (name string, s
 				return "", Status{}, false, fmt.Sprintf("sync standby %s does not answer: it may hold commits the others lack", sb.NodeID)
 			}
 			pool, names = append(pool, st), append(names, name)
+		}
+		// A sync standby that first connected after the last renewal is
+		// not listed, yet its flush may have acknowledged commits. One of
+		// the primary's term that answers is as safe a candidate (its WAL
+		// is a prefix of the primary's); one that does not answer is a
+		// window (docs/replication.md).
+		for _, name := range slices.Sorted(maps.Keys(standbys)) {
+			if st := standbys[name]; st.Replication.ReplicationMode == "sync" && st.Term == last.Term && !slices.Contains(names, name) {
+				pool, names = append(pool, st), append(names, name)
+			}
 		}
 	}
 	if len(pool) == 0 {

@@ -270,3 +270,48 @@ func TestFailoverGrantAnswersKeepTheirOrder(t *testing.T) {
 		t.Fatalf("no promotion although the primary's last recorded state was sync and it is gone; calls %v", f.callLog())
 	}
 }
+
+// hideAPI leaves standby hidden out of the primary's lease answers, as if
+// it connected after the last renewal.
+type hideAPI struct {
+	*fakeCluster
+	hidden string
+}
+
+func (h *hideAPI) Lease(ctx context.Context, name string, req switchover.LeaseRequest) (switchover.LeaseResult, error) {
+	res, err := h.fakeCluster.Lease(ctx, name, req)
+	res.Standbys = slices.DeleteFunc(res.Standbys, func(s switchover.Standby) bool { return s.NodeID == h.hidden })
+	return res, err
+}
+
+// A sync standby the primary's last lease answer did not list (it
+// connected after that renewal) may hold acknowledged commits the listed
+// one lacks: when it answers, with the primary's term and more WAL, it is
+// the one promoted.
+func TestFailoverConsidersUnlistedSyncStandby(t *testing.T) {
+	f := newFake()
+	f.catchUp = false
+	f.nodes["b"].mode, f.nodes["c"].mode, f.nodes["c"].lsn = "sync", "sync", 95
+	c := coordinator(f, func(cfg *switchover.Config) {
+		cfg.API, cfg.AutoFailover = &hideAPI{fakeCluster: f, hidden: "c"}, true
+		cfg.Failover = switchover.FailoverConfig{Timeout: foTimeout, Renew: foRenew, Margin: foMargin}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c.RunFailover(ctx)
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	waitFor(t, "a lease", time.Second, func() bool { return c.FailoverStatus().SyncState == "sync" })
+	f.setHealthy("a", false)
+	waitFor(t, "a promotion", 3*time.Second, func() bool {
+		return slices.ContainsFunc(f.callLog(), func(s string) bool { return strings.HasPrefix(s, "promote") })
+	})
+	if r, _, _ := f.role("c"); r != "primary" {
+		t.Fatalf("promoted another standby than c, the sync standby with the most WAL; calls %v", f.callLog())
+	}
+}
