@@ -43,12 +43,26 @@
 // # Goroutines, cancellation and who closes what
 //
 // No goroutine other than the connection's own reads or writes its socket,
-// except that Shutdown and Close may set its read deadline or close it. Each
-// Session call gets a context derived from the connection's context; a
+// except that Shutdown and Close may set its read deadline or close it, and
+// that the client check below inspects it without reading. Each Session
+// call gets a context derived from the connection's context; a
 // CancelRequest (served on the canceller's own connection goroutine)
 // cancels the context of the call running at that moment, and the Session
 // fails the statement with 57014. A cancel that arrives between statements
 // does nothing.
+//
+// While a Session call runs, a timer (time.AfterFunc, so a goroutine only
+// when it fires) checks every client_connection_check_interval (the
+// Session's ConnectionChecker, else DefaultClientCheckInterval, 250 ms;
+// zero = off, as in PostgreSQL) whether the client closed or reset the
+// socket: internal/peer polls for POLLRDHUP and peeks with MSG_PEEK, so no
+// protocol byte is consumed and a live client's pipelined messages are
+// not a disconnect. A client that is gone has the call's context
+// cancelled with 08006 "connection to client lost" (wrapping
+// peer.ErrGone, which write forwarding tests for), and the connection ends
+// when the call returns, without running anything the client sent before
+// going (PostgreSQL does the same with the setting on). The timer is
+// stopped when the call returns; a check of an older call does nothing.
 //
 // Shutdown closes the listeners, then drains: a connection waiting for a
 // new query (idle, or still in startup) has its read deadline set to now,

@@ -72,6 +72,11 @@
 //     with FATAL 57P0x before running it, that had sent nothing to the
 //     client yet is retried on another node instead; writes are never run
 //     twice.
+//   - The client disconnects (no Terminate, no cancel) while its statement
+//     runs or waits for a primary: noticed within 250 ms (its socket is
+//     checked without reading, clientwatch.go); a CancelRequest goes to the
+//     node and the backend connection is dropped, so the node stops at
+//     once; the statement is not retried and the node not marked failed.
 //   - A backend connection the node closed while idle is noticed before
 //     reuse (a non-blocking peek) and replaced transparently.
 //   - A failed connect to a node counts as a health failure at once.

@@ -74,7 +74,8 @@
 // than ISO, IntervalStyle other than postgres, bytea_output escape,
 // standard_conforming_strings off) are 0A000. statement_timeout is
 // enforced per statement (per Execute in the extended protocol) with
-// 57014; lock_timeout, idle_*_timeout, synchronous_commit and work_mem are
+// 57014; client_connection_check_interval (default 250ms, 0 = off) is
+// read by pgwire through ClientConnectionCheckInterval; lock_timeout, idle_*_timeout, synchronous_commit and work_mem are
 // accepted and shown but have no effect. The engine sees every parameter
 // through exec.Vars; the value passed to Open also has
 // Set(name, value string, local bool) error for set_config().
