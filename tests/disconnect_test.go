@@ -22,6 +22,11 @@ import (
 // per table it is 102 million combinations, minutes of one core.
 const heavyJoin = "SELECT count(*) FROM j1, j2, j3, j4, j5 WHERE j1.a + j2.a + j3.a + j4.a + j5.a < 0"
 
+// wideJoin joins two 64,000-row sides on a condition that never holds:
+// each left row is compared with every row of the materialised right side,
+// so the executor must check for cancellation inside that inner loop too.
+const wideJoin = "SELECT count(*) FROM (SELECT j1.a FROM j1, j2, j3) l JOIN (SELECT j4.a FROM j4, j5, j1 AS x) r ON l.a < 0"
+
 // setupJoinTables creates j1..j5 with 40 rows each.
 func setupJoinTables(t *testing.T, c *pgx.Conn) {
 	t.Helper()
@@ -73,10 +78,13 @@ func waitMetric(t *testing.T, url, name string, want float64, limit time.Duratio
 
 // startHeavyJoin runs heavyJoin on c in the background; the channel gets
 // its error.
-func startHeavyJoin(c *pgx.Conn) <-chan error {
+func startHeavyJoin(c *pgx.Conn) <-chan error { return startQuery(c, heavyJoin) }
+
+// startQuery runs sql on c in the background; the channel gets its error.
+func startQuery(c *pgx.Conn, sql string) <-chan error {
 	done := make(chan error, 1)
 	go func() {
-		_, err := c.Exec(context.Background(), heavyJoin, pgx.QueryExecModeSimpleProtocol)
+		_, err := c.Exec(context.Background(), sql, pgx.QueryExecModeSimpleProtocol)
 		done <- err
 	}()
 	return done
@@ -227,8 +235,9 @@ func TestCancelAndTimeoutStopHeavyJoin(t *testing.T) {
 	checkCancelAndTimeout(t, c)
 }
 
-// checkCancelAndTimeout runs the heavy join on c, stopped three times by
-// a CancelRequest and three times by statement_timeout (500ms). Each must
+// checkCancelAndTimeout runs heavy joins on c (heavyJoin twice, wideJoin
+// once), stopped by a CancelRequest, then again by statement_timeout
+// (500ms). Each must
 // answer 57014 and leave c usable; the median time to the answer must be
 // within 100 ms of the cancel (of the timeout), and every one within
 // 500 ms (the machine running the tests may be loaded).
@@ -236,9 +245,9 @@ func checkCancelAndTimeout(t *testing.T, c *pgx.Conn) {
 	t.Helper()
 	const timeout = 500 * time.Millisecond
 	var cancels, timeouts []time.Duration
-	for range 3 {
-		done := startHeavyJoin(c)
-		time.Sleep(300 * time.Millisecond) // the join is running
+	for _, q := range []string{heavyJoin, wideJoin, heavyJoin} {
+		done := startQuery(c, q)
+		time.Sleep(500 * time.Millisecond) // the join is running
 		start := time.Now()
 		if err := c.PgConn().CancelRequest(context.Background()); err != nil {
 			t.Fatal(err)
@@ -249,9 +258,9 @@ func checkCancelAndTimeout(t *testing.T, c *pgx.Conn) {
 		cancels = append(cancels, time.Since(start))
 	}
 	mustExec(t, c, "SET statement_timeout = '500ms'")
-	for range 3 {
+	for _, q := range []string{heavyJoin, wideJoin, heavyJoin} {
 		start := time.Now()
-		if err := <-startHeavyJoin(c); pgCodeOf(err) != "57014" {
+		if err := <-startQuery(c, q); pgCodeOf(err) != "57014" {
 			t.Fatalf("statement_timeout: got %v, want 57014", err)
 		}
 		timeouts = append(timeouts, time.Since(start)-timeout)

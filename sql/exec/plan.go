@@ -357,6 +357,9 @@ func (p *filterPlan) start(e *env) (iter, error) {
 	}
 	return &funcIter{nx: func() ([]Datum, error) {
 		for {
+			if err := e.checkCancel(); err != nil {
+				return nil, err
+			}
 			row, err := in.next()
 			if err != nil || row == nil {
 				return row, err
@@ -522,6 +525,9 @@ func drain(e *env, p plan) ([][]Datum, error) {
 	defer in.close()
 	var rows [][]Datum
 	for {
+		if err := e.checkCancel(); err != nil {
+			return nil, err
+		}
 		row, err := in.next()
 		if err != nil {
 			return nil, err
@@ -586,6 +592,9 @@ func (p *distinctPlan) start(e *env) (iter, error) {
 	cols := p.in.cols()
 	return &funcIter{nx: func() ([]Datum, error) {
 		for {
+			if err := e.checkCancel(); err != nil {
+				return nil, err
+			}
 			row, err := in.next()
 			if err != nil || row == nil {
 				return nil, err
