@@ -76,10 +76,6 @@ func waitMetric(t *testing.T, url, name string, want float64, limit time.Duratio
 	}
 }
 
-// startHeavyJoin runs heavyJoin on c in the background; the channel gets
-// its error.
-func startHeavyJoin(c *pgx.Conn) <-chan error { return startQuery(c, heavyJoin) }
-
 // startQuery runs sql on c in the background; the channel gets its error.
 func startQuery(c *pgx.Conn, sql string) <-chan error {
 	done := make(chan error, 1)
