@@ -60,8 +60,12 @@ type syncRep struct {
 
 	// standing is asked with mu held at every decision: it must not call
 	// into the Server.
-	standing    func() Standing
-	degradedSeq uint64 // incremented by every degradation
+	standing func() Standing
+	// degradedSeq is incremented by every degradation. It starts at the
+	// clock's microseconds (exact in a JSON number), not 0, so that a
+	// lease holder echoing the number of a degradation from before a
+	// restart never approves one after it.
+	degradedSeq uint64
 	approved    uint64 // the degradation the lease holder has seen
 }
 
@@ -71,7 +75,7 @@ func newSyncRep(cfg ServerConfig, log *slog.Logger, m *serverMetrics) *syncRep {
 		standing = func() Standing { return Standing{Policy: DegradeOnTimeout} }
 	}
 	return &syncRep{enabled: cfg.Sync, strict: cfg.SyncStrict, timeout: cfg.SyncTimeout, log: log, metrics: m,
-		changed: make(chan struct{}), standing: standing}
+		changed: make(chan struct{}), standing: standing, degradedSeq: uint64(cfg.Now().UnixMicro())}
 }
 
 func (r *syncRep) notifyLocked() {

@@ -257,6 +257,26 @@ func TestLeaseLapseFailsUnapprovedWaiters(t *testing.T) {
 	mustWaitDurable(t, p.srv, appendRecs(t, p.wal, 1, 6, 1))
 }
 
+// A lease holder echoes the number of the last degradation it saw. After
+// the primary restarts, that number must not approve a new degradation
+// the holder has not seen (it would release commits while the holder
+// believes the primary in sync).
+func TestDegradationNumbersDifferAcrossRestarts(t *testing.T) {
+	before, _ := leasedPrimary(t)
+	first := waitDurable(t.Context(), before.srv, appendRecs(t, before.wal, 1, 0, 1))
+	requireBlocked(t, first, 2*testSyncTimeout, "degraded, not approved")
+	old := before.srv.Degradation()
+	before.srv.Close()
+
+	after, _ := leasedPrimary(t) // the restarted primary
+	after.srv.LeaseRenewed(old)  // the holder's first grant echoes the old number
+	done := waitDurable(t.Context(), after.srv, appendRecs(t, after.wal, 1, 0, 1))
+	requireBlocked(t, done, 2*testSyncTimeout, "a new degradation approved by the number of one before the restart")
+	if seq := after.srv.Degradation(); seq == 0 || seq == old {
+		t.Fatalf("degradation after the restart numbered %d, before %d: want a new, different number", seq, old)
+	}
+}
+
 // The reproduction of issue 18: a leased primary degraded (its waiters
 // held for the holder's approval) is demoted. The demotion lifts the
 // lease requirement with the role; the waiters must not take that as
