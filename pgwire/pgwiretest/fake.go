@@ -38,6 +38,8 @@ type Factory struct {
 	Statements map[string]*Statement
 	// OnNewSession, when set, may reject a session with an error.
 	OnNewSession func(info result.StartupInfo) error
+	// SyncErr, when set, is the error of every Sync (a failed commit).
+	SyncErr func() error
 
 	mu     sync.Mutex
 	items  [][]types.Datum
@@ -350,6 +352,9 @@ func (s *Session) ClosePortal(name string) error {
 func (s *Session) Sync(ctx context.Context) error {
 	if s.tx == result.TxIdle {
 		delete(s.portals, "")
+	}
+	if s.f.SyncErr != nil {
+		return s.f.SyncErr()
 	}
 	return nil
 }
