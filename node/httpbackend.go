@@ -11,12 +11,19 @@ import (
 // httpBackend adapts the node to httpapi.Backend.
 type httpBackend struct{ n *Node }
 
-// Health is "ok" (200) while the node can commit; when writes fail (disk
-// full, I/O error) it is 503 with status "unavailable" and the reason.
+// Health is "ok" (200) while the node can commit (a standby: store what it
+// receives); when writes fail (disk full, I/O error) it is 503 with status
+// "unavailable" and the reason.
 func (h httpBackend) Health() httpapi.Health {
 	hl := httpapi.Health{Status: "ok", Role: h.n.role(), Term: h.n.term(), LSN: h.n.CurrentLSN().String(),
 		NodeID: h.n.cfg.NodeID, Serving: true}
-	if reason := h.n.committer.health(); reason != "" {
+	reason := h.n.committer.health()
+	if reason == "" && hl.Role == RoleStandby && h.n.standby != nil {
+		if st := h.n.standby.Status(); st.DiskFull != "" {
+			reason = "disk full: the standby cannot store what the primary sends: " + st.DiskFull
+		}
+	}
+	if reason != "" {
 		hl.Status, hl.Reason, hl.Serving = "unavailable", reason, false
 	}
 	return hl

@@ -90,6 +90,9 @@ type StandbyStatus struct {
 	Lag           time.Duration
 	LastError     string
 	LastContact   time.Time
+	// DiskFull is the error of the last write of the local WAL or storage
+	// when it failed for lack of space; "" once a later one worked.
+	DiskFull string
 }
 
 // NewStandby returns a Standby; start it with Run.
@@ -185,6 +188,9 @@ func (s *Standby) Run(ctx context.Context) error {
 		}
 		msg := errorText(err)
 		s.setError(msg)
+		if wal.IsNoSpace(err) {
+			s.setDiskFull(msg)
+		}
 		if msg != lastLogged { // one line per distinct failure, not per retry
 			s.log.Warn("replication: cannot stream from primary; retrying", "err", msg, "retry_in", backoff.String())
 			lastLogged = msg
@@ -224,6 +230,12 @@ func (s *Standby) setConnected(c bool) {
 	if c {
 		s.status.LastError = ""
 	}
+	s.mu.Unlock()
+}
+
+func (s *Standby) setDiskFull(msg string) {
+	s.mu.Lock()
+	s.status.DiskFull = msg
 	s.mu.Unlock()
 }
 
@@ -346,6 +358,7 @@ func (ss *streamSession) applyLoop() {
 			}
 			return
 		}
+		ss.s.setDiskFull("")
 		if err := ss.ack(); err != nil {
 			ss.cancel()
 		}
@@ -419,6 +432,7 @@ func (s *Standby) applyLocal() error {
 			if aerr := s.cfg.Target.Apply(batch); aerr != nil {
 				return fmt.Errorf("replication: apply up to %s: %w", batch[len(batch)-1].End(), aerr)
 			}
+			s.setDiskFull("")
 			batch, size = nil, 0
 		}
 		if err != nil {
@@ -489,6 +503,7 @@ func (s *Standby) receive(pbs []*replicationpb.WalRecord) ([]wal.Record, error) 
 	}
 	s.metrics.receivedBytes.Add(float64(size))
 	s.mu.Lock()
+	s.status.DiskFull = ""
 	s.status.ReceivedLSN = next
 	if next > s.status.PrimaryLSN {
 		s.status.PrimaryLSN = next

@@ -174,9 +174,9 @@ func waitHealthy(t *testing.T, p *nodeProc) {
 }
 
 // TestStandbyDiskFull: a standby on a 64 MiB tmpfs whose disk fills while
-// its WAL needs a new segment stops (its last error says why), never acks
-// beyond what it flushed, and catches up by itself once space is freed;
-// after a kill -9 it holds the primary's rows.
+// its WAL needs a new segment stops (its last error and /health say why),
+// never acks beyond what it flushed, and catches up by itself once space
+// is freed; after a kill -9 it holds the primary's rows.
 func TestStandbyDiskFull(t *testing.T) {
 	mnt := fstest.MountTmpfs(t, 64<<20)
 	primary := newPrimary(t, "p1", "async")
@@ -224,10 +224,16 @@ func TestStandbyDiskFull(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Logf("standby stalled at %s, primary at %s: %s", s.mustStatus(t).CurrentLSN, primary.mustStatus(t).CurrentLSN, s.mustStatus(t).Replication.LastError)
+	code, body := health(t, s)
+	if code != 503 || strings.Contains(body, `"status":"ok"`) || !strings.Contains(body, "disk full") {
+		t.Fatalf("standby /health during the fault = %d %s; want 503 with a disk-full reason", code, body)
+	}
+	t.Logf("standby /health = %d %s", code, body)
 	if err := os.Remove(ballast); err != nil {
 		t.Fatal(err)
 	}
 	waitCaughtUp(t, primary, s) // without a restart
+	waitHealthy(t, s)
 	mustExec(t, c, "INSERT INTO t VALUES (-1, 'after')")
 	waitCaughtUp(t, primary, s)
 	s.kill()
