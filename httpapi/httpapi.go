@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/heliosdb/nano/internal/httpauth"
 	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/sql/result"
 	"github.com/heliosdb/nano/sql/types"
@@ -32,7 +33,10 @@ type Health struct {
 // Backend is what the API needs from a node.
 type Backend interface {
 	Health() Health
-	Query(ctx context.Context, sql string, params []any) (*result.Buffer, error)
+	// Query runs sql as user (the authenticated caller; "" when it was
+	// authenticated by the admin token or not at all: the node's
+	// configured user).
+	Query(ctx context.Context, user, sql string, params []any) (*result.Buffer, error)
 	Status(ctx context.Context) any
 	// Promote makes the node primary; the result is reported as JSON.
 	Promote(ctx context.Context, req PromoteRequest) (any, error)
@@ -64,22 +68,43 @@ type LeaseRequest struct {
 // maxBody bounds a /query request.
 const maxBody = 16 << 20
 
-// NewHandler returns the API's handler. gatherer may be nil (no /metrics).
-func NewHandler(b Backend, gatherer prometheus.Gatherer, log *slog.Logger) http.Handler {
+// Options configures the handler.
+type Options struct {
+	// Gatherer serves GET /metrics; nil = no /metrics.
+	Gatherer prometheus.Gatherer
+	// Auth guards every endpoint but GET /health (and GET /metrics unless
+	// ProtectMetrics); its zero value refuses every guarded request.
+	Auth httpauth.Config
+	// ProtectMetrics puts GET /metrics behind Auth too.
+	ProtectMetrics bool
+	Logger         *slog.Logger // nil = discard
+}
+
+// NewHandler returns the API's handler.
+func NewHandler(b Backend, o Options) http.Handler {
+	log := o.Logger
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	if o.Auth.Logger == nil {
+		o.Auth.Logger = log
+	}
+	auth := httpauth.New(o.Auth)
 	h := &handler{b: b, log: log}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", h.health)
 	mux.HandleFunc("GET /healthz", h.health)
-	mux.HandleFunc("POST /query", h.query)
-	mux.HandleFunc("GET /status", h.status)
-	mux.HandleFunc("POST /admin/promote", h.promote)
-	mux.HandleFunc("POST /admin/demote", h.demote)
-	mux.HandleFunc("POST /admin/lease", h.lease)
-	if gatherer != nil {
-		mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
+	mux.Handle("POST /query", auth.RequireFunc(h.query))
+	mux.Handle("GET /status", auth.RequireFunc(h.status))
+	mux.Handle("POST /admin/promote", auth.RequireFunc(h.promote))
+	mux.Handle("POST /admin/demote", auth.RequireFunc(h.demote))
+	mux.Handle("POST /admin/lease", auth.RequireFunc(h.lease))
+	if o.Gatherer != nil {
+		var m http.Handler = promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{})
+		if o.ProtectMetrics {
+			m = auth.Require(m)
+		}
+		mux.Handle("GET /metrics", m)
 	}
 	return mux
 }
@@ -108,6 +133,7 @@ func (h *handler) promote(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]errorBody{"error": {Message: `body must be empty or {"sync_degraded": true|false}`}})
 		return
 	}
+	httpauth.LogAction(h.log, r, "promote", "sync_degraded", req.SyncDegraded)
 	res, err := h.b.Promote(r.Context(), req)
 	if err != nil {
 		writeJSON(w, http.StatusConflict, map[string]errorBody{"error": {Message: err.Error()}})
@@ -128,6 +154,7 @@ func (h *handler) demote(w http.ResponseWriter, r *http.Request) {
 			Message: `body must be {"primary_host": "...", "primary_port": <native port>}`}})
 		return
 	}
+	httpauth.LogAction(h.log, r, "demote", "primary_host", req.PrimaryHost, "primary_port", req.PrimaryPort)
 	if err := h.b.Demote(r.Context(), req.PrimaryHost, req.PrimaryPort); err != nil {
 		writeJSON(w, http.StatusConflict, map[string]errorBody{"error": {Message: err.Error()}})
 		return
@@ -142,6 +169,7 @@ func (h *handler) lease(w http.ResponseWriter, r *http.Request) {
 			Message: `body must be {"term": <primary's term>, "duration_ms": <lease>, "holder": "...", "degraded_seq": <last seen>}`}})
 		return
 	}
+	httpauth.LogActionAt(h.log, slog.LevelDebug, r, "lease", "term", req.Term, "duration_ms", req.DurationMS, "holder", req.Holder)
 	res, err := h.b.GrantLease(r.Context(), req)
 	if err != nil {
 		writeJSON(w, http.StatusConflict, map[string]errorBody{"error": {Message: err.Error()}})
@@ -191,7 +219,12 @@ func (h *handler) query(w http.ResponseWriter, r *http.Request) {
 		writeError(w, pgerror.New(pgerror.InvalidParameterValue, `request needs a non-empty "sql"`))
 		return
 	}
-	buf, err := h.b.Query(r.Context(), req.SQL, req.Params)
+	caller, _ := httpauth.CallerFrom(r.Context())
+	user := ""
+	if caller.Method == httpauth.MethodBasic {
+		user = caller.User
+	}
+	buf, err := h.b.Query(r.Context(), user, req.SQL, req.Params)
 	if err != nil {
 		if errors.Is(err, result.ErrEmptyQuery) {
 			writeJSON(w, http.StatusOK, queryResponse{Columns: []string{}, Rows: [][]any{}})

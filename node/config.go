@@ -16,6 +16,12 @@ const (
 	RoleStandby = "standby"
 	ModeSync    = "sync"
 	ModeAsync   = "async"
+
+	// AdminAuthRequired (the default) makes every HTTP endpoint but GET
+	// /health need the database's credentials or the admin token;
+	// AdminAuthNone turns that off (labs only; a warning is logged).
+	AdminAuthRequired = "required"
+	AdminAuthNone     = "none"
 )
 
 // Config is everything a node needs. Zero values mean the documented
@@ -36,6 +42,23 @@ type Config struct {
 	User       string // default helios
 	Password   string // default helios
 	AuthMethod string // scram-sha-256 (default), md5, password, trust
+
+	// AdminToken is accepted on the HTTP API as "Authorization: Bearer
+	// <token>", besides HTTP Basic with User/Password; "" = no token.
+	AdminToken string
+	// AdminAuth is AdminAuthRequired (default) or AdminAuthNone.
+	AdminAuth string
+	// ProtectMetrics puts GET /metrics behind the same credentials.
+	ProtectMetrics bool
+	// MaxConnections bounds the PostgreSQL sessions (default 100): one
+	// more gets FATAL 53300 "sorry, too many clients already".
+	MaxConnections int
+	// SuperuserReservedConnections of the MaxConnections slots are kept
+	// for superusers (default 3), as in PostgreSQL.
+	SuperuserReservedConnections int
+	// AuthenticationTimeout bounds a PostgreSQL client's startup and
+	// authentication (default 60s, PostgreSQL's authentication_timeout).
+	AuthenticationTimeout time.Duration
 
 	// SyncTimeout is how long a commit waits for a sync standby before a
 	// sync primary degrades to async; default 10s.
@@ -89,25 +112,30 @@ type Config struct {
 func Defaults() Config {
 	host, _ := os.Hostname()
 	return Config{
-		DataDir:            "./heliosdb-data",
-		Listen:             "0.0.0.0",
-		PGPort:             5432,
-		NativePort:         5433,
-		HTTPPort:           8080,
-		NodeID:             host,
-		Role:               RolePrimary,
-		ReplicationMode:    ModeAsync,
-		PrimaryPort:        5433,
-		User:               "helios",
-		Password:           "helios",
-		AuthMethod:         "scram-sha-256",
-		SyncTimeout:        10 * time.Second,
-		WALKeepMB:          1024,
-		AdvertiseHost:      host,
-		CheckpointInterval: 30 * time.Second,
-		MaxMessageSize:     64 << 20,
-		WALSegmentSize:     64 << 20,
-		ShutdownTimeout:    10 * time.Second,
+		DataDir:         "./heliosdb-data",
+		Listen:          "0.0.0.0",
+		PGPort:          5432,
+		NativePort:      5433,
+		HTTPPort:        8080,
+		NodeID:          host,
+		Role:            RolePrimary,
+		ReplicationMode: ModeAsync,
+		PrimaryPort:     5433,
+		User:            "helios",
+		Password:        "helios",
+		AuthMethod:      "scram-sha-256",
+		AdminAuth:       AdminAuthRequired,
+
+		MaxConnections:               100,
+		SuperuserReservedConnections: 3,
+		AuthenticationTimeout:        60 * time.Second,
+		SyncTimeout:                  10 * time.Second,
+		WALKeepMB:                    1024,
+		AdvertiseHost:                host,
+		CheckpointInterval:           30 * time.Second,
+		MaxMessageSize:               64 << 20,
+		WALSegmentSize:               64 << 20,
+		ShutdownTimeout:              10 * time.Second,
 
 		WriteForwardingTimeout: 10 * time.Second,
 	}
@@ -163,6 +191,20 @@ func (c *Config) Validate() error {
 	}
 	if c.User == "" {
 		return bad("user", "must not be empty")
+	}
+	switch c.AdminAuth {
+	case AdminAuthRequired, AdminAuthNone:
+	default:
+		return bad("admin-auth", "%q is not one of required, none", c.AdminAuth)
+	}
+	if c.MaxConnections < 1 {
+		return bad("max-connections", "must be at least 1")
+	}
+	if c.SuperuserReservedConnections < 0 || c.SuperuserReservedConnections >= c.MaxConnections {
+		return bad("superuser-reserved-connections", "must be at least 0 and less than max-connections (%d)", c.MaxConnections)
+	}
+	if c.AuthenticationTimeout <= 0 {
+		return bad("authentication-timeout", "must be positive")
 	}
 	if c.SyncTimeout <= 0 {
 		return bad("sync-timeout", "must be positive")

@@ -228,7 +228,12 @@ func TestWriteForwarding(t *testing.T) {
 
 	t.Run("http", func(t *testing.T) {
 		body, _ := json.Marshal(map[string]any{"sql": "INSERT INTO t (id, v) VALUES ($1, $2)", "params": []any{5000, "http"}})
-		resp, err := http.Post(c.Async.HTTPURL()+"/query", "application/json", bytes.NewReader(body))
+		req, err := http.NewRequest(http.MethodPost, c.Async.HTTPURL()+"/query", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.SetBasicAuth(c.Async.Cfg.User, c.Async.Cfg.Password)
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"github.com/heliosdb/nano/httpapi"
@@ -29,8 +30,8 @@ func (h httpBackend) Health() httpapi.Health {
 	return hl
 }
 
-func (h httpBackend) Query(ctx context.Context, sql string, params []any) (*result.Buffer, error) {
-	return h.n.query(ctx, sql, params)
+func (h httpBackend) Query(ctx context.Context, user, sql string, params []any) (*result.Buffer, error) {
+	return h.n.query(ctx, user, sql, params)
 }
 
 // Status is the GET /status document.
@@ -73,4 +74,21 @@ func (h httpBackend) Demote(ctx context.Context, host string, port int) error {
 
 func (h httpBackend) GrantLease(ctx context.Context, req httpapi.LeaseRequest) (any, error) {
 	return h.n.GrantLease(ctx, LeaseRequest{Term: req.Term, Duration: req.DurationMS, Holder: req.Holder, DegradedSeq: req.DegradedSeq})
+}
+
+// HTTP server limits: a client may take ReadHeaderTimeout to send its
+// headers and httpReadTimeout for the whole request (the /query body is
+// also bounded in size by httpapi); idle keep-alive connections are closed
+// after httpIdleTimeout. There is no write timeout: a long query's answer
+// is bounded by the statement, not by the transport.
+const (
+	httpReadHeaderTimeout = 10 * time.Second
+	httpReadTimeout       = 60 * time.Second
+	httpIdleTimeout       = 120 * time.Second
+	httpMaxHeaderBytes    = 64 << 10
+)
+
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: httpReadHeaderTimeout, ReadTimeout: httpReadTimeout,
+		IdleTimeout: httpIdleTimeout, MaxHeaderBytes: httpMaxHeaderBytes}
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/heliosdb/nano/httpapi"
 	"github.com/heliosdb/nano/internal/fsutil"
+	"github.com/heliosdb/nano/internal/httpauth"
 	"github.com/heliosdb/nano/lsn"
 	"github.com/heliosdb/nano/pgwire"
 	"github.com/heliosdb/nano/replication"
@@ -184,6 +185,7 @@ func (n *Node) buildSQL() error {
 	n.pg, err = pgwire.NewServer(pgwire.Config{
 		AuthMethod:     n.cfg.AuthMethod,
 		Credentials:    n.credentials,
+		StartupTimeout: n.cfg.AuthenticationTimeout,
 		MaxMessageSize: n.cfg.MaxMessageSize,
 		Logger:         n.log,
 		Registerer:     n.reg,
@@ -199,6 +201,14 @@ func (n *Node) credentials(user string) (string, bool) {
 		return "", false
 	}
 	return n.cfg.Password, true
+}
+
+// checkPassword checks HTTP Basic credentials against the same user store
+// as the PostgreSQL port, in time independent of whether the user exists.
+func (n *Node) checkPassword(user, password string) bool {
+	want, known := n.credentials(user)
+	ok := httpauth.Equal(password, want)
+	return ok && known
 }
 
 func (n *Node) listen() error {
@@ -218,11 +228,11 @@ func (n *Node) listen() error {
 	if n.httpLn != nil {
 		base, stop := context.WithCancel(context.Background())
 		n.httpStop = stop
-		n.httpSrv = &http.Server{
-			Handler:           httpapi.NewHandler(httpBackend{n}, n.reg, n.log),
-			ReadHeaderTimeout: 10 * time.Second,
-			BaseContext:       func(net.Listener) context.Context { return base },
-		}
+		n.httpSrv = newHTTPServer(httpapi.NewHandler(httpBackend{n}, httpapi.Options{
+			Gatherer: n.reg, ProtectMetrics: n.cfg.ProtectMetrics, Logger: n.log,
+			Auth: httpauth.Config{Check: n.checkPassword, Token: n.cfg.AdminToken, None: n.cfg.AdminAuth == AdminAuthNone, Logger: n.log},
+		}))
+		n.httpSrv.BaseContext = func(net.Listener) context.Context { return base }
 	}
 	return nil
 }

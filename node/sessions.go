@@ -30,10 +30,14 @@ func (f sessionFactory) NewSession(ctx context.Context, info result.StartupInfo)
 	return session.New(f.n.sessCfg, info)
 }
 
-// query runs sql in a fresh session, for the HTTP API. Parameters are sent
+// query runs sql as user ("": the configured user) in a fresh session,
+// for the HTTP API. Parameters are sent
 // as untyped text, as a client using the text format would.
-func (n *Node) query(ctx context.Context, sql string, params []any) (*result.Buffer, error) {
-	s, err := session.New(n.sessCfg, result.StartupInfo{User: n.cfg.User, Database: "heliosdb",
+func (n *Node) query(ctx context.Context, user, sql string, params []any) (*result.Buffer, error) {
+	if user == "" {
+		user = n.cfg.User
+	}
+	s, err := session.New(n.sessCfg, result.StartupInfo{User: user, Database: "heliosdb",
 		Params: map[string]string{"application_name": "http"}, RemoteAddr: "http"})
 	if err != nil {
 		return nil, err

@@ -147,6 +147,7 @@ func (tp *testProxy) admin(method, path string, out any) (int, string) {
 	if err != nil {
 		tp.t.Fatal(err)
 	}
+	req.SetBasicAuth("helios", "helios")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		tp.t.Fatal(err)

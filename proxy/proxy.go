@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/heliosdb/nano/internal/httpauth"
 	"github.com/heliosdb/nano/proxy/admin"
 	"github.com/heliosdb/nano/proxy/backend"
 	"github.com/heliosdb/nano/proxy/config"
@@ -66,16 +67,31 @@ func New(cfg Config) (*Proxy, error) {
 	if cfg.Consistency() == config.ConsistencyCausal {
 		p.server.causal = newCausalReads(cfg, p.checker, p.server.dialer)
 	}
-	p.switcher = switchover.New(switchover.Config{Nodes: switchNodes(cfg), API: &switchover.HTTPNodes{URL: p.nodeURL},
+	p.switcher = switchover.New(switchover.Config{Nodes: switchNodes(cfg), API: &switchover.HTTPNodes{URL: p.nodeURL,
+		Creds: httpauth.Credentials{User: cfg.User, Password: cfg.Password}},
 		Cluster: p.checker, Gate: p.server.gate, DrainTimeout: cfg.SwitchoverDrainTimeout,
 		StepTimeout: cfg.SwitchoverStepTimeout, Logger: cfg.Logger, Registerer: reg,
 		AutoFailover: cfg.AutoFailover, Failover: switchover.FailoverConfig{Timeout: cfg.FailoverTimeout,
 			AllowDataLoss: cfg.FailoverAllowDataLoss, Holder: "heliosdb-proxy@" + p.ln.Addr().String()}})
 	p.server.renewLease = p.switcher.RenewLease
 	if p.adminLn != nil {
-		p.admin = &http.Server{Handler: admin.Handler(p.checker, p.switcher, reg, cfg.Logger), ReadHeaderTimeout: 10 * time.Second}
+		p.admin = &http.Server{Handler: admin.Handler(p.checker, p.switcher, reg, adminOptions(cfg), cfg.Logger),
+			ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 	}
 	return p, nil
+}
+
+// adminOptions guards the admin API with the proxy's client users (the
+// same names and passwords as its PostgreSQL port) and the admin token.
+func adminOptions(cfg Config) admin.Options {
+	users := cfg.Credentials()
+	check := func(user, password string) bool {
+		want, known := users[user]
+		ok := httpauth.Equal(password, want)
+		return ok && known
+	}
+	return admin.Options{ProtectMetrics: cfg.ProtectMetrics, Auth: httpauth.Config{Check: check, Token: cfg.AdminToken,
+		None: cfg.AdminAuth == config.AdminAuthNone, Realm: "heliosdb-proxy", Logger: cfg.Logger}}
 }
 
 func listen(l net.Listener, addr string) (net.Listener, error) {
@@ -192,6 +208,9 @@ func (p *Proxy) logStart() {
 	for _, st := range p.checker.Statuses() {
 		p.log.Info("proxy: node", "node", st.Name, "address", st.Address, "configured_role", st.ConfiguredRole,
 			"role", st.Role.String(), "healthy", st.Healthy, "enabled", st.Enabled, "err", st.LastError)
+	}
+	if p.cfg.AdminAuth == config.AdminAuthNone && p.adminLn != nil {
+		p.log.Warn("proxy.admin_auth = none: the admin API (switchover, enable/disable nodes) answers anyone who can reach it; use only in a lab")
 	}
 	p.log.Info("proxy: serving", "listen_addr", p.Addr(), "admin_addr", p.AdminAddr(),
 		"health_check_interval", p.cfg.HealthCheckInterval, "failure_threshold", p.cfg.FailureThreshold,

@@ -28,7 +28,13 @@ import (
 func (tp *testProxy) post(path string, body any, out any) (int, string) {
 	tp.t.Helper()
 	data, _ := json.Marshal(body)
-	resp, err := http.Post("http://"+tp.p.AdminAddr()+path, "application/json", bytes.NewReader(data))
+	req, err := http.NewRequest(http.MethodPost, "http://"+tp.p.AdminAddr()+path, bytes.NewReader(data))
+	if err != nil {
+		tp.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.SetBasicAuth("helios", "helios")
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		tp.t.Fatal(err)
 	}

@@ -110,7 +110,7 @@ HeliosDB Nano cluster running (logs: $BASE/*.log)
   standby-sync   psql -h localhost -p 5442 -U helios -d heliosdb   http://localhost:8081
   standby-async  psql -h localhost -p 5452 -U helios -d heliosdb   http://localhost:8082
   proxy          psql -h localhost -p 5400 -U helios -d heliosdb   http://localhost:9090/nodes
-  password: helios (PGPASSWORD=helios)
+  password: helios (PGPASSWORD=helios); the HTTP APIs take the same: curl -u helios:helios http://localhost:9090/nodes
   try: SELECT * FROM helios_standby_nodes;  (on the primary)   SHOW TOPOLOGY;
 Ctrl-C stops them all.
 TXT

@@ -135,8 +135,15 @@ func (p *nodeProc) connect(t testing.TB) *pgx.Conn {
 	return c
 }
 
+// httpGet and httpPost log in to the node's HTTP API as the test nodes'
+// user (helios/helios).
 func httpGet(url string) (int, string, error) {
-	resp, err := http.Get(url)
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return 0, "", err
+	}
+	req.SetBasicAuth("helios", "helios")
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return 0, "", err
 	}
@@ -147,7 +154,13 @@ func httpGet(url string) (int, string, error) {
 }
 
 func httpPost(url, body string) (string, error) {
-	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.SetBasicAuth("helios", "helios")
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return "", err
 	}

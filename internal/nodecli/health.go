@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/heliosdb/nano/internal/httpauth"
 	"github.com/heliosdb/nano/node"
 )
 
@@ -33,7 +34,7 @@ func healthCmd(out io.Writer) *cobra.Command {
 		Short: "Check that a node answers (exit 0) or say why not (exit 1); usable as a Docker healthcheck",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			body, err := get(url, timeout)
+			body, err := get(url, timeout, httpauth.Credentials{})
 			if err != nil {
 				return err
 			}
@@ -48,12 +49,17 @@ func healthCmd(out io.Writer) *cobra.Command {
 
 func statusCmd(out io.Writer) *cobra.Command {
 	var url string
+	var cc clientCreds
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Print a node's status (role, term, LSNs) as JSON",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			body, err := get(url, 5*time.Second)
+			creds, err := cc.resolve()
+			if err != nil {
+				return err
+			}
+			body, err := get(url, 5*time.Second, creds)
 			if err != nil {
 				return err
 			}
@@ -66,20 +72,22 @@ func statusCmd(out io.Writer) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&url, "url", defaultURL("/status"), "status endpoint of the node")
+	addCredFlags(cmd, &cc)
 	return cmd
 }
 
-func get(url string, timeout time.Duration) ([]byte, error) {
-	return call(http.MethodGet, url, nil, timeout)
+func get(url string, timeout time.Duration, creds httpauth.Credentials) ([]byte, error) {
+	return call(http.MethodGet, url, nil, timeout, creds)
 }
 
-func call(method, url string, body []byte, timeout time.Duration) ([]byte, error) {
+func call(method, url string, body []byte, timeout time.Duration, creds httpauth.Credentials) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}
+	creds.Apply(req)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("node not answering at %s: %w", url, err)
@@ -94,12 +102,17 @@ func call(method, url string, body []byte, timeout time.Duration) ([]byte, error
 
 func promoteCmd(out io.Writer) *cobra.Command {
 	var url string
+	var cc clientCreds
 	cmd := &cobra.Command{
 		Use:   "promote",
 		Short: "Make a standby the primary of a new term (POST /admin/promote); a no-op on a primary",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			body, err := call(http.MethodPost, url, nil, 30*time.Second)
+			creds, err := cc.resolve()
+			if err != nil {
+				return err
+			}
+			body, err := call(http.MethodPost, url, nil, 30*time.Second, creds)
 			if err != nil {
 				return err
 			}
@@ -108,6 +121,7 @@ func promoteCmd(out io.Writer) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&url, "url", defaultURL("/admin/promote"), "promote endpoint of the node (default uses HELIOSDB_HTTP_PORT)")
+	addCredFlags(cmd, &cc)
 	return cmd
 }
 
@@ -115,6 +129,7 @@ func demoteCmd(out io.Writer) *cobra.Command {
 	var (
 		url, host string
 		port      int
+		cc        clientCreds
 	)
 	cmd := &cobra.Command{
 		Use:   "demote --primary-host H --primary-port P",
@@ -124,8 +139,12 @@ func demoteCmd(out io.Writer) *cobra.Command {
 			if host == "" {
 				return &node.ConfigError{Key: "primary-host", Reason: "required: the new primary's host"}
 			}
+			creds, err := cc.resolve()
+			if err != nil {
+				return err
+			}
 			body, _ := json.Marshal(map[string]any{"primary_host": host, "primary_port": port})
-			resp, err := call(http.MethodPost, url, body, 30*time.Second)
+			resp, err := call(http.MethodPost, url, body, 30*time.Second, creds)
 			if err != nil {
 				return err
 			}
@@ -136,5 +155,6 @@ func demoteCmd(out io.Writer) *cobra.Command {
 	cmd.Flags().StringVar(&url, "url", defaultURL("/admin/demote"), "demote endpoint of the node (default uses HELIOSDB_HTTP_PORT)")
 	cmd.Flags().StringVar(&host, "primary-host", "", "host of the primary to follow")
 	cmd.Flags().IntVar(&port, "primary-port", 5433, "native (replication) port of the primary to follow")
+	addCredFlags(cmd, &cc)
 	return cmd
 }

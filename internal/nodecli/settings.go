@@ -65,6 +65,23 @@ func boolSetting(key, env string, def bool, usage string, dst func(*node.Config)
 	}}
 }
 
+// fileSetting reads a secret from a file (its final line break dropped)
+// into the field; an empty value leaves the field alone. It must come
+// after the plain setting of the same field, which it overrides.
+func fileSetting(key, env, usage string, dst func(*node.Config) *string) setting {
+	return setting{key: key, env: env, usage: usage, apply: func(c *node.Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		secret, err := readSecretFile(key, v)
+		if err != nil {
+			return err
+		}
+		*dst(c) = secret
+		return nil
+	}}
+}
+
 func startSettings() []setting {
 	d := node.Defaults()
 	return []setting{
@@ -79,11 +96,20 @@ func startSettings() []setting {
 		strSetting("primary-host", "HELIOSDB_PRIMARY_HOST", "", "primary to follow (standby only)", func(c *node.Config) *string { return &c.PrimaryHost }),
 		intSetting("primary-port", "HELIOSDB_PRIMARY_PORT", d.PrimaryPort, "the primary's native port (standby only)", func(c *node.Config) *int { return &c.PrimaryPort }),
 		strSetting("user", "HELIOSDB_USER", d.User, "user name clients log in with", func(c *node.Config) *string { return &c.User }),
-		strSetting("password", "HELIOSDB_PASSWORD", d.Password, "password of --user", func(c *node.Config) *string { return &c.Password }),
+		strSetting("password", "HELIOSDB_PASSWORD", d.Password, "password of --user (prefer the environment variable or --password-file: a flag is visible in ps)", func(c *node.Config) *string { return &c.Password }),
+		fileSetting("password-file", "HELIOSDB_PASSWORD_FILE", "file holding the password of --user (overrides --password)", func(c *node.Config) *string { return &c.Password }),
 		strSetting("auth-method", "HELIOSDB_AUTH_METHOD", d.AuthMethod, "scram-sha-256, md5, password (cleartext) or trust", func(c *node.Config) *string { return &c.AuthMethod }),
 		durSetting("sync-timeout", "HELIOSDB_SYNC_TIMEOUT", d.SyncTimeout, "how long a commit waits for a sync standby before the primary degrades to async", func(c *node.Config) *time.Duration { return &c.SyncTimeout }),
 		boolSetting("sync-strict", "HELIOSDB_SYNC_STRICT", false, "never degrade a sync primary to async: commits wait for a sync standby forever", func(c *node.Config) *bool { return &c.SyncStrict }),
-		strSetting("replication-secret", "HELIOSDB_REPLICATION_SECRET", "", "shared secret every node presents on the native (replication) port; default: the value of --password", func(c *node.Config) *string { return &c.ReplicationSecret }),
+		strSetting("replication-secret", "HELIOSDB_REPLICATION_SECRET", "", "shared secret the nodes prove to each other on the native (replication) port, never sent on the wire; default: derived from --password", func(c *node.Config) *string { return &c.ReplicationSecret }),
+		fileSetting("replication-secret-file", "HELIOSDB_REPLICATION_SECRET_FILE", "file holding the replication secret (overrides --replication-secret)", func(c *node.Config) *string { return &c.ReplicationSecret }),
+		strSetting("admin-token", "HELIOSDB_ADMIN_TOKEN", "", "token accepted on the HTTP API as 'Authorization: Bearer <token>', besides HTTP Basic with --user/--password", func(c *node.Config) *string { return &c.AdminToken }),
+		fileSetting("admin-token-file", "HELIOSDB_ADMIN_TOKEN_FILE", "file holding the admin token (overrides --admin-token)", func(c *node.Config) *string { return &c.AdminToken }),
+		strSetting("admin-auth", "HELIOSDB_ADMIN_AUTH", d.AdminAuth, "required: every HTTP endpoint but GET /health needs credentials; none: no credentials asked (labs only)", func(c *node.Config) *string { return &c.AdminAuth }),
+		boolSetting("protect-metrics", "HELIOSDB_PROTECT_METRICS", false, "GET /metrics needs credentials too", func(c *node.Config) *bool { return &c.ProtectMetrics }),
+		intSetting("max-connections", "HELIOSDB_MAX_CONNECTIONS", d.MaxConnections, "most PostgreSQL sessions at once; one more gets 53300 sorry, too many clients already", func(c *node.Config) *int { return &c.MaxConnections }),
+		intSetting("superuser-reserved-connections", "HELIOSDB_SUPERUSER_RESERVED_CONNECTIONS", d.SuperuserReservedConnections, "of --max-connections, slots only superusers may take", func(c *node.Config) *int { return &c.SuperuserReservedConnections }),
+		durSetting("authentication-timeout", "HELIOSDB_AUTHENTICATION_TIMEOUT", d.AuthenticationTimeout, "a PostgreSQL client that has not finished startup and authentication by then is disconnected", func(c *node.Config) *time.Duration { return &c.AuthenticationTimeout }),
 		intSetting("wal-keep-size", "HELIOSDB_WAL_KEEP_SIZE", d.WALKeepMB, "MiB of WAL kept for disconnected standbys; one further behind re-seeds from a base backup", func(c *node.Config) *int { return &c.WALKeepMB }),
 		strSetting("advertise-host", "HELIOSDB_ADVERTISE_HOST", d.AdvertiseHost, "host name other nodes and clients reach this node by (topology views)", func(c *node.Config) *string { return &c.AdvertiseHost }),
 		durSetting("checkpoint-interval", "HELIOSDB_CHECKPOINT_INTERVAL", d.CheckpointInterval, "how often WAL that is applied and not needed by any known standby is removed", func(c *node.Config) *time.Duration { return &c.CheckpointInterval }),

@@ -55,6 +55,9 @@ func runStart(v *viper.Viper, settings []setting, logOut io.Writer) error {
 		return err
 	}
 	cfg.Logger = log
+	if cfg.AdminAuth == node.AdminAuthNone {
+		log.Warn("--admin-auth none: the HTTP API (SQL, promote, demote, lease, status) answers anyone who can reach it; use only in a lab")
+	}
 	log.Info("starting heliosdb-nano", "version", node.Version, "data_dir", cfg.DataDir, "pg_port", cfg.PGPort,
 		"native_port", cfg.NativePort, "http_port", cfg.HTTPPort, "node_id", cfg.NodeID, "role", cfg.Role,
 		"replication_mode", cfg.ReplicationMode, "auth_method", cfg.AuthMethod)

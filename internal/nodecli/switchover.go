@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/heliosdb/nano/internal/httpauth"
 	"github.com/heliosdb/nano/lsn"
 	"github.com/heliosdb/nano/node"
 )
@@ -26,9 +27,9 @@ type nodeStatus struct {
 	Topology    []node.TopologyNode    `json:"topology"`
 }
 
-func fetchStatus(base string) (nodeStatus, error) {
+func fetchStatus(base string, creds httpauth.Credentials) (nodeStatus, error) {
 	var st nodeStatus
-	body, err := get(strings.TrimRight(base, "/")+"/status", 5*time.Second)
+	body, err := get(strings.TrimRight(base, "/")+"/status", 5*time.Second, creds)
 	if err != nil {
 		return st, err
 	}
@@ -54,6 +55,8 @@ type switchover struct {
 	standbys           []string
 	timeout            time.Duration
 	step               int
+	cc                 clientCreds
+	creds              httpauth.Credentials
 }
 
 func (s *switchover) say(format string, args ...any) {
@@ -64,11 +67,11 @@ func (s *switchover) say(format string, args ...any) {
 func (s *switchover) run() error {
 	start := time.Now()
 	s.say("checking %s (old primary) and %s (new primary)", s.from, s.to)
-	from, err := fetchStatus(s.from)
+	from, err := fetchStatus(s.from, s.creds)
 	if err != nil {
 		return err
 	}
-	to, err := fetchStatus(s.to)
+	to, err := fetchStatus(s.to, s.creds)
 	if err != nil {
 		return err
 	}
@@ -91,10 +94,10 @@ func (s *switchover) run() error {
 	s.say("demoting %s: new writes refused, in-flight commits finish, standbys receive the rest", from.NodeID)
 	paused := time.Now()
 	demote := fmt.Sprintf(`{"primary_host":%q,"primary_port":%d}`, host, port)
-	if _, err := call(http.MethodPost, strings.TrimRight(s.from, "/")+"/admin/demote", []byte(demote), s.timeout); err != nil {
+	if _, err := call(http.MethodPost, strings.TrimRight(s.from, "/")+"/admin/demote", []byte(demote), s.timeout, s.creds); err != nil {
 		return fmt.Errorf("demote %s: %w", from.NodeID, err)
 	}
-	final, err := fetchStatus(s.from)
+	final, err := fetchStatus(s.from, s.creds)
 	if err != nil {
 		return err
 	}
@@ -102,7 +105,7 @@ func (s *switchover) run() error {
 	s.say("waiting until %s has applied %s", to.NodeID, final.CurrentLSN)
 	deadline := time.Now().Add(s.timeout)
 	for {
-		st, err := fetchStatus(s.to)
+		st, err := fetchStatus(s.to, s.creds)
 		if err == nil && st.Replication.AppliedLSN >= final.CurrentLSN {
 			break
 		}
@@ -113,14 +116,14 @@ func (s *switchover) run() error {
 	}
 
 	s.say("promoting %s", to.NodeID)
-	if _, err := call(http.MethodPost, strings.TrimRight(s.to, "/")+"/admin/promote", nil, s.timeout); err != nil {
+	if _, err := call(http.MethodPost, strings.TrimRight(s.to, "/")+"/admin/promote", nil, s.timeout, s.creds); err != nil {
 		return fmt.Errorf("promote %s: %w", to.NodeID, err)
 	}
 	pause := time.Since(paused)
 
 	s.say("re-pointing %d other standby(s) at %s", len(s.standbys), s.toNative)
 	for _, sb := range s.standbys {
-		if _, err := call(http.MethodPost, strings.TrimRight(sb, "/")+"/admin/demote", []byte(demote), s.timeout); err != nil {
+		if _, err := call(http.MethodPost, strings.TrimRight(sb, "/")+"/admin/demote", []byte(demote), s.timeout, s.creds); err != nil {
 			return fmt.Errorf("re-point %s: %w", sb, err)
 		}
 	}
@@ -145,6 +148,10 @@ promote it (a new term); re-point every --standby at it.`,
 			if s.from == "" || s.to == "" {
 				return &node.ConfigError{Key: "from/to", Reason: "both --from and --to are required"}
 			}
+			var err error
+			if s.creds, err = s.cc.resolve(); err != nil {
+				return err
+			}
 			return s.run()
 		},
 	}
@@ -153,5 +160,6 @@ promote it (a new term); re-point every --standby at it.`,
 	cmd.Flags().StringVar(&s.toNative, "to-native", "", "host:port other nodes reach the new primary's native port at (default: what it advertises)")
 	cmd.Flags().StringArrayVar(&s.standbys, "standby", nil, "HTTP URL of another standby to re-point (repeatable)")
 	cmd.Flags().DurationVar(&s.timeout, "timeout", 30*time.Second, "bound for each step")
+	addCredFlags(cmd, &s.cc)
 	return cmd
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/heliosdb/nano/internal/httpauth"
 	"github.com/heliosdb/nano/proxy/health"
 	"github.com/heliosdb/nano/proxy/switchover"
 )
@@ -52,30 +53,46 @@ type Switcher interface {
 	FailoverStatus() switchover.FailoverStatus
 }
 
+// Options configures the admin API's authentication.
+type Options struct {
+	// Auth guards every endpoint but GET /health (and GET /metrics unless
+	// ProtectMetrics); its zero value refuses every guarded request.
+	Auth           httpauth.Config
+	ProtectMetrics bool
+}
+
 // Handler returns the admin API. sw nil makes POST /switchover answer
 // 501; log may be nil.
-func Handler(nodes Nodes, sw Switcher, g prometheus.Gatherer, log *slog.Logger) http.Handler {
+func Handler(nodes Nodes, sw Switcher, g prometheus.Gatherer, o Options, log *slog.Logger) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	if o.Auth.Logger == nil {
+		o.Auth.Logger = log
+	}
+	auth := httpauth.New(o.Auth)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	mux.HandleFunc("GET /nodes", func(w http.ResponseWriter, _ *http.Request) {
+	mux.Handle("GET /nodes", auth.RequireFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, nodeList(nodes.Statuses()))
-	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
-	mux.HandleFunc("POST /nodes/{name}/enable", setEnabled(nodes, log, true))
-	mux.HandleFunc("POST /nodes/{name}/disable", setEnabled(nodes, log, false))
-	mux.HandleFunc("POST /switchover", switchoverHandler(sw, log))
-	mux.HandleFunc("GET /failover", func(w http.ResponseWriter, _ *http.Request) {
+	}))
+	var metrics http.Handler = promhttp.HandlerFor(g, promhttp.HandlerOpts{})
+	if o.ProtectMetrics {
+		metrics = auth.Require(metrics)
+	}
+	mux.Handle("GET /metrics", metrics)
+	mux.Handle("POST /nodes/{name}/enable", auth.RequireFunc(setEnabled(nodes, log, true)))
+	mux.Handle("POST /nodes/{name}/disable", auth.RequireFunc(setEnabled(nodes, log, false)))
+	mux.Handle("POST /switchover", auth.RequireFunc(switchoverHandler(sw, log)))
+	mux.Handle("GET /failover", auth.RequireFunc(func(w http.ResponseWriter, _ *http.Request) {
 		if sw == nil {
 			writeJSON(w, http.StatusNotImplemented, map[string]string{"error": "failover is not available"})
 			return
 		}
 		writeJSON(w, http.StatusOK, sw.FailoverStatus())
-	})
+	}))
 	return mux
 }
 
@@ -95,7 +112,7 @@ func switchoverHandler(sw Switcher, log *slog.Logger) http.HandlerFunc {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": `body must be {"target": "<node name>"}`})
 			return
 		}
-		log.Info("admin: switchover requested", "target", req.Target, "remote", r.RemoteAddr)
+		httpauth.LogAction(log, r, "switchover requested", "target", req.Target)
 		res, err := sw.Run(r.Context(), req.Target)
 		if err != nil {
 			writeJSON(w, switchoverStatus(err), map[string]string{"error": err.Error()})
@@ -129,7 +146,7 @@ func setEnabled(nodes Nodes, log *slog.Logger, on bool) http.HandlerFunc {
 			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
 			return
 		}
-		log.Info("admin: node enabled changed", "node", name, "enabled", on, "remote", r.RemoteAddr)
+		httpauth.LogAction(log, r, "node enabled changed", "node", name, "enabled", on)
 		for _, st := range nodes.Statuses() {
 			if st.Name == name {
 				writeJSON(w, http.StatusOK, toNode(st))

@@ -44,6 +44,12 @@ const (
 	AuthPassword = "password"
 )
 
+// Admin API authentication modes for Config.AdminAuth.
+const (
+	AdminAuthRequired = "required"
+	AdminAuthNone     = "none"
+)
+
 // Config is the proxy's configuration. Defaults returns one with every
 // documented default; Parse fills it from a file. Durations are kept as
 // time.Duration so tests can use sub-second values.
@@ -60,6 +66,17 @@ type Config struct {
 	Password   string // proxy.password
 	Database   string // proxy.database: the probes' database
 	AuthMethod string // proxy.auth_method
+
+	// AdminToken (proxy.admin_token) is accepted on the admin API as
+	// "Authorization: Bearer <token>", besides HTTP Basic with a client
+	// user's name and password; "" = no token.
+	AdminToken string
+	// AdminAuth (proxy.admin_auth) is AdminAuthRequired (default) or
+	// AdminAuthNone (no credentials asked; labs only).
+	AdminAuth string
+	// ProtectMetrics (proxy.protect_metrics) puts GET /metrics behind the
+	// same credentials.
+	ProtectMetrics bool
 
 	ReadFromPrimary    bool  // proxy.read_from_primary
 	ReadYourWrites     bool  // proxy.read_your_writes (used when ReadConsistency is "")
@@ -125,6 +142,7 @@ func Defaults() Config {
 		Password:            "helios",
 		Database:            "heliosdb",
 		AuthMethod:          AuthSCRAM,
+		AdminAuth:           AdminAuthRequired,
 		ReadFromPrimary:     true,
 		ReadYourWrites:      true,
 		CausalWait:          100 * time.Millisecond,

@@ -56,6 +56,11 @@ func (c Config) Validate() error {
 	if c.User == "" {
 		return bad("proxy.user", "must not be empty")
 	}
+	switch c.AdminAuth {
+	case AdminAuthRequired, AdminAuthNone:
+	default:
+		return bad("proxy.admin_auth", "%q is not one of required, none", c.AdminAuth)
+	}
 	if c.Database == "" {
 		return bad("proxy.database", "must not be empty")
 	}

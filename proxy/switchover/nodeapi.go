@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/heliosdb/nano/internal/httpauth"
 	"github.com/heliosdb/nano/lsn"
 )
 
@@ -98,6 +99,8 @@ type NodeAPI interface {
 type HTTPNodes struct {
 	URL    func(node string) (string, error)
 	Client *http.Client
+	// Creds log in to the nodes' APIs (the proxy's user and password).
+	Creds httpauth.Credentials
 }
 
 var _ NodeAPI = (*HTTPNodes)(nil)
@@ -153,6 +156,7 @@ func (h *HTTPNodes) call(ctx context.Context, node, method, path string, body []
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	h.Creds.Apply(req)
 	client := h.Client
 	if client == nil {
 		client = http.DefaultClient

@@ -47,6 +47,9 @@ STANDBY_SYNC_HTTP_PORT=${STANDBY_SYNC_HTTP_PORT:-18081}
 STANDBY_ASYNC_PORT=${STANDBY_ASYNC_PORT:-15462}
 STANDBY_ASYNC_HTTP_PORT=${STANDBY_ASYNC_HTTP_PORT:-18084}
 export PGUSER=${PGUSER:-helios} PGPASSWORD=${PGPASSWORD:-helios} PGDATABASE=${PGDATABASE:-heliosdb}
+# The proxy's GET /nodes needs credentials (sent through a config file on a
+# pipe, not the command line).
+HELIOSDB_USER=${HELIOSDB_USER:-$PGUSER} HELIOSDB_PASSWORD=${HELIOSDB_PASSWORD:-$PGPASSWORD}
 export PGCONNECT_TIMEOUT=${PGCONNECT_TIMEOUT:-3}
 
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
@@ -110,7 +113,7 @@ frame() {
   admin=$(check_http "http://$HOST:$PROXY_ADMIN_PORT")
   [ "$admin" = "$YES" ] || FAILS=$((FAILS + 1))
   if [ "$admin" = "$YES" ] && command -v jq >/dev/null &&
-     nodes=$(curl -fsS --max-time 3 "http://$HOST:$PROXY_ADMIN_PORT/nodes" 2>/dev/null); then
+     nodes=$(curl -K <(printf 'user = "%s:%s"\n' "$HELIOSDB_USER" "$HELIOSDB_PASSWORD") -fsS --max-time 3 "http://$HOST:$PROXY_ADMIN_PORT/nodes" 2>/dev/null); then
     detail=$(jq -r '"writes -> " + ([.[] | select(.role == "primary" and .healthy) | .name][0] // "none") +
       ", " + ([.[] | select(.healthy)] | length | tostring) + "/" + (length | tostring) + " healthy"' <<<"$nodes" 2>/dev/null)
   fi

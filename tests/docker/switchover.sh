@@ -45,6 +45,9 @@ SWITCHOVER_VIA=${SWITCHOVER_VIA:-auto}
 SYNC_TIMEOUT=${SYNC_TIMEOUT:-30}
 export PGUSER=${PGUSER:-helios} PGPASSWORD=${PGPASSWORD:-helios} PGDATABASE=${PGDATABASE:-heliosdb}
 export PGCONNECT_TIMEOUT=${PGCONNECT_TIMEOUT:-5}
+# The nodes' and the proxy's HTTP APIs need the database's credentials
+# (heliosdb-nano switchover reads the same variables).
+export HELIOSDB_USER=${HELIOSDB_USER:-$PGUSER} HELIOSDB_PASSWORD=${HELIOSDB_PASSWORD:-$PGPASSWORD}
 
 OLD_PORT=${1:-$PRIMARY_PORT}
 NEW_PORT=${2:-$STANDBY_SYNC_PORT}
@@ -70,7 +73,10 @@ fail() { echo "      $* ✗" >&2; echo "" >&2; echo "=== Switchover FAILED ===" 
 
 # curl helpers: body on stdout; non-zero status on a transport error or a
 # non-2xx answer.
-http_get() { curl -fsS --max-time 5 "$1"; }
+# The credentials go to curl through a config file on a pipe, not the
+# command line (visible in ps).
+curl_auth() { curl -K <(printf 'user = "%s:%s"\n' "$HELIOSDB_USER" "$HELIOSDB_PASSWORD") "$@"; }
+http_get() { curl_auth -fsS --max-time 5 "$1"; }
 node_status() { http_get "http://$HOST:$1/status"; }
 pg_ping() { # port -> 0 when SELECT 1 returns 1
   local out
@@ -165,7 +171,7 @@ ok "Replication synchronized ($NEW_ID applied $have_lsn, $OLD_ID at $want_lsn)"
 # Step 4: the switch itself (demote, catch up, promote, re-point).
 echo "[4/5] Promoting standby to primary..."
 if [ $VIA = proxy ]; then
-  body=$(curl -sS --max-time $((SYNC_TIMEOUT + 60)) -w '\n%{http_code}' -X POST \
+  body=$(curl_auth -sS --max-time $((SYNC_TIMEOUT + 60)) -w '\n%{http_code}' -X POST \
     -H 'Content-Type: application/json' -d "{\"target\":\"$TARGET\"}" \
     "http://$HOST:$PROXY_ADMIN_PORT/switchover" 2>&1)
   rc=$?

@@ -1,0 +1,19 @@
+// Package httpauth guards the HTTP APIs of the node and the proxy.
+//
+// Every request to a guarded handler must carry either HTTP Basic
+// credentials, checked by a callback against the same user store as the
+// PostgreSQL port (SCRAM), or the admin token as "Authorization: Bearer
+// <token>". Anything else is answered 401 with a WWW-Authenticate header and
+// never reaches the handler. A Config with None set lets every request
+// through (the --admin-auth none escape hatch for labs); the caller logs a
+// warning at start.
+//
+// Guarded handlers find who called them with CallerFrom; every admin action
+// is logged with it (user and remote address). Failed attempts are logged at
+// most once per second per Authenticator, so a password-guessing client
+// cannot flood the log.
+//
+// The client side is Credentials.Apply, which sets the header on an outgoing
+// request (the proxy's calls to the nodes, the heliosdb-nano CLI). The
+// package imports only the standard library.
+package httpauth
