@@ -111,7 +111,7 @@ func (r replNode) InstallBaseBackup(src io.Reader) (lsn.LSN, error) {
 // native port, and the standby receiver when this node is a standby.
 func (n *Node) startReplication() error {
 	n.repl = replication.NewServer(replication.ServerConfig{
-		WAL: n.wal, Node: replNode{n}, Secret: n.cfg.secret(),
+		WAL: n.wal, Node: replNode{n}, Secret: n.cfg.secret(), NodeID: n.cfg.NodeID,
 		Sync: n.cfg.ReplicationMode == ModeSync, SyncStrict: n.cfg.SyncStrict, SyncTimeout: n.cfg.SyncTimeout,
 		MaxRetainBytes: int64(n.cfg.WALKeepMB) << 20,
 		OnStandby:      func(s replication.StandbyInfo) { n.recordPeer(s.NodeID, s.NativeAddress) },

@@ -2,46 +2,39 @@ package replication
 
 import (
 	"context"
-	"crypto/subtle"
 	"log/slog"
-	"strings"
+	"net"
 	"sync"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 )
 
-const authKey = "authorization"
-
-// secretCreds attaches the secret to every call of a client connection.
-type secretCreds string
-
-func (s secretCreds) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
-	return map[string]string{authKey: "Bearer " + string(s)}, nil
+// DialOption returns the gRPC transport credentials of a node (nodeID)
+// calling a peer's native port: the mutual handshake of handshake.go with
+// the key derived from secret. The connection fails with
+// ErrPeerNotInCluster when the peer cannot prove it knows the key.
+func DialOption(secret, nodeID string) grpc.DialOption {
+	return grpc.WithTransportCredentials(newClusterCreds(secret, nodeID))
 }
 
-// RequireTransportSecurity is false: the native port has no TLS yet
-// (roadmap item 8), so the secret travels in clear text.
-func (secretCreds) RequireTransportSecurity() bool { return false }
-
-// checkSecret rejects calls that do not carry secret.
-func checkSecret(ctx context.Context, secret string) error {
-	md, _ := metadata.FromIncomingContext(ctx)
-	var got string
-	if v := md.Get(authKey); len(v) > 0 {
-		got = strings.TrimPrefix(v[0], "Bearer ")
+// checkAuthenticated rejects calls on a connection that did not complete
+// the handshake (defence in depth: without it gRPC never gets the
+// connection).
+func checkAuthenticated(ctx context.Context) error {
+	if p, ok := peer.FromContext(ctx); ok {
+		if _, ok := p.AuthInfo.(AuthInfo); ok {
+			return nil
+		}
 	}
-	if subtle.ConstantTimeCompare([]byte(got), []byte(secret)) != 1 {
-		return status.Error(codes.Unauthenticated, "replication: wrong or missing replication secret (--replication-secret must match on every node)")
-	}
-	return nil
+	return status.Error(codes.Unauthenticated, "replication: connection did not prove the replication secret")
 }
 
-// authLog logs rejected calls, at most once per interval: a misconfigured
-// standby retries every few seconds.
+// authLog logs rejected connections, at most once per interval: a
+// misconfigured standby retries every few seconds.
 type authLog struct {
 	log      *slog.Logger
 	interval time.Duration
@@ -49,32 +42,37 @@ type authLog struct {
 	last     time.Time
 }
 
-func (a *authLog) reject(ctx context.Context, method string) {
+func (a *authLog) reject(remote net.Addr, peerID string, err error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if now := time.Now(); now.Sub(a.last) >= a.interval {
 		a.last = now
-		a.log.Warn("replication: rejected a call without the right replication secret (check --replication-secret on both nodes)",
-			"peer", peerAddr(ctx), "method", method)
+		addr := ""
+		if remote != nil {
+			addr = remote.String()
+		}
+		a.log.Warn("replication: refused a connection that did not prove the replication secret (check --replication-secret, or --password when it is not set, on both nodes)",
+			"peer", addr, "peer_node_id", peerID, "err", err)
 	}
 }
 
-func unaryAuth(secret string, a *authLog) grpc.UnaryServerInterceptor {
-	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
-		if err := checkSecret(ctx, secret); err != nil {
-			a.reject(ctx, info.FullMethod)
-			return nil, err
-		}
-		return h(ctx, req)
+func unaryAuth(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+	if err := checkAuthenticated(ctx); err != nil {
+		return nil, err
 	}
+	return h(ctx, req)
 }
 
-func streamAuth(secret string, a *authLog) grpc.StreamServerInterceptor {
-	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
-		if err := checkSecret(ss.Context(), secret); err != nil {
-			a.reject(ss.Context(), info.FullMethod)
-			return err
-		}
-		return h(srv, ss)
+func streamAuth(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, h grpc.StreamHandler) error {
+	if err := checkAuthenticated(ss.Context()); err != nil {
+		return err
 	}
+	return h(srv, ss)
+}
+
+// ServerOption returns the gRPC server credentials of a node (nodeID)
+// serving the native port with secret: the server side of DialOption.
+// Server.GRPCServer uses it; tests serving their own gRPC server do too.
+func ServerOption(secret, nodeID string) grpc.ServerOption {
+	return grpc.Creds(newClusterCreds(secret, nodeID))
 }

@@ -1,13 +1,15 @@
 package replication_test
 
 import (
-	"context"
 	"io"
 	"strings"
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	"github.com/heliosdb/nano/lsn"
@@ -39,20 +41,25 @@ func TestWrongSecretNeverStreams(t *testing.T) {
 func TestCallsNeedTheSecret(t *testing.T) {
 	p := startPrimary(t, replication.ServerConfig{})
 	end := appendRecs(t, p.wal, 1, 0, 3)
-	client := dial(t, p.addr)
 
 	for _, tc := range []struct {
 		name string
-		ctx  context.Context
+		opt  grpc.DialOption
 		want codes.Code
 	}{
-		{"no secret", t.Context(), codes.Unauthenticated},
-		{"wrong secret", withSecret(t.Context(), "guess"), codes.Unauthenticated},
-		{"secret as a prefix", withSecret(t.Context(), testSecret+"x"), codes.Unauthenticated},
-		{"right secret", withSecret(t.Context(), testSecret), codes.OK},
+		{"no handshake (plain gRPC)", grpc.WithTransportCredentials(insecure.NewCredentials()), codes.Unavailable},
+		{"the secret as a bearer token (the old protocol)", grpc.WithTransportCredentials(insecure.NewCredentials()), codes.Unavailable},
+		{"wrong secret", replication.DialOption("guess", "s1"), codes.Unavailable},
+		{"secret as a prefix", replication.DialOption(testSecret+"x", "s1"), codes.Unavailable},
+		{"right secret", replication.DialOption(testSecret, "s1"), codes.OK},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			resp, err := client.Status(tc.ctx, &replicationpb.StatusRequest{})
+			client := dialWith(t, p.addr, tc.opt)
+			ctx := t.Context()
+			if strings.Contains(tc.name, "bearer") {
+				ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+testSecret)
+			}
+			resp, err := client.Status(ctx, &replicationpb.StatusRequest{})
 			if got := status.Code(err); got != tc.want {
 				t.Fatalf("Status: %v, want code %v", err, tc.want)
 			}
@@ -63,14 +70,14 @@ func TestCallsNeedTheSecret(t *testing.T) {
 				}
 				return
 			}
-			bb, err := client.BaseBackup(tc.ctx, &replicationpb.BaseBackupRequest{NodeId: "s1"})
+			bb, err := client.BaseBackup(ctx, &replicationpb.BaseBackupRequest{NodeId: "s1"})
 			if err == nil {
 				_, err = bb.Recv()
 			}
 			if got := status.Code(err); got != tc.want {
 				t.Fatalf("BaseBackup: %v, want code %v", err, tc.want)
 			}
-			stream, err := client.Stream(tc.ctx)
+			stream, err := client.Stream(ctx)
 			if err == nil {
 				_, err = stream.Recv()
 			}
@@ -87,7 +94,7 @@ func TestCallsNeedTheSecret(t *testing.T) {
 func TestStatusOnStandby(t *testing.T) {
 	p := startPrimary(t, replication.ServerConfig{})
 	p.node.setIdentity(func(id *replication.Identity) { id.Primary, id.Following = false, "10.0.0.1:7000" })
-	resp, err := dial(t, p.addr).Status(withSecret(t.Context(), testSecret), &replicationpb.StatusRequest{})
+	resp, err := dial(t, p.addr).Status(t.Context(), &replicationpb.StatusRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +102,7 @@ func TestStatusOnStandby(t *testing.T) {
 		t.Fatalf("Status = %v, want role standby", resp)
 	}
 	// A standby serves no base backups.
-	bb, err := dial(t, p.addr).BaseBackup(withSecret(t.Context(), testSecret), &replicationpb.BaseBackupRequest{NodeId: "s1"})
+	bb, err := dial(t, p.addr).BaseBackup(t.Context(), &replicationpb.BaseBackupRequest{NodeId: "s1"})
 	if err == nil {
 		_, err = bb.Recv()
 	}
@@ -111,7 +118,7 @@ func TestBaseBackupRPC(t *testing.T) {
 	p := startPrimary(t, replication.ServerConfig{})
 	p.node.payload = []byte(strings.Repeat("x", 2_500_000))
 	end := appendRecs(t, p.wal, 1, 0, 5)
-	bb, err := dial(t, p.addr).BaseBackup(withSecret(t.Context(), testSecret), &replicationpb.BaseBackupRequest{NodeId: "s9"})
+	bb, err := dial(t, p.addr).BaseBackup(t.Context(), &replicationpb.BaseBackupRequest{NodeId: "s9"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +161,7 @@ func TestBaseBackupRPC(t *testing.T) {
 func TestBaseBackupFailure(t *testing.T) {
 	p := startPrimary(t, replication.ServerConfig{})
 	p.node.failBackups = 1
-	bb, err := dial(t, p.addr).BaseBackup(withSecret(t.Context(), testSecret), &replicationpb.BaseBackupRequest{NodeId: "s1"})
+	bb, err := dial(t, p.addr).BaseBackup(t.Context(), &replicationpb.BaseBackupRequest{NodeId: "s1"})
 	if err == nil {
 		for err == nil {
 			_, err = bb.Recv()

@@ -31,6 +31,17 @@
 // forwarding: one call per transaction a standby runs on the primary, in a
 // session the node supplies through ForwardBackend.
 //
-// Every call carries the replication secret as "authorization: Bearer …"
-// metadata; the server compares it in constant time.
+// Authentication (handshake.go): before gRPC speaks, both ends of every
+// native-port connection run a mutual challenge–response proving knowledge
+// of the cluster key K = PBKDF2-SHA256(replication secret, fixed salt,
+// 100,000 iterations) without sending it: the client sends a nonce and an
+// ephemeral X25519 key; the server answers with its own and
+// HMAC(K, "server" ‖ transcript); only if that proof is right does the
+// client answer HMAC(K, "client" ‖ transcript). A listener that does not
+// know K (a fake primary a node was pointed at) gets nothing but the
+// client's hello. The rest of the connection is AES-256-GCM records under
+// keys derived from the X25519 secret and K, so neither the WAL nor the
+// base backups travel in clear and an authenticated connection cannot be
+// hijacked. This is not TLS: there are no certificates, and a node proves
+// only that it knows the secret (every node of a cluster is equal).
 package replication

@@ -19,8 +19,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
 
 	"github.com/heliosdb/nano/lsn"
 	"github.com/heliosdb/nano/proto/replicationpb"
@@ -411,10 +409,15 @@ func (s *standby) caughtUp(p *primary) bool {
 	return s.wal.FlushedLSN() == end && s.target.AppliedLSN() == end
 }
 
-// dial returns a raw client of addr; calls carry secret unless it is "".
+// dial connects to addr as a node knowing the test secret.
 func dial(t testing.TB, addr string) replicationpb.ReplicationClient {
 	t.Helper()
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	return dialWith(t, addr, replication.DialOption(testSecret, "test-client"))
+}
+
+func dialWith(t testing.TB, addr string, opt grpc.DialOption) replicationpb.ReplicationClient {
+	t.Helper()
+	conn, err := grpc.NewClient(addr, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -422,10 +425,6 @@ func dial(t testing.TB, addr string) replicationpb.ReplicationClient {
 	return replicationpb.NewReplicationClient(conn)
 }
 
-// withSecret returns ctx carrying the replication secret.
-func withSecret(ctx context.Context, secret string) context.Context {
-	return metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+secret)
-}
 
 // findStandby returns the row of node id in infos.
 func findStandby(infos []replication.StandbyInfo, id string) (replication.StandbyInfo, bool) {

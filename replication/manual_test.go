@@ -37,7 +37,7 @@ func helloFor(nodeID string, sync bool, flushed lsn.LSN) *replicationpb.Hello {
 // then it keeps reading in the background.
 func connectManual(t testing.TB, addr string, hello *replicationpb.Hello) *manualStandby {
 	t.Helper()
-	ctx, cancel := context.WithCancel(withSecret(context.Background(), testSecret))
+	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	stream, err := dial(t, addr).Stream(ctx)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/heliosdb/nano/proto/replicationpb"
 )
@@ -21,9 +20,8 @@ type PeerStatus struct {
 // AskPeer calls the Status RPC of the node at addr (its native port) with
 // secret. A restarted primary asks its known peers this before it takes
 // writes: one of them may have seen a newer term.
-func AskPeer(ctx context.Context, addr, secret string) (PeerStatus, error) {
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithPerRPCCredentials(secretCreds(secret)))
+func AskPeer(ctx context.Context, addr, secret, nodeID string) (PeerStatus, error) {
+	conn, err := grpc.NewClient(addr, DialOption(secret, nodeID))
 	if err != nil {
 		return PeerStatus{}, fmt.Errorf("replication: peer %s: %w", addr, err)
 	}

@@ -112,7 +112,7 @@ func TestStreamProtocolErrors(t *testing.T) {
 		{"hello without node id", hello(&replicationpb.Hello{ClusterId: testCluster})},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			stream, err := dial(t, p.addr).Stream(withSecret(t.Context(), testSecret))
+			stream, err := dial(t, p.addr).Stream(t.Context())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -48,9 +48,13 @@ type Node interface {
 
 // ServerConfig configures a Server.
 type ServerConfig struct {
-	WAL    *wal.Log
-	Node   Node
+	WAL  *wal.Log
+	Node Node
+	// Secret is the replication secret; the native port's handshake
+	// proves both sides know the key derived from it (DeriveKey).
 	Secret string
+	// NodeID names this node in the handshake.
+	NodeID string
 
 	Sync        bool          // commits wait for a sync standby (WaitDurable)
 	SyncStrict  bool          // never degrade to async
@@ -142,9 +146,13 @@ func NewServer(cfg ServerConfig) *Server {
 // secret enforced on every call.
 func (s *Server) GRPCServer() *grpc.Server {
 	a := &authLog{log: s.log, interval: 30 * time.Second}
+	creds := newClusterCreds(s.cfg.Secret, s.cfg.NodeID)
+	creds.onFail = a.reject
 	g := grpc.NewServer(
-		grpc.UnaryInterceptor(unaryAuth(s.cfg.Secret, a)),
-		grpc.StreamInterceptor(streamAuth(s.cfg.Secret, a)),
+		grpc.Creds(creds),
+		grpc.ConnectionTimeout(handshakeTimeout),
+		grpc.UnaryInterceptor(unaryAuth),
+		grpc.StreamInterceptor(streamAuth),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 5 * time.Second, PermitWithoutStream: true}),
 		grpc.MaxRecvMsgSize(64<<20),
 	)
