@@ -425,7 +425,6 @@ func dialWith(t testing.TB, addr string, opt grpc.DialOption) replicationpb.Repl
 	return replicationpb.NewReplicationClient(conn)
 }
 
-
 // findStandby returns the row of node id in infos.
 func findStandby(infos []replication.StandbyInfo, id string) (replication.StandbyInfo, bool) {
 	for _, i := range infos {
