@@ -250,7 +250,13 @@ func (c *failoverCluster) demote(n, primary *failoverNode) {
 func (c *failoverCluster) admin(n *failoverNode, what, body string) string {
 	c.t.Helper()
 	client := http.Client{Timeout: 30 * time.Second}
-	resp, err := client.Post(fmt.Sprintf("http://127.0.0.1:%d/admin/%s", n.httpPort, what), "application/json", strings.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, fmt.Sprintf("http://127.0.0.1:%d/admin/%s", n.httpPort, what), strings.NewReader(body))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.SetBasicAuth("helios", "helios")
+	resp, err := client.Do(req)
 	if err != nil {
 		c.t.Fatalf("%s %s: %v\nlog:\n%s", what, n.id, err, n.logs)
 	}

@@ -11,7 +11,7 @@
 //	write_timeout_secs = 30             # how long a write waits for a healthy primary (0: fail at once)
 //
 //	# Extras (all optional; HeliosDB additions to the tutorial's keys):
-//	user = "helios"                     # login for health probes; also the default client user
+//	user = "helios"                     # login for health probes and the nodes' HTTP APIs; also the default client user
 //	password = "helios"                 # its password
 //	database = "heliosdb"               # database the probes connect to
 //	auth_method = "scram-sha-256"       # how clients authenticate to the proxy: scram-sha-256, md5 or password
@@ -27,6 +27,9 @@
 //	auto_failover = true                # lease the primary; promote the sync standby when it is gone
 //	failover_timeout_secs = 10          # how long the primary may renew nothing before a promotion (≥ 1)
 //	failover_allow_data_loss = false    # promote even when the primary was degraded or async
+//	admin_token = ""                    # also accepted by the admin API as "Authorization: Bearer <token>"
+//	admin_auth = "required"             # admin API needs a client user's password or the token; "none": labs only
+//	protect_metrics = false             # GET /metrics needs credentials too (GET /health never does)
 //
 //	[[nodes]]
 //	name = "primary"                    # unique, used in logs, metrics and the admin API
