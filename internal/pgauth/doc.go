@@ -8,7 +8,10 @@
 // verifiers (salt, StoredKey, ServerKey) are derived from them with 4096
 // PBKDF2 iterations and cached per (user, password) by a SCRAM value, so a
 // reconnecting client does not pay the key derivation again. Unknown users
-// get a verifier derived from a random password, so the exchange runs to the
-// end and fails exactly like a wrong password (PostgreSQL's "mock"
-// authentication), without revealing whether the user exists.
+// get a mock verifier — a salt derived from a per-process random key and
+// the user name (stable across attempts, like a real user's), a password
+// nobody knows — cached and derived the same way, so the exchange runs to
+// the end, takes the same time and fails exactly like a wrong password
+// (PostgreSQL's scram_mock_salt), revealing nothing about whether the user
+// exists.
 package pgauth

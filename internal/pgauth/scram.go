@@ -28,11 +28,18 @@ const (
 type SCRAM struct {
 	mu    sync.Mutex
 	cache map[string]scram.StoredCredentials
+	// mockKey makes unknown users' salts: stable per user for the life of
+	// the process (as real users' cached verifiers are), unpredictable
+	// across processes (PostgreSQL's scram_mock_salt uses a per-cluster
+	// nonce the same way).
+	mockKey [32]byte
 }
 
 // NewSCRAM returns a SCRAM with an empty verifier cache.
 func NewSCRAM() *SCRAM {
-	return &SCRAM{cache: make(map[string]scram.StoredCredentials)}
+	s := &SCRAM{cache: make(map[string]scram.StoredCredentials)}
+	_, _ = rand.Read(s.mockKey[:])
+	return s
 }
 
 // Conversation is one SCRAM exchange. Feed it the client-first message
@@ -49,9 +56,17 @@ type Conversation struct {
 func (s *SCRAM) Start(user, password string, known bool) *Conversation {
 	var creds scram.StoredCredentials
 	if known {
-		creds = s.verifier(user, password)
+		creds = s.verifier("\x00"+user+"\x00"+password, func() scram.StoredCredentials {
+			return deriveVerifier(password, randomSalt())
+		})
 	} else {
-		creds = deriveVerifier(rand.Text(), randomSalt())
+		// The same path as a known user: a cached verifier, derived once
+		// with the same cost, from a salt that does not change between
+		// attempts; only the password is one nobody knows.
+		creds = s.verifier("\x01"+user, func() scram.StoredCredentials {
+			salt := s.mock("salt", user)[:scramSaltLen]
+			return deriveVerifier(string(s.mock("password", user)), salt)
+		})
 	}
 	// The user name inside the SCRAM message is ignored, as in PostgreSQL:
 	// the startup packet's user is authoritative (pgx sends "n=").
@@ -93,15 +108,23 @@ func (c *Conversation) Step(clientMsg []byte) (reply []byte, done bool, err erro
 	return nil, true, fmt.Errorf("%w: message after the exchange finished", ErrProtocol)
 }
 
-func (s *SCRAM) verifier(user, password string) scram.StoredCredentials {
-	key := user + "\x00" + password
+// mock is HMAC(mockKey, label ‖ user).
+func (s *SCRAM) mock(label, user string) []byte {
+	m := hmac.New(sha256.New, s.mockKey[:])
+	m.Write([]byte(label + "\x00" + user))
+	return m.Sum(nil)
+}
+
+// verifier returns the cached verifier under key, deriving it with derive
+// on a miss.
+func (s *SCRAM) verifier(key string, derive func() scram.StoredCredentials) scram.StoredCredentials {
 	s.mu.Lock()
 	creds, ok := s.cache[key]
 	s.mu.Unlock()
 	if ok {
 		return creds
 	}
-	creds = deriveVerifier(password, randomSalt())
+	creds = derive()
 	s.mu.Lock()
 	if len(s.cache) >= maxCachedVerifiers {
 		clear(s.cache)
