@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -200,19 +201,25 @@ type errorBody struct {
 
 func (h *handler) query(w http.ResponseWriter, r *http.Request) {
 	var req queryRequest
-	body := http.MaxBytesReader(w, r.Body, maxBody)
-	dec := json.NewDecoder(body)
+	// Read the body to its end (only then does net/http watch the
+	// connection and cancel r.Context() — and with it the statement — when
+	// the client disconnects), and check it is UTF-8 before encoding/json
+	// turns invalid bytes into U+FFFD silently: refuse it as PostgreSQL
+	// refuses it on its port. NULs written as \u0000 are refused by the
+	// session (query text and parameters).
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		writeError(w, pgerror.Newf(pgerror.InvalidParameterValue, "invalid request body: %v", err))
+		return
+	}
+	if err := types.VerifyEncoding(body); err != nil {
+		writeError(w, err)
+		return
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := dec.Decode(&req); err != nil {
 		writeError(w, pgerror.Newf(pgerror.InvalidParameterValue, "invalid JSON request body: %v", err))
-		return
-	}
-	// Read the body to its end: only then does net/http watch the
-	// connection and cancel r.Context() — and with it the statement — when
-	// the client disconnects (a chunked body's last chunk, or bytes after
-	// the JSON value, may still be unread here).
-	if _, err := io.Copy(io.Discard, body); err != nil {
-		writeError(w, pgerror.Newf(pgerror.InvalidParameterValue, "invalid request body: %v", err))
 		return
 	}
 	if strings.TrimSpace(req.SQL) == "" {

@@ -63,6 +63,9 @@ func (s *Session) prepareNamed(ctx context.Context, name, sql string, paramTypes
 	if _, ok := s.stmts[name]; ok && name != "" {
 		return nil, pgerror.Newf(pgerror.DuplicatePreparedStmt, "prepared statement %q already exists", name)
 	}
+	if err := types.VerifyEncoding(sql); err != nil {
+		return nil, err
+	}
 	stmts, err := parser.ParseContext(ctx, sql)
 	if err != nil {
 		return nil, err
@@ -166,6 +169,14 @@ func decodeParams(ts []types.T, raw [][]byte, formats []int16) ([]types.Datum, e
 }
 
 func decodeParam(t types.T, b []byte, format int16, n int) (types.Datum, error) {
+	// Text-format values are client text whatever their type; binary
+	// values of text types are text too (PostgreSQL: pg_verify_mbstr in
+	// the client-to-server conversion and in textrecv).
+	if format == 0 || (format == 1 && t.IsText()) {
+		if err := types.VerifyEncoding(b); err != nil {
+			return nil, err
+		}
+	}
 	switch format {
 	case 0:
 		return types.ParseText(t, string(b))

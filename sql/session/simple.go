@@ -20,6 +20,10 @@ func (s *Session) Query(ctx context.Context, sql string, w result.Writer) error 
 	if s.closed {
 		return ErrClosed
 	}
+	if err := types.VerifyEncoding(sql); err != nil {
+		s.abort()
+		return err
+	}
 	stmts, err := s.parseQuery(ctx, sql)
 	if err != nil {
 		s.abort()
