@@ -186,9 +186,14 @@ func (n *Node) buildSQL() error {
 		AuthMethod:     n.cfg.AuthMethod,
 		Credentials:    n.credentials,
 		StartupTimeout: n.cfg.AuthenticationTimeout,
-		MaxMessageSize: n.cfg.MaxMessageSize,
-		Logger:         n.log,
-		Registerer:     n.reg,
+		MaxConnections: n.cfg.MaxConnections,
+		// Every login is the configured user, a superuser, until roles
+		// exist; the reserved slots then keep room for it.
+		ReservedConnections: n.cfg.SuperuserReservedConnections,
+		IsSuperuser:         func(user string) bool { return user == n.cfg.User },
+		MaxMessageSize:      n.cfg.MaxMessageSize,
+		Logger:              n.log,
+		Registerer:          n.reg,
 	}, sessionFactory{n})
 	if err != nil {
 		return fmt.Errorf("node: pgwire: %w", err)

@@ -49,6 +49,13 @@ type Config struct {
 	// StartupTimeout bounds the startup and authentication phase (default
 	// 10s); a client that has not finished by then is disconnected.
 	StartupTimeout time.Duration
+	// MaxConnections bounds the sessions (limits.go); 0 = no bound.
+	MaxConnections int
+	// ReservedConnections of MaxConnections are for users IsSuperuser
+	// accepts (PostgreSQL's superuser_reserved_connections).
+	ReservedConnections int
+	// IsSuperuser reports whether user is a superuser; nil = every user is.
+	IsSuperuser func(user string) bool
 }
 
 // withDefaults returns c with zero fields set to their defaults.
@@ -70,6 +77,9 @@ func (c Config) withDefaults() Config {
 
 // Validate reports the first invalid field, naming it.
 func (c Config) Validate() error {
+	if c.MaxConnections < 0 || c.ReservedConnections < 0 || (c.MaxConnections > 0 && c.ReservedConnections >= c.MaxConnections) {
+		return fmt.Errorf("%w: MaxConnections %d, ReservedConnections %d (want 0 <= reserved < max)", ErrInvalidConfig, c.MaxConnections, c.ReservedConnections)
+	}
 	switch c.AuthMethod {
 	case "", AuthSCRAM, AuthMD5, AuthPassword:
 		if c.Credentials == nil {

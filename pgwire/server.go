@@ -29,8 +29,9 @@ type Server struct {
 	listeners map[net.Listener]struct{}
 	conns     map[*conn]struct{}
 	byPID     map[uint32]*conn
-	closing   bool          // Shutdown or Close started
-	done      chan struct{} // closed when closing becomes true
+	slots     map[*conn]struct{} // connections holding a session slot (limits.go)
+	closing   bool               // Shutdown or Close started
+	done      chan struct{}      // closed when closing becomes true
 	wg        sync.WaitGroup
 }
 
@@ -57,6 +58,7 @@ func NewServer(cfg Config, sessions SessionFactory) (*Server, error) {
 		listeners: make(map[net.Listener]struct{}),
 		conns:     make(map[*conn]struct{}),
 		byPID:     make(map[uint32]*conn),
+		slots:     make(map[*conn]struct{}),
 		done:      make(chan struct{}),
 	}, nil
 }
@@ -190,6 +192,11 @@ func (s *Server) startConn(nc net.Conn) {
 		nc.Close()
 		return
 	}
+	if s.overloaded() {
+		s.mu.Unlock()
+		go s.turnAway(nc)
+		return
+	}
 	s.conns[c] = struct{}{}
 	s.wg.Add(1)
 	s.mu.Unlock()
@@ -202,6 +209,7 @@ func (s *Server) startConn(nc net.Conn) {
 func (s *Server) removeConn(c *conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
+	s.releaseSlot(c)
 	if s.byPID[c.pid] == c {
 		delete(s.byPID, c.pid)
 	}

@@ -38,8 +38,16 @@ func (c *conn) startup() bool {
 		return false
 	}
 	c.log = c.log.With("user", info.User, "database", info.Database)
+	if err := c.srv.admit(c); err != nil {
+		c.sendFatal(err)
+		return false
+	}
 	c.negotiateVersion(sm)
 	if !c.authenticate(info.User) {
+		return false
+	}
+	if err := c.srv.admitUser(c, info.User); err != nil {
+		c.sendFatal(err)
 		return false
 	}
 	c.srv.assignKey(c)
