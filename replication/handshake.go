@@ -327,7 +327,7 @@ func authInfo(peer string) AuthInfo {
 }
 
 func (c *clusterCreds) Info() credentials.ProtocolInfo {
-	return credentials.ProtocolInfo{SecurityProtocol: "heliosdb-cluster", SecurityVersion: "1"}
+	return credentials.ProtocolInfo{SecurityProtocol: "heliosdb-cluster"}
 }
 
 func (c *clusterCreds) Clone() credentials.TransportCredentials {
