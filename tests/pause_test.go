@@ -198,9 +198,19 @@ type proxyFailover struct {
 
 var quickHTTP = &http.Client{Timeout: 2 * time.Second}
 
+// quickGet GETs url as the test clusters' user (helios/helios).
+func quickGet(url string) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.SetBasicAuth("helios", "helios")
+	return quickHTTP.Do(req)
+}
+
 func (c *pauseCluster) failover() (proxyFailover, error) {
 	var fs proxyFailover
-	resp, err := quickHTTP.Get(fmt.Sprintf("http://127.0.0.1:%d/failover", c.adminPort))
+	resp, err := quickGet(fmt.Sprintf("http://127.0.0.1:%d/failover", c.adminPort))
 	if err != nil {
 		return fs, err
 	}
@@ -227,7 +237,7 @@ type pauseStatus struct {
 
 func (n *pauseNode) status() (pauseStatus, error) {
 	var st pauseStatus
-	resp, err := quickHTTP.Get(fmt.Sprintf("http://127.0.0.1:%d/status", n.httpPort))
+	resp, err := quickGet(fmt.Sprintf("http://127.0.0.1:%d/status", n.httpPort))
 	if err != nil {
 		return st, err
 	}

@@ -772,7 +772,7 @@ func TestReplicationBadInput(t *testing.T) {
 	t.Run("wrong replication secret", func(t *testing.T) {
 		primary, good := withData(t)
 		bad := newStandby(t, "bad-secret", primary, "async", "--replication-secret", "not-the-secret")
-		line := waitLog(t, bad, 10*time.Second, "level=WARN", "wrong or missing replication secret")
+		line := waitLog(t, bad, 10*time.Second, "level=WARN", "did not prove it knows the replication secret")
 		waitCaughtUp(t, primary, good)
 		// Give the bad standby as long again as the good one needed.
 		time.Sleep(300 * time.Millisecond)
