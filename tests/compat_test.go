@@ -146,7 +146,11 @@ func TestConformanceSLT(t *testing.T) {
 	absScript, _ := filepath.Abs(script)
 	node := newNode(t)
 	node.start()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	limit := 10 * time.Minute
+	if compatFull() {
+		limit = 40 * time.Minute // both servers, all files
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	start := time.Now()
 	ours, err := pgdiff.RunSLT(ctx, pgdiff.SLTRun{Script: absScript, Dir: dir, Files: files, Port: node.pgPort,

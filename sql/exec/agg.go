@@ -320,7 +320,8 @@ func (p *aggPlan) start(e *env) (iter, error) {
 	}
 	rows := make([][]Datum, 0, len(order))
 	for _, g := range order {
-		row := append([]Datum(nil), g.keys...)
+		// never nil, even with no keys and no aggregates: a nil row ends the stream
+		row := append(make([]Datum, 0, len(g.keys)+len(p.ctx.aggs)), g.keys...)
 		for i, a := range p.ctx.aggs {
 			v, err := finish(a, &g.states[i])
 			if err != nil {

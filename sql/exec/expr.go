@@ -289,6 +289,20 @@ func (b *builder) compileAExpr(s *scope, a *pg_query.A_Expr, hint types.T) (*cex
 		if err != nil {
 			return nil, b.errAt(pgerror.Flatten(err), a.Location)
 		}
+		if isNullConst(l) || isNullConst(r) {
+			// Every binary operator is strict: PostgreSQL folds x op NULL
+			// to NULL without evaluating x (whose overflow would be an
+			// error) — unless x is itself constant and fails to fold: then
+			// the operation fails like x (when evaluated, or when CASE or
+			// COALESCE keep the branch it is in, see caseFoldErr).
+			for _, x := range []*cexpr{l, r} {
+				if x.foldErr != nil {
+					e.foldErr = x.foldErr
+					return e, nil
+				}
+			}
+			return constExpr(nil, e.t, e.s), nil
+		}
 		return e, nil
 	case pg_query.A_Expr_Kind_AEXPR_DISTINCT, pg_query.A_Expr_Kind_AEXPR_NOT_DISTINCT:
 		l, r, err := b.compilePair(s, a.Lexpr, a.Rexpr)
@@ -361,7 +375,46 @@ func (b *builder) compileUnary(s *scope, op string, a *pg_query.A_Expr, hint typ
 	return nil, pgerror.Newf(pgerror.UndefinedFunction, "operator does not exist: %s %s", op, x.t)
 }
 
-// foldConst evaluates e now when all its inputs are constants.
+// caseFoldErr is the error PostgreSQL's constant folding raises for a CASE:
+// that of a constant result that fails to evaluate, unless its branch is
+// dropped — a constant false or NULL condition, or any branch after a
+// constant true one (conds[i] guards results[i]; the last result is ELSE).
+func caseFoldErr(conds, results []*cexpr) error {
+	for i, c := range conds {
+		if c.isConst && c.val != true {
+			continue
+		}
+		if results[i].foldErr != nil {
+			return results[i].foldErr
+		}
+		if c.isConst {
+			return nil
+		}
+	}
+	return results[len(conds)].foldErr
+}
+
+// coalesceFoldErr is caseFoldErr for COALESCE: arguments after a non-null
+// constant are dropped.
+func coalesceFoldErr(args []*cexpr) error {
+	for _, a := range args {
+		if a.foldErr != nil {
+			return a.foldErr
+		}
+		if a.isConst && a.val != nil {
+			return nil
+		}
+	}
+	return nil
+}
+
+func isNullConst(e *cexpr) bool { return e.isConst && e.val == nil }
+
+// foldConst evaluates e now when all its inputs are constants. An error
+// (1/0, an overflow) is left for evaluation time, so that it is raised only
+// when the expression is evaluated: CASE WHEN false THEN 1/0 ELSE 5 END and
+// coalesce(1, 1/0) are 5 and 1, as in PostgreSQL, whose constant folding
+// drops such branches before evaluating them.
 func foldConst(e *cexpr, in ...*cexpr) (*cexpr, error) {
 	for _, x := range in {
 		if !x.isConst {
@@ -370,7 +423,8 @@ func foldConst(e *cexpr, in ...*cexpr) (*cexpr, error) {
 	}
 	v, err := e.fn(nil, nil)
 	if err != nil {
-		return nil, err
+		e.foldErr = err
+		return e, nil
 	}
 	c := constExpr(v, e.t, e.s)
 	return c, nil
@@ -758,6 +812,9 @@ func (b *builder) compileCase(s *scope, c *pg_query.CaseExpr, hint types.T) (*ce
 	} else {
 		results[len(c.Args)] = constExpr(nil, types.Unknown, "NULL")
 		results[len(c.Args)].unknown = true
+	}
+	if err := caseFoldErr(conds, results); err != nil {
+		return nil, err
 	}
 	t, err := unifyTypes(results, "CASE")
 	if err != nil {

@@ -493,6 +493,11 @@ func (b *builder) compileVariadic(s *scope, name string, nodes []*pg_query.Node,
 		}
 		args[i] = e
 	}
+	if name == "coalesce" {
+		if err := coalesceFoldErr(args); err != nil {
+			return nil, err
+		}
+	}
 	t, err := unifyTypes(args, strings.ToUpper(name))
 	if err != nil {
 		return nil, err

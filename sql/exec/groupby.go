@@ -72,3 +72,38 @@ func clearLocations(m protoreflect.Message) {
 		m.Clear(fd)
 	}
 }
+
+// starOverGroups expands * (or t.*) in the select list of a grouped query:
+// each input column must be a grouped one (else 42803, as for a column
+// written out).
+func (b *builder) starOverGroups(s *scope, table string, loc int32) ([]*cexpr, []colInfo, error) {
+	var exprs []*cexpr
+	var cols []colInfo
+	for _, c := range s.agg.in.cols {
+		if c.hidden || table != "" && c.table != table {
+			continue
+		}
+		e, err := b.compile(s, colRefNode(c.table, c.name), types.Unknown)
+		if err != nil {
+			return nil, nil, err
+		}
+		exprs = append(exprs, e)
+		cols = append(cols, colInfo{name: c.name, typ: e.t})
+	}
+	if len(exprs) == 0 && table != "" && !s.agg.in.hasTable(table) {
+		return nil, nil, b.errAt(pgerror.Newf(pgerror.UndefinedTable, "missing FROM-clause entry for table %q", table), loc)
+	}
+	return exprs, cols, nil
+}
+
+// colRefNode is the syntax of a (qualified) column reference.
+func colRefNode(table, name string) *pg_query.Node {
+	str := func(v string) *pg_query.Node {
+		return &pg_query.Node{Node: &pg_query.Node_String_{String_: &pg_query.String{Sval: v}}}
+	}
+	fields := []*pg_query.Node{str(name)}
+	if table != "" {
+		fields = []*pg_query.Node{str(table), str(name)}
+	}
+	return &pg_query.Node{Node: &pg_query.Node_ColumnRef{ColumnRef: &pg_query.ColumnRef{Fields: fields}}}
+}

@@ -70,6 +70,7 @@ type cexpr struct {
 	val     Datum // when isConst
 	param   int   // >0: $n
 	colIdx  int   // >=0 when this is a plain column of the current row
+	foldErr error // constant inputs whose evaluation failed (see foldConst)
 }
 
 func constExpr(d Datum, t types.T, s string) *cexpr {

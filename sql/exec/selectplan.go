@@ -347,6 +347,14 @@ func (b *builder) buildTargets(s *scope, targets []*pg_query.Node) ([]*cexpr, []
 			if len(cr.Fields) > 1 {
 				table = strVal(cr.Fields[len(cr.Fields)-2])
 			}
+			if s.agg != nil {
+				es, cs, err := b.starOverGroups(s, table, cr.Location)
+				if err != nil {
+					return nil, nil, err
+				}
+				exprs, cols = append(exprs, es...), append(cols, cs...)
+				continue
+			}
 			n := 0
 			for i, c := range s.cols {
 				if c.hidden || table != "" && c.table != table {
