@@ -30,6 +30,7 @@ import (
 //     reservation was too small, or someone else took the space) is
 //     retried with backoff until it succeeds; its sessions wait, because
 //     their commits are durable (replayed at restart) yet not visible.
+//     Commits that arrive meanwhile are refused at once (53100).
 //   - While a fault lasts, a probe every faultProbeInterval retries the
 //     recovery without waiting for a write, so /health turns back to ok
 //     when space returns.
@@ -107,12 +108,20 @@ func (c *committer) applyDurable(end lsn.LSN, batches []*storage.Batch) error {
 			c.log.Error("commit path: storage is full; the durable commits wait until they can be applied", "lsn", end.String(), "err", err)
 		}
 		c.setFault(err)
+		refused := c.diskFault(err, pgerror.Newf(pgerror.DiskFull, "could not extend file %q: No space left on device", c.db.Path()))
 		t := time.NewTimer(delay)
-		select {
-		case <-c.stop:
-			t.Stop()
-			return errShuttingDown
-		case <-t.C:
+	wait:
+		for {
+			select {
+			case <-c.stop:
+				t.Stop()
+				return errShuttingDown
+			case r := <-c.reqs:
+				// Not written yet: refused now rather than kept waiting.
+				r.done <- commitResult{err: refused}
+			case <-t.C:
+				break wait
+			}
 		}
 		delay = min(2*delay, maxApplyRetryDelay)
 	}

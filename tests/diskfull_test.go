@@ -2,12 +2,14 @@ package tests
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -24,6 +26,8 @@ import (
 //     before the error, with the simple and with the extended protocol;
 //   - /health answers 503 with a status that is not "ok" and says why;
 //   - once the ballast is deleted, writes succeed again without a restart;
+//   - a node restarted on the full disk starts, serves reads and refuses
+//     writes;
 //   - after a kill -9 and restart, every acknowledged row is there and no
 //     row whose commit failed.
 //
@@ -77,6 +81,24 @@ func TestDiskFull(t *testing.T) {
 			t.Fatalf("round %d: /health during the fault = %d %s; want 503, a status other than ok and a disk-full reason", round, code, body)
 		}
 		t.Logf("round %d: /health = %d %s", round, code, body)
+		if round == 1 {
+			// A node restarted on the full disk starts, serves reads and
+			// refuses writes with 53100.
+			p.kill()
+			p.start()
+			c = p.connect(t)
+			var n int
+			if err := c.QueryRow(ctx, "SELECT count(*) FROM t").Scan(&n); err != nil || n != len(acked) {
+				t.Fatalf("after a restart on the full disk: count = %d, %v; want %d", n, err, len(acked))
+			}
+			id := next
+			next++
+			err := insertRow(ctx, t, c.PgConn(), id, true)
+			if pe := (*pgconn.PgError)(nil); !errors.As(err, &pe) || pe.Code != "53100" {
+				t.Fatalf("insert after a restart on the full disk: %v; want 53100", err)
+			}
+			failed[id] = true
+		}
 		if err := os.Remove(ballast); err != nil {
 			t.Fatal(err)
 		}
@@ -240,4 +262,122 @@ func TestStandbyDiskFull(t *testing.T) {
 	s.start()
 	waitCaughtUp(t, primary, s)
 	assertSameTable(t, "SELECT id, length(pad) FROM t ORDER BY id", next, primary, s)
+}
+
+// TestDiskFullAfterDurableCommit: the storage room reserved for commits is
+// taken away (punched out of the file) and the disk filled, so a commit
+// fails in storage after its WAL record is durable. Its session waits (the
+// commit is durable but not visible: neither error nor success would be
+// true), other commits are refused with 53100 meanwhile, and once space
+// is freed the waiting commit succeeds and is present after a restart.
+func TestDiskFullAfterDurableCommit(t *testing.T) {
+	mnt := fstest.MountTmpfs(t, 64<<20)
+	p := newNode(t)
+	p.dataDir = filepath.Join(mnt, "data")
+	p.start()
+	c := p.connect(t)
+	ctx := context.Background()
+	mustExec(t, c, "CREATE TABLE t (id int PRIMARY KEY, pad text)")
+	for id := range 50 {
+		mustExec(t, c, "INSERT INTO t VALUES ($1, repeat('x', 2000))", id)
+	}
+	db, err := os.OpenFile(filepath.Join(p.dataDir, "data.db"), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Free every block past bbolt's high-water mark (pages never written):
+	// the room the node reserved is gone, though it believes it has it.
+	const punch = 0x01 | 0x02 // FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE
+	if err := syscall.Fallocate(int(db.Fd()), punch, boltHighWater(t, db), 1<<30); err != nil {
+		t.Fatalf("punch out the reservation: %v", err)
+	}
+	db.Close()
+	ballast := filepath.Join(mnt, "ballast")
+	fstest.Fill(t, ballast, 0)
+
+	// Big rows until one commit hangs in storage (its WAL record is durable).
+	type outcome struct {
+		id  int
+		err error
+	}
+	waiting := make(chan outcome, 1)
+	id := 1000
+	for ; ; id++ {
+		done := make(chan error, 1)
+		go func(id int) {
+			conn, err := pgx.Connect(ctx, p.dsn())
+			if err == nil {
+				defer conn.Close(ctx)
+				_, err = conn.Exec(ctx, "INSERT INTO t VALUES ($1, repeat('y', 200000))", id)
+			}
+			done <- err
+		}(id)
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("insert %d failed before any commit hung in storage: %v", id, err)
+			}
+			if id > 3000 {
+				t.Fatal("no commit ever hung in storage")
+			}
+			continue
+		case <-time.After(2 * time.Second):
+			go func(id int) { waiting <- outcome{id, <-done} }(id)
+		}
+		break
+	}
+	t.Logf("insert %d waits for storage", id)
+	code, body := health(t, p)
+	if code != 503 || !strings.Contains(body, "disk full") {
+		t.Fatalf("/health while a durable commit waits: %d %s", code, body)
+	}
+	// Another commit is refused at once, with 53100.
+	_, err = c.Exec(ctx, "INSERT INTO t VALUES (-1, 'refused')")
+	if pe := (*pgconn.PgError)(nil); !errors.As(err, &pe) || pe.Code != "53100" {
+		t.Fatalf("a commit while storage is full: %v; want 53100", err)
+	}
+	if err := os.Remove(ballast); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case o := <-waiting:
+		if o.err != nil {
+			t.Fatalf("the durable commit %d failed after space returned: %v", o.id, o.err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the durable commit still waits 20 s after space returned")
+	}
+	waitHealthy(t, p)
+	p.kill()
+	p.start()
+	var n, refused int
+	c2 := p.connect(t)
+	if err := c2.QueryRow(ctx, "SELECT count(*) FROM t WHERE id = $1", id).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("the durable commit %d after restart: count %d, %v", id, n, err)
+	}
+	if err := c2.QueryRow(ctx, "SELECT count(*) FROM t WHERE id = -1").Scan(&refused); err != nil || refused != 0 {
+		t.Fatalf("the refused commit is present after restart: %d, %v", refused, err)
+	}
+}
+
+// boltHighWater reads the end of the pages a bbolt file uses from its
+// newest meta page (page header 16 bytes; meta: page size at 24, high-water
+// page id at 56, txid at 64).
+func boltHighWater(t *testing.T, f *os.File) int64 {
+	t.Helper()
+	var hw int64
+	var txid uint64
+	for _, off := range []int64{0, 4096} {
+		b := make([]byte, 72)
+		if _, err := f.ReadAt(b, off); err != nil {
+			t.Fatal(err)
+		}
+		if binary.LittleEndian.Uint32(b[24:]) != 4096 {
+			t.Fatalf("bbolt page size %d, want 4096", binary.LittleEndian.Uint32(b[24:]))
+		}
+		if tx := binary.LittleEndian.Uint64(b[64:]); tx >= txid {
+			txid, hw = tx, int64(binary.LittleEndian.Uint64(b[56:]))*4096
+		}
+	}
+	return hw
 }
