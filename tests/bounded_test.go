@@ -283,3 +283,40 @@ func TestSIGTERMDuringHugeBatch(t *testing.T) {
 		t.Fatalf("node still running 20 s after SIGTERM with --shutdown-timeout 1s")
 	}
 }
+
+// TestProxySIGTERMDuringHugeBatch: SIGTERM stops the proxy within its
+// shutdown_timeout_secs while a client's script runs through it.
+func TestProxySIGTERMDuringHugeBatch(t *testing.T) {
+	n := newNode(t)
+	n.start()
+	px := startProxy(t, n, "shutdown_timeout_secs = 1")
+	ctx := context.Background()
+	c, err := pgx.Connect(ctx, px.dsn())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	go c.PgConn().Exec(ctx, hugeBatch+hugeBatch+hugeBatch).ReadAll()
+	time.Sleep(time.Second)
+	start := time.Now()
+	px.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- px.cmd.Wait() }()
+	select {
+	case err := <-done:
+		took := time.Since(start)
+		t.Logf("proxy exited %v after %v", err, took)
+		if took > 2*time.Second {
+			t.Errorf("SIGTERM with shutdown_timeout_secs = 1 took %v", took)
+		}
+		if !strings.Contains(px.logs.String(), "shutdown complete") {
+			t.Errorf("no clean shutdown logged:\n%s", px.logs.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("proxy still running 20 s after SIGTERM with shutdown_timeout_secs = 1")
+	}
+	var one int
+	if err := n.connect(t).QueryRow(ctx, "SELECT 1").Scan(&one); err != nil {
+		t.Fatalf("node after the proxy's shutdown: %v", err)
+	}
+}
