@@ -5,7 +5,7 @@ import (
 	"sort"
 	"strings"
 
-	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"github.com/heliosdb/nano/sql/parser"
 )
 
 // Column is one column of a result: its name and type OID.
@@ -60,11 +60,11 @@ type Difference struct {
 // Ordered reports whether sql orders its result at top level (a SELECT or
 // VALUES with ORDER BY), so its rows compare in order.
 func Ordered(sql string) bool {
-	tree, err := pg_query.Parse(sql)
-	if err != nil || len(tree.Stmts) != 1 {
+	stmts, err := parser.Parse(sql)
+	if err != nil || len(stmts) != 1 {
 		return false
 	}
-	sel := tree.Stmts[0].GetStmt().GetSelectStmt()
+	sel := stmts[0].Node.GetSelectStmt()
 	return sel != nil && len(sel.SortClause) > 0
 }
 

@@ -6,6 +6,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/heliosdb/nano/sql/catalog"
+	"github.com/heliosdb/nano/sql/parser"
 	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/sql/result"
 	"github.com/heliosdb/nano/sql/rowenc"
@@ -203,13 +204,11 @@ func constrName(c pg_query.ConstrType) string {
 // exprText recovers the SQL text of an expression by deparsing it inside
 // a SELECT.
 func (b *builder) exprText(n *pg_query.Node) string {
-	tree := &pg_query.ParseResult{Version: 170007, Stmts: []*pg_query.RawStmt{{Stmt: &pg_query.Node{Node: &pg_query.Node_SelectStmt{
-		SelectStmt: &pg_query.SelectStmt{TargetList: []*pg_query.Node{{Node: &pg_query.Node_ResTarget{ResTarget: &pg_query.ResTarget{Val: n}}}}}}}}}}
-	s, err := pg_query.Deparse(tree)
+	s, err := parser.DeparseExpr(n)
 	if err != nil {
 		return ""
 	}
-	return strings.TrimPrefix(s, "SELECT ")
+	return s
 }
 
 func (b *builder) buildDrop(ds *pg_query.DropStmt) (runner, error) {

@@ -3,10 +3,10 @@ package session
 import (
 	"context"
 	"strings"
-	"sync"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/heliosdb/nano/sql/parser"
 	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/sql/result"
 	"github.com/heliosdb/nano/sql/types"
@@ -194,20 +194,8 @@ func (s *Session) planLocally(ctx context.Context, st *statement) error {
 	return err
 }
 
-// parseTreeVersion is the parser's tree version, which Deparse checks.
-var parseTreeVersion = sync.OnceValue(func() int32 {
-	r, _ := pg_query.Parse("SELECT 1")
-	return r.GetVersion()
-})
-
 // deparse renders a statement node as SQL text.
-func deparse(n *pg_query.Node) (string, error) {
-	sql, err := pg_query.Deparse(&pg_query.ParseResult{Version: parseTreeVersion(), Stmts: []*pg_query.RawStmt{{Stmt: n}}})
-	if err != nil {
-		return "", pgerror.Wrapf(err, pgerror.InternalError, "deparse")
-	}
-	return sql, nil
-}
+func deparse(n *pg_query.Node) (string, error) { return parser.Deparse(n) }
 
 // executeForwarded runs an extended-protocol portal on the primary. With
 // a row limit the rows are fetched at once and handed out maxRows at a
