@@ -37,6 +37,10 @@ import (
 // after startReplication.
 func (n *Node) startForwarding() {
 	n.fwdServer = replication.RegisterForwarding(n.grpcSrv, forwardBackend{n}, n.log)
+	// SHOW TOPOLOGY on a standby asks the primary (topology.go).
+	n.topoClient = replication.NewForwardClient(replication.ForwardClientConfig{
+		Secret: n.cfg.secret(), NodeID: n.cfg.NodeID, Primary: n.forwardTarget, Timeout: topologyTimeout, Logger: n.log,
+	})
 	if !n.cfg.WriteForwarding {
 		return
 	}
@@ -54,6 +58,9 @@ func (n *Node) stopForwarding() {
 	}
 	if n.fwdClient != nil {
 		n.fwdClient.Close()
+	}
+	if n.topoClient != nil {
+		n.topoClient.Close()
 	}
 }
 

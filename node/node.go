@@ -62,6 +62,8 @@ type Node struct {
 
 	fwdServer *replication.ForwardServer // runs standbys' forwarded transactions (forward.go)
 	fwdClient *replication.ForwardClient // nil unless --write-forwarding
+	// topoClient asks the primary for its topology (SHOW TOPOLOGY on a standby).
+	topoClient *replication.ForwardClient
 
 	roleMu  sync.Mutex // serialises promote and demote
 	peersMu sync.Mutex // serialises updates of the recorded peers

@@ -47,7 +47,7 @@ func (n *Node) selfView() virtualTable {
 		cols: cols("node_id", types.Text, "cluster_id", types.Text, "role", types.Text, "term", types.Int8,
 			"pg_address", types.Text, "native_address", types.Text, "http_address", types.Text,
 			"current_lsn", types.PgLSN, "applied_lsn", types.PgLSN, "replication_lag_bytes", types.Int8),
-		rows: func() [][]types.Datum {
+		rows: func(context.Context) [][]types.Datum {
 			d := n.selfDescription()
 			return [][]types.Datum{{d.NodeID, d.ClusterID, d.Role, int64(d.Term), d.PGAddress, d.NativeAddress,
 				strPtr(d.HTTPAddress), lsnDatum(d.CurrentLSN), lsnDatum(d.AppliedLSN), d.LagBytes}}

@@ -2,8 +2,6 @@ package node
 
 import (
 	"context"
-	"net"
-	"strconv"
 	"time"
 
 	"github.com/heliosdb/nano/lsn"
@@ -112,47 +110,15 @@ func modeName(sync bool) string {
 	return ModeAsync
 }
 
-func (n *Node) topology() []TopologyNode {
-	rs := n.replicationStatus()
-	pg, native := n.advertisedPG(), n.advertisedNative()
-	self := TopologyNode{NodeID: n.cfg.NodeID, Role: rs.Role, Address: &pg, NativeAddress: &native, Healthy: n.committer.err() == nil,
-		State: "serving", Term: rs.Term, LSN: rs.AppliedLSN, LagBytes: rs.LagBytes, LagMS: rs.LagMS}
-	if rs.Role == RolePrimary {
-		out := []TopologyNode{self}
-		for _, s := range n.standbyNodes() {
-			addr := s.Address
-			out = append(out, TopologyNode{NodeID: s.NodeID, Role: RoleStandby, Address: &addr, Healthy: s.State != "disconnected",
-				State: s.State, Term: rs.Term, LSN: s.AppliedLSN, LagBytes: s.LagBytes, LagMS: s.LagMS})
-		}
-		return out
-	}
-	if !rs.Connected {
-		self.State = "connecting"
-	} else if rs.LagBytes > 0 {
-		self.State = "catching_up"
-	} else {
-		self.State = "streaming"
-	}
-	primaryNative := net.JoinHostPort(*rs.PrimaryHost, strconv.Itoa(*rs.PrimaryPort))
-	primary := TopologyNode{NodeID: *rs.PrimaryHost, Role: RolePrimary, NativeAddress: &primaryNative, Healthy: rs.Connected,
-		State: "primary", Term: rs.Term}
-	s := n.standby.Status()
-	if s.PrimaryNodeID != "" {
-		primary.NodeID = s.PrimaryNodeID
-	}
-	primary.LSN = s.PrimaryLSN
-	return []TopologyNode{primary, self}
-}
-
 // virtualTable is a system view backed by a row function.
 type virtualTable struct {
 	cols []result.Column
-	rows func() [][]types.Datum
+	rows func(ctx context.Context) [][]types.Datum
 }
 
 func (v virtualTable) Columns() []result.Column { return v.cols }
 
-func (v virtualTable) Rows(context.Context) ([][]types.Datum, error) { return v.rows(), nil }
+func (v virtualTable) Rows(ctx context.Context) ([][]types.Datum, error) { return v.rows(ctx), nil }
 
 func cols(spec ...any) []result.Column {
 	out := make([]result.Column, 0, len(spec)/2)
@@ -188,7 +154,7 @@ func (n *Node) virtualTables() map[string]exec.VirtualTable {
 				"applied_lsn", types.PgLSN, "replication_lag_bytes", types.Int8, "replication_lag_ms", types.Int8,
 				"primary_host", types.Text, "primary_port", types.Int4, "connected", types.Bool, "standby_count", types.Int8,
 				"started_at", types.Timestamptz),
-			rows: func() [][]types.Datum {
+			rows: func(ctx context.Context) [][]types.Datum {
 				s := n.replicationStatus()
 				var port types.Datum
 				if s.PrimaryPort != nil {
@@ -204,7 +170,7 @@ func (n *Node) virtualTables() map[string]exec.VirtualTable {
 				"sent_lsn", types.PgLSN, "flushed_lsn", types.PgLSN, "applied_lsn", types.PgLSN,
 				"replication_lag_bytes", types.Int8, "replication_lag_ms", types.Int8,
 				"connected_at", types.Timestamptz, "last_ack_at", types.Timestamptz),
-			rows: func() [][]types.Datum {
+			rows: func(ctx context.Context) [][]types.Datum {
 				var out [][]types.Datum
 				for _, s := range n.standbyNodes() {
 					out = append(out, []types.Datum{s.NodeID, s.Address, s.ReplicationMode, s.State, lsnDatum(s.SentLSN),
@@ -217,9 +183,9 @@ func (n *Node) virtualTables() map[string]exec.VirtualTable {
 			cols: cols("node_id", types.Text, "role", types.Text, "address", types.Text, "native_address", types.Text,
 				"healthy", types.Bool, "state", types.Text, "term", types.Int8, "lsn", types.PgLSN,
 				"replication_lag_bytes", types.Int8, "replication_lag_ms", types.Int8),
-			rows: func() [][]types.Datum {
+			rows: func(ctx context.Context) [][]types.Datum {
 				var out [][]types.Datum
-				for _, t := range n.topology() {
+				for _, t := range n.clusterTopology(ctx) {
 					out = append(out, []types.Datum{t.NodeID, t.Role, strPtr(t.Address), strPtr(t.NativeAddress), t.Healthy,
 						t.State, int64(t.Term), lsnDatum(t.LSN), t.LagBytes, t.LagMS})
 				}

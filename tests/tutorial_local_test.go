@@ -3,7 +3,6 @@ package tests
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -365,6 +364,7 @@ func TestTutorialLocalSwitchoverAndFailover(t *testing.T) {
 	}
 	defer admin.Close(ctx)
 	mustExec(t, admin, "CREATE TABLE tutorial_writes (id INTEGER PRIMARY KEY, v TEXT)")
+	checkMonitoring(t)
 	w := startWriter(t)
 	time.Sleep(time.Second)
 
@@ -459,4 +459,80 @@ func failoverState() string {
 	return body
 }
 
-var _ = errors.New
+// checkMonitoring is Part 6: GET /nodes shows the nodes' LSNs as they
+// are now (not as of the last periodic probe), and SHOW TOPOLOGY gives the
+// same rows, one per node with its addresses and state, on every node.
+func checkMonitoring(t *testing.T) {
+	ctx := context.Background()
+	primary, err := pgx.Connect(ctx, localDSN(5432))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer primary.Close(ctx)
+	mustExec(t, primary, "CREATE TABLE tutorial_monitor (id INTEGER PRIMARY KEY)")
+	mustExec(t, primary, "INSERT INTO tutorial_monitor VALUES (1), (2), (3)")
+	var current string
+	if err := primary.QueryRow(ctx, "SELECT current_lsn::text FROM helios_node").Scan(&current); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range proxyNodes(t) { // the first answer after the write
+		if n.Name == "primary" && n.LSN != current {
+			t.Errorf("GET /nodes right after a write: primary lsn %s, the node says %s", n.LSN, current)
+		}
+		if n.LSN == "0/0" {
+			t.Errorf("GET /nodes: %s lsn 0/0", n.Name)
+		}
+	}
+	const q = "SELECT node_id, role, coalesce(address, ''), coalesce(native_address, ''), healthy, state, term FROM helios_topology ORDER BY node_id"
+	var views [3]string
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		for i, port := range []int{5432, 5442, 5452} {
+			views[i] = topologyRows(t, port, q)
+		}
+		if views[0] == views[1] && views[1] == views[2] && strings.Count(views[0], "\n") == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("SHOW TOPOLOGY differs between nodes or lacks a node:\nprimary:\n%s\nstandby-sync:\n%s\nstandby-async:\n%s", views[0], views[1], views[2])
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("SHOW TOPOLOGY (every node):\n%s", views[0])
+	for _, port := range []int{5442, 5452} { // SHOW TOPOLOGY as the tutorial runs it
+		cmd := exec.Command("psql", "-X", "-h", "localhost", "-p", fmt.Sprint(port), "-U", "helios", "-d", "heliosdb", "-c", "SHOW TOPOLOGY;")
+		cmd.Env = append(os.Environ(), "PGPASSWORD=helios")
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "(3 rows)") {
+			t.Errorf("psql -p %d -c 'SHOW TOPOLOGY;': %v\n%s", port, err, out)
+		}
+	}
+}
+
+func topologyRows(t *testing.T, port int, q string) string {
+	ctx := context.Background()
+	c, err := pgx.Connect(ctx, localDSN(port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	rows, err := c.Query(ctx, q)
+	if err != nil {
+		t.Fatalf("port %d: %s: %v", port, q, err)
+	}
+	var b strings.Builder
+	for rows.Next() {
+		var id, role, addr, native, state string
+		var healthy bool
+		var term int64
+		if err := rows.Scan(&id, &role, &addr, &native, &healthy, &state, &term); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "%s %s %s %s %t %s %d\n", id, role, addr, native, healthy, state, term)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("port %d: %v", port, err)
+	}
+	return b.String()
+}

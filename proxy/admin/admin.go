@@ -19,6 +19,8 @@ import (
 // Nodes is what the admin API needs from the health checker.
 type Nodes interface {
 	Statuses() []health.Status
+	// Refresh probes every node now (health.Checker.Refresh).
+	Refresh(ctx context.Context)
 	// SetEnabled returns health.ErrUnknownNode for an unknown name.
 	SetEnabled(name string, on bool) error
 }
@@ -43,6 +45,10 @@ type Node struct {
 	NativeAddress  string     `json:"native_address"` // its replication address
 	ConfigError    string     `json:"config_error,omitempty"`
 }
+
+// nodesRefreshTimeout bounds the probes GET /nodes runs before answering;
+// a node that has not answered by then is shown as last probed.
+const nodesRefreshTimeout = time.Second
 
 // Switcher runs planned switchovers (proxy/switchover.Coordinator).
 type Switcher interface {
@@ -75,7 +81,12 @@ func Handler(nodes Nodes, sw Switcher, g prometheus.Gatherer, o Options, log *sl
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	mux.Handle("GET /nodes", auth.RequireFunc(func(w http.ResponseWriter, _ *http.Request) {
+	mux.Handle("GET /nodes", auth.RequireFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Probe first (bounded): the answer shows the nodes as they are,
+		// not as of the last periodic probe (health_check_interval_secs).
+		ctx, cancel := context.WithTimeout(r.Context(), nodesRefreshTimeout)
+		nodes.Refresh(ctx)
+		cancel()
 		writeJSON(w, http.StatusOK, nodeList(nodes.Statuses()))
 	}))
 	var metrics http.Handler = promhttp.HandlerFor(g, promhttp.HandlerOpts{})
