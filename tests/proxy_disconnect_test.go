@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +21,14 @@ import (
 // startProxyOverPrimary runs one in-process primary and an in-process
 // heliosdb-proxy in front of it, both on 127.0.0.1.
 func startProxyOverPrimary(t *testing.T) (*clustertest.Member, *proxy.Proxy) {
+	m, p, _ := startProxyOverPrimaryStop(t)
+	return m, p
+}
+
+// startProxyOverPrimaryStop is startProxyOverPrimary that also returns a
+// stop function: it shuts the proxy down (shutdown_timeout 2s) and
+// returns how long that took.
+func startProxyOverPrimaryStop(t *testing.T) (*clustertest.Member, *proxy.Proxy, func() time.Duration) {
 	t.Helper()
 	m := clustertest.NewMember(t, "primary", clustertest.Options{}, func(c *node.Config) {
 		c.Role, c.ReplicationMode = node.RolePrimary, node.ModeAsync
@@ -48,13 +57,21 @@ func startProxyOverPrimary(t *testing.T) (*clustertest.Member, *proxy.Proxy) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- p.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("proxy run: %v", err)
-		}
-	})
-	return m, p
+	var once sync.Once
+	var took time.Duration
+	stop := func() time.Duration {
+		once.Do(func() {
+			start := time.Now()
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("proxy run: %v", err)
+			}
+			took = time.Since(start)
+		})
+		return took
+	}
+	t.Cleanup(func() { stop() })
+	return m, p, stop
 }
 
 func proxyDSN(p *proxy.Proxy) string {
@@ -120,4 +137,27 @@ func TestProxyCancelAndTimeoutStopHeavyJoin(t *testing.T) {
 	c := connectTo(t, proxyDSN(p))
 	setupJoinTables(t, c)
 	checkCancelAndTimeout(t, c)
+}
+
+// The proxy shuts down within its shutdown timeout even while a session's
+// statement runs on a node: closing the client's socket wakes the session
+// (its client check sees the socket gone), which cancels the statement on
+// the node. Before, the session stayed blocked reading the node's answer
+// until the join ended, minutes later.
+func TestProxyShutdownDuringHeavyJoin(t *testing.T) {
+	m, p, stop := startProxyOverPrimaryStop(t)
+	c := connectTo(t, proxyDSN(p))
+	setupJoinTables(t, c)
+	nodeMetrics := m.HTTPURL() + "/metrics"
+	done := startQuery(c, heavyJoin)
+	waitMetric(t, nodeMetrics, "helios_statements_running", 1, 10*time.Second)
+	took := stop()
+	if took > 3*time.Second {
+		t.Errorf("proxy shutdown took %v with a statement running, want within shutdown_timeout (2s) + 1s", took)
+	}
+	t.Logf("proxy shut down in %v", took)
+	if err := <-done; err == nil {
+		t.Error("the join succeeded through a proxy that shut down")
+	}
+	waitMetric(t, nodeMetrics, "helios_statements_running", 0, time.Second)
 }
