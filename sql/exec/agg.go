@@ -4,6 +4,8 @@ import (
 	"github.com/cockroachdb/apd/v3"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/heliosdb/nano/sql/exec/memacct"
+	"github.com/heliosdb/nano/sql/exec/spill"
 	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/sql/types"
 )
@@ -282,16 +284,38 @@ func (p *aggPlan) start(e *env) (iter, error) {
 		return nil, err
 	}
 	defer in.close()
-	type group struct {
-		keys   []Datum
-		states []aggState
+	out := spill.NewRows(e.budget(), e.space())
+	if err := p.aggregate(e, iterAdapter{in}, 0, out); err != nil {
+		out.Close()
+		return nil, err
 	}
-	groups := map[string]*group{}
-	var order []*group
+	it, err := out.Iter()
+	if err != nil {
+		out.Close()
+		return nil, err
+	}
+	return &funcIter{nx: it.Next, cl: out.Close}, nil
+}
+
+type aggGroup struct {
+	keys   []Datum
+	states []aggState
+}
+
+// aggregate groups src's rows into out (groups in order of first
+// appearance; spilled groups after the others, partition by partition).
+func (p *aggPlan) aggregate(e *env, src spill.Iterator, level int, out *spill.Rows) error {
+	ht := newHashTable(e, level)
+	defer ht.release()
+	groups := map[string]*aggGroup{}
+	var order []*aggGroup
 	for {
-		row, err := in.next()
+		if err := e.checkCancel(); err != nil {
+			return err
+		}
+		row, err := src.Next()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if row == nil {
 			break
@@ -299,42 +323,64 @@ func (p *aggPlan) start(e *env) (iter, error) {
 		keys := make([]Datum, len(p.ctx.groups))
 		for i, g := range p.ctx.groups {
 			if keys[i], err = g.fn(e, row); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		k := rowKey(keys, p.ctx.cols, len(keys))
 		g := groups[k]
 		if g == nil {
-			g = &group{keys: keys, states: make([]aggState, len(p.ctx.aggs))}
+			ok, err := ht.admit(int64(len(k)) + keyOverhead + memacct.RowSize(keys) + int64(len(p.ctx.aggs))*48)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				if err := ht.spillRow(k, row); err != nil {
+					return err
+				}
+				continue
+			}
+			g = &aggGroup{keys: keys, states: make([]aggState, len(p.ctx.aggs))}
 			groups[k] = g
 			order = append(order, g)
 		}
 		for i, a := range p.ctx.aggs {
-			if err := accumulate(e, a, &g.states[i], row); err != nil {
-				return nil, err
+			if err := accumulate(e, a, &g.states[i], row, ht.budget); err != nil {
+				return err
 			}
 		}
 	}
-	if len(order) == 0 && len(p.ctx.groups) == 0 {
-		order = append(order, &group{states: make([]aggState, len(p.ctx.aggs))})
+	if len(order) == 0 && len(p.ctx.groups) == 0 && level == 0 {
+		order = append(order, &aggGroup{states: make([]aggState, len(p.ctx.aggs))})
 	}
-	rows := make([][]Datum, 0, len(order))
 	for _, g := range order {
 		// never nil, even with no keys and no aggregates: a nil row ends the stream
 		row := append(make([]Datum, 0, len(g.keys)+len(p.ctx.aggs)), g.keys...)
 		for i, a := range p.ctx.aggs {
 			v, err := finish(a, &g.states[i])
 			if err != nil {
-				return nil, err
+				return err
 			}
 			row = append(row, v)
 		}
-		rows = append(rows, row)
+		if err := out.Add(row); err != nil {
+			return err
+		}
 	}
-	return sliceIter(rows), nil
+	groups, order = nil, nil
+	ht.release()
+	for i := 0; i < spillFanOut; i++ {
+		it, err := ht.partition(i)
+		if err != nil || it == nil {
+			return err
+		}
+		if err := p.aggregate(e, it, level+1, out); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-func accumulate(e *env, a *aggSpec, st *aggState, row []Datum) error {
+func accumulate(e *env, a *aggSpec, st *aggState, row []Datum, budget *memacct.Budget) error {
 	if a.filter != nil {
 		keep, err := a.filter.fn(e, row)
 		if err != nil {
@@ -359,6 +405,9 @@ func accumulate(e *env, a *aggSpec, st *aggState, row []Datum) error {
 		k := rowKey([]Datum{v}, []colInfo{{typ: a.arg.t}}, 1)
 		if st.seen[k] {
 			return nil
+		}
+		if err := budget.Grow(int64(len(k)) + keyOverhead); err != nil {
+			return err
 		}
 		st.seen[k] = true
 	}

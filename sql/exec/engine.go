@@ -50,6 +50,18 @@ type Config struct {
 	VirtualTables map[string]VirtualTable // by lower-case name
 	Functions     map[string]Function     // by lower-case name
 	ServerVersion string                  // version() text; "" = a default
+	// TempDir holds the temporary files of operators that spill past
+	// work_mem ("" = os.TempDir()). The node uses <data-dir>/tmp and
+	// empties it at start (spill.CleanDir).
+	TempDir string
+	// StatementMemoryLimit bounds the memory one statement may hold, in
+	// bytes (53200 beyond it); 0 = unlimited.
+	StatementMemoryLimit int64
+	// ReclaimAbove: after a statement whose memory peaked above this many
+	// bytes, the engine returns free memory to the OS (debug.FreeOSMemory,
+	// in the background, one at a time) so RSS goes back near its
+	// baseline. 0 = 64 MiB; negative = never.
+	ReclaimAbove int64
 }
 
 // Validate reports missing required fields.
@@ -73,6 +85,7 @@ type Engine struct {
 	mu     sync.Mutex
 	seqs   map[string]*seqCache
 	rowids map[uint32]*int64
+	rec    reclaimer
 }
 
 // NewEngine returns an Engine over cfg.
@@ -87,6 +100,9 @@ func NewEngine(cfg Config) (*Engine, error) {
 	}
 	if e.now == nil {
 		e.now = time.Now
+	}
+	if e.cfg.ReclaimAbove == 0 {
+		e.cfg.ReclaimAbove = 64 << 20
 	}
 	if e.cfg.ServerVersion == "" {
 		e.cfg.ServerVersion = "PostgreSQL 15.0 (HeliosDB Nano)"

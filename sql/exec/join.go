@@ -5,6 +5,7 @@ import (
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/heliosdb/nano/sql/exec/spill"
 	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/sql/types"
 )
@@ -32,18 +33,47 @@ func (p *joinPlan) explain(x *explainer, depth int) {
 	p.right.explain(x, depth+1)
 }
 
+// materialize runs p into a row container that spills past work_mem.
+func materialize(e *env, p plan) (*spill.Rows, error) {
+	in, err := p.start(e)
+	if err != nil {
+		return nil, err
+	}
+	defer in.close()
+	rows := spill.NewRows(e.budget(), e.space())
+	for {
+		if err := e.checkCancel(); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		row, err := in.next()
+		if err == nil && row == nil {
+			return rows, nil
+		}
+		if err == nil {
+			err = rows.Add(row)
+		}
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+	}
+}
+
 func (p *joinPlan) start(e *env) (iter, error) {
-	right, err := drain(e, p.right)
+	right, err := materialize(e, p.right)
 	if err != nil {
 		return nil, err
 	}
 	left, err := p.left.start(e)
 	if err != nil {
+		right.Close()
 		return nil, err
 	}
 	nl, nr := len(p.left.cols()), len(p.right.cols())
 	var cur []Datum
-	ri, matched := 0, false
+	var ri spill.Iterator
+	matched := false
 	return &funcIter{nx: func() ([]Datum, error) {
 		for {
 			if err := e.checkCancel(); err != nil {
@@ -53,17 +83,26 @@ func (p *joinPlan) start(e *env) (iter, error) {
 				if cur, err = left.next(); err != nil || cur == nil {
 					return nil, err
 				}
-				ri, matched = 0, false
+				if ri, err = right.Iter(); err != nil {
+					return nil, err
+				}
+				matched = false
 			}
-			for ri < len(right) {
+			for {
 				// Checked per pair too: with a join condition that rarely
 				// holds, one left row can cost a whole pass over right.
 				if err := e.checkCancel(); err != nil {
 					return nil, err
 				}
+				r, err := ri.Next()
+				if err != nil {
+					return nil, err
+				}
+				if r == nil {
+					break
+				}
 				row := make([]Datum, 0, nl+nr)
-				row = append(append(row, cur...), right[ri]...)
-				ri++
+				row = append(append(row, cur...), r...)
 				if p.on != nil {
 					v, err := p.on.fn(e, row)
 					if err != nil {
@@ -82,7 +121,7 @@ func (p *joinPlan) start(e *env) (iter, error) {
 				return append(append(make([]Datum, 0, nl+nr), l...), make([]Datum, nr)...), nil
 			}
 		}
-	}, cl: left.close}, nil
+	}, cl: func() { left.close(); right.Close() }}, nil
 }
 
 func (b *builder) buildJoin(j *pg_query.JoinExpr, outer *scope) (plan, error) {

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/heliosdb/nano/sql/catalog"
+	"github.com/heliosdb/nano/sql/exec/memacct"
+	"github.com/heliosdb/nano/sql/exec/spill"
 	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/sql/rowenc"
 	"github.com/heliosdb/nano/sql/types"
@@ -517,13 +519,19 @@ func compareRows(a, b []Datum, keys []sortKey) int {
 	return 0
 }
 
+// drain runs p to completion and returns its rows. The rows are charged
+// to the statement's memory account while they are collected (53200 past
+// its limit) and given back at the end: the caller holds them briefly.
 func drain(e *env, p plan) ([][]Datum, error) {
 	in, err := p.start(e)
 	if err != nil {
 		return nil, err
 	}
 	defer in.close()
+	acct := e.account()
 	var rows [][]Datum
+	var held int64
+	defer func() { acct.Shrink(held) }()
 	for {
 		if err := e.checkCancel(); err != nil {
 			return nil, err
@@ -535,6 +543,11 @@ func drain(e *env, p plan) ([][]Datum, error) {
 		if row == nil {
 			return rows, nil
 		}
+		n := memacct.RowSize(row) + 8
+		if err := acct.Grow(n); err != nil {
+			return nil, err
+		}
+		held += n
 		rows = append(rows, row)
 	}
 }
@@ -551,12 +564,32 @@ func sliceIter(rows [][]Datum) iter {
 }
 
 func (p *sortPlan) start(e *env) (iter, error) {
-	rows, err := drain(e, p.in)
+	in, err := p.in.start(e)
 	if err != nil {
 		return nil, err
 	}
-	sort.SliceStable(rows, func(i, j int) bool { return compareRows(rows[i], rows[j], p.keys) < 0 })
-	return sliceIter(rows), nil
+	defer in.close()
+	s := spill.NewSorter(func(a, b []Datum) int { return compareRows(a, b, p.keys) }, e.budget(), e.space())
+	for {
+		row, err := in.next()
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		if row == nil {
+			break
+		}
+		if err := s.Add(row); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	it, err := s.Finish()
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	return &funcIter{nx: it.Next, cl: func() { it.Close(); s.Close() }}, nil
 }
 
 type distinctPlan struct {
@@ -588,22 +621,6 @@ func (p *distinctPlan) start(e *env) (iter, error) {
 	if err != nil {
 		return nil, err
 	}
-	seen := map[string]bool{}
-	cols := p.in.cols()
-	return &funcIter{nx: func() ([]Datum, error) {
-		for {
-			if err := e.checkCancel(); err != nil {
-				return nil, err
-			}
-			row, err := in.next()
-			if err != nil || row == nil {
-				return nil, err
-			}
-			k := rowKey(row, cols, p.n)
-			if !seen[k] {
-				seen[k] = true
-				return row, nil
-			}
-		}
-	}, cl: in.close}, nil
+	d := newHashDistinct(e, iterAdapter{in}, p.in.cols(), p.n, 0)
+	return &funcIter{nx: d.next, cl: func() { d.close(); in.close() }}, nil
 }

@@ -97,6 +97,12 @@ func (p *Prepared) ReadOnly() bool { return p.readOnly }
 // Open executes the statement. DML runs completely here. The catalog is
 // re-checked and the statement re-planned if it changed.
 func (p *Prepared) Open(ctx context.Context, t *Txn, params []types.Datum, vars Vars) (c Cursor, err error) {
+	var mem *stmtMem
+	defer func() { // after recoverPanic: a failed Open leaves no temporary files
+		if err != nil {
+			p.eng.endStmt(mem)
+		}
+	}()
 	defer p.eng.recoverPanic(&err)
 	cat, err := t.catalog()
 	if err != nil {
@@ -114,7 +120,8 @@ func (p *Prepared) Open(ctx context.Context, t *Txn, params []types.Datum, vars 
 			return nil, err
 		}
 	}
-	en := &env{ctx: ctx, txn: t, params: params, vars: vars}
+	mem = p.eng.newStmtMem(vars)
+	en := &env{ctx: ctx, txn: t, params: params, vars: vars, mem: mem}
 	sp := t.ov.savepoint()
 	c, err = p.run.run(en)
 	if err != nil {
@@ -124,7 +131,7 @@ func (p *Prepared) Open(ctx context.Context, t *Txn, params []types.Datum, vars 
 		}
 		return nil, err
 	}
-	return c, nil
+	return &stmtCursor{Cursor: c, eng: p.eng, mem: en.mem}, nil
 }
 
 func (p *Prepared) stmtIsDDL() bool {

@@ -44,6 +44,7 @@ type env struct {
 	vars   Vars
 	cache  map[any]any
 	ticks  int
+	mem    *stmtMem // nil when folding constants at plan time
 }
 
 func (e *env) checkCancel() error {
