@@ -8,6 +8,7 @@ import (
 	"github.com/cockroachdb/apd/v3"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/heliosdb/nano/sql/exec/memacct"
 	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/sql/types"
 )
@@ -422,6 +423,9 @@ func foldConst(e *cexpr, in ...*cexpr) (*cexpr, error) {
 		}
 	}
 	v, err := e.fn(nil, nil)
+	if err == errNoFold {
+		return e, nil
+	}
 	if err != nil {
 		e.foldErr = err
 		return e, nil
@@ -563,6 +567,13 @@ func concatOp(l, r *cexpr) (*cexpr, error) {
 			}
 			c, err := rf(en, row)
 			if err != nil || c == nil {
+				return nil, err
+			}
+			n := textLen(a, lt) + textLen(c, rt)
+			if n+4 > memacct.MaxAllocSize {
+				return nil, errAllocRequest(n + 4)
+			}
+			if err := en.allowValue(n); err != nil {
 				return nil, err
 			}
 			return textOf(a, lt) + textOf(c, rt), nil

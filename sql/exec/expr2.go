@@ -159,7 +159,7 @@ func likeOp(op string, l, r, esc *cexpr) (*cexpr, error) {
 		if fold {
 			sv, pv = strings.ToLower(sv), strings.ToLower(pv)
 		}
-		m, err := likeMatch([]rune(sv), []rune(pv), escape)
+		m, err := likeMatch(sv, pv, escape)
 		if err != nil {
 			return nil, err
 		}
@@ -167,19 +167,25 @@ func likeOp(op string, l, r, esc *cexpr) (*cexpr, error) {
 	}}, nil
 }
 
-// likeMatch matches s against a LIKE pattern with % and _ wildcards.
-func likeMatch(s, p []rune, esc rune) (bool, error) {
+// likeMatch matches s against a LIKE pattern with % and _ wildcards. It
+// walks the strings rune by rune (no []rune copies of big values).
+func likeMatch(s, p string, esc rune) (bool, error) {
 	for len(p) > 0 {
-		c := p[0]
+		c, cw := utf8.DecodeRuneInString(p)
 		switch {
 		case c == esc:
-			if len(p) < 2 {
+			if len(p) == cw {
 				return false, pgerror.New(pgerror.InvalidEscapeSequence, "LIKE pattern must not end with escape character")
 			}
-			if len(s) == 0 || s[0] != p[1] {
+			pc, pw := utf8.DecodeRuneInString(p[cw:])
+			if len(s) == 0 {
 				return false, nil
 			}
-			s, p = s[1:], p[2:]
+			sc, sw := utf8.DecodeRuneInString(s)
+			if sc != pc {
+				return false, nil
+			}
+			s, p = s[sw:], p[cw+pw:]
 		case c == '%':
 			for len(p) > 0 && p[0] == '%' {
 				p = p[1:]
@@ -187,22 +193,31 @@ func likeMatch(s, p []rune, esc rune) (bool, error) {
 			if len(p) == 0 {
 				return true, nil
 			}
-			for i := 0; i <= len(s); i++ {
+			for i := 0; ; {
 				if ok, err := likeMatch(s[i:], p, esc); ok || err != nil {
 					return ok, err
 				}
+				if i >= len(s) {
+					return false, nil
+				}
+				_, w := utf8.DecodeRuneInString(s[i:])
+				i += w
 			}
-			return false, nil
 		case c == '_':
 			if len(s) == 0 {
 				return false, nil
 			}
-			s, p = s[1:], p[1:]
+			_, sw := utf8.DecodeRuneInString(s)
+			s, p = s[sw:], p[cw:]
 		default:
-			if len(s) == 0 || s[0] != c {
+			if len(s) == 0 {
 				return false, nil
 			}
-			s, p = s[1:], p[1:]
+			sc, sw := utf8.DecodeRuneInString(s)
+			if sc != c {
+				return false, nil
+			}
+			s, p = s[sw:], p[cw:]
 		}
 	}
 	return len(s) == 0, nil

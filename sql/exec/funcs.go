@@ -7,10 +7,13 @@ import (
 	"math/rand/v2"
 	"os"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/cockroachdb/apd/v3"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/heliosdb/nano/sql/exec/memacct"
 	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/sql/types"
 )
@@ -73,12 +76,9 @@ func i64(d Datum) int64 {
 var textT = []types.T{types.Text}
 
 var funcTable = map[string]funcDef{
-	"lower": {result: fixed(types.Text), hints: textT, strict: true, minArg: 1, maxArg: 1,
-		fn: func(_ *env, a []Datum) (Datum, error) { return strings.ToLower(str(a[0])), nil }},
-	"upper": {result: fixed(types.Text), hints: textT, strict: true, minArg: 1, maxArg: 1,
-		fn: func(_ *env, a []Datum) (Datum, error) { return strings.ToUpper(str(a[0])), nil }},
-	"initcap": {result: fixed(types.Text), hints: textT, strict: true, minArg: 1, maxArg: 1,
-		fn: func(_ *env, a []Datum) (Datum, error) { return initcap(str(a[0])), nil }},
+	"lower":   {result: fixed(types.Text), hints: textT, strict: true, minArg: 1, maxArg: 1, fn: caseFn(unicode.ToLower, strings.ToLower)},
+	"upper":   {result: fixed(types.Text), hints: textT, strict: true, minArg: 1, maxArg: 1, fn: caseFn(unicode.ToUpper, strings.ToUpper)},
+	"initcap": {result: fixed(types.Text), hints: textT, strict: true, minArg: 1, maxArg: 1, fn: caseFn(unicode.ToTitle, initcap)},
 	"length":           {result: fixed(types.Int4), hints: textT, strict: true, minArg: 1, maxArg: 1, fn: fnLength},
 	"char_length":      {result: fixed(types.Int4), hints: textT, strict: true, minArg: 1, maxArg: 1, fn: fnLength},
 	"character_length": {result: fixed(types.Int4), hints: textT, strict: true, minArg: 1, maxArg: 1, fn: fnLength},
@@ -90,24 +90,13 @@ var funcTable = map[string]funcDef{
 	"ltrim":     {result: fixed(types.Text), hints: textT, strict: true, minArg: 1, maxArg: 2, fn: trimFn(true, false)},
 	"rtrim":     {result: fixed(types.Text), hints: textT, strict: true, minArg: 1, maxArg: 2, fn: trimFn(false, true)},
 	"replace": {result: fixed(types.Text), hints: textT, strict: true, minArg: 3, maxArg: 3,
-		fn: func(_ *env, a []Datum) (Datum, error) {
-			return strings.ReplaceAll(str(a[0]), str(a[1]), str(a[2])), nil
-		}},
+		fn: fnReplace},
 	"position": {result: fixed(types.Int4), hints: textT, strict: true, minArg: 2, maxArg: 2, fn: fnStrpos},
 	"strpos":   {result: fixed(types.Int4), hints: textT, strict: true, minArg: 2, maxArg: 2, fn: fnStrpos},
 	"left":     {result: fixed(types.Text), hints: []types.T{types.Text, types.Int4}, strict: true, minArg: 2, maxArg: 2, fn: fnLeft},
 	"right":    {result: fixed(types.Text), hints: []types.T{types.Text, types.Int4}, strict: true, minArg: 2, maxArg: 2, fn: fnRight},
 	"repeat": {result: fixed(types.Text), hints: []types.T{types.Text, types.Int4}, strict: true, minArg: 2, maxArg: 2,
-		fn: func(_ *env, a []Datum) (Datum, error) {
-			n := i64(a[1])
-			if n < 0 {
-				n = 0
-			}
-			if n*int64(len(str(a[0]))) > 1<<28 {
-				return nil, pgerror.New(pgerror.ProgramLimitExceeded, "requested length too large")
-			}
-			return strings.Repeat(str(a[0]), int(n)), nil
-		}},
+		fn: fnRepeat},
 	"md5": {result: fixed(types.Text), hints: textT, strict: true, minArg: 1, maxArg: 1,
 		fn: func(_ *env, a []Datum) (Datum, error) {
 			h := md5.Sum([]byte(str(a[0])))
@@ -187,6 +176,52 @@ var funcTable = map[string]funcDef{
 
 func fnNow(en *env, _ []Datum) (Datum, error) { return en.txn.start.UTC(), nil }
 
+func fnRepeat(en *env, a []Datum) (Datum, error) {
+	s := str(a[0])
+	n, err := repeatLen(int64(len(s)), i64(a[1]))
+	if err != nil || n == 0 {
+		return "", err
+	}
+	if err := en.allowValue(n); err != nil {
+		return nil, err
+	}
+	return strings.Repeat(s, int(n)/len(s)), nil
+}
+
+// fnReplace is PostgreSQL's replace(): an empty search string changes
+// nothing.
+func fnReplace(en *env, a []Datum) (Datum, error) {
+	s, from, to := str(a[0]), str(a[1]), str(a[2])
+	if s == "" || from == "" {
+		return s, nil
+	}
+	n, err := replaceLen(s, from, to)
+	if err != nil {
+		return nil, err
+	}
+	if n > int64(len(s)) {
+		if err := en.allowValue(n); err != nil {
+			return nil, err
+		}
+	}
+	return strings.ReplaceAll(s, from, to), nil
+}
+
+// caseFn maps a string's letters, checking the result's size first.
+func caseFn(f func(rune) rune, apply func(string) string) scalarFn {
+	return func(en *env, a []Datum) (Datum, error) {
+		s := str(a[0])
+		n := mappedLen(s, f)
+		if n+4 > memacct.MaxAllocSize {
+			return nil, errAllocRequest(n + 4)
+		}
+		if err := en.allowValue(n); err != nil {
+			return nil, err
+		}
+		return apply(s), nil
+	}
+}
+
 func roundType(a []*cexpr) types.T {
 	if a[0].t.Family() == types.FamFloat && len(a) == 1 {
 		return types.Float8
@@ -208,30 +243,47 @@ func fnLength(_ *env, a []Datum) (Datum, error) {
 	if b, ok := a[0].([]byte); ok {
 		return int64(len(b)), nil
 	}
-	return int64(len([]rune(str(a[0])))), nil
+	return int64(utf8.RuneCountInString(str(a[0]))), nil
+}
+
+// runeOffset returns the byte offset of the n-th rune (0-based) of s,
+// len(s) when s has fewer runes. It walks s instead of converting it to
+// runes (which would take four times its size).
+func runeOffset(s string, n int64) int {
+	if n <= 0 {
+		return 0
+	}
+	i := 0
+	for i < len(s) && n > 0 {
+		_, w := utf8.DecodeRuneInString(s[i:])
+		i += w
+		n--
+	}
+	return i
 }
 
 func fnSubstr(_ *env, a []Datum) (Datum, error) {
-	r := []rune(str(a[0]))
+	s := str(a[0])
 	start := i64(a[1])
-	end := int64(len(r)) + 1
 	if len(a) == 3 {
 		n := i64(a[2])
 		if n < 0 {
 			return nil, pgerror.New(pgerror.SubstringError, "negative substring length not allowed")
 		}
-		end = start + n
+		end := start + n
+		if start < 1 {
+			start = 1
+		}
+		if end <= start {
+			return "", nil
+		}
+		from := runeOffset(s, start-1)
+		return s[from : from+runeOffset(s[from:], end-start)], nil
 	}
 	if start < 1 {
 		start = 1
 	}
-	if end > int64(len(r))+1 {
-		end = int64(len(r)) + 1
-	}
-	if end <= start {
-		return "", nil
-	}
-	return string(r[start-1 : end-1]), nil
+	return s[runeOffset(s, start-1):], nil
 }
 
 func trimFn(left, right bool) scalarFn {
@@ -257,26 +309,27 @@ func fnStrpos(_ *env, a []Datum) (Datum, error) {
 	if i < 0 {
 		return int64(0), nil
 	}
-	return int64(len([]rune(s[:i])) + 1), nil
+	return int64(utf8.RuneCountInString(s[:i]) + 1), nil
 }
 
 func fnLeft(_ *env, a []Datum) (Datum, error) {
-	r := []rune(str(a[0]))
-	n := int(i64(a[1]))
+	s := str(a[0])
+	n := i64(a[1])
 	if n < 0 {
-		n = max(len(r)+n, 0)
+		n = max(int64(utf8.RuneCountInString(s))+n, 0)
 	}
-	return string(r[:min(n, len(r))]), nil
+	return s[:runeOffset(s, n)], nil
 }
 
 func fnRight(_ *env, a []Datum) (Datum, error) {
-	r := []rune(str(a[0]))
-	n := int(i64(a[1]))
+	s := str(a[0])
+	total := int64(utf8.RuneCountInString(s))
+	n := i64(a[1])
 	if n < 0 {
-		n = max(len(r)+n, 0)
+		n = max(total+n, 0)
 	}
-	n = min(n, len(r))
-	return string(r[len(r)-n:]), nil
+	n = min(n, total)
+	return s[runeOffset(s, total-n):], nil
 }
 
 // compileFunc compiles a function call (aggregates are handled by aggCtx).
@@ -388,9 +441,46 @@ func (b *builder) buildCall(name string, def funcDef, args []*cexpr) (*cexpr, er
 	return foldConst(e, args...)
 }
 
+// concatLen is the length of concat/concat_ws's result, checked the way
+// PostgreSQL's string buffer checks each append.
+func concatLen(ws bool, args []*cexpr, a []Datum) (int64, error) {
+	var b strBuf
+	start, sep := 0, int64(0)
+	if ws {
+		start, sep = 1, int64(len(str(a[0])))
+	}
+	first := true
+	for i := start; i < len(a); i++ {
+		if a[i] == nil {
+			continue
+		}
+		if !first {
+			if err := b.add(sep); err != nil {
+				return 0, err
+			}
+		}
+		first = false
+		if err := b.add(textLen(a[i], args[i].t)); err != nil {
+			return 0, err
+		}
+	}
+	return b.n, b.done()
+}
+
 func concatFn(ws bool, args []*cexpr) scalarFn {
-	return func(_ *env, a []Datum) (Datum, error) {
+	return func(en *env, a []Datum) (Datum, error) {
+		if ws && a[0] == nil {
+			return nil, nil
+		}
+		n, err := concatLen(ws, args, a)
+		if err != nil {
+			return nil, err
+		}
+		if err := en.allowValue(n); err != nil {
+			return nil, err
+		}
 		var sb strings.Builder
+		sb.Grow(int(n))
 		start := 0
 		sep := ""
 		if ws {

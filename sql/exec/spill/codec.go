@@ -180,4 +180,3 @@ func (d *decoder) datum() types.Datum {
 	d.err = errCorrupt
 	return nil
 }
-
