@@ -76,9 +76,9 @@ func i64(d Datum) int64 {
 var textT = []types.T{types.Text}
 
 var funcTable = map[string]funcDef{
-	"lower":   {result: fixed(types.Text), hints: textT, strict: true, minArg: 1, maxArg: 1, fn: caseFn(unicode.ToLower, strings.ToLower)},
-	"upper":   {result: fixed(types.Text), hints: textT, strict: true, minArg: 1, maxArg: 1, fn: caseFn(unicode.ToUpper, strings.ToUpper)},
-	"initcap": {result: fixed(types.Text), hints: textT, strict: true, minArg: 1, maxArg: 1, fn: caseFn(unicode.ToTitle, initcap)},
+	"lower":            {result: fixed(types.Text), hints: textT, strict: true, minArg: 1, maxArg: 1, fn: caseFn(unicode.ToLower, strings.ToLower)},
+	"upper":            {result: fixed(types.Text), hints: textT, strict: true, minArg: 1, maxArg: 1, fn: caseFn(unicode.ToUpper, strings.ToUpper)},
+	"initcap":          {result: fixed(types.Text), hints: textT, strict: true, minArg: 1, maxArg: 1, fn: caseFn(unicode.ToTitle, initcap)},
 	"length":           {result: fixed(types.Int4), hints: textT, strict: true, minArg: 1, maxArg: 1, fn: fnLength},
 	"char_length":      {result: fixed(types.Int4), hints: textT, strict: true, minArg: 1, maxArg: 1, fn: fnLength},
 	"character_length": {result: fixed(types.Int4), hints: textT, strict: true, minArg: 1, maxArg: 1, fn: fnLength},
