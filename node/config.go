@@ -91,6 +91,12 @@ type Config struct {
 	// for the primary, and how long a forwarded commit waits to be applied
 	// here before answering anyway (with a warning); default 10s.
 	WriteForwardingTimeout time.Duration
+	// StatementMemoryLimit bounds the memory one SQL statement may hold, in
+	// bytes; past it the statement fails with 53200 out_of_memory. 0 =
+	// automatic (an eighth of the memory available, at least 256 MiB);
+	// negative = unlimited. Spilling operators use work_mem and temporary
+	// files in <data-dir>/tmp instead.
+	StatementMemoryLimit int64
 	// ShutdownTimeout bounds how long in-flight statements may run after
 	// SIGTERM before their connections are closed; default 10s.
 	ShutdownTimeout time.Duration
@@ -237,6 +243,9 @@ func (c *Config) secret() string {
 
 func (c *Config) walDir() string { return filepath.Join(c.DataDir, "wal") }
 func (c *Config) dbPath() string { return filepath.Join(c.DataDir, "data.db") }
+
+// tmpDir holds the temporary files of statements that spill past work_mem.
+func (c *Config) tmpDir() string { return filepath.Join(c.DataDir, "tmp") }
 func (c *Config) now() time.Time {
 	if c.Now != nil {
 		return c.Now()

@@ -25,6 +25,7 @@ import (
 	"github.com/heliosdb/nano/pgwire"
 	"github.com/heliosdb/nano/replication"
 	"github.com/heliosdb/nano/sql/exec"
+	"github.com/heliosdb/nano/sql/exec/spill"
 	"github.com/heliosdb/nano/sql/session"
 	"github.com/heliosdb/nano/storage"
 	"github.com/heliosdb/nano/wal"
@@ -46,8 +47,10 @@ type Node struct {
 	committer *committer
 	engine    *exec.Engine
 	sessCfg   session.Config
-	pg        *pgwire.Server
-	httpSrv   *http.Server
+	// stmtMemLimit is the per-statement memory limit in effect (0 = none).
+	stmtMemLimit int64
+	pg           *pgwire.Server
+	httpSrv      *http.Server
 	// httpStop cancels the context of every HTTP request (POST /query
 	// statements) when Shutdown's deadline passes.
 	httpStop  context.CancelFunc
@@ -164,15 +167,23 @@ func (n *Node) openStores() error {
 }
 
 func (n *Node) buildSQL() error {
+	if err := spill.CleanDir(n.cfg.tmpDir()); err != nil {
+		return fmt.Errorf("node: clean temporary files: %w", err)
+	}
+	limit := statementMemoryLimit(n.cfg.StatementMemoryLimit, availableMemory())
+	n.stmtMemLimit = limit
+	n.log.Info("statement memory limit", "bytes", limit)
 	var err error
 	n.engine, err = exec.NewEngine(exec.Config{
-		Snapshots:     n.db,
-		Committer:     n.committer,
-		Logger:        n.log,
-		Now:           n.cfg.Now,
-		Functions:     n.functions(),
-		VirtualTables: n.virtualTables(),
-		ServerVersion: fmt.Sprintf("PostgreSQL 15.0 (HeliosDB Nano %s) on x86_64-pc-linux-gnu, compiled by Go", Version),
+		TempDir:              n.cfg.tmpDir(),
+		StatementMemoryLimit: limit,
+		Snapshots:            n.db,
+		Committer:            n.committer,
+		Logger:               n.log,
+		Now:                  n.cfg.Now,
+		Functions:            n.functions(),
+		VirtualTables:        n.virtualTables(),
+		ServerVersion:        fmt.Sprintf("PostgreSQL 15.0 (HeliosDB Nano %s) on x86_64-pc-linux-gnu, compiled by Go", Version),
 	})
 	if err != nil {
 		return fmt.Errorf("node: sql engine: %w", err)

@@ -6,9 +6,11 @@ import (
 	"strconv"
 
 	"github.com/heliosdb/nano/pgwire"
+	"github.com/heliosdb/nano/sql/exec/memacct"
 	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/sql/result"
 	"github.com/heliosdb/nano/sql/session"
+	"github.com/heliosdb/nano/sql/types"
 )
 
 // databaseNames are the databases a client may name: ours, and the one
@@ -43,9 +45,10 @@ func (n *Node) query(ctx context.Context, user, sql string, params []any) (*resu
 		return nil, err
 	}
 	defer s.Close()
-	buf := &result.Buffer{}
+	bb := &boundedBuffer{limit: n.stmtMemLimit}
+	buf := &bb.Buffer
 	if len(params) == 0 {
-		return buf, s.Query(ctx, sql, buf)
+		return buf, s.Query(ctx, sql, bb)
 	}
 	raw, err := paramsText(params)
 	if err != nil {
@@ -64,7 +67,7 @@ func (n *Node) query(ctx context.Context, user, sql string, params []any) (*resu
 	if cols != nil {
 		buf.SetColumns(cols)
 	}
-	if _, err := s.Execute(ctx, "", 0, buf); err != nil {
+	if _, err := s.Execute(ctx, "", 0, bb); err != nil {
 		return nil, err
 	}
 	return buf, s.Sync(ctx)
@@ -93,4 +96,22 @@ func paramsText(params []any) ([][]byte, error) {
 		}
 	}
 	return out, nil
+}
+
+// boundedBuffer collects an HTTP query's result within the statement
+// memory limit (the whole result is held to be sent as one JSON document;
+// the PostgreSQL protocol streams instead).
+type boundedBuffer struct {
+	result.Buffer
+	limit, used int64 // limit 0 = unlimited
+}
+
+func (b *boundedBuffer) AddRow(row []types.Datum) error {
+	b.used += memacct.RowSize(row)
+	if b.limit > 0 && b.used > b.limit {
+		return pgerror.New(pgerror.OutOfMemory, "out of memory").
+			WithDetail("The HTTP result holds more than the statement memory limit of %d bytes.", b.limit).
+			WithHint("Fetch big results over the PostgreSQL protocol, which streams them, or add a LIMIT.")
+	}
+	return b.Buffer.AddRow(row)
 }

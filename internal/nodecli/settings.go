@@ -116,6 +116,16 @@ func startSettings() []setting {
 		boolSetting("write-forwarding", "HELIOSDB_WRITE_FORWARDING", false, "on a standby, run writes on the primary and answer once they are applied here (read-your-writes), instead of refusing them with 25006", func(c *node.Config) *bool { return &c.WriteForwarding }),
 		durSetting("write-forwarding-timeout", "HELIOSDB_WRITE_FORWARDING_TIMEOUT", d.WriteForwardingTimeout, "how long a forwarded write looks for the primary, and how long its commit waits to be applied on this standby", func(c *node.Config) *time.Duration { return &c.WriteForwardingTimeout }),
 		durSetting("shutdown-timeout", "HELIOSDB_SHUTDOWN_TIMEOUT", d.ShutdownTimeout, "how long in-flight statements may run after SIGTERM", func(c *node.Config) *time.Duration { return &c.ShutdownTimeout }),
+		{key: "statement-memory-limit", env: "HELIOSDB_STATEMENT_MEMORY_LIMIT", def: "auto",
+			usage: "memory one SQL statement may hold before it fails with 53200 (e.g. 512MB, 2GB); auto = an eighth of the memory available, at least 256MB; unlimited = no limit",
+			apply: func(c *node.Config, v string) error {
+				n, err := parseMemoryLimit(v)
+				if err != nil {
+					return &node.ConfigError{Key: "statement-memory-limit", Reason: err.Error()}
+				}
+				c.StatementMemoryLimit = n
+				return nil
+			}},
 		intSetting("max-message-size", "HELIOSDB_MAX_MESSAGE_SIZE", d.MaxMessageSize, "largest PostgreSQL protocol message accepted, in bytes", func(c *node.Config) *int { return &c.MaxMessageSize }),
 	}
 }
@@ -172,4 +182,31 @@ func buildConfig(v *viper.Viper, settings []setting) (node.Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// parseMemoryLimit reads "auto" (0), "unlimited" (-1) or a size: bytes,
+// or a number with kB, MB, GB or TB (PostgreSQL's units, powers of 1024).
+func parseMemoryLimit(v string) (int64, error) {
+	s := strings.TrimSpace(v)
+	switch strings.ToLower(s) {
+	case "auto", "":
+		return 0, nil
+	case "unlimited", "-1":
+		return -1, nil
+	}
+	mult := int64(1)
+	for _, u := range []struct {
+		s string
+		m int64
+	}{{"TB", 1 << 40}, {"GB", 1 << 30}, {"MB", 1 << 20}, {"kB", 1 << 10}, {"B", 1}} {
+		if strings.HasSuffix(s, u.s) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.s)), u.m
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("%q is not a memory size (e.g. 512MB, 2GB), auto or unlimited", v)
+	}
+	return n * mult, nil
 }

@@ -575,7 +575,78 @@ func (p *setOpPlan) explain(x *explainer, depth int) {
 	p.left.explain(x, depth+1)
 	p.right.explain(x, depth+1)
 }
+// startUnion streams the left rows, then the right ones cast to the
+// result's types; UNION (not ALL) removes duplicates with the spilling
+// hash DISTINCT.
+func (p *setOpPlan) startUnion(e *env) (iter, error) {
+	cols := p.cols()
+	rt := p.right.cols()
+	var cur iter
+	side := 0
+	u := &funcIter{nx: func() ([]Datum, error) {
+		for {
+			if cur == nil {
+				var err error
+				switch side {
+				case 0:
+					cur, err = p.left.start(e)
+				case 1:
+					cur, err = p.right.start(e)
+				default:
+					return nil, nil
+				}
+				if err != nil {
+					return nil, err
+				}
+			}
+			row, err := cur.next()
+			if err != nil {
+				return nil, err
+			}
+			if row == nil {
+				cur.close()
+				cur = nil
+				side++
+				continue
+			}
+			if side == 1 {
+				row = castRow(row, rt, cols)
+			}
+			return row, nil
+		}
+	}, cl: func() {
+		if cur != nil {
+			cur.close()
+		}
+	}}
+	if p.all {
+		return u, nil
+	}
+	d := newHashDistinct(e, iterAdapter{u}, cols, len(cols), 0)
+	return &funcIter{nx: d.next, cl: func() { d.close(); u.close() }}, nil
+}
+
+// castRow converts a right-hand row of a set operation to the result's
+// column types (a copy when anything changes).
+func castRow(r []Datum, from, to []colInfo) []Datum {
+	out := r
+	for i := range r {
+		if r[i] != nil && from[i].typ != to[i].typ {
+			if v, err := types.Cast(r[i], from[i].typ, to[i].typ, false); err == nil {
+				if &out[0] == &r[0] {
+					out = append([]Datum(nil), r...)
+				}
+				out[i] = v
+			}
+		}
+	}
+	return out
+}
+
 func (p *setOpPlan) start(e *env) (iter, error) {
+	if p.op == pg_query.SetOperation_SETOP_UNION {
+		return p.startUnion(e)
+	}
 	lrows, err := drain(e, p.left)
 	if err != nil {
 		return nil, err

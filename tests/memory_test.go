@@ -1,0 +1,228 @@
+package tests
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// Issue 18 (5): a statement's memory is bounded. Sorts (and hash
+// aggregates, DISTINCT, join inner sides) spill to temporary files past
+// work_mem, values are limited to 1 GB (54000), a statement's memory to
+// --statement-memory-limit (53200), and RSS goes back near its baseline
+// after a big query.
+
+// rssBytes reads a process's resident set size.
+func rssBytes(t testing.TB, pid int) int64 {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatalf("read RSS: %v", err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb << 10
+		}
+	}
+	t.Fatal("no VmRSS")
+	return 0
+}
+
+// peakRSS samples pid's RSS every 20ms until stop is closed and returns
+// the highest value seen.
+func peakRSS(t testing.TB, pid int, stop <-chan struct{}) <-chan int64 {
+	out := make(chan int64, 1)
+	go func() {
+		var peak int64
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			if r := rssBytes(t, pid); r > peak {
+				peak = r
+			}
+			select {
+			case <-stop:
+				out <- peak
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return out
+}
+
+// waitRSSBelow waits up to d for pid's RSS to drop to limit and returns
+// the last value read.
+func waitRSSBelow(t testing.TB, pid int, limit int64, d time.Duration) int64 {
+	deadline := time.Now().Add(d)
+	for {
+		r := rssBytes(t, pid)
+		if r <= limit || time.Now().After(deadline) {
+			return r
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// memRows is the side of the cross join: make test uses 800 (640k sorted
+// rows of ~550 bytes each: about 400 MB of RSS on a node that does not
+// spill); make bench sets HELIOSDB_MEMTEST_ROWS=3000 (9M rows, several GB).
+func memRows() int {
+	if n, err := strconv.Atoi(os.Getenv("HELIOSDB_MEMTEST_ROWS")); err == nil && n > 1 {
+		return n
+	}
+	return 800
+}
+
+func fillMemTable(t *testing.T, c *pgx.Conn, n int) {
+	t.Helper()
+	mustExec(t, c, "CREATE TABLE a (i int PRIMARY KEY, s text)")
+	for lo := 0; lo < n; lo += 500 {
+		var sb strings.Builder
+		sb.WriteString("INSERT INTO a VALUES ")
+		for i := lo; i < min(lo+500, n); i++ {
+			if i > lo {
+				sb.WriteString(",")
+			}
+			fmt.Fprintf(&sb, "(%d, repeat('%c', 250))", i, 'a'+i%26)
+		}
+		if _, err := c.Exec(context.Background(), sb.String()); err != nil {
+			t.Fatalf("fill table a: %v", err)
+		}
+	}
+}
+
+func TestSortOverCrossJoinSpillsWithBoundedRSS(t *testing.T) {
+	n := newNode(t)
+	n.start()
+	pid := n.cmd.Process.Pid
+	c := n.connect(t)
+	ctx := context.Background()
+	rows := memRows()
+	fillMemTable(t, c, rows)
+	mustExec(t, c, "SELECT count(*) FROM a")
+	base := waitRSSBelow(t, pid, 0, 0)
+
+	stop := make(chan struct{})
+	peakc := peakRSS(t, pid, stop)
+	var i1, i2 int64
+	var l int64
+	var first string
+	start := time.Now()
+	// Every row is new (a.s || b.s), so an unspilled sort holds all of them.
+	err := c.QueryRow(ctx, fmt.Sprintf(`SELECT i, j, length(x), substr(x, 1, 1) || substr(x, 300, 1) FROM
+		(SELECT a.i, b.i, a.s || b.s AS x FROM a, a b ORDER BY b.i DESC, a.i NULLS FIRST, x LIMIT 1 OFFSET %d) t(i, j, x)`,
+		rows*rows-1)).Scan(&i1, &i2, &l, &first)
+	close(stop)
+	peak := <-peakc
+	took := time.Since(start)
+	if err != nil {
+		t.Fatalf("sort: %v", err)
+	}
+	// The last row of ORDER BY b.i DESC, a.i is a.i = rows-1, b.i = 0.
+	wantFirst := string(rune('a'+(rows-1)%26)) + "a"
+	if i1 != int64(rows-1) || i2 != 0 || l != 500 || first != wantFirst {
+		t.Fatalf("last row = (%d, %d, %d, %q), want (%d, 0, 500, %q)", i1, i2, l, first, rows-1, wantFirst)
+	}
+	t.Logf("%d rows sorted in %v: RSS baseline %d MB, peak %d MB", rows*rows, took, base>>20, peak>>20)
+	if peak > 256<<20 {
+		t.Fatalf("RSS peaked at %d MB sorting %d rows (baseline %d MB): the sort did not spill", peak>>20, rows*rows, base>>20)
+	}
+	after := waitRSSBelow(t, pid, base+64<<20, 10*time.Second)
+	if after > base+64<<20 {
+		t.Fatalf("RSS is %d MB 10s after the sort, baseline %d MB", after>>20, base>>20)
+	}
+	var one int
+	if err := c.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil || one != 1 {
+		t.Fatalf("session after the sort: %v", err)
+	}
+}
+
+// expectCode runs sql on c and wants a *pgconn.PgError with code (and, if
+// given, message).
+func expectCode(t *testing.T, c *pgx.Conn, sql, code, msg string) {
+	t.Helper()
+	var v any
+	err := c.QueryRow(context.Background(), sql).Scan(&v)
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != code || msg != "" && pe.Message != msg {
+		t.Fatalf("%s: got %v, want %s %q", sql, err, code, msg)
+	}
+	var one int
+	if err := c.QueryRow(context.Background(), "SELECT 1").Scan(&one); err != nil || one != 1 {
+		t.Fatalf("session after %s: %v", code, err)
+	}
+}
+
+func expectHTTPCode(t *testing.T, n *nodeProc, sql, code string) {
+	t.Helper()
+	base := "http://127.0.0.1:" + strconv.Itoa(n.httpPort)
+	body := fmt.Sprintf(`{"sql":%q}`, sql)
+	resp, err := httpPost(base+"/query", body)
+	if err != nil || !strings.Contains(resp, `"code":"`+code+`"`) {
+		t.Fatalf("HTTP %s: %.300s %v, want %s", sql, resp, err, code)
+	}
+	resp, err = httpPost(base+"/query", `{"sql":"SELECT 1 AS one"}`)
+	if err != nil || !strings.Contains(resp, `"rows":[[1]]`) {
+		t.Fatalf("HTTP after %s: %s %v", code, resp, err)
+	}
+}
+
+// Values larger than PostgreSQL's 1 GB limit fail before they are built,
+// with PostgreSQL's messages; RSS goes back near the baseline afterwards.
+func TestValueLimit54000(t *testing.T) {
+	n := newNode(t)
+	n.start()
+	pid := n.cmd.Process.Pid
+	c := n.connect(t)
+	base := rssBytes(t, pid)
+	cases := []struct{ sql, msg string }{
+		{"SELECT repeat('x', 2000000000)", "requested length too large"},
+		{"SELECT length(x || x) FROM (SELECT repeat('x', 540000000) AS x) t", "invalid memory alloc request size 1080000004"},
+		{"SELECT length(concat(x, x)) FROM (SELECT repeat('x', 540000000) AS x) t", "out of memory"},
+	}
+	for _, tc := range cases {
+		expectCode(t, c, tc.sql, "54000", tc.msg)
+	}
+	expectHTTPCode(t, n, cases[0].sql, "54000")
+	after := waitRSSBelow(t, pid, base+64<<20, 10*time.Second)
+	if after > base+64<<20 {
+		t.Fatalf("RSS is %d MB after the failed 1.2 GB values, baseline %d MB", after>>20, base>>20)
+	}
+}
+
+// A statement that would hold more than --statement-memory-limit fails
+// with 53200 before allocating, over pgwire and HTTP; the session and the
+// node go on.
+func TestStatementMemoryLimit53200(t *testing.T) {
+	n := newNode(t, "--statement-memory-limit", "128MB")
+	n.start()
+	c := n.connect(t)
+	fillMemTable(t, c, 600)
+	queries := []string{
+		// one value bigger than what the statement may hold
+		"SELECT length(repeat('x', 200000000))",
+		// an INTERSECT holds its left side in memory (360k rows of 500 bytes)
+		"SELECT count(*) FROM (SELECT a.s || b.s FROM a, a b INTERSECT SELECT 'x') t",
+	}
+	for _, q := range queries {
+		expectCode(t, c, q, "53200", "out of memory")
+	}
+	expectHTTPCode(t, n, queries[0], "53200")
+	// An HTTP result is held whole to be sent as one JSON document.
+	expectHTTPCode(t, n, "SELECT a.s || b.s FROM a, a b", "53200")
+	// Spilling operators are not affected: a sort of the same rows works.
+	var cnt int64
+	if err := c.QueryRow(context.Background(), "SELECT count(*) FROM (SELECT a.s || b.s AS x FROM a, a b ORDER BY x) t").Scan(&cnt); err != nil || cnt != 360000 {
+		t.Fatalf("sort under a 128MB statement limit: %d, %v", cnt, err)
+	}
+}
