@@ -86,6 +86,8 @@ type Engine struct {
 	seqs   map[string]*seqCache
 	rowids map[uint32]*int64
 	rec    reclaimer
+	// tempBytes counts bytes written to temporary files (TempBytesWritten).
+	tempBytes atomic.Int64
 }
 
 // NewEngine returns an Engine over cfg.

@@ -75,6 +75,7 @@ func (e *Engine) endStmt(m *stmtMem) {
 	if m == nil {
 		return
 	}
+	e.tempBytes.Add(m.space.Written())
 	if err := m.space.Close(); err != nil {
 		e.log.Warn("closing temporary files", "err", err)
 	}
@@ -82,6 +83,10 @@ func (e *Engine) endStmt(m *stmtMem) {
 		e.rec.reclaim()
 	}
 }
+
+// TempBytesWritten returns the bytes statements have written to temporary
+// files (spilling past work_mem) since the engine started.
+func (e *Engine) TempBytesWritten() int64 { return e.tempBytes.Load() }
 
 // reclaimer runs debug.FreeOSMemory in the background, one at a time; a
 // request while one runs makes it run once more afterwards.

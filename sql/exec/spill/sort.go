@@ -25,6 +25,7 @@ type Sorter struct {
 	held   int64 // bytes charged for buf
 	file   *rowFile
 	runs   []segment
+	nruns  int // runs written from memory
 }
 
 // NewSorter returns a sorter ordering by cmp (a stable order: rows that
@@ -33,8 +34,8 @@ func NewSorter(cmp func(a, b []types.Datum) int, budget Budget, space *Space) *S
 	return &Sorter{cmp: cmp, budget: budget, space: space}
 }
 
-// Spilled reports how many runs went to disk.
-func (s *Sorter) Spilled() int { return len(s.runs) }
+// Spilled reports how many sorted runs went to disk.
+func (s *Sorter) Spilled() int { return s.nruns }
 
 // Add adds a row (the sorter keeps it; the caller must not modify it).
 func (s *Sorter) Add(row []types.Datum) error {
@@ -82,6 +83,7 @@ func (s *Sorter) spillRun() error {
 		return err
 	}
 	s.runs = append(s.runs, seg)
+	s.nruns++
 	s.release()
 	return nil
 }
