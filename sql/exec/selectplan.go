@@ -575,6 +575,7 @@ func (p *setOpPlan) explain(x *explainer, depth int) {
 	p.left.explain(x, depth+1)
 	p.right.explain(x, depth+1)
 }
+
 // startUnion streams the left rows, then the right ones cast to the
 // result's types; UNION (not ALL) removes duplicates with the spilling
 // hash DISTINCT.
