@@ -58,6 +58,7 @@ compat-update: deps ## rewrite testdata/compat/known_failures.txt from a run (re
 
 bench: build ## benchmarks (Go micro-benchmarks; pgbench comparisons: scripts/bench.sh, scripts/bench-replication.sh)
 	$(GO) test -run '^$$' -bench . -benchmem ./wal/ ./storage/ ./sql/...
+	HELIOSDB_MEMTEST_ROWS=3000 $(GO) test -count=1 -v -timeout 30m -run TestSortOverCrossJoinSpillsWithBoundedRSS ./tests/
 	./scripts/bench.sh
 	./scripts/bench-replication.sh
 
