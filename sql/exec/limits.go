@@ -26,7 +26,6 @@ import (
 // first one as XX000 because palloc raises it; 54000 is the class the
 // others use). A value that fits is then checked against what is left of
 // the statement's memory limit (53200, memacct.Account.CheckValue).
-const maxValueLen = memacct.MaxAllocSize - 4
 
 // foldMaxValue bounds the values constant folding may build at plan time:
 // a bigger one is left to run time, where the statement's memory account
@@ -63,11 +62,19 @@ func (en *env) allowValue(n int64) error {
 }
 
 // strBuf mirrors PostgreSQL's StringInfo limit: an append of more bytes
-// fails when the buffer would reach MaxAllocSize.
-type strBuf struct{ n int64 }
+// fails when the buffer would reach the limit (0 = MaxAllocSize; tests use
+// small limits).
+type strBuf struct{ n, limit int64 }
+
+func (b *strBuf) max() int64 {
+	if b.limit > 0 {
+		return b.limit
+	}
+	return memacct.MaxAllocSize
+}
 
 func (b *strBuf) add(more int64) error {
-	if more >= memacct.MaxAllocSize-b.n {
+	if more >= b.max()-b.n {
 		return errStringBuffer(b.n, more)
 	}
 	b.n += more
@@ -76,7 +83,7 @@ func (b *strBuf) add(more int64) error {
 
 // done checks the final text value (with its header) of n bytes.
 func (b *strBuf) done() error {
-	if b.n+4 > memacct.MaxAllocSize {
+	if b.n+4 > b.max() {
 		return errAllocRequest(b.n + 4)
 	}
 	return nil
@@ -108,16 +115,21 @@ func repeatLen(slen, n int64) (int64, error) {
 
 // replaceLen returns the length of replace(s, from, to), or PostgreSQL's
 // error at the append that would pass the limit.
-func replaceLen(s, from, to string) (int64, error) {
+func replaceLen(s, from, to string) (int64, error) { return replaceLenWithin(s, from, to, 0) }
+
+func replaceLenWithin(s, from, to string, limit int64) (int64, error) {
 	if len(s) == 0 || len(from) == 0 {
 		return int64(len(s)), nil
 	}
+	b := strBuf{limit: limit}
 	count := int64(strings.Count(s, from))
 	total := int64(len(s)) + count*(int64(len(to))-int64(len(from)))
-	if total+4 <= memacct.MaxAllocSize {
+	if total+4 <= b.max() {
 		return total, nil
 	}
-	var b strBuf
+	if len(from) == 1 {
+		return replaceLenByte(s, from[0], int64(len(to)), b.max())
+	}
 	rest := s
 	for {
 		i := strings.Index(rest, from)
@@ -133,6 +145,32 @@ func replaceLen(s, from, to string) (int64, error) {
 		rest = rest[i+len(from):]
 	}
 	if err := b.add(int64(len(rest))); err != nil {
+		return 0, err
+	}
+	return b.n, b.done()
+}
+
+// replaceLenByte is replaceLen's slow path for a one-byte search string:
+// one pass over s, no call per match.
+func replaceLenByte(s string, from byte, to, limit int64) (int64, error) {
+	var n, start int64
+	for i := 0; i < len(s); i++ {
+		if s[i] != from {
+			continue
+		}
+		chunk := int64(i) - start
+		if chunk >= limit-n {
+			return 0, errStringBuffer(n, chunk)
+		}
+		n += chunk
+		if to >= limit-n {
+			return 0, errStringBuffer(n, to)
+		}
+		n += to
+		start = int64(i) + 1
+	}
+	b := strBuf{n: n, limit: limit}
+	if err := b.add(int64(len(s)) - start); err != nil {
 		return 0, err
 	}
 	return b.n, b.done()

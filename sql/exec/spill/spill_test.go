@@ -31,7 +31,7 @@ func TestCodecRoundTrip(t *testing.T) {
 	rows := [][]types.Datum{
 		{},
 		{nil, true, false, int64(0), int64(math.MinInt64), int64(math.MaxInt64)},
-		{1.5, math.Inf(-1), math.NaN(), -0.0, "", "héllo\x00world", []byte{}, []byte{0, 1, 255}},
+		{1.5, math.Inf(-1), math.NaN(), math.Copysign(0, -1), "", "héllo\x00world", []byte{}, []byte{0, 1, 255}},
 		{dec("1.50"), dec("-0.000"), dec("1E+3"), dec("NaN"), dec("Infinity"), dec("-Infinity"), dec("123456789012345678901234567890.123")},
 		{ts, time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC)},
 		{types.IntervalValue{Months: -14, Days: 3, Micros: -1}, types.IntervalValue{}},
