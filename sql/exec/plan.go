@@ -571,6 +571,10 @@ func (p *sortPlan) start(e *env) (iter, error) {
 	defer in.close()
 	s := spill.NewSorter(func(a, b []Datum) int { return compareRows(a, b, p.keys) }, e.budget(), e.space())
 	for {
+		if err := e.checkCancel(); err != nil {
+			s.Close()
+			return nil, err
+		}
 		row, err := in.next()
 		if err != nil {
 			s.Close()

@@ -16,6 +16,7 @@ type Rows struct {
 	file   *rowFile
 	seg    segment
 	done   bool
+	rd     *reader // reused by Iter: one pass at a time
 }
 
 // NewRows returns an empty container.
@@ -67,14 +68,21 @@ func (r *Rows) finish() error {
 	return nil
 }
 
-// Iter returns an iterator over every row in order of Add.
+// Iter returns an iterator over every row in order of Add. It reuses one
+// file reader: a new Iter ends the previous iterator's pass (a join reads
+// its inner side once per outer row, one pass at a time).
 func (r *Rows) Iter() (Iterator, error) {
 	if err := r.finish(); err != nil {
 		return nil, err
 	}
 	it := &rowsIter{mem: &sliceIter{rows: r.mem}}
 	if r.file != nil {
-		it.disk = r.file.reader(r.seg, ioBuf)
+		if r.rd == nil {
+			r.rd = r.file.reader(r.seg, ioBuf)
+		} else {
+			r.rd.reset(r.file, r.seg)
+		}
+		it.disk = r.rd
 	}
 	return it, nil
 }

@@ -178,6 +178,12 @@ func (r *rowFile) reader(s segment, bufSize int) *reader {
 	return &reader{r: bufio.NewReaderSize(io.NewSectionReader(r.f, s.off, s.n), bufSize), left: s.rows}
 }
 
+// reset restarts the reader on segment s of f, keeping its buffer.
+func (r *reader) reset(f *rowFile, s segment) {
+	r.r.Reset(io.NewSectionReader(f.f, s.off, s.n))
+	r.left = s.rows
+}
+
 // Next returns the next row, nil at the end.
 func (r *reader) Next() ([]types.Datum, error) {
 	if r.left == 0 {
