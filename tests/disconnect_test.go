@@ -189,7 +189,7 @@ func TestDisconnectedClientStatementStops(t *testing.T) {
 			defer nc.Close()
 			// A long SQL comment, and a newline after the JSON as curl -d @file sends.
 			body := fmt.Sprintf(`{"sql": %q}`+"\n", heavyJoin+" -- "+strings.Repeat("x", pad))
-			fmt.Fprintf(nc, "POST /query HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+			fmt.Fprintf(nc, "POST /query HTTP/1.1\r\nHost: x\r\nAuthorization: Basic aGVsaW9zOmhlbGlvcw==\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
 			stops(t, "the HTTP client closed its connection", func() { nc.Close() })
 		})
 	}
@@ -200,7 +200,7 @@ func TestDisconnectedClientStatementStops(t *testing.T) {
 		}
 		defer nc.Close()
 		body := fmt.Sprintf(`{"sql": %q}`, heavyJoin)
-		fmt.Fprintf(nc, "POST /query HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n", len(body), body)
+		fmt.Fprintf(nc, "POST /query HTTP/1.1\r\nHost: x\r\nAuthorization: Basic aGVsaW9zOmhlbGlvcw==\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n", len(body), body)
 		time.Sleep(50 * time.Millisecond) // the last chunk comes in a packet of its own
 		fmt.Fprintf(nc, "0\r\n\r\n")
 		stops(t, "the HTTP client closed its connection", func() { nc.Close() })
