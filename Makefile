@@ -57,7 +57,7 @@ compat-update: deps ## rewrite testdata/compat/known_failures.txt from a run (re
 	HELIOSDB_COMPAT_UPDATE=1 $(GO) test -count=1 -timeout 30m -run '^TestCompat$$' ./tests/
 
 bench: build ## benchmarks (Go micro-benchmarks; pgbench comparisons: scripts/bench.sh, scripts/bench-replication.sh)
-	$(GO) test -run '^$$' -bench . -benchmem ./wal/ ./storage/ ./sql/...
+	$(GO) test -run '^$$' -bench . -benchmem ./wal/ ./storage/ ./sql/... ./pgwire/
 	HELIOSDB_MEMTEST_ROWS=3000 $(GO) test -count=1 -v -timeout 30m -run TestSortOverCrossJoinSpillsWithBoundedRSS ./tests/
 	./scripts/bench.sh
 	./scripts/bench-replication.sh
