@@ -131,9 +131,9 @@ func (f *forwardTxn) Exec(ctx context.Context, st session.ForwardStatement, w re
 		err = rw.err
 	}
 	if err != nil {
-		if tag != "" { // the statement ran, its commit failed: report both, as PostgreSQL does
-			_ = w.Complete(tag)
-		}
+		// A statement that ran but whose commit failed (st.Commit) gets the
+		// error only: PostgreSQL sends the last statement's CommandComplete
+		// after the commit, so a client never sees a tag and then the error.
 		return f.sqlError(err)
 	}
 	if st.Commit {

@@ -23,7 +23,8 @@ import (
 // with a ballast file and writes until commits fail:
 //   - the node starts on the 64 MiB volume (smaller WAL segments);
 //   - a commit that fails is reported failed only: 53100, no command tag
-//     before the error, with the simple and with the extended protocol;
+//     before the error, with the simple and with the extended protocol,
+//     also when a standby forwards it (--write-forwarding);
 //   - /health answers 503 with a status that is not "ok" and says why;
 //   - once the ballast is deleted, writes succeed again without a restart;
 //   - a node restarted on the full disk starts, serves reads and refuses
@@ -36,10 +37,16 @@ func TestDiskFull(t *testing.T) {
 	mnt := fstest.MountTmpfs(t, 64<<20)
 	p := newNode(t)
 	p.dataDir = filepath.Join(mnt, "data")
+	p.nativePort = freePort(t)
 	p.start()
 	c := p.connect(t)
 	ctx := context.Background()
 	mustExec(t, c, "CREATE TABLE t (id int PRIMARY KEY, pad text)")
+	// A standby (normal disk) forwarding writes to the full primary.
+	fwd := newNode(t, standbyArgs("fwd", p.nativePort, "async", "--write-forwarding")...)
+	fwd.nativePort = freePort(t)
+	fwd.start()
+	fc := fwd.connect(t)
 
 	acked := map[int]bool{}
 	failed := map[int]bool{}
@@ -71,6 +78,15 @@ func TestDiskFull(t *testing.T) {
 				t.Logf("round %d: first failure after %d rows: %s (%s; hint %q)", round, len(acked), pe.Message, pe.Detail, pe.Hint)
 			}
 			faults++
+		}
+		for range 2 { // forwarded through the standby: the same answer
+			id := next
+			next++
+			err := insertRow(ctx, t, fc.PgConn(), id, id%2 == 0)
+			if pe := (*pgconn.PgError)(nil); !errors.As(err, &pe) || pe.Code != "53100" {
+				t.Fatalf("round %d: forwarded insert %d: %v; want 53100", round, id, err)
+			}
+			failed[id] = true
 		}
 		code, body := health(t, p)
 		var h struct{ Status, Reason string }
