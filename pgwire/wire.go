@@ -138,6 +138,37 @@ func (c *conn) appendCommandComplete(tag string) {
 	c.wbuf = append(b, 0)
 }
 
+// maxAllocSize is PostgreSQL's limit on one allocation (1 GB - 1): a
+// DataRow's body must stay below it, as PostgreSQL's message buffer does.
+const maxAllocSize = 1<<30 - 1
+
+// rowTooBig is PostgreSQL's error for a DataRow that would reach 1 GB: its
+// buffer holds have bytes and a value needs more.
+func rowTooBig(have, more int) error {
+	return pgerror.New(pgerror.ProgramLimitExceeded, "out of memory").
+		WithDetail("Cannot enlarge string buffer containing %d bytes by %d more bytes.", have, more)
+}
+
+// valueLen is the length of d's wire form when it may be big (strings and
+// bytea), checked before the value is formatted; -1 for other (small)
+// values. A bytea's hex text that cannot be allocated fails as in
+// PostgreSQL.
+func valueLen(d types.Datum, binaryFormat bool) (int, error) {
+	switch v := d.(type) {
+	case string:
+		return len(v), nil
+	case []byte:
+		if binaryFormat {
+			return len(v), nil
+		}
+		if n := 2 + 2*len(v); n+1 > maxAllocSize {
+			return 0, pgerror.Newf(pgerror.ProgramLimitExceeded, "invalid memory alloc request size %d", n+1)
+		}
+		return 2 + 2*len(v), nil
+	}
+	return -1, nil
+}
+
 // appendDataRow buffers one DataRow; on an encoding error nothing is
 // buffered.
 func (c *conn) appendDataRow(row []types.Datum, cols []result.Column, formats []int16) error {
@@ -152,6 +183,15 @@ func (c *conn) appendDataRow(row []types.Datum, cols []result.Column, formats []
 		}
 		lenPos := len(b)
 		b = append(b, 0, 0, 0, 0)
+		have := len(b) - start - 5
+		n, err := valueLen(d, formatOf(formats, i) == 1)
+		if err == nil && n >= maxAllocSize-have {
+			err = rowTooBig(have, n)
+		}
+		if err != nil {
+			c.wbuf = b[:start]
+			return err
+		}
 		if formatOf(formats, i) == 1 {
 			nb, err := types.AppendBinary(b, d, cols[i].Type)
 			if err != nil {
@@ -161,6 +201,10 @@ func (c *conn) appendDataRow(row []types.Datum, cols []result.Column, formats []
 			b = nb
 		} else {
 			b = types.AppendTextLoc(b, d, cols[i].Type, c.loc)
+		}
+		if len(b)-start-5 >= maxAllocSize {
+			c.wbuf = b[:start]
+			return rowTooBig(have, len(b)-lenPos-4)
 		}
 		binary.BigEndian.PutUint32(b[lenPos:], uint32(len(b)-lenPos-4))
 	}
