@@ -23,6 +23,13 @@
 // after the demotion failed (the message says what state it left), 501
 // when the proxy has no switchover configured.
 //
+// Authentication (internal/httpauth): GET /health, and GET /metrics unless
+// Options.ProtectMetrics, answer anyone; every other endpoint needs HTTP
+// Basic with one of the proxy's client users (user/password, [[users]]) or
+// "Authorization: Bearer <admin_token>", else 401 {"error": {"code":
+// "28000", …}} and nothing changes. Switchovers and enable/disable are
+// logged with the caller's user and address.
+//
 // Handler only reads and flips state through the Nodes interface; it
 // starts no goroutines.
 package admin
