@@ -140,6 +140,9 @@ func TestMetrics(t *testing.T) {
 	end := appendRecs(t, p.wal, 1, 0, 20)
 	mustWaitDurable(t, p.srv, end)
 	eventually(t, "caught up", func() bool { return s.caughtUp(p) })
+	// The standby has applied everything; the primary learns it from the
+	// standby's next acknowledgement.
+	eventually(t, "the primary saw the applied ack", func() bool { return counterValue(t, reg, "helios_replication_standby_lag_bytes") == 0 })
 	for name, want := range map[string]func(float64) bool{
 		"helios_replication_sent_bytes_total":        func(v float64) bool { return v > 0 },
 		"helios_replication_received_bytes_total":    func(v float64) bool { return v > 0 },
