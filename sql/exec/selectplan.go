@@ -97,7 +97,7 @@ func (b *builder) buildFrom(items []*pg_query.Node, outer *scope) (plan, error) 
 		if cur == nil {
 			cur = p
 		} else {
-			cur = &joinPlan{left: cur, right: p, kind: pg_query.JoinType_JOIN_INNER}
+			cur = newJoinPlan(cur, p, pg_query.JoinType_JOIN_INNER)
 		}
 	}
 	return cur, nil
@@ -523,10 +523,16 @@ func (b *builder) buildSetOp(sel *pg_query.SelectStmt, outer *scope) (plan, erro
 	if err != nil {
 		return nil, err
 	}
-	if len(l.cols()) != len(r.cols()) {
+	lc, rc := l.cols(), r.cols()
+	if len(lc) != len(rc) {
 		return nil, pgerror.Newf(pgerror.SyntaxError, "each %s query must have the same number of columns", setOpName(sel.Op))
 	}
-	sp := &setOpPlan{left: l, right: r, op: sel.Op, all: sel.All, types: setOpTypes(l.cols(), r.cols())}
+	sp := &setOpPlan{left: l, right: r, op: sel.Op, all: sel.All, types: setOpTypes(lc, rc)}
+	sp.out = lc // a copy: cols() returns a new slice
+	for i := range sp.out {
+		sp.out[i].table, sp.out[i].tableOID, sp.out[i].attNum = "", 0, 0
+		sp.out[i].typ = sp.types[i]
+	}
 	return b.orderAndLimit(sp, sel, outer)
 }
 
@@ -583,16 +589,12 @@ type setOpPlan struct {
 	op          pg_query.SetOperation
 	all         bool
 	types       []types.T // of the output columns (setOpTypes)
+	// out: the output columns, computed once (computing them on every
+	// cols() call walked the whole chain of a UNION of thousands).
+	out []colInfo
 }
 
-func (p *setOpPlan) cols() []colInfo {
-	cols := append([]colInfo(nil), p.left.cols()...)
-	for i := range cols {
-		cols[i].table, cols[i].tableOID, cols[i].attNum = "", 0, 0
-		cols[i].typ = p.types[i]
-	}
-	return cols
-}
+func (p *setOpPlan) cols() []colInfo { return append([]colInfo(nil), p.out...) }
 
 // castRows converts a side's rows to the output column types.
 func castRows(rows [][]Datum, from []colInfo, to []colInfo) error {
