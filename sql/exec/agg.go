@@ -349,7 +349,7 @@ func (p *aggPlan) aggregate(e *env, src spill.Iterator, level int, out *spill.Ro
 			}
 		}
 	}
-	if len(order) == 0 && len(p.ctx.groups) == 0 && level == 0 {
+	if len(order) == 0 && len(p.ctx.groups) == 0 && level == 0 && ht.parts == nil {
 		order = append(order, &aggGroup{states: make([]aggState, len(p.ctx.aggs))})
 	}
 	for _, g := range order {
