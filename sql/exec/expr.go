@@ -769,6 +769,15 @@ func (b *builder) compileCast(s *scope, tc *pg_query.TypeCast) (*cexpr, error) {
 		return nil, err
 	}
 	if x.isConst && x.val != nil && x.t == t {
+		if t.Oid == types.OidVarchar && t.Mod >= 0 {
+			// a literal typed by the cast: an explicit cast truncates
+			// ('abc'::varchar(2) is 'ab')
+			v, err := types.Cast(x.val, types.Text, t, true)
+			if err != nil {
+				return nil, err
+			}
+			return constExpr(v, t, x.s), nil
+		}
 		return x, nil
 	}
 	from, f := x.t, x.fn

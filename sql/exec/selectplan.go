@@ -623,7 +623,7 @@ func (p *setOpPlan) explain(x *explainer, depth int) {
 // hash DISTINCT.
 func (p *setOpPlan) startUnion(e *env) (iter, error) {
 	cols := p.cols()
-	rt := p.right.cols()
+	lt, rt := p.left.cols(), p.right.cols()
 	var cur iter
 	side := 0
 	u := &funcIter{nx: func() ([]Datum, error) {
@@ -652,10 +652,11 @@ func (p *setOpPlan) startUnion(e *env) (iter, error) {
 				side++
 				continue
 			}
+			from := lt
 			if side == 1 {
-				row = castRow(row, rt, cols)
+				from = rt
 			}
-			return row, nil
+			return castRow(row, from, cols)
 		}
 	}, cl: func() {
 		if cur != nil {
@@ -669,21 +670,24 @@ func (p *setOpPlan) startUnion(e *env) (iter, error) {
 	return &funcIter{nx: d.next, cl: func() { d.close(); u.close() }}, nil
 }
 
-// castRow converts a right-hand row of a set operation to the result's
-// column types (a copy when anything changes).
-func castRow(r []Datum, from, to []colInfo) []Datum {
+// castRow converts a row of either side of a set operation to the result's
+// column types (a copy when anything changes); a value that does not convert
+// is an error (SELECT 1 UNION SELECT 'a': 22P02).
+func castRow(r []Datum, from, to []colInfo) ([]Datum, error) {
 	out := r
 	for i := range r {
 		if r[i] != nil && from[i].typ != to[i].typ {
-			if v, err := types.Cast(r[i], from[i].typ, to[i].typ, false); err == nil {
-				if &out[0] == &r[0] {
-					out = append([]Datum(nil), r...)
-				}
-				out[i] = v
+			v, err := types.Cast(r[i], from[i].typ, to[i].typ, false)
+			if err != nil {
+				return nil, err
 			}
+			if &out[0] == &r[0] {
+				out = append([]Datum(nil), r...)
+			}
+			out[i] = v
 		}
 	}
-	return out
+	return out, nil
 }
 
 func (p *setOpPlan) start(e *env) (iter, error) {
