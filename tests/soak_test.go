@@ -150,6 +150,7 @@ func (s *soak) worker(seed int64, end time.Time) {
 	r := rand.New(rand.NewSource(seed))
 	g := &soakGen{r: r}
 	var conn *pgx.Conn
+	var where, prev string // for failure messages
 	defer func() {
 		if conn != nil {
 			conn.Close(context.Background())
@@ -162,7 +163,8 @@ func (s *soak) worker(seed int64, end time.Time) {
 			continue
 		}
 		if conn == nil {
-			conn = s.connect(seed, r)
+			conn, where = s.connect(seed, r)
+			prev = "none"
 			if conn == nil {
 				return
 			}
@@ -170,7 +172,8 @@ func (s *soak) worker(seed int64, end time.Time) {
 		if st.big {
 			s.big.Lock()
 		}
-		keep := s.run(seed, r, conn, st)
+		keep := s.run(seed, r, conn, st, where+", previous: "+prev)
+		prev = st.kind
 		if st.big {
 			s.big.Unlock()
 		}
@@ -181,7 +184,7 @@ func (s *soak) worker(seed int64, end time.Time) {
 	}
 }
 
-func (s *soak) connect(seed int64, r *rand.Rand) *pgx.Conn {
+func (s *soak) connect(seed int64, r *rand.Rand) (*pgx.Conn, string) {
 	dsn, where := s.node.dsn(), "node"
 	if r.Intn(2) == 0 {
 		dsn, where = s.proxy.dsn(), "proxy"
@@ -194,14 +197,14 @@ func (s *soak) connect(seed int64, r *rand.Rand) *pgx.Conn {
 	}
 	if err != nil {
 		s.t.Errorf("run seed %d, worker seed %d: connect to %s: %v", s.seed, seed, where, err)
-		return nil
+		return nil, where
 	}
-	return c
+	return c, where
 }
 
 // run sends one statement in one of five ways and checks the outcome. It
 // reports whether the connection is still usable.
-func (s *soak) run(seed int64, r *rand.Rand, c *pgx.Conn, st soakStmt) bool {
+func (s *soak) run(seed int64, r *rand.Rand, c *pgx.Conn, st soakStmt, via string) bool {
 	s.sent.Add(1)
 	ctx, cancel := context.WithTimeout(context.Background(), soakHang)
 	defer cancel()
@@ -247,7 +250,7 @@ func (s *soak) run(seed int64, r *rand.Rand, c *pgx.Conn, st soakStmt) bool {
 		s.count("disconnected", st)
 		return false
 	}
-	s.t.Errorf("run seed %d, worker seed %d: %s (%d bytes) lost the connection: %v: %.200q", s.seed, seed, st.kind, len(st.sql), err, st.sql)
+	s.t.Errorf("run seed %d, worker seed %d: %s (%d bytes) lost the connection (via %s, mode %d): %v: %.200q", s.seed, seed, st.kind, len(st.sql), via, mode, err, st.sql)
 	return false
 }
 
