@@ -50,7 +50,10 @@ func errStringBuffer(have, more int64) error {
 
 // allowValue reports whether a value of n bytes (within the per-value
 // limit) may be built now: against the statement's memory limit at run
-// time; at plan time (en == nil) only small values are folded.
+// time; at plan time (en == nil) only small values are folded. A big value
+// also checks for cancellation first: checkCancel looks at the context
+// every 256 rows only, and 256 rows each building a 300 MB value kept a
+// statement running for a minute past its statement_timeout.
 func (en *env) allowValue(n int64) error {
 	if en == nil {
 		if n > foldMaxValue {
@@ -58,8 +61,15 @@ func (en *env) allowValue(n int64) error {
 		}
 		return nil
 	}
+	if n >= cancelCheckValue && en.ctx != nil && en.ctx.Err() != nil {
+		return errCanceled
+	}
 	return en.account().CheckValue(n)
 }
+
+// cancelCheckValue is the value size from which allowValue checks for
+// cancellation (building it costs far more than the check).
+const cancelCheckValue = 64 << 10
 
 // strBuf mirrors PostgreSQL's StringInfo limit: an append of more bytes
 // fails when the buffer would reach the limit (0 = MaxAllocSize; tests use
