@@ -27,7 +27,7 @@ import (
 // (10m). HELIOSDB_SOAK_SEED replays a run.
 const (
 	soakRSSLimit    = 1 << 30
-	soakRSSAfter    = 400 << 20
+	soakRSSAfter    = 512 << 20
 	soakWorkers     = 4
 	soakStmtTimeout = "3s"
 	soakHang        = 60 * time.Second // no statement may take longer
