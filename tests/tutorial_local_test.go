@@ -536,3 +536,27 @@ func topologyRows(t *testing.T, port int, q string) string {
 	}
 	return b.String()
 }
+
+// TestMakeRunWritesTutorialProxyTOML: scripts/local-cluster.sh (make run)
+// writes the tutorial's proxy.toml byte for byte — the proxy needs no
+// http_port keys to reach the nodes' HTTP APIs.
+func TestMakeRunWritesTutorialProxyTOML(t *testing.T) {
+	raw, err := os.ReadFile("../scripts/local-cluster.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const open = "cat > \"$BASE/proxy.toml\" <<'TOML'\n"
+	s := string(raw)
+	i := strings.Index(s, open)
+	if i < 0 {
+		t.Fatal("scripts/local-cluster.sh writes no proxy.toml heredoc")
+	}
+	body := s[i+len(open):]
+	j := strings.Index(body, "\nTOML\n")
+	if j < 0 {
+		t.Fatal("unterminated proxy.toml heredoc")
+	}
+	if got := body[:j+1]; got != tutorialProxyTOML {
+		t.Fatalf("make run's proxy.toml differs from the tutorial's:\n%s\nwant:\n%s", got, tutorialProxyTOML)
+	}
+}
