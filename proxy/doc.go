@@ -56,6 +56,15 @@
 // (tested against a scripted node: HeliosDB nodes do not implement COPY
 // yet).
 //
+// With read_consistency = "causal" (proxy/causal, causalreads.go) the
+// read-your-writes rule is replaced by a stronger one: a read sees every
+// commit the proxy acknowledged to any client before it arrived. Node
+// connections ask for commit LSNs (helios.report_commit_lsn); relay
+// records each helios.commit_lsn ParameterStatus before relaying the
+// ReadyForQuery that follows it, and strips it. A read that finds no
+// candidate standby caught up waits for the watcher to report one, up to
+// causal_wait_ms, then goes to the primary.
+//
 // # Waiting, failures and SQLSTATEs
 //
 //   - No healthy primary for a write (or no node at all for a read): the

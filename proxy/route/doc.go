@@ -25,5 +25,11 @@
 //     Candidates are enabled, healthy nodes with a known role, minus the
 //     primary when ReadFromPrimary is off, minus standbys lagging more
 //     than MaxLagBytes. No candidate → the primary; no primary → Wait.
+//   - Causal reads (Policy.Consistency == ConsistencyCausal, replacing the
+//     ReadYourWrites rule): the first choice (sticky node, else round robin)
+//     serves the read if it has applied Session.MinLSN (the current
+//     primary always has); else another standby that has (ReasonCausal);
+//     else Wait (ReasonCausalWait) until the caller sets
+//     Session.CausalWaitOver, then the primary (ReasonCausalPrimary).
 //   - Any → the session's last node if it is still usable, else as Read.
 package route
