@@ -3,7 +3,9 @@ package tests
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -121,8 +123,17 @@ func TestConformanceSLT(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short")
 	}
-	dir := filepath.Join(sharedConf, "sqllogictest")
-	script := filepath.Join(sharedConf, "slt.py")
+	conf := sharedConf
+	if d := os.Getenv("HELIOSDB_CONFORMANCE_DIR"); d != "" {
+		conf = d
+	}
+	dir := filepath.Join(conf, "sqllogictest")
+	script := filepath.Join(conf, "slt.py")
+	if _, err := os.Stat(script); errors.Is(err, fs.ErrNotExist) {
+		// The corpus is the team's, not the project's: a checkout with no
+		// ../shared beside it (a user's clone) cannot run this test.
+		t.Skipf("no conformance corpus at %s (../shared/conformance beside the checkout, or HELIOSDB_CONFORMANCE_DIR)", conf)
+	}
 	var files []string
 	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		// make test leaves out the 1000-row index files (a minute of
