@@ -61,7 +61,8 @@ type Switcher interface {
 
 // Options configures the admin API's authentication.
 type Options struct {
-	// Auth guards every endpoint but GET /health (and GET /metrics unless
+	// Auth guards every endpoint but GET /health (and the read-only
+	// status endpoints GET /metrics, /nodes and /failover unless
 	// ProtectMetrics); its zero value refuses every guarded request.
 	Auth           httpauth.Config
 	ProtectMetrics bool
@@ -81,7 +82,16 @@ func Handler(nodes Nodes, sw Switcher, g prometheus.Gatherer, o Options, log *sl
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	mux.Handle("GET /nodes", auth.RequireFunc(func(w http.ResponseWriter, r *http.Request) {
+	// The tutorial's Part 5 reads GET /nodes with a bare curl: the status
+	// endpoints show roles, addresses and LSNs (no data, no secrets) and
+	// change nothing, so they are open like /metrics unless ProtectMetrics.
+	status := func(h http.HandlerFunc) http.Handler {
+		if o.ProtectMetrics {
+			return auth.RequireFunc(h)
+		}
+		return h
+	}
+	mux.Handle("GET /nodes", status(func(w http.ResponseWriter, r *http.Request) {
 		// Probe first (bounded): the answer shows the nodes as they are,
 		// not as of the last periodic probe (health_check_interval_secs).
 		ctx, cancel := context.WithTimeout(r.Context(), nodesRefreshTimeout)
@@ -97,7 +107,7 @@ func Handler(nodes Nodes, sw Switcher, g prometheus.Gatherer, o Options, log *sl
 	mux.Handle("POST /nodes/{name}/enable", auth.RequireFunc(setEnabled(nodes, log, true)))
 	mux.Handle("POST /nodes/{name}/disable", auth.RequireFunc(setEnabled(nodes, log, false)))
 	mux.Handle("POST /switchover", auth.RequireFunc(switchoverHandler(sw, log)))
-	mux.Handle("GET /failover", auth.RequireFunc(func(w http.ResponseWriter, _ *http.Request) {
+	mux.Handle("GET /failover", status(func(w http.ResponseWriter, _ *http.Request) {
 		if sw == nil {
 			writeJSON(w, http.StatusNotImplemented, map[string]string{"error": "failover is not available"})
 			return

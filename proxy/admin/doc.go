@@ -23,8 +23,9 @@
 // after the demotion failed (the message says what state it left), 501
 // when the proxy has no switchover configured.
 //
-// Authentication (internal/httpauth): GET /health, and GET /metrics unless
-// Options.ProtectMetrics, answer anyone; every other endpoint needs HTTP
+// Authentication (internal/httpauth): GET /health, and the read-only status
+// endpoints GET /metrics, /nodes and /failover unless Options.ProtectMetrics,
+// answer anyone; every other endpoint needs HTTP
 // Basic with one of the proxy's client users (user/password, [[users]]) or
 // "Authorization: Bearer <admin_token>", else 401 {"error": {"code":
 // "28000", …}} and nothing changes. Switchovers and enable/disable are

@@ -74,7 +74,7 @@ type Config struct {
 	// AdminAuth (proxy.admin_auth) is AdminAuthRequired (default) or
 	// AdminAuthNone (no credentials asked; labs only).
 	AdminAuth string
-	// ProtectMetrics (proxy.protect_metrics) puts GET /metrics behind the
+	// ProtectMetrics (proxy.protect_metrics) puts GET /metrics, /nodes and /failover behind the
 	// same credentials.
 	ProtectMetrics bool
 

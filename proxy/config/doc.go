@@ -29,7 +29,7 @@
 //	failover_allow_data_loss = false    # promote even when the primary was degraded or async
 //	admin_token = ""                    # also accepted by the admin API as "Authorization: Bearer <token>"
 //	admin_auth = "required"             # admin API needs a client user's password or the token; "none": labs only
-//	protect_metrics = false             # GET /metrics needs credentials too (GET /health never does)
+//	protect_metrics = false             # GET /metrics, /nodes and /failover need credentials too (GET /health never does)
 //
 //	[[nodes]]
 //	name = "primary"                    # unique, used in logs, metrics and the admin API
