@@ -69,6 +69,11 @@ func (e *Engine) Prepare(ctx context.Context, t *Txn, stmt parser.Statement, par
 		}
 	}
 	p = &Prepared{eng: e, stmt: stmt, given: paramTypes, cat: cat, params: b.params, readOnly: b.readOnly, run: run}
+	if cols != nil {
+		// A row-returning statement with no columns (a bare SELECT) still
+		// has a RowDescription, with zero fields, as in PostgreSQL.
+		p.columns = make([]result.Column, 0, len(cols))
+	}
 	for _, c := range cols {
 		if c.hidden {
 			continue
@@ -211,7 +216,11 @@ func (b *builder) buildStatement(n *pg_query.Node) (runner, []colInfo, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		return &queryRunner{p: p, tag: "SELECT"}, p.cols(), nil
+		cols := p.cols()
+		if cols == nil {
+			cols = []colInfo{} // SELECT with no target list returns rows of no columns
+		}
+		return &queryRunner{p: p, tag: "SELECT"}, cols, nil
 	case *pg_query.Node_ExplainStmt:
 		return b.buildExplain(v.ExplainStmt)
 	case *pg_query.Node_InsertStmt:

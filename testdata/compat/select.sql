@@ -40,3 +40,6 @@ SELECT DISTINCT a FROM t WHERE false;
 SELECT DISTINCT t.a FROM t ORDER BY a;
 SELECT DISTINCT a AS x FROM t ORDER BY x NULLS FIRST;
 SELECT DISTINCT a FROM t ORDER BY a + 1;
+-- A target list of no columns: a RowDescription with zero fields, then rows of none.
+SELECT FROM t;
+SELECT FROM t WHERE false;
