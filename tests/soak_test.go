@@ -63,7 +63,10 @@ func TestSoakHostileSQL(t *testing.T) {
 	}
 	t.Logf("soak seed %d (HELIOSDB_SOAK_SEED=%d replays it), duration %v", seed, seed, dur)
 
-	n := newNode(t)
+	// Four clients at a 128MB statement ceiling: the 1 GB RSS bound then
+	// follows from the node's settings (the default ceiling is an eighth
+	// of RAM, which on a big machine lets one statement alone pass 1 GB).
+	n := newNode(t, "--statement-memory-limit", "128MB")
 	n.start()
 	p := startProxy(t, n, "")
 	setup := n.connect(t)
