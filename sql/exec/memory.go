@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/heliosdb/nano/sql/exec/memacct"
 	"github.com/heliosdb/nano/sql/exec/spill"
@@ -97,6 +98,14 @@ type reclaimer struct {
 }
 
 func (r *reclaimer) reclaim() {
+	r.request()
+	// Once more a second later: the statement's last values (a row the
+	// session still holds while pgwire sends or refuses it) may be freed
+	// only after its account closed.
+	time.AfterFunc(time.Second, r.request)
+}
+
+func (r *reclaimer) request() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.running {
