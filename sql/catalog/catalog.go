@@ -82,11 +82,12 @@ type Catalog struct {
 	Version   uint64
 	Tables    map[string]*Table
 	Sequences map[string]*Sequence
+	Views     map[string]*View
 }
 
 // Empty returns a catalog with no objects.
 func Empty() *Catalog {
-	return &Catalog{Tables: map[string]*Table{}, Sequences: map[string]*Sequence{}}
+	return &Catalog{Tables: map[string]*Table{}, Sequences: map[string]*Sequence{}, Views: map[string]*View{}}
 }
 
 // IndexByName finds an index (or primary key) by name: the table, the index
@@ -105,10 +106,13 @@ func (c *Catalog) IndexByName(name string) (*Table, *Index) {
 	return nil, nil
 }
 
-// RelationExists reports whether name is taken by a table, index or sequence
-// (relations share one namespace in PostgreSQL).
+// RelationExists reports whether name is taken by a table, view, index or
+// sequence (relations share one namespace in PostgreSQL).
 func (c *Catalog) RelationExists(name string) bool {
 	if _, ok := c.Tables[name]; ok {
+		return true
+	}
+	if _, ok := c.Views[name]; ok {
 		return true
 	}
 	if _, ok := c.Sequences[name]; ok {
@@ -147,6 +151,12 @@ func Load(v uint64, entries map[string][]byte) (*Catalog, error) {
 				return nil, fmt.Errorf("%w: sequence %q: %v", ErrCorrupt, k, err)
 			}
 			c.Sequences[s.Name] = &s
+		case strings.HasPrefix(k, viewPrefix):
+			var v View
+			if err := json.Unmarshal(val, &v); err != nil {
+				return nil, fmt.Errorf("%w: view %q: %v", ErrCorrupt, k, err)
+			}
+			c.Views[v.Name] = &v
 		}
 	}
 	return c, nil

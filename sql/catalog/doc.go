@@ -1,5 +1,5 @@
 // Package catalog holds the SQL schema descriptors (tables, columns,
-// indexes, sequences) and their persistence in storage buckets.
+// indexes, sequences, views) and their persistence in storage buckets.
 //
 // # Storage layout
 //
@@ -11,6 +11,7 @@
 //	    "nextid"         8-byte big-endian next descriptor ID to allocate
 //	    "table/<name>"   JSON Table descriptor
 //	    "seq/<name>"     JSON Sequence descriptor
+//	    "view/<name>"    JSON View descriptor (defining query as SQL text)
 //	bucket "sys.seq"
 //	    "<name>"         8-byte big-endian: the highest value handed out
 //	                     (allocated in blocks by an autonomous commit)

@@ -20,6 +20,7 @@ var (
 
 	tablePrefix = "table/"
 	seqPrefix   = "seq/"
+	viewPrefix  = "view/"
 )
 
 // TableKey is the BucketCatalog key of table name's descriptor.

@@ -225,6 +225,7 @@ func (b *builder) buildDrop(ds *pg_query.DropStmt) (runner, error) {
 		return nil, pgerror.Newf(pgerror.FeatureNotSupported, "DROP %s is not supported", strings.TrimPrefix(kind.String(), "OBJECT_"))
 	}
 	missingOK := ds.MissingOk
+	cascade := ds.Behavior == pg_query.DropBehavior_DROP_CASCADE
 	tag := "DROP TABLE"
 	if kind == pg_query.ObjectType_OBJECT_INDEX {
 		tag = "DROP INDEX"
@@ -239,11 +240,17 @@ func (b *builder) buildDrop(ds *pg_query.DropStmt) (runner, error) {
 			if kind == pg_query.ObjectType_OBJECT_TABLE {
 				tbl := cat.Tables[n]
 				if tbl == nil {
+					if cat.Views[n] != nil {
+						return nil, pgerror.Newf(pgerror.WrongObjectType, "%q is not a table", n).WithHint("Use DROP VIEW to remove a view.")
+					}
 					if missingOK {
 						notice(e, "table \""+n+"\" does not exist, skipping")
 						continue
 					}
 					return nil, pgerror.Newf(pgerror.UndefinedTable, "table %q does not exist", n)
+				}
+				if err := dropDependentViews(e, cat, n, "table", cascade); err != nil {
+					return nil, err
 				}
 				t.bumpCatalog()
 				dropTableData(t, tbl)

@@ -141,7 +141,8 @@ func (p *Prepared) Open(ctx context.Context, t *Txn, params []types.Datum, vars 
 
 func (p *Prepared) stmtIsDDL() bool {
 	switch p.stmt.Node.Node.(type) {
-	case *pg_query.Node_CreateStmt, *pg_query.Node_DropStmt, *pg_query.Node_IndexStmt, *pg_query.Node_TruncateStmt, *pg_query.Node_AlterTableStmt:
+	case *pg_query.Node_CreateStmt, *pg_query.Node_DropStmt, *pg_query.Node_IndexStmt, *pg_query.Node_TruncateStmt, *pg_query.Node_AlterTableStmt,
+		*pg_query.Node_ViewStmt:
 		return true
 	}
 	return false
@@ -238,7 +239,15 @@ func (b *builder) buildStatement(n *pg_query.Node) (runner, []colInfo, error) {
 		return r, nil, err
 	case *pg_query.Node_DropStmt:
 		b.readOnly = false
+		if v.DropStmt.RemoveType == pg_query.ObjectType_OBJECT_VIEW {
+			r, err := b.buildDropView(v.DropStmt)
+			return r, nil, err
+		}
 		r, err := b.buildDrop(v.DropStmt)
+		return r, nil, err
+	case *pg_query.Node_ViewStmt:
+		b.readOnly = false
+		r, err := b.buildCreateView(v.ViewStmt)
 		return r, nil, err
 	case *pg_query.Node_TruncateStmt:
 		b.readOnly = false

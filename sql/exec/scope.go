@@ -87,9 +87,16 @@ type builder struct {
 	stmt     parser.Statement
 	params   []types.T
 	readOnly bool
+	// deps collects the relations read while planning a view's query
+	// (nil otherwise); viewDepth counts views being expanded.
+	deps      map[string]bool
+	viewDepth int
 }
 
 func (b *builder) errAt(err *pgerror.Error, loc int32) *pgerror.Error {
+	if b.viewDepth > 0 { // the location is in a view's query, not the statement
+		return err
+	}
 	if p := b.stmt.Position(loc); p > 0 {
 		return err.WithPosition(p)
 	}

@@ -152,6 +152,9 @@ func (p *aliasPlan) explain(x *explainer, depth int) {
 
 func (b *builder) lookupTable(rv *pg_query.RangeVar) (*catalog.Table, error) {
 	t, ok := b.cat.Tables[rv.Relname]
+	if !ok && b.cat.Views[rv.Relname] != nil {
+		return nil, b.errAt(pgerror.Newf(pgerror.WrongObjectType, "%q is not a table", rv.Relname), rv.Location)
+	}
 	if !ok {
 		return nil, b.errAt(pgerror.Newf(pgerror.UndefinedTable, "relation %q does not exist", rv.Relname), rv.Location)
 	}
@@ -163,6 +166,9 @@ func (b *builder) buildRangeVar(rv *pg_query.RangeVar) (plan, error) {
 	if rv.Alias != nil {
 		alias = rv.Alias.Aliasname
 	}
+	if v := b.cat.Views[rv.Relname]; v != nil {
+		return b.expandView(v, alias, rv.Alias)
+	}
 	if vt, ok := b.eng.cfg.VirtualTables[rv.Relname]; ok && b.cat.Tables[rv.Relname] == nil {
 		return newVirtualPlan(vt, alias), nil
 	}
@@ -170,6 +176,7 @@ func (b *builder) buildRangeVar(rv *pg_query.RangeVar) (plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	b.noteDep(t.Name)
 	return &scanPlan{tbl: t, alias: alias, columns: tableCols(t, alias)}, nil
 }
 
