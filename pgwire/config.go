@@ -7,6 +7,9 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/heliosdb/nano/internal/pgauth"
+	"github.com/heliosdb/nano/pgwire/pgfront"
 )
 
 // Authentication methods for Config.AuthMethod, named as in pg_hba.conf.
@@ -32,12 +35,21 @@ type Config struct {
 	AuthMethod string
 	// Credentials returns the password of user; ok=false for an unknown
 	// user, which fails exactly like a wrong password (28P01). Required
-	// unless AuthMethod is "trust". Called from connection goroutines
-	// concurrently.
+	// unless AuthMethod is "trust" or Users is set. Called from connection
+	// goroutines concurrently.
 	Credentials func(user string) (password string, ok bool)
+	// Users, when set, replaces Credentials: stored secrets (plain, md5 or
+	// SCRAM verifiers) of a user store.
+	Users pgfront.Users
+	// Rules, when set, replaces AuthMethod and RequireTLS: the method for
+	// each (address, user, database, TLS), as pg_hba.conf.
+	Rules pgfront.Rules
 	// TLSConfig enables TLS: SSLRequest is answered 'S' and the connection
 	// upgraded. nil answers 'N'.
 	TLSConfig *tls.Config
+	// RequireTLS refuses clients that did not negotiate TLS with FATAL
+	// 28000 (as pg_hba.conf with only hostssl lines).
+	RequireTLS bool
 	// MaxMessageSize bounds a frontend message body in bytes (default 64
 	// MiB). A larger message gets a 54000 ErrorResponse and the connection
 	// is closed.
@@ -82,7 +94,7 @@ func (c Config) Validate() error {
 	}
 	switch c.AuthMethod {
 	case "", AuthSCRAM, AuthMD5, AuthPassword:
-		if c.Credentials == nil {
+		if c.Credentials == nil && c.Users == nil && c.Rules == nil {
 			return fmt.Errorf("%w: Credentials is required for auth method %q", ErrInvalidConfig, c.withDefaults().AuthMethod)
 		}
 	case AuthTrust:
@@ -95,5 +107,30 @@ func (c Config) Validate() error {
 	if c.StartupTimeout < 0 {
 		return fmt.Errorf("%w: StartupTimeout %v is negative", ErrInvalidConfig, c.StartupTimeout)
 	}
+	if c.RequireTLS && c.TLSConfig == nil {
+		return fmt.Errorf("%w: RequireTLS without TLSConfig would refuse every client", ErrInvalidConfig)
+	}
 	return nil
+}
+
+// front is the startup configuration shared with the proxy (pgfront).
+// c has its defaults.
+func (c Config) front() pgfront.Config {
+	rules := c.Rules
+	if rules == nil {
+		rules = pgfront.SingleRule{Use: pgfront.Method(c.AuthMethod), RequireTLS: c.RequireTLS}
+	}
+	users := c.Users
+	if users == nil && c.Credentials != nil {
+		creds := c.Credentials
+		users = pgfront.UsersFunc(func(user string) (pgauth.Secret, bool) {
+			p, ok := creds(user)
+			return pgauth.PlainSecret(p), ok
+		})
+	}
+	return pgfront.Config{
+		Rules: rules, Users: users, TLS: c.TLSConfig, StartupTimeout: c.StartupTimeout,
+		MaxConnections: c.MaxConnections, ReservedConnections: c.ReservedConnections, IsSuperuser: c.IsSuperuser,
+		Logger: c.Logger,
+	}
 }

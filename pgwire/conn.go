@@ -13,17 +13,9 @@ import (
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
+	"github.com/heliosdb/nano/pgwire/pgfront"
 	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/sql/result"
-)
-
-// connState says what a connection's goroutine is doing, for Shutdown.
-type connState int
-
-const (
-	stateStartup connState = iota // negotiating, authenticating
-	stateIdle                     // waiting for the first message of a query or batch
-	stateBusy                     // running a query or in the middle of a batch
 )
 
 // fatalWriteTimeout bounds the last write before a connection is closed.
@@ -33,19 +25,15 @@ const fatalWriteTimeout = time.Second
 // the connection's own goroutine, except as noted.
 type conn struct {
 	srv    *Server
-	nc     net.Conn  // the accepted socket; closed by serve or forceClose
-	rw     io.Writer // nc, or the TLS connection over it
+	fc     *pgfront.Conn // startup, cancel key, idle/busy state for the drain
+	nc     net.Conn      // the accepted socket; closed by serve (fc.Close) or forceClose
+	rw     io.Writer     // nc, or the TLS connection over it
 	be     *pgproto3.Backend
 	log    *slog.Logger
 	ctx    context.Context // cancelled by forceClose; parent of statement contexts
 	cancel context.CancelFunc
 
-	pid    uint32  // set by Server.assignKey under Server.mu
-	secret [4]byte // idem
-
 	mu         sync.Mutex // guards the fields below, up to sess
-	state      connState
-	draining   bool
 	stmtCancel context.CancelCauseFunc
 	stmtGen    uint64      // counts statements; a peer check of an older one does nothing
 	peerTimer  *time.Timer // checks the client's socket while a statement runs
@@ -64,33 +52,28 @@ type conn struct {
 	w        rowWriter
 }
 
-func newConn(s *Server, nc net.Conn) *conn {
+func newConn(s *Server, fc *pgfront.Conn) *conn {
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &conn{
 		srv:      s,
-		nc:       nc,
-		rw:       nc,
-		log:      s.log.With("remote", nc.RemoteAddr().String()),
+		fc:       fc,
+		nc:       fc.Socket(),
+		rw:       fc.NetConn(),
+		log:      fc.Logger(),
 		ctx:      ctx,
 		cancel:   cancel,
 		wbuf:     make([]byte, 0, 8<<10),
 		execMark: -1,
 		loc:      time.UTC,
 	}
-	c.setBackend(nc)
 	c.w.c = c
 	return c
-}
-
-func (c *conn) setBackend(r io.Reader) {
-	c.be = pgproto3.NewBackend(r, nil)
-	c.be.SetMaxBodyLen(c.srv.cfg.MaxMessageSize)
 }
 
 // serve runs the connection to its end; see the package documentation.
 func (c *conn) serve() {
 	defer c.srv.removeConn(c)
-	defer c.nc.Close()
+	defer c.fc.Close()
 	defer c.cancel()
 	defer c.recoverPanic()
 	if !c.startup() {
@@ -122,12 +105,12 @@ func (c *conn) recoverPanic() {
 // loop reads and handles messages until the connection ends.
 func (c *conn) loop() {
 	for {
-		if !c.inBatch && !c.enterIdle() {
+		if !c.inBatch && !c.fc.EnterIdle() {
 			c.sendFatal(pgerror.New(pgerror.AdminShutdown, "terminating connection due to administrator command"))
 			return
 		}
 		msg, err := c.be.Receive()
-		c.enterBusy()
+		c.fc.EnterBusy()
 		if err != nil {
 			c.readError(err)
 			return
@@ -183,7 +166,7 @@ func (c *conn) handle(msg pgproto3.FrontendMessage) bool {
 func (c *conn) readError(err error) {
 	var tooBig *pgproto3.ExceededMaxBodyLenErr
 	switch {
-	case c.isDraining() && errors.Is(err, os.ErrDeadlineExceeded):
+	case c.fc.Draining() && errors.Is(err, os.ErrDeadlineExceeded):
 		c.sendFatal(pgerror.New(pgerror.AdminShutdown, "terminating connection due to administrator command"))
 	case errors.As(err, &tooBig):
 		c.sendFatal(pgerror.Newf(pgerror.ProgramLimitExceeded,
@@ -201,48 +184,6 @@ func isIOError(err error) bool {
 	var ne net.Error
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, net.ErrClosed) || errors.As(err, &ne)
-}
-
-// enterIdle marks the connection idle before it waits for a new query; it
-// returns false when the server is draining and the connection must end.
-func (c *conn) enterIdle() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.draining {
-		return false
-	}
-	c.state = stateIdle
-	return true
-}
-
-// enterBusy marks the connection busy after a message arrived. A message
-// that arrived while Shutdown was draining is served to the end of its
-// batch, so the drain's read deadline is lifted.
-func (c *conn) enterBusy() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.state == stateIdle && c.draining {
-		_ = c.nc.SetReadDeadline(time.Time{})
-	}
-	c.state = stateBusy
-}
-
-// drain is called by Shutdown: an idle or starting connection is woken
-// from its read (its goroutine then sends 57P01 and closes); a busy one is
-// ended at its next idle point.
-func (c *conn) drain() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.draining = true
-	if c.state != stateBusy {
-		_ = c.nc.SetReadDeadline(time.Now())
-	}
-}
-
-func (c *conn) isDraining() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.draining
 }
 
 // forceClose cancels the running statement and closes the socket; the

@@ -10,16 +10,16 @@
 // Server.Serve accepts connections and starts one goroutine per connection
 // (conn.serve). That goroutine does everything for the connection, in line:
 //
-//  1. Startup, bounded by Config.StartupTimeout (a read/write deadline on
-//     the socket): SSLRequest is answered 'S' and the socket upgraded to TLS
-//     when Config.TLSConfig is set, else 'N'; GSSENCRequest is answered
-//     'N'; a CancelRequest cancels the matching connection's statement and
-//     the cancel connection is closed; a StartupMessage of protocol 3.0 (or
-//     3.2, answered with NegotiateProtocolVersion down to 3.0) proceeds.
-//     Anything else gets FATAL 08P01.
-//  2. Authentication (scram-sha-256, md5, password or trust; see pgauth).
-//     Failure: FATAL 28P01 and close. A random, unique process ID and secret
-//     are assigned and registered for CancelRequest.
+//  1. Startup and authentication, done by pgwire/pgfront (shared with the
+//     proxy): encryption negotiation (TLS when Config.TLSConfig is set),
+//     the StartupMessage, a session slot (Config.MaxConnections, 53300),
+//     the method Config.Rules (or AuthMethod/RequireTLS) chooses against
+//     Config.Users (or Credentials), bounded by Config.StartupTimeout.
+//     The cancel key is assigned when the socket is accepted; a
+//     CancelRequest cancels the matching connection's statement. Refusals
+//     carry PostgreSQL's SQLSTATEs (see pgfront.Conn.Startup).
+//  2. Reserved slots for non-superusers (53300) are checked after
+//     authentication, by pgfront too.
 //  3. SessionFactory.NewSession, then AuthenticationOk, ParameterStatus for
 //     every reported parameter, BackendKeyData and ReadyForQuery.
 //  4. The message loop: read one message, run it against the Session, and
@@ -64,8 +64,9 @@
 // going (PostgreSQL does the same with the setting on). The timer is
 // stopped when the call returns; a check of an older call does nothing.
 //
-// Shutdown closes the listeners, then drains: a connection waiting for a
-// new query (idle, or still in startup) has its read deadline set to now,
+// Shutdown closes the listeners, then drains (pgfront.Front.Drain): a
+// connection waiting for a new query (idle, or still in startup) has its
+// read deadline set to now,
 // so its goroutine wakes, sends FATAL 57P01 (57P03 during startup) and
 // closes; a busy connection finishes its current query or its batch up to
 // Sync, and then does the same. When Shutdown's context ends first, the

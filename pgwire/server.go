@@ -2,9 +2,6 @@ package pgwire
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/subtle"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/heliosdb/nano/internal/pgauth"
+	"github.com/heliosdb/nano/pgwire/pgfront"
 )
 
 // Server accepts PostgreSQL v3 protocol connections and runs each one
@@ -23,15 +20,13 @@ type Server struct {
 	sessions SessionFactory
 	log      *slog.Logger
 	metrics  *metrics
-	scram    *pgauth.SCRAM
+	front    *pgfront.Front // startup, authentication, cancel keys, limits, drain
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
 	conns     map[*conn]struct{}
-	byPID     map[uint32]*conn
-	slots     map[*conn]struct{} // connections holding a session slot (limits.go)
-	closing   bool               // Shutdown or Close started
-	done      chan struct{}      // closed when closing becomes true
+	closing   bool          // Shutdown or Close started
+	done      chan struct{} // closed when closing becomes true
 	wg        sync.WaitGroup
 }
 
@@ -49,16 +44,18 @@ func NewServer(cfg Config, sessions SessionFactory) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	front, err := pgfront.New(cfg.front())
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	}
 	return &Server{
 		cfg:       cfg,
 		sessions:  sessions,
 		log:       cfg.Logger,
 		metrics:   m,
-		scram:     pgauth.NewSCRAM(),
+		front:     front,
 		listeners: make(map[net.Listener]struct{}),
 		conns:     make(map[*conn]struct{}),
-		byPID:     make(map[uint32]*conn),
-		slots:     make(map[*conn]struct{}),
 		done:      make(chan struct{}),
 	}, nil
 }
@@ -114,10 +111,8 @@ func (s *Server) Addr() net.Addr {
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.beginClosing()
-	for c := range s.conns {
-		c.drain()
-	}
 	s.mu.Unlock()
+	s.front.Drain()
 	finished := make(chan struct{})
 	go func() { s.wg.Wait(); close(finished) }()
 	select {
@@ -183,23 +178,23 @@ func (s *Server) trackListener(l net.Listener, add bool) bool {
 }
 
 // startConn registers nc and starts its goroutine, or closes it when the
-// server is closing.
+// server is closing (or answers 53300 when over the raw connection limit).
 func (s *Server) startConn(nc net.Conn) {
-	c := newConn(s, nc)
+	fc, err := s.front.Accept(nc)
+	if err != nil {
+		return
+	}
+	c := newConn(s, fc)
 	s.mu.Lock()
 	if s.closing {
 		s.mu.Unlock()
-		nc.Close()
-		return
-	}
-	if s.overloaded() {
-		s.mu.Unlock()
-		go s.turnAway(nc)
+		fc.Close()
 		return
 	}
 	s.conns[c] = struct{}{}
 	s.wg.Add(1)
 	s.mu.Unlock()
+	fc.SetCancel(c.cancelStatement)
 	s.metrics.conns.Inc()
 	s.metrics.connsTotal.Inc()
 	go c.serve()
@@ -209,43 +204,7 @@ func (s *Server) startConn(nc net.Conn) {
 func (s *Server) removeConn(c *conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
-	s.releaseSlot(c)
-	if s.byPID[c.pid] == c {
-		delete(s.byPID, c.pid)
-	}
 	s.mu.Unlock()
 	s.metrics.conns.Dec()
 	s.wg.Done()
-}
-
-// assignKey gives c a process ID unique among open connections and a random
-// secret, and registers it for CancelRequest.
-func (s *Server) assignKey(c *conn) {
-	var b [8]byte
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for {
-		_, _ = rand.Read(b[:])
-		pid := binary.BigEndian.Uint32(b[:4]) & 0x7fffffff
-		if pid == 0 || s.byPID[pid] != nil {
-			continue
-		}
-		c.pid = pid
-		copy(c.secret[:], b[4:])
-		s.byPID[pid] = c
-		return
-	}
-}
-
-// cancel cancels the running statement of the connection with pid and
-// secret; unknown keys are ignored.
-func (s *Server) cancel(pid uint32, secret []byte) {
-	s.mu.Lock()
-	c := s.byPID[pid]
-	s.mu.Unlock()
-	if c == nil || subtle.ConstantTimeCompare(c.secret[:], secret) != 1 {
-		s.log.Debug("pgwire: cancel request for unknown key", "pid", pid)
-		return
-	}
-	c.cancelStatement()
 }

@@ -9,4 +9,6 @@ var (
 	// ErrProtocol is returned for malformed SASL messages or a message sent
 	// out of turn.
 	ErrProtocol = errors.New("pgauth: SASL protocol violation")
+	// ErrBadSecret is returned by ParseSecret for a malformed verifier.
+	ErrBadSecret = errors.New("pgauth: malformed stored secret")
 )

@@ -17,7 +17,12 @@ func MD5Hash(user, password string) string {
 // AuthenticationMD5Password with salt: "md5" + hex(md5(hex(md5(password +
 // user)) + salt)).
 func MD5Response(user, password string, salt [4]byte) string {
-	inner := MD5Hash(user, password)[3:]
+	return md5Salted(MD5Hash(user, password)[3:], salt)
+}
+
+// md5Salted is "md5" + hex(md5(inner + salt)), inner being the stored hash
+// without its "md5" prefix.
+func md5Salted(inner string, salt [4]byte) string {
 	sum := md5.Sum(append([]byte(inner), salt[:]...))
 	return "md5" + hex.EncodeToString(sum[:])
 }

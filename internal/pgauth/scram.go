@@ -2,14 +2,12 @@ package pgauth
 
 import (
 	"crypto/hmac"
-	"crypto/pbkdf2"
 	"crypto/rand"
 	"crypto/sha256"
 	"fmt"
 	"sync"
 
 	"github.com/xdg-go/scram"
-	"github.com/xdg-go/stringprep"
 )
 
 // MechanismSCRAMSHA256 is the only SASL mechanism offered. Channel binding
@@ -52,14 +50,27 @@ type Conversation struct {
 
 // Start begins a conversation for a user whose password is password. When
 // known is false the user does not exist: the exchange proceeds with a
-// random verifier and fails at the end with ErrAuthFailed.
+// mock verifier and fails at the end with ErrAuthFailed.
 func (s *SCRAM) Start(user, password string, known bool) *Conversation {
+	return s.StartSecret(user, PlainSecret(password), known)
+}
+
+// StartSecret begins a conversation for a user whose stored secret is
+// secret. A plain password's verifier is derived once and cached; a stored
+// SCRAM verifier is used as it is. An unknown user, or one whose secret is
+// an md5 hash (which SCRAM cannot check, as in PostgreSQL), gets a mock
+// verifier: the exchange runs to the end and fails with ErrAuthFailed.
+func (s *SCRAM) StartSecret(user string, secret Secret, known bool) *Conversation {
 	var creds scram.StoredCredentials
-	if known {
+	switch {
+	case known && secret.kind == SecretSCRAM:
+		creds = secret.scram
+	case known && secret.kind == SecretPlain:
+		password := secret.plain
 		creds = s.verifier("\x00"+user+"\x00"+password, func() scram.StoredCredentials {
 			return deriveVerifier(password, randomSalt())
 		})
-	} else {
+	default:
 		// The same path as a known user: a cached verifier, derived once
 		// with the same cost, from a salt that does not change between
 		// attempts; only the password is one nobody knows.
@@ -144,20 +155,7 @@ func randomSalt() []byte {
 // normalized with SASLprep when possible (PostgreSQL falls back to the raw
 // bytes when SASLprep rejects the password, and so do clients).
 func deriveVerifier(password string, salt []byte) scram.StoredCredentials {
-	if p, err := stringprep.SASLprep.Prepare(password); err == nil {
-		password = p
-	}
-	salted, err := pbkdf2.Key(sha256.New, password, salt, scramIterations, sha256.Size)
-	if err != nil {
-		panic(fmt.Sprintf("pgauth: pbkdf2: %v", err)) // only for invalid parameters
-	}
-	clientKey := hmacSHA256(salted, "Client Key")
-	storedKey := sha256.Sum256(clientKey)
-	return scram.StoredCredentials{
-		KeyFactors: scram.KeyFactors{Salt: string(salt), Iters: scramIterations},
-		StoredKey:  storedKey[:],
-		ServerKey:  hmacSHA256(salted, "Server Key"),
-	}
+	return deriveVerifierIters(password, salt, scramIterations)
 }
 
 func hmacSHA256(key []byte, msg string) []byte {

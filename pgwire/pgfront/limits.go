@@ -1,4 +1,4 @@
-package pgwire
+package pgfront
 
 import (
 	"net"
@@ -23,56 +23,63 @@ import (
 //     one more is answered 53300 at once and closed, so a flood of idle
 //     sockets cannot exhaust the process's file descriptors.
 
+// fatalWriteTimeout bounds the last write before a connection is closed.
+const fatalWriteTimeout = time.Second
+
+var errTooMany = pgerror.New(pgerror.TooManyConnections, "sorry, too many clients already")
+
 // admit takes a slot for c; an error is to be sent as FATAL.
-func (s *Server) admit(c *conn) error {
-	if s.cfg.MaxConnections <= 0 {
+func (f *Front) admit(c *Conn) error {
+	if f.cfg.MaxConnections <= 0 {
 		return nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.slots) >= s.cfg.MaxConnections {
-		s.log.Warn("pgwire: refusing a connection: max connections reached", "max_connections", s.cfg.MaxConnections)
-		return pgerror.New(pgerror.TooManyConnections, "sorry, too many clients already")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.slots) >= f.cfg.MaxConnections {
+		f.log.Warn("pgfront: refusing a connection: max connections reached", "max_connections", f.cfg.MaxConnections)
+		return errTooMany
 	}
-	s.slots[c] = struct{}{}
+	f.slots[c] = struct{}{}
 	return nil
 }
 
 // admitUser applies the reserved slots once user has authenticated.
-func (s *Server) admitUser(c *conn, user string) error {
-	if s.cfg.MaxConnections <= 0 || s.cfg.ReservedConnections <= 0 {
+func (f *Front) admitUser(user string) error {
+	if f.cfg.MaxConnections <= 0 || f.cfg.ReservedConnections <= 0 {
 		return nil
 	}
-	if s.cfg.IsSuperuser == nil || s.cfg.IsSuperuser(user) {
+	if f.cfg.IsSuperuser == nil || f.cfg.IsSuperuser(user) {
 		return nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.slots) > s.cfg.MaxConnections-s.cfg.ReservedConnections {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.slots) > f.cfg.MaxConnections-f.cfg.ReservedConnections {
 		return pgerror.New(pgerror.TooManyConnections, "remaining connection slots are reserved for non-replication superuser connections")
 	}
 	return nil
 }
 
-// releaseSlot gives c's slot back; s.mu is held.
-func (s *Server) releaseSlot(c *conn) { delete(s.slots, c) }
-
 // overloaded reports whether a new raw connection must be turned away;
-// s.mu is held.
-func (s *Server) overloaded() bool {
-	return s.cfg.MaxConnections > 0 && len(s.conns) >= 2*s.cfg.MaxConnections
+// f.mu is held.
+func (f *Front) overloaded() bool {
+	return f.cfg.MaxConnections > 0 && len(f.conns) >= 2*f.cfg.MaxConnections
 }
 
 // turnAway answers a connection over the raw limit with FATAL 53300 and
 // closes it, without reading anything from it.
-func (s *Server) turnAway(nc net.Conn) {
+func turnAway(nc net.Conn) {
 	defer nc.Close()
-	msg := &pgproto3.ErrorResponse{Severity: pgerror.SeverityFatal, SeverityUnlocalized: pgerror.SeverityFatal,
-		Code: string(pgerror.TooManyConnections), Message: "sorry, too many clients already"}
-	b, err := msg.Encode(nil)
+	b, err := fatalResponse(errTooMany).Encode(nil)
 	if err != nil {
 		return
 	}
 	_ = nc.SetWriteDeadline(time.Now().Add(fatalWriteTimeout))
 	_, _ = nc.Write(b)
+}
+
+// fatalResponse renders err as a FATAL ErrorResponse.
+func fatalResponse(err error) *pgproto3.ErrorResponse {
+	e := pgerror.Flatten(err)
+	return &pgproto3.ErrorResponse{Severity: pgerror.SeverityFatal, SeverityUnlocalized: pgerror.SeverityFatal,
+		Code: string(e.Code), Message: e.Message, Detail: e.Detail, Hint: e.Hint}
 }
