@@ -41,121 +41,160 @@ func notice(e *env, msg string) {
 	}
 }
 
+// tableDef collects a CREATE TABLE's definition as its elements are read.
+type tableDef struct {
+	tbl     *catalog.Table
+	uniques [][]string // column names of each UNIQUE constraint, in order
+	seqs    []*catalog.Sequence
+}
+
 func (b *builder) buildCreateTable(cs *pg_query.CreateStmt) (runner, error) {
-	if cs.Relation.Relpersistence == "t" {
-		// Temporary tables are treated as ordinary tables.
-	}
+	// Temporary tables (Relpersistence "t") are treated as ordinary tables.
 	if len(cs.InhRelations) > 0 || cs.Partspec != nil {
 		return nil, pgerror.New(pgerror.FeatureNotSupported, "table inheritance and partitioning are not supported")
 	}
 	name := cs.Relation.Relname
-	tbl := &catalog.Table{Name: name, PKName: name + "_pkey"}
-	var uniques [][]string
-	var seqs []*catalog.Sequence
+	d := &tableDef{tbl: &catalog.Table{Name: name, PKName: name + "_pkey"}}
 	for _, el := range cs.TableElts {
+		var err error
 		switch v := el.Node.(type) {
 		case *pg_query.Node_ColumnDef:
-			cd := v.ColumnDef
-			tn := lastName(cd.TypeName.Names)
-			serial := ""
-			switch tn {
-			case "serial", "serial4":
-				serial, cd.TypeName.Names = "int4", nil
-			case "bigserial", "serial8":
-				serial, cd.TypeName.Names = "int8", nil
-			case "smallserial", "serial2":
-				serial, cd.TypeName.Names = "int2", nil
-			}
-			var typ types.T
-			var err error
-			if serial != "" {
-				typ, err = types.ParseTypeName(serial, nil)
-			} else {
-				typ, err = typeFromName(cd.TypeName)
-			}
-			if err != nil {
-				return nil, b.errAt(pgerror.Flatten(err), cd.TypeName.Location)
-			}
-			if tbl.ColumnIndex(cd.Colname) >= 0 {
-				return nil, pgerror.Newf(pgerror.DuplicateColumn, "column %q specified more than once", cd.Colname)
-			}
-			col := catalog.Column{Name: cd.Colname, Type: typ, NotNull: cd.IsNotNull}
-			if serial != "" {
-				sq := &catalog.Sequence{Name: name + "_" + cd.Colname + "_seq", Start: 1, Increment: 1, Min: 1, Max: 1<<63 - 1}
-				seqs = append(seqs, sq)
-				col.Default = "nextval('" + sq.Name + "')"
-				col.NotNull = true
-			}
-			ord := len(tbl.Columns)
-			for _, cn := range cd.Constraints {
-				c := cn.GetConstraint()
-				switch c.Contype {
-				case pg_query.ConstrType_CONSTR_NOTNULL:
-					col.NotNull = true
-				case pg_query.ConstrType_CONSTR_NULL:
-				case pg_query.ConstrType_CONSTR_DEFAULT:
-					col.Default = b.exprText(c.RawExpr)
-				case pg_query.ConstrType_CONSTR_PRIMARY:
-					if len(tbl.PrimaryKey) > 0 {
-						return nil, pgerror.Newf(pgerror.InvalidTableDefinition, "multiple primary keys for table %q are not allowed", name)
-					}
-					tbl.PrimaryKey = []int{ord}
-					col.NotNull = true
-				case pg_query.ConstrType_CONSTR_UNIQUE:
-					uniques = append(uniques, []string{cd.Colname})
-				case pg_query.ConstrType_CONSTR_CHECK, pg_query.ConstrType_CONSTR_FOREIGN:
-					// Accepted and not enforced would be wrong: refuse.
-					return nil, pgerror.Newf(pgerror.FeatureNotSupported, "%s constraints are not supported", constrName(c.Contype))
-				}
-			}
-			tbl.Columns = append(tbl.Columns, col)
+			err = b.addColumnDef(d, v.ColumnDef)
 		case *pg_query.Node_Constraint:
-			c := v.Constraint
-			var keys []string
-			for _, k := range c.Keys {
-				keys = append(keys, strVal(k))
-			}
-			switch c.Contype {
-			case pg_query.ConstrType_CONSTR_PRIMARY:
-				if len(tbl.PrimaryKey) > 0 {
-					return nil, pgerror.Newf(pgerror.InvalidTableDefinition, "multiple primary keys for table %q are not allowed", name)
-				}
-				for _, k := range keys {
-					i := tbl.ColumnIndex(k)
-					if i < 0 {
-						return nil, pgerror.Newf(pgerror.UndefinedColumn, "column %q named in key does not exist", k)
-					}
-					tbl.PrimaryKey = append(tbl.PrimaryKey, i)
-					tbl.Columns[i].NotNull = true
-				}
-				if c.Conname != "" {
-					tbl.PKName = c.Conname
-				}
-			case pg_query.ConstrType_CONSTR_UNIQUE:
-				uniques = append(uniques, keys)
-			default:
-				return nil, pgerror.Newf(pgerror.FeatureNotSupported, "%s constraints are not supported", constrName(c.Contype))
-			}
+			err = d.addTableConstraint(v.Constraint)
 		default:
-			return nil, pgerror.New(pgerror.FeatureNotSupported, "CREATE TABLE element is not supported")
+			err = pgerror.New(pgerror.FeatureNotSupported, "CREATE TABLE element is not supported")
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
+	if err := d.finish(); err != nil {
+		return nil, err
+	}
+	return createTableRunner(d, cs.IfNotExists), nil
+}
+
+// columnType resolves a column's declared type; serial types become their
+// integer type and report the fact.
+func columnType(tn *pg_query.TypeName) (typ types.T, serial bool, err error) {
+	base := ""
+	switch lastName(tn.Names) {
+	case "serial", "serial4":
+		base = "int4"
+	case "bigserial", "serial8":
+		base = "int8"
+	case "smallserial", "serial2":
+		base = "int2"
+	}
+	if base != "" {
+		typ, err = types.ParseTypeName(base, nil)
+		return typ, true, err
+	}
+	typ, err = typeFromName(tn)
+	return typ, false, err
+}
+
+// addColumnDef appends a column and its column constraints.
+func (b *builder) addColumnDef(d *tableDef, cd *pg_query.ColumnDef) error {
+	tbl := d.tbl
+	typ, serial, err := columnType(cd.TypeName)
+	if err != nil {
+		return b.errAt(pgerror.Flatten(err), cd.TypeName.Location)
+	}
+	if tbl.ColumnIndex(cd.Colname) >= 0 {
+		return pgerror.Newf(pgerror.DuplicateColumn, "column %q specified more than once", cd.Colname)
+	}
+	col := catalog.Column{Name: cd.Colname, Type: typ, NotNull: cd.IsNotNull}
+	if serial {
+		sq := &catalog.Sequence{Name: tbl.Name + "_" + cd.Colname + "_seq", Start: 1, Increment: 1, Min: 1, Max: 1<<63 - 1}
+		d.seqs = append(d.seqs, sq)
+		col.Default = "nextval('" + sq.Name + "')"
+		col.NotNull = true
+	}
+	ord := len(tbl.Columns)
+	for _, cn := range cd.Constraints {
+		c := cn.GetConstraint()
+		switch c.Contype {
+		case pg_query.ConstrType_CONSTR_NOTNULL:
+			col.NotNull = true
+		case pg_query.ConstrType_CONSTR_NULL:
+		case pg_query.ConstrType_CONSTR_DEFAULT:
+			col.Default = b.exprText(c.RawExpr)
+		case pg_query.ConstrType_CONSTR_PRIMARY:
+			if len(tbl.PrimaryKey) > 0 {
+				return pgerror.Newf(pgerror.InvalidTableDefinition, "multiple primary keys for table %q are not allowed", tbl.Name)
+			}
+			tbl.PrimaryKey = []int{ord}
+			col.NotNull = true
+		case pg_query.ConstrType_CONSTR_UNIQUE:
+			d.uniques = append(d.uniques, []string{cd.Colname})
+		case pg_query.ConstrType_CONSTR_CHECK, pg_query.ConstrType_CONSTR_FOREIGN:
+			// Accepted and not enforced would be wrong: refuse.
+			return pgerror.Newf(pgerror.FeatureNotSupported, "%s constraints are not supported", constrName(c.Contype))
+		}
+	}
+	tbl.Columns = append(tbl.Columns, col)
+	return nil
+}
+
+// addTableConstraint handles a table constraint (PRIMARY KEY, UNIQUE).
+func (d *tableDef) addTableConstraint(c *pg_query.Constraint) error {
+	tbl := d.tbl
+	var keys []string
+	for _, k := range c.Keys {
+		keys = append(keys, strVal(k))
+	}
+	switch c.Contype {
+	case pg_query.ConstrType_CONSTR_PRIMARY:
+		if len(tbl.PrimaryKey) > 0 {
+			return pgerror.Newf(pgerror.InvalidTableDefinition, "multiple primary keys for table %q are not allowed", tbl.Name)
+		}
+		for _, k := range keys {
+			i := tbl.ColumnIndex(k)
+			if i < 0 {
+				return pgerror.Newf(pgerror.UndefinedColumn, "column %q named in key does not exist", k)
+			}
+			tbl.PrimaryKey = append(tbl.PrimaryKey, i)
+			tbl.Columns[i].NotNull = true
+		}
+		if c.Conname != "" {
+			tbl.PKName = c.Conname
+		}
+	case pg_query.ConstrType_CONSTR_UNIQUE:
+		d.uniques = append(d.uniques, keys)
+	default:
+		return pgerror.Newf(pgerror.FeatureNotSupported, "%s constraints are not supported", constrName(c.Contype))
+	}
+	return nil
+}
+
+// finish adds the hidden rowid key of a table without a primary key and
+// the unique indexes.
+func (d *tableDef) finish() error {
+	tbl := d.tbl
 	if len(tbl.PrimaryKey) == 0 {
 		tbl.Columns = append(tbl.Columns, catalog.Column{Name: "rowid", Type: types.Int8, NotNull: true, Hidden: true})
 		tbl.PrimaryKey = []int{len(tbl.Columns) - 1}
 	}
-	for _, u := range uniques {
-		ix := catalog.Index{Name: name + "_" + strings.Join(u, "_") + "_key", Unique: true}
+	for _, u := range d.uniques {
+		ix := catalog.Index{Name: tbl.Name + "_" + strings.Join(u, "_") + "_key", Unique: true}
 		for _, k := range u {
 			i := tbl.ColumnIndex(k)
 			if i < 0 {
-				return nil, pgerror.Newf(pgerror.UndefinedColumn, "column %q named in key does not exist", k)
+				return pgerror.Newf(pgerror.UndefinedColumn, "column %q named in key does not exist", k)
 			}
 			ix.Columns = append(ix.Columns, i)
 		}
 		tbl.Indexes = append(tbl.Indexes, ix)
 	}
-	ifNot := cs.IfNotExists
+	return nil
+}
+
+// createTableRunner stores the table, its buckets and sequences when the
+// statement runs.
+func createTableRunner(d *tableDef, ifNot bool) runner {
+	name, tbl, seqs := d.tbl.Name, d.tbl, d.seqs
 	return fnRunner(func(e *env) (Cursor, error) {
 		t := e.txn
 		cat, err := t.catalog()
@@ -186,7 +225,7 @@ func (b *builder) buildCreateTable(cs *pg_query.CreateStmt) (runner, error) {
 		}
 		t.ov.put(catalog.BucketCatalog, catalog.TableKey(name), catalog.EncodeTable(nt))
 		return tagCursor("CREATE TABLE", nil), nil
-	}), nil
+	})
 }
 
 func constrName(c pg_query.ConstrType) string {

@@ -239,27 +239,61 @@ func (b *builder) buildInsert(is *pg_query.InsertStmt) (runner, []colInfo, error
 	if is.Relation.Alias != nil {
 		alias = is.Relation.Alias.Aliasname
 	}
+	target, err := b.insertTargets(tbl, is.Cols)
+	if err != nil {
+		return nil, nil, err
+	}
+	src, target, err := b.insertSource(tbl, is, target)
+	if err != nil {
+		return nil, nil, err
+	}
+	ins := &inserter{tbl: tbl, src: src, target: target, srcCols: src.cols(), defaultMarks: defaultPositions(src)}
+	if ins.defs, err = b.defaults(tbl); err != nil {
+		return nil, nil, err
+	}
+	ret, retCols, err := b.returning(tbl, alias, is.ReturningList)
+	if err != nil {
+		return nil, nil, err
+	}
+	ins.ret = ret
+	if ins.oc, err = b.onConflict(tbl, alias, is.OnConflictClause); err != nil {
+		return nil, nil, err
+	}
+	return fnRunner(ins.run), retCols, nil
+}
+
+// insertTargets resolves the INSERT's column list (all visible columns
+// when it has none) to column ordinals.
+func (b *builder) insertTargets(tbl *catalog.Table, cols []*pg_query.Node) ([]int, error) {
 	var target []int
-	if len(is.Cols) == 0 {
+	if len(cols) == 0 {
 		for i, c := range tbl.Columns {
 			if !c.Hidden {
 				target = append(target, i)
 			}
 		}
 	}
-	for _, cn := range is.Cols {
+	for _, cn := range cols {
 		rt := cn.GetResTarget()
 		i := tbl.ColumnIndex(rt.Name)
 		if i < 0 || tbl.Columns[i].Hidden {
-			return nil, nil, b.errAt(pgerror.Newf(pgerror.UndefinedColumn, "column %q of relation %q does not exist", rt.Name, tbl.Name), rt.Location)
+			return nil, b.errAt(pgerror.Newf(pgerror.UndefinedColumn, "column %q of relation %q does not exist", rt.Name, tbl.Name), rt.Location)
 		}
 		target = append(target, i)
 	}
+	return target, nil
+}
+
+// insertSource plans the rows to insert (VALUES typed by the target
+// columns, a query, or DEFAULT VALUES) and checks their width against the
+// target list, which it returns (empty for DEFAULT VALUES).
+func (b *builder) insertSource(tbl *catalog.Table, is *pg_query.InsertStmt, target []int) (plan, []int, error) {
 	hints := make([]types.T, len(target))
 	for i, o := range target {
 		hints[i] = tbl.Columns[o].Type
 	}
 	var src plan
+	var err error
 	if is.SelectStmt == nil {
 		src = &valuesPlan{rows: [][]*cexpr{{}}}
 		target = nil
@@ -277,81 +311,93 @@ func (b *builder) buildInsert(is *pg_query.InsertStmt) (runner, []colInfo, error
 	if len(is.Cols) > 0 && len(src.cols()) < len(target) {
 		return nil, nil, pgerror.New(pgerror.SyntaxError, "INSERT has more target columns than expressions")
 	}
-	srcCols := src.cols()
-	defs, err := b.defaults(tbl)
+	return src, target, nil
+}
+
+// inserter runs a planned INSERT.
+type inserter struct {
+	tbl          *catalog.Table
+	src          plan
+	target       []int     // column ordinal of each source column
+	srcCols      []colInfo // the source's columns
+	defaultMarks [][]bool  // VALUES items that are DEFAULT (nil: none)
+	defs         []*cexpr  // each column's default
+	ret          []*cexpr  // RETURNING (nil: none)
+	oc           *onConflictPlan
+}
+
+func (ins *inserter) run(e *env) (Cursor, error) {
+	in, err := ins.src.start(e)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	ret, retCols, err := b.returning(tbl, alias, is.ReturningList)
-	if err != nil {
-		return nil, nil, err
-	}
-	oc, err := b.onConflict(tbl, alias, is.OnConflictClause)
-	if err != nil {
-		return nil, nil, err
-	}
-	defaultMarks := defaultPositions(src)
-	ncols := len(tbl.Columns)
-	return fnRunner(func(e *env) (Cursor, error) {
-		in, err := src.start(e)
+	defer in.close()
+	var out [][]Datum
+	n := 0
+	for ri := 0; ; ri++ {
+		if err := e.checkCancel(); err != nil {
+			return nil, err
+		}
+		vals, err := in.next()
 		if err != nil {
 			return nil, err
 		}
-		defer in.close()
-		var out [][]Datum
-		n := 0
-		for ri := 0; ; ri++ {
-			if err := e.checkCancel(); err != nil {
-				return nil, err
-			}
-			vals, err := in.next()
+		if vals == nil {
+			break
+		}
+		row, err := ins.buildRow(e, ri, vals)
+		if err != nil {
+			return nil, err
+		}
+		final, err := ins.oc.apply(e, ins.tbl, row)
+		if err != nil {
+			return nil, err
+		}
+		if final == nil {
+			continue
+		}
+		n++
+		if ins.ret != nil {
+			r, err := project(e, ins.ret, final)
 			if err != nil {
 				return nil, err
 			}
-			if vals == nil {
-				break
-			}
-			row := make([]Datum, ncols)
-			set := make([]bool, ncols)
-			for i, v := range vals {
-				o := target[i]
-				if defaultMarks != nil && defaultMarks[ri][i] {
-					continue
-				}
-				if row[o], err = assign(v, srcCols[i].typ, &tbl.Columns[o]); err != nil {
-					return nil, err
-				}
-				set[o] = true
-			}
-			for i := range row {
-				if !set[i] {
-					v, err := defs[i].fn(e, nil)
-					if err != nil {
-						return nil, err
-					}
-					if row[i], err = assign(v, defs[i].t, &tbl.Columns[i]); err != nil {
-						return nil, err
-					}
-				}
-			}
-			final, err := oc.apply(e, tbl, row)
+			out = append(out, r)
+		}
+	}
+	return &rowCursor{it: sliceIter(out), tag: fmt.Sprintf("INSERT 0 %d", n)}, nil
+}
+
+// buildRow makes the table row for source row ri: the given values
+// assignment-cast to their columns, defaults for the rest.
+func (ins *inserter) buildRow(e *env, ri int, vals []Datum) ([]Datum, error) {
+	tbl := ins.tbl
+	ncols := len(tbl.Columns)
+	row := make([]Datum, ncols)
+	set := make([]bool, ncols)
+	var err error
+	for i, v := range vals {
+		o := ins.target[i]
+		if ins.defaultMarks != nil && ins.defaultMarks[ri][i] {
+			continue
+		}
+		if row[o], err = assign(v, ins.srcCols[i].typ, &tbl.Columns[o]); err != nil {
+			return nil, err
+		}
+		set[o] = true
+	}
+	for i := range row {
+		if !set[i] {
+			v, err := ins.defs[i].fn(e, nil)
 			if err != nil {
 				return nil, err
 			}
-			if final == nil {
-				continue
-			}
-			n++
-			if ret != nil {
-				r, err := project(e, ret, final)
-				if err != nil {
-					return nil, err
-				}
-				out = append(out, r)
+			if row[i], err = assign(v, ins.defs[i].t, &tbl.Columns[i]); err != nil {
+				return nil, err
 			}
 		}
-		return &rowCursor{it: sliceIter(out), tag: fmt.Sprintf("INSERT 0 %d", n)}, nil
-	}), retCols, nil
+	}
+	return row, nil
 }
 
 // defaultPositions marks VALUES items that are DEFAULT.
