@@ -15,6 +15,8 @@ var forbidden = []struct{ pkg, dep string }{
 	{"storage", "wal"}, {"storage", "sql/"}, {"storage", "replication"}, {"storage", "pgwire"}, {"storage", "node"},
 	{"sql/parser", "storage"}, {"sql/parser", "wal"},
 	{"sql/types", "storage"}, {"sql/types", "wal"},
+	// The planner decides over plain values: no executor, no storage.
+	{"sql/plan", "sql/exec"}, {"sql/plan", "sql/session"}, {"sql/plan", "storage"}, {"sql/plan", "wal"},
 	{"pgwire", "sql/session"}, {"pgwire", "sql/exec"}, {"pgwire", "sql/parser"}, {"pgwire", "storage"},
 	{"pgwire", "wal"}, {"pgwire", "replication"}, {"pgwire", "node"},
 	{"replication", "storage"}, {"replication", "sql/"}, {"replication", "pgwire"}, {"replication", "node"},

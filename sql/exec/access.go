@@ -4,6 +4,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/heliosdb/nano/sql/catalog"
+	planner "github.com/heliosdb/nano/sql/plan"
 	"github.com/heliosdb/nano/sql/types"
 )
 
@@ -11,15 +12,27 @@ import (
 type keyPred struct {
 	node *pg_query.Node
 	col  int
-	op   string // "=", "<", "<=", ">", ">=", "in", "between"
+	op   planner.Op
 	val  *cexpr
 	val2 *cexpr
 	list []*cexpr
 	used bool
 }
 
-// chooseAccess picks the best key range (primary key or a secondary index)
-// for sp from the conjuncts and returns the conjuncts left to filter by.
+// scanKeys lists the keys a scan of t can use, primary key first, for
+// planner.ChooseAccess.
+func scanKeys(t *catalog.Table) []planner.Key {
+	keys := make([]planner.Key, 0, 1+len(t.Indexes))
+	keys = append(keys, planner.Key{Index: -1, Cols: t.PrimaryKey, Unique: true, Hidden: t.HasHiddenKey()})
+	for i, ix := range t.Indexes {
+		keys = append(keys, planner.Key{Index: i, Cols: ix.Columns, Unique: ix.Unique})
+	}
+	return keys
+}
+
+// chooseAccess sets the key range (primary key or a secondary index) that
+// planner.ChooseAccess picks for sp from the conjuncts and returns the
+// conjuncts left to filter by.
 func (b *builder) chooseAccess(sp *scanPlan, s *scope, conj []*pg_query.Node) ([]*cexpr, error) {
 	preds := make([]*keyPred, 0, len(conj))
 	for _, n := range conj {
@@ -27,31 +40,7 @@ func (b *builder) chooseAccess(sp *scanPlan, s *scope, conj []*pg_query.Node) ([
 			preds = append(preds, kp)
 		}
 	}
-	best, bestScore := -2, 0
-	var bestRng *keyRange
-	var bestUsed []*keyPred
-	cands := [][]int{sp.tbl.PrimaryKey}
-	for _, ix := range sp.tbl.Indexes {
-		cands = append(cands, ix.Columns)
-	}
-	for ci, cols := range cands {
-		rng, used, score := buildRange(sp.tbl, cols, preds)
-		if ci == 0 && sp.tbl.HasHiddenKey() {
-			continue
-		}
-		if score > bestScore {
-			best, bestScore, bestRng, bestUsed = ci-1, score, rng, used
-		}
-	}
-	if best >= -1 {
-		sp.rng = bestRng
-		if best >= 0 {
-			sp.index = &sp.tbl.Indexes[best]
-		}
-		for _, u := range bestUsed {
-			u.used = true
-		}
-	}
+	b.applyAccess(sp, preds)
 	var rest []*cexpr
 	for _, n := range conj {
 		skip := false
@@ -72,70 +61,66 @@ func (b *builder) chooseAccess(sp *scanPlan, s *scope, conj []*pg_query.Node) ([
 	return rest, nil
 }
 
-func buildRange(t *catalog.Table, cols []int, preds []*keyPred) (*keyRange, []*keyPred, int) {
-	r := &keyRange{}
-	var used []*keyPred
-	score := 0
-	for i, c := range cols {
-		var eq, in, lo, hi, btw *keyPred
-		for _, p := range preds {
-			if p.col != c {
-				continue
-			}
-			switch p.op {
-			case "=":
-				eq = p
-			case "in":
-				in = p
-			case ">", ">=":
-				lo = p
-			case "<", "<=":
-				hi = p
-			case "between":
-				btw = p
-			}
-		}
-		name := t.Columns[c].Name
-		switch {
-		case eq != nil:
-			r.eq = append(r.eq, eq.val)
-			r.conds = append(r.conds, name+" = "+eq.val.s)
-			used = append(used, eq)
-			score += 10
-			continue
-		case in != nil && i == 0 && len(cols) == 1:
-			r.in = in.list
-			r.conds = append(r.conds, name+" = ANY (...)")
-			used = append(used, in)
-			score += 8
-		case btw != nil:
-			r.lo, r.hi, r.loInc, r.hiInc = btw.val, btw.val2, true, true
-			r.conds = append(r.conds, name+" >= "+btw.val.s, name+" <= "+btw.val2.s)
-			used = append(used, btw)
-			score += 4
-		case lo != nil || hi != nil:
-			if lo != nil {
-				r.lo, r.loInc = lo.val, lo.op == ">="
-				r.conds = append(r.conds, name+" "+lo.op+" "+lo.val.s)
-				used = append(used, lo)
-				score += 2
-			}
-			if hi != nil {
-				r.hi, r.hiInc = hi.val, hi.op == "<="
-				r.conds = append(r.conds, name+" "+hi.op+" "+hi.val.s)
-				used = append(used, hi)
-				score += 2
-			}
-		}
-		break
+// applyAccess asks the planner for sp's access path over preds, sets the
+// scan's key range and marks the predicates it consumes.
+func (b *builder) applyAccess(sp *scanPlan, preds []*keyPred) {
+	keys := scanKeys(sp.tbl)
+	kps := make([]planner.KeyPred, len(preds))
+	for i, p := range preds {
+		kps[i] = planner.KeyPred{Col: p.col, Op: p.op, N: len(p.list)}
 	}
-	if len(r.eq) == len(cols) && len(cols) > 0 {
-		score += 5
+	a := planner.ChooseAccess(keys, kps)
+	if a.FullScan() {
+		return
 	}
-	return r, used, score
+	k := keys[a.Key]
+	if k.Index >= 0 {
+		sp.index = &sp.tbl.Indexes[k.Index]
+	}
+	sp.rng = keyRangeOf(sp.tbl, k.Cols, preds, a)
+	for _, u := range a.Used() {
+		preds[u].used = true
+	}
 }
 
-var flipOp = map[string]string{"=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+// keyRangeOf turns the planner's choice into the run-time key range.
+func keyRangeOf(t *catalog.Table, cols []int, preds []*keyPred, a planner.Access) *keyRange {
+	r := &keyRange{}
+	for i, pi := range a.Eq {
+		p := preds[pi]
+		r.eq = append(r.eq, p.val)
+		r.conds = append(r.conds, t.Columns[cols[i]].Name+" = "+p.val.s)
+	}
+	if len(a.Eq) == len(cols) {
+		return r
+	}
+	name := t.Columns[cols[len(a.Eq)]].Name
+	switch {
+	case a.In >= 0:
+		r.in = preds[a.In].list
+		r.conds = append(r.conds, name+" = ANY (...)")
+	case a.Between >= 0:
+		p := preds[a.Between]
+		r.lo, r.hi, r.loInc, r.hiInc = p.val, p.val2, true, true
+		r.conds = append(r.conds, name+" >= "+p.val.s, name+" <= "+p.val2.s)
+	default:
+		if a.Lo >= 0 {
+			p := preds[a.Lo]
+			r.lo, r.loInc = p.val, p.op == planner.OpGe
+			r.conds = append(r.conds, name+" "+p.op.String()+" "+p.val.s)
+		}
+		if a.Hi >= 0 {
+			p := preds[a.Hi]
+			r.hi, r.hiInc = p.val, p.op == planner.OpLe
+			r.conds = append(r.conds, name+" "+p.op.String()+" "+p.val.s)
+		}
+	}
+	return r
+}
+
+// opOf maps a comparison operator's name to its planner.Op (0: not a key
+// comparison).
+var opOf = map[string]planner.Op{"=": planner.OpEq, "<": planner.OpLt, "<=": planner.OpLe, ">": planner.OpGt, ">=": planner.OpGe}
 
 // keyPredicate recognises col op value where value does not reference
 // the scanned row.
@@ -150,17 +135,18 @@ func (b *builder) keyPredicate(sp *scanPlan, s *scope, n *pg_query.Node) *keyPre
 	}
 	switch a.Kind {
 	case pg_query.A_Expr_Kind_AEXPR_OP:
-		if _, ok := flipOp[op]; !ok || a.Lexpr == nil {
+		pop := opOf[op]
+		if pop == 0 || a.Lexpr == nil {
 			return nil
 		}
 		if col, ok := b.keyColumn(sp, s, a.Lexpr); ok {
 			if v := b.keyValue(s, a.Rexpr, sp.tbl.Columns[col].Type); v != nil {
-				return &keyPred{node: n, col: col, op: op, val: v}
+				return &keyPred{node: n, col: col, op: pop, val: v}
 			}
 		}
 		if col, ok := b.keyColumn(sp, s, a.Rexpr); ok {
 			if v := b.keyValue(s, a.Lexpr, sp.tbl.Columns[col].Type); v != nil {
-				return &keyPred{node: n, col: col, op: flipOp[op], val: v}
+				return &keyPred{node: n, col: col, op: pop.Flip(), val: v}
 			}
 		}
 	case pg_query.A_Expr_Kind_AEXPR_IN:
@@ -169,7 +155,7 @@ func (b *builder) keyPredicate(sp *scanPlan, s *scope, n *pg_query.Node) *keyPre
 		if !ok || op != "=" || list == nil {
 			return nil
 		}
-		kp := &keyPred{node: n, col: col, op: "in"}
+		kp := &keyPred{node: n, col: col, op: planner.OpIn}
 		for _, it := range list.Items {
 			v := b.keyValue(s, it, sp.tbl.Columns[col].Type)
 			if v == nil {
@@ -189,7 +175,7 @@ func (b *builder) keyPredicate(sp *scanPlan, s *scope, n *pg_query.Node) *keyPre
 		if lo == nil || hi == nil {
 			return nil
 		}
-		return &keyPred{node: n, col: col, op: "between", val: lo, val2: hi}
+		return &keyPred{node: n, col: col, op: planner.OpBetween, val: lo, val2: hi}
 	}
 	return nil
 }

@@ -1,8 +1,10 @@
 // Package exec plans and executes SQL statements against storage
-// snapshots. Planning and execution live in one package (there is no
-// separate sql/plan): the builder turns a pg_query parse tree into an
-// immutable tree of plan nodes with compiled expression closures; Open
-// starts the tree against a Txn.
+// snapshots. The builder binds a pg_query parse tree and compiles its
+// expressions into typed closures, asks package sql/plan (imported as
+// planner) for the decisions — access paths, join order and algorithms —
+// and builds an immutable tree of plan nodes that carry them out; Open
+// starts the tree against a Txn. See sql/plan's doc.go for the layout and
+// for what still moves from here to there.
 //
 // Transactions: a Txn is a storage.Snapshot plus a private overlay of
 // pending puts/deletes (read-your-own-writes through a merged iterator).
@@ -14,8 +16,9 @@
 // blocks of 32 reserved by autonomous commits of the "sys.seq" key, so
 // concurrent inserts into a SERIAL table do not conflict.
 //
-// Access paths: equality/range/IN predicates on the leading primary key or
-// index columns become key lookups or key-range scans; ORDER BY on the
+// Access paths (chosen by planner.ChooseAccess): equality/range/IN
+// predicates on the leading primary key or index columns become key
+// lookups or key-range scans; ORDER BY on the
 // primary key uses key order (backward for DESC). EXPLAIN prints
 // PostgreSQL-style node names.
 package exec

@@ -45,33 +45,13 @@ var ctx1000 = apd.BaseContext.WithPrecision(1000)
 
 func init() { ctx1000.Rounding = apd.RoundHalfUp }
 
-func toFloat(d Datum) float64 {
-	switch v := d.(type) {
-	case int64:
-		return float64(v)
-	case float64:
-		return v
-	case *apd.Decimal:
-		f, _ := v.Float64()
-		return f
-	}
-	return 0
-}
+// toFloat and i64 are the numeric conversions of package types, under the
+// short names the function table uses.
+func toFloat(d Datum) float64 { return types.Float64Of(d) }
 
 func str(d Datum) string { s, _ := d.(string); return s }
 
-func i64(d Datum) int64 {
-	switch v := d.(type) {
-	case int64:
-		return v
-	case float64:
-		return int64(math.Round(v))
-	case *apd.Decimal:
-		i, _ := v.Int64()
-		return i
-	}
-	return 0
-}
+func i64(d Datum) int64 { return types.Int64Of(d) }
 
 var textT = []types.T{types.Text}
 

@@ -112,7 +112,7 @@ func arith(op arithOp, a, b Datum, t T) (Datum, error) {
 		}
 	case FamFloat:
 		if isNumberDatum(a) && isNumberDatum(b) && op != opMod {
-			return arithFloat(op, toFloatLossy(a), toFloatLossy(b), t)
+			return arithFloat(op, Float64Of(a), Float64Of(b), t)
 		}
 	case FamNumeric:
 		if isNumberDatum(a) && isNumberDatum(b) {
@@ -437,7 +437,7 @@ func arithInterval(op arithOp, x IntervalValue, b Datum) (Datum, error) {
 		return IntervalValue{int32(m), int32(d), us}, nil
 	}
 	if isNumberDatum(b) && (op == opMul || op == opDiv) {
-		f := toFloatLossy(b)
+		f := Float64Of(b)
 		if op == opDiv {
 			if f == 0 {
 				return nil, errDivZero()

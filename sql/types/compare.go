@@ -118,10 +118,10 @@ func compareMixed(a, b Datum) int {
 	}
 	if isNumberDatum(a) && isNumberDatum(b) {
 		if fa, ok := a.(float64); ok {
-			return compareFloat(fa, toFloatLossy(b))
+			return compareFloat(fa, Float64Of(b))
 		}
 		if fb, ok := b.(float64); ok {
-			return compareFloat(toFloatLossy(a), fb)
+			return compareFloat(Float64Of(a), fb)
 		}
 		return compareDecimal(toDecimal(a), toDecimal(b))
 	}
@@ -141,19 +141,6 @@ func isNumberDatum(d Datum) bool {
 		return true
 	}
 	return false
-}
-
-// toFloatLossy converts an int64 or decimal to float64.
-func toFloatLossy(d Datum) float64 {
-	switch v := d.(type) {
-	case int64:
-		return float64(v)
-	case float64:
-		return v
-	case *apd.Decimal:
-		return decimalToFloat(v)
-	}
-	return math.NaN()
 }
 
 // toDecimal converts an int64 or decimal datum to a decimal.

@@ -1,0 +1,46 @@
+// Package plan holds the query planner's decisions as pure functions over
+// plain values: which key range reads a table (access path), which
+// predicates go to which table (pushdown), in what order the tables of a
+// join are joined and by which algorithm, and the cost model behind those
+// choices. It imports neither storage nor sql/exec: everything it decides
+// on is passed in (table shapes, key columns, estimated row counts,
+// predicate shapes), so each decision is table-tested without a database.
+//
+// # Layout of the SQL engine (read this before adding planner code)
+//
+//	sql/parser   pg_query adapter: statements, positions, deparse.
+//	sql/plan     this package — decisions, no execution:
+//	               access.go   Key, KeyPred, ChooseAccess: the key range
+//	                           (primary key or secondary index; equality
+//	                           prefix, IN list, range) of one table scan.
+//	               join.go     Relation, Conjunct, PlanJoin: predicate
+//	                           classification and pushdown, join order
+//	                           (dynamic programming over left-deep orders
+//	                           up to MaxDPRelations, greedy beyond) and the
+//	                           algorithm of each join step (hash, index
+//	                           nested loop, nested loop).
+//	               cost.go     the cost model: selectivities and the cost
+//	                           of each join algorithm.
+//	               relset.go   RelSet, a set of relations of one FROM list.
+//	sql/exec     binding and expression compilation (pg_query → closures
+//	             with types), the iterators (scans, joins, aggregates,
+//	             sorts, set operations, DML) and their memory accounting.
+//	             The exec builder describes each SELECT's FROM/WHERE to this
+//	             package (relations with row counts and keys, conjuncts with
+//	             the relations they read) and builds iterators from the
+//	             answer; it keeps no decision logic of its own there.
+//	sql/types    values, casts, comparisons, and the numeric conversions
+//	             (Float64Of, Int64Of) everything else uses.
+//
+// What still lives in sql/exec's builder and moves here as it is touched:
+// binding and type resolution of expressions, the shape of projection,
+// aggregation, sorting, DISTINCT, LIMIT and set operations. New planner
+// decisions go here as pure functions; the executor only carries them out.
+//
+// # Conventions
+//
+// Relations are numbered by their position in the FROM list (0-based) and
+// sets of them are RelSets. Columns are (relation, ordinal) pairs. Row
+// counts are estimates (float64); nothing here reads data. Results are new
+// values owned by the caller; inputs are not modified.
+package plan
