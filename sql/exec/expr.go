@@ -81,6 +81,11 @@ func (b *builder) compileConst(c *pg_query.A_Const, hint types.T) (*cexpr, error
 	case *pg_query.A_Const_Fval:
 		s := v.Fval.Fval
 		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+			// as PostgreSQL's make_const: an integer that fits int4 is
+			// int4 (-2147483648 reaches here as a negated float literal)
+			if i == int64(int32(i)) {
+				return constExpr(i, types.Int4, s), nil
+			}
 			return constExpr(i, types.Int8, s), nil
 		}
 		d, _, err := apd.NewFromString(s)
@@ -102,6 +107,11 @@ func (b *builder) compileConst(c *pg_query.A_Const, hint types.T) (*cexpr, error
 // (treated as text).
 func (b *builder) stringLiteral(s string, hint types.T) (*cexpr, error) {
 	disp := "'" + strings.ReplaceAll(s, "'", "''") + "'"
+	if hint.Family() == types.FamString && hint.Mod >= 0 {
+		// the literal is of the base type: a cast or an assignment to
+		// varchar(n)/char(n) then truncates, pads or fails with 22001
+		hint.Mod = -1
+	}
 	if hint.Oid == types.OidUnknown || hint.Family() == types.FamString {
 		e := constExpr(s, types.Text, disp)
 		if hint.Oid == types.OidUnknown {
@@ -212,7 +222,10 @@ func coerce(e *cexpr, t types.T) *cexpr {
 		return constExpr(nil, t, e.s)
 	}
 	from, inner := e.t, e.fn
-	explicit := from.Family() == t.Family() || isNumFam(from) && isNumFam(t)
+	// An implicit conversion is never a truncating one: text to
+	// varchar(n) fails with 22001 as an assignment does (explicit casts
+	// truncate; they go through compileCast).
+	explicit := from.Family() == t.Family() && t.Family() != types.FamString || isNumFam(from) && isNumFam(t)
 	out := &cexpr{t: t, s: e.s, colIdx: -1, fn: func(en *env, row []Datum) (Datum, error) {
 		d, err := inner(en, row)
 		if err != nil || d == nil {
@@ -282,7 +295,7 @@ func (b *builder) compileAExpr(s *scope, a *pg_query.A_Expr, hint types.T) (*cex
 		if a.Lexpr == nil {
 			return b.compileUnary(s, op, a, hint)
 		}
-		l, r, err := b.compilePair(s, a.Lexpr, a.Rexpr)
+		l, r, err := b.compileOpPair(s, op, a.Lexpr, a.Rexpr)
 		if err != nil {
 			return nil, err
 		}
@@ -373,6 +386,9 @@ func (b *builder) compileUnary(s *scope, op string, a *pg_query.A_Expr, hint typ
 	case "+":
 		return x, nil
 	}
+	if e, ok, err := unaryExtra(op, x); ok {
+		return e, err
+	}
 	return nil, pgerror.Newf(pgerror.UndefinedFunction, "operator does not exist: %s %s", op, x.t)
 }
 
@@ -435,6 +451,9 @@ func foldConst(e *cexpr, in ...*cexpr) (*cexpr, error) {
 }
 
 func binaryOp(op string, l, r *cexpr) (*cexpr, error) {
+	if e, ok, err := extraBinaryOp(op, l, r); ok {
+		return e, err
+	}
 	switch op {
 	case "=", "<>", "!=", "<", "<=", ">", ">=":
 		return compareOp(op, l, r)
@@ -557,6 +576,15 @@ func textOf(d Datum, t types.T) string {
 	return types.FormatText(d, t)
 }
 
+// opText is textOf for an operand of ||: char(n) converts to text without
+// its trailing blanks, as PostgreSQL's bpchar-to-text cast does.
+func opText(d Datum, t types.T) string {
+	if t.Oid == types.OidBpchar {
+		return strings.TrimRight(str(d), " ")
+	}
+	return textOf(d, t)
+}
+
 func concatOp(l, r *cexpr) (*cexpr, error) {
 	lf, rf, lt, rt := l.fn, r.fn, l.t, r.t
 	e := &cexpr{t: types.Text, s: "(" + l.s + " || " + r.s + ")", colIdx: -1,
@@ -576,7 +604,7 @@ func concatOp(l, r *cexpr) (*cexpr, error) {
 			if err := en.allowValue(n); err != nil {
 				return nil, err
 			}
-			return textOf(a, lt) + textOf(c, rt), nil
+			return opText(a, lt) + opText(c, rt), nil
 		}}
 	return foldConst(e, l, r)
 }
@@ -841,7 +869,9 @@ func (b *builder) compileCase(s *scope, c *pg_query.CaseExpr, hint types.T) (*ce
 		return nil, err
 	}
 	for i := range results {
-		results[i] = coerce(results[i], t)
+		if results[i], err = coerceUnified(results[i], t); err != nil {
+			return nil, err
+		}
 	}
 	return &cexpr{t: t, s: "CASE", colIdx: -1, fn: func(en *env, row []Datum) (Datum, error) {
 		for i, cnd := range conds {
@@ -855,6 +885,19 @@ func (b *builder) compileCase(s *scope, c *pg_query.CaseExpr, hint types.T) (*ce
 		}
 		return results[len(conds)].fn(en, row)
 	}}, nil
+}
+
+// coerceUnified converts a branch of CASE/COALESCE/VALUES to the type
+// unifyTypes chose; an untyped string literal is read as that type now, so
+// CASE WHEN true THEN 1 ELSE 'a' END fails with 22P02 while planning as in
+// PostgreSQL, whichever branch runs.
+func coerceUnified(e *cexpr, t types.T) (*cexpr, error) {
+	if e.unknown && e.isConst {
+		if _, ok := e.val.(string); ok && t.Family() != types.FamString {
+			return litAs(e, t)
+		}
+	}
+	return coerce(e, t), nil
 }
 
 // unifyTypes picks the result type of CASE/COALESCE/UNION branches.

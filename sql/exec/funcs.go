@@ -330,6 +330,9 @@ func (b *builder) compileFunc(s *scope, fc *pg_query.FuncCall, hint types.T) (*c
 	if ext, ok := b.eng.cfg.Functions[name]; ok {
 		return b.compileExternal(s, name, ext, fc.Args)
 	}
+	if name == "pg_typeof" && len(fc.Args) == 1 {
+		return b.compilePgTypeof(s, fc.Args[0])
+	}
 	def, ok := funcTable[name]
 	if !ok {
 		return nil, b.undefinedFunc(s, name, fc)
@@ -349,6 +352,9 @@ func (b *builder) compileFunc(s *scope, fc *pg_query.FuncCall, hint types.T) (*c
 		e, err := b.compile(s, a, h)
 		if err != nil {
 			return nil, err
+		}
+		if e.t.Oid == types.OidBpchar && h.Family() == types.FamString {
+			e = coerce(e, types.Text) // char(n) → text drops trailing blanks
 		}
 		args[i] = e
 	}
@@ -373,7 +379,8 @@ func (b *builder) buildCall(name string, def funcDef, args []*cexpr) (*cexpr, er
 	case "concat", "concat_ws":
 		fn = concatFn(name == "concat_ws", args)
 	case "abs":
-		fn = absFn
+		af := absFnT(args[0].t)
+		fn = func(_ *env, a []Datum) (Datum, error) { return af(a[0]) }
 	case "round", "trunc":
 		fn = roundFn(name == "trunc", roundType(args))
 	case "ceil", "ceiling", "floor":
@@ -573,7 +580,9 @@ func (b *builder) compileVariadic(s *scope, name string, nodes []*pg_query.Node,
 		return nil, err
 	}
 	for i := range args {
-		args[i] = coerce(args[i], t)
+		if args[i], err = coerceUnified(args[i], t); err != nil {
+			return nil, err
+		}
 	}
 	if name == "coalesce" {
 		return &cexpr{t: t, s: "COALESCE(...)", colIdx: -1, fn: func(en *env, row []Datum) (Datum, error) {

@@ -23,6 +23,10 @@ type colInfo struct {
 	tableOID uint32
 	attNum   int16
 	hidden   bool // rowid, not expanded by *
+	// lit: an untyped literal or NULL of a select list, typed text for
+	// output; a set operation resolves it like an unknown (SELECT NULL
+	// UNION SELECT 1 is integer).
+	lit bool
 }
 
 // scope resolves names against the columns of the current row; parent is

@@ -384,11 +384,12 @@ func (b *builder) buildTargets(s *scope, targets []*pg_query.Node) ([]*cexpr, []
 		if err != nil {
 			return nil, nil, err
 		}
+		lit := e.unknown
 		if e.unknown {
 			e = coerce(e, types.Text)
 			e.t = types.Text
 		}
-		ci := colInfo{name: rt.Name, typ: e.t}
+		ci := colInfo{name: rt.Name, typ: e.t, lit: lit}
 		if e.colIdx >= 0 && s.agg == nil {
 			src := s.cols[e.colIdx]
 			ci.tableOID, ci.attNum = src.tableOID, src.attNum
@@ -534,10 +535,15 @@ func (b *builder) buildSetOp(sel *pg_query.SelectStmt, outer *scope) (plan, erro
 	if len(lc) != len(rc) {
 		return nil, pgerror.Newf(pgerror.SyntaxError, "each %s query must have the same number of columns", setOpName(sel.Op))
 	}
-	sp := &setOpPlan{left: l, right: r, op: sel.Op, all: sel.All, types: setOpTypes(lc, rc)}
-	sp.out = lc // a copy: cols() returns a new slice
+	ts, err := setOpTypes(lc, rc, setOpName(sel.Op))
+	if err != nil {
+		return nil, err
+	}
+	sp := &setOpPlan{left: l, right: r, op: sel.Op, all: sel.All, types: ts}
+	sp.out = append([]colInfo(nil), lc...) // a plan's cols() may share its slice
 	for i := range sp.out {
 		sp.out[i].table, sp.out[i].tableOID, sp.out[i].attNum = "", 0, 0
+		sp.out[i].lit = false
 		sp.out[i].typ = sp.types[i]
 	}
 	return b.orderAndLimit(sp, sel, outer)
@@ -558,21 +564,24 @@ func (b *builder) orderAndLimit(out plan, sel *pg_query.SelectStmt, outer *scope
 }
 
 // setOpTypes resolves each output column of a set operation to the common
-// type of its two sides, as PostgreSQL does (1 UNION 2.5 is numeric). Where
-// there is none, the left side's type wins and the right side's values are
-// cast to it when the rows come: the select list has already typed its
-// untyped literals as text, so SELECT 1 UNION SELECT 'a' fails on 'a' (22P02)
-// and SELECT NULL UNION SELECT 1 works, as in PostgreSQL.
-func setOpTypes(l, r []colInfo) []types.T {
+// type of its two sides, as PostgreSQL's select_common_type does (1 UNION
+// 2.5 is numeric). An untyped literal or NULL of a side's select list
+// (typed text for output, colInfo.lit) adopts the other side's type: SELECT
+// NULL UNION SELECT 1 is integer, and SELECT 'a' UNION SELECT 1 fails on 'a'
+// (22P02) when its rows are cast. Types of different categories fail with
+// 42804 "UNION types integer and text cannot be matched".
+func setOpTypes(l, r []colInfo, what string) ([]types.T, error) {
 	ts := make([]types.T, len(l))
 	for i := range l {
-		t, err := unifyTypes([]*cexpr{{t: l[i].typ}, {t: r[i].typ}}, "")
+		a := &cexpr{t: l[i].typ, unknown: l[i].lit}
+		c := &cexpr{t: r[i].typ, unknown: r[i].lit}
+		t, err := unifyTypes([]*cexpr{a, c}, what)
 		if err != nil {
-			t = l[i].typ
+			return nil, err
 		}
 		ts[i] = t
 	}
-	return ts
+	return ts, nil
 }
 
 func colRefTarget(name string, _ int) *pg_query.Node {
@@ -790,7 +799,9 @@ func (b *builder) valuesColumnType(rows [][]*cexpr, i int, hints []types.T) (typ
 	}
 	for r := range rows {
 		if rows[r][i].colIdx != -2 {
-			rows[r][i] = coerce(rows[r][i], t)
+			if rows[r][i], err = coerceUnified(rows[r][i], t); err != nil {
+				return t, err
+			}
 		}
 	}
 	return t, nil

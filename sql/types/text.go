@@ -96,7 +96,7 @@ func ParseTextLoc(t T, s string, loc *time.Location) (Datum, error) {
 		return parseFloat(t, s)
 	case OidNumeric:
 		return parseNumeric(t, s)
-	case OidText, OidUnknown, OidName, OidChar, OidVarchar, OidBpchar:
+	case OidText, OidUnknown, OidName, OidChar, OidVarchar, OidBpchar, OidRegtype:
 		return parseString(t, s)
 	case OidJSON, OidJSONB:
 		return parseJSON(t, s)

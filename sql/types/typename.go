@@ -30,7 +30,7 @@ var typeNames = map[string]T{
 	"timestamptz": Timestamptz, "timestamp with time zone": Timestamptz,
 	"date": Date, "bytea": Bytea, "interval": Interval, "name": Name,
 	"oid": Oid4, "json": {OidJSON, -1}, "jsonb": {OidJSONB, -1},
-	"uuid": {OidUUID, -1}, "pg_lsn": PgLSN, "regclass": Regclass,
+	"uuid": {OidUUID, -1}, "pg_lsn": PgLSN, "regclass": Regclass, "regtype": Regtype,
 	"unknown": Unknown, "void": Void, "record": {OidRecord, -1},
 	"\"char\"": {OidChar, -1},
 	"time":     {OidTime, -1}, "time without time zone": {OidTime, -1},

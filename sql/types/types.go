@@ -31,6 +31,7 @@ const (
 	OidJSONB       Oid = 3802
 	OidPgLSN       Oid = 3220
 	OidRegclass    Oid = 2205
+	OidRegtype     Oid = 2206
 	OidTextArray   Oid = 1009
 	OidInt4Array   Oid = 1007
 	OidInt8Array   Oid = 1016
@@ -73,6 +74,7 @@ var (
 	Oid4        = T{OidOid, -1}
 	PgLSN       = T{OidPgLSN, -1}
 	Regclass    = T{OidRegclass, -1}
+	Regtype     = T{OidRegtype, -1}
 	Void        = T{OidVoid, -1}
 )
 
@@ -109,7 +111,7 @@ func (t T) Size() int16 {
 		return 1
 	case OidInt2:
 		return 2
-	case OidInt4, OidFloat4, OidDate, OidOid, OidRegclass:
+	case OidInt4, OidFloat4, OidDate, OidOid, OidRegclass, OidRegtype:
 		return 4
 	case OidInt8, OidFloat8, OidTimestamp, OidTimestamptz, OidTime, OidPgLSN:
 		return 8
@@ -150,7 +152,7 @@ func (t T) Family() Family {
 		return FamFloat
 	case OidNumeric:
 		return FamNumeric
-	case OidText, OidVarchar, OidBpchar, OidName, OidChar, OidJSON, OidJSONB:
+	case OidText, OidVarchar, OidBpchar, OidName, OidChar, OidJSON, OidJSONB, OidRegtype:
 		return FamString
 	case OidBytea:
 		return FamBytes
@@ -228,6 +230,8 @@ func (t T) String() string {
 		return "pg_lsn"
 	case OidRegclass:
 		return "regclass"
+	case OidRegtype:
+		return "regtype"
 	case OidVoid:
 		return "void"
 	case OidChar:
