@@ -42,6 +42,7 @@ type conn struct {
 	sess           Session
 	wbuf           []byte // buffered output, flushed by flush
 	werr           error  // first write error; the connection ends
+	rerr           error  // a read error during COPY; the connection ends
 	inBatch        bool   // extended-protocol messages seen since the last ReadyForQuery
 	ignoreTillSync bool   // an extended-protocol message failed; discard until Sync
 	// execMark is where in wbuf the output of the batch's first Execute
@@ -115,7 +116,7 @@ func (c *conn) loop() {
 			c.readError(err)
 			return
 		}
-		if !c.handle(msg) || c.werr != nil || c.lostClient() {
+		if !c.handle(msg) || c.werr != nil || c.rerr != nil || c.lostClient() {
 			return
 		}
 	}

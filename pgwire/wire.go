@@ -67,6 +67,7 @@ func errorResponse(err error, severity string) *pgproto3.ErrorResponse {
 		Message:             pe.Message,
 		Detail:              pe.Detail,
 		Hint:                pe.Hint,
+		Where:               pe.Where,
 		Position:            pe.Position,
 		TableName:           pe.TableName,
 		ColumnName:          pe.ColumnName,
@@ -220,10 +221,12 @@ type rowWriter struct {
 	extended bool // Execute: the columns come from Describe, none are sent
 	cols     []result.Column
 	formats  []int16
+	copying  bool // CopyIn was called in this statement
 }
 
 func (w *rowWriter) reset(extended bool) {
 	w.extended = extended
+	w.copying = false
 	w.cols = nil
 	w.formats = nil
 }

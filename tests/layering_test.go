@@ -17,6 +17,7 @@ var forbidden = []struct{ pkg, dep string }{
 	{"sql/types", "storage"}, {"sql/types", "wal"},
 	// The planner decides over plain values: no executor, no storage.
 	{"sql/plan", "sql/exec"}, {"sql/plan", "sql/session"}, {"sql/plan", "storage"}, {"sql/plan", "wal"},
+	{"sql/copyfmt", "storage"}, {"sql/copyfmt", "wal"}, {"sql/copyfmt", "sql/exec"}, {"sql/copyfmt", "sql/session"},
 	{"pgwire", "sql/session"}, {"pgwire", "sql/exec"}, {"pgwire", "sql/parser"}, {"pgwire", "storage"},
 	{"pgwire", "wal"}, {"pgwire", "replication"}, {"pgwire", "node"},
 	{"replication", "storage"}, {"replication", "sql/"}, {"replication", "pgwire"}, {"replication", "node"},

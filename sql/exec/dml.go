@@ -96,7 +96,8 @@ func findConflict(t *Txn, tbl *catalog.Table, row []Datum, pk []byte) (name stri
 func writeRow(t *Txn, tbl *catalog.Table, row, old []Datum, oldPK []byte) error {
 	for i, c := range tbl.Columns {
 		if c.NotNull && row[i] == nil {
-			e := pgerror.Newf(pgerror.NotNullViolation, "null value in column %q of relation %q violates not-null constraint", c.Name, tbl.Name)
+			e := pgerror.Newf(pgerror.NotNullViolation, "null value in column %q of relation %q violates not-null constraint", c.Name, tbl.Name).
+				WithDetail("Failing row contains %s.", failingRow(tbl, row))
 			e.ColumnName, e.TableName = c.Name, tbl.Name
 			return e
 		}
@@ -118,6 +119,23 @@ func writeRow(t *Txn, tbl *catalog.Table, row, old []Datum, oldPK []byte) error 
 	}
 	t.ov.put(tb, pk, rowenc.EncodeRow(nil, row, tbl.Types()))
 	return nil
+}
+
+// failingRow is the row as PostgreSQL's "Failing row contains (...)"
+// detail prints it: the visible columns, NULL as null.
+func failingRow(tbl *catalog.Table, row []Datum) string {
+	var vals []string
+	for i, c := range tbl.Columns {
+		if c.Hidden {
+			continue
+		}
+		if row[i] == nil {
+			vals = append(vals, "null")
+		} else {
+			vals = append(vals, types.FormatText(row[i], c.Type))
+		}
+	}
+	return "(" + strings.Join(vals, ", ") + ")"
 }
 
 func deleteRow(t *Txn, tbl *catalog.Table, row []Datum, pk []byte) {

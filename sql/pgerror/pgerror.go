@@ -26,7 +26,9 @@ type Error struct {
 	TableName      string
 	ColumnName     string
 	ConstraintName string
-	cause          error
+	// Where is the CONTEXT line ("COPY t, line 3, column b: \"x\"").
+	Where string
+	cause error
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -68,6 +70,13 @@ func WithCode(err error, code Code) error {
 func (e *Error) WithDetail(format string, args ...any) *Error {
 	c := *e
 	c.Detail = fmt.Sprintf(format, args...)
+	return &c
+}
+
+// WithWhere returns a copy of e with Where (CONTEXT) set.
+func (e *Error) WithWhere(format string, args ...any) *Error {
+	c := *e
+	c.Where = fmt.Sprintf(format, args...)
 	return &c
 }
 

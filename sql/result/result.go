@@ -2,6 +2,7 @@ package result
 
 import (
 	"errors"
+	"io"
 
 	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/sql/types"
@@ -86,3 +87,21 @@ type StatementDescription struct {
 // ErrEmptyQuery is returned by a session for a query string with no
 // statements; pgwire answers EmptyQueryResponse.
 var ErrEmptyQuery = errors.New("result: empty query")
+
+// Copier is implemented by Writers of a client connection that speaks the
+// COPY sub-protocol (pgwire's); other Writers (the HTTP API's Buffer) do
+// not, and COPY FROM STDIN / TO STDOUT are refused there. format is 0 for
+// text and CSV, 1 for binary; ncols is the number of columns copied.
+type Copier interface {
+	// CopyIn sends CopyInResponse, flushes it, and returns the client's
+	// data: Read yields the bytes of its CopyData messages and io.EOF
+	// after CopyDone; CopyFail ends it with 57014, any other message with
+	// 08P01. The reader is valid only during the statement.
+	CopyIn(format int16, ncols int) (io.Reader, error)
+	// CopyOut sends CopyOutResponse.
+	CopyOut(format int16, ncols int) error
+	// CopyData sends one CopyData message (data is not retained).
+	CopyData(data []byte) error
+	// CopyDone sends CopyDone; Complete follows with "COPY n".
+	CopyDone() error
+}

@@ -28,6 +28,7 @@ const (
 	kindExecute
 	kindDeallocate
 	kindDiscard
+	kindCopy
 )
 
 // statement is a prepared statement: protocol-level (Parse), SQL-level
@@ -77,6 +78,8 @@ func classify(n *pg_query.Node) (stmtKind, error) {
 		return kindDeallocate, nil
 	case *pg_query.Node_DiscardStmt:
 		return kindDiscard, nil
+	case *pg_query.Node_CopyStmt:
+		return kindCopy, nil
 	}
 	return kindEngine, nil
 }

@@ -19,6 +19,8 @@ func (s *Session) execUtility(ctx context.Context, st *statement, out output) er
 		return s.execTx(ctx, st, out)
 	case kindExecute:
 		return s.execExecute(ctx, st, out)
+	case kindCopy:
+		return s.execCopy(ctx, st, out)
 	}
 	if err := s.breakLogIfUsed(); err != nil {
 		return err

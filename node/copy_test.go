@@ -1,0 +1,189 @@
+package node_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/heliosdb/nano/internal/clustertest"
+	"github.com/heliosdb/nano/node"
+)
+
+// Regression tests for #12 point 6: COPY FROM STDIN / TO STDOUT with the
+// clients that use it (pgx CopyFrom sends binary COPY; pgconn's CopyFrom
+// and CopyTo carry text and CSV as psql's \copy and psycopg2 do).
+
+func copyNode(t *testing.T) (*clustertest.Member, *pgx.Conn) {
+	t.Helper()
+	m := clustertest.NewMember(t, "primary", clustertest.Options{}, func(cfg *node.Config) {
+		cfg.Role, cfg.ReplicationMode = node.RolePrimary, node.ModeAsync
+	})
+	m.Start()
+	return m, m.Conn()
+}
+
+func TestCopyFromPgxBinary(t *testing.T) {
+	_, c := copyNode(t)
+	ctx := context.Background()
+	copyExec(t, c, "CREATE TABLE items (id int PRIMARY KEY, name text, price numeric(10,2), at timestamptz, ok bool, f float8)")
+	const n = 100000
+	at := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	rows := pgx.CopyFromSlice(n, func(i int) ([]any, error) {
+		var name any = fmt.Sprintf("item %d", i)
+		if i%10 == 0 {
+			name = nil
+		}
+		return []any{i, name, fmt.Sprintf("%d.25", i%1000), at.Add(time.Duration(i) * time.Second), i%2 == 0, float64(i) / 4}, nil
+	})
+	got, err := c.CopyFrom(ctx, pgx.Identifier{"items"}, []string{"id", "name", "price", "at", "ok", "f"}, rows)
+	if err != nil {
+		t.Fatalf("CopyFrom: %v", err)
+	}
+	if got != n {
+		t.Fatalf("CopyFrom copied %d rows, want %d", got, n)
+	}
+	var count, nulls int
+	var sum float64
+	if err := c.QueryRow(ctx, "SELECT count(*), count(*) - count(name), sum(f) FROM items").Scan(&count, &nulls, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if count != n || nulls != n/10 || sum != float64(n-1)*n/8 {
+		t.Fatalf("count=%d nulls=%d sum=%v", count, nulls, sum)
+	}
+	var name string
+	var price string
+	var ts time.Time
+	if err := c.QueryRow(ctx, "SELECT name, price::text, at FROM items WHERE id = 1234").Scan(&name, &price, &ts); err != nil {
+		t.Fatal(err)
+	}
+	if name != "item 1234" || price != "234.25" || !ts.Equal(at.Add(1234*time.Second)) {
+		t.Fatalf("row 1234 = %q %q %v", name, price, ts)
+	}
+}
+
+func TestCopyTextAndCSVRoundTrip(t *testing.T) {
+	_, c := copyNode(t)
+	ctx := context.Background()
+	copyExec(t, c, "CREATE TABLE t (a int PRIMARY KEY, b text, c float8)")
+	in := "1\thello\t1.5\n2\t\\N\t2\n3\ttab\\there, \"q\"\t3\n\\.\n"
+	tag, err := c.PgConn().CopyFrom(ctx, strings.NewReader(in), "COPY t FROM STDIN")
+	if err != nil || tag.String() != "COPY 3" {
+		t.Fatalf("COPY FROM: %v %v", tag, err)
+	}
+	var out bytes.Buffer
+	if _, err := c.PgConn().CopyTo(ctx, &out, "COPY t TO STDOUT"); err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.TrimSuffix(in, "\\.\n"); out.String() != want {
+		t.Fatalf("COPY TO text:\n%q\nwant\n%q", out.String(), want)
+	}
+	out.Reset()
+	if _, err := c.PgConn().CopyTo(ctx, &out, "COPY t (c, b) TO STDOUT WITH (FORMAT csv, HEADER, FORCE_QUOTE (b))"); err != nil {
+		t.Fatal(err)
+	}
+	wantCSV := "c,b\n1.5,\"hello\"\n2,\n3,\"tab\there, \"\"q\"\"\"\n"
+	if out.String() != wantCSV {
+		t.Fatalf("COPY TO csv:\n%q\nwant\n%q", out.String(), wantCSV)
+	}
+	copyExec(t, c, "CREATE TABLE t2 (c float8, b text)")
+	if _, err := c.PgConn().CopyFrom(ctx, bytes.NewReader(out.Bytes()), "COPY t2 FROM STDIN (FORMAT csv, HEADER)"); err != nil {
+		t.Fatal(err)
+	}
+	var same bool
+	if err := c.QueryRow(ctx, "SELECT count(*) = 3 AND count(b) = 2 AND sum(c) = 6.5 FROM t2").Scan(&same); err != nil || !same {
+		t.Fatalf("CSV round trip: %v %v", same, err)
+	}
+	out.Reset()
+	if _, err := c.PgConn().CopyTo(ctx, &out, "COPY (SELECT a, a * 2 AS twice FROM t WHERE a > 1 ORDER BY a) TO STDOUT (FORMAT csv)"); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "2,4\n3,6\n" {
+		t.Fatalf("COPY (query) TO: %q", out.String())
+	}
+}
+
+// Bad data: 22P02 with PostgreSQL's CONTEXT line, and nothing of the COPY
+// stays in the table.
+func TestCopyBadDataLeavesTableUnchanged(t *testing.T) {
+	_, c := copyNode(t)
+	ctx := context.Background()
+	copyExec(t, c, "CREATE TABLE t (a int PRIMARY KEY, b int)", "INSERT INTO t VALUES (100, 100)")
+	cases := []struct {
+		data, code, where string
+	}{
+		{"1\t1\n2\t2\n3\tx\n4\t4\n", "22P02", `COPY t, line 3, column b: "x"`},
+		{"1\t1\n2\n", "22P04", `COPY t, line 2: "2"`},
+		{"1\t1\n100\t1\n", "23505", `COPY t, line 2`},
+		{"1\t1\n2\t\xff\n", "22021", `COPY t, line 2`},
+	}
+	for _, tc := range cases {
+		_, err := c.PgConn().CopyFrom(ctx, strings.NewReader(tc.data), "COPY t FROM STDIN")
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) || pe.Code != tc.code || pe.Where != tc.where {
+			t.Fatalf("COPY of %q: got %v (where %q), want %s %q", tc.data, err, whereOf(pe), tc.code, tc.where)
+		}
+		var n int
+		if err := c.QueryRow(ctx, "SELECT count(*) FROM t").Scan(&n); err != nil || n != 1 {
+			t.Fatalf("after failed COPY: %d rows, %v", n, err)
+		}
+	}
+}
+
+func whereOf(pe *pgconn.PgError) string {
+	if pe == nil {
+		return ""
+	}
+	return pe.Where
+}
+
+// A client that gives up sends CopyFail: 57014, nothing inserted, and the
+// connection stays usable. In an explicit transaction the rows commit with
+// it, or vanish with ROLLBACK.
+func TestCopyFailAndTransactions(t *testing.T) {
+	_, c := copyNode(t)
+	ctx := context.Background()
+	copyExec(t, c, "CREATE TABLE t (a int)")
+	_, err := c.PgConn().CopyFrom(ctx, io.MultiReader(strings.NewReader("1\n2\n"), errReader{}), "COPY t FROM STDIN")
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "57014" {
+		t.Fatalf("CopyFail: %v", err)
+	}
+	tx, err := c.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Conn().PgConn().CopyFrom(ctx, strings.NewReader("1\n2\n"), "COPY t FROM STDIN"); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := tx.QueryRow(ctx, "SELECT count(*) FROM t").Scan(&n); err != nil || n != 2 {
+		t.Fatalf("inside the transaction: %d rows, %v", n, err)
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.QueryRow(ctx, "SELECT count(*) FROM t").Scan(&n); err != nil || n != 0 {
+		t.Fatalf("after ROLLBACK: %d rows, %v", n, err)
+	}
+}
+
+type errReader struct{}
+
+func (errReader) Read([]byte) (int, error) { return 0, errors.New("client gave up") }
+
+func copyExec(t *testing.T, c *pgx.Conn, sql ...string) {
+	t.Helper()
+	for _, s := range sql {
+		if _, err := c.Exec(context.Background(), s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+}
