@@ -88,4 +88,3 @@ func (s *Session) checkCopyWritable() error {
 	}
 	return nil
 }
-
