@@ -22,10 +22,17 @@ type Column struct {
 
 // Index describes a secondary index (the primary key is Table.PrimaryKey).
 type Index struct {
-	ID      uint32 `json:"id"`
+	ID uint32 `json:"id"`
+	// OID is the index's stable identity in pg_class (ID changes on
+	// TRUNCATE); 0 in descriptors written before it existed (see
+	// package pgcatalog for the derived value then).
+	OID     uint32 `json:"oid,omitempty"`
 	Name    string `json:"name"`
 	Columns []int  `json:"columns"` // column ordinals
 	Unique  bool   `json:"unique,omitempty"`
+	// Constraint marks the index of a UNIQUE table constraint (as opposed
+	// to CREATE UNIQUE INDEX): it has a pg_constraint row.
+	Constraint bool `json:"constraint,omitempty"`
 }
 
 // Table describes a table.
@@ -38,7 +45,11 @@ type Table struct {
 	Columns    []Column `json:"columns"`
 	PrimaryKey []int    `json:"pk"` // column ordinals
 	PKName     string   `json:"pkname"`
-	Indexes    []Index  `json:"indexes,omitempty"`
+	// PKOID is the stable identity of the primary key's index (and its
+	// constraint) in pg_class and pg_constraint; 0 when the key is hidden
+	// or the descriptor predates it.
+	PKOID   uint32  `json:"pkoid,omitempty"`
+	Indexes []Index `json:"indexes,omitempty"`
 	// Sequences owned by SERIAL columns, dropped with the table.
 	Sequences []string `json:"sequences,omitempty"`
 }

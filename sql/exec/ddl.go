@@ -178,7 +178,7 @@ func (d *tableDef) finish() error {
 		tbl.PrimaryKey = []int{len(tbl.Columns) - 1}
 	}
 	for _, u := range d.uniques {
-		ix := catalog.Index{Name: tbl.Name + "_" + strings.Join(u, "_") + "_key", Unique: true}
+		ix := catalog.Index{Name: tbl.Name + "_" + strings.Join(u, "_") + "_key", Unique: true, Constraint: true}
 		for _, k := range u {
 			i := tbl.ColumnIndex(k)
 			if i < 0 {
@@ -212,9 +212,13 @@ func createTableRunner(d *tableDef, ifNot bool) runner {
 		t.bumpCatalog()
 		nt.OID = t.allocID()
 		nt.ID = t.allocID()
+		if !nt.HasHiddenKey() {
+			nt.PKOID = t.allocID()
+		}
 		t.ov.bucketFlags(string(catalog.TableBucket(nt.ID)), true, false)
 		for i := range nt.Indexes {
 			nt.Indexes[i].ID = t.allocID()
+			nt.Indexes[i].OID = t.allocID()
 			t.ov.bucketFlags(string(catalog.IndexBucket(nt.Indexes[i].ID)), true, false)
 		}
 		for _, sq := range seqs {
@@ -412,6 +416,7 @@ func (b *builder) buildCreateIndex(is *pg_query.IndexStmt) (runner, error) {
 		t.bumpCatalog()
 		nix := ix
 		nix.ID = t.allocID()
+		nix.OID = t.allocID()
 		t.ov.bucketFlags(string(catalog.IndexBucket(nix.ID)), true, false)
 		nt.Indexes = append(nt.Indexes, nix)
 		t.ov.put(catalog.BucketCatalog, catalog.TableKey(nt.Name), catalog.EncodeTable(nt))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/heliosdb/nano/lsn"
 	"github.com/heliosdb/nano/sql/catalog"
+	"github.com/heliosdb/nano/sql/pgcatalog"
 	"github.com/heliosdb/nano/sql/result"
 	"github.com/heliosdb/nano/sql/types"
 	"github.com/heliosdb/nano/storage"
@@ -50,6 +51,9 @@ type Config struct {
 	VirtualTables map[string]VirtualTable // by lower-case name
 	Functions     map[string]Function     // by lower-case name
 	ServerVersion string                  // version() text; "" = a default
+	// System supplies pg_catalog and information_schema (nil = the
+	// catalogs with no node state: one role, no sessions, no standbys).
+	System *pgcatalog.System
 	// TempDir holds the temporary files of operators that spill past
 	// work_mem ("" = os.TempDir()). The node uses <data-dir>/tmp and
 	// empties it at start (spill.CleanDir).
@@ -105,6 +109,9 @@ func NewEngine(cfg Config) (*Engine, error) {
 	}
 	if e.cfg.ReclaimAbove == 0 {
 		e.cfg.ReclaimAbove = 64 << 20
+	}
+	if e.cfg.System == nil {
+		e.cfg.System = pgcatalog.New(pgcatalog.Config{})
 	}
 	if e.cfg.ServerVersion == "" {
 		e.cfg.ServerVersion = "PostgreSQL 15.0 (HeliosDB Nano)"

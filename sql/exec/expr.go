@@ -772,6 +772,9 @@ func (b *builder) compileBoolTest(s *scope, bt *pg_query.BooleanTest) (*cexpr, e
 func typeFromName(tn *pg_query.TypeName) (types.T, error) {
 	name := lastName(tn.Names)
 	if len(tn.ArrayBounds) > 0 {
+		if t, err := types.ParseTypeName(name+"[]", nil); err == nil {
+			return t, nil
+		}
 		return types.T{}, pgerror.New(pgerror.FeatureNotSupported, "array types are not supported")
 	}
 	var mods []int32
@@ -795,6 +798,9 @@ func (b *builder) compileCast(s *scope, tc *pg_query.TypeCast) (*cexpr, error) {
 	x, err := b.compile(s, tc.Arg, t)
 	if err != nil {
 		return nil, err
+	}
+	if e, ok, err := b.compileRegCast(x, t); ok {
+		return e, err
 	}
 	if x.isConst && x.val != nil && x.t == t {
 		if t.Oid == types.OidVarchar && t.Mod >= 0 {

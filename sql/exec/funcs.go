@@ -335,6 +335,9 @@ func (b *builder) compileFunc(s *scope, fc *pg_query.FuncCall, hint types.T) (*c
 	}
 	def, ok := funcTable[name]
 	if !ok {
+		if f, ok := b.eng.system().Function(name); ok {
+			return b.compileSystemFunc(s, name, f, fc)
+		}
 		return nil, b.undefinedFunc(s, name, fc)
 	}
 	if len(fc.Args) < def.minArg || def.maxArg >= 0 && len(fc.Args) > def.maxArg {

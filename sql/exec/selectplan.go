@@ -166,6 +166,9 @@ func (b *builder) buildRangeVar(rv *pg_query.RangeVar) (plan, error) {
 	if rv.Alias != nil {
 		alias = rv.Alias.Aliasname
 	}
+	if p, err := b.systemRelation(rv, alias); p != nil || err != nil {
+		return p, err
+	}
 	if v := b.cat.Views[rv.Relname]; v != nil {
 		return b.expandView(v, alias, rv.Alias)
 	}

@@ -20,6 +20,7 @@ const (
 	InvalidAuthorization       Code = "28000"
 	InvalidPassword            Code = "28P01"
 	InvalidCatalogName         Code = "3D000"
+	InvalidSchemaName          Code = "3F000"
 	InvalidCursorName          Code = "34000"
 	InvalidSQLStatementName    Code = "26000"
 	SerializationFailure       Code = "40001"

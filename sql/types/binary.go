@@ -26,7 +26,7 @@ const (
 // HasBinary reports whether AppendBinary and DecodeBinary support oid.
 func HasBinary(oid Oid) bool {
 	switch oid {
-	case OidBool, OidBytea, OidInt2, OidInt4, OidInt8, OidOid, OidRegclass,
+	case OidBool, OidBytea, OidInt2, OidInt4, OidInt8, OidOid, OidRegclass, OidRegproc, OidRegnamespace, OidRegrole,
 		OidFloat4, OidFloat8, OidNumeric, OidText, OidVarchar, OidBpchar, OidName,
 		OidUnknown, OidJSON, OidJSONB, OidChar, OidDate, OidTimestamp,
 		OidTimestamptz, OidInterval, OidUUID, OidPgLSN:
@@ -50,7 +50,7 @@ func AppendBinary(buf []byte, d Datum, t T) ([]byte, error) {
 			return append(buf, 1), nil
 		}
 		return append(buf, 0), nil
-	case OidInt2, OidInt4, OidInt8, OidOid, OidRegclass, OidPgLSN:
+	case OidInt2, OidInt4, OidInt8, OidOid, OidRegclass, OidRegproc, OidRegnamespace, OidRegrole, OidPgLSN:
 		return appendBinaryInt(buf, d, t)
 	case OidFloat4, OidFloat8:
 		return appendBinaryFloat(buf, d, t)
@@ -98,7 +98,7 @@ func appendBinaryInt(buf []byte, d Datum, t T) ([]byte, error) {
 	switch t.Oid {
 	case OidInt2:
 		return binary.BigEndian.AppendUint16(buf, uint16(v)), nil
-	case OidInt4, OidOid, OidRegclass:
+	case OidInt4, OidOid, OidRegclass, OidRegproc, OidRegnamespace, OidRegrole:
 		return binary.BigEndian.AppendUint32(buf, uint32(v)), nil
 	}
 	return binary.BigEndian.AppendUint64(buf, uint64(v)), nil
@@ -196,7 +196,7 @@ func DecodeBinary(t T, b []byte) (Datum, error) {
 			return nil, errBinaryLen(t, len(b))
 		}
 		return b[0] != 0, nil
-	case OidInt2, OidInt4, OidInt8, OidOid, OidRegclass, OidPgLSN:
+	case OidInt2, OidInt4, OidInt8, OidOid, OidRegclass, OidRegproc, OidRegnamespace, OidRegrole, OidPgLSN:
 		return decodeBinaryInt(t, b)
 	case OidFloat4, OidFloat8:
 		return decodeBinaryFloat(t, b)
@@ -246,7 +246,8 @@ func decodeBinaryInt(t T, b []byte) (Datum, error) {
 		return int64(int16(binary.BigEndian.Uint16(b))), nil
 	case t.Oid == OidInt4 && len(b) == 4:
 		return int64(int32(binary.BigEndian.Uint32(b))), nil
-	case (t.Oid == OidOid || t.Oid == OidRegclass) && len(b) == 4:
+	case (t.Oid == OidOid || t.Oid == OidRegclass || t.Oid == OidRegproc ||
+		t.Oid == OidRegnamespace || t.Oid == OidRegrole) && len(b) == 4:
 		return int64(binary.BigEndian.Uint32(b)), nil
 	case (t.Oid == OidInt8 || t.Oid == OidPgLSN) && len(b) == 8:
 		return int64(binary.BigEndian.Uint64(b)), nil

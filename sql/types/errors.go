@@ -46,7 +46,7 @@ func errIntRange(t T) error {
 		return pgerror.New(pgerror.NumericValueOutOfRange, "smallint out of range")
 	case OidInt8:
 		return pgerror.New(pgerror.NumericValueOutOfRange, "bigint out of range")
-	case OidOid, OidRegclass:
+	case OidOid, OidRegclass, OidRegproc, OidRegnamespace, OidRegrole:
 		return pgerror.New(pgerror.NumericValueOutOfRange, "OID out of range")
 	}
 	return pgerror.New(pgerror.NumericValueOutOfRange, "integer out of range")

@@ -7,41 +7,44 @@ type Oid = uint32
 
 // Type OIDs from PostgreSQL's pg_type.dat.
 const (
-	OidUnknown     Oid = 705
-	OidBool        Oid = 16
-	OidBytea       Oid = 17
-	OidName        Oid = 19
-	OidInt8        Oid = 20
-	OidInt2        Oid = 21
-	OidInt4        Oid = 23
-	OidText        Oid = 25
-	OidOid         Oid = 26
-	OidJSON        Oid = 114
-	OidFloat4      Oid = 700
-	OidFloat8      Oid = 701
-	OidBpchar      Oid = 1042
-	OidVarchar     Oid = 1043
-	OidDate        Oid = 1082
-	OidTime        Oid = 1083
-	OidTimestamp   Oid = 1114
-	OidTimestamptz Oid = 1184
-	OidInterval    Oid = 1186
-	OidNumeric     Oid = 1700
-	OidUUID        Oid = 2950
-	OidJSONB       Oid = 3802
-	OidPgLSN       Oid = 3220
-	OidRegclass    Oid = 2205
-	OidRegtype     Oid = 2206
-	OidTextArray   Oid = 1009
-	OidInt4Array   Oid = 1007
-	OidInt8Array   Oid = 1016
-	OidNameArray   Oid = 1003
-	OidInt2Array   Oid = 1005
-	OidOidArray    Oid = 1028
-	OidCharArray   Oid = 1002
-	OidChar        Oid = 18
-	OidVoid        Oid = 2278
-	OidRecord      Oid = 2249
+	OidUnknown      Oid = 705
+	OidBool         Oid = 16
+	OidBytea        Oid = 17
+	OidName         Oid = 19
+	OidInt8         Oid = 20
+	OidInt2         Oid = 21
+	OidInt4         Oid = 23
+	OidText         Oid = 25
+	OidOid          Oid = 26
+	OidJSON         Oid = 114
+	OidFloat4       Oid = 700
+	OidFloat8       Oid = 701
+	OidBpchar       Oid = 1042
+	OidVarchar      Oid = 1043
+	OidDate         Oid = 1082
+	OidTime         Oid = 1083
+	OidTimestamp    Oid = 1114
+	OidTimestamptz  Oid = 1184
+	OidInterval     Oid = 1186
+	OidNumeric      Oid = 1700
+	OidUUID         Oid = 2950
+	OidJSONB        Oid = 3802
+	OidPgLSN        Oid = 3220
+	OidRegclass     Oid = 2205
+	OidRegtype      Oid = 2206
+	OidRegproc      Oid = 24
+	OidRegnamespace Oid = 4089
+	OidRegrole      Oid = 4096
+	OidTextArray    Oid = 1009
+	OidInt4Array    Oid = 1007
+	OidInt8Array    Oid = 1016
+	OidNameArray    Oid = 1003
+	OidInt2Array    Oid = 1005
+	OidOidArray     Oid = 1028
+	OidCharArray    Oid = 1002
+	OidChar         Oid = 18
+	OidVoid         Oid = 2278
+	OidRecord       Oid = 2249
 )
 
 // T is a SQL type: an OID and a type modifier encoded as PostgreSQL encodes
@@ -111,7 +114,7 @@ func (t T) Size() int16 {
 		return 1
 	case OidInt2:
 		return 2
-	case OidInt4, OidFloat4, OidDate, OidOid, OidRegclass, OidRegtype:
+	case OidInt4, OidFloat4, OidDate, OidOid, OidRegclass, OidRegtype, OidRegproc, OidRegnamespace, OidRegrole:
 		return 4
 	case OidInt8, OidFloat8, OidTimestamp, OidTimestamptz, OidTime, OidPgLSN:
 		return 8
@@ -146,7 +149,7 @@ func (t T) Family() Family {
 	switch t.Oid {
 	case OidBool:
 		return FamBool
-	case OidInt2, OidInt4, OidInt8, OidOid, OidRegclass:
+	case OidInt2, OidInt4, OidInt8, OidOid, OidRegclass, OidRegproc, OidRegnamespace, OidRegrole:
 		return FamInt
 	case OidFloat4, OidFloat8:
 		return FamFloat
@@ -232,6 +235,12 @@ func (t T) String() string {
 		return "regclass"
 	case OidRegtype:
 		return "regtype"
+	case OidRegproc:
+		return "regproc"
+	case OidRegnamespace:
+		return "regnamespace"
+	case OidRegrole:
+		return "regrole"
 	case OidVoid:
 		return "void"
 	case OidChar:

@@ -1,0 +1,474 @@
+package pgcatalog
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/heliosdb/nano/sql/pgerror"
+	"github.com/heliosdb/nano/sql/types"
+)
+
+// Func is a catalog function. Fn is called with NULL arguments only when
+// Strict is false.
+type Func struct {
+	Result  types.T
+	Hints   []types.T // argument types for untyped literals (last repeats)
+	MinArgs int
+	MaxArgs int
+	Strict  bool
+	// Volatile functions read session or node state and are never folded
+	// at plan time.
+	Volatile bool
+	Fn       func(s *System, env *Env, args []types.Datum) (types.Datum, error)
+}
+
+var (
+	oidT   = types.Oid4
+	textT  = types.Text
+	nameT  = types.Name
+	boolT  = types.Bool
+	int4T  = types.Int4
+	int8T  = types.Int8
+	regcls = types.Regclass
+)
+
+// Function returns the catalog function name (lower case, unqualified).
+func (s *System) Function(name string) (*Func, bool) {
+	f, ok := functions[name]
+	return f, ok
+}
+
+func i64(d types.Datum) int64 {
+	switch v := d.(type) {
+	case int64:
+		return v
+	case string:
+		n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		return n
+	}
+	return 0
+}
+
+func str(d types.Datum) string {
+	if v, ok := d.(string); ok {
+		return v
+	}
+	if d == nil {
+		return ""
+	}
+	return fmt.Sprint(d)
+}
+
+func constant(v types.Datum) func(*System, *Env, []types.Datum) (types.Datum, error) {
+	return func(*System, *Env, []types.Datum) (types.Datum, error) { return v, nil }
+}
+
+// privilege functions: every role may do everything (roles carry no
+// grants yet).
+var privilege = &Func{Result: boolT, Hints: []types.T{textT}, MinArgs: 2, MaxArgs: 4, Strict: true, Fn: constant(true)}
+
+var functions = map[string]*Func{
+	"format_type": {Result: textT, Hints: []types.T{oidT, int4T}, MinArgs: 2, MaxArgs: 2,
+		Fn: func(_ *System, _ *Env, a []types.Datum) (types.Datum, error) {
+			if a[0] == nil {
+				return nil, nil
+			}
+			return formatType(i64(a[0]), i64(a[1]), a[1] != nil), nil
+		}},
+	"pg_get_userbyid": {Result: nameT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true,
+		Fn: func(s *System, _ *Env, a []types.Datum) (types.Datum, error) { return s.roleName(i64(a[0])), nil }},
+	"pg_table_is_visible":    {Result: boolT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: visible},
+	"pg_type_is_visible":     {Result: boolT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(true)},
+	"pg_function_is_visible": {Result: boolT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(true)},
+	"pg_get_expr": {Result: textT, Hints: []types.T{textT, oidT, boolT}, MinArgs: 2, MaxArgs: 3, Strict: true,
+		Fn: func(_ *System, _ *Env, a []types.Datum) (types.Datum, error) { return str(a[0]), nil }},
+	"pg_get_indexdef": {Result: textT, Hints: []types.T{oidT, int4T, boolT}, MinArgs: 1, MaxArgs: 3, Strict: true,
+		Fn: func(s *System, env *Env, a []types.Datum) (types.Datum, error) {
+			ix, ok := findIndex(env, i64(a[0]))
+			if !ok {
+				return nil, nil
+			}
+			if len(a) > 1 && i64(a[1]) > 0 {
+				c := int(i64(a[1])) - 1
+				if c >= len(ix.cols) {
+					return "", nil
+				}
+				return quoteIdent(ix.table.Columns[ix.cols[c]].Name), nil
+			}
+			return indexDef(ix, len(a) > 2 && a[2] == true), nil
+		}},
+	"pg_get_constraintdef": {Result: textT, Hints: []types.T{oidT, boolT}, MinArgs: 1, MaxArgs: 2, Strict: true,
+		Fn: func(s *System, env *Env, a []types.Datum) (types.Datum, error) {
+			ix, ok := findIndex(env, i64(a[0]))
+			if !ok || !ix.constraint {
+				return nil, nil
+			}
+			return constraintDef(ix), nil
+		}},
+	"pg_get_serial_sequence": {Result: textT, Hints: []types.T{textT}, MinArgs: 2, MaxArgs: 2, Strict: true,
+		Fn: func(s *System, env *Env, a []types.Datum) (types.Datum, error) {
+			parts := splitQualified(str(a[0]))
+			t := env.Cat.Tables[parts[len(parts)-1]]
+			if t == nil {
+				return nil, pgerror.Newf(pgerror.UndefinedTable, "relation %q does not exist", str(a[0]))
+			}
+			i := t.ColumnIndex(str(a[1]))
+			if i < 0 || t.Columns[i].Hidden {
+				return nil, pgerror.Newf(pgerror.UndefinedColumn, "column %q of relation %q does not exist", str(a[1]), t.Name)
+			}
+			if seq, ok := strings.CutPrefix(t.Columns[i].Default, "nextval('"); ok {
+				return "public." + quoteIdent(strings.TrimSuffix(seq, "')")), nil
+			}
+			return nil, nil
+		}},
+	"obj_description":   {Result: textT, Hints: []types.T{oidT, nameT}, MinArgs: 1, MaxArgs: 2, Fn: constant(nil)},
+	"col_description":   {Result: textT, Hints: []types.T{oidT, int4T}, MinArgs: 2, MaxArgs: 2, Fn: constant(nil)},
+	"shobj_description": {Result: textT, Hints: []types.T{oidT, nameT}, MinArgs: 2, MaxArgs: 2, Fn: constant(nil)},
+	"pg_encoding_to_char": {Result: nameT, Hints: []types.T{int4T}, MinArgs: 1, MaxArgs: 1, Strict: true,
+		Fn: func(_ *System, _ *Env, a []types.Datum) (types.Datum, error) {
+			switch i64(a[0]) {
+			case 0:
+				return "SQL_ASCII", nil
+			case encodingUTF8:
+				return "UTF8", nil
+			}
+			return "", nil
+		}},
+	"pg_char_to_encoding": {Result: int4T, Hints: []types.T{nameT}, MinArgs: 1, MaxArgs: 1, Strict: true,
+		Fn: func(_ *System, _ *Env, a []types.Datum) (types.Datum, error) {
+			switch strings.ToUpper(str(a[0])) {
+			case "UTF8", "UTF-8", "UNICODE":
+				return int64(encodingUTF8), nil
+			case "SQL_ASCII":
+				return int64(0), nil
+			}
+			return int64(-1), nil
+		}},
+	"pg_size_pretty": {Result: textT, Hints: []types.T{int8T}, MinArgs: 1, MaxArgs: 1, Strict: true,
+		Fn: func(_ *System, _ *Env, a []types.Datum) (types.Datum, error) { return sizePretty(i64(a[0])), nil }},
+	"pg_relation_size":       {Result: int8T, Hints: []types.T{regcls, textT}, MinArgs: 1, MaxArgs: 2, Strict: true, Fn: constant(int64(0))},
+	"pg_total_relation_size": {Result: int8T, Hints: []types.T{regcls}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(int64(0))},
+	"pg_table_size":          {Result: int8T, Hints: []types.T{regcls}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(int64(0))},
+	"pg_indexes_size":        {Result: int8T, Hints: []types.T{regcls}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(int64(0))},
+	"pg_database_size":       {Result: int8T, Hints: []types.T{nameT}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(int64(0))},
+	"pg_cancel_backend":      {Result: boolT, Hints: []types.T{int4T}, MinArgs: 1, MaxArgs: 1, Strict: true, Volatile: true, Fn: signal(false)},
+	"pg_terminate_backend":   {Result: boolT, Hints: []types.T{int4T, int8T}, MinArgs: 1, MaxArgs: 2, Strict: true, Volatile: true, Fn: signal(true)},
+	"quote_ident": {Result: textT, Hints: []types.T{textT}, MinArgs: 1, MaxArgs: 1, Strict: true,
+		Fn: func(_ *System, _ *Env, a []types.Datum) (types.Datum, error) { return quoteIdent(str(a[0])), nil }},
+	"array_to_string": {Result: textT, Hints: []types.T{textT}, MinArgs: 2, MaxArgs: 3,
+		Fn: func(_ *System, _ *Env, a []types.Datum) (types.Datum, error) {
+			if a[0] == nil || a[1] == nil {
+				return nil, nil
+			}
+			return arrayToString(str(a[0]), str(a[1]), a[2:]), nil
+		}},
+	"current_schemas": {Result: types.T{Oid: types.OidNameArray, Mod: -1}, Hints: []types.T{boolT}, MinArgs: 1, MaxArgs: 1, Strict: true,
+		Fn: func(_ *System, _ *Env, a []types.Datum) (types.Datum, error) {
+			if a[0] == true {
+				return "{pg_catalog,public}", nil
+			}
+			return "{public}", nil
+		}},
+	"has_table_privilege":                privilege,
+	"has_column_privilege":               privilege,
+	"has_schema_privilege":               privilege,
+	"has_database_privilege":             privilege,
+	"has_sequence_privilege":             privilege,
+	"has_function_privilege":             privilege,
+	"has_any_column_privilege":           privilege,
+	"pg_has_role":                        privilege,
+	"pg_get_function_result":             {Result: textT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(nil)},
+	"pg_get_function_arguments":          {Result: textT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(nil)},
+	"pg_get_function_identity_arguments": {Result: textT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(nil)},
+	"pg_get_viewdef":                     {Result: textT, Hints: []types.T{oidT, boolT}, MinArgs: 1, MaxArgs: 2, Strict: true, Fn: constant(nil)},
+	"pg_get_triggerdef":                  {Result: textT, Hints: []types.T{oidT, boolT}, MinArgs: 1, MaxArgs: 2, Strict: true, Fn: constant(nil)},
+	"pg_get_partkeydef":                  {Result: textT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(nil)},
+	"pg_get_statisticsobjdef_columns":    {Result: textT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(nil)},
+	"pg_relation_is_publishable":         {Result: boolT, Hints: []types.T{regcls}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(true)},
+	"pg_is_other_temp_schema":            {Result: boolT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(false)},
+	"pg_my_temp_schema":                  {Result: oidT, MinArgs: 0, MaxArgs: 0, Fn: constant(int64(0))},
+	"to_regclass": {Result: regcls, Hints: []types.T{textT}, MinArgs: 1, MaxArgs: 1, Strict: true,
+		Fn: func(s *System, env *Env, a []types.Datum) (types.Datum, error) {
+			if o, ok := s.relOID(env.Cat, str(a[0])); ok {
+				return int64(o), nil
+			}
+			return nil, nil
+		}},
+}
+
+func visible(s *System, env *Env, a []types.Datum) (types.Datum, error) {
+	_, _, ok := s.relName(env.Cat, i64(a[0]))
+	return ok, nil
+}
+
+func signal(terminate bool) func(*System, *Env, []types.Datum) (types.Datum, error) {
+	return func(s *System, _ *Env, a []types.Datum) (types.Datum, error) {
+		if s.cfg.Signal == nil {
+			return false, nil
+		}
+		return s.cfg.Signal(int(i64(a[0])), terminate), nil
+	}
+}
+
+// findIndex finds the index (or primary key) with oid.
+func findIndex(env *Env, oid int64) (index, bool) {
+	for _, t := range env.Cat.Tables {
+		for _, ix := range indexes(t) {
+			if int64(ix.oid) == oid {
+				return ix, true
+			}
+		}
+	}
+	return index{}, false
+}
+
+// sizePretty is pg_size_pretty(bigint), PostgreSQL's algorithm: below
+// 10 kB in bytes, then each unit while the value stays below 20 × 1024 of
+// it, halves rounded away from zero.
+func sizePretty(n int64) string {
+	const limit, limit2 = 10 * 1024, 20*1024 - 1
+	abs := func(v int64) int64 {
+		if v < 0 {
+			return -v
+		}
+		return v
+	}
+	half := func(v int64) int64 {
+		if v < 0 {
+			return (v - 1) / 2
+		}
+		return (v + 1) / 2
+	}
+	if abs(n) < limit {
+		return itoa(n) + " bytes"
+	}
+	v := n >> 9 // one extra bit for rounding
+	for _, u := range []string{"kB", "MB", "GB", "TB"} {
+		if abs(v) < limit2 {
+			return itoa(half(v)) + " " + u
+		}
+		v >>= 10
+	}
+	return itoa(half(v)) + " PB"
+}
+
+// arrayToString is array_to_string over an array's text form.
+func arrayToString(arr, sep string, null []types.Datum) string {
+	arr = strings.TrimSpace(arr)
+	if !strings.HasPrefix(arr, "{") || !strings.HasSuffix(arr, "}") {
+		return arr
+	}
+	body := arr[1 : len(arr)-1]
+	if body == "" {
+		return ""
+	}
+	var out []string
+	var cur strings.Builder
+	inQ, quoted := false, false
+	flush := func() {
+		v := cur.String()
+		cur.Reset()
+		if !quoted && strings.EqualFold(v, "NULL") {
+			if len(null) > 0 && null[0] != nil {
+				out = append(out, str(null[0]))
+			}
+		} else {
+			out = append(out, v)
+		}
+		quoted = false
+	}
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		switch {
+		case c == '\\' && i+1 < len(body):
+			i++
+			cur.WriteByte(body[i])
+		case c == '"':
+			inQ, quoted = !inQ, true
+		case c == ',' && !inQ:
+			flush()
+		default:
+			cur.WriteByte(c)
+		}
+	}
+	flush()
+	return strings.Join(out, sep)
+}
+
+// DisplayDefault renders a column's DEFAULT (stored as the SQL text of the
+// expression) as PostgreSQL's pg_get_expr prints the analysed expression:
+// literals carry the cast to the column type (’x’::text, '0'::bigint),
+// integer literals of integer columns do not, nextval's argument is a
+// regclass.
+func DisplayDefault(def string, t types.T) string {
+	d := strings.TrimSpace(def)
+	if seq, ok := strings.CutPrefix(d, "nextval('"); ok && strings.HasSuffix(seq, "')") {
+		return "nextval('" + strings.TrimSuffix(seq, "')") + "'::regclass)"
+	}
+	lit, isString := stringLiteral(d)
+	if !isString {
+		if !isNumber(d) {
+			switch strings.ToLower(d) {
+			case "true", "false":
+				return strings.ToLower(d)
+			}
+			return d
+		}
+		lit = d
+	}
+	switch t.Oid {
+	case types.OidInt4:
+		if isNumber(lit) && !strings.HasPrefix(lit, "-") && !strings.Contains(lit, ".") {
+			return lit
+		}
+	case types.OidNumeric:
+		if isNumber(lit) && !strings.HasPrefix(lit, "-") {
+			return lit
+		}
+	case types.OidBool:
+		if v, err := types.ParseText(types.Bool, lit); err == nil {
+			if v == true {
+				return "true"
+			}
+			return "false"
+		}
+	}
+	name := castName(t)
+	return "'" + strings.ReplaceAll(lit, "'", "''") + "'::" + name
+}
+
+// castName is the type name PostgreSQL's deparser puts after :: (no
+// length modifier for character types).
+func castName(t types.T) string {
+	switch t.Oid {
+	case types.OidVarchar:
+		return "character varying"
+	case types.OidBpchar:
+		return "bpchar"
+	case types.OidNumeric:
+		return "numeric"
+	}
+	return formatType(int64(t.Oid), int64(t.Mod), true)
+}
+
+func stringLiteral(s string) (string, bool) {
+	if len(s) < 2 || s[0] != '\'' || s[len(s)-1] != '\'' {
+		return "", false
+	}
+	body := s[1 : len(s)-1]
+	if strings.Contains(strings.ReplaceAll(body, "''", ""), "'") {
+		return "", false
+	}
+	return strings.ReplaceAll(body, "''", "'"), true
+}
+
+func isNumber(s string) bool {
+	s = strings.TrimPrefix(s, "-")
+	if s == "" {
+		return false
+	}
+	dot := false
+	for _, c := range s {
+		switch {
+		case c >= '0' && c <= '9':
+		case c == '.' && !dot:
+			dot = true
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// RegclassOut is regclass output: the relation's name (qualified when not
+// visible on the search path), or the number when there is none.
+func (s *System) RegclassOut(env *Env, oid int64) string {
+	schema, name, ok := s.relName(env.Cat, oid)
+	if !ok {
+		return itoa(oid)
+	}
+	if schema == "information_schema" {
+		return schema + "." + quoteIdent(name)
+	}
+	return quoteIdent(name)
+}
+
+// RegclassIn is regclass input: a relation name (or a number) to its OID;
+// 42P01 when there is no such relation.
+func (s *System) RegclassIn(env *Env, text string) (int64, error) {
+	if n, err := strconv.ParseUint(strings.TrimSpace(text), 10, 32); err == nil {
+		return int64(n), nil
+	}
+	o, ok := s.relOID(env.Cat, text)
+	if !ok {
+		return 0, pgerror.Newf(pgerror.UndefinedTable, "relation %q does not exist", text)
+	}
+	return int64(o), nil
+}
+
+// RegtypeOut is regtype output: format_type's name.
+func (s *System) RegtypeOut(oid int64) string { return formatType(oid, -1, false) }
+
+// RegtypeIn is regtype input: a type name to its OID; 42704 when unknown.
+func (s *System) RegtypeIn(text string) (int64, error) {
+	if n, err := strconv.ParseUint(strings.TrimSpace(text), 10, 32); err == nil {
+		return int64(n), nil
+	}
+	name := strings.ToLower(strings.TrimSpace(text))
+	name = strings.TrimPrefix(name, "pg_catalog.")
+	if t, err := types.ParseTypeName(name, nil); err == nil {
+		return int64(t.Oid), nil
+	}
+	for _, r := range builtinRows["pg_catalog.pg_type"] {
+		if r[1] == name {
+			n, _ := strconv.ParseInt(r[0], 10, 64)
+			return n, nil
+		}
+	}
+	return 0, pgerror.Newf(pgerror.UndefinedObject, "type %q does not exist", text)
+}
+
+// RegnamespaceOut is regnamespace output.
+func (s *System) RegnamespaceOut(oid int64) string {
+	switch oid {
+	case NamespacePgCatalog:
+		return "pg_catalog"
+	case NamespacePublic:
+		return "public"
+	case NamespaceInfoSchema:
+		return "information_schema"
+	case NamespaceToast:
+		return "pg_toast"
+	}
+	return itoa(oid)
+}
+
+// RegnamespaceIn is regnamespace input.
+func (s *System) RegnamespaceIn(text string) (int64, error) {
+	for _, o := range []int64{NamespacePgCatalog, NamespacePublic, NamespaceInfoSchema, NamespaceToast} {
+		if s.RegnamespaceOut(o) == strings.TrimSpace(text) {
+			return o, nil
+		}
+	}
+	if n, err := strconv.ParseUint(strings.TrimSpace(text), 10, 32); err == nil {
+		return int64(n), nil
+	}
+	return 0, pgerror.Newf(pgerror.InvalidSchemaName, "schema %q does not exist", text)
+}
+
+// RegroleOut is regrole output.
+func (s *System) RegroleOut(oid int64) string { return s.roleName(oid) }
+
+// RegroleIn is regrole input.
+func (s *System) RegroleIn(text string) (int64, error) {
+	for _, r := range s.roles() {
+		if r.Name == strings.TrimSpace(text) {
+			return int64(r.OID), nil
+		}
+	}
+	if n, err := strconv.ParseUint(strings.TrimSpace(text), 10, 32); err == nil {
+		return int64(n), nil
+	}
+	return 0, pgerror.Newf(pgerror.UndefinedObject, "role %q does not exist", text)
+}

@@ -1,0 +1,88 @@
+package pgcatalog
+
+import (
+	"context"
+	"testing"
+
+	"github.com/heliosdb/nano/sql/catalog"
+	"github.com/heliosdb/nano/sql/types"
+)
+
+func TestSizePretty(t *testing.T) {
+	// Values from PostgreSQL 15's pg_size_pretty.
+	for in, want := range map[int64]string{10239: "10239 bytes", 10240: "10 kB", 1048576: "1024 kB",
+		20971520: "20 MB", 123456789: "118 MB", -123456789: "-118 MB", 1099511627776000: "1000 TB"} {
+		if got := sizePretty(in); got != want {
+			t.Errorf("sizePretty(%d) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestDisplayDefault(t *testing.T) {
+	// As pg_get_expr(adbin, adrelid) prints them in PostgreSQL 15.
+	for _, c := range []struct {
+		def  string
+		t    types.T
+		want string
+	}{
+		{"nextval('t_id_seq')", types.Int4, "nextval('t_id_seq'::regclass)"},
+		{"'x'", types.Text, "'x'::text"},
+		{"'none'", types.VarcharN(20), "'none'::character varying"},
+		{"0", types.Int8, "'0'::bigint"},
+		{"0", types.Int4, "0"},
+		{"-1", types.Int4, "'-1'::integer"},
+		{"true", types.Bool, "true"},
+		{"now()", types.Timestamptz, "now()"},
+		{"1.5", types.Numeric, "1.5"},
+	} {
+		if got := DisplayDefault(c.def, c.t); got != c.want {
+			t.Errorf("DisplayDefault(%q, %s) = %q, want %q", c.def, c.t, got, c.want)
+		}
+	}
+}
+
+func TestQuoteIdentAndArrays(t *testing.T) {
+	for in, want := range map[string]string{"t": "t", "T": `"T"`, "user": `"user"`, "a b": `"a b"`, `q"`: `"q"""`, "_x1": "_x1"} {
+		if got := quoteIdent(in); got != want {
+			t.Errorf("quoteIdent(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := arrayToString(`{a,"b,c",NULL}`, "|", []types.Datum{"*"}); got != "a|b,c|*" {
+		t.Errorf("arrayToString = %q", got)
+	}
+}
+
+func TestCatalogRows(t *testing.T) {
+	cat := catalog.Empty()
+	cat.Tables["t"] = &catalog.Table{OID: 16384, ID: 16385, Name: "t", PKName: "t_pkey", PKOID: 16386,
+		Columns:    []catalog.Column{{Name: "id", Type: types.Int4, NotNull: true}, {Name: "v", Type: types.Text}},
+		PrimaryKey: []int{0}, Indexes: []catalog.Index{{ID: 16387, OID: 16388, Name: "t_v", Columns: []int{1}}}}
+	s := New(Config{})
+	env := &Env{Cat: cat}
+	r, ok := s.Lookup("", "pg_class")
+	if !ok {
+		t.Fatal("pg_class not found")
+	}
+	rows, err := r.Rows(context.Background(), s, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]string{}
+	for _, row := range rows {
+		names[row[r.colIndex["relname"]].(string)] = row[r.colIndex["relkind"]].(string)
+	}
+	for name, kind := range map[string]string{"t": "r", "t_pkey": "i", "t_v": "i", "pg_class": "r", "tables": "v"} {
+		if names[name] != kind {
+			t.Errorf("pg_class: %s has relkind %q, want %q", name, names[name], kind)
+		}
+	}
+	if o, ok := s.relOID(cat, `public."t_v"`); !ok || o != 16388 {
+		t.Errorf("relOID(t_v) = %d, %v", o, ok)
+	}
+	if _, ok := s.Lookup("information_schema", "columns"); !ok {
+		t.Error("information_schema.columns not found")
+	}
+	if _, ok := s.Lookup("", "columns"); ok {
+		t.Error("columns resolved without its schema")
+	}
+}
