@@ -39,7 +39,7 @@ type aggCtx struct {
 
 // match resolves n against group expressions and aggregate calls.
 func (a *aggCtx) match(b *builder, s *scope, n *pg_query.Node) (*cexpr, bool, error) {
-	if fc := n.GetFuncCall(); fc != nil && isAggregate(lastName(fc.Funcname)) {
+	if fc := n.GetFuncCall(); fc != nil && fc.Over == nil && isAggregate(lastName(fc.Funcname)) {
 		e, err := a.addAgg(b, fc)
 		return e, true, err
 	}
@@ -171,12 +171,20 @@ func (b *builder) needsAgg(sel *pg_query.SelectStmt) bool {
 		}
 		switch v := n.Node.(type) {
 		case *pg_query.Node_FuncCall:
-			if isAggregate(lastName(v.FuncCall.Funcname)) {
+			if v.FuncCall.Over == nil && isAggregate(lastName(v.FuncCall.Funcname)) {
 				found = true
 				return
 			}
 			for _, a := range v.FuncCall.Args {
 				walk(a)
+			}
+			if o := v.FuncCall.Over; o != nil {
+				for _, p := range o.PartitionClause {
+					walk(p)
+				}
+				for _, s := range o.OrderClause {
+					walk(s.GetSortBy().Node)
+				}
 			}
 		case *pg_query.Node_ResTarget:
 			walk(v.ResTarget.Val)

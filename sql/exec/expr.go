@@ -16,6 +16,12 @@ import (
 // compile turns an expression node into a cexpr; hint is the type an
 // untyped literal or parameter should adopt (Unknown = none).
 func (b *builder) compile(s *scope, n *pg_query.Node, hint types.T) (*cexpr, error) {
+	if fc := n.GetFuncCall(); fc != nil && (fc.Over != nil || windowFuncs[lastName(fc.Funcname)]) {
+		if fc.Over == nil {
+			return nil, b.errAt(pgerror.Newf(pgerror.WrongObjectType, "window function %s requires an OVER clause", lastName(fc.Funcname)), fc.Location)
+		}
+		return b.compileWindowCall(s, fc)
+	}
 	if s.agg != nil {
 		if e, ok, err := s.agg.match(b, s, n); ok || err != nil {
 			return e, err

@@ -35,6 +35,7 @@ type scope struct {
 	cols       []colInfo
 	parent     *scope
 	agg        *aggCtx // set when compiling post-aggregation expressions
+	win        *winCtx // set where window function calls may appear
 	correlated bool    // something inside referenced a parent scope
 	excluded   int     // >=0: ON CONFLICT's EXCLUDED columns start here
 }

@@ -47,6 +47,9 @@ func (b *builder) buildSelect(sel *pg_query.SelectStmt, outer *scope) (plan, err
 			return nil, err
 		}
 	}
+	if from, ps, err = b.buildWindow(from, ps, sel); err != nil {
+		return nil, err
+	}
 	return b.buildOutput(from, ps, sel)
 }
 

@@ -129,3 +129,10 @@ const (
 	SQLClientUnableToConnect     Code = "08001"
 	TransactionResolutionUnknown Code = "08007"
 )
+
+// Window function argument errors (class 22).
+const (
+	InvalidArgumentForNtile         Code = "22014"
+	InvalidArgumentForNthValue      Code = "22016"
+	InvalidPrecedingOrFollowingSize Code = "22013"
+)
