@@ -81,6 +81,8 @@ func (a *aggCtx) match(b *builder, s *scope, n *pg_query.Node) (*cexpr, bool, er
 }
 
 func (a *aggCtx) addAgg(b *builder, fc *pg_query.FuncCall) (*cexpr, error) {
+	b.aggArgs++
+	defer func() { b.aggArgs-- }()
 	spec := &aggSpec{name: lastName(fc.Funcname), distinct: fc.AggDistinct}
 	if fc.Over != nil {
 		return nil, b.errAt(pgerror.New(pgerror.FeatureNotSupported, "window functions are not supported"), fc.Location)

@@ -96,6 +96,7 @@ type builder struct {
 	// (nil otherwise); viewDepth counts views being expanded.
 	deps      map[string]bool
 	viewDepth int
+	aggArgs   int // > 0 while an aggregate's arguments are compiled
 }
 
 func (b *builder) errAt(err *pgerror.Error, loc int32) *pgerror.Error {
