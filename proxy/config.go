@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"crypto/tls"
 	"log/slog"
 	"net"
 	"time"
@@ -47,6 +48,10 @@ type Config struct {
 	// switchover.DefaultStepTimeout, 10s). Keep write_timeout_secs above
 	// the whole pause, or held writes time out.
 	SwitchoverStepTimeout time.Duration
+
+	// clientTLS is the client port's TLS (from TLSCertFile/TLSKeyFile),
+	// set by New; nil = none.
+	clientTLS *tls.Config
 }
 
 func (c Config) withDefaults() Config {

@@ -12,12 +12,14 @@
 //
 // # Authentication
 //
-// Clients authenticate to the proxy with Config.AuthMethod
-// (scram-sha-256 by default, or md5, or password) against the configured
-// users (config.Config.Credentials). The proxy then logs in to each node
-// it needs as that same user with that same password (whatever method the
-// node asks for). Health probes log in as Config.User. SSLRequest and
-// GSSENCRequest are answered 'N'.
+// The client side of the startup (encryption negotiation, StartupMessage,
+// authentication, cancel keys, max_connections with 53300, the drain) is
+// pgwire/pgfront, the same code as the nodes'. Clients authenticate to the
+// proxy with Config.AuthMethod (scram-sha-256 by default, or md5, or
+// password) against the configured users (config.Config.Credentials). The
+// proxy then logs in to each node it needs as that same user with that
+// same password (whatever method the node asks for). Health probes log in
+// as Config.User. GSSENCRequest is answered 'N'.
 //
 // # Sessions
 //

@@ -183,6 +183,12 @@ func TestCopyRelay(t *testing.T) {
 // proxyForFakes runs a proxy in front of scripted nodes.
 func proxyForFakes(t *testing.T, nodes ...*fakeNode) *testProxy {
 	t.Helper()
+	return proxyForFakesWith(t, nil, nodes...)
+}
+
+// proxyForFakesWith is proxyForFakes with mutate applied to the config.
+func proxyForFakesWith(t *testing.T, mutate func(*proxy.Config), nodes ...*fakeNode) *testProxy {
+	t.Helper()
 	cfg := proxy.Config{Config: config.Defaults()}
 	cfg.ListenAddr, cfg.AdminAddr = "127.0.0.1:0", "127.0.0.1:0"
 	cfg.AuthMethod = config.AuthPassword
@@ -192,6 +198,9 @@ func proxyForFakes(t *testing.T, nodes ...*fakeNode) *testProxy {
 		cfg.Nodes = append(cfg.Nodes, config.Node{Name: f.name, Host: host, Port: mustAtoi(t, port), Role: f.role, Enabled: true})
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if mutate != nil {
+		mutate(&cfg)
+	}
 	p, err := proxy.New(cfg)
 	if err != nil {
 		t.Fatal(err)

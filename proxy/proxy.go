@@ -63,7 +63,13 @@ func New(cfg Config) (*Proxy, error) {
 		Logger:       cfg.Logger,
 		Registerer:   reg,
 	})
-	p.server = newServer(cfg, p.checker, newMetrics(reg))
+	if p.server, err = newServer(cfg, p.checker, newMetrics(reg)); err != nil {
+		p.ln.Close()
+		if p.adminLn != nil {
+			p.adminLn.Close()
+		}
+		return nil, err
+	}
 	if cfg.Consistency() == config.ConsistencyCausal {
 		p.server.causal = newCausalReads(cfg, p.checker, p.server.dialer)
 	}

@@ -2,16 +2,16 @@ package proxy
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/subtle"
-	"encoding/binary"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/heliosdb/nano/internal/pgauth"
+	"github.com/heliosdb/nano/pgwire/pgfront"
 	"github.com/heliosdb/nano/proxy/backend"
 	"github.com/heliosdb/nano/proxy/classify"
 	"github.com/heliosdb/nano/proxy/config"
@@ -45,7 +45,8 @@ type Server struct {
 	policy  route.Policy
 	classes *classify.Classifier
 	dialer  *backend.Dialer
-	auth    *clientAuth
+	users   map[string]string // client user → password (also used towards the nodes)
+	front   *pgfront.Front    // startup, client auth, cancel keys, limits, drain
 	metrics *metrics
 	gate    *writeGate
 	// renewLease grants the primary its failover lease now (nil: no
@@ -57,18 +58,33 @@ type Server struct {
 	closeMu    sync.Once
 	sessWG     sync.WaitGroup
 	mu         sync.Mutex
-	sessions   map[uint32]*session // by the proxy's process ID
 	lns        map[net.Listener]struct{}
 }
 
-func newServer(cfg Config, nodes nodeView, m *metrics) *Server {
+func newServer(cfg Config, nodes nodeView, m *metrics) (*Server, error) {
+	users := cfg.Credentials()
+	front, err := pgfront.New(pgfront.Config{
+		Rules: pgfront.SingleRule{Use: pgfront.Method(cfg.AuthMethod), RequireTLS: cfg.TLSRequired},
+		Users: pgfront.UsersFunc(func(user string) (pgauth.Secret, bool) {
+			p, ok := users[user]
+			return pgauth.PlainSecret(p), ok
+		}),
+		TLS:            cfg.clientTLS,
+		StartupTimeout: cfg.StartupTimeout,
+		MaxConnections: cfg.MaxConnections,
+		CheckStartup:   refuseReplication,
+		Logger:         cfg.Logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("proxy: %w", err)
+	}
 	return &Server{
 		cfg: cfg, log: cfg.Logger, nodes: nodes, metrics: m,
 		policy:  policyOf(cfg),
-		classes: classify.New(), dialer: &backend.Dialer{}, auth: newClientAuth(cfg.AuthMethod, cfg.Credentials()),
+		classes: classify.New(), dialer: &backend.Dialer{}, users: users, front: front,
 		gate:    newWriteGate(),
-		closing: make(chan struct{}), sessions: map[uint32]*session{}, lns: map[net.Listener]struct{}{},
-	}
+		closing: make(chan struct{}), lns: map[net.Listener]struct{}{},
+	}, nil
 }
 
 // view is the routing view with the switchover hold applied (and, for
@@ -124,59 +140,27 @@ func (s *Server) Serve(l net.Listener) error {
 }
 
 func (s *Server) start(nc net.Conn) {
-	sess := newSession(s, nc)
+	fc, err := s.front.Accept(nc)
+	if err != nil {
+		return // closing, or over the connection limit (answered 53300)
+	}
+	sess := newSession(s, fc)
 	s.mu.Lock()
 	if s.isClosing() {
 		s.mu.Unlock()
-		nc.Close()
+		fc.Close()
 		return
 	}
-	s.sessions[sess.pid] = sess
+	s.sessWG.Add(1)
 	s.mu.Unlock()
+	fc.SetCancel(sess.cancel)
 	s.metrics.connections.Inc()
 	s.metrics.active.Inc()
-	s.sessWG.Go(func() {
+	go func() {
+		defer s.sessWG.Done()
 		defer s.metrics.active.Dec()
-		defer s.forget(sess)
 		sess.serve()
-	})
-}
-
-// assignPID returns a process ID not used by another session, with a
-// random secret.
-func (s *Server) assignPID() (uint32, [4]byte) {
-	var b [8]byte
-	for {
-		_, _ = rand.Read(b[:])
-		pid := binary.BigEndian.Uint32(b[:4]) & 0x7fffffff
-		s.mu.Lock()
-		_, taken := s.sessions[pid]
-		s.mu.Unlock()
-		if pid != 0 && !taken {
-			return pid, [4]byte(b[4:])
-		}
-	}
-}
-
-func (s *Server) forget(sess *session) {
-	s.mu.Lock()
-	if s.sessions[sess.pid] == sess {
-		delete(s.sessions, sess.pid)
-	}
-	s.mu.Unlock()
-}
-
-// cancel serves a CancelRequest: the matching session's running
-// statement, or its wait for a primary, is cancelled.
-func (s *Server) cancel(pid uint32, secret []byte) {
-	s.mu.Lock()
-	sess := s.sessions[pid]
-	s.mu.Unlock()
-	if sess == nil || subtle.ConstantTimeCompare(sess.secret[:], secret) != 1 {
-		s.log.Debug("proxy: cancel request for an unknown session", "pid", pid)
-		return
-	}
-	sess.cancel()
+	}()
 }
 
 func (s *Server) isClosing() bool {
@@ -200,30 +184,21 @@ func (s *Server) beginClose() {
 }
 
 // Shutdown stops accepting, tells idle sessions (and those in startup)
-// FATAL 57P01 and closes them; busy sessions do the same after their
-// current statement or batch. When ctx ends first, the remaining client
-// connections are closed. It returns once every session has ended, with
-// ctx's error if it had to force them.
+// FATAL 57P01 (57P03) and closes them; busy sessions do the same after
+// their current statement or batch (pgfront's drain). When ctx ends first,
+// the remaining client connections are closed. It returns once every
+// session has ended, with ctx's error if it had to force them.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.beginClose()
+	s.front.Drain()
 	done := make(chan struct{})
 	go func() { s.sessWG.Wait(); close(done) }()
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		s.mu.Lock()
-		for _, sess := range s.sessions {
-			sess.wakeIfIdle()
-		}
-		s.mu.Unlock()
-		select {
-		case <-done:
-			return nil
-		case <-ctx.Done():
-			s.Close()
-			return ctx.Err()
-		case <-tick.C:
-		}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		s.Close()
+		return ctx.Err()
 	}
 }
 
@@ -231,11 +206,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // waits for the sessions to end.
 func (s *Server) Close() error {
 	s.beginClose()
-	s.mu.Lock()
-	for _, sess := range s.sessions {
-		sess.nc.Close()
-	}
-	s.mu.Unlock()
+	s.front.CloseAll()
 	s.sessWG.Wait()
 	return nil
 }

@@ -8,10 +8,10 @@ import (
 	"os"
 	"runtime/debug"
 	"sync"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
+	"github.com/heliosdb/nano/pgwire/pgfront"
 	"github.com/heliosdb/nano/proxy/backend"
 	"github.com/heliosdb/nano/proxy/classify"
 	"github.com/heliosdb/nano/proxy/route"
@@ -25,12 +25,13 @@ const flushThreshold = 32 << 10
 
 // session is one client connection. Its goroutine (serve) does
 // everything for it in line: read a client message, route it, forward it
-// and relay the answer. Other goroutines touch only mu-guarded fields:
-// Server.Shutdown (wakeIfIdle) and CancelRequests (cancel).
+// and relay the answer. Other goroutines touch only mu-guarded fields
+// (CancelRequests: cancel) and fc (Server.Shutdown: the drain).
 type session struct {
 	srv     *Server
-	nc      net.Conn
-	r       *wire.Reader
+	fc      *pgfront.Conn // startup, cancel key, idle/busy for the drain
+	nc      net.Conn      // written to: the TLS connection when negotiated
+	r       *wire.Reader  // reads the client after startup
 	out     []byte // pending output to the client
 	flushes int    // writes to the client so far (a retry needs none since the attempt began)
 	werr    error  // first write error to the client
@@ -53,7 +54,6 @@ type session struct {
 	txGate      string           // node of the open transaction as counted by the write gate
 
 	mu         sync.Mutex
-	idle       bool          // blocked reading the next client message
 	active     *bconn        // backend running a statement, for cancel
 	cancelWait chan struct{} // wakes a wait for a primary (cap 1)
 	watchGen   uint64        // counts watchClient calls (clientwatch.go)
@@ -73,12 +73,10 @@ type stmt struct {
 	class classify.Class
 }
 
-func newSession(srv *Server, nc net.Conn) *session {
-	// idle: a session still in startup is woken (and told 57P03) by Shutdown.
-	s := &session{srv: srv, nc: nc, r: wire.NewReader(nc, 0), txStatus: 'I', idle: true,
+func newSession(srv *Server, fc *pgfront.Conn) *session {
+	s := &session{srv: srv, fc: fc, nc: fc.NetConn(), txStatus: 'I', pid: fc.PID(), secret: fc.Secret(),
 		backends: map[string]*bconn{}, stmts: map[string]*stmt{}, cancelWait: make(chan struct{}, 1)}
-	s.pid, s.secret = srv.assignPID()
-	s.log = srv.log.With("conn_id", s.pid, "client", nc.RemoteAddr().String())
+	s.log = srv.log.With("conn_id", s.pid, "client", fc.Socket().RemoteAddr().String())
 	return s
 }
 
@@ -95,7 +93,7 @@ func (s *session) serve() {
 			s.dropBackend(name)
 		}
 		s.srv.gate.setTx(s.txGate, "")
-		s.nc.Close()
+		s.fc.Close()
 	}()
 	if !s.startup() {
 		return
@@ -106,12 +104,12 @@ func (s *session) serve() {
 // loop reads and handles client messages.
 func (s *session) loop() {
 	for s.werr == nil {
-		if !s.setIdle(true) {
+		if !s.fc.EnterIdle() {
 			s.sendFatal(pgerror.New(pgerror.AdminShutdown, "terminating connection due to administrator command"))
 			return
 		}
 		typ, body, err := s.r.Next()
-		s.setIdle(false)
+		s.fc.EnterBusy()
 		if err != nil {
 			s.readError(err)
 			return
@@ -143,31 +141,9 @@ func (s *session) loop() {
 	}
 }
 
-// setIdle marks the session idle (blocked on the client) or busy. It
-// returns false when the server is shutting down and the session must
-// end instead of waiting.
-func (s *session) setIdle(idle bool) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if idle && s.srv.isClosing() {
-		return false
-	}
-	s.idle = idle
-	return true
-}
-
-// wakeIfIdle is called by Shutdown: an idle session's read returns at once.
-func (s *session) wakeIfIdle() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.idle {
-		_ = s.nc.SetReadDeadline(time.Now())
-	}
-}
-
 func (s *session) readError(err error) {
 	switch {
-	case errors.Is(err, os.ErrDeadlineExceeded) && s.srv.isClosing():
+	case errors.Is(err, os.ErrDeadlineExceeded) && s.fc.Draining():
 		s.sendFatal(pgerror.New(pgerror.AdminShutdown, "terminating connection due to administrator command"))
 	case errors.Is(err, wire.ErrTooLarge):
 		s.sendFatal(pgerror.Newf(pgerror.ProgramLimitExceeded, "%v", err))

@@ -77,6 +77,23 @@ type Config struct {
 	// ProtectMetrics (proxy.protect_metrics) puts GET /metrics, /nodes and /failover behind the
 	// same credentials.
 	ProtectMetrics bool
+	// MaxConnections (proxy.max_connections) bounds client sessions: one
+	// more gets FATAL 53300 "sorry, too many clients already". 0 = none.
+	MaxConnections int
+
+	// TLS of the client port: TLSCertFile/TLSKeyFile (proxy.tls_cert_file,
+	// proxy.tls_key_file, PEM) turn it on (SSLRequest answered 'S'); both
+	// are re-read on SIGHUP. TLSRequired (proxy.tls_required) refuses
+	// clients that did not negotiate TLS with FATAL 28000.
+	TLSCertFile, TLSKeyFile string
+	TLSRequired             bool
+	// BackendSSLMode (proxy.backend_sslmode) is how the proxy connects to
+	// the nodes, as libpq's sslmode: disable (default), prefer, require,
+	// verify-ca or verify-full; BackendSSLRootCert
+	// (proxy.backend_sslrootcert) is the CA file verify-ca/verify-full
+	// check the nodes' certificates against.
+	BackendSSLMode     string
+	BackendSSLRootCert string
 
 	ReadFromPrimary    bool  // proxy.read_from_primary
 	ReadYourWrites     bool  // proxy.read_your_writes (used when ReadConsistency is "")
@@ -94,6 +111,19 @@ type Config struct {
 	Nodes []Node
 	Users []User // empty means one user: User/Password
 }
+
+// DefaultMaxConnections is proxy.max_connections by default (PostgreSQL's
+// max_connections default).
+const DefaultMaxConnections = 100
+
+// sslmode values for Config.BackendSSLMode, as libpq's.
+const (
+	SSLModeDisable    = "disable"
+	SSLModePrefer     = "prefer"
+	SSLModeRequire    = "require"
+	SSLModeVerifyCA   = "verify-ca"
+	SSLModeVerifyFull = "verify-full"
+)
 
 // DefaultNativePort is a node's default replication port
 // (heliosdb-nano --native-port), used for a node that has not said.
@@ -143,6 +173,8 @@ func Defaults() Config {
 		Database:            "heliosdb",
 		AuthMethod:          AuthSCRAM,
 		AdminAuth:           AdminAuthRequired,
+		MaxConnections:      DefaultMaxConnections,
+		BackendSSLMode:      SSLModeDisable,
 		ReadFromPrimary:     true,
 		ReadYourWrites:      true,
 		CausalWait:          100 * time.Millisecond,

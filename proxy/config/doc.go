@@ -30,6 +30,12 @@
 //	admin_token = ""                    # also accepted by the admin API as "Authorization: Bearer <token>"
 //	admin_auth = "required"             # admin API needs a client user's password or the token; "none": labs only
 //	protect_metrics = false             # GET /metrics, /nodes and /failover need credentials too (GET /health never does)
+//	max_connections = 100               # client sessions at once; one more gets 53300 (0: no bound)
+//	tls_cert_file = ""                  # PEM certificate (chain) of the client port; with tls_key_file turns TLS on
+//	tls_key_file = ""                   # its PEM private key; both re-read on SIGHUP
+//	tls_required = false                # refuse clients without TLS (FATAL 28000, as hostssl-only pg_hba)
+//	backend_sslmode = "disable"         # TLS towards the nodes, as libpq: disable, prefer, require, verify-ca, verify-full
+//	backend_sslrootcert = ""            # CA file for verify-ca / verify-full
 //
 //	[[nodes]]
 //	name = "primary"                    # unique, used in logs, metrics and the admin API

@@ -64,6 +64,9 @@ func (c Config) Validate() error {
 	if c.Database == "" {
 		return bad("proxy.database", "must not be empty")
 	}
+	if err := c.validateTLS(); err != nil {
+		return err
+	}
 	if err := c.validateUsers(); err != nil {
 		return err
 	}
@@ -132,6 +135,28 @@ func validAddr(key, addr string, emptyOK bool) error {
 	}
 	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
 		return bad(key, "%q has an invalid port", addr)
+	}
+	return nil
+}
+
+func (c Config) validateTLS() error {
+	if c.MaxConnections < 0 {
+		return bad("proxy.max_connections", "must not be negative (got %d)", c.MaxConnections)
+	}
+	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
+		return bad("proxy.tls_cert_file", "tls_cert_file and tls_key_file go together")
+	}
+	if c.TLSRequired && c.TLSCertFile == "" {
+		return bad("proxy.tls_required", "needs tls_cert_file and tls_key_file")
+	}
+	switch c.BackendSSLMode {
+	case SSLModeDisable, SSLModePrefer, SSLModeRequire:
+	case SSLModeVerifyCA, SSLModeVerifyFull:
+		if c.BackendSSLRootCert == "" {
+			return bad("proxy.backend_sslrootcert", "is required with backend_sslmode = %q", c.BackendSSLMode)
+		}
+	default:
+		return bad("proxy.backend_sslmode", "%q is not one of disable, prefer, require, verify-ca, verify-full", c.BackendSSLMode)
 	}
 	return nil
 }
