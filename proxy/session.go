@@ -32,9 +32,9 @@ type session struct {
 	fc      *pgfront.Conn // startup, cancel key, idle/busy for the drain
 	nc      net.Conn      // written to: the TLS connection when negotiated
 	r       *wire.Reader  // reads the client after startup
-	out     []byte // pending output to the client
-	flushes int    // writes to the client so far (a retry needs none since the attempt began)
-	werr    error  // first write error to the client
+	out     []byte        // pending output to the client
+	flushes int           // writes to the client so far (a retry needs none since the attempt began)
+	werr    error         // first write error to the client
 	log     *slog.Logger
 	pid     uint32
 	secret  [4]byte

@@ -4,9 +4,9 @@
 // raw frames and decodes only the few it must look into (Query, Parse,
 // Bind, Close, ReadyForQuery, ErrorResponse…) with pgproto3's Decode.
 //
-// Unlike pgproto3.Frontend/Backend, a Reader never reads ahead of what it
-// has returned except into its own bufio.Reader, so the startup phase and
-// the message phase can share one Reader on one connection.
+// The startup phase (untyped packets) is read by pgwire/pgfront; a Reader
+// takes over its bufio.Reader afterwards (bufio.NewReaderSize reuses a
+// large enough one), so bytes the client pipelined are not lost.
 //
 // A frame's body is valid only until the next call on the same Reader
 // (the pgproto3 rule); callers copy what they keep.

@@ -7,20 +7,8 @@ import (
 	"io"
 )
 
-// Startup packet codes (the int32 after the length of an untyped packet).
-const (
-	ProtocolVersion30 = 196608   // 3.0
-	ProtocolVersion32 = 196610   // 3.2
-	CancelRequestCode = 80877102 // CancelRequest
-	SSLRequestCode    = 80877103 // SSLRequest
-	GSSEncRequestCode = 80877104 // GSSENCRequest
-)
-
 // DefaultMaxMessageSize bounds message bodies when NewReader gets 0.
 const DefaultMaxMessageSize = 64 << 20
-
-// maxStartupSize bounds startup packets, as PostgreSQL does.
-const maxStartupSize = 10000
 
 // Reader reads frames from a stream. It is not safe for concurrent use.
 type Reader struct {
@@ -42,19 +30,6 @@ func NewReader(r io.Reader, max int) *Reader {
 // Buffered reports how many bytes have been read from the stream but not
 // yet returned.
 func (r *Reader) Buffered() int { return r.br.Buffered() }
-
-// ReadStartup reads an untyped startup packet and returns its body after
-// the length: the 4-byte code followed by the payload.
-func (r *Reader) ReadStartup() ([]byte, error) {
-	if _, err := io.ReadFull(r.br, r.hdr[:4]); err != nil {
-		return nil, err
-	}
-	n := int(binary.BigEndian.Uint32(r.hdr[:4]))
-	if n < 8 || n > maxStartupSize {
-		return nil, fmt.Errorf("%w: startup packet of %d bytes", ErrBadLength, n)
-	}
-	return r.body(n - 4)
-}
 
 // Next reads one typed message. body is valid until the next call.
 func (r *Reader) Next() (typ byte, body []byte, err error) {

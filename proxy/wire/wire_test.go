@@ -13,19 +13,9 @@ import (
 
 func TestFrames(t *testing.T) {
 	var stream []byte
-	stream, _ = wire.AppendMsg(stream, &pgproto3.StartupMessage{ProtocolVersion: wire.ProtocolVersion30,
-		Parameters: map[string]string{"user": "u"}})
 	stream, _ = wire.AppendMsg(stream, &pgproto3.Query{String: "SELECT 1"})
 	stream = wire.Append(stream, 'S', nil)
 	r := wire.NewReader(bytes.NewReader(stream), 0)
-	body, err := r.ReadStartup()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sm pgproto3.StartupMessage
-	if err := sm.Decode(body); err != nil || sm.Parameters["user"] != "u" {
-		t.Fatalf("startup: %v %+v", err, sm)
-	}
 	typ, body, err := r.Next()
 	if err != nil || typ != 'Q' {
 		t.Fatalf("query frame: %q %v", typ, err)
@@ -58,8 +48,5 @@ func TestBadFrames(t *testing.T) {
 				t.Errorf("err = %v, want %v", err, tc.want)
 			}
 		})
-	}
-	if _, err := wire.NewReader(bytes.NewReader([]byte{0, 0, 0, 2}), 0).ReadStartup(); !errors.Is(err, wire.ErrBadLength) {
-		t.Errorf("startup length 2: %v", err)
 	}
 }
