@@ -141,7 +141,7 @@ func (p *Prepared) Open(ctx context.Context, t *Txn, params []types.Datum, vars 
 
 func (p *Prepared) stmtIsDDL() bool {
 	switch p.stmt.Node.Node.(type) {
-	case *pg_query.Node_CreateStmt, *pg_query.Node_DropStmt, *pg_query.Node_IndexStmt, *pg_query.Node_TruncateStmt, *pg_query.Node_AlterTableStmt,
+	case *pg_query.Node_CreateStmt, *pg_query.Node_DropStmt, *pg_query.Node_IndexStmt, *pg_query.Node_TruncateStmt, *pg_query.Node_AlterTableStmt, *pg_query.Node_RenameStmt,
 		*pg_query.Node_ViewStmt:
 		return true
 	}
@@ -256,6 +256,14 @@ func (b *builder) buildStatement(n *pg_query.Node) (runner, []colInfo, error) {
 	case *pg_query.Node_IndexStmt:
 		b.readOnly = false
 		r, err := b.buildCreateIndex(v.IndexStmt)
+		return r, nil, err
+	case *pg_query.Node_AlterTableStmt:
+		b.readOnly = false
+		r, err := b.buildAlterTable(v.AlterTableStmt)
+		return r, nil, err
+	case *pg_query.Node_RenameStmt:
+		b.readOnly = false
+		r, err := b.buildRename(v.RenameStmt)
 		return r, nil, err
 	case *pg_query.Node_VacuumStmt:
 		tag := "VACUUM"

@@ -1,0 +1,659 @@
+package exec
+
+import (
+	"slices"
+	"strings"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/heliosdb/nano/sql/catalog"
+	"github.com/heliosdb/nano/sql/pgerror"
+	"github.com/heliosdb/nano/sql/rowenc"
+	"github.com/heliosdb/nano/sql/types"
+)
+
+// ALTER TABLE. Every sub-command edits a copy of the table's descriptor;
+// the statement then either only stores the new descriptor (RENAME, SET/
+// DROP DEFAULT, DROP NOT NULL, DROP CONSTRAINT of a unique index, and SET
+// NOT NULL after a validating scan) or rewrites the table: ADD/DROP
+// COLUMN, ALTER COLUMN TYPE and ADD/DROP PRIMARY KEY or UNIQUE copy every
+// row, converted, into fresh table and index buckets and drop the old
+// ones. Either way the change is one transaction's write set, so it is one
+// WAL record: replicated like any commit and atomic across a crash (a
+// kill -9 before the commit is durable leaves the old table whole). Readers
+// keep their snapshots of the old buckets; a concurrent writer of the old
+// table conflicts at commit (40001), as with TRUNCATE.
+
+// alteration is one ALTER TABLE statement's work on a table.
+type alteration struct {
+	b       *builder
+	e       *env
+	old, nt *catalog.Table
+	src     []int // per column of nt: its ordinal in old rows, -1 when new
+	conv    map[int]*cexpr
+	rewrite bool
+	notNull []int // columns to check for NULLs (SET NOT NULL without a rewrite)
+	dropIdx []uint32
+	newSeqs []*catalog.Sequence
+	dropSeq []string
+}
+
+func (b *builder) buildAlterTable(as *pg_query.AlterTableStmt) (runner, error) {
+	if as.Objtype != pg_query.ObjectType_OBJECT_TABLE {
+		return nil, pgerror.Newf(pgerror.FeatureNotSupported, "ALTER %s is not supported", strings.TrimPrefix(as.Objtype.String(), "OBJECT_"))
+	}
+	name, missingOK := as.Relation.Relname, as.MissingOk
+	var cmds []*pg_query.AlterTableCmd
+	for _, c := range as.Cmds {
+		cmds = append(cmds, c.GetAlterTableCmd())
+	}
+	return fnRunner(func(e *env) (Cursor, error) {
+		tbl, err := alterTarget(e, b, name, missingOK)
+		if tbl == nil || err != nil {
+			return tagCursor("ALTER TABLE", nil), err
+		}
+		a := &alteration{b: b, e: e, old: tbl, nt: tbl.Clone(), conv: map[int]*cexpr{}}
+		for i := range tbl.Columns {
+			a.src = append(a.src, i)
+		}
+		for _, c := range cmds {
+			if err := a.apply(c); err != nil {
+				return nil, err
+			}
+		}
+		return tagCursor("ALTER TABLE", nil), a.store()
+	}), nil
+}
+
+// alterTarget finds the table an ALTER names (nil with a notice under IF
+// EXISTS).
+func alterTarget(e *env, b *builder, name string, missingOK bool) (*catalog.Table, error) {
+	cat, err := e.txn.catalog()
+	if err != nil {
+		return nil, err
+	}
+	tbl := cat.Tables[name]
+	if tbl != nil {
+		return tbl, nil
+	}
+	if cat.Views[name] != nil {
+		return nil, pgerror.Newf(pgerror.WrongObjectType, "%q is not a table", name)
+	}
+	if missingOK {
+		notice(e, "relation \""+name+"\" does not exist, skipping")
+		return nil, nil
+	}
+	return nil, pgerror.Newf(pgerror.UndefinedTable, "relation %q does not exist", name)
+}
+
+func (a *alteration) column(name string) (int, error) {
+	i := a.nt.ColumnIndex(name)
+	if i < 0 || a.nt.Columns[i].Hidden {
+		return -1, pgerror.Newf(pgerror.UndefinedColumn, "column %q of relation %q does not exist", name, a.nt.Name)
+	}
+	return i, nil
+}
+
+// apply edits the descriptor for one sub-command.
+func (a *alteration) apply(c *pg_query.AlterTableCmd) error {
+	nt := a.nt
+	switch c.Subtype {
+	case pg_query.AlterTableType_AT_AddColumn:
+		return a.addColumn(c.Def.GetColumnDef(), c.MissingOk)
+	case pg_query.AlterTableType_AT_DropColumn:
+		i := nt.ColumnIndex(c.Name)
+		if i < 0 || nt.Columns[i].Hidden {
+			if c.MissingOk {
+				notice(a.e, "column \""+c.Name+"\" of relation \""+nt.Name+"\" does not exist, skipping")
+				return nil
+			}
+			return pgerror.Newf(pgerror.UndefinedColumn, "column %q of relation %q does not exist", c.Name, nt.Name)
+		}
+		return a.dropColumn(i)
+	case pg_query.AlterTableType_AT_ColumnDefault:
+		i, err := a.column(c.Name)
+		if err != nil {
+			return err
+		}
+		nt.Columns[i].Default = ""
+		if c.Def != nil {
+			nt.Columns[i].Default = a.b.exprText(c.Def)
+		}
+		return nil
+	case pg_query.AlterTableType_AT_DropNotNull:
+		i, err := a.column(c.Name)
+		if err != nil {
+			return err
+		}
+		if slices.Contains(nt.PrimaryKey, i) {
+			return pgerror.Newf(pgerror.InvalidTableDefinition, "column %q is in a primary key", c.Name)
+		}
+		nt.Columns[i].NotNull = false
+		return nil
+	case pg_query.AlterTableType_AT_SetNotNull:
+		i, err := a.column(c.Name)
+		if err != nil {
+			return err
+		}
+		if !nt.Columns[i].NotNull {
+			nt.Columns[i].NotNull = true
+			a.notNull = append(a.notNull, i)
+		}
+		return nil
+	case pg_query.AlterTableType_AT_AddConstraint:
+		return a.addConstraint(c.Def.GetConstraint())
+	case pg_query.AlterTableType_AT_DropConstraint:
+		return a.dropConstraint(c.Name, c.MissingOk)
+	case pg_query.AlterTableType_AT_AlterColumnType:
+		return a.alterType(c.Name, c.Def.GetColumnDef())
+	}
+	return pgerror.Newf(pgerror.FeatureNotSupported, "ALTER TABLE %s is not supported", alterName(c.Subtype))
+}
+
+func alterName(t pg_query.AlterTableType) string {
+	return strings.ReplaceAll(strings.TrimPrefix(t.String(), "AT_"), "_", " ")
+}
+
+// addColumn appends a column (with its default, NOT NULL, PRIMARY KEY or
+// UNIQUE); existing rows get the default, evaluated per row.
+func (a *alteration) addColumn(cd *pg_query.ColumnDef, ifNot bool) error {
+	nt := a.nt
+	if i := nt.ColumnIndex(cd.Colname); i >= 0 && !nt.Columns[i].Hidden {
+		if ifNot {
+			notice(a.e, "column \""+cd.Colname+"\" of relation \""+nt.Name+"\" already exists, skipping")
+			return nil
+		}
+		return pgerror.Newf(pgerror.DuplicateColumn, "column %q of relation %q already exists", cd.Colname, nt.Name)
+	}
+	scratch := &tableDef{tbl: &catalog.Table{Name: nt.Name}}
+	if !nt.HasHiddenKey() {
+		scratch.tbl.PrimaryKey = []int{-1} // a second PRIMARY KEY is refused
+	}
+	for _, c := range nt.Columns {
+		if !c.Hidden {
+			scratch.tbl.Columns = append(scratch.tbl.Columns, c)
+		}
+	}
+	if err := a.b.addColumnDef(scratch, cd); err != nil {
+		return err
+	}
+	col := scratch.tbl.Columns[len(scratch.tbl.Columns)-1]
+	if a.b.cat.RelationExists(seqNameOf(col.Default)) && len(scratch.seqs) > 0 {
+		return pgerror.Newf(pgerror.DuplicateTable, "relation %q already exists", scratch.seqs[0].Name)
+	}
+	a.newSeqs = append(a.newSeqs, scratch.seqs...)
+	ord := len(nt.Columns)
+	nt.Columns = append(nt.Columns, col)
+	a.src = append(a.src, -1)
+	a.rewrite = true
+	if len(scratch.tbl.PrimaryKey) == 1 && scratch.tbl.PrimaryKey[0] >= 0 {
+		if err := a.setPrimaryKey([]int{ord}, ""); err != nil {
+			return err
+		}
+	}
+	for _, u := range scratch.uniques {
+		a.addUnique(u, "")
+	}
+	return nil
+}
+
+// seqNameOf extracts the sequence of a "nextval('s')" default.
+func seqNameOf(def string) string {
+	const p = "nextval('"
+	if !strings.HasPrefix(def, p) {
+		return ""
+	}
+	s := strings.TrimPrefix(def, p)
+	if i := strings.IndexByte(s, '\''); i >= 0 {
+		return s[:i]
+	}
+	return ""
+}
+
+// dropColumn removes column i with the indexes and primary key that use
+// it (a table left without a key gets a hidden rowid) and the sequence it
+// owns.
+func (a *alteration) dropColumn(i int) error {
+	nt := a.nt
+	if deps := viewDependents(a.b.cat, nt.Name, "table"); len(deps) > 0 {
+		return pgerror.Newf(pgerror.DependentObjectsExist, "cannot drop column %s of table %s because other objects depend on it", nt.Columns[i].Name, nt.Name).
+			WithDetail("view %s depends on column %s of table %s", deps[0].view.Name, nt.Columns[i].Name, nt.Name).
+			WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
+	}
+	if s := seqNameOf(nt.Columns[i].Default); s != "" && slices.Contains(nt.Sequences, s) {
+		nt.Sequences = slices.DeleteFunc(nt.Sequences, func(x string) bool { return x == s })
+		a.dropSeq = append(a.dropSeq, s)
+	}
+	if slices.Contains(nt.PrimaryKey, i) {
+		nt.PrimaryKey = nil
+	}
+	nt.Indexes = slices.DeleteFunc(nt.Indexes, func(ix catalog.Index) bool { return slices.Contains(ix.Columns, i) })
+	a.removeOrdinal(i)
+	if len(nt.PrimaryKey) == 0 {
+		a.addHiddenKey()
+	}
+	a.rewrite = true
+	return nil
+}
+
+// removeOrdinal deletes column i and renumbers the key and index columns.
+func (a *alteration) removeOrdinal(i int) {
+	nt := a.nt
+	nt.Columns = slices.Delete(nt.Columns, i, i+1)
+	a.src = slices.Delete(a.src, i, i+1)
+	conv := map[int]*cexpr{}
+	for k, v := range a.conv {
+		switch {
+		case k < i:
+			conv[k] = v
+		case k > i:
+			conv[k-1] = v
+		}
+	}
+	a.conv = conv
+	shift := func(cols []int) {
+		for j, c := range cols {
+			if c > i {
+				cols[j] = c - 1
+			}
+		}
+	}
+	shift(nt.PrimaryKey)
+	for j := range nt.Indexes {
+		shift(nt.Indexes[j].Columns)
+	}
+	a.notNull = slices.DeleteFunc(a.notNull, func(c int) bool { return c == i })
+	shift(a.notNull)
+}
+
+func (a *alteration) addHiddenKey() {
+	nt := a.nt
+	nt.Columns = append(nt.Columns, catalog.Column{Name: "rowid", Type: types.Int8, NotNull: true, Hidden: true})
+	a.src = append(a.src, -1)
+	nt.PrimaryKey = []int{len(nt.Columns) - 1}
+	nt.PKName = nt.Name + "_pkey"
+}
+
+func (a *alteration) keyColumns(keys []*pg_query.Node) ([]int, error) {
+	var out []int
+	for _, k := range keys {
+		name := strVal(k)
+		i := a.nt.ColumnIndex(name)
+		if i < 0 || a.nt.Columns[i].Hidden {
+			return nil, pgerror.Newf(pgerror.UndefinedColumn, "column %q named in key does not exist", name)
+		}
+		out = append(out, i)
+	}
+	return out, nil
+}
+
+func (a *alteration) addConstraint(c *pg_query.Constraint) error {
+	switch c.Contype {
+	case pg_query.ConstrType_CONSTR_PRIMARY, pg_query.ConstrType_CONSTR_UNIQUE:
+	default:
+		return pgerror.Newf(pgerror.FeatureNotSupported, "%s constraints are not supported", constrName(c.Contype))
+	}
+	if c.Indexname != "" {
+		return pgerror.New(pgerror.FeatureNotSupported, "ADD CONSTRAINT ... USING INDEX is not supported")
+	}
+	cols, err := a.keyColumns(c.Keys)
+	if err != nil {
+		return err
+	}
+	if c.Conname != "" && a.b.cat.RelationExists(c.Conname) {
+		return pgerror.Newf(pgerror.DuplicateTable, "relation %q already exists", c.Conname)
+	}
+	if c.Contype == pg_query.ConstrType_CONSTR_PRIMARY {
+		return a.setPrimaryKey(cols, c.Conname)
+	}
+	var names []string
+	for _, o := range cols {
+		names = append(names, a.nt.Columns[o].Name)
+	}
+	a.addUnique(names, c.Conname)
+	return nil
+}
+
+// setPrimaryKey makes cols the key (the hidden rowid goes away).
+func (a *alteration) setPrimaryKey(cols []int, name string) error {
+	nt := a.nt
+	if !nt.HasHiddenKey() {
+		return pgerror.Newf(pgerror.InvalidTableDefinition, "multiple primary keys for table %q are not allowed", nt.Name)
+	}
+	hidden := nt.PrimaryKey[0]
+	nt.PrimaryKey = append([]int(nil), cols...)
+	for _, o := range cols {
+		nt.Columns[o].NotNull = true
+	}
+	a.removeOrdinal(hidden)
+	if name == "" {
+		name = nt.Name + "_pkey"
+	}
+	nt.PKName = name
+	a.rewrite = true
+	return nil
+}
+
+func (a *alteration) addUnique(names []string, name string) {
+	nt := a.nt
+	if name == "" {
+		name = nt.Name + "_" + strings.Join(names, "_") + "_key"
+	}
+	ix := catalog.Index{Name: name, Unique: true}
+	for _, n := range names {
+		ix.Columns = append(ix.Columns, nt.ColumnIndex(n))
+	}
+	nt.Indexes = append(nt.Indexes, ix)
+	a.rewrite = true
+}
+
+func (a *alteration) dropConstraint(name string, missingOK bool) error {
+	nt := a.nt
+	if name == nt.PKName && !nt.HasHiddenKey() {
+		nt.PrimaryKey = nil
+		a.addHiddenKey()
+		a.rewrite = true
+		return nil
+	}
+	for i, ix := range nt.Indexes {
+		if ix.Name == name && ix.Unique {
+			a.dropIdx = append(a.dropIdx, ix.ID)
+			nt.Indexes = slices.Delete(nt.Indexes, i, i+1)
+			return nil
+		}
+	}
+	if missingOK {
+		notice(a.e, "constraint \""+name+"\" of relation \""+nt.Name+"\" does not exist, skipping")
+		return nil
+	}
+	return pgerror.Newf(pgerror.UndefinedObject, "constraint %q of relation %q does not exist", name, nt.Name)
+}
+
+// alterType changes a column's type, converting existing values by the
+// USING expression (over the old row) or by an assignment cast.
+func (a *alteration) alterType(name string, cd *pg_query.ColumnDef) error {
+	i, err := a.column(name)
+	if err != nil {
+		return err
+	}
+	nt := a.nt
+	typ, serial, err := columnType(cd.TypeName)
+	if err != nil || serial {
+		if err == nil {
+			err = pgerror.Newf(pgerror.UndefinedObject, "type %q does not exist", lastName(cd.TypeName.Names))
+		}
+		return a.b.errAt(pgerror.Flatten(err), cd.TypeName.Location)
+	}
+	if deps := viewDependents(a.b.cat, nt.Name, "table"); len(deps) > 0 {
+		return pgerror.Newf(pgerror.FeatureNotSupported, "cannot alter type of a column used by a view or rule").
+			WithDetail("rule _RETURN on view %s depends on column %q", deps[0].view.Name, name)
+	}
+	if a.src[i] < 0 {
+		return pgerror.New(pgerror.FeatureNotSupported, "ALTER COLUMN TYPE of a column added in the same statement is not supported")
+	}
+	from := a.old.Columns[a.src[i]].Type
+	var x *cexpr
+	if cd.RawDefault != nil {
+		s := &scope{cols: tableCols(a.old, a.old.Name), excluded: -1}
+		if x, err = a.b.compile(s, cd.RawDefault, typ); err != nil {
+			return err
+		}
+	} else {
+		if !assignable(from, typ) {
+			return pgerror.Newf(pgerror.DatatypeMismatch, "column %q cannot be cast automatically to type %s", name, typ).
+				WithHint("You might need to specify \"USING %s::%s\".", name, typ)
+		}
+		col := a.src[i]
+		x = &cexpr{t: from, colIdx: -1, fn: func(_ *env, row []Datum) (Datum, error) { return row[col], nil }}
+	}
+	a.conv[i] = x
+	nt.Columns[i].Type = typ
+	a.rewrite = true
+	return nil
+}
+
+// store writes the new descriptor, rewriting or validating rows as
+// needed.
+func (a *alteration) store() error {
+	t := a.e.txn
+	t.bumpCatalog()
+	for _, s := range a.newSeqs {
+		sq := *s
+		sq.ID = t.allocID()
+		a.nt.Sequences = append(a.nt.Sequences, sq.Name)
+		t.ov.put(catalog.BucketCatalog, catalog.SequenceKey(sq.Name), catalog.EncodeSequence(&sq))
+	}
+	for _, s := range a.dropSeq {
+		t.ov.del(catalog.BucketCatalog, catalog.SequenceKey(s))
+		t.ov.del(catalog.BucketSeq, []byte(s))
+	}
+	if a.rewrite {
+		if err := a.rebuild(); err != nil {
+			return err
+		}
+	} else {
+		for _, id := range a.dropIdx {
+			t.ov.bucketFlags(string(catalog.IndexBucket(id)), false, true)
+		}
+		if err := a.validateNotNull(); err != nil {
+			return err
+		}
+	}
+	t.ov.put(catalog.BucketCatalog, catalog.TableKey(a.nt.Name), catalog.EncodeTable(a.nt))
+	return nil
+}
+
+func (a *alteration) validateNotNull() error {
+	if len(a.notNull) == 0 {
+		return nil
+	}
+	t, typs := a.e.txn, a.old.Types()
+	it := t.iterate(catalog.TableBucket(a.old.ID), nil, nil, false)
+	for k, v := it.next(); k != nil; k, v = it.next() {
+		if err := a.e.checkCancel(); err != nil {
+			return err
+		}
+		row, err := rowenc.DecodeRow(v, typs)
+		if err != nil {
+			return err
+		}
+		for _, i := range a.notNull {
+			if row[a.src[i]] == nil {
+				return containsNulls(a.nt, i)
+			}
+		}
+	}
+	return nil
+}
+
+func containsNulls(tbl *catalog.Table, i int) error {
+	e := pgerror.Newf(pgerror.NotNullViolation, "column %q of relation %q contains null values", tbl.Columns[i].Name, tbl.Name)
+	e.ColumnName, e.TableName = tbl.Columns[i].Name, tbl.Name
+	return e
+}
+
+// rebuild copies every row into fresh buckets under the new descriptor.
+func (a *alteration) rebuild() error {
+	t, old, nt, en := a.e.txn, a.old, a.nt, a.e
+	nt.ID = t.allocID()
+	t.ov.bucketFlags(string(catalog.TableBucket(nt.ID)), true, false)
+	for i := range nt.Indexes {
+		nt.Indexes[i].ID = t.allocID()
+		t.ov.bucketFlags(string(catalog.IndexBucket(nt.Indexes[i].ID)), true, false)
+	}
+	b := *a.b
+	b.cat = a.catalogWith()
+	defs, err := b.defaults(nt)
+	if err != nil {
+		return err
+	}
+	typs := old.Types()
+	it := t.iterate(catalog.TableBucket(old.ID), nil, nil, false)
+	for k, v := it.next(); k != nil; k, v = it.next() {
+		if err := en.checkCancel(); err != nil {
+			return err
+		}
+		row, err := rowenc.DecodeRow(v, typs)
+		if err != nil {
+			return err
+		}
+		nr := make([]Datum, len(nt.Columns))
+		for i, s := range a.src {
+			switch x := a.conv[i]; {
+			case x != nil:
+				if nr[i], err = x.fn(en, row); err == nil {
+					nr[i], err = assign(nr[i], x.t, &nt.Columns[i])
+				}
+			case s < 0:
+				nr[i], err = defs[i].fn(en, nil)
+			default:
+				nr[i] = row[s]
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if err := writeRow(t, nt, nr, nil, nil); err != nil {
+			return a.rebuildError(err, nr)
+		}
+	}
+	dropTableData(t, old)
+	return nil
+}
+
+// catalogWith is the builder's catalog plus the sequences this statement
+// creates (their defaults are compiled before they are stored).
+func (a *alteration) catalogWith() *catalog.Catalog {
+	if len(a.newSeqs) == 0 {
+		return a.b.cat
+	}
+	c := *a.b.cat
+	c.Sequences = map[string]*catalog.Sequence{}
+	for k, v := range a.b.cat.Sequences {
+		c.Sequences[k] = v
+	}
+	for _, s := range a.newSeqs {
+		c.Sequences[s.Name] = s
+	}
+	return &c
+}
+
+// rebuildError words a row's failure as PostgreSQL words the failure of
+// the constraint being added.
+func (a *alteration) rebuildError(err error, row []Datum) error {
+	pe := pgerror.As(err)
+	if pe == nil {
+		return err
+	}
+	switch pe.Code {
+	case pgerror.NotNullViolation:
+		return containsNulls(a.nt, a.nt.ColumnIndex(pe.ColumnName))
+	case pgerror.UniqueViolation:
+		e := pgerror.Newf(pgerror.UniqueViolation, "could not create unique index %q", pe.ConstraintName).
+			WithDetail("%s", strings.Replace(pe.Detail, "already exists.", "is duplicated.", 1))
+		e.ConstraintName, e.TableName = pe.ConstraintName, a.nt.Name
+		return e
+	}
+	return err
+}
+
+// buildRename runs ALTER TABLE ... RENAME [COLUMN] and ALTER INDEX ...
+// RENAME: catalog-only changes.
+func (b *builder) buildRename(rs *pg_query.RenameStmt) (runner, error) {
+	switch rs.RenameType {
+	case pg_query.ObjectType_OBJECT_TABLE, pg_query.ObjectType_OBJECT_COLUMN, pg_query.ObjectType_OBJECT_TABCONSTRAINT:
+	case pg_query.ObjectType_OBJECT_INDEX:
+		return b.renameIndex(rs), nil
+	case pg_query.ObjectType_OBJECT_SEQUENCE:
+		return b.renameSequence(rs), nil
+	default:
+		return nil, pgerror.Newf(pgerror.FeatureNotSupported, "ALTER %s ... RENAME is not supported", strings.TrimPrefix(rs.RenameType.String(), "OBJECT_"))
+	}
+	name, kind := rs.Relation.Relname, rs.RenameType
+	return fnRunner(func(e *env) (Cursor, error) {
+		tbl, err := alterTarget(e, b, name, rs.MissingOk)
+		if tbl == nil || err != nil {
+			return tagCursor("ALTER TABLE", nil), err
+		}
+		cat, _ := e.txn.catalog()
+		nt := tbl.Clone()
+		switch kind {
+		case pg_query.ObjectType_OBJECT_TABLE:
+			if cat.RelationExists(rs.Newname) || cat.Views[rs.Newname] != nil {
+				return nil, pgerror.Newf(pgerror.DuplicateTable, "relation %q already exists", rs.Newname)
+			}
+			if deps := viewDependents(cat, name, "table"); len(deps) > 0 {
+				return nil, pgerror.Newf(pgerror.FeatureNotSupported, "cannot rename table %q: view %q depends on it", name, deps[0].view.Name)
+			}
+			nt.Name = rs.Newname
+			e.txn.ov.del(catalog.BucketCatalog, catalog.TableKey(name))
+		case pg_query.ObjectType_OBJECT_COLUMN:
+			i := nt.ColumnIndex(rs.Subname)
+			if i < 0 || nt.Columns[i].Hidden {
+				return nil, pgerror.Newf(pgerror.UndefinedColumn, "column %q does not exist", rs.Subname)
+			}
+			if j := nt.ColumnIndex(rs.Newname); j >= 0 && !nt.Columns[j].Hidden {
+				return nil, pgerror.Newf(pgerror.DuplicateColumn, "column %q of relation %q already exists", rs.Newname, name)
+			}
+			if deps := viewDependents(cat, name, "table"); len(deps) > 0 {
+				return nil, pgerror.Newf(pgerror.FeatureNotSupported, "cannot rename a column of table %q: view %q depends on it", name, deps[0].view.Name)
+			}
+			nt.Columns[i].Name = rs.Newname
+		case pg_query.ObjectType_OBJECT_TABCONSTRAINT:
+			if err := renameConstraint(cat, nt, rs.Subname, rs.Newname); err != nil {
+				return nil, err
+			}
+		}
+		e.txn.bumpCatalog()
+		e.txn.ov.put(catalog.BucketCatalog, catalog.TableKey(nt.Name), catalog.EncodeTable(nt))
+		return tagCursor("ALTER TABLE", nil), nil
+	}), nil
+}
+
+func renameConstraint(cat *catalog.Catalog, nt *catalog.Table, from, to string) error {
+	if cat.RelationExists(to) {
+		return pgerror.Newf(pgerror.DuplicateTable, "relation %q already exists", to)
+	}
+	if from == nt.PKName && !nt.HasHiddenKey() {
+		nt.PKName = to
+		return nil
+	}
+	for i := range nt.Indexes {
+		if nt.Indexes[i].Name == from {
+			nt.Indexes[i].Name = to
+			return nil
+		}
+	}
+	return pgerror.Newf(pgerror.UndefinedObject, "constraint %q for table %q does not exist", from, nt.Name)
+}
+
+func (b *builder) renameIndex(rs *pg_query.RenameStmt) runner {
+	name := rs.Relation.Relname
+	return fnRunner(func(e *env) (Cursor, error) {
+		cat, err := e.txn.catalog()
+		if err != nil {
+			return nil, err
+		}
+		tbl, _ := cat.IndexByName(name)
+		if tbl == nil {
+			if rs.MissingOk {
+				notice(e, "relation \""+name+"\" does not exist, skipping")
+				return tagCursor("ALTER INDEX", nil), nil
+			}
+			return nil, pgerror.Newf(pgerror.UndefinedTable, "relation %q does not exist", name)
+		}
+		nt := tbl.Clone()
+		if err := renameConstraint(cat, nt, name, rs.Newname); err != nil {
+			return nil, err
+		}
+		e.txn.bumpCatalog()
+		e.txn.ov.put(catalog.BucketCatalog, catalog.TableKey(nt.Name), catalog.EncodeTable(nt))
+		return tagCursor("ALTER INDEX", nil), nil
+	})
+}
+
+func (b *builder) renameSequence(rs *pg_query.RenameStmt) runner {
+	return fnRunner(func(e *env) (Cursor, error) {
+		return nil, pgerror.New(pgerror.FeatureNotSupported, "ALTER SEQUENCE ... RENAME is not supported")
+	})
+}
