@@ -226,13 +226,31 @@ func (b *builder) buildStatement(n *pg_query.Node) (runner, []colInfo, error) {
 		return b.buildExplain(v.ExplainStmt)
 	case *pg_query.Node_InsertStmt:
 		b.readOnly = false
-		return b.buildInsert(v.InsertStmt)
+		is, restore, err := withDML(b, v.InsertStmt, v.InsertStmt.WithClause)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer restore()
+		is.WithClause = nil
+		return b.buildInsert(is)
 	case *pg_query.Node_UpdateStmt:
 		b.readOnly = false
-		return b.buildUpdate(v.UpdateStmt)
+		us, restore, err := withDML(b, v.UpdateStmt, v.UpdateStmt.WithClause)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer restore()
+		us.WithClause = nil
+		return b.buildUpdate(us)
 	case *pg_query.Node_DeleteStmt:
 		b.readOnly = false
-		return b.buildDelete(v.DeleteStmt)
+		ds, restore, err := withDML(b, v.DeleteStmt, v.DeleteStmt.WithClause)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer restore()
+		ds.WithClause = nil
+		return b.buildDelete(ds)
 	case *pg_query.Node_CreateStmt:
 		b.readOnly = false
 		r, err := b.buildCreateTable(v.CreateStmt)

@@ -96,7 +96,8 @@ type builder struct {
 	// (nil otherwise); viewDepth counts views being expanded.
 	deps      map[string]bool
 	viewDepth int
-	aggArgs   int // > 0 while an aggregate's arguments are compiled
+	aggArgs   int       // > 0 while an aggregate's arguments are compiled
+	ctes      []*cteDef // WITH queries visible here, innermost last
 }
 
 func (b *builder) errAt(err *pgerror.Error, loc int32) *pgerror.Error {

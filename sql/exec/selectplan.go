@@ -12,6 +12,13 @@ import (
 
 // buildSelect plans a SELECT; outer is the enclosing scope (nil at top).
 func (b *builder) buildSelect(sel *pg_query.SelectStmt, outer *scope) (plan, error) {
+	if sel.WithClause != nil {
+		restore, err := b.pushWith(sel.WithClause, outer)
+		if err != nil {
+			return nil, err
+		}
+		defer restore()
+	}
 	if sel.Op != pg_query.SetOperation_SETOP_NONE {
 		return b.buildSetOp(sel, outer)
 	}
@@ -21,9 +28,6 @@ func (b *builder) buildSelect(sel *pg_query.SelectStmt, outer *scope) (plan, err
 			return nil, err
 		}
 		return b.orderAndLimit(vp, sel, outer)
-	}
-	if sel.WithClause != nil {
-		return nil, pgerror.New(pgerror.FeatureNotSupported, "WITH is not supported")
 	}
 	if sel.IntoClause != nil {
 		return nil, pgerror.New(pgerror.FeatureNotSupported, "SELECT INTO is not supported")
@@ -93,6 +97,14 @@ func (b *builder) buildFrom(items []*pg_query.Node, outer *scope) (plan, error) 
 	}
 	var cur plan
 	for _, it := range items {
+		if rf := it.GetRangeFunction(); rf != nil {
+			p, err := b.buildRangeFunction(rf, outer, cur)
+			if err != nil {
+				return nil, err
+			}
+			cur = p
+			continue
+		}
 		p, err := b.buildFromItem(it, outer)
 		if err != nil {
 			return nil, err
@@ -112,6 +124,8 @@ func (b *builder) buildFromItem(n *pg_query.Node, outer *scope) (plan, error) {
 		return b.buildRangeVar(v.RangeVar)
 	case *pg_query.Node_JoinExpr:
 		return b.buildJoin(v.JoinExpr, outer)
+	case *pg_query.Node_RangeFunction:
+		return b.buildRangeFunction(v.RangeFunction, outer, nil)
 	case *pg_query.Node_RangeSubselect:
 		if v.RangeSubselect.Lateral {
 			return nil, pgerror.New(pgerror.FeatureNotSupported, "LATERAL is not supported")
@@ -144,12 +158,17 @@ func renamePlan(p plan, alias string, a *pg_query.Alias) plan {
 type aliasPlan struct {
 	in      plan
 	columns []colInfo
+	label   string // EXPLAIN's node name; "" = Subquery Scan
 }
 
 func (p *aliasPlan) cols() []colInfo            { return p.columns }
 func (p *aliasPlan) start(e *env) (iter, error) { return p.in.start(e) }
 func (p *aliasPlan) explain(x *explainer, depth int) {
-	x.add(depth, "Subquery Scan")
+	if p.label != "" {
+		x.add(depth, p.label)
+	} else {
+		x.add(depth, "Subquery Scan")
+	}
 	p.in.explain(x, depth+1)
 }
 
@@ -171,6 +190,9 @@ func (b *builder) buildRangeVar(rv *pg_query.RangeVar) (plan, error) {
 	}
 	if p, err := b.systemRelation(rv, alias); p != nil || err != nil {
 		return p, err
+	}
+	if d := b.findCTE(rv); d != nil {
+		return b.expandCTE(d, alias, rv.Alias)
 	}
 	if v := b.cat.Views[rv.Relname]; v != nil {
 		return b.expandView(v, alias, rv.Alias)
@@ -223,13 +245,17 @@ func (b *builder) buildOutput(from plan, s *scope, sel *pg_query.SelectStmt) (pl
 		sp.reverse = keys[0].desc
 		keys = nil
 	}
-	out = &projectPlan{in: from, exprs: exprs, columns: cols}
-	if len(sel.DistinctClause) > 0 {
-		// Plain DISTINCT parses as a list holding one empty node; DISTINCT
-		// ON (…) as the list of its expressions.
-		if len(sel.DistinctClause) > 1 || sel.DistinctClause[0].GetNode() != nil {
-			return nil, pgerror.New(pgerror.FeatureNotSupported, "DISTINCT ON is not supported")
+	// Plain DISTINCT parses as a list holding one empty node; DISTINCT ON
+	// (…) as the list of its expressions.
+	distinctOn := len(sel.DistinctClause) > 1 || len(sel.DistinctClause) == 1 && sel.DistinctClause[0].GetNode() != nil
+	var on []int
+	if distinctOn {
+		if on, keys, err = b.distinctOn(s, sel, &exprs, &cols, keys); err != nil {
+			return nil, err
 		}
+	}
+	out = &projectPlan{in: from, exprs: exprs, columns: cols}
+	if len(sel.DistinctClause) > 0 && !distinctOn {
 		if err := distinctSortKeys(keys, exprs, visible); err != nil {
 			return nil, err
 		}
@@ -237,6 +263,9 @@ func (b *builder) buildOutput(from plan, s *scope, sel *pg_query.SelectStmt) (pl
 	}
 	if len(keys) > 0 {
 		out = &sortPlan{in: out, keys: keys}
+	}
+	if distinctOn {
+		out = &distinctOnPlan{in: out, on: on}
 	}
 	if sel.LimitCount != nil || sel.LimitOffset != nil {
 		lp := &limitPlan{in: out}

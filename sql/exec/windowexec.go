@@ -425,7 +425,7 @@ func (w *winPass) ntile(f *winFrame, c *winCall) error {
 				left++
 			}
 		}
-		r[slot] = int32(bucket)
+		r[slot] = bucket
 		left--
 	}
 	return nil

@@ -1,0 +1,115 @@
+package exec
+
+import (
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/heliosdb/nano/sql/pgerror"
+	"github.com/heliosdb/nano/sql/types"
+)
+
+// DISTINCT ON (exprs): the rows are sorted by the ORDER BY keys (which must
+// start with the DISTINCT ON expressions) and then by the DISTINCT ON
+// expressions ORDER BY leaves out, and the first row of each run of equal
+// DISTINCT ON values is kept.
+
+// distinctOn resolves the DISTINCT ON expressions (appending hidden
+// columns as ORDER BY does), checks them against the ORDER BY keys and
+// returns the output columns they occupy and the sort keys to use.
+func (b *builder) distinctOn(s *scope, sel *pg_query.SelectStmt, exprs *[]*cexpr, cols *[]colInfo, keys []sortKey) ([]int, []sortKey, error) {
+	var on []int
+	inOn := map[int]bool{}
+	for _, n := range sel.DistinctClause {
+		idx, err := b.sortTarget(s, n, sel.TargetList, exprs, cols)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !inOn[idx] {
+			inOn[idx] = true
+			on = append(on, idx)
+		}
+	}
+	// The leading ORDER BY keys must be DISTINCT ON expressions until
+	// every one of them has appeared.
+	covered := map[int]bool{}
+	for _, k := range keys {
+		if len(covered) == len(on) {
+			break
+		}
+		if !inOn[k.idx] && !sameAsOn(*exprs, on, k.idx) {
+			return nil, nil, pgerror.New(pgerror.InvalidColumnReference, "SELECT DISTINCT ON expressions must match initial ORDER BY expressions")
+		}
+		covered[k.idx] = true
+	}
+	out := append([]sortKey(nil), keys...)
+	for _, i := range on {
+		if !covered[i] {
+			out = append(out, sortKey{idx: i, s: (*exprs)[i].s})
+		}
+	}
+	return on, out, nil
+}
+
+// sameAsOn reports whether the expression at idx is written like one of
+// the DISTINCT ON expressions (ORDER BY a hidden copy of a target).
+func sameAsOn(exprs []*cexpr, on []int, idx int) bool {
+	for _, i := range on {
+		if exprs[i].s != "" && exprs[i].s == exprs[idx].s && exprs[i].t == exprs[idx].t {
+			return true
+		}
+	}
+	return false
+}
+
+// distinctOnPlan keeps the first row of each run of equal values in the
+// columns on (its input is sorted on them).
+type distinctOnPlan struct {
+	in plan
+	on []int
+}
+
+func (p *distinctOnPlan) cols() []colInfo { return p.in.cols() }
+func (p *distinctOnPlan) explain(x *explainer, depth int) {
+	x.add(depth, "Unique")
+	p.in.explain(x, depth+1)
+}
+
+func (p *distinctOnPlan) start(e *env) (iter, error) {
+	in, err := p.in.start(e)
+	if err != nil {
+		return nil, err
+	}
+	var prev []Datum
+	return &funcIter{nx: func() ([]Datum, error) {
+		for {
+			if err := e.checkCancel(); err != nil {
+				return nil, err
+			}
+			row, err := in.next()
+			if err != nil || row == nil {
+				return nil, err
+			}
+			if prev != nil && sameValues(prev, row, p.on) {
+				continue
+			}
+			prev = row
+			return row, nil
+		}
+	}, cl: in.close}, nil
+}
+
+// sameValues compares the columns idx of two rows, NULL equal to NULL.
+func sameValues(a, b []Datum, idx []int) bool {
+	for _, i := range idx {
+		x, y := a[i], b[i]
+		if x == nil || y == nil {
+			if x != nil || y != nil {
+				return false
+			}
+			continue
+		}
+		if types.Compare(x, y) != 0 {
+			return false
+		}
+	}
+	return true
+}
