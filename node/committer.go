@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/heliosdb/nano/lsn"
+	"github.com/heliosdb/nano/sql/exec"
 	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/storage"
 	"github.com/heliosdb/nano/wal"
@@ -85,7 +86,7 @@ type committer struct {
 func newCommitter(w *wal.Log, db *storage.DB, log *slog.Logger, now func() time.Time, term func() uint64, m *nodeMetrics) *committer {
 	c := &committer{
 		wal: w, db: db, log: log, now: now, term: term, metrics: m,
-		tracker: newConflictTracker(0),
+		tracker: newConflictTracker(0, exec.LockProtected),
 		reqs:    make(chan *commitReq, maxGroup),
 		stop:    make(chan struct{}),
 	}

@@ -16,6 +16,12 @@ import (
 // transaction whose snapshot is older than horizon conservatively conflicts
 // (it may have raced with a forgotten write). Only the committer goroutine
 // uses it.
+//
+// Keys for which exempt(bucket) holds (table and index entries,
+// exec.LockProtected) are written under row locks and checked by the
+// transaction against the newest committed version after locking; they
+// are neither checked nor remembered here. Bucket-level checks (DDL)
+// still apply to them.
 type conflictTracker struct {
 	cur, prev map[string]lsn.LSN
 	// bucketDDL: last create/drop of a bucket; bucketAny: last write of any
@@ -25,9 +31,13 @@ type conflictTracker struct {
 	bucketAny map[string]lsn.LSN
 	horizon   lsn.LSN
 	genLimit  int
+	exempt    func(bucket []byte) bool
 }
 
-func newConflictTracker(genLimit int) *conflictTracker {
+func newConflictTracker(genLimit int, exempt func(bucket []byte) bool) *conflictTracker {
+	if exempt == nil {
+		exempt = func([]byte) bool { return false }
+	}
 	if genLimit <= 0 {
 		genLimit = 200_000
 	}
@@ -37,6 +47,7 @@ func newConflictTracker(genLimit int) *conflictTracker {
 		bucketDDL: make(map[string]lsn.LSN),
 		bucketAny: make(map[string]lsn.LSN),
 		genLimit:  genLimit,
+		exempt:    exempt,
 	}
 }
 
@@ -51,9 +62,6 @@ func conflictKey(bucket, key []byte) string {
 // conflicts reports whether b, read at readLSN, loses against a commit
 // recorded earlier.
 func (c *conflictTracker) conflicts(b *storage.Batch, readLSN lsn.LSN) bool {
-	if readLSN < c.horizon && b.Len() > 0 {
-		return true
-	}
 	for _, op := range b.Ops {
 		switch op.Kind {
 		case storage.OpCreateBucket, storage.OpDropBucket:
@@ -62,6 +70,12 @@ func (c *conflictTracker) conflicts(b *storage.Batch, readLSN lsn.LSN) bool {
 			}
 		default:
 			if c.bucketDDL[string(op.Bucket)] > readLSN {
+				return true
+			}
+			if c.exempt(op.Bucket) {
+				continue
+			}
+			if readLSN < c.horizon {
 				return true
 			}
 			k := conflictKey(op.Bucket, op.Key)
@@ -82,7 +96,9 @@ func (c *conflictTracker) record(b *storage.Batch, at lsn.LSN) {
 		case storage.OpCreateBucket, storage.OpDropBucket:
 			c.bucketDDL[bucket] = at
 		default:
-			c.cur[conflictKey(op.Bucket, op.Key)] = at
+			if !c.exempt(op.Bucket) {
+				c.cur[conflictKey(op.Bucket, op.Key)] = at
+			}
 		}
 	}
 	if len(c.cur) > c.genLimit {

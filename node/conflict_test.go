@@ -34,7 +34,7 @@ func TestConflictTracker(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c := newConflictTracker(0)
+			c := newConflictTracker(0, nil)
 			for i, h := range tc.history {
 				c.record(h, lsn.LSN(10*(i+1)))
 			}
@@ -47,7 +47,7 @@ func TestConflictTracker(t *testing.T) {
 
 // Forgotten generations must make old snapshots conflict, never pass.
 func TestConflictTrackerRotationIsConservative(t *testing.T) {
-	c := newConflictTracker(2)
+	c := newConflictTracker(2, nil)
 	for i, k := range []string{"a", "b", "c", "d", "e", "f", "g"} {
 		c.record(put("t", k), lsn.LSN(10*(i+1)))
 	}

@@ -235,7 +235,7 @@ func (p *CopyPlan) load(en *env, rd *copyfmt.Reader) (int64, error) {
 				}
 			}
 		}
-		if err := writeRow(en.txn, tbl, row, nil, nil); err != nil {
+		if err := writeRow(en, tbl, row, nil, nil); err != nil {
 			return n, p.lineContext(err, rd, pgerror.CodeOf(err) != pgerror.UniqueViolation)
 		}
 		n++

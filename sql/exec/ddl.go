@@ -431,7 +431,7 @@ func (b *builder) buildCreateIndex(is *pg_query.IndexStmt) (runner, error) {
 			}
 		})
 		for i, row := range rows {
-			if err := putIndexEntry(t, nt, &nt.Indexes[len(nt.Indexes)-1], row, keys[i]); err != nil {
+			if err := backfillIndexEntry(t, nt, &nt.Indexes[len(nt.Indexes)-1], row, keys[i]); err != nil {
 				return nil, err
 			}
 		}

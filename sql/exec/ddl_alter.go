@@ -513,7 +513,7 @@ func (a *alteration) rebuild() error {
 				return err
 			}
 		}
-		if err := writeRow(t, nt, nr, nil, nil); err != nil {
+		if err := writeRow(en, nt, nr, nil, nil); err != nil {
 			return a.rebuildError(err, nr)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/heliosdb/nano/sql/catalog"
+	"github.com/heliosdb/nano/sql/lock"
 	"github.com/heliosdb/nano/sql/parser"
 	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/sql/rowenc"
@@ -58,7 +59,33 @@ func uniqueViolation(tbl *catalog.Table, name string, cols []int, row []Datum) e
 	return e
 }
 
-func putIndexEntry(t *Txn, tbl *catalog.Table, ix *catalog.Index, row []Datum, pk []byte) error {
+// putIndexEntry writes row's entry in ix. A unique entry is locked first
+// and checked against the newest committed state, so an inserter of the
+// same value waits for this transaction and the check never misses an
+// in-flight one.
+func putIndexEntry(e *env, tbl *catalog.Table, ix *catalog.Index, row []Datum, pk []byte) error {
+	t := e.txn
+	k, v := indexKey(ix, tbl, row, pk)
+	b := catalog.IndexBucket(ix.ID)
+	if ix.Unique && len(v) > 0 {
+		if err := e.lockKey(tbl, b, k); err != nil {
+			return err
+		}
+		old, err := t.getLatest(b, k)
+		if err != nil {
+			return err
+		}
+		if old != nil && string(old) != string(pk) {
+			return uniqueViolation(tbl, ix.Name, ix.Columns, row)
+		}
+	}
+	t.ov.put(b, k, v)
+	return nil
+}
+
+// backfillIndexEntry writes an entry of an index created by this
+// transaction: its bucket is private until commit, so no lock is needed.
+func backfillIndexEntry(t *Txn, tbl *catalog.Table, ix *catalog.Index, row []Datum, pk []byte) error {
 	k, v := indexKey(ix, tbl, row, pk)
 	b := catalog.IndexBucket(ix.ID)
 	if ix.Unique && len(v) > 0 {
@@ -70,11 +97,41 @@ func putIndexEntry(t *Txn, tbl *catalog.Table, ix *catalog.Index, row []Datum, p
 	return nil
 }
 
-// conflictIndex returns the first unique constraint row violates (nil pk
-// for the primary key), with the existing row's key.
-func findConflict(t *Txn, tbl *catalog.Table, row []Datum, pk []byte) (name string, existing []byte) {
-	if t.get(catalog.TableBucket(tbl.ID), pk) != nil {
-		return tbl.PKName, pk
+// freshRowID reports whether rows of tbl are keyed by the hidden row id:
+// an inserted row's key was just handed out and no one else can hold it.
+func freshRowID(tbl *catalog.Table) bool {
+	return len(tbl.PrimaryKey) == 1 && tbl.Columns[tbl.PrimaryKey[0]].Hidden
+}
+
+// lockInsertKeys locks the primary key and the unique index entries row
+// would take, so that findConflict sees the newest state of each.
+func lockInsertKeys(e *env, tbl *catalog.Table, row []Datum, pk []byte) error {
+	if !freshRowID(tbl) {
+		if err := e.lockKey(tbl, catalog.TableBucket(tbl.ID), pk); err != nil {
+			return err
+		}
+	}
+	for i := range tbl.Indexes {
+		ix := &tbl.Indexes[i]
+		if !ix.Unique {
+			continue
+		}
+		if k, v := indexKey(ix, tbl, row, pk); len(v) > 0 {
+			if err := e.lockKey(tbl, catalog.IndexBucket(ix.ID), k); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// findConflict returns the first unique constraint row violates in the
+// newest committed state (the keys are locked: lockInsertKeys), with the
+// existing row's key.
+func findConflict(t *Txn, tbl *catalog.Table, row []Datum, pk []byte) (name string, existing []byte, err error) {
+	v, err := t.getLatest(catalog.TableBucket(tbl.ID), pk)
+	if err != nil || v != nil {
+		return tbl.PKName, pk, err
 	}
 	for i := range tbl.Indexes {
 		ix := &tbl.Indexes[i]
@@ -85,15 +142,21 @@ func findConflict(t *Txn, tbl *catalog.Table, row []Datum, pk []byte) (name stri
 		if len(v) == 0 {
 			continue
 		}
-		if old := t.get(catalog.IndexBucket(ix.ID), k); old != nil {
-			return ix.Name, append([]byte(nil), old...)
+		old, err := t.getLatest(catalog.IndexBucket(ix.ID), k)
+		if err != nil {
+			return "", nil, err
+		}
+		if old != nil {
+			return ix.Name, append([]byte(nil), old...), nil
 		}
 	}
-	return "", nil
+	return "", nil, nil
 }
 
-// writeRow validates and stores a new row (insert when old == nil).
-func writeRow(t *Txn, tbl *catalog.Table, row, old []Datum, oldPK []byte) error {
+// writeRow validates and stores a new row (insert when old == nil). The
+// caller holds the lock of old's row; a new primary key is locked here.
+func writeRow(e *env, tbl *catalog.Table, row, old []Datum, oldPK []byte) error {
+	t := e.txn
 	for i, c := range tbl.Columns {
 		if c.NotNull && row[i] == nil {
 			e := pgerror.Newf(pgerror.NotNullViolation, "null value in column %q of relation %q violates not-null constraint", c.Name, tbl.Name).
@@ -105,15 +168,26 @@ func writeRow(t *Txn, tbl *catalog.Table, row, old []Datum, oldPK []byte) error 
 	pk := pkKey(tbl, row)
 	tb := catalog.TableBucket(tbl.ID)
 	if old == nil || string(pk) != string(oldPK) {
-		if t.get(tb, pk) != nil {
+		if !(old == nil && freshRowID(tbl)) {
+			if err := e.lockKey(tbl, tb, pk); err != nil {
+				return err
+			}
+		}
+		v, err := t.getLatest(tb, pk)
+		if err != nil {
+			return err
+		}
+		if v != nil {
 			return uniqueViolation(tbl, tbl.PKName, tbl.PrimaryKey, row)
 		}
 	}
 	if old != nil {
-		deleteRow(t, tbl, old, oldPK)
+		if err := deleteRow(e, tbl, old, oldPK); err != nil {
+			return err
+		}
 	}
 	for i := range tbl.Indexes {
-		if err := putIndexEntry(t, tbl, &tbl.Indexes[i], row, pk); err != nil {
+		if err := putIndexEntry(e, tbl, &tbl.Indexes[i], row, pk); err != nil {
 			return err
 		}
 	}
@@ -138,13 +212,84 @@ func failingRow(tbl *catalog.Table, row []Datum) string {
 	return "(" + strings.Join(vals, ", ") + ")"
 }
 
-func deleteRow(t *Txn, tbl *catalog.Table, row []Datum, pk []byte) {
+// deleteRow deletes row (whose lock the caller holds) and its index
+// entries; unique entries are locked so that an inserter of the same
+// value waits for this transaction's outcome.
+func deleteRow(e *env, tbl *catalog.Table, row []Datum, pk []byte) error {
+	t := e.txn
 	for i := range tbl.Indexes {
 		ix := &tbl.Indexes[i]
-		k, _ := indexKey(ix, tbl, row, pk)
+		k, v := indexKey(ix, tbl, row, pk)
+		if ix.Unique && len(v) > 0 {
+			if err := e.lockKey(tbl, catalog.IndexBucket(ix.ID), k); err != nil {
+				return err
+			}
+		}
 		t.ov.del(catalog.IndexBucket(ix.ID), k)
 	}
 	t.ov.del(catalog.TableBucket(tbl.ID), pk)
+	return nil
+}
+
+// lockForWrite locks the row old that an UPDATE/DELETE (or SELECT … FOR
+// …) found in its snapshot. It returns the version to act on: old itself,
+// the newest version when a transaction that committed since changed it
+// and it still satisfies the WHERE clause (READ COMMITTED's
+// EvalPlanQual), or nil to skip the row (deleted, no longer matching, or
+// SKIP LOCKED). Under REPEATABLE READ and SERIALIZABLE a changed row is a
+// 40001.
+func lockForWrite(e *env, sp *scanPlan, old []Datum, mode lock.Mode, policy lock.Policy) ([]Datum, error) {
+	tbl := sp.tbl
+	st, lv, err := e.lockRow(tbl, catalog.TableBucket(tbl.ID), pkKey(tbl, old), mode, policy)
+	if err != nil {
+		return nil, err
+	}
+	switch st {
+	case rowSame:
+		return old, nil
+	case rowSkipped:
+		return nil, nil
+	}
+	if e.txn.iso != ReadCommitted {
+		return nil, errConcurrent(lv == nil)
+	}
+	if lv == nil {
+		return nil, nil
+	}
+	nr, err := rowenc.DecodeRow(lv, tbl.Types())
+	if err != nil {
+		return nil, pgerror.Wrapf(err, pgerror.DataCorrupted, "table %s", tbl.Name)
+	}
+	if sp.where != nil {
+		ok, err := sp.where.fn(e, nr)
+		if err != nil || ok != true {
+			return nil, err
+		}
+	}
+	return nr, nil
+}
+
+// updateMode is the row lock an UPDATE of columns sets takes: FOR UPDATE
+// when it changes a key (primary or unique) column, else FOR NO KEY
+// UPDATE, as in PostgreSQL.
+func updateMode(tbl *catalog.Table, sets []int) lock.Mode {
+	key := map[int]bool{}
+	for _, o := range tbl.PrimaryKey {
+		key[o] = true
+	}
+	for _, ix := range tbl.Indexes {
+		if ix.Unique {
+			for _, o := range ix.Columns {
+				key[o] = true
+			}
+		}
+	}
+	for _, o := range sets {
+		if key[o] {
+			return lock.ForUpdate
+		}
+	}
+	return lock.ForNoKeyUpdate
 }
 
 // defaults compiles the DEFAULT expressions of tbl.
@@ -496,16 +641,39 @@ func (p *onConflictPlan) apply(e *env, tbl *catalog.Table, row []Datum) ([]Datum
 	t := e.txn
 	pk := pkKey(tbl, row)
 	if p.action == pg_query.OnConflictAction_ONCONFLICT_NONE || p.action == pg_query.OnConflictAction_ON_CONFLICT_ACTION_UNDEFINED {
-		return row, writeRow(t, tbl, row, nil, nil)
+		return row, writeRow(e, tbl, row, nil, nil)
 	}
-	name, existing := findConflict(t, tbl, row, pk)
+	if err := lockInsertKeys(e, tbl, row, pk); err != nil {
+		return nil, err
+	}
+	name, existing, err := findConflict(t, tbl, row, pk)
+	if err != nil {
+		return nil, err
+	}
 	if name == "" {
-		return row, writeRow(t, tbl, row, nil, nil)
+		return row, writeRow(e, tbl, row, nil, nil)
+	}
+	tb := catalog.TableBucket(tbl.ID)
+	// The conflicting row is locked (its key, or the unique entry pointing
+	// at it) and final. REPEATABLE READ cannot act on a row its snapshot
+	// does not show as it is now.
+	st, _, err := e.lockRow(tbl, tb, existing, lock.ForUpdate, lock.Wait)
+	if err != nil {
+		return nil, err
+	}
+	if t.iso != ReadCommitted && (st == rowChanged || t.get(tb, existing) == nil) {
+		return nil, errConcurrent(false)
 	}
 	if p.action == pg_query.OnConflictAction_ONCONFLICT_NOTHING {
 		return nil, nil
 	}
-	oldVal := t.get(catalog.TableBucket(tbl.ID), existing)
+	oldVal, err := t.getLatest(tb, existing)
+	if err != nil {
+		return nil, err
+	}
+	if oldVal == nil {
+		return row, writeRow(e, tbl, row, nil, nil)
+	}
 	old, err := rowenc.DecodeRow(oldVal, tbl.Types())
 	if err != nil {
 		return nil, err
@@ -527,7 +695,7 @@ func (p *onConflictPlan) apply(e *env, tbl *catalog.Table, row []Datum) ([]Datum
 			return nil, err
 		}
 	}
-	return nr, writeRow(t, tbl, nr, old, existing)
+	return nr, writeRow(e, tbl, nr, old, existing)
 }
 
 // dmlScan plans the row source of UPDATE/DELETE.
@@ -583,13 +751,22 @@ func (b *builder) buildUpdate(us *pg_query.UpdateStmt) (runner, []colInfo, error
 	if err != nil {
 		return nil, nil, err
 	}
+	mode := updateMode(tbl, sets)
 	return fnRunner(func(e *env) (Cursor, error) {
 		rows, err := drain(e, sp)
 		if err != nil {
 			return nil, err
 		}
 		var out [][]Datum
+		n := 0
 		for _, old := range rows {
+			if old, err = lockForWrite(e, sp, old, mode, lock.Wait); err != nil {
+				return nil, err
+			}
+			if old == nil {
+				continue
+			}
+			n++
 			nr := append([]Datum(nil), old...)
 			for i, o := range sets {
 				v, err := exprs[i].fn(e, old)
@@ -600,7 +777,7 @@ func (b *builder) buildUpdate(us *pg_query.UpdateStmt) (runner, []colInfo, error
 					return nil, err
 				}
 			}
-			if err := writeRow(e.txn, tbl, nr, old, pkKey(tbl, old)); err != nil {
+			if err := writeRow(e, tbl, nr, old, pkKey(tbl, old)); err != nil {
 				return nil, err
 			}
 			if ret != nil {
@@ -611,7 +788,7 @@ func (b *builder) buildUpdate(us *pg_query.UpdateStmt) (runner, []colInfo, error
 				out = append(out, r)
 			}
 		}
-		return &rowCursor{it: sliceIter(out), tag: fmt.Sprintf("UPDATE %d", len(rows))}, nil
+		return &rowCursor{it: sliceIter(out), tag: fmt.Sprintf("UPDATE %d", n)}, nil
 	}), retCols, nil
 }
 
@@ -635,8 +812,18 @@ func (b *builder) buildDelete(ds *pg_query.DeleteStmt) (runner, []colInfo, error
 			return nil, err
 		}
 		var out [][]Datum
+		n := 0
 		for _, old := range rows {
-			deleteRow(e.txn, tbl, old, pkKey(tbl, old))
+			if old, err = lockForWrite(e, sp, old, lock.ForUpdate, lock.Wait); err != nil {
+				return nil, err
+			}
+			if old == nil {
+				continue
+			}
+			n++
+			if err := deleteRow(e, tbl, old, pkKey(tbl, old)); err != nil {
+				return nil, err
+			}
 			if ret != nil {
 				r, err := project(e, ret, old)
 				if err != nil {
@@ -645,6 +832,6 @@ func (b *builder) buildDelete(ds *pg_query.DeleteStmt) (runner, []colInfo, error
 				out = append(out, r)
 			}
 		}
-		return &rowCursor{it: sliceIter(out), tag: fmt.Sprintf("DELETE %d", len(rows))}, nil
+		return &rowCursor{it: sliceIter(out), tag: fmt.Sprintf("DELETE %d", n)}, nil
 	}), retCols, nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/heliosdb/nano/lsn"
 	"github.com/heliosdb/nano/sql/catalog"
+	"github.com/heliosdb/nano/sql/lock"
 	"github.com/heliosdb/nano/sql/pgcatalog"
 	"github.com/heliosdb/nano/sql/result"
 	"github.com/heliosdb/nano/sql/types"
@@ -26,7 +27,12 @@ type SnapshotSource interface {
 type Committer interface {
 	// Commit makes b durable and visible, or fails: 40001 on a write-write
 	// conflict with a transaction committed after readLSN, 25006 on a
-	// read-only node, 57P01 when shutting down.
+	// read-only node, 57P01 when shutting down. Writes to table and index
+	// buckets (LockProtected) are made under row locks and checked against
+	// the newest committed state by the transaction itself; the committer
+	// need not (and, under READ COMMITTED, must not) check them against
+	// readLSN. The transaction's locks are released only after Commit
+	// returns, so a commit must be visible to new snapshots by then.
 	Commit(ctx context.Context, b *storage.Batch, readLSN lsn.LSN) (lsn.LSN, error)
 }
 
@@ -66,6 +72,10 @@ type Config struct {
 	// in the background, one at a time) so RSS goes back near its
 	// baseline. 0 = 64 MiB; negative = never.
 	ReclaimAbove int64
+	// Locks is the lock manager of row and advisory locks; nil = a new
+	// one. Locks are in memory: a node gives its engine one while it is
+	// primary (a standby takes none).
+	Locks *lock.Manager
 }
 
 // Validate reports missing required fields.
@@ -92,6 +102,10 @@ type Engine struct {
 	rec    reclaimer
 	// tempBytes counts bytes written to temporary files (TempBytesWritten).
 	tempBytes atomic.Int64
+	locks     *lock.Manager
+	ssi       ssiState
+	owners    atomic.Uint64 // lock owners handed out by NewLockOwner
+	xids      atomic.Uint64 // transaction numbers (deadlock reports)
 }
 
 // NewEngine returns an Engine over cfg.
@@ -113,20 +127,47 @@ func NewEngine(cfg Config) (*Engine, error) {
 	if e.cfg.System == nil {
 		e.cfg.System = pgcatalog.New(pgcatalog.Config{})
 	}
+	e.locks = cfg.Locks
+	if e.locks == nil {
+		e.locks = lock.New()
+	}
+	e.xids.Store(700)
 	if e.cfg.ServerVersion == "" {
 		e.cfg.ServerVersion = "PostgreSQL 15.0 (HeliosDB Nano)"
 	}
 	return e, nil
 }
 
-// Begin starts a transaction on a fresh snapshot.
+// Begin starts a READ COMMITTED transaction on a fresh snapshot, with a
+// lock owner of its own.
 func (e *Engine) Begin(ctx context.Context, readOnly bool) (*Txn, error) {
+	return e.BeginTx(ctx, TxOptions{ReadOnly: readOnly})
+}
+
+// BeginTx starts a transaction with opts on a fresh snapshot.
+func (e *Engine) BeginTx(ctx context.Context, opts TxOptions) (*Txn, error) {
 	snap, err := e.cfg.Snapshots.Snapshot()
 	if err != nil {
 		return nil, err
 	}
-	return &Txn{eng: e, snap: snap, ov: newOverlay(), readOnly: readOnly, start: e.now()}, nil
+	t := &Txn{eng: e, snap: snap, ov: newOverlay(), readOnly: opts.ReadOnly, start: e.now(),
+		iso: opts.Isolation, owner: opts.Owner, pid: opts.PID, writeLSN: snap.AppliedLSN()}
+	if t.owner == 0 {
+		t.owner, t.ownOwner = e.NewLockOwner(), true
+	}
+	return t, nil
 }
+
+// NewLockOwner returns a lock owner id unique in this engine: a session
+// takes one for its lifetime (advisory locks outlive transactions) and
+// gives it back with ReleaseLockOwner.
+func (e *Engine) NewLockOwner() lock.OwnerID { return lock.OwnerID(e.owners.Add(1)) }
+
+// ReleaseLockOwner releases every lock of o (its session ended).
+func (e *Engine) ReleaseLockOwner(o lock.OwnerID) { e.locks.ReleaseAll(o) }
+
+// Locks returns the engine's lock manager.
+func (e *Engine) Locks() *lock.Manager { return e.locks }
 
 // loadCatalog returns the catalog visible in snap, from the cache when the
 // version matches.

@@ -135,6 +135,7 @@ type stmtCursor struct {
 	Cursor
 	eng *Engine
 	mem *stmtMem
+	txn *Txn // counts the cursor as open until Close
 }
 
 func (c *stmtCursor) Next(ctx context.Context) ([]Datum, error) {
@@ -147,6 +148,10 @@ func (c *stmtCursor) Next(ctx context.Context) ([]Datum, error) {
 
 func (c *stmtCursor) Close() {
 	c.Cursor.Close()
+	if c.txn != nil {
+		c.txn.openCursors--
+		c.txn = nil
+	}
 	if c.mem != nil {
 		c.eng.endStmt(c.mem)
 		c.mem = nil

@@ -80,6 +80,10 @@ type scanPlan struct {
 	rng     *keyRange
 	reverse bool
 	filter  *cexpr
+	// where is the whole WHERE clause (filter holds what the access path
+	// does not): a row locked after a concurrent change is re-checked
+	// against it (lockForWrite).
+	where *cexpr
 }
 
 func (p *scanPlan) cols() []colInfo { return p.columns }
@@ -235,6 +239,7 @@ func (p *scanPlan) start(e *env) (iter, error) {
 		}
 	}
 	tbucket := catalog.TableBucket(p.tbl.ID)
+	e.txn.noteRead(tbucket)
 	bucket := tbucket
 	if p.index != nil {
 		bucket = catalog.IndexBucket(p.index.ID)

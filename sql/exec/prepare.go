@@ -109,6 +109,9 @@ func (p *Prepared) Open(ctx context.Context, t *Txn, params []types.Datum, vars 
 		}
 	}()
 	defer p.eng.recoverPanic(&err)
+	if err := t.stmtStart(); err != nil {
+		return nil, err
+	}
 	cat, err := t.catalog()
 	if err != nil {
 		return nil, err
@@ -136,7 +139,8 @@ func (p *Prepared) Open(ctx context.Context, t *Txn, params []types.Datum, vars 
 		}
 		return nil, err
 	}
-	return &stmtCursor{Cursor: c, eng: p.eng, mem: en.mem}, nil
+	t.openCursors++
+	return &stmtCursor{Cursor: c, eng: p.eng, mem: en.mem, txn: t}, nil
 }
 
 func (p *Prepared) stmtIsDDL() bool {

@@ -98,6 +98,7 @@ type builder struct {
 	viewDepth int
 	aggArgs   int       // > 0 while an aggregate's arguments are compiled
 	ctes      []*cteDef // WITH queries visible here, innermost last
+	lockRows  *lockSpec // FOR UPDATE/SHARE of the SELECT being built, for buildOutput
 }
 
 func (b *builder) errAt(err *pgerror.Error, loc int32) *pgerror.Error {

@@ -6,6 +6,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/heliosdb/nano/sql/catalog"
+	"github.com/heliosdb/nano/sql/lock"
 	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/sql/types"
 )
@@ -54,7 +55,97 @@ func (b *builder) buildSelect(sel *pg_query.SelectStmt, outer *scope) (plan, err
 	if from, ps, err = b.buildWindow(from, ps, sel); err != nil {
 		return nil, err
 	}
+	if sp, ok := from.(*scanPlan); ok && len(sel.LockingClause) > 0 {
+		b.lockRows = lockSpecOf(sp, sel.LockingClause)
+	}
 	return b.buildOutput(from, ps, sel)
+}
+
+// lockSpec is the row locking of SELECT … FOR UPDATE | NO KEY UPDATE |
+// SHARE | KEY SHARE [NOWAIT | SKIP LOCKED] over one table.
+type lockSpec struct {
+	sp     *scanPlan
+	mode   lock.Mode
+	policy lock.Policy
+}
+
+func lockSpecOf(sp *scanPlan, clauses []*pg_query.Node) *lockSpec {
+	ls := &lockSpec{sp: sp, mode: lock.ForKeyShare}
+	for _, n := range clauses {
+		lc := n.GetLockingClause()
+		if lc == nil {
+			continue
+		}
+		m := map[pg_query.LockClauseStrength]lock.Mode{
+			pg_query.LockClauseStrength_LCS_FORKEYSHARE: lock.ForKeyShare, pg_query.LockClauseStrength_LCS_FORSHARE: lock.ForShare,
+			pg_query.LockClauseStrength_LCS_FORNOKEYUPDATE: lock.ForNoKeyUpdate, pg_query.LockClauseStrength_LCS_FORUPDATE: lock.ForUpdate,
+		}[lc.Strength]
+		if m > ls.mode {
+			ls.mode = m
+		}
+		switch lc.WaitPolicy {
+		case pg_query.LockWaitPolicy_LockWaitSkip:
+			ls.policy = lock.SkipLocked
+		case pg_query.LockWaitPolicy_LockWaitError:
+			if ls.policy != lock.SkipLocked {
+				ls.policy = lock.NoWait
+			}
+		}
+	}
+	return ls
+}
+
+// lockRowsPlan locks each row that reaches it (PostgreSQL's LockRows:
+// above ORDER BY, below LIMIT, so SKIP LOCKED … LIMIT n takes n free
+// rows). Its input rows carry the table's row after the base first
+// columns; the first base columns are exprs over that row, recomputed
+// when the row is replaced by a newer version (lockForWrite).
+type lockRowsPlan struct {
+	in    plan
+	spec  *lockSpec
+	exprs []*cexpr
+	base  int
+}
+
+func (p *lockRowsPlan) cols() []colInfo { return p.in.cols() }
+func (p *lockRowsPlan) explain(x *explainer, depth int) {
+	x.add(depth, "LockRows")
+	p.in.explain(x, depth+1)
+}
+
+func (p *lockRowsPlan) start(e *env) (iter, error) {
+	in, err := p.in.start(e)
+	if err != nil {
+		return nil, err
+	}
+	n := len(p.spec.sp.tbl.Columns)
+	return &funcIter{nx: func() ([]Datum, error) {
+		for {
+			row, err := in.next()
+			if err != nil || row == nil {
+				return row, err
+			}
+			old := row[p.base : p.base+n]
+			cur, err := lockForWrite(e, p.spec.sp, old, p.spec.mode, p.spec.policy)
+			if err != nil {
+				return nil, err
+			}
+			if cur == nil {
+				continue
+			}
+			if len(cur) > 0 && &cur[0] == &old[0] {
+				return row, nil
+			}
+			out := make([]Datum, len(row))
+			for i := 0; i < p.base; i++ {
+				if out[i], err = p.exprs[i].fn(e, cur); err != nil {
+					return nil, err
+				}
+			}
+			copy(out[p.base:], cur)
+			return out, nil
+		}
+	}, cl: in.close}, nil
 }
 
 func (b *builder) buildWhere(from plan, s *scope, where *pg_query.Node) (plan, error) {
@@ -66,6 +157,7 @@ func (b *builder) buildWhere(from plan, s *scope, where *pg_query.Node) (plan, e
 		return nil, pgerror.Newf(pgerror.DatatypeMismatch, "argument of WHERE must be type boolean, not type %s", cond.t)
 	}
 	if sp, ok := from.(*scanPlan); ok {
+		sp.where = cond
 		rest, err := b.chooseAccess(sp, s, b.conjuncts(s, where))
 		if err != nil {
 			return nil, err
@@ -240,6 +332,17 @@ func (b *builder) buildOutput(from plan, s *scope, sel *pg_query.SelectStmt) (pl
 		}
 		keys = append(keys, k)
 	}
+	lk := b.lockRows
+	b.lockRows = nil
+	base := len(exprs)
+	if lk != nil {
+		for i, c := range lk.sp.columns {
+			idx := i
+			exprs = append(exprs, &cexpr{t: c.typ, s: c.name, colIdx: -1, fn: func(_ *env, row []Datum) (Datum, error) { return row[idx], nil }})
+			c.hidden = true
+			cols = append(cols, c)
+		}
+	}
 	var out plan
 	if sp, ok := from.(*scanPlan); ok && len(keys) > 0 && sel.DistinctClause == nil && pkOrdered(sp, exprs, keys) {
 		sp.reverse = keys[0].desc
@@ -266,6 +369,9 @@ func (b *builder) buildOutput(from plan, s *scope, sel *pg_query.SelectStmt) (pl
 	}
 	if distinctOn {
 		out = &distinctOnPlan{in: out, on: on}
+	}
+	if lk != nil {
+		out = &lockRowsPlan{in: out, spec: lk, exprs: exprs[:base], base: base}
 	}
 	if sel.LimitCount != nil || sel.LimitOffset != nil {
 		lp := &limitPlan{in: out}

@@ -6,15 +6,62 @@ import (
 
 	"github.com/heliosdb/nano/lsn"
 	"github.com/heliosdb/nano/sql/catalog"
+	"github.com/heliosdb/nano/sql/lock"
 	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/storage"
 )
 
+// Isolation is a transaction isolation level.
+type Isolation uint8
+
+// Isolation levels. READ UNCOMMITTED behaves as READ COMMITTED, as in
+// PostgreSQL.
+const (
+	ReadCommitted Isolation = iota
+	RepeatableRead
+	Serializable
+)
+
+// TxOptions are the characteristics of a transaction.
+type TxOptions struct {
+	ReadOnly  bool
+	Isolation Isolation
+	// Owner is the lock owner (the session); 0 = a fresh one released with
+	// the transaction.
+	Owner lock.OwnerID
+	PID   uint32 // the session's process id, for deadlock reports
+}
+
 // Txn is a transaction: a snapshot plus a private write overlay. Not safe
 // for concurrent use.
+//
+// Under READ COMMITTED each statement reads a fresh snapshot (Open calls
+// stmtStart); under REPEATABLE READ and SERIALIZABLE the first snapshot
+// serves the whole transaction. Every write to a row or a unique key is
+// made holding its row lock (rowlock.go), which is kept until Commit or
+// Rollback returns.
 type Txn struct {
 	eng      *Engine
 	snap     *storage.Snapshot
+	iso      Isolation
+	owner    lock.OwnerID
+	ownOwner bool // owner made for this transaction: released with it
+	pid      uint32
+	xid      uint64 // assigned at the first lock
+	// writeLSN is the snapshot of the first statement that wrote: writes
+	// the locks do not cover (catalog, buckets) are checked from there.
+	writeLSN lsn.LSN
+	// latest is a snapshot at least as new as the last commit seen, for
+	// reading the newest version of a row after locking it.
+	latest *storage.Snapshot
+	// stale are snapshots replaced at a statement start while a cursor of
+	// an earlier statement (a suspended portal) still read them.
+	stale       []*storage.Snapshot
+	openCursors int
+	locked      bool // some lock taken: release at the end
+	// reads: the table buckets a SERIALIZABLE transaction scanned
+	// (serializable.go).
+	reads    map[string]struct{}
 	ov       *overlay
 	readOnly bool
 	start    time.Time
@@ -47,16 +94,99 @@ func (t *Txn) Commit(ctx context.Context) (lsn.LSN, error) {
 	if b.Len() == 0 {
 		return t.snap.AppliedLSN(), nil
 	}
-	return t.eng.cfg.Committer.Commit(ctx, b, t.snap.AppliedLSN())
+	if t.iso == Serializable {
+		unlock, err := t.validateReads()
+		if err != nil {
+			return 0, err
+		}
+		defer unlock()
+	}
+	at, err := t.eng.cfg.Committer.Commit(ctx, b, t.writeLSN)
+	if err == nil {
+		t.eng.ssi.recordWrites(b, at)
+	}
+	return at, err
 }
 
-// Rollback discards the writes and releases the snapshot. Idempotent.
+// Rollback discards the writes, releases the snapshots and then the
+// transaction's locks. Idempotent.
 func (t *Txn) Rollback() {
 	if t.done {
 		return
 	}
 	t.done = true
 	_ = t.snap.Close()
+	if t.latest != nil {
+		_ = t.latest.Close()
+		t.latest = nil
+	}
+	for _, s := range t.stale {
+		_ = s.Close()
+	}
+	t.stale = nil
+	switch {
+	case t.ownOwner:
+		t.eng.locks.ReleaseAll(t.owner)
+	case t.locked:
+		t.eng.locks.ReleaseXact(t.owner)
+	}
+}
+
+// Isolation is the transaction's isolation level.
+func (t *Txn) Isolation() Isolation { return t.iso }
+
+// stmtStart begins a statement: under READ COMMITTED it moves the
+// transaction to a snapshot of everything committed so far.
+func (t *Txn) stmtStart() error {
+	if t.iso == ReadCommitted && t.newerCommitted(t.snap) {
+		snap, err := t.eng.cfg.Snapshots.Snapshot()
+		if err != nil {
+			return err
+		}
+		if t.openCursors > 0 {
+			t.stale = append(t.stale, t.snap)
+		} else {
+			_ = t.snap.Close()
+		}
+		t.snap = snap
+	}
+	if t.ov.writes == 0 {
+		t.writeLSN = t.snap.AppliedLSN()
+	}
+	return nil
+}
+
+// appliedSource is the optional side of a SnapshotSource that says how
+// far commits have been applied (storage.DB has it).
+type appliedSource interface{ AppliedLSN() lsn.LSN }
+
+// newerCommitted reports whether commits were applied after s was taken
+// (true when the source cannot tell).
+func (t *Txn) newerCommitted(s *storage.Snapshot) bool {
+	if a, ok := t.eng.cfg.Snapshots.(appliedSource); ok {
+		return a.AppliedLSN() > s.AppliedLSN()
+	}
+	return true
+}
+
+// latestSnap returns a snapshot that holds every commit applied before the
+// call.
+func (t *Txn) latestSnap() (*storage.Snapshot, error) {
+	if !t.newerCommitted(t.snap) {
+		return t.snap, nil
+	}
+	if t.latest != nil && !t.newerCommitted(t.latest) {
+		return t.latest, nil
+	}
+	s, err := t.eng.cfg.Snapshots.Snapshot()
+	if err != nil {
+		return nil, err
+	}
+	if t.latest != nil {
+		_ = t.latest.Close()
+	}
+	t.latest = s
+	return s, nil
 }
 
 func (t *Txn) get(bucket, key []byte) []byte {

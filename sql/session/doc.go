@@ -27,26 +27,36 @@
 //
 // # Isolation
 //
-// Every transaction runs under snapshot isolation: PostgreSQL's
-// REPEATABLE READ behaviour, with first-committer-wins write-write
-// conflict detection (40001). All four isolation levels are accepted and
-// SHOW transaction_isolation reports the level asked for (default "read
-// committed"), but READ COMMITTED and READ UNCOMMITTED still use one
-// snapshot for the whole transaction, and SERIALIZABLE does not detect
-// read-write anomalies (write skew). Savepoints and two-phase commit are
+// PostgreSQL's levels (exec.Txn, package lock). READ COMMITTED (the
+// default; READ UNCOMMITTED behaves the same) takes a fresh snapshot per
+// statement; UPDATE, DELETE, INSERT … ON CONFLICT and SELECT … FOR
+// UPDATE/NO KEY UPDATE/SHARE/KEY SHARE lock the rows they act on until
+// the transaction ends, other writers wait (NOWAIT → 55P03, SKIP LOCKED,
+// lock_timeout → 55P03, cancel/statement_timeout → 57014), and a row
+// changed by a transaction that committed meanwhile is re-checked against
+// the WHERE clause and acted on in its newest version. Inserters of one
+// key (primary or unique) wait for each other. REPEATABLE READ keeps the
+// first snapshot and fails with 40001 where PostgreSQL does (a row to lock
+// was changed by a transaction the snapshot cannot see). SERIALIZABLE adds
+// a conservative, table-granular validation at commit (exec/serializable.go):
+// write skew is impossible, with more 40001 than PostgreSQL's SSI.
+// A deadlock is found after deadlock_timeout (1s) and one victim gets
+// 40P01. The session owns its locks (advisory session locks outlive
+// transactions); Close releases them. Savepoints and two-phase commit are
 // not supported (0A000).
 //
 // # Conflict retries
 //
-// Outside an explicit transaction a statement that loses a write-write
-// conflict is re-run on a fresh snapshot, up to Config.MaxConflictRetries
-// times (after the first, with a random pause that grows with the attempt
-// up to 20 ms, so that sessions fighting over one row do not re-run in
-// lock step), when the client cannot tell: in a simple query the results of
-// writing statements are held back until the commit; results already sent
-// (SELECTs before the first write, every extended-protocol Execute) must
-// be reproduced exactly by the re-run. See replay.go. Explicit
-// transactions get the 40001.
+// Writers wait for row locks instead of conflicting, so a statement no
+// longer needs retries to succeed. What remains of write-write conflict
+// detection at commit (DDL racing with writes to the same table) is
+// retried outside an explicit transaction as before: up to
+// Config.MaxConflictRetries times (after the first, with a random pause
+// that grows with the attempt up to 20 ms), when the client cannot tell:
+// in a simple query the results of writing statements are held back until
+// the commit; results already sent (SELECTs before the first write, every
+// extended-protocol Execute) must be reproduced exactly by the re-run. See
+// replay.go. Explicit transactions get the 40001.
 //
 // # Read-only
 //

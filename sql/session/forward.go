@@ -82,7 +82,8 @@ type ForwardStatement struct {
 // names, times statements or reports notices. Output formatting happens
 // here, where the rows are encoded for the client.
 var forwardedParams = []string{"TimeZone", "DateStyle", "IntervalStyle", "search_path", "statement_timeout",
-	"client_min_messages", "application_name", "default_transaction_isolation", "extra_float_digits"}
+	"client_min_messages", "application_name", "default_transaction_isolation", "extra_float_digits",
+	"lock_timeout", "deadlock_timeout"}
 
 // forwarding reports whether st runs on the primary: the block already
 // forwards, or st writes on a standby with forwarding on outside a

@@ -49,6 +49,7 @@ func gucTable() map[string]*gucDef {
 		{name: "client_min_messages", def: "notice", check: checkEnum(msgLevels...), desc: "Sets the message levels that are sent to the client."},
 		{name: "DateStyle", def: "ISO, MDY", report: true, list: true, check: checkDateStyle, desc: "Sets the display format for date and time values."},
 		{name: "default_transaction_deferrable", def: "off", check: checkBool, desc: "Sets the default deferrable status of new transactions."},
+		{name: "deadlock_timeout", def: "1s", check: checkDuration, desc: "Sets the time to wait on a lock before checking for deadlock."},
 		{name: "default_transaction_isolation", def: "read committed", check: checkEnum(isoLevels...), desc: "Sets the transaction isolation level of each new transaction."},
 		{name: "default_transaction_read_only", def: "off", report: true, check: checkBool, desc: "Sets the default read-only status of new transactions."},
 		{name: "escape_string_warning", def: "on", check: checkBool, desc: "Warn about backslash escapes in ordinary string literals."},

@@ -11,6 +11,7 @@ import (
 
 	"github.com/heliosdb/nano/lsn"
 	"github.com/heliosdb/nano/sql/exec"
+	"github.com/heliosdb/nano/sql/lock"
 	"github.com/heliosdb/nano/sql/parser"
 	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/sql/result"
@@ -51,6 +52,9 @@ type Session struct {
 
 	fwd        ForwardTxn // the block's transaction on the primary (forward.go); nil when none
 	lastCommit lsn.LSN    // see LastCommitLSN
+	// owner holds this session's locks: row locks until the transaction
+	// ends, advisory session locks until unlocked or Close.
+	owner lock.OwnerID
 }
 
 // New returns a session for a client that said info at startup. Startup
@@ -64,6 +68,7 @@ func New(cfg Config, info result.StartupInfo) (*Session, error) {
 	s := &Session{cfg: cfg.withDefaults(), info: info,
 		stmts: map[string]*statement{}, portals: map[string]*portal{}}
 	s.log = s.cfg.Logger.With("user", info.User, "pid", info.ProcessID)
+	s.owner = s.cfg.Engine.NewLockOwner()
 	s.vars = newGucs(s.dynamicVar)
 	fixed := map[string]string{
 		"server_version":        s.cfg.ServerVersion,
@@ -244,6 +249,7 @@ func (s *Session) Close() error {
 		return nil
 	}
 	s.endBlock(false)
+	s.cfg.Engine.ReleaseLockOwner(s.owner)
 	s.stmts = nil
 	s.closed = true
 	return nil
@@ -255,12 +261,25 @@ func (s *Session) ensureTxn(ctx context.Context) error {
 	if s.txn != nil {
 		return nil
 	}
-	t, err := s.cfg.Engine.Begin(ctx, s.readOnlyTx())
+	t, err := s.cfg.Engine.BeginTx(ctx, exec.TxOptions{ReadOnly: s.readOnlyTx(), Isolation: s.isolation(),
+		Owner: s.owner, PID: s.info.ProcessID})
 	if err != nil {
 		return fmt.Errorf("session: begin: %w", err)
 	}
 	s.txn = t
 	return nil
+}
+
+// isolation is the level of the current (or next) transaction.
+func (s *Session) isolation() exec.Isolation {
+	v, _ := s.dynamicVar("transaction_isolation")
+	switch v {
+	case "repeatable read":
+		return exec.RepeatableRead
+	case "serializable":
+		return exec.Serializable
+	}
+	return exec.ReadCommitted
 }
 
 // beginImplicit opens an implicit block when none is open.

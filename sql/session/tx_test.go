@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/sql/result"
@@ -198,16 +199,44 @@ func TestAutocommitConflictRetryExtended(t *testing.T) {
 	}
 }
 
-func TestExplicitConflict(t *testing.T) {
+// Regression test for issue 13: a second writer of a row waits for the
+// first transaction instead of failing its commit with 40001, and then
+// updates the newest version (READ COMMITTED).
+func TestExplicitWriterWaits(t *testing.T) {
 	eng := newEngine(t)
 	a := newSession(t, session.Config{Engine: eng}, nil)
 	b := newSession(t, session.Config{Engine: eng}, nil)
 	mustQuery(t, a, "CREATE TABLE c (id int primary key, v int); INSERT INTO c VALUES (1, 0)")
 	mustQuery(t, a, "BEGIN; UPDATE c SET v = v + 1 WHERE id = 1")
+	done := make(chan error, 1)
+	go func() { done <- b.Query(context.Background(), "UPDATE c SET v = v + 10 WHERE id = 1", &recorder{}) }()
+	select {
+	case err := <-done:
+		t.Fatalf("second writer did not wait: %v", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	mustQuery(t, a, "COMMIT")
+	if err := <-done; err != nil {
+		t.Fatalf("second writer: %v", err)
+	}
+	if got := scalar(t, a, "SELECT v FROM c"); got != "11" {
+		t.Fatalf("v = %s, want 11", got)
+	}
+}
+
+// Regression test for issue 13: REPEATABLE READ fails with 40001 when the
+// row it updates was changed by a transaction its snapshot cannot see.
+func TestRepeatableReadConflict(t *testing.T) {
+	eng := newEngine(t)
+	a := newSession(t, session.Config{Engine: eng}, nil)
+	b := newSession(t, session.Config{Engine: eng}, nil)
+	mustQuery(t, a, "CREATE TABLE c (id int primary key, v int); INSERT INTO c VALUES (1, 0)")
+	mustQuery(t, a, "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT v FROM c")
 	mustQuery(t, b, "UPDATE c SET v = v + 10 WHERE id = 1")
-	wantCode(t, a.Query(context.Background(), "COMMIT", &recorder{}), pgerror.SerializationFailure)
+	wantCode(t, a.Query(context.Background(), "UPDATE c SET v = v + 1 WHERE id = 1", &recorder{}), pgerror.SerializationFailure)
+	mustQuery(t, a, "ROLLBACK")
 	if a.TxStatus() != result.TxIdle {
-		t.Fatalf("status after failed COMMIT = %c", a.TxStatus())
+		t.Fatalf("status after ROLLBACK = %c", a.TxStatus())
 	}
 	if got := scalar(t, a, "SELECT v FROM c"); got != "10" {
 		t.Fatalf("v = %s, want 10", got)

@@ -34,7 +34,7 @@ func (c *Committer) Commit(ctx context.Context, b *storage.Batch, readLSN lsn.LS
 		if c.buckets[string(op.Bucket)] > readLSN {
 			return 0, pgerror.New(pgerror.SerializationFailure, "could not serialize access due to concurrent update")
 		}
-		if op.Kind == storage.OpPut || op.Kind == storage.OpDelete {
+		if (op.Kind == storage.OpPut || op.Kind == storage.OpDelete) && !exec.LockProtected(op.Bucket) {
 			if c.written[string(op.Bucket)+"\x00"+string(op.Key)] > readLSN {
 				return 0, pgerror.New(pgerror.SerializationFailure, "could not serialize access due to concurrent update")
 			}

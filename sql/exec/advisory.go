@@ -1,0 +1,65 @@
+package exec
+
+import (
+	"github.com/heliosdb/nano/sql/lock"
+	"github.com/heliosdb/nano/sql/types"
+)
+
+// Advisory locks: pg_advisory_lock and friends, on the lock manager with
+// the session as owner (session scope) or until the transaction ends
+// (the _xact_ forms). Keys are one bigint or two int4 (PostgreSQL keeps
+// the two forms apart).
+
+func advisoryKeyOf(a []Datum) string {
+	if len(a) == 2 {
+		return advisoryKey(int64(uint64(uint32(i64(a[0])))<<32|uint64(uint32(i64(a[1])))), true)
+	}
+	return advisoryKey(i64(a[0]), false)
+}
+
+func advisoryLockFn(mode lock.Mode, scope lock.Scope, try bool) scalarFn {
+	return func(en *env, a []Datum) (Datum, error) {
+		policy := lock.Wait
+		if try {
+			policy = lock.SkipLocked
+		}
+		ok, err := en.acquire(advisoryKeyOf(a), mode, scope, policy, "advisory lock")
+		if err != nil {
+			return nil, err
+		}
+		if try {
+			return ok, nil
+		}
+		return "", nil
+	}
+}
+
+func advisoryUnlockFn(mode lock.Mode) scalarFn {
+	return func(en *env, a []Datum) (Datum, error) {
+		return en.txn.eng.locks.Unlock(en.txn.owner, advisoryKeyOf(a), mode), nil
+	}
+}
+
+func init() {
+	keyHints := []types.T{types.Int8}
+	add := func(name string, res types.T, fn scalarFn) {
+		funcTable[name] = funcDef{result: fixed(res), hints: keyHints, strict: true, minArg: 1, maxArg: 2, fn: fn}
+		noFold[name] = true
+	}
+	for _, v := range []struct {
+		suffix string
+		mode   lock.Mode
+	}{{"", lock.Exclusive}, {"_shared", lock.Shared}} {
+		add("pg_advisory_lock"+v.suffix, types.Void, advisoryLockFn(v.mode, lock.Session, false))
+		add("pg_try_advisory_lock"+v.suffix, types.Bool, advisoryLockFn(v.mode, lock.Session, true))
+		add("pg_advisory_xact_lock"+v.suffix, types.Void, advisoryLockFn(v.mode, lock.Xact, false))
+		add("pg_try_advisory_xact_lock"+v.suffix, types.Bool, advisoryLockFn(v.mode, lock.Xact, true))
+		add("pg_advisory_unlock"+v.suffix, types.Bool, advisoryUnlockFn(v.mode))
+	}
+	funcTable["pg_advisory_unlock_all"] = funcDef{result: fixed(types.Void), minArg: 0, maxArg: 0,
+		fn: func(en *env, _ []Datum) (Datum, error) {
+			en.txn.eng.locks.UnlockAllSession(en.txn.owner)
+			return "", nil
+		}}
+	noFold["pg_advisory_unlock_all"] = true
+}

@@ -1,0 +1,240 @@
+package exec
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/heliosdb/nano/sql/catalog"
+	"github.com/heliosdb/nano/sql/lock"
+	"github.com/heliosdb/nano/sql/pgerror"
+)
+
+// Row locks (see package lock and the Txn doc).
+//
+// A row is locked by (bucket, key) of its primary-key entry; a unique index
+// entry by (index bucket, key) while it is written or deleted, so that two
+// inserters of one value queue behind each other. After the lock is
+// granted the transaction compares the version its statement read with the
+// newest committed one (latestSnap): the lock's previous holder released
+// it only after its commit became visible, so the newest version is final
+// while the lock is held. A changed row is re-evaluated (READ COMMITTED,
+// PostgreSQL's EvalPlanQual) or fails with 40001 (REPEATABLE READ and
+// SERIALIZABLE).
+
+// LockProtected reports whether writes to bucket are made under row locks
+// (table and index buckets): a committer need not check them for
+// write-write conflicts (see Committer).
+func LockProtected(bucket []byte) bool {
+	return bytes.HasPrefix(bucket, []byte("t/")) || bytes.HasPrefix(bucket, []byte("i/"))
+}
+
+// lockState is what lockRow found.
+type lockState uint8
+
+const (
+	rowSame    lockState = iota // locked; the statement's version is the newest
+	rowChanged                  // locked; a newer committed version exists (latest, nil if deleted)
+	rowSkipped                  // SKIP LOCKED: taken by another transaction
+)
+
+func rowLockKey(bucket, key []byte) string {
+	b := make([]byte, 0, 2+len(bucket)+len(key))
+	b = append(b, 'r')
+	b = append(b, bucket...)
+	b = append(b, 0)
+	b = append(b, key...)
+	return string(b)
+}
+
+var errLockTimeout = pgerror.New(pgerror.LockNotAvailable, "canceling statement due to lock timeout")
+
+// acquire takes a lock for the transaction, waiting as policy says under
+// lock_timeout and deadlock_timeout. what names the object for NOWAIT's
+// message. It returns false for SKIP LOCKED on a taken lock.
+func (e *env) acquire(key string, mode lock.Mode, scope lock.Scope, policy lock.Policy, what string) (bool, error) {
+	t := e.txn
+	if t.xid == 0 {
+		t.xid = t.eng.xids.Add(1)
+	}
+	t.locked = true
+	ctx := e.ctx
+	if d := e.durationVar("lock_timeout"); d > 0 && policy == lock.Wait {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, d, errLockTimeout)
+		defer cancel()
+	}
+	ok, err := t.eng.locks.Acquire(ctx, lock.Request{Owner: t.owner, PID: t.pid, XID: t.xid, Key: key,
+		Mode: mode, Scope: scope, Policy: policy, DeadlockTimeout: e.durationVar("deadlock_timeout")})
+	if err == nil {
+		return ok, nil
+	}
+	var dl *lock.DeadlockError
+	switch {
+	case errors.Is(err, lock.ErrWouldBlock):
+		return false, pgerror.Newf(pgerror.LockNotAvailable, "could not obtain lock on %s", what)
+	case errors.As(err, &dl):
+		return false, deadlockError(dl)
+	case errors.Is(err, errLockTimeout) && e.ctx.Err() == nil:
+		return false, errLockTimeout
+	case e.ctx.Err() != nil:
+		return false, errCanceled
+	}
+	return false, err
+}
+
+// deadlockError renders a deadlock as PostgreSQL does.
+func deadlockError(d *lock.DeadlockError) error {
+	lines := make([]string, len(d.Cycle))
+	for i, ed := range d.Cycle {
+		var on string
+		if strings.HasPrefix(ed.Key, "a") {
+			mode := "ExclusiveLock"
+			if ed.Mode == lock.Shared {
+				mode = "ShareLock"
+			}
+			on = fmt.Sprintf("%s on advisory lock [%s]", mode, advisoryTag(ed.Key))
+		} else {
+			on = fmt.Sprintf("ShareLock on transaction %d", ed.BlockerXID)
+		}
+		lines[i] = fmt.Sprintf("Process %d waits for %s; blocked by process %d.", ed.Waiter, on, ed.Blocker)
+	}
+	return pgerror.New(pgerror.DeadlockDetected, "deadlock detected").
+		WithDetail("%s", strings.Join(lines, "\n")).
+		WithHint("See server log for query details.")
+}
+
+// durationVar reads a duration setting ("0", "500ms", "2s", "1min").
+func (e *env) durationVar(name string) time.Duration {
+	if e.vars == nil {
+		return 0
+	}
+	v, ok := e.vars.Get(name)
+	if !ok {
+		return 0
+	}
+	return parseDuration(v)
+}
+
+func parseDuration(v string) time.Duration {
+	v = strings.TrimSpace(v)
+	i := 0
+	for i < len(v) && (v[i] >= '0' && v[i] <= '9' || v[i] == '.') {
+		i++
+	}
+	n, err := strconv.ParseFloat(v[:i], 64)
+	if err != nil {
+		return 0
+	}
+	unit := map[string]time.Duration{"": time.Millisecond, "us": time.Microsecond, "ms": time.Millisecond,
+		"s": time.Second, "min": time.Minute, "h": time.Hour, "d": 24 * time.Hour}[strings.TrimSpace(v[i:])]
+	return time.Duration(n * float64(unit))
+}
+
+// lockRow locks the row (or unique entry) at bucket/key in mode and says
+// whether the version this statement read is still the newest. latest is
+// the newest committed value (a copy; nil when deleted) for rowChanged.
+func (e *env) lockRow(tbl *catalog.Table, bucket, key []byte, mode lock.Mode, policy lock.Policy) (st lockState, latest []byte, err error) {
+	t := e.txn
+	what := fmt.Sprintf("row in relation %q", tbl.Name)
+	ok, err := e.acquire(rowLockKey(bucket, key), mode, lock.Xact, policy, what)
+	if err != nil {
+		return 0, nil, err
+	}
+	if !ok {
+		return rowSkipped, nil, nil
+	}
+	if ob := t.ov.buckets[string(bucket)]; ob != nil {
+		if _, mine := ob.entries[string(key)]; mine {
+			return rowSame, nil, nil // written by this transaction under this lock
+		}
+	}
+	ls, err := t.latestSnap()
+	if err != nil {
+		return 0, nil, err
+	}
+	if ls == t.snap {
+		return rowSame, nil, nil
+	}
+	cur, lv := t.snap.Get(bucket, key), ls.Get(bucket, key)
+	if bytes.Equal(cur, lv) && (cur == nil) == (lv == nil) {
+		return rowSame, nil, nil
+	}
+	if lv != nil {
+		lv = append([]byte(nil), lv...)
+	}
+	return rowChanged, lv, nil
+}
+
+// getLatest reads bucket/key as this transaction's writes and the newest
+// committed state show it: what a uniqueness check must see once it holds
+// the key's lock.
+func (t *Txn) getLatest(bucket, key []byte) ([]byte, error) {
+	if ob := t.ov.buckets[string(bucket)]; ob != nil {
+		if e, ok := ob.entries[string(key)]; ok {
+			if e.del {
+				return nil, nil
+			}
+			return e.val, nil
+		}
+		if ob.dropped {
+			return nil, nil
+		}
+	}
+	ls, err := t.latestSnap()
+	if err != nil {
+		return nil, err
+	}
+	return ls.Get(bucket, key), nil
+}
+
+// lockKey locks a key about to be written (a new primary key or a unique
+// index entry) for the rest of the transaction.
+func (e *env) lockKey(tbl *catalog.Table, bucket, key []byte) error {
+	_, err := e.acquire(rowLockKey(bucket, key), lock.ForUpdate, lock.Xact, lock.Wait,
+		fmt.Sprintf("row in relation %q", tbl.Name))
+	return err
+}
+
+// errConcurrentUpdate is the 40001 of REPEATABLE READ and SERIALIZABLE when
+// a row to lock was changed by a transaction the snapshot cannot see.
+func errConcurrent(deleted bool) error {
+	if deleted {
+		return pgerror.New(pgerror.SerializationFailure, "could not serialize access due to concurrent delete")
+	}
+	return pgerror.New(pgerror.SerializationFailure, "could not serialize access due to concurrent update")
+}
+
+// advisoryKey is the lock key of an advisory lock on a 64-bit key (one
+// bigint, or two int4 combined as PostgreSQL does).
+func advisoryKey(k int64, pair bool) string {
+	b := []byte{'a', 0}
+	if pair {
+		b[1] = 1
+	}
+	u := uint64(k)
+	for i := 7; i >= 0; i-- {
+		b = append(b, byte(u>>(8*i)))
+	}
+	return string(b)
+}
+
+// advisoryTag renders an advisory lock key as pg_locks' [db,classid,objid,objsubid].
+func advisoryTag(key string) string {
+	if len(key) != 10 {
+		return "?"
+	}
+	var u uint64
+	for i := 2; i < 10; i++ {
+		u = u<<8 | uint64(key[i])
+	}
+	sub := 1
+	if key[1] == 1 {
+		sub = 2
+	}
+	return fmt.Sprintf("16384,%d,%d,%d", u>>32, uint32(u), sub)
+}

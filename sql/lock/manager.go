@@ -1,0 +1,355 @@
+package lock
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// DefaultDeadlockTimeout is PostgreSQL's deadlock_timeout default.
+const DefaultDeadlockTimeout = time.Second
+
+// Request asks for one lock.
+type Request struct {
+	Owner OwnerID
+	PID   uint32 // the owner's process id, for deadlock reports
+	XID   uint64 // the owner's current transaction, for deadlock reports
+	Key   string
+	Mode  Mode
+	Scope Scope
+	// Policy when the lock is taken: Wait, NoWait or SkipLocked.
+	Policy Policy
+	// DeadlockTimeout is how long to wait before checking for a deadlock;
+	// 0 = DefaultDeadlockTimeout.
+	DeadlockTimeout time.Duration
+}
+
+type ownerState struct {
+	pid  uint32
+	xid  uint64
+	keys []string // keys this owner is a holder of (each once)
+	// waiting: the request the owner is queued with, and where.
+	waiting    *waiter
+	waitingKey string
+}
+
+// Manager grants locks. It is safe for concurrent use; the zero value is
+// not usable, call New.
+type Manager struct {
+	mu      sync.Mutex
+	entries map[string]*entry
+	owners  map[OwnerID]*ownerState
+}
+
+// New returns an empty lock manager.
+func New() *Manager {
+	return &Manager{entries: map[string]*entry{}, owners: map[OwnerID]*ownerState{}}
+}
+
+func (m *Manager) owner(o OwnerID) *ownerState {
+	s := m.owners[o]
+	if s == nil {
+		s = &ownerState{}
+		m.owners[o] = s
+	}
+	return s
+}
+
+// Acquire takes the lock r asks for (see the package doc). It returns
+// true when granted; false with a nil error when SkipLocked found it taken;
+// ErrWouldBlock for NoWait; context.Cause(ctx) when ctx ended while
+// waiting; *DeadlockError when this wait closed a deadlock cycle.
+func (m *Manager) Acquire(ctx context.Context, r Request) (bool, error) {
+	m.mu.Lock()
+	e := m.entries[r.Key]
+	if e == nil {
+		e = &entry{}
+		m.entries[r.Key] = e
+	}
+	os := m.owner(r.Owner)
+	os.pid, os.xid = r.PID, r.XID
+	if e.grantable(r.Owner, r.Mode, len(e.queue)) {
+		if e.grant(r.Owner, r.Mode, r.Scope) {
+			os.keys = append(os.keys, r.Key)
+		}
+		m.mu.Unlock()
+		return true, nil
+	}
+	if r.Policy != Wait {
+		m.dropIfUnused(r.Key, e)
+		m.mu.Unlock()
+		if r.Policy == NoWait {
+			return false, ErrWouldBlock
+		}
+		return false, nil
+	}
+	w := &waiter{owner: r.Owner, mode: r.Mode, scope: r.Scope, ready: make(chan struct{})}
+	e.queue = append(e.queue, w)
+	os.waiting, os.waitingKey = w, r.Key
+	m.mu.Unlock()
+
+	d := r.DeadlockTimeout
+	if d <= 0 {
+		d = DefaultDeadlockTimeout
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	check := timer.C
+	for {
+		select {
+		case <-w.ready:
+			return true, nil
+		case <-check:
+			check = nil
+			m.mu.Lock()
+			if w.granted {
+				m.mu.Unlock()
+				return true, nil
+			}
+			if cyc := findCycle(r.Owner, m.edges); cyc != nil {
+				err := &DeadlockError{Cycle: m.describe(cyc)}
+				m.cancelWait(r.Key, e, w)
+				m.mu.Unlock()
+				return false, err
+			}
+			m.mu.Unlock()
+		case <-ctx.Done():
+			m.mu.Lock()
+			if w.granted {
+				m.mu.Unlock()
+				return true, nil
+			}
+			m.cancelWait(r.Key, e, w)
+			m.mu.Unlock()
+			return false, context.Cause(ctx)
+		}
+	}
+}
+
+// cancelWait removes w from e's queue and wakes those it held back.
+// m.mu is held.
+func (m *Manager) cancelWait(key string, e *entry, w *waiter) {
+	for i, q := range e.queue {
+		if q == w {
+			e.queue = append(e.queue[:i], e.queue[i+1:]...)
+			break
+		}
+	}
+	if os := m.owners[w.owner]; os != nil && os.waiting == w {
+		os.waiting, os.waitingKey = nil, ""
+	}
+	m.wake(key, e)
+}
+
+// wake grants what can be granted in e and drops e when unused. m.mu is
+// held.
+func (m *Manager) wake(key string, e *entry) {
+	for _, w := range e.wakeable() {
+		os := m.owner(w.owner)
+		if h := e.holder(w.owner); h != nil && !containsKey(os.keys, key) {
+			os.keys = append(os.keys, key)
+		}
+		os.waiting, os.waitingKey = nil, ""
+		w.granted = true
+		close(w.ready)
+	}
+	m.dropIfUnused(key, e)
+}
+
+func containsKey(keys []string, k string) bool {
+	for _, x := range keys {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *Manager) dropIfUnused(key string, e *entry) {
+	if len(e.holders) == 0 && len(e.queue) == 0 {
+		delete(m.entries, key)
+	}
+}
+
+// edges is the wait-for graph: whom o waits for. m.mu is held.
+func (m *Manager) edges(o OwnerID) []OwnerID {
+	os := m.owners[o]
+	if os == nil || os.waiting == nil {
+		return nil
+	}
+	e := m.entries[os.waitingKey]
+	if e == nil {
+		return nil
+	}
+	return e.blockers(os.waiting)
+}
+
+// describe turns a cycle of owners into edges for the report.
+func (m *Manager) describe(cyc []OwnerID) []Edge {
+	out := make([]Edge, len(cyc))
+	for i, o := range cyc {
+		next := cyc[(i+1)%len(cyc)]
+		os, ns := m.owners[o], m.owners[next]
+		out[i] = Edge{Waiter: os.pid, Blocker: ns.pid, BlockerXID: ns.xid, Key: os.waitingKey,
+			Mode: os.waiting.mode, WaiterOwn: o, BlockerOwn: next}
+	}
+	return out
+}
+
+// release drops o's holdings of the given scopes on key (all scopes when
+// both is true). m.mu is held.
+func (m *Manager) release(o OwnerID, key string, scope Scope, both bool) {
+	e := m.entries[key]
+	if e == nil {
+		return
+	}
+	if h := e.holder(o); h != nil {
+		if both {
+			h.counts = [numScopes][numModes]int32{}
+		} else {
+			h.counts[scope] = [numModes]int32{}
+		}
+		if h.empty() {
+			e.dropHolder(o)
+		}
+	}
+	m.wake(key, e)
+}
+
+// ReleaseXact releases every transaction-scope lock of o (its transaction
+// ended). Session-scope locks stay.
+func (m *Manager) ReleaseXact(o OwnerID) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	os := m.owners[o]
+	if os == nil {
+		return
+	}
+	kept := os.keys[:0]
+	for _, k := range os.keys {
+		m.release(o, k, Xact, false)
+		if e := m.entries[k]; e != nil && e.holder(o) != nil {
+			kept = append(kept, k)
+		}
+	}
+	os.keys = kept
+	if len(kept) == 0 && os.waiting == nil {
+		delete(m.owners, o)
+	}
+}
+
+// ReleaseAll releases every lock of o, of both scopes (its session ended).
+func (m *Manager) ReleaseAll(o OwnerID) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	os := m.owners[o]
+	if os == nil {
+		return
+	}
+	for _, k := range os.keys {
+		m.release(o, k, Xact, true)
+	}
+	if os.waiting == nil {
+		delete(m.owners, o)
+	} else {
+		os.keys = nil
+	}
+}
+
+// Unlock releases one session-scope hold of key in mode by o, as
+// pg_advisory_unlock does; it reports false when o held none.
+func (m *Manager) Unlock(o OwnerID, key string, mode Mode) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e := m.entries[key]
+	if e == nil {
+		return false
+	}
+	h := e.holder(o)
+	if h == nil || h.counts[Session][mode] == 0 {
+		return false
+	}
+	h.counts[Session][mode]--
+	if h.empty() {
+		e.dropHolder(o)
+		if os := m.owners[o]; os != nil {
+			for i, k := range os.keys {
+				if k == key {
+					os.keys = append(os.keys[:i], os.keys[i+1:]...)
+					break
+				}
+			}
+		}
+	}
+	m.wake(key, e)
+	return true
+}
+
+// UnlockAllSession releases every session-scope lock of o
+// (pg_advisory_unlock_all).
+func (m *Manager) UnlockAllSession(o OwnerID) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	os := m.owners[o]
+	if os == nil {
+		return
+	}
+	kept := os.keys[:0]
+	for _, k := range os.keys {
+		m.release(o, k, Session, false)
+		if e := m.entries[k]; e != nil && e.holder(o) != nil {
+			kept = append(kept, k)
+		}
+	}
+	os.keys = kept
+}
+
+// Holds reports whether o holds key in a mode at least as strong as mode
+// (one that conflicts with everything mode conflicts with).
+func (m *Manager) Holds(o OwnerID, key string, mode Mode) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e := m.entries[key]
+	if e == nil {
+		return false
+	}
+	h := e.holder(o)
+	if h == nil {
+		return false
+	}
+	for held := mode; held < numModes; held++ {
+		if h.holds(held) {
+			return true
+		}
+	}
+	return false
+}
+
+// BlockingPIDs returns the process ids of the owners o waits for
+// (pg_blocking_pids); nil when o is not waiting.
+func (m *Manager) BlockingPIDs(o OwnerID) []uint32 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []uint32
+	for _, b := range m.edges(o) {
+		if os := m.owners[b]; os != nil {
+			out = append(out, os.pid)
+		}
+	}
+	return out
+}
+
+// Waiting reports whether o is queued for a lock.
+func (m *Manager) Waiting(o OwnerID) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	os := m.owners[o]
+	return os != nil && os.waiting != nil
+}
+
+// Len is the number of keys locked or waited for (tests, metrics).
+func (m *Manager) Len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.entries)
+}
