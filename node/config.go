@@ -59,6 +59,13 @@ type Config struct {
 	// AuthenticationTimeout bounds a PostgreSQL client's startup and
 	// authentication (default 60s, PostgreSQL's authentication_timeout).
 	AuthenticationTimeout time.Duration
+	// TLSCertFile and TLSKeyFile (PEM) turn on TLS on the PostgreSQL port
+	// (SSLRequest answered 'S'); Node.ReloadTLS (SIGHUP) re-reads them.
+	// Empty: no TLS.
+	TLSCertFile, TLSKeyFile string
+	// TLSRequired refuses PostgreSQL clients that did not negotiate TLS
+	// with FATAL 28000 (as pg_hba.conf with only hostssl lines).
+	TLSRequired bool
 
 	// SyncTimeout is how long a commit waits for a sync standby before a
 	// sync primary degrades to async; default 10s.
@@ -211,6 +218,12 @@ func (c *Config) Validate() error {
 	}
 	if c.AuthenticationTimeout <= 0 {
 		return bad("authentication-timeout", "must be positive")
+	}
+	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
+		return bad("tls-cert-file", "--tls-cert-file and --tls-key-file go together")
+	}
+	if c.TLSRequired && c.TLSCertFile == "" {
+		return bad("tls-required", "needs --tls-cert-file and --tls-key-file")
 	}
 	if c.SyncTimeout <= 0 {
 		return bad("sync-timeout", "must be positive")

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +22,7 @@ import (
 	"github.com/heliosdb/nano/httpapi"
 	"github.com/heliosdb/nano/internal/fsutil"
 	"github.com/heliosdb/nano/internal/httpauth"
+	"github.com/heliosdb/nano/internal/tlsfiles"
 	"github.com/heliosdb/nano/lsn"
 	"github.com/heliosdb/nano/pgwire"
 	"github.com/heliosdb/nano/replication"
@@ -50,6 +52,7 @@ type Node struct {
 	// stmtMemLimit is the per-statement memory limit in effect (0 = none).
 	stmtMemLimit int64
 	pg           *pgwire.Server
+	tls          *tlsfiles.Server // the PostgreSQL port's certificate; nil = no TLS
 	httpSrv      *http.Server
 	// httpStop cancels the context of every HTTP request (POST /query
 	// statements) when Shutdown's deadline passes.
@@ -195,7 +198,16 @@ func (n *Node) buildSQL() error {
 	}, func() float64 { return float64(running.Load()) }))
 	n.sessCfg = session.Config{Engine: n.engine, ServerVersion: "15.0", Logger: n.log, Now: n.cfg.Now, ReadOnly: n.readOnly,
 		Running: running}
+	var tlsCfg *tls.Config
+	if n.cfg.TLSCertFile != "" {
+		if n.tls, err = tlsfiles.Load(n.cfg.TLSCertFile, n.cfg.TLSKeyFile); err != nil {
+			return &ConfigError{Key: "tls-cert-file", Reason: err.Error()}
+		}
+		tlsCfg = n.tls.Config()
+	}
 	n.pg, err = pgwire.NewServer(pgwire.Config{
+		TLSConfig:      tlsCfg,
+		RequireTLS:     n.cfg.TLSRequired,
 		AuthMethod:     n.cfg.AuthMethod,
 		Credentials:    n.credentials,
 		StartupTimeout: n.cfg.AuthenticationTimeout,
@@ -212,6 +224,16 @@ func (n *Node) buildSQL() error {
 		return fmt.Errorf("node: pgwire: %w", err)
 	}
 	return nil
+}
+
+// ReloadTLS re-reads the PostgreSQL port's certificate and key files (on
+// SIGHUP); new connections use them, and a failed reload keeps the
+// current ones. Without TLS it does nothing.
+func (n *Node) ReloadTLS() error {
+	if n.tls == nil {
+		return nil
+	}
+	return n.tls.Reload()
 }
 
 func (n *Node) credentials(user string) (string, bool) {

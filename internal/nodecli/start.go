@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/heliosdb/nano/internal/cliutil"
+	"github.com/heliosdb/nano/internal/tlsfiles"
 	"github.com/heliosdb/nano/node"
 )
 
@@ -67,5 +68,8 @@ func runStart(v *viper.Viper, settings []setting, logOut io.Writer) error {
 	}
 	ctx, stop := cliutil.SignalContext(log)
 	defer stop()
+	if cfg.TLSCertFile != "" {
+		tlsfiles.ReloadOnHUP(ctx, log, n.ReloadTLS)
+	}
 	return n.Run(ctx)
 }
