@@ -504,6 +504,9 @@ func absFnT(t types.T) func(a Datum) (Datum, error) {
 // picks (timestamp + '1 day' reads an interval, interval * '2' a number),
 // not the other side's type.
 func (b *builder) compileOpPair(s *scope, op string, ln, rn *pg_query.Node) (*cexpr, *cexpr, error) {
+	if op == "||" {
+		return b.compileConcatPair(s, ln, rn)
+	}
 	if op != "+" && op != "*" && op != "/" {
 		return b.compilePair(s, ln, rn)
 	}
@@ -535,6 +538,32 @@ func (b *builder) compileOpPair(s *scope, op string, ln, rn *pg_query.Node) (*ce
 			if l, err = b.compile(s, ln, h); err != nil {
 				return nil, nil, err
 			}
+		}
+	}
+	return l, r, nil
+}
+
+// compileConcatPair compiles the operands of ||: an untyped literal beside
+// a value that is not a string (or bytea) is text, as PostgreSQL's
+// anynonarray || text resolves it ('row ' || 1 is 'row 1').
+func (b *builder) compileConcatPair(s *scope, ln, rn *pg_query.Node) (*cexpr, *cexpr, error) {
+	hintFor := func(e *cexpr) types.T {
+		if e.unknown || e.t.Family() == types.FamString || e.t.Oid == types.OidBytea {
+			return e.t
+		}
+		return types.Text
+	}
+	l, err := b.compile(s, ln, types.Unknown)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := b.compile(s, rn, hintFor(l))
+	if err != nil {
+		return nil, nil, err
+	}
+	if l.unknown && !r.unknown {
+		if l, err = b.compile(s, ln, hintFor(r)); err != nil {
+			return nil, nil, err
 		}
 	}
 	return l, r, nil

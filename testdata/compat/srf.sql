@@ -21,6 +21,7 @@ SELECT * FROM generate_series('2008-03-01'::timestamp, '2008-03-02', '-1 hour');
 SELECT * FROM generate_series('a', 'b');
 SELECT * FROM generate_series(1);
 SELECT count(*), sum(g), min(g), max(g) FROM generate_series(1, 1000) g;
+SELECT 'row ' || g, g || ' rows', 'x' || 'y' FROM generate_series(1, 3) g ORDER BY g;
 SELECT g % 3 AS r, count(*) FROM generate_series(1, 10) g GROUP BY g % 3 ORDER BY r;
 SELECT a.g, b.g FROM generate_series(1, 2) a, generate_series(1, 2) b ORDER BY 1, 2;
 SELECT * FROM generate_series(1, 3) a JOIN generate_series(2, 4) b ON a = b ORDER BY a;
