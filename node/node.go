@@ -23,6 +23,7 @@ import (
 	"github.com/heliosdb/nano/internal/fsutil"
 	"github.com/heliosdb/nano/internal/httpauth"
 	"github.com/heliosdb/nano/internal/tlsfiles"
+	"github.com/heliosdb/nano/internal/pgauth"
 	"github.com/heliosdb/nano/lsn"
 	"github.com/heliosdb/nano/pgwire"
 	"github.com/heliosdb/nano/replication"
@@ -53,6 +54,7 @@ type Node struct {
 	stmtMemLimit int64
 	pg           *pgwire.Server
 	tls          *tlsfiles.Server // the PostgreSQL port's certificate; nil = no TLS
+	scram        *pgauth.SCRAM // HTTP Basic checks (users.go)
 	httpSrv      *http.Server
 	// httpStop cancels the context of every HTTP request (POST /query
 	// statements) when Shutdown's deadline passes.
@@ -110,7 +112,7 @@ func Open(cfg Config) (_ *Node, err error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	n := &Node{cfg: cfg, log: log, reg: prometheus.NewRegistry(), startedAt: cfg.now(), roleName: cfg.Role}
+	n := &Node{cfg: cfg, log: log, reg: prometheus.NewRegistry(), startedAt: cfg.now(), roleName: cfg.Role, scram: pgauth.NewSCRAM()}
 	defer func() {
 		if err != nil {
 			n.abortOpen()
@@ -186,6 +188,7 @@ func (n *Node) buildSQL() error {
 		Now:                  n.cfg.Now,
 		Functions:            n.functions(),
 		VirtualTables:        n.virtualTables(),
+		BootstrapUser:        n.cfg.User,
 		ServerVersion:        fmt.Sprintf("PostgreSQL 15.0 (HeliosDB Nano %s) on x86_64-pc-linux-gnu, compiled by Go", Version),
 	})
 	if err != nil {
@@ -209,13 +212,12 @@ func (n *Node) buildSQL() error {
 		TLSConfig:      tlsCfg,
 		RequireTLS:     n.cfg.TLSRequired,
 		AuthMethod:     n.cfg.AuthMethod,
-		Credentials:    n.credentials,
+		Users:          nodeUsers{n},
 		StartupTimeout: n.cfg.AuthenticationTimeout,
 		MaxConnections: n.cfg.MaxConnections,
-		// Every login is the configured user, a superuser, until roles
-		// exist; the reserved slots then keep room for it.
+		// The reserved slots keep room for superusers (users.go).
 		ReservedConnections: n.cfg.SuperuserReservedConnections,
-		IsSuperuser:         func(user string) bool { return user == n.cfg.User },
+		IsSuperuser:         n.isSuperuser,
 		MaxMessageSize:      n.cfg.MaxMessageSize,
 		Logger:              n.log,
 		Registerer:          n.reg,
@@ -234,21 +236,6 @@ func (n *Node) ReloadTLS() error {
 		return nil
 	}
 	return n.tls.Reload()
-}
-
-func (n *Node) credentials(user string) (string, bool) {
-	if user != n.cfg.User {
-		return "", false
-	}
-	return n.cfg.Password, true
-}
-
-// checkPassword checks HTTP Basic credentials against the same user store
-// as the PostgreSQL port, in time independent of whether the user exists.
-func (n *Node) checkPassword(user, password string) bool {
-	want, known := n.credentials(user)
-	ok := httpauth.Equal(password, want)
-	return ok && known
 }
 
 func (n *Node) listen() error {

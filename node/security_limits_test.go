@@ -38,10 +38,11 @@ func wantPgError(t *testing.T, what string, err error, code, msg string) {
 func TestMaxConnections(t *testing.T) {
 	m := clustertest.NewMember(t, "primary", clustertest.Options{Mutate: func(_ string, c *node.Config) {
 		c.MaxConnections, c.SuperuserReservedConnections = 4, 1
-		c.AuthMethod = "trust" // lets a second, non-superuser name log in
+		c.AuthMethod = "trust" // lets a second, non-superuser role log in
 		c.AuthenticationTimeout = 500 * time.Millisecond
 	}}, func(c *node.Config) { c.Role = node.RolePrimary })
 	m.Start()
+	m.Exec("CREATE ROLE app LOGIN")
 	ctx := context.Background()
 	addr := pgAddr(m)
 	connect := func(user string) (*pgx.Conn, error) {

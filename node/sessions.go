@@ -26,6 +26,9 @@ func (f sessionFactory) NewSession(ctx context.Context, info result.StartupInfo)
 	if db == "" {
 		db = info.User
 	}
+	if err := f.n.checkLogin(info.User); err != nil {
+		return nil, err
+	}
 	if !databaseNames[db] {
 		return nil, pgerror.Newf(pgerror.InvalidCatalogName, "database %q does not exist", db)
 	}

@@ -52,6 +52,11 @@ type Table struct {
 	Indexes []Index `json:"indexes,omitempty"`
 	// Sequences owned by SERIAL columns, dropped with the table.
 	Sequences []string `json:"sequences,omitempty"`
+	// Owner is the OID of the owning role (roles.go); 0 = the bootstrap
+	// role.
+	Owner uint32 `json:"owner,omitempty"`
+	// ACL lists the privileges granted on the table (roles.go).
+	ACL []Grant `json:"acl,omitempty"`
 }
 
 // HasHiddenKey reports whether the key is the implicit rowid.
@@ -94,11 +99,16 @@ type Catalog struct {
 	Tables    map[string]*Table
 	Sequences map[string]*Sequence
 	Views     map[string]*View
+	// Roles by name (roles.go), including the bootstrap role the engine
+	// adds.
+	Roles map[string]*Role
+	// SchemaACL is the ACL of schema public (roles.go).
+	SchemaACL []Grant
 }
 
 // Empty returns a catalog with no objects.
 func Empty() *Catalog {
-	return &Catalog{Tables: map[string]*Table{}, Sequences: map[string]*Sequence{}, Views: map[string]*View{}}
+	return &Catalog{Tables: map[string]*Table{}, Sequences: map[string]*Sequence{}, Views: map[string]*View{}, Roles: map[string]*Role{}}
 }
 
 // IndexByName finds an index (or primary key) by name: the table, the index
@@ -168,6 +178,16 @@ func Load(v uint64, entries map[string][]byte) (*Catalog, error) {
 				return nil, fmt.Errorf("%w: view %q: %v", ErrCorrupt, k, err)
 			}
 			c.Views[v.Name] = &v
+		case k == string(SchemaKey):
+			if err := json.Unmarshal(val, &c.SchemaACL); err != nil {
+				return nil, fmt.Errorf("%w: schema ACL: %v", ErrCorrupt, err)
+			}
+		case strings.HasPrefix(k, rolePrefix):
+			var r Role
+			if err := json.Unmarshal(val, &r); err != nil {
+				return nil, fmt.Errorf("%w: role %q: %v", ErrCorrupt, k, err)
+			}
+			c.Roles[r.Name] = &r
 		}
 	}
 	return c, nil
@@ -196,5 +216,6 @@ func (t *Table) Clone() *Table {
 		c.Indexes[i] = ix
 	}
 	c.Sequences = append([]string(nil), t.Sequences...)
+	c.ACL = append([]Grant(nil), t.ACL...)
 	return &c
 }

@@ -12,6 +12,9 @@
 //	    "table/<name>"   JSON Table descriptor
 //	    "seq/<name>"     JSON Sequence descriptor
 //	    "view/<name>"    JSON View descriptor (defining query as SQL text)
+//	    "role/<name>"    JSON Role descriptor (roles.go): attributes, the
+//	                     SCRAM verifier or md5 hash, memberships by OID
+//	    "schema/public"  JSON []Grant: who was granted CREATE on schema public
 //	bucket "sys.seq"
 //	    "<name>"         8-byte big-endian: the highest value handed out
 //	                     (allocated in blocks by an autonomous commit)

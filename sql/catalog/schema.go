@@ -21,6 +21,7 @@ var (
 	tablePrefix = "table/"
 	seqPrefix   = "seq/"
 	viewPrefix  = "view/"
+	rolePrefix  = "role/"
 )
 
 // TableKey is the BucketCatalog key of table name's descriptor.

@@ -209,6 +209,7 @@ func createTableRunner(d *tableDef, ifNot bool) runner {
 			return nil, pgerror.Newf(pgerror.DuplicateTable, "relation %q already exists", name)
 		}
 		nt := tbl.Clone()
+		nt.Owner = t.currentRoleOID()
 		t.bumpCatalog()
 		nt.OID = t.allocID()
 		nt.ID = t.allocID()

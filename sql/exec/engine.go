@@ -67,6 +67,10 @@ type Config struct {
 	// StatementMemoryLimit bounds the memory one statement may hold, in
 	// bytes (53200 beyond it); 0 = unlimited.
 	StatementMemoryLimit int64
+	// BootstrapUser is the node's configured user: a superuser that is not
+	// stored (roles.go). "" = an engine without roles: a user that is not
+	// a stored role is a superuser (tests, tools).
+	BootstrapUser string
 	// ReclaimAbove: after a statement whose memory peaked above this many
 	// bytes, the engine returns free memory to the OS (debug.FreeOSMemory,
 	// in the background, one at a time) so RSS goes back near its
@@ -176,7 +180,7 @@ func (e *Engine) loadCatalog(r kvReader) (*catalog.Catalog, error) {
 	if c := e.cat.Load(); c != nil && c.Version == v {
 		return c, nil
 	}
-	c, err := readCatalog(r, v)
+	c, err := e.readCatalog(r, v)
 	if err != nil {
 		return nil, err
 	}
@@ -192,10 +196,15 @@ type kvReader interface {
 	scan(bucket []byte, fn func(k, v []byte))
 }
 
-func readCatalog(r kvReader, v uint64) (*catalog.Catalog, error) {
+func (e *Engine) readCatalog(r kvReader, v uint64) (*catalog.Catalog, error) {
 	entries := map[string][]byte{}
 	r.scan(catalog.BucketCatalog, func(k, v []byte) { entries[string(k)] = v })
-	return catalog.Load(v, entries)
+	c, err := catalog.Load(v, entries)
+	if err != nil {
+		return nil, err
+	}
+	e.addBootstrapRole(c)
+	return c, nil
 }
 
 // ResetCaches forgets the cached catalog and the sequence and row-id
@@ -208,4 +217,26 @@ func (e *Engine) ResetCaches() {
 	e.seqs = map[string]*seqCache{}
 	e.rowids = map[uint32]*int64{}
 	e.mu.Unlock()
+}
+
+// addBootstrapRole adds the node's configured user to c: a superuser with
+// OID 10 that is not stored (its password is the node's configuration).
+func (e *Engine) addBootstrapRole(c *catalog.Catalog) {
+	name := e.cfg.BootstrapUser
+	if name == "" {
+		return
+	}
+	c.Roles[name] = &catalog.Role{OID: catalog.BootstrapRoleOID, Name: name, Superuser: true, CreateRole: true,
+		CreateDB: true, CanLogin: true, Replication: true, BypassRLS: true, ConnLimit: -1, Bootstrap: true}
+}
+
+// Catalog returns the committed catalog (roles included), for the
+// authentication path and system views.
+func (e *Engine) Catalog() (*catalog.Catalog, error) {
+	snap, err := e.cfg.Snapshots.Snapshot()
+	if err != nil {
+		return nil, err
+	}
+	defer snap.Close()
+	return e.loadCatalog(snapReader{snap})
 }

@@ -35,6 +35,7 @@ type Prepared struct {
 	columns  []result.Column
 	readOnly bool
 	run      runner
+	needs    []privNeed // privileges.go
 }
 
 // Cursor yields the rows of an executing statement.
@@ -68,7 +69,7 @@ func (e *Engine) Prepare(ctx context.Context, t *Txn, stmt parser.Statement, par
 			b.params[i] = types.Text
 		}
 	}
-	p = &Prepared{eng: e, stmt: stmt, given: paramTypes, cat: cat, params: b.params, readOnly: b.readOnly, run: run}
+	p = &Prepared{eng: e, stmt: stmt, given: paramTypes, cat: cat, params: b.params, readOnly: b.readOnly, run: run, needs: b.needs}
 	if cols != nil {
 		// A row-returning statement with no columns (a bare SELECT) still
 		// has a RowDescription, with zero fields, as in PostgreSQL.
@@ -128,6 +129,9 @@ func (p *Prepared) Open(ctx context.Context, t *Txn, params []types.Datum, vars 
 			return nil, err
 		}
 	}
+	if err := checkPrivileges(t, cat, p.needs); err != nil {
+		return nil, err
+	}
 	mem = p.eng.newStmtMem(vars)
 	en := &env{ctx: ctx, txn: t, params: params, vars: vars, mem: mem}
 	sp := t.ov.savepoint()
@@ -147,6 +151,9 @@ func (p *Prepared) stmtIsDDL() bool {
 	switch p.stmt.Node.Node.(type) {
 	case *pg_query.Node_CreateStmt, *pg_query.Node_DropStmt, *pg_query.Node_IndexStmt, *pg_query.Node_TruncateStmt, *pg_query.Node_AlterTableStmt, *pg_query.Node_RenameStmt,
 		*pg_query.Node_ViewStmt:
+		return true
+	case *pg_query.Node_CreateRoleStmt, *pg_query.Node_AlterRoleStmt, *pg_query.Node_DropRoleStmt,
+		*pg_query.Node_GrantStmt, *pg_query.Node_GrantRoleStmt:
 		return true
 	}
 	return false
@@ -215,6 +222,10 @@ func tagCursor(tag string, rows [][]Datum) Cursor {
 
 // buildStatement plans any supported statement.
 func (b *builder) buildStatement(n *pg_query.Node) (runner, []colInfo, error) {
+	if r, ok, err := b.buildAuthStatement(n); ok {
+		return r, nil, err
+	}
+	b.collectPrivileges(n)
 	switch v := n.Node.(type) {
 	case *pg_query.Node_SelectStmt:
 		p, err := b.buildSelect(v.SelectStmt, nil)

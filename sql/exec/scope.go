@@ -86,12 +86,13 @@ func constExpr(d Datum, t types.T, s string) *cexpr {
 
 // builder carries planning state for one statement.
 type builder struct {
-	eng      *Engine
-	txn      *Txn
-	cat      *catalog.Catalog
-	stmt     parser.Statement
-	params   []types.T
-	readOnly bool
+	privState // privileges.go
+	eng       *Engine
+	txn       *Txn
+	cat       *catalog.Catalog
+	stmt      parser.Statement
+	params    []types.T
+	readOnly  bool
 	// deps collects the relations read while planning a view's query
 	// (nil otherwise); viewDepth counts views being expanded.
 	deps      map[string]bool

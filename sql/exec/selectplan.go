@@ -297,6 +297,9 @@ func (b *builder) buildRangeVar(rv *pg_query.RangeVar) (plan, error) {
 		return nil, err
 	}
 	b.noteDep(t.Name)
+	if b.readNeedsSelect(rv) {
+		b.require(t.Name, catalog.PrivSelect)
+	}
 	return &scanPlan{tbl: t, alias: alias, columns: tableCols(t, alias)}, nil
 }
 

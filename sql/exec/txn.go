@@ -69,7 +69,17 @@ type Txn struct {
 	catDirty bool             // DDL in this txn: catalog read through the overlay
 	cat      *catalog.Catalog // cached catalog of this txn after DDL
 	lastSeq  map[string]int64 // currval
+	// user is the role the statements run as (privileges.go); "" = the
+	// engine itself (internal statements), which bypasses privileges.
+	user string
 }
+
+// SetUser sets the role the transaction's statements run as (the
+// session's user); privileges are checked against it at execution.
+func (t *Txn) SetUser(name string) { t.user = name }
+
+// User is the role set by SetUser.
+func (t *Txn) User() string { return t.user }
 
 // HasWrites reports whether the transaction has pending writes.
 func (t *Txn) HasWrites() bool { return t.ov.writes > 0 }
@@ -237,7 +247,7 @@ func (t *Txn) catalog() (*catalog.Catalog, error) {
 	}
 	if t.cat == nil {
 		v := catalog.DecodeUint64(t.get(catalog.BucketCatalog, catalog.KeyVersion))
-		c, err := readCatalog(t, v)
+		c, err := t.eng.readCatalog(t, v)
 		if err != nil {
 			return nil, err
 		}

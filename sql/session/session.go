@@ -266,6 +266,7 @@ func (s *Session) ensureTxn(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("session: begin: %w", err)
 	}
+	t.SetUser(s.info.User)
 	s.txn = t
 	return nil
 }

@@ -185,6 +185,7 @@ func (s *Session) withTxn(ctx context.Context, fn func(*exec.Txn) error) error {
 	if err != nil {
 		return err
 	}
+	t.SetUser(s.info.User)
 	defer t.Rollback()
 	return fn(t)
 }

@@ -1,0 +1,204 @@
+package exec
+
+import (
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/heliosdb/nano/sql/catalog"
+	"github.com/heliosdb/nano/sql/pgerror"
+)
+
+// Privilege checks. While planning, the builder records what the statement
+// needs: SELECT on every table it reads (FROM items, joins, subqueries,
+// the WHERE and RETURNING of DML), INSERT/UPDATE/DELETE/TRUNCATE on the
+// table it changes, ownership for DDL on a table or index, CREATE on schema
+// public for CREATE TABLE. Prepared.Open checks them against the
+// transaction's user before running anything, as PostgreSQL's executor
+// does (ExecCheckPermissions), so a prepared statement re-checks on every
+// execution. Superusers and the engine's internal statements (no user)
+// pass. Sequence privileges (nextval of a SERIAL column) are not checked.
+
+// privOwner is a pseudo privilege: the user must own the relation.
+const privOwner catalog.Privilege = 1 << 15
+
+// privCreateSchema: CREATE on schema public.
+const privCreateSchema catalog.Privilege = 1 << 14
+
+// privState is the builder's privilege bookkeeping.
+type privState struct {
+	// needs are the privileges the statement needs.
+	needs []privNeed
+	// dmlTarget is the table a DML statement changes: its scan is not a
+	// read needing SELECT.
+	dmlTarget *pg_query.RangeVar
+}
+
+type privNeed struct {
+	rel   string // table or index name; "" for privCreateSchema
+	index bool   // rel names an index (privOwner)
+	priv  catalog.Privilege
+}
+
+// require records that the statement needs priv on relation rel.
+func (b *builder) require(rel string, priv catalog.Privilege) {
+	for i := range b.needs {
+		if b.needs[i].rel == rel && !b.needs[i].index {
+			b.needs[i].priv |= priv
+			return
+		}
+	}
+	b.needs = append(b.needs, privNeed{rel: rel, priv: priv})
+}
+
+// collectPrivileges records the privileges a statement needs on its
+// target, before it is planned (the reads are recorded by buildRangeVar).
+func (b *builder) collectPrivileges(n *pg_query.Node) {
+	switch v := n.Node.(type) {
+	case *pg_query.Node_InsertStmt:
+		s := v.InsertStmt
+		if s.Relation == nil {
+			return
+		}
+		b.dmlTarget = s.Relation
+		p := catalog.PrivInsert
+		if oc := s.OnConflictClause; oc != nil && oc.Action == pg_query.OnConflictAction_ONCONFLICT_UPDATE {
+			p |= catalog.PrivUpdate
+			if oc.WhereClause != nil || hasColumnRef(oc) {
+				p |= catalog.PrivSelect
+			}
+		}
+		if len(s.ReturningList) > 0 {
+			p |= catalog.PrivSelect
+		}
+		b.require(s.Relation.Relname, p)
+	case *pg_query.Node_UpdateStmt:
+		s := v.UpdateStmt
+		b.dmlTarget = s.Relation
+		p := catalog.PrivUpdate
+		if s.WhereClause != nil || len(s.ReturningList) > 0 {
+			p |= catalog.PrivSelect
+		}
+		for _, tn := range s.TargetList {
+			if rt := tn.GetResTarget(); rt != nil && rt.Val != nil && hasColumnRef(rt.Val) {
+				p |= catalog.PrivSelect
+			}
+		}
+		b.require(s.Relation.Relname, p)
+	case *pg_query.Node_DeleteStmt:
+		s := v.DeleteStmt
+		b.dmlTarget = s.Relation
+		p := catalog.PrivDelete
+		if s.WhereClause != nil || len(s.ReturningList) > 0 {
+			p |= catalog.PrivSelect
+		}
+		b.require(s.Relation.Relname, p)
+	case *pg_query.Node_TruncateStmt:
+		for _, r := range v.TruncateStmt.Relations {
+			if rv := r.GetRangeVar(); rv != nil {
+				b.require(rv.Relname, catalog.PrivTruncate)
+			}
+		}
+	case *pg_query.Node_CreateStmt:
+		b.needs = append(b.needs, privNeed{priv: privCreateSchema})
+	case *pg_query.Node_IndexStmt:
+		if v.IndexStmt.Relation != nil {
+			b.require(v.IndexStmt.Relation.Relname, privOwner)
+		}
+	case *pg_query.Node_AlterTableStmt:
+		if v.AlterTableStmt.Relation != nil {
+			b.require(v.AlterTableStmt.Relation.Relname, privOwner)
+		}
+	case *pg_query.Node_DropStmt:
+		ds := v.DropStmt
+		index := ds.RemoveType == pg_query.ObjectType_OBJECT_INDEX
+		if !index && ds.RemoveType != pg_query.ObjectType_OBJECT_TABLE {
+			return
+		}
+		for _, o := range ds.Objects {
+			if l := o.GetList(); l != nil {
+				b.needs = append(b.needs, privNeed{rel: lastName(l.Items), index: index, priv: privOwner})
+			}
+		}
+	}
+}
+
+// readNeedsSelect reports whether a scan of rv is a read that needs
+// SELECT (not the target of the DML being planned).
+func (b *builder) readNeedsSelect(rv *pg_query.RangeVar) bool { return rv != b.dmlTarget }
+
+// checkPrivileges fails with 42501 unless t's user holds every privilege
+// in needs.
+func checkPrivileges(t *Txn, cat *catalog.Catalog, needs []privNeed) error {
+	if len(needs) == 0 || t.user == "" {
+		return nil
+	}
+	me, err := t.currentRole(cat)
+	if err != nil {
+		return err
+	}
+	if isSuper(me) {
+		return nil
+	}
+	for _, n := range needs {
+		if n.priv == privCreateSchema {
+			if !cat.CanCreateInPublic(me.OID) {
+				return pgerror.New(pgerror.InsufficientPrivilege, "permission denied for schema public")
+			}
+			continue
+		}
+		var tbl *catalog.Table
+		if n.index {
+			tbl, _ = cat.IndexByName(n.rel)
+		} else {
+			tbl = cat.Tables[n.rel]
+		}
+		if tbl == nil {
+			continue // the statement reports the missing relation itself
+		}
+		if n.priv&privOwner != 0 {
+			if !cat.HasPrivsOf(me.OID, tbl.OwnerOID()) {
+				kind := "table"
+				if n.index {
+					kind = "index"
+				}
+				return pgerror.Newf(pgerror.InsufficientPrivilege, "must be owner of %s %s", kind, n.rel)
+			}
+			continue
+		}
+		if have := cat.TablePrivileges(me.OID, tbl); n.priv&^have != 0 {
+			return pgerror.Newf(pgerror.InsufficientPrivilege, "permission denied for table %s", n.rel)
+		}
+	}
+	return nil
+}
+
+// hasColumnRef reports whether the parse tree under m references a
+// column.
+func hasColumnRef(m interface{ ProtoReflect() protoreflect.Message }) bool {
+	found := false
+	var walk func(protoreflect.Message)
+	walk = func(msg protoreflect.Message) {
+		if found {
+			return
+		}
+		if _, ok := msg.Interface().(*pg_query.ColumnRef); ok {
+			found = true
+			return
+		}
+		msg.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+			switch {
+			case fd.IsList() && fd.Kind() == protoreflect.MessageKind:
+				l := v.List()
+				for i := 0; i < l.Len(); i++ {
+					walk(l.Get(i).Message())
+				}
+			case fd.Kind() == protoreflect.MessageKind && !fd.IsMap():
+				walk(v.Message())
+			}
+			return !found
+		})
+	}
+	walk(m.ProtoReflect())
+	return found
+}
