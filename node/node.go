@@ -22,8 +22,8 @@ import (
 	"github.com/heliosdb/nano/httpapi"
 	"github.com/heliosdb/nano/internal/fsutil"
 	"github.com/heliosdb/nano/internal/httpauth"
-	"github.com/heliosdb/nano/internal/tlsfiles"
 	"github.com/heliosdb/nano/internal/pgauth"
+	"github.com/heliosdb/nano/internal/tlsfiles"
 	"github.com/heliosdb/nano/lsn"
 	"github.com/heliosdb/nano/pgwire"
 	"github.com/heliosdb/nano/replication"
@@ -54,7 +54,7 @@ type Node struct {
 	stmtMemLimit int64
 	pg           *pgwire.Server
 	tls          *tlsfiles.Server // the PostgreSQL port's certificate; nil = no TLS
-	scram        *pgauth.SCRAM // HTTP Basic checks (users.go)
+	scram        *pgauth.SCRAM    // HTTP Basic checks (users.go)
 	httpSrv      *http.Server
 	// httpStop cancels the context of every HTTP request (POST /query
 	// statements) when Shutdown's deadline passes.
