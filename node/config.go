@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/heliosdb/nano/storage"
 )
 
 // Roles and replication modes as users spell them.
@@ -83,6 +85,11 @@ type Config struct {
 	// AdvertiseHost is how other nodes and clients reach this node (shown
 	// in topology views); default: the hostname.
 	AdvertiseHost string
+	// StorageFlushInterval bounds how long committed changes stay only in
+	// memory (and the WAL) before they are written into the storage file
+	// (storage.Config.FlushInterval).
+	StorageFlushInterval time.Duration
+
 	// CheckpointInterval is how often the WAL no longer needed (applied and
 	// not needed by any known standby) is removed; default 30s.
 	CheckpointInterval time.Duration
@@ -146,6 +153,7 @@ func Defaults() Config {
 		WALKeepMB:                    1024,
 		AdvertiseHost:                host,
 		CheckpointInterval:           30 * time.Second,
+		StorageFlushInterval:         storage.DefaultFlushInterval,
 		MaxMessageSize:               64 << 20,
 		WALSegmentSize:               64 << 20,
 		ShutdownTimeout:              10 * time.Second,

@@ -164,7 +164,7 @@ func (n *Node) openStores() error {
 	if err != nil {
 		return fmt.Errorf("node: open wal: %w", err)
 	}
-	n.db, err = storage.Open(storage.Config{Path: n.cfg.dbPath(), Logger: n.log, Registerer: n.reg})
+	n.db, err = storage.Open(storage.Config{Path: n.cfg.dbPath(), Logger: n.log, Registerer: n.reg, FlushInterval: n.cfg.StorageFlushInterval})
 	if err != nil {
 		return fmt.Errorf("node: open storage: %w", err)
 	}

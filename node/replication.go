@@ -206,8 +206,8 @@ func (n *Node) readOnly() (bool, string) {
 	return false, ""
 }
 
-// checkpoints removes WAL segments nobody needs any more: storage has
-// applied them and no known standby still has to receive them.
+// checkpoints removes WAL segments nobody needs any more: the storage file
+// holds them (DurableLSN) and no known standby still has to receive them.
 func (n *Node) checkpoints(ctx context.Context) {
 	t := time.NewTicker(n.cfg.CheckpointInterval)
 	defer t.Stop()
@@ -217,7 +217,7 @@ func (n *Node) checkpoints(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		before := n.db.AppliedLSN()
+		before := n.db.DurableLSN() // a crash replays from there, not from AppliedLSN
 		if n.role() == RolePrimary {
 			if keep, ok := n.repl.RetainFrom(); ok {
 				before = min(before, keep)

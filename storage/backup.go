@@ -14,10 +14,13 @@ import (
 )
 
 // WriteBackup streams a consistent copy of the whole file to w (bbolt
-// Tx.WriteTo inside one read transaction) and returns the applied LSN that
-// copy holds and the bytes written. Apply keeps running meanwhile. The copy
+// Tx.WriteTo inside one read transaction, after a flush of the pending
+// changes) and returns the applied LSN that copy holds and the bytes written. Apply keeps running meanwhile. The copy
 // includes the node-local bucket. Returns ErrClosed after Close.
 func (db *DB) WriteBackup(w io.Writer) (applied lsn.LSN, n int64, err error) {
+	if err := db.Flush(); err != nil { // a fresher copy: less WAL to stream after it
+		return 0, 0, fmt.Errorf("storage: write backup of %s: %w", db.path, err)
+	}
 	err = db.view(func(tx *bolt.Tx) error {
 		applied = appliedIn(tx)
 		var werr error
@@ -142,16 +145,16 @@ func (db *DB) Replace(r io.Reader) (lsn.LSN, error) {
 		return 0, fmt.Errorf("storage: replace %s: open backup: %w", db.path, err)
 	}
 	defer src.Close()
+	db.flushMu.Lock()
+	defer db.flushMu.Unlock()
 	db.applyMu.Lock()
 	defer db.applyMu.Unlock()
 	err = src.View(func(stx *bolt.Tx) error {
-		return db.update(func(tx *bolt.Tx) error { return replaceAll(tx, stx) })
+		return db.commitPublished(applied, func(tx *bolt.Tx) error { return replaceAll(tx, stx) })
 	})
 	if err != nil {
 		return 0, fmt.Errorf("storage: replace %s: %w", db.path, err)
 	}
-	db.setApplied(applied)
-	db.metrics.appliedLSN.Set(float64(applied))
 	db.updateSize()
 	db.log.Info("storage replaced from backup", "path", db.path, "lsn", applied)
 	return applied, nil

@@ -40,6 +40,15 @@ type Config struct {
 	// DefaultLockTimeout.
 	LockTimeout time.Duration
 
+	// FlushInterval bounds how long applied changes stay only in memory
+	// (and the WAL) before they are written into the file; 0 means
+	// DefaultFlushInterval (memtable.go).
+	FlushInterval time.Duration
+
+	// FlushBytes starts a flush early when the pending changes grow past
+	// it; 0 means DefaultFlushBytes.
+	FlushBytes int64
+
 	// Registerer receives the package's metrics (metrics.go); nil means
 	// none. Close unregisters them, so a DB can be reopened on the same
 	// registry.
@@ -54,6 +63,9 @@ func (c Config) Validate() error {
 	}
 	if c.InitialMmapSize < 0 {
 		errs = append(errs, fmt.Errorf("storage: Config.InitialMmapSize %d is negative", c.InitialMmapSize))
+	}
+	if c.FlushInterval < 0 || c.FlushBytes < 0 {
+		errs = append(errs, fmt.Errorf("storage: Config.FlushInterval %v or FlushBytes %d is negative", c.FlushInterval, c.FlushBytes))
 	}
 	if c.LockTimeout < 0 {
 		errs = append(errs, fmt.Errorf("storage: Config.LockTimeout %v is negative", c.LockTimeout))
@@ -71,6 +83,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.LockTimeout == 0 {
 		c.LockTimeout = DefaultLockTimeout
+	}
+	if c.FlushInterval == 0 {
+		c.FlushInterval = DefaultFlushInterval
+	}
+	if c.FlushBytes == 0 {
+		c.FlushBytes = DefaultFlushBytes
 	}
 	return c
 }

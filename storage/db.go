@@ -21,9 +21,37 @@ type DB struct {
 	log     *slog.Logger
 	metrics *metrics
 
+	// flushMu serialises writers of the file (flush, applySync, Replace);
+	// taken before applyMu.
+	flushMu sync.Mutex
 	applyMu sync.Mutex    // serialises Apply so applied only moves forward
-	applied atomic.Uint64 // cached applied LSN, updated after each commit
+	applied atomic.Uint64 // visible LSN (pending table included)
+	durable atomic.Uint64 // LSN the file holds (memtable.go)
+	closing atomic.Bool   // Close began
 	closed  atomic.Bool
+
+	// Guarded by applyMu: the pending table (memtable.go), its size, and
+	// the file's data buckets by name.
+	mem      *memTree
+	memBytes int64
+	// pendingRoom estimates the new file space the next flush needs
+	// (Reserve adds it); updated with memBytes.
+	pendingRoom atomic.Int64
+	buckets     map[string][]byte
+
+	// viewMu guards the published read-only copy of the pending table and
+	// the LSN it makes visible; Snapshot pairs them with its bbolt
+	// transaction under it.
+	viewMu    sync.Mutex
+	published *memTree // nil when nothing is pending
+	viewLSN   lsn.LSN
+
+	flushInterval time.Duration
+	flushBytes    int64
+	flushKick     chan struct{}
+	flushUrgent   chan struct{}
+	flushStop     chan struct{}
+	flushDone     chan struct{}
 
 	changedMu sync.Mutex
 	changed   chan struct{} // closed (and replaced) when applied changes
@@ -66,10 +94,14 @@ func boltOptions(cfg Config, readOnly bool) *bolt.Options {
 
 // newDB initialises the meta buckets and wraps an open bbolt handle.
 func newDB(cfg Config, bdb *bolt.DB) (*DB, error) {
-	var applied lsn.LSN
+	var (
+		applied lsn.LSN
+		buckets map[string][]byte
+	)
 	err := bdb.Update(func(tx *bolt.Tx) error {
 		var err error
 		applied, err = initMeta(tx)
+		buckets = bucketSet(tx)
 		return err
 	})
 	if err != nil {
@@ -79,10 +111,18 @@ func newDB(cfg Config, bdb *bolt.DB) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{bolt: bdb, path: cfg.Path, log: cfg.Logger, metrics: m, changed: make(chan struct{})}
+	db := &DB{
+		bolt: bdb, path: cfg.Path, log: cfg.Logger, metrics: m, changed: make(chan struct{}),
+		mem: newMemTree(), buckets: buckets, viewLSN: applied,
+		flushInterval: cfg.FlushInterval, flushBytes: cfg.FlushBytes,
+		flushKick: make(chan struct{}, 1), flushUrgent: make(chan struct{}, 1),
+		flushStop: make(chan struct{}), flushDone: make(chan struct{}),
+	}
 	db.applied.Store(uint64(applied))
+	db.setDurable(applied)
 	m.appliedLSN.Set(float64(applied))
 	db.updateSize()
+	go db.flushLoop()
 	return db, nil
 }
 
@@ -144,12 +184,18 @@ func appliedIn(tx *bolt.Tx) lsn.LSN {
 // Path returns the file path the DB was opened with.
 func (db *DB) Path() string { return db.path }
 
-// Close closes the file. It waits for open Snapshots to be closed. Calling
-// Close again returns ErrClosed.
+// Close writes the pending changes into the file and closes it. It waits
+// for open Snapshots to be closed. Calling Close again returns ErrClosed.
 func (db *DB) Close() error {
-	if db.closed.Swap(true) {
+	if db.closing.Swap(true) {
 		return ErrClosed
 	}
+	close(db.flushStop)
+	<-db.flushDone
+	if err := db.Flush(); err != nil {
+		db.log.Warn("storage: final flush failed; the WAL replays the rest at the next start", "err", err)
+	}
+	db.closed.Store(true)
 	db.metrics.unregister()
 	if err := db.bolt.Close(); err != nil {
 		return fmt.Errorf("storage: close %s: %w", db.path, err)
@@ -179,12 +225,17 @@ func (db *DB) setApplied(at lsn.LSN) {
 	db.changedMu.Unlock()
 }
 
-// Apply applies all operations of all batches, in order, and records end
-// as the applied LSN, in one durable bbolt transaction. If end <=
-// AppliedLSN it does nothing (idempotent replay). Put and Delete into a
-// missing bucket are ignored. A batch that fails Validate is rejected
-// (ErrInvalidBatch, ErrReservedBucket) before anything is written. Returns
-// ErrClosed after Close. Batches are not retained after Apply returns.
+// Apply applies all operations of all batches, in order, and makes them
+// visible as of end (AppliedLSN). If end <= AppliedLSN it does nothing
+// (idempotent replay). Put and Delete into a missing bucket are ignored. A
+// batch that fails Validate is rejected (ErrInvalidBatch,
+// ErrReservedBucket) before anything is written. Returns ErrClosed after
+// Close. Batches are not retained after Apply returns.
+//
+// The changes reach the file later, by a flush (memtable.go), except for
+// bucket operations and very large batches, which are written at once in a
+// durable transaction. The caller's WAL, fsynced before Apply, is what
+// makes them durable: see DurableLSN.
 func (db *DB) Apply(end lsn.LSN, batches ...*Batch) error {
 	if end <= db.AppliedLSN() {
 		return nil // fast path for replay; rechecked under applyMu
@@ -194,29 +245,48 @@ func (db *DB) Apply(end lsn.LSN, batches ...*Batch) error {
 			return fmt.Errorf("storage: apply %v: batch %d: %w", end, i, err)
 		}
 	}
+	if db.closed.Load() {
+		return ErrClosed
+	}
+	if needsSync(batches) {
+		return db.applyDurably(end, batches)
+	}
+	db.applyMu.Lock()
+	for db.memBytes > 4*db.flushBytes { // back-pressure: the flusher is behind
+		db.applyMu.Unlock()
+		if err := db.Flush(); err != nil {
+			return fmt.Errorf("storage: apply %v: %w", end, err)
+		}
+		db.applyMu.Lock()
+	}
+	if end <= db.AppliedLSN() {
+		db.applyMu.Unlock()
+		return nil
+	}
+	start := time.Now()
+	db.applyPending(end, batches)
+	urgent := db.memBytes > db.flushBytes
+	db.applyMu.Unlock()
+	db.metrics.applyDuration.Observe(time.Since(start).Seconds())
+	db.kick(urgent)
+	return nil
+}
+
+// applyDurably writes batches (and everything pending) into the file in
+// one durable transaction.
+func (db *DB) applyDurably(end lsn.LSN, batches []*Batch) error {
+	db.flushMu.Lock()
+	defer db.flushMu.Unlock()
 	db.applyMu.Lock()
 	defer db.applyMu.Unlock()
 	if end <= db.AppliedLSN() {
 		return nil
 	}
 	start := time.Now()
-	var size int64
-	err := db.update(func(tx *bolt.Tx) error {
-		for _, b := range batches {
-			if err := applyBatch(tx, b); err != nil {
-				return err
-			}
-		}
-		size = tx.Size()
-		return tx.Bucket(bucketMeta.bytes()).Put(keyAppliedLSN.bytes(), encodeUint64(uint64(end)))
-	})
-	if err != nil {
+	if err := db.applySync(end, batches); err != nil {
 		return fmt.Errorf("storage: apply %v: %w", end, err)
 	}
-	db.setApplied(end)
 	db.metrics.applyDuration.Observe(time.Since(start).Seconds())
-	db.metrics.appliedLSN.Set(float64(end))
-	db.metrics.dbSize.Set(float64(size))
 	return nil
 }
 

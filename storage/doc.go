@@ -5,16 +5,23 @@
 //
 // The WAL (package wal, which storage never imports) is the source of truth.
 // The node appends a commit's encoded [Batch] to the WAL, fsyncs it, and only
-// then calls [DB.Apply] with the LSN at the end of that record. Apply writes
-// the batch and the new applied LSN in ONE bbolt read-write transaction, so
-// after a crash the file holds exactly the commits up to [DB.AppliedLSN]; the
-// node replays WAL records after that LSN. Apply is therefore deterministic
-// (the same batches on the same state always give the same state) and
+// then calls [DB.Apply] with the LSN at the end of that record. Apply makes
+// the batch visible to new Snapshots at once ([DB.AppliedLSN]) but keeps it
+// in memory; a background flush writes all pending changes and the applied
+// LSN in ONE bbolt transaction (every Config.FlushInterval, or sooner when
+// they grow past Config.FlushBytes), so bbolt's fsyncs are paid once per
+// flush rather than once per commit group (memtable.go explains why reads
+// stay consistent). After a crash the file holds exactly the commits up to
+// [DB.DurableLSN]; the node replays WAL records after that LSN, so it must
+// keep its WAL back to DurableLSN. Apply is therefore deterministic (the
+// same batches on the same state always give the same state) and
 // idempotent (Apply with end <= AppliedLSN is a no-op).
 //
-// bbolt is never opened with NoSync: every Apply is durable when it returns,
-// so the file is always a consistent prefix of the WAL.
-//
+// bbolt itself always runs with full fsyncs (never NoSync): the file is at
+// every moment a consistent prefix of the WAL, even after a power loss.
+// Bucket operations and very large batches are written into the file by
+// Apply itself, in one durable transaction with everything pending.
+
 // # Data model
 //
 // Data lives in flat, named buckets (top-level bbolt buckets; nesting is not

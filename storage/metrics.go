@@ -11,6 +11,7 @@ import (
 type metrics struct {
 	reg           prometheus.Registerer
 	appliedLSN    prometheus.Gauge
+	durableLSN    prometheus.Gauge
 	applyDuration prometheus.Histogram
 	dbSize        prometheus.Gauge
 }
@@ -20,11 +21,15 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		reg: reg,
 		appliedLSN: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "helios_storage_applied_lsn",
-			Help: "WAL LSN up to which the storage file has applied commits.",
+			Help: "WAL LSN up to which commits are applied (visible); see helios_storage_durable_lsn.",
+		}),
+		durableLSN: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "helios_storage_durable_lsn",
+			Help: "WAL LSN up to which the storage file itself holds the commits (the rest is replayed from the WAL after a crash).",
 		}),
 		applyDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "helios_storage_apply_duration_seconds",
-			Help:    "Latency of storage Apply (one bbolt read-write transaction including its fsyncs).",
+			Help:    "Latency of storage Apply and of each flush of applied changes into the file (a bbolt read-write transaction with its fsyncs).",
 			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16),
 		}),
 		dbSize: prometheus.NewGauge(prometheus.GaugeOpts{
@@ -49,7 +54,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 }
 
 func (m *metrics) collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.appliedLSN, m.applyDuration, m.dbSize}
+	return []prometheus.Collector{m.appliedLSN, m.durableLSN, m.applyDuration, m.dbSize}
 }
 
 // unregister removes the collectors so the registry can take a reopened DB.

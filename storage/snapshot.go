@@ -18,6 +18,8 @@ import (
 type Snapshot struct {
 	tx      *bolt.Tx
 	applied lsn.LSN
+	mem     *memTree // pending changes laid over tx (memtable.go); nil when none
+	probe   memItem
 	// buckets caches opened buckets: bbolt allocates a new Bucket on every
 	// lookup in a read-only transaction. Missing buckets are cached as nil.
 	buckets map[string]*bolt.Bucket
@@ -28,11 +30,14 @@ func (db *DB) Snapshot() (*Snapshot, error) {
 	if db.closed.Load() {
 		return nil, ErrClosed
 	}
+	db.viewMu.Lock()
 	tx, err := db.bolt.Begin(false)
+	mem, at := db.published, db.viewLSN
+	db.viewMu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("storage: snapshot: %w", mapClosed(err))
 	}
-	return &Snapshot{tx: tx, applied: appliedIn(tx)}, nil
+	return &Snapshot{tx: tx, applied: at, mem: mem}, nil
 }
 
 // AppliedLSN is the LSN the view corresponds to.
@@ -44,7 +49,7 @@ func (s *Snapshot) Close() error {
 		return nil
 	}
 	err := s.tx.Rollback()
-	s.tx, s.buckets = nil, nil
+	s.tx, s.buckets, s.mem = nil, nil, nil
 	if err != nil {
 		return fmt.Errorf("storage: close snapshot: %w", err)
 	}
@@ -77,6 +82,17 @@ func (s *Snapshot) Get(bucket, key []byte) []byte {
 	b := s.bucket(bucket)
 	if b == nil || len(key) == 0 {
 		return nil
+	}
+	if s.mem != nil {
+		s.probe.bucket, s.probe.key = bucket, key
+		it, ok := s.mem.Get(&s.probe)
+		s.probe.bucket, s.probe.key = nil, nil
+		if ok {
+			if it.del {
+				return nil
+			}
+			return it.value
+		}
 	}
 	if v := b.Get(key); v != nil {
 		return v
@@ -111,15 +127,32 @@ func (s *Snapshot) Cursor(bucket []byte) *Cursor {
 	if b == nil {
 		return &Cursor{}
 	}
-	return &Cursor{c: b.Cursor()}
+	c := &Cursor{c: b.Cursor()}
+	if s.mem != nil {
+		if m := newMemCursor(s.mem, bucket); m.seekGE(nil) != nil {
+			c.m = m // pending changes in this bucket: merge them
+		}
+	}
+	return c
 }
 
 // Cursor iterates over one bucket of a Snapshot. Every method returns the
 // key and value it lands on, or a nil key at either end. A present empty
 // value is a non-nil empty slice. Slices are valid until the Snapshot is
 // closed and must not be modified. Not safe for concurrent use.
+//
+// When the bucket has pending changes the cursor merges the file's keys
+// with them: a pending version replaces the file's, a pending delete hides
+// it. Both sides are kept positioned at or beyond the current key in the
+// direction of travel; a change of direction re-seeks both.
 type Cursor struct {
 	c *bolt.Cursor // nil for a missing bucket
+	m *memCursor   // nil when the bucket has no pending changes
+
+	bk, bv []byte   // file side
+	mi     *memItem // pending side
+	fwd    bool
+	key    []byte // current key; nil at an end
 }
 
 // First moves to the first key.
@@ -127,7 +160,12 @@ func (c *Cursor) First() (key, value []byte) {
 	if c.c == nil {
 		return nil, nil
 	}
-	return norm(c.c.First())
+	if c.m == nil {
+		return norm(c.c.First())
+	}
+	c.bk, c.bv = c.c.First()
+	c.mi = c.m.seekGE(nil)
+	return c.forward()
 }
 
 // Last moves to the last key.
@@ -135,7 +173,12 @@ func (c *Cursor) Last() (key, value []byte) {
 	if c.c == nil {
 		return nil, nil
 	}
-	return norm(c.c.Last())
+	if c.m == nil {
+		return norm(c.c.Last())
+	}
+	c.bk, c.bv = c.c.Last()
+	c.mi = c.m.seekLT(nil)
+	return c.backward()
 }
 
 // Seek moves to key, or to the first key after it if key is missing.
@@ -143,7 +186,12 @@ func (c *Cursor) Seek(key []byte) (k, value []byte) {
 	if c.c == nil {
 		return nil, nil
 	}
-	return norm(c.c.Seek(key))
+	if c.m == nil {
+		return norm(c.c.Seek(key))
+	}
+	c.bk, c.bv = c.c.Seek(key)
+	c.mi = c.m.seekGE(key)
+	return c.forward()
 }
 
 // Next moves to the next key.
@@ -151,7 +199,22 @@ func (c *Cursor) Next() (key, value []byte) {
 	if c.c == nil {
 		return nil, nil
 	}
-	return norm(c.c.Next())
+	if c.m == nil {
+		return norm(c.c.Next())
+	}
+	if c.key == nil {
+		return nil, nil
+	}
+	if c.fwd {
+		c.stepForward()
+	} else {
+		c.bk, c.bv = c.c.Seek(c.key)
+		if c.bk != nil && bytes.Equal(c.bk, c.key) {
+			c.bk, c.bv = c.c.Next()
+		}
+		c.mi = c.m.seekGT(c.key)
+	}
+	return c.forward()
 }
 
 // Prev moves to the previous key.
@@ -159,7 +222,88 @@ func (c *Cursor) Prev() (key, value []byte) {
 	if c.c == nil {
 		return nil, nil
 	}
-	return norm(c.c.Prev())
+	if c.m == nil {
+		return norm(c.c.Prev())
+	}
+	if c.key == nil {
+		return nil, nil
+	}
+	if !c.fwd {
+		c.stepBackward()
+	} else {
+		if k, _ := c.c.Seek(c.key); k == nil {
+			c.bk, c.bv = c.c.Last()
+		} else {
+			c.bk, c.bv = c.c.Prev()
+		}
+		c.mi = c.m.seekLT(c.key)
+	}
+	return c.backward()
+}
+
+// stepForward moves past the current key on the side(s) holding it.
+func (c *Cursor) stepForward() {
+	cur := c.key
+	if c.bk != nil && bytes.Equal(c.bk, cur) {
+		c.bk, c.bv = c.c.Next()
+	}
+	if c.mi != nil && bytes.Equal(c.mi.key, cur) {
+		c.mi = c.m.next()
+	}
+}
+
+func (c *Cursor) stepBackward() {
+	cur := c.key
+	if c.bk != nil && bytes.Equal(c.bk, cur) {
+		c.bk, c.bv = c.c.Prev()
+	}
+	if c.mi != nil && bytes.Equal(c.mi.key, cur) {
+		c.mi = c.m.prev()
+	}
+}
+
+// forward lands on the smaller of the two sides, skipping pending deletes.
+func (c *Cursor) forward() ([]byte, []byte) {
+	c.fwd = true
+	for {
+		switch {
+		case c.mi == nil && c.bk == nil:
+			c.key = nil
+			return nil, nil
+		case c.mi != nil && (c.bk == nil || bytes.Compare(c.mi.key, c.bk) <= 0):
+			c.key = c.mi.key
+			if c.mi.del {
+				c.stepForward()
+				continue
+			}
+			return c.mi.key, c.mi.value
+		default:
+			c.key = c.bk
+			return norm(c.bk, c.bv)
+		}
+	}
+}
+
+// backward lands on the larger of the two sides, skipping pending deletes.
+func (c *Cursor) backward() ([]byte, []byte) {
+	c.fwd = false
+	for {
+		switch {
+		case c.mi == nil && c.bk == nil:
+			c.key = nil
+			return nil, nil
+		case c.mi != nil && (c.bk == nil || bytes.Compare(c.mi.key, c.bk) >= 0):
+			c.key = c.mi.key
+			if c.mi.del {
+				c.stepBackward()
+				continue
+			}
+			return c.mi.key, c.mi.value
+		default:
+			c.key = c.bk
+			return norm(c.bk, c.bv)
+		}
+	}
 }
 
 // norm turns bbolt's nil value for an empty value into an empty slice, so

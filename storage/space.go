@@ -41,13 +41,15 @@ func ApplyRoom(batches ...*Batch) int64 {
 	return 2*bytes + min(ops*reservePerOp, 64<<20) + reserveSlack
 }
 
-// Reserve makes sure the file has at least n bytes of allocated space
+// Reserve makes sure the file has, beyond the room the pending changes
+// need (memtable.go), at least n bytes of allocated space
 // beyond the end of its data (fallocate with KEEP_SIZE, so bbolt sees no
 // change), so that an Apply whose changes need up to n bytes of new pages
 // cannot fail for lack of space. It fails with an error wrapping ENOSPC
 // when the file system cannot give it. Where fallocate is not supported it
 // does nothing.
 func (db *DB) Reserve(n int64) error {
+	n += db.pendingRoom.Load() // the next flush writes the pending changes first
 	var hw int64
 	if err := db.view(func(tx *bolt.Tx) error { hw = tx.Size(); return nil }); err != nil {
 		return err
