@@ -28,6 +28,10 @@ type funcDef struct {
 	fn     scalarFn
 	minArg int
 	maxArg int // -1 = variadic
+	// prep, when set, types a call itself (polymorphic functions): it may
+	// coerce the arguments and returns the result type and the function.
+	prep    func(args []*cexpr) ([]*cexpr, types.T, scalarFn, error)
+	anyArgs bool // arguments of any type (concat, format): no type check
 }
 
 func fixed(t types.T) func([]*cexpr) types.T { return func([]*cexpr) types.T { return t } }
@@ -79,11 +83,15 @@ var funcTable = map[string]funcDef{
 		fn: fnRepeat},
 	"md5": {result: fixed(types.Text), hints: textT, strict: true, minArg: 1, maxArg: 1,
 		fn: func(_ *env, a []Datum) (Datum, error) {
-			h := md5.Sum([]byte(str(a[0])))
+			b, ok := a[0].([]byte)
+			if !ok {
+				b = []byte(str(a[0]))
+			}
+			h := md5.Sum(b)
 			return hex.EncodeToString(h[:]), nil
 		}},
-	"concat":    {result: fixed(types.Text), hints: textT, minArg: 1, maxArg: -1, fn: nil},
-	"concat_ws": {result: fixed(types.Text), hints: textT, minArg: 2, maxArg: -1, fn: nil},
+	"concat":    {result: fixed(types.Text), hints: textT, minArg: 1, maxArg: -1, fn: nil, anyArgs: true},
+	"concat_ws": {result: fixed(types.Text), hints: textT, minArg: 2, maxArg: -1, fn: nil, anyArgs: true},
 	"abs":       {result: argType(0), strict: true, minArg: 1, maxArg: 1, fn: nil},
 	"round":     {result: roundType, hints: []types.T{types.Numeric, types.Int4}, strict: true, minArg: 1, maxArg: 2, fn: nil},
 	"trunc":     {result: roundType, hints: []types.T{types.Numeric, types.Int4}, strict: true, minArg: 1, maxArg: 2, fn: nil},
@@ -397,15 +405,27 @@ func (b *builder) buildCall(name string, def funcDef, args []*cexpr) (*cexpr, er
 		t = ct
 		fn = func(_ *env, a []Datum) (Datum, error) { return types.Mod(a[0], a[1], ct) }
 	}
+	if err := checkArgTypes(name, def, args); err != nil {
+		return nil, err
+	}
 	if def.result != nil {
 		t = def.result(args)
+	}
+	if def.prep != nil {
+		var err error
+		if args, t, fn, err = def.prep(args); err != nil {
+			if err == errNoVariant {
+				return nil, argErr(name, args)
+			}
+			return nil, err
+		}
 	}
 	if name == "round" || name == "trunc" {
 		if t == types.Numeric {
 			args[0] = coerce(args[0], types.Numeric)
 		}
 	}
-	if name == "power" || name == "sqrt" || (name == "ceil" || name == "ceiling" || name == "floor") && t == types.Float8 {
+	if def.prep == nil && (name == "power" || name == "sqrt") || (name == "ceil" || name == "ceiling" || name == "floor") && t == types.Float8 {
 		for i := range args {
 			args[i] = coerce(args[i], types.Float8)
 		}
@@ -646,3 +666,33 @@ var noFold = map[string]bool{
 	"current_setting": true, "set_config": true, "pg_backend_pid": true,
 	"current_database": true, "current_user": true, "session_user": true,
 }
+
+// checkArgTypes rejects an argument whose type the function has no
+// variant for (42883, as PostgreSQL's function resolution): a number or
+// date where text is expected, text where a number is. Functions typing
+// their arguments themselves (prep) or taking any type are skipped.
+func checkArgTypes(name string, def funcDef, args []*cexpr) error {
+	if def.prep != nil || def.anyArgs || len(def.hints) == 0 || noFold[name] {
+		return nil
+	}
+	for i, a := range args {
+		if a.unknown {
+			continue
+		}
+		h := def.hints[min(i, len(def.hints)-1)]
+		switch h.Family() {
+		case types.FamString:
+			if a.t.Family() != types.FamString && !(a.t.Family() == types.FamBytes && bytesOK[name]) {
+				return argErr(name, args)
+			}
+		case types.FamInt, types.FamFloat, types.FamNumeric:
+			if !isNumFam(a.t) {
+				return argErr(name, args)
+			}
+		}
+	}
+	return nil
+}
+
+// bytesOK: text-hinted functions that also take bytea.
+var bytesOK = map[string]bool{"length": true, "octet_length": true, "md5": true}

@@ -210,42 +210,44 @@ func floatPower(x, y float64) (Datum, error) {
 	return v, nil
 }
 
+// numericPower is numeric.c's power_var (PostgreSQL 15): an integral
+// exponent gives scale max(16, the base's scale); otherwise the scale
+// follows the result's estimated decimal weight.
 func numericPower(x, y *apd.Decimal) (Datum, error) {
 	if x.IsZero() && y.Negative {
 		return nil, pgerror.New(pgerror.InvalidArgumentForPower, "zero raised to a negative power is undefined")
 	}
-	if x.Negative {
-		var ip apd.Decimal
-		if _, err := ctx1000.RoundToIntegralValue(&ip, y); err != nil || ip.Cmp(y) != 0 {
-			return nil, pgerror.New(pgerror.InvalidArgumentForPower, "a negative number raised to a non-integer power yields a complex result")
-		}
+	intExp := isIntegral(y)
+	if x.Negative && !intExp {
+		return nil, pgerror.New(pgerror.InvalidArgumentForPower, "a negative number raised to a non-integer power yields a complex result")
 	}
-	c := apd.BaseContext.WithPrecision(40)
-	out := new(apd.Decimal)
-	if _, err := c.Pow(out, x, y); err != nil {
+	if x.Form != apd.Finite || y.Form != apd.Finite {
+		return nil, pgerror.New(pgerror.FeatureNotSupported, "power of NaN or infinity is not supported")
+	}
+	var rscale int32
+	var weight int64
+	if intExp {
+		rscale = clampScale(max(16, int(dscale(x))))
+		xf, _ := x.Float64()
+		yf, _ := y.Float64()
+		weight = int64(math.Max(0, yf*math.Log10(math.Abs(xf))))
+	} else {
+		xf, _ := x.Float64()
+		yf, _ := y.Float64()
+		val := math.Log(xf) * yf * 0.434294481903252
+		val = math.Max(-1000, math.Min(1000, val))
+		rscale = clampScale(max(16-int(val), int(dscale(x)), int(dscale(y))))
+		weight = int64(math.Max(0, val))
+	}
+	if weight > 131072 {
 		return nil, pgerror.New(pgerror.NumericValueOutOfRange, "value overflows numeric format")
 	}
-	// PostgreSQL's result scale: at least 16 significant digits, no more
-	// than needed for an integral result with an integral exponent.
-	scale := int32(16)
-	if y.Exponent >= 0 && x.Exponent >= 0 {
-		if y.IsZero() || !y.Negative {
-			scale = 0
+	return numResult(rscale, weight, func(c *apd.Context, out *apd.Decimal) error {
+		if _, err := c.Pow(out, x, y); err != nil {
+			return pgerror.New(pgerror.NumericValueOutOfRange, "value overflows numeric format")
 		}
-	}
-	if digits := out.NumDigits() + int64(out.Exponent); digits > 0 && scale > 0 {
-		scale = max(0, int32(16)-int32(digits))
-		scale = max(scale, -x.Exponent)
-	}
-	if scale < -out.Exponent {
-		r := ctx1000
-		if _, err := r.Quantize(out, out, -scale); err != nil {
-			return nil, pgerror.New(pgerror.NumericValueOutOfRange, "value overflows numeric format")
-		}
-	} else if out.Exponent < 0 || scale > 0 {
-		_, _ = ctx1000.Quantize(out, out, -scale)
-	}
-	return out, nil
+		return nil
+	})
 }
 
 // bitOp is & | # << >> on integers (shift counts are int4).
@@ -302,20 +304,25 @@ func bitOp(op string, l, r *cexpr) (*cexpr, error) {
 		}
 		// PostgreSQL shifts with C semantics on the type's width: the
 		// count is taken modulo the width on x86.
-		n := uint(y) % uint(bits)
-		var v int64
+		// (int2 is promoted to int first, so it shifts modulo 32 too).
+		if bits == 64 {
+			n := uint(y) % 64
+			if op == "<<" {
+				return x << n, nil
+			}
+			return x >> n, nil
+		}
+		n := uint(y) % 32
+		v := int32(x)
 		if op == "<<" {
-			v = x << n
+			v <<= n
 		} else {
-			v = x >> n
+			v >>= n
 		}
-		switch bits {
-		case 16:
-			v = int64(int16(v))
-		case 32:
-			v = int64(int32(v))
+		if bits == 16 {
+			return int64(int16(v)), nil
 		}
-		return v, nil
+		return int64(v), nil
 	})
 }
 
@@ -504,10 +511,19 @@ func absFnT(t types.T) func(a Datum) (Datum, error) {
 // picks (timestamp + '1 day' reads an interval, interval * '2' a number),
 // not the other side's type.
 func (b *builder) compileOpPair(s *scope, op string, ln, rn *pg_query.Node) (*cexpr, *cexpr, error) {
-	if op == "||" {
+	switch op {
+	case "||":
 		return b.compileConcatPair(s, ln, rn)
-	}
-	if op != "+" && op != "*" && op != "/" {
+	case "~", "~*", "!~", "!~*", "^@":
+		// text operators: an untyped literal stays text (1 ~ 'a' is 42883)
+		l, err := b.compile(s, ln, types.Unknown)
+		if err != nil {
+			return nil, nil, err
+		}
+		r, err := b.compile(s, rn, types.Unknown)
+		return l, r, err
+	case "+", "*", "/":
+	default:
 		return b.compilePair(s, ln, rn)
 	}
 	l, err := b.compile(s, ln, types.Unknown)
