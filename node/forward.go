@@ -137,7 +137,7 @@ func (f *forwardTxn) Exec(ctx context.Context, st session.ForwardStatement, w re
 		return f.sqlError(err)
 	}
 	if st.Commit {
-		f.n.waitApplied(at, w)
+		f.n.waitApplied(ctx, at, w)
 	}
 	return w.Complete(tag)
 }
@@ -147,7 +147,7 @@ func (f *forwardTxn) Commit(ctx context.Context, w result.Writer) error {
 	if err != nil {
 		return f.sqlError(err)
 	}
-	f.n.waitApplied(at, w)
+	f.n.waitApplied(ctx, at, w)
 	return nil
 }
 
@@ -158,24 +158,22 @@ func (f *forwardTxn) Close() { f.t.Close() }
 // WriteForwardingTimeout: the commit is durable on the primary either way,
 // so running out of time is a warning, not an error (as PostgreSQL does
 // when a synchronous-replication wait is cancelled).
-func (n *Node) waitApplied(at lsn.LSN, w result.Writer) {
+func (n *Node) waitApplied(ctx context.Context, at lsn.LSN, w result.Writer) {
 	if at == 0 || n.db.AppliedLSN() >= at {
 		return
 	}
 	start := time.Now()
-	deadline := start.Add(n.cfg.WriteForwardingTimeout)
-	for d := 50 * time.Microsecond; n.db.AppliedLSN() < at; d = min(2*d, 2*time.Millisecond) {
-		if time.Now().After(deadline) {
-			n.log.Warn("write forwarding: a forwarded commit is not applied here yet; answering anyway",
-				"lsn", at.String(), "applied_lsn", n.db.AppliedLSN().String(), "took", time.Since(start).String())
-			if nw, ok := w.(result.Noticer); ok {
-				nw.Notice(&pgerror.Error{Code: pgerror.Warning, Severity: pgerror.SeverityWarning,
-					Message: fmt.Sprintf("the transaction committed on the primary, but this standby has not applied it after %s", n.cfg.WriteForwardingTimeout),
-					Detail:  "Reads on this connection may not see the transaction's writes yet."})
-			}
-			return
+	wctx, cancel := context.WithTimeout(ctx, n.cfg.WriteForwardingTimeout)
+	defer cancel()
+	if err := n.db.WaitApplied(wctx, at); err != nil {
+		n.log.Warn("write forwarding: a forwarded commit is not applied here yet; answering anyway",
+			"lsn", at.String(), "applied_lsn", n.db.AppliedLSN().String(), "took", time.Since(start).String(), "err", err)
+		if nw, ok := w.(result.Noticer); ok {
+			nw.Notice(&pgerror.Error{Code: pgerror.Warning, Severity: pgerror.SeverityWarning,
+				Message: fmt.Sprintf("the transaction committed on the primary, but this standby has not applied it after %s", time.Since(start).Round(time.Millisecond)),
+				Detail:  "Reads on this connection may not see the transaction's writes yet."})
 		}
-		time.Sleep(d)
+		return
 	}
 	n.metrics.forwardApplyWait.Observe(time.Since(start).Seconds())
 }

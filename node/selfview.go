@@ -77,21 +77,12 @@ func (n *Node) waitAppliedFunc() exec.Function {
 		if !ok || ms < 0 {
 			return nil, pgerror.New(pgerror.InvalidParameterValue, "helios_wait_for_applied_lsn: timeout_ms must be a non-negative integer")
 		}
-		timer := time.NewTimer(min(time.Duration(ms)*time.Millisecond, maxLSNWait))
-		defer timer.Stop()
-		for {
-			changed := n.db.AppliedChanged() // before the check: an apply after it still wakes us
-			if at := n.db.AppliedLSN(); at >= target {
-				return lsnDatum(at), nil
-			}
-			select {
-			case <-changed:
-			case <-timer.C:
-				return lsnDatum(n.db.AppliedLSN()), nil
-			case <-ctx.Done():
-				return nil, pgerror.New(pgerror.QueryCanceled, "canceling statement due to user request")
-			}
+		wctx, cancel := context.WithTimeout(ctx, min(time.Duration(ms)*time.Millisecond, maxLSNWait))
+		defer cancel()
+		if err := n.db.WaitApplied(wctx, target); err != nil && ctx.Err() != nil {
+			return nil, pgerror.New(pgerror.QueryCanceled, "canceling statement due to user request")
 		}
+		return lsnDatum(n.db.AppliedLSN()), nil
 	}}
 }
 

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -215,6 +216,22 @@ func (db *DB) AppliedChanged() <-chan struct{} {
 	db.changedMu.Lock()
 	defer db.changedMu.Unlock()
 	return db.changed
+}
+
+// WaitApplied waits until AppliedLSN reaches at or ctx ends, and returns
+// ctx's error in that case.
+func (db *DB) WaitApplied(ctx context.Context, at lsn.LSN) error {
+	for {
+		changed := db.AppliedChanged() // before the check: an Apply after it still wakes us
+		if db.AppliedLSN() >= at {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 func (db *DB) setApplied(at lsn.LSN) {
