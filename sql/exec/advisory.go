@@ -1,6 +1,9 @@
 package exec
 
 import (
+	"strconv"
+	"strings"
+
 	"github.com/heliosdb/nano/sql/lock"
 	"github.com/heliosdb/nano/sql/types"
 )
@@ -62,4 +65,16 @@ func init() {
 			return "", nil
 		}}
 	noFold["pg_advisory_unlock_all"] = true
+	// pg_blocking_pids(pid): the sessions pid waits for, as the text of an
+	// int4[] ("{123,456}"; we have no array type yet).
+	funcTable["pg_blocking_pids"] = funcDef{result: fixed(types.Text), hints: []types.T{types.Int4}, strict: true, minArg: 1, maxArg: 1,
+		fn: func(en *env, a []Datum) (Datum, error) {
+			pids := en.txn.eng.locks.BlockingPIDsOfPID(uint32(i64(a[0])))
+			parts := make([]string, len(pids))
+			for i, p := range pids {
+				parts[i] = strconv.FormatUint(uint64(p), 10)
+			}
+			return "{" + strings.Join(parts, ",") + "}", nil
+		}}
+	noFold["pg_blocking_pids"] = true
 }

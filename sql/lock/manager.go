@@ -339,6 +339,25 @@ func (m *Manager) BlockingPIDs(o OwnerID) []uint32 {
 	return out
 }
 
+// BlockingPIDsOfPID is BlockingPIDs for the owner whose last request
+// carried process id pid (pg_blocking_pids(pid)).
+func (m *Manager) BlockingPIDsOfPID(pid uint32) []uint32 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []uint32
+	for o, os := range m.owners {
+		if os.pid != pid || os.waiting == nil {
+			continue
+		}
+		for _, b := range m.edges(o) {
+			if bs := m.owners[b]; bs != nil {
+				out = append(out, bs.pid)
+			}
+		}
+	}
+	return out
+}
+
 // Waiting reports whether o is queued for a lock.
 func (m *Manager) Waiting(o OwnerID) bool {
 	m.mu.Lock()
