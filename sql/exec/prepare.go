@@ -247,6 +247,9 @@ func (b *builder) buildStatement(n *pg_query.Node) (runner, []colInfo, error) {
 		}
 		defer restore()
 		is.WithClause = nil
+		if d, err := b.updatableView(is.Relation, dmlInsert); d != nil || err != nil {
+			return b.viewDML(err, func() (*pg_query.Node, error) { return b.rewriteViewInsert(is, d) })
+		}
 		return b.buildInsert(is)
 	case *pg_query.Node_UpdateStmt:
 		b.readOnly = false
@@ -256,6 +259,9 @@ func (b *builder) buildStatement(n *pg_query.Node) (runner, []colInfo, error) {
 		}
 		defer restore()
 		us.WithClause = nil
+		if d, err := b.updatableView(us.Relation, dmlUpdate); d != nil || err != nil {
+			return b.viewDML(err, func() (*pg_query.Node, error) { return b.rewriteViewUpdate(us, d) })
+		}
 		return b.buildUpdate(us)
 	case *pg_query.Node_DeleteStmt:
 		b.readOnly = false
@@ -265,6 +271,9 @@ func (b *builder) buildStatement(n *pg_query.Node) (runner, []colInfo, error) {
 		}
 		defer restore()
 		ds.WithClause = nil
+		if d, err := b.updatableView(ds.Relation, dmlDelete); d != nil || err != nil {
+			return b.viewDML(err, func() (*pg_query.Node, error) { return b.rewriteViewDelete(ds, d) })
+		}
 		return b.buildDelete(ds)
 	case *pg_query.Node_CreateStmt:
 		b.readOnly = false
