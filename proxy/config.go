@@ -50,8 +50,11 @@ type Config struct {
 	SwitchoverStepTimeout time.Duration
 
 	// clientTLS is the client port's TLS (from TLSCertFile/TLSKeyFile),
-	// set by New; nil = none.
-	clientTLS *tls.Config
+	// set by New; nil = none. backendTLS and backendTLSRequired are the
+	// nodes' (BackendSSLMode, BackendSSLRootCert).
+	clientTLS          *tls.Config
+	backendTLS         *tls.Config
+	backendTLSRequired bool
 }
 
 func (c Config) withDefaults() Config {

@@ -21,6 +21,20 @@
 // same password (whatever method the node asks for). Health probes log in
 // as Config.User. GSSENCRequest is answered 'N'.
 //
+// # TLS
+//
+// With tls_cert_file/tls_key_file, SSLRequest is answered 'S' and the
+// client's connection upgraded (the files are re-read on SIGHUP);
+// tls_required refuses clients without TLS with FATAL 28000. Towards the
+// nodes, backend_sslmode works as libpq's sslmode for every connection the
+// proxy opens (sessions, health probes, causal-read watchers): prefer
+// falls back to plaintext when a node answers 'N', require and stricter
+// refuse it (the node counts as failed), verify-ca/verify-full check the
+// node's certificate against backend_sslrootcert (verify-full also its
+// host name as configured in [[nodes]]). CancelRequests to nodes are sent
+// in plaintext, as libpq does before PostgreSQL 17 (they carry only the
+// cancel key).
+//
 // # Sessions
 //
 // Each client connection has one goroutine (session.serve) that does
@@ -145,7 +159,7 @@
 //
 // # Known limits of this cut
 //
-// One proxy per cluster may run automatic failover; no TLS; LISTEN/NOTIFY notifications arriving
+// One proxy per cluster may run automatic failover; LISTEN/NOTIFY notifications arriving
 // between statements are lost; SQL-level PREPARE/EXECUTE, cursors and
 // temporary objects pin to the primary (and so a session holding them
 // loses them at a switchover); a Query message in the middle of an

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/heliosdb/nano/internal/httpauth"
+	"github.com/heliosdb/nano/internal/tlsfiles"
 	"github.com/heliosdb/nano/proxy/admin"
 	"github.com/heliosdb/nano/proxy/backend"
 	"github.com/heliosdb/nano/proxy/config"
@@ -29,7 +30,8 @@ type Proxy struct {
 	switcher *switchover.Coordinator
 	admin    *http.Server
 	ln       net.Listener
-	adminLn  net.Listener // nil when the admin API is off
+	adminLn  net.Listener     // nil when the admin API is off
+	tls      *tlsfiles.Server // the client port's certificate; nil = no TLS
 }
 
 // New validates cfg and opens the listeners; nothing is served before
@@ -41,6 +43,10 @@ func New(cfg Config) (*Proxy, error) {
 	cfg = cfg.withDefaults()
 	p := &Proxy{cfg: cfg, log: cfg.Logger}
 	var err error
+	if err := p.setupTLS(&cfg); err != nil {
+		return nil, err
+	}
+	p.cfg = cfg
 	if p.ln, err = listen(cfg.Listener, cfg.ListenAddr); err != nil {
 		return nil, err
 	}
@@ -85,6 +91,42 @@ func New(cfg Config) (*Proxy, error) {
 			ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 	}
 	return p, nil
+}
+
+// setupTLS loads the client port's certificate and the CA the nodes are
+// checked against.
+func (p *Proxy) setupTLS(cfg *Config) error {
+	if cfg.TLSCertFile != "" {
+		s, err := tlsfiles.Load(cfg.TLSCertFile, cfg.TLSKeyFile)
+		if err != nil {
+			return fmt.Errorf("%w: proxy.tls_cert_file: %w", ErrInvalidConfig, err)
+		}
+		p.tls, cfg.clientTLS = s, s.Config()
+	}
+	mode, err := tlsfiles.ParseMode(cfg.BackendSSLMode)
+	if err != nil {
+		return fmt.Errorf("%w: proxy.backend_sslmode: %w", ErrInvalidConfig, err)
+	}
+	if cfg.backendTLS, err = tlsfiles.ClientConfig(mode, cfg.BackendSSLRootCert, ""); err != nil {
+		return fmt.Errorf("%w: proxy.backend_sslrootcert: %w", ErrInvalidConfig, err)
+	}
+	cfg.backendTLSRequired = mode.Required()
+	return nil
+}
+
+// ReloadTLS re-reads the client port's certificate and key files (on
+// SIGHUP); new connections use them, and a failed reload keeps the
+// current ones. Without TLS it does nothing.
+func (p *Proxy) ReloadTLS() error {
+	if p.tls == nil {
+		return nil
+	}
+	return p.tls.Reload()
+}
+
+// newDialer returns a dialer towards the nodes with the configured TLS.
+func newDialer(cfg Config) *backend.Dialer {
+	return &backend.Dialer{TLS: cfg.backendTLS, TLSRequired: cfg.backendTLSRequired}
 }
 
 // adminOptions guards the admin API with the proxy's client users (the
@@ -150,7 +192,7 @@ func (p *Proxy) Switchover(ctx context.Context, target string) (switchover.Resul
 
 // prober logs in with the configured probe user.
 func prober(cfg Config) health.ProbeFunc {
-	var d backend.Dialer
+	d := newDialer(cfg)
 	return func(ctx context.Context, addr string) (backend.Status, error) {
 		return d.Probe(ctx, backend.Options{Addr: addr, User: cfg.User, Password: cfg.Password,
 			Database: cfg.Database, Params: map[string]string{"application_name": "heliosdb-proxy health check"}})

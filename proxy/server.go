@@ -81,7 +81,7 @@ func newServer(cfg Config, nodes nodeView, m *metrics) (*Server, error) {
 	return &Server{
 		cfg: cfg, log: cfg.Logger, nodes: nodes, metrics: m,
 		policy:  policyOf(cfg),
-		classes: classify.New(), dialer: &backend.Dialer{}, users: users, front: front,
+		classes: classify.New(), dialer: newDialer(cfg), users: users, front: front,
 		gate:    newWriteGate(),
 		closing: make(chan struct{}), lns: map[net.Listener]struct{}{},
 	}, nil

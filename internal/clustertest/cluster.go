@@ -226,9 +226,14 @@ func (m *Member) HTTPURL() string { return "http://" + m.httpAddr }
 // NativeAddr is the node's replication address.
 func (m *Member) NativeAddr() string { return m.nativeAddr }
 
-// DSN is a connection string for the node.
+// DSN is a connection string for the node: plaintext, or TLS without a
+// certificate check (sslmode=require) when the node has a certificate.
 func (m *Member) DSN() string {
-	return fmt.Sprintf("postgres://%s:%s@%s/heliosdb?sslmode=disable", m.Cfg.User, m.Cfg.Password, m.pgAddr)
+	mode := "disable"
+	if m.Cfg.TLSCertFile != "" {
+		mode = "require"
+	}
+	return fmt.Sprintf("postgres://%s:%s@%s/heliosdb?sslmode=%s", m.Cfg.User, m.Cfg.Password, m.pgAddr, mode)
 }
 
 // Conn opens a pgx connection closed at the end of the test.

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/heliosdb/nano/internal/cliutil"
+	"github.com/heliosdb/nano/internal/tlsfiles"
 	"github.com/heliosdb/nano/proxy"
 	"github.com/heliosdb/nano/proxy/config"
 )
@@ -98,6 +99,9 @@ func run(v *viper.Viper, logOut io.Writer) error {
 	log.Info("heliosdb-proxy starting", "version", Version, "config", path, "nodes", len(fileCfg.Nodes))
 	ctx, stop := cliutil.SignalContext(log)
 	defer stop()
+	if fileCfg.TLSCertFile != "" {
+		tlsfiles.ReloadOnHUP(ctx, log, p.ReloadTLS)
+	}
 	return p.Run(ctx)
 }
 

@@ -41,10 +41,13 @@ func (s *Server) Reload() error {
 }
 
 // Config returns the server's TLS configuration (TLS 1.2 or later). Each
-// handshake uses the certificate current at that moment.
+// handshake uses the certificate current at that moment. No session
+// tickets are sent, as PostgreSQL (SSL_OP_NO_TICKET): after the handshake
+// a client finds only protocol bytes on the socket.
 func (s *Server) Config() *tls.Config {
 	return &tls.Config{
-		MinVersion: tls.VersionTLS12,
+		MinVersion:             tls.VersionTLS12,
+		SessionTicketsDisabled: true,
 		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
 			return s.cert.Load(), nil
 		},

@@ -15,7 +15,9 @@ func (c *Conn) Alive() bool {
 	if c.r.Buffered() > 0 {
 		return false
 	}
-	sc, ok := c.nc.(syscall.Conn)
+	// The socket under any TLS: the nodes send no TLS session tickets
+	// (tlsfiles.Server, as PostgreSQL), so pending bytes are protocol.
+	sc, ok := c.raw.(syscall.Conn)
 	if !ok {
 		return true
 	}

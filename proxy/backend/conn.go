@@ -2,6 +2,7 @@ package backend
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"fmt"
 	"net"
@@ -37,7 +38,8 @@ type Conn struct {
 	Params   map[string]string // ParameterStatus values reported at login
 	TxStatus byte              // from the last ReadyForQuery read by Conn itself
 
-	nc   net.Conn
+	nc   net.Conn // the TLS connection when negotiated, else raw
+	raw  net.Conn // the socket
 	r    *wire.Reader
 	wbuf []byte
 }
@@ -45,6 +47,14 @@ type Conn struct {
 // Dialer opens Conns. Its zero value is ready to use; it caches SCRAM key
 // derivations across logins and is safe for concurrent use.
 type Dialer struct {
+	// TLS, when set, makes every Dial send SSLRequest and, when the node
+	// answers 'S', speak TLS with this configuration (its ServerName set
+	// to the node's host). nil: no TLS (sslmode=disable).
+	TLS *tls.Config
+	// TLSRequired refuses a node that answers 'N' (sslmode=require and
+	// stricter); otherwise such a node is used in plaintext (prefer).
+	TLSRequired bool
+
 	scram scramCache
 }
 
@@ -69,14 +79,18 @@ func (d *Dialer) Dial(ctx context.Context, o Options) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Conn{Addr: o.Addr, nc: nc, r: wire.NewReader(nc, o.MaxMessageSize), Params: map[string]string{}}
+	c := &Conn{Addr: o.Addr, nc: nc, raw: nc, Params: map[string]string{}}
 	stop := c.watch(ctx)
-	err = c.login(o, &d.scram)
+	err = c.startTLS(d)
+	if err == nil {
+		c.r = wire.NewReader(c.nc, o.MaxMessageSize)
+		err = c.login(o, &d.scram)
+	}
 	if stop() && err != nil {
 		err = fmt.Errorf("%w (%v)", ctx.Err(), err)
 	}
 	if err != nil {
-		nc.Close()
+		c.nc.Close()
 		return nil, err
 	}
 	return c, nil

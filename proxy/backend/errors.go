@@ -14,6 +14,9 @@ var (
 	// ErrUnsupportedAuth is returned when a node asks for an
 	// authentication method the proxy does not speak.
 	ErrUnsupportedAuth = errors.New("backend: unsupported authentication method")
+	// ErrTLS is returned when TLS with a node fails: the node refused it
+	// while it is required, or the handshake (certificate check) failed.
+	ErrTLS = errors.New("backend: TLS")
 )
 
 // ServerError is an ErrorResponse a node sent: during login (wrong
