@@ -61,6 +61,11 @@ type Config struct {
 	// AuthenticationTimeout bounds a PostgreSQL client's startup and
 	// authentication (default 60s, PostgreSQL's authentication_timeout).
 	AuthenticationTimeout time.Duration
+	// HBAFile is a client authentication rule list in pg_hba.conf format
+	// (internal/hba): the first rule matching a PostgreSQL client's
+	// address, user, database and TLS decides its method; no match is
+	// refused. "" = every client uses AuthMethod (the default).
+	HBAFile string
 	// TLSCertFile and TLSKeyFile (PEM) turn on TLS on the PostgreSQL port
 	// (SSLRequest answered 'S'); Node.ReloadTLS (SIGHUP) re-reads them.
 	// Empty: no TLS.

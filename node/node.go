@@ -208,10 +208,15 @@ func (n *Node) buildSQL() error {
 		}
 		tlsCfg = n.tls.Config()
 	}
+	rules, err := n.hbaRules()
+	if err != nil {
+		return err
+	}
 	n.pg, err = pgwire.NewServer(pgwire.Config{
 		TLSConfig:      tlsCfg,
 		RequireTLS:     n.cfg.TLSRequired,
 		AuthMethod:     n.cfg.AuthMethod,
+		Rules:          rules,
 		Users:          nodeUsers{n},
 		StartupTimeout: n.cfg.AuthenticationTimeout,
 		MaxConnections: n.cfg.MaxConnections,

@@ -321,3 +321,49 @@ func TestRolesReplicated(t *testing.T) {
 	c.Sync.Exec("CREATE ROLE late LOGIN PASSWORD 'l8'")
 	mustConnectAs(t, c.Sync, "late", "l8")
 }
+
+// TestHBARules: --hba-file decides each client's method, first match
+// wins: a rejected user is refused whatever its password, an unmatched
+// client gets "no pg_hba.conf entry", per-user methods apply (trust for
+// one role, cleartext for another), and a group rule (+role) follows
+// role membership. PostgreSQL 15's messages.
+func TestHBARules(t *testing.T) {
+	needPsql(t)
+	file := filepath.Join(t.TempDir(), "pg_hba.conf")
+	err := os.WriteFile(file, []byte(`# test rules
+host all mallory all reject
+host all trusty  127.0.0.1/32 trust
+host all +cleartext 127.0.0.1 password
+host heliosdb all 127.0.0.0/8 scram-sha-256
+`), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := clustertest.NewMember(t, "primary", clustertest.Options{Mutate: func(_ string, c *node.Config) {
+		c.HBAFile = file
+	}}, func(c *node.Config) { c.Role = node.RolePrimary })
+	m.Start()
+	m.Exec("CREATE ROLE mallory LOGIN PASSWORD 'm'", "CREATE ROLE trusty LOGIN", "CREATE ROLE cleartext",
+		"CREATE ROLE clara LOGIN PASSWORD 'c' IN ROLE cleartext", "CREATE ROLE sam LOGIN PASSWORD 's'")
+
+	_, err = connectAs(m, "mallory", "m")
+	wantPgError(t, "rejected user", err, "28000", `pg_hba.conf rejects connection for host "127.0.0.1", user "mallory", database "heliosdb", no encryption`)
+	if out, err := psqlAs(t, m, "mallory", "m", "SELECT 1"); err == nil || !strings.Contains(out, "pg_hba.conf rejects connection") {
+		t.Fatalf("psql as a rejected user: %q, %v", out, err)
+	}
+	mustConnectAs(t, m, "trusty", "anything")
+	mustConnectAs(t, m, "clara", "c")
+	_, err = connectAs(m, "clara", "wrong")
+	wantPgError(t, "cleartext, wrong password", err, "28P01", `password authentication failed for user "clara"`)
+	mustConnectAs(t, m, "sam", "s")
+	// The configured user is under the same rules (scram for heliosdb).
+	mustConnectAs(t, m, m.Cfg.User, m.Cfg.Password)
+	// Another database: no rule matches.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err = pgx.Connect(ctx, fmt.Sprintf("postgres://sam:s@%s/postgres?sslmode=disable", pgAddr(m)))
+	wantPgError(t, "no rule", err, "28000", `no pg_hba.conf entry for host "127.0.0.1", user "sam", database "postgres", no encryption`)
+	if out, err := psqlAs(t, m, "sam", "s", "SELECT 1"); err != nil || strings.TrimSpace(out) != "1" {
+		t.Fatalf("psql as sam: %q, %v", out, err)
+	}
+}

@@ -98,6 +98,7 @@ func startSettings() []setting {
 		strSetting("user", "HELIOSDB_USER", d.User, "user name clients log in with", func(c *node.Config) *string { return &c.User }),
 		strSetting("password", "HELIOSDB_PASSWORD", d.Password, "password of --user (prefer the environment variable or --password-file: a flag is visible in ps)", func(c *node.Config) *string { return &c.Password }),
 		fileSetting("password-file", "HELIOSDB_PASSWORD_FILE", "file holding the password of --user (overrides --password)", func(c *node.Config) *string { return &c.Password }),
+		strSetting("hba-file", "HELIOSDB_HBA_FILE", "", "client authentication rules in pg_hba.conf format (first match wins; no match is refused); default: every client uses --auth-method", func(c *node.Config) *string { return &c.HBAFile }),
 		strSetting("auth-method", "HELIOSDB_AUTH_METHOD", d.AuthMethod, "scram-sha-256, md5, password (cleartext) or trust", func(c *node.Config) *string { return &c.AuthMethod }),
 		durSetting("sync-timeout", "HELIOSDB_SYNC_TIMEOUT", d.SyncTimeout, "how long a commit waits for a sync standby before the primary degrades to async", func(c *node.Config) *time.Duration { return &c.SyncTimeout }),
 		boolSetting("sync-strict", "HELIOSDB_SYNC_STRICT", false, "never degrade a sync primary to async: commits wait for a sync standby forever", func(c *node.Config) *bool { return &c.SyncStrict }),
