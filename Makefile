@@ -7,7 +7,7 @@ STATIC_TAGS    := netgo,osusergo
 STATIC_LDFLAGS := -s -w -linkmode external -extldflags "-static"
 TEST_TIMEOUT   ?= 14m
 
-.PHONY: deps proto proto-check all build static docker docker-e2e run run-single test test-short e2e faults compat compat-update bench lint fmt vet clean help
+.PHONY: deps proto proto-check all build static docker docker-e2e run run-single test test-short e2e faults compat compat-update bench bench-full profile lint fmt vet clean help
 
 all: build
 
@@ -58,11 +58,16 @@ compat: deps ## differential tests against a real PostgreSQL 15: every differenc
 compat-update: deps ## rewrite testdata/compat/known_failures.txt from a run (review the diff before committing)
 	HELIOSDB_COMPAT_UPDATE=1 $(GO) test -count=1 -timeout 30m -run '^TestCompat$$' ./tests/
 
-bench: build ## benchmarks (Go micro-benchmarks; pgbench comparisons: scripts/bench.sh, scripts/bench-replication.sh)
+bench: build ## quick side-by-side with PostgreSQL 15 (< 10 min): pgbench select/update/tpcb-like, proxy vs pgbouncer, bulk load, a sync standby; writes docs/benchmarks.md
+	./scripts/bench-compare.sh
+
+profile: build ## CPU and allocation profiles of the node under a pgbench workload (WORKLOAD=tpcb-like CLIENTS=8 MODE=prepared): profiles/*.pprof
+	./scripts/profile.sh
+
+bench-full: build ## the long benchmarks: 30 s x 3 per point at scale 10, Go micro-benchmarks, the spill memory test
+	DURATION=30 REPS=3 SCALE=10 ./scripts/bench-compare.sh
 	$(GO) test -run '^$$' -bench . -benchmem ./wal/ ./storage/ ./sql/... ./pgwire/
 	HELIOSDB_MEMTEST_ROWS=3000 $(GO) test -count=1 -v -timeout 30m -run TestSortOverCrossJoinSpillsWithBoundedRSS ./tests/
-	./scripts/bench.sh
-	./scripts/bench-replication.sh
 
 PROTOC_GEN_GO      := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.5.1

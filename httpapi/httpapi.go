@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"net/http/pprof"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -100,6 +101,9 @@ func NewHandler(b Backend, o Options) http.Handler {
 	mux.Handle("POST /admin/promote", auth.RequireFunc(h.promote))
 	mux.Handle("POST /admin/demote", auth.RequireFunc(h.demote))
 	mux.Handle("POST /admin/lease", auth.RequireFunc(h.lease))
+	// Go's profiler (make profile), behind the same credentials.
+	mux.Handle("GET /debug/pprof/", auth.RequireFunc(pprof.Index))
+	mux.Handle("GET /debug/pprof/profile", auth.RequireFunc(pprof.Profile))
 	if o.Gatherer != nil {
 		var m http.Handler = promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{})
 		if o.ProtectMetrics {

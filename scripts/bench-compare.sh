@@ -1,0 +1,284 @@
+#!/usr/bin/env bash
+# heliosdb-nano and PostgreSQL 15 side by side on this machine, interleaved
+# (each point runs nano then PostgreSQL, so both see the same background
+# noise), written to docs/benchmarks.md and printed:
+#
+#   pgbench select-only, simple-update and tpcb-like (pgbench -i -s SCALE),
+#   -M simple and prepared, 1 and 8 clients, DURATION s each, REPS times
+#   (the median is reported) — TPS and failed transactions;
+#   select-only through heliosdb-proxy (nano) and through pgbouncer in
+#   session mode (PostgreSQL), 8 clients, prepared;
+#   a bulk load: ROWS rows in 1000-row INSERT statements, and by COPY;
+#   peak memory (proportional set size, summed over PostgreSQL's processes).
+#
+# Both systems keep fsync on. PostgreSQL gets a fresh cluster with default
+# settings. Installs PostgreSQL 15, pgbench and pgbouncer from Debian when
+# missing. Runs as root (PostgreSQL and pgbouncer run as postgres).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-5}
+REPS=${REPS:-1}
+SCALE=${SCALE:-5}
+ROWS=${ROWS:-100000}
+OUT=${OUT:-docs/benchmarks.md}
+BASE_PORT=${BASE_PORT:-57000}
+N_PG=$((BASE_PORT + 1)) N_NATIVE=$((BASE_PORT + 2)) N_HTTP=$((BASE_PORT + 3))
+PX_PORT=$((BASE_PORT + 4)) PX_ADMIN=$((BASE_PORT + 5))
+PG_PORT=$((BASE_PORT + 11)) BOUNCER_PORT=$((BASE_PORT + 12))
+NANO=(helios helios heliosdb) # user password database
+PG=(postgres "" postgres)
+
+scripts/install-test-deps.sh
+if ! command -v pgbouncer >/dev/null && [ ! -x /usr/sbin/pgbouncer ]; then
+  SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends pgbouncer
+fi
+BOUNCER=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
+PGBIN=/usr/lib/postgresql/15/bin
+make -s build
+
+work=$(mktemp -d /tmp/heliosdb-bench.XXXX)
+chmod 755 "$work"
+pids=()
+cleanup() {
+  set +e
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  [ -f "$work/bouncer/bouncer.pid" ] && kill "$(cat "$work/bouncer/bouncer.pid")" 2>/dev/null
+  [ -f "$work/pg/postmaster.pid" ] && su postgres -c "$PGBIN/pg_ctl -D $work/pg -m immediate stop" >/dev/null 2>&1
+  wait 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+fail() {
+  echo "FAILED: $*" >&2
+  for f in "$work"/*.log "$work"/bouncer/*.log; do [ -s "$f" ] && { echo "---- $(basename "$f")" >&2; tail -n 20 "$f" >&2; }; done
+  exit 1
+}
+ready() { # PORT WHAT
+  for _ in $(seq 300); do pg_isready -q -h 127.0.0.1 -p "$1" && return 0; sleep 0.1; done
+  fail "$2 did not accept connections on port $1"
+}
+sql() { # PORT USER PASSWORD DB SQL...
+  local port=$1 user=$2 pass=$3 db=$4; shift 4
+  PGPASSWORD=$pass psql -XAtq -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U "$user" -d "$db" "$@"
+}
+
+# --- the two systems ------------------------------------------------------
+bin/heliosdb-nano start --data-dir "$work/nano" --listen 127.0.0.1 --pg-port "$N_PG" \
+  --native-port "$N_NATIVE" --http-port "$N_HTTP" --node-id bench --log-level warn >"$work/nano.log" 2>&1 &
+NANO_PID=$!
+pids+=($NANO_PID)
+ready "$N_PG" heliosdb-nano
+mkdir -p "$work/pg" "$work/bouncer" && touch "$work/pg.log" && chown postgres "$work/pg" "$work/pg.log" "$work/bouncer"
+su postgres -c "$PGBIN/initdb -D $work/pg -U postgres --auth=trust" >/dev/null
+su postgres -c "$PGBIN/pg_ctl -D $work/pg -o '-p $PG_PORT -k /tmp -c listen_addresses=127.0.0.1' -l $work/pg.log start" >/dev/null
+ready "$PG_PORT" postgresql
+PG_VERSION=$($PGBIN/postgres --version | awk '{print $3}')
+NANO_VERSION=$(git describe --always --dirty 2>/dev/null || echo unknown)
+
+# Peak memory: proportional set size (shared pages split among the processes
+# sharing them), sampled every 0.5 s; PostgreSQL's is the sum over its
+# processes.
+pss() { [ $# -gt 0 ] || { echo 0; return; }; awk '/^Pss:/{s+=$2} END{print s+0}' "$@" 2>/dev/null || echo 0; }
+PG_PID=$(head -1 "$work/pg/postmaster.pid")
+peak_sampler() {
+  local nano_peak=0 pg_peak=0 v
+  while :; do
+    v=$(pss /proc/$NANO_PID/smaps_rollup)
+    ((v > nano_peak)) && nano_peak=$v
+    v=$(pss $(for p in $PG_PID $(pgrep -P "$PG_PID"); do echo /proc/$p/smaps_rollup; done))
+    ((v > pg_peak)) && pg_peak=$v
+    echo "$nano_peak $pg_peak" >"$work/peak.tmp" && mv "$work/peak.tmp" "$work/peak"
+    sleep 0.5
+  done
+}
+peak_sampler &
+pids+=($!)
+
+# --- load -----------------------------------------------------------------
+# pgbench -i on both; where nano refuses a step of it (older builds without
+# COPY), the same tables are made with INSERT statements.
+pgbench_tables_sql() {
+  local s=$1 n=$((s * 100000)) i j
+  cat <<SQL
+DROP TABLE IF EXISTS pgbench_accounts, pgbench_branches, pgbench_tellers, pgbench_history;
+CREATE TABLE pgbench_history (tid int, bid int, aid int, delta int, mtime timestamp, filler char(22));
+CREATE TABLE pgbench_tellers (tid int PRIMARY KEY, bid int, tbalance int, filler char(84));
+CREATE TABLE pgbench_accounts (aid int PRIMARY KEY, bid int, abalance int, filler char(84));
+CREATE TABLE pgbench_branches (bid int PRIMARY KEY, bbalance int, filler char(88));
+SQL
+  for ((i = 1; i <= s; i++)); do echo "INSERT INTO pgbench_branches VALUES ($i, 0, '');"; done
+  for ((i = 1; i <= s * 10; i++)); do echo "INSERT INTO pgbench_tellers VALUES ($i, $(((i - 1) / 10 + 1)), 0, '');"; done
+  for ((i = 1; i <= n; i += 1000)); do
+    printf "INSERT INTO pgbench_accounts VALUES "
+    for ((j = i; j < i + 1000 && j <= n; j++)); do
+      ((j > i)) && printf ","
+      printf "(%d,%d,0,'')" "$j" $(((j - 1) / 100000 + 1))
+    done
+    echo ";"
+  done
+}
+echo "# loading pgbench tables at scale $SCALE" >&2
+PGPASSWORD=${PG[1]} pgbench -i -q -s "$SCALE" -h 127.0.0.1 -p "$PG_PORT" -U "${PG[0]}" "${PG[2]}" >"$work/pg-init.log" 2>&1 ||
+  fail "pgbench -i on PostgreSQL"
+NANO_INIT="pgbench -i"
+if ! PGPASSWORD=${NANO[1]} pgbench -i -q -s "$SCALE" -h 127.0.0.1 -p "$N_PG" -U "${NANO[0]}" "${NANO[2]}" >"$work/nano-init.log" 2>&1; then
+  NANO_INIT="INSERT statements (pgbench -i failed: $(grep -m1 -i error "$work/nano-init.log" | cut -c1-120))"
+  pgbench_tables_sql "$SCALE" >"$work/pgbench-tables.sql"
+  sql "$N_PG" "${NANO[@]}" -f "$work/pgbench-tables.sql" >/dev/null || fail "loading pgbench tables into nano"
+fi
+
+# --- pgbench points -------------------------------------------------------
+# bench PORT USER PASSWORD DB ARGS...: prints "tps failed" (median of REPS).
+bench() {
+  local port=$1 user=$2 pass=$3 db=$4; shift 4
+  local out tpss=() fails=()
+  for ((r = 0; r < REPS; r++)); do
+    out=$(PGPASSWORD=$pass pgbench -n -T "$DURATION" -j 2 -h 127.0.0.1 -p "$port" -U "$user" "$@" "$db" 2>&1) || true
+    tpss+=("$(echo "$out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)")
+    fails+=("$(echo "$out" | sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' | head -1)")
+    [ -n "${tpss[-1]}" ] || { echo "$out" | tail -5 >&2; tpss[-1]=0; }
+  done
+  printf "%s %s\n" "$(printf "%s\n" "${tpss[@]}" | sort -g | awk '{v[NR]=$1} END{printf "%.0f", v[int((NR+1)/2)]}')" \
+    "$(printf "%s\n" "${fails[@]:-0}" | sort -g | tail -1)"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+
+rows=()
+point() { # LABEL ARGS...
+  local label=$1; shift
+  read -r nt nf < <(bench "$N_PG" "${NANO[@]}" "$@")
+  read -r pt pf < <(bench "$PG_PORT" "${PG[@]}" "$@")
+  rows+=("| $label | $nt | ${nf:-0} | $pt | ${pf:-0} | $(ratio "$nt" "$pt") |")
+  echo "${rows[-1]}" >&2
+}
+for w in select-only simple-update tpcb-like; do
+  for m in simple prepared; do
+    for c in 1 8; do
+      point "$w, -M $m, $c client(s)" -b "$w" -M "$m" -c "$c"
+    done
+  done
+done
+
+# --- through the proxies --------------------------------------------------
+cat >"$work/proxy.toml" <<TOML
+[proxy]
+listen_addr = "127.0.0.1:$PX_PORT"
+admin_addr = "127.0.0.1:$PX_ADMIN"
+health_check_interval_secs = 5
+
+[[nodes]]
+name = "primary"
+host = "127.0.0.1"
+port = $N_PG
+role = "primary"
+enabled = true
+TOML
+bin/heliosdb-proxy --config "$work/proxy.toml" >"$work/proxy.log" 2>&1 &
+pids+=($!)
+ready "$PX_PORT" heliosdb-proxy
+cat >"$work/bouncer.ini" <<INI
+[databases]
+postgres = host=127.0.0.1 port=$PG_PORT dbname=postgres
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $BOUNCER_PORT
+unix_socket_dir =
+auth_type = trust
+auth_file = $work/userlist.txt
+pool_mode = session
+max_client_conn = 200
+default_pool_size = 20
+pidfile = $work/bouncer/bouncer.pid
+logfile = $work/bouncer/bouncer.log
+INI
+echo '"postgres" ""' >"$work/userlist.txt"
+chown postgres "$work/bouncer.ini" "$work/userlist.txt"
+su postgres -c "$BOUNCER -d $work/bouncer.ini" >/dev/null 2>&1 || fail "pgbouncer did not start"
+ready "$BOUNCER_PORT" pgbouncer
+read -r pxt pxf < <(bench "$PX_PORT" "${NANO[@]}" -b select-only -M prepared -c 8)
+read -r pbt pbf < <(bench "$BOUNCER_PORT" "${PG[@]}" -b select-only -M prepared -c 8)
+read -r dnt _ < <(bench "$N_PG" "${NANO[@]}" -b select-only -M prepared -c 8)
+read -r dpt _ < <(bench "$PG_PORT" "${PG[@]}" -b select-only -M prepared -c 8)
+
+# --- bulk load ------------------------------------------------------------
+{
+  echo "DROP TABLE IF EXISTS bulk;"
+  echo "CREATE TABLE bulk (id int PRIMARY KEY, v int, s text);"
+} >"$work/bulk-ddl.sql"
+for ((i = 1; i <= ROWS; i += 1000)); do
+  printf "INSERT INTO bulk VALUES "
+  for ((j = i; j < i + 1000 && j <= ROWS; j++)); do
+    ((j > i)) && printf ","
+    printf "(%d,%d,'row %d')" "$j" $((j % 97)) "$j"
+  done
+  echo ";"
+done >"$work/bulk.sql"
+seq 1 "$ROWS" | awk '{printf "%d\t%d\trow %d\n", $1, $1 % 97, $1}' >"$work/bulk.tsv"
+load() { # PORT USER PASSWORD DB MODE: prints rows/s or n/a
+  local port=$1 user=$2 pass=$3 db=$4 mode=$5 t0 t1
+  sql "$port" "$user" "$pass" "$db" -f "$work/bulk-ddl.sql" >/dev/null 2>&1 || { echo n/a; return; }
+  t0=${EPOCHREALTIME/./}
+  if [ "$mode" = insert ]; then
+    sql "$port" "$user" "$pass" "$db" -f "$work/bulk.sql" >/dev/null 2>&1 || { echo n/a; return; }
+  else
+    sql "$port" "$user" "$pass" "$db" -c "\\copy bulk FROM '$work/bulk.tsv'" >/dev/null 2>&1 || { echo n/a; return; }
+  fi
+  t1=${EPOCHREALTIME/./}
+  awk -v n="$ROWS" -v us=$((t1 - t0)) 'BEGIN{printf "%.0f", n / (us / 1e6)}'
+}
+nbi=$(load "$N_PG" "${NANO[@]}" insert); pbi=$(load "$PG_PORT" "${PG[@]}" insert)
+nbc=$(load "$N_PG" "${NANO[@]}" copy); pbc=$(load "$PG_PORT" "${PG[@]}" copy)
+
+read -r nano_peak pg_peak <"$work/peak"
+# With one sync standby (scripts/bench-replication.sh, same DURATION).
+repl=""
+if [ "${WITH_REPLICATION:-1}" = 1 ]; then
+  echo "# scripts/bench-replication.sh" >&2
+  repl=$(DURATION=$DURATION scripts/bench-replication.sh 2>"$work/repl.log") || repl="bench-replication.sh failed: $(tail -3 "$work/repl.log")"
+fi
+{
+  echo "# Benchmarks: heliosdb-nano and PostgreSQL side by side"
+  echo
+  echo "Written by \`make bench\` (scripts/bench-compare.sh) on $(date -u +%Y-%m-%d): $(nproc) cores,"
+  echo "$(free -g | awk '/Mem:/{print $2}') GiB, load average at the start $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "heliosdb-nano $NANO_VERSION; PostgreSQL $PG_VERSION with default settings; both fsync every"
+  echo "commit. pgbench scale $SCALE (nano loaded by $NANO_INIT), $DURATION s per point, median of"
+  echo "$REPS run(s), each point run on nano then PostgreSQL. Ratio = nano / PostgreSQL."
+  echo
+  echo "| workload | nano tps | nano failed | PostgreSQL tps | PostgreSQL failed | ratio |"
+  echo "|---|---|---|---|---|---|"
+  printf "%s\n" "${rows[@]}"
+  echo
+  echo "Through a proxy, select-only, -M prepared, 8 clients:"
+  echo
+  echo "| path | tps | share of direct |"
+  echo "|---|---|---|"
+  echo "| nano direct | $dnt | 1.00 |"
+  echo "| nano through heliosdb-proxy | $pxt | $(ratio "$pxt" "$dnt") |"
+  echo "| PostgreSQL direct | $dpt | 1.00 |"
+  echo "| PostgreSQL through pgbouncer (session) | $pbt | $(ratio "$pbt" "$dpt") |"
+  echo
+  echo "heliosdb-proxy / pgbouncer: $(ratio "$pxt" "$pbt")."
+  echo
+  echo "Bulk load of $ROWS rows (rows per second):"
+  echo
+  echo "| method | nano | PostgreSQL | ratio |"
+  echo "|---|---|---|---|"
+  echo "| 1000-row INSERT statements | $nbi | $pbi | $(ratio "$nbi" "$pbi") |"
+  echo "| COPY (psql \\copy) | $nbc | $pbc | $(ratio "$nbc" "$pbc") |"
+  echo
+  echo "Peak memory over the run (proportional set size): nano $((nano_peak / 1024)) MiB,"
+  echo "PostgreSQL $((pg_peak / 1024)) MiB (all its processes)."
+  if [ -n "$repl" ]; then
+    echo
+    echo "With one synchronous standby (scripts/bench-replication.sh, single-row updates):"
+    echo
+    echo '```'
+    echo "$repl"
+    echo '```'
+  fi
+} >"$OUT"
+cat "$OUT"
