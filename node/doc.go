@@ -20,11 +20,16 @@
 //
 // # Isolation
 //
-// Every transaction reads one bbolt snapshot (snapshot isolation, which is
-// PostgreSQL's REPEATABLE READ behaviour) and buffers its writes. At commit,
-// a transaction that writes a key some other transaction committed after
-// its snapshot fails with 40001; an autocommit statement is retried by the
-// session, an explicit transaction gets the error.
+// PostgreSQL's levels with row locks that wait (sql/lock, sql/exec:
+// READ COMMITTED by default, REPEATABLE READ, a conservative SERIALIZABLE).
+// Locks are in memory on the primary and released only after Commit
+// returned, i.e. after the commit is applied and visible: the committer
+// must keep answering after storage.Apply. Writes to table and index
+// buckets are made under locks and not checked at commit
+// (exec.LockProtected); the committer still applies first-committer-wins
+// to the rest (catalog, bucket creation and drops). A standby takes no
+// locks; a promoted node starts with none; a forwarded transaction runs
+// in a session on the primary and locks there.
 //
 // # Write forwarding
 //

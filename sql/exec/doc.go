@@ -12,6 +12,15 @@
 // fails. Commit hands the overlay as one storage.Batch (drops, creates, then
 // puts/deletes in key order) to the Committer.
 //
+// Isolation and locks (txn.go, rowlock.go, serializable.go): READ
+// COMMITTED moves the Txn to a fresh snapshot at each statement; writers
+// lock rows and unique keys in package lock's manager until the Txn ends,
+// then compare the version they read with the newest committed one (a
+// changed row is re-checked against the WHERE clause under READ
+// COMMITTED, a 40001 under REPEATABLE READ and SERIALIZABLE), so writes to
+// table and index buckets need no commit-time conflict check
+// (LockProtected). SERIALIZABLE validates its reads per table at commit.
+//
 // Storage layout: see package catalog. Sequences hand out values from
 // blocks of 32 reserved by autonomous commits of the "sys.seq" key, so
 // concurrent inserts into a SERIAL table do not conflict.
