@@ -58,3 +58,4 @@ func TestConflictTrackerRotationIsConservative(t *testing.T) {
 		t.Fatal("fresh snapshot conflicted")
 	}
 }
+

@@ -170,8 +170,9 @@ func (p *CopyPlan) Binary() bool { return p.opts.Format == copyfmt.Binary }
 func (p *CopyPlan) NumColumns() int { return len(p.ctype) }
 
 // CopyFrom reads rows from r and inserts them in t; it returns the row
-// count. On an error nothing of the statement remains in t (the caller's
-// statement savepoint is the transaction's overlay: see Txn).
+// count. The rows are not undo-logged: on an error t can only roll back
+// (its Commit fails), as the session does with a failed statement's
+// transaction.
 func (p *CopyPlan) CopyFrom(ctx context.Context, t *Txn, r io.Reader, vars Vars) (n int64, err error) {
 	defer p.eng.recoverPanic(&err)
 	if err := t.checkWritable("COPY FROM"); err != nil {
@@ -187,10 +188,11 @@ func (p *CopyPlan) CopyFrom(ctx context.Context, t *Txn, r io.Reader, vars Vars)
 	mem := p.eng.newStmtMem(vars)
 	defer p.eng.endStmt(mem)
 	en := &env{ctx: ctx, txn: t, vars: vars, mem: mem}
-	sp := t.ov.savepoint()
-	n, err = p.load(en, copyfmt.NewReader(r, &p.opts))
+	err = t.ov.bulk(func() (err error) {
+		n, err = p.load(en, copyfmt.NewReader(r, &p.opts))
+		return err
+	})
 	if err != nil {
-		t.ov.rollbackTo(sp)
 		return 0, err
 	}
 	return n, nil

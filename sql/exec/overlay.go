@@ -50,6 +50,27 @@ type overlay struct {
 	buckets map[string]*ovBucket
 	undo    []undoRec
 	writes  int
+	// noUndo: writes are not logged for rollbackTo. Bulk statements (COPY,
+	// ALTER TABLE rewrites) set it while they run: a statement that fails
+	// aborts its whole transaction (there are no SAVEPOINTs), so their
+	// undo records would only cost memory.
+	noUndo bool
+	// poisoned: a bulk statement failed after unlogged writes; the
+	// transaction can only roll back.
+	poisoned bool
+}
+
+// bulk runs fn with undo logging off; when fn fails, the overlay is
+// poisoned (see noUndo).
+func (o *overlay) bulk(fn func() error) error {
+	prev := o.noUndo
+	o.noUndo = true
+	err := fn()
+	o.noUndo = prev
+	if err != nil {
+		o.poisoned = true
+	}
+	return err
 }
 
 func newOverlay() *overlay { return &overlay{buckets: map[string]*ovBucket{}} }
@@ -68,7 +89,9 @@ func (o *overlay) set(bucket, key []byte, e ovEntry) {
 	b := o.bucket(string(bucket), true)
 	k := string(key)
 	prev, had := b.entries[k]
-	o.undo = append(o.undo, undoRec{bucket: string(bucket), key: k, had: had, prev: prev, existed: true})
+	if !o.noUndo {
+		o.undo = append(o.undo, undoRec{bucket: string(bucket), key: k, had: had, prev: prev, existed: true})
+	}
 	if !had {
 		b.sorted = nil
 	}

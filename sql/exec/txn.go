@@ -97,6 +97,9 @@ func (t *Txn) Commit(ctx context.Context) (lsn.LSN, error) {
 		return 0, pgerror.New(pgerror.InvalidTransactionState, "transaction already finished")
 	}
 	defer t.Rollback()
+	if t.ov.poisoned {
+		return 0, pgerror.New(pgerror.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+	}
 	if !t.HasWrites() {
 		return t.snap.AppliedLSN(), nil
 	}
