@@ -18,6 +18,9 @@ type Column struct {
 	Default string `json:"default,omitempty"`
 	// Hidden marks the implicit rowid of tables without a primary key.
 	Hidden bool `json:"hidden,omitempty"`
+	// Identity is "a" (GENERATED ALWAYS AS IDENTITY), "d" (BY DEFAULT) or
+	// "" for an ordinary column.
+	Identity string `json:"identity,omitempty"`
 }
 
 // Index describes a secondary index (the primary key is Table.PrimaryKey).
@@ -91,6 +94,15 @@ type Sequence struct {
 	Increment int64  `json:"increment"`
 	Min       int64  `json:"min"`
 	Max       int64  `json:"max"`
+	Cycle     bool   `json:"cycle,omitempty"`
+	// Type is the data type (AS smallint|integer|bigint); zero = bigint.
+	Type types.T `json:"type,omitempty"`
+	// OwnedBy is "table.column" when a column owns the sequence (SERIAL,
+	// identity, OWNED BY): it is dropped with the column or table.
+	OwnedBy string `json:"owned,omitempty"`
+	// Cache is the CACHE option (reported only; values are reserved in
+	// blocks whatever it says).
+	Cache int64 `json:"cache,omitempty"`
 }
 
 // Catalog is an immutable set of descriptors at one version.

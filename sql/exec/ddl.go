@@ -107,7 +107,9 @@ func (b *builder) addColumnDef(d *tableDef, cd *pg_query.ColumnDef) error {
 	}
 	col := catalog.Column{Name: cd.Colname, Type: typ, NotNull: cd.IsNotNull}
 	if serial {
-		sq := &catalog.Sequence{Name: tbl.Name + "_" + cd.Colname + "_seq", Start: 1, Increment: 1, Min: 1, Max: 1<<63 - 1}
+		_, hi := seqBounds(typ)
+		sq := &catalog.Sequence{Name: tbl.Name + "_" + cd.Colname + "_seq", Start: 1, Increment: 1, Min: 1, Max: hi,
+			Type: typ, Cache: 1, OwnedBy: tbl.Name + "." + cd.Colname}
 		d.seqs = append(d.seqs, sq)
 		col.Default = "nextval('" + sq.Name + "')"
 		col.NotNull = true
@@ -129,6 +131,10 @@ func (b *builder) addColumnDef(d *tableDef, cd *pg_query.ColumnDef) error {
 			col.NotNull = true
 		case pg_query.ConstrType_CONSTR_UNIQUE:
 			d.uniques = append(d.uniques, []string{cd.Colname})
+		case pg_query.ConstrType_CONSTR_IDENTITY:
+			if err := identityColumn(d, &col, c); err != nil {
+				return err
+			}
 		case pg_query.ConstrType_CONSTR_CHECK, pg_query.ConstrType_CONSTR_FOREIGN:
 			// Accepted and not enforced would be wrong: refuse.
 			return pgerror.Newf(pgerror.FeatureNotSupported, "%s constraints are not supported", constrName(c.Contype))
@@ -367,6 +373,9 @@ func (b *builder) buildTruncate(ts *pg_query.TruncateStmt) (runner, error) {
 			}
 			t.ov.put(catalog.BucketCatalog, catalog.TableKey(nt.Name), catalog.EncodeTable(nt))
 			t.eng.resetRowID(tbl.ID)
+			if ts.RestartSeqs {
+				restartIdentity(e, cat, tbl)
+			}
 		}
 		return tagCursor("TRUNCATE TABLE", nil), nil
 	}), nil

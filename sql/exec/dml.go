@@ -411,6 +411,9 @@ func (b *builder) buildInsert(is *pg_query.InsertStmt) (runner, []colInfo, error
 		return nil, nil, err
 	}
 	ins := &inserter{tbl: tbl, src: src, target: target, srcCols: src.cols(), defaultMarks: defaultPositions(src)}
+	if err := checkIdentityInsert(tbl, is, target, ins.defaultMarks); err != nil {
+		return nil, nil, err
+	}
 	if ins.defs, err = b.defaults(tbl); err != nil {
 		return nil, nil, err
 	}

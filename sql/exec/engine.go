@@ -101,7 +101,7 @@ type Engine struct {
 	now    func() time.Time
 	cat    atomic.Pointer[catalog.Catalog]
 	mu     sync.Mutex
-	seqs   map[string]*seqCache
+	seqs   map[uint32]*seqCache
 	rowids map[uint32]*int64
 	rec    reclaimer
 	// tempBytes counts bytes written to temporary files (TempBytesWritten).
@@ -118,7 +118,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{cfg: cfg, log: cfg.Logger, now: cfg.Now,
-		seqs: map[string]*seqCache{}, rowids: map[uint32]*int64{}}
+		seqs: map[uint32]*seqCache{}, rowids: map[uint32]*int64{}}
 	if e.log == nil {
 		e.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -214,7 +214,7 @@ func (e *Engine) readCatalog(r kvReader, v uint64) (*catalog.Catalog, error) {
 func (e *Engine) ResetCaches() {
 	e.cat.Store(nil)
 	e.mu.Lock()
-	e.seqs = map[string]*seqCache{}
+	e.seqs = map[uint32]*seqCache{}
 	e.rowids = map[uint32]*int64{}
 	e.mu.Unlock()
 }

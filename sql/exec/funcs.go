@@ -158,8 +158,13 @@ var funcTable = map[string]funcDef{
 		fn: func(en *env, a []Datum) (Datum, error) { return en.txn.nextval(en.ctx, str(a[0])) }},
 	"currval": {result: fixed(types.Int8), hints: textT, strict: true, minArg: 1, maxArg: 1,
 		fn: func(en *env, a []Datum) (Datum, error) { return en.txn.currval(str(a[0])) }},
-	"setval": {result: fixed(types.Int8), hints: []types.T{types.Text, types.Int8}, strict: true, minArg: 2, maxArg: 3,
-		fn: func(en *env, a []Datum) (Datum, error) { return en.txn.setval(en.ctx, str(a[0]), i64(a[1])) }},
+	"setval": {result: fixed(types.Int8), hints: []types.T{types.Text, types.Int8, types.Bool}, strict: true, minArg: 2, maxArg: 3,
+		fn: func(en *env, a []Datum) (Datum, error) {
+			called := len(a) < 3 || a[2] == true
+			return en.txn.setval(en.ctx, str(a[0]), i64(a[1]), called)
+		}},
+	"lastval": {result: fixed(types.Int8), maxArg: 0,
+		fn: func(en *env, a []Datum) (Datum, error) { return en.txn.lastval() }},
 }
 
 func fnNow(en *env, _ []Datum) (Datum, error) { return en.txn.start.UTC(), nil }
@@ -662,7 +667,7 @@ func (b *builder) compileExternal(s *scope, name string, f Function, nodes []*pg
 // noFold lists functions that must run at execution time: volatile ones and
 // those that read session state (constant folding has no session).
 var noFold = map[string]bool{
-	"nextval": true, "setval": true, "currval": true, "random": true, "now": true,
+	"nextval": true, "setval": true, "currval": true, "lastval": true, "random": true, "now": true,
 	"current_setting": true, "set_config": true, "pg_backend_pid": true,
 	"current_database": true, "current_user": true, "session_user": true,
 }

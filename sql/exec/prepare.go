@@ -150,6 +150,7 @@ func (p *Prepared) Open(ctx context.Context, t *Txn, params []types.Datum, vars 
 func (p *Prepared) stmtIsDDL() bool {
 	switch p.stmt.Node.Node.(type) {
 	case *pg_query.Node_CreateStmt, *pg_query.Node_DropStmt, *pg_query.Node_IndexStmt, *pg_query.Node_TruncateStmt, *pg_query.Node_AlterTableStmt, *pg_query.Node_RenameStmt,
+		*pg_query.Node_CreateSeqStmt, *pg_query.Node_AlterSeqStmt,
 		*pg_query.Node_ViewStmt:
 		return true
 	case *pg_query.Node_CreateRoleStmt, *pg_query.Node_AlterRoleStmt, *pg_query.Node_DropRoleStmt,
@@ -285,6 +286,10 @@ func (b *builder) buildStatement(n *pg_query.Node) (runner, []colInfo, error) {
 			r, err := b.buildDropView(v.DropStmt)
 			return r, nil, err
 		}
+		if v.DropStmt.RemoveType == pg_query.ObjectType_OBJECT_SEQUENCE {
+			r, err := b.buildDropSequence(v.DropStmt)
+			return r, nil, err
+		}
 		r, err := b.buildDrop(v.DropStmt)
 		return r, nil, err
 	case *pg_query.Node_ViewStmt:
@@ -298,6 +303,14 @@ func (b *builder) buildStatement(n *pg_query.Node) (runner, []colInfo, error) {
 	case *pg_query.Node_IndexStmt:
 		b.readOnly = false
 		r, err := b.buildCreateIndex(v.IndexStmt)
+		return r, nil, err
+	case *pg_query.Node_CreateSeqStmt:
+		b.readOnly = false
+		r, err := b.buildCreateSequence(v.CreateSeqStmt)
+		return r, nil, err
+	case *pg_query.Node_AlterSeqStmt:
+		b.readOnly = false
+		r, err := b.buildAlterSequence(v.AlterSeqStmt)
 		return r, nil, err
 	case *pg_query.Node_AlterTableStmt:
 		b.readOnly = false

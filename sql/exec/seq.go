@@ -2,6 +2,8 @@ package exec
 
 import (
 	"context"
+	"encoding/binary"
+	"strings"
 	"sync"
 
 	"github.com/heliosdb/nano/sql/catalog"
@@ -9,14 +11,62 @@ import (
 	"github.com/heliosdb/nano/storage"
 )
 
+// Sequences. A sequence's state is one key of BucketSeq (named after the
+// sequence): absent = never used (the next value is START); 8 bytes = the
+// last value reserved, called; 9 bytes (8 + a zero byte) = a value that
+// nextval returns next (after setval(s, v, false) or ALTER SEQUENCE
+// RESTART). nextval reserves seqBlock values at a time by an autonomous
+// commit of that key, outside the caller's transaction, as PostgreSQL's
+// sequences are non-transactional; the engine-wide cache (keyed by the
+// sequence's descriptor ID, so a re-created sequence starts afresh) hands
+// them out. A sequence created by the calling transaction is not visible
+// to others yet and is advanced in the transaction itself.
+
 // seqBlock is how many sequence values one autonomous commit reserves.
 const seqBlock = 32
 
 // seqCache holds the reserved, not yet handed out values of a sequence.
 type seqCache struct {
-	mu   sync.Mutex
-	next int64
-	hi   int64 // last reserved value
+	mu    sync.Mutex
+	valid bool
+	next  int64 // next value to hand out
+	left  int64 // values left in the block, next included
+}
+
+// SeqState is a session's sequence state for currval and lastval; the
+// session keeps it across its transactions (Txn.SetSeqState).
+type SeqState struct {
+	last     map[uint32]int64 // by sequence ID
+	lastID   uint32
+	lastName string
+	any      bool
+}
+
+// SetSeqState attaches the session's sequence state to t.
+func (t *Txn) SetSeqState(s *SeqState) { t.seqState = s }
+
+func (t *Txn) seqs() *SeqState {
+	if t.seqState == nil {
+		t.seqState = &SeqState{}
+	}
+	if t.seqState.last == nil {
+		t.seqState.last = map[uint32]int64{}
+	}
+	return t.seqState
+}
+
+// seqName normalises nextval's regclass text: 'S' is s, '"S"' is S, and a
+// public. or pg_catalog. qualifier is dropped.
+func seqName(s string) string {
+	for _, q := range []string{"public.", "pg_catalog."} {
+		if strings.HasPrefix(strings.ToLower(s), q) {
+			s = s[len(q):]
+		}
+	}
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		return strings.ReplaceAll(s[1:len(s)-1], `""`, `"`)
+	}
+	return strings.ToLower(s)
 }
 
 func (t *Txn) sequence(name string) (*catalog.Sequence, error) {
@@ -24,11 +74,77 @@ func (t *Txn) sequence(name string) (*catalog.Sequence, error) {
 	if err != nil {
 		return nil, err
 	}
-	sq := cat.Sequences[name]
+	sq := cat.Sequences[seqName(name)]
 	if sq == nil {
-		return nil, pgerror.Newf(pgerror.UndefinedTable, "relation %q does not exist", name)
+		return nil, pgerror.Newf(pgerror.UndefinedTable, "relation %q does not exist", seqName(name))
 	}
 	return sq, nil
+}
+
+// seqValue is the decoded state of a sequence key.
+type seqValue struct {
+	v      int64
+	called bool
+	used   bool // the key exists
+}
+
+func decodeSeq(b []byte) seqValue {
+	switch {
+	case len(b) == 8:
+		return seqValue{v: int64(binary.BigEndian.Uint64(b)), called: true, used: true}
+	case len(b) == 9:
+		return seqValue{v: int64(binary.BigEndian.Uint64(b)), called: b[8] != 0, used: true}
+	}
+	return seqValue{}
+}
+
+func encodeSeq(v int64, called bool) []byte {
+	b := binary.BigEndian.AppendUint64(nil, uint64(v))
+	if !called {
+		b = append(b, 0)
+	}
+	return b
+}
+
+// following returns the value nextval returns in state st.
+func following(sq *catalog.Sequence, st seqValue) (int64, error) {
+	if !st.used {
+		return sq.Start, nil
+	}
+	if !st.called {
+		return st.v, nil
+	}
+	v, ok := addInt64(st.v, sq.Increment)
+	if ok && v >= sq.Min && v <= sq.Max {
+		return v, nil
+	}
+	if sq.Cycle {
+		if sq.Increment > 0 {
+			return sq.Min, nil
+		}
+		return sq.Max, nil
+	}
+	if sq.Increment > 0 {
+		return 0, pgerror.Newf(pgerror.SequenceGeneratorLimitExceeded, "nextval: reached maximum value of sequence %q (%d)", sq.Name, sq.Max)
+	}
+	return 0, pgerror.Newf(pgerror.SequenceGeneratorLimitExceeded, "nextval: reached minimum value of sequence %q (%d)", sq.Name, sq.Min)
+}
+
+func addInt64(a, b int64) (int64, bool) {
+	c := a + b
+	return c, (c > a) == (b > 0)
+}
+
+// blockFrom is how many values starting at v may be reserved at once
+// without passing the sequence's bound.
+func blockFrom(sq *catalog.Sequence, v int64) int64 {
+	var room uint64
+	if sq.Increment > 0 {
+		room = uint64(sq.Max-v) / uint64(sq.Increment)
+	} else {
+		room = uint64(v-sq.Min) / uint64(-sq.Increment)
+	}
+	return int64(min(room, seqBlock-1)) + 1
 }
 
 func (t *Txn) nextval(ctx context.Context, name string) (Datum, error) {
@@ -36,82 +152,142 @@ func (t *Txn) nextval(ctx context.Context, name string) (Datum, error) {
 	if err != nil {
 		return nil, err
 	}
-	var v int64
-	if t.snap.Get(catalog.BucketCatalog, catalog.SequenceKey(name)) == nil {
-		// Created by this transaction: allocate transactionally.
-		v = int64(catalog.DecodeUint64(t.get(catalog.BucketSeq, []byte(name)))) + sq.Increment
-		t.ov.put(catalog.BucketSeq, []byte(name), catalog.EncodeUint64(uint64(v)))
-	} else if v, err = t.eng.seqNext(ctx, name, sq); err != nil {
+	if err := t.checkWritable("nextval()"); err != nil {
 		return nil, err
 	}
-	if t.lastSeq == nil {
-		t.lastSeq = map[string]int64{}
+	var v int64
+	if t.snap.Get(catalog.BucketCatalog, catalog.SequenceKey(sq.Name)) == nil {
+		// Created by this transaction: advance it in the transaction.
+		if v, err = following(sq, decodeSeq(t.get(catalog.BucketSeq, []byte(sq.Name)))); err != nil {
+			return nil, err
+		}
+		t.ov.put(catalog.BucketSeq, []byte(sq.Name), encodeSeq(v, true))
+	} else if v, err = t.eng.seqNext(ctx, sq); err != nil {
+		return nil, err
 	}
-	t.lastSeq[name] = v
+	st := t.seqs()
+	st.last[sq.ID], st.lastID, st.lastName, st.any = v, sq.ID, sq.Name, true
 	return v, nil
 }
 
 func (t *Txn) currval(name string) (Datum, error) {
-	if v, ok := t.lastSeq[name]; ok {
+	sq, err := t.sequence(name)
+	if err != nil {
+		return nil, err
+	}
+	if v, ok := t.seqs().last[sq.ID]; ok {
 		return v, nil
 	}
-	return nil, pgerror.Newf(pgerror.ObjectNotInPrereqState, "currval of sequence %q is not yet defined in this session", name)
+	return nil, pgerror.Newf(pgerror.ObjectNotInPrereqState, "currval of sequence %q is not yet defined in this session", sq.Name)
 }
 
-func (t *Txn) setval(ctx context.Context, name string, v int64) (Datum, error) {
-	if _, err := t.sequence(name); err != nil {
+func (t *Txn) lastval() (Datum, error) {
+	st := t.seqs()
+	if !st.any {
+		return nil, pgerror.New(pgerror.ObjectNotInPrereqState, "lastval is not yet defined in this session")
+	}
+	cat, err := t.catalog()
+	if err != nil {
 		return nil, err
 	}
-	e := t.eng
-	c := e.cacheFor(name)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if err := e.seqCommitNamed(ctx, name, func(uint64) uint64 { return uint64(v) }); err != nil {
+	if sq := cat.Sequences[st.lastName]; sq == nil || sq.ID != st.lastID {
+		return nil, pgerror.New(pgerror.ObjectNotInPrereqState, "lastval is not yet defined in this session")
+	}
+	return st.last[st.lastID], nil
+}
+
+func (t *Txn) setval(ctx context.Context, name string, v int64, called bool) (Datum, error) {
+	sq, err := t.sequence(name)
+	if err != nil {
 		return nil, err
 	}
-	c.next, c.hi = v+1, v
+	if err := t.checkWritable("setval()"); err != nil {
+		return nil, err
+	}
+	if v < sq.Min || v > sq.Max {
+		return nil, pgerror.Newf(pgerror.NumericValueOutOfRange, "setval: value %d is out of bounds for sequence %q (%d..%d)", v, sq.Name, sq.Min, sq.Max)
+	}
+	if t.snap.Get(catalog.BucketCatalog, catalog.SequenceKey(sq.Name)) == nil {
+		t.ov.put(catalog.BucketSeq, []byte(sq.Name), encodeSeq(v, called))
+	} else {
+		e := t.eng
+		c := e.cacheFor(sq.ID)
+		c.mu.Lock()
+		err := e.seqCommit(ctx, sq.Name, func(seqValue) []byte { return encodeSeq(v, called) })
+		c.valid = false
+		c.mu.Unlock()
+		if err != nil {
+			return nil, err
+		}
+	}
+	if called {
+		st := t.seqs()
+		st.last[sq.ID] = v
+	}
 	return v, nil
 }
 
 // seqNext hands out the next value, reserving a new block by an
 // autonomous commit when the cache is empty.
-func (e *Engine) seqNext(ctx context.Context, name string, sq *catalog.Sequence) (int64, error) {
-	c := e.cacheFor(name)
+func (e *Engine) seqNext(ctx context.Context, sq *catalog.Sequence) (int64, error) {
+	c := e.cacheFor(sq.ID)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.next == 0 || c.next > c.hi {
-		var lo int64
-		err := e.seqCommitNamed(ctx, name, func(cur uint64) uint64 {
-			lo = int64(cur) + sq.Increment
-			return cur + uint64(seqBlock*sq.Increment)
+	if !c.valid || c.left == 0 {
+		var first, n int64
+		err := e.seqCommit(ctx, sq.Name, func(st seqValue) []byte {
+			var err error
+			if first, err = following(sq, st); err != nil {
+				n = 0
+				return nil
+			}
+			n = blockFrom(sq, first)
+			return encodeSeq(first+(n-1)*sq.Increment, true)
 		})
 		if err != nil {
 			return 0, err
 		}
-		c.next, c.hi = lo, lo+int64(seqBlock-1)*sq.Increment
+		if n == 0 {
+			_, err := following(sq, seqValue{v: sq.Max*boolInt(sq.Increment > 0) + sq.Min*boolInt(sq.Increment < 0), called: true, used: true})
+			return 0, err
+		}
+		c.valid, c.next, c.left = true, first, n
 	}
 	v := c.next
 	c.next += sq.Increment
+	c.left--
 	return v, nil
 }
 
-// seqCommitNamed reads the stored high-water mark, applies f and commits
-// it alone, retrying on serialization failures.
-func (e *Engine) seqCommitNamed(ctx context.Context, name string, f func(uint64) uint64) error {
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// seqCommit reads the stored state, computes the new one with f (nil =
+// nothing to write) and commits it alone, retrying on serialization
+// failures.
+func (e *Engine) seqCommit(ctx context.Context, name string, f func(seqValue) []byte) error {
 	for attempt := 0; ; attempt++ {
 		snap, err := e.cfg.Snapshots.Snapshot()
 		if err != nil {
 			return err
 		}
-		cur := catalog.DecodeUint64(snap.Get(catalog.BucketSeq, []byte(name)))
+		cur := decodeSeq(snap.Get(catalog.BucketSeq, []byte(name)))
 		read := snap.AppliedLSN()
 		exists := snap.BucketExists(catalog.BucketSeq)
 		_ = snap.Close()
+		val := f(cur)
+		if val == nil {
+			return nil
+		}
 		b := &storage.Batch{}
 		if !exists {
 			b.CreateBucket(catalog.BucketSeq)
 		}
-		b.Put(catalog.BucketSeq, []byte(name), catalog.EncodeUint64(f(cur)))
+		b.Put(catalog.BucketSeq, []byte(name), val)
 		_, err = e.cfg.Committer.Commit(ctx, b, read)
 		if err == nil || pgerror.CodeOf(err) != pgerror.SerializationFailure || attempt > 50 {
 			return err
@@ -119,14 +295,23 @@ func (e *Engine) seqCommitNamed(ctx context.Context, name string, f func(uint64)
 	}
 }
 
-// cacheFor returns the engine-wide cache of sequence name, creating it.
-func (e *Engine) cacheFor(name string) *seqCache {
+// cacheFor returns the engine-wide cache of the sequence with id.
+func (e *Engine) cacheFor(id uint32) *seqCache {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	c := e.seqs[name]
+	c := e.seqs[id]
 	if c == nil {
 		c = &seqCache{}
-		e.seqs[name] = c
+		e.seqs[id] = c
 	}
 	return c
+}
+
+// resetSeqCache forgets the reserved values of a sequence whose state a
+// DDL statement changed (RESTART, TRUNCATE ... RESTART IDENTITY).
+func (e *Engine) resetSeqCache(id uint32) {
+	c := e.cacheFor(id)
+	c.mu.Lock()
+	c.valid = false
+	c.mu.Unlock()
 }

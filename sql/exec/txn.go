@@ -68,10 +68,10 @@ type Txn struct {
 	done     bool
 	catDirty bool             // DDL in this txn: catalog read through the overlay
 	cat      *catalog.Catalog // cached catalog of this txn after DDL
-	lastSeq  map[string]int64 // currval
 	// user is the role the statements run as (privileges.go); "" = the
 	// engine itself (internal statements), which bypasses privileges.
-	user string
+	user     string
+	seqState *SeqState // currval/lastval, the session's
 }
 
 // SetUser sets the role the transaction's statements run as (the

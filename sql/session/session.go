@@ -45,6 +45,8 @@ type Session struct {
 	// back (the replay log was full); its CommandComplete waits for the
 	// commit (flushFailedCommit).
 	heldTag *record
+	// seqState is currval/lastval's memory, kept across transactions.
+	seqState *exec.SeqState
 
 	stmts   map[string]*statement
 	portals map[string]*portal
@@ -267,6 +269,10 @@ func (s *Session) ensureTxn(ctx context.Context) error {
 		return fmt.Errorf("session: begin: %w", err)
 	}
 	t.SetUser(s.info.User)
+	if s.seqState == nil {
+		s.seqState = &exec.SeqState{}
+	}
+	t.SetSeqState(s.seqState)
 	s.txn = t
 	return nil
 }
