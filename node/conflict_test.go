@@ -58,4 +58,3 @@ func TestConflictTrackerRotationIsConservative(t *testing.T) {
 		t.Fatal("fresh snapshot conflicted")
 	}
 }
-

@@ -39,15 +39,15 @@ func seqTypeName(t types.T) string {
 
 // seqSpec is a sequence's options as a statement gives them.
 type seqSpec struct {
-	typ                 *types.T
-	inc, start, cache   *int64
-	min, max            *int64
-	noMin, noMax        bool
-	cycle               *bool
-	restart             bool
-	restartAt           *int64
-	ownedBy             []string // nil: not given; ["none"]: OWNED BY NONE
-	seqName             []string // SEQUENCE NAME of an identity column
+	typ               *types.T
+	inc, start, cache *int64
+	min, max          *int64
+	noMin, noMax      bool
+	cycle             *bool
+	restart           bool
+	restartAt         *int64
+	ownedBy           []string // nil: not given; ["none"]: OWNED BY NONE
+	seqName           []string // SEQUENCE NAME of an identity column
 }
 
 func defInt(d *pg_query.DefElem) (*int64, error) {
