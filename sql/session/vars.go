@@ -46,8 +46,10 @@ func (g *gucs) lookup(name string) (*gucDef, error) {
 
 // Get returns the current value of name, as SHOW and current_setting()
 // report it. It implements exec.Vars.
-func (g *gucs) Get(name string) (string, bool) {
-	k := strings.ToLower(name)
+func (g *gucs) Get(name string) (string, bool) { return g.get(strings.ToLower(name)) }
+
+// get is Get for a lower-case name.
+func (g *gucs) get(k string) (string, bool) {
 	if g.dynamic != nil {
 		if v, ok := g.dynamic(k); ok {
 			return v, true
@@ -175,14 +177,24 @@ func (g *gucs) names() []string {
 
 // reported returns the GUC_REPORT parameters with their current values.
 func (g *gucs) reported() map[string]string {
-	m := map[string]string{}
-	for _, d := range g.defs {
-		if d.report {
-			m[d.name], _ = g.Get(d.name)
-		}
+	m := make(map[string]string, len(reportedGUCs))
+	for _, r := range reportedGUCs {
+		m[r.name], _ = g.get(r.key)
 	}
 	return m
 }
+
+// reportedGUCs lists the GUC_REPORT parameters once: reported runs after
+// every statement (ReadyForQuery), so it must not walk the whole table.
+var reportedGUCs = func() []struct{ key, name string } {
+	var out []struct{ key, name string }
+	for k, d := range gucTable() {
+		if d.report {
+			out = append(out, struct{ key, name string }{k, d.name})
+		}
+	}
+	return out
+}()
 
 // quoteIdent quotes a search_path element as PostgreSQL's quote_identifier
 // does (lower-case letters, digits and _ need no quotes).
