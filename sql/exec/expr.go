@@ -22,6 +22,9 @@ func (b *builder) compile(s *scope, n *pg_query.Node, hint types.T) (*cexpr, err
 		}
 		return b.compileWindowCall(s, fc)
 	}
+	if fc := n.GetFuncCall(); fc != nil && isSRFCall(fc) {
+		return b.compileSRFCall(s, fc)
+	}
 	if s.agg != nil {
 		if e, ok, err := s.agg.match(b, s, n); ok || err != nil {
 			return e, err

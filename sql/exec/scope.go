@@ -36,6 +36,7 @@ type scope struct {
 	parent     *scope
 	agg        *aggCtx // set when compiling post-aggregation expressions
 	win        *winCtx // set where window function calls may appear
+	srf        *srfCtx // set where set-returning calls may appear
 	correlated bool    // something inside referenced a parent scope
 	excluded   int     // >=0: ON CONFLICT's EXCLUDED columns start here
 }

@@ -313,6 +313,7 @@ func tableCols(t *catalog.Table, alias string) []colInfo {
 
 // buildOutput adds projection, DISTINCT, ORDER BY and LIMIT.
 func (b *builder) buildOutput(from plan, s *scope, sel *pg_query.SelectStmt) (plan, error) {
+	from, s = b.buildSRFProject(from, s, sel.TargetList)
 	exprs, cols, err := b.buildTargets(s, sel.TargetList)
 	if err != nil {
 		return nil, err

@@ -2,7 +2,6 @@ package exec
 
 import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
-	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/sql/types"
@@ -76,38 +75,7 @@ func namedWindows(list []*pg_query.Node) (map[string]*pg_query.WindowDef, error)
 // hasWindowCall reports whether n calls a window function outside of a
 // subquery.
 func hasWindowCall(n *pg_query.Node) bool {
-	found := false
-	var walk func(m protoreflect.Message)
-	walk = func(m protoreflect.Message) {
-		if found {
-			return
-		}
-		switch v := m.Interface().(type) {
-		case *pg_query.SubLink, *pg_query.RangeSubselect:
-			return
-		case *pg_query.FuncCall:
-			if v.Over != nil {
-				found = true
-				return
-			}
-		}
-		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-			switch {
-			case fd.IsList() && fd.Message() != nil:
-				l := v.List()
-				for i := 0; i < l.Len(); i++ {
-					walk(l.Get(i).Message())
-				}
-			case fd.Message() != nil && !fd.IsMap():
-				walk(v.Message())
-			}
-			return !found
-		})
-	}
-	if n != nil {
-		walk(n.ProtoReflect())
-	}
-	return found
+	return hasCall(n, func(fc *pg_query.FuncCall) bool { return fc.Over != nil })
 }
 
 // compileWindowCall binds f(...) OVER (...) in scope s.

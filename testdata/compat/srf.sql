@@ -49,3 +49,15 @@ SELECT DISTINCT ON (location) location, time FROM weather_reports ORDER BY locat
 SELECT DISTINCT ON (location) location, time FROM weather_reports ORDER BY location, time DESC OFFSET 1;
 SELECT count(*) FROM (SELECT DISTINCT ON (location) * FROM weather_reports) q;
 SELECT DISTINCT ON (x) x FROM (VALUES (1), (NULL), (1), (NULL)) v(x) ORDER BY x;
+-- set-returning functions in the select list (run in lockstep, as PostgreSQL 10+)
+SELECT generate_series(1, 3);
+SELECT generate_series(1, 3), generate_series(1, 2) * 10, 'x';
+SELECT n, generate_series(1, n) FROM nums WHERE n < 4 ORDER BY n, 2;
+SELECT generate_series(1, 3) AS g ORDER BY g DESC;
+SELECT DISTINCT generate_series(1, 5) % 2 AS r ORDER BY r;
+SELECT generate_series(1, 2), count(*) FROM nums;
+SELECT generate_series(1, 10) LIMIT 3;
+SELECT generate_series('2020-01-01'::date, '2020-01-02', '12 hours');
+SELECT sum(x) FROM (SELECT generate_series(1, 100) AS x) q;
+SELECT n FROM nums WHERE generate_series(1, 2) > 1;
+SELECT count(generate_series(1, 3));
