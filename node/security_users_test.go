@@ -367,3 +367,36 @@ host heliosdb all 127.0.0.0/8 scram-sha-256
 		t.Fatalf("psql as sam: %q, %v", out, err)
 	}
 }
+
+// TestRolesInCatalogViews: pg_roles, pg_user and pg_tables show the roles
+// and owners of the role store (psql's \du reads them); no password hash
+// in pg_roles.
+func TestRolesInCatalogViews(t *testing.T) {
+	m := clustertest.NewMember(t, "primary", clustertest.Options{}, func(c *node.Config) { c.Role = node.RolePrimary })
+	m.Start()
+	m.Exec("CREATE ROLE viewer LOGIN PASSWORD 'v' CREATEDB", "CREATE ROLE grp", "GRANT CREATE ON SCHEMA public TO viewer")
+	v := mustConnectAs(t, m, "viewer", "v")
+	ctx := context.Background()
+	if _, err := v.Exec(ctx, "CREATE TABLE vt (a INT)"); err != nil {
+		t.Fatal(err)
+	}
+	var canLogin, createDB bool
+	var pw string
+	if err := v.QueryRow(ctx, "SELECT rolcanlogin, rolcreatedb, rolpassword FROM pg_roles WHERE rolname = 'viewer'").Scan(&canLogin, &createDB, &pw); err != nil {
+		t.Fatal(err)
+	}
+	if !canLogin || !createDB || pw != "********" {
+		t.Errorf("pg_roles row of viewer: login %v createdb %v password %q", canLogin, createDB, pw)
+	}
+	var n int
+	if err := v.QueryRow(ctx, "SELECT count(*) FROM pg_user WHERE usename IN ('viewer', 'grp', 'helios')").Scan(&n); err != nil || n != 2 {
+		t.Errorf("pg_user has %d of viewer/helios (grp cannot log in): %v", n, err)
+	}
+	var owner string
+	if err := v.QueryRow(ctx, "SELECT tableowner FROM pg_tables WHERE tablename = 'vt'").Scan(&owner); err != nil || owner != "viewer" {
+		t.Errorf("owner of vt: %q, %v", owner, err)
+	}
+	if err := v.QueryRow(ctx, "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'vt'").Scan(&owner); err != nil || owner != "viewer" {
+		t.Errorf("relowner of vt: %q, %v", owner, err)
+	}
+}

@@ -115,6 +115,7 @@ func genClass(s *System, env *Env, add func(row) error) error {
 	}
 	for _, t := range tables(env.Cat) {
 		rw := classRow(t.OID, t.Name, NamespacePublic, "r", amHeap, len(visibleColumns(t)))
+		rw["relowner"] = int64(t.OwnerOID())
 		ixs := indexes(t)
 		rw["relhasindex"] = len(ixs) > 0
 		if err := add(rw); err != nil {
@@ -363,7 +364,7 @@ func genSequences(s *System, env *Env, add func(row) error) error {
 
 func genTables(s *System, env *Env, add func(row) error) error {
 	for _, t := range tables(env.Cat) {
-		if err := add(row{"schemaname": "public", "tablename": t.Name, "tableowner": s.roleName(BootstrapRoleOID),
+		if err := add(row{"schemaname": "public", "tablename": t.Name, "tableowner": s.roleName(int64(t.OwnerOID())),
 			"hasindexes": len(indexes(t)) > 0, "hasrules": false, "hastriggers": false, "rowsecurity": false}); err != nil {
 			return err
 		}
