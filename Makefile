@@ -46,12 +46,12 @@ test-short: ## quick subset
 e2e: ## end-to-end suites only
 	$(GO) test -count=1 -v -timeout 30m ./tests/...
 
-faults: ## crash/fault suites with many more cycles (500 kill -9, 20 SIGSTOP/SIGCONT pauses of a primary behind the proxy, 10000 causal write-then-read pairs, 10 make-run Ctrl-C cycles, a 10-minute hostile-SQL soak of node and proxy, a 10000-job SKIP LOCKED queue, 10 s pgbench runs with 0 failures)
+faults: ## crash/fault suites with many more cycles (500 kill -9, 20 SIGSTOP/SIGCONT pauses of a primary behind the proxy, 10000 causal write-then-read pairs, 10 make-run Ctrl-C cycles, a 10-minute hostile-SQL soak of node and proxy, a 10000-job SKIP LOCKED queue, 10 s pgbench runs with 0 failures, 60 s of bank transfers from 16 sessions)
 	HELIOSDB_CRASH_CYCLES=500 HELIOSDB_PAUSE_CYCLES=20 $(GO) test -count=1 -v -timeout 60m -run 'Kill9|Crash|Torn|Corrupt|Pause' ./tests/... ./wal/... ./storage/...
 	HELIOSDB_CAUSAL_PAIRS=10000 $(GO) test -count=1 -v -timeout 30m -run 'TestCausalReadsAcrossSessions' ./proxy/
 	HELIOS_MAKE_RUN_CYCLES=10 $(GO) test -count=1 -v -timeout 20m -run '^TestMakeRunCtrlC$$' ./tests/
 	HELIOSDB_SOAK_DURATION=$${HELIOSDB_SOAK_DURATION:-10m} $(GO) test -count=1 -v -timeout 60m -run '^TestSoakHostileSQL$$' ./tests/
-	HELIOSDB_QUEUE_JOBS=10000 HELIOSDB_PGBENCH_SECONDS=10 $(GO) test -count=1 -v -timeout 30m -run '^(TestSkipLockedQueue|TestPgbenchNoFailedTransactions|TestIsolationMatchesPostgres)$$' ./tests/
+	HELIOSDB_QUEUE_JOBS=10000 HELIOSDB_PGBENCH_SECONDS=10 HELIOSDB_BANK_SECONDS=60 $(GO) test -count=1 -v -timeout 30m -run '^(TestSkipLockedQueue|TestPgbenchNoFailedTransactions|TestIsolationMatchesPostgres|TestBankTransfers)$$' ./tests/
 
 compat: deps ## differential tests against a real PostgreSQL 15: every difference of testdata/compat/*.sql, and slt.py over ../shared/conformance on a node and on PostgreSQL
 	HELIOSDB_COMPAT=full $(GO) test -count=1 -v -timeout 60m -run '^(TestCompat|TestConformanceSLT)$$' ./tests/

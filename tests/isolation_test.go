@@ -517,3 +517,106 @@ func TestSkipLockedQueue(t *testing.T) {
 		t.Fatalf("jobs left: %d (%v)", left, err)
 	}
 }
+
+// TestBankTransfers moves money between 100 accounts from 16 sessions under
+// READ COMMITTED with SELECT … FOR UPDATE (rows locked in id order) while a
+// reader checks the total in every read: no transfer may fail and the
+// total never changes. Regression test for issue 13.
+// HELIOSDB_BANK_SECONDS sets the duration (default 3; make faults uses 60).
+func TestBankTransfers(t *testing.T) {
+	secs := 3
+	if v := os.Getenv("HELIOSDB_BANK_SECONDS"); v != "" {
+		secs, _ = strconv.Atoi(v)
+	}
+	const accounts, sessions, start = 100, 16, 1000
+	ctx := context.Background()
+	node := newNode(t)
+	node.start()
+	c := node.connect(t)
+	var b strings.Builder
+	b.WriteString("CREATE TABLE bank (id int PRIMARY KEY, balance int); INSERT INTO bank VALUES ")
+	for i := 1; i <= accounts; i++ {
+		if i > 1 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, "(%d,%d)", i, start)
+	}
+	if _, err := c.Exec(ctx, b.String()); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Duration(secs) * time.Second)
+	type result struct {
+		n   int
+		err error
+	}
+	results := make(chan result, sessions+1)
+	for w := 0; w < sessions; w++ {
+		go func() {
+			n, err := func() (int, error) {
+				wc, err := pgx.Connect(ctx, node.dsn())
+				if err != nil {
+					return 0, err
+				}
+				defer wc.Close(ctx)
+				n := 0
+				for i := 0; time.Now().Before(deadline); i++ {
+					from, to := (w*7+i*13)%accounts+1, (w*11+i*17+1)%accounts+1
+					if from == to {
+						continue
+					}
+					tx, err := wc.Begin(ctx)
+					if err != nil {
+						return n, err
+					}
+					rows, err := tx.Query(ctx, "SELECT id, balance FROM bank WHERE id IN ($1, $2) ORDER BY id FOR UPDATE", from, to)
+					if err != nil {
+						return n, err
+					}
+					rows.Close()
+					if rows.Err() != nil {
+						return n, rows.Err()
+					}
+					if _, err := tx.Exec(ctx, "UPDATE bank SET balance = balance - 7 WHERE id = $1", from); err != nil {
+						return n, err
+					}
+					if _, err := tx.Exec(ctx, "UPDATE bank SET balance = balance + 7 WHERE id = $1", to); err != nil {
+						return n, err
+					}
+					if err := tx.Commit(ctx); err != nil {
+						return n, err
+					}
+					n++
+				}
+				return n, nil
+			}()
+			results <- result{n, err}
+		}()
+	}
+	reads := 0
+	for time.Now().Before(deadline) {
+		var sum int
+		if err := c.QueryRow(ctx, "SELECT sum(balance) FROM bank").Scan(&sum); err != nil {
+			t.Fatal(err)
+		}
+		if sum != accounts*start {
+			t.Fatalf("total %d, want %d", sum, accounts*start)
+		}
+		reads++
+	}
+	total := 0
+	for w := 0; w < sessions; w++ {
+		r := <-results
+		if r.err != nil {
+			t.Errorf("transfer failed: %v", r.err)
+		}
+		total += r.n
+	}
+	var sum int
+	if err := c.QueryRow(ctx, "SELECT sum(balance) FROM bank").Scan(&sum); err != nil || sum != accounts*start {
+		t.Fatalf("final total %d (%v)", sum, err)
+	}
+	if total == 0 {
+		t.Fatal("no transfer committed")
+	}
+	t.Logf("%d transfers, %d reads of the total", total, reads)
+}
