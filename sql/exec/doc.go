@@ -25,6 +25,14 @@
 // blocks of 32 reserved by autonomous commits of the "sys.seq" key, so
 // concurrent inserts into a SERIAL table do not conflict.
 //
+// Views (view.go, viewdml.go) are stored as their deparsed SELECT and
+// expanded where they are named; DML on a simple view is rewritten onto its
+// table. WITH queries (cte.go) are planned where they are named, WITH
+// RECURSIVE as a streaming recursivePlan. Window functions (window.go binds,
+// windowexec.go computes) run above GROUP BY/HAVING, one sorted pass per
+// window definition. Set-returning functions: srf.go (FROM), srfproject.go
+// (select list).
+//
 // Access paths (chosen by planner.ChooseAccess): equality/range/IN
 // predicates on the leading primary key or index columns become key
 // lookups or key-range scans; ORDER BY on the
