@@ -69,8 +69,8 @@
 // injected, its ParseComplete swallowed) on a backend that lacks them. A
 // Flush sends the queue early; the rest of that batch then follows it to
 // the same backend. COPY FROM STDIN/TO STDOUT data is relayed both ways
-// (tested against a scripted node: HeliosDB nodes do not implement COPY
-// yet).
+// (tested against a scripted node; pgbench -i, psql \copy and psycopg2's
+// copy_expert run through the proxy against real nodes).
 //
 // With read_consistency = "causal" (proxy/causal, causalreads.go) the
 // read-your-writes rule is replaced by a stronger one: a read sees every
