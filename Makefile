@@ -61,6 +61,7 @@ compat-update: deps ## rewrite testdata/compat/known_failures.txt from a run (re
 
 bench: build ## quick side-by-side with PostgreSQL 15 (< 10 min): pgbench select/update/tpcb-like, proxy vs pgbouncer, bulk load, a sync standby; writes docs/benchmarks.md
 	./scripts/bench-compare.sh
+	HELIOSDB_JOINBENCH=1000 $(GO) test -count=1 -v -timeout 30m -run '^TestJoinWorkload$$' ./tests/
 
 profile: build ## CPU and allocation profiles of the node under a pgbench workload (WORKLOAD=tpcb-like CLIENTS=8 MODE=prepared): profiles/*.pprof
 	./scripts/profile.sh

@@ -190,9 +190,11 @@ func (b *builder) compileColumnRef(s *scope, c *pg_query.ColumnRef) (*cexpr, err
 		return &cexpr{t: ci.typ, s: disp, colIdx: idx,
 			fn: func(_ *env, row []Datum) (Datum, error) { return row[idx], nil }}, nil
 	}
-	for sc, d := s, 0; d < depth; sc, d = sc.parent, d+1 {
+	sc := s
+	for d := 0; d < depth; sc, d = sc.parent, d+1 {
 		sc.correlated = true
 	}
+	sc.outerRefs++
 	return &cexpr{t: ci.typ, s: disp, colIdx: -1,
 		fn: func(e *env, _ []Datum) (Datum, error) {
 			return e.outer[len(e.outer)-depth][idx], nil

@@ -2,6 +2,7 @@ package exec
 
 import (
 	"context"
+	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
@@ -30,8 +31,11 @@ func (p *joinPlan) cols() []colInfo { return append([]colInfo(nil), p.out...) }
 
 func (p *joinPlan) explain(x *explainer, depth int) {
 	x.add(depth, "Nested Loop")
-	if p.kind == pg_query.JoinType_JOIN_LEFT {
+	switch p.kind {
+	case pg_query.JoinType_JOIN_LEFT:
 		x.lines[len(x.lines)-1] += " Left Join"
+	case pg_query.JoinType_JOIN_FULL:
+		x.lines[len(x.lines)-1] += " Full Join"
 	}
 	if p.on != nil {
 		x.detail(depth, "Join Filter: "+p.on.s)
@@ -78,22 +82,43 @@ func (p *joinPlan) start(e *env) (iter, error) {
 		return nil, err
 	}
 	nl, nr := len(p.left.cols()), len(p.right.cols())
+	full := p.kind == pg_query.JoinType_JOIN_FULL
+	// FULL JOIN: which right rows (by position) matched some left row;
+	// the others follow the left rows, NULL-extended.
+	var rightMatched []bool
+	if full {
+		rightMatched = make([]bool, right.Len())
+	}
 	var cur []Datum
 	var ri spill.Iterator
+	rpos := 0
 	matched := false
+	leftDone := false
 	return &funcIter{nx: func() ([]Datum, error) {
-		for {
+		for !leftDone {
 			if err := e.checkCancel(); err != nil {
 				return nil, err
 			}
 			if cur == nil {
-				if cur, err = left.next(); err != nil || cur == nil {
+				if cur, err = left.next(); err != nil {
 					return nil, err
+				}
+				if cur == nil {
+					if !full {
+						return nil, nil
+					}
+					leftDone = true
+					if ri, err = right.Iter(); err != nil {
+						return nil, err
+					}
+					rpos = 0
+					break
 				}
 				if ri, err = right.Iter(); err != nil {
 					return nil, err
 				}
 				matched = false
+				rpos = 0
 			}
 			for {
 				// Checked per pair too: with a join condition that rarely
@@ -108,6 +133,7 @@ func (p *joinPlan) start(e *env) (iter, error) {
 				if r == nil {
 					break
 				}
+				rpos++
 				row := make([]Datum, 0, nl+nr)
 				row = append(append(row, cur...), r...)
 				if p.on != nil {
@@ -120,12 +146,25 @@ func (p *joinPlan) start(e *env) (iter, error) {
 					}
 				}
 				matched = true
+				if full {
+					rightMatched[rpos-1] = true
+				}
 				return row, nil
 			}
 			l := cur
 			cur = nil
-			if p.kind == pg_query.JoinType_JOIN_LEFT && !matched {
+			if (p.kind == pg_query.JoinType_JOIN_LEFT || full) && !matched {
 				return append(append(make([]Datum, 0, nl+nr), l...), make([]Datum, nr)...), nil
+			}
+		}
+		for {
+			r, err := ri.Next()
+			if err != nil || r == nil {
+				return nil, err
+			}
+			rpos++
+			if !rightMatched[rpos-1] {
+				return append(make([]Datum, nl, nl+nr), r...), nil
 			}
 		}
 	}, cl: func() { left.close(); right.Close() }}, nil
@@ -140,28 +179,183 @@ func (b *builder) buildJoin(j *pg_query.JoinExpr, outer *scope) (plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	var using []string
+	if j.IsNatural {
+		using = naturalColumns(l.cols(), r.cols())
+	}
+	for _, u := range j.UsingClause {
+		using = append(using, strVal(u))
+	}
+	lcols, rcols := l.cols(), r.cols()
+	var merged *usingCols
+	if len(using) > 0 || j.IsNatural {
+		if merged, err = usingColumns(lcols, rcols, using, j.Jointype); err != nil {
+			return nil, err
+		}
+	}
 	kind := j.Jointype
 	if kind == pg_query.JoinType_JOIN_RIGHT {
 		l, r = r, l
 		kind = pg_query.JoinType_JOIN_LEFT
 	}
-	if kind != pg_query.JoinType_JOIN_INNER && kind != pg_query.JoinType_JOIN_LEFT {
-		return nil, pgerror.New(pgerror.FeatureNotSupported, "FULL JOIN is not supported")
+	switch kind {
+	case pg_query.JoinType_JOIN_INNER, pg_query.JoinType_JOIN_LEFT, pg_query.JoinType_JOIN_FULL:
+	default:
+		return nil, pgerror.Newf(pgerror.FeatureNotSupported, "join type %s is not supported", strings.TrimPrefix(kind.String(), "JOIN_"))
 	}
 	jp := newJoinPlan(l, r, kind)
+	if merged != nil {
+		// USING's equalities over the joined row: left then right columns
+		// as planned (a RIGHT JOIN runs with its sides swapped).
+		jc := jp.cols()
+		var eqs []*cexpr
+		for i := range merged.left {
+			li, ri := merged.left[i], len(lcols)+merged.right[i]
+			if kind != j.Jointype {
+				li, ri = len(rcols)+merged.left[i], merged.right[i]
+			}
+			eq, err := compareOp("=", colExpr(li, jc[li]), colExpr(ri, jc[ri]))
+			if err != nil {
+				return nil, err
+			}
+			eqs = append(eqs, eq)
+		}
+		if len(eqs) > 0 {
+			jp.on = andExprs(eqs)
+		}
+	}
 	s := &scope{cols: jp.cols(), parent: outer, excluded: -1}
 	if j.Quals != nil {
 		if jp.on, err = b.compile(s, j.Quals, types.Bool); err != nil {
 			return nil, err
 		}
 	}
-	if len(j.UsingClause) > 0 || j.IsNatural {
-		return nil, pgerror.New(pgerror.FeatureNotSupported, "JOIN USING/NATURAL is not supported")
-	}
+	var out plan = jp
 	if jp.kind == pg_query.JoinType_JOIN_LEFT && j.Jointype == pg_query.JoinType_JOIN_RIGHT {
-		return &swapPlan{in: jp, nl: len(l.cols())}, nil
+		out = &swapPlan{in: jp, nl: len(l.cols())}
 	}
-	return jp, nil
+	if merged != nil {
+		out = merged.plan(out, len(lcols))
+	}
+	if j.Alias != nil {
+		out = renamePlan(out, j.Alias.Aliasname, j.Alias)
+	}
+	return out, nil
+}
+
+// naturalColumns lists the column names two relations share, in the left
+// one's order (NATURAL JOIN).
+func naturalColumns(l, r []colInfo) []string {
+	var out []string
+	for _, c := range l {
+		if c.hidden || c.usingDup {
+			continue
+		}
+		for _, d := range r {
+			if !d.hidden && !d.usingDup && d.name == c.name {
+				out = append(out, c.name)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// usingCols describes the merged columns of JOIN … USING / NATURAL JOIN:
+// each named column appears once, first, in the output (the left side's
+// value, the right side's for a RIGHT JOIN, the non-NULL one for a FULL
+// JOIN); the two sides' copies stay reachable by qualified name only.
+type usingCols struct {
+	names       []string
+	left, right []int // each name's column on either side
+	kind        pg_query.JoinType
+	typs        []types.T
+}
+
+func usingColumns(l, r []colInfo, names []string, kind pg_query.JoinType) (*usingCols, error) {
+	u := &usingCols{names: names, kind: kind}
+	find := func(cols []colInfo, name, side string) (int, error) {
+		found := -1
+		for i, c := range cols {
+			if c.name != name || c.hidden || c.usingDup {
+				continue
+			}
+			if found >= 0 {
+				return 0, pgerror.Newf(pgerror.AmbiguousColumn, "common column name %q appears more than once in %s table", name, side)
+			}
+			found = i
+		}
+		if found < 0 {
+			return 0, pgerror.Newf(pgerror.UndefinedColumn, "column %q specified in USING clause does not exist in %s table", name, side)
+		}
+		return found, nil
+	}
+	for i, n := range names {
+		for _, m := range names[:i] {
+			if m == n {
+				return nil, pgerror.Newf(pgerror.DuplicateColumn, "column name %q appears more than once in USING clause", n)
+			}
+		}
+		li, err := find(l, n, "left")
+		if err != nil {
+			return nil, err
+		}
+		ri, err := find(r, n, "right")
+		if err != nil {
+			return nil, err
+		}
+		t, err := unifyTypes([]*cexpr{{t: l[li].typ}, {t: r[ri].typ}}, "JOIN/USING")
+		if err != nil {
+			return nil, err
+		}
+		u.left, u.right, u.typs = append(u.left, li), append(u.right, ri), append(u.typs, t)
+	}
+	return u, nil
+}
+
+// plan puts the merged columns in front of the join's columns (nl left
+// ones, then the right ones) and marks the sides' copies.
+func (u *usingCols) plan(in plan, nl int) plan {
+	cols := in.cols()
+	var exprs []*cexpr
+	var out []colInfo
+	copies := map[int]bool{}
+	for i, name := range u.names {
+		li, ri := u.left[i], nl+u.right[i]
+		copies[li], copies[ri] = true, true
+		lt, rt, t := cols[li].typ, cols[ri].typ, u.typs[i]
+		var fn evalFn
+		switch u.kind {
+		case pg_query.JoinType_JOIN_RIGHT:
+			fn = func(_ *env, row []Datum) (Datum, error) { return castTo(row[ri], rt, t) }
+		case pg_query.JoinType_JOIN_FULL:
+			fn = func(_ *env, row []Datum) (Datum, error) {
+				if row[li] != nil {
+					return castTo(row[li], lt, t)
+				}
+				return castTo(row[ri], rt, t)
+			}
+		default:
+			fn = func(_ *env, row []Datum) (Datum, error) { return castTo(row[li], lt, t) }
+		}
+		exprs = append(exprs, &cexpr{t: t, s: name, colIdx: -1, fn: fn})
+		out = append(out, colInfo{name: name, typ: t})
+	}
+	for i, c := range cols {
+		idx := i
+		c.usingDup = c.usingDup || copies[i]
+		exprs = append(exprs, &cexpr{t: c.typ, s: c.name, colIdx: -1, fn: func(_ *env, row []Datum) (Datum, error) { return row[idx], nil }})
+		out = append(out, c)
+	}
+	return &projectPlan{in: in, exprs: exprs, columns: out}
+}
+
+// castTo converts a non-NULL value of type from to type to.
+func castTo(v Datum, from, to types.T) (Datum, error) {
+	if v == nil || from == to {
+		return v, nil
+	}
+	return types.Cast(v, from, to, false)
 }
 
 // swapPlan restores column order after a RIGHT JOIN was planned as LEFT.
@@ -224,14 +418,16 @@ func (b *builder) compileSubLink(s *scope, sl *pg_query.SubLink) (*cexpr, error)
 	if sel == nil {
 		return nil, pgerror.New(pgerror.FeatureNotSupported, "subquery kind is not supported")
 	}
-	child := &scope{cols: nil, parent: s, excluded: -1}
-	_ = child
+	refsBefore := outerRefCount(s)
 	sub, err := b.buildSelect(sel, s)
 	if err != nil {
 		return nil, err
 	}
+	// A subquery that reads no column of an enclosing query gives the
+	// same rows for every row of it: run it once per execution (an
+	// uncorrelated IN (SELECT …) over n rows ran the subquery n times).
+	correlated := outerRefCount(s) != refsBefore
 	key := new(int)
-	correlated := s.correlated
 	run := func(en *env, row []Datum) ([][]Datum, error) {
 		if !correlated {
 			if v, ok := en.cache[key]; ok {
@@ -249,9 +445,6 @@ func (b *builder) compileSubLink(s *scope, sl *pg_query.SubLink) (*cexpr, error)
 		}
 		return rows, err
 	}
-	// Conservatively treat every subquery as correlated unless planning
-	// it touched no parent column (s.correlated is set by lookupColumn).
-	correlated = s.correlated || true
 	switch sl.SubLinkType {
 	case pg_query.SubLinkType_EXISTS_SUBLINK:
 		return &cexpr{t: types.Bool, s: "EXISTS(SubPlan)", colIdx: -1, fn: func(en *env, row []Datum) (Datum, error) {
@@ -323,3 +516,13 @@ func (b *builder) compileSubLink(s *scope, sl *pg_query.SubLink) (*cexpr, error)
 }
 
 type slotKey struct{}
+
+// outerRefCount sums the references that subqueries made to the columns
+// of s and of the scopes enclosing it.
+func outerRefCount(s *scope) int {
+	n := 0
+	for ; s != nil; s = s.parent {
+		n += s.outerRefs
+	}
+	return n
+}

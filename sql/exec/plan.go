@@ -129,11 +129,11 @@ func (p *scanPlan) explain(x *explainer, depth int) {
 
 // bounds evaluates the key range into [start, end) byte bounds; ok=false
 // means the range is provably empty (a NULL bound).
-func (p *scanPlan) bounds(e *env, r *keyRange, ts []types.T, inVal Datum) (start, end []byte, ok bool, err error) {
+func (p *scanPlan) bounds(e *env, row []Datum, r *keyRange, ts []types.T, inVal Datum) (start, end []byte, ok bool, err error) {
 	var prefix []byte
 	vals := r.eq
 	for i, c := range vals {
-		v, err := c.fn(e, nil)
+		v, err := c.fn(e, row)
 		if err != nil || v == nil {
 			return nil, nil, false, err
 		}
@@ -148,7 +148,7 @@ func (p *scanPlan) bounds(e *env, r *keyRange, ts []types.T, inVal Datum) (start
 	start, end = prefix, prefixEnd(prefix)
 	n := len(vals)
 	if r.lo != nil {
-		v, err := r.lo.fn(e, nil)
+		v, err := r.lo.fn(e, row)
 		if err != nil || v == nil {
 			return nil, nil, false, err
 		}
@@ -163,7 +163,7 @@ func (p *scanPlan) bounds(e *env, r *keyRange, ts []types.T, inVal Datum) (start
 		}
 	}
 	if r.hi != nil {
-		v, err := r.hi.fn(e, nil)
+		v, err := r.hi.fn(e, row)
 		if err != nil || v == nil {
 			return nil, nil, false, err
 		}
@@ -196,7 +196,11 @@ func prefixEnd(p []byte) []byte {
 	return nil
 }
 
-func (p *scanPlan) start(e *env) (iter, error) {
+func (p *scanPlan) start(e *env) (iter, error) { return p.startAt(e, nil) }
+
+// startAt starts the scan with its key range's expressions evaluated over
+// row (the outer row of an index nested-loop join; nil otherwise).
+func (p *scanPlan) startAt(e *env, row []Datum) (iter, error) {
 	ts := p.keyTypes()
 	var ranges [][2][]byte
 	if p.rng.empty() {
@@ -204,7 +208,7 @@ func (p *scanPlan) start(e *env) (iter, error) {
 	} else if p.rng.in != nil {
 		seen := map[string]bool{}
 		for _, c := range p.rng.in {
-			v, err := c.fn(e, nil)
+			v, err := c.fn(e, row)
 			if err != nil {
 				return nil, err
 			}
@@ -214,7 +218,7 @@ func (p *scanPlan) start(e *env) (iter, error) {
 			if v, err = types.Cast(v, c.t, ts[0], false); err != nil {
 				continue
 			}
-			s, en, ok, err := p.bounds(e, p.rng, ts, v)
+			s, en, ok, err := p.bounds(e, row, p.rng, ts, v)
 			if err != nil {
 				return nil, err
 			}
@@ -225,7 +229,7 @@ func (p *scanPlan) start(e *env) (iter, error) {
 		}
 		sort.Slice(ranges, func(i, j int) bool { return string(ranges[i][0]) < string(ranges[j][0]) })
 	} else {
-		s, en, ok, err := p.bounds(e, p.rng, ts, nil)
+		s, en, ok, err := p.bounds(e, row, p.rng, ts, nil)
 		if err != nil {
 			return nil, err
 		}

@@ -27,6 +27,9 @@ type colInfo struct {
 	// output; a set operation resolves it like an unknown (SELECT NULL
 	// UNION SELECT 1 is integer).
 	lit bool
+	// usingDup: a side's copy of a JOIN … USING column, reachable only by
+	// qualified name (the merged column answers to the bare name and *).
+	usingDup bool
 }
 
 // scope resolves names against the columns of the current row; parent is
@@ -38,7 +41,11 @@ type scope struct {
 	win        *winCtx // set where window function calls may appear
 	srf        *srfCtx // set where set-returning calls may appear
 	correlated bool    // something inside referenced a parent scope
-	excluded   int     // >=0: ON CONFLICT's EXCLUDED columns start here
+	// outerRefs counts the references to this scope's columns from the
+	// subqueries inside it (compileSubLink: a subquery that adds none is
+	// not correlated and runs once).
+	outerRefs int
+	excluded  int // >=0: ON CONFLICT's EXCLUDED columns start here
 }
 
 // env is the run-time context of one execution.
@@ -101,6 +108,8 @@ type builder struct {
 	aggArgs   int       // > 0 while an aggregate's arguments are compiled
 	ctes      []*cteDef // WITH queries visible here, innermost last
 	lockRows  *lockSpec // FOR UPDATE/SHARE of the SELECT being built, for buildOutput
+	// rowCounts caches the join planner's table sizes (tableRows).
+	rowCounts map[uint32]float64
 }
 
 func (b *builder) errAt(err *pgerror.Error, loc int32) *pgerror.Error {
@@ -118,7 +127,7 @@ func (s *scope) lookupColumn(table, name string) (depth, idx int, ci colInfo, er
 	for sc, d := s, 0; sc != nil; sc, d = sc.parent, d+1 {
 		found := -1
 		for i, c := range sc.cols {
-			if c.name != name || (table != "" && c.table != table) {
+			if c.name != name || (table != "" && c.table != table) || table == "" && c.usingDup {
 				continue
 			}
 			if table == "" && sc.excluded >= 0 && i >= sc.excluded {

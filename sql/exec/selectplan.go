@@ -36,15 +36,9 @@ func (b *builder) buildSelect(sel *pg_query.SelectStmt, outer *scope) (plan, err
 	if len(sel.LockingClause) > 0 {
 		b.readOnly = false
 	}
-	from, err := b.buildFrom(sel.FromClause, outer)
+	from, s, err := b.buildFromWhere(sel.FromClause, sel.WhereClause, outer)
 	if err != nil {
 		return nil, err
-	}
-	s := &scope{cols: from.cols(), parent: outer, excluded: -1}
-	if sel.WhereClause != nil {
-		if from, err = b.buildWhere(from, s, sel.WhereClause); err != nil {
-			return nil, err
-		}
 	}
 	ps := s
 	if b.needsAgg(sel) {
@@ -509,7 +503,7 @@ func (b *builder) buildTargets(s *scope, targets []*pg_query.Node) ([]*cexpr, []
 			}
 			n := 0
 			for i, c := range s.cols {
-				if c.hidden || table != "" && c.table != table {
+				if c.hidden || table != "" && c.table != table || table == "" && c.usingDup {
 					continue
 				}
 				idx := i

@@ -134,7 +134,17 @@ func newJoinSpace(rels []Relation, conj []Conjunct) *joinSpace {
 			j.multi = append(j.multi, ci)
 		}
 	}
-	for i := range j.filtered {
+	// An equality on every column of a unique key finds one row at most.
+	preds := make([][]KeyPred, len(rels))
+	for _, c := range conj {
+		if i, ok := c.Refs.Single(); ok && c.Key != nil && !c.Late {
+			preds[i] = append(preds[i], *c.Key)
+		}
+	}
+	for i, r := range rels {
+		if len(preds[i]) > 0 && ChooseAccess(r.Keys, preds[i]).Unique(r.Keys) {
+			j.filtered[i] = 1
+		}
 		j.filtered[i] = math.Max(j.filtered[i], 1)
 	}
 	return j

@@ -92,6 +92,14 @@ func TestPlanJoinOrder(t *testing.T) {
 			wantAlgo:  []Algo{HashJoin, HashJoin},
 		},
 		{
+			name: "a unique key equality makes a relation one row: it goes first",
+			rels: []Relation{{Name: "big", Rows: 5000, Keys: noKey()}, {Name: "one", Rows: 5000, Keys: pk()}},
+			conj: []Conjunct{eq(0, 1, 1, 1), constEq(0, 2), constEq(1, 0)},
+			// without the unique key, both sides would be ~70 rows
+			wantOrder: []int{1, 0},
+			wantAlgo:  []Algo{HashJoin},
+		},
+		{
 			name:      "cross join of unrelated relations",
 			rels:      []Relation{{Rows: 5, Keys: noKey()}, {Rows: 100, Keys: noKey()}},
 			conj:      nil,

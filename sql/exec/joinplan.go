@@ -1,0 +1,510 @@
+package exec
+
+import (
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/heliosdb/nano/sql/catalog"
+	"github.com/heliosdb/nano/sql/pgerror"
+	planner "github.com/heliosdb/nano/sql/plan"
+	"github.com/heliosdb/nano/sql/types"
+)
+
+// Inner joins: the FROM list's comma items and the [INNER|CROSS] JOINs
+// among them are flattened into relations (leaves), the WHERE clause and
+// the ON conditions into conjuncts; planner.PlanJoin chooses the order,
+// each relation's filters and key range, and each step's algorithm; this
+// file builds the iterators for its answer. Other joins (LEFT, RIGHT,
+// USING …) are single relations here, planned by buildJoin.
+
+// fromLeaf is one relation of an inner join.
+type fromLeaf struct {
+	p    plan
+	cols []colInfo
+	off  int       // first column in the FROM-order row
+	sp   *scanPlan // when the relation is a stored table (p == sp)
+}
+
+// onQual is the ON condition of an inner join over leaves [lo, hi).
+type onQual struct {
+	n      *pg_query.Node
+	lo, hi int
+}
+
+// innerLeaves counts the relations an inner-join flattening of items
+// would give (without planning anything); 0 when the list holds a
+// set-returning function, which buildFrom joins laterally to the items
+// before it.
+func innerLeaves(items []*pg_query.Node) int {
+	n := 0
+	for _, it := range items {
+		if it.GetRangeFunction() != nil {
+			return 0
+		}
+		if j := flatJoin(it); j != nil {
+			n += innerLeaves([]*pg_query.Node{j.Larg, j.Rarg})
+			continue
+		}
+		n++
+	}
+	return n
+}
+
+// flatJoin returns n's JoinExpr when it is an inner join that flattens:
+// no USING/NATURAL, no alias.
+func flatJoin(n *pg_query.Node) *pg_query.JoinExpr {
+	j := n.GetJoinExpr()
+	if j == nil || j.Jointype != pg_query.JoinType_JOIN_INNER || len(j.UsingClause) > 0 || j.IsNatural || j.Alias != nil {
+		return nil
+	}
+	return j
+}
+
+// buildFromWhere plans FROM and WHERE together and returns the plan with
+// the scope of its (FROM-order) columns.
+func (b *builder) buildFromWhere(items []*pg_query.Node, where *pg_query.Node, outer *scope) (plan, *scope, error) {
+	if n := innerLeaves(items); n < 2 || n > planner.MaxRelations {
+		from, err := b.buildFrom(items, outer)
+		if err != nil {
+			return nil, nil, err
+		}
+		s := &scope{cols: from.cols(), parent: outer, excluded: -1}
+		if where != nil {
+			if from, err = b.buildWhere(from, s, where); err != nil {
+				return nil, nil, err
+			}
+		}
+		return from, s, nil
+	}
+	var leaves []fromLeaf
+	var quals []onQual
+	for _, it := range items {
+		if err := b.flattenFrom(it, outer, &leaves, &quals); err != nil {
+			return nil, nil, err
+		}
+	}
+	var all []colInfo
+	for i := range leaves {
+		leaves[i].off = len(all)
+		all = append(all, leaves[i].cols...)
+	}
+	s := &scope{cols: all, parent: outer, excluded: -1}
+	// Compile the conditions whole first: their errors and types are those
+	// of the whole clause, as before any planning.
+	var conj []*pg_query.Node
+	for _, q := range quals {
+		var cols []colInfo
+		for _, l := range leaves[q.lo:q.hi] {
+			cols = append(cols, l.cols...)
+		}
+		if _, err := b.compile(&scope{cols: cols, parent: outer, excluded: -1}, q.n, types.Bool); err != nil {
+			return nil, nil, err
+		}
+		conj = append(conj, b.conjuncts(s, q.n)...)
+	}
+	if where != nil {
+		cond, err := b.compile(s, where, types.Bool)
+		if err != nil {
+			return nil, nil, err
+		}
+		if cond.t.Family() != types.FamBool && !cond.unknown {
+			return nil, nil, pgerror.Newf(pgerror.DatatypeMismatch, "argument of WHERE must be type boolean, not type %s", cond.t)
+		}
+		conj = append(conj, b.conjuncts(s, where)...)
+	}
+	jb := &joinBuilder{b: b, outer: outer, full: s, leaves: leaves, nodes: conj}
+	p, err := jb.build()
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, s, nil
+}
+
+// flattenFrom appends the relations of one FROM item.
+func (b *builder) flattenFrom(n *pg_query.Node, outer *scope, leaves *[]fromLeaf, quals *[]onQual) error {
+	if j := flatJoin(n); j != nil {
+		lo := len(*leaves)
+		if err := b.flattenFrom(j.Larg, outer, leaves, quals); err != nil {
+			return err
+		}
+		if err := b.flattenFrom(j.Rarg, outer, leaves, quals); err != nil {
+			return err
+		}
+		if j.Quals != nil {
+			*quals = append(*quals, onQual{n: j.Quals, lo: lo, hi: len(*leaves)})
+		}
+		return nil
+	}
+	p, err := b.buildFromItem(n, outer)
+	if err != nil {
+		return err
+	}
+	l := fromLeaf{p: p, cols: p.cols()}
+	if sp, ok := p.(*scanPlan); ok {
+		l.sp = sp
+	}
+	*leaves = append(*leaves, l)
+	return nil
+}
+
+// joinBuilder plans one inner join.
+type joinBuilder struct {
+	b      *builder
+	outer  *scope
+	full   *scope // the FROM-order columns
+	leaves []fromLeaf
+	nodes  []*pg_query.Node   // the conjuncts
+	conj   []planner.Conjunct // what the planner knows of each
+	keys   [][]*keyPred       // per leaf: its key predicates
+	ktypes map[int]types.T    // per Equi conjunct: the type keys are encoded as
+	scopes map[int]*scope     // per leaf: its own scope
+}
+
+func (jb *joinBuilder) leafScope(r int) *scope {
+	if s := jb.scopes[r]; s != nil {
+		return s
+	}
+	s := &scope{cols: jb.leaves[r].cols, parent: jb.outer, excluded: -1}
+	jb.scopes[r] = s
+	return s
+}
+
+// leafOf maps a FROM-order column to its relation and ordinal there.
+func (jb *joinBuilder) leafOf(idx int) (int, int) {
+	for r := len(jb.leaves) - 1; r >= 0; r-- {
+		if idx >= jb.leaves[r].off {
+			return r, idx - jb.leaves[r].off
+		}
+	}
+	return 0, idx
+}
+
+func (jb *joinBuilder) build() (plan, error) {
+	jb.scopes = map[int]*scope{}
+	jb.ktypes = map[int]types.T{}
+	jb.keys = make([][]*keyPred, len(jb.leaves))
+	rels := make([]planner.Relation, len(jb.leaves))
+	for r, l := range jb.leaves {
+		if l.sp != nil {
+			rels[r] = planner.Relation{Name: l.sp.alias, Rows: jb.b.tableRows(l.sp.tbl), Keys: scanKeys(l.sp.tbl)}
+		}
+	}
+	for ci, n := range jb.nodes {
+		jb.conj = append(jb.conj, jb.describe(ci, n))
+	}
+	jp := planner.PlanJoin(rels, jb.conj)
+	lookupInner := map[int]bool{}
+	for _, st := range jp.Steps {
+		if st.Algo == planner.IndexLookup {
+			lookupInner[st.Rel] = true
+		}
+	}
+	leafPlans := make([]plan, len(jb.leaves))
+	for r := range jb.leaves {
+		p, err := jb.leafPlan(r, jp.Scan[r], lookupInner[r])
+		if err != nil {
+			return nil, err
+		}
+		leafPlans[r] = p
+	}
+	cur := leafPlans[jp.First]
+	order := []int{jp.First}
+	joinedCols := append([]colInfo(nil), jb.leaves[jp.First].cols...)
+	pos := map[int]int{jp.First: 0} // relation → its first column in the joined row
+	for _, st := range jp.Steps {
+		r := st.Rel
+		inner := jb.leaves[r]
+		js := &scope{cols: append(append([]colInfo(nil), joinedCols...), inner.cols...), parent: jb.outer, excluded: -1}
+		var filters []*cexpr
+		for _, ci := range st.Filter {
+			e, err := jb.b.compile(js, jb.nodes[ci], types.Bool)
+			if err != nil {
+				return nil, err
+			}
+			filters = append(filters, e)
+		}
+		var on *cexpr
+		if len(filters) > 0 {
+			on = andExprs(filters)
+		}
+		switch st.Algo {
+		case planner.HashJoin:
+			var lk, rk []*cexpr
+			var kt []types.T
+			for _, ci := range st.Keys {
+				outerCol, innerCol := jb.equiSides(ci, r)
+				lk = append(lk, colExpr(pos[outerCol.Rel]+outerCol.Col, jb.leaves[outerCol.Rel].cols[outerCol.Col]))
+				rk = append(rk, colExpr(innerCol.Col, inner.cols[innerCol.Col]))
+				kt = append(kt, jb.ktypes[ci])
+			}
+			cur = newHashJoinPlan(cur, leafPlans[r], lk, rk, kt, on)
+		case planner.IndexLookup:
+			sp := leafPlans[r].(*scanPlan)
+			key := scanKeys(inner.sp.tbl)[st.Lookup]
+			if key.Index >= 0 {
+				sp.index = &sp.tbl.Indexes[key.Index]
+			}
+			rng := &keyRange{}
+			for i, ci := range st.Keys {
+				outerCol, _ := jb.equiSides(ci, r)
+				e := colExpr(pos[outerCol.Rel]+outerCol.Col, jb.leaves[outerCol.Rel].cols[outerCol.Col])
+				rng.eq = append(rng.eq, e)
+				rng.conds = append(rng.conds, sp.tbl.Columns[key.Cols[i]].Name+" = "+e.s)
+			}
+			sp.rng = rng
+			cur = newLookupJoinPlan(cur, sp, on)
+		default:
+			jp := newJoinPlan(cur, leafPlans[r], pg_query.JoinType_JOIN_INNER)
+			jp.on = on
+			cur = jp
+		}
+		pos[r] = len(joinedCols)
+		joinedCols = append(joinedCols, inner.cols...)
+		order = append(order, r)
+	}
+	identity := true
+	for i, r := range order {
+		identity = identity && i == r
+	}
+	if !identity {
+		perm := make([]int, 0, len(jb.full.cols))
+		for r, l := range jb.leaves {
+			for c := range l.cols {
+				perm = append(perm, pos[r]+c)
+			}
+		}
+		cur = &reorderPlan{in: cur, perm: perm, columns: append([]colInfo(nil), jb.full.cols...)}
+	}
+	if len(jp.Final) > 0 {
+		var filters []*cexpr
+		for _, ci := range jp.Final {
+			e, err := jb.b.compile(jb.full, jb.nodes[ci], types.Bool)
+			if err != nil {
+				return nil, err
+			}
+			filters = append(filters, e)
+		}
+		cur = &filterPlan{in: cur, cond: andExprs(filters)}
+	}
+	return cur, nil
+}
+
+// equiSides returns the columns of Equi conjunct ci outside and inside
+// relation r.
+func (jb *joinBuilder) equiSides(ci, r int) (outer, inner planner.ColRef) {
+	e := jb.conj[ci].Equi
+	if e[0].Rel == r {
+		return e[1], e[0]
+	}
+	return e[0], e[1]
+}
+
+func colExpr(idx int, c colInfo) *cexpr {
+	disp := c.name
+	if c.table != "" {
+		disp = c.table + "." + c.name
+	}
+	return &cexpr{t: c.typ, s: disp, colIdx: idx, fn: func(_ *env, row []Datum) (Datum, error) { return row[idx], nil }}
+}
+
+// leafPlan builds relation r with its own conjuncts: a table scan chooses
+// its key range from them (unless an index lookup join reads it, which
+// sets the range); anything else is filtered.
+func (jb *joinBuilder) leafPlan(r int, conj []int, lookup bool) (plan, error) {
+	l := jb.leaves[r]
+	s := jb.leafScope(r)
+	if l.sp != nil && !lookup {
+		nodes := make([]*pg_query.Node, len(conj))
+		for i, ci := range conj {
+			nodes[i] = jb.nodes[ci]
+		}
+		rest, err := jb.b.chooseAccess(l.sp, s, nodes)
+		if err != nil {
+			return nil, err
+		}
+		if len(rest) > 0 {
+			l.sp.filter = andExprs(rest)
+		}
+		return l.sp, nil
+	}
+	var filters []*cexpr
+	for _, ci := range conj {
+		e, err := jb.b.compile(s, jb.nodes[ci], types.Bool)
+		if err != nil {
+			return nil, err
+		}
+		filters = append(filters, e)
+	}
+	if len(filters) == 0 {
+		return l.p, nil
+	}
+	if l.sp != nil {
+		l.sp.filter = andExprs(filters)
+		return l.sp, nil
+	}
+	return &filterPlan{in: l.p, cond: andExprs(filters)}, nil
+}
+
+// describe tells the planner what conjunct ci reads and its shape.
+func (jb *joinBuilder) describe(ci int, n *pg_query.Node) planner.Conjunct {
+	var c planner.Conjunct
+	c.Refs, c.Late = jb.refs(n)
+	if c.Late {
+		return c
+	}
+	if r, ok := c.Refs.Single(); ok {
+		if sp := jb.leaves[r].sp; sp != nil {
+			if kp := jb.b.keyPredicate(sp, jb.leafScope(r), n); kp != nil {
+				c.Key = &planner.KeyPred{Col: kp.col, Op: kp.op, N: len(kp.list)}
+			}
+		}
+		return c
+	}
+	if c.Refs.Len() == 2 {
+		if a := n.GetAExpr(); a != nil && a.Kind == pg_query.A_Expr_Kind_AEXPR_OP && len(a.Name) == 1 && strVal(a.Name[0]) == "=" {
+			l, lok := jb.column(a.Lexpr)
+			r, rok := jb.column(a.Rexpr)
+			if lok && rok && l.Rel != r.Rel {
+				lt, rt := jb.leaves[l.Rel].cols[l.Col].typ, jb.leaves[r.Rel].cols[r.Col].typ
+				if kt, ok := hashKeyType(lt, rt); ok {
+					c.Equi = &[2]planner.ColRef{l, r}
+					jb.ktypes[ci] = kt
+				}
+			}
+		}
+	}
+	return c
+}
+
+// hashKeyType is the type two columns compared by = are encoded as for a
+// hash or key lookup, when their encodings are equal exactly when the
+// values are: the same type (of a kind whose encoding is canonical), or two
+// integer types.
+func hashKeyType(a, b types.T) (types.T, bool) {
+	if a.Family() == types.FamInt && b.Family() == types.FamInt {
+		return types.Int8, true
+	}
+	if a.Oid != b.Oid {
+		return types.T{}, false
+	}
+	switch a.Oid {
+	case types.OidInt2, types.OidInt4, types.OidInt8, types.OidText, types.OidVarchar, types.OidBool, types.OidDate:
+		return a, true
+	}
+	return types.T{}, false
+}
+
+// column resolves n when it is a plain column of one of the join's
+// relations.
+func (jb *joinBuilder) column(n *pg_query.Node) (planner.ColRef, bool) {
+	cr := n.GetColumnRef()
+	if cr == nil {
+		return planner.ColRef{}, false
+	}
+	table, name, ok := colRefName(cr)
+	if !ok {
+		return planner.ColRef{}, false
+	}
+	depth, idx, _, err := jb.full.lookupColumn(table, name)
+	if err != nil || depth != 0 {
+		return planner.ColRef{}, false
+	}
+	r, c := jb.leafOf(idx)
+	return planner.ColRef{Rel: r, Col: c}, true
+}
+
+// colRefName splits a column reference into table and column names.
+func colRefName(cr *pg_query.ColumnRef) (table, name string, ok bool) {
+	switch len(cr.Fields) {
+	case 1:
+		name = strVal(cr.Fields[0])
+	case 2:
+		table, name = strVal(cr.Fields[0]), strVal(cr.Fields[1])
+	case 3:
+		table, name = strVal(cr.Fields[1]), strVal(cr.Fields[2])
+	}
+	return table, name, name != ""
+}
+
+// volatileFuncs are the functions whose evaluation count is visible; a
+// conjunct calling one is evaluated after the whole join.
+var volatileFuncs = map[string]bool{"random": true, "nextval": true, "setval": true, "currval": true,
+	"clock_timestamp": true, "timeofday": true, "gen_random_uuid": true, "setseed": true}
+
+// refs finds the relations conjunct n reads; late when it holds a
+// subquery or a volatile function call.
+func (jb *joinBuilder) refs(n *pg_query.Node) (set planner.RelSet, late bool) {
+	var walk func(m protoreflect.Message)
+	walk = func(m protoreflect.Message) {
+		if late {
+			return
+		}
+		switch v := m.Interface().(type) {
+		case *pg_query.SubLink:
+			late = true
+			return
+		case *pg_query.FuncCall:
+			name := lastName(v.Funcname)
+			if _, ext := jb.b.eng.cfg.Functions[name]; ext || volatileFuncs[name] {
+				late = true
+				return
+			}
+		case *pg_query.ColumnRef:
+			table, name, ok := colRefName(v)
+			if !ok {
+				return
+			}
+			depth, idx, _, err := jb.full.lookupColumn(table, name)
+			if err != nil {
+				late = true
+				return
+			}
+			if depth == 0 {
+				r, _ := jb.leafOf(idx)
+				set |= planner.Rel(r)
+			}
+			return
+		}
+		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+			switch {
+			case fd.IsList() && fd.Message() != nil:
+				l := v.List()
+				for i := 0; i < l.Len(); i++ {
+					walk(l.Get(i).Message())
+				}
+			case fd.Message() != nil && !fd.IsMap():
+				walk(v.Message())
+			}
+			return !late
+		})
+	}
+	walk(n.ProtoReflect())
+	return set, late
+}
+
+// rowCountCap bounds the keys counted to estimate a table's size.
+const rowCountCap = 10000
+
+// tableRows estimates t's row count for the join planner by counting its
+// keys (up to rowCountCap) in the transaction's view, once per statement.
+func (b *builder) tableRows(t *catalog.Table) float64 {
+	if b.rowCounts == nil {
+		b.rowCounts = map[uint32]float64{}
+	}
+	if n, ok := b.rowCounts[t.ID]; ok {
+		return n
+	}
+	n := 0
+	it := b.txn.iterate(catalog.TableBucket(t.ID), nil, nil, false)
+	for n < rowCountCap {
+		if k, _ := it.next(); k == nil {
+			break
+		}
+		n++
+	}
+	if n == 0 {
+		n = 1
+	}
+	b.rowCounts[t.ID] = float64(n)
+	return float64(n)
+}
