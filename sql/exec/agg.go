@@ -12,7 +12,7 @@ import (
 
 func isAggregate(name string) bool {
 	switch name {
-	case "count", "sum", "avg", "min", "max", "bool_and", "bool_or", "every":
+	case "count", "sum", "avg", "min", "max", "bool_and", "bool_or", "every", "string_agg":
 		return true
 	}
 	return false
@@ -25,6 +25,8 @@ type aggSpec struct {
 	filter   *cexpr // FILTER (WHERE …): rows for which it is not true are skipped
 	distinct bool
 	t        types.T
+	sep      *cexpr        // string_agg's delimiter
+	order    []aggOrderKey // ORDER BY inside the call (string_agg)
 }
 
 // aggCtx maps expressions of the post-aggregation scope.
@@ -106,6 +108,11 @@ func (a *aggCtx) addAgg(b *builder, fc *pg_query.FuncCall) (*cexpr, error) {
 			return nil, pgerror.Newf(pgerror.SyntaxError, "%s(*) is not valid", spec.name)
 		}
 		spec.t = types.Int8
+	} else if spec.name == "string_agg" {
+		inner := &scope{cols: a.in.cols, parent: a.in.parent, excluded: -1}
+		if err := b.bindStringAgg(spec, inner, fc); err != nil {
+			return nil, err
+		}
 	} else {
 		if len(fc.Args) != 1 {
 			return nil, pgerror.Newf(pgerror.UndefinedFunction, "function %s with %d arguments does not exist", spec.name, len(fc.Args))
@@ -286,6 +293,7 @@ type aggState struct {
 	count int64
 	val   Datum
 	seen  map[string]bool
+	items []aggItem // ordered aggregates (string_agg)
 }
 
 func (p *aggPlan) start(e *env) (iter, error) {
@@ -424,6 +432,8 @@ func accumulate(e *env, a *aggSpec, st *aggState, row []Datum, budget *memacct.B
 	st.count++
 	switch a.name {
 	case "count":
+	case "string_agg":
+		return collectOrdered(e, a, st, v, row, budget)
 	case "sum", "avg":
 		acc := a.t
 		if a.name == "avg" {
@@ -460,6 +470,8 @@ func accumulate(e *env, a *aggSpec, st *aggState, row []Datum, budget *memacct.B
 
 func finish(a *aggSpec, st *aggState) (Datum, error) {
 	switch a.name {
+	case "string_agg":
+		return finishStringAgg(a, st)
 	case "count":
 		return st.count, nil
 	case "avg":
