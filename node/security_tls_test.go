@@ -118,6 +118,30 @@ func TestTLSRequired(t *testing.T) {
 	}
 }
 
+// TestTLSRequiredWithHBAFile: --tls-required holds on top of an
+// --hba-file whose host lines would let a plaintext client in.
+func TestTLSRequiredWithHBAFile(t *testing.T) {
+	ca := tlstest.NewCA(t, "helios-test")
+	cert, key := ca.Issue(t, "node", "localhost", "127.0.0.1")
+	hbaFile := t.TempDir() + "/hba.conf"
+	if err := os.WriteFile(hbaFile, []byte("host all all 127.0.0.1/32 scram-sha-256\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m := clustertest.NewMember(t, "primary", clustertest.Options{Mutate: func(_ string, c *node.Config) {
+		c.TLSCertFile, c.TLSKeyFile, c.TLSRequired, c.HBAFile = cert, key, true, hbaFile
+	}}, func(c *node.Config) { c.Role = node.RolePrimary })
+	m.Start()
+	_, port, _ := net.SplitHostPort(pgAddr(m))
+	_, err := connectTLS("127.0.0.1", port, "sslmode=disable")
+	wantPgError(t, "plaintext client", err, "28000",
+		`no pg_hba.conf entry for host "127.0.0.1", user "helios", database "heliosdb", no encryption`)
+	c, err := connectTLS("127.0.0.1", port, "sslmode=require")
+	if err != nil {
+		t.Fatalf("TLS client: %v", err)
+	}
+	c.Close(context.Background())
+}
+
 // TestTLSReload: Node.ReloadTLS (SIGHUP) swaps the certificate for new
 // connections; a reload of broken files keeps the current certificate.
 func TestTLSReload(t *testing.T) {

@@ -41,8 +41,8 @@ type Config struct {
 	// Users, when set, replaces Credentials: stored secrets (plain, md5 or
 	// SCRAM verifiers) of a user store.
 	Users pgfront.Users
-	// Rules, when set, replaces AuthMethod and RequireTLS: the method for
-	// each (address, user, database, TLS), as pg_hba.conf.
+	// Rules, when set, replaces AuthMethod: the method for each (address,
+	// user, database, TLS), as pg_hba.conf. RequireTLS still applies.
 	Rules pgfront.Rules
 	// TLSConfig enables TLS: SSLRequest is answered 'S' and the connection
 	// upgraded. nil answers 'N'.
@@ -117,8 +117,11 @@ func (c Config) Validate() error {
 // c has its defaults.
 func (c Config) front() pgfront.Config {
 	rules := c.Rules
-	if rules == nil {
+	switch {
+	case rules == nil:
 		rules = pgfront.SingleRule{Use: pgfront.Method(c.AuthMethod), RequireTLS: c.RequireTLS}
+	case c.RequireTLS:
+		rules = pgfront.RequireTLS(rules)
 	}
 	users := c.Users
 	if users == nil && c.Credentials != nil {

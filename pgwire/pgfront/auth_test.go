@@ -198,3 +198,18 @@ func TestCancelKeys(t *testing.T) {
 	}
 	f.CloseAll()
 }
+
+// TestRequireTLSWrapsRules: RequireTLS over a rule list refuses an
+// unencrypted client even where the list would let it in.
+func TestRequireTLSWrapsRules(t *testing.T) {
+	r := pgfront.RequireTLS(rules{"u": pgfront.MethodTrust})
+	if _, ok := r.Method(pgfront.Client{User: "u"}); ok {
+		t.Error("plaintext client matched")
+	}
+	if m, ok := r.Method(pgfront.Client{User: "u", TLS: true}); !ok || m != pgfront.MethodTrust {
+		t.Errorf("TLS client: %v %v", m, ok)
+	}
+	if _, ok := r.Method(pgfront.Client{User: "other", TLS: true}); ok {
+		t.Error("a user the list does not name matched")
+	}
+}

@@ -79,6 +79,19 @@ func (r SingleRule) Method(c Client) (Method, bool) {
 	return r.Use, true
 }
 
+// RequireTLS wraps r so that a client on an unencrypted connection matches
+// nothing (28000), whatever r says: --tls-required on top of a rule list.
+func RequireTLS(r Rules) Rules { return requireTLS{r} }
+
+type requireTLS struct{ Rules }
+
+func (r requireTLS) Method(c Client) (Method, bool) {
+	if !c.TLS {
+		return "", false
+	}
+	return r.Rules.Method(c)
+}
+
 // Config configures a Front. Zero values mean the documented defaults.
 type Config struct {
 	// Rules chooses each client's method (required).
