@@ -326,11 +326,21 @@ func windowKeyExpr(e *cexpr) *cexpr {
 func (b *builder) windowFrame(in *scope, wd *pg_query.WindowDef, sp *winSpec) error {
 	opt := sp.options
 	offsets := int32(frameStartPreceding | frameStartFollowing | frameEndPreceding | frameEndFollowing)
-	if opt&frameRange != 0 && opt&offsets != 0 {
+	rangeOff := opt&frameRange != 0 && opt&offsets != 0
+	offType, offHint := types.Int8, types.Int8
+	if rangeOff {
 		if len(sp.order) != 1 {
 			return pgerror.New(pgerror.WindowingError, "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column")
 		}
-		return pgerror.New(pgerror.FeatureNotSupported, "RANGE with offset PRECEDING/FOLLOWING is not supported")
+		kt := sp.order[0].t
+		switch {
+		case isNumFam(kt):
+			offType, offHint = kt, kt
+		case isTimeFam(kt):
+			offType, offHint = types.Interval, types.Interval
+		default:
+			return pgerror.Newf(pgerror.FeatureNotSupported, "RANGE with offset PRECEDING/FOLLOWING is not supported for column type %s", kt)
+		}
 	}
 	if opt&frameGroups != 0 && len(sp.order) == 0 {
 		return pgerror.New(pgerror.WindowingError, "GROUPS mode requires an ORDER BY clause")
@@ -342,14 +352,20 @@ func (b *builder) windowFrame(in *scope, wd *pg_query.WindowDef, sp *winSpec) er
 		if o.n == nil {
 			continue
 		}
-		e, err := b.compile(&scope{parent: in.parent, excluded: -1}, o.n, types.Int8)
+		e, err := b.compile(&scope{parent: in.parent, excluded: -1}, o.n, offHint)
 		if err != nil {
 			return err
 		}
-		if e.t.Family() != types.FamInt && !e.unknown {
+		switch {
+		case rangeOff && e.t != offType && !e.unknown && !(isNumFam(e.t) && isNumFam(offType) && assignable(e.t, offType)):
+			return pgerror.Newf(pgerror.FeatureNotSupported, "RANGE with offset PRECEDING/FOLLOWING is not supported for column type %s and offset type %s", sp.order[0].t, e.t)
+		case !rangeOff && e.t.Family() != types.FamInt && !e.unknown:
 			return pgerror.Newf(pgerror.DatatypeMismatch, "argument of ROWS must be type bigint, not type %s", e.t)
 		}
-		*o.dst = coerce(e, types.Int8)
+		if e.t != offType {
+			e = coerce(e, offType)
+		}
+		*o.dst = e
 	}
 	return nil
 }

@@ -1,7 +1,10 @@
 package exec
 
 import (
+	"sort"
 	"sync"
+
+	"github.com/cockroachdb/apd/v3"
 
 	"github.com/heliosdb/nano/sql/exec/memacct"
 	"github.com/heliosdb/nano/sql/exec/spill"
@@ -529,6 +532,11 @@ func (w *winPass) frameBounds(f *winFrame, i int) (int, int, error) {
 		if opt&frameRows == 0 {
 			s = f.first[g]
 		}
+	case opt&frameRange != 0:
+		var err error
+		if s, err = w.rangeBound(f, i, w.sp.startOff, opt&frameStartPreceding != 0, true); err != nil {
+			return 0, 0, err
+		}
 	default:
 		off, err := w.offset(w.sp.startOff, r, "starting")
 		if err != nil {
@@ -546,6 +554,11 @@ func (w *winPass) frameBounds(f *winFrame, i int) (int, int, error) {
 		en = i + 1
 		if opt&frameRows == 0 {
 			en = f.groupEnd(g)
+		}
+	case opt&frameRange != 0:
+		var err error
+		if en, err = w.rangeBound(f, i, w.sp.endOff, opt&frameEndPreceding != 0, false); err != nil {
+			return 0, 0, err
 		}
 	default:
 		off, err := w.offset(w.sp.endOff, r, "ending")
@@ -598,4 +611,79 @@ func (w *winPass) offsetRow(f *winFrame, i int, off int64, start bool) int {
 		j++
 	}
 	return int(max(-1, min(j, int64(len(f.rows)))))
+}
+
+// rangeBound is a RANGE frame bound of row i: the first row whose ORDER BY
+// value is within off of row i's (start), or one past the last (end). The
+// rows are sorted on that value, so the bound is found by binary search.
+// A row whose value is NULL has its NULL peers as the bound.
+func (w *winPass) rangeBound(f *winFrame, i int, offExpr *cexpr, preceding, start bool) (int, error) {
+	key := w.peerKeys[0]
+	kt := w.sp.order[0].t
+	cur := f.rows[i][key.idx]
+	g := f.group[i]
+	if cur == nil {
+		if start {
+			return f.first[g], nil
+		}
+		return f.groupEnd(g), nil
+	}
+	off, err := offExpr.fn(w.e, f.rows[i])
+	if err != nil {
+		return 0, err
+	}
+	which := "ending"
+	if start {
+		which = "starting"
+	}
+	if off == nil {
+		return 0, pgerror.Newf(pgerror.NullValueNotAllowed, "frame %s offset must not be null", which)
+	}
+	if negativeOffset(off) {
+		return 0, pgerror.New(pgerror.InvalidPrecedingOrFollowingSize, "invalid preceding or following size in window function")
+	}
+	rt := kt
+	if kt.Oid == types.OidDate {
+		rt = types.Timestamp
+	}
+	// PRECEDING moves against the sort direction.
+	var bound Datum
+	if preceding != key.desc {
+		bound, err = types.Sub(cur, off, rt)
+	} else {
+		bound, err = types.Add(cur, off, rt)
+	}
+	if err != nil { // past the type's range: every row lies within it that way
+		if preceding {
+			return 0, nil
+		}
+		return len(f.rows), nil
+	}
+	n := len(f.rows)
+	return sort.Search(n, func(j int) bool {
+		v := f.rows[j][key.idx]
+		if v == nil {
+			return !key.nullsFirst
+		}
+		c := types.Compare(v, bound)
+		if key.desc {
+			c = -c
+		}
+		if start {
+			return c >= 0
+		}
+		return c > 0
+	}), nil
+}
+
+func negativeOffset(d Datum) bool {
+	switch v := d.(type) {
+	case int64:
+		return v < 0
+	case float64:
+		return v < 0
+	case *apd.Decimal:
+		return v.Negative && !v.IsZero()
+	}
+	return false
 }
