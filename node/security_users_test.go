@@ -191,6 +191,8 @@ func TestGrantRevoke(t *testing.T) {
 	denied("TRUNCATE t", noT)
 	denied("DROP TABLE t", "must be owner of table t")
 	denied("CREATE INDEX ON t (v)", "must be owner of table t")
+	denied("ALTER TABLE t ADD COLUMN w INT", "must be owner of table t")
+	denied("ALTER TABLE t RENAME TO t2", "must be owner of table t")
 	denied("CREATE TABLE mine (a INT)", "permission denied for schema public")
 
 	m.Exec("GRANT SELECT ON t TO app")

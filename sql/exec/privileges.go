@@ -105,6 +105,14 @@ func (b *builder) collectPrivileges(n *pg_query.Node) {
 		if v.IndexStmt.Relation != nil {
 			b.require(v.IndexStmt.Relation.Relname, privOwner)
 		}
+	case *pg_query.Node_RenameStmt:
+		if rv := v.RenameStmt.Relation; rv != nil {
+			if v.RenameStmt.RenameType == pg_query.ObjectType_OBJECT_INDEX {
+				b.needs = append(b.needs, privNeed{rel: rv.Relname, index: true, priv: privOwner})
+			} else {
+				b.require(rv.Relname, privOwner)
+			}
+		}
 	case *pg_query.Node_AlterTableStmt:
 		if v.AlterTableStmt.Relation != nil {
 			b.require(v.AlterTableStmt.Relation.Relname, privOwner)
