@@ -28,7 +28,12 @@
 //	             The exec builder describes each SELECT's FROM/WHERE to this
 //	             package (relations with row counts and keys, conjuncts with
 //	             the relations they read) and builds iterators from the
-//	             answer; it keeps no decision logic of its own there.
+//	             answer; it keeps no decision logic of its own there:
+//	               exec/access.go    table scans → ChooseAccess
+//	               exec/joinplan.go  inner joins → PlanJoin (flattening,
+//	                                 conjunct description, row counts)
+//	               exec/hashjoin.go  hash join, index nested loop
+//	               exec/join.go      nested loop (inner/left/full), USING
 //	sql/types    values, casts, comparisons, and the numeric conversions
 //	             (Float64Of, Int64Of) everything else uses.
 //
