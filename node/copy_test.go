@@ -187,3 +187,24 @@ func copyExec(t *testing.T, c *pgx.Conn, sql ...string) {
 		}
 	}
 }
+
+// COPY into a table truncated by the same transaction (pgbench -i) writes
+// without row locks; duplicates are still 23505.
+func TestCopyIntoTruncatedTable(t *testing.T) {
+	_, c := copyNode(t)
+	ctx := context.Background()
+	copyExec(t, c, "CREATE TABLE t (a int PRIMARY KEY, b int UNIQUE)", "INSERT INTO t VALUES (1, 1)")
+	tx, err := c.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "TRUNCATE t"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = tx.Conn().PgConn().CopyFrom(ctx, strings.NewReader("1\t1\n2\t1\n"), "COPY t FROM STDIN")
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "23505" || pe.ConstraintName != "t_b_key" {
+		t.Fatalf("duplicate in a truncated table: %v", err)
+	}
+}

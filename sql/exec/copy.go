@@ -207,6 +207,7 @@ func (p *CopyPlan) load(en *env, rd *copyfmt.Reader) (int64, error) {
 		target[o] = true
 	}
 	var n int64
+	private := createdHere(en.txn, tbl)
 	for {
 		if err := en.checkCancel(); err != nil {
 			return n, err
@@ -237,7 +238,12 @@ func (p *CopyPlan) load(en *env, rd *copyfmt.Reader) (int64, error) {
 				}
 			}
 		}
-		if err := writeRow(en, tbl, row, nil, nil); err != nil {
+		if private {
+			err = writePrivateRow(en.txn, tbl, row)
+		} else {
+			err = writeRow(en, tbl, row, nil, nil)
+		}
+		if err != nil {
 			return n, p.lineContext(err, rd, pgerror.CodeOf(err) != pgerror.UniqueViolation)
 		}
 		n++

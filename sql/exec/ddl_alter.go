@@ -513,7 +513,7 @@ func (a *alteration) rebuild() error {
 				return err
 			}
 		}
-		if err := writeRow(en, nt, nr, nil, nil); err != nil {
+		if err := writePrivateRow(t, nt, nr); err != nil {
 			return a.rebuildError(err, nr)
 		}
 	}
@@ -656,4 +656,39 @@ func (b *builder) renameSequence(rs *pg_query.RenameStmt) runner {
 	return fnRunner(func(e *env) (Cursor, error) {
 		return nil, pgerror.New(pgerror.FeatureNotSupported, "ALTER SEQUENCE ... RENAME is not supported")
 	})
+}
+
+// writePrivateRow stores a row in table and index buckets this
+// transaction created (an ALTER TABLE rewrite, COPY into a table created
+// or truncated by the same transaction): no other transaction can see
+// them before the commit, so no row locks are taken and only this
+// transaction's own writes can collide.
+func writePrivateRow(t *Txn, tbl *catalog.Table, row []Datum) error {
+	for i, c := range tbl.Columns {
+		if c.NotNull && row[i] == nil {
+			e := pgerror.Newf(pgerror.NotNullViolation, "null value in column %q of relation %q violates not-null constraint", c.Name, tbl.Name).
+				WithDetail("Failing row contains %s.", failingRow(tbl, row))
+			e.ColumnName, e.TableName = c.Name, tbl.Name
+			return e
+		}
+	}
+	pk := pkKey(tbl, row)
+	tb := catalog.TableBucket(tbl.ID)
+	if !freshRowID(tbl) && t.get(tb, pk) != nil {
+		return uniqueViolation(tbl, tbl.PKName, tbl.PrimaryKey, row)
+	}
+	for i := range tbl.Indexes {
+		if err := backfillIndexEntry(t, tbl, &tbl.Indexes[i], row, pk); err != nil {
+			return err
+		}
+	}
+	t.ov.put(tb, pk, rowenc.EncodeRow(nil, row, tbl.Types()))
+	return nil
+}
+
+// createdHere reports whether t created tbl's buckets (CREATE TABLE,
+// TRUNCATE or an ALTER TABLE rewrite in this transaction).
+func createdHere(t *Txn, tbl *catalog.Table) bool {
+	ob := t.ov.buckets[string(catalog.TableBucket(tbl.ID))]
+	return ob != nil && ob.created && !ob.dropped
 }
