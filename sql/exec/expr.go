@@ -549,6 +549,11 @@ func arithOp(op string, l, r *cexpr) (*cexpr, error) {
 	if t.Family() == types.FamNumeric {
 		t = types.Numeric
 	}
+	if t.Oid == types.OidFloat4 && (l.t.Oid != types.OidFloat4 && !l.unknown || r.t.Oid != types.OidFloat4 && !r.unknown) {
+		// real with an integer or numeric operand: PostgreSQL's operator
+		// resolution prefers float8 (1 / 3::float4 is double precision)
+		t = types.Float8
+	}
 	lc, rc := coerce(l, t), coerce(r, t)
 	lf, rf := lc.fn, rc.fn
 	var f func(a, b Datum, t types.T) (Datum, error)
