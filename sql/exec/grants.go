@@ -61,8 +61,9 @@ func (b *builder) buildGrant(gs *pg_query.GrantStmt) (runner, error) {
 		switch {
 		case o.GetRangeVar() != nil:
 			rv := o.GetRangeVar()
-			if _, err := b.lookupTable(rv); err != nil {
-				return nil, err
+			if b.cat.Tables[rv.Relname] == nil {
+				// PostgreSQL reports no position here.
+				return nil, pgerror.Newf(pgerror.UndefinedTable, "relation %q does not exist", rv.Relname)
 			}
 			tables = append(tables, rv.Relname)
 		default:
