@@ -620,3 +620,85 @@ func TestBankTransfers(t *testing.T) {
 	}
 	t.Logf("%d transfers, %d reads of the total", total, reads)
 }
+
+// TestForwardedWritersWait: writes forwarded by a standby take the same
+// row locks on the primary as the primary's own sessions — a primary
+// session waits for a forwarded transaction's row lock, and increments
+// through both nodes at once lose nothing. Regression test for issue 13.
+func TestForwardedWritersWait(t *testing.T) {
+	ctx := context.Background()
+	primary := newPrimary(t, "primary", "async")
+	fwd := newStandby(t, "standby-fwd", primary, "async", "--write-forwarding")
+	waitStreaming(t, primary, "standby-fwd")
+	pc := primary.connect(t)
+	if _, err := pc.Exec(ctx, "CREATE TABLE ctr (id int PRIMARY KEY, v int); INSERT INTO ctr VALUES (1, 0)"); err != nil {
+		t.Fatal(err)
+	}
+	sc := fwd.connect(t)
+	eventually(t, 10*time.Second, "the standby has the table", func() (bool, string) {
+		_, err := sc.Exec(ctx, "SELECT v FROM ctr")
+		return err == nil, fmt.Sprint(err)
+	})
+	tx, err := sc.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "UPDATE ctr SET v = v + 1 WHERE id = 1"); err != nil {
+		t.Fatal(err)
+	}
+	waiter := primary.connect(t)
+	pid := waiter.PgConn().PID()
+	done := make(chan error, 1)
+	go func() {
+		_, err := waiter.Exec(ctx, "UPDATE ctr SET v = v + 10 WHERE id = 1")
+		done <- err
+	}()
+	eventually(t, 10*time.Second, "the primary's writer waits for the forwarded lock", func() (bool, string) {
+		var b string
+		if err := pc.QueryRow(ctx, fmt.Sprintf("SELECT pg_blocking_pids(%d)", pid)).Scan(&b); err != nil {
+			return false, err.Error()
+		}
+		return b != "{}", b
+	})
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	const per = 20
+	errs := make(chan error, 8)
+	for i := 0; i < 8; i++ {
+		node := primary
+		if i%2 == 1 {
+			node = fwd
+		}
+		go func() {
+			c, err := pgx.Connect(ctx, node.dsn())
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer c.Close(ctx)
+			for j := 0; j < per; j++ {
+				if _, err := c.Exec(ctx, "UPDATE ctr SET v = v + 1 WHERE id = 1"); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for i := 0; i < 8; i++ {
+		if err := <-errs; err != nil {
+			t.Fatalf("increment: %v", err)
+		}
+	}
+	var v int
+	if err := pc.QueryRow(ctx, "SELECT v FROM ctr WHERE id = 1").Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	if v != 11+8*per {
+		t.Fatalf("v = %d, want %d", v, 11+8*per)
+	}
+}
