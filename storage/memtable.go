@@ -395,14 +395,5 @@ func (m *memCursor) seekLT(k []byte) *memItem {
 	return m.in(m.it.Last())
 }
 
-// seekLE returns the last item with key <= k.
-func (m *memCursor) seekLE(k []byte) *memItem {
-	it := m.seekGE(k)
-	if it != nil && bytes.Equal(it.key, k) {
-		return it
-	}
-	return m.seekLT(k)
-}
-
 func (m *memCursor) next() *memItem { return m.in(m.it.Next()) }
 func (m *memCursor) prev() *memItem { return m.in(m.it.Prev()) }
