@@ -23,7 +23,7 @@ CREATE TABLE accounts (code varchar(20) NOT NULL DEFAULT 'none', balance numeric
 // psqlCommands are the describe commands whose output must equal
 // PostgreSQL 15's, byte for byte (both run with the same role and
 // database names, so owners match too).
-var psqlCommands = []string{`\dt`, `\di`, `\dn`, `\df`, `\l heliosdb`}
+var psqlCommands = []string{`\dt`, `\di`, `\dn`, `\df`, `\l heliosdb`, `\du helios`, `\ds`, `\d t`, `\d accounts`, `\d t_id_seq`, `\dv`}
 
 // psqlOut runs one psql command against dsn and returns what it printed.
 func psqlOut(t *testing.T, dsn, cmd string) string {

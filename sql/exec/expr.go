@@ -63,6 +63,8 @@ func (b *builder) compile(s *scope, n *pg_query.Node, hint types.T) (*cexpr, err
 		return b.compileSQLValueFunc(v.SqlvalueFunction)
 	case *pg_query.Node_SubLink:
 		return b.compileSubLink(s, v.SubLink)
+	case *pg_query.Node_AIndirection:
+		return b.compileIndirection(s, v.AIndirection)
 	case *pg_query.Node_CollateClause:
 		return b.compile(s, v.CollateClause.Arg, hint)
 	}
@@ -363,7 +365,7 @@ func (b *builder) compileAExpr(s *scope, a *pg_query.A_Expr, hint types.T) (*cex
 		pg_query.A_Expr_Kind_AEXPR_BETWEEN_SYM, pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN_SYM:
 		return b.compileBetween(s, a)
 	case pg_query.A_Expr_Kind_AEXPR_OP_ANY, pg_query.A_Expr_Kind_AEXPR_OP_ALL:
-		return nil, pgerror.New(pgerror.FeatureNotSupported, "op ANY/ALL (array) is not supported")
+		return b.compileAnyArray(s, a, op)
 	}
 	return nil, pgerror.Newf(pgerror.FeatureNotSupported, "operator kind %s is not supported", a.Kind)
 }
@@ -811,7 +813,11 @@ func (b *builder) compileCast(s *scope, tc *pg_query.TypeCast) (*cexpr, error) {
 	if err != nil {
 		return nil, b.errAt(pgerror.Flatten(err), tc.TypeName.Location)
 	}
-	x, err := b.compile(s, tc.Arg, t)
+	hint := t
+	if isRegType(t) && t.Oid != types.OidRegtype {
+		hint = types.Text // a name, looked up by compileRegCast
+	}
+	x, err := b.compile(s, tc.Arg, hint)
 	if err != nil {
 		return nil, err
 	}

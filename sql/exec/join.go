@@ -466,6 +466,8 @@ func (b *builder) compileSubLink(s *scope, sl *pg_query.SubLink) (*cexpr, error)
 			}
 			return rows[0][0], nil
 		}}, nil
+	case pg_query.SubLinkType_ARRAY_SUBLINK:
+		return compileArraySubLink(sub, run)
 	case pg_query.SubLinkType_ANY_SUBLINK, pg_query.SubLinkType_ALL_SUBLINK:
 		op := "="
 		if len(sl.OperName) > 0 {

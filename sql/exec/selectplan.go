@@ -694,11 +694,25 @@ func (b *builder) orderAndLimit(out plan, sel *pg_query.SelectStmt, outer *scope
 	if len(sel.SortClause) == 0 && sel.LimitCount == nil && sel.LimitOffset == nil {
 		return out, nil
 	}
-	s := &scope{cols: out.cols(), parent: outer, excluded: -1}
-	wrapper := &pg_query.SelectStmt{SortClause: sel.SortClause, LimitCount: sel.LimitCount, LimitOffset: sel.LimitOffset}
-	for i, c := range out.cols() {
-		wrapper.TargetList = append(wrapper.TargetList, colRefTarget(c.name, i))
+	// A name the output has twice (SELECT NULL, NULL … UNION …) is
+	// re-projected under an internal name so that it is not ambiguous;
+	// ORDER BY that name stays ambiguous, as in PostgreSQL.
+	cols := append([]colInfo(nil), out.cols()...)
+	seen := map[string]int{}
+	for _, c := range cols {
+		seen[c.name]++
 	}
+	wrapper := &pg_query.SelectStmt{SortClause: sel.SortClause, LimitCount: sel.LimitCount, LimitOffset: sel.LimitOffset}
+	for i, c := range cols {
+		t := colRefTarget(c.name, i)
+		if seen[c.name] > 1 {
+			cols[i].name = c.name + "\x00" + strconv.Itoa(i)
+			t = colRefTarget(cols[i].name, i)
+			t.GetResTarget().Name = c.name
+		}
+		wrapper.TargetList = append(wrapper.TargetList, t)
+	}
+	s := &scope{cols: cols, parent: outer, excluded: -1}
 	return b.buildOutput(out, s, wrapper)
 }
 

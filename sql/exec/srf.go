@@ -38,7 +38,12 @@ func (b *builder) buildRangeFunction(rf *pg_query.RangeFunction, outer *scope, l
 	}
 	p := &srfPlan{name: name, ordinality: rf.Ordinality}
 	var err error
-	if name == "generate_series" {
+	if def, ok := srfTable[name]; ok {
+		var call *srfCall
+		if call, err = b.compileSRF(s, name, def, fc); err == nil {
+			p.list, p.t = call, call.t
+		}
+	} else if name == "generate_series" {
 		err = b.generateSeriesArgs(s, fc, p)
 	} else {
 		var e *cexpr
@@ -222,6 +227,7 @@ type srfPlan struct {
 	t, step    types.T
 	ordinality bool
 	columns    []colInfo
+	list       *srfCall // unnest, generate_subscripts (srflist.go)
 }
 
 func (p *srfPlan) cols() []colInfo { return append([]colInfo(nil), p.columns...) }
@@ -233,6 +239,20 @@ func (p *srfPlan) start(e *env) (iter, error) { return p.startRow(e, nil) }
 
 // startRow evaluates the arguments over row (the left side's, or nil).
 func (p *srfPlan) startRow(e *env, row []Datum) (iter, error) {
+	if p.list != nil {
+		vals, err := p.list.values(e, row)
+		if err != nil {
+			return nil, err
+		}
+		rows := make([][]Datum, len(vals))
+		for i, v := range vals {
+			rows[i] = []Datum{v}
+			if p.ordinality {
+				rows[i] = append(rows[i], int64(i+1))
+			}
+		}
+		return sliceIter(rows), nil
+	}
 	vals := make([]Datum, len(p.args))
 	for i, a := range p.args {
 		v, err := a.fn(e, row)

@@ -128,7 +128,12 @@ func (b *builder) buildSRFProject(from plan, s *scope, targets []*pg_query.Node)
 }
 
 func isSRFCall(fc *pg_query.FuncCall) bool {
-	return fc.Over == nil && lastName(fc.Funcname) == "generate_series"
+	if fc.Over != nil {
+		return false
+	}
+	name := lastName(fc.Funcname)
+	_, arr := srfTable[name]
+	return name == "generate_series" || arr
 }
 
 // compileSRFCall binds a set-returning call of the select list.
@@ -143,7 +148,13 @@ func (b *builder) compileSRFCall(s *scope, fc *pg_query.FuncCall) (*cexpr, error
 	inner := *s
 	inner.srf = nil
 	c := &srfPlan{name: lastName(fc.Funcname)}
-	if err := b.generateSeriesArgs(&inner, fc, c); err != nil {
+	if def, ok := srfTable[c.name]; ok {
+		call, err := b.compileSRF(&inner, c.name, def, fc)
+		if err != nil {
+			return nil, err
+		}
+		c.list, c.t = call, call.t
+	} else if err := b.generateSeriesArgs(&inner, fc, c); err != nil {
 		return nil, err
 	}
 	k, p := len(s.srf.calls), s.srf.plan

@@ -188,6 +188,8 @@ var functions = map[string]*Func{
 	"pg_relation_is_publishable":         {Result: boolT, Hints: []types.T{regcls}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(true)},
 	"pg_is_other_temp_schema":            {Result: boolT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(false)},
 	"pg_my_temp_schema":                  {Result: oidT, MinArgs: 0, MaxArgs: 0, Fn: constant(int64(0))},
+	"json_build_object": {Result: types.T{Oid: types.OidJSON, Mod: -1}, Hints: []types.T{textT}, MinArgs: 0, MaxArgs: -1,
+		Fn: func(_ *System, _ *Env, a []types.Datum) (types.Datum, error) { return jsonBuildObject(a) }},
 	"to_regclass": {Result: regcls, Hints: []types.T{textT}, MinArgs: 1, MaxArgs: 1, Strict: true,
 		Fn: func(s *System, env *Env, a []types.Datum) (types.Datum, error) {
 			if o, ok := s.relOID(env.Cat, str(a[0])); ok {
@@ -308,24 +310,31 @@ func DisplayDefault(def string, t types.T) string {
 	}
 	lit, isString := stringLiteral(d)
 	if !isString {
-		if !isNumber(d) {
-			switch strings.ToLower(d) {
-			case "true", "false":
-				return strings.ToLower(d)
+		if isNumber(d) {
+			// A numeric literal keeps its own type (integer, bigint or
+			// numeric); the implicit cast to the column type is not
+			// printed.
+			name := "numeric"
+			if !strings.Contains(d, ".") {
+				if n, err := strconv.ParseInt(d, 10, 64); err == nil {
+					name = "bigint"
+					if n >= -1<<31 && n < 1<<31 {
+						name = "integer"
+					}
+				}
+			}
+			if strings.HasPrefix(d, "-") || name == "bigint" {
+				return "'" + d + "'::" + name
 			}
 			return d
 		}
-		lit = d
+		switch strings.ToLower(d) {
+		case "true", "false":
+			return strings.ToLower(d)
+		}
+		return d
 	}
 	switch t.Oid {
-	case types.OidInt4:
-		if isNumber(lit) && !strings.HasPrefix(lit, "-") && !strings.Contains(lit, ".") {
-			return lit
-		}
-	case types.OidNumeric:
-		if isNumber(lit) && !strings.HasPrefix(lit, "-") {
-			return lit
-		}
 	case types.OidBool:
 		if v, err := types.ParseText(types.Bool, lit); err == nil {
 			if v == true {
@@ -471,4 +480,61 @@ func (s *System) RegroleIn(text string) (int64, error) {
 		return int64(n), nil
 	}
 	return 0, pgerror.Newf(pgerror.UndefinedObject, "role %q does not exist", text)
+}
+
+// jsonBuildObject is json_build_object(k1, v1, …) for scalar values, in
+// PostgreSQL's output format ({"k" : v, "k2" : v2}).
+func jsonBuildObject(a []types.Datum) (types.Datum, error) {
+	if len(a)%2 != 0 {
+		return nil, pgerror.New(pgerror.InvalidParameterValue, "argument list must have even number of elements").
+			WithHint("The arguments of json_build_object() must consist of alternating keys and values.")
+	}
+	var b strings.Builder
+	b.WriteByte('{')
+	for i := 0; i < len(a); i += 2 {
+		if a[i] == nil {
+			return nil, pgerror.New(pgerror.InvalidParameterValue, "null value not allowed for object key")
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(jsonString(str(a[i])) + " : ")
+		switch v := a[i+1].(type) {
+		case nil:
+			b.WriteString("null")
+		case bool, int64, float64:
+			b.WriteString(fmt.Sprint(v))
+		case string:
+			b.WriteString(jsonString(v))
+		default:
+			b.WriteString(jsonString(fmt.Sprint(v)))
+		}
+	}
+	b.WriteByte('}')
+	return b.String(), nil
+}
+
+func jsonString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"':
+			b.WriteString(`\"`)
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r < 0x20:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }

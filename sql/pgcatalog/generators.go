@@ -36,6 +36,7 @@ var generators = map[string]genFn{
 	"pg_catalog.pg_stat_activity":                genActivity,
 	"pg_catalog.pg_stat_replication":             genReplication,
 	"pg_catalog.pg_language":                     genLanguage,
+	"pg_catalog.pg_depend":                       genDepend,
 	"information_schema.schemata":                genSchemata,
 	"information_schema.tables":                  genISTables,
 	"information_schema.columns":                 genISColumns,
@@ -343,7 +344,7 @@ func genLanguage(s *System, env *Env, add func(row) error) error {
 
 func genSequence(s *System, env *Env, add func(row) error) error {
 	for _, sq := range sequences(env.Cat) {
-		if err := add(row{"seqrelid": int64(sq.ID), "seqtypid": int64(types.OidInt8), "seqstart": sq.Start,
+		if err := add(row{"seqrelid": int64(sq.ID), "seqtypid": int64(seqType(sq).Oid), "seqstart": sq.Start,
 			"seqincrement": sq.Increment, "seqmax": sq.Max, "seqmin": sq.Min, "seqcache": int64(1), "seqcycle": false}); err != nil {
 			return err
 		}
@@ -354,7 +355,7 @@ func genSequence(s *System, env *Env, add func(row) error) error {
 func genSequences(s *System, env *Env, add func(row) error) error {
 	for _, sq := range sequences(env.Cat) {
 		if err := add(row{"schemaname": "public", "sequencename": sq.Name, "sequenceowner": s.roleName(BootstrapRoleOID),
-			"data_type": "bigint", "start_value": sq.Start, "min_value": sq.Min, "max_value": sq.Max,
+			"data_type": seqType(sq).String(), "start_value": sq.Start, "min_value": sq.Min, "max_value": sq.Max,
 			"increment_by": sq.Increment, "cycle": false, "cache_size": int64(1)}); err != nil {
 			return err
 		}
@@ -682,10 +683,50 @@ func genISSequences(s *System, env *Env, add func(row) error) error {
 	db := s.database(env)
 	for _, sq := range sequences(env.Cat) {
 		if err := add(row{"sequence_catalog": db, "sequence_schema": "public", "sequence_name": sq.Name,
-			"data_type": "bigint", "numeric_precision": int64(64), "numeric_precision_radix": int64(2),
+			"data_type": seqType(sq).String(), "numeric_precision": int64(8 * seqType(sq).Size()), "numeric_precision_radix": int64(2),
 			"numeric_scale": int64(0), "start_value": itoa(sq.Start), "minimum_value": itoa(sq.Min),
 			"maximum_value": itoa(sq.Max), "increment": itoa(sq.Increment), "cycle_option": "NO"}); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+func seqType(sq *catalog.Sequence) types.T {
+	if sq.Type.Oid == 0 {
+		return types.Int8
+	}
+	return sq.Type
+}
+
+// pgClassOID is pg_class's own OID (classid/refclassid of pg_depend).
+const pgClassOID = 1259
+
+// genDepend lists the dependencies clients read: a SERIAL's sequence is
+// owned by its column (deptype 'a'), an index by its table.
+func genDepend(s *System, env *Env, add func(row) error) error {
+	for _, t := range tables(env.Cat) {
+		for _, name := range t.Sequences {
+			sq := env.Cat.Sequences[name]
+			if sq == nil {
+				continue
+			}
+			sub := int64(0)
+			for n, i := range visibleColumns(t) {
+				if t.Columns[i].Default == "nextval('"+name+"')" {
+					sub = int64(n + 1)
+				}
+			}
+			if err := add(row{"classid": int64(pgClassOID), "objid": int64(sq.ID), "objsubid": int64(0),
+				"refclassid": int64(pgClassOID), "refobjid": int64(t.OID), "refobjsubid": sub, "deptype": "a"}); err != nil {
+				return err
+			}
+		}
+		for _, ix := range indexes(t) {
+			if err := add(row{"classid": int64(pgClassOID), "objid": int64(ix.oid), "objsubid": int64(0),
+				"refclassid": int64(pgClassOID), "refobjid": int64(t.OID), "refobjsubid": int64(0), "deptype": "a"}); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

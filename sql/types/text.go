@@ -100,6 +100,10 @@ func ParseTextLoc(t T, s string, loc *time.Location) (Datum, error) {
 		return parseString(t, s)
 	case OidJSON, OidJSONB:
 		return parseJSON(t, s)
+	case OidTextArray, OidInt4Array, OidInt8Array, OidNameArray, OidInt2Array, OidOidArray, OidCharArray:
+		// Arrays are carried as their text form (see package exec's
+		// arrays.go); a literal is kept as written.
+		return s, nil
 	case OidBytea:
 		return parseBytea(s)
 	case OidDate:

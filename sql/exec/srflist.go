@@ -1,0 +1,111 @@
+package exec
+
+import (
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/heliosdb/nano/sql/pgerror"
+	"github.com/heliosdb/nano/sql/types"
+)
+
+// The array set-returning functions generate_subscripts(array, dim) and
+// unnest(array), in FROM and in a SELECT list (through srf.go's srfPlan and
+// srfproject.go's ProjectSet); generate_series is srf.go's.
+
+// srfDef is a set-returning function.
+type srfDef struct {
+	minArg, maxArg int
+	hints          []types.T
+	result         func(args []*cexpr) (types.T, error)
+	gen            func(args []Datum, argT []types.T) ([]Datum, error)
+}
+
+var srfTable = map[string]srfDef{
+	"generate_subscripts": {minArg: 2, maxArg: 3, hints: []types.T{types.Unknown, types.Int4},
+		result: func([]*cexpr) (types.T, error) { return types.Int4, nil },
+		gen: func(a []Datum, argT []types.T) ([]Datum, error) {
+			if i64(a[1]) != 1 {
+				return nil, nil
+			}
+			elems, _ := arrayElems(a[0])
+			lo := arrayLower(argT[0])
+			out := make([]Datum, len(elems))
+			for i := range elems {
+				out[i] = lo + int64(i)
+				if len(a) > 2 && a[2] == true {
+					out[i] = lo + int64(len(elems)-1-i)
+				}
+			}
+			return out, nil
+		}},
+	"unnest": {minArg: 1, maxArg: 1,
+		result: func(a []*cexpr) (types.T, error) {
+			et, ok := arrayElem(a[0].t)
+			if !ok {
+				return types.T{}, pgerror.Newf(pgerror.UndefinedFunction, "function unnest(%s) does not exist", a[0].t)
+			}
+			return et, nil
+		},
+		gen: func(a []Datum, argT []types.T) ([]Datum, error) {
+			et, _ := arrayElem(argT[0])
+			elems, present := arrayElems(a[0])
+			out := make([]Datum, len(elems))
+			for i, el := range elems {
+				d, err := elemDatum(el, present[i], et)
+				if err != nil {
+					return nil, err
+				}
+				out[i] = d
+			}
+			return out, nil
+		}},
+}
+
+// srfCall is one set-returning call: its compiled arguments and result.
+type srfCall struct {
+	def  srfDef
+	args []*cexpr
+	t    types.T
+}
+
+func (c *srfCall) values(e *env, row []Datum) ([]Datum, error) {
+	vals := make([]Datum, len(c.args))
+	ts := make([]types.T, len(c.args))
+	for i, a := range c.args {
+		v, err := a.fn(e, row)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			return nil, nil // strict: no rows
+		}
+		vals[i], ts[i] = v, a.t
+	}
+	return c.def.gen(vals, ts)
+}
+
+func (b *builder) compileSRF(s *scope, name string, def srfDef, fc *pg_query.FuncCall) (*srfCall, error) {
+	if len(fc.Args) < def.minArg || len(fc.Args) > def.maxArg {
+		return nil, b.undefinedFunc(s, name, fc)
+	}
+	c := &srfCall{def: def}
+	for i, a := range fc.Args {
+		h := types.Unknown
+		if len(def.hints) > 0 {
+			h = def.hints[min(i, len(def.hints)-1)]
+		}
+		x, err := b.compile(s, a, h)
+		if err != nil {
+			return nil, err
+		}
+		if x.unknown && h.Oid != types.OidUnknown {
+			x = coerce(x, h)
+		}
+		c.args = append(c.args, x)
+	}
+	t, err := def.result(c.args)
+	if err != nil {
+		return nil, err
+	}
+	c.t = t
+	return c, nil
+}
