@@ -1,0 +1,60 @@
+package tests
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// clientDSNs starts PostgreSQL 15 with the node's role and database
+// (helios/heliosdb, so names match) and a node; it returns the DSN of
+// each, in the postgresql://user:password@host:port/db form.
+func clientDSNs(t *testing.T) (pgDSN, nodeDSN string) {
+	t.Helper()
+	ctx := context.Background()
+	pg := startPostgres(t)
+	admin, err := pgx.Connect(ctx, pg.DSN("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	mustExec(t, admin, `CREATE ROLE helios SUPERUSER CREATEROLE CREATEDB REPLICATION BYPASSRLS LOGIN PASSWORD 'helios'`)
+	mustExec(t, admin, `CREATE DATABASE heliosdb OWNER helios`)
+	pgDSN = strings.Replace(pg.DSN("heliosdb"), "postgres://postgres@", "postgres://helios:helios@", 1)
+	node := newNode(t)
+	node.start()
+	return pgDSN, node.dsn()
+}
+
+// TestSQLAlchemyInspectMatchesPostgres runs SQLAlchemy's create_all and
+// inspect() (Debian python3-sqlalchemy 1.4 over psycopg2) against a node
+// and against PostgreSQL 15 and diffs what they saw (issue 12: the first
+// connect failed on psycopg2's pg_type lookup, every inspect() on
+// pg_catalog). In make compat.
+func TestSQLAlchemyInspectMatchesPostgres(t *testing.T) {
+	if !compatFull() {
+		t.Skip("make compat (HELIOSDB_COMPAT=full)")
+	}
+	if err := exec.Command("/usr/bin/python3", "-c", "import sqlalchemy, psycopg2").Run(); err != nil {
+		t.Fatalf("python3-sqlalchemy and python3-psycopg2 are needed (scripts/install-test-deps.sh): %v", err)
+	}
+	pgDSN, nodeDSN := clientDSNs(t)
+	run := func(dsn string) string {
+		dsn = strings.Replace(strings.TrimSuffix(dsn, "?sslmode=disable"), "postgres://", "postgresql+psycopg2://", 1)
+		c := exec.Command("/usr/bin/python3", "../testdata/clients/sqlalchemy_inspect.py", dsn)
+		c.Env = append(os.Environ(), "LC_ALL=C.UTF-8")
+		out, err := c.CombinedOutput()
+		if err != nil {
+			return string(out) + "\n(python3: " + err.Error() + ")"
+		}
+		return string(out)
+	}
+	want, got := run(pgDSN), run(nodeDSN)
+	if got != want {
+		t.Errorf("SQLAlchemy saw something else than on PostgreSQL 15\n--- PostgreSQL:\n%s\n--- ours:\n%s", want, got)
+	}
+}
