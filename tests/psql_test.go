@@ -18,12 +18,13 @@ CREATE INDEX t_v ON t (v);
 CREATE UNIQUE INDEX t_name ON t (name);
 CREATE TABLE accounts (code varchar(20) NOT NULL DEFAULT 'none', balance numeric(12,2), n bigint DEFAULT 0,
   active boolean DEFAULT true, UNIQUE (code));
+CREATE VIEW tv AS SELECT id, name FROM t;
 `
 
 // psqlCommands are the describe commands whose output must equal
 // PostgreSQL 15's, byte for byte (both run with the same role and
 // database names, so owners match too).
-var psqlCommands = []string{`\dt`, `\di`, `\dn`, `\df`, `\l heliosdb`, `\du helios`, `\ds`, `\d t`, `\d accounts`, `\d t_id_seq`, `\dv`}
+var psqlCommands = []string{`\dt`, `\di`, `\dn`, `\df`, `\l heliosdb`, `\du helios`, `\ds`, `\d t`, `\d accounts`, `\d t_id_seq`, `\dv`, `\d tv`}
 
 // psqlOut runs one psql command against dsn and returns what it printed.
 func psqlOut(t *testing.T, dsn, cmd string) string {

@@ -330,6 +330,7 @@ func (a *alteration) setPrimaryKey(cols []int, name string) error {
 		name = nt.Name + "_pkey"
 	}
 	nt.PKName = name
+	nt.PKOID = 0 // a new key index: rebuild gives it its OID
 	a.rewrite = true
 	return nil
 }
@@ -339,7 +340,7 @@ func (a *alteration) addUnique(names []string, name string) {
 	if name == "" {
 		name = nt.Name + "_" + strings.Join(names, "_") + "_key"
 	}
-	ix := catalog.Index{Name: name, Unique: true}
+	ix := catalog.Index{Name: name, Unique: true, Constraint: true}
 	for _, n := range names {
 		ix.Columns = append(ix.Columns, nt.ColumnIndex(n))
 	}
@@ -479,7 +480,16 @@ func (a *alteration) rebuild() error {
 	t.ov.bucketFlags(string(catalog.TableBucket(nt.ID)), true, false)
 	for i := range nt.Indexes {
 		nt.Indexes[i].ID = t.allocID()
+		if nt.Indexes[i].OID == 0 {
+			nt.Indexes[i].OID = t.allocID() // a new index (pg_class OID)
+		}
 		t.ov.bucketFlags(string(catalog.IndexBucket(nt.Indexes[i].ID)), true, false)
+	}
+	switch {
+	case nt.HasHiddenKey():
+		nt.PKOID = 0
+	case nt.PKOID == 0:
+		nt.PKOID = t.allocID()
 	}
 	b := *a.b
 	b.cat = a.catalogWith()

@@ -129,7 +129,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 		e.cfg.ReclaimAbove = 64 << 20
 	}
 	if e.cfg.System == nil {
-		e.cfg.System = pgcatalog.New(pgcatalog.Config{BootstrapUser: cfg.BootstrapUser, Roles: e.pgRoles})
+		e.cfg.System = pgcatalog.New(pgcatalog.Config{BootstrapUser: cfg.BootstrapUser})
 	}
 	e.locks = cfg.Locks
 	if e.locks == nil {
@@ -239,21 +239,4 @@ func (e *Engine) Catalog() (*catalog.Catalog, error) {
 	}
 	defer snap.Close()
 	return e.loadCatalog(snapReader{snap})
-}
-
-// pgRoles lists the committed roles for pg_roles, pg_authid and pg_user
-// (sql/pgcatalog): the stored ones and the bootstrap role.
-func (e *Engine) pgRoles() []pgcatalog.Role {
-	cat, err := e.Catalog()
-	if err != nil {
-		return nil
-	}
-	out := make([]pgcatalog.Role, 0, len(cat.Roles))
-	for _, name := range cat.RoleNames() {
-		r := cat.Roles[name]
-		out = append(out, pgcatalog.Role{OID: r.OID, Name: r.Name, Super: r.Superuser, Inherit: r.Inherit(),
-			CreateRole: r.CreateRole, CreateDB: r.CreateDB, CanLogin: r.CanLogin, Replication: r.Replication,
-			BypassRLS: r.BypassRLS, ConnLimit: r.ConnLimit, ValidUntil: r.ValidUntil})
-	}
-	return out
 }

@@ -168,7 +168,7 @@ func (b *builder) compileRegCast(x *cexpr, t types.T) (e *cexpr, ok bool, err er
 			case types.OidRegnamespace:
 				return sys.RegnamespaceIn(s)
 			case types.OidRegrole:
-				return sys.RegroleIn(s)
+				return sys.RegroleIn(penv, s)
 			}
 			return types.ParseText(types.Oid4, s)
 		}
@@ -182,7 +182,7 @@ func (b *builder) compileRegCast(x *cexpr, t types.T) (e *cexpr, ok bool, err er
 			case types.OidRegnamespace:
 				s = sys.RegnamespaceOut(o)
 			case types.OidRegrole:
-				s = sys.RegroleOut(o)
+				s = sys.RegroleOut(penv, o)
 			default:
 				s = types.FormatText(o, types.Oid4)
 			}

@@ -77,7 +77,9 @@ var functions = map[string]*Func{
 			return formatType(i64(a[0]), i64(a[1]), a[1] != nil), nil
 		}},
 	"pg_get_userbyid": {Result: nameT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true,
-		Fn: func(s *System, _ *Env, a []types.Datum) (types.Datum, error) { return s.roleName(i64(a[0])), nil }},
+		Fn: func(s *System, env *Env, a []types.Datum) (types.Datum, error) {
+			return s.roleName(env, i64(a[0])), nil
+		}},
 	"pg_table_is_visible":    {Result: boolT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: visible},
 	"pg_type_is_visible":     {Result: boolT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(true)},
 	"pg_function_is_visible": {Result: boolT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(true)},
@@ -181,13 +183,21 @@ var functions = map[string]*Func{
 	"pg_get_function_result":             {Result: textT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(nil)},
 	"pg_get_function_arguments":          {Result: textT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(nil)},
 	"pg_get_function_identity_arguments": {Result: textT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(nil)},
-	"pg_get_viewdef":                     {Result: textT, Hints: []types.T{oidT, boolT}, MinArgs: 1, MaxArgs: 2, Strict: true, Fn: constant(nil)},
-	"pg_get_triggerdef":                  {Result: textT, Hints: []types.T{oidT, boolT}, MinArgs: 1, MaxArgs: 2, Strict: true, Fn: constant(nil)},
-	"pg_get_partkeydef":                  {Result: textT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(nil)},
-	"pg_get_statisticsobjdef_columns":    {Result: textT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(nil)},
-	"pg_relation_is_publishable":         {Result: boolT, Hints: []types.T{regcls}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(true)},
-	"pg_is_other_temp_schema":            {Result: boolT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(false)},
-	"pg_my_temp_schema":                  {Result: oidT, MinArgs: 0, MaxArgs: 0, Fn: constant(int64(0))},
+	"pg_get_viewdef": {Result: textT, Hints: []types.T{oidT, boolT}, MinArgs: 1, MaxArgs: 2, Strict: true,
+		Fn: func(s *System, env *Env, a []types.Datum) (types.Datum, error) {
+			for _, v := range env.Cat.Views {
+				if int64(v.OID) == i64(a[0]) {
+					return viewDef(v), nil
+				}
+			}
+			return nil, nil
+		}},
+	"pg_get_triggerdef":               {Result: textT, Hints: []types.T{oidT, boolT}, MinArgs: 1, MaxArgs: 2, Strict: true, Fn: constant(nil)},
+	"pg_get_partkeydef":               {Result: textT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(nil)},
+	"pg_get_statisticsobjdef_columns": {Result: textT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(nil)},
+	"pg_relation_is_publishable":      {Result: boolT, Hints: []types.T{regcls}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(true)},
+	"pg_is_other_temp_schema":         {Result: boolT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(false)},
+	"pg_my_temp_schema":               {Result: oidT, MinArgs: 0, MaxArgs: 0, Fn: constant(int64(0))},
 	"json_build_object": {Result: types.T{Oid: types.OidJSON, Mod: -1}, Hints: []types.T{textT}, MinArgs: 0, MaxArgs: -1,
 		Fn: func(_ *System, _ *Env, a []types.Datum) (types.Datum, error) { return jsonBuildObject(a) }},
 	"to_regclass": {Result: regcls, Hints: []types.T{textT}, MinArgs: 1, MaxArgs: 1, Strict: true,
@@ -467,11 +477,11 @@ func (s *System) RegnamespaceIn(text string) (int64, error) {
 }
 
 // RegroleOut is regrole output.
-func (s *System) RegroleOut(oid int64) string { return s.roleName(oid) }
+func (s *System) RegroleOut(env *Env, oid int64) string { return s.roleName(env, oid) }
 
 // RegroleIn is regrole input.
-func (s *System) RegroleIn(text string) (int64, error) {
-	for _, r := range s.roles() {
+func (s *System) RegroleIn(env *Env, text string) (int64, error) {
+	for _, r := range s.roles(env) {
 		if r.Name == strings.TrimSpace(text) {
 			return int64(r.OID), nil
 		}

@@ -1,6 +1,7 @@
 package pgcatalog
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 
@@ -36,6 +37,9 @@ var generators = map[string]genFn{
 	"pg_catalog.pg_stat_activity":                genActivity,
 	"pg_catalog.pg_stat_replication":             genReplication,
 	"pg_catalog.pg_language":                     genLanguage,
+	"pg_catalog.pg_auth_members":                 genAuthMembers,
+	"pg_catalog.pg_views":                        genViews,
+	"information_schema.views":                   genISViews,
 	"pg_catalog.pg_depend":                       genDepend,
 	"information_schema.schemata":                genSchemata,
 	"information_schema.tables":                  genISTables,
@@ -123,7 +127,9 @@ func genClass(s *System, env *Env, add func(row) error) error {
 			return err
 		}
 		for _, ix := range ixs {
-			if err := add(classRow(ix.oid, ix.name, NamespacePublic, "i", amBtree, len(ix.cols))); err != nil {
+			ir := classRow(ix.oid, ix.name, NamespacePublic, "i", amBtree, len(ix.cols))
+			ir["relowner"] = int64(t.OwnerOID())
+			if err := add(ir); err != nil {
 				return err
 			}
 		}
@@ -131,6 +137,64 @@ func genClass(s *System, env *Env, add func(row) error) error {
 	for _, sq := range sequences(env.Cat) {
 		if err := add(classRow(sq.ID, sq.Name, NamespacePublic, "S", 0, 3)); err != nil {
 			return err
+		}
+	}
+	for _, v := range views(env.Cat) {
+		if err := add(classRow(v.OID, v.Name, NamespacePublic, "v", 0, len(v.Columns))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func views(cat *catalog.Catalog) []*catalog.View {
+	out := make([]*catalog.View, 0, len(cat.Views))
+	for _, v := range cat.Views {
+		out = append(out, v)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].OID < out[j].OID })
+	return out
+}
+
+// viewDef is pg_get_viewdef's text: the stored (deparsed) query.
+func viewDef(v *catalog.View) string { return " " + v.Query + ";" }
+
+func genViews(s *System, env *Env, add func(row) error) error {
+	for _, v := range views(env.Cat) {
+		if err := add(row{"schemaname": "public", "viewname": v.Name, "viewowner": s.roleName(env, BootstrapRoleOID),
+			"definition": viewDef(v)}); err != nil {
+			return err
+		}
+	}
+	for _, r := range s.builtinRelations() {
+		if r.Kind == 'v' {
+			if err := add(row{"schemaname": r.Schema, "viewname": r.Name, "viewowner": s.roleName(env, BootstrapRoleOID)}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func genISViews(s *System, env *Env, add func(row) error) error {
+	db := s.database(env)
+	for _, v := range views(env.Cat) {
+		if err := add(row{"table_catalog": db, "table_schema": "public", "table_name": v.Name,
+			"view_definition": viewDef(v), "check_option": "NONE", "is_updatable": "NO", "is_insertable_into": "NO",
+			"is_trigger_updatable": "NO", "is_trigger_deletable": "NO", "is_trigger_insertable_into": "NO"}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func genAuthMembers(s *System, env *Env, add func(row) error) error {
+	for _, r := range s.roles(env) {
+		for _, m := range r.MemberOf {
+			if err := add(row{"roleid": int64(m), "member": int64(r.OID), "grantor": int64(BootstrapRoleOID),
+				"admin_option": false}); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -172,6 +236,13 @@ func genAttribute(s *System, env *Env, add func(row) error) error {
 				if err := add(attRow(ix.oid, c.Name, c.Type, n+1, false, false)); err != nil {
 					return err
 				}
+			}
+		}
+	}
+	for _, v := range views(env.Cat) {
+		for n, c := range v.Columns {
+			if err := add(attRow(v.OID, c.Name, c.Type, n+1, false, false)); err != nil {
+				return err
 			}
 		}
 	}
@@ -298,7 +369,7 @@ func genDatabase(s *System, env *Env, add func(row) error) error {
 
 func genRoles(rel string) genFn {
 	return func(s *System, env *Env, add func(row) error) error {
-		for _, r := range s.roles() {
+		for _, r := range s.roles(env) {
 			rw := row{"rolname": r.Name, "rolsuper": r.Super, "rolinherit": r.Inherit, "rolcreaterole": r.CreateRole,
 				"rolcreatedb": r.CreateDB, "rolcanlogin": r.CanLogin, "rolreplication": r.Replication,
 				"rolconnlimit": int64(r.ConnLimit), "rolbypassrls": r.BypassRLS, "oid": int64(r.OID),
@@ -345,7 +416,7 @@ func genLanguage(s *System, env *Env, add func(row) error) error {
 func genSequence(s *System, env *Env, add func(row) error) error {
 	for _, sq := range sequences(env.Cat) {
 		if err := add(row{"seqrelid": int64(sq.ID), "seqtypid": int64(seqType(sq).Oid), "seqstart": sq.Start,
-			"seqincrement": sq.Increment, "seqmax": sq.Max, "seqmin": sq.Min, "seqcache": int64(1), "seqcycle": false}); err != nil {
+			"seqincrement": sq.Increment, "seqmax": sq.Max, "seqmin": sq.Min, "seqcache": max(sq.Cache, 1), "seqcycle": sq.Cycle}); err != nil {
 			return err
 		}
 	}
@@ -354,9 +425,9 @@ func genSequence(s *System, env *Env, add func(row) error) error {
 
 func genSequences(s *System, env *Env, add func(row) error) error {
 	for _, sq := range sequences(env.Cat) {
-		if err := add(row{"schemaname": "public", "sequencename": sq.Name, "sequenceowner": s.roleName(BootstrapRoleOID),
+		if err := add(row{"schemaname": "public", "sequencename": sq.Name, "sequenceowner": s.roleName(env, BootstrapRoleOID),
 			"data_type": seqType(sq).String(), "start_value": sq.Start, "min_value": sq.Min, "max_value": sq.Max,
-			"increment_by": sq.Increment, "cycle": false, "cache_size": int64(1)}); err != nil {
+			"increment_by": sq.Increment, "cycle": sq.Cycle, "cache_size": max(sq.Cache, 1)}); err != nil {
 			return err
 		}
 	}
@@ -365,7 +436,7 @@ func genSequences(s *System, env *Env, add func(row) error) error {
 
 func genTables(s *System, env *Env, add func(row) error) error {
 	for _, t := range tables(env.Cat) {
-		if err := add(row{"schemaname": "public", "tablename": t.Name, "tableowner": s.roleName(int64(t.OwnerOID())),
+		if err := add(row{"schemaname": "public", "tablename": t.Name, "tableowner": s.roleName(env, int64(t.OwnerOID())),
 			"hasindexes": len(indexes(t)) > 0, "hasrules": false, "hastriggers": false, "rowsecurity": false}); err != nil {
 			return err
 		}
@@ -374,7 +445,7 @@ func genTables(s *System, env *Env, add func(row) error) error {
 		if r.Kind != 'r' {
 			continue
 		}
-		if err := add(row{"schemaname": r.Schema, "tablename": r.Name, "tableowner": s.roleName(BootstrapRoleOID),
+		if err := add(row{"schemaname": r.Schema, "tablename": r.Name, "tableowner": s.roleName(env, BootstrapRoleOID),
 			"hasindexes": false, "hasrules": false, "hastriggers": false, "rowsecurity": false}); err != nil {
 			return err
 		}
@@ -497,8 +568,8 @@ func genReplication(s *System, env *Env, add func(row) error) error {
 
 func genSchemata(s *System, env *Env, add func(row) error) error {
 	db := s.database(env)
-	for _, n := range []struct{ name, owner string }{{"information_schema", s.roleName(BootstrapRoleOID)},
-		{"pg_catalog", s.roleName(BootstrapRoleOID)}, {"pg_toast", s.roleName(BootstrapRoleOID)}, {"public", "pg_database_owner"}} {
+	for _, n := range []struct{ name, owner string }{{"information_schema", s.roleName(env, BootstrapRoleOID)},
+		{"pg_catalog", s.roleName(env, BootstrapRoleOID)}, {"pg_toast", s.roleName(env, BootstrapRoleOID)}, {"public", "pg_database_owner"}} {
 		if err := add(row{"catalog_name": db, "schema_name": n.name, "schema_owner": n.owner}); err != nil {
 			return err
 		}
@@ -518,6 +589,12 @@ func genISTables(s *System, env *Env, add func(row) error) error {
 	for _, t := range tables(env.Cat) {
 		if err := add(row{"table_catalog": db, "table_schema": "public", "table_name": t.Name, "table_type": "BASE TABLE",
 			"is_insertable_into": "YES", "is_typed": "NO"}); err != nil {
+			return err
+		}
+	}
+	for _, v := range views(env.Cat) {
+		if err := add(row{"table_catalog": db, "table_schema": "public", "table_name": v.Name, "table_type": "VIEW",
+			"is_insertable_into": "NO", "is_typed": "NO"}); err != nil {
 			return err
 		}
 	}
@@ -685,7 +762,7 @@ func genISSequences(s *System, env *Env, add func(row) error) error {
 		if err := add(row{"sequence_catalog": db, "sequence_schema": "public", "sequence_name": sq.Name,
 			"data_type": seqType(sq).String(), "numeric_precision": int64(8 * seqType(sq).Size()), "numeric_precision_radix": int64(2),
 			"numeric_scale": int64(0), "start_value": itoa(sq.Start), "minimum_value": itoa(sq.Min),
-			"maximum_value": itoa(sq.Max), "increment": itoa(sq.Increment), "cycle_option": "NO"}); err != nil {
+			"maximum_value": itoa(sq.Max), "increment": itoa(sq.Increment), "cycle_option": yesNo(sq.Cycle)}); err != nil {
 			return err
 		}
 	}

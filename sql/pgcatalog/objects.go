@@ -101,6 +101,11 @@ func (s *System) relName(cat *catalog.Catalog, oid int64) (schema, name string, 
 			return "public", sq.Name, true
 		}
 	}
+	for _, v := range cat.Views {
+		if int64(v.OID) == oid {
+			return "public", v.Name, true
+		}
+	}
 	for _, r := range s.rels {
 		if int64(r.OID) == oid {
 			return r.Schema, r.Name, true
@@ -127,6 +132,9 @@ func (s *System) relOID(cat *catalog.Catalog, text string) (uint32, bool) {
 		}
 		if sq := cat.Sequences[name]; sq != nil {
 			return sq.ID, true
+		}
+		if v := cat.Views[name]; v != nil {
+			return v.OID, true
 		}
 		if t, ix := cat.IndexByName(name); t != nil {
 			if ix == nil {

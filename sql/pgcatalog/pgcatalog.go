@@ -66,7 +66,8 @@ type Env struct {
 	Vars Vars             // session settings; nil = none
 }
 
-// Role is one row of pg_roles/pg_authid (never a password hash).
+// Role is one row of pg_roles/pg_authid (never a password hash), from the
+// catalog's roles.
 type Role struct {
 	OID                                                         uint32
 	Name                                                        string
@@ -74,6 +75,7 @@ type Role struct {
 	BypassRLS                                                   bool
 	ConnLimit                                                   int
 	ValidUntil                                                  *time.Time
+	MemberOf                                                    []uint32
 }
 
 // Backend is one row of pg_stat_activity.
@@ -97,9 +99,9 @@ type Standby struct {
 // optional.
 type Config struct {
 	Database string // the one database's name ("" = "heliosdb")
-	// BootstrapUser names role 10 when Roles is nil ("" = "helios").
+	// BootstrapUser names role 10 when the catalog has no roles ("" =
+	// "helios").
 	BootstrapUser string
-	Roles         func() []Role
 	Activity      func() []Backend
 	Replication   func() []Standby
 	// Signal cancels (terminate false) or terminates the backend with pid;
@@ -208,17 +210,28 @@ func (s *System) builtinRelations() []*Relation {
 	return out
 }
 
-func (s *System) roles() []Role {
-	if s.cfg.Roles != nil {
-		return s.cfg.Roles()
+// roles are the catalog's roles (the bootstrap role included, added by
+// the engine), sorted by OID; without any, the bootstrap role of Config.
+func (s *System) roles(env *Env) []Role {
+	var out []Role
+	if env != nil && env.Cat != nil {
+		for _, r := range env.Cat.Roles {
+			out = append(out, Role{OID: r.OID, Name: r.Name, Super: r.Superuser, Inherit: r.Inherit(),
+				CreateRole: r.CreateRole, CreateDB: r.CreateDB, CanLogin: r.CanLogin, Replication: r.Replication,
+				BypassRLS: r.BypassRLS, ConnLimit: r.ConnLimit, ValidUntil: r.ValidUntil, MemberOf: r.MemberOf})
+		}
 	}
-	return []Role{{OID: BootstrapRoleOID, Name: s.cfg.BootstrapUser, Super: true, Inherit: true, CreateRole: true,
-		CreateDB: true, CanLogin: true, Replication: true, BypassRLS: true, ConnLimit: -1}}
+	if len(out) == 0 {
+		out = append(out, Role{OID: BootstrapRoleOID, Name: s.cfg.BootstrapUser, Super: true, Inherit: true, CreateRole: true,
+			CreateDB: true, CanLogin: true, Replication: true, BypassRLS: true, ConnLimit: -1})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].OID < out[j].OID })
+	return out
 }
 
 // roleName is pg_get_userbyid: the name, or "unknown (OID=n)".
-func (s *System) roleName(oid int64) string {
-	for _, r := range s.roles() {
+func (s *System) roleName(env *Env, oid int64) string {
+	for _, r := range s.roles(env) {
 		if int64(r.OID) == oid {
 			return r.Name
 		}
