@@ -73,6 +73,9 @@ type Config struct {
 	// TLSRequired refuses PostgreSQL clients that did not negotiate TLS
 	// with FATAL 28000 (as pg_hba.conf with only hostssl lines).
 	TLSRequired bool
+	// HTTPTLS serves the HTTP API over HTTPS with the same certificate
+	// (needs TLSCertFile); plain HTTP requests to it are refused.
+	HTTPTLS bool
 
 	// SyncTimeout is how long a commit waits for a sync standby before a
 	// sync primary degrades to async; default 10s.
@@ -237,6 +240,9 @@ func (c *Config) Validate() error {
 	}
 	if c.TLSRequired && c.TLSCertFile == "" {
 		return bad("tls-required", "needs --tls-cert-file and --tls-key-file")
+	}
+	if c.HTTPTLS && c.TLSCertFile == "" {
+		return bad("http-tls", "needs --tls-cert-file and --tls-key-file")
 	}
 	if c.SyncTimeout <= 0 {
 		return bad("sync-timeout", "must be positive")

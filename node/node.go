@@ -290,7 +290,11 @@ func (n *Node) Run(ctx context.Context) error {
 	errc := make(chan error, 3)
 	go func() { errc <- n.pg.Serve(n.pgLn) }()
 	if n.httpSrv != nil {
-		go func() { errc <- n.httpSrv.Serve(n.httpLn) }()
+		ln := n.httpLn
+		if n.cfg.HTTPTLS && n.tls != nil {
+			ln = tls.NewListener(ln, n.tls.Config())
+		}
+		go func() { errc <- n.httpSrv.Serve(ln) }()
 	}
 	go func() { errc <- n.grpcSrv.Serve(n.nativeLn) }()
 	bgctx, cancel := context.WithCancel(context.Background())

@@ -220,8 +220,13 @@ func (m *Member) Running() bool { return m.node != nil }
 // Node is the running node (nil when stopped).
 func (m *Member) Node() *node.Node { return m.node }
 
-// HTTPURL is the base URL of the node's HTTP API.
-func (m *Member) HTTPURL() string { return "http://" + m.httpAddr }
+// HTTPURL is the base URL of the node's HTTP API (https with HTTPTLS).
+func (m *Member) HTTPURL() string {
+	if m.Cfg.HTTPTLS {
+		return "https://" + m.httpAddr
+	}
+	return "http://" + m.httpAddr
+}
 
 // NativeAddr is the node's replication address.
 func (m *Member) NativeAddr() string { return m.nativeAddr }

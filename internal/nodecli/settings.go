@@ -113,6 +113,7 @@ func startSettings() []setting {
 		durSetting("authentication-timeout", "HELIOSDB_AUTHENTICATION_TIMEOUT", d.AuthenticationTimeout, "a PostgreSQL client that has not finished startup and authentication by then is disconnected", func(c *node.Config) *time.Duration { return &c.AuthenticationTimeout }),
 		strSetting("tls-cert-file", "HELIOSDB_TLS_CERT_FILE", "", "PEM certificate (chain) of the PostgreSQL port; with --tls-key-file turns TLS on (re-read on SIGHUP)", func(c *node.Config) *string { return &c.TLSCertFile }),
 		strSetting("tls-key-file", "HELIOSDB_TLS_KEY_FILE", "", "PEM private key of --tls-cert-file", func(c *node.Config) *string { return &c.TLSKeyFile }),
+		boolSetting("http-tls", "HELIOSDB_HTTP_TLS", false, "serve the HTTP API over HTTPS with --tls-cert-file/--tls-key-file (plain HTTP refused)", func(c *node.Config) *bool { return &c.HTTPTLS }),
 		boolSetting("tls-required", "HELIOSDB_TLS_REQUIRED", false, "refuse PostgreSQL clients that did not negotiate TLS (FATAL 28000)", func(c *node.Config) *bool { return &c.TLSRequired }),
 		intSetting("wal-keep-size", "HELIOSDB_WAL_KEEP_SIZE", d.WALKeepMB, "MiB of WAL kept for disconnected standbys; one further behind re-seeds from a base backup", func(c *node.Config) *int { return &c.WALKeepMB }),
 		strSetting("advertise-host", "HELIOSDB_ADVERTISE_HOST", d.AdvertiseHost, "host name other nodes and clients reach this node by (topology views)", func(c *node.Config) *string { return &c.AdvertiseHost }),
