@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"log/slog"
 	"net"
+	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -55,6 +56,9 @@ type Config struct {
 	clientTLS          *tls.Config
 	backendTLS         *tls.Config
 	backendTLSRequired bool
+	// nodeHTTP calls the nodes' HTTP APIs (HTTPS when NodeHTTPTLS); nil =
+	// http.DefaultClient.
+	nodeHTTP *http.Client
 }
 
 func (c Config) withDefaults() Config {

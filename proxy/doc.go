@@ -33,7 +33,10 @@
 // node's certificate against backend_sslrootcert (verify-full also its
 // host name as configured in [[nodes]]). CancelRequests to nodes are sent
 // in plaintext, as libpq does before PostgreSQL 17 (they carry only the
-// cancel key).
+// cancel key). admin_tls serves the admin API over HTTPS with the client
+// port's certificate; node_http_tls makes the calls to the nodes' HTTP
+// APIs (switchover.HTTPNodes) HTTPS, verified against backend_sslrootcert
+// and the configured host.
 //
 // # Sessions
 //

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -79,7 +80,7 @@ func New(cfg Config) (*Proxy, error) {
 	if cfg.Consistency() == config.ConsistencyCausal {
 		p.server.causal = newCausalReads(cfg, p.checker, p.server.dialer)
 	}
-	p.switcher = switchover.New(switchover.Config{Nodes: switchNodes(cfg), API: &switchover.HTTPNodes{URL: p.nodeURL,
+	p.switcher = switchover.New(switchover.Config{Nodes: switchNodes(cfg), API: &switchover.HTTPNodes{URL: p.nodeURL, Client: cfg.nodeHTTP,
 		Creds: httpauth.Credentials{User: cfg.User, Password: cfg.Password}},
 		Cluster: p.checker, Gate: p.server.gate, DrainTimeout: cfg.SwitchoverDrainTimeout,
 		StepTimeout: cfg.SwitchoverStepTimeout, Logger: cfg.Logger, Registerer: reg,
@@ -111,6 +112,16 @@ func (p *Proxy) setupTLS(cfg *Config) error {
 		return fmt.Errorf("%w: proxy.backend_sslrootcert: %w", ErrInvalidConfig, err)
 	}
 	cfg.backendTLSRequired = mode.Required()
+	if cfg.NodeHTTPTLS {
+		// verify-full: the transport checks the configured host name.
+		tc, err := tlsfiles.ClientConfig(tlsfiles.ModeVerifyFull, cfg.BackendSSLRootCert, "")
+		if err != nil {
+			return fmt.Errorf("%w: proxy.backend_sslrootcert: %w", ErrInvalidConfig, err)
+		}
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.TLSClientConfig = tc
+		cfg.nodeHTTP = &http.Client{Transport: tr}
+	}
 	return nil
 }
 
@@ -181,6 +192,9 @@ func (p *Proxy) nodeURL(name string) (string, error) {
 		return "", fmt.Errorf("%w: %s has not told the proxy its HTTP API address (it has not answered a health probe yet, or it runs with --http-port 0); set http_port for it",
 			switchover.ErrNodeAPI, name)
 	}
+	if p.cfg.NodeHTTPTLS {
+		return "https://" + st.HTTPAddress, nil
+	}
 	return "http://" + st.HTTPAddress, nil
 }
 
@@ -236,7 +250,11 @@ func (p *Proxy) Run(ctx context.Context) error {
 	go func() { errc <- p.server.Serve(p.ln) }()
 	if p.admin != nil {
 		running++
-		go func() { errc <- p.admin.Serve(p.adminLn) }()
+		ln := p.adminLn
+		if p.cfg.AdminTLS && p.tls != nil {
+			ln = tls.NewListener(ln, p.tls.Config())
+		}
+		go func() { errc <- p.admin.Serve(ln) }()
 	}
 	var err error
 	select {

@@ -94,6 +94,12 @@ type Config struct {
 	// check the nodes' certificates against.
 	BackendSSLMode     string
 	BackendSSLRootCert string
+	// AdminTLS (proxy.admin_tls) serves the admin API over HTTPS with
+	// TLSCertFile/TLSKeyFile. NodeHTTPTLS (proxy.node_http_tls) calls the
+	// nodes' HTTP APIs (switchover, failover, status) over HTTPS, checking
+	// their certificates against BackendSSLRootCert and the configured host.
+	AdminTLS    bool
+	NodeHTTPTLS bool
 
 	ReadFromPrimary    bool  // proxy.read_from_primary
 	ReadYourWrites     bool  // proxy.read_your_writes (used when ReadConsistency is "")

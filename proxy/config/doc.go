@@ -36,6 +36,8 @@
 //	tls_required = false                # refuse clients without TLS (FATAL 28000, as hostssl-only pg_hba)
 //	backend_sslmode = "disable"         # TLS towards the nodes, as libpq: disable, prefer, require, verify-ca, verify-full
 //	backend_sslrootcert = ""            # CA file for verify-ca / verify-full
+//	admin_tls = false                   # admin API over HTTPS with tls_cert_file/tls_key_file
+//	node_http_tls = false               # call the nodes' HTTP APIs over HTTPS (nodes with --http-tls), verified with backend_sslrootcert
 //
 //	[[nodes]]
 //	name = "primary"                    # unique, used in logs, metrics and the admin API

@@ -74,6 +74,8 @@ func proxyFields(c *Config) map[string]field {
 		"tls_required":               boolean(&c.TLSRequired),
 		"backend_sslmode":            str(&c.BackendSSLMode),
 		"backend_sslrootcert":        str(&c.BackendSSLRootCert),
+		"admin_tls":                  boolean(&c.AdminTLS),
+		"node_http_tls":              boolean(&c.NodeHTTPTLS),
 		"read_from_primary":          boolean(&c.ReadFromPrimary),
 		"read_your_writes":           boolean(&c.ReadYourWrites),
 		"max_replica_lag_bytes":      int64Field(&c.MaxReplicaLagBytes),

@@ -149,6 +149,12 @@ func (c Config) validateTLS() error {
 	if c.TLSRequired && c.TLSCertFile == "" {
 		return bad("proxy.tls_required", "needs tls_cert_file and tls_key_file")
 	}
+	if c.AdminTLS && c.TLSCertFile == "" {
+		return bad("proxy.admin_tls", "needs tls_cert_file and tls_key_file")
+	}
+	if c.NodeHTTPTLS && c.BackendSSLRootCert == "" {
+		return bad("proxy.node_http_tls", "needs backend_sslrootcert (the CA of the nodes' certificates)")
+	}
 	switch c.BackendSSLMode {
 	case SSLModeDisable, SSLModePrefer, SSLModeRequire:
 	case SSLModeVerifyCA, SSLModeVerifyFull:
