@@ -261,26 +261,36 @@ func (j *joinSpace) dpOrder() []int {
 	for i := 0; i < n; i++ {
 		best[Rel(i)] = entry{cost: j.filtered[i], rows: j.filtered[i], last: i, ok: true}
 	}
-	for s := RelSet(1); s <= j.all; s++ {
-		e := best[s]
-		if !e.ok || s == j.all {
-			continue
-		}
-		mustConnect := j.connectedToAny(s)
-		for r := 0; r < n; r++ {
-			if s.Has(r) {
+	for pass := 0; pass < 2 && !best[j.all].ok; pass++ {
+		// The first pass joins connected relations where it can. When a
+		// conjunct spans three or more relations no pair is connected and
+		// nothing reaches the full set: the second pass allows cross
+		// products anywhere.
+		crossOK := pass == 1
+		for s := RelSet(1); s <= j.all; s++ {
+			e := best[s]
+			if !e.ok || s == j.all {
 				continue
 			}
-			if _, conn := j.joinSel(s, r); mustConnect && !conn {
-				continue
-			}
-			_, c, rows := j.step(s, e.rows, r)
-			ns := s | Rel(r)
-			total := e.cost + c
-			if b := best[ns]; !b.ok || total < b.cost {
-				best[ns] = entry{cost: total, rows: rows, last: r, ok: true}
+			mustConnect := !crossOK && j.connectedToAny(s)
+			for r := 0; r < n; r++ {
+				if s.Has(r) {
+					continue
+				}
+				if _, conn := j.joinSel(s, r); mustConnect && !conn {
+					continue
+				}
+				_, c, rows := j.step(s, e.rows, r)
+				ns := s | Rel(r)
+				total := e.cost + c
+				if b := best[ns]; !b.ok || total < b.cost {
+					best[ns] = entry{cost: total, rows: rows, last: r, ok: true}
+				}
 			}
 		}
+	}
+	if !best[j.all].ok {
+		return j.greedyOrder()
 	}
 	order := make([]int, 0, n)
 	for s := j.all; s != 0; {
@@ -307,18 +317,24 @@ func (j *joinSpace) greedyOrder() []int {
 	order := []int{first}
 	s, rows := Rel(first), j.filtered[first]
 	for len(order) < n {
-		mustConnect := j.connectedToAny(s)
 		bestR, bestC, bestRows := -1, 0.0, 0.0
-		for r := 0; r < n; r++ {
-			if s.Has(r) {
-				continue
+		// Connected relations first; a cross product when none is (a
+		// conjunct spanning three or more relations connects no pair).
+		for _, mustConnect := range []bool{j.connectedToAny(s), false} {
+			for r := 0; r < n; r++ {
+				if s.Has(r) {
+					continue
+				}
+				if _, conn := j.joinSel(s, r); mustConnect && !conn {
+					continue
+				}
+				_, c, out := j.step(s, rows, r)
+				if bestR < 0 || c < bestC {
+					bestR, bestC, bestRows = r, c, out
+				}
 			}
-			if _, conn := j.joinSel(s, r); mustConnect && !conn {
-				continue
-			}
-			_, c, out := j.step(s, rows, r)
-			if bestR < 0 || c < bestC {
-				bestR, bestC, bestRows = r, c, out
+			if bestR >= 0 {
+				break
 			}
 		}
 		order = append(order, bestR)

@@ -208,3 +208,28 @@ func TestPlanJoinSevenTables(t *testing.T) {
 		}
 	}
 }
+
+// A conjunct over three or more relations connects no pair: the order
+// must still cover every relation once (it looped forever, growing its
+// order until the node ran out of memory), by DP and greedily.
+func TestJoinOrderWithOnlyWideConjuncts(t *testing.T) {
+	for _, n := range []int{3, 5, 13} {
+		rels := make([]Relation, n)
+		all := RelSet(0)
+		for i := range rels {
+			rels[i] = Relation{Rows: 40}
+			all |= Rel(i)
+		}
+		p := PlanJoin(rels, []Conjunct{{Refs: all}})
+		seen := RelSet(0)
+		for _, r := range p.Order() {
+			if r < 0 || r >= n || seen.Has(r) {
+				t.Fatalf("%d relations: order %v", n, p.Order())
+			}
+			seen |= Rel(r)
+		}
+		if seen != all {
+			t.Fatalf("%d relations: order %v misses some", n, p.Order())
+		}
+	}
+}
