@@ -81,11 +81,7 @@ func (b *builder) buildGrant(gs *pg_query.GrantStmt) (runner, error) {
 	isGrant, option := gs.IsGrant, gs.GrantOption
 	return fnRunner(func(e *env) (Cursor, error) {
 		t := e.txn
-		cat, err := t.catalog()
-		if err != nil {
-			return nil, err
-		}
-		me, err := t.currentRole(cat)
+		cat, me, err := t.catalogAndRole()
 		if err != nil {
 			return nil, err
 		}

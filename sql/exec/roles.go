@@ -220,6 +220,19 @@ func (t *Txn) currentRole(cat *catalog.Catalog) (*catalog.Role, error) {
 }
 
 // currentRoleOID is the OID objects created now are owned by.
+// catalogAndRole returns the transaction's catalog and its current role.
+func (t *Txn) catalogAndRole() (*catalog.Catalog, *catalog.Role, error) {
+	cat, err := t.catalog()
+	if err != nil {
+		return nil, nil, err
+	}
+	me, err := t.currentRole(cat)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cat, me, nil
+}
+
 func (t *Txn) currentRoleOID() uint32 {
 	cat, err := t.catalog()
 	if err != nil {
@@ -245,11 +258,7 @@ func (b *builder) buildCreateRole(cs *pg_query.CreateRoleStmt) (runner, error) {
 	login := cs.StmtType == pg_query.RoleStmtType_ROLESTMT_USER
 	return fnRunner(func(e *env) (Cursor, error) {
 		t := e.txn
-		cat, err := t.catalog()
-		if err != nil {
-			return nil, err
-		}
-		me, err := t.currentRole(cat)
+		cat, me, err := t.catalogAndRole()
 		if err != nil {
 			return nil, err
 		}
@@ -331,11 +340,7 @@ func (b *builder) buildAlterRole(as *pg_query.AlterRoleStmt) (runner, error) {
 	spec := as.Role
 	return fnRunner(func(e *env) (Cursor, error) {
 		t := e.txn
-		cat, err := t.catalog()
-		if err != nil {
-			return nil, err
-		}
-		me, err := t.currentRole(cat)
+		cat, me, err := t.catalogAndRole()
 		if err != nil {
 			return nil, err
 		}
@@ -377,11 +382,7 @@ func (b *builder) buildRenameRole(rs *pg_query.RenameStmt) (runner, error) {
 	from, to := rs.Subname, rs.Newname
 	return fnRunner(func(e *env) (Cursor, error) {
 		t := e.txn
-		cat, err := t.catalog()
-		if err != nil {
-			return nil, err
-		}
-		me, err := t.currentRole(cat)
+		cat, me, err := t.catalogAndRole()
 		if err != nil {
 			return nil, err
 		}
@@ -433,11 +434,7 @@ func (b *builder) buildDropRole(ds *pg_query.DropRoleStmt) (runner, error) {
 	return fnRunner(func(e *env) (Cursor, error) {
 		t := e.txn
 		for _, spec := range specs {
-			cat, err := t.catalog()
-			if err != nil {
-				return nil, err
-			}
-			me, err := t.currentRole(cat)
+			cat, me, err := t.catalogAndRole()
 			if err != nil {
 				return nil, err
 			}
@@ -521,11 +518,7 @@ func (b *builder) buildGrantRole(gs *pg_query.GrantRoleStmt) (runner, error) {
 		t := e.txn
 		for _, g := range granted {
 			for _, spec := range grantees {
-				cat, err := t.catalog()
-				if err != nil {
-					return nil, err
-				}
-				me, err := t.currentRole(cat)
+				cat, me, err := t.catalogAndRole()
 				if err != nil {
 					return nil, err
 				}
