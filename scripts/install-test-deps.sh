@@ -17,6 +17,9 @@ command -v python3 >/dev/null || need+=(python3)   # ../shared/conformance/slt.p
 # SQLAlchemy over psycopg2, run with the system python3
 /usr/bin/python3 -c 'import psycopg2' 2>/dev/null || need+=(python3-psycopg2)
 /usr/bin/python3 -c 'import sqlalchemy' 2>/dev/null || need+=(python3-sqlalchemy)
+# JDBC (tests/clients_test.go TestJDBCMatchesPostgres): javac and pgjdbc
+command -v javac >/dev/null || need+=(default-jdk-headless)
+[ -e /usr/share/java/postgresql.jar ] || need+=(libpostgresql-jdbc-java)
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "installing: ${need[*]}"
 SUDO=

@@ -58,3 +58,65 @@ func TestSQLAlchemyInspectMatchesPostgres(t *testing.T) {
 		t.Errorf("SQLAlchemy saw something else than on PostgreSQL 15\n--- PostgreSQL:\n%s\n--- ours:\n%s", want, got)
 	}
 }
+
+// runClient runs a client program against PostgreSQL 15 and a node and
+// fails when their outputs differ. dsn gets the postgres:// URL with
+// helios:helios@127.0.0.1:port/heliosdb.
+func runClient(t *testing.T, what string, run func(dsn string) string) {
+	t.Helper()
+	pgDSN, nodeDSN := clientDSNs(t)
+	want, got := run(pgDSN), run(nodeDSN)
+	if got != want {
+		t.Errorf("%s saw something else than on PostgreSQL 15\n--- PostgreSQL:\n%s\n--- ours:\n%s", what, want, got)
+	}
+}
+
+// output is a command's combined output, with its error appended.
+func output(c *exec.Cmd) string {
+	c.Env = append(os.Environ(), "LC_ALL=C.UTF-8")
+	out, err := c.CombinedOutput()
+	if err != nil {
+		return string(out) + "\n(" + c.Path + ": " + err.Error() + ")"
+	}
+	return string(out)
+}
+
+// TestPsycopg2NamedCursorsMatchPostgres runs psycopg2's named
+// (server-side) cursors — iteration by itersize, fetchmany, scroll,
+// NO SCROLL, WITH HOLD across a commit — on a node and on PostgreSQL 15
+// (issue 12: DECLARE was refused). In make compat.
+func TestPsycopg2NamedCursorsMatchPostgres(t *testing.T) {
+	if !compatFull() {
+		t.Skip("make compat (HELIOSDB_COMPAT=full)")
+	}
+	if err := exec.Command("/usr/bin/python3", "-c", "import psycopg2").Run(); err != nil {
+		t.Fatalf("python3-psycopg2 is needed (scripts/install-test-deps.sh): %v", err)
+	}
+	runClient(t, "psycopg2", func(dsn string) string {
+		return output(exec.Command("/usr/bin/python3", "../testdata/clients/psycopg2_cursors.py", strings.TrimSuffix(dsn, "?sslmode=disable")))
+	})
+}
+
+// TestJDBCMatchesPostgres compiles testdata/clients/jdbc/JdbcCheck.java
+// and runs it with Debian's pgjdbc on a node and on PostgreSQL 15:
+// PreparedStatement batches and server-side prepares, generated keys,
+// transactions, fetch-size portals, ResultSetMetaData and
+// DatabaseMetaData getTables/getColumns/getPrimaryKeys/getIndexInfo/
+// getSchemas (issue 12). In make compat.
+func TestJDBCMatchesPostgres(t *testing.T) {
+	if !compatFull() {
+		t.Skip("make compat (HELIOSDB_COMPAT=full)")
+	}
+	const jar = "/usr/share/java/postgresql.jar"
+	if _, err := os.Stat(jar); err != nil {
+		t.Fatalf("libpostgresql-jdbc-java is needed (scripts/install-test-deps.sh): %v", err)
+	}
+	classes := t.TempDir()
+	if out, err := exec.Command("javac", "-d", classes, "../testdata/clients/jdbc/JdbcCheck.java").CombinedOutput(); err != nil {
+		t.Fatalf("javac (default-jdk-headless, scripts/install-test-deps.sh): %v\n%s", err, out)
+	}
+	runClient(t, "pgjdbc", func(dsn string) string {
+		u := strings.TrimSuffix(strings.Replace(dsn, "postgres://helios:helios@", "jdbc:postgresql://", 1), "?sslmode=disable")
+		return output(exec.Command("java", "-cp", jar+":"+classes, "JdbcCheck", u, "helios", "helios"))
+	})
+}

@@ -22,7 +22,8 @@
 // BEGIN inside a block warns 25001; COMMIT/ROLLBACK outside one warn
 // 25P01. Parameter changes (SET) in a block that rolls back are undone;
 // SET LOCAL lasts until the block ends. Portals belong to the block and
-// are closed when it ends. The engine transaction (snapshot) is taken
+// are closed when it ends, as are SQL cursors (DECLARE, cursor.go) unless
+// declared WITH HOLD: those are read to the end at commit and live on. The engine transaction (snapshot) is taken
 // lazily by the block's first engine statement.
 //
 // # Isolation

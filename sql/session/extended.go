@@ -130,6 +130,9 @@ func (s *Session) bind(portalName, stmt string, params [][]byte, paramFormats, r
 	if err != nil {
 		return err
 	}
+	if _, ok := s.cursors[portalName]; ok && portalName != "" {
+		return pgerror.Newf(pgerror.DuplicateCursor, "cursor %q already exists", portalName)
+	}
 	if old, ok := s.portals[portalName]; ok {
 		if portalName != "" {
 			return pgerror.Newf(pgerror.DuplicateCursor, "cursor %q already exists", portalName)

@@ -140,6 +140,7 @@ func (s *Session) execDiscard(st *statement, out output) error {
 		}
 		s.vars.resetAll(false)
 		clear(s.stmts)
+		s.closeCursors(func(*sqlCursor) bool { return true })
 		for name, p := range s.portals {
 			p.close()
 			delete(s.portals, name)

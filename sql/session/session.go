@@ -50,6 +50,7 @@ type Session struct {
 
 	stmts   map[string]*statement
 	portals map[string]*portal
+	cursors map[string]*sqlCursor // DECLARE (cursor.go)
 	closed  bool
 
 	fwd        ForwardTxn // the block's transaction on the primary (forward.go); nil when none
@@ -251,6 +252,7 @@ func (s *Session) Close() error {
 		return nil
 	}
 	s.endBlock(false)
+	s.closeCursors(func(*sqlCursor) bool { return true })
 	s.cfg.Engine.ReleaseLockOwner(s.owner)
 	s.stmts = nil
 	s.closed = true
@@ -311,6 +313,7 @@ func (s *Session) endBlock(committed bool) {
 		s.txn = nil
 	}
 	s.vars.endBlock(committed)
+	s.endCursors(committed)
 	for name, p := range s.portals {
 		p.close()
 		delete(s.portals, name)
@@ -362,8 +365,8 @@ func (s *Session) commitBlock(ctx context.Context, w result.Writer) error {
 	if s.fwd != nil {
 		return s.commitForwarded(ctx, w)
 	}
-	var err error
-	for {
+	err := s.holdCursors(ctx)
+	for err == nil {
 		err = s.commitTxn(ctx)
 		if err == nil || !isConflict(err) || s.block != blockImplicit {
 			break

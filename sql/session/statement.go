@@ -29,6 +29,9 @@ const (
 	kindDeallocate
 	kindDiscard
 	kindCopy
+	kindDeclare
+	kindFetch
+	kindClose
 )
 
 // statement is a prepared statement: protocol-level (Parse), SQL-level
@@ -80,6 +83,12 @@ func classify(n *pg_query.Node) (stmtKind, error) {
 		return kindDiscard, nil
 	case *pg_query.Node_CopyStmt:
 		return kindCopy, nil
+	case *pg_query.Node_DeclareCursorStmt:
+		return kindDeclare, nil
+	case *pg_query.Node_FetchStmt:
+		return kindFetch, nil
+	case *pg_query.Node_ClosePortalStmt:
+		return kindClose, nil
 	}
 	return kindEngine, nil
 }
@@ -123,6 +132,8 @@ func (s *Session) prepareStmt(ctx context.Context, ast parser.Statement, paramOi
 			return nil, err
 		}
 		st.cols = target.cols
+	case kindFetch:
+		st.cols = s.cursorColumns(ast.Node.GetFetchStmt())
 	case kindEngine:
 		return s.prepareEngine(ctx, st, paramOids)
 	}

@@ -39,6 +39,12 @@ func (s *Session) execUtility(ctx context.Context, st *statement, out output) er
 		return s.execDeallocate(st, out)
 	case kindDiscard:
 		return s.execDiscard(st, out)
+	case kindDeclare:
+		return s.execDeclare(ctx, st, out)
+	case kindFetch:
+		return s.execFetch(ctx, st, out)
+	case kindClose:
+		return s.execClose(st, out)
 	}
 	return pgerror.Newf(pgerror.InternalError, "session: unexpected statement kind %d", st.kind)
 }
