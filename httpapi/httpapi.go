@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/heliosdb/nano/hastate"
 	"github.com/heliosdb/nano/internal/httpauth"
 	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/sql/result"
@@ -23,13 +24,13 @@ import (
 
 // Health is what GET /health reports.
 type Health struct {
-	Status  string `json:"status"`           // "ok" when serving, else "unavailable"
-	Reason  string `json:"reason,omitempty"` // what is wrong when not serving
-	Role    string `json:"role"`
-	Term    uint64 `json:"term"`
-	LSN     string `json:"lsn"`
-	NodeID  string `json:"node_id"`
-	Serving bool   `json:"-"`
+	Status  string       `json:"status"`           // "ok" when serving, else "unavailable"
+	Reason  string       `json:"reason,omitempty"` // what is wrong when not serving
+	Role    hastate.Role `json:"role"`
+	Term    uint64       `json:"term"`
+	LSN     string       `json:"lsn"`
+	NodeID  string       `json:"node_id"`
+	Serving bool         `json:"-"`
 }
 
 // Backend is what the API needs from a node.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/heliosdb/nano/hastate"
 	"github.com/heliosdb/nano/replication"
 )
 
@@ -88,7 +89,7 @@ func (n *Node) wipeInterruptedBaseBackup() error {
 	return os.Remove(marker)
 }
 
-func (n *Node) role() string {
+func (n *Node) role() hastate.Role {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return n.roleName

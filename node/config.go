@@ -12,7 +12,8 @@ import (
 	"github.com/heliosdb/nano/storage"
 )
 
-// Roles and replication modes as users spell them.
+// Roles (hastate.Primary, hastate.Standby as Config.Role spells them) and
+// replication modes as users spell them.
 const (
 	RolePrimary = "primary"
 	RoleStandby = "standby"

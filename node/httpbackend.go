@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/heliosdb/nano/hastate"
 	"github.com/heliosdb/nano/httpapi"
 	"github.com/heliosdb/nano/sql/result"
 )
@@ -36,16 +37,16 @@ func (h httpBackend) Query(ctx context.Context, user, sql string, params []any) 
 
 // Status is the GET /status document.
 type Status struct {
-	NodeID          string    `json:"node_id"`
-	Role            string    `json:"role"`
-	Term            uint64    `json:"term"`
-	ReplicationMode string    `json:"replication_mode"`
-	CurrentLSN      string    `json:"current_lsn"`
-	AppliedLSN      string    `json:"applied_lsn"`
-	StartedAt       time.Time `json:"started_at"`
-	Version         string    `json:"version"`
-	PGAddr          string    `json:"pg_addr"`
-	NativeAddr      string    `json:"native_addr"`
+	NodeID          string       `json:"node_id"`
+	Role            hastate.Role `json:"role"`
+	Term            uint64       `json:"term"`
+	ReplicationMode string       `json:"replication_mode"`
+	CurrentLSN      string       `json:"current_lsn"`
+	AppliedLSN      string       `json:"applied_lsn"`
+	StartedAt       time.Time    `json:"started_at"`
+	Version         string       `json:"version"`
+	PGAddr          string       `json:"pg_addr"`
+	NativeAddr      string       `json:"native_addr"`
 
 	Replication ReplicationStatus `json:"replication"`
 	Standbys    []StandbyNode     `json:"standbys"`

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/heliosdb/nano/hastate"
 	"github.com/heliosdb/nano/replication"
 )
 
@@ -45,12 +46,12 @@ type LeaseRequest struct {
 // LeaseResult is the primary's answer to a grant: what the holder needs
 // to decide a failover safely.
 type LeaseResult struct {
-	NodeID      string        `json:"node_id"`
-	Term        uint64        `json:"term"`
-	SyncState   string        `json:"sync_state"`
-	DegradedSeq uint64        `json:"degraded_seq"` // 0 = not degraded
-	FlushedLSN  string        `json:"flushed_lsn"`
-	Standbys    []StandbyNode `json:"standbys"`
+	NodeID      string            `json:"node_id"`
+	Term        uint64            `json:"term"`
+	SyncState   hastate.SyncState `json:"sync_state"`
+	DegradedSeq uint64            `json:"degraded_seq"` // 0 = not degraded
+	FlushedLSN  string            `json:"flushed_lsn"`
+	Standbys    []StandbyNode     `json:"standbys"`
 }
 
 // GrantLease extends the primary's lease to Duration from now (as this

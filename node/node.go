@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"google.golang.org/grpc"
 
+	"github.com/heliosdb/nano/hastate"
 	"github.com/heliosdb/nano/httpapi"
 	"github.com/heliosdb/nano/internal/fsutil"
 	"github.com/heliosdb/nano/internal/httpauth"
@@ -77,7 +78,7 @@ type Node struct {
 	peersMu sync.Mutex // serialises updates of the recorded peers
 
 	mu           sync.Mutex
-	roleName     string
+	roleName     hastate.Role
 	primaryHost  string // the primary a standby follows
 	primaryPort  int
 	ident        identity
@@ -112,7 +113,7 @@ func Open(cfg Config) (_ *Node, err error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	n := &Node{cfg: cfg, log: log, reg: prometheus.NewRegistry(), startedAt: cfg.now(), roleName: cfg.Role, scram: pgauth.NewSCRAM()}
+	n := &Node{cfg: cfg, log: log, reg: prometheus.NewRegistry(), startedAt: cfg.now(), roleName: hastate.Role(cfg.Role), scram: pgauth.NewSCRAM()}
 	defer func() {
 		if err != nil {
 			n.abortOpen()

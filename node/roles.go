@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/heliosdb/nano/hastate"
 	"github.com/heliosdb/nano/lsn"
 	"github.com/heliosdb/nano/replication"
 )
@@ -18,16 +19,16 @@ import (
 const localRole = "role"
 
 type roleRecord struct {
-	Role        string `json:"role"`
-	PrimaryHost string `json:"primary_host,omitempty"`
-	PrimaryPort int    `json:"primary_port,omitempty"`
-	Leased      bool   `json:"leased,omitempty"` // a primary that needs a failover lease (lease.go)
+	Role        hastate.Role `json:"role"`
+	PrimaryHost string       `json:"primary_host,omitempty"`
+	PrimaryPort int          `json:"primary_port,omitempty"`
+	Leased      bool         `json:"leased,omitempty"` // a primary that needs a failover lease (lease.go)
 }
 
 // loadRole adopts the role the data dir records, or records the flags'
 // role on first start.
 func (n *Node) loadRole() error {
-	want := roleRecord{Role: n.cfg.Role, PrimaryHost: n.cfg.PrimaryHost, PrimaryPort: n.cfg.PrimaryPort}
+	want := roleRecord{Role: hastate.Role(n.cfg.Role), PrimaryHost: n.cfg.PrimaryHost, PrimaryPort: n.cfg.PrimaryPort}
 	if want.Role == RolePrimary {
 		want.PrimaryHost, want.PrimaryPort = "", 0
 	}
@@ -83,7 +84,7 @@ func (n *Node) setRole(rec roleRecord) error {
 		n.repl.StandingChanged()
 	}
 	n.metrics.role.Reset()
-	n.metrics.role.WithLabelValues(rec.Role).Set(1)
+	n.metrics.role.WithLabelValues(string(rec.Role)).Set(1)
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/heliosdb/nano/hastate"
 	"github.com/heliosdb/nano/lsn"
 	"github.com/heliosdb/nano/sql/exec"
 	"github.com/heliosdb/nano/sql/pgerror"
@@ -20,7 +21,7 @@ import (
 type SelfDescription struct {
 	NodeID        string
 	ClusterID     string
-	Role          string
+	Role          hastate.Role
 	Term          uint64
 	PGAddress     string
 	NativeAddress string
@@ -49,7 +50,7 @@ func (n *Node) selfView() virtualTable {
 			"current_lsn", types.PgLSN, "applied_lsn", types.PgLSN, "replication_lag_bytes", types.Int8),
 		rows: func(context.Context) [][]types.Datum {
 			d := n.selfDescription()
-			return [][]types.Datum{{d.NodeID, d.ClusterID, d.Role, int64(d.Term), d.PGAddress, d.NativeAddress,
+			return [][]types.Datum{{d.NodeID, d.ClusterID, string(d.Role), int64(d.Term), d.PGAddress, d.NativeAddress,
 				strPtr(d.HTTPAddress), lsnDatum(d.CurrentLSN), lsnDatum(d.AppliedLSN), d.LagBytes}}
 		},
 	}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/heliosdb/nano/hastate"
 	"github.com/heliosdb/nano/lsn"
 	"github.com/heliosdb/nano/replication"
 )
@@ -79,7 +80,7 @@ func (w *topologyRows) Row(values []replication.ForwardValue) error {
 		s := text(i)
 		return &s
 	}
-	t := TopologyNode{NodeID: text(0), Role: text(1), Address: ptr(2), NativeAddress: ptr(3), Healthy: text(4) == "true",
+	t := TopologyNode{NodeID: text(0), Role: hastate.Role(text(1)), Address: ptr(2), NativeAddress: ptr(3), Healthy: text(4) == "true",
 		State: text(5)}
 	var err error
 	if t.Term, err = strconv.ParseUint(text(6), 10, 64); err == nil {
@@ -110,8 +111,8 @@ func (n *Node) topology() []TopologyNode {
 		out := []TopologyNode{self}
 		for _, s := range n.repl.Standbys() {
 			addr, nat := s.Address, s.NativeAddress
-			row := TopologyNode{NodeID: s.NodeID, Role: RoleStandby, Address: &addr, Healthy: s.State != "disconnected",
-				State: s.State, Term: rs.Term, LSN: s.AppliedLSN, LagBytes: s.LagBytes, LagMS: s.Lag.Milliseconds()}
+			row := TopologyNode{NodeID: s.NodeID, Role: RoleStandby, Address: &addr, Healthy: s.State != hastate.Disconnected,
+				State: string(s.State), Term: rs.Term, LSN: s.AppliedLSN, LagBytes: s.LagBytes, LagMS: s.Lag.Milliseconds()}
 			if nat != "" {
 				row.NativeAddress = &nat
 			}
@@ -120,11 +121,11 @@ func (n *Node) topology() []TopologyNode {
 		return out
 	}
 	if !rs.Connected {
-		self.State = "connecting"
+		self.State = string(hastate.Connecting)
 	} else if rs.LagBytes > 0 {
-		self.State = "catching_up"
+		self.State = string(hastate.CatchingUp)
 	} else {
-		self.State = "streaming"
+		self.State = string(hastate.Streaming)
 	}
 	primaryNative := net.JoinHostPort(*rs.PrimaryHost, strconv.Itoa(*rs.PrimaryPort))
 	primary := TopologyNode{NodeID: *rs.PrimaryHost, Role: RolePrimary, NativeAddress: &primaryNative, Healthy: rs.Connected,

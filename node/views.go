@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/heliosdb/nano/hastate"
 	"github.com/heliosdb/nano/lsn"
 	"github.com/heliosdb/nano/sql/exec"
 	"github.com/heliosdb/nano/sql/pgerror"
@@ -14,52 +15,52 @@ import (
 // ReplicationStatus is helios_replication_status: one row about this node
 // (DESIGN.md section 2). It is also part of GET /status.
 type ReplicationStatus struct {
-	NodeID          string    `json:"node_id"`
-	Role            string    `json:"role"`
-	Term            uint64    `json:"term"`
-	ReplicationMode string    `json:"replication_mode"`
-	SyncState       string    `json:"sync_state"`
-	CurrentLSN      lsn.LSN   `json:"current_lsn"`
-	ReceivedLSN     lsn.LSN   `json:"received_lsn"`
-	FlushedLSN      lsn.LSN   `json:"flushed_lsn"`
-	AppliedLSN      lsn.LSN   `json:"applied_lsn"`
-	LagBytes        int64     `json:"replication_lag_bytes"`
-	LagMS           int64     `json:"replication_lag_ms"`
-	PrimaryHost     *string   `json:"primary_host"`
-	PrimaryPort     *int      `json:"primary_port"`
-	Connected       bool      `json:"connected"`
-	StandbyCount    int       `json:"standby_count"`
-	StartedAt       time.Time `json:"started_at"`
-	LastError       string    `json:"last_error,omitempty"`
+	NodeID          string            `json:"node_id"`
+	Role            hastate.Role      `json:"role"`
+	Term            uint64            `json:"term"`
+	ReplicationMode string            `json:"replication_mode"`
+	SyncState       hastate.SyncState `json:"sync_state"`
+	CurrentLSN      lsn.LSN           `json:"current_lsn"`
+	ReceivedLSN     lsn.LSN           `json:"received_lsn"`
+	FlushedLSN      lsn.LSN           `json:"flushed_lsn"`
+	AppliedLSN      lsn.LSN           `json:"applied_lsn"`
+	LagBytes        int64             `json:"replication_lag_bytes"`
+	LagMS           int64             `json:"replication_lag_ms"`
+	PrimaryHost     *string           `json:"primary_host"`
+	PrimaryPort     *int              `json:"primary_port"`
+	Connected       bool              `json:"connected"`
+	StandbyCount    int               `json:"standby_count"`
+	StartedAt       time.Time         `json:"started_at"`
+	LastError       string            `json:"last_error,omitempty"`
 }
 
 // StandbyNode is one row of helios_standby_nodes.
 type StandbyNode struct {
-	NodeID          string     `json:"node_id"`
-	Address         string     `json:"address"`
-	ReplicationMode string     `json:"replication_mode"`
-	State           string     `json:"state"`
-	SentLSN         lsn.LSN    `json:"sent_lsn"`
-	FlushedLSN      lsn.LSN    `json:"flushed_lsn"`
-	AppliedLSN      lsn.LSN    `json:"applied_lsn"`
-	LagBytes        int64      `json:"replication_lag_bytes"`
-	LagMS           int64      `json:"replication_lag_ms"`
-	ConnectedAt     *time.Time `json:"connected_at"`
-	LastAckAt       *time.Time `json:"last_ack_at"`
+	NodeID          string               `json:"node_id"`
+	Address         string               `json:"address"`
+	ReplicationMode string               `json:"replication_mode"`
+	State           hastate.StandbyState `json:"state"`
+	SentLSN         lsn.LSN              `json:"sent_lsn"`
+	FlushedLSN      lsn.LSN              `json:"flushed_lsn"`
+	AppliedLSN      lsn.LSN              `json:"applied_lsn"`
+	LagBytes        int64                `json:"replication_lag_bytes"`
+	LagMS           int64                `json:"replication_lag_ms"`
+	ConnectedAt     *time.Time           `json:"connected_at"`
+	LastAckAt       *time.Time           `json:"last_ack_at"`
 }
 
 // TopologyNode is one row of SHOW TOPOLOGY / helios_topology.
 type TopologyNode struct {
-	NodeID        string  `json:"node_id"`
-	Role          string  `json:"role"`
-	Address       *string `json:"address"`
-	NativeAddress *string `json:"native_address"`
-	Healthy       bool    `json:"healthy"`
-	State         string  `json:"state"`
-	Term          uint64  `json:"term"`
-	LSN           lsn.LSN `json:"lsn"`
-	LagBytes      int64   `json:"replication_lag_bytes"`
-	LagMS         int64   `json:"replication_lag_ms"`
+	NodeID        string       `json:"node_id"`
+	Role          hastate.Role `json:"role"`
+	Address       *string      `json:"address"`
+	NativeAddress *string      `json:"native_address"`
+	Healthy       bool         `json:"healthy"`
+	State         string       `json:"state"`
+	Term          uint64       `json:"term"`
+	LSN           lsn.LSN      `json:"lsn"`
+	LagBytes      int64        `json:"replication_lag_bytes"`
+	LagMS         int64        `json:"replication_lag_ms"`
 }
 
 func (n *Node) replicationStatus() ReplicationStatus {
@@ -70,13 +71,13 @@ func (n *Node) replicationStatus() ReplicationStatus {
 	if role == RolePrimary {
 		st.SyncState, st.Connected = n.repl.SyncState(), true
 		for _, s := range n.repl.Standbys() {
-			if s.State != "disconnected" {
+			if s.State != hastate.Disconnected {
 				st.StandbyCount++
 			}
 		}
 		return st
 	}
-	st.SyncState = n.cfg.ReplicationMode
+	st.SyncState = hastate.SyncState(n.cfg.ReplicationMode)
 	n.mu.Lock()
 	host, port := n.primaryHost, n.primaryPort
 	n.mu.Unlock()
@@ -160,7 +161,7 @@ func (n *Node) virtualTables() map[string]exec.VirtualTable {
 				if s.PrimaryPort != nil {
 					port = int64(*s.PrimaryPort)
 				}
-				return [][]types.Datum{{s.NodeID, s.Role, int64(s.Term), s.ReplicationMode, s.SyncState, lsnDatum(s.CurrentLSN),
+				return [][]types.Datum{{s.NodeID, string(s.Role), int64(s.Term), s.ReplicationMode, string(s.SyncState), lsnDatum(s.CurrentLSN),
 					lsnDatum(s.ReceivedLSN), lsnDatum(s.FlushedLSN), lsnDatum(s.AppliedLSN), s.LagBytes, s.LagMS,
 					strPtr(s.PrimaryHost), port, s.Connected, int64(s.StandbyCount), s.StartedAt}}
 			},
@@ -173,7 +174,7 @@ func (n *Node) virtualTables() map[string]exec.VirtualTable {
 			rows: func(ctx context.Context) [][]types.Datum {
 				var out [][]types.Datum
 				for _, s := range n.standbyNodes() {
-					out = append(out, []types.Datum{s.NodeID, s.Address, s.ReplicationMode, s.State, lsnDatum(s.SentLSN),
+					out = append(out, []types.Datum{s.NodeID, s.Address, s.ReplicationMode, string(s.State), lsnDatum(s.SentLSN),
 						lsnDatum(s.FlushedLSN), lsnDatum(s.AppliedLSN), s.LagBytes, s.LagMS, timePtr(s.ConnectedAt), timePtr(s.LastAckAt)})
 				}
 				return out
@@ -186,7 +187,7 @@ func (n *Node) virtualTables() map[string]exec.VirtualTable {
 			rows: func(ctx context.Context) [][]types.Datum {
 				var out [][]types.Datum
 				for _, t := range n.clusterTopology(ctx) {
-					out = append(out, []types.Datum{t.NodeID, t.Role, strPtr(t.Address), strPtr(t.NativeAddress), t.Healthy,
+					out = append(out, []types.Datum{t.NodeID, string(t.Role), strPtr(t.Address), strPtr(t.NativeAddress), t.Healthy,
 						t.State, int64(t.Term), lsnDatum(t.LSN), t.LagBytes, t.LagMS})
 				}
 				return out

@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
 
+	"github.com/heliosdb/nano/hastate"
 	"github.com/heliosdb/nano/lsn"
 	"github.com/heliosdb/nano/proto/replicationpb"
 	"github.com/heliosdb/nano/replication"
@@ -435,7 +436,7 @@ func findStandby(infos []replication.StandbyInfo, id string) (replication.Standb
 	return replication.StandbyInfo{}, false
 }
 
-func standbyState(srv *replication.Server, id string) string {
+func standbyState(srv *replication.Server, id string) hastate.StandbyState {
 	info, ok := findStandby(srv.Standbys(), id)
 	if !ok {
 		return ""

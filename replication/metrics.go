@@ -2,6 +2,8 @@ package replication
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/heliosdb/nano/hastate"
 )
 
 type serverMetrics struct {
@@ -53,7 +55,7 @@ func (c standbyCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, st := range c.s.Standbys() {
 		mode := modeName(st.Sync)
 		connected := 0.0
-		if st.State != "disconnected" {
+		if st.State != hastate.Disconnected {
 			connected = 1
 		}
 		ch <- prometheus.MustNewConstMetric(descLagBytes, prometheus.GaugeValue, float64(st.LagBytes), st.NodeID, mode)

@@ -6,13 +6,14 @@ import (
 
 	"google.golang.org/grpc"
 
+	"github.com/heliosdb/nano/hastate"
 	"github.com/heliosdb/nano/proto/replicationpb"
 )
 
 // PeerStatus is a peer's answer to the Status RPC.
 type PeerStatus struct {
 	NodeID    string
-	Role      string
+	Role      hastate.Role
 	Term      uint64
 	ClusterID string
 }
@@ -32,5 +33,5 @@ func AskPeer(ctx context.Context, addr, secret, nodeID string) (PeerStatus, erro
 	if err != nil {
 		return PeerStatus{}, fmt.Errorf("replication: peer %s: %w", addr, err)
 	}
-	return PeerStatus{NodeID: st.GetNodeId(), Role: st.GetRole(), Term: st.GetTerm(), ClusterID: st.GetClusterId()}, nil
+	return PeerStatus{NodeID: st.GetNodeId(), Role: hastate.Role(st.GetRole()), Term: st.GetTerm(), ClusterID: st.GetClusterId()}, nil
 }

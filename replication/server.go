@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 
+	"github.com/heliosdb/nano/hastate"
 	"github.com/heliosdb/nano/lsn"
 	"github.com/heliosdb/nano/proto/replicationpb"
 	"github.com/heliosdb/nano/wal"
@@ -117,7 +118,7 @@ type StandbyInfo struct {
 	Address       string
 	NativeAddress string // its Replication service, "" when it did not say
 	Sync          bool
-	State         string // catching_up|streaming|disconnected
+	State         hastate.StandbyState
 	SentLSN       lsn.LSN
 	FlushedLSN    lsn.LSN
 	AppliedLSN    lsn.LSN
@@ -180,7 +181,7 @@ func (s *Server) WaitStandbysFlushed(ctx context.Context, end lsn.LSN) bool {
 	for {
 		behind := false
 		for _, st := range s.Standbys() {
-			if st.State != "disconnected" && st.FlushedLSN < end {
+			if st.State != hastate.Disconnected && st.FlushedLSN < end {
 				behind = true
 			}
 		}
@@ -223,11 +224,11 @@ func (s *Server) enter() bool {
 // Status implements the Status RPC.
 func (s *Server) Status(context.Context, *replicationpb.StatusRequest) (*replicationpb.StatusResponse, error) {
 	id := s.cfg.Node.Identity()
-	role := "standby"
+	role := hastate.Standby
 	if id.Primary {
-		role = "primary"
+		role = hastate.Primary
 	}
-	return &replicationpb.StatusResponse{NodeId: id.NodeID, Role: role, Term: id.History.Term(),
+	return &replicationpb.StatusResponse{NodeId: id.NodeID, Role: string(role), Term: id.History.Term(),
 		FlushedLsn: uint64(s.cfg.WAL.FlushedLSN()), AppliedLsn: uint64(s.cfg.Node.AppliedLSN()), ClusterId: id.ClusterID}, nil
 }
 
@@ -377,7 +378,7 @@ func (s *Server) connect(h *replicationpb.Hello, start lsn.LSN) (*standbyState, 
 	}
 	now := s.cfg.Now()
 	st.session++
-	st.StandbyInfo = StandbyInfo{NodeID: h.GetNodeId(), Address: h.GetAddress(), NativeAddress: h.GetNativeAddress(), Sync: h.GetSync(), State: "catching_up",
+	st.StandbyInfo = StandbyInfo{NodeID: h.GetNodeId(), Address: h.GetAddress(), NativeAddress: h.GetNativeAddress(), Sync: h.GetSync(), State: hastate.CatchingUp,
 		SentLSN: start, FlushedLSN: start, AppliedLSN: start, ConnectedAt: now, LastAckAt: now}
 	st.clock = lagClock{}
 	s.updateSyncLocked()
@@ -388,7 +389,7 @@ func (s *Server) disconnect(st *standbyState, session int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if st.session == session {
-		st.State = "disconnected"
+		st.State = hastate.Disconnected
 	}
 	s.updateSyncLocked()
 }
@@ -404,7 +405,7 @@ func (s *Server) updateSyncLocked() {
 // standby, or 0 (none connected).
 func (s *Server) syncFlushedLocked() (best lsn.LSN, any bool) {
 	for _, st := range s.standbys {
-		if st.Sync && st.State != "disconnected" {
+		if st.Sync && st.State != hastate.Disconnected {
 			any = true
 			best = max(best, st.FlushedLSN)
 		}
@@ -430,8 +431,8 @@ func (s *Server) recvAcks(stream replicationpb.Replication_StreamServer, st *sta
 		st.FlushedLSN = max(st.FlushedLSN, lsn.LSN(ack.GetFlushedLsn()))
 		st.AppliedLSN = max(st.AppliedLSN, lsn.LSN(ack.GetAppliedLsn()))
 		st.LastAckAt = s.cfg.Now()
-		if st.State == "catching_up" && st.FlushedLSN >= s.cfg.WAL.FlushedLSN() {
-			st.State = "streaming"
+		if st.State == hastate.CatchingUp && st.FlushedLSN >= s.cfg.WAL.FlushedLSN() {
+			st.State = hastate.Streaming
 			s.log.Info("replication: standby caught up", "standby", st.NodeID, "lsn", st.FlushedLSN.String())
 		}
 		s.updateSyncLocked()
@@ -544,9 +545,9 @@ func (s *Server) RetainFrom() (lsn.LSN, bool) {
 	return oldest, true
 }
 
-// SyncState is "sync", "async", "degraded" or "waiting" (sync mode, no sync
-// standby connected yet, no commit has timed out).
-func (s *Server) SyncState() string { return s.sync.state() }
+// SyncState is the state of synchronous replication (Waiting: sync mode,
+// no sync standby connected yet, no commit has timed out).
+func (s *Server) SyncState() hastate.SyncState { return s.sync.state() }
 
 // Degrade degrades a sync primary with no connected sync standby to async
 // now, for reason, instead of at the first commit's sync-timeout.
@@ -626,8 +627,8 @@ func (s *Server) BaseBackup(req *replicationpb.BaseBackupRequest, stream replica
 	// Retain the WAL from the backup's LSN for the standby that will
 	// stream from there.
 	s.mu.Lock()
-	if st := s.standbys[req.GetNodeId()]; st == nil || st.State == "disconnected" {
-		s.standbys[req.GetNodeId()] = &standbyState{StandbyInfo: StandbyInfo{NodeID: req.GetNodeId(), State: "disconnected",
+	if st := s.standbys[req.GetNodeId()]; st == nil || st.State == hastate.Disconnected {
+		s.standbys[req.GetNodeId()] = &standbyState{StandbyInfo: StandbyInfo{NodeID: req.GetNodeId(), State: hastate.Disconnected,
 			FlushedLSN: res.at, AppliedLSN: res.at, SentLSN: res.at}}
 	}
 	s.mu.Unlock()

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/heliosdb/nano/hastate"
 	"github.com/heliosdb/nano/lsn"
 )
 
@@ -111,18 +112,18 @@ func (r *syncRep) restoreLocked(end lsn.LSN) {
 	}
 }
 
-func (r *syncRep) state() string {
+func (r *syncRep) state() hastate.SyncState {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	switch {
 	case !r.enabled:
-		return "async"
+		return hastate.Async
 	case r.degraded:
-		return "degraded"
+		return hastate.Degraded
 	case !r.connected:
-		return "waiting"
+		return hastate.Waiting
 	}
-	return "sync"
+	return hastate.Sync
 }
 
 func (r *syncRep) wait(ctx context.Context, end lsn.LSN, flushedNow func() lsn.LSN) error {

@@ -27,6 +27,8 @@ var forbidden = []struct{ pkg, dep string }{
 	{"sql/", "node"}, {"sql/", "pgwire"}, {"sql/", "httpapi"},
 	{"lsn", "github.com/heliosdb/nano/"}, {"internal/fsutil", "github.com/heliosdb/nano/"}, {"internal/cliutil", "github.com/heliosdb/nano/"}, {"internal/pgauth", "github.com/heliosdb/nano/"},
 	{"internal/peer", "github.com/heliosdb/nano/"},
+	// The names of cluster states are a leaf shared by node, httpapi, replication and proxy.
+	{"hastate", "github.com/heliosdb/nano/"},
 	{"internal/httpauth", "github.com/heliosdb/nano/"},
 	{"internal/hba", "github.com/heliosdb/nano/"}, {"internal/tlsfiles", "github.com/heliosdb/nano/"},
 	// The shared front door imports only leaves (see allowed).

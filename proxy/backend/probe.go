@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/heliosdb/nano/hastate"
 	"github.com/heliosdb/nano/lsn"
 )
 
@@ -15,7 +16,7 @@ const ProbeQuery = "SELECT role, term, applied_lsn, replication_lag_bytes, node_
 
 // Status is a node's answer to a probe.
 type Status struct {
-	Role     string // "primary" or "standby" as the node reports it
+	Role     hastate.Role // as the node reports it (not checked)
 	Term     uint64
 	LSN      lsn.LSN // applied LSN
 	LagBytes int64   // the node's own replication_lag_bytes (0 on a primary)
@@ -64,5 +65,5 @@ func parseStatus(rows [][]string) (Status, error) {
 			return Status{}, fmt.Errorf("%w: replication_lag_bytes %q", ErrProtocol, r[3])
 		}
 	}
-	return Status{Role: r[0], Term: term, LSN: at, LagBytes: lag, NodeID: r[4], HTTPAddr: r[5], NativeAddr: r[6]}, nil
+	return Status{Role: hastate.Role(r[0]), Term: term, LSN: at, LagBytes: lag, NodeID: r[4], HTTPAddr: r[5], NativeAddr: r[6]}, nil
 }

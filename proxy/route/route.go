@@ -3,6 +3,7 @@ package route
 import (
 	"slices"
 
+	"github.com/heliosdb/nano/hastate"
 	"github.com/heliosdb/nano/lsn"
 )
 
@@ -27,11 +28,11 @@ func (r Role) String() string {
 }
 
 // ParseRole maps a node's reported role to a Role.
-func ParseRole(s string) Role {
-	switch s {
-	case "primary":
+func ParseRole(r hastate.Role) Role {
+	switch r {
+	case hastate.Primary:
 		return Primary
-	case "standby":
+	case hastate.Standby:
 		return Standby
 	}
 	return Unknown

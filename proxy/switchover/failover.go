@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/heliosdb/nano/hastate"
 	"github.com/heliosdb/nano/proxy/route"
 )
 
@@ -66,11 +67,11 @@ type LeaseRequest struct {
 
 // LeaseResult is a primary's answer to a grant.
 type LeaseResult struct {
-	NodeID      string    `json:"node_id"`
-	Term        uint64    `json:"term"`
-	SyncState   string    `json:"sync_state"`   // sync, waiting, degraded, async
-	DegradedSeq uint64    `json:"degraded_seq"` // echoed with the next grant
-	Standbys    []Standby `json:"standbys"`
+	NodeID      string            `json:"node_id"`
+	Term        uint64            `json:"term"`
+	SyncState   hastate.SyncState `json:"sync_state"`
+	DegradedSeq uint64            `json:"degraded_seq"` // echoed with the next grant
+	Standbys    []Standby         `json:"standbys"`
 }
 
 // failover is the automatic-failover state of a Coordinator.
@@ -101,16 +102,16 @@ type failover struct {
 
 // FailoverStatus is GET /failover on the proxy's admin API.
 type FailoverStatus struct {
-	Enabled        bool       `json:"auto_failover"`
-	TimeoutSecs    float64    `json:"failover_timeout_secs"`
-	LeaseSecs      float64    `json:"lease_secs"`
-	AllowDataLoss  bool       `json:"failover_allow_data_loss"`
-	Primary        string     `json:"primary"` // the node leases go to
-	Term           uint64     `json:"term"`
-	SyncState      string     `json:"sync_state"` // at its last renewal; "" before one
-	DownSince      *time.Time `json:"down_since"` // last successful renewal before the failures (else the first failure); null while it renews
-	PromotionAfter *time.Time `json:"promotion_after"`
-	Blocked        string     `json:"blocked,omitempty"` // why the last attempt promoted nothing
+	Enabled        bool              `json:"auto_failover"`
+	TimeoutSecs    float64           `json:"failover_timeout_secs"`
+	LeaseSecs      float64           `json:"lease_secs"`
+	AllowDataLoss  bool              `json:"failover_allow_data_loss"`
+	Primary        string            `json:"primary"` // the node leases go to
+	Term           uint64            `json:"term"`
+	SyncState      hastate.SyncState `json:"sync_state"` // at its last renewal; "" before one
+	DownSince      *time.Time        `json:"down_since"` // last successful renewal before the failures (else the first failure); null while it renews
+	PromotionAfter *time.Time        `json:"promotion_after"`
+	Blocked        string            `json:"blocked,omitempty"` // why the last attempt promoted nothing
 }
 
 // FailoverStatus reports the automatic failover's state.
@@ -250,7 +251,7 @@ func (c *Coordinator) resolveUnsure(ctx context.Context) bool {
 	}
 	c.fo.mu.Lock()
 	c.fo.unsure, c.fo.promoting = "", false
-	if st.Role == rolePrimary {
+	if st.Role == hastate.Primary {
 		c.fo.primary, c.fo.term, c.fo.last, c.fo.downSince = cand, st.Term, nil, time.Time{}
 	}
 	c.fo.mu.Unlock()
@@ -269,7 +270,7 @@ func (c *Coordinator) checkBack(ctx context.Context, name string, term uint64) e
 	switch {
 	case err != nil:
 		return err
-	case st.Role != rolePrimary || st.Term != term:
+	case st.Role != hastate.Primary || st.Term != term:
 		return fmt.Errorf("%w: %s is %s of term %d", ErrNodeAPI, name, st.Role, st.Term)
 	}
 	return c.grant(ctx, name, term)
@@ -420,7 +421,7 @@ func (c *Coordinator) failover(ctx context.Context, old string) {
 	cancel()
 	if err != nil {
 		st, serr := c.status(ctx, cand)
-		if serr != nil || st.Role != rolePrimary {
+		if serr != nil || st.Role != hastate.Primary {
 			c.metrics.failovers.WithLabelValues("failed").Inc()
 			if serr == nil { // it says it is a standby: nothing changed
 				c.log.Error("failover: promoting the standby failed; retrying at the next renewal", "standby", cand, "err", err)
@@ -460,28 +461,36 @@ func (c *Coordinator) failover(ctx context.Context, old string) {
 	c.grant(ctx, cand, res.Term)
 }
 
-// candidate picks the standby to promote instead of old, or says why none
-// is safe. Safe means: at old's last lease answer it was not degraded (a
-// degradation it had not reported acknowledges nothing), and every sync
-// standby it listed answers now; the one with the most WAL flushed holds
-// every acknowledged commit (any one sync standby's flush acknowledges).
-// It also reports whether another sync standby answers (one that will
-// follow the new primary).
+// candidate gathers the statuses of the standbys and picks the one to
+// promote instead of old (chooseCandidate), or says why none is safe.
 func (c *Coordinator) candidate(ctx context.Context, old string) (name string, st Status, otherSync bool, why string) {
 	c.fo.mu.Lock()
 	last := c.fo.last
 	c.fo.mu.Unlock()
-	standbys := c.standbyStatuses(ctx, old)
+	return chooseCandidate(old, last, c.cfg.Failover.AllowDataLoss, c.standbyStatuses(ctx, old))
+}
+
+// chooseCandidate picks the standby to promote instead of old from the
+// statuses of the standbys that answered (by node name), or says why none
+// is safe; it is a pure function of its arguments. Safe means: at old's
+// last lease answer (last) it was not degraded (a degradation it had not
+// reported acknowledges nothing), and every sync standby it listed
+// answers now; the one with the most WAL flushed holds every acknowledged
+// commit (any one sync standby's flush acknowledges); ties go to the
+// smallest name. With allowDataLoss every answering standby qualifies. It
+// also reports whether another sync standby answers (one that will follow
+// the new primary).
+func chooseCandidate(old string, last *LeaseResult, allowDataLoss bool, standbys map[string]Status) (name string, st Status, otherSync bool, why string) {
 	var pool []Status
 	var names []string
 	switch {
-	case c.cfg.Failover.AllowDataLoss:
-		for name, st := range standbys {
-			pool, names = append(pool, st), append(names, name)
+	case allowDataLoss:
+		for _, name := range slices.Sorted(maps.Keys(standbys)) {
+			pool, names = append(pool, standbys[name]), append(names, name)
 		}
 	case last == nil:
 		return "", Status{}, false, fmt.Sprintf("%s never answered a lease renewal since this proxy started, so whether a standby holds all its acknowledged commits is unknown (set failover_allow_data_loss = true to promote anyway)", old)
-	case last.SyncState != "sync" && last.SyncState != "waiting":
+	case last.SyncState != hastate.Sync && last.SyncState != hastate.Waiting:
 		return "", Status{}, false, fmt.Sprintf("%s was %s at its last lease renewal: commits it acknowledged may be on no standby (set failover_allow_data_loss = true to promote anyway)", old, last.SyncState)
 	default:
 		for _, sb := range last.Standbys {
@@ -537,7 +546,7 @@ func (c *Coordinator) standbyStatuses(ctx context.Context, old string) map[strin
 			sctx, cancel := context.WithTimeout(ctx, c.quick())
 			defer cancel()
 			st, err := c.cfg.API.Status(sctx, v.Name)
-			if err == nil && st.Role == roleStandby {
+			if err == nil && st.Role == hastate.Standby {
 				mu.Lock()
 				out[v.Name] = st
 				mu.Unlock()

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heliosdb/nano/hastate"
 	"github.com/heliosdb/nano/proxy/switchover"
 )
 
@@ -50,7 +51,7 @@ func (f *fakeCluster) setHealthy(name string, on bool) {
 	f.nodes[name].healthy = on
 }
 
-func (f *fakeCluster) role(name string) (string, uint64, string) {
+func (f *fakeCluster) role(name string) (hastate.Role, uint64, string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	n := f.nodes[name]

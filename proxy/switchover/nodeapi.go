@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/heliosdb/nano/hastate"
 	"github.com/heliosdb/nano/internal/httpauth"
 	"github.com/heliosdb/nano/lsn"
 )
@@ -17,7 +18,7 @@ import (
 // reads.
 type Status struct {
 	NodeID      string         `json:"node_id"`
-	Role        string         `json:"role"` // "primary" or "standby"
+	Role        hastate.Role   `json:"role"`
 	Term        uint64         `json:"term"`
 	CurrentLSN  lsn.LSN        `json:"current_lsn"`
 	Replication Replication    `json:"replication"`
@@ -36,9 +37,9 @@ type Replication struct {
 
 // Standby is one entry of a primary's GET /status "standbys".
 type Standby struct {
-	NodeID          string `json:"node_id"`
-	State           string `json:"state"` // connecting, catching_up, streaming, disconnected
-	ReplicationMode string `json:"replication_mode"`
+	NodeID          string               `json:"node_id"`
+	State           hastate.StandbyState `json:"state"`
+	ReplicationMode string               `json:"replication_mode"`
 }
 
 // TopologyNode is one entry of GET /status "topology".

@@ -7,14 +7,9 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/heliosdb/nano/hastate"
 	"github.com/heliosdb/nano/proxy/config"
 	"github.com/heliosdb/nano/proxy/route"
-)
-
-// Roles as the nodes report them.
-const (
-	rolePrimary = "primary"
-	roleStandby = "standby"
 )
 
 // plan is a checked switchover, before anything changed.
@@ -84,7 +79,7 @@ func (c *Coordinator) checkNodes(ctx context.Context, p *plan) error {
 	if p.oldSt, err = c.status(ctx, p.old.Name); err != nil {
 		return rejected("cannot read %s's status: %v", p.old.Name, err)
 	}
-	if p.oldSt.Role != rolePrimary {
+	if p.oldSt.Role != hastate.Primary {
 		return rejected("%s reports role %q, not primary", p.old.Name, p.oldSt.Role)
 	}
 	if p.targetSt, err = c.status(ctx, p.target.Name); err != nil {
@@ -94,12 +89,12 @@ func (c *Coordinator) checkNodes(ctx context.Context, p *plan) error {
 		return rejected("configuration error: %s and %s reach the same node's HTTP API (node_id %q); check their host, port and http_port",
 			p.old.Name, p.target.Name, p.oldSt.NodeID)
 	}
-	if p.targetSt.Role != roleStandby || !p.targetSt.Replication.Connected {
+	if p.targetSt.Role != hastate.Standby || !p.targetSt.Replication.Connected {
 		return rejected("%s must be a standby streaming from the primary (role %q, connected %t)",
 			p.target.Name, p.targetSt.Role, p.targetSt.Replication.Connected)
 	}
 	sb, ok := p.oldSt.standby(p.targetSt.NodeID)
-	if !ok || (sb.State != "streaming" && sb.State != "catching_up") {
+	if !ok || (!sb.State.Connected()) {
 		return rejected("%s (node_id %q) is not streaming from %s (its standby state: %q)",
 			p.target.Name, p.targetSt.NodeID, p.old.Name, sb.State)
 	}
@@ -164,7 +159,7 @@ func (c *Coordinator) repoint(ctx context.Context, nodes []string, primary strin
 func (c *Coordinator) rollback(ctx context.Context, p *plan, cause error) error {
 	c.log.Error("switchover: failed after the demotion; rolling back", "old_primary", p.old.Name, "target", p.target.Name, "err", cause)
 	st, err := c.status(ctx, p.target.Name)
-	if err != nil || st.Role != roleStandby {
+	if err != nil || st.Role != hastate.Standby {
 		c.refresh(ctx, "")
 		return fmt.Errorf("%w: %w; %s is demoted and the state of %s is unknown (role %q, %v): check both with GET /status and promote one by hand",
 			ErrFailed, cause, p.old.Name, p.target.Name, st.Role, err)

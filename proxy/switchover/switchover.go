@@ -9,6 +9,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/heliosdb/nano/hastate"
 	"github.com/heliosdb/nano/lsn"
 	"github.com/heliosdb/nano/proxy/route"
 )
@@ -206,7 +207,7 @@ func (c *Coordinator) demote(ctx context.Context, p *plan) (lsn.LSN, error) {
 	cancel()
 	st, serr := c.status(ctx, p.old.Name)
 	switch {
-	case derr != nil && serr == nil && st.Role == rolePrimary:
+	case derr != nil && serr == nil && st.Role == hastate.Primary:
 		return 0, fmt.Errorf("%w: demoting %s: %w; it is still the primary and nothing was changed", ErrRejected, p.old.Name, derr)
 	case derr != nil:
 		return 0, c.rollback(ctx, p, fmt.Errorf("demoting %s: %w", p.old.Name, derr))
@@ -242,7 +243,7 @@ func (c *Coordinator) promote(ctx context.Context, p *plan) (uint64, error) {
 		c.log.Info("switchover: target promoted", "node", p.target.Name, "term", res.Term, "lsn", res.LSN.String())
 		return res.Term, nil
 	}
-	if st, serr := c.status(ctx, p.target.Name); serr == nil && st.Role == rolePrimary {
+	if st, serr := c.status(ctx, p.target.Name); serr == nil && st.Role == hastate.Primary {
 		return st.Term, nil
 	}
 	return 0, fmt.Errorf("promoting %s: %w", p.target.Name, err)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heliosdb/nano/hastate"
 	"github.com/heliosdb/nano/lsn"
 	"github.com/heliosdb/nano/proxy/route"
 	"github.com/heliosdb/nano/proxy/switchover"
@@ -18,7 +19,7 @@ import (
 
 // fakeNode is one node of fakeCluster.
 type fakeNode struct {
-	role    string
+	role    hastate.Role
 	term    uint64
 	lsn     lsn.LSN // current (primary) or applied (standby) position
 	follows string  // native address followed, for a standby
@@ -41,9 +42,9 @@ type fakeCluster struct {
 	drained    bool              // the gate reports drained at once
 	alias      map[string]string // Status(name) answers for another node
 	view       func(n route.Node) route.Node
-	syncState  string    // a primary's sync state in lease answers ("" = sync)
-	leases     []string  // "node@term" per granted lease
-	grantedAt  time.Time // last granted lease
+	syncState  hastate.SyncState // a primary's sync state in lease answers ("" = sync)
+	leases     []string          // "node@term" per granted lease
+	grantedAt  time.Time         // last granted lease
 }
 
 func newFake() *fakeCluster {
@@ -362,7 +363,7 @@ func (f *fakeCluster) Lease(_ context.Context, name string, req switchover.Lease
 	}
 	f.leases = append(f.leases, fmt.Sprintf("%s@%d", name, req.Term))
 	f.grantedAt = time.Now()
-	res := switchover.LeaseResult{NodeID: name, Term: n.term, SyncState: cmp.Or(f.syncState, "sync")}
+	res := switchover.LeaseResult{NodeID: name, Term: n.term, SyncState: cmp.Or(f.syncState, hastate.Sync)}
 	for _, o := range f.order {
 		if f.followed(f.nodes[o]) == n {
 			res.Standbys = append(res.Standbys, switchover.Standby{NodeID: o, State: "streaming", ReplicationMode: f.nodes[o].mode})
