@@ -63,9 +63,10 @@ func TestDiskFull(t *testing.T) {
 			next++
 			err := insertRow(ctx, t, c.PgConn(), id, id%2 == 0)
 			if err == nil {
-				if faults > 0 {
-					t.Fatalf("round %d: row %d committed on a still-full disk after a failure", round, id)
-				}
+				// A commit may still fit after a refusal: the refused
+				// commit's reservation was conservative, and a background
+				// flush that lands later returns what it did not use. It is
+				// acknowledged, so it must be there after the restart.
 				acked[id] = true
 				continue
 			}
@@ -79,14 +80,24 @@ func TestDiskFull(t *testing.T) {
 			}
 			faults++
 		}
-		for range 2 { // forwarded through the standby: the same answer
+		// Forwarded through the standby: the same answer, 53100 (a
+		// commit that still fits is acknowledged as above).
+		for refused, tries := 0, 0; refused < 2; tries++ {
+			if tries == 100000 {
+				t.Fatalf("round %d: %d forwarded inserts on a full disk, %d refused with 53100; want 2", round, tries, refused)
+			}
 			id := next
 			next++
 			err := insertRow(ctx, t, fc.PgConn(), id, id%2 == 0)
+			if err == nil {
+				acked[id] = true
+				continue
+			}
 			if pe := (*pgconn.PgError)(nil); !errors.As(err, &pe) || pe.Code != "53100" {
 				t.Fatalf("round %d: forwarded insert %d: %v; want 53100", round, id, err)
 			}
 			failed[id] = true
+			refused++
 		}
 		code, body := health(t, p)
 		var h struct{ Status, Reason string }
