@@ -15,11 +15,11 @@ import (
 // distinctOn resolves the DISTINCT ON expressions (appending hidden
 // columns as ORDER BY does), checks them against the ORDER BY keys and
 // returns the output columns they occupy and the sort keys to use.
-func (b *builder) distinctOn(s *scope, sel *pg_query.SelectStmt, exprs *[]*cexpr, cols *[]colInfo, keys []sortKey) ([]int, []sortKey, error) {
+func (b *builder) distinctOn(s *scope, sel *pg_query.SelectStmt, visible int, exprs *[]*cexpr, cols *[]colInfo, keys []sortKey) ([]int, []sortKey, error) {
 	var on []int
 	inOn := map[int]bool{}
 	for _, n := range sel.DistinctClause {
-		idx, err := b.sortTarget(s, n, sel.TargetList, exprs, cols)
+		idx, err := b.sortTarget(s, n, sel.TargetList, visible, exprs, cols)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -316,7 +316,7 @@ func (b *builder) buildOutput(from plan, s *scope, sel *pg_query.SelectStmt) (pl
 	var keys []sortKey
 	for _, sn := range sel.SortClause {
 		sb := sn.GetSortBy()
-		idx, err := b.sortTarget(s, sb.Node, sel.TargetList, &exprs, &cols)
+		idx, err := b.sortTarget(s, sb.Node, sel.TargetList, visible, &exprs, &cols)
 		if err != nil {
 			return nil, err
 		}
@@ -351,7 +351,7 @@ func (b *builder) buildOutput(from plan, s *scope, sel *pg_query.SelectStmt) (pl
 	distinctOn := len(sel.DistinctClause) > 1 || len(sel.DistinctClause) == 1 && sel.DistinctClause[0].GetNode() != nil
 	var on []int
 	if distinctOn {
-		if on, keys, err = b.distinctOn(s, sel, &exprs, &cols, keys); err != nil {
+		if on, keys, err = b.distinctOn(s, sel, visible, &exprs, &cols, keys); err != nil {
 			return nil, err
 		}
 	}
@@ -425,13 +425,14 @@ func (p *trimPlan) start(e *env) (iter, error) {
 	}, cl: in.close}, nil
 }
 
-// sortTarget resolves an ORDER BY item: ordinal, output alias, or an
-// expression appended as a hidden column.
-func (b *builder) sortTarget(s *scope, n *pg_query.Node, targets []*pg_query.Node, exprs *[]*cexpr, cols *[]colInfo) (int, error) {
+// sortTarget resolves an ORDER BY item: ordinal (of the visible output
+// columns, a * counting as the columns it expands to), output alias, or
+// an expression appended as a hidden column.
+func (b *builder) sortTarget(s *scope, n *pg_query.Node, targets []*pg_query.Node, visible int, exprs *[]*cexpr, cols *[]colInfo) (int, error) {
 	if c := n.GetAConst(); c != nil {
 		if iv, ok := c.Val.(*pg_query.A_Const_Ival); ok {
 			i := int(iv.Ival.Ival)
-			if i < 1 || i > len(targets) {
+			if i < 1 || i > visible {
 				return 0, b.errAt(pgerror.Newf(pgerror.InvalidColumnReference, "ORDER BY position %d is not in select list", i), c.Location)
 			}
 			return i - 1, nil
