@@ -239,10 +239,19 @@ func cycles(g *graph, txns map[int]Op) []cycle {
 			out = append(out, cycle{"G1c", describe(g, scc, ww|wr, txns)})
 		}
 	}
+	// Only an rw edge inside a component of the whole graph can close a
+	// cycle: the searches stay off acyclic (correct) histories.
+	comp := map[int]int{}
+	all := sccs(g, ww|wr|rw)
+	for i, scc := range all {
+		for _, n := range scc {
+			comp[n] = i + 1
+		}
+	}
 	single := map[int]bool{}
 	for from, tos := range g.out {
 		for to, k := range tos {
-			if k&rw == 0 {
+			if k&rw == 0 || comp[from] == 0 || comp[from] != comp[to] {
 				continue
 			}
 			if path := bfs(g, to, from, ww|wr); path != nil {
@@ -251,7 +260,7 @@ func cycles(g *graph, txns map[int]Op) []cycle {
 			}
 		}
 	}
-	for _, scc := range sccs(g, ww|wr|rw) {
+	for _, scc := range all {
 		hasRW, hasSingle := false, false
 		for _, n := range scc {
 			hasSingle = hasSingle || single[n]

@@ -1,0 +1,1153 @@
+package tests
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/heliosdb/nano/internal/faultnet"
+	"github.com/heliosdb/nano/internal/fstest"
+	"github.com/heliosdb/nano/internal/history"
+)
+
+// The history checker suite (issue 16, point 3): `make faults-quick` runs
+// every scenario once (HELIOSDB_FAULTS=1, short), `make faults` runs them
+// long. Each scenario is a cluster of three heliosdb-nano processes and a
+// heliosdb-proxy process on 127.0.0.1; every connection between them goes
+// through an in-process TCP fault proxy (internal/faultnet) in front of
+// each node's PostgreSQL, HTTP and replication ports. Clients run one
+// workload through heliosdb-proxy and record every operation (invoke, then
+// ok, fail or unknown) in a history (internal/history) while a nemesis
+// injects one fault at a time, at random, every second or so: kill -9 of
+// the primary or a standby (restarted after the hold), SIGSTOP/SIGCONT of
+// the primary, a partition of the primary from everyone, of the proxy from
+// the primary, of the replication links to the primary, a delay on one
+// link, a planned switchover, a kill -9 and restart of the proxy, and (as
+// root, on a tmpfs data dir) a full disk on one node. Then everything is
+// healed, the cluster settles, the history is checked, and every node's
+// tables must hash equal.
+//
+// Environment:
+//
+//	HELIOSDB_FAULTS=1               run (skipped otherwise: make test stays as it was)
+//	HELIOSDB_FAULTS_DURATION=30s    fault time per scenario
+//	HELIOSDB_FAULTS_SEED=N          replay a seed (printed by every scenario)
+//	HELIOSDB_FAULTS_MIN=N           fail unless the scenarios injected at least N faults in total
+//	HELIOSDB_FAULTS_KINDS=a,b       only these fault kinds (names as in the nemesis log)
+func TestFaults(t *testing.T) {
+	if os.Getenv("HELIOSDB_FAULTS") == "" {
+		t.Skip("the history checker suite runs with HELIOSDB_FAULTS=1 (make faults-quick, make faults)")
+	}
+	dur := 30 * time.Second
+	if s := os.Getenv("HELIOSDB_FAULTS_DURATION"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			t.Fatalf("HELIOSDB_FAULTS_DURATION=%q: %v", s, err)
+		}
+		dur = d
+	}
+	var total atomic.Int64
+	var lines []string
+	var mu sync.Mutex
+	for _, sc := range faultScenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			line, faults := runScenario(t, sc, dur)
+			total.Add(int64(faults))
+			mu.Lock()
+			lines = append(lines, line)
+			mu.Unlock()
+		})
+	}
+	fmt.Printf("faults: %d injected in total\n%s\n", total.Load(), strings.Join(lines, "\n"))
+	if s := os.Getenv("HELIOSDB_FAULTS_MIN"); s != "" {
+		want, _ := strconv.Atoi(s)
+		if int(total.Load()) < want {
+			t.Fatalf("%d faults injected in total, want at least %d (HELIOSDB_FAULTS_MIN)", total.Load(), want)
+		}
+	}
+}
+
+// faultScenario is one workload on one cluster mode.
+type faultScenario struct {
+	name string
+	mode string // "sync" or "async" (async: loss is reported, not failed)
+	load workload
+}
+
+var faultScenarios = []faultScenario{
+	{"register", "sync", &registerLoad{keys: 6}},
+	{"set", "sync", &setLoad{}},
+	{"bank", "sync", &bankLoad{accounts: 5, initial: 100}},
+	{"append", "sync", &appendLoad{keys: 8}},
+	{"set-async", "async", &setLoad{}},
+}
+
+// workload is what the clients do and how their history is checked.
+type workload interface {
+	setup(ctx context.Context, c *pgx.Conn) error
+	// step runs one operation on conn, recording it in h.
+	step(ctx context.Context, conn *pgx.Conn, h *history.History, proc int, rng *rand.Rand)
+	// check reads the final state from conn (the settled primary) and
+	// checks the history.
+	check(ctx context.Context, conn *pgx.Conn, ops []history.Op) (history.Result, error)
+	// tables are the queries whose ordered rows must hash equal on
+	// every node at the end.
+	tables() []string
+}
+
+func runScenario(t *testing.T, sc faultScenario, dur time.Duration) (string, int) {
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv("HELIOSDB_FAULTS_SEED"); s != "" {
+		seed, _ = strconv.ParseUint(s, 10, 64)
+	}
+	t.Logf("%s: seed %d (HELIOSDB_FAULTS_SEED=%d replays the nemesis' choices)", sc.name, seed, seed)
+	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	c := startFaultCluster(t, sc.mode, rng)
+	ctx := context.Background()
+	{
+		conn := c.nodes[0].connectDirect(t)
+		if err := sc.load.setup(ctx, conn); err != nil {
+			t.Fatalf("%s: setup: %v", sc.name, err)
+		}
+		conn.Close(ctx)
+	}
+	c.settled(t, 60*time.Second)
+
+	h := history.New()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	const clients = 4
+	for p := range clients {
+		prng := rand.New(rand.NewPCG(seed, uint64(p)+1))
+		wg.Go(func() { runClient(c.proxyDSN(), sc.load, h, p, prng, stop) })
+	}
+	nem := &nemesis{c: c, rng: rng}
+	faults := nem.run(dur)
+	close(stop)
+	wg.Wait()
+	c.healAll()
+	primary := c.settled(t, 120*time.Second)
+
+	conn := primary.connectDirect(t)
+	ops := h.Ops()
+	res, err := sc.load.check(ctx, conn, ops)
+	conn.Close(ctx)
+	if err != nil {
+		t.Fatalf("%s: final read: %v", sc.name, err)
+	}
+	// After quiescing, every node holds the same rows.
+	for _, tbl := range sc.load.tables() {
+		want, n := tableHash(t, primary.nodeProc, tbl)
+		for _, nd := range c.nodes {
+			if got, m := tableHash(t, nd.nodeProc, tbl); got != want {
+				res.Anomalies++
+				res.Details = append(res.Details, fmt.Sprintf("table %s: %s has %d rows (hash %s), primary %s %d rows (hash %s)", tbl, nd.id, m, got, primary.id, n, want))
+			}
+		}
+	}
+	for _, nd := range c.nodes {
+		if msg := nd.crashed(); msg != "" {
+			res.Anomalies++
+			res.Details = append(res.Details, msg)
+		}
+	}
+	if c.proxyCrashed != "" {
+		res.Anomalies++
+		res.Details = append(res.Details, c.proxyCrashed)
+	}
+	ok, fail, unknown := history.Counts(ops)
+	line := fmt.Sprintf("%s: ops=%d faults=%d ok=%d fail=%d unknown=%d lost=%d duplicated=%d anomalies=%d",
+		sc.name, len(ops), faults, ok, fail, unknown, res.Lost, res.Duplicated, res.Anomalies)
+	fmt.Println(line)
+	t.Log(line)
+	t.Logf("%s: faults by kind: %v", sc.name, nem.byKind)
+	t.Logf("%s: nemesis log:\n%s", sc.name, strings.Join(nem.log, "\n"))
+	for _, n := range res.Notes {
+		t.Logf("%s: %s", sc.name, n)
+	}
+	for i, d := range res.Details {
+		if i == 30 {
+			t.Logf("… %d more", len(res.Details)-i)
+			break
+		}
+		t.Logf("%s: %s", sc.name, d)
+	}
+	bad := res.Anomalies > 0 || res.Duplicated > 0 || (res.Lost > 0 && sc.mode == "sync")
+	if bad {
+		t.Logf("%s: history errors seen: %s", sc.name, errSummary(ops))
+		t.Logf("proxy log (tail):\n%s", c.proxyLog.tail(150))
+		for _, nd := range c.nodes {
+			t.Logf("%s log (tail):\n%s", nd.id, nd.logs.tail(80))
+		}
+		t.Errorf("%s (seed %d): %d lost, %d duplicated, %d anomalies", sc.name, seed, res.Lost, res.Duplicated, res.Anomalies)
+	} else if res.Lost > 0 {
+		t.Logf("%s: async mode: %d acknowledged writes lost in failovers (reported, not failed)", sc.name, res.Lost)
+	}
+	return line, faults
+}
+
+func errSummary(ops []history.Op) string {
+	count := map[string]int{}
+	for _, op := range ops {
+		if op.Err != "" {
+			e := op.Err
+			if len(e) > 90 {
+				e = e[:90]
+			}
+			count[op.Status.String()+": "+e]++
+		}
+	}
+	var b strings.Builder
+	for k, n := range count {
+		fmt.Fprintf(&b, "\n  %5d %s", n, k)
+	}
+	return b.String()
+}
+
+// runClient runs operations through the proxy until stop, on one
+// connection it replaces after a connection-level error.
+func runClient(dsn string, load workload, h *history.History, proc int, rng *rand.Rand, stop chan struct{}) {
+	var conn *pgx.Conn
+	defer func() {
+		if conn != nil {
+			conn.Close(context.Background())
+		}
+	}()
+	for {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		if conn == nil || conn.IsClosed() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			c, err := pgx.Connect(ctx, dsn)
+			cancel()
+			if err != nil {
+				select {
+				case <-stop:
+					return
+				case <-time.After(100 * time.Millisecond):
+				}
+				continue
+			}
+			conn = c
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		load.step(ctx, conn, h, proc, rng)
+		cancel()
+		if ctx.Err() != nil && conn != nil { // a timed-out connection may be mid-message
+			conn.Close(context.Background())
+			conn = nil
+		}
+	}
+}
+
+// outcome classifies an operation's error: nil is OK; errors the server
+// raises before anything is committed are Fail; everything else (the
+// connection lost, a timeout, an error while committing) is Unknown.
+func outcome(err error, committing bool) history.Status {
+	if err == nil {
+		return history.OK
+	}
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return history.Unknown
+	}
+	switch pe.Code {
+	case "40001", "40P01", "53100":
+		// Serialization failure, deadlock, disk full: rolled back, also
+		// at COMMIT.
+		return history.Fail
+	case "25006", "57P03", "25P02", "23505", "55P03":
+		// Read-only node, no primary available (not run), aborted
+		// transaction, unique violation, lock not available.
+		if !committing {
+			return history.Fail
+		}
+	}
+	if !committing && strings.HasPrefix(pe.Code, "42") {
+		return history.Fail
+	}
+	return history.Unknown
+}
+
+// ---- register: per-key read / write / compare-and-set ----
+
+type registerLoad struct {
+	keys int
+	next atomic.Int64
+}
+
+func (l *registerLoad) tables() []string { return []string{"SELECT k, v FROM reg ORDER BY k"} }
+
+func (l *registerLoad) setup(ctx context.Context, c *pgx.Conn) error {
+	if _, err := c.Exec(ctx, "CREATE TABLE reg (k INT PRIMARY KEY, v BIGINT NOT NULL)"); err != nil {
+		return err
+	}
+	for k := range l.keys {
+		if _, err := c.Exec(ctx, "INSERT INTO reg VALUES ($1, 0)", k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (l *registerLoad) step(ctx context.Context, conn *pgx.Conn, h *history.History, proc int, rng *rand.Rand) {
+	k := rng.IntN(l.keys)
+	switch x := rng.IntN(10); {
+	case x < 5:
+		op := h.Invoke(proc, "read", history.RegOp{Key: k})
+		var v int64
+		err := conn.QueryRow(ctx, "SELECT v FROM reg WHERE k = $1", k).Scan(&v)
+		if errors.Is(err, pgx.ErrNoRows) {
+			h.Finish(op, history.OK, history.RegOp{Key: k, Absent: true}, nil)
+			return
+		}
+		h.Finish(op, outcome(err, false), history.RegOp{Key: k, V: int(v)}, err)
+	case x < 8:
+		v := int(l.next.Add(1))
+		op := h.Invoke(proc, "write", history.RegOp{Key: k, V: v})
+		_, err := conn.Exec(ctx, "UPDATE reg SET v = $2 WHERE k = $1", k, v)
+		h.Finish(op, outcome(err, true), nil, err)
+	default:
+		// From a value this key may well hold: the last one written, or 0.
+		from := 0
+		if n := int(l.next.Load()); n > 0 && rng.IntN(4) > 0 {
+			from = max(0, n-rng.IntN(4*l.keys))
+		}
+		v := int(l.next.Add(1))
+		op := h.Invoke(proc, "cas", history.RegOp{Key: k, From: from, V: v})
+		tag, err := conn.Exec(ctx, "UPDATE reg SET v = $3 WHERE k = $1 AND v = $2", k, from, v)
+		h.Finish(op, outcome(err, true), history.RegOp{Key: k, From: from, V: v, Applied: err == nil && tag.RowsAffected() == 1}, err)
+	}
+}
+
+func (l *registerLoad) check(ctx context.Context, conn *pgx.Conn, ops []history.Op) (history.Result, error) {
+	// The final values, read on the settled primary after every other
+	// operation, are one more read per key.
+	rows, err := conn.Query(ctx, "SELECT k, v FROM reg")
+	if err != nil {
+		return history.Result{}, err
+	}
+	end := int64(1 << 62)
+	id := len(ops)
+	for rows.Next() {
+		var k int
+		var v int64
+		if err := rows.Scan(&k, &v); err != nil {
+			return history.Result{}, err
+		}
+		ops = append(ops, history.Op{ID: id, Process: -1, Call: end, Return: end + 1, Status: history.OK, F: "read", Value: history.RegOp{Key: k, V: int(v)}})
+		id++
+	}
+	if err := rows.Err(); err != nil {
+		return history.Result{}, err
+	}
+	return history.CheckRegister(ops, 2*time.Minute), nil
+}
+
+// ---- set: unique inserts ----
+
+type setLoad struct{ next atomic.Int64 }
+
+func (l *setLoad) tables() []string { return []string{"SELECT id, p FROM st ORDER BY id, p"} }
+
+func (l *setLoad) setup(ctx context.Context, c *pgx.Conn) error {
+	// No primary key: an insert applied twice shows as two rows.
+	_, err := c.Exec(ctx, "CREATE TABLE st (id BIGINT NOT NULL, p INT NOT NULL)")
+	return err
+}
+
+func (l *setLoad) step(ctx context.Context, conn *pgx.Conn, h *history.History, proc int, rng *rand.Rand) {
+	v := l.next.Add(1)
+	op := h.Invoke(proc, "add", v)
+	_, err := conn.Exec(ctx, "INSERT INTO st VALUES ($1, $2)", v, proc)
+	h.Finish(op, outcome(err, true), nil, err)
+}
+
+func (l *setLoad) check(ctx context.Context, conn *pgx.Conn, ops []history.Op) (history.Result, error) {
+	rows, err := conn.Query(ctx, "SELECT id FROM st")
+	if err != nil {
+		return history.Result{}, err
+	}
+	vals, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return history.Result{}, err
+	}
+	return history.CheckSet(ops, vals), nil
+}
+
+// ---- bank: transfers keep the total ----
+
+type bankLoad struct {
+	accounts int
+	initial  int64
+}
+
+func (l *bankLoad) tables() []string { return []string{"SELECT id, bal FROM acct ORDER BY id"} }
+
+func (l *bankLoad) setup(ctx context.Context, c *pgx.Conn) error {
+	if _, err := c.Exec(ctx, "CREATE TABLE acct (id INT PRIMARY KEY, bal BIGINT NOT NULL)"); err != nil {
+		return err
+	}
+	for i := range l.accounts {
+		if _, err := c.Exec(ctx, "INSERT INTO acct VALUES ($1, $2)", i, l.initial); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (l *bankLoad) step(ctx context.Context, conn *pgx.Conn, h *history.History, proc int, rng *rand.Rand) {
+	if rng.IntN(2) == 0 {
+		op := h.Invoke(proc, "read", nil)
+		br, err := readBank(ctx, conn)
+		h.Finish(op, outcome(err, false), br, err)
+		return
+	}
+	from, to := rng.IntN(l.accounts), rng.IntN(l.accounts-1)
+	if to >= from {
+		to++
+	}
+	amount := 1 + rng.Int64N(20)
+	op := h.Invoke(proc, "transfer", fmt.Sprintf("%d->%d %d", from, to, amount))
+	committing := false
+	err := func() error {
+		if _, err := conn.Exec(ctx, "BEGIN"); err != nil {
+			return err
+		}
+		tag, err := conn.Exec(ctx, "UPDATE acct SET bal = bal - $2 WHERE id = $1 AND bal >= $2", from, amount)
+		if err == nil && tag.RowsAffected() == 1 {
+			_, err = conn.Exec(ctx, "UPDATE acct SET bal = bal + $2 WHERE id = $1", to, amount)
+		}
+		if err != nil {
+			conn.Exec(ctx, "ROLLBACK")
+			return err
+		}
+		committing = true
+		_, err = conn.Exec(ctx, "COMMIT")
+		return err
+	}()
+	h.Finish(op, outcome(err, committing), nil, err)
+}
+
+func readBank(ctx context.Context, conn *pgx.Conn) (history.BankRead, error) {
+	br := history.BankRead{Balances: map[int]int64{}}
+	rows, err := conn.Query(ctx, "SELECT id, bal FROM acct")
+	if err != nil {
+		return br, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int
+		var bal int64
+		if err := rows.Scan(&id, &bal); err != nil {
+			return br, err
+		}
+		br.Balances[id] = bal
+	}
+	return br, rows.Err()
+}
+
+func (l *bankLoad) check(ctx context.Context, conn *pgx.Conn, ops []history.Op) (history.Result, error) {
+	br, err := readBank(ctx, conn)
+	if err != nil {
+		return history.Result{}, err
+	}
+	ops = append(ops, history.Op{ID: len(ops), Process: -1, Status: history.OK, F: "read", Value: br})
+	return history.CheckBank(ops, l.accounts, l.initial*int64(l.accounts)), nil
+}
+
+// ---- append: Elle-style list-append transactions, serializable ----
+
+type appendLoad struct {
+	keys int
+	next atomic.Int64
+}
+
+func (l *appendLoad) tables() []string { return []string{"SELECT k, vals FROM app ORDER BY k"} }
+
+func (l *appendLoad) setup(ctx context.Context, c *pgx.Conn) error {
+	if _, err := c.Exec(ctx, "CREATE TABLE app (k INT PRIMARY KEY, vals TEXT NOT NULL)"); err != nil {
+		return err
+	}
+	for k := range l.keys {
+		if _, err := c.Exec(ctx, "INSERT INTO app VALUES ($1, '')", k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func parseList(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		if f == "" {
+			continue
+		}
+		v, err := strconv.Atoi(f)
+		if err != nil {
+			return nil, fmt.Errorf("list %q: %w", s, err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func (l *appendLoad) step(ctx context.Context, conn *pgx.Conn, h *history.History, proc int, rng *rand.Rand) {
+	n := 1 + rng.IntN(4)
+	txn := make(history.Txn, n)
+	for i := range txn {
+		k := rng.IntN(l.keys)
+		if rng.IntN(2) == 0 {
+			txn[i] = history.Mop{F: 'r', Key: k}
+		} else {
+			txn[i] = history.Mop{F: 'a', Key: k, V: int(l.next.Add(1))}
+		}
+	}
+	op := h.Invoke(proc, "txn", txn)
+	done := make(history.Txn, n)
+	copy(done, txn)
+	committing := false
+	err := func() error {
+		if _, err := conn.Exec(ctx, "BEGIN ISOLATION LEVEL SERIALIZABLE"); err != nil {
+			return err
+		}
+		var err error
+		for i, m := range done {
+			if m.F == 'r' {
+				var s string
+				if err = conn.QueryRow(ctx, "SELECT vals FROM app WHERE k = $1", m.Key).Scan(&s); err != nil {
+					break
+				}
+				if done[i].Read, err = parseList(s); err != nil {
+					break
+				}
+				if done[i].Read == nil {
+					done[i].Read = []int{}
+				}
+			} else if _, err = conn.Exec(ctx, "UPDATE app SET vals = vals || $2 WHERE k = $1", m.Key, ","+strconv.Itoa(m.V)); err != nil {
+				break
+			}
+		}
+		if err != nil {
+			conn.Exec(ctx, "ROLLBACK")
+			return err
+		}
+		committing = true
+		_, err = conn.Exec(ctx, "COMMIT")
+		return err
+	}()
+	st := outcome(err, committing)
+	if st == history.OK {
+		h.Finish(op, st, done, nil)
+	} else {
+		h.Finish(op, st, nil, err)
+	}
+}
+
+func (l *appendLoad) check(ctx context.Context, conn *pgx.Conn, ops []history.Op) (history.Result, error) {
+	rows, err := conn.Query(ctx, "SELECT k, vals FROM app")
+	if err != nil {
+		return history.Result{}, err
+	}
+	final := map[int][]int{}
+	for rows.Next() {
+		var k int
+		var s string
+		if err := rows.Scan(&k, &s); err != nil {
+			return history.Result{}, err
+		}
+		if final[k], err = parseList(s); err != nil {
+			return history.Result{}, err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return history.Result{}, err
+	}
+	return history.CheckAppend(ops, final, true), nil
+}
+
+// ---- the cluster ----
+
+// faultNode is one heliosdb-nano process behind three fault proxies: the
+// heliosdb-proxy and the other nodes reach it only through them.
+type faultNode struct {
+	*nodeProc
+	id               string
+	pg, http, native *faultnet.Proxy
+	logs             *ringBuffer
+	mnt, ballast     string // tmpfs data volume (as root), for disk-full
+	mu               sync.Mutex
+	down             bool   // killed by the nemesis
+	exited           string // exited on its own: how
+	proc             *exec.Cmd
+	exitedCh         chan struct{}
+}
+
+type faultCluster struct {
+	t       *testing.T
+	mode    string
+	nodes   []*faultNode
+	byID    map[string]*faultNode
+	proxy   *exec.Cmd
+	proxyMu sync.Mutex
+	// proxyDone is closed when the proxy process exits.
+	proxyDone            chan struct{}
+	proxyLog             *ringBuffer
+	proxyPort, adminPort int
+	proxyConf            string
+	proxyKilled          bool
+	proxyCrashed         string
+}
+
+func startFaultCluster(t *testing.T, mode string, rng *rand.Rand) *faultCluster {
+	c := &faultCluster{t: t, mode: mode, byID: map[string]*faultNode{}}
+	canFill := os.Geteuid() == 0
+	for i, id := range []string{"n1", "n2", "n3"} {
+		n := &faultNode{id: id, nodeProc: newNode(t)}
+		n.nativePort = freePort(t)
+		if canFill {
+			n.mnt = fstest.MountTmpfs(t, 256<<20)
+			n.dataDir = filepath.Join(n.mnt, "data")
+			n.ballast = filepath.Join(n.mnt, "ballast")
+		}
+		var err error
+		for _, fp := range []struct {
+			p    **faultnet.Proxy
+			port int
+		}{{&n.pg, n.pgPort}, {&n.http, n.httpPort}, {&n.native, n.nativePort}} {
+			if *fp.p, err = faultnet.Listen(fmt.Sprintf("127.0.0.1:%d", freePort(t)), fmt.Sprintf("127.0.0.1:%d", fp.port)); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { (*fp.p).Close() })
+		}
+		c.nodes = append(c.nodes, n)
+		c.byID[id] = n
+		flags := []string{"--node-id", id, "--advertise-host", "127.0.0.1", "--sync-timeout", "1s", "--log-level", "info"}
+		switch {
+		case i == 0:
+			flags = append(flags, "--replication-role", "primary", "--replication-mode", mode)
+		default:
+			m := mode
+			if i == 2 {
+				m = "async"
+			}
+			flags = append(flags, "--replication-role", "standby", "--primary-host", "127.0.0.1",
+				"--primary-port", strconv.Itoa(c.nodes[0].native.Port()), "--replication-mode", m)
+		}
+		n.extra = flags
+		n.launch(t)
+		n.waitSQL(t)
+	}
+	c.startProxy(t)
+	return c
+}
+
+// launch starts the process without waiting for it.
+func (n *faultNode) launch(t testing.TB) {
+	if n.logs == nil {
+		n.logs = &ringBuffer{max: 4 << 20}
+	}
+	cmd := exec.Command(nanoBin, n.args()...)
+	cmd.Stdout, cmd.Stderr = n.logs, n.logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	n.mu.Lock()
+	n.proc, n.cmd, n.down, n.exitedCh = cmd, cmd, false, make(chan struct{})
+	done := n.exitedCh
+	n.mu.Unlock()
+	go func() {
+		err := cmd.Wait()
+		n.mu.Lock()
+		if !n.down && n.proc == cmd {
+			n.exited = fmt.Sprintf("%s exited on its own: %v; log tail:\n%s", n.id, err, n.logs.tail(40))
+		}
+		n.mu.Unlock()
+		close(done)
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGCONT)
+		cmd.Process.Kill()
+		<-done
+	})
+}
+
+func (n *faultNode) crashed() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.exited
+}
+
+// kill9 kills the process and waits for it to be gone.
+func (n *faultNode) kill9() {
+	n.mu.Lock()
+	n.down = true
+	cmd, done := n.proc, n.exitedCh
+	n.mu.Unlock()
+	cmd.Process.Signal(syscall.SIGKILL)
+	<-done
+}
+
+func (n *faultNode) isDown() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.down || n.exited != ""
+}
+
+func (n *faultNode) signal(s syscall.Signal) {
+	n.mu.Lock()
+	cmd := n.proc
+	n.mu.Unlock()
+	cmd.Process.Signal(s)
+}
+
+func (n *faultNode) waitSQL(t testing.TB) {
+	eventually(t, 30*time.Second, n.id+" accepting SQL", func() (bool, string) {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		c, err := pgx.Connect(ctx, n.dsn())
+		if err != nil {
+			return false, fmt.Sprintf("%v; log:\n%s", err, n.logs.tail(20))
+		}
+		c.Close(ctx)
+		return true, ""
+	})
+}
+
+// connectDirect connects to the node itself, not through a fault proxy.
+func (n *faultNode) connectDirect(t testing.TB) *pgx.Conn {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := pgx.Connect(ctx, n.dsn())
+	if err != nil {
+		t.Fatalf("connect %s: %v", n.id, err)
+	}
+	return c
+}
+
+func (n *faultNode) status() (pauseStatus, error) {
+	return (&pauseNode{nodeProc: n.nodeProc, id: n.id}).status()
+}
+
+func (c *faultCluster) proxyDSN() string {
+	return fmt.Sprintf("postgres://helios:helios@127.0.0.1:%d/heliosdb?sslmode=disable&connect_timeout=5", c.proxyPort)
+}
+
+func (c *faultCluster) startProxy(t *testing.T) {
+	c.proxyPort, c.adminPort = freePort(t), freePort(t)
+	var b strings.Builder
+	fmt.Fprintf(&b, "[proxy]\nlisten_addr = \"127.0.0.1:%d\"\nadmin_addr = \"127.0.0.1:%d\"\n", c.proxyPort, c.adminPort)
+	fmt.Fprintf(&b, "health_check_interval_secs = 0.2\nfailure_threshold = 2\nwrite_timeout_secs = 10\nconnect_timeout_secs = 2\n")
+	fmt.Fprintf(&b, "read_consistency = \"causal\"\nauto_failover = true\nfailover_timeout_secs = 3\n")
+	if c.mode == "async" {
+		fmt.Fprintf(&b, "failover_allow_data_loss = true\n")
+	}
+	for i, n := range c.nodes {
+		role := "standby"
+		if i == 0 {
+			role = "primary"
+		}
+		fmt.Fprintf(&b, "\n[[nodes]]\nname = %q\nhost = \"127.0.0.1\"\nport = %d\nrole = %q\nhttp_port = %d\nnative_port = %d\n",
+			n.id, n.pg.Port(), role, n.http.Port(), n.native.Port())
+	}
+	c.proxyConf = filepath.Join(t.TempDir(), "proxy.toml")
+	if err := os.WriteFile(c.proxyConf, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.proxyLog = &ringBuffer{max: 4 << 20}
+	c.launchProxy(t)
+	eventually(t, 30*time.Second, "the proxy's lease on the primary", func() (bool, string) {
+		fs, err := c.failover()
+		want := "sync"
+		if c.mode == "async" {
+			want = fs.SyncState
+		}
+		return err == nil && fs.Primary == "n1" && fs.SyncState == want, fmt.Sprintf("%+v %v\n%s", fs, err, c.proxyLog.tail(20))
+	})
+}
+
+func (c *faultCluster) launchProxy(t testing.TB) {
+	cmd := exec.Command(buildProxy(c.t), "--config", c.proxyConf, "--log-level", "info")
+	cmd.Stdout, cmd.Stderr = c.proxyLog, c.proxyLog
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	c.proxyMu.Lock()
+	c.proxy, c.proxyDone, c.proxyKilled = cmd, done, false
+	c.proxyMu.Unlock()
+	go func() {
+		err := cmd.Wait()
+		c.proxyMu.Lock()
+		if !c.proxyKilled && c.proxy == cmd {
+			c.proxyCrashed = fmt.Sprintf("heliosdb-proxy exited on its own: %v; log tail:\n%s", err, c.proxyLog.tail(40))
+		}
+		c.proxyMu.Unlock()
+		close(done)
+	}()
+	t.Cleanup(func() { cmd.Process.Kill(); <-done })
+}
+
+func (c *faultCluster) killProxy() {
+	c.proxyMu.Lock()
+	c.proxyKilled = true
+	cmd, done := c.proxy, c.proxyDone
+	c.proxyMu.Unlock()
+	cmd.Process.Signal(syscall.SIGKILL)
+	<-done
+}
+
+func (c *faultCluster) failover() (proxyFailover, error) {
+	var fs proxyFailover
+	resp, err := quickGet(fmt.Sprintf("http://127.0.0.1:%d/failover", c.adminPort))
+	if err != nil {
+		return fs, err
+	}
+	defer resp.Body.Close()
+	return fs, json.NewDecoder(resp.Body).Decode(&fs)
+}
+
+// primary is the node the proxy names primary, else the running node
+// that says it is primary with the highest term, else nil.
+func (c *faultCluster) primary() *faultNode {
+	if fs, err := c.failover(); err == nil && c.byID[fs.Primary] != nil {
+		return c.byID[fs.Primary]
+	}
+	var best *faultNode
+	var term uint64
+	for _, n := range c.nodes {
+		if st, err := n.status(); err == nil && st.Role == "primary" && st.Term >= term {
+			best, term = n, st.Term
+		}
+	}
+	return best
+}
+
+// healAll ends every fault: links healed, processes resumed and
+// restarted, ballast removed, the proxy running.
+func (c *faultCluster) healAll() {
+	for _, n := range c.nodes {
+		for _, fp := range []*faultnet.Proxy{n.pg, n.http, n.native} {
+			fp.Heal()
+		}
+		if n.ballast != "" {
+			os.Remove(n.ballast)
+		}
+		n.signal(syscall.SIGCONT)
+		if n.isDown() && n.crashed() == "" {
+			n.launch(c.t)
+		}
+	}
+	c.proxyMu.Lock()
+	killed := c.proxyKilled
+	c.proxyMu.Unlock()
+	if killed {
+		c.launchProxy(c.t)
+	}
+}
+
+// settled waits until one node is primary with the highest term, every
+// other node streams from it and has applied its whole WAL, in sync mode
+// the primary is in sync, and the proxy grants it its lease.
+func (c *faultCluster) settled(t testing.TB, timeout time.Duration) *faultNode {
+	t.Helper()
+	var primary *faultNode
+	eventually(t, timeout, "the cluster to settle", func() (bool, string) {
+		primary = nil
+		sts := map[string]pauseStatus{}
+		var seen []string
+		for _, n := range c.nodes {
+			st, err := n.status()
+			if err != nil {
+				return false, fmt.Sprintf("%s: %v", n.id, err)
+			}
+			sts[n.id] = st
+			seen = append(seen, fmt.Sprintf("%s %s/%d %s", n.id, st.Role, st.Term, st.Replication.SyncState))
+			if st.Role == "primary" {
+				if primary != nil {
+					return false, "two primaries: " + strings.Join(seen, ", ")
+				}
+				primary = n
+			}
+		}
+		if primary == nil {
+			return false, "no primary: " + strings.Join(seen, ", ")
+		}
+		p := sts[primary.id]
+		if c.mode == "sync" && p.Replication.SyncState != "sync" {
+			return false, "primary not in sync: " + strings.Join(seen, ", ")
+		}
+		for _, n := range c.nodes {
+			if n == primary {
+				continue
+			}
+			state, applied := "", ""
+			for _, sb := range p.Standbys {
+				if sb.NodeID == n.id {
+					state, applied = sb.State, sb.AppliedLSN
+				}
+			}
+			if state != "streaming" || applied != p.CurrentLSN || sts[n.id].AppliedLSN != p.CurrentLSN || sts[n.id].Term != p.Term {
+				return false, fmt.Sprintf("%s is %q, applied %s / %s of %s: %s", n.id, state, applied, sts[n.id].AppliedLSN, p.CurrentLSN, strings.Join(seen, ", "))
+			}
+		}
+		fs, err := c.failover()
+		if err != nil || fs.Primary != primary.id || fs.Term != p.Term || fs.DownSince != nil {
+			return false, fmt.Sprintf("proxy: %+v %v", fs, err)
+		}
+		return true, ""
+	})
+	return primary
+}
+
+// ---- the nemesis ----
+
+type nemesis struct {
+	c      *faultCluster
+	rng    *rand.Rand
+	byKind map[string]int
+	log    []string
+	start  time.Time
+}
+
+func (nm *nemesis) logf(format string, args ...any) {
+	nm.log = append(nm.log, fmt.Sprintf("%8.3fs ", time.Since(nm.start).Seconds())+fmt.Sprintf(format, args...))
+}
+
+// hold is how long a fault lasts: mostly short, sometimes past the
+// failover timeout (3 s).
+func (nm *nemesis) hold() time.Duration {
+	if nm.rng.IntN(4) == 0 {
+		return 3*time.Second + time.Duration(nm.rng.Int64N(int64(3*time.Second)))
+	}
+	return 300*time.Millisecond + time.Duration(nm.rng.Int64N(int64(2*time.Second)))
+}
+
+// run injects faults until dur has passed and returns how many.
+func (nm *nemesis) run(dur time.Duration) int {
+	nm.byKind, nm.start = map[string]int{}, time.Now()
+	kinds := []string{"kill-primary", "kill-standby", "pause-primary", "partition-primary", "partition-proxy-primary",
+		"partition-replication", "delay", "switchover", "restart-proxy"}
+	if nm.c.nodes[0].ballast != "" {
+		kinds = append(kinds, "disk-full")
+	}
+	if s := os.Getenv("HELIOSDB_FAULTS_KINDS"); s != "" {
+		kinds = strings.Split(s, ",")
+	}
+	faults := 0
+	for time.Since(nm.start) < dur {
+		time.Sleep(200*time.Millisecond + time.Duration(nm.rng.Int64N(int64(time.Second))))
+		kind := kinds[nm.rng.IntN(len(kinds))]
+		if nm.inject(kind) {
+			faults++
+			nm.byKind[kind]++
+		}
+	}
+	return faults
+}
+
+// inject runs one fault to its end (heal included); false when it could
+// not be injected (no primary known, a refused switchover).
+func (nm *nemesis) inject(kind string) bool {
+	c := nm.c
+	p := c.primary()
+	if p == nil && kind != "kill-standby" && kind != "delay" && kind != "restart-proxy" && kind != "disk-full" {
+		nm.logf("%s: no primary known, skipped", kind)
+		return false
+	}
+	others := func() []*faultNode {
+		var o []*faultNode
+		for _, n := range c.nodes {
+			if n != p {
+				o = append(o, n)
+			}
+		}
+		return o
+	}
+	d := nm.hold()
+	switch kind {
+	case "kill-primary", "kill-standby":
+		n := p
+		if kind == "kill-standby" {
+			o := others()
+			n = o[nm.rng.IntN(len(o))]
+		}
+		nm.logf("%s: kill -9 %s, restart after %s", kind, n.id, d)
+		n.kill9()
+		time.Sleep(d)
+		n.launch(c.t)
+	case "pause-primary":
+		nm.logf("SIGSTOP %s for %s", p.id, d)
+		p.signal(syscall.SIGSTOP)
+		time.Sleep(d)
+		p.signal(syscall.SIGCONT)
+	case "partition-primary":
+		nm.logf("partition %s from everyone for %s", p.id, d)
+		for _, fp := range []*faultnet.Proxy{p.pg, p.http, p.native} {
+			fp.Partition()
+		}
+		time.Sleep(d)
+		for _, fp := range []*faultnet.Proxy{p.pg, p.http, p.native} {
+			fp.Heal()
+		}
+	case "partition-proxy-primary":
+		nm.logf("partition proxy from %s for %s", p.id, d)
+		p.pg.Partition()
+		p.http.Partition()
+		time.Sleep(d)
+		p.pg.Heal()
+		p.http.Heal()
+	case "partition-replication":
+		nm.logf("partition the standbys from %s for %s", p.id, d)
+		p.native.Partition()
+		time.Sleep(d)
+		p.native.Heal()
+	case "delay":
+		n := c.nodes[nm.rng.IntN(len(c.nodes))]
+		fps := []*faultnet.Proxy{n.pg, n.http, n.native}
+		fp := fps[nm.rng.IntN(3)]
+		lat := time.Duration(10+nm.rng.IntN(190)) * time.Millisecond
+		nm.logf("delay %s's %s link by %s for %s", n.id, []string{"pg", "http", "native"}[slicesIndex(fps, fp)], lat, d)
+		fp.SetDelay(lat)
+		time.Sleep(d)
+		fp.SetDelay(0)
+	case "switchover":
+		var target string
+		if st, err := p.status(); err == nil {
+			for _, sb := range st.Standbys {
+				if sb.State == "streaming" && (sb.ReplicationMode == "sync" || c.mode == "async") {
+					target = sb.NodeID
+				}
+			}
+		}
+		if target == "" {
+			nm.logf("switchover: no streaming sync standby of %s, skipped", p.id)
+			return false
+		}
+		code, body, err := adminPost(fmt.Sprintf("http://127.0.0.1:%d/switchover", c.adminPort), `{"target": "`+target+`"}`)
+		nm.logf("switchover %s -> %s: %d %s %v", p.id, target, code, strings.TrimSpace(body), err)
+		if err != nil || code != http.StatusOK {
+			return false
+		}
+	case "restart-proxy":
+		nm.logf("kill -9 the proxy, restart after %s", d/4)
+		c.killProxy()
+		time.Sleep(d / 4)
+		c.launchProxy(c.t)
+	case "disk-full":
+		n := p
+		if n == nil || nm.rng.IntN(3) == 0 {
+			n = c.nodes[nm.rng.IntN(len(c.nodes))]
+		}
+		nm.logf("fill %s's disk for %s", n.id, d)
+		fillDisk(n.ballast)
+		time.Sleep(d)
+		os.Remove(n.ballast)
+	default:
+		nm.logf("unknown fault kind %q, skipped", kind)
+		return false
+	}
+	return true
+}
+
+func slicesIndex[T comparable](s []T, v T) int {
+	for i, x := range s {
+		if x == v {
+			return i
+		}
+	}
+	return -1
+}
+
+// fillDisk writes path until its file system is full (errors ignored: the
+// nemesis must not fail the test from its goroutine).
+func fillDisk(path string) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	buf := make([]byte, 1<<20)
+	for i := range buf {
+		buf[i] = 0xB5
+	}
+	for {
+		if _, err := f.Write(buf); err != nil {
+			break
+		}
+	}
+	small := buf[:4096]
+	for {
+		if _, err := f.Write(small); err != nil {
+			return
+		}
+	}
+}
+
+var adminHTTP = &http.Client{Timeout: 30 * time.Second}
+
+func adminPost(url, body string) (int, string, error) {
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		return 0, "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.SetBasicAuth("helios", "helios")
+	resp, err := adminHTTP.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), nil
+}
+
+// ringBuffer keeps the last max bytes a process wrote (long runs).
+type ringBuffer struct {
+	mu  sync.Mutex
+	b   []byte
+	max int
+}
+
+func (r *ringBuffer) Write(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.b = append(r.b, p...)
+	if len(r.b) > r.max {
+		r.b = append([]byte(nil), r.b[len(r.b)-r.max/2:]...)
+	}
+	return len(p), nil
+}
+
+func (r *ringBuffer) tail(lines int) string {
+	r.mu.Lock()
+	s := strings.Split(string(r.b), "\n")
+	r.mu.Unlock()
+	return strings.Join(s[max(0, len(s)-lines):], "\n")
+}
+
+func (r *ringBuffer) String() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return string(r.b)
+}
