@@ -136,7 +136,7 @@ func runScenario(t *testing.T, sc faultScenario, dur time.Duration) (string, int
 	const clients = 4
 	for p := range clients {
 		prng := rand.New(rand.NewPCG(seed, uint64(p)+1))
-		wg.Go(func() { runClient(c.proxyDSN(), sc.load, h, p, prng, stop) })
+		wg.Go(func() { runFaultClient(c.proxyDSN(), sc.load, h, p, prng, stop) })
 	}
 	nem := &nemesis{c: c, rng: rng}
 	faults := nem.run(dur)
@@ -221,9 +221,9 @@ func errSummary(ops []history.Op) string {
 	return b.String()
 }
 
-// runClient runs operations through the proxy until stop, on one
+// runFaultClient runs operations through the proxy until stop, on one
 // connection it replaces after a connection-level error.
-func runClient(dsn string, load workload, h *history.History, proc int, rng *rand.Rand, stop chan struct{}) {
+func runFaultClient(dsn string, load workload, h *history.History, proc int, rng *rand.Rand, stop chan struct{}) {
 	var conn *pgx.Conn
 	defer func() {
 		if conn != nil {
