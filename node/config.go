@@ -77,6 +77,18 @@ type Config struct {
 	// HTTPTLS serves the HTTP API over HTTPS with the same certificate
 	// (needs TLSCertFile); plain HTTP requests to it are refused.
 	HTTPTLS bool
+	// NativeTLS runs the native (replication) port over TLS with the same
+	// certificate (needs TLSCertFile and NativeTLSCAFile): served only
+	// over TLS, and peers (the primary a standby follows, forwarding,
+	// peer checks) must present a certificate from NativeTLSCAFile naming
+	// the host dialled. The secret handshake still runs inside.
+	NativeTLS bool
+	// NativeTLSCAFile holds the CA certificates (PEM) peers' certificates
+	// must chain to; re-read by ReloadTLS.
+	NativeTLSCAFile string
+	// NativeTLSClientAuth makes the native port also require a client
+	// certificate from NativeTLSCAFile (mutual TLS).
+	NativeTLSClientAuth bool
 
 	// SyncTimeout is how long a commit waits for a sync standby before a
 	// sync primary degrades to async; default 10s.
@@ -244,6 +256,12 @@ func (c *Config) Validate() error {
 	}
 	if c.HTTPTLS && c.TLSCertFile == "" {
 		return bad("http-tls", "needs --tls-cert-file and --tls-key-file")
+	}
+	if c.NativeTLS && (c.TLSCertFile == "" || c.NativeTLSCAFile == "") {
+		return bad("native-tls", "needs --tls-cert-file, --tls-key-file and --native-tls-ca-file")
+	}
+	if !c.NativeTLS && (c.NativeTLSCAFile != "" || c.NativeTLSClientAuth) {
+		return bad("native-tls", "--native-tls-ca-file and --native-tls-client-auth need --native-tls")
 	}
 	if c.SyncTimeout <= 0 {
 		return bad("sync-timeout", "must be positive")

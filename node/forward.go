@@ -39,13 +39,13 @@ func (n *Node) startForwarding() {
 	n.fwdServer = replication.RegisterForwarding(n.grpcSrv, forwardBackend{n}, n.log)
 	// SHOW TOPOLOGY on a standby asks the primary (topology.go).
 	n.topoClient = replication.NewForwardClient(replication.ForwardClientConfig{
-		Secret: n.cfg.secret(), NodeID: n.cfg.NodeID, Primary: n.forwardTarget, Timeout: topologyTimeout, Logger: n.log,
+		Secret: n.cfg.secret(), NodeID: n.cfg.NodeID, TLS: n.nativeTLS(), Primary: n.forwardTarget, Timeout: topologyTimeout, Logger: n.log,
 	})
 	if !n.cfg.WriteForwarding {
 		return
 	}
 	n.fwdClient = replication.NewForwardClient(replication.ForwardClientConfig{
-		Secret: n.cfg.secret(), NodeID: n.cfg.NodeID, Primary: n.forwardTarget, Timeout: n.cfg.WriteForwardingTimeout, Logger: n.log,
+		Secret: n.cfg.secret(), NodeID: n.cfg.NodeID, TLS: n.nativeTLS(), Primary: n.forwardTarget, Timeout: n.cfg.WriteForwardingTimeout, Logger: n.log,
 	})
 	n.sessCfg.Forward = forwarder{n}
 }

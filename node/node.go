@@ -55,6 +55,7 @@ type Node struct {
 	stmtMemLimit int64
 	pg           *pgwire.Server
 	tls          *tlsfiles.Server // the PostgreSQL port's certificate; nil = no TLS
+	nativeCA     *tlsfiles.Pool   // with NativeTLS: the CAs peers must chain to
 	scram        *pgauth.SCRAM    // HTTP Basic checks (users.go)
 	httpSrv      *http.Server
 	// httpStop cancels the context of every HTTP request (POST /query
@@ -209,6 +210,11 @@ func (n *Node) buildSQL() error {
 		}
 		tlsCfg = n.tls.Config()
 	}
+	if n.cfg.NativeTLS {
+		if n.nativeCA, err = tlsfiles.LoadPool(n.cfg.NativeTLSCAFile); err != nil {
+			return &ConfigError{Key: "native-tls-ca-file", Reason: err.Error()}
+		}
+	}
 	rules, err := n.hbaRules()
 	if err != nil {
 		return err
@@ -235,13 +241,18 @@ func (n *Node) buildSQL() error {
 }
 
 // ReloadTLS re-reads the PostgreSQL port's certificate and key files (on
-// SIGHUP); new connections use them, and a failed reload keeps the
-// current ones. Without TLS it does nothing.
+// SIGHUP), and with NativeTLS the CA file; new connections (of every port)
+// use them, and a failed reload keeps the current ones. Without TLS it
+// does nothing.
 func (n *Node) ReloadTLS() error {
 	if n.tls == nil {
 		return nil
 	}
-	return n.tls.Reload()
+	var caErr error
+	if n.nativeCA != nil {
+		caErr = n.nativeCA.Reload()
+	}
+	return errors.Join(n.tls.Reload(), caErr)
 }
 
 func (n *Node) listen() error {

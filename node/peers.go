@@ -70,7 +70,7 @@ func (n *Node) checkPeers(ctx context.Context) {
 	var wg sync.WaitGroup
 	for id, addr := range maps.All(peers) {
 		wg.Go(func() {
-			st, err := replication.AskPeer(ctx, addr, n.cfg.secret(), n.cfg.NodeID)
+			st, err := replication.AskPeer(ctx, addr, n.cfg.secret(), n.cfg.NodeID, n.nativeTLS())
 			if err != nil {
 				n.log.Info("peer term check: no answer", "peer", id, "address", addr, "err", err)
 				return

@@ -111,7 +111,7 @@ func (r replNode) InstallBaseBackup(src io.Reader) (lsn.LSN, error) {
 // native port, and the standby receiver when this node is a standby.
 func (n *Node) startReplication() error {
 	n.repl = replication.NewServer(replication.ServerConfig{
-		WAL: n.wal, Node: replNode{n}, Secret: n.cfg.secret(), NodeID: n.cfg.NodeID,
+		WAL: n.wal, Node: replNode{n}, Secret: n.cfg.secret(), NodeID: n.cfg.NodeID, TLS: n.nativeTLS(),
 		Sync: n.cfg.ReplicationMode == ModeSync, SyncStrict: n.cfg.SyncStrict, SyncTimeout: n.cfg.SyncTimeout,
 		MaxRetainBytes: int64(n.cfg.WALKeepMB) << 20,
 		OnStandby:      func(s replication.StandbyInfo) { n.recordPeer(s.NodeID, s.NativeAddress) },
@@ -128,7 +128,7 @@ func (n *Node) startReplication() error {
 	}
 	// Every node has a receiver: a primary may be demoted and follow.
 	n.standby = replication.NewStandby(replication.StandbyConfig{
-		PrimaryAddr: n.primaryAddr(), Secret: n.cfg.secret(), NodeID: n.cfg.NodeID,
+		PrimaryAddr: n.primaryAddr(), Secret: n.cfg.secret(), NodeID: n.cfg.NodeID, TLS: n.nativeTLS(),
 		Sync: n.cfg.ReplicationMode == ModeSync, Address: n.advertisedPG(), NativeAddress: n.advertisedNative(),
 		WAL: n.wal, Target: replNode{n}, TempDir: n.cfg.DataDir, MinBackoff: n.cfg.ReplicationBackoff,
 		Logger: n.log, Registerer: n.reg, Now: n.cfg.now,

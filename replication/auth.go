@@ -2,6 +2,7 @@ package replication
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"sync"
@@ -15,10 +16,12 @@ import (
 
 // DialOption returns the gRPC transport credentials of a node (nodeID)
 // calling a peer's native port: the mutual handshake of handshake.go with
-// the key derived from secret. The connection fails with
-// ErrPeerNotInCluster when the peer cannot prove it knows the key.
-func DialOption(secret, nodeID string) grpc.DialOption {
-	return grpc.WithTransportCredentials(newClusterCreds(secret, nodeID))
+// the key derived from secret, inside TLS when t is not nil. The
+// connection fails with ErrPeerNotInCluster when the peer cannot prove it
+// knows the key, and with ErrPeerNotVerified when t is set and the peer's
+// certificate does not verify.
+func DialOption(secret, nodeID string, t *TLS) grpc.DialOption {
+	return grpc.WithTransportCredentials(newClusterCreds(secret, nodeID, t))
 }
 
 // checkAuthenticated rejects calls on a connection that did not complete
@@ -51,6 +54,11 @@ func (a *authLog) reject(remote net.Addr, peerID string, err error) {
 		if remote != nil {
 			addr = remote.String()
 		}
+		if errors.Is(err, errTLSRefused) {
+			a.log.Warn("replication: refused a native-port connection whose TLS handshake failed (a peer without --native-tls, or whose certificate does not chain to --native-tls-ca-file)",
+				"peer", addr, "err", err)
+			return
+		}
 		a.log.Warn("replication: refused a connection that did not prove the replication secret (check --replication-secret, or --password when it is not set, on both nodes)",
 			"peer", addr, "peer_node_id", peerID, "err", err)
 	}
@@ -71,8 +79,9 @@ func streamAuth(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, h grpc.
 }
 
 // ServerOption returns the gRPC server credentials of a node (nodeID)
-// serving the native port with secret: the server side of DialOption.
-// Server.GRPCServer uses it; tests serving their own gRPC server do too.
-func ServerOption(secret, nodeID string) grpc.ServerOption {
-	return grpc.Creds(newClusterCreds(secret, nodeID))
+// serving the native port with secret, inside TLS when t is not nil: the
+// server side of DialOption. Server.GRPCServer uses it; tests serving
+// their own gRPC server do too.
+func ServerOption(secret, nodeID string, t *TLS) grpc.ServerOption {
+	return grpc.Creds(newClusterCreds(secret, nodeID, t))
 }

@@ -49,9 +49,9 @@ func TestCallsNeedTheSecret(t *testing.T) {
 	}{
 		{"no handshake (plain gRPC)", grpc.WithTransportCredentials(insecure.NewCredentials()), codes.Unavailable},
 		{"the secret as a bearer token (the old protocol)", grpc.WithTransportCredentials(insecure.NewCredentials()), codes.Unavailable},
-		{"wrong secret", replication.DialOption("guess", "s1"), codes.Unavailable},
-		{"secret as a prefix", replication.DialOption(testSecret+"x", "s1"), codes.Unavailable},
-		{"right secret", replication.DialOption(testSecret, "s1"), codes.OK},
+		{"wrong secret", replication.DialOption("guess", "s1", nil), codes.Unavailable},
+		{"secret as a prefix", replication.DialOption(testSecret+"x", "s1", nil), codes.Unavailable},
+		{"right secret", replication.DialOption(testSecret, "s1", nil), codes.OK},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			client := dialWith(t, p.addr, tc.opt)

@@ -159,7 +159,7 @@ func TestBadStreamsAreNotApplied(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fake := &scriptedPrimary{script: tc.script}
-			g := grpc.NewServer(replication.ServerOption(testSecret, "fake-primary"))
+			g := grpc.NewServer(replication.ServerOption(testSecret, "fake-primary", nil))
 			replicationpb.RegisterReplicationServer(g, fake)
 			addr := serveGRPC(t, g)
 
@@ -215,7 +215,7 @@ func TestCorruptBaseBackupNotInstalled(t *testing.T) {
 					return stream.Send(tc.last)
 				},
 			}
-			g := grpc.NewServer(replication.ServerOption(testSecret, "fake-primary"))
+			g := grpc.NewServer(replication.ServerOption(testSecret, "fake-primary", nil))
 			replicationpb.RegisterReplicationServer(g, fake)
 			addr := serveGRPC(t, g)
 			tempDir := t.TempDir()

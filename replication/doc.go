@@ -44,4 +44,10 @@
 // base backups travel in clear and an authenticated connection cannot be
 // hijacked. This is not TLS: there are no certificates, and a node proves
 // only that it knows the secret (every node of a cluster is equal).
+//
+// TLS (tls.go) is optional and goes underneath: with a TLS configuration
+// the port accepts only TLS connections (optionally requiring a client
+// certificate), the client verifies the server's certificate against the
+// cluster's CAs and the host it dialled before it sends anything else, and
+// the handshake above then runs inside the TLS connection unchanged.
 package replication

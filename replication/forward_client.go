@@ -76,6 +76,7 @@ func (f *ForwardFailure) Unwrap() error { return f.Err }
 type ForwardClientConfig struct {
 	Secret string
 	NodeID string
+	TLS    *TLS // when set, the primary must verify (tls.go)
 	// Primary returns the native address ("host:port") of the primary the
 	// node follows now, or "" when it follows none. Required.
 	Primary func() string
@@ -151,7 +152,7 @@ func (c *ForwardClient) acquire() (*fwdConn, string, error) {
 		}
 	}
 	conn, err := grpc.NewClient(addr,
-		DialOption(c.cfg.Secret, c.cfg.NodeID),
+		DialOption(c.cfg.Secret, c.cfg.NodeID, c.cfg.TLS),
 		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: 10 * time.Second, Timeout: 5 * time.Second}),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)),
 		grpc.WithConnectParams(grpc.ConnectParams{MinConnectTimeout: c.cfg.Timeout, Backoff: gbackoff.Config{

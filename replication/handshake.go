@@ -279,6 +279,7 @@ func orShort(err error) error {
 type clusterCreds struct {
 	key    Key
 	nodeID string
+	tls    *TLS                                            // nil: no TLS under the handshake
 	onFail func(remote net.Addr, peerID string, err error) // server side; may be nil
 }
 
@@ -291,18 +292,26 @@ type AuthInfo struct {
 // AuthType implements credentials.AuthInfo.
 func (AuthInfo) AuthType() string { return "heliosdb-cluster" }
 
-func newClusterCreds(secret, nodeID string) *clusterCreds {
-	return &clusterCreds{key: DeriveKey(secret), nodeID: nodeID}
+func newClusterCreds(secret, nodeID string, t *TLS) *clusterCreds {
+	return &clusterCreds{key: DeriveKey(secret), nodeID: nodeID, tls: t}
 }
 
-func (c *clusterCreds) ClientHandshake(ctx context.Context, _ string, conn net.Conn) (net.Conn, credentials.AuthInfo, error) {
+func (c *clusterCreds) ClientHandshake(ctx context.Context, authority string, conn net.Conn) (net.Conn, credentials.AuthInfo, error) {
 	dl, ok := ctx.Deadline()
 	if !ok || time.Until(dl) > handshakeTimeout {
 		dl = time.Now().Add(handshakeTimeout)
 	}
 	_ = conn.SetDeadline(dl)
-	sc, peer, err := clientHandshake(conn, c.key, c.nodeID)
-	_ = conn.SetDeadline(time.Time{})
+	defer func() { _ = conn.SetDeadline(time.Time{}) }()
+	inner := conn
+	if c.tls != nil {
+		tc, err := c.tls.client(ctx, conn, authority)
+		if err != nil {
+			return nil, nil, err
+		}
+		inner = tc
+	}
+	sc, peer, err := clientHandshake(inner, c.key, c.nodeID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -311,8 +320,21 @@ func (c *clusterCreds) ClientHandshake(ctx context.Context, _ string, conn net.C
 
 func (c *clusterCreds) ServerHandshake(conn net.Conn) (net.Conn, credentials.AuthInfo, error) {
 	_ = conn.SetDeadline(time.Now().Add(handshakeTimeout))
-	sc, peer, err := serverHandshake(conn, c.key, c.nodeID)
-	_ = conn.SetDeadline(time.Time{})
+	defer func() { _ = conn.SetDeadline(time.Time{}) }()
+	inner := conn
+	if c.tls != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), handshakeTimeout)
+		tc, err := c.tls.server(ctx, conn)
+		cancel()
+		if err != nil {
+			if c.onFail != nil {
+				c.onFail(conn.RemoteAddr(), "", err)
+			}
+			return nil, nil, err
+		}
+		inner = tc
+	}
+	sc, peer, err := serverHandshake(inner, c.key, c.nodeID)
 	if err != nil {
 		if c.onFail != nil {
 			c.onFail(conn.RemoteAddr(), peer, err)
@@ -327,6 +349,9 @@ func authInfo(peer string) AuthInfo {
 }
 
 func (c *clusterCreds) Info() credentials.ProtocolInfo {
+	if c.tls != nil {
+		return credentials.ProtocolInfo{SecurityProtocol: "heliosdb-cluster+tls"}
+	}
 	return credentials.ProtocolInfo{SecurityProtocol: "heliosdb-cluster"}
 }
 

@@ -413,7 +413,7 @@ func (s *standby) caughtUp(p *primary) bool {
 // dial connects to addr as a node knowing the test secret.
 func dial(t testing.TB, addr string) replicationpb.ReplicationClient {
 	t.Helper()
-	return dialWith(t, addr, replication.DialOption(testSecret, "test-client"))
+	return dialWith(t, addr, replication.DialOption(testSecret, "test-client", nil))
 }
 
 func dialWith(t testing.TB, addr string, opt grpc.DialOption) replicationpb.ReplicationClient {

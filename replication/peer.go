@@ -19,10 +19,10 @@ type PeerStatus struct {
 }
 
 // AskPeer calls the Status RPC of the node at addr (its native port) with
-// secret. A restarted primary asks its known peers this before it takes
-// writes: one of them may have seen a newer term.
-func AskPeer(ctx context.Context, addr, secret, nodeID string) (PeerStatus, error) {
-	conn, err := grpc.NewClient(addr, DialOption(secret, nodeID))
+// secret (inside TLS when t is set). A restarted primary asks its known
+// peers this before it takes writes: one of them may have seen a newer term.
+func AskPeer(ctx context.Context, addr, secret, nodeID string, t *TLS) (PeerStatus, error) {
+	conn, err := grpc.NewClient(addr, DialOption(secret, nodeID, t))
 	if err != nil {
 		return PeerStatus{}, fmt.Errorf("replication: peer %s: %w", addr, err)
 	}

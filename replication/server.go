@@ -56,6 +56,8 @@ type ServerConfig struct {
 	Secret string
 	// NodeID names this node in the handshake.
 	NodeID string
+	// TLS, when set, serves the native port over TLS only (tls.go).
+	TLS *TLS
 
 	Sync        bool          // commits wait for a sync standby (WaitDurable)
 	SyncStrict  bool          // never degrade to async
@@ -147,7 +149,7 @@ func NewServer(cfg ServerConfig) *Server {
 // secret enforced on every call.
 func (s *Server) GRPCServer() *grpc.Server {
 	a := &authLog{log: s.log, interval: 30 * time.Second}
-	creds := newClusterCreds(s.cfg.Secret, s.cfg.NodeID)
+	creds := newClusterCreds(s.cfg.Secret, s.cfg.NodeID, s.cfg.TLS)
 	creds.onFail = a.reject
 	g := grpc.NewServer(
 		grpc.Creds(creds),

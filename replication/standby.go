@@ -47,6 +47,7 @@ type StandbyConfig struct {
 	PrimaryAddr string // host:port of the primary's native port
 	Secret      string
 	NodeID      string
+	TLS         *TLS   // when set, the primary must verify (tls.go)
 	Sync        bool   // acknowledge as a sync standby
 	Address     string // host:pg_port this node serves reads on (for topology)
 	// NativeAddress is host:native_port of this node's own Replication
@@ -153,7 +154,7 @@ func (s *Standby) Run(ctx context.Context) error {
 	log := s.cfg.Logger.With("primary", addr)
 	s.log = log
 	conn, err := grpc.NewClient(addr,
-		DialOption(s.cfg.Secret, s.cfg.NodeID),
+		DialOption(s.cfg.Secret, s.cfg.NodeID, s.cfg.TLS),
 		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: 10 * time.Second, Timeout: 5 * time.Second, PermitWithoutStream: true}),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)),
 		// gRPC's own reconnect backoff grows to 120 s; a standby must find

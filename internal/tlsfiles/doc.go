@@ -8,6 +8,9 @@
 // (called on SIGHUP) replaces the certificate for new handshakes without
 // restarting anything; a Reload that fails keeps the old certificate.
 //
+// A Pool holds CA certificates loaded from a PEM file, reloadable the same
+// way (the nodes' native port verifies its peers against one).
+//
 // ClientConfig follows libpq: require encrypts without checking the
 // server's certificate, verify-ca checks it against a CA file, verify-full
 // also checks that it names the host. prefer and require fall back

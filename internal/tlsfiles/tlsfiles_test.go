@@ -3,9 +3,12 @@ package tlsfiles_test
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -94,5 +97,56 @@ func TestReloadOnHUP(t *testing.T) {
 	case <-called:
 	case <-time.After(10 * time.Second):
 		t.Fatal("SIGHUP did not reload")
+	}
+}
+
+// TestPoolReload: a Pool's Reload replaces its CAs; a reload of a file
+// without certificates keeps them.
+func TestPoolReload(t *testing.T) {
+	a, b := tlstest.NewCA(t, "a"), tlstest.NewCA(t, "b")
+	certA, keyA := a.Issue(t, "srv", "db.example")
+	srv, err := tlsfiles.Load(certA, keyA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "ca.crt")
+	copyFile(t, b.CertFile, file)
+	p, err := tlsfiles.LoadPool(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	verify := func() error {
+		_, err := srv.Certificate().Leaf.Verify(x509.VerifyOptions{Roots: p.Get(), DNSName: "db.example"})
+		return err
+	}
+	if verify() == nil {
+		t.Fatal("a certificate of CA a verified against CA b")
+	}
+	copyFile(t, a.CertFile, file)
+	if err := p.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	if err := verify(); err != nil {
+		t.Fatalf("after reloading CA a: %v", err)
+	}
+	if err := os.WriteFile(file, []byte("not a certificate"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Reload(); err == nil {
+		t.Fatal("reloading a file without certificates succeeded")
+	}
+	if err := verify(); err != nil {
+		t.Fatalf("a failed reload lost the CAs: %v", err)
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
