@@ -43,11 +43,14 @@ func (c *Conn) authenticate(info *Info) error {
 	switch {
 	case m == MethodPassword:
 		err = c.authCleartext(info.User, secret, known)
-	case m == MethodMD5 && (!known || secret.SupportsMD5()):
+	case m == MethodMD5 && known && secret.SupportsMD5():
 		err = c.authMD5(info.User, secret, known)
 	default:
 		// scram-sha-256, or md5 for a user whose secret is a SCRAM
-		// verifier (PostgreSQL then runs SCRAM).
+		// verifier (PostgreSQL then runs SCRAM), or for an unknown user:
+		// PostgreSQL pretends such a user has a password of
+		// password_encryption's type (scram-sha-256), the form roles are
+		// stored in, so the exchange does not reveal that it is unknown.
 		err = c.authSCRAM(info.User, secret, known)
 	}
 	switch {

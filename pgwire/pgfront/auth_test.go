@@ -213,3 +213,61 @@ func TestRequireTLSWrapsRules(t *testing.T) {
 		t.Error("a user the list does not name matched")
 	}
 }
+
+// firstAuthRequest sends a startup message as user and returns the type
+// of the server's first authentication request.
+func firstAuthRequest(t *testing.T, addr, user string) string {
+	t.Helper()
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	_ = nc.SetDeadline(time.Now().Add(10 * time.Second))
+	fe := pgproto3.NewFrontend(nc, nc)
+	fe.Send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersion30, Parameters: map[string]string{"user": user, "database": "db"}})
+	if err := fe.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	m, err := fe.Receive()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%T", m)
+}
+
+// TestMD5RuleUnknownUser: under an md5 rule, an unknown user (or one
+// without a password) is asked for SCRAM, like a user whose password is a
+// SCRAM verifier — the form CREATE ROLE stores — and only a user whose
+// stored password is an md5 hash (or the configured plain one) is asked
+// for md5. PostgreSQL 15 does the same (checked against it with md5 in
+// pg_hba.conf: "ghost" and a SCRAM role get AuthenticationSASL, a role
+// created under password_encryption=md5 AuthenticationMD5Password), so the
+// first answer does not tell whether a user exists. Before, an unknown
+// user got an md5 challenge and a SCRAM role a SASL one.
+func TestMD5RuleUnknownUser(t *testing.T) {
+	scram, _ := pgauth.ParseSecret(pgauth.SCRAMVerifier("pw"))
+	md5, _ := pgauth.ParseSecret(pgauth.MD5Hash("md5user", "pw"))
+	secrets := map[string]pgauth.Secret{"scramuser": scram, "md5user": md5, "plainuser": pgauth.PlainSecret("pw")}
+	s := startServer(t, pgfront.Config{Rules: pgfront.SingleRule{Use: pgfront.MethodMD5}, Users: pgfront.UsersFunc(func(u string) (pgauth.Secret, bool) {
+		sec, ok := secrets[u]
+		return sec, ok
+	})})
+	for user, want := range map[string]string{
+		"ghost":     "*pgproto3.AuthenticationSASL",
+		"scramuser": "*pgproto3.AuthenticationSASL",
+		"md5user":   "*pgproto3.AuthenticationMD5Password",
+		"plainuser": "*pgproto3.AuthenticationMD5Password",
+	} {
+		if got := firstAuthRequest(t, s.addr, user); got != want {
+			t.Errorf("%s: first request %s, want %s", user, got, want)
+		}
+		wantErr := fmt.Sprintf(`28P01 password authentication failed for user "%s"`, user)
+		if got := code(login(s.addr, user, "wrong")); got != wantErr {
+			t.Errorf("%s wrong password: %s, want %s", user, got, wantErr)
+		}
+	}
+	if err := login(s.addr, "ghost", "pw"); code(err) != `28P01 password authentication failed for user "ghost"` {
+		t.Errorf("ghost: %s", code(err))
+	}
+}

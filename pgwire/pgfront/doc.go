@@ -31,7 +31,9 @@
 // password, an md5 hash or a SCRAM verifier). An unknown user runs the
 // same exchange as a known one and fails like a wrong password (28P01);
 // SCRAM uses a stable mock salt (internal/pgauth). md5 with a SCRAM
-// verifier runs SCRAM, as PostgreSQL does.
+// verifier runs SCRAM, as PostgreSQL does, and so does md5 for an unknown
+// user (PostgreSQL pretends it has a password of password_encryption's
+// type, scram-sha-256 by default).
 //
 // # Concurrency, drain and who closes what
 //
