@@ -18,6 +18,7 @@ import (
 type clientCreds struct {
 	user, password, passwordFile string
 	token, tokenFile             string
+	caFile                       string
 }
 
 func envOr(key, def string) string {
@@ -35,12 +36,18 @@ func addCredFlags(cmd *cobra.Command, c *clientCreds) {
 	f.StringVar(&c.passwordFile, "password-file", os.Getenv("HELIOSDB_PASSWORD_FILE"), "file holding the password [env HELIOSDB_PASSWORD_FILE]")
 	f.StringVar(&c.token, "admin-token", os.Getenv("HELIOSDB_ADMIN_TOKEN"), "admin token, sent instead of user and password [env HELIOSDB_ADMIN_TOKEN]")
 	f.StringVar(&c.tokenFile, "admin-token-file", os.Getenv("HELIOSDB_ADMIN_TOKEN_FILE"), "file holding the admin token [env HELIOSDB_ADMIN_TOKEN_FILE]")
+	f.StringVar(&c.caFile, "ca-file", os.Getenv("HELIOSDB_CA_FILE"), "CA certificates (PEM) an https:// node's certificate must chain to (default: the system's) [env HELIOSDB_CA_FILE]")
 }
 
-// resolve reads the secret files and returns the credentials to send.
-func (c *clientCreds) resolve() (httpauth.Credentials, error) {
-	out := httpauth.Credentials{User: c.user, Password: c.password, Token: c.token}
-	var err error
+// resolve reads the secret files and the CA file and returns the client
+// and credentials to use. The certificate of an https:// node is always
+// checked, so the credentials go only to a node that proved its name.
+func (c *clientCreds) resolve() (apiClient, error) {
+	hc, err := newHTTPClient(c.caFile, false)
+	if err != nil {
+		return apiClient{}, err
+	}
+	out := apiClient{Credentials: httpauth.Credentials{User: c.user, Password: c.password, Token: c.token}, http: hc}
 	if c.passwordFile != "" {
 		if out.Password, err = readSecretFile("password-file", c.passwordFile); err != nil {
 			return out, err

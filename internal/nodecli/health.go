@@ -12,29 +12,37 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/heliosdb/nano/internal/httpauth"
 	"github.com/heliosdb/nano/node"
 )
 
-// defaultURL is the local node's HTTP API, honouring HELIOSDB_HTTP_PORT so
-// that a container healthcheck needs no arguments.
+// defaultURL is the local node's HTTP API, honouring HELIOSDB_HTTP_PORT
+// and HELIOSDB_HTTP_TLS (https) so that a container healthcheck needs no
+// arguments.
 func defaultURL(path string) string {
 	port := os.Getenv("HELIOSDB_HTTP_PORT")
 	if port == "" {
 		port = "8080"
 	}
-	return "http://127.0.0.1:" + port + path
+	scheme := "http"
+	if httpTLSFromEnv() {
+		scheme = "https"
+	}
+	return scheme + "://127.0.0.1:" + port + path
 }
 
 func healthCmd(out io.Writer) *cobra.Command {
-	var url string
+	var url, caFile string
 	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "health",
 		Short: "Check that a node answers (exit 0) or say why not (exit 1); usable as a Docker healthcheck",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			body, err := get(url, timeout, httpauth.Credentials{})
+			hc, err := newHTTPClient(caFile, true)
+			if err != nil {
+				return err
+			}
+			body, err := get(url, timeout, apiClient{http: hc})
 			if err != nil {
 				return err
 			}
@@ -42,7 +50,8 @@ func healthCmd(out io.Writer) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&url, "url", defaultURL("/health"), "health endpoint to check (default uses HELIOSDB_HTTP_PORT)")
+	cmd.Flags().StringVar(&url, "url", defaultURL("/health"), "health endpoint to check (default uses HELIOSDB_HTTP_PORT, and https with HELIOSDB_HTTP_TLS)")
+	cmd.Flags().StringVar(&caFile, "ca-file", os.Getenv("HELIOSDB_CA_FILE"), "CA certificates (PEM) to check an https:// node's certificate against; without it health does not check the certificate (it sends no credentials) [env HELIOSDB_CA_FILE]")
 	cmd.Flags().DurationVar(&timeout, "timeout", 3*time.Second, "give up after this long")
 	return cmd
 }
@@ -76,11 +85,11 @@ func statusCmd(out io.Writer) *cobra.Command {
 	return cmd
 }
 
-func get(url string, timeout time.Duration, creds httpauth.Credentials) ([]byte, error) {
+func get(url string, timeout time.Duration, creds apiClient) ([]byte, error) {
 	return call(http.MethodGet, url, nil, timeout, creds)
 }
 
-func call(method, url string, body []byte, timeout time.Duration, creds httpauth.Credentials) ([]byte, error) {
+func call(method, url string, body []byte, timeout time.Duration, creds apiClient) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
@@ -88,7 +97,7 @@ func call(method, url string, body []byte, timeout time.Duration, creds httpauth
 		return nil, err
 	}
 	creds.Apply(req)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := creds.http.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("node not answering at %s: %w", url, err)
 	}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/heliosdb/nano/internal/httpauth"
 	"github.com/heliosdb/nano/lsn"
 	"github.com/heliosdb/nano/node"
 )
@@ -27,7 +26,7 @@ type nodeStatus struct {
 	Topology    []node.TopologyNode    `json:"topology"`
 }
 
-func fetchStatus(base string, creds httpauth.Credentials) (nodeStatus, error) {
+func fetchStatus(base string, creds apiClient) (nodeStatus, error) {
 	var st nodeStatus
 	body, err := get(strings.TrimRight(base, "/")+"/status", 5*time.Second, creds)
 	if err != nil {
@@ -56,7 +55,7 @@ type switchover struct {
 	timeout            time.Duration
 	step               int
 	cc                 clientCreds
-	creds              httpauth.Credentials
+	creds              apiClient
 }
 
 func (s *switchover) say(format string, args ...any) {
