@@ -3,6 +3,7 @@ package replication_test
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"io"
 	"net"
 	"os"
 	"strings"
@@ -121,5 +122,48 @@ func TestStandbyOverNativeTLS(t *testing.T) {
 	}
 	if _, ok := findStandby(p.srv.Standbys(), "s2"); ok {
 		t.Fatalf("primary registered the unverified standby: %+v", p.srv.Standbys())
+	}
+}
+
+// TestNativeTLSSendsNothingToUnverifiedPeer: a node with TLS pointed at a
+// listener that is not a verified node of the cluster (a plain TCP
+// listener answering garbage, as a fake primary would) sends it a TLS
+// ClientHello and nothing of the handshake inside (no magic, no node id,
+// no nonce of the secret exchange).
+func TestNativeTLSSendsNothingToUnverifiedPeer(t *testing.T) {
+	ca := tlstest.NewCA(t, "cluster")
+	cert, key := ca.Issue(t, "standby", "127.0.0.1")
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	got := make(chan []byte, 1)
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			got <- nil
+			return
+		}
+		defer c.Close()
+		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+		buf := make([]byte, 64<<10)
+		n, _ := c.Read(buf)
+		_, _ = c.Write([]byte("HTTP/1.0 400 nope\r\n\r\n"))
+		rest, _ := io.ReadAll(c)
+		got <- append(buf[:n], rest...)
+	}()
+	client := dialWith(t, l.Addr().String(), replication.DialOption(testSecret, "standby-secret-node", nativeTLS(t, cert, key, ca.CertFile, false)))
+	if _, err := client.Status(t.Context(), &replicationpb.StatusRequest{}); status.Code(err) != codes.Unavailable {
+		t.Fatalf("Status against a fake peer: %v, want Unavailable", err)
+	}
+	b := <-got
+	if len(b) == 0 || b[0] != 0x16 {
+		t.Fatalf("first bytes %q: want a TLS handshake record", b[:min(len(b), 16)])
+	}
+	for _, s := range []string{"HDBR", "standby-secret-node", testSecret} {
+		if strings.Contains(string(b), s) {
+			t.Errorf("the fake peer received %q", s)
+		}
 	}
 }
