@@ -38,7 +38,8 @@ import (
 // injects one fault at a time, at random, every second or so: kill -9 of
 // the primary or a standby (restarted after the hold), SIGSTOP/SIGCONT of
 // the primary, a partition of the primary from everyone, of the proxy from
-// the primary, of the replication links to the primary, a delay on one
+// the primary, of the replication links to the primary (also followed by a
+// kill -9 of the primary before it heals), a delay on one
 // link, a planned switchover, a kill -9 and restart of the proxy, and (as
 // root, on a tmpfs data dir) a full disk on one node. Then everything is
 // healed, the cluster settles, the history is checked, and every node's
@@ -143,7 +144,13 @@ func runScenario(t *testing.T, sc faultScenario, dur time.Duration) (string, int
 	close(stop)
 	wg.Wait()
 	c.healAll()
+	healed := time.Now()
 	primary := c.settled(t, 120*time.Second)
+	t.Logf("%s: settled %s after the last fault", sc.name, time.Since(healed).Round(time.Millisecond))
+	checkStart := time.Now()
+	defer func() {
+		t.Logf("%s: final reads and checks took %s", sc.name, time.Since(checkStart).Round(time.Millisecond))
+	}()
 
 	conn := primary.connectDirect(t)
 	ops := h.Ops()
@@ -947,7 +954,7 @@ func (nm *nemesis) hold() time.Duration {
 func (nm *nemesis) run(dur time.Duration) int {
 	nm.byKind, nm.start = map[string]int{}, time.Now()
 	kinds := []string{"kill-primary", "kill-standby", "pause-primary", "partition-primary", "partition-proxy-primary",
-		"partition-replication", "delay", "switchover", "restart-proxy"}
+		"partition-replication", "partition-replication-kill-primary", "delay", "switchover", "restart-proxy"}
 	if nm.c.nodes[0].ballast != "" {
 		kinds = append(kinds, "disk-full")
 	}
@@ -1017,6 +1024,17 @@ func (nm *nemesis) inject(kind string) bool {
 		time.Sleep(d)
 		p.pg.Heal()
 		p.http.Heal()
+	case "partition-replication-kill-primary":
+		// The primary loses its standbys, then dies before the links
+		// heal: only what a sync standby flushed may have been
+		// acknowledged.
+		nm.logf("partition the standbys from %s for %s, then kill -9 it, restart after %s", p.id, d, d)
+		p.native.Partition()
+		time.Sleep(d)
+		p.kill9()
+		p.native.Heal()
+		time.Sleep(d)
+		p.launch(c.t)
 	case "partition-replication":
 		nm.logf("partition the standbys from %s for %s", p.id, d)
 		p.native.Partition()
