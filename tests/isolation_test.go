@@ -191,6 +191,34 @@ var isoSpecs = []isoSpec{
 		wantCheck: "1",
 	},
 	{
+		name:     "lock-table",
+		setup:    "DROP TABLE IF EXISTS acct; CREATE TABLE acct (id int PRIMARY KEY, v int); INSERT INTO acct VALUES (1, 0)",
+		sessions: 2,
+		steps: map[string]isoStep{
+			"b1": {0, "BEGIN"}, "sh1": {0, "LOCK TABLE acct IN SHARE MODE"}, "ax1": {0, "LOCK TABLE acct"},
+			"ex1": {0, "LOCK acct IN EXCLUSIVE MODE"}, "u1": {0, "UPDATE acct SET v = v + 1 WHERE id = 1"},
+			"al1": {0, "ALTER TABLE acct ADD COLUMN w int"}, "c1": {0, "COMMIT"},
+			"b2": {1, "BEGIN"}, "r2": {1, "SELECT v FROM acct"}, "u2": {1, "UPDATE acct SET v = v + 10 WHERE id = 1"},
+			"sh2": {1, "LOCK TABLE acct IN SHARE MODE"}, "rs2": {1, "SELECT v FROM acct WHERE id = 1 FOR SHARE"},
+			"out2": {1, "LOCK TABLE acct"}, "multi2": {1, "LOCK TABLE acct IN ACCESS SHARE MODE; SELECT 1"},
+			"nw2": {1, "BEGIN; LOCK TABLE acct IN ROW EXCLUSIVE MODE NOWAIT"}, "c2": {1, "COMMIT"},
+			"d1": {0, "UPDATE acct SET v = v + 1 WHERE id = 1"}, "d2": {1, "UPDATE acct SET v = v + 10 WHERE id = 1"},
+		},
+		perms: [][]string{
+			{"b1", "sh1", "r2", "u2", "c1"},                    // SHARE: readers pass, writers wait
+			{"b1", "ax1", "r2", "c1"},                          // ACCESS EXCLUSIVE: readers wait too
+			{"b1", "ex1", "rs2", "c1"},                         // EXCLUSIVE blocks FOR SHARE (ROW SHARE)
+			{"b2", "r2", "al1", "c2"},                          // ALTER TABLE waits for a reader's transaction
+			{"b2", "u2", "sh1", "c2", "c1"},                    // SHARE waits for a writer
+			{"out2", "multi2"},                                 // 25P01 alone; an implicit block is one
+			{"b1", "sh1", "nw2", "c1", "c2"},                   // NOWAIT
+			{"b1", "b2", "sh1", "sh2", "d1", "d2", "c1", "c2"}, // deadlock through table locks, found at once
+		},
+		check: "SELECT v FROM acct",
+		want: map[string]string{"out2": "ERROR 25P01", "nw2": "ERROR 55P03", "d1": "waited UPDATE 1", "d2": "ERROR 40P01",
+			"al1": "waited ALTER TABLE"},
+	},
+	{
 		name:     "advisory",
 		setup:    "SELECT 1",
 		sessions: 2,

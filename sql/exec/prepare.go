@@ -35,7 +35,8 @@ type Prepared struct {
 	columns  []result.Column
 	readOnly bool
 	run      runner
-	needs    []privNeed // privileges.go
+	needs    []privNeed      // privileges.go
+	tlocks   []tableLockNeed // tablelock.go
 }
 
 // Cursor yields the rows of an executing statement.
@@ -69,7 +70,8 @@ func (e *Engine) Prepare(ctx context.Context, t *Txn, stmt parser.Statement, par
 			b.params[i] = types.Text
 		}
 	}
-	p = &Prepared{eng: e, stmt: stmt, given: paramTypes, cat: cat, params: b.params, readOnly: b.readOnly, run: run, needs: b.needs}
+	p = &Prepared{eng: e, stmt: stmt, given: paramTypes, cat: cat, params: b.params, readOnly: b.readOnly, run: run, needs: b.needs,
+		tlocks: b.tlocks}
 	if cols != nil {
 		// A row-returning statement with no columns (a bare SELECT) still
 		// has a RowDescription, with zero fields, as in PostgreSQL.
@@ -132,8 +134,37 @@ func (p *Prepared) Open(ctx context.Context, t *Txn, params []types.Datum, vars 
 	if err := checkPrivileges(t, cat, p.needs); err != nil {
 		return nil, err
 	}
+	en := &env{ctx: ctx, txn: t, params: params, vars: vars}
+	for attempt := 0; len(p.tlocks) > 0; attempt++ {
+		waited, err := en.lockTables(cat, p.tlocks)
+		if err != nil || !waited || t.iso != ReadCommitted || attempt > 8 {
+			if err != nil {
+				return nil, err
+			}
+			break
+		}
+		// A DDL we waited for may have changed the tables: plan again on
+		// what committed meanwhile.
+		if err := t.stmtStart(); err != nil {
+			return nil, err
+		}
+		if cat, err = t.catalog(); err != nil {
+			return nil, err
+		}
+		if cat == p.cat {
+			break
+		}
+		np, err := p.eng.Prepare(ctx, t, p.stmt, p.given)
+		if err != nil {
+			return nil, err
+		}
+		*p = *np
+		if err := checkPrivileges(t, cat, p.needs); err != nil {
+			return nil, err
+		}
+	}
 	mem = p.eng.newStmtMem(vars)
-	en := &env{ctx: ctx, txn: t, params: params, vars: vars, mem: mem}
+	en.mem = mem
 	sp := t.ov.savepoint()
 	c, err = p.run.run(en)
 	if err != nil {
@@ -227,6 +258,7 @@ func (b *builder) buildStatement(n *pg_query.Node) (runner, []colInfo, error) {
 		return r, nil, err
 	}
 	b.collectPrivileges(n)
+	b.collectTableLocks(n)
 	switch v := n.Node.(type) {
 	case *pg_query.Node_SelectStmt:
 		p, err := b.buildSelect(v.SelectStmt, nil)
@@ -319,6 +351,9 @@ func (b *builder) buildStatement(n *pg_query.Node) (runner, []colInfo, error) {
 	case *pg_query.Node_RenameStmt:
 		b.readOnly = false
 		r, err := b.buildRename(v.RenameStmt)
+		return r, nil, err
+	case *pg_query.Node_LockStmt:
+		r, err := b.buildLock(v.LockStmt)
 		return r, nil, err
 	case *pg_query.Node_VacuumStmt:
 		tag := "VACUUM"

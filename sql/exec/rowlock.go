@@ -11,6 +11,7 @@ import (
 
 	"github.com/heliosdb/nano/sql/catalog"
 	"github.com/heliosdb/nano/sql/lock"
+	"github.com/heliosdb/nano/sql/pgcatalog"
 	"github.com/heliosdb/nano/sql/pgerror"
 )
 
@@ -57,8 +58,15 @@ var errLockTimeout = pgerror.New(pgerror.LockNotAvailable, "canceling statement 
 // lock_timeout and deadlock_timeout. what names the object for NOWAIT's
 // message. It returns false for SKIP LOCKED on a taken lock.
 func (e *env) acquire(key string, mode lock.Mode, scope lock.Scope, policy lock.Policy, what string) (bool, error) {
+	return e.acquireLock(key, mode, scope, policy, what, true)
+}
+
+// acquireLock is acquire; withXID assigns the transaction its number
+// first (row locks: pg_locks shows the holder's transactionid), which a
+// table lock does not.
+func (e *env) acquireLock(key string, mode lock.Mode, scope lock.Scope, policy lock.Policy, what string, withXID bool) (bool, error) {
 	t := e.txn
-	if t.xid == 0 {
+	if t.xid == 0 && withXID {
 		t.xid = t.eng.xids.Add(1)
 	}
 	t.locked = true
@@ -69,7 +77,8 @@ func (e *env) acquire(key string, mode lock.Mode, scope lock.Scope, policy lock.
 		defer cancel()
 	}
 	ok, err := t.eng.locks.Acquire(ctx, lock.Request{Owner: t.owner, PID: t.pid, XID: t.xid, Key: key,
-		Mode: mode, Scope: scope, Policy: policy, DeadlockTimeout: e.durationVar("deadlock_timeout")})
+		Mode: mode, Scope: scope, Policy: policy, DeadlockTimeout: e.durationVar("deadlock_timeout"),
+		Early: !strings.HasPrefix(key, "r")})
 	if err == nil {
 		return ok, nil
 	}
@@ -92,7 +101,9 @@ func deadlockError(d *lock.DeadlockError) error {
 	lines := make([]string, len(d.Cycle))
 	for i, ed := range d.Cycle {
 		var on string
-		if strings.HasPrefix(ed.Key, "a") {
+		if oid := tableLockOID(ed.Key); oid != 0 {
+			on = fmt.Sprintf("%s on relation %d of database %d", ed.Mode, oid, pgcatalog.DatabaseOID)
+		} else if strings.HasPrefix(ed.Key, "a") {
 			mode := "ExclusiveLock"
 			if ed.Mode == lock.Shared {
 				mode = "ShareLock"

@@ -105,9 +105,10 @@ type builder struct {
 	// (nil otherwise); viewDepth counts views being expanded.
 	deps      map[string]bool
 	viewDepth int
-	aggArgs   int       // > 0 while an aggregate's arguments are compiled
-	ctes      []*cteDef // WITH queries visible here, innermost last
-	lockRows  *lockSpec // FOR UPDATE/SHARE of the SELECT being built, for buildOutput
+	aggArgs   int             // > 0 while an aggregate's arguments are compiled
+	ctes      []*cteDef       // WITH queries visible here, innermost last
+	lockRows  *lockSpec       // FOR UPDATE/SHARE of the SELECT being built, for buildOutput
+	tlocks    []tableLockNeed // tablelock.go
 	// rowCounts caches the join planner's table sizes (tableRows).
 	rowCounts map[uint32]float64
 }

@@ -51,6 +51,7 @@ func (b *builder) buildSelect(sel *pg_query.SelectStmt, outer *scope) (plan, err
 	}
 	if sp, ok := from.(*scanPlan); ok && len(sel.LockingClause) > 0 {
 		b.lockRows = lockSpecOf(sp, sel.LockingClause)
+		b.needTableLock(sp.tbl.Name, lock.RowShare)
 	}
 	return b.buildOutput(from, ps, sel)
 }
@@ -293,6 +294,7 @@ func (b *builder) buildRangeVar(rv *pg_query.RangeVar) (plan, error) {
 	b.noteDep(t.Name)
 	if b.readNeedsSelect(rv) {
 		b.require(t.Name, catalog.PrivSelect)
+		b.needTableLock(t.Name, lock.AccessShare)
 	}
 	return &scanPlan{tbl: t, alias: alias, columns: tableCols(t, alias)}, nil
 }

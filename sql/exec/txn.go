@@ -59,6 +59,9 @@ type Txn struct {
 	stale       []*storage.Snapshot
 	openCursors int
 	locked      bool // some lock taken: release at the end
+	// tlocks: the table-lock modes held, a bit per lock.Mode, by table
+	// OID (tablelock.go).
+	tlocks map[uint32]uint16
 	// reads: the table buckets a SERIALIZABLE transaction scanned
 	// (serializable.go).
 	reads    map[string]struct{}

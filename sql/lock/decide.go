@@ -1,7 +1,9 @@
 package lock
 
-// Mode is a lock strength. The row-lock modes are PostgreSQL's, weakest
-// first.
+// Mode is a lock strength: PostgreSQL's four row-lock modes, then its
+// eight table-lock modes, each family weakest first. A key is locked in
+// modes of one family only (rows and advisory locks in row modes, tables
+// in table modes).
 type Mode uint8
 
 // Lock modes.
@@ -10,14 +12,27 @@ const (
 	ForShare
 	ForNoKeyUpdate
 	ForUpdate
+
+	AccessShare          // SELECT
+	RowShare             // SELECT … FOR UPDATE/SHARE
+	RowExclusive         // INSERT, UPDATE, DELETE
+	ShareUpdateExclusive // VACUUM, ANALYZE
+	Share                // CREATE INDEX
+	ShareRowExclusive    //
+	ExclusiveTable       // (EXCLUSIVE)
+	AccessExclusive      // DROP, TRUNCATE, ALTER TABLE, LOCK TABLE's default
 	numModes
+
+	numRowModes = AccessShare
 
 	// Shared and Exclusive are the two advisory-lock modes.
 	Shared    = ForShare
 	Exclusive = ForUpdate
 )
 
-var modeNames = [numModes]string{"ForKeyShare", "ForShare", "ForNoKeyUpdate", "ForUpdate"}
+var modeNames = [numModes]string{"ForKeyShare", "ForShare", "ForNoKeyUpdate", "ForUpdate",
+	"AccessShareLock", "RowShareLock", "RowExclusiveLock", "ShareUpdateExclusiveLock", "ShareLock",
+	"ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"}
 
 func (m Mode) String() string {
 	if m < numModes {
@@ -26,13 +41,58 @@ func (m Mode) String() string {
 	return "Mode(?)"
 }
 
+// IsTableMode reports whether m is one of the eight table-lock modes.
+func IsTableMode(m Mode) bool { return m >= AccessShare && m < numModes }
+
+// TableModeByNumber maps PostgreSQL's lock mode numbers (LOCKMODE, 1 =
+// AccessShareLock … 8 = AccessExclusiveLock, as LOCK TABLE's parse tree
+// carries them) to a Mode.
+func TableModeByNumber(n int) (Mode, bool) {
+	if n < 1 || n > 8 {
+		return 0, false
+	}
+	return AccessShare + Mode(n-1), true
+}
+
 // conflictTable is PostgreSQL's row-lock conflict table
-// (https://www.postgresql.org/docs/15/explicit-locking.html#ROW-LOCK-COMPATIBILITY).
+// (https://www.postgresql.org/docs/15/explicit-locking.html#ROW-LOCK-COMPATIBILITY)
+// and its table-lock conflict table (table 13.2).
 var conflictTable = [numModes][numModes]bool{
 	ForKeyShare:    {ForUpdate: true},
 	ForShare:       {ForNoKeyUpdate: true, ForUpdate: true},
 	ForNoKeyUpdate: {ForShare: true, ForNoKeyUpdate: true, ForUpdate: true},
 	ForUpdate:      {ForKeyShare: true, ForShare: true, ForNoKeyUpdate: true, ForUpdate: true},
+
+	AccessShare:  {AccessExclusive: true},
+	RowShare:     {ExclusiveTable: true, AccessExclusive: true},
+	RowExclusive: {Share: true, ShareRowExclusive: true, ExclusiveTable: true, AccessExclusive: true},
+	ShareUpdateExclusive: {ShareUpdateExclusive: true, Share: true, ShareRowExclusive: true, ExclusiveTable: true,
+		AccessExclusive: true},
+	Share: {RowExclusive: true, ShareUpdateExclusive: true, ShareRowExclusive: true, ExclusiveTable: true,
+		AccessExclusive: true},
+	ShareRowExclusive: {RowExclusive: true, ShareUpdateExclusive: true, Share: true, ShareRowExclusive: true,
+		ExclusiveTable: true, AccessExclusive: true},
+	ExclusiveTable: {RowShare: true, RowExclusive: true, ShareUpdateExclusive: true, Share: true,
+		ShareRowExclusive: true, ExclusiveTable: true, AccessExclusive: true},
+	AccessExclusive: {AccessShare: true, RowShare: true, RowExclusive: true, ShareUpdateExclusive: true, Share: true,
+		ShareRowExclusive: true, ExclusiveTable: true, AccessExclusive: true},
+}
+
+// Covers reports whether holding a covers a request for b (see covers).
+func Covers(a, b Mode) bool { return covers(a, b) }
+
+// covers reports whether holding a covers a request for b: a and b are of
+// one family and a conflicts with everything b conflicts with.
+func covers(a, b Mode) bool {
+	if IsTableMode(a) != IsTableMode(b) {
+		return false
+	}
+	for x := Mode(0); x < numModes; x++ {
+		if conflictTable[b][x] && !conflictTable[a][x] {
+			return false
+		}
+	}
+	return true
 }
 
 // Conflicts reports whether a lock in mode a held by one owner blocks mode
@@ -182,6 +242,26 @@ func (e *entry) wakeable() []*waiter {
 	}
 	e.queue = kept
 	return out
+}
+
+// earlyDeadlock is PostgreSQL's early deadlock check (ProcSleep): o,
+// about to queue for m, already holds the key; a waiter queued for a mode
+// that o's holding blocks, and whose own holding blocks m, waits for o
+// while o would wait for it. It returns that waiter, or nil.
+func (e *entry) earlyDeadlock(o OwnerID, m Mode) *waiter {
+	mine := e.holder(o)
+	if mine == nil {
+		return nil
+	}
+	for _, w := range e.queue {
+		if w.owner == o || !mine.conflictsWith(w.mode) {
+			continue
+		}
+		if theirs := e.holder(w.owner); theirs != nil && theirs.conflictsWith(m) {
+			return w
+		}
+	}
+	return nil
 }
 
 // blockers returns the owners that w (queued in e) waits for: holders of a

@@ -19,7 +19,7 @@ func TestConflictTableMatchesPostgreSQL(t *testing.T) {
 		{ForNoKeyUpdate, [4]bool{false, x, x, x}},
 		{ForUpdate, [4]bool{x, x, x, x}},
 	} {
-		for h := Mode(0); h < numModes; h++ {
+		for h := Mode(0); h < numRowModes; h++ {
 			want[[2]Mode{h, c.req}] = c.held[h]
 		}
 	}
@@ -119,6 +119,63 @@ func TestFindCycle(t *testing.T) {
 	for _, c := range cases {
 		if got := findCycle(c.start, graph(c.g)); !reflect.DeepEqual(got, c.want) {
 			t.Errorf("%s: findCycle = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+func TestTableConflictTableMatchesPostgreSQL(t *testing.T) {
+	// Rows: requested; columns: held, ACCESS SHARE … ACCESS EXCLUSIVE. From
+	// the PostgreSQL 15 manual, table 13.2 "Conflicting Lock Modes".
+	rows := []string{
+		".......X",
+		"......XX",
+		"....XXXX",
+		"...XXXXX",
+		"..XX.XXX",
+		"..XXXXXX",
+		".XXXXXXX",
+		"XXXXXXXX",
+	}
+	for r, row := range rows {
+		req, _ := TableModeByNumber(r + 1)
+		for c := range row {
+			held, _ := TableModeByNumber(c + 1)
+			if got, want := Conflicts(held, req), row[c] == 'X'; got != want {
+				t.Errorf("Conflicts(held %v, requested %v) = %v, want %v", held, req, got, want)
+			}
+		}
+		for m := Mode(0); m < numRowModes; m++ {
+			if Conflicts(m, req) || Conflicts(req, m) {
+				t.Errorf("row mode %v conflicts with table mode %v", m, req)
+			}
+		}
+	}
+	if !covers(AccessExclusive, RowExclusive) || covers(RowExclusive, Share) || !covers(ExclusiveTable, RowShare) ||
+		covers(ForUpdate, AccessShare) {
+		t.Error("covers")
+	}
+}
+
+func TestEarlyDeadlock(t *testing.T) {
+	h := func(o OwnerID, m Mode) holder {
+		x := holder{owner: o}
+		x.counts[Xact][m] = 1
+		return x
+	}
+	w := &waiter{owner: 2, mode: RowExclusive}
+	cases := []struct {
+		name string
+		e    entry
+		want *waiter
+	}{
+		{"both hold SHARE, the other queued for ROW EXCLUSIVE", entry{holders: []holder{h(1, Share), h(2, Share)}, queue: []*waiter{w}}, w},
+		{"not a holder", entry{holders: []holder{h(2, Share)}, queue: []*waiter{w}}, nil},
+		{"my holding does not block the waiter", entry{holders: []holder{h(1, AccessShare), h(2, Share)}, queue: []*waiter{w}}, nil},
+		{"the waiter's holding does not block me", entry{holders: []holder{h(1, Share), h(2, AccessShare)}, queue: []*waiter{w}}, nil},
+	}
+	for _, c := range cases {
+		if got := c.e.earlyDeadlock(1, RowExclusive); got != c.want {
+			t.Errorf("%s: earlyDeadlock = %v, want %v", c.name, got, c.want)
 		}
 	}
 }

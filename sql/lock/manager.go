@@ -22,6 +22,11 @@ type Request struct {
 	// DeadlockTimeout is how long to wait before checking for a deadlock;
 	// 0 = DefaultDeadlockTimeout.
 	DeadlockTimeout time.Duration
+	// Early asks for PostgreSQL's early deadlock check of heavyweight
+	// locks (tables, advisory locks): an owner that already holds the key
+	// and would queue behind a waiter that it blocks, and that blocks it,
+	// fails at once instead of after DeadlockTimeout.
+	Early bool
 }
 
 type ownerState struct {
@@ -67,7 +72,10 @@ func (m *Manager) Acquire(ctx context.Context, r Request) (bool, error) {
 		m.entries[r.Key] = e
 	}
 	os := m.owner(r.Owner)
-	os.pid, os.xid = r.PID, r.XID
+	os.pid = r.PID
+	if r.XID != 0 {
+		os.xid = r.XID
+	}
 	if e.grantable(r.Owner, r.Mode, len(e.queue)) {
 		if e.grant(r.Owner, r.Mode, r.Scope) {
 			os.keys = append(os.keys, r.Key)
@@ -82,6 +90,19 @@ func (m *Manager) Acquire(ctx context.Context, r Request) (bool, error) {
 			return false, ErrWouldBlock
 		}
 		return false, nil
+	}
+	if r.Early {
+		if other := e.earlyDeadlock(r.Owner, r.Mode); other != nil {
+			theirs := m.owners[other.owner]
+			err := &DeadlockError{Cycle: []Edge{
+				{Waiter: r.PID, Blocker: theirs.pid, BlockerXID: theirs.xid, Key: r.Key, Mode: r.Mode,
+					WaiterOwn: r.Owner, BlockerOwn: other.owner},
+				{Waiter: theirs.pid, Blocker: r.PID, BlockerXID: os.xid, Key: r.Key, Mode: other.mode,
+					WaiterOwn: other.owner, BlockerOwn: r.Owner}}}
+			m.dropIfUnused(r.Key, e)
+			m.mu.Unlock()
+			return false, err
+		}
 	}
 	w := &waiter{owner: r.Owner, mode: r.Mode, scope: r.Scope, ready: make(chan struct{})}
 	e.queue = append(e.queue, w)
@@ -233,6 +254,7 @@ func (m *Manager) ReleaseXact(o OwnerID) {
 		}
 	}
 	os.keys = kept
+	os.xid = 0
 	if len(kept) == 0 && os.waiting == nil {
 		delete(m.owners, o)
 	}
@@ -317,8 +339,8 @@ func (m *Manager) Holds(o OwnerID, key string, mode Mode) bool {
 	if h == nil {
 		return false
 	}
-	for held := mode; held < numModes; held++ {
-		if h.holds(held) {
+	for held := Mode(0); held < numModes; held++ {
+		if h.holds(held) && covers(held, mode) {
 			return true
 		}
 	}

@@ -35,6 +35,8 @@ func CommandWord(st Statement) string {
 		return "TRUNCATE TABLE"
 	case *pg_query.Node_DropStmt:
 		return "DROP " + dropObjectName(x.DropStmt.RemoveType)
+	case *pg_query.Node_LockStmt:
+		return "LOCK TABLE"
 	case *pg_query.Node_ExplainStmt:
 		return CommandWord(Statement{Node: x.ExplainStmt.Query, SQL: st.SQL})
 	}

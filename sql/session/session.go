@@ -41,6 +41,9 @@ type Session struct {
 	// lastInString: the statement running is the last of its simple-query
 	// string (a read-only one then needs no recording for retries).
 	lastInString bool
+	// multiString: the statement running is one of a simple-query string
+	// of several, which PostgreSQL runs as an implicit transaction block.
+	multiString bool
 	// heldTag: the last statement of a simple query wrote and was not held
 	// back (the replay log was full); its CommandComplete waits for the
 	// commit (flushFailedCommit).

@@ -32,7 +32,8 @@ func (s *Session) Query(ctx context.Context, sql string, w result.Writer) error 
 	if len(stmts) == 0 {
 		return result.ErrEmptyQuery
 	}
-	defer func() { s.lastInString = false }()
+	defer func() { s.lastInString, s.multiString = false, false }()
+	s.multiString = len(stmts) > 1
 	for i, ast := range stmts {
 		if ctx.Err() != nil { // a cancel between two statements of a long string
 			_ = s.flushPending()
@@ -125,6 +126,9 @@ func (s *Session) runEngine(ctx context.Context, st *statement, params []types.D
 	}
 	if err := s.checkWritable(st); err != nil {
 		return err
+	}
+	if st.ast.Node.GetLockStmt() != nil && !s.inTxBlock() {
+		return pgerror.New(pgerror.NoActiveSQLTransaction, "LOCK TABLE can only be used in transaction blocks")
 	}
 	if err := s.ensureTxn(ctx); err != nil {
 		return err

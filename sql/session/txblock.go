@@ -39,6 +39,13 @@ func (b blockState) txStatus() result.TxStatus {
 	return result.TxIdle
 }
 
+// inTxBlock is PostgreSQL's IsTransactionBlock: after BEGIN, or in a
+// simple-query string of several statements (an implicit block); a lone
+// statement outside BEGIN is not in one.
+func (s *Session) inTxBlock() bool {
+	return s.block == blockExplicit || s.block == blockImplicit && s.multiString
+}
+
 // txAction is what a transaction-control statement asks the session to do
 // with the current block.
 type txAction int
