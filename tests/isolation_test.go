@@ -219,6 +219,29 @@ var isoSpecs = []isoSpec{
 			"al1": "waited ALTER TABLE"},
 	},
 	{
+		// pg_locks and pg_stat_activity while sessions wait for a row, a
+		// table and an advisory lock (virtualxid rows and other relations'
+		// locks left out: PostgreSQL's own catalog reads take those).
+		name:     "lock-visibility",
+		setup:    "DROP TABLE IF EXISTS acct; CREATE TABLE acct (id int PRIMARY KEY, v int); INSERT INTO acct VALUES (1, 0)",
+		sessions: 4,
+		steps: map[string]isoStep{
+			"b1": {0, "BEGIN"}, "u1": {0, "UPDATE acct SET v = 1 WHERE id = 1"}, "sh1": {0, "LOCK TABLE acct IN SHARE MODE"},
+			"al1": {0, "SELECT pg_advisory_lock(42)"}, "un1": {0, "SELECT pg_advisory_unlock_all()"}, "c1": {0, "COMMIT"},
+			"u2": {1, "UPDATE acct SET v = 2 WHERE id = 1"}, "al2": {1, "SELECT pg_advisory_lock(42)"},
+			"un2":   {1, "SELECT pg_advisory_unlock_all()"},
+			"u3":    {2, "UPDATE acct SET v = 3 WHERE id = 1"},
+			"locks": {3, "SELECT locktype, mode, granted FROM pg_locks WHERE locktype <> 'virtualxid' AND (locktype <> 'relation' OR relation = 'acct'::regclass) ORDER BY 1, 2, 3"},
+			"waits": {3, "SELECT wait_event_type, wait_event, state FROM pg_stat_activity WHERE wait_event_type = 'Lock' ORDER BY 2"},
+		},
+		perms: [][]string{
+			{"b1", "u1", "u2", "u3", "locks", "waits", "c1"}, // row lock: first waiter on the transaction, second on the tuple
+			{"b1", "sh1", "u2", "locks", "waits", "c1"},      // table lock
+			{"al1", "al2", "locks", "waits", "un1", "un2"},   // advisory lock
+		},
+		want: map[string]string{"waits": "Lock"},
+	},
+	{
 		name:     "advisory",
 		setup:    "SELECT 1",
 		sessions: 2,
@@ -437,6 +460,7 @@ func TestIsolationMatchesPostgres(t *testing.T) {
 				want, wantCheck := servers[0].run(ctx, t, sp, perm)
 				got, gotCheck := servers[1].run(ctx, t, sp, perm)
 				for _, step := range perm {
+					t.Logf("%s: %s", step, want[step])
 					if got[step] != want[step] {
 						t.Errorf("step %s (%s): ours %q, PostgreSQL %q", step, sp.steps[step].sql, got[step], want[step])
 					}

@@ -26,7 +26,7 @@ func advisoryLockFn(mode lock.Mode, scope lock.Scope, try bool) scalarFn {
 		if try {
 			policy = lock.SkipLocked
 		}
-		ok, err := en.acquire(advisoryKeyOf(a), mode, scope, policy, "advisory lock")
+		ok, err := en.acquireLock(advisoryKeyOf(a), mode, scope, policy, "advisory lock", false)
 		if err != nil {
 			return nil, err
 		}

@@ -110,6 +110,8 @@ type Engine struct {
 	ssi       ssiState
 	owners    atomic.Uint64 // lock owners handed out by NewLockOwner
 	xids      atomic.Uint64 // transaction numbers (deadlock reports)
+	actMu     sync.Mutex
+	activity  map[*Activity]struct{} // pg_stat_activity (activity.go)
 }
 
 // NewEngine returns an Engine over cfg.
@@ -129,7 +131,8 @@ func NewEngine(cfg Config) (*Engine, error) {
 		e.cfg.ReclaimAbove = 64 << 20
 	}
 	if e.cfg.System == nil {
-		e.cfg.System = pgcatalog.New(pgcatalog.Config{BootstrapUser: cfg.BootstrapUser})
+		e.cfg.System = pgcatalog.New(pgcatalog.Config{BootstrapUser: cfg.BootstrapUser,
+			Activity: e.backends, Locks: e.lockRows})
 	}
 	e.locks = cfg.Locks
 	if e.locks == nil {

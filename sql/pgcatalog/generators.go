@@ -35,6 +35,7 @@ var generators = map[string]genFn{
 	"pg_catalog.pg_indexes":                      genIndexes,
 	"pg_catalog.pg_settings":                     genSettings,
 	"pg_catalog.pg_stat_activity":                genActivity,
+	"pg_catalog.pg_locks":                        genLocks,
 	"pg_catalog.pg_stat_replication":             genReplication,
 	"pg_catalog.pg_language":                     genLanguage,
 	"pg_catalog.pg_auth_members":                 genAuthMembers,
@@ -533,10 +534,43 @@ func genActivity(s *System, env *Env, add func(row) error) error {
 				rw["client_port"] = int64(p)
 			}
 		}
+		if b.WaitEventType != "" {
+			rw["wait_event_type"], rw["wait_event"] = b.WaitEventType, b.WaitEvent
+		}
 		for k, v := range map[string]any{"xact_start": b.XactStart, "query_start": b.QueryStart, "state_change": b.Changed} {
 			if t, ok := v.(interface{ IsZero() bool }); ok && !t.IsZero() {
 				rw[k] = v
 			}
+		}
+		if err := add(rw); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func genLocks(s *System, env *Env, add func(row) error) error {
+	if s.cfg.Locks == nil {
+		return nil
+	}
+	for _, l := range s.cfg.Locks() {
+		rw := row{"locktype": l.LockType, "virtualtransaction": l.VirtualTransaction, "pid": int64(l.PID),
+			"mode": l.Mode, "granted": l.Granted, "fastpath": l.FastPath}
+		switch l.LockType {
+		case "relation", "tuple", "advisory":
+			rw["database"] = int64(DatabaseOID)
+		}
+		if l.Relation != 0 {
+			rw["relation"] = int64(l.Relation)
+		}
+		if l.LockType == "tuple" {
+			rw["page"], rw["tuple"] = l.Page, l.Tuple
+		}
+		if l.TransactionID != 0 {
+			rw["transactionid"] = int64(l.TransactionID)
+		}
+		if l.LockType == "advisory" {
+			rw["classid"], rw["objid"], rw["objsubid"] = int64(l.ClassID), int64(l.ObjID), l.ObjSubID
 		}
 		if err := add(rw); err != nil {
 			return err

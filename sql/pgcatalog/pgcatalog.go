@@ -84,6 +84,24 @@ type Backend struct {
 	Database, User, Application, ClientAddr      string
 	BackendStart, XactStart, QueryStart, Changed time.Time
 	State, Query                                 string
+	// WaitEventType and WaitEvent: "Lock" and the kind of lock while the
+	// backend waits for one ("" = not waiting).
+	WaitEventType, WaitEvent string
+}
+
+// LockRow is one row of pg_locks. Zero numeric fields are NULL, except
+// where the lock type gives them meaning (ObjSubID of an advisory lock).
+type LockRow struct {
+	LockType           string // relation, transactionid, tuple, advisory
+	Relation           uint32
+	Page, Tuple        int64 // tuple locks only
+	TransactionID      uint64
+	ClassID, ObjID     uint32 // advisory locks
+	ObjSubID           int64  // advisory locks
+	VirtualTransaction string
+	PID                int
+	Mode               string
+	Granted, FastPath  bool
 }
 
 // Standby is one row of pg_stat_replication.
@@ -103,6 +121,7 @@ type Config struct {
 	// "helios").
 	BootstrapUser string
 	Activity      func() []Backend
+	Locks         func() []LockRow
 	Replication   func() []Standby
 	// Signal cancels (terminate false) or terminates the backend with pid;
 	// it reports whether one was found (pg_cancel_backend/

@@ -241,6 +241,7 @@ func (s *Session) Execute(ctx context.Context, name string, maxRows int, w resul
 		return false, s.failed(errNoPortal(name))
 	}
 	start := s.cfg.Now()
+	s.activityStart(p.st.ast.SQL)
 	sctx, cancel := s.stmtContext(ctx)
 	defer cancel()
 	suspended, err := s.executePortal(sctx, p, maxRows, output{w: w})
@@ -351,6 +352,7 @@ func (s *Session) Sync(ctx context.Context) error {
 	if s.closed {
 		return ErrClosed
 	}
+	defer s.activityIdle()
 	if s.block == blockImplicit {
 		return s.commitBlock(ctx, nil)
 	}

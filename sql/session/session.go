@@ -13,6 +13,7 @@ import (
 	"github.com/heliosdb/nano/sql/exec"
 	"github.com/heliosdb/nano/sql/lock"
 	"github.com/heliosdb/nano/sql/parser"
+	"github.com/heliosdb/nano/sql/pgcatalog"
 	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/sql/result"
 )
@@ -61,6 +62,8 @@ type Session struct {
 	// owner holds this session's locks: row locks until the transaction
 	// ends, advisory session locks until unlocked or Close.
 	owner lock.OwnerID
+	// act is the session's row of pg_stat_activity.
+	act *exec.Activity
 }
 
 // New returns a session for a client that said info at startup. Startup
@@ -87,6 +90,9 @@ func New(cfg Config, info result.StartupInfo) (*Session, error) {
 	if err := s.applyStartup(info.Params); err != nil {
 		return nil, err
 	}
+	app, _ := s.vars.Get("application_name")
+	s.act = s.cfg.Engine.RegisterBackend(s.owner, pgcatalog.Backend{PID: int(info.ProcessID), Database: info.Database,
+		User: info.User, Application: app, ClientAddr: info.RemoteAddr, BackendStart: s.cfg.Now(), Changed: s.cfg.Now()})
 	return s, nil
 }
 
@@ -225,6 +231,20 @@ func (s *Session) checkWritable(st *statement) error {
 	return nil
 }
 
+// activityStart marks the session active running sql (pg_stat_activity).
+func (s *Session) activityStart(sql string) {
+	var xs time.Time
+	if s.txn != nil {
+		xs = s.txn.StartTime()
+	}
+	s.act.Start(sql, s.cfg.Now(), xs)
+}
+
+// activityIdle marks the session idle (in a transaction block or not).
+func (s *Session) activityIdle() {
+	s.act.Idle(s.cfg.Now(), s.block == blockExplicit, s.block == blockFailed)
+}
+
 // TxStatus reports the status for ReadyForQuery.
 func (s *Session) TxStatus() result.TxStatus { return s.block.txStatus() }
 
@@ -256,6 +276,7 @@ func (s *Session) Close() error {
 	}
 	s.endBlock(false)
 	s.closeCursors(func(*sqlCursor) bool { return true })
+	s.cfg.Engine.UnregisterBackend(s.act)
 	s.cfg.Engine.ReleaseLockOwner(s.owner)
 	s.stmts = nil
 	s.closed = true

@@ -32,6 +32,8 @@ func (s *Session) Query(ctx context.Context, sql string, w result.Writer) error 
 	if len(stmts) == 0 {
 		return result.ErrEmptyQuery
 	}
+	s.activityStart(sql)
+	defer s.activityIdle()
 	defer func() { s.lastInString, s.multiString = false, false }()
 	s.multiString = len(stmts) > 1
 	for i, ast := range stmts {
