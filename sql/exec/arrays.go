@@ -139,6 +139,9 @@ func (b *builder) compileIndirection(s *scope, ind *pg_query.A_Indirection) (*ce
 	if err != nil {
 		return nil, err
 	}
+	if len(ind.Indirection) == 1 && ind.Indirection[0].GetString_() != nil && arr.t.Oid == types.OidRecord && arr.t.Mod > 0 {
+		return fieldSelect(arr, ind.Indirection[0].GetString_().Sval)
+	}
 	if len(ind.Indirection) != 1 || ind.Indirection[0].GetAIndices() == nil || ind.Indirection[0].GetAIndices().IsSlice {
 		return nil, pgerror.New(pgerror.FeatureNotSupported, "this kind of subscript or field selection is not supported")
 	}
@@ -168,5 +171,31 @@ func (b *builder) compileIndirection(s *scope, ind *pg_query.A_Indirection) (*ce
 			return nil, nil
 		}
 		return elemDatum(elems[i], present[i], et)
+	}}, nil
+}
+
+// fieldSelect is (rec).x or (rec).n of a _pg_expandarray record (srflist.go).
+func fieldSelect(rec *cexpr, field string) (*cexpr, error) {
+	var i int
+	var t types.T
+	switch field {
+	case "x":
+		i, t = 0, types.T{Oid: types.Oid(rec.t.Mod), Mod: -1}
+	case "n":
+		i, t = 1, types.Int4
+	default:
+		return nil, pgerror.Newf(pgerror.UndefinedColumn, "could not identify column %q in record data type", field)
+	}
+	rf := rec.fn
+	return &cexpr{t: t, s: "(" + rec.s + ")." + field, colIdx: -1, fn: func(en *env, row []Datum) (Datum, error) {
+		v, err := rf(en, row)
+		if err != nil || v == nil {
+			return nil, err
+		}
+		fields, present := recordFields(str(v))
+		if i >= len(fields) {
+			return nil, nil
+		}
+		return elemDatum(fields[i], present[i], t)
 	}}, nil
 }

@@ -594,6 +594,15 @@ func figureName(n *pg_query.Node) (string, int) {
 		return "greatest", 2
 	case *pg_query.Node_AArrayExpr:
 		return "array", 2
+	case *pg_query.Node_AIndirection:
+		// (rec).field is named by its last field name, a[i] by a.
+		ind := v.AIndirection.Indirection
+		for i := len(ind) - 1; i >= 0; i-- {
+			if f := ind[i].GetString_(); f != nil {
+				return f.Sval, 2
+			}
+		}
+		return figureName(v.AIndirection.Arg)
 	case *pg_query.Node_RowExpr:
 		return "row", 2
 	case *pg_query.Node_SqlvalueFunction:

@@ -1,6 +1,9 @@
 package exec
 
 import (
+	"strconv"
+	"strings"
+
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/heliosdb/nano/sql/pgerror"
@@ -20,6 +23,30 @@ type srfDef struct {
 }
 
 var srfTable = map[string]srfDef{
+	// information_schema._pg_expandarray(array) → (x elem, n int4) rows,
+	// pgjdbc's getPrimaryKeys/getIndexInfo: the record is its text form
+	// under OidRecord with the element type's OID as Mod, read by
+	// compileIndirection's field selection.
+	"_pg_expandarray": {minArg: 1, maxArg: 1,
+		result: func(a []*cexpr) (types.T, error) {
+			et, ok := arrayElem(a[0].t)
+			if !ok {
+				return types.T{}, pgerror.Newf(pgerror.UndefinedFunction, "function _pg_expandarray(%s) does not exist", a[0].t)
+			}
+			return types.T{Oid: types.OidRecord, Mod: int32(et.Oid)}, nil
+		},
+		gen: func(a []Datum, argT []types.T) ([]Datum, error) {
+			elems, present := arrayElems(a[0])
+			out := make([]Datum, len(elems))
+			for i, el := range elems {
+				x := ""
+				if present[i] {
+					x = recordField(el)
+				}
+				out[i] = "(" + x + "," + strconv.Itoa(i+1) + ")"
+			}
+			return out, nil
+		}},
 	"generate_subscripts": {minArg: 2, maxArg: 3, hints: []types.T{types.Unknown, types.Int4},
 		result: func([]*cexpr) (types.T, error) { return types.Int4, nil },
 		gen: func(a []Datum, argT []types.T) ([]Datum, error) {
@@ -108,4 +135,42 @@ func (b *builder) compileSRF(s *scope, name string, def srfDef, fc *pg_query.Fun
 	}
 	c.t = t
 	return c, nil
+}
+
+// recordField quotes a field of a record's text form when needed.
+func recordField(v string) string {
+	if v != "" && !strings.ContainsAny(v, `,()"\ `) {
+		return v
+	}
+	return `"` + strings.NewReplacer(`"`, `""`, `\`, `\\`).Replace(v) + `"`
+}
+
+// recordFields splits a record's text form "(a,b)" into its fields; the
+// bool of each is false for NULL (an empty unquoted field).
+func recordFields(s string) ([]string, []bool) {
+	s = strings.TrimSuffix(strings.TrimPrefix(s, "("), ")")
+	var out []string
+	var present []bool
+	var cur strings.Builder
+	quoted, any := false, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quoted && c == '"' && i+1 < len(s) && s[i+1] == '"':
+			cur.WriteByte('"')
+			i++
+		case c == '"':
+			quoted, any = !quoted, true
+		case quoted && c == '\\' && i+1 < len(s):
+			cur.WriteByte(s[i+1])
+			i++
+		case !quoted && c == ',':
+			out, present = append(out, cur.String()), append(present, any || cur.Len() > 0)
+			cur.Reset()
+			any = false
+		default:
+			cur.WriteByte(c)
+		}
+	}
+	return append(out, cur.String()), append(present, any || cur.Len() > 0)
 }
