@@ -58,7 +58,7 @@ faults-quick: ## the history checker suite, every scenario once (~4 min): regist
 	HELIOSDB_FAULTS=1 HELIOSDB_FAULTS_DURATION=$${HELIOSDB_FAULTS_DURATION:-30s} $(GO) test -count=1 -v -timeout 15m -run '^TestFaults$$' ./tests/
 
 compat: deps ## differential tests against a real PostgreSQL 15: every difference of testdata/compat/*.sql, and slt.py over ../shared/conformance on a node and on PostgreSQL
-	HELIOSDB_COMPAT=full $(GO) test -count=1 -v -timeout 60m -run '^(TestCompat|TestConformanceSLT|TestSQLAlchemyInspectMatchesPostgres|TestPsycopg2NamedCursorsMatchPostgres|TestJDBCMatchesPostgres|TestPsqlDescribeMatchesPostgres)$$' ./tests/
+	HELIOSDB_COMPAT=full $(GO) test -count=1 -v -timeout 60m -run '^(TestCompat|TestConformanceSLT|TestSQLAlchemyInspectMatchesPostgres|TestPsycopg2NamedCursorsMatchPostgres|TestJDBCMatchesPostgres|TestGORMMatchesPostgres|TestPsqlDescribeMatchesPostgres)$$' ./tests/
 
 compat-update: deps ## rewrite testdata/compat/known_failures.txt from a run (review the diff before committing)
 	HELIOSDB_COMPAT_UPDATE=1 $(GO) test -count=1 -timeout 30m -run '^TestCompat$$' ./tests/
