@@ -1,7 +1,9 @@
 package node
 
 import (
+	"fmt"
 	"net"
+	"net/http"
 	"net/netip"
 	"os"
 
@@ -67,4 +69,33 @@ func (a hbaAdapter) memberOf(user string) func(role string) bool {
 		u, r := cat.Roles[user], cat.Roles[role]
 		return u != nil && r != nil && cat.IsMemberOf(u.OID, r.OID)
 	}
+}
+
+// httpDatabase is the database an HTTP API request is matched as: /query
+// runs its statements there.
+const httpDatabase = "heliosdb"
+
+// admitHTTP applies the rules to an HTTP API request with Basic
+// credentials for user (httpauth.Config.Admit): the client's address, TLS
+// for HTTPS, database httpDatabase. A request no rule matches, or that a
+// reject rule matches, is refused with PostgreSQL's 28000 texts; any other
+// method (trust included) still needs the password.
+func (a hbaAdapter) admitHTTP(user string, r *http.Request) (string, bool) {
+	c := pgfront.Client{User: user, Database: httpDatabase, TLS: r.TLS != nil, Addr: &net.TCPAddr{}}
+	host := r.RemoteAddr
+	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+		c.Addr, host = net.TCPAddrFromAddrPort(ap), ap.Addr().Unmap().String()
+	}
+	enc := "no encryption"
+	if c.TLS {
+		enc = "SSL encryption"
+	}
+	m, matched := a.Method(c)
+	switch {
+	case !matched:
+		return fmt.Sprintf("no pg_hba.conf entry for host %q, user %q, database %q, %s", host, user, httpDatabase, enc), false
+	case m == pgfront.MethodReject:
+		return fmt.Sprintf("pg_hba.conf rejects connection for host %q, user %q, database %q, %s", host, user, httpDatabase, enc), false
+	}
+	return "", true
 }

@@ -56,8 +56,10 @@ type Node struct {
 	pg           *pgwire.Server
 	tls          *tlsfiles.Server // the PostgreSQL port's certificate; nil = no TLS
 	nativeCA     *tlsfiles.Pool   // with NativeTLS: the CAs peers must chain to
-	scram        *pgauth.SCRAM    // HTTP Basic checks (users.go)
-	httpSrv      *http.Server
+	// httpAdmit applies --hba-file to HTTP API requests (nil without it).
+	httpAdmit func(user string, r *http.Request) (string, bool)
+	scram     *pgauth.SCRAM // HTTP Basic checks (users.go)
+	httpSrv   *http.Server
 	// httpStop cancels the context of every HTTP request (POST /query
 	// statements) when Shutdown's deadline passes.
 	httpStop  context.CancelFunc
@@ -219,6 +221,9 @@ func (n *Node) buildSQL() error {
 	if err != nil {
 		return err
 	}
+	if a, ok := rules.(hbaAdapter); ok {
+		n.httpAdmit = a.admitHTTP
+	}
 	n.pg, err = pgwire.NewServer(pgwire.Config{
 		TLSConfig:      tlsCfg,
 		RequireTLS:     n.cfg.TLSRequired,
@@ -274,7 +279,7 @@ func (n *Node) listen() error {
 		n.httpStop = stop
 		n.httpSrv = newHTTPServer(httpapi.NewHandler(httpBackend{n}, httpapi.Options{
 			Gatherer: n.reg, ProtectMetrics: n.cfg.ProtectMetrics, Logger: n.log,
-			Auth: httpauth.Config{Check: n.checkPassword, Token: n.cfg.AdminToken, None: n.cfg.AdminAuth == AdminAuthNone, Logger: n.log},
+			Auth: httpauth.Config{Check: n.checkPassword, Token: n.cfg.AdminToken, None: n.cfg.AdminAuth == AdminAuthNone, Admit: n.httpAdmit, Logger: n.log},
 		}))
 		n.httpSrv.BaseContext = func(net.Listener) context.Context { return base }
 	}

@@ -8,6 +8,11 @@
 // through (the --admin-auth none escape hatch for labs); the caller logs a
 // warning at start.
 //
+// Config.Admit, when set, is asked first for requests with Basic
+// credentials (the node applies its --hba-file there): a refusal is 403
+// before any password is checked, as PostgreSQL refuses by pg_hba.conf
+// before authentication.
+//
 // Guarded handlers find who called them with CallerFrom; every admin action
 // is logged with it (user and remote address). Failed attempts are logged at
 // most once per second per Authenticator, so a password-guessing client

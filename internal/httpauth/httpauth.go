@@ -23,6 +23,12 @@ type Config struct {
 	Token string
 	// None lets every request through unauthenticated (--admin-auth none).
 	None bool
+	// Admit, when set, decides before any password is checked whether a
+	// request with HTTP Basic credentials for user may proceed (the
+	// node's client authentication rules, by address and TLS); a refusal
+	// is answered 403 with reason, as PostgreSQL answers 28000 before
+	// asking for a password. Requests with the admin token skip it.
+	Admit func(user string, r *http.Request) (reason string, ok bool)
 	// Realm is named in WWW-Authenticate; default "heliosdb".
 	Realm  string
 	Logger *slog.Logger // nil = discard
@@ -123,6 +129,18 @@ func CallerFrom(ctx context.Context) (Caller, bool) {
 // Require returns h guarded: unauthenticated requests get 401.
 func (a *Authenticator) Require(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a.cfg.Admit != nil && !a.cfg.None {
+			if user, _, basic := r.BasicAuth(); basic {
+				if reason, ok := a.cfg.Admit(user, r); !ok {
+					a.log.Warn("http: request refused by the client authentication rules", "user", user, "remote", r.RemoteAddr,
+						"method", r.Method, "path", r.URL.Path, "reason", reason)
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(http.StatusForbidden)
+					_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": "28000", "message": reason}})
+					return
+				}
+			}
+		}
 		c, ok := Decide(a.cfg, r.Header.Get("Authorization"))
 		if !ok {
 			a.refused(r)

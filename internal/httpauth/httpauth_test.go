@@ -3,6 +3,7 @@ package httpauth_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/heliosdb/nano/internal/httpauth"
@@ -63,5 +64,46 @@ func TestRequire(t *testing.T) {
 	h.ServeHTTP(rec, req)
 	if rec.Code != http.StatusOK || seen.User != httpauth.TokenUser || seen.Remote == "" {
 		t.Fatalf("token: %d caller %+v", rec.Code, seen)
+	}
+}
+
+// TestAdmit: Admit is asked before the password: a refused Basic user gets
+// 403 with the reason and never reaches the handler (with or without the
+// right password, and without the password being checked); an admitted
+// one goes through the normal check; the token skips Admit.
+func TestAdmit(t *testing.T) {
+	checked := 0
+	a := httpauth.New(httpauth.Config{
+		Check: func(u, p string) bool { checked++; return p == "pw" },
+		Token: "tok",
+		Admit: func(user string, r *http.Request) (string, bool) {
+			return "rules reject " + user, user != "mallory"
+		},
+	})
+	reached := 0
+	h := a.Require(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { reached++ }))
+	for _, tc := range []struct {
+		authz string
+		code  int
+	}{
+		{basic("mallory", "pw"), http.StatusForbidden},
+		{basic("mallory", "no"), http.StatusForbidden},
+		{basic("carol", "no"), http.StatusUnauthorized},
+		{basic("carol", "pw"), http.StatusOK},
+		{"Bearer tok", http.StatusOK},
+	} {
+		req := httptest.NewRequest(http.MethodPost, "/query", nil)
+		req.Header.Set("Authorization", tc.authz)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != tc.code {
+			t.Errorf("%s: %d %s, want %d", tc.authz, rec.Code, rec.Body, tc.code)
+		}
+		if tc.code == http.StatusForbidden && !strings.Contains(rec.Body.String(), `"code":"28000","message":"rules reject mallory"`) {
+			t.Errorf("%s: body %s", tc.authz, rec.Body)
+		}
+	}
+	if reached != 2 || checked != 2 {
+		t.Errorf("handler reached %d times, password checked %d times; want 2 and 2 (mallory never checked)", reached, checked)
 	}
 }
