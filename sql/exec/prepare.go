@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/heliosdb/nano/sql/catalog"
 	"github.com/heliosdb/nano/sql/parser"
@@ -261,6 +262,18 @@ func (b *builder) buildStatement(n *pg_query.Node) (runner, []colInfo, error) {
 	b.collectTableLocks(n)
 	switch v := n.Node.(type) {
 	case *pg_query.Node_SelectStmt:
+		if into := v.SelectStmt.IntoClause; into != nil {
+			// SELECT … INTO t is CREATE TABLE t AS SELECT …
+			sel := proto.Clone(v.SelectStmt).(*pg_query.SelectStmt)
+			sel.IntoClause = nil
+			b.readOnly = false
+			b.needs = append(b.needs, privNeed{priv: privCreateSchema})
+			r, err := b.buildCreateTableAs(&pg_query.CreateTableAsStmt{
+				Query: &pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: sel}},
+				Into:  into, Objtype: pg_query.ObjectType_OBJECT_TABLE, IsSelectInto: true,
+			})
+			return r, nil, err
+		}
 		p, err := b.buildSelect(v.SelectStmt, nil)
 		if err != nil {
 			return nil, nil, err
@@ -311,6 +324,10 @@ func (b *builder) buildStatement(n *pg_query.Node) (runner, []colInfo, error) {
 	case *pg_query.Node_CreateStmt:
 		b.readOnly = false
 		r, err := b.buildCreateTable(v.CreateStmt)
+		return r, nil, err
+	case *pg_query.Node_CreateTableAsStmt:
+		b.readOnly = false
+		r, err := b.buildCreateTableAs(v.CreateTableAsStmt)
 		return r, nil, err
 	case *pg_query.Node_DropStmt:
 		b.readOnly = false

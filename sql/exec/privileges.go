@@ -99,7 +99,7 @@ func (b *builder) collectPrivileges(n *pg_query.Node) {
 				b.require(rv.Relname, catalog.PrivTruncate)
 			}
 		}
-	case *pg_query.Node_CreateStmt:
+	case *pg_query.Node_CreateStmt, *pg_query.Node_CreateTableAsStmt:
 		b.needs = append(b.needs, privNeed{priv: privCreateSchema})
 	case *pg_query.Node_IndexStmt:
 		if v.IndexStmt.Relation != nil {
