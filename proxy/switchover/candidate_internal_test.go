@@ -19,7 +19,9 @@ func TestChooseCandidate(t *testing.T) {
 		return &LeaseResult{NodeID: "p", Term: 3, SyncState: state, Standbys: sbs}
 	}
 	syncSB := func(id string) Standby { return Standby{NodeID: id, State: hastate.Streaming, ReplicationMode: "sync"} }
-	asyncSB := func(id string) Standby { return Standby{NodeID: id, State: hastate.Streaming, ReplicationMode: "async"} }
+	asyncSB := func(id string) Standby {
+		return Standby{NodeID: id, State: hastate.Streaming, ReplicationMode: "async"}
+	}
 	for _, tc := range []struct {
 		name      string
 		last      *LeaseResult
