@@ -139,7 +139,7 @@ func runScenario(t *testing.T, sc faultScenario, dur time.Duration) (string, int
 		prng := rand.New(rand.NewPCG(seed, uint64(p)+1))
 		wg.Go(func() { runFaultClient(c.proxyDSN(), sc.load, h, p, prng, stop) })
 	}
-	nem := &nemesis{c: c, rng: rng}
+	nem := &nemesis{c: c, rng: rng, start: h.Start()}
 	faults := nem.run(dur)
 	close(stop)
 	wg.Wait()
@@ -185,7 +185,7 @@ func runScenario(t *testing.T, sc faultScenario, dur time.Duration) (string, int
 	fmt.Println(line)
 	t.Log(line)
 	t.Logf("%s: faults by kind: %v", sc.name, nem.byKind)
-	t.Logf("%s: nemesis log:\n%s", sc.name, strings.Join(nem.log, "\n"))
+	t.Logf("%s: nemesis log (seconds since the history began, at %s):\n%s", sc.name, h.Start().UTC().Format("15:04:05.000"), strings.Join(nem.log, "\n"))
 	for _, n := range res.Notes {
 		t.Logf("%s: %s", sc.name, n)
 	}
@@ -199,8 +199,10 @@ func runScenario(t *testing.T, sc faultScenario, dur time.Duration) (string, int
 	bad := res.Anomalies > 0 || res.Duplicated > 0 || (res.Lost > 0 && sc.mode == "sync")
 	if bad {
 		t.Logf("%s: history errors seen: %s", sc.name, errSummary(ops))
+		t.Logf("proxy log, role changes:\n%s", c.proxyLog.grep(200, "promot", "failover", "degrad", "demot", "switchover", "lease lapsed", "re-point"))
 		t.Logf("proxy log (tail):\n%s", c.proxyLog.tail(150))
 		for _, nd := range c.nodes {
+			t.Logf("%s log, role changes:\n%s", nd.id, nd.logs.grep(100, "promot", "demot", "degrad", "lease", "diverged", "base backup", "fenced"))
 			t.Logf("%s log (tail):\n%s", nd.id, nd.logs.tail(80))
 		}
 		t.Errorf("%s (seed %d): %d lost, %d duplicated, %d anomalies", sc.name, seed, res.Lost, res.Duplicated, res.Anomalies)
@@ -952,7 +954,7 @@ func (nm *nemesis) hold() time.Duration {
 
 // run injects faults until dur has passed and returns how many.
 func (nm *nemesis) run(dur time.Duration) int {
-	nm.byKind, nm.start = map[string]int{}, time.Now()
+	nm.byKind = map[string]int{}
 	kinds := []string{"kill-primary", "kill-standby", "pause-primary", "partition-primary", "partition-proxy-primary",
 		"partition-replication", "partition-replication-kill-primary", "delay", "switchover", "restart-proxy"}
 	if nm.c.nodes[0].ballast != "" {
@@ -1168,4 +1170,18 @@ func (r *ringBuffer) String() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return string(r.b)
+}
+
+// grep is up to n of the lines holding any of subs, the last ones.
+func (r *ringBuffer) grep(n int, subs ...string) string {
+	var out []string
+	for _, l := range strings.Split(r.String(), "\n") {
+		for _, sub := range subs {
+			if strings.Contains(l, sub) {
+				out = append(out, l)
+				break
+			}
+		}
+	}
+	return strings.Join(out[max(0, len(out)-n):], "\n")
 }

@@ -69,6 +69,9 @@ type History struct {
 // New starts an empty history.
 func New() *History { return &History{start: time.Now()} }
 
+// Start is when the history began (its operations' times count from it).
+func (h *History) Start() time.Time { return h.start }
+
 func (h *History) now() int64 { return int64(time.Since(h.start)) }
 
 // Invoke records that process starts f with value v.

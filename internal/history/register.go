@@ -2,6 +2,7 @@ package history
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"time"
 
@@ -138,11 +139,21 @@ func describeStuck(ops []porcupine.Operation, info porcupine.LinearizationInfo) 
 	sort.Slice(pending, func(i, j int) bool { return pending[i].Return < pending[j].Return })
 	s := fmt.Sprintf("%d of %d linearized; next by return:", len(longest), len(ops))
 	for _, op := range pending[:min(3, len(pending))] {
-		s += fmt.Sprintf(" [op #%v p%d %s]", op.Metadata, op.ClientId, registerModel.DescribeOperation(op.Input, op.Output))
+		s += " [" + describeOp(op) + "]"
 	}
 	if len(longest) > 0 {
-		last := ops[longest[len(longest)-1]]
-		s += fmt.Sprintf("; last linearized: op #%v %s", last.Metadata, registerModel.DescribeOperation(last.Input, last.Output))
+		s += "; last linearized: " + describeOp(ops[longest[len(longest)-1]])
 	}
 	return s
+}
+
+// describeOp shows an operation with its times in seconds since the
+// history began (ret ∞: unknown outcome).
+func describeOp(op porcupine.Operation) string {
+	ret := "∞"
+	if op.Return != math.MaxInt64 {
+		ret = fmt.Sprintf("%.3f", float64(op.Return)/1e9)
+	}
+	return fmt.Sprintf("op #%v p%d %s [%.3fs, %ss]", op.Metadata, op.ClientId,
+		registerModel.DescribeOperation(op.Input, op.Output), float64(op.Call)/1e9, ret)
 }
