@@ -69,6 +69,7 @@ func errorResponse(err error, severity string) *pgproto3.ErrorResponse {
 		Hint:                pe.Hint,
 		Where:               pe.Where,
 		Position:            pe.Position,
+		SchemaName:          pe.SchemaName,
 		TableName:           pe.TableName,
 		ColumnName:          pe.ColumnName,
 		ConstraintName:      pe.ConstraintName,

@@ -60,6 +60,10 @@ type Table struct {
 	Owner uint32 `json:"owner,omitempty"`
 	// ACL lists the privileges granted on the table (roles.go).
 	ACL []Grant `json:"acl,omitempty"`
+	// Checks and ForeignKeys are the table's CHECK and FOREIGN KEY
+	// constraints (constraint.go).
+	Checks      []Check      `json:"checks,omitempty"`
+	ForeignKeys []ForeignKey `json:"fks,omitempty"`
 }
 
 // HasHiddenKey reports whether the key is the implicit rowid.
@@ -229,5 +233,16 @@ func (t *Table) Clone() *Table {
 	}
 	c.Sequences = append([]string(nil), t.Sequences...)
 	c.ACL = append([]Grant(nil), t.ACL...)
+	c.Checks = make([]Check, len(t.Checks))
+	for i, ck := range t.Checks {
+		ck.Columns = append([]int(nil), ck.Columns...)
+		c.Checks[i] = ck
+	}
+	c.ForeignKeys = make([]ForeignKey, len(t.ForeignKeys))
+	for i, fk := range t.ForeignKeys {
+		fk.Columns = append([]int(nil), fk.Columns...)
+		fk.RefColumns = append([]string(nil), fk.RefColumns...)
+		c.ForeignKeys[i] = fk
+	}
 	return &c
 }

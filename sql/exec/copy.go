@@ -189,8 +189,10 @@ func (p *CopyPlan) CopyFrom(ctx context.Context, t *Txn, r io.Reader, vars Vars)
 	defer p.eng.endStmt(mem)
 	en := &env{ctx: ctx, txn: t, vars: vars, mem: mem}
 	err = t.ov.bulk(func() (err error) {
-		n, err = p.load(en, copyfmt.NewReader(r, &p.opts))
-		return err
+		if n, err = p.load(en, copyfmt.NewReader(r, &p.opts)); err != nil {
+			return err
+		}
+		return en.flushFK()
 	})
 	if err != nil {
 		return 0, err
@@ -239,7 +241,9 @@ func (p *CopyPlan) load(en *env, rd *copyfmt.Reader) (int64, error) {
 			}
 		}
 		if private {
-			err = writePrivateRow(en.txn, tbl, row)
+			if err = writePrivateRow(en, tbl, row); err == nil {
+				err = en.queueWrite(tbl, row, nil)
+			}
 		} else {
 			err = writeRow(en, tbl, row, nil, nil)
 		}

@@ -1,6 +1,8 @@
 package exec
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -46,6 +48,36 @@ type tableDef struct {
 	tbl     *catalog.Table
 	uniques [][]string // column names of each UNIQUE constraint, in order
 	seqs    []*catalog.Sequence
+	checks  []*pg_query.Constraint // CHECK constraints, in order
+	fks     []fkDef                // FOREIGN KEY constraints, in order
+}
+
+// fkDef is a FOREIGN KEY constraint as written: cols are the referencing
+// columns of a column constraint (nil for a table constraint).
+type fkDef struct {
+	c    *pg_query.Constraint
+	cols []string
+}
+
+// addConstraints validates and names the table's CHECK and FOREIGN KEY
+// constraints (after finish: a foreign key may reference the table's own
+// keys).
+func (b *builder) addConstraints(d *tableDef, names *constraintNames) error {
+	for _, c := range d.checks {
+		ck, err := b.newCheck(d.tbl, c, names)
+		if err != nil {
+			return err
+		}
+		d.tbl.Checks = append(d.tbl.Checks, ck)
+	}
+	for _, f := range d.fks {
+		fk, _, err := b.newForeignKey(d.tbl, f.c, f.cols, names)
+		if err != nil {
+			return err
+		}
+		d.tbl.ForeignKeys = append(d.tbl.ForeignKeys, fk)
+	}
+	return nil
 }
 
 func (b *builder) buildCreateTable(cs *pg_query.CreateStmt) (runner, error) {
@@ -70,6 +102,9 @@ func (b *builder) buildCreateTable(cs *pg_query.CreateStmt) (runner, error) {
 		}
 	}
 	if err := d.finish(); err != nil {
+		return nil, err
+	}
+	if err := b.addConstraints(d, newConstraintNames(b.cat)); err != nil {
 		return nil, err
 	}
 	return createTableRunner(d, cs.IfNotExists), nil
@@ -135,9 +170,12 @@ func (b *builder) addColumnDef(d *tableDef, cd *pg_query.ColumnDef) error {
 			if err := identityColumn(d, &col, c); err != nil {
 				return err
 			}
-		case pg_query.ConstrType_CONSTR_CHECK, pg_query.ConstrType_CONSTR_FOREIGN:
-			// Accepted and not enforced would be wrong: refuse.
-			return pgerror.Newf(pgerror.FeatureNotSupported, "%s constraints are not supported", constrName(c.Contype))
+		case pg_query.ConstrType_CONSTR_CHECK:
+			d.checks = append(d.checks, c)
+		case pg_query.ConstrType_CONSTR_FOREIGN:
+			d.fks = append(d.fks, fkDef{c: c, cols: []string{cd.Colname}})
+		case pg_query.ConstrType_CONSTR_ATTR_DEFERRABLE, pg_query.ConstrType_CONSTR_ATTR_DEFERRED:
+			return pgerror.New(pgerror.FeatureNotSupported, "DEFERRABLE foreign key constraints are not supported")
 		}
 	}
 	tbl.Columns = append(tbl.Columns, col)
@@ -169,6 +207,10 @@ func (d *tableDef) addTableConstraint(c *pg_query.Constraint) error {
 		}
 	case pg_query.ConstrType_CONSTR_UNIQUE:
 		d.uniques = append(d.uniques, keys)
+	case pg_query.ConstrType_CONSTR_CHECK:
+		d.checks = append(d.checks, c)
+	case pg_query.ConstrType_CONSTR_FOREIGN:
+		d.fks = append(d.fks, fkDef{c: c})
 	default:
 		return pgerror.Newf(pgerror.FeatureNotSupported, "%s constraints are not supported", constrName(c.Contype))
 	}
@@ -227,6 +269,15 @@ func createTableRunner(d *tableDef, ifNot bool) runner {
 			nt.Indexes[i].ID = t.allocID()
 			nt.Indexes[i].OID = t.allocID()
 			t.ov.bucketFlags(string(catalog.IndexBucket(nt.Indexes[i].ID)), true, false)
+		}
+		for i := range nt.Checks {
+			nt.Checks[i].OID = t.allocID()
+		}
+		for i := range nt.ForeignKeys {
+			nt.ForeignKeys[i].OID = t.allocID()
+			if nt.ForeignKeys[i].RefTable == 0 {
+				nt.ForeignKeys[i].RefTable = nt.OID // references itself
+			}
 		}
 		for _, sq := range seqs {
 			s := *sq
@@ -299,6 +350,9 @@ func (b *builder) buildDrop(ds *pg_query.DropStmt) (runner, error) {
 					}
 					return nil, pgerror.Newf(pgerror.UndefinedTable, "table %q does not exist", n)
 				}
+				if err := dropReferencingFKs(e, cat, tbl, names, cascade); err != nil {
+					return nil, err
+				}
 				if err := dropDependentViews(e, cat, n, "table", cascade); err != nil {
 					return nil, err
 				}
@@ -332,6 +386,53 @@ func (b *builder) buildDrop(ds *pg_query.DropStmt) (runner, error) {
 		}
 		return tagCursor(tag, nil), nil
 	}), nil
+}
+
+// dropReferencingFKs handles the foreign keys of other tables (not being
+// dropped by the same statement) that reference tbl: 2BP01, or with
+// CASCADE they are dropped.
+func dropReferencingFKs(e *env, cat *catalog.Catalog, tbl *catalog.Table, dropping []string, cascade bool) error {
+	var refs []catalog.Reference
+	for _, r := range cat.ReferencedBy(tbl) {
+		if r.Child.Name != tbl.Name && !slices.Contains(dropping, r.Child.Name) {
+			refs = append(refs, r)
+		}
+	}
+	if len(refs) == 0 {
+		return nil
+	}
+	lines := make([]string, len(refs))
+	for i, r := range refs {
+		lines[i] = "constraint " + r.FK.Name + " on table " + r.Child.Name + " depends on table " + tbl.Name
+	}
+	if !cascade {
+		return pgerror.Newf(pgerror.DependentObjectsExist, "cannot drop table %s because other objects depend on it", tbl.Name).
+			WithDetail("%s", strings.Join(lines, "\n")).
+			WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
+	}
+	t := e.txn
+	t.bumpCatalog()
+	changed := map[string]*catalog.Table{}
+	for i, r := range refs {
+		ct := changed[r.Child.Name]
+		if ct == nil {
+			ct = r.Child.Clone()
+			changed[ct.Name] = ct
+		}
+		name := r.FK.Name
+		ct.ForeignKeys = slices.DeleteFunc(ct.ForeignKeys, func(fk catalog.ForeignKey) bool { return fk.Name == name })
+		lines[i] = "drop cascades to constraint " + name + " on table " + r.Child.Name
+	}
+	for _, ct := range changed {
+		t.ov.put(catalog.BucketCatalog, catalog.TableKey(ct.Name), catalog.EncodeTable(ct))
+	}
+	if len(lines) == 1 {
+		notice(e, lines[0])
+	} else if n, ok := e.vars.(result.Noticer); ok {
+		n.Notice(&pgerror.Error{Code: pgerror.SuccessfulCompletion, Severity: pgerror.SeverityNotice,
+			Message: fmt.Sprintf("drop cascades to %d other objects", len(lines)), Detail: strings.Join(lines, "\n")})
+	}
+	return nil
 }
 
 func dropTableData(t *Txn, tbl *catalog.Table) {

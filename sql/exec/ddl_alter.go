@@ -6,7 +6,10 @@ import (
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"google.golang.org/protobuf/reflect/protoreflect"
+
 	"github.com/heliosdb/nano/sql/catalog"
+	"github.com/heliosdb/nano/sql/parser"
 	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/sql/rowenc"
 	"github.com/heliosdb/nano/sql/types"
@@ -36,6 +39,15 @@ type alteration struct {
 	dropIdx []uint32
 	newSeqs []*catalog.Sequence
 	dropSeq []string
+	// names chooses constraint names; newChecks and newFKs name the
+	// constraints whose existing rows are validated after the store;
+	// others are descriptors of other tables changed too (foreign keys
+	// dropped by CASCADE or following a renamed column).
+	names     *constraintNames
+	cascade   bool
+	newChecks []string
+	newFKs    []string
+	others    map[string]*catalog.Table
 }
 
 func (b *builder) buildAlterTable(as *pg_query.AlterTableStmt) (runner, error) {
@@ -101,6 +113,7 @@ func (a *alteration) apply(c *pg_query.AlterTableCmd) error {
 	case pg_query.AlterTableType_AT_AddColumn:
 		return a.addColumn(c.Def.GetColumnDef(), c.MissingOk)
 	case pg_query.AlterTableType_AT_DropColumn:
+		a.cascade = c.Behavior == pg_query.DropBehavior_DROP_CASCADE
 		i := nt.ColumnIndex(c.Name)
 		if i < 0 || nt.Columns[i].Hidden {
 			if c.MissingOk {
@@ -143,7 +156,10 @@ func (a *alteration) apply(c *pg_query.AlterTableCmd) error {
 	case pg_query.AlterTableType_AT_AddConstraint:
 		return a.addConstraint(c.Def.GetConstraint())
 	case pg_query.AlterTableType_AT_DropConstraint:
+		a.cascade = c.Behavior == pg_query.DropBehavior_DROP_CASCADE
 		return a.dropConstraint(c.Name, c.MissingOk)
+	case pg_query.AlterTableType_AT_ValidateConstraint:
+		return a.validateConstraint(c.Name)
 	case pg_query.AlterTableType_AT_AlterColumnType:
 		return a.alterType(c.Name, c.Def.GetColumnDef())
 	}
@@ -194,6 +210,16 @@ func (a *alteration) addColumn(cd *pg_query.ColumnDef, ifNot bool) error {
 	for _, u := range scratch.uniques {
 		a.addUnique(u, "")
 	}
+	for _, c := range scratch.checks {
+		if err := a.addCheck(c); err != nil {
+			return err
+		}
+	}
+	for _, f := range scratch.fks {
+		if err := a.addForeignKey(f.c, f.cols); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -224,6 +250,15 @@ func (a *alteration) dropColumn(i int) error {
 		nt.Sequences = slices.DeleteFunc(nt.Sequences, func(x string) bool { return x == s })
 		a.dropSeq = append(a.dropSeq, s)
 	}
+	if err := a.dropReferenced(func(cols []int) bool { return slices.Contains(cols, i) },
+		"column "+nt.Columns[i].Name+" of table "+nt.Name); err != nil {
+		return err
+	}
+	nt.Checks = slices.DeleteFunc(nt.Checks, func(ck catalog.Check) bool { return slices.Contains(ck.Columns, i) })
+	colName := nt.Columns[i].Name
+	nt.ForeignKeys = slices.DeleteFunc(nt.ForeignKeys, func(fk catalog.ForeignKey) bool {
+		return slices.Contains(fk.Columns, i) || fk.RefTable == nt.OID && slices.Contains(fk.RefColumns, colName)
+	})
 	if slices.Contains(nt.PrimaryKey, i) {
 		nt.PrimaryKey = nil
 	}
@@ -262,6 +297,12 @@ func (a *alteration) removeOrdinal(i int) {
 	for j := range nt.Indexes {
 		shift(nt.Indexes[j].Columns)
 	}
+	for j := range nt.Checks {
+		shift(nt.Checks[j].Columns)
+	}
+	for j := range nt.ForeignKeys {
+		shift(nt.ForeignKeys[j].Columns)
+	}
 	a.notNull = slices.DeleteFunc(a.notNull, func(c int) bool { return c == i })
 	shift(a.notNull)
 }
@@ -290,6 +331,10 @@ func (a *alteration) keyColumns(keys []*pg_query.Node) ([]int, error) {
 func (a *alteration) addConstraint(c *pg_query.Constraint) error {
 	switch c.Contype {
 	case pg_query.ConstrType_CONSTR_PRIMARY, pg_query.ConstrType_CONSTR_UNIQUE:
+	case pg_query.ConstrType_CONSTR_CHECK:
+		return a.addCheck(c)
+	case pg_query.ConstrType_CONSTR_FOREIGN:
+		return a.addForeignKey(c, nil)
 	default:
 		return pgerror.Newf(pgerror.FeatureNotSupported, "%s constraints are not supported", constrName(c.Contype))
 	}
@@ -350,6 +395,34 @@ func (a *alteration) addUnique(names []string, name string) {
 
 func (a *alteration) dropConstraint(name string, missingOK bool) error {
 	nt := a.nt
+	for i, ck := range nt.Checks {
+		if ck.Name == name {
+			nt.Checks = slices.Delete(nt.Checks, i, i+1)
+			return nil
+		}
+	}
+	for i, fk := range nt.ForeignKeys {
+		if fk.Name == name {
+			nt.ForeignKeys = slices.Delete(nt.ForeignKeys, i, i+1)
+			return nil
+		}
+	}
+	var keyCols []int
+	if name == nt.PKName && !nt.HasHiddenKey() {
+		keyCols = nt.PrimaryKey
+	}
+	for _, ix := range nt.Indexes {
+		if ix.Name == name && ix.Unique {
+			keyCols = ix.Columns
+		}
+	}
+	if keyCols != nil {
+		kc := keyCols
+		if err := a.dropReferenced(func(cols []int) bool { return hasSameCols(cols, kc) },
+			"constraint "+name+" on table "+nt.Name); err != nil {
+			return err
+		}
+	}
 	if name == nt.PKName && !nt.HasHiddenKey() {
 		nt.PrimaryKey = nil
 		a.addHiddenKey()
@@ -441,7 +514,10 @@ func (a *alteration) store() error {
 		}
 	}
 	t.ov.put(catalog.BucketCatalog, catalog.TableKey(a.nt.Name), catalog.EncodeTable(a.nt))
-	return nil
+	for _, o := range a.others {
+		t.ov.put(catalog.BucketCatalog, catalog.TableKey(o.Name), catalog.EncodeTable(o))
+	}
+	return a.validateNew()
 }
 
 func (a *alteration) validateNotNull() error {
@@ -470,6 +546,7 @@ func (a *alteration) validateNotNull() error {
 func containsNulls(tbl *catalog.Table, i int) error {
 	e := pgerror.Newf(pgerror.NotNullViolation, "column %q of relation %q contains null values", tbl.Columns[i].Name, tbl.Name)
 	e.ColumnName, e.TableName = tbl.Columns[i].Name, tbl.Name
+	e.SchemaName = "public"
 	return e
 }
 
@@ -523,7 +600,7 @@ func (a *alteration) rebuild() error {
 				return err
 			}
 		}
-		if err := writePrivateRow(t, nt, nr); err != nil {
+		if err := writePrivateRow(en, nt, nr); err != nil {
 			return a.rebuildError(err, nr)
 		}
 	}
@@ -558,10 +635,16 @@ func (a *alteration) rebuildError(err error, row []Datum) error {
 	switch pe.Code {
 	case pgerror.NotNullViolation:
 		return containsNulls(a.nt, a.nt.ColumnIndex(pe.ColumnName))
+	case pgerror.CheckViolation:
+		e := pgerror.Newf(pgerror.CheckViolation, "check constraint %q of relation %q is violated by some row", pe.ConstraintName, a.nt.Name)
+		e.ConstraintName, e.TableName = pe.ConstraintName, a.nt.Name
+		e.SchemaName = "public"
+		return e
 	case pgerror.UniqueViolation:
 		e := pgerror.Newf(pgerror.UniqueViolation, "could not create unique index %q", pe.ConstraintName).
 			WithDetail("%s", strings.Replace(pe.Detail, "already exists.", "is duplicated.", 1))
 		e.ConstraintName, e.TableName = pe.ConstraintName, a.nt.Name
+		e.SchemaName = "public"
 		return e
 	}
 	return err
@@ -609,6 +692,9 @@ func (b *builder) buildRename(rs *pg_query.RenameStmt) (runner, error) {
 				return nil, pgerror.Newf(pgerror.FeatureNotSupported, "cannot rename a column of table %q: view %q depends on it", name, deps[0].view.Name)
 			}
 			nt.Columns[i].Name = rs.Newname
+			if err := renameColumnInConstraints(e, cat, nt, rs.Subname, rs.Newname); err != nil {
+				return nil, err
+			}
 		case pg_query.ObjectType_OBJECT_TABCONSTRAINT:
 			if err := renameConstraint(cat, nt, rs.Subname, rs.Newname); err != nil {
 				return nil, err
@@ -620,7 +706,85 @@ func (b *builder) buildRename(rs *pg_query.RenameStmt) (runner, error) {
 	}), nil
 }
 
+// renameColumnInConstraints follows a column rename in nt's CHECK
+// expressions and in the foreign keys referencing it (other tables'
+// descriptors are stored here).
+func renameColumnInConstraints(e *env, cat *catalog.Catalog, nt *catalog.Table, from, to string) error {
+	for i := range nt.Checks {
+		x, err := renameColumnRefs(nt.Checks[i].Expr, from, to)
+		if err != nil {
+			return err
+		}
+		nt.Checks[i].Expr = x
+	}
+	follow := func(t *catalog.Table) bool {
+		changed := false
+		for i := range t.ForeignKeys {
+			if t.ForeignKeys[i].RefTable != nt.OID {
+				continue
+			}
+			for j, c := range t.ForeignKeys[i].RefColumns {
+				if c == from {
+					t.ForeignKeys[i].RefColumns[j] = to
+					changed = true
+				}
+			}
+		}
+		return changed
+	}
+	follow(nt)
+	for _, r := range cat.ReferencedBy(nt) {
+		if r.Child.Name == nt.Name {
+			continue
+		}
+		ct := r.Child.Clone()
+		if follow(ct) {
+			e.txn.ov.put(catalog.BucketCatalog, catalog.TableKey(ct.Name), catalog.EncodeTable(ct))
+		}
+	}
+	return nil
+}
+
+// renameColumnRefs renames column from to to in an expression's text.
+func renameColumnRefs(expr, from, to string) (string, error) {
+	st, err := parser.ParseOne("SELECT " + expr)
+	if err != nil {
+		return "", err
+	}
+	n := st.Node.GetSelectStmt().TargetList[0].GetResTarget().Val
+	walkNodes(n.ProtoReflect(), func(m protoreflect.Message) bool {
+		if cr, ok := m.Interface().(*pg_query.ColumnRef); ok {
+			if l := len(cr.Fields); l > 0 {
+				if s := cr.Fields[l-1].GetString_(); s != nil && s.Sval == from {
+					s.Sval = to
+				}
+			}
+			return false
+		}
+		return true
+	})
+	return parser.DeparseExpr(n)
+}
+
 func renameConstraint(cat *catalog.Catalog, nt *catalog.Table, from, to string) error {
+	for i := range nt.Checks {
+		if nt.Checks[i].Name == from {
+			if nt.ConstraintNameTaken(to) {
+				return duplicateConstraint(to, nt.Name)
+			}
+			nt.Checks[i].Name = to
+			return nil
+		}
+	}
+	for i := range nt.ForeignKeys {
+		if nt.ForeignKeys[i].Name == from {
+			if nt.ConstraintNameTaken(to) {
+				return duplicateConstraint(to, nt.Name)
+			}
+			nt.ForeignKeys[i].Name = to
+			return nil
+		}
+	}
 	if cat.RelationExists(to) {
 		return pgerror.Newf(pgerror.DuplicateTable, "relation %q already exists", to)
 	}
@@ -673,14 +837,10 @@ func (b *builder) renameSequence(rs *pg_query.RenameStmt) runner {
 // or truncated by the same transaction): no other transaction can see
 // them before the commit, so no row locks are taken and only this
 // transaction's own writes can collide.
-func writePrivateRow(t *Txn, tbl *catalog.Table, row []Datum) error {
-	for i, c := range tbl.Columns {
-		if c.NotNull && row[i] == nil {
-			e := pgerror.Newf(pgerror.NotNullViolation, "null value in column %q of relation %q violates not-null constraint", c.Name, tbl.Name).
-				WithDetail("Failing row contains %s.", failingRow(tbl, row))
-			e.ColumnName, e.TableName = c.Name, tbl.Name
-			return e
-		}
+func writePrivateRow(e *env, tbl *catalog.Table, row []Datum) error {
+	t := e.txn
+	if err := checkRowConstraints(e, tbl, row); err != nil {
+		return err
 	}
 	pk := pkKey(tbl, row)
 	tb := catalog.TableBucket(tbl.ID)
@@ -701,4 +861,169 @@ func writePrivateRow(t *Txn, tbl *catalog.Table, row []Datum) error {
 func createdHere(t *Txn, tbl *catalog.Table) bool {
 	ob := t.ov.buckets[string(catalog.TableBucket(tbl.ID))]
 	return ob != nil && ob.created && !ob.dropped
+}
+
+func (a *alteration) constraintNames() *constraintNames {
+	if a.names == nil {
+		a.names = newConstraintNames(a.b.cat)
+	}
+	return a.names
+}
+
+// addCheck adds a CHECK constraint; existing rows are checked after the
+// store unless it is NOT VALID (a rewrite checks them as it copies).
+func (a *alteration) addCheck(c *pg_query.Constraint) error {
+	ck, err := a.b.newCheck(a.nt, c, a.constraintNames())
+	if err != nil {
+		return err
+	}
+	a.nt.Checks = append(a.nt.Checks, ck)
+	if !ck.NotValid {
+		a.newChecks = append(a.newChecks, ck.Name)
+	}
+	return nil
+}
+
+// addForeignKey adds a FOREIGN KEY constraint, validated after the store
+// unless NOT VALID.
+func (a *alteration) addForeignKey(c *pg_query.Constraint, cols []string) error {
+	fk, _, err := a.b.newForeignKey(a.nt, c, cols, a.constraintNames())
+	if err != nil {
+		return err
+	}
+	if fk.RefTable == 0 {
+		fk.RefTable = a.nt.OID
+	}
+	a.nt.ForeignKeys = append(a.nt.ForeignKeys, fk)
+	if !fk.NotValid {
+		a.newFKs = append(a.newFKs, fk.Name)
+	}
+	return nil
+}
+
+// validateConstraint is VALIDATE CONSTRAINT: a NOT VALID constraint's
+// existing rows are checked and it becomes valid.
+func (a *alteration) validateConstraint(name string) error {
+	nt := a.nt
+	for i := range nt.Checks {
+		if nt.Checks[i].Name == name {
+			if nt.Checks[i].NotValid {
+				nt.Checks[i].NotValid = false
+				a.newChecks = append(a.newChecks, name)
+			}
+			return nil
+		}
+	}
+	for i := range nt.ForeignKeys {
+		if nt.ForeignKeys[i].Name == name {
+			if nt.ForeignKeys[i].NotValid {
+				nt.ForeignKeys[i].NotValid = false
+				a.newFKs = append(a.newFKs, name)
+			}
+			return nil
+		}
+	}
+	return pgerror.Newf(pgerror.UndefinedObject, "constraint %q of relation %q does not exist", name, nt.Name)
+}
+
+// dropReferenced handles the foreign keys of other tables that reference
+// columns of this table matched by uses (a dropped column or key): 2BP01,
+// or with CASCADE they are dropped.
+func (a *alteration) dropReferenced(uses func(cols []int) bool, what string) error {
+	var lines []string
+	for _, r := range a.b.cat.ReferencedBy(a.old) {
+		if r.Child.Name == a.nt.Name {
+			continue
+		}
+		if !uses(refOrdinals(a.nt, r.FK)) {
+			continue
+		}
+		if !a.cascade {
+			lines = append(lines, "constraint "+r.FK.Name+" on table "+r.Child.Name+" depends on "+what)
+			continue
+		}
+		ct := a.other(r.Child.Name)
+		name := r.FK.Name
+		ct.ForeignKeys = slices.DeleteFunc(ct.ForeignKeys, func(fk catalog.ForeignKey) bool { return fk.Name == name })
+		notice(a.e, "drop cascades to constraint "+name+" on table "+r.Child.Name)
+	}
+	if len(lines) > 0 {
+		return pgerror.Newf(pgerror.DependentObjectsExist, "cannot drop %s because other objects depend on it", what).
+			WithDetail("%s", strings.Join(lines, "\n")).
+			WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
+	}
+	return nil
+}
+
+// other returns the copy of another table's descriptor this statement
+// changes.
+func (a *alteration) other(name string) *catalog.Table {
+	if a.others == nil {
+		a.others = map[string]*catalog.Table{}
+	}
+	if t := a.others[name]; t != nil {
+		return t
+	}
+	t := a.b.cat.Tables[name].Clone()
+	a.others[name] = t
+	return t
+}
+
+// validateNew checks the existing rows against the constraints added by
+// this statement (after the store: the catalog holds them).
+func (a *alteration) validateNew() error {
+	if len(a.newChecks) == 0 && len(a.newFKs) == 0 {
+		return nil
+	}
+	en, nt := a.e, a.nt
+	b := *a.b
+	var checks []*cexpr
+	for _, n := range a.newChecks {
+		for _, ck := range nt.Checks {
+			if ck.Name == n {
+				x, err := b.compileCheck(nt, ck.Expr)
+				if err != nil {
+					return err
+				}
+				checks = append(checks, x)
+			}
+		}
+	}
+	var fks []*catalog.ForeignKey
+	for _, n := range a.newFKs {
+		for i := range nt.ForeignKeys {
+			if nt.ForeignKeys[i].Name == n {
+				fks = append(fks, &nt.ForeignKeys[i])
+			}
+		}
+	}
+	typs := nt.Types()
+	it := en.txn.iterate(catalog.TableBucket(nt.ID), nil, nil, false)
+	for k, v := it.next(); k != nil; k, v = it.next() {
+		if err := en.checkCancel(); err != nil {
+			return err
+		}
+		row, err := rowenc.DecodeRow(v, typs)
+		if err != nil {
+			return err
+		}
+		for i, x := range checks {
+			ok, err := x.fn(en, row)
+			if err != nil {
+				return err
+			}
+			if ok == false {
+				pe := pgerror.Newf(pgerror.CheckViolation, "check constraint %q of relation %q is violated by some row", a.newChecks[i], nt.Name)
+				pe.ConstraintName, pe.TableName = a.newChecks[i], nt.Name
+				pe.SchemaName = "public"
+				return pe
+			}
+		}
+		for _, fk := range fks {
+			if err := en.checkChild(nt, fk, row); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -56,6 +56,7 @@ func uniqueViolation(tbl *catalog.Table, name string, cols []int, row []Datum) e
 	e := pgerror.Newf(pgerror.UniqueViolation, "duplicate key value violates unique constraint %q", name).
 		WithDetail("%s", keyDetail(tbl, cols, row))
 	e.ConstraintName, e.TableName = name, tbl.Name
+	e.SchemaName = "public"
 	return e
 }
 
@@ -157,13 +158,8 @@ func findConflict(t *Txn, tbl *catalog.Table, row []Datum, pk []byte) (name stri
 // caller holds the lock of old's row; a new primary key is locked here.
 func writeRow(e *env, tbl *catalog.Table, row, old []Datum, oldPK []byte) error {
 	t := e.txn
-	for i, c := range tbl.Columns {
-		if c.NotNull && row[i] == nil {
-			e := pgerror.Newf(pgerror.NotNullViolation, "null value in column %q of relation %q violates not-null constraint", c.Name, tbl.Name).
-				WithDetail("Failing row contains %s.", failingRow(tbl, row))
-			e.ColumnName, e.TableName = c.Name, tbl.Name
-			return e
-		}
+	if err := checkRowConstraints(e, tbl, row); err != nil {
+		return err
 	}
 	pk := pkKey(tbl, row)
 	tb := catalog.TableBucket(tbl.ID)
@@ -192,7 +188,7 @@ func writeRow(e *env, tbl *catalog.Table, row, old []Datum, oldPK []byte) error 
 		}
 	}
 	t.ov.put(tb, pk, rowenc.EncodeRow(nil, row, tbl.Types()))
-	return nil
+	return e.queueWrite(tbl, row, old)
 }
 
 // failingRow is the row as PostgreSQL's "Failing row contains (...)"
@@ -825,6 +821,9 @@ func (b *builder) buildDelete(ds *pg_query.DeleteStmt) (runner, []colInfo, error
 			}
 			n++
 			if err := deleteRow(e, tbl, old, pkKey(tbl, old)); err != nil {
+				return nil, err
+			}
+			if err := e.queueParent(tbl, old, nil); err != nil {
 				return nil, err
 			}
 			if ret != nil {

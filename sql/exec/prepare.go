@@ -168,6 +168,11 @@ func (p *Prepared) Open(ctx context.Context, t *Txn, params []types.Datum, vars 
 	en.mem = mem
 	sp := t.ov.savepoint()
 	c, err = p.run.run(en)
+	if err == nil && len(en.fkq) > 0 {
+		if err = en.flushFK(); err != nil {
+			c.Close()
+		}
+	}
 	if err != nil {
 		t.ov.rollbackTo(sp)
 		if p.stmtIsDDL() {

@@ -58,6 +58,8 @@ type env struct {
 	cache  map[any]any
 	ticks  int
 	mem    *stmtMem // nil when folding constants at plan time
+	// fkq holds the foreign key checks queued by the statement (fkey.go).
+	fkq []fkEvent
 }
 
 func (e *env) checkCancel() error {

@@ -60,6 +60,9 @@ func (b *builder) buildRangeFunction(rf *pg_query.RangeFunction, outer *scope, l
 	}
 	alias := name
 	colName := name
+	if c, ok := srfColumn[name]; ok {
+		colName = c
+	}
 	if rf.Alias != nil {
 		alias, colName = rf.Alias.Aliasname, rf.Alias.Aliasname
 	}

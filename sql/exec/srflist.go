@@ -15,6 +15,10 @@ import (
 // srfproject.go's ProjectSet); generate_series is srf.go's.
 
 // srfDef is a set-returning function.
+// srfColumn names the result column of set-returning functions whose
+// column is not named after the function (an OUT parameter).
+var srfColumn = map[string]string{"pg_partition_ancestors": "relid"}
+
 type srfDef struct {
 	minArg, maxArg int
 	hints          []types.T
@@ -46,6 +50,16 @@ var srfTable = map[string]srfDef{
 				out[i] = "(" + x + "," + strconv.Itoa(i+1) + ")"
 			}
 			return out, nil
+		}},
+	// pg_partition_ancestors(rel): psql's \d asks it for the foreign keys
+	// of a table; without partitioning a relation is its only ancestor.
+	"pg_partition_ancestors": {minArg: 1, maxArg: 1, hints: []types.T{types.Regclass},
+		result: func([]*cexpr) (types.T, error) { return types.Regclass, nil },
+		gen: func(a []Datum, _ []types.T) ([]Datum, error) {
+			if a[0] == nil {
+				return nil, nil
+			}
+			return []Datum{a[0]}, nil
 		}},
 	"generate_subscripts": {minArg: 2, maxArg: 3, hints: []types.T{types.Unknown, types.Int4},
 		result: func([]*cexpr) (types.T, error) { return types.Int4, nil },

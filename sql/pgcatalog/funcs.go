@@ -102,6 +102,9 @@ var functions = map[string]*Func{
 		}},
 	"pg_get_constraintdef": {Result: textT, Hints: []types.T{oidT, boolT}, MinArgs: 1, MaxArgs: 2, Strict: true,
 		Fn: func(s *System, env *Env, a []types.Datum) (types.Datum, error) {
+			if c, ok := findConRow(env.Cat, i64(a[0])); ok {
+				return conDef(env.Cat, c, len(a) > 1 && a[1] == true), nil
+			}
 			ix, ok := findIndex(env, i64(a[0]))
 			if !ok || !ix.constraint {
 				return nil, nil

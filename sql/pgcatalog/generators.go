@@ -48,6 +48,8 @@ var generators = map[string]genFn{
 	"information_schema.table_constraints":       genISTableConstraints,
 	"information_schema.key_column_usage":        genISKeyColumnUsage,
 	"information_schema.constraint_column_usage": genISConstraintColumnUsage,
+	"information_schema.check_constraints":       genISCheckConstraints,
+	"information_schema.referential_constraints": genISReferentialConstraints,
 	"information_schema.sequences":               genISSequences,
 }
 
@@ -124,6 +126,8 @@ func genClass(s *System, env *Env, add func(row) error) error {
 		rw["relowner"] = int64(t.OwnerOID())
 		ixs := indexes(t)
 		rw["relhasindex"] = len(ixs) > 0
+		rw["relchecks"] = int64(len(t.Checks))
+		rw["relhastriggers"] = hasTriggers(env.Cat, t)
 		if err := add(rw); err != nil {
 			return err
 		}
@@ -357,6 +361,11 @@ func genConstraint(s *System, env *Env, add func(row) error) error {
 				return err
 			}
 		}
+		for _, c := range constraintsOf(t) {
+			if err := add(constraintRow(env.Cat, c)); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -438,7 +447,7 @@ func genSequences(s *System, env *Env, add func(row) error) error {
 func genTables(s *System, env *Env, add func(row) error) error {
 	for _, t := range tables(env.Cat) {
 		if err := add(row{"schemaname": "public", "tablename": t.Name, "tableowner": s.roleName(env, int64(t.OwnerOID())),
-			"hasindexes": len(indexes(t)) > 0, "hasrules": false, "hastriggers": false, "rowsecurity": false}); err != nil {
+			"hasindexes": len(indexes(t)) > 0, "hasrules": false, "hastriggers": hasTriggers(env.Cat, t), "rowsecurity": false}); err != nil {
 			return err
 		}
 	}
@@ -736,6 +745,17 @@ func genISTableConstraints(s *System, env *Env, add func(row) error) error {
 				return err
 			}
 		}
+		for _, c := range constraintsOf(t) {
+			typ := "CHECK"
+			if c.fk != nil {
+				typ = "FOREIGN KEY"
+			}
+			if err := add(row{"constraint_catalog": db, "constraint_schema": "public", "constraint_name": c.name(),
+				"table_catalog": db, "table_schema": "public", "table_name": t.Name, "constraint_type": typ,
+				"is_deferrable": "NO", "initially_deferred": "NO", "enforced": "YES"}); err != nil {
+				return err
+			}
+		}
 		for n, i := range visibleColumns(t) {
 			c := t.Columns[i]
 			if !c.NotNull {
@@ -767,6 +787,27 @@ func genISKeyColumnUsage(s *System, env *Env, add func(row) error) error {
 				}
 			}
 		}
+		for i := range t.ForeignKeys {
+			fk := &t.ForeignKeys[i]
+			p, pcols := fkParent(env.Cat, fk)
+			for k, c := range fk.Columns {
+				rw := row{"constraint_catalog": db, "constraint_schema": "public", "constraint_name": fk.Name,
+					"table_catalog": db, "table_schema": "public", "table_name": t.Name,
+					"column_name": t.Columns[c].Name, "ordinal_position": int64(k + 1)}
+				if p != nil {
+					if ix, ok := fkUniqueIndex(p, pcols); ok {
+						for j, o := range ix.cols {
+							if o == pcols[k] {
+								rw["position_in_unique_constraint"] = int64(j + 1)
+							}
+						}
+					}
+				}
+				if err := add(rw); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	return nil
 }
@@ -784,6 +825,72 @@ func genISConstraintColumnUsage(s *System, env *Env, add func(row) error) error 
 					"constraint_name": ix.name}); err != nil {
 					return err
 				}
+			}
+		}
+		for _, c := range constraintsOf(t) {
+			tbl, cols := t, []int(nil)
+			if c.ck != nil {
+				cols = c.ck.Columns
+			} else if p, pcols := fkParent(env.Cat, c.fk); p != nil {
+				tbl, cols = p, pcols
+			}
+			for _, o := range cols {
+				if err := add(row{"table_catalog": db, "table_schema": "public", "table_name": tbl.Name,
+					"column_name": tbl.Columns[o].Name, "constraint_catalog": db, "constraint_schema": "public",
+					"constraint_name": c.name()}); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func genISCheckConstraints(s *System, env *Env, add func(row) error) error {
+	db := s.database(env)
+	for _, t := range tables(env.Cat) {
+		for i := range t.Checks {
+			def := conDef(env.Cat, conRow{t: t, ck: &t.Checks[i]}, false)
+			if err := add(row{"constraint_catalog": db, "constraint_schema": "public", "constraint_name": t.Checks[i].Name,
+				"check_clause": strings.TrimPrefix(def, "CHECK ")}); err != nil {
+				return err
+			}
+		}
+		for n, i := range visibleColumns(t) {
+			c := t.Columns[i]
+			if !c.NotNull {
+				continue
+			}
+			name := strconv.FormatInt(int64(NamespacePublic), 10) + "_" + strconv.FormatInt(int64(t.OID), 10) + "_" + itoa(int64(n+1)) + "_not_null"
+			if err := add(row{"constraint_catalog": db, "constraint_schema": "public", "constraint_name": name,
+				"check_clause": quoteIdent(c.Name) + " IS NOT NULL"}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+var fkRuleNames = map[string]string{catalog.FKRestrict: "RESTRICT", catalog.FKCascade: "CASCADE",
+	catalog.FKSetNull: "SET NULL", catalog.FKSetDefault: "SET DEFAULT", catalog.FKNoAction: "NO ACTION"}
+
+func genISReferentialConstraints(s *System, env *Env, add func(row) error) error {
+	db := s.database(env)
+	for _, t := range tables(env.Cat) {
+		for i := range t.ForeignKeys {
+			fk := &t.ForeignKeys[i]
+			rw := row{"constraint_catalog": db, "constraint_schema": "public", "constraint_name": fk.Name,
+				"match_option": "NONE", "update_rule": fkRuleNames[fk.OnUpdate], "delete_rule": fkRuleNames[fk.OnDelete]}
+			if fk.Match == "f" {
+				rw["match_option"] = "FULL"
+			}
+			if p, pcols := fkParent(env.Cat, fk); p != nil {
+				if ix, ok := fkUniqueIndex(p, pcols); ok && ix.constraint {
+					rw["unique_constraint_catalog"], rw["unique_constraint_schema"], rw["unique_constraint_name"] = db, "public", ix.name
+				}
+			}
+			if err := add(rw); err != nil {
+				return err
 			}
 		}
 	}

@@ -50,6 +50,7 @@ const (
 	InvalidColumnReference     Code = "42P10"
 	InvalidTableDefinition     Code = "42P16"
 	InvalidObjectDefinition    Code = "42P17"
+	InvalidForeignKey          Code = "42830"
 	InvalidColumnDefinition    Code = "42611"
 	InvalidName                Code = "42602"
 	NameTooLong                Code = "42622"

@@ -24,6 +24,7 @@ type Error struct {
 	Hint           string
 	Position       int32
 	TableName      string
+	SchemaName     string // of TableName
 	ColumnName     string
 	ConstraintName string
 	// Where is the CONTEXT line ("COPY t, line 3, column b: \"x\"").

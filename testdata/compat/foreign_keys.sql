@@ -1,0 +1,123 @@
+-- FOREIGN KEY constraints: column and table level, actions, MATCH SIMPLE/FULL, errors, DROP TABLE, ALTER TABLE, catalogs.
+CREATE TABLE fp (id int PRIMARY KEY, u text UNIQUE, v int);
+CREATE TABLE fc (id int PRIMARY KEY, pid int REFERENCES fp, pu text REFERENCES fp (u) ON DELETE CASCADE ON UPDATE CASCADE);
+INSERT INTO fp VALUES (1, 'a', 0), (2, 'b', 0), (3, 'c', 0);
+INSERT INTO fc VALUES (1, 1, 'a');
+-- compare: messages
+INSERT INTO fc VALUES (2, 9, 'a');
+-- compare: messages
+INSERT INTO fc VALUES (2, NULL, 'z');
+INSERT INTO fc VALUES (2, 2, NULL), (3, NULL, NULL);
+-- compare: messages
+UPDATE fc SET pid = 7 WHERE id = 3;
+-- compare: messages
+DELETE FROM fp WHERE id = 2;
+-- compare: messages
+UPDATE fp SET id = 20 WHERE id = 1;
+UPDATE fp SET v = 5 WHERE id = 1;
+UPDATE fp SET u = 'aa' WHERE id = 1;
+SELECT * FROM fc ORDER BY id;
+DELETE FROM fc WHERE id = 1;
+DELETE FROM fp WHERE id = 3;
+UPDATE fp SET id = 30 WHERE id = 1;
+SELECT * FROM fp ORDER BY id;
+INSERT INTO fc VALUES (4, 30, 'aa');
+DELETE FROM fc WHERE id = 2;
+DELETE FROM fp WHERE u = 'aa';
+SELECT * FROM fc ORDER BY id;
+-- one statement inserting parent and child rows (checked at the end of the statement)
+CREATE TABLE tree (id int PRIMARY KEY, parent int REFERENCES tree ON DELETE CASCADE);
+INSERT INTO tree VALUES (2, 1), (1, NULL), (3, 2), (4, 3);
+-- compare: messages
+INSERT INTO tree VALUES (5, 50);
+DELETE FROM tree WHERE id = 2;
+SELECT * FROM tree ORDER BY id;
+-- SET NULL / SET DEFAULT / RESTRICT
+CREATE TABLE ap (id int PRIMARY KEY);
+INSERT INTO ap VALUES (0), (1), (2), (3);
+CREATE TABLE ac (id int PRIMARY KEY, n int REFERENCES ap ON DELETE SET NULL ON UPDATE SET NULL, d int DEFAULT 0 REFERENCES ap ON DELETE SET DEFAULT, r int REFERENCES ap ON DELETE RESTRICT);
+INSERT INTO ac VALUES (1, 1, 1, NULL), (2, 2, 2, 3);
+DELETE FROM ap WHERE id = 1;
+UPDATE ap SET id = 12 WHERE id = 2;
+SELECT * FROM ac ORDER BY id;
+-- compare: messages
+DELETE FROM ap WHERE id = 3;
+-- compare: messages
+DELETE FROM ap WHERE id = 0;
+SELECT * FROM ac ORDER BY id;
+-- multi-column, MATCH SIMPLE and MATCH FULL
+CREATE TABLE mp (a int, b int, PRIMARY KEY (a, b));
+INSERT INTO mp VALUES (1, 1);
+CREATE TABLE ms (a int, b int, FOREIGN KEY (a, b) REFERENCES mp);
+CREATE TABLE mf (a int, b int, CONSTRAINT mf_full FOREIGN KEY (b, a) REFERENCES mp (b, a) MATCH FULL);
+INSERT INTO ms VALUES (1, 1), (1, NULL), (NULL, 7);
+-- compare: messages
+INSERT INTO ms VALUES (1, 2);
+INSERT INTO mf VALUES (1, 1), (NULL, NULL);
+-- compare: messages
+INSERT INTO mf VALUES (1, NULL);
+-- definition errors
+-- compare: messages
+CREATE TABLE bad (a int, b int, FOREIGN KEY (a, b) REFERENCES fp (id, v));
+-- compare: messages
+CREATE TABLE bad (a int REFERENCES nosuch);
+-- compare: messages
+CREATE TABLE bad (a text REFERENCES fp);
+-- compare: messages
+CREATE TABLE bad (a int, FOREIGN KEY (a, a) REFERENCES fp);
+-- compare: messages
+CREATE TABLE bad (a int, FOREIGN KEY (x) REFERENCES fp);
+-- compare: messages
+CREATE TABLE bad (a int REFERENCES fp (nope));
+CREATE TABLE nopk (a int);
+-- compare: messages
+CREATE TABLE bad (a int REFERENCES nopk);
+CREATE TABLE big (a bigint REFERENCES fp);
+INSERT INTO big VALUES (30);
+-- compare: messages
+INSERT INTO big VALUES (31);
+-- catalogs
+SELECT conname, contype, conkey, confkey, confupdtype, confdeltype, confmatchtype, convalidated FROM pg_constraint WHERE contype = 'f' ORDER BY conname;
+SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'f' ORDER BY conname;
+SELECT constraint_name, unique_constraint_name, match_option, update_rule, delete_rule FROM information_schema.referential_constraints ORDER BY 1;
+SELECT constraint_name, table_name, column_name, ordinal_position, position_in_unique_constraint FROM information_schema.key_column_usage WHERE table_name IN ('fc', 'ms', 'mf') ORDER BY 1, 4;
+SELECT constraint_name, table_name, column_name FROM information_schema.constraint_column_usage WHERE constraint_name LIKE 'm%' ORDER BY 1, 3;
+SELECT constraint_name, constraint_type FROM information_schema.table_constraints WHERE table_name = 'fc' AND constraint_name NOT LIKE '2200%' ORDER BY 1;
+-- DROP TABLE and TRUNCATE of a referenced table
+-- compare: messages
+DROP TABLE fp;
+-- compare: messages
+DROP TABLE mp;
+DROP TABLE mp CASCADE;
+INSERT INTO ms VALUES (9, 9);
+DROP TABLE tree;
+-- ALTER TABLE ADD/DROP CONSTRAINT FOREIGN KEY
+CREATE TABLE xp (id int PRIMARY KEY);
+CREATE TABLE xc (id int, p int);
+INSERT INTO xp VALUES (1);
+INSERT INTO xc VALUES (1, 1), (2, 2);
+-- compare: messages
+ALTER TABLE xc ADD CONSTRAINT xc_p_fkey FOREIGN KEY (p) REFERENCES xp;
+ALTER TABLE xc ADD FOREIGN KEY (p) REFERENCES xp NOT VALID;
+SELECT conname, convalidated, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'xc'::regclass;
+-- compare: messages
+INSERT INTO xc VALUES (3, 3);
+-- compare: messages
+ALTER TABLE xc VALIDATE CONSTRAINT xc_p_fkey;
+DELETE FROM xc WHERE p = 2;
+ALTER TABLE xc VALIDATE CONSTRAINT xc_p_fkey;
+-- compare: messages
+ALTER TABLE xp DROP COLUMN id;
+-- compare: messages
+ALTER TABLE xp DROP CONSTRAINT xp_pkey;
+ALTER TABLE xc DROP CONSTRAINT xc_p_fkey;
+INSERT INTO xc VALUES (3, 3);
+ALTER TABLE xc ADD COLUMN q int REFERENCES xp;
+-- compare: messages
+INSERT INTO xc VALUES (4, 4, 4);
+ALTER TABLE xp RENAME COLUMN id TO pid;
+SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'xc'::regclass;
+ALTER TABLE xp DROP COLUMN pid CASCADE;
+SELECT count(*) FROM pg_constraint WHERE conrelid = 'xc'::regclass;
+-- compare: messages
+CREATE TABLE dfr (a int REFERENCES fp DEFERRABLE INITIALLY DEFERRED);
