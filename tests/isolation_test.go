@@ -41,6 +41,8 @@ type isoSpec struct {
 	want map[string]string
 	// wantCheck is required of check's rendered result.
 	wantCheck string
+	// messages: errors render with their message, not only the SQLSTATE.
+	messages bool
 }
 
 var isoSpecs = []isoSpec{
@@ -242,6 +244,38 @@ var isoSpecs = []isoSpec{
 		want: map[string]string{"waits": "Lock"},
 	},
 	{
+		name: "for-update-join",
+		setup: "DROP TABLE IF EXISTS fa, fb; CREATE TABLE fa (id int PRIMARY KEY, v int); CREATE TABLE fb (id int PRIMARY KEY, aid int); " +
+			"INSERT INTO fa VALUES (1, 0), (2, 0); INSERT INTO fb VALUES (10, 1), (20, 2)",
+		sessions: 2,
+		steps: map[string]isoStep{
+			"b1": {0, "BEGIN"}, "c1": {0, "COMMIT"},
+			"j1":  {0, "SELECT fa.id, fb.id FROM fa JOIN fb ON fb.aid = fa.id WHERE fa.id = 1 FOR UPDATE"},
+			"of1": {0, "SELECT fa.id FROM fa, fb WHERE fb.aid = fa.id AND fa.id = 1 FOR UPDATE OF fb"},
+			"sh1": {0, "SELECT x.id FROM fa x JOIN fb y ON y.aid = x.id WHERE x.id = 1 FOR SHARE OF x FOR UPDATE OF y"},
+			"mb1": {0, "UPDATE fb SET aid = 2 WHERE id = 10"},
+			"ua2": {1, "UPDATE fa SET v = 1 WHERE id = 1"}, "ub2": {1, "UPDATE fb SET aid = 1 WHERE id = 10"},
+			"ra2": {1, "SELECT id FROM fa WHERE id = 1 FOR SHARE"},
+			"j2":  {1, "SELECT fa.id, fb.id FROM fa JOIN fb ON fb.aid = fa.id WHERE fa.id = 1 FOR UPDATE"},
+			"e1":  {1, "SELECT count(*) FROM fa FOR UPDATE"}, "e2": {1, "SELECT DISTINCT v FROM fa FOR SHARE"},
+			"e3": {1, "SELECT v FROM fa GROUP BY v FOR NO KEY UPDATE"}, "e4": {1, "SELECT id FROM fa UNION SELECT id FROM fb FOR UPDATE"},
+			"e5": {1, "SELECT fa.id FROM fa FOR UPDATE OF fb"}, "e6": {1, "SELECT row_number() OVER () FROM fa FOR KEY SHARE"},
+			"e7": {1, "SELECT v FROM fa GROUP BY v HAVING v > 0 FOR UPDATE"}, "e8": {1, "SELECT x.id FROM fa x FOR UPDATE OF fa"},
+		},
+		perms: [][]string{
+			{"b1", "j1", "ua2", "c1"}, // a join locks the rows of both tables
+			{"b1", "j1", "ub2", "c1"},
+			{"b1", "of1", "ua2", "ub2", "c1"}, // OF fb: only fb's rows
+			{"b1", "sh1", "ra2", "ub2", "c1"}, // per-table strengths: FOR SHARE of fa lets FOR SHARE in
+			{"b1", "mb1", "j2", "c1"},         // the join is re-checked on the row's new version: no row
+			{"e1", "e2", "e3", "e4", "e5", "e6", "e7", "e8"},
+		},
+		check:    "SELECT fa.id, v, fb.id, aid FROM fa JOIN fb ON fb.aid = fa.id ORDER BY 1, 3",
+		messages: true,
+		want: map[string]string{"ub2": "waited UPDATE 1", "ua2": "UPDATE 1", "j2": "waited SELECT 0",
+			"e1": "FOR UPDATE is not allowed with aggregate functions", "e5": `relation "fb" in FOR UPDATE clause not found in FROM clause`},
+	},
+	{
 		name:     "advisory",
 		setup:    "SELECT 1",
 		sessions: 2,
@@ -275,9 +309,14 @@ type isoPending struct {
 	out  string
 }
 
-func render(results []*pgconn.Result, err error) string {
+func render(results []*pgconn.Result, err error) string { return renderMsg(results, err, false) }
+
+func renderMsg(results []*pgconn.Result, err error, messages bool) string {
 	if err != nil {
 		if pe, ok := err.(*pgconn.PgError); ok {
+			if messages {
+				return "ERROR " + pe.Code + " " + pe.Message
+			}
 			return "ERROR " + pe.Code
 		}
 		return "ERROR " + err.Error()
@@ -314,6 +353,11 @@ func render(results []*pgconn.Result, err error) string {
 func execText(ctx context.Context, c *pgx.Conn, sql string) string {
 	res, err := c.PgConn().Exec(ctx, sql).ReadAll()
 	return render(res, err)
+}
+
+func execTextMsg(ctx context.Context, c *pgx.Conn, sql string, messages bool) string {
+	res, err := c.PgConn().Exec(ctx, sql).ReadAll()
+	return renderMsg(res, err, messages)
 }
 
 func (s *isoServer) blocked(ctx context.Context, pid uint32) bool {
@@ -366,7 +410,7 @@ func (s *isoServer) run(ctx context.Context, t *testing.T, sp isoSpec, perm []st
 		sessions[i] = sess
 		go func() {
 			for p := range sess.reqs {
-				p.done <- execText(ctx, sess.conn, p.sql)
+				p.done <- execTextMsg(ctx, sess.conn, p.sql, sp.messages)
 			}
 		}()
 	}

@@ -74,6 +74,10 @@ func (b *builder) buildFromWhere(items []*pg_query.Node, where *pg_query.Node, o
 				return nil, nil, err
 			}
 		}
+		b.fromLeaves, b.fromConj = nil, nil
+		if sp, ok := from.(*scanPlan); ok {
+			b.fromLeaves = []fromLeaf{{p: sp, cols: sp.columns, sp: sp}}
+		}
 		return from, s, nil
 	}
 	var leaves []fromLeaf
@@ -117,6 +121,7 @@ func (b *builder) buildFromWhere(items []*pg_query.Node, where *pg_query.Node, o
 	if err != nil {
 		return nil, nil, err
 	}
+	b.fromLeaves, b.fromConj = leaves, conj
 	return p, s, nil
 }
 

@@ -111,6 +111,11 @@ type builder struct {
 	ctes      []*cteDef       // WITH queries visible here, innermost last
 	lockRows  *lockSpec       // FOR UPDATE/SHARE of the SELECT being built, for buildOutput
 	tlocks    []tableLockNeed // tablelock.go
+	// fromLeaves and fromConj: the relations of the FROM list
+	// buildFromWhere planned last, with their place in its row, and the
+	// conditions of a join over that row (for SELECT … FOR UPDATE).
+	fromLeaves []fromLeaf
+	fromConj   []*pg_query.Node
 	// rowCounts caches the join planner's table sizes (tableRows).
 	rowCounts map[uint32]float64
 }

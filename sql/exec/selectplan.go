@@ -21,6 +21,9 @@ func (b *builder) buildSelect(sel *pg_query.SelectStmt, outer *scope) (plan, err
 		defer restore()
 	}
 	if sel.Op != pg_query.SetOperation_SETOP_NONE {
+		if len(sel.LockingClause) > 0 {
+			return nil, b.checkSelectLocking(sel)
+		}
 		return b.buildSetOp(sel, outer)
 	}
 	if len(sel.ValuesLists) > 0 {
@@ -40,6 +43,33 @@ func (b *builder) buildSelect(sel *pg_query.SelectStmt, outer *scope) (plan, err
 	if err != nil {
 		return nil, err
 	}
+	if len(sel.LockingClause) > 0 {
+		if err := b.checkSelectLocking(sel); err != nil {
+			return nil, err
+		}
+		leaves, conj := b.fromLeaves, b.fromConj
+		ls, err := b.lockSpecOf(leaves, len(from.cols()), sel.LockingClause)
+		if err != nil {
+			return nil, err
+		}
+		if len(ls.targets) > 1 && len(conj) > 0 {
+			var conds []*cexpr
+			for _, n := range conj {
+				c, err := b.compile(s, n, types.Bool)
+				if err != nil {
+					return nil, err
+				}
+				conds = append(conds, c)
+			}
+			ls.recheck = andExprs(conds)
+		}
+		for _, t := range ls.targets {
+			b.needTableLock(t.sp.tbl.Name, lock.RowShare)
+		}
+		if len(ls.targets) > 0 {
+			b.lockRows = ls
+		}
+	}
 	ps := s
 	if b.needsAgg(sel) {
 		if from, ps, err = b.buildAgg(from, s, sel); err != nil {
@@ -49,52 +79,149 @@ func (b *builder) buildSelect(sel *pg_query.SelectStmt, outer *scope) (plan, err
 	if from, ps, err = b.buildWindow(from, ps, sel); err != nil {
 		return nil, err
 	}
-	if sp, ok := from.(*scanPlan); ok && len(sel.LockingClause) > 0 {
-		b.lockRows = lockSpecOf(sp, sel.LockingClause)
-		b.needTableLock(sp.tbl.Name, lock.RowShare)
-	}
+
 	return b.buildOutput(from, ps, sel)
 }
 
 // lockSpec is the row locking of SELECT … FOR UPDATE | NO KEY UPDATE |
-// SHARE | KEY SHARE [NOWAIT | SKIP LOCKED] over one table.
+// SHARE | KEY SHARE [OF table, …] [NOWAIT | SKIP LOCKED]: the stored
+// tables of the FROM list it locks (all of them, or those named by OF),
+// each with its strongest mode and wait policy.
 type lockSpec struct {
+	targets []lockTarget
+	width   int // columns of the FROM row
+	// recheck, over the FROM row, is re-evaluated when a locked row of a
+	// join was replaced by its newest version (a single table's WHERE is
+	// re-checked by lockForWrite).
+	recheck *cexpr
+}
+
+// lockTarget is one table whose rows a SELECT locks: its scan and its
+// first column in the FROM row.
+type lockTarget struct {
 	sp     *scanPlan
+	off    int
 	mode   lock.Mode
 	policy lock.Policy
 }
 
-func lockSpecOf(sp *scanPlan, clauses []*pg_query.Node) *lockSpec {
-	ls := &lockSpec{sp: sp, mode: lock.ForKeyShare}
+var lockStrengths = map[pg_query.LockClauseStrength]lock.Mode{
+	pg_query.LockClauseStrength_LCS_FORKEYSHARE: lock.ForKeyShare, pg_query.LockClauseStrength_LCS_FORSHARE: lock.ForShare,
+	pg_query.LockClauseStrength_LCS_FORNOKEYUPDATE: lock.ForNoKeyUpdate, pg_query.LockClauseStrength_LCS_FORUPDATE: lock.ForUpdate,
+}
+
+// lockClauseName is PostgreSQL's LCS_asString of the first clause.
+func lockClauseName(clauses []*pg_query.Node) string {
+	for _, n := range clauses {
+		if lc := n.GetLockingClause(); lc != nil {
+			switch lc.Strength {
+			case pg_query.LockClauseStrength_LCS_FORKEYSHARE:
+				return "FOR KEY SHARE"
+			case pg_query.LockClauseStrength_LCS_FORSHARE:
+				return "FOR SHARE"
+			case pg_query.LockClauseStrength_LCS_FORNOKEYUPDATE:
+				return "FOR NO KEY UPDATE"
+			}
+			break
+		}
+	}
+	return "FOR UPDATE"
+}
+
+// checkSelectLocking is PostgreSQL's CheckSelectLocking: the clauses a
+// row-locking SELECT cannot have (its rows would not be table rows).
+func (b *builder) checkSelectLocking(sel *pg_query.SelectStmt) error {
+	name := lockClauseName(sel.LockingClause)
+	bad := func(what string) error {
+		return pgerror.Newf(pgerror.FeatureNotSupported, "%s is not allowed with %s", name, what)
+	}
+	switch {
+	case sel.Op != pg_query.SetOperation_SETOP_NONE:
+		return bad("UNION/INTERSECT/EXCEPT")
+	case len(sel.DistinctClause) > 0:
+		return bad("DISTINCT clause")
+	case len(sel.GroupClause) > 0:
+		return bad("GROUP BY clause")
+	case sel.HavingClause != nil:
+		return bad("HAVING clause")
+	case b.needsAgg(sel):
+		return bad("aggregate functions")
+	}
+	for _, t := range sel.TargetList {
+		if hasWindowCall(t) {
+			return bad("window functions")
+		}
+	}
+	return nil
+}
+
+// lockSpecOf resolves a SELECT's locking clauses against the relations
+// of its FROM list (leaves; nil when they are not known: an outer join,
+// whose rows are not locked).
+func (b *builder) lockSpecOf(leaves []fromLeaf, width int, clauses []*pg_query.Node) (*lockSpec, error) {
+	ls := &lockSpec{width: width}
+	idx := map[*scanPlan]int{}
+	apply := func(l fromLeaf, mode lock.Mode, wp pg_query.LockWaitPolicy) {
+		if l.sp == nil {
+			return
+		}
+		i, ok := idx[l.sp]
+		if !ok {
+			i = len(ls.targets)
+			idx[l.sp] = i
+			ls.targets = append(ls.targets, lockTarget{sp: l.sp, off: l.off, mode: mode})
+		}
+		t := &ls.targets[i]
+		if mode > t.mode {
+			t.mode = mode
+		}
+		// PostgreSQL keeps the strongest policy: NOWAIT over SKIP LOCKED
+		// over waiting.
+		switch {
+		case wp == pg_query.LockWaitPolicy_LockWaitError:
+			t.policy = lock.NoWait
+		case wp == pg_query.LockWaitPolicy_LockWaitSkip && t.policy != lock.NoWait:
+			t.policy = lock.SkipLocked
+		}
+	}
 	for _, n := range clauses {
 		lc := n.GetLockingClause()
 		if lc == nil {
 			continue
 		}
-		m := map[pg_query.LockClauseStrength]lock.Mode{
-			pg_query.LockClauseStrength_LCS_FORKEYSHARE: lock.ForKeyShare, pg_query.LockClauseStrength_LCS_FORSHARE: lock.ForShare,
-			pg_query.LockClauseStrength_LCS_FORNOKEYUPDATE: lock.ForNoKeyUpdate, pg_query.LockClauseStrength_LCS_FORUPDATE: lock.ForUpdate,
-		}[lc.Strength]
-		if m > ls.mode {
-			ls.mode = m
+		mode := lockStrengths[lc.Strength]
+		if len(lc.LockedRels) == 0 {
+			for _, l := range leaves {
+				apply(l, mode, lc.WaitPolicy)
+			}
+			continue
 		}
-		switch lc.WaitPolicy {
-		case pg_query.LockWaitPolicy_LockWaitSkip:
-			ls.policy = lock.SkipLocked
-		case pg_query.LockWaitPolicy_LockWaitError:
-			if ls.policy != lock.SkipLocked {
-				ls.policy = lock.NoWait
+		for _, rn := range lc.LockedRels {
+			rv := rn.GetRangeVar()
+			if rv == nil {
+				continue
+			}
+			found := false
+			for _, l := range leaves {
+				if l.sp != nil && l.sp.alias == rv.Relname || l.sp == nil && len(l.cols) > 0 && l.cols[0].table == rv.Relname {
+					apply(l, mode, lc.WaitPolicy)
+					found = true
+				}
+			}
+			if !found && leaves != nil {
+				return nil, b.errAt(pgerror.Newf(pgerror.UndefinedTable, "relation %q in %s clause not found in FROM clause",
+					rv.Relname, lockClauseName([]*pg_query.Node{n})), rv.Location)
 			}
 		}
 	}
-	return ls
+	return ls, nil
 }
 
 // lockRowsPlan locks each row that reaches it (PostgreSQL's LockRows:
 // above ORDER BY, below LIMIT, so SKIP LOCKED … LIMIT n takes n free
-// rows). Its input rows carry the table's row after the base first
-// columns; the first base columns are exprs over that row, recomputed
-// when the row is replaced by a newer version (lockForWrite).
+// rows). Its input rows carry the FROM row after the base first columns;
+// the first base columns are exprs over that row, recomputed when a
+// locked table's row in it is replaced by a newer version (lockForWrite).
 type lockRowsPlan struct {
 	in    plan
 	spec  *lockSpec
@@ -113,31 +240,52 @@ func (p *lockRowsPlan) start(e *env) (iter, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := len(p.spec.sp.tbl.Columns)
 	return &funcIter{nx: func() ([]Datum, error) {
+	rows:
 		for {
 			row, err := in.next()
 			if err != nil || row == nil {
 				return row, err
 			}
-			old := row[p.base : p.base+n]
-			cur, err := lockForWrite(e, p.spec.sp, old, p.spec.mode, p.spec.policy)
-			if err != nil {
-				return nil, err
+			full := row[p.base : p.base+p.spec.width]
+			changed := false
+			for _, t := range p.spec.targets {
+				old := full[t.off : t.off+len(t.sp.tbl.Columns)]
+				cur, err := lockForWrite(e, t.sp, old, t.mode, t.policy)
+				if err != nil {
+					return nil, err
+				}
+				if cur == nil {
+					continue rows
+				}
+				if len(cur) > 0 && &cur[0] == &old[0] {
+					continue
+				}
+				if !changed {
+					full = append([]Datum(nil), full...)
+					changed = true
+				}
+				copy(full[t.off:], cur)
 			}
-			if cur == nil {
-				continue
-			}
-			if len(cur) > 0 && &cur[0] == &old[0] {
+			if !changed {
 				return row, nil
+			}
+			if p.spec.recheck != nil && len(p.spec.targets) > 1 {
+				ok, err := p.spec.recheck.fn(e, full)
+				if err != nil {
+					return nil, err
+				}
+				if ok != true {
+					continue
+				}
 			}
 			out := make([]Datum, len(row))
 			for i := 0; i < p.base; i++ {
-				if out[i], err = p.exprs[i].fn(e, cur); err != nil {
+				if out[i], err = p.exprs[i].fn(e, full); err != nil {
 					return nil, err
 				}
 			}
-			copy(out[p.base:], cur)
+			copy(out[p.base:], full)
 			return out, nil
 		}
 	}, cl: in.close}, nil
@@ -336,7 +484,7 @@ func (b *builder) buildOutput(from plan, s *scope, sel *pg_query.SelectStmt) (pl
 	b.lockRows = nil
 	base := len(exprs)
 	if lk != nil {
-		for i, c := range lk.sp.columns {
+		for i, c := range from.cols() {
 			idx := i
 			exprs = append(exprs, &cexpr{t: c.typ, s: c.name, colIdx: -1, fn: func(_ *env, row []Datum) (Datum, error) { return row[idx], nil }})
 			c.hidden = true
