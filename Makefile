@@ -46,13 +46,13 @@ test-short: ## quick subset
 e2e: ## end-to-end suites only
 	$(GO) test -count=1 -v -timeout 30m ./tests/...
 
-faults: ## crash/fault suites with many more cycles (the history checker suite for 8 min per scenario, at least 1000 faults; 500 kill -9, 20 SIGSTOP/SIGCONT pauses of a primary behind the proxy, 10000 causal write-then-read pairs, 10 make-run Ctrl-C cycles, a 10-minute hostile-SQL soak of node and proxy, a 10000-job SKIP LOCKED queue, 10 s pgbench runs with 0 failures, 60 s of bank transfers from 16 sessions)
+faults: ## crash/fault suites with many more cycles (the history checker suite for 11 min per scenario, at least 1000 faults; 500 kill -9, 20 SIGSTOP/SIGCONT pauses of a primary behind the proxy, 10000 causal write-then-read pairs, 10 make-run Ctrl-C cycles, a 10-minute hostile-SQL soak of node and proxy, a 10000-job SKIP LOCKED queue, 10 s pgbench runs with 0 failures, 60 s of bank transfers from 16 sessions)
 	HELIOSDB_CRASH_CYCLES=500 HELIOSDB_PAUSE_CYCLES=20 $(GO) test -count=1 -v -timeout 60m -run 'Kill9|Crash|Torn|Corrupt|Pause' ./tests/... ./wal/... ./storage/...
 	HELIOSDB_CAUSAL_PAIRS=10000 $(GO) test -count=1 -v -timeout 30m -run 'TestCausalReadsAcrossSessions' ./proxy/
 	HELIOS_MAKE_RUN_CYCLES=10 $(GO) test -count=1 -v -timeout 20m -run '^TestMakeRunCtrlC$$' ./tests/
 	HELIOSDB_SOAK_DURATION=$${HELIOSDB_SOAK_DURATION:-10m} $(GO) test -count=1 -v -timeout 60m -run '^TestSoakHostileSQL$$' ./tests/
 	HELIOSDB_QUEUE_JOBS=10000 HELIOSDB_PGBENCH_SECONDS=10 HELIOSDB_BANK_SECONDS=60 $(GO) test -count=1 -v -timeout 30m -run '^(TestSkipLockedQueue|TestPgbenchNoFailedTransactions|TestIsolationMatchesPostgres|TestBankTransfers)$$' ./tests/
-	HELIOSDB_FAULTS=1 HELIOSDB_FAULTS_DURATION=$${HELIOSDB_FAULTS_DURATION:-8m} HELIOSDB_FAULTS_MIN=$${HELIOSDB_FAULTS_MIN:-1000} $(GO) test -count=1 -v -timeout 120m -run '^TestFaults$$' ./tests/
+	HELIOSDB_FAULTS=1 HELIOSDB_FAULTS_DURATION=$${HELIOSDB_FAULTS_DURATION:-11m} HELIOSDB_FAULTS_MIN=$${HELIOSDB_FAULTS_MIN:-1000} $(GO) test -count=1 -v -timeout 120m -run '^TestFaults$$' ./tests/
 
 faults-quick: ## the history checker suite, every scenario once (~4 min): register/set/bank/append/set-async through heliosdb-proxy under a random nemesis (kill -9, SIGSTOP, partitions, delays, switchover, proxy restart, disk full)
 	HELIOSDB_FAULTS=1 HELIOSDB_FAULTS_DURATION=$${HELIOSDB_FAULTS_DURATION:-30s} $(GO) test -count=1 -v -timeout 15m -run '^TestFaults$$' ./tests/

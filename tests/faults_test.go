@@ -189,6 +189,19 @@ func runScenario(t *testing.T, sc faultScenario, dur time.Duration) (string, int
 	for _, n := range res.Notes {
 		t.Logf("%s: %s", sc.name, n)
 	}
+	kinds := map[string]int{}
+	for _, d := range res.Details {
+		k, _, _ := strings.Cut(d, ":")
+		if strings.HasPrefix(d, "append: acknowledged") {
+			k = "append: lost"
+		} else if strings.HasPrefix(d, "append: key") {
+			k = "append: no single version order"
+		}
+		kinds[k]++
+	}
+	if len(kinds) > 0 {
+		t.Logf("%s: problems by kind: %v", sc.name, kinds)
+	}
 	for i, d := range res.Details {
 		if i == 30 {
 			t.Logf("… %d more", len(res.Details)-i)

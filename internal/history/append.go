@@ -19,6 +19,9 @@ func (m Mop) String() string {
 	if m.F == 'a' {
 		return fmt.Sprintf("a(%d,%d)", m.Key, m.V)
 	}
+	if len(m.Read) > 6 {
+		return fmt.Sprintf("r(%d,[%d values … %v])", m.Key, len(m.Read), m.Read[len(m.Read)-3:])
+	}
 	return fmt.Sprintf("r(%d,%v)", m.Key, m.Read)
 }
 
@@ -142,8 +145,13 @@ func CheckAppend(ops []Op, final map[int][]int, serializable bool) Result {
 		}
 		for _, rd := range rs {
 			if !isPrefix(rd.list, longest) {
+				i := 0
+				for i < len(rd.list) && i < len(longest) && rd.list[i] == longest[i] {
+					i++
+				}
 				r.Anomalies++
-				r.problem("append: key %d: #%d read %v, not a prefix of %v (no single version order)", k, rd.op, rd.list, longest)
+				r.problem("append: key %d: #%d read %d values, not a prefix of the longest read (%d values): they differ at index %d: %v vs %v (no single version order)",
+					k, rd.op, len(rd.list), len(longest), i, rd.list[i:min(i+5, len(rd.list))], longest[i:min(i+5, len(longest))])
 			}
 		}
 		order[k] = longest
@@ -157,7 +165,7 @@ func CheckAppend(ops []Op, final map[int][]int, serializable bool) Result {
 		for _, m := range op.Value.(Txn) {
 			if m.F == 'a' && final != nil && !contains(final[m.Key], m.V) {
 				r.Lost++
-				r.problem("append: acknowledged a(%d,%d) of #%d missing from the final read %v", m.Key, m.V, id, final[m.Key])
+				r.problem("append: acknowledged a(%d,%d) of #%d missing from the final read of key %d (%d values)", m.Key, m.V, id, m.Key, len(final[m.Key]))
 			}
 		}
 	}
