@@ -1,6 +1,8 @@
 package node
 
 import (
+	"bytes"
+
 	"github.com/heliosdb/nano/lsn"
 	"github.com/heliosdb/nano/storage"
 )
@@ -89,12 +91,15 @@ func (c *conflictTracker) conflicts(b *storage.Batch, readLSN lsn.LSN) bool {
 
 // record notes that b committed with end LSN at.
 func (c *conflictTracker) record(b *storage.Batch, at lsn.LSN) {
+	var last []byte // bucketAny already set for it (a bulk batch writes one bucket at length)
 	for _, op := range b.Ops {
-		bucket := string(op.Bucket)
-		c.bucketAny[bucket] = at
+		if last == nil || !bytes.Equal(last, op.Bucket) {
+			c.bucketAny[string(op.Bucket)] = at
+			last = op.Bucket
+		}
 		switch op.Kind {
 		case storage.OpCreateBucket, storage.OpDropBucket:
-			c.bucketDDL[bucket] = at
+			c.bucketDDL[string(op.Bucket)] = at
 		default:
 			if !c.exempt(op.Bucket) {
 				c.cur[conflictKey(op.Bucket, op.Key)] = at

@@ -18,9 +18,10 @@ import (
 )
 
 // CopyPlan is a planned COPY FROM STDIN or COPY TO STDOUT. COPY FROM adds
-// its rows to the transaction's write set like INSERT (so the load is
-// atomic and its memory grows with its size until commit); COPY TO streams
-// the rows of a query.
+// its rows to the transaction's write set like INSERT, so the load is
+// atomic; into a table created or truncated by the same transaction it
+// commits them in chunks as it goes (stage.go), so its memory stays
+// bounded. COPY TO streams the rows of a query.
 type CopyPlan struct {
 	eng   *Engine
 	from  bool
@@ -243,6 +244,11 @@ func (p *CopyPlan) load(en *env, rd *copyfmt.Reader) (int64, error) {
 		if private {
 			if err = writePrivateRow(en, tbl, row); err == nil {
 				err = en.queueWrite(tbl, row, nil)
+			}
+			if err == nil {
+				if err := en.txn.maybeStage(en.ctx); err != nil {
+					return n, err
+				}
 			}
 		} else {
 			err = writeRow(en, tbl, row, nil, nil)

@@ -21,6 +21,7 @@ func (t *Txn) allocID() uint32 {
 	if id == 0 {
 		id = 16384
 	}
+	id = t.eng.reserveID(id)
 	t.ov.put(catalog.BucketCatalog, catalog.KeyNextID, catalog.EncodeUint64(id+1))
 	return uint32(id)
 }

@@ -603,6 +603,9 @@ func (a *alteration) rebuild() error {
 		if err := writePrivateRow(en, nt, nr); err != nil {
 			return a.rebuildError(err, nr)
 		}
+		if err := t.maybeStage(en.ctx); err != nil {
+			return err
+		}
 	}
 	dropTableData(t, old)
 	return nil
@@ -844,7 +847,7 @@ func writePrivateRow(e *env, tbl *catalog.Table, row []Datum) error {
 	}
 	pk := pkKey(tbl, row)
 	tb := catalog.TableBucket(tbl.ID)
-	if !freshRowID(tbl) && t.get(tb, pk) != nil {
+	if !freshRowID(tbl) && !t.ov.absent(tb, pk) && t.get(tb, pk) != nil {
 		return uniqueViolation(tbl, tbl.PKName, tbl.PrimaryKey, row)
 	}
 	for i := range tbl.Indexes {
@@ -852,7 +855,7 @@ func writePrivateRow(e *env, tbl *catalog.Table, row []Datum) error {
 			return err
 		}
 	}
-	t.ov.put(tb, pk, rowenc.EncodeRow(nil, row, tbl.Types()))
+	t.ov.putOwned(tb, pk, rowenc.EncodeRow(nil, row, tbl.Types()))
 	return nil
 }
 

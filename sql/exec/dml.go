@@ -89,7 +89,7 @@ func putIndexEntry(e *env, tbl *catalog.Table, ix *catalog.Index, row []Datum, p
 func backfillIndexEntry(t *Txn, tbl *catalog.Table, ix *catalog.Index, row []Datum, pk []byte) error {
 	k, v := indexKey(ix, tbl, row, pk)
 	b := catalog.IndexBucket(ix.ID)
-	if ix.Unique && len(v) > 0 {
+	if ix.Unique && len(v) > 0 && !t.ov.absent(b, k) { // absent: a bucket written in key order needs no lookup
 		if old := t.get(b, k); old != nil && string(old) != string(pk) {
 			return uniqueViolation(tbl, ix.Name, ix.Columns, row)
 		}

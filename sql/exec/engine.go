@@ -112,6 +112,9 @@ type Engine struct {
 	xids      atomic.Uint64 // transaction numbers (deadlock reports)
 	actMu     sync.Mutex
 	activity  map[*Activity]struct{} // pg_stat_activity (activity.go)
+	// idMu, nextID: object ids handed out (reserveID, stage.go).
+	idMu   sync.Mutex
+	nextID uint64
 }
 
 // NewEngine returns an Engine over cfg.

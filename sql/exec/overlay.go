@@ -2,7 +2,9 @@ package exec
 
 import (
 	"bytes"
+	"slices"
 	"sort"
+	"unsafe"
 
 	"github.com/heliosdb/nano/storage"
 )
@@ -19,6 +21,15 @@ type ovBucket struct {
 	sorted  []string // sorted keys of entries; nil when stale
 	created bool     // CreateBucket pending
 	dropped bool     // DropBucket pending: the snapshot's contents are gone
+	// maxKey is at least every key ever put in the bucket by this
+	// transaction: for a bucket created here (empty in storage), a key
+	// above it is absent (above).
+	maxKey string
+	// staged: a private bucket (created here) whose earlier writes were
+	// already committed in chunks (stage.go); entries holds only the
+	// writes since, and the rest is read from a snapshot newer than the
+	// last chunk. The final batch carries nothing of it.
+	staged bool
 }
 
 func (b *ovBucket) keys() []string {
@@ -58,6 +69,8 @@ type overlay struct {
 	// poisoned: a bulk statement failed after unlogged writes; the
 	// transaction can only roll back.
 	poisoned bool
+	// pendingBytes: key and value bytes put since the last stage (stage.go).
+	pendingBytes int
 }
 
 // bulk runs fn with undo logging off; when fn fails, the overlay is
@@ -96,12 +109,49 @@ func (o *overlay) set(bucket, key []byte, e ovEntry) {
 		b.sorted = nil
 	}
 	b.entries[k] = e
+	if !e.del && k > b.maxKey {
+		b.maxKey = k
+	}
 	o.writes++
+	o.pendingBytes += len(k) + len(e.val)
 }
 
 func (o *overlay) put(bucket, key, val []byte) {
 	o.set(bucket, key, ovEntry{val: append([]byte(nil), val...)})
 }
+
+// putOwned is put for a key and value that the caller has just built and
+// will not touch again: they are kept without copies.
+func (o *overlay) putOwned(bucket, key, val []byte) {
+	b := o.bucket(string(bucket), true)
+	k := unsafe.String(unsafe.SliceData(key), len(key))
+	prev, had := b.entries[k]
+	if !o.noUndo {
+		o.undo = append(o.undo, undoRec{bucket: string(bucket), key: k, had: had, prev: prev, existed: true})
+	}
+	if !had {
+		b.sorted = nil
+	}
+	b.entries[k] = ovEntry{val: val}
+	if k > b.maxKey {
+		b.maxKey = k
+	}
+	o.writes++
+	o.pendingBytes += len(k) + len(val)
+}
+
+// absent reports that key is certainly not in bucket: the bucket was
+// created by this transaction and key sorts above every key it put there
+// (a bulk load in key order needs no lookups to check its keys).
+func (o *overlay) absent(bucket, key []byte) bool {
+	b := o.buckets[string(bucket)]
+	return b != nil && b.created && !b.dropped && string(key) > b.maxKey
+}
+
+// bytesOf views an overlay string as bytes without a copy: the batch
+// built from the overlay only reads them, and the strings stay reachable
+// from the overlay until the batch has been committed.
+func bytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 func (o *overlay) del(bucket, key []byte) { o.set(bucket, key, ovEntry{del: true}) }
 
@@ -152,7 +202,12 @@ func (o *overlay) batch() *storage.Batch {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	b := &storage.Batch{}
+	names = slices.DeleteFunc(names, func(n string) bool { return o.buckets[n].staged }) // committed by stage
+	ops := 0
+	for _, n := range names {
+		ops += len(o.buckets[n].entries) + 1
+	}
+	b := &storage.Batch{Ops: make([]storage.Op, 0, ops)}
 	for _, n := range names {
 		if ob := o.buckets[n]; ob.dropped && !ob.created {
 			b.DropBucket([]byte(n))
@@ -168,16 +223,21 @@ func (o *overlay) batch() *storage.Batch {
 		if ob.dropped {
 			continue
 		}
-		for _, k := range ob.keys() {
-			e := ob.entries[k]
-			if e.del {
-				b.Delete([]byte(n), []byte(k))
-			} else {
-				b.Put([]byte(n), []byte(k), e.val)
-			}
-		}
+		appendEntries(b, []byte(n), ob)
 	}
 	return b
+}
+
+// appendEntries adds ob's pending puts and deletes to b in key order.
+func appendEntries(b *storage.Batch, name []byte, ob *ovBucket) {
+	for _, k := range ob.keys() {
+		e := ob.entries[k]
+		if e.del {
+			b.Delete(name, bytesOf(k))
+		} else {
+			b.Put(name, bytesOf(k), e.val)
+		}
+	}
 }
 
 // mergedIter iterates a bucket of snapshot+overlay over [start, end)
@@ -197,7 +257,11 @@ type mergedIter struct {
 func (t *Txn) iterate(bucket []byte, start, end []byte, reverse bool) *mergedIter {
 	it := &mergedIter{start: start, end: end, reverse: reverse}
 	ob := t.ov.buckets[string(bucket)]
-	if ob == nil || !ob.dropped {
+	switch {
+	case ob != nil && ob.dropped:
+	case ob != nil && ob.staged:
+		it.cur = t.stagedSnap().Cursor(bucket)
+	default:
 		it.cur = t.snap.Cursor(bucket)
 	}
 	if ob != nil {

@@ -160,8 +160,8 @@ func (e *env) lockRow(tbl *catalog.Table, bucket, key []byte, mode lock.Mode, po
 		return rowSkipped, nil, nil
 	}
 	if ob := t.ov.buckets[string(bucket)]; ob != nil {
-		if _, mine := ob.entries[string(key)]; mine {
-			return rowSame, nil, nil // written by this transaction under this lock
+		if _, mine := ob.entries[string(key)]; mine || ob.staged {
+			return rowSame, nil, nil // written by this transaction under this lock, or private to it
 		}
 	}
 	ls, err := t.latestSnap()
@@ -194,6 +194,9 @@ func (t *Txn) getLatest(bucket, key []byte) ([]byte, error) {
 		}
 		if ob.dropped {
 			return nil, nil
+		}
+		if ob.staged {
+			return t.get(bucket, key), nil
 		}
 	}
 	ls, err := t.latestSnap()

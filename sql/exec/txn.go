@@ -75,6 +75,10 @@ type Txn struct {
 	// engine itself (internal statements), which bypasses privileges.
 	user     string
 	seqState *SeqState // currval/lastval, the session's
+	// stagedLSN: end of the last chunk staged (stage.go); 0 = none.
+	// stagedView: a snapshot holding it, for reads of staged buckets.
+	stagedLSN  lsn.LSN
+	stagedView *storage.Snapshot
 }
 
 // SetUser sets the role the transaction's statements run as (the
@@ -106,6 +110,11 @@ func (t *Txn) Commit(ctx context.Context) (lsn.LSN, error) {
 	if !t.HasWrites() {
 		return t.snap.AppliedLSN(), nil
 	}
+	if t.stagedLSN != 0 {
+		if err := t.stage(ctx, true); err != nil {
+			return 0, err
+		}
+	}
 	b := t.ov.batch()
 	if b.Len() == 0 {
 		return t.snap.AppliedLSN(), nil
@@ -131,6 +140,10 @@ func (t *Txn) Rollback() {
 		return
 	}
 	t.done = true
+	t.dropStaged()
+	if t.stagedView != nil {
+		_ = t.stagedView.Close()
+	}
 	_ = t.snap.Close()
 	if t.latest != nil {
 		_ = t.latest.Close()
@@ -215,6 +228,9 @@ func (t *Txn) get(bucket, key []byte) []byte {
 		}
 		if ob.dropped {
 			return nil
+		}
+		if ob.staged {
+			return t.stagedSnap().Get(bucket, key)
 		}
 	}
 	return t.snap.Get(bucket, key)

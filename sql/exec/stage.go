@@ -1,0 +1,194 @@
+package exec
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/heliosdb/nano/sql/catalog"
+	"github.com/heliosdb/nano/storage"
+)
+
+// Staging: how a bulk load into a bucket private to its transaction keeps
+// its memory bounded.
+//
+// A table or index bucket created by this transaction (CREATE TABLE,
+// TRUNCATE, an ALTER TABLE rewrite, CREATE INDEX) has a name no committed
+// catalog refers to, so no other transaction can read or write it. A bulk
+// statement (COPY, an ALTER TABLE rewrite) that has buffered stageBytes of
+// writes hands the writes of such buckets to the committer as a chunk — a
+// commit of its own, WAL-logged, fsynced and replicated like any other —
+// and drops them from the overlay. The bucket becomes visible to others
+// only with the transaction's final commit, which carries the catalog
+// entry that names it; Commit first stages what is left so that the final
+// batch carries nothing of a staged bucket (its puts would otherwise be
+// checked against the chunks' own bucket creation and conflict).
+//
+// Crash safety: every chunk is a durable commit, so a committed load is
+// replayed from the WAL like any other commit. A transaction that rolls
+// back drops its staged buckets (a commit too); one that dies with the
+// node leaves them as orphans no catalog names. Bucket names stay unique
+// because allocID never hands out an id whose bucket exists or that this
+// engine handed out before (reserveID), so an orphan is never reused.
+//
+// Reads of a staged bucket by the transaction itself (a SELECT after its
+// COPY, a primary-key check within the COPY) go to a snapshot taken after
+// the last chunk (stagedSnap), plus the overlay's later writes.
+
+// stageBytes is the size of buffered writes at which a bulk statement
+// stages its private buckets.
+const stageBytes = 4 << 20
+
+// isDataBucket reports whether name is a table or index bucket.
+func isDataBucket(name string) bool {
+	return strings.HasPrefix(name, "t/") || strings.HasPrefix(name, "i/")
+}
+
+// maybeStage stages the private buckets once enough writes are buffered.
+func (t *Txn) maybeStage(ctx context.Context) error {
+	if t.ov.pendingBytes < stageBytes {
+		return nil
+	}
+	return t.stage(ctx, false)
+}
+
+// stage commits the pending writes of every private data bucket as one
+// chunk. final (from Commit) also commits the drop of staged buckets that
+// this transaction dropped again.
+func (t *Txn) stage(ctx context.Context, final bool) error {
+	t.ov.pendingBytes = 0
+	var names []string
+	for n, ob := range t.ov.buckets {
+		switch {
+		case !isDataBucket(n):
+		case ob.staged && ob.dropped:
+			if final {
+				names = append(names, n)
+			}
+		case ob.staged && len(ob.entries) > 0:
+			names = append(names, n)
+		case !ob.staged && ob.created && !ob.dropped && len(ob.entries) > 0 && !final:
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	slices.Sort(names)
+	ops := 0
+	for _, n := range names {
+		ops += len(t.ov.buckets[n].entries) + 1
+	}
+	b := &storage.Batch{Ops: make([]storage.Op, 0, ops)}
+	for _, n := range names {
+		ob := t.ov.buckets[n]
+		switch {
+		case ob.dropped:
+			b.DropBucket([]byte(n))
+		case !ob.staged:
+			b.CreateBucket([]byte(n))
+			fallthrough
+		default:
+			appendEntries(b, []byte(n), ob)
+		}
+	}
+	read := t.stagedLSN
+	if read == 0 {
+		read = t.snap.AppliedLSN()
+	}
+	at, err := t.eng.cfg.Committer.Commit(ctx, b, read)
+	if err != nil {
+		return err
+	}
+	t.stagedLSN = at
+	for _, n := range names {
+		ob := t.ov.buckets[n]
+		if !ob.dropped {
+			ob.staged = true
+		}
+		ob.entries, ob.sorted = map[string]ovEntry{}, nil
+		if ob.dropped {
+			delete(t.ov.buckets, n) // gone for good: nothing left to read or write
+		}
+	}
+	return nil
+}
+
+// stagedSnap is a snapshot that holds every chunk staged so far. Snapshots
+// it replaces stay open until the transaction ends (an iterator may still
+// read them).
+func (t *Txn) stagedSnap() *storage.Snapshot {
+	if t.stagedView != nil && t.stagedView.AppliedLSN() >= t.stagedLSN {
+		return t.stagedView
+	}
+	s, err := t.eng.cfg.Snapshots.Snapshot()
+	if err != nil {
+		panic(err) // closed storage: recoverPanic makes it an error
+	}
+	if t.stagedView != nil {
+		t.stale = append(t.stale, t.stagedView)
+	}
+	t.stagedView = s
+	return s
+}
+
+// dropStaged drops the staged buckets of a transaction that did not
+// commit — those no committed catalog names: a final commit that failed
+// after it was applied (a cancelled wait for a sync standby) keeps its
+// data. Best effort: an orphan left by a failure holds no visible data and
+// its name is never reused.
+func (t *Txn) dropStaged() {
+	if t.stagedLSN == 0 {
+		return
+	}
+	s, err := t.eng.cfg.Snapshots.Snapshot()
+	if err != nil {
+		return
+	}
+	cat, err := t.eng.loadCatalog(snapReader{s})
+	_ = s.Close()
+	if err != nil {
+		t.eng.log.Warn("could not read the catalog to drop the staged buckets of a rolled back transaction", "err", err)
+		return
+	}
+	named := map[string]bool{}
+	for _, tbl := range cat.Tables {
+		named[string(catalog.TableBucket(tbl.ID))] = true
+		for _, ix := range tbl.Indexes {
+			named[string(catalog.IndexBucket(ix.ID))] = true
+		}
+	}
+	b := &storage.Batch{}
+	for n, ob := range t.ov.buckets {
+		if ob.staged && !named[n] {
+			b.DropBucket([]byte(n))
+		}
+	}
+	if b.Len() == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := t.eng.cfg.Committer.Commit(ctx, b, t.stagedLSN); err != nil {
+		t.eng.log.Warn("could not drop the staged buckets of a rolled back transaction; they hold no visible data", "err", err)
+	}
+}
+
+// reserveID returns an object id at least from that this engine has not
+// handed out before and whose table or index bucket does not exist: ids
+// are unique even among concurrent transactions and never name an orphan
+// staged bucket (see the staging notes above).
+func (e *Engine) reserveID(from uint64) uint64 {
+	e.idMu.Lock()
+	defer e.idMu.Unlock()
+	id := max(from, e.nextID)
+	if s, err := e.cfg.Snapshots.Snapshot(); err == nil {
+		for s.BucketExists(catalog.TableBucket(uint32(id))) || s.BucketExists(catalog.IndexBucket(uint32(id))) {
+			id++
+		}
+		_ = s.Close()
+	}
+	e.nextID = id + 1
+	return id
+}

@@ -1,0 +1,165 @@
+package tests
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Issue 14, bulk load: COPY into a table truncated (or created) by the
+// same transaction — what pgbench -i does — and the ALTER TABLE ... ADD
+// PRIMARY KEY rewrite after it commit their rows in chunks as they go, so
+// the node's memory does not grow with the size of the load; a committed
+// load survives kill -9 right after COMMIT, a rolled back one leaves the
+// table as it was.
+
+// bulkRows is enough rows (~30 MB of row data) that holding the load in
+// memory until commit shows in RSS (several hundred MB), small enough to
+// load in a few seconds.
+const bulkRows = 250000
+
+// copyStream produces pgbench_accounts-like text COPY rows [lo, hi)
+// without buffering them.
+func copyStream(lo, hi int) io.Reader {
+	pr, pw := io.Pipe()
+	go func() {
+		w := bufio.NewWriterSize(pw, 64<<10)
+		pad := strings.Repeat(" ", 84)
+		for i := lo; i < hi; i++ {
+			fmt.Fprintf(w, "%d\t%d\t0\t%s\n", i, 1+i/100000, pad)
+		}
+		pw.CloseWithError(w.Flush())
+	}()
+	return pr
+}
+
+func copyIn(t *testing.T, c *pgx.Conn, lo, hi int) {
+	t.Helper()
+	tag, err := c.PgConn().CopyFrom(context.Background(), copyStream(lo, hi), "COPY acc FROM STDIN")
+	if err != nil || tag.RowsAffected() != int64(hi-lo) {
+		t.Fatalf("COPY: %v %v", tag, err)
+	}
+}
+
+func checkAcc(t *testing.T, c *pgx.Conn, n int, what string) {
+	t.Helper()
+	var count, sum int64
+	if err := c.QueryRow(context.Background(), "SELECT count(*), coalesce(sum(aid), 0) FROM acc").Scan(&count, &sum); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	if count != int64(n) || sum != int64(n)*int64(n-1)/2 {
+		t.Fatalf("%s: count %d sum %d, want %d rows 0..%d", what, count, sum, n, n-1)
+	}
+}
+
+// rssAnon reads a process's anonymous resident memory (heap and stacks:
+// RSS without the pages of mapped files — the bbolt file is mapped, and
+// its pages are page cache that grows with the database, not memory the
+// node holds).
+func rssAnon(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "RssAnon:" {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// peakAnon samples pid's anonymous RSS every 20 ms until stop is closed
+// and returns the highest value seen.
+func peakAnon(pid int, stop <-chan struct{}) <-chan int64 {
+	out := make(chan int64, 1)
+	go func() {
+		var peak int64
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			peak = max(peak, rssAnon(pid))
+			select {
+			case <-stop:
+				out <- peak
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return out
+}
+
+func TestCopyBulkLoadBoundedRSSAndKill9(t *testing.T) {
+	n := newNode(t)
+	n.start()
+	pid := n.cmd.Process.Pid
+	c := n.connect(t)
+	mustExec(t, c, "CREATE TABLE acc (aid int NOT NULL, bid int, abalance int, filler char(84))")
+	base, baseAnon := rssBytes(t, pid), rssAnon(pid)
+
+	stop := make(chan struct{})
+	peakc, anonc := peakRSS(t, pid, stop), peakAnon(pid, stop)
+	// The load: BEGIN; TRUNCATE; COPY; a read of the load inside its
+	// transaction; COMMIT — then the primary key, a table rewrite.
+	mustExec(t, c, "BEGIN")
+	mustExec(t, c, "TRUNCATE acc")
+	copyIn(t, c, 0, bulkRows)
+	checkAcc(t, c, bulkRows, "inside the loading transaction")
+	mustExec(t, c, "COMMIT")
+	mustExec(t, c, "ALTER TABLE acc ADD PRIMARY KEY (aid)")
+	close(stop)
+	peak, peakA := <-peakc, <-anonc
+	t.Logf("%d rows: RSS baseline %d MB, peak %d MB; anonymous RSS baseline %d MB, peak %d MB", bulkRows, base>>20, peak>>20, baseAnon>>20, peakA>>20)
+	const bound = 128 << 20
+	if peakA-baseAnon > bound {
+		t.Errorf("anonymous RSS grew by %d MB loading %d rows (bound %d MB): the load is held in memory", (peakA-baseAnon)>>20, bulkRows, bound>>20)
+	}
+
+	// kill -9 right after a committed load: every row is there after
+	// the restart.
+	mustExec(t, c, "BEGIN")
+	mustExec(t, c, "TRUNCATE acc")
+	copyIn(t, c, 0, bulkRows+1)
+	mustExec(t, c, "COMMIT")
+	n.kill()
+	n.start()
+	c = n.connect(t)
+	checkAcc(t, c, bulkRows+1, "after kill -9")
+	var bid int
+	if err := c.QueryRow(context.Background(), "SELECT bid FROM acc WHERE aid = $1", bulkRows).Scan(&bid); err != nil || bid != 1+bulkRows/100000 {
+		t.Fatalf("row %d after kill -9: bid %d %v", bulkRows, bid, err)
+	}
+
+	// A load that rolls back leaves the table as it was; the next load
+	// works (it gets buckets of its own).
+	mustExec(t, c, "BEGIN")
+	mustExec(t, c, "TRUNCATE acc")
+	copyIn(t, c, 0, bulkRows/2)
+	mustExec(t, c, "ROLLBACK")
+	checkAcc(t, c, bulkRows+1, "after a rolled back load")
+	// A duplicate key in a load into the keyed table: 23505, nothing kept.
+	mustExec(t, c, "BEGIN")
+	mustExec(t, c, "TRUNCATE acc")
+	copyIn(t, c, 0, bulkRows/2)
+	_, err := c.PgConn().CopyFrom(context.Background(), copyStream(0, 1), "COPY acc FROM STDIN") // row 0 was staged long ago
+	if err == nil || !strings.Contains(err.Error(), "23505") {
+		t.Fatalf("duplicate key in a staged load: %v, want 23505", err)
+	}
+	mustExec(t, c, "ROLLBACK")
+	checkAcc(t, c, bulkRows+1, "after a failed load")
+	mustExec(t, c, "BEGIN")
+	mustExec(t, c, "TRUNCATE acc")
+	copyIn(t, c, 0, 1000)
+	mustExec(t, c, "COMMIT")
+	checkAcc(t, c, 1000, "after a small load")
+}
