@@ -204,7 +204,10 @@ func (n *Node) buildSQL() error {
 		Help: "SQL statements executing now on this node, from any client (PostgreSQL protocol, HTTP API, forwarded from standbys).",
 	}, func() float64 { return float64(running.Load()) }))
 	n.sessCfg = session.Config{Engine: n.engine, ServerVersion: "15.0", Logger: n.log, Now: n.cfg.Now, ReadOnly: n.readOnly,
-		Running: running}
+		Running: running, Settings: map[string]string{
+			"max_connections":                strconv.Itoa(n.cfg.MaxConnections),
+			"superuser_reserved_connections": strconv.Itoa(n.cfg.SuperuserReservedConnections),
+		}}
 	var tlsCfg *tls.Config
 	if n.cfg.TLSCertFile != "" {
 		if n.tls, err = tlsfiles.Load(n.cfg.TLSCertFile, n.cfg.TLSKeyFile); err != nil {

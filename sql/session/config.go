@@ -21,6 +21,10 @@ type Config struct {
 	ReadOnly func() (bool, string)
 	// ServerVersion is reported as server_version. Default "15.0".
 	ServerVersion string
+	// Settings are read-only parameters the server fixes at start, by
+	// name (max_connections, superuser_reserved_connections): SHOW and
+	// pg_settings give these values instead of the defaults.
+	Settings map[string]string
 	// Logger receives statement timing at Debug level. nil discards.
 	Logger *slog.Logger
 	// Now is the clock for statement timing. nil = time.Now.

@@ -367,3 +367,21 @@ func TestEngineSeesParameters(t *testing.T) {
 		t.Fatalf("current_setting: %v %v", r.Results, err)
 	}
 }
+
+// Server-fixed parameters (the node's --max-connections) are what SHOW,
+// current_setting and pg_settings give, and SET refuses them as
+// PostgreSQL does.
+func TestServerFixedSettings(t *testing.T) {
+	s := newSession(t, session.Config{Engine: newEngine(t), Settings: map[string]string{"max_connections": "42"}}, nil)
+	if got := scalar(t, s, "SHOW max_connections"); got != "42" {
+		t.Fatalf("SHOW max_connections = %s, want 42", got)
+	}
+	if got := scalar(t, s, "SELECT setting FROM pg_settings WHERE name = 'max_connections'"); got != "42" {
+		t.Fatalf("pg_settings max_connections = %s, want 42", got)
+	}
+	err := s.Query(context.Background(), "SET max_connections = 5", &recorder{})
+	wantCode(t, err, pgerror.CantChangeRuntimeParam)
+	if msg := pgerror.As(err).Message; msg != `parameter "max_connections" cannot be changed without restarting the server` {
+		t.Fatalf("message %q", msg)
+	}
+}

@@ -84,6 +84,11 @@ func New(cfg Config, info result.StartupInfo) (*Session, error) {
 		"server_version_num":    versionNum(s.cfg.ServerVersion),
 		"session_authorization": info.User,
 	}
+	for k, v := range s.cfg.Settings {
+		if d := s.vars.defs[strings.ToLower(k)]; d != nil && d.readOnly {
+			fixed[d.name] = v
+		}
+	}
 	for k, v := range fixed {
 		s.vars.session[k], s.vars.reset[k] = v, v
 	}

@@ -75,7 +75,7 @@ func (g *gucs) validate(name, v string) (*gucDef, string, error) {
 		return nil, "", err
 	}
 	if d.readOnly || d.check == nil {
-		return nil, "", pgerror.Newf(pgerror.CantChangeRuntimeParam, "parameter %q cannot be changed", d.name)
+		return nil, "", errCannotChange(d)
 	}
 	cur, _ := g.Get(name)
 	canon, err := d.check(d, cur, v)
@@ -114,7 +114,7 @@ func (g *gucs) resetOne(name string, inBlock bool) error {
 		return err
 	}
 	if d.readOnly || d.check == nil {
-		return pgerror.Newf(pgerror.CantChangeRuntimeParam, "parameter %q cannot be changed", d.name)
+		return errCannotChange(d)
 	}
 	k := strings.ToLower(d.name)
 	g.save(inBlock)
@@ -210,4 +210,13 @@ func quoteIdent(s string) string {
 		return s
 	}
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// errCannotChange is SET's 55P02 for a read-only parameter; one fixed at
+// server start says so, as PostgreSQL does.
+func errCannotChange(d *gucDef) error {
+	if pgSettingsMeta[strings.ToLower(d.name)].context == "postmaster" {
+		return pgerror.Newf(pgerror.CantChangeRuntimeParam, "parameter %q cannot be changed without restarting the server", d.name)
+	}
+	return pgerror.Newf(pgerror.CantChangeRuntimeParam, "parameter %q cannot be changed", d.name)
 }
