@@ -46,6 +46,36 @@ type isoSpec struct {
 }
 
 var isoSpecs = []isoSpec{
+	// Foreign keys (issue 12): the inserting child locks its parent row
+	// FOR KEY SHARE, so a concurrent DELETE of the parent waits and then
+	// sees the child; a child insert waits for an uncommitted parent
+	// delete; a non-key UPDATE of the parent does not wait.
+	{
+		name: "fk-parent-delete-waits-for-child",
+		setup: "DROP TABLE IF EXISTS fkc; DROP TABLE IF EXISTS fkp; CREATE TABLE fkp (id int PRIMARY KEY, v int); " +
+			"CREATE TABLE fkc (id int PRIMARY KEY, pid int REFERENCES fkp); INSERT INTO fkp VALUES (1, 0), (2, 0)",
+		sessions: 2,
+		steps: map[string]isoStep{
+			"b1": {0, "BEGIN"}, "i1": {0, "INSERT INTO fkc VALUES (1, 1)"}, "c1": {0, "COMMIT"}, "r1": {0, "ROLLBACK"},
+			"d2": {1, "DELETE FROM fkp WHERE id = 1"}, "u2": {1, "UPDATE fkp SET v = 5 WHERE id = 1"},
+		},
+		perms: [][]string{{"b1", "i1", "d2", "c1"}, {"b1", "i1", "d2", "r1"}, {"b1", "i1", "u2", "c1"}},
+		check: "SELECT (SELECT count(*) FROM fkp), (SELECT count(*) FROM fkc)",
+		want:  map[string]string{"u2": "UPDATE 1"},
+	},
+	{
+		name: "fk-child-insert-waits-for-parent-delete",
+		setup: "DROP TABLE IF EXISTS fkc; DROP TABLE IF EXISTS fkp; CREATE TABLE fkp (id int PRIMARY KEY, v int); " +
+			"CREATE TABLE fkc (id int PRIMARY KEY, pid int REFERENCES fkp ON DELETE CASCADE); INSERT INTO fkp VALUES (1, 0)",
+		sessions: 2,
+		steps: map[string]isoStep{
+			"b1": {0, "BEGIN"}, "d1": {0, "DELETE FROM fkp WHERE id = 1"}, "c1": {0, "COMMIT"}, "r1": {0, "ROLLBACK"},
+			"i2": {1, "INSERT INTO fkc VALUES (1, 1)"},
+		},
+		perms: [][]string{{"b1", "d1", "i2", "c1"}, {"b1", "d1", "i2", "r1"}},
+		check: "SELECT (SELECT count(*) FROM fkp), (SELECT count(*) FROM fkc)",
+		want:  map[string]string{"i2": "waited"},
+	},
 	{
 		name:     "lost-update-read-committed",
 		setup:    "DROP TABLE IF EXISTS acct; CREATE TABLE acct (id int PRIMARY KEY, v int); INSERT INTO acct VALUES (1, 0)",

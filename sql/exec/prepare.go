@@ -11,6 +11,7 @@ import (
 
 	"github.com/heliosdb/nano/sql/catalog"
 	"github.com/heliosdb/nano/sql/parser"
+	"github.com/heliosdb/nano/sql/pgcatalog"
 	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/sql/result"
 	"github.com/heliosdb/nano/sql/types"
@@ -181,7 +182,52 @@ func (p *Prepared) Open(ctx context.Context, t *Txn, params []types.Datum, vars 
 		return nil, err
 	}
 	t.openCursors++
+	if rc := p.regclassOutput(c, cat); rc != nil {
+		c = rc
+	}
 	return &stmtCursor{Cursor: c, eng: p.eng, mem: en.mem, txn: t}, nil
+}
+
+// regclassCursor renders regclass result columns as relation names, as
+// regclass output does (psql's \d prints conrelid::regclass).
+type regclassCursor struct {
+	Cursor
+	cols []int
+	sys  *pgcatalog.System
+	penv *pgcatalog.Env
+}
+
+func (p *Prepared) regclassOutput(c Cursor, cat *catalog.Catalog) Cursor {
+	var cols []int
+	for i, col := range p.columns {
+		if col.Type.Oid == types.OidRegclass {
+			cols = append(cols, i)
+		}
+	}
+	if len(cols) == 0 {
+		return nil
+	}
+	return &regclassCursor{Cursor: c, cols: cols, sys: p.eng.system(), penv: &pgcatalog.Env{Cat: cat}}
+}
+
+func (c *regclassCursor) Next(ctx context.Context) ([]Datum, error) {
+	row, err := c.Cursor.Next(ctx)
+	if err != nil || row == nil {
+		return row, err
+	}
+	for _, i := range c.cols {
+		if i >= len(row) {
+			break
+		}
+		if o, ok := row[i].(int64); ok {
+			if o == 0 {
+				row[i] = "-" // InvalidOid
+			} else {
+				row[i] = c.sys.RegclassOut(c.penv, o)
+			}
+		}
+	}
+	return row, nil
 }
 
 func (p *Prepared) stmtIsDDL() bool {
