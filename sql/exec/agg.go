@@ -12,7 +12,7 @@ import (
 
 func isAggregate(name string) bool {
 	switch name {
-	case "count", "sum", "avg", "min", "max", "bool_and", "bool_or", "every", "string_agg":
+	case "count", "sum", "avg", "min", "max", "bool_and", "bool_or", "every", "string_agg", "array_agg":
 		return true
 	}
 	return false
@@ -111,6 +111,11 @@ func (a *aggCtx) addAgg(b *builder, fc *pg_query.FuncCall) (*cexpr, error) {
 	} else if spec.name == "string_agg" {
 		inner := &scope{cols: a.in.cols, parent: a.in.parent, excluded: -1}
 		if err := b.bindStringAgg(spec, inner, fc); err != nil {
+			return nil, err
+		}
+	} else if spec.name == "array_agg" {
+		inner := &scope{cols: a.in.cols, parent: a.in.parent, excluded: -1}
+		if err := b.bindArrayAgg(spec, inner, fc); err != nil {
 			return nil, err
 		}
 	} else {
@@ -413,7 +418,7 @@ func accumulate(e *env, a *aggSpec, st *aggState, row []Datum, budget *memacct.B
 		return nil
 	}
 	v, err := a.arg.fn(e, row)
-	if err != nil || v == nil {
+	if err != nil || v == nil && a.name != "array_agg" {
 		return err
 	}
 	if a.distinct {
@@ -432,7 +437,7 @@ func accumulate(e *env, a *aggSpec, st *aggState, row []Datum, budget *memacct.B
 	st.count++
 	switch a.name {
 	case "count":
-	case "string_agg":
+	case "string_agg", "array_agg":
 		return collectOrdered(e, a, st, v, row, budget)
 	case "sum", "avg":
 		acc := a.t
@@ -472,6 +477,8 @@ func finish(a *aggSpec, st *aggState) (Datum, error) {
 	switch a.name {
 	case "string_agg":
 		return finishStringAgg(a, st)
+	case "array_agg":
+		return finishArrayAgg(a, st)
 	case "count":
 		return st.count, nil
 	case "avg":

@@ -118,30 +118,36 @@ func collectOrdered(e *env, a *aggSpec, st *aggState, v Datum, row []Datum, budg
 	return nil
 }
 
+// sortItems puts the collected items in the aggregate's ORDER BY order.
+func sortItems(a *aggSpec, st *aggState) {
+	if len(a.order) == 0 {
+		return
+	}
+	sort.SliceStable(st.items, func(i, j int) bool {
+		for n, k := range a.order {
+			x, y := st.items[i].keys[n], st.items[j].keys[n]
+			if x == nil || y == nil {
+				if (x == nil) == (y == nil) {
+					continue
+				}
+				return (x == nil) == k.nullsFirst
+			}
+			c := types.Compare(x, y)
+			if c == 0 {
+				continue
+			}
+			return (c < 0) != k.desc
+		}
+		return false
+	})
+}
+
 // finishStringAgg sorts the collected items and joins them.
 func finishStringAgg(a *aggSpec, st *aggState) (Datum, error) {
 	if len(st.items) == 0 {
 		return nil, nil
 	}
-	if len(a.order) > 0 {
-		sort.SliceStable(st.items, func(i, j int) bool {
-			for n, k := range a.order {
-				x, y := st.items[i].keys[n], st.items[j].keys[n]
-				if x == nil || y == nil {
-					if (x == nil) == (y == nil) {
-						continue
-					}
-					return (x == nil) == k.nullsFirst
-				}
-				c := types.Compare(x, y)
-				if c == 0 {
-					continue
-				}
-				return (c < 0) != k.desc
-			}
-			return false
-		})
-	}
+	sortItems(a, st)
 	if a.t.Family() == types.FamBytes {
 		var out []byte
 		for i, it := range st.items {
@@ -162,4 +168,72 @@ func finishStringAgg(a *aggSpec, st *aggState) (Datum, error) {
 		sb.WriteString(textOf(it.val, a.arg.t))
 	}
 	return sb.String(), nil
+}
+
+// bindArrayAgg binds array_agg(value [ORDER BY …]): the group's values,
+// NULLs included, as a one-dimensional array (arrays of arrays: one more
+// dimension).
+func (b *builder) bindArrayAgg(spec *aggSpec, inner *scope, fc *pg_query.FuncCall) error {
+	if len(fc.Args) != 1 {
+		return pgerror.Newf(pgerror.UndefinedFunction, "function array_agg with %d arguments does not exist", len(fc.Args))
+	}
+	v, err := b.compile(inner, fc.Args[0], types.Unknown)
+	if err != nil {
+		return err
+	}
+	if v.unknown {
+		return pgerror.New(pgerror.AmbiguousFunction, "function array_agg(unknown) is not unique").
+			WithHint("Could not choose a best candidate function. You might need to add explicit type casts.")
+	}
+	if v.t.IsArray() {
+		spec.arg, spec.t = v, v.t
+	} else {
+		at, ok := arrayOf(v.t)
+		if !ok {
+			return pgerror.Newf(pgerror.UndefinedObject, "could not find array type for data type %s", v.t)
+		}
+		at.Mod = -1
+		spec.arg, spec.t = v, at
+	}
+	return b.bindAggOrder(spec, inner, fc)
+}
+
+// finishArrayAgg sorts the collected items into an array.
+func finishArrayAgg(a *aggSpec, st *aggState) (Datum, error) {
+	if len(st.items) == 0 {
+		return nil, nil
+	}
+	sortItems(a, st)
+	if a.distinct && len(a.order) == 0 {
+		// PostgreSQL sorts a DISTINCT aggregate's input (NULL last)
+		sort.SliceStable(st.items, func(i, j int) bool {
+			x, y := st.items[i].val, st.items[j].val
+			if x == nil || y == nil {
+				return y == nil && x != nil
+			}
+			return types.Compare(x, y) < 0
+		})
+	}
+	vals := make([]Datum, len(st.items))
+	for i, it := range st.items {
+		vals[i] = it.val
+	}
+	if a.arg.t.IsArray() {
+		for _, v := range vals {
+			if v == nil {
+				return nil, pgerror.New(pgerror.NullValueNotAllowed, "cannot accumulate null arrays")
+			}
+			if x, err := toArray(v, a.arg.t); err == nil && len(x.Dims) == 0 {
+				return nil, pgerror.New(pgerror.ArraySubscriptError, "cannot accumulate empty arrays")
+			}
+		}
+		et, _ := arrayElem(a.t)
+		d, err := stackArrays(et, vals, a.t)
+		if err != nil {
+			return nil, pgerror.New(pgerror.ArraySubscriptError, "cannot accumulate arrays of different dimensionality")
+		}
+		return d, nil
+	}
+	et, _ := arrayElem(a.t)
+	return types.NewArray1(et, vals), nil
 }

@@ -333,6 +333,15 @@ func assign(v Datum, from types.T, c *catalog.Column) (Datum, error) {
 	if c.Type.Family() == types.FamString || (isTimeFam(from) && isTimeFam(c.Type)) {
 		return types.Cast(v, from, c.Type, false)
 	}
+	if from.IsArray() && c.Type.IsArray() {
+		fe, _ := types.ElemOf(from)
+		ce, _ := types.ElemOf(c.Type)
+		if fe.Family() != ce.Family() && !(isNumFam(fe) && isNumFam(ce)) && ce.Family() != types.FamString {
+			return nil, pgerror.Newf(pgerror.DatatypeMismatch, "column %q is of type %s but expression is of type %s", c.Name, c.Type, from).
+				WithHint("You will need to rewrite or cast the expression.")
+		}
+		return types.Cast(v, from, c.Type, false)
+	}
 	if from.Family() != c.Type.Family() && !(isNumFam(from) && isNumFam(c.Type)) {
 		return nil, pgerror.Newf(pgerror.DatatypeMismatch, "column %q is of type %s but expression is of type %s", c.Name, c.Type, from).
 			WithHint("You will need to rewrite or cast the expression.")
@@ -740,6 +749,10 @@ func (b *builder) buildUpdate(us *pg_query.UpdateStmt) (runner, []colInfo, error
 				return nil, nil, err
 			}
 			e = defs[i]
+		} else if len(rt.Indirection) > 0 {
+			if e, err = b.compileSubscriptAssign(s, i, tbl.Columns[i].Type, rt.Indirection, rt.Val); err != nil {
+				return nil, nil, err
+			}
 		} else if e, err = b.compile(s, rt.Val, tbl.Columns[i].Type); err != nil {
 			return nil, nil, err
 		}

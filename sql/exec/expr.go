@@ -65,6 +65,8 @@ func (b *builder) compile(s *scope, n *pg_query.Node, hint types.T) (*cexpr, err
 		return b.compileSubLink(s, v.SubLink)
 	case *pg_query.Node_AIndirection:
 		return b.compileIndirection(s, v.AIndirection)
+	case *pg_query.Node_AArrayExpr:
+		return b.compileArrayExpr(s, v.AArrayExpr, hint)
 	case *pg_query.Node_CollateClause:
 		return b.compile(s, v.CollateClause.Arg, hint)
 	}
@@ -316,8 +318,8 @@ func (b *builder) compileAExpr(s *scope, a *pg_query.A_Expr, hint types.T) (*cex
 		if err != nil {
 			return nil, b.errAt(pgerror.Flatten(err), a.Location)
 		}
-		if isNullConst(l) || isNullConst(r) {
-			// Every binary operator is strict: PostgreSQL folds x op NULL
+		if (isNullConst(l) || isNullConst(r)) && !(op == "||" && e.t.IsArray()) {
+			// Every binary operator is strict (but array concatenation): PostgreSQL folds x op NULL
 			// to NULL without evaluating x (whose overflow would be an
 			// error) — unless x is itself constant and fails to fold: then
 			// the operation fails like x (when evaluated, or when CASE or
@@ -464,6 +466,9 @@ func foldConst(e *cexpr, in ...*cexpr) (*cexpr, error) {
 }
 
 func binaryOp(op string, l, r *cexpr) (*cexpr, error) {
+	if e, ok, err := arrayBinaryOp(op, l, r); ok {
+		return e, err
+	}
 	if e, ok, err := extraBinaryOp(op, l, r); ok {
 		return e, err
 	}
@@ -491,6 +496,9 @@ func compareOp(op string, l, r *cexpr) (*cexpr, error) {
 				return nil, opError(op, l, r)
 			}
 		}
+	}
+	if l.t.IsArray() && r.t.IsArray() && !l.unknown && !r.unknown && l.t.Oid != r.t.Oid {
+		return nil, opError(op, l, r) // anyarray op anyarray: one array type
 	}
 	lc, rc := coerce(l, t), coerce(r, t)
 	if l.unknown && l.isConst {
@@ -789,12 +797,6 @@ func (b *builder) compileBoolTest(s *scope, bt *pg_query.BooleanTest) (*cexpr, e
 // typeFromName resolves a TypeName node.
 func typeFromName(tn *pg_query.TypeName) (types.T, error) {
 	name := lastName(tn.Names)
-	if len(tn.ArrayBounds) > 0 {
-		if t, err := types.ParseTypeName(name+"[]", nil); err == nil {
-			return t, nil
-		}
-		return types.T{}, pgerror.New(pgerror.FeatureNotSupported, "array types are not supported")
-	}
 	var mods []int32
 	for _, m := range tn.Typmods {
 		if c := m.GetAConst(); c != nil {
@@ -804,6 +806,9 @@ func typeFromName(tn *pg_query.TypeName) (types.T, error) {
 			}
 		}
 		return types.T{}, pgerror.New(pgerror.SyntaxError, "type modifiers must be simple constants")
+	}
+	if len(tn.ArrayBounds) > 0 {
+		return types.ParseTypeName(name+"[]", mods)
 	}
 	return types.ParseTypeName(name, mods)
 }

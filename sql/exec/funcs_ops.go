@@ -564,7 +564,7 @@ func (b *builder) compileOpPair(s *scope, op string, ln, rn *pg_query.Node) (*ce
 // anynonarray || text resolves it ('row ' || 1 is 'row 1').
 func (b *builder) compileConcatPair(s *scope, ln, rn *pg_query.Node) (*cexpr, *cexpr, error) {
 	hintFor := func(e *cexpr) types.T {
-		if e.unknown || e.t.Family() == types.FamString || e.t.Oid == types.OidBytea {
+		if e.unknown || e.t.Family() == types.FamString || e.t.Oid == types.OidBytea || e.t.IsArray() {
 			return e.t
 		}
 		return types.Text

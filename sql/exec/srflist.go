@@ -64,16 +64,20 @@ var srfTable = map[string]srfDef{
 	"generate_subscripts": {minArg: 2, maxArg: 3, hints: []types.T{types.Unknown, types.Int4},
 		result: func([]*cexpr) (types.T, error) { return types.Int4, nil },
 		gen: func(a []Datum, argT []types.T) ([]Datum, error) {
-			if i64(a[1]) != 1 {
+			arr, err := toArray(a[0], argT[0])
+			if err != nil {
+				return nil, err
+			}
+			d := int(i64(a[1]))
+			if d < 1 || d > len(arr.Dims) {
 				return nil, nil
 			}
-			elems, _ := arrayElems(a[0])
-			lo := arrayLower(argT[0])
-			out := make([]Datum, len(elems))
-			for i := range elems {
+			lo, n := int64(arr.Lower[d-1]), arr.Dims[d-1]
+			out := make([]Datum, n)
+			for i := range out {
 				out[i] = lo + int64(i)
 				if len(a) > 2 && a[2] == true {
-					out[i] = lo + int64(len(elems)-1-i)
+					out[i] = lo + int64(n-1-i)
 				}
 			}
 			return out, nil
@@ -87,17 +91,11 @@ var srfTable = map[string]srfDef{
 			return et, nil
 		},
 		gen: func(a []Datum, argT []types.T) ([]Datum, error) {
-			et, _ := arrayElem(argT[0])
-			elems, present := arrayElems(a[0])
-			out := make([]Datum, len(elems))
-			for i, el := range elems {
-				d, err := elemDatum(el, present[i], et)
-				if err != nil {
-					return nil, err
-				}
-				out[i] = d
+			arr, err := toArray(a[0], argT[0])
+			if err != nil {
+				return nil, err
 			}
-			return out, nil
+			return append([]Datum(nil), arr.Elems...), nil
 		}},
 }
 

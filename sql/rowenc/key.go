@@ -72,6 +72,8 @@ func AppendKey(buf []byte, d types.Datum, t types.T) []byte {
 		days, us := intervalSpan(d.(types.IntervalValue))
 		buf = binary.BigEndian.AppendUint64(append(buf, tagValue), uint64(days)^signFlip)
 		return binary.BigEndian.AppendUint64(buf, uint64(us))
+	case kindArray:
+		return appendKeyArray(append(buf, tagValue), d.(*types.Array))
 	}
 	panic("rowenc: unreachable key kind")
 }
@@ -188,6 +190,9 @@ func DecodeKey(buf []byte, t types.T) (d types.Datum, rest []byte, err error) {
 	}
 	if buf[0] != tagValue {
 		return nil, buf, corrupt("bad key tag 0x%02x for %s", buf[0], t)
+	}
+	if k == kindArray {
+		return decodeKeyArray(buf[1:], t)
 	}
 	return decodeKeyValue(buf[1:], k, t)
 }
@@ -346,4 +351,77 @@ func numericFromDigits(digits string, e int64, neg bool) *apd.Decimal {
 	d.Exponent = int32(exp)
 	d.Negative = neg
 	return d
+}
+
+// Array keys: each element as 0x01 and its key, or 0x02 for NULL (NULL
+// elements sort after values, as btarraycmp), then 0x00; then the number of
+// dimensions and each dimension's length and lower bound. A prefix sorts
+// first, so the order is PostgreSQL's: elements, then their count, then
+// the dimensions.
+const (
+	arrElem = 0x01
+	arrNull = 0x02
+	arrEnd  = 0x00
+)
+
+func appendKeyArray(buf []byte, a *types.Array) []byte {
+	for _, e := range a.Elems {
+		if e == nil {
+			buf = append(buf, arrNull)
+			continue
+		}
+		buf = AppendKey(append(buf, arrElem), e, a.Elem)
+	}
+	buf = append(buf, arrEnd, byte(len(a.Dims)))
+	for i := range a.Dims {
+		buf = binary.BigEndian.AppendUint32(buf, uint32(a.Dims[i]))
+		buf = binary.BigEndian.AppendUint32(buf, uint32(int32(a.Lower[i]))^(1<<31))
+	}
+	return buf
+}
+
+func decodeKeyArray(b []byte, t types.T) (types.Datum, []byte, error) {
+	et, _ := types.ElemOf(t)
+	a := &types.Array{Elem: types.T{Oid: et.Oid, Mod: -1}}
+	for {
+		if len(b) == 0 {
+			return nil, b, corrupt("short array key")
+		}
+		switch b[0] {
+		case arrEnd:
+			b = b[1:]
+			if len(b) == 0 || int(b[0])*8 > len(b)-1 || b[0] > 6 {
+				return nil, b, corrupt("bad array key dimensions")
+			}
+			nd := int(b[0])
+			b = b[1:]
+			n := 1
+			for range nd {
+				d := int(binary.BigEndian.Uint32(b))
+				l := int(int32(binary.BigEndian.Uint32(b[4:]) ^ (1 << 31)))
+				a.Dims, a.Lower = append(a.Dims, d), append(a.Lower, l)
+				n *= d
+				b = b[8:]
+			}
+			if nd == 0 {
+				n = 0
+			}
+			if n != len(a.Elems) {
+				return nil, b, corrupt("array key has %d elements for dimensions %v", len(a.Elems), a.Dims)
+			}
+			return a, b, nil
+		case arrNull:
+			a.Elems = append(a.Elems, nil)
+			b = b[1:]
+		case arrElem:
+			d, rest, err := DecodeKey(b[1:], a.Elem)
+			if err != nil {
+				return nil, b, err
+			}
+			a.Elems = append(a.Elems, d)
+			b = rest
+		default:
+			return nil, b, corrupt("bad array key element tag 0x%02x", b[0])
+		}
+	}
 }

@@ -21,6 +21,7 @@ const (
 	kindBytes
 	kindTime
 	kindInterval
+	kindArray
 )
 
 // kindOf maps a SQL type to its datum kind (see the types package comment).
@@ -48,6 +49,10 @@ func kindOf(t types.T) kind {
 		return kindTime
 	case types.FamInterval:
 		return kindInterval
+	case types.FamArray:
+		if et, _ := types.ElemOf(t); kindOf(et) != kindUnsupported {
+			return kindArray
+		}
 	}
 	return kindUnsupported
 }
@@ -71,6 +76,8 @@ func datumKind(d types.Datum) kind {
 		return kindTime
 	case types.IntervalValue:
 		return kindInterval
+	case *types.Array:
+		return kindArray
 	}
 	return kindUnsupported
 }
@@ -93,6 +100,10 @@ func coerce(d types.Datum, t types.T) (types.Datum, kind) {
 		return []byte(d.(string)), kindBytes
 	case want == kindString && have == kindBytes:
 		return string(d.([]byte)), kindString
+	case want == kindArray && have == kindString:
+		if a, err := types.AsArray(d, t); err == nil {
+			return a, kindArray
+		}
 	}
 	panic(fmt.Sprintf("rowenc: datum %v of Go type %T cannot be encoded as %s", d, d, t))
 }

@@ -73,6 +73,13 @@ func appendValue(buf []byte, d types.Datum, t types.T) []byte {
 		buf = binary.AppendVarint(buf, int64(iv.Months))
 		buf = binary.AppendVarint(buf, int64(iv.Days))
 		return binary.AppendVarint(buf, iv.Micros)
+	case kindArray:
+		// PostgreSQL's binary array format (array_send), length-prefixed
+		b, err := types.AppendBinary(nil, d, t)
+		if err != nil {
+			panic("rowenc: " + err.Error())
+		}
+		return append(binary.AppendUvarint(buf, uint64(len(b))), b...)
 	}
 	panic("rowenc: unreachable value kind")
 }
@@ -215,6 +222,16 @@ func (d *decoder) value(t types.T) (types.Datum, error) {
 		return d.time()
 	case kindInterval:
 		return d.interval()
+	case kindArray:
+		b, err := d.lenBytes()
+		if err != nil {
+			return nil, err
+		}
+		v, err := types.DecodeBinary(t, b)
+		if err != nil {
+			return nil, errCorruptAt("bad array: "+err.Error(), d.off)
+		}
+		return v, nil
 	}
 	return nil, unsupported(t)
 }

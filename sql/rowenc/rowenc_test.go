@@ -342,3 +342,28 @@ func TestDecodeRowCorrupt(t *testing.T) {
 		t.Fatalf("trailing byte: err = %v, want ErrCorrupt", err)
 	}
 }
+
+func TestArrayKeyOrderAndRow(t *testing.T) {
+	at, _ := types.ArrayOf(types.Text)
+	order := []string{"{}", "{a}", "{a,b}", "{{a,b}}", "{a,NULL}", "{b}", "{NULL}"}
+	var prev []byte
+	for i, s := range order {
+		d, err := types.ParseText(at, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := rowenc.AppendKey(nil, d, at)
+		if i > 0 && string(prev) >= string(k) {
+			t.Errorf("key of %s does not sort after %s's", s, order[i-1])
+		}
+		prev = k
+		back, rest, err := rowenc.DecodeKey(k, at)
+		if err != nil || len(rest) != 0 || types.Compare(back, d) != 0 {
+			t.Errorf("%s: key round trip %v %v", s, back, err)
+		}
+		row, err := rowenc.DecodeRow(rowenc.EncodeRow(nil, []types.Datum{d, int64(1)}, []types.T{at, types.Int4}), []types.T{at, types.Int4})
+		if err != nil || types.FormatText(row[0], at) != s {
+			t.Errorf("%s: row round trip %v %v", s, row, err)
+		}
+	}
+}

@@ -63,7 +63,8 @@ func resolveType(tn *pg_query.TypeName) (types.T, error) {
 		return types.Unknown, pgerror.New(pgerror.SyntaxError, "type name expected")
 	}
 	if len(tn.ArrayBounds) > 0 {
-		return types.Unknown, pgerror.New(pgerror.FeatureNotSupported, "array parameters are not supported")
+		name := tn.Names[len(tn.Names)-1].GetString_().GetSval()
+		return types.ParseTypeName(name+"[]", nil)
 	}
 	name := tn.Names[len(tn.Names)-1].GetString_().GetSval()
 	var mods []int32

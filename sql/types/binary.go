@@ -32,6 +32,9 @@ func HasBinary(oid Oid) bool {
 		OidTimestamptz, OidInterval, OidUUID, OidPgLSN:
 		return true
 	}
+	if et, ok := ElemOf(T{oid, -1}); ok && et.Oid != OidRecord {
+		return HasBinary(et.Oid)
+	}
 	return false
 }
 
@@ -82,6 +85,13 @@ func AppendBinary(buf []byte, d Datum, t T) ([]byte, error) {
 		return binary.BigEndian.AppendUint32(buf, uint32(v.Months)), nil
 	case OidUUID:
 		return appendBinaryUUID(buf, d, t)
+	}
+	if t.IsArray() {
+		a, err := AsArray(d, t)
+		if err != nil {
+			return buf, err
+		}
+		return appendArrayBinary(buf, a)
 	}
 	return buf, pgerror.Newf(pgerror.FeatureNotSupported, "binary output of type %s is not supported", t)
 }
@@ -232,6 +242,9 @@ func DecodeBinary(t T, b []byte) (Datum, error) {
 			return nil, errBinaryLen(t, len(b))
 		}
 		return formatUUID(b), nil
+	}
+	if t.IsArray() {
+		return decodeArrayBinary(t, b)
 	}
 	return nil, pgerror.Newf(pgerror.FeatureNotSupported, "binary input of type %s is not supported", t)
 }

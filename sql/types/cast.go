@@ -30,6 +30,12 @@ func Cast(d Datum, from, to T, explicit bool) (Datum, error) {
 		return nil, nil
 	}
 	tf := to.Family()
+	if tf == FamArray {
+		if from.IsArray() || from.Family() == FamString || from.Family() == FamUnknown {
+			return castArray(d, from, to, explicit)
+		}
+		return nil, errCannotCast(from, to)
+	}
 	if tf == FamString {
 		return castToString(d, from, to, explicit)
 	}

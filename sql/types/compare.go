@@ -56,6 +56,10 @@ func Compare(a, b Datum) int {
 		if y, ok := b.(IntervalValue); ok {
 			return compareInterval(x, y)
 		}
+	case *Array:
+		if y, ok := b.(*Array); ok {
+			return CompareArrays(x, y)
+		}
 	}
 	return compareMixed(a, b)
 }

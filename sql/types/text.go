@@ -52,6 +52,8 @@ func AppendTextLoc(buf []byte, d Datum, t T, loc *time.Location) []byte {
 		return appendTimeText(buf, v, t, loc)
 	case IntervalValue:
 		return appendInterval(buf, v)
+	case *Array:
+		return appendArrayText(buf, v, loc)
 	case int:
 		return strconv.AppendInt(buf, int64(v), 10)
 	case int32:
@@ -100,10 +102,6 @@ func ParseTextLoc(t T, s string, loc *time.Location) (Datum, error) {
 		return parseString(t, s)
 	case OidJSON, OidJSONB:
 		return parseJSON(t, s)
-	case OidTextArray, OidInt4Array, OidInt8Array, OidNameArray, OidInt2Array, OidOidArray, OidCharArray:
-		// Arrays are carried as their text form (see package exec's
-		// arrays.go); a literal is kept as written.
-		return s, nil
 	case OidBytea:
 		return parseBytea(s)
 	case OidDate:
@@ -116,6 +114,9 @@ func ParseTextLoc(t T, s string, loc *time.Location) (Datum, error) {
 		return parseUUID(s)
 	case OidPgLSN:
 		return parseLSN(s)
+	}
+	if et, ok := ElemOf(t); ok {
+		return parseArrayLoc(t, et, s, loc)
 	}
 	return nil, pgerror.Newf(pgerror.FeatureNotSupported, "input of type %s is not supported", t)
 }

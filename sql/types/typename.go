@@ -35,12 +35,12 @@ var typeNames = map[string]T{
 	"unknown": Unknown, "void": Void, "record": {OidRecord, -1},
 	"\"char\"": {OidChar, -1},
 	"time":     {OidTime, -1}, "time without time zone": {OidTime, -1},
-	"_text": {OidTextArray, -1}, "text[]": {OidTextArray, -1},
-	"_int4": {OidInt4Array, -1}, "int4[]": {OidInt4Array, -1}, "integer[]": {OidInt4Array, -1},
-	"_int8": {OidInt8Array, -1}, "int8[]": {OidInt8Array, -1}, "bigint[]": {OidInt8Array, -1},
-	"_int2": {OidInt2Array, -1}, "int2[]": {OidInt2Array, -1},
-	"_name": {OidNameArray, -1}, "name[]": {OidNameArray, -1},
-	"_oid": {OidOidArray, -1}, "oid[]": {OidOidArray, -1},
+	"_text": {OidTextArray, -1},
+	"_int4": {OidInt4Array, -1},
+	"_int8": {OidInt8Array, -1},
+	"_int2": {OidInt2Array, -1},
+	"_name": {OidNameArray, -1},
+	"_oid":  {OidOidArray, -1},
 	"_char": {OidCharArray, -1},
 }
 
@@ -53,6 +53,23 @@ func ParseTypeName(name string, mods []int32) (T, error) {
 	n := strings.Join(strings.Fields(strings.ToLower(name)), " ")
 	n = strings.TrimPrefix(n, "pg_catalog.")
 	t, ok := typeNames[n]
+	if !ok && strings.HasSuffix(n, "[]") {
+		et, err := ParseTypeName(strings.TrimSpace(strings.TrimSuffix(n, "[]")), mods)
+		if err != nil {
+			return Unknown, err
+		}
+		if at, ok := ArrayOf(et); ok {
+			return at, nil
+		}
+		return Unknown, pgerror.Newf(pgerror.UndefinedObject, "could not find array type for data type %s", et)
+	}
+	if !ok && strings.HasPrefix(n, "_") {
+		if et, err := ParseTypeName(n[1:], nil); err == nil {
+			if at, ok := ArrayOf(et); ok {
+				return at, nil
+			}
+		}
+	}
 	if !ok {
 		return Unknown, pgerror.Newf(pgerror.UndefinedObject, "type \"%s\" does not exist", name)
 	}
@@ -169,6 +186,14 @@ func CommonType(a, b T) (T, bool) {
 		return b, true
 	case b.Oid == OidUnknown:
 		return a, true
+	}
+	if ea, ok := ElemOf(a); ok {
+		if eb, ok := ElemOf(b); ok {
+			if e, ok := CommonType(ea, eb); ok {
+				return ArrayOf(e)
+			}
+		}
+		return Unknown, false
 	}
 	ra, rb := numericRank(a.Oid), numericRank(b.Oid)
 	if ra > 0 && rb > 0 {

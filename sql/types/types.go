@@ -142,6 +142,7 @@ const (
 	FamTimestamptz
 	FamInterval
 	FamOther
+	FamArray
 )
 
 // Family returns t's family.
@@ -169,6 +170,9 @@ func (t T) Family() Family {
 		return FamInterval
 	case OidUnknown:
 		return FamUnknown
+	}
+	if t.IsArray() {
+		return FamArray
 	}
 	return FamOther
 }
@@ -247,6 +251,9 @@ func (t T) String() string {
 		return "\"char\""
 	case OidRecord:
 		return "record"
+	}
+	if et, ok := ElemOf(t); ok {
+		return et.String() + "[]"
 	}
 	return fmt.Sprintf("oid%d", t.Oid)
 }
