@@ -12,7 +12,7 @@ import (
 
 func isAggregate(name string) bool {
 	switch name {
-	case "count", "sum", "avg", "min", "max", "bool_and", "bool_or", "every", "string_agg", "array_agg":
+	case "count", "sum", "avg", "min", "max", "bool_and", "bool_or", "every", "string_agg", "array_agg", "jsonb_agg", "jsonb_object_agg":
 		return true
 	}
 	return false
@@ -111,6 +111,11 @@ func (a *aggCtx) addAgg(b *builder, fc *pg_query.FuncCall) (*cexpr, error) {
 	} else if spec.name == "string_agg" {
 		inner := &scope{cols: a.in.cols, parent: a.in.parent, excluded: -1}
 		if err := b.bindStringAgg(spec, inner, fc); err != nil {
+			return nil, err
+		}
+	} else if spec.name == "jsonb_agg" || spec.name == "jsonb_object_agg" {
+		inner := &scope{cols: a.in.cols, parent: a.in.parent, excluded: -1}
+		if err := b.bindJSONAgg(spec, inner, fc); err != nil {
 			return nil, err
 		}
 	} else if spec.name == "array_agg" {
@@ -418,7 +423,7 @@ func accumulate(e *env, a *aggSpec, st *aggState, row []Datum, budget *memacct.B
 		return nil
 	}
 	v, err := a.arg.fn(e, row)
-	if err != nil || v == nil && a.name != "array_agg" {
+	if err != nil || v == nil && a.name != "array_agg" && a.name != "jsonb_agg" {
 		return err
 	}
 	if a.distinct {
@@ -437,7 +442,7 @@ func accumulate(e *env, a *aggSpec, st *aggState, row []Datum, budget *memacct.B
 	st.count++
 	switch a.name {
 	case "count":
-	case "string_agg", "array_agg":
+	case "string_agg", "array_agg", "jsonb_agg", "jsonb_object_agg":
 		return collectOrdered(e, a, st, v, row, budget)
 	case "sum", "avg":
 		acc := a.t
@@ -479,6 +484,8 @@ func finish(a *aggSpec, st *aggState) (Datum, error) {
 		return finishStringAgg(a, st)
 	case "array_agg":
 		return finishArrayAgg(a, st)
+	case "jsonb_agg", "jsonb_object_agg":
+		return finishJSONAgg(a, st)
 	case "count":
 		return st.count, nil
 	case "avg":

@@ -125,6 +125,13 @@ func (b *builder) stringLiteral(s string, hint types.T) (*cexpr, error) {
 		// varchar(n)/char(n) then truncates, pads or fails with 22001
 		hint.Mod = -1
 	}
+	if isJSONType(hint) {
+		d, err := types.ParseText(hint, s)
+		if err != nil {
+			return nil, err
+		}
+		return constExpr(d, hint, disp), nil
+	}
 	if hint.Oid == types.OidUnknown || hint.Family() == types.FamString {
 		e := constExpr(s, types.Text, disp)
 		if hint.Oid == types.OidUnknown {
@@ -466,6 +473,9 @@ func foldConst(e *cexpr, in ...*cexpr) (*cexpr, error) {
 }
 
 func binaryOp(op string, l, r *cexpr) (*cexpr, error) {
+	if e, ok, err := jsonBinaryOp(op, l, r); ok {
+		return e, err
+	}
 	if e, ok, err := arrayBinaryOp(op, l, r); ok {
 		return e, err
 	}
@@ -506,6 +516,32 @@ func compareOp(op string, l, r *cexpr) (*cexpr, error) {
 	}
 	lf, rf := lc.fn, rc.fn
 	test := cmpTest(op)
+	if t.Oid == types.OidJSON {
+		return nil, opError(op, l, r)
+	}
+	if t.Oid == types.OidJSONB {
+		e := &cexpr{t: types.Bool, s: "(" + l.s + " " + op + " " + r.s + ")", colIdx: -1,
+			fn: func(en *env, row []Datum) (Datum, error) {
+				a, err := lf(en, row)
+				if err != nil || a == nil {
+					return nil, err
+				}
+				c, err := rf(en, row)
+				if err != nil || c == nil {
+					return nil, err
+				}
+				x, err := decodeJSONDatum(a)
+				if err != nil {
+					return nil, err
+				}
+				y, err := decodeJSONDatum(c)
+				if err != nil {
+					return nil, err
+				}
+				return test(types.CompareJSON(x, y)), nil
+			}}
+		return foldConst(e, l, r)
+	}
 	e := &cexpr{t: types.Bool, s: "(" + l.s + " " + op + " " + r.s + ")", colIdx: -1,
 		fn: func(en *env, row []Datum) (Datum, error) {
 			a, err := lf(en, row)
@@ -847,7 +883,7 @@ func (b *builder) compileCast(s *scope, tc *pg_query.TypeCast) (*cexpr, error) {
 		if err != nil || v == nil {
 			return v, err
 		}
-		if sv, ok := v.(string); ok && from.Family() == types.FamString && t.Family() != types.FamString {
+		if sv, ok := v.(string); ok && from.Family() == types.FamString && t.Family() != types.FamString && !isJSONType(from) {
 			return types.ParseText(t, sv)
 		}
 		return types.Cast(v, from, t, true)

@@ -514,6 +514,8 @@ func (b *builder) compileOpPair(s *scope, op string, ln, rn *pg_query.Node) (*ce
 	switch op {
 	case "||":
 		return b.compileConcatPair(s, ln, rn)
+	case "->", "->>", "#>", "#>>", "?", "?|", "?&", "-", "#-":
+		return b.compileJSONOpPair(s, op, ln, rn)
 	case "~", "~*", "!~", "!~*", "^@":
 		// text operators: an untyped literal stays text (1 ~ 'a' is 42883)
 		l, err := b.compile(s, ln, types.Unknown)

@@ -66,7 +66,19 @@ func (b *builder) buildRangeFunction(rf *pg_query.RangeFunction, outer *scope, l
 	if rf.Alias != nil {
 		alias, colName = rf.Alias.Aliasname, rf.Alias.Aliasname
 	}
+	if p.list != nil && p.list.def.colName != "" && (rf.Alias == nil || len(rf.Alias.Colnames) == 0) {
+		// an OUT parameter's name (jsonb_array_elements' value) stays the
+		// column's; the alias alone names the whole row, which for one
+		// column is its value: a hidden copy answers to it
+		colName = p.list.def.colName
+		p.aliasDup = rf.Alias != nil
+	}
 	names := []string{colName}
+	var typs []types.T
+	if p.list != nil && p.list.def.cols != nil {
+		names = append([]string(nil), p.list.def.cols...)
+		typs = p.list.def.colTypes
+	}
 	if rf.Ordinality {
 		names = append(names, "ordinality")
 	}
@@ -79,8 +91,16 @@ func (b *builder) buildRangeFunction(rf *pg_query.RangeFunction, outer *scope, l
 		}
 	}
 	p.columns = []colInfo{{table: alias, name: names[0], typ: p.t}}
+	for i, t := range typs {
+		if i > 0 {
+			p.columns = append(p.columns, colInfo{table: alias, name: names[i], typ: t})
+		}
+	}
 	if rf.Ordinality {
-		p.columns = append(p.columns, colInfo{table: alias, name: names[1], typ: types.Int8})
+		p.columns = append(p.columns, colInfo{table: alias, name: names[len(names)-1], typ: types.Int8})
+	}
+	if p.aliasDup {
+		p.columns = append(p.columns, colInfo{table: alias, name: alias, typ: p.t, hidden: true})
 	}
 	if left != nil {
 		return &lateralPlan{left: left, right: p, columns: append(left.cols(), p.columns...)}, nil
@@ -231,6 +251,7 @@ type srfPlan struct {
 	ordinality bool
 	columns    []colInfo
 	list       *srfCall // unnest, generate_subscripts (srflist.go)
+	aliasDup   bool     // a hidden last column repeats the value (see buildRangeFunction)
 }
 
 func (p *srfPlan) cols() []colInfo { return append([]colInfo(nil), p.columns...) }
@@ -248,10 +269,17 @@ func (p *srfPlan) startRow(e *env, row []Datum) (iter, error) {
 			return nil, err
 		}
 		rows := make([][]Datum, len(vals))
+		multi := p.list.def.cols != nil
 		for i, v := range vals {
 			rows[i] = []Datum{v}
+			if multi {
+				rows[i] = append([]Datum(nil), v.([]Datum)...)
+			}
 			if p.ordinality {
 				rows[i] = append(rows[i], int64(i+1))
+			}
+			if p.aliasDup {
+				rows[i] = append(rows[i], v)
 			}
 		}
 		return sliceIter(rows), nil

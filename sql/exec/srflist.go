@@ -24,6 +24,11 @@ type srfDef struct {
 	hints          []types.T
 	result         func(args []*cexpr) (types.T, error)
 	gen            func(args []Datum, argT []types.T) ([]Datum, error)
+	// cols and colTypes name the columns of a function returning rows
+	// (jsonb_each): gen's values are then []Datum rows.
+	cols     []string
+	colTypes []types.T
+	colName  string // the column's name in FROM when not the function's
 }
 
 var srfTable = map[string]srfDef{

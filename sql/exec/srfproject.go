@@ -149,6 +149,9 @@ func (b *builder) compileSRFCall(s *scope, fc *pg_query.FuncCall) (*cexpr, error
 	inner.srf = nil
 	c := &srfPlan{name: lastName(fc.Funcname)}
 	if def, ok := srfTable[c.name]; ok {
+		if def.cols != nil {
+			return nil, b.errAt(pgerror.Newf(pgerror.FeatureNotSupported, "%s in a select list (a record result) is not supported; call it in FROM", c.name), fc.Location)
+		}
 		call, err := b.compileSRF(&inner, c.name, def, fc)
 		if err != nil {
 			return nil, err

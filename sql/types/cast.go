@@ -39,6 +39,12 @@ func Cast(d Datum, from, to T, explicit bool) (Datum, error) {
 	if tf == FamString {
 		return castToString(d, from, to, explicit)
 	}
+	if from.Oid == OidJSONB && (tf == FamBool || tf == FamInt || tf == FamFloat || tf == FamNumeric) {
+		return castJSONB(d, to)
+	}
+	if from.Oid == OidJSON && tf != FamUnknown && to.Oid != OidJSON {
+		return nil, errCannotCast(from, to)
+	}
 	if s, ok := d.(string); ok && (from.Family() == FamString || from.Family() == FamUnknown || from.Oid == to.Oid) {
 		if from.Oid == to.Oid && to.Oid == OidUUID {
 			return d, nil
