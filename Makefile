@@ -7,7 +7,7 @@ STATIC_TAGS    := netgo,osusergo
 STATIC_LDFLAGS := -s -w -linkmode external -extldflags "-static"
 TEST_TIMEOUT   ?= 14m
 
-.PHONY: deps proto proto-check all build static docker docker-e2e run run-single test test-short e2e faults faults-quick compat compat-update bench bench-full profile lint fmt vet clean help
+.PHONY: deps proto proto-check all build static docker docker-e2e run run-single test test-short e2e faults faults-quick fuzz compat compat-update bench bench-full profile lint fmt vet clean help
 
 all: build
 
@@ -56,6 +56,20 @@ faults: ## crash/fault suites with many more cycles (the history checker suite f
 
 faults-quick: ## the history checker suite, every scenario once (~4 min): register/set/bank/append/set-async through heliosdb-proxy under a random nemesis (kill -9, SIGSTOP, partitions, delays, switchover, proxy restart, disk full)
 	HELIOSDB_FAULTS=1 HELIOSDB_FAULTS_DURATION=$${HELIOSDB_FAULTS_DURATION:-30s} $(GO) test -count=1 -v -timeout 15m -run '^TestFaults$$' ./tests/
+
+FUZZTIME ?= 10m
+# pkg:target pairs; go test -fuzz takes one target per package run.
+FUZZ_TARGETS := ./pgwire:FuzzServerInput ./pgwire/pgfront:FuzzStartup ./proxy/wire:FuzzReader \
+	./wal:FuzzDecode ./wal:FuzzSegments ./storage:FuzzDecodeBatch \
+	./replication:FuzzServerHandshake ./replication:FuzzSecureConnRead \
+	./httpapi:FuzzHandler ./proxy/admin:FuzzHandler ./proxy/config:FuzzParse ./internal/hba:FuzzParse \
+	./sql/copyfmt:FuzzReader ./sql/types:FuzzDecodeBinary ./sql/types:FuzzParseText \
+	./sql/rowenc:FuzzDecodeKey ./sql/rowenc:FuzzDecodeRow ./sql/parser:FuzzParseDepth ./sql/session:FuzzQuery
+
+fuzz: ## every fuzz target for FUZZTIME each (default 10m; the seed corpora in testdata/fuzz run in make test); the parser's under a 1.5 MB C stack
+	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$pkg $$name ($(FUZZTIME))"; \
+		( ulimit -s 1536; $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg ); done
 
 compat: deps ## differential tests against a real PostgreSQL 15: every difference of testdata/compat/*.sql, and slt.py over ../shared/conformance on a node and on PostgreSQL
 	HELIOSDB_COMPAT=full $(GO) test -count=1 -v -timeout 60m -run '^(TestCompat|TestConformanceSLT|TestSQLAlchemyInspectMatchesPostgres|TestPsycopg2NamedCursorsMatchPostgres|TestJDBCMatchesPostgres|TestGORMMatchesPostgres|TestPsqlDescribeMatchesPostgres)$$' ./tests/

@@ -23,7 +23,7 @@ type server struct {
 	infos chan *pgfront.Info
 }
 
-func startServer(t *testing.T, cfg pgfront.Config) *server {
+func startServer(t testing.TB, cfg pgfront.Config) *server {
 	t.Helper()
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"slices"
 )
 
 // DefaultMaxMessageSize bounds message bodies when NewReader gets 0.
@@ -50,13 +51,30 @@ func (r *Reader) Next() (typ byte, body []byte, err error) {
 	return r.hdr[0], body, err
 }
 
+// growStep bounds what one body read allocates ahead of the bytes that
+// have arrived: a header claiming a 64 MB body followed by nothing (or by
+// a stall) costs at most this much, not the claim.
+const growStep = 1 << 20
+
 func (r *Reader) body(n int) ([]byte, error) {
-	if cap(r.buf) < n {
-		r.buf = make([]byte, n)
+	if cap(r.buf) >= n {
+		r.buf = r.buf[:n]
+		_, err := io.ReadFull(r.br, r.buf)
+		return r.buf, err
 	}
-	r.buf = r.buf[:n]
-	_, err := io.ReadFull(r.br, r.buf)
-	return r.buf, err
+	// Grow as the bytes arrive: read in steps of at most growStep, so the
+	// buffer is never more than one step larger than what was read.
+	r.buf = r.buf[:0]
+	for len(r.buf) < n {
+		step := min(n-len(r.buf), max(growStep, len(r.buf)))
+		r.buf = slices.Grow(r.buf, step)
+		k, err := io.ReadFull(r.br, r.buf[len(r.buf):len(r.buf)+step])
+		r.buf = r.buf[:len(r.buf)+k]
+		if err != nil {
+			return r.buf, err
+		}
+	}
+	return r.buf, nil
 }
 
 // Append appends a frame of type typ with body to dst.

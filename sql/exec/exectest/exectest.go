@@ -64,6 +64,18 @@ func New(t testing.TB) *exec.Engine {
 // tests that make commits fail.
 func NewWrapped(t testing.TB, wrap func(exec.Committer) exec.Committer) *exec.Engine {
 	t.Helper()
+	return newEngine(t, wrap, exec.Config{})
+}
+
+// NewConfig is New with the other fields of cfg (its Snapshots and
+// Committer are set here), e.g. a StatementMemoryLimit.
+func NewConfig(t testing.TB, cfg exec.Config) *exec.Engine {
+	t.Helper()
+	return newEngine(t, nil, cfg)
+}
+
+func newEngine(t testing.TB, wrap func(exec.Committer) exec.Committer, cfg exec.Config) *exec.Engine {
+	t.Helper()
 	db, err := storage.Open(storage.Config{Path: filepath.Join(t.TempDir(), "data.db")})
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +85,8 @@ func NewWrapped(t testing.TB, wrap func(exec.Committer) exec.Committer) *exec.En
 	if wrap != nil {
 		c = wrap(c)
 	}
-	e, err := exec.NewEngine(exec.Config{Snapshots: db, Committer: c})
+	cfg.Snapshots, cfg.Committer = db, c
+	e, err := exec.NewEngine(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
