@@ -120,11 +120,13 @@ type Catalog struct {
 	Roles map[string]*Role
 	// SchemaACL is the ACL of schema public (roles.go).
 	SchemaACL []Grant
+	// Schemas created by CREATE SCHEMA, by name (namespace.go).
+	Schemas map[string]*Schema
 }
 
 // Empty returns a catalog with no objects.
 func Empty() *Catalog {
-	return &Catalog{Tables: map[string]*Table{}, Sequences: map[string]*Sequence{}, Views: map[string]*View{}, Roles: map[string]*Role{}}
+	return &Catalog{Tables: map[string]*Table{}, Sequences: map[string]*Sequence{}, Views: map[string]*View{}, Roles: map[string]*Role{}, Schemas: map[string]*Schema{}}
 }
 
 // IndexByName finds an index (or primary key) by name: the table, the index
@@ -194,6 +196,12 @@ func Load(v uint64, entries map[string][]byte) (*Catalog, error) {
 				return nil, fmt.Errorf("%w: view %q: %v", ErrCorrupt, k, err)
 			}
 			c.Views[v.Name] = &v
+		case strings.HasPrefix(k, schemaPrefix):
+			var s Schema
+			if err := json.Unmarshal(val, &s); err != nil {
+				return nil, fmt.Errorf("%w: schema %q: %v", ErrCorrupt, k, err)
+			}
+			c.Schemas[s.Name] = &s
 		case k == string(SchemaKey):
 			if err := json.Unmarshal(val, &c.SchemaACL); err != nil {
 				return nil, fmt.Errorf("%w: schema ACL: %v", ErrCorrupt, err)

@@ -15,6 +15,8 @@
 //	    "role/<name>"    JSON Role descriptor (roles.go): attributes, the
 //	                     SCRAM verifier or md5 hash, memberships by OID
 //	    "schema/public"  JSON []Grant: who was granted CREATE on schema public
+//	    "nsp/<name>"     JSON Schema descriptor (CREATE SCHEMA; namespace.go):
+//	                     its relations are named "<name>.<rel>" above
 //	bucket "sys.seq"
 //	    "<name>"         8-byte big-endian: the highest value handed out
 //	                     (allocated in blocks by an autonomous commit)

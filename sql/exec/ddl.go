@@ -87,7 +87,7 @@ func (b *builder) buildCreateTable(cs *pg_query.CreateStmt) (runner, error) {
 		return nil, pgerror.New(pgerror.FeatureNotSupported, "table inheritance and partitioning are not supported")
 	}
 	name := cs.Relation.Relname
-	d := &tableDef{tbl: &catalog.Table{Name: name, PKName: name + "_pkey"}}
+	d := &tableDef{tbl: &catalog.Table{Name: name, PKName: relBase(name) + "_pkey"}}
 	for _, el := range cs.TableElts {
 		var err error
 		switch v := el.Node.(type) {
@@ -227,7 +227,7 @@ func (d *tableDef) finish() error {
 		tbl.PrimaryKey = []int{len(tbl.Columns) - 1}
 	}
 	for _, u := range d.uniques {
-		ix := catalog.Index{Name: tbl.Name + "_" + strings.Join(u, "_") + "_key", Unique: true, Constraint: true}
+		ix := catalog.Index{Name: relBase(tbl.Name) + "_" + strings.Join(u, "_") + "_key", Unique: true, Constraint: true}
 		for _, k := range u {
 			i := tbl.ColumnIndex(k)
 			if i < 0 {
@@ -503,7 +503,7 @@ func (b *builder) buildCreateIndex(is *pg_query.IndexStmt) (runner, error) {
 		names = append(names, el.Name)
 	}
 	if ix.Name == "" {
-		ix.Name = tbl.Name + "_" + strings.Join(names, "_") + "_idx"
+		ix.Name = relBase(tbl.Name) + "_" + strings.Join(names, "_") + "_idx"
 	}
 	ifNot := is.IfNotExists
 	tname := tbl.Name

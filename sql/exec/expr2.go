@@ -245,7 +245,12 @@ func (b *builder) compileSQLValueFunc(f *pg_query.SQLValueFunction) (*cexpr, err
 	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_CATALOG:
 		return varExpr("current_catalog", "database", "heliosdb"), nil
 	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_SCHEMA:
-		return constExpr("public", types.Name, "current_schema"), nil
+		return &cexpr{t: types.Name, s: "current_schema", colIdx: -1, fn: func(en *env, _ []Datum) (Datum, error) {
+			if en == nil {
+				return nil, errNoFold
+			}
+			return currentSchema(en)
+		}}, nil
 	}
 	return nil, pgerror.Newf(pgerror.FeatureNotSupported, "%s is not supported", f.Op)
 }

@@ -131,7 +131,12 @@ var funcTable = map[string]funcDef{
 	"current_database": {result: fixed(types.Name), minArg: 0, maxArg: 0,
 		fn: func(en *env, _ []Datum) (Datum, error) { return varExpr("", "database", "heliosdb").fn(en, nil) }},
 	"current_schema": {result: fixed(types.Name), minArg: 0, maxArg: 0,
-		fn: func(*env, []Datum) (Datum, error) { return "public", nil }},
+		fn: func(en *env, _ []Datum) (Datum, error) {
+			if en == nil {
+				return nil, errNoFold
+			}
+			return currentSchema(en)
+		}},
 	"current_user": {result: fixed(types.Name), minArg: 0, maxArg: 0,
 		fn: func(en *env, _ []Datum) (Datum, error) {
 			return varExpr("", "session_authorization", "helios").fn(en, nil)

@@ -63,6 +63,9 @@ func (e *Engine) Prepare(ctx context.Context, t *Txn, stmt parser.Statement, par
 		}
 		b.params = append(b.params, tt)
 	}
+	if err := b.resolveSchemas(stmt.Node); err != nil {
+		return nil, err
+	}
 	run, cols, err := b.buildStatement(stmt.Node)
 	if err != nil {
 		return nil, err
@@ -234,7 +237,7 @@ func (p *Prepared) stmtIsDDL() bool {
 	switch p.stmt.Node.Node.(type) {
 	case *pg_query.Node_CreateStmt, *pg_query.Node_DropStmt, *pg_query.Node_IndexStmt, *pg_query.Node_TruncateStmt, *pg_query.Node_AlterTableStmt, *pg_query.Node_RenameStmt,
 		*pg_query.Node_CreateSeqStmt, *pg_query.Node_AlterSeqStmt,
-		*pg_query.Node_ViewStmt:
+		*pg_query.Node_ViewStmt, *pg_query.Node_CreateSchemaStmt:
 		return true
 	case *pg_query.Node_CreateRoleStmt, *pg_query.Node_AlterRoleStmt, *pg_query.Node_DropRoleStmt,
 		*pg_query.Node_GrantStmt, *pg_query.Node_GrantRoleStmt:
@@ -380,8 +383,16 @@ func (b *builder) buildStatement(n *pg_query.Node) (runner, []colInfo, error) {
 		b.readOnly = false
 		r, err := b.buildCreateTableAs(v.CreateTableAsStmt)
 		return r, nil, err
+	case *pg_query.Node_CreateSchemaStmt:
+		b.readOnly = false
+		r, err := b.buildCreateSchema(v.CreateSchemaStmt)
+		return r, nil, err
 	case *pg_query.Node_DropStmt:
 		b.readOnly = false
+		if v.DropStmt.RemoveType == pg_query.ObjectType_OBJECT_SCHEMA {
+			r, err := b.buildDropSchema(v.DropStmt)
+			return r, nil, err
+		}
 		if v.DropStmt.RemoveType == pg_query.ObjectType_OBJECT_VIEW {
 			r, err := b.buildDropView(v.DropStmt)
 			return r, nil, err

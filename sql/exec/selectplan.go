@@ -412,8 +412,12 @@ func (b *builder) lookupTable(rv *pg_query.RangeVar) (*catalog.Table, error) {
 	if !ok && b.cat.Views[rv.Relname] != nil {
 		return nil, b.errAt(pgerror.Newf(pgerror.WrongObjectType, "%q is not a table", rv.Relname), rv.Location)
 	}
-	if !ok {
-		return nil, b.errAt(pgerror.Newf(pgerror.UndefinedTable, "relation %q does not exist", rv.Relname), rv.Location)
+	if !ok || rv.Schemaname != "" && rv.Schemaname != "public" {
+		name := rv.Relname
+		if rv.Schemaname != "" {
+			name = rv.Schemaname + "." + name
+		}
+		return nil, b.errAt(pgerror.Newf(pgerror.UndefinedTable, "relation %q does not exist", name), rv.Location)
 	}
 	return t, nil
 }

@@ -41,13 +41,15 @@ type TxOptions struct {
 // made holding its row lock (rowlock.go), which is kept until Commit or
 // Rollback returns.
 type Txn struct {
-	eng      *Engine
-	snap     *storage.Snapshot
-	iso      Isolation
-	owner    lock.OwnerID
-	ownOwner bool // owner made for this transaction: released with it
-	pid      uint32
-	xid      uint64 // assigned at the first lock
+	// searchPath is the session's search_path (schema.go).
+	searchPath string
+	eng        *Engine
+	snap       *storage.Snapshot
+	iso        Isolation
+	owner      lock.OwnerID
+	ownOwner   bool // owner made for this transaction: released with it
+	pid        uint32
+	xid        uint64 // assigned at the first lock
 	// writeLSN is the snapshot of the first statement that wrote: writes
 	// the locks do not cover (catalog, buckets) are checked from there.
 	writeLSN lsn.LSN

@@ -2,6 +2,7 @@ package pgcatalog
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -213,8 +214,16 @@ var functions = map[string]*Func{
 }
 
 func visible(s *System, env *Env, a []types.Datum) (types.Datum, error) {
-	_, _, ok := s.relName(env.Cat, i64(a[0]))
-	return ok, nil
+	schema, _, ok := s.relName(env.Cat, i64(a[0]))
+	if !ok || schema == "pg_catalog" || len(env.Cat.Schemas) == 0 {
+		return ok, nil
+	}
+	var p, user string
+	if env.Vars != nil {
+		p, _ = env.Vars.Get("search_path")
+		user, _ = env.Vars.Get("session_authorization")
+	}
+	return slices.Contains(env.Cat.SearchPath(p, user), schema), nil
 }
 
 func signal(terminate bool) func(*System, *Env, []types.Datum) (types.Datum, error) {

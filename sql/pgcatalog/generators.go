@@ -87,7 +87,31 @@ func genNamespace(s *System, env *Env, add func(row) error) error {
 			return err
 		}
 	}
+	for _, name := range env.Cat.SchemaNames() {
+		sc := env.Cat.Schemas[name]
+		if err := add(row{"oid": int64(sc.OID), "nspname": sc.Name, "nspowner": int64(ownerOID(sc.Owner))}); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// ownerOID is a descriptor's owner (0 = the bootstrap role).
+func ownerOID(o uint32) uint32 {
+	if o == 0 {
+		return BootstrapRoleOID
+	}
+	return o
+}
+
+// splitRel splits a catalog relation name ("s.t" for schema s's t) into
+// its namespace OID, schema name and own name.
+func splitRel(c *catalog.Catalog, name string) (int64, string, string) {
+	s, rel := c.SplitName(name)
+	if s == "public" {
+		return NamespacePublic, s, rel
+	}
+	return int64(c.Schemas[s].OID), s, rel
 }
 
 func nsOID(schema string) int64 {
@@ -122,7 +146,8 @@ func genClass(s *System, env *Env, add func(row) error) error {
 		}
 	}
 	for _, t := range tables(env.Cat) {
-		rw := classRow(t.OID, t.Name, NamespacePublic, "r", amHeap, len(visibleColumns(t)))
+		ns, _, rel := splitRel(env.Cat, t.Name)
+		rw := classRow(t.OID, rel, ns, "r", amHeap, len(visibleColumns(t)))
 		rw["relowner"] = int64(t.OwnerOID())
 		ixs := indexes(t)
 		rw["relhasindex"] = len(ixs) > 0
@@ -132,7 +157,7 @@ func genClass(s *System, env *Env, add func(row) error) error {
 			return err
 		}
 		for _, ix := range ixs {
-			ir := classRow(ix.oid, ix.name, NamespacePublic, "i", amBtree, len(ix.cols))
+			ir := classRow(ix.oid, ix.name, ns, "i", amBtree, len(ix.cols))
 			ir["relowner"] = int64(t.OwnerOID())
 			if err := add(ir); err != nil {
 				return err
@@ -140,12 +165,14 @@ func genClass(s *System, env *Env, add func(row) error) error {
 		}
 	}
 	for _, sq := range sequences(env.Cat) {
-		if err := add(classRow(sq.ID, sq.Name, NamespacePublic, "S", 0, 3)); err != nil {
+		ns, _, rel := splitRel(env.Cat, sq.Name)
+		if err := add(classRow(sq.ID, rel, ns, "S", 0, 3)); err != nil {
 			return err
 		}
 	}
 	for _, v := range views(env.Cat) {
-		if err := add(classRow(v.OID, v.Name, NamespacePublic, "v", 0, len(v.Columns))); err != nil {
+		ns, _, rel := splitRel(env.Cat, v.Name)
+		if err := add(classRow(v.OID, rel, ns, "v", 0, len(v.Columns))); err != nil {
 			return err
 		}
 	}
@@ -446,7 +473,8 @@ func genSequences(s *System, env *Env, add func(row) error) error {
 
 func genTables(s *System, env *Env, add func(row) error) error {
 	for _, t := range tables(env.Cat) {
-		if err := add(row{"schemaname": "public", "tablename": t.Name, "tableowner": s.roleName(env, int64(t.OwnerOID())),
+		_, sn, rel := splitRel(env.Cat, t.Name)
+		if err := add(row{"schemaname": sn, "tablename": rel, "tableowner": s.roleName(env, int64(t.OwnerOID())),
 			"hasindexes": len(indexes(t)) > 0, "hasrules": false, "hastriggers": hasTriggers(env.Cat, t), "rowsecurity": false}); err != nil {
 			return err
 		}
@@ -617,6 +645,12 @@ func genSchemata(s *System, env *Env, add func(row) error) error {
 			return err
 		}
 	}
+	for _, name := range env.Cat.SchemaNames() {
+		sc := env.Cat.Schemas[name]
+		if err := add(row{"catalog_name": db, "schema_name": sc.Name, "schema_owner": s.roleName(env, int64(ownerOID(sc.Owner)))}); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -630,13 +664,15 @@ func yesNo(b bool) string {
 func genISTables(s *System, env *Env, add func(row) error) error {
 	db := s.database(env)
 	for _, t := range tables(env.Cat) {
-		if err := add(row{"table_catalog": db, "table_schema": "public", "table_name": t.Name, "table_type": "BASE TABLE",
+		_, sn, rel := splitRel(env.Cat, t.Name)
+		if err := add(row{"table_catalog": db, "table_schema": sn, "table_name": rel, "table_type": "BASE TABLE",
 			"is_insertable_into": "YES", "is_typed": "NO"}); err != nil {
 			return err
 		}
 	}
 	for _, v := range views(env.Cat) {
-		if err := add(row{"table_catalog": db, "table_schema": "public", "table_name": v.Name, "table_type": "VIEW",
+		_, sn, rel := splitRel(env.Cat, v.Name)
+		if err := add(row{"table_catalog": db, "table_schema": sn, "table_name": rel, "table_type": "VIEW",
 			"is_insertable_into": "NO", "is_typed": "NO"}); err != nil {
 			return err
 		}

@@ -88,22 +88,26 @@ func visibleColumns(t *catalog.Table) []int {
 func (s *System) relName(cat *catalog.Catalog, oid int64) (schema, name string, ok bool) {
 	for _, t := range cat.Tables {
 		if int64(t.OID) == oid {
-			return "public", t.Name, true
+			_, sn, rel := splitRel(cat, t.Name)
+			return sn, rel, true
 		}
 		for _, ix := range indexes(t) {
 			if int64(ix.oid) == oid {
-				return "public", ix.name, true
+				_, sn, _ := splitRel(cat, t.Name)
+				return sn, ix.name, true
 			}
 		}
 	}
 	for _, sq := range cat.Sequences {
 		if int64(sq.ID) == oid {
-			return "public", sq.Name, true
+			_, sn, rel := splitRel(cat, sq.Name)
+			return sn, rel, true
 		}
 	}
 	for _, v := range cat.Views {
 		if int64(v.OID) == oid {
-			return "public", v.Name, true
+			_, sn, rel := splitRel(cat, v.Name)
+			return sn, rel, true
 		}
 	}
 	for _, r := range s.rels {
@@ -125,6 +129,9 @@ func (s *System) relOID(cat *catalog.Catalog, text string) (uint32, bool) {
 	name, schema := parts[len(parts)-1], ""
 	if len(parts) == 2 {
 		schema = parts[0]
+	}
+	if schema != "" && cat.Schemas[schema] != nil {
+		schema, name = "", schema+"."+name
 	}
 	if schema == "" || schema == "public" {
 		if t := cat.Tables[name]; t != nil {

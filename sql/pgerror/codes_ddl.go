@@ -5,4 +5,5 @@ const (
 	BadCopyFileFormat              Code = "22P04"
 	SequenceGeneratorLimitExceeded Code = "2200H"
 	GeneratedAlways                Code = "428C9"
+	DuplicateSchema                Code = "42P06"
 )

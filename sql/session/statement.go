@@ -171,6 +171,8 @@ func (s *Session) prepareEngine(ctx context.Context, st *statement, paramOids []
 		return s.describeRemote(ctx, st, paramOids)
 	}
 	err := s.withTxn(ctx, func(t *exec.Txn) error {
+		sp, _ := s.vars.Get("search_path")
+		t.SetSearchPath(sp)
 		p, err := s.cfg.Engine.Prepare(ctx, t, st.ast, paramOids)
 		if err != nil {
 			return err

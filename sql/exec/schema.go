@@ -1,0 +1,400 @@
+package exec
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/heliosdb/nano/sql/catalog"
+	"github.com/heliosdb/nano/sql/pgerror"
+	"github.com/heliosdb/nano/sql/result"
+)
+
+// Schemas: CREATE SCHEMA, DROP SCHEMA and name resolution. A relation of
+// a created schema s is stored as "s.rel" (catalog/namespace.go), so
+// resolution is a rewrite of the statement's names before it is planned:
+// s.rel becomes "s.rel" (aliased rel, so that rel.col still names its
+// columns), public.rel becomes rel, an unqualified name is looked up along
+// search_path, and the relation a CREATE names goes to search_path's first
+// schema. A qualified name in a schema that does not exist stays
+// qualified, so that its lookup fails with PostgreSQL's 42P01 "relation
+// "s.rel" does not exist" (3F000 for a CREATE). With no created schema the
+// statement is left alone.
+
+// SetSearchPath sets the search_path the transaction's statements are
+// resolved with (the session's parameter; "" = the default).
+func (t *Txn) SetSearchPath(p string) { t.searchPath = p }
+
+// searchPath is the list of existing schemas to look names up in, in
+// order ($user expanded, missing schemas left out).
+func (b *builder) searchPath() []string {
+	var out []string
+	for _, s := range b.cat.SearchPath(b.txn.searchPath, b.txn.user) {
+		if s != "pg_catalog" && s != "information_schema" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// resolveSchemas rewrites the relation names of n (see above).
+func (b *builder) resolveSchemas(n *pg_query.Node) error {
+	if len(b.cat.Schemas) == 0 {
+		return nil
+	}
+	creates := map[*pg_query.RangeVar]bool{}
+	switch v := n.Node.(type) {
+	case *pg_query.Node_CreateStmt:
+		creates[v.CreateStmt.Relation] = true
+	case *pg_query.Node_ViewStmt:
+		creates[v.ViewStmt.View] = true
+	case *pg_query.Node_CreateSeqStmt:
+		creates[v.CreateSeqStmt.Sequence] = true
+	case *pg_query.Node_CreateTableAsStmt:
+		creates[v.CreateTableAsStmt.GetInto().GetRel()] = true
+	case *pg_query.Node_SelectStmt:
+		creates[v.SelectStmt.GetIntoClause().GetRel()] = true
+	case *pg_query.Node_DropStmt:
+		return b.resolveDropNames(v.DropStmt)
+	}
+	ctes := map[string]bool{}
+	var err error
+	var walk func(m protoreflect.Message)
+	collect := true
+	walk = func(m protoreflect.Message) {
+		if w, ok := m.Interface().(*pg_query.WithClause); ok && collect {
+			for _, c := range w.Ctes {
+				ctes[c.GetCommonTableExpr().GetCtename()] = true
+			}
+		}
+		if rv, ok := m.Interface().(*pg_query.RangeVar); ok && !collect {
+			if rv.Schemaname == "" && ctes[rv.Relname] {
+				return
+			}
+			if e := b.resolveRangeVar(rv, creates[rv]); e != nil && err == nil {
+				err = e
+			}
+			return
+		}
+		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+			switch {
+			case fd.IsList() && fd.Message() != nil:
+				l := v.List()
+				for i := 0; i < l.Len(); i++ {
+					walk(l.Get(i).Message())
+				}
+			case fd.Message() != nil && !fd.IsMap():
+				walk(v.Message())
+			}
+			return err == nil
+		})
+	}
+	walk(n.ProtoReflect()) // the CTE names first
+	collect = false
+	walk(n.ProtoReflect())
+	return err
+}
+
+// resolveName returns the catalog name of schema.rel ("" schema: along
+// search_path; create: the relation is being created).
+func (b *builder) resolveName(schema, rel string, create bool) (string, error) {
+	switch {
+	case schema == "public":
+		return rel, nil
+	case schema == "pg_catalog" || schema == "information_schema":
+		return "", nil
+	case schema != "":
+		if b.cat.Schemas[schema] == nil {
+			if create {
+				return "", pgerror.Newf(pgerror.InvalidSchemaName, "schema %q does not exist", schema)
+			}
+			return schema + "." + rel, nil
+		}
+		return catalog.QualifiedName(schema, rel), nil
+	}
+	path := b.searchPath()
+	if create {
+		if len(path) == 0 {
+			return "", pgerror.New(pgerror.InvalidSchemaName, "no schema has been selected to create in")
+		}
+		return catalog.QualifiedName(path[0], rel), nil
+	}
+	for _, s := range path {
+		if q := catalog.QualifiedName(s, rel); b.cat.RelationExists(q) {
+			return q, nil
+		}
+	}
+	return rel, nil
+}
+
+func (b *builder) resolveRangeVar(rv *pg_query.RangeVar, create bool) error {
+	if rv == nil || rv.Catalogname != "" {
+		return nil
+	}
+	name, err := b.resolveName(rv.Schemaname, rv.Relname, create)
+	if err != nil {
+		return b.errAt(err.(*pgerror.Error), rv.Location)
+	}
+	if name == "" || name == rv.Relname && rv.Schemaname == "" {
+		return nil
+	}
+	if rv.Alias == nil && !create && name != rv.Relname {
+		rv.Alias = &pg_query.Alias{Aliasname: rv.Relname}
+	}
+	rv.Schemaname, rv.Relname = "", name
+	return nil
+}
+
+// resolveDropNames rewrites DROP's object names (lists of identifiers).
+func (b *builder) resolveDropNames(ds *pg_query.DropStmt) error {
+	if ds.RemoveType == pg_query.ObjectType_OBJECT_SCHEMA {
+		return nil
+	}
+	for _, o := range ds.Objects {
+		l := o.GetList()
+		if l == nil || len(l.Items) == 0 || len(l.Items) > 2 {
+			continue
+		}
+		schema := ""
+		if len(l.Items) == 2 {
+			schema = strVal(l.Items[0])
+		}
+		rel := strVal(l.Items[len(l.Items)-1])
+		var name string
+		if ds.RemoveType == pg_query.ObjectType_OBJECT_INDEX {
+			name = rel // index names are kept bare (their table's schema)
+		} else {
+			var err error
+			if name, err = b.resolveName(schema, rel, false); err != nil || name == "" {
+				continue
+			}
+		}
+		l.Items = []*pg_query.Node{pg_query.MakeStrNode(name)}
+	}
+	return nil
+}
+
+// buildCreateSchema plans CREATE SCHEMA [IF NOT EXISTS] name
+// [AUTHORIZATION role].
+func (b *builder) buildCreateSchema(cs *pg_query.CreateSchemaStmt) (runner, error) {
+	name := cs.Schemaname
+	owner := ""
+	if cs.Authrole != nil {
+		owner = cs.Authrole.Rolename
+		if name == "" {
+			name = owner
+		}
+	}
+	if len(cs.SchemaElts) > 0 {
+		return nil, pgerror.New(pgerror.FeatureNotSupported, "CREATE SCHEMA with schema elements is not supported")
+	}
+	if strings.HasPrefix(name, "pg_") {
+		return nil, pgerror.Newf(pgerror.ReservedName, "unacceptable schema name %q", name).
+			WithDetail("The prefix \"pg_\" is reserved for system schemas.")
+	}
+	return fnRunner(func(e *env) (Cursor, error) {
+		t := e.txn
+		cat, err := t.catalog()
+		if err != nil {
+			return nil, err
+		}
+		if cat.Schemas[name] != nil || name == "public" || name == "information_schema" {
+			if cs.IfNotExists {
+				notice(e, fmt.Sprintf("schema %q already exists, skipping", name))
+				return tagCursor("CREATE SCHEMA", nil), nil
+			}
+			return nil, pgerror.Newf(pgerror.DuplicateSchema, "schema %q already exists", name)
+		}
+		oid := t.currentRoleOID()
+		if owner != "" {
+			r := cat.Roles[owner]
+			if r == nil {
+				return nil, pgerror.Newf(pgerror.UndefinedObject, "role %q does not exist", owner)
+			}
+			oid = r.OID
+		}
+		t.bumpCatalog()
+		s := &catalog.Schema{OID: t.allocID(), Name: name, Owner: oid}
+		t.ov.put(catalog.BucketCatalog, catalog.SchemaDescKey(name), catalog.EncodeSchema(s))
+		return tagCursor("CREATE SCHEMA", nil), nil
+	}), nil
+}
+
+// buildDropSchema plans DROP SCHEMA [IF EXISTS] names [CASCADE|RESTRICT]:
+// CASCADE drops the schema's views, tables and sequences first.
+func (b *builder) buildDropSchema(ds *pg_query.DropStmt) (runner, error) {
+	var names []string
+	for _, o := range ds.Objects {
+		names = append(names, strVal(o))
+	}
+	cascade := ds.Behavior == pg_query.DropBehavior_DROP_CASCADE
+	return fnRunner(func(e *env) (Cursor, error) {
+		t := e.txn
+		for _, name := range names {
+			cat, err := t.catalog()
+			if err != nil {
+				return nil, err
+			}
+			if cat.Schemas[name] == nil {
+				if ds.MissingOk {
+					notice(e, fmt.Sprintf("schema %q does not exist, skipping", name))
+					continue
+				}
+				return nil, pgerror.Newf(pgerror.InvalidSchemaName, "schema %q does not exist", name)
+			}
+			deps := schemaObjects(cat, name)
+			if slices.Contains(b.searchPath(), name) {
+				for i := range deps {
+					deps[i].name = relBase(deps[i].name)
+				}
+			}
+			if len(deps) > 0 && !cascade {
+				lines := make([]string, len(deps))
+				for i, d := range deps {
+					lines[i] = d.kind + " " + d.name + " depends on schema " + name
+				}
+				return nil, pgerror.Newf(pgerror.DependentObjectsExist, "cannot drop schema %s because other objects depend on it", name).
+					WithDetail("%s", strings.Join(lines, "\n")).
+					WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
+			}
+			if len(deps) > 0 {
+				lines := make([]string, len(deps))
+				for i, d := range deps {
+					lines[i] = "drop cascades to " + d.kind + " " + d.name
+				}
+				if len(deps) == 1 {
+					notice(e, lines[0])
+				} else if n, ok := e.vars.(result.Noticer); ok {
+					n.Notice(&pgerror.Error{Code: pgerror.SuccessfulCompletion, Severity: pgerror.SeverityNotice,
+						Message: fmt.Sprintf("drop cascades to %d other objects", len(deps)), Detail: strings.Join(lines, "\n")})
+				}
+				if err := b.dropSchemaObjects(e, cat, name); err != nil {
+					return nil, err
+				}
+			}
+			t.bumpCatalog()
+			t.ov.del(catalog.BucketCatalog, catalog.SchemaDescKey(name))
+		}
+		return tagCursor("DROP SCHEMA", nil), nil
+	}), nil
+}
+
+type schemaObject struct{ kind, name string }
+
+// schemaObjects lists what depends on schema name directly, in creation
+// order: tables, views and sequences no column owns.
+func schemaObjects(cat *catalog.Catalog, name string) []schemaObject {
+	type obj struct {
+		oid uint32
+		o   schemaObject
+	}
+	var objs []obj
+	tables, views, seqs := cat.SchemaRelations(name)
+	for _, n := range tables {
+		objs = append(objs, obj{cat.Tables[n].OID, schemaObject{"table", n}})
+	}
+	for _, n := range views {
+		objs = append(objs, obj{cat.Views[n].OID, schemaObject{"view", n}})
+	}
+	for _, n := range seqs {
+		if sq := cat.Sequences[n]; sq.OwnedBy == "" {
+			objs = append(objs, obj{sq.ID, schemaObject{"sequence", n}})
+		}
+	}
+	for i := 1; i < len(objs); i++ {
+		for j := i; j > 0 && objs[j].oid < objs[j-1].oid; j-- {
+			objs[j], objs[j-1] = objs[j-1], objs[j]
+		}
+	}
+	out := make([]schemaObject, len(objs))
+	for i, o := range objs {
+		out[i] = o.o
+	}
+	return out
+}
+
+// dropSchemaObjects drops the views, tables and sequences of schema name
+// with the DROP statements' own runners.
+func (b *builder) dropSchemaObjects(e *env, cat *catalog.Catalog, name string) error {
+	tables, views, seqs := cat.SchemaRelations(name)
+	quiet := &env{}
+	*quiet = *e
+	quiet.vars = nil // the cascade was reported once, by DROP SCHEMA
+	drop := func(kind pg_query.ObjectType, names []string) error {
+		if len(names) == 0 {
+			return nil
+		}
+		ds := &pg_query.DropStmt{RemoveType: kind, MissingOk: true, Behavior: pg_query.DropBehavior_DROP_CASCADE}
+		for _, n := range names {
+			ds.Objects = append(ds.Objects, pg_query.MakeListNode([]*pg_query.Node{pg_query.MakeStrNode(n)}))
+		}
+		var r runner
+		var err error
+		switch kind {
+		case pg_query.ObjectType_OBJECT_VIEW:
+			r, err = b.buildDropView(ds)
+		case pg_query.ObjectType_OBJECT_SEQUENCE:
+			r, err = b.buildDropSequence(ds)
+		default:
+			r, err = b.buildDrop(ds)
+		}
+		if err != nil {
+			return err
+		}
+		c, err := r.run(quiet)
+		if c != nil {
+			c.Close()
+		}
+		return err
+	}
+	if err := drop(pg_query.ObjectType_OBJECT_VIEW, views); err != nil {
+		return err
+	}
+	if err := drop(pg_query.ObjectType_OBJECT_TABLE, tables); err != nil {
+		return err
+	}
+	var free []string
+	after, err := e.txn.catalog()
+	if err != nil {
+		return err
+	}
+	for _, n := range seqs {
+		if after.Sequences[n] != nil {
+			free = append(free, n)
+		}
+	}
+	return drop(pg_query.ObjectType_OBJECT_SEQUENCE, free)
+}
+
+// relBase is a catalog relation name without its schema ("s.t" → "t"):
+// the stem of the names of its indexes.
+func relBase(name string) string {
+	if i := strings.IndexByte(name, '.'); i >= 0 {
+		return name[i+1:]
+	}
+	return name
+}
+
+// currentSchema is current_schema(): the first schema of search_path that
+// exists, NULL when none does.
+func currentSchema(en *env) (Datum, error) {
+	if en.txn == nil {
+		return "public", nil
+	}
+	cat, err := en.txn.catalog()
+	if err != nil {
+		return nil, err
+	}
+	p := ""
+	if en.vars != nil {
+		p, _ = en.vars.Get("search_path")
+	}
+	b := &builder{txn: &Txn{searchPath: p, user: en.txn.user}, cat: cat}
+	if path := b.searchPath(); len(path) > 0 {
+		return path[0], nil
+	}
+	return nil, nil
+}
