@@ -129,8 +129,8 @@ func TestJDBCMatchesPostgres(t *testing.T) {
 // node and on PostgreSQL 15: AutoMigrate twice (the second finds every
 // table: issue 12's HasTable answered false and the second start died
 // with 42P07), Migrator introspection, CRUD, preloaded associations,
-// soft delete, a rolled-back transaction. Foreign keys are left out of
-// the migration (GORMCHECK_NO_FK) until the node has them. In make compat.
+// soft delete, a rolled-back transaction, with the foreign keys of the
+// relations. In make compat.
 func TestGORMMatchesPostgres(t *testing.T) {
 	if !compatFull() {
 		t.Skip("make compat (HELIOSDB_COMPAT=full)")
@@ -142,8 +142,6 @@ func TestGORMMatchesPostgres(t *testing.T) {
 		t.Fatalf("building the GORM client: %v\n%s", err, out)
 	}
 	runClient(t, "GORM", func(dsn string) string {
-		c := exec.Command(bin, dsn)
-		c.Env = append(os.Environ(), "GORMCHECK_NO_FK=1")
-		return output(c)
+		return output(exec.Command(bin, dsn))
 	})
 }

@@ -48,7 +48,7 @@ type Order struct {
 }
 
 func main() {
-	db, err := gorm.Open(postgres.Open(os.Args[1]), &gorm.Config{Logger: logger.Discard, DisableForeignKeyConstraintWhenMigrating: os.Getenv("GORMCHECK_NO_FK") != "", NowFunc: func() time.Time {
+	db, err := gorm.Open(postgres.Open(os.Args[1]), &gorm.Config{Logger: logger.Discard, NowFunc: func() time.Time {
 		return time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
 	}})
 	if err != nil {
