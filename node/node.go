@@ -19,13 +19,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"google.golang.org/grpc"
 
-	"github.com/heliosdb/nano/hastate"
 	"github.com/heliosdb/nano/httpapi"
 	"github.com/heliosdb/nano/internal/fsutil"
 	"github.com/heliosdb/nano/internal/httpauth"
 	"github.com/heliosdb/nano/internal/pgauth"
 	"github.com/heliosdb/nano/internal/tlsfiles"
 	"github.com/heliosdb/nano/lsn"
+	"github.com/heliosdb/nano/node/cluster"
 	"github.com/heliosdb/nano/pgwire"
 	"github.com/heliosdb/nano/replication"
 	"github.com/heliosdb/nano/sql/exec"
@@ -77,19 +77,11 @@ type Node struct {
 	// topoClient asks the primary for its topology (SHOW TOPOLOGY on a standby).
 	topoClient *replication.ForwardClient
 
-	roleMu  sync.Mutex // serialises promote and demote
-	peersMu sync.Mutex // serialises updates of the recorded peers
+	roleMu  sync.Mutex // serialises promote, demote and lease grants
+	stateMu sync.Mutex // serialises transitions of st (cluster.go)
 
 	mu           sync.Mutex
-	roleName     hastate.Role
-	primaryHost  string // the primary a standby follows
-	primaryPort  int
-	ident        identity
-	fencedTerm   uint64 // a newer term seen elsewhere while primary (0 = none)
-	fencedBy     string
-	leased       bool      // this primary needs a failover lease (lease.go)
-	leaseUntil   time.Time // when the current lease lapses
-	leaseHolder  string
+	st           cluster.State      // role, primary, cluster id, history, lease, fencing, peers (cluster.go)
 	leaseTimer   *time.Timer        // calls leaseExpired
 	bgCtx        context.Context    // set by Run; background tasks end with it
 	bgCancel     context.CancelFunc // stops the background tasks Run started
@@ -116,7 +108,7 @@ func Open(cfg Config) (_ *Node, err error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	n := &Node{cfg: cfg, log: log, reg: prometheus.NewRegistry(), startedAt: cfg.now(), roleName: hastate.Role(cfg.Role), scram: pgauth.NewSCRAM()}
+	n := &Node{cfg: cfg, log: log, reg: prometheus.NewRegistry(), startedAt: cfg.now(), scram: pgauth.NewSCRAM()}
 	defer func() {
 		if err != nil {
 			n.abortOpen()
@@ -130,10 +122,7 @@ func Open(cfg Config) (_ *Node, err error) {
 	if err := n.replay(); err != nil {
 		return nil, err
 	}
-	if err := n.loadRole(); err != nil {
-		return nil, err
-	}
-	if err := n.loadIdentity(); err != nil {
+	if err := n.loadState(); err != nil {
 		return nil, err
 	}
 	n.committer = newCommitter(n.wal, n.db, log, cfg.now, n.term, n.metrics)

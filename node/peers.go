@@ -2,11 +2,13 @@ package node
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"maps"
 	"sync"
 	"time"
 
+	"github.com/heliosdb/nano/hastate"
+	"github.com/heliosdb/nano/node/cluster"
 	"github.com/heliosdb/nano/replication"
 )
 
@@ -20,49 +22,30 @@ import (
 // connection or do not answer within peerCheckTimeout are skipped (a
 // single node, or a whole cluster restarting, must come up).
 
-const (
-	localPeers       = "peers"
-	peerCheckTimeout = 2 * time.Second
-)
+const peerCheckTimeout = 2 * time.Second
 
 // recordPeer remembers a peer's native address (node id → address).
 func (n *Node) recordPeer(nodeID, addr string) {
-	if nodeID == "" || addr == "" || nodeID == n.cfg.NodeID {
-		return
-	}
-	n.peersMu.Lock()
-	defer n.peersMu.Unlock()
-	peers := n.peers()
-	if peers[nodeID] == addr {
-		return
-	}
-	peers[nodeID] = addr
-	raw, _ := json.Marshal(peers)
-	if err := n.db.SetLocal(localPeers, raw); err != nil {
+	_, _, err := n.update(func(s cluster.State) (cluster.State, error) {
+		next, ok := s.AddPeer(n.cfg.NodeID, nodeID, addr)
+		if !ok {
+			return s, errUnchanged
+		}
+		return next, nil
+	})
+	if err != nil && !errors.Is(err, errUnchanged) {
 		n.log.Warn("cannot record a peer's address", "peer", nodeID, "address", addr, "err", err)
 	}
-}
-
-// peers returns the recorded peers (a new map).
-func (n *Node) peers() map[string]string {
-	out := map[string]string{}
-	if raw := n.db.GetLocal(localPeers); raw != nil {
-		if err := json.Unmarshal(raw, &out); err != nil {
-			n.log.Warn("recorded peer list is unreadable; ignoring it", "err", err)
-			return map[string]string{}
-		}
-	}
-	return out
 }
 
 // checkPeers asks every recorded peer of a primary its term and fences
 // the node if one is newer.
 func (n *Node) checkPeers(ctx context.Context) {
-	peers := n.peers()
-	if n.role() != RolePrimary || len(peers) == 0 {
+	own := n.state()
+	peers := own.Peers
+	if own.Role != hastate.Primary || len(peers) == 0 {
 		return
 	}
-	own := n.identity()
 	ctx, cancel := context.WithTimeout(ctx, peerCheckTimeout)
 	defer cancel()
 	var mu sync.Mutex
@@ -78,11 +61,11 @@ func (n *Node) checkPeers(ctx context.Context) {
 			mu.Lock()
 			answered = append(answered, id)
 			mu.Unlock()
-			if st.ClusterID == own.clusterID && st.Term > own.history.Term() {
+			if st.ClusterID == own.ClusterID && st.Term > own.Term() {
 				n.fence(st.Term, st.NodeID+" ("+addr+", asked at start)")
 			}
 		})
 	}
 	wg.Wait()
-	n.log.Info("peer term check done", "peers", len(peers), "answered", len(answered), "term", own.history.Term())
+	n.log.Info("peer term check done", "peers", len(peers), "answered", len(answered), "term", own.Term())
 }

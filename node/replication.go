@@ -1,7 +1,6 @@
 package node
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -12,8 +11,10 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/heliosdb/nano/hastate"
 	"github.com/heliosdb/nano/internal/fsutil"
 	"github.com/heliosdb/nano/lsn"
+	"github.com/heliosdb/nano/node/cluster"
 	"github.com/heliosdb/nano/replication"
 	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/storage"
@@ -26,26 +27,19 @@ import (
 type replNode struct{ n *Node }
 
 func (r replNode) Identity() replication.Identity {
-	id := r.n.identity()
+	st := r.n.state()
 	following := ""
-	if r.n.role() == RoleStandby {
-		following = r.n.primaryAddr()
+	if st.Role == hastate.Standby {
+		following = st.PrimaryAddr()
 	}
-	return replication.Identity{ClusterID: id.clusterID, NodeID: r.n.cfg.NodeID, Primary: r.n.role() == RolePrimary,
-		History: id.history, Following: following}
+	return replication.Identity{ClusterID: st.ClusterID, NodeID: r.n.cfg.NodeID, Primary: st.Role == hastate.Primary,
+		History: st.History, Following: following}
 }
 
 // AdoptHistory records the primary's term history.
 func (r replNode) AdoptHistory(h replication.History) error {
-	id := r.n.identity()
-	id.history = h
-	if err := r.n.saveIdentity(id); err != nil {
-		return err
-	}
-	r.n.mu.Lock()
-	r.n.ident = id
-	r.n.mu.Unlock()
-	return nil
+	_, _, err := r.n.update(func(s cluster.State) (cluster.State, error) { return s.AdoptHistory(h) })
+	return err
 }
 
 func (r replNode) WriteBackup(w io.Writer) (lsn.LSN, int64, error) { return r.n.db.WriteBackup(w) }
@@ -84,17 +78,20 @@ func (r replNode) InstallBaseBackup(src io.Reader) (lsn.LSN, error) {
 	if err := n.wal.Reset(at); err != nil {
 		return 0, fmt.Errorf("node: restart WAL at %s: %w", at, err)
 	}
-	if err := n.loadIdentity(); err != nil {
+	// The backup carries the primary's node-local values: the cluster id,
+	// term history and peers are now this node's; its role is its own.
+	l, err := cluster.Decode(n.db.GetLocal)
+	if err != nil {
+		return 0, fmt.Errorf("node: cluster state in the base backup: %w", err)
+	}
+	n.stateMu.Lock()
+	cur := n.state()
+	err = n.install(cur, cur.Reseeded(l.Record.State()), true)
+	n.stateMu.Unlock()
+	if err != nil {
 		return 0, err
 	}
-	// The backup carries the primary's node-local values; this node's role
-	// is its own.
-	n.mu.Lock()
-	rec := roleRecord{Role: n.roleName, PrimaryHost: n.primaryHost, PrimaryPort: n.primaryPort}
-	n.mu.Unlock()
-	if err := n.setRole(rec); err != nil {
-		return 0, err
-	}
+	n.roleChanged()
 	n.engine.ResetCaches()
 	if err := os.Remove(marker); err != nil {
 		return 0, err
@@ -102,8 +99,8 @@ func (r replNode) InstallBaseBackup(src io.Reader) (lsn.LSN, error) {
 	if err := fsutil.SyncDir(n.cfg.DataDir); err != nil {
 		return 0, err
 	}
-	id := n.identity()
-	n.log.Info("re-seeded from a base backup", "lsn", at.String(), "cluster_id", id.clusterID, "term", id.history.Term())
+	st := n.state()
+	n.log.Info("re-seeded from a base backup", "lsn", at.String(), "cluster_id", st.ClusterID, "term", st.Term())
 	return at, nil
 }
 
@@ -173,38 +170,24 @@ func (r replNode) NewerTerm(term uint64, from string) { r.n.fence(term, from) }
 // elsewhere. It stays fenced (until restart or a role change) and says how
 // to resolve it: demote it to follow the new primary.
 func (n *Node) fence(term uint64, from string) {
-	n.mu.Lock()
-	if n.roleName != RolePrimary || term <= n.ident.history.Term() || term <= n.fencedTerm {
-		n.mu.Unlock()
+	prev, _, err := n.update(func(s cluster.State) (cluster.State, error) {
+		next, ok := s.Fence(term, from)
+		if !ok {
+			return s, errUnchanged
+		}
+		return next, nil
+	})
+	if err != nil {
 		return
 	}
-	n.fencedTerm, n.fencedBy = term, from
-	n.mu.Unlock()
 	n.log.Error("fenced: a newer term exists; refusing writes (demote this node to follow the new primary)",
-		"own_term", n.term(), "newer_term", term, "learned_from", from)
+		"own_term", prev.Term(), "newer_term", term, "learned_from", from)
 	n.repl.StepDown() // fails the waiting commits; later ones cannot degrade (standing)
 }
 
 // readOnly reports whether writes are refused here, and the hint. Every
-// statement asks, so it takes the lock once.
-func (n *Node) readOnly() (bool, string) {
-	n.mu.Lock()
-	role, fencedTerm, fencedBy := n.roleName, n.fencedTerm, n.fencedBy
-	term, primary := n.ident.history.Term(), joinHostPort(n.primaryHost, n.primaryPort)
-	lapsed, since := n.leaseLapsedLocked()
-	holder := n.leaseHolder
-	n.mu.Unlock()
-	switch {
-	case lapsed:
-		return true, fmt.Sprintf("This node (%s) is primary of term %d under a failover lease from %s that lapsed %s ago, so another node may be promoted: it refuses writes until the lease is renewed (heliosdb-nano promote on this node lifts the requirement).",
-			n.cfg.NodeID, term, cmp.Or(holder, "heliosdb-proxy"), since.Round(time.Millisecond))
-	case role == RolePrimary && fencedTerm > 0:
-		return true, fmt.Sprintf("This node (%s) was primary of term %d, but %s has seen term %d: it is fenced. Demote it to follow the new primary.", n.cfg.NodeID, term, fencedBy, fencedTerm)
-	case role == RoleStandby:
-		return true, fmt.Sprintf("This node (%s) is a standby of %s; send writes to the primary or through heliosdb-proxy.", n.cfg.NodeID, primary)
-	}
-	return false, ""
-}
+// statement asks (cluster.State.ReadOnly).
+func (n *Node) readOnly() (bool, string) { return n.state().ReadOnly(n.cfg.NodeID, n.cfg.now()) }
 
 // checkpoints removes WAL segments nobody needs any more: the storage file
 // holds them (DurableLSN) and no known standby still has to receive them.

@@ -2,97 +2,21 @@ package node
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"strconv"
-	"time"
 
 	"github.com/heliosdb/nano/hastate"
 	"github.com/heliosdb/nano/lsn"
-	"github.com/heliosdb/nano/replication"
+	"github.com/heliosdb/nano/node/cluster"
 )
-
-// localRole is the node-local key recording the node's role and the
-// primary it follows: a restarted node resumes it, whatever its flags say.
-const localRole = "role"
-
-type roleRecord struct {
-	Role        hastate.Role `json:"role"`
-	PrimaryHost string       `json:"primary_host,omitempty"`
-	PrimaryPort int          `json:"primary_port,omitempty"`
-	Leased      bool         `json:"leased,omitempty"` // a primary that needs a failover lease (lease.go)
-}
-
-// loadRole adopts the role the data dir records, or records the flags'
-// role on first start.
-func (n *Node) loadRole() error {
-	want := roleRecord{Role: hastate.Role(n.cfg.Role), PrimaryHost: n.cfg.PrimaryHost, PrimaryPort: n.cfg.PrimaryPort}
-	if want.Role == RolePrimary {
-		want.PrimaryHost, want.PrimaryPort = "", 0
-	}
-	raw := n.db.GetLocal(localRole)
-	if raw == nil {
-		return n.setRole(want)
-	}
-	var rec roleRecord
-	if err := json.Unmarshal(raw, &rec); err != nil || (rec.Role != RolePrimary && rec.Role != RoleStandby) {
-		return fmt.Errorf("node: role recorded in %s is unreadable (%q): %v", n.cfg.dbPath(), raw, err)
-	}
-	if got := (roleRecord{Role: rec.Role, PrimaryHost: rec.PrimaryHost, PrimaryPort: rec.PrimaryPort}); got != want {
-		n.log.Warn("the data dir records a different role than the flags; resuming the recorded one (use promote/demote to change it)",
-			"recorded_role", rec.Role, "recorded_primary", joinHostPort(rec.PrimaryHost, rec.PrimaryPort),
-			"flag_role", want.Role, "flag_primary", joinHostPort(want.PrimaryHost, want.PrimaryPort))
-	}
-	n.mu.Lock()
-	n.roleName, n.primaryHost, n.primaryPort, n.leased = rec.Role, rec.PrimaryHost, rec.PrimaryPort, rec.Leased
-	n.mu.Unlock()
-	if rec.Leased {
-		n.log.Info("this primary was under a failover lease: it accepts writes once heliosdb-proxy renews it")
-	}
-	return nil
-}
 
 func joinHostPort(host string, port int) string {
 	if host == "" {
 		return ""
 	}
 	return net.JoinHostPort(host, strconv.Itoa(port))
-}
-
-func (n *Node) saveRole(rec roleRecord) error {
-	raw, _ := json.Marshal(rec)
-	if err := n.db.SetLocal(localRole, raw); err != nil {
-		return fmt.Errorf("node: record role: %w", err)
-	}
-	return nil
-}
-
-// setRole records rec durably, then makes it the node's role. A new role
-// starts without a failover lease requirement.
-func (n *Node) setRole(rec roleRecord) error {
-	if err := n.saveRole(rec); err != nil {
-		return err
-	}
-	n.mu.Lock()
-	n.roleName, n.primaryHost, n.primaryPort = rec.Role, rec.PrimaryHost, rec.PrimaryPort
-	n.fencedTerm, n.fencedBy = 0, ""
-	n.leased, n.leaseUntil = rec.Leased, time.Time{}
-	n.mu.Unlock()
-	if n.repl != nil {
-		n.repl.StandingChanged()
-	}
-	n.metrics.role.Reset()
-	n.metrics.role.WithLabelValues(string(rec.Role)).Set(1)
-	return nil
-}
-
-// primaryAddr is the native address of the primary this node follows.
-func (n *Node) primaryAddr() string {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return joinHostPort(n.primaryHost, n.primaryPort)
 }
 
 // PromoteResult says what Promote did.
@@ -130,46 +54,47 @@ func (n *Node) Promote(ctx context.Context) (PromoteResult, error) {
 func (n *Node) PromoteWith(ctx context.Context, opt PromoteOptions) (PromoteResult, error) {
 	n.roleMu.Lock()
 	defer n.roleMu.Unlock()
-	if n.role() == RolePrimary {
-		if n.leaseRecorded() {
+	cur := n.state()
+	if cur.Role == hastate.Primary {
+		if cur.Leased {
 			n.failLapsedWaiters()
-			if err := n.recordLease(false); err != nil {
+			if _, _, err := n.update(func(s cluster.State) (cluster.State, error) { return s.LiftLease(), nil }); err != nil {
 				return PromoteResult{}, fmt.Errorf("%w: %w", ErrRoleChange, err)
 			}
+			n.repl.StandingChanged()
+			n.log.Info("failover lease requirement lifted: this primary accepts writes without a lease")
 		}
-		return PromoteResult{AlreadyPrimary: true, Term: n.term(), LSN: n.wal.FlushedLSN()}, nil
+		return PromoteResult{AlreadyPrimary: true, Term: cur.Term(), LSN: n.wal.FlushedLSN()}, nil
 	}
 	var behind int64
 	if n.standby != nil {
 		st := n.standby.Status()
 		behind = st.LagBytes
-		n.recordPeer(st.PrimaryNodeID, n.primaryAddr()) // the primary it followed: asked after a restart
+		n.recordPeer(st.PrimaryNodeID, cur.PrimaryAddr()) // the primary it followed: asked after a restart
 	}
 	n.stopFollowing()
 	if err := n.replay(); err != nil { // apply anything flushed but not applied
 		return PromoteResult{}, fmt.Errorf("%w: %w", ErrRoleChange, err)
 	}
-	id := n.identity()
-	if id.clusterID == "" {
+	if n.state().ClusterID == "" {
 		n.startFollowing()
-		return PromoteResult{}, fmt.Errorf("%w: this standby has never been seeded from a primary; there is nothing to promote", ErrRoleChange)
+		return PromoteResult{}, fmt.Errorf("%w: %w", ErrRoleChange, cluster.ErrNotSeeded)
 	}
+	// Nothing changes storage from here on (the receiver is stopped and
+	// writes are refused until the new state is current).
+	n.engine.ResetCaches()
 	start := n.wal.FlushedLSN()
-	id.history = append(append(replication.History(nil), id.history...), replication.TermStart{Term: id.history.Term() + 1, Start: start})
-	if err := n.saveIdentity(id); err != nil {
+	// The new term and the role in one record: a crash leaves the
+	// standby of the old term or the primary of the new one.
+	_, next, err := n.update(func(s cluster.State) (cluster.State, error) { return s.Promote(start) })
+	if err != nil {
 		return PromoteResult{}, fmt.Errorf("%w: record the new term: %w", ErrRoleChange, err)
 	}
-	n.mu.Lock()
-	n.ident = id
-	n.mu.Unlock()
-	n.engine.ResetCaches()
-	if err := n.setRole(roleRecord{Role: RolePrimary}); err != nil {
-		return PromoteResult{}, fmt.Errorf("%w: %w", ErrRoleChange, err)
-	}
+	n.roleChanged()
 	if opt.SyncDegraded {
 		n.repl.Degrade("promoted by a failover with no sync standby connected")
 	}
-	res := PromoteResult{Term: id.history.Term(), LSN: start, BehindBytes: behind}
+	res := PromoteResult{Term: next.Term(), LSN: start, BehindBytes: behind}
 	n.log.Info("promoted to primary", "term", res.Term, "start_lsn", start.String(), "behind_bytes", behind)
 	return res, nil
 }
@@ -181,16 +106,17 @@ func (n *Node) PromoteWith(ctx context.Context, opt PromoteOptions) (PromoteResu
 // change on, a degradation to async releases no commit (standing): only a
 // sync standby's flush does. On a standby it re-points it.
 func (n *Node) Demote(ctx context.Context, host string, port int) error {
-	if host == "" || port <= 0 || port > 65535 {
-		return fmt.Errorf("%w: demote needs the new primary's host and native port", ErrRoleChange)
+	if _, err := n.state().Demote(host, port); err != nil {
+		return fmt.Errorf("%w: %w", ErrRoleChange, err)
 	}
 	n.roleMu.Lock()
 	defer n.roleMu.Unlock()
-	wasPrimary := n.role() == RolePrimary
+	wasPrimary := n.role() == hastate.Primary
 	n.stopFollowing()
-	if err := n.setRole(roleRecord{Role: RoleStandby, PrimaryHost: host, PrimaryPort: port}); err != nil {
+	if _, _, err := n.update(func(s cluster.State) (cluster.State, error) { return s.Demote(host, port) }); err != nil {
 		return fmt.Errorf("%w: %w", ErrRoleChange, err)
 	}
+	n.roleChanged()
 	if wasPrimary {
 		n.handOver(ctx)
 		n.log.Info("demoted to standby", "primary", joinHostPort(host, port), "term", n.term(), "lsn", n.wal.FlushedLSN().String())
@@ -228,10 +154,10 @@ func (n *Node) handOver(ctx context.Context) {
 func (n *Node) startFollowing() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.bgCtx == nil || n.roleName != RoleStandby || n.followCancel != nil {
+	if n.bgCtx == nil || n.st.Role != hastate.Standby || n.followCancel != nil {
 		return
 	}
-	addr := joinHostPort(n.primaryHost, n.primaryPort)
+	addr := n.st.PrimaryAddr()
 	n.standby.SetPrimary(addr)
 	ctx, cancel := context.WithCancel(n.bgCtx)
 	done := make(chan struct{})

@@ -33,7 +33,7 @@ type SelfDescription struct {
 
 func (n *Node) selfDescription() SelfDescription {
 	rs := n.replicationStatus()
-	d := SelfDescription{NodeID: n.cfg.NodeID, ClusterID: n.identity().clusterID, Role: rs.Role, Term: rs.Term,
+	d := SelfDescription{NodeID: n.cfg.NodeID, ClusterID: n.state().ClusterID, Role: rs.Role, Term: rs.Term,
 		PGAddress: n.advertisedPG(), NativeAddress: n.advertisedNative(), CurrentLSN: rs.CurrentLSN,
 		AppliedLSN: rs.AppliedLSN, LagBytes: rs.LagBytes}
 	if a := n.HTTPAddr(); a != nil {

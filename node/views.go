@@ -64,9 +64,10 @@ type TopologyNode struct {
 }
 
 func (n *Node) replicationStatus() ReplicationStatus {
-	role, id := n.role(), n.identity()
+	cur := n.state()
+	role := cur.Role
 	flushed := n.wal.FlushedLSN()
-	st := ReplicationStatus{NodeID: n.cfg.NodeID, Role: role, Term: id.history.Term(), ReplicationMode: n.cfg.ReplicationMode,
+	st := ReplicationStatus{NodeID: n.cfg.NodeID, Role: role, Term: cur.Term(), ReplicationMode: n.cfg.ReplicationMode,
 		CurrentLSN: flushed, ReceivedLSN: flushed, FlushedLSN: flushed, AppliedLSN: n.db.AppliedLSN(), StartedAt: n.startedAt}
 	if role == RolePrimary {
 		st.SyncState, st.Connected = n.repl.SyncState(), true
@@ -78,9 +79,7 @@ func (n *Node) replicationStatus() ReplicationStatus {
 		return st
 	}
 	st.SyncState = hastate.SyncState(n.cfg.ReplicationMode)
-	n.mu.Lock()
-	host, port := n.primaryHost, n.primaryPort
-	n.mu.Unlock()
+	host, port := cur.PrimaryHost, cur.PrimaryPort
 	st.PrimaryHost, st.PrimaryPort = &host, &port
 	s := n.standby.Status()
 	st.ReceivedLSN, st.LagBytes, st.LagMS = s.ReceivedLSN, s.LagBytes, s.Lag.Milliseconds()

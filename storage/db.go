@@ -401,6 +401,36 @@ func (db *DB) GetLocal(key string) []byte {
 	return out
 }
 
+// SetLocals durably stores several node-local values in one transaction:
+// all of them or, on error, none. A nil value deletes its key; keys must
+// be non-empty. Values are not retained.
+func (db *DB) SetLocals(values map[string][]byte) error {
+	for key := range values {
+		if key == "" {
+			return fmt.Errorf("storage: set locals: %w: empty key", ErrInvalidBatch)
+		}
+	}
+	err := db.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketLocal.bytes())
+		for key, value := range values {
+			var err error
+			if value == nil {
+				err = b.Delete([]byte(key))
+			} else {
+				err = b.Put([]byte(key), value)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("storage: set locals: %w", err)
+	}
+	return nil
+}
+
 // SetLocal durably stores a node-local value in its own transaction; a nil
 // value deletes the key. The key must be non-empty. Returns ErrClosed after
 // Close. value is not retained.

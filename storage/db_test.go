@@ -441,3 +441,23 @@ func TestConcurrentApplyMonotonic(t *testing.T) {
 		t.Fatalf("snapshot LSN = %v", s.AppliedLSN())
 	}
 }
+
+func TestSetLocals(t *testing.T) {
+	db := storagetest.Open(t)
+	if err := db.SetLocal("old", b("1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetLocals(map[string][]byte{"new": b("2"), "old": nil}); err != nil {
+		t.Fatal(err)
+	}
+	if string(db.GetLocal("new")) != "2" || db.GetLocal("old") != nil {
+		t.Fatalf("new=%q old=%q", db.GetLocal("new"), db.GetLocal("old"))
+	}
+	// An empty key refuses the whole set: nothing of it is stored.
+	if err := db.SetLocals(map[string][]byte{"other": b("3"), "": b("x")}); err == nil {
+		t.Fatal("empty key accepted")
+	}
+	if db.GetLocal("other") != nil {
+		t.Fatal("part of a refused set was stored")
+	}
+}
