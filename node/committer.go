@@ -70,9 +70,9 @@ type committer struct {
 	// allows the acknowledgement; nil = no wait.
 	durable func(ctx context.Context, end lsn.LSN) error
 
-	// gate is held shared by every Commit call; drain takes it exclusively
-	// to wait for the commits in flight (demotion).
-	gate sync.RWMutex
+	// flight counts the Commit calls in progress; drain waits for it to
+	// reach zero (demotion).
+	flight inflight
 
 	reqs chan *commitReq
 	stop chan struct{}
@@ -99,8 +99,8 @@ var errShuttingDown = pgerror.New(pgerror.AdminShutdown, "terminating connection
 
 // Commit implements exec.Committer.
 func (c *committer) Commit(ctx context.Context, b *storage.Batch, readLSN lsn.LSN) (lsn.LSN, error) {
-	c.gate.RLock()
-	defer c.gate.RUnlock()
+	c.flight.enter()
+	defer c.flight.exit()
 	if err := c.err(); err != nil {
 		return 0, err
 	}
@@ -271,19 +271,54 @@ func (c *committer) failGroup(group []*commitReq, err error) {
 	}
 }
 
-// drain waits until every Commit in progress has returned, up to timeout.
+// drain waits until every Commit in progress has returned, or ctx ends.
 // Callers first make new commits fail (read-only). It reports whether all
-// finished in time.
-func (c *committer) drain(timeout time.Duration) bool {
-	deadline := time.Now().Add(timeout)
-	for !c.gate.TryLock() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(2 * time.Millisecond)
+// finished.
+func (c *committer) drain(ctx context.Context) bool {
+	select {
+	case <-c.flight.idle():
+		return true
+	case <-ctx.Done():
+		return false
 	}
-	c.gate.Unlock()
-	return true
+}
+
+// inflight counts calls in progress and lets a caller wait, without
+// polling, for a moment when there are none.
+type inflight struct {
+	mu    sync.Mutex
+	n     int
+	empty chan struct{} // closed while n == 0; nil = not made yet (n == 0)
+}
+
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+func (f *inflight) enter() {
+	f.mu.Lock()
+	if f.n == 0 {
+		f.empty = make(chan struct{})
+	}
+	f.n++
+	f.mu.Unlock()
+}
+
+func (f *inflight) exit() {
+	f.mu.Lock()
+	f.n--
+	if f.n == 0 {
+		close(f.empty)
+	}
+	f.mu.Unlock()
+}
+
+// idle is closed once no call is in progress (at once if none is now).
+func (f *inflight) idle() <-chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.n == 0 {
+		return closedChan
+	}
+	return f.empty
 }
 
 // close stops the loop; queued commits get 57P01.

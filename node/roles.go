@@ -135,10 +135,15 @@ func (n *Node) Demote(ctx context.Context, host string, port int) error {
 // waiting commits fail (57P01: committed here, maybe not on the new
 // primary).
 func (n *Node) handOver(ctx context.Context) {
-	if !n.committer.drain(n.cfg.SyncTimeout) {
-		n.log.Warn("demote: commits still waiting after sync-timeout; failing them", "sync_timeout", n.cfg.SyncTimeout.String())
+	dctx, cancel := context.WithTimeout(ctx, n.cfg.SyncTimeout)
+	drained := n.committer.drain(dctx)
+	cancel()
+	if !drained {
+		n.log.Warn("demote: commits still waiting after sync-timeout (or the demotion was cancelled); failing them", "sync_timeout", n.cfg.SyncTimeout.String())
 		n.repl.StepDown()
-		n.committer.drain(n.cfg.ShutdownTimeout)
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), n.cfg.ShutdownTimeout)
+		n.committer.drain(dctx)
+		cancel()
 	}
 	end := n.wal.FlushedLSN()
 	wctx, cancel := context.WithTimeout(ctx, n.cfg.SyncTimeout)

@@ -335,7 +335,14 @@ func (t *ForwardTxn) do(ctx context.Context, req *replicationpb.ForwardRequest, 
 			}
 		default: // nothing ran on the primary yet: look for it again
 			t.Close()
-			time.Sleep(min(backoff, time.Until(deadline)))
+			pause := time.NewTimer(min(backoff, time.Until(deadline)))
+			select {
+			case <-pause.C:
+			case <-ctx.Done(): // the statement was cancelled while looking for the primary
+				pause.Stop()
+				t.fail(err)
+				return ctx.Err()
+			}
 			backoff = min(2*backoff, 500*time.Millisecond)
 			continue
 		}

@@ -48,6 +48,47 @@ func (st nodeStatus) nativeAddr() string {
 	return ""
 }
 
+// waitApplied waits until the node at base has applied at, up to timeout,
+// with helios_wait_for_applied_lsn over POST /query: the node answers as
+// soon as its storage has applied at (a wait, not a poll). A failed request
+// (the node restarting) is retried after a short pause.
+func waitApplied(base string, at lsn.LSN, timeout time.Duration, creds apiClient) error {
+	deadline := time.Now().Add(timeout)
+	var last error
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			if last == nil {
+				last = fmt.Errorf("still applying")
+			}
+			return last
+		}
+		wait := min(left, 10*time.Second)
+		body, _ := json.Marshal(map[string]string{"sql": fmt.Sprintf("SELECT helios_wait_for_applied_lsn('%s', %d)", at, wait.Milliseconds())})
+		out, err := call(http.MethodPost, strings.TrimRight(base, "/")+"/query", body, wait+5*time.Second, creds)
+		if err == nil {
+			var res struct {
+				Rows [][]string `json:"rows"`
+			}
+			if err = json.Unmarshal(out, &res); err == nil && (len(res.Rows) != 1 || len(res.Rows[0]) != 1) {
+				err = fmt.Errorf("helios_wait_for_applied_lsn answered %s", out)
+			}
+			if err == nil {
+				var applied lsn.LSN
+				if applied, err = lsn.Parse(res.Rows[0][0]); err == nil && applied >= at {
+					return nil
+				}
+				if err == nil {
+					last = fmt.Errorf("applied up to %s", applied)
+					continue
+				}
+			}
+		}
+		last = err
+		time.Sleep(min(100*time.Millisecond, time.Until(deadline)))
+	}
+}
+
 type switchover struct {
 	out                io.Writer
 	from, to, toNative string
@@ -102,16 +143,8 @@ func (s *switchover) run() error {
 	}
 
 	s.say("waiting until %s has applied %s", to.NodeID, final.CurrentLSN)
-	deadline := time.Now().Add(s.timeout)
-	for {
-		st, err := fetchStatus(s.to, s.creds)
-		if err == nil && st.Replication.AppliedLSN >= final.CurrentLSN {
-			break
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s did not apply %s within %s; %s is now a standby and nothing was promoted: promote one of them by hand", to.NodeID, final.CurrentLSN, s.timeout, from.NodeID)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if err := waitApplied(s.to, final.CurrentLSN, s.timeout, s.creds); err != nil {
+		return fmt.Errorf("%s did not apply %s within %s (%v); %s is now a standby and nothing was promoted: promote one of them by hand", to.NodeID, final.CurrentLSN, s.timeout, err, from.NodeID)
 	}
 
 	s.say("promoting %s", to.NodeID)

@@ -218,7 +218,19 @@ func (c *Coordinator) demote(ctx context.Context, p *plan) (lsn.LSN, error) {
 	return st.CurrentLSN, nil
 }
 
-// waitApplied waits until the target has applied final.
+// sleepCtx waits d or until ctx ends (then its error).
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+// waitApplied waits until the target has applied final, or ctx ends.
 func (c *Coordinator) waitApplied(ctx context.Context, p *plan, final lsn.LSN) error {
 	deadline := c.cfg.Now().Add(c.cfg.StepTimeout)
 	for {
@@ -229,7 +241,9 @@ func (c *Coordinator) waitApplied(ctx context.Context, p *plan, final lsn.LSN) e
 		if c.cfg.Now().After(deadline) {
 			return fmt.Errorf("%s did not apply %s within %s (last error: %v)", p.target.Name, final, c.cfg.StepTimeout, err)
 		}
-		time.Sleep(c.cfg.PollInterval)
+		if werr := sleepCtx(ctx, c.cfg.PollInterval); werr != nil {
+			return fmt.Errorf("waiting for %s to apply %s: %w", p.target.Name, final, werr)
+		}
 	}
 }
 
