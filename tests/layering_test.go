@@ -29,8 +29,8 @@ var forbidden = []struct{ pkg, dep string }{
 	{"internal/peer", "github.com/heliosdb/nano/"},
 	// The names of cluster states are a leaf shared by node, httpapi, replication and proxy.
 	{"hastate", "github.com/heliosdb/nano/"},
-	// The role state machine is pure: no storage, WAL, SQL or network server.
-	{"node/cluster", "storage"}, {"node/cluster", "wal"}, {"node/cluster", "sql/"}, {"node/cluster", "pgwire"},
+	// The role state machine is pure: no storage, SQL or network server.
+	{"node/cluster", "storage"}, {"node/cluster", "sql/"}, {"node/cluster", "pgwire"},
 	{"node/cluster", "httpapi"},
 	{"internal/httpauth", "github.com/heliosdb/nano/"},
 	{"internal/hba", "github.com/heliosdb/nano/"}, {"internal/tlsfiles", "github.com/heliosdb/nano/"},

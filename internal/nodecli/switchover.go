@@ -1,6 +1,7 @@
 package nodecli
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -67,26 +68,42 @@ func waitApplied(base string, at lsn.LSN, timeout time.Duration, creds apiClient
 		body, _ := json.Marshal(map[string]string{"sql": fmt.Sprintf("SELECT helios_wait_for_applied_lsn('%s', %d)", at, wait.Milliseconds())})
 		out, err := call(http.MethodPost, strings.TrimRight(base, "/")+"/query", body, wait+5*time.Second, creds)
 		if err == nil {
-			var res struct {
-				Rows [][]string `json:"rows"`
-			}
-			if err = json.Unmarshal(out, &res); err == nil && (len(res.Rows) != 1 || len(res.Rows[0]) != 1) {
-				err = fmt.Errorf("helios_wait_for_applied_lsn answered %s", out)
-			}
-			if err == nil {
-				var applied lsn.LSN
-				if applied, err = lsn.Parse(res.Rows[0][0]); err == nil && applied >= at {
+			var applied lsn.LSN
+			if applied, err = appliedFrom(out); err == nil {
+				if applied >= at {
 					return nil
 				}
-				if err == nil {
-					last = fmt.Errorf("applied up to %s", applied)
-					continue
-				}
+				last = fmt.Errorf("applied up to %s", applied)
+				continue
 			}
 		}
 		last = err
 		time.Sleep(min(100*time.Millisecond, time.Until(deadline)))
 	}
+}
+
+// appliedFrom reads the LSN POST /query answered for
+// helios_wait_for_applied_lsn (a pg_lsn: a JSON number or its text).
+func appliedFrom(body []byte) (lsn.LSN, error) {
+	var res struct {
+		Rows [][]any `json:"rows"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&res); err != nil {
+		return 0, err
+	}
+	if len(res.Rows) == 1 && len(res.Rows[0]) == 1 {
+		switch v := res.Rows[0][0].(type) {
+		case json.Number:
+			if n, err := strconv.ParseUint(v.String(), 10, 64); err == nil {
+				return lsn.LSN(n), nil
+			}
+		case string:
+			return lsn.Parse(v)
+		}
+	}
+	return 0, fmt.Errorf("helios_wait_for_applied_lsn answered %s", body)
 }
 
 type switchover struct {
