@@ -373,8 +373,23 @@ func (db *DB) updateSize() {
 // Check runs bbolt's consistency check over the whole file. Inconsistencies
 // are joined into one error wrapping ErrCorrupt. It reads the entire file:
 // use it in tests and behind an invariant-check switch, not per commit.
+//
+// It runs in a writable bbolt transaction, rolled back at the end, so it
+// holds off every other writer (flush, Apply, SetLocal, Replace) while it
+// reads: bbolt's Tx.Check compares the tree against the DB's live
+// freelist, and in a read-only transaction a concurrent commit made a
+// consistent file look corrupt ("reachable freed", "unreachable unfreed")
+// and raced on the freelist. Readers (Snapshot) keep running.
 func (db *DB) Check() error {
-	return db.view(func(tx *bolt.Tx) error { return checkTx(tx, db.path) })
+	if db.closed.Load() {
+		return ErrClosed
+	}
+	tx, err := db.bolt.Begin(true)
+	if err != nil {
+		return mapClosed(err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	return checkTx(tx, db.path)
 }
 
 func checkTx(tx *bolt.Tx, path string) error {
