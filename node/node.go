@@ -79,6 +79,8 @@ type Node struct {
 
 	roleMu  sync.Mutex // serialises promote, demote and lease grants
 	stateMu sync.Mutex // serialises transitions of st (cluster.go)
+	degMu   sync.Mutex // serialises the record of acknowledgements while degraded (degraded.go)
+	degSeq  uint64     // the degradation recorded there (0: none)
 
 	mu           sync.Mutex
 	st           cluster.State      // role, primary, cluster id, history, lease, fencing, peers (cluster.go)
@@ -135,6 +137,9 @@ func Open(cfg Config) (_ *Node, err error) {
 		return nil, err
 	}
 	if err := n.startReplication(); err != nil {
+		return nil, err
+	}
+	if err := n.resumeDegraded(); err != nil {
 		return nil, err
 	}
 	n.startForwarding()

@@ -110,10 +110,11 @@ func (n *Node) startReplication() error {
 	n.repl = replication.NewServer(replication.ServerConfig{
 		WAL: n.wal, Node: replNode{n}, Secret: n.cfg.secret(), NodeID: n.cfg.NodeID, TLS: n.nativeTLS(),
 		Sync: n.cfg.ReplicationMode == ModeSync, SyncStrict: n.cfg.SyncStrict, SyncTimeout: n.cfg.SyncTimeout,
-		MaxRetainBytes: int64(n.cfg.WALKeepMB) << 20,
-		OnStandby:      func(s replication.StandbyInfo) { n.recordPeer(s.NodeID, s.NativeAddress) },
-		Standing:       n.standing,
-		Logger:         n.log, Registerer: n.reg, Now: n.cfg.now,
+		MaxRetainBytes:    int64(n.cfg.WALKeepMB) << 20,
+		OnStandby:         func(s replication.StandbyInfo) { n.recordPeer(s.NodeID, s.NativeAddress) },
+		Standing:          n.standing,
+		RecordDegradedAck: n.recordDegradedAck, SyncRestored: n.syncRestored,
+		Logger: n.log, Registerer: n.reg, Now: n.cfg.now,
 	})
 	n.grpcSrv = n.repl.GRPCServer()
 	var err error

@@ -75,6 +75,18 @@ type ServerConfig struct {
 	// lock of the Server held, so it must not call into the Server. Nil
 	// means DegradeOnTimeout. Call StandingChanged when its answer changes.
 	Standing func() Standing
+	// RecordDegradedAck, when set, is called before the first commit a
+	// degradation releases without a sync standby's flush is acknowledged
+	// (once per degradation, with its sequence number): the node records
+	// durably that it acknowledged commits no standby may have, so that it
+	// still reports itself degraded after a restart (StartDegraded). An
+	// error fails the commit instead of acknowledging it.
+	RecordDegradedAck func(seq uint64) error
+	// SyncRestored, when set, is called (on its own goroutine) with the
+	// sequence number of a degradation that ended: a sync standby flushed
+	// everything, or the node stepped down. The record of
+	// RecordDegradedAck for it and older ones may go.
+	SyncRestored func(seq uint64)
 
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer
@@ -563,6 +575,14 @@ func (s *Server) StandingChanged() { s.sync.standingChanged() }
 // Degradation returns the number of the current degradation to async, 0
 // when the primary is not degraded. A lease holder echoes it back.
 func (s *Server) Degradation() uint64 { return s.sync.degradation() }
+
+// StartDegraded starts a sync primary degraded to async: before a restart
+// it acknowledged commits while degraded that no sync standby may have
+// flushed (RecordDegradedAck). It stays degraded, and says so to the
+// lease holder, until a sync standby has flushed everything this node
+// has. It returns the new degradation's sequence number (0 when it did
+// not degrade: not in sync mode).
+func (s *Server) StartDegraded(reason string) uint64 { return s.sync.startDegraded(reason) }
 
 // LeaseRenewed records a lease renewal whose holder has seen degradation
 // seq (0 = none): commits waiting in that degradation are released, if

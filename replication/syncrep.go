@@ -3,6 +3,7 @@ package replication
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -68,6 +69,10 @@ type syncRep struct {
 	// restart never approves one after it.
 	degradedSeq uint64
 	approved    uint64 // the degradation the lease holder has seen
+	// recorded is the last degradation RecordDegradedAck recorded.
+	recorded     uint64
+	recordAck    func(seq uint64) error
+	syncRestored func(seq uint64)
 }
 
 func newSyncRep(cfg ServerConfig, log *slog.Logger, m *serverMetrics) *syncRep {
@@ -76,7 +81,8 @@ func newSyncRep(cfg ServerConfig, log *slog.Logger, m *serverMetrics) *syncRep {
 		standing = func() Standing { return Standing{Policy: DegradeOnTimeout} }
 	}
 	return &syncRep{enabled: cfg.Sync, strict: cfg.SyncStrict, timeout: cfg.SyncTimeout, log: log, metrics: m,
-		changed: make(chan struct{}), standing: standing, degradedSeq: uint64(cfg.Now().UnixMicro())}
+		changed: make(chan struct{}), standing: standing, degradedSeq: uint64(cfg.Now().UnixMicro()),
+		recordAck: cfg.RecordDegradedAck, syncRestored: cfg.SyncRestored}
 }
 
 func (r *syncRep) notifyLocked() {
@@ -108,6 +114,7 @@ func (r *syncRep) restoreLocked(end lsn.LSN) {
 	if r.degraded && r.connected && r.flushed >= end {
 		r.degraded = false
 		r.metrics.degraded.Set(0)
+		r.restoredLocked()
 		r.log.Info("replication: sync standby caught up; synchronous replication restored", "lsn", r.flushed.String())
 	}
 }
@@ -158,8 +165,9 @@ func (r *syncRep) wait(ctx context.Context, end lsn.LSN, flushedNow func() lsn.L
 		case acknowledge:
 			if f.syncFlushed {
 				r.metrics.syncWait.Observe(time.Since(start).Seconds())
+				return nil
 			}
-			return nil
+			return r.recordDegradedAck()
 		case failClosed:
 			return ErrClosed
 		case failSteppedDown:
@@ -218,6 +226,7 @@ func (r *syncRep) stepDown() {
 	if r.degraded {
 		r.degraded = false
 		r.metrics.degraded.Set(0)
+		r.restoredLocked()
 	}
 	r.notifyLocked()
 }
@@ -254,6 +263,54 @@ func (r *syncRep) degradation() uint64 {
 	defer r.mu.Unlock()
 	if !r.degraded {
 		return 0
+	}
+	return r.degradedSeq
+}
+
+// recordDegradedAck records durably, before a commit released by the
+// current degradation is acknowledged, that this primary acknowledges
+// commits no sync standby may have (once per degradation).
+func (r *syncRep) recordDegradedAck() error {
+	r.mu.Lock()
+	seq := r.degradedSeq
+	done := r.recorded == seq || r.recordAck == nil
+	r.mu.Unlock()
+	if done {
+		return nil
+	}
+	if err := r.recordAck(seq); err != nil {
+		return fmt.Errorf("replication: record the acknowledgement of commits while degraded: %w", err)
+	}
+	r.mu.Lock()
+	if r.recorded < seq {
+		r.recorded = seq
+	}
+	r.mu.Unlock()
+	return nil
+}
+
+// restoredLocked reports the end of the current degradation. r.mu is held.
+func (r *syncRep) restoredLocked() {
+	if r.syncRestored != nil {
+		go r.syncRestored(r.degradedSeq)
+	}
+}
+
+// startDegraded degrades a restarted primary that had acknowledged
+// commits while degraded (Server.StartDegraded).
+func (r *syncRep) startDegraded(reason string) uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.enabled || r.closed {
+		return 0
+	}
+	if !r.degraded {
+		r.degraded = true
+		r.degradedSeq++
+		r.metrics.degraded.Set(1)
+		r.metrics.degradations.Inc()
+		r.log.Warn("replication: starting degraded to async until a sync standby catches up", "reason", reason)
+		r.notifyLocked()
 	}
 	return r.degradedSeq
 }
