@@ -23,9 +23,6 @@ func decodeJSONDatum(d Datum) (any, error) {
 	return types.DecodeJSON(str(d))
 }
 
-// jsonOps are the operators whose right operand is not json.
-var jsonOps = map[string]bool{"->": true, "->>": true, "#>": true, "#>>": true, "?": true, "?|": true, "?&": true, "-": true, "#-": true}
-
 // compileJSONOpPair compiles the operands of l op r when l is json: the
 // right operand of -> ->> - is text or an integer, of #> #>> #- ?| ?& a
 // text[]. Otherwise the pair is compiled as for any operator.
