@@ -434,6 +434,9 @@ func (b *builder) buildStatement(n *pg_query.Node) (runner, []colInfo, error) {
 	case *pg_query.Node_LockStmt:
 		r, err := b.buildLock(v.LockStmt)
 		return r, nil, err
+	case *pg_query.Node_CreatedbStmt, *pg_query.Node_DropdbStmt, *pg_query.Node_AlterDatabaseStmt:
+		return nil, nil, pgerror.Newf(pgerror.FeatureNotSupported, "%s is not supported: a HeliosDB Nano cluster holds one database", parser.CommandWord(b.stmt)).
+			WithHint("%s", "Clients connect to it as heliosdb or postgres; use schemas (CREATE SCHEMA) to keep applications apart.")
 	case *pg_query.Node_VacuumStmt:
 		tag := "VACUUM"
 		if !v.VacuumStmt.IsVacuumcmd {

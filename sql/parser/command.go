@@ -37,6 +37,12 @@ func CommandWord(st Statement) string {
 		return "DROP " + dropObjectName(x.DropStmt.RemoveType)
 	case *pg_query.Node_LockStmt:
 		return "LOCK TABLE"
+	case *pg_query.Node_CreatedbStmt:
+		return "CREATE DATABASE"
+	case *pg_query.Node_DropdbStmt:
+		return "DROP DATABASE"
+	case *pg_query.Node_AlterDatabaseStmt:
+		return "ALTER DATABASE"
 	case *pg_query.Node_ExplainStmt:
 		return CommandWord(Statement{Node: x.ExplainStmt.Query, SQL: st.SQL})
 	}

@@ -385,3 +385,16 @@ func TestServerFixedSettings(t *testing.T) {
 		t.Fatalf("message %q", msg)
 	}
 }
+
+// CREATE/DROP DATABASE are refused naming the one database (issue 12's
+// choice), not with a bare "CREATEDB is not supported".
+func TestDatabaseStatementsRefused(t *testing.T) {
+	s := newSession(t, session.Config{Engine: newEngine(t)}, nil)
+	for _, q := range []string{"CREATE DATABASE app", "DROP DATABASE app"} {
+		err := s.Query(context.Background(), q, &recorder{})
+		wantCode(t, err, pgerror.FeatureNotSupported)
+		if msg := pgerror.As(err).Message; !strings.HasSuffix(msg, "is not supported: a HeliosDB Nano cluster holds one database") || !strings.HasPrefix(msg, q[:len(q)-4]) {
+			t.Fatalf("%s: message %q", q, msg)
+		}
+	}
+}
