@@ -219,6 +219,14 @@ func (b *builder) compilePair(s *scope, l, r *pg_query.Node) (*cexpr, *cexpr, er
 	if err != nil {
 		return nil, nil, err
 	}
+	return b.compilePairFrom(s, a, l, r)
+}
+
+// compilePairFrom is compilePair with the left side a already compiled
+// from l (with no type hint): a caller that had to look at the left side's
+// type first must not compile it again — compiling each left operand twice
+// made a chain of n operators cost 2^n (the soak's SELECT 1-1-1-… hung).
+func (b *builder) compilePairFrom(s *scope, a *cexpr, l, r *pg_query.Node) (*cexpr, *cexpr, error) {
 	hint := types.Unknown
 	if !a.unknown {
 		hint = a.t

@@ -32,7 +32,7 @@ func (b *builder) compileJSONOpPair(s *scope, op string, ln, rn *pg_query.Node) 
 		return nil, nil, err
 	}
 	if !isJSONType(l.t) || l.unknown {
-		return b.compilePair(s, ln, rn)
+		return b.compilePairFrom(s, l, ln, rn)
 	}
 	h := types.Unknown
 	switch op {

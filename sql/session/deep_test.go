@@ -47,6 +47,10 @@ func TestDeepestAcceptedStatementsRun(t *testing.T) {
 		want func(n int) string // "" when any clean answer will do
 	}{
 		{"sum", func(n int) string { return "SELECT 1" + r("+1", n-1) }, func(n int) string { return itoa(n) }},
+		// Each operand of - was compiled twice (jsonb's - looks at the
+		// left side's type first): 2^n, the soak's SELECT 1-1-1-… hung.
+		{"difference", func(n int) string { return "SELECT 1" + r("-1", n-1) }, func(n int) string { return itoa(2 - n) }},
+		{"jsonb minus", func(n int) string { return `SELECT '{"a":1}'::jsonb` + r(" - 'a'", n) }, func(int) string { return "{}" }},
 		{"columns", func(n int) string { return "SELECT c" + r("+c", n-1) + " FROM t" }, func(n int) string { return itoa(n) }},
 		{"concat", func(n int) string { return "SELECT length('a'" + r("||'a'", n-1) + ")" }, nil},
 		{"parens", func(n int) string { return "SELECT " + r("(", n) + "1" + r(")", n) }, func(int) string { return "1" }},
