@@ -538,11 +538,7 @@ func compareOp(op string, l, r *cexpr) (*cexpr, error) {
 				if err != nil || c == nil {
 					return nil, err
 				}
-				x, err := decodeJSONDatum(a)
-				if err != nil {
-					return nil, err
-				}
-				y, err := decodeJSONDatum(c)
+				x, y, err := decodeJSONPair(a, c)
 				if err != nil {
 					return nil, err
 				}

@@ -23,6 +23,15 @@ func decodeJSONDatum(d Datum) (any, error) {
 	return types.DecodeJSON(str(d))
 }
 
+// decodeJSONPair decodes both operands of a jsonb operator.
+func decodeJSONPair(a, c Datum) (x, y any, err error) {
+	if x, err = decodeJSONDatum(a); err != nil {
+		return nil, nil, err
+	}
+	y, err = decodeJSONDatum(c)
+	return x, y, err
+}
+
 // compileJSONOpPair compiles the operands of l op r when l is json: the
 // right operand of -> ->> - is text or an integer, of #> #>> #- ?| ?& a
 // text[]. Otherwise the pair is compiled as for any operator.
@@ -213,11 +222,7 @@ func jsonBinaryOp(op string, l, r *cexpr) (*cexpr, bool, error) {
 		}
 		r = coerce(r, types.JSONB)
 		return out(types.Bool, func(a, c Datum) (Datum, error) {
-			x, err := decodeJSONDatum(a)
-			if err != nil {
-				return nil, err
-			}
-			y, err := decodeJSONDatum(c)
+			x, y, err := decodeJSONPair(a, c)
 			if err != nil {
 				return nil, err
 			}
@@ -261,11 +266,7 @@ func jsonBinaryOp(op string, l, r *cexpr) (*cexpr, bool, error) {
 		}
 		r = coerce(r, types.JSONB)
 		return out(types.JSONB, func(a, c Datum) (Datum, error) {
-			x, err := decodeJSONDatum(a)
-			if err != nil {
-				return nil, err
-			}
-			y, err := decodeJSONDatum(c)
+			x, y, err := decodeJSONPair(a, c)
 			if err != nil {
 				return nil, err
 			}
