@@ -310,6 +310,26 @@ func commonType(a, b *cexpr) (types.T, bool) {
 	return types.CommonType(a.t, b.t)
 }
 
+// nullifResult is NULLIF's first operand as its = operator receives it:
+// PostgreSQL has cross-type equality within the integer and within the
+// float family (int4 = int8, float4 = float8), so there the first operand
+// keeps its type, but an integer compared with a numeric or a float, or a
+// numeric with a float, is promoted first — NULLIF(1, 2.5) is numeric.
+func nullifResult(l, r *cexpr) *cexpr {
+	if l.unknown || r.unknown || !isNumFam(l.t) || !isNumFam(r.t) || l.t.Family() == r.t.Family() {
+		return l
+	}
+	rank := map[types.Family]int{types.FamInt: 0, types.FamNumeric: 1, types.FamFloat: 2}
+	if rank[l.t.Family()] >= rank[r.t.Family()] {
+		return l
+	}
+	t, ok := commonType(l, r)
+	if !ok {
+		return l
+	}
+	return coerce(l, t)
+}
+
 func opError(op string, a, b *cexpr) *pgerror.Error {
 	return pgerror.Newf(pgerror.UndefinedFunction, "operator does not exist: %s %s %s", a.t, op, b.t).
 		WithHint("No operator matches the given name and argument types. You might need to add explicit type casts.")
@@ -363,6 +383,7 @@ func (b *builder) compileAExpr(s *scope, a *pg_query.A_Expr, hint types.T) (*cex
 		if err != nil {
 			return nil, err
 		}
+		l = nullifResult(l, r)
 		lf := l.fn
 		return &cexpr{t: l.t, s: "NULLIF(" + l.s + ", " + r.s + ")", colIdx: -1, fn: func(e *env, row []Datum) (Datum, error) {
 			v, err := eq.fn(e, row)
@@ -584,7 +605,9 @@ func cmpTest(op string) func(int) bool {
 
 func arithOp(op string, l, r *cexpr) (*cexpr, error) {
 	if l.unknown && r.unknown {
-		return nil, opError(op, l, r)
+		// Every numeric type has this operator: nothing picks one.
+		return nil, pgerror.Newf(pgerror.AmbiguousFunction, "operator is not unique: unknown %s unknown", op).
+			WithHint("Could not choose a best candidate operator. You might need to add explicit type casts.")
 	}
 	t, ok := commonType(l, r)
 	if !ok || !isNumFam(t) && t.Family() != types.FamInterval && !isTimeFam(t) {

@@ -24,9 +24,11 @@ var (
 
 func init() {
 	for name, d := range map[string]funcDef{
-		"lpad":       {result: fixed(types.Text), hints: textIntText, strict: true, minArg: 2, maxArg: 3, fn: padFn(true)},
-		"rpad":       {result: fixed(types.Text), hints: textIntText, strict: true, minArg: 2, maxArg: 3, fn: padFn(false)},
-		"split_part": {result: fixed(types.Text), hints: textTextInt, strict: true, minArg: 3, maxArg: 3, fn: fnSplitPart},
+		"lpad":           {result: fixed(types.Text), hints: textIntText, strict: true, minArg: 2, maxArg: 3, fn: padFn(true)},
+		"rpad":           {result: fixed(types.Text), hints: textIntText, strict: true, minArg: 2, maxArg: 3, fn: padFn(false)},
+		"split_part":     {result: fixed(types.Text), hints: textTextInt, strict: true, minArg: 3, maxArg: 3, fn: fnSplitPart},
+		"quote_literal":  {result: fixed(types.Text), hints: textT, strict: true, minArg: 1, maxArg: 1, fn: fnQuoteLiteral},
+		"quote_nullable": {result: fixed(types.Text), hints: textT, minArg: 1, maxArg: 1, fn: fnQuoteLiteral},
 		"reverse": {result: fixed(types.Text), hints: textT, strict: true, minArg: 1, maxArg: 1,
 			fn: func(_ *env, a []Datum) (Datum, error) {
 				r := []rune(str(a[0]))
@@ -597,4 +599,27 @@ func allText(args []*cexpr) bool {
 		}
 	}
 	return true
+}
+
+// fnQuoteLiteral is quote_literal (strict) and quote_nullable (NULL gives
+// the string NULL): the text in single quotes, quotes doubled, and a value
+// holding a backslash doubled and written as an E” string.
+func fnQuoteLiteral(_ *env, a []Datum) (Datum, error) {
+	if a[0] == nil {
+		return "NULL", nil
+	}
+	v := str(a[0])
+	var b strings.Builder
+	if strings.ContainsRune(v, '\\') {
+		b.WriteByte('E')
+	}
+	b.WriteByte('\'')
+	for _, c := range []byte(v) {
+		if c == '\'' || c == '\\' {
+			b.WriteByte(c)
+		}
+		b.WriteByte(c)
+	}
+	b.WriteByte('\'')
+	return b.String(), nil
 }

@@ -169,12 +169,9 @@ var functions = map[string]*Func{
 			}
 			return arrayToString(str(a[0]), str(a[1]), a[2:]), nil
 		}},
-	"current_schemas": {Result: types.T{Oid: types.OidNameArray, Mod: -1}, Hints: []types.T{boolT}, MinArgs: 1, MaxArgs: 1, Strict: true,
-		Fn: func(_ *System, _ *Env, a []types.Datum) (types.Datum, error) {
-			if a[0] == true {
-				return "{pg_catalog,public}", nil
-			}
-			return "{public}", nil
+	"current_schemas": {Result: types.T{Oid: types.OidNameArray, Mod: -1}, Hints: []types.T{boolT}, MinArgs: 1, MaxArgs: 1, Strict: true, Volatile: true, // reads search_path: not folded
+		Fn: func(_ *System, env *Env, a []types.Datum) (types.Datum, error) {
+			return currentSchemas(env, a[0] == true), nil
 		}},
 	"has_table_privilege":                privilege,
 	"has_column_privilege":               privilege,
@@ -211,6 +208,26 @@ var functions = map[string]*Func{
 			}
 			return nil, nil
 		}},
+}
+
+// currentSchemas is current_schemas(implicit): the schemas of search_path
+// that exist, in order; with implicit, pg_catalog first unless the path
+// names it somewhere itself (PostgreSQL's rule).
+func currentSchemas(env *Env, implicit bool) string {
+	var p, user string
+	if env.Vars != nil {
+		p, _ = env.Vars.Get("search_path")
+		user, _ = env.Vars.Get("session_authorization")
+	}
+	path := env.Cat.SearchPath(p, user)
+	if implicit && !slices.Contains(path, "pg_catalog") {
+		path = append([]string{"pg_catalog"}, path...)
+	}
+	vals := make([]types.Datum, len(path))
+	for i, s := range path {
+		vals[i] = s
+	}
+	return FormatArray(vals, nameT)
 }
 
 func visible(s *System, env *Env, a []types.Datum) (types.Datum, error) {

@@ -23,6 +23,8 @@ SELECT CAST(12 AS text), CAST('12' AS int) + 1, CAST(1.999 AS numeric(4,2));
 SELECT CAST(99.999 AS numeric(4,2));
 SELECT 1 + '2', '2' + 1, 1 + '2.5';
 SELECT '1' + '2';
+SELECT '1' - '2';
+SELECT '1' < '2', '1' = '1';
 SELECT 1 = '1', 'a' = 1;
 SELECT pg_typeof('1' || 2), pg_typeof(1.0::float4 + 1), pg_typeof(1::int2 * 2::int8);
 SELECT 1::int2 / 2::int2, pg_typeof(1::int4 * 1.0::float4);

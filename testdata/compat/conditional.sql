@@ -20,6 +20,7 @@ SELECT pg_typeof(coalesce(NULL, NULL));
 SELECT coalesce(1, 1 / 0);
 SELECT id, nullif(a, 1), nullif(t, '') FROM cc ORDER BY id;
 SELECT nullif(1, 1.0), pg_typeof(nullif(1, 2.5));
+SELECT pg_typeof(nullif(1, 2::bigint)), pg_typeof(nullif(1.5, 2::float8)), pg_typeof(nullif(2::float8, 1.5)), pg_typeof(nullif(1::smallint, 2)), nullif(2, 2.0), nullif(3, 2.5);
 SELECT greatest(1, 3, 2), least(1, 3, 2), greatest('a', 'c', 'b'), least(NULL, 2, 1), greatest(NULL::int, NULL);
 SELECT greatest(1, 2.5), pg_typeof(greatest(1, 2.5));
 SELECT id, greatest(a, b), least(a, b) FROM cc ORDER BY id;

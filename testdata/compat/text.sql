@@ -20,6 +20,7 @@ SELECT md5('abc'), md5('');
 SELECT ascii('A'), chr(66), ascii('');
 SELECT to_hex(255), to_hex(-1);
 SELECT quote_literal('it''s'), quote_ident('Foo'), quote_ident('foo');
+SELECT quote_literal(E'a\\b'), quote_literal(''), quote_nullable(NULL), quote_nullable('x'), quote_literal(NULL) IS NULL;
 SELECT format('%s-%s', 'a', 1), format('%I', 'a b'), format('%L', NULL);
 SELECT 'a' < 'b', 'B' < 'a', 'abc' < 'abd', '' < 'a', 'a' = 'a ';
 SELECT 'abc'::varchar(2);
