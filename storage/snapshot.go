@@ -314,3 +314,25 @@ func norm(k, v []byte) ([]byte, []byte) {
 	}
 	return k, v
 }
+
+// BucketBytes is the size of the pages bucket's tree occupies in the file
+// (branch, leaf and overflow pages, nested buckets included); 0 when the
+// bucket is missing or small enough to live inline in its parent. Changes
+// still in the memtable are not counted. It reads every page of the tree.
+func (s *Snapshot) BucketBytes(bucket []byte) int64 {
+	b := s.bucket(bucket)
+	if b == nil {
+		return 0
+	}
+	st := b.Stats()
+	pages := st.BranchPageN + st.BranchOverflowN + st.LeafPageN + st.LeafOverflowN
+	return int64(pages) * int64(s.tx.DB().Info().PageSize)
+}
+
+// FileBytes is the data file's size as of this view.
+func (s *Snapshot) FileBytes() int64 {
+	if s.tx == nil {
+		return 0
+	}
+	return s.tx.Size()
+}

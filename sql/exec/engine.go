@@ -135,7 +135,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 	}
 	if e.cfg.System == nil {
 		e.cfg.System = pgcatalog.New(pgcatalog.Config{BootstrapUser: cfg.BootstrapUser,
-			Activity: e.backends, Locks: e.lockRows})
+			Activity: e.backends, Locks: e.lockRows, BucketBytes: e.bucketBytes, DatabaseBytes: e.fileBytes})
 	}
 	e.locks = cfg.Locks
 	if e.locks == nil {
@@ -245,4 +245,24 @@ func (e *Engine) Catalog() (*catalog.Catalog, error) {
 	}
 	defer snap.Close()
 	return e.loadCatalog(snapReader{snap})
+}
+
+// bucketBytes and fileBytes measure storage on a fresh snapshot for the
+// pg_*_size functions (sizes are not transactional in PostgreSQL either).
+func (e *Engine) bucketBytes(bucket []byte) int64 {
+	snap, err := e.cfg.Snapshots.Snapshot()
+	if err != nil {
+		return 0
+	}
+	defer snap.Close()
+	return snap.BucketBytes(bucket)
+}
+
+func (e *Engine) fileBytes() int64 {
+	snap, err := e.cfg.Snapshots.Snapshot()
+	if err != nil {
+		return 0
+	}
+	defer snap.Close()
+	return snap.FileBytes()
 }

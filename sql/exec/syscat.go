@@ -88,9 +88,21 @@ func (b *builder) compileSystemFunc(s *scope, name string, f *pgcatalog.Func, fc
 		if len(f.Hints) > 0 {
 			h = f.Hints[min(i, len(f.Hints)-1)]
 		}
-		e, err := b.compile(s, a, h)
+		ch := h
+		if isRegType(h) {
+			ch = types.Unknown // a literal stays a name (below)
+		}
+		e, err := b.compile(s, a, ch)
 		if err != nil {
 			return nil, err
+		}
+		if e.unknown && isRegType(h) {
+			// 'name'::regclass: a name looked up, not an OID parsed
+			if c, ok, err := b.compileRegCast(e, h); err != nil {
+				return nil, err
+			} else if ok {
+				e = c
+			}
 		}
 		if e.unknown && h.Oid != types.OidUnknown {
 			e = coerce(e, h)

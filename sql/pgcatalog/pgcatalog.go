@@ -127,6 +127,12 @@ type Config struct {
 	// it reports whether one was found (pg_cancel_backend/
 	// pg_terminate_backend).
 	Signal func(pid int, terminate bool) bool
+	// BucketBytes is the size on disk of a storage bucket's tree (0 when
+	// missing); DatabaseBytes the data file's. They back pg_relation_size,
+	// pg_total_relation_size, pg_table_size, pg_indexes_size and
+	// pg_database_size (sizes.go); nil = 0.
+	BucketBytes   func(bucket []byte) int64
+	DatabaseBytes func() int64
 }
 
 // System is the set of system relations and catalog functions. It holds
