@@ -8,6 +8,7 @@ import (
 
 	"github.com/heliosdb/nano/sql/exec/memacct"
 	"github.com/heliosdb/nano/sql/pgerror"
+	planner "github.com/heliosdb/nano/sql/plan"
 	"github.com/heliosdb/nano/sql/types"
 )
 
@@ -72,14 +73,8 @@ func (b *builder) bindAggOrder(spec *aggSpec, inner *scope, fc *pg_query.FuncCal
 		if err != nil {
 			return err
 		}
-		k := aggOrderKey{e: e, desc: sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC}
-		k.nullsFirst = k.desc
-		switch sb.SortbyNulls {
-		case pg_query.SortByNulls_SORTBY_NULLS_FIRST:
-			k.nullsFirst = true
-		case pg_query.SortByNulls_SORTBY_NULLS_LAST:
-			k.nullsFirst = false
-		}
+		k := aggOrderKey{e: e}
+		k.desc, k.nullsFirst = planner.SortOf(sb)
 		spec.order = append(spec.order, k)
 	}
 	if spec.distinct && len(spec.order) > 0 {

@@ -3,7 +3,7 @@ package exec
 import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
-	"github.com/heliosdb/nano/sql/pgerror"
+	planner "github.com/heliosdb/nano/sql/plan"
 	"github.com/heliosdb/nano/sql/types"
 )
 
@@ -13,51 +13,19 @@ import (
 // DISTINCT ON values is kept.
 
 // distinctOn resolves the DISTINCT ON expressions (appending hidden
-// columns as ORDER BY does), checks them against the ORDER BY keys and
-// returns the output columns they occupy and the sort keys to use.
-func (b *builder) distinctOn(s *scope, sel *pg_query.SelectStmt, visible int, exprs *[]*cexpr, cols *[]colInfo, keys []sortKey) ([]int, []sortKey, error) {
+// columns as ORDER BY does) and returns the output columns they occupy
+// and the sort keys to use (planner.DistinctOnKeys checks them against
+// the ORDER BY keys).
+func (b *builder) distinctOn(s *scope, sel *pg_query.SelectStmt, o *outputCols, keys []planner.SortKey) ([]int, []planner.SortKey, error) {
 	var on []int
-	inOn := map[int]bool{}
 	for _, n := range sel.DistinctClause {
-		idx, err := b.sortTarget(s, n, sel.TargetList, visible, exprs, cols)
+		idx, err := b.sortTarget(s, n, o)
 		if err != nil {
 			return nil, nil, err
 		}
-		if !inOn[idx] {
-			inOn[idx] = true
-			on = append(on, idx)
-		}
+		on = append(on, idx)
 	}
-	// The leading ORDER BY keys must be DISTINCT ON expressions until
-	// every one of them has appeared.
-	covered := map[int]bool{}
-	for _, k := range keys {
-		if len(covered) == len(on) {
-			break
-		}
-		if !inOn[k.idx] && !sameAsOn(*exprs, on, k.idx) {
-			return nil, nil, pgerror.New(pgerror.InvalidColumnReference, "SELECT DISTINCT ON expressions must match initial ORDER BY expressions")
-		}
-		covered[k.idx] = true
-	}
-	out := append([]sortKey(nil), keys...)
-	for _, i := range on {
-		if !covered[i] {
-			out = append(out, sortKey{idx: i, s: (*exprs)[i].s})
-		}
-	}
-	return on, out, nil
-}
-
-// sameAsOn reports whether the expression at idx is written like one of
-// the DISTINCT ON expressions (ORDER BY a hidden copy of a target).
-func sameAsOn(exprs []*cexpr, on []int, idx int) bool {
-	for _, i := range on {
-		if exprs[i].s != "" && exprs[i].s == exprs[idx].s && exprs[i].t == exprs[idx].t {
-			return true
-		}
-	}
-	return false
+	return planner.DistinctOnKeys(on, keys, o.same)
 }
 
 // distinctOnPlan keeps the first row of each run of equal values in the

@@ -1,10 +1,13 @@
 // Package exec plans and executes SQL statements against storage
 // snapshots. The builder binds a pg_query parse tree and compiles its
 // expressions into typed closures, asks package sql/plan (imported as
-// planner) for the decisions — access paths, join order and algorithms —
-// and builds an immutable tree of plan nodes that carry them out; Open
-// starts the tree against a Txn. See sql/plan's doc.go for the layout and
-// for what still moves from here to there.
+// planner) for the decisions — access paths, join order and algorithms,
+// what each ORDER BY / GROUP BY / DISTINCT ON item names and the order of
+// a SELECT's output operators — and builds an immutable tree of plan nodes
+// that carry them out; Open starts the tree against a Txn. See sql/plan's
+// doc.go for the layout, and docs/architecture.md for the target (exec
+// keeps the iterators; binding, types and the logical plan move to
+// sql/plan, transactions to their own package) and the order of the moves.
 //
 // Transactions: a Txn is a storage.Snapshot plus a private overlay of
 // pending puts/deletes (read-your-own-writes through a merged iterator).

@@ -6,35 +6,36 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/heliosdb/nano/sql/pgerror"
+	planner "github.com/heliosdb/nano/sql/plan"
 	"github.com/heliosdb/nano/sql/types"
 )
 
-// groupExpr resolves one GROUP BY item to the expression it groups by, as
-// PostgreSQL does: an integer constant is a select-list position, a bare
-// name that is no input column is a select-list alias, anything else is an
-// expression over the input.
+// groupExpr resolves one GROUP BY item to the expression it groups by
+// (planner.ResolveGroupItem: a select-list position, an input column, a
+// select-list alias, or the item itself as an expression over the input).
 func groupExpr(b *builder, s *scope, g *pg_query.Node, targets []*pg_query.Node) (*pg_query.Node, error) {
-	if c := g.GetAConst(); c != nil {
-		if iv, ok := c.Val.(*pg_query.A_Const_Ival); ok {
-			i := int(iv.Ival.Ival)
-			if i < 1 || i > len(targets) {
-				return nil, b.errAt(pgerror.Newf(pgerror.InvalidColumnReference, "GROUP BY position %d is not in select list", i), c.Location)
-			}
-			return targets[i-1].GetResTarget().Val, nil
+	it := planner.ItemOf(g)
+	aliases := make([]string, len(targets))
+	for i, t := range targets {
+		if rt := t.GetResTarget(); rt != nil {
+			aliases[i] = rt.Name
 		}
 	}
-	if cr := g.GetColumnRef(); cr != nil && len(cr.Fields) == 1 && cr.Fields[0].GetString_() != nil {
-		name := strVal(cr.Fields[0])
-		if _, err := b.compile(s, g, types.Unknown); err != nil {
-			if pe := pgerror.As(err); pe == nil || pe.Code != pgerror.UndefinedColumn {
-				return nil, err
-			}
-			for _, t := range targets {
-				if rt := t.GetResTarget(); rt != nil && rt.Name == name {
-					return rt.Val, nil
-				}
-			}
+	inputHas := func(string) (bool, error) {
+		_, err := b.compile(s, g, types.Unknown)
+		if pe := pgerror.As(err); err != nil && (pe == nil || pe.Code != pgerror.UndefinedColumn) {
+			return false, err
 		}
+		return err == nil, nil
+	}
+	idx, err := planner.ResolveGroupItem(it, aliases, inputHas)
+	switch {
+	case err != nil && it.Kind == planner.ItemPosition:
+		return nil, b.errAt(pgerror.As(err), it.Loc)
+	case err != nil:
+		return nil, err
+	case idx >= 0:
+		return targets[idx].GetResTarget().Val, nil
 	}
 	return g, nil
 }

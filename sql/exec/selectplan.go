@@ -8,6 +8,7 @@ import (
 	"github.com/heliosdb/nano/sql/catalog"
 	"github.com/heliosdb/nano/sql/lock"
 	"github.com/heliosdb/nano/sql/pgerror"
+	planner "github.com/heliosdb/nano/sql/plan"
 	"github.com/heliosdb/nano/sql/types"
 )
 
@@ -459,103 +460,153 @@ func tableCols(t *catalog.Table, alias string) []colInfo {
 	return cols
 }
 
-// buildOutput adds projection, DISTINCT, ORDER BY and LIMIT.
+// buildOutput adds the select list and the output operators above it, in
+// the order planner.OutputSteps gives: DISTINCT, ORDER BY (or the primary
+// key order of a scan), DISTINCT ON, row locks, LIMIT/OFFSET, and the trim
+// of the hidden columns the sort keys and row locks added.
 func (b *builder) buildOutput(from plan, s *scope, sel *pg_query.SelectStmt) (plan, error) {
 	from, s = b.buildSRFProject(from, s, sel.TargetList)
 	exprs, cols, err := b.buildTargets(s, sel.TargetList)
 	if err != nil {
 		return nil, err
 	}
-	visible := len(exprs)
-	var keys []sortKey
+	o := &outputCols{exprs: exprs, cols: cols, visible: len(exprs), targets: sel.TargetList}
+	var keys []planner.SortKey
 	for _, sn := range sel.SortClause {
 		sb := sn.GetSortBy()
-		idx, err := b.sortTarget(s, sb.Node, sel.TargetList, visible, &exprs, &cols)
+		idx, err := b.sortTarget(s, sb.Node, o)
 		if err != nil {
 			return nil, err
 		}
-		k := sortKey{idx: idx, desc: sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC, s: exprs[idx].s}
-		k.nullsFirst = k.desc
-		switch sb.SortbyNulls {
-		case pg_query.SortByNulls_SORTBY_NULLS_FIRST:
-			k.nullsFirst = true
-		case pg_query.SortByNulls_SORTBY_NULLS_LAST:
-			k.nullsFirst = false
-		}
+		k := planner.SortKey{Col: idx}
+		k.Desc, k.NullsFirst = planner.SortOf(sb)
 		keys = append(keys, k)
 	}
 	lk := b.lockRows
 	b.lockRows = nil
-	base := len(exprs)
+	base := len(o.exprs)
 	if lk != nil {
 		for i, c := range from.cols() {
 			idx := i
-			exprs = append(exprs, &cexpr{t: c.typ, s: c.name, colIdx: -1, fn: func(_ *env, row []Datum) (Datum, error) { return row[idx], nil }})
+			o.exprs = append(o.exprs, &cexpr{t: c.typ, s: c.name, colIdx: -1, fn: func(_ *env, row []Datum) (Datum, error) { return row[idx], nil }})
 			c.hidden = true
-			cols = append(cols, c)
+			o.cols = append(o.cols, c)
 		}
 	}
-	var out plan
-	if sp, ok := from.(*scanPlan); ok && len(keys) > 0 && sel.DistinctClause == nil && pkOrdered(sp, exprs, keys) {
-		sp.reverse = keys[0].desc
-		keys = nil
+	distinct := planner.DistinctOf(sel)
+	if sp, ok := from.(*scanPlan); ok && distinct == planner.DistinctNone && keyOrderedScan(sp) {
+		if ordered, backward := planner.KeyOrdered(o.inputKeys(keys), sp.tbl.PrimaryKey); ordered {
+			sp.reverse = backward
+			keys = nil
+		}
 	}
-	// Plain DISTINCT parses as a list holding one empty node; DISTINCT ON
-	// (…) as the list of its expressions.
-	distinctOn := len(sel.DistinctClause) > 1 || len(sel.DistinctClause) == 1 && sel.DistinctClause[0].GetNode() != nil
 	var on []int
-	if distinctOn {
-		if on, keys, err = b.distinctOn(s, sel, visible, &exprs, &cols, keys); err != nil {
+	if distinct == planner.DistinctOn {
+		if on, keys, err = b.distinctOn(s, sel, o, keys); err != nil {
 			return nil, err
 		}
 	}
-	out = &projectPlan{in: from, exprs: exprs, columns: cols}
-	if len(sel.DistinctClause) > 0 && !distinctOn {
-		if err := distinctSortKeys(keys, exprs, visible); err != nil {
-			return nil, err
-		}
-		out = &distinctPlan{in: out, n: visible}
-	}
-	if len(keys) > 0 {
-		out = &sortPlan{in: out, keys: keys}
-	}
-	if distinctOn {
-		out = &distinctOnPlan{in: out, on: on}
-	}
-	if lk != nil {
-		out = &lockRowsPlan{in: out, spec: lk, exprs: exprs[:base], base: base}
-	}
-	if sel.LimitCount != nil || sel.LimitOffset != nil {
-		lp := &limitPlan{in: out}
-		if sel.LimitCount != nil {
-			if lp.limit, err = b.compile(s, sel.LimitCount, types.Int8); err != nil {
+	shape := planner.OutputShape{Distinct: distinct, Sort: len(keys) > 0, LockRows: lk != nil,
+		Limit: sel.LimitCount != nil || sel.LimitOffset != nil, Hidden: len(o.exprs) > o.visible}
+	var out plan
+	for _, step := range planner.OutputSteps(shape) {
+		switch step {
+		case planner.StepProject:
+			out = &projectPlan{in: from, exprs: o.exprs, columns: o.cols}
+		case planner.StepDistinct:
+			if keys, err = planner.DistinctSortKeys(keys, o.visible, o.same); err != nil {
 				return nil, err
 			}
-		}
-		if sel.LimitOffset != nil {
-			if lp.offset, err = b.compile(s, sel.LimitOffset, types.Int8); err != nil {
+			out = &distinctPlan{in: out, n: o.visible}
+		case planner.StepSort:
+			out = &sortPlan{in: out, keys: o.sortKeys(keys)}
+		case planner.StepUnique:
+			out = &distinctOnPlan{in: out, on: on}
+		case planner.StepLockRows:
+			out = &lockRowsPlan{in: out, spec: lk, exprs: o.exprs[:base], base: base}
+		case planner.StepLimit:
+			if out, err = b.buildLimit(out, s, sel); err != nil {
 				return nil, err
 			}
+		case planner.StepTrim:
+			out = &trimPlan{in: out, n: o.visible}
 		}
-		out = lp
-	}
-	if len(exprs) > visible {
-		out = &trimPlan{in: out, n: visible}
 	}
 	return out, nil
 }
 
-// pkOrdered reports whether keys follow the primary key order of sp.
-func pkOrdered(sp *scanPlan, exprs []*cexpr, keys []sortKey) bool {
-	if sp.index != nil || len(keys) > len(sp.tbl.PrimaryKey) || sp.rng != nil && sp.rng.in != nil {
-		return false
-	}
-	for i, k := range keys {
-		if exprs[k.idx].colIdx != sp.tbl.PrimaryKey[i] || k.desc != keys[0].desc || k.nullsFirst != k.desc {
-			return false
+// outputCols are the select list's compiled expressions and columns, the
+// hidden ones (sort expressions, locked rows) after the first visible.
+type outputCols struct {
+	exprs   []*cexpr
+	cols    []colInfo
+	visible int
+	targets []*pg_query.Node // the select list as written
+}
+
+// names describes the output columns to planner.ResolveOrderItem: a bare
+// ORDER BY name may refer to the first len(targets) of them, preferring
+// those a select-list item names with AS.
+func (o *outputCols) names() []planner.OutputName {
+	out := make([]planner.OutputName, len(o.cols))
+	for i, c := range o.cols {
+		out[i] = planner.OutputName{Name: c.name, Listed: i < len(o.targets)}
+		if out[i].Listed {
+			rt := o.targets[i].GetResTarget()
+			out[i].Aliased = rt != nil && rt.Name != ""
 		}
 	}
-	return true
+	return out
+}
+
+// same reports whether output columns i and j are the same expression
+// written twice (by display text and type).
+func (o *outputCols) same(i, j int) bool {
+	a, b := o.exprs[i], o.exprs[j]
+	return a.s != "" && a.s == b.s && a.t == b.t
+}
+
+// inputKeys restates sort keys over output columns as keys over the input
+// columns they are (-1: not a plain input column), for planner.KeyOrdered.
+func (o *outputCols) inputKeys(keys []planner.SortKey) []planner.SortKey {
+	in := make([]planner.SortKey, len(keys))
+	for i, k := range keys {
+		in[i] = k
+		in[i].Col = o.exprs[k.Col].colIdx
+	}
+	return in
+}
+
+// sortKeys are the sort plan's keys, with their EXPLAIN text.
+func (o *outputCols) sortKeys(keys []planner.SortKey) []sortKey {
+	out := make([]sortKey, len(keys))
+	for i, k := range keys {
+		out[i] = sortKey{idx: k.Col, desc: k.Desc, nullsFirst: k.NullsFirst, s: o.exprs[k.Col].s}
+	}
+	return out
+}
+
+// keyOrderedScan reports whether sp reads its table in primary key order
+// (a whole or key-range scan, not an index or an IN list).
+func keyOrderedScan(sp *scanPlan) bool {
+	return sp.index == nil && (sp.rng == nil || sp.rng.in == nil)
+}
+
+// buildLimit adds LIMIT/OFFSET above out.
+func (b *builder) buildLimit(out plan, s *scope, sel *pg_query.SelectStmt) (plan, error) {
+	lp := &limitPlan{in: out}
+	var err error
+	if sel.LimitCount != nil {
+		if lp.limit, err = b.compile(s, sel.LimitCount, types.Int8); err != nil {
+			return nil, err
+		}
+	}
+	if sel.LimitOffset != nil {
+		if lp.offset, err = b.compile(s, sel.LimitOffset, types.Int8); err != nil {
+			return nil, err
+		}
+	}
+	return lp, nil
 }
 
 type trimPlan struct {
@@ -579,62 +630,25 @@ func (p *trimPlan) start(e *env) (iter, error) {
 	}, cl: in.close}, nil
 }
 
-// sortTarget resolves an ORDER BY item: ordinal (of the visible output
-// columns, a * counting as the columns it expands to), output alias, or
-// an expression appended as a hidden column.
-func (b *builder) sortTarget(s *scope, n *pg_query.Node, targets []*pg_query.Node, visible int, exprs *[]*cexpr, cols *[]colInfo) (int, error) {
-	if c := n.GetAConst(); c != nil {
-		if iv, ok := c.Val.(*pg_query.A_Const_Ival); ok {
-			i := int(iv.Ival.Ival)
-			if i < 1 || i > visible {
-				return 0, b.errAt(pgerror.Newf(pgerror.InvalidColumnReference, "ORDER BY position %d is not in select list", i), c.Location)
-			}
-			return i - 1, nil
-		}
+// sortTarget resolves an ORDER BY or DISTINCT ON item to an output
+// column (planner.ResolveOrderItem: a position, an output name), or
+// compiles it over the input and appends it as a hidden column.
+func (b *builder) sortTarget(s *scope, n *pg_query.Node, o *outputCols) (int, error) {
+	it := planner.ItemOf(n)
+	idx, perr := planner.ResolveOrderItem(it, o.names(), o.visible)
+	if perr != nil {
+		return 0, b.errAt(perr, it.Loc)
 	}
-	if cr := n.GetColumnRef(); cr != nil && len(cr.Fields) == 1 {
-		name := strVal(cr.Fields[0])
-		for i, c := range *cols {
-			if c.name == name && i < len(targets) && targets[i].GetResTarget() != nil && targets[i].GetResTarget().Name != "" {
-				return i, nil
-			}
-		}
-		for i, c := range *cols {
-			if c.name == name && i < len(targets) {
-				return i, nil
-			}
-		}
+	if idx >= 0 {
+		return idx, nil
 	}
 	e, err := b.compile(s, n, types.Unknown)
 	if err != nil {
 		return 0, err
 	}
-	*exprs = append(*exprs, e)
-	*cols = append(*cols, colInfo{name: "?sort?", typ: e.t})
-	return len(*exprs) - 1, nil
-}
-
-// distinctSortKeys points each ORDER BY key of a SELECT DISTINCT at the
-// select-list expression it repeats: PostgreSQL refuses keys that are not
-// in the select list (42P10), since DISTINCT leaves no single value for them.
-func distinctSortKeys(keys []sortKey, exprs []*cexpr, visible int) error {
-	for i := range keys {
-		if keys[i].idx < visible {
-			continue
-		}
-		hidden := exprs[keys[i].idx]
-		j := 0
-		for ; j < visible; j++ {
-			if e := exprs[j]; hidden.s != "" && e.s == hidden.s && e.t == hidden.t {
-				break
-			}
-		}
-		if j == visible {
-			return pgerror.New(pgerror.InvalidColumnReference, "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
-		}
-		keys[i].idx = j
-	}
-	return nil
+	o.exprs = append(o.exprs, e)
+	o.cols = append(o.cols, colInfo{name: "?sort?", typ: e.t})
+	return len(o.exprs) - 1, nil
 }
 
 // buildTargets compiles the select list, expanding *.

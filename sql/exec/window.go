@@ -4,6 +4,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/heliosdb/nano/sql/pgerror"
+	planner "github.com/heliosdb/nano/sql/plan"
 	"github.com/heliosdb/nano/sql/types"
 )
 
@@ -295,14 +296,8 @@ func (b *builder) windowSpec(ctx *winCtx, wd *pg_query.WindowDef) (int, error) {
 			return 0, err
 		}
 		sp.order = append(sp.order, windowKeyExpr(e))
-		k := sortKey{idx: i, desc: sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC}
-		k.nullsFirst = k.desc
-		switch sb.SortbyNulls {
-		case pg_query.SortByNulls_SORTBY_NULLS_FIRST:
-			k.nullsFirst = true
-		case pg_query.SortByNulls_SORTBY_NULLS_LAST:
-			k.nullsFirst = false
-		}
+		k := sortKey{idx: i}
+		k.desc, k.nullsFirst = planner.SortOf(sb)
 		sp.orderKeys = append(sp.orderKeys, k)
 	}
 	if err := b.windowFrame(inner, wd, sp); err != nil {

@@ -1,10 +1,17 @@
 // Package plan holds the query planner's decisions as pure functions over
 // plain values: which key range reads a table (access path), which
 // predicates go to which table (pushdown), in what order the tables of a
-// join are joined and by which algorithm, and the cost model behind those
-// choices. It imports neither storage nor sql/exec: everything it decides
+// join are joined and by which algorithm, the cost model behind those
+// choices, and the output shape of a SELECT (what its ORDER BY, GROUP BY
+// and DISTINCT ON items name, and in what order its output operators
+// stack). It imports neither storage nor sql/exec: everything it decides
 // on is passed in (table shapes, key columns, estimated row counts,
-// predicate shapes), so each decision is table-tested without a database.
+// predicate shapes, output column names), so each decision is
+// table-tested without a database. It may read pg_query's parse tree
+// (sql/parser's output), which stays behind sql/parser and this package.
+//
+// The target layout and the order in which the rest of the builder moves
+// here are in docs/architecture.md.
 //
 // # Layout of the SQL engine (read this before adding planner code)
 //
@@ -22,6 +29,17 @@
 //	               cost.go     the cost model: selectivities and the cost
 //	                           of each join algorithm.
 //	               relset.go   RelSet, a set of relations of one FROM list.
+//	               output.go   the output of a SELECT: ItemOf classifies an
+//	                           ORDER BY / DISTINCT ON / GROUP BY item
+//	                           (position, bare name, expression);
+//	                           ResolveOrderItem and ResolveGroupItem decide
+//	                           what it names (PostgreSQL's
+//	                           findTargetlistEntrySQL92); SortOf, DistinctOf;
+//	                           KeyOrdered (a primary-key scan instead of a
+//	                           sort); DistinctOnKeys and DistinctSortKeys
+//	                           (42P10 checks, the keys to sort by);
+//	                           OutputSteps, the order of project, DISTINCT,
+//	                           sort, DISTINCT ON, row locks, LIMIT and trim.
 //	sql/exec     binding and expression compilation (pg_query → closures
 //	             with types), the iterators (scans, joins, aggregates,
 //	             sorts, set operations, DML) and their memory accounting.
@@ -34,13 +52,22 @@
 //	                                 conjunct description, row counts)
 //	               exec/hashjoin.go  hash join, index nested loop
 //	               exec/join.go      nested loop (inner/left/full), USING
+//	               exec/selectplan.go  buildOutput → OutputSteps,
+//	                                 ResolveOrderItem, KeyOrdered,
+//	                                 DistinctSortKeys; it compiles the
+//	                                 select list and the sort expressions
+//	               exec/distincton.go  DISTINCT ON → DistinctOnKeys
+//	               exec/groupby.go   GROUP BY items → ResolveGroupItem
 //	sql/types    values, casts, comparisons, and the numeric conversions
 //	             (Float64Of, Int64Of) everything else uses.
 //
-// What still lives in sql/exec's builder and moves here as it is touched:
-// binding and type resolution of expressions, the shape of projection,
-// aggregation, sorting, DISTINCT, LIMIT and set operations. New planner
-// decisions go here as pure functions; the executor only carries them out.
+// What still lives in sql/exec's builder and moves here next (in the
+// order docs/architecture.md gives): the named steps of INSERT and CREATE
+// TABLE, the column model and name resolution (exec's colInfo and scope),
+// binding and type resolution of expressions into a bound plan.Expr, the
+// logical plan tree of a SELECT (aggregation, windows, set operations),
+// and the transaction code into its own package. New planner decisions go
+// here as pure functions; the executor only carries them out.
 //
 // # Conventions
 //
