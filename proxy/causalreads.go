@@ -3,7 +3,9 @@ package proxy
 import (
 	"context"
 	"maps"
+	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/heliosdb/nano/lsn"
@@ -19,6 +21,9 @@ import (
 type causalReads struct {
 	tracker causal.Tracker
 	watcher *causal.Watcher
+	// seeded: the tracker holds a floor for the commits acknowledged
+	// before this process started (see acked).
+	seeded atomic.Bool
 
 	mu    sync.Mutex
 	terms map[string]uint64 // term each node's watched LSN belongs to
@@ -57,6 +62,35 @@ func (c *causalReads) overlay(view []route.Node) []route.Node {
 	return view
 }
 
+// unknownLSN is a read's MinLSN while the proxy cannot know what was
+// acknowledged before it started: no standby can show that it applied
+// it, so the read goes to the current primary, or waits for one.
+const unknownLSN = lsn.LSN(math.MaxUint64)
+
+// acked is what a read must see: every commit acknowledged so far. The
+// tracker sees the commits this process relays, but an earlier run of the
+// proxy (before a crash or restart) may have acknowledged later ones than
+// a standby has applied. The first current primary in view bounds them:
+// its applied LSN at a probe made by this process covers every commit
+// acknowledged before it (a commit is acknowledged after it is applied,
+// and a promoted primary holds every acknowledged commit). Until one is
+// in view, unknownLSN.
+func (c *causalReads) acked(view []route.Node) lsn.LSN {
+	if !c.seeded.Load() {
+		p, _ := route.CurrentPrimary(view)
+		if p == "" {
+			return unknownLSN
+		}
+		for _, n := range view {
+			if n.Name == p {
+				c.tracker.Observe(n.AppliedLSN)
+			}
+		}
+		c.seeded.Store(true)
+	}
+	return c.tracker.Acked()
+}
+
 // observe records a helios.commit_lsn ParameterStatus value.
 func (c *causalReads) observe(value string) {
 	if at, err := lsn.Parse(value); err == nil {
@@ -83,11 +117,20 @@ type causalWait struct {
 	deadline time.Time
 }
 
-// beginCausal sets what a read must see: every commit acknowledged so far.
+// beginCausal starts a statement's routing: a read must see every commit
+// acknowledged before it arrived (set by causalFloor).
 func (s *session) beginCausal(k route.Kind) {
 	s.rs.MinLSN, s.rs.CausalWaitOver = 0, false
 	if s.srv.causal != nil && k != route.Write {
-		s.rs.MinLSN = s.srv.causal.tracker.Acked()
+		s.rs.MinLSN = unknownLSN
+	}
+}
+
+// causalFloor fills in the read's MinLSN once the proxy knows it (at
+// once, except in a proxy that has not yet seen a current primary).
+func (s *session) causalFloor(view []route.Node) {
+	if s.srv.causal != nil && s.rs.MinLSN == unknownLSN {
+		s.rs.MinLSN = s.srv.causal.acked(view)
 	}
 }
 
@@ -107,7 +150,9 @@ func (s *session) waitCausal(w *causalWait, lsnChanged, nodesChanged <-chan stru
 	now := time.Now()
 	if w.deadline.IsZero() {
 		w.deadline = now.Add(s.srv.cfg.CausalWait)
-		s.srv.causal.watcher.Need(s.rs.MinLSN)
+		if s.rs.MinLSN != unknownLSN {
+			s.srv.causal.watcher.Need(s.rs.MinLSN)
+		}
 	}
 	if !now.Before(w.deadline) {
 		s.rs.CausalWaitOver = true

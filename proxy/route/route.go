@@ -182,13 +182,21 @@ func Decide(p Policy, nodes []Node, s Session, k Kind, rr uint64) Decision {
 
 // CurrentPrimary returns the current primary: the enabled, healthy node reporting
 // role primary with the highest term. With none, or two sharing the
-// highest term, it returns "" and why.
+// highest term, it returns "" and why. A primary whose term is below a
+// term any node has reported (a newer primary that is down now, or a
+// standby that follows it) is not current: it is an old primary back
+// from a crash or a partition, fenced, and its data may miss commits the
+// newer primary acknowledged — neither reads nor writes go there.
 func CurrentPrimary(nodes []Node) (name, why string) {
+	var newest uint64
+	for _, n := range nodes {
+		newest = max(newest, n.Term)
+	}
 	var best *Node
 	split := false
 	for i := range nodes {
 		n := &nodes[i]
-		if !n.Enabled || !n.Healthy || n.Role != Primary {
+		if !n.Enabled || !n.Healthy || n.Role != Primary || n.Term < newest {
 			continue
 		}
 		switch {
