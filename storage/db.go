@@ -307,9 +307,9 @@ func (db *DB) applyDurably(end lsn.LSN, batches []*Batch) error {
 	return nil
 }
 
-func applyBatch(tx *bolt.Tx, b *Batch) error {
+func applyBatch(tx *bolt.Tx, f *appendFill, b *Batch) error {
 	for i := range b.Ops {
-		if err := applyOp(tx, &b.Ops[i]); err != nil {
+		if err := applyOp(tx, f, &b.Ops[i]); err != nil {
 			return fmt.Errorf("op %d (%v %q): %w", i, b.Ops[i].Kind, b.Ops[i].Bucket, err)
 		}
 	}
@@ -318,12 +318,14 @@ func applyBatch(tx *bolt.Tx, b *Batch) error {
 
 // applyOp applies one validated op. Every outcome depends only on the
 // current state and the op, which keeps Apply deterministic.
-func applyOp(tx *bolt.Tx, op *Op) error {
+func applyOp(tx *bolt.Tx, f *appendFill, op *Op) error {
 	switch op.Kind {
 	case OpCreateBucket:
+		f.forget(op.Bucket)
 		_, err := tx.CreateBucketIfNotExists(op.Bucket)
 		return err
 	case OpDropBucket:
+		f.forget(op.Bucket)
 		if err := tx.DeleteBucket(op.Bucket); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 			return err
 		}
@@ -334,8 +336,10 @@ func applyOp(tx *bolt.Tx, op *Op) error {
 		return nil // deterministic: the SQL layer creates buckets first
 	}
 	if op.Kind == OpPut {
+		f.put(op.Bucket, bkt, op.Key)
 		return bkt.Put(op.Key, op.Value)
 	}
+	f.del(op.Bucket, bkt)
 	return bkt.Delete(op.Key)
 }
 

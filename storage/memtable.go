@@ -137,7 +137,7 @@ func (db *DB) publish(end lsn.LSN) {
 }
 
 // writeTree writes every pending version of t into tx.
-func writeTree(tx *bolt.Tx, t *memTree) error {
+func writeTree(tx *bolt.Tx, f *appendFill, t *memTree) error {
 	var (
 		err    error
 		name   []byte
@@ -151,8 +151,10 @@ func writeTree(tx *bolt.Tx, t *memTree) error {
 			return true // cannot happen: buckets change only in applySync
 		}
 		if it.del {
+			f.del(it.bucket, bucket)
 			err = bucket.Delete(it.key)
 		} else {
+			f.put(it.bucket, bucket, it.key)
 			err = bucket.Put(it.key, it.value)
 		}
 		return err == nil
@@ -165,14 +167,16 @@ func writeTree(tx *bolt.Tx, t *memTree) error {
 func (db *DB) applySync(end lsn.LSN, batches []*Batch) error {
 	var size int64
 	err := db.commitPublished(end, func(tx *bolt.Tx) error {
-		if err := writeTree(tx, db.mem); err != nil {
+		f := newAppendFill(tx)
+		if err := writeTree(tx, f, db.mem); err != nil {
 			return err
 		}
 		for _, b := range batches {
-			if err := applyBatch(tx, b); err != nil {
+			if err := applyBatch(tx, f, b); err != nil {
 				return err
 			}
 		}
+		f.apply()
 		size = tx.Size()
 		return tx.Bucket(bucketMeta.bytes()).Put(keyAppliedLSN.bytes(), encodeUint64(uint64(end)))
 	})
@@ -247,9 +251,11 @@ func (db *DB) flush() error {
 		if appliedIn(tx) >= end {
 			return nil // written by applySync meanwhile (it holds flushMu: defensive)
 		}
-		if err := writeTree(tx, t); err != nil {
+		f := newAppendFill(tx)
+		if err := writeTree(tx, f, t); err != nil {
 			return err
 		}
+		f.apply()
 		size = tx.Size()
 		return tx.Bucket(bucketMeta.bytes()).Put(keyAppliedLSN.bytes(), encodeUint64(uint64(end)))
 	}))
