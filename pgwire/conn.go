@@ -36,8 +36,9 @@ type conn struct {
 	mu         sync.Mutex // guards the fields below, up to sess
 	stmtCancel context.CancelCauseFunc
 	stmtGen    uint64      // counts statements; a peer check of an older one does nothing
-	peerTimer  *time.Timer // checks the client's socket while a statement runs
-	clientGone bool        // the client disconnected during a statement
+	peerTimer  *time.Timer // checks the client's socket while a statement runs; made once (watch.go)
+	peerIv     time.Duration
+	clientGone bool // the client disconnected during a statement
 
 	sess           Session
 	wbuf           []byte // buffered output, flushed by flush
@@ -204,7 +205,7 @@ func (c *conn) beginStatement() context.Context {
 	c.stmtCancel = cancel
 	c.stmtGen++
 	if iv > 0 {
-		c.peerTimer = c.watchPeer(c.stmtGen, iv)
+		c.watchPeer(iv)
 	}
 	c.srv.metrics.running.Inc()
 	c.mu.Unlock()
@@ -217,7 +218,6 @@ func (c *conn) endStatement() {
 	c.stmtCancel = nil
 	if c.peerTimer != nil {
 		c.peerTimer.Stop()
-		c.peerTimer = nil
 	}
 	c.srv.metrics.running.Dec()
 	c.mu.Unlock()
@@ -265,6 +265,9 @@ func (c *conn) readyForQuery() {
 // reportParams sends ParameterStatus for every parameter whose value
 // differs from what the client was last told.
 func (c *conn) reportParams() {
+	if pc, ok := c.sess.(ParamChangeReporter); ok && !pc.ParametersChanged() {
+		return
+	}
 	for k, v := range c.sess.ParameterStatus() {
 		if old, ok := c.reported[k]; ok && old == v {
 			continue

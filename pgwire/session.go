@@ -69,3 +69,13 @@ type Session interface {
 	// Close releases the session; an open transaction is rolled back.
 	Close() error
 }
+
+// ParamChangeReporter is implemented by a Session that can tell, without
+// allocating, whether a reported parameter may have changed since its
+// previous answer. pgwire asks before every ReadyForQuery and calls
+// ParameterStatus (which builds a map) only when the answer is yes — on
+// most statements nothing changed. A yes that turns out to change nothing
+// is harmless: pgwire still sends only the values that differ.
+type ParamChangeReporter interface {
+	ParametersChanged() bool
+}

@@ -41,26 +41,44 @@ func (c *conn) checkInterval() time.Duration {
 	return DefaultClientCheckInterval
 }
 
-// watchPeer arms the check of statement gen. c.mu is held.
-func (c *conn) watchPeer(gen uint64, iv time.Duration) *time.Timer {
-	var t *time.Timer
-	t = time.AfterFunc(iv, func() {
-		st, _ := peer.Check(c.nc, nil)
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		if gen != c.stmtGen || c.stmtCancel == nil || c.ctx.Err() != nil {
-			return // that statement is over, or the server closed the socket
-		}
-		switch st {
-		case peer.Closed, peer.ClosedAfterData:
-			c.clientGone = true
-			c.stmtCancel(errClientLost)
-			c.srv.metrics.clientLost.Inc()
-		case peer.Open:
-			t.Reset(iv)
-		}
-	})
-	return t
+// watchPeer arms the check of the statement that just began, every iv.
+// The connection keeps one timer for all its statements (a timer per
+// statement was an allocation and a timer-heap insert on every message).
+// c.mu is held.
+func (c *conn) watchPeer(iv time.Duration) {
+	c.peerIv = iv
+	if c.peerTimer == nil {
+		c.peerTimer = time.AfterFunc(iv, c.checkPeer)
+		return
+	}
+	c.peerTimer.Reset(iv)
+}
+
+// checkPeer runs on the timer: it cancels the running statement when the
+// client is gone and re-arms itself while the client is there. A check
+// that outlived its statement does nothing: the next statement armed the
+// timer again when it began.
+func (c *conn) checkPeer() {
+	c.mu.Lock()
+	gen, running := c.stmtGen, c.stmtCancel != nil
+	c.mu.Unlock()
+	if !running {
+		return
+	}
+	st, _ := peer.Check(c.nc, nil)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.stmtGen || c.stmtCancel == nil || c.ctx.Err() != nil {
+		return // that statement is over, or the server closed the socket
+	}
+	switch st {
+	case peer.Closed, peer.ClosedAfterData:
+		c.clientGone = true
+		c.stmtCancel(errClientLost)
+		c.srv.metrics.clientLost.Inc()
+	case peer.Open:
+		c.peerTimer.Reset(c.peerIv)
+	}
 }
 
 // lostClient reports whether the client went away during a statement;

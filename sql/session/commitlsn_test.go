@@ -46,3 +46,42 @@ func TestReportCommitLSN(t *testing.T) {
 		}
 	}
 }
+
+// TestParametersChanged: pgwire builds the ParameterStatus map before a
+// ReadyForQuery only when ParametersChanged says so, so it must say yes
+// after every change of a reported value — SET, a SET undone by ROLLBACK,
+// SET LOCAL ending with its block, RESET, a commit moving the reported
+// commit LSN, the node turning read-only (in_hot_standby) — and no after
+// statements that change none.
+func TestParametersChanged(t *testing.T) {
+	readOnly := false
+	s := newSession(t, session.Config{Engine: newEngine(t), ReadOnly: func() (bool, string) { return readOnly, "" }},
+		map[string]string{session.ReportCommitLSN: "on"})
+	s.ParametersChanged() // the first call sees everything
+	step := func(sql string, want bool) {
+		t.Helper()
+		if sql != "" {
+			mustQuery(t, s, sql)
+		}
+		if got := s.ParametersChanged(); got != want {
+			t.Fatalf("after %q: ParametersChanged = %v, want %v", sql, got, want)
+		}
+	}
+	step("SELECT 1", false)
+	step("SET application_name = 'a'", true)
+	step("SET application_name = 'a'", false)
+	step("SET statement_timeout = '1min'", false) // not reported
+	step("BEGIN", false)
+	step("SET TimeZone = 'Europe/Berlin'", true)
+	step("ROLLBACK", true)
+	step("BEGIN", false)
+	step("SET LOCAL DateStyle = 'ISO, DMY'", true)
+	step("COMMIT", true)
+	step("RESET application_name", true)
+	step("CREATE TABLE p (id int primary key)", true) // commit LSN
+	step("INSERT INTO p VALUES (1)", true)
+	step("SELECT * FROM p", false)
+	readOnly = true
+	step("", true) // in_hot_standby
+	step("", false)
+}

@@ -59,6 +59,10 @@ type Session struct {
 
 	fwd        ForwardTxn // the block's transaction on the primary (forward.go); nil when none
 	lastCommit lsn.LSN    // see LastCommitLSN
+	// paramSeen and paramSeenLSN are the reported values ParametersChanged
+	// last saw (indexed like reportedGUCs).
+	paramSeen    []string
+	paramSeenLSN lsn.LSN
 	// owner holds this session's locks: row locks until the transaction
 	// ends, advisory session locks until unlocked or Close.
 	owner lock.OwnerID
@@ -259,6 +263,35 @@ func (s *Session) TxStatus() result.TxStatus { return s.block.txStatus() }
 func (s *Session) ClientConnectionCheckInterval() time.Duration {
 	v, _ := s.vars.Get("client_connection_check_interval")
 	return durationOf(v)
+}
+
+// ParametersChanged reports whether a GUC_REPORT parameter (or the
+// reported commit LSN) may differ from what the previous call saw; pgwire
+// asks before every ReadyForQuery and builds ParameterStatus's map only
+// when it does. It allocates nothing when nothing changed.
+func (s *Session) ParametersChanged() bool {
+	changed := false
+	if len(s.paramSeen) != len(reportedGUCs) {
+		s.paramSeen = make([]string, len(reportedGUCs))
+		changed = true
+	}
+	for i, r := range reportedGUCs {
+		if v, _ := s.vars.get(r.key); v != s.paramSeen[i] {
+			s.paramSeen[i] = v
+			changed = true
+		}
+	}
+	at := s.lastCommit
+	if at != 0 {
+		if on, _ := s.vars.Get(ReportCommitLSN); on != "on" {
+			at = 0
+		}
+	}
+	if at != s.paramSeenLSN {
+		s.paramSeenLSN = at
+		changed = true
+	}
+	return changed
 }
 
 // ParameterStatus returns the GUC_REPORT parameters and their values. The

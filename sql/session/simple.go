@@ -165,15 +165,16 @@ func (s *Session) openAndPump(ctx context.Context, rec *record) error {
 }
 
 // stmtContext applies statement_timeout to ctx and counts the statement
-// in Config.Running until the returned cancel is called.
+// in Config.Running until the returned cancel is called. Without a
+// timeout the statement runs under ctx itself: the caller's context is
+// already the statement's own (pgwire makes one per message and cancels
+// it when the call returns), and a child context per statement cost an
+// allocation and a registration in the parent's child set.
 func (s *Session) stmtContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	v, _ := s.vars.Get("statement_timeout")
-	var sctx context.Context
-	var cancel context.CancelFunc
+	sctx, cancel := ctx, noCancel
 	if d := durationOf(v); d > 0 {
 		sctx, cancel = context.WithTimeoutCause(ctx, d, errStatementTimeout)
-	} else {
-		sctx, cancel = context.WithCancel(ctx)
 	}
 	if r := s.cfg.Running; r != nil {
 		r.Add(1)
@@ -181,6 +182,8 @@ func (s *Session) stmtContext(ctx context.Context) (context.Context, context.Can
 	}
 	return sctx, cancel
 }
+
+func noCancel() {}
 
 // mapCancel turns the error of a statement whose context ended into 57014
 // (cancel request or statement_timeout), or into the cause the caller
