@@ -26,7 +26,7 @@ func advisoryLockFn(mode lock.Mode, scope lock.Scope, try bool) scalarFn {
 		if try {
 			policy = lock.SkipLocked
 		}
-		ok, err := en.acquireLock(advisoryKeyOf(a), mode, scope, policy, "advisory lock", false)
+		ok, err := en.acquireLock(advisoryKeyOf(a), mode, scope, policy, lockWhat{kind: "advisory lock"}, false)
 		if err != nil {
 			return nil, err
 		}

@@ -58,13 +58,25 @@ var errLockTimeout = pgerror.New(pgerror.LockNotAvailable, "canceling statement 
 // lock_timeout and deadlock_timeout. what names the object for NOWAIT's
 // message. It returns false for SKIP LOCKED on a taken lock.
 func (e *env) acquire(key string, mode lock.Mode, scope lock.Scope, policy lock.Policy, what string) (bool, error) {
-	return e.acquireLock(key, mode, scope, policy, what, true)
+	return e.acquireLock(key, mode, scope, policy, lockWhat{kind: what}, true)
+}
+
+// lockWhat names a locked object in NOWAIT's message: kind, then the
+// quoted relation name when there is one. It is rendered only for that
+// message (formatting it on every lock was an allocation per row).
+type lockWhat struct{ kind, rel string }
+
+func (w lockWhat) String() string {
+	if w.rel == "" {
+		return w.kind
+	}
+	return fmt.Sprintf("%s %q", w.kind, w.rel)
 }
 
 // acquireLock is acquire; withXID assigns the transaction its number
 // first (row locks: pg_locks shows the holder's transactionid), which a
 // table lock does not.
-func (e *env) acquireLock(key string, mode lock.Mode, scope lock.Scope, policy lock.Policy, what string, withXID bool) (bool, error) {
+func (e *env) acquireLock(key string, mode lock.Mode, scope lock.Scope, policy lock.Policy, what lockWhat, withXID bool) (bool, error) {
 	t := e.txn
 	if t.xid == 0 && withXID {
 		t.xid = t.eng.xids.Add(1)
@@ -85,7 +97,7 @@ func (e *env) acquireLock(key string, mode lock.Mode, scope lock.Scope, policy l
 	var dl *lock.DeadlockError
 	switch {
 	case errors.Is(err, lock.ErrWouldBlock):
-		return false, pgerror.Newf(pgerror.LockNotAvailable, "could not obtain lock on %s", what)
+		return false, pgerror.Newf(pgerror.LockNotAvailable, "could not obtain lock on %s", what.String())
 	case errors.As(err, &dl):
 		return false, deadlockError(dl)
 	case errors.Is(err, errLockTimeout) && e.ctx.Err() == nil:
@@ -138,21 +150,22 @@ func parseDuration(v string) time.Duration {
 		i++
 	}
 	n, err := strconv.ParseFloat(v[:i], 64)
-	if err != nil {
+	if err != nil || n == 0 {
 		return 0
 	}
-	unit := map[string]time.Duration{"": time.Millisecond, "us": time.Microsecond, "ms": time.Millisecond,
-		"s": time.Second, "min": time.Minute, "h": time.Hour, "d": 24 * time.Hour}[strings.TrimSpace(v[i:])]
-	return time.Duration(n * float64(unit))
+	return time.Duration(n * float64(durationUnits[strings.TrimSpace(v[i:])]))
 }
+
+// durationUnits are the units of a time setting (no unit: milliseconds).
+var durationUnits = map[string]time.Duration{"": time.Millisecond, "us": time.Microsecond, "ms": time.Millisecond,
+	"s": time.Second, "min": time.Minute, "h": time.Hour, "d": 24 * time.Hour}
 
 // lockRow locks the row (or unique entry) at bucket/key in mode and says
 // whether the version this statement read is still the newest. latest is
 // the newest committed value (a copy; nil when deleted) for rowChanged.
 func (e *env) lockRow(tbl *catalog.Table, bucket, key []byte, mode lock.Mode, policy lock.Policy) (st lockState, latest []byte, err error) {
 	t := e.txn
-	what := fmt.Sprintf("row in relation %q", tbl.Name)
-	ok, err := e.acquire(rowLockKey(bucket, key), mode, lock.Xact, policy, what)
+	ok, err := e.acquireLock(rowLockKey(bucket, key), mode, lock.Xact, policy, lockWhat{"row in relation", tbl.Name}, true)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -209,8 +222,8 @@ func (t *Txn) getLatest(bucket, key []byte) ([]byte, error) {
 // lockKey locks a key about to be written (a new primary key or a unique
 // index entry) for the rest of the transaction.
 func (e *env) lockKey(tbl *catalog.Table, bucket, key []byte) error {
-	_, err := e.acquire(rowLockKey(bucket, key), lock.ForUpdate, lock.Xact, lock.Wait,
-		fmt.Sprintf("row in relation %q", tbl.Name))
+	_, err := e.acquireLock(rowLockKey(bucket, key), lock.ForUpdate, lock.Xact, lock.Wait,
+		lockWhat{"row in relation", tbl.Name}, true)
 	return err
 }
 

@@ -1,8 +1,6 @@
 package exec
 
 import (
-	"fmt"
-
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/heliosdb/nano/sql/catalog"
@@ -138,7 +136,7 @@ func (e *env) lockTable(tbl *catalog.Table, mode lock.Mode, policy lock.Policy) 
 		return false, nil
 	}
 	key := tableLockKey(tbl.OID)
-	what := fmt.Sprintf("relation %q", tbl.Name)
+	what := lockWhat{"relation", tbl.Name}
 	p := policy
 	if p == lock.Wait {
 		p = lock.NoWait

@@ -63,6 +63,8 @@ type Session struct {
 	// last saw (indexed like reportedGUCs).
 	paramSeen    []string
 	paramSeenLSN lsn.LSN
+	// stmtDone ends a statement counted in Config.Running (stmtContext).
+	stmtDone func()
 	// owner holds this session's locks: row locks until the transaction
 	// ends, advisory session locks until unlocked or Close.
 	owner lock.OwnerID

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/heliosdb/nano/sql/exec"
@@ -172,15 +173,23 @@ func (s *Session) openAndPump(ctx context.Context, rec *record) error {
 // allocation and a registration in the parent's child set.
 func (s *Session) stmtContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	v, _ := s.vars.Get("statement_timeout")
-	sctx, cancel := ctx, noCancel
+	r := s.cfg.Running
 	if d := durationOf(v); d > 0 {
-		sctx, cancel = context.WithTimeoutCause(ctx, d, errStatementTimeout)
-	}
-	if r := s.cfg.Running; r != nil {
+		sctx, cancel := context.WithTimeoutCause(ctx, d, errStatementTimeout)
+		if r == nil {
+			return sctx, cancel
+		}
 		r.Add(1)
 		return sctx, func() { cancel(); r.Add(-1) }
 	}
-	return sctx, cancel
+	if r == nil {
+		return ctx, noCancel
+	}
+	r.Add(1)
+	if s.stmtDone == nil {
+		s.stmtDone = func() { r.Add(-1) } // made once: a closure per statement was an allocation
+	}
+	return ctx, s.stmtDone
 }
 
 func noCancel() {}
@@ -205,6 +214,9 @@ func mapCancel(parent, sctx context.Context, err error) error {
 }
 
 func (s *Session) logStatement(sql string, start time.Time, err error) {
+	if !s.log.Enabled(context.Background(), slog.LevelDebug) {
+		return // the arguments below would be boxed (allocated) for nothing
+	}
 	took := s.cfg.Now().Sub(start)
 	if err != nil {
 		s.log.Debug("statement failed", "sql", sql, "took", took, "code", string(pgerror.CodeOf(err)), "err", err)
