@@ -53,6 +53,9 @@ type Txn struct {
 	// writeLSN is the snapshot of the first statement that wrote: writes
 	// the locks do not cover (catalog, buckets) are checked from there.
 	writeLSN lsn.LSN
+	// seen is the newest snapshot a statement of this transaction read
+	// (SeenLSN).
+	seen lsn.LSN
 	// latest is a snapshot at least as new as the last commit seen, for
 	// reading the newest version of a row after locking it.
 	latest *storage.Snapshot
@@ -184,8 +187,16 @@ func (t *Txn) stmtStart() error {
 	if t.ov.writes == 0 {
 		t.writeLSN = t.snap.AppliedLSN()
 	}
+	t.saw(t.snap)
 	return nil
 }
+
+func (t *Txn) saw(s *storage.Snapshot) { t.seen = max(t.seen, s.AppliedLSN()) }
+
+// SeenLSN is the LSN of the newest snapshot the transaction's statements
+// read: every commit whose effects they may have shown is at or below
+// it (0 before the first statement).
+func (t *Txn) SeenLSN() lsn.LSN { return t.seen }
 
 // appliedSource is the optional side of a SnapshotSource that says how
 // far commits have been applied (storage.DB has it).
@@ -217,6 +228,7 @@ func (t *Txn) latestSnap() (*storage.Snapshot, error) {
 		_ = t.latest.Close()
 	}
 	t.latest = s
+	t.saw(s)
 	return s, nil
 }
 

@@ -85,3 +85,32 @@ func TestParametersChanged(t *testing.T) {
 	step("", true) // in_hot_standby
 	step("", false)
 }
+
+// TestReportSeenLSN: a session that only reads reports the snapshot its
+// statements read, so a commit it may have shown (visible on the primary
+// before its own client is told, while a sync standby flushes it) bounds
+// heliosdb-proxy's later causal reads. Before, a read reported nothing and
+// the next read could go to a standby that had not applied what this one
+// showed (a non-linearizable register history in make faults).
+func TestReportSeenLSN(t *testing.T) {
+	e := newEngine(t)
+	reader := newSession(t, session.Config{Engine: e}, map[string]string{session.ReportCommitLSN: "on"})
+	writer := newSession(t, session.Config{Engine: e}, nil)
+	mustQuery(t, writer, "CREATE TABLE c (id int primary key)")
+	mustQuery(t, writer, "INSERT INTO c VALUES (1)")
+	mustQuery(t, reader, "SELECT * FROM c")
+	got, err := lsn.Parse(reader.ParameterStatus()[session.CommitLSNParam])
+	if err != nil || got < writer.LastCommitLSN() {
+		t.Fatalf("reader reports %v (%v), the commit it read is at %v", got, err, writer.LastCommitLSN())
+	}
+	mustQuery(t, reader, "BEGIN")
+	mustQuery(t, writer, "INSERT INTO c VALUES (2)")
+	mustQuery(t, reader, "SELECT * FROM c") // in a block: reported before the block ends
+	if got, _ := lsn.Parse(reader.ParameterStatus()[session.CommitLSNParam]); got < writer.LastCommitLSN() {
+		t.Fatalf("in a block: reader reports %v, the commit it read is at %v", got, writer.LastCommitLSN())
+	}
+	mustQuery(t, reader, "ROLLBACK")
+	if got, _ := lsn.Parse(reader.ParameterStatus()[session.CommitLSNParam]); got < writer.LastCommitLSN() {
+		t.Fatalf("after ROLLBACK: reader reports %v", got)
+	}
+}

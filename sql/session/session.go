@@ -59,6 +59,7 @@ type Session struct {
 
 	fwd        ForwardTxn // the block's transaction on the primary (forward.go); nil when none
 	lastCommit lsn.LSN    // see LastCommitLSN
+	seen       lsn.LSN    // newest snapshot read by an ended transaction (reportedLSN)
 	// paramSeen and paramSeenLSN are the reported values ParametersChanged
 	// last saw (indexed like reportedGUCs).
 	paramSeen    []string
@@ -283,12 +284,7 @@ func (s *Session) ParametersChanged() bool {
 			changed = true
 		}
 	}
-	at := s.lastCommit
-	if at != 0 {
-		if on, _ := s.vars.Get(ReportCommitLSN); on != "on" {
-			at = 0
-		}
-	}
+	at := s.reportedLSN()
 	if at != s.paramSeenLSN {
 		s.paramSeenLSN = at
 		changed = true
@@ -300,12 +296,29 @@ func (s *Session) ParametersChanged() bool {
 // map is the caller's.
 func (s *Session) ParameterStatus() map[string]string {
 	m := s.vars.reported()
-	if s.lastCommit != 0 {
-		if on, _ := s.vars.Get(ReportCommitLSN); on == "on" {
-			m[CommitLSNParam] = s.lastCommit.String()
-		}
+	if at := s.reportedLSN(); at != 0 {
+		m[CommitLSNParam] = at.String()
 	}
 	return m
+}
+
+// reportedLSN is helios.commit_lsn when helios.report_commit_lsn is on (0
+// otherwise): the newest LSN whose commits the session made or may have
+// seen — its last commit, and the snapshots its statements read. A commit
+// is visible on the primary before it is acknowledged (a sync standby may
+// still be flushing it), so a read there can show a commit no client was
+// told of yet; heliosdb-proxy's causal reads must then not send a later
+// read to a standby that has not applied it. Reporting what reads saw, as
+// well as commits, gives them that floor.
+func (s *Session) reportedLSN() lsn.LSN {
+	if on, _ := s.vars.Get(ReportCommitLSN); on != "on" {
+		return 0
+	}
+	at := max(s.lastCommit, s.seen)
+	if s.txn != nil {
+		at = max(at, s.txn.SeenLSN())
+	}
+	return at
 }
 
 // Close rolls back an open transaction and drops portals and statements.
@@ -373,6 +386,7 @@ func (s *Session) beginImplicit() {
 func (s *Session) endBlock(committed bool) {
 	s.endForward()
 	if s.txn != nil {
+		s.seen = max(s.seen, s.txn.SeenLSN())
 		s.txn.Rollback()
 		s.txn = nil
 	}
@@ -403,6 +417,7 @@ func (s *Session) commitTxn(ctx context.Context) error {
 		return nil
 	}
 	s.txn = nil
+	s.seen = max(s.seen, t.SeenLSN())
 	wrote := t.HasWrites()
 	at, err := t.Commit(ctx)
 	if err != nil {
