@@ -63,3 +63,36 @@ func BenchmarkSimpleUpdate(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPointSelect is pgbench's select-only transaction (one SELECT by
+// primary key, autocommit) from one client against a single primary.
+//
+//	go test -run '^$' -bench PointSelect -benchmem ./node/
+func BenchmarkPointSelect(b *testing.B) {
+	m := clustertest.NewMember(b, "primary", clustertest.Options{}, func(cfg *node.Config) {
+		cfg.Role = node.RolePrimary
+	})
+	m.Start()
+	const rows = 10000
+	m.Exec("CREATE TABLE accounts (aid int PRIMARY KEY, bid int, abalance int, filler char(84))",
+		"INSERT INTO accounts SELECT g, 1, 0, '' FROM generate_series(1, 10000) g")
+	for _, tc := range []struct {
+		name string
+		mode pgx.QueryExecMode
+	}{
+		{"extended", pgx.QueryExecModeCacheStatement},
+		{"simple", pgx.QueryExecModeSimpleProtocol},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			conn := m.Conn()
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				var bal int
+				if err := conn.QueryRow(ctx, "SELECT abalance FROM accounts WHERE aid = $1", tc.mode, rand.IntN(rows)+1).Scan(&bal); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -80,6 +80,14 @@ func ParseContext(ctx context.Context, sql string) ([]Statement, error) {
 // parsePiece parses the statement text src, found at byte start and
 // character chars of the full string, and appends its statements to out.
 func parsePiece(out []Statement, src string, start, chars int) ([]Statement, error) {
+	if n, ok := txStatement(src); ok {
+		return append(out, Statement{Node: n, SQL: src, Offset: start, CharOffset: chars, src: src, srcChars: chars}), nil
+	}
+	return parsePgQuery(out, src, start, chars)
+}
+
+// parsePgQuery is parsePiece through pg_query.
+func parsePgQuery(out []Statement, src string, start, chars int) ([]Statement, error) {
 	res, err := pg_query.Parse(src)
 	if err != nil {
 		return nil, convertError(err, chars)
