@@ -24,41 +24,68 @@ const clientCheckInterval = 250 * time.Millisecond
 // counted as failed.
 
 // watchClient starts checking the client while bc runs a statement (bc
-// nil: while the statement waits for a node). The returned stop must be
-// called when the statement is over.
-func (s *session) watchClient(bc *bconn) (stop func()) {
+// nil: while the statement waits for a node); bc is also where a
+// CancelRequest goes. unwatch ends it when the statement is over.
+//
+// Statements usually take far less than clientCheckInterval, so neither
+// call touches the timer: it is armed only when idle (and then fires at
+// most every clientCheckInterval while the session keeps running
+// statements), and a firing looks only at a statement that has run for
+// clientCheckInterval.
+func (s *session) watchClient(bc *bconn) {
 	s.mu.Lock()
-	s.watchGen++
-	gen := s.watchGen
-	var t *time.Timer
-	t = time.AfterFunc(clientCheckInterval, func() {
-		st, _ := peer.Check(s.nc, nil)
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if gen != s.watchGen {
-			return // that statement is over
-		}
-		switch st {
-		case peer.Open:
-			t.Reset(clientCheckInterval)
-		case peer.Closed, peer.ClosedAfterData:
-			s.clientGone = true
-			s.srv.metrics.clientLost.Inc()
-			select {
-			case s.cancelWait <- struct{}{}:
-			default:
-			}
-			if bc != nil {
-				go s.abandon(bc)
-			}
-		}
-	})
+	s.active, s.watching, s.watchSince = bc, true, time.Now()
+	if !s.watchArmed {
+		s.watchArmed = true
+		s.watchT.Reset(clientCheckInterval)
+	}
 	s.mu.Unlock()
-	return func() {
-		s.mu.Lock()
-		s.watchGen++
+}
+
+// unwatch ends what watchClient started.
+func (s *session) unwatch() {
+	s.mu.Lock()
+	s.active, s.watching = nil, false
+	s.mu.Unlock()
+}
+
+// checkClient is watchT's function.
+func (s *session) checkClient() {
+	s.mu.Lock()
+	if !s.watching {
+		s.watchArmed = false
 		s.mu.Unlock()
-		t.Stop()
+		return
+	}
+	if wait := clientCheckInterval - time.Since(s.watchSince); wait > 0 {
+		s.watchT.Reset(wait) // the statement began after the timer was armed
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Unlock()
+	st, _ := peer.Check(s.nc, nil)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.watching { // that statement is over, and no other runs
+		s.watchArmed = false
+		return
+	}
+	switch st {
+	case peer.Open:
+		s.watchT.Reset(clientCheckInterval)
+	case peer.Closed, peer.ClosedAfterData:
+		s.watchArmed = false
+		s.clientGone = true
+		s.srv.metrics.clientLost.Inc()
+		select {
+		case s.cancelWait <- struct{}{}:
+		default:
+		}
+		if s.active != nil {
+			go s.abandon(s.active)
+		}
+	default:
+		s.watchArmed = false
 	}
 }
 

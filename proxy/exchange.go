@@ -26,12 +26,14 @@ type exchange struct {
 	class  classify.Class
 	simple bool // a simple Query (it destroys the unnamed statement)
 	flush  bool // ends with Flush: done when every message is answered
-	// frames returns the bytes to send to bc; for a batch it also sets tr.
-	frames func(bc *bconn) []byte
-	tr     *tracker // extended batches only
-	v      *virtual // extended batches only: bc's prepared statements as built
-	d      route.Decision
-	gated  string // node whose write gate this attempt entered (see acquire)
+	// frame is what a simple query or function call sends; a batch
+	// (frame nil) is built for each backend it is tried on (s.frames).
+	frame []byte
+	ext   *extState // batches: the part a Flush already ran, or nil
+	tr    *tracker  // extended batches only
+	v     *virtual  // extended batches only: bc's prepared statements as built
+	d     route.Decision
+	gated string // node whose write gate this attempt entered (see acquire)
 }
 
 // outcome is what relaying a backend's answer observed.
@@ -71,9 +73,9 @@ func (s *session) run(ex *exchange) {
 	wasIdle := s.txStatus == 'I'
 	attached := s.ext != nil // the batch's first part already ran on a backend
 	for attempt := 0; ; attempt++ {
-		stop := s.watchClient(nil) // a wait for a primary ends if the client goes
+		s.watchClient(nil) // a wait for a primary ends if the client goes
 		bc, err := s.target(ex)
-		stop()
+		s.unwatch()
 		if s.lostClient() {
 			s.werr = errClientGone
 			return
@@ -177,14 +179,32 @@ func (s *session) target(ex *exchange) (*bconn, error) {
 }
 
 func (s *session) forwardTo(bc *bconn, ex *exchange, out *outcome) error {
-	frames := ex.frames(bc)
-	s.setActive(bc)
-	defer s.setActive(nil)
-	defer s.watchClient(bc)()
+	frames := s.frames(bc, ex)
+	s.watchClient(bc)
+	defer s.unwatch()
 	if err := bc.Send(frames); err != nil {
 		return &backendError{err}
 	}
 	return s.relay(bc, ex, out)
+}
+
+// frames returns the bytes to send to bc for ex. A batch is built for
+// bc (re-preparing what bc lacks) into the session's send buffer, with a
+// fresh tracker unless a Flush already started it (also on a retry
+// elsewhere: the session's tracker and virtual are reset and reused).
+func (s *session) frames(bc *bconn, ex *exchange) []byte {
+	if ex.frame != nil {
+		return ex.frame
+	}
+	if ex.ext != nil {
+		ex.tr, ex.v = ex.ext.tr, ex.ext.v
+	} else {
+		s.trk.reset()
+		s.virt.reset()
+		ex.tr, ex.v = &s.trk, &s.virt
+	}
+	s.sendBuf = s.build(s.sendBuf[:0], bc, ex.tr, ex.v, ex.flush)
+	return s.sendBuf
 }
 
 // lost drops a failed backend; an I/O failure also marks its node.

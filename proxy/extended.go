@@ -44,7 +44,12 @@ type virtual struct {
 	touched map[string]bool // parsed or closed by the client in this batch
 }
 
-func newVirtual() *virtual { return &virtual{} }
+// reset empties v for the next batch, keeping its maps.
+func (v *virtual) reset() {
+	clear(v.over)
+	clear(v.gone)
+	clear(v.touched)
+}
 
 func (v *virtual) get(bc *bconn, name string) (string, bool) {
 	if p, ok := v.over[name]; ok {
@@ -126,7 +131,8 @@ func (s *session) syncBatch() {
 		s.readyForQuery() // a lone Sync: nothing to run
 		return
 	}
-	s.run(s.batchExchange(false))
+	ex := s.batchExchange(false)
+	s.run(&ex)
 }
 
 // flushBatch sends what is queued with a Flush and relays the answers.
@@ -136,26 +142,18 @@ func (s *session) flushBatch() {
 		s.flush()
 		return
 	}
-	s.run(s.batchExchange(true))
+	ex := s.batchExchange(true)
+	s.run(&ex)
 }
 
 // batchExchange builds the exchange for the queued messages.
-func (s *session) batchExchange(flush bool) *exchange {
-	ex := &exchange{flush: flush}
+func (s *session) batchExchange(flush bool) exchange {
+	ex := exchange{flush: flush, ext: s.ext}
 	ex.class = s.batchClass()
 	if s.ext != nil {
 		ex.class = combine(s.ext.class, ex.class)
 	}
 	ex.kind = routeKind(ex.class.Kind)
-	ext := s.ext
-	ex.frames = func(bc *bconn) []byte {
-		e := ext
-		if e == nil { // a fresh start (also on a retry elsewhere)
-			e = &extState{tr: &tracker{}, v: newVirtual()}
-		}
-		ex.tr, ex.v = e.tr, e.v
-		return s.build(bc, e.tr, e.v, flush)
-	}
 	return ex
 }
 
@@ -215,11 +213,10 @@ func routeKind(k classify.Kind) route.Kind {
 	return route.Any
 }
 
-// build returns the frames to send to bc for the queued messages,
+// build appends to out the frames to send to bc for the queued messages,
 // re-preparing statements bc lacks (and closing stale ones first), and
 // records every message sent in tr.
-func (s *session) build(bc *bconn, tr *tracker, v *virtual, flush bool) []byte {
-	var out []byte
+func (s *session) build(out []byte, bc *bconn, tr *tracker, v *virtual, flush bool) []byte {
 	for _, m := range s.batch.msgs {
 		frame := s.batch.buf[m.start:m.end]
 		switch m.typ {
@@ -300,14 +297,14 @@ func (s *session) simpleQuery(body []byte) {
 		s.batch.reset()
 		s.ext = nil
 	}
-	frame := wire.Append(nil, 'Q', body)
+	s.sendBuf = wire.Append(s.sendBuf[:0], 'Q', body)
 	cl := s.srv.classes.Classify(sql)
-	s.run(&exchange{kind: routeKind(cl.Kind), class: cl, simple: true, frames: func(*bconn) []byte { return frame }})
+	s.run(&exchange{kind: routeKind(cl.Kind), class: cl, simple: true, frame: s.sendBuf})
 }
 
 // functionCall forwards a FunctionCall message to the primary.
 func (s *session) functionCall(body []byte) {
-	frame := wire.Append(nil, 'F', body)
+	s.sendBuf = wire.Append(s.sendBuf[:0], 'F', body)
 	cl := classify.Class{Kind: classify.Write, Reason: "function-call"}
-	s.run(&exchange{kind: route.Write, class: cl, frames: func(*bconn) []byte { return frame }})
+	s.run(&exchange{kind: route.Write, class: cl, frame: s.sendBuf})
 }

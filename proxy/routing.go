@@ -44,7 +44,7 @@ func (s *session) acquire(ex *exchange) (*bconn, route.Decision, error) {
 	defer w.done()
 	var cw causalWait
 	s.beginCausal(ex.kind)
-	failures := map[string]int{}
+	var failures map[string]int // failed connects by node (made on the first)
 	for {
 		wake := s.srv.gate.changed() // before the view: a release after it still wakes us
 		nodesChanged := s.srv.nodes.Changed()
@@ -71,8 +71,10 @@ func (s *session) acquire(ex *exchange) (*bconn, route.Decision, error) {
 					ex.gated = d.Node
 				}
 				s.waited(&w, "ok", d)
-				s.log.Debug("routing: selected node", "node", d.Node, "kind", kindName(ex.kind),
-					"reason", d.Reason, "class", ex.class.Reason)
+				if s.log.Enabled(context.Background(), slog.LevelDebug) { // spare the arguments' allocations
+					s.log.Debug("routing: selected node", "node", d.Node, "kind", kindName(ex.kind),
+						"reason", d.Reason, "class", ex.class.Reason)
+				}
 				return bc, d, nil
 			}
 			if gated(d) {
@@ -85,6 +87,9 @@ func (s *session) acquire(ex *exchange) (*bconn, route.Decision, error) {
 				return nil, d, err
 			}
 			s.log.Debug("routing: node failed to connect", "node", d.Node, "err", err)
+			if failures == nil {
+				failures = map[string]int{}
+			}
 			if failures[d.Node]++; failures[d.Node] < 2 {
 				continue // it is marked unhealthy now: decide again at once
 			}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime/debug"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
@@ -52,12 +53,20 @@ type session struct {
 	ext         *extState        // an extended batch already started on a backend (Flush)
 	skipToSync  bool             // after a proxy error mid-batch: discard until Sync
 	txGate      string           // node of the open transaction as counted by the write gate
+	// Reused from one exchange to the next (no allocation per statement):
+	sendBuf []byte  // the frames sent to the backend
+	trk     tracker // a fresh batch's tracker (s.ext keeps it across a Flush)
+	virt    virtual // a fresh batch's view of the backend's statements
 
 	mu         sync.Mutex
 	active     *bconn        // backend running a statement, for cancel
 	cancelWait chan struct{} // wakes a wait for a primary (cap 1)
-	watchGen   uint64        // counts watchClient calls (clientwatch.go)
 	clientGone bool          // the client disconnected during a statement
+	// The client watch (clientwatch.go): whether a statement runs and since
+	// when, and whether watchT (made once, in newSession) is armed.
+	watching, watchArmed bool
+	watchSince           time.Time
+	watchT               *time.Timer
 }
 
 // bconn is a backend connection owned by one session.
@@ -77,6 +86,8 @@ func newSession(srv *Server, fc *pgfront.Conn) *session {
 	s := &session{srv: srv, fc: fc, nc: fc.NetConn(), txStatus: 'I', pid: fc.PID(), secret: fc.Secret(),
 		backends: map[string]*bconn{}, stmts: map[string]*stmt{}, cancelWait: make(chan struct{}, 1)}
 	s.log = srv.log.With("conn_id", s.pid, "client", fc.Socket().RemoteAddr().String())
+	s.watchT = time.AfterFunc(time.Hour, s.checkClient)
+	s.watchT.Stop()
 	return s
 }
 
@@ -93,6 +104,7 @@ func (s *session) serve() {
 			s.dropBackend(name)
 		}
 		s.srv.gate.setTx(s.txGate, "")
+		s.watchT.Stop()
 		s.fc.Close()
 	}()
 	if !s.startup() {
@@ -171,12 +183,6 @@ func (s *session) cancel() {
 	if err := s.srv.cancelOn(bc.Addr, bc.PID, bc.Secret); err != nil {
 		s.log.Info("proxy: forwarding a cancel request failed", "node", bc.node, "err", err)
 	}
-}
-
-func (s *session) setActive(bc *bconn) {
-	s.mu.Lock()
-	s.active = bc
-	s.mu.Unlock()
 }
 
 // send appends a message for the client.

@@ -21,6 +21,9 @@ type tracker struct {
 	next int // first message not yet answered
 }
 
+// reset empties t for the next batch, keeping its storage.
+func (t *tracker) reset() { t.msgs, t.next = t.msgs[:0], 0 }
+
 func (t *tracker) add(m tracked) { t.msgs = append(t.msgs, m) }
 
 // answered reports whether every message added so far has its answer.

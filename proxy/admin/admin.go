@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -107,6 +108,9 @@ func Handler(nodes Nodes, sw Switcher, g prometheus.Gatherer, o Options, log *sl
 	mux.Handle("POST /nodes/{name}/enable", auth.RequireFunc(setEnabled(nodes, log, true)))
 	mux.Handle("POST /nodes/{name}/disable", auth.RequireFunc(setEnabled(nodes, log, false)))
 	mux.Handle("POST /switchover", auth.RequireFunc(switchoverHandler(sw, log)))
+	// Go's profiler, behind the same credentials as the node's (make profile).
+	mux.Handle("GET /debug/pprof/", auth.RequireFunc(pprof.Index))
+	mux.Handle("GET /debug/pprof/profile", auth.RequireFunc(pprof.Profile))
 	mux.Handle("GET /failover", status(func(w http.ResponseWriter, _ *http.Request) {
 		if sw == nil {
 			writeJSON(w, http.StatusNotImplemented, map[string]string{"error": "failover is not available"})

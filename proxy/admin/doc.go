@@ -6,6 +6,7 @@
 //	POST /nodes/{name}/enable  include the node in routing again
 //	POST /nodes/{name}/disable exclude the node from routing
 //	POST /switchover           {"target": "standby-sync"}: planned switchover (proxy/switchover)
+//	GET  /debug/pprof/...      Go's profiler (net/http/pprof): profile, heap, allocs, goroutine…
 //
 // Each /nodes entry has name, address, role (as the node reports it:
 // primary, standby or unknown), configured_role, healthy, enabled,

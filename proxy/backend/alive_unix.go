@@ -17,14 +17,18 @@ func (c *Conn) Alive() bool {
 	}
 	// The socket under any TLS: the nodes send no TLS session tickets
 	// (tlsfiles.Server, as PostgreSQL), so pending bytes are protocol.
-	sc, ok := c.raw.(syscall.Conn)
-	if !ok {
-		return true
+	if c.rc == nil {
+		sc, ok := c.raw.(syscall.Conn)
+		if !ok {
+			return true
+		}
+		rc, err := sc.SyscallConn()
+		if err != nil {
+			return false
+		}
+		c.rc = rc
 	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
-		return false
-	}
+	raw := c.rc
 	alive := true
 	var buf [1]byte
 	cerr := raw.Read(func(fd uintptr) bool {

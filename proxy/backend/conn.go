@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
@@ -38,8 +39,9 @@ type Conn struct {
 	Params   map[string]string // ParameterStatus values reported at login
 	TxStatus byte              // from the last ReadyForQuery read by Conn itself
 
-	nc   net.Conn // the TLS connection when negotiated, else raw
-	raw  net.Conn // the socket
+	nc   net.Conn        // the TLS connection when negotiated, else raw
+	raw  net.Conn        // the socket
+	rc   syscall.RawConn // raw's, made by the first Alive
 	r    *wire.Reader
 	wbuf []byte
 }
