@@ -11,7 +11,7 @@ import (
 )
 
 // TestAdminAPINeedsCredentials: the proxy's admin API answers /health (and
-// /metrics) to anyone and everything else only to a client user's name and
+// /metrics) to anyone and everything else (pprof too) only to a client user's name and
 // password or the admin token; refused calls change nothing.
 func TestAdminAPINeedsCredentials(t *testing.T) {
 	c := startCluster(t)
@@ -38,6 +38,7 @@ func TestAdminAPINeedsCredentials(t *testing.T) {
 	right.SetBasicAuth("helios", "helios")
 	for _, p := range []struct{ method, path string }{
 		{"POST", "/nodes/primary/disable"}, {"POST", "/nodes/standby-sync/enable"}, {"POST", "/switchover"},
+		{"GET", "/debug/pprof/"}, {"GET", "/debug/pprof/profile?seconds=1"},
 	} {
 		for _, authz := range []string{"", wrong.Header.Get("Authorization"), "Bearer tok-8"} {
 			if code, body := call(p.method, p.path, authz); code != http.StatusUnauthorized {
@@ -65,8 +66,10 @@ func TestAdminAPINeedsCredentials(t *testing.T) {
 		}
 	}
 	for _, authz := range []string{right.Header.Get("Authorization"), "Bearer tok-9"} {
-		if code, body := call("GET", "/nodes", authz); code != http.StatusOK {
-			t.Errorf("GET /nodes with %q: %d %s", authz, code, body)
+		for _, path := range []string{"/nodes", "/debug/pprof/", "/debug/pprof/goroutine?debug=1"} {
+			if code, body := call("GET", path, authz); code != http.StatusOK {
+				t.Errorf("GET %s with %q: %d %s", path, authz, code, body)
+			}
 		}
 	}
 }
