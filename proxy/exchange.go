@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -38,12 +39,13 @@ type exchange struct {
 
 // outcome is what relaying a backend's answer observed.
 type outcome struct {
-	status    byte   // of the final ReadyForQuery
-	hadErr    bool   // an ErrorResponse was relayed
-	lastTag   string // last CommandComplete tag
-	forwarded bool   // something reached the client
-	seen      bool   // the backend answered at all
-	notRun    bool   // the backend refused before running anything (shutting down)
+	status    byte // of the final ReadyForQuery
+	hadErr    bool // an ErrorResponse was relayed
+	completed bool // a CommandComplete was relayed
+	committed bool // the last CommandComplete was COMMIT
+	forwarded bool // something reached the client
+	seen      bool // the backend answered at all
+	notRun    bool // the backend refused before running anything (shutting down)
 	// readOnly: the first error was 25006 read_only_sql_transaction and
 	// no command had completed before it (see retryReadOnly).
 	readOnly bool
@@ -331,12 +333,13 @@ func (s *session) relay(bc *bconn, ex *exchange, out *outcome) error {
 				out.notRun = first && nodeFault(&backend.ServerError{Resp: resp})
 				return &backendError{&backend.ServerError{Resp: resp}}
 			}
-			if !out.hadErr && out.lastTag == "" && resp.Code == string(pgerror.ReadOnlySQLTransaction) {
+			if !out.hadErr && !out.completed && resp.Code == string(pgerror.ReadOnlySQLTransaction) {
 				out.readOnly = true
 			}
 			out.hadErr = true
 		case 'C':
-			out.lastTag, _, _ = wire.CString(body)
+			tag, _, _ := bytes.Cut(body, []byte{0})
+			out.completed, out.committed = true, string(tag) == "COMMIT"
 		case 'S':
 			switch name, rest, _ := wire.CString(body); name {
 			case "in_hot_standby":

@@ -49,9 +49,9 @@ func (s *session) acquire(ex *exchange) (*bconn, route.Decision, error) {
 		wake := s.srv.gate.changed() // before the view: a release after it still wakes us
 		nodesChanged := s.srv.nodes.Changed()
 		lsnChanged := s.lsnChanged()
-		view := s.srv.view()
-		s.causalFloor(view)
-		d := route.Decide(s.srv.policy, view, s.rs, ex.kind, s.srv.rr.Load())
+		s.viewBuf = s.srv.appendView(s.viewBuf[:0])
+		s.causalFloor(s.viewBuf)
+		d := route.Decide(s.srv.policy, s.viewBuf, s.rs, ex.kind, s.srv.rr.Load())
 		if d.Reason == route.ReasonCausalWait {
 			if err := s.waitCausal(&cw, lsnChanged, nodesChanged); err != nil {
 				return nil, d, err

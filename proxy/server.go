@@ -22,6 +22,7 @@ import (
 // nodeView is what sessions need from the health checker.
 type nodeView interface {
 	View() []route.Node
+	AppendView(dst []route.Node) []route.Node
 	Addr(name string) (string, bool)
 	ReportFailure(name string, err error)
 	Params() map[string]string
@@ -89,8 +90,11 @@ func newServer(cfg Config, nodes nodeView, m *metrics) (*Server, error) {
 
 // view is the routing view with the switchover hold applied (and, for
 // causal reads, the applied LSNs learned since the last probe).
-func (s *Server) view() []route.Node {
-	v := s.gate.markHeld(s.nodes.View())
+func (s *Server) view() []route.Node { return s.appendView(nil) }
+
+// appendView is view appending to dst (a session's reused buffer).
+func (s *Server) appendView(dst []route.Node) []route.Node {
+	v := s.gate.markHeld(s.nodes.AppendView(dst))
 	if s.causal != nil {
 		v = s.causal.overlay(v)
 	}

@@ -83,7 +83,7 @@ func (s *session) sessionEffects(bc *bconn, cl classify.Class, out outcome, wasI
 		s.pendingSets = append(s.pendingSets, cl.Set...)
 	}
 	if out.status == 'I' {
-		if len(s.pendingSets) > 0 && ((wasIdle && !out.hadErr) || out.lastTag == "COMMIT") {
+		if len(s.pendingSets) > 0 && ((wasIdle && !out.hadErr) || out.committed) {
 			s.commitSets(bc, s.pendingSets)
 		}
 		s.pendingSets = nil

@@ -26,23 +26,26 @@ func (c *Conn) Alive() bool {
 		if err != nil {
 			return false
 		}
-		c.rc = rc
+		c.rc, c.peekFn = rc, c.peek
 	}
-	raw := c.rc
-	alive := true
+	c.alive = true
+	cerr := c.rc.Read(c.peekFn)
+	return c.alive && cerr == nil
+}
+
+// peek is Alive's look at the socket (made a func value once per Conn:
+// a closure per call would allocate).
+func (c *Conn) peek(fd uintptr) bool {
 	var buf [1]byte
-	cerr := raw.Read(func(fd uintptr) bool {
-		n, _, err := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		switch {
-		case n > 0: // unsolicited data: FATAL, notice or notification
-			alive = false
-		case err == nil: // n == 0: orderly shutdown by the node
-			alive = false
-		case errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EWOULDBLOCK) || errors.Is(err, syscall.EINTR):
-		default:
-			alive = false
-		}
-		return true // never wait for readability
-	})
-	return alive && cerr == nil
+	n, _, err := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+	switch {
+	case n > 0: // unsolicited data: FATAL, notice or notification
+		c.alive = false
+	case err == nil: // n == 0: orderly shutdown by the node
+		c.alive = false
+	case errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EWOULDBLOCK) || errors.Is(err, syscall.EINTR):
+	default:
+		c.alive = false
+	}
+	return true // never wait for readability
 }

@@ -39,11 +39,14 @@ type Conn struct {
 	Params   map[string]string // ParameterStatus values reported at login
 	TxStatus byte              // from the last ReadyForQuery read by Conn itself
 
-	nc   net.Conn        // the TLS connection when negotiated, else raw
-	raw  net.Conn        // the socket
-	rc   syscall.RawConn // raw's, made by the first Alive
-	r    *wire.Reader
-	wbuf []byte
+	nc  net.Conn // the TLS connection when negotiated, else raw
+	raw net.Conn // the socket
+	// Alive's state (alive_unix.go), made by its first call.
+	rc     syscall.RawConn // raw's
+	peekFn func(fd uintptr) bool
+	alive  bool
+	r      *wire.Reader
+	wbuf   []byte
 }
 
 // Dialer opens Conns. Its zero value is ready to use; it caches SCRAM key

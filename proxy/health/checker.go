@@ -340,15 +340,18 @@ func (c *Checker) index(name string) int {
 
 // View returns the routing view of every node, in configuration order.
 // The slice is the caller's.
-func (c *Checker) View() []route.Node {
+func (c *Checker) View() []route.Node { return c.AppendView(nil) }
+
+// AppendView appends the routing view to dst (View without the
+// allocation, for a caller that reuses dst).
+func (c *Checker) AppendView(dst []route.Node) []route.Node {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make([]route.Node, len(c.nodes))
-	for i, n := range c.nodes {
-		out[i] = route.Node{Name: n.Name, Role: n.Role, Term: n.Term, Healthy: n.Healthy, Enabled: n.Enabled, LagBytes: n.LagBytes,
-			AppliedLSN: n.LSN, Conflict: n.Conflict}
+	for _, n := range c.nodes {
+		dst = append(dst, route.Node{Name: n.Name, Role: n.Role, Term: n.Term, Healthy: n.Healthy, Enabled: n.Enabled, LagBytes: n.LagBytes,
+			AppliedLSN: n.LSN, Conflict: n.Conflict})
 	}
-	return out
+	return dst
 }
 
 // Statuses returns the admin view of every node, in configuration order.

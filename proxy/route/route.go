@@ -165,7 +165,8 @@ func Decide(p Policy, nodes []Node, s Session, k Kind, rr uint64) Decision {
 	if s.Wrote && p.ReadYourWrites && primary != "" {
 		return Decision{primary, ReasonReadYourOwn}
 	}
-	cands := candidates(p, nodes, primary)
+	var buf [8]string // candidates without an allocation for up to 8 nodes
+	cands := candidates(buf[:0], p, nodes, primary)
 	for _, n := range cands {
 		if n == s.ReadNode {
 			return Decision{n, ReasonSticky}
@@ -217,8 +218,7 @@ func CurrentPrimary(nodes []Node) (name, why string) {
 
 // candidates lists the nodes that may serve round-robin reads, in the
 // order given.
-func candidates(p Policy, nodes []Node, primary string) []string {
-	var out []string
+func candidates(out []string, p Policy, nodes []Node, primary string) []string {
 	for _, n := range nodes {
 		switch {
 		case !n.Enabled || !n.Healthy || n.Role == Unknown:
@@ -260,7 +260,8 @@ func usable(nodes []Node, name string) bool {
 // with eventual reads. The session's own writes need no rule: their
 // commits are at or below MinLSN.
 func decideCausal(p Policy, nodes []Node, s Session, primary string, rr uint64) Decision {
-	cands := candidates(p, nodes, primary)
+	var buf [8]string // candidates without an allocation for up to 8 nodes
+	cands := candidates(buf[:0], p, nodes, primary)
 	byName := make(map[string]*Node, len(nodes))
 	for i := range nodes {
 		byName[nodes[i].Name] = &nodes[i]
