@@ -46,7 +46,14 @@
 // the session's SET statements on it), forward, relay the answers up to
 // ReadyForQuery, and only then read the next client message (honouring
 // the pgproto3 rule that a message is valid until the next read: frames
-// are copied before anything else is read). Backend connections belong to
+// are copied before anything else is read). Frames are relayed as they
+// arrive (never decoded and re-encoded, except an ErrorResponse, which is
+// inspected), the answer up to ReadyForQuery is written to the client in
+// one write (or in 32 KiB pieces for large results), and a batch goes to
+// the backend in one write; the send buffer, the batch's tracker and the
+// routing view are reused, so a statement costs no allocation in the
+// steady state (pprof: GET /debug/pprof/ on the admin API, behind its
+// credentials). Backend connections belong to
 // the session and are closed with it; there is no pooling across
 // sessions. The client sees the proxy's own process ID and secret
 // (BackendKeyData); a CancelRequest for them is forwarded to the backend

@@ -7,13 +7,19 @@
 #   -M simple and prepared, 1 and 8 clients, DURATION s each, REPS times
 #   (the median is reported) — TPS and failed transactions;
 #   select-only through heliosdb-proxy (nano) and through pgbouncer in
-#   session mode (PostgreSQL), 8 clients, prepared;
+#   session mode (PostgreSQL), 8 clients, prepared and simple, each round
+#   running proxy, pgbouncer and both systems direct in turn — TPS, p50
+#   latency (from pgbench's per-transaction log) and the p50 each proxy adds;
 #   a bulk load: ROWS rows in 1000-row INSERT statements, and by COPY;
 #   peak memory (proportional set size, summed over PostgreSQL's processes).
 #
 # Both systems keep fsync on. PostgreSQL gets a fresh cluster with default
 # settings. Installs PostgreSQL 15, pgbench and pgbouncer from Debian when
 # missing. Runs as root (PostgreSQL and pgbouncer run as postgres).
+#
+# PROXY_ONLY=1 runs only the proxy comparison and prints it (docs/benchmarks.md
+# is left alone); PROXY_BASE=path/to/an/older/heliosdb-proxy adds that build
+# to each round (before/after a change, same moment, same node).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-5}
@@ -25,9 +31,13 @@ BASE_PORT=${BASE_PORT:-57000}
 N_PG=$((BASE_PORT + 1)) N_NATIVE=$((BASE_PORT + 2)) N_HTTP=$((BASE_PORT + 3))
 PX_PORT=$((BASE_PORT + 4)) PX_ADMIN=$((BASE_PORT + 5))
 PG_PORT=$((BASE_PORT + 11)) BOUNCER_PORT=$((BASE_PORT + 12))
+PROXY_ONLY=${PROXY_ONLY:-0}
+PROXY_BASE=${PROXY_BASE:-}
+PX_BASE_PORT=$((BASE_PORT + 6)) PX_BASE_ADMIN=$((BASE_PORT + 7))
 NANO=(helios helios heliosdb) # user password database
 PG=(postgres "" postgres)
 
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 scripts/install-test-deps.sh
 if ! command -v pgbouncer >/dev/null && [ ! -x /usr/sbin/pgbouncer ]; then
   SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
@@ -131,6 +141,23 @@ if ! PGPASSWORD=${NANO[1]} pgbench -i -q -s "$SCALE" -h 127.0.0.1 -p "$N_PG" -U 
 fi
 
 # --- pgbench points -------------------------------------------------------
+# bench1 PORT USER PASSWORD DB ARGS...: one run; prints "tps failed p50_ms"
+# (p50 from pgbench's per-transaction log).
+bench1() {
+  local port=$1 user=$2 pass=$3 db=$4; shift 4
+  local out tps failed p50
+  rm -rf "$work/lat" && mkdir -p "$work/lat"
+  out=$(cd "$work/lat" && PGPASSWORD=$pass pgbench -n -T "$DURATION" -j 2 -l --log-prefix="$work/lat/l" \
+    -h 127.0.0.1 -p "$port" -U "$user" "$@" "$db" 2>&1) || true
+  tps=$(echo "$out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)
+  failed=$(echo "$out" | sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' | head -1)
+  [ -n "$tps" ] || { echo "$out" | tail -5 >&2; tps=0; }
+  p50=$(cat "$work"/lat/l.* 2>/dev/null | awk '{print $3}' | sort -n |
+    awk '{v[NR]=$1} END{if (NR) printf "%.3f", v[int((NR+1)/2)]/1000; else print "n/a"}')
+  echo "$tps ${failed:-0} $p50"
+}
+median() { printf "%s\n" "$@" | sort -g | awk '{v[NR]=$1} END{printf "%.3f", v[int((NR+1)/2)]}'; }
+
 # bench PORT USER PASSWORD DB ARGS...: prints "tps failed" (median of REPS).
 bench() {
   local port=$1 user=$2 pass=$3 db=$4; shift 4
@@ -147,6 +174,7 @@ bench() {
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
 rows=()
+[ "$PROXY_ONLY" = 1 ] || {
 point() { # LABEL ARGS...
   local label=$1; shift
   read -r nt nf < <(bench "$N_PG" "${NANO[@]}" "$@")
@@ -161,12 +189,14 @@ for w in select-only simple-update tpcb-like; do
     done
   done
 done
+}
 
 # --- through the proxies --------------------------------------------------
-cat >"$work/proxy.toml" <<TOML
+proxy_toml() { # PORT ADMIN_PORT
+  cat <<TOML
 [proxy]
-listen_addr = "127.0.0.1:$PX_PORT"
-admin_addr = "127.0.0.1:$PX_ADMIN"
+listen_addr = "127.0.0.1:$1"
+admin_addr = "127.0.0.1:$2"
 health_check_interval_secs = 5
 
 [[nodes]]
@@ -176,9 +206,17 @@ port = $N_PG
 role = "primary"
 enabled = true
 TOML
+}
+proxy_toml "$PX_PORT" "$PX_ADMIN" >"$work/proxy.toml"
 bin/heliosdb-proxy --config "$work/proxy.toml" >"$work/proxy.log" 2>&1 &
 pids+=($!)
 ready "$PX_PORT" heliosdb-proxy
+if [ -n "$PROXY_BASE" ]; then
+  proxy_toml "$PX_BASE_PORT" "$PX_BASE_ADMIN" >"$work/proxy-base.toml"
+  "$PROXY_BASE" --config "$work/proxy-base.toml" >"$work/proxy-base.log" 2>&1 &
+  pids+=($!)
+  ready "$PX_BASE_PORT" "heliosdb-proxy ($PROXY_BASE)"
+fi
 cat >"$work/bouncer.ini" <<INI
 [databases]
 postgres = host=127.0.0.1 port=$PG_PORT dbname=postgres
@@ -198,10 +236,61 @@ echo '"postgres" ""' >"$work/userlist.txt"
 chown postgres "$work/bouncer.ini" "$work/userlist.txt"
 su postgres -c "$BOUNCER -d $work/bouncer.ini" >/dev/null 2>&1 || fail "pgbouncer did not start"
 ready "$BOUNCER_PORT" pgbouncer
-read -r pxt pxf < <(bench "$PX_PORT" "${NANO[@]}" -b select-only -M prepared -c 8)
-read -r pbt pbf < <(bench "$BOUNCER_PORT" "${PG[@]}" -b select-only -M prepared -c 8)
-read -r dnt _ < <(bench "$N_PG" "${NANO[@]}" -b select-only -M prepared -c 8)
-read -r dpt _ < <(bench "$PG_PORT" "${PG[@]}" -b select-only -M prepared -c 8)
+# Each round runs every path once, in turn, for each -M mode: ratios come
+# from runs minutes apart at most, whatever else the machine does.
+paths=(proxy bouncer nano pg)
+[ -n "$PROXY_BASE" ] && paths=(proxy base bouncer nano pg)
+declare -A port_of=([proxy]=$PX_PORT [base]=$PX_BASE_PORT [bouncer]=$BOUNCER_PORT [nano]=$N_PG [pg]=$PG_PORT)
+declare -A tps_of lat_of
+for ((r = 0; r < REPS; r++)); do
+  for m in prepared simple; do
+    for p in "${paths[@]}"; do
+      if [ "$p" = bouncer ] || [ "$p" = pg ]; then who=("${PG[@]}"); else who=("${NANO[@]}"); fi
+      read -r t _ l < <(bench1 "${port_of[$p]}" "${who[@]}" -b select-only -M "$m" -c 8)
+      tps_of[$m,$p]+="$t " lat_of[$m,$p]+="$l "
+      echo "# proxy round $((r + 1)), -M $m, $p: tps $t, p50 $l ms" >&2
+    done
+  done
+done
+# ptable: the markdown table of the proxy comparison.
+ptable() {
+  local m p t l direct
+  echo "| path | -M | tps | share of direct | p50 ms | p50 added by the proxy, ms |"
+  echo "|---|---|---|---|---|---|"
+  for m in prepared simple; do
+    for p in "${paths[@]}"; do
+      t=$(median ${tps_of[$m,$p]}) l=$(median ${lat_of[$m,$p]})
+      direct=nano; [ "$p" = bouncer ] || [ "$p" = pg ] && direct=pg
+      local dt dl label
+      dt=$(median ${tps_of[$m,$direct]}) dl=$(median ${lat_of[$m,$direct]})
+      case $p in
+      proxy) label="nano through heliosdb-proxy" ;;
+      base) label="nano through heliosdb-proxy ($(basename "$PROXY_BASE"))" ;;
+      bouncer) label="PostgreSQL through pgbouncer (session)" ;;
+      nano) label="nano direct" ;;
+      pg) label="PostgreSQL direct" ;;
+      esac
+      if [ "$p" = "$direct" ]; then
+        echo "| $label | $m | ${t%.*} | 1.00 | $l | |"
+      else
+        echo "| $label | $m | ${t%.*} | $(ratio "$t" "$dt") | $l | $(awk -v a="$l" -v b="$dl" 'BEGIN{printf "%.3f", a - b}') |"
+      fi
+    done
+  done
+  echo
+  for m in prepared simple; do
+    echo "-M $m: heliosdb-proxy / pgbouncer TPS $(ratio "$(median ${tps_of[$m,proxy]})" "$(median ${tps_of[$m,bouncer]})");" \
+      "share of direct, heliosdb-proxy / pgbouncer $(ratio "$(ratio "$(median ${tps_of[$m,proxy]})" "$(median ${tps_of[$m,nano]})")" \
+      "$(ratio "$(median ${tps_of[$m,bouncer]})" "$(median ${tps_of[$m,pg]})")")."
+  done
+}
+if [ "$PROXY_ONLY" = 1 ]; then
+  echo "Through a proxy, select-only, 8 clients (-j 2), $DURATION s per run, median of $REPS interleaved round(s);"
+  echo "$(nproc) cores, load average at the start $LOAD_START, heliosdb-nano $NANO_VERSION, PostgreSQL $PG_VERSION:"
+  echo
+  ptable
+  exit 0
+fi
 
 # --- bulk load ------------------------------------------------------------
 {
@@ -243,7 +332,7 @@ fi
   echo "# Benchmarks: heliosdb-nano and PostgreSQL side by side"
   echo
   echo "Written by \`make bench\` (scripts/bench-compare.sh) on $(date -u +%Y-%m-%d): $(nproc) cores,"
-  echo "$(free -g | awk '/Mem:/{print $2}') GiB, load average at the start $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "$(free -g | awk '/Mem:/{print $2}') GiB, load average at the start $LOAD_START."
   echo "heliosdb-nano $NANO_VERSION; PostgreSQL $PG_VERSION with default settings; both fsync every"
   echo "commit. pgbench scale $SCALE (nano loaded by $NANO_INIT), $DURATION s per point, median of"
   echo "$REPS run(s), each point run on nano then PostgreSQL. Ratio = nano / PostgreSQL."
@@ -252,16 +341,9 @@ fi
   echo "|---|---|---|---|---|---|"
   printf "%s\n" "${rows[@]}"
   echo
-  echo "Through a proxy, select-only, -M prepared, 8 clients:"
+  echo "Through a proxy, select-only, 8 clients, each round running every path in turn:"
   echo
-  echo "| path | tps | share of direct |"
-  echo "|---|---|---|"
-  echo "| nano direct | $dnt | 1.00 |"
-  echo "| nano through heliosdb-proxy | $pxt | $(ratio "$pxt" "$dnt") |"
-  echo "| PostgreSQL direct | $dpt | 1.00 |"
-  echo "| PostgreSQL through pgbouncer (session) | $pbt | $(ratio "$pbt" "$dpt") |"
-  echo
-  echo "heliosdb-proxy / pgbouncer: $(ratio "$pxt" "$pbt")."
+  ptable
   echo
   echo "Bulk load of $ROWS rows (rows per second):"
   echo
