@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -339,11 +340,17 @@ type isoPending struct {
 	out  string
 }
 
+var xidRE = regexp.MustCompile(`[0-9]+`)
+
 func render(results []*pgconn.Result, err error) string { return renderMsg(results, err, false) }
 
 func renderMsg(results []*pgconn.Result, err error, messages bool) string {
 	if err != nil {
 		if pe, ok := err.(*pgconn.PgError); ok {
+			if messages && pe.Code == "40001" && pe.Detail != "" {
+				// transaction numbers differ between servers
+				return "ERROR " + pe.Code + " " + pe.Message + " (" + xidRE.ReplaceAllString(pe.Detail, "N") + ")"
+			}
 			if messages {
 				return "ERROR " + pe.Code + " " + pe.Message
 			}
@@ -390,12 +397,16 @@ func execTextMsg(ctx context.Context, c *pgx.Conn, sql string, messages bool) st
 	return renderMsg(res, err, messages)
 }
 
+// blocked reports whether pid waits for a lock or, READ ONLY DEFERRABLE,
+// for a safe snapshot (as isolationtester's
+// pg_isolation_test_session_is_blocked).
 func (s *isoServer) blocked(ctx context.Context, pid uint32) bool {
 	var v string
-	if err := s.admin.QueryRow(ctx, fmt.Sprintf("SELECT pg_blocking_pids(%d)::text", pid), pgx.QueryExecModeSimpleProtocol).Scan(&v); err != nil {
+	q := fmt.Sprintf("SELECT pg_blocking_pids(%d)::text || pg_safe_snapshot_blocking_pids(%d)::text", pid, pid)
+	if err := s.admin.QueryRow(ctx, q, pgx.QueryExecModeSimpleProtocol).Scan(&v); err != nil {
 		return false
 	}
-	return v != "{}"
+	return v != "{}{}"
 }
 
 // settle waits until p finished (false) or its session waits for a lock

@@ -97,6 +97,8 @@ func (e *Engine) backends() []pgcatalog.Backend {
 		a.mu.Unlock()
 		if w, ok := e.locks.WaitOf(a.owner); ok {
 			b.WaitEventType, b.WaitEvent = "Lock", waitEvent(w)
+		} else if len(e.ssi.SafeSnapshotBlockers(uint32(b.PID))) > 0 {
+			b.WaitEventType, b.WaitEvent = "IPC", "SafeSnapshot"
 		}
 		out = append(out, b)
 	}

@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -77,4 +78,17 @@ func init() {
 			return "{" + strings.Join(parts, ",") + "}", nil
 		}}
 	noFold["pg_blocking_pids"] = true
+	// pg_safe_snapshot_blocking_pids(pid): the sessions whose SERIALIZABLE
+	// transactions a READ ONLY DEFERRABLE one waits to see end.
+	funcTable["pg_safe_snapshot_blocking_pids"] = funcDef{result: fixed(types.Text), hints: []types.T{types.Int4}, strict: true, minArg: 1, maxArg: 1,
+		fn: func(en *env, a []Datum) (Datum, error) {
+			pids := en.txn.eng.SafeSnapshotBlockers(uint32(i64(a[0])))
+			slices.Sort(pids)
+			parts := make([]string, len(pids))
+			for i, p := range pids {
+				parts[i] = strconv.FormatUint(uint64(p), 10)
+			}
+			return "{" + strings.Join(parts, ",") + "}", nil
+		}}
+	noFold["pg_safe_snapshot_blocking_pids"] = true
 }

@@ -80,6 +80,9 @@ func putIndexEntry(e *env, tbl *catalog.Table, ix *catalog.Index, row []Datum, p
 			return uniqueViolation(tbl, ix.Name, ix.Columns, row)
 		}
 	}
+	if err := t.ssiWrite(b, k); err != nil {
+		return err
+	}
 	t.ov.put(b, k, v)
 	return nil
 }
@@ -187,6 +190,9 @@ func writeRow(e *env, tbl *catalog.Table, row, old []Datum, oldPK []byte) error 
 			return err
 		}
 	}
+	if err := t.ssiWrite(tb, pk); err != nil {
+		return err
+	}
 	t.ov.put(tb, pk, rowenc.EncodeRow(nil, row, tbl.Types()))
 	return e.queueWrite(tbl, row, old)
 }
@@ -221,7 +227,13 @@ func deleteRow(e *env, tbl *catalog.Table, row []Datum, pk []byte) error {
 				return err
 			}
 		}
+		if err := t.ssiWrite(catalog.IndexBucket(ix.ID), k); err != nil {
+			return err
+		}
 		t.ov.del(catalog.IndexBucket(ix.ID), k)
+	}
+	if err := t.ssiWrite(catalog.TableBucket(tbl.ID), pk); err != nil {
+		return err
 	}
 	t.ov.del(catalog.TableBucket(tbl.ID), pk)
 	return nil

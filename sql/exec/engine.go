@@ -14,6 +14,7 @@ import (
 	"github.com/heliosdb/nano/sql/lock"
 	"github.com/heliosdb/nano/sql/pgcatalog"
 	"github.com/heliosdb/nano/sql/result"
+	"github.com/heliosdb/nano/sql/ssi"
 	"github.com/heliosdb/nano/sql/types"
 	"github.com/heliosdb/nano/storage"
 )
@@ -80,6 +81,9 @@ type Config struct {
 	// one. Locks are in memory: a node gives its engine one while it is
 	// primary (a standby takes none).
 	Locks *lock.Manager
+	// SSILimits bound the memory of SERIALIZABLE transactions' SIREAD
+	// locks (zero = package ssi's defaults).
+	SSILimits ssi.Limits
 }
 
 // Validate reports missing required fields.
@@ -107,7 +111,7 @@ type Engine struct {
 	// tempBytes counts bytes written to temporary files (TempBytesWritten).
 	tempBytes atomic.Int64
 	locks     *lock.Manager
-	ssi       ssiState
+	ssi       *ssi.Manager  // SERIALIZABLE transactions (serializable.go)
 	owners    atomic.Uint64 // lock owners handed out by NewLockOwner
 	xids      atomic.Uint64 // transaction numbers (deadlock reports)
 	actMu     sync.Mutex
@@ -141,6 +145,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 	if e.locks == nil {
 		e.locks = lock.New()
 	}
+	e.ssi = ssi.New(cfg.SSILimits)
 	e.xids.Store(700)
 	if e.cfg.ServerVersion == "" {
 		e.cfg.ServerVersion = "PostgreSQL 15.0 (HeliosDB Nano)"
@@ -156,12 +161,19 @@ func (e *Engine) Begin(ctx context.Context, readOnly bool) (*Txn, error) {
 
 // BeginTx starts a transaction with opts on a fresh snapshot.
 func (e *Engine) BeginTx(ctx context.Context, opts TxOptions) (*Txn, error) {
-	snap, err := e.cfg.Snapshots.Snapshot()
-	if err != nil {
-		return nil, err
+	t := &Txn{eng: e, ov: newOverlay(), readOnly: opts.ReadOnly, start: e.now(),
+		iso: opts.Isolation, owner: opts.Owner, pid: opts.PID}
+	if opts.Isolation == Serializable {
+		if err := e.beginSerializable(ctx, t, opts.Deferrable); err != nil {
+			return nil, err
+		}
+	} else {
+		snap, err := e.cfg.Snapshots.Snapshot()
+		if err != nil {
+			return nil, err
+		}
+		t.snap, t.writeLSN = snap, snap.AppliedLSN()
 	}
-	t := &Txn{eng: e, snap: snap, ov: newOverlay(), readOnly: opts.ReadOnly, start: e.now(),
-		iso: opts.Isolation, owner: opts.Owner, pid: opts.PID, writeLSN: snap.AppliedLSN()}
 	if t.owner == 0 {
 		t.owner, t.ownOwner = e.NewLockOwner(), true
 	}

@@ -243,7 +243,6 @@ func (p *scanPlan) startAt(e *env, row []Datum) (iter, error) {
 		}
 	}
 	tbucket := catalog.TableBucket(p.tbl.ID)
-	e.txn.noteRead(tbucket)
 	bucket := tbucket
 	if p.index != nil {
 		bucket = catalog.IndexBucket(p.index.ID)
@@ -264,6 +263,9 @@ func (p *scanPlan) startAt(e *env, row []Datum) (iter, error) {
 				if ri >= len(ranges) {
 					return nil, nil
 				}
+				if err := e.txn.ssiRead(bucket, ranges[ri][0], ranges[ri][1]); err != nil {
+					return nil, err
+				}
 				it = e.txn.iterate(bucket, ranges[ri][0], ranges[ri][1], p.reverse)
 				ri++
 			}
@@ -276,6 +278,9 @@ func (p *scanPlan) startAt(e *env, row []Datum) (iter, error) {
 				pk := indexPK(p.index, k, v, ts, pkTypes)
 				if pk == nil {
 					continue
+				}
+				if err := e.txn.ssiReadKey(tbucket, pk); err != nil {
+					return nil, err
 				}
 				if v = e.txn.get(tbucket, pk); v == nil {
 					continue

@@ -1,84 +1,92 @@
 package exec
 
 import (
-	"sync"
+	"context"
 
-	"github.com/heliosdb/nano/lsn"
 	"github.com/heliosdb/nano/sql/pgerror"
+	"github.com/heliosdb/nano/sql/ssi"
 	"github.com/heliosdb/nano/storage"
 )
 
-// SERIALIZABLE, conservatively.
-//
-// PostgreSQL's SSI tracks rw-antidependencies per tuple and predicate and
-// aborts a transaction that is the pivot of a dangerous structure. We
-// implement a stricter rule that needs no dependency graph: backward
-// validation at table granularity. A SERIALIZABLE transaction that writes
-// commits only if no transaction that committed after its snapshot wrote a
-// table it read (a scan of any part of the table counts as reading all of
-// it, which also covers phantoms). Validation and commit of SERIALIZABLE
-// writers are serialised (ssiState.commit), so their commit order is a
-// serial order in which each read what it would have read; a snapshot
-// (READ ONLY transactions need no validation) is a prefix of that order.
-// Write skew ("two doctors on call") and the read-only anomaly are
-// impossible; the price is more 40001 than PostgreSQL gives (any
-// concurrent write to a table read, not only a conflicting row). Only
-// SERIALIZABLE transactions get the guarantee, as in PostgreSQL.
+// SERIALIZABLE is serializable snapshot isolation as PostgreSQL runs it
+// (package ssi): a SERIALIZABLE transaction reports the key ranges it
+// reads (scanPlan.startAt: a range of the primary key or of an index, the
+// row fetched through an index, or the whole table bucket for a full
+// scan) and the keys it writes (writeRow, deleteRow, putIndexEntry); the
+// engine's ssi.Manager flags the rw-conflicts between concurrent
+// SERIALIZABLE transactions and fails, with 40001, the one that would
+// complete a dangerous structure. Other isolation levels never call it.
+// The Manager lives in memory on the primary; a standby refuses
+// SERIALIZABLE (the session, as PostgreSQL's hot standby).
 
-// ssiState remembers, per table bucket, the LSN of the last commit that
-// wrote it.
-type ssiState struct {
-	commit sync.Mutex // held by a SERIALIZABLE writer from validation to commit
-	mu     sync.Mutex
-	last   map[string]lsn.LSN
-}
-
-var errSerializable = pgerror.New(pgerror.SerializationFailure,
-	"could not serialize access due to read/write dependencies among transactions").
-	WithDetail("Reason code: Canceled on identification as a pivot, during commit attempt.").
-	WithHint("The transaction might succeed if retried.")
-
-func (t *Txn) noteRead(bucket []byte) {
-	if t.iso != Serializable {
-		return
-	}
-	if t.reads == nil {
-		t.reads = map[string]struct{}{}
-	}
-	t.reads[string(bucket)] = struct{}{}
-}
-
-// validateReads checks the transaction's reads and, when they hold,
-// returns with ssi.commit held (the caller commits, then unlocks).
-func (t *Txn) validateReads() (unlock func(), err error) {
-	s := &t.eng.ssi
-	s.commit.Lock()
-	snap := t.snap.AppliedLSN()
-	s.mu.Lock()
-	for b := range t.reads {
-		if s.last[b] > snap {
-			s.mu.Unlock()
-			s.commit.Unlock()
-			return nil, errSerializable
+// beginSerializable registers t with the SSI manager, taking its snapshot
+// under the manager's lock. READ ONLY DEFERRABLE waits for a safe
+// snapshot, retaking it while the one it got turns out unsafe.
+func (e *Engine) beginSerializable(ctx context.Context, t *Txn, deferrable bool) error {
+	for {
+		var snap *storage.Snapshot
+		x, err := e.ssi.Begin(e.xids.Add(1), t.pid, t.readOnly, func() error {
+			var err error
+			snap, err = e.cfg.Snapshots.Snapshot()
+			return err
+		})
+		if err != nil {
+			return err
 		}
+		t.snap, t.writeLSN = snap, snap.AppliedLSN()
+		if !deferrable || !t.readOnly || x == nil {
+			t.ssx = x
+			return nil
+		}
+		if safe, err := e.waitSafe(ctx, x); err != nil || safe {
+			if err != nil {
+				x.Abort()
+				_ = snap.Close()
+			}
+			return err
+		}
+		x.Abort()
+		_ = snap.Close()
 	}
-	s.mu.Unlock()
-	return s.commit.Unlock, nil
 }
 
-// recordWrites notes the tables b wrote, committed at `at`.
-func (s *ssiState) recordWrites(b *storage.Batch, at lsn.LSN) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.last == nil {
-		s.last = map[string]lsn.LSN{}
-	}
-	var prev []byte
-	for _, op := range b.Ops {
-		if string(op.Bucket) == string(prev) || len(op.Bucket) < 2 || op.Bucket[0] != 't' || op.Bucket[1] != '/' {
-			continue
+// waitSafe waits for x's snapshot to be found safe or unsafe (while it
+// waits, pg_stat_activity shows IPC / SafeSnapshot, as PostgreSQL).
+func (e *Engine) waitSafe(ctx context.Context, x *ssi.Xact) (bool, error) {
+	safe, err := x.WaitSafe(ctx)
+	if err != nil {
+		if pgerror.As(err) == nil {
+			err = pgerror.Wrapf(err, pgerror.QueryCanceled, "canceling statement due to user request")
 		}
-		prev = op.Bucket
-		s.last[string(op.Bucket)] = at
+		return false, err
 	}
+	return safe, nil
+}
+
+// SafeSnapshotBlockers is pg_safe_snapshot_blocking_pids(pid).
+func (e *Engine) SafeSnapshotBlockers(pid uint32) []uint32 { return e.ssi.SafeSnapshotBlockers(pid) }
+
+// ssiRead records a SERIALIZABLE transaction's read of bucket's keys in
+// [lo, hi) (nil, nil: all of it).
+func (t *Txn) ssiRead(bucket, lo, hi []byte) error {
+	if t.ssx == nil {
+		return nil
+	}
+	return t.ssx.Read(string(bucket), lo, hi)
+}
+
+// ssiReadKey records the read of one key (a row fetched through an index).
+func (t *Txn) ssiReadKey(bucket, key []byte) error {
+	if t.ssx == nil {
+		return nil
+	}
+	return t.ssx.Read(string(bucket), key, append(key[:len(key):len(key)], 0))
+}
+
+// ssiWrite records a SERIALIZABLE transaction's write of key in bucket.
+func (t *Txn) ssiWrite(bucket, key []byte) error {
+	if t.ssx == nil {
+		return nil
+	}
+	return t.ssx.Write(string(bucket), key)
 }

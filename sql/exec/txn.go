@@ -8,6 +8,7 @@ import (
 	"github.com/heliosdb/nano/sql/catalog"
 	"github.com/heliosdb/nano/sql/lock"
 	"github.com/heliosdb/nano/sql/pgerror"
+	"github.com/heliosdb/nano/sql/ssi"
 	"github.com/heliosdb/nano/storage"
 )
 
@@ -26,6 +27,9 @@ const (
 type TxOptions struct {
 	ReadOnly  bool
 	Isolation Isolation
+	// Deferrable: a READ ONLY SERIALIZABLE transaction waits for a safe
+	// snapshot before it starts (READ ONLY DEFERRABLE).
+	Deferrable bool
 	// Owner is the lock owner (the session); 0 = a fresh one released with
 	// the transaction.
 	Owner lock.OwnerID
@@ -67,9 +71,9 @@ type Txn struct {
 	// tlocks: the table-lock modes held, a bit per lock.Mode, by table
 	// OID (tablelock.go).
 	tlocks map[uint32]uint16
-	// reads: the table buckets a SERIALIZABLE transaction scanned
-	// (serializable.go).
-	reads    map[string]struct{}
+	// ssx: the transaction's SSI state when SERIALIZABLE (nil otherwise,
+	// and for a READ ONLY one with a safe snapshot).
+	ssx      *ssi.Xact
 	ov       *overlay
 	readOnly bool
 	start    time.Time
@@ -113,7 +117,7 @@ func (t *Txn) Commit(ctx context.Context) (lsn.LSN, error) {
 		return 0, pgerror.New(pgerror.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
 	}
 	if !t.HasWrites() {
-		return t.snap.AppliedLSN(), nil
+		return t.snap.AppliedLSN(), t.ssiCommit()
 	}
 	if t.stagedLSN != 0 {
 		if err := t.stage(ctx, true); err != nil {
@@ -122,18 +126,15 @@ func (t *Txn) Commit(ctx context.Context) (lsn.LSN, error) {
 	}
 	b := t.ov.batch()
 	if b.Len() == 0 {
-		return t.snap.AppliedLSN(), nil
+		return t.snap.AppliedLSN(), t.ssiCommit()
 	}
-	if t.iso == Serializable {
-		unlock, err := t.validateReads()
-		if err != nil {
-			return 0, err
-		}
-		defer unlock()
+	if err := t.ssx.PreCommit(); err != nil {
+		return 0, err
 	}
 	at, err := t.eng.cfg.Committer.Commit(ctx, b, t.writeLSN)
 	if err == nil {
-		t.eng.ssi.recordWrites(b, at)
+		t.ssx.Commit()
+		t.ssx = nil
 	}
 	return at, err
 }
@@ -145,6 +146,8 @@ func (t *Txn) Rollback() {
 		return
 	}
 	t.done = true
+	t.ssx.Abort()
+	t.ssx = nil
 	t.dropStaged()
 	if t.stagedView != nil {
 		_ = t.stagedView.Close()
@@ -164,6 +167,16 @@ func (t *Txn) Rollback() {
 	case t.locked:
 		t.eng.locks.ReleaseXact(t.owner)
 	}
+}
+
+// ssiCommit commits a SERIALIZABLE transaction that wrote nothing.
+func (t *Txn) ssiCommit() error {
+	if err := t.ssx.PreCommit(); err != nil {
+		return err
+	}
+	t.ssx.Commit()
+	t.ssx = nil
+	return nil
 }
 
 // Isolation is the transaction's isolation level.

@@ -35,6 +35,7 @@ type Session struct {
 	// defaults (default_transaction_isolation / _read_only).
 	txIso      string
 	txReadOnly *bool
+	txDefer    *bool // [NOT] DEFERRABLE; nil = default_transaction_deferrable
 	txQueried  bool // a statement used the snapshot: SET TRANSACTION is too late
 
 	ilog    *replayLog // statements of the implicit block, for conflict retries
@@ -201,6 +202,8 @@ func (s *Session) dynamicVar(name string) (string, bool) {
 		return s.vars.session["default_transaction_isolation"], true
 	case "transaction_read_only":
 		return boolText(s.readOnlyTx()), true
+	case "transaction_deferrable":
+		return boolText(s.deferrableTx()), true
 	}
 	return "", false
 }
@@ -212,6 +215,16 @@ func (s *Session) readOnlyTx() bool {
 		return true
 	}
 	return s.userReadOnly()
+}
+
+// deferrableTx reports whether the current (or next) transaction is
+// DEFERRABLE (it matters only to READ ONLY SERIALIZABLE ones).
+func (s *Session) deferrableTx() bool {
+	if s.txDefer != nil {
+		return *s.txDefer
+	}
+	b, _ := parseBool(s.vars.session["default_transaction_deferrable"])
+	return b
 }
 
 // userReadOnly reports whether the client asked for a read-only
@@ -342,8 +355,16 @@ func (s *Session) ensureTxn(ctx context.Context) error {
 	if s.txn != nil {
 		return nil
 	}
-	t, err := s.cfg.Engine.BeginTx(ctx, exec.TxOptions{ReadOnly: s.readOnlyTx(), Isolation: s.isolation(),
-		Owner: s.owner, PID: s.info.ProcessID})
+	iso := s.isolation()
+	if ro, _ := s.cfg.ReadOnly(); ro && iso == exec.Serializable {
+		// Only default_transaction_isolation gets here: SET TRANSACTION
+		// refuses SERIALIZABLE on a standby (setTxParam).
+		return pgerror.New(pgerror.FeatureNotSupported, "cannot use serializable mode in a hot standby").
+			WithDetail(`"default_transaction_isolation" is set to "serializable".`).
+			WithHint(`You can use "SET default_transaction_isolation = 'repeatable read'" to change the default.`)
+	}
+	t, err := s.cfg.Engine.BeginTx(ctx, exec.TxOptions{ReadOnly: s.readOnlyTx(), Isolation: iso,
+		Deferrable: s.deferrableTx(), Owner: s.owner, PID: s.info.ProcessID})
 	if err != nil {
 		return fmt.Errorf("session: begin: %w", err)
 	}
@@ -397,7 +418,7 @@ func (s *Session) endBlock(committed bool) {
 		delete(s.portals, name)
 	}
 	s.block = blockNone
-	s.txIso, s.txReadOnly, s.txQueried = "", nil, false
+	s.txIso, s.txReadOnly, s.txDefer, s.txQueried = "", nil, nil, false
 	s.ilog, s.retries, s.heldTag = nil, 0, nil
 }
 

@@ -135,7 +135,7 @@ func (s *Session) applyTxOptions(opts []*pg_query.Node) error {
 			return err
 		}
 		switch d.Defname {
-		case "transaction_isolation", "transaction_read_only":
+		case "transaction_isolation", "transaction_read_only", "transaction_deferrable":
 			if err := s.setTxParam(d.Defname, v); err != nil {
 				return err
 			}
@@ -155,7 +155,19 @@ func (s *Session) setTxParam(name, v string) error {
 		if s.txQueried && canon != s.dynVar(name) {
 			return pgerror.New(pgerror.ActiveSQLTransaction, "SET TRANSACTION ISOLATION LEVEL must be called before any query")
 		}
+		if ro, _ := s.cfg.ReadOnly(); ro && canon == "serializable" {
+			return pgerror.New(pgerror.FeatureNotSupported, "cannot use serializable mode in a hot standby").
+				WithHint("You can use REPEATABLE READ instead.")
+		}
 		s.txIso = canon
+		return nil
+	}
+	if name == "transaction_deferrable" {
+		if s.txQueried && canon != s.dynVar(name) {
+			return pgerror.New(pgerror.ActiveSQLTransaction, "SET TRANSACTION [NOT] DEFERRABLE must be called before any query")
+		}
+		d := canon == "on"
+		s.txDefer = &d
 		return nil
 	}
 	ro := canon == "on"
@@ -177,7 +189,7 @@ func (s *Session) dynVar(name string) string { v, _ := s.dynamicVar(name); retur
 // parameters outside a transaction block only warn, as in PostgreSQL.
 func (s *Session) setParam(name, value string, local bool) error {
 	switch strings.ToLower(name) {
-	case "transaction_isolation", "transaction_read_only":
+	case "transaction_isolation", "transaction_read_only", "transaction_deferrable":
 		if s.block != blockExplicit {
 			return nil
 		}
@@ -234,7 +246,7 @@ func (s *Session) execSetValue(v *pg_query.VariableSetStmt, out output) error {
 		return err
 	}
 	lname := strings.ToLower(d.name)
-	if (lname == "transaction_isolation" || lname == "transaction_read_only") && s.block != blockExplicit {
+	if (lname == "transaction_isolation" || lname == "transaction_read_only" || lname == "transaction_deferrable") && s.block != blockExplicit {
 		if _, _, err := s.vars.validate(d.name, val); err != nil {
 			return err
 		}
