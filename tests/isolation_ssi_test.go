@@ -54,7 +54,7 @@ var ssiSpecs = []isoSpec{
 			{"b1", "b2", "r1", "r2", "w1", "c1", "w2", "c2"},
 			{"b1", "b2", "r1", "r2", "w2", "w1", "c2", "c1"},
 		},
-		check:     "SELECT count(*) FROM doctors WHERE on_call",
+		check: "SELECT count(*) FROM doctors WHERE on_call",
 		// serially both go off call; concurrently one fails
 	},
 	{

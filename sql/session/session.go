@@ -36,7 +36,7 @@ type Session struct {
 	txIso      string
 	txReadOnly *bool
 	txDefer    *bool // [NOT] DEFERRABLE; nil = default_transaction_deferrable
-	txQueried  bool // a statement used the snapshot: SET TRANSACTION is too late
+	txQueried  bool  // a statement used the snapshot: SET TRANSACTION is too late
 
 	ilog    *replayLog // statements of the implicit block, for conflict retries
 	retries int        // conflict retries spent in this block
