@@ -276,6 +276,28 @@ func TestReadOnly(t *testing.T) {
 	}
 	wantCode(t, ro.Query(context.Background(), "BEGIN READ WRITE", &recorder{}), pgerror.FeatureNotSupported)
 
+	// SERIALIZABLE is refused as on PostgreSQL's hot standby: at BEGIN,
+	// SET TRANSACTION, or (from the default) at the first statement.
+	mustQuery(t, ro, "ROLLBACK")
+	for _, q := range []string{"BEGIN ISOLATION LEVEL SERIALIZABLE", "BEGIN; SET TRANSACTION ISOLATION LEVEL SERIALIZABLE"} {
+		err := ro.Query(context.Background(), q, &recorder{})
+		wantCode(t, err, pgerror.FeatureNotSupported)
+		if pe := pgerror.As(err); pe.Message != "cannot use serializable mode in a hot standby" || pe.Hint != "You can use REPEATABLE READ instead." {
+			t.Fatalf("%s: got %q hint %q", q, pe.Message, pe.Hint)
+		}
+		mustQuery(t, ro, "ROLLBACK")
+	}
+	mustQuery(t, ro, "SET default_transaction_isolation = serializable")
+	err := ro.Query(context.Background(), "SELECT 1", &recorder{})
+	wantCode(t, err, pgerror.FeatureNotSupported)
+	if pe := pgerror.As(err); pe.Detail != `"default_transaction_isolation" is set to "serializable".` {
+		t.Fatalf("default serializable on a standby: detail %q", pe.Detail)
+	}
+	mustQuery(t, ro, "SET default_transaction_isolation = 'repeatable read'")
+	if got := scalar(t, ro, "SELECT count(*) FROM t"); got != "1" {
+		t.Fatalf("REPEATABLE READ on a standby: %s", got)
+	}
+
 	// Read-only transactions on a writable node.
 	mustQuery(t, rw, "BEGIN READ ONLY")
 	wantCode(t, rw.Query(context.Background(), "INSERT INTO t VALUES (5)", &recorder{}), pgerror.ReadOnlySQLTransaction)
