@@ -17,6 +17,8 @@ var forbidden = []struct{ pkg, dep string }{
 	{"sql/types", "storage"}, {"sql/types", "wal"},
 	// The planner decides over plain values: no executor, no storage.
 	{"sql/plan", "sql/exec"}, {"sql/plan", "sql/session"}, {"sql/plan", "storage"}, {"sql/plan", "wal"},
+	// SSI's state machine knows keys, not SQL or storage.
+	{"sql/ssi", "storage"}, {"sql/ssi", "wal"}, {"sql/ssi", "sql/exec"}, {"sql/ssi", "sql/catalog"}, {"sql/ssi", "sql/session"},
 	{"sql/copyfmt", "storage"}, {"sql/copyfmt", "wal"}, {"sql/copyfmt", "sql/exec"}, {"sql/copyfmt", "sql/session"},
 	{"pgwire", "sql/session"}, {"pgwire", "sql/exec"}, {"pgwire", "sql/parser"}, {"pgwire", "storage"},
 	{"pgwire", "wal"}, {"pgwire", "replication"}, {"pgwire", "node"},
