@@ -98,6 +98,22 @@ func checkDuration(d *gucDef, _, v string) (string, error) { return checkUnits(d
 func checkMemory(d *gucDef, _, v string) (string, error) { return checkUnits(d, v, memUnits, 64) }
 
 // durationOf converts a validated duration setting to a time.Duration.
+// durationMemo remembers the last value durationOf parsed for one
+// setting: statement_timeout and client_connection_check_interval are
+// read on every protocol message and rarely change.
+type durationMemo struct {
+	v     string
+	d     time.Duration
+	valid bool
+}
+
+func (m *durationMemo) of(v string) time.Duration {
+	if !m.valid || v != m.v {
+		m.v, m.d, m.valid = v, durationOf(v), true
+	}
+	return m.d
+}
+
 func durationOf(v string) time.Duration {
 	n, ok := parseUnits(v, timeUnits)
 	if !ok {

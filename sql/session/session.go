@@ -67,6 +67,9 @@ type Session struct {
 	paramSeenLSN lsn.LSN
 	// stmtDone ends a statement counted in Config.Running (stmtContext).
 	stmtDone func()
+	// stmtTimeout and checkIv hold the parsed statement_timeout and
+	// client_connection_check_interval.
+	stmtTimeout, checkIv durationMemo
 	// owner holds this session's locks: row locks until the transaction
 	// ends, advisory session locks until unlocked or Close.
 	owner lock.OwnerID
@@ -277,8 +280,8 @@ func (s *Session) TxStatus() result.TxStatus { return s.block.txStatus() }
 // often pgwire checks, while a statement runs, that its client is still
 // connected (0 = never, as in PostgreSQL; the default here is 250ms).
 func (s *Session) ClientConnectionCheckInterval() time.Duration {
-	v, _ := s.vars.Get("client_connection_check_interval")
-	return durationOf(v)
+	v, _ := s.vars.get("client_connection_check_interval")
+	return s.checkIv.of(v)
 }
 
 // ParametersChanged reports whether a GUC_REPORT parameter (or the
