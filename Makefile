@@ -92,15 +92,16 @@ bench-full: build ## the long benchmarks: 30 s x 3 per point at scale 10, Go mic
 PROTOC_GEN_GO      := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.5.1
 
-proto: ## regenerate proto/replicationpb (needs protoc: apt-get install protobuf-compiler)
+proto: ## regenerate proto/replicationpb and proto/forwardpb (needs protoc: apt-get install protobuf-compiler)
 	GOBIN=$(CURDIR)/$(BIN)/tools $(GO) install $(PROTOC_GEN_GO)
 	GOBIN=$(CURDIR)/$(BIN)/tools $(GO) install $(PROTOC_GEN_GO_GRPC)
 	PATH=$(CURDIR)/$(BIN)/tools:$$PATH protoc --proto_path=proto \
 		--go_out=. --go_opt=module=github.com/heliosdb/nano \
-		--go-grpc_out=. --go-grpc_opt=module=github.com/heliosdb/nano proto/replication.proto
+		--go-grpc_out=. --go-grpc_opt=module=github.com/heliosdb/nano proto/replication.proto proto/forward.proto
 
 proto-check: proto ## fail when the generated code is stale
-	git diff --exit-code -- proto/replicationpb
+	git diff --exit-code -- proto/replicationpb proto/forwardpb
+	@test -z "$$(git ls-files --others --exclude-standard proto)" || { echo 'untracked generated files under proto/'; exit 1; }
 
 vet:
 	$(GO) vet ./...

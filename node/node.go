@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"google.golang.org/grpc"
 
+	"github.com/heliosdb/nano/forward"
 	"github.com/heliosdb/nano/httpapi"
 	"github.com/heliosdb/nano/internal/fsutil"
 	"github.com/heliosdb/nano/internal/httpauth"
@@ -72,10 +73,10 @@ type Node struct {
 	grpcSrv *grpc.Server
 	standby *replication.Standby // nil unless following a primary
 
-	fwdServer *replication.ForwardServer // runs standbys' forwarded transactions (forward.go)
-	fwdClient *replication.ForwardClient // nil unless --write-forwarding
+	fwdServer *forward.Server // runs standbys' forwarded transactions (forward.go)
+	fwdClient *forward.Client // nil unless --write-forwarding
 	// topoClient asks the primary for its topology (SHOW TOPOLOGY on a standby).
-	topoClient *replication.ForwardClient
+	topoClient *forward.Client
 
 	roleMu  sync.Mutex // serialises promote, demote and lease grants
 	stateMu sync.Mutex // serialises transitions of st (cluster.go)

@@ -9,7 +9,9 @@ import (
 
 	"github.com/heliosdb/nano/hastate"
 	"github.com/heliosdb/nano/lsn"
-	"github.com/heliosdb/nano/replication"
+	"github.com/heliosdb/nano/sql/result"
+	"github.com/heliosdb/nano/sql/session"
+	"github.com/heliosdb/nano/sql/types"
 )
 
 // topologyTimeout bounds a standby's request for its primary's topology.
@@ -40,15 +42,13 @@ func (n *Node) clusterTopology(ctx context.Context) []TopologyNode {
 	return rows
 }
 
-// primaryTopology runs topologyQuery on the primary.
+// primaryTopology runs topologyQuery on the primary, in a forwarded
+// transaction that is rolled back.
 func (n *Node) primaryTopology(ctx context.Context) ([]TopologyNode, error) {
-	t := n.topoClient.Begin(replication.ForwardOpen{User: n.cfg.User, Database: "heliosdb"})
+	t := n.topoClient.Begin(ctx, result.StartupInfo{User: n.cfg.User, Database: "heliosdb"}, nil, "")
 	defer t.Close()
 	var w topologyRows
-	_, _, err := t.Exec(ctx, replication.ForwardStatement{SQL: topologyQuery}, &w)
-	if _, endErr := t.End(ctx, false); err == nil {
-		err = endErr
-	}
+	err := t.Exec(ctx, session.ForwardStatement{SQL: topologyQuery}, &w)
 	if err == nil {
 		err = w.err
 	}
@@ -58,23 +58,28 @@ func (n *Node) primaryTopology(ctx context.Context) ([]TopologyNode, error) {
 	return w.rows, err
 }
 
-// topologyRows decodes topologyQuery's rows.
+// topologyRows decodes topologyQuery's rows (text columns: strings or nil).
 type topologyRows struct {
 	rows []TopologyNode
 	err  error
 }
 
-func (w *topologyRows) Columns([]replication.ForwardColumn) error { return nil }
-func (w *topologyRows) Notice(*replication.ForwardError)          {}
+func (w *topologyRows) SetColumns([]result.Column) error { return nil }
+func (w *topologyRows) Complete(string) error            { return nil }
 
-func (w *topologyRows) Row(values []replication.ForwardValue) error {
+func (w *topologyRows) AddRow(values []types.Datum) error {
 	if len(values) != 10 {
 		w.err = fmt.Errorf("topology: %d columns", len(values))
 		return w.err
 	}
-	text := func(i int) string { return string(values[i].Data) }
+	text := func(i int) string {
+		if values[i] == nil {
+			return ""
+		}
+		return fmt.Sprint(values[i])
+	}
 	ptr := func(i int) *string {
-		if values[i].Null {
+		if values[i] == nil {
 			return nil
 		}
 		s := text(i)

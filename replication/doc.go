@@ -27,9 +27,10 @@
 // The package imports wal but no storage or SQL package: the node supplies
 // the seams (Node for the primary side, Target for the standby side).
 //
-// The Forwarding service (forward.go, forward_client.go) carries write
-// forwarding: one call per transaction a standby runs on the primary, in a
-// session the node supplies through ForwardBackend.
+// Write forwarding is not here: package forward serves its own gRPC
+// service (proto/forward.proto) on the same native-port server
+// (GRPCServer), so the authentication below covers it too, and dials
+// with DialOption.
 //
 // Authentication (handshake.go): before gRPC speaks, both ends of every
 // native-port connection run a mutual challenge–response proving knowledge

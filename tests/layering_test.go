@@ -26,7 +26,11 @@ var forbidden = []struct{ pkg, dep string }{
 	{"httpapi", "storage"}, {"httpapi", "wal"}, {"httpapi", "sql/exec"}, {"httpapi", "sql/session"}, {"httpapi", "node"},
 	{"proxy", "node"}, {"proxy", "storage"}, {"proxy", "wal"}, {"proxy", "replication"}, {"proxy", "sql/exec"},
 	{"proxy", "sql/session"}, {"proxy", "pgwire"},
-	{"sql/", "node"}, {"sql/", "pgwire"}, {"sql/", "httpapi"},
+	{"sql/", "node"}, {"sql/", "pgwire"}, {"sql/", "httpapi"}, {"sql/", "forward"},
+	// Write forwarding joins sessions and the native port (it reaches storage
+	// only through sql/session); the node wires it.
+	{"forward", "node"}, {"forward", "pgwire"}, {"forward", "httpapi"},
+	{"replication", "forward"}, {"proxy", "forward"}, {"pgwire", "forward"},
 	{"lsn", "github.com/heliosdb/nano/"}, {"internal/fsutil", "github.com/heliosdb/nano/"}, {"internal/cliutil", "github.com/heliosdb/nano/"}, {"internal/pgauth", "github.com/heliosdb/nano/"},
 	{"internal/peer", "github.com/heliosdb/nano/"},
 	// The names of cluster states are a leaf shared by node, httpapi, replication and proxy.
