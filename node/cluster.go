@@ -95,6 +95,10 @@ func (n *Node) loadState() error {
 	if st.Leased {
 		n.log.Info("this primary was under a failover lease: it accepts writes once heliosdb-proxy renews it")
 	}
+	if st.Fenced() {
+		n.log.Warn("this primary was fenced before it stopped: it refuses writes until it is demoted to follow the new primary",
+			"own_term", st.Term(), "newer_term", st.FencedTerm, "learned_from", st.FencedBy)
+	}
 	founded := false
 	if st.Role == hastate.Primary && st.ClusterID == "" {
 		var b [8]byte

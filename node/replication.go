@@ -168,8 +168,9 @@ func (n *Node) waitDurable(ctx context.Context, end lsn.LSN) error {
 func (r replNode) NewerTerm(term uint64, from string) { r.n.fence(term, from) }
 
 // fence makes a primary refuse writes because a newer term exists
-// elsewhere. It stays fenced (until restart or a role change) and says how
-// to resolve it: demote it to follow the new primary.
+// elsewhere. The fence is recorded with the rest of the cluster state (one
+// bbolt write), so it stays until a role change, across restarts, and says
+// how to resolve it: demote it to follow the new primary.
 func (n *Node) fence(term uint64, from string) {
 	prev, _, err := n.update(func(s cluster.State) (cluster.State, error) {
 		next, ok := s.Fence(term, from)

@@ -9,14 +9,18 @@
 // # Durable and volatile parts
 //
 // Record is what survives a restart: role, followed primary, whether a
-// primary needs a failover lease, cluster id, term history and peers. It
-// is stored as one JSON value under the node-local key "cluster" (storage's
-// local bucket), written in one bbolt transaction, so a transition is on
-// disk entirely or not at all: there is no crash point inside one. The
-// lease's expiry and holder and the fencing (a newer term seen elsewhere)
-// are volatile: a restarted leased primary waits for a new grant, and a
-// restarted primary asks its peers their terms before it serves (node's
-// peer check), which fences it again if needed.
+// primary needs a failover lease, cluster id, term history, peers and the
+// fencing (a newer term seen elsewhere, and who said so). It is stored as
+// one JSON value under the node-local key "cluster" (storage's local
+// bucket), written in one bbolt transaction, so a transition is on disk
+// entirely or not at all: there is no crash point inside one. A fenced
+// primary therefore stays fenced across a restart, even when none of its
+// peers answers the start-up peer check, until it is demoted (which
+// clears the fence in the same write as the new role). Only the lease's
+// expiry and holder are volatile: a restarted leased primary waits for a
+// new grant. A restarted primary still asks its peers their terms before
+// it serves (node's peer check), which fences it if it missed a failover
+// while down.
 //
 // # Migration
 //

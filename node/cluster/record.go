@@ -33,18 +33,24 @@ type Record struct {
 	ClusterID   string              `json:"cluster_id,omitempty"`
 	History     replication.History `json:"term_history,omitempty"`
 	Peers       map[string]string   `json:"peers,omitempty"`
+	// FencedTerm and FencedBy: this primary learned that term exists
+	// (from FencedBy) and refuses writes until it is demoted, across
+	// restarts (absent in records written before fencing was durable).
+	FencedTerm uint64 `json:"fenced_term,omitempty"`
+	FencedBy   string `json:"fenced_by,omitempty"`
 }
 
 // Record is the durable part of s.
 func (s State) Record() Record {
 	return Record{Role: s.Role, PrimaryHost: s.PrimaryHost, PrimaryPort: s.PrimaryPort, Leased: s.Leased,
-		ClusterID: s.ClusterID, History: s.History, Peers: s.Peers}
+		ClusterID: s.ClusterID, History: s.History, Peers: s.Peers, FencedTerm: s.FencedTerm, FencedBy: s.FencedBy}
 }
 
 // Equal reports whether r and o hold the same values.
 func (r Record) Equal(o Record) bool {
 	if r.Role != o.Role || r.PrimaryHost != o.PrimaryHost || r.PrimaryPort != o.PrimaryPort || r.Leased != o.Leased ||
-		r.ClusterID != o.ClusterID || len(r.History) != len(o.History) || !maps.Equal(r.Peers, o.Peers) {
+		r.ClusterID != o.ClusterID || len(r.History) != len(o.History) || !maps.Equal(r.Peers, o.Peers) ||
+		r.FencedTerm != o.FencedTerm || r.FencedBy != o.FencedBy {
 		return false
 	}
 	for i := range r.History {
@@ -61,7 +67,7 @@ func (r Record) Term() uint64 { return r.History.Term() }
 // State is the state r records (nothing volatile).
 func (r Record) State() State {
 	return State{Role: r.Role, PrimaryHost: r.PrimaryHost, PrimaryPort: r.PrimaryPort, Leased: r.Leased,
-		ClusterID: r.ClusterID, History: r.History, Peers: r.Peers}
+		ClusterID: r.ClusterID, History: r.History, Peers: r.Peers, FencedTerm: r.FencedTerm, FencedBy: r.FencedBy}
 }
 
 // Encode is the stored form of r.

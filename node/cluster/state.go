@@ -49,12 +49,15 @@ type State struct {
 	// host:port): standbys that connected, the primary followed before a
 	// promotion.
 	Peers map[string]string
+	// FencedTerm is a newer term seen elsewhere while primary (0 = not
+	// fenced), learned from FencedBy. Persisted: a fenced primary stays
+	// fenced across restarts until it is demoted.
+	FencedTerm uint64
+	FencedBy   string
 
 	// Volatile: not persisted.
 	LeaseUntil  time.Time // when the current lease lapses (zero: none granted since start)
 	LeaseHolder string
-	FencedTerm  uint64 // a newer term seen elsewhere while primary (0 = not fenced)
-	FencedBy    string
 }
 
 // Initial is the state a node starts with on a data dir that records

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -238,8 +239,8 @@ func (m store) setLocals(w map[string][]byte) {
 
 // TestCrashPoints runs every transition the node persists, over the
 // store, crashing before and after its one write: what loads is the
-// state before or the state after, never a mix, and the volatile parts
-// (lease expiry, fencing) are gone.
+// state before or the state after, never a mix, and the volatile part
+// (lease expiry) is gone; fencing is not volatile (TestFenceCrashPoints).
 func TestCrashPoints(t *testing.T) {
 	steps := []struct {
 		name string
@@ -277,7 +278,7 @@ func TestCrashPoints(t *testing.T) {
 		if err != nil || !l.Record.Equal(next.Record()) {
 			t.Fatalf("%s, crash after: loaded %+v (%v), want %+v", st.name, l.Record, err, next.Record())
 		}
-		if got := l.Record.State(); !got.LeaseUntil.IsZero() || got.FencedTerm != 0 {
+		if got := l.Record.State(); !got.LeaseUntil.IsZero() || got.FencedTerm != next.FencedTerm {
 			t.Fatalf("%s: volatile state persisted: %+v", st.name, got)
 		}
 		cur = next
@@ -287,6 +288,68 @@ func TestCrashPoints(t *testing.T) {
 	}
 	if len(disk) != 1 {
 		t.Fatalf("keys on disk: %v, want only %q", slices.Sorted(maps.Keys(disk)), Key)
+	}
+}
+
+// TestFenceCrashPoints: a primary is fenced, then crashes before or after
+// the next step is recorded. Either way it loads fenced unless the step
+// that was recorded lifts the fence (a demotion: the new role and the
+// cleared fence are one write) — before, the fence was volatile and a
+// fenced primary that restarted while its peers were unreachable took
+// writes again.
+func TestFenceCrashPoints(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		step       func(State) (State, error) // nil: a crash right after fencing
+		wantFenced bool                       // after the step was recorded
+		wantTerm   uint64                     // FencedTerm then
+	}{
+		{name: "restart (no next step)", wantFenced: true, wantTerm: 3},
+		{name: "a peer connects", step: peerStep("n1", "s2", "s2:6433"), wantFenced: true, wantTerm: 3},
+		{name: "a newer term is seen", step: fenceStep(4, "s3"), wantFenced: true, wantTerm: 4},
+		{name: "the operator lifts the lease", step: func(s State) (State, error) { return s.LiftLease(), nil }, wantFenced: true, wantTerm: 3},
+		{name: "demoted to follow the new primary", step: func(s State) (State, error) { return s.Demote("n2", 6433) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			disk := store{}
+			cur := primary()
+			disk.setLocals(cur.Record().Writes())
+			f, ok := cur.Fence(3, "n2")
+			if !ok {
+				t.Fatal("Fence changed nothing")
+			}
+			disk.setLocals(f.Record().Writes()) // the node's update: one write
+			check := func(when string, wantFenced bool, wantTerm uint64) {
+				t.Helper()
+				l, err := Decode(disk.get)
+				if err != nil {
+					t.Fatalf("%s: %v", when, err)
+				}
+				got := l.Record.State()
+				if got.Fenced() != wantFenced || got.FencedTerm != wantTerm {
+					t.Fatalf("%s: loaded fenced=%v term %d (%+v), want fenced=%v term %d", when, got.Fenced(), got.FencedTerm, got, wantFenced, wantTerm)
+				}
+				ro, hint := got.ReadOnly("n1", t0)
+				if wantFenced && (!ro || !strings.Contains(hint, "fenced")) {
+					t.Fatalf("%s: a fenced primary loads writable (%v, %q)", when, ro, hint)
+				}
+				if got.Leaseable("n1", got.Term()) == nil && wantFenced {
+					t.Fatalf("%s: a fenced primary takes a lease", when)
+				}
+			}
+			check("crash after fencing, before the next step", true, 3)
+			if tc.step == nil {
+				return
+			}
+			next, err := tc.step(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !next.Record().Equal(f.Record()) {
+				disk.setLocals(next.Record().Writes())
+			}
+			check("crash after the next step", tc.wantFenced, tc.wantTerm)
+		})
 	}
 }
 
