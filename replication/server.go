@@ -123,6 +123,7 @@ type Server struct {
 	standbys map[string]*standbyState // by node id; kept after disconnect for retention
 	stopping chan struct{}
 	kick     chan struct{} // closed by StepDown to end the current streams
+	progress chan struct{} // closed (and replaced) when a standby connects, acknowledges or disconnects
 	streams  sync.WaitGroup
 }
 
@@ -151,7 +152,8 @@ type standbyState struct {
 // NewServer returns a Server; serve it with GRPCServer.
 func NewServer(cfg ServerConfig) *Server {
 	cfg.setDefaults()
-	s := &Server{cfg: cfg, log: cfg.Logger, standbys: map[string]*standbyState{}, stopping: make(chan struct{}), kick: make(chan struct{})}
+	s := &Server{cfg: cfg, log: cfg.Logger, standbys: map[string]*standbyState{}, stopping: make(chan struct{}), kick: make(chan struct{}),
+		progress: make(chan struct{})}
 	s.metrics = newServerMetrics(cfg.Registerer, s)
 	s.sync = newSyncRep(cfg, s.log, s.metrics)
 	return s
@@ -191,21 +193,25 @@ func (s *Server) Close() {
 
 // WaitStandbysFlushed waits until every connected standby has flushed up
 // to end, or ctx ends; it reports whether they all did.
+// It wakes at each acknowledgement or disconnection (no polling).
 func (s *Server) WaitStandbysFlushed(ctx context.Context, end lsn.LSN) bool {
 	for {
+		s.mu.Lock()
 		behind := false
-		for _, st := range s.Standbys() {
+		for _, st := range s.standbys {
 			if st.State != hastate.Disconnected && st.FlushedLSN < end {
 				behind = true
 			}
 		}
+		changed := s.progress
+		s.mu.Unlock()
 		if !behind {
 			return true
 		}
 		select {
 		case <-ctx.Done():
 			return false
-		case <-time.After(5 * time.Millisecond):
+		case <-changed:
 		}
 	}
 }
@@ -413,6 +419,8 @@ func (s *Server) disconnect(st *standbyState, session int) {
 func (s *Server) updateSyncLocked() {
 	best, any := s.syncFlushedLocked()
 	s.sync.update(best, any, s.cfg.WAL.FlushedLSN())
+	close(s.progress) // wakes WaitStandbysFlushed
+	s.progress = make(chan struct{})
 }
 
 // syncFlushedLocked is the highest LSN fsynced by a connected sync
