@@ -21,30 +21,27 @@ import (
 // n2 and the commit was lost. Once n1 is back, n2 catches up from it, n1
 // reports sync again and the commit is on both.
 func TestSyncDegradedPrimaryRestartKeepsFailoverRefused(t *testing.T) {
-	flags := []string{"--advertise-host", "127.0.0.1", "--sync-timeout", pauseSyncTimeout.String()}
-	p := newPrimary(t, "n1", "sync", flags...)
-	s := newStandby(t, "n2", p, "sync", flags...)
+	c := startHACluster(t, haOptions{mode: "sync", twoNodes: true, settleProxySync: true,
+		nodeFlags: []string{"--advertise-host", "127.0.0.1", "--sync-timeout", pauseSyncTimeout.String()},
+		proxyConf: fmt.Sprintf("write_timeout_secs = 30\nfailover_timeout_secs = %g\n", pauseFailover.Seconds())})
+	n1, n2 := c.nodes[0], c.nodes[1]
+	p, s := n1.nodeProc, n2.nodeProc
 	waitStreaming(t, p, "n2")
 	conn := p.connect(t)
 	mustExec(t, conn, "CREATE TABLE dr (id INT PRIMARY KEY)")
 	mustExec(t, conn, "INSERT INTO dr VALUES (1)")
 	conn.Close(context.Background())
 	waitCaughtUp(t, p, s)
-	c := &pauseCluster{t: t, byID: map[string]*pauseNode{}}
-	n1, n2 := &pauseNode{p, "n1"}, &pauseNode{s, "n2"}
-	c.nodes = []*pauseNode{n1, n2}
-	c.byID["n1"], c.byID["n2"] = n1, n2
-	c.startProxy()
 
 	// 1. n2 stops answering; n1 degrades with the proxy's approval and
 	// acknowledges row 2, which n2 does not have.
-	if err := s.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+	if err := n2.signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
 	stopped := true
 	t.Cleanup(func() {
 		if stopped {
-			s.cmd.Process.Signal(syscall.SIGCONT)
+			n2.signal(syscall.SIGCONT)
 		}
 	})
 	conn = p.connect(t)
@@ -60,14 +57,15 @@ func TestSyncDegradedPrimaryRestartKeepsFailoverRefused(t *testing.T) {
 	})
 
 	// 2. n1 is killed: the proxy refuses to fail over.
-	p.kill()
+	n1.kill9()
 	eventually(t, 60*time.Second, "the proxy to refuse a failover", func() (bool, string) {
 		fs, err := c.failover()
 		return err == nil && strings.Contains(fs.Blocked, "n1 was degraded"), fmt.Sprintf("%+v %v", fs, err)
 	})
 
 	// 3. n1 restarts, n2 still away; the proxy renews n1's lease.
-	p.start()
+	n1.launch(t)
+	n1.waitSQL(t)
 	var after string
 	eventually(t, 60*time.Second, "the proxy to renew n1's lease after its restart", func() (bool, string) {
 		fs, err := c.failover()
@@ -78,8 +76,8 @@ func TestSyncDegradedPrimaryRestartKeepsFailoverRefused(t *testing.T) {
 
 	// 4. n1 is killed again before n2 caught up; n2 comes back. The proxy
 	// must keep refusing: n2 lacks row 2.
-	p.kill()
-	if err := s.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+	n1.kill9()
+	if err := n2.signal(syscall.SIGCONT); err != nil {
 		t.Fatal(err)
 	}
 	stopped = false
@@ -96,7 +94,8 @@ func TestSyncDegradedPrimaryRestartKeepsFailoverRefused(t *testing.T) {
 	})
 
 	// 5. n1 returns: n2 catches up from it, and sync is restored.
-	p.start()
+	n1.launch(t)
+	n1.waitSQL(t)
 	eventually(t, 60*time.Second, "n1 back in sync with n2 under the proxy's lease", func() (bool, string) {
 		fs, err := c.failover()
 		return err == nil && fs.Primary == "n1" && fs.DownSince == nil && fs.SyncState == "sync", fmt.Sprintf("%+v %v", fs, err)

@@ -2,15 +2,12 @@ package tests
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,7 +20,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/heliosdb/nano/internal/faultnet"
-	"github.com/heliosdb/nano/internal/fstest"
 	"github.com/heliosdb/nano/internal/history"
 )
 
@@ -120,7 +116,7 @@ func runScenario(t *testing.T, sc faultScenario, dur time.Duration) (string, int
 	}
 	t.Logf("%s: seed %d (HELIOSDB_FAULTS_SEED=%d replays the nemesis' choices)", sc.name, seed, seed)
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
-	c := startFaultCluster(t, sc.mode, rng)
+	c := startFaultCluster(t, sc.mode)
 	ctx := context.Background()
 	{
 		conn := c.nodes[0].connectDirect(t)
@@ -608,344 +604,22 @@ func (l *appendLoad) check(ctx context.Context, conn *pgx.Conn, ops []history.Op
 	return history.CheckAppend(ops, final, true), nil
 }
 
-// ---- the cluster ----
-
-// faultNode is one heliosdb-nano process behind three fault proxies: the
-// heliosdb-proxy and the other nodes reach it only through them.
-type faultNode struct {
-	*nodeProc
-	id               string
-	pg, http, native *faultnet.Proxy
-	logs             *ringBuffer
-	mnt, ballast     string // tmpfs data volume (as root), for disk-full
-	mu               sync.Mutex
-	down             bool   // killed by the nemesis
-	exited           string // exited on its own: how
-	proc             *exec.Cmd
-	exitedCh         chan struct{}
-}
-
-type faultCluster struct {
-	t       *testing.T
-	mode    string
-	nodes   []*faultNode
-	byID    map[string]*faultNode
-	proxy   *exec.Cmd
-	proxyMu sync.Mutex
-	// proxyDone is closed when the proxy process exits.
-	proxyDone            chan struct{}
-	proxyLog             *ringBuffer
-	proxyPort, adminPort int
-	proxyConf            string
-	proxyKilled          bool
-	proxyCrashed         string
-}
-
-func startFaultCluster(t *testing.T, mode string, rng *rand.Rand) *faultCluster {
-	c := &faultCluster{t: t, mode: mode, byID: map[string]*faultNode{}}
-	canFill := os.Geteuid() == 0
-	for i, id := range []string{"n1", "n2", "n3"} {
-		n := &faultNode{id: id, nodeProc: newNode(t)}
-		n.nativePort = freePort(t)
-		if canFill {
-			n.mnt = fstest.MountTmpfs(t, 256<<20)
-			n.dataDir = filepath.Join(n.mnt, "data")
-			n.ballast = filepath.Join(n.mnt, "ballast")
-		}
-		var err error
-		for _, fp := range []struct {
-			p    **faultnet.Proxy
-			port int
-		}{{&n.pg, n.pgPort}, {&n.http, n.httpPort}, {&n.native, n.nativePort}} {
-			if *fp.p, err = faultnet.Listen(fmt.Sprintf("127.0.0.1:%d", freePort(t)), fmt.Sprintf("127.0.0.1:%d", fp.port)); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { (*fp.p).Close() })
-		}
-		c.nodes = append(c.nodes, n)
-		c.byID[id] = n
-		flags := []string{"--node-id", id, "--advertise-host", "127.0.0.1", "--sync-timeout", "1s", "--log-level", "info"}
-		switch {
-		case i == 0:
-			flags = append(flags, "--replication-role", "primary", "--replication-mode", mode)
-		default:
-			m := mode
-			if i == 2 {
-				m = "async"
-			}
-			flags = append(flags, "--replication-role", "standby", "--primary-host", "127.0.0.1",
-				"--primary-port", strconv.Itoa(c.nodes[0].native.Port()), "--replication-mode", m)
-		}
-		n.extra = flags
-		n.launch(t)
-		n.waitSQL(t)
+// startFaultCluster is the suite's cluster: every port behind a fault
+// proxy, data dirs on tmpfs as root (disk-full), causal reads through the
+// proxy; in async mode the proxy may fail over with data loss.
+func startFaultCluster(t *testing.T, mode string) *haCluster {
+	conf := "write_timeout_secs = 10\nconnect_timeout_secs = 2\nread_consistency = \"causal\"\nfailover_timeout_secs = 3\n"
+	if mode == "async" {
+		conf += "failover_allow_data_loss = true\n"
 	}
-	c.startProxy(t)
-	return c
-}
-
-// launch starts the process without waiting for it.
-func (n *faultNode) launch(t testing.TB) {
-	if n.logs == nil {
-		n.logs = &ringBuffer{max: 4 << 20}
-	}
-	cmd := exec.Command(nanoBin, n.args()...)
-	cmd.Stdout, cmd.Stderr = n.logs, n.logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	n.mu.Lock()
-	n.proc, n.cmd, n.down, n.exitedCh = cmd, cmd, false, make(chan struct{})
-	done := n.exitedCh
-	n.mu.Unlock()
-	go func() {
-		err := cmd.Wait()
-		n.mu.Lock()
-		if !n.down && n.proc == cmd {
-			n.exited = fmt.Sprintf("%s exited on its own: %v; log tail:\n%s", n.id, err, n.logs.tail(40))
-		}
-		n.mu.Unlock()
-		close(done)
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGCONT)
-		cmd.Process.Kill()
-		<-done
-	})
-}
-
-func (n *faultNode) crashed() string {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.exited
-}
-
-// kill9 kills the process and waits for it to be gone.
-func (n *faultNode) kill9() {
-	n.mu.Lock()
-	n.down = true
-	cmd, done := n.proc, n.exitedCh
-	n.mu.Unlock()
-	cmd.Process.Signal(syscall.SIGKILL)
-	<-done
-}
-
-func (n *faultNode) isDown() bool {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.down || n.exited != ""
-}
-
-func (n *faultNode) signal(s syscall.Signal) {
-	n.mu.Lock()
-	cmd := n.proc
-	n.mu.Unlock()
-	cmd.Process.Signal(s)
-}
-
-func (n *faultNode) waitSQL(t testing.TB) {
-	eventually(t, 30*time.Second, n.id+" accepting SQL", func() (bool, string) {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		c, err := pgx.Connect(ctx, n.dsn())
-		if err != nil {
-			return false, fmt.Sprintf("%v; log:\n%s", err, n.logs.tail(20))
-		}
-		c.Close(ctx)
-		return true, ""
-	})
-}
-
-// connectDirect connects to the node itself, not through a fault proxy.
-func (n *faultNode) connectDirect(t testing.TB) *pgx.Conn {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, err := pgx.Connect(ctx, n.dsn())
-	if err != nil {
-		t.Fatalf("connect %s: %v", n.id, err)
-	}
-	return c
-}
-
-func (n *faultNode) status() (pauseStatus, error) {
-	return (&pauseNode{nodeProc: n.nodeProc, id: n.id}).status()
-}
-
-func (c *faultCluster) proxyDSN() string {
-	return fmt.Sprintf("postgres://helios:helios@127.0.0.1:%d/heliosdb?sslmode=disable&connect_timeout=5", c.proxyPort)
-}
-
-func (c *faultCluster) startProxy(t *testing.T) {
-	c.proxyPort, c.adminPort = freePort(t), freePort(t)
-	var b strings.Builder
-	fmt.Fprintf(&b, "[proxy]\nlisten_addr = \"127.0.0.1:%d\"\nadmin_addr = \"127.0.0.1:%d\"\n", c.proxyPort, c.adminPort)
-	fmt.Fprintf(&b, "health_check_interval_secs = 0.2\nfailure_threshold = 2\nwrite_timeout_secs = 10\nconnect_timeout_secs = 2\n")
-	fmt.Fprintf(&b, "read_consistency = \"causal\"\nauto_failover = true\nfailover_timeout_secs = 3\n")
-	if c.mode == "async" {
-		fmt.Fprintf(&b, "failover_allow_data_loss = true\n")
-	}
-	for i, n := range c.nodes {
-		role := "standby"
-		if i == 0 {
-			role = "primary"
-		}
-		fmt.Fprintf(&b, "\n[[nodes]]\nname = %q\nhost = \"127.0.0.1\"\nport = %d\nrole = %q\nhttp_port = %d\nnative_port = %d\n",
-			n.id, n.pg.Port(), role, n.http.Port(), n.native.Port())
-	}
-	c.proxyConf = filepath.Join(t.TempDir(), "proxy.toml")
-	if err := os.WriteFile(c.proxyConf, []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	c.proxyLog = &ringBuffer{max: 4 << 20}
-	c.launchProxy(t)
-	eventually(t, 30*time.Second, "the proxy's lease on the primary", func() (bool, string) {
-		fs, err := c.failover()
-		want := "sync"
-		if c.mode == "async" {
-			want = fs.SyncState
-		}
-		return err == nil && fs.Primary == "n1" && fs.SyncState == want, fmt.Sprintf("%+v %v\n%s", fs, err, c.proxyLog.tail(20))
-	})
-}
-
-func (c *faultCluster) launchProxy(t testing.TB) {
-	cmd := exec.Command(buildProxy(c.t), "--config", c.proxyConf, "--log-level", "info")
-	cmd.Stdout, cmd.Stderr = c.proxyLog, c.proxyLog
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	c.proxyMu.Lock()
-	c.proxy, c.proxyDone, c.proxyKilled = cmd, done, false
-	c.proxyMu.Unlock()
-	go func() {
-		err := cmd.Wait()
-		c.proxyMu.Lock()
-		if !c.proxyKilled && c.proxy == cmd {
-			c.proxyCrashed = fmt.Sprintf("heliosdb-proxy exited on its own: %v; log tail:\n%s", err, c.proxyLog.tail(40))
-		}
-		c.proxyMu.Unlock()
-		close(done)
-	}()
-	t.Cleanup(func() { cmd.Process.Kill(); <-done })
-}
-
-func (c *faultCluster) killProxy() {
-	c.proxyMu.Lock()
-	c.proxyKilled = true
-	cmd, done := c.proxy, c.proxyDone
-	c.proxyMu.Unlock()
-	cmd.Process.Signal(syscall.SIGKILL)
-	<-done
-}
-
-func (c *faultCluster) failover() (proxyFailover, error) {
-	var fs proxyFailover
-	resp, err := quickGet(fmt.Sprintf("http://127.0.0.1:%d/failover", c.adminPort))
-	if err != nil {
-		return fs, err
-	}
-	defer resp.Body.Close()
-	return fs, json.NewDecoder(resp.Body).Decode(&fs)
-}
-
-// primary is the node the proxy names primary, else the running node
-// that says it is primary with the highest term, else nil.
-func (c *faultCluster) primary() *faultNode {
-	if fs, err := c.failover(); err == nil && c.byID[fs.Primary] != nil {
-		return c.byID[fs.Primary]
-	}
-	var best *faultNode
-	var term uint64
-	for _, n := range c.nodes {
-		if st, err := n.status(); err == nil && st.Role == "primary" && st.Term >= term {
-			best, term = n, st.Term
-		}
-	}
-	return best
-}
-
-// healAll ends every fault: links healed, processes resumed and
-// restarted, ballast removed, the proxy running.
-func (c *faultCluster) healAll() {
-	for _, n := range c.nodes {
-		for _, fp := range []*faultnet.Proxy{n.pg, n.http, n.native} {
-			fp.Heal()
-		}
-		if n.ballast != "" {
-			os.Remove(n.ballast)
-		}
-		n.signal(syscall.SIGCONT)
-		if n.isDown() && n.crashed() == "" {
-			n.launch(c.t)
-		}
-	}
-	c.proxyMu.Lock()
-	killed := c.proxyKilled
-	c.proxyMu.Unlock()
-	if killed {
-		c.launchProxy(c.t)
-	}
-}
-
-// settled waits until one node is primary with the highest term, every
-// other node streams from it and has applied its whole WAL, in sync mode
-// the primary is in sync, and the proxy grants it its lease.
-func (c *faultCluster) settled(t testing.TB, timeout time.Duration) *faultNode {
-	t.Helper()
-	var primary *faultNode
-	eventually(t, timeout, "the cluster to settle", func() (bool, string) {
-		primary = nil
-		sts := map[string]pauseStatus{}
-		var seen []string
-		for _, n := range c.nodes {
-			st, err := n.status()
-			if err != nil {
-				return false, fmt.Sprintf("%s: %v", n.id, err)
-			}
-			sts[n.id] = st
-			seen = append(seen, fmt.Sprintf("%s %s/%d %s", n.id, st.Role, st.Term, st.Replication.SyncState))
-			if st.Role == "primary" {
-				if primary != nil {
-					return false, "two primaries: " + strings.Join(seen, ", ")
-				}
-				primary = n
-			}
-		}
-		if primary == nil {
-			return false, "no primary: " + strings.Join(seen, ", ")
-		}
-		p := sts[primary.id]
-		if c.mode == "sync" && p.Replication.SyncState != "sync" {
-			return false, "primary not in sync: " + strings.Join(seen, ", ")
-		}
-		for _, n := range c.nodes {
-			if n == primary {
-				continue
-			}
-			state, applied := "", ""
-			for _, sb := range p.Standbys {
-				if sb.NodeID == n.id {
-					state, applied = sb.State, sb.AppliedLSN
-				}
-			}
-			if state != "streaming" || applied != p.CurrentLSN || sts[n.id].AppliedLSN != p.CurrentLSN || sts[n.id].Term != p.Term {
-				return false, fmt.Sprintf("%s is %q, applied %s / %s of %s: %s", n.id, state, applied, sts[n.id].AppliedLSN, p.CurrentLSN, strings.Join(seen, ", "))
-			}
-		}
-		fs, err := c.failover()
-		if err != nil || fs.Primary != primary.id || fs.Term != p.Term || fs.DownSince != nil {
-			return false, fmt.Sprintf("proxy: %+v %v", fs, err)
-		}
-		return true, ""
-	})
-	return primary
+	return startHACluster(t, haOptions{mode: mode, faultProxies: true, tmpfs: true, proxyConf: conf,
+		nodeFlags: []string{"--advertise-host", "127.0.0.1", "--sync-timeout", "1s", "--log-level", "info"}})
 }
 
 // ---- the nemesis ----
 
 type nemesis struct {
-	c      *faultCluster
+	c      *haCluster
 	rng    *rand.Rand
 	byKind map[string]int
 	log    []string
@@ -997,8 +671,8 @@ func (nm *nemesis) inject(kind string) bool {
 		nm.logf("%s: no primary known, skipped", kind)
 		return false
 	}
-	others := func() []*faultNode {
-		var o []*faultNode
+	others := func() []*haNode {
+		var o []*haNode
 		for _, n := range c.nodes {
 			if n != p {
 				o = append(o, n)
@@ -1153,48 +827,4 @@ func adminPost(url, body string) (int, string, error) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b), nil
-}
-
-// ringBuffer keeps the last max bytes a process wrote (long runs).
-type ringBuffer struct {
-	mu  sync.Mutex
-	b   []byte
-	max int
-}
-
-func (r *ringBuffer) Write(p []byte) (int, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.b = append(r.b, p...)
-	if len(r.b) > r.max {
-		r.b = append([]byte(nil), r.b[len(r.b)-r.max/2:]...)
-	}
-	return len(p), nil
-}
-
-func (r *ringBuffer) tail(lines int) string {
-	r.mu.Lock()
-	s := strings.Split(string(r.b), "\n")
-	r.mu.Unlock()
-	return strings.Join(s[max(0, len(s)-lines):], "\n")
-}
-
-func (r *ringBuffer) String() string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return string(r.b)
-}
-
-// grep is up to n of the lines holding any of subs, the last ones.
-func (r *ringBuffer) grep(n int, subs ...string) string {
-	var out []string
-	for _, l := range strings.Split(r.String(), "\n") {
-		for _, sub := range subs {
-			if strings.Contains(l, sub) {
-				out = append(out, l)
-				break
-			}
-		}
-	}
-	return strings.Join(out[max(0, len(out)-n):], "\n")
 }

@@ -45,6 +45,13 @@ func TestMain(m *testing.M) {
 // connection, making the restart's listen fail.
 func freePort(t testing.TB) int { return clustertest.FreePort(t) }
 
+// procLog collects a process's output while tests read it (syncBuffer,
+// or the HA harness's ringBuffer for long runs).
+type procLog interface {
+	Write(p []byte) (int, error)
+	String() string
+}
+
 // nodeProc is a heliosdb-nano process started by a test.
 type nodeProc struct {
 	t        testing.TB
@@ -52,7 +59,7 @@ type nodeProc struct {
 	pgPort   int
 	httpPort int
 	cmd      *exec.Cmd
-	logs     *syncBuffer // written by the process while tests read it
+	logs     procLog // written by the process while tests read it
 	extra    []string
 	// nativePort, when set, is kept across restarts (a primary's standbys
 	// dial it); zero picks a free port at every start.

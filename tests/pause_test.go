@@ -2,18 +2,13 @@ package tests
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"math/rand/v2"
-	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -114,193 +109,25 @@ func (a *pauseTally) add(r pauseTally) {
 }
 
 // pauseCluster is a sync primary, a sync standby, an async standby and
-// heliosdb-proxy with automatic failover, all real processes.
+// heliosdb-proxy with automatic failover, all real processes (the HA
+// harness, hacluster_test.go, without fault proxies).
 type pauseCluster struct {
-	t         *testing.T
-	nodes     []*pauseNode
-	byID      map[string]*pauseNode
-	proxy     *exec.Cmd
-	proxyLog  *tailBuffer
-	proxyPort int
-	adminPort int
-	nextID    atomic.Int64
-}
-
-type pauseNode struct {
-	*nodeProc
-	id string
+	*haCluster
+	nextID atomic.Int64
 }
 
 func startPauseCluster(t *testing.T) *pauseCluster {
-	flags := []string{"--advertise-host", "127.0.0.1", "--sync-timeout", pauseSyncTimeout.String()}
-	p := newPrimary(t, "n1", "sync", flags...)
-	s := newStandby(t, "n2", p, "sync", flags...)
-	a := newStandby(t, "n3", p, "async", flags...)
-	waitStreaming(t, p, "n2", "n3")
+	c := startHACluster(t, haOptions{mode: "sync", settleProxySync: true,
+		nodeFlags: []string{"--advertise-host", "127.0.0.1", "--sync-timeout", pauseSyncTimeout.String()},
+		proxyConf: fmt.Sprintf("write_timeout_secs = 30\nfailover_timeout_secs = %g\n", pauseFailover.Seconds())})
+	p, s, a := c.nodes[0], c.nodes[1], c.nodes[2]
+	waitStreaming(t, p.nodeProc, "n2", "n3")
 	conn := p.connect(t)
 	// No primary key: a write applied twice would show as two rows.
 	mustExec(t, conn, "CREATE TABLE pz (id BIGINT NOT NULL, w INT NOT NULL)")
 	conn.Close(context.Background())
-	waitCaughtUp(t, p, s, a)
-	c := &pauseCluster{t: t, byID: map[string]*pauseNode{}}
-	for _, n := range []*pauseNode{{p, "n1"}, {s, "n2"}, {a, "n3"}} {
-		c.nodes = append(c.nodes, n)
-		c.byID[n.id] = n
-	}
-	c.startProxy()
-	return c
-}
-
-func (c *pauseCluster) startProxy() {
-	t := c.t
-	c.proxyPort, c.adminPort = freePort(t), freePort(t)
-	var b strings.Builder
-	fmt.Fprintf(&b, "[proxy]\nlisten_addr = \"127.0.0.1:%d\"\nadmin_addr = \"127.0.0.1:%d\"\n", c.proxyPort, c.adminPort)
-	fmt.Fprintf(&b, "health_check_interval_secs = 0.2\nfailure_threshold = 2\nwrite_timeout_secs = 30\n")
-	fmt.Fprintf(&b, "auto_failover = true\nfailover_timeout_secs = %g\n", pauseFailover.Seconds())
-	for i, n := range c.nodes {
-		role := "standby"
-		if i == 0 {
-			role = "primary"
-		}
-		fmt.Fprintf(&b, "\n[[nodes]]\nname = %q\nhost = \"127.0.0.1\"\nport = %d\nrole = %q\nhttp_port = %d\nnative_port = %d\n",
-			n.id, n.pgPort, role, n.httpPort, n.nativePort)
-	}
-	path := filepath.Join(t.TempDir(), "proxy.toml")
-	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	c.proxyLog = &tailBuffer{}
-	c.proxy = exec.Command(buildProxy(t), "--config", path, "--log-level", "info")
-	c.proxy.Stdout, c.proxy.Stderr = c.proxyLog, c.proxyLog
-	if err := c.proxy.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c.proxy.Process.Signal(syscall.SIGKILL)
-		c.proxy.Wait()
-	})
-	// Writable through the proxy, and the primary under its lease.
-	eventually(t, 20*time.Second, "the proxy's lease on the primary", func() (bool, string) {
-		fs, err := c.failover()
-		return err == nil && fs.Primary == "n1" && fs.SyncState == "sync", fmt.Sprintf("%+v %v\n%s", fs, err, c.proxyLog.tail(20))
-	})
-}
-
-// proxyFailover is the part of the proxy's GET /failover the test reads.
-type proxyFailover struct {
-	Primary   string     `json:"primary"`
-	Term      uint64     `json:"term"`
-	SyncState string     `json:"sync_state"`
-	DownSince *time.Time `json:"down_since"`
-	Blocked   string     `json:"blocked"`
-}
-
-var quickHTTP = &http.Client{Timeout: 2 * time.Second}
-
-// quickGet GETs url as the test clusters' user (helios/helios).
-func quickGet(url string) (*http.Response, error) {
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	if err != nil {
-		return nil, err
-	}
-	req.SetBasicAuth("helios", "helios")
-	return quickHTTP.Do(req)
-}
-
-func (c *pauseCluster) failover() (proxyFailover, error) {
-	var fs proxyFailover
-	resp, err := quickGet(fmt.Sprintf("http://127.0.0.1:%d/failover", c.adminPort))
-	if err != nil {
-		return fs, err
-	}
-	defer resp.Body.Close()
-	return fs, json.NewDecoder(resp.Body).Decode(&fs)
-}
-
-// pauseStatus is the part of a node's GET /status the test reads.
-type pauseStatus struct {
-	Role        string `json:"role"`
-	Term        uint64 `json:"term"`
-	CurrentLSN  string `json:"current_lsn"`
-	AppliedLSN  string `json:"applied_lsn"`
-	Replication struct {
-		SyncState string `json:"sync_state"`
-	} `json:"replication"`
-	Standbys []struct {
-		NodeID          string `json:"node_id"`
-		ReplicationMode string `json:"replication_mode"`
-		State           string `json:"state"`
-		AppliedLSN      string `json:"applied_lsn"`
-	} `json:"standbys"`
-}
-
-func (n *pauseNode) status() (pauseStatus, error) {
-	var st pauseStatus
-	resp, err := quickGet(fmt.Sprintf("http://127.0.0.1:%d/status", n.httpPort))
-	if err != nil {
-		return st, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return st, fmt.Errorf("GET /status: %s", resp.Status)
-	}
-	return st, json.NewDecoder(resp.Body).Decode(&st)
-}
-
-// settled waits until the cluster is whole again: one primary, of the
-// highest term, in sync with a sync standby, every other node streaming
-// from it and caught up, and the proxy granting it its lease. It returns
-// the primary.
-func (c *pauseCluster) settled(timeout time.Duration) *pauseNode {
-	c.t.Helper()
-	var primary *pauseNode
-	eventually(c.t, timeout, "the cluster to settle", func() (bool, string) {
-		primary = nil
-		sts := map[string]pauseStatus{}
-		var seen []string
-		for _, n := range c.nodes {
-			st, err := n.status()
-			if err != nil {
-				return false, fmt.Sprintf("%s: %v", n.id, err)
-			}
-			sts[n.id] = st
-			seen = append(seen, fmt.Sprintf("%s %s/%d %s", n.id, st.Role, st.Term, st.Replication.SyncState))
-			if st.Role == "primary" {
-				if primary != nil {
-					return false, "two primaries: " + strings.Join(seen, ", ")
-				}
-				primary = n
-			}
-		}
-		if primary == nil {
-			return false, "no primary: " + strings.Join(seen, ", ")
-		}
-		p := sts[primary.id]
-		if p.Replication.SyncState != "sync" {
-			return false, "primary not in sync: " + strings.Join(seen, ", ")
-		}
-		for _, n := range c.nodes {
-			if n == primary {
-				continue
-			}
-			state, applied := "", ""
-			for _, sb := range p.Standbys {
-				if sb.NodeID == n.id {
-					state, applied = sb.State, sb.AppliedLSN
-				}
-			}
-			if state != "streaming" || applied != p.CurrentLSN || sts[n.id].AppliedLSN != p.CurrentLSN || sts[n.id].Term != p.Term {
-				return false, fmt.Sprintf("%s is %q, applied %s / %s of %s: %s", n.id, state, applied, sts[n.id].AppliedLSN, p.CurrentLSN, strings.Join(seen, ", "))
-			}
-		}
-		fs, err := c.failover()
-		if err != nil || fs.Primary != primary.id || fs.Term != p.Term || fs.DownSince != nil || fs.SyncState != "sync" {
-			return false, fmt.Sprintf("proxy: %+v %v", fs, err)
-		}
-		return true, ""
-	})
-	return primary
+	waitCaughtUp(t, p.nodeProc, s.nodeProc, a.nodeProc)
+	return &pauseCluster{haCluster: c}
 }
 
 // cycle pauses the current primary for pause under 4 writers, resumes it,
@@ -308,22 +135,22 @@ func (c *pauseCluster) settled(timeout time.Duration) *pauseNode {
 func (c *pauseCluster) cycle(i int, pause time.Duration) pauseTally {
 	t := c.t
 	t.Helper()
-	primary := c.settled(60 * time.Second)
+	primary := c.settled(t, 60*time.Second)
 	before, _ := primary.status()
-	w := &pauseWriters{dsn: fmt.Sprintf("postgres://helios:helios@127.0.0.1:%d/heliosdb?sslmode=disable", c.proxyPort), next: &c.nextID}
+	w := &pauseWriters{dsn: c.proxyDSN(), next: &c.nextID}
 	w.start(4)
 	w.waitAcks(t, 20, 20*time.Second)
-	if err := primary.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+	if err := primary.signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(pause)
-	if err := primary.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+	if err := primary.signal(syscall.SIGCONT); err != nil {
 		t.Fatal(err)
 	}
 	// Writes go on until some are acknowledged after the resume.
 	w.waitAcks(t, w.ackCount()+20, 60*time.Second)
 	w.stop()
-	now := c.settled(90 * time.Second)
+	now := c.settled(t, 90*time.Second)
 	after, _ := now.status()
 	r := c.check(now, w)
 	r.paused, r.primary, r.term, r.errs = primary.id, now.id, after.Term, w.errSample()
@@ -334,7 +161,7 @@ func (c *pauseCluster) cycle(i int, pause time.Duration) pauseTally {
 }
 
 // check compares the writers' acknowledgements with the primary's rows.
-func (c *pauseCluster) check(primary *pauseNode, w *pauseWriters) pauseTally {
+func (c *pauseCluster) check(primary *haNode, w *pauseWriters) pauseTally {
 	t := c.t
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -472,12 +299,4 @@ func (w *pauseWriters) waitAcks(t *testing.T, n int, timeout time.Duration) {
 func (w *pauseWriters) stop() {
 	w.quit.Store(true)
 	w.wg.Wait()
-}
-
-// tailBuffer keeps a process's output; tests print its end.
-type tailBuffer struct{ syncBuffer }
-
-func (b *tailBuffer) tail(lines int) string {
-	s := strings.Split(b.String(), "\n")
-	return strings.Join(s[max(0, len(s)-lines):], "\n")
 }
