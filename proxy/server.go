@@ -132,6 +132,9 @@ func (s *Server) Serve(l net.Listener) error {
 			}
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {
+				// A deliberate backoff, as net/http's Serve does: a temporary
+				// Accept error (EMFILE) has no event to wait for, and it ends
+				// within a second of Close.
 				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
 				time.Sleep(delay)
 				continue

@@ -194,6 +194,8 @@ func (s *Standby) Run(ctx context.Context) error {
 			s.log.Warn("replication: cannot stream from primary; retrying", "err", msg, "retry_in", backoff.String())
 			lastLogged = msg
 		}
+		// A deliberate backoff: nothing signals that the primary is back;
+		// ctx (the node stops following, or re-points) ends it at once.
 		select {
 		case <-ctx.Done():
 		case <-time.After(backoff):
