@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/heliosdb/nano/hastate"
 	"github.com/heliosdb/nano/internal/httpauth"
@@ -89,6 +91,9 @@ type NodeAPI interface {
 	Promote(ctx context.Context, node string, syncDegraded bool) (Promoted, error)
 	// Lease grants a primary its failover lease.
 	Lease(ctx context.Context, node string, req LeaseRequest) (LeaseResult, error)
+	// WaitApplied returns node's applied LSN as soon as it is at least at,
+	// or after timeout (then the LSN it reached).
+	WaitApplied(ctx context.Context, node string, at lsn.LSN, timeout time.Duration) (lsn.LSN, error)
 }
 
 // HTTPNodes is NodeAPI over the nodes' HTTP APIs. URL returns the base
@@ -137,6 +142,32 @@ func (h *HTTPNodes) Lease(ctx context.Context, node string, req LeaseRequest) (L
 	}
 	err := h.call(ctx, node, http.MethodPost, "/admin/lease", body, &out)
 	return out.Lease, err
+}
+
+// WaitApplied implements NodeAPI with POST /query running
+// helios_wait_for_applied_lsn(at, timeout_ms), which the node answers as
+// soon as its storage has applied at (a wait woken by the apply).
+func (h *HTTPNodes) WaitApplied(ctx context.Context, node string, at lsn.LSN, timeout time.Duration) (lsn.LSN, error) {
+	body, _ := json.Marshal(map[string]string{"sql": fmt.Sprintf("SELECT helios_wait_for_applied_lsn('%s', %d)", at, max(timeout.Milliseconds(), 1))})
+	var out struct {
+		Rows [][]json.RawMessage `json:"rows"`
+	}
+	if err := h.call(ctx, node, http.MethodPost, "/query", body, &out); err != nil {
+		return 0, err
+	}
+	if len(out.Rows) != 1 || len(out.Rows[0]) != 1 {
+		return 0, fmt.Errorf("%w: helios_wait_for_applied_lsn on %s answered %d rows", ErrNodeAPI, node, len(out.Rows))
+	}
+	raw := out.Rows[0][0]
+	var applied lsn.LSN
+	if err := json.Unmarshal(raw, &applied); err == nil { // "0/16B3748"
+		return applied, nil
+	}
+	n, err := strconv.ParseUint(string(raw), 10, 64) // a number
+	if err != nil {
+		return 0, fmt.Errorf("%w: helios_wait_for_applied_lsn on %s answered %s", ErrNodeAPI, node, raw)
+	}
+	return lsn.LSN(n), nil
 }
 
 // call sends one request and decodes a 2xx JSON answer into out (when not

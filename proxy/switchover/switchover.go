@@ -68,7 +68,8 @@ type Config struct {
 	// StepTimeout bounds each node request and the wait for the target
 	// to apply the old primary's last LSN.
 	StepTimeout time.Duration
-	// PollInterval is how often the target's applied LSN is read.
+	// PollInterval is the pause before retrying a failed request for the
+	// target's applied LSN (the wait itself is the node's, not a poll).
 	PollInterval time.Duration
 	// Logger receives one line per step at info; nil discards.
 	Logger *slog.Logger
@@ -230,17 +231,34 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// waitApplied waits until the target has applied final, or ctx ends.
+// waitApplied waits until the target has applied final, or ctx ends. The
+// node answers as soon as its storage has applied final (NodeAPI
+// WaitApplied: a wait woken by the apply, not a poll); a failed request
+// (the node restarting) is retried after PollInterval, a deliberate
+// backoff since nothing signals the node's return.
 func (c *Coordinator) waitApplied(ctx context.Context, p *plan, final lsn.LSN) error {
 	deadline := c.cfg.Now().Add(c.cfg.StepTimeout)
+	var last error
 	for {
-		st, err := c.status(ctx, p.target.Name)
-		if err == nil && st.Replication.AppliedLSN >= final {
+		left := deadline.Sub(c.cfg.Now())
+		if left <= 0 {
+			return fmt.Errorf("%s did not apply %s within %s (last error: %v)", p.target.Name, final, c.cfg.StepTimeout, last)
+		}
+		// The request may take the whole wait, plus a margin for the answer.
+		wctx, cancel := context.WithTimeout(ctx, left+c.cfg.StepTimeout)
+		applied, err := c.cfg.API.WaitApplied(wctx, p.target.Name, final, left)
+		cancel()
+		if err == nil && applied >= final {
 			return nil
 		}
-		if c.cfg.Now().After(deadline) {
-			return fmt.Errorf("%s did not apply %s within %s (last error: %v)", p.target.Name, final, c.cfg.StepTimeout, err)
+		if ctx.Err() != nil {
+			return fmt.Errorf("waiting for %s to apply %s: %w", p.target.Name, final, context.Cause(ctx))
 		}
+		if err == nil {
+			last = fmt.Errorf("applied up to %s", applied)
+			continue
+		}
+		last = err
 		if werr := sleepCtx(ctx, c.cfg.PollInterval); werr != nil {
 			return fmt.Errorf("waiting for %s to apply %s: %w", p.target.Name, final, werr)
 		}

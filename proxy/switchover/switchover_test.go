@@ -93,6 +93,30 @@ func (f *fakeCluster) Status(_ context.Context, name string) (switchover.Status,
 	return st, nil
 }
 
+// WaitApplied answers at once when the standby catches up (catchUp),
+// else its applied LSN after timeout, as the node's
+// helios_wait_for_applied_lsn does.
+func (f *fakeCluster) WaitApplied(ctx context.Context, name string, at lsn.LSN, timeout time.Duration) (lsn.LSN, error) {
+	st, err := f.Status(ctx, name)
+	if err != nil {
+		return 0, err
+	}
+	f.mu.Lock()
+	f.log("wait %s for %s", name, at)
+	f.mu.Unlock()
+	if st.Replication.AppliedLSN >= at {
+		return st.Replication.AppliedLSN, nil
+	}
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+	return st.Replication.AppliedLSN, nil
+}
+
 // followed is the primary n streams from, nil when none. Called with mu.
 func (f *fakeCluster) followed(n *fakeNode) *fakeNode {
 	for _, p := range f.nodes {
@@ -211,7 +235,7 @@ func TestSwitchover(t *testing.T) {
 		t.Errorf("result %+v", res)
 	}
 	// b advertises 10.0.0.2:6433; c is re-pointed there, a already follows it.
-	want := []string{"hold a", "demote a → 10.0.0.2:6433", "promote b", "demote c → 10.0.0.2:6433", "refresh", "release"}
+	want := []string{"hold a", "demote a → 10.0.0.2:6433", "wait b for 0/64", "promote b", "demote c → 10.0.0.2:6433", "refresh", "release"}
 	if got := f.callLog(); !slices.Equal(got, want) {
 		t.Errorf("calls\n got %q\nwant %q", got, want)
 	}
