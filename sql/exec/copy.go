@@ -189,7 +189,7 @@ func (p *CopyPlan) CopyFrom(ctx context.Context, t *Txn, r io.Reader, vars Vars)
 	mem := p.eng.newStmtMem(vars)
 	defer p.eng.endStmt(mem)
 	en := &env{ctx: ctx, txn: t, vars: vars, mem: mem}
-	err = t.ov.bulk(func() (err error) {
+	err = t.bulk(func() (err error) {
 		if n, err = p.load(en, copyfmt.NewReader(r, &p.opts)); err != nil {
 			return err
 		}

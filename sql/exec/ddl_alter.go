@@ -502,7 +502,7 @@ func (a *alteration) store() error {
 		t.ov.del(catalog.BucketSeq, []byte(s))
 	}
 	if a.rewrite {
-		if err := t.ov.bulk(a.rebuild); err != nil {
+		if err := t.bulk(a.rebuild); err != nil {
 			return err
 		}
 	} else {

@@ -93,6 +93,10 @@ func (e *Engine) Prepare(ctx context.Context, t *Txn, stmt parser.Statement, par
 
 func (e *Engine) recoverPanic(err *error) {
 	if r := recover(); r != nil {
+		if f, ok := r.(stageFailed); ok { // a staged chunk failed to commit (stage.go)
+			*err = f.err
+			return
+		}
 		e.log.Error("panic in SQL engine", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 		*err = pgerror.Newf(pgerror.InternalError, "internal error: %v", r)
 	}

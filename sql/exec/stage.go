@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/heliosdb/nano/lsn"
 	"github.com/heliosdb/nano/sql/catalog"
 	"github.com/heliosdb/nano/storage"
 )
@@ -35,6 +36,16 @@ import (
 // Reads of a staged bucket by the transaction itself (a SELECT after its
 // COPY, a primary-key check within the COPY) go to a snapshot taken after
 // the last chunk (stagedSnap), plus the overlay's later writes.
+//
+// Pipelining: a chunk is committed in the background while the statement
+// goes on building the next one (parsing, encoding: CPU) — the commit is
+// mostly waiting for the WAL and file writes and their fsyncs. One chunk
+// at most is in flight: the next stage, any read of a staged bucket
+// (stagedSnap), Commit, Rollback and the end of the bulk statement wait
+// for it first (settle), so reads and the chunks' order are as if each
+// commit had been waited for, and a failed chunk fails the statement that
+// staged it (a failure poisons the transaction: its writes were dropped
+// from the overlay with the chunk).
 
 // stageBytes is the size of buffered writes at which a bulk statement
 // stages its private buckets.
@@ -53,10 +64,53 @@ func (t *Txn) maybeStage(ctx context.Context) error {
 	return t.stage(ctx, false)
 }
 
+// stageFlight is a chunk being committed in the background.
+type stageFlight struct {
+	done chan struct{} // closed when at and err are set
+	at   lsn.LSN
+	err  error
+}
+
+// stageFailed is the panic of a read of a staged bucket whose chunk failed
+// to commit; recoverPanic turns it back into the error.
+type stageFailed struct{ err error }
+
+// settle waits for the chunk in flight, if any, and records its outcome.
+// A failure sticks: the transaction lost that chunk's writes.
+func (t *Txn) settle() error {
+	if f := t.flight; f != nil {
+		<-f.done
+		t.flight = nil
+		if f.err != nil {
+			t.stageErr = f.err
+			t.ov.poisoned = true
+		} else {
+			t.stagedLSN = f.at
+		}
+	}
+	return t.stageErr
+}
+
+// bulk runs a bulk statement (COPY, an ALTER TABLE rewrite) that stages
+// as it goes: without undo records (overlay.bulk), and waiting at its end
+// for the chunk still in flight, whose failure is the statement's.
+func (t *Txn) bulk(fn func() error) error {
+	return t.ov.bulk(func() error {
+		err := fn()
+		if serr := t.settle(); err == nil {
+			err = serr
+		}
+		return err
+	})
+}
+
 // stage commits the pending writes of every private data bucket as one
-// chunk. final (from Commit) also commits the drop of staged buckets that
-// this transaction dropped again.
+// chunk, in the background unless final. final (from Commit) also commits
+// the drop of staged buckets that this transaction dropped again.
 func (t *Txn) stage(ctx context.Context, final bool) error {
+	if err := t.settle(); err != nil {
+		return err
+	}
 	t.ov.pendingBytes = 0
 	var names []string
 	for n, ob := range t.ov.buckets {
@@ -97,11 +151,8 @@ func (t *Txn) stage(ctx context.Context, final bool) error {
 	if read == 0 {
 		read = t.snap.AppliedLSN()
 	}
-	at, err := t.eng.cfg.Committer.Commit(ctx, b, read)
-	if err != nil {
-		return err
-	}
-	t.stagedLSN = at
+	// The writes leave the overlay now; the batch keeps their bytes alive
+	// (appendEntries does not copy them).
 	for _, n := range names {
 		ob := t.ov.buckets[n]
 		if !ob.dropped {
@@ -112,6 +163,17 @@ func (t *Txn) stage(ctx context.Context, final bool) error {
 			delete(t.ov.buckets, n) // gone for good: nothing left to read or write
 		}
 	}
+	f := &stageFlight{done: make(chan struct{})}
+	t.flight = f
+	if final {
+		f.at, f.err = t.eng.cfg.Committer.Commit(ctx, b, read)
+		close(f.done)
+		return t.settle()
+	}
+	go func() {
+		defer close(f.done)
+		f.at, f.err = t.eng.cfg.Committer.Commit(ctx, b, read)
+	}()
 	return nil
 }
 
@@ -119,6 +181,9 @@ func (t *Txn) stage(ctx context.Context, final bool) error {
 // it replaces stay open until the transaction ends (an iterator may still
 // read them).
 func (t *Txn) stagedSnap() *storage.Snapshot {
+	if err := t.settle(); err != nil {
+		panic(stageFailed{err})
+	}
 	if t.stagedView != nil && t.stagedView.AppliedLSN() >= t.stagedLSN {
 		return t.stagedView
 	}
@@ -139,6 +204,7 @@ func (t *Txn) stagedSnap() *storage.Snapshot {
 // data. Best effort: an orphan left by a failure holds no visible data and
 // its name is never reused.
 func (t *Txn) dropStaged() {
+	_ = t.settle() // a chunk that failed is not there to drop
 	if t.stagedLSN == 0 {
 		return
 	}

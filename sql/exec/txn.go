@@ -88,6 +88,10 @@ type Txn struct {
 	// stagedView: a snapshot holding it, for reads of staged buckets.
 	stagedLSN  lsn.LSN
 	stagedView *storage.Snapshot
+	// flight: the chunk being committed (stage.go); stageErr: a chunk
+	// that failed (the transaction can only roll back).
+	flight   *stageFlight
+	stageErr error
 }
 
 // SetUser sets the role the transaction's statements run as (the
@@ -119,7 +123,7 @@ func (t *Txn) Commit(ctx context.Context) (lsn.LSN, error) {
 	if !t.HasWrites() {
 		return t.snap.AppliedLSN(), t.ssiCommit()
 	}
-	if t.stagedLSN != 0 {
+	if t.stagedLSN != 0 || t.flight != nil {
 		if err := t.stage(ctx, true); err != nil {
 			return 0, err
 		}
