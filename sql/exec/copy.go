@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
@@ -210,7 +211,11 @@ func (p *CopyPlan) load(en *env, rd *copyfmt.Reader) (int64, error) {
 		target[o] = true
 	}
 	var n int64
-	private := createdHere(en.txn, tbl)
+	var row []Datum
+	var pw *privateWriter
+	if createdHere(en.txn, tbl) {
+		pw = newPrivateWriter(tbl)
+	}
 	for {
 		if err := en.checkCancel(); err != nil {
 			return n, err
@@ -225,7 +230,7 @@ func (p *CopyPlan) load(en *env, rd *copyfmt.Reader) (int64, error) {
 		if len(fields) != len(p.cols) {
 			return n, p.countError(rd, len(fields))
 		}
-		row := make([]Datum, len(tbl.Columns))
+		row = p.rowFor(pw, tbl, row)
 		for i, o := range p.cols {
 			if fields[i].Null {
 				continue
@@ -241,8 +246,8 @@ func (p *CopyPlan) load(en *env, rd *copyfmt.Reader) (int64, error) {
 				}
 			}
 		}
-		if private {
-			if err = writePrivateRow(en, tbl, row); err == nil {
+		if pw != nil {
+			if err = pw.write(en, row); err == nil {
 				err = en.queueWrite(tbl, row, nil)
 			}
 			if err == nil {
@@ -260,6 +265,16 @@ func (p *CopyPlan) load(en *env, rd *copyfmt.Reader) (int64, error) {
 	}
 }
 
+// rowFor returns the slice for the next row: prev, cleared, when a
+// private load keeps nothing of it (no foreign key queues it for a check).
+func (p *CopyPlan) rowFor(pw *privateWriter, tbl *catalog.Table, prev []Datum) []Datum {
+	if pw == nil || prev == nil || len(tbl.ForeignKeys) > 0 {
+		return make([]Datum, len(tbl.Columns))
+	}
+	clear(prev)
+	return prev
+}
+
 // decode converts one field to column c's type.
 func (p *CopyPlan) decode(v []byte, c *catalog.Column, loc *time.Location) (Datum, error) {
 	if p.opts.Format != copyfmt.Binary || c.Type.Family() == types.FamString {
@@ -268,6 +283,11 @@ func (p *CopyPlan) decode(v []byte, c *catalog.Column, loc *time.Location) (Datu
 				return nil, err
 			}
 		}
+		if parsedWhole(c.Type) {
+			// The parser keeps nothing of its input: read the field in
+			// place rather than copy it (the reader reuses its buffer).
+			return types.ParseTextLoc(c.Type, unsafe.String(unsafe.SliceData(v), len(v)), loc)
+		}
 		return types.ParseTextLoc(c.Type, string(v), loc)
 	}
 	d, err := types.DecodeBinary(c.Type, v)
@@ -275,6 +295,17 @@ func (p *CopyPlan) decode(v []byte, c *catalog.Column, loc *time.Location) (Datu
 		return d, err
 	}
 	return types.Cast(d, c.Type, c.Type, false)
+}
+
+// parsedWhole reports whether the text parser of t returns a value that
+// holds nothing of its input string (numbers, booleans, dates; errors copy
+// what they quote).
+func parsedWhole(t types.T) bool {
+	switch t.Oid {
+	case types.OidBool, types.OidInt2, types.OidInt4, types.OidInt8, types.OidFloat4, types.OidFloat8, types.OidDate:
+		return true
+	}
+	return false
 }
 
 // countError is PostgreSQL's error for a row with too few or too many

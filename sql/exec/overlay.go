@@ -130,7 +130,13 @@ func (o *overlay) putOwned(bucket, key, val []byte) {
 		o.undo = append(o.undo, undoRec{bucket: string(bucket), key: k, had: had, prev: prev, existed: true})
 	}
 	if !had {
-		b.sorted = nil
+		// A load in key order keeps the sorted keys (appendEntries' and
+		// the iterators' order) as it goes instead of sorting them later.
+		if n := len(b.sorted); n == len(b.entries) && (n == 0 || k > b.sorted[n-1]) {
+			b.sorted = append(b.sorted, k)
+		} else {
+			b.sorted = nil
+		}
 	}
 	b.entries[k] = ovEntry{val: val}
 	if k > b.maxKey {

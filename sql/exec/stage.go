@@ -158,7 +158,7 @@ func (t *Txn) stage(ctx context.Context, final bool) error {
 		if !ob.dropped {
 			ob.staged = true
 		}
-		ob.entries, ob.sorted = map[string]ovEntry{}, nil
+		ob.entries, ob.sorted = make(map[string]ovEntry, len(ob.entries)), nil // the next chunk is as large
 		if ob.dropped {
 			delete(t.ov.buckets, n) // gone for good: nothing left to read or write
 		}
