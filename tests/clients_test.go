@@ -100,12 +100,31 @@ func TestPsycopg2NamedCursorsMatchPostgres(t *testing.T) {
 	})
 }
 
+// TestSavepointClientsMatchPostgres runs SQLAlchemy's ORM
+// Session.begin_nested (failed, released and nested savepoints) and
+// psycopg2 with explicit SAVEPOINT / ROLLBACK TO / RELEASE on a node and
+// on PostgreSQL 15 (issues 11-13: savepoints were refused with 0A000).
+// In make compat.
+func TestSavepointClientsMatchPostgres(t *testing.T) {
+	if !compatFull() {
+		t.Skip("make compat (HELIOSDB_COMPAT=full)")
+	}
+	if err := exec.Command("/usr/bin/python3", "-c", "import sqlalchemy, psycopg2").Run(); err != nil {
+		t.Fatalf("python3-sqlalchemy and python3-psycopg2 are needed (scripts/install-test-deps.sh): %v", err)
+	}
+	runClient(t, "SQLAlchemy and psycopg2", func(dsn string) string {
+		dsn = strings.Replace(strings.TrimSuffix(dsn, "?sslmode=disable"), "postgres://", "postgresql://", 1)
+		return output(exec.Command("/usr/bin/python3", "../testdata/clients/sqlalchemy_savepoints.py", dsn))
+	})
+}
+
 // TestJDBCMatchesPostgres compiles testdata/clients/jdbc/JdbcCheck.java
 // and runs it with Debian's pgjdbc on a node and on PostgreSQL 15:
 // PreparedStatement batches and server-side prepares, generated keys,
 // transactions, fetch-size portals, ResultSetMetaData and
 // DatabaseMetaData getTables/getColumns/getPrimaryKeys/getIndexInfo/
-// getSchemas (issue 12). In make compat.
+// getSchemas (issue 12); savepoints and autosave=always (issues 11-13).
+// In make compat.
 func TestJDBCMatchesPostgres(t *testing.T) {
 	if !compatFull() {
 		t.Skip("make compat (HELIOSDB_COMPAT=full)")

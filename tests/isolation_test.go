@@ -318,6 +318,35 @@ var isoSpecs = []isoSpec{
 		perms: [][]string{{"l1", "t2", "w2", "u1", "u2", "x2", "y1", "z1"}},
 		want:  map[string]string{"t2": "SELECT 1: f", "w2": "waited", "y1": "SELECT 1: t"},
 	},
+	// Savepoints (issues 11-13): ROLLBACK TO gives back the row, table and
+	// advisory locks taken after the savepoint, so a waiter proceeds before
+	// the transaction ends; an error inside a savepoint gives them back at
+	// once (PostgreSQL aborts the subtransaction); locks taken before the
+	// savepoint stay. A step of the waiter's session placed after the
+	// release point fails the permutation if the waiter still waits.
+	{
+		name: "savepoint-rollback-releases-locks",
+		setup: "DROP TABLE IF EXISTS spl; CREATE TABLE spl (id int PRIMARY KEY, v int); " +
+			"INSERT INTO spl VALUES (1, 0), (2, 0)",
+		sessions: 2,
+		steps: map[string]isoStep{
+			"b1": {0, "BEGIN"}, "k1": {0, "SELECT v FROM spl WHERE id = 2 FOR UPDATE"}, "s1": {0, "SAVEPOINT a"},
+			"u1": {0, "UPDATE spl SET v = 1 WHERE id = 1"}, "t1": {0, "LOCK TABLE spl IN EXCLUSIVE MODE"},
+			"a1": {0, "SELECT pg_advisory_xact_lock(5)"}, "e1": {0, "SELECT 1/0"}, "r1": {0, "ROLLBACK TO a"},
+			"q1": {0, "SELECT v FROM spl WHERE id = 1"}, "c1": {0, "COMMIT"},
+			"u2": {1, "UPDATE spl SET v = v + 10 WHERE id = 1"}, "w2": {1, "UPDATE spl SET v = v + 100 WHERE id = 2"},
+			"a2": {1, "SELECT pg_advisory_xact_lock(5)"}, "x2": {1, "SELECT count(*) FROM spl"},
+		},
+		perms: [][]string{
+			{"b1", "k1", "s1", "u1", "u2", "r1", "q1", "w2", "c1"}, // row lock: u2 goes on at r1, w2 waits for c1
+			{"b1", "s1", "u1", "u2", "e1", "x2", "r1", "c1"},       // the error releases u1's lock
+			{"b1", "s1", "t1", "u2", "r1", "x2", "c1"},             // table lock
+			{"b1", "s1", "a1", "a2", "r1", "x2", "c1"},             // advisory transaction lock
+		},
+		check: "SELECT id, v FROM spl ORDER BY id",
+		want: map[string]string{"u2": "waited UPDATE 1", "q1": "SELECT 1: 10", "w2": "waited UPDATE 1",
+			"e1": "ERROR 22012", "a2": "waited"},
+	},
 }
 
 // isoServer runs permutations against one server.

@@ -81,3 +81,59 @@ func TestPsqlDescribeMatchesPostgres(t *testing.T) {
 		}
 	}
 }
+
+// psqlOnErrorRollback is a psql script run with ON_ERROR_ROLLBACK on: psql
+// then wraps each statement of a transaction in SAVEPOINT
+// pg_psql_temporary_savepoint, RELEASE on success and ROLLBACK TO on
+// error, so a failed statement does not abort the transaction.
+const psqlOnErrorRollback = `\set ON_ERROR_ROLLBACK on
+\set VERBOSITY terse
+CREATE TABLE oer (id int PRIMARY KEY, v text);
+BEGIN;
+INSERT INTO oer VALUES (1, 'a');
+INSERT INTO oer VALUES (1, 'dup');
+INSERT INTO oer VALUES (2, 'b');
+SELECT 1/0;
+UPDATE oer SET v = 'c' WHERE id = 2;
+SELECT * FROM oer ORDER BY id;
+COMMIT;
+SELECT * FROM oer ORDER BY id;
+BEGIN;
+DELETE FROM oer;
+SELECT nosuch FROM oer;
+ROLLBACK;
+SELECT count(*) FROM oer;
+`
+
+// TestPsqlOnErrorRollback runs psqlOnErrorRollback on a node and on
+// PostgreSQL 15 and diffs psql's output (savepoints were refused with
+// 0A000, so the first error aborted the transaction).
+func TestPsqlOnErrorRollback(t *testing.T) {
+	if _, err := exec.LookPath("psql"); err != nil {
+		t.Skip("psql is not installed (scripts/install-test-deps.sh)")
+	}
+	ctx := context.Background()
+	pg := startPostgres(t)
+	if err := pg.CreateDatabase(ctx, "oer"); err != nil {
+		t.Fatal(err)
+	}
+	node := newNode(t)
+	node.start()
+	run := func(dsn string) string {
+		c := exec.Command("psql", "-X", "-a", "-d", dsn)
+		c.Stdin = strings.NewReader(psqlOnErrorRollback)
+		c.Env = append(os.Environ(), "PGCLIENTENCODING=UTF8", "LC_ALL=C", "PAGER=")
+		out, err := c.CombinedOutput()
+		if err != nil {
+			return fmt.Sprintf("%s\n(psql: %v)", out, err)
+		}
+		return string(out)
+	}
+	want, got := run(pg.DSN("oer")), run(node.dsn())
+	if got != want {
+		t.Errorf("psql with ON_ERROR_ROLLBACK differs from PostgreSQL 15's\n--- PostgreSQL:\n%s\n--- ours:\n%s", want, got)
+	}
+	if !strings.Contains(want, " 2 | c") {
+		t.Errorf("PostgreSQL's output lacks the row updated after the errors (script wrong?):\n%s", want)
+	}
+}

@@ -12,7 +12,8 @@
 // Transactions: a Txn is a storage.Snapshot plus a private overlay of
 // pending puts/deletes (read-your-own-writes through a merged iterator).
 // Each statement runs under a savepoint of the overlay and is undone if it
-// fails. Commit hands the overlay as one storage.Batch (drops, creates, then
+// fails; SQL savepoints (savepoint.go) mark the overlay's undo log and the
+// lock manager's grant log and roll both back. Commit hands the overlay as one storage.Batch (drops, creates, then
 // puts/deletes in key order) to the Committer.
 //
 // Isolation and locks (txn.go, rowlock.go, serializable.go): READ

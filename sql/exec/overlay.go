@@ -53,6 +53,10 @@ type undoRec struct {
 	created bool
 	dropped bool
 	existed bool // the ovBucket existed before
+	// A bucket-level change that dropped the bucket's pending entries
+	// keeps them here, with what else it reset.
+	entries map[string]ovEntry
+	maxKey  string
 }
 
 // overlay is a transaction's private write set with an undo log for
@@ -63,9 +67,12 @@ type overlay struct {
 	writes  int
 	// noUndo: writes are not logged for rollbackTo. Bulk statements (COPY,
 	// ALTER TABLE rewrites) set it while they run: a statement that fails
-	// aborts its whole transaction (there are no SAVEPOINTs), so their
+	// aborts its whole transaction when it has no savepoints, so their
 	// undo records would only cost memory.
 	noUndo bool
+	// keepUndo: the transaction has savepoints (savepoint.go): every
+	// write is logged, noUndo or not.
+	keepUndo bool
 	// poisoned: a bulk statement failed after unlogged writes; the
 	// transaction can only roll back.
 	poisoned bool
@@ -73,18 +80,22 @@ type overlay struct {
 	pendingBytes int
 }
 
-// bulk runs fn with undo logging off; when fn fails, the overlay is
+// bulk runs fn with undo logging off unless the transaction has
+// savepoints; when fn fails after unlogged writes, the overlay is
 // poisoned (see noUndo).
 func (o *overlay) bulk(fn func() error) error {
 	prev := o.noUndo
 	o.noUndo = true
 	err := fn()
 	o.noUndo = prev
-	if err != nil {
+	if err != nil && !o.keepUndo {
 		o.poisoned = true
 	}
 	return err
 }
+
+// logging reports whether writes get undo records.
+func (o *overlay) logging() bool { return !o.noUndo || o.keepUndo }
 
 func newOverlay() *overlay { return &overlay{buckets: map[string]*ovBucket{}} }
 
@@ -102,7 +113,7 @@ func (o *overlay) set(bucket, key []byte, e ovEntry) {
 	b := o.bucket(string(bucket), true)
 	k := string(key)
 	prev, had := b.entries[k]
-	if !o.noUndo {
+	if o.logging() {
 		o.undo = append(o.undo, undoRec{bucket: string(bucket), key: k, had: had, prev: prev, existed: true})
 	}
 	if !had {
@@ -126,7 +137,7 @@ func (o *overlay) putOwned(bucket, key, val []byte) {
 	b := o.bucket(string(bucket), true)
 	k := unsafe.String(unsafe.SliceData(key), len(key))
 	prev, had := b.entries[k]
-	if !o.noUndo {
+	if o.logging() {
 		o.undo = append(o.undo, undoRec{bucket: string(bucket), key: k, had: had, prev: prev, existed: true})
 	}
 	if !had {
@@ -163,20 +174,22 @@ func (o *overlay) del(bucket, key []byte) { o.set(bucket, key, ovEntry{del: true
 
 func (o *overlay) bucketFlags(name string, created, dropped bool) {
 	b := o.bucket(name, true)
-	o.undo = append(o.undo, undoRec{bucket: name, bktOp: true, existed: true, created: b.created, dropped: b.dropped})
+	u := undoRec{bucket: name, bktOp: true, existed: true, created: b.created, dropped: b.dropped}
 	b.created, b.dropped = created, dropped
 	if dropped {
+		u.entries, u.maxKey = b.entries, b.maxKey
 		b.entries = map[string]ovEntry{}
 		b.sorted = nil
 	}
+	o.undo = append(o.undo, u)
 	o.writes++
 }
 
 // savepoint marks the current undo position.
 func (o *overlay) savepoint() int { return len(o.undo) }
 
-// rollbackTo undoes every change after sp. Entries cleared by a drop are
-// not restored (drops only happen in DDL, which runs alone in a statement).
+// rollbackTo undoes every change after sp, including the entries a drop
+// cleared.
 func (o *overlay) rollbackTo(sp int) {
 	for i := len(o.undo) - 1; i >= sp; i-- {
 		u := o.undo[i]
@@ -187,6 +200,9 @@ func (o *overlay) rollbackTo(sp int) {
 			}
 			b := o.buckets[u.bucket]
 			b.created, b.dropped = u.created, u.dropped
+			if u.entries != nil {
+				b.entries, b.maxKey, b.sorted = u.entries, u.maxKey, nil
+			}
 			continue
 		}
 		b := o.buckets[u.bucket]

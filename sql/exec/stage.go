@@ -57,8 +57,10 @@ func isDataBucket(name string) bool {
 }
 
 // maybeStage stages the private buckets once enough writes are buffered.
+// A transaction with savepoints does not stage: a chunk could not be
+// rolled back to a savepoint (savepoint.go).
 func (t *Txn) maybeStage(ctx context.Context) error {
-	if t.ov.pendingBytes < stageBytes {
+	if t.ov.pendingBytes < stageBytes || t.ov.keepUndo {
 		return nil
 	}
 	return t.stage(ctx, false)

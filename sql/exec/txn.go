@@ -170,6 +170,8 @@ func (t *Txn) Rollback() {
 		t.eng.locks.ReleaseAll(t.owner)
 	case t.locked:
 		t.eng.locks.ReleaseXact(t.owner)
+	case t.ov.keepUndo:
+		t.eng.locks.StopLog(t.owner)
 	}
 }
 

@@ -32,7 +32,10 @@
 //
 // ReleaseXact ends an owner's transaction (all transaction-scope locks);
 // ReleaseAll ends the owner (its session died). Releasing wakes queued
-// waiters in queue order.
+// waiters in queue order. For savepoints, Mark starts a log of the
+// owner's transaction-scope grants and ReleaseSince gives back those made
+// after a mark (a rolled-back subtransaction), counts included, so a key
+// also granted before the mark stays held in its earlier modes.
 //
 // # Shape
 //

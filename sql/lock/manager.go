@@ -2,6 +2,7 @@ package lock
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 )
@@ -36,6 +37,17 @@ type ownerState struct {
 	// waiting: the request the owner is queued with, and where.
 	waiting    *waiter
 	waitingKey string
+	// grants logs the transaction-scope grants in order while the owner's
+	// transaction has savepoints (logging), so that ReleaseSince can give
+	// back those made after one (a rolled-back subtransaction's locks).
+	grants  []grantRec
+	logging bool
+}
+
+// grantRec is one transaction-scope grant of mode on key.
+type grantRec struct {
+	key  string
+	mode Mode
 }
 
 // Manager grants locks. It is safe for concurrent use; the zero value is
@@ -80,6 +92,7 @@ func (m *Manager) Acquire(ctx context.Context, r Request) (bool, error) {
 		if e.grant(r.Owner, r.Mode, r.Scope) {
 			os.keys = append(os.keys, r.Key)
 		}
+		os.logGrant(r.Key, r.Mode, r.Scope)
 		m.mu.Unlock()
 		return true, nil
 	}
@@ -171,6 +184,7 @@ func (m *Manager) wake(key string, e *entry) {
 			os.keys = append(os.keys, key)
 		}
 		os.waiting, os.waitingKey = nil, ""
+		os.logGrant(key, w.mode, w.scope)
 		w.granted = true
 		close(w.ready)
 	}
@@ -255,6 +269,7 @@ func (m *Manager) ReleaseXact(o OwnerID) {
 	}
 	os.keys = kept
 	os.xid = 0
+	os.grants, os.logging = nil, false
 	if len(kept) == 0 && os.waiting == nil {
 		delete(m.owners, o)
 	}
@@ -275,6 +290,83 @@ func (m *Manager) ReleaseAll(o OwnerID) {
 		delete(m.owners, o)
 	} else {
 		os.keys = nil
+	}
+}
+
+// logGrant records a transaction-scope grant while logging is on.
+func (os *ownerState) logGrant(key string, m Mode, s Scope) {
+	if os.logging && s == Xact {
+		os.grants = append(os.grants, grantRec{key: key, mode: m})
+	}
+}
+
+// Mark starts (or continues) logging o's transaction-scope grants and
+// returns the position of the next one: ReleaseSince(o, mark) gives back
+// every grant made after this call. A transaction calls it at each
+// SAVEPOINT; the log ends with the transaction (ReleaseXact) or with
+// StopLog.
+func (m *Manager) Mark(o OwnerID) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	os := m.owner(o)
+	os.logging = true
+	return len(os.grants)
+}
+
+// StopLog ends the grant log of o (its transaction has no savepoints any
+// more: no mark can be rolled back to).
+func (m *Manager) StopLog(o OwnerID) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if os := m.owners[o]; os != nil {
+		os.grants, os.logging = nil, false
+		m.dropOwnerIfUnused(o, os)
+	}
+}
+
+// ReleaseSince gives back the transaction-scope grants o received after
+// mark (from Mark), newest first, as PostgreSQL releases the locks of a
+// rolled-back subtransaction: a key o also held before mark stays held in
+// the earlier modes. Waiters the release unblocks are woken.
+func (m *Manager) ReleaseSince(o OwnerID, mark int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	os := m.owners[o]
+	if os == nil || mark >= len(os.grants) {
+		return
+	}
+	var gone map[string]bool // keys o no longer holds
+	for i := len(os.grants) - 1; i >= mark; i-- {
+		g := os.grants[i]
+		e := m.entries[g.key]
+		if e == nil {
+			continue
+		}
+		h := e.holder(o)
+		if h == nil || h.counts[Xact][g.mode] == 0 {
+			continue
+		}
+		h.counts[Xact][g.mode]--
+		if h.empty() {
+			e.dropHolder(o)
+			if gone == nil {
+				gone = map[string]bool{}
+			}
+			gone[g.key] = true
+		}
+		m.wake(g.key, e)
+	}
+	os.grants = os.grants[:mark]
+	if gone != nil {
+		os.keys = slices.DeleteFunc(os.keys, func(k string) bool { return gone[k] })
+	}
+}
+
+// dropOwnerIfUnused forgets an owner with nothing held, awaited or
+// logged. m.mu is held.
+func (m *Manager) dropOwnerIfUnused(o OwnerID, os *ownerState) {
+	if len(os.keys) == 0 && os.waiting == nil && !os.logging {
+		delete(m.owners, o)
 	}
 }
 

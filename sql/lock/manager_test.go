@@ -156,3 +156,54 @@ func TestAdvisorySessionNesting(t *testing.T) {
 		t.Fatal("ReleaseAll left locks")
 	}
 }
+
+// TestReleaseSince: a rolled-back subtransaction gives back the locks it
+// took (a waiter proceeds) and keeps those taken before the mark, even on
+// the same key in a weaker mode; session-scope locks stay.
+func TestReleaseSince(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m := New()
+		ctx := context.Background()
+		mustGrant := func(r Request) {
+			t.Helper()
+			if ok, err := m.Acquire(ctx, r); !ok || err != nil {
+				t.Fatal(r.Key, ok, err)
+			}
+		}
+		mustGrant(req(1, "before", ForUpdate))
+		mustGrant(req(1, "k", ForShare))
+		mark := m.Mark(1)
+		mustGrant(req(1, "k", ForUpdate))
+		mustGrant(req(1, "after", ForUpdate))
+		sess := req(1, "sess", ForUpdate)
+		sess.Scope = Session
+		mustGrant(sess)
+		done := make(chan error)
+		go func() {
+			_, err := m.Acquire(ctx, req(2, "after", ForUpdate))
+			done <- err
+		}()
+		synctest.Wait()
+		if !m.Waiting(2) {
+			t.Fatal("owner 2 should wait")
+		}
+		m.ReleaseSince(1, mark)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			key  string
+			mode Mode
+			want bool
+		}{{"before", ForUpdate, true}, {"k", ForShare, true}, {"k", ForUpdate, false}, {"after", ForKeyShare, false}, {"sess", ForUpdate, true}} {
+			if got := m.Holds(1, c.key, c.mode); got != c.want {
+				t.Errorf("Holds(%s, %v) = %v, want %v", c.key, c.mode, got, c.want)
+			}
+		}
+		m.ReleaseAll(1)
+		m.ReleaseAll(2)
+		if m.Len() != 0 {
+			t.Fatalf("%d entries left", m.Len())
+		}
+	})
+}

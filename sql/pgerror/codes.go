@@ -22,6 +22,7 @@ const (
 	InvalidCatalogName         Code = "3D000"
 	InvalidSchemaName          Code = "3F000"
 	InvalidCursorName          Code = "34000"
+	InvalidSavepointSpec       Code = "3B001"
 	InvalidSQLStatementName    Code = "26000"
 	SerializationFailure       Code = "40001"
 	DeadlockDetected           Code = "40P01"

@@ -277,7 +277,8 @@ type sqlCursor struct {
 	cur     exec.Cursor // the engine's; nil once drained
 	ctx     *switchCtx
 	hold    bool
-	inBlock bool // declared by the open transaction block
+	inBlock bool   // declared by the open transaction block
+	seq     uint64 // opening order (savepoint.go)
 }
 
 func (c *sqlCursor) close() {
@@ -331,7 +332,7 @@ func (s *Session) execDeclare(ctx context.Context, st *statement, out output) er
 	if err != nil {
 		return err
 	}
-	c := &sqlCursor{cols: q.cols, cur: cur, ctx: sw, hold: hold, inBlock: true}
+	c := &sqlCursor{cols: q.cols, cur: cur, ctx: sw, hold: hold, inBlock: true, seq: s.nextSeq()}
 	c.src = cur
 	c.explicit = dc.Options&cursorOptScroll != 0
 	c.scroll = dc.Options&cursorOptNoScroll == 0

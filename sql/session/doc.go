@@ -43,8 +43,17 @@
 // write skew is impossible, with more 40001 than PostgreSQL's SSI.
 // A deadlock is found after deadlock_timeout (1s) and one victim gets
 // 40P01. The session owns its locks (advisory session locks outlive
-// transactions); Close releases them. Savepoints and two-phase commit are
-// not supported (0A000).
+// transactions); Close releases them. Two-phase commit is not supported
+// (0A000).
+//
+// # Savepoints
+//
+// SAVEPOINT, RELEASE [SAVEPOINT] and ROLLBACK TO [SAVEPOINT] work as in
+// PostgreSQL 15 inside an explicit block (savepoint.go): ROLLBACK TO undoes
+// writes, DDL, row/table/advisory transaction locks, SET/SET LOCAL and the
+// cursors opened since the savepoint; an error in a block with savepoints
+// rolls back to the newest one at once and fails the block until ROLLBACK
+// TO.
 //
 // # Conflict retries
 //

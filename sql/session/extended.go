@@ -27,6 +27,7 @@ type portal struct {
 	done    bool
 	tag     string
 	fwd     *fwdRows // results of a portal run on the primary with a row limit
+	seq     uint64   // opening order (savepoint.go)
 }
 
 func (p *portal) close() {
@@ -79,7 +80,7 @@ func (s *Session) prepareNamed(ctx context.Context, name, sql string, paramTypes
 		if err != nil {
 			return nil, err
 		}
-		if s.block == blockFailed && kind != kindCommit && kind != kindRollback {
+		if s.block == blockFailed && !runsWhenFailed(kind) {
 			return nil, errAborted()
 		}
 		if st, err = s.prepareStmt(ctx, stmts[0], paramTypes); err != nil {
@@ -140,7 +141,7 @@ func (s *Session) bind(portalName, stmt string, params [][]byte, paramFormats, r
 		old.close()
 	}
 	s.beginImplicit()
-	s.portals[portalName] = &portal{st: st, params: vals, formats: formats}
+	s.portals[portalName] = &portal{st: st, params: vals, formats: formats, seq: s.nextSeq()}
 	return nil
 }
 

@@ -135,7 +135,12 @@ func (s *Session) endForward() {
 // the same round trip.
 func (s *Session) forwardStmt(ctx context.Context, st *statement, params []types.Datum, out output) error {
 	commit := s.fwd == nil && s.block == blockImplicit && s.lastInString
-	s.ensureForward(ctx)
+	if s.fwd == nil {
+		s.ensureForward(ctx)
+		if err := s.forwardSavepoints(ctx); err != nil {
+			return err
+		}
+	}
 	err := s.fwd.Exec(ctx, ForwardStatement{SQL: st.ast.SQL, ParamTypes: st.params, Params: params,
 		SetColumns: out.setCols, Commit: commit}, out.w)
 	if commit && err == nil {

@@ -57,6 +57,9 @@ type Session struct {
 	portals map[string]*portal
 	cursors map[string]*sqlCursor // DECLARE (cursor.go)
 	closed  bool
+	// savepoints: the open block's SAVEPOINTs, newest last (savepoint.go).
+	savepoints []savepointFrame
+	seq        uint64 // numbers cursors and portals in opening order
 
 	fwd        ForwardTxn // the block's transaction on the primary (forward.go); nil when none
 	lastCommit lsn.LSN    // see LastCommitLSN
@@ -376,6 +379,9 @@ func (s *Session) ensureTxn(ctx context.Context) error {
 		s.seqState = &exec.SeqState{}
 	}
 	t.SetSeqState(s.seqState)
+	if len(s.savepoints) > 0 {
+		t.SetSavepoints(true) // frames set before the transaction mark its start
+	}
 	s.txn = t
 	return nil
 }
@@ -421,14 +427,19 @@ func (s *Session) endBlock(committed bool) {
 		delete(s.portals, name)
 	}
 	s.block = blockNone
+	s.savepoints = nil
 	s.txIso, s.txReadOnly, s.txDefer, s.txQueried = "", nil, nil, false
 	s.ilog, s.retries, s.heldTag = nil, 0, nil
 }
 
 // abort moves the block to its error state: an explicit block becomes
-// failed (its transaction rolled back now, as PostgreSQL does), any other
-// block ends.
+// failed (its transaction rolled back now, as PostgreSQL does — to the
+// newest savepoint when it has savepoints), any other block ends.
 func (s *Session) abort() {
+	if len(s.savepoints) > 0 && (s.block == blockExplicit || s.block == blockFailed) {
+		s.abortSubtransaction()
+		return
+	}
 	next := onError(s.block)
 	s.endBlock(false)
 	s.block = next

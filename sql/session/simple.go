@@ -83,7 +83,7 @@ func (s *Session) runParsed(ctx context.Context, ast parser.Statement, out outpu
 	if err != nil {
 		return err
 	}
-	if s.block == blockFailed && kind != kindCommit && kind != kindRollback {
+	if s.block == blockFailed && !runsWhenFailed(kind) {
 		return errAborted()
 	}
 	if kind == kindEngine && s.fwd != nil {

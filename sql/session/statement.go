@@ -32,6 +32,9 @@ const (
 	kindDeclare
 	kindFetch
 	kindClose
+	kindSavepoint
+	kindRelease
+	kindRollbackTo
 )
 
 // statement is a prepared statement: protocol-level (Parse), SQL-level
@@ -53,7 +56,13 @@ func (st *statement) description() result.StatementDescription {
 }
 
 // isTxEnd reports whether st may run in a failed transaction block.
-func (st *statement) isTxEnd() bool { return st.kind == kindCommit || st.kind == kindRollback }
+func (st *statement) isTxEnd() bool { return runsWhenFailed(st.kind) }
+
+// runsWhenFailed reports whether a statement of kind k may run in a
+// failed transaction block: COMMIT, ROLLBACK and ROLLBACK TO SAVEPOINT.
+func runsWhenFailed(k stmtKind) bool {
+	return k == kindCommit || k == kindRollback || k == kindRollbackTo
+}
 
 // readOnly reports whether st never writes (session statements don't).
 // A statement described by the primary (no local plan) counts as writing.
@@ -107,9 +116,12 @@ func classifyTx(t *pg_query.TransactionStmt) (stmtKind, error) {
 			return 0, pgerror.New(pgerror.FeatureNotSupported, "ROLLBACK AND CHAIN is not supported")
 		}
 		return kindRollback, nil
-	case pg_query.TransactionStmtKind_TRANS_STMT_SAVEPOINT, pg_query.TransactionStmtKind_TRANS_STMT_RELEASE,
-		pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK_TO:
-		return 0, pgerror.New(pgerror.FeatureNotSupported, "savepoints are not supported")
+	case pg_query.TransactionStmtKind_TRANS_STMT_SAVEPOINT:
+		return kindSavepoint, nil
+	case pg_query.TransactionStmtKind_TRANS_STMT_RELEASE:
+		return kindRelease, nil
+	case pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK_TO:
+		return kindRollbackTo, nil
 	}
 	return 0, pgerror.New(pgerror.FeatureNotSupported, "two-phase commit is not supported")
 }

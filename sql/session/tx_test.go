@@ -42,7 +42,24 @@ func TestTransactionStates(t *testing.T) {
 		{sql: "BEGIN", tag: "BEGIN", status: 'T'},
 		{sql: "SELEC 1", code: pgerror.SyntaxError, status: 'E'},
 		{sql: "END", tag: "ROLLBACK", status: 'I'},
-		{sql: "SAVEPOINT a", code: pgerror.FeatureNotSupported, status: 'I'},
+		{sql: "SAVEPOINT a", code: pgerror.NoActiveSQLTransaction, status: 'I'},
+		{sql: "SELECT 1; RELEASE a", code: pgerror.NoActiveSQLTransaction, status: 'I'},
+		// Savepoints: an error fails the block until ROLLBACK TO.
+		{sql: "BEGIN", tag: "BEGIN", status: 'T'},
+		{sql: "INSERT INTO t VALUES (4)", tag: "INSERT 0 1", status: 'T'},
+		{sql: "SAVEPOINT a", tag: "SAVEPOINT", status: 'T'},
+		{sql: "INSERT INTO t VALUES (5)", tag: "INSERT 0 1", status: 'T'},
+		{sql: "SAVEPOINT a", tag: "SAVEPOINT", status: 'T'},
+		{sql: "INSERT INTO t VALUES (4)", code: pgerror.UniqueViolation, status: 'E'},
+		{sql: "RELEASE a", code: pgerror.InFailedSQLTransaction, status: 'E'},
+		{sql: "ROLLBACK TO b", code: pgerror.InvalidSavepointSpec, status: 'E'},
+		{sql: "ROLLBACK TO a", tag: "ROLLBACK", status: 'T'},
+		{sql: "RELEASE a", tag: "RELEASE", status: 'T'},
+		{sql: "ROLLBACK TO SAVEPOINT a", tag: "ROLLBACK", status: 'T'},
+		{sql: "RELEASE SAVEPOINT a", tag: "RELEASE", status: 'T'},
+		{sql: "RELEASE a", code: pgerror.InvalidSavepointSpec, status: 'E'},
+		{sql: "COMMIT", tag: "ROLLBACK", status: 'I'},
+		{sql: "BEGIN; SAVEPOINT x; INSERT INTO t VALUES (6); ROLLBACK TO x; INSERT INTO t VALUES (7); COMMIT", tag: "COMMIT", status: 'I'},
 	}
 	for i, st := range steps {
 		r := &recorder{}
@@ -64,9 +81,11 @@ func TestTransactionStates(t *testing.T) {
 			t.Fatalf("step %d %q: notice %q, want %q", i, st.sql, notice, st.notice)
 		}
 	}
-	// Only 3 committed: 1 died with the failed block, 2 was rolled back.
-	if got := scalar(t, s, "SELECT count(*) FROM t"); got != "1" {
-		t.Fatalf("rows = %s, want 1", got)
+	// Only 3 and 7 committed: 1 died with the failed block, 2 was rolled
+	// back, 4 and 5 with the block that failed after its savepoint was
+	// released, 6 by ROLLBACK TO.
+	if got := scalar(t, s, "SELECT string_agg(id::text, ',' ORDER BY id) FROM t"); got != "3,7" {
+		t.Fatalf("rows = %s, want 3,7", got)
 	}
 }
 

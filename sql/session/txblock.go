@@ -6,7 +6,9 @@ import (
 )
 
 // blockState is the transaction-block state of a session, PostgreSQL's
-// TBLOCK_* states reduced to what a session without savepoints needs.
+// TBLOCK_* states reduced to four: a block's savepoints (its
+// subtransactions, savepoint.go) are a stack beside the state, and a failed
+// block with savepoints leaves blockFailed by ROLLBACK TO.
 type blockState int
 
 const (

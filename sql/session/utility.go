@@ -17,6 +17,8 @@ func (s *Session) execUtility(ctx context.Context, st *statement, out output) er
 	switch st.kind {
 	case kindBegin, kindCommit, kindRollback:
 		return s.execTx(ctx, st, out)
+	case kindSavepoint, kindRelease, kindRollbackTo:
+		return s.execSavepoint(ctx, st, out)
 	case kindExecute:
 		return s.execExecute(ctx, st, out)
 	case kindCopy:
@@ -155,6 +157,9 @@ func (s *Session) setTxParam(name, v string) error {
 		if s.txQueried && canon != s.dynVar(name) {
 			return pgerror.New(pgerror.ActiveSQLTransaction, "SET TRANSACTION ISOLATION LEVEL must be called before any query")
 		}
+		if len(s.savepoints) > 0 && canon != s.dynVar(name) {
+			return pgerror.New(pgerror.ActiveSQLTransaction, "SET TRANSACTION ISOLATION LEVEL must not be called in a subtransaction")
+		}
 		if ro, _ := s.cfg.ReadOnly(); ro && canon == "serializable" {
 			return pgerror.New(pgerror.FeatureNotSupported, "cannot use serializable mode in a hot standby").
 				WithHint("You can use REPEATABLE READ instead.")
@@ -163,6 +168,9 @@ func (s *Session) setTxParam(name, v string) error {
 		return nil
 	}
 	if name == "transaction_deferrable" {
+		if len(s.savepoints) > 0 {
+			return pgerror.New(pgerror.ActiveSQLTransaction, "SET TRANSACTION [NOT] DEFERRABLE cannot be called within a subtransaction")
+		}
 		if s.txQueried && canon != s.dynVar(name) {
 			return pgerror.New(pgerror.ActiveSQLTransaction, "SET TRANSACTION [NOT] DEFERRABLE must be called before any query")
 		}
@@ -172,6 +180,9 @@ func (s *Session) setTxParam(name, v string) error {
 	}
 	ro := canon == "on"
 	if !ro {
+		if len(s.savepoints) > 0 && s.readOnlyTx() {
+			return pgerror.New(pgerror.ActiveSQLTransaction, "cannot set transaction read-write mode inside a read-only transaction")
+		}
 		if nodeRO, _ := s.cfg.ReadOnly(); nodeRO {
 			return pgerror.New(pgerror.FeatureNotSupported, "cannot set transaction read-write mode during recovery")
 		}

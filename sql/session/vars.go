@@ -148,6 +148,20 @@ func (g *gucs) save(inBlock bool) {
 	}
 }
 
+// gucMark is the parameter values at a SAVEPOINT.
+type gucMark struct{ session, local map[string]string }
+
+// mark returns the current values, for restore.
+func (g *gucs) mark() gucMark {
+	return gucMark{session: maps.Clone(g.session), local: maps.Clone(g.local)}
+}
+
+// restore returns to the values of m (ROLLBACK TO SAVEPOINT undoes SET
+// and SET LOCAL).
+func (g *gucs) restore(m gucMark) {
+	g.session, g.local = maps.Clone(m.session), maps.Clone(m.local)
+}
+
 // endBlock ends a transaction block: commit keeps session values,
 // rollback restores those of the block's start. SET LOCAL values go.
 func (g *gucs) endBlock(commit bool) {

@@ -97,5 +97,44 @@ public class JdbcCheck {
             print("index", md.getIndexInfo(null, "public", "jowner", false, false), "TABLE_NAME", "NON_UNIQUE", "INDEX_NAME", "ORDINAL_POSITION", "COLUMN_NAME");
             print("schema", md.getSchemas(), "TABLE_SCHEM");
         }
+        // Savepoints: the Savepoint API, and autosave=always (pgjdbc sets
+        // SAVEPOINT PGJDBC_AUTOSAVE before each statement and rolls back to
+        // it after an error, so the transaction goes on), with server-side
+        // prepared statements (extended protocol).
+        String auto = args[0] + (args[0].contains("?") ? "&" : "?") + "autosave=always";
+        try (Connection c = DriverManager.getConnection(auto, args[1], args[2])) {
+            c.setAutoCommit(false);
+            try (Statement s = c.createStatement()) {
+                s.executeUpdate("INSERT INTO jowner (name) VALUES ('sp1')");
+                try {
+                    s.executeUpdate("INSERT INTO jowner (name) VALUES ('sp1')");
+                } catch (SQLException e) {
+                    System.out.println("autosave error " + e.getSQLState());
+                }
+                s.executeUpdate("INSERT INTO jowner (name) VALUES ('sp2')");
+                Savepoint sp = c.setSavepoint("before3");
+                s.executeUpdate("INSERT INTO jowner (name) VALUES ('sp3')");
+                c.rollback(sp);
+                Savepoint anon = c.setSavepoint();
+                s.executeUpdate("UPDATE jowner SET born = DATE '2001-01-01' WHERE name = 'sp2'");
+                c.releaseSavepoint(anon);
+            }
+            try (PreparedStatement p = c.prepareStatement("INSERT INTO jitem (id) VALUES (?)")) {
+                for (int i = 0; i < 8; i++) {
+                    p.setLong(1, 200 + i % 5);
+                    try {
+                        p.executeUpdate();
+                        System.out.println("autosave insert " + (200 + i % 5));
+                    } catch (SQLException e) {
+                        System.out.println("autosave insert error " + e.getSQLState());
+                    }
+                }
+            }
+            c.commit();
+            try (Statement s = c.createStatement()) {
+                print("savepoint row", s.executeQuery("SELECT name, born FROM jowner WHERE name LIKE 'sp%' ORDER BY name"), "name", "born");
+                print("savepoint item", s.executeQuery("SELECT count(*) AS n FROM jitem WHERE id >= 200"), "n");
+            }
+        }
     }
 }

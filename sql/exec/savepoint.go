@@ -1,0 +1,71 @@
+package exec
+
+import "maps"
+
+// Savepoints: PostgreSQL's subtransactions, as far as the engine sees
+// them. The session keeps the stack of named savepoints; a Txn only marks
+// positions and rolls back to them.
+//
+// A Savepoint records the overlay's undo position, the lock manager's
+// position in the owner's grant log (lock.Manager.Mark) and the table-lock
+// modes held. RollbackTo undoes every overlay write after it (rows,
+// bucket creations and drops, catalog changes — the cached catalog is
+// dropped), gives back the row, table and advisory transaction locks
+// granted after it (waiters proceed, as when PostgreSQL aborts a
+// subtransaction) and forgets the table locks it no longer holds.
+// Sequence values are not given back (nextval is not transactional), nor
+// are the tables a SERIALIZABLE transaction read (PostgreSQL keeps a
+// rolled-back subtransaction's predicate locks too).
+//
+// While the transaction has savepoints (SetSavepoints(true)) every write
+// keeps its undo record, bulk statements included (COPY and ALTER TABLE
+// rewrites otherwise skip it, overlay.noUndo), and private buckets are not
+// staged (stage.go): a staged chunk is committed and could not be undone.
+// A bulk statement that fails then leaves the transaction usable for
+// ROLLBACK TO instead of poisoning it.
+
+// Savepoint is a position in a transaction to roll back to. The zero
+// value is the start of the transaction.
+type Savepoint struct {
+	undo   int
+	locks  int
+	tlocks map[uint32]uint16
+}
+
+// SetSavepoints tells the transaction whether it has savepoints (see
+// above). Turning them on starts the lock grant log; turning them off ends
+// it and resumes the bulk shortcuts.
+func (t *Txn) SetSavepoints(on bool) {
+	if on == t.ov.keepUndo {
+		return
+	}
+	t.ov.keepUndo = on
+	if on {
+		t.eng.locks.Mark(t.owner)
+		return
+	}
+	t.eng.locks.StopLog(t.owner)
+}
+
+// Savepoint returns the transaction's current position. It turns
+// savepoints on.
+func (t *Txn) Savepoint() Savepoint {
+	t.SetSavepoints(true)
+	return Savepoint{undo: t.ov.savepoint(), locks: t.eng.locks.Mark(t.owner), tlocks: maps.Clone(t.tlocks)}
+}
+
+// RollbackTo undoes the writes and gives back the locks of everything the
+// transaction did after sp (see above). sp stays valid.
+func (t *Txn) RollbackTo(sp Savepoint) {
+	if t.done {
+		return
+	}
+	if len(t.ov.undo) > sp.undo {
+		t.ov.rollbackTo(sp.undo)
+		if t.catDirty {
+			t.cat = nil // re-read through the overlay
+		}
+	}
+	t.eng.locks.ReleaseSince(t.owner, sp.locks)
+	t.tlocks = maps.Clone(sp.tlocks)
+}
