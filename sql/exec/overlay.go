@@ -369,6 +369,7 @@ func (it *mergedIter) next() (key, val []byte) {
 			it.snapNext()
 			return k, v
 		}
+		sk, sv := it.sk, it.sv
 		if c == 0 {
 			it.snapNext()
 		}
@@ -377,7 +378,15 @@ func (it *mergedIter) next() (key, val []byte) {
 		} else {
 			it.oi++
 		}
-		if e := it.ents[ok]; !e.del {
+		e, pending := it.ents[ok]
+		switch {
+		case !pending && c == 0:
+			// Undone by a ROLLBACK TO after the iterator began: the
+			// snapshot's version is the one to read.
+			return sk, sv
+		case !pending:
+			// Written after the iterator began and undone since: absent.
+		case !e.del:
 			return []byte(ok), e.val
 		}
 	}
