@@ -329,3 +329,34 @@ func TestReadOnly(t *testing.T) {
 	wantCode(t, rw.Query(context.Background(), "INSERT INTO t VALUES (6)", &recorder{}), pgerror.ReadOnlySQLTransaction)
 	mustQuery(t, rw, "SET default_transaction_read_only = off; INSERT INTO t VALUES (6)")
 }
+
+// TestSavepointParameters: ROLLBACK TO restores the parameters of the
+// savepoint it names, with shadowed names and marks that share their
+// values until a SET changes them.
+func TestSavepointParameters(t *testing.T) {
+	s := newSession(t, session.Config{Engine: newEngine(t)}, nil)
+	for _, st := range []struct{ sql, want string }{
+		{"BEGIN", ""}, {"SET work_mem = '1MB'", ""}, {"SAVEPOINT a", ""}, {"SET work_mem = '2MB'", ""},
+		{"SAVEPOINT a", ""}, {"SET LOCAL work_mem = '3MB'", "3MB"}, {"ROLLBACK TO a", "2MB"},
+		{"RELEASE a", "2MB"}, {"ROLLBACK TO a", "1MB"}, {"SET work_mem = '5MB'", "5MB"},
+		{"SAVEPOINT b", "5MB"}, {"ROLLBACK TO a", "1MB"}, {"SET LOCAL work_mem = '6MB'", "6MB"},
+		{"ROLLBACK TO a", "1MB"}, {"COMMIT", "1MB"},
+	} {
+		mustQuery(t, s, st.sql)
+		if st.want != "" {
+			if got := scalar(t, s, "SHOW work_mem"); got != st.want {
+				t.Fatalf("after %s: work_mem %s, want %s", st.sql, got, st.want)
+			}
+		}
+	}
+	mustQuery(t, s, "BEGIN")
+	for range 10000 { // a savepoint per statement, never released (pgjdbc autosave=always)
+		mustQuery(t, s, "SAVEPOINT x")
+	}
+	mustQuery(t, s, "SET work_mem = '7MB'")
+	mustQuery(t, s, "ROLLBACK TO x")
+	mustQuery(t, s, "COMMIT")
+	if got := scalar(t, s, "SHOW work_mem"); got != "1MB" {
+		t.Fatalf("work_mem %s after the savepoints, want 1MB", got)
+	}
+}

@@ -22,6 +22,10 @@ type gucs struct {
 	local   map[string]string // SET LOCAL values, until the block ends
 	saved   map[string]string // session values when the block began; nil = untouched
 	dynamic func(name string) (string, bool)
+	// shared: session and local are also held by a savepoint's gucMark
+	// and are copied before they change (a SAVEPOINT per statement, as
+	// pgjdbc's autosave sets, must not copy every parameter each time).
+	shared bool
 }
 
 func newGucs(dynamic func(string) (string, bool)) *gucs {
@@ -94,6 +98,7 @@ func (g *gucs) set(name, v string, inBlock, local bool) error {
 		return err
 	}
 	k := strings.ToLower(d.name)
+	g.own()
 	if local {
 		if g.local == nil {
 			g.local = map[string]string{}
@@ -117,6 +122,7 @@ func (g *gucs) resetOne(name string, inBlock bool) error {
 		return errCannotChange(d)
 	}
 	k := strings.ToLower(d.name)
+	g.own()
 	g.save(inBlock)
 	g.session[k] = g.reset[k]
 	delete(g.local, k)
@@ -128,6 +134,7 @@ func (g *gucs) resetAll(inBlock bool) {
 	g.save(inBlock)
 	g.session = maps.Clone(g.reset)
 	g.local = nil
+	g.shared = false
 }
 
 // setStartup applies a startup parameter: it becomes the RESET value too.
@@ -151,15 +158,24 @@ func (g *gucs) save(inBlock bool) {
 // gucMark is the parameter values at a SAVEPOINT.
 type gucMark struct{ session, local map[string]string }
 
-// mark returns the current values, for restore.
+// mark returns the current values, for restore. The maps are shared
+// until the next change (own).
 func (g *gucs) mark() gucMark {
-	return gucMark{session: maps.Clone(g.session), local: maps.Clone(g.local)}
+	g.shared = true
+	return gucMark{session: g.session, local: g.local}
 }
 
 // restore returns to the values of m (ROLLBACK TO SAVEPOINT undoes SET
 // and SET LOCAL).
 func (g *gucs) restore(m gucMark) {
-	g.session, g.local = maps.Clone(m.session), maps.Clone(m.local)
+	g.session, g.local, g.shared = m.session, m.local, true
+}
+
+// own copies the value maps before a change when a mark shares them.
+func (g *gucs) own() {
+	if g.shared {
+		g.session, g.local, g.shared = maps.Clone(g.session), maps.Clone(g.local), false
+	}
 }
 
 // endBlock ends a transaction block: commit keeps session values,
@@ -170,6 +186,7 @@ func (g *gucs) endBlock(commit bool) {
 	}
 	g.saved = nil
 	g.local = nil
+	g.shared = false // the block's marks are gone
 }
 
 // names returns the canonical names of all parameters, sorted as SHOW ALL
