@@ -14,8 +14,8 @@ import "maps"
 // granted after it (waiters proceed, as when PostgreSQL aborts a
 // subtransaction) and forgets the table locks it no longer holds.
 // Sequence values are not given back (nextval is not transactional), nor
-// are the tables a SERIALIZABLE transaction read (PostgreSQL keeps a
-// rolled-back subtransaction's predicate locks too).
+// are a SERIALIZABLE transaction's SIREAD locks and rw-conflicts (package
+// ssi; PostgreSQL keeps a rolled-back subtransaction's too).
 //
 // While the transaction has savepoints (SetSavepoints(true)) every write
 // keeps its undo record, bulk statements included (COPY and ALTER TABLE
