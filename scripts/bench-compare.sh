@@ -141,11 +141,11 @@ if ! PGPASSWORD=${NANO[1]} pgbench -i -q -s "$SCALE" -h 127.0.0.1 -p "$N_PG" -U 
 fi
 
 # --- pgbench points -------------------------------------------------------
-# bench1 PORT USER PASSWORD DB ARGS...: one run; prints "tps failed p50_ms"
-# (p50 from pgbench's per-transaction log).
+# bench1 PORT USER PASSWORD DB ARGS...: one run; prints "tps failed p50_ms
+# transactions" (p50 from pgbench's per-transaction log).
 bench1() {
   local port=$1 user=$2 pass=$3 db=$4; shift 4
-  local out tps failed p50
+  local out tps failed p50 n
   rm -rf "$work/lat" && mkdir -p "$work/lat"
   out=$(cd "$work/lat" && PGPASSWORD=$pass pgbench -n -T "$DURATION" -j 2 -l --log-prefix="$work/lat/l" \
     -h 127.0.0.1 -p "$port" -U "$user" "$@" "$db" 2>&1) || true
@@ -154,7 +154,8 @@ bench1() {
   [ -n "$tps" ] || { echo "$out" | tail -5 >&2; tps=0; }
   p50=$(cat "$work"/lat/l.* 2>/dev/null | awk '{print $3}' | sort -n |
     awk '{v[NR]=$1} END{if (NR) printf "%.3f", v[int((NR+1)/2)]/1000; else print "n/a"}')
-  echo "$tps ${failed:-0} $p50"
+  n=$(echo "$out" | sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' | head -1)
+  echo "$tps ${failed:-0} $p50 ${n:-0}"
 }
 median() { printf "%s\n" "$@" | sort -g | awk '{v[NR]=$1} END{printf "%.3f", v[int((NR+1)/2)]}'; }
 
@@ -210,11 +211,13 @@ TOML
 proxy_toml "$PX_PORT" "$PX_ADMIN" >"$work/proxy.toml"
 bin/heliosdb-proxy --config "$work/proxy.toml" >"$work/proxy.log" 2>&1 &
 pids+=($!)
+declare -A pid_of=([proxy]=$!)
 ready "$PX_PORT" heliosdb-proxy
 if [ -n "$PROXY_BASE" ]; then
   proxy_toml "$PX_BASE_PORT" "$PX_BASE_ADMIN" >"$work/proxy-base.toml"
   "$PROXY_BASE" --config "$work/proxy-base.toml" >"$work/proxy-base.log" 2>&1 &
   pids+=($!)
+  pid_of[base]=$!
   ready "$PX_BASE_PORT" "heliosdb-proxy ($PROXY_BASE)"
 fi
 cat >"$work/bouncer.ini" <<INI
@@ -236,27 +239,36 @@ echo '"postgres" ""' >"$work/userlist.txt"
 chown postgres "$work/bouncer.ini" "$work/userlist.txt"
 su postgres -c "$BOUNCER -d $work/bouncer.ini" >/dev/null 2>&1 || fail "pgbouncer did not start"
 ready "$BOUNCER_PORT" pgbouncer
+pid_of[bouncer]=$(cat "$work/bouncer/bouncer.pid")
+# cpu_ticks PID: user+system CPU time of the process so far, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # Each round runs every path once, in turn, for each -M mode: ratios come
 # from runs minutes apart at most, whatever else the machine does.
 paths=(proxy bouncer nano pg)
 [ -n "$PROXY_BASE" ] && paths=(proxy base bouncer nano pg)
 declare -A port_of=([proxy]=$PX_PORT [base]=$PX_BASE_PORT [bouncer]=$BOUNCER_PORT [nano]=$N_PG [pg]=$PG_PORT)
-declare -A tps_of lat_of
+# A proxy's CPU per transaction (its process's user+system time over the
+# run) is the figure least moved by what else runs on the machine.
+declare -A tps_of lat_of cpu_of
 for ((r = 0; r < REPS; r++)); do
   for m in prepared simple; do
     for p in "${paths[@]}"; do
       if [ "$p" = bouncer ] || [ "$p" = pg ]; then who=("${PG[@]}"); else who=("${NANO[@]}"); fi
-      read -r t _ l < <(bench1 "${port_of[$p]}" "${who[@]}" -b select-only -M "$m" -c 8)
-      tps_of[$m,$p]+="$t " lat_of[$m,$p]+="$l "
-      echo "# proxy round $((r + 1)), -M $m, $p: tps $t, p50 $l ms" >&2
+      c0=0; [ -n "${pid_of[$p]:-}" ] && c0=$(cpu_ticks "${pid_of[$p]}")
+      read -r t _ l n < <(bench1 "${port_of[$p]}" "${who[@]}" -b select-only -M "$m" -c 8)
+      c=n/a
+      [ -n "${pid_of[$p]:-}" ] && c=$(awk -v t=$(($(cpu_ticks "${pid_of[$p]}") - c0)) -v hz="$(getconf CLK_TCK)" -v n="$n" \
+        'BEGIN{ if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print "n/a" }')
+      tps_of[$m,$p]+="$t " lat_of[$m,$p]+="$l " cpu_of[$m,$p]+="$c "
+      echo "# proxy round $((r + 1)), -M $m, $p: tps $t, p50 $l ms, proxy CPU $c us/transaction" >&2
     done
   done
 done
 # ptable: the markdown table of the proxy comparison.
 ptable() {
   local m p t l direct
-  echo "| path | -M | tps | share of direct | p50 ms | p50 added by the proxy, ms |"
-  echo "|---|---|---|---|---|---|"
+  echo "| path | -M | tps | share of direct | p50 ms | p50 added by the proxy, ms | proxy CPU, us per transaction |"
+  echo "|---|---|---|---|---|---|---|"
   for m in prepared simple; do
     for p in "${paths[@]}"; do
       t=$(median ${tps_of[$m,$p]}) l=$(median ${lat_of[$m,$p]})
@@ -271,9 +283,9 @@ ptable() {
       pg) label="PostgreSQL direct" ;;
       esac
       if [ "$p" = "$direct" ]; then
-        echo "| $label | $m | ${t%.*} | 1.00 | $l | |"
+        echo "| $label | $m | ${t%.*} | 1.00 | $l | | |"
       else
-        echo "| $label | $m | ${t%.*} | $(ratio "$t" "$dt") | $l | $(awk -v a="$l" -v b="$dl" 'BEGIN{printf "%.3f", a - b}') |"
+        echo "| $label | $m | ${t%.*} | $(ratio "$t" "$dt") | $l | $(awk -v a="$l" -v b="$dl" 'BEGIN{printf "%.3f", a - b}') | $(median ${cpu_of[$m,$p]}) |"
       fi
     done
   done
