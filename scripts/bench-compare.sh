@@ -285,7 +285,7 @@ ptable() {
       if [ "$p" = "$direct" ]; then
         echo "| $label | $m | ${t%.*} | 1.00 | $l | | |"
       else
-        echo "| $label | $m | ${t%.*} | $(ratio "$t" "$dt") | $l | $(awk -v a="$l" -v b="$dl" 'BEGIN{printf "%.3f", a - b}') | $(median ${cpu_of[$m,$p]}) |"
+        echo "| $label | $m | ${t%.*} | $(ratio "$t" "$dt") | $l | $(awk -v a="$l" -v b="$dl" 'BEGIN{printf "%.3f", a - b}') | $(median ${cpu_of[$m,$p]} | awk '{printf "%.1f", $1}') |"
       fi
     done
   done
