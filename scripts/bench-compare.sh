@@ -157,7 +157,9 @@ bench1() {
   n=$(echo "$out" | sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' | head -1)
   echo "$tps ${failed:-0} $p50 ${n:-0}"
 }
-median() { printf "%s\n" "$@" | sort -g | awk '{v[NR]=$1} END{printf "%.3f", v[int((NR+1)/2)]}'; }
+median() { # of the numeric arguments ("n/a" when none)
+  printf "%s\n" "$@" | grep -E '^[0-9.]+$' | sort -g | awk '{v[NR]=$1} END{if (NR) printf "%.3f", v[int((NR+1)/2)]; else print "n/a"}'
+}
 
 # bench PORT USER PASSWORD DB ARGS...: prints "tps failed" (median of REPS).
 bench() {
@@ -172,7 +174,7 @@ bench() {
   printf "%s %s\n" "$(printf "%s\n" "${tpss[@]}" | sort -g | awk '{v[NR]=$1} END{printf "%.0f", v[int((NR+1)/2)]}')" \
     "$(printf "%s\n" "${fails[@]:-0}" | sort -g | tail -1)"
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
 rows=()
 [ "$PROXY_ONLY" = 1 ] || {
@@ -285,7 +287,7 @@ ptable() {
       if [ "$p" = "$direct" ]; then
         echo "| $label | $m | ${t%.*} | 1.00 | $l | | |"
       else
-        echo "| $label | $m | ${t%.*} | $(ratio "$t" "$dt") | $l | $(awk -v a="$l" -v b="$dl" 'BEGIN{printf "%.3f", a - b}') | $(median ${cpu_of[$m,$p]} | awk '{printf "%.1f", $1}') |"
+        echo "| $label | $m | ${t%.*} | $(ratio "$t" "$dt") | $l | $(awk -v a="$l" -v b="$dl" 'BEGIN{if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/) printf "%.3f", a - b; else print "n/a"}') | $(median ${cpu_of[$m,$p]} | awk '{if ($1 ~ /^[0-9.]+$/) printf "%.1f", $1; else print $1}') |"
       fi
     done
   done
