@@ -19,7 +19,7 @@ import (
 func (b *builder) distinctOn(s *scope, sel *pg_query.SelectStmt, o *outputCols, keys []planner.SortKey) ([]int, []planner.SortKey, error) {
 	var on []int
 	for _, n := range sel.DistinctClause {
-		idx, err := b.sortTarget(s, n, o)
+		idx, err := b.sortTarget(s, n, o, "DISTINCT ON")
 		if err != nil {
 			return nil, nil, err
 		}

@@ -11,16 +11,14 @@ import (
 )
 
 // groupExpr resolves one GROUP BY item to the expression it groups by
-// (planner.ResolveGroupItem: a select-list position, an input column, a
-// select-list alias, or the item itself as an expression over the input).
+// (planner.ResolveGroupItem: a select-list position, an input column, an
+// output column name, or the item itself as an expression over the input).
 func groupExpr(b *builder, s *scope, g *pg_query.Node, targets []*pg_query.Node) (*pg_query.Node, error) {
 	it := planner.ItemOf(g)
-	aliases := make([]string, len(targets))
-	for i, t := range targets {
-		if rt := t.GetResTarget(); rt != nil {
-			aliases[i] = rt.Name
-		}
+	if it.Kind == planner.ItemExpr {
+		return g, nil
 	}
+	names, nodes := groupTargets(s, targets)
 	inputHas := func(string) (bool, error) {
 		_, err := b.compile(s, g, types.Unknown)
 		if pe := pgerror.As(err); err != nil && (pe == nil || pe.Code != pgerror.UndefinedColumn) {
@@ -28,16 +26,66 @@ func groupExpr(b *builder, s *scope, g *pg_query.Node, targets []*pg_query.Node)
 		}
 		return err == nil, nil
 	}
-	idx, err := planner.ResolveGroupItem(it, aliases, inputHas)
+	same := func(i, j int) bool {
+		c := inputColumn(s, nodes[i])
+		return sameExpr(nodes[i], nodes[j]) || c >= 0 && c == inputColumn(s, nodes[j])
+	}
+	idx, err := planner.ResolveGroupItem(it, names, inputHas, same)
 	switch {
 	case err != nil && it.Kind == planner.ItemPosition:
 		return nil, b.errAt(pgerror.As(err), it.Loc)
 	case err != nil:
 		return nil, err
 	case idx >= 0:
-		return targets[idx].GetResTarget().Val, nil
+		return nodes[idx], nil
 	}
 	return g, nil
+}
+
+// inputColumn returns the column of s's own row that n names when n is a
+// column reference (b and t.b name the same one), or -1.
+func inputColumn(s *scope, n *pg_query.Node) int {
+	cr := n.GetColumnRef()
+	if cr == nil {
+		return -1
+	}
+	table, name, ok := colRefName(cr)
+	if !ok {
+		return -1
+	}
+	depth, idx, _, err := s.lookupColumn(table, name)
+	if err != nil || depth > 0 {
+		return -1
+	}
+	return idx
+}
+
+// groupTargets describes the select list to planner.ResolveGroupItem: the
+// name and the expression of each output column, * expanded over the
+// input scope s as starOverGroups expands it in the output.
+func groupTargets(s *scope, targets []*pg_query.Node) (names []string, nodes []*pg_query.Node) {
+	for _, tn := range targets {
+		rt := tn.GetResTarget()
+		if cr := rt.Val.GetColumnRef(); cr != nil && cr.Fields[len(cr.Fields)-1].GetAStar() != nil {
+			table := ""
+			if len(cr.Fields) > 1 {
+				table = strVal(cr.Fields[len(cr.Fields)-2])
+			}
+			for _, c := range s.cols {
+				if c.hidden || table != "" && c.table != table {
+					continue
+				}
+				names, nodes = append(names, c.name), append(nodes, colRefNode(c.table, c.name))
+			}
+			continue
+		}
+		name := rt.Name
+		if name == "" {
+			name = defaultName(rt.Val)
+		}
+		names, nodes = append(names, name), append(nodes, rt.Val)
+	}
+	return names, nodes
 }
 
 // sameExpr reports whether two expressions are written the same, ignoring

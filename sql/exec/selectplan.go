@@ -470,11 +470,11 @@ func (b *builder) buildOutput(from plan, s *scope, sel *pg_query.SelectStmt) (pl
 	if err != nil {
 		return nil, err
 	}
-	o := &outputCols{exprs: exprs, cols: cols, visible: len(exprs), targets: sel.TargetList}
+	o := &outputCols{exprs: exprs, cols: cols, visible: len(exprs)}
 	var keys []planner.SortKey
 	for _, sn := range sel.SortClause {
 		sb := sn.GetSortBy()
-		idx, err := b.sortTarget(s, sb.Node, o)
+		idx, err := b.sortTarget(s, sb.Node, o, "ORDER BY")
 		if err != nil {
 			return nil, err
 		}
@@ -541,28 +541,25 @@ type outputCols struct {
 	exprs   []*cexpr
 	cols    []colInfo
 	visible int
-	targets []*pg_query.Node // the select list as written
 }
 
-// names describes the output columns to planner.ResolveOrderItem: a bare
-// ORDER BY name may refer to the first len(targets) of them, preferring
-// those a select-list item names with AS.
-func (o *outputCols) names() []planner.OutputName {
-	out := make([]planner.OutputName, len(o.cols))
-	for i, c := range o.cols {
-		out[i] = planner.OutputName{Name: c.name, Listed: i < len(o.targets)}
-		if out[i].Listed {
-			rt := o.targets[i].GetResTarget()
-			out[i].Aliased = rt != nil && rt.Name != ""
-		}
+// names are the visible output columns' names, for
+// planner.ResolveOrderItem.
+func (o *outputCols) names() []string {
+	out := make([]string, o.visible)
+	for i, c := range o.cols[:o.visible] {
+		out[i] = c.name
 	}
 	return out
 }
 
 // same reports whether output columns i and j are the same expression
-// written twice (by display text and type).
+// written twice: the same input column, or the same display text and type.
 func (o *outputCols) same(i, j int) bool {
 	a, b := o.exprs[i], o.exprs[j]
+	if a.colIdx >= 0 && a.colIdx == b.colIdx {
+		return true
+	}
 	return a.s != "" && a.s == b.s && a.t == b.t
 }
 
@@ -630,12 +627,12 @@ func (p *trimPlan) start(e *env) (iter, error) {
 	}, cl: in.close}, nil
 }
 
-// sortTarget resolves an ORDER BY or DISTINCT ON item to an output
-// column (planner.ResolveOrderItem: a position, an output name), or
+// sortTarget resolves an ORDER BY or DISTINCT ON (clause) item to an
+// output column (planner.ResolveOrderItem: a position, an output name), or
 // compiles it over the input and appends it as a hidden column.
-func (b *builder) sortTarget(s *scope, n *pg_query.Node, o *outputCols) (int, error) {
+func (b *builder) sortTarget(s *scope, n *pg_query.Node, o *outputCols, clause string) (int, error) {
 	it := planner.ItemOf(n)
-	idx, perr := planner.ResolveOrderItem(it, o.names(), o.visible)
+	idx, perr := planner.ResolveOrderItem(clause, it, o.names(), o.same)
 	if perr != nil {
 		return 0, b.errAt(perr, it.Loc)
 	}

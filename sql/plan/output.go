@@ -49,58 +49,59 @@ func ItemOf(n *pg_query.Node) Item {
 	return Item{Kind: ItemExpr}
 }
 
-// OutputName is one output column of a select list as ORDER BY and
-// DISTINCT ON see it.
-type OutputName struct {
-	Name string
-	// Aliased: the column is named by an AS clause, which a bare name in
-	// ORDER BY prefers to a column named after its expression.
-	Aliased bool
-	// Listed: a bare name may refer to this column (hidden sort columns
-	// appended after the select list may not).
-	Listed bool
-}
-
-// ResolveOrderItem decides what an ORDER BY or DISTINCT ON item sorts by:
-// the index of an output column (a position among the first visible
-// columns, else the first column of that name, aliased columns first), or
-// -1 for an expression the caller compiles over the input and appends as a
-// hidden column. A position outside 1..visible is 42P10; the caller adds
-// the error position (item.Loc).
-func ResolveOrderItem(it Item, out []OutputName, visible int) (int, *pgerror.Error) {
+// ResolveOrderItem decides what an ORDER BY or DISTINCT ON item (clause
+// names which, for errors) sorts by, as PostgreSQL's
+// findTargetlistEntrySQL92 does: a position among the visible output
+// columns (names: their names, * counted as the columns it expands to), a
+// bare name of a visible output column, or -1 for an expression the
+// caller compiles over the input and appends as a hidden column. A name
+// carried by two output columns that are not the same expression (same(i,
+// j) answers) is ambiguous (42702); a position outside the select list is
+// 42P10. The caller adds the error position (item.Loc).
+func ResolveOrderItem(clause string, it Item, names []string, same func(i, j int) bool) (int, *pgerror.Error) {
 	switch it.Kind {
 	case ItemPosition:
-		if it.Position < 1 || it.Position > visible {
-			return 0, pgerror.Newf(pgerror.InvalidColumnReference, "ORDER BY position %d is not in select list", it.Position)
+		if it.Position < 1 || it.Position > len(names) {
+			return 0, pgerror.Newf(pgerror.InvalidColumnReference, "%s position %d is not in select list", clause, it.Position)
 		}
 		return it.Position - 1, nil
 	case ItemName:
-		for i, c := range out {
-			if c.Name == it.Name && c.Listed && c.Aliased {
-				return i, nil
-			}
-		}
-		for i, c := range out {
-			if c.Name == it.Name && c.Listed {
-				return i, nil
-			}
-		}
+		return findOutputName(clause, it.Name, names, same)
 	}
 	return -1, nil
 }
 
+// findOutputName returns the output column called name (-1: none), or
+// 42702 when two different expressions carry it.
+func findOutputName(clause, name string, names []string, same func(i, j int) bool) (int, *pgerror.Error) {
+	found := -1
+	for i, n := range names {
+		if n != name {
+			continue
+		}
+		if found >= 0 && !same(found, i) {
+			return 0, pgerror.Newf(pgerror.AmbiguousColumn, "%s \"%s\" is ambiguous", clause, name)
+		}
+		if found < 0 {
+			found = i
+		}
+	}
+	return found, nil
+}
+
 // ResolveGroupItem decides what a GROUP BY item groups by, as PostgreSQL
-// does: a position is a select-list item (aliases has one entry per item:
-// its AS name or ""), a bare name is an input column when there is one
-// (inputHas, asked only for names, answers) and otherwise the select-list
-// item of that alias; anything else is an expression over the input. It
-// returns the index of the select-list item, or -1 for the item itself.
-// A position outside the select list is 42P10 (the caller adds item.Loc);
-// inputHas's error is returned as it is.
-func ResolveGroupItem(it Item, aliases []string, inputHas func(name string) (bool, error)) (int, error) {
+// does: a position is an output column (names: the output column names,
+// * counted as the columns it expands to); a bare name is an input column
+// when there is one (inputHas, asked only for names, answers), otherwise
+// the output column of that name (42702 when two that are not the same
+// expression carry it); anything else is an expression over the input. It
+// returns the output column's index, or -1 for the item itself. A position
+// outside the select list is 42P10 (the caller adds item.Loc); inputHas's
+// error is returned as it is.
+func ResolveGroupItem(it Item, names []string, inputHas func(name string) (bool, error), same func(i, j int) bool) (int, error) {
 	switch it.Kind {
 	case ItemPosition:
-		if it.Position < 1 || it.Position > len(aliases) {
+		if it.Position < 1 || it.Position > len(names) {
 			return 0, pgerror.Newf(pgerror.InvalidColumnReference, "GROUP BY position %d is not in select list", it.Position)
 		}
 		return it.Position - 1, nil
@@ -109,11 +110,11 @@ func ResolveGroupItem(it Item, aliases []string, inputHas func(name string) (boo
 		if err != nil || ok {
 			return -1, err
 		}
-		for i, a := range aliases {
-			if a == it.Name {
-				return i, nil
-			}
+		i, perr := findOutputName("GROUP BY", it.Name, names, same)
+		if perr != nil {
+			return 0, perr
 		}
+		return i, nil
 	}
 	return -1, nil
 }

@@ -55,36 +55,35 @@ func TestItemOf(t *testing.T) {
 }
 
 func TestResolveOrderItem(t *testing.T) {
-	// SELECT a, b AS x, c AS a — three visible columns; a hidden sort
-	// column after them.
-	out := []plan.OutputName{
-		{Name: "a", Listed: true},
-		{Name: "x", Listed: true, Aliased: true},
-		{Name: "a", Listed: true, Aliased: true},
-		{Name: "?sort?"},
-	}
+	// SELECT a, b AS x, t.a, c AS y, d AS y: t.a is the same expression as
+	// a, d another than c.
+	names := []string{"a", "x", "a", "y", "y"}
+	same := func(i, j int) bool { return i == j || i+j == 2 && i != 1 }
 	for _, tc := range []struct {
 		name     string
 		item     plan.Item
 		want     int
 		wantCode pgerror.Code
+		wantMsg  string
 	}{
-		{"first position", plan.Item{Kind: plan.ItemPosition, Position: 1}, 0, ""},
-		{"last visible position", plan.Item{Kind: plan.ItemPosition, Position: 3}, 2, ""},
-		{"position of a hidden column", plan.Item{Kind: plan.ItemPosition, Position: 4}, 0, pgerror.InvalidColumnReference},
-		{"position zero", plan.Item{Kind: plan.ItemPosition, Position: 0}, 0, pgerror.InvalidColumnReference},
-		{"negative position", plan.Item{Kind: plan.ItemPosition, Position: -1}, 0, pgerror.InvalidColumnReference},
-		{"alias", plan.Item{Kind: plan.ItemName, Name: "x"}, 1, ""},
-		{"an alias wins over a column named like it", plan.Item{Kind: plan.ItemName, Name: "a"}, 2, ""},
-		{"unknown name is an expression", plan.Item{Kind: plan.ItemName, Name: "b"}, -1, ""},
-		{"hidden columns are not names", plan.Item{Kind: plan.ItemName, Name: "?sort?"}, -1, ""},
-		{"expression", plan.Item{Kind: plan.ItemExpr}, -1, ""},
+		{"first position", plan.Item{Kind: plan.ItemPosition, Position: 1}, 0, "", ""},
+		{"last position", plan.Item{Kind: plan.ItemPosition, Position: 5}, 4, "", ""},
+		{"position past the select list", plan.Item{Kind: plan.ItemPosition, Position: 6}, 0, pgerror.InvalidColumnReference,
+			"ORDER BY position 6 is not in select list"},
+		{"position zero", plan.Item{Kind: plan.ItemPosition, Position: 0}, 0, pgerror.InvalidColumnReference, ""},
+		{"negative position", plan.Item{Kind: plan.ItemPosition, Position: -1}, 0, pgerror.InvalidColumnReference, ""},
+		{"alias", plan.Item{Kind: plan.ItemName, Name: "x"}, 1, "", ""},
+		{"a name twice for the same expression", plan.Item{Kind: plan.ItemName, Name: "a"}, 0, "", ""},
+		{"a name for two expressions", plan.Item{Kind: plan.ItemName, Name: "y"}, 0, pgerror.AmbiguousColumn,
+			`ORDER BY "y" is ambiguous`},
+		{"unknown name is an expression", plan.Item{Kind: plan.ItemName, Name: "b"}, -1, "", ""},
+		{"expression", plan.Item{Kind: plan.ItemExpr}, -1, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := plan.ResolveOrderItem(tc.item, out, 3)
+			got, err := plan.ResolveOrderItem("ORDER BY", tc.item, names, same)
 			if tc.wantCode != "" {
-				if err == nil || err.Code != tc.wantCode {
-					t.Fatalf("ResolveOrderItem = %d, %v; want code %s", got, err, tc.wantCode)
+				if err == nil || err.Code != tc.wantCode || tc.wantMsg != "" && err.Message != tc.wantMsg {
+					t.Fatalf("ResolveOrderItem = %d, %v; want %s %s", got, err, tc.wantCode, tc.wantMsg)
 				}
 				return
 			}
@@ -93,24 +92,21 @@ func TestResolveOrderItem(t *testing.T) {
 			}
 		})
 	}
-	t.Run("a plain column when no alias matches", func(t *testing.T) {
-		got, err := plan.ResolveOrderItem(plan.Item{Kind: plan.ItemName, Name: "a"}, out[:2], 2)
-		if err != nil || got != 0 {
-			t.Fatalf("ResolveOrderItem = %d, %v; want 0", got, err)
-		}
-	})
-	t.Run("position error text", func(t *testing.T) {
-		_, err := plan.ResolveOrderItem(plan.Item{Kind: plan.ItemPosition, Position: 7}, out, 3)
-		if want := "ORDER BY position 7 is not in select list"; err == nil || err.Message != want {
+	t.Run("DISTINCT ON names its clause", func(t *testing.T) {
+		_, err := plan.ResolveOrderItem("DISTINCT ON", plan.Item{Kind: plan.ItemPosition, Position: 9}, names, same)
+		if want := "DISTINCT ON position 9 is not in select list"; err == nil || err.Message != want {
 			t.Fatalf("err = %v, want %q", err, want)
 		}
 	})
 }
 
 func TestResolveGroupItem(t *testing.T) {
-	// SELECT a, b + 1 AS s, c AS a FROM t(a, b, c)
-	aliases := []string{"", "s", "a"}
-	input := map[string]bool{"a": true, "b": true, "c": true}
+	// SELECT a, b + 1 AS s, c AS a, lower(b), d AS k, e AS k, f AS m,
+	// f AS m FROM t(a, b, c, d, e, f): the output names, implicit ones
+	// included; 6 and 7 are the same expression.
+	names := []string{"a", "s", "a", "lower", "k", "k", "m", "m"}
+	same := func(i, j int) bool { return i == j || i+j == 13 && i > 5 && j > 5 }
+	input := map[string]bool{"a": true, "b": true, "c": true, "d": true, "e": true, "f": true}
 	errInput := pgerror.New(pgerror.AmbiguousColumn, "column reference \"a\" is ambiguous")
 	for _, tc := range []struct {
 		name     string
@@ -121,11 +117,14 @@ func TestResolveGroupItem(t *testing.T) {
 		asked    bool // inputHas was called
 	}{
 		{"position", plan.Item{Kind: plan.ItemPosition, Position: 2}, nil, 1, "", false},
-		{"position past the select list", plan.Item{Kind: plan.ItemPosition, Position: 4}, nil, 0, pgerror.InvalidColumnReference, false},
+		{"position past the select list", plan.Item{Kind: plan.ItemPosition, Position: 9}, nil, 0, pgerror.InvalidColumnReference, false},
 		{"position zero", plan.Item{Kind: plan.ItemPosition, Position: 0}, nil, 0, pgerror.InvalidColumnReference, false},
-		{"an input column wins over an alias", plan.Item{Kind: plan.ItemName, Name: "a"}, nil, -1, "", true},
+		{"an input column wins over an output name", plan.Item{Kind: plan.ItemName, Name: "a"}, nil, -1, "", true},
 		{"alias of an expression", plan.Item{Kind: plan.ItemName, Name: "s"}, nil, 1, "", true},
-		{"neither column nor alias", plan.Item{Kind: plan.ItemName, Name: "z"}, nil, -1, "", true},
+		{"implicit name of an expression", plan.Item{Kind: plan.ItemName, Name: "lower"}, nil, 3, "", true},
+		{"a name for two expressions", plan.Item{Kind: plan.ItemName, Name: "k"}, nil, 0, pgerror.AmbiguousColumn, true},
+		{"a name twice for one expression", plan.Item{Kind: plan.ItemName, Name: "m"}, nil, 6, "", true},
+		{"neither column nor output name", plan.Item{Kind: plan.ItemName, Name: "z"}, nil, -1, "", true},
 		{"input lookup error", plan.Item{Kind: plan.ItemName, Name: "a"}, errInput, 0, pgerror.AmbiguousColumn, true},
 		{"expression", plan.Item{Kind: plan.ItemExpr}, nil, -1, "", false},
 	} {
@@ -138,7 +137,7 @@ func TestResolveGroupItem(t *testing.T) {
 				}
 				return input[name], tc.inputErr
 			}
-			got, err := plan.ResolveGroupItem(tc.item, aliases, inputHas)
+			got, err := plan.ResolveGroupItem(tc.item, names, inputHas, same)
 			if asked != tc.asked {
 				t.Errorf("inputHas called = %v, want %v", asked, tc.asked)
 			}
