@@ -10,6 +10,7 @@ import (
 
 	"github.com/heliosdb/nano/sql/exec/memacct"
 	"github.com/heliosdb/nano/sql/pgerror"
+	planner "github.com/heliosdb/nano/sql/plan"
 	"github.com/heliosdb/nano/sql/types"
 )
 
@@ -176,40 +177,42 @@ func (b *builder) compileParam(p *pg_query.ParamRef, hint types.T) (*cexpr, erro
 	return e, nil
 }
 
+// compileColumnRef binds a column reference (planner.ResolveColumn) and
+// compiles the bound column.
 func (b *builder) compileColumnRef(s *scope, c *pg_query.ColumnRef) (*cexpr, error) {
-	var table, name string
-	switch len(c.Fields) {
-	case 1:
-		name = strVal(c.Fields[0])
-	case 2:
-		table, name = strVal(c.Fields[0]), strVal(c.Fields[1])
-	case 3:
-		table, name = strVal(c.Fields[1]), strVal(c.Fields[2])
-	}
-	if name == "" {
+	ref, ok := planner.ColumnNameOf(c)
+	if !ok {
 		return nil, b.errAt(pgerror.New(pgerror.FeatureNotSupported, "* is not allowed here"), c.Location)
 	}
-	depth, idx, ci, perr := s.lookupColumn(table, name)
+	r, perr := planner.ResolveColumn(s.levels(), ref)
 	if perr != nil {
 		return nil, b.errAt(perr, c.Location)
 	}
-	disp := name
-	if table != "" {
-		disp = table + "." + name
+	disp := ref.Name
+	if ref.Table != "" {
+		disp = ref.Table + "." + ref.Name
 	}
+	return compileScoped(s, r, s.up(r.Depth).cols[r.Ordinal].typ, disp), nil
+}
+
+// compileScoped compiles a bound column reference: a read of the current
+// row, or of an enclosing query's row (marking the scopes between as
+// correlated).
+func compileScoped(s *scope, r planner.Scoped, t types.T, disp string) *cexpr {
+	depth, idx := r.Depth, r.Ordinal
 	if depth == 0 {
-		return &cexpr{t: ci.typ, s: disp, colIdx: idx,
-			fn: func(_ *env, row []Datum) (Datum, error) { return row[idx], nil }}, nil
+		return &cexpr{t: t, s: disp, colIdx: idx,
+			fn: func(_ *env, row []Datum) (Datum, error) { return row[idx], nil }}
 	}
 	sc := s
 	for d := 0; d < depth; sc, d = sc.parent, d+1 {
 		sc.correlated = true
 	}
 	sc.outerRefs++
-	return &cexpr{t: ci.typ, s: disp, colIdx: -1,
+	return &cexpr{t: t, s: disp, colIdx: -1,
 		fn: func(e *env, _ []Datum) (Datum, error) {
 			return e.outer[len(e.outer)-depth][idx], nil
-		}}, nil
+		}}
 }
 
 // compilePair compiles two operands, letting an untyped side adopt the

@@ -49,15 +49,15 @@ func inputColumn(s *scope, n *pg_query.Node) int {
 	if cr == nil {
 		return -1
 	}
-	table, name, ok := colRefName(cr)
+	ref, ok := planner.ColumnNameOf(cr)
 	if !ok {
 		return -1
 	}
-	depth, idx, _, err := s.lookupColumn(table, name)
-	if err != nil || depth > 0 {
+	r, err := planner.ResolveColumn(s.levels(), ref)
+	if err != nil || r.Depth > 0 {
 		return -1
 	}
-	return idx
+	return r.Ordinal
 }
 
 // groupTargets describes the select list to planner.ResolveGroupItem: the

@@ -406,29 +406,16 @@ func (jb *joinBuilder) column(n *pg_query.Node) (planner.ColRef, bool) {
 	if cr == nil {
 		return planner.ColRef{}, false
 	}
-	table, name, ok := colRefName(cr)
+	ref, ok := planner.ColumnNameOf(cr)
 	if !ok {
 		return planner.ColRef{}, false
 	}
-	depth, idx, _, err := jb.full.lookupColumn(table, name)
-	if err != nil || depth != 0 {
+	sc, err := planner.ResolveColumn(jb.full.levels(), ref)
+	if err != nil || sc.Depth != 0 {
 		return planner.ColRef{}, false
 	}
-	r, c := jb.leafOf(idx)
+	r, c := jb.leafOf(sc.Ordinal)
 	return planner.ColRef{Rel: r, Col: c}, true
-}
-
-// colRefName splits a column reference into table and column names.
-func colRefName(cr *pg_query.ColumnRef) (table, name string, ok bool) {
-	switch len(cr.Fields) {
-	case 1:
-		name = strVal(cr.Fields[0])
-	case 2:
-		table, name = strVal(cr.Fields[0]), strVal(cr.Fields[1])
-	case 3:
-		table, name = strVal(cr.Fields[1]), strVal(cr.Fields[2])
-	}
-	return table, name, name != ""
 }
 
 // volatileFuncs are the functions whose evaluation count is visible; a
@@ -455,17 +442,17 @@ func (jb *joinBuilder) refs(n *pg_query.Node) (set planner.RelSet, late bool) {
 				return
 			}
 		case *pg_query.ColumnRef:
-			table, name, ok := colRefName(v)
+			ref, ok := planner.ColumnNameOf(v)
 			if !ok {
 				return
 			}
-			depth, idx, _, err := jb.full.lookupColumn(table, name)
+			sc, err := planner.ResolveColumn(jb.full.levels(), ref)
 			if err != nil {
 				late = true
 				return
 			}
-			if depth == 0 {
-				r, _ := jb.leafOf(idx)
+			if sc.Depth == 0 {
+				r, _ := jb.leafOf(sc.Ordinal)
 				set |= planner.Rel(r)
 			}
 			return

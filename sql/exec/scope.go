@@ -9,6 +9,7 @@ import (
 	"github.com/heliosdb/nano/sql/catalog"
 	"github.com/heliosdb/nano/sql/parser"
 	"github.com/heliosdb/nano/sql/pgerror"
+	planner "github.com/heliosdb/nano/sql/plan"
 	"github.com/heliosdb/nano/sql/types"
 )
 
@@ -130,44 +131,37 @@ func (b *builder) errAt(err *pgerror.Error, loc int32) *pgerror.Error {
 	return err
 }
 
-// lookupColumn resolves [table.]name; depth counts parent hops.
-func (s *scope) lookupColumn(table, name string) (depth, idx int, ci colInfo, err *pgerror.Error) {
-	for sc, d := s, 0; sc != nil; sc, d = sc.parent, d+1 {
-		found := -1
-		for i, c := range sc.cols {
-			if c.name != name || (table != "" && c.table != table) || table == "" && c.usingDup {
-				continue
-			}
-			if table == "" && sc.excluded >= 0 && i >= sc.excluded {
-				continue
-			}
-			if found >= 0 {
-				return 0, 0, ci, pgerror.Newf(pgerror.AmbiguousColumn, "column reference %q is ambiguous", name)
-			}
-			found = i
+// QualName makes colInfo a planner.NamedColumn.
+func (c colInfo) QualName() (table, name string, bare bool) { return c.table, c.name, !c.usingDup }
+
+// levels is s and its enclosing scopes as planner.ResolveColumn reads
+// them.
+func (s *scope) levels() planner.Levels[colInfo] {
+	return func(d int) (planner.Level[colInfo], bool) {
+		sc := s.up(d)
+		if sc == nil {
+			return planner.Level[colInfo]{}, false
 		}
-		if found >= 0 {
-			return d, found, sc.cols[found], nil
-		}
+		return planner.Level[colInfo]{Cols: sc.cols, Excluded: sc.excluded}, true
 	}
-	if table != "" && !s.hasTable(table) {
-		return 0, 0, ci, pgerror.Newf(pgerror.UndefinedTable, "missing FROM-clause entry for table %q", table)
-	}
-	if table != "" {
-		return 0, 0, ci, pgerror.Newf(pgerror.UndefinedColumn, "column %s.%s does not exist", table, name)
-	}
-	return 0, 0, ci, pgerror.Newf(pgerror.UndefinedColumn, "column %q does not exist", name)
 }
 
-func (s *scope) hasTable(t string) bool {
-	for sc := s; sc != nil; sc = sc.parent {
-		for _, c := range sc.cols {
-			if c.table == t {
-				return true
-			}
-		}
+// up returns the scope d levels out from s (nil past the outermost).
+func (s *scope) up(d int) *scope {
+	sc := s
+	for ; sc != nil && d > 0; d-- {
+		sc = sc.parent
 	}
-	return false
+	return sc
+}
+
+func (s *scope) hasTable(t string) bool { return planner.HasTable(s.levels(), t) }
+
+// colRefName splits a column reference into table and column names
+// (planner.ColumnNameOf).
+func colRefName(cr *pg_query.ColumnRef) (table, name string, ok bool) {
+	ref, ok := planner.ColumnNameOf(cr)
+	return ref.Table, ref.Name, ok
 }
 
 // strVal returns the string of a String node.
