@@ -29,6 +29,11 @@
 //	               cost.go     the cost model: selectivities and the cost
 //	                           of each join algorithm.
 //	               relset.go   RelSet, a set of relations of one FROM list.
+//	               names.go    name resolution: ColumnNameOf, ResolveColumn
+//	                           binds [table.]name over the query's row and
+//	                           the enclosing queries' into a Scoped
+//	                           (depth, ordinal) — the bound form of a column
+//	                           reference exec compiles; HasTable.
 //	               output.go   the output of a SELECT: ItemOf classifies an
 //	                           ORDER BY / DISTINCT ON / GROUP BY item
 //	                           (position, bare name, expression);
@@ -58,13 +63,15 @@
 //	                                 select list and the sort expressions
 //	               exec/distincton.go  DISTINCT ON → DistinctOnKeys
 //	               exec/groupby.go   GROUP BY items → ResolveGroupItem
+//	               exec/scope.go, expr.go  column references → ResolveColumn
+//	                                 (colInfo is a NamedColumn), then
+//	                                 compileScoped
 //	sql/types    values, casts, comparisons, and the numeric conversions
 //	             (Float64Of, Int64Of) everything else uses.
 //
 // What still lives in sql/exec's builder and moves here next (in the
 // order docs/architecture.md gives): the named steps of INSERT and CREATE
-// TABLE, the column model and name resolution (exec's colInfo and scope),
-// binding and type resolution of expressions into a bound plan.Expr, the
+// TABLE, the column model (exec's colInfo becoming plan.Column), binding and type resolution of expressions into a bound plan.Expr, the
 // logical plan tree of a SELECT (aggregation, windows, set operations),
 // and the transaction code into its own package. New planner decisions go
 // here as pure functions; the executor only carries them out.
