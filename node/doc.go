@@ -33,8 +33,9 @@
 //
 // # Write forwarding
 //
-// forward.go joins sql/session and the replication transport: on a standby
-// with --write-forwarding, sessions run writes on the primary (which runs
-// them in its own sessions) and answer once storage has applied the
-// commit's LSN here. Every node serves the primary's side.
+// Package forward implements it; forward.go only wires it: every node
+// serves the primary's side on its native port, and on a standby with
+// --write-forwarding sessions get a forward.Client, which runs writes on
+// the primary (in sessions there) and answers once storage has applied
+// the commit's LSN here.
 package node
