@@ -21,7 +21,8 @@
 // # Isolation
 //
 // PostgreSQL's levels with row locks that wait (sql/lock, sql/exec:
-// READ COMMITTED by default, REPEATABLE READ, a conservative SERIALIZABLE).
+// READ COMMITTED by default, REPEATABLE READ, SERIALIZABLE as PostgreSQL's
+// SSI, package ssi; a standby refuses SERIALIZABLE as a hot standby does).
 // Locks are in memory on the primary and released only after Commit
 // returned, i.e. after the commit is applied and visible: the committer
 // must keep answering after storage.Apply. Writes to table and index

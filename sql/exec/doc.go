@@ -23,7 +23,10 @@
 // changed row is re-checked against the WHERE clause under READ
 // COMMITTED, a 40001 under REPEATABLE READ and SERIALIZABLE), so writes to
 // table and index buckets need no commit-time conflict check
-// (LockProtected). SERIALIZABLE validates its reads per table at commit.
+// (LockProtected). SERIALIZABLE is PostgreSQL's SSI (serializable.go over
+// package ssi): scans report the key ranges they read, writes the keys
+// they write, and the transaction completing a dangerous structure of
+// rw-conflicts fails with 40001.
 //
 // Storage layout: see package catalog. Sequences hand out values from
 // blocks of 32 reserved by autonomous commits of the "sys.seq" key, so

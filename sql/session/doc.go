@@ -38,9 +38,11 @@
 // the WHERE clause and acted on in its newest version. Inserters of one
 // key (primary or unique) wait for each other. REPEATABLE READ keeps the
 // first snapshot and fails with 40001 where PostgreSQL does (a row to lock
-// was changed by a transaction the snapshot cannot see). SERIALIZABLE adds
-// a conservative, table-granular validation at commit (exec/serializable.go):
-// write skew is impossible, with more 40001 than PostgreSQL's SSI.
+// was changed by a transaction the snapshot cannot see). SERIALIZABLE is
+// PostgreSQL's serializable snapshot isolation (package ssi, through
+// exec/serializable.go); READ ONLY DEFERRABLE waits for a safe snapshot at
+// its first statement; a standby (Config.ReadOnly) refuses SERIALIZABLE
+// with 0A000 as PostgreSQL's hot standby does.
 // A deadlock is found after deadlock_timeout (1s) and one victim gets
 // 40P01. The session owns its locks (advisory session locks outlive
 // transactions); Close releases them. Two-phase commit is not supported
