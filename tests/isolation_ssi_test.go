@@ -215,7 +215,7 @@ var ssiSpecs = []isoSpec{
 		name: "ssi-read-only-deferrable",
 		setup: "DROP TABLE IF EXISTS bank_account; CREATE TABLE bank_account (id text PRIMARY KEY, balance decimal NOT NULL); " +
 			"INSERT INTO bank_account (id, balance) VALUES ('X', 0), ('Y', 0)",
-		sessions: 3,
+		sessions: 4,
 		messages: true,
 		steps: map[string]isoStep{
 			"b1": {0, beginSer}, "s1ry": {0, "SELECT balance FROM bank_account WHERE id = 'Y'"},
@@ -224,14 +224,15 @@ var ssiSpecs = []isoSpec{
 			"s2ry": {1, "SELECT balance FROM bank_account WHERE id = 'Y'"},
 			"s2wx": {1, "UPDATE bank_account SET balance = -11 WHERE id = 'X'"}, "s2c": {1, "COMMIT"}, "s2a": {1, "ROLLBACK"},
 			"b3": {2, beginSer + ", READ ONLY, DEFERRABLE"}, "s3r": {2, "SELECT id, balance FROM bank_account WHERE id IN ('X', 'Y') ORDER BY id"},
-			"s3c": {2, "COMMIT"},
+			"s3c":  {2, "COMMIT"},
+			"act4": {3, "SELECT wait_event_type, wait_event, state FROM pg_stat_activity WHERE wait_event = 'SafeSnapshot'"},
 		},
 		perms: [][]string{
-			{"b1", "b2", "s2rx", "s2ry", "s1ry", "s1wy", "s1c", "b3", "s3r", "s2wx", "s2c", "s3c"},
+			{"b1", "b2", "s2rx", "s2ry", "s1ry", "s1wy", "s1c", "b3", "s3r", "act4", "s2wx", "s2c", "s3c"},
 			{"b1", "b2", "s2rx", "s2ry", "s1ry", "s1wy", "s1c", "b3", "s3r", "s2a", "s3c"},
 			{"b1", "b2", "s1ry", "s1c", "s2rx", "s2c", "b3", "s3r", "s3c"},
 		},
 		check: "SELECT id, balance FROM bank_account ORDER BY id",
-		want:  map[string]string{"s3r": "SELECT 2"},
+		want:  map[string]string{"s3r": "SELECT 2", "act4": "SELECT 1: IPC,SafeSnapshot,active"},
 	},
 }
