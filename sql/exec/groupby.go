@@ -72,7 +72,7 @@ func groupTargets(s *scope, targets []*pg_query.Node) (names []string, nodes []*
 				table = strVal(cr.Fields[len(cr.Fields)-2])
 			}
 			for _, c := range s.cols {
-				if c.hidden || table != "" && c.table != table {
+				if !c.inStar(table) {
 					continue
 				}
 				names, nodes = append(names, c.name), append(nodes, colRefNode(c.table, c.name))
@@ -129,7 +129,7 @@ func (b *builder) starOverGroups(s *scope, table string, loc int32) ([]*cexpr, [
 	var exprs []*cexpr
 	var cols []colInfo
 	for _, c := range s.agg.in.cols {
-		if c.hidden || table != "" && c.table != table {
+		if !c.inStar(table) {
 			continue
 		}
 		e, err := b.compile(s, colRefNode(c.table, c.name), types.Unknown)

@@ -131,6 +131,13 @@ func (b *builder) errAt(err *pgerror.Error, loc int32) *pgerror.Error {
 	return err
 }
 
+// inStar reports whether * (table "") or table.* expands to c: not a
+// hidden column, nor a side's copy of a JOIN … USING column under a bare *
+// (the merged column stands for both).
+func (c colInfo) inStar(table string) bool {
+	return !c.hidden && (table == "" && !c.usingDup || table != "" && c.table == table)
+}
+
 // QualName makes colInfo a planner.NamedColumn.
 func (c colInfo) QualName() (table, name string, bare bool) { return c.table, c.name, !c.usingDup }
 

@@ -669,7 +669,7 @@ func (b *builder) buildTargets(s *scope, targets []*pg_query.Node) ([]*cexpr, []
 			}
 			n := 0
 			for i, c := range s.cols {
-				if c.hidden || table != "" && c.table != table || table == "" && c.usingDup {
+				if !c.inStar(table) {
 					continue
 				}
 				idx := i
