@@ -481,6 +481,10 @@ func (x *Xact) PreCommit() error {
 		}
 		for far := range near.in {
 			if far == x || (far.commitSeq == 0 && !far.readOnly && !far.doomed) {
+				if near.prepareSeq != 0 {
+					// the pivot is already committing: too late to doom it
+					return failure("Reason code: Canceled on commit attempt with conflict in from prepared pivot.")
+				}
 				near.doomed = true
 				break
 			}
