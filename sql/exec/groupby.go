@@ -81,7 +81,7 @@ func groupTargets(s *scope, targets []*pg_query.Node) (names []string, nodes []*
 		}
 		name := rt.Name
 		if name == "" {
-			name = defaultName(rt.Val)
+			name = planner.ColumnLabel(rt.Val)
 		}
 		names, nodes = append(names, name), append(nodes, rt.Val)
 	}

@@ -2,7 +2,6 @@ package exec
 
 import (
 	"context"
-	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
@@ -179,11 +178,6 @@ func strVal(n *pg_query.Node) string {
 	return ""
 }
 
-// nameList joins a list of String nodes, keeping only the last element
-// when the others are pg_catalog/public qualifiers.
-func lastName(nodes []*pg_query.Node) string {
-	if len(nodes) == 0 {
-		return ""
-	}
-	return strings.ToLower(strVal(nodes[len(nodes)-1]))
-}
+// lastName is the lower-cased last part of a qualified name
+// (planner.LastName).
+func lastName(nodes []*pg_query.Node) string { return planner.LastName(nodes) }

@@ -703,101 +703,12 @@ func (b *builder) buildTargets(s *scope, targets []*pg_query.Node) ([]*cexpr, []
 			}
 		}
 		if ci.name == "" {
-			ci.name = defaultName(rt.Val)
+			ci.name = planner.ColumnLabel(rt.Val)
 		}
 		exprs = append(exprs, e)
 		cols = append(cols, ci)
 	}
 	return exprs, cols, nil
-}
-
-// defaultName is PostgreSQL's column name for an unnamed expression
-// (FigureColname in its parser).
-func defaultName(n *pg_query.Node) string {
-	name, _ := figureName(n)
-	return name
-}
-
-// figureName returns a name and its strength: 2 for a real name (a column,
-// a function), 1 for a type name from a cast, 0 for none ("?column?"). A cast
-// names its column by its argument only when that has a real name, and a
-// CASE by its ELSE result likewise.
-func figureName(n *pg_query.Node) (string, int) {
-	switch v := n.Node.(type) {
-	case *pg_query.Node_ColumnRef:
-		if f := v.ColumnRef.Fields[len(v.ColumnRef.Fields)-1]; f.GetAStar() == nil {
-			return strVal(f), 2
-		}
-	case *pg_query.Node_FuncCall:
-		return lastName(v.FuncCall.Funcname), 2
-	case *pg_query.Node_AExpr:
-		if v.AExpr.Kind == pg_query.A_Expr_Kind_AEXPR_NULLIF {
-			return "nullif", 2
-		}
-	case *pg_query.Node_TypeCast:
-		if name, st := figureName(v.TypeCast.Arg); st == 2 {
-			return name, st
-		}
-		return lastName(v.TypeCast.TypeName.Names), 1
-	case *pg_query.Node_CollateClause:
-		return figureName(v.CollateClause.Arg)
-	case *pg_query.Node_CaseExpr:
-		if d := v.CaseExpr.Defresult; d != nil {
-			if name, st := figureName(d); st == 2 {
-				return name, st
-			}
-		}
-		return "case", 1
-	case *pg_query.Node_CoalesceExpr:
-		return "coalesce", 2
-	case *pg_query.Node_MinMaxExpr:
-		if v.MinMaxExpr.Op == pg_query.MinMaxOp_IS_LEAST {
-			return "least", 2
-		}
-		return "greatest", 2
-	case *pg_query.Node_AArrayExpr:
-		return "array", 2
-	case *pg_query.Node_AIndirection:
-		// (rec).field is named by its last field name, a[i] by a.
-		ind := v.AIndirection.Indirection
-		for i := len(ind) - 1; i >= 0; i-- {
-			if f := ind[i].GetString_(); f != nil {
-				return f.Sval, 2
-			}
-		}
-		return figureName(v.AIndirection.Arg)
-	case *pg_query.Node_RowExpr:
-		return "row", 2
-	case *pg_query.Node_SqlvalueFunction:
-		switch v.SqlvalueFunction.Op {
-		case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP, pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP_N:
-			return "current_timestamp", 2
-		case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_DATE:
-			return "current_date", 2
-		case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_USER:
-			return "current_user", 2
-		case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_SCHEMA:
-			return "current_schema", 2
-		}
-	case *pg_query.Node_SubLink:
-		switch v.SubLink.SubLinkType {
-		case pg_query.SubLinkType_EXISTS_SUBLINK:
-			return "exists", 2
-		case pg_query.SubLinkType_ARRAY_SUBLINK:
-			return "array", 2
-		case pg_query.SubLinkType_EXPR_SUBLINK:
-			// the subquery's own output column name
-			if sel := v.SubLink.Subselect.GetSelectStmt(); sel != nil && len(sel.TargetList) > 0 {
-				if rt := sel.TargetList[0].GetResTarget(); rt != nil {
-					if rt.Name != "" {
-						return rt.Name, 2
-					}
-					return defaultName(rt.Val), 2
-				}
-			}
-		}
-	}
-	return "?column?", 0
 }
 
 func (b *builder) buildValues(lists []*pg_query.Node, outer *scope, hints []types.T) (plan, error) {

@@ -8,6 +8,7 @@ import (
 	"github.com/heliosdb/nano/sql/catalog"
 	"github.com/heliosdb/nano/sql/parser"
 	"github.com/heliosdb/nano/sql/pgerror"
+	planner "github.com/heliosdb/nano/sql/plan"
 )
 
 // Automatically updatable views (PostgreSQL's rules): a view whose query
@@ -235,7 +236,7 @@ func (d *viewDML) returning(list []*pg_query.Node, qual string) []*pg_query.Node
 		}
 		nrt := proto.Clone(rt).(*pg_query.ResTarget)
 		if nrt.Name == "" {
-			nrt.Name = defaultName(rt.Val)
+			nrt.Name = planner.ColumnLabel(rt.Val)
 		}
 		nrt.Val = d.subst(rt.Val, qual)
 		out = append(out, &pg_query.Node{Node: &pg_query.Node_ResTarget{ResTarget: nrt}})

@@ -34,6 +34,8 @@
 //	                           the enclosing queries' into a Scoped
 //	                           (depth, ordinal) — the bound form of a column
 //	                           reference exec compiles; HasTable.
+//	               label.go    ColumnLabel: the name of an output column
+//	                           written without AS (FigureColname); LastName.
 //	               output.go   the output of a SELECT: ItemOf classifies an
 //	                           ORDER BY / DISTINCT ON / GROUP BY item
 //	                           (position, bare name, expression);
