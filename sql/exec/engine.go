@@ -161,7 +161,7 @@ func (e *Engine) Begin(ctx context.Context, readOnly bool) (*Txn, error) {
 
 // BeginTx starts a transaction with opts on a fresh snapshot.
 func (e *Engine) BeginTx(ctx context.Context, opts TxOptions) (*Txn, error) {
-	t := &Txn{eng: e, ov: newOverlay(), readOnly: opts.ReadOnly, start: e.now(),
+	t := &Txn{eng: e, ov: newOverlay(), readOnly: opts.ReadOnly, start: e.now().Truncate(time.Microsecond), // as PostgreSQL's timestamps
 		iso: opts.Isolation, owner: opts.Owner, pid: opts.PID}
 	if opts.Isolation == Serializable {
 		if err := e.beginSerializable(ctx, t, opts.Deferrable); err != nil {

@@ -1,6 +1,8 @@
 package exec
 
 import (
+	"time"
+
 	"fmt"
 	"strconv"
 	"strings"
@@ -142,11 +144,21 @@ func (b *builder) stringLiteral(s string, hint types.T) (*cexpr, error) {
 		}
 		return e, nil
 	}
-	d, err := types.ParseText(hint, s)
+	d, err := b.parseLiteral(hint, s)
 	if err != nil {
 		return nil, err
 	}
 	return constExpr(d, hint, disp+"::"+hint.String()), nil
+}
+
+// parseLiteral is types.ParseText with the transaction's start time for the
+// date/time inputs 'now', 'today', 'tomorrow' and 'yesterday', so that
+// 'now'::timestamptz = now() inside a transaction, as in PostgreSQL.
+func (b *builder) parseLiteral(t types.T, s string) (types.Datum, error) {
+	if b.txn == nil {
+		return types.ParseText(t, s)
+	}
+	return types.ParseTextAt(t, s, b.txn.start, time.UTC)
 }
 
 func (b *builder) compileParam(p *pg_query.ParamRef, hint types.T) (*cexpr, error) {
@@ -914,6 +926,9 @@ func (b *builder) compileCast(s *scope, tc *pg_query.TypeCast) (*cexpr, error) {
 			return v, err
 		}
 		if sv, ok := v.(string); ok && from.Family() == types.FamString && t.Family() != types.FamString && !isJSONType(from) {
+			if en != nil && en.txn != nil {
+				return types.ParseTextAt(t, sv, en.txn.start, sessionLoc(en))
+			}
 			return types.ParseText(t, sv)
 		}
 		return types.Cast(v, from, t, true)

@@ -31,6 +31,7 @@ func init() {
 		"to_date":        {result: fixed(types.Date), hints: textT, strict: true, minArg: 2, maxArg: 2, fn: toDateFn(types.Date)},
 		"to_timestamp":   {minArg: 1, maxArg: 2, strict: true, prep: prepToTimestamp},
 		"timezone":       {minArg: 2, maxArg: 2, strict: true, prep: prepTimezone},
+		"isfinite":       {minArg: 1, maxArg: 1, strict: true, prep: prepIsFinite},
 	} {
 		funcTable[name] = d
 	}
@@ -134,8 +135,16 @@ func prepExtract(numeric bool) func([]*cexpr) ([]*cexpr, types.T, scalarFn, erro
 				}
 				return nil, err
 			}
+			if d == nil {
+				return nil, nil // a field of an infinite date/timestamp
+			}
 			if numeric {
 				return d, nil
+			}
+			if d.Form == apd.Infinite && d.Negative {
+				return math.Inf(-1), nil
+			} else if d.Form == apd.Infinite {
+				return math.Inf(1), nil
 			}
 			f, _ := d.Float64()
 			return f, nil
@@ -151,9 +160,14 @@ func prepExtract(numeric bool) func([]*cexpr) ([]*cexpr, types.T, scalarFn, erro
 
 var errUnsupportedUnit = pgerror.New(pgerror.FeatureNotSupported, "unit not supported")
 
+// extractTime is extract/date_part of a date/time value; a nil result (no
+// error) is SQL NULL, PostgreSQL's answer for most fields of infinity.
 func extractTime(en *env, unit string, d Datum, t types.T) (*apd.Decimal, error) {
-	tm := wallClock(en, d, t)
 	isDate := t.Family() == types.FamDate
+	if sign := types.InfSign(d.(time.Time)); sign != 0 {
+		return extractInfinite(unit, sign, isDate, t)
+	}
+	tm := wallClock(en, d, t)
 	year := tm.Year()
 	usec := int64(tm.Nanosecond() / 1000)
 	switch unit {
@@ -245,6 +259,28 @@ func extractTime(en *env, unit string, d Datum, t types.T) (*apd.Decimal, error)
 	return nil, errUnsupportedUnit
 }
 
+// extractInfinite is PostgreSQL's NonFiniteTimestampTzPart / the
+// non-finite branch of extract_date: the unbounded fields are ±Infinity,
+// the others NULL, a field the type lacks an error.
+func extractInfinite(unit string, sign int, isDate bool, t types.T) (*apd.Decimal, error) {
+	switch unit {
+	case "year", "decade", "century", "millennium", "julian", "isoyear", "epoch":
+		return &apd.Decimal{Form: apd.Infinite, Negative: sign < 0}, nil
+	case "microseconds", "milliseconds", "second", "minute", "hour":
+		if isDate {
+			return nil, errUnsupportedUnit
+		}
+	case "timezone", "timezone_hour", "timezone_minute":
+		if t.Oid != types.OidTimestamptz {
+			return nil, errUnsupportedUnit
+		}
+	case "day", "month", "quarter", "week", "dow", "isodow", "doy":
+	default:
+		return nil, errUnsupportedUnit
+	}
+	return nil, nil
+}
+
 func extractInterval(unit string, iv types.IntervalValue) (*apd.Decimal, error) {
 	months, days, us := int64(iv.Months), int64(iv.Days), iv.Micros
 	year := months / 12
@@ -322,6 +358,9 @@ func prepDateTrunc(args []*cexpr) ([]*cexpr, types.T, scalarFn, error) {
 		loc := time.UTC
 		if t.Oid == types.OidTimestamptz {
 			loc = sessionLoc(en)
+		}
+		if !types.IsFiniteTime(a[1].(time.Time)) {
+			return a[1], nil // timestamp_trunc: infinity stays infinity
 		}
 		tm := a[1].(time.Time).In(loc)
 		y, mo, d := tm.Date()
@@ -500,6 +539,9 @@ func prepAge(args []*cexpr) ([]*cexpr, types.T, scalarFn, error) {
 			now := en.txn.start.In(sessionLoc(en))
 			y, x = x, time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
 		}
+		if !types.IsFiniteTime(x) || !types.IsFiniteTime(y) {
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "age() of infinite timestamps is not supported")
+		}
 		return ageOf(x, y)
 	}, nil
 }
@@ -566,6 +608,9 @@ func prepTimezone(args []*cexpr) ([]*cexpr, types.T, scalarFn, error) {
 			return nil, err
 		}
 		tm := a[1].(time.Time)
+		if !types.IsFiniteTime(tm) {
+			return tm, nil // AT TIME ZONE keeps infinity
+		}
 		if toTZ {
 			return time.Date(tm.Year(), tm.Month(), tm.Day(), tm.Hour(), tm.Minute(), tm.Second(), tm.Nanosecond(), loc).UTC(), nil
 		}
@@ -623,6 +668,9 @@ func prepToChar(args []*cexpr) ([]*cexpr, types.T, scalarFn, error) {
 	return args, types.Text, func(en *env, a []Datum) (Datum, error) {
 		if en == nil {
 			return nil, errNoFold // reads the session time zone
+		}
+		if !types.IsFiniteTime(a[0].(time.Time)) {
+			return nil, nil // timestamp_to_char: NULL for infinity
 		}
 		return toChar(wallClock(en, a[0], t), str(a[1]), t.Oid == types.OidTimestamptz), nil
 	}, nil
@@ -935,5 +983,24 @@ func prepToTimestamp(args []*cexpr) ([]*cexpr, types.T, scalarFn, error) {
 		}
 		us := int64(math.Round(f * 1e6))
 		return time.Unix(us/1e6, us%1e6*1000).UTC(), nil
+	}, nil
+}
+
+// prepIsFinite is isfinite(date|timestamp|timestamptz|interval); an
+// interval is always finite in PostgreSQL 15.
+func prepIsFinite(args []*cexpr) ([]*cexpr, types.T, scalarFn, error) {
+	if args[0].unknown {
+		return nil, types.T{}, nil, pgerror.New(pgerror.AmbiguousFunction, "function isfinite(unknown) is not unique")
+	}
+	x, err := timeArg(args, 0, types.Timestamptz)
+	if err != nil {
+		return nil, types.T{}, nil, err
+	}
+	args[0] = x
+	return args, types.Bool, func(_ *env, a []Datum) (Datum, error) {
+		if tm, ok := a[0].(time.Time); ok {
+			return types.IsFiniteTime(tm), nil
+		}
+		return true, nil
 	}, nil
 }

@@ -370,6 +370,9 @@ func arithDateTime(op arithOp, a, b Datum, t T) (Datum, bool, error) {
 }
 
 func arithTime(op arithOp, x time.Time, b Datum, t T) (Datum, error) {
+	if r, ok, err := arithInfinite(op, x, b, t); ok {
+		return r, err
+	}
 	switch y := b.(type) {
 	case int64:
 		if op == opAdd || op == opSub {
@@ -481,3 +484,27 @@ var (
 	minTimestamp = time.Date(-4713, 11, 24, 0, 0, 0, 0, time.UTC)
 	maxTimestamp = time.Date(294277, 1, 1, 0, 0, 0, 0, time.UTC)
 )
+
+// arithInfinite is date/timestamp arithmetic with an infinite operand:
+// infinity plus or minus days or an interval stays infinite (date_pli,
+// timestamp_pl_interval), and subtracting two date/time values fails when
+// either is infinite (date_mi, timestamp_mi). ok is false when neither
+// operand is infinite.
+func arithInfinite(op arithOp, x time.Time, b Datum, t T) (Datum, bool, error) {
+	switch y := b.(type) {
+	case int64, IntervalValue:
+		if IsFiniteTime(x) || (op != opAdd && op != opSub) {
+			return nil, false, nil
+		}
+		return x, true, nil
+	case time.Time:
+		if op != opSub || IsFiniteTime(x) && IsFiniteTime(y) {
+			return nil, false, nil
+		}
+		if t.Family() == FamInt || t.Oid == OidDate {
+			return nil, true, pgerror.New(pgerror.DatetimeFieldOverflow, "cannot subtract infinite dates")
+		}
+		return nil, true, pgerror.New(pgerror.DatetimeFieldOverflow, "cannot subtract infinite timestamps")
+	}
+	return nil, false, nil
+}

@@ -169,6 +169,17 @@ func appendBinaryTime(buf []byte, d Datum, t T) ([]byte, error) {
 	if !ok {
 		return buf, errDatumType(d, t)
 	}
+	if s := InfSign(v); s != 0 {
+		// PostgreSQL's DATEVAL_NOBEGIN/NOEND and DT_NOBEGIN/NOEND
+		days, us := int32(math.MaxInt32), int64(math.MaxInt64)
+		if s < 0 {
+			days, us = math.MinInt32, math.MinInt64
+		}
+		if t.Oid == OidDate {
+			return binary.BigEndian.AppendUint32(buf, uint32(days)), nil
+		}
+		return binary.BigEndian.AppendUint64(buf, uint64(us)), nil
+	}
 	if t.Oid == OidDate {
 		days := dateDays(v)
 		if days > math.MaxInt32 || days < math.MinInt32 {
@@ -324,8 +335,11 @@ func decodeBinaryTime(t T, b []byte) (Datum, error) {
 			return nil, errBinaryLen(t, len(b))
 		}
 		days := int32(binary.BigEndian.Uint32(b))
-		if days == math.MaxInt32 || days == math.MinInt32 {
-			return nil, pgerror.New(pgerror.FeatureNotSupported, "infinite dates are not supported")
+		switch days {
+		case math.MaxInt32:
+			return InfinityTime, nil
+		case math.MinInt32:
+			return NegInfinityTime, nil
 		}
 		return fromDateDays(int64(days)), nil
 	}
@@ -333,8 +347,11 @@ func decodeBinaryTime(t T, b []byte) (Datum, error) {
 		return nil, errBinaryLen(t, len(b))
 	}
 	us := int64(binary.BigEndian.Uint64(b))
-	if us == math.MaxInt64 || us == math.MinInt64 {
-		return nil, pgerror.New(pgerror.FeatureNotSupported, "infinite timestamps are not supported")
+	switch us {
+	case math.MaxInt64:
+		return InfinityTime, nil
+	case math.MinInt64:
+		return NegInfinityTime, nil
 	}
 	return fromMicros(us), nil
 }

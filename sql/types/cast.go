@@ -232,6 +232,9 @@ func castToTime(d Datum, from, to T) (Datum, error) {
 	if !ok {
 		return nil, errCannotCast(from, to)
 	}
+	if InfSign(v) != 0 {
+		return v, nil
+	}
 	if to.Oid == OidDate {
 		y, m, dd := v.UTC().Date()
 		return time.Date(y, m, dd, 0, 0, 0, 0, time.UTC), nil

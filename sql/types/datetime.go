@@ -71,6 +71,9 @@ func appendFraction(buf []byte, usec int) []byte {
 // appendTimestamp writes t's wall clock in PostgreSQL's ISO style; withZone
 // adds the offset ("+00", "+05:30").
 func appendTimestamp(buf []byte, t time.Time, withZone bool) []byte {
+	if b, ok := appendInfinite(buf, t); ok {
+		return b
+	}
 	y, mo, d := t.Date()
 	buf = appendDate(buf, y, mo, d)
 	buf = append(buf, ' ')
@@ -106,6 +109,9 @@ func appendOffset(buf []byte, off int) []byte {
 
 // appendDateDatum writes a date datum.
 func appendDateDatum(buf []byte, t time.Time) []byte {
+	if b, ok := appendInfinite(buf, t); ok {
+		return b
+	}
 	y, m, d := t.Date()
 	buf = appendDate(buf, y, m, d)
 	if y <= 0 {
@@ -365,9 +371,22 @@ func daysIn(y, m int) int {
 }
 
 // parseDate is date_in.
-func parseDate(s string) (Datum, error) {
-	if strings.EqualFold(strings.TrimSpace(s), "epoch") {
-		return time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), nil
+func parseDate(s string) (Datum, error) { return parseDateAt(s, NowFunc(), time.UTC) }
+
+// parseDateAt is date_in with now as the transaction start and loc as the
+// session time zone (for 'today', 'now' and friends).
+func parseDateAt(s string, now time.Time, loc *time.Location) (Datum, error) {
+	if v, rest, ok := specialDT(s, now, loc); ok {
+		if InfSign(v) != 0 {
+			return v, nil
+		}
+		if rest != "" {
+			if _, ok := parseTimeOfDay(rest); !ok {
+				return nil, errDatetimeSyntax(Date, s)
+			}
+		}
+		y, m, d := v.In(loc).Date()
+		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
 	}
 	f, ok := parseDT(s)
 	if !ok {
@@ -379,11 +398,48 @@ func parseDate(s string) (Datum, error) {
 	return time.Date(f.year, time.Month(f.month), f.day, 0, 0, 0, 0, time.UTC), nil
 }
 
+// parseTimeOfDay parses "H:M[:S[.f]]" for a day word's time ("tomorrow
+// 10:00"), as an offset from midnight.
+func parseTimeOfDay(s string) (time.Duration, bool) {
+	sc := &dtScanner{s: s}
+	var f dtFields
+	if !parseTimePart(sc, &f) || !sc.eof() || f.hour > 23 || f.min > 59 || f.sec > 59 {
+		return 0, false
+	}
+	return time.Duration(f.hour)*time.Hour + time.Duration(f.min)*time.Minute +
+		time.Duration(f.sec)*time.Second + time.Duration(f.nsec), true
+}
+
 // parseTimestamp is timestamp_in/timestamptz_in; loc is the session zone
 // used for timestamptz literals without a zone.
 func parseTimestamp(t T, s string, loc *time.Location) (Datum, error) {
-	if strings.EqualFold(strings.TrimSpace(s), "epoch") {
-		return time.Unix(0, 0).UTC(), nil
+	return parseTimestampAt(t, s, NowFunc(), loc)
+}
+
+// parseTimestampAt is parseTimestamp with now as the transaction start.
+func parseTimestampAt(t T, s string, now time.Time, loc *time.Location) (Datum, error) {
+	if v, rest, ok := specialDT(s, now, loc); ok {
+		if rest != "" {
+			tod, ok := parseTimeOfDay(rest)
+			if !ok {
+				return nil, errDatetimeSyntax(t, s)
+			}
+			v = v.Add(tod)
+		}
+		if InfSign(v) == 0 && t.Oid == OidTimestamp {
+			// timestamp without time zone: the wall clock in the session zone
+			// (midnight for the day words, local wall time for 'now')
+			w := v.In(loc)
+			if strings.EqualFold(strings.TrimSpace(s), "epoch") {
+				w = v
+			}
+			y, m, d := w.Date()
+			v = time.Date(y, m, d, w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), time.UTC)
+		}
+		if InfSign(v) != 0 {
+			return v, nil
+		}
+		return roundTimestamp(v.UTC(), t), nil
 	}
 	f, ok := parseDT(s)
 	if !ok {
@@ -452,4 +508,83 @@ func dateDays(t time.Time) int64 {
 // fromDateDays is the inverse of dateDays.
 func fromDateDays(days int64) time.Time {
 	return time.Unix(pgEpochUnix+days*secsPerDay, 0).UTC()
+}
+
+// PostgreSQL's 'infinity' and '-infinity' date/timestamp values are these
+// sentinels: whole seconds far outside PostgreSQL's range (and Go's
+// formatting range), above / below every finite value, so time comparison,
+// ORDER BY and the storage encodings order them as PostgreSQL does.
+var (
+	InfinityTime    = time.Unix(1<<62, 0).UTC()
+	NegInfinityTime = time.Unix(-(1 << 62), 0).UTC()
+)
+
+// InfSign is +1 for InfinityTime, -1 for NegInfinityTime, else 0.
+func InfSign(t time.Time) int {
+	switch {
+	case t.Equal(InfinityTime):
+		return 1
+	case t.Equal(NegInfinityTime):
+		return -1
+	}
+	return 0
+}
+
+// IsFiniteTime reports whether t is neither infinity nor -infinity.
+func IsFiniteTime(t time.Time) bool { return InfSign(t) == 0 }
+
+func infTime(sign int) time.Time {
+	if sign > 0 {
+		return InfinityTime
+	}
+	return NegInfinityTime
+}
+
+// appendInfinite writes "infinity"/"-infinity" for an infinite t.
+func appendInfinite(buf []byte, t time.Time) ([]byte, bool) {
+	switch InfSign(t) {
+	case 1:
+		return append(buf, "infinity"...), true
+	case -1:
+		return append(buf, "-infinity"...), true
+	}
+	return buf, false
+}
+
+// NowFunc gives the current time for the 'now', 'today', 'tomorrow' and
+// 'yesterday' inputs when the caller knows no transaction start time
+// (ParseTextAt passes one).
+var NowFunc = time.Now
+
+// specialDT recognises PostgreSQL's special date/time words ('epoch',
+// 'infinity', '-infinity', 'now', 'today', 'tomorrow', 'yesterday'); a
+// leading day word may be followed by a time of day ("tomorrow 10:00"),
+// handled by the caller through rest. now is the transaction start.
+func specialDT(s string, now time.Time, loc *time.Location) (v time.Time, rest string, ok bool) {
+	w := strings.TrimSpace(s)
+	word, tail := w, ""
+	if i := strings.IndexByte(w, ' '); i >= 0 {
+		word, tail = w[:i], strings.TrimSpace(w[i+1:])
+	}
+	lw := strings.ToLower(word)
+	switch lw {
+	case "epoch", "infinity", "-infinity", "now":
+		if tail != "" {
+			return v, "", false
+		}
+		switch lw {
+		case "epoch":
+			return time.Unix(0, 0).UTC(), "", true
+		case "infinity":
+			return InfinityTime, "", true
+		case "-infinity":
+			return NegInfinityTime, "", true
+		}
+		return now.UTC().Truncate(time.Microsecond), "", true
+	case "today", "tomorrow", "yesterday":
+		y, m, d := now.In(loc).Date()
+		d += map[string]int{"today": 0, "tomorrow": 1, "yesterday": -1}[lw]
+		return time.Date(y, m, d, 0, 0, 0, 0, loc), tail, true
+	}
+	return v, "", false
 }

@@ -67,6 +67,9 @@ func appendTimeText(buf []byte, v time.Time, t T, loc *time.Location) []byte {
 	case OidDate:
 		return appendDateDatum(buf, v)
 	case OidTimestamptz:
+		if InfSign(v) != 0 {
+			return appendTimestamp(buf, v, true)
+		}
 		if loc == nil {
 			loc = time.UTC
 		}
@@ -81,6 +84,22 @@ func appendTimeText(buf []byte, v time.Time, t T, loc *time.Location) []byte {
 // are taken as UTC. Errors are *pgerror.Error (22P02, 22003, 22001, 22007,
 // 22008, or 42846 for types without input support).
 func ParseText(t T, s string) (Datum, error) { return ParseTextLoc(t, s, time.UTC) }
+
+// ParseTextAt is ParseTextLoc with now as the transaction start time, which
+// the date/time inputs 'now', 'today', 'tomorrow' and 'yesterday' use (as
+// PostgreSQL's GetCurrentTransactionStartTimestamp).
+func ParseTextAt(t T, s string, now time.Time, loc *time.Location) (Datum, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	switch t.Oid {
+	case OidDate:
+		return parseDateAt(s, now, loc)
+	case OidTimestamp, OidTimestamptz:
+		return parseTimestampAt(t, s, now, loc)
+	}
+	return ParseTextLoc(t, s, loc)
+}
 
 // ParseTextLoc is ParseText with loc as the session time zone.
 func ParseTextLoc(t T, s string, loc *time.Location) (Datum, error) {
