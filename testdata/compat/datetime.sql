@@ -62,3 +62,7 @@ SELECT max(d), min(ts), max(tz), count(DISTINCT d) FROM evinf;
 CREATE INDEX evinf_d ON evinf (d);
 SELECT id FROM evinf WHERE d >= 'infinity' ORDER BY id;
 SELECT isfinite('infinity');
+SELECT to_jsonb('infinity'::timestamp), to_jsonb('-infinity'::date), to_jsonb('infinity'::timestamptz);
+BEGIN;
+SELECT 'now'::timestamptz = now(), 'now'::timestamp = localtimestamp, 'today'::date = current_date;
+COMMIT;
