@@ -533,13 +533,6 @@ func InfSign(t time.Time) int {
 // IsFiniteTime reports whether t is neither infinity nor -infinity.
 func IsFiniteTime(t time.Time) bool { return InfSign(t) == 0 }
 
-func infTime(sign int) time.Time {
-	if sign > 0 {
-		return InfinityTime
-	}
-	return NegInfinityTime
-}
-
 // appendInfinite writes "infinity"/"-infinity" for an infinite t.
 func appendInfinite(buf []byte, t time.Time) ([]byte, bool) {
 	switch InfSign(t) {
