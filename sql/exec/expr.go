@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"sync/atomic"
 	"time"
 
 	"fmt"
@@ -148,7 +149,58 @@ func (b *builder) stringLiteral(s string, hint types.T) (*cexpr, error) {
 	if err != nil {
 		return nil, err
 	}
+	if sessionDependent(hint, s) {
+		return sessionLiteral(hint, s, disp+"::"+hint.String()), nil
+	}
 	return constExpr(d, hint, disp+"::"+hint.String()), nil
+}
+
+// sessionDependent reports whether the value of literal s of type t
+// depends on the session: a timestamptz without its own zone is read in
+// the TimeZone setting, and 'now', 'today', 'tomorrow' and 'yesterday' in
+// the transaction's start. Such a literal is read when the statement runs
+// (a prepared statement may run under another TimeZone or transaction).
+func sessionDependent(t types.T, s string) bool {
+	w := strings.ToLower(strings.TrimSpace(s))
+	switch t.Oid {
+	case types.OidTimestamptz:
+		return w != "infinity" && w != "-infinity" && w != "epoch"
+	case types.OidDate, types.OidTimestamp:
+		for _, day := range []string{"now", "today", "tomorrow", "yesterday"} {
+			if strings.HasPrefix(w, day) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sessionLiteral is a sessionDependent literal: parsed at run time in the
+// session's TimeZone and transaction start, once per (zone, transaction)
+// rather than per row.
+func sessionLiteral(t types.T, s, disp string) *cexpr {
+	type memo struct {
+		tz    string
+		start time.Time
+		d     Datum
+		err   error
+	}
+	var last atomic.Pointer[memo]
+	return &cexpr{t: t, s: disp, colIdx: -1, fn: func(en *env, _ []Datum) (Datum, error) {
+		if en == nil || en.txn == nil {
+			return nil, errNoFold
+		}
+		tz := ""
+		if en.vars != nil {
+			tz, _ = en.vars.Get("TimeZone")
+		}
+		if m := last.Load(); m != nil && m.tz == tz && m.start.Equal(en.txn.start) {
+			return m.d, m.err
+		}
+		d, err := types.ParseTextAt(t, s, en.txn.start, sessionLoc(en))
+		last.Store(&memo{tz: tz, start: en.txn.start, d: d, err: err})
+		return d, err
+	}}
 }
 
 // parseLiteral is types.ParseText with the transaction's start time for the

@@ -66,3 +66,14 @@ SELECT to_jsonb('infinity'::timestamp), to_jsonb('-infinity'::date), to_jsonb('i
 BEGIN;
 SELECT 'now'::timestamptz = now(), 'now'::timestamp = localtimestamp, 'today'::date = current_date;
 COMMIT;
+SET TimeZone = 'America/Los_Angeles';
+SELECT '2024-01-01 10:00'::timestamptz, '2024-06-01 10:00+02'::timestamptz, '2024-01-01 10:00'::timestamp;
+CREATE TABLE tzlit (id int PRIMARY KEY, ts timestamptz);
+INSERT INTO tzlit VALUES (1, '2024-01-01 10:00'), (2, '2024-06-01 10:00+02');
+SELECT id, ts FROM tzlit WHERE ts >= '2024-01-01 10:00' ORDER BY id;
+SELECT 'today'::date = current_date, 'yesterday'::date = current_date - 1, 'now'::timestamptz = now();
+SET TimeZone = 'Asia/Kolkata';
+SELECT id, ts FROM tzlit ORDER BY id;
+SELECT 'today'::date = current_date, '2024-01-01 10:00'::timestamptz;
+DROP TABLE tzlit;
+RESET TimeZone;
