@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/heliosdb/nano/sql/catalog"
+	"github.com/heliosdb/nano/sql/lock"
 	"github.com/heliosdb/nano/sql/parser"
 	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/sql/result"
@@ -443,27 +445,57 @@ func dropTableData(t *Txn, tbl *catalog.Table) {
 	}
 }
 
+// buildTruncate plans TRUNCATE [TABLE] [ONLY] name [, …] [RESTART
+// IDENTITY | CONTINUE IDENTITY] [CASCADE | RESTRICT] as PostgreSQL 15's
+// ExecuteTruncate does: RESTRICT (the default) refuses a table referenced
+// by a foreign key of a table not truncated with it (0A000); CASCADE adds
+// the referencing tables, transitively, with a NOTICE for each; RESTART
+// IDENTITY restarts the sequences the truncated tables' columns own.
 func (b *builder) buildTruncate(ts *pg_query.TruncateStmt) (runner, error) {
-	var tbls []*pg_query.RangeVar
+	var names []string
 	for _, r := range ts.Relations {
-		tbls = append(tbls, r.GetRangeVar())
-	}
-	for _, rv := range tbls {
-		if _, err := b.lookupTable(rv); err != nil {
+		rv := r.GetRangeVar()
+		tbl, err := b.lookupTable(rv)
+		if err != nil {
 			return nil, err
+		}
+		if !slices.Contains(names, tbl.Name) {
+			names = append(names, tbl.Name)
+		}
+	}
+	cascade := ts.Behavior == pg_query.DropBehavior_DROP_CASCADE
+	if cascade {
+		// The tables it cascades to need the same privilege and lock.
+		tbls, _ := truncateSet(b.cat, names, true)
+		for _, tbl := range tbls[len(names):] {
+			b.require(tbl.Name, catalog.PrivTruncate)
+			b.needTableLock(tbl.Name, lock.AccessExclusive)
 		}
 	}
 	return fnRunner(func(e *env) (Cursor, error) {
 		t := e.txn
-		for _, rv := range tbls {
-			cat, err := t.catalog()
-			if err != nil {
+		cat, err := t.catalog()
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range names {
+			if cat.Tables[n] == nil {
+				return nil, pgerror.Newf(pgerror.UndefinedTable, "relation %q does not exist", n)
+			}
+		}
+		tbls, added := truncateSet(cat, names, cascade)
+		for _, tbl := range added {
+			notice(e, fmt.Sprintf("truncate cascades to table %q", relBase(tbl.Name)))
+			if _, err := e.lockTable(tbl, lock.AccessExclusive, lock.Wait); err != nil {
 				return nil, err
 			}
-			tbl := cat.Tables[rv.Relname]
-			if tbl == nil {
-				return nil, pgerror.Newf(pgerror.UndefinedTable, "relation %q does not exist", rv.Relname)
+		}
+		if !cascade {
+			if err := truncateCheckFKs(cat, tbls); err != nil {
+				return nil, err
 			}
+		}
+		for _, tbl := range tbls {
 			nt := tbl.Clone()
 			t.bumpCatalog()
 			dropTableData(t, tbl)
@@ -481,6 +513,73 @@ func (b *builder) buildTruncate(ts *pg_query.TruncateStmt) (runner, error) {
 		}
 		return tagCursor("TRUNCATE TABLE", nil), nil
 	}), nil
+}
+
+// truncateSet is the tables a TRUNCATE of names empties: names, then with
+// cascade the tables referencing them, transitively, each round in OID
+// order (PostgreSQL's heap_truncate_find_FKs); added are the latter.
+func truncateSet(cat *catalog.Catalog, names []string, cascade bool) (tbls, added []*catalog.Table) {
+	in := map[uint32]bool{}
+	for _, n := range names {
+		if tbl := cat.Tables[n]; tbl != nil {
+			tbls = append(tbls, tbl)
+			in[tbl.OID] = true
+		}
+	}
+	if !cascade {
+		return tbls, nil
+	}
+	for from := tbls; len(from) > 0; {
+		var round []*catalog.Table
+		for _, tbl := range referencingTables(cat, from) {
+			if !in[tbl.OID] {
+				in[tbl.OID] = true
+				round = append(round, tbl)
+			}
+		}
+		tbls = append(tbls, round...)
+		added = append(added, round...)
+		from = round
+	}
+	return tbls, added
+}
+
+// referencingTables lists the tables with a foreign key referencing one of
+// tbls, by OID, once each.
+func referencingTables(cat *catalog.Catalog, tbls []*catalog.Table) []*catalog.Table {
+	seen := map[uint32]bool{}
+	var out []*catalog.Table
+	for _, tbl := range tbls {
+		for _, r := range cat.ReferencedBy(tbl) {
+			if !seen[r.Child.OID] {
+				seen[r.Child.OID] = true
+				out = append(out, r.Child)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b *catalog.Table) int { return cmp.Compare(a.OID, b.OID) })
+	return out
+}
+
+// truncateCheckFKs is PostgreSQL's heap_truncate_check_FKs: the first
+// truncated table (in statement order) referenced by a table that is not
+// truncated with it fails the TRUNCATE.
+func truncateCheckFKs(cat *catalog.Catalog, tbls []*catalog.Table) error {
+	in := map[uint32]bool{}
+	for _, tbl := range tbls {
+		in[tbl.OID] = true
+	}
+	for _, tbl := range tbls {
+		for _, child := range referencingTables(cat, []*catalog.Table{tbl}) {
+			if !in[child.OID] {
+				c, p := relBase(child.Name), relBase(tbl.Name)
+				return pgerror.New(pgerror.FeatureNotSupported, "cannot truncate a table referenced in a foreign key constraint").
+					WithDetail("Table %q references %q.", c, p).
+					WithHint("Truncate table %q at the same time, or use TRUNCATE ... CASCADE.", c)
+			}
+		}
+	}
+	return nil
 }
 
 func (b *builder) buildCreateIndex(is *pg_query.IndexStmt) (runner, error) {
