@@ -22,12 +22,13 @@ CREATE VIEW tv AS SELECT id, name FROM t;
 CREATE TABLE fkp (id int PRIMARY KEY, code text UNIQUE, qty numeric CHECK (qty > 0), CHECK (id BETWEEN 1 AND 1000));
 CREATE TABLE fkc (id int PRIMARY KEY, pid int REFERENCES fkp ON DELETE CASCADE, code text, parent int REFERENCES fkc,
   CONSTRAINT fkc_code FOREIGN KEY (code) REFERENCES fkp (code) MATCH FULL ON UPDATE SET NULL, CHECK (code <> '' OR code IS NULL));
+CREATE TABLE fkd (a int REFERENCES fkp DEFERRABLE INITIALLY DEFERRED, b int REFERENCES fkp DEFERRABLE, c int REFERENCES fkp INITIALLY IMMEDIATE DEFERRABLE);
 `
 
 // psqlCommands are the describe commands whose output must equal
 // PostgreSQL 15's, byte for byte (both run with the same role and
 // database names, so owners match too).
-var psqlCommands = []string{`\dt`, `\di`, `\dn`, `\df`, `\l heliosdb`, `\du helios`, `\ds`, `\d t`, `\d accounts`, `\d t_id_seq`, `\dv`, `\d tv`, `\d fkp`, `\d fkc`}
+var psqlCommands = []string{`\dt`, `\di`, `\dn`, `\df`, `\l heliosdb`, `\du helios`, `\ds`, `\d t`, `\d accounts`, `\d t_id_seq`, `\dv`, `\d tv`, `\d fkp`, `\d fkc`, `\d fkd`}
 
 // psqlOut runs one psql command against dsn and returns what it printed.
 func psqlOut(t *testing.T, dsn, cmd string) string {

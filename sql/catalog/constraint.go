@@ -40,6 +40,11 @@ type ForeignKey struct {
 	// Match is "s" (MATCH SIMPLE) or "f" (MATCH FULL).
 	Match    string `json:"match,omitempty"`
 	NotValid bool   `json:"notvalid,omitempty"`
+	// Deferrable: SET CONSTRAINTS may defer the checks to COMMIT;
+	// Deferred: they are deferred unless SET CONSTRAINTS says otherwise
+	// (INITIALLY DEFERRED; implies Deferrable).
+	Deferrable bool `json:"deferrable,omitempty"`
+	Deferred   bool `json:"deferred,omitempty"`
 }
 
 // TableByOID finds a table by its OID.

@@ -121,7 +121,7 @@ func (b *builder) newCheck(tbl *catalog.Table, c *pg_query.Constraint, names *co
 	}
 	ck := catalog.Check{Name: c.Conname, Expr: text, Columns: exprColumns(tbl, c.RawExpr), NotValid: c.SkipValidation}
 	if ck.Name == "" {
-		base := tbl.Name
+		base := relBase(tbl.Name)
 		if len(ck.Columns) == 1 {
 			base += "_" + tbl.Columns[ck.Columns[0]].Name
 		}
@@ -233,20 +233,20 @@ func checkRow(e *env, tbl *catalog.Table, row []Datum) error {
 }
 
 func checkViolation(tbl *catalog.Table, name string, row []Datum) error {
-	pe := pgerror.Newf(pgerror.CheckViolation, "new row for relation %q violates check constraint %q", tbl.Name, name).
+	pe := pgerror.Newf(pgerror.CheckViolation, "new row for relation %q violates check constraint %q", relBase(tbl.Name), name).
 		WithDetail("Failing row contains %s.", failingRow(tbl, row))
-	pe.ConstraintName, pe.TableName = name, tbl.Name
-	pe.SchemaName = "public"
+	pe.ConstraintName = name
+	setRelation(pe, tbl.Name)
 	return pe
 }
 
 // notNullViolation is the 23502 of a NULL in NOT NULL column i.
 func notNullViolation(tbl *catalog.Table, i int, row []Datum) error {
 	c := tbl.Columns[i]
-	e := pgerror.Newf(pgerror.NotNullViolation, "null value in column %q of relation %q violates not-null constraint", c.Name, tbl.Name).
+	e := pgerror.Newf(pgerror.NotNullViolation, "null value in column %q of relation %q violates not-null constraint", c.Name, relBase(tbl.Name)).
 		WithDetail("Failing row contains %s.", failingRow(tbl, row))
-	e.ColumnName, e.TableName = c.Name, tbl.Name
-	e.SchemaName = "public"
+	e.ColumnName = c.Name
+	setRelation(e, tbl.Name)
 	return e
 }
 

@@ -153,8 +153,14 @@ func (b *builder) addColumnDef(d *tableDef, cd *pg_query.ColumnDef) error {
 		col.NotNull = true
 	}
 	ord := len(tbl.Columns)
+	if err := constraintAttrs(cd.Constraints); err != nil {
+		return err
+	}
 	for _, cn := range cd.Constraints {
 		c := cn.GetConstraint()
+		if err := refuseDeferrableKey(c); err != nil {
+			return err
+		}
 		switch c.Contype {
 		case pg_query.ConstrType_CONSTR_NOTNULL:
 			col.NotNull = true
@@ -177,8 +183,6 @@ func (b *builder) addColumnDef(d *tableDef, cd *pg_query.ColumnDef) error {
 			d.checks = append(d.checks, c)
 		case pg_query.ConstrType_CONSTR_FOREIGN:
 			d.fks = append(d.fks, fkDef{c: c, cols: []string{cd.Colname}})
-		case pg_query.ConstrType_CONSTR_ATTR_DEFERRABLE, pg_query.ConstrType_CONSTR_ATTR_DEFERRED:
-			return pgerror.New(pgerror.FeatureNotSupported, "DEFERRABLE foreign key constraints are not supported")
 		}
 	}
 	tbl.Columns = append(tbl.Columns, col)
@@ -188,6 +192,9 @@ func (b *builder) addColumnDef(d *tableDef, cd *pg_query.ColumnDef) error {
 // addTableConstraint handles a table constraint (PRIMARY KEY, UNIQUE).
 func (d *tableDef) addTableConstraint(c *pg_query.Constraint) error {
 	tbl := d.tbl
+	if err := refuseDeferrableKey(c); err != nil {
+		return err
+	}
 	var keys []string
 	for _, k := range c.Keys {
 		keys = append(keys, strVal(k))
@@ -353,6 +360,9 @@ func (b *builder) buildDrop(ds *pg_query.DropStmt) (runner, error) {
 					}
 					return nil, pgerror.Newf(pgerror.UndefinedTable, "table %q does not exist", n)
 				}
+				if err := t.checkNoPendingChecks(tbl, "DROP TABLE"); err != nil {
+					return nil, err
+				}
 				if err := dropReferencingFKs(e, cat, tbl, names, cascade); err != nil {
 					return nil, err
 				}
@@ -492,6 +502,11 @@ func (b *builder) buildTruncate(ts *pg_query.TruncateStmt) (runner, error) {
 		}
 		if !cascade {
 			if err := truncateCheckFKs(cat, tbls); err != nil {
+				return nil, err
+			}
+		}
+		for _, tbl := range tbls {
+			if err := t.checkNoPendingChecks(tbl, "TRUNCATE"); err != nil {
 				return nil, err
 			}
 		}

@@ -64,6 +64,9 @@ func (b *builder) buildAlterTable(as *pg_query.AlterTableStmt) (runner, error) {
 		if tbl == nil || err != nil {
 			return tagCursor("ALTER TABLE", nil), err
 		}
+		if err := e.txn.checkNoPendingChecks(tbl, "ALTER TABLE"); err != nil {
+			return nil, err
+		}
 		a := &alteration{b: b, e: e, old: tbl, nt: tbl.Clone(), conv: map[int]*cexpr{}}
 		for i := range tbl.Columns {
 			a.src = append(a.src, i)
@@ -312,7 +315,7 @@ func (a *alteration) addHiddenKey() {
 	nt.Columns = append(nt.Columns, catalog.Column{Name: "rowid", Type: types.Int8, NotNull: true, Hidden: true})
 	a.src = append(a.src, -1)
 	nt.PrimaryKey = []int{len(nt.Columns) - 1}
-	nt.PKName = nt.Name + "_pkey"
+	nt.PKName = relBase(nt.Name) + "_pkey"
 }
 
 func (a *alteration) keyColumns(keys []*pg_query.Node) ([]int, error) {
@@ -329,6 +332,9 @@ func (a *alteration) keyColumns(keys []*pg_query.Node) ([]int, error) {
 }
 
 func (a *alteration) addConstraint(c *pg_query.Constraint) error {
+	if err := refuseDeferrableKey(c); err != nil {
+		return err
+	}
 	switch c.Contype {
 	case pg_query.ConstrType_CONSTR_PRIMARY, pg_query.ConstrType_CONSTR_UNIQUE:
 	case pg_query.ConstrType_CONSTR_CHECK:
@@ -372,7 +378,7 @@ func (a *alteration) setPrimaryKey(cols []int, name string) error {
 	}
 	a.removeOrdinal(hidden)
 	if name == "" {
-		name = nt.Name + "_pkey"
+		name = relBase(nt.Name) + "_pkey"
 	}
 	nt.PKName = name
 	nt.PKOID = 0 // a new key index: rebuild gives it its OID
@@ -544,9 +550,9 @@ func (a *alteration) validateNotNull() error {
 }
 
 func containsNulls(tbl *catalog.Table, i int) error {
-	e := pgerror.Newf(pgerror.NotNullViolation, "column %q of relation %q contains null values", tbl.Columns[i].Name, tbl.Name)
-	e.ColumnName, e.TableName = tbl.Columns[i].Name, tbl.Name
-	e.SchemaName = "public"
+	e := pgerror.Newf(pgerror.NotNullViolation, "column %q of relation %q contains null values", tbl.Columns[i].Name, relBase(tbl.Name))
+	e.ColumnName = tbl.Columns[i].Name
+	setRelation(e, tbl.Name)
 	return e
 }
 
@@ -640,15 +646,15 @@ func (a *alteration) rebuildError(err error, row []Datum) error {
 	case pgerror.NotNullViolation:
 		return containsNulls(a.nt, a.nt.ColumnIndex(pe.ColumnName))
 	case pgerror.CheckViolation:
-		e := pgerror.Newf(pgerror.CheckViolation, "check constraint %q of relation %q is violated by some row", pe.ConstraintName, a.nt.Name)
-		e.ConstraintName, e.TableName = pe.ConstraintName, a.nt.Name
-		e.SchemaName = "public"
+		e := pgerror.Newf(pgerror.CheckViolation, "check constraint %q of relation %q is violated by some row", pe.ConstraintName, relBase(a.nt.Name))
+		e.ConstraintName = pe.ConstraintName
+		setRelation(e, a.nt.Name)
 		return e
 	case pgerror.UniqueViolation:
 		e := pgerror.Newf(pgerror.UniqueViolation, "could not create unique index %q", pe.ConstraintName).
 			WithDetail("%s", strings.Replace(pe.Detail, "already exists.", "is duplicated.", 1))
-		e.ConstraintName, e.TableName = pe.ConstraintName, a.nt.Name
-		e.SchemaName = "public"
+		e.ConstraintName = pe.ConstraintName
+		setRelation(e, a.nt.Name)
 		return e
 	}
 	return err
@@ -1054,9 +1060,9 @@ func (a *alteration) validateNew() error {
 				return err
 			}
 			if ok == false {
-				pe := pgerror.Newf(pgerror.CheckViolation, "check constraint %q of relation %q is violated by some row", a.newChecks[i], nt.Name)
-				pe.ConstraintName, pe.TableName = a.newChecks[i], nt.Name
-				pe.SchemaName = "public"
+				pe := pgerror.Newf(pgerror.CheckViolation, "check constraint %q of relation %q is violated by some row", a.newChecks[i], relBase(nt.Name))
+				pe.ConstraintName = a.newChecks[i]
+				setRelation(pe, nt.Name)
 				return pe
 			}
 		}

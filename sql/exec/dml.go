@@ -55,8 +55,8 @@ func keyDetail(tbl *catalog.Table, cols []int, row []Datum) string {
 func uniqueViolation(tbl *catalog.Table, name string, cols []int, row []Datum) error {
 	e := pgerror.Newf(pgerror.UniqueViolation, "duplicate key value violates unique constraint %q", name).
 		WithDetail("%s", keyDetail(tbl, cols, row))
-	e.ConstraintName, e.TableName = name, tbl.Name
-	e.SchemaName = "public"
+	e.ConstraintName = name
+	setRelation(e, tbl.Name)
 	return e
 }
 

@@ -15,7 +15,7 @@ import (
 )
 
 // FOREIGN KEY constraints. As in PostgreSQL, the checks run at the end of
-// each statement (PostgreSQL's RI triggers are AFTER ROW triggers fired
+// each statement (or at COMMIT when deferred: deferred.go) (PostgreSQL's RI triggers are AFTER ROW triggers fired
 // when the statement ends): writeRow and DELETE queue events on the env
 // and flushFK processes them, cascaded actions queueing more.
 //
@@ -60,9 +60,6 @@ func fkColumnMissing(name string) error {
 // itself is its own parent.
 func (b *builder) newForeignKey(tbl *catalog.Table, c *pg_query.Constraint, cols []string, names *constraintNames) (catalog.ForeignKey, *catalog.Table, error) {
 	var fk catalog.ForeignKey
-	if c.Deferrable || c.Initdeferred {
-		return fk, nil, pgerror.New(pgerror.FeatureNotSupported, "DEFERRABLE foreign key constraints are not supported")
-	}
 	if len(c.FkDelSetCols) > 0 {
 		return fk, nil, pgerror.New(pgerror.FeatureNotSupported, "ON DELETE SET NULL/SET DEFAULT with a column list is not supported")
 	}
@@ -75,12 +72,12 @@ func (b *builder) newForeignKey(tbl *catalog.Table, c *pg_query.Constraint, cols
 		}
 	}
 	fk = catalog.ForeignKey{Name: c.Conname, OnDelete: fkAction(c.FkDelAction), OnUpdate: fkAction(c.FkUpdAction),
-		Match: "s", NotValid: c.SkipValidation}
+		Match: "s", NotValid: c.SkipValidation, Deferrable: c.Deferrable || c.Initdeferred, Deferred: c.Initdeferred}
 	if c.FkMatchtype == "f" {
 		fk.Match = "f"
 	}
 	if fk.Name == "" {
-		fk.Name = names.choose(tbl.Name+"_"+strings.Join(cols, "_"), "fkey")
+		fk.Name = names.choose(relBase(tbl.Name)+"_"+strings.Join(cols, "_"), "fkey")
 	} else {
 		if tbl.ConstraintNameTaken(fk.Name) || names.chose[fk.Name] {
 			return fk, nil, duplicateConstraint(fk.Name, tbl.Name)
@@ -107,7 +104,7 @@ func (b *builder) newForeignKey(tbl *catalog.Table, c *pg_query.Constraint, cols
 	var refOrds []int
 	if len(c.PkAttrs) == 0 {
 		if parent.HasHiddenKey() {
-			return fk, nil, pgerror.Newf(pgerror.UndefinedObject, "there is no primary key for referenced table %q", parent.Name)
+			return fk, nil, pgerror.Newf(pgerror.UndefinedObject, "there is no primary key for referenced table %q", relBase(parent.Name))
 		}
 		refOrds = parent.PrimaryKey
 	} else {
@@ -120,7 +117,7 @@ func (b *builder) newForeignKey(tbl *catalog.Table, c *pg_query.Constraint, cols
 			refOrds = append(refOrds, i)
 		}
 		if !hasUniqueKey(parent, refOrds) {
-			return fk, nil, pgerror.Newf(pgerror.InvalidForeignKey, "there is no unique constraint matching given keys for referenced table %q", parent.Name)
+			return fk, nil, pgerror.Newf(pgerror.InvalidForeignKey, "there is no unique constraint matching given keys for referenced table %q", relBase(parent.Name))
 		}
 	}
 	if len(refOrds) != len(fk.Columns) {
@@ -255,6 +252,10 @@ func (e *env) flushFK() error {
 		var parents []fkEvent
 		for _, ev := range q {
 			if ev.fk != nil {
+				if e.txn.fkDeferred(ev.fk) {
+					e.deferChild(ev.tbl, ev.fk, ev.row)
+					continue
+				}
 				if err := e.checkChild(ev.tbl, ev.fk, ev.row); err != nil {
 					return err
 				}
@@ -406,10 +407,10 @@ func childViolation(child *catalog.Table, fk *catalog.ForeignKey, parentName str
 	for j, o := range fk.Columns {
 		vals[j] = row[o]
 	}
-	pe := fkError("insert or update on table %q violates foreign key constraint %q", child.Name, fk.Name).
-		WithDetail("Key %s is not present in table %q.", keyText(child, fk.Columns, vals), parentName)
-	pe.ConstraintName, pe.TableName = fk.Name, child.Name
-	pe.SchemaName = "public"
+	pe := fkError("insert or update on table %q violates foreign key constraint %q", relBase(child.Name), fk.Name).
+		WithDetail("Key %s is not present in table %q.", keyText(child, fk.Columns, vals), relBase(parentName))
+	pe.ConstraintName = fk.Name
+	setRelation(pe, child.Name)
 	return pe
 }
 
@@ -423,10 +424,10 @@ func (e *env) checkChild(child *catalog.Table, fk *catalog.ForeignKey, row []Dat
 	}
 	if nulls > 0 {
 		if fk.Match == "f" && nulls < len(fk.Columns) {
-			pe := fkError("insert or update on table %q violates foreign key constraint %q", child.Name, fk.Name).
+			pe := fkError("insert or update on table %q violates foreign key constraint %q", relBase(child.Name), fk.Name).
 				WithDetail("MATCH FULL does not allow mixing of null and nonnull key values.")
-			pe.ConstraintName, pe.TableName = fk.Name, child.Name
-			pe.SchemaName = "public"
+			pe.ConstraintName = fk.Name
+			setRelation(pe, child.Name)
 			return pe
 		}
 		return nil
@@ -499,6 +500,10 @@ func (e *env) parentChanged(parent *catalog.Table, evs []fkEvent) error {
 				continue
 			}
 			if r.FK.OnDelete == catalog.FKNoAction && ev.newRow == nil || r.FK.OnUpdate == catalog.FKNoAction && ev.newRow != nil {
+				if e.txn.fkDeferred(r.FK) {
+					e.deferParent(parent, r, ev)
+					continue
+				}
 				// NO ACTION: fine when a row with the old key exists again.
 				pk, err := e.findParent(parent, refOrds, vals, false)
 				if err != nil {
@@ -568,10 +573,10 @@ func (e *env) childAction(parent, child *catalog.Table, fk *catalog.ForeignKey, 
 		for j, o := range refOrds {
 			vals[j] = h.ev.row[o]
 		}
-		pe := fkError("update or delete on table %q violates foreign key constraint %q on table %q", parent.Name, fk.Name, child.Name).
-			WithDetail("Key %s is still referenced from table %q.", keyText(parent, refOrds, vals), child.Name)
-		pe.ConstraintName, pe.TableName = fk.Name, child.Name
-		pe.SchemaName = "public"
+		pe := fkError("update or delete on table %q violates foreign key constraint %q on table %q", relBase(parent.Name), fk.Name, relBase(child.Name)).
+			WithDetail("Key %s is still referenced from table %q.", keyText(parent, refOrds, vals), relBase(child.Name))
+		pe.ConstraintName = fk.Name
+		setRelation(pe, child.Name)
 		return pe
 	}
 	switch action {

@@ -175,6 +175,7 @@ func (p *Prepared) Open(ctx context.Context, t *Txn, params []types.Datum, vars 
 	mem = p.eng.newStmtMem(vars)
 	en.mem = mem
 	sp := t.ov.savepoint()
+	deferred := t.deferred
 	c, err = p.run.run(en)
 	if err == nil && len(en.fkq) > 0 {
 		if err = en.flushFK(); err != nil {
@@ -183,6 +184,7 @@ func (p *Prepared) Open(ctx context.Context, t *Txn, params []types.Datum, vars 
 	}
 	if err != nil {
 		t.ov.rollbackTo(sp)
+		t.deferred = deferred
 		if p.stmtIsDDL() {
 			t.ddlWrote()
 		}
@@ -437,6 +439,9 @@ func (b *builder) buildStatement(n *pg_query.Node) (runner, []colInfo, error) {
 		return r, nil, err
 	case *pg_query.Node_LockStmt:
 		r, err := b.buildLock(v.LockStmt)
+		return r, nil, err
+	case *pg_query.Node_ConstraintsSetStmt:
+		r, err := b.buildSetConstraints(v.ConstraintsSetStmt)
 		return r, nil, err
 	case *pg_query.Node_CreatedbStmt, *pg_query.Node_DropdbStmt, *pg_query.Node_AlterDatabaseStmt:
 		return nil, nil, pgerror.Newf(pgerror.FeatureNotSupported, "%s is not supported: a HeliosDB Nano cluster holds one database", parser.CommandWord(b.stmt)).

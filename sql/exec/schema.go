@@ -378,6 +378,15 @@ func relBase(name string) string {
 	return name
 }
 
+// setRelation fills an error's table and schema fields (pgx's TableName
+// and SchemaName) from the catalog name of the relation it is about.
+func setRelation(pe *pgerror.Error, name string) {
+	pe.SchemaName, pe.TableName = "public", name
+	if i := strings.IndexByte(name, '.'); i > 0 {
+		pe.SchemaName, pe.TableName = name[:i], name[i+1:]
+	}
+}
+
 // currentSchema is current_schema(): the first schema of search_path that
 // exists, NULL when none does.
 func currentSchema(en *env) (Datum, error) {

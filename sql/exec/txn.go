@@ -92,6 +92,10 @@ type Txn struct {
 	// that failed (the transaction can only roll back).
 	flight   *stageFlight
 	stageErr error
+	// deferred: the foreign key checks kept until COMMIT; conMode: what
+	// SET CONSTRAINTS said (deferred.go).
+	deferred []deferredFK
+	conMode  constraintMode
 }
 
 // SetUser sets the role the transaction's statements run as (the
@@ -119,6 +123,11 @@ func (t *Txn) Commit(ctx context.Context) (lsn.LSN, error) {
 	defer t.Rollback()
 	if t.ov.poisoned {
 		return 0, pgerror.New(pgerror.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+	}
+	if len(t.deferred) > 0 {
+		if err := (&env{ctx: ctx, txn: t}).runDeferred(nil); err != nil {
+			return 0, err
+		}
 	}
 	if !t.HasWrites() {
 		return t.snap.AppliedLSN(), t.ssiCommit()

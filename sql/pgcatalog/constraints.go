@@ -155,6 +155,12 @@ func conDef(cat *catalog.Catalog, c conRow, pretty bool) string {
 	if fk.OnDelete != catalog.FKNoAction && fk.OnDelete != "" {
 		b.WriteString(" ON DELETE " + fkActionNames[fk.OnDelete])
 	}
+	if fk.Deferrable {
+		b.WriteString(" DEFERRABLE")
+	}
+	if fk.Deferred {
+		b.WriteString(" INITIALLY DEFERRED")
+	}
 	if fk.NotValid {
 		b.WriteString(" NOT VALID")
 	}
@@ -177,6 +183,7 @@ func constraintRow(cat *catalog.Catalog, c conRow) row {
 	}
 	fk := c.fk
 	r["contype"] = "f"
+	r["condeferrable"], r["condeferred"] = fk.Deferrable, fk.Deferred
 	r["convalidated"] = !fk.NotValid
 	r["connoinherit"] = true
 	r["conkey"] = arrayText(attnums(c.t, fk.Columns))

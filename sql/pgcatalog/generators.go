@@ -783,12 +783,14 @@ func genISTableConstraints(s *System, env *Env, add func(row) error) error {
 		}
 		for _, c := range constraintsOf(t) {
 			typ := "CHECK"
+			deferrable, deferred := "NO", "NO"
 			if c.fk != nil {
 				typ = "FOREIGN KEY"
+				deferrable, deferred = yesNo(c.fk.Deferrable), yesNo(c.fk.Deferred)
 			}
 			if err := add(row{"constraint_catalog": db, "constraint_schema": "public", "constraint_name": c.name(),
 				"table_catalog": db, "table_schema": "public", "table_name": t.Name, "constraint_type": typ,
-				"is_deferrable": "NO", "initially_deferred": "NO", "enforced": "YES"}); err != nil {
+				"is_deferrable": deferrable, "initially_deferred": deferred, "enforced": "YES"}); err != nil {
 				return err
 			}
 		}

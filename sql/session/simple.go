@@ -133,6 +133,9 @@ func (s *Session) runEngine(ctx context.Context, st *statement, params []types.D
 	if st.ast.Node.GetLockStmt() != nil && !s.inTxBlock() {
 		return pgerror.New(pgerror.NoActiveSQLTransaction, "LOCK TABLE can only be used in transaction blocks")
 	}
+	if st.ast.Node.GetConstraintsSetStmt() != nil && !s.inTxBlock() {
+		s.notice(out.w, warnSetConstraints)
+	}
 	if err := s.ensureTxn(ctx); err != nil {
 		return err
 	}

@@ -216,6 +216,9 @@ func (s *Session) setParam(name, value string, local bool) error {
 var warnSetLocal = &pgerror.Error{Code: pgerror.NoActiveSQLTransaction, Severity: pgerror.SeverityWarning,
 	Message: "SET LOCAL can only be used in transaction blocks"}
 
+var warnSetConstraints = &pgerror.Error{Code: pgerror.NoActiveSQLTransaction, Severity: pgerror.SeverityWarning,
+	Message: "SET CONSTRAINTS can only be used in transaction blocks"}
+
 var warnSetTx = &pgerror.Error{Code: pgerror.NoActiveSQLTransaction, Severity: pgerror.SeverityWarning,
 	Message: "SET TRANSACTION can only be used in transaction blocks"}
 

@@ -119,5 +119,137 @@ ALTER TABLE xp RENAME COLUMN id TO pid;
 SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'xc'::regclass;
 ALTER TABLE xp DROP COLUMN pid CASCADE;
 SELECT count(*) FROM pg_constraint WHERE conrelid = 'xc'::regclass;
--- compare: messages
+-- DEFERRABLE foreign keys and SET CONSTRAINTS: deferred checks run at COMMIT or at SET CONSTRAINTS ... IMMEDIATE
 CREATE TABLE dfr (a int REFERENCES fp DEFERRABLE INITIALLY DEFERRED);
+CREATE TABLE dp (id int PRIMARY KEY);
+CREATE TABLE dc (id int PRIMARY KEY, pid int REFERENCES dp DEFERRABLE INITIALLY DEFERRED, q int);
+CREATE TABLE dc2 (pid int CONSTRAINT dc2_fk REFERENCES dp DEFERRABLE);
+CREATE TABLE dc3 (pid int REFERENCES dp NOT DEFERRABLE, q int, CONSTRAINT dc3_q FOREIGN KEY (q) REFERENCES dp INITIALLY IMMEDIATE DEFERRABLE);
+SELECT conname, condeferrable, condeferred, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid IN ('dc'::regclass, 'dc2'::regclass, 'dc3'::regclass, 'dfr'::regclass) ORDER BY 1;
+SELECT table_name, constraint_name, is_deferrable, initially_deferred FROM information_schema.table_constraints WHERE table_name IN ('dc', 'dc2', 'dc3') AND constraint_type = 'FOREIGN KEY' ORDER BY 2;
+BEGIN;
+INSERT INTO dc VALUES (1, 1);
+SELECT count(*) FROM dc;
+-- compare: messages
+COMMIT;
+SELECT count(*) FROM dc;
+BEGIN;
+INSERT INTO dc VALUES (1, 1);
+INSERT INTO dp VALUES (1);
+COMMIT;
+BEGIN;
+DELETE FROM dp;
+-- compare: messages
+COMMIT;
+BEGIN;
+DELETE FROM dp;
+INSERT INTO dp VALUES (1);
+COMMIT;
+BEGIN;
+SET CONSTRAINTS ALL IMMEDIATE;
+-- compare: messages
+INSERT INTO dc VALUES (2, 7);
+ROLLBACK;
+BEGIN;
+INSERT INTO dc VALUES (2, 7);
+-- compare: messages
+SET CONSTRAINTS dc_pid_fkey IMMEDIATE;
+ROLLBACK;
+BEGIN;
+INSERT INTO dc VALUES (2, 7);
+SET CONSTRAINTS dc2_fk IMMEDIATE;
+UPDATE dc SET pid = 1 WHERE id = 2;
+SET CONSTRAINTS ALL IMMEDIATE;
+COMMIT;
+BEGIN;
+-- compare: messages
+SET CONSTRAINTS dc3_pid_fkey DEFERRED;
+ROLLBACK;
+BEGIN;
+SET CONSTRAINTS dc3_pid_fkey IMMEDIATE;
+-- compare: messages
+SET CONSTRAINTS nosuch DEFERRED;
+ROLLBACK;
+BEGIN;
+SET CONSTRAINTS dc2_fk, dc3_q DEFERRED;
+INSERT INTO dc2 VALUES (5);
+INSERT INTO dc3 VALUES (NULL, 5);
+DELETE FROM dc2;
+-- compare: messages
+COMMIT;
+BEGIN;
+-- compare: messages
+INSERT INTO dc2 VALUES (5);
+COMMIT;
+BEGIN;
+SET CONSTRAINTS ALL DEFERRED;
+INSERT INTO dc2 VALUES (6);
+INSERT INTO dc3 VALUES (6);
+SET CONSTRAINTS ALL IMMEDIATE;
+ROLLBACK;
+BEGIN;
+SET CONSTRAINTS ALL DEFERRED;
+INSERT INTO dc2 VALUES (6);
+INSERT INTO dp VALUES (6);
+SET CONSTRAINTS ALL IMMEDIATE;
+DELETE FROM dp WHERE id = 6;
+ROLLBACK;
+BEGIN;
+SET CONSTRAINTS ALL DEFERRED;
+DELETE FROM dp WHERE id = 1;
+-- compare: messages
+SET CONSTRAINTS dc_pid_fkey IMMEDIATE;
+ROLLBACK;
+-- compare: messages
+INSERT INTO dc VALUES (3, 9);
+BEGIN;
+INSERT INTO dc VALUES (4, 9);
+UPDATE dc SET pid = 1 WHERE id = 4;
+COMMIT;
+BEGIN;
+INSERT INTO dc VALUES (5, 9);
+UPDATE dc SET q = 1 WHERE id = 5;
+-- compare: messages
+COMMIT;
+BEGIN;
+INSERT INTO dc VALUES (5, 9);
+DELETE FROM dc WHERE id = 5;
+INSERT INTO dc VALUES (5, 1);
+COMMIT;
+BEGIN;
+INSERT INTO dc VALUES (6, 9);
+-- compare: messages
+INSERT INTO dc VALUES (6, 9);
+ROLLBACK;
+SELECT * FROM dc ORDER BY id;
+-- compare: messages
+CREATE TABLE dbad (a int CHECK (a > 0) DEFERRABLE);
+-- compare: messages
+CREATE TABLE dbad (a int REFERENCES dp NOT DEFERRABLE INITIALLY DEFERRED);
+-- compare: messages
+CREATE TABLE dbad (a int REFERENCES dp DEFERRABLE DEFERRABLE);
+-- compare: messages
+CREATE TABLE dbad (a int DEFERRABLE);
+ALTER TABLE dc ADD CONSTRAINT dc_q FOREIGN KEY (q) REFERENCES dp INITIALLY DEFERRED;
+ALTER TABLE dc ADD COLUMN r int REFERENCES dp DEFERRABLE;
+SELECT conname, condeferrable, condeferred FROM pg_constraint WHERE conrelid = 'dc'::regclass ORDER BY 1;
+BEGIN;
+INSERT INTO dc VALUES (7, 1, 8);
+ALTER TABLE dc DROP CONSTRAINT dc_q;
+COMMIT;
+SELECT * FROM dc ORDER BY id;
+BEGIN;
+INSERT INTO dc VALUES (8, 9);
+-- compare: messages
+TRUNCATE dc;
+ROLLBACK;
+BEGIN;
+DELETE FROM dp WHERE id = 1;
+-- compare: messages
+DROP TABLE dp CASCADE;
+ROLLBACK;
+BEGIN;
+DELETE FROM dp WHERE id = 1;
+-- compare: messages
+ALTER TABLE dp ADD COLUMN z int;
+ROLLBACK;

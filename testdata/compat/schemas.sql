@@ -70,3 +70,23 @@ SELECT current_schema();
 CREATE TABLE x (a int);
 RESET search_path;
 DROP SCHEMA s3 CASCADE;
+-- constraints of a table in a schema: default names without the schema, errors naming the bare table
+CREATE SCHEMA s4;
+CREATE TABLE s4.ck (id int PRIMARY KEY, c int CHECK (c > 0), p int REFERENCES s4.ck, n int NOT NULL DEFAULT 0);
+CREATE TABLE s4.nk (a int, b int);
+ALTER TABLE s4.nk ADD PRIMARY KEY (a);
+SELECT conname, contype FROM pg_constraint WHERE conrelid IN ('s4.ck'::regclass, 's4.nk'::regclass) ORDER BY 1;
+INSERT INTO s4.ck VALUES (1, 1, NULL);
+-- compare: messages
+INSERT INTO s4.ck VALUES (1, 1, NULL);
+-- compare: messages
+INSERT INTO s4.ck VALUES (2, -1, NULL);
+-- compare: messages
+INSERT INTO s4.ck VALUES (2, 1, 9);
+-- compare: messages
+INSERT INTO s4.ck VALUES (2, 1, NULL, NULL);
+INSERT INTO s4.ck VALUES (2, 1, 1);
+-- compare: messages
+DELETE FROM s4.ck WHERE id = 1;
+-- compare: messages
+ALTER TABLE s4.ck ADD CHECK (c > 5);
