@@ -168,7 +168,7 @@ func (e *env) noActionCheck(parent *catalog.Table, r catalog.Reference, ev *fkEv
 	if err != nil || pk != nil {
 		return err
 	}
-	byKey := map[string]*fkEvent{string(encodeKey(parent, refOrds, vals, refOrds)): ev}
+	byKey := map[string]oldKey{string(encodeKey(parent, refOrds, vals, refOrds)): {vals: vals, ev: ev}}
 	return e.actOnChildren(parent, r, refOrds, byKey)
 }
 

@@ -1,8 +1,10 @@
 package exec
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -480,10 +482,14 @@ func (e *env) parentChanged(parent *catalog.Table, evs []fkEvent) error {
 	if err != nil {
 		return err
 	}
+	// PostgreSQL fires a row's RI triggers in trigger name order, which
+	// is the foreign keys' creation order.
+	refs = slices.Clone(refs)
+	slices.SortStableFunc(refs, func(a, b catalog.Reference) int { return cmp.Compare(a.FK.OID, b.FK.OID) })
 	for _, r := range refs {
 		refOrds := refOrdinals(parent, r.FK)
 		// old key (encoded in the parent's types) -> event
-		byKey := map[string]*fkEvent{}
+		byKey := map[string]oldKey{}
 		for i := range evs {
 			ev := &evs[i]
 			if ev.newRow != nil && sameKeyValues(parent, refOrds, ev.row, ev.newRow) {
@@ -513,7 +519,7 @@ func (e *env) parentChanged(parent *catalog.Table, evs []fkEvent) error {
 					continue
 				}
 			}
-			byKey[string(encodeKey(parent, refOrds, vals, refOrds))] = ev
+			byKey[string(encodeKey(parent, refOrds, vals, refOrds))] = oldKey{vals: vals, ev: ev, seq: i}
 		}
 		if len(byKey) == 0 {
 			continue
@@ -531,29 +537,30 @@ type childHit struct {
 	ev  *fkEvent
 }
 
-func (e *env) actOnChildren(parent *catalog.Table, r catalog.Reference, refOrds []int, byKey map[string]*fkEvent) error {
+// oldKey is a parent key that went away: its values (in refOrds order,
+// the parent's types) and the event that removed it.
+type oldKey struct {
+	vals []Datum
+	ev   *fkEvent
+	seq  int // order of the events, for a deterministic first error
+}
+
+// actOnChildren finds the child rows referencing the old keys of byKey
+// (keyed by encodeKey in the parent's types) and applies the foreign
+// key's action to each: through an index of the child whose columns are
+// the referencing columns when there is one (a lookup per key), else in
+// one scan of the child table.
+func (e *env) actOnChildren(parent *catalog.Table, r catalog.Reference, refOrds []int, byKey map[string]oldKey) error {
 	child, fk := r.Child, r.FK
-	it, err := e.txn.latestIter(catalog.TableBucket(child.ID))
+	var hits []childHit
+	var err error
+	if ix, isPK, ok := childKeyIndex(parent, child, fk, refOrds); ok {
+		hits, err = e.childrenByIndex(child, fk, ix, isPK, byKey)
+	} else {
+		hits, err = e.childrenByScan(parent, child, fk, refOrds, byKey)
+	}
 	if err != nil {
 		return err
-	}
-	typs := child.Types()
-	var hits []childHit
-	for k, v := it.next(); k != nil; k, v = it.next() {
-		if err := e.checkCancel(); err != nil {
-			return err
-		}
-		row, err := rowenc.DecodeRow(v, typs)
-		if err != nil {
-			return err
-		}
-		key, ok := parentKey(child, fk, parent, refOrds, row)
-		if !ok {
-			continue
-		}
-		if ev := byKey[string(encodeKey(parent, refOrds, key, refOrds))]; ev != nil {
-			hits = append(hits, childHit{pk: append([]byte(nil), k...), row: row, ev: ev})
-		}
 	}
 	for _, h := range hits {
 		action := fk.OnDelete
@@ -565,6 +572,138 @@ func (e *env) actOnChildren(parent *catalog.Table, r catalog.Reference, refOrds 
 		}
 	}
 	return nil
+}
+
+func (e *env) childrenByScan(parent, child *catalog.Table, fk *catalog.ForeignKey, refOrds []int, byKey map[string]oldKey) ([]childHit, error) {
+	it, err := e.txn.latestIter(catalog.TableBucket(child.ID))
+	if err != nil {
+		return nil, err
+	}
+	typs := child.Types()
+	var hits []childHit
+	for k, v := it.next(); k != nil; k, v = it.next() {
+		if err := e.checkCancel(); err != nil {
+			return nil, err
+		}
+		row, err := rowenc.DecodeRow(v, typs)
+		if err != nil {
+			return nil, err
+		}
+		key, ok := parentKey(child, fk, parent, refOrds, row)
+		if !ok {
+			continue
+		}
+		if ok := byKey[string(encodeKey(parent, refOrds, key, refOrds))]; ok.ev != nil {
+			hits = append(hits, childHit{pk: append([]byte(nil), k...), row: row, ev: ok.ev})
+		}
+	}
+	return hits, nil
+}
+
+// childKeyIndex finds an index of child whose columns are exactly the
+// referencing columns of fk (a secondary index), or whose leading columns
+// are (the primary key), usable when each referencing column has the
+// type of the column it references (the keys encode alike).
+func childKeyIndex(parent, child *catalog.Table, fk *catalog.ForeignKey, refOrds []int) (ix []int, isPK, ok bool) {
+	for j, o := range fk.Columns {
+		if child.Columns[o].Type.Oid != parent.Columns[refOrds[j]].Type.Oid {
+			return nil, false, false
+		}
+	}
+	n := len(fk.Columns)
+	if !child.HasHiddenKey() && len(child.PrimaryKey) >= n && hasSameCols(child.PrimaryKey[:n], fk.Columns) {
+		return child.PrimaryKey[:n], true, true
+	}
+	for i := range child.Indexes {
+		if cols := child.Indexes[i].Columns; len(cols) == n && hasSameCols(cols, fk.Columns) {
+			return cols, false, true
+		}
+	}
+	return nil, false, false
+}
+
+// childrenByIndex looks the old keys up in the child's index ix (column
+// ordinals; the primary key's leading columns when isPK) in the newest
+// committed state and this transaction's writes.
+func (e *env) childrenByIndex(child *catalog.Table, fk *catalog.ForeignKey, ixCols []int, isPK bool, byKey map[string]oldKey) ([]childHit, error) {
+	t := e.txn
+	tb := catalog.TableBucket(child.ID)
+	bucket := tb
+	var unique bool
+	if !isPK {
+		for i := range child.Indexes {
+			if slices.Equal(child.Indexes[i].Columns, ixCols) {
+				bucket, unique = catalog.IndexBucket(child.Indexes[i].ID), child.Indexes[i].Unique
+				break
+			}
+		}
+	}
+	typs := child.Types()
+	var hits []childHit
+	olds := make([]oldKey, 0, len(byKey))
+	for _, old := range byKey {
+		olds = append(olds, old)
+	}
+	slices.SortFunc(olds, func(a, b oldKey) int { return a.seq - b.seq })
+	for _, old := range olds {
+		prefix := encodeKey(child, fk.Columns, old.vals, ixCols)
+		it, err := t.latestRange(bucket, prefix, rowenc.PrefixEnd(prefix))
+		if err != nil {
+			return nil, err
+		}
+		for k, v := it.next(); k != nil; k, v = it.next() {
+			if err := e.checkCancel(); err != nil {
+				return nil, err
+			}
+			var pk, rv []byte
+			switch {
+			case isPK:
+				pk, rv = k, v
+			case unique:
+				pk = v
+			default:
+				pk = k[len(prefix):]
+			}
+			if rv == nil {
+				if rv, err = t.getLatest(tb, pk); err != nil {
+					return nil, err
+				}
+				if rv == nil {
+					continue
+				}
+			}
+			row, err := rowenc.DecodeRow(rv, typs)
+			if err != nil {
+				return nil, err
+			}
+			hits = append(hits, childHit{pk: append([]byte(nil), pk...), row: row, ev: old.ev})
+		}
+	}
+	return hits, nil
+}
+
+// latestRange iterates the keys in [start, end) of bucket as the newest
+// committed state and this transaction's writes show them.
+func (t *Txn) latestRange(bucket, start, end []byte) (*mergedIter, error) {
+	ls, err := t.latestSnap()
+	if err != nil {
+		return nil, err
+	}
+	it := &mergedIter{start: start, end: end}
+	ob := t.ov.buckets[string(bucket)]
+	if ob == nil || !ob.dropped {
+		it.cur = ls.Cursor(bucket)
+	}
+	if ob != nil {
+		it.ents = ob.entries
+		keys := ob.keys()
+		hi := len(keys)
+		if end != nil {
+			hi = sort.SearchStrings(keys, string(end))
+		}
+		it.ov = keys[sort.SearchStrings(keys, string(start)):hi]
+	}
+	return it, nil
 }
 
 func (e *env) childAction(parent, child *catalog.Table, fk *catalog.ForeignKey, refOrds []int, action string, h childHit) error {

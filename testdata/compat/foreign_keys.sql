@@ -253,3 +253,39 @@ DELETE FROM dp WHERE id = 1;
 -- compare: messages
 ALTER TABLE dp ADD COLUMN z int;
 ROLLBACK;
+-- parent-side checks through an index of the child's referencing columns (secondary, unique, primary key prefix, composite in another order)
+CREATE TABLE ip (id int PRIMARY KEY, a int, b text, UNIQUE (a, b));
+CREATE TABLE ic (id int PRIMARY KEY, pid int REFERENCES ip ON DELETE CASCADE ON UPDATE CASCADE, a int, b text,
+  FOREIGN KEY (a, b) REFERENCES ip (a, b) ON DELETE SET NULL ON UPDATE CASCADE);
+CREATE INDEX ic_pid ON ic (pid);
+CREATE INDEX ic_ba ON ic (b, a);
+CREATE TABLE iu (pid int UNIQUE REFERENCES ip);
+CREATE TABLE ik (pid int REFERENCES ip ON DELETE CASCADE, n int, PRIMARY KEY (pid, n));
+CREATE TABLE ib (pid bigint REFERENCES ip ON DELETE CASCADE);
+CREATE INDEX ib_pid ON ib (pid);
+INSERT INTO ip SELECT g, g % 3, 'x' || g % 2 FROM generate_series(1, 6) g;
+INSERT INTO ic SELECT g, g % 6 + 1, (g % 6 + 1) % 3, 'x' || (g % 6 + 1) % 2 FROM generate_series(1, 30) g;
+INSERT INTO iu VALUES (5), (6);
+INSERT INTO ik SELECT g % 6 + 1, g FROM generate_series(1, 12) g;
+INSERT INTO ib SELECT g % 6 + 1 FROM generate_series(1, 12) g;
+DELETE FROM ip WHERE id = 1;
+SELECT count(*), count(a) FROM ic;
+SELECT count(*) FROM ik;
+SELECT count(*) FROM ib;
+UPDATE ip SET id = 20 WHERE id = 2;
+SELECT pid, count(*) FROM ic GROUP BY pid ORDER BY pid;
+UPDATE ip SET b = 'y' || b WHERE id = 3;
+SELECT a, b, count(*) FROM ic GROUP BY a, b ORDER BY a, b;
+-- compare: messages
+DELETE FROM ip WHERE id IN (6, 5);
+-- compare: messages
+UPDATE ip SET id = 60 WHERE id = 6;
+DELETE FROM iu WHERE pid = 6;
+BEGIN;
+INSERT INTO ic VALUES (100, 6, NULL, NULL);
+DELETE FROM ip WHERE id = 6;
+SELECT count(*) FROM ic WHERE pid = 6;
+ROLLBACK;
+DELETE FROM ip WHERE id = 6;
+SELECT count(*) FROM ic WHERE pid = 6;
+SELECT (SELECT count(*) FROM ic), (SELECT count(*) FROM ik), (SELECT count(*) FROM ib), (SELECT count(*) FROM iu);
