@@ -21,6 +21,9 @@ func (b *builder) buildCreateTableAs(s *pg_query.CreateTableAsStmt) (runner, err
 	if s.Objtype != pg_query.ObjectType_OBJECT_TABLE {
 		return nil, pgerror.New(pgerror.FeatureNotSupported, "CREATE MATERIALIZED VIEW is not supported")
 	}
+	if err := refuseTemp(s.Into.GetRel(), "tables"); err != nil {
+		return nil, err
+	}
 	sel := s.Query.GetSelectStmt()
 	if sel == nil {
 		return nil, pgerror.New(pgerror.FeatureNotSupported, "CREATE TABLE AS of this statement is not supported")

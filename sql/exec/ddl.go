@@ -83,8 +83,24 @@ func (b *builder) addConstraints(d *tableDef, names *constraintNames) error {
 	return nil
 }
 
+// refuseTemp is the 0A000 of CREATE TEMP[ORARY] TABLE/VIEW/SEQUENCE: a
+// session-private relation needs storage that never enters the WAL and a
+// catalog only its session sees, which do not exist yet. It used to be
+// created as an ordinary (shared, replicated, lasting) relation, a wrong
+// answer worse than this error. UNLOGGED relations are ordinary ones
+// (more durable than asked).
+func refuseTemp(rv *pg_query.RangeVar, what string) error {
+	if rv == nil || rv.Relpersistence != "t" {
+		return nil
+	}
+	return pgerror.Newf(pgerror.FeatureNotSupported, "temporary %s are not supported", what).
+		WithHint("Create an ordinary %s and drop it when done.", strings.TrimSuffix(what, "s"))
+}
+
 func (b *builder) buildCreateTable(cs *pg_query.CreateStmt) (runner, error) {
-	// Temporary tables (Relpersistence "t") are treated as ordinary tables.
+	if err := refuseTemp(cs.Relation, "tables"); err != nil {
+		return nil, err
+	}
 	if len(cs.InhRelations) > 0 || cs.Partspec != nil {
 		return nil, pgerror.New(pgerror.FeatureNotSupported, "table inheritance and partitioning are not supported")
 	}

@@ -205,6 +205,9 @@ func (sp *seqSpec) apply(sq *catalog.Sequence, create bool) error {
 }
 
 func (b *builder) buildCreateSequence(cs *pg_query.CreateSeqStmt) (runner, error) {
+	if err := refuseTemp(cs.Sequence, "sequences"); err != nil {
+		return nil, err
+	}
 	sp, err := parseSeqOptions(cs.Options)
 	if err != nil {
 		return nil, err

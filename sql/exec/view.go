@@ -22,6 +22,9 @@ import (
 
 // buildCreateView plans CREATE [OR REPLACE] VIEW name [(cols)] AS query.
 func (b *builder) buildCreateView(vs *pg_query.ViewStmt) (runner, error) {
+	if err := refuseTemp(vs.View, "views"); err != nil {
+		return nil, err
+	}
 	if vs.WithCheckOption != pg_query.ViewCheckOption_NO_CHECK_OPTION {
 		return nil, pgerror.New(pgerror.FeatureNotSupported, "WITH CHECK OPTION is not supported")
 	}

@@ -51,3 +51,26 @@ func TestConstraintErrorsNameTheSchema(t *testing.T) {
 		t.Fatalf("the failed COMMIT kept %s rows", got)
 	}
 }
+
+// CREATE TEMP TABLE (and TEMP VIEW, SEQUENCE, CREATE TEMP TABLE AS, SELECT
+// INTO TEMP) is refused: it used to create an ordinary table, shared by
+// every session, replicated and kept after the session ended.
+func TestTempRelationsRefused(t *testing.T) {
+	s := newSession(t, session.Config{Engine: newEngine(t)}, nil)
+	for _, q := range []string{
+		"CREATE TEMP TABLE tt (a int)",
+		"CREATE TEMPORARY TABLE tt (a int)",
+		"CREATE TEMP TABLE tt AS SELECT 1 AS a",
+		"SELECT 1 AS a INTO TEMP tt",
+		"CREATE TEMP VIEW tt AS SELECT 1 AS a",
+		"CREATE TEMP SEQUENCE tt",
+	} {
+		if code := queryCode(t, s, q); code != pgerror.FeatureNotSupported {
+			t.Errorf("%s: %s, want 0A000", q, code)
+		}
+	}
+	if got := scalar(t, s, "SELECT count(*) FROM pg_class WHERE relname = 'tt'"); got != "0" {
+		t.Fatalf("a refused CREATE TEMP left %s relations", got)
+	}
+	mustQuery(t, s, "CREATE UNLOGGED TABLE ut (a int)")
+}
