@@ -61,15 +61,19 @@ func exprColumns(tbl *catalog.Table, n *pg_query.Node) []int {
 // schema (PostgreSQL's ChooseConstraintName looks at every constraint of
 // the namespace), counting the names this statement already chose.
 type constraintNames struct {
-	cat   *catalog.Catalog
-	chose map[string]bool
+	cat    *catalog.Catalog
+	schema string // of the table the constraints are for
+	chose  map[string]bool
 }
 
 func (cn *constraintNames) taken(name string) bool {
 	if cn.chose[name] {
 		return true
 	}
-	for _, t := range cn.cat.Tables {
+	for tn, t := range cn.cat.Tables {
+		if s, _ := cn.cat.SplitName(tn); s != cn.schema {
+			continue
+		}
 		if t.ConstraintNameTaken(name) {
 			return true
 		}
@@ -95,8 +99,11 @@ func (cn *constraintNames) reserve(name string) {
 	cn.chose[name] = true
 }
 
-func newConstraintNames(cat *catalog.Catalog) *constraintNames {
-	return &constraintNames{cat: cat, chose: map[string]bool{}}
+// newConstraintNames chooses names for constraints of table (a catalog
+// name: its schema is the namespace looked at).
+func newConstraintNames(cat *catalog.Catalog, table string) *constraintNames {
+	schema, _ := cat.SplitName(table)
+	return &constraintNames{cat: cat, schema: schema, chose: map[string]bool{}}
 }
 
 // duplicateConstraint is the 42710 of an explicitly named constraint that

@@ -123,7 +123,7 @@ func (b *builder) buildCreateTable(cs *pg_query.CreateStmt) (runner, error) {
 	if err := d.finish(); err != nil {
 		return nil, err
 	}
-	if err := b.addConstraints(d, newConstraintNames(b.cat)); err != nil {
+	if err := b.addConstraints(d, newConstraintNames(b.cat, name)); err != nil {
 		return nil, err
 	}
 	return createTableRunner(d, cs.IfNotExists), nil

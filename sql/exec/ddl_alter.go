@@ -912,7 +912,7 @@ func createdHere(t *Txn, tbl *catalog.Table) bool {
 
 func (a *alteration) constraintNames() *constraintNames {
 	if a.names == nil {
-		a.names = newConstraintNames(a.b.cat)
+		a.names = newConstraintNames(a.b.cat, a.nt.Name)
 	}
 	return a.names
 }

@@ -90,3 +90,7 @@ INSERT INTO s4.ck VALUES (2, 1, 1);
 DELETE FROM s4.ck WHERE id = 1;
 -- compare: messages
 ALTER TABLE s4.ck ADD CHECK (c > 5);
+CREATE TABLE ck (id int PRIMARY KEY, c int CHECK (c > 0), p int REFERENCES ck);
+CREATE TABLE s4.ck2 (c int CONSTRAINT ck_c_check CHECK (c > 0));
+ALTER TABLE s4.ck2 ADD CHECK (c > 1), ADD COLUMN p int REFERENCES ck;
+SELECT conname, conrelid::regclass::text FROM pg_constraint WHERE conname LIKE 'ck%' ORDER BY 1, 2;
