@@ -28,9 +28,10 @@ import (
 // checked). It re-reads what it checks in the transaction's state at that
 // time: a child row no longer there with the same key values (deleted,
 // updated — its update queued its own check — or undone by a failed
-// statement or ROLLBACK TO SAVEPOINT) is skipped, as PostgreSQL skips an
-// event whose tuple is dead; a parent key that exists again satisfies NO
-// ACTION.
+// statement) is skipped, as PostgreSQL skips an event whose tuple is
+// dead; a parent key that exists again satisfies NO ACTION. ROLLBACK TO
+// SAVEPOINT restores the kept checks and the SET CONSTRAINTS state of the
+// savepoint (savepoint.go).
 //
 // DEFERRABLE UNIQUE and PRIMARY KEY constraints are refused (0A000): a
 // unique index holds one entry per key, so duplicates cannot exist until

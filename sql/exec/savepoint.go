@@ -1,6 +1,9 @@
 package exec
 
-import "maps"
+import (
+	"maps"
+	"slices"
+)
 
 // Savepoints: PostgreSQL's subtransactions, as far as the engine sees
 // them. The session keeps the stack of named savepoints; a Txn only marks
@@ -30,6 +33,12 @@ type Savepoint struct {
 	undo   int
 	locks  int
 	tlocks map[uint32]uint16
+	// deferred and conMode: the deferred foreign key checks and the SET
+	// CONSTRAINTS state (deferred.go), restored as PostgreSQL restores a
+	// subtransaction's after-trigger queue and state: checks queued after
+	// the savepoint are dropped, those run after it are pending again.
+	deferred []deferredFK
+	conMode  constraintMode
 }
 
 // SetSavepoints tells the transaction whether it has savepoints (see
@@ -51,7 +60,8 @@ func (t *Txn) SetSavepoints(on bool) {
 // savepoints on.
 func (t *Txn) Savepoint() Savepoint {
 	t.SetSavepoints(true)
-	return Savepoint{undo: t.ov.savepoint(), locks: t.eng.locks.Mark(t.owner), tlocks: maps.Clone(t.tlocks)}
+	return Savepoint{undo: t.ov.savepoint(), locks: t.eng.locks.Mark(t.owner), tlocks: maps.Clone(t.tlocks),
+		deferred: slices.Clip(t.deferred), conMode: constraintMode{all: t.conMode.all, named: maps.Clone(t.conMode.named)}}
 }
 
 // RollbackTo undoes the writes and gives back the locks of everything the
@@ -68,4 +78,6 @@ func (t *Txn) RollbackTo(sp Savepoint) {
 	}
 	t.eng.locks.ReleaseSince(t.owner, sp.locks)
 	t.tlocks = maps.Clone(sp.tlocks)
+	t.deferred = slices.Clip(sp.deferred)
+	t.conMode = constraintMode{all: sp.conMode.all, named: maps.Clone(sp.conMode.named)}
 }

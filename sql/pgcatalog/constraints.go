@@ -169,7 +169,8 @@ func conDef(cat *catalog.Catalog, c conRow, pretty bool) string {
 
 // constraintRow is c's pg_constraint row.
 func constraintRow(cat *catalog.Catalog, c conRow) row {
-	r := row{"oid": int64(c.oid()), "conname": c.name(), "connamespace": int64(NamespacePublic),
+	ns, _, _ := splitRel(cat, c.t.Name)
+	r := row{"oid": int64(c.oid()), "conname": c.name(), "connamespace": ns,
 		"condeferrable": false, "condeferred": false, "conrelid": int64(c.t.OID), "contypid": int64(0),
 		"conindid": int64(0), "conparentid": int64(0), "confrelid": int64(0), "confupdtype": " ",
 		"confdeltype": " ", "confmatchtype": " ", "conislocal": true, "coninhcount": int64(0)}

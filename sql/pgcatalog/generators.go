@@ -379,7 +379,8 @@ func genConstraint(s *System, env *Env, add func(row) error) error {
 			if ix.primary {
 				typ = "p"
 			}
-			if err := add(row{"oid": int64(ix.oid), "conname": ix.name, "connamespace": int64(NamespacePublic),
+			ns, _, _ := splitRel(env.Cat, t.Name)
+			if err := add(row{"oid": int64(ix.oid), "conname": ix.name, "connamespace": ns,
 				"contype": typ, "condeferrable": false, "condeferred": false, "convalidated": true,
 				"conrelid": int64(t.OID), "contypid": int64(0), "conindid": int64(ix.oid), "conparentid": int64(0),
 				"confrelid": int64(0), "confupdtype": " ", "confdeltype": " ", "confmatchtype": " ",
@@ -767,6 +768,7 @@ func udtName(t types.T) string {
 func genISTableConstraints(s *System, env *Env, add func(row) error) error {
 	db := s.database(env)
 	for _, t := range tables(env.Cat) {
+		ns, schema, tname := splitRel(env.Cat, t.Name)
 		for _, ix := range indexes(t) {
 			if !ix.constraint {
 				continue
@@ -775,8 +777,8 @@ func genISTableConstraints(s *System, env *Env, add func(row) error) error {
 			if ix.primary {
 				typ = "PRIMARY KEY"
 			}
-			if err := add(row{"constraint_catalog": db, "constraint_schema": "public", "constraint_name": ix.name,
-				"table_catalog": db, "table_schema": "public", "table_name": t.Name, "constraint_type": typ,
+			if err := add(row{"constraint_catalog": db, "constraint_schema": schema, "constraint_name": ix.name,
+				"table_catalog": db, "table_schema": schema, "table_name": tname, "constraint_type": typ,
 				"is_deferrable": "NO", "initially_deferred": "NO", "enforced": "YES", "nulls_distinct": "YES"}); err != nil {
 				return err
 			}
@@ -788,8 +790,8 @@ func genISTableConstraints(s *System, env *Env, add func(row) error) error {
 				typ = "FOREIGN KEY"
 				deferrable, deferred = yesNo(c.fk.Deferrable), yesNo(c.fk.Deferred)
 			}
-			if err := add(row{"constraint_catalog": db, "constraint_schema": "public", "constraint_name": c.name(),
-				"table_catalog": db, "table_schema": "public", "table_name": t.Name, "constraint_type": typ,
+			if err := add(row{"constraint_catalog": db, "constraint_schema": schema, "constraint_name": c.name(),
+				"table_catalog": db, "table_schema": schema, "table_name": tname, "constraint_type": typ,
 				"is_deferrable": deferrable, "initially_deferred": deferred, "enforced": "YES"}); err != nil {
 				return err
 			}
@@ -799,9 +801,9 @@ func genISTableConstraints(s *System, env *Env, add func(row) error) error {
 			if !c.NotNull {
 				continue
 			}
-			name := strconv.FormatInt(int64(NamespacePublic), 10) + "_" + strconv.FormatInt(int64(t.OID), 10) + "_" + itoa(int64(n+1)) + "_not_null"
-			if err := add(row{"constraint_catalog": db, "constraint_schema": "public", "constraint_name": name,
-				"table_catalog": db, "table_schema": "public", "table_name": t.Name, "constraint_type": "CHECK",
+			name := strconv.FormatInt(ns, 10) + "_" + strconv.FormatInt(int64(t.OID), 10) + "_" + itoa(int64(n+1)) + "_not_null"
+			if err := add(row{"constraint_catalog": db, "constraint_schema": schema, "constraint_name": name,
+				"table_catalog": db, "table_schema": schema, "table_name": tname, "constraint_type": "CHECK",
 				"is_deferrable": "NO", "initially_deferred": "NO", "enforced": "YES"}); err != nil {
 				return err
 			}
@@ -887,9 +889,10 @@ func genISConstraintColumnUsage(s *System, env *Env, add func(row) error) error 
 func genISCheckConstraints(s *System, env *Env, add func(row) error) error {
 	db := s.database(env)
 	for _, t := range tables(env.Cat) {
+		ns, schema, _ := splitRel(env.Cat, t.Name)
 		for i := range t.Checks {
 			def := conDef(env.Cat, conRow{t: t, ck: &t.Checks[i]}, false)
-			if err := add(row{"constraint_catalog": db, "constraint_schema": "public", "constraint_name": t.Checks[i].Name,
+			if err := add(row{"constraint_catalog": db, "constraint_schema": schema, "constraint_name": t.Checks[i].Name,
 				"check_clause": strings.TrimPrefix(def, "CHECK ")}); err != nil {
 				return err
 			}
@@ -899,8 +902,8 @@ func genISCheckConstraints(s *System, env *Env, add func(row) error) error {
 			if !c.NotNull {
 				continue
 			}
-			name := strconv.FormatInt(int64(NamespacePublic), 10) + "_" + strconv.FormatInt(int64(t.OID), 10) + "_" + itoa(int64(n+1)) + "_not_null"
-			if err := add(row{"constraint_catalog": db, "constraint_schema": "public", "constraint_name": name,
+			name := strconv.FormatInt(ns, 10) + "_" + strconv.FormatInt(int64(t.OID), 10) + "_" + itoa(int64(n+1)) + "_not_null"
+			if err := add(row{"constraint_catalog": db, "constraint_schema": schema, "constraint_name": name,
 				"check_clause": quoteIdent(c.Name) + " IS NOT NULL"}); err != nil {
 				return err
 			}

@@ -93,4 +93,5 @@ ALTER TABLE s4.ck ADD CHECK (c > 5);
 CREATE TABLE ck (id int PRIMARY KEY, c int CHECK (c > 0), p int REFERENCES ck);
 CREATE TABLE s4.ck2 (c int CONSTRAINT ck_c_check CHECK (c > 0));
 ALTER TABLE s4.ck2 ADD CHECK (c > 1), ADD COLUMN p int REFERENCES ck;
-SELECT conname, conrelid::regclass::text FROM pg_constraint WHERE conname LIKE 'ck%' ORDER BY 1, 2;
+SELECT c.conname, n.nspname, r.relname FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace JOIN pg_class r ON r.oid = c.conrelid WHERE c.conname LIKE 'ck%' ORDER BY 1, 2, 3;
+SELECT constraint_schema, table_schema, table_name, constraint_name, constraint_type FROM information_schema.table_constraints WHERE table_name LIKE 'ck%' AND constraint_type <> 'CHECK' ORDER BY 1, 3, 4;
