@@ -644,6 +644,62 @@ func init() {
 			return types.JSONText(types.NewJSONObject(keys, vals)), nil
 		}, nil
 	}}
+	// json_build_array and json_build_object build json text as PostgreSQL
+	// writes it: elements and pairs separated by ", ", "key" : value, a
+	// json argument embedded as written (a jsonb one as jsonb prints).
+	funcTable["json_build_array"] = funcDef{minArg: 0, maxArg: -1, prep: func(args []*cexpr) ([]*cexpr, types.T, scalarFn, error) {
+		ts := argTypesText(args)
+		return args, types.JSON, func(_ *env, a []Datum) (Datum, error) {
+			b := []byte{'['}
+			for i, d := range a {
+				if i > 0 {
+					b = append(b, ", "...)
+				}
+				var err error
+				if b, err = appendJSONArg(b, d, ts[i]); err != nil {
+					return nil, err
+				}
+			}
+			return string(append(b, ']')), nil
+		}, nil
+	}}
+	funcTable["json_build_object"] = funcDef{minArg: 0, maxArg: -1, prep: func(args []*cexpr) ([]*cexpr, types.T, scalarFn, error) {
+		if len(args)%2 != 0 {
+			return args, types.T{}, nil, pgerror.New(pgerror.InvalidParameterValue, "argument list must have even number of elements").
+				WithHint("The arguments of json_build_object() must consist of alternating keys and values.")
+		}
+		ts := argTypesText(args)
+		for i := 0; i < len(ts); i += 2 {
+			if isJSONType(ts[i]) || ts[i].Family() == types.FamArray {
+				return args, types.T{}, nil, pgerror.New(pgerror.InvalidParameterValue, "key value must be scalar, not array, composite, or json")
+			}
+		}
+		return args, types.JSON, func(_ *env, a []Datum) (Datum, error) {
+			b := []byte{'{'}
+			for i := 0; i < len(a); i += 2 {
+				if a[i] == nil {
+					return nil, pgerror.Newf(pgerror.InvalidParameterValue, "argument %d cannot be null", i+1).
+						WithHint("Object keys should be text.")
+				}
+				if i > 0 {
+					b = append(b, ", "...)
+				}
+				k, err := toJSON(a[i], ts[i])
+				if err != nil {
+					return nil, err
+				}
+				ks, ok := k.(string)
+				if !ok {
+					ks = types.JSONText(k)
+				}
+				b = append(types.AppendJSON(b, ks), " : "...)
+				if b, err = appendJSONArg(b, a[i+1], ts[i+1]); err != nil {
+					return nil, err
+				}
+			}
+			return string(append(b, '}')), nil
+		}, nil
+	}}
 	funcTable["jsonb_extract_path"] = funcDef{minArg: 2, maxArg: -1, strict: true, prep: extractPath(false)}
 	funcTable["jsonb_extract_path_text"] = funcDef{minArg: 2, maxArg: -1, strict: true, prep: extractPath(true)}
 	jsonSRFs()
@@ -972,4 +1028,40 @@ func finishJSONAgg(a *aggSpec, st *aggState) (Datum, error) {
 		keys, vals = append(keys, ks), append(vals, v)
 	}
 	return types.JSONText(types.NewJSONObject(keys, vals)), nil
+}
+
+// appendJSONArg appends d, of type t, as a value of json_build_*: null, a
+// json argument's own text, or to_json's conversion.
+func appendJSONArg(b []byte, d Datum, t types.T) ([]byte, error) {
+	if d == nil {
+		return append(b, "null"...), nil
+	}
+	if t.Oid == types.OidJSON {
+		return append(b, str(d)...), nil
+	}
+	v, err := toJSON(d, t)
+	if err != nil {
+		return nil, err
+	}
+	if t.Family() == types.FamArray {
+		return appendCompactArray(b, v), nil
+	}
+	return types.AppendJSON(b, v), nil
+}
+
+// appendCompactArray writes an SQL array as array_to_json does: no space
+// after the commas ([1,2], [[1,2],[3,4]]).
+func appendCompactArray(b []byte, v any) []byte {
+	xs, ok := v.([]any)
+	if !ok {
+		return types.AppendJSON(b, v)
+	}
+	b = append(b, '[')
+	for i, x := range xs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendCompactArray(b, x)
+	}
+	return append(b, ']')
 }

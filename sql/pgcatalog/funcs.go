@@ -199,8 +199,6 @@ var functions = map[string]*Func{
 	"pg_relation_is_publishable":      {Result: boolT, Hints: []types.T{regcls}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(true)},
 	"pg_is_other_temp_schema":         {Result: boolT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(false)},
 	"pg_my_temp_schema":               {Result: oidT, MinArgs: 0, MaxArgs: 0, Fn: constant(int64(0))},
-	"json_build_object": {Result: types.T{Oid: types.OidJSON, Mod: -1}, Hints: []types.T{textT}, MinArgs: 0, MaxArgs: -1,
-		Fn: func(_ *System, _ *Env, a []types.Datum) (types.Datum, error) { return jsonBuildObject(a) }},
 	"to_regclass": {Result: regcls, Hints: []types.T{textT}, MinArgs: 1, MaxArgs: 1, Strict: true,
 		Fn: func(s *System, env *Env, a []types.Datum) (types.Datum, error) {
 			if o, ok := s.relOID(env.Cat, str(a[0])); ok {
@@ -521,59 +519,3 @@ func (s *System) RegroleIn(env *Env, text string) (int64, error) {
 	return 0, pgerror.Newf(pgerror.UndefinedObject, "role %q does not exist", text)
 }
 
-// jsonBuildObject is json_build_object(k1, v1, …) for scalar values, in
-// PostgreSQL's output format ({"k" : v, "k2" : v2}).
-func jsonBuildObject(a []types.Datum) (types.Datum, error) {
-	if len(a)%2 != 0 {
-		return nil, pgerror.New(pgerror.InvalidParameterValue, "argument list must have even number of elements").
-			WithHint("The arguments of json_build_object() must consist of alternating keys and values.")
-	}
-	var b strings.Builder
-	b.WriteByte('{')
-	for i := 0; i < len(a); i += 2 {
-		if a[i] == nil {
-			return nil, pgerror.New(pgerror.InvalidParameterValue, "null value not allowed for object key")
-		}
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(jsonString(str(a[i])) + " : ")
-		switch v := a[i+1].(type) {
-		case nil:
-			b.WriteString("null")
-		case bool, int64, float64:
-			b.WriteString(fmt.Sprint(v))
-		case string:
-			b.WriteString(jsonString(v))
-		default:
-			b.WriteString(jsonString(fmt.Sprint(v)))
-		}
-	}
-	b.WriteByte('}')
-	return b.String(), nil
-}
-
-func jsonString(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"':
-			b.WriteString(`\"`)
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r < 0x20:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
-}
