@@ -518,4 +518,3 @@ func (s *System) RegroleIn(env *Env, text string) (int64, error) {
 	}
 	return 0, pgerror.Newf(pgerror.UndefinedObject, "role %q does not exist", text)
 }
-
