@@ -64,6 +64,8 @@ type nodeProc struct {
 	// nativePort, when set, is kept across restarts (a primary's standbys
 	// dial it); zero picks a free port at every start.
 	nativePort int
+	// env is added to the process's environment (e.g. GOMEMLIMIT).
+	env []string
 }
 
 func newNode(t testing.TB, extra ...string) *nodeProc {
@@ -85,6 +87,9 @@ func (p *nodeProc) start() {
 	p.t.Helper()
 	p.logs = &syncBuffer{}
 	p.cmd = exec.Command(nanoBin, p.args()...)
+	if len(p.env) > 0 {
+		p.cmd.Env = append(os.Environ(), p.env...)
+	}
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	if err := p.cmd.Start(); err != nil {
 		p.t.Fatal(err)
