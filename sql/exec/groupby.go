@@ -66,11 +66,7 @@ func inputColumn(s *scope, n *pg_query.Node) int {
 func groupTargets(s *scope, targets []*pg_query.Node) (names []string, nodes []*pg_query.Node) {
 	for _, tn := range targets {
 		rt := tn.GetResTarget()
-		if cr := rt.Val.GetColumnRef(); cr != nil && cr.Fields[len(cr.Fields)-1].GetAStar() != nil {
-			table := ""
-			if len(cr.Fields) > 1 {
-				table = strVal(cr.Fields[len(cr.Fields)-2])
-			}
+		if _, table, ok := starRef(rt); ok {
 			for _, c := range s.cols {
 				if !c.inStar(table) {
 					continue

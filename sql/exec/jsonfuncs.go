@@ -627,13 +627,9 @@ func init() {
 				if a[i] == nil {
 					return nil, pgerror.Newf(pgerror.InvalidParameterValue, "argument %d: key must not be null", i+1)
 				}
-				k, err := toJSON(a[i], ts[i])
+				ks, err := jsonKey(a[i], ts[i])
 				if err != nil {
 					return nil, err
-				}
-				ks, ok := k.(string)
-				if !ok {
-					ks = types.JSONText(k)
 				}
 				v, err := toJSON(a[i+1], ts[i+1])
 				if err != nil {
@@ -684,13 +680,9 @@ func init() {
 				if i > 0 {
 					b = append(b, ", "...)
 				}
-				k, err := toJSON(a[i], ts[i])
+				ks, err := jsonKey(a[i], ts[i])
 				if err != nil {
 					return nil, err
-				}
-				ks, ok := k.(string)
-				if !ok {
-					ks = types.JSONText(k)
 				}
 				b = append(types.AppendJSON(b, ks), " : "...)
 				if b, err = appendJSONArg(b, a[i+1], ts[i+1]); err != nil {
@@ -1013,13 +1005,9 @@ func finishJSONAgg(a *aggSpec, st *aggState) (Datum, error) {
 		if it.val == nil {
 			return nil, pgerror.New(pgerror.InvalidParameterValue, "field name must not be null")
 		}
-		k, err := toJSON(it.val, a.arg.t)
+		ks, err := jsonKey(it.val, a.arg.t)
 		if err != nil {
 			return nil, err
-		}
-		ks, ok := k.(string)
-		if !ok {
-			ks = types.JSONText(k)
 		}
 		v, err := toJSON(it.sep, a.sep.t)
 		if err != nil {
@@ -1064,4 +1052,17 @@ func appendCompactArray(b []byte, v any) []byte {
 		b = appendCompactArray(b, x)
 	}
 	return append(b, ']')
+}
+
+// jsonKey is an object key made from a SQL value of type t: its to_json
+// string, or the JSON text of a non-string value.
+func jsonKey(d Datum, t types.T) (string, error) {
+	k, err := toJSON(d, t)
+	if err != nil {
+		return "", err
+	}
+	if ks, ok := k.(string); ok {
+		return ks, nil
+	}
+	return types.JSONText(k), nil
 }

@@ -181,3 +181,16 @@ func strVal(n *pg_query.Node) string {
 // lastName is the lower-cased last part of a qualified name
 // (planner.LastName).
 func lastName(nodes []*pg_query.Node) string { return planner.LastName(nodes) }
+
+// starRef reports whether select-list item rt is * or t.*, with the
+// column reference and the qualifier ("" for a bare *).
+func starRef(rt *pg_query.ResTarget) (cr *pg_query.ColumnRef, table string, ok bool) {
+	cr = rt.Val.GetColumnRef()
+	if cr == nil || cr.Fields[len(cr.Fields)-1].GetAStar() == nil {
+		return nil, "", false
+	}
+	if len(cr.Fields) > 1 {
+		table = strVal(cr.Fields[len(cr.Fields)-2])
+	}
+	return cr, table, true
+}

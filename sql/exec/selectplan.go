@@ -654,11 +654,7 @@ func (b *builder) buildTargets(s *scope, targets []*pg_query.Node) ([]*cexpr, []
 	var cols []colInfo
 	for _, tn := range targets {
 		rt := tn.GetResTarget()
-		if cr := rt.Val.GetColumnRef(); cr != nil && cr.Fields[len(cr.Fields)-1].GetAStar() != nil {
-			table := ""
-			if len(cr.Fields) > 1 {
-				table = strVal(cr.Fields[len(cr.Fields)-2])
-			}
+		if cr, table, ok := starRef(rt); ok {
 			if s.agg != nil {
 				es, cs, err := b.starOverGroups(s, table, cr.Location)
 				if err != nil {

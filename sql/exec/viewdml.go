@@ -107,7 +107,7 @@ func (b *builder) updatableView(rv *pg_query.RangeVar, verb dmlVerb) (*viewDML, 
 	}
 	for _, tn := range sel.TargetList {
 		rt := tn.GetResTarget()
-		if cr := rt.Val.GetColumnRef(); cr != nil && cr.Fields[len(cr.Fields)-1].GetAStar() != nil {
+		if _, _, ok := starRef(rt); ok {
 			names, err := b.relationColumns(d.base)
 			if err != nil {
 				return nil, err
@@ -227,7 +227,7 @@ func (d *viewDML) returning(list []*pg_query.Node, qual string) []*pg_query.Node
 	var out []*pg_query.Node
 	for _, n := range list {
 		rt := n.GetResTarget()
-		if cr := rt.Val.GetColumnRef(); cr != nil && cr.Fields[len(cr.Fields)-1].GetAStar() != nil {
+		if _, _, ok := starRef(rt); ok {
 			for i, c := range d.view.Columns {
 				out = append(out, &pg_query.Node{Node: &pg_query.Node_ResTarget{ResTarget: &pg_query.ResTarget{
 					Name: c.Name, Val: proto.Clone(d.exprs[i]).(*pg_query.Node)}}})
