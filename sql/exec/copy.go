@@ -136,9 +136,9 @@ func (p *CopyPlan) prepareTo(ctx context.Context, t *Txn, stmt parser.Statement,
 			if i > 0 {
 				sel.WriteString(", ")
 			}
-			sel.WriteString(quoteIdent(n))
+			sel.WriteString(parser.QuoteIdent(n))
 		}
-		sel.WriteString(" FROM " + quoteIdent(p.table.Name))
+		sel.WriteString(" FROM " + parser.QuoteIdent(p.table.Name))
 		var err error
 		if qs, err = parser.ParseOne(sel.String()); err != nil {
 			return err
@@ -159,8 +159,6 @@ func (p *CopyPlan) prepareTo(ctx context.Context, t *Txn, stmt parser.Statement,
 	}
 	return nil
 }
-
-func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
 // From reports whether the plan is COPY FROM.
 func (p *CopyPlan) From() bool { return p.from }

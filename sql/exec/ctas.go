@@ -57,7 +57,7 @@ func (b *builder) buildCreateTableAs(s *pg_query.CreateTableAsStmt) (runner, err
 		if c.lit || t.Oid == types.OidUnknown {
 			t = types.Text // an untyped literal or NULL makes a text column, as in PostgreSQL 15
 		}
-		defs[i] = quoteIdent(name) + " " + t.String()
+		defs[i] = parser.QuoteIdent(name) + " " + t.String()
 	}
 	// The column definitions go through the parser so that CREATE TABLE's
 	// own checks (storable types, names) apply unchanged.

@@ -281,7 +281,7 @@ func (p *exprPrinter) print(n *pg_query.Node, hint types.T) string {
 			p.failed = true
 			return ""
 		}
-		return quoteIdent(p.t.Columns[i].Name)
+		return parser.QuoteIdent(p.t.Columns[i].Name)
 	case *pg_query.Node_AConst:
 		return p.constant(v.AConst, hint)
 	case *pg_query.Node_TypeCast:

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/heliosdb/nano/sql/catalog"
+	"github.com/heliosdb/nano/sql/parser"
 )
 
 // CHECK and FOREIGN KEY constraints as pg_constraint, pg_get_constraintdef
@@ -131,19 +132,19 @@ func conDef(cat *catalog.Catalog, c conRow, pretty bool) string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(quoteIdent(c.t.Columns[o].Name))
+		b.WriteString(parser.QuoteIdent(c.t.Columns[o].Name))
 	}
 	b.WriteString(") REFERENCES ")
 	p, _ := fkParent(cat, fk)
 	if p != nil {
-		b.WriteString(quoteIdent(p.Name))
+		b.WriteString(parser.QuoteIdent(p.Name))
 	}
 	b.WriteString("(")
 	for i, n := range fk.RefColumns {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(quoteIdent(n))
+		b.WriteString(parser.QuoteIdent(n))
 	}
 	b.WriteString(")")
 	if fk.Match == "f" {

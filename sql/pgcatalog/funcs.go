@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/heliosdb/nano/sql/parser"
 	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/sql/types"
 )
@@ -97,7 +98,7 @@ var functions = map[string]*Func{
 				if c >= len(ix.cols) {
 					return "", nil
 				}
-				return quoteIdent(ix.table.Columns[ix.cols[c]].Name), nil
+				return parser.QuoteIdent(ix.table.Columns[ix.cols[c]].Name), nil
 			}
 			return indexDef(ix, len(a) > 2 && a[2] == true), nil
 		}},
@@ -124,7 +125,7 @@ var functions = map[string]*Func{
 				return nil, pgerror.Newf(pgerror.UndefinedColumn, "column %q of relation %q does not exist", str(a[1]), t.Name)
 			}
 			if seq, ok := strings.CutPrefix(t.Columns[i].Default, "nextval('"); ok {
-				return "public." + quoteIdent(strings.TrimSuffix(seq, "')")), nil
+				return "public." + parser.QuoteIdent(strings.TrimSuffix(seq, "')")), nil
 			}
 			return nil, nil
 		}},
@@ -161,7 +162,9 @@ var functions = map[string]*Func{
 	"pg_cancel_backend":      {Result: boolT, Hints: []types.T{int4T}, MinArgs: 1, MaxArgs: 1, Strict: true, Volatile: true, Fn: signal(false)},
 	"pg_terminate_backend":   {Result: boolT, Hints: []types.T{int4T, int8T}, MinArgs: 1, MaxArgs: 2, Strict: true, Volatile: true, Fn: signal(true)},
 	"quote_ident": {Result: textT, Hints: []types.T{textT}, MinArgs: 1, MaxArgs: 1, Strict: true,
-		Fn: func(_ *System, _ *Env, a []types.Datum) (types.Datum, error) { return quoteIdent(str(a[0])), nil }},
+		Fn: func(_ *System, _ *Env, a []types.Datum) (types.Datum, error) {
+			return parser.QuoteIdent(str(a[0])), nil
+		}},
 	"array_to_string": {Result: textT, Hints: []types.T{textT}, MinArgs: 2, MaxArgs: 3,
 		Fn: func(_ *System, _ *Env, a []types.Datum) (types.Datum, error) {
 			if a[0] == nil || a[1] == nil {
@@ -435,9 +438,9 @@ func (s *System) RegclassOut(env *Env, oid int64) string {
 		return itoa(oid)
 	}
 	if schema == "information_schema" {
-		return schema + "." + quoteIdent(name)
+		return schema + "." + parser.QuoteIdent(name)
 	}
-	return quoteIdent(name)
+	return parser.QuoteIdent(name)
 }
 
 // RegclassIn is regclass input: a relation name (or a number) to its OID;

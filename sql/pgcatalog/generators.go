@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/heliosdb/nano/sql/catalog"
+	"github.com/heliosdb/nano/sql/parser"
 	"github.com/heliosdb/nano/sql/types"
 )
 
@@ -511,16 +512,16 @@ func indexDef(ix index, pretty bool) string {
 	if ix.unique {
 		b.WriteString("UNIQUE ")
 	}
-	b.WriteString("INDEX " + quoteIdent(ix.name) + " ON ")
+	b.WriteString("INDEX " + parser.QuoteIdent(ix.name) + " ON ")
 	if !pretty {
 		b.WriteString("public.")
 	}
-	b.WriteString(quoteIdent(ix.table.Name) + " USING btree (")
+	b.WriteString(parser.QuoteIdent(ix.table.Name) + " USING btree (")
 	for i, c := range ix.cols {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(quoteIdent(ix.table.Columns[c].Name))
+		b.WriteString(parser.QuoteIdent(ix.table.Columns[c].Name))
 	}
 	b.WriteString(")")
 	return b.String()
@@ -529,7 +530,7 @@ func indexDef(ix index, pretty bool) string {
 func constraintDef(ix index) string {
 	var cols []string
 	for _, c := range ix.cols {
-		cols = append(cols, quoteIdent(ix.table.Columns[c].Name))
+		cols = append(cols, parser.QuoteIdent(ix.table.Columns[c].Name))
 	}
 	kind := "UNIQUE"
 	if ix.primary {
@@ -904,7 +905,7 @@ func genISCheckConstraints(s *System, env *Env, add func(row) error) error {
 			}
 			name := strconv.FormatInt(ns, 10) + "_" + strconv.FormatInt(int64(t.OID), 10) + "_" + itoa(int64(n+1)) + "_not_null"
 			if err := add(row{"constraint_catalog": db, "constraint_schema": schema, "constraint_name": name,
-				"check_clause": quoteIdent(c.Name) + " IS NOT NULL"}); err != nil {
+				"check_clause": parser.QuoteIdent(c.Name) + " IS NOT NULL"}); err != nil {
 				return err
 			}
 		}

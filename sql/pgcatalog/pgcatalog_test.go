@@ -44,12 +44,7 @@ func TestDisplayDefault(t *testing.T) {
 	}
 }
 
-func TestQuoteIdentAndArrays(t *testing.T) {
-	for in, want := range map[string]string{"t": "t", "T": `"T"`, "user": `"user"`, "a b": `"a b"`, `q"`: `"q"""`, "_x1": "_x1"} {
-		if got := quoteIdent(in); got != want {
-			t.Errorf("quoteIdent(%q) = %q, want %q", in, got, want)
-		}
-	}
+func TestArrayToString(t *testing.T) {
 	if got := arrayToString(`{a,"b,c",NULL}`, "|", []types.Datum{"*"}); got != "a|b,c|*" {
 		t.Errorf("arrayToString = %q", got)
 	}

@@ -56,11 +56,6 @@ func TestDateStyleAndBool(t *testing.T) {
 			t.Errorf("parseBool(%q) accepted", bad)
 		}
 	}
-	for in, want := range map[string]string{"public": "public", "$user": `"$user"`, "My": `"My"`, `a"b`: `"a""b"`, "x1$": "x1$"} {
-		if got := quoteIdent(in); got != want {
-			t.Errorf("quoteIdent(%q) = %s, want %s", in, got, want)
-		}
-	}
 	if got := versionNum("16.2"); got != "160002" {
 		t.Errorf("versionNum = %s", got)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/heliosdb/nano/sql/exec"
+	"github.com/heliosdb/nano/sql/parser"
 	"github.com/heliosdb/nano/sql/pgerror"
 )
 
@@ -135,7 +136,7 @@ func (s *Session) abortSubtransaction() {
 // starts forwarding.
 func (s *Session) forwardSavepoints(ctx context.Context) error {
 	for _, f := range s.savepoints {
-		if err := s.fwd.Exec(ctx, ForwardStatement{SQL: "SAVEPOINT " + quoteIdent(f.name)}, discard{}); err != nil {
+		if err := s.fwd.Exec(ctx, ForwardStatement{SQL: "SAVEPOINT " + parser.QuoteIdent(f.name)}, discard{}); err != nil {
 			return err
 		}
 	}

@@ -7,6 +7,7 @@ import (
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/heliosdb/nano/sql/parser"
 	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/sql/result"
 	"github.com/heliosdb/nano/sql/types"
@@ -329,7 +330,7 @@ func setArgs(d *gucDef, args []*pg_query.Node) (string, error) {
 			return "", err
 		}
 		if d.quote && a.GetAConst().GetSval() != nil {
-			v = quoteIdent(v)
+			v = parser.QuoteIdent(v)
 		}
 		parts[i] = v
 	}

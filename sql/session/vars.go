@@ -227,22 +227,6 @@ var reportedGUCs = func() []struct{ key, name string } {
 	return out
 }()
 
-// quoteIdent quotes a search_path element as PostgreSQL's quote_identifier
-// does (lower-case letters, digits and _ need no quotes).
-func quoteIdent(s string) string {
-	plain := s != ""
-	for i, r := range s {
-		if !(r >= 'a' && r <= 'z' || r == '_' || i > 0 && (r >= '0' && r <= '9' || r == '$')) {
-			plain = false
-			break
-		}
-	}
-	if plain {
-		return s
-	}
-	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
-}
-
 // errCannotChange is SET's 55P02 for a read-only parameter; one fixed at
 // server start says so, as PostgreSQL does.
 func errCannotChange(d *gucDef) error {
