@@ -295,7 +295,7 @@ func (p *aggPlan) explain(x *explainer, depth int) {
 	} else {
 		x.add(depth, "Aggregate")
 	}
-	p.in.explain(x, depth+1)
+	x.child(p.in, depth+1)
 }
 
 // aggState accumulates one aggregate for one group.
@@ -307,7 +307,7 @@ type aggState struct {
 }
 
 func (p *aggPlan) start(e *env) (iter, error) {
-	in, err := p.in.start(e)
+	in, err := startPlan(e, p.in)
 	if err != nil {
 		return nil, err
 	}

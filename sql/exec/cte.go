@@ -230,12 +230,12 @@ type recursivePlan struct {
 func (p *recursivePlan) cols() []colInfo { return append([]colInfo(nil), p.columns...) }
 func (p *recursivePlan) explain(x *explainer, depth int) {
 	x.add(depth, "Recursive Union")
-	p.left.explain(x, depth+1)
-	p.right.explain(x, depth+1)
+	x.child(p.left, depth+1)
+	x.child(p.right, depth+1)
 }
 
 func (p *recursivePlan) start(e *env) (iter, error) {
-	cur, err := p.left.start(e)
+	cur, err := startPlan(e, p.left)
 	if err != nil {
 		return nil, err
 	}
@@ -293,7 +293,7 @@ func (r *recursion) next() ([]Datum, error) {
 			r.workHeld, r.next_, r.nextHeld = r.nextHeld, nil, 0
 			r.inRight = true
 			r.rounds++
-			if r.cur, err = r.p.right.start(r.e); err != nil {
+			if r.cur, err = startPlan(r.e, r.p.right); err != nil {
 				return nil, err
 			}
 			continue

@@ -38,11 +38,11 @@ type distinctOnPlan struct {
 func (p *distinctOnPlan) cols() []colInfo { return p.in.cols() }
 func (p *distinctOnPlan) explain(x *explainer, depth int) {
 	x.add(depth, "Unique")
-	p.in.explain(x, depth+1)
+	x.child(p.in, depth+1)
 }
 
 func (p *distinctOnPlan) start(e *env) (iter, error) {
-	in, err := p.in.start(e)
+	in, err := startPlan(e, p.in)
 	if err != nil {
 		return nil, err
 	}

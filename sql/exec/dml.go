@@ -510,7 +510,7 @@ type inserter struct {
 }
 
 func (ins *inserter) run(e *env) (Cursor, error) {
-	in, err := ins.src.start(e)
+	in, err := startPlan(e, ins.src)
 	if err != nil {
 		return nil, err
 	}

@@ -47,9 +47,9 @@ func (p *hashJoinPlan) explain(x *explainer, depth int) {
 	if p.on != nil {
 		x.detail(depth, "Join Filter: "+p.on.s)
 	}
-	p.left.explain(x, depth+1)
+	x.child(p.left, depth+1)
 	x.add(depth+1, "Hash")
-	p.right.explain(x, depth+2)
+	x.child(p.right, depth+2)
 }
 
 // hashKey encodes a row's join key; ok=false when a key is NULL.
@@ -74,11 +74,11 @@ func hashKey(e *env, keys []*cexpr, ktypes []types.T, row []Datum, buf []byte) (
 }
 
 func (p *hashJoinPlan) start(e *env) (iter, error) {
-	right, err := p.right.start(e)
+	right, err := startPlan(e, p.right)
 	if err != nil {
 		return nil, err
 	}
-	left, err := p.left.start(e)
+	left, err := startPlan(e, p.left)
 	if err != nil {
 		right.close()
 		return nil, err
@@ -324,12 +324,12 @@ func (p *lookupJoinPlan) explain(x *explainer, depth int) {
 	if p.on != nil {
 		x.detail(depth, "Join Filter: "+p.on.s)
 	}
-	p.left.explain(x, depth+1)
-	p.inner.explain(x, depth+1)
+	x.child(p.left, depth+1)
+	x.child(p.inner, depth+1)
 }
 
 func (p *lookupJoinPlan) start(e *env) (iter, error) {
-	left, err := p.left.start(e)
+	left, err := startPlan(e, p.left)
 	if err != nil {
 		return nil, err
 	}
@@ -387,9 +387,9 @@ type reorderPlan struct {
 }
 
 func (p *reorderPlan) cols() []colInfo                 { return p.columns }
-func (p *reorderPlan) explain(x *explainer, depth int) { p.in.explain(x, depth) }
+func (p *reorderPlan) explain(x *explainer, depth int) { x.child(p.in, depth) }
 func (p *reorderPlan) start(e *env) (iter, error) {
-	in, err := p.in.start(e)
+	in, err := startPlan(e, p.in)
 	if err != nil {
 		return nil, err
 	}

@@ -40,13 +40,13 @@ func (p *joinPlan) explain(x *explainer, depth int) {
 	if p.on != nil {
 		x.detail(depth, "Join Filter: "+p.on.s)
 	}
-	p.left.explain(x, depth+1)
-	p.right.explain(x, depth+1)
+	x.child(p.left, depth+1)
+	x.child(p.right, depth+1)
 }
 
 // materialize runs p into a row container that spills past work_mem.
 func materialize(e *env, p plan) (*spill.Rows, error) {
-	in, err := p.start(e)
+	in, err := startPlan(e, p)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +76,7 @@ func (p *joinPlan) start(e *env) (iter, error) {
 	if err != nil {
 		return nil, err
 	}
-	left, err := p.left.start(e)
+	left, err := startPlan(e, p.left)
 	if err != nil {
 		right.Close()
 		return nil, err
@@ -368,9 +368,9 @@ func (p *swapPlan) cols() []colInfo {
 	c := p.in.cols()
 	return append(append([]colInfo(nil), c[p.nl:]...), c[:p.nl]...)
 }
-func (p *swapPlan) explain(x *explainer, depth int) { p.in.explain(x, depth) }
+func (p *swapPlan) explain(x *explainer, depth int) { x.child(p.in, depth) }
 func (p *swapPlan) start(e *env) (iter, error) {
-	in, err := p.in.start(e)
+	in, err := startPlan(e, p.in)
 	if err != nil {
 		return nil, err
 	}

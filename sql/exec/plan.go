@@ -28,7 +28,25 @@ type iter interface {
 	close()
 }
 
-type explainer struct{ lines []string }
+type explainer struct {
+	lines []string
+	// EXPLAIN ANALYZE: what each operator did (nil: plain EXPLAIN), and
+	// whether times were taken (TIMING).
+	stats  map[plan]*opStats
+	timing bool
+}
+
+// child explains the input p at depth; under ANALYZE p's first line gets
+// its actual rows and times (once: an operator that only passes its
+// input's lines through leaves them to the input).
+func (x *explainer) child(p plan, depth int) {
+	at := len(x.lines)
+	p.explain(x, depth)
+	if x.stats == nil || at >= len(x.lines) || strings.Contains(x.lines[at], " (actual ") || strings.HasSuffix(x.lines[at], " (never executed)") {
+		return
+	}
+	x.lines[at] += x.stats[p].annotation(x.timing)
+}
 
 func (x *explainer) add(depth int, s string) {
 	if depth == 0 {
@@ -363,11 +381,11 @@ type filterPlan struct {
 
 func (p *filterPlan) cols() []colInfo { return p.in.cols() }
 func (p *filterPlan) explain(x *explainer, depth int) {
-	p.in.explain(x, depth)
+	x.child(p.in, depth)
 	x.detail(depth, "Filter: "+p.cond.s)
 }
 func (p *filterPlan) start(e *env) (iter, error) {
-	in, err := p.in.start(e)
+	in, err := startPlan(e, p.in)
 	if err != nil {
 		return nil, err
 	}
@@ -398,9 +416,9 @@ type projectPlan struct {
 }
 
 func (p *projectPlan) cols() []colInfo                 { return p.columns }
-func (p *projectPlan) explain(x *explainer, depth int) { p.in.explain(x, depth) }
+func (p *projectPlan) explain(x *explainer, depth int) { x.child(p.in, depth) }
 func (p *projectPlan) start(e *env) (iter, error) {
-	in, err := p.in.start(e)
+	in, err := startPlan(e, p.in)
 	if err != nil {
 		return nil, err
 	}
@@ -427,7 +445,7 @@ type limitPlan struct {
 func (p *limitPlan) cols() []colInfo { return p.in.cols() }
 func (p *limitPlan) explain(x *explainer, depth int) {
 	x.add(depth, "Limit")
-	p.in.explain(x, depth+1)
+	x.child(p.in, depth+1)
 }
 func (p *limitPlan) start(e *env) (iter, error) {
 	lim, off := int64(-1), int64(0)
@@ -453,7 +471,7 @@ func (p *limitPlan) start(e *env) (iter, error) {
 			}
 		}
 	}
-	in, err := p.in.start(e)
+	in, err := startPlan(e, p.in)
 	if err != nil {
 		return nil, err
 	}
@@ -500,7 +518,7 @@ func (p *sortPlan) explain(x *explainer, depth int) {
 		ks = append(ks, s)
 	}
 	x.detail(depth, "Sort Key: "+strings.Join(ks, ", "))
-	p.in.explain(x, depth+1)
+	x.child(p.in, depth+1)
 }
 
 func compareRows(a, b []Datum, keys []sortKey) int {
@@ -537,7 +555,7 @@ func compareRows(a, b []Datum, keys []sortKey) int {
 // to the statement's memory account while they are collected (53200 past
 // its limit) and given back at the end: the caller holds them briefly.
 func drain(e *env, p plan) ([][]Datum, error) {
-	in, err := p.start(e)
+	in, err := startPlan(e, p)
 	if err != nil {
 		return nil, err
 	}
@@ -578,7 +596,7 @@ func sliceIter(rows [][]Datum) iter {
 }
 
 func (p *sortPlan) start(e *env) (iter, error) {
-	in, err := p.in.start(e)
+	in, err := startPlan(e, p.in)
 	if err != nil {
 		return nil, err
 	}
@@ -618,7 +636,7 @@ type distinctPlan struct {
 func (p *distinctPlan) cols() []colInfo { return p.in.cols() }
 func (p *distinctPlan) explain(x *explainer, depth int) {
 	x.add(depth, "HashAggregate")
-	p.in.explain(x, depth+1)
+	x.child(p.in, depth+1)
 }
 
 func rowKey(row []Datum, cols []colInfo, n int) string {
@@ -635,7 +653,7 @@ func rowKey(row []Datum, cols []colInfo, n int) string {
 }
 
 func (p *distinctPlan) start(e *env) (iter, error) {
-	in, err := p.in.start(e)
+	in, err := startPlan(e, p.in)
 	if err != nil {
 		return nil, err
 	}

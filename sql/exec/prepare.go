@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/proto"
@@ -297,7 +298,7 @@ type queryRunner struct {
 }
 
 func (q *queryRunner) run(e *env) (Cursor, error) {
-	it, err := q.p.start(e)
+	it, err := startPlan(e, q.p)
 	if err != nil {
 		return nil, err
 	}
@@ -472,11 +473,40 @@ func featureName(n *pg_query.Node) string {
 }
 
 func (b *builder) buildExplain(ex *pg_query.ExplainStmt) (runner, []colInfo, error) {
+	analyze, timing, summary := false, true, true
+	timingSet := false
 	for _, o := range ex.Options {
-		if d := o.GetDefElem(); d != nil && d.Defname == "analyze" {
-			return nil, nil, pgerror.New(pgerror.FeatureNotSupported, "EXPLAIN ANALYZE is not supported")
+		d := o.GetDefElem()
+		if d == nil {
+			continue
+		}
+		switch d.Defname {
+		case "analyze", "timing", "summary":
+			v, err := defBool(d)
+			if err != nil {
+				return nil, nil, err
+			}
+			switch d.Defname {
+			case "analyze":
+				analyze = v
+			case "timing":
+				timing, timingSet = v, true
+			case "summary":
+				summary = v
+			}
+		case "format":
+			if f := strings.ToLower(defString(d)); f != "text" {
+				return nil, nil, pgerror.Newf(pgerror.FeatureNotSupported, "EXPLAIN (FORMAT %s) is not supported", strings.ToUpper(f))
+			}
 		}
 	}
+	if timingSet && timing && !analyze {
+		return nil, nil, pgerror.New(pgerror.InvalidParameterValue, "EXPLAIN option TIMING requires ANALYZE")
+	}
+	if analyze && ex.Query.GetSelectStmt() == nil {
+		return nil, nil, pgerror.Newf(pgerror.FeatureNotSupported, "EXPLAIN ANALYZE of %s is not supported", featureName(ex.Query))
+	}
+	planStart := time.Now()
 	sel := ex.Query.GetSelectStmt()
 	var p plan
 	var err error
@@ -492,12 +522,48 @@ func (b *builder) buildExplain(ex *pg_query.ExplainStmt) (runner, []colInfo, err
 	if err != nil {
 		return nil, nil, err
 	}
-	x := &explainer{}
-	p.explain(x, 0)
-	rows := make([][]Datum, len(x.lines))
-	for i, l := range x.lines {
-		rows[i] = []Datum{l}
-	}
+	planning := time.Since(planStart)
 	cols := []colInfo{{name: "QUERY PLAN", typ: types.Text}}
-	return fnRunner(func(*env) (Cursor, error) { return tagCursor("EXPLAIN", rows), nil }), cols, nil
+	lines := func(x *explainer) Cursor {
+		rows := make([][]Datum, len(x.lines))
+		for i, l := range x.lines {
+			rows[i] = []Datum{l}
+		}
+		return tagCursor("EXPLAIN", rows)
+	}
+	if !analyze {
+		x := &explainer{}
+		p.explain(x, 0)
+		return fnRunner(func(*env) (Cursor, error) { return lines(x), nil }), cols, nil
+	}
+	return fnRunner(func(e *env) (Cursor, error) {
+		ae := *e
+		ae.stats = map[plan]*opStats{}
+		start := time.Now()
+		if err := runToEnd(&ae, p); err != nil {
+			return nil, err
+		}
+		execution := time.Since(start)
+		x := &explainer{stats: ae.stats, timing: timing}
+		x.child(p, 0)
+		if summary {
+			x.lines = append(x.lines, "Planning Time: "+millis(planning)+" ms", "Execution Time: "+millis(execution)+" ms")
+		}
+		return lines(x), nil
+	}), cols, nil
+}
+
+// runToEnd runs p and discards its rows (EXPLAIN ANALYZE).
+func runToEnd(e *env, p plan) error {
+	it, err := startPlan(e, p)
+	if err != nil {
+		return err
+	}
+	defer it.close()
+	for {
+		row, err := it.next()
+		if err != nil || row == nil {
+			return err
+		}
+	}
 }

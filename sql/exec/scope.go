@@ -60,6 +60,9 @@ type env struct {
 	mem    *stmtMem // nil when folding constants at plan time
 	// fkq holds the foreign key checks queued by the statement (fkey.go).
 	fkq []fkEvent
+	// stats collects what each operator did under EXPLAIN ANALYZE
+	// (startPlan); nil otherwise.
+	stats map[plan]*opStats
 }
 
 func (e *env) checkCancel() error {

@@ -233,11 +233,11 @@ type lockRowsPlan struct {
 func (p *lockRowsPlan) cols() []colInfo { return p.in.cols() }
 func (p *lockRowsPlan) explain(x *explainer, depth int) {
 	x.add(depth, "LockRows")
-	p.in.explain(x, depth+1)
+	x.child(p.in, depth+1)
 }
 
 func (p *lockRowsPlan) start(e *env) (iter, error) {
-	in, err := p.in.start(e)
+	in, err := startPlan(e, p.in)
 	if err != nil {
 		return nil, err
 	}
@@ -398,14 +398,14 @@ type aliasPlan struct {
 }
 
 func (p *aliasPlan) cols() []colInfo            { return p.columns }
-func (p *aliasPlan) start(e *env) (iter, error) { return p.in.start(e) }
+func (p *aliasPlan) start(e *env) (iter, error) { return startPlan(e, p.in) }
 func (p *aliasPlan) explain(x *explainer, depth int) {
 	if p.label != "" {
 		x.add(depth, p.label)
 	} else {
 		x.add(depth, "Subquery Scan")
 	}
-	p.in.explain(x, depth+1)
+	x.child(p.in, depth+1)
 }
 
 func (b *builder) lookupTable(rv *pg_query.RangeVar) (*catalog.Table, error) {
@@ -612,9 +612,9 @@ type trimPlan struct {
 }
 
 func (p *trimPlan) cols() []colInfo                 { return p.in.cols()[:p.n] }
-func (p *trimPlan) explain(x *explainer, depth int) { p.in.explain(x, depth) }
+func (p *trimPlan) explain(x *explainer, depth int) { x.child(p.in, depth) }
 func (p *trimPlan) start(e *env) (iter, error) {
-	in, err := p.in.start(e)
+	in, err := startPlan(e, p.in)
 	if err != nil {
 		return nil, err
 	}
@@ -865,8 +865,8 @@ func castRows(rows [][]Datum, from []colInfo, to []colInfo) error {
 }
 func (p *setOpPlan) explain(x *explainer, depth int) {
 	x.add(depth, map[bool]string{true: "Append", false: "HashSetOp " + setOpName(p.op)}[p.op == pg_query.SetOperation_SETOP_UNION])
-	p.left.explain(x, depth+1)
-	p.right.explain(x, depth+1)
+	x.child(p.left, depth+1)
+	x.child(p.right, depth+1)
 }
 
 // startUnion streams the left rows, then the right ones cast to the
@@ -883,9 +883,9 @@ func (p *setOpPlan) startUnion(e *env) (iter, error) {
 				var err error
 				switch side {
 				case 0:
-					cur, err = p.left.start(e)
+					cur, err = startPlan(e, p.left)
 				case 1:
-					cur, err = p.right.start(e)
+					cur, err = startPlan(e, p.right)
 				default:
 					return nil, nil
 				}

@@ -119,12 +119,12 @@ type lateralPlan struct {
 func (p *lateralPlan) cols() []colInfo { return append([]colInfo(nil), p.columns...) }
 func (p *lateralPlan) explain(x *explainer, depth int) {
 	x.add(depth, "Nested Loop")
-	p.left.explain(x, depth+1)
-	p.right.explain(x, depth+1)
+	x.child(p.left, depth+1)
+	x.child(p.right, depth+1)
 }
 
 func (p *lateralPlan) start(e *env) (iter, error) {
-	left, err := p.left.start(e)
+	left, err := startPlan(e, p.left)
 	if err != nil {
 		return nil, err
 	}

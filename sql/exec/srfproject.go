@@ -45,11 +45,11 @@ func (p *srfProjectPlan) cols() []colInfo {
 
 func (p *srfProjectPlan) explain(x *explainer, depth int) {
 	x.add(depth, "ProjectSet")
-	p.in.explain(x, depth+1)
+	x.child(p.in, depth+1)
 }
 
 func (p *srfProjectPlan) start(e *env) (iter, error) {
-	in, err := p.in.start(e)
+	in, err := startPlan(e, p.in)
 	if err != nil {
 		return nil, err
 	}

@@ -87,11 +87,11 @@ func (p *windowPlan) cols() []colInfo {
 
 func (p *windowPlan) explain(x *explainer, depth int) {
 	x.add(depth, "WindowAgg")
-	p.in.explain(x, depth+1)
+	x.child(p.in, depth+1)
 }
 
 func (p *windowPlan) start(e *env) (iter, error) {
-	in, err := p.in.start(e)
+	in, err := startPlan(e, p.in)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,72 @@
+package exec_test
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/heliosdb/nano/sql/exec/exectest"
+	"github.com/heliosdb/nano/sql/pgerror"
+)
+
+// EXPLAIN ANALYZE runs the query and writes each operator's actual rows
+// and loops on its line, then the planning and execution times.
+func TestExplainAnalyze(t *testing.T) {
+	e := exectest.New(t)
+	exectest.Exec(t, e, "CREATE TABLE a (id int PRIMARY KEY, g int)")
+	exectest.Exec(t, e, "CREATE TABLE b (id int PRIMARY KEY, g int)")
+	exectest.Exec(t, e, "INSERT INTO a SELECT i, i % 10 FROM generate_series(1, 100) i")
+	exectest.Exec(t, e, "INSERT INTO b SELECT i, i % 5 FROM generate_series(1, 20) i")
+	plan := func(sql string) []string {
+		t.Helper()
+		var out []string
+		for _, r := range exectest.Query(t, e, sql) {
+			out = append(out, r[0])
+		}
+		return out
+	}
+
+	got := plan("EXPLAIN (ANALYZE, TIMING OFF, SUMMARY OFF) SELECT a.id FROM a JOIN b ON a.g = b.g WHERE a.id <= 50")
+	text := strings.Join(got, "\n")
+	// 50 rows of a (g 0..9, five each) meet b's g 0..4 (four each): 25 rows of a match 4 each.
+	if !strings.Contains(got[0], "(actual rows=100 loops=1)") {
+		t.Errorf("top operator: want 100 rows, got\n%s", text)
+	}
+	scans := regexp.MustCompile(`Scan (?:using \S+ )?on (a|b) .*\(actual rows=(\d+) loops=1\)`).FindAllStringSubmatch(text, -1)
+	seen := map[string]string{}
+	for _, m := range scans {
+		seen[m[1]] = m[2]
+	}
+	if seen["a"] != "50" || seen["b"] != "20" {
+		t.Errorf("scans: want a 50 rows and b 20, got %v in\n%s", seen, text)
+	}
+	if strings.Contains(text, "Planning Time") || strings.Contains(text, "actual time") {
+		t.Errorf("TIMING OFF, SUMMARY OFF: want no times, got\n%s", text)
+	}
+
+	got = plan("EXPLAIN ANALYZE SELECT count(*) FROM a WHERE g = 3")
+	text = strings.Join(got, "\n")
+	if !regexp.MustCompile(`^Aggregate.* \(actual time=\d+\.\d{3}\.\.\d+\.\d{3} rows=1 loops=1\)$`).MatchString(got[0]) {
+		t.Errorf("first line: %q", got[0])
+	}
+	if !regexp.MustCompile(`(?m)^Planning Time: \d+\.\d{3} ms\nExecution Time: \d+\.\d{3} ms$`).MatchString(text) {
+		t.Errorf("want the planning and execution times last, got\n%s", text)
+	}
+
+	for sql, code := range map[string]pgerror.Code{
+		"EXPLAIN (TIMING) SELECT 1":        pgerror.InvalidParameterValue,
+		"EXPLAIN ANALYZE DELETE FROM a":    pgerror.FeatureNotSupported,
+		"EXPLAIN (FORMAT JSON) SELECT 1":   pgerror.FeatureNotSupported,
+		"EXPLAIN (ANALYZE maybe) SELECT 1": pgerror.SyntaxError,
+	} {
+		_, err := exectest.Run(context.Background(), e, sql)
+		if pgerror.CodeOf(err) != code {
+			t.Errorf("%s: want %s, got %v", sql, code, err)
+		}
+	}
+	// EXPLAIN ANALYZE DELETE was refused, not run.
+	if n := exectest.Query(t, e, "SELECT count(*) FROM a")[0][0]; n != "100" {
+		t.Errorf("a has %s rows after the refused EXPLAIN ANALYZE DELETE", n)
+	}
+}
