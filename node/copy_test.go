@@ -208,3 +208,47 @@ func TestCopyIntoTruncatedTable(t *testing.T) {
 		t.Fatalf("duplicate in a truncated table: %v", err)
 	}
 }
+
+// COPY FROM into an existing table holds it in SHARE ROW EXCLUSIVE mode
+// until its transaction ends (one mode above PostgreSQL's ROW EXCLUSIVE):
+// readers go on, another writer waits — so the load takes no lock per row
+// and its duplicate checks against committed rows stay exact.
+func TestCopyLocksTableAgainstWriters(t *testing.T) {
+	m, c := copyNode(t)
+	ctx := context.Background()
+	copyExec(t, c, "CREATE TABLE t (a int PRIMARY KEY, b int)", "INSERT INTO t VALUES (100, 100)")
+	tx, err := c.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Conn().PgConn().CopyFrom(ctx, strings.NewReader("1\t1\n2\t2\n"), "COPY t FROM STDIN"); err != nil {
+		t.Fatal(err)
+	}
+	other := m.Conn()
+	var mode string
+	if err := other.QueryRow(ctx, "SELECT mode FROM pg_locks WHERE relation = 't'::regclass AND granted").Scan(&mode); err != nil || mode != "ShareRowExclusiveLock" {
+		t.Fatalf("pg_locks during COPY: %q, %v", mode, err)
+	}
+	var n int
+	if err := other.QueryRow(ctx, "SELECT count(*) FROM t").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("reader during COPY: %d rows, %v", n, err)
+	}
+	copyExec(t, other, "SET lock_timeout = '100ms'")
+	_, err = other.Exec(ctx, "INSERT INTO t VALUES (3, 3)")
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "55P03" {
+		t.Fatalf("INSERT during COPY: %v, want 55P03 (lock timeout)", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	copyExec(t, other, "INSERT INTO t VALUES (3, 3)")
+	_, err = other.PgConn().CopyFrom(ctx, strings.NewReader("4\t4\n3\t3\n"), "COPY t FROM STDIN")
+	if !errors.As(err, &pe) || pe.Code != "23505" || pe.Where != "COPY t, line 2" {
+		t.Fatalf("COPY of a committed key: %v", err)
+	}
+	if err := other.QueryRow(ctx, "SELECT count(*) FROM t").Scan(&n); err != nil || n != 4 {
+		t.Fatalf("after: %d rows, %v", n, err)
+	}
+}

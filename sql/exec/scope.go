@@ -63,6 +63,10 @@ type env struct {
 	// stats collects what each operator did under EXPLAIN ANALYZE
 	// (startPlan); nil otherwise.
 	stats map[plan]*opStats
+	// sole is the OID of a table the statement holds in a mode that
+	// excludes every other writer (COPY FROM: SHARE ROW EXCLUSIVE), so
+	// the keys it writes there need no row locks (lockKey); 0 = none.
+	sole uint32
 }
 
 func (e *env) checkCancel() error {
