@@ -103,6 +103,29 @@ var isoSpecs = []isoSpec{
 		want:      map[string]string{"u2": "waited UPDATE 1"},
 		wantCheck: "1,5;2,10",
 	},
+	// UPDATE … FROM / DELETE … USING: the target row waits for the
+	// concurrent writer, then the WHERE clause is rechecked on its newest
+	// version with the same FROM row (PostgreSQL's EvalPlanQual).
+	{
+		name: "epq-update-from",
+		setup: "DROP TABLE IF EXISTS acct; DROP TABLE IF EXISTS adj; CREATE TABLE acct (id int PRIMARY KEY, k int, v int); " +
+			"CREATE TABLE adj (k int, d int); INSERT INTO acct VALUES (1, 1, 0), (2, 2, 0); INSERT INTO adj VALUES (1, 100), (2, 200)",
+		sessions: 2,
+		steps: map[string]isoStep{
+			"b1": {0, "BEGIN"}, "u1": {0, "UPDATE acct SET v = v + 1 WHERE id = 1"}, "k1": {0, "UPDATE acct SET k = 9 WHERE id = 2"},
+			"c1": {0, "COMMIT"}, "r1": {0, "ROLLBACK"},
+			"u2": {1, "UPDATE acct SET v = acct.v + adj.d FROM adj WHERE acct.k = adj.k RETURNING acct.id, acct.v, adj.d"},
+			"d2": {1, "DELETE FROM acct USING adj WHERE acct.k = adj.k AND adj.d > 150 RETURNING acct.id, adj.d"},
+		},
+		perms: [][]string{
+			{"b1", "u1", "k1", "u2", "c1"}, // row 1: newest v; row 2: k changed, no longer matches
+			{"b1", "u1", "k1", "u2", "r1"},
+			{"b1", "k1", "d2", "c1"},
+			{"b1", "k1", "d2", "r1"},
+		},
+		check: "SELECT id, k, v FROM acct ORDER BY id",
+		want:  map[string]string{"u2": "waited", "d2": "waited"},
+	},
 	{
 		name:     "repeatable-read-40001",
 		setup:    "DROP TABLE IF EXISTS acct; CREATE TABLE acct (id int PRIMARY KEY, v int); INSERT INTO acct VALUES (1, 0)",

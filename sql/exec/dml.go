@@ -735,17 +735,116 @@ func (b *builder) dmlScan(rv *pg_query.RangeVar, where *pg_query.Node) (plan, er
 	return sp, nil
 }
 
-func (b *builder) buildUpdate(us *pg_query.UpdateStmt) (runner, []colInfo, error) {
-	if len(us.FromClause) > 0 {
-		return nil, nil, pgerror.New(pgerror.FeatureNotSupported, "UPDATE ... FROM is not supported")
+// dmlSource is what an UPDATE or DELETE reads: the target's rows, alone
+// or joined with its FROM / USING list.
+type dmlSource struct {
+	src   plan      // rows to change: the target's columns first
+	sp    *scanPlan // the target table, for row locks
+	width int       // the target's columns in a src row
+	s     *scope    // SET, RETURNING and the WHERE clause see these columns
+	where *cexpr    // the whole WHERE on a joined row (nil without FROM: sp rechecks it)
+	join  bool      // FROM / USING: a target row may come several times
+}
+
+// buildDMLSource plans the rows an UPDATE (from = its FROM list) or a
+// DELETE (its USING list) changes. With a list, the target is joined with
+// it as in SELECT … FROM target, list WHERE …, and the target's columns
+// come first in each row.
+func (b *builder) buildDMLSource(rv *pg_query.RangeVar, from []*pg_query.Node, where *pg_query.Node) (*dmlSource, error) {
+	if len(from) == 0 {
+		src, err := b.dmlScan(rv, where)
+		if err != nil {
+			return nil, err
+		}
+		sp := src.(*scanPlan)
+		return &dmlSource{src: sp, sp: sp, width: len(sp.columns), s: &scope{cols: sp.columns, excluded: -1}}, nil
 	}
-	src, err := b.dmlScan(us.Relation, us.WhereClause)
+	t, err := b.buildRangeVar(rv)
+	if err != nil {
+		return nil, err
+	}
+	sp, ok := t.(*scanPlan)
+	if !ok {
+		return nil, pgerror.Newf(pgerror.WrongObjectType, "cannot modify %q", rv.Relname)
+	}
+	items := append([]*pg_query.Node{{Node: &pg_query.Node_RangeVar{RangeVar: rv}}}, from...)
+	src, s, err := b.buildFromWhere(items, where, nil)
+	if err != nil {
+		return nil, err
+	}
+	d := &dmlSource{src: src, sp: sp, width: len(sp.columns), s: s, join: true}
+	if where != nil {
+		if d.where, err = b.compile(s, where, types.Bool); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// rows runs the source and locks each target row it yields (waiting).
+// fn gets each target row once, in the version it changes, and the whole
+// row (the target's new version joined with the FROM row). Under READ
+// COMMITTED a target row changed by a transaction that committed while we
+// waited is taken in its newest version when it still meets the WHERE
+// clause (rechecked with the same FROM row, as PostgreSQL's EvalPlanQual
+// does), and skipped when it does not or was deleted.
+func (d *dmlSource) rows(e *env, mode lock.Mode, fn func(old, full []Datum) error) error {
+	rows, err := drain(e, d.src)
+	if err != nil {
+		return err
+	}
+	var seen map[string]bool
+	if d.join {
+		seen = map[string]bool{}
+	}
+	tbl := d.sp.tbl
+	for _, row := range rows {
+		old := row[:d.width]
+		if seen != nil {
+			k := string(pkKey(tbl, old))
+			if seen[k] {
+				continue // PostgreSQL changes a row once, with one of its matches
+			}
+			seen[k] = true
+		}
+		cur, err := lockForWrite(e, d.sp, old, mode, lock.Wait)
+		if err != nil {
+			return err
+		}
+		if cur == nil {
+			continue
+		}
+		full := cur
+		if d.join && sameRow(cur, old) {
+			full = row
+		} else if d.join {
+			full = append(append(make([]Datum, 0, len(row)), cur...), row[d.width:]...)
+			if d.where != nil {
+				ok, err := d.where.fn(e, full)
+				if err != nil {
+					return err
+				}
+				if ok != true {
+					continue
+				}
+			}
+		}
+		if err := fn(cur, full); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sameRow tells whether lockForWrite gave back the row it was given.
+func sameRow(a, b []Datum) bool { return len(a) > 0 && len(b) > 0 && &a[0] == &b[0] }
+
+func (b *builder) buildUpdate(us *pg_query.UpdateStmt) (runner, []colInfo, error) {
+	d, err := b.buildDMLSource(us.Relation, us.FromClause, us.WhereClause)
 	if err != nil {
 		return nil, nil, err
 	}
-	sp := src.(*scanPlan)
-	tbl := sp.tbl
-	s := &scope{cols: sp.columns, excluded: -1}
+	tbl, s := d.sp.tbl, d.s
 	var sets []int
 	var exprs []*cexpr
 	for _, tn := range us.TargetList {
@@ -771,93 +870,99 @@ func (b *builder) buildUpdate(us *pg_query.UpdateStmt) (runner, []colInfo, error
 		sets = append(sets, i)
 		exprs = append(exprs, e)
 	}
-	ret, retCols, err := b.returning(tbl, sp.alias, us.ReturningList)
+	ret, retCols, err := b.dmlReturning(d, us.ReturningList)
 	if err != nil {
 		return nil, nil, err
 	}
 	mode := updateMode(tbl, sets)
 	return fnRunner(func(e *env) (Cursor, error) {
-		rows, err := drain(e, sp)
-		if err != nil {
-			return nil, err
-		}
 		var out [][]Datum
 		n := 0
-		for _, old := range rows {
-			if old, err = lockForWrite(e, sp, old, mode, lock.Wait); err != nil {
-				return nil, err
-			}
-			if old == nil {
-				continue
-			}
+		err := d.rows(e, mode, func(old, full []Datum) error {
 			n++
 			nr := append([]Datum(nil), old...)
 			for i, o := range sets {
-				v, err := exprs[i].fn(e, old)
+				v, err := exprs[i].fn(e, full)
 				if err != nil {
-					return nil, err
+					return err
 				}
 				if nr[o], err = assign(v, exprs[i].t, &tbl.Columns[o]); err != nil {
-					return nil, err
+					return err
 				}
 			}
 			if err := writeRow(e, tbl, nr, old, pkKey(tbl, old)); err != nil {
-				return nil, err
+				return err
 			}
 			if ret != nil {
-				r, err := project(e, ret, nr)
+				r, err := project(e, ret, d.joined(nr, full))
 				if err != nil {
-					return nil, err
+					return err
 				}
 				out = append(out, r)
 			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 		return &rowCursor{it: sliceIter(out), tag: fmt.Sprintf("UPDATE %d", n)}, nil
 	}), retCols, nil
 }
 
-func (b *builder) buildDelete(ds *pg_query.DeleteStmt) (runner, []colInfo, error) {
-	if len(ds.UsingClause) > 0 {
-		return nil, nil, pgerror.New(pgerror.FeatureNotSupported, "DELETE ... USING is not supported")
+// dmlReturning compiles a RETURNING list: over the target's columns, and
+// with FROM / USING over the joined row as well (RETURNING * is then every
+// column of the join, as in PostgreSQL).
+func (b *builder) dmlReturning(d *dmlSource, list []*pg_query.Node) ([]*cexpr, []colInfo, error) {
+	if !d.join {
+		return b.returning(d.sp.tbl, d.sp.alias, list)
 	}
-	src, err := b.dmlScan(ds.Relation, ds.WhereClause)
+	if len(list) == 0 {
+		return nil, nil, nil
+	}
+	return b.buildTargets(d.s, list)
+}
+
+// joined is the row RETURNING sees: the target's new version, then the
+// FROM row.
+func (d *dmlSource) joined(nr, full []Datum) []Datum {
+	if !d.join {
+		return nr
+	}
+	return append(append(make([]Datum, 0, len(full)), nr...), full[d.width:]...)
+}
+
+func (b *builder) buildDelete(ds *pg_query.DeleteStmt) (runner, []colInfo, error) {
+	d, err := b.buildDMLSource(ds.Relation, ds.UsingClause, ds.WhereClause)
 	if err != nil {
 		return nil, nil, err
 	}
-	sp := src.(*scanPlan)
-	tbl := sp.tbl
-	ret, retCols, err := b.returning(tbl, sp.alias, ds.ReturningList)
+	tbl := d.sp.tbl
+	ret, retCols, err := b.dmlReturning(d, ds.ReturningList)
 	if err != nil {
 		return nil, nil, err
 	}
 	return fnRunner(func(e *env) (Cursor, error) {
-		rows, err := drain(e, sp)
-		if err != nil {
-			return nil, err
-		}
 		var out [][]Datum
 		n := 0
-		for _, old := range rows {
-			if old, err = lockForWrite(e, sp, old, lock.ForUpdate, lock.Wait); err != nil {
-				return nil, err
-			}
-			if old == nil {
-				continue
-			}
+		err := d.rows(e, lock.ForUpdate, func(old, full []Datum) error {
 			n++
 			if err := deleteRow(e, tbl, old, pkKey(tbl, old)); err != nil {
-				return nil, err
+				return err
 			}
 			if err := e.queueParent(tbl, old, nil); err != nil {
-				return nil, err
+				return err
 			}
 			if ret != nil {
-				r, err := project(e, ret, old)
+				r, err := project(e, ret, d.joined(old, full))
 				if err != nil {
-					return nil, err
+					return err
 				}
 				out = append(out, r)
 			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 		return &rowCursor{it: sliceIter(out), tag: fmt.Sprintf("DELETE %d", n)}, nil
 	}), retCols, nil

@@ -63,6 +63,9 @@ func flatJoin(n *pg_query.Node) *pg_query.JoinExpr {
 // buildFromWhere plans FROM and WHERE together and returns the plan with
 // the scope of its (FROM-order) columns.
 func (b *builder) buildFromWhere(items []*pg_query.Node, where *pg_query.Node, outer *scope) (plan, *scope, error) {
+	if err := checkFromNames(items); err != nil {
+		return nil, nil, err
+	}
 	if n := innerLeaves(items); n < 2 || n > planner.MaxRelations {
 		from, err := b.buildFrom(items, outer)
 		if err != nil {

@@ -513,9 +513,9 @@ func (b *builder) buildExplain(ex *pg_query.ExplainStmt) (runner, []colInfo, err
 	if sel != nil {
 		p, err = b.buildSelect(sel, nil)
 	} else if u := ex.Query.GetUpdateStmt(); u != nil {
-		p, err = b.dmlScan(u.Relation, u.WhereClause)
+		p, err = b.explainDML(u.Relation, u.FromClause, u.WhereClause)
 	} else if d := ex.Query.GetDeleteStmt(); d != nil {
-		p, err = b.dmlScan(d.Relation, d.WhereClause)
+		p, err = b.explainDML(d.Relation, d.UsingClause, d.WhereClause)
 	} else {
 		return nil, nil, pgerror.New(pgerror.FeatureNotSupported, "EXPLAIN of this statement is not supported")
 	}
@@ -551,6 +551,16 @@ func (b *builder) buildExplain(ex *pg_query.ExplainStmt) (runner, []colInfo, err
 		}
 		return lines(x), nil
 	}), cols, nil
+}
+
+// explainDML is the plan EXPLAIN shows for an UPDATE or DELETE: the rows it
+// reads.
+func (b *builder) explainDML(rv *pg_query.RangeVar, from []*pg_query.Node, where *pg_query.Node) (plan, error) {
+	d, err := b.buildDMLSource(rv, from, where)
+	if err != nil {
+		return nil, err
+	}
+	return d.src, nil
 }
 
 // runToEnd runs p and discards its rows (EXPLAIN ANALYZE).

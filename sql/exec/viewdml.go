@@ -298,6 +298,9 @@ func (b *builder) rewriteViewInsert(is *pg_query.InsertStmt, d *viewDML) (*pg_qu
 
 // rewriteViewUpdate turns UPDATE view into UPDATE its relation.
 func (b *builder) rewriteViewUpdate(us *pg_query.UpdateStmt, d *viewDML) (*pg_query.Node, error) {
+	if len(us.FromClause) > 0 {
+		return nil, pgerror.New(pgerror.FeatureNotSupported, "UPDATE ... FROM on a view is not supported")
+	}
 	qual := viewQual(us.Relation)
 	out := proto.Clone(us).(*pg_query.UpdateStmt)
 	out.Relation = d.target()
@@ -318,6 +321,9 @@ func (b *builder) rewriteViewUpdate(us *pg_query.UpdateStmt, d *viewDML) (*pg_qu
 
 // rewriteViewDelete turns DELETE FROM view into DELETE FROM its relation.
 func (b *builder) rewriteViewDelete(ds *pg_query.DeleteStmt, d *viewDML) (*pg_query.Node, error) {
+	if len(ds.UsingClause) > 0 {
+		return nil, pgerror.New(pgerror.FeatureNotSupported, "DELETE ... USING on a view is not supported")
+	}
 	qual := viewQual(ds.Relation)
 	out := proto.Clone(ds).(*pg_query.DeleteStmt)
 	out.Relation = d.target()
