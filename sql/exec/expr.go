@@ -96,20 +96,11 @@ func (b *builder) compileConst(c *pg_query.A_Const, hint types.T) (*cexpr, error
 	case *pg_query.A_Const_Ival:
 		return constExpr(int64(v.Ival.Ival), types.Int4, strconv.Itoa(int(v.Ival.Ival))), nil
 	case *pg_query.A_Const_Fval:
-		s := v.Fval.Fval
-		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
-			// as PostgreSQL's make_const: an integer that fits int4 is
-			// int4 (-2147483648 reaches here as a negated float literal)
-			if i == int64(int32(i)) {
-				return constExpr(i, types.Int4, s), nil
-			}
-			return constExpr(i, types.Int8, s), nil
-		}
-		d, _, err := apd.NewFromString(s)
+		d, t, err := NumericConst(v.Fval.Fval)
 		if err != nil {
-			return nil, pgerror.Newf(pgerror.InvalidTextRepresentation, "invalid numeric %q", s)
+			return nil, err
 		}
-		return constExpr(d, types.Numeric, s), nil
+		return constExpr(d, t, v.Fval.Fval), nil
 	case *pg_query.A_Const_Boolval:
 		return constExpr(v.Boolval.Boolval, types.Bool, strconv.FormatBool(v.Boolval.Boolval)), nil
 	case *pg_query.A_Const_Sval:
@@ -118,6 +109,27 @@ func (b *builder) compileConst(c *pg_query.A_Const, hint types.T) (*cexpr, error
 		return constExpr(v.Bsval.Bsval, types.Text, v.Bsval.Bsval), nil
 	}
 	return nil, pgerror.New(pgerror.FeatureNotSupported, "constant kind is not supported")
+}
+
+// NumericConst is the value and type of a numeric literal spelled s (a
+// "float" constant of the grammar: an integer too big for int4, or one
+// with a decimal point or exponent), as PostgreSQL's make_const gives
+// them: an integer that fits int4 is int4 (-2147483648 reaches here as a
+// negated float literal), one that fits int8 is int8, anything else is
+// numeric. The simple-query plan cache (sql/session) types the literals it
+// turns into parameters with it.
+func NumericConst(s string) (Datum, types.T, error) {
+	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+		if i == int64(int32(i)) {
+			return i, types.Int4, nil
+		}
+		return i, types.Int8, nil
+	}
+	d, _, err := apd.NewFromString(s)
+	if err != nil {
+		return nil, types.Numeric, pgerror.Newf(pgerror.InvalidTextRepresentation, "invalid numeric %q", s)
+	}
+	return d, types.Numeric, nil
 }
 
 // stringLiteral types a quoted literal: as hint when given, else unknown

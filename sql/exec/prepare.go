@@ -112,6 +112,28 @@ func (p *Prepared) Columns() []result.Column { return p.columns }
 // ReadOnly reports whether the statement writes nothing.
 func (p *Prepared) ReadOnly() bool { return p.readOnly }
 
+// Refresh re-plans p, as Open would, when the catalog t sees at the start
+// of its next statement is not the one p was planned on, so that Columns
+// describes what Open will return. A caller that sends the columns before
+// it opens the statement (a simple query run from a plan cache) calls it
+// first; a planning error is returned as Prepare returns it.
+func (p *Prepared) Refresh(ctx context.Context, t *Txn) (err error) {
+	defer p.eng.recoverPanic(&err)
+	if err := t.stmtStart(); err != nil {
+		return err
+	}
+	cat, err := t.catalog()
+	if err != nil || cat == p.cat {
+		return err
+	}
+	np, err := p.eng.Prepare(ctx, t, p.stmt, p.given)
+	if err != nil {
+		return err
+	}
+	*p = *np
+	return nil
+}
+
 // Open executes the statement. DML runs completely here. The catalog is
 // re-checked and the statement re-planned if it changed.
 func (p *Prepared) Open(ctx context.Context, t *Txn, params []types.Datum, vars Vars) (c Cursor, err error) {

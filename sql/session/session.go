@@ -78,6 +78,10 @@ type Session struct {
 	owner lock.OwnerID
 	// act is the session's row of pg_stat_activity.
 	act *exec.Activity
+	// plans is the simple-query plan cache (plancache.go) and litBuf
+	// the literals of the query being normalised.
+	plans  map[string]*cachedPlan
+	litBuf []parser.Literal
 }
 
 // New returns a session for a client that said info at startup. Startup

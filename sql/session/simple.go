@@ -25,6 +25,9 @@ func (s *Session) Query(ctx context.Context, sql string, w result.Writer) error 
 		s.abort()
 		return err
 	}
+	if done, err := s.queryCached(ctx, sql, w); done {
+		return err
+	}
 	stmts, err := s.parseQuery(ctx, sql)
 	if err != nil {
 		s.abort()
