@@ -103,6 +103,13 @@
 // Set(name, value string, local bool) error for set_config().
 // SHOW TOPOLOGY runs SELECT * FROM helios_topology.
 //
+// # Simple-query plan cache
+//
+// A simple query of one SELECT, INSERT, UPDATE or DELETE whose literals
+// are all numbers is run from a per-session cache of plans keyed by its
+// text with the numbers replaced by $n (plancache.go says where a
+// parameter may stand for a literal and why that is exact).
+//
 // # Concurrency and cancellation
 //
 // A Session is used by one goroutine at a time (pgwire's connection
