@@ -840,9 +840,16 @@ func (d *dmlSource) rows(e *env, mode lock.Mode, fn func(old, full []Datum) erro
 func sameRow(a, b []Datum) bool { return len(a) > 0 && len(b) > 0 && &a[0] == &b[0] }
 
 func (b *builder) buildUpdate(us *pg_query.UpdateStmt) (runner, []colInfo, error) {
+	r, cols, _, err := b.buildUpdateFrom(us)
+	return r, cols, err
+}
+
+// buildUpdateFrom plans an UPDATE and gives the rows it reads as well
+// (EXPLAIN ANALYZE shows them).
+func (b *builder) buildUpdateFrom(us *pg_query.UpdateStmt) (runner, []colInfo, *dmlSource, error) {
 	d, err := b.buildDMLSource(us.Relation, us.FromClause, us.WhereClause)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	tbl, s := d.sp.tbl, d.s
 	var sets []int
@@ -851,28 +858,28 @@ func (b *builder) buildUpdate(us *pg_query.UpdateStmt) (runner, []colInfo, error
 		rt := tn.GetResTarget()
 		i := tbl.ColumnIndex(rt.Name)
 		if i < 0 || tbl.Columns[i].Hidden {
-			return nil, nil, b.errAt(pgerror.Newf(pgerror.UndefinedColumn, "column %q of relation %q does not exist", rt.Name, tbl.Name), rt.Location)
+			return nil, nil, nil, b.errAt(pgerror.Newf(pgerror.UndefinedColumn, "column %q of relation %q does not exist", rt.Name, tbl.Name), rt.Location)
 		}
 		var e *cexpr
 		if rt.Val.GetSetToDefault() != nil {
 			defs, err := b.defaults(tbl)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			e = defs[i]
 		} else if len(rt.Indirection) > 0 {
 			if e, err = b.compileSubscriptAssign(s, i, tbl.Columns[i].Type, rt.Indirection, rt.Val); err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 		} else if e, err = b.compile(s, rt.Val, tbl.Columns[i].Type); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		sets = append(sets, i)
 		exprs = append(exprs, e)
 	}
 	ret, retCols, err := b.dmlReturning(d, us.ReturningList)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	mode := updateMode(tbl, sets)
 	return fnRunner(func(e *env) (Cursor, error) {
@@ -906,7 +913,7 @@ func (b *builder) buildUpdate(us *pg_query.UpdateStmt) (runner, []colInfo, error
 			return nil, err
 		}
 		return &rowCursor{it: sliceIter(out), tag: fmt.Sprintf("UPDATE %d", n)}, nil
-	}), retCols, nil
+	}), retCols, d, nil
 }
 
 // dmlReturning compiles a RETURNING list: over the target's columns, and
@@ -932,14 +939,21 @@ func (d *dmlSource) joined(nr, full []Datum) []Datum {
 }
 
 func (b *builder) buildDelete(ds *pg_query.DeleteStmt) (runner, []colInfo, error) {
+	r, cols, _, err := b.buildDeleteUsing(ds)
+	return r, cols, err
+}
+
+// buildDeleteUsing plans a DELETE and gives the rows it reads as well
+// (EXPLAIN ANALYZE shows them).
+func (b *builder) buildDeleteUsing(ds *pg_query.DeleteStmt) (runner, []colInfo, *dmlSource, error) {
 	d, err := b.buildDMLSource(ds.Relation, ds.UsingClause, ds.WhereClause)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	tbl := d.sp.tbl
 	ret, retCols, err := b.dmlReturning(d, ds.ReturningList)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	return fnRunner(func(e *env) (Cursor, error) {
 		var out [][]Datum
@@ -965,5 +979,5 @@ func (b *builder) buildDelete(ds *pg_query.DeleteStmt) (runner, []colInfo, error
 			return nil, err
 		}
 		return &rowCursor{it: sliceIter(out), tag: fmt.Sprintf("DELETE %d", n)}, nil
-	}), retCols, nil
+	}), retCols, d, nil
 }

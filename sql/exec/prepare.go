@@ -525,6 +525,9 @@ func (b *builder) buildExplain(ex *pg_query.ExplainStmt) (runner, []colInfo, err
 	if timingSet && timing && !analyze {
 		return nil, nil, pgerror.New(pgerror.InvalidParameterValue, "EXPLAIN option TIMING requires ANALYZE")
 	}
+	if analyze && (ex.Query.GetUpdateStmt() != nil || ex.Query.GetDeleteStmt() != nil) {
+		return b.explainAnalyzeDML(ex.Query, timing, summary)
+	}
 	if analyze && ex.Query.GetSelectStmt() == nil {
 		return nil, nil, pgerror.Newf(pgerror.FeatureNotSupported, "EXPLAIN ANALYZE of %s is not supported", featureName(ex.Query))
 	}
@@ -545,18 +548,10 @@ func (b *builder) buildExplain(ex *pg_query.ExplainStmt) (runner, []colInfo, err
 		return nil, nil, err
 	}
 	planning := time.Since(planStart)
-	cols := []colInfo{{name: "QUERY PLAN", typ: types.Text}}
-	lines := func(x *explainer) Cursor {
-		rows := make([][]Datum, len(x.lines))
-		for i, l := range x.lines {
-			rows[i] = []Datum{l}
-		}
-		return tagCursor("EXPLAIN", rows)
-	}
 	if !analyze {
 		x := &explainer{}
 		p.explain(x, 0)
-		return fnRunner(func(*env) (Cursor, error) { return lines(x), nil }), cols, nil
+		return fnRunner(func(*env) (Cursor, error) { return explainCursor(x), nil }), explainCols, nil
 	}
 	return fnRunner(func(e *env) (Cursor, error) {
 		ae := *e
@@ -565,14 +560,100 @@ func (b *builder) buildExplain(ex *pg_query.ExplainStmt) (runner, []colInfo, err
 		if err := runToEnd(&ae, p); err != nil {
 			return nil, err
 		}
-		execution := time.Since(start)
 		x := &explainer{stats: ae.stats, timing: timing}
 		x.child(p, 0)
-		if summary {
-			x.lines = append(x.lines, "Planning Time: "+millis(planning)+" ms", "Execution Time: "+millis(execution)+" ms")
+		x.summary(summary, planning, time.Since(start))
+		return explainCursor(x), nil
+	}), explainCols, nil
+}
+
+var explainCols = []colInfo{{name: "QUERY PLAN", typ: types.Text}}
+
+// explainCursor returns EXPLAIN's lines as its rows.
+func explainCursor(x *explainer) Cursor {
+	rows := make([][]Datum, len(x.lines))
+	for i, l := range x.lines {
+		rows[i] = []Datum{l}
+	}
+	return tagCursor("EXPLAIN", rows)
+}
+
+// summary ends an EXPLAIN ANALYZE with its planning and execution times
+// (SUMMARY, on by default).
+func (x *explainer) summary(on bool, planning, execution time.Duration) {
+	if on {
+		x.lines = append(x.lines, "Planning Time: "+millis(planning)+" ms", "Execution Time: "+millis(execution)+" ms")
+	}
+}
+
+// explainAnalyzeDML runs an UPDATE or DELETE (it changes the rows, as in
+// PostgreSQL: wrap it in a transaction to look without changing) and shows
+// the rows it read under "Update on t" / "Delete on t", whose rows are the
+// ones RETURNING gave.
+func (b *builder) explainAnalyzeDML(n *pg_query.Node, timing, summary bool) (runner, []colInfo, error) {
+	b.readOnly = false
+	b.collectPrivileges(n)
+	b.collectTableLocks(n)
+	planStart := time.Now()
+	var r runner
+	var d *dmlSource
+	var err error
+	var verb string
+	if u := n.GetUpdateStmt(); u != nil {
+		if u.WithClause != nil {
+			return nil, nil, pgerror.New(pgerror.FeatureNotSupported, "EXPLAIN ANALYZE of UPDATE with WITH is not supported")
 		}
-		return lines(x), nil
-	}), cols, nil
+		verb = "Update"
+		r, _, d, err = b.buildUpdateFrom(u)
+	} else {
+		ds := n.GetDeleteStmt()
+		if ds.WithClause != nil {
+			return nil, nil, pgerror.New(pgerror.FeatureNotSupported, "EXPLAIN ANALYZE of DELETE with WITH is not supported")
+		}
+		verb = "Delete"
+		r, _, d, err = b.buildDeleteUsing(ds)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	planning := time.Since(planStart)
+	label := verb + " on " + d.sp.tbl.Name
+	if d.sp.alias != d.sp.tbl.Name {
+		label += " " + d.sp.alias
+	}
+	return fnRunner(func(e *env) (Cursor, error) {
+		ae := *e
+		ae.stats = map[plan]*opStats{}
+		start := time.Now()
+		top := &opStats{loops: 1}
+		cur, err := r.run(&ae)
+		if err != nil {
+			return nil, err
+		}
+		first := time.Duration(-1)
+		for {
+			row, err := cur.Next(e.ctx)
+			if err != nil {
+				cur.Close()
+				return nil, err
+			}
+			if first < 0 {
+				first = time.Since(start)
+			}
+			if row == nil {
+				break
+			}
+			top.rows++
+		}
+		cur.Close()
+		execution := time.Since(start)
+		top.startup, top.total = first, execution
+		x := &explainer{stats: ae.stats, timing: timing}
+		x.add(0, label+top.annotation(timing))
+		x.child(d.src, 1)
+		x.summary(summary, planning, execution)
+		return explainCursor(x), nil
+	}), explainCols, nil
 }
 
 // explainDML is the plan EXPLAIN shows for an UPDATE or DELETE: the rows it
