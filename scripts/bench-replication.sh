@@ -18,6 +18,12 @@
 #                  replayed up to it (polled every ~5 ms; 0 when it was
 #                  already there at the first look)
 #
+# WORKLOAD=tpcb-like runs pgbench's built-in tpcb-like transaction
+# (pgbench -i -s SCALE) instead of the single-row UPDATE. SYNC_ONLY=1 runs
+# only the sync-commit point. NANO_BASE=path/to/an/older/heliosdb-nano
+# runs the sync-commit point with that build too, right before this one
+# (before/after a change, same moment, same data).
+#
 # Workloads run nano then PostgreSQL, workload by workload, so both see
 # the same background noise. Lag bytes are each system's own WAL bytes
 # (record formats differ); milliseconds are the comparable figure.
@@ -32,6 +38,11 @@ DURATION=${DURATION:-10}
 CLIENTS=${CLIENTS:-8}
 ROWS=${ROWS:-100000}
 RATE=${RATE:-1000}
+WORKLOAD=${WORKLOAD:-update}
+SCALE=${SCALE:-5}
+SYNC_ONLY=${SYNC_ONLY:-0}
+NANO_BASE=${NANO_BASE:-}
+NANO_BIN=bin/heliosdb-nano
 BASE_PORT=${BASE_PORT:-56000}
 NP_PG=$((BASE_PORT + 1)) NP_NATIVE=$((BASE_PORT + 2)) # nano primary
 NS_PG=$((BASE_PORT + 3)) NS_NATIVE=$((BASE_PORT + 4)) # nano standby
@@ -146,16 +157,23 @@ SQL
 bench_accounts_sql "$ROWS" >"$work/load.sql"
 
 load() { # PORT USER PASSWORD DB
+  if [ "$WORKLOAD" = tpcb-like ]; then
+    PGPASSWORD=$3 pgbench -i -q -s "$SCALE" -h 127.0.0.1 -p "$1" -U "$2" "$4" >/dev/null \
+      2>>"$work/psql.err" || fail "pgbench -i on port $1"
+    return
+  fi
   PGPASSWORD=$3 psql -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$1" -U "$2" -d "$4" -f "$work/load.sql" >/dev/null \
     2>>"$work/psql.err" || fail "loading the table on port $1"
 }
+script=(-f "$work/update.sql")
+[ "$WORKLOAD" = tpcb-like ] && script=(-b tpcb-like)
 
 # pgb TAG PORT USER PASSWORD DB [pgbench args]: runs the update workload;
 # sets TPS, LAT (average), P50 and P99 (ms, from the per-transaction log).
 pgb() {
   local tag=$1 port=$2 user=$3 pass=$4 db=$5 out rc=0
   shift 5
-  out=$(PGPASSWORD=$pass pgbench -n -M prepared -c "$CLIENTS" -j 2 -T "$DURATION" -f "$work/update.sql" \
+  out=$(PGPASSWORD=$pass pgbench -n -M prepared -c "$CLIENTS" -j 2 -T "$DURATION" "${script[@]}" \
     -l --log-prefix="$work/txlog-$tag" -h 127.0.0.1 -p "$port" -U "$user" "$@" "$db" 2>&1) || rc=$?
   if [ "$rc" -ne 0 ] || grep -q aborted <<<"$out"; then
     echo "$out" >"$work/pgbench-$tag.err"
@@ -239,7 +257,7 @@ nano_start() {
   local name=$1
   shift
   echo "== start $*" >>"$work/nano-$name.log"
-  bin/heliosdb-nano start --data-dir "$work/nano-$name" --http-port 0 --listen 127.0.0.1 \
+  "$NANO_BIN" start --data-dir "$work/nano-$name" --http-port 0 --listen 127.0.0.1 \
     --node-id "$name" --log-level info "$@" 3>&- 4<&- 5>&- 6<&- 7>&- 8<&- 2>>"$work/nano-$name.log" &
   NANO_PID[$name]=$!
 }
@@ -300,7 +318,7 @@ pg_sync_names() { # VALUE EXPECTED_SYNC_STATE
 # --- run ----------------------------------------------------------------------
 make -s build
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, load $(cut -d' ' -f1-3 /proc/loadavg);" \
-  "$DURATION s per run, $CLIENTS clients, $ROWS rows, async load $RATE tps"
+  "$DURATION s per run, $CLIENTS clients, workload $WORKLOAD ($([ "$WORKLOAD" = tpcb-like ] && echo "scale $SCALE" || echo "$ROWS rows")), async load $RATE tps"
 if [ -n "$PGBIN" ]; then
   PGNAME="postgresql-$("$PGBIN/postgres" --version | awk '{print $3}')"
 else
@@ -329,9 +347,9 @@ fi
 
 # 1a. no standby (reference)
 note "no-standby: $CLIENTS clients, $DURATION s each"
-pgb nano-alone "$NP_PG" "${NANO_AUTH[@]}"
-report no-standby heliosdb-nano "tps=$TPS latency_ms=$LAT p50_ms=$P50 p99_ms=$P99 failed=$FAILED"
-if [ -n "$PGBIN" ]; then
+[ "$SYNC_ONLY" = 1 ] || pgb nano-alone "$NP_PG" "${NANO_AUTH[@]}"
+[ "$SYNC_ONLY" = 1 ] || report no-standby heliosdb-nano "tps=$TPS latency_ms=$LAT p50_ms=$P50 p99_ms=$P99 failed=$FAILED"
+if [ -n "$PGBIN" ] && [ "$SYNC_ONLY" != 1 ]; then
   pgb pg-alone "$PGP_PORT" "${PG_AUTH[@]}"
   report no-standby "$PGNAME" "tps=$TPS latency_ms=$LAT p50_ms=$P50 p99_ms=$P99 failed=$FAILED"
 fi
@@ -348,6 +366,18 @@ if [ -n "$PGBIN" ]; then
   pg_start pgs "$PGS_PORT"
   pg_sync_names '*' sync
 fi
+if [ -n "$NANO_BASE" ]; then
+  note "sync-commit with the base build $NANO_BASE"
+  nano_stop standby
+  nano_stop primary
+  NANO_BIN=$NANO_BASE nano_pair sync
+  pgb nano-base-sync "$NP_PG" "${NANO_AUTH[@]}"
+  nano_sync_state
+  report sync-commit "heliosdb-nano-base" "tps=$TPS latency_ms=$LAT p50_ms=$P50 p99_ms=$P99 failed=$FAILED sync_state_after=$R"
+  nano_stop standby
+  nano_stop primary
+  nano_pair sync
+fi
 pgb nano-sync "$NP_PG" "${NANO_AUTH[@]}"
 nano_sync_state
 report sync-commit heliosdb-nano "tps=$TPS latency_ms=$LAT p50_ms=$P50 p99_ms=$P99 failed=$FAILED sync_state_after=$R"
@@ -356,6 +386,12 @@ if [ -n "$PGBIN" ]; then
   pgb pg-sync "$PGP_PORT" "${PG_AUTH[@]}"
   q "$PGP_PORT" "${PG_AUTH[@]}" "SELECT sync_state FROM pg_stat_replication"
   report sync-commit "$PGNAME" "tps=$TPS latency_ms=$LAT p50_ms=$P50 p99_ms=$P99 failed=$FAILED sync_state_after=$R"
+fi
+
+if [ "$SYNC_ONLY" = 1 ]; then
+  nano_stop standby
+  nano_stop primary
+  exit 0
 fi
 
 # 2. async standby under a fixed-rate load
