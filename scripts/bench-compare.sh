@@ -17,6 +17,8 @@
 # settings. Installs PostgreSQL 15, pgbench and pgbouncer from Debian when
 # missing. Runs as root (PostgreSQL and pgbouncer run as postgres).
 #
+# BULK_ONLY=1 runs only the bulk load (BULK_REPS rounds, median) and prints
+# it (docs/benchmarks.md is left alone).
 # PROXY_ONLY=1 runs only the proxy comparison and prints it (docs/benchmarks.md
 # is left alone); PROXY_BASE=path/to/an/older/heliosdb-proxy adds that build
 # to each round (before/after a change, same moment, same node).
@@ -32,6 +34,8 @@ N_PG=$((BASE_PORT + 1)) N_NATIVE=$((BASE_PORT + 2)) N_HTTP=$((BASE_PORT + 3))
 PX_PORT=$((BASE_PORT + 4)) PX_ADMIN=$((BASE_PORT + 5))
 PG_PORT=$((BASE_PORT + 11)) BOUNCER_PORT=$((BASE_PORT + 12))
 PROXY_ONLY=${PROXY_ONLY:-0}
+BULK_ONLY=${BULK_ONLY:-0}
+BULK_REPS=${BULK_REPS:-1}
 PROXY_BASE=${PROXY_BASE:-}
 PX_BASE_PORT=$((BASE_PORT + 6)) PX_BASE_ADMIN=$((BASE_PORT + 7))
 NANO=(helios helios heliosdb) # user password database
@@ -106,6 +110,62 @@ peak_sampler() {
 }
 peak_sampler &
 pids+=($!)
+
+# bulk_load: ROWS rows into an existing table (created by an earlier
+# statement), by 1000-row INSERT statements and by psql's \\copy; sets
+# nbi pbi nbc pbc (rows per second).
+bulk_load() {
+# --- bulk load ------------------------------------------------------------
+{
+  echo "DROP TABLE IF EXISTS bulk;"
+  echo "CREATE TABLE bulk (id int PRIMARY KEY, v int, s text);"
+} >"$work/bulk-ddl.sql"
+for ((i = 1; i <= ROWS; i += 1000)); do
+  printf "INSERT INTO bulk VALUES "
+  for ((j = i; j < i + 1000 && j <= ROWS; j++)); do
+    ((j > i)) && printf ","
+    printf "(%d,%d,'row %d')" "$j" $((j % 97)) "$j"
+  done
+  echo ";"
+done >"$work/bulk.sql"
+seq 1 "$ROWS" | awk '{printf "%d\t%d\trow %d\n", $1, $1 % 97, $1}' >"$work/bulk.tsv"
+load() { # PORT USER PASSWORD DB MODE: prints rows/s or n/a
+  local port=$1 user=$2 pass=$3 db=$4 mode=$5 t0 t1
+  sql "$port" "$user" "$pass" "$db" -f "$work/bulk-ddl.sql" >/dev/null 2>&1 || { echo n/a; return; }
+  t0=${EPOCHREALTIME/./}
+  if [ "$mode" = insert ]; then
+    sql "$port" "$user" "$pass" "$db" -f "$work/bulk.sql" >/dev/null 2>&1 || { echo n/a; return; }
+  else
+    sql "$port" "$user" "$pass" "$db" -c "\\copy bulk FROM '$work/bulk.tsv'" >/dev/null 2>&1 || { echo n/a; return; }
+  fi
+  t1=${EPOCHREALTIME/./}
+  awk -v n="$ROWS" -v us=$((t1 - t0)) 'BEGIN{printf "%.0f", n / (us / 1e6)}'
+}
+# BULK_REPS rounds, each running nano then PostgreSQL; the median is kept.
+local r a=() b=() c=() d=()
+for ((r = 0; r < BULK_REPS; r++)); do
+  a+=("$(load "$N_PG" "${NANO[@]}" insert)"); b+=("$(load "$PG_PORT" "${PG[@]}" insert)")
+  c+=("$(load "$N_PG" "${NANO[@]}" copy)"); d+=("$(load "$PG_PORT" "${PG[@]}" copy)")
+done
+nbi=$(median "${a[@]}"); pbi=$(median "${b[@]}"); nbc=$(median "${c[@]}"); pbc=$(median "${d[@]}")
+nbi=${nbi%.*} pbi=${pbi%.*} nbc=${nbc%.*} pbc=${pbc%.*}
+}
+if [ "$BULK_ONLY" = 1 ]; then
+  ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+  median() { printf "%s\n" "$@" | grep -E '^[0-9.]+$' | sort -g | awk '{v[NR]=$1} END{if (NR) printf "%.0f", v[int((NR+1)/2)]; else print "n/a"}'; }
+  bulk_load
+  echo "Bulk load of $ROWS rows into an existing table (rows per second), median of $BULK_REPS interleaved round(s);"
+  echo "$(nproc) cores, load average at the start $LOAD_START, now $(cut -d' ' -f1-3 /proc/loadavg), heliosdb-nano $NANO_VERSION, PostgreSQL $PG_VERSION:"
+  echo
+  echo "| method | nano | PostgreSQL | ratio |"
+  echo "|---|---|---|---|"
+  echo "| 1000-row INSERT statements | $nbi | $pbi | $(ratio "$nbi" "$pbi") |"
+  echo "| COPY (psql \\copy) | $nbc | $pbc | $(ratio "$nbc" "$pbc") |"
+  read -r nano_peak pg_peak <"$work/peak"
+  echo
+  echo "Peak memory (proportional set size): nano $((nano_peak / 1024)) MiB, PostgreSQL $((pg_peak / 1024)) MiB."
+  exit 0
+fi
 
 # --- load -----------------------------------------------------------------
 # pgbench -i on both; where nano refuses a step of it (older builds without
@@ -306,34 +366,7 @@ if [ "$PROXY_ONLY" = 1 ]; then
   exit 0
 fi
 
-# --- bulk load ------------------------------------------------------------
-{
-  echo "DROP TABLE IF EXISTS bulk;"
-  echo "CREATE TABLE bulk (id int PRIMARY KEY, v int, s text);"
-} >"$work/bulk-ddl.sql"
-for ((i = 1; i <= ROWS; i += 1000)); do
-  printf "INSERT INTO bulk VALUES "
-  for ((j = i; j < i + 1000 && j <= ROWS; j++)); do
-    ((j > i)) && printf ","
-    printf "(%d,%d,'row %d')" "$j" $((j % 97)) "$j"
-  done
-  echo ";"
-done >"$work/bulk.sql"
-seq 1 "$ROWS" | awk '{printf "%d\t%d\trow %d\n", $1, $1 % 97, $1}' >"$work/bulk.tsv"
-load() { # PORT USER PASSWORD DB MODE: prints rows/s or n/a
-  local port=$1 user=$2 pass=$3 db=$4 mode=$5 t0 t1
-  sql "$port" "$user" "$pass" "$db" -f "$work/bulk-ddl.sql" >/dev/null 2>&1 || { echo n/a; return; }
-  t0=${EPOCHREALTIME/./}
-  if [ "$mode" = insert ]; then
-    sql "$port" "$user" "$pass" "$db" -f "$work/bulk.sql" >/dev/null 2>&1 || { echo n/a; return; }
-  else
-    sql "$port" "$user" "$pass" "$db" -c "\\copy bulk FROM '$work/bulk.tsv'" >/dev/null 2>&1 || { echo n/a; return; }
-  fi
-  t1=${EPOCHREALTIME/./}
-  awk -v n="$ROWS" -v us=$((t1 - t0)) 'BEGIN{printf "%.0f", n / (us / 1e6)}'
-}
-nbi=$(load "$N_PG" "${NANO[@]}" insert); pbi=$(load "$PG_PORT" "${PG[@]}" insert)
-nbc=$(load "$N_PG" "${NANO[@]}" copy); pbc=$(load "$PG_PORT" "${PG[@]}" copy)
+bulk_load
 
 read -r nano_peak pg_peak <"$work/peak"
 # With one sync standby (scripts/bench-replication.sh, same DURATION).

@@ -3,6 +3,7 @@ package tests
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Issue 14, bulk load: COPY into a table truncated (or created) by the
@@ -219,4 +221,87 @@ func TestCopyStagedLoadOutOfKeyOrder(t *testing.T) {
 	if err := c.QueryRow(ctx, "SELECT bid FROM acc WHERE aid = $1", rows-1).Scan(&bid); err != nil || bid != 2 {
 		t.Fatalf("row %d: bid %d %v", rows-1, bid, err)
 	}
+}
+
+// TestCopyIntoExistingTableBoundedRSSAndKill9: COPY into an existing,
+// empty table — psql's \copy after CREATE TABLE, a separate statement —
+// loads in chunks too (sql/exec/copyswap.go): memory stays flat; a bad
+// row after chunks were committed is 22P02 with its line and leaves the
+// table empty; kill -9 in the middle of the load leaves it empty; a DDL
+// committed by another session during the load does not fail its COMMIT;
+// and a committed load survives kill -9.
+func TestCopyIntoExistingTableBoundedRSSAndKill9(t *testing.T) {
+	n := newNode(t)
+	n.start()
+	pid := n.cmd.Process.Pid
+	c := n.connect(t)
+	ctx := context.Background()
+	mustExec(t, c, "CREATE TABLE acc (aid int PRIMARY KEY, bid int, abalance int, filler char(84))")
+	mustExec(t, c, "CREATE INDEX acc_bid ON acc (bid)")
+
+	// A bad row on the last line, after many chunks: nothing stays.
+	bad := io.MultiReader(copyStream(0, bulkRows/2), strings.NewReader("x\t1\t0\t\n"))
+	_, err := c.PgConn().CopyFrom(ctx, bad, "COPY acc FROM STDIN")
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "22P02" || pe.Where != fmt.Sprintf(`COPY acc, line %d, column aid: "x"`, bulkRows/2+1) {
+		t.Fatalf("bad row: %v (%+v), want 22P02 at line %d", err, pe, bulkRows/2+1)
+	}
+	checkAcc(t, c, 0, "after a failed load")
+
+	// kill -9 with half the load sent (the client's pipe stays open, so
+	// the COPY never ends): the table is as before.
+	pr, pw := io.Pipe()
+	sent := make(chan struct{})
+	go func() {
+		defer close(sent)
+		_, _ = io.Copy(pw, copyStream(0, bulkRows/2))
+	}()
+	half := make(chan struct{})
+	go func() {
+		defer close(half)
+		_, _ = c.PgConn().CopyFrom(ctx, pr, "COPY acc FROM STDIN")
+	}()
+	<-sent
+	n.kill()
+	<-half
+	pw.Close()
+	n.start()
+	pid = n.cmd.Process.Pid
+	c = n.connect(t)
+	checkAcc(t, c, 0, "after kill -9 in the middle of a load")
+
+	// The load, measured, with a DDL committed by another session while
+	// its transaction is open.
+	base := rssAnon(pid)
+	stop := make(chan struct{})
+	anonc := peakAnon(pid, stop)
+	mustExec(t, c, "BEGIN")
+	copyIn(t, c, 0, bulkRows)
+	other := n.connect(t)
+	mustExec(t, other, "CREATE TABLE unrelated (a int)")
+	checkAcc(t, other, 0, "another session during the load")
+	checkAcc(t, c, bulkRows, "inside the loading transaction")
+	mustExec(t, c, "COMMIT")
+	close(stop)
+	peak := <-anonc
+	t.Logf("%d rows into an existing table: anonymous RSS baseline %d MB, peak %d MB", bulkRows, base>>20, peak>>20)
+	const bound = 128 << 20
+	if peak-base > bound {
+		t.Errorf("anonymous RSS grew by %d MB loading %d rows into an existing table (bound %d MB): the load is held in memory", (peak-base)>>20, bulkRows, bound>>20)
+	}
+	var bid int
+	if err := other.QueryRow(ctx, "SELECT count(*) FROM acc WHERE bid = 2").Scan(&bid); err != nil || bid != 100000 {
+		t.Fatalf("index scan after the load: %d rows with bid 2, %v", bid, err)
+	}
+	n.kill()
+	n.start()
+	c = n.connect(t)
+	checkAcc(t, c, bulkRows, "after kill -9")
+	// Not empty any more: the next COPY adds to it in its write set.
+	_, err = c.PgConn().CopyFrom(ctx, copyStream(bulkRows-1, bulkRows+1), "COPY acc FROM STDIN")
+	if err == nil || !strings.Contains(err.Error(), "23505") {
+		t.Fatalf("COPY of a loaded key: %v, want 23505", err)
+	}
+	copyIn(t, c, bulkRows, bulkRows+10)
+	checkAcc(t, c, bulkRows+10, "after a second load")
 }

@@ -219,8 +219,12 @@ func (p *CopyPlan) CopyFrom(ctx context.Context, t *Txn, r io.Reader, vars Vars)
 	if t.holdsTable(p.table.OID, lock.ShareRowExclusive) {
 		en.sole = p.table.OID
 	}
+	tbl, err := t.swapEmpty(cat, p.table)
+	if err != nil {
+		return 0, err
+	}
 	err = t.bulk(func() (err error) {
-		if n, err = p.load(en, copyfmt.NewReader(r, &p.opts)); err != nil {
+		if n, err = p.load(en, copyfmt.NewReader(r, &p.opts), tbl); err != nil {
 			return err
 		}
 		return en.flushFK()
@@ -231,9 +235,9 @@ func (p *CopyPlan) CopyFrom(ctx context.Context, t *Txn, r io.Reader, vars Vars)
 	return n, nil
 }
 
-// load inserts every row of rd.
-func (p *CopyPlan) load(en *env, rd *copyfmt.Reader) (int64, error) {
-	tbl := p.table
+// load inserts every row of rd into tbl (p.table, or its swap with
+// fresh buckets: copyswap.go).
+func (p *CopyPlan) load(en *env, rd *copyfmt.Reader, tbl *catalog.Table) (int64, error) {
 	loc := sessionLoc(en)
 	target := make([]bool, len(tbl.Columns))
 	for _, o := range p.cols {

@@ -96,6 +96,9 @@ type Txn struct {
 	// SET CONSTRAINTS said (deferred.go).
 	deferred []deferredFK
 	conMode  constraintMode
+	// swaps: the catalog entries, as found, of the tables a COPY gave
+	// fresh buckets, by catalog key (copyswap.go).
+	swaps map[string][]byte
 }
 
 // SetUser sets the role the transaction's statements run as (the
@@ -143,6 +146,9 @@ func (t *Txn) Commit(ctx context.Context) (lsn.LSN, error) {
 	}
 	if err := t.ssx.PreCommit(); err != nil {
 		return 0, err
+	}
+	if len(t.swaps) > 0 {
+		return t.commitSwapped(ctx) // never SERIALIZABLE (swapEmpty)
 	}
 	at, err := t.eng.cfg.Committer.Commit(ctx, b, t.writeLSN)
 	if err == nil {
