@@ -252,3 +252,27 @@ func TestCopyLocksTableAgainstWriters(t *testing.T) {
 		t.Fatalf("after: %d rows, %v", n, err)
 	}
 }
+
+// A COPY into an existing, empty table that commits its rows in chunks
+// before the COMMIT swaps them in (sql/exec/copyswap.go) reaches the
+// standbys whole: chunks and swap are ordinary WAL commits.
+func TestCopyIntoEmptyTableReplicated(t *testing.T) {
+	c := clustertest.Start(t, clustertest.Options{})
+	conn := c.Primary.Conn()
+	ctx := context.Background()
+	copyExec(t, conn, "CREATE TABLE acc (aid int PRIMARY KEY, filler char(84))")
+	var data bytes.Buffer
+	const rows = 80000 // about 9 MB of rows: two chunks before the COMMIT
+	for i := 1; i <= rows; i++ {
+		fmt.Fprintf(&data, "%d\tx\n", i)
+	}
+	if tag, err := conn.PgConn().CopyFrom(ctx, &data, "COPY acc FROM STDIN"); err != nil || tag.RowsAffected() != rows {
+		t.Fatalf("COPY: %v %v", tag, err)
+	}
+	c.WaitCaughtUp()
+	c.SameTables("acc")
+	var n, sum int64
+	if err := c.Async.Conn().QueryRow(ctx, "SELECT count(*), sum(aid) FROM acc").Scan(&n, &sum); err != nil || n != rows || sum != rows*(rows+1)/2 {
+		t.Fatalf("standby after COPY: %d rows, sum %d, %v", n, sum, err)
+	}
+}
