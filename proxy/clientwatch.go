@@ -33,8 +33,12 @@ const clientCheckInterval = 250 * time.Millisecond
 // statements), and a firing looks only at a statement that has run for
 // clientCheckInterval.
 func (s *session) watchClient(bc *bconn) {
+	now := time.Now()
+	if bc != nil {
+		bc.lastUse = now
+	}
 	s.mu.Lock()
-	s.active, s.watching, s.watchSince = bc, true, time.Now()
+	s.active, s.watching, s.watchSince = bc, true, now
 	if !s.watchArmed {
 		s.watchArmed = true
 		s.watchT.Reset(clientCheckInterval)

@@ -53,7 +53,11 @@
 // the backend in one write; the send buffer, the batch's tracker and the
 // routing view are reused, so a statement costs no allocation in the
 // steady state (pprof: GET /debug/pprof/ on the admin API, behind its
-// credentials). Backend connections belong to
+// credentials). Plain (non-TLS) sockets on both sides are read and written
+// with raw non-blocking system calls (proxy/sockio), which spares the Go
+// scheduler's system-call hand-offs: a select-only transaction costs the
+// proxy two reads and two writes, plus a read that finds nothing while
+// the node or the client is still working. Backend connections belong to
 // the session and are closed with it; there is no pooling across
 // sessions. The client sees the proxy's own process ID and secret
 // (BackendKeyData); a CancelRequest for them is forwarded to the backend
@@ -113,7 +117,10 @@
 //     node and the backend connection is dropped, so the node stops at
 //     once; the statement is not retried and the node not marked failed.
 //   - A backend connection the node closed while idle is noticed before
-//     reuse (a non-blocking peek) and replaced transparently.
+//     reuse (a non-blocking peek, when it has been idle 10 ms or more) and
+//     replaced transparently. One used less than 10 ms ago is not peeked
+//     at: a node that shuts down says FATAL 57P01 before answering, and the
+//     statement then runs elsewhere as above.
 //   - A failed connect to a node counts as a health failure at once.
 //   - A write the proxy sent to the node it took for the primary that is
 //     refused with 25006 read_only_sql_transaction (the node was demoted

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
@@ -257,12 +258,22 @@ func nodeFault(err error) bool {
 	return false
 }
 
+// aliveCheckAfter: a backend connection idle at least this long is
+// checked (backend.Conn.Alive, a non-blocking peek: one system call)
+// before it is reused. One used more recently is not: a node cannot have
+// restarted in between, a node shutting down says FATAL 57P01 before its
+// first answer (the statement is then run elsewhere, as when the close
+// races with the peek), and statements sent back to back (a pgbench-like
+// load) spare a system call each, as pgbouncer's server_check_delay does.
+const aliveCheckAfter = 10 * time.Millisecond
+
 // backendFor returns the session's connection to node, opening one (and
 // replaying the session's SETs on it) when there is none or the old one
-// was closed by the node.
+// was closed by the node (checked when it has been idle for
+// aliveCheckAfter).
 func (s *session) backendFor(node string) (*bconn, error) {
 	if bc := s.backends[node]; bc != nil {
-		if s.rs.TxNode == node || bc.Alive() {
+		if s.rs.TxNode == node || time.Since(bc.lastUse) < aliveCheckAfter || bc.Alive() {
 			return bc, nil
 		}
 		s.log.Debug("proxy: backend connection closed by the node; reconnecting", "node", node)

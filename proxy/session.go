@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bufio"
 	"errors"
 	"io"
 	"log/slog"
@@ -31,7 +32,8 @@ const flushThreshold = 32 << 10
 type session struct {
 	srv     *Server
 	fc      *pgfront.Conn // startup, cancel key, idle/busy for the drain
-	nc      net.Conn      // written to: the TLS connection when negotiated
+	nc      net.Conn      // the TLS connection when negotiated, else the socket
+	w       io.Writer     // written to: nc, or raw system calls on the socket (proxy/sockio)
 	r       *wire.Reader  // reads the client after startup
 	out     []byte        // pending output to the client
 	flushes int           // writes to the client so far (a retry needs none since the attempt began)
@@ -75,6 +77,7 @@ type bconn struct {
 	*backend.Conn
 	node     string
 	prepared map[string]string // statement name → Parse frame, as this backend has it
+	lastUse  time.Time         // when its last statement began (watchClient)
 }
 
 // stmt is a prepared statement of the client.
@@ -186,6 +189,24 @@ func (s *session) cancel() {
 	}
 }
 
+// clientReader reads what pgfront's reader buffered during the startup
+// (a client may pipeline its first query behind the startup), then the
+// socket through raw.
+type clientReader struct {
+	br  *bufio.Reader // nil once drained
+	raw io.Reader
+}
+
+func (r *clientReader) Read(p []byte) (int, error) {
+	if r.br != nil {
+		if r.br.Buffered() > 0 {
+			return r.br.Read(p)
+		}
+		r.br = nil
+	}
+	return r.raw.Read(p)
+}
+
 // send appends a message for the client.
 func (s *session) send(msg wire.Encoder) {
 	var err error
@@ -208,7 +229,7 @@ func (s *session) flush() {
 		s.out = s.out[:0]
 		return
 	}
-	_, s.werr = s.nc.Write(s.out)
+	_, s.werr = s.w.Write(s.out)
 	s.flushes++
 	s.out = s.out[:0]
 }

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"io"
 	"maps"
 	"slices"
 
@@ -8,6 +9,7 @@ import (
 
 	"github.com/heliosdb/nano/pgwire/pgfront"
 	"github.com/heliosdb/nano/proxy/route"
+	"github.com/heliosdb/nano/proxy/sockio"
 	"github.com/heliosdb/nano/proxy/wire"
 	"github.com/heliosdb/nano/sql/pgerror"
 )
@@ -30,7 +32,14 @@ func (s *session) startup() bool {
 		return false
 	}
 	s.nc = s.fc.NetConn()
-	s.r = wire.NewReader(s.fc.Reader(), 0)
+	s.w = s.nc
+	var rd io.Reader = s.fc.Reader()
+	if !s.fc.TLS() {
+		if sc := sockio.New(s.fc.Socket()); sc != nil {
+			s.w, rd = sc, &clientReader{br: s.fc.Reader(), raw: sc}
+		}
+	}
+	s.r = wire.NewReader(rd, 0)
 	s.user, s.database, s.params = info.User, info.Database, info.Params
 	s.password = s.srv.users[s.user] // the nodes are logged in to as the client
 	s.log = s.log.With("user", s.user, "database", s.database)

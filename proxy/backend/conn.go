@@ -5,12 +5,14 @@ import (
 	"crypto/tls"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"net"
 	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
+	"github.com/heliosdb/nano/proxy/sockio"
 	"github.com/heliosdb/nano/proxy/wire"
 )
 
@@ -41,6 +43,9 @@ type Conn struct {
 
 	nc  net.Conn // the TLS connection when negotiated, else raw
 	raw net.Conn // the socket
+	// rw reads and writes the connection: raw system calls on the socket
+	// (proxy/sockio) without TLS, else nc.
+	rw io.ReadWriter
 	// Alive's state (alive_unix.go), made by its first call.
 	rc     syscall.RawConn // raw's
 	peekFn func(fd uintptr) bool
@@ -88,7 +93,13 @@ func (d *Dialer) Dial(ctx context.Context, o Options) (*Conn, error) {
 	stop := c.watch(ctx)
 	err = c.startTLS(d)
 	if err == nil {
-		c.r = wire.NewReader(c.nc, o.MaxMessageSize)
+		c.rw = c.nc
+		if c.nc == c.raw {
+			if sc := sockio.New(c.raw); sc != nil {
+				c.rw = sc
+			}
+		}
+		c.r = wire.NewReader(c.rw, o.MaxMessageSize)
 		err = c.login(o, &d.scram)
 	}
 	if stop() && err != nil {
@@ -178,7 +189,7 @@ func (c *Conn) sendMsg(msg wire.Encoder) error {
 
 // Send writes raw frames to the node.
 func (c *Conn) Send(frames []byte) error {
-	_, err := c.nc.Write(frames)
+	_, err := c.rw.Write(frames)
 	return err
 }
 
