@@ -99,9 +99,12 @@ func TestProxyDisconnectedClientStatementStops(t *testing.T) {
 	setupJoinTables(t, connectTo(t, proxyDSN(p)))
 	nodeMetrics := m.HTTPURL() + "/metrics"
 	proxyMetrics := "http://" + p.AdminAddr() + "/metrics"
+	direct := connectTo(t, m.DSN())
 	stops := func(t *testing.T, what string, kill func()) {
 		t.Helper()
-		waitMetric(t, nodeMetrics, "helios_statements_running", 1, 10*time.Second)
+		// The proxy's health probes (every 100 ms) also count as running
+		// statements: wait for the join itself.
+		waitJoinActive(t, direct, 10*time.Second)
 		lost := metricValue(t, proxyMetrics, "heliosdb_proxy_client_lost_total")
 		kill()
 		took := waitMetric(t, nodeMetrics, "helios_statements_running", 0, time.Second)
@@ -127,6 +130,28 @@ func TestProxyDisconnectedClientStatementStops(t *testing.T) {
 	var one int
 	if err := connectTo(t, proxyDSN(p)).QueryRow(context.Background(), "SELECT 1").Scan(&one); err != nil || one != 1 {
 		t.Fatalf("proxy unusable afterwards: %v", err)
+	}
+}
+
+// waitJoinActive waits until the node's pg_stat_activity shows heavyJoin
+// running.
+func waitJoinActive(t *testing.T, c *pgx.Conn, limit time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for {
+		var n int
+		err := c.QueryRow(context.Background(),
+			"SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query = $1", heavyJoin).Scan(&n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the join was not running on the node after %v", limit)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
