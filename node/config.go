@@ -132,6 +132,14 @@ type Config struct {
 	// negative = unlimited. Spilling operators use work_mem and temporary
 	// files in <data-dir>/tmp instead.
 	StatementMemoryLimit int64
+	// MemoryLimit is the Go runtime's soft memory limit for the process
+	// (runtime/debug.SetMemoryLimit, as GOMEMLIMIT), in bytes: past it the
+	// garbage collector runs as often as needed to stay below it instead of
+	// letting the heap double between collections (GOGC=100). 0 = automatic:
+	// half the memory available, at least twice the statement limit; a
+	// GOMEMLIMIT in the environment is then left in force. Negative = no
+	// limit. It is process-wide: the last node started in a process sets it.
+	MemoryLimit int64
 	// ShutdownTimeout bounds how long in-flight statements may run after
 	// SIGTERM before their connections are closed; default 10s.
 	ShutdownTimeout time.Duration

@@ -2,7 +2,9 @@ package node
 
 import (
 	"bufio"
+	"math"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 )
@@ -25,6 +27,49 @@ func statementMemoryLimit(configured, available int64) int64 {
 		return 0
 	}
 	return max(available/8, MinStatementMemoryLimit)
+}
+
+// softMemoryLimit resolves Config.MemoryLimit, the Go runtime's soft
+// memory limit (runtime/debug.SetMemoryLimit): the heap size at which the
+// garbage collector starts collecting harder, whatever GOGC would allow.
+// > 0 is taken as is; < 0 sets none. 0 means automatic: half of the
+// memory available, and at least twice the statement limit (stmtLimit, as
+// resolved by statementMemoryLimit; 0 = unlimited), so that one statement
+// at its ceiling plus the rest of the node stays below it; when nothing
+// is known, twice MinStatementMemoryLimit. An automatic limit yields to a
+// GOMEMLIMIT in the environment (envSet), which the runtime has already
+// applied. apply is false when the limit in force is to be left alone.
+func softMemoryLimit(configured, stmtLimit, available int64, envSet bool) (limit int64, apply bool) {
+	switch {
+	case configured > 0:
+		return configured, true
+	case configured < 0:
+		return math.MaxInt64, true // the runtime's "no limit"
+	case envSet:
+		return 0, false
+	}
+	limit = max(available/2, 2*stmtLimit)
+	if limit <= 0 {
+		limit = 2 * MinStatementMemoryLimit
+	}
+	return limit, true
+}
+
+// applyMemoryLimit sets the process's soft memory limit from
+// Config.MemoryLimit (softMemoryLimit) and logs the one in force.
+func (n *Node) applyMemoryLimit(stmtLimit, available int64) {
+	_, envSet := os.LookupEnv("GOMEMLIMIT")
+	soft, apply := softMemoryLimit(n.cfg.MemoryLimit, stmtLimit, available, envSet)
+	if apply {
+		debug.SetMemoryLimit(soft)
+	} else {
+		soft = debug.SetMemoryLimit(-1) // reads it
+	}
+	if soft == math.MaxInt64 {
+		n.log.Info("soft memory limit: none")
+		return
+	}
+	n.log.Info("soft memory limit", "bytes", soft, "from_GOMEMLIMIT", !apply)
 }
 
 // availableMemory returns the memory this process may use: the cgroup

@@ -174,9 +174,11 @@ func (n *Node) buildSQL() error {
 	if err := spill.CleanDir(n.cfg.tmpDir()); err != nil {
 		return fmt.Errorf("node: clean temporary files: %w", err)
 	}
-	limit := statementMemoryLimit(n.cfg.StatementMemoryLimit, availableMemory())
+	avail := availableMemory()
+	limit := statementMemoryLimit(n.cfg.StatementMemoryLimit, avail)
 	n.stmtMemLimit = limit
 	n.log.Info("statement memory limit", "bytes", limit)
+	n.applyMemoryLimit(limit, avail)
 	var err error
 	n.engine, err = exec.NewEngine(exec.Config{
 		TempDir:              n.cfg.tmpDir(),

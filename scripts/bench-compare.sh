@@ -94,17 +94,30 @@ NANO_VERSION=$(git describe --always --dirty 2>/dev/null || echo unknown)
 
 # Peak memory: proportional set size (shared pages split among the processes
 # sharing them), sampled every 0.5 s; PostgreSQL's is the sum over its
-# processes.
-pss() { [ $# -gt 0 ] || { echo 0; return; }; awk '/^Pss:/{s+=$2} END{print s+0}' "$@" 2>/dev/null || echo 0; }
+# processes. Each is also split: the peak of its anonymous and shared memory
+# (nano: the Go heap, stacks and the parser's C heap; PostgreSQL: backends'
+# private memory and shared_buffers) apart from file-backed pages (nano's
+# mmap'd data file is its page cache; PostgreSQL reads through the kernel's
+# page cache, which no process is charged for), and the binaries.
+pss() { # FIELD SMAPS_ROLLUP...: the sum of FIELD (kB)
+  local f=$1; shift
+  [ $# -gt 0 ] || { echo 0; return; }
+  awk -v f="$f" '$1 == f ":" {s+=$2} END{print s+0}' "$@" 2>/dev/null || echo 0
+}
 PG_PID=$(head -1 "$work/pg/postmaster.pid")
 peak_sampler() {
-  local nano_peak=0 pg_peak=0 v
+  local nano_peak=0 pg_peak=0 nano_anon=0 pg_anon=0 v files
   while :; do
-    v=$(pss /proc/$NANO_PID/smaps_rollup)
+    v=$(pss Pss /proc/$NANO_PID/smaps_rollup)
     ((v > nano_peak)) && nano_peak=$v
-    v=$(pss $(for p in $PG_PID $(pgrep -P "$PG_PID"); do echo /proc/$p/smaps_rollup; done))
+    v=$(pss Pss_Anon /proc/$NANO_PID/smaps_rollup)
+    ((v > nano_anon)) && nano_anon=$v
+    files=$(for p in $PG_PID $(pgrep -P "$PG_PID"); do echo /proc/$p/smaps_rollup; done)
+    v=$(pss Pss $files)
     ((v > pg_peak)) && pg_peak=$v
-    echo "$nano_peak $pg_peak" >"$work/peak.tmp" && mv "$work/peak.tmp" "$work/peak"
+    v=$(($(pss Pss_Anon $files) + $(pss Pss_Shmem $files)))
+    ((v > pg_anon)) && pg_anon=$v
+    echo "$nano_peak $pg_peak $nano_anon $pg_anon" >"$work/peak.tmp" && mv "$work/peak.tmp" "$work/peak"
     sleep 0.5
   done
 }
@@ -368,7 +381,7 @@ fi
 
 bulk_load
 
-read -r nano_peak pg_peak <"$work/peak"
+read -r nano_peak pg_peak nano_anon pg_anon <"$work/peak"
 # With one sync standby (scripts/bench-replication.sh, same DURATION).
 repl=""
 if [ "${WITH_REPLICATION:-1}" = 1 ]; then
@@ -400,7 +413,10 @@ fi
   echo "| COPY (psql \\copy) | $nbc | $pbc | $(ratio "$nbc" "$pbc") |"
   echo
   echo "Peak memory over the run (proportional set size): nano $((nano_peak / 1024)) MiB,"
-  echo "PostgreSQL $((pg_peak / 1024)) MiB (all its processes)."
+  echo "PostgreSQL $((pg_peak / 1024)) MiB (all its processes). Anonymous and shared memory alone"
+  echo "(the rest is file-backed: nano's mmap'd data file, i.e. its page cache, and the binaries):"
+  echo "nano $((nano_anon / 1024)) MiB (Go heap, stacks, the parser's C heap),"
+  echo "PostgreSQL $((pg_anon / 1024)) MiB (private memory and shared_buffers)."
   if [ -n "$repl" ]; then
     echo
     echo "With one synchronous standby (scripts/bench-replication.sh, single-row updates):"

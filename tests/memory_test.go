@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -226,5 +227,32 @@ func TestStatementMemoryLimit53200(t *testing.T) {
 	var cnt int64
 	if err := c.QueryRow(context.Background(), "SELECT count(*) FROM (SELECT a.s || b.s AS x FROM a, a b ORDER BY x) t").Scan(&cnt); err != nil || cnt != 360000 {
 		t.Fatalf("sort under a 128MB statement limit: %d, %v", cnt, err)
+	}
+}
+
+// --memory-limit sets the node's Go soft memory limit (what GOMEMLIMIT
+// sets; the Go collector's go_gc_gomemlimit_bytes shows it): an explicit
+// size as given; auto a finite limit; with auto, a GOMEMLIMIT in the
+// environment stays in force; unlimited none.
+func TestMemoryLimitApplied(t *testing.T) {
+	limitOf := func(env []string, extra ...string) float64 {
+		n := newNode(t, extra...)
+		n.env = env
+		n.start()
+		defer n.kill()
+		return metricValue(t, fmt.Sprintf("http://127.0.0.1:%d/metrics", n.httpPort), "go_gc_gomemlimit_bytes")
+	}
+	const none = float64(math.MaxInt64)
+	if got := limitOf(nil, "--memory-limit", "300MB"); got != 300<<20 {
+		t.Errorf("--memory-limit 300MB: go_gc_gomemlimit_bytes = %v", got)
+	}
+	if got := limitOf(nil); got <= 0 || got >= none {
+		t.Errorf("default (auto): go_gc_gomemlimit_bytes = %v, want a finite limit", got)
+	}
+	if got := limitOf([]string{"GOMEMLIMIT=640MiB"}); got != 640<<20 {
+		t.Errorf("auto with GOMEMLIMIT=640MiB: go_gc_gomemlimit_bytes = %v", got)
+	}
+	if got := limitOf([]string{"GOMEMLIMIT=640MiB"}, "--memory-limit", "unlimited"); got != none {
+		t.Errorf("--memory-limit unlimited: go_gc_gomemlimit_bytes = %v, want none", got)
 	}
 }

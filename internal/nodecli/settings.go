@@ -135,6 +135,16 @@ func startSettings() []setting {
 				c.StatementMemoryLimit = n
 				return nil
 			}},
+		{key: "memory-limit", env: "HELIOSDB_MEMORY_LIMIT", def: "auto",
+			usage: "soft limit on the node's Go heap (as GOMEMLIMIT): past it the garbage collector works harder instead of letting the heap double (e.g. 1GB); auto = half the memory available, at least twice --statement-memory-limit (a GOMEMLIMIT in the environment wins); unlimited = none",
+			apply: func(c *node.Config, v string) error {
+				n, err := parseMemoryLimit(v)
+				if err != nil {
+					return &node.ConfigError{Key: "memory-limit", Reason: err.Error()}
+				}
+				c.MemoryLimit = n
+				return nil
+			}},
 		intSetting("max-message-size", "HELIOSDB_MAX_MESSAGE_SIZE", d.MaxMessageSize, "largest PostgreSQL protocol message accepted, in bytes", func(c *node.Config) *int { return &c.MaxMessageSize }),
 	}
 }

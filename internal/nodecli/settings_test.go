@@ -53,3 +53,40 @@ func TestSecretFiles(t *testing.T) {
 		}
 	}
 }
+
+// --memory-limit (HELIOSDB_MEMORY_LIMIT) lands in node.Config.MemoryLimit:
+// auto is 0, unlimited negative, a size in bytes; a bad value is an error
+// naming the key.
+func TestMemoryLimitSetting(t *testing.T) {
+	build := func(args ...string) (node.Config, error) {
+		v := viper.New()
+		fs := pflag.NewFlagSet("start", pflag.ContinueOnError)
+		settings := startSettings()
+		registerFlags(fs, v, settings)
+		if err := fs.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		return buildConfig(v, settings)
+	}
+	for _, tc := range []struct {
+		args []string
+		want int64
+	}{
+		{nil, 0},
+		{[]string{"--memory-limit", "auto"}, 0},
+		{[]string{"--memory-limit", "unlimited"}, -1},
+		{[]string{"--memory-limit", "1GB"}, 1 << 30},
+	} {
+		if cfg, err := build(tc.args...); err != nil || cfg.MemoryLimit != tc.want {
+			t.Errorf("%v: MemoryLimit %d, %v; want %d", tc.args, cfg.MemoryLimit, err, tc.want)
+		}
+	}
+	t.Setenv("HELIOSDB_MEMORY_LIMIT", "640MB")
+	if cfg, err := build(); err != nil || cfg.MemoryLimit != 640<<20 {
+		t.Errorf("HELIOSDB_MEMORY_LIMIT=640MB: %d, %v", cfg.MemoryLimit, err)
+	}
+	var ce *node.ConfigError
+	if _, err := build("--memory-limit", "lots"); !errors.As(err, &ce) || ce.Key != "memory-limit" {
+		t.Errorf("--memory-limit lots: %v, want a memory-limit error", err)
+	}
+}
