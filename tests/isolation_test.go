@@ -126,6 +126,30 @@ var isoSpecs = []isoSpec{
 		check: "SELECT id, k, v FROM acct ORDER BY id",
 		want:  map[string]string{"u2": "waited", "d2": "waited"},
 	},
+	// MERGE: a matched row waits for its concurrent writer, then the join
+	// is rechecked on the newest version (updated: the MATCHED action on it;
+	// deleted: the NOT MATCHED action); an insert waits for a concurrent
+	// inserter of the same key.
+	{
+		name:     "merge-concurrent",
+		setup:    "DROP TABLE IF EXISTS mt; CREATE TABLE mt (id int PRIMARY KEY, n int); INSERT INTO mt VALUES (1, 1), (2, 2)",
+		sessions: 2,
+		steps: map[string]isoStep{
+			"b1": {0, "BEGIN"}, "u1": {0, "UPDATE mt SET n = n + 1 WHERE id = 1"}, "d1": {0, "DELETE FROM mt WHERE id = 1"},
+			"i1": {0, "INSERT INTO mt VALUES (9, 0)"}, "c1": {0, "COMMIT"}, "r1": {0, "ROLLBACK"},
+			"m2": {1, "MERGE INTO mt USING (VALUES (1, 100), (9, 900)) s(id, n) ON mt.id = s.id " +
+				"WHEN MATCHED THEN UPDATE SET n = mt.n * 10 WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.n)"},
+		},
+		perms: [][]string{
+			{"b1", "u1", "m2", "c1"},
+			{"b1", "u1", "m2", "r1"},
+			{"b1", "d1", "m2", "c1"},
+			{"b1", "i1", "m2", "c1"},
+			{"b1", "i1", "m2", "r1"},
+		},
+		check: "SELECT id, n FROM mt ORDER BY id",
+		want:  map[string]string{"m2": "waited"},
+	},
 	{
 		name:     "repeatable-read-40001",
 		setup:    "DROP TABLE IF EXISTS acct; CREATE TABLE acct (id int PRIMARY KEY, v int); INSERT INTO acct VALUES (1, 0)",

@@ -11,17 +11,27 @@ import (
 // FROM t, t is an error, FROM t a, t b is not, and (a JOIN b) AS j hides a
 // and b. Two unaliased tables of different schemas may share a name.
 func checkFromNames(items []*pg_query.Node) error {
+	if name, dup := duplicateFromName(items); dup {
+		return pgerror.Newf(pgerror.DuplicateAlias, "table name %q specified more than once", name)
+	}
+	return nil
+}
+
+// duplicateFromName is the first name two of items go by (checkFromNames).
+func duplicateFromName(items []*pg_query.Node) (name string, dup bool) {
 	type ref struct{ schema string } // schema of an unaliased table; "" otherwise
 	seen := map[string]ref{}
 	var walk func(n *pg_query.Node) error
-	add := func(name string, r ref) error {
-		if name == "" {
+	errDup := pgerror.New(pgerror.DuplicateAlias, "duplicate")
+	add := func(n string, r ref) error {
+		if n == "" {
 			return nil
 		}
-		if prev, ok := seen[name]; ok && (prev.schema == "" || r.schema == "" || prev.schema == r.schema) {
-			return pgerror.Newf(pgerror.DuplicateAlias, "table name %q specified more than once", name)
+		if prev, ok := seen[n]; ok && (prev.schema == "" || r.schema == "" || prev.schema == r.schema) {
+			name = n
+			return errDup
 		}
-		seen[name] = r
+		seen[n] = r
 		return nil
 	}
 	walk = func(n *pg_query.Node) error {
@@ -62,9 +72,9 @@ func checkFromNames(items []*pg_query.Node) error {
 		return nil
 	}
 	for _, it := range items {
-		if err := walk(it); err != nil {
-			return err
+		if walk(it) != nil {
+			return name, true
 		}
 	}
-	return nil
+	return "", false
 }

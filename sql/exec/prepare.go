@@ -404,6 +404,9 @@ func (b *builder) buildStatement(n *pg_query.Node) (runner, []colInfo, error) {
 			return b.viewDML(err, func() (*pg_query.Node, error) { return b.rewriteViewDelete(ds, d) })
 		}
 		return b.buildDelete(ds)
+	case *pg_query.Node_MergeStmt:
+		b.readOnly = false
+		return b.buildMerge(v.MergeStmt)
 	case *pg_query.Node_CreateStmt:
 		b.readOnly = false
 		r, err := b.buildCreateTable(v.CreateStmt)

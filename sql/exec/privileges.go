@@ -85,6 +85,21 @@ func (b *builder) collectPrivileges(n *pg_query.Node) {
 			}
 		}
 		b.require(s.Relation.Relname, p)
+	case *pg_query.Node_MergeStmt:
+		s := v.MergeStmt
+		b.dmlTarget = s.Relation
+		p := catalog.PrivSelect // the join condition reads it
+		for _, n := range s.MergeWhenClauses {
+			switch n.GetMergeWhenClause().GetCommandType() {
+			case pg_query.CmdType_CMD_UPDATE:
+				p |= catalog.PrivUpdate
+			case pg_query.CmdType_CMD_DELETE:
+				p |= catalog.PrivDelete
+			case pg_query.CmdType_CMD_INSERT:
+				p |= catalog.PrivInsert
+			}
+		}
+		b.require(s.Relation.Relname, p)
 	case *pg_query.Node_DeleteStmt:
 		s := v.DeleteStmt
 		b.dmlTarget = s.Relation

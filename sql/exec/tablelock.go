@@ -48,6 +48,10 @@ func (b *builder) collectTableLocks(n *pg_query.Node) {
 		if v.InsertStmt.Relation != nil {
 			b.needTableLock(v.InsertStmt.Relation.Relname, lock.RowExclusive)
 		}
+	case *pg_query.Node_MergeStmt:
+		if v.MergeStmt.Relation != nil {
+			b.needTableLock(v.MergeStmt.Relation.Relname, lock.RowExclusive)
+		}
 	case *pg_query.Node_UpdateStmt:
 		if v.UpdateStmt.Relation != nil {
 			b.needTableLock(v.UpdateStmt.Relation.Relname, lock.RowExclusive)
