@@ -165,6 +165,11 @@ func TestJoinWorkload(t *testing.T) {
 	type timing struct{ pg, ours time.Duration }
 	times := make([]timing, len(w.queries))
 	bad := 0
+	// CPU time spent by PostgreSQL's backend and by our node over the
+	// queries: unlike the elapsed times, it does not count the time either
+	// waited for a core on a loaded machine.
+	pgPid, ourPid := int(pgs.PID()), node.cmd.Process.Pid
+	pgCPU0, ourCPU0 := procCPU(t, pgPid), procCPU(t, ourPid)
 	for i, q := range w.queries {
 		start := time.Now()
 		pr := pgs.Exec(ctx, q)
@@ -180,6 +185,17 @@ func TestJoinWorkload(t *testing.T) {
 			}
 		}
 	}
+	pgCPU, ourCPU := procCPU(t, pgPid)-pgCPU0, procCPU(t, ourPid)-ourCPU0
+	worst := make([]int, len(times))
+	for i := range worst {
+		worst[i] = i
+	}
+	sort.Slice(worst, func(a, b int) bool {
+		return times[worst[a]].ours-times[worst[a]].pg > times[worst[b]].ours-times[worst[b]].pg
+	})
+	for _, i := range worst[:min(5, len(worst))] {
+		t.Logf("ours %s vs PostgreSQL %s: %s", times[i].ours.Round(10*time.Microsecond), times[i].pg.Round(10*time.Microsecond), w.queries[i])
+	}
 	var pgAll, oursAll time.Duration
 	for _, tm := range times {
 		pgAll += tm.pg
@@ -192,7 +208,29 @@ func TestJoinWorkload(t *testing.T) {
 		oursTop += tm.ours
 	}
 	sort.Slice(times, func(i, j int) bool { return times[i].ours > times[j].ours })
-	t.Logf("%d join queries (%d differ): PostgreSQL 15 %s, ours %s (%.2fx); heaviest third by PostgreSQL's time: %s vs ours %s; our slowest query %s",
+	t.Logf("%d join queries (%d differ): PostgreSQL 15 %s, ours %s (%.2fx); heaviest third by PostgreSQL's time: %s vs ours %s; our slowest query %s; CPU time: PostgreSQL's backend %s, our node %s (%.2fx)",
 		len(w.queries), bad, pgAll.Round(time.Millisecond), oursAll.Round(time.Millisecond), float64(oursAll)/float64(pgAll),
-		pgTop.Round(time.Millisecond), oursTop.Round(time.Millisecond), times[0].ours.Round(time.Millisecond))
+		pgTop.Round(time.Millisecond), oursTop.Round(time.Millisecond), times[0].ours.Round(time.Millisecond),
+		pgCPU, ourCPU, float64(ourCPU)/float64(max(pgCPU, 10*time.Millisecond)))
+}
+
+// procCPU is the user and system CPU time process pid has used, from
+// /proc/pid/stat (in clock ticks of 10 ms, Linux's USER_HZ).
+func procCPU(t *testing.T, pid int) time.Duration {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatalf("CPU time of process %d: %v", pid, err)
+	}
+	_, rest, _ := strings.Cut(string(b), ") ")
+	f := strings.Fields(rest) // f[0] is field 3 (state): utime is 14, stime 15
+	if len(f) < 13 {
+		t.Fatalf("CPU time of process %d: short /proc stat %q", pid, b)
+	}
+	ut, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		t.Fatalf("CPU time of process %d: /proc stat %q", pid, b)
+	}
+	return time.Duration(ut+st) * 10 * time.Millisecond
 }

@@ -40,6 +40,15 @@ func (s *Session) connect(ctx context.Context) error {
 	return nil
 }
 
+// PID is the server process serving the session (PostgreSQL's backend),
+// as the server announced it at startup; 0 when not connected.
+func (s *Session) PID() uint32 {
+	if s.conn == nil {
+		return 0
+	}
+	return s.conn.PID()
+}
+
 // Close ends the session.
 func (s *Session) Close() {
 	if s.conn != nil {

@@ -729,7 +729,7 @@ func (b *builder) dmlScan(rv *pg_query.RangeVar, where *pg_query.Node) (plan, er
 		return nil, pgerror.Newf(pgerror.WrongObjectType, "cannot modify %q", rv.Relname)
 	}
 	if where != nil {
-		s := &scope{cols: sp.columns, excluded: -1}
+		s := (&scope{cols: sp.columns, excluded: -1}).trackReads()
 		return b.buildWhere(sp, s, where)
 	}
 	return sp, nil

@@ -119,6 +119,8 @@ type Engine struct {
 	// idMu, nextID: object ids handed out (reserveID, stage.go).
 	idMu   sync.Mutex
 	nextID uint64
+	// rowCounts: table sizes for the join planner (tableRows).
+	rowCounts rowCountCache
 }
 
 // NewEngine returns an Engine over cfg.

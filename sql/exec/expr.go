@@ -276,6 +276,12 @@ func (b *builder) compileColumnRef(s *scope, c *pg_query.ColumnRef) (*cexpr, err
 // correlated).
 func compileScoped(s *scope, r planner.Scoped, t types.T, disp string) *cexpr {
 	depth, idx := r.Depth, r.Ordinal
+	if t := s.up(depth); t.reads != nil {
+		for len(t.reads) <= idx {
+			t.reads = append(t.reads, false)
+		}
+		t.reads[idx] = true
+	}
 	if depth == 0 {
 		return &cexpr{t: t, s: disp, colIdx: idx,
 			fn: func(_ *env, row []Datum) (Datum, error) { return row[idx], nil }}

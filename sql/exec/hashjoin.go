@@ -28,11 +28,27 @@ type hashJoinPlan struct {
 	ktypes      []types.T // the type each key pair is encoded as
 	on          *cexpr    // residual condition over the joined row
 	out         []colInfo
+	// rawKeys, when the right side is a table scan and its keys are plain
+	// columns, marks those columns: the build reads the scan's rows
+	// encoded, decoding only the key (and filter) columns, and decodes a
+	// row whole when a probe first matches it — most build rows of a
+	// selective join are never decoded.
+	rawKeys []bool
 }
 
 func newHashJoinPlan(l, r plan, lkeys, rkeys []*cexpr, ktypes []types.T, on *cexpr) *hashJoinPlan {
-	return &hashJoinPlan{left: l, right: r, lkeys: lkeys, rkeys: rkeys, ktypes: ktypes, on: on,
-		out: append(append([]colInfo(nil), l.cols()...), r.cols()...)}
+	p := &hashJoinPlan{left: l, right: r, lkeys: lkeys, rkeys: rkeys, ktypes: ktypes, on: on, out: joinCols(l, r)}
+	if sp, ok := r.(*scanPlan); ok {
+		want := make([]bool, len(sp.tbl.Columns))
+		for _, k := range rkeys {
+			if k.colIdx < 0 || k.colIdx >= len(want) {
+				return p
+			}
+			want[k.colIdx] = true
+		}
+		p.rawKeys = want
+	}
+	return p
 }
 
 func (p *hashJoinPlan) cols() []colInfo { return append([]colInfo(nil), p.out...) }
@@ -74,23 +90,38 @@ func hashKey(e *env, keys []*cexpr, ktypes []types.T, row []Datum, buf []byte) (
 }
 
 func (p *hashJoinPlan) start(e *env) (iter, error) {
-	right, err := startPlan(e, p.right)
-	if err != nil {
+	j := &hashJoinRun{e: e, p: p, level: 0}
+	var right iter
+	var raw *rawRows
+	var err error
+	// EXPLAIN ANALYZE counts the right side's rows through startPlan.
+	if p.rawKeys != nil && e.stats == nil {
+		sp := p.right.(*scanPlan)
+		if raw, err = sp.startRaw(e, p.rawKeys); err != nil {
+			return nil, err
+		}
+		j.raw, j.rawTypes = sp, raw.rs.typs
+	} else if right, err = startPlan(e, p.right); err != nil {
 		return nil, err
 	}
 	left, err := startPlan(e, p.left)
 	if err != nil {
-		right.close()
+		if right != nil {
+			right.close()
+		}
 		return nil, err
 	}
-	j := &hashJoinRun{e: e, p: p, level: 0}
-	if err := j.build(iterAdapter{right}); err != nil {
+	if raw != nil {
+		err = j.buildRaw(raw)
+	} else {
+		err = j.build(iterAdapter{right})
 		right.close()
+	}
+	if err != nil {
 		left.close()
 		j.close()
 		return nil, err
 	}
-	right.close()
 	j.probeSrc = iterAdapter{left}
 	return &funcIter{nx: j.next, cl: func() { j.close(); left.close() }}, nil
 }
@@ -102,7 +133,7 @@ type hashJoinRun struct {
 	p      *hashJoinPlan
 	level  int
 	budget *memacct.Budget
-	tables [spillFanOut]map[string][][]Datum // nil once spilled
+	tables [spillFanOut]map[string][]hjRow // nil once spilled
 	sizes  [spillFanOut]int64
 	rparts *spill.Partitions // spilled build rows
 	lparts *spill.Partitions // probe rows of spilled partitions
@@ -110,22 +141,49 @@ type hashJoinRun struct {
 	keyBuf []byte
 
 	probeSrc spill.Iterator
-	cur      []Datum   // the probe row being joined
-	matches  [][]Datum // its remaining matches
-	part     int       // next spilled partition to join
+	cur      []Datum // the probe row being joined
+	matches  []hjRow // its remaining matches
+	part     int     // next spilled partition to join
 	child    *hashJoinRun
+	// raw: the level-0 build read the right scan's rows encoded
+	// (hashJoinPlan.rawKeys); rawTypes are its column types.
+	raw      *scanPlan
+	rawTypes []types.T
+}
+
+// hjRow is a build row: decoded, or (raw build) its encoding until a
+// probe matches it.
+type hjRow struct {
+	row []Datum
+	enc []byte
+}
+
+// decoded returns r's row, decoding (and keeping) it when it is encoded.
+func (j *hashJoinRun) decoded(r *hjRow) ([]Datum, error) {
+	if r.row == nil {
+		row, err := j.raw.decodeRaw(r.enc, j.rawTypes)
+		if err != nil {
+			return nil, err
+		}
+		r.row, r.enc = row, nil
+	}
+	return r.row, nil
 }
 
 func (j *hashJoinRun) partOf(key []byte) int {
 	return int(spill.Hash(key, j.level) % spillFanOut)
 }
 
-// build reads the right side into the partitions.
-func (j *hashJoinRun) build(src spill.Iterator) error {
+func (j *hashJoinRun) initTables() {
 	j.budget = j.e.budget()
 	for i := range j.tables {
-		j.tables[i] = map[string][][]Datum{}
+		j.tables[i] = map[string][]hjRow{}
 	}
+}
+
+// build reads the right side into the partitions.
+func (j *hashJoinRun) build(src spill.Iterator) error {
+	j.initTables()
 	for {
 		if err := j.e.checkCancel(); err != nil {
 			return err
@@ -145,28 +203,67 @@ func (j *hashJoinRun) build(src spill.Iterator) error {
 		if !ok {
 			continue
 		}
-		pi := j.partOf(key)
-		n := memacct.RowSize(row) + int64(len(key)) + keyOverhead
-		for !j.spilt[pi] && !j.budget.TryGrow(n) {
-			if j.level >= maxSpillLevel {
-				if err := j.budget.Grow(n); err != nil {
-					return err
-				}
-				break
-			}
-			if err := j.spillLargest(); err != nil {
-				return err
-			}
+		if err := j.add(key, hjRow{row: row}, memacct.RowSize(row)); err != nil {
+			return err
 		}
-		if j.spilt[pi] {
-			if err := j.rparts.Add(pi, row); err != nil {
-				return err
-			}
+	}
+}
+
+// buildRaw reads the right scan's rows encoded into the partitions.
+func (j *hashJoinRun) buildRaw(src *rawRows) error {
+	j.initTables()
+	ncols := int64(len(j.rawTypes))
+	for {
+		enc, keyRow, err := src.next()
+		if err != nil {
+			return err
+		}
+		if enc == nil {
+			return nil
+		}
+		key, ok, err := hashKey(j.e, j.p.rkeys, j.p.ktypes, keyRow, j.keyBuf)
+		if err != nil {
+			return err
+		}
+		j.keyBuf = key
+		if !ok {
 			continue
 		}
-		j.tables[pi][string(key)] = append(j.tables[pi][string(key)], row)
-		j.sizes[pi] += n
+		// What the row takes once decoded, at most: its slice, and each
+		// value's boxing plus the encoded bytes it came from.
+		size := memacct.RowSize(nil) + ncols*2*16 + int64(len(enc))
+		if err := j.add(key, hjRow{enc: enc}, size); err != nil {
+			return err
+		}
 	}
+}
+
+// add puts a build row of the given size under key, spilling partitions
+// past work_mem.
+func (j *hashJoinRun) add(key []byte, r hjRow, size int64) error {
+	pi := j.partOf(key)
+	n := size + int64(len(key)) + keyOverhead
+	for !j.spilt[pi] && !j.budget.TryGrow(n) {
+		if j.level >= maxSpillLevel {
+			if err := j.budget.Grow(n); err != nil {
+				return err
+			}
+			break
+		}
+		if err := j.spillLargest(); err != nil {
+			return err
+		}
+	}
+	if j.spilt[pi] {
+		row, err := j.decoded(&r)
+		if err != nil {
+			return err
+		}
+		return j.rparts.Add(pi, row)
+	}
+	j.tables[pi][string(key)] = append(j.tables[pi][string(key)], r)
+	j.sizes[pi] += n
+	return nil
 }
 
 // spillLargest writes the largest partition held in memory to its file.
@@ -187,8 +284,12 @@ func (j *hashJoinRun) spillLargest() error {
 		}
 	}
 	for _, rows := range j.tables[big] {
-		for _, r := range rows {
-			if err := j.rparts.Add(big, r); err != nil {
+		for i := range rows {
+			row, err := j.decoded(&rows[i])
+			if err != nil {
+				return err
+			}
+			if err := j.rparts.Add(big, row); err != nil {
 				return err
 			}
 		}
@@ -215,7 +316,10 @@ func (j *hashJoinRun) joined(l, r []Datum) ([]Datum, bool, error) {
 func (j *hashJoinRun) next() ([]Datum, error) {
 	for j.probeSrc != nil {
 		for len(j.matches) > 0 {
-			r := j.matches[0]
+			r, err := j.decoded(&j.matches[0])
+			if err != nil {
+				return nil, err
+			}
 			j.matches = j.matches[1:]
 			row, ok, err := j.joined(j.cur, r)
 			if err != nil || ok {
@@ -314,7 +418,7 @@ type lookupJoinPlan struct {
 }
 
 func newLookupJoinPlan(l plan, inner *scanPlan, on *cexpr) *lookupJoinPlan {
-	return &lookupJoinPlan{left: l, inner: inner, on: on, out: append(append([]colInfo(nil), l.cols()...), inner.cols()...)}
+	return &lookupJoinPlan{left: l, inner: inner, on: on, out: joinCols(l, inner)}
 }
 
 func (p *lookupJoinPlan) cols() []colInfo { return append([]colInfo(nil), p.out...) }

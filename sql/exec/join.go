@@ -24,7 +24,33 @@ type joinPlan struct {
 // time, cubic in the number of joins (a 747-way join spent minutes
 // planning, deaf to cancel).
 func newJoinPlan(l, r plan, kind pg_query.JoinType) *joinPlan {
-	return &joinPlan{left: l, right: r, kind: kind, out: append(append([]colInfo(nil), l.cols()...), r.cols()...)}
+	return &joinPlan{left: l, right: r, kind: kind, out: joinCols(l, r)}
+}
+
+// joinCols is l's output columns followed by r's, copied once (cols()
+// copies: a chain of joins copying each input's columns twice made
+// planning a 7-table join allocate tens of kilobytes).
+func joinCols(l, r plan) []colInfo {
+	lc, rc := colsView(l), colsView(r)
+	return append(append(make([]colInfo, 0, len(lc)+len(rc)), lc...), rc...)
+}
+
+// colsView is p's output columns, not copied where p keeps them: the
+// caller must not modify them.
+func colsView(p plan) []colInfo {
+	switch v := p.(type) {
+	case *hashJoinPlan:
+		return v.out
+	case *lookupJoinPlan:
+		return v.out
+	case *joinPlan:
+		return v.out
+	case *scanPlan:
+		return v.columns
+	case *reorderPlan:
+		return v.columns
+	}
+	return p.cols()
 }
 
 func (p *joinPlan) cols() []colInfo { return append([]colInfo(nil), p.out...) }

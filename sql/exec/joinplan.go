@@ -1,9 +1,12 @@
 package exec
 
 import (
+	"sync"
+
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/heliosdb/nano/lsn"
 	"github.com/heliosdb/nano/sql/catalog"
 	"github.com/heliosdb/nano/sql/pgerror"
 	planner "github.com/heliosdb/nano/sql/plan"
@@ -72,6 +75,9 @@ func (b *builder) buildFromWhere(items []*pg_query.Node, where *pg_query.Node, o
 			return nil, nil, err
 		}
 		s := &scope{cols: from.cols(), parent: outer, excluded: -1}
+		if _, ok := from.(*scanPlan); ok {
+			s.trackReads() // for the scan's filter (buildWhere)
+		}
 		if where != nil {
 			if from, err = b.buildWhere(from, s, where); err != nil {
 				return nil, nil, err
@@ -172,7 +178,7 @@ func (jb *joinBuilder) leafScope(r int) *scope {
 	if s := jb.scopes[r]; s != nil {
 		return s
 	}
-	s := &scope{cols: jb.leaves[r].cols, parent: jb.outer, excluded: -1}
+	s := (&scope{cols: jb.leaves[r].cols, parent: jb.outer, excluded: -1}).trackReads()
 	jb.scopes[r] = s
 	return s
 }
@@ -222,8 +228,11 @@ func (jb *joinBuilder) build() (plan, error) {
 	for _, st := range jp.Steps {
 		r := st.Rel
 		inner := jb.leaves[r]
-		js := &scope{cols: append(append([]colInfo(nil), joinedCols...), inner.cols...), parent: jb.outer, excluded: -1}
 		var filters []*cexpr
+		var js *scope
+		if len(st.Filter) > 0 {
+			js = &scope{cols: append(append(make([]colInfo, 0, len(joinedCols)+len(inner.cols)), joinedCols...), inner.cols...), parent: jb.outer, excluded: -1}
+		}
 		for _, ci := range st.Filter {
 			e, err := jb.b.compile(js, jb.nodes[ci], types.Bool)
 			if err != nil {
@@ -330,9 +339,7 @@ func (jb *joinBuilder) leafPlan(r int, conj []int, lookup bool) (plan, error) {
 		if err != nil {
 			return nil, err
 		}
-		if len(rest) > 0 {
-			l.sp.filter = andExprs(rest)
-		}
+		l.sp.setFilter(rest, s)
 		return l.sp, nil
 	}
 	var filters []*cexpr
@@ -347,7 +354,7 @@ func (jb *joinBuilder) leafPlan(r int, conj []int, lookup bool) (plan, error) {
 		return l.p, nil
 	}
 	if l.sp != nil {
-		l.sp.filter = andExprs(filters)
+		l.sp.setFilter(filters, s)
 		return l.sp, nil
 	}
 	return &filterPlan{in: l.p, cond: andExprs(filters)}, nil
@@ -427,8 +434,50 @@ var volatileFuncs = map[string]bool{"random": true, "nextval": true, "setval": t
 	"clock_timestamp": true, "timeofday": true, "gen_random_uuid": true, "setseed": true}
 
 // refs finds the relations conjunct n reads; late when it holds a
-// subquery or a volatile function call.
+// subquery or a volatile function call. Operators, AND/OR/NOT, lists,
+// column references and constants (the usual conjuncts) are walked
+// directly; anything else through protobuf reflection.
 func (jb *joinBuilder) refs(n *pg_query.Node) (set planner.RelSet, late bool) {
+	var fast func(n *pg_query.Node) bool
+	fast = func(n *pg_query.Node) bool {
+		if n == nil {
+			return true
+		}
+		switch v := n.Node.(type) {
+		case *pg_query.Node_AConst:
+			return true
+		case *pg_query.Node_ColumnRef:
+			r, ok, bad := jb.columnRel(v.ColumnRef)
+			switch {
+			case bad:
+				late = true
+			case ok:
+				set |= planner.Rel(r)
+			}
+			return true
+		case *pg_query.Node_AExpr:
+			return fast(v.AExpr.Lexpr) && fast(v.AExpr.Rexpr)
+		case *pg_query.Node_BoolExpr:
+			for _, a := range v.BoolExpr.Args {
+				if !fast(a) {
+					return false
+				}
+			}
+			return v.BoolExpr.Xpr == nil
+		case *pg_query.Node_List:
+			for _, a := range v.List.Items {
+				if !fast(a) {
+					return false
+				}
+			}
+			return true
+		}
+		return false
+	}
+	if fast(n) {
+		return set, late
+	}
+	set, late = 0, false
 	var walk func(m protoreflect.Message)
 	walk = func(m protoreflect.Message) {
 		if late {
@@ -445,17 +494,11 @@ func (jb *joinBuilder) refs(n *pg_query.Node) (set planner.RelSet, late bool) {
 				return
 			}
 		case *pg_query.ColumnRef:
-			ref, ok := planner.ColumnNameOf(v)
-			if !ok {
-				return
-			}
-			sc, err := planner.ResolveColumn(jb.full.levels(), ref)
-			if err != nil {
+			r, ok, bad := jb.columnRel(v)
+			switch {
+			case bad:
 				late = true
-				return
-			}
-			if sc.Depth == 0 {
-				r, _ := jb.leafOf(sc.Ordinal)
+			case ok:
 				set |= planner.Rel(r)
 			}
 			return
@@ -477,11 +520,33 @@ func (jb *joinBuilder) refs(n *pg_query.Node) (set planner.RelSet, late bool) {
 	return set, late
 }
 
+// columnRel resolves a column reference of a conjunct: ok with the
+// relation of this join it reads; bad when it does not resolve (the
+// conjunct is left for after the join, where compiling it reports why).
+func (jb *joinBuilder) columnRel(c *pg_query.ColumnRef) (rel int, ok, bad bool) {
+	ref, named := planner.ColumnNameOf(c)
+	if !named {
+		return 0, false, false
+	}
+	sc, err := planner.ResolveColumn(jb.full.levels(), ref)
+	if err != nil {
+		return 0, false, true
+	}
+	if sc.Depth != 0 {
+		return 0, false, false
+	}
+	r, _ := jb.leafOf(sc.Ordinal)
+	return r, true, false
+}
+
 // rowCountCap bounds the keys counted to estimate a table's size.
 const rowCountCap = 10000
 
 // tableRows estimates t's row count for the join planner by counting its
 // keys (up to rowCountCap) in the transaction's view, once per statement.
+// A count of a view with no pending writes of the transaction to t is
+// kept by the engine (rowCountCache) for the next statements reading the
+// same snapshot.
 func (b *builder) tableRows(t *catalog.Table) float64 {
 	if b.rowCounts == nil {
 		b.rowCounts = map[uint32]float64{}
@@ -489,8 +554,17 @@ func (b *builder) tableRows(t *catalog.Table) float64 {
 	if n, ok := b.rowCounts[t.ID]; ok {
 		return n
 	}
+	bucket := catalog.TableBucket(t.ID)
+	shared := b.txn.ov.buckets[string(bucket)] == nil
+	at := b.txn.snap.AppliedLSN()
+	if shared {
+		if n, ok := b.eng.rowCounts.get(t.ID, at); ok {
+			b.rowCounts[t.ID] = n
+			return n
+		}
+	}
 	n := 0
-	it := b.txn.iterate(catalog.TableBucket(t.ID), nil, nil, false)
+	it := b.txn.iterate(bucket, nil, nil, false)
 	for n < rowCountCap {
 		if k, _ := it.next(); k == nil {
 			break
@@ -501,5 +575,43 @@ func (b *builder) tableRows(t *catalog.Table) float64 {
 		n = 1
 	}
 	b.rowCounts[t.ID] = float64(n)
+	if shared {
+		b.eng.rowCounts.put(t.ID, at, float64(n))
+	}
 	return float64(n)
 }
+
+// rowCountCache holds the latest tableRows count of each table with the
+// snapshot (applied LSN) it was counted in: a snapshot at the same LSN
+// holds the same rows. The counts only steer the join planner.
+type rowCountCache struct {
+	mu sync.Mutex
+	m  map[uint32]rowCount
+}
+
+type rowCount struct {
+	at lsn.LSN
+	n  float64
+}
+
+func (c *rowCountCache) get(table uint32, at lsn.LSN) (float64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	rc, ok := c.m[table]
+	return rc.n, ok && rc.at == at
+}
+
+func (c *rowCountCache) put(table uint32, at lsn.LSN, n float64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[uint32]rowCount{}
+	}
+	if len(c.m) >= rowCountTables {
+		clear(c.m)
+	}
+	c.m[table] = rowCount{at: at, n: n}
+}
+
+// rowCountTables bounds the tables rowCountCache remembers.
+const rowCountTables = 4096

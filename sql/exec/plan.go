@@ -98,6 +98,10 @@ type scanPlan struct {
 	rng     *keyRange
 	reverse bool
 	filter  *cexpr
+	// filterWant marks the columns filter reads (nil: all of them, or no
+	// filter) and restWant the others: a row is decoded in two steps, the
+	// columns the filter needs, then, when it passes, the rest (setFilter).
+	filterWant, restWant []bool
 	// where is the whole WHERE clause (filter holds what the access path
 	// does not): a row locked after a concurrent change is re-checked
 	// against it (lockForWrite).
@@ -105,6 +109,31 @@ type scanPlan struct {
 }
 
 func (p *scanPlan) cols() []colInfo { return p.columns }
+
+// setFilter makes conds (compiled over s, whose reads are tracked since
+// before they were compiled: scope.trackReads) the scan's filter. When they
+// read only some of the columns, a row they reject is decoded no further.
+func (p *scanPlan) setFilter(conds []*cexpr, s *scope) {
+	p.filter, p.filterWant, p.restWant = nil, nil, nil
+	if len(conds) == 0 {
+		return
+	}
+	p.filter = andExprs(conds)
+	if s.reads == nil {
+		return
+	}
+	n := len(p.tbl.Columns)
+	want, rest := make([]bool, n), make([]bool, n)
+	some := false
+	for i := range want {
+		want[i] = i < len(s.reads) && s.reads[i]
+		rest[i] = !want[i]
+		some = some || rest[i]
+	}
+	if some && len(s.reads) <= n {
+		p.filterWant, p.restWant = want, rest
+	}
+}
 
 func (p *scanPlan) keyTypes() []types.T {
 	ords := p.tbl.PrimaryKey
@@ -219,6 +248,133 @@ func (p *scanPlan) start(e *env) (iter, error) { return p.startAt(e, nil) }
 // startAt starts the scan with its key range's expressions evaluated over
 // row (the outer row of an index nested-loop join; nil otherwise).
 func (p *scanPlan) startAt(e *env, row []Datum) (iter, error) {
+	rs, err := p.open(e, row)
+	if err != nil {
+		return nil, err
+	}
+	typs := rs.typs
+	var scratch []Datum
+	return &funcIter{nx: func() ([]Datum, error) {
+		for {
+			v, err := rs.nextValue()
+			if v == nil || err != nil {
+				return nil, err
+			}
+			if p.filterWant != nil {
+				// The filter's columns first: a row it rejects costs no
+				// allocation; one it accepts is completed and handed out
+				// (a new scratch row is made for the next).
+				if scratch == nil {
+					scratch = make([]Datum, len(typs))
+				}
+				if err := rowenc.DecodeRowInto(v, typs, scratch, p.filterWant); err != nil {
+					return nil, pgerror.Wrapf(err, pgerror.DataCorrupted, "table %s", p.tbl.Name)
+				}
+				ok, err := p.filter.fn(e, scratch)
+				if err != nil {
+					return nil, err
+				}
+				if ok != true {
+					continue
+				}
+				if err := rowenc.DecodeRowInto(v, typs, scratch, p.restWant); err != nil {
+					return nil, pgerror.Wrapf(err, pgerror.DataCorrupted, "table %s", p.tbl.Name)
+				}
+				row := scratch
+				scratch = nil
+				return row, nil
+			}
+			row, err := rowenc.DecodeRow(v, typs)
+			if err != nil {
+				return nil, pgerror.Wrapf(err, pgerror.DataCorrupted, "table %s", p.tbl.Name)
+			}
+			if p.filter != nil {
+				ok, err := p.filter.fn(e, row)
+				if err != nil {
+					return nil, err
+				}
+				if ok != true {
+					continue
+				}
+			}
+			return row, nil
+		}
+	}}, nil
+}
+
+// rawRows reads the rows of a scan that pass its filter as their stored
+// encoding, with only some columns decoded: what a hash join's build side
+// needs to place a row (its key), deferring the rest until a row matches.
+type rawRows struct {
+	p       *scanPlan
+	rs      *rowScan
+	need    []bool // the filter's columns and the caller's
+	scratch []Datum
+}
+
+// startRaw starts the scan as rawRows decoding the columns of want (and
+// those the filter reads).
+func (p *scanPlan) startRaw(e *env, want []bool) (*rawRows, error) {
+	rs, err := p.open(e, nil)
+	if err != nil {
+		return nil, err
+	}
+	need := append([]bool(nil), want...)
+	for i := range need {
+		need[i] = need[i] || p.filter != nil && (p.filterWant == nil || p.filterWant[i])
+	}
+	return &rawRows{p: p, rs: rs, need: need, scratch: make([]Datum, len(rs.typs))}, nil
+}
+
+// next returns the next row passing the filter: a copy of its encoding,
+// and a scratch row holding the needed columns (valid until the next
+// call); nil at the end.
+func (r *rawRows) next() ([]byte, []Datum, error) {
+	for {
+		v, err := r.rs.nextValue()
+		if v == nil || err != nil {
+			return nil, nil, err
+		}
+		if err := rowenc.DecodeRowInto(v, r.rs.typs, r.scratch, r.need); err != nil {
+			return nil, nil, pgerror.Wrapf(err, pgerror.DataCorrupted, "table %s", r.p.tbl.Name)
+		}
+		if r.p.filter != nil {
+			ok, err := r.p.filter.fn(r.rs.e, r.scratch)
+			if err != nil {
+				return nil, nil, err
+			}
+			if ok != true {
+				continue
+			}
+		}
+		return append([]byte(nil), v...), r.scratch, nil
+	}
+}
+
+// decodeRaw decodes a row rawRows returned.
+func (p *scanPlan) decodeRaw(raw []byte, typs []types.T) ([]Datum, error) {
+	row, err := rowenc.DecodeRow(raw, typs)
+	if err != nil {
+		return nil, pgerror.Wrapf(err, pgerror.DataCorrupted, "table %s", p.tbl.Name)
+	}
+	return row, nil
+}
+
+// rowScan walks the stored rows of a scan's key ranges.
+type rowScan struct {
+	p               *scanPlan
+	e               *env
+	ranges          [][2][]byte
+	ts, typs        []types.T // key types (of the index, if any); column types
+	pkTypes         []types.T
+	tbucket, bucket []byte
+	ri              int
+	it              *mergedIter
+}
+
+// open evaluates the key range over row and positions a rowScan before
+// its first row.
+func (p *scanPlan) open(e *env, row []Datum) (*rowScan, error) {
 	ts := p.keyTypes()
 	var ranges [][2][]byte
 	if p.rng.empty() {
@@ -260,66 +416,56 @@ func (p *scanPlan) startAt(e *env, row []Datum) (iter, error) {
 			ranges[i], ranges[j] = ranges[j], ranges[i]
 		}
 	}
-	tbucket := catalog.TableBucket(p.tbl.ID)
-	bucket := tbucket
+	rs := &rowScan{p: p, e: e, ranges: ranges, ts: ts, typs: p.tbl.Types(), tbucket: catalog.TableBucket(p.tbl.ID)}
+	rs.bucket = rs.tbucket
 	if p.index != nil {
-		bucket = catalog.IndexBucket(p.index.ID)
+		rs.bucket = catalog.IndexBucket(p.index.ID)
 	}
-	typs := p.tbl.Types()
-	pkTypes := make([]types.T, len(p.tbl.PrimaryKey))
+	rs.pkTypes = make([]types.T, len(p.tbl.PrimaryKey))
 	for i, o := range p.tbl.PrimaryKey {
-		pkTypes[i] = typs[o]
+		rs.pkTypes[i] = rs.typs[o]
 	}
-	ri := 0
-	var it *mergedIter
-	return &funcIter{nx: func() ([]Datum, error) {
-		for {
-			if err := e.checkCancel(); err != nil {
+	return rs, nil
+}
+
+// nextValue returns the next stored row's encoding (valid until the next
+// call), nil at the end.
+func (rs *rowScan) nextValue() ([]byte, error) {
+	e, p := rs.e, rs.p
+	for {
+		if err := e.checkCancel(); err != nil {
+			return nil, err
+		}
+		if rs.it == nil {
+			if rs.ri >= len(rs.ranges) {
+				return nil, nil
+			}
+			r := rs.ranges[rs.ri]
+			if err := e.txn.ssiRead(rs.bucket, r[0], r[1]); err != nil {
 				return nil, err
 			}
-			if it == nil {
-				if ri >= len(ranges) {
-					return nil, nil
-				}
-				if err := e.txn.ssiRead(bucket, ranges[ri][0], ranges[ri][1]); err != nil {
-					return nil, err
-				}
-				it = e.txn.iterate(bucket, ranges[ri][0], ranges[ri][1], p.reverse)
-				ri++
-			}
-			k, v := it.next()
-			if k == nil {
-				it = nil
+			rs.it = e.txn.iterate(rs.bucket, r[0], r[1], p.reverse)
+			rs.ri++
+		}
+		k, v := rs.it.next()
+		if k == nil {
+			rs.it = nil
+			continue
+		}
+		if p.index != nil {
+			pk := indexPK(p.index, k, v, rs.ts, rs.pkTypes)
+			if pk == nil {
 				continue
 			}
-			if p.index != nil {
-				pk := indexPK(p.index, k, v, ts, pkTypes)
-				if pk == nil {
-					continue
-				}
-				if err := e.txn.ssiReadKey(tbucket, pk); err != nil {
-					return nil, err
-				}
-				if v = e.txn.get(tbucket, pk); v == nil {
-					continue
-				}
+			if err := e.txn.ssiReadKey(rs.tbucket, pk); err != nil {
+				return nil, err
 			}
-			row, err := rowenc.DecodeRow(v, typs)
-			if err != nil {
-				return nil, pgerror.Wrapf(err, pgerror.DataCorrupted, "table %s", p.tbl.Name)
+			if v = e.txn.get(rs.tbucket, pk); v == nil {
+				continue
 			}
-			if p.filter != nil {
-				ok, err := p.filter.fn(e, row)
-				if err != nil {
-					return nil, err
-				}
-				if ok != true {
-					continue
-				}
-			}
-			return row, nil
 		}
-	}}, nil
+		return v, nil
+	}
 }
 
 // indexPK extracts the primary key bytes from an index entry.

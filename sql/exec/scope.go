@@ -46,6 +46,19 @@ type scope struct {
 	// not correlated and runs once).
 	outerRefs int
 	excluded  int // >=0: ON CONFLICT's EXCLUDED columns start here
+	// reads, when not nil, records the columns of this scope that the
+	// expressions compiled so far read (compileScoped marks them; a scan
+	// decodes only these before its filter rejects a row).
+	reads []bool
+}
+
+// trackReads starts recording the columns of s that compiled expressions
+// read (readCols).
+func (s *scope) trackReads() *scope {
+	if s.reads == nil {
+		s.reads = make([]bool, len(s.cols))
+	}
+	return s
 }
 
 // env is the run-time context of one execution.

@@ -306,9 +306,7 @@ func (b *builder) buildWhere(from plan, s *scope, where *pg_query.Node) (plan, e
 		if err != nil {
 			return nil, err
 		}
-		if len(rest) > 0 {
-			sp.filter = andExprs(rest)
-		}
+		sp.setFilter(rest, s)
 		return sp, nil
 	}
 	return &filterPlan{in: from, cond: cond}, nil

@@ -143,6 +143,106 @@ func DecodeRow(buf []byte, typs []types.T) ([]types.Datum, error) {
 	return row, nil
 }
 
+// DecodeRowInto decodes into row (len(row) == len(typs)) the columns i of
+// the row in buf with want[i] (every column when want is nil): row[i] is
+// set to the value, or nil for NULL and for a column the row was written
+// without; the other columns of row are left as they were. The columns
+// not wanted are stepped over without being converted (nothing is
+// allocated for them), and those after the last wanted one are not read,
+// so a corrupt value in one of them is not reported: decoding that column
+// later reports it. Errors wrap ErrCorrupt; it never
+// panics on any input.
+func DecodeRowInto(buf []byte, typs []types.T, row []types.Datum, want []bool) error {
+	if len(row) != len(typs) || want != nil && len(want) != len(typs) {
+		panic("rowenc: DecodeRowInto: row, want and types differ in length")
+	}
+	if len(buf) == 0 || buf[0] != rowVersion {
+		return corrupt("bad row version")
+	}
+	n, w := binary.Uvarint(buf[1:])
+	if w <= 0 || n > uint64(len(typs)) {
+		return corrupt("row has %d columns, table has %d", n, len(typs))
+	}
+	off := 1 + w
+	nb := int((n + 7) / 8)
+	if len(buf)-off < nb {
+		return errCorruptAt("short null bitmap", off)
+	}
+	bitmap := buf[off : off+nb]
+	d := decoder{buf: buf, off: off + nb}
+	// The stored values after the last wanted one are not read at all.
+	last := len(typs) - 1
+	if want != nil {
+		for last >= 0 && !want[last] {
+			last--
+		}
+	}
+	for i := 0; i <= last; i++ {
+		wanted := want == nil || want[i]
+		if i >= int(n) || bitmap[i/8]&(1<<(i%8)) != 0 {
+			if wanted {
+				row[i] = nil
+			}
+			continue
+		}
+		if !wanted {
+			if err := d.skip(typs[i]); err != nil {
+				return err
+			}
+			continue
+		}
+		v, err := d.value(typs[i])
+		if err != nil {
+			return err
+		}
+		row[i] = v
+	}
+	if last == len(typs)-1 && d.off != len(buf) {
+		return errCorruptAt("trailing bytes in row", d.off)
+	}
+	return nil
+}
+
+// skip steps over one value of type t without converting it.
+func (d *decoder) skip(t types.T) error {
+	var err error
+	switch kindOf(t) {
+	case kindBool:
+		_, err = d.bytes(1)
+	case kindInt:
+		// a varint: bytes with the high bit set, then one without
+		for i, b := range d.buf[d.off:min(len(d.buf), d.off+binary.MaxVarintLen64)] {
+			if b < 0x80 {
+				d.off += i + 1
+				return nil
+			}
+		}
+		return errCorruptAt("bad varint", d.off)
+	case kindFloat:
+		_, err = d.bytes(8)
+	case kindNumeric:
+		var f []byte
+		if f, err = d.bytes(1); err == nil && (f[0] == numFinitePos || f[0] == numFiniteNeg) {
+			if _, err = d.varint(); err == nil {
+				_, err = d.lenBytes()
+			}
+		}
+	case kindString, kindBytes, kindArray:
+		_, err = d.lenBytes()
+	case kindTime:
+		if _, err = d.varint(); err == nil {
+			_, err = d.uvarint()
+		}
+	case kindInterval:
+		for i := 0; i < 3 && err == nil; i++ {
+			_, err = d.varint()
+		}
+	default:
+		return unsupported(t)
+	}
+	return err
+}
+
 // decoder reads values from buf at off.
 type decoder struct {
 	buf []byte

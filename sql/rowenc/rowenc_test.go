@@ -330,6 +330,68 @@ func TestDecodeRowFewerColumns(t *testing.T) {
 	}
 }
 
+// TestDecodeRowInto: the wanted columns decode as DecodeRow decodes them
+// (NULLs and the columns of an older, shorter row as nil), the others are
+// left untouched, for every mask over every column kind.
+func TestDecodeRowInto(t *testing.T) {
+	row := []types.Datum{
+		true, int64(-5), int64(math.MinInt64), math.NaN(), mustNum(t, "-12.3400"), "héllo",
+		[]byte{0, 1}, time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC), time.Date(1, 1, 1, 0, 0, 0, 1000, time.UTC),
+		nil, types.IntervalValue{Months: -1, Days: 2, Micros: -3},
+		"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "", `{"a":1}`, 1.5,
+	}
+	full := rowenc.EncodeRow(nil, row, rowTypes)
+	short := rowenc.EncodeRow(nil, row[:9], rowTypes[:9])
+	for _, enc := range [][]byte{full, short} {
+		whole, err := rowenc.DecodeRow(enc, rowTypes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rng := rand.New(rand.NewPCG(1, 2))
+		for trial := 0; trial < 200; trial++ {
+			want := make([]bool, len(rowTypes))
+			for i := range want {
+				want[i] = rng.IntN(2) == 0
+			}
+			got := make([]types.Datum, len(rowTypes))
+			for i := range got {
+				got[i] = "untouched"
+			}
+			if err := rowenc.DecodeRowInto(enc, rowTypes, got, want); err != nil {
+				t.Fatalf("mask %v: %v", want, err)
+			}
+			for i := range got {
+				switch {
+				case !want[i] && got[i] != "untouched":
+					t.Fatalf("mask %v: column %d not wanted but set to %v", want, i, got[i])
+				case want[i] && (got[i] == nil) != (whole[i] == nil):
+					t.Fatalf("mask %v: column %d = %v, DecodeRow gives %v", want, i, got[i], whole[i])
+				case want[i] && got[i] != nil && types.FormatText(got[i], rowTypes[i]) != types.FormatText(whole[i], rowTypes[i]):
+					t.Fatalf("mask %v: column %d = %v, DecodeRow gives %v", want, i, got[i], whole[i])
+				}
+			}
+		}
+	}
+	typs := []types.T{types.Int8, types.Text, types.Numeric}
+	good := rowenc.EncodeRow(nil, []types.Datum{int64(300), "hello", mustNum(t, "1.5")}, typs)
+	// A cut through a wanted column or before it is corrupt; what follows
+	// the last wanted column is not read.
+	for _, want := range [][]bool{nil, {false, false, true}, {true, false, true}} {
+		for cut := 0; cut < len(good); cut++ {
+			if err := rowenc.DecodeRowInto(good[:cut], typs, make([]types.Datum, 3), want); !errors.Is(err, rowenc.ErrCorrupt) {
+				t.Fatalf("mask %v, truncated at %d: err = %v, want ErrCorrupt", want, cut, err)
+			}
+		}
+	}
+	if err := rowenc.DecodeRowInto(append(slices.Clone(good), 0), typs, make([]types.Datum, 3), nil); !errors.Is(err, rowenc.ErrCorrupt) {
+		t.Fatalf("trailing byte: err = %v, want ErrCorrupt", err)
+	}
+	got := make([]types.Datum, 3)
+	if err := rowenc.DecodeRowInto(good[:len(good)-4], typs, got, []bool{true, false, false}); err != nil || got[0] != int64(300) {
+		t.Fatalf("first column of a row cut in its last: %v, %v", got, err)
+	}
+}
+
 func TestDecodeRowCorrupt(t *testing.T) {
 	typs := []types.T{types.Int8, types.Text, types.Numeric}
 	good := rowenc.EncodeRow(nil, []types.Datum{int64(300), "hello", mustNum(t, "1.5")}, typs)

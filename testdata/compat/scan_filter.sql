@@ -1,0 +1,26 @@
+-- Scans whose filter reads some of the columns: a row is decoded in two steps (the filter's columns, then the rest when it passes); every column of a passing row, of every type, must come out whole.
+CREATE TABLE sf (id int PRIMARY KEY, a int, s text, n numeric, b bytea, d date, ts timestamptz, iv interval, f float8, ok boolean, arr int[], j jsonb);
+INSERT INTO sf VALUES (1, 10, 'one', 1.50, '\x01ff', '2024-02-29', '2024-01-02 03:04:05+00', '1 day 2 hours', 0.5, true, '{1,2}', '{"k": 1}'), (2, 20, NULL, -2.25, NULL, NULL, NULL, '-3 months', NULL, false, NULL, '[1, "x"]'), (3, NULL, 'three', NULL, '\x', '1999-12-31', '1970-01-01 00:00:00+00', NULL, -1e10, NULL, '{}', NULL), (4, 40, '', 0, '\x00', '2000-01-01', NULL, '0', 'NaN', true, '{NULL,3}', 'null');
+SELECT * FROM sf WHERE a = 20;
+SELECT * FROM sf WHERE a > 5 ORDER BY id;
+SELECT * FROM sf WHERE a IS NULL;
+SELECT * FROM sf WHERE s LIKE 't%';
+SELECT * FROM sf WHERE n < 0 OR d > '2020-01-01' ORDER BY id;
+SELECT id, j FROM sf WHERE j IS NOT NULL AND ok ORDER BY id;
+SELECT arr, iv, f FROM sf WHERE arr IS NOT NULL ORDER BY id;
+SELECT s FROM sf WHERE f = 'NaN';
+SELECT id FROM sf WHERE length(s) = 0 OR b = '\x01ff' ORDER BY id;
+SELECT id, s FROM sf WHERE a = 10 AND EXISTS (SELECT 1 FROM sf AS o WHERE o.s = sf.s) ORDER BY id;
+SELECT id, (SELECT max(o.id) FROM sf AS o WHERE o.n < sf.n) FROM sf WHERE a >= 10 ORDER BY id;
+SELECT id FROM sf WHERE a IN (SELECT a FROM sf AS o WHERE o.ts IS NOT NULL) ORDER BY id;
+SELECT x.id, y.s, y.j FROM sf AS x JOIN sf AS y ON y.id = x.a / 10 WHERE x.a > 10 ORDER BY x.id;
+SELECT x.id, y.iv, z.d FROM sf AS x, sf AS y, sf AS z WHERE x.a = y.a AND y.id = z.id AND z.ok ORDER BY 1;
+UPDATE sf SET s = s || '!' WHERE a > 10 RETURNING *;
+DELETE FROM sf WHERE n = 0 RETURNING id, s, arr, j;
+ALTER TABLE sf ADD COLUMN extra text DEFAULT 'dflt';
+INSERT INTO sf (id, a, s, extra) VALUES (5, 50, 'five', 'own');
+SELECT id, s, extra FROM sf WHERE a >= 20 ORDER BY id;
+SELECT id, extra FROM sf WHERE extra = 'dflt' ORDER BY id;
+SELECT id FROM sf WHERE extra IS NULL;
+SELECT count(*) FROM sf WHERE a / 0 = 1;
+SELECT * FROM sf WHERE a = 1 / 0;
