@@ -71,6 +71,9 @@ func (n *Node) roleChanged() {
 	}
 	n.metrics.role.Reset()
 	n.metrics.role.WithLabelValues(string(n.role())).Set(1)
+	if n.role() != RolePrimary && n.gate.open() {
+		n.log.Info("no longer primary: the restart gate is open (standby rules apply)")
+	}
 }
 
 // loadState adopts the state the data dir records (migrating the old

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/heliosdb/nano/lsn"
+	"github.com/heliosdb/nano/replication"
 	"github.com/heliosdb/nano/sql/exec"
 	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/storage"
@@ -34,27 +35,49 @@ type commitResult struct {
 	err error
 }
 
-// committer is the single writer: every commit goes through its goroutine,
-// which checks write-write conflicts, appends to the WAL, fsyncs once per
-// group (group commit), applies the group to storage in one bbolt
-// transaction and only then answers the waiting sessions. Readers never
-// wait for it: they read bbolt snapshots.
+// committer is the single writer: every commit goes through it. It runs as
+// a pipeline of two goroutines, so that one group's WAL write overlaps the
+// previous group's wait for a sync standby:
 //
-// Order of a group, the durability checklist:
-//  1. conflict check against commits after each request's snapshot;
+// The writer stage (loop), per group:
+//  1. conflict check against commits after each request's snapshot — the
+//     tracker records every appended commit, visible or not;
 //  2. wal.Append of every accepted request (buffered);
-//  3. wal.Sync — from here the group is committed;
-//  4. storage.Apply(end) — makes it visible, atomically with the applied LSN;
-//  5. answer the sessions.
+//  3. wal.Sync — from here the group is durable locally;
+//  4. hand the group to the publish stage, take the next one.
+//
+// The publish stage (publishLoop), in WAL order, for the groups queued:
+//  5. wait until synchronous replication releases the WAL up to the last
+//     group's end (durable: a sync standby flushed it, or a degradation
+//     the node's standing allows; at once in async mode);
+//  6. storage.Apply(end) — makes them visible, atomically with the applied
+//     LSN;
+//  7. answer the sessions, which only then release their row locks.
+//
+// So in sync mode nothing is visible that a sync standby does not have
+// (docs/faults.md): no snapshot reaches past the applied LSN, and a reader
+// cannot see a commit a failover would lose. A writer that needs a row an
+// in-flight commit holds waits for its lock until the commit is visible;
+// a conflict found in step 1 is answered only after the groups before it
+// are published, so a retry reads the write it lost against.
 //
 // Before step 1, prepare recovers a WAL that failed earlier and reserves
 // storage room for the group (diskfault.go); when it cannot, the group is
 // refused with 53100 and nothing is written. A failure in step 2 or 3
 // (disk full, I/O error) fails the group — none of it is durable, and the
 // WAL discards it (wal.Log.Recover) before the next group. A no-space
-// failure in step 4 leaves the commits durable but invisible: Apply is
-// retried until it succeeds (the sessions wait); any other failure there
-// stops the committer and the node must restart, replaying them.
+// failure in step 6 leaves the commits durable but invisible: Apply is
+// retried until it succeeds (the sessions wait, new commits are refused);
+// any other failure there stops the committer and the node must restart,
+// replaying them.
+//
+// When step 5 fails (the node stepped down or was fenced, or its failover
+// lease lapsed) the sessions get the error at once, but the groups stay
+// invisible and held (held.go): new commits are refused until the held
+// WAL is released by the same rule, or applied by a standby's receiver
+// after a demotion. When the replication server closes (shutdown), the
+// groups stay durable and invisible; a restart replays them (and, in sync
+// mode, serves no SQL until they are released: gate.go).
 type committer struct {
 	wal     *wal.Log
 	db      *storage.DB
@@ -66,38 +89,79 @@ type committer struct {
 	// readOnly refuses commits on a standby (25006) — the session refuses
 	// writes earlier; this is the last line.
 	readOnly func() (bool, string)
-	// durable holds a committed request until synchronous replication
-	// allows the acknowledgement; nil = no wait.
-	durable func(ctx context.Context, end lsn.LSN) error
+	// release is step 5: it returns nil once synchronous replication
+	// releases the WAL up to end, the replication error (ErrClosed,
+	// ErrSteppedDown, ErrLeaseLapsed) when it refuses, or ctx's error when
+	// ctx ends first. Nil = released at once.
+	release func(ctx context.Context, end lsn.LSN) error
 
 	// flight counts the Commit calls in progress; drain waits for it to
 	// reach zero (demotion).
 	flight inflight
 
-	reqs chan *commitReq
-	stop chan struct{}
-	wg   sync.WaitGroup
+	reqs    chan *commitReq
+	pub     chan *pubItem // writer → publish stage, in WAL order
+	stop    chan struct{}
+	stopCtx context.Context // ends with stop
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
 
 	mu     sync.Mutex
 	failed error // permanent: the node must restart
 	fault  error // transient (disk full): cleared by the next successful write
+	// refuse, when set, refuses every new group before it is written: the
+	// publish stage cannot apply (disk full).
+	refuse error
+	// held records the writes of groups whose release failed (held.go):
+	// a request from a snapshot before them that writes what they wrote
+	// fails with 40001. Nil until a release fails.
+	held *conflictTracker
+	// closed: the publish stage stopped applying (shutdown): what is
+	// queued stays durable and invisible until the next start.
+	closed bool
 }
+
+// pubItem is one group on its way through the publish stage.
+type pubItem struct {
+	accepted []*commitReq
+	ends     []lsn.LSN
+	batches  []*storage.Batch
+	// conflicted lost a conflict check against a commit that may not be
+	// visible yet: answered 40001 when this item is published.
+	conflicted []*commitReq
+	start      time.Time
+}
+
+// end is the WAL end of the item's commits (0 when it has none).
+func (it *pubItem) end() lsn.LSN {
+	if len(it.ends) == 0 {
+		return 0
+	}
+	return it.ends[len(it.ends)-1]
+}
+
+// pubQueue bounds the groups between the two stages.
+const pubQueue = 64
 
 func newCommitter(w *wal.Log, db *storage.DB, log *slog.Logger, now func() time.Time, term func() uint64, m *nodeMetrics) *committer {
 	c := &committer{
 		wal: w, db: db, log: log, now: now, term: term, metrics: m,
 		tracker: newConflictTracker(0, exec.LockProtected),
 		reqs:    make(chan *commitReq, maxGroup),
+		pub:     make(chan *pubItem, pubQueue),
 		stop:    make(chan struct{}),
 	}
-	c.wg.Add(1)
+	c.stopCtx, c.cancel = context.WithCancel(context.Background())
+	c.wg.Add(2)
 	go c.loop()
+	go c.publishLoop()
 	return c
 }
 
 var errShuttingDown = pgerror.New(pgerror.AdminShutdown, "terminating connection due to administrator command")
 
-// Commit implements exec.Committer.
+// Commit implements exec.Committer. It returns once the commit is visible
+// (or failed): the session releases its row locks after it.
 func (c *committer) Commit(ctx context.Context, b *storage.Batch, readLSN lsn.LSN) (lsn.LSN, error) {
 	c.flight.enter()
 	defer c.flight.exit()
@@ -121,11 +185,6 @@ func (c *committer) Commit(ctx context.Context, b *storage.Batch, readLSN lsn.LS
 	// for the outcome even if ctx is cancelled: answering "cancelled" for a
 	// commit that happened would be a lie.
 	res := <-r.done
-	if res.err == nil && c.durable != nil {
-		if err := c.durable(ctx, res.end); err != nil {
-			return 0, err
-		}
-	}
 	return res.end, res.err
 }
 
@@ -140,6 +199,23 @@ func (c *committer) fail(err error) {
 	if c.failed == nil {
 		c.failed = pgerror.Wrapf(err, pgerror.IOError, "commit path failed; the node must be restarted")
 	}
+	c.mu.Unlock()
+}
+
+// refusal is the error every new group gets now, nil when groups may be
+// written.
+func (c *committer) refusal() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.failed != nil {
+		return c.failed
+	}
+	return c.refuse
+}
+
+func (c *committer) setRefuse(err error) {
+	c.mu.Lock()
+	c.refuse = err
 	c.mu.Unlock()
 }
 
@@ -180,40 +256,146 @@ func (c *committer) loop() {
 	}
 }
 
+// process runs the writer stage for one group.
 func (c *committer) process(group []*commitReq) {
-	if err := c.err(); err != nil {
-		for _, r := range group {
-			r.done <- commitResult{err: err}
-		}
+	if refuse := c.refusal(); refuse != nil {
+		answer(group, refuse)
 		return
 	}
 	if err := c.prepare(group); err != nil {
-		for _, r := range group {
-			r.done <- commitResult{err: err}
-		}
+		answer(group, err)
 		return
 	}
 	start := c.now()
-	accepted, ends, batches := c.appendGroup(group)
-	if len(accepted) == 0 {
+	it := c.appendGroup(group)
+	if it == nil {
 		return
 	}
-	if _, err := c.wal.Sync(); err != nil {
-		c.walFailed(accepted, err)
-		return
-	}
-	if err := c.applyDurable(ends[len(ends)-1], batches); err != nil {
-		if errors.Is(err, errShuttingDown) {
-			answer(accepted, err) // durable: replayed at the next start
+	it.start = start
+	if len(it.accepted) > 0 {
+		if _, err := c.wal.Sync(); err != nil {
+			answer(it.conflicted, errSerialization)
+			c.walFailed(it.accepted, err)
 			return
 		}
-		c.failGroup(accepted, fmt.Errorf("storage apply after durable commit: %w", err))
-		return
 	}
-	c.setFault(nil)
-	c.metrics.observeGroup(len(accepted), c.now().Sub(start))
-	for i, r := range accepted {
-		r.done <- commitResult{end: ends[i]}
+	select {
+	case c.pub <- it:
+	case <-c.stop:
+		// Durable: replayed at the next start.
+		answer(it.accepted, errShuttingDown)
+		answer(it.conflicted, errSerialization)
+	}
+}
+
+// publishLoop is the publish stage: it takes the queued groups in order,
+// waits for their release, applies and answers them.
+func (c *committer) publishLoop() {
+	defer c.wg.Done()
+	items := make([]*pubItem, 0, pubQueue)
+	for {
+		select {
+		case it := <-c.pub:
+			items = append(items[:0], it)
+		more:
+			for len(items) < pubQueue {
+				select {
+				case it := <-c.pub:
+					items = append(items, it)
+				default:
+					break more
+				}
+			}
+			c.publish(items)
+		case <-c.stop:
+			for {
+				select {
+				case it := <-c.pub:
+					answer(it.accepted, errShuttingDown)
+					answer(it.conflicted, errSerialization)
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+// publish runs steps 5–7 for items, consecutive in WAL order.
+func (c *committer) publish(items []*pubItem) {
+	var end lsn.LSN
+	var batches []*storage.Batch
+	for _, it := range items {
+		end = max(end, it.end())
+		batches = append(batches, it.batches...)
+	}
+	c.mu.Lock()
+	closed := c.closed
+	c.mu.Unlock()
+	switch {
+	case end == 0: // only conflicts
+	case closed:
+		c.answerItems(items, errShuttingDown)
+		return
+	default:
+		if err := c.waitRelease(end); err != nil {
+			if c.stopping(err) {
+				c.answerItems(items, syncWaitError(err))
+				return
+			}
+			// Not released: held invisible until it is (held.go).
+			c.hold(items, end, batches, err)
+			return
+		}
+		if err := c.applyDurable(end, batches); err != nil {
+			if errors.Is(err, errShuttingDown) {
+				c.answerItems(items, err) // durable: replayed at the next start
+				return
+			}
+			c.fail(fmt.Errorf("storage apply after durable commit: %w", err))
+			c.log.Error("commit path failed", "err", err)
+			c.answerItems(items, c.err())
+			return
+		}
+		c.setFault(nil)
+	}
+	now := c.now()
+	for _, it := range items {
+		if len(it.accepted) > 0 {
+			c.metrics.observeGroup(len(it.accepted), now.Sub(it.start))
+		}
+		for i, r := range it.accepted {
+			r.done <- commitResult{end: it.ends[i]}
+		}
+		answer(it.conflicted, errSerialization)
+	}
+}
+
+// waitRelease is step 5 for the WAL up to end.
+func (c *committer) waitRelease(end lsn.LSN) error {
+	if c.release == nil {
+		return nil
+	}
+	return c.release(c.stopCtx, end)
+}
+
+// stopping reports whether a failed release means the publish stage must
+// stop applying: the committer or the replication server is closing. It
+// records that.
+func (c *committer) stopping(err error) bool {
+	if !errors.Is(err, replication.ErrClosed) && c.stopCtx.Err() == nil {
+		return false
+	}
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	return true
+}
+
+func (c *committer) answerItems(items []*pubItem, err error) {
+	for _, it := range items {
+		answer(it.accepted, err)
+		answer(it.conflicted, errSerialization)
 	}
 }
 
@@ -223,10 +405,16 @@ func answer(reqs []*commitReq, err error) {
 	}
 }
 
-// appendGroup runs steps 1 and 2 for every request; rejected requests are
-// answered at once.
-func (c *committer) appendGroup(group []*commitReq) (accepted []*commitReq, ends []lsn.LSN, batches []*storage.Batch) {
+// appendGroup runs steps 1 and 2 for every request; requests refused
+// before anything is written are answered at once, those that lost a
+// conflict check when the item is published. It returns nil when the WAL
+// failed (every request answered).
+func (c *committer) appendGroup(group []*commitReq) *pubItem {
+	it := &pubItem{}
 	term, ts := c.term(), c.now().UnixMicro()
+	c.mu.Lock()
+	held := c.held
+	c.mu.Unlock()
 	for i, r := range group {
 		// A batch that storage would refuse must never reach the WAL, or
 		// replay could not get past it.
@@ -234,9 +422,14 @@ func (c *committer) appendGroup(group []*commitReq) (accepted []*commitReq, ends
 			r.done <- commitResult{err: pgerror.Wrapf(err, pgerror.ProgramLimitExceeded, "cannot commit")}
 			continue
 		}
-		if c.tracker.conflicts(r.batch, r.readLSN) {
+		if held != nil && c.heldConflict(held, r) {
 			c.metrics.conflicts.Inc()
 			r.done <- commitResult{err: errSerialization}
+			continue
+		}
+		if c.tracker.conflicts(r.batch, r.readLSN) {
+			c.metrics.conflicts.Inc()
+			it.conflicted = append(it.conflicted, r)
 			continue
 		}
 		rec := wal.Record{Term: term, Timestamp: ts, Type: recCommit, Data: r.batch.Encode(nil)}
@@ -248,28 +441,20 @@ func (c *committer) appendGroup(group []*commitReq) (accepted []*commitReq, ends
 		if err != nil {
 			// Nothing of this group is durable: fail the accepted requests
 			// and every one not yet answered.
-			c.walFailed(append(accepted, group[i:]...), err)
-			return nil, nil, nil
+			answer(it.conflicted, errSerialization)
+			c.walFailed(append(it.accepted, group[i:]...), err)
+			return nil
 		}
 		c.tracker.record(r.batch, end)
-		accepted = append(accepted, r)
-		ends = append(ends, end)
-		batches = append(batches, r.batch)
+		it.accepted = append(it.accepted, r)
+		it.ends = append(it.ends, end)
+		it.batches = append(it.batches, r.batch)
 	}
-	return accepted, ends, batches
+	return it
 }
 
 var errSerialization = pgerror.New(pgerror.SerializationFailure,
 	"could not serialize access due to concurrent update")
-
-func (c *committer) failGroup(group []*commitReq, err error) {
-	c.log.Error("commit path failed", "err", err)
-	c.fail(err)
-	e := c.err()
-	for _, r := range group {
-		r.done <- commitResult{err: e}
-	}
-}
 
 // drain waits until every Commit in progress has returned, or ctx ends.
 // Callers first make new commits fail (read-only). It reports whether all
@@ -321,12 +506,14 @@ func (f *inflight) idle() <-chan struct{} {
 	return f.empty
 }
 
-// close stops the loop; queued commits get 57P01.
+// close stops both stages; queued commits get 57P01 (those already in
+// the WAL stay there and are replayed at the next start).
 func (c *committer) close() {
 	select {
 	case <-c.stop:
 	default:
 		close(c.stop)
+		c.cancel()
 	}
 	c.wg.Wait()
 }

@@ -30,7 +30,8 @@ import (
 //     reservation was too small, or someone else took the space) is
 //     retried with backoff until it succeeds; its sessions wait, because
 //     their commits are durable (replayed at restart) yet not visible.
-//     Commits that arrive meanwhile are refused at once (53100).
+//     Groups that arrive meanwhile are refused before they are written
+//     (53100); those already written wait behind it.
 //   - While a fault lasts, a probe every faultProbeInterval retries the
 //     recovery without waiting for a write, so /health turns back to ok
 //     when space returns.
@@ -99,29 +100,33 @@ func (c *committer) walFailed(reqs []*commitReq, err error) {
 // first, and other errors at once.
 func (c *committer) applyDurable(end lsn.LSN, batches []*storage.Batch) error {
 	delay := 10 * time.Millisecond
+	var restore func() // puts back the refusal in force before the fault
+	defer func() {
+		if restore != nil {
+			restore()
+		}
+	}()
 	for {
 		err := c.db.Apply(end, batches...)
 		if err == nil || !wal.IsNoSpace(err) {
 			return err
 		}
+		if restore == nil {
+			prev := c.refusal()
+			restore = func() { c.setRefuse(prev) }
+		}
 		if c.faultErr() == nil {
 			c.log.Error("commit path: storage is full; the durable commits wait until they can be applied", "lsn", end.String(), "err", err)
 		}
 		c.setFault(err)
-		refused := c.diskFault(err, pgerror.Newf(pgerror.DiskFull, "could not extend file %q: No space left on device", c.db.Path()))
+		// New groups are refused now rather than kept waiting behind this one.
+		c.setRefuse(c.diskFault(err, pgerror.Newf(pgerror.DiskFull, "could not extend file %q: No space left on device", c.db.Path())))
 		t := time.NewTimer(delay)
-	wait:
-		for {
-			select {
-			case <-c.stop:
-				t.Stop()
-				return errShuttingDown
-			case r := <-c.reqs:
-				// Not written yet: refused now rather than kept waiting.
-				r.done <- commitResult{err: refused}
-			case <-t.C:
-				break wait
-			}
+		select {
+		case <-c.stop:
+			t.Stop()
+			return errShuttingDown
+		case <-t.C:
 		}
 		delay = min(2*delay, maxApplyRetryDelay)
 	}

@@ -82,6 +82,9 @@ type Node struct {
 	stateMu sync.Mutex // serialises transitions of st (cluster.go)
 	degMu   sync.Mutex // serialises the record of acknowledgements while degraded (degraded.go)
 	degSeq  uint64     // the degradation recorded there (0: none)
+	// gate refuses SQL while a restarted sync primary's WAL tail is not
+	// released by synchronous replication (gate.go).
+	gate gate
 
 	mu           sync.Mutex
 	st           cluster.State      // role, primary, cluster id, history, lease, fencing, peers (cluster.go)
@@ -122,6 +125,7 @@ func Open(cfg Config) (_ *Node, err error) {
 	if err := n.openStores(); err != nil {
 		return nil, err
 	}
+	stored := n.db.AppliedLSN() // what the storage file holds (gate.go)
 	if err := n.replay(); err != nil {
 		return nil, err
 	}
@@ -130,7 +134,9 @@ func Open(cfg Config) (_ *Node, err error) {
 	}
 	n.committer = newCommitter(n.wal, n.db, log, cfg.now, n.term, n.metrics)
 	n.committer.readOnly = n.readOnly
-	n.committer.durable = n.waitDurable
+	// Step 5 of the commit pipeline: synchronous replication releases a
+	// group before it is visible (n.repl is built below, before any commit).
+	n.committer.release = func(ctx context.Context, end lsn.LSN) error { return n.repl.WaitReleased(ctx, end) }
 	if err := n.buildSQL(); err != nil {
 		return nil, err
 	}
@@ -143,6 +149,7 @@ func Open(cfg Config) (_ *Node, err error) {
 	if err := n.resumeDegraded(); err != nil {
 		return nil, err
 	}
+	n.shutGateAfterRestart(stored)
 	n.startForwarding()
 	return n, nil
 }
@@ -183,7 +190,7 @@ func (n *Node) buildSQL() error {
 	n.engine, err = exec.NewEngine(exec.Config{
 		TempDir:              n.cfg.tmpDir(),
 		StatementMemoryLimit: limit,
-		Snapshots:            n.db,
+		Snapshots:            gatedSnapshots{DB: n.db, gate: &n.gate},
 		Committer:            n.committer,
 		Logger:               n.log,
 		Now:                  n.cfg.Now,
@@ -319,6 +326,9 @@ func (n *Node) Run(ctx context.Context) error {
 	n.bgCtx, n.bgCancel = bgctx, cancel
 	n.mu.Unlock()
 	n.goBackground(func() { n.checkpoints(bgctx) })
+	if end, shut := n.gate.pending(); shut {
+		n.goBackground(func() { n.awaitRelease(bgctx, end) })
+	}
 	// Under roleMu: a demote arriving now must not interleave with this
 	// start (it would re-point a receiver that is not running yet, and this
 	// one would follow the old primary).

@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -16,7 +15,6 @@ import (
 	"github.com/heliosdb/nano/lsn"
 	"github.com/heliosdb/nano/node/cluster"
 	"github.com/heliosdb/nano/replication"
-	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/storage"
 	"github.com/heliosdb/nano/wal"
 )
@@ -149,21 +147,6 @@ func portOf(a net.Addr, def int) int {
 	return def
 }
 
-// waitDurable holds an acknowledged-to-be commit until synchronous
-// replication allows it.
-func (n *Node) waitDurable(ctx context.Context, end lsn.LSN) error {
-	err := n.repl.WaitDurable(ctx, end)
-	if errors.Is(err, replication.ErrLeaseLapsed) {
-		return pgerror.New(pgerror.StatementCompletionUnknown, "the commit may not survive a failover: no sync standby confirmed it and the failover lease lapsed").
-			WithDetail("The transaction has already committed locally, but a standby may be promoted without it.")
-	}
-	if err != nil {
-		return pgerror.New(pgerror.AdminShutdown, "terminating connection due to administrator command").
-			WithDetail("The transaction has already committed locally, but might not have been replicated to the standby.")
-	}
-	return nil
-}
-
 // NewerTerm fences a primary that learns its term is over.
 func (r replNode) NewerTerm(term uint64, from string) { r.n.fence(term, from) }
 
@@ -185,6 +168,12 @@ func (n *Node) fence(term uint64, from string) {
 	n.log.Error("fenced: a newer term exists; refusing writes (demote this node to follow the new primary)",
 		"own_term", prev.Term(), "newer_term", term, "learned_from", from)
 	n.repl.StepDown() // fails the waiting commits; later ones cannot degrade (standing)
+	// The restart gate (gate.go) would keep it from ever answering the
+	// proxy's health probe, so the proxy would never demote it; a fenced
+	// primary gets no reads from the proxy.
+	if n.gate.open() {
+		n.log.Warn("fenced: the restart gate is open (its unconfirmed WAL is discarded when it follows the new primary)")
+	}
 }
 
 // readOnly reports whether writes are refused here, and the hint. Every

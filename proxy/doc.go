@@ -92,8 +92,10 @@
 // connections ask for commit LSNs (helios.report_commit_lsn); relay
 // records each helios.commit_lsn ParameterStatus before relaying the
 // ReadyForQuery that follows it, and strips it. A read that finds no
-// candidate standby caught up waits for the watcher to report one, up to
-// causal_wait_ms, then goes to the primary.
+// candidate caught up — the primary included: in sync mode a standby can
+// apply a commit a moment before the primary's release makes it visible
+// there — waits for the watcher to report one, up to causal_wait_ms, then
+// goes to the primary.
 //
 // # Waiting, failures and SQLSTATEs
 //

@@ -603,7 +603,14 @@ func (s *Server) LeaseRenewed(seq uint64) { s.sync.renewed(seq) }
 // the standby that is or will be promoted: ErrClosed, ErrSteppedDown,
 // ErrLeaseLapsed.
 func (s *Server) WaitDurable(ctx context.Context, end lsn.LSN) error {
-	return s.sync.wait(ctx, end, s.cfg.WAL.FlushedLSN)
+	return s.sync.wait(ctx, end, s.cfg.WAL.FlushedLSN, false)
+}
+
+// WaitReleased is WaitDurable for a caller that may give up: it returns
+// ctx's error when ctx ends first (nothing was decided; the WAL up to end
+// is neither released nor failed).
+func (s *Server) WaitReleased(ctx context.Context, end lsn.LSN) error {
+	return s.sync.wait(ctx, end, s.cfg.WAL.FlushedLSN, true)
 }
 
 // BaseBackup implements the BaseBackup RPC: a consistent copy of storage

@@ -133,7 +133,11 @@ func (r *syncRep) state() hastate.SyncState {
 	return hastate.Sync
 }
 
-func (r *syncRep) wait(ctx context.Context, end lsn.LSN, flushedNow func() lsn.LSN) error {
+// wait holds a commit ending at end until the release rule (release.go)
+// decides. When abortOnCancel is false a cancelled ctx is ignored (the
+// commit keeps waiting, as a session's commit must); when true it returns
+// ctx's error, deciding nothing.
+func (r *syncRep) wait(ctx context.Context, end lsn.LSN, flushedNow func() lsn.LSN, abortOnCancel bool) error {
 	if !r.enabled {
 		return nil
 	}
@@ -180,6 +184,9 @@ func (r *syncRep) wait(ctx context.Context, end lsn.LSN, flushedNow func() lsn.L
 		case <-timer:
 			timedOut, timer = true, nil
 		case <-ctx.Done():
+			if abortOnCancel {
+				return ctx.Err()
+			}
 			// Like PostgreSQL, a cancelled wait does not undo the commit:
 			// keep waiting, the client learns the outcome with the rest.
 			ctx = context.Background()

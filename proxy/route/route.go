@@ -68,7 +68,7 @@ const (
 	ConsistencyEventual Consistency = iota
 	ConsistencySession
 	// ConsistencyCausal: a read goes to a node that has applied
-	// Session.MinLSN (the primary always has).
+	// Session.MinLSN (the primary as well), or to the primary after a wait.
 	ConsistencyCausal
 )
 
@@ -252,8 +252,10 @@ func usable(nodes []Node, name string) bool {
 
 // decideCausal routes a read that must see s.MinLSN. Its first choice
 // is as for other reads: the sticky node while it is a candidate, else
-// the round-robin pick. If that node has applied MinLSN (the current
-// primary always has) it gets the read; else another standby that has;
+// the round-robin pick. If that node has applied MinLSN (the primary
+// too may not have yet: a standby can show a sync commit a moment before
+// the primary's release makes it visible there) it gets the read; else
+// another standby that has;
 // else the read waits (ReasonCausalWait) for a standby to catch up until
 // s.CausalWaitOver, then goes to the primary. A session stays with its
 // sticky standby across such waits, so sessions spread over the nodes as
@@ -266,10 +268,10 @@ func decideCausal(p Policy, nodes []Node, s Session, primary string, rr uint64) 
 	for i := range nodes {
 		byName[nodes[i].Name] = &nodes[i]
 	}
-	caughtUp := func(name string) bool {
-		n := byName[name]
-		return n.Role == Primary || n.AppliedLSN >= s.MinLSN
-	}
+	// The primary too: in sync mode it makes a commit visible only once a
+	// sync standby flushed it, and a standby may apply it (and show it to a
+	// read) a moment before the primary's release.
+	caughtUp := func(name string) bool { return byName[name].AppliedLSN >= s.MinLSN }
 	standbys := false
 	if len(cands) > 0 {
 		first, reason := int(rr%uint64(len(cands))), ReasonRoundRobin

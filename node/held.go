@@ -1,0 +1,150 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/heliosdb/nano/lsn"
+	"github.com/heliosdb/nano/replication"
+	"github.com/heliosdb/nano/sql/pgerror"
+	"github.com/heliosdb/nano/storage"
+)
+
+// Held groups: the publish stage could not get a release for groups that
+// are durable in the local WAL (the node stepped down or was fenced while
+// they waited for a sync standby, or its failover lease lapsed).
+//
+// Their sessions get the error at once (57P01 or 40003: committed locally,
+// maybe not on the standby that is or will be promoted), as every commit
+// waiting for a sync standby at that moment did before this stage existed
+// — but the groups stay invisible: a reader must not see a write a
+// failover may discard. They become visible when
+//
+//   - synchronous replication releases the WAL up to their end after all
+//     (a sync standby flushes it, or a degradation the node's standing
+//     allows), tried again until it does; or
+//   - something else applies that WAL: the standby receiver after a
+//     demotion (it applies the local WAL first, then re-seeds if it
+//     diverged from the new primary), or a promotion's replay.
+//
+// Storage applies the WAL in order, so groups written after them wait
+// behind them in the publish stage. Their sessions released their row
+// locks when they were answered, so a transaction may read (and lock) a
+// row without the held write: a request whose snapshot is older than a
+// held group and that writes a key the group wrote — row-locked or not —
+// fails with 40001 (committer.held), so no write is based on a version
+// the held group replaced.
+
+// maxHeldRetryDelay bounds the pause between two release attempts that
+// failed at once (a lapsed lease decides without waiting).
+const maxHeldRetryDelay = time.Second
+
+// hold answers items — and every group queued behind them: all of them
+// were waiting — with the release error, keeps them invisible and tries
+// again until they are released or applied, or the committer stops.
+func (c *committer) hold(items []*pubItem, end lsn.LSN, batches []*storage.Batch, err error) {
+	for queued := true; queued; {
+		select {
+		case it := <-c.pub:
+			items = append(items, it)
+			end = max(end, it.end())
+			batches = append(batches, it.batches...)
+		default:
+			queued = false
+		}
+	}
+	c.log.Warn("commit path: commits durable here were not released by synchronous replication; they stay invisible until a sync standby confirms them (or the node follows a new primary)",
+		"lsn", end.String(), "err", err)
+	c.mu.Lock() // before the sessions release their row locks
+	if c.held == nil {
+		c.held = newConflictTracker(0, nil)
+	}
+	for _, it := range items {
+		for i, b := range it.batches {
+			c.held.record(b, it.ends[i])
+		}
+	}
+	c.mu.Unlock()
+	c.answerItems(items, syncWaitError(err))
+	delay := 50 * time.Millisecond
+	for {
+		if c.db.AppliedLSN() >= end {
+			c.log.Info("commit path: held commits were applied by replay or replication", "lsn", end.String())
+			return
+		}
+		changed := c.db.AppliedChanged()
+		err := c.releaseUnlessApplied(changed, end)
+		switch {
+		case err == nil:
+			if aerr := c.applyDurable(end, batches); aerr != nil {
+				if !errors.Is(aerr, errShuttingDown) {
+					c.fail(aerr)
+					c.log.Error("commit path failed", "err", aerr)
+				}
+				return
+			}
+			c.log.Info("commit path: held commits released by synchronous replication and visible", "lsn", end.String())
+			return
+		case c.stopping(err):
+			return
+		case errors.Is(err, errAppliedMeanwhile):
+			continue
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-c.stop:
+			t.Stop()
+			return
+		case <-changed:
+			t.Stop()
+		case <-t.C:
+		}
+		delay = min(2*delay, maxHeldRetryDelay)
+	}
+}
+
+// heldConflict reports whether r writes what a held group wrote, from a
+// snapshot without it. Only the writer goroutine calls it (held is only
+// added to, under c.mu).
+func (c *committer) heldConflict(held *conflictTracker, r *commitReq) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return held.conflicts(r.batch, r.readLSN)
+}
+
+var errAppliedMeanwhile = errors.New("storage applied more WAL while waiting")
+
+// releaseUnlessApplied waits for the release of the WAL up to end, giving
+// up when storage applies something (changed closes) or the committer
+// stops.
+func (c *committer) releaseUnlessApplied(changed <-chan struct{}, end lsn.LSN) error {
+	if c.release == nil {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(c.stopCtx)
+	defer cancel()
+	go func() {
+		select {
+		case <-changed:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	err := c.release(ctx, end)
+	if err != nil && ctx.Err() != nil && c.stopCtx.Err() == nil {
+		return errAppliedMeanwhile
+	}
+	return err
+}
+
+// syncWaitError is what a session gets when synchronous replication did
+// not release its commit.
+func syncWaitError(err error) error {
+	if errors.Is(err, replication.ErrLeaseLapsed) {
+		return pgerror.New(pgerror.StatementCompletionUnknown, "the commit may not survive a failover: no sync standby confirmed it and the failover lease lapsed").
+			WithDetail("The transaction is durable on this node but not visible; a standby may be promoted without it.")
+	}
+	return pgerror.New(pgerror.AdminShutdown, "terminating connection due to administrator command").
+		WithDetail("The transaction is durable on this node but might not have been replicated to the standby.")
+}
