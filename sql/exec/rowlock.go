@@ -82,15 +82,28 @@ func (e *env) acquireLock(key string, mode lock.Mode, scope lock.Scope, policy l
 		t.xid = t.eng.xids.Add(1)
 	}
 	t.locked = true
+	req := lock.Request{Owner: t.owner, PID: t.pid, XID: t.xid, Key: key, Mode: mode, Scope: scope, Policy: policy,
+		Early: !strings.HasPrefix(key, "r")}
+	if policy == lock.Wait {
+		// Most locks are free: try without waiting first, so the timeouts
+		// (two settings parsed) and the wait's context are set up only
+		// for a lock that has to be waited for.
+		try := req
+		try.Policy = lock.NoWait
+		if ok, err := t.eng.locks.Acquire(e.ctx, try); !errors.Is(err, lock.ErrWouldBlock) {
+			return ok, err
+		}
+	}
 	ctx := e.ctx
 	if d := e.durationVar("lock_timeout"); d > 0 && policy == lock.Wait {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, d, errLockTimeout)
 		defer cancel()
 	}
-	ok, err := t.eng.locks.Acquire(ctx, lock.Request{Owner: t.owner, PID: t.pid, XID: t.xid, Key: key,
-		Mode: mode, Scope: scope, Policy: policy, DeadlockTimeout: e.durationVar("deadlock_timeout"),
-		Early: !strings.HasPrefix(key, "r")})
+	if policy == lock.Wait {
+		req.DeadlockTimeout = e.durationVar("deadlock_timeout")
+	}
+	ok, err := t.eng.locks.Acquire(ctx, req)
 	if err == nil {
 		return ok, nil
 	}

@@ -101,7 +101,14 @@ func TestDeepestJoinsAndUnionsStopOnTimeout(t *testing.T) {
 	mustQuery(t, s, "INSERT INTO t VALUES (1)")
 	mustQuery(t, s, "SET statement_timeout = '1s'")
 	for name, gen := range map[string]func(n int) string{
-		"joins": func(n int) string { return "SELECT count(*) FROM t t0" + r(" JOIN t ON true", n) },
+		"joins": func(n int) string {
+			var b strings.Builder
+			b.WriteString("SELECT count(*) FROM t t0")
+			for i := 1; i <= n; i++ {
+				b.WriteString(" JOIN t t" + itoa(i) + " ON true")
+			}
+			return b.String()
+		},
 		"union": func(n int) string { return "SELECT count(*) FROM (SELECT 1" + r(" UNION ALL SELECT 1", n-1) + ") u" },
 	} {
 		sql, n := deepest(t, gen)
