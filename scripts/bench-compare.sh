@@ -29,7 +29,7 @@ REPS=${REPS:-1}
 SCALE=${SCALE:-5}
 ROWS=${ROWS:-100000}
 OUT=${OUT:-docs/benchmarks.md}
-BASE_PORT=${BASE_PORT:-57000}
+BASE_PORT=${BASE_PORT:-29480} # below the ephemeral range (32768-60999): an outgoing connection cannot take one mid-run
 N_PG=$((BASE_PORT + 1)) N_NATIVE=$((BASE_PORT + 2)) N_HTTP=$((BASE_PORT + 3))
 PX_PORT=$((BASE_PORT + 4)) PX_ADMIN=$((BASE_PORT + 5))
 PG_PORT=$((BASE_PORT + 11)) BOUNCER_PORT=$((BASE_PORT + 12))
