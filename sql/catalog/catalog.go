@@ -64,7 +64,16 @@ type Table struct {
 	// constraints (constraint.go).
 	Checks      []Check      `json:"checks,omitempty"`
 	ForeignKeys []ForeignKey `json:"fks,omitempty"`
+	// OnCommit is a temporary table's ON COMMIT action: "" (PRESERVE
+	// ROWS), OnCommitDeleteRows or OnCommitDrop.
+	OnCommit string `json:"oncommit,omitempty"`
 }
+
+// The ON COMMIT actions of a temporary table (Table.OnCommit).
+const (
+	OnCommitDeleteRows = "delete"
+	OnCommitDrop       = "drop"
+)
 
 // HasHiddenKey reports whether the key is the implicit rowid.
 func (t *Table) HasHiddenKey() bool {

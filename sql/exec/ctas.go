@@ -21,9 +21,6 @@ func (b *builder) buildCreateTableAs(s *pg_query.CreateTableAsStmt) (runner, err
 	if s.Objtype != pg_query.ObjectType_OBJECT_TABLE {
 		return nil, pgerror.New(pgerror.FeatureNotSupported, "CREATE MATERIALIZED VIEW is not supported")
 	}
-	if err := refuseTemp(s.Into.GetRel(), "tables"); err != nil {
-		return nil, err
-	}
 	sel := s.Query.GetSelectStmt()
 	if sel == nil {
 		return nil, pgerror.New(pgerror.FeatureNotSupported, "CREATE TABLE AS of this statement is not supported")
@@ -67,6 +64,7 @@ func (b *builder) buildCreateTableAs(s *pg_query.CreateTableAsStmt) (runner, err
 	}
 	cs := ddl.Node.GetCreateStmt()
 	cs.Relation = into.Rel
+	cs.Oncommit = into.OnCommit
 	cs.IfNotExists = s.IfNotExists
 	create, err := b.buildCreateTable(cs)
 	if err != nil {

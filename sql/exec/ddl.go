@@ -28,6 +28,15 @@ func (t *Txn) allocID() uint32 {
 	return uint32(id)
 }
 
+// allocIDFor reserves a descriptor ID or OID for an object of relation
+// rel: a temporary one (temp.go) for a relation of a temporary schema.
+func (t *Txn) allocIDFor(rel string) uint32 {
+	if isTempName(rel) {
+		return t.eng.allocTempID()
+	}
+	return t.allocID()
+}
+
 // bumpCatalog ensures the system buckets and bumps the catalog version.
 func (t *Txn) bumpCatalog() {
 	for _, bk := range [][]byte{catalog.BucketCatalog, catalog.BucketSeq} {
@@ -83,11 +92,10 @@ func (b *builder) addConstraints(d *tableDef, names *constraintNames) error {
 	return nil
 }
 
-// refuseTemp is the 0A000 of CREATE TEMP[ORARY] TABLE/VIEW/SEQUENCE: a
-// session-private relation needs storage that never enters the WAL and a
-// catalog only its session sees, which do not exist yet. It used to be
-// created as an ordinary (shared, replicated, lasting) relation, a wrong
-// answer worse than this error. UNLOGGED relations are ordinary ones
+// refuseTemp is the 0A000 of CREATE TEMP[ORARY] VIEW/SEQUENCE: temporary
+// tables exist (temp.go), temporary views and sequences not yet; creating
+// them as ordinary (shared, replicated, lasting) relations would be a
+// wrong answer worse than this error. UNLOGGED relations are ordinary ones
 // (more durable than asked).
 func refuseTemp(rv *pg_query.RangeVar, what string) error {
 	if rv == nil || rv.Relpersistence != "t" {
@@ -98,14 +106,15 @@ func refuseTemp(rv *pg_query.RangeVar, what string) error {
 }
 
 func (b *builder) buildCreateTable(cs *pg_query.CreateStmt) (runner, error) {
-	if err := refuseTemp(cs.Relation, "tables"); err != nil {
-		return nil, err
-	}
 	if len(cs.InhRelations) > 0 || cs.Partspec != nil {
 		return nil, pgerror.New(pgerror.FeatureNotSupported, "table inheritance and partitioning are not supported")
 	}
 	name := cs.Relation.Relname
-	d := &tableDef{tbl: &catalog.Table{Name: name, PKName: relBase(name) + "_pkey"}}
+	onCommit, err := tempOnCommit(cs.Relation, name, cs.Oncommit)
+	if err != nil {
+		return nil, err
+	}
+	d := &tableDef{tbl: &catalog.Table{Name: name, PKName: relBase(name) + "_pkey", OnCommit: onCommit}}
 	for _, el := range cs.TableElts {
 		var err error
 		switch v := el.Node.(type) {
@@ -285,29 +294,29 @@ func createTableRunner(d *tableDef, ifNot bool) runner {
 		nt := tbl.Clone()
 		nt.Owner = t.currentRoleOID()
 		t.bumpCatalog()
-		nt.OID = t.allocID()
-		nt.ID = t.allocID()
+		nt.OID = t.allocIDFor(name)
+		nt.ID = t.allocIDFor(name)
 		if !nt.HasHiddenKey() {
-			nt.PKOID = t.allocID()
+			nt.PKOID = t.allocIDFor(name)
 		}
 		t.ov.bucketFlags(string(catalog.TableBucket(nt.ID)), true, false)
 		for i := range nt.Indexes {
-			nt.Indexes[i].ID = t.allocID()
-			nt.Indexes[i].OID = t.allocID()
+			nt.Indexes[i].ID = t.allocIDFor(name)
+			nt.Indexes[i].OID = t.allocIDFor(name)
 			t.ov.bucketFlags(string(catalog.IndexBucket(nt.Indexes[i].ID)), true, false)
 		}
 		for i := range nt.Checks {
-			nt.Checks[i].OID = t.allocID()
+			nt.Checks[i].OID = t.allocIDFor(name)
 		}
 		for i := range nt.ForeignKeys {
-			nt.ForeignKeys[i].OID = t.allocID()
+			nt.ForeignKeys[i].OID = t.allocIDFor(name)
 			if nt.ForeignKeys[i].RefTable == 0 {
 				nt.ForeignKeys[i].RefTable = nt.OID // references itself
 			}
 		}
 		for _, sq := range seqs {
 			s := *sq
-			s.ID = t.allocID()
+			s.ID = t.allocIDFor(name)
 			nt.Sequences = append(nt.Sequences, s.Name)
 			t.ov.put(catalog.BucketCatalog, catalog.SequenceKey(s.Name), catalog.EncodeSequence(&s))
 		}
@@ -530,10 +539,10 @@ func (b *builder) buildTruncate(ts *pg_query.TruncateStmt) (runner, error) {
 			nt := tbl.Clone()
 			t.bumpCatalog()
 			dropTableData(t, tbl)
-			nt.ID = t.allocID()
+			nt.ID = t.allocIDFor(nt.Name)
 			t.ov.bucketFlags(string(catalog.TableBucket(nt.ID)), true, false)
 			for i := range nt.Indexes {
-				nt.Indexes[i].ID = t.allocID()
+				nt.Indexes[i].ID = t.allocIDFor(nt.Name)
 				t.ov.bucketFlags(string(catalog.IndexBucket(nt.Indexes[i].ID)), true, false)
 			}
 			t.ov.put(catalog.BucketCatalog, catalog.TableKey(nt.Name), catalog.EncodeTable(nt))
@@ -657,8 +666,8 @@ func (b *builder) buildCreateIndex(is *pg_query.IndexStmt) (runner, error) {
 		nt := tbl.Clone()
 		t.bumpCatalog()
 		nix := ix
-		nix.ID = t.allocID()
-		nix.OID = t.allocID()
+		nix.ID = t.allocIDFor(nt.Name)
+		nix.OID = t.allocIDFor(nt.Name)
 		t.ov.bucketFlags(string(catalog.IndexBucket(nix.ID)), true, false)
 		nt.Indexes = append(nt.Indexes, nix)
 		t.ov.put(catalog.BucketCatalog, catalog.TableKey(nt.Name), catalog.EncodeTable(nt))

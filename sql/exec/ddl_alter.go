@@ -499,7 +499,7 @@ func (a *alteration) store() error {
 	t.bumpCatalog()
 	for _, s := range a.newSeqs {
 		sq := *s
-		sq.ID = t.allocID()
+		sq.ID = t.allocIDFor(a.nt.Name)
 		a.nt.Sequences = append(a.nt.Sequences, sq.Name)
 		t.ov.put(catalog.BucketCatalog, catalog.SequenceKey(sq.Name), catalog.EncodeSequence(&sq))
 	}
@@ -559,12 +559,12 @@ func containsNulls(tbl *catalog.Table, i int) error {
 // rebuild copies every row into fresh buckets under the new descriptor.
 func (a *alteration) rebuild() error {
 	t, old, nt, en := a.e.txn, a.old, a.nt, a.e
-	nt.ID = t.allocID()
+	nt.ID = t.allocIDFor(nt.Name)
 	t.ov.bucketFlags(string(catalog.TableBucket(nt.ID)), true, false)
 	for i := range nt.Indexes {
-		nt.Indexes[i].ID = t.allocID()
+		nt.Indexes[i].ID = t.allocIDFor(nt.Name)
 		if nt.Indexes[i].OID == 0 {
-			nt.Indexes[i].OID = t.allocID() // a new index (pg_class OID)
+			nt.Indexes[i].OID = t.allocIDFor(nt.Name) // a new index (pg_class OID)
 		}
 		t.ov.bucketFlags(string(catalog.IndexBucket(nt.Indexes[i].ID)), true, false)
 	}
@@ -572,7 +572,7 @@ func (a *alteration) rebuild() error {
 	case nt.HasHiddenKey():
 		nt.PKOID = 0
 	case nt.PKOID == 0:
-		nt.PKOID = t.allocID()
+		nt.PKOID = t.allocIDFor(nt.Name)
 	}
 	b := *a.b
 	b.cat = a.catalogWith()

@@ -368,7 +368,7 @@ func (t *Txn) nextRowID(id uint32) int64 {
 	p := e.rowids[id]
 	if p == nil {
 		p = new(int64)
-		c := t.snap.Cursor(catalog.TableBucket(id))
+		c := t.baseFor(catalog.TableBucket(id), nil).Cursor(catalog.TableBucket(id))
 		if k, _ := c.Last(); k != nil {
 			if d, _, err := rowenc.DecodeKey(k, types.Int8); err == nil {
 				*p = d.(int64)

@@ -121,6 +121,8 @@ type Engine struct {
 	nextID uint64
 	// rowCounts: table sizes for the join planner (tableRows).
 	rowCounts rowCountCache
+	// temps: the temporary schemas of live sessions (temp.go).
+	temps tempRegistry
 }
 
 // NewEngine returns an Engine over cfg.

@@ -284,7 +284,7 @@ func (t *Txn) iterate(bucket []byte, start, end []byte, reverse bool) *mergedIte
 	case ob != nil && ob.staged:
 		it.cur = t.stagedSnap().Cursor(bucket)
 	default:
-		it.cur = t.snap.Cursor(bucket)
+		it.cur = t.baseFor(bucket, nil).Cursor(bucket)
 	}
 	if ob != nil {
 		it.ents = ob.entries

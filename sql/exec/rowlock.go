@@ -194,7 +194,7 @@ func (e *env) lockRow(tbl *catalog.Table, bucket, key []byte, mode lock.Mode, po
 	if err != nil {
 		return 0, nil, err
 	}
-	if ls == t.snap {
+	if ls == t.snap || isTempBucket(bucket) { // a temporary table has one writer: this session
 		return rowSame, nil, nil
 	}
 	cur, lv := t.snap.Get(bucket, key), ls.Get(bucket, key)
@@ -224,6 +224,9 @@ func (t *Txn) getLatest(bucket, key []byte) ([]byte, error) {
 		if ob.staged {
 			return t.get(bucket, key), nil
 		}
+	}
+	if isTempBucket(bucket) {
+		return t.get(bucket, key), nil
 	}
 	ls, err := t.latestSnap()
 	if err != nil {

@@ -42,6 +42,9 @@ func (b *builder) searchPath() []string {
 
 // resolveSchemas rewrites the relation names of n (see above).
 func (b *builder) resolveSchemas(n *pg_query.Node) error {
+	if err := b.prepareTempCreate(n); err != nil {
+		return err
+	}
 	if len(b.cat.Schemas) == 0 {
 		return nil
 	}
@@ -101,7 +104,12 @@ func (b *builder) resolveSchemas(n *pg_query.Node) error {
 // resolveName returns the catalog name of schema.rel ("" schema: along
 // search_path; create: the relation is being created).
 func (b *builder) resolveName(schema, rel string, create bool) (string, error) {
+	temp := b.txn.temp.SchemaName()
 	switch {
+	case schema == "pg_temp" && temp != "":
+		return catalog.QualifiedName(temp, rel), nil
+	case schema == "" && !create && temp != "" && b.cat.RelationExists(catalog.QualifiedName(temp, rel)):
+		return catalog.QualifiedName(temp, rel), nil // pg_temp comes first for relations
 	case schema == "public":
 		return rel, nil
 	case schema == "pg_catalog" || schema == "information_schema":
@@ -132,6 +140,12 @@ func (b *builder) resolveName(schema, rel string, create bool) (string, error) {
 
 func (b *builder) resolveRangeVar(rv *pg_query.RangeVar, create bool) error {
 	if rv == nil || rv.Catalogname != "" {
+		return nil
+	}
+	if create && rv.Relpersistence == "t" {
+		if own := b.txn.temp.SchemaName(); !strings.HasPrefix(rv.Relname, own+".") { // not already resolved (a re-prepare)
+			rv.Schemaname, rv.Relname = "", catalog.QualifiedName(own, rv.Relname)
+		}
 		return nil
 	}
 	name, err := b.resolveName(rv.Schemaname, rv.Relname, create)

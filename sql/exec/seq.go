@@ -156,14 +156,32 @@ func (t *Txn) nextval(ctx context.Context, name string) (Datum, error) {
 		return nil, err
 	}
 	var v int64
-	if t.snap.Get(catalog.BucketCatalog, catalog.SequenceKey(sq.Name)) == nil {
+	switch {
+	case t.baseFor(catalog.BucketCatalog, catalog.SequenceKey(sq.Name)).Get(catalog.BucketCatalog, catalog.SequenceKey(sq.Name)) == nil:
 		// Created by this transaction: advance it in the transaction.
 		if v, err = following(sq, decodeSeq(t.get(catalog.BucketSeq, []byte(sq.Name)))); err != nil {
 			return nil, err
 		}
 		t.ov.put(catalog.BucketSeq, []byte(sq.Name), encodeSeq(v, true))
-	} else if v, err = t.eng.seqNext(ctx, sq); err != nil {
-		return nil, err
+	case isTempName(sq.Name) && t.hasTemp():
+		var ferr error
+		err = t.temp.seqCommit(sq.Name, func(st seqValue) []byte {
+			if v, ferr = following(sq, st); ferr != nil {
+				return nil
+			}
+			return encodeSeq(v, true)
+		})
+		t.closeTempSnap()
+		if err == nil {
+			err = ferr
+		}
+		if err != nil {
+			return nil, err
+		}
+	default:
+		if v, err = t.eng.seqNext(ctx, sq); err != nil {
+			return nil, err
+		}
 	}
 	st := t.seqs()
 	st.last[sq.ID], st.lastID, st.lastName, st.any = v, sq.ID, sq.Name, true
@@ -207,9 +225,16 @@ func (t *Txn) setval(ctx context.Context, name string, v int64, called bool) (Da
 	if v < sq.Min || v > sq.Max {
 		return nil, pgerror.Newf(pgerror.NumericValueOutOfRange, "setval: value %d is out of bounds for sequence %q (%d..%d)", v, sq.Name, sq.Min, sq.Max)
 	}
-	if t.snap.Get(catalog.BucketCatalog, catalog.SequenceKey(sq.Name)) == nil {
+	switch {
+	case t.baseFor(catalog.BucketCatalog, catalog.SequenceKey(sq.Name)).Get(catalog.BucketCatalog, catalog.SequenceKey(sq.Name)) == nil:
 		t.ov.put(catalog.BucketSeq, []byte(sq.Name), encodeSeq(v, called))
-	} else {
+	case isTempName(sq.Name) && t.hasTemp():
+		err := t.temp.seqCommit(sq.Name, func(seqValue) []byte { return encodeSeq(v, called) })
+		t.closeTempSnap()
+		if err != nil {
+			return nil, err
+		}
+	default:
 		e := t.eng
 		c := e.cacheFor(sq.ID)
 		c.mu.Lock()

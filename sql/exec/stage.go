@@ -117,7 +117,7 @@ func (t *Txn) stage(ctx context.Context, final bool) error {
 	var names []string
 	for n, ob := range t.ov.buckets {
 		switch {
-		case !isDataBucket(n):
+		case !isDataBucket(n) || isTempBucket([]byte(n)): // temporary: never committed through the WAL
 		case ob.staged && ob.dropped:
 			if final {
 				names = append(names, n)

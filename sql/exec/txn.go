@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"bytes"
 	"context"
 	"time"
 
@@ -99,6 +100,10 @@ type Txn struct {
 	// swaps: the catalog entries, as found, of the tables a COPY gave
 	// fresh buckets, by catalog key (copyswap.go).
 	swaps map[string][]byte
+	// temp: the session's temporary tables; tsnap: the snapshot of them
+	// this transaction reads (temp.go).
+	temp  *TempSpace
+	tsnap *storage.Snapshot
 }
 
 // SetUser sets the role the transaction's statements run as (the
@@ -135,14 +140,24 @@ func (t *Txn) Commit(ctx context.Context) (lsn.LSN, error) {
 	if !t.HasWrites() {
 		return t.snap.AppliedLSN(), t.ssiCommit()
 	}
+	clear, err := t.onCommitTemp()
+	if err != nil {
+		return 0, err
+	}
 	if t.stagedLSN != 0 || t.flight != nil {
 		if err := t.stage(ctx, true); err != nil {
 			return 0, err
 		}
 	}
-	b := t.ov.batch()
+	b, temp := t.ov.batch(), (*storage.Batch)(nil)
+	if t.hasTemp() {
+		b, temp = splitTemp(b)
+	}
 	if b.Len() == 0 {
-		return t.snap.AppliedLSN(), t.ssiCommit()
+		if err := t.ssiCommit(); err != nil {
+			return 0, err
+		}
+		return t.snap.AppliedLSN(), t.commitTemp(temp, clear)
 	}
 	if err := t.ssx.PreCommit(); err != nil {
 		return 0, err
@@ -154,6 +169,7 @@ func (t *Txn) Commit(ctx context.Context) (lsn.LSN, error) {
 	if err == nil {
 		t.ssx.Commit()
 		t.ssx = nil
+		err = t.commitTemp(temp, clear)
 	}
 	return at, err
 }
@@ -172,6 +188,7 @@ func (t *Txn) Rollback() {
 		_ = t.stagedView.Close()
 	}
 	_ = t.snap.Close()
+	t.closeTempSnap()
 	if t.latest != nil {
 		_ = t.latest.Close()
 		t.latest = nil
@@ -281,13 +298,28 @@ func (t *Txn) get(bucket, key []byte) []byte {
 			return t.stagedSnap().Get(bucket, key)
 		}
 	}
-	return t.snap.Get(bucket, key)
+	return t.baseFor(bucket, key).Get(bucket, key)
 }
 
 func (t *Txn) scan(bucket []byte, fn func(k, v []byte)) {
 	it := t.iterate(bucket, nil, nil, false)
 	for k, v := it.next(); k != nil; k, v = it.next() {
 		fn(k, v)
+	}
+	if t.hasTemp() && bytes.Equal(bucket, catalog.BucketCatalog) {
+		// The committed temporary descriptors the overlay does not shadow
+		// (those it does were read above).
+		ob := t.ov.buckets[string(bucket)]
+		snapReader{t.tempSnap()}.scan(bucket, func(k, v []byte) {
+			if ob != nil {
+				if _, ok := ob.entries[string(k)]; ok {
+					return
+				}
+			}
+			if isTempKey(bucket, k) {
+				fn(k, v)
+			}
+		})
 	}
 }
 
@@ -300,7 +332,7 @@ func (t *Txn) bucketExists(b []byte) bool {
 			return true
 		}
 	}
-	return t.snap.BucketExists(b)
+	return t.baseFor(b, nil).BucketExists(b)
 }
 
 func (t *Txn) checkWritable(what string) error {
@@ -313,7 +345,11 @@ func (t *Txn) checkWritable(what string) error {
 // catalog returns the catalog this transaction sees.
 func (t *Txn) catalog() (*catalog.Catalog, error) {
 	if !t.catDirty {
-		return t.eng.loadCatalog(snapReader{t.snap})
+		base, err := t.eng.loadCatalog(snapReader{t.snap})
+		if err != nil || !t.hasTemp() {
+			return base, err
+		}
+		return t.temp.merged(base, t.snap)
 	}
 	if t.cat == nil {
 		v := catalog.DecodeUint64(t.get(catalog.BucketCatalog, catalog.KeyVersion))

@@ -52,6 +52,8 @@ type Session struct {
 	heldTag *record
 	// seqState is currval/lastval's memory, kept across transactions.
 	seqState *exec.SeqState
+	// temp: the session's temporary tables, dropped by Close (temp.go).
+	temp *exec.TempSpace
 
 	stmts   map[string]*statement
 	portals map[string]*portal
@@ -354,6 +356,9 @@ func (s *Session) Close() error {
 	s.closeCursors(func(*sqlCursor) bool { return true })
 	s.cfg.Engine.UnregisterBackend(s.act)
 	s.cfg.Engine.ReleaseLockOwner(s.owner)
+	if err := s.temp.Close(); err != nil {
+		s.log.Warn("dropping temporary tables", "err", err)
+	}
 	s.stmts = nil
 	s.closed = true
 	return nil
@@ -379,6 +384,7 @@ func (s *Session) ensureTxn(ctx context.Context) error {
 		return fmt.Errorf("session: begin: %w", err)
 	}
 	t.SetUser(s.info.User)
+	t.SetTempSpace(s.tempSpace())
 	if s.seqState == nil {
 		s.seqState = &exec.SeqState{}
 	}

@@ -211,6 +211,7 @@ func (s *Session) withTxn(ctx context.Context, fn func(*exec.Txn) error) error {
 		return err
 	}
 	t.SetUser(s.info.User)
+	t.SetTempSpace(s.tempSpace())
 	defer t.Rollback()
 	return fn(t)
 }
