@@ -80,7 +80,7 @@ func (b *builder) buildCreateTableAs(s *pg_query.CreateTableAsStmt) (runner, err
 			return nil, err
 		}
 		if s.IfNotExists && cat.RelationExists(name) {
-			notice(e, "relation \""+name+"\" already exists, skipping")
+			notice(e, "relation \""+relBase(name)+"\" already exists, skipping")
 			return tagCursor("CREATE TABLE AS", nil), nil
 		}
 		c, err := create.run(e)

@@ -286,10 +286,10 @@ func createTableRunner(d *tableDef, ifNot bool) runner {
 		}
 		if cat.RelationExists(name) {
 			if ifNot {
-				notice(e, "relation \""+name+"\" already exists, skipping")
+				notice(e, "relation \""+relBase(name)+"\" already exists, skipping")
 				return tagCursor("CREATE TABLE", nil), nil
 			}
-			return nil, pgerror.Newf(pgerror.DuplicateTable, "relation %q already exists", name)
+			return nil, pgerror.Newf(pgerror.DuplicateTable, "relation %q already exists", relBase(name))
 		}
 		nt := tbl.Clone()
 		nt.Owner = t.currentRoleOID()

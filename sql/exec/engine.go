@@ -143,7 +143,8 @@ func NewEngine(cfg Config) (*Engine, error) {
 	}
 	if e.cfg.System == nil {
 		e.cfg.System = pgcatalog.New(pgcatalog.Config{BootstrapUser: cfg.BootstrapUser,
-			Activity: e.backends, Locks: e.lockRows, BucketBytes: e.bucketBytes, DatabaseBytes: e.fileBytes})
+			Activity: e.backends, Locks: e.lockRows, BucketBytes: e.bucketBytes, DatabaseBytes: e.fileBytes,
+			TempSchema: e.isTempSchemaOID})
 	}
 	e.locks = cfg.Locks
 	if e.locks == nil {

@@ -42,8 +42,10 @@ import (
 // descriptors (TempSpace.merged); other sessions never see them.
 
 // tempIDBase is the first descriptor ID and OID of temporary objects.
-// Permanent IDs count up from 16384 and never reach it.
-const tempIDBase = 0xF0000000
+// Permanent IDs count up from 16384 and would need 1.8 billion objects to
+// reach it; it stays below 2^31 so that an OID compares with an integer
+// as PostgreSQL's do.
+const tempIDBase = 0x70000000
 
 // tempSchemaPrefix starts the name of every temporary schema (CREATE
 // SCHEMA refuses names starting with "pg_").
@@ -534,7 +536,7 @@ func (b *builder) prepareTempCreate(n *pg_query.Node) error {
 	case rv.Relpersistence != "t":
 		return nil
 	case rv.Schemaname != "":
-		return pgerror.New(pgerror.InvalidTableDefinition, "cannot create temporary relation in non-temporary schema")
+		return b.errAt(pgerror.New(pgerror.InvalidTableDefinition, "cannot create temporary relation in non-temporary schema"), rv.Location)
 	}
 	if err := b.txn.ensureTemp(); err != nil {
 		return err

@@ -2,10 +2,12 @@ package pgcatalog
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/heliosdb/nano/sql/catalog"
 	"github.com/heliosdb/nano/sql/parser"
 	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/sql/types"
@@ -115,8 +117,10 @@ var functions = map[string]*Func{
 		}},
 	"pg_get_serial_sequence": {Result: textT, Hints: []types.T{textT}, MinArgs: 2, MaxArgs: 2, Strict: true,
 		Fn: func(s *System, env *Env, a []types.Datum) (types.Datum, error) {
-			parts := splitQualified(str(a[0]))
-			t := env.Cat.Tables[parts[len(parts)-1]]
+			var t *catalog.Table
+			if oid, ok := s.relOID(env.Cat, str(a[0])); ok {
+				t = tableByOID(env.Cat, oid)
+			}
 			if t == nil {
 				return nil, pgerror.Newf(pgerror.UndefinedTable, "relation %q does not exist", str(a[0]))
 			}
@@ -125,7 +129,8 @@ var functions = map[string]*Func{
 				return nil, pgerror.Newf(pgerror.UndefinedColumn, "column %q of relation %q does not exist", str(a[1]), t.Name)
 			}
 			if seq, ok := strings.CutPrefix(t.Columns[i].Default, "nextval('"); ok {
-				return "public." + parser.QuoteIdent(strings.TrimSuffix(seq, "')")), nil
+				schema, rel := env.Cat.SplitName(strings.TrimSuffix(seq, "')"))
+				return parser.QuoteIdent(schema) + "." + parser.QuoteIdent(rel), nil
 			}
 			return nil, nil
 		}},
@@ -200,8 +205,16 @@ var functions = map[string]*Func{
 	"pg_get_partkeydef":               {Result: textT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(nil)},
 	"pg_get_statisticsobjdef_columns": {Result: textT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(nil)},
 	"pg_relation_is_publishable":      {Result: boolT, Hints: []types.T{regcls}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(true)},
-	"pg_is_other_temp_schema":         {Result: boolT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(false)},
-	"pg_my_temp_schema":               {Result: oidT, MinArgs: 0, MaxArgs: 0, Fn: constant(int64(0))},
+	"pg_is_other_temp_schema": {Result: boolT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true, Volatile: true,
+		Fn: func(s *System, env *Env, a []types.Datum) (types.Datum, error) {
+			oid := i64(a[0])
+			if oid == myTempSchema(env.Cat) || s.cfg.TempSchema == nil || oid < 0 || oid > math.MaxUint32 {
+				return false, nil
+			}
+			return s.cfg.TempSchema(uint32(oid)), nil
+		}},
+	"pg_my_temp_schema": {Result: oidT, MinArgs: 0, MaxArgs: 0, Volatile: true, // the session's: not folded
+		Fn: func(_ *System, env *Env, _ []types.Datum) (types.Datum, error) { return myTempSchema(env.Cat), nil }},
 	"to_regclass": {Result: regcls, Hints: []types.T{textT}, MinArgs: 1, MaxArgs: 1, Strict: true,
 		Fn: func(s *System, env *Env, a []types.Datum) (types.Datum, error) {
 			if o, ok := s.relOID(env.Cat, str(a[0])); ok {
@@ -233,8 +246,8 @@ func currentSchemas(env *Env, implicit bool) string {
 
 func visible(s *System, env *Env, a []types.Datum) (types.Datum, error) {
 	schema, _, ok := s.relName(env.Cat, i64(a[0]))
-	if !ok || schema == "pg_catalog" || len(env.Cat.Schemas) == 0 {
-		return ok, nil
+	if !ok || schema == "pg_catalog" || len(env.Cat.Schemas) == 0 || strings.HasPrefix(schema, TempSchemaPrefix) {
+		return ok, nil // the session's temporary schema comes first in the path
 	}
 	var p, user string
 	if env.Vars != nil {
@@ -346,7 +359,11 @@ func arrayToString(arr, sep string, null []types.Datum) string {
 func DisplayDefault(def string, t types.T) string {
 	d := strings.TrimSpace(def)
 	if seq, ok := strings.CutPrefix(d, "nextval('"); ok && strings.HasSuffix(seq, "')") {
-		return "nextval('" + strings.TrimSuffix(seq, "')") + "'::regclass)"
+		seq = strings.TrimSuffix(seq, "')")
+		if strings.HasPrefix(seq, TempSchemaPrefix) { // the session's temporary schema is first in the path
+			seq = seq[strings.IndexByte(seq, '.')+1:]
+		}
+		return "nextval('" + seq + "'::regclass)"
 	}
 	lit, isString := stringLiteral(d)
 	if !isString {

@@ -115,6 +115,39 @@ func splitRel(c *catalog.Catalog, name string) (int64, string, string) {
 	return int64(c.Schemas[s].OID), s, rel
 }
 
+// TempSchemaPrefix starts the name of a session's temporary schema
+// (pg_temp_N); a transaction's catalog holds only its own session's.
+const TempSchemaPrefix = "pg_temp_"
+
+// persistence is pg_class.relpersistence of a relation of schema: 't' in
+// a temporary schema, 'p' otherwise.
+func persistence(schema string) string {
+	if strings.HasPrefix(schema, TempSchemaPrefix) {
+		return "t"
+	}
+	return "p"
+}
+
+// myTempSchema is the OID of the session's temporary schema, 0 when it
+// has none (pg_my_temp_schema()).
+func myTempSchema(c *catalog.Catalog) int64 {
+	if n := myTempSchemaName(c); n != "" {
+		return int64(c.Schemas[n].OID)
+	}
+	return 0
+}
+
+// myTempSchemaName is the name of the session's temporary schema, "" when
+// it has none.
+func myTempSchemaName(c *catalog.Catalog) string {
+	for name := range c.Schemas {
+		if strings.HasPrefix(name, TempSchemaPrefix) {
+			return name
+		}
+	}
+	return ""
+}
+
 func nsOID(schema string) int64 {
 	if schema == "information_schema" {
 		return NamespaceInfoSchema
@@ -147,8 +180,9 @@ func genClass(s *System, env *Env, add func(row) error) error {
 		}
 	}
 	for _, t := range tables(env.Cat) {
-		ns, _, rel := splitRel(env.Cat, t.Name)
+		ns, schema, rel := splitRel(env.Cat, t.Name)
 		rw := classRow(t.OID, rel, ns, "r", amHeap, len(visibleColumns(t)))
+		rw["relpersistence"] = persistence(schema)
 		rw["relowner"] = int64(t.OwnerOID())
 		ixs := indexes(t)
 		rw["relhasindex"] = len(ixs) > 0
@@ -159,6 +193,7 @@ func genClass(s *System, env *Env, add func(row) error) error {
 		}
 		for _, ix := range ixs {
 			ir := classRow(ix.oid, ix.name, ns, "i", amBtree, len(ix.cols))
+			ir["relpersistence"] = persistence(schema)
 			ir["relowner"] = int64(t.OwnerOID())
 			if err := add(ir); err != nil {
 				return err
@@ -166,8 +201,10 @@ func genClass(s *System, env *Env, add func(row) error) error {
 		}
 	}
 	for _, sq := range sequences(env.Cat) {
-		ns, _, rel := splitRel(env.Cat, sq.Name)
-		if err := add(classRow(sq.ID, rel, ns, "S", 0, 3)); err != nil {
+		ns, schema, rel := splitRel(env.Cat, sq.Name)
+		sr := classRow(sq.ID, rel, ns, "S", 0, 3)
+		sr["relpersistence"] = persistence(schema)
+		if err := add(sr); err != nil {
 			return err
 		}
 	}
@@ -667,7 +704,11 @@ func genISTables(s *System, env *Env, add func(row) error) error {
 	db := s.database(env)
 	for _, t := range tables(env.Cat) {
 		_, sn, rel := splitRel(env.Cat, t.Name)
-		if err := add(row{"table_catalog": db, "table_schema": sn, "table_name": rel, "table_type": "BASE TABLE",
+		typ := "BASE TABLE"
+		if persistence(sn) == "t" {
+			typ = "LOCAL TEMPORARY"
+		}
+		if err := add(row{"table_catalog": db, "table_schema": sn, "table_name": rel, "table_type": typ,
 			"is_insertable_into": "YES", "is_typed": "NO"}); err != nil {
 			return err
 		}
@@ -714,9 +755,10 @@ func dataType(t types.T) string {
 func genISColumns(s *System, env *Env, add func(row) error) error {
 	db := s.database(env)
 	for _, t := range tables(env.Cat) {
+		_, sn, rel := splitRel(env.Cat, t.Name)
 		for n, i := range visibleColumns(t) {
 			c := t.Columns[i]
-			rw := row{"table_catalog": db, "table_schema": "public", "table_name": t.Name, "column_name": c.Name,
+			rw := row{"table_catalog": db, "table_schema": sn, "table_name": rel, "column_name": c.Name,
 				"ordinal_position": int64(n + 1), "is_nullable": yesNo(!c.NotNull), "data_type": dataType(c.Type),
 				"udt_catalog": db, "udt_schema": "pg_catalog", "udt_name": udtName(c.Type), "dtd_identifier": itoa(int64(n + 1)),
 				"is_self_referencing": "NO", "is_identity": "NO", "identity_cycle": "NO", "is_generated": "NEVER",

@@ -130,6 +130,14 @@ func (s *System) relOID(cat *catalog.Catalog, text string) (uint32, bool) {
 	if len(parts) == 2 {
 		schema = parts[0]
 	}
+	if tmp := myTempSchemaName(cat); tmp != "" {
+		switch {
+		case schema == "pg_temp":
+			schema = tmp
+		case schema == "" && cat.RelationExists(tmp+"."+name):
+			schema = tmp // first in the path for relations
+		}
+	}
 	if schema != "" && cat.Schemas[schema] != nil {
 		schema, name = "", schema+"."+name
 	}
@@ -221,6 +229,16 @@ func builtinType(oid int64) []string {
 	for _, r := range builtinRows["pg_catalog.pg_type"] {
 		if r[0] == key {
 			return r
+		}
+	}
+	return nil
+}
+
+// tableByOID is the table with oid, or nil.
+func tableByOID(cat *catalog.Catalog, oid uint32) *catalog.Table {
+	for _, t := range cat.Tables {
+		if t.OID == oid {
+			return t
 		}
 	}
 	return nil

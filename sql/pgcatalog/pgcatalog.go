@@ -133,6 +133,9 @@ type Config struct {
 	// pg_database_size (sizes.go); nil = 0.
 	BucketBytes   func(bucket []byte) int64
 	DatabaseBytes func() int64
+	// TempSchema reports whether oid is the temporary schema of a live
+	// session (pg_is_other_temp_schema); nil = none is.
+	TempSchema func(oid uint32) bool
 }
 
 // System is the set of system relations and catalog functions. It holds
