@@ -300,7 +300,8 @@ func temporary(n *pg_query.Node) bool {
 	case *pg_query.Node_ViewStmt:
 		rv = x.ViewStmt.View
 	}
-	return rv != nil && rv.Relpersistence == "t"
+	// CREATE TABLE pg_temp.t makes a temporary table too.
+	return rv != nil && (rv.Relpersistence == "t" || rv.Schemaname == "pg_temp")
 }
 
 var ddlPrefixes = []string{"Create", "Alter", "Drop", "Rename", "Grant", "Comment", "Truncate", "Index", "View", "Reindex", "Cluster", "Refresh"}

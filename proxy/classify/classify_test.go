@@ -92,8 +92,14 @@ func TestSessionState(t *testing.T) {
 	if want := []string{"SET search_path = a", "RESET TimeZone"}; !slices.Equal(got.Set, want) {
 		t.Errorf("Set = %q, want %q", got.Set, want)
 	}
-	if c := classify.Classify("CREATE TEMPORARY TABLE x (a int)"); !c.Temp || !c.Modifies() {
-		t.Errorf("temp table: %+v", c)
+	for _, q := range []string{"CREATE TEMPORARY TABLE x (a int)", "CREATE LOCAL TEMP TABLE x (a int)",
+		"CREATE TABLE pg_temp.x (a int)", "CREATE TEMP TABLE x AS SELECT 1", "SELECT 1 AS a INTO TEMP x"} {
+		if c := classify.Classify(q); !c.Temp || !c.Modifies() {
+			t.Errorf("%s: %+v, want a temporary object", q, c)
+		}
+	}
+	if c := classify.Classify("CREATE TABLE public.x (a int)"); c.Temp {
+		t.Errorf("permanent table: %+v", c)
 	}
 	if c := classify.Classify("DISCARD ALL"); !c.DiscardAll {
 		t.Errorf("DISCARD ALL: %+v", c)

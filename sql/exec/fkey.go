@@ -103,6 +103,12 @@ func (b *builder) newForeignKey(tbl *catalog.Table, c *pg_query.Constraint, cols
 		}
 		fk.Columns = append(fk.Columns, i)
 	}
+	switch {
+	case isTempName(tbl.Name) && !isTempName(parent.Name):
+		return fk, nil, pgerror.New(pgerror.InvalidTableDefinition, "constraints on temporary tables may reference only temporary tables")
+	case !isTempName(tbl.Name) && isTempName(parent.Name):
+		return fk, nil, pgerror.New(pgerror.InvalidTableDefinition, "constraints on permanent tables may reference only permanent tables")
+	}
 	var refOrds []int
 	if len(c.PkAttrs) == 0 {
 		if parent.HasHiddenKey() {

@@ -127,3 +127,8 @@ SELECT * FROM t1;
 DROP TABLE IF EXISTS t1;
 DROP TABLE pg_temp.ctas;
 SELECT * FROM ctas;
+CREATE TABLE perm_parent (id int PRIMARY KEY);
+CREATE TEMP TABLE tchild (pid int REFERENCES perm_parent (id));
+CREATE TABLE pchild (pid int REFERENCES parent (id));
+CREATE TABLE pchild (pid int);
+ALTER TABLE pchild ADD FOREIGN KEY (pid) REFERENCES parent (id);
