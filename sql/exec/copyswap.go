@@ -42,7 +42,7 @@ import (
 // in chunks (see above); it returns the table to load into (tbl when it
 // does not apply).
 func (t *Txn) swapEmpty(cat *catalog.Catalog, tbl *catalog.Table) (*catalog.Table, error) {
-	if createdHere(t, tbl) || !t.holdsTable(tbl.OID, lock.ShareRowExclusive) || t.HasWrites() ||
+	if isTempName(tbl.Name) || createdHere(t, tbl) || !t.holdsTable(tbl.OID, lock.ShareRowExclusive) || t.HasWrites() ||
 		t.ov.keepUndo || t.iso == Serializable || len(t.deferred) > 0 || len(tbl.ForeignKeys) > 0 {
 		return tbl, nil
 	}
