@@ -70,6 +70,11 @@ func TestTempTablesAreSessionLocal(t *testing.T) {
 	mustExec(t, a, "UPDATE tt SET v = v || '!' WHERE id <= 10")
 	mustExec(t, a, "TRUNCATE shared")
 	mustExec(t, a, "INSERT INTO shared VALUES ('a''s own')")
+	mustExec(t, a, "CREATE TEMP TABLE loaded (id int PRIMARY KEY)")
+	rows := pgx.CopyFromSlice(20000, func(i int) ([]any, error) { return []any{i}, nil })
+	if got, err := a.CopyFrom(ctx, pgx.Identifier{"loaded"}, []string{"id"}, rows); err != nil || got != 20000 {
+		t.Fatalf("COPY into a temporary table: %d, %v", got, err)
+	}
 	if after := n.mustStatus(t).current(); after != before {
 		t.Fatalf("temporary-table work moved the WAL from %d to %d", before, after)
 	}
@@ -107,6 +112,9 @@ func TestTempTablesAreSessionLocal(t *testing.T) {
 	}
 	if got := queryString(t, a, "SELECT pg_is_other_temp_schema($1::text::oid)::text", aSchema); got != "false" {
 		t.Fatalf("a: pg_is_other_temp_schema(its own) = %s", got)
+	}
+	if got := queryString(t, a, "SELECT count(*)::text FROM loaded"); got != "20000" {
+		t.Fatalf("a's loaded table has %s rows", got)
 	}
 	if got := tempFiles(t, n); got != 2 {
 		t.Fatalf("%d temporary-table files open with two sessions holding tables", got)

@@ -54,6 +54,9 @@ func (e *Engine) PrepareCopy(ctx context.Context, t *Txn, stmt parser.Statement)
 		return nil, err
 	}
 	b := &builder{eng: e, txn: t, cat: cat, stmt: stmt}
+	if err := b.resolveSchemas(stmt.Node); err != nil { // search_path, temporary tables first
+		return nil, err
+	}
 	p = &CopyPlan{eng: e, from: cs.IsFrom}
 	if cs.Relation != nil {
 		if p.table, err = b.lookupTable(cs.Relation); err != nil {
