@@ -555,7 +555,7 @@ func (b *builder) tableRows(t *catalog.Table) float64 {
 		return n
 	}
 	bucket := catalog.TableBucket(t.ID)
-	shared := b.txn.ov.buckets[string(bucket)] == nil
+	shared := b.txn.ov.buckets[string(bucket)] == nil && !isTempBucket(bucket) // a temporary table changes without the LSN moving
 	at := b.txn.snap.AppliedLSN()
 	if shared {
 		if n, ok := b.eng.rowCounts.get(t.ID, at); ok {
