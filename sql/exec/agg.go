@@ -1,7 +1,6 @@
 package exec
 
 import (
-	"github.com/cockroachdb/apd/v3"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/heliosdb/nano/sql/exec/memacct"
@@ -156,7 +155,9 @@ func aggResultType(name string, t types.T) (types.T, error) {
 			return types.Int8, nil
 		case types.OidInt8, types.OidNumeric:
 			return types.Numeric, nil
-		case types.OidFloat4, types.OidFloat8:
+		case types.OidFloat4:
+			return types.Float4, nil // sum(real) is real, as PostgreSQL's float4_sum
+		case types.OidFloat8:
 			return types.Float8, nil
 		case types.OidInterval:
 			return t, nil
@@ -495,18 +496,8 @@ func finish(a *aggSpec, st *aggState) (Datum, error) {
 		if f, ok := st.val.(float64); ok {
 			return f / float64(st.count), nil
 		}
-		out := new(apd.Decimal)
-		sum := st.val.(*apd.Decimal)
-		c := apd.BaseContext.WithPrecision(40)
-		c.Rounding = apd.RoundHalfUp
-		if _, err := c.Quo(out, sum, apd.New(st.count, 0)); err != nil {
-			return nil, err
-		}
-		scale := max(int32(16), -sum.Exponent)
-		if _, err := c.Quantize(out, out, -scale); err != nil {
-			return nil, err
-		}
-		return out, nil
+		// numeric_avg is numeric_div(sum, count): select_div_scale's scale
+		return types.Div(st.val, types.NumericFromInt(st.count), types.Numeric)
 	}
 	return st.val, nil
 }

@@ -67,3 +67,11 @@ SELECT count(*) FROM s GROUP BY 7;
 SELECT lower(g), count(*) FROM s GROUP BY 1 HAVING lower(g) <> 'a' ORDER BY 1;
 SELECT k, v FROM s GROUP BY k;
 SELECT k, k * 2, count(*) FROM s GROUP BY k ORDER BY k;
+-- Aggregate result types and avg's numeric scale (numeric_div's select_div_scale).
+SELECT pg_typeof(sum(r::real)), sum(r::real), pg_typeof(avg(r::real)), pg_typeof(sum(k::int2)), pg_typeof(sum(v::int8)), pg_typeof(avg(k)) FROM s;
+SELECT avg(k), avg(k::int8), avg(k::int2), avg(x), avg(x::numeric(10,4)), avg(v) FILTER (WHERE v = 10) FROM s;
+SELECT avg(x) FROM (VALUES (1), (2)) v(x);
+SELECT avg(x), avg(x * 1000000), avg(x / 1000.0) FROM (VALUES (1), (2), (2)) v(x);
+SELECT g, avg(k), sum(r::float4) FROM s GROUP BY g ORDER BY g;
+SELECT sum(x) FROM (VALUES (3.4e38::real), (3.4e38::real)) v(x);
+SELECT avg(x) FROM (VALUES (99999999999999999::int8), (1)) v(x);
