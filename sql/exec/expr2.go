@@ -234,6 +234,17 @@ func (b *builder) compileSQLValueFunc(f *pg_query.SQLValueFunction) (*cexpr, err
 			t := en.txn.start.In(sessionLoc(en))
 			return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond()/1000*1000, time.UTC), nil
 		}}, nil
+	case pg_query.SQLValueFunctionOp_SVFOP_LOCALTIME, pg_query.SQLValueFunctionOp_SVFOP_LOCALTIME_N:
+		t := types.Time
+		if f.Op == pg_query.SQLValueFunctionOp_SVFOP_LOCALTIME_N {
+			t = types.T{Oid: types.OidTime, Mod: min(f.Typmod, 6)}
+		}
+		return &cexpr{t: types.Time, s: "LOCALTIME", colIdx: -1, fn: func(en *env, _ []Datum) (Datum, error) {
+			now := en.txn.start.In(sessionLoc(en)).Format("15:04:05.999999")
+			return types.ParseText(t, now)
+		}}, nil
+	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIME, pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIME_N:
+		return nil, pgerror.New(pgerror.FeatureNotSupported, "CURRENT_TIME is not supported: type time with time zone is not supported (LOCALTIME is time without time zone)")
 	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_DATE:
 		return &cexpr{t: types.Date, s: "CURRENT_DATE", colIdx: -1, fn: func(en *env, _ []Datum) (Datum, error) {
 			t := en.txn.start.In(sessionLoc(en))

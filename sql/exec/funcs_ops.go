@@ -1,6 +1,8 @@
 package exec
 
 import (
+	"time"
+
 	"math"
 	"regexp"
 	"regexp/syntax"
@@ -60,7 +62,8 @@ func isDTFam(t types.T) bool { return isTimeFam(t) || t.Family() == types.FamInt
 // dateTimeOp resolves + and - (and * / with an interval) when a side is a
 // date, timestamp or interval; ok is false when neither side is.
 func dateTimeOp(op string, l, r *cexpr) (*cexpr, bool, error) {
-	if !(isDTFam(l.t) && !l.unknown) && !(isDTFam(r.t) && !r.unknown) {
+	dt := func(t types.T) bool { return isDTFam(t) || t.Family() == types.FamTime }
+	if !(dt(l.t) && !l.unknown) && !(dt(r.t) && !r.unknown) {
 		return nil, false, nil
 	}
 	var err error
@@ -94,6 +97,15 @@ func dateTimeOp(op string, l, r *cexpr) (*cexpr, bool, error) {
 		} else {
 			r = unk
 		}
+	}
+	if e, ok, err := timeOfDayOp(op, l, r); ok {
+		return e, true, err
+	}
+	if l.t.Family() == types.FamTime {
+		l = coerce(l, types.Interval) // time's implicit cast to interval
+	}
+	if r.t.Family() == types.FamTime {
+		r = coerce(r, types.Interval)
 	}
 	lf, rf := l.t.Family(), r.t.Family()
 	var res types.T // result type
@@ -166,6 +178,48 @@ func dateTimeOp(op string, l, r *cexpr) (*cexpr, bool, error) {
 	}
 	e, err := binExpr(res, "("+l.s+" "+op+" "+r.s+")", l, r, func(a, b Datum) (Datum, error) { return f(a, b, calc) })
 	return e, true, err
+}
+
+// timeOfDayOp resolves the operators of time without time zone: time ±
+// interval and interval + time (time, modulo a day), time - time
+// (interval), date + time and time + date (timestamp). ok is false for
+// the others, which take time's implicit cast to interval.
+func timeOfDayOp(op string, l, r *cexpr) (*cexpr, bool, error) {
+	lf, rf := l.t.Family(), r.t.Family()
+	if lf != types.FamTime && rf != types.FamTime {
+		return nil, false, nil
+	}
+	s := "(" + l.s + " " + op + " " + r.s + ")"
+	switch {
+	case lf == types.FamTime && rf == types.FamInterval && (op == "+" || op == "-"),
+		op == "+" && lf == types.FamInterval && rf == types.FamTime:
+		if lf == types.FamInterval {
+			l, r = r, l
+		}
+		neg := op == "-"
+		e, err := binExpr(types.Time, s, l, r, func(a, b Datum) (Datum, error) {
+			iv := b.(types.IntervalValue)
+			if neg {
+				iv.Micros = -iv.Micros
+			}
+			return types.TimePlusInterval(a.(int64), iv), nil
+		})
+		return e, true, err
+	case op == "-" && lf == types.FamTime && rf == types.FamTime:
+		e, err := binExpr(types.Interval, s, l, r, func(a, b Datum) (Datum, error) {
+			return types.IntervalValue{Micros: a.(int64) - b.(int64)}, nil
+		})
+		return e, true, err
+	case op == "+" && (lf == types.FamDate && rf == types.FamTime || lf == types.FamTime && rf == types.FamDate):
+		if lf == types.FamTime {
+			l, r = r, l
+		}
+		e, err := binExpr(types.Timestamp, s, l, r, func(a, b Datum) (Datum, error) {
+			return types.TimeOfDayPlusDate(a.(time.Time), b.(int64)), nil
+		})
+		return e, true, err
+	}
+	return nil, false, nil
 }
 
 // powOp is ^: numeric when a side is numeric, else double precision.
@@ -534,7 +588,7 @@ func (b *builder) compileOpPair(s *scope, op string, ln, rn *pg_query.Node) (*ce
 	}
 	hintFor := func(t types.T) types.T {
 		switch {
-		case !isDTFam(t):
+		case !isDTFam(t) && t.Family() != types.FamTime:
 			return t
 		case op == "*" || op == "/":
 			return types.Float8

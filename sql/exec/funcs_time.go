@@ -101,8 +101,11 @@ func prepExtract(numeric bool) func([]*cexpr) ([]*cexpr, types.T, scalarFn, erro
 		if !args[0].unknown && args[0].t.Family() != types.FamString {
 			return nil, types.T{}, nil, errNoVariant
 		}
-		x, err := timeArg(args, 1, types.Timestamptz)
-		if err != nil {
+		var x *cexpr
+		var err error
+		if args[1].t.Family() == types.FamTime && !args[1].unknown {
+			x = args[1]
+		} else if x, err = timeArg(args, 1, types.Timestamptz); err != nil {
 			return nil, types.T{}, nil, err
 		}
 		t := x.t
@@ -124,9 +127,12 @@ func prepExtract(numeric bool) func([]*cexpr) ([]*cexpr, types.T, scalarFn, erro
 				return nil, unitErr(raw, t, false)
 			}
 			var d *apd.Decimal
-			if t.Family() == types.FamInterval {
+			switch t.Family() {
+			case types.FamInterval:
 				d, err = extractInterval(unit, a[1].(types.IntervalValue))
-			} else {
+			case types.FamTime:
+				d, err = extractTimeOfDay(unit, a[1].(int64))
+			default:
 				d, err = extractTime(en, unit, a[1], t)
 			}
 			if err != nil {
@@ -156,6 +162,26 @@ func prepExtract(numeric bool) func([]*cexpr) ([]*cexpr, types.T, scalarFn, erro
 		}
 		return args, rt, f, nil
 	}
+}
+
+// extractTimeOfDay is extract/date_part of a time (time_part_common).
+func extractTimeOfDay(unit string, us int64) (*apd.Decimal, error) {
+	sec := us % 60_000_000
+	switch unit {
+	case "microseconds":
+		return decScaled(sec, 0), nil
+	case "milliseconds":
+		return decScaled(sec, 3), nil
+	case "second":
+		return decScaled(sec, 6), nil
+	case "minute":
+		return decScaled(us/60_000_000%60, 0), nil
+	case "hour":
+		return decScaled(us/3_600_000_000, 0), nil
+	case "epoch":
+		return decScaled(us, 6), nil
+	}
+	return nil, errUnsupportedUnit
 }
 
 var errUnsupportedUnit = pgerror.New(pgerror.FeatureNotSupported, "unit not supported")
@@ -328,6 +354,9 @@ func extractInterval(unit string, iv types.IntervalValue) (*apd.Decimal, error) 
 func prepDateTrunc(args []*cexpr) ([]*cexpr, types.T, scalarFn, error) {
 	if !args[0].unknown && args[0].t.Family() != types.FamString {
 		return nil, types.T{}, nil, errNoVariant
+	}
+	if args[1].t.Family() == types.FamTime && !args[1].unknown {
+		args[1] = coerce(args[1], types.Interval) // time's implicit cast: date_trunc(text, interval)
 	}
 	x, err := timeArg(args, 1, types.Timestamptz)
 	if err != nil {

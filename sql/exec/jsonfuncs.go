@@ -454,6 +454,9 @@ func toJSON(d Datum, t types.T) (any, error) {
 	case bool:
 		return v, nil
 	case int64:
+		if t.Family() != types.FamInt {
+			return types.FormatText(v, t), nil // time, pg_lsn
+		}
 		return apd.New(v, 0), nil
 	case *apd.Decimal:
 		if v.Form != apd.Finite {

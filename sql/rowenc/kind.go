@@ -29,7 +29,7 @@ func kindOf(t types.T) kind {
 	switch t.Oid {
 	case types.OidUUID, types.OidJSON, types.OidJSONB, types.OidUnknown:
 		return kindString
-	case types.OidPgLSN:
+	case types.OidPgLSN, types.OidTime:
 		return kindInt
 	}
 	switch t.Family() {

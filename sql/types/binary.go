@@ -29,7 +29,7 @@ func HasBinary(oid Oid) bool {
 	case OidBool, OidBytea, OidInt2, OidInt4, OidInt8, OidOid, OidRegclass, OidRegproc, OidRegnamespace, OidRegrole,
 		OidFloat4, OidFloat8, OidNumeric, OidText, OidVarchar, OidBpchar, OidName,
 		OidUnknown, OidJSON, OidJSONB, OidChar, OidDate, OidTimestamp,
-		OidTimestamptz, OidInterval, OidUUID, OidPgLSN:
+		OidTimestamptz, OidInterval, OidUUID, OidPgLSN, OidTime:
 		return true
 	}
 	if et, ok := ElemOf(T{oid, -1}); ok && et.Oid != OidRecord {
@@ -75,6 +75,12 @@ func AppendBinary(buf []byte, d Datum, t T) ([]byte, error) {
 		return append(buf, v...), nil
 	case OidDate, OidTimestamp, OidTimestamptz:
 		return appendBinaryTime(buf, d, t)
+	case OidTime:
+		v, ok := d.(int64)
+		if !ok {
+			return buf, errDatumType(d, t)
+		}
+		return binary.BigEndian.AppendUint64(buf, uint64(v)), nil
 	case OidInterval:
 		v, ok := d.(IntervalValue)
 		if !ok {
@@ -239,6 +245,15 @@ func DecodeBinary(t T, b []byte) (Datum, error) {
 		return append([]byte(nil), b...), nil
 	case OidDate, OidTimestamp, OidTimestamptz:
 		return decodeBinaryTime(t, b)
+	case OidTime:
+		if len(b) != 8 {
+			return nil, errBinaryLen(t, len(b))
+		}
+		us := int64(binary.BigEndian.Uint64(b))
+		if us < 0 || us > usecsPerDay {
+			return nil, pgerror.New(pgerror.DatetimeFieldOverflow, "time out of range")
+		}
+		return roundTimeOfDay(us, t), nil
 	case OidInterval:
 		if len(b) != 16 {
 			return nil, errBinaryLen(t, len(b))

@@ -62,8 +62,15 @@ func Cast(d Datum, from, to T, explicit bool) (Datum, error) {
 		return castToNumeric(d, from, to)
 	case FamDate, FamTimestamp, FamTimestamptz:
 		return castToTime(d, from, to)
+	case FamTime:
+		return castToTimeOfDay(d, from, to)
 	case FamUnknown:
 		return castToString(d, from, Text, explicit)
+	}
+	if tf == FamInterval && from.Oid == OidTime {
+		if us, ok := d.(int64); ok {
+			return IntervalValue{Micros: us}, nil
+		}
 	}
 	if from.Oid == to.Oid || (tf == FamBytes && from.Family() == FamBytes) ||
 		(tf == FamInterval && from.Family() == FamInterval) {

@@ -11,6 +11,8 @@ func msgName(t T) string {
 	switch t.Oid {
 	case OidTimestamp:
 		return "timestamp"
+	case OidTime:
+		return "time"
 	case OidVarchar:
 		return "character varying"
 	case OidBpchar:

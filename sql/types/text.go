@@ -35,6 +35,9 @@ func AppendTextLoc(buf []byte, d Datum, t T, loc *time.Location) []byte {
 		if t.Oid == OidPgLSN {
 			return fmt.Appendf(buf, "%X/%X", uint64(v)>>32, uint32(v))
 		}
+		if t.Oid == OidTime {
+			return appendTimeOfDay(buf, v)
+		}
 		return strconv.AppendInt(buf, v, 10)
 	case float64:
 		if t.Oid == OidFloat4 {
@@ -97,6 +100,8 @@ func ParseTextAt(t T, s string, now time.Time, loc *time.Location) (Datum, error
 		return parseDateAt(s, now, loc)
 	case OidTimestamp, OidTimestamptz:
 		return parseTimestampAt(t, s, now, loc)
+	case OidTime:
+		return parseTimeOfDayAt(t, s, now, loc)
 	}
 	return ParseTextLoc(t, s, loc)
 }
@@ -127,6 +132,8 @@ func ParseTextLoc(t T, s string, loc *time.Location) (Datum, error) {
 		return parseDate(s)
 	case OidTimestamp, OidTimestamptz:
 		return parseTimestamp(t, s, loc)
+	case OidTime:
+		return parseTimeOfDayAt(t, s, NowFunc(), loc)
 	case OidInterval:
 		return parseInterval(s)
 	case OidUUID:

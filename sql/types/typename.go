@@ -53,6 +53,9 @@ func ParseTypeName(name string, mods []int32) (T, error) {
 	n := strings.Join(strings.Fields(strings.ToLower(name)), " ")
 	n = strings.TrimPrefix(n, "pg_catalog.")
 	t, ok := typeNames[n]
+	if n == "timetz" || n == "time with time zone" {
+		return Unknown, pgerror.New(pgerror.FeatureNotSupported, "type time with time zone is not supported")
+	}
 	if !ok && strings.HasSuffix(n, "[]") {
 		et, err := ParseTypeName(strings.TrimSpace(strings.TrimSuffix(n, "[]")), mods)
 		if err != nil {

@@ -143,6 +143,7 @@ const (
 	FamInterval
 	FamOther
 	FamArray
+	FamTime // time without time zone
 )
 
 // Family returns t's family.
@@ -168,6 +169,8 @@ func (t T) Family() Family {
 		return FamTimestamptz
 	case OidInterval:
 		return FamInterval
+	case OidTime:
+		return FamTime
 	case OidUnknown:
 		return FamUnknown
 	}
