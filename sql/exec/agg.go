@@ -35,13 +35,18 @@ type aggCtx struct {
 	gnodes  []*pg_query.Node // their syntax, to recognise them in the select list
 	aggs    []*aggSpec
 	cols    []colInfo
-	nGroups int
+	nGroups int     // columns before the aggregates' (the grouping set's index too)
+	sets    [][]int // grouping sets (indexes into groups); nil for a plain GROUP BY
 }
 
 // match resolves n against group expressions and aggregate calls.
 func (a *aggCtx) match(b *builder, s *scope, n *pg_query.Node) (*cexpr, bool, error) {
 	if fc := n.GetFuncCall(); fc != nil && fc.Over == nil && isAggregate(lastName(fc.Funcname)) {
 		e, err := a.addAgg(b, fc)
+		return e, true, err
+	}
+	if gf := n.GetGroupingFunc(); gf != nil {
+		e, err := a.compileGrouping(b, gf)
 		return e, true, err
 	}
 	if n.GetColumnRef() == nil {
@@ -250,20 +255,34 @@ func (b *builder) needsAgg(sel *pg_query.SelectStmt) bool {
 // the post-aggregation scope.
 func (b *builder) buildAgg(from plan, s *scope, sel *pg_query.SelectStmt) (plan, *scope, error) {
 	a := &aggCtx{in: s}
-	for _, g := range sel.GroupClause {
+	leaf := func(g *pg_query.Node) (int, error) {
 		g, err := groupExpr(b, s, g, sel.TargetList)
 		if err != nil {
-			return nil, nil, err
+			return 0, err
+		}
+		for i, gn := range a.gnodes {
+			if sameExpr(gn, g) {
+				return i, nil
+			}
 		}
 		e, err := b.compile(s, g, types.Unknown)
 		if err != nil {
-			return nil, nil, err
+			return 0, err
 		}
 		a.groups = append(a.groups, e)
 		a.gnodes = append(a.gnodes, g)
 		a.cols = append(a.cols, colInfo{name: e.s, typ: e.t})
+		return len(a.groups) - 1, nil
 	}
-	a.nGroups = len(a.groups)
+	sets, hasSets, err := groupingSetList(sel.GroupClause, sel.GroupDistinct, leaf)
+	if err != nil {
+		return nil, nil, err
+	}
+	if hasSets {
+		a.sets = sets
+		a.cols = append(a.cols, colInfo{name: "?grouping set?", typ: types.Int8})
+	}
+	a.nGroups = len(a.cols)
 	ps := &scope{parent: s.parent, agg: a, excluded: -1}
 	ap := &aggPlan{in: from, ctx: a}
 	var out plan = ap
@@ -338,6 +357,8 @@ func (p *aggPlan) aggregate(e *env, src spill.Iterator, level int, out *spill.Ro
 	defer ht.release()
 	groups := map[string]*aggGroup{}
 	var order []*aggGroup
+	sets := p.ctx.sets
+	read := 0
 	for {
 		if err := e.checkCancel(); err != nil {
 			return err
@@ -355,30 +376,45 @@ func (p *aggPlan) aggregate(e *env, src spill.Iterator, level int, out *spill.Ro
 				return err
 			}
 		}
-		k := rowKey(keys, p.ctx.cols, len(keys))
-		g := groups[k]
-		if g == nil {
-			ok, err := ht.admit(int64(len(k)) + keyOverhead + memacct.RowSize(keys) + int64(len(p.ctx.aggs))*48)
-			if err != nil {
+		read++
+		if sets == nil {
+			if err := p.addRow(e, ht, groups, &order, keys, row); err != nil {
 				return err
 			}
-			if !ok {
-				if err := ht.spillRow(k, row); err != nil {
-					return err
-				}
-				continue
-			}
-			g = &aggGroup{keys: keys, states: make([]aggState, len(p.ctx.aggs))}
-			groups[k] = g
-			order = append(order, g)
+			continue
 		}
-		for i, a := range p.ctx.aggs {
-			if err := accumulate(e, a, &g.states[i], row, ht.budget); err != nil {
+		// once per grouping set; a spilled row carries its set's index
+		// after its columns and comes back for that set only
+		first, last := 0, len(sets)-1
+		if level > 0 {
+			first = int(row[len(row)-1].(int64))
+			last = first
+		}
+		for si := first; si <= last; si++ {
+			sk := make([]Datum, len(keys)+1)
+			for _, i := range sets[si] {
+				sk[i] = keys[i]
+			}
+			sk[len(keys)] = int64(si)
+			r := row
+			if level == 0 {
+				r = append(row[:len(row):len(row)], int64(si))
+			}
+			if err := p.addRow(e, ht, groups, &order, sk, r); err != nil {
 				return err
 			}
 		}
 	}
-	if len(order) == 0 && len(p.ctx.groups) == 0 && level == 0 && ht.parts == nil {
+	if read == 0 && level == 0 && sets != nil {
+		for si, set := range sets {
+			if len(set) == 0 {
+				keys := make([]Datum, len(p.ctx.groups)+1)
+				keys[len(keys)-1] = int64(si)
+				order = append(order, &aggGroup{keys: keys, states: make([]aggState, len(p.ctx.aggs))})
+			}
+		}
+	}
+	if len(order) == 0 && len(p.ctx.groups) == 0 && sets == nil && level == 0 && ht.parts == nil {
 		order = append(order, &aggGroup{states: make([]aggState, len(p.ctx.aggs))})
 	}
 	for _, g := range order {
@@ -403,6 +439,31 @@ func (p *aggPlan) aggregate(e *env, src spill.Iterator, level int, out *spill.Ro
 			return err
 		}
 		if err := p.aggregate(e, it, level+1, out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addRow adds row to the group of keys (admitting a new group, or
+// spilling row when the memory budget refuses it).
+func (p *aggPlan) addRow(e *env, ht *hashTable, groups map[string]*aggGroup, order *[]*aggGroup, keys, row []Datum) error {
+	k := rowKey(keys, p.ctx.cols, len(keys))
+	g := groups[k]
+	if g == nil {
+		ok, err := ht.admit(int64(len(k)) + keyOverhead + memacct.RowSize(keys) + int64(len(p.ctx.aggs))*48)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return ht.spillRow(k, row)
+		}
+		g = &aggGroup{keys: keys, states: make([]aggState, len(p.ctx.aggs))}
+		groups[k] = g
+		*order = append(*order, g)
+	}
+	for i, a := range p.ctx.aggs {
+		if err := accumulate(e, a, &g.states[i], row, ht.budget); err != nil {
 			return err
 		}
 	}

@@ -73,6 +73,9 @@ func (b *builder) compile(s *scope, n *pg_query.Node, hint types.T) (*cexpr, err
 		return b.compileArrayExpr(s, v.AArrayExpr, hint)
 	case *pg_query.Node_CollateClause:
 		return b.compile(s, v.CollateClause.Arg, hint)
+	case *pg_query.Node_GroupingFunc:
+		// outside a grouped query's output (aggCtx.match answers it there)
+		return nil, b.errAt(pgerror.New(pgerror.GroupingError, "arguments to GROUPING must be grouping expressions of the associated query level"), v.GroupingFunc.Location)
 	}
 	return nil, pgerror.Newf(pgerror.FeatureNotSupported, "expression %s is not supported", nodeName(n))
 }

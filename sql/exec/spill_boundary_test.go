@@ -119,6 +119,8 @@ func TestSpillBoundaryGivesSameResults(t *testing.T) {
 		{"SELECT g, count(*), count(v), sum(n), min(v), max(v), avg(f), bool_and(b), bool_or(b) FROM t GROUP BY g ORDER BY g NULLS FIRST", true},
 		{"SELECT v, g, count(DISTINCT n) FROM t GROUP BY v, g HAVING count(*) > 0 ORDER BY v, g", true},
 		{"SELECT count(*), sum(n), min(d), max(d) FROM t", false},
+		{"SELECT v, g, GROUPING(v, g), count(*), sum(n) FROM t GROUP BY ROLLUP (v, g) ORDER BY v NULLS FIRST, g NULLS FIRST, 3", true},
+		{"SELECT g, n % 3, GROUPING(g, n % 3), count(v) FROM t GROUP BY CUBE (g, n % 3) ORDER BY 1 NULLS FIRST, 2 NULLS FIRST, 3", true},
 		{"SELECT DISTINCT v, g FROM t ORDER BY v NULLS FIRST, g DESC", true},
 		{"SELECT count(*) FROM (SELECT DISTINCT g, v, n FROM t) x", true},
 		{"SELECT t.id, u.w FROM t JOIN u ON t.g = u.id WHERE t.id % 5 = 0 ORDER BY t.id", true},

@@ -108,6 +108,7 @@ const (
 	TooManyConnections    Code = "53300"
 	ProgramLimitExceeded  Code = "54000"
 	StatementTooComplex   Code = "54001"
+	TooManyColumns        Code = "54011"
 
 	OperatorIntervention Code = "57000"
 	QueryCanceled        Code = "57014"

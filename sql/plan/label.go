@@ -62,6 +62,8 @@ func figureName(n *pg_query.Node) (string, int) {
 			}
 		}
 		return figureName(v.AIndirection.Arg)
+	case *pg_query.Node_GroupingFunc:
+		return "grouping", 2
 	case *pg_query.Node_RowExpr:
 		return "row", 2
 	case *pg_query.Node_SqlvalueFunction:
@@ -70,6 +72,10 @@ func figureName(n *pg_query.Node) (string, int) {
 			return "current_timestamp", 2
 		case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_DATE:
 			return "current_date", 2
+		case pg_query.SQLValueFunctionOp_SVFOP_LOCALTIME, pg_query.SQLValueFunctionOp_SVFOP_LOCALTIME_N:
+			return "localtime", 2
+		case pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP, pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP_N:
+			return "localtimestamp", 2
 		case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_USER:
 			return "current_user", 2
 		case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_SCHEMA:

@@ -119,3 +119,4 @@ SELECT time '10:00' IN ('10:00', '11:00'), time '10:00' IS DISTINCT FROM NULL;
 SELECT DISTINCT t FROM (VALUES (time '10:00'), ('10:00:00'), ('11:00')) v(t) ORDER BY t;
 SELECT '1:2'::time, '1:2:3'::time, ' 10:00 '::time, '10:5'::time, '10:00:00.'::time;
 SELECT localtime(0) IS NOT NULL, pg_typeof(localtime), localtime - localtime(0) < interval '1 second';
+SELECT localtime(0) IS NULL, localtimestamp IS NULL, localtime IS NULL;
