@@ -26,6 +26,7 @@ type cteDef struct {
 	outer     *scope
 	recursive bool      // WITH RECURSIVE and its body names itself
 	work      *workPlan // set while its recursive term is planned
+	dml       *dmlCTE   // a data-modifying statement: its RETURNING rows
 }
 
 // pushWith makes the CTEs of wc visible; the returned func restores the
@@ -44,10 +45,20 @@ func (b *builder) pushWith(wc *pg_query.WithClause, outer *scope) (func(), error
 		if c.SearchClause != nil || c.CycleClause != nil {
 			return nil, pgerror.New(pgerror.FeatureNotSupported, "SEARCH and CYCLE clauses are not supported")
 		}
-		if c.Ctequery.GetSelectStmt() == nil {
-			return nil, b.errAt(pgerror.Newf(pgerror.FeatureNotSupported, "data-modifying statements in WITH are not supported"), c.Location)
-		}
 		d := &cteDef{name: c.Ctename, cte: c, outer: outer}
+		if c.Ctequery.GetSelectStmt() == nil {
+			if wc != b.topWith {
+				return nil, b.errAt(pgerror.New(pgerror.FeatureNotSupported, "WITH clause containing a data-modifying statement must be at the top level"), c.Location)
+			}
+			// planned now, over the CTEs defined before it
+			b.ctes = append(append([]*cteDef(nil), saved...), defs...)
+			dml, err := b.buildDMLCTE(c)
+			b.ctes = saved
+			if err != nil {
+				return nil, err
+			}
+			d.dml = dml
+		}
 		d.recursive = wc.Recursive && namesRelation(c.Ctequery, c.Ctename)
 		defs = append(defs, d)
 	}
@@ -110,7 +121,15 @@ func (b *builder) findCTE(rv *pg_query.RangeVar) *cteDef {
 // expandCTE plans a reference to d under alias.
 func (b *builder) expandCTE(d *cteDef, alias string, a *pg_query.Alias) (plan, error) {
 	var p plan
-	if d.work != nil {
+	if d.dml != nil {
+		if d.dml.columns == nil {
+			return nil, pgerror.Newf(pgerror.FeatureNotSupported, "WITH query %q does not have a RETURNING clause", d.name)
+		}
+		var err error
+		if p, err = cteAliases(d.dml, d); err != nil {
+			return nil, err
+		}
+	} else if d.work != nil {
 		p = d.work
 	} else {
 		saved := b.ctes

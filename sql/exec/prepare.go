@@ -357,6 +357,7 @@ func (b *builder) buildStatement(n *pg_query.Node) (runner, []colInfo, error) {
 			})
 			return r, nil, err
 		}
+		b.topWith = v.SelectStmt.WithClause
 		p, err := b.buildSelect(v.SelectStmt, nil)
 		if err != nil {
 			return nil, nil, err
@@ -365,45 +366,79 @@ func (b *builder) buildStatement(n *pg_query.Node) (runner, []colInfo, error) {
 		if cols == nil {
 			cols = []colInfo{} // SELECT with no target list returns rows of no columns
 		}
-		return &queryRunner{p: p, tag: "SELECT"}, cols, nil
+		r, err := b.finishDMLWith(n, v.SelectStmt.WithClause, &queryRunner{p: p, tag: "SELECT"})
+		return r, cols, err
 	case *pg_query.Node_ExplainStmt:
 		return b.buildExplain(v.ExplainStmt)
 	case *pg_query.Node_InsertStmt:
 		b.readOnly = false
+		b.topWith = v.InsertStmt.WithClause
 		is, restore, err := withDML(b, v.InsertStmt, v.InsertStmt.WithClause)
 		if err != nil {
 			return nil, nil, err
 		}
 		defer restore()
 		is.WithClause = nil
+		if len(b.dmlCTEs) > 0 {
+			if err := b.noViewTarget(is.Relation); err != nil {
+				return nil, nil, err
+			}
+		}
 		if d, err := b.updatableView(is.Relation, dmlInsert); d != nil || err != nil {
 			return b.viewDML(err, func() (*pg_query.Node, error) { return b.rewriteViewInsert(is, d) })
 		}
-		return b.buildInsert(is)
+		r, cols, err := b.buildInsert(is)
+		if err != nil {
+			return nil, nil, err
+		}
+		r, err = b.finishDMLWith(n, v.InsertStmt.WithClause, r)
+		return r, cols, err
 	case *pg_query.Node_UpdateStmt:
 		b.readOnly = false
+		b.topWith = v.UpdateStmt.WithClause
 		us, restore, err := withDML(b, v.UpdateStmt, v.UpdateStmt.WithClause)
 		if err != nil {
 			return nil, nil, err
 		}
 		defer restore()
 		us.WithClause = nil
+		if len(b.dmlCTEs) > 0 {
+			if err := b.noViewTarget(us.Relation); err != nil {
+				return nil, nil, err
+			}
+		}
 		if d, err := b.updatableView(us.Relation, dmlUpdate); d != nil || err != nil {
 			return b.viewDML(err, func() (*pg_query.Node, error) { return b.rewriteViewUpdate(us, d) })
 		}
-		return b.buildUpdate(us)
+		r, cols, err := b.buildUpdate(us)
+		if err != nil {
+			return nil, nil, err
+		}
+		r, err = b.finishDMLWith(n, v.UpdateStmt.WithClause, r)
+		return r, cols, err
 	case *pg_query.Node_DeleteStmt:
 		b.readOnly = false
+		b.topWith = v.DeleteStmt.WithClause
 		ds, restore, err := withDML(b, v.DeleteStmt, v.DeleteStmt.WithClause)
 		if err != nil {
 			return nil, nil, err
 		}
 		defer restore()
 		ds.WithClause = nil
+		if len(b.dmlCTEs) > 0 {
+			if err := b.noViewTarget(ds.Relation); err != nil {
+				return nil, nil, err
+			}
+		}
 		if d, err := b.updatableView(ds.Relation, dmlDelete); d != nil || err != nil {
 			return b.viewDML(err, func() (*pg_query.Node, error) { return b.rewriteViewDelete(ds, d) })
 		}
-		return b.buildDelete(ds)
+		r, cols, err := b.buildDelete(ds)
+		if err != nil {
+			return nil, nil, err
+		}
+		r, err = b.finishDMLWith(n, v.DeleteStmt.WithClause, r)
+		return r, cols, err
 	case *pg_query.Node_MergeStmt:
 		b.readOnly = false
 		return b.buildMerge(v.MergeStmt)

@@ -117,6 +117,7 @@ func constExpr(d Datum, t types.T, s string) *cexpr {
 // builder carries planning state for one statement.
 type builder struct {
 	privState // privileges.go
+	dmlWith   // cte_dml.go: data-modifying statements in WITH
 	eng       *Engine
 	txn       *Txn
 	cat       *catalog.Catalog
