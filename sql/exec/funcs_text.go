@@ -5,8 +5,10 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"regexp"
+	"regexp/syntax"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/heliosdb/nano/sql/pgerror"
@@ -510,6 +512,9 @@ func prepRegexpReplace(args []*cexpr) ([]*cexpr, types.T, scalarFn, error) {
 		if len(ms) == 0 {
 			return s, nil
 		}
+		if global {
+			ms = emptyAfterMatches(re, s, ms)
+		}
 		var b strings.Builder
 		last := 0
 		for _, m := range ms {
@@ -523,6 +528,65 @@ func prepRegexpReplace(args []*cexpr) ([]*cexpr, types.T, scalarFn, error) {
 		}
 		return b.String(), nil
 	}, nil
+}
+
+// leftContext caches whether a regex looks at the text before where it is
+// tried (^, \A, word boundaries), per compiled regex.
+var leftContext sync.Map
+
+func looksLeft(re *regexp.Regexp) bool {
+	if v, ok := leftContext.Load(re); ok {
+		return v.(bool)
+	}
+	left := true
+	if t, err := syntax.Parse(re.String(), syntax.Perl); err == nil {
+		left = false
+		var walk func(*syntax.Regexp)
+		walk = func(r *syntax.Regexp) {
+			switch r.Op {
+			case syntax.OpBeginLine, syntax.OpBeginText, syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+				left = true
+			}
+			for _, sub := range r.Sub {
+				walk(sub)
+			}
+		}
+		walk(t)
+	}
+	leftContext.Store(re, left)
+	return left
+}
+
+// emptyAfterMatches adds the empty matches Go's FindAll drops and
+// PostgreSQL's regexp_replace keeps: one right where a non-empty match
+// ends (regexp_replace('aaa', 'a*', '-', 'g') is "--"). Both then go on
+// one character further, so the other matches are the same. Whether the
+// regex matches empty there is asked of the rest of s, which is only sound
+// for a regex that does not look to its left; such a regex keeps Go's
+// matches.
+func emptyAfterMatches(re *regexp.Regexp, s string, ms [][]int) [][]int {
+	if looksLeft(re) {
+		return ms
+	}
+	var out [][]int
+	for i, m := range ms {
+		out = append(out, m)
+		p := m[1]
+		if m[0] == p || i+1 < len(ms) && ms[i+1][0] == p {
+			continue
+		}
+		sub := re.FindStringSubmatchIndex(s[p:])
+		if sub == nil || sub[0] != 0 || sub[1] != 0 {
+			continue
+		}
+		for j := range sub {
+			if sub[j] >= 0 {
+				sub[j] += p
+			}
+		}
+		out = append(out, sub)
+	}
+	return out
 }
 
 // expandReplacement writes rep with \1..\9 (groups) and \& (the match).

@@ -48,3 +48,4 @@ SELECT id, split_part(t, ',', 1), split_part(t, ',', 2), lpad(v, 4, '.'), rpad(c
 SELECT id, regexp_replace(t, '[aeiou]', '_', 'g'), t ~ 'a$', format('%s=%L', v, t), upper(c) || '|', length(c), c || '|' FROM s ORDER BY id;
 SELECT id FROM s WHERE t ~* '^G' OR v ~ 'b' ORDER BY id;
 SELECT count(*) FROM s WHERE t !~ 'a';
+SELECT regexp_replace('aab', 'a*', '-', 'g'), regexp_replace('baaac', 'a*', '-', 'g'), regexp_replace('abc', 'x*', '-', 'g'), regexp_replace('aaa', 'a*?', '-', 'g'), regexp_replace('aaa', '^a*', '-', 'g'), regexp_replace('xaay', '(a*)', '<\1>', 'g'), regexp_replace('aaa', 'a*', '-');
