@@ -73,9 +73,10 @@ type commitResult struct {
 //
 // When step 5 fails (the node stepped down or was fenced, or its failover
 // lease lapsed) the sessions get the error at once, but the groups stay
-// invisible and held (held.go): new commits are refused until the held
-// WAL is released by the same rule, or applied by a standby's receiver
-// after a demotion. When the replication server closes (shutdown), the
+// invisible and held (held.go) until the held WAL is released by the
+// same rule, or applied by a standby's receiver after a demotion; new
+// groups are written and wait behind them, except a request from a
+// snapshot without them that writes what they wrote (40001). When the replication server closes (shutdown), the
 // groups stay durable and invisible; a restart replays them (and, in sync
 // mode, serves no SQL until they are released: gate.go).
 type committer struct {

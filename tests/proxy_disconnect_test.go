@@ -137,22 +137,15 @@ func TestProxyDisconnectedClientStatementStops(t *testing.T) {
 // running.
 func waitJoinActive(t *testing.T, c *pgx.Conn, limit time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(limit)
-	for {
+	eventually(t, limit, "the join running on the node", func() (bool, string) {
 		var n int
 		err := c.QueryRow(context.Background(),
 			"SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query = $1", heavyJoin).Scan(&n)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n == 1 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the join was not running on the node after %v", limit)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return n == 1, fmt.Sprintf("%d such statements active", n)
+	})
 }
 
 // Through the proxy too, a CancelRequest and statement_timeout stop the

@@ -12,6 +12,7 @@ import (
 
 	"github.com/heliosdb/nano/lsn"
 	"github.com/heliosdb/nano/sql/catalog"
+	"github.com/heliosdb/nano/sql/pgcatalog"
 	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/storage"
 )
@@ -48,8 +49,8 @@ import (
 const tempIDBase = 0x70000000
 
 // tempSchemaPrefix starts the name of every temporary schema (CREATE
-// SCHEMA refuses names starting with "pg_").
-const tempSchemaPrefix = "pg_temp_"
+// SCHEMA refuses names starting with "pg_"); pgcatalog owns the name.
+const tempSchemaPrefix = pgcatalog.TempSchemaPrefix
 
 // isTempName reports whether the catalog name of a relation is in a
 // temporary schema.

@@ -61,9 +61,9 @@ func FuzzDecodeRow(f *testing.F) {
 	})
 }
 
-// FuzzDecodeRowInto: DecodeRowInto never panics; with every column wanted
-// it accepts what DecodeRow accepts, and a row DecodeRow decodes gives the
-// same wanted columns under any mask.
+// FuzzDecodeRowInto: DecodeRowInto never panics, and a row DecodeRow
+// (DecodeRowInto with every column wanted) decodes gives the same wanted
+// columns under any mask, leaving the others alone.
 func FuzzDecodeRowInto(f *testing.F) {
 	row := make([]types.Datum, len(rowTypes))
 	for i, typ := range rowTypes {
@@ -79,12 +79,7 @@ func FuzzDecodeRowInto(f *testing.F) {
 		}
 		got := make([]types.Datum, len(rowTypes))
 		errInto := rowenc.DecodeRowInto(b, rowTypes, got, want)
-		all := make([]types.Datum, len(rowTypes))
-		errAll := rowenc.DecodeRowInto(b, rowTypes, all, nil)
 		whole, err := rowenc.DecodeRow(b, rowTypes)
-		if (err == nil) != (errAll == nil) {
-			t.Fatalf("DecodeRow err %v, DecodeRowInto (all columns) err %v", err, errAll)
-		}
 		if err != nil {
 			return
 		}
@@ -92,9 +87,6 @@ func FuzzDecodeRowInto(f *testing.F) {
 			t.Fatalf("DecodeRow decodes the row, DecodeRowInto with a mask fails: %v", errInto)
 		}
 		for i := range whole {
-			if !bytes.Equal(rowenc.EncodeRow(nil, []types.Datum{whole[i]}, rowTypes[i:i+1]), rowenc.EncodeRow(nil, []types.Datum{all[i]}, rowTypes[i:i+1])) {
-				t.Fatalf("column %d: DecodeRow %v, DecodeRowInto %v", i, whole[i], all[i])
-			}
 			if want[i] && !bytes.Equal(rowenc.EncodeRow(nil, []types.Datum{whole[i]}, rowTypes[i:i+1]), rowenc.EncodeRow(nil, []types.Datum{got[i]}, rowTypes[i:i+1])) {
 				t.Fatalf("column %d wanted: DecodeRow %v, DecodeRowInto %v", i, whole[i], got[i])
 			}

@@ -111,34 +111,9 @@ func appendValueNumeric(buf []byte, d *apd.Decimal) []byte {
 // corrupt. Strings and byte slices are copied (buf is not retained).
 // Errors wrap ErrCorrupt (XX001); it never panics on any input.
 func DecodeRow(buf []byte, typs []types.T) ([]types.Datum, error) {
-	if len(buf) == 0 || buf[0] != rowVersion {
-		return nil, corrupt("bad row version")
-	}
-	n, w := binary.Uvarint(buf[1:])
-	if w <= 0 || n > uint64(len(typs)) {
-		return nil, corrupt("row has %d columns, table has %d", n, len(typs))
-	}
-	off := 1 + w
-	nb := int((n + 7) / 8)
-	if len(buf)-off < nb {
-		return nil, errCorruptAt("short null bitmap", off)
-	}
-	bitmap := buf[off : off+nb]
-	off += nb
 	row := make([]types.Datum, len(typs))
-	d := decoder{buf: buf, off: off}
-	for i := 0; i < int(n); i++ {
-		if bitmap[i/8]&(1<<(i%8)) != 0 {
-			continue
-		}
-		v, err := d.value(typs[i])
-		if err != nil {
-			return nil, err
-		}
-		row[i] = v
-	}
-	if d.off != len(buf) {
-		return nil, errCorruptAt("trailing bytes in row", d.off)
+	if err := DecodeRowInto(buf, typs, row, nil); err != nil {
+		return nil, err
 	}
 	return row, nil
 }
