@@ -571,25 +571,25 @@ func byNodeID(sts map[string]Status, id string) (string, Status, bool) {
 	return "", Status{}, false
 }
 
-// demoteStale points a node that still claims the primary role of an
-// older term (an old primary back after a failover) at primary. At most
-// once per Lease per node.
+// demoteStale points at primary a node of an older term: one that still
+// claims the primary role (an old primary back after a failover), or a
+// standby that could not be re-pointed when the failover happened (it was
+// down or cut off) and came back following the old primary. At most once
+// per Lease per node (repoint records when): a standby a failover or a
+// switchover has just re-pointed gets that long to report the new term.
 func (c *Coordinator) demoteStale(ctx context.Context, view []route.Node, primary string) {
 	pterm := termOf(view, primary)
 	var stale []string
 	now := c.cfg.Now()
 	c.fo.mu.Lock()
 	for _, v := range view {
-		if v.Name == primary || !v.Enabled || !v.Healthy || v.Role != route.Primary || v.Term >= pterm {
+		if v.Name == primary || !v.Enabled || !v.Healthy || v.Term >= pterm ||
+			v.Role != route.Primary && (v.Role != route.Standby || v.Term == 0) {
 			continue
 		}
 		if at, ok := c.fo.demoted[v.Name]; ok && now.Sub(at) < c.cfg.Failover.Lease {
 			continue
 		}
-		if c.fo.demoted == nil {
-			c.fo.demoted = map[string]time.Time{}
-		}
-		c.fo.demoted[v.Name] = now
 		stale = append(stale, v.Name)
 	}
 	c.fo.mu.Unlock()
@@ -604,7 +604,8 @@ func (c *Coordinator) demoteStale(ctx context.Context, view []route.Node, primar
 	n, _ := c.node(primary)
 	to := nativeAddr(n, st)
 	for _, name := range stale {
-		c.log.Warn("failover: a former primary is back; demoting it to follow the current primary", "node", name, "primary", primary, "term", pterm)
+		c.log.Warn("failover: a node of an older term (a former primary back, or a standby missed by the failover) is pointed at the current primary",
+			"node", name, "primary", primary, "term", pterm)
 	}
 	for _, w := range c.repoint(ctx, stale, primary, to) {
 		c.log.Warn("failover: " + w)

@@ -2,6 +2,7 @@ package switchover_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -111,6 +112,33 @@ func TestFailoverPromotesSyncStandbyAfterLease(t *testing.T) {
 	waitFor(t, "a demoted", 2*time.Second, func() bool { r, _, fl := f.role("a"); return r == "standby" && fl == f.nodes["b"].native })
 	if r, _, _ := f.role("b"); r != "primary" {
 		t.Fatalf("b is %s after a's return", r)
+	}
+}
+
+// A standby that could not be re-pointed at the failover (down then) and
+// comes back following the old primary in the old term is re-pointed at
+// the new primary (faults-quick: an async standby left in term 1 never
+// streamed again and the cluster never settled).
+func TestFailoverRepointsStandbyMissedAtFailover(t *testing.T) {
+	f := newFake()
+	f.demoteErr = func(name string) error { // called with f.mu held
+		if !f.nodes[name].healthy {
+			return errors.New("connection refused")
+		}
+		return nil
+	}
+	runFailover(t, f, nil)
+	waitFor(t, "a lease on a", time.Second, func() bool { return !f.lastGrant().IsZero() })
+	f.setHealthy("c", false)
+	f.setHealthy("a", false)
+	waitFor(t, "b promoted", 3*time.Second, func() bool { r, _, _ := f.role("b"); return r == "primary" })
+	if _, term, fl := f.role("c"); fl == f.nodes["b"].native || term != 1 {
+		t.Fatalf("c, down at the failover, follows %s in term %d", fl, term)
+	}
+	f.setHealthy("c", true)
+	waitFor(t, "c re-pointed", 2*time.Second, func() bool { _, _, fl := f.role("c"); return fl == f.nodes["b"].native })
+	if _, term, _ := f.role("c"); term != 2 {
+		t.Fatalf("c in term %d after its re-pointing, want 2", term)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/heliosdb/nano/hastate"
 	"github.com/heliosdb/nano/proxy/config"
@@ -130,8 +131,18 @@ func nativeAddr(n Node, st Status) addr {
 }
 
 // repoint points nodes at primary (native address to), concurrently.
-// Failures are returned as warnings.
+// Failures are returned as warnings. It records when, so that demoteStale
+// leaves the nodes a Lease to report the new term.
 func (c *Coordinator) repoint(ctx context.Context, nodes []string, primary string, to addr) []string {
+	now := c.cfg.Now()
+	c.fo.mu.Lock()
+	if c.fo.demoted == nil {
+		c.fo.demoted = map[string]time.Time{}
+	}
+	for _, n := range nodes {
+		c.fo.demoted[n] = now
+	}
+	c.fo.mu.Unlock()
 	var mu sync.Mutex
 	var warnings []string
 	var wg sync.WaitGroup

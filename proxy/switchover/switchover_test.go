@@ -141,6 +141,11 @@ func (f *fakeCluster) Demote(_ context.Context, name, host string, port int) err
 	if strings.HasPrefix(n.follows, "h") { // configured hosts stand for the advertised ones
 		n.follows = f.nodes[strings.TrimPrefix(host, "h")].native
 	}
+	for _, p := range f.nodes { // the handshake gives it the primary's term
+		if p.role == "primary" && p.native == n.follows {
+			n.term = max(n.term, p.term)
+		}
+	}
 	return nil
 }
 
@@ -160,7 +165,7 @@ func (f *fakeCluster) Promote(_ context.Context, name string, _ bool) (switchove
 	}
 	n.role, n.term, n.follows = "primary", top+1, ""
 	for _, o := range f.nodes {
-		if o.role == "standby" { // standbys learn the term; a lost old primary does not
+		if o.role == "standby" && o.healthy { // standbys learn the term; a lost old primary or standby does not
 			o.term = max(o.term, n.term)
 		}
 	}
