@@ -27,6 +27,7 @@ const maxGroup = 256
 type commitReq struct {
 	batch   *storage.Batch
 	readLSN lsn.LSN
+	locked  bool // CommitLocked
 	done    chan commitResult
 }
 
@@ -147,7 +148,7 @@ const pubQueue = 64
 func newCommitter(w *wal.Log, db *storage.DB, log *slog.Logger, now func() time.Time, term func() uint64, m *nodeMetrics) *committer {
 	c := &committer{
 		wal: w, db: db, log: log, now: now, term: term, metrics: m,
-		tracker: newConflictTracker(0, exec.LockProtected),
+		tracker: newConflictTracker(0, exec.LockProtected, exec.CatalogLocked),
 		reqs:    make(chan *commitReq, maxGroup),
 		pub:     make(chan *pubItem, pubQueue),
 		stop:    make(chan struct{}),
@@ -164,6 +165,16 @@ var errShuttingDown = pgerror.New(pgerror.AdminShutdown, "terminating connection
 // Commit implements exec.Committer. It returns once the commit is visible
 // (or failed): the session releases its row locks after it.
 func (c *committer) Commit(ctx context.Context, b *storage.Batch, readLSN lsn.LSN) (lsn.LSN, error) {
+	return c.commit(ctx, b, readLSN, false)
+}
+
+// CommitLocked implements exec.LockedCommitter: the table, index and
+// catalog writes of b are not checked for conflicts.
+func (c *committer) CommitLocked(ctx context.Context, b *storage.Batch, readLSN lsn.LSN) (lsn.LSN, error) {
+	return c.commit(ctx, b, readLSN, true)
+}
+
+func (c *committer) commit(ctx context.Context, b *storage.Batch, readLSN lsn.LSN, locked bool) (lsn.LSN, error) {
 	c.flight.enter()
 	defer c.flight.exit()
 	if err := c.err(); err != nil {
@@ -174,7 +185,7 @@ func (c *committer) Commit(ctx context.Context, b *storage.Batch, readLSN lsn.LS
 			return 0, pgerror.New(pgerror.ReadOnlySQLTransaction, "cannot execute a write on a standby").WithHint("%s", hint)
 		}
 	}
-	r := &commitReq{batch: b, readLSN: readLSN, done: make(chan commitResult, 1)}
+	r := &commitReq{batch: b, readLSN: readLSN, locked: locked, done: make(chan commitResult, 1)}
 	select {
 	case c.reqs <- r:
 	case <-c.stop:
@@ -428,7 +439,7 @@ func (c *committer) appendGroup(group []*commitReq) *pubItem {
 			r.done <- commitResult{err: errSerialization}
 			continue
 		}
-		if c.tracker.conflicts(r.batch, r.readLSN) {
+		if c.tracker.conflicts(r.batch, r.readLSN, r.locked) {
 			c.metrics.conflicts.Inc()
 			it.conflicted = append(it.conflicted, r)
 			continue

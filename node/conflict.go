@@ -34,22 +34,29 @@ type conflictTracker struct {
 	horizon   lsn.LSN
 	genLimit  int
 	exempt    func(bucket []byte) bool
+	// skipLocked: the buckets a locked commit is not checked for at all
+	// (exec.CatalogLocked; nil = exempt).
+	skipLocked func(bucket []byte) bool
 }
 
-func newConflictTracker(genLimit int, exempt func(bucket []byte) bool) *conflictTracker {
+func newConflictTracker(genLimit int, exempt, skipLocked func(bucket []byte) bool) *conflictTracker {
 	if exempt == nil {
 		exempt = func([]byte) bool { return false }
+	}
+	if skipLocked == nil {
+		skipLocked = exempt
 	}
 	if genLimit <= 0 {
 		genLimit = 200_000
 	}
 	return &conflictTracker{
-		cur:       make(map[string]lsn.LSN),
-		prev:      make(map[string]lsn.LSN),
-		bucketDDL: make(map[string]lsn.LSN),
-		bucketAny: make(map[string]lsn.LSN),
-		genLimit:  genLimit,
-		exempt:    exempt,
+		cur:        make(map[string]lsn.LSN),
+		prev:       make(map[string]lsn.LSN),
+		bucketDDL:  make(map[string]lsn.LSN),
+		bucketAny:  make(map[string]lsn.LSN),
+		genLimit:   genLimit,
+		exempt:     exempt,
+		skipLocked: skipLocked,
 	}
 }
 
@@ -62,9 +69,14 @@ func conflictKey(bucket, key []byte) string {
 }
 
 // conflicts reports whether b, read at readLSN, loses against a commit
-// recorded earlier.
-func (c *conflictTracker) conflicts(b *storage.Batch, readLSN lsn.LSN) bool {
+// recorded earlier. locked: b is a READ COMMITTED transaction's, whose
+// writes to the buckets skipLocked names were all made under locks on
+// the newest state (exec.LockedCommitter): they are not checked at all.
+func (c *conflictTracker) conflicts(b *storage.Batch, readLSN lsn.LSN, locked bool) bool {
 	for _, op := range b.Ops {
+		if locked && c.skipLocked(op.Bucket) {
+			continue
+		}
 		switch op.Kind {
 		case storage.OpCreateBucket, storage.OpDropBucket:
 			if c.bucketAny[string(op.Bucket)] > readLSN {

@@ -28,7 +28,10 @@
 // must keep answering after storage.Apply. Writes to table and index
 // buckets are made under locks and not checked at commit
 // (exec.LockProtected); the committer still applies first-committer-wins
-// to the rest (catalog, bucket creation and drops). A standby takes no
+// to the rest (catalog, sequences, bucket creation and drops), except
+// for a READ COMMITTED transaction (exec.LockedCommitter), whose catalog
+// and bucket changes were made under the catalog and table locks on the
+// newest state: only its sequence writes are checked. A standby takes no
 // locks; a promoted node starts with none; a forwarded transaction runs
 // in a session on the primary and locks there.
 //

@@ -58,7 +58,7 @@ func (c *committer) hold(items []*pubItem, end lsn.LSN, batches []*storage.Batch
 		"lsn", end.String(), "err", err)
 	c.mu.Lock() // before the sessions release their row locks
 	if c.held == nil {
-		c.held = newConflictTracker(0, nil)
+		c.held = newConflictTracker(0, nil, nil)
 	}
 	for _, it := range items {
 		for i, b := range it.batches {
@@ -110,7 +110,7 @@ func (c *committer) hold(items []*pubItem, end lsn.LSN, batches []*storage.Batch
 func (c *committer) heldConflict(held *conflictTracker, r *commitReq) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return held.conflicts(r.batch, r.readLSN)
+	return held.conflicts(r.batch, r.readLSN, false) // held writes were not under locks any more
 }
 
 var errAppliedMeanwhile = errors.New("storage applied more WAL while waiting")

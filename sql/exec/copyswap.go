@@ -37,6 +37,9 @@ import (
 // short of a bug), and the batch is committed as of that snapshot; a DDL
 // committed in between makes it retry. The data writes need no such
 // check: the table lock covers the swapped table, row locks the others.
+// The swap holds the catalog lock (catlock.go) from then on, as DDL does,
+// so no DDL commits a catalog version of its own meanwhile; when another
+// transaction holds it, the COPY loads the ordinary way.
 
 // swapEmpty gives tbl fresh, private buckets when a COPY into it may load
 // in chunks (see above); it returns the table to load into (tbl when it
@@ -68,7 +71,7 @@ func (t *Txn) swapEmpty(cat *catalog.Catalog, tbl *catalog.Table) (*catalog.Tabl
 		}
 	}
 	enc := ls.Get(catalog.BucketCatalog, catalog.TableKey(tbl.Name))
-	if enc == nil {
+	if enc == nil || !t.tryLockCatalog() {
 		return tbl, nil
 	}
 	nt := tbl.Clone()

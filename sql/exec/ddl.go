@@ -46,6 +46,9 @@ func (t *Txn) bumpCatalog() {
 	}
 	v := catalog.DecodeUint64(t.get(catalog.BucketCatalog, catalog.KeyVersion))
 	t.ov.put(catalog.BucketCatalog, catalog.KeyVersion, catalog.EncodeUint64(v+1))
+	if !t.catLocked {
+		t.catUnlocked = true // not planned under the catalog lock: keep the full check (catlock.go)
+	}
 	t.ddlWrote()
 }
 

@@ -23,7 +23,9 @@
 // changed row is re-checked against the WHERE clause under READ
 // COMMITTED, a 40001 under REPEATABLE READ and SERIALIZABLE), so writes to
 // table and index buckets need no commit-time conflict check
-// (LockProtected). SERIALIZABLE is PostgreSQL's SSI (serializable.go over
+// (LockProtected). A statement that changes the catalog takes the catalog
+// lock first, so DDL transactions queue instead of failing at commit
+// (catlock.go). SERIALIZABLE is PostgreSQL's SSI (serializable.go over
 // package ssi): scans report the key ranges they read, writes the keys
 // they write, and the transaction completing a dangerous structure of
 // rw-conflicts fails with 40001.

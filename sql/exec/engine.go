@@ -123,6 +123,8 @@ type Engine struct {
 	rowCounts rowCountCache
 	// temps: the temporary schemas of live sessions (temp.go).
 	temps tempRegistry
+	// ddlSeq counts committed catalog changes (catlock.go).
+	ddlSeq atomic.Uint64
 }
 
 // NewEngine returns an Engine over cfg.

@@ -167,16 +167,29 @@ func (p *Prepared) Open(ctx context.Context, t *Txn, params []types.Datum, vars 
 		return nil, err
 	}
 	en := &env{ctx: ctx, txn: t, params: params, vars: vars}
-	for attempt := 0; len(p.tlocks) > 0; attempt++ {
-		waited, err := en.lockTables(cat, p.tlocks)
-		if err != nil || !waited || t.iso != ReadCommitted || attempt > 8 {
+	for attempt := 0; ; attempt++ {
+		waited := false
+		if p.writesCatalog() {
+			w, err := en.lockCatalog()
 			if err != nil {
 				return nil, err
 			}
+			waited = w
+		}
+		if len(p.tlocks) > 0 {
+			w, err := en.lockTables(cat, p.tlocks)
+			if err != nil {
+				return nil, err
+			}
+			waited = waited || w
+		}
+		// READ COMMITTED: run on what committed before the locks were
+		// granted when a DDL may have changed the tables meanwhile, and
+		// always for a DDL, which may copy rows (catlock.go).
+		if t.iso != ReadCommitted || attempt > 8 ||
+			!waited && t.eng.ddlSeq.Load() == t.ddlSeen && !(p.writesCatalog() && t.newerCommitted(t.snap)) {
 			break
 		}
-		// A DDL we waited for may have changed the tables: plan again on
-		// what committed meanwhile.
 		if err := t.stmtStart(); err != nil {
 			return nil, err
 		}

@@ -30,9 +30,10 @@ import (
 // Savepoint is a position in a transaction to roll back to. The zero
 // value is the start of the transaction.
 type Savepoint struct {
-	undo   int
-	locks  int
-	tlocks map[uint32]uint16
+	undo      int
+	locks     int
+	tlocks    map[uint32]uint16
+	catLocked bool
 	// deferred and conMode: the deferred foreign key checks and the SET
 	// CONSTRAINTS state (deferred.go), restored as PostgreSQL restores a
 	// subtransaction's after-trigger queue and state: checks queued after
@@ -60,7 +61,7 @@ func (t *Txn) SetSavepoints(on bool) {
 // savepoints on.
 func (t *Txn) Savepoint() Savepoint {
 	t.SetSavepoints(true)
-	return Savepoint{undo: t.ov.savepoint(), locks: t.eng.locks.Mark(t.owner), tlocks: maps.Clone(t.tlocks),
+	return Savepoint{undo: t.ov.savepoint(), locks: t.eng.locks.Mark(t.owner), tlocks: maps.Clone(t.tlocks), catLocked: t.catLocked,
 		deferred: slices.Clip(t.deferred), conMode: constraintMode{all: t.conMode.all, named: maps.Clone(t.conMode.named)}}
 }
 
@@ -78,6 +79,7 @@ func (t *Txn) RollbackTo(sp Savepoint) {
 	}
 	t.eng.locks.ReleaseSince(t.owner, sp.locks)
 	t.tlocks = maps.Clone(sp.tlocks)
+	t.catLocked = sp.catLocked
 	t.deferred = slices.Clip(sp.deferred)
 	t.conMode = constraintMode{all: sp.conMode.all, named: maps.Clone(sp.conMode.named)}
 }

@@ -104,6 +104,13 @@ type Txn struct {
 	// this transaction reads (temp.go).
 	temp  *TempSpace
 	tsnap *storage.Snapshot
+	// catLocked: the transaction holds the catalog lock; catUnlocked: it
+	// wrote the catalog without it (its commit keeps the full check);
+	// ddlSeen: Engine.ddlSeq when the statement's snapshot was taken
+	// (catlock.go).
+	catLocked   bool
+	catUnlocked bool
+	ddlSeen     uint64
 }
 
 // SetUser sets the role the transaction's statements run as (the
@@ -162,14 +169,23 @@ func (t *Txn) Commit(ctx context.Context) (lsn.LSN, error) {
 	if err := t.ssx.PreCommit(); err != nil {
 		return 0, err
 	}
-	if len(t.swaps) > 0 {
-		return t.commitSwapped(ctx) // never SERIALIZABLE (swapEmpty)
+	var at lsn.LSN
+	lc, locked := t.eng.cfg.Committer.(LockedCommitter)
+	switch {
+	case len(t.swaps) > 0:
+		at, err = t.commitSwapped(ctx) // never SERIALIZABLE (swapEmpty)
+	case locked && t.iso == ReadCommitted && !t.catUnlocked:
+		at, err = lc.CommitLocked(ctx, b, t.writeLSN)
+	default:
+		at, err = t.eng.cfg.Committer.Commit(ctx, b, t.writeLSN)
 	}
-	at, err := t.eng.cfg.Committer.Commit(ctx, b, t.writeLSN)
 	if err == nil {
 		t.ssx.Commit()
 		t.ssx = nil
 		err = t.commitTemp(temp, clear)
+		if t.catDirty {
+			t.eng.ddlSeq.Add(1) // before the locks go (catlock.go)
+		}
 	}
 	return at, err
 }
@@ -223,6 +239,7 @@ func (t *Txn) Isolation() Isolation { return t.iso }
 // stmtStart begins a statement: under READ COMMITTED it moves the
 // transaction to a snapshot of everything committed so far.
 func (t *Txn) stmtStart() error {
+	t.ddlSeen = t.eng.ddlSeq.Load()
 	if t.iso == ReadCommitted && t.newerCommitted(t.snap) {
 		snap, err := t.eng.cfg.Snapshots.Snapshot()
 		if err != nil {

@@ -29,11 +29,6 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock for statement timing. nil = time.Now.
 	Now func() time.Time
-	// MaxConflictRetries is how many times a statement (or implicit
-	// transaction) that loses a write-write conflict (40001) is re-run
-	// internally before the client gets the 40001. Default 100; negative
-	// disables retries. Explicit transactions are never retried.
-	MaxConflictRetries int
 	// Forward, when set, turns on write forwarding: on a read-only node a
 	// writing statement and the rest of its transaction block run on the
 	// primary through it (see forward.go). nil = writes fail with 25006.
@@ -43,9 +38,6 @@ type Config struct {
 	// every session sharing it; the node exports it as a metric.
 	Running *atomic.Int64
 }
-
-// DefaultMaxConflictRetries is the default of Config.MaxConflictRetries.
-const DefaultMaxConflictRetries = 100
 
 // Validate reports a missing Engine or an out-of-range field.
 func (c Config) Validate() error {
@@ -65,12 +57,6 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
-	}
-	switch {
-	case c.MaxConflictRetries == 0:
-		c.MaxConflictRetries = DefaultMaxConflictRetries
-	case c.MaxConflictRetries < 0:
-		c.MaxConflictRetries = 0
 	}
 	if c.ReadOnly == nil {
 		c.ReadOnly = func() (bool, string) { return false, "" }

@@ -19,9 +19,6 @@ func (s *Session) execCopy(ctx context.Context, st *statement, out output) error
 	if !ok {
 		return pgerror.New(pgerror.FeatureNotSupported, "COPY FROM STDIN and COPY TO STDOUT need the PostgreSQL wire protocol")
 	}
-	if err := s.breakLog(); err != nil {
-		return err
-	}
 	from := st.ast.Node.GetCopyStmt().GetIsFrom()
 	if from {
 		if err := s.checkCopyWritable(); err != nil {
@@ -33,6 +30,11 @@ func (s *Session) execCopy(ctx context.Context, st *statement, out output) error
 	}
 	if err := s.ensureTxn(ctx); err != nil {
 		return err
+	}
+	if from {
+		if err := s.freezeCursors(ctx); err != nil {
+			return err
+		}
 	}
 	plan, err := s.cfg.Engine.PrepareCopy(ctx, s.txn, st.ast)
 	if err != nil {

@@ -29,6 +29,13 @@ import (
 // cursor that has read more than defaultScrollRows rows stops keeping
 // them (memory stays flat while psycopg2 iterates a large table) and
 // becomes NO SCROLL.
+//
+// A cursor is insensitive, as PostgreSQL's: it shows the rows as of its
+// DECLARE, including the transaction's earlier writes, never its later
+// ones. The engine reads a transaction's own writes live, so before a
+// statement that may write runs in a block with open cursors, their
+// remaining rows are read into memory (freezeCursors); an error met on
+// the way is kept and given to the FETCH that reaches it.
 
 // Cursor options of DeclareCursorStmt (PostgreSQL's parsenodes.h).
 const (
@@ -53,9 +60,10 @@ type cursorRows struct {
 	src      rowSource
 	rows     [][]types.Datum
 	base     int64
-	ended    bool // src is exhausted: the row count is base+len(rows)
-	scroll   bool // rows are kept for backward moves
-	explicit bool // SCROLL was declared (no cap on kept rows)
+	ended    bool  // src is exhausted: the row count is base+len(rows)
+	err      error // what src failed with after the last row (freeze)
+	scroll   bool  // rows are kept for backward moves
+	explicit bool  // SCROLL was declared (no cap on kept rows)
 	pos      int64
 }
 
@@ -72,7 +80,7 @@ func (c *cursorRows) get(ctx context.Context, k int64) ([]types.Datum, bool, err
 	}
 	for c.base+int64(len(c.rows)) < k {
 		if c.ended {
-			return nil, false, nil
+			return nil, false, c.err
 		}
 		row, err := c.src.Next(ctx)
 		if err != nil {
@@ -118,6 +126,45 @@ func (c *cursorRows) drain(ctx context.Context) error {
 			break
 		}
 		c.rows = append(c.rows, append([]types.Datum(nil), row...))
+	}
+	return nil
+}
+
+// freeze reads every remaining row into memory now, keeping an error of
+// src for the FETCH that gets there; a cancelled ctx is returned instead
+// (the statement that asked is cancelled, not the cursor).
+func (c *cursorRows) freeze(ctx context.Context) error {
+	for !c.ended {
+		row, err := c.src.Next(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return err
+			}
+			c.err, c.ended = err, true
+			return nil
+		}
+		if row == nil {
+			c.ended = true
+			return nil
+		}
+		c.rows = append(c.rows, append([]types.Datum(nil), row...))
+	}
+	return nil
+}
+
+// freezeCursors makes the open cursors of the block insensitive to the
+// writes of the statement about to run (see above).
+func (s *Session) freezeCursors(ctx context.Context) error {
+	for _, c := range s.cursors {
+		if c.cur == nil || !c.inBlock {
+			continue
+		}
+		c.ctx.cur = ctx
+		if err := c.freeze(ctx); err != nil {
+			return err
+		}
+		c.cur.Close()
+		c.cur = nil
 	}
 	return nil
 }

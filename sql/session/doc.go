@@ -57,18 +57,15 @@
 // rolls back to the newest one at once and fails the block until ROLLBACK
 // TO.
 //
-// # Conflict retries
+// # Conflicts
 //
-// Writers wait for row locks instead of conflicting, so a statement no
-// longer needs retries to succeed. What remains of write-write conflict
-// detection at commit (DDL racing with writes to the same table) is
-// retried outside an explicit transaction as before: up to
-// Config.MaxConflictRetries times (after the first, with a random pause
-// that grows with the attempt up to 20 ms), when the client cannot tell:
-// in a simple query the results of writing statements are held back until
-// the commit; results already sent (SELECTs before the first write, every
-// extended-protocol Execute) must be reproduced exactly by the re-run. See
-// replay.go. Explicit transactions get the 40001.
+// Nothing is re-run. Writers wait for row, table and catalog locks instead
+// of conflicting (package exec), so under READ COMMITTED a statement never
+// fails with 40001 because of a concurrent writer; REPEATABLE READ and
+// SERIALIZABLE give PostgreSQL's 40001 to the client, in an implicit block
+// as in an explicit one. Results stream to the client as they are made,
+// except the held CommandComplete of a simple query's last writing
+// statement (output.go).
 //
 // # Read-only
 //

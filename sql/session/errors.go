@@ -31,5 +31,3 @@ func errNoStatement(name string) *pgerror.Error {
 func errNoPortal(name string) *pgerror.Error {
 	return pgerror.Newf(pgerror.InvalidCursorName, "portal %q does not exist", name)
 }
-
-func isConflict(err error) bool { return pgerror.CodeOf(err) == pgerror.SerializationFailure }

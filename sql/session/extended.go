@@ -268,10 +268,7 @@ func (s *Session) executePortal(ctx context.Context, p *portal, maxRows int, out
 	return false, s.execStatement(ctx, p.st, p.params, out)
 }
 
-// executeEngine runs an engine portal. A portal that completes in one
-// Execute of an implicit block is recorded so that a conflict at Sync can
-// be retried (see replay.go); one that loses a conflict before sending
-// anything is re-run at once.
+// executeEngine runs an engine portal.
 func (s *Session) executeEngine(ctx context.Context, p *portal, maxRows int, out output) (bool, error) {
 	if p.done {
 		return false, out.w.Complete(p.tag)
@@ -285,19 +282,11 @@ func (s *Session) executeEngine(ctx context.Context, p *portal, maxRows int, out
 		return s.executeForwarded(ctx, p, maxRows, out)
 	}
 	suspended, err := s.runPortal(ctx, p, maxRows, out)
-	if err != nil && isConflict(err) && p.rec != nil && p.rec.keep && p.rec.sent == 0 && maxRows <= 0 {
-		p.close()
-		p.rec.pending = true
-		if err = s.rerunAfterConflict(ctx, err); err == nil {
-			err = flushRecord(p.rec)
-		}
-		suspended = false
-	}
 	switch {
 	case err != nil:
 		return false, err
 	case suspended:
-		return true, s.breakLog()
+		return true, nil
 	}
 	p.done, p.tag = true, p.rec.tag
 	p.close()
@@ -316,7 +305,12 @@ func (s *Session) runPortal(ctx context.Context, p *portal, maxRows int, out out
 	if err := s.ensureTxn(ctx); err != nil {
 		return false, err
 	}
-	rec, err := s.newRecord(p.st, p.params, out, false)
+	if !p.st.readOnly() {
+		if err := s.freezeCursors(ctx); err != nil {
+			return false, err
+		}
+	}
+	rec, err := s.newRecord(p.st, p.params, out)
 	if err != nil {
 		return false, err
 	}

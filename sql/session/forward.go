@@ -31,9 +31,6 @@ import (
 //     statements: here;
 //   - BEGIN after forwarded statements of an implicit block: both;
 //     COMMIT/ROLLBACK end the forwarded transaction.
-//
-// Conflict retries of implicit blocks happen on the primary, in its own
-// session, with the same rules as for its own clients.
 
 // Forwarder starts transactions on the primary for a standby's sessions.
 // It must be safe for concurrent use.
@@ -163,9 +160,6 @@ func (s *Session) forwardUtility(ctx context.Context, st *statement) error {
 func (s *Session) commitForwarded(ctx context.Context, w result.Writer) error {
 	err := s.fwd.Commit(ctx, w)
 	s.endForward()
-	if ferr := s.flushPending(); err == nil {
-		err = ferr
-	}
 	s.endBlock(err == nil)
 	return err
 }

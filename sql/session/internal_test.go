@@ -4,8 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cockroachdb/apd/v3"
-
 	"github.com/heliosdb/nano/sql/pgerror"
 )
 
@@ -131,24 +129,5 @@ func TestGucsTransactional(t *testing.T) {
 	}
 	if v, _ := g.Get("extra_float_digits"); v != "1" {
 		t.Fatalf("SET LOCAL survived: %q", v)
-	}
-}
-
-func TestDatumEqual(t *testing.T) {
-	d1, _, _ := apd.NewFromString("1.50")
-	d2, _, _ := apd.NewFromString("1.50")
-	d3, _, _ := apd.NewFromString("1.5")
-	now := time.Now()
-	for _, tc := range []struct {
-		a, b any
-		want bool
-	}{
-		{nil, nil, true}, {nil, int64(0), false}, {int64(1), int64(1), true}, {"a", "b", false},
-		{[]byte("x"), []byte("x"), true}, {d1, d2, true}, {d1, d3, false},
-		{now, now.UTC(), true}, {1.5, 1.5, true}, {true, false, false},
-	} {
-		if got := datumEqual(tc.a, tc.b); got != tc.want {
-			t.Errorf("datumEqual(%v, %v) = %v", tc.a, tc.b, got)
-		}
 	}
 }

@@ -125,7 +125,6 @@ func (s *Session) queryCached(ctx context.Context, sql string, w result.Writer) 
 		err = origPosition(err, sql, n)
 	}
 	if err != nil {
-		_ = s.flushPending()
 		s.abort()
 		return true, err
 	}

@@ -38,17 +38,14 @@ type Session struct {
 	txDefer    *bool // [NOT] DEFERRABLE; nil = default_transaction_deferrable
 	txQueried  bool  // a statement used the snapshot: SET TRANSACTION is too late
 
-	ilog    *replayLog // statements of the implicit block, for conflict retries
-	retries int        // conflict retries spent in this block
 	// lastInString: the statement running is the last of its simple-query
-	// string (a read-only one then needs no recording for retries).
+	// string (its tag may wait for the commit: heldTag).
 	lastInString bool
 	// multiString: the statement running is one of a simple-query string
 	// of several, which PostgreSQL runs as an implicit transaction block.
 	multiString bool
-	// heldTag: the last statement of a simple query wrote and was not held
-	// back (the replay log was full); its CommandComplete waits for the
-	// commit (flushFailedCommit).
+	// heldTag: the last statement of a simple query in an implicit block
+	// wrote; its CommandComplete waits for the commit (output.go).
 	heldTag *record
 	// seqState is currval/lastval's memory, kept across transactions.
 	seqState *exec.SeqState
@@ -414,10 +411,6 @@ func (s *Session) beginImplicit() {
 		return
 	}
 	s.block = blockImplicit
-	s.retries = 0
-	if s.cfg.MaxConflictRetries > 0 {
-		s.ilog = &replayLog{}
-	}
 }
 
 // endBlock ends the transaction block: the engine transaction is rolled
@@ -439,7 +432,7 @@ func (s *Session) endBlock(committed bool) {
 	s.block = blockNone
 	s.savepoints = nil
 	s.txIso, s.txReadOnly, s.txDefer, s.txQueried = "", nil, nil, false
-	s.ilog, s.retries, s.heldTag = nil, 0, nil
+	s.heldTag = nil
 }
 
 // abort moves the block to its error state: an explicit block becomes
@@ -480,9 +473,9 @@ func (s *Session) commitTxn(ctx context.Context) error {
 // until it has applied it.
 func (s *Session) LastCommitLSN() lsn.LSN { return s.lastCommit }
 
-// commitBlock commits the current block; an implicit block that loses a
-// write-write conflict is re-run and committed again (see replay.go).
-// On failure the block is rolled back. Either way the block ends.
+// commitBlock commits the current block, then sends the held
+// CommandComplete (output.go). On failure the block is rolled back.
+// Either way the block ends.
 //
 // w, when not nil, receives notices of the commit (write forwarding).
 func (s *Session) commitBlock(ctx context.Context, w result.Writer) error {
@@ -490,27 +483,13 @@ func (s *Session) commitBlock(ctx context.Context, w result.Writer) error {
 		return s.commitForwarded(ctx, w)
 	}
 	err := s.holdCursors(ctx)
-	for err == nil {
+	if err == nil {
 		err = s.commitTxn(ctx)
-		if err == nil || !isConflict(err) || s.block != blockImplicit {
-			break
-		}
-		if err = s.rerunAfterConflict(ctx, err); err != nil {
-			break
-		}
 	}
-	// Results of statements that ran go out even when the commit failed,
-	// as PostgreSQL sends each statement's result before the commit — but
-	// not the last statement's tag (flushFailedCommit).
 	held := s.heldTag
 	s.heldTag = nil
-	if err != nil {
-		_ = s.flushFailedCommit()
-	} else {
-		err = s.flushPending()
-		if held != nil && err == nil {
-			err = held.out.w.Complete(held.tag)
-		}
+	if held != nil && err == nil {
+		err = held.out.w.Complete(held.tag)
 	}
 	s.endBlock(err == nil)
 	return err

@@ -42,14 +42,12 @@ func (s *Session) Query(ctx context.Context, sql string, w result.Writer) error 
 	s.multiString = len(stmts) > 1
 	for i, ast := range stmts {
 		if ctx.Err() != nil { // a cancel between two statements of a long string
-			_ = s.flushPending()
 			s.abort()
 			return mapCancel(ctx, ctx, ctx.Err())
 		}
 		s.beginImplicit()
 		s.lastInString = i == len(stmts)-1
 		if err := s.runSimple(ctx, ast, w); err != nil {
-			_ = s.flushPending()
 			s.abort()
 			return err
 		}
@@ -142,23 +140,16 @@ func (s *Session) runEngine(ctx context.Context, st *statement, params []types.D
 	if err := s.ensureTxn(ctx); err != nil {
 		return err
 	}
-	var rec *record
-	var err error
-	if st.readOnly() && s.lastInString && !s.txn.HasWrites() {
-		// Nothing can conflict at this block's commit: no need to record.
-		rec, err = s.untracked(st, params, out)
-	} else {
-		rec, err = s.newRecord(st, params, out, out.setCols && !st.readOnly())
+	if !st.readOnly() {
+		if err := s.freezeCursors(ctx); err != nil {
+			return err
+		}
 	}
+	rec, err := s.newRecord(st, params, out)
 	if err != nil {
 		return err
 	}
-	err = s.openAndPump(ctx, rec)
-	if err != nil && isConflict(err) && rec.sent == 0 && rec.keep {
-		rec.pending = true
-		err = s.rerunAfterConflict(ctx, err)
-	}
-	return err
+	return s.openAndPump(ctx, rec)
 }
 
 func (s *Session) openAndPump(ctx context.Context, rec *record) error {

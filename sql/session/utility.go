@@ -25,9 +25,6 @@ func (s *Session) execUtility(ctx context.Context, st *statement, out output) er
 	case kindCopy:
 		return s.execCopy(ctx, st, out)
 	}
-	if err := s.breakLogIfUsed(); err != nil {
-		return err
-	}
 	switch st.kind {
 	case kindSet:
 		if err := s.forwardUtility(ctx, st); err != nil {
@@ -105,10 +102,6 @@ func (s *Session) execTx(ctx context.Context, st *statement, out output) error {
 // startExplicit turns the current (implicit or no) block into an explicit
 // one with BEGIN's options.
 func (s *Session) startExplicit(opts []*pg_query.Node) error {
-	if err := s.flushPending(); err != nil {
-		return err
-	}
-	s.ilog = nil
 	s.block = blockExplicit
 	return s.applyTxOptions(opts)
 }
@@ -118,9 +111,7 @@ func (s *Session) finishTx(ctx context.Context, a txAction, w result.Writer) err
 	case actCommit:
 		return s.commitBlock(ctx, w)
 	case actRollback:
-		err := s.flushPending()
 		s.endBlock(false)
-		return err
 	}
 	return nil
 }

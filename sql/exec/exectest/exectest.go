@@ -28,9 +28,22 @@ type Committer struct {
 
 // Commit checks write-write conflicts and applies b.
 func (c *Committer) Commit(ctx context.Context, b *storage.Batch, readLSN lsn.LSN) (lsn.LSN, error) {
+	return c.commit(b, readLSN, false)
+}
+
+// CommitLocked implements exec.LockedCommitter: writes to the buckets
+// exec.CatalogLocked names are not checked.
+func (c *Committer) CommitLocked(ctx context.Context, b *storage.Batch, readLSN lsn.LSN) (lsn.LSN, error) {
+	return c.commit(b, readLSN, true)
+}
+
+func (c *Committer) commit(b *storage.Batch, readLSN lsn.LSN, locked bool) (lsn.LSN, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, op := range b.Ops {
+		if locked && exec.CatalogLocked(op.Bucket) {
+			continue
+		}
 		if c.buckets[string(op.Bucket)] > readLSN {
 			return 0, pgerror.New(pgerror.SerializationFailure, "could not serialize access due to concurrent update")
 		}
