@@ -21,35 +21,64 @@ import (
 // --statement-memory-limit (53200), and RSS goes back near its baseline
 // after a big query.
 
-// rssBytes reads a process's resident set size.
+// rssBytes reads a process's resident set size, failing the test when
+// the process is gone. Call it from the test's goroutine.
 func rssBytes(t testing.TB, pid int) int64 {
 	t.Helper()
+	r := vmRSS(pid)
+	if r == 0 {
+		t.Fatalf("read RSS of process %d: gone or no VmRSS", pid)
+	}
+	return r
+}
+
+// vmRSS is a process's resident set in bytes (0 if it is gone).
+func vmRSS(pid int) int64 { return procStatusBytes(pid, "VmRSS:") }
+
+// rssAnon reads a process's anonymous resident memory (heap and stacks:
+// RSS without the pages of mapped files — the bbolt file is mapped, and
+// its pages are page cache that grows with the database, not memory the
+// node holds); 0 if it is gone.
+func rssAnon(pid int) int64 { return procStatusBytes(pid, "RssAnon:") }
+
+// procStatusBytes reads a "Name:  N kB" field of /proc/pid/status in
+// bytes; 0 when the process is gone or has no such field.
+func procStatusBytes(pid int, field string) int64 {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		t.Fatalf("read RSS: %v", err)
+		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == field {
 			kb, _ := strconv.ParseInt(f[1], 10, 64)
 			return kb << 10
 		}
 	}
-	t.Fatal("no VmRSS")
 	return 0
 }
 
-// peakRSS samples pid's RSS every 20ms until stop is closed and returns
+// peakRSS samples pid's RSS every 20 ms until stop is closed and returns
 // the highest value seen.
-func peakRSS(t testing.TB, pid int, stop <-chan struct{}) <-chan int64 {
+func peakRSS(pid int, stop <-chan struct{}) <-chan int64 {
+	return peakOf(func() int64 { return vmRSS(pid) }, stop)
+}
+
+// peakAnon samples pid's anonymous RSS every 20 ms until stop is closed
+// and returns the highest value seen.
+func peakAnon(pid int, stop <-chan struct{}) <-chan int64 {
+	return peakOf(func() int64 { return rssAnon(pid) }, stop)
+}
+
+// peakOf calls sample every 20 ms until stop is closed and returns the
+// highest value it gave.
+func peakOf(sample func() int64, stop <-chan struct{}) <-chan int64 {
 	out := make(chan int64, 1)
 	go func() {
 		var peak int64
 		tick := time.NewTicker(20 * time.Millisecond)
 		defer tick.Stop()
 		for {
-			if r := rssBytes(t, pid); r > peak {
-				peak = r
-			}
+			peak = max(peak, sample())
 			select {
 			case <-stop:
 				out <- peak
@@ -114,7 +143,7 @@ func TestSortOverCrossJoinSpillsWithBoundedRSS(t *testing.T) {
 	base := waitRSSBelow(t, pid, 0, 0)
 
 	stop := make(chan struct{})
-	peakc := peakRSS(t, pid, stop)
+	peakc := peakRSS(pid, stop)
 	var i1, i2 int64
 	var l int64
 	var first string
