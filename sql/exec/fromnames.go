@@ -1,6 +1,8 @@
 package exec
 
 import (
+	"strings"
+
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/heliosdb/nano/sql/pgerror"
@@ -11,14 +13,16 @@ import (
 // FROM t, t is an error, FROM t a, t b is not, and (a JOIN b) AS j hides a
 // and b. Two unaliased tables of different schemas may share a name.
 func checkFromNames(items []*pg_query.Node) error {
-	if name, dup := duplicateFromName(items); dup {
+	if name, dup := duplicateFromName(items, false); dup {
 		return pgerror.Newf(pgerror.DuplicateAlias, "table name %q specified more than once", name)
 	}
 	return nil
 }
 
 // duplicateFromName is the first name two of items go by (checkFromNames).
-func duplicateFromName(items []*pg_query.Node) (name string, dup bool) {
+// byName: two unaliased tables of different schemas clash too (MERGE's
+// target and source).
+func duplicateFromName(items []*pg_query.Node, byName bool) (name string, dup bool) {
 	type ref struct{ schema string } // schema of an unaliased table; "" otherwise
 	seen := map[string]ref{}
 	var walk func(n *pg_query.Node) error
@@ -27,7 +31,7 @@ func duplicateFromName(items []*pg_query.Node) (name string, dup bool) {
 		if n == "" {
 			return nil
 		}
-		if prev, ok := seen[n]; ok && (prev.schema == "" || r.schema == "" || prev.schema == r.schema) {
+		if prev, ok := seen[n]; ok && (byName || prev.schema == "" || r.schema == "" || prev.schema == r.schema) {
 			name = n
 			return errDup
 		}
@@ -37,14 +41,21 @@ func duplicateFromName(items []*pg_query.Node) (name string, dup bool) {
 	walk = func(n *pg_query.Node) error {
 		switch v := n.Node.(type) {
 		case *pg_query.Node_RangeVar:
-			if a := v.RangeVar.Alias; a != nil {
-				return add(a.Aliasname, ref{})
+			rv := v.RangeVar
+			// Name resolution (resolveRangeVar) has rewritten a table of
+			// another schema to "schema.name" with an implicit alias of
+			// its own name: that is still an unaliased table.
+			schema, rel := rv.Schemaname, rv.Relname
+			if i := strings.LastIndexByte(rel, '.'); i > 0 && schema == "" {
+				schema, rel = rel[:i], rel[i+1:]
 			}
-			schema := v.RangeVar.Schemaname
 			if schema == "" {
 				schema = "public"
 			}
-			return add(v.RangeVar.Relname, ref{schema: schema})
+			if a := rv.Alias; a != nil && !(a.Aliasname == rel && rel != rv.Relname) {
+				return add(a.Aliasname, ref{})
+			}
+			return add(rel, ref{schema: schema})
 		case *pg_query.Node_RangeSubselect:
 			if a := v.RangeSubselect.Alias; a != nil {
 				return add(a.Aliasname, ref{})

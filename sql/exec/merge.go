@@ -58,7 +58,7 @@ func (b *builder) buildMerge(ms *pg_query.MergeStmt) (runner, []colInfo, error) 
 		return nil, nil, pgerror.Newf(pgerror.WrongObjectType, "cannot execute MERGE on relation %q", ms.Relation.Relname)
 	}
 	tbl := sp.tbl
-	if name, dup := duplicateFromName([]*pg_query.Node{ms.SourceRelation, {Node: &pg_query.Node_RangeVar{RangeVar: ms.Relation}}}); dup {
+	if name, dup := duplicateFromName([]*pg_query.Node{ms.SourceRelation, {Node: &pg_query.Node_RangeVar{RangeVar: ms.Relation}}}, true); dup {
 		return nil, nil, pgerror.Newf(pgerror.DuplicateAlias, "name %q specified more than once", name).
 			WithDetail("The name is used both as MERGE target table and data source.")
 	}
