@@ -191,7 +191,6 @@ func TestCopyStagedLoadOutOfKeyOrder(t *testing.T) {
 func TestCopyIntoExistingTableBoundedRSSAndKill9(t *testing.T) {
 	n := newNode(t)
 	n.start()
-	pid := n.cmd.Process.Pid
 	c := n.connect(t)
 	ctx := context.Background()
 	mustExec(t, c, "CREATE TABLE acc (aid int PRIMARY KEY, bid int, abalance int, filler char(84))")
@@ -224,7 +223,7 @@ func TestCopyIntoExistingTableBoundedRSSAndKill9(t *testing.T) {
 	<-half
 	pw.Close()
 	n.start()
-	pid = n.cmd.Process.Pid
+	pid := n.cmd.Process.Pid
 	c = n.connect(t)
 	checkAcc(t, c, 0, "after kill -9 in the middle of a load")
 
