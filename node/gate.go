@@ -99,6 +99,9 @@ func (n *Node) shutGateAfterRestart(from lsn.LSN) {
 // awaitRelease opens the gate once synchronous replication releases the
 // WAL up to end (or the node is no longer primary: roleChanged).
 func (n *Node) awaitRelease(ctx context.Context, end lsn.LSN) {
+	pctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go n.checkPeersWhileGated(pctx)
 	delay := 50 * time.Millisecond
 	for {
 		if _, shut := n.gate.pending(); !shut {
@@ -124,5 +127,32 @@ func (n *Node) awaitRelease(ctx context.Context, end lsn.LSN) {
 		case <-t.C:
 		}
 		delay = min(2*delay, time.Second)
+	}
+}
+
+// gatedPeerCheckInterval: how often a gated primary asks its peers for a
+// newer term.
+const gatedPeerCheckInterval = time.Second
+
+// checkPeersWhileGated asks the peers for a newer term every second while
+// the gate is shut. The check at start is not enough: a standby promoted
+// while this node sat gated (it fails the proxy's SQL health probe, so the
+// proxy fails over) would otherwise never fence it — the proxy demotes
+// only primaries that answer — and the cluster kept two primaries
+// (faults bank, "n1 primary/5 degraded, n2 primary/6"). Fenced, the gate
+// opens (fence) and the proxy demotes it.
+func (n *Node) checkPeersWhileGated(ctx context.Context) {
+	t := time.NewTicker(gatedPeerCheckInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, shut := n.gate.pending(); !shut || n.role() != RolePrimary {
+			return
+		}
+		n.checkPeers(ctx)
 	}
 }
