@@ -28,9 +28,8 @@ import (
 //     demotion (it applies the local WAL first, then re-seeds if it
 //     diverged from the new primary), or a promotion's replay.
 //
-// Storage applies the WAL in order, so while groups are held new commits
-// are refused (57P03, not written: heldRefusal) instead of waiting behind
-// them without limit; a group written just before the hold began waits. Their sessions released their row
+// Storage applies the WAL in order, so groups written after them wait
+// behind them in the publish stage. Their sessions released their row
 // locks when they were answered, so a transaction may read (and lock) a
 // row without the held write: a request whose snapshot is older than a
 // held group and that writes a key the group wrote — row-locked or not —
@@ -45,12 +44,6 @@ const maxHeldRetryDelay = time.Second
 // were waiting — with the release error, keeps them invisible and tries
 // again until they are released or applied, or the committer stops.
 func (c *committer) hold(items []*pubItem, end lsn.LSN, batches []*storage.Batch, err error) {
-	// New groups are refused (nothing of them is written) rather than kept
-	// waiting behind the held ones without limit: while a hold lasts no
-	// commit could be acknowledged anyway.
-	prev := c.refusal()
-	c.setRefuse(heldRefusal(err))
-	defer c.setRefuse(prev)
 	for queued := true; queued; {
 		select {
 		case it := <-c.pub:
@@ -147,17 +140,6 @@ func (c *committer) releaseUnlessApplied(changed <-chan struct{}, end lsn.LSN) e
 
 // syncWaitError is what a session gets when synchronous replication did
 // not release its commit.
-// heldRefusal is the error of a commit refused while earlier commits are
-// held: it was not written, so it did not happen.
-func heldRefusal(err error) error {
-	why := "no sync standby confirmed the commits before it"
-	if errors.Is(err, replication.ErrLeaseLapsed) {
-		why += " and the failover lease lapsed"
-	}
-	return pgerror.New(pgerror.CannotConnectNow, "could not commit: "+why).
-		WithDetail("The transaction was not committed. Commits resume when a sync standby confirms the earlier ones or a new primary takes over.")
-}
-
 func syncWaitError(err error) error {
 	if errors.Is(err, replication.ErrLeaseLapsed) {
 		return pgerror.New(pgerror.StatementCompletionUnknown, "the commit may not survive a failover: no sync standby confirmed it and the failover lease lapsed").
