@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -227,18 +228,31 @@ func TestCopyIntoExistingTableBoundedRSSAndKill9(t *testing.T) {
 	c = n.connect(t)
 	checkAcc(t, c, 0, "after kill -9 in the middle of a load")
 
-	// The load, measured, with a DDL committed by another session while
-	// its transaction is open.
+	// The load, measured, with a DDL by another session while its
+	// transaction is open: the load holds the catalog lock (its storage
+	// swap is catalog DDL), so the DDL waits for the COMMIT and then runs.
 	base := rssAnon(pid)
 	stop := make(chan struct{})
 	anonc := peakAnon(pid, stop)
 	mustExec(t, c, "BEGIN")
 	copyIn(t, c, 0, bulkRows)
 	other := n.connect(t)
-	mustExec(t, other, "CREATE TABLE unrelated (a int)")
 	checkAcc(t, other, 0, "another session during the load")
+	ddl := make(chan error, 1)
+	go func() {
+		_, err := other.Exec(ctx, "CREATE TABLE unrelated (a int)")
+		ddl <- err
+	}()
 	checkAcc(t, c, bulkRows, "inside the loading transaction")
 	mustExec(t, c, "COMMIT")
+	select {
+	case err := <-ddl:
+		if err != nil {
+			t.Fatalf("DDL of another session during the load: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("DDL of another session still waiting 30 s after the load committed")
+	}
 	close(stop)
 	peak := <-anonc
 	t.Logf("%d rows into an existing table: anonymous RSS baseline %d MB, peak %d MB", bulkRows, base>>20, peak>>20)
