@@ -63,11 +63,7 @@ func TestTimePgx(t *testing.T) {
 	node.start()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	c, err := pgx.Connect(ctx, node.dsn())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
+	c := node.connect(t)
 	mustExec(t, c, `CREATE TABLE ptime (id int PRIMARY KEY, t time)`)
 	in := pgtype.Time{Microseconds: (22*3600+30*60+15)*1e6 + 250000, Valid: true}
 	if _, err := c.Exec(ctx, `INSERT INTO ptime VALUES (1, $1), (2, '24:00')`, in); err != nil {
