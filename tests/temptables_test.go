@@ -321,3 +321,87 @@ func proxyConn(t *testing.T, p *proxy.Proxy) *pgx.Conn {
 	t.Cleanup(func() { c.Close(context.Background()) })
 	return c
 }
+
+// TestTempViewsSequencesReadOnly: temporary views and sequences (#12
+// point 5) are the session's own like its tables — another session never
+// sees them, none of them moves the WAL — and a READ ONLY transaction may
+// write temporary tables (INSERT, COPY FROM, nextval of a temporary
+// sequence) but nothing permanent, as in PostgreSQL.
+func TestTempViewsSequencesReadOnly(t *testing.T) {
+	n := newNode(t)
+	n.start()
+	ctx := context.Background()
+	a, b := n.connect(t), n.connect(t)
+	mustExec(t, a, "CREATE TABLE base (x int)")
+	mustExec(t, a, "INSERT INTO base VALUES (1), (2)")
+
+	before := n.mustStatus(t).current()
+	mustExec(t, a, "CREATE TEMP TABLE tt (id int PRIMARY KEY, v text)")
+	mustExec(t, a, "CREATE TEMP SEQUENCE ts START 100")
+	mustExec(t, a, "CREATE TEMP VIEW tv AS SELECT x FROM base WHERE x > 1")
+	mustExec(t, a, "CREATE VIEW auto_tv AS SELECT v FROM tt") // reads a temporary table: temporary too
+	tx, err := a.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "INSERT INTO tt VALUES (nextval('ts'), 'ro')"); err != nil {
+		t.Fatalf("INSERT into a temporary table in a READ ONLY transaction: %v", err)
+	}
+	rows := pgx.CopyFromSlice(1000, func(i int) ([]any, error) { return []any{1000 + i, "copied"}, nil })
+	if got, err := tx.CopyFrom(ctx, pgx.Identifier{"tt"}, []string{"id", "v"}, rows); err != nil || got != 1000 {
+		t.Fatalf("COPY into a temporary table in a READ ONLY transaction: %d, %v", got, err)
+	}
+	if _, err := tx.Exec(ctx, "SAVEPOINT s"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "INSERT INTO base VALUES (3)"); sqlState(err) != "25006" {
+		t.Fatalf("INSERT into a permanent table in a READ ONLY transaction: %v, want 25006", err)
+	}
+	if _, err := tx.Exec(ctx, "ROLLBACK TO s"); err != nil {
+		t.Fatal(err)
+	}
+	rows = pgx.CopyFromSlice(1, func(int) ([]any, error) { return []any{3}, nil })
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"base"}, []string{"x"}, rows); sqlState(err) != "25006" {
+		t.Fatalf("COPY into a permanent table in a READ ONLY transaction: %v, want 25006", err)
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, a, "BEGIN READ ONLY")
+	mustExec(t, a, "INSERT INTO tt VALUES (nextval('ts'), 'kept')")
+	mustExec(t, a, "COMMIT")
+	if got := queryString(t, a, "SELECT string_agg(id::text || v, ',') FROM auto_tv JOIN tt USING (v)"); got != "101kept" {
+		t.Fatalf("a's temporary view over its temporary table = %q", got)
+	}
+	if got := queryString(t, a, "SELECT string_agg(x::text, ',') FROM tv"); got != "2" {
+		t.Fatalf("a's temporary view = %q", got)
+	}
+	if after := n.mustStatus(t).current(); after != before {
+		t.Fatalf("temporary views, sequences and rows moved the WAL from %d to %d", before, after)
+	}
+
+	for _, q := range []string{"SELECT * FROM tv", "SELECT * FROM auto_tv", "SELECT nextval('ts')"} {
+		if _, err := b.Exec(ctx, q); sqlState(err) != "42P01" {
+			t.Fatalf("b: %s: %v, want 42P01", q, err)
+		}
+	}
+	mustExec(t, b, "CREATE TEMP SEQUENCE ts") // the same names, b's own
+	mustExec(t, b, "CREATE TEMP VIEW tv AS SELECT 'b' AS x")
+	if got := queryString(t, b, "SELECT nextval('ts')::text || x FROM tv"); got != "1b" {
+		t.Fatalf("b's own temporary sequence and view: %q", got)
+	}
+	if got := queryString(t, a, "SELECT nextval('ts')::text"); got != "102" {
+		t.Fatalf("a's sequence after b made its own: %s", got)
+	}
+	if err := a.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c := n.connect(t)
+	eventually(t, 10*time.Second, "a's temporary relations gone after it ended", func() (bool, string) {
+		got := queryString(t, c, "SELECT count(*)::text FROM pg_class WHERE relname IN ('tt', 'ts', 'tv', 'auto_tv')")
+		return got == "0", got + " left"
+	})
+	if _, err := c.Exec(ctx, "SELECT * FROM auto_tv"); sqlState(err) != "42P01" {
+		t.Fatalf("a new session reads a's view: %v, want 42P01", err)
+	}
+}

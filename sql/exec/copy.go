@@ -77,6 +77,9 @@ func (e *Engine) PrepareCopy(ctx context.Context, t *Txn, stmt parser.Statement)
 		if p.table == nil {
 			return nil, pgerror.New(pgerror.SyntaxError, "COPY FROM requires a table")
 		}
+		if err := p.checkWritable(t); err != nil { // before lockFrom's lock
+			return nil, err
+		}
 		b.readOnly = false
 		if replan, err := p.lockFrom(ctx, t); err != nil || replan {
 			if err != nil {
@@ -191,6 +194,19 @@ func (p *CopyPlan) prepareTo(ctx context.Context, t *Txn, stmt parser.Statement,
 	return nil
 }
 
+// IntoTemp reports whether the plan is COPY FROM into a temporary table,
+// which PostgreSQL allows in a read-only transaction.
+func (p *CopyPlan) IntoTemp() bool { return p.from && isTempName(p.table.Name) }
+
+// checkWritable refuses COPY FROM in a read-only transaction, unless into
+// a temporary table.
+func (p *CopyPlan) checkWritable(t *Txn) error {
+	if p.IntoTemp() {
+		return nil
+	}
+	return t.checkWritable("COPY FROM")
+}
+
 // From reports whether the plan is COPY FROM.
 func (p *CopyPlan) From() bool { return p.from }
 
@@ -206,7 +222,7 @@ func (p *CopyPlan) NumColumns() int { return len(p.ctype) }
 // transaction.
 func (p *CopyPlan) CopyFrom(ctx context.Context, t *Txn, r io.Reader, vars Vars) (n int64, err error) {
 	defer p.eng.recoverPanic(&err)
-	if err := t.checkWritable("COPY FROM"); err != nil {
+	if err := p.checkWritable(t); err != nil {
 		return 0, err
 	}
 	cat, err := t.catalog()

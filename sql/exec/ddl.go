@@ -95,19 +95,6 @@ func (b *builder) addConstraints(d *tableDef, names *constraintNames) error {
 	return nil
 }
 
-// refuseTemp is the 0A000 of CREATE TEMP[ORARY] VIEW/SEQUENCE: temporary
-// tables exist (temp.go), temporary views and sequences not yet; creating
-// them as ordinary (shared, replicated, lasting) relations would be a
-// wrong answer worse than this error. UNLOGGED relations are ordinary ones
-// (more durable than asked).
-func refuseTemp(rv *pg_query.RangeVar, what string) error {
-	if rv == nil || rv.Relpersistence != "t" {
-		return nil
-	}
-	return pgerror.Newf(pgerror.FeatureNotSupported, "temporary %s are not supported", what).
-		WithHint("Create an ordinary %s and drop it when done.", strings.TrimSuffix(what, "s"))
-}
-
 func (b *builder) buildCreateTable(cs *pg_query.CreateStmt) (runner, error) {
 	if len(cs.InhRelations) > 0 || cs.Partspec != nil {
 		return nil, pgerror.New(pgerror.FeatureNotSupported, "table inheritance and partitioning are not supported")

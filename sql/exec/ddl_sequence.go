@@ -205,9 +205,6 @@ func (sp *seqSpec) apply(sq *catalog.Sequence, create bool) error {
 }
 
 func (b *builder) buildCreateSequence(cs *pg_query.CreateSeqStmt) (runner, error) {
-	if err := refuseTemp(cs.Sequence, "sequences"); err != nil {
-		return nil, err
-	}
 	sp, err := parseSeqOptions(cs.Options)
 	if err != nil {
 		return nil, err
@@ -224,14 +221,14 @@ func (b *builder) buildCreateSequence(cs *pg_query.CreateSeqStmt) (runner, error
 		}
 		if cat.RelationExists(sq.Name) || cat.Views[sq.Name] != nil {
 			if cs.IfNotExists {
-				notice(e, "relation \""+sq.Name+"\" already exists, skipping")
+				notice(e, "relation \""+relBase(sq.Name)+"\" already exists, skipping")
 				return tagCursor("CREATE SEQUENCE", nil), nil
 			}
-			return nil, pgerror.Newf(pgerror.DuplicateTable, "relation %q already exists", sq.Name)
+			return nil, pgerror.Newf(pgerror.DuplicateTable, "relation %q already exists", relBase(sq.Name))
 		}
 		ns := *sq
 		t.bumpCatalog()
-		ns.ID = t.allocID()
+		ns.ID = t.allocIDFor(ns.Name)
 		if err := setOwner(t, cat, &ns, sp.ownedBy); err != nil {
 			return nil, err
 		}

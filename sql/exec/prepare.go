@@ -37,6 +37,7 @@ type Prepared struct {
 	params   []types.T
 	columns  []result.Column
 	readOnly bool
+	tempOnly bool // writes temporary tables only (writesOnlyTemp)
 	run      runner
 	needs    []privNeed      // privileges.go
 	tlocks   []tableLockNeed // tablelock.go
@@ -77,7 +78,7 @@ func (e *Engine) Prepare(ctx context.Context, t *Txn, stmt parser.Statement, par
 		}
 	}
 	p = &Prepared{eng: e, stmt: stmt, given: paramTypes, cat: cat, params: b.params, readOnly: b.readOnly, run: run, needs: b.needs,
-		tlocks: b.tlocks}
+		tlocks: b.tlocks, tempOnly: !b.readOnly && b.writesOnlyTemp(stmt.Node)}
 	if cols != nil {
 		// A row-returning statement with no columns (a bare SELECT) still
 		// has a RowDescription, with zero fields, as in PostgreSQL.
@@ -111,6 +112,13 @@ func (p *Prepared) Columns() []result.Column { return p.columns }
 
 // ReadOnly reports whether the statement writes nothing.
 func (p *Prepared) ReadOnly() bool { return p.readOnly }
+
+// WritesOnlyTemp reports whether a writing statement is DML that changes
+// (or locks FOR UPDATE) only the session's temporary tables. PostgreSQL
+// runs such a statement in a READ ONLY transaction (ExecCheckXactReadOnly
+// exempts temporary relations); a sequence it advances is checked when it
+// runs (nextval() of a permanent sequence is refused then).
+func (p *Prepared) WritesOnlyTemp() bool { return p.tempOnly }
 
 // Refresh re-plans p, as Open would, when the catalog t sees at the start
 // of its next statement is not the one p was planned on, so that Columns
@@ -158,7 +166,7 @@ func (p *Prepared) Open(ctx context.Context, t *Txn, params []types.Datum, vars 
 		}
 		*p = *np
 	}
-	if !p.readOnly {
+	if !p.readOnly && !p.tempOnly {
 		if err := t.checkWritable(parser.CommandWord(p.stmt)); err != nil {
 			return nil, err
 		}

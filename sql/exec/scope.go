@@ -128,10 +128,13 @@ type builder struct {
 	// (nil otherwise); viewDepth counts views being expanded.
 	deps      map[string]bool
 	viewDepth int
-	aggArgs   int             // > 0 while an aggregate's arguments are compiled
-	ctes      []*cteDef       // WITH queries visible here, innermost last
-	lockRows  *lockSpec       // FOR UPDATE/SHARE of the SELECT being built, for buildOutput
-	tlocks    []tableLockNeed // tablelock.go
+	// viewSchemaGiven: the CREATE VIEW being planned named its schema (a
+	// view reading a temporary relation cannot then become temporary).
+	viewSchemaGiven bool
+	aggArgs         int             // > 0 while an aggregate's arguments are compiled
+	ctes            []*cteDef       // WITH queries visible here, innermost last
+	lockRows        *lockSpec       // FOR UPDATE/SHARE of the SELECT being built, for buildOutput
+	tlocks          []tableLockNeed // tablelock.go
 	// fromLeaves and fromConj: the relations of the FROM list
 	// buildFromWhere planned last, with their place in its row, and the
 	// conditions of a join over that row (for SELECT … FOR UPDATE).

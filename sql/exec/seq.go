@@ -74,11 +74,32 @@ func (t *Txn) sequence(name string) (*catalog.Sequence, error) {
 	if err != nil {
 		return nil, err
 	}
-	sq := cat.Sequences[seqName(name)]
+	n := seqName(name)
+	if !strings.HasPrefix(strings.ToLower(name), "public.") {
+		n = t.tempSeqName(cat, n)
+	}
+	sq := cat.Sequences[n]
 	if sq == nil {
 		return nil, pgerror.Newf(pgerror.UndefinedTable, "relation %q does not exist", seqName(name))
 	}
 	return sq, nil
+}
+
+// tempSeqName resolves a sequence name to the session's temporary one:
+// "pg_temp.s" always, an unqualified "s" when the session has a temporary
+// sequence s (pg_temp comes first for relations, as in PostgreSQL).
+func (t *Txn) tempSeqName(cat *catalog.Catalog, name string) string {
+	own := t.temp.SchemaName()
+	if own == "" {
+		return name
+	}
+	if rel, ok := strings.CutPrefix(name, "pg_temp."); ok {
+		return catalog.QualifiedName(own, rel)
+	}
+	if q := catalog.QualifiedName(own, name); !strings.Contains(name, ".") && cat.Sequences[q] != nil {
+		return q
+	}
+	return name
 }
 
 // seqValue is the decoded state of a sequence key.
@@ -152,7 +173,7 @@ func (t *Txn) nextval(ctx context.Context, name string) (Datum, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := t.checkWritable("nextval()"); err != nil {
+	if err := t.checkSeqWritable(sq, "nextval()"); err != nil {
 		return nil, err
 	}
 	var v int64
@@ -219,7 +240,7 @@ func (t *Txn) setval(ctx context.Context, name string, v int64, called bool) (Da
 	if err != nil {
 		return nil, err
 	}
-	if err := t.checkWritable("setval()"); err != nil {
+	if err := t.checkSeqWritable(sq, "setval()"); err != nil {
 		return nil, err
 	}
 	if v < sq.Min || v > sq.Max {
@@ -339,4 +360,13 @@ func (e *Engine) resetSeqCache(id uint32) {
 	c.mu.Lock()
 	c.valid = false
 	c.mu.Unlock()
+}
+
+// checkSeqWritable refuses nextval()/setval() of sq in a read-only
+// transaction unless sq is temporary (PostgreSQL checks the same).
+func (t *Txn) checkSeqWritable(sq *catalog.Sequence, what string) error {
+	if isTempName(sq.Name) {
+		return nil
+	}
+	return t.checkWritable(what)
 }

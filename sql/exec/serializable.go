@@ -67,9 +67,12 @@ func (e *Engine) waitSafe(ctx context.Context, x *ssi.Xact) (bool, error) {
 func (e *Engine) SafeSnapshotBlockers(pid uint32) []uint32 { return e.ssi.SafeSnapshotBlockers(pid) }
 
 // ssiRead records a SERIALIZABLE transaction's read of bucket's keys in
-// [lo, hi) (nil, nil: all of it).
+// [lo, hi) (nil, nil: all of it). Temporary tables are skipped here and
+// in ssiReadKey and ssiWrite: their rows are the session's alone, no other
+// transaction can be in a rw-conflict over them, and PostgreSQL takes no
+// predicate locks on them either (PredicateLockingNeededForRelation).
 func (t *Txn) ssiRead(bucket, lo, hi []byte) error {
-	if t.ssx == nil {
+	if t.ssx == nil || isTempBucket(bucket) {
 		return nil
 	}
 	return t.ssx.Read(string(bucket), lo, hi)
@@ -77,7 +80,7 @@ func (t *Txn) ssiRead(bucket, lo, hi []byte) error {
 
 // ssiReadKey records the read of one key (a row fetched through an index).
 func (t *Txn) ssiReadKey(bucket, key []byte) error {
-	if t.ssx == nil {
+	if t.ssx == nil || isTempBucket(bucket) {
 		return nil
 	}
 	return t.ssx.Read(string(bucket), key, append(key[:len(key):len(key)], 0))
@@ -85,7 +88,7 @@ func (t *Txn) ssiReadKey(bucket, key []byte) error {
 
 // ssiWrite records a SERIALIZABLE transaction's write of key in bucket.
 func (t *Txn) ssiWrite(bucket, key []byte) error {
-	if t.ssx == nil {
+	if t.ssx == nil || isTempBucket(bucket) {
 		return nil
 	}
 	return t.ssx.Write(string(bucket), key)

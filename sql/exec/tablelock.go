@@ -248,3 +248,29 @@ func lockTablePrivilege(t *Txn, cat *catalog.Catalog, tbl *catalog.Table, mode l
 	}
 	return nil
 }
+
+// writesOnlyTemp reports whether statement n, planned by b, is DML whose
+// every written or row-locked relation is temporary: what needs more than
+// SELECT on it, or a lock above ACCESS SHARE (see Prepared.WritesOnlyTemp).
+func (b *builder) writesOnlyTemp(n *pg_query.Node) bool {
+	switch v := n.Node.(type) {
+	case *pg_query.Node_SelectStmt:
+		if v.SelectStmt.IntoClause != nil {
+			return false
+		}
+	case *pg_query.Node_InsertStmt, *pg_query.Node_UpdateStmt, *pg_query.Node_DeleteStmt, *pg_query.Node_MergeStmt:
+	default:
+		return false
+	}
+	for _, nd := range b.needs {
+		if nd.rel == "" || nd.index || nd.priv&^catalog.PrivSelect != 0 && !isTempName(nd.rel) {
+			return false
+		}
+	}
+	for _, l := range b.tlocks {
+		if l.mode > lock.AccessShare && !isTempName(l.rel) {
+			return false
+		}
+	}
+	return true
+}

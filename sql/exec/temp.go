@@ -511,8 +511,9 @@ func tempOnCommit(rv *pg_query.RangeVar, name string, a pg_query.OnCommitAction)
 	return "", nil
 }
 
-// prepareTempCreate readies a CREATE [TEMP] TABLE [AS] that makes a
-// temporary table (TEMP, or a name in schema pg_temp): the session's
+// prepareTempCreate readies a CREATE [TEMP] TABLE [AS] / VIEW / SEQUENCE
+// that makes a temporary relation (TEMP, or a name in schema pg_temp): the
+// session's
 // temporary schema is created if need be and the statement's catalog
 // re-read to hold it. A TEMP relation named in another schema is 42P16.
 func (b *builder) prepareTempCreate(n *pg_query.Node) error {
@@ -526,6 +527,11 @@ func (b *builder) prepareTempCreate(n *pg_query.Node) error {
 		}
 	case *pg_query.Node_SelectStmt:
 		rv = v.SelectStmt.GetIntoClause().GetRel()
+	case *pg_query.Node_ViewStmt:
+		rv = v.ViewStmt.View
+		b.viewSchemaGiven = rv.GetSchemaname() != ""
+	case *pg_query.Node_CreateSeqStmt:
+		rv = v.CreateSeqStmt.Sequence
 	}
 	if rv == nil || rv.Catalogname != "" {
 		return nil

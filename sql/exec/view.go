@@ -22,9 +22,6 @@ import (
 
 // buildCreateView plans CREATE [OR REPLACE] VIEW name [(cols)] AS query.
 func (b *builder) buildCreateView(vs *pg_query.ViewStmt) (runner, error) {
-	if err := refuseTemp(vs.View, "views"); err != nil {
-		return nil, err
-	}
 	if vs.WithCheckOption != pg_query.ViewCheckOption_NO_CHECK_OPTION {
 		return nil, pgerror.New(pgerror.FeatureNotSupported, "WITH CHECK OPTION is not supported")
 	}
@@ -52,6 +49,15 @@ func (b *builder) buildCreateView(vs *pg_query.ViewStmt) (runner, error) {
 	if len(b.params) > 0 {
 		return nil, pgerror.New(pgerror.UndefinedParameter, "there is no parameter $1")
 	}
+	autoTemp := false
+	if !isTempName(name) && readsTemp(deps) {
+		// PostgreSQL's DefineView: a view of a temporary relation is
+		// temporary itself (it could not outlive the session).
+		if b.viewSchemaGiven {
+			return nil, b.errAt(pgerror.New(pgerror.InvalidTableDefinition, "cannot create temporary relation in non-temporary schema"), vs.View.Location)
+		}
+		name, autoTemp = catalog.QualifiedName(b.txn.temp.SchemaName(), relBase(name)), true
+	}
 	view, err := viewColumns(name, p.cols(), vs.Aliases)
 	if err != nil {
 		return nil, err
@@ -63,6 +69,9 @@ func (b *builder) buildCreateView(vs *pg_query.ViewStmt) (runner, error) {
 	replace := vs.Replace
 	return fnRunner(func(e *env) (Cursor, error) {
 		t := e.txn
+		if autoTemp {
+			notice(e, fmt.Sprintf("view %q will be a temporary view", relBase(name)))
+		}
 		cat, err := t.catalog()
 		if err != nil {
 			return nil, err
@@ -70,7 +79,7 @@ func (b *builder) buildCreateView(vs *pg_query.ViewStmt) (runner, error) {
 		nv := *view
 		if old := cat.Views[name]; old != nil {
 			if !replace {
-				return nil, pgerror.Newf(pgerror.DuplicateTable, "relation %q already exists", name)
+				return nil, pgerror.Newf(pgerror.DuplicateTable, "relation %q already exists", relBase(name))
 			}
 			if err := checkViewReplace(old, &nv); err != nil {
 				return nil, err
@@ -78,9 +87,9 @@ func (b *builder) buildCreateView(vs *pg_query.ViewStmt) (runner, error) {
 			nv.OID = old.OID
 		} else if cat.RelationExists(name) {
 			if replace && cat.Tables[name] != nil {
-				return nil, pgerror.Newf(pgerror.WrongObjectType, "%q is not a view", name)
+				return nil, pgerror.Newf(pgerror.WrongObjectType, "%q is not a view", relBase(name))
 			}
-			return nil, pgerror.Newf(pgerror.DuplicateTable, "relation %q already exists", name)
+			return nil, pgerror.Newf(pgerror.DuplicateTable, "relation %q already exists", relBase(name))
 		}
 		for _, d := range nv.Deps {
 			if d == name || cat.Tables[d] == nil && cat.Views[d] == nil {
@@ -90,7 +99,7 @@ func (b *builder) buildCreateView(vs *pg_query.ViewStmt) (runner, error) {
 		}
 		t.bumpCatalog()
 		if nv.OID == 0 {
-			nv.OID = t.allocID()
+			nv.OID = t.allocIDFor(name)
 		}
 		t.ov.put(catalog.BucketCatalog, catalog.ViewKey(name), catalog.EncodeView(&nv))
 		return tagCursor("CREATE VIEW", nil), nil
@@ -291,4 +300,15 @@ func viewDependents(cat *catalog.Catalog, name, kind string) []viewDep {
 	}
 	visit(name, kind)
 	return out
+}
+
+// readsTemp reports whether a view's dependencies include a temporary
+// relation.
+func readsTemp(deps map[string]bool) bool {
+	for d := range deps {
+		if isTempName(d) {
+			return true
+		}
+	}
+	return false
 }

@@ -209,8 +209,10 @@ func genClass(s *System, env *Env, add func(row) error) error {
 		}
 	}
 	for _, v := range views(env.Cat) {
-		ns, _, rel := splitRel(env.Cat, v.Name)
-		if err := add(classRow(v.OID, rel, ns, "v", 0, len(v.Columns))); err != nil {
+		ns, schema, rel := splitRel(env.Cat, v.Name)
+		vr := classRow(v.OID, rel, ns, "v", 0, len(v.Columns))
+		vr["relpersistence"] = persistence(schema)
+		if err := add(vr); err != nil {
 			return err
 		}
 	}
@@ -231,7 +233,8 @@ func viewDef(v *catalog.View) string { return " " + v.Query + ";" }
 
 func genViews(s *System, env *Env, add func(row) error) error {
 	for _, v := range views(env.Cat) {
-		if err := add(row{"schemaname": "public", "viewname": v.Name, "viewowner": s.roleName(env, BootstrapRoleOID),
+		_, schema, rel := splitRel(env.Cat, v.Name)
+		if err := add(row{"schemaname": schema, "viewname": rel, "viewowner": s.roleName(env, BootstrapRoleOID),
 			"definition": viewDef(v)}); err != nil {
 			return err
 		}
@@ -715,7 +718,11 @@ func genISTables(s *System, env *Env, add func(row) error) error {
 	}
 	for _, v := range views(env.Cat) {
 		_, sn, rel := splitRel(env.Cat, v.Name)
-		if err := add(row{"table_catalog": db, "table_schema": sn, "table_name": rel, "table_type": "VIEW",
+		typ := "VIEW"
+		if persistence(sn) == "t" {
+			typ = "LOCAL TEMPORARY"
+		}
+		if err := add(row{"table_catalog": db, "table_schema": sn, "table_name": rel, "table_type": typ,
 			"is_insertable_into": "NO", "is_typed": "NO"}); err != nil {
 			return err
 		}
@@ -984,7 +991,8 @@ func genISReferentialConstraints(s *System, env *Env, add func(row) error) error
 func genISSequences(s *System, env *Env, add func(row) error) error {
 	db := s.database(env)
 	for _, sq := range sequences(env.Cat) {
-		if err := add(row{"sequence_catalog": db, "sequence_schema": "public", "sequence_name": sq.Name,
+		_, sn, rel := splitRel(env.Cat, sq.Name)
+		if err := add(row{"sequence_catalog": db, "sequence_schema": sn, "sequence_name": rel,
 			"data_type": seqType(sq).String(), "numeric_precision": int64(8 * seqType(sq).Size()), "numeric_precision_radix": int64(2),
 			"numeric_scale": int64(0), "start_value": itoa(sq.Start), "minimum_value": itoa(sq.Min),
 			"maximum_value": itoa(sq.Max), "increment": itoa(sq.Increment), "cycle_option": yesNo(sq.Cycle)}); err != nil {

@@ -76,9 +76,14 @@ func TestTempRelations(t *testing.T) {
 	if got := scalar(t, other, "SELECT count(*) FROM pg_class WHERE relname LIKE 't_'"); got != "0" {
 		t.Fatalf("another session sees %s of them", got)
 	}
-	for _, q := range []string{"CREATE TEMP VIEW tv AS SELECT 1 AS a", "CREATE TEMP SEQUENCE ts"} {
-		if code := queryCode(t, s, q); code != pgerror.FeatureNotSupported {
-			t.Errorf("%s: %s, want 0A000", q, code)
+	mustQuery(t, s, "CREATE TEMP VIEW tv AS SELECT 1 AS a")
+	mustQuery(t, s, "CREATE TEMP SEQUENCE ts")
+	if got := scalar(t, s, "SELECT count(*) FROM pg_class WHERE relpersistence = 't' AND relkind IN ('v', 'S')"); got != "2" {
+		t.Fatalf("the session sees %s temporary views and sequences, want 2", got)
+	}
+	for _, q := range []string{"SELECT * FROM tv", "SELECT nextval('ts')"} {
+		if code := queryCode(t, other, q); code != pgerror.UndefinedTable {
+			t.Errorf("another session: %s: %s, want 42P01", q, code)
 		}
 	}
 	mustQuery(t, s, "CREATE UNLOGGED TABLE ut (a int)")

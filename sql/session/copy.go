@@ -40,6 +40,9 @@ func (s *Session) execCopy(ctx context.Context, st *statement, out output) error
 	if err != nil {
 		return err
 	}
+	if from && s.readOnlyTx() && !plan.IntoTemp() {
+		return errReadOnlyTx("COPY FROM")
+	}
 	format := int16(0)
 	if plan.Binary() {
 		format = 1
@@ -75,8 +78,9 @@ func (s *Session) execCopy(ctx context.Context, st *statement, out output) error
 }
 
 // checkCopyWritable refuses COPY FROM on a read-only node (with the
-// node's hint; write forwarding does not carry COPY) or in a read-only
-// transaction.
+// node's hint; write forwarding does not carry COPY). In a read-only
+// transaction it is refused once planned, unless into a temporary table
+// (as PostgreSQL).
 func (s *Session) checkCopyWritable() error {
 	if ro, hint := s.cfg.ReadOnly(); ro {
 		e := errReadOnlyTx("COPY FROM")
@@ -84,9 +88,6 @@ func (s *Session) checkCopyWritable() error {
 			e = e.WithHint("%s", hint)
 		}
 		return e
-	}
-	if s.readOnlyTx() {
-		return errReadOnlyTx("COPY FROM")
 	}
 	return nil
 }

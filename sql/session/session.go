@@ -247,7 +247,8 @@ func (s *Session) userReadOnly() bool {
 }
 
 // checkWritable fails a writing statement with 25006 on a read-only node
-// (with the node's hint) or in a read-only transaction.
+// (with the node's hint) or in a read-only transaction — there unless it
+// writes only temporary tables, as PostgreSQL allows.
 func (s *Session) checkWritable(st *statement) error {
 	if st.readOnly() {
 		return nil
@@ -259,7 +260,7 @@ func (s *Session) checkWritable(st *statement) error {
 		}
 		return e
 	}
-	if s.readOnlyTx() {
+	if s.readOnlyTx() && (st.prep == nil || !st.prep.WritesOnlyTemp()) {
 		return errReadOnlyTx(parser.CommandWord(st.ast))
 	}
 	return nil
