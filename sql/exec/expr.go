@@ -351,10 +351,13 @@ func coerce(e *cexpr, t types.T) *cexpr {
 		}
 		return types.Cast(d, from, t, explicit)
 	}}
+	out.foldErr = e.foldErr
 	if e.isConst {
-		if d, err := types.Cast(e.val, from, t, explicit); err == nil {
+		d, err := types.Cast(e.val, from, t, explicit)
+		if err == nil {
 			return constExpr(d, t, e.s)
 		}
+		out.foldErr = err
 	}
 	return out
 }
@@ -513,6 +516,9 @@ func (b *builder) compileUnary(s *scope, op string, a *pg_query.A_Expr, hint typ
 			t = types.Float8
 			x = coerce(x, t)
 		}
+		if !hasPrefixSign(t, true) {
+			return nil, b.errAt(prefixOpError(op, t), a.Location)
+		}
 		f := x.fn
 		e := &cexpr{t: t, s: "(- " + x.s + ")", colIdx: -1, fn: func(en *env, row []Datum) (Datum, error) {
 			v, err := f(en, row)
@@ -523,12 +529,44 @@ func (b *builder) compileUnary(s *scope, op string, a *pg_query.A_Expr, hint typ
 		}}
 		return foldConst(e, x)
 	case "+":
-		return x, nil
+		// + unknown is float8 (the preferred type of the only category
+		// with a prefix +), as in PostgreSQL: +'1.5' is 1.5, +'abc' 22P02.
+		if x, err = litAs(x, types.Float8); err != nil {
+			return nil, b.errAt(pgerror.Flatten(err), exprLocation(a.Rexpr))
+		}
+		if !hasPrefixSign(x.t, false) {
+			return nil, b.errAt(prefixOpError(op, x.t), a.Location)
+		}
+		// The value, but no longer the column: + c is named ?column?
+		// and has no table/attribute in RowDescription.
+		y := *x
+		y.colIdx, y.s = -1, "(+ "+x.s+")"
+		return &y, nil
 	}
 	if e, ok, err := unaryExtra(op, x); ok {
 		return e, err
 	}
-	return nil, pgerror.Newf(pgerror.UndefinedFunction, "operator does not exist: %s %s", op, x.t)
+	return nil, b.errAt(prefixOpError(op, x.t), a.Location)
+}
+
+// hasPrefixSign reports whether PostgreSQL has a prefix + (or, with minus,
+// a prefix -) for t: the numeric types, and for minus also interval.
+// Text, oid, dates and the rest have none (42883, e.g. + text).
+func hasPrefixSign(t types.T, minus bool) bool {
+	switch t.Oid {
+	case types.OidInt2, types.OidInt4, types.OidInt8, types.OidFloat4, types.OidFloat8, types.OidNumeric:
+		return true
+	case types.OidInterval:
+		return minus
+	}
+	return false
+}
+
+// prefixOpError is PostgreSQL's 42883 for a prefix operator with no
+// candidate for its operand type.
+func prefixOpError(op string, t types.T) *pgerror.Error {
+	return pgerror.Newf(pgerror.UndefinedFunction, "operator does not exist: %s %s", op, types.T{Oid: t.Oid, Mod: -1}).
+		WithHint("No operator matches the given name and argument type. You might need to add an explicit type cast.")
 }
 
 // caseFoldErr is the error PostgreSQL's constant folding raises for a CASE:
@@ -537,6 +575,9 @@ func (b *builder) compileUnary(s *scope, op string, a *pg_query.A_Expr, hint typ
 // constant true one (conds[i] guards results[i]; the last result is ELSE).
 func caseFoldErr(conds, results []*cexpr) error {
 	for i, c := range conds {
+		if c.foldErr != nil {
+			return c.foldErr
+		}
 		if c.isConst && c.val != true {
 			continue
 		}
@@ -548,6 +589,46 @@ func caseFoldErr(conds, results []*cexpr) error {
 		}
 	}
 	return results[len(conds)].foldErr
+}
+
+// caseConstResult is the branch a CASE whose conditions up to the chosen
+// one are all constant reduces to, when that branch is itself a constant
+// (PostgreSQL folds CASE WHEN true THEN 0 … to 0, so an operator over it
+// is folded and fails while planning as it does); nil otherwise.
+func caseConstResult(conds, results []*cexpr) *cexpr {
+	for i, c := range conds {
+		if !c.isConst {
+			return nil
+		}
+		if c.val == true {
+			return constOrNil(results[i])
+		}
+	}
+	return constOrNil(results[len(conds)])
+}
+
+// constOrNil is e when it is a typed constant: an untyped literal stays
+// under its CASE/COALESCE, which resolves it to text.
+func constOrNil(e *cexpr) *cexpr {
+	if e.isConst && !e.unknown {
+		return e
+	}
+	return nil
+}
+
+// coalesceConstResult is caseConstResult for COALESCE: the first argument
+// when it is a non-null constant after only NULL constants, or NULL when
+// every argument is a NULL constant.
+func coalesceConstResult(args []*cexpr) *cexpr {
+	for _, a := range args {
+		if !a.isConst {
+			return nil
+		}
+		if a.val != nil {
+			return constOrNil(a)
+		}
+	}
+	return constOrNil(args[len(args)-1])
 }
 
 // coalesceFoldErr is caseFoldErr for COALESCE: arguments after a non-null
@@ -564,14 +645,49 @@ func coalesceFoldErr(args []*cexpr) error {
 	return nil
 }
 
+// firstFoldErr is the fold error of the first input that has one.
+func firstFoldErr(in []*cexpr) error {
+	for _, x := range in {
+		if x.foldErr != nil {
+			return x.foldErr
+		}
+	}
+	return nil
+}
+
+// logicFoldErr is firstFoldErr for AND (decisive=false) and OR
+// (decisive=true): PostgreSQL stops simplifying the arguments at the first
+// constant decisive one, so false AND 1/0 = 1 is false, 1/0 = 1 AND false
+// fails.
+func logicFoldErr(args []*cexpr, decisive bool) error {
+	for _, a := range args {
+		if a.foldErr != nil {
+			return a.foldErr
+		}
+		if a.isConst && a.val == decisive {
+			return nil
+		}
+	}
+	return nil
+}
+
 func isNullConst(e *cexpr) bool { return e.isConst && e.val == nil }
 
 // foldConst evaluates e now when all its inputs are constants. An error
 // (1/0, an overflow) is left for evaluation time, so that it is raised only
 // when the expression is evaluated: CASE WHEN false THEN 1/0 ELSE 5 END and
 // coalesce(1, 1/0) are 5 and 1, as in PostgreSQL, whose constant folding
-// drops such branches before evaluating them.
+// drops such branches before evaluating them. Such an error is kept in
+// e.foldErr and carried up through every operator above it (the first
+// input's, as PostgreSQL simplifies arguments left to right and stops at
+// the first error), whether or not the other inputs are constant: a CASE
+// or COALESCE that keeps the branch raises it while planning, as
+// PostgreSQL does for (1/0) * 91 * NULL or (2147483647 * 2) + count(*).
 func foldConst(e *cexpr, in ...*cexpr) (*cexpr, error) {
+	if err := firstFoldErr(in); err != nil {
+		e.foldErr = err
+		return e, nil
+	}
 	for _, x := range in {
 		if !x.isConst {
 			return e, nil
@@ -840,10 +956,24 @@ func (b *builder) compileBoolExpr(s *scope, be *pg_query.BoolExpr) (*cexpr, erro
 			return !(v.(bool)), nil
 		}}, args...)
 	case pg_query.BoolExprType_AND_EXPR:
-		return foldConst(andExprs(args), args...)
+		return foldLogic(andExprs(args), args, false)
 	default:
-		return foldConst(orExprs(args), args...)
+		return foldLogic(orExprs(args), args, true)
 	}
+}
+
+// foldLogic is foldConst for AND (decisive=false) and OR: a fold error
+// after a constant decisive argument is dropped (see logicFoldErr).
+func foldLogic(e *cexpr, args []*cexpr, decisive bool) (*cexpr, error) {
+	ferr := logicFoldErr(args, decisive)
+	if ferr != nil {
+		e.foldErr = ferr
+		return e, nil
+	}
+	if firstFoldErr(args) != nil {
+		return e, nil // evaluation stops at the decisive constant
+	}
+	return foldConst(e, args...)
 }
 
 func boolOpName(op pg_query.BoolExprType) string {
@@ -1059,6 +1189,9 @@ func (b *builder) compileCase(s *scope, c *pg_query.CaseExpr, hint types.T) (*ce
 		if results[i], err = coerceUnified(results[i], t); err != nil {
 			return nil, err
 		}
+	}
+	if r := caseConstResult(conds, results); r != nil {
+		return r, nil
 	}
 	return &cexpr{t: t, s: "CASE", colIdx: -1, fn: func(en *env, row []Datum) (Datum, error) {
 		for i, cnd := range conds {

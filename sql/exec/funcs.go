@@ -456,6 +456,7 @@ func (b *builder) buildCall(name string, def funcDef, args []*cexpr) (*cexpr, er
 		return fn(en, vals)
 	}}
 	if noFold[name] || len(args) == 0 {
+		e.foldErr = firstFoldErr(args) // its arguments are simplified all the same
 		return e, nil
 	}
 	return foldConst(e, args...)
@@ -618,6 +619,9 @@ func (b *builder) compileVariadic(s *scope, name string, nodes []*pg_query.Node,
 		}
 	}
 	if name == "coalesce" {
+		if r := coalesceConstResult(args); r != nil {
+			return r, nil
+		}
 		return &cexpr{t: t, s: "COALESCE(...)", colIdx: -1, fn: func(en *env, row []Datum) (Datum, error) {
 			for _, a := range args {
 				v, err := a.fn(en, row)

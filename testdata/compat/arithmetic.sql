@@ -93,3 +93,46 @@ SELECT a FROM ov WHERE NOT (a * 2 = NULL);
 SELECT a FROM ov WHERE a * 2 = NULL OR true;
 SELECT -a - 2 FROM ov;
 SELECT 1 / 0 FROM ov WHERE false;
+-- Prefix + and - exist for the numeric types only (- also for interval):
+-- + text is 42883 (slt index/random: SELECT + col2 on a TEXT column), even
+-- on no rows; + names its column ?column?; + of an untyped literal is float8.
+CREATE TABLE pfx (i int, s smallint, b bigint, r real, f float8, n numeric(6,2), t text, v varchar(10), c char(3), d date, iv interval, o oid, j jsonb);
+INSERT INTO pfx VALUES (5, 2, 9, 1.5, 2.5, 3.25, 'x', 'y', 'z', '2020-01-01', '1 day', 7, '1');
+SELECT + i, - i, + s, - s, + b, - b, + r, - r, + f, - f, + n, - n, - iv FROM pfx;
+SELECT pg_typeof(+ s), pg_typeof(- s), pg_typeof(+ n), pg_typeof(- r), pg_typeof(- iv) FROM pfx;
+-- compare: messages
+SELECT + t FROM pfx;
+-- compare: messages
+SELECT + v FROM pfx;
+-- compare: messages
+SELECT - v FROM pfx;
+-- compare: messages
+SELECT - t FROM pfx WHERE false;
+SELECT + t FROM pfx WHERE false;
+SELECT + c FROM pfx;
+SELECT + d FROM pfx;
+SELECT - d FROM pfx;
+-- compare: messages
+SELECT + iv FROM pfx;
+SELECT - o FROM pfx;
+SELECT + j FROM pfx;
+SELECT + true;
+SELECT - ARRAY[1, 2];
+SELECT + 'abc'::text;
+SELECT + '1.5', pg_typeof(+ '1.5');
+SELECT + 'abc';
+SELECT + NULL, pg_typeof(+ NULL);
+SELECT + i + 1, + (i * 2), - - i FROM pfx;
+SELECT i FROM pfx WHERE + i = 5 AND + t IS NOT NULL;
+-- A constant that fails to fold fails the statement even under x * NULL
+-- (slt random/expr slt_good_20:3984, slt_good_11:1170).
+SELECT 78 / - coalesce(0, 1) * 91 * - CAST(NULL AS integer);
+SELECT DISTINCT 78 / - COALESCE ( 0, - + ( 73 ) + + CAST ( NULL AS INTEGER ) ) * 91 * - CAST ( NULL AS INTEGER ) * - ( - 62 ) AS col2;
+SELECT (2147483647 + 1) * 2 * NULL;
+SELECT 5 / CASE WHEN true THEN 0 END * NULL;
+SELECT 1 / 0 * i * NULL FROM pfx;
+SELECT 1 + (i + (2147483647 * 2)) * NULL FROM pfx;
+SELECT ALL + 35 + + + 33 * + COALESCE ( + NULLIF ( + ( + SUM ( DISTINCT + - ( + 93 ) ) ), 74 * - - 69 * + 26 * + 40 + - MIN ( DISTINCT + ( 58 ) ) ), - + 75 + + - COALESCE ( - 53, - - 51, + 97 ) * 77 * 9 * - 83 * + ( 93 ) * + + 43 * + - CAST ( NULL AS INTEGER ) + + 38 + COUNT ( * ) ) col0;
+SELECT coalesce(i, 1 / 0 * 2 + i) FROM pfx;
+SELECT coalesce(i, (1 / 0)::bigint + i) FROM pfx;
+SELECT coalesce(1, 1 / 0 * 2 + i) FROM pfx;

@@ -43,3 +43,21 @@ SELECT CASE WHEN 1 = 1 THEN 1 / 0 END;
 SELECT id, CASE WHEN id > 100 THEN 1 / 0 ELSE id END AS r FROM cc ORDER BY id;
 SELECT id, coalesce(a, 1 / 0) FROM cc ORDER BY id;
 SELECT id, CASE WHEN a IS NULL THEN 0 ELSE 10 / a END FROM cc ORDER BY id;
+-- Constant conditions fold a CASE to its branch, a COALESCE to its first
+-- non-null constant (their errors are raised while planning, dropped
+-- branches' are not); AND/OR stop at the first decisive constant.
+SELECT CASE WHEN false AND 1 / 0 = 1 THEN 1 ELSE 2 END;
+SELECT CASE WHEN 1 / 0 = 1 AND false THEN 1 ELSE 2 END;
+SELECT CASE WHEN true OR 1 / 0 = 1 THEN 1 ELSE 2 END;
+SELECT CASE WHEN 1 / 0 = 1 OR true THEN 1 ELSE 2 END;
+SELECT id, CASE WHEN a = 1 OR 1 / 0 = 1 THEN 1 ELSE 2 END FROM cc ORDER BY id;
+SELECT CASE WHEN 1 / 0 = 1 THEN 1 ELSE 2 END;
+SELECT id, CASE a WHEN 1 / 0 THEN 1 ELSE 2 END FROM cc ORDER BY id;
+SELECT pg_typeof(CASE WHEN true THEN 'a' END), pg_typeof(coalesce('1', NULL)), CASE WHEN true THEN 'a' END = 'a';
+SELECT coalesce(NULL, NULL) IS NULL, pg_typeof(coalesce(NULL, NULL)), pg_typeof(coalesce(NULL, 2));
+SELECT CASE WHEN true THEN 1.5 ELSE 2 END, pg_typeof(CASE WHEN true THEN 1.5 ELSE 2 END);
+SELECT coalesce(NULL, 2, 1 / 0), coalesce(NULL::int, 3) * 2, coalesce(NULL::int, NULL::bigint) + 1;
+SELECT id FROM cc ORDER BY CASE WHEN true THEN 1 END, id;
+SELECT a, count(*) FROM cc GROUP BY CASE WHEN true THEN 1 END, a ORDER BY a;
+SELECT 7 * CASE WHEN 1 > 2 THEN 1 / 0 WHEN 2 > 1 THEN 3 END, CASE WHEN NULL THEN 1 ELSE 4 END * 2;
+SELECT id, CASE WHEN true THEN a END, coalesce(NULL, a, 9) FROM cc ORDER BY id;
