@@ -27,7 +27,7 @@ type conn struct {
 	srv    *Server
 	fc     *pgfront.Conn // startup, cancel key, idle/busy state for the drain
 	nc     net.Conn      // the accepted socket; closed by serve (fc.Close) or forceClose
-	rw     io.Writer     // nc, or the TLS connection over it
+	rw     io.Writer     // nc, the TLS connection over it, or raw system calls on nc (internal/sockio)
 	be     *pgproto3.Backend
 	log    *slog.Logger
 	ctx    context.Context // cancelled by forceClose; parent of statement contexts
@@ -192,17 +192,30 @@ func isIOError(err error) bool {
 // connection's goroutine then ends. Safe from any goroutine.
 func (c *conn) forceClose() {
 	c.cancel()
+	c.mu.Lock()
+	if c.stmtCancel != nil {
+		c.stmtCancel(nil) // statement contexts are not children of c.ctx (beginStatement)
+	}
+	c.mu.Unlock()
 	_ = c.nc.Close()
 }
 
 // beginStatement returns the context for one session call; a
 // CancelRequest cancels it, and so does the client's disconnect (see
 // watch.go).
+//
+// The context is not derived from c.ctx: a child of a cancellable parent
+// is registered in (and removed from) the parent's set of children on
+// every statement. forceClose cancels the running statement itself, and a
+// statement that begins after it is born cancelled here.
 func (c *conn) beginStatement() context.Context {
-	ctx, cancel := context.WithCancelCause(c.ctx)
+	ctx, cancel := context.WithCancelCause(context.Background())
 	iv := c.checkInterval()
 	c.mu.Lock()
 	c.stmtCancel = cancel
+	if c.ctx.Err() != nil {
+		cancel(nil)
+	}
 	c.stmtGen++
 	if iv > 0 {
 		c.watchPeer(iv)

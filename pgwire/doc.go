@@ -30,7 +30,13 @@
 //     after an error every message is discarded until Sync, which calls
 //     Session.Sync and sends ReadyForQuery. Before every ReadyForQuery,
 //     parameters whose values changed (SET TimeZone, application_name...)
-//     are reported with ParameterStatus.
+//     are reported with ParameterStatus. A plain (non-TLS) socket is read
+//     and written with raw non-blocking system calls (internal/sockio),
+//     parking on the runtime's poller only when there is nothing to read:
+//     net.Conn's Read and Write put the scheduler in its system-call state
+//     around each call, and its monitor then kept handing processors to
+//     other threads (0.70 nanosleep and 0.29 futex calls per select-only
+//     transaction; 0.06 and 0.10 without).
 //
 // A connection ends when the client sends Terminate or hangs up, when a
 // message is malformed, of an unknown type or larger than
@@ -45,7 +51,10 @@
 // No goroutine other than the connection's own reads or writes its socket,
 // except that Shutdown and Close may set its read deadline or close it, and
 // that the client check below inspects it without reading. Each Session
-// call gets a context derived from the connection's context; a
+// call that runs a statement gets a context of its own (not a child of the
+// connection's context, which would register and unregister it there on
+// every message: forceClose cancels the running one itself); Bind and Sync
+// get the connection's context; a
 // CancelRequest (served on the canceller's own connection goroutine)
 // cancels the context of the call running at that moment, and the Session
 // fails the statement with 57014. A cancel that arrives between statements

@@ -39,9 +39,9 @@ func (c *conn) bind(m *pgproto3.Bind) {
 		c.extError(err)
 		return
 	}
-	ctx := c.beginStatement()
-	err := c.sess.Bind(ctx, m.DestinationPortal, m.PreparedStatement, m.Parameters, m.ParameterFormatCodes, m.ResultFormatCodes)
-	c.endStatement()
+	// Bind decodes its parameters and runs nothing: no statement context
+	// (cancellation, client check) is armed for it.
+	err := c.sess.Bind(c.ctx, m.DestinationPortal, m.PreparedStatement, m.Parameters, m.ParameterFormatCodes, m.ResultFormatCodes)
 	if err != nil {
 		c.extError(err)
 		return

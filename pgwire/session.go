@@ -36,7 +36,8 @@ type Session interface {
 	// (nil = NULL) in the given formats (0 text, 1 binary; a single entry
 	// applies to all; none means text) and the requested result formats.
 	// The params slices alias pgwire's read buffer: decode or copy them
-	// before returning.
+	// before returning. Bind runs no statement: its ctx is the
+	// connection's, not one a CancelRequest cancels.
 	Bind(ctx context.Context, portal, stmt string, params [][]byte, paramFormats, resultFormats []int16) error
 	// DescribePortal returns the columns a portal produces (nil for none),
 	// with the result formats chosen at Bind.

@@ -1,11 +1,14 @@
 package pgwire
 
 import (
+	"bufio"
+	"io"
 	"maps"
 	"slices"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
+	"github.com/heliosdb/nano/internal/sockio"
 	"github.com/heliosdb/nano/sql/result"
 )
 
@@ -20,7 +23,16 @@ func (c *conn) startup() bool {
 	}
 	c.rw = c.fc.NetConn()
 	c.log = c.fc.Logger()
-	c.be = pgproto3.NewBackend(c.fc.Reader(), nil)
+	var rd io.Reader = c.fc.Reader()
+	if !c.fc.TLS() {
+		// A plain socket is read and written with raw system calls
+		// (internal/sockio): net.Conn's Read and Write enter the
+		// scheduler's system-call state on every message.
+		if sc := sockio.New(c.fc.Socket()); sc != nil {
+			c.rw, rd = sc, &startupReader{br: c.fc.Reader(), raw: sc}
+		}
+	}
+	c.be = pgproto3.NewBackend(rd, nil)
 	c.be.SetMaxBodyLen(c.srv.cfg.MaxMessageSize)
 	sess, err := c.srv.sessions.NewSession(c.ctx, result.StartupInfo{
 		User: info.User, Database: info.Database, Params: info.Params,
@@ -52,4 +64,22 @@ func (c *conn) greet() {
 	c.appendMsg(&pgproto3.BackendKeyData{ProcessID: c.fc.PID(), SecretKey: secret[:]})
 	c.wbuf = append(c.wbuf, 'Z', 0, 0, 0, 5, byte(c.sess.TxStatus()))
 	c.flush()
+}
+
+// startupReader reads what pgfront's reader buffered during the startup
+// (a client may pipeline its first query behind the startup message),
+// then the socket through raw.
+type startupReader struct {
+	br  *bufio.Reader // nil once drained
+	raw io.Reader
+}
+
+func (r *startupReader) Read(p []byte) (int, error) {
+	if r.br != nil {
+		if r.br.Buffered() > 0 {
+			return r.br.Read(p)
+		}
+		r.br = nil
+	}
+	return r.raw.Read(p)
 }

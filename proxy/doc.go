@@ -54,7 +54,7 @@
 // routing view are reused, so a statement costs no allocation in the
 // steady state (pprof: GET /debug/pprof/ on the admin API, behind its
 // credentials). Plain (non-TLS) sockets on both sides are read and written
-// with raw non-blocking system calls (proxy/sockio), which spares the Go
+// with raw non-blocking system calls (internal/sockio), which spares the Go
 // scheduler's system-call hand-offs: a select-only transaction costs the
 // proxy two reads and two writes, plus a read that finds nothing while
 // the node or the client is still working. Backend connections belong to

@@ -33,7 +33,7 @@ type session struct {
 	srv     *Server
 	fc      *pgfront.Conn // startup, cancel key, idle/busy for the drain
 	nc      net.Conn      // the TLS connection when negotiated, else the socket
-	w       io.Writer     // written to: nc, or raw system calls on the socket (proxy/sockio)
+	w       io.Writer     // written to: nc, or raw system calls on the socket (internal/sockio)
 	r       *wire.Reader  // reads the client after startup
 	out     []byte        // pending output to the client
 	flushes int           // writes to the client so far (a retry needs none since the attempt began)

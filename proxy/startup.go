@@ -7,9 +7,9 @@ import (
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
+	"github.com/heliosdb/nano/internal/sockio"
 	"github.com/heliosdb/nano/pgwire/pgfront"
 	"github.com/heliosdb/nano/proxy/route"
-	"github.com/heliosdb/nano/proxy/sockio"
 	"github.com/heliosdb/nano/proxy/wire"
 	"github.com/heliosdb/nano/sql/pgerror"
 )

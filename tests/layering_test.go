@@ -32,7 +32,7 @@ var forbidden = []struct{ pkg, dep string }{
 	{"forward", "node"}, {"forward", "pgwire"}, {"forward", "httpapi"},
 	{"replication", "forward"}, {"proxy", "forward"}, {"pgwire", "forward"},
 	{"lsn", "github.com/heliosdb/nano/"}, {"internal/fsutil", "github.com/heliosdb/nano/"}, {"internal/cliutil", "github.com/heliosdb/nano/"}, {"internal/pgauth", "github.com/heliosdb/nano/"},
-	{"internal/peer", "github.com/heliosdb/nano/"},
+	{"internal/peer", "github.com/heliosdb/nano/"}, {"internal/sockio", "github.com/heliosdb/nano/"},
 	// The names of cluster states are a leaf shared by node, httpapi, replication and proxy.
 	{"hastate", "github.com/heliosdb/nano/"},
 	// The role state machine is pure: no storage, SQL or network server.

@@ -12,7 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
-	"github.com/heliosdb/nano/proxy/sockio"
+	"github.com/heliosdb/nano/internal/sockio"
 	"github.com/heliosdb/nano/proxy/wire"
 )
 
@@ -44,7 +44,7 @@ type Conn struct {
 	nc  net.Conn // the TLS connection when negotiated, else raw
 	raw net.Conn // the socket
 	// rw reads and writes the connection: raw system calls on the socket
-	// (proxy/sockio) without TLS, else nc.
+	// (internal/sockio) without TLS, else nc.
 	rw io.ReadWriter
 	// Alive's state (alive_unix.go), made by its first call.
 	rc     syscall.RawConn // raw's

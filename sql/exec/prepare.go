@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -322,7 +323,10 @@ func (c *rowCursor) Next(ctx context.Context) ([]types.Datum, error) {
 
 func (c *rowCursor) Tag() string {
 	if c.count {
-		return fmt.Sprintf("%s %d", c.tag, c.n)
+		if c.tag == "SELECT" && c.n == 1 {
+			return "SELECT 1" // a point select: no allocation
+		}
+		return c.tag + " " + strconv.FormatInt(int64(c.n), 10)
 	}
 	return c.tag
 }

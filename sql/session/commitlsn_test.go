@@ -49,8 +49,9 @@ func TestReportCommitLSN(t *testing.T) {
 
 // TestParametersChanged: pgwire builds the ParameterStatus map before a
 // ReadyForQuery only when ParametersChanged says so, so it must say yes
-// after every change of a reported value — SET, a SET undone by ROLLBACK,
-// SET LOCAL ending with its block, RESET, a commit moving the reported
+// after every change of a reported value — SET, a SET undone by ROLLBACK
+// or ROLLBACK TO SAVEPOINT, SET LOCAL ending with its block, RESET,
+// RESET ALL, a commit moving the reported
 // commit LSN, the node turning read-only (in_hot_standby) — and no after
 // statements that change none.
 func TestParametersChanged(t *testing.T) {
@@ -78,6 +79,13 @@ func TestParametersChanged(t *testing.T) {
 	step("SET LOCAL DateStyle = 'ISO, DMY'", true)
 	step("COMMIT", true)
 	step("RESET application_name", true)
+	step("BEGIN", false)
+	step("SAVEPOINT a", false)
+	step("SET application_name = 'sp'", true)
+	step("ROLLBACK TO SAVEPOINT a", true)
+	step("COMMIT", false)
+	step("SET application_name = 'all'", true)
+	step("RESET ALL", true)
 	step("CREATE TABLE p (id int primary key)", true) // commit LSN
 	step("INSERT INTO p VALUES (1)", true)
 	step("SELECT * FROM p", false)

@@ -105,6 +105,7 @@ type durationMemo struct {
 	v     string
 	d     time.Duration
 	valid bool
+	gen   uint64 // gucs.gen when v was read
 }
 
 func (m *durationMemo) of(v string) time.Duration {
@@ -112,6 +113,18 @@ func (m *durationMemo) of(v string) time.Duration {
 		m.v, m.d, m.valid = v, durationOf(v), true
 	}
 	return m.d
+}
+
+// get returns setting name of g, parsed, looking it up only when g
+// changed since the last call (a map lookup per protocol message was
+// measurable). name must not be one of the values gucs.dynamic answers.
+func (m *durationMemo) get(g *gucs, name string) time.Duration {
+	if m.valid && m.gen == g.gen {
+		return m.d
+	}
+	v, _ := g.get(name)
+	m.gen = g.gen
+	return m.of(v)
 }
 
 func durationOf(v string) time.Duration {

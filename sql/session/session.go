@@ -67,6 +67,10 @@ type Session struct {
 	// last saw (indexed like reportedGUCs).
 	paramSeen    []string
 	paramSeenLSN lsn.LSN
+	// paramSeenGen is gucs.gen at that call; paramDyn indexes the
+	// reported parameters dynamicVar answers (read on every call).
+	paramSeenGen uint64
+	paramDyn     []int
 	// stmtDone ends a statement counted in Config.Running (stmtContext).
 	stmtDone func()
 	// stmtTimeout and checkIv hold the parsed statement_timeout and
@@ -109,6 +113,7 @@ func New(cfg Config, info result.StartupInfo) (*Session, error) {
 	for k, v := range fixed {
 		s.vars.session[k], s.vars.reset[k] = v, v
 	}
+	s.vars.gen++
 	if err := s.applyStartup(info.Params); err != nil {
 		return nil, err
 	}
@@ -287,8 +292,7 @@ func (s *Session) TxStatus() result.TxStatus { return s.block.txStatus() }
 // often pgwire checks, while a statement runs, that its client is still
 // connected (0 = never, as in PostgreSQL; the default here is 250ms).
 func (s *Session) ClientConnectionCheckInterval() time.Duration {
-	v, _ := s.vars.get("client_connection_check_interval")
-	return s.checkIv.of(v)
+	return s.checkIv.get(s.vars, "client_connection_check_interval")
 }
 
 // ParametersChanged reports whether a GUC_REPORT parameter (or the
@@ -299,12 +303,29 @@ func (s *Session) ParametersChanged() bool {
 	changed := false
 	if len(s.paramSeen) != len(reportedGUCs) {
 		s.paramSeen = make([]string, len(reportedGUCs))
+		s.paramDyn = s.paramDyn[:0]
+		for i, r := range reportedGUCs {
+			if _, ok := s.dynamicVar(r.key); ok {
+				s.paramDyn = append(s.paramDyn, i)
+			}
+		}
 		changed = true
 	}
-	for i, r := range reportedGUCs {
-		if v, _ := s.vars.get(r.key); v != s.paramSeen[i] {
+	seen := func(i int) {
+		if v, _ := s.vars.get(reportedGUCs[i].key); v != s.paramSeen[i] {
 			s.paramSeen[i] = v
 			changed = true
+		}
+	}
+	if changed || s.vars.gen != s.paramSeenGen {
+		// A stored value may have changed: look at all of them.
+		s.paramSeenGen = s.vars.gen
+		for i := range reportedGUCs {
+			seen(i)
+		}
+	} else {
+		for _, i := range s.paramDyn {
+			seen(i)
 		}
 	}
 	at := s.reportedLSN()

@@ -169,9 +169,8 @@ func (s *Session) openAndPump(ctx context.Context, rec *record) error {
 // it when the call returns), and a child context per statement cost an
 // allocation and a registration in the parent's child set.
 func (s *Session) stmtContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	v, _ := s.vars.get("statement_timeout")
 	r := s.cfg.Running
-	if d := s.stmtTimeout.of(v); d > 0 {
+	if d := s.stmtTimeout.get(s.vars, "statement_timeout"); d > 0 {
 		sctx, cancel := context.WithTimeoutCause(ctx, d, errStatementTimeout)
 		if r == nil {
 			return sctx, cancel

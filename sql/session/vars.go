@@ -26,6 +26,10 @@ type gucs struct {
 	// and are copied before they change (a SAVEPOINT per statement, as
 	// pgjdbc's autosave sets, must not copy every parameter each time).
 	shared bool
+	// gen counts changes of session and local: a caller that remembers
+	// it knows that no stored value changed while it is the same (values
+	// answered by dynamic are not covered).
+	gen uint64
 }
 
 func newGucs(dynamic func(string) (string, bool)) *gucs {
@@ -99,6 +103,7 @@ func (g *gucs) set(name, v string, inBlock, local bool) error {
 	}
 	k := strings.ToLower(d.name)
 	g.own()
+	g.gen++
 	if local {
 		if g.local == nil {
 			g.local = map[string]string{}
@@ -123,6 +128,7 @@ func (g *gucs) resetOne(name string, inBlock bool) error {
 	}
 	k := strings.ToLower(d.name)
 	g.own()
+	g.gen++
 	g.save(inBlock)
 	g.session[k] = g.reset[k]
 	delete(g.local, k)
@@ -135,6 +141,7 @@ func (g *gucs) resetAll(inBlock bool) {
 	g.session = maps.Clone(g.reset)
 	g.local = nil
 	g.shared = false
+	g.gen++
 }
 
 // setStartup applies a startup parameter: it becomes the RESET value too.
@@ -146,6 +153,7 @@ func (g *gucs) setStartup(name, v string) error {
 	k := strings.ToLower(d.name)
 	g.session[k] = canon
 	g.reset[k] = canon
+	g.gen++
 	return nil
 }
 
@@ -169,6 +177,7 @@ func (g *gucs) mark() gucMark {
 // and SET LOCAL).
 func (g *gucs) restore(m gucMark) {
 	g.session, g.local, g.shared = m.session, m.local, true
+	g.gen++
 }
 
 // own copies the value maps before a change when a mark shares them.
@@ -181,6 +190,9 @@ func (g *gucs) own() {
 // endBlock ends a transaction block: commit keeps session values,
 // rollback restores those of the block's start. SET LOCAL values go.
 func (g *gucs) endBlock(commit bool) {
+	if (!commit && g.saved != nil) || g.local != nil {
+		g.gen++
+	}
 	if !commit && g.saved != nil {
 		g.session = g.saved
 	}

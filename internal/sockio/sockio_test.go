@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heliosdb/nano/proxy/sockio"
+	"github.com/heliosdb/nano/internal/sockio"
 )
 
 // pair returns both ends of a TCP connection on 127.0.0.1.

@@ -1,5 +1,6 @@
 // Package sockio reads and writes a connected TCP socket with raw,
-// non-blocking system calls, for the proxy's relay.
+// non-blocking system calls, for the proxy's relay and the nodes'
+// client connections (pgwire).
 //
 // A net.Conn's Read and Write enter the Go scheduler's system-call state
 // around every read(2) and write(2). On a busy relay (one read and one
