@@ -20,6 +20,8 @@
 // records it receives unchanged to its own WAL (so LSNs are identical on
 // both nodes), fsyncs, acknowledges the flushed LSN (this releases sync
 // commits), applies through its Target and acknowledges the applied LSN.
+// Messages that arrived while it fsynced are appended together and share
+// the next fsync.
 // Every record's CRC32C is checked end to end before it is appended; a
 // mismatch or a gap ends the session and nothing of it is applied. It
 // reconnects with backoff and re-seeds itself from a base backup when told.

@@ -78,6 +78,7 @@ type standbyMetrics struct {
 	connected     prometheus.GaugeFunc
 	baseBackups   prometheus.Counter
 	crcErrors     prometheus.Counter
+	coalesced     prometheus.Counter
 }
 
 func newStandbyMetrics(reg prometheus.Registerer, s *Standby) *standbyMetrics {
@@ -102,9 +103,11 @@ func newStandbyMetrics(reg prometheus.Registerer, s *Standby) *standbyMetrics {
 			Help: "Base backups this standby re-seeded itself from."}),
 		crcErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "helios_replication_crc_errors_total",
 			Help: "Received WAL records whose CRC did not match (never applied)."}),
+		coalesced: prometheus.NewCounter(prometheus.CounterOpts{Name: "helios_replication_coalesced_messages_total",
+			Help: "Record messages from the primary appended and fsynced together with an earlier one (each saved an fsync)."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.receivedBytes, m.lagBytes, m.lagSeconds, m.connected, m.baseBackups, m.crcErrors)
+		reg.MustRegister(m.receivedBytes, m.lagBytes, m.lagSeconds, m.connected, m.baseBackups, m.crcErrors, m.coalesced)
 	}
 	return m
 }

@@ -286,14 +286,20 @@ func (s *Standby) session(ctx context.Context, client replicationpb.ReplicationC
 	}
 	s.setConnected(true)
 	s.log.Info("replication: streaming from primary", "primary_node", msg.GetWelcome().GetPrimaryNodeId(), "from_lsn", flushed.String())
-	ss := &streamSession{s: s, stream: stream, cancel: cancel, applyQ: make(chan []wal.Record, applyQueue), applied: make(chan struct{})}
+	ss := &streamSession{s: s, stream: stream, cancel: cancel, applyQ: make(chan []wal.Record, applyQueue), applied: make(chan struct{}),
+		inbox: make(chan received, inboxQueue), recvDone: make(chan struct{})}
 	go ss.applyLoop()
 	defer ss.stopApplier()
+	go ss.recvLoop(ctx)
+	defer func() {
+		cancel() // ends the call, so recvLoop's Recv returns
+		<-ss.recvDone
+	}()
 	if err := ss.ack(); err != nil {
 		return err
 	}
 	for {
-		msg, err := stream.Recv()
+		msg, err := ss.next()
 		if err == nil {
 			err = ss.handle(msg)
 		}
@@ -310,16 +316,43 @@ func (s *Standby) session(ctx context.Context, client replicationpb.ReplicationC
 // applyQueue bounds the batches received and flushed but not yet applied.
 const applyQueue = 16
 
-// streamSession is one Stream call: the receiving goroutine appends,
-// fsyncs and acknowledges the flush; an apply goroutine applies what has
-// been flushed — coalescing batches that queued up into one storage
-// transaction — and acknowledges the apply. So a sync commit on the
-// primary waits for the standby's WAL fsync only, never for its storage
-// commit, and the next batch's fsync overlaps the previous one's apply.
+// inboxQueue bounds the messages read from the stream ahead of the
+// handler (each at most maxBatchBytes of records).
+const inboxQueue = 16
+
+// maxFlushBytes bounds the record bytes of consecutive Records messages
+// that the handler appends with one fsync.
+const maxFlushBytes = 4 << 20
+
+// received is one Recv result.
+type received struct {
+	msg *replicationpb.PrimaryMessage
+	err error
+}
+
+// streamSession is one Stream call, three goroutines: recvLoop reads
+// messages off the stream into inbox as they arrive; the session's
+// goroutine (the handler) takes them in order and appends, fsyncs and
+// acknowledges the flush — every Records message that has arrived while
+// it was busy (the previous fsync) is appended with the first one and
+// flushed by one fsync, so the standby's fsyncs keep pace with the
+// primary's commit groups instead of costing one each; an apply goroutine
+// applies what has been flushed — coalescing batches that queued up into
+// one storage transaction — and acknowledges the apply. So a sync commit
+// on the primary waits for the standby's WAL fsync only, never for its
+// storage commit, and the next batch's fsync overlaps the previous one's
+// apply. The session ends recvLoop by cancelling the call and waits for
+// it (recvDone), and closes applyQ and waits for the applier.
 type streamSession struct {
 	s      *Standby
 	stream replicationpb.Replication_StreamClient
 	cancel context.CancelFunc
+
+	inbox    chan received
+	recvDone chan struct{} // closed when recvLoop has returned
+	// pending is a message taken from inbox that did not join the batch
+	// being gathered: handled next.
+	pending *received
 
 	sendMu sync.Mutex // gRPC allows one sender at a time
 
@@ -376,6 +409,74 @@ func (ss *streamSession) stopApplier() {
 	<-ss.applied
 }
 
+// recvLoop reads the stream into inbox until the call ends (its error is
+// the last message) or ctx ends.
+func (ss *streamSession) recvLoop(ctx context.Context) {
+	defer close(ss.recvDone)
+	for {
+		msg, err := ss.stream.Recv()
+		select {
+		case ss.inbox <- received{msg, err}:
+		case <-ctx.Done():
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// next returns the next message in stream order.
+func (ss *streamSession) next() (*replicationpb.PrimaryMessage, error) {
+	if r := ss.pending; r != nil {
+		ss.pending = nil
+		return r.msg, r.err
+	}
+	select {
+	case r := <-ss.inbox:
+		return r.msg, r.err
+	case <-ss.recvDone:
+		select {
+		case r := <-ss.inbox: // queued before recvLoop returned
+			return r.msg, r.err
+		default:
+			return nil, context.Canceled // the call was cancelled
+		}
+	}
+}
+
+// gather returns the records of first followed by those of the Records
+// messages already waiting in inbox (up to maxFlushBytes), so that one
+// append and one fsync cover them. The first message that cannot join
+// (another kind, an error, the size bound) is kept for next.
+func (ss *streamSession) gather(first []*replicationpb.WalRecord) []*replicationpb.WalRecord {
+	pbs, size := first[:len(first):len(first)], recordsSize(first)
+	for ss.pending == nil && size < maxFlushBytes {
+		select {
+		case r := <-ss.inbox:
+			recs := r.msg.GetRecords()
+			if r.err != nil || recs == nil {
+				ss.pending = &r
+				break
+			}
+			pbs = append(pbs, recs.GetRecords()...)
+			size += recordsSize(recs.GetRecords())
+			ss.s.metrics.coalesced.Inc()
+		default:
+			return pbs
+		}
+	}
+	return pbs
+}
+
+func recordsSize(pbs []*replicationpb.WalRecord) int {
+	n := 0
+	for _, p := range pbs {
+		n += len(p.GetData()) + wal.RecordHeaderSize
+	}
+	return n
+}
+
 func (ss *streamSession) handle(msg *replicationpb.PrimaryMessage) error {
 	now := ss.s.cfg.Now()
 	ss.s.mu.Lock()
@@ -383,7 +484,7 @@ func (ss *streamSession) handle(msg *replicationpb.PrimaryMessage) error {
 	ss.s.mu.Unlock()
 	switch m := msg.GetMsg().(type) {
 	case *replicationpb.PrimaryMessage_Records:
-		recs, err := ss.s.receive(m.Records.GetRecords())
+		recs, err := ss.s.receive(ss.gather(m.Records.GetRecords()))
 		if err != nil || len(recs) == 0 {
 			return err
 		}

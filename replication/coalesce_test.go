@@ -1,0 +1,79 @@
+package replication_test
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/heliosdb/nano/replication"
+	"github.com/heliosdb/nano/wal"
+)
+
+// Regression test for issue 14 (one sync standby, 8 clients at half
+// PostgreSQL's rate): the standby fsynced every Records message on its
+// own, so its fsyncs paced the primary's commits one by one (every commit
+// group on the primary held one commit). Messages that arrive while the
+// standby is busy must be appended and fsynced together.
+func TestStandbyFsyncsQueuedMessagesTogether(t *testing.T) {
+	// No heartbeats in between: they would split the queued records.
+	p := startPrimary(t, replication.ServerConfig{Heartbeat: time.Minute})
+	reg := prometheus.NewRegistry()
+	sw, err := wal.Open(wal.Config{Dir: t.TempDir(), SegmentSize: 1 << 20, Registerer: reg, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sw.Close() })
+	target := newMemTarget(sw, replication.Identity{ClusterID: testCluster, NodeID: "s1", History: term1})
+	target.gate = make(chan struct{})
+	s := startStandby(t, p.addr, standbyOpts{wal: sw, target: target,
+		cfg: func(c *replication.StandbyConfig) { c.Registerer = reg }})
+	var release sync.Once
+	t.Cleanup(func() { release.Do(func() { close(target.gate) }) }) // runs before the standby stops
+	eventually(t, "standby connected", func() bool { return s.sb.Status().Connected })
+
+	// One message per append: the standby flushed each before the next.
+	// With Apply held, the applier takes the first batch, the next 16 fill
+	// its queue and the one after that holds the handler.
+	next := 0
+	for range 1 + 16 + 1 {
+		end := appendRecs(t, p.wal, 1, next, 1)
+		next++
+		eventually(t, "standby flushed the record", func() bool { return sw.FlushedLSN() == end })
+	}
+	// These arrive while the handler is held: each is sent on its own.
+	const queued = 10
+	for range queued {
+		end := appendRecs(t, p.wal, 1, next, 1)
+		next++
+		eventually(t, "primary sent the record", func() bool { return oneStandby(t, p.srv, "s1").SentLSN == end })
+	}
+	before := fsyncs(t, reg)
+	release.Do(func() { close(target.gate) })
+	eventually(t, "standby caught up", func() bool { return s.caughtUp(p) })
+	if got := fsyncs(t, reg) - before; got > queued/2 {
+		t.Errorf("the standby fsynced %d times for %d messages that were waiting; want them flushed together", got, queued)
+	}
+	if got := counterValue(t, reg, "helios_replication_coalesced_messages_total"); got == 0 {
+		t.Errorf("helios_replication_coalesced_messages_total = 0")
+	}
+	target.checkContract(t)
+	requireSameWAL(t, p.wal, sw, 0)
+	requireAppliedAll(t, p, s, 0)
+}
+
+// fsyncs is the number of WAL fsyncs recorded in reg.
+func fsyncs(t *testing.T, reg *prometheus.Registry) uint64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == "helios_wal_fsync_duration_seconds" {
+			return mf.GetMetric()[0].GetHistogram().GetSampleCount()
+		}
+	}
+	return 0
+}
