@@ -514,3 +514,34 @@ func TestCheckDuringWrites(t *testing.T) {
 		}
 	}
 }
+
+// TestSnapshotManyBuckets: one Snapshot reading more buckets than it keeps
+// without allocating (and names longer than those slots hold), missing
+// ones among them, each twice, returns every bucket's own values.
+func TestSnapshotManyBuckets(t *testing.T) {
+	db := storagetest.Open(t)
+	names := []string{"a", "b", "c", "a-bucket-name-longer-than-24-bytes", "d", "e", "f"}
+	for i, n := range names {
+		storagetest.MustApply(t, db, lsn.LSN(2*i+1), create(n), put(n, "k", "v-"+n))
+	}
+	s := storagetest.MustSnapshot(t, db)
+	for range 2 {
+		for _, n := range names {
+			if got := string(s.Get(b(n), b("k"))); got != "v-"+n {
+				t.Fatalf("Get(%q, k) = %q, want %q", n, got, "v-"+n)
+			}
+			if k, v := s.Cursor(b(n)).First(); string(k) != "k" || string(v) != "v-"+n {
+				t.Fatalf("Cursor(%q).First() = %q, %q", n, k, v)
+			}
+			if s.BucketExists(b(n + "-missing")) {
+				t.Fatalf("bucket %q-missing exists", n)
+			}
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if s.Get(b("a"), b("k")) != nil || s.BucketExists(b("a")) {
+		t.Fatal("a closed Snapshot still reads")
+	}
+}

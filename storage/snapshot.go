@@ -22,7 +22,18 @@ type Snapshot struct {
 	probe   memItem
 	// buckets caches opened buckets: bbolt allocates a new Bucket on every
 	// lookup in a read-only transaction. Missing buckets are cached as nil.
+	// The first few live in recent, without allocating (a point select
+	// opens two: the catalog's and its table's).
+	recent  [4]openBucket
+	nrecent int
 	buckets map[string]*bolt.Bucket
+}
+
+// openBucket is one entry of Snapshot.recent; name holds up to 24 bytes.
+type openBucket struct {
+	name [24]byte
+	n    int
+	b    *bolt.Bucket
 }
 
 // Snapshot opens a read view. It returns ErrClosed after Close.
@@ -50,6 +61,7 @@ func (s *Snapshot) Close() error {
 	}
 	err := s.tx.Rollback()
 	s.tx, s.buckets, s.mem = nil, nil, nil
+	s.recent, s.nrecent = [len(s.recent)]openBucket{}, 0
 	if err != nil {
 		return fmt.Errorf("storage: close snapshot: %w", err)
 	}
@@ -62,13 +74,25 @@ func (s *Snapshot) bucket(name []byte) *bolt.Bucket {
 	if s.tx == nil || len(name) == 0 || isReserved(name) {
 		return nil
 	}
+	for i := range s.nrecent {
+		if r := &s.recent[i]; bytes.Equal(r.name[:r.n], name) {
+			return r.b
+		}
+	}
 	if b, ok := s.buckets[string(name)]; ok {
+		return b
+	}
+	b := s.tx.Bucket(name)
+	if s.nrecent < len(s.recent) && len(name) <= len(s.recent[0].name) {
+		r := &s.recent[s.nrecent]
+		r.n = copy(r.name[:], name)
+		r.b = b
+		s.nrecent++
 		return b
 	}
 	if s.buckets == nil {
 		s.buckets = make(map[string]*bolt.Bucket)
 	}
-	b := s.tx.Bucket(name)
 	s.buckets[string(name)] = b
 	return b
 }

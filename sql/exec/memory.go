@@ -52,13 +52,16 @@ func parseMemSetting(v string, def int64) int64 {
 
 // stmtMem is the memory and temporary files of one running statement.
 type stmtMem struct {
-	acct    *memacct.Account
-	workMem int64
+	acct *memacct.Account
+	// work_mem is read from vars at the first budget (most statements,
+	// point selects among them, have no operator that takes one).
+	vars    Vars
+	workMem int64 // -1 until read
 	space   *spill.Space
 }
 
 func (e *Engine) newStmtMem(vars Vars) *stmtMem {
-	return &stmtMem{acct: memacct.NewAccount(e.cfg.StatementMemoryLimit), workMem: workMemOf(vars),
+	return &stmtMem{acct: memacct.NewAccount(e.cfg.StatementMemoryLimit), vars: vars, workMem: -1,
 		space: spill.NewSpace(e.cfg.TempDir)}
 }
 
@@ -66,6 +69,9 @@ func (e *Engine) newStmtMem(vars Vars) *stmtMem {
 func (m *stmtMem) budget() *memacct.Budget {
 	if m == nil {
 		return nil
+	}
+	if m.workMem < 0 {
+		m.workMem = workMemOf(m.vars)
 	}
 	return memacct.NewBudget(m.acct, m.workMem)
 }

@@ -95,12 +95,14 @@ func (e *env) acquireLock(key string, mode lock.Mode, scope lock.Scope, policy l
 		}
 	}
 	ctx := e.ctx
-	if d := e.durationVar("lock_timeout"); d > 0 && policy == lock.Wait {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeoutCause(ctx, d, errLockTimeout)
-		defer cancel()
-	}
 	if policy == lock.Wait {
+		// Parsed only here: a NoWait request (lockTable's first try of
+		// every table lock) never waits.
+		if d := e.durationVar("lock_timeout"); d > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeoutCause(ctx, d, errLockTimeout)
+			defer cancel()
+		}
 		req.DeadlockTimeout = e.durationVar("deadlock_timeout")
 	}
 	ok, err := t.eng.locks.Acquire(ctx, req)
