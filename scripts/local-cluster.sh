@@ -11,21 +11,48 @@ BASE=${BASE:-/tmp/heliosdb-ha}
 BIN=${HELIOSDB_BIN:-bin/heliosdb-nano}
 PROXY_BIN=${HELIOSPROXY_BIN:-bin/heliosdb-proxy}
 mkdir -p "$BASE"/{primary,standby-sync,standby-async}
-pids=()
+names=()    # each started process's name (its log is $BASE/<name>.log)
+pids=()     # the process itself: what stop() signals
+keepers=()  # the subshell that started it and records its exit status
+# spawn NAME CMD...: starts CMD in the background. A keeper subshell waits
+# for it and writes its exit status to $BASE/.NAME.exit, so the status
+# reported at the end does not depend on this shell's job table: bash 5.2's
+# `wait PID` here returned -1 now and then for a process that exited in the
+# instant a Ctrl-C's trap ran, and a clean shutdown was reported as "exited
+# with status -1". The keeper ignores SIGTERM (and, being asynchronous,
+# SIGINT) and only waits; the process installs its own handlers.
+spawn() {
+  local name=$1
+  shift
+  rm -f "$BASE/.$name.exit" "$BASE/.$name.pid"
+  (
+    trap '' TERM
+    "$@" >>"$BASE/$name.log" 2>&1 &
+    echo $! >"$BASE/.$name.pid"
+    st=0
+    wait $! || st=$?
+    echo "$st" >"$BASE/.$name.exit"
+  ) &
+  keepers+=($!)
+  names+=("$name")
+  until [ -s "$BASE/.$name.pid" ]; do sleep 0.01; done
+  pids+=("$(cat "$BASE/.$name.pid")")
+}
+
 # stop: one graceful shutdown of everything started. Ctrl-C has already
 # sent SIGINT to every process of the group; the SIGTERM sent here (for a
 # kill of this script alone) is a second signal the binaries ignore while
 # they shut down. Each process's exit is reported.
 stop() {
   trap - INT TERM EXIT
-  local rc=${1:-0} names=(primary standby-sync standby-async proxy) i status
+  local rc=${1:-0} i status
   echo
   echo "stopping..."
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for i in "${!pids[@]}"; do
-    status=0
-    wait "${pids[$i]}" 2>/dev/null || status=$?
-    if [ "$status" -eq 0 ]; then
+  for p in "${pids[@]}" ${sleeper:-}; do kill -TERM "$p" 2>/dev/null || true; done
+  for k in "${keepers[@]}" ${sleeper:-}; do wait "$k" 2>/dev/null || true; done
+  for i in "${!names[@]}"; do
+    status=$(cat "$BASE/.${names[$i]}.exit" 2>/dev/null || echo unknown)
+    if [ "$status" = 0 ]; then
       echo "  ${names[$i]}: shut down cleanly"
     else
       echo "  ${names[$i]}: exited with status $status; see $BASE/${names[$i]}.log"
@@ -40,9 +67,8 @@ trap stop INT TERM EXIT
 start() { # name pg native http extra...
   local name=$1 pg=$2 native=$3 http=$4
   shift 4
-  "$BIN" start --data-dir "$BASE/$name" --pg-port "$pg" --native-port "$native" --http-port "$http" \
-    --node-id "$name" "$@" >>"$BASE/$name.log" 2>&1 &
-  pids+=($!)
+  spawn "$name" "$BIN" start --data-dir "$BASE/$name" --pg-port "$pg" --native-port "$native" --http-port "$http" \
+    --node-id "$name" "$@"
   wait_healthy "$name" "http://127.0.0.1:$http/health"
 }
 
@@ -50,7 +76,7 @@ wait_healthy() { # name url
   local name=$1 url=$2
   for _ in $(seq 100); do
     if "$BIN" health --url "$url" >/dev/null 2>&1; then return; fi
-    if ! kill -0 "${pids[-1]}" 2>/dev/null; then
+    if [ -e "$BASE/.$name.exit" ]; then
       echo "$name failed to start; last log lines:" >&2
       tail -n 20 "$BASE/$name.log" >&2
       exit 1
@@ -100,8 +126,7 @@ role = "standby"
 enabled = true
 TOML
 fi
-"$PROXY_BIN" --config "$BASE/proxy.toml" >>"$BASE/proxy.log" 2>&1 &
-pids+=($!)
+spawn proxy "$PROXY_BIN" --config "$BASE/proxy.toml"
 wait_healthy proxy "http://127.0.0.1:9090/health"
 
 cat <<TXT
@@ -114,6 +139,19 @@ HeliosDB Nano cluster running (logs: $BASE/*.log)
   try: SELECT * FROM helios_standby_nodes;  (on the primary)   SHOW TOPOLOGY;
 Ctrl-C stops them all.
 TXT
-wait -n "${pids[@]}" || true
-echo "a node exited; see $BASE/*.log" >&2
-stop 1
+# Until Ctrl-C (or a kill of this script), or until a process exits by
+# itself. The signal only sets a flag; stop() runs from here.
+signalled=
+trap 'signalled=1' INT TERM
+while [ -z "$signalled" ]; do
+  sleep 1 &
+  sleeper=$!
+  wait "$sleeper" || true
+  for n in "${names[@]}"; do
+    if [ -z "$signalled" ] && [ -e "$BASE/.$n.exit" ]; then
+      echo "$n exited; see $BASE/$n.log" >&2
+      stop 1
+    fi
+  done
+done
+stop 0

@@ -88,7 +88,17 @@ func SignalContext(log *slog.Logger) (context.Context, context.CancelFunc) {
 			}
 		}
 	}()
-	return ctx, func() { signal.Stop(ch); close(ch); cancel() }
+	// The returned stop ignores SIGINT and SIGTERM from then on rather than
+	// restoring their default action: a second signal sent during a
+	// shutdown (as `make run` sends SIGTERM after Ctrl-C's SIGINT) that
+	// arrives after the shutdown finished would otherwise kill the process
+	// in its last instant (status 143) instead of letting it exit 0.
+	return ctx, func() {
+		signal.Ignore(syscall.SIGTERM, syscall.SIGINT)
+		signal.Stop(ch)
+		close(ch)
+		cancel()
+	}
 }
 
 func signalName(sig os.Signal) string {
