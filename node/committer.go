@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/heliosdb/nano/lsn"
@@ -29,7 +30,26 @@ type commitReq struct {
 	readLSN lsn.LSN
 	locked  bool // CommitLocked
 	done    chan commitResult
+	// state is reqQueued until the writer takes the request to write it
+	// (reqTaken) or its session withdraws it (reqWithdrawn: cancelled or
+	// timed out before anything of it was written). Whichever CAS wins
+	// decides; a withdrawn request is never written.
+	state atomic.Uint32
 }
+
+const (
+	reqQueued uint32 = iota
+	reqTaken
+	reqWithdrawn
+)
+
+// take is the writer's claim before it writes r to the WAL: false when
+// the session withdrew it.
+func (r *commitReq) take() bool { return r.state.CompareAndSwap(reqQueued, reqTaken) }
+
+// withdraw is the session's claim when its statement is cancelled: true
+// when r will never be written.
+func (r *commitReq) withdraw() bool { return r.state.CompareAndSwap(reqQueued, reqWithdrawn) }
 
 type commitResult struct {
 	end lsn.LSN
@@ -121,6 +141,9 @@ type committer struct {
 	// closed: the publish stage stopped applying (shutdown): what is
 	// queued stays durable and invisible until the next start.
 	closed bool
+	// holding is closed when the hold in progress ends (held.go); nil
+	// while none is. While it lasts the writer writes nothing new.
+	holding chan struct{}
 }
 
 // pubItem is one group on its way through the publish stage.
@@ -191,14 +214,29 @@ func (c *committer) commit(ctx context.Context, b *storage.Batch, readLSN lsn.LS
 	case <-c.stop:
 		return 0, errShuttingDown
 	case <-ctx.Done():
-		return 0, pgerror.New(pgerror.QueryCanceled, "canceling statement due to user request")
+		return 0, errCommitCanceled
 	}
-	// Once queued the commit may become durable at any moment, so we wait
-	// for the outcome even if ctx is cancelled: answering "cancelled" for a
-	// commit that happened would be a lie.
+	select {
+	case res := <-r.done:
+		return res.end, res.err
+	case <-ctx.Done():
+	}
+	// Cancelled (a cancel request, statement_timeout): the commit did not
+	// happen if the writer has not taken it yet — it may wait there behind
+	// held groups (held.go) for a long time. Once taken it may become
+	// durable at any moment, so we wait for the outcome: answering
+	// "cancelled" for a commit that happened would be a lie.
+	if r.withdraw() {
+		return 0, errCommitCanceled
+	}
 	res := <-r.done
 	return res.end, res.err
 }
+
+// errCommitCanceled answers a commit withdrawn before it was written; the
+// session turns it into the statement's own cancellation error (user
+// request or statement_timeout).
+var errCommitCanceled = pgerror.New(pgerror.QueryCanceled, "canceling statement due to user request")
 
 func (c *committer) err() error {
 	c.mu.Lock()
@@ -272,6 +310,9 @@ func (c *committer) loop() {
 func (c *committer) process(group []*commitReq) {
 	if refuse := c.refusal(); refuse != nil {
 		answer(group, refuse)
+		return
+	}
+	if group = c.waitHeld(group); len(group) == 0 {
 		return
 	}
 	if err := c.prepare(group); err != nil {
@@ -428,6 +469,9 @@ func (c *committer) appendGroup(group []*commitReq) *pubItem {
 	held := c.held
 	c.mu.Unlock()
 	for i, r := range group {
+		if !r.take() {
+			continue // withdrawn by its session: never written
+		}
 		// A batch that storage would refuse must never reach the WAL, or
 		// replay could not get past it.
 		if err := r.batch.Validate(); err != nil {

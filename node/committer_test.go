@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -244,4 +245,95 @@ func TestCommitterClosedReleaseStaysInvisible(t *testing.T) {
 	if got := visible(t, db, "a"); got != "" || w.FlushedLSN() <= applied {
 		t.Fatalf("a=%q (want invisible), WAL flushed %v (want past %v)", got, w.FlushedLSN(), applied)
 	}
+}
+
+// Regression test for issue 16 (h9's review of the held groups): a commit
+// queued while groups are held is not written until the hold ends, and
+// its session can withdraw it meanwhile (cancel request, statement
+// timeout: 57014) — it never reaches the WAL. A commit that stays queued
+// is written and published once the held groups are released.
+func TestCommitterCancelBehindHeldGroup(t *testing.T) {
+	c, db, w, rel := newTestCommitter(t)
+	applied := db.AppliedLSN()
+	rel.set(0, replication.ErrSteppedDown, true)
+	if r := <-commitAsync(c, putKV("a", "1"), applied); pgerror.CodeOf(r.err) != pgerror.AdminShutdown {
+		t.Fatalf("failed release answered %v, want 57P01", r.err)
+	}
+	held := <-rel.asked
+	<-rel.asked // the publish stage tries again: the hold is on
+	flushed := w.FlushedLSN()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancelled := make(chan commitResult, 1)
+	go func() {
+		end, err := c.Commit(ctx, putKV("b", "1"), applied)
+		cancelled <- commitResult{end: end, err: err}
+	}()
+	tctx, tcancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer tcancel()
+	timedOut := make(chan commitResult, 1)
+	go func() {
+		end, err := c.Commit(tctx, putKV("d", "1"), applied)
+		timedOut <- commitResult{end: end, err: err}
+	}()
+	other := commitAsync(c, putKV("c", "1"), applied)
+	pending(t, cancelled)
+	pending(t, other)
+	if w.FlushedLSN() != flushed {
+		t.Fatalf("commits queued behind a held group were written: WAL flushed %v, was %v", w.FlushedLSN(), flushed)
+	}
+	cancel()
+	for name, ch := range map[string]chan commitResult{"cancelled": cancelled, "timed out": timedOut} {
+		select {
+		case r := <-ch:
+			if pgerror.CodeOf(r.err) != pgerror.QueryCanceled {
+				t.Fatalf("%s commit behind a held group: %v, %v; want 57014", name, r.end, r.err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s commit behind a held group still waits", name)
+		}
+	}
+	pending(t, other)
+
+	rel.set(lsn.LSN(1<<62), nil, false)
+	r := <-other
+	if r.err != nil || r.end <= held {
+		t.Fatalf("commit behind the held group: %v, %v", r.end, r.err)
+	}
+	if got := visible(t, db, "c"); got != "1" {
+		t.Fatalf("after the release c=%q, want 1", got)
+	}
+	if b, d := visible(t, db, "b"), visible(t, db, "d"); b != "" || d != "" {
+		t.Fatalf("withdrawn commits applied: b=%q d=%q", b, d)
+	}
+	if got := walKeys(t, w, "b", "d"); len(got) > 0 {
+		t.Fatalf("withdrawn commits were written to the WAL: %v", got)
+	}
+}
+
+// walKeys returns which of keys a record in w writes.
+func walKeys(t *testing.T, w *wal.Log, keys ...string) []string {
+	t.Helper()
+	rd, err := w.NewReader(w.FirstLSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	var found []string
+	for rd.Pos() < w.FlushedLSN() {
+		rec, err := rd.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := storage.DecodeBatch(rec.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, op := range b.Ops {
+			if slices.Contains(keys, string(op.Key)) {
+				found = append(found, string(op.Key))
+			}
+		}
+	}
+	return found
 }

@@ -28,8 +28,13 @@ import (
 //     demotion (it applies the local WAL first, then re-seeds if it
 //     diverged from the new primary), or a promotion's replay.
 //
-// Storage applies the WAL in order, so groups written after them wait
-// behind them in the publish stage. Their sessions released their row
+// Storage applies the WAL in order, so while groups are held the writer
+// writes nothing new (waitHeld): new commits wait before the WAL, where
+// their sessions can still cancel them (57014: a cancel request or
+// statement_timeout; the commit did not happen). A group written just as
+// the hold began joins the held ones (holdItems). When the hold ends the
+// waiting commits are written, unless the node stopped being a writable
+// primary meanwhile (25006, unwritten). The held groups' sessions released their row
 // locks when they were answered, so a transaction may read (and lock) a
 // row without the held write: a request whose snapshot is older than a
 // held group and that writes a key the group wrote — row-locked or not —
@@ -44,37 +49,29 @@ const maxHeldRetryDelay = time.Second
 // were waiting — with the release error, keeps them invisible and tries
 // again until they are released or applied, or the committer stops.
 func (c *committer) hold(items []*pubItem, end lsn.LSN, batches []*storage.Batch, err error) {
-	for queued := true; queued; {
-		select {
-		case it := <-c.pub:
-			items = append(items, it)
-			end = max(end, it.end())
-			batches = append(batches, it.batches...)
-		default:
-			queued = false
-		}
-	}
+	done := make(chan struct{})
+	c.mu.Lock()
+	c.holding = done // the writer writes nothing new from here on (waitHeld)
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.holding = nil
+		c.mu.Unlock()
+		close(done)
+	}()
 	c.log.Warn("commit path: commits durable here were not released by synchronous replication; they stay invisible until a sync standby confirms them (or the node follows a new primary)",
 		"lsn", end.String(), "err", err)
-	c.mu.Lock() // before the sessions release their row locks
-	if c.held == nil {
-		c.held = newConflictTracker(0, nil, nil)
-	}
-	for _, it := range items {
-		for i, b := range it.batches {
-			c.held.record(b, it.ends[i])
-		}
-	}
-	c.mu.Unlock()
-	c.answerItems(items, syncWaitError(err))
+	end, batches = c.holdItems(items, end, batches, err)
 	delay := 50 * time.Millisecond
 	for {
+		// A group the writer wrote just before the hold began joins it.
+		end, batches = c.holdItems(nil, end, batches, err)
 		if c.db.AppliedLSN() >= end {
 			c.log.Info("commit path: held commits were applied by replay or replication", "lsn", end.String())
 			return
 		}
 		changed := c.db.AppliedChanged()
-		err := c.releaseUnlessApplied(changed, end)
+		err = c.releaseUnlessApplied(changed, end)
 		switch {
 		case err == nil:
 			if aerr := c.applyDurable(end, batches); aerr != nil {
@@ -102,6 +99,81 @@ func (c *committer) hold(items []*pubItem, end lsn.LSN, batches []*storage.Batch
 		}
 		delay = min(2*delay, maxHeldRetryDelay)
 	}
+}
+
+// holdItems adds items, and every group queued in the publish stage
+// behind them (all of them were waiting for the release that failed), to
+// the held WAL up to end: it records their writes in the held tracker
+// (before their sessions release their row locks) and answers them with
+// the release error err. It returns the new end and batches.
+func (c *committer) holdItems(items []*pubItem, end lsn.LSN, batches []*storage.Batch, err error) (lsn.LSN, []*storage.Batch) {
+	for queued := true; queued; {
+		select {
+		case it := <-c.pub:
+			items = append(items, it)
+		default:
+			queued = false
+		}
+	}
+	if len(items) == 0 {
+		return end, batches
+	}
+	c.mu.Lock()
+	if c.held == nil {
+		c.held = newConflictTracker(0, nil, nil)
+	}
+	for _, it := range items {
+		end = max(end, it.end())
+		batches = append(batches, it.batches...)
+		for i, b := range it.batches {
+			c.held.record(b, it.ends[i])
+		}
+	}
+	c.mu.Unlock()
+	c.answerItems(items, syncWaitError(err))
+	return end, batches
+}
+
+// waitHeld is the writer's step before it writes group: while groups are
+// held nothing new is written — a commit could not become visible before
+// them anyway, and a request not yet written can still be withdrawn by its
+// session (a cancel request or statement_timeout: 57014, it did not
+// happen) instead of waiting behind them without limit. Requests that
+// would fail against the held writes are answered at once (40001). When
+// the hold ends the node may have stopped being a writable primary (the
+// hold ended because a demotion's receiver applied the WAL): the
+// requests are then refused as at the session, unwritten. It returns the
+// requests left to write.
+func (c *committer) waitHeld(group []*commitReq) []*commitReq {
+	c.mu.Lock()
+	held, holding := c.held, c.holding
+	c.mu.Unlock()
+	if holding == nil {
+		return group
+	}
+	left := group[:0]
+	for _, r := range group {
+		if held != nil && c.heldConflict(held, r) && r.take() {
+			c.metrics.conflicts.Inc()
+			r.done <- commitResult{err: errSerialization}
+			continue
+		}
+		left = append(left, r)
+	}
+	group = left
+	select {
+	case <-holding:
+	case <-c.stop:
+		answer(group, errShuttingDown) // not written
+		return nil
+	}
+	if c.readOnly != nil {
+		if ro, hint := c.readOnly(); ro {
+			answer(group, pgerror.New(pgerror.ReadOnlySQLTransaction, "cannot execute a write on a standby").WithHint("%s", hint))
+			return nil
+		}
+	}
+	return group
 }
 
 // heldConflict reports whether r writes what a held group wrote, from a

@@ -3,6 +3,7 @@ package node_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -170,5 +171,81 @@ func TestPromoteOnLapsedPrimaryFailsWaiters(t *testing.T) {
 	requireFailed(t, errs, 2, "lease lapsed, then lifted")
 	if err := tryInsert(t, c.Primary, 31); err != nil {
 		t.Fatalf("a write after promote lifted the requirement: %v", err)
+	}
+}
+
+// Regression test for issue 16: a commit queued behind a held group (its
+// release failed when the lease lapsed; the lease is back, so new commits
+// are accepted) waits before the WAL, where statement_timeout and a
+// CancelRequest end it with 57014 — it did not happen, and stays absent
+// once the held group is released. Before, it was written at once and
+// waited, uncancellable, until the held group's release.
+func TestCommitBehindHeldGroupHonoursCancel(t *testing.T) {
+	ctx := context.Background()
+	c := leasedPrimaryWithoutSyncStandby(t, time.Second, 300*time.Millisecond)
+	requireFailed(t, insertsInFlight(t, c.Primary, 20, 1), 1, "lease lapsed")
+	if err := grant(c.Primary, 1, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+
+	timed := c.Primary.Conn()
+	defer timed.Close(ctx)
+	if _, err := timed.Exec(ctx, "SET statement_timeout = 300"); err != nil {
+		t.Fatal(err)
+	}
+	tctx, tcancel := context.WithTimeout(ctx, 20*time.Second) // the old code waited for the release
+	_, err := timed.Exec(tctx, "INSERT INTO l VALUES (21)")
+	tcancel()
+	requireCanceled(t, err, "statement timeout")
+
+	victim, admin := c.Primary.Conn(), c.Primary.Conn()
+	defer victim.Close(ctx)
+	defer admin.Close(ctx)
+	res := make(chan error, 1)
+	go func() {
+		_, err := victim.Exec(ctx, "INSERT INTO l VALUES (22)")
+		res <- err
+	}()
+	select {
+	case err := <-res:
+		t.Fatalf("a commit behind the held group returned (%v) before the cancel request", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if err := victim.PgConn().CancelRequest(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-res:
+		requireCanceled(t, err, "user request")
+	case <-time.After(10 * time.Second):
+		t.Fatal("a commit behind the held group ignored the cancel request")
+	}
+
+	c.Sync.Start() // confirms the held group: commits go through again
+	if err := tryInsert(t, c.Primary, 23); err != nil {
+		t.Fatalf("a write after the held group was confirmed: %v", err)
+	}
+	var ids []int32
+	rows, err := admin.Query(ctx, "SELECT id FROM l ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id int32
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	if rows.Err() != nil || !slices.Equal(ids, []int32{20, 23}) {
+		t.Fatalf("rows %v (%v), want [20 23]: the held commit, not the cancelled ones", ids, rows.Err())
+	}
+}
+
+func requireCanceled(t *testing.T, err error, why string) {
+	t.Helper()
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "57014" || !strings.Contains(pe.Message, why) {
+		t.Fatalf("a commit behind a held group: %v, want 57014 (%s)", err, why)
 	}
 }

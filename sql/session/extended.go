@@ -349,7 +349,7 @@ func (s *Session) Sync(ctx context.Context) error {
 	}
 	defer s.activityIdle()
 	if s.block == blockImplicit {
-		return s.commitBlock(ctx, nil)
+		return s.commitImplicit(ctx, nil)
 	}
 	return nil
 }

@@ -129,7 +129,7 @@ func (s *Session) queryCached(ctx context.Context, sql string, w result.Writer) 
 		return true, err
 	}
 	if s.block == blockImplicit {
-		return true, s.commitBlock(ctx, w)
+		return true, s.commitImplicit(ctx, w)
 	}
 	return true, nil
 }

@@ -495,6 +495,20 @@ func (s *Session) commitTxn(ctx context.Context) error {
 // until it has applied it.
 func (s *Session) LastCommitLSN() lsn.LSN { return s.lastCommit }
 
+// commitImplicit commits an implicit block at the end of a query string
+// or at Sync under statement_timeout, as PostgreSQL's timeout covers the
+// commit that ends the statement: a commit still waiting before the WAL
+// (behind held commits, node/held.go) ends with 57014, not committed.
+// A forwarded block (write forwarding) commits on the primary as before.
+func (s *Session) commitImplicit(ctx context.Context, w result.Writer) error {
+	if s.fwd != nil {
+		return s.commitBlock(ctx, w)
+	}
+	sctx, cancel := s.stmtContext(ctx)
+	defer cancel()
+	return mapCancel(ctx, sctx, s.commitBlock(sctx, w))
+}
+
 // commitBlock commits the current block, then sends the held
 // CommandComplete (output.go). On failure the block is rolled back.
 // Either way the block ends.

@@ -53,7 +53,7 @@ func (s *Session) Query(ctx context.Context, sql string, w result.Writer) error 
 		}
 	}
 	if s.block == blockImplicit {
-		return s.commitBlock(ctx, w)
+		return s.commitImplicit(ctx, w)
 	}
 	return nil
 }
