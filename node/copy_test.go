@@ -209,14 +209,17 @@ func TestCopyIntoTruncatedTable(t *testing.T) {
 	}
 }
 
-// COPY FROM into an existing table holds it in SHARE ROW EXCLUSIVE mode
-// until its transaction ends (one mode above PostgreSQL's ROW EXCLUSIVE):
-// readers go on, another writer waits — so the load takes no lock per row
-// and its duplicate checks against committed rows stay exact.
-func TestCopyLocksTableAgainstWriters(t *testing.T) {
+// Regression test for #12 (COPY's lock): COPY FROM into an existing table
+// holds ROW EXCLUSIVE, as PostgreSQL's: readers and writers of other keys
+// go on beside the load, two transactions that INSERT then COPY into one
+// table both run (SHARE ROW EXCLUSIVE deadlocked them), and a writer of a
+// key the load wrote waits for the load's transaction, as the load waits
+// for an in-flight writer of a key it loads — then 23505 or success by how
+// the other ended, as an INSERT's uniqueness check.
+func TestCopyRowExclusiveBesideWriters(t *testing.T) {
 	m, c := copyNode(t)
 	ctx := context.Background()
-	copyExec(t, c, "CREATE TABLE t (a int PRIMARY KEY, b int)", "INSERT INTO t VALUES (100, 100)")
+	copyExec(t, c, "CREATE TABLE t (a int PRIMARY KEY, b int UNIQUE)", "INSERT INTO t VALUES (100, 100)")
 	tx, err := c.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -227,29 +230,123 @@ func TestCopyLocksTableAgainstWriters(t *testing.T) {
 	}
 	other := m.Conn()
 	var mode string
-	if err := other.QueryRow(ctx, "SELECT mode FROM pg_locks WHERE relation = 't'::regclass AND granted").Scan(&mode); err != nil || mode != "ShareRowExclusiveLock" {
+	if err := other.QueryRow(ctx, "SELECT mode FROM pg_locks WHERE relation = 't'::regclass AND granted").Scan(&mode); err != nil || mode != "RowExclusiveLock" {
 		t.Fatalf("pg_locks during COPY: %q, %v", mode, err)
 	}
 	var n int
 	if err := other.QueryRow(ctx, "SELECT count(*) FROM t").Scan(&n); err != nil || n != 1 {
 		t.Fatalf("reader during COPY: %d rows, %v", n, err)
 	}
-	copyExec(t, other, "SET lock_timeout = '100ms'")
-	_, err = other.Exec(ctx, "INSERT INTO t VALUES (3, 3)")
+	copyExec(t, other, "SET lock_timeout = '200ms'", "INSERT INTO t VALUES (3, 3)") // another key: at once
 	var pe *pgconn.PgError
-	if !errors.As(err, &pe) || pe.Code != "55P03" {
-		t.Fatalf("INSERT during COPY: %v, want 55P03 (lock timeout)", err)
+	for _, q := range []string{"INSERT INTO t VALUES (1, 50)", "INSERT INTO t VALUES (51, 2)", "UPDATE t SET b = 1 WHERE a = 3"} {
+		if _, err = other.Exec(ctx, q); !errors.As(err, &pe) || pe.Code != "55P03" {
+			t.Fatalf("%s during COPY of its key: %v, want to wait (55P03 at lock_timeout)", q, err)
+		}
 	}
-	if err := tx.Commit(ctx); err != nil {
+
+	// Two transactions that INSERT then COPY into one table: both go on.
+	tx2, err := other.Begin(ctx)
+	if err != nil {
 		t.Fatal(err)
 	}
-	copyExec(t, other, "INSERT INTO t VALUES (3, 3)")
-	_, err = other.PgConn().CopyFrom(ctx, strings.NewReader("4\t4\n3\t3\n"), "COPY t FROM STDIN")
-	if !errors.As(err, &pe) || pe.Code != "23505" || pe.Where != "COPY t, line 2" {
-		t.Fatalf("COPY of a committed key: %v", err)
+	defer tx2.Rollback(ctx)
+	if _, err := tx2.Exec(ctx, "INSERT INTO t VALUES (10, 10)"); err != nil {
+		t.Fatal(err)
 	}
-	if err := other.QueryRow(ctx, "SELECT count(*) FROM t").Scan(&n); err != nil || n != 4 {
+	if _, err := tx.Exec(ctx, "INSERT INTO t VALUES (20, 20)"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx2.Conn().PgConn().CopyFrom(ctx, strings.NewReader("11\t11\n"), "COPY t FROM STDIN"); err != nil {
+		t.Fatalf("second COPY beside the first: %v", err)
+	}
+	if _, err := tx.Conn().PgConn().CopyFrom(ctx, strings.NewReader("21\t21\n"), "COPY t FROM STDIN"); err != nil {
+		t.Fatalf("first transaction's second COPY: %v", err)
+	}
+	// A load of a key an in-flight transaction inserted waits for it:
+	// 23505 when it commits.
+	done := make(chan error, 1)
+	go func() {
+		_, err := tx.Conn().PgConn().CopyFrom(ctx, strings.NewReader("12\t12\n10\t99\n"), "COPY t FROM STDIN")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("COPY of a key another transaction inserted did not wait: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if err := tx2.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; !errors.As(err, &pe) || pe.Code != "23505" || pe.Where != "COPY t, line 2" {
+		t.Fatalf("COPY of a key committed meanwhile: %v", err)
+	}
+	_ = tx.Rollback(ctx)
+	if err := other.QueryRow(ctx, "SELECT count(*) FROM t").Scan(&n); err != nil || n != 4 { // 100, 3, 10, 11
 		t.Fatalf("after: %d rows, %v", n, err)
+	}
+
+	// Two loads of one key: the second waits for the first.
+	copyExec(t, other, "SET lock_timeout = 0")
+	l1, err := c.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l1.Conn().PgConn().CopyFrom(ctx, strings.NewReader("40\t40\n"), "COPY t FROM STDIN"); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		_, err := other.PgConn().CopyFrom(ctx, strings.NewReader("41\t41\n40\t42\n"), "COPY t FROM STDIN")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("COPY of a key another load wrote did not wait: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if err := l1.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; !errors.As(err, &pe) || pe.Code != "23505" || pe.ConstraintName != "t_pkey" {
+		t.Fatalf("COPY of a key another load committed: %v", err)
+	}
+	copyExec(t, other, "DELETE FROM t WHERE a = 40")
+
+	// A writer waiting for a load goes on when the load rolls back, and
+	// fails with 23505 when it commits.
+	for _, commit := range []bool{false, true} {
+		tx, err := c.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.Conn().PgConn().CopyFrom(ctx, strings.NewReader("30\t30\n"), "COPY t FROM STDIN"); err != nil {
+			t.Fatal(err)
+		}
+		copyExec(t, other, "SET lock_timeout = 0")
+		go func() {
+			_, err := other.Exec(ctx, "INSERT INTO t VALUES (30, 31)")
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			t.Fatalf("INSERT of a key a load wrote did not wait: %v", err)
+		case <-time.After(300 * time.Millisecond):
+		}
+		if commit {
+			err = tx.Commit(ctx)
+		} else {
+			err = tx.Rollback(ctx)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = <-done
+		if commit && (!errors.As(err, &pe) || pe.Code != "23505") || !commit && err != nil {
+			t.Fatalf("INSERT after the load (commit %v): %v", commit, err)
+		}
+		if !commit {
+			copyExec(t, other, "DELETE FROM t WHERE a = 30")
+		}
 	}
 }
 

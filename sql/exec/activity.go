@@ -174,7 +174,7 @@ func (e *Engine) lockRows() []pgcatalog.LockRow {
 				r.Mode = "ShareLock"
 			}
 		case l.Key[0] == 'r' && !l.Granted:
-			if !strings.HasPrefix(l.Key, "ri/") {
+			if !strings.HasPrefix(l.Key, "ri/") && !strings.HasPrefix(l.Key, "rc") { // rc: a COPY's load (copylocks.go)
 				r.LockType, r.Relation, r.Mode, r.Page, r.Tuple = "tuple", relOf(l.Key), tupleModeNames[l.Mode], 0, 1
 				r.Granted = !l.Wait.BehindWaiter
 				out = append(out, r)

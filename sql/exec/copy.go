@@ -95,21 +95,24 @@ func (e *Engine) PrepareCopy(ctx context.Context, t *Txn, stmt parser.Statement)
 	return p, p.prepareTo(ctx, t, stmt, cs)
 }
 
-// lockFrom takes COPY FROM's table lock: SHARE ROW EXCLUSIVE, one mode
-// above PostgreSQL's ROW EXCLUSIVE, so that no other transaction writes the
-// table during the load (readers and SELECT … FOR UPDATE go on) and the
-// rows it adds need no row lock each (env.sole) — a lock per row cost a
-// quarter of a load's CPU and grew the lock table with the load. A table
-// created or truncated by this transaction is private to it and needs no
-// lock. replan: the lock had to wait under READ COMMITTED, the statement
-// has a fresh snapshot and must be planned again on it (a DDL it waited for
-// may have changed the table).
+// lockFrom takes COPY FROM's table lock: ROW EXCLUSIVE, as PostgreSQL's,
+// so other writers of the table go on beside the load; its rows claim
+// their keys instead of locking them (copylocks.go). A temporary table
+// (no other session can write it) takes SHARE ROW EXCLUSIVE, so its rows
+// need neither (env.sole). A table created or truncated by this
+// transaction is private to it and needs no lock. replan: the lock had to
+// wait under READ COMMITTED, the statement has a fresh snapshot and must
+// be planned again on it (a DDL it waited for may have changed the table).
 func (p *CopyPlan) lockFrom(ctx context.Context, t *Txn) (replan bool, err error) {
-	if createdHere(t, p.table) || t.holdsTable(p.table.OID, lock.ShareRowExclusive) {
+	mode := lock.RowExclusive
+	if isTempName(p.table.Name) {
+		mode = lock.ShareRowExclusive
+	}
+	if createdHere(t, p.table) || t.holdsTable(p.table.OID, mode) {
 		return false, nil
 	}
 	en := &env{ctx: ctx, txn: t}
-	waited, err := en.lockTable(p.table, lock.ShareRowExclusive, lock.Wait)
+	waited, err := en.lockTable(p.table, mode, lock.Wait)
 	if err != nil || !waited || t.iso != ReadCommitted {
 		return false, err
 	}
@@ -235,8 +238,16 @@ func (p *CopyPlan) CopyFrom(ctx context.Context, t *Txn, r io.Reader, vars Vars)
 	mem := p.eng.newStmtMem(vars)
 	defer p.eng.endStmt(mem)
 	en := &env{ctx: ctx, txn: t, vars: vars, mem: mem}
-	if t.holdsTable(p.table.OID, lock.ShareRowExclusive) {
+	if err := en.trySwapLock(cat, p.table); err != nil {
+		return 0, err
+	}
+	switch {
+	case t.holdsTable(p.table.OID, lock.ShareRowExclusive):
 		en.sole = p.table.OID
+	case !createdHere(t, p.table) && (!freshRowID(p.table) || hasUniqueIndex(p.table)):
+		if en.bulk, err = en.beginBulk(p.table); err != nil {
+			return 0, err
+		}
 	}
 	tbl, err := t.swapEmpty(cat, p.table)
 	if err != nil {

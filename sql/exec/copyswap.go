@@ -21,8 +21,9 @@ import (
 // the table fresh buckets as TRUNCATE does (swapEmpty): the rows go to
 // private buckets in 4 MiB chunks, and the COMMIT that names them in the
 // catalog also drops the old, empty ones. Nothing changes for anyone
-// else: the table was empty and its SHARE ROW EXCLUSIVE lock (lockFrom)
-// keeps every other writer out until the commit; readers see the old,
+// else: the table was empty and its SHARE ROW EXCLUSIVE lock (taken only
+// when free at once: trySwapLock) keeps every other writer out until the
+// commit; readers see the old,
 // empty buckets until then. A rollback or a crash before COMMIT leaves
 // the catalog naming the old buckets, and the chunks as orphans no
 // catalog names (dropStaged, reserveID).
@@ -41,20 +42,45 @@ import (
 // so no DDL commits a catalog version of its own meanwhile; when another
 // transaction holds it, the COPY loads the ordinary way.
 
-// swapEmpty gives tbl fresh, private buckets when a COPY into it may load
-// in chunks (see above); it returns the table to load into (tbl when it
-// does not apply).
-func (t *Txn) swapEmpty(cat *catalog.Catalog, tbl *catalog.Table) (*catalog.Table, error) {
-	if isTempName(tbl.Name) || createdHere(t, tbl) || !t.holdsTable(tbl.OID, lock.ShareRowExclusive) || t.HasWrites() ||
+// swapCandidate reports whether a COPY into tbl could load into fresh
+// buckets (see above), short of the lock and the newest state.
+func (t *Txn) swapCandidate(cat *catalog.Catalog, tbl *catalog.Table) bool {
+	if isTempName(tbl.Name) || createdHere(t, tbl) || t.HasWrites() ||
 		t.ov.keepUndo || t.iso == Serializable || len(t.deferred) > 0 || len(tbl.ForeignKeys) > 0 {
-		return tbl, nil
+		return false
 	}
 	for _, other := range cat.Tables {
 		for _, fk := range other.ForeignKeys {
 			if fk.RefTable == tbl.OID {
-				return tbl, nil
+				return false
 			}
 		}
+	}
+	return bucketEmpty(t.snap, catalog.TableBucket(tbl.ID))
+}
+
+// trySwapLock takes SHARE ROW EXCLUSIVE on tbl for a load that may swap
+// its buckets (an empty table), when it is free at once: the load then
+// keeps every other writer out until its commit. When it is not free, or
+// the table is not empty, the load runs under ROW EXCLUSIVE beside the
+// other writers (copylocks.go).
+func (e *env) trySwapLock(cat *catalog.Catalog, tbl *catalog.Table) error {
+	t := e.txn
+	if t.holdsTable(tbl.OID, lock.ShareRowExclusive) || !t.swapCandidate(cat, tbl) {
+		return nil
+	}
+	if _, err := e.lockTable(tbl, lock.ShareRowExclusive, lock.NoWait); err != nil && pgerror.CodeOf(err) != pgerror.LockNotAvailable {
+		return err
+	}
+	return nil
+}
+
+// swapEmpty gives tbl fresh, private buckets when a COPY into it may load
+// in chunks (see above); it returns the table to load into (tbl when it
+// does not apply).
+func (t *Txn) swapEmpty(cat *catalog.Catalog, tbl *catalog.Table) (*catalog.Table, error) {
+	if !t.holdsTable(tbl.OID, lock.ShareRowExclusive) || !t.swapCandidate(cat, tbl) {
+		return tbl, nil
 	}
 	ls, err := t.latestSnap()
 	if err != nil {

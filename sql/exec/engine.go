@@ -123,6 +123,8 @@ type Engine struct {
 	rowCounts rowCountCache
 	// temps: the temporary schemas of live sessions (temp.go).
 	temps tempRegistry
+	// bulk: the running COPY FROM loads' key claims (copylocks.go).
+	bulk bulkRegistry
 	// ddlSeq counts committed catalog changes (catlock.go).
 	ddlSeq atomic.Uint64
 }

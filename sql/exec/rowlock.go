@@ -245,9 +245,14 @@ func (e *env) lockKey(tbl *catalog.Table, bucket, key []byte) error {
 	if e.sole != 0 && e.sole == tbl.OID {
 		return nil
 	}
-	_, err := e.acquireLock(rowLockKey(bucket, key), lock.ForUpdate, lock.Xact, lock.Wait,
-		lockWhat{"row in relation", tbl.Name}, true)
-	return err
+	if e.bulk != nil && e.bulk.oid == tbl.OID {
+		return e.claim(e.bulk, tbl, bucket, key) // COPY FROM: copylocks.go
+	}
+	if _, err := e.acquireLock(rowLockKey(bucket, key), lock.ForUpdate, lock.Xact, lock.Wait,
+		lockWhat{"row in relation", tbl.Name}, true); err != nil {
+		return err
+	}
+	return e.waitLoads(tbl, bucket, key)
 }
 
 // errConcurrentUpdate is the 40001 of REPEATABLE READ and SERIALIZABLE when

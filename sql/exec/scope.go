@@ -80,6 +80,9 @@ type env struct {
 	// excludes every other writer (COPY FROM: SHARE ROW EXCLUSIVE), so
 	// the keys it writes there need no row locks (lockKey); 0 = none.
 	sole uint32
+	// bulk: the COPY FROM load whose keys are claimed rather than locked
+	// (copylocks.go); nil = none.
+	bulk *bulkLoad
 }
 
 func (e *env) checkCancel() error {

@@ -85,6 +85,7 @@ type Txn struct {
 	// engine itself (internal statements), which bypasses privileges.
 	user     string
 	seqState *SeqState // currval/lastval, the session's
+	bulks    []*bulkLoad // COPY FROM loads' key claims, dropped at the end (copylocks.go)
 	// stagedLSN: end of the last chunk staged (stage.go); 0 = none.
 	// stagedView: a snapshot holding it, for reads of staged buckets.
 	stagedLSN  lsn.LSN
@@ -199,6 +200,7 @@ func (t *Txn) Rollback() {
 	t.done = true
 	t.ssx.Abort()
 	t.ssx = nil
+	t.endBulks() // after the commit is visible, before the locks go
 	t.dropStaged()
 	if t.stagedView != nil {
 		_ = t.stagedView.Close()

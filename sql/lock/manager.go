@@ -439,6 +439,29 @@ func (m *Manager) Holds(o OwnerID, key string, mode Mode) bool {
 	return false
 }
 
+// HeldByOther reports whether an owner other than o holds key (in any
+// mode and scope) or waits for it. key is only read: a caller probing
+// many keys can reuse one buffer.
+func (m *Manager) HeldByOther(o OwnerID, key []byte) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e := m.entries[string(key)]
+	if e == nil {
+		return false
+	}
+	for _, h := range e.holders {
+		if h.owner != o {
+			return true
+		}
+	}
+	for _, w := range e.queue {
+		if w.owner != o {
+			return true
+		}
+	}
+	return false
+}
+
 // BlockingPIDs returns the process ids of the owners o waits for
 // (pg_blocking_pids); nil when o is not waiting.
 func (m *Manager) BlockingPIDs(o OwnerID) []uint32 {
