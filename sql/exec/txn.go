@@ -84,7 +84,7 @@ type Txn struct {
 	// user is the role the statements run as (privileges.go); "" = the
 	// engine itself (internal statements), which bypasses privileges.
 	user     string
-	seqState *SeqState // currval/lastval, the session's
+	seqState *SeqState   // currval/lastval, the session's
 	bulks    []*bulkLoad // COPY FROM loads' key claims, dropped at the end (copylocks.go)
 	// stagedLSN: end of the last chunk staged (stage.go); 0 = none.
 	// stagedView: a snapshot holding it, for reads of staged buckets.
