@@ -191,7 +191,8 @@ func TestCommitterVisibleOnlyAfterRelease(t *testing.T) {
 
 // A release that fails (the node stepped down) answers the session with
 // the error but keeps the group invisible until a later release; a
-// commit written meanwhile waits behind it; one from a snapshot without
+// commit queued meanwhile waits behind it (not yet written: waitHeld);
+// one from a snapshot without
 // the held group that writes what it wrote fails (its writer may have
 // read the row without the held write once the lock was released).
 func TestCommitterHeldAfterFailedRelease(t *testing.T) {

@@ -2,8 +2,10 @@ package tests
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -198,4 +200,69 @@ func TestSyncRestartedPrimaryWaitsForStandbyBeforeServing(t *testing.T) {
 	if _, rows := tableHash(t, n2.nodeProc, "SELECT id FROM sv WHERE v = 1"); rows != 1 {
 		t.Fatalf("n2 lacks the commit n1 serves")
 	}
+}
+
+// Regression test for issue 16 (make faults bank, seed
+// 1796641367600757267: "two primaries: n1 primary/5 degraded, n2
+// primary/6 degraded" for two minutes): a sync primary restarted with WAL
+// its sync standby never flushed sits behind its restart gate (57P03) and
+// fails the proxy's SQL probe, so the proxy neither demotes nor fences it.
+// A standby promoted while it sat there must still fence it: it asks its
+// peers for a newer term while gated, not only at start. Before, it
+// stayed an unfenced gated primary beside the new one.
+func TestGatedPrimaryFencedByPromotionWhileGated(t *testing.T) {
+	c := startHACluster(t, haOptions{mode: "sync", settleProxySync: true,
+		nodeFlags: []string{"--advertise-host", "127.0.0.1", "--sync-timeout", "120s"},
+		proxyConf: "write_timeout_secs = 30\nfailover_timeout_secs = 120\n"})
+	n1, n2, n3 := c.nodes[0], c.nodes[1], c.nodes[2]
+	waitStreaming(t, n1.nodeProc, "n2")
+	waitStreaming(t, n1.nodeProc, "n3")
+	conn := n1.connect(t)
+	mustExec(t, conn, "CREATE TABLE sv (id INT PRIMARY KEY, v INT)")
+	mustExec(t, conn, "INSERT INTO sv VALUES (1, 0)")
+	conn.Close(context.Background())
+	waitCaughtUp(t, n1.nodeProc, n2.nodeProc)
+	waitCaughtUp(t, n1.nodeProc, n3.nodeProc)
+	before, err := n1.status()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	stopStandby(t, n2) // the sync standby never flushes the UPDATE
+	pending := execAsync(t, n1, "UPDATE sv SET v = 1 WHERE id = 1")
+	eventually(t, 20*time.Second, "the UPDATE in n1's WAL", func() (bool, string) {
+		st, err := n1.status()
+		return err == nil && st.CurrentLSN != before.CurrentLSN, fmt.Sprintf("%+v %v", st, err)
+	})
+	n1.kill9()
+	<-pending
+	n1.launch(t)
+	gated := func() (bool, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, n1.dsn())
+		if err == nil {
+			_, err = readV(ctx, conn)
+			conn.Close(ctx)
+		}
+		var pe *pgconn.PgError
+		return errors.As(err, &pe) && pe.Code == "57P03", err
+	}
+	eventually(t, 30*time.Second, "the restarted n1 behind its restart gate (57P03)", func() (bool, string) {
+		ok, err := gated()
+		return ok, fmt.Sprint(err)
+	})
+	time.Sleep(2 * time.Second) // n1's check of its peers at start is over
+
+	var ans struct {
+		Status string `json:"status"`
+	}
+	_, body, err := adminPost(fmt.Sprintf("http://127.0.0.1:%d/admin/promote", n3.httpPort), "{}")
+	if err != nil || json.Unmarshal([]byte(body), &ans) != nil || ans.Status != "ok" {
+		t.Fatalf("promote n3: %v: %s", err, body)
+	}
+	eventually(t, 20*time.Second, "n1 fenced by n3's newer term (its restart gate open)", func() (bool, string) {
+		ok, err := gated()
+		return !ok && strings.Contains(n1.logs.String(), "fenced: a newer term exists"), fmt.Sprint(err)
+	})
 }
