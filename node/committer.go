@@ -75,6 +75,12 @@ type commitResult struct {
 //     LSN;
 //  7. answer the sessions, which only then release their row locks.
 //
+// Without synchronous replication (release nil) step 5 is empty, and the
+// writer runs steps 6–7 itself when the publish stage is idle (nothing
+// handed over is unfinished: publishNow), saving a goroutine hand-off per
+// group — the order is the same, and a group storage cannot apply (disk
+// full) goes to the publish stage, which retries it as below.
+//
 // So in sync mode nothing is visible that a sync standby does not have
 // (docs/faults.md): no snapshot reaches past the applied LSN, and a reader
 // cannot see a commit a failover would lose. A writer that needs a row an
@@ -121,8 +127,12 @@ type committer struct {
 	// reach zero (demotion).
 	flight inflight
 
-	reqs    chan *commitReq
-	pub     chan *pubItem // writer → publish stage, in WAL order
+	reqs chan *commitReq
+	pub  chan *pubItem // writer → publish stage, in WAL order
+	// handed counts the groups handed to the publish stage and not yet
+	// finished by it; only the writer adds to it, so when the writer reads
+	// 0 the publish stage is idle until the writer hands it another group.
+	handed  atomic.Int64
 	stop    chan struct{}
 	stopCtx context.Context // ends with stop
 	cancel  context.CancelFunc
@@ -332,13 +342,47 @@ func (c *committer) process(group []*commitReq) {
 			return
 		}
 	}
+	if c.release == nil && c.handed.Load() == 0 && c.publishNow(it) {
+		return
+	}
+	c.handed.Add(1)
 	select {
 	case c.pub <- it:
 	case <-c.stop:
+		c.handed.Add(-1)
 		// Durable: replayed at the next start.
 		answer(it.accepted, errShuttingDown)
 		answer(it.conflicted, errSerialization)
 	}
+}
+
+// publishNow runs steps 6–7 for it on the writer goroutine; the caller
+// checked that no sync standby must release it and that every group
+// before it is published. It reports false, having done nothing, when
+// storage is out of space or the publish stage has stopped applying: the
+// publish stage then handles the group (applyDurable retries the apply,
+// refusing new groups meanwhile).
+func (c *committer) publishNow(it *pubItem) bool {
+	if end := it.end(); end != 0 {
+		c.mu.Lock()
+		closed := c.closed
+		c.mu.Unlock()
+		if closed {
+			return false
+		}
+		if err := c.db.Apply(end, it.batches...); err != nil {
+			if wal.IsNoSpace(err) {
+				return false
+			}
+			c.fail(fmt.Errorf("storage apply after durable commit: %w", err))
+			c.log.Error("commit path failed", "err", err)
+			c.answerItems([]*pubItem{it}, c.err())
+			return true
+		}
+		c.setFault(nil)
+	}
+	c.answerPublished([]*pubItem{it})
+	return true
 }
 
 // publishLoop is the publish stage: it takes the queued groups in order,
@@ -360,6 +404,7 @@ func (c *committer) publishLoop() {
 				}
 			}
 			c.publish(items)
+			c.handed.Add(-int64(len(items)))
 		case <-c.stop:
 			for {
 				select {
@@ -412,6 +457,12 @@ func (c *committer) publish(items []*pubItem) {
 		}
 		c.setFault(nil)
 	}
+	c.answerPublished(items)
+}
+
+// answerPublished is step 7 for items, applied (or holding only
+// conflicts).
+func (c *committer) answerPublished(items []*pubItem) {
 	now := c.now()
 	for _, it := range items {
 		if len(it.accepted) > 0 {

@@ -110,6 +110,10 @@ func (c *committer) holdItems(items []*pubItem, end lsn.LSN, batches []*storage.
 	for queued := true; queued; {
 		select {
 		case it := <-c.pub:
+			// Taken from the hand-off count now rather than when the hold
+			// ends: groups are held only after a failed release, and the
+			// writer reads the count only when there is no release step.
+			c.handed.Add(-1)
 			items = append(items, it)
 		default:
 			queued = false

@@ -136,7 +136,11 @@ func Open(cfg Config) (_ *Node, err error) {
 	n.committer.readOnly = n.readOnly
 	// Step 5 of the commit pipeline: synchronous replication releases a
 	// group before it is visible (n.repl is built below, before any commit).
-	n.committer.release = func(ctx context.Context, end lsn.LSN) error { return n.repl.WaitReleased(ctx, end) }
+	// In async mode the release is immediate (the mode is fixed at start),
+	// so there is none and the writer may publish a group itself.
+	if n.cfg.ReplicationMode == ModeSync {
+		n.committer.release = func(ctx context.Context, end lsn.LSN) error { return n.repl.WaitReleased(ctx, end) }
+	}
 	if err := n.buildSQL(); err != nil {
 		return nil, err
 	}
