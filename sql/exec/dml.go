@@ -180,7 +180,15 @@ func writeRow(e *env, tbl *catalog.Table, row, old []Datum, oldPK []byte) error 
 			return uniqueViolation(tbl, tbl.PKName, tbl.PrimaryKey, row)
 		}
 	}
-	if old != nil {
+	switch {
+	case old == nil:
+	case string(pk) == string(oldPK):
+		// The put below replaces the row under the same key: only the
+		// index entries of the old version go.
+		if err := deleteIndexEntries(e, tbl, old, oldPK); err != nil {
+			return err
+		}
+	default:
 		if err := deleteRow(e, tbl, old, oldPK); err != nil {
 			return err
 		}
@@ -218,6 +226,19 @@ func failingRow(tbl *catalog.Table, row []Datum) string {
 // entries; unique entries are locked so that an inserter of the same
 // value waits for this transaction's outcome.
 func deleteRow(e *env, tbl *catalog.Table, row []Datum, pk []byte) error {
+	if err := deleteIndexEntries(e, tbl, row, pk); err != nil {
+		return err
+	}
+	t := e.txn
+	if err := t.ssiWrite(catalog.TableBucket(tbl.ID), pk); err != nil {
+		return err
+	}
+	t.ov.del(catalog.TableBucket(tbl.ID), pk)
+	return nil
+}
+
+// deleteIndexEntries deletes the index entries of row (deleteRow).
+func deleteIndexEntries(e *env, tbl *catalog.Table, row []Datum, pk []byte) error {
 	t := e.txn
 	for i := range tbl.Indexes {
 		ix := &tbl.Indexes[i]
@@ -232,10 +253,6 @@ func deleteRow(e *env, tbl *catalog.Table, row []Datum, pk []byte) error {
 		}
 		t.ov.del(catalog.IndexBucket(ix.ID), k)
 	}
-	if err := t.ssiWrite(catalog.TableBucket(tbl.ID), pk); err != nil {
-		return err
-	}
-	t.ov.del(catalog.TableBucket(tbl.ID), pk)
 	return nil
 }
 

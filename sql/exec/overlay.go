@@ -17,6 +17,7 @@ type ovEntry struct {
 
 // ovBucket holds the pending writes of one bucket.
 type ovBucket struct {
+	name    string // its key in overlay.buckets (undo records share it)
 	entries map[string]ovEntry
 	sorted  []string // sorted keys of entries; nil when stale
 	created bool     // CreateBucket pending
@@ -102,11 +103,23 @@ func newOverlay() *overlay { return &overlay{buckets: map[string]*ovBucket{}} }
 func (o *overlay) bucket(name string, create bool) *ovBucket {
 	b := o.buckets[name]
 	if b == nil && create {
-		b = &ovBucket{entries: map[string]ovEntry{}}
+		b = &ovBucket{name: name, entries: map[string]ovEntry{}}
 		o.buckets[name] = b
-		o.undo = append(o.undo, undoRec{bucket: name, bktOp: true})
+		o.logUndo(undoRec{bucket: name, bktOp: true})
 	}
 	return b
+}
+
+// undoCap is the undo log's first capacity: room for a typical OLTP
+// transaction's writes (pgbench's tpcb-like logs eight), so it
+// does not grow through 1, 2, 4 and 8 records first.
+const undoCap = 8
+
+func (o *overlay) logUndo(u undoRec) {
+	if o.undo == nil {
+		o.undo = make([]undoRec, 0, undoCap)
+	}
+	o.undo = append(o.undo, u)
 }
 
 func (o *overlay) set(bucket, key []byte, e ovEntry) {
@@ -114,7 +127,7 @@ func (o *overlay) set(bucket, key []byte, e ovEntry) {
 	k := string(key)
 	prev, had := b.entries[k]
 	if o.logging() {
-		o.undo = append(o.undo, undoRec{bucket: string(bucket), key: k, had: had, prev: prev, existed: true})
+		o.logUndo(undoRec{bucket: b.name, key: k, had: had, prev: prev, existed: true})
 	}
 	if !had {
 		b.sorted = nil
@@ -138,7 +151,7 @@ func (o *overlay) putOwned(bucket, key, val []byte) {
 	k := unsafe.String(unsafe.SliceData(key), len(key))
 	prev, had := b.entries[k]
 	if o.logging() {
-		o.undo = append(o.undo, undoRec{bucket: string(bucket), key: k, had: had, prev: prev, existed: true})
+		o.logUndo(undoRec{bucket: b.name, key: k, had: had, prev: prev, existed: true})
 	}
 	if !had {
 		// A load in key order keeps the sorted keys (appendEntries' and
@@ -181,7 +194,7 @@ func (o *overlay) bucketFlags(name string, created, dropped bool) {
 		b.entries = map[string]ovEntry{}
 		b.sorted = nil
 	}
-	o.undo = append(o.undo, u)
+	o.logUndo(u)
 	o.writes++
 }
 
