@@ -11,10 +11,11 @@ import (
 
 func isAggregate(name string) bool {
 	switch name {
-	case "count", "sum", "avg", "min", "max", "bool_and", "bool_or", "every", "string_agg", "array_agg", "jsonb_agg", "jsonb_object_agg":
+	case "count", "sum", "avg", "min", "max", "bool_and", "bool_or", "every", "string_agg", "array_agg",
+		"jsonb_agg", "jsonb_object_agg", "json_agg", "json_object_agg":
 		return true
 	}
-	return false
+	return isStatAgg(name) || isOrderedSetAgg(name)
 }
 
 // aggSpec is one aggregate call.
@@ -26,6 +27,7 @@ type aggSpec struct {
 	t        types.T
 	sep      *cexpr        // string_agg's delimiter
 	order    []aggOrderKey // ORDER BY inside the call (string_agg)
+	direct   *cexpr        // an ordered-set aggregate's direct argument (agg_within.go)
 }
 
 // aggCtx maps expressions of the post-aggregation scope.
@@ -107,6 +109,15 @@ func (a *aggCtx) addAgg(b *builder, fc *pg_query.FuncCall) (*cexpr, error) {
 	if spec.name == "every" {
 		spec.name = "bool_and"
 	}
+	if isOrderedSetAgg(spec.name) {
+		if err := b.bindOrderedSet(a, spec, fc); err != nil {
+			return nil, err
+		}
+		return a.aggResult(spec), nil
+	}
+	if fc.AggWithinGroup {
+		return nil, b.errAt(pgerror.Newf(pgerror.UndefinedFunction, "%s is not an ordered-set aggregate, so it cannot have WITHIN GROUP", spec.name), fc.Location)
+	}
 	if fc.AggStar {
 		if spec.name != "count" {
 			return nil, pgerror.Newf(pgerror.SyntaxError, "%s(*) is not valid", spec.name)
@@ -117,7 +128,7 @@ func (a *aggCtx) addAgg(b *builder, fc *pg_query.FuncCall) (*cexpr, error) {
 		if err := b.bindStringAgg(spec, inner, fc); err != nil {
 			return nil, err
 		}
-	} else if spec.name == "jsonb_agg" || spec.name == "jsonb_object_agg" {
+	} else if isJSONAgg(spec.name) {
 		inner := &scope{cols: a.in.cols, parent: a.in.parent, excluded: -1}
 		if err := b.bindJSONAgg(spec, inner, fc); err != nil {
 			return nil, err
@@ -137,17 +148,22 @@ func (a *aggCtx) addAgg(b *builder, fc *pg_query.FuncCall) (*cexpr, error) {
 			return nil, err
 		}
 		if arg.unknown {
-			arg = coerce(arg, types.Text)
-			arg.t = types.Text
+			arg = coerceUnknownAggArg(spec.name, arg)
 		}
 		spec.arg = arg
 		if spec.t, err = aggResultType(spec.name, arg.t); err != nil {
 			return nil, err
 		}
 	}
+	return a.aggResult(spec), nil
+}
+
+// aggResult adds spec to the aggregates and returns the expression that
+// reads its value from the aggregated row.
+func (a *aggCtx) aggResult(spec *aggSpec) *cexpr {
 	idx := a.nGroups + len(a.aggs)
 	a.aggs = append(a.aggs, spec)
-	return &cexpr{t: spec.t, s: spec.name + "(...)", colIdx: -1, fn: func(_ *env, row []Datum) (Datum, error) { return row[idx], nil }}, nil
+	return &cexpr{t: spec.t, s: spec.name + "(...)", colIdx: -1, fn: func(_ *env, row []Datum) (Datum, error) { return row[idx], nil }}
 }
 
 func aggResultType(name string, t types.T) (types.T, error) {
@@ -180,6 +196,9 @@ func aggResultType(name string, t types.T) (types.T, error) {
 		if t.Family() == types.FamBool {
 			return types.Bool, nil
 		}
+	}
+	if isStatAgg(name) {
+		return statResultType(name, t)
 	}
 	return types.T{}, pgerror.Newf(pgerror.UndefinedFunction, "function %s(%s) does not exist", name, t)
 }
@@ -421,7 +440,7 @@ func (p *aggPlan) aggregate(e *env, src spill.Iterator, level int, out *spill.Ro
 		// never nil, even with no keys and no aggregates: a nil row ends the stream
 		row := append(make([]Datum, 0, len(g.keys)+len(p.ctx.aggs)), g.keys...)
 		for i, a := range p.ctx.aggs {
-			v, err := finish(a, &g.states[i])
+			v, err := finish(e, a, &g.states[i])
 			if err != nil {
 				return err
 			}
@@ -485,7 +504,7 @@ func accumulate(e *env, a *aggSpec, st *aggState, row []Datum, budget *memacct.B
 		return nil
 	}
 	v, err := a.arg.fn(e, row)
-	if err != nil || v == nil && a.name != "array_agg" && a.name != "jsonb_agg" {
+	if err != nil || v == nil && a.name != "array_agg" && !isJSONAgg(a.name) {
 		return err
 	}
 	if a.distinct {
@@ -504,8 +523,11 @@ func accumulate(e *env, a *aggSpec, st *aggState, row []Datum, budget *memacct.B
 	st.count++
 	switch a.name {
 	case "count":
-	case "string_agg", "array_agg", "jsonb_agg", "jsonb_object_agg":
+	case "string_agg", "array_agg", "jsonb_agg", "jsonb_object_agg", "json_agg", "json_object_agg",
+		"percentile_cont", "percentile_disc", "mode":
 		return collectOrdered(e, a, st, v, row, budget)
+	case "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop":
+		return accumulateStat(a, st, v)
 	case "sum", "avg":
 		acc := a.t
 		if a.name == "avg" {
@@ -540,8 +562,14 @@ func accumulate(e *env, a *aggSpec, st *aggState, row []Datum, budget *memacct.B
 	return nil
 }
 
-func finish(a *aggSpec, st *aggState) (Datum, error) {
+func finish(e *env, a *aggSpec, st *aggState) (Datum, error) {
 	switch a.name {
+	case "json_agg", "json_object_agg":
+		return finishJSONTextAgg(a, st)
+	case "percentile_cont", "percentile_disc", "mode":
+		return finishOrderedSet(e, a, st)
+	case "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop":
+		return finishStat(a, st)
 	case "string_agg":
 		return finishStringAgg(a, st)
 	case "array_agg":

@@ -137,6 +137,21 @@ func sortItems(a *aggSpec, st *aggState) {
 	})
 }
 
+// sortDistinct sorts a DISTINCT aggregate's input without ORDER BY as
+// PostgreSQL does (NULL last).
+func sortDistinct(a *aggSpec, st *aggState) {
+	if !a.distinct || len(a.order) > 0 {
+		return
+	}
+	sort.SliceStable(st.items, func(i, j int) bool {
+		x, y := st.items[i].val, st.items[j].val
+		if x == nil || y == nil {
+			return y == nil && x != nil
+		}
+		return types.Compare(x, y) < 0
+	})
+}
+
 // finishStringAgg sorts the collected items and joins them.
 func finishStringAgg(a *aggSpec, st *aggState) (Datum, error) {
 	if len(st.items) == 0 {
@@ -199,16 +214,7 @@ func finishArrayAgg(a *aggSpec, st *aggState) (Datum, error) {
 		return nil, nil
 	}
 	sortItems(a, st)
-	if a.distinct && len(a.order) == 0 {
-		// PostgreSQL sorts a DISTINCT aggregate's input (NULL last)
-		sort.SliceStable(st.items, func(i, j int) bool {
-			x, y := st.items[i].val, st.items[j].val
-			if x == nil || y == nil {
-				return y == nil && x != nil
-			}
-			return types.Compare(x, y) < 0
-		})
-	}
+	sortDistinct(a, st)
 	vals := make([]Datum, len(st.items))
 	for i, it := range st.items {
 		vals[i] = it.val

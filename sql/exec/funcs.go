@@ -339,6 +339,9 @@ func (b *builder) compileFunc(s *scope, fc *pg_query.FuncCall, hint types.T) (*c
 	if fc.Over != nil {
 		return nil, pgerror.New(pgerror.FeatureNotSupported, "window functions are not supported")
 	}
+	if name == "row_to_json" || name == "to_json" || name == "to_jsonb" {
+		return b.compileJSONFunc(s, name, fc)
+	}
 	if name == "version" && len(fc.Args) == 0 {
 		return constExpr(b.eng.cfg.ServerVersion, types.Text, "version()"), nil
 	}

@@ -686,6 +686,15 @@ func patKey(m string) string {
 
 func prepToChar(args []*cexpr) ([]*cexpr, types.T, scalarFn, error) {
 	x := args[0]
+	if !x.unknown && isNumFam(x.t) && (args[1].unknown || args[1].t.Family() == types.FamString) {
+		t := x.t
+		if t.Oid == types.OidInt2 {
+			args[0], t = coerce(x, types.Int4), types.Int4
+		}
+		return args, types.Text, func(_ *env, a []Datum) (Datum, error) {
+			return toCharNumber(a[0], t, str(a[1]))
+		}, nil
+	}
 	if x.unknown || !isTimeFam(x.t) || !(args[1].unknown || args[1].t.Family() == types.FamString) {
 		return nil, types.T{}, nil, errNoVariant
 	}

@@ -201,6 +201,9 @@ func (b *builder) buildJoin(j *pg_query.JoinExpr, outer *scope) (plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if lp, ok, err := b.buildLateralJoin(j, l, outer); ok || err != nil {
+		return lp, err
+	}
 	r, err := b.buildFromItem(j.Rarg, outer)
 	if err != nil {
 		return nil, err
@@ -264,7 +267,7 @@ func (b *builder) buildJoin(j *pg_query.JoinExpr, outer *scope) (plan, error) {
 		out = merged.plan(out, len(lcols))
 	}
 	if j.Alias != nil {
-		out = renamePlan(out, j.Alias.Aliasname, j.Alias)
+		return renamePlan(out, j.Alias.Aliasname, j.Alias)
 	}
 	return out, nil
 }

@@ -36,12 +36,12 @@ type onQual struct {
 
 // innerLeaves counts the relations an inner-join flattening of items
 // would give (without planning anything); 0 when the list holds a
-// set-returning function, which buildFrom joins laterally to the items
-// before it.
+// function or a LATERAL subquery, which buildFrom joins laterally to the
+// items before it (lateral.go).
 func innerLeaves(items []*pg_query.Node) int {
 	n := 0
 	for _, it := range items {
-		if it.GetRangeFunction() != nil {
+		if it.GetRangeFunction() != nil || hasLateral(it) {
 			return 0
 		}
 		if j := flatJoin(it); j != nil {

@@ -961,7 +961,7 @@ func jsonSRFs() {
 // jsonb_object_agg(key, value [ORDER BY …]) (the value in spec.sep).
 func (b *builder) bindJSONAgg(spec *aggSpec, inner *scope, fc *pg_query.FuncCall) error {
 	want := 1
-	if spec.name == "jsonb_object_agg" {
+	if spec.name == "jsonb_object_agg" || spec.name == "json_object_agg" {
 		want = 2
 	}
 	if len(fc.Args) != want {
@@ -969,7 +969,7 @@ func (b *builder) bindJSONAgg(spec *aggSpec, inner *scope, fc *pg_query.FuncCall
 	}
 	var es []*cexpr
 	for _, n := range fc.Args {
-		e, err := b.compile(inner, n, types.Unknown)
+		e, err := b.compileRowArg(inner, n)
 		if err != nil {
 			return err
 		}
@@ -977,9 +977,19 @@ func (b *builder) bindJSONAgg(spec *aggSpec, inner *scope, fc *pg_query.FuncCall
 			e = coerce(e, types.Text)
 			e.t, e.unknown = types.Text, false
 		}
+		if e.rec != nil && spec.distinct {
+			return pgerror.Newf(pgerror.FeatureNotSupported, "%s(DISTINCT) of a row is not supported", spec.name)
+		}
 		es = append(es, e)
 	}
 	spec.arg, spec.t = es[0], types.JSONB
+	if spec.name == "json_agg" || spec.name == "json_object_agg" {
+		spec.t = types.JSON
+	}
+	if (spec.name == "json_object_agg" || spec.name == "jsonb_object_agg") && es[0].rec != nil ||
+		spec.name == "json_object_agg" && (isJSONType(es[0].t) || es[0].t.Family() == types.FamArray) {
+		return pgerror.New(pgerror.InvalidParameterValue, "key value must be scalar, not array, composite, or json")
+	}
 	if len(es) > 1 {
 		spec.sep = es[1]
 	}
@@ -991,10 +1001,11 @@ func finishJSONAgg(a *aggSpec, st *aggState) (Datum, error) {
 		return nil, nil
 	}
 	sortItems(a, st)
+	sortDistinct(a, st)
 	if a.name == "jsonb_agg" {
 		out := make([]any, len(st.items))
 		for i, it := range st.items {
-			v, err := toJSON(it.val, a.arg.t)
+			v, err := toJSONValue(it.val, a.arg)
 			if err != nil {
 				return nil, err
 			}
@@ -1012,7 +1023,7 @@ func finishJSONAgg(a *aggSpec, st *aggState) (Datum, error) {
 		if err != nil {
 			return nil, err
 		}
-		v, err := toJSON(it.sep, a.sep.t)
+		v, err := toJSONValue(it.sep, a.sep)
 		if err != nil {
 			return nil, err
 		}

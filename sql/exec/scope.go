@@ -30,6 +30,9 @@ type colInfo struct {
 	// usingDup: a side's copy of a JOIN … USING column, reachable only by
 	// qualified name (the merged column answers to the bare name and *).
 	usingDup bool
+	// origName is a table column's own name when a FROM alias's column
+	// list renamed it (the table's row type keeps it: row_to_json).
+	origName string
 }
 
 // scope resolves names against the columns of the current row; parent is
@@ -106,10 +109,11 @@ type cexpr struct {
 	s       string // display text for EXPLAIN
 	unknown bool   // untyped literal or parameter: may adopt a context type
 	isConst bool
-	val     Datum // when isConst
-	param   int   // >0: $n
-	colIdx  int   // >=0 when this is a plain column of the current row
-	foldErr error // constant inputs whose evaluation failed (see foldConst)
+	val     Datum     // when isConst
+	param   int       // >0: $n
+	colIdx  int       // >=0 when this is a plain column of the current row
+	foldErr error     // constant inputs whose evaluation failed (see foldConst)
+	rec     *recShape // a record argument's fields (jsonrow.go); its value is a []Datum
 }
 
 func constExpr(d Datum, t types.T, s string) *cexpr {

@@ -339,6 +339,14 @@ func (b *builder) buildFrom(items []*pg_query.Node, outer *scope) (plan, error) 
 			cur = p
 			continue
 		}
+		if rs := it.GetRangeSubselect(); rs != nil && rs.Lateral && cur != nil {
+			right, _, err := b.buildLateralItem(it, cur, outer)
+			if err != nil {
+				return nil, err
+			}
+			cur = newLateralPlan(cur, right, pg_query.JoinType_JOIN_INNER)
+			continue
+		}
 		p, err := b.buildFromItem(it, outer)
 		if err != nil {
 			return nil, err
@@ -361,9 +369,7 @@ func (b *builder) buildFromItem(n *pg_query.Node, outer *scope) (plan, error) {
 	case *pg_query.Node_RangeFunction:
 		return b.buildRangeFunction(v.RangeFunction, outer, nil)
 	case *pg_query.Node_RangeSubselect:
-		if v.RangeSubselect.Lateral {
-			return nil, pgerror.New(pgerror.FeatureNotSupported, "LATERAL is not supported")
-		}
+		// LATERAL with nothing before it is an ordinary subquery
 		p, err := b.buildSelect(v.RangeSubselect.Subquery.GetSelectStmt(), outer)
 		if err != nil {
 			return nil, err
@@ -372,21 +378,39 @@ func (b *builder) buildFromItem(n *pg_query.Node, outer *scope) (plan, error) {
 		if v.RangeSubselect.Alias != nil {
 			alias = v.RangeSubselect.Alias.Aliasname
 		}
-		return renamePlan(p, alias, v.RangeSubselect.Alias), nil
+		return renamePlan(p, alias, v.RangeSubselect.Alias)
 	}
 	return nil, pgerror.Newf(pgerror.FeatureNotSupported, "FROM item %s is not supported", nodeName(n))
 }
 
 // renamePlan re-qualifies a subquery's columns with its alias.
-func renamePlan(p plan, alias string, a *pg_query.Alias) plan {
+func renamePlan(p plan, alias string, a *pg_query.Alias) (plan, error) {
 	cols := append([]colInfo(nil), p.cols()...)
+	if err := aliasColumns(cols, alias, a); err != nil {
+		return nil, err
+	}
+	return &aliasPlan{in: p, columns: cols}, nil
+}
+
+// aliasColumns qualifies cols with alias and renames the visible ones
+// (not hidden, not a USING side's copy) by the alias's column list, which
+// may not be longer than they are (42P10).
+func aliasColumns(cols []colInfo, alias string, a *pg_query.Alias) error {
+	k := 0
 	for i := range cols {
 		cols[i].table = alias
-		if a != nil && i < len(a.Colnames) {
-			cols[i].name = strVal(a.Colnames[i])
+		if cols[i].hidden || cols[i].usingDup {
+			continue
 		}
+		if a != nil && k < len(a.Colnames) {
+			cols[i].name = strVal(a.Colnames[k])
+		}
+		k++
 	}
-	return &aliasPlan{in: p, columns: cols}
+	if a != nil && len(a.Colnames) > k {
+		return pgerror.Newf(pgerror.InvalidColumnReference, "table %q has %d columns available but %d columns specified", alias, k, len(a.Colnames))
+	}
+	return nil
 }
 
 type aliasPlan struct {
@@ -447,7 +471,16 @@ func (b *builder) buildRangeVar(rv *pg_query.RangeVar) (plan, error) {
 		b.require(t.Name, catalog.PrivSelect)
 		b.needTableLock(t.Name, lock.AccessShare)
 	}
-	return &scanPlan{tbl: t, alias: alias, columns: tableCols(t, alias)}, nil
+	cols := tableCols(t, alias)
+	if err := aliasColumns(cols, alias, rv.Alias); err != nil {
+		return nil, err
+	}
+	for i := range cols {
+		if c := t.Columns[i].Name; cols[i].name != c {
+			cols[i].origName = c
+		}
+	}
+	return &scanPlan{tbl: t, alias: alias, columns: cols}, nil
 }
 
 func tableCols(t *catalog.Table, alias string) []colInfo {

@@ -13,8 +13,8 @@ import (
 // numerics and timestamps (with an interval step) yields its rows lazily;
 // any other (scalar) function in FROM yields one row holding its value, as
 // in PostgreSQL. WITH ORDINALITY adds a bigint row number. The arguments
-// may refer to the enclosing query (correlated), not to other FROM items
-// (LATERAL is not supported).
+// may refer to the enclosing query (correlated) and to the FROM items
+// before the function (lateral.go).
 
 // buildRangeFunction plans a function call in FROM; left is the plan of
 // the FROM items before it (nil for the first), whose columns its
@@ -103,61 +103,9 @@ func (b *builder) buildRangeFunction(rf *pg_query.RangeFunction, outer *scope, l
 		p.columns = append(p.columns, colInfo{table: alias, name: alias, typ: p.t, hidden: true})
 	}
 	if left != nil {
-		return &lateralPlan{left: left, right: p, columns: append(left.cols(), p.columns...)}, nil
+		return newLateralPlan(left, p, pg_query.JoinType_JOIN_INNER), nil
 	}
 	return p, nil
-}
-
-// lateralPlan joins each row of left with the rows the function yields
-// for it.
-type lateralPlan struct {
-	left    plan
-	right   *srfPlan
-	columns []colInfo
-}
-
-func (p *lateralPlan) cols() []colInfo { return append([]colInfo(nil), p.columns...) }
-func (p *lateralPlan) explain(x *explainer, depth int) {
-	x.add(depth, "Nested Loop")
-	x.child(p.left, depth+1)
-	x.child(p.right, depth+1)
-}
-
-func (p *lateralPlan) start(e *env) (iter, error) {
-	left, err := startPlan(e, p.left)
-	if err != nil {
-		return nil, err
-	}
-	var lrow []Datum
-	var right iter
-	return &funcIter{nx: func() ([]Datum, error) {
-		for {
-			if right == nil {
-				if lrow, err = left.next(); err != nil || lrow == nil {
-					return nil, err
-				}
-				if right, err = p.right.startRow(e, lrow); err != nil {
-					return nil, err
-				}
-			}
-			r, err := right.next()
-			if err != nil {
-				return nil, err
-			}
-			if r == nil {
-				right.close()
-				right = nil
-				continue
-			}
-			out := make([]Datum, 0, len(lrow)+len(r))
-			return append(append(out, lrow...), r...), nil
-		}
-	}, cl: func() {
-		if right != nil {
-			right.close()
-		}
-		left.close()
-	}}, nil
 }
 
 // generateSeriesArgs binds generate_series's arguments and its result type.

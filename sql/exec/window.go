@@ -105,6 +105,9 @@ func (b *builder) compileWindowCall(s *scope, fc *pg_query.FuncCall) (*cexpr, er
 			return nil, b.errAt(pgerror.Newf(pgerror.WrongObjectType, "WITHIN GROUP is required for ordered-set aggregate %s", name), fc.Location)
 		}
 	}
+	if isOrderedSetAgg(name) {
+		return nil, b.errAt(pgerror.Newf(pgerror.WrongObjectType, "OVER is not supported for ordered-set aggregate %s", name), fc.Location)
+	}
 	if isAggregate(name) && !windowFuncs[name] {
 		spec, err := b.windowAgg(ctx.in, fc)
 		if err != nil {
@@ -154,6 +157,9 @@ func (b *builder) windowAgg(in *scope, fc *pg_query.FuncCall) (*aggSpec, error) 
 		spec.t = types.Int8
 		return spec, nil
 	}
+	if isJSONAgg(spec.name) {
+		return spec, b.bindJSONAgg(spec, inner, fc)
+	}
 	if len(fc.Args) != 1 {
 		return nil, pgerror.Newf(pgerror.UndefinedFunction, "function %s with %d arguments does not exist", spec.name, len(fc.Args))
 	}
@@ -162,8 +168,7 @@ func (b *builder) windowAgg(in *scope, fc *pg_query.FuncCall) (*aggSpec, error) 
 		return nil, err
 	}
 	if arg.unknown {
-		arg = coerce(arg, types.Text)
-		arg.t = types.Text
+		arg = coerceUnknownAggArg(spec.name, arg)
 	}
 	spec.arg = arg
 	spec.t, err = aggResultType(spec.name, arg.t)

@@ -356,7 +356,7 @@ func (w *winPass) computeCall(f *winFrame, c *winCall) error {
 					return err
 				}
 			}
-			v, err = finish(c.agg, inc)
+			v, err = finish(e, c.agg, inc)
 		default:
 			st := &aggState{}
 			rows := w.frameRows(f, i, s, en)
@@ -366,7 +366,7 @@ func (w *winPass) computeCall(f *winFrame, c *winCall) error {
 				}
 			}
 			if err == nil {
-				v, err = finish(c.agg, st)
+				v, err = finish(e, c.agg, st)
 			}
 		}
 		if err != nil {

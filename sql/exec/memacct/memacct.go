@@ -210,6 +210,8 @@ func DatumSize(d types.Datum) int64 {
 		return 24
 	case types.IntervalValue:
 		return 24
+	case []types.Datum: // a record (exec/jsonrow.go)
+		return RowSize(v)
 	}
 	return 32
 }

@@ -1,0 +1,83 @@
+-- Rows and aggregates as JSON (PostgreSQL documentation 9.16.1, tables
+-- 9.47 "JSON Creation Functions" and 9.59 json_agg/json_object_agg):
+-- row_to_json, to_json/to_jsonb of rows and values, json_agg/jsonb_agg,
+-- json_object_agg/jsonb_object_agg.
+CREATE TABLE jr (id int, name text, score numeric, tags text[], meta jsonb, born date, ok boolean);
+INSERT INTO jr VALUES (1, 'ann', 9.50, '{a,b}', '{"k": 1}', '2001-02-03', true), (2, 'bob "b"', NULL, '{}', NULL, NULL, false),
+  (3, NULL, -0.25, NULL, '[1, {"x": null}]', '1999-12-31', NULL);
+CREATE TABLE jr_empty (id int, name text);
+SELECT row_to_json(jr) FROM jr ORDER BY id;
+SELECT row_to_json(jr, true) FROM jr ORDER BY id;
+SELECT row_to_json(jr, false) FROM jr ORDER BY id;
+SELECT row_to_json(j) FROM jr j ORDER BY id;
+SELECT row_to_json(j.*) FROM jr j ORDER BY id;
+SELECT row_to_json(s) FROM (SELECT id, name AS "Full Name", score * 2 AS dbl FROM jr) s ORDER BY id;
+SELECT row_to_json(s) FROM (SELECT 1 AS a, 'x' AS b, NULL::int AS c, ARRAY[[1,2],[3,4]] AS d) s;
+SELECT row_to_json(ROW(1, 'foo', NULL, true));
+SELECT row_to_json(ROW(1, 'foo'), true);
+SELECT row_to_json(ROW(1.50, ARRAY['a', NULL], '{"a": 1}'::json, '{"b": 2}'::jsonb));
+SELECT row_to_json(ROW());
+SELECT row_to_json(jr, NULL) FROM jr ORDER BY id;
+SELECT row_to_json(q) FROM jr AS q(i, n) ORDER BY i;
+SELECT row_to_json(g) FROM generate_series(1, 2) g;
+SELECT j.id, row_to_json(k) FROM jr j, LATERAL (SELECT j.name, j.id * 2 AS twice) k ORDER BY 1;
+SELECT row_to_json(jr) FROM jr WHERE false;
+SELECT id, (SELECT row_to_json(jr)) FROM jr ORDER BY id;
+SELECT to_json(jr) FROM jr ORDER BY id;
+SELECT to_jsonb(jr) FROM jr ORDER BY id;
+SELECT to_jsonb(s) FROM (SELECT 1 AS b, 2 AS a, 3 AS aa) s;
+SELECT to_json(ROW(1, 'x')), to_jsonb(ROW(1, 'x'));
+SELECT to_json(1), to_json(1.50), to_json(-2.5e3::float8), to_json('txt'::text), to_json(true), to_json(NULL::int);
+SELECT to_json('a "quoted" \ string'::text), to_json(E'tab\there'::text);
+SELECT to_json('2020-01-02'::date), to_json('2020-01-02 03:04:05'::timestamp), to_json('2020-01-02 03:04:05+00'::timestamptz);
+SELECT to_json(ARRAY[1, 2, NULL]), to_json(ARRAY[['a', 'b'], ['c', 'd']]), to_json('{}'::int[]);
+SELECT to_json('{"a": [1, 2]}'::jsonb), to_json('{"a" :  1}'::json);
+SELECT to_json('NaN'::numeric), to_json('Infinity'::float8);
+SELECT to_json('x');
+SELECT to_jsonb('x');
+SELECT row_to_json(1);
+SELECT row_to_json(jr, 1) FROM jr;
+SELECT row_to_json(nosuch) FROM jr;
+SELECT to_json(jr, true) FROM jr;
+-- json_agg / jsonb_agg
+SELECT json_agg(id) FROM jr;
+SELECT json_agg(id ORDER BY id DESC) FROM jr;
+SELECT json_agg(name ORDER BY id) FROM jr;
+SELECT json_agg(score ORDER BY id), json_agg(ok ORDER BY id), json_agg(born ORDER BY id) FROM jr;
+SELECT json_agg(tags ORDER BY id) FROM jr;
+SELECT json_agg(meta ORDER BY id) FROM jr;
+SELECT json_agg(jr ORDER BY id) FROM jr;
+SELECT json_agg(s ORDER BY s.id DESC) FROM (SELECT id, name FROM jr) s;
+SELECT json_agg(NULL::int), json_agg(x) FROM (VALUES (NULL::int), (1)) v(x);
+SELECT json_agg(x) FROM (VALUES (ARRAY[1]), (NULL), (ARRAY[2, 3])) v(x);
+SELECT json_agg(x) FROM (VALUES (NULL::int[]), (ARRAY[1])) v(x);
+SELECT json_agg(id) FROM jr_empty;
+SELECT json_agg(id) FILTER (WHERE id > 1) FROM jr;
+SELECT json_agg(DISTINCT x) FROM (VALUES (2), (1), (2)) v(x);
+SELECT id % 2 AS k, json_agg(name ORDER BY name) FROM jr GROUP BY id % 2 ORDER BY k;
+SELECT jsonb_agg(id ORDER BY id) FROM jr;
+SELECT jsonb_agg(jr ORDER BY id) FROM jr;
+SELECT jsonb_agg(s) FROM (SELECT 1 AS z, 'q' AS y) s;
+SELECT jsonb_agg(x) FROM (VALUES (NULL::text), ('a')) v(x);
+SELECT jsonb_agg(id) FROM jr_empty;
+SELECT json_agg(id) OVER (ORDER BY id) FROM jr ORDER BY id;
+SELECT pg_typeof(json_agg(id)), pg_typeof(jsonb_agg(id)), pg_typeof(row_to_json(ROW(1))), pg_typeof(to_json(1)) FROM jr;
+-- json_object_agg / jsonb_object_agg
+SELECT json_object_agg(name, id ORDER BY id) FROM jr WHERE name IS NOT NULL;
+SELECT json_object_agg(id, name ORDER BY id) FROM jr;
+SELECT json_object_agg(id, score ORDER BY id) FROM jr;
+SELECT json_object_agg(id, tags ORDER BY id) FROM jr;
+SELECT json_object_agg(k, v) FROM (VALUES ('a', 1), ('a', 2)) x(k, v);
+SELECT json_object_agg(k, v) FROM (VALUES (true, 'x')) x(k, v);
+SELECT json_object_agg(k, v) FROM (VALUES (1.5, NULL::text)) x(k, v);
+SELECT json_object_agg(name, id) FROM jr;
+SELECT json_object_agg(tags, id) FROM jr;
+SELECT json_object_agg(meta, id) FROM jr;
+SELECT json_object_agg(id, name) FROM jr_empty;
+SELECT json_object_agg(id, jr ORDER BY id) FROM jr;
+SELECT jsonb_object_agg(id, name) FROM jr;
+SELECT jsonb_object_agg(k, v) FROM (VALUES ('a', 1), ('a', 2), ('b', 3)) x(k, v);
+SELECT jsonb_object_agg(name, id) FROM jr;
+SELECT jsonb_object_agg(id, jr) FROM jr WHERE id = 1;
+SELECT json_object_agg(id) FROM jr;
+SELECT json_object_agg(1, 2, 3);
