@@ -24,7 +24,20 @@ type joinPlan struct {
 // time, cubic in the number of joins (a 747-way join spent minutes
 // planning, deaf to cancel).
 func newJoinPlan(l, r plan, kind pg_query.JoinType) *joinPlan {
-	return &joinPlan{left: l, right: r, kind: kind, out: joinCols(l, r)}
+	p := &joinPlan{left: l, right: r, kind: kind, out: joinCols(l, r)}
+	markNullable(p.out, len(colsView(l)), kind)
+	return p
+}
+
+// markNullable marks the columns an outer join may NULL-extend (nl: the
+// left side's column count).
+func markNullable(cols []colInfo, nl int, kind pg_query.JoinType) {
+	for i := range cols {
+		if kind == pg_query.JoinType_JOIN_FULL || kind == pg_query.JoinType_JOIN_LEFT && i >= nl ||
+			kind == pg_query.JoinType_JOIN_RIGHT && i < nl {
+			cols[i].nullable = true
+		}
+	}
 }
 
 // joinCols is l's output columns followed by r's, copied once (cols()

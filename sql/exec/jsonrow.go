@@ -64,16 +64,49 @@ func (b *builder) compileRowArg(s *scope, n *pg_query.Node) (*cexpr, error) {
 	default:
 		return b.compile(s, n, types.Unknown)
 	}
-	cols := b.relationCols(s, rel)
-	if cols == nil {
+	all, grouped := b.relationCols(s, rel)
+	if all == nil {
 		return nil, b.errAt(pgerror.Newf(pgerror.UndefinedTable, "missing FROM-clause entry for table %q", rel), cr.Location)
+	}
+	if grouped {
+		// PostgreSQL groups a whole-row reference as one value: it is
+		// not in any GROUP BY we accept
+		return nil, b.errAt(pgerror.Newf(pgerror.GroupingError, "column %q must appear in the GROUP BY clause or be used in an aggregate function", rel), cr.Location)
+	}
+	colRef := func(c colInfo) (*cexpr, error) {
+		ref := &pg_query.Node{Node: &pg_query.Node_ColumnRef{ColumnRef: &pg_query.ColumnRef{
+			Fields: []*pg_query.Node{pg_query.MakeStrNode(rel), pg_query.MakeStrNode(c.name)}, Location: cr.Location}}}
+		return b.compile(s, ref, types.Unknown)
+	}
+	var cols []colInfo
+	var nullable bool
+	var indicator *colInfo // tells a NULL-extended row from a row of NULLs
+	for i, c := range all {
+		nullable = nullable || c.nullable
+		if c.notNull && indicator == nil {
+			indicator = &all[i]
+		}
+		if !c.hidden {
+			cols = append(cols, c)
+		}
+	}
+	if len(cols) == 1 && cols[0].funcScalar {
+		return colRef(cols[0]) // a scalar function's row is its value
+	}
+	var ind *cexpr
+	if nullable {
+		if indicator == nil {
+			return nil, b.errAt(pgerror.Newf(pgerror.FeatureNotSupported, "a whole-row reference to %q, which an outer join may NULL-extend, is not supported", rel), cr.Location)
+		}
+		var err error
+		if ind, err = colRef(*indicator); err != nil {
+			return nil, err
+		}
 	}
 	var fields []*cexpr
 	var names []string
 	for _, c := range cols {
-		ref := &pg_query.Node{Node: &pg_query.Node_ColumnRef{ColumnRef: &pg_query.ColumnRef{
-			Fields: []*pg_query.Node{pg_query.MakeStrNode(rel), pg_query.MakeStrNode(c.name)}, Location: cr.Location}}}
-		e, err := b.compile(s, ref, types.Unknown)
+		e, err := colRef(c)
 		if err != nil {
 			return nil, err
 		}
@@ -83,7 +116,18 @@ func (b *builder) compileRowArg(s *scope, n *pg_query.Node) (*cexpr, error) {
 		}
 		fields, names = append(fields, e), append(names, name)
 	}
-	return recordExpr(fields, names, rel), nil
+	r := recordExpr(fields, names, rel)
+	if ind != nil {
+		inner := r.fn
+		r.fn = func(e *env, row []Datum) (Datum, error) {
+			v, err := ind.fn(e, row)
+			if err != nil || v == nil {
+				return nil, err // the row of a NULL-extended relation is NULL
+			}
+			return inner(e, row)
+		}
+	}
+	return r, nil
 }
 
 func recordExpr(fields []*cexpr, names []string, disp string) *cexpr {
@@ -104,32 +148,41 @@ func recordExpr(fields []*cexpr, names []string, disp string) *cexpr {
 	}}
 }
 
-// relationCols returns the visible columns of the FROM item named rel in
-// the nearest scope that has one (nil when none does).
-func (b *builder) relationCols(s *scope, rel string) []colInfo {
+// relationCols returns the columns of the FROM item named rel in the
+// nearest scope that has one (nil when none does), and whether that scope
+// is past a GROUP BY or aggregate (the row is then out of reach).
+func (b *builder) relationCols(s *scope, rel string) ([]colInfo, bool) {
 	for sc := s; sc != nil; sc = sc.parent {
 		cols := sc.cols
 		if sc.agg != nil {
 			cols = sc.agg.in.cols
 		}
 		var out []colInfo
-		found := false
+		merged := map[string]bool{}
 		for _, c := range cols {
-			if c.table == rel {
-				found = true
-				if !c.hidden {
-					out = append(out, c)
-				}
+			if c.table == rel && !c.usingDup {
+				merged[c.name] = true
 			}
 		}
+		for _, c := range cols {
+			// a USING side's copy is the table's own column, but not a
+			// join alias's: that has the merged column instead
+			if c.table == rel && !(c.usingDup && merged[c.name]) {
+				out = append(out, c)
+			}
+		}
+		found := len(out) > 0
 		if found {
-			return append(make([]colInfo, 0, len(out)), out...)
+			return out, sc.agg != nil
 		}
 	}
-	return nil
+	return nil, false
 }
 
-func (b *builder) hasRelation(s *scope, rel string) bool { return b.relationCols(s, rel) != nil }
+func (b *builder) hasRelation(s *scope, rel string) bool {
+	cols, _ := b.relationCols(s, rel)
+	return cols != nil
+}
 
 // appendJSONValue appends the value of e (d) as to_json writes it.
 func appendJSONValue(b []byte, d Datum, e *cexpr) ([]byte, error) {

@@ -50,7 +50,9 @@ type lateralPlan struct {
 }
 
 func newLateralPlan(left plan, right lateralSide, kind pg_query.JoinType) *lateralPlan {
-	return &lateralPlan{left: left, right: right, kind: kind, columns: append(left.cols(), right.cols()...)}
+	p := &lateralPlan{left: left, right: right, kind: kind, columns: append(left.cols(), right.cols()...)}
+	markNullable(p.columns, len(left.cols()), kind)
+	return p
 }
 
 func (p *lateralPlan) cols() []colInfo { return append([]colInfo(nil), p.columns...) }

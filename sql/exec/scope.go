@@ -33,6 +33,13 @@ type colInfo struct {
 	// origName is a table column's own name when a FROM alias's column
 	// list renamed it (the table's row type keeps it: row_to_json).
 	origName string
+	// For whole-row references (jsonrow.go): nullable marks the columns of
+	// the NULL-extended side of an outer join; notNull a stored table's
+	// column read by this FROM item that no real row has NULL (its row id
+	// or a NOT NULL column), which tells a NULL-extended row from a row of
+	// NULLs; funcScalar the value column of a function returning a scalar
+	// (whose whole row is that scalar).
+	nullable, notNull, funcScalar bool
 }
 
 // scope resolves names against the columns of the current row; parent is

@@ -486,7 +486,8 @@ func (b *builder) buildRangeVar(rv *pg_query.RangeVar) (plan, error) {
 func tableCols(t *catalog.Table, alias string) []colInfo {
 	cols := make([]colInfo, len(t.Columns))
 	for i, c := range t.Columns {
-		cols[i] = colInfo{table: alias, name: c.Name, typ: c.Type, tableOID: t.OID, attNum: int16(i + 1), hidden: c.Hidden}
+		cols[i] = colInfo{table: alias, name: c.Name, typ: c.Type, tableOID: t.OID, attNum: int16(i + 1), hidden: c.Hidden,
+			notNull: c.Hidden || c.NotNull}
 	}
 	return cols
 }

@@ -90,7 +90,7 @@ func (b *builder) buildRangeFunction(rf *pg_query.RangeFunction, outer *scope, l
 			names[i] = strVal(c)
 		}
 	}
-	p.columns = []colInfo{{table: alias, name: names[0], typ: p.t}}
+	p.columns = []colInfo{{table: alias, name: names[0], typ: p.t, funcScalar: len(typs) == 0 && !rf.Ordinality}}
 	for i, t := range typs {
 		if i > 0 {
 			p.columns = append(p.columns, colInfo{table: alias, name: names[i], typ: t})
