@@ -122,23 +122,26 @@ func (p *lateralPlan) start(e *env) (iter, error) {
 	}}, nil
 }
 
-// isLateralItem reports whether a FROM item may refer to the items before
-// it: a LATERAL subquery or a function.
+// isLateralItem reports whether a FROM item on the right of a join may
+// refer to the items before it: a LATERAL subquery, or a function marked
+// LATERAL or naming any column (a function of constants joins as any
+// other relation: hash joins and join order stay open to it).
 func isLateralItem(n *pg_query.Node) bool {
 	if rs := n.GetRangeSubselect(); rs != nil {
 		return rs.Lateral
 	}
-	return n.GetRangeFunction() != nil
+	rf := n.GetRangeFunction()
+	return rf != nil && (rf.Lateral || hasColumnRef(rf))
 }
 
 // hasLateral reports whether a FROM item holds a LATERAL subquery, or a
-// function on the right of a join, anywhere in its join tree.
+// lateral function on the right of a join, anywhere in its join tree.
 func hasLateral(n *pg_query.Node) bool {
 	if rs := n.GetRangeSubselect(); rs != nil {
 		return rs.Lateral
 	}
 	if j := n.GetJoinExpr(); j != nil {
-		return hasLateral(j.Larg) || hasLateral(j.Rarg) || j.Rarg.GetRangeFunction() != nil
+		return hasLateral(j.Larg) || hasLateral(j.Rarg) || j.Rarg.GetRangeFunction() != nil && isLateralItem(j.Rarg)
 	}
 	return false
 }
