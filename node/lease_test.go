@@ -176,10 +176,11 @@ func TestPromoteOnLapsedPrimaryFailsWaiters(t *testing.T) {
 
 // Regression test for issue 16: a commit queued behind a held group (its
 // release failed when the lease lapsed; the lease is back, so new commits
-// are accepted) waits before the WAL, where statement_timeout and a
-// CancelRequest end it with 57014 — it did not happen, and stays absent
-// once the held group is released. Before, it was written at once and
-// waited, uncancellable, until the held group's release.
+// are accepted) waits before the WAL, where statement_timeout,
+// pg_cancel_backend and a CancelRequest end it with 57014 — it did not
+// happen, and stays absent once the held group is released. Before, it
+// was written at once and waited, uncancellable, until the held group's
+// release.
 func TestCommitBehindHeldGroupHonoursCancel(t *testing.T) {
 	ctx := context.Background()
 	c := leasedPrimaryWithoutSyncStandby(t, time.Second, 300*time.Millisecond)
@@ -198,27 +199,37 @@ func TestCommitBehindHeldGroupHonoursCancel(t *testing.T) {
 	tcancel()
 	requireCanceled(t, err, "statement timeout")
 
-	victim, admin := c.Primary.Conn(), c.Primary.Conn()
-	defer victim.Close(ctx)
+	admin := c.Primary.Conn()
 	defer admin.Close(ctx)
-	res := make(chan error, 1)
-	go func() {
-		_, err := victim.Exec(ctx, "INSERT INTO l VALUES (22)")
-		res <- err
-	}()
-	select {
-	case err := <-res:
-		t.Fatalf("a commit behind the held group returned (%v) before the cancel request", err)
-	case <-time.After(300 * time.Millisecond):
-	}
-	if err := victim.PgConn().CancelRequest(ctx); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-res:
-		requireCanceled(t, err, "user request")
-	case <-time.After(10 * time.Second):
-		t.Fatal("a commit behind the held group ignored the cancel request")
+	for id, how := range map[int]string{22: "pg_cancel_backend", 24: "CancelRequest"} {
+		victim := c.Primary.Conn()
+		defer victim.Close(ctx)
+		res := make(chan error, 1)
+		go func() {
+			_, err := victim.Exec(ctx, "INSERT INTO l VALUES ($1)", id)
+			res <- err
+		}()
+		select {
+		case err := <-res:
+			t.Fatalf("a commit behind the held group returned (%v) before the %s", err, how)
+		case <-time.After(300 * time.Millisecond):
+		}
+		if how == "CancelRequest" {
+			if err := victim.PgConn().CancelRequest(ctx); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			var found bool
+			if err := admin.QueryRow(ctx, "SELECT pg_cancel_backend($1)", int32(victim.PgConn().PID())).Scan(&found); err != nil || !found {
+				t.Fatalf("pg_cancel_backend(%d) = %v, %v; want true", victim.PgConn().PID(), found, err)
+			}
+		}
+		select {
+		case err := <-res:
+			requireCanceled(t, err, "user request")
+		case <-time.After(10 * time.Second):
+			t.Fatalf("a commit behind the held group ignored the %s", how)
+		}
 	}
 
 	c.Sync.Start() // confirms the held group: commits go through again

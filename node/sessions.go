@@ -118,3 +118,12 @@ func (b *boundedBuffer) AddRow(row []types.Datum) error {
 	}
 	return b.Buffer.AddRow(row)
 }
+
+// signalBackend backs pg_cancel_backend / pg_terminate_backend: n.pg is
+// set before any session runs.
+func (n *Node) signalBackend(pid int, terminate bool) bool {
+	if n.pg == nil {
+		return false
+	}
+	return n.pg.Signal(pid, terminate)
+}

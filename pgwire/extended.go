@@ -160,9 +160,15 @@ func (c *conn) closeMsg(m *pgproto3.Close) {
 // on a full disk, where PostgreSQL crashes instead.) Output the client
 // already received (a Flush message, or more than flushThreshold bytes)
 // cannot be withdrawn.
+//
+// The commit runs under a statement context, so a CancelRequest (or
+// pg_cancel_backend) reaches a commit still waiting to be written.
 func (c *conn) sync() {
 	c.ignoreTillSync = false
-	if err := c.sess.Sync(c.ctx); err != nil {
+	ctx := c.beginStatement()
+	err := c.sess.Sync(ctx)
+	c.endStatement()
+	if err != nil {
 		if c.execMark >= 0 {
 			c.wbuf = c.wbuf[:c.execMark]
 		}

@@ -156,6 +156,27 @@ func (s *Server) forceCloseAll() {
 	}
 }
 
+// Signal serves pg_cancel_backend (terminate false: the running statement
+// of the connection with pid is cancelled, as by a CancelRequest) and
+// pg_terminate_backend (the connection is closed). It reports whether a
+// connection has pid. Safe from any goroutine.
+func (s *Server) Signal(pid int, terminate bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		if int(c.fc.PID()) != pid {
+			continue
+		}
+		if terminate {
+			c.forceClose()
+		} else {
+			c.cancelStatement()
+		}
+		return true
+	}
+	return false
+}
+
 func (s *Server) isClosing() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -72,6 +72,10 @@ type Config struct {
 	// stored (roles.go). "" = an engine without roles: a user that is not
 	// a stored role is a superuser (tests, tools).
 	BootstrapUser string
+	// Signal cancels (terminate false) or terminates the running statement
+	// of the backend with pid and reports whether one was found: it backs
+	// pg_cancel_backend / pg_terminate_backend (nil = they find none).
+	Signal func(pid int, terminate bool) bool
 	// ReclaimAbove: after a statement whose memory peaked above this many
 	// bytes, the engine returns free memory to the OS (debug.FreeOSMemory,
 	// in the background, one at a time) so RSS goes back near its
@@ -148,7 +152,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 	if e.cfg.System == nil {
 		e.cfg.System = pgcatalog.New(pgcatalog.Config{BootstrapUser: cfg.BootstrapUser,
 			Activity: e.backends, Locks: e.lockRows, BucketBytes: e.bucketBytes, DatabaseBytes: e.fileBytes,
-			TempSchema: e.isTempSchemaOID})
+			TempSchema: e.isTempSchemaOID, Signal: cfg.Signal})
 	}
 	e.locks = cfg.Locks
 	if e.locks == nil {

@@ -257,13 +257,51 @@ func visible(s *System, env *Env, a []types.Datum) (types.Datum, error) {
 	return slices.Contains(env.Cat.SearchPath(p, user), schema), nil
 }
 
+// signal is pg_cancel_backend / pg_terminate_backend: false when no
+// backend has pid; PostgreSQL's privilege rule otherwise (a superuser may
+// signal any backend, another role only its own role's backends, never a
+// superuser's: 42501).
 func signal(terminate bool) func(*System, *Env, []types.Datum) (types.Datum, error) {
-	return func(s *System, _ *Env, a []types.Datum) (types.Datum, error) {
-		if s.cfg.Signal == nil {
+	return func(s *System, env *Env, a []types.Datum) (types.Datum, error) {
+		if s.cfg.Signal == nil || s.cfg.Activity == nil {
 			return false, nil
 		}
-		return s.cfg.Signal(int(i64(a[0])), terminate), nil
+		pid := int(i64(a[0]))
+		acts := s.cfg.Activity()
+		i := slices.IndexFunc(acts, func(b Backend) bool { return b.PID == pid })
+		if i < 0 {
+			return false, nil
+		}
+		if err := s.maySignal(env, acts[i].User, terminate); err != nil {
+			return nil, err
+		}
+		return s.cfg.Signal(pid, terminate), nil
 	}
+}
+
+// maySignal applies PostgreSQL's rule for signalling a backend of target.
+func (s *System) maySignal(env *Env, target string, terminate bool) error {
+	var caller, super string
+	if env.Vars != nil {
+		caller, _ = env.Vars.Get("session_authorization")
+		super, _ = env.Vars.Get("is_superuser")
+	}
+	if super == "on" {
+		return nil
+	}
+	what, whose := "cancel superuser query", "query is being canceled"
+	if terminate {
+		what, whose = "terminate superuser process", "process is being terminated"
+	}
+	for _, r := range s.roles(env) {
+		if r.Name == target && r.Super {
+			return pgerror.New(pgerror.InsufficientPrivilege, "must be a superuser to "+what)
+		}
+	}
+	if caller != target {
+		return pgerror.New(pgerror.InsufficientPrivilege, "must be a member of the role whose "+whose+" or member of pg_signal_backend")
+	}
+	return nil
 }
 
 // findIndex finds the index (or primary key) with oid.

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/heliosdb/nano/sql/catalog"
+	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/sql/types"
 )
 
@@ -82,5 +83,52 @@ func TestCatalogRows(t *testing.T) {
 	}
 	if _, ok := s.Lookup("", "columns"); ok {
 		t.Error("columns resolved without its schema")
+	}
+}
+
+type mapVars map[string]string
+
+func (m mapVars) Get(name string) (string, bool) { v, ok := m[name]; return v, ok }
+
+// pg_cancel_backend / pg_terminate_backend follow PostgreSQL's privilege
+// rule (messages as PostgreSQL 15's); an unknown pid is false.
+func TestSignalBackendPrivileges(t *testing.T) {
+	cat := catalog.Empty()
+	cat.Roles = map[string]*catalog.Role{"admin": {OID: 10, Name: "admin", Superuser: true}, "alice": {OID: 16400, Name: "alice"}, "bob": {OID: 16401, Name: "bob"}}
+	var signalled []int
+	s := New(Config{
+		Activity: func() []Backend { return []Backend{{PID: 1, User: "admin"}, {PID: 2, User: "alice"}} },
+		Signal:   func(pid int, _ bool) bool { signalled = append(signalled, pid); return true },
+	})
+	for _, tc := range []struct {
+		name, caller, super string
+		pid                 int
+		terminate           bool
+		want                any    // result when no error
+		code                string // SQLSTATE of the refusal
+		msg                 string
+	}{
+		{"superuser cancels anyone", "admin", "on", 2, false, true, "", ""},
+		{"own role", "alice", "off", 2, false, true, "", ""},
+		{"unknown pid", "alice", "off", 99, false, false, "", ""},
+		{"other role", "bob", "off", 2, false, nil, "42501", "must be a member of the role whose query is being canceled or member of pg_signal_backend"},
+		{"other role, terminate", "bob", "off", 2, true, nil, "42501", "must be a member of the role whose process is being terminated or member of pg_signal_backend"},
+		{"superuser's backend", "alice", "off", 1, false, nil, "42501", "must be a superuser to cancel superuser query"},
+		{"superuser's backend, terminate", "alice", "off", 1, true, nil, "42501", "must be a superuser to terminate superuser process"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			signalled = nil
+			env := &Env{Cat: cat, Vars: mapVars{"session_authorization": tc.caller, "is_superuser": tc.super}}
+			got, err := signal(tc.terminate)(s, env, []types.Datum{int64(tc.pid)})
+			if tc.code != "" {
+				if pgerror.CodeOf(err) != pgerror.Code(tc.code) || err.Error() != tc.msg || len(signalled) > 0 {
+					t.Fatalf("got %v, %v (signalled %v); want %s %q and no signal", got, err, signalled, tc.code, tc.msg)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Fatalf("got %v, %v; want %v", got, err, tc.want)
+			}
+		})
 	}
 }
