@@ -190,3 +190,20 @@ func TestAppend(t *testing.T) {
 		})
 	}
 }
+
+// A register anomaly lists the key's operations before the first one that
+// could not be linearized, so the write that went back in time is seen.
+func TestRegisterAnomalyListsWindow(t *testing.T) {
+	r := CheckRegister([]Op{
+		op(0, 0, 0, 10, OK, "write", RegOp{Key: 1, V: 1}),
+		op(1, 0, 11, 20, OK, "write", RegOp{Key: 1, V: 2}),
+		op(2, 1, 30, 40, OK, "read", RegOp{Key: 1, V: 2}),
+		op(3, 1, 50, 60, OK, "read", RegOp{Key: 1, V: 1}),
+	}, 10*time.Second)
+	got := strings.Join(r.Details, "\n")
+	for _, want := range []string{"write(0,2)", "read(0,2)", "read(0,1)"} {
+		if r.Anomalies != 1 || !strings.Contains(got, want) {
+			t.Fatalf("anomaly details lack %s: %s", want, got)
+		}
+	}
+}

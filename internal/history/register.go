@@ -144,6 +144,34 @@ func describeStuck(ops []porcupine.Operation, info porcupine.LinearizationInfo) 
 	if len(longest) > 0 {
 		s += "; last linearized: " + describeOp(ops[longest[len(longest)-1]])
 	}
+	return s + describeWindow(ops, pending[0].Return)
+}
+
+// stuckWindow is how far before the first operation that could not be
+// linearized describeWindow lists the key's operations, and at most how
+// many it lists (the latest).
+const (
+	stuckWindow    = 15 * time.Second
+	stuckWindowOps = 80
+)
+
+// describeWindow lists the operations of the key that overlap the
+// stuckWindow before end, by call time: what a reader needs to see which
+// value went back in time.
+func describeWindow(ops []porcupine.Operation, end int64) string {
+	from := end - int64(stuckWindow)
+	var in []porcupine.Operation
+	for _, op := range ops {
+		if op.Call <= end && op.Return >= from {
+			in = append(in, op)
+		}
+	}
+	sort.Slice(in, func(i, j int) bool { return in[i].Call < in[j].Call })
+	in = in[max(0, len(in)-stuckWindowOps):]
+	s := fmt.Sprintf("\n\tthe key's operations in the %s before (by call, the last %d):", stuckWindow, stuckWindowOps)
+	for _, op := range in {
+		s += "\n\t\t" + describeOp(op)
+	}
 	return s
 }
 
