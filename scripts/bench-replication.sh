@@ -43,7 +43,7 @@ SCALE=${SCALE:-5}
 SYNC_ONLY=${SYNC_ONLY:-0}
 NANO_BASE=${NANO_BASE:-}
 NANO_BIN=bin/heliosdb-nano
-BASE_PORT=${BASE_PORT:-56000}
+BASE_PORT=${BASE_PORT:-29560} # below the ephemeral range (32768-60999), clear of bench-compare.sh (29480-29492)
 NP_PG=$((BASE_PORT + 1)) NP_NATIVE=$((BASE_PORT + 2)) # nano primary
 NS_PG=$((BASE_PORT + 3)) NS_NATIVE=$((BASE_PORT + 4)) # nano standby
 PGP_PORT=$((BASE_PORT + 11)) PGS_PORT=$((BASE_PORT + 12))
