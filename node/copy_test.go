@@ -286,6 +286,20 @@ func TestCopyRowExclusiveBesideWriters(t *testing.T) {
 		t.Fatalf("after: %d rows, %v", n, err)
 	}
 
+	// A second load of one key in one transaction is 23505 (the first's
+	// claim is its own).
+	tx3, err := c.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"", "23505"} {
+		_, err := tx3.Conn().PgConn().CopyFrom(ctx, strings.NewReader("60\t60\n"), "COPY t FROM STDIN")
+		if want == "" && err != nil || want != "" && (!errors.As(err, &pe) || pe.Code != want) {
+			t.Fatalf("load %d of one key in one transaction: %v, want %q", i+1, err, want)
+		}
+	}
+	_ = tx3.Rollback(ctx)
+
 	// Two loads of one key: the second waits for the first.
 	copyExec(t, other, "SET lock_timeout = 0")
 	l1, err := c.Begin(ctx)

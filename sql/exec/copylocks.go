@@ -147,7 +147,7 @@ func (e *env) claim(l *bulkLoad, tbl *catalog.Table, bucket, key []byte) error {
 			l.claimed++
 		}
 		l.tab.mu.Unlock()
-		if other == nil || other == l {
+		if other == nil || other.owner == l.owner { // free, or an earlier load of this transaction
 			break
 		}
 		if err := e.waitLoad(other, tbl); err != nil {
