@@ -278,6 +278,12 @@ func (b *builder) compileAnyArray(s *scope, a *pg_query.A_Expr, op string) (*cex
 	if !ok {
 		return nil, b.errAt(pgerror.Newf(pgerror.WrongObjectType, "op ANY/ALL (array) requires array on right side"), a.Location)
 	}
+	if l.unknown && !arr.unknown {
+		// '20' = ANY (ARRAY[20]) compares integers (it compared text)
+		if l, err = b.compile(s, a.Lexpr, et); err != nil {
+			return nil, err
+		}
+	}
 	key := new(int)
 	slot := &cexpr{t: et, colIdx: -1, fn: func(en *env, _ []Datum) (Datum, error) { return en.cache[key], nil }}
 	cmp, err := compareOp(op, l, slot)

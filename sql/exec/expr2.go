@@ -25,12 +25,24 @@ func (b *builder) compileIn(s *scope, a *pg_query.A_Expr, negate bool) (*cexpr, 
 	if !l.unknown {
 		hint = l.t
 	}
-	eqs := make([]*cexpr, len(list.Items))
+	items := make([]*cexpr, len(list.Items))
 	for i, it := range list.Items {
-		r, err := b.compile(s, it, hint)
-		if err != nil {
+		if items[i], err = b.compile(s, it, hint); err != nil {
 			return nil, err
 		}
+	}
+	if l.unknown {
+		// '20' IN (20, 30): the untyped left side takes the list's
+		// type, as PostgreSQL resolves IN over all its operands (it was
+		// compared as text: false).
+		if t, err := unifyTypes(items, "IN"); err == nil && t.Oid != types.OidUnknown {
+			if l, err = b.compile(s, a.Lexpr, t); err != nil {
+				return nil, err
+			}
+		}
+	}
+	eqs := make([]*cexpr, len(items))
+	for i, r := range items {
 		if eqs[i], err = compareOp("=", l, r); err != nil {
 			return nil, b.errAt(pgerror.Flatten(err), a.Location)
 		}

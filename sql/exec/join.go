@@ -523,12 +523,21 @@ func (b *builder) compileSubLink(s *scope, sl *pg_query.SubLink) (*cexpr, error)
 		if len(cols) != 1 {
 			return nil, pgerror.New(pgerror.SyntaxError, "subquery has too many columns")
 		}
+		if l.unknown && cols[0].typ.Oid != types.OidUnknown {
+			// '20' IN (SELECT i4 …) compares integers (it compared text)
+			if l, err = b.compile(s, sl.Testexpr, cols[0].typ); err != nil {
+				return nil, err
+			}
+		}
 		slot := &cexpr{t: cols[0].typ, colIdx: -1, fn: func(en *env, _ []Datum) (Datum, error) { return en.cache[slotKey{}], nil }}
 		cmp, err := compareOp(op, l, slot)
 		if err != nil {
 			return nil, err
 		}
 		all := sl.SubLinkType == pg_query.SubLinkType_ALL_SUBLINK
+		if hashableIn(op, all, correlated, l, cols[0].typ) {
+			return compileHashedIn(l, run), nil
+		}
 		return &cexpr{t: types.Bool, s: "ANY(SubPlan)", colIdx: -1, fn: func(en *env, row []Datum) (Datum, error) {
 			rows, err := run(en, row)
 			if err != nil {

@@ -37,3 +37,35 @@ SELECT id FROM p WHERE id IN (SELECT dept FROM p) ORDER BY 1;
 SELECT (SELECT sum(id) FROM p) + (SELECT sum(id) FROM d);
 SELECT id FROM p WHERE id IN (1, (SELECT 2)) ORDER BY 1;
 SELECT * FROM (SELECT * FROM p WHERE id < 3) a JOIN (SELECT * FROM d) b ON a.dept = b.id ORDER BY a.id;
+-- x IN (uncorrelated subquery) over integers and text is a hash lookup
+-- (hashed SubPlan): the same three-valued answers as comparing row by row.
+CREATE TABLE hin (id int PRIMARY KEY, i2 smallint, i4 int, i8 bigint, t text, v varchar(5), c char(3), f float8);
+INSERT INTO hin VALUES (1, 1, 10, 100, 'a', 'a', 'a', 1.0), (2, 2, 20, 200, 'b', 'b ', 'b', 2.5), (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL), (4, 4, 40, 4000000000, 'd', 'd', 'd  ', 4.0), (5, 10, 100, 10, 'A', 'a ', 'a ', -0.0);
+SELECT id, i4 IN (SELECT i4 FROM hin WHERE id < 3), i4 NOT IN (SELECT i4 FROM hin WHERE id < 3) FROM hin ORDER BY id;
+SELECT id, i4 IN (SELECT i4 FROM hin), i4 NOT IN (SELECT i4 FROM hin) FROM hin ORDER BY id;
+SELECT id, i4 IN (SELECT i4 FROM hin WHERE false), i4 NOT IN (SELECT i4 FROM hin WHERE false) FROM hin ORDER BY id;
+SELECT id, i2 IN (SELECT i8 FROM hin WHERE i8 < 1000), i8 IN (SELECT i2 FROM hin), i4 IN (SELECT i2 * 10 FROM hin) FROM hin ORDER BY id;
+SELECT id, i8 IN (SELECT 4000000000 UNION SELECT 10), i4 IN (SELECT NULL::int) FROM hin ORDER BY id;
+SELECT id, t IN (SELECT v FROM hin), v IN (SELECT t FROM hin), t NOT IN (SELECT t FROM hin WHERE id <> 3) FROM hin ORDER BY id;
+SELECT id, c IN (SELECT c FROM hin WHERE id = 1), c NOT IN (SELECT c FROM hin WHERE id IN (2, 3)) FROM hin ORDER BY id;
+SELECT id, f IN (SELECT f FROM hin WHERE id IN (1, 5)), i4 IN (SELECT f * 10 FROM hin), i4 IN (SELECT i4::numeric FROM hin WHERE id = 2) FROM hin ORDER BY id;
+SELECT id, '20' IN (SELECT i4 FROM hin), 20 IN (SELECT i4 FROM hin), i4 IN (SELECT 20) FROM hin ORDER BY id;
+SELECT id FROM hin WHERE i4 IN (SELECT i4 FROM hin WHERE i4 >= 20) OR id = 1 ORDER BY id;
+SELECT id FROM hin WHERE NOT (i4 IN (SELECT i4 FROM hin WHERE i4 >= 20)) ORDER BY id;
+SELECT id, (SELECT count(*) FROM hin h2 WHERE h2.i4 IN (SELECT i4 FROM hin WHERE id <= h.id)) FROM hin h ORDER BY id;
+SELECT id, i4 IN (SELECT i4 / 0 FROM hin WHERE id = 1) FROM hin WHERE false;
+SELECT id, i4 IN (SELECT i4 / 0 FROM hin WHERE id = 1) FROM hin ORDER BY id;
+SELECT count(*) FROM hin WHERE i4 = ANY (SELECT i4 FROM hin) AND t = ANY (SELECT lower(t) FROM hin);
+-- An untyped literal on the left of IN / = ANY takes the type of the
+-- right side (it was compared as text: '20' IN (20) was false).
+SELECT '20' IN (20, 30), '20' IN (20), '2.5' IN (2, 2.5), '20' = ANY (ARRAY[20]), '20' IN (SELECT 20), '20' <> ALL (SELECT 20);
+SELECT id FROM hin WHERE '20' IN (SELECT i4 FROM hin WHERE id <= 2) AND '100' = ANY (ARRAY[i8, i4]) ORDER BY id;
+SELECT 'x' IN (20);
+SELECT 'x' IN (SELECT 20);
+SELECT 'x' = ANY (ARRAY[20]);
+SELECT 'a' IN ('a', 'b'), '1' IN (SELECT '1'), NULL IN (1, 2), 'a' = ANY ('{a,b}');
+-- Floats are hashed too: NaN = NaN and -0 = 0 as PostgreSQL compares them.
+CREATE TABLE hfl (id int PRIMARY KEY, r real, f float8);
+INSERT INTO hfl VALUES (1, 1.5, 1.5), (2, 0.1, 0.1), (3, 'NaN', 'NaN'), (4, '-0', 0), (5, NULL, 2), (6, 'Infinity', '-Infinity');
+SELECT id, f IN (SELECT f FROM hfl WHERE id <> 5), r IN (SELECT f FROM hfl), f IN (SELECT r FROM hfl WHERE r IS NOT NULL), r NOT IN (SELECT r FROM hfl WHERE id < 3) FROM hfl ORDER BY id;
+SELECT hin.id, i4 IN (SELECT f FROM hfl), hfl.f IN (SELECT i4 FROM hin), hfl.f IN (SELECT i8::float8 FROM hin) FROM hin, hfl WHERE hin.id = hfl.id ORDER BY 1;
