@@ -83,6 +83,9 @@ func parsePiece(out []Statement, src string, start, chars int) ([]Statement, err
 	if n, ok := txStatement(src); ok {
 		return append(out, Statement{Node: n, SQL: src, Offset: start, CharOffset: chars, src: src, srcChars: chars}), nil
 	}
+	if got, ok := parseValues(out, src, start, chars); ok {
+		return got, nil
+	}
 	return parsePgQuery(out, src, start, chars)
 }
 
