@@ -386,23 +386,79 @@ type regexCache struct {
 	re  *regexp.Regexp
 }
 
-// compileRegex translates a PostgreSQL ARE to Go's RE2 syntax for the
+// regexOpts are the flags that change how a pattern compiles: case
+// folding, and PostgreSQL's newline modes — by default (flag s) . matches
+// a newline and ^ $ only the ends of the string; n makes . stop at
+// newlines and ^ $ match at them, p only the first, w only the second.
+// (In the n and p modes PostgreSQL's [^…] does not match a newline
+// either; Go's does.)
+type regexOpts struct {
+	fold, dotNL, multiLine bool
+}
+
+func defaultRegexOpts() regexOpts { return regexOpts{dotNL: true} }
+
+// compileRegex compiles a PostgreSQL ARE with the default options.
+func compileRegex(pat string, fold bool) (*regexp.Regexp, error) {
+	o := defaultRegexOpts()
+	o.fold = fold
+	return compileRegexOpts(pat, o)
+}
+
+// compileRegexOpts translates a PostgreSQL ARE to Go's RE2 syntax for the
 // common subset (classes, anchors, quantifiers, groups, \d \s \w, [[:alpha:]]).
 // Constructs RE2 lacks (back references, lookaround) fail with 2201B.
-func compileRegex(pat string, fold bool) (*regexp.Regexp, error) {
-	p := pat
-	p = strings.ReplaceAll(p, `\m`, `\b`)
-	p = strings.ReplaceAll(p, `\M`, `\b`)
-	p = strings.ReplaceAll(p, `\y`, `\b`)
-	p = strings.ReplaceAll(p, `\Y`, `\B`)
-	if fold {
-		p = "(?i)" + p
+func compileRegexOpts(pat string, o regexOpts) (*regexp.Regexp, error) {
+	p := translateARE(pat)
+	flags := ""
+	if o.fold {
+		flags += "i"
+	}
+	if o.dotNL {
+		flags += "s"
+	}
+	if o.multiLine {
+		flags += "m"
+	}
+	if flags != "" {
+		p = "(?" + flags + ")" + p
 	}
 	re, err := regexp.Compile(p)
 	if err != nil {
 		return nil, pgerror.Newf(pgerror.InvalidRegularExpression, "invalid regular expression: %s", regexErrText(err))
 	}
 	return re, nil
+}
+
+// translateARE rewrites the escapes whose meaning differs between
+// PostgreSQL's AREs and RE2: \b is a backspace and \B a backslash there;
+// \m (word start), \M (word end) and \y become RE2's \b, \Y its \B.
+func translateARE(pat string) string {
+	if !strings.Contains(pat, `\`) {
+		return pat
+	}
+	var b strings.Builder
+	for i := 0; i < len(pat); i++ {
+		if pat[i] != '\\' || i+1 == len(pat) {
+			b.WriteByte(pat[i])
+			continue
+		}
+		i++
+		switch pat[i] {
+		case 'b':
+			b.WriteString(`\x08`)
+		case 'B':
+			b.WriteString(`\\`)
+		case 'm', 'M', 'y':
+			b.WriteString(`\b`)
+		case 'Y':
+			b.WriteString(`\B`)
+		default:
+			b.WriteByte('\\')
+			b.WriteByte(pat[i])
+		}
+	}
+	return b.String()
 }
 
 func regexErrText(err error) string {

@@ -89,7 +89,7 @@ func regexArgs(a []Datum, allowG bool, name string) (*regexp.Regexp, bool, error
 	if strings.ContainsRune(f, 'q') {
 		pat, f = regexp.QuoteMeta(pat), strings.ReplaceAll(f, "q", "")
 	}
-	global, fold, err := regexFlags(f, true)
+	global, o, err := regexFlags(f, true)
 	if err != nil {
 		return nil, false, err
 	}
@@ -100,7 +100,7 @@ func regexArgs(a []Datum, allowG bool, name string) (*regexp.Regexp, bool, error
 	if re != nil {
 		return re, global, nil
 	}
-	if re, err = compileRegex(key[0], fold); err != nil {
+	if re, err = compileRegexOpts(key[0], o); err != nil {
 		return nil, false, err
 	}
 	srfRegexes.Lock()

@@ -414,26 +414,36 @@ func quoteLiteral(s string) string {
 	return q
 }
 
-// regexFlags reads regexp_replace/regexp_like flags: g (all matches, when
-// allowed), i/c (case), n/p/w/s/x are not supported beyond their defaults.
-func regexFlags(flags string, allowG bool) (global, fold bool, err error) {
+// regexFlags reads regexp_* flags: g (all matches, when allowed), i/c
+// (case), n/p/w/s (newline modes, the last one wins), t (the default);
+// x (expanded syntax) and others are 22023.
+func regexFlags(flags string, allowG bool) (global bool, o regexOpts, err error) {
+	o = defaultRegexOpts()
 	for _, c := range flags {
 		switch c {
 		case 'g':
 			if !allowG {
-				return false, false, pgerror.New(pgerror.InvalidParameterValue, "regexp_like() does not support the \"global\" option")
+				return false, o, pgerror.New(pgerror.InvalidParameterValue, "regexp_like() does not support the \"global\" option")
 			}
 			global = true
 		case 'i':
-			fold = true
+			o.fold = true
 		case 'c':
-			fold = false
-		case 'n', 'p', 'w', 's', 't':
+			o.fold = false
+		case 'n':
+			o.dotNL, o.multiLine = false, true
+		case 'p':
+			o.dotNL, o.multiLine = false, false
+		case 'w':
+			o.dotNL, o.multiLine = true, true
+		case 's':
+			o.dotNL, o.multiLine = true, false
+		case 't':
 		default:
-			return false, false, pgerror.Newf(pgerror.InvalidParameterValue, "invalid regular expression option: \"%c\"", c)
+			return false, o, pgerror.Newf(pgerror.InvalidParameterValue, "invalid regular expression option: \"%c\"", c)
 		}
 	}
-	return global, fold, nil
+	return global, o, nil
 }
 
 // constStr returns a constant text argument's value.
@@ -456,11 +466,11 @@ func (c *regexFor) get(p, f string, allowG bool) (*regexp.Regexp, bool, error) {
 	if c.re != nil && c.p == p && c.f == f {
 		return c.re, c.g, nil
 	}
-	g, fold, err := regexFlags(f, allowG)
+	g, o, err := regexFlags(f, allowG)
 	if err != nil {
 		return nil, false, err
 	}
-	re, err := compileRegex(p, fold)
+	re, err := compileRegexOpts(p, o)
 	if err != nil {
 		return nil, false, err
 	}

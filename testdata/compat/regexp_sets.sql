@@ -74,3 +74,29 @@ SELECT (regexp_split_to_array('a b c d', ' '))[2:3];
 SELECT regexp_split_to_array('abc', 'b', 'g');
 SELECT regexp_split_to_array('abc', '[');
 SELECT pg_typeof(regexp_split_to_array('a', 'a'));
+-- escapes and newline modes that differ between PostgreSQL's AREs and RE2:
+-- \b is a backspace, \B a backslash, \m \M \y word boundaries; by default
+-- . matches a newline and ^ $ only the string's ends (flags n, p, w, s)
+SELECT regexp_matches('a b  c', '\b', 'g');
+SELECT regexp_matches('abc abd', '\mab', 'g');
+SELECT regexp_matches('aaa', '^a*', 'g');
+SELECT regexp_matches('aaa', '^a', 'g');
+SELECT regexp_matches('ab ab', '\yab\y', 'g');
+SELECT regexp_split_to_table('a b  c', '\b');
+SELECT regexp_split_to_table('aaa', '^a');
+SELECT regexp_split_to_table('one two', '\s*');
+SELECT regexp_matches('aXbX', 'x', 'gi');
+SELECT regexp_matches(E'line1\nline2', '^line\d$', 'g');
+SELECT regexp_matches(E'line1\nline2', '^line\d$', 'gn');
+SELECT regexp_matches('a.b', '.', 'gq');
+SELECT regexp_split_to_array('a.b.c', '.', 'q');
+SELECT regexp_matches('abcd', '(a)|(b)', 'g');
+SELECT regexp_matches('foo', '(f)(o)?(x)?');
+SELECT regexp_matches('ab', '(?:a)(b)');
+SELECT E'a\nb' ~ 'a.b', E'a\nb' ~ '^b', regexp_replace(E'a\nb', '.', 'x', 'g'), regexp_replace(E'a\nb', '.', 'x', 'gn');
+SELECT regexp_replace(E'x\by', '\b', '-'), 'a\b' ~ 'a\B', 'ab' ~ '\mab\M', 'a b' ~ 'a\yb';
+SELECT regexp_matches(E'l1\nl2', '^l\d$', 'gw'), 1;
+SELECT regexp_matches(E'l1\nl2', 'l1.l2', 'p');
+SELECT regexp_matches(E'l1\nl2', 'l1.l2', 'w');
+SELECT regexp_matches(E'l1\nl2', 'l1.l2', 'np');
+SELECT regexp_matches(E'l1\nl2', 'l1.l2', 'ns');
