@@ -394,6 +394,62 @@ var isoSpecs = []isoSpec{
 		want: map[string]string{"u2": "waited UPDATE 1", "q1": "SELECT 1: 10", "w2": "waited UPDATE 1",
 			"e1": "ERROR 22012", "a2": "waited"},
 	},
+	// An UPDATE that changes the primary key moves the row to another
+	// key; a writer waiting for the row follows it there, as PostgreSQL
+	// follows the update chain: READ COMMITTED re-checks its WHERE clause
+	// on the moved row and acts on it (two hops in the third permutation),
+	// REPEATABLE READ fails with "concurrent update". Before: the waiter
+	// found the old key empty and skipped the row (a lost increment).
+	{
+		name:     "pk-move-follow",
+		setup:    "DROP TABLE IF EXISTS pkm; CREATE TABLE pkm (k int PRIMARY KEY, v int); INSERT INTO pkm VALUES (1, 0)",
+		sessions: 3,
+		steps: map[string]isoStep{
+			"b1": {0, "BEGIN"}, "u1": {0, "UPDATE pkm SET k = k + 1"}, "c1": {0, "COMMIT"}, "r1": {0, "ROLLBACK"},
+			"u2": {1, "UPDATE pkm SET k = k + 1 RETURNING k, v"}, "b2": {1, "BEGIN"}, "m2": {1, "UPDATE pkm SET k = k + 1 RETURNING k"},
+			"c2": {1, "COMMIT"}, "d2": {1, "DELETE FROM pkm WHERE k = 1"}, "e2": {1, "DELETE FROM pkm WHERE v = 0 RETURNING k"},
+			"f2": {1, "SELECT k, v FROM pkm WHERE v = 0 FOR UPDATE"}, "rr2": {1, "BEGIN ISOLATION LEVEL REPEATABLE READ"},
+			"s2": {1, "SELECT k FROM pkm"},
+			"v3": {2, "UPDATE pkm SET v = v + 1 WHERE v = 0 RETURNING k, v"},
+		},
+		perms: [][]string{
+			{"b1", "u1", "u2", "c1"},                    // follows: k = 3
+			{"b1", "u1", "u2", "r1"},                    // the mover rolled back: k = 2
+			{"b1", "u1", "b2", "m2", "v3", "c1", "c2"},  // v3 follows 1 -> 2 -> 3
+			{"b1", "u1", "d2", "c1"},                    // re-checked on the moved row: not k = 1 any more
+			{"b1", "u1", "e2", "c1"},                    // still v = 0: deleted at its new key
+			{"b1", "u1", "f2", "c1"},                    // SELECT FOR UPDATE returns the moved row
+			{"rr2", "s2", "b1", "u1", "m2", "c1", "c2"}, // REPEATABLE READ: 40001 concurrent update
+		},
+		check:    "SELECT k, v FROM pkm ORDER BY k",
+		messages: true,
+		want:     map[string]string{"u2": "waited UPDATE 1", "v3": "waited UPDATE 1: 3,1", "e2": "waited DELETE 1: 2"},
+	},
+	// A transaction that deletes a row and inserts one with the same key
+	// has not updated the row: a second such transaction waits, finds the
+	// row it read deleted (DELETE 0), and its INSERT then conflicts with
+	// the first one's row (23505), as in PostgreSQL. Before: the second
+	// deleted the first one's new row and both committed.
+	{
+		name:     "delete-insert-same-key",
+		setup:    "DROP TABLE IF EXISTS dik; CREATE TABLE dik (k int PRIMARY KEY, v int); INSERT INTO dik VALUES (1, 0)",
+		sessions: 2,
+		steps: map[string]isoStep{
+			"b1": {0, "BEGIN"}, "d1": {0, "DELETE FROM dik WHERE k = 1"}, "i1": {0, "INSERT INTO dik VALUES (1, 1)"},
+			"c1": {0, "COMMIT"}, "r1": {0, "ROLLBACK"},
+			"b2": {1, "BEGIN"}, "d2": {1, "DELETE FROM dik WHERE k = 1"}, "i2": {1, "INSERT INTO dik VALUES (1, 2)"},
+			"c2": {1, "COMMIT"}, "u2": {1, "UPDATE dik SET v = v + 10 WHERE k = 1"},
+			"s1": {0, "SAVEPOINT a"}, "a1": {0, "ROLLBACK TO a"},
+		},
+		perms: [][]string{
+			{"b1", "d1", "i1", "b2", "d2", "c1", "i2", "c2"}, // DELETE 0, then 23505
+			{"b1", "d1", "i1", "b2", "d2", "r1", "i2", "c2"}, // the first rolled back: the second goes through
+			{"b1", "d1", "i1", "u2", "c1"},                   // an UPDATE skips the deleted row too
+			{"b1", "s1", "d1", "i1", "u2", "a1", "c1"},       // ... unless the delete was rolled back to a savepoint
+		},
+		check: "SELECT k, v FROM dik ORDER BY k",
+		want:  map[string]string{"d2": "waited DELETE", "u2": "waited UPDATE"},
+	},
 }
 
 // isoServer runs permutations against one server.

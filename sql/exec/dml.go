@@ -192,6 +192,7 @@ func writeRow(e *env, tbl *catalog.Table, row, old []Datum, oldPK []byte) error 
 		if err := deleteRow(e, tbl, old, oldPK); err != nil {
 			return err
 		}
+		t.recordMove(tb, oldPK, pk)
 	}
 	for i := range tbl.Indexes {
 		if err := putIndexEntry(e, tbl, &tbl.Indexes[i], row, pk); err != nil {
@@ -234,6 +235,7 @@ func deleteRow(e *env, tbl *catalog.Table, row []Datum, pk []byte) error {
 		return err
 	}
 	t.ov.del(catalog.TableBucket(tbl.ID), pk)
+	t.recordDelete(catalog.TableBucket(tbl.ID), pk)
 	return nil
 }
 
@@ -265,7 +267,8 @@ func deleteIndexEntries(e *env, tbl *catalog.Table, row []Datum, pk []byte) erro
 // 40001.
 func lockForWrite(e *env, sp *scanPlan, old []Datum, mode lock.Mode, policy lock.Policy) ([]Datum, error) {
 	tbl := sp.tbl
-	st, lv, err := e.lockRow(tbl, catalog.TableBucket(tbl.ID), pkKey(tbl, old), mode, policy)
+	tb := catalog.TableBucket(tbl.ID)
+	st, lv, mv, err := e.lockRow(tbl, tb, pkKey(tbl, old), mode, policy)
 	if err != nil {
 		return nil, err
 	}
@@ -276,7 +279,14 @@ func lockForWrite(e *env, sp *scanPlan, old []Datum, mode lock.Mode, policy lock
 		return nil, nil
 	}
 	if e.txn.iso != ReadCommitted {
-		return nil, errConcurrent(lv == nil)
+		return nil, errConcurrent(st == rowChanged && lv == nil)
+	}
+	// A row moved to another key by an UPDATE of its primary key: follow
+	// it, as PostgreSQL follows the update chain (rowfate.go).
+	for st == rowMoved {
+		if st, lv, mv, err = e.followRow(tbl, tb, mv, mode, policy); err != nil || st == rowSkipped {
+			return nil, err
+		}
 	}
 	if lv == nil {
 		return nil, nil
@@ -694,11 +704,11 @@ func (p *onConflictPlan) apply(e *env, tbl *catalog.Table, row []Datum) ([]Datum
 	// The conflicting row is locked (its key, or the unique entry pointing
 	// at it) and final. REPEATABLE READ cannot act on a row its snapshot
 	// does not show as it is now.
-	st, _, err := e.lockRow(tbl, tb, existing, lock.ForUpdate, lock.Wait)
+	st, _, _, err := e.lockRow(tbl, tb, existing, lock.ForUpdate, lock.Wait)
 	if err != nil {
 		return nil, err
 	}
-	if t.iso != ReadCommitted && (st == rowChanged || t.get(tb, existing) == nil) {
+	if t.iso != ReadCommitted && (st != rowSame || t.get(tb, existing) == nil) {
 		return nil, errConcurrent(false)
 	}
 	if p.action == pg_query.OnConflictAction_ONCONFLICT_NOTHING {

@@ -131,6 +131,9 @@ type Engine struct {
 	bulk bulkRegistry
 	// ddlSeq counts committed catalog changes (catlock.go).
 	ddlSeq atomic.Uint64
+	// fates: what became of rows deleted or moved by commits that open
+	// transactions may not see (rowfate.go).
+	fates fateRegistry
 }
 
 // NewEngine returns an Engine over cfg.
@@ -176,13 +179,22 @@ func (e *Engine) Begin(ctx context.Context, readOnly bool) (*Txn, error) {
 func (e *Engine) BeginTx(ctx context.Context, opts TxOptions) (*Txn, error) {
 	t := &Txn{eng: e, ov: newOverlay(), readOnly: opts.ReadOnly, start: e.now().Truncate(time.Microsecond), // as PostgreSQL's timestamps
 		iso: opts.Isolation, owner: opts.Owner, pid: opts.PID}
+	// Registered before the snapshot is taken, at most at its LSN, so no
+	// fate the snapshot does not see is dropped meanwhile (rowfate.go).
+	var from lsn.LSN
+	if a, ok := e.cfg.Snapshots.(appliedSource); ok {
+		from = a.AppliedLSN()
+	}
+	e.fates.begin(t, from)
 	if opts.Isolation == Serializable {
 		if err := e.beginSerializable(ctx, t, opts.Deferrable); err != nil {
+			e.fates.end(t)
 			return nil, err
 		}
 	} else {
 		snap, err := e.cfg.Snapshots.Snapshot()
 		if err != nil {
+			e.fates.end(t)
 			return nil, err
 		}
 		t.snap, t.writeLSN = snap, snap.AppliedLSN()

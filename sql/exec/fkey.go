@@ -733,7 +733,7 @@ func (e *env) childAction(parent, child *catalog.Table, fk *catalog.ForeignKey, 
 	if action == catalog.FKCascade && h.ev.newRow == nil {
 		mode = lock.ForUpdate
 	}
-	if _, _, err := e.lockRow(child, tb, h.pk, mode, lock.Wait); err != nil {
+	if _, _, _, err := e.lockRow(child, tb, h.pk, mode, lock.Wait); err != nil {
 		return err
 	}
 	v, err := e.txn.getLatest(tb, h.pk)

@@ -13,6 +13,7 @@ import (
 	"github.com/heliosdb/nano/sql/lock"
 	"github.com/heliosdb/nano/sql/pgcatalog"
 	"github.com/heliosdb/nano/sql/pgerror"
+	"github.com/heliosdb/nano/storage"
 )
 
 // Row locks (see package lock and the Txn doc).
@@ -41,6 +42,7 @@ const (
 	rowSame    lockState = iota // locked; the statement's version is the newest
 	rowChanged                  // locked; a newer committed version exists (latest, nil if deleted)
 	rowSkipped                  // SKIP LOCKED: taken by another transaction
+	rowMoved                    // locked; a committed UPDATE moved the row to another key (rowfate.go)
 )
 
 func rowLockKey(bucket, key []byte) string {
@@ -177,36 +179,86 @@ var durationUnits = map[string]time.Duration{"": time.Millisecond, "us": time.Mi
 
 // lockRow locks the row (or unique entry) at bucket/key in mode and says
 // whether the version this statement read is still the newest. latest is
-// the newest committed value (a copy; nil when deleted) for rowChanged.
-func (e *env) lockRow(tbl *catalog.Table, bucket, key []byte, mode lock.Mode, policy lock.Policy) (st lockState, latest []byte, err error) {
+// the newest committed value (a copy; nil when deleted) for rowChanged;
+// for rowMoved, mv says where the row went and when (see followRow).
+// A row a committed transaction deleted is rowChanged with latest nil
+// even when a row with its key was inserted since: that one is not a
+// version of the row read (rowfate.go).
+func (e *env) lockRow(tbl *catalog.Table, bucket, key []byte, mode lock.Mode, policy lock.Policy) (st lockState, latest []byte, mv fate, err error) {
 	t := e.txn
-	ok, err := e.acquireLock(rowLockKey(bucket, key), mode, lock.Xact, policy, lockWhat{"row in relation", tbl.Name}, true)
+	lk := rowLockKey(bucket, key)
+	ok, err := e.acquireLock(lk, mode, lock.Xact, policy, lockWhat{"row in relation", tbl.Name}, true)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, fate{}, err
 	}
 	if !ok {
-		return rowSkipped, nil, nil
+		return rowSkipped, nil, fate{}, nil
 	}
 	if ob := t.ov.buckets[string(bucket)]; ob != nil {
 		if _, mine := ob.entries[string(key)]; mine || ob.staged {
-			return rowSame, nil, nil // written by this transaction under this lock, or private to it
+			return rowSame, nil, fate{}, nil // written by this transaction under this lock, or private to it
 		}
 	}
 	ls, err := t.latestSnap()
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, fate{}, err
 	}
 	if ls == t.snap || isTempBucket(bucket) { // a temporary table has one writer: this session
-		return rowSame, nil, nil
+		return rowSame, nil, fate{}, nil
 	}
-	cur, lv := t.snap.Get(bucket, key), ls.Get(bucket, key)
+	if f, ok := t.eng.fates.next(lk, t.snap.AppliedLSN()); ok && t.snap.Get(bucket, key) != nil {
+		if f.to == nil {
+			return rowChanged, nil, fate{}, nil
+		}
+		return rowMoved, nil, f, nil
+	}
+	st, latest = compareLatest(t.snap, ls, bucket, key)
+	return st, latest, fate{}, nil
+}
+
+// compareLatest compares the row at bucket/key in the statement's
+// snapshot and in the newest one.
+func compareLatest(snap, ls *storage.Snapshot, bucket, key []byte) (lockState, []byte) {
+	cur, lv := snap.Get(bucket, key), ls.Get(bucket, key)
 	if bytes.Equal(cur, lv) && (cur == nil) == (lv == nil) {
-		return rowSame, nil, nil
+		return rowSame, nil
 	}
 	if lv != nil {
 		lv = append([]byte(nil), lv...)
 	}
-	return rowChanged, lv, nil
+	return rowChanged, lv
+}
+
+// followRow follows a row that a committed UPDATE moved to another key
+// (mv, from lockRow): it locks the row at its new key in mode, and returns
+// there the newest version of the row (rowChanged with its value; nil
+// when it was deleted since), or where it moved next (rowMoved), or
+// rowSkipped (SKIP LOCKED). Each hop is relative to the commit that made
+// it: only fates committed after it concern the version it created.
+func (e *env) followRow(tbl *catalog.Table, bucket []byte, mv fate, mode lock.Mode, policy lock.Policy) (lockState, []byte, fate, error) {
+	t := e.txn
+	lk := rowLockKey(bucket, mv.to)
+	ok, err := e.acquireLock(lk, mode, lock.Xact, policy, lockWhat{"row in relation", tbl.Name}, true)
+	if err != nil {
+		return 0, nil, fate{}, err
+	}
+	if !ok {
+		return rowSkipped, nil, fate{}, nil
+	}
+	if f, ok := t.eng.fates.next(lk, mv.at); ok {
+		if f.to == nil {
+			return rowChanged, nil, fate{}, nil
+		}
+		return rowMoved, nil, f, nil
+	}
+	lv, err := t.getLatest(bucket, mv.to)
+	if err != nil {
+		return 0, nil, fate{}, err
+	}
+	if lv != nil {
+		lv = append([]byte(nil), lv...)
+	}
+	return rowChanged, lv, fate{}, nil
 }
 
 // getLatest reads bucket/key as this transaction's writes and the newest

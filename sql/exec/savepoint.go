@@ -32,6 +32,7 @@ import (
 type Savepoint struct {
 	undo      int
 	locks     int
+	fates     int
 	tlocks    map[uint32]uint16
 	catLocked bool
 	// deferred and conMode: the deferred foreign key checks and the SET
@@ -61,7 +62,7 @@ func (t *Txn) SetSavepoints(on bool) {
 // savepoints on.
 func (t *Txn) Savepoint() Savepoint {
 	t.SetSavepoints(true)
-	return Savepoint{undo: t.ov.savepoint(), locks: t.eng.locks.Mark(t.owner), tlocks: maps.Clone(t.tlocks), catLocked: t.catLocked,
+	return Savepoint{undo: t.ov.savepoint(), locks: t.eng.locks.Mark(t.owner), fates: len(t.fates), tlocks: maps.Clone(t.tlocks), catLocked: t.catLocked,
 		deferred: slices.Clip(t.deferred), conMode: constraintMode{all: t.conMode.all, named: maps.Clone(t.conMode.named)}}
 }
 
@@ -78,6 +79,9 @@ func (t *Txn) RollbackTo(sp Savepoint) {
 		}
 	}
 	t.eng.locks.ReleaseSince(t.owner, sp.locks)
+	if len(t.fates) > sp.fates {
+		t.fates = t.fates[:sp.fates]
+	}
 	t.tlocks = maps.Clone(sp.tlocks)
 	t.catLocked = sp.catLocked
 	t.deferred = slices.Clip(sp.deferred)

@@ -112,6 +112,9 @@ type Txn struct {
 	catLocked   bool
 	catUnlocked bool
 	ddlSeen     uint64
+	// fates: the rows this transaction deleted or moved to another key,
+	// in order, published at commit (rowfate.go).
+	fates []fateOp
 }
 
 // SetUser sets the role the transaction's statements run as (the
@@ -181,6 +184,7 @@ func (t *Txn) Commit(ctx context.Context) (lsn.LSN, error) {
 		at, err = t.eng.cfg.Committer.Commit(ctx, b, t.writeLSN)
 	}
 	if err == nil {
+		t.eng.fates.publish(t.fates, at) // before the locks go
 		t.ssx.Commit()
 		t.ssx = nil
 		err = t.commitTemp(temp, clear)
@@ -223,6 +227,7 @@ func (t *Txn) Rollback() {
 	case t.ov.keepUndo:
 		t.eng.locks.StopLog(t.owner)
 	}
+	t.eng.fates.end(t)
 }
 
 // ssiCommit commits a SERIALIZABLE transaction that wrote nothing.

@@ -1,0 +1,82 @@
+package exec
+
+import (
+	"testing"
+
+	"github.com/heliosdb/nano/lsn"
+)
+
+// collapseFates turns a transaction's deletions and moves into the fate of
+// each row version that existed before it.
+func TestCollapseFates(t *testing.T) {
+	del := func(k string) fateOp { return fateOp{bucket: "t/1", key: k} }
+	mv := func(from, to string) fateOp { return fateOp{bucket: "t/1", key: from, to: []byte(to)} }
+	k := func(s string) string { return rowLockKey([]byte("t/1"), []byte(s)) }
+	for _, tc := range []struct {
+		name string
+		ops  []fateOp
+		want map[string]string // by key; "-" = deleted
+	}{
+		{"delete", []fateOp{del("a")}, map[string]string{"a": "-"}},
+		{"move", []fateOp{mv("a", "b")}, map[string]string{"a": "b"}},
+		{"move twice", []fateOp{mv("a", "b"), mv("b", "c")}, map[string]string{"a": "c"}},
+		{"move then delete", []fateOp{mv("a", "b"), del("b")}, map[string]string{"a": "-"}},
+		// the row inserted after the delete is the transaction's own
+		{"delete, insert, delete", []fateOp{del("a"), del("a")}, map[string]string{"a": "-"}},
+		{"delete, insert, move", []fateOp{del("a"), mv("a", "b")}, map[string]string{"a": "-"}},
+		// b's own row deleted first, then a's row moved into b and on to c
+		{"move into a deleted key", []fateOp{del("b"), mv("a", "b"), mv("b", "c")}, map[string]string{"a": "c", "b": "-"}},
+		{"swap through a third key", []fateOp{mv("a", "x"), mv("b", "a"), mv("x", "b")}, map[string]string{"a": "b", "b": "a"}},
+	} {
+		got := collapseFates(tc.ops)
+		if len(got) != len(tc.want) {
+			t.Errorf("%s: %d fates, want %d", tc.name, len(got), len(tc.want))
+		}
+		for key, w := range tc.want {
+			to, ok := got[k(key)]
+			switch {
+			case !ok:
+				t.Errorf("%s: no fate for %s", tc.name, key)
+			case w == "-" && to != nil:
+				t.Errorf("%s: %s moved to %s, want deleted", tc.name, key, to)
+			case w != "-" && string(to) != w:
+				t.Errorf("%s: %s moved to %q, want %s", tc.name, key, to, w)
+			}
+		}
+	}
+}
+
+// Fates are found after a commit and kept while a transaction that
+// started before the commit is open.
+func TestFateRegistryKeepsFatesForOlderTransactions(t *testing.T) {
+	var r fateRegistry
+	old, newer := &Txn{}, &Txn{}
+	r.begin(old, 10)
+	r.publish([]fateOp{{bucket: "t/1", key: "a", to: []byte("b")}}, 20)
+	key := rowLockKey([]byte("t/1"), []byte("a"))
+	if f, ok := r.next(key, 10); !ok || string(f.to) != "b" || f.at != 20 {
+		t.Fatalf("next after 10 = %v %v", f, ok)
+	}
+	if _, ok := r.next(key, 20); ok {
+		t.Fatal("a snapshot at the commit sees the move: no fate")
+	}
+	r.begin(newer, 30)
+	for i := range 5000 { // forces prunes: the fate at 20 must stay for old
+		r.publish([]fateOp{{bucket: "t/2", key: string(rune(i))}}, lsn.LSN(40+i))
+	}
+	if _, ok := r.next(key, 10); !ok {
+		t.Fatal("fate dropped while a transaction older than it is open")
+	}
+	r.end(old)
+	r.publish([]fateOp{{bucket: "t/2", key: "z"}}, 10000) // prune now drops what only old needed
+	r.mu.Lock()
+	r.prune()
+	r.mu.Unlock()
+	if _, ok := r.next(key, 10); ok {
+		t.Fatal("fate kept after every older transaction ended")
+	}
+	r.end(newer)
+	if r.n != 0 {
+		t.Fatalf("%d fates kept with no open transaction", r.n)
+	}
+}
