@@ -153,8 +153,25 @@ func (c *cursorRows) freeze(ctx context.Context) error {
 }
 
 // freezeCursors makes the open cursors of the block insensitive to the
-// writes of the statement about to run (see above).
+// writes of the statement about to run (see above), and so the portals
+// suspended by an Execute row limit: PostgreSQL's portal keeps the
+// snapshot it started with, as a DECLAREd cursor does.
 func (s *Session) freezeCursors(ctx context.Context) error {
+	for _, p := range s.portals {
+		if p.cur == nil || p.done {
+			continue
+		}
+		if _, frozen := p.cur.(*frozenRows); frozen {
+			continue
+		}
+		p.ctx.cur = ctx
+		f := &frozenRows{}
+		if err := f.freeze(ctx, p.cur); err != nil {
+			return err
+		}
+		p.cur.Close()
+		p.cur = f
+	}
 	for _, c := range s.cursors {
 		if c.cur == nil || !c.inBlock {
 			continue
@@ -490,3 +507,47 @@ func (s *Session) endCursors(committed bool) {
 		c.inBlock = false
 	}
 }
+
+// frozenRows is what remains of a suspended portal's rows, read into
+// memory (freezeCursors), as an exec.Cursor: the rows, then the error the
+// query met after them (if any), and its command tag.
+type frozenRows struct {
+	rows [][]types.Datum
+	err  error
+	tag  string
+}
+
+// freeze reads cur's remaining rows. A cancelled ctx is returned (the
+// statement that asked is cancelled); another error is kept for the
+// Execute that reaches it.
+func (f *frozenRows) freeze(ctx context.Context, cur exec.Cursor) error {
+	for {
+		row, err := cur.Next(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return err
+			}
+			f.err = err
+			return nil
+		}
+		if row == nil {
+			f.tag = cur.Tag()
+			return nil
+		}
+		f.rows = append(f.rows, append([]types.Datum(nil), row...))
+	}
+}
+
+func (f *frozenRows) Next(context.Context) ([]types.Datum, error) {
+	if len(f.rows) == 0 {
+		return nil, f.err
+	}
+	row := f.rows[0]
+	f.rows[0] = nil
+	f.rows = f.rows[1:]
+	return row, nil
+}
+
+func (f *frozenRows) Tag() string { return f.tag }
+
+func (f *frozenRows) Close() { f.rows = nil }

@@ -271,6 +271,9 @@ func (s *Session) executePortal(ctx context.Context, p *portal, maxRows int, out
 // executeEngine runs an engine portal.
 func (s *Session) executeEngine(ctx context.Context, p *portal, maxRows int, out output) (bool, error) {
 	if p.done {
+		if p.st.cols != nil {
+			return false, out.w.Complete(retag(p.tag, 0)) // no rows left, as PostgreSQL counts them
+		}
 		return false, out.w.Complete(p.tag)
 	}
 	if p.cur == nil && p.fwd == nil && s.fwd == nil {
@@ -296,6 +299,7 @@ func (s *Session) executeEngine(ctx context.Context, p *portal, maxRows int, out
 func (s *Session) runPortal(ctx context.Context, p *portal, maxRows int, out output) (bool, error) {
 	if p.cur != nil {
 		p.rec.out = out
+		p.rec.resumed = true
 		p.ctx.cur = ctx
 		return s.pump(ctx, p.rec, p.cur, maxRows)
 	}

@@ -2,6 +2,8 @@ package session
 
 import (
 	"context"
+	"strconv"
+	"strings"
 
 	"github.com/heliosdb/nano/sql/exec"
 	"github.com/heliosdb/nano/sql/result"
@@ -33,6 +35,10 @@ type record struct {
 	tag    string
 	done   bool
 	last   bool // the last statement of a simple-query string
+	// resumed: the rows of this Execute continue a suspended portal; a
+	// row-returning statement's tag then counts only them, as
+	// PostgreSQL's PortalRun does.
+	resumed bool
 }
 
 // newRecord starts the record of one execution and sends its
@@ -55,6 +61,9 @@ func (s *Session) pump(ctx context.Context, rec *record, cur exec.Cursor, maxRow
 		}
 		if row == nil {
 			rec.tag, rec.done = cur.Tag(), true
+			if rec.resumed && rec.st.cols != nil {
+				rec.tag = retag(rec.tag, n)
+			}
 			if rec.last && s.block == blockImplicit && !rec.st.readOnly() {
 				s.heldTag = rec // sent after the commit (commitBlock)
 				return false, nil
@@ -66,4 +75,17 @@ func (s *Session) pump(ctx context.Context, rec *record, cur exec.Cursor, maxRow
 		}
 	}
 	return true, nil
+}
+
+// retag replaces the row count at the end of a command tag ("SELECT 4",
+// "INSERT 0 4") with n; a tag without one is returned as it is.
+func retag(tag string, n int) string {
+	i := strings.LastIndexByte(tag, ' ')
+	if i < 0 {
+		return tag
+	}
+	if _, err := strconv.Atoi(tag[i+1:]); err != nil {
+		return tag
+	}
+	return tag[:i+1] + strconv.Itoa(n)
 }
