@@ -450,6 +450,28 @@ var isoSpecs = []isoSpec{
 		check: "SELECT k, v FROM dik ORDER BY k",
 		want:  map[string]string{"d2": "waited DELETE", "u2": "waited UPDATE"},
 	},
+	// SERIALIZABLE transactions' SIREAD locks in pg_locks (mode
+	// SIReadLock): a full scan's relation lock, kept after the commit
+	// while a transaction that overlapped it runs, gone after that.
+	{
+		name: "ssi-pg-locks",
+		setup: "DROP TABLE IF EXISTS sr; DROP TABLE IF EXISTS sw; CREATE TABLE sr (id int PRIMARY KEY, v int); " +
+			"CREATE TABLE sw (id int PRIMARY KEY, v int); INSERT INTO sr VALUES (1, 10), (2, 20)",
+		sessions: 3,
+		steps: map[string]isoStep{
+			"b1": {0, "BEGIN ISOLATION LEVEL SERIALIZABLE"}, "r1": {0, "SELECT sum(v) FROM sr"},
+			"w1": {0, "INSERT INTO sw VALUES (1, 1)"}, "c1": {0, "COMMIT"},
+			"b2": {1, "BEGIN ISOLATION LEVEL SERIALIZABLE"}, "q2": {1, "SELECT 1"}, "c2": {1, "COMMIT"},
+			"locks":  {2, "SELECT locktype, relation::regclass, mode, granted FROM pg_locks WHERE mode = 'SIReadLock' ORDER BY 1, 2"},
+			"locks2": {2, "SELECT locktype, relation::regclass, mode, granted FROM pg_locks WHERE mode = 'SIReadLock' ORDER BY 1, 2"},
+			"locks3": {2, "SELECT locktype, relation::regclass, mode, granted FROM pg_locks WHERE mode = 'SIReadLock' ORDER BY 1, 2"},
+		},
+		perms: [][]string{
+			{"b1", "r1", "locks", "c1", "locks2"},
+			{"b2", "q2", "b1", "r1", "w1", "locks", "c1", "locks2", "c2", "locks3"},
+		},
+		want: map[string]string{"locks": "SELECT 1: relation,sr,SIReadLock,t"},
+	},
 }
 
 // isoServer runs permutations against one server.

@@ -189,5 +189,55 @@ func (e *Engine) lockRows() []pgcatalog.LockRow {
 		}
 		out = append(out, r)
 	}
+	return append(out, e.siReadLockRows()...)
+}
+
+// siReadLockRows lists the SERIALIZABLE transactions' SIREAD locks as
+// PostgreSQL's pg_locks does (mode SIReadLock, granted), at the
+// granularity we track them (package ssi): a read of a whole table or
+// index is a relation lock; one row read by its key (a primary-key lookup,
+// or a row fetched through an index) a tuple lock on its table; a range
+// of keys a page lock on the index it was read through (the primary
+// key's for the table's own keys). We have no pages or tuple numbers:
+// page and tuple are 0.
+func (e *Engine) siReadLockRows() []pgcatalog.LockRow {
+	locks := e.ssi.ReadLocks()
+	if len(locks) == 0 {
+		return nil
+	}
+	cat, err := e.Catalog()
+	if err != nil {
+		return nil
+	}
+	type rel struct{ table, index uint32 }
+	rels := map[string]rel{}
+	for _, t := range cat.Tables {
+		rels[string(catalog.TableBucket(t.ID))] = rel{t.OID, pgcatalog.PrimaryKeyOID(t)}
+		for i := range t.Indexes {
+			ix := &t.Indexes[i]
+			o := pgcatalog.IndexOID(ix)
+			rels[string(catalog.IndexBucket(ix.ID))] = rel{o, o}
+		}
+	}
+	var out []pgcatalog.LockRow
+	for _, l := range locks {
+		rl, ok := rels[l.Bucket]
+		if !ok {
+			continue // a table dropped or created since the catalog was read
+		}
+		r := pgcatalog.LockRow{PID: int(l.PID), VirtualTransaction: fmt.Sprintf("%d/%d", l.Owner, l.ID), Mode: "SIReadLock", Granted: true}
+		isTable := strings.HasPrefix(l.Bucket, "t/")
+		switch {
+		case l.Whole:
+			r.LockType, r.Relation = "relation", rl.table
+		case l.Single() && isTable:
+			r.LockType, r.Relation = "tuple", rl.table
+		case rl.index != 0:
+			r.LockType, r.Relation = "page", rl.index
+		default: // a hidden key has no index: its range is the table's
+			r.LockType, r.Relation = "relation", rl.table
+		}
+		out = append(out, r)
+	}
 	return out
 }

@@ -202,6 +202,7 @@ func (e *Engine) BeginTx(ctx context.Context, opts TxOptions) (*Txn, error) {
 	if t.owner == 0 {
 		t.owner, t.ownOwner = e.NewLockOwner(), true
 	}
+	t.ssx.SetOwner(uint64(t.owner))
 	return t, nil
 }
 

@@ -81,7 +81,11 @@ func (w lockWhat) String() string {
 func (e *env) acquireLock(key string, mode lock.Mode, scope lock.Scope, policy lock.Policy, what lockWhat, withXID bool) (bool, error) {
 	t := e.txn
 	if t.xid == 0 && withXID {
-		t.xid = t.eng.xids.Add(1)
+		if t.ssx != nil {
+			t.xid = t.ssx.ID // one number in pg_locks and in 40001 details
+		} else {
+			t.xid = t.eng.xids.Add(1)
+		}
 	}
 	t.locked = true
 	req := lock.Request{Owner: t.owner, PID: t.pid, XID: t.xid, Key: key, Mode: mode, Scope: scope, Policy: policy,

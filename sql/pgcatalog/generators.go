@@ -636,14 +636,17 @@ func genLocks(s *System, env *Env, add func(row) error) error {
 		rw := row{"locktype": l.LockType, "virtualtransaction": l.VirtualTransaction, "pid": int64(l.PID),
 			"mode": l.Mode, "granted": l.Granted, "fastpath": l.FastPath}
 		switch l.LockType {
-		case "relation", "tuple", "advisory":
+		case "relation", "tuple", "page", "advisory":
 			rw["database"] = int64(DatabaseOID)
 		}
 		if l.Relation != 0 {
 			rw["relation"] = int64(l.Relation)
 		}
-		if l.LockType == "tuple" {
+		switch l.LockType {
+		case "tuple":
 			rw["page"], rw["tuple"] = l.Page, l.Tuple
+		case "page":
+			rw["page"] = l.Page
 		}
 		if l.TransactionID != 0 {
 			rw["transactionid"] = int64(l.TransactionID)

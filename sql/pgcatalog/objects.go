@@ -243,3 +243,10 @@ func tableByOID(cat *catalog.Catalog, oid uint32) *catalog.Table {
 	}
 	return nil
 }
+
+// PrimaryKeyOID is the pg_class OID of t's primary key index (0 for a
+// hidden key), IndexOID that of ix: pg_locks names them.
+func PrimaryKeyOID(t *catalog.Table) uint32 { return pkOID(t) }
+
+// IndexOID: see PrimaryKeyOID.
+func IndexOID(ix *catalog.Index) uint32 { return indexOID(ix) }

@@ -92,9 +92,9 @@ type Backend struct {
 // LockRow is one row of pg_locks. Zero numeric fields are NULL, except
 // where the lock type gives them meaning (ObjSubID of an advisory lock).
 type LockRow struct {
-	LockType           string // relation, transactionid, tuple, advisory
+	LockType           string // relation, transactionid, tuple, page, advisory
 	Relation           uint32
-	Page, Tuple        int64 // tuple locks only
+	Page, Tuple        int64 // tuple (both) and page (Page) locks only
 	TransactionID      uint64
 	ClassID, ObjID     uint32 // advisory locks
 	ObjSubID           int64  // advisory locks

@@ -1,7 +1,9 @@
 package ssi
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"sync"
 
 	"github.com/heliosdb/nano/sql/pgerror"
@@ -69,9 +71,10 @@ func New(lim Limits) *Manager {
 
 // Xact is one SERIALIZABLE transaction.
 type Xact struct {
-	m   *Manager
-	ID  uint64 // the transaction number in error details
-	PID uint32 // its session's process id
+	m     *Manager
+	ID    uint64 // the transaction number in error details
+	PID   uint32 // its session's process id
+	owner uint64 // its session's lock owner (SetOwner)
 
 	snapSeq    uint64 // last commit before its snapshot
 	prepareSeq uint64 // set by PreCommit
@@ -695,4 +698,66 @@ func (m *Manager) Stats() Stats {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return Stats{Active: len(m.active), Committed: len(m.committed), Summarised: m.sum.maxSeq != 0}
+}
+
+// SetOwner records the lock owner of x's session (pg_locks'
+// virtualtransaction of its SIREAD locks).
+func (x *Xact) SetOwner(o uint64) {
+	if x == nil {
+		return
+	}
+	x.m.mu.Lock()
+	x.owner = o
+	x.m.mu.Unlock()
+}
+
+// ReadLock is one SIREAD lock as pg_locks shows it: x read the whole of
+// Bucket, or its keys [Lo, Hi) (to the end when Inf).
+type ReadLock struct {
+	ID     uint64 // the transaction's number
+	PID    uint32
+	Owner  uint64 // SetOwner's
+	Bucket string
+	Whole  bool
+	Lo, Hi string
+	Inf    bool
+}
+
+// Single reports whether the lock covers exactly one key (Lo).
+func (l ReadLock) Single() bool {
+	return !l.Whole && !l.Inf && len(l.Hi) == len(l.Lo)+1 && l.Hi[len(l.Lo)] == 0 && l.Hi[:len(l.Lo)] == l.Lo
+}
+
+// ReadLocks lists the SIREAD locks of the running and the kept committed
+// transactions (PostgreSQL keeps a committed one's while a transaction
+// that overlapped it runs), by transaction then bucket then key. Those of
+// summarised transactions are not listed.
+func (m *Manager) ReadLocks() []ReadLock {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []ReadLock
+	add := func(x *Xact) {
+		if x.released {
+			return
+		}
+		for b, s := range x.reads {
+			if s.all {
+				out = append(out, ReadLock{ID: x.ID, PID: x.PID, Owner: x.owner, Bucket: b, Whole: true})
+				continue
+			}
+			for _, sp := range s.spans {
+				out = append(out, ReadLock{ID: x.ID, PID: x.PID, Owner: x.owner, Bucket: b, Lo: sp.lo, Hi: sp.hi, Inf: sp.inf})
+			}
+		}
+	}
+	for x := range m.active {
+		add(x)
+	}
+	for _, x := range m.committed {
+		add(x)
+	}
+	slices.SortStableFunc(out, func(a, b ReadLock) int {
+		return cmp.Or(cmp.Compare(a.ID, b.ID), cmp.Compare(a.Bucket, b.Bucket), cmp.Compare(a.Lo, b.Lo))
+	})
+	return out
 }

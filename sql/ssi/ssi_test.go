@@ -158,3 +158,43 @@ func TestSafeSnapshot(t *testing.T) {
 		t.Fatal("safe READ ONLY transaction still tracked")
 	}
 }
+
+// ReadLocks lists what each transaction read (pg_locks' SIReadLock rows),
+// keeps a committed one's while an overlapping transaction runs, and
+// drops an aborted one's.
+func TestReadLocks(t *testing.T) {
+	m := New(Limits{})
+	a, b, c := begin(t, m, 1, false), begin(t, m, 2, false), begin(t, m, 3, false)
+	a.SetOwner(7)
+	for _, err := range []error{a.Read("t/1", nil, nil), point(a, "t/2", "k"), a.Read("i/3", key("a"), key("c")),
+		b.Read("t/1", key("m"), nil), point(c, "t/9", "z")} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	render := func() string {
+		var s string
+		for _, l := range m.ReadLocks() {
+			s += fmt.Sprintf("%d/%d %s whole=%v single=%v inf=%v [%q,%q) ", l.Owner, l.ID, l.Bucket, l.Whole, l.Single(), l.Inf, l.Lo, l.Hi)
+		}
+		return s
+	}
+	want := `7/1 i/3 whole=false single=false inf=false ["a","c") 7/1 t/1 whole=true single=false inf=false ["","") ` +
+		`7/1 t/2 whole=false single=true inf=false ["k","k\x00") 0/2 t/1 whole=false single=false inf=true ["m","") ` +
+		`0/3 t/9 whole=false single=true inf=false ["z","z\x00") `
+	if got := render(); got != want {
+		t.Fatalf("ReadLocks:\n got %s\nwant %s", got, want)
+	}
+	c.Abort()
+	if err := a.PreCommit(); err != nil {
+		t.Fatal(err)
+	}
+	a.Commit() // b overlapped a: a's locks stay
+	if got := render(); got != want[:len(want)-len(`0/3 t/9 whole=false single=true inf=false ["z","z\x00") `)] {
+		t.Fatalf("after a's commit and c's abort: %s", got)
+	}
+	b.Abort()
+	if got := render(); got != "" {
+		t.Fatalf("after every transaction ended: %s", got)
+	}
+}
