@@ -296,3 +296,23 @@ INSERT INTO sp VALUES (22, 'e');
 ROLLBACK TO b;
 FETCH ALL FROM c4;
 COMMIT;
+-- SERIALIZABLE: a full scan's SIREAD lock in pg_locks (mode SIReadLock, a relation lock), gone at COMMIT when no other SERIALIZABLE transaction overlaps.
+CREATE TABLE sil (id int PRIMARY KEY, v int);
+INSERT INTO sil VALUES (1, 10), (2, 20);
+BEGIN ISOLATION LEVEL SERIALIZABLE;
+SELECT sum(v) FROM sil;
+SELECT locktype, relation::regclass, mode, granted FROM pg_locks WHERE mode = 'SIReadLock';
+COMMIT;
+SELECT count(*) FROM pg_locks WHERE mode = 'SIReadLock';
+-- A row whose key an UPDATE changed, then deleted and its key inserted again, in one transaction.
+BEGIN;
+UPDATE sil SET id = id + 10 WHERE id = 1;
+UPDATE sil SET id = id + 10 WHERE id = 11 RETURNING id, v;
+DELETE FROM sil WHERE id = 21;
+INSERT INTO sil VALUES (21, 0), (1, 1);
+SAVEPOINT a;
+UPDATE sil SET id = 30 WHERE id = 2;
+ROLLBACK TO a;
+UPDATE sil SET v = v + 1 RETURNING id, v;
+COMMIT;
+SELECT id, v FROM sil ORDER BY id;
