@@ -185,16 +185,11 @@ func (t *Txn) recordDelete(bucket, pk []byte) {
 	t.fates = append(t.fates, fateOp{bucket: string(bucket), key: string(pk)})
 }
 
-// recordMove turns the deletion just recorded for the row at from into a
-// move to to (an UPDATE that changed the key), or drops it when the key
-// did not change (an update in place).
+// recordMove turns the deletion just recorded for the row at from
+// (deleteRow) into a move to to: an UPDATE that changed the key.
 func (t *Txn) recordMove(bucket, from, to []byte) {
 	n := len(t.fates)
 	if n == 0 || t.fates[n-1].bucket != string(bucket) || t.fates[n-1].key != string(from) {
-		return
-	}
-	if string(from) == string(to) {
-		t.fates = t.fates[:n-1]
 		return
 	}
 	t.fates[n-1].to = append([]byte(nil), to...)
