@@ -72,7 +72,7 @@ func TestValuesMatchPgQuery(t *testing.T) {
 		{bulkInsert("INSERT INTO \"Bulk\" VALUES ", 300, "", plain), false},
 		{bulkInsert("INSERT INTO bulk VALUES ", 300, "", plain) + ", (1, nullx, 3)", false},
 		{bulkInsert("INSERT INTO bulk VALUES ", 300, "", plain) + ", (1, 2, 3", false}, // unterminated: pg_query's syntax error
-		{"INSERT INTO bulk VALUES (1, 2, 3)", false},                                 // short
+		{"INSERT INTO bulk VALUES (1, 2, 3)", false},                                   // short
 	}
 	for i, c := range cases {
 		_, took := parseValues(nil, c.sql, 0, 0)
