@@ -64,7 +64,9 @@ func (f *fakeRelease) set(upTo lsn.LSN, err error, once bool) {
 	f.mu.Unlock()
 }
 
-func newTestCommitter(t *testing.T) (*committer, *storage.DB, *wal.Log, *fakeRelease) {
+// openTestCommitter opens a WAL and a storage in a temporary directory
+// and a committer over them (no release step), closed at the test's end.
+func openTestCommitter(t *testing.T) (*committer, *storage.DB, *wal.Log) {
 	t.Helper()
 	dir := t.TempDir()
 	w, err := wal.Open(wal.Config{Dir: dir + "/wal"})
@@ -75,14 +77,20 @@ func newTestCommitter(t *testing.T) (*committer, *storage.DB, *wal.Log, *fakeRel
 	if err != nil {
 		t.Fatal(err)
 	}
-	rel := newFakeRelease()
 	c := newCommitter(w, db, slog.New(slog.DiscardHandler), time.Now, func() uint64 { return 1 }, newNodeMetrics(prometheus.NewRegistry()))
-	c.release = rel.wait
 	t.Cleanup(func() {
 		c.close()
 		db.Close()
 		w.Close()
 	})
+	return c, db, w
+}
+
+func newTestCommitter(t *testing.T) (*committer, *storage.DB, *wal.Log, *fakeRelease) {
+	t.Helper()
+	c, db, w := openTestCommitter(t)
+	rel := newFakeRelease()
+	c.release = rel.wait
 	// A bucket to write into (a durable commit of its own, released).
 	b := &storage.Batch{}
 	b.CreateBucket([]byte("kv"))
@@ -346,21 +354,7 @@ func walKeys(t *testing.T, w *wal.Log, keys ...string) []string {
 // the WAL in order, and a lost conflict is answered after the write it
 // lost against is visible.
 func TestCommitterAsyncVisibleOnReturn(t *testing.T) {
-	dir := t.TempDir()
-	w, err := wal.Open(wal.Config{Dir: dir + "/wal"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := storage.Open(storage.Config{Path: dir + "/data.db"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := newCommitter(w, db, slog.New(slog.DiscardHandler), time.Now, func() uint64 { return 1 }, newNodeMetrics(prometheus.NewRegistry()))
-	t.Cleanup(func() {
-		c.close()
-		db.Close()
-		w.Close()
-	})
+	c, db, w := openTestCommitter(t)
 	b := &storage.Batch{}
 	b.CreateBucket([]byte("kv"))
 	if _, err := c.Commit(context.Background(), b, 0); err != nil {
@@ -403,7 +397,7 @@ func TestCommitterAsyncVisibleOnReturn(t *testing.T) {
 	if _, err := c.Commit(context.Background(), putKV("z", "1"), old); err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.Commit(context.Background(), putKV("z", "2"), old)
+	_, err := c.Commit(context.Background(), putKV("z", "2"), old)
 	if pgerror.CodeOf(err) != pgerror.SerializationFailure {
 		t.Fatalf("write from a snapshot without the committed z=1: %v, want 40001", err)
 	}
