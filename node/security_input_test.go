@@ -2,6 +2,7 @@ package node_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -86,5 +87,28 @@ func TestInvalidTextRefused(t *testing.T) {
 	var n int
 	if err := m.Conn().QueryRow(ctx, "SELECT count(*) FROM t").Scan(&n); err != nil || n != 0 {
 		t.Fatalf("rows stored: %d %v", n, err)
+	}
+}
+
+// TestHTTPMultiStatementAnswersLast: a /query body of several statements
+// answers with the last statement's result, whatever shapes came before
+// it. Before: the rows of an earlier statement stayed beside the last
+// one's columns, and rendering them panicked (the client saw the
+// connection close: the soak test's "Post …/query: EOF").
+func TestHTTPMultiStatementAnswersLast(t *testing.T) {
+	m := clustertest.NewMember(t, "primary", clustertest.Options{}, func(c *node.Config) { c.Role = node.RolePrimary })
+	m.Start()
+	for _, tc := range []struct{ sql, want string }{
+		{"SELECT 1 AS a, 2 AS b; SELECT 'x' AS c", `"columns":["c"],"types":["text"],"rows":[["x"]],"command":"SELECT 1"`},
+		{"SELECT 1 AS a; SET application_name = 'z'", `"columns":[],"types":[],"rows":[],"command":"SET"`},
+		{"SELECT 1 AS a; CREATE TABLE m (id int); INSERT INTO m VALUES (1), (2)", `"columns":[],"types":[],"rows":[],"command":"INSERT 0 2"`},
+		{"SELECT generate_series(1, 3) AS g; SELECT 4 AS h", `"columns":["h"],"types":["integer"],"rows":[[4]],"command":"SELECT 1"`},
+		{"SELECT 5 AS i; SELECT FROM m", `"columns":[],"types":[],"rows":[[],[]],"command":"SELECT 2"`},
+	} {
+		body, _ := json.Marshal(map[string]string{"sql": tc.sql})
+		code, out := do(t, m.HTTPURL(), httpProbe{"POST", "/query", string(body)}, basic("helios", "helios"))
+		if code != http.StatusOK || !strings.Contains(out, tc.want) {
+			t.Errorf("%s: %d %s, want %s", tc.sql, code, out, tc.want)
+		}
 	}
 }

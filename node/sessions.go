@@ -119,6 +119,13 @@ func (b *boundedBuffer) AddRow(row []types.Datum) error {
 	return b.Buffer.AddRow(row)
 }
 
+// Complete ends a statement: the next one's rows replace its rows, so the
+// limit applies to each statement's result.
+func (b *boundedBuffer) Complete(tag string) error {
+	b.used = 0
+	return b.Buffer.Complete(tag)
+}
+
 // signalBackend backs pg_cancel_backend / pg_terminate_backend: n.pg is
 // set before any session runs.
 func (n *Node) signalBackend(pid int, terminate bool) bool {

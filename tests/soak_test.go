@@ -115,6 +115,22 @@ func TestSoakHostileSQL(t *testing.T) {
 		}
 	}
 	s.rssSettles()
+	if t.Failed() {
+		for name, logs := range map[string]string{"node": n.logs.String(), "proxy": p.logs.String()} {
+			// A recovered panic (net/http's "http: panic serving") is followed
+			// by its stack: print it whole.
+			stack := 0
+			for _, line := range strings.Split(logs, "\n") {
+				if strings.Contains(line, "panic") || strings.Contains(line, "level=ERROR") {
+					stack = 40
+				}
+				if stack > 0 {
+					stack--
+					t.Logf("%s log: %.2000s", name, line)
+				}
+			}
+		}
+	}
 }
 
 type soak struct {

@@ -47,22 +47,35 @@ const (
 )
 
 // Buffer is a Writer that keeps everything in memory; used by the HTTP API
-// and tests.
+// and tests. It holds the last statement's result: a statement that starts
+// after one completed replaces the columns, rows and tag (a multi-statement
+// query answers with its last result, as psql -c shows it); notices
+// accumulate.
 type Buffer struct {
 	Columns []Column
 	Rows    [][]types.Datum
 	Tag     string
 	Notices []*pgerror.Error
+
+	completed bool // the statement in Columns/Rows/Tag has completed
 }
 
-func (b *Buffer) SetColumns(cols []Column) error { b.Columns = cols; return nil }
+// next starts a new statement's result when the previous one completed.
+func (b *Buffer) next() {
+	if b.completed {
+		b.Columns, b.Rows, b.Tag, b.completed = nil, nil, "", false
+	}
+}
+
+func (b *Buffer) SetColumns(cols []Column) error { b.next(); b.Columns = cols; return nil }
 
 func (b *Buffer) AddRow(row []types.Datum) error {
+	b.next()
 	b.Rows = append(b.Rows, append([]types.Datum(nil), row...))
 	return nil
 }
 
-func (b *Buffer) Complete(tag string) error { b.Tag = tag; return nil }
+func (b *Buffer) Complete(tag string) error { b.next(); b.Tag, b.completed = tag, true; return nil }
 
 func (b *Buffer) Notice(n *pgerror.Error) { b.Notices = append(b.Notices, n) }
 
