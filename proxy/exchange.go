@@ -185,7 +185,10 @@ func (s *session) forwardTo(bc *bconn, ex *exchange, out *outcome) error {
 	frames := s.frames(bc, ex)
 	s.watchClient(bc)
 	defer s.unwatch()
-	if err := bc.Send(frames); err != nil {
+	// Written by relay's first read, which then waits for the answer
+	// (backend.Conn.Request); a write error is then that read's, a
+	// backendError all the same.
+	if err := bc.Request(frames); err != nil {
 		return &backendError{err}
 	}
 	return s.relay(bc, ex, out)

@@ -24,6 +24,17 @@
 // sockets qualify (New returns nil for anything else, e.g. a TLS
 // connection, whose callers keep using the net.Conn).
 //
+// A request and the wait for its answer (WriteBeforeRead, then Read)
+// cost one system call less than Write then Read: a plain read right
+// after a request nearly always finds nothing yet (EAGAIN) and only then
+// waits on the poller. Waiting first is safe only for bytes that arrive
+// after the read began — RawConn.Read clears the socket's read readiness
+// when it starts, so bytes that arrived before could be missed — hence the
+// request is written inside the read's system-call window, after that
+// reset: its answer cannot arrive before. (A node's reply always follows
+// the proxy's request; a client's next query does not, since clients may
+// pipeline, so the proxy reads clients the ordinary way.)
+//
 // A Conn is safe for one reader and one writer at a time (as net.Conn
 // per direction); its Read and Write do not allocate.
 package sockio

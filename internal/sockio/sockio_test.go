@@ -164,3 +164,131 @@ func TestNewRefusesOthers(t *testing.T) {
 		t.Fatal("sockio.New(net.Pipe()) is not nil")
 	}
 }
+
+// TestWriteBeforeRead: a request handed to WriteBeforeRead is written by
+// the next Read, which returns the answer — whether it comes at once
+// (a thousand round trips with an echoing peer: a wake-up missed would
+// hang one), late, or only after the peer has read a request far larger
+// than the socket buffers (written in part inside the read, the rest
+// waiting for room). A Write in between keeps the order; a deadline ends
+// the wait after the request went out.
+func TestWriteBeforeRead(t *testing.T) {
+	c, peer := pair(t)
+	s := mustNew(t, c)
+	go func() { // echo every chunk, at once
+		buf := make([]byte, 64<<10)
+		for {
+			n, err := peer.Read(buf)
+			if err != nil {
+				return
+			}
+			if _, err := peer.Write(buf[:n]); err != nil {
+				return
+			}
+		}
+	}()
+	done := make(chan error, 1)
+	go func() {
+		buf := make([]byte, 64)
+		for i := range 1000 {
+			req := []byte{'q', byte(i), byte(i >> 8)}
+			s.WriteBeforeRead(req)
+			got := 0
+			for got < len(req) {
+				n, err := s.Read(buf[got:])
+				if err != nil {
+					done <- err
+					return
+				}
+				got += n
+			}
+			if !bytes.Equal(buf[:got], req) {
+				done <- errors.New("answer " + string(buf[:got]) + " is not the request")
+				return
+			}
+		}
+		done <- nil
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("a round trip hung: the answer's arrival did not wake the read")
+	}
+
+	s.WriteBeforeRead([]byte("ab"))
+	if _, err := s.Write([]byte("cd")); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 4)
+	if _, err := io.ReadFull(s, buf); err != nil || string(buf) != "abcd" {
+		t.Fatalf("echo after WriteBeforeRead then Write = %q, %v; want \"abcd\"", buf, err)
+	}
+}
+
+func TestWriteBeforeReadLarge(t *testing.T) {
+	c, peer := pair(t)
+	s := mustNew(t, c)
+	big := make([]byte, 8<<20)
+	rand.Read(big)
+	got := make(chan []byte, 1)
+	go func() {
+		var buf bytes.Buffer
+		chunk := make([]byte, 4096)
+		for buf.Len() < len(big) {
+			n, err := peer.Read(chunk)
+			buf.Write(chunk[:n])
+			if err != nil {
+				break
+			}
+			if buf.Len() < 1<<20 {
+				time.Sleep(time.Millisecond) // slow at first: the writer must wait for room
+			}
+		}
+		time.Sleep(20 * time.Millisecond) // a late answer
+		peer.Write([]byte("done"))
+		got <- buf.Bytes()
+	}()
+	s.WriteBeforeRead(big)
+	buf := make([]byte, 4)
+	if _, err := io.ReadFull(s, buf); err != nil || string(buf) != "done" {
+		t.Fatalf("answer = %q, %v", buf, err)
+	}
+	if b := <-got; !bytes.Equal(b, big) {
+		t.Fatalf("peer got %d bytes, not what was written", len(b))
+	}
+
+	// A peer that never answers: the deadline ends the wait, after the
+	// request was written.
+	c.SetReadDeadline(time.Now().Add(30 * time.Millisecond))
+	s.WriteBeforeRead([]byte("ping"))
+	if _, err := s.Read(buf); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("Read with no answer: %v, want os.ErrDeadlineExceeded", err)
+	}
+	peer.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.ReadFull(peer, buf); err != nil || string(buf) != "ping" {
+		t.Fatalf("peer read %q, %v; want the request", buf, err)
+	}
+
+	// A peer that is gone: the read fails instead of waiting.
+	c.SetReadDeadline(time.Time{})
+	peer.(*net.TCPConn).SetLinger(0)
+	peer.Close()
+	time.Sleep(10 * time.Millisecond)
+	s.WriteBeforeRead([]byte("ping"))
+	res := make(chan error, 1)
+	go func() {
+		_, err := s.Read(buf)
+		res <- err
+	}()
+	select {
+	case err := <-res:
+		if err == nil {
+			t.Fatal("Read after a request to a reset connection succeeded")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Read after a request to a reset connection hung")
+	}
+}

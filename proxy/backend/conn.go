@@ -193,6 +193,20 @@ func (c *Conn) Send(frames []byte) error {
 	return err
 }
 
+// Request sends frames whose answer the caller reads next with Next: on
+// a plain socket, with nothing of an earlier answer left unread, the
+// frames are written by that Next, which then waits for the answer
+// without first trying a read that would find nothing yet
+// (sockio.Conn.WriteBeforeRead); errors writing them are then Next's.
+// Otherwise it is Send. frames must stay unchanged until that Next.
+func (c *Conn) Request(frames []byte) error {
+	if sc, ok := c.rw.(*sockio.Conn); ok && c.r.Buffered() == 0 && len(frames) > 0 {
+		sc.WriteBeforeRead(frames)
+		return nil
+	}
+	return c.Send(frames)
+}
+
 // Next reads one frame from the node; body is valid until the next call.
 func (c *Conn) Next() (typ byte, body []byte, err error) { return c.r.Next() }
 
