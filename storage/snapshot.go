@@ -34,6 +34,7 @@ type openBucket struct {
 	name [24]byte
 	n    int
 	b    *bolt.Bucket
+	c    *bolt.Cursor // Get's cursor over b, made on first use
 }
 
 // Snapshot opens a read view. It returns ErrClosed after Close.
@@ -71,16 +72,23 @@ func (s *Snapshot) Close() error {
 // bucket returns the data bucket name, or nil if it is missing or reserved
 // or the Snapshot is closed (reads after Close see nothing).
 func (s *Snapshot) bucket(name []byte) *bolt.Bucket {
+	b, _ := s.openBucket(name)
+	return b
+}
+
+// openBucket is bucket, with the bucket's slot in recent when it has one
+// (nil otherwise).
+func (s *Snapshot) openBucket(name []byte) (*bolt.Bucket, *openBucket) {
 	if s.tx == nil || len(name) == 0 || isReserved(name) {
-		return nil
+		return nil, nil
 	}
 	for i := range s.nrecent {
 		if r := &s.recent[i]; bytes.Equal(r.name[:r.n], name) {
-			return r.b
+			return r.b, r
 		}
 	}
 	if b, ok := s.buckets[string(name)]; ok {
-		return b
+		return b, nil
 	}
 	b := s.tx.Bucket(name)
 	if s.nrecent < len(s.recent) && len(name) <= len(s.recent[0].name) {
@@ -88,13 +96,13 @@ func (s *Snapshot) bucket(name []byte) *bolt.Bucket {
 		r.n = copy(r.name[:], name)
 		r.b = b
 		s.nrecent++
-		return b
+		return b, r
 	}
 	if s.buckets == nil {
 		s.buckets = make(map[string]*bolt.Bucket)
 	}
 	s.buckets[string(name)] = b
-	return b
+	return b, nil
 }
 
 // BucketExists reports whether the data bucket exists in this view.
@@ -103,7 +111,7 @@ func (s *Snapshot) BucketExists(bucket []byte) bool { return s.bucket(bucket) !=
 // Get returns the value of key in bucket, or nil if either is missing. A
 // present empty value is returned as a non-nil empty slice.
 func (s *Snapshot) Get(bucket, key []byte) []byte {
-	b := s.bucket(bucket)
+	b, r := s.openBucket(bucket)
 	if b == nil || len(key) == 0 {
 		return nil
 	}
@@ -118,14 +126,27 @@ func (s *Snapshot) Get(bucket, key []byte) []byte {
 			return it.value
 		}
 	}
-	if v := b.Get(key); v != nil {
-		return v
+	// One seek (bbolt's Get seeks too, and may return nil for an empty
+	// value), on a cursor kept with the bucket: a bulk INSERT checks
+	// every new key, and a fresh cursor is an allocation per lookup.
+	var c *bolt.Cursor
+	switch {
+	case r == nil:
+		c = b.Cursor()
+	case r.c == nil:
+		r.c = b.Cursor()
+		c = r.c
+	default:
+		c = r.c
 	}
-	// bbolt may return nil for an empty value; tell it from a missing key.
-	if k, _ := b.Cursor().Seek(key); k != nil && bytes.Equal(k, key) {
-		return []byte{}
+	k, v := c.Seek(key)
+	if k == nil || !bytes.Equal(k, key) {
+		return nil
 	}
-	return nil
+	if v == nil {
+		return []byte{} // present, empty
+	}
+	return v
 }
 
 // ForEachBucket calls fn with the name of every data bucket, in byte order,

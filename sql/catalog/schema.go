@@ -33,6 +33,12 @@ func SequenceKey(name string) []byte { return []byte(seqPrefix + name) }
 // TableBucket is the bucket holding the rows of the table with storage id.
 func TableBucket(id uint32) []byte { return []byte("t/" + strconv.FormatUint(uint64(id), 10)) }
 
+// AppendTableBucket appends TableBucket(id) to dst (a caller's buffer
+// saves TableBucket's allocation on a per-row path).
+func AppendTableBucket(dst []byte, id uint32) []byte {
+	return strconv.AppendUint(append(dst, "t/"...), uint64(id), 10)
+}
+
 // IndexBucket is the bucket holding the entries of the index with id.
 func IndexBucket(id uint32) []byte { return []byte("i/" + strconv.FormatUint(uint64(id), 10)) }
 

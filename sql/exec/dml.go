@@ -2,6 +2,7 @@ package exec
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -17,7 +18,7 @@ import (
 
 // pkKey encodes the primary key of row.
 func pkKey(tbl *catalog.Table, row []Datum) []byte {
-	var k []byte
+	k := make([]byte, 0, 16) // an integer key (9 bytes) without regrowing
 	for _, o := range tbl.PrimaryKey {
 		k = rowenc.AppendKey(k, row[o], tbl.Columns[o].Type)
 	}
@@ -165,7 +166,8 @@ func writeRow(e *env, tbl *catalog.Table, row, old []Datum, oldPK []byte) error 
 		return err
 	}
 	pk := pkKey(tbl, row)
-	tb := catalog.TableBucket(tbl.ID)
+	var tbBuf [24]byte
+	tb := catalog.AppendTableBucket(tbBuf[:0], tbl.ID)
 	if old == nil || string(pk) != string(oldPK) {
 		if !(old == nil && freshRowID(tbl)) {
 			if err := e.lockKey(tbl, tb, pk); err != nil {
@@ -202,8 +204,31 @@ func writeRow(e *env, tbl *catalog.Table, row, old []Datum, oldPK []byte) error 
 	if err := t.ssiWrite(tb, pk); err != nil {
 		return err
 	}
-	t.ov.put(tb, pk, rowenc.EncodeRow(nil, row, tbl.Types()))
+	// pk and the encoded row are new and not written to again: the
+	// overlay keeps them as they are.
+	var typBuf [16]types.T
+	typs := typBuf[:0]
+	for i := range tbl.Columns {
+		typs = append(typs, tbl.Columns[i].Type)
+	}
+	t.ov.putOwned(tb, pk, rowenc.EncodeRow(make([]byte, 0, encodedRowSize(row)), row, typs))
 	return e.queueWrite(tbl, row, old)
+}
+
+// encodedRowSize is a guess at the size of row encoded (rowenc.EncodeRow),
+// large enough for most rows so that encoding allocates once.
+func encodedRowSize(row []Datum) int {
+	n := 8
+	for _, d := range row {
+		n += 10
+		switch v := d.(type) {
+		case string:
+			n += len(v)
+		case []byte:
+			n += len(v)
+		}
+	}
+	return n
 }
 
 // failingRow is the row as PostgreSQL's "Failing row contains (...)"
@@ -584,7 +609,13 @@ func (ins *inserter) buildRow(e *env, ri int, vals []Datum) ([]Datum, error) {
 	tbl := ins.tbl
 	ncols := len(tbl.Columns)
 	row := make([]Datum, ncols)
-	set := make([]bool, ncols)
+	var setBuf [32]bool // most tables: no allocation
+	set := setBuf[:0]
+	if ncols > len(setBuf) {
+		set = make([]bool, ncols)
+	} else {
+		set = setBuf[:ncols]
+	}
 	var err error
 	for i, v := range vals {
 		o := ins.target[i]
@@ -610,10 +641,13 @@ func (ins *inserter) buildRow(e *env, ri int, vals []Datum) ([]Datum, error) {
 	return row, nil
 }
 
-// defaultPositions marks VALUES items that are DEFAULT.
+// defaultPositions marks VALUES items that are DEFAULT; nil when there
+// are none.
 func defaultPositions(p plan) [][]bool {
 	vp, ok := p.(*valuesPlan)
-	if !ok {
+	if !ok || !slices.ContainsFunc(vp.rows, func(row []*cexpr) bool {
+		return slices.ContainsFunc(row, func(c *cexpr) bool { return c.colIdx == -2 })
+	}) {
 		return nil
 	}
 	out := make([][]bool, len(vp.rows))

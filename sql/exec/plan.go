@@ -508,6 +508,10 @@ func (p *valuesPlan) start(e *env) (iter, error) {
 		i++
 		out := make([]Datum, len(r))
 		for j, c := range r {
+			if c.isConst && c.foldErr == nil {
+				out[j] = c.val
+				continue
+			}
 			v, err := c.fn(e, nil)
 			if err != nil {
 				return nil, err
