@@ -610,7 +610,7 @@ func (ins *inserter) buildRow(e *env, ri int, vals []Datum) ([]Datum, error) {
 	ncols := len(tbl.Columns)
 	row := make([]Datum, ncols)
 	var setBuf [32]bool // most tables: no allocation
-	set := setBuf[:0]
+	var set []bool
 	if ncols > len(setBuf) {
 		set = make([]bool, ncols)
 	} else {
