@@ -39,9 +39,12 @@ type Prepared struct {
 	columns  []result.Column
 	readOnly bool
 	tempOnly bool // writes temporary tables only (writesOnlyTemp)
-	run      runner
-	needs    []privNeed      // privileges.go
-	tlocks   []tableLockNeed // tablelock.go
+	// notInRecovery: refused on a read-only node though it writes
+	// nothing (RefusedInRecovery).
+	notInRecovery bool
+	run           runner
+	needs         []privNeed      // privileges.go
+	tlocks        []tableLockNeed // tablelock.go
 }
 
 // Cursor yields the rows of an executing statement.
@@ -79,7 +82,7 @@ func (e *Engine) Prepare(ctx context.Context, t *Txn, stmt parser.Statement, par
 		}
 	}
 	p = &Prepared{eng: e, stmt: stmt, given: paramTypes, cat: cat, params: b.params, readOnly: b.readOnly, run: run, needs: b.needs,
-		tlocks: b.tlocks, tempOnly: !b.readOnly && b.writesOnlyTemp(stmt.Node)}
+		tlocks: b.tlocks, tempOnly: !b.readOnly && b.writesOnlyTemp(stmt.Node), notInRecovery: b.notInRecovery}
 	if cols != nil {
 		// A row-returning statement with no columns (a bare SELECT) still
 		// has a RowDescription, with zero fields, as in PostgreSQL.
@@ -120,6 +123,13 @@ func (p *Prepared) ReadOnly() bool { return p.readOnly }
 // exempts temporary relations); a sequence it advances is checked when it
 // runs (nextval() of a permanent sequence is refused then).
 func (p *Prepared) WritesOnlyTemp() bool { return p.tempOnly }
+
+// RefusedInRecovery reports whether the statement, though it writes
+// nothing, is refused on a standby: LOCK TABLE in a mode above ROW
+// EXCLUSIVE (PostgreSQL's PreventCommandDuringRecovery, 25006 "cannot
+// execute LOCK TABLE during recovery"). A READ ONLY transaction on a
+// primary runs it, as PostgreSQL 15's does.
+func (p *Prepared) RefusedInRecovery() bool { return p.notInRecovery }
 
 // Refresh re-plans p, as Open would, when the catalog t sees at the start
 // of its next statement is not the one p was planned on, so that Columns

@@ -138,6 +138,9 @@ type builder struct {
 	stmt      parser.Statement
 	params    []types.T
 	readOnly  bool
+	// notInRecovery: the statement must be refused on a standby even
+	// though it writes nothing (LOCK TABLE above ROW EXCLUSIVE).
+	notInRecovery bool
 	// deps collects the relations read while planning a view's query
 	// (nil otherwise); viewDepth counts views being expanded.
 	deps      map[string]bool

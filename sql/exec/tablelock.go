@@ -185,8 +185,10 @@ func (b *builder) buildLock(ls *pg_query.LockStmt) (runner, error) {
 	if !ok {
 		return nil, pgerror.Newf(pgerror.InternalError, "unknown lock mode %d", ls.Mode)
 	}
-	// Modes up to ROW EXCLUSIVE are allowed in read-only transactions.
-	b.readOnly = mode <= lock.RowExclusive
+	// LOCK TABLE writes nothing: PostgreSQL 15 runs it in every mode in a
+	// READ ONLY transaction, and refuses the modes above ROW EXCLUSIVE
+	// only during recovery (on a standby: RefusedInRecovery).
+	b.notInRecovery = mode > lock.RowExclusive
 	var tbls []*catalog.Table
 	for _, n := range ls.Relations {
 		rv := n.GetRangeVar()

@@ -255,6 +255,11 @@ func (s *Session) userReadOnly() bool {
 // (with the node's hint) or in a read-only transaction — there unless it
 // writes only temporary tables, as PostgreSQL allows.
 func (s *Session) checkWritable(st *statement) error {
+	if st.prep != nil && st.prep.RefusedInRecovery() {
+		if ro, _ := s.cfg.ReadOnly(); ro {
+			return pgerror.Newf(pgerror.ReadOnlySQLTransaction, "cannot execute %s during recovery", parser.CommandWord(st.ast))
+		}
+	}
 	if st.readOnly() {
 		return nil
 	}

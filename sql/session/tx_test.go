@@ -320,6 +320,18 @@ func TestReadOnly(t *testing.T) {
 		t.Fatalf("REPEATABLE READ on a standby: %s", got)
 	}
 
+	// LOCK TABLE: up to ROW EXCLUSIVE on a standby; above it refused
+	// "during recovery", as PostgreSQL's hot standby does (a READ ONLY
+	// transaction on a primary takes every mode: below).
+	mustQuery(t, ro, "BEGIN; LOCK TABLE t IN ROW EXCLUSIVE MODE")
+	err = ro.Query(context.Background(), "LOCK TABLE t IN SHARE MODE", &recorder{})
+	wantCode(t, err, pgerror.ReadOnlySQLTransaction)
+	if pe := pgerror.As(err); pe.Message != "cannot execute LOCK TABLE during recovery" {
+		t.Fatalf("LOCK TABLE IN SHARE MODE on a standby: %q", pe.Message)
+	}
+	mustQuery(t, ro, "ROLLBACK")
+	mustQuery(t, rw, "BEGIN READ ONLY; LOCK TABLE t IN ACCESS EXCLUSIVE MODE; ROLLBACK")
+
 	// Read-only transactions on a writable node.
 	mustQuery(t, rw, "BEGIN READ ONLY")
 	wantCode(t, rw.Query(context.Background(), "INSERT INTO t VALUES (5)", &recorder{}), pgerror.ReadOnlySQLTransaction)
