@@ -100,15 +100,28 @@ func needsSync(batches []*Batch) bool {
 // end. Called with applyMu held.
 func (db *DB) applyPending(end lsn.LSN, batches []*Batch) {
 	for _, b := range batches {
+		// The batch's items, keys and values are carved from two
+		// allocations (three per op before): they stay until the
+		// flush that writes them, all of a batch together.
+		var size int
+		for i := range b.Ops {
+			size += len(b.Ops[i].Key) + len(b.Ops[i].Value)
+		}
+		items := make([]memItem, len(b.Ops))
+		buf := make([]byte, 0, size)
 		for i := range b.Ops {
 			op := &b.Ops[i]
 			bucket, ok := db.buckets[string(op.Bucket)]
 			if !ok {
 				continue // bbolt drops a Put/Delete into a missing bucket
 			}
-			it := &memItem{bucket: bucket, key: bytes.Clone(op.Key), del: op.Kind == OpDelete}
+			it := &items[i]
+			it.bucket, it.del = bucket, op.Kind == OpDelete
+			buf = append(buf, op.Key...)
+			it.key = buf[len(buf)-len(op.Key) : len(buf) : len(buf)]
 			if !it.del {
-				it.value = append(make([]byte, 0, len(op.Value)), op.Value...)
+				buf = append(buf, op.Value...)
+				it.value = buf[len(buf)-len(op.Value) : len(buf) : len(buf)]
 			}
 			if old, replaced := db.mem.Set(it); replaced {
 				db.memBytes -= old.size()
