@@ -168,6 +168,10 @@ type waiter struct {
 type entry struct {
 	holders []holder
 	queue   []*waiter
+	// first backs holders while there is one: most keys (the rows a
+	// statement writes) have a single holder, and keeping it here saves
+	// an allocation per row lock.
+	first [1]holder
 }
 
 func (e *entry) holder(o OwnerID) *holder {
@@ -206,6 +210,9 @@ func (e *entry) grantable(o OwnerID, m Mode, before int) bool {
 func (e *entry) grant(o OwnerID, m Mode, s Scope) (newHolder bool) {
 	h := e.holder(o)
 	if h == nil {
+		if e.holders == nil {
+			e.holders = e.first[:0]
+		}
 		e.holders = append(e.holders, holder{owner: o})
 		h = &e.holders[len(e.holders)-1]
 		newHolder = true
