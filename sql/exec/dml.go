@@ -561,7 +561,19 @@ type inserter struct {
 	oc           *onConflictPlan
 }
 
-func (ins *inserter) run(e *env) (Cursor, error) {
+// run inserts the rows. Without savepoints a failed INSERT aborts its
+// transaction, so, like COPY, it writes without undo records
+// (overlay.bulk): a 1000-row statement logged a record per row and index
+// entry only to throw them away at commit.
+func (ins *inserter) run(e *env) (c Cursor, err error) {
+	err = e.txn.ov.bulk(func() error {
+		c, err = ins.insert(e)
+		return err
+	})
+	return c, err
+}
+
+func (ins *inserter) insert(e *env) (Cursor, error) {
 	in, err := startPlan(e, ins.src)
 	if err != nil {
 		return nil, err
