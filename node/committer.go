@@ -226,10 +226,16 @@ func (c *committer) commit(ctx context.Context, b *storage.Batch, readLSN lsn.LS
 	case <-ctx.Done():
 		return 0, errCommitCanceled
 	}
+	var withdrawn error
 	select {
 	case res := <-r.done:
 		return res.end, res.err
 	case <-ctx.Done():
+		withdrawn = errCommitCanceled
+	case <-c.stop:
+		// The writer may have stopped before taking r (the queue is
+		// buffered and no longer read): nobody would answer it.
+		withdrawn = errShuttingDown
 	}
 	// Cancelled (a cancel request, statement_timeout): the commit did not
 	// happen if the writer has not taken it yet — it may wait there behind
@@ -237,7 +243,7 @@ func (c *committer) commit(ctx context.Context, b *storage.Batch, readLSN lsn.LS
 	// durable at any moment, so we wait for the outcome: answering
 	// "cancelled" for a commit that happened would be a lie.
 	if r.withdraw() {
-		return 0, errCommitCanceled
+		return 0, withdrawn
 	}
 	res := <-r.done
 	return res.end, res.err

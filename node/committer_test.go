@@ -66,7 +66,7 @@ func (f *fakeRelease) set(upTo lsn.LSN, err error, once bool) {
 
 // openTestCommitter opens a WAL and a storage in a temporary directory
 // and a committer over them (no release step), closed at the test's end.
-func openTestCommitter(t *testing.T) (*committer, *storage.DB, *wal.Log) {
+func openTestCommitter(t testing.TB) (*committer, *storage.DB, *wal.Log) {
 	t.Helper()
 	dir := t.TempDir()
 	w, err := wal.Open(wal.Config{Dir: dir + "/wal"})
@@ -403,5 +403,26 @@ func TestCommitterAsyncVisibleOnReturn(t *testing.T) {
 	}
 	if got := visible(t, db, "z"); got != "1" {
 		t.Fatalf("z=%q, want 1", got)
+	}
+}
+
+// A commit after the committer closed is answered 57P01 at once, even
+// when its request went into the queue (buffered, no longer read): it is
+// withdrawn, never left waiting for an answer.
+func TestCommitterCommitAfterCloseAnswered(t *testing.T) {
+	c, _, _ := openTestCommitter(t)
+	b := &storage.Batch{}
+	b.CreateBucket([]byte("kv"))
+	if _, err := c.Commit(context.Background(), b, 0); err != nil {
+		t.Fatal(err)
+	}
+	c.close()
+	for i := range 50 {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_, err := c.Commit(ctx, putKV("k", "v"), 0)
+		cancel()
+		if pgerror.CodeOf(err) != pgerror.AdminShutdown {
+			t.Fatalf("commit %d after close: %v, want 57P01", i, err)
+		}
 	}
 }
