@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 
 	"github.com/heliosdb/nano/proxy"
 )
@@ -316,5 +318,44 @@ func TestCancelForwarded(t *testing.T) {
 	t.Logf("cancelled after %v: %v", time.Since(start), err)
 	if n := servedBy(t, conn); n != "primary" {
 		t.Errorf("session moved to %s", n)
+	}
+}
+
+// TestContextCancelOfPgSleep (issue 16): pgx configured to send a
+// CancelRequest when its context is cancelled — as pg_cancel_backend would
+// from another session, but for the proxy's own BackendKeyData — stops a
+// pg_sleep(30) through the proxy with 57014 within a second, and the
+// session stays usable.
+func TestContextCancelOfPgSleep(t *testing.T) {
+	c := startCluster(t)
+	tp := startProxy(t, c, nil)
+	cfg, err := pgx.ParseConfig(tp.dsn())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.BuildContextWatcherHandler = func(pc *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: pc, DeadlineDelay: 10 * time.Second}
+	}
+	conn, err := pgx.ConnectConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	const after = 500 * time.Millisecond
+	ctx, cancel := context.WithTimeout(context.Background(), after)
+	defer cancel()
+	start := time.Now()
+	_, err = conn.Exec(ctx, "SELECT pg_sleep(30)")
+	took := time.Since(start) - after
+	if pgCode(err) != "57014" {
+		t.Fatalf("SELECT pg_sleep(30) through the proxy, context cancelled: %v after %v; want 57014", err, took)
+	}
+	if took > time.Second {
+		t.Fatalf("57014 came %v after the context was cancelled, want within 1s", took)
+	}
+	t.Logf("57014 %v after the context was cancelled: %v", took, err)
+	var one int
+	if err := conn.QueryRow(context.Background(), "SELECT 1").Scan(&one); err != nil || one != 1 {
+		t.Fatalf("the session after the cancel: %d, %v", one, err)
 	}
 }
