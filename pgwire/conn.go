@@ -39,6 +39,7 @@ type conn struct {
 	peerTimer  *time.Timer // checks the client's socket while a statement runs; made once (watch.go)
 	peerIv     time.Duration
 	clientGone bool // the client disconnected during a statement
+	terminated bool // pg_terminate_backend: the connection ends with FATAL 57P01
 
 	sess           Session
 	wbuf           []byte // buffered output, flushed by flush
@@ -108,7 +109,7 @@ func (c *conn) recoverPanic() {
 func (c *conn) loop() {
 	for {
 		if !c.inBatch && !c.fc.EnterIdle() {
-			c.sendFatal(pgerror.New(pgerror.AdminShutdown, "terminating connection due to administrator command"))
+			c.sendFatal(errTerminated)
 			return
 		}
 		msg, err := c.be.Receive()
@@ -169,7 +170,7 @@ func (c *conn) readError(err error) {
 	var tooBig *pgproto3.ExceededMaxBodyLenErr
 	switch {
 	case c.fc.Draining() && errors.Is(err, os.ErrDeadlineExceeded):
-		c.sendFatal(pgerror.New(pgerror.AdminShutdown, "terminating connection due to administrator command"))
+		c.sendFatal(errTerminated)
 	case errors.As(err, &tooBig):
 		c.sendFatal(pgerror.Newf(pgerror.ProgramLimitExceeded,
 			"message of %d bytes exceeds the maximum message size of %d bytes", tooBig.ActualBodyLen, tooBig.MaxExpectedBodyLen))
@@ -239,6 +240,41 @@ func (c *conn) endStatement() {
 	}
 }
 
+// errTerminated is what a connection ended by pg_terminate_backend sends
+// (PostgreSQL's FATAL for SIGTERM), and its running statement's
+// cancellation cause.
+var errTerminated = pgerror.New(pgerror.AdminShutdown, "terminating connection due to administrator command")
+
+// terminate serves pg_terminate_backend: the running statement is
+// cancelled, and the connection ends with FATAL 57P01 instead of its
+// statement's result (sendError, readyForQuery); an idle one is woken
+// from its read to send it (pgfront.Conn.Terminate). Safe from any
+// goroutine.
+func (c *conn) terminate() {
+	c.mu.Lock()
+	c.terminated = true
+	if c.stmtCancel != nil {
+		c.stmtCancel(errTerminated)
+	}
+	c.mu.Unlock()
+	c.fc.Terminate()
+}
+
+func (c *conn) isTerminated() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.terminated
+}
+
+// endTerminated sends the FATAL of a terminated connection; later output
+// is dropped and the message loop ends (werr is set).
+func (c *conn) endTerminated() {
+	c.sendFatal(errTerminated)
+	if c.werr == nil {
+		c.werr = errTerminated
+	}
+}
+
 // cancelStatement serves a CancelRequest; with no statement running it does
 // nothing, as in PostgreSQL.
 func (c *conn) cancelStatement() {
@@ -269,6 +305,10 @@ func (c *conn) simpleQuery(sql string) {
 
 // readyForQuery reports changed parameters, sends ReadyForQuery and flushes.
 func (c *conn) readyForQuery() {
+	if c.isTerminated() {
+		c.endTerminated()
+		return
+	}
 	c.reportParams()
 	c.wbuf = append(c.wbuf, 'Z', 0, 0, 0, 5, byte(c.sess.TxStatus()))
 	c.flush()

@@ -42,7 +42,10 @@
 // message is malformed, of an unknown type or larger than
 // Config.MaxMessageSize (FATAL 08P01 or 54000), when a write fails, when the
 // session panics (logged with its stack; FATAL XX000 to that client only),
-// or at shutdown. On the way out the goroutine closes the Session (which
+// when pg_terminate_backend names it (Server.Signal: FATAL 57P01, as in
+// PostgreSQL — at once when idle, woken from its read like a drained
+// connection; instead of the result when a statement runs, which is
+// cancelled with that cause), or at shutdown. On the way out the goroutine closes the Session (which
 // rolls back an open transaction), then the socket, and deregisters the
 // connection.
 //

@@ -158,7 +158,9 @@ func (s *Server) forceCloseAll() {
 
 // Signal serves pg_cancel_backend (terminate false: the running statement
 // of the connection with pid is cancelled, as by a CancelRequest) and
-// pg_terminate_backend (the connection is closed). It reports whether a
+// pg_terminate_backend (the connection ends with FATAL 57P01, as in
+// PostgreSQL: at once when idle, else instead of its statement's
+// result; see conn.terminate). It reports whether a
 // connection has pid. Safe from any goroutine.
 func (s *Server) Signal(pid int, terminate bool) bool {
 	s.mu.Lock()
@@ -168,7 +170,7 @@ func (s *Server) Signal(pid int, terminate bool) bool {
 			continue
 		}
 		if terminate {
-			c.forceClose()
+			c.terminate()
 		} else {
 			c.cancelStatement()
 		}

@@ -78,6 +78,10 @@ func errorResponse(err error, severity string) *pgproto3.ErrorResponse {
 
 // sendError buffers an ErrorResponse for err.
 func (c *conn) sendError(err error) {
+	if c.isTerminated() {
+		c.endTerminated() // PostgreSQL reports the FATAL, not the statement's error
+		return
+	}
 	msg := errorResponse(err, pgerror.SeverityError)
 	if msg.Code == string(pgerror.InternalError) {
 		c.log.Warn("pgwire: internal error", "err", err)

@@ -197,6 +197,10 @@ func (c *Conn) drain() {
 	}
 }
 
+// Terminate drains this connection alone (pg_terminate_backend): an idle
+// one is woken from its read, a busy one ends at its next EnterIdle.
+func (c *Conn) Terminate() { c.drain() }
+
 // Drain refuses new connections (Accept returns ErrClosed) and drains the
 // open ones: see Conn.EnterIdle. Connections that become idle later are
 // drained then.
