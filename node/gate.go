@@ -156,3 +156,21 @@ func (n *Node) checkPeersWhileGated(ctx context.Context) {
 		n.checkPeers(ctx)
 	}
 }
+
+// tableReads refuses statements on tables while this primary is fenced
+// (exec.Config.TableReads). Its storage may hold commits no standby
+// confirmed — the WAL tail replayed at a restart, which the restart gate
+// stops hiding once fenced, or in async mode anything the new primary
+// never received — so reading them directly would show data the cluster
+// lost. Writes are refused with 25006 (readOnly); system views such as
+// helios_node stay readable, so the proxy still probes and demotes it.
+func (n *Node) tableReads() error {
+	st := n.state()
+	if !st.Fenced() {
+		return nil
+	}
+	_, why := st.ReadOnly(n.cfg.NodeID, n.cfg.now())
+	return pgerror.New(pgerror.CannotConnectNow, "cannot read tables on a fenced primary").
+		WithDetail("%s", why).
+		WithHint("Its data may include commits the new primary never received. Read from the current primary or through heliosdb-proxy.")
+}

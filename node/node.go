@@ -202,6 +202,7 @@ func (n *Node) buildSQL() error {
 		VirtualTables:        n.virtualTables(),
 		BootstrapUser:        n.cfg.User,
 		Signal:               n.signalBackend,
+		TableReads:           n.tableReads,
 		ServerVersion:        fmt.Sprintf("PostgreSQL 15.0 (HeliosDB Nano %s) on x86_64-pc-linux-gnu, compiled by Go", Version),
 	})
 	if err != nil {

@@ -226,4 +226,17 @@ func TestRestartedPrimaryAsksPeersTerms(t *testing.T) {
 		t.Fatalf("first write on the restarted old primary: %v, want 25006 with a hint that it is fenced", err)
 	}
 	t.Logf("restarted old primary refuses writes: %s", pe.Hint)
+
+	// Nor does it serve its tables (issue 16): they may hold commits the
+	// new primary never received. helios_node still answers, so the
+	// proxy's health probe sees it and demotes it.
+	var id int
+	err = c.Primary.Conn().QueryRow(ctx, "SELECT id FROM t LIMIT 1").Scan(&id)
+	if !errors.As(err, &pe) || pe.Code != "57P03" || !strings.Contains(pe.Detail, "fenced") {
+		t.Fatalf("read on the fenced old primary: %v, want 57P03 with a detail that it is fenced", err)
+	}
+	var role string
+	if err := c.Primary.Conn().QueryRow(ctx, "SELECT role FROM helios_node").Scan(&role); err != nil || role != "primary" {
+		t.Fatalf("helios_node on the fenced old primary: %q, %v; want its row (role primary)", role, err)
+	}
 }

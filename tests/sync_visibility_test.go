@@ -210,6 +210,11 @@ func TestSyncRestartedPrimaryWaitsForStandbyBeforeServing(t *testing.T) {
 // A standby promoted while it sat there must still fence it: it asks its
 // peers for a newer term while gated, not only at start. Before, it
 // stayed an unfenced gated primary beside the new one.
+//
+// Fenced, its restart gate opens (so the proxy's probe of helios_node
+// answers and the proxy demotes it), but a client connected to it directly
+// still cannot read the unconfirmed UPDATE in its WAL tail: table reads on
+// a fenced primary fail with 57P03 (issue 16). Before, it served v = 1.
 func TestGatedPrimaryFencedByPromotionWhileGated(t *testing.T) {
 	c := startHACluster(t, haOptions{mode: "sync", settleProxySync: true,
 		nodeFlags: []string{"--advertise-host", "127.0.0.1", "--sync-timeout", "120s"},
@@ -237,17 +242,24 @@ func TestGatedPrimaryFencedByPromotionWhileGated(t *testing.T) {
 	n1.kill9()
 	<-pending
 	n1.launch(t)
-	gated := func() (bool, error) {
+	// refusedWith reads sv on n1: whether it fails with 57P03 and a
+	// message containing msg.
+	refusedWith := func(msg string) (bool, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		conn, err := pgx.Connect(ctx, n1.dsn())
 		if err == nil {
-			_, err = readV(ctx, conn)
+			var v int
+			v, err = readV(ctx, conn)
+			if err == nil {
+				err = fmt.Errorf("served v = %d", v)
+			}
 			conn.Close(ctx)
 		}
 		var pe *pgconn.PgError
-		return errors.As(err, &pe) && pe.Code == "57P03", err
+		return errors.As(err, &pe) && pe.Code == "57P03" && strings.Contains(pe.Message, msg), err
 	}
+	gated := func() (bool, error) { return refusedWith("not yet accepting connections") }
 	eventually(t, 30*time.Second, "the restarted n1 behind its restart gate (57P03)", func() (bool, string) {
 		ok, err := gated()
 		return ok, fmt.Sprint(err)
@@ -257,12 +269,27 @@ func TestGatedPrimaryFencedByPromotionWhileGated(t *testing.T) {
 	var ans struct {
 		Status string `json:"status"`
 	}
+	// Without the proxy, which would demote the fenced n1 (as it should)
+	// and end the window in which a direct client of n1 reads it as the
+	// fenced primary; the fence itself comes from n1's own peer check.
+	c.killProxy()
 	_, body, err := adminPost(fmt.Sprintf("http://127.0.0.1:%d/admin/promote", n3.httpPort), "{}")
 	if err != nil || json.Unmarshal([]byte(body), &ans) != nil || ans.Status != "ok" {
 		t.Fatalf("promote n3: %v: %s", err, body)
 	}
-	eventually(t, 20*time.Second, "n1 fenced by n3's newer term (its restart gate open)", func() (bool, string) {
-		ok, err := gated()
-		return !ok && strings.Contains(n1.logs.String(), "fenced: a newer term exists"), fmt.Sprint(err)
+	eventually(t, 20*time.Second, "n1 fenced by n3's newer term (its restart gate open, its tables refused)", func() (bool, string) {
+		ok, err := refusedWith("cannot read tables on a fenced primary")
+		return ok && strings.Contains(n1.logs.String(), "fenced: a newer term exists"), fmt.Sprint(err)
 	})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, err = pgx.Connect(ctx, n1.dsn())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var role string
+	if err := conn.QueryRow(ctx, "SELECT role FROM helios_node").Scan(&role); err != nil || role != "primary" {
+		t.Fatalf("helios_node on the fenced n1 (the proxy's probe): %q, %v; want its row", role, err)
+	}
 }

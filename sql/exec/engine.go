@@ -76,6 +76,13 @@ type Config struct {
 	// of the backend with pid and reports whether one was found: it backs
 	// pg_cancel_backend / pg_terminate_backend (nil = they find none).
 	Signal func(pid int, terminate bool) bool
+	// TableReads, when set, is asked before a statement that reads or
+	// writes a table runs (Prepared.Open, after the privilege check); an
+	// error refuses the statement. A fenced primary refuses them: its
+	// tables may hold commits the cluster never confirmed. System views
+	// and catalogs stay readable (the proxy's health probe). nil = always
+	// allowed.
+	TableReads func() error
 	// ReclaimAbove: after a statement whose memory peaked above this many
 	// bytes, the engine returns free memory to the OS (debug.FreeOSMemory,
 	// in the background, one at a time) so RSS goes back near its

@@ -185,6 +185,9 @@ func (p *Prepared) Open(ctx context.Context, t *Txn, params []types.Datum, vars 
 	if err := checkPrivileges(t, cat, p.needs); err != nil {
 		return nil, err
 	}
+	if err := p.eng.checkTableReads(p.needs); err != nil {
+		return nil, err
+	}
 	en := &env{ctx: ctx, txn: t, params: params, vars: vars}
 	for attempt := 0; ; attempt++ {
 		waited := false

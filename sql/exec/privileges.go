@@ -51,6 +51,20 @@ func (b *builder) require(rel string, priv catalog.Privilege) {
 	b.needs = append(b.needs, privNeed{rel: rel, priv: priv})
 }
 
+// checkTableReads asks Config.TableReads when the statement touches a
+// table (needs names one: system views and catalogs are not recorded).
+func (e *Engine) checkTableReads(needs []privNeed) error {
+	if e.cfg.TableReads == nil {
+		return nil
+	}
+	for _, n := range needs {
+		if n.rel != "" && !n.index {
+			return e.cfg.TableReads()
+		}
+	}
+	return nil
+}
+
 // collectPrivileges records the privileges a statement needs on its
 // target, before it is planned (the reads are recorded by buildRangeVar).
 func (b *builder) collectPrivileges(n *pg_query.Node) {
