@@ -56,8 +56,12 @@
 // credentials). Plain (non-TLS) sockets on both sides are read and written
 // with raw non-blocking system calls (internal/sockio), which spares the Go
 // scheduler's system-call hand-offs: a select-only transaction costs the
-// proxy two reads and two writes, plus a read that finds nothing while
-// the node or the client is still working. Backend connections belong to
+// proxy two reads and two writes, plus a read that finds nothing when the
+// client has not sent its next query yet. The request to a node is
+// written inside the read that waits for its answer
+// (backend.Conn.Request), which waits on the poller without first trying
+// a read that could only find nothing; a client may pipeline, so its
+// socket is always tried first. Backend connections belong to
 // the session and are closed with it; there is no pooling across
 // sessions. The client sees the proxy's own process ID and secret
 // (BackendKeyData); a CancelRequest for them is forwarded to the backend

@@ -98,15 +98,18 @@ func (s *session) queue(typ byte, body []byte) bool {
 			m.sql, _, ok = wire.CString(rest)
 		}
 	case 'B':
-		var rest []byte
-		if _, rest, ok = wire.CString(body); ok {
-			m.name, _, ok = wire.CString(rest)
+		var rest, name []byte
+		if _, rest, ok = wire.CBytes(body); ok {
+			name, _, ok = wire.CBytes(rest)
+			m.name = s.stmtName(name)
 		}
 	case 'D', 'C':
 		ok = len(body) >= 2 && (body[0] == 'S' || body[0] == 'P')
 		if ok {
+			var name []byte
 			m.stmt = body[0] == 'S'
-			m.name, _, ok = wire.CString(body[1:])
+			name, _, ok = wire.CBytes(body[1:])
+			m.name = s.stmtName(name)
 		}
 	}
 	if !ok {
@@ -117,6 +120,16 @@ func (s *session) queue(typ byte, body []byte) bool {
 	m.end = len(s.batch.buf)
 	s.batch.msgs = append(s.batch.msgs, m)
 	return true
+}
+
+// stmtName returns name as a string: the client's prepared statement's
+// own when it has one by that name (a Bind of a prepared statement, the
+// common case, then allocates nothing), else a copy.
+func (s *session) stmtName(name []byte) string {
+	if st := s.stmts[string(name)]; st != nil {
+		return st.name
+	}
+	return string(name)
 }
 
 // syncBatch runs the batch up to the client's Sync.

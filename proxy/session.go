@@ -82,6 +82,7 @@ type bconn struct {
 
 // stmt is a prepared statement of the client.
 type stmt struct {
+	name  string // its name (the key in session.stmts)
 	parse string // the client's Parse frame
 	class classify.Class
 }

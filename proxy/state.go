@@ -51,7 +51,7 @@ func (s *session) applyOutcomes(bc *bconn, tr *tracker) {
 		case m.typ == 'P' && m.done:
 			bc.prepared[m.name] = m.parse
 			if !m.injected {
-				s.stmts[m.name] = &stmt{parse: m.parse, class: s.srv.classes.Classify(parseSQL(m.parse))}
+				s.stmts[m.name] = &stmt{name: m.name, parse: m.parse, class: s.srv.classes.Classify(parseSQL(m.parse))}
 			}
 		case m.typ == 'P' && m.name == "": // a failed unnamed Parse drops the old one
 			delete(bc.prepared, "")

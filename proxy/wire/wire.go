@@ -2,6 +2,7 @@ package wire
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -102,10 +103,14 @@ func AppendMsg(dst []byte, msg Encoder) ([]byte, error) {
 // CString splits a NUL-terminated string off the front of b. ok is false
 // when there is no NUL.
 func CString(b []byte) (s string, rest []byte, ok bool) {
-	for i, c := range b {
-		if c == 0 {
-			return string(b[:i]), b[i+1:], true
-		}
+	v, rest, ok := CBytes(b)
+	return string(v), rest, ok
+}
+
+// CBytes is CString without the copy: v is part of b.
+func CBytes(b []byte) (v, rest []byte, ok bool) {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		return b[:i], b[i+1:], true
 	}
-	return "", b, false
+	return nil, b, false
 }
