@@ -387,3 +387,35 @@ func TestCopyIntoEmptyTableReplicated(t *testing.T) {
 		t.Fatalf("standby after COPY: %d rows, sum %d, %v", n, sum, err)
 	}
 }
+
+// TestCopyIntoNonEmptyTableReplicated (issue 12): a COPY into a table
+// that has rows stages its chunks in shadow buckets and publishes them
+// with its COMMIT's move (sql/exec/shadow.go); the standbys apply the
+// same WAL records and end with the same table, its index included.
+func TestCopyIntoNonEmptyTableReplicated(t *testing.T) {
+	c := clustertest.Start(t, clustertest.Options{})
+	conn := c.Primary.Conn()
+	ctx := context.Background()
+	copyExec(t, conn, "CREATE TABLE acc (aid int PRIMARY KEY, bid int, filler char(84))", "CREATE INDEX acc_bid ON acc (bid)",
+		"INSERT INTO acc VALUES (0, 0, 'there before')")
+	var data bytes.Buffer
+	const rows = 80000 // about 9 MB of rows: two chunks before the COMMIT
+	for i := 1; i <= rows; i++ {
+		fmt.Fprintf(&data, "%d\t%d\tx\n", i, i%10)
+	}
+	if tag, err := conn.PgConn().CopyFrom(ctx, &data, "COPY acc FROM STDIN"); err != nil || tag.RowsAffected() != rows {
+		t.Fatalf("COPY: %v %v", tag, err)
+	}
+	c.WaitCaughtUp()
+	c.SameTables("acc")
+	for _, m := range []*clustertest.Member{c.Primary, c.Sync, c.Async} {
+		var n, sum, bid int64
+		q := m.Conn()
+		if err := q.QueryRow(ctx, "SELECT count(*), sum(aid) FROM acc").Scan(&n, &sum); err != nil || n != rows+1 || sum != rows*(rows+1)/2 {
+			t.Fatalf("%s after COPY: %d rows, sum %d, %v", m.Name, n, sum, err)
+		}
+		if err := q.QueryRow(ctx, "SELECT count(*) FROM acc WHERE bid = 3").Scan(&bid); err != nil || bid != rows/10 {
+			t.Fatalf("%s: index scan after COPY: %d rows, %v", m.Name, bid, err)
+		}
+	}
+}

@@ -20,6 +20,12 @@ const (
 	OpDelete       OpKind = 2 // remove Key from Bucket
 	OpCreateBucket OpKind = 3 // create Bucket; no-op if it exists
 	OpDropBucket   OpKind = 4 // drop Bucket and its contents; no-op if missing
+	// OpMoveBucket puts every key of the bucket named by Key into Bucket
+	// (replacing equal keys) and drops the bucket named by Key; no-op if
+	// Key's bucket is missing, a drop of it if Bucket is. It lets one
+	// commit publish writes that earlier commits staged in a bucket no
+	// reader looks at (the SQL layer's chunked COPY).
+	OpMoveBucket OpKind = 5
 )
 
 // String returns the kind's name, or "OpKind(n)" for an unknown kind.
@@ -33,11 +39,14 @@ func (k OpKind) String() string {
 		return "CreateBucket"
 	case OpDropBucket:
 		return "DropBucket"
+	case OpMoveBucket:
+		return "MoveBucket"
 	}
 	return fmt.Sprintf("OpKind(%d)", uint8(k))
 }
 
-func (k OpKind) hasKey() bool   { return k == OpPut || k == OpDelete }
+func (k OpKind) hasKey() bool   { return k == OpPut || k == OpDelete || k == OpMoveBucket }
+func (k OpKind) isRowOp() bool  { return k == OpPut || k == OpDelete }
 func (k OpKind) hasValue() bool { return k == OpPut }
 
 // Op is one operation of a Batch. Key is unused for bucket operations and
@@ -79,6 +88,12 @@ func (b *Batch) DropBucket(bucket []byte) {
 	b.Ops = append(b.Ops, Op{Kind: OpDropBucket, Bucket: bucket})
 }
 
+// MoveBucket appends "put every key of from into bucket, then drop from"
+// (see OpMoveBucket).
+func (b *Batch) MoveBucket(bucket, from []byte) {
+	b.Ops = append(b.Ops, Op{Kind: OpMoveBucket, Bucket: bucket, Key: from})
+}
+
 // Len returns the number of operations.
 func (b *Batch) Len() int { return len(b.Ops) }
 
@@ -104,7 +119,7 @@ func (b *Batch) Validate() error {
 
 func (op *Op) validate() error {
 	switch {
-	case op.Kind < OpPut || op.Kind > OpDropBucket:
+	case op.Kind < OpPut || op.Kind > OpMoveBucket:
 		return fmt.Errorf("%w: unknown kind %v", ErrInvalidBatch, op.Kind)
 	case len(op.Bucket) == 0:
 		return fmt.Errorf("%w: %v with empty bucket name", ErrInvalidBatch, op.Kind)
@@ -114,6 +129,8 @@ func (op *Op) validate() error {
 		return fmt.Errorf("%w: %v %q", ErrReservedBucket, op.Kind, op.Bucket)
 	case !op.Kind.hasKey():
 		return nil
+	case op.Kind == OpMoveBucket && (len(op.Key) > bolt.MaxKeySize || isReserved(op.Key) || string(op.Key) == string(op.Bucket)):
+		return fmt.Errorf("%w: %v from %q into %q", ErrInvalidBatch, op.Kind, op.Key, op.Bucket)
 	case len(op.Key) == 0:
 		return fmt.Errorf("%w: %v with empty key in bucket %q", ErrInvalidBatch, op.Kind, op.Bucket)
 	case len(op.Key) > bolt.MaxKeySize:

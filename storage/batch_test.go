@@ -37,6 +37,7 @@ func TestBatchRoundTrip(t *testing.T) {
 		{"put empty value", func(bt *storage.Batch) { bt.Put(b("t"), b("k"), nil) }},
 		{"delete", func(bt *storage.Batch) { bt.Delete(b("t"), b("k")) }},
 		{"create and drop", func(bt *storage.Batch) { bt.CreateBucket(b("t")); bt.DropBucket(b("u")) }},
+		{"move", func(bt *storage.Batch) { bt.MoveBucket(b("t"), b("shadow")) }},
 		{"binary and long", func(bt *storage.Batch) { bt.Put([]byte{0xff, 0}, big, big) }},
 		{"mixed order kept", func(bt *storage.Batch) {
 			bt.CreateBucket(b("a"))

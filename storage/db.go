@@ -330,6 +330,8 @@ func applyOp(tx *bolt.Tx, f *appendFill, op *Op) error {
 			return err
 		}
 		return nil
+	case OpMoveBucket:
+		return moveBucket(tx, f, op.Bucket, op.Key)
 	}
 	bkt := tx.Bucket(op.Bucket)
 	if bkt == nil {
@@ -341,6 +343,33 @@ func applyOp(tx *bolt.Tx, f *appendFill, op *Op) error {
 	}
 	f.del(op.Bucket, bkt)
 	return bkt.Delete(op.Key)
+}
+
+// moveBucket applies OpMoveBucket: every key of from into to, then from
+// dropped. The keys and values are from's, in the file's mapping, not
+// copies: bbolt keeps what Put is given until the transaction commits;
+// from's pages, freed by the drop, are not reused before then; and a
+// remap of the file copies every such key and value first
+// (node.dereference).
+func moveBucket(tx *bolt.Tx, f *appendFill, to, from []byte) error {
+	src := tx.Bucket(from)
+	if src == nil {
+		return nil
+	}
+	if dst := tx.Bucket(to); dst != nil {
+		c := src.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if v == nil {
+				continue // a nested bucket: the SQL layer makes none
+			}
+			f.put(to, dst, k)
+			if err := dst.Put(k, v); err != nil {
+				return err
+			}
+		}
+	}
+	f.forget(from)
+	return tx.DeleteBucket(from)
 }
 
 // update runs fn in a read-write transaction, mapping a closed DB to

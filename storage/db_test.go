@@ -545,3 +545,50 @@ func TestSnapshotManyBuckets(t *testing.T) {
 		t.Fatal("a closed Snapshot still reads")
 	}
 }
+
+// OpMoveBucket (the commit of a COPY staged in a shadow bucket): the
+// source's keys replace or join the destination's, in the same apply as
+// the batch's later writes, and the source is gone; a missing source is a
+// no-op, a missing destination only drops the source; replay is
+// idempotent.
+func TestMoveBucket(t *testing.T) {
+	db := storagetest.Open(t)
+	exists := func(name string) bool {
+		s, err := db.Snapshot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		return s.BucketExists(b(name))
+	}
+	storagetest.MustApply(t, db, 1, create("t"), put("t", "a", "old"), put("t", "c", "keep"), create("s"))
+	storagetest.MustApply(t, db, 2, put("s", "a", "new"), put("s", "b", "added"))
+	wantValue(t, db, "t", "b", nil) // staged: not in t yet
+	move := batch(func(bt *storage.Batch) {
+		bt.MoveBucket(b("t"), b("s"))
+		bt.Delete(b("t"), b("c")) // the batch's own writes come after the move
+	})
+	storagetest.MustApply(t, db, 3, move)
+	wantValue(t, db, "t", "a", b("new"))
+	wantValue(t, db, "t", "b", b("added"))
+	wantValue(t, db, "t", "c", nil)
+	if exists("s") {
+		t.Fatal("the moved bucket still exists")
+	}
+	storagetest.MustApply(t, db, 3, move) // replayed: no-op
+	storagetest.MustApply(t, db, 4, move) // source gone: no-op
+	wantValue(t, db, "t", "a", b("new"))
+	storagetest.MustApply(t, db, 5, create("s2"), put("s2", "z", "z"))
+	storagetest.MustApply(t, db, 6, batch(func(bt *storage.Batch) { bt.MoveBucket(b("missing"), b("s2")) }))
+	if exists("s2") || exists("missing") {
+		t.Fatal("a move into a missing bucket must only drop the source")
+	}
+	for _, bad := range []*storage.Batch{
+		batch(func(bt *storage.Batch) { bt.MoveBucket(b("t"), b("t")) }),
+		batch(func(bt *storage.Batch) { bt.MoveBucket(b("t"), nil) }),
+	} {
+		if err := bad.Validate(); !errors.Is(err, storage.ErrInvalidBatch) {
+			t.Errorf("Validate(%v) = %v, want ErrInvalidBatch", bad.Ops[0], err)
+		}
+	}
+}

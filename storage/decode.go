@@ -54,7 +54,7 @@ func (d *decoder) op(op *Op) error {
 		return err
 	}
 	op.Kind = OpKind(kind)
-	if op.Kind < OpPut || op.Kind > OpDropBucket {
+	if op.Kind < OpPut || op.Kind > OpMoveBucket {
 		return fmt.Errorf("%w: unknown op kind %d at offset %d", ErrCorrupt, kind, d.off-1)
 	}
 	if op.Bucket, err = d.bytes(); err != nil {

@@ -46,10 +46,10 @@
 //
 //	batch   = version:byte(=1) count:uvarint op{count}
 //	op      = kind:byte bucket
-//	          [key]         if kind is Put or Delete
+//	          [key]         if kind is Put, Delete or MoveBucket (the source bucket)
 //	          [value]       if kind is Put
 //	bucket, key, value = len:uvarint bytes{len}
-//	kind    = 1 Put | 2 Delete | 3 CreateBucket | 4 DropBucket
+//	kind    = 1 Put | 2 Delete | 3 CreateBucket | 4 DropBucket | 5 MoveBucket
 //
 // For example a batch holding CreateBucket("t") then Put("t", "k", "v") is
 //

@@ -86,7 +86,7 @@ func needsSync(batches []*Batch) bool {
 	for _, b := range batches {
 		for i := range b.Ops {
 			op := &b.Ops[i]
-			if !op.Kind.hasKey() {
+			if !op.Kind.isRowOp() {
 				return true
 			}
 			ops++

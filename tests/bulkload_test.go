@@ -276,3 +276,114 @@ func TestCopyIntoExistingTableBoundedRSSAndKill9(t *testing.T) {
 	copyIn(t, c, bulkRows, bulkRows+10)
 	checkAcc(t, c, bulkRows+10, "after a second load")
 }
+
+// TestCopyIntoNonEmptyTableBoundedRSSAndKill9 (issue 12): COPY into a
+// table that already has rows, which other sessions read and write
+// meanwhile, moves its rows in chunks to shadow buckets as it goes and
+// publishes them with one OpMoveBucket at COMMIT (sql/exec/shadow.go):
+// memory stays flat; other sessions see none of the rows before the
+// COMMIT and all after; the loading transaction sees its own rows (by a
+// scan and by the index); a duplicate of a row moved chunks earlier is
+// 23505 and nothing of the load stays; kill -9 in the middle of the load
+// loses the whole load and nothing else (a row another session committed
+// meanwhile stays); a committed load survives kill -9.
+func TestCopyIntoNonEmptyTableBoundedRSSAndKill9(t *testing.T) {
+	n := newNode(t)
+	n.start()
+	c := n.connect(t)
+	ctx := context.Background()
+	mustExec(t, c, "CREATE TABLE acc (aid int PRIMARY KEY, bid int, abalance int, filler char(84))")
+	mustExec(t, c, "CREATE INDEX acc_bid ON acc (bid)")
+	const pre = -10 // rows -10..-1 are there before every load
+	mustExec(t, c, "INSERT INTO acc SELECT g, 0, 0, '' FROM generate_series(-10, -1) g")
+	check := func(c *pgx.Conn, hi int, what string) {
+		t.Helper()
+		var count, sum int64
+		if err := c.QueryRow(ctx, "SELECT count(*), coalesce(sum(aid), 0) FROM acc WHERE aid >= 0").Scan(&count, &sum); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		var old int64
+		if err := c.QueryRow(ctx, "SELECT count(*) FROM acc WHERE aid BETWEEN -10 AND -1").Scan(&old); err != nil || old != -pre {
+			t.Fatalf("%s: %d rows that were there before the load, want %d (%v)", what, old, -pre, err)
+		}
+		if count != int64(hi) || sum != int64(hi)*int64(hi-1)/2 {
+			t.Fatalf("%s: count %d sum %d, want %d loaded rows 0..%d", what, count, sum, hi, hi-1)
+		}
+	}
+
+	// A duplicate of a row moved to a shadow long before: 23505, and the
+	// table is as it was.
+	dup := io.MultiReader(copyStream(0, bulkRows/2), strings.NewReader("5\t1\t0\t\n"))
+	_, err := c.PgConn().CopyFrom(ctx, dup, "COPY acc FROM STDIN")
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "23505" {
+		t.Fatalf("duplicate of a shadowed row: %v, want 23505", err)
+	}
+	check(c, 0, "after a failed load")
+
+	// kill -9 with half the load sent, after another session committed a
+	// row of its own beside it: that row stays, the load goes.
+	pr, pw := io.Pipe()
+	sent := make(chan struct{})
+	go func() {
+		defer close(sent)
+		_, _ = io.Copy(pw, copyStream(0, bulkRows/2))
+	}()
+	half := make(chan struct{})
+	go func() {
+		defer close(half)
+		_, _ = c.PgConn().CopyFrom(ctx, pr, "COPY acc FROM STDIN")
+	}()
+	<-sent
+	other := n.connect(t)
+	mustExec(t, other, "INSERT INTO acc VALUES (-100, 0, 0, 'beside')")
+	check(other, 0, "another session during the load")
+	n.kill()
+	<-half
+	pw.Close()
+	n.start()
+	pid := n.cmd.Process.Pid
+	c = n.connect(t)
+	check(c, 0, "after kill -9 in the middle of a load")
+	var beside int
+	if err := c.QueryRow(ctx, "SELECT count(*) FROM acc WHERE aid = -100").Scan(&beside); err != nil || beside != 1 {
+		t.Fatalf("a row committed beside the killed load: %d %v", beside, err)
+	}
+	mustExec(t, c, "DELETE FROM acc WHERE aid = -100")
+
+	// The load, measured, in a transaction that reads it back.
+	base := rssAnon(pid)
+	stop := make(chan struct{})
+	anonc := peakAnon(pid, stop)
+	mustExec(t, c, "BEGIN")
+	copyIn(t, c, 0, bulkRows)
+	other = n.connect(t)
+	check(other, 0, "another session before the COMMIT")
+	check(c, bulkRows, "inside the loading transaction")
+	var bid int
+	if err := c.QueryRow(ctx, "SELECT count(*) FROM acc WHERE bid = 2").Scan(&bid); err != nil || bid != 100000 {
+		t.Fatalf("index scan inside the loading transaction: %d rows with bid 2, %v", bid, err)
+	}
+	mustExec(t, c, "COMMIT")
+	close(stop)
+	peak := <-anonc
+	t.Logf("%d rows into a non-empty table: anonymous RSS baseline %d MB, peak %d MB", bulkRows, base>>20, peak>>20)
+	const bound = 128 << 20
+	if peak-base > bound {
+		t.Errorf("anonymous RSS grew by %d MB loading %d rows into a non-empty table (bound %d MB): the load is held in memory", (peak-base)>>20, bulkRows, bound>>20)
+	}
+	check(other, bulkRows, "another session after the COMMIT")
+	if err := other.QueryRow(ctx, "SELECT count(*) FROM acc WHERE bid = 2").Scan(&bid); err != nil || bid != 100000 {
+		t.Fatalf("index scan after the load: %d rows with bid 2, %v", bid, err)
+	}
+	n.kill()
+	n.start()
+	c = n.connect(t)
+	check(c, bulkRows, "after kill -9")
+
+	// A rolled back load leaves nothing.
+	mustExec(t, c, "BEGIN")
+	copyIn(t, c, bulkRows, bulkRows+bulkRows/2)
+	mustExec(t, c, "ROLLBACK")
+	check(c, bulkRows, "after a rolled back load")
+}

@@ -21,9 +21,10 @@ import (
 
 // CopyPlan is a planned COPY FROM STDIN or COPY TO STDOUT. COPY FROM adds
 // its rows to the transaction's write set like INSERT, so the load is
-// atomic; into a table created or truncated by the same transaction it
-// commits them in chunks as it goes (stage.go), so its memory stays
-// bounded. COPY TO streams the rows of a query.
+// atomic; its memory stays bounded because it commits them in chunks as
+// it goes: into a table created or truncated by the same transaction
+// (stage.go), or else into shadow buckets that its COMMIT moves into the
+// table at once (shadow.go). COPY TO streams the rows of a query.
 type CopyPlan struct {
 	eng   *Engine
 	from  bool
@@ -253,6 +254,10 @@ func (p *CopyPlan) CopyFrom(ctx context.Context, t *Txn, r io.Reader, vars Vars)
 	if err != nil {
 		return 0, err
 	}
+	if !createdHere(t, tbl) && !isTempName(tbl.Name) && t.iso != Serializable && !t.ov.keepUndo && len(t.deferred) == 0 {
+		t.shadowing = true // chunks of its rows go to shadow buckets (shadow.go)
+		defer func() { t.shadowing = false }()
+	}
 	err = t.bulk(func() (err error) {
 		if n, err = p.load(en, copyfmt.NewReader(r, &p.opts), tbl); err != nil {
 			return err
@@ -318,8 +323,10 @@ func (p *CopyPlan) load(en *env, rd *copyfmt.Reader, tbl *catalog.Table) (int64,
 					return n, err
 				}
 			}
-		} else {
-			err = writeRow(en, tbl, row, nil, nil)
+		} else if err = writeRow(en, tbl, row, nil, nil); err == nil && en.txn.shadowing {
+			if err := en.txn.maybeStage(en.ctx); err != nil {
+				return n, err
+			}
 		}
 		if err != nil {
 			return n, p.lineContext(err, rd, pgerror.CodeOf(err) != pgerror.UniqueViolation)

@@ -472,7 +472,7 @@ func (t *Txn) latestIter(bucket []byte) (*mergedIter, error) {
 	it := &mergedIter{}
 	ob := t.ov.buckets[string(bucket)]
 	if ob == nil || !ob.dropped {
-		it.cur = ls.Cursor(bucket)
+		it.cur = t.shadowed(ob, ls.Cursor(bucket))
 	}
 	if ob != nil {
 		it.ents = ob.entries
@@ -698,7 +698,7 @@ func (t *Txn) latestRange(bucket, start, end []byte) (*mergedIter, error) {
 	it := &mergedIter{start: start, end: end}
 	ob := t.ov.buckets[string(bucket)]
 	if ob == nil || !ob.dropped {
-		it.cur = ls.Cursor(bucket)
+		it.cur = t.shadowed(ob, ls.Cursor(bucket))
 	}
 	if ob != nil {
 		it.ents = ob.entries

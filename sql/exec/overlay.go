@@ -31,6 +31,11 @@ type ovBucket struct {
 	// writes since, and the rest is read from a snapshot newer than the
 	// last chunk. The final batch carries nothing of it.
 	staged bool
+	// shadow: a bucket others read, whose puts a COPY moved, in chunks,
+	// to this private bucket (shadow.go); the final batch moves them in
+	// (storage.OpMoveBucket) before its own writes of the bucket. Reads
+	// see entries, then shadow, then the snapshot.
+	shadow string
 }
 
 func (b *ovBucket) keys() []string {
@@ -255,6 +260,13 @@ func (o *overlay) batch() *storage.Batch {
 	}
 	for _, n := range names {
 		ob := o.buckets[n]
+		switch {
+		case ob.shadow == "":
+		case ob.dropped:
+			b.DropBucket([]byte(ob.shadow))
+		default:
+			b.MoveBucket([]byte(n), []byte(ob.shadow))
+		}
 		if ob.dropped {
 			continue
 		}
@@ -275,10 +287,20 @@ func appendEntries(b *storage.Batch, name []byte, ob *ovBucket) {
 	}
 }
 
+// kvCursor is a cursor over committed state: a storage.Cursor, or a
+// bucket's snapshot merged with its shadow (dualCursor).
+type kvCursor interface {
+	First() (key, value []byte)
+	Last() (key, value []byte)
+	Seek(key []byte) (k, value []byte)
+	Next() (key, value []byte)
+	Prev() (key, value []byte)
+}
+
 // mergedIter iterates a bucket of snapshot+overlay over [start, end)
 // (end nil = unbounded), forward or reverse.
 type mergedIter struct {
-	cur     *storage.Cursor
+	cur     kvCursor
 	ov      []string
 	ents    map[string]ovEntry
 	oi      int
@@ -297,7 +319,7 @@ func (t *Txn) iterate(bucket []byte, start, end []byte, reverse bool) *mergedIte
 	case ob != nil && ob.staged:
 		it.cur = t.stagedSnap().Cursor(bucket)
 	default:
-		it.cur = t.baseFor(bucket, nil).Cursor(bucket)
+		it.cur = t.shadowed(ob, t.baseFor(bucket, nil).Cursor(bucket))
 	}
 	if ob != nil {
 		it.ents = ob.entries

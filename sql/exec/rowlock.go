@@ -282,6 +282,9 @@ func (t *Txn) getLatest(bucket, key []byte) ([]byte, error) {
 		if ob.staged {
 			return t.get(bucket, key), nil
 		}
+		if v := t.shadowGet(ob, key); v != nil {
+			return v, nil
+		}
 	}
 	if isTempBucket(bucket) {
 		return t.get(bucket, key), nil

@@ -114,10 +114,12 @@ func (t *Txn) stage(ctx context.Context, final bool) error {
 		return err
 	}
 	t.ov.pendingBytes = 0
-	var names []string
+	var names, shadows []string
 	for n, ob := range t.ov.buckets {
 		switch {
 		case !isDataBucket(n) || isTempBucket([]byte(n)): // temporary: never committed through the WAL
+		case !final && t.shadowable(n, ob) && len(ob.entries) > 0:
+			shadows = append(shadows, n) // shadow.go
 		case ob.staged && ob.dropped:
 			if final {
 				names = append(names, n)
@@ -128,15 +130,19 @@ func (t *Txn) stage(ctx context.Context, final bool) error {
 			names = append(names, n)
 		}
 	}
-	if len(names) == 0 {
+	if len(names) == 0 && len(shadows) == 0 {
 		return nil
 	}
 	slices.Sort(names)
+	slices.Sort(shadows)
 	ops := 0
-	for _, n := range names {
+	for _, n := range append(names, shadows...) {
 		ops += len(t.ov.buckets[n].entries) + 1
 	}
 	b := &storage.Batch{Ops: make([]storage.Op, 0, ops)}
+	for _, n := range shadows {
+		t.stageShadow(b, n, t.ov.buckets[n])
+	}
 	for _, n := range names {
 		ob := t.ov.buckets[n]
 		switch {
@@ -210,12 +216,17 @@ func (t *Txn) dropStaged() {
 	if t.stagedLSN == 0 {
 		return
 	}
+	shadows := t.shadowBuckets()
 	s, err := t.eng.cfg.Snapshots.Snapshot()
 	if err != nil {
 		return
 	}
 	cat, err := t.eng.loadCatalog(snapReader{s})
-	_ = s.Close()
+	live := map[string]bool{} // shadows a commit has not moved yet
+	for _, n := range shadows {
+		live[n] = s.BucketExists([]byte(n))
+	}
+	_ = s.Close() // before the commit below: a bbolt remap waits for readers
 	if err != nil {
 		t.eng.log.Warn("could not read the catalog to drop the staged buckets of a rolled back transaction", "err", err)
 		return
@@ -230,6 +241,11 @@ func (t *Txn) dropStaged() {
 	b := &storage.Batch{}
 	for n, ob := range t.ov.buckets {
 		if ob.staged && !named[n] {
+			b.DropBucket([]byte(n))
+		}
+	}
+	for _, n := range shadows { // moved by a commit: gone
+		if !named[n] && live[n] {
 			b.DropBucket([]byte(n))
 		}
 	}

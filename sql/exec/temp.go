@@ -95,7 +95,7 @@ func isTempKey(bucket, key []byte) bool {
 
 // isTempOp reports whether op writes a TempSpace.
 func isTempOp(op *storage.Op) bool {
-	if op.Kind == storage.OpCreateBucket || op.Kind == storage.OpDropBucket {
+	if op.Kind == storage.OpCreateBucket || op.Kind == storage.OpDropBucket || op.Kind == storage.OpMoveBucket {
 		return isTempBucket(op.Bucket)
 	}
 	return isTempKey(op.Bucket, op.Key)

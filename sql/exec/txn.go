@@ -58,6 +58,9 @@ type Txn struct {
 	// writeLSN is the snapshot of the first statement that wrote: writes
 	// the locks do not cover (catalog, buckets) are checked from there.
 	writeLSN lsn.LSN
+	// shadowing: a COPY that may move its puts to shadow buckets runs
+	// (shadow.go).
+	shadowing bool
 	// seen is the newest snapshot a statement of this transaction read
 	// (SeenLSN).
 	seen lsn.LSN
@@ -320,6 +323,9 @@ func (t *Txn) get(bucket, key []byte) []byte {
 		}
 		if ob.staged {
 			return t.stagedSnap().Get(bucket, key)
+		}
+		if v := t.shadowGet(ob, key); v != nil {
+			return v
 		}
 	}
 	return t.baseFor(bucket, key).Get(bucket, key)

@@ -57,7 +57,8 @@ func (c *Committer) commit(b *storage.Batch, readLSN lsn.LSN, locked bool) (lsn.
 	for _, op := range b.Ops {
 		if op.Kind == storage.OpPut || op.Kind == storage.OpDelete {
 			c.written[string(op.Bucket)+"\x00"+string(op.Key)] = c.last
-		} else {
+		} else if op.Kind != storage.OpMoveBucket { // publishes rows under their locks, as puts do
+
 			c.buckets[string(op.Bucket)] = c.last
 		}
 	}
