@@ -41,6 +41,16 @@ import (
 // The swap holds the catalog lock (catlock.go) from then on, as DDL does,
 // so no DDL commits a catalog version of its own meanwhile; when another
 // transaction holds it, the COPY loads the ordinary way.
+//
+// Other writers: unlike PostgreSQL's COPY (ROW EXCLUSIVE), a load that
+// swapped makes every other writer of the table wait for its COMMIT —
+// an INSERT into the table blocks for the length of the load (readers do
+// not). It takes the lock only when no other transaction holds one on
+// the table, so it never waits for, nor deadlocks with, a writer already
+// there. Since a load into a non-empty table streams too (shadow.go,
+// under ROW EXCLUSIVE), the swap is kept for speed alone: its chunks are
+// the table's final storage, where shadows are written twice (the chunk,
+// then the COMMIT's move) and claim their keys (copylocks.go).
 
 // swapCandidate reports whether a COPY into tbl could load into fresh
 // buckets (see above), short of the lock and the newest state.
