@@ -64,7 +64,7 @@ FUZZ_TARGETS := ./pgwire:FuzzServerInput ./pgwire/pgfront:FuzzStartup ./proxy/wi
 	./replication:FuzzServerHandshake ./replication:FuzzSecureConnRead \
 	./httpapi:FuzzHandler ./proxy/admin:FuzzHandler ./proxy/config:FuzzParse ./internal/hba:FuzzParse \
 	./sql/copyfmt:FuzzReader ./sql/types:FuzzDecodeBinary ./sql/types:FuzzParseText \
-	./sql/rowenc:FuzzDecodeKey ./sql/rowenc:FuzzDecodeRow ./sql/parser:FuzzParseDepth ./sql/session:FuzzQuery \
+	./sql/rowenc:FuzzDecodeKey ./sql/rowenc:FuzzDecodeRow ./sql/rowenc:FuzzDecodeRowInto ./sql/parser:FuzzParseDepth ./sql/session:FuzzQuery \
 	./forward:FuzzRows
 
 fuzz: ## every fuzz target for FUZZTIME each (default 10m; the seed corpora in testdata/fuzz run in make test); the parser's under a 1.5 MB C stack

@@ -75,7 +75,17 @@ func FuzzHandler(f *testing.F) {
 		if rec.Code >= 500 {
 			t.Fatalf("%s %s answered %d: %s", method, path, rec.Code, rec.Body)
 		}
-		if rec.Code != http.StatusNotFound && rec.Code != http.StatusMovedPermanently && !json.Valid(rec.Body.Bytes()) {
+		// http.ServeMux redirects a path that is not clean ("/nodes//disable",
+		// an empty name) to its clean form: 301 in older Go releases, 307
+		// (no body on a POST) in current ones; the check accepted only 301
+		// (crasher testdata/fuzz/FuzzHandler/ff8cb384eef4c54a).
+		if rec.Code >= 300 && rec.Code < 400 {
+			if rec.Header().Get("Location") == "" {
+				t.Fatalf("%s %s answered %d without a Location", method, path, rec.Code)
+			}
+			return
+		}
+		if rec.Code != http.StatusNotFound && !json.Valid(rec.Body.Bytes()) {
 			t.Fatalf("%s %s answered %d with a body that is not JSON: %q", method, path, rec.Code, rec.Body)
 		}
 	})
