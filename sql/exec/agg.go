@@ -543,7 +543,11 @@ func accumulate(e *env, a *aggSpec, st *aggState, row []Datum, budget *memacct.B
 		st.val, err = types.Add(st.val, v, acc)
 		return err
 	case "min", "max":
-		if st.val == nil || (types.Compare(v, st.val) < 0) == (a.name == "min") && types.Compare(v, st.val) != 0 {
+		c := 0
+		if st.val != nil {
+			c = compareAs(a.arg.t, v, st.val)
+		}
+		if st.val == nil || (c < 0) == (a.name == "min") && c != 0 {
 			st.val = v
 		}
 	case "bool_and":

@@ -188,8 +188,17 @@ func (b *builder) buildRecursive(d *cteDef) (plan, error) {
 	if sel.Op != pg_query.SetOperation_SETOP_UNION {
 		return nil, b.errAt(pgerror.Newf(pgerror.InvalidRecursion, "recursive query %q does not have the form non-recursive-term UNION [ALL] recursive-term", d.name), d.cte.Location)
 	}
-	if len(sel.SortClause) > 0 || sel.LimitCount != nil || sel.LimitOffset != nil {
-		return nil, pgerror.New(pgerror.FeatureNotSupported, "ORDER BY/LIMIT/OFFSET in a recursive query is not implemented")
+	// PostgreSQL's checkWellFormedRecursion, in its order.
+	switch {
+	case len(sel.SortClause) > 0:
+		return nil, b.errAt(pgerror.New(pgerror.FeatureNotSupported, "ORDER BY in a recursive query is not implemented"),
+			exprLocation(sel.SortClause[0].GetSortBy().GetNode()))
+	case sel.LimitOffset != nil:
+		return nil, b.errAt(pgerror.New(pgerror.FeatureNotSupported, "OFFSET in a recursive query is not implemented"),
+			exprLocation(sel.LimitOffset))
+	case sel.LimitCount != nil:
+		return nil, b.errAt(pgerror.New(pgerror.FeatureNotSupported, "LIMIT in a recursive query is not implemented"),
+			exprLocation(sel.LimitCount))
 	}
 	if namesRelation(&pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: sel.Larg}}, d.name) {
 		return nil, b.errAt(pgerror.Newf(pgerror.InvalidRecursion, "recursive reference to query %q must not appear within its non-recursive term", d.name), d.cte.Location)

@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -840,6 +841,9 @@ func (b *builder) buildDMLSource(rv *pg_query.RangeVar, from []*pg_query.Node, w
 	if !ok {
 		return nil, pgerror.Newf(pgerror.WrongObjectType, "cannot modify %q", rv.Relname)
 	}
+	if err := b.lateralSeesNoTarget(rv, from); err != nil {
+		return nil, err
+	}
 	items := append([]*pg_query.Node{{Node: &pg_query.Node_RangeVar{RangeVar: rv}}}, from...)
 	src, s, err := b.buildFromWhere(items, where, nil)
 	if err != nil {
@@ -852,6 +856,55 @@ func (b *builder) buildDMLSource(rv *pg_query.RangeVar, from []*pg_query.Node, w
 		}
 	}
 	return d, nil
+}
+
+// lateralSeesNoTarget fails as PostgreSQL does when a LATERAL item of an
+// UPDATE's FROM (or a DELETE's USING) list names the target table: the
+// target is joined with the list, but is not one of its items, so a LATERAL
+// subquery cannot see it (42P10 invalid reference to FROM-clause entry).
+// It plans the list alone when it has a LATERAL item.
+func (b *builder) lateralSeesNoTarget(rv *pg_query.RangeVar, from []*pg_query.Node) error {
+	if !anyLateral(from) {
+		return nil
+	}
+	saved := len(b.params)
+	defer func() { b.params = b.params[:saved] }()
+	_, _, err := b.buildFromWhere(from, nil, nil)
+	if err == nil {
+		return nil
+	}
+	name := rv.Relname
+	if rv.Alias != nil {
+		name = rv.Alias.Aliasname
+	}
+	var pe *pgerror.Error
+	if errors.As(err, &pe) && pe.Code == pgerror.UndefinedTable && pe.Message == fmt.Sprintf("missing FROM-clause entry for table %q", name) {
+		out := pgerror.Newf(pgerror.InvalidColumnReference, "invalid reference to FROM-clause entry for table %q", name).
+			WithHint("There is an entry for table %q, but it cannot be referenced from this part of the query.", name)
+		out.Position = pe.Position
+		return out
+	}
+	return err
+}
+
+// anyLateral reports whether a FROM list has a LATERAL subquery or
+// function, at any depth of its joins.
+func anyLateral(items []*pg_query.Node) bool {
+	for _, n := range items {
+		switch {
+		case n.GetRangeSubselect() != nil:
+			if n.GetRangeSubselect().Lateral {
+				return true
+			}
+		case n.GetRangeFunction() != nil:
+			return true // a function in FROM may refer to the items before it
+		case n.GetJoinExpr() != nil:
+			if anyLateral([]*pg_query.Node{n.GetJoinExpr().Larg, n.GetJoinExpr().Rarg}) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // rows runs the source and locks each target row it yields (waiting).

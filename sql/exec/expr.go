@@ -317,14 +317,14 @@ func (b *builder) compilePair(s *scope, l, r *pg_query.Node) (*cexpr, *cexpr, er
 func (b *builder) compilePairFrom(s *scope, a *cexpr, l, r *pg_query.Node) (*cexpr, *cexpr, error) {
 	hint := types.Unknown
 	if !a.unknown {
-		hint = a.t
+		hint = operandType(a.t)
 	}
 	c, err := b.compile(s, r, hint)
 	if err != nil {
 		return nil, nil, err
 	}
 	if a.unknown && !c.unknown {
-		if a, err = b.compile(s, l, c.t); err != nil {
+		if a, err = b.compile(s, l, operandType(c.t)); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -367,6 +367,33 @@ func isNumFam(t types.T) bool {
 	return f == types.FamInt || f == types.FamFloat || f == types.FamNumeric
 }
 
+// operandType is t as an operator's input type: char(n) and varchar(n)
+// lose their length, so that an untyped literal beside a char(3) column is
+// bpchar ('abcd' is not too long for it; 'a' is not blank-padded) as in
+// PostgreSQL, whose operators take the types without a typmod.
+func operandType(t types.T) types.T {
+	if t.Oid == types.OidBpchar || t.Oid == types.OidVarchar {
+		return types.T{Oid: t.Oid, Mod: -1}
+	}
+	return t
+}
+
+// stringCommonType is the type two different string types are compared
+// in, as PostgreSQL's operator resolution picks it: bpchar when one side
+// is char(n) and the other char(m) or varchar (bpchareq: trailing blanks
+// do not count), varchar for two varchars, text otherwise (text is the
+// preferred type of the category: char = text compares as text).
+func stringCommonType(a, b types.T) types.T {
+	bpOrVar := func(t types.T) bool { return t.Oid == types.OidBpchar || t.Oid == types.OidVarchar }
+	switch {
+	case !bpOrVar(a) || !bpOrVar(b):
+		return types.Text
+	case a.Oid == types.OidBpchar || b.Oid == types.OidBpchar:
+		return types.Bpchar
+	}
+	return types.T{Oid: types.OidVarchar, Mod: -1}
+}
+
 // commonType finds the type two operands are compared or combined in.
 func commonType(a, b *cexpr) (types.T, bool) {
 	if a.unknown && b.unknown {
@@ -384,7 +411,7 @@ func commonType(a, b *cexpr) (types.T, bool) {
 	if a.t.Family() == b.t.Family() {
 		switch a.t.Family() {
 		case types.FamString:
-			return types.Text, true
+			return stringCommonType(a.t, b.t), true
 		case types.FamInt:
 			if a.t.Oid == types.OidInt8 || b.t.Oid == types.OidInt8 {
 				return types.Int8, true
@@ -407,6 +434,13 @@ func commonType(a, b *cexpr) (types.T, bool) {
 // keeps its type, but an integer compared with a numeric or a float, or a
 // numeric with a float, is promoted first — NULLIF(1, 2.5) is numeric.
 func nullifResult(l, r *cexpr) *cexpr {
+	if l.t.Oid == types.OidBpchar && !r.unknown && r.t.Family() == types.FamString {
+		// char(n) = text compares as text: NULLIF(c, t) is c as text
+		if t, ok := commonType(l, r); ok && t.Oid == types.OidText {
+			return coerce(l, t)
+		}
+		return l
+	}
 	if l.unknown || r.unknown || !isNumFam(l.t) || !isNumFam(r.t) || l.t.Family() == r.t.Family() {
 		return l
 	}
@@ -506,6 +540,14 @@ func (b *builder) compileUnary(s *scope, op string, a *pg_query.A_Expr, hint typ
 	}
 	switch op {
 	case "-":
+		if untypedConst(a.Rexpr) {
+			// Prefix - exists for the numeric types and interval, two
+			// categories: an untyped literal or NULL picks none (PostgreSQL
+			// does not look at the context either: INSERT … VALUES (-'1')
+			// fails too).
+			return nil, b.errAt(pgerror.New(pgerror.AmbiguousFunction, "operator is not unique: - unknown").
+				WithHint("Could not choose a best candidate operator. You might need to add explicit type casts."), a.Location)
+		}
 		if x.isConst {
 			if i, ok := x.val.(int64); ok && i == 2147483648 && x.t == types.Int8 {
 				return constExpr(int64(-2147483648), types.Int4, "-"+x.s), nil
@@ -547,6 +589,16 @@ func (b *builder) compileUnary(s *scope, op string, a *pg_query.A_Expr, hint typ
 		return e, err
 	}
 	return nil, b.errAt(prefixOpError(op, x.t), a.Location)
+}
+
+// untypedConst reports whether n is a string literal or NULL: of type
+// unknown until an operator or a context resolves it.
+func untypedConst(n *pg_query.Node) bool {
+	c := n.GetAConst()
+	if c == nil {
+		return false
+	}
+	return c.Isnull || c.GetSval() != nil
 }
 
 // hasPrefixSign reports whether PostgreSQL has a prefix + (or, with minus,
@@ -771,6 +823,7 @@ func compareOp(op string, l, r *cexpr) (*cexpr, error) {
 			}}
 		return foldConst(e, l, r)
 	}
+	bp := t.Oid == types.OidBpchar
 	e := &cexpr{t: types.Bool, s: "(" + l.s + " " + op + " " + r.s + ")", colIdx: -1,
 		fn: func(en *env, row []Datum) (Datum, error) {
 			a, err := lf(en, row)
@@ -780,6 +833,9 @@ func compareOp(op string, l, r *cexpr) (*cexpr, error) {
 			c, err := rf(en, row)
 			if err != nil || c == nil {
 				return nil, err
+			}
+			if bp {
+				return test(types.CompareBpchar(a, c)), nil
 			}
 			return test(types.Compare(a, c)), nil
 		}}
@@ -1181,7 +1237,8 @@ func (b *builder) compileCase(s *scope, c *pg_query.CaseExpr, hint types.T) (*ce
 	if err := caseFoldErr(conds, results); err != nil {
 		return nil, err
 	}
-	t, err := unifyTypes(results, "CASE")
+	// PostgreSQL resolves the ELSE branch's type first (transformCaseExpr).
+	t, err := unifyTypes(append([]*cexpr{results[len(c.Args)]}, results[:len(c.Args)]...), "CASE")
 	if err != nil {
 		return nil, err
 	}
@@ -1221,14 +1278,25 @@ func coerceUnified(e *cexpr, t types.T) (*cexpr, error) {
 }
 
 // unifyTypes picks the result type of CASE/COALESCE/UNION branches.
+// Between string types it follows PostgreSQL's select_common_type: text
+// (the category's preferred type) wins, otherwise the first of char(n) and
+// varchar stays (both convert to each other implicitly), so a varchar
+// UNION a char(3) is varchar and a char(3) UNION a char(5) is bpchar; a
+// length survives only when every branch has it.
 func unifyTypes(es []*cexpr, what string) (types.T, error) {
 	var cur *cexpr
+	sawUnknown := false
 	for _, e := range es {
 		if e.unknown {
+			sawUnknown = true
 			continue
 		}
 		if cur == nil {
 			cur = e
+			continue
+		}
+		if cur.t.Family() == types.FamString && e.t.Family() == types.FamString && cur.t != e.t {
+			cur = &cexpr{t: unifyStrings(cur.t, e.t)}
 			continue
 		}
 		t, ok := commonType(cur, e)
@@ -1237,8 +1305,32 @@ func unifyTypes(es []*cexpr, what string) (types.T, error) {
 		}
 		cur = &cexpr{t: t}
 	}
+	if cur != nil && sawUnknown {
+		cur = &cexpr{t: operandType(cur.t)}
+	}
 	if cur == nil {
 		return types.Text, nil
 	}
 	return cur.t, nil
+}
+
+// unifyStrings is unifyTypes for two different string types (category S:
+// text, varchar, bpchar, name). Every cast among them is implicit but name
+// to varchar/bpchar, so the first type stays — text being the preferred
+// type stays too — and name displaces varchar and bpchar.
+func unifyStrings(a, b types.T) types.T {
+	catS := func(t types.T) bool {
+		switch t.Oid {
+		case types.OidText, types.OidVarchar, types.OidBpchar, types.OidName:
+			return true
+		}
+		return false
+	}
+	switch {
+	case !catS(a) || !catS(b):
+		return types.Text
+	case b.Oid == types.OidName && a.Oid != types.OidText:
+		return b
+	}
+	return types.T{Oid: a.Oid, Mod: -1}
 }

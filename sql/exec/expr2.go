@@ -23,7 +23,7 @@ func (b *builder) compileIn(s *scope, a *pg_query.A_Expr, negate bool) (*cexpr, 
 	}
 	hint := types.Unknown
 	if !l.unknown {
-		hint = l.t
+		hint = operandType(l.t)
 	}
 	items := make([]*cexpr, len(list.Items))
 	for i, it := range list.Items {
@@ -41,6 +41,9 @@ func (b *builder) compileIn(s *scope, a *pg_query.A_Expr, negate bool) (*cexpr, 
 			}
 		}
 	}
+	if l, items, err = unifyStringIn(l, items); err != nil {
+		return nil, err
+	}
 	eqs := make([]*cexpr, len(items))
 	for i, r := range items {
 		if eqs[i], err = compareOp("=", l, r); err != nil {
@@ -48,6 +51,52 @@ func (b *builder) compileIn(s *scope, a *pg_query.A_Expr, negate bool) (*cexpr, 
 		}
 	}
 	return inExpr(l, eqs, negate), nil
+}
+
+// unifyStringIn resolves x IN (a, b, …) over string types as PostgreSQL's
+// transformAExprIn does: with more than one item that reads no column,
+// those items and x get one type (select_common_type, then = ANY of an
+// array of it), so varchar IN ('x'::char(2), 'y') compares as varchar, not
+// as bpchar; a single such item, and items reading columns, use = pair by
+// pair ('a'::char(3) IN ('a '::text) is text's =: false).
+func unifyStringIn(l *cexpr, items []*cexpr) (*cexpr, []*cexpr, error) {
+	if l.unknown || l.t.Family() != types.FamString {
+		return l, items, nil
+	}
+	all := []*cexpr{l}
+	mixed := false
+	for _, e := range items {
+		if !e.isConst {
+			continue
+		}
+		all = append(all, e)
+		if e.unknown {
+			continue
+		}
+		if e.t.Family() != types.FamString {
+			return l, items, nil
+		}
+		if e.t.Oid != l.t.Oid {
+			mixed = true
+		}
+	}
+	if !mixed || len(all) < 3 {
+		return l, items, nil
+	}
+	t, err := unifyTypes(all, "IN")
+	if err != nil {
+		return l, items, nil
+	}
+	out := make([]*cexpr, len(items))
+	for i, e := range items {
+		out[i] = e
+		if e.isConst {
+			if out[i], err = coerceUnified(e, t); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	return coerce(l, t), out, nil
 }
 
 func inExpr(l *cexpr, eqs []*cexpr, negate bool) *cexpr {
@@ -138,6 +187,9 @@ func (b *builder) compileLike(s *scope, a *pg_query.A_Expr, op string) (*cexpr, 
 func likeOp(op string, l, r, esc *cexpr) (*cexpr, error) {
 	if l.t.Family() != types.FamString && !l.unknown || r.t.Family() != types.FamString && !r.unknown {
 		return nil, opError(op, l, r)
+	}
+	if r.t.Oid == types.OidBpchar {
+		r = coerce(r, types.Text) // a char(n) pattern is text without its trailing blanks
 	}
 	neg := strings.HasPrefix(op, "!")
 	fold := strings.HasSuffix(op, "*")

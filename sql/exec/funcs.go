@@ -377,12 +377,26 @@ func (b *builder) compileFunc(s *scope, fc *pg_query.FuncCall, hint types.T) (*c
 		if err != nil {
 			return nil, err
 		}
-		if e.t.Oid == types.OidBpchar && h.Family() == types.FamString {
+		if e.t.Oid == types.OidBpchar && h.Family() == types.FamString && !keepsBlanks(name, i) {
 			e = coerce(e, types.Text) // char(n) → text drops trailing blanks
 		}
 		args[i] = e
 	}
 	return b.buildCall(name, def, args)
+}
+
+// keepsBlanks reports whether argument i of function name sees a char(n)
+// value with its trailing blanks: octet_length has a bpchar variant
+// (bpcharoctetlen counts them), and concat, concat_ws and format take
+// "any" arguments, which they render with char(n)'s output function.
+func keepsBlanks(name string, i int) bool {
+	switch name {
+	case "octet_length", "concat":
+		return true
+	case "concat_ws", "format":
+		return i > 0
+	}
+	return false
 }
 
 func (b *builder) undefinedFunc(s *scope, name string, fc *pg_query.FuncCall) error {
@@ -646,7 +660,7 @@ func (b *builder) compileVariadic(s *scope, name string, nodes []*pg_query.Node,
 			if err != nil {
 				return nil, err
 			}
-			if v != nil && (best == nil || types.Compare(v, best)*want > 0) {
+			if v != nil && (best == nil || compareAs(t, v, best)*want > 0) {
 				best = v
 			}
 		}

@@ -5,7 +5,6 @@ import (
 
 	"github.com/heliosdb/nano/sql/exec/memacct"
 	"github.com/heliosdb/nano/sql/exec/spill"
-	"github.com/heliosdb/nano/sql/rowenc"
 	"github.com/heliosdb/nano/sql/types"
 )
 
@@ -84,7 +83,7 @@ func hashKey(e *env, keys []*cexpr, ktypes []types.T, row []Datum, buf []byte) (
 				return nil, false, err
 			}
 		}
-		buf = rowenc.AppendKey(buf, v, ktypes[i])
+		buf = appendHashKey(buf, v, ktypes[i])
 	}
 	return buf, true, nil
 }

@@ -179,7 +179,7 @@ func (b *builder) buildLateralItem(item *pg_query.Node, left plan, outer *scope)
 // buildLateralJoin plans `left [INNER|LEFT] JOIN LATERAL item ON …` (and
 // CROSS JOIN); ok is false when j is not such a join.
 func (b *builder) buildLateralJoin(j *pg_query.JoinExpr, l plan, outer *scope) (out plan, ok bool, err error) {
-	if !isLateralItem(j.Rarg) || len(j.UsingClause) > 0 || j.IsNatural {
+	if !isLateralItem(j.Rarg) {
 		return nil, false, nil
 	}
 	switch j.Jointype {
@@ -205,6 +205,35 @@ func (b *builder) buildLateralJoin(j *pg_query.JoinExpr, l plan, outer *scope) (
 		return nil, true, err
 	}
 	lp := newLateralPlan(l, right, j.Jointype)
+	var merged *usingCols
+	if len(j.UsingClause) > 0 || j.IsNatural {
+		// USING / NATURAL: the equalities over the joined row, the merged
+		// columns first, as buildJoin does for other joins.
+		lcols, rcols := l.cols(), right.cols()
+		using := []string(nil)
+		if j.IsNatural {
+			using = naturalColumns(lcols, rcols)
+		}
+		for _, u := range j.UsingClause {
+			using = append(using, strVal(u))
+		}
+		if merged, err = usingColumns(lcols, rcols, using, j.Jointype); err != nil {
+			return nil, true, err
+		}
+		jc := lp.cols()
+		var eqs []*cexpr
+		for i := range merged.left {
+			li, ri := merged.left[i], len(lcols)+merged.right[i]
+			eq, err := compareOp("=", colExpr(li, jc[li]), colExpr(ri, jc[ri]))
+			if err != nil {
+				return nil, true, err
+			}
+			eqs = append(eqs, eq)
+		}
+		if len(eqs) > 0 {
+			lp.on = andExprs(eqs)
+		}
+	}
 	if j.Quals != nil {
 		s := &scope{cols: lp.columns, parent: outer, excluded: -1}
 		if lp.on, err = b.compile(s, j.Quals, types.Bool); err != nil {
@@ -215,6 +244,9 @@ func (b *builder) buildLateralJoin(j *pg_query.JoinExpr, l plan, outer *scope) (
 		}
 	}
 	out = lp
+	if merged != nil {
+		out = merged.plan(out, len(l.cols()))
+	}
 	if j.Alias != nil {
 		out, err = renamePlan(out, j.Alias.Aliasname, j.Alias)
 	}

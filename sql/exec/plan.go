@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/heliosdb/nano/sql/catalog"
 	"github.com/heliosdb/nano/sql/exec/memacct"
@@ -75,7 +76,7 @@ func (f *funcIter) close() {
 
 // ---- table scan ----
 
-// keyBound is a bound on one key column, evaluated at run time.
+// keyRange is the key bounds of a scan, evaluated at run time.
 type keyRange struct {
 	eq     []*cexpr // equality prefix
 	lo, hi *cexpr   // optional range on the next column
@@ -174,6 +175,26 @@ func (p *scanPlan) explain(x *explainer, depth int) {
 	}
 }
 
+// keyBound converts a key bound's value to the key column's type t. A
+// string longer than a varchar(n) or char(n) column allows is no error
+// (k < 'zzzzz' on a char(4) key reads every row; k = 'abcde' none): it
+// keeps its length and compares with the stored keys as it is. A char(n)
+// bound is blank-padded to n, as the stored keys are.
+func keyBound(v Datum, from, t types.T) (Datum, error) {
+	if t.Family() != types.FamString || t.Length() < 0 {
+		return types.Cast(v, from, t, false)
+	}
+	v, err := types.Cast(v, from, types.T{Oid: t.Oid, Mod: -1}, false)
+	if err != nil || t.Oid != types.OidBpchar {
+		return v, err
+	}
+	s := strings.TrimRight(v.(string), " ")
+	if l := utf8.RuneCountInString(s); l < t.Length() {
+		s += strings.Repeat(" ", t.Length()-l)
+	}
+	return s, nil
+}
+
 // bounds evaluates the key range into [start, end) byte bounds; ok=false
 // means the range is provably empty (a NULL bound).
 func (p *scanPlan) bounds(e *env, row []Datum, r *keyRange, ts []types.T, inVal Datum) (start, end []byte, ok bool, err error) {
@@ -184,7 +205,7 @@ func (p *scanPlan) bounds(e *env, row []Datum, r *keyRange, ts []types.T, inVal 
 		if err != nil || v == nil {
 			return nil, nil, false, err
 		}
-		if v, err = types.Cast(v, c.t, ts[i], false); err != nil {
+		if v, err = keyBound(v, c.t, ts[i]); err != nil {
 			return nil, nil, false, nil
 		}
 		prefix = rowenc.AppendKey(prefix, v, ts[i])
@@ -199,7 +220,7 @@ func (p *scanPlan) bounds(e *env, row []Datum, r *keyRange, ts []types.T, inVal 
 		if err != nil || v == nil {
 			return nil, nil, false, err
 		}
-		if v, err = types.Cast(v, r.lo.t, ts[n], false); err != nil {
+		if v, err = keyBound(v, r.lo.t, ts[n]); err != nil {
 			return nil, nil, false, nil
 		}
 		k := rowenc.AppendKey(append([]byte(nil), prefix...), v, ts[n])
@@ -214,7 +235,7 @@ func (p *scanPlan) bounds(e *env, row []Datum, r *keyRange, ts []types.T, inVal 
 		if err != nil || v == nil {
 			return nil, nil, false, err
 		}
-		if v, err = types.Cast(v, r.hi.t, ts[n], false); err != nil {
+		if v, err = keyBound(v, r.hi.t, ts[n]); err != nil {
 			return nil, nil, false, nil
 		}
 		k := rowenc.AppendKey(append([]byte(nil), prefix...), v, ts[n])
@@ -389,7 +410,7 @@ func (p *scanPlan) open(e *env, row []Datum) (*rowScan, error) {
 			if v == nil {
 				continue
 			}
-			if v, err = types.Cast(v, c.t, ts[0], false); err != nil {
+			if v, err = keyBound(v, c.t, ts[0]); err != nil {
 				continue
 			}
 			s, en, ok, err := p.bounds(e, row, p.rng, ts, v)
@@ -648,6 +669,7 @@ type sortKey struct {
 	idx        int
 	desc       bool
 	nullsFirst bool
+	bpchar     bool // compare as bpchar: trailing blanks do not count
 	s          string
 }
 
@@ -687,6 +709,11 @@ func compareRows(a, b []Datum, keys []sortKey) int {
 			c = -1
 			if k.nullsFirst {
 				c = 1
+			}
+		case k.bpchar:
+			c = types.CompareBpchar(x, y)
+			if k.desc {
+				c = -c
 			}
 		default:
 			c = types.Compare(x, y)
@@ -797,9 +824,29 @@ func rowKey(row []Datum, cols []colInfo, n int) string {
 			continue
 		}
 		sb = append(sb, 1)
-		sb = rowenc.AppendKey(sb, row[i], cols[i].typ)
+		sb = appendHashKey(sb, row[i], cols[i].typ)
 	}
 	return string(sb)
+}
+
+// compareAs is types.Compare under type t's ordering: bpchar values
+// compare without their trailing blanks.
+func compareAs(t types.T, a, b Datum) int {
+	if t.Oid == types.OidBpchar {
+		return types.CompareBpchar(a, b)
+	}
+	return types.Compare(a, b)
+}
+
+// appendHashKey is rowenc.AppendKey for hashing (DISTINCT, GROUP BY, set
+// operations, hash joins): values equal under their type's = operator
+// encode identically, so a bpchar loses its trailing blanks ('a  ' of a
+// char(3) and 'a    ' of a char(5) are one group, as bpchareq says).
+func appendHashKey(buf []byte, d Datum, t types.T) []byte {
+	if t.Oid == types.OidBpchar {
+		d = types.TrimBpchar(d)
+	}
+	return rowenc.AppendKey(buf, d, t)
 }
 
 func (p *distinctPlan) start(e *env) (iter, error) {

@@ -610,7 +610,8 @@ func (o *outputCols) inputKeys(keys []planner.SortKey) []planner.SortKey {
 func (o *outputCols) sortKeys(keys []planner.SortKey) []sortKey {
 	out := make([]sortKey, len(keys))
 	for i, k := range keys {
-		out[i] = sortKey{idx: k.Col, desc: k.Desc, nullsFirst: k.NullsFirst, s: o.exprs[k.Col].s}
+		out[i] = sortKey{idx: k.Col, desc: k.Desc, nullsFirst: k.NullsFirst, s: o.exprs[k.Col].s,
+			bpchar: o.exprs[k.Col].t.Oid == types.OidBpchar}
 	}
 	return out
 }

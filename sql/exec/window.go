@@ -301,7 +301,7 @@ func (b *builder) windowSpec(ctx *winCtx, wd *pg_query.WindowDef) (int, error) {
 			return 0, err
 		}
 		sp.order = append(sp.order, windowKeyExpr(e))
-		k := sortKey{idx: i}
+		k := sortKey{idx: i, bpchar: e.t.Oid == types.OidBpchar}
 		k.desc, k.nullsFirst = planner.SortOf(sb)
 		sp.orderKeys = append(sp.orderKeys, k)
 	}

@@ -125,8 +125,8 @@ func (p *windowPlan) start(e *env) (iter, error) {
 func startWindowPass(e *env, src iter, base, width int, sp *winSpec, calls []*winCall) (iter, error) {
 	nk := len(sp.partition) + len(sp.order)
 	keys := make([]sortKey, 0, nk)
-	for i := range sp.partition {
-		keys = append(keys, sortKey{idx: width + i})
+	for i, pe := range sp.partition {
+		keys = append(keys, sortKey{idx: width + i, bpchar: pe.t.Oid == types.OidBpchar})
 	}
 	for _, k := range sp.orderKeys {
 		k.idx += width + len(sp.partition)

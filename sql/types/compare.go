@@ -175,3 +175,20 @@ func kindRank(d Datum) int {
 	}
 	return 7
 }
+
+// TrimBpchar is a char(n) value as its comparisons see it: without its
+// trailing blanks (PostgreSQL's bpchar operators, and the bpchar-to-text
+// and bpchar-to-varchar casts, ignore them). Other datums are returned as
+// they are.
+func TrimBpchar(d Datum) Datum {
+	if s, ok := d.(string); ok {
+		return strings.TrimRight(s, " ")
+	}
+	return d
+}
+
+// CompareBpchar is Compare for two bpchar values (bpcharcmp): trailing
+// blanks do not count, so 'a' = 'a  ' and 'a\t' sorts after 'a  '.
+func CompareBpchar(a, b Datum) int {
+	return Compare(TrimBpchar(a), TrimBpchar(b))
+}

@@ -46,3 +46,24 @@ func TestCompare(t *testing.T) {
 		})
 	}
 }
+
+// bpchar comparisons ignore trailing blanks (bpcharcmp), and only those.
+func TestCompareBpchar(t *testing.T) {
+	cases := []struct {
+		a, b types.Datum
+		want int
+	}{
+		{"a", "a  ", 0},
+		{"a   ", "a", 0},
+		{"", "   ", 0},
+		{"a\t", "a  ", 1}, // a tab is kept: 'a\t' > 'a'
+		{" a", "a", -1},   // leading blanks count
+		{"ab ", "a    ", 1},
+		{"a", "b", -1},
+	}
+	for _, c := range cases {
+		if got := types.CompareBpchar(c.a, c.b); got != c.want {
+			t.Errorf("CompareBpchar(%q, %q) = %d, want %d", c.a, c.b, got, c.want)
+		}
+	}
+}

@@ -77,3 +77,17 @@ WITH i AS (INSERT INTO src VALUES (7, 'dup') RETURNING *) SELECT * FROM i;
 WITH u AS (UPDATE log SET n = n + 100 RETURNING n) SELECT sum(n) FROM u;
 SELECT * FROM src ORDER BY id;
 DROP TABLE src, dst, log;
+-- ORDER BY, OFFSET and LIMIT of a recursive term are refused as PostgreSQL's
+-- checkWellFormedRecursion does (0A000, one message each, in its order);
+-- inside parentheses they are allowed.
+-- compare: messages
+WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3 ORDER BY 1) SELECT * FROM r;
+-- compare: messages
+WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3 LIMIT 2) SELECT * FROM r;
+-- compare: messages
+WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3 OFFSET 1) SELECT * FROM r;
+-- compare: messages
+WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3 ORDER BY n LIMIT 1) SELECT * FROM r;
+-- compare: messages
+WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3 LIMIT 1 OFFSET 1) SELECT * FROM r;
+WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL (SELECT n + 1 FROM r WHERE n < 3 LIMIT 1)) SELECT * FROM r;

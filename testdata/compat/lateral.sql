@@ -110,3 +110,35 @@ SELECT * FROM lu AS q(i) WHERE i = 2;
 SELECT i FROM lu AS q(i, w, z);
 SELECT * FROM (SELECT 1, 2) s(p, q, r);
 SELECT * FROM (lt JOIN lu ON true) AS j(a, b, c, d, e, f, g);
+-- LATERAL with USING / NATURAL, in parenthesised joins, and in UPDATE … FROM
+-- / DELETE … USING, where the target table is no FROM item a LATERAL
+-- subquery may see (42P01 invalid reference to FROM-clause entry).
+CREATE TABLE lla (id int, v int);
+INSERT INTO lla VALUES (1, 10), (2, 20), (3, NULL);
+CREATE TABLE llb (id int, w int);
+INSERT INTO llb VALUES (1, 100), (1, 101), (3, 300);
+SELECT * FROM lla JOIN LATERAL (SELECT lla.id AS id, lla.v * 2 AS d) s USING (id) ORDER BY id;
+SELECT * FROM lla JOIN LATERAL (SELECT llb.id, llb.w + lla.v AS x FROM llb WHERE llb.w > lla.id) s USING (id) ORDER BY id, x;
+SELECT * FROM lla LEFT JOIN LATERAL (SELECT llb.id, llb.w + lla.v AS x FROM llb WHERE llb.id = lla.id) s USING (id) ORDER BY id, x;
+SELECT id, lla.id, s.id FROM lla LEFT JOIN LATERAL (SELECT llb.id FROM llb WHERE llb.w > 100 + lla.id) s USING (id) ORDER BY 1, 2, 3;
+SELECT * FROM lla NATURAL JOIN LATERAL (SELECT lla.id, lla.v) s ORDER BY id;
+SELECT * FROM lla NATURAL LEFT JOIN LATERAL (SELECT llb.id, llb.w AS v FROM llb WHERE llb.id = lla.id) s ORDER BY id;
+SELECT * FROM lla JOIN LATERAL (SELECT lla.id) s USING (id) JOIN llb USING (id) ORDER BY id, w;
+SELECT * FROM (lla JOIN LATERAL (SELECT lla.v + 1 AS w) s ON true) ORDER BY id;
+SELECT * FROM lla l1 JOIN (lla l2 CROSS JOIN LATERAL (SELECT l2.v + 1 AS w) s) ON l1.id = l2.id ORDER BY 1;
+SELECT * FROM (lla CROSS JOIN LATERAL (SELECT lla.v * 2 AS dd) s1) JOIN (llb CROSS JOIN LATERAL (SELECT llb.w + 1 AS ww) s2) ON lla.id = llb.id ORDER BY 1, 4, 5;
+SELECT * FROM llb, (lla CROSS JOIN LATERAL (SELECT lla.v + llb.w AS z) s) WHERE lla.id = llb.id ORDER BY 1;
+SELECT * FROM llb, LATERAL (lla JOIN LATERAL (SELECT lla.v + llb.w AS z) s ON true) WHERE lla.id = llb.id ORDER BY 1;
+-- compare: messages
+UPDATE lla SET v = s.w FROM LATERAL (SELECT lla.v + 5 AS w) s;
+-- compare: messages
+UPDATE lla SET v = s.w FROM llb, LATERAL (SELECT lla.v + llb.w AS w) s WHERE llb.id = lla.id;
+UPDATE lla SET v = s.x FROM llb, LATERAL (SELECT llb.w + 1 AS x) s WHERE llb.id = lla.id AND llb.w = 100;
+SELECT * FROM lla ORDER BY id;
+UPDATE lla SET v = s.x FROM llb JOIN LATERAL (SELECT llb.w * 2 AS x) s ON true WHERE llb.id = lla.id AND llb.w > 200;
+SELECT * FROM lla ORDER BY id;
+UPDATE lla SET v = g FROM generate_series(1, 1) g WHERE lla.id = 1 RETURNING *;
+-- compare: messages
+DELETE FROM lla USING LATERAL (SELECT lla.id AS z) s WHERE s.z = lla.id;
+DELETE FROM lla USING llb, LATERAL (SELECT llb.w AS z) s WHERE llb.id = lla.id AND s.z = 300;
+SELECT * FROM lla ORDER BY id;
