@@ -165,8 +165,13 @@ func (c *Coordinator) RunFailover(ctx context.Context) {
 	}
 }
 
-// untilDue is how long until a promotion may be due (an hour when the
-// primary renews its lease).
+// untilDue is how long until a promotion becomes due, so that the loop
+// tries it then rather than at the next renewal; an hour when the primary
+// renews its lease or when it is due already: a due promotion that did
+// not happen (blocked as unsafe, a failed promote, a switchover running)
+// is retried at the renewal ticker's cadence and on view changes, not by
+// a timer that is always due (the loop re-ran every millisecond: ~180
+// node logins a second from an idle proxy).
 func (c *Coordinator) untilDue() time.Duration {
 	c.fo.mu.Lock()
 	defer c.fo.mu.Unlock()
@@ -177,7 +182,10 @@ func (c *Coordinator) untilDue() time.Duration {
 	if c.fo.bound.After(at) {
 		at = c.fo.bound
 	}
-	return max(at.Sub(c.cfg.Now()), time.Millisecond)
+	if wait := at.Sub(c.cfg.Now()); wait > 0 {
+		return wait
+	}
+	return time.Hour
 }
 
 func (c *Coordinator) failoverTick(ctx context.Context) {

@@ -174,10 +174,27 @@ func TestFailoverBlockedWhenUnsafe(t *testing.T) {
 			waitFor(t, "a lease", time.Second, func() bool { return !f.lastGrant().IsZero() })
 			f.mu.Lock()
 			tc.setup(f)
+			granted := len(f.leases)
 			f.mu.Unlock()
-			time.Sleep(3 * foRenew) // a renewal reports the new state
+			// A renewal reports the new state: the second grant after the
+			// change starts after the first one's answer was taken in.
+			waitFor(t, "two renewals", 5*time.Second, func() bool { f.mu.Lock(); defer f.mu.Unlock(); return len(f.leases) >= granted+2 })
 			f.setHealthy("a", false)
 			time.Sleep(3 * foTimeout)
+			// Blocked, the loop retries at its renewal cadence, not in a
+			// tight loop (it re-ran every millisecond: ~180 node logins a
+			// second from an idle proxy).
+			f.mu.Lock()
+			before := f.statuses
+			f.mu.Unlock()
+			const window = 10 * foRenew
+			time.Sleep(window)
+			f.mu.Lock()
+			asked := f.statuses - before
+			f.mu.Unlock()
+			if limit := 3 * (int(window/foRenew) + 2); asked > limit {
+				t.Errorf("blocked failover asked for %d statuses in %s (at most %d at one round per renewal)", asked, window, limit)
+			}
 			for _, call := range f.callLog() {
 				if strings.HasPrefix(call, "promote") {
 					t.Fatalf("%s although it was unsafe; calls %v", call, f.callLog())

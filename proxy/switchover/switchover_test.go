@@ -45,6 +45,7 @@ type fakeCluster struct {
 	syncState  hastate.SyncState // a primary's sync state in lease answers ("" = sync)
 	leases     []string          // "node@term" per granted lease
 	grantedAt  time.Time         // last granted lease
+	statuses   int               // Status calls answered
 }
 
 func newFake() *fakeCluster {
@@ -65,6 +66,7 @@ func (f *fakeCluster) log(format string, args ...any) {
 func (f *fakeCluster) Status(_ context.Context, name string) (switchover.Status, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.statuses++
 	if a, ok := f.alias[name]; ok {
 		name = a
 	}
