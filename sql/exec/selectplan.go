@@ -742,13 +742,23 @@ func (b *builder) buildTargets(s *scope, targets []*pg_query.Node) ([]*cexpr, []
 
 func (b *builder) buildValues(lists []*pg_query.Node, outer *scope, hints []types.T) (plan, error) {
 	s := &scope{parent: outer, excluded: -1}
-	p := &valuesPlan{}
+	p := &valuesPlan{rows: make([][]*cexpr, 0, len(lists))}
+	var cells []*cexpr // the rows are carved from it: one allocation, not one per row
+	if len(lists) > 0 {
+		cells = make([]*cexpr, 0, len(lists)*len(lists[0].GetList().GetItems()))
+	}
 	for _, l := range lists {
 		items := l.GetList().Items
 		if len(p.rows) > 0 && len(items) != len(p.rows[0]) {
 			return nil, pgerror.New(pgerror.SyntaxError, "VALUES lists must all be the same length")
 		}
-		row := make([]*cexpr, len(items))
+		var row []*cexpr
+		if cap(cells)-len(cells) >= len(items) {
+			row = cells[len(cells) : len(cells)+len(items) : len(cells)+len(items)]
+			cells = cells[:len(cells)+len(items)]
+		} else {
+			row = make([]*cexpr, len(items))
+		}
 		for i, it := range items {
 			h := types.Unknown
 			if i < len(hints) {
