@@ -44,15 +44,24 @@ var errNotReady = pgerror.New(pgerror.CannotConnectNow, "the database system is 
 // gate holds SQL back while a restarted sync primary's WAL tail is not
 // released.
 type gate struct {
-	mu   sync.Mutex
-	shut bool
-	end  lsn.LSN // the WAL end to be released
+	mu     sync.Mutex
+	shut   bool
+	end    lsn.LSN // the WAL end to be released
+	stored lsn.LSN // what the storage file held before replay: released
 }
 
-func (g *gate) close(end lsn.LSN) {
+func (g *gate) close(stored, end lsn.LSN) {
 	g.mu.Lock()
-	g.shut, g.end = true, end
+	g.shut, g.stored, g.end = true, stored, end
 	g.mu.Unlock()
+}
+
+// released is, while the gate is shut, how far the WAL is known released
+// (the storage file's LSN before replay).
+func (g *gate) released() (lsn.LSN, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.stored, g.shut
 }
 
 // open reports whether it was shut.
@@ -91,7 +100,7 @@ func (n *Node) shutGateAfterRestart(from lsn.LSN) {
 	if n.cfg.ReplicationMode != ModeSync || n.role() != RolePrimary || from >= end {
 		return
 	}
-	n.gate.close(end)
+	n.gate.close(from, end)
 	n.log.Warn("restarted as a sync primary with WAL no sync standby may have confirmed: refusing SQL until one has flushed it (or sync degrades)",
 		"storage_lsn", from.String(), "wal_end", end.String())
 }

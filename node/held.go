@@ -25,8 +25,10 @@ import (
 //     (a sync standby flushes it, or a degradation the node's standing
 //     allows), tried again until it does; or
 //   - something else applies that WAL: the standby receiver after a
-//     demotion (it applies the local WAL first, then re-seeds if it
-//     diverged from the new primary), or a promotion's replay.
+//     demotion, once the new primary's released LSN covers it (if it
+//     diverged from the new primary's history the node re-seeds from a
+//     base backup instead, and the held commits are discarded with its
+//     WAL), or a promotion's replay.
 //
 // Storage applies the WAL in order, so while groups are held the writer
 // writes nothing new (waitHeld): new commits wait before the WAL, where
@@ -68,6 +70,13 @@ func (c *committer) hold(items []*pubItem, end lsn.LSN, batches []*storage.Batch
 		end, batches = c.holdItems(nil, end, batches, err)
 		if c.db.AppliedLSN() >= end {
 			c.log.Info("commit path: held commits were applied by replay or replication", "lsn", end.String())
+			return
+		}
+		if c.wal.FlushedLSN() < end {
+			// Demoted, the node's WAL diverged from the new primary's and
+			// a base backup replaced it (Reset to an earlier LSN): the
+			// held commits are gone with it.
+			c.log.Info("commit path: held commits discarded: the node re-seeded from its new primary, whose history lacks them", "lsn", end.String())
 			return
 		}
 		changed := c.db.AppliedChanged()

@@ -104,7 +104,8 @@ type Node struct {
 // until Run.
 //
 // Steps: validate → lock data dir → open WAL (repairs a torn tail) → open
-// storage → replay WAL records after storage's applied LSN → build the SQL
+// storage → load the cluster state → replay WAL records after storage's
+// applied LSN (a primary; a standby's receiver applies them) → build the SQL
 // engine and servers → bind listeners.
 func Open(cfg Config) (_ *Node, err error) {
 	if err := cfg.Validate(); err != nil {
@@ -126,10 +127,14 @@ func Open(cfg Config) (_ *Node, err error) {
 		return nil, err
 	}
 	stored := n.db.AppliedLSN() // what the storage file holds (gate.go)
-	if err := n.replay(); err != nil {
+	if err := n.loadState(); err != nil {
 		return nil, err
 	}
-	if err := n.loadState(); err != nil {
+	// A standby makes visible only the WAL its primary has released
+	// (replication/standby.go): its local WAL past storage's LSN may hold
+	// commits the primary never released, so the receiver applies it once
+	// the primary says it may. Recovery only checks that it can.
+	if err := n.replayRole(); err != nil {
 		return nil, err
 	}
 	n.committer = newCommitter(n.wal, n.db, log, cfg.now, n.term, n.metrics)

@@ -18,7 +18,16 @@ const replayBatchBytes = 4 << 20
 // replay applies every durable WAL record after storage's applied LSN. The
 // WAL is the truth: storage may lag it (a crash between WAL fsync and the
 // bbolt commit) but never lead it.
-func (n *Node) replay() error {
+func (n *Node) replay() error { return n.replayUpTo(true) }
+
+// replayRole is recovery at start: a primary replays its WAL; a standby
+// only checks that its WAL continues storage, and leaves the records
+// after it to the receiver, which applies them once its primary has
+// released them (a flushed record may be one the primary never
+// acknowledged, which a failover to its sync standby would take back).
+func (n *Node) replayRole() error { return n.replayUpTo(n.role() != RoleStandby) }
+
+func (n *Node) replayUpTo(apply bool) error {
 	applied, end := n.db.AppliedLSN(), n.wal.FlushedLSN()
 	switch {
 	case applied == end:
@@ -30,6 +39,11 @@ func (n *Node) replay() error {
 	case applied < n.wal.FirstLSN():
 		return fmt.Errorf("node: storage applied up to %s but the WAL starts at %s: records needed for recovery are gone",
 			applied, n.wal.FirstLSN())
+	}
+	if !apply {
+		n.log.Info("recovery: standby; the WAL after storage's LSN is applied once the primary has released it",
+			"storage_lsn", applied.String(), "wal_end", end.String(), "bytes", end.Sub(applied))
+		return nil
 	}
 	n.log.Info("recovery: replaying WAL", "from", applied.String(), "to", end.String(), "bytes", end.Sub(applied))
 	r, err := n.wal.NewReader(applied)

@@ -44,6 +44,19 @@ func (r replNode) WriteBackup(w io.Writer) (lsn.LSN, int64, error) { return r.n.
 
 func (r replNode) AppliedLSN() lsn.LSN { return r.n.db.AppliedLSN() }
 
+// ReleasedLSN is how far a sync primary has released its WAL: the commit
+// path applies a group only once synchronous replication released it
+// (committer.go), so it is storage's applied LSN — except behind the
+// restart gate (gate.go), where replay applied a tail nobody released.
+func (r replNode) ReleasedLSN() lsn.LSN {
+	if stored, shut := r.n.gate.released(); shut {
+		return stored
+	}
+	return r.n.db.AppliedLSN()
+}
+
+func (r replNode) ReleasedChanged() <-chan struct{} { return r.n.db.AppliedChanged() }
+
 // Apply makes received records visible in one storage transaction.
 func (r replNode) Apply(recs []wal.Record) error {
 	batches := make([]*storage.Batch, 0, len(recs))

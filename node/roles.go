@@ -145,11 +145,16 @@ func (n *Node) handOver(ctx context.Context) {
 		n.committer.drain(dctx)
 		cancel()
 	}
-	end := n.wal.FlushedLSN()
+	// The standbys apply only what this primary released (the stream
+	// carries its released LSN): wait until they have, so that the
+	// standby a switchover promotes next has applied every acknowledged
+	// commit before the streams end.
+	end, released := n.wal.FlushedLSN(), replNode{n}.ReleasedLSN()
 	wctx, cancel := context.WithTimeout(ctx, n.cfg.SyncTimeout)
 	defer cancel()
-	if !n.repl.WaitStandbysFlushed(wctx, end) {
-		n.log.Warn("demote: a standby did not receive the WAL up to the end in time", "lsn", end.String())
+	if !n.repl.WaitStandbysCaughtUp(wctx, end, released) {
+		n.log.Warn("demote: a standby did not receive the WAL up to the end (or apply what was released) in time",
+			"lsn", end.String(), "released", released.String())
 	}
 	n.repl.StepDown()
 }

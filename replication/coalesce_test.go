@@ -1,6 +1,7 @@
 package replication_test
 
 import (
+	"bytes"
 	"sync"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/heliosdb/nano/replication"
 	"github.com/heliosdb/nano/wal"
+	"github.com/heliosdb/nano/wal/waltest"
 )
 
 // Regression test for issue 14 (one sync standby, 8 clients at half
@@ -34,18 +36,23 @@ func TestStandbyFsyncsQueuedMessagesTogether(t *testing.T) {
 	eventually(t, "standby connected", func() bool { return s.sb.Status().Connected })
 
 	// One message per append: the standby flushed each before the next.
-	// With Apply held, the applier takes the first batch, the next 16 fill
-	// its queue and the one after that holds the handler.
+	// With Apply held, the applier takes the first record; the handler
+	// flushes records until MaxPendingBytes of them wait to be applied,
+	// and then one more, which it cannot hand over: it is held.
+	const recSize = 256 << 10
+	big := func(i int) wal.Record {
+		return wal.Record{Term: 1, Type: 1, Timestamp: int64(i), Data: bytes.Repeat([]byte{byte(i)}, recSize-wal.RecordHeaderSize)}
+	}
 	next := 0
-	for range 1 + 16 + 1 {
-		end := appendRecs(t, p.wal, 1, next, 1)
+	for range replication.MaxPendingBytes/recSize + 1 {
+		_, end := waltest.AppendSync(t, p.wal, big(next))
 		next++
 		eventually(t, "standby flushed the record", func() bool { return sw.FlushedLSN() == end })
 	}
 	// These arrive while the handler is held: each is sent on its own.
 	const queued = 10
 	for range queued {
-		end := appendRecs(t, p.wal, 1, next, 1)
+		_, end := waltest.AppendSync(t, p.wal, big(next))
 		next++
 		eventually(t, "primary sent the record", func() bool { return oneStandby(t, p.srv, "s1").SentLSN == end })
 	}

@@ -21,7 +21,10 @@
 // both nodes), fsyncs, acknowledges the flushed LSN (this releases sync
 // commits), applies through its Target and acknowledges the applied LSN.
 // Messages that arrived while it fsynced are appended together and share
-// the next fsync.
+// the next fsync. It applies only up to the primary's released LSN, which
+// every message carries (ReleasedLSN on the primary side): a record the
+// primary has not acknowledged stays flushed but invisible, so that no
+// standby shows a commit a failover to the sync standby could take back.
 // Every record's CRC32C is checked end to end before it is appended; a
 // mismatch or a gap ends the session and nothing of it is applied. It
 // reconnects with backoff and re-seeds itself from a base backup when told.

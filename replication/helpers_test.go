@@ -100,6 +100,48 @@ type fakeNode struct {
 	failBackups int      // fail this many WriteBackup calls first
 	written     [][]byte // every backup written, in full
 	newerTerm   uint64   // highest term reported by NewerTerm
+	// held: ReleasedLSN is released, not the WAL's end (holdRelease).
+	held            bool
+	released        lsn.LSN
+	releasedChanged chan struct{}
+}
+
+// holdRelease makes the node release its WAL only up to at (and later
+// what setReleased says), as a sync primary whose sync standby has not
+// confirmed the rest.
+func (n *fakeNode) holdRelease(at lsn.LSN) {
+	n.mu.Lock()
+	n.held = true
+	n.mu.Unlock()
+	n.setReleased(at)
+}
+
+func (n *fakeNode) setReleased(at lsn.LSN) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.released = at
+	if n.releasedChanged != nil {
+		close(n.releasedChanged)
+		n.releasedChanged = nil
+	}
+}
+
+func (n *fakeNode) ReleasedLSN() lsn.LSN {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.held {
+		return n.released
+	}
+	return n.wal.FlushedLSN()
+}
+
+func (n *fakeNode) ReleasedChanged() <-chan struct{} {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.releasedChanged == nil {
+		n.releasedChanged = make(chan struct{})
+	}
+	return n.releasedChanged
 }
 
 func (n *fakeNode) NewerTerm(term uint64, from string) {

@@ -42,6 +42,15 @@ type Node interface {
 	WriteBackup(w io.Writer) (lsn.LSN, int64, error)
 	// AppliedLSN is how far storage has applied the WAL.
 	AppliedLSN() lsn.LSN
+	// ReleasedLSN is how far a sync primary has released its WAL: every
+	// commit up to it is acknowledged durable by the rules of synchronous
+	// replication (release.go) and visible here. Standbys make no record
+	// past it visible (standby.go). Asked only with ServerConfig.Sync;
+	// without it the WAL is released as soon as it is flushed.
+	ReleasedLSN() lsn.LSN
+	// ReleasedChanged returns a channel closed when ReleasedLSN may have
+	// advanced.
+	ReleasedChanged() <-chan struct{}
 	// NewerTerm reports that a peer (from) has seen term, newer than this
 	// node's: a primary must stop accepting writes (fencing).
 	NewerTerm(term uint64, from string)
@@ -193,15 +202,18 @@ func (s *Server) Close() {
 	s.streams.Wait()
 }
 
-// WaitStandbysFlushed waits until every connected standby has flushed up
-// to end, or ctx ends; it reports whether they all did.
+// WaitStandbysCaughtUp waits until every connected standby has flushed up
+// to end and applied up to released (what this primary released: a
+// standby applies no further), or ctx ends; it reports whether they all
+// did. A demoting primary waits for it so that the standby it hands over
+// to has applied everything acknowledged before the streams end.
 // It wakes at each acknowledgement or disconnection (no polling).
-func (s *Server) WaitStandbysFlushed(ctx context.Context, end lsn.LSN) bool {
+func (s *Server) WaitStandbysCaughtUp(ctx context.Context, end, released lsn.LSN) bool {
 	for {
 		s.mu.Lock()
 		behind := false
 		for _, st := range s.standbys {
-			if st.State != hastate.Disconnected && st.FlushedLSN < end {
+			if st.State != hastate.Disconnected && (st.FlushedLSN < end || st.AppliedLSN < min(released, end)) {
 				behind = true
 			}
 		}
@@ -421,7 +433,7 @@ func (s *Server) disconnect(st *standbyState, session int) {
 func (s *Server) updateSyncLocked() {
 	best, any := s.syncFlushedLocked()
 	s.sync.update(best, any, s.cfg.WAL.FlushedLSN())
-	close(s.progress) // wakes WaitStandbysFlushed
+	close(s.progress) // wakes WaitStandbysCaughtUp
 	s.progress = make(chan struct{})
 }
 
@@ -477,15 +489,29 @@ const flowWindow = 4 << 20
 const maxBatchBytes = 512 << 10
 
 // send streams records from r, then waits for new ones, sending
-// heartbeats while idle.
+// heartbeats while idle. Every message carries the released LSN
+// (releasedLSN); when it advances with no records to send, a heartbeat
+// tells the standby at once, so that what it flushed becomes visible there
+// without waiting for more WAL (under load the next Records message
+// carries it).
 func (s *Server) send(ctx context.Context, stream replicationpb.Replication_StreamServer, r *wal.Reader, st *standbyState, session int) error {
 	var (
-		batch    []*replicationpb.WalRecord
-		size     int
-		buf      []byte
-		lastBeat time.Time
+		batch        []*replicationpb.WalRecord
+		size         int
+		buf          []byte
+		lastBeat     time.Time
+		sentReleased lsn.LSN
 	)
+	beat := time.NewTimer(s.cfg.Heartbeat)
+	defer beat.Stop()
 	for {
+		// Taken before the reads below: a flush or release after them
+		// still wakes the wait.
+		flushedCh, err := s.cfg.WAL.FlushedChanged()
+		if err != nil {
+			return fmt.Errorf("replication: wait for WAL: %w", err)
+		}
+		releasedCh := s.releasedChanged()
 		rec, err := r.Next()
 		if err == nil {
 			buf = wal.EncodeRecord(buf[:0], rec)
@@ -499,7 +525,9 @@ func (s *Server) send(ctx context.Context, stream replicationpb.Replication_Stre
 			return fmt.Errorf("replication: read WAL at %s: %w", r.Pos(), err)
 		}
 		if len(batch) > 0 {
-			if err := stream.Send(&replicationpb.PrimaryMessage{Msg: &replicationpb.PrimaryMessage_Records{Records: &replicationpb.Records{Records: batch}}}); err != nil {
+			sentReleased = s.releasedLSN()
+			if err := stream.Send(&replicationpb.PrimaryMessage{Msg: &replicationpb.PrimaryMessage_Records{Records: &replicationpb.Records{
+				Records: batch, ReleasedLsn: uint64(sentReleased)}}}); err != nil {
 				return err
 			}
 			s.sent(st, session, r.Pos(), size)
@@ -508,27 +536,55 @@ func (s *Server) send(ctx context.Context, stream replicationpb.Replication_Stre
 				continue // more to read
 			}
 		}
-		if now := s.cfg.Now(); now.Sub(lastBeat) >= s.cfg.Heartbeat {
-			if err := s.heartbeat(stream); err != nil {
+		now := s.cfg.Now()
+		if released := s.releasedLSN(); released > sentReleased || now.Sub(lastBeat) >= s.cfg.Heartbeat {
+			if err := s.heartbeat(stream, released); err != nil {
 				return err
 			}
-			lastBeat = now
+			lastBeat, sentReleased = now, released
 		}
-		wctx, cancel := context.WithTimeout(ctx, s.cfg.Heartbeat)
-		_, werr := s.cfg.WAL.WaitFlushed(wctx, r.Pos())
-		cancel()
-		if ctx.Err() != nil {
+		if s.cfg.WAL.FlushedLSN() > r.Pos() {
+			continue
+		}
+		if !beat.Stop() {
+			select {
+			case <-beat.C:
+			default:
+			}
+		}
+		beat.Reset(s.cfg.Heartbeat)
+		select {
+		case <-ctx.Done():
 			return ctx.Err()
-		}
-		if werr != nil && !errors.Is(werr, context.DeadlineExceeded) {
-			return fmt.Errorf("replication: wait for WAL: %w", werr)
+		case <-flushedCh:
+		case <-releasedCh:
+		case <-beat.C:
 		}
 	}
 }
 
-func (s *Server) heartbeat(stream replicationpb.Replication_StreamServer) error {
+// releasedLSN is how far this primary has released its WAL (what a
+// standby may make visible).
+func (s *Server) releasedLSN() lsn.LSN {
+	if !s.cfg.Sync {
+		return s.cfg.WAL.FlushedLSN()
+	}
+	return s.cfg.Node.ReleasedLSN()
+}
+
+// releasedChanged wakes the sender when releasedLSN may have advanced
+// (nil without sync: it follows the flushed LSN).
+func (s *Server) releasedChanged() <-chan struct{} {
+	if !s.cfg.Sync {
+		return nil
+	}
+	return s.cfg.Node.ReleasedChanged()
+}
+
+func (s *Server) heartbeat(stream replicationpb.Replication_StreamServer, released lsn.LSN) error {
 	return stream.Send(&replicationpb.PrimaryMessage{Msg: &replicationpb.PrimaryMessage_Heartbeat{Heartbeat: &replicationpb.Heartbeat{
-		PrimaryLsn: uint64(s.cfg.WAL.FlushedLSN()), Term: s.cfg.Node.Identity().History.Term(), SentAtMicros: s.cfg.Now().UnixMicro()}}})
+		PrimaryLsn: uint64(s.cfg.WAL.FlushedLSN()), Term: s.cfg.Node.Identity().History.Term(), SentAtMicros: s.cfg.Now().UnixMicro(),
+		ReleasedLsn: uint64(released)}}})
 }
 
 func (s *Server) sent(st *standbyState, session int, pos lsn.LSN, bytes int) {

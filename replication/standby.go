@@ -75,6 +75,10 @@ type Standby struct {
 	mu     sync.Mutex
 	status StandbyStatus
 	clock  lagClock
+	// released is the primary's released LSN (its last message): the
+	// local WAL is applied up to min(flushed, released), never further.
+	// It belongs to the primary it came from: SetPrimary forgets it.
+	released lsn.LSN
 }
 
 // StandbyStatus is the receiving side's state (helios_replication_status).
@@ -138,6 +142,21 @@ func (s *Standby) SetPrimary(addr string) {
 	s.cfg.PrimaryAddr = addr
 	s.status = StandbyStatus{PrimaryAddr: addr}
 	s.clock = lagClock{}
+	s.released = 0
+}
+
+// releasedLSN is the released LSN of the primary followed.
+func (s *Standby) releasedLSN() lsn.LSN {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.released
+}
+
+// setReleased records the primary's released LSN (it never goes back).
+func (s *Standby) setReleased(at lsn.LSN) {
+	s.mu.Lock()
+	s.released = max(s.released, at)
+	s.mu.Unlock()
 }
 
 // errRebase asks Run to take a base backup.
@@ -255,7 +274,11 @@ func (s *Standby) session(ctx context.Context, client replicationpb.ReplicationC
 	if err := s.cfg.WAL.Recover(); err != nil {
 		return fmt.Errorf("replication: recover the local WAL: %w", err)
 	}
-	if err := s.applyLocal(); err != nil {
+	// Only what the primary released before (an earlier Apply failed):
+	// a tail it never released stays invisible through the handshake,
+	// which may find it diverged from the primary's history (a demoted
+	// primary's unconfirmed commits).
+	if err := s.applyLocal(s.releasedLSN()); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -287,8 +310,11 @@ func (s *Standby) session(ctx context.Context, client replicationpb.ReplicationC
 	}
 	s.setConnected(true)
 	s.log.Info("replication: streaming from primary", "primary_node", msg.GetWelcome().GetPrimaryNodeId(), "from_lsn", flushed.String())
-	ss := &streamSession{s: s, stream: stream, cancel: cancel, applyQ: make(chan []wal.Record, applyQueue), applied: make(chan struct{}),
-		inbox: make(chan received, inboxQueue), recvDone: make(chan struct{})}
+	ss := &streamSession{s: s, stream: stream, cancel: cancel, wake: make(chan struct{}, 1), stopApply: make(chan struct{}),
+		applied: make(chan struct{}), progress: make(chan struct{}), inbox: make(chan received, inboxQueue), recvDone: make(chan struct{})}
+	// The local WAL may hold records past what is applied (unreleased
+	// before): they are read back from it once released.
+	ss.offered, ss.spilled = flushed, s.cfg.Target.AppliedLSN() < flushed
 	go ss.applyLoop()
 	defer ss.stopApplier()
 	go ss.recvLoop(ctx)
@@ -314,8 +340,13 @@ func (s *Standby) session(ctx context.Context, client replicationpb.ReplicationC
 	}
 }
 
-// applyQueue bounds the batches received and flushed but not yet applied.
-const applyQueue = 16
+// maxPendingBytes bounds the records flushed but not applied that a
+// session keeps in memory; beyond it the applier reads them back from the
+// local WAL (while the primary holds them unreleased).
+const maxPendingBytes = 16 << 20
+
+// maxApplyRecords bounds the records of one Target.Apply.
+const maxApplyRecords = 4096
 
 // inboxQueue bounds the messages read from the stream ahead of the
 // handler (each at most maxBatchBytes of records).
@@ -338,12 +369,21 @@ type received struct {
 // it was busy (the previous fsync) is appended with the first one and
 // flushed by one fsync, so the standby's fsyncs keep pace with the
 // primary's commit groups instead of costing one each; an apply goroutine
-// applies what has been flushed — coalescing batches that queued up into
-// one storage transaction — and acknowledges the apply. So a sync commit
-// on the primary waits for the standby's WAL fsync only, never for its
-// storage commit, and the next batch's fsync overlaps the previous one's
-// apply. The session ends recvLoop by cancelling the call and waits for
-// it (recvDone), and closes applyQ and waits for the applier.
+// applies what has been flushed and released — coalescing batches that
+// queued up into one storage transaction — and acknowledges the apply. So
+// a sync commit on the primary waits for the standby's WAL fsync only,
+// never for its storage commit, and the next batch's fsync overlaps the
+// previous one's apply. The session ends recvLoop by cancelling the call
+// and waits for it (recvDone), and stops the applier and waits for it.
+//
+// The released LSN: every message of the primary carries how far it has
+// released its WAL (acknowledged durable: a sync standby flushed it, or a
+// degradation allowed it). The applier applies up to min(flushed,
+// released) and no further: a record the primary has not released may be
+// missing on the sync standby a failover promotes, and a reader here must
+// not see a commit that a failover then takes back (issue 16). Flushed
+// records wait in pending until released, up to maxPendingBytes; beyond
+// that (spilled) they are read back from the local WAL.
 type streamSession struct {
 	s      *Standby
 	stream replicationpb.Replication_StreamClient
@@ -351,16 +391,28 @@ type streamSession struct {
 
 	inbox    chan received
 	recvDone chan struct{} // closed when recvLoop has returned
-	// pending is a message taken from inbox that did not join the batch
+	// deferred is a message taken from inbox that did not join the batch
 	// being gathered: handled next.
-	pending *received
+	deferred *received
 
 	sendMu sync.Mutex // gRPC allows one sender at a time
 
-	applyQ   chan []wal.Record
-	applied  chan struct{} // closed when applyLoop has returned
-	stopOnce sync.Once
-	applyErr error // set before applied is closed
+	wake      chan struct{} // (buffer 1) something was flushed or released
+	stopApply chan struct{} // closed to stop the applier
+	applied   chan struct{} // closed when applyLoop has returned
+	stopOnce  sync.Once
+	applyErr  error // set before applied is closed
+
+	pendMu sync.Mutex
+	// pending are flushed records not yet applied, in LSN order, from the
+	// applied LSN on — all of them unless spilled, then a prefix.
+	pending      []wal.Record
+	pendingBytes int
+	// spilled: records after pending are only in the local WAL.
+	spilled bool
+	offered lsn.LSN // the end of the local WAL flushed so far
+	// progress is closed (and replaced) after every apply.
+	progress chan struct{}
 }
 
 func (ss *streamSession) ack() error {
@@ -371,49 +423,140 @@ func (ss *streamSession) ack() error {
 
 func (ss *streamSession) applyLoop() {
 	defer close(ss.applied)
-	for recs := range ss.applyQ {
-		open := true
-	coalesce:
-		for open && len(recs) < 4096 {
-			select {
-			case more, ok := <-ss.applyQ:
-				if !ok {
-					open = false
-					break coalesce
-				}
-				recs = append(recs, more...)
-			default:
-				break coalesce
-			}
-		}
-		if err := ss.s.cfg.Target.Apply(recs); err != nil {
-			ss.applyErr = fmt.Errorf("replication: apply up to %s: %w", recs[len(recs)-1].End(), err)
-			ss.cancel()
-			for range ss.applyQ { // unblock the receiver until it stops
-			}
+	for {
+		select {
+		case <-ss.wake:
+		case <-ss.stopApply:
+			// Apply what was flushed and released before the session
+			// ended, so that the next session continues from there.
+			ss.applyReleased()
 			return
 		}
-		ss.s.setDiskFull("")
-		if open && len(ss.applyQ) > 0 {
-			// Another apply follows at once and its ack reports this one
-			// too (the flush acks carry the applied LSN meanwhile): one
-			// message less per batch under load, and the last apply of a
-			// burst is always acknowledged.
-			continue
-		}
-		if err := ss.ack(); err != nil {
-			ss.cancel()
-		}
-		if !open {
+		if !ss.applyReleased() {
 			return
 		}
 	}
 }
 
-// stopApplier lets the applier finish what was flushed and waits for it,
-// so that the next session's Target.Apply calls stay contiguous.
+// offer hands the applier records just flushed, and wakes it. While the
+// applier is more than maxPendingBytes behind on records the primary has
+// released, it waits for it: slow storage slows the flush acks (and so a
+// sync primary's commits) instead of filling memory. It never waits on
+// unreleased records (their release may be in a message it has yet to
+// read): those spill to the local WAL.
+func (ss *streamSession) offer(recs []wal.Record) {
+	ss.pendMu.Lock()
+	for ss.pendingBytes >= maxPendingBytes && len(ss.pending) > 0 && ss.pending[0].End() <= ss.s.releasedLSN() {
+		progress := ss.progress
+		ss.pendMu.Unlock()
+		ss.kick()
+		select {
+		case <-progress:
+		case <-ss.applied:
+		case <-ss.recvDone:
+		}
+		ss.pendMu.Lock()
+		select {
+		case <-ss.applied:
+			ss.pendMu.Unlock()
+			return // the applier failed: the session ends
+		case <-ss.recvDone:
+			ss.pendMu.Unlock()
+			return // the call ended
+		default:
+		}
+	}
+	if len(recs) > 0 {
+		ss.offered = recs[len(recs)-1].End()
+		for _, r := range recs {
+			if ss.spilled || ss.pendingBytes >= maxPendingBytes {
+				ss.spilled = true
+				break
+			}
+			ss.pending = append(ss.pending, r)
+			ss.pendingBytes += len(r.Data) + wal.RecordHeaderSize
+		}
+	}
+	ss.pendMu.Unlock()
+	ss.kick()
+}
+
+// kick wakes the applier (a new released LSN, records flushed).
+func (ss *streamSession) kick() {
+	select {
+	case ss.wake <- struct{}{}:
+	default:
+	}
+}
+
+// applyReleased applies the flushed records up to the released LSN and
+// acknowledges; false when an Apply failed (the session is cancelled).
+func (ss *streamSession) applyReleased() bool {
+	did := false
+	for {
+		applied := ss.s.cfg.Target.AppliedLSN()
+		ss.pendMu.Lock()
+		limit := min(ss.s.releasedLSN(), ss.offered)
+		var recs []wal.Record
+		for _, r := range ss.pending {
+			if r.End() > limit || len(recs) == maxApplyRecords {
+				break
+			}
+			recs = append(recs, r)
+		}
+		spilled := ss.spilled
+		ss.pendMu.Unlock()
+		if len(recs) == 0 && spilled && applied < limit {
+			var err error
+			if recs, err = ss.s.readLocal(applied, limit); err != nil {
+				ss.failApply(err)
+				return false
+			}
+		}
+		if len(recs) == 0 {
+			break
+		}
+		if err := ss.s.cfg.Target.Apply(recs); err != nil {
+			ss.failApply(fmt.Errorf("replication: apply up to %s: %w", recs[len(recs)-1].End(), err))
+			return false
+		}
+		ss.s.setDiskFull("")
+		did = true
+		end := recs[len(recs)-1].End()
+		ss.pendMu.Lock()
+		k := 0
+		for k < len(ss.pending) && ss.pending[k].End() <= end {
+			ss.pendingBytes -= len(ss.pending[k].Data) + wal.RecordHeaderSize
+			k++
+		}
+		ss.pending = slices.Delete(ss.pending, 0, k)
+		if ss.spilled && len(ss.pending) == 0 && end >= ss.offered {
+			ss.spilled = false // everything flushed is applied: back to memory
+		}
+		close(ss.progress)
+		ss.progress = make(chan struct{})
+		ss.pendMu.Unlock()
+	}
+	if did {
+		// One ack after the applies a wake-up allowed: the flush acks
+		// carry the applied LSN meanwhile.
+		if err := ss.ack(); err != nil {
+			ss.cancel()
+		}
+	}
+	return true
+}
+
+func (ss *streamSession) failApply(err error) {
+	ss.applyErr = err
+	ss.cancel()
+}
+
+// stopApplier lets the applier apply what was flushed and released and
+// waits for it, so that the next session's Target.Apply calls stay
+// contiguous.
 func (ss *streamSession) stopApplier() {
-	ss.stopOnce.Do(func() { close(ss.applyQ) })
+	ss.stopOnce.Do(func() { close(ss.stopApply) })
 	<-ss.applied
 }
 
@@ -436,8 +579,8 @@ func (ss *streamSession) recvLoop(ctx context.Context) {
 
 // next returns the next message in stream order.
 func (ss *streamSession) next() (*replicationpb.PrimaryMessage, error) {
-	if r := ss.pending; r != nil {
-		ss.pending = nil
+	if r := ss.deferred; r != nil {
+		ss.deferred = nil
 		return r.msg, r.err
 	}
 	select {
@@ -455,26 +598,29 @@ func (ss *streamSession) next() (*replicationpb.PrimaryMessage, error) {
 
 // gather returns the records of first followed by those of the Records
 // messages already waiting in inbox (up to maxFlushBytes), so that one
-// append and one fsync cover them. The first message that cannot join
-// (another kind, an error, the size bound) is kept for next.
-func (ss *streamSession) gather(first []*replicationpb.WalRecord) []*replicationpb.WalRecord {
-	pbs, size := first[:len(first):len(first)], recordsSize(first)
-	for ss.pending == nil && size < maxFlushBytes {
+// append and one fsync cover them, and the newest released LSN they
+// carry. The first message that cannot join (another kind, an error, the
+// size bound) is kept for next.
+func (ss *streamSession) gather(first *replicationpb.Records) ([]*replicationpb.WalRecord, lsn.LSN) {
+	pbs, size := first.GetRecords()[:len(first.GetRecords()):len(first.GetRecords())], recordsSize(first.GetRecords())
+	released := lsn.LSN(first.GetReleasedLsn())
+	for ss.deferred == nil && size < maxFlushBytes {
 		select {
 		case r := <-ss.inbox:
 			recs := r.msg.GetRecords()
 			if r.err != nil || recs == nil {
-				ss.pending = &r
+				ss.deferred = &r
 				break
 			}
 			pbs = append(pbs, recs.GetRecords()...)
 			size += recordsSize(recs.GetRecords())
+			released = max(released, lsn.LSN(recs.GetReleasedLsn()))
 			ss.s.metrics.coalesced.Inc()
 		default:
-			return pbs
+			return pbs, released
 		}
 	}
-	return pbs
+	return pbs, released
 }
 
 func recordsSize(pbs []*replicationpb.WalRecord) int {
@@ -492,20 +638,26 @@ func (ss *streamSession) handle(msg *replicationpb.PrimaryMessage) error {
 	ss.s.mu.Unlock()
 	switch m := msg.GetMsg().(type) {
 	case *replicationpb.PrimaryMessage_Records:
-		recs, err := ss.s.receive(ss.gather(m.Records.GetRecords()))
-		if err != nil || len(recs) == 0 {
+		pbs, released := ss.gather(m.Records)
+		recs, err := ss.s.receive(pbs)
+		if err != nil {
 			return err
 		}
-		if err := ss.ack(); err != nil {
-			return err
+		ss.s.setReleased(released)
+		if len(recs) > 0 {
+			if err := ss.ack(); err != nil {
+				return err
+			}
 		}
-		ss.applyQ <- recs
+		ss.offer(recs)
 		return nil
 	case *replicationpb.PrimaryMessage_Heartbeat:
 		ss.s.mu.Lock()
 		ss.s.status.PrimaryLSN = max(ss.s.status.PrimaryLSN, lsn.LSN(m.Heartbeat.GetPrimaryLsn()))
 		ss.s.clock.mark(ss.s.status.PrimaryLSN, now)
+		ss.s.released = max(ss.s.released, lsn.LSN(m.Heartbeat.GetReleasedLsn()))
 		ss.s.mu.Unlock()
+		ss.kick()
 		return ss.ack()
 	default:
 		return fmt.Errorf("replication: unexpected message %T while streaming", m)
@@ -513,42 +665,51 @@ func (ss *streamSession) handle(msg *replicationpb.PrimaryMessage) error {
 }
 
 // applyLocal hands the target the records that are durable in the local
-// WAL but not applied (an earlier Apply failed), so that Apply always
-// continues where the target left off and nothing is skipped.
-func (s *Standby) applyLocal() error {
-	applied := s.cfg.Target.AppliedLSN()
-	if applied >= s.cfg.WAL.FlushedLSN() {
-		return nil
+// WAL but not applied, up to limit (what the primary released; an earlier
+// Apply failed), so that Apply always continues where the target left off
+// and nothing is skipped.
+func (s *Standby) applyLocal(limit lsn.LSN) error {
+	for {
+		applied := s.cfg.Target.AppliedLSN()
+		recs, err := s.readLocal(applied, min(limit, s.cfg.WAL.FlushedLSN()))
+		if err != nil || len(recs) == 0 {
+			return err
+		}
+		if err := s.cfg.Target.Apply(recs); err != nil {
+			return fmt.Errorf("replication: apply up to %s: %w", recs[len(recs)-1].End(), err)
+		}
+		s.setDiskFull("")
 	}
-	r, err := s.cfg.WAL.NewReader(applied)
+}
+
+// readLocal reads the records of the local WAL from `from` that end at
+// or before limit, at most about maxBatchBytes of them.
+func (s *Standby) readLocal(from, limit lsn.LSN) ([]wal.Record, error) {
+	if from >= limit {
+		return nil, nil
+	}
+	r, err := s.cfg.WAL.NewReader(from)
 	if err != nil {
-		return fmt.Errorf("replication: apply the local WAL from %s: %w", applied, err)
+		return nil, fmt.Errorf("replication: read the local WAL from %s: %w", from, err)
 	}
 	defer r.Close()
-	var batch []wal.Record
+	var recs []wal.Record
 	size := 0
-	for {
+	for size < maxBatchBytes && len(recs) < maxApplyRecords {
 		rec, err := r.Next()
-		if err != nil && !errors.Is(err, io.EOF) {
-			return fmt.Errorf("replication: apply the local WAL at %s: %w", r.Pos(), err)
-		}
-		if err == nil {
-			batch = append(batch, rec)
-			if size += len(rec.Data) + wal.RecordHeaderSize; size < maxBatchBytes {
-				continue
-			}
-		}
-		if len(batch) > 0 {
-			if aerr := s.cfg.Target.Apply(batch); aerr != nil {
-				return fmt.Errorf("replication: apply up to %s: %w", batch[len(batch)-1].End(), aerr)
-			}
-			s.setDiskFull("")
-			batch, size = nil, 0
+		if errors.Is(err, io.EOF) {
+			break
 		}
 		if err != nil {
-			return nil // io.EOF: all applied
+			return nil, fmt.Errorf("replication: read the local WAL at %s: %w", r.Pos(), err)
 		}
+		if rec.End() > limit {
+			break
+		}
+		recs = append(recs, rec)
+		size += len(rec.Data) + wal.RecordHeaderSize
 	}
+	return recs, nil
 }
 
 func (s *Standby) checkWelcome(w *replicationpb.Welcome, id Identity, flushed lsn.LSN) error {

@@ -152,6 +152,18 @@ func (l *Log) fsyncTarget() error {
 	return nil
 }
 
+// FlushedChanged returns a channel closed when FlushedLSN next changes or
+// the Log closes, for a caller that waits on it together with other
+// events; it returns ErrClosed once the Log is closed.
+func (l *Log) FlushedChanged() (<-chan struct{}, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return nil, ErrClosed
+	}
+	return l.flushCh, nil
+}
+
 // WaitFlushed blocks until FlushedLSN() > after and returns it. It returns
 // ctx.Err() when ctx is done first and ErrClosed when the Log is closed.
 // Replication senders use it to tail the log with a Reader.

@@ -399,8 +399,13 @@ func (x *WalRecord) GetCrc32C() uint32 {
 }
 
 type Records struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Records       []*WalRecord           `protobuf:"bytes,1,rep,name=records,proto3" json:"records,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Records []*WalRecord           `protobuf:"bytes,1,rep,name=records,proto3" json:"records,omitempty"`
+	// The primary's released LSN when it sent this message: its WAL up to
+	// here is acknowledged durable (released by synchronous replication) and
+	// visible on the primary. A standby makes visible no record ending past
+	// it (flushed but unreleased records stay unapplied).
+	ReleasedLsn   uint64 `protobuf:"varint,2,opt,name=released_lsn,json=releasedLsn,proto3" json:"released_lsn,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -442,11 +447,19 @@ func (x *Records) GetRecords() []*WalRecord {
 	return nil
 }
 
+func (x *Records) GetReleasedLsn() uint64 {
+	if x != nil {
+		return x.ReleasedLsn
+	}
+	return 0
+}
+
 type Heartbeat struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	PrimaryLsn    uint64                 `protobuf:"varint,1,opt,name=primary_lsn,json=primaryLsn,proto3" json:"primary_lsn,omitempty"` // end of the primary's durable WAL
 	Term          uint64                 `protobuf:"varint,2,opt,name=term,proto3" json:"term,omitempty"`
 	SentAtMicros  int64                  `protobuf:"varint,3,opt,name=sent_at_micros,json=sentAtMicros,proto3" json:"sent_at_micros,omitempty"`
+	ReleasedLsn   uint64                 `protobuf:"varint,4,opt,name=released_lsn,json=releasedLsn,proto3" json:"released_lsn,omitempty"` // as in Records; also sent when it advances
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -498,6 +511,13 @@ func (x *Heartbeat) GetTerm() uint64 {
 func (x *Heartbeat) GetSentAtMicros() int64 {
 	if x != nil {
 		return x.SentAtMicros
+	}
+	return 0
+}
+
+func (x *Heartbeat) GetReleasedLsn() uint64 {
+	if x != nil {
+		return x.ReleasedLsn
 	}
 	return 0
 }
@@ -1011,14 +1031,16 @@ const file_replication_proto_rawDesc = "" +
 	"\x10timestamp_micros\x18\x03 \x01(\x03R\x0ftimestampMicros\x12\x12\n" +
 	"\x04type\x18\x04 \x01(\rR\x04type\x12\x12\n" +
 	"\x04data\x18\x05 \x01(\fR\x04data\x12\x16\n" +
-	"\x06crc32c\x18\x06 \x01(\rR\x06crc32c\"G\n" +
+	"\x06crc32c\x18\x06 \x01(\rR\x06crc32c\"j\n" +
 	"\aRecords\x12<\n" +
-	"\arecords\x18\x01 \x03(\v2\".heliosdb.replication.v1.WalRecordR\arecords\"f\n" +
+	"\arecords\x18\x01 \x03(\v2\".heliosdb.replication.v1.WalRecordR\arecords\x12!\n" +
+	"\freleased_lsn\x18\x02 \x01(\x04R\vreleasedLsn\"\x89\x01\n" +
 	"\tHeartbeat\x12\x1f\n" +
 	"\vprimary_lsn\x18\x01 \x01(\x04R\n" +
 	"primaryLsn\x12\x12\n" +
 	"\x04term\x18\x02 \x01(\x04R\x04term\x12$\n" +
-	"\x0esent_at_micros\x18\x03 \x01(\x03R\fsentAtMicros\"\xab\x01\n" +
+	"\x0esent_at_micros\x18\x03 \x01(\x03R\fsentAtMicros\x12!\n" +
+	"\freleased_lsn\x18\x04 \x01(\x04R\vreleasedLsn\"\xab\x01\n" +
 	"\aWelcome\x12\x1d\n" +
 	"\n" +
 	"cluster_id\x18\x01 \x01(\tR\tclusterId\x12&\n" +

@@ -1,0 +1,5 @@
+package replication
+
+// MaxPendingBytes is maxPendingBytes, for the tests of the standby's
+// backpressure.
+const MaxPendingBytes = maxPendingBytes
