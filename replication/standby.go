@@ -607,6 +607,15 @@ func (ss *streamSession) gather(first *replicationpb.Records) ([]*replicationpb.
 	for ss.deferred == nil && size < maxFlushBytes {
 		select {
 		case r := <-ss.inbox:
+			if hb := r.msg.GetHeartbeat(); r.err == nil && hb != nil {
+				// A release between two Records messages (the primary
+				// sends one when its released LSN advances): noted, and
+				// the records around it still share one fsync. The
+				// applier runs after the flush.
+				released = max(released, lsn.LSN(hb.GetReleasedLsn()))
+				ss.heartbeat(hb, ss.s.cfg.Now())
+				continue
+			}
 			recs := r.msg.GetRecords()
 			if r.err != nil || recs == nil {
 				ss.deferred = &r
@@ -652,16 +661,29 @@ func (ss *streamSession) handle(msg *replicationpb.PrimaryMessage) error {
 		ss.offer(recs)
 		return nil
 	case *replicationpb.PrimaryMessage_Heartbeat:
-		ss.s.mu.Lock()
-		ss.s.status.PrimaryLSN = max(ss.s.status.PrimaryLSN, lsn.LSN(m.Heartbeat.GetPrimaryLsn()))
-		ss.s.clock.mark(ss.s.status.PrimaryLSN, now)
-		ss.s.released = max(ss.s.released, lsn.LSN(m.Heartbeat.GetReleasedLsn()))
-		ss.s.mu.Unlock()
-		ss.kick()
-		return ss.ack()
+		if ss.heartbeat(m.Heartbeat, now) {
+			// A release: the applier applies and acknowledges that (one
+			// message back per commit group, not two).
+			ss.kick()
+			return nil
+		}
+		return ss.ack() // an idle heartbeat: answered, so the primary knows we are here
 	default:
 		return fmt.Errorf("replication: unexpected message %T while streaming", m)
 	}
+}
+
+// heartbeat notes what a heartbeat says (the primary's flushed and
+// released LSN) and reports whether the released LSN advanced.
+func (ss *streamSession) heartbeat(hb *replicationpb.Heartbeat, now time.Time) bool {
+	ss.s.mu.Lock()
+	defer ss.s.mu.Unlock()
+	ss.s.status.PrimaryLSN = max(ss.s.status.PrimaryLSN, lsn.LSN(hb.GetPrimaryLsn()))
+	ss.s.clock.mark(ss.s.status.PrimaryLSN, now)
+	released := lsn.LSN(hb.GetReleasedLsn())
+	advanced := released > ss.s.released
+	ss.s.released = max(ss.s.released, released)
+	return advanced
 }
 
 // applyLocal hands the target the records that are durable in the local

@@ -204,30 +204,6 @@ func waitCaughtUp(t testing.TB, primary *nodeProc, standbys ...*nodeProc) {
 	}
 }
 
-// waitApplyQuiet waits until a standby has applied everything it flushed
-// and its applied LSN has stopped moving; it returns that LSN.
-func waitApplyQuiet(t testing.TB, s *nodeProc) uint64 {
-	t.Helper()
-	var last uint64
-	stable := 0
-	eventually(t, 20*time.Second, "standby apply to settle", func() (bool, string) {
-		st, err := s.status()
-		if err != nil {
-			return false, err.Error()
-		}
-		flushed, _ := lsnOf(st.Replication.FlushedLSN)
-		a := st.applied()
-		if a == last && a == flushed {
-			stable++
-		} else {
-			stable = 0
-		}
-		last = a
-		return stable >= 6, fmt.Sprintf("applied %s flushed %s; log:\n%s", st.AppliedLSN, st.Replication.FlushedLSN, s.logs)
-	})
-	return last
-}
-
 // tableHash hashes the rows of query (ordered by the caller) and counts them.
 func tableHash(t testing.TB, n *nodeProc, query string) (string, int) {
 	t.Helper()
