@@ -144,12 +144,19 @@ func errTooDeep() error {
 		WithHint("The statement nests expressions, operators or subqueries more than %d levels deep; simplify it or split it.", MaxDepth)
 }
 
-// convertError turns a pg_query error into 42601 with its position moved
+// convertError turns a pg_query error into 42601 (0A000 for what the
+// grammar says is not yet implemented) with its position moved
 // by chars, the characters before the parsed text in the full string.
 func convertError(err error, chars int) error {
 	var pe *pgqparser.Error
 	if errors.As(err, &pe) {
-		e := pgerror.New(pgerror.SyntaxError, pe.Message)
+		code := pgerror.SyntaxError
+		if strings.HasSuffix(pe.Message, "not yet implemented") {
+			// the grammar's own refusals (MATCH PARTIAL, CREATE
+			// ASSERTION) are 0A000 in PostgreSQL, not syntax errors
+			code = pgerror.FeatureNotSupported
+		}
+		e := pgerror.New(code, pe.Message)
 		if pe.Cursorpos > 0 {
 			e.Position = int32(pe.Cursorpos + chars)
 		}
