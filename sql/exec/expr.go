@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/cockroachdb/apd/v3"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/heliosdb/nano/sql/exec/memacct"
@@ -36,11 +35,20 @@ func (b *builder) compile(s *scope, n *pg_query.Node, hint types.T) (*cexpr, err
 	}
 	switch v := n.Node.(type) {
 	case *pg_query.Node_AConst:
-		return b.compileConst(v.AConst, hint)
+		c, err := planner.BindConst(v.AConst, hint)
+		if err != nil {
+			return nil, err
+		}
+		return b.compileConst(c)
 	case *pg_query.Node_ColumnRef:
 		return b.compileColumnRef(s, v.ColumnRef)
 	case *pg_query.Node_ParamRef:
-		return b.compileParam(v.ParamRef, hint)
+		p, params, err := planner.BindParam(v.ParamRef, b.params, hint)
+		b.params = params
+		if err != nil {
+			return nil, b.errAt(err, v.ParamRef.Location)
+		}
+		return compileParam(p), nil
 	case *pg_query.Node_AExpr:
 		return b.compileAExpr(s, v.AExpr, hint)
 	case *pg_query.Node_BoolExpr:
@@ -85,89 +93,23 @@ func nodeName(n *pg_query.Node) string {
 	return strings.TrimPrefix(s, "*pg_query.Node_")
 }
 
-func (b *builder) compileConst(c *pg_query.A_Const, hint types.T) (*cexpr, error) {
-	if c.Isnull {
-		e := constExpr(nil, types.Unknown, "NULL")
-		e.unknown = true
-		if hint.Oid != types.OidUnknown {
-			e.t = hint
-			e.unknown = false
-		}
+// compileConst compiles a bound constant (planner.BindConst). A quoted
+// literal typed by its context is read by the type's input function here,
+// or at run time when its value depends on the session.
+func (b *builder) compileConst(c *planner.Const) (*cexpr, error) {
+	if !c.ReadInput {
+		e := constExpr(c.Value, c.T, c.Display)
+		e.unknown = c.Unknown
 		return e, nil
 	}
-	switch v := c.Val.(type) {
-	case *pg_query.A_Const_Ival:
-		return constExpr(int64(v.Ival.Ival), types.Int4, strconv.Itoa(int(v.Ival.Ival))), nil
-	case *pg_query.A_Const_Fval:
-		d, t, err := NumericConst(v.Fval.Fval)
-		if err != nil {
-			return nil, err
-		}
-		return constExpr(d, t, v.Fval.Fval), nil
-	case *pg_query.A_Const_Boolval:
-		return constExpr(v.Boolval.Boolval, types.Bool, strconv.FormatBool(v.Boolval.Boolval)), nil
-	case *pg_query.A_Const_Sval:
-		return b.stringLiteral(v.Sval.Sval, hint)
-	case *pg_query.A_Const_Bsval:
-		return constExpr(v.Bsval.Bsval, types.Text, v.Bsval.Bsval), nil
-	}
-	return nil, pgerror.New(pgerror.FeatureNotSupported, "constant kind is not supported")
-}
-
-// NumericConst is the value and type of a numeric literal spelled s (a
-// "float" constant of the grammar: an integer too big for int4, or one
-// with a decimal point or exponent), as PostgreSQL's make_const gives
-// them: an integer that fits int4 is int4 (-2147483648 reaches here as a
-// negated float literal), one that fits int8 is int8, anything else is
-// numeric. The simple-query plan cache (sql/session) types the literals it
-// turns into parameters with it.
-func NumericConst(s string) (Datum, types.T, error) {
-	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
-		if i == int64(int32(i)) {
-			return i, types.Int4, nil
-		}
-		return i, types.Int8, nil
-	}
-	d, _, err := apd.NewFromString(s)
-	if err != nil {
-		return nil, types.Numeric, pgerror.Newf(pgerror.InvalidTextRepresentation, "invalid numeric %q", s)
-	}
-	return d, types.Numeric, nil
-}
-
-// stringLiteral types a quoted literal: as hint when given, else unknown
-// (treated as text).
-func (b *builder) stringLiteral(s string, hint types.T) (*cexpr, error) {
-	disp := "'" + strings.ReplaceAll(s, "'", "''") + "'"
-	if hint.Family() == types.FamString && hint.Mod >= 0 {
-		// the literal is of the base type: a cast or an assignment to
-		// varchar(n)/char(n) then truncates, pads or fails with 22001
-		hint.Mod = -1
-	}
-	if isJSONType(hint) {
-		d, err := types.ParseText(hint, s)
-		if err != nil {
-			return nil, err
-		}
-		return constExpr(d, hint, disp), nil
-	}
-	if hint.Oid == types.OidUnknown || hint.Family() == types.FamString {
-		e := constExpr(s, types.Text, disp)
-		if hint.Oid == types.OidUnknown {
-			e.unknown = true
-		} else {
-			e.t = hint
-		}
-		return e, nil
-	}
-	d, err := b.parseLiteral(hint, s)
+	d, err := b.parseLiteral(c.T, c.Input)
 	if err != nil {
 		return nil, err
 	}
-	if sessionDependent(hint, s) {
-		return sessionLiteral(hint, s, disp+"::"+hint.String()), nil
+	if sessionDependent(c.T, c.Input) {
+		return sessionLiteral(c.T, c.Input, c.Display), nil
 	}
-	return constExpr(d, hint, disp+"::"+hint.String()), nil
+	return constExpr(d, c.T, c.Display), nil
 }
 
 // sessionDependent reports whether the value of literal s of type t
@@ -228,50 +170,27 @@ func (b *builder) parseLiteral(t types.T, s string) (types.Datum, error) {
 	return types.ParseTextAt(t, s, b.txn.start, time.UTC)
 }
 
-func (b *builder) compileParam(p *pg_query.ParamRef, hint types.T) (*cexpr, error) {
-	n := int(p.Number)
-	if n < 1 || n > 65535 {
-		return nil, b.errAt(pgerror.Newf(pgerror.UndefinedParameter, "there is no parameter $%d", n), p.Location)
-	}
-	for len(b.params) < n {
-		b.params = append(b.params, types.Unknown)
-	}
-	t := b.params[n-1]
-	if t.Oid == types.OidUnknown && hint.Oid != types.OidUnknown {
-		t = hint
-		b.params[n-1] = hint
-	}
-	idx := n - 1
-	e := &cexpr{t: t, s: "$" + strconv.Itoa(n), param: n, colIdx: -1,
+// compileParam compiles a bound parameter (planner.BindParam): a read
+// of its value.
+func compileParam(p *planner.Param) *cexpr {
+	idx := p.N - 1
+	return &cexpr{t: p.T, s: "$" + strconv.Itoa(p.N), param: p.N, colIdx: -1, unknown: p.Unknown,
 		fn: func(e *env, _ []Datum) (Datum, error) {
 			if idx >= len(e.params) {
 				return nil, pgerror.Newf(pgerror.ProtocolViolation, "no value for parameter $%d", idx+1)
 			}
 			return e.params[idx], nil
 		}}
-	if t.Oid == types.OidUnknown {
-		e.unknown = true
-		e.t = types.Text
-	}
-	return e, nil
 }
 
-// compileColumnRef binds a column reference (planner.ResolveColumn) and
+// compileColumnRef binds a column reference (planner.BindColumnRef) and
 // compiles the bound column.
 func (b *builder) compileColumnRef(s *scope, c *pg_query.ColumnRef) (*cexpr, error) {
-	ref, ok := planner.ColumnNameOf(c)
-	if !ok {
-		return nil, b.errAt(pgerror.New(pgerror.FeatureNotSupported, "* is not allowed here"), c.Location)
-	}
-	r, perr := planner.ResolveColumn(s.levels(), ref)
+	r, perr := planner.BindColumnRef(s.levels(), c)
 	if perr != nil {
 		return nil, b.errAt(perr, c.Location)
 	}
-	disp := ref.Name
-	if ref.Table != "" {
-		disp = ref.Table + "." + ref.Name
-	}
-	return compileScoped(s, r, s.up(r.Depth).cols[r.Ordinal].typ, disp), nil
+	return compileScoped(s, r.Scoped, r.T, r.Display), nil
 }
 
 // compileScoped compiles a bound column reference: a read of the current

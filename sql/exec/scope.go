@@ -181,6 +181,9 @@ func (c colInfo) inStar(table string) bool {
 // QualName makes colInfo a planner.NamedColumn.
 func (c colInfo) QualName() (table, name string, bare bool) { return c.table, c.name, !c.usingDup }
 
+// ColumnType implements planner.TypedColumn.
+func (c colInfo) ColumnType() types.T { return c.typ }
+
 // levels is s and its enclosing scopes as planner.ResolveColumn reads
 // them.
 func (s *scope) levels() planner.Levels[colInfo] {

@@ -9,9 +9,9 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
-	"github.com/heliosdb/nano/sql/exec"
 	"github.com/heliosdb/nano/sql/parser"
 	"github.com/heliosdb/nano/sql/pgerror"
+	planner "github.com/heliosdb/nano/sql/plan"
 	"github.com/heliosdb/nano/sql/result"
 	"github.com/heliosdb/nano/sql/types"
 )
@@ -100,7 +100,7 @@ func (s *Session) queryCached(ctx context.Context, sql string, w result.Writer) 
 	params := make([]types.Datum, len(n.Lits))
 	for i, l := range n.Lits {
 		text := l.Text(sql)
-		d, t, err := exec.NumericConst(text)
+		d, t, err := planner.NumericConst(text)
 		if err != nil || t != e.st.params[i] || e.negated[i] && negationWidens(text, t) {
 			return false, nil
 		}
@@ -225,7 +225,7 @@ func negationWidens(text string, t types.T) bool {
 	if t == types.Int4 {
 		return false
 	}
-	_, nt, err := exec.NumericConst("-" + text)
+	_, nt, err := planner.NumericConst("-" + text)
 	return err != nil || nt != t
 }
 
