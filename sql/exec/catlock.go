@@ -4,12 +4,11 @@ import (
 	"bytes"
 	"context"
 
-	pg_query "github.com/pganalyze/pg_query_go/v6"
-
 	"github.com/heliosdb/nano/lsn"
 	"github.com/heliosdb/nano/sql/catalog"
 	"github.com/heliosdb/nano/sql/lock"
 	"github.com/heliosdb/nano/sql/pgerror"
+	planner "github.com/heliosdb/nano/sql/plan"
 	"github.com/heliosdb/nano/storage"
 )
 
@@ -68,14 +67,7 @@ func (p *Prepared) writesCatalog() bool {
 	if p.readOnly {
 		return false
 	}
-	switch v := p.stmt.Node.Node.(type) {
-	case *pg_query.Node_InsertStmt, *pg_query.Node_UpdateStmt, *pg_query.Node_DeleteStmt, *pg_query.Node_MergeStmt,
-		*pg_query.Node_LockStmt:
-		return false
-	case *pg_query.Node_SelectStmt:
-		return v.SelectStmt.IntoClause != nil
-	}
-	return true
+	return planner.MayWriteCatalog(p.stmt.Node)
 }
 
 // tryLockCatalog takes the catalog lock when it is free (a COPY's bucket

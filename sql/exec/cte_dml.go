@@ -6,6 +6,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/heliosdb/nano/sql/pgerror"
+	planner "github.com/heliosdb/nano/sql/plan"
 )
 
 // Data-modifying statements in WITH (WITH d AS (DELETE … RETURNING …)
@@ -53,7 +54,7 @@ func (b *builder) buildDMLCTE(c *pg_query.CommonTableExpr) (*dmlCTE, error) {
 	savedTarget := b.dmlTarget
 	defer func() { b.dmlTarget = savedTarget }()
 	b.collectPrivileges(c.Ctequery)
-	b.collectTableLocks(c.Ctequery)
+	b.collectTableLocks(planner.TargetLocks(c.Ctequery))
 	d := &dmlCTE{name: c.Ctename}
 	var err error
 	var cols []colInfo

@@ -15,6 +15,7 @@ import (
 	"github.com/heliosdb/nano/sql/parser"
 	"github.com/heliosdb/nano/sql/pgcatalog"
 	"github.com/heliosdb/nano/sql/pgerror"
+	planner "github.com/heliosdb/nano/sql/plan"
 	"github.com/heliosdb/nano/sql/result"
 	"github.com/heliosdb/nano/sql/types"
 )
@@ -82,7 +83,7 @@ func (e *Engine) Prepare(ctx context.Context, t *Txn, stmt parser.Statement, par
 		}
 	}
 	p = &Prepared{eng: e, stmt: stmt, given: paramTypes, cat: cat, params: b.params, readOnly: b.readOnly, run: run, needs: b.needs,
-		tlocks: b.tlocks, tempOnly: !b.readOnly && b.writesOnlyTemp(stmt.Node), notInRecovery: b.notInRecovery}
+		tlocks: b.tlocks, tempOnly: !b.readOnly && planner.IsDML(stmt.Node) && b.writesOnlyTemp(), notInRecovery: b.notInRecovery}
 	if cols != nil {
 		// A row-returning statement with no columns (a bare SELECT) still
 		// has a RowDescription, with zero fields, as in PostgreSQL.
@@ -380,7 +381,7 @@ func (b *builder) buildStatement(n *pg_query.Node) (runner, []colInfo, error) {
 		return r, nil, err
 	}
 	b.collectPrivileges(n)
-	b.collectTableLocks(n)
+	b.collectTableLocks(planner.TargetLocks(n))
 	switch v := n.Node.(type) {
 	case *pg_query.Node_SelectStmt:
 		if into := v.SelectStmt.IntoClause; into != nil {
@@ -537,7 +538,11 @@ func (b *builder) buildStatement(n *pg_query.Node) (runner, []colInfo, error) {
 		r, err := b.buildRename(v.RenameStmt)
 		return r, nil, err
 	case *pg_query.Node_LockStmt:
-		r, err := b.buildLock(v.LockStmt)
+		lt, perr := planner.LockTableOf(v.LockStmt)
+		if perr != nil {
+			return nil, nil, perr
+		}
+		r, err := b.buildLock(lt)
 		return r, nil, err
 	case *pg_query.Node_ConstraintsSetStmt:
 		r, err := b.buildSetConstraints(v.ConstraintsSetStmt)
@@ -669,7 +674,7 @@ func (x *explainer) summary(on bool, planning, execution time.Duration) {
 func (b *builder) explainAnalyzeDML(n *pg_query.Node, timing, summary bool) (runner, []colInfo, error) {
 	b.readOnly = false
 	b.collectPrivileges(n)
-	b.collectTableLocks(n)
+	b.collectTableLocks(planner.TargetLocks(n))
 	planStart := time.Now()
 	var r runner
 	var d *dmlSource

@@ -1,11 +1,10 @@
 package exec
 
 import (
-	pg_query "github.com/pganalyze/pg_query_go/v6"
-
 	"github.com/heliosdb/nano/sql/catalog"
 	"github.com/heliosdb/nano/sql/lock"
 	"github.com/heliosdb/nano/sql/pgerror"
+	planner "github.com/heliosdb/nano/sql/plan"
 )
 
 // Table locks: PostgreSQL's relation-level locks in its eight modes, held
@@ -40,69 +39,20 @@ func (b *builder) needTableLock(rel string, mode lock.Mode) {
 	b.tlocks = append(b.tlocks, tableLockNeed{rel: rel, mode: mode})
 }
 
-// collectTableLocks records the locks of a statement's target, before it
-// is planned (reads are recorded by buildRangeVar).
-func (b *builder) collectTableLocks(n *pg_query.Node) {
-	switch v := n.Node.(type) {
-	case *pg_query.Node_InsertStmt:
-		if v.InsertStmt.Relation != nil {
-			b.needTableLock(v.InsertStmt.Relation.Relname, lock.RowExclusive)
-		}
-	case *pg_query.Node_MergeStmt:
-		if v.MergeStmt.Relation != nil {
-			b.needTableLock(v.MergeStmt.Relation.Relname, lock.RowExclusive)
-		}
-	case *pg_query.Node_UpdateStmt:
-		if v.UpdateStmt.Relation != nil {
-			b.needTableLock(v.UpdateStmt.Relation.Relname, lock.RowExclusive)
-		}
-	case *pg_query.Node_DeleteStmt:
-		if v.DeleteStmt.Relation != nil {
-			b.needTableLock(v.DeleteStmt.Relation.Relname, lock.RowExclusive)
-		}
-	case *pg_query.Node_TruncateStmt:
-		for _, r := range v.TruncateStmt.Relations {
-			if rv := r.GetRangeVar(); rv != nil {
-				b.needTableLock(rv.Relname, lock.AccessExclusive)
-			}
-		}
-	case *pg_query.Node_IndexStmt:
-		if v.IndexStmt.Relation != nil {
-			b.needTableLock(v.IndexStmt.Relation.Relname, lock.Share)
-		}
-	case *pg_query.Node_RenameStmt:
-		rv := v.RenameStmt.Relation
-		if rv == nil {
-			return
-		}
-		if v.RenameStmt.RenameType == pg_query.ObjectType_OBJECT_INDEX {
-			if t, _ := b.cat.IndexByName(rv.Relname); t != nil {
-				b.needTableLock(t.Name, lock.AccessExclusive)
-			}
-			return
-		}
-		b.needTableLock(rv.Relname, lock.AccessExclusive)
-	case *pg_query.Node_AlterTableStmt:
-		if v.AlterTableStmt.Relation != nil {
-			b.needTableLock(v.AlterTableStmt.Relation.Relname, lock.AccessExclusive)
-		}
-	case *pg_query.Node_DropStmt:
-		ds := v.DropStmt
-		for _, o := range ds.Objects {
-			l := o.GetList()
-			if l == nil {
+// collectTableLocks records the locks of a statement's target
+// (planner.TargetLocks), before it is planned (reads are recorded by
+// buildRangeVar).
+func (b *builder) collectTableLocks(locks []planner.TargetLock) {
+	for _, l := range locks {
+		name := l.Name
+		if l.Index {
+			t, _ := b.cat.IndexByName(name)
+			if t == nil {
 				continue
 			}
-			name := lastName(l.Items)
-			switch ds.RemoveType {
-			case pg_query.ObjectType_OBJECT_TABLE:
-				b.needTableLock(name, lock.AccessExclusive)
-			case pg_query.ObjectType_OBJECT_INDEX:
-				if t, _ := b.cat.IndexByName(name); t != nil {
-					b.needTableLock(t.Name, lock.AccessExclusive)
-				}
-			}
+			name = t.Name
 		}
+		b.needTableLock(name, l.Mode)
 	}
 }
 
@@ -180,35 +130,28 @@ func (e *env) lockTables(cat *catalog.Catalog, needs []tableLockNeed) (waited bo
 // buildLock plans LOCK [TABLE] name [, …] [IN mode MODE] [NOWAIT].
 // Outside a transaction block the session refuses it (25P01) before it
 // gets here.
-func (b *builder) buildLock(ls *pg_query.LockStmt) (runner, error) {
-	mode, ok := lock.TableModeByNumber(int(ls.Mode))
-	if !ok {
-		return nil, pgerror.Newf(pgerror.InternalError, "unknown lock mode %d", ls.Mode)
-	}
+func (b *builder) buildLock(ls planner.LockTable) (runner, error) {
+	mode := ls.Mode
 	// LOCK TABLE writes nothing: PostgreSQL 15 runs it in every mode in a
 	// READ ONLY transaction, and refuses the modes above ROW EXCLUSIVE
 	// only during recovery (on a standby: RefusedInRecovery).
 	b.notInRecovery = mode > lock.RowExclusive
 	var tbls []*catalog.Table
-	for _, n := range ls.Relations {
-		rv := n.GetRangeVar()
-		if rv == nil {
-			continue
-		}
-		if v := b.cat.Views[rv.Relname]; v != nil {
+	for _, rv := range ls.Tables {
+		if v := b.cat.Views[rv.Name]; v != nil {
 			return nil, b.errAt(pgerror.Newf(pgerror.FeatureNotSupported, "LOCK TABLE on a view is not supported"), rv.Location)
 		}
-		t, ok := b.cat.Tables[rv.Relname]
+		t, ok := b.cat.Tables[rv.Name]
 		if !ok {
-			if b.cat.RelationExists(rv.Relname) {
-				return nil, b.errAt(pgerror.Newf(pgerror.WrongObjectType, "%q is not a table", rv.Relname), rv.Location)
+			if b.cat.RelationExists(rv.Name) {
+				return nil, b.errAt(pgerror.Newf(pgerror.WrongObjectType, "%q is not a table", rv.Name), rv.Location)
 			}
-			return nil, b.errAt(pgerror.Newf(pgerror.UndefinedTable, "relation %q does not exist", rv.Relname), rv.Location)
+			return nil, b.errAt(pgerror.Newf(pgerror.UndefinedTable, "relation %q does not exist", rv.Name), rv.Location)
 		}
 		tbls = append(tbls, t)
 	}
 	policy := lock.Wait
-	if ls.Nowait {
+	if ls.NoWait {
 		policy = lock.NoWait
 	}
 	return fnRunner(func(e *env) (Cursor, error) {
@@ -251,19 +194,11 @@ func lockTablePrivilege(t *Txn, cat *catalog.Catalog, tbl *catalog.Table, mode l
 	return nil
 }
 
-// writesOnlyTemp reports whether statement n, planned by b, is DML whose
-// every written or row-locked relation is temporary: what needs more than
-// SELECT on it, or a lock above ACCESS SHARE (see Prepared.WritesOnlyTemp).
-func (b *builder) writesOnlyTemp(n *pg_query.Node) bool {
-	switch v := n.Node.(type) {
-	case *pg_query.Node_SelectStmt:
-		if v.SelectStmt.IntoClause != nil {
-			return false
-		}
-	case *pg_query.Node_InsertStmt, *pg_query.Node_UpdateStmt, *pg_query.Node_DeleteStmt, *pg_query.Node_MergeStmt:
-	default:
-		return false
-	}
+// writesOnlyTemp reports whether the DML statement (planner.IsDML) that
+// b planned writes or row-locks only temporary relations: what needs more
+// than SELECT on it, or a lock above ACCESS SHARE (see
+// Prepared.WritesOnlyTemp).
+func (b *builder) writesOnlyTemp() bool {
 	for _, nd := range b.needs {
 		if nd.rel == "" || nd.index || nd.priv&^catalog.PrivSelect != 0 && !isTempName(nd.rel) {
 			return false
