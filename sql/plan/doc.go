@@ -34,6 +34,17 @@
 //	                           the enclosing queries' into a Scoped
 //	                           (depth, ordinal) — the bound form of a column
 //	                           reference exec compiles; HasTable.
+//	               bind.go     the binder's first family: Expr, the bound
+//	                           form of an expression; BindConst (literal
+//	                           typing, an unknown literal adopting its
+//	                           context's type, NumericConst), BindParam
+//	                           ($n and its inferred type), BindColumnRef
+//	                           (a Var: Scoped plus type). exec compiles
+//	                           these; it binds the other families itself.
+//	               locks.go    TargetLocks (the table locks a statement
+//	                           takes on its target before planning),
+//	                           IsDML, MayWriteCatalog, LockTableOf (LOCK
+//	                           TABLE described).
 //	               label.go    ColumnLabel: the name of an output column
 //	                           written without AS (FigureColname); LastName.
 //	               output.go   the output of a SELECT: ItemOf classifies an
@@ -65,17 +76,23 @@
 //	                                 select list and the sort expressions
 //	               exec/distincton.go  DISTINCT ON → DistinctOnKeys
 //	               exec/groupby.go   GROUP BY items → ResolveGroupItem
-//	               exec/scope.go, expr.go  column references → ResolveColumn
-//	                                 (colInfo is a NamedColumn), then
-//	                                 compileScoped
+//	               exec/scope.go, expr.go  constants, parameters and
+//	                                 column references → BindConst,
+//	                                 BindParam, BindColumnRef (colInfo is
+//	                                 a TypedColumn), then compileConst,
+//	                                 compileParam, compileScoped
+//	               exec/tablelock.go, catlock.go  TargetLocks, IsDML,
+//	                                 MayWriteCatalog, LockTableOf
 //	sql/types    values, casts, comparisons, and the numeric conversions
 //	             (Float64Of, Int64Of) everything else uses.
 //
 // What still lives in sql/exec's builder and moves here next (in the
 // order docs/architecture.md gives): the named steps of INSERT and CREATE
-// TABLE, the column model (exec's colInfo becoming plan.Column), binding and type resolution of expressions into a bound plan.Expr, the
-// logical plan tree of a SELECT (aggregation, windows, set operations),
-// and the transaction code into its own package. New planner decisions go
+// TABLE, the column model (exec's colInfo becoming plan.Column), binding
+// and type resolution of the remaining expression families (operators,
+// casts, functions, aggregates, window calls, sublinks) into plan.Expr,
+// and the logical plan tree of a SELECT (aggregation, windows, set
+// operations). New planner decisions go
 // here as pure functions; the executor only carries them out.
 //
 // # Conventions
