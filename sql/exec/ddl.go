@@ -12,6 +12,7 @@ import (
 	"github.com/heliosdb/nano/sql/lock"
 	"github.com/heliosdb/nano/sql/parser"
 	"github.com/heliosdb/nano/sql/pgerror"
+	planner "github.com/heliosdb/nano/sql/plan"
 	"github.com/heliosdb/nano/sql/result"
 	"github.com/heliosdb/nano/sql/rowenc"
 	"github.com/heliosdb/nano/sql/types"
@@ -168,12 +169,12 @@ func (b *builder) addColumnDef(d *tableDef, cd *pg_query.ColumnDef) error {
 		col.NotNull = true
 	}
 	ord := len(tbl.Columns)
-	if err := constraintAttrs(cd.Constraints); err != nil {
+	if err := planner.ApplyConstraintAttrs(cd.Constraints); err != nil {
 		return err
 	}
 	for _, cn := range cd.Constraints {
 		c := cn.GetConstraint()
-		if err := refuseDeferrableKey(c); err != nil {
+		if err := planner.RefuseDeferrableKey(c); err != nil {
 			return err
 		}
 		switch c.Contype {
@@ -207,7 +208,7 @@ func (b *builder) addColumnDef(d *tableDef, cd *pg_query.ColumnDef) error {
 // addTableConstraint handles a table constraint (PRIMARY KEY, UNIQUE).
 func (d *tableDef) addTableConstraint(c *pg_query.Constraint) error {
 	tbl := d.tbl
-	if err := refuseDeferrableKey(c); err != nil {
+	if err := planner.RefuseDeferrableKey(c); err != nil {
 		return err
 	}
 	var keys []string

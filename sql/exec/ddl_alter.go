@@ -11,6 +11,7 @@ import (
 	"github.com/heliosdb/nano/sql/catalog"
 	"github.com/heliosdb/nano/sql/parser"
 	"github.com/heliosdb/nano/sql/pgerror"
+	planner "github.com/heliosdb/nano/sql/plan"
 	"github.com/heliosdb/nano/sql/rowenc"
 	"github.com/heliosdb/nano/sql/types"
 )
@@ -332,7 +333,7 @@ func (a *alteration) keyColumns(keys []*pg_query.Node) ([]int, error) {
 }
 
 func (a *alteration) addConstraint(c *pg_query.Constraint) error {
-	if err := refuseDeferrableKey(c); err != nil {
+	if err := planner.RefuseDeferrableKey(c); err != nil {
 		return err
 	}
 	switch c.Contype {

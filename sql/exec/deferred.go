@@ -3,10 +3,9 @@ package exec
 import (
 	"slices"
 
-	pg_query "github.com/pganalyze/pg_query_go/v6"
-
 	"github.com/heliosdb/nano/sql/catalog"
 	"github.com/heliosdb/nano/sql/pgerror"
+	planner "github.com/heliosdb/nano/sql/plan"
 	"github.com/heliosdb/nano/sql/rowenc"
 )
 
@@ -187,89 +186,10 @@ func (t *Txn) checkNoPendingChecks(tbl *catalog.Table, stmt string) error {
 }
 
 // ---- DDL: constraint attributes ------------------------------------
-
-// constraintAttrs applies the DEFERRABLE / NOT DEFERRABLE / INITIALLY
-// DEFERRED / INITIALLY IMMEDIATE items of a column's constraint list to
-// the constraint before them, as PostgreSQL's transformConstraintAttrs.
-func constraintAttrs(list []*pg_query.Node) error {
-	var last *pg_query.Constraint
-	sawDef, sawInit := false, false
-	misplaced := func(what string) error {
-		return pgerror.Newf(pgerror.SyntaxError, "misplaced %s clause", what)
-	}
-	supports := func() bool {
-		if last == nil {
-			return false
-		}
-		switch last.Contype {
-		case pg_query.ConstrType_CONSTR_FOREIGN, pg_query.ConstrType_CONSTR_PRIMARY,
-			pg_query.ConstrType_CONSTR_UNIQUE, pg_query.ConstrType_CONSTR_EXCLUSION:
-			return true
-		}
-		return false
-	}
-	for _, n := range list {
-		c := n.GetConstraint()
-		if c == nil {
-			continue
-		}
-		switch c.Contype {
-		case pg_query.ConstrType_CONSTR_ATTR_DEFERRABLE, pg_query.ConstrType_CONSTR_ATTR_NOT_DEFERRABLE:
-			what := "DEFERRABLE"
-			if c.Contype == pg_query.ConstrType_CONSTR_ATTR_NOT_DEFERRABLE {
-				what = "NOT DEFERRABLE"
-			}
-			if !supports() {
-				return misplaced(what)
-			}
-			if sawDef {
-				return pgerror.New(pgerror.SyntaxError, "multiple DEFERRABLE/NOT DEFERRABLE clauses not allowed")
-			}
-			sawDef = true
-			last.Deferrable = c.Contype == pg_query.ConstrType_CONSTR_ATTR_DEFERRABLE
-			if !last.Deferrable && sawInit && last.Initdeferred {
-				return pgerror.New(pgerror.SyntaxError, "constraint declared INITIALLY DEFERRED must be DEFERRABLE")
-			}
-		case pg_query.ConstrType_CONSTR_ATTR_DEFERRED, pg_query.ConstrType_CONSTR_ATTR_IMMEDIATE:
-			what := "INITIALLY DEFERRED"
-			if c.Contype == pg_query.ConstrType_CONSTR_ATTR_IMMEDIATE {
-				what = "INITIALLY IMMEDIATE"
-			}
-			if !supports() {
-				return misplaced(what)
-			}
-			if sawInit {
-				return pgerror.New(pgerror.SyntaxError, "multiple INITIALLY IMMEDIATE/DEFERRED clauses not allowed")
-			}
-			sawInit = true
-			last.Initdeferred = c.Contype == pg_query.ConstrType_CONSTR_ATTR_DEFERRED
-			if last.Initdeferred {
-				if !sawDef {
-					last.Deferrable = true
-				} else if !last.Deferrable {
-					return pgerror.New(pgerror.SyntaxError, "constraint declared INITIALLY DEFERRED must be DEFERRABLE")
-				}
-			}
-		default:
-			last, sawDef, sawInit = c, false, false
-		}
-	}
-	return nil
-}
-
-// refuseDeferrableKey is the 0A000 of a DEFERRABLE UNIQUE or PRIMARY KEY
-// constraint (see above).
-func refuseDeferrableKey(c *pg_query.Constraint) error {
-	if c == nil || !(c.Deferrable || c.Initdeferred) {
-		return nil
-	}
-	switch c.Contype {
-	case pg_query.ConstrType_CONSTR_PRIMARY, pg_query.ConstrType_CONSTR_UNIQUE:
-		return pgerror.Newf(pgerror.FeatureNotSupported, "DEFERRABLE %s constraints are not supported", constrName(c.Contype)).
-			WithDetail("Unique and primary key constraints are checked as each row is written; only foreign keys can be deferred.")
-	}
-	return nil
-}
+//
+// The DEFERRABLE / INITIALLY clauses are applied and checked by
+// planner.ApplyConstraintAttrs; a deferrable key is refused by
+// planner.RefuseDeferrableKey (only foreign keys are deferred).
 
 // ---- SET CONSTRAINTS -------------------------------------------------
 
@@ -279,17 +199,13 @@ func refuseDeferrableKey(c *pg_query.Constraint) error {
 // in the first schema that has any; one that is not deferrable fails
 // SET … DEFERRED (42809). Switching to IMMEDIATE runs the pending checks
 // of the constraints named now.
-func (b *builder) buildSetConstraints(cs *pg_query.ConstraintsSetStmt) (runner, error) {
+func (b *builder) buildSetConstraints(cs planner.SetConstraints) (runner, error) {
 	deferred := cs.Deferred
 	var oids []uint32
-	for _, n := range cs.Constraints {
-		rv := n.GetRangeVar()
-		if rv == nil {
-			continue
-		}
+	for _, rv := range cs.Names {
 		schemas := b.searchPath()
-		if rv.Schemaname != "" {
-			schemas = []string{rv.Schemaname}
+		if rv.Schema != "" {
+			schemas = []string{rv.Schema}
 		}
 		found := false
 		for _, s := range schemas {
@@ -298,15 +214,15 @@ func (b *builder) buildSetConstraints(cs *pg_query.ConstraintsSetStmt) (runner, 
 					continue
 				}
 				tbl := b.cat.Tables[tn]
-				if !tbl.ConstraintNameTaken(rv.Relname) {
+				if !tbl.ConstraintNameTaken(rv.Name) {
 					continue
 				}
 				found = true
-				i := slices.IndexFunc(tbl.ForeignKeys, func(fk catalog.ForeignKey) bool { return fk.Name == rv.Relname })
+				i := slices.IndexFunc(tbl.ForeignKeys, func(fk catalog.ForeignKey) bool { return fk.Name == rv.Name })
 				if i >= 0 && tbl.ForeignKeys[i].Deferrable {
 					oids = append(oids, tbl.ForeignKeys[i].OID)
 				} else if deferred {
-					return nil, pgerror.Newf(pgerror.WrongObjectType, "constraint %q is not deferrable", rv.Relname)
+					return nil, pgerror.Newf(pgerror.WrongObjectType, "constraint %q is not deferrable", rv.Name)
 				}
 			}
 			if found {
@@ -314,10 +230,10 @@ func (b *builder) buildSetConstraints(cs *pg_query.ConstraintsSetStmt) (runner, 
 			}
 		}
 		if !found {
-			return nil, pgerror.Newf(pgerror.UndefinedObject, "constraint %q does not exist", rv.Relname)
+			return nil, pgerror.Newf(pgerror.UndefinedObject, "constraint %q does not exist", rv.Name)
 		}
 	}
-	all := len(cs.Constraints) == 0
+	all := cs.All
 	return fnRunner(func(e *env) (Cursor, error) {
 		t := e.txn
 		if all {

@@ -545,7 +545,7 @@ func (b *builder) buildStatement(n *pg_query.Node) (runner, []colInfo, error) {
 		r, err := b.buildLock(lt)
 		return r, nil, err
 	case *pg_query.Node_ConstraintsSetStmt:
-		r, err := b.buildSetConstraints(v.ConstraintsSetStmt)
+		r, err := b.buildSetConstraints(planner.SetConstraintsOf(v.ConstraintsSetStmt))
 		return r, nil, err
 	case *pg_query.Node_CreatedbStmt, *pg_query.Node_DropdbStmt, *pg_query.Node_AlterDatabaseStmt:
 		return nil, nil, pgerror.Newf(pgerror.FeatureNotSupported, "%s is not supported: a HeliosDB Nano cluster holds one database", parser.CommandWord(b.stmt)).
