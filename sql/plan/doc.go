@@ -45,6 +45,10 @@
 //	                           takes on its target before planning),
 //	                           IsDML, MayWriteCatalog, LockTableOf (LOCK
 //	                           TABLE described).
+//	               constraints.go  ApplyConstraintAttrs (DEFERRABLE /
+//	                           INITIALLY checks), RefuseDeferrableKey,
+//	                           SetConstraintsOf (SET CONSTRAINTS
+//	                           described).
 //	               label.go    ColumnLabel: the name of an output column
 //	                           written without AS (FigureColname); LastName.
 //	               output.go   the output of a SELECT: ItemOf classifies an
@@ -83,6 +87,9 @@
 //	                                 compileParam, compileScoped
 //	               exec/tablelock.go, catlock.go  TargetLocks, IsDML,
 //	                                 MayWriteCatalog, LockTableOf
+//	               exec/deferred.go, ddl*.go  SetConstraintsOf,
+//	                                 ApplyConstraintAttrs,
+//	                                 RefuseDeferrableKey
 //	sql/types    values, casts, comparisons, and the numeric conversions
 //	             (Float64Of, Int64Of) everything else uses.
 //
