@@ -10,13 +10,11 @@
 // sql/plan, transactions to their own package) and the order of the moves.
 //
 // Transactions: a Txn is a storage.Snapshot plus a private overlay of
-// pending puts/deletes, a txn.Overlay (package sql/txn: the write set, its
-// undo log and the merged snapshot+overlay iterator; Txn chooses which
-// snapshot each read goes to). Each statement runs under a savepoint of
-// the overlay and is undone if it fails; SQL savepoints (savepoint.go)
-// mark the overlay's undo log and the lock manager's grant log and roll
-// both back. Commit hands the overlay as one storage.Batch (drops,
-// creates, then puts/deletes in key order) to the Committer.
+// pending puts/deletes (read-your-own-writes through a merged iterator).
+// Each statement runs under a savepoint of the overlay and is undone if it
+// fails; SQL savepoints (savepoint.go) mark the overlay's undo log and the
+// lock manager's grant log and roll both back. Commit hands the overlay as one storage.Batch (drops, creates, then
+// puts/deletes in key order) to the Committer.
 //
 // Isolation and locks (txn.go, rowlock.go, serializable.go): READ
 // COMMITTED moves the Txn to a fresh snapshot at each statement; writers

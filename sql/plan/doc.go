@@ -98,8 +98,8 @@
 // TABLE, the column model (exec's colInfo becoming plan.Column), binding
 // and type resolution of the remaining expression families (operators,
 // casts, functions, aggregates, window calls, sublinks) into plan.Expr,
-// and the logical plan tree of a SELECT (aggregation, windows, set
-// operations). New planner decisions go
+// the logical plan tree of a SELECT (aggregation, windows, set
+// operations), and the transaction code into its own package (sql/txn). New planner decisions go
 // here as pure functions; the executor only carries them out.
 //
 // # Conventions
