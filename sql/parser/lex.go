@@ -22,6 +22,11 @@ const (
 type lexer struct {
 	s string
 	i int
+	// signsEnd: the + and - signs before it, stripped from the end of an
+	// operator (see operator), are one-character operators each; lexing
+	// them without scanning the run again keeps a long run of signs
+	// linear ("0" followed by a million "+" took minutes).
+	signsEnd int
 }
 
 func isSpace(c byte) bool {
@@ -83,7 +88,15 @@ func (l *lexer) next() (tokKind, int, int) {
 		l.i++
 		return tokPunct, start, l.i
 	case isOpChar(c):
-		l.i = operator(l.s, start)
+		if start < l.signsEnd {
+			l.i = start + 1
+			return tokOp, start, l.i
+		}
+		var run int
+		l.i, run = operator(l.s, start)
+		if run > l.i {
+			l.signsEnd = run
+		}
 		return tokOp, start, l.i
 	}
 	l.i++ // a stray byte (\, {, …): the grammar rejects it
@@ -230,7 +243,12 @@ func number(s string, i int) int {
 // splits it: it stops before a comment start, and a multi-character
 // operator ending in + or - loses its trailing + and - characters unless
 // it contains one of ~ ! @ # ^ & | ` ? %.
-func operator(s string, i int) int {
+//
+// When trailing signs were stripped it also returns the end of the whole
+// run (else the operator's end): each sign between the two ends is then
+// an operator of one character, as lexing from it would find — the run
+// holds no "--" or "/*" and no character that keeps trailing signs.
+func operator(s string, i int) (end, run int) {
 	j := i
 	for j < len(s) && isOpChar(s[j]) {
 		if j > i && (s[j] == '-' && s[j-1] == '-' || s[j] == '*' && s[j-1] == '/') {
@@ -242,16 +260,17 @@ func operator(s string, i int) int {
 	if j == i {
 		j = i + 1 // "/*" or "--" cannot start here; skipSpace ran
 	}
+	run = j
 	if j-i > 1 && (s[j-1] == '+' || s[j-1] == '-') {
 		for k := i; k < j-1; k++ {
 			switch s[k] {
 			case '~', '!', '@', '#', '^', '&', '|', '`', '?', '%':
-				return j
+				return j, run
 			}
 		}
 		for j-i > 1 && (s[j-1] == '+' || s[j-1] == '-') {
 			j--
 		}
 	}
-	return j
+	return j, run
 }

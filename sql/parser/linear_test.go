@@ -1,6 +1,7 @@
 package parser_test
 
 import (
+	"context"
 	"strings"
 	"syscall"
 	"testing"
@@ -48,5 +49,31 @@ func TestParseLinear(t *testing.T) {
 	t.Logf("CPU per byte: %.1f ns at 10×, %.1f ns at 100× (ratio %.2f)", small, large, ratio)
 	if ratio > 3 {
 		t.Fatalf("parsing 10× more input costs %.1f× more per byte: not linear", ratio)
+	}
+}
+
+// TestSplitLinearInSignRuns: a run of + and - signs lexes in linear time
+// (it was quadratic: every sign re-scanned the rest of the run before the
+// trailing signs were stripped from it, so "0" followed by 40,000 "+" took
+// 1.4 s and a 1 MB query minutes, checking for cancellation only once per
+// 64 KiB of progress).
+func TestSplitLinearInSignRuns(t *testing.T) {
+	perByte := func(n int) float64 {
+		sql := "SELECT 0" + strings.Repeat("+", n) + "1"
+		best := time.Duration(1 << 62)
+		for range 2 {
+			start := cpuTime(t)
+			if _, err := parser.Split(context.Background(), sql); err != nil {
+				t.Fatal(err)
+			}
+			best = min(best, cpuTime(t)-start)
+		}
+		return float64(best) / float64(len(sql))
+	}
+	small, large := perByte(20000), perByte(200000)
+	ratio := large / small
+	t.Logf("CPU per byte: %.1f ns at 20,000 signs, %.1f ns at 200,000 (ratio %.2f)", small, large, ratio)
+	if ratio > 3 {
+		t.Fatalf("lexing 10× more signs costs %.1f× more per byte: not linear", ratio)
 	}
 }

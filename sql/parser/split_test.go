@@ -64,6 +64,13 @@ func TestOperatorLexing(t *testing.T) {
 		{"||'a'", []string{"||"}},
 		{"x::int", []string{"::"}},
 		{"a /* c */ * b", []string{"*"}},
+		{"0+++1", []string{"+", "+", "+"}},
+		{"1*+-+2", []string{"*", "+", "-", "+"}},
+		{"1<=-+-1", []string{"<=", "-", "+", "-"}},
+		{"1@+-1", []string{"@+-"}},
+		{"1 ++-- c\n+1", []string{"+", "+", "+"}},
+		{"1 +-/* c */+-1", []string{"+", "-", "+", "-"}},
+		{"1 +- ~+-1", []string{"+", "-", "~+-"}},
 	}
 	for _, tc := range tests {
 		lx := lexer{s: tc.in}
