@@ -20,6 +20,18 @@ func cpuTime(t *testing.T) time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// cpuPerByte is the CPU time per byte of sql that run takes, the better
+// of two runs (a GC or a preemption can land in one).
+func cpuPerByte(t *testing.T, sql string, run func(string)) float64 {
+	best := time.Duration(1 << 62)
+	for range 2 {
+		start := cpuTime(t)
+		run(sql)
+		best = min(best, cpuTime(t)-start)
+	}
+	return float64(best) / float64(len(sql))
+}
+
 // TestParseLinear: parsing a script of many statements costs the same
 // per byte at 10× and 100× the size (it was quadratic: each statement's
 // character offset was counted from the start of the string, so 80,000
@@ -31,18 +43,11 @@ func TestParseLinear(t *testing.T) {
 	}
 	stmt := "SELECT 'ä" + strings.Repeat("é", 200) + "', 1;\n"
 	perByte := func(n int) float64 {
-		sql := strings.Repeat(stmt, n)
-		best := time.Duration(1 << 62)
-		for range 2 { // the better of two runs: a GC or a preemption can land in one
-			start := cpuTime(t)
-			stmts, err := parser.Parse(sql)
-			took := cpuTime(t) - start
-			if err != nil || len(stmts) != n {
+		return cpuPerByte(t, strings.Repeat(stmt, n), func(sql string) {
+			if stmts, err := parser.Parse(sql); err != nil || len(stmts) != n {
 				t.Fatalf("%d statements: %v, %d parsed", n, err, len(stmts))
 			}
-			best = min(best, took)
-		}
-		return float64(best) / float64(len(sql))
+		})
 	}
 	small, large := perByte(1000), perByte(10000)
 	ratio := large / small
@@ -59,16 +64,11 @@ func TestParseLinear(t *testing.T) {
 // 64 KiB of progress).
 func TestSplitLinearInSignRuns(t *testing.T) {
 	perByte := func(n int) float64 {
-		sql := "SELECT 0" + strings.Repeat("+", n) + "1"
-		best := time.Duration(1 << 62)
-		for range 2 {
-			start := cpuTime(t)
+		return cpuPerByte(t, "SELECT 0"+strings.Repeat("+", n)+"1", func(sql string) {
 			if _, err := parser.Split(context.Background(), sql); err != nil {
 				t.Fatal(err)
 			}
-			best = min(best, cpuTime(t)-start)
-		}
-		return float64(best) / float64(len(sql))
+		})
 	}
 	small, large := perByte(20000), perByte(200000)
 	ratio := large / small
