@@ -23,17 +23,8 @@ import (
 // and must not show it. n1 is killed, n2 restarted and promoted, n3
 // re-pointed to n2: n3 never shows the UPDATE and ends equal to n2.
 func TestAsyncStandbyShowsOnlyReleasedCommits(t *testing.T) {
-	c := startHACluster(t, haOptions{mode: "sync", settleProxySync: true,
-		nodeFlags: []string{"--advertise-host", "127.0.0.1", "--sync-timeout", "120s"},
-		proxyConf: "write_timeout_secs = 30\nfailover_timeout_secs = 120\n"})
+	c := startSVCluster(t)
 	n1, n2, n3 := c.nodes[0], c.nodes[1], c.nodes[2]
-	waitStreaming(t, n1.nodeProc, "n2")
-	waitStreaming(t, n1.nodeProc, "n3")
-	conn := n1.connect(t)
-	mustExec(t, conn, "CREATE TABLE sv (id INT PRIMARY KEY, v INT)")
-	mustExec(t, conn, "INSERT INTO sv VALUES (1, 0)")
-	conn.Close(context.Background())
-	waitCaughtUp(t, n1.nodeProc, n2.nodeProc, n3.nodeProc)
 
 	n2.kill9() // the sync standby never flushes the UPDATE
 	before, err := n3.status()

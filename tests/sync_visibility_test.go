@@ -216,18 +216,8 @@ func TestSyncRestartedPrimaryWaitsForStandbyBeforeServing(t *testing.T) {
 // still cannot read the unconfirmed UPDATE in its WAL tail: table reads on
 // a fenced primary fail with 57P03 (issue 16). Before, it served v = 1.
 func TestGatedPrimaryFencedByPromotionWhileGated(t *testing.T) {
-	c := startHACluster(t, haOptions{mode: "sync", settleProxySync: true,
-		nodeFlags: []string{"--advertise-host", "127.0.0.1", "--sync-timeout", "120s"},
-		proxyConf: "write_timeout_secs = 30\nfailover_timeout_secs = 120\n"})
+	c := startSVCluster(t)
 	n1, n2, n3 := c.nodes[0], c.nodes[1], c.nodes[2]
-	waitStreaming(t, n1.nodeProc, "n2")
-	waitStreaming(t, n1.nodeProc, "n3")
-	conn := n1.connect(t)
-	mustExec(t, conn, "CREATE TABLE sv (id INT PRIMARY KEY, v INT)")
-	mustExec(t, conn, "INSERT INTO sv VALUES (1, 0)")
-	conn.Close(context.Background())
-	waitCaughtUp(t, n1.nodeProc, n2.nodeProc)
-	waitCaughtUp(t, n1.nodeProc, n3.nodeProc)
 	before, err := n1.status()
 	if err != nil {
 		t.Fatal(err)
@@ -283,7 +273,7 @@ func TestGatedPrimaryFencedByPromotionWhileGated(t *testing.T) {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	conn, err = pgx.Connect(ctx, n1.dsn())
+	conn, err := pgx.Connect(ctx, n1.dsn())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,4 +282,22 @@ func TestGatedPrimaryFencedByPromotionWhileGated(t *testing.T) {
 	if err := conn.QueryRow(ctx, "SELECT role FROM helios_node").Scan(&role); err != nil || role != "primary" {
 		t.Fatalf("helios_node on the fenced n1 (the proxy's probe): %q, %v; want its row", role, err)
 	}
+}
+
+// startSVCluster starts a sync primary n1 with standbys n2 and n3 behind a
+// proxy that fails over only after 120 s (commits wait as long for a sync
+// standby), with table sv holding (1, 0) on every node.
+func startSVCluster(t *testing.T) *haCluster {
+	c := startHACluster(t, haOptions{mode: "sync", settleProxySync: true,
+		nodeFlags: []string{"--advertise-host", "127.0.0.1", "--sync-timeout", "120s"},
+		proxyConf: "write_timeout_secs = 30\nfailover_timeout_secs = 120\n"})
+	n1 := c.nodes[0]
+	waitStreaming(t, n1.nodeProc, "n2")
+	waitStreaming(t, n1.nodeProc, "n3")
+	conn := n1.connect(t)
+	mustExec(t, conn, "CREATE TABLE sv (id INT PRIMARY KEY, v INT)")
+	mustExec(t, conn, "INSERT INTO sv VALUES (1, 0)")
+	conn.Close(context.Background())
+	waitCaughtUp(t, n1.nodeProc, c.nodes[1].nodeProc, c.nodes[2].nodeProc)
+	return c
 }
