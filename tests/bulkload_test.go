@@ -208,21 +208,9 @@ func TestCopyIntoExistingTableBoundedRSSAndKill9(t *testing.T) {
 
 	// kill -9 with half the load sent (the client's pipe stays open, so
 	// the COPY never ends): the table is as before.
-	pr, pw := io.Pipe()
-	sent := make(chan struct{})
-	go func() {
-		defer close(sent)
-		_, _ = io.Copy(pw, copyStream(0, bulkRows/2))
-	}()
-	half := make(chan struct{})
-	go func() {
-		defer close(half)
-		_, _ = c.PgConn().CopyFrom(ctx, pr, "COPY acc FROM STDIN")
-	}()
-	<-sent
+	copying := startHalfCopy(ctx, c)
 	n.kill()
-	<-half
-	pw.Close()
+	copying.end()
 	n.start()
 	pid := n.cmd.Process.Pid
 	c = n.connect(t)
@@ -323,24 +311,12 @@ func TestCopyIntoNonEmptyTableBoundedRSSAndKill9(t *testing.T) {
 
 	// kill -9 with half the load sent, after another session committed a
 	// row of its own beside it: that row stays, the load goes.
-	pr, pw := io.Pipe()
-	sent := make(chan struct{})
-	go func() {
-		defer close(sent)
-		_, _ = io.Copy(pw, copyStream(0, bulkRows/2))
-	}()
-	half := make(chan struct{})
-	go func() {
-		defer close(half)
-		_, _ = c.PgConn().CopyFrom(ctx, pr, "COPY acc FROM STDIN")
-	}()
-	<-sent
+	copying := startHalfCopy(ctx, c)
 	other := n.connect(t)
 	mustExec(t, other, "INSERT INTO acc VALUES (-100, 0, 0, 'beside')")
 	check(other, 0, "another session during the load")
 	n.kill()
-	<-half
-	pw.Close()
+	copying.end()
 	n.start()
 	pid := n.cmd.Process.Pid
 	c = n.connect(t)
@@ -386,4 +362,35 @@ func TestCopyIntoNonEmptyTableBoundedRSSAndKill9(t *testing.T) {
 	copyIn(t, c, bulkRows, bulkRows+bulkRows/2)
 	mustExec(t, c, "ROLLBACK")
 	check(c, bulkRows, "after a rolled back load")
+}
+
+// halfCopy is a COPY FROM into acc of which half the rows were sent and
+// that never ends while the client holds it open.
+type halfCopy struct {
+	pw   *io.PipeWriter
+	done chan struct{}
+}
+
+// startHalfCopy sends half of a bulk load on c and returns once it is sent.
+func startHalfCopy(ctx context.Context, c *pgx.Conn) halfCopy {
+	pr, pw := io.Pipe()
+	sent := make(chan struct{})
+	go func() {
+		defer close(sent)
+		_, _ = io.Copy(pw, copyStream(0, bulkRows/2))
+	}()
+	h := halfCopy{pw: pw, done: make(chan struct{})}
+	go func() {
+		defer close(h.done)
+		_, _ = c.PgConn().CopyFrom(ctx, pr, "COPY acc FROM STDIN")
+	}()
+	<-sent
+	return h
+}
+
+// end waits for the COPY to end (the server went away) and closes the
+// client's side.
+func (h halfCopy) end() {
+	<-h.done
+	h.pw.Close()
 }

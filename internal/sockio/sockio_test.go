@@ -47,6 +47,32 @@ func mustNew(t *testing.T, c net.Conn) *sockio.Conn {
 	return s
 }
 
+// slowRead reads n bytes from peer, slowly at first (a writer of more than
+// the socket buffers must wait for room), runs then (if not nil) and sends
+// what it read.
+func slowRead(peer net.Conn, n int, then func()) <-chan []byte {
+	got := make(chan []byte, 1)
+	go func() {
+		var buf bytes.Buffer
+		chunk := make([]byte, 4096)
+		for buf.Len() < n {
+			k, err := peer.Read(chunk)
+			buf.Write(chunk[:k])
+			if err != nil {
+				break
+			}
+			if buf.Len() < 1<<20 {
+				time.Sleep(time.Millisecond)
+			}
+		}
+		if then != nil {
+			then()
+		}
+		got <- buf.Bytes()
+	}()
+	return got
+}
+
 // TestRoundTrip: bytes written through a Conn arrive intact, in both
 // directions, including a write far larger than the socket buffers (the
 // writer waits for room while the peer reads slowly) and a read that waits
@@ -57,22 +83,7 @@ func TestRoundTrip(t *testing.T) {
 
 	big := make([]byte, 8<<20)
 	rand.Read(big)
-	got := make(chan []byte, 1)
-	go func() {
-		var buf bytes.Buffer
-		chunk := make([]byte, 4096)
-		for buf.Len() < len(big) {
-			n, err := peer.Read(chunk)
-			buf.Write(chunk[:n])
-			if err != nil {
-				break
-			}
-			if buf.Len() < 1<<20 {
-				time.Sleep(time.Millisecond) // slow at first: the writer must wait for room
-			}
-		}
-		got <- buf.Bytes()
-	}()
+	got := slowRead(peer, len(big), nil)
 	if n, err := s.Write(big); err != nil || n != len(big) {
 		t.Fatalf("Write = %d, %v; want %d, nil", n, err, len(big))
 	}
@@ -233,24 +244,10 @@ func TestWriteBeforeReadLarge(t *testing.T) {
 	s := mustNew(t, c)
 	big := make([]byte, 8<<20)
 	rand.Read(big)
-	got := make(chan []byte, 1)
-	go func() {
-		var buf bytes.Buffer
-		chunk := make([]byte, 4096)
-		for buf.Len() < len(big) {
-			n, err := peer.Read(chunk)
-			buf.Write(chunk[:n])
-			if err != nil {
-				break
-			}
-			if buf.Len() < 1<<20 {
-				time.Sleep(time.Millisecond) // slow at first: the writer must wait for room
-			}
-		}
+	got := slowRead(peer, len(big), func() {
 		time.Sleep(20 * time.Millisecond) // a late answer
 		peer.Write([]byte("done"))
-		got <- buf.Bytes()
-	}()
+	})
 	s.WriteBeforeRead(big)
 	buf := make([]byte, 4)
 	if _, err := io.ReadFull(s, buf); err != nil || string(buf) != "done" {
