@@ -21,6 +21,15 @@ type opStats struct {
 	rows    int64
 	startup time.Duration // until the first row (or the end) of each loop, summed
 	total   time.Duration // summed over loops
+	// method: how a sort sorted (its "Sort Method:" line), if it says.
+	method string
+}
+
+// noteSortMethod records, under EXPLAIN ANALYZE, how sort p sorted.
+func (e *env) noteSortMethod(p plan, method string) {
+	if s := e.stats[p]; s != nil {
+		s.method = method
+	}
 }
 
 // annotation is the text PostgreSQL appends to an operator's line.
@@ -41,8 +50,13 @@ func millis(d time.Duration) string { return fmt.Sprintf("%.3f", float64(d)/floa
 // startPlan starts p; under EXPLAIN ANALYZE (e.stats set) it also counts
 // what p does. Operators start their inputs through it.
 func startPlan(e *env, p plan) (iter, error) {
+	return startPlanWith(e, p, func() (iter, error) { return p.start(e) })
+}
+
+// startPlanWith is startPlan with start doing p's start.
+func startPlanWith(e *env, p plan, start func() (iter, error)) (iter, error) {
 	if e.stats == nil {
-		return p.start(e)
+		return start()
 	}
 	s := e.stats[p]
 	if s == nil {
@@ -51,7 +65,7 @@ func startPlan(e *env, p plan) (iter, error) {
 	}
 	s.loops++
 	t0 := time.Now()
-	it, err := p.start(e)
+	it, err := start()
 	if err != nil {
 		return nil, err
 	}

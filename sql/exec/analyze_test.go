@@ -87,3 +87,42 @@ func TestExplainAnalyze(t *testing.T) {
 		t.Errorf("after EXPLAIN ANALYZE DELETE, a has %s rows, want 90", n)
 	}
 }
+
+// ORDER BY … LIMIT sorts in a bounded heap (PostgreSQL's "top-N heapsort"),
+// which EXPLAIN ANALYZE names, as PostgreSQL does; a LIMIT far beyond the
+// heap's bound, or a sort not right below the Limit, sorts everything.
+func TestExplainAnalyzeTopNSort(t *testing.T) {
+	e := exectest.New(t)
+	exectest.Exec(t, e, "CREATE TABLE a (id int PRIMARY KEY, g int)")
+	exectest.Exec(t, e, "INSERT INTO a SELECT i, (i * 37) % 1000 FROM generate_series(1, 1000) i")
+	explain := func(sql string) string {
+		t.Helper()
+		var out []string
+		for _, r := range exectest.Query(t, e, "EXPLAIN (ANALYZE, TIMING OFF, SUMMARY OFF) "+sql) {
+			out = append(out, r[0])
+		}
+		return strings.Join(out, "\n")
+	}
+	top := regexp.MustCompile(`(?m)^\s+Sort Method: top-N heapsort  Memory: \d+kB$`)
+	for _, q := range []string{
+		"SELECT id FROM a ORDER BY g LIMIT 3",
+		"SELECT id FROM a ORDER BY g DESC LIMIT 3 OFFSET 10",
+	} {
+		if text := explain(q); !top.MatchString(text) || !strings.Contains(text, "Sort (actual rows=") {
+			t.Errorf("%s: want a top-N sort, got\n%s", q, text)
+		}
+	}
+	for _, q := range []string{
+		"SELECT id FROM a ORDER BY g",
+		"SELECT id FROM a ORDER BY g LIMIT 2000000",
+		"SELECT DISTINCT ON (g) id FROM a ORDER BY g LIMIT 3",
+	} {
+		if text := explain(q); top.MatchString(text) {
+			t.Errorf("%s: want no top-N sort, got\n%s", q, text)
+		}
+	}
+	got := exectest.Query(t, e, "SELECT id, g FROM a ORDER BY g DESC, id LIMIT 3 OFFSET 1")
+	if len(got) != 3 || got[0][1] != "998" || got[2][1] != "996" {
+		t.Errorf("ORDER BY g DESC LIMIT 3 OFFSET 1: %v", got)
+	}
+}

@@ -2,6 +2,7 @@ package exec
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -642,7 +643,18 @@ func (p *limitPlan) start(e *env) (iter, error) {
 			}
 		}
 	}
-	in, err := startPlan(e, p.in)
+	if lim == 0 {
+		// As PostgreSQL's Limit: no row is asked of the input, so nothing
+		// below runs (a sort that would fail on some row does not).
+		return &funcIter{nx: func() ([]Datum, error) { return nil, nil }}, nil
+	}
+	var in iter
+	var err error
+	if sp, ok := p.in.(*sortPlan); ok && lim > 0 && off <= math.MaxInt64-lim {
+		in, err = startPlanWith(e, sp, func() (iter, error) { return sp.startBounded(e, lim+off) })
+	} else {
+		in, err = startPlan(e, p.in)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -690,6 +702,9 @@ func (p *sortPlan) explain(x *explainer, depth int) {
 		ks = append(ks, s)
 	}
 	x.detail(depth, "Sort Key: "+strings.Join(ks, ", "))
+	if s := x.stats[p]; s != nil && s.method != "" {
+		x.detail(depth, s.method)
+	}
 	x.child(p.in, depth+1)
 }
 
@@ -772,13 +787,33 @@ func sliceIter(rows [][]Datum) iter {
 	}}
 }
 
-func (p *sortPlan) start(e *env) (iter, error) {
+func (p *sortPlan) start(e *env) (iter, error) { return p.startBounded(e, -1) }
+
+// sorter is spill.Sorter or spill.TopN.
+type sorter interface {
+	Add(row []Datum) error
+	Finish() (spill.Iterator, error)
+	Close()
+}
+
+// startBounded sorts the input; bound >= 0 (a LIMIT right above the sort:
+// its count plus its offset) keeps only the first bound rows, in a bounded
+// heap (PostgreSQL's top-N heapsort).
+func (p *sortPlan) startBounded(e *env, bound int64) (iter, error) {
 	in, err := startPlan(e, p.in)
 	if err != nil {
 		return nil, err
 	}
 	defer in.close()
-	s := spill.NewSorter(func(a, b []Datum) int { return compareRows(a, b, p.keys) }, e.budget(), e.space())
+	cmp := func(a, b []Datum) int { return compareRows(a, b, p.keys) }
+	var s sorter
+	var top *spill.TopN
+	if bound >= 0 && bound <= maxTopN {
+		top = spill.NewTopN(cmp, int(bound), e.budget(), e.space())
+		s = top
+	} else {
+		s = spill.NewSorter(cmp, e.budget(), e.space())
+	}
 	for {
 		if err := e.checkCancel(); err != nil {
 			s.Close()
@@ -797,6 +832,9 @@ func (p *sortPlan) start(e *env) (iter, error) {
 			return nil, err
 		}
 	}
+	if top != nil && !top.Spilled() {
+		e.noteSortMethod(p, fmt.Sprintf("Sort Method: top-N heapsort  Memory: %dkB", (top.Held()+1023)/1024))
+	}
 	it, err := s.Finish()
 	if err != nil {
 		s.Close()
@@ -804,6 +842,10 @@ func (p *sortPlan) start(e *env) (iter, error) {
 	}
 	return &funcIter{nx: it.Next, cl: func() { it.Close(); s.Close() }}, nil
 }
+
+// maxTopN is the largest LIMIT (plus OFFSET) sorted in a bounded heap;
+// past it a heap's per-row cost is no better than sorting everything.
+const maxTopN = 1 << 20
 
 type distinctPlan struct {
 	in plan
