@@ -254,7 +254,7 @@ func (p *CopyPlan) CopyFrom(ctx context.Context, t *Txn, r io.Reader, vars Vars)
 	if err != nil {
 		return 0, err
 	}
-	if !createdHere(t, tbl) && !isTempName(tbl.Name) && t.iso != Serializable && !t.ov.keepUndo && len(t.deferred) == 0 {
+	if !createdHere(t, tbl) && !isTempName(tbl.Name) && t.iso != Serializable && !t.ov.KeepUndo() && len(t.deferred) == 0 {
 		t.shadowing = true // chunks of its rows go to shadow buckets (shadow.go)
 		defer func() { t.shadowing = false }()
 	}

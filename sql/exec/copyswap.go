@@ -56,7 +56,7 @@ import (
 // buckets (see above), short of the lock and the newest state.
 func (t *Txn) swapCandidate(cat *catalog.Catalog, tbl *catalog.Table) bool {
 	if isTempName(tbl.Name) || createdHere(t, tbl) || t.HasWrites() ||
-		t.ov.keepUndo || t.iso == Serializable || len(t.deferred) > 0 || len(tbl.ForeignKeys) > 0 {
+		t.ov.KeepUndo() || t.iso == Serializable || len(t.deferred) > 0 || len(tbl.ForeignKeys) > 0 {
 		return false
 	}
 	for _, other := range cat.Tables {
@@ -114,12 +114,12 @@ func (t *Txn) swapEmpty(cat *catalog.Catalog, tbl *catalog.Table) (*catalog.Tabl
 	t.bumpCatalog()
 	dropTableData(t, tbl)
 	nt.ID = t.allocID()
-	t.ov.bucketFlags(string(catalog.TableBucket(nt.ID)), true, false)
+	t.ov.SetBucketFlags(string(catalog.TableBucket(nt.ID)), true, false)
 	for i := range nt.Indexes {
 		nt.Indexes[i].ID = t.allocID()
-		t.ov.bucketFlags(string(catalog.IndexBucket(nt.Indexes[i].ID)), true, false)
+		t.ov.SetBucketFlags(string(catalog.IndexBucket(nt.Indexes[i].ID)), true, false)
 	}
-	t.ov.put(catalog.BucketCatalog, catalog.TableKey(nt.Name), catalog.EncodeTable(nt))
+	t.ov.Put(catalog.BucketCatalog, catalog.TableKey(nt.Name), catalog.EncodeTable(nt))
 	t.eng.resetRowID(tbl.ID)
 	if t.swaps == nil {
 		t.swaps = map[string][]byte{}
@@ -139,14 +139,14 @@ func bucketEmpty(s *storage.Snapshot, bucket []byte) bool {
 // keys (its commit then keeps its own snapshot: a concurrent DDL fails it
 // with 40001, as for any DDL).
 func (t *Txn) rebaseSwaps() (read lsn.LSN, ok bool, err error) {
-	for name, ob := range t.ov.buckets {
+	for name, ob := range t.ov.Buckets() {
 		if isDataBucket(name) {
 			continue
 		}
-		if name != string(catalog.BucketCatalog) || ob.created || ob.dropped {
+		if name != string(catalog.BucketCatalog) || ob.Created() || ob.Dropped() {
 			return 0, false, nil
 		}
-		for k := range ob.entries {
+		for _, k := range ob.Keys() {
 			if _, swapped := t.swaps[k]; !swapped && k != string(catalog.KeyVersion) && k != string(catalog.KeyNextID) {
 				return 0, false, nil
 			}
@@ -163,10 +163,10 @@ func (t *Txn) rebaseSwaps() (read lsn.LSN, ok bool, err error) {
 		}
 	}
 	v := catalog.DecodeUint64(s.Get(catalog.BucketCatalog, catalog.KeyVersion))
-	t.ov.put(catalog.BucketCatalog, catalog.KeyVersion, catalog.EncodeUint64(v+1))
+	t.ov.Put(catalog.BucketCatalog, catalog.KeyVersion, catalog.EncodeUint64(v+1))
 	next := catalog.DecodeUint64(t.get(catalog.BucketCatalog, catalog.KeyNextID))
 	if n := catalog.DecodeUint64(s.Get(catalog.BucketCatalog, catalog.KeyNextID)); n > next {
-		t.ov.put(catalog.BucketCatalog, catalog.KeyNextID, catalog.EncodeUint64(n))
+		t.ov.Put(catalog.BucketCatalog, catalog.KeyNextID, catalog.EncodeUint64(n))
 	}
 	return s.AppliedLSN(), true, nil
 }
@@ -182,7 +182,7 @@ func (t *Txn) commitSwapped(ctx context.Context) (lsn.LSN, error) {
 		if !ok {
 			read = t.writeLSN
 		}
-		at, err := t.eng.cfg.Committer.Commit(ctx, t.ov.batch(), read)
+		at, err := t.eng.cfg.Committer.Commit(ctx, t.ov.Batch(), read)
 		if ok && attempt < 8 && pgerror.CodeOf(err) == pgerror.SerializationFailure {
 			continue
 		}

@@ -25,7 +25,7 @@ func (t *Txn) allocID() uint32 {
 		id = 16384
 	}
 	id = t.eng.reserveID(id)
-	t.ov.put(catalog.BucketCatalog, catalog.KeyNextID, catalog.EncodeUint64(id+1))
+	t.ov.Put(catalog.BucketCatalog, catalog.KeyNextID, catalog.EncodeUint64(id+1))
 	return uint32(id)
 }
 
@@ -42,11 +42,11 @@ func (t *Txn) allocIDFor(rel string) uint32 {
 func (t *Txn) bumpCatalog() {
 	for _, bk := range [][]byte{catalog.BucketCatalog, catalog.BucketSeq} {
 		if !t.bucketExists(bk) {
-			t.ov.bucketFlags(string(bk), true, false)
+			t.ov.SetBucketFlags(string(bk), true, false)
 		}
 	}
 	v := catalog.DecodeUint64(t.get(catalog.BucketCatalog, catalog.KeyVersion))
-	t.ov.put(catalog.BucketCatalog, catalog.KeyVersion, catalog.EncodeUint64(v+1))
+	t.ov.Put(catalog.BucketCatalog, catalog.KeyVersion, catalog.EncodeUint64(v+1))
 	if !t.catLocked {
 		t.catUnlocked = true // not planned under the catalog lock: keep the full check (catlock.go)
 	}
@@ -290,11 +290,11 @@ func createTableRunner(d *tableDef, ifNot bool) runner {
 		if !nt.HasHiddenKey() {
 			nt.PKOID = t.allocIDFor(name)
 		}
-		t.ov.bucketFlags(string(catalog.TableBucket(nt.ID)), true, false)
+		t.ov.SetBucketFlags(string(catalog.TableBucket(nt.ID)), true, false)
 		for i := range nt.Indexes {
 			nt.Indexes[i].ID = t.allocIDFor(name)
 			nt.Indexes[i].OID = t.allocIDFor(name)
-			t.ov.bucketFlags(string(catalog.IndexBucket(nt.Indexes[i].ID)), true, false)
+			t.ov.SetBucketFlags(string(catalog.IndexBucket(nt.Indexes[i].ID)), true, false)
 		}
 		for i := range nt.Checks {
 			nt.Checks[i].OID = t.allocIDFor(name)
@@ -309,9 +309,9 @@ func createTableRunner(d *tableDef, ifNot bool) runner {
 			s := *sq
 			s.ID = t.allocIDFor(name)
 			nt.Sequences = append(nt.Sequences, s.Name)
-			t.ov.put(catalog.BucketCatalog, catalog.SequenceKey(s.Name), catalog.EncodeSequence(&s))
+			t.ov.Put(catalog.BucketCatalog, catalog.SequenceKey(s.Name), catalog.EncodeSequence(&s))
 		}
-		t.ov.put(catalog.BucketCatalog, catalog.TableKey(name), catalog.EncodeTable(nt))
+		t.ov.Put(catalog.BucketCatalog, catalog.TableKey(name), catalog.EncodeTable(nt))
 		return tagCursor("CREATE TABLE", nil), nil
 	})
 }
@@ -387,10 +387,10 @@ func (b *builder) buildDrop(ds *pg_query.DropStmt) (runner, error) {
 				}
 				t.bumpCatalog()
 				dropTableData(t, tbl)
-				t.ov.del(catalog.BucketCatalog, catalog.TableKey(n))
+				t.ov.Delete(catalog.BucketCatalog, catalog.TableKey(n))
 				for _, sq := range tbl.Sequences {
-					t.ov.del(catalog.BucketCatalog, catalog.SequenceKey(sq))
-					t.ov.del(catalog.BucketSeq, []byte(sq))
+					t.ov.Delete(catalog.BucketCatalog, catalog.SequenceKey(sq))
+					t.ov.Delete(catalog.BucketSeq, []byte(sq))
 				}
 				continue
 			}
@@ -410,8 +410,8 @@ func (b *builder) buildDrop(ds *pg_query.DropStmt) (runner, error) {
 				}
 			}
 			t.bumpCatalog()
-			t.ov.bucketFlags(string(catalog.IndexBucket(ix.ID)), false, true)
-			t.ov.put(catalog.BucketCatalog, catalog.TableKey(nt.Name), catalog.EncodeTable(nt))
+			t.ov.SetBucketFlags(string(catalog.IndexBucket(ix.ID)), false, true)
+			t.ov.Put(catalog.BucketCatalog, catalog.TableKey(nt.Name), catalog.EncodeTable(nt))
 		}
 		return tagCursor(tag, nil), nil
 	}), nil
@@ -453,7 +453,7 @@ func dropReferencingFKs(e *env, cat *catalog.Catalog, tbl *catalog.Table, droppi
 		lines[i] = "drop cascades to constraint " + name + " on table " + r.Child.Name
 	}
 	for _, ct := range changed {
-		t.ov.put(catalog.BucketCatalog, catalog.TableKey(ct.Name), catalog.EncodeTable(ct))
+		t.ov.Put(catalog.BucketCatalog, catalog.TableKey(ct.Name), catalog.EncodeTable(ct))
 	}
 	if len(lines) == 1 {
 		notice(e, lines[0])
@@ -465,9 +465,9 @@ func dropReferencingFKs(e *env, cat *catalog.Catalog, tbl *catalog.Table, droppi
 }
 
 func dropTableData(t *Txn, tbl *catalog.Table) {
-	t.ov.bucketFlags(string(catalog.TableBucket(tbl.ID)), false, true)
+	t.ov.SetBucketFlags(string(catalog.TableBucket(tbl.ID)), false, true)
 	for _, ix := range tbl.Indexes {
-		t.ov.bucketFlags(string(catalog.IndexBucket(ix.ID)), false, true)
+		t.ov.SetBucketFlags(string(catalog.IndexBucket(ix.ID)), false, true)
 	}
 }
 
@@ -531,12 +531,12 @@ func (b *builder) buildTruncate(ts *pg_query.TruncateStmt) (runner, error) {
 			t.bumpCatalog()
 			dropTableData(t, tbl)
 			nt.ID = t.allocIDFor(nt.Name)
-			t.ov.bucketFlags(string(catalog.TableBucket(nt.ID)), true, false)
+			t.ov.SetBucketFlags(string(catalog.TableBucket(nt.ID)), true, false)
 			for i := range nt.Indexes {
 				nt.Indexes[i].ID = t.allocIDFor(nt.Name)
-				t.ov.bucketFlags(string(catalog.IndexBucket(nt.Indexes[i].ID)), true, false)
+				t.ov.SetBucketFlags(string(catalog.IndexBucket(nt.Indexes[i].ID)), true, false)
 			}
-			t.ov.put(catalog.BucketCatalog, catalog.TableKey(nt.Name), catalog.EncodeTable(nt))
+			t.ov.Put(catalog.BucketCatalog, catalog.TableKey(nt.Name), catalog.EncodeTable(nt))
 			t.eng.resetRowID(tbl.ID)
 			if ts.RestartSeqs {
 				restartIdentity(e, cat, tbl)
@@ -659,9 +659,9 @@ func (b *builder) buildCreateIndex(is *pg_query.IndexStmt) (runner, error) {
 		nix := ix
 		nix.ID = t.allocIDFor(nt.Name)
 		nix.OID = t.allocIDFor(nt.Name)
-		t.ov.bucketFlags(string(catalog.IndexBucket(nix.ID)), true, false)
+		t.ov.SetBucketFlags(string(catalog.IndexBucket(nix.ID)), true, false)
 		nt.Indexes = append(nt.Indexes, nix)
-		t.ov.put(catalog.BucketCatalog, catalog.TableKey(nt.Name), catalog.EncodeTable(nt))
+		t.ov.Put(catalog.BucketCatalog, catalog.TableKey(nt.Name), catalog.EncodeTable(nt))
 		// Backfill.
 		typs := nt.Types()
 		var rows [][]Datum

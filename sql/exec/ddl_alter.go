@@ -502,11 +502,11 @@ func (a *alteration) store() error {
 		sq := *s
 		sq.ID = t.allocIDFor(a.nt.Name)
 		a.nt.Sequences = append(a.nt.Sequences, sq.Name)
-		t.ov.put(catalog.BucketCatalog, catalog.SequenceKey(sq.Name), catalog.EncodeSequence(&sq))
+		t.ov.Put(catalog.BucketCatalog, catalog.SequenceKey(sq.Name), catalog.EncodeSequence(&sq))
 	}
 	for _, s := range a.dropSeq {
-		t.ov.del(catalog.BucketCatalog, catalog.SequenceKey(s))
-		t.ov.del(catalog.BucketSeq, []byte(s))
+		t.ov.Delete(catalog.BucketCatalog, catalog.SequenceKey(s))
+		t.ov.Delete(catalog.BucketSeq, []byte(s))
 	}
 	if a.rewrite {
 		if err := t.bulk(a.rebuild); err != nil {
@@ -514,15 +514,15 @@ func (a *alteration) store() error {
 		}
 	} else {
 		for _, id := range a.dropIdx {
-			t.ov.bucketFlags(string(catalog.IndexBucket(id)), false, true)
+			t.ov.SetBucketFlags(string(catalog.IndexBucket(id)), false, true)
 		}
 		if err := a.validateNotNull(); err != nil {
 			return err
 		}
 	}
-	t.ov.put(catalog.BucketCatalog, catalog.TableKey(a.nt.Name), catalog.EncodeTable(a.nt))
+	t.ov.Put(catalog.BucketCatalog, catalog.TableKey(a.nt.Name), catalog.EncodeTable(a.nt))
 	for _, o := range a.others {
-		t.ov.put(catalog.BucketCatalog, catalog.TableKey(o.Name), catalog.EncodeTable(o))
+		t.ov.Put(catalog.BucketCatalog, catalog.TableKey(o.Name), catalog.EncodeTable(o))
 	}
 	return a.validateNew()
 }
@@ -533,7 +533,7 @@ func (a *alteration) validateNotNull() error {
 	}
 	t, typs := a.e.txn, a.old.Types()
 	it := t.iterate(catalog.TableBucket(a.old.ID), nil, nil, false)
-	for k, v := it.next(); k != nil; k, v = it.next() {
+	for k, v := it.Next(); k != nil; k, v = it.Next() {
 		if err := a.e.checkCancel(); err != nil {
 			return err
 		}
@@ -561,13 +561,13 @@ func containsNulls(tbl *catalog.Table, i int) error {
 func (a *alteration) rebuild() error {
 	t, old, nt, en := a.e.txn, a.old, a.nt, a.e
 	nt.ID = t.allocIDFor(nt.Name)
-	t.ov.bucketFlags(string(catalog.TableBucket(nt.ID)), true, false)
+	t.ov.SetBucketFlags(string(catalog.TableBucket(nt.ID)), true, false)
 	for i := range nt.Indexes {
 		nt.Indexes[i].ID = t.allocIDFor(nt.Name)
 		if nt.Indexes[i].OID == 0 {
 			nt.Indexes[i].OID = t.allocIDFor(nt.Name) // a new index (pg_class OID)
 		}
-		t.ov.bucketFlags(string(catalog.IndexBucket(nt.Indexes[i].ID)), true, false)
+		t.ov.SetBucketFlags(string(catalog.IndexBucket(nt.Indexes[i].ID)), true, false)
 	}
 	switch {
 	case nt.HasHiddenKey():
@@ -584,7 +584,7 @@ func (a *alteration) rebuild() error {
 	typs := old.Types()
 	it := t.iterate(catalog.TableBucket(old.ID), nil, nil, false)
 	pw := newPrivateWriter(nt)
-	for k, v := it.next(); k != nil; k, v = it.next() {
+	for k, v := it.Next(); k != nil; k, v = it.Next() {
 		if err := en.checkCancel(); err != nil {
 			return err
 		}
@@ -690,7 +690,7 @@ func (b *builder) buildRename(rs *pg_query.RenameStmt) (runner, error) {
 				return nil, pgerror.Newf(pgerror.FeatureNotSupported, "cannot rename table %q: view %q depends on it", name, deps[0].view.Name)
 			}
 			nt.Name = rs.Newname
-			e.txn.ov.del(catalog.BucketCatalog, catalog.TableKey(name))
+			e.txn.ov.Delete(catalog.BucketCatalog, catalog.TableKey(name))
 		case pg_query.ObjectType_OBJECT_COLUMN:
 			i := nt.ColumnIndex(rs.Subname)
 			if i < 0 || nt.Columns[i].Hidden {
@@ -712,7 +712,7 @@ func (b *builder) buildRename(rs *pg_query.RenameStmt) (runner, error) {
 			}
 		}
 		e.txn.bumpCatalog()
-		e.txn.ov.put(catalog.BucketCatalog, catalog.TableKey(nt.Name), catalog.EncodeTable(nt))
+		e.txn.ov.Put(catalog.BucketCatalog, catalog.TableKey(nt.Name), catalog.EncodeTable(nt))
 		return tagCursor("ALTER TABLE", nil), nil
 	}), nil
 }
@@ -750,7 +750,7 @@ func renameColumnInConstraints(e *env, cat *catalog.Catalog, nt *catalog.Table, 
 		}
 		ct := r.Child.Clone()
 		if follow(ct) {
-			e.txn.ov.put(catalog.BucketCatalog, catalog.TableKey(ct.Name), catalog.EncodeTable(ct))
+			e.txn.ov.Put(catalog.BucketCatalog, catalog.TableKey(ct.Name), catalog.EncodeTable(ct))
 		}
 	}
 	return nil
@@ -832,7 +832,7 @@ func (b *builder) renameIndex(rs *pg_query.RenameStmt) runner {
 			return nil, err
 		}
 		e.txn.bumpCatalog()
-		e.txn.ov.put(catalog.BucketCatalog, catalog.TableKey(nt.Name), catalog.EncodeTable(nt))
+		e.txn.ov.Put(catalog.BucketCatalog, catalog.TableKey(nt.Name), catalog.EncodeTable(nt))
 		return tagCursor("ALTER INDEX", nil), nil
 	})
 }
@@ -892,7 +892,7 @@ func (w *privateWriter) write(e *env, row []Datum) error {
 		}
 		return k
 	})
-	if !freshRowID(tbl) && !t.ov.absent(w.bucket, pk) && t.get(w.bucket, pk) != nil {
+	if !freshRowID(tbl) && !t.ov.Absent(w.bucket, pk) && t.get(w.bucket, pk) != nil {
 		return uniqueViolation(tbl, tbl.PKName, tbl.PrimaryKey, row)
 	}
 	for i := range tbl.Indexes {
@@ -900,15 +900,15 @@ func (w *privateWriter) write(e *env, row []Datum) error {
 			return err
 		}
 	}
-	t.ov.putOwned(w.bucket, pk, w.carve(func(b []byte) []byte { return rowenc.EncodeRow(b, row, w.typs) }))
+	t.ov.PutOwned(w.bucket, pk, w.carve(func(b []byte) []byte { return rowenc.EncodeRow(b, row, w.typs) }))
 	return nil
 }
 
 // createdHere reports whether t created tbl's buckets (CREATE TABLE,
 // TRUNCATE or an ALTER TABLE rewrite in this transaction).
 func createdHere(t *Txn, tbl *catalog.Table) bool {
-	ob := t.ov.buckets[string(catalog.TableBucket(tbl.ID))]
-	return ob != nil && ob.created && !ob.dropped
+	ob := t.ov.Bucket(catalog.TableBucket(tbl.ID))
+	return ob != nil && ob.Created() && !ob.Dropped()
 }
 
 func (a *alteration) constraintNames() *constraintNames {
@@ -1047,7 +1047,7 @@ func (a *alteration) validateNew() error {
 	}
 	typs := nt.Types()
 	it := en.txn.iterate(catalog.TableBucket(nt.ID), nil, nil, false)
-	for k, v := it.next(); k != nil; k, v = it.next() {
+	for k, v := it.Next(); k != nil; k, v = it.Next() {
 		if err := en.checkCancel(); err != nil {
 			return err
 		}

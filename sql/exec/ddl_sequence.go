@@ -232,7 +232,7 @@ func (b *builder) buildCreateSequence(cs *pg_query.CreateSeqStmt) (runner, error
 		if err := setOwner(t, cat, &ns, sp.ownedBy); err != nil {
 			return nil, err
 		}
-		t.ov.put(catalog.BucketCatalog, catalog.SequenceKey(ns.Name), catalog.EncodeSequence(&ns))
+		t.ov.Put(catalog.BucketCatalog, catalog.SequenceKey(ns.Name), catalog.EncodeSequence(&ns))
 		return tagCursor("CREATE SEQUENCE", nil), nil
 	}), nil
 }
@@ -247,7 +247,7 @@ func setOwner(t *Txn, cat *catalog.Catalog, sq *catalog.Sequence, owned []string
 		if tbl := cat.Tables[strings.SplitN(old, ".", 2)[0]]; tbl != nil {
 			nt := tbl.Clone()
 			nt.Sequences = removeString(nt.Sequences, sq.Name)
-			t.ov.put(catalog.BucketCatalog, catalog.TableKey(nt.Name), catalog.EncodeTable(nt))
+			t.ov.Put(catalog.BucketCatalog, catalog.TableKey(nt.Name), catalog.EncodeTable(nt))
 		}
 		sq.OwnedBy = ""
 	}
@@ -268,7 +268,7 @@ func setOwner(t *Txn, cat *catalog.Catalog, sq *catalog.Sequence, owned []string
 	sq.OwnedBy = tname + "." + cname
 	nt := tbl.Clone()
 	nt.Sequences = append(removeString(nt.Sequences, sq.Name), sq.Name)
-	t.ov.put(catalog.BucketCatalog, catalog.TableKey(nt.Name), catalog.EncodeTable(nt))
+	t.ov.Put(catalog.BucketCatalog, catalog.TableKey(nt.Name), catalog.EncodeTable(nt))
 	return nil
 }
 
@@ -310,13 +310,13 @@ func (b *builder) buildAlterSequence(as *pg_query.AlterSeqStmt) (runner, error) 
 		if err := setOwner(t, cat, &ns, sp.ownedBy); err != nil {
 			return nil, err
 		}
-		t.ov.put(catalog.BucketCatalog, catalog.SequenceKey(ns.Name), catalog.EncodeSequence(&ns))
+		t.ov.Put(catalog.BucketCatalog, catalog.SequenceKey(ns.Name), catalog.EncodeSequence(&ns))
 		if sp.restart {
 			at := ns.Start
 			if sp.restartAt != nil {
 				at = *sp.restartAt
 			}
-			t.ov.put(catalog.BucketSeq, []byte(ns.Name), encodeSeq(at, false))
+			t.ov.Put(catalog.BucketSeq, []byte(ns.Name), encodeSeq(at, false))
 			t.eng.resetSeqCache(ns.ID)
 		}
 		return tagCursor("ALTER SEQUENCE", nil), nil
@@ -363,8 +363,8 @@ func (b *builder) buildDropSequence(ds *pg_query.DropStmt) (runner, error) {
 				return nil, err
 			}
 			t.bumpCatalog()
-			t.ov.del(catalog.BucketCatalog, catalog.SequenceKey(n))
-			t.ov.del(catalog.BucketSeq, []byte(n))
+			t.ov.Delete(catalog.BucketCatalog, catalog.SequenceKey(n))
+			t.ov.Delete(catalog.BucketSeq, []byte(n))
 		}
 		return tagCursor("DROP SEQUENCE", nil), nil
 	}), nil
@@ -399,7 +399,7 @@ func dropSequenceUsers(e *env, cat *catalog.Catalog, sq *catalog.Sequence, casca
 	for _, nt := range changed {
 		nt.Sequences = removeString(nt.Sequences, sq.Name)
 		t.bumpCatalog()
-		t.ov.put(catalog.BucketCatalog, catalog.TableKey(nt.Name), catalog.EncodeTable(nt))
+		t.ov.Put(catalog.BucketCatalog, catalog.TableKey(nt.Name), catalog.EncodeTable(nt))
 	}
 	t.eng.resetSeqCache(sq.ID)
 	return nil
@@ -410,7 +410,7 @@ func dropSequenceUsers(e *env, cat *catalog.Catalog, sq *catalog.Sequence, casca
 func restartIdentity(e *env, cat *catalog.Catalog, tbl *catalog.Table) {
 	for _, n := range tbl.Sequences {
 		if sq := cat.Sequences[n]; sq != nil {
-			e.txn.ov.put(catalog.BucketSeq, []byte(n), encodeSeq(sq.Start, false))
+			e.txn.ov.Put(catalog.BucketSeq, []byte(n), encodeSeq(sq.Start, false))
 			e.txn.eng.resetSeqCache(sq.ID)
 		}
 	}

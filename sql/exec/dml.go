@@ -85,7 +85,7 @@ func putIndexEntry(e *env, tbl *catalog.Table, ix *catalog.Index, row []Datum, p
 	if err := t.ssiWrite(b, k); err != nil {
 		return err
 	}
-	t.ov.put(b, k, v)
+	t.ov.Put(b, k, v)
 	return nil
 }
 
@@ -94,12 +94,12 @@ func putIndexEntry(e *env, tbl *catalog.Table, ix *catalog.Index, row []Datum, p
 func backfillIndexEntry(t *Txn, tbl *catalog.Table, ix *catalog.Index, row []Datum, pk []byte) error {
 	k, v := indexKey(ix, tbl, row, pk)
 	b := catalog.IndexBucket(ix.ID)
-	if ix.Unique && len(v) > 0 && !t.ov.absent(b, k) { // absent: a bucket written in key order needs no lookup
+	if ix.Unique && len(v) > 0 && !t.ov.Absent(b, k) { // absent: a bucket written in key order needs no lookup
 		if old := t.get(b, k); old != nil && string(old) != string(pk) {
 			return uniqueViolation(tbl, ix.Name, ix.Columns, row)
 		}
 	}
-	t.ov.put(b, k, v)
+	t.ov.Put(b, k, v)
 	return nil
 }
 
@@ -212,7 +212,7 @@ func writeRow(e *env, tbl *catalog.Table, row, old []Datum, oldPK []byte) error 
 	for i := range tbl.Columns {
 		typs = append(typs, tbl.Columns[i].Type)
 	}
-	t.ov.putOwned(tb, pk, rowenc.EncodeRow(make([]byte, 0, encodedRowSize(row)), row, typs))
+	t.ov.PutOwned(tb, pk, rowenc.EncodeRow(make([]byte, 0, encodedRowSize(row)), row, typs))
 	return e.queueWrite(tbl, row, old)
 }
 
@@ -260,7 +260,7 @@ func deleteRow(e *env, tbl *catalog.Table, row []Datum, pk []byte) error {
 	if err := t.ssiWrite(catalog.TableBucket(tbl.ID), pk); err != nil {
 		return err
 	}
-	t.ov.del(catalog.TableBucket(tbl.ID), pk)
+	t.ov.Delete(catalog.TableBucket(tbl.ID), pk)
 	t.recordDelete(catalog.TableBucket(tbl.ID), pk)
 	return nil
 }
@@ -279,7 +279,7 @@ func deleteIndexEntries(e *env, tbl *catalog.Table, row []Datum, pk []byte) erro
 		if err := t.ssiWrite(catalog.IndexBucket(ix.ID), k); err != nil {
 			return err
 		}
-		t.ov.del(catalog.IndexBucket(ix.ID), k)
+		t.ov.Delete(catalog.IndexBucket(ix.ID), k)
 	}
 	return nil
 }
@@ -567,7 +567,7 @@ type inserter struct {
 // (overlay.bulk): a 1000-row statement logged a record per row and index
 // entry only to throw them away at commit.
 func (ins *inserter) run(e *env) (c Cursor, err error) {
-	err = e.txn.ov.bulk(func() error {
+	err = e.txn.ov.Bulk(func() error {
 		c, err = ins.insert(e)
 		return err
 	})

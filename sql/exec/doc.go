@@ -9,12 +9,14 @@
 // keeps the iterators; binding, types and the logical plan move to
 // sql/plan, transactions to their own package) and the order of the moves.
 //
-// Transactions: a Txn is a storage.Snapshot plus a private overlay of
-// pending puts/deletes (read-your-own-writes through a merged iterator).
-// Each statement runs under a savepoint of the overlay and is undone if it
-// fails; SQL savepoints (savepoint.go) mark the overlay's undo log and the
-// lock manager's grant log and roll both back. Commit hands the overlay as one storage.Batch (drops, creates, then
-// puts/deletes in key order) to the Committer.
+// Transactions: a Txn is a storage.Snapshot plus a private write set of
+// pending puts/deletes (package sql/txn's WriteSet; read-your-own-writes
+// through its merged iterator, txn.Iter). Each statement runs under a
+// savepoint of the write set and is undone if it fails; SQL savepoints
+// (savepoint.go) mark the write set's undo log and the lock manager's
+// grant log and roll both back. Commit hands the write set as one
+// storage.Batch (drops, creates, then puts/deletes in key order) to the
+// Committer.
 //
 // Isolation and locks (txn.go, rowlock.go, serializable.go): READ
 // COMMITTED moves the Txn to a fresh snapshot at each statement; writers

@@ -15,6 +15,7 @@ import (
 	"github.com/heliosdb/nano/sql/pgcatalog"
 	"github.com/heliosdb/nano/sql/result"
 	"github.com/heliosdb/nano/sql/ssi"
+	"github.com/heliosdb/nano/sql/txn"
 	"github.com/heliosdb/nano/sql/types"
 	"github.com/heliosdb/nano/storage"
 )
@@ -184,7 +185,7 @@ func (e *Engine) Begin(ctx context.Context, readOnly bool) (*Txn, error) {
 
 // BeginTx starts a transaction with opts on a fresh snapshot.
 func (e *Engine) BeginTx(ctx context.Context, opts TxOptions) (*Txn, error) {
-	t := &Txn{eng: e, ov: newOverlay(), readOnly: opts.ReadOnly, start: e.now().Truncate(time.Microsecond), // as PostgreSQL's timestamps
+	t := &Txn{eng: e, ov: txn.NewWriteSet(), readOnly: opts.ReadOnly, start: e.now().Truncate(time.Microsecond), // as PostgreSQL's timestamps
 		iso: opts.Isolation, owner: opts.Owner, pid: opts.PID}
 	// Registered before the snapshot is taken, at most at its LSN, so no
 	// fate the snapshot does not see is dropped meanwhile (rowfate.go).

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -13,6 +12,7 @@ import (
 	"github.com/heliosdb/nano/sql/lock"
 	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/sql/rowenc"
+	"github.com/heliosdb/nano/sql/txn"
 	"github.com/heliosdb/nano/sql/types"
 )
 
@@ -464,21 +464,17 @@ func (e *env) checkChild(child *catalog.Table, fk *catalog.ForeignKey, row []Dat
 
 // latestIter iterates bucket as the newest committed state and this
 // transaction's writes show it.
-func (t *Txn) latestIter(bucket []byte) (*mergedIter, error) {
+func (t *Txn) latestIter(bucket []byte) (*txn.Iter, error) {
 	ls, err := t.latestSnap()
 	if err != nil {
 		return nil, err
 	}
-	it := &mergedIter{}
-	ob := t.ov.buckets[string(bucket)]
-	if ob == nil || !ob.dropped {
-		it.cur = t.shadowed(ob, ls.Cursor(bucket))
+	ob := t.ov.Bucket(bucket)
+	var cur txn.Cursor
+	if ob == nil || !ob.Dropped() {
+		cur = t.shadowed(ob, ls.Cursor(bucket))
 	}
-	if ob != nil {
-		it.ents = ob.entries
-		it.ov = ob.keys()
-	}
-	return it, nil
+	return txn.NewIter(cur, ob, nil, nil, false), nil
 }
 
 // parentChanged handles deleted/updated rows of a referenced table: each
@@ -587,7 +583,7 @@ func (e *env) childrenByScan(parent, child *catalog.Table, fk *catalog.ForeignKe
 	}
 	typs := child.Types()
 	var hits []childHit
-	for k, v := it.next(); k != nil; k, v = it.next() {
+	for k, v := it.Next(); k != nil; k, v = it.Next() {
 		if err := e.checkCancel(); err != nil {
 			return nil, err
 		}
@@ -657,7 +653,7 @@ func (e *env) childrenByIndex(child *catalog.Table, fk *catalog.ForeignKey, ixCo
 		if err != nil {
 			return nil, err
 		}
-		for k, v := it.next(); k != nil; k, v = it.next() {
+		for k, v := it.Next(); k != nil; k, v = it.Next() {
 			if err := e.checkCancel(); err != nil {
 				return nil, err
 			}
@@ -690,26 +686,17 @@ func (e *env) childrenByIndex(child *catalog.Table, fk *catalog.ForeignKey, ixCo
 
 // latestRange iterates the keys in [start, end) of bucket as the newest
 // committed state and this transaction's writes show them.
-func (t *Txn) latestRange(bucket, start, end []byte) (*mergedIter, error) {
+func (t *Txn) latestRange(bucket, start, end []byte) (*txn.Iter, error) {
 	ls, err := t.latestSnap()
 	if err != nil {
 		return nil, err
 	}
-	it := &mergedIter{start: start, end: end}
-	ob := t.ov.buckets[string(bucket)]
-	if ob == nil || !ob.dropped {
-		it.cur = t.shadowed(ob, ls.Cursor(bucket))
+	ob := t.ov.Bucket(bucket)
+	var cur txn.Cursor
+	if ob == nil || !ob.Dropped() {
+		cur = t.shadowed(ob, ls.Cursor(bucket))
 	}
-	if ob != nil {
-		it.ents = ob.entries
-		keys := ob.keys()
-		hi := len(keys)
-		if end != nil {
-			hi = sort.SearchStrings(keys, string(end))
-		}
-		it.ov = keys[sort.SearchStrings(keys, string(start)):hi]
-	}
-	return it, nil
+	return txn.NewIter(cur, ob, start, end, false), nil
 }
 
 func (e *env) childAction(parent, child *catalog.Table, fk *catalog.ForeignKey, refOrds []int, action string, h childHit) error {

@@ -104,7 +104,7 @@ func (b *builder) buildGrant(gs *pg_query.GrantStmt) (runner, error) {
 			}
 			acl := changeACL(cat.SchemaACL, oids, catalog.BootstrapRoleOID, privs, isGrant, option)
 			t.bumpCatalog()
-			t.ov.put(catalog.BucketCatalog, catalog.SchemaKey, catalog.EncodeGrants(acl))
+			t.ov.Put(catalog.BucketCatalog, catalog.SchemaKey, catalog.EncodeGrants(acl))
 			return tagCursor(tag, nil), nil
 		}
 		names := tables
@@ -148,7 +148,7 @@ func (b *builder) buildGrant(gs *pg_query.GrantStmt) (runner, error) {
 			nt := tbl.Clone()
 			nt.ACL = changeACL(nt.ACL, oids, grantor, give, isGrant, option)
 			t.bumpCatalog()
-			t.ov.put(catalog.BucketCatalog, catalog.TableKey(name), catalog.EncodeTable(nt))
+			t.ov.Put(catalog.BucketCatalog, catalog.TableKey(name), catalog.EncodeTable(nt))
 		}
 		return tagCursor(tag, nil), nil
 	}), nil

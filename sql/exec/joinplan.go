@@ -555,7 +555,7 @@ func (b *builder) tableRows(t *catalog.Table) float64 {
 		return n
 	}
 	bucket := catalog.TableBucket(t.ID)
-	shared := b.txn.ov.buckets[string(bucket)] == nil && !isTempBucket(bucket) // a temporary table changes without the LSN moving
+	shared := b.txn.ov.Bucket(bucket) == nil && !isTempBucket(bucket) // a temporary table changes without the LSN moving
 	at := b.txn.snap.AppliedLSN()
 	if shared {
 		if n, ok := b.eng.rowCounts.get(t.ID, at); ok {
@@ -566,7 +566,7 @@ func (b *builder) tableRows(t *catalog.Table) float64 {
 	n := 0
 	it := b.txn.iterate(bucket, nil, nil, false)
 	for n < rowCountCap {
-		if k, _ := it.next(); k == nil {
+		if k, _ := it.Next(); k == nil {
 			break
 		}
 		n++

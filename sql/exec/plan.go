@@ -12,6 +12,7 @@ import (
 	"github.com/heliosdb/nano/sql/exec/spill"
 	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/sql/rowenc"
+	"github.com/heliosdb/nano/sql/txn"
 	"github.com/heliosdb/nano/sql/types"
 )
 
@@ -391,7 +392,7 @@ type rowScan struct {
 	pkTypes         []types.T
 	tbucket, bucket []byte
 	ri              int
-	it              *mergedIter
+	it              *txn.Iter
 }
 
 // open evaluates the key range over row and positions a rowScan before
@@ -469,7 +470,7 @@ func (rs *rowScan) nextValue() ([]byte, error) {
 			rs.it = e.txn.iterate(rs.bucket, r[0], r[1], p.reverse)
 			rs.ri++
 		}
-		k, v := rs.it.next()
+		k, v := rs.it.Next()
 		if k == nil {
 			rs.it = nil
 			continue

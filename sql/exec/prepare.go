@@ -233,7 +233,7 @@ func (p *Prepared) Open(ctx context.Context, t *Txn, params []types.Datum, vars 
 	}
 	mem = p.eng.newStmtMem(vars)
 	en.mem = mem
-	sp := t.ov.savepoint()
+	sp := t.ov.Savepoint()
 	deferred := t.deferred
 	c, err = p.run.run(en)
 	if err == nil && len(en.fkq) > 0 {
@@ -242,7 +242,7 @@ func (p *Prepared) Open(ctx context.Context, t *Txn, params []types.Datum, vars 
 		}
 	}
 	if err != nil {
-		t.ov.rollbackTo(sp)
+		t.ov.RollbackTo(sp)
 		t.deferred = deferred
 		if p.stmtIsDDL() {
 			t.ddlWrote()

@@ -294,7 +294,7 @@ func (b *builder) buildCreateRole(cs *pg_query.CreateRoleStmt) (runner, error) {
 		}
 		t.bumpCatalog()
 		r.OID = t.allocID()
-		t.ov.put(catalog.BucketCatalog, catalog.RoleKey(name), catalog.EncodeRole(r))
+		t.ov.Put(catalog.BucketCatalog, catalog.RoleKey(name), catalog.EncodeRole(r))
 		for _, m := range append(append([]string(nil), o.roleMembers...), o.adminMembers...) {
 			cat, err := t.catalog()
 			if err != nil {
@@ -310,7 +310,7 @@ func (b *builder) buildCreateRole(cs *pg_query.CreateRoleStmt) (runner, error) {
 			if !slices.Contains(mr.MemberOf, r.OID) {
 				nm := mr.Clone()
 				nm.MemberOf = append(nm.MemberOf, r.OID)
-				t.ov.put(catalog.BucketCatalog, catalog.RoleKey(m), catalog.EncodeRole(nm))
+				t.ov.Put(catalog.BucketCatalog, catalog.RoleKey(m), catalog.EncodeRole(nm))
 			}
 		}
 		return tagCursor("CREATE ROLE", nil), nil
@@ -373,7 +373,7 @@ func (b *builder) buildAlterRole(as *pg_query.AlterRoleStmt) (runner, error) {
 			notice(e, "empty string is not a valid password, clearing password")
 		}
 		t.bumpCatalog()
-		t.ov.put(catalog.BucketCatalog, catalog.RoleKey(name), catalog.EncodeRole(nr))
+		t.ov.Put(catalog.BucketCatalog, catalog.RoleKey(name), catalog.EncodeRole(nr))
 		return tagCursor("ALTER ROLE", nil), nil
 	}), nil
 }
@@ -417,8 +417,8 @@ func (b *builder) buildRenameRole(rs *pg_query.RenameStmt) (runner, error) {
 			notice(e, "MD5 password cleared because of role rename")
 		}
 		t.bumpCatalog()
-		t.ov.del(catalog.BucketCatalog, catalog.RoleKey(from))
-		t.ov.put(catalog.BucketCatalog, catalog.RoleKey(to), catalog.EncodeRole(nr))
+		t.ov.Delete(catalog.BucketCatalog, catalog.RoleKey(from))
+		t.ov.Put(catalog.BucketCatalog, catalog.RoleKey(to), catalog.EncodeRole(nr))
 		return tagCursor("ALTER ROLE", nil), nil
 	}), nil
 }
@@ -463,7 +463,7 @@ func (b *builder) buildDropRole(ds *pg_query.DropRoleStmt) (runner, error) {
 					WithDetail("%s", strings.Join(deps, "\n"))
 			}
 			t.bumpCatalog()
-			t.ov.del(catalog.BucketCatalog, catalog.RoleKey(name))
+			t.ov.Delete(catalog.BucketCatalog, catalog.RoleKey(name))
 			// Memberships in the dropped role go with it.
 			for _, other := range cat.Roles {
 				if other.OID == r.OID || other.Bootstrap || !slices.Contains(other.MemberOf, r.OID) {
@@ -471,7 +471,7 @@ func (b *builder) buildDropRole(ds *pg_query.DropRoleStmt) (runner, error) {
 				}
 				no := other.Clone()
 				no.MemberOf = slices.DeleteFunc(no.MemberOf, func(o uint32) bool { return o == r.OID })
-				t.ov.put(catalog.BucketCatalog, catalog.RoleKey(no.Name), catalog.EncodeRole(no))
+				t.ov.Put(catalog.BucketCatalog, catalog.RoleKey(no.Name), catalog.EncodeRole(no))
 			}
 		}
 		return tagCursor("DROP ROLE", nil), nil
@@ -564,7 +564,7 @@ func (b *builder) buildGrantRole(gs *pg_query.GrantRoleStmt) (runner, error) {
 					nm.MemberOf = slices.DeleteFunc(nm.MemberOf, func(o uint32) bool { return o == gr.OID })
 				}
 				t.bumpCatalog()
-				t.ov.put(catalog.BucketCatalog, catalog.RoleKey(mname), catalog.EncodeRole(nm))
+				t.ov.Put(catalog.BucketCatalog, catalog.RoleKey(mname), catalog.EncodeRole(nm))
 			}
 		}
 		return tagCursor(tag, nil), nil

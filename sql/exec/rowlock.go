@@ -198,8 +198,8 @@ func (e *env) lockRow(tbl *catalog.Table, bucket, key []byte, mode lock.Mode, po
 	if !ok {
 		return rowSkipped, nil, fate{}, nil
 	}
-	if ob := t.ov.buckets[string(bucket)]; ob != nil {
-		if _, mine := ob.entries[string(key)]; mine || ob.staged {
+	if ob := t.ov.Bucket(bucket); ob != nil {
+		if _, mine := ob.Entry(key); mine || ob.Staged() {
 			return rowSame, nil, fate{}, nil // written by this transaction under this lock, or private to it
 		}
 	}
@@ -269,17 +269,17 @@ func (e *env) followRow(tbl *catalog.Table, bucket []byte, mv fate, mode lock.Mo
 // committed state show it: what a uniqueness check must see once it holds
 // the key's lock.
 func (t *Txn) getLatest(bucket, key []byte) ([]byte, error) {
-	if ob := t.ov.buckets[string(bucket)]; ob != nil {
-		if e, ok := ob.entries[string(key)]; ok {
-			if e.del {
+	if ob := t.ov.Bucket(bucket); ob != nil {
+		if e, ok := ob.Entry(key); ok {
+			if e.Del {
 				return nil, nil
 			}
-			return e.val, nil
+			return e.Val, nil
 		}
-		if ob.dropped {
+		if ob.Dropped() {
 			return nil, nil
 		}
-		if ob.staged {
+		if ob.Staged() {
 			return t.get(bucket, key), nil
 		}
 		if v := t.shadowGet(ob, key); v != nil {

@@ -47,10 +47,10 @@ type Savepoint struct {
 // above). Turning them on starts the lock grant log; turning them off ends
 // it and resumes the bulk shortcuts.
 func (t *Txn) SetSavepoints(on bool) {
-	if on == t.ov.keepUndo {
+	if on == t.ov.KeepUndo() {
 		return
 	}
-	t.ov.keepUndo = on
+	t.ov.SetKeepUndo(on)
 	if on {
 		t.eng.locks.Mark(t.owner)
 		return
@@ -62,7 +62,7 @@ func (t *Txn) SetSavepoints(on bool) {
 // savepoints on.
 func (t *Txn) Savepoint() Savepoint {
 	t.SetSavepoints(true)
-	return Savepoint{undo: t.ov.savepoint(), locks: t.eng.locks.Mark(t.owner), fates: len(t.fates), tlocks: maps.Clone(t.tlocks), catLocked: t.catLocked,
+	return Savepoint{undo: t.ov.Savepoint(), locks: t.eng.locks.Mark(t.owner), fates: len(t.fates), tlocks: maps.Clone(t.tlocks), catLocked: t.catLocked,
 		deferred: slices.Clip(t.deferred), conMode: constraintMode{all: t.conMode.all, named: maps.Clone(t.conMode.named)}}
 }
 
@@ -72,8 +72,8 @@ func (t *Txn) RollbackTo(sp Savepoint) {
 	if t.done {
 		return
 	}
-	if len(t.ov.undo) > sp.undo {
-		t.ov.rollbackTo(sp.undo)
+	if t.ov.Savepoint() > sp.undo {
+		t.ov.RollbackTo(sp.undo)
 		if t.catDirty {
 			t.cat = nil // re-read through the overlay
 		}

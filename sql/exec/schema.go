@@ -232,7 +232,7 @@ func (b *builder) buildCreateSchema(cs *pg_query.CreateSchemaStmt) (runner, erro
 		}
 		t.bumpCatalog()
 		s := &catalog.Schema{OID: t.allocID(), Name: name, Owner: oid}
-		t.ov.put(catalog.BucketCatalog, catalog.SchemaDescKey(name), catalog.EncodeSchema(s))
+		t.ov.Put(catalog.BucketCatalog, catalog.SchemaDescKey(name), catalog.EncodeSchema(s))
 		return tagCursor("CREATE SCHEMA", nil), nil
 	}), nil
 }
@@ -290,7 +290,7 @@ func (b *builder) buildDropSchema(ds *pg_query.DropStmt) (runner, error) {
 				}
 			}
 			t.bumpCatalog()
-			t.ov.del(catalog.BucketCatalog, catalog.SchemaDescKey(name))
+			t.ov.Delete(catalog.BucketCatalog, catalog.SchemaDescKey(name))
 		}
 		return tagCursor("DROP SCHEMA", nil), nil
 	}), nil

@@ -183,7 +183,7 @@ func (t *Txn) nextval(ctx context.Context, name string) (Datum, error) {
 		if v, err = following(sq, decodeSeq(t.get(catalog.BucketSeq, []byte(sq.Name)))); err != nil {
 			return nil, err
 		}
-		t.ov.put(catalog.BucketSeq, []byte(sq.Name), encodeSeq(v, true))
+		t.ov.Put(catalog.BucketSeq, []byte(sq.Name), encodeSeq(v, true))
 	case isTempName(sq.Name) && t.hasTemp():
 		var ferr error
 		err = t.temp.seqCommit(sq.Name, func(st seqValue) []byte {
@@ -248,7 +248,7 @@ func (t *Txn) setval(ctx context.Context, name string, v int64, called bool) (Da
 	}
 	switch {
 	case t.baseFor(catalog.BucketCatalog, catalog.SequenceKey(sq.Name)).Get(catalog.BucketCatalog, catalog.SequenceKey(sq.Name)) == nil:
-		t.ov.put(catalog.BucketSeq, []byte(sq.Name), encodeSeq(v, called))
+		t.ov.Put(catalog.BucketSeq, []byte(sq.Name), encodeSeq(v, called))
 	case isTempName(sq.Name) && t.hasTemp():
 		err := t.temp.seqCommit(sq.Name, func(seqValue) []byte { return encodeSeq(v, called) })
 		t.closeTempSnap()

@@ -2,7 +2,6 @@ package exec
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"time"
 
@@ -60,7 +59,7 @@ func isDataBucket(name string) bool {
 // A transaction with savepoints does not stage: a chunk could not be
 // rolled back to a savepoint (savepoint.go).
 func (t *Txn) maybeStage(ctx context.Context) error {
-	if t.ov.pendingBytes < stageBytes || t.ov.keepUndo {
+	if t.ov.PendingBytes() < stageBytes || t.ov.KeepUndo() {
 		return nil
 	}
 	return t.stage(ctx, false)
@@ -85,7 +84,7 @@ func (t *Txn) settle() error {
 		t.flight = nil
 		if f.err != nil {
 			t.stageErr = f.err
-			t.ov.poisoned = true
+			t.ov.Poison()
 		} else {
 			t.stagedLSN = f.at
 		}
@@ -97,7 +96,7 @@ func (t *Txn) settle() error {
 // as it goes: without undo records (overlay.bulk), and waiting at its end
 // for the chunk still in flight, whose failure is the statement's.
 func (t *Txn) bulk(fn func() error) error {
-	return t.ov.bulk(func() error {
+	return t.ov.Bulk(func() error {
 		err := fn()
 		if serr := t.settle(); err == nil {
 			err = serr
@@ -113,64 +112,31 @@ func (t *Txn) stage(ctx context.Context, final bool) error {
 	if err := t.settle(); err != nil {
 		return err
 	}
-	t.ov.pendingBytes = 0
+	t.ov.ResetPendingBytes()
 	var names, shadows []string
-	for n, ob := range t.ov.buckets {
+	for n, ob := range t.ov.Buckets() {
 		switch {
 		case !isDataBucket(n) || isTempBucket([]byte(n)): // temporary: never committed through the WAL
-		case !final && t.shadowable(n, ob) && len(ob.entries) > 0:
+		case !final && t.shadowable(n, ob) && ob.Len() > 0:
 			shadows = append(shadows, n) // shadow.go
-		case ob.staged && ob.dropped:
+		case ob.Staged() && ob.Dropped():
 			if final {
 				names = append(names, n)
 			}
-		case ob.staged && len(ob.entries) > 0:
+		case ob.Staged() && ob.Len() > 0:
 			names = append(names, n)
-		case !ob.staged && ob.created && !ob.dropped && len(ob.entries) > 0 && !final:
+		case !ob.Staged() && ob.Created() && !ob.Dropped() && ob.Len() > 0 && !final:
 			names = append(names, n)
 		}
 	}
 	if len(names) == 0 && len(shadows) == 0 {
 		return nil
 	}
-	slices.Sort(names)
-	slices.Sort(shadows)
-	ops := 0
-	for _, n := range append(names, shadows...) {
-		ops += len(t.ov.buckets[n].entries) + 1
-	}
-	b := &storage.Batch{Ops: make([]storage.Op, 0, ops)}
-	for _, n := range shadows {
-		t.stageShadow(b, n, t.ov.buckets[n])
-	}
-	for _, n := range names {
-		ob := t.ov.buckets[n]
-		switch {
-		case ob.dropped:
-			b.DropBucket([]byte(n))
-		case !ob.staged:
-			b.CreateBucket([]byte(n))
-			fallthrough
-		default:
-			appendEntries(b, []byte(n), ob)
-		}
-	}
 	read := t.stagedLSN
 	if read == 0 {
 		read = t.snap.AppliedLSN()
 	}
-	// The writes leave the overlay now; the batch keeps their bytes alive
-	// (appendEntries does not copy them).
-	for _, n := range names {
-		ob := t.ov.buckets[n]
-		if !ob.dropped {
-			ob.staged = true
-		}
-		ob.entries, ob.sorted = make(map[string]ovEntry, len(ob.entries)), nil // the next chunk is as large
-		if ob.dropped {
-			delete(t.ov.buckets, n) // gone for good: nothing left to read or write
-		}
-	}
+	b := t.ov.Stage(names, shadows, t.newShadow)
 	f := &stageFlight{done: make(chan struct{})}
 	t.flight = f
 	if final {
@@ -216,7 +182,7 @@ func (t *Txn) dropStaged() {
 	if t.stagedLSN == 0 {
 		return
 	}
-	shadows := t.shadowBuckets()
+	shadows := t.ov.Shadows()
 	s, err := t.eng.cfg.Snapshots.Snapshot()
 	if err != nil {
 		return
@@ -239,8 +205,8 @@ func (t *Txn) dropStaged() {
 		}
 	}
 	b := &storage.Batch{}
-	for n, ob := range t.ov.buckets {
-		if ob.staged && !named[n] {
+	for n, ob := range t.ov.Buckets() {
+		if ob.Staged() && !named[n] {
 			b.DropBucket([]byte(n))
 		}
 	}

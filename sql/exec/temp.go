@@ -474,10 +474,10 @@ func (t *Txn) onCommitTemp() ([]*catalog.Table, error) {
 		case catalog.OnCommitDrop:
 			t.bumpCatalog()
 			dropTableData(t, tbl)
-			t.ov.del(catalog.BucketCatalog, catalog.TableKey(n))
+			t.ov.Delete(catalog.BucketCatalog, catalog.TableKey(n))
 			for _, sq := range tbl.Sequences {
-				t.ov.del(catalog.BucketCatalog, catalog.SequenceKey(sq))
-				t.ov.del(catalog.BucketSeq, []byte(sq))
+				t.ov.Delete(catalog.BucketCatalog, catalog.SequenceKey(sq))
+				t.ov.Delete(catalog.BucketSeq, []byte(sq))
 			}
 		case catalog.OnCommitDeleteRows:
 			clear = append(clear, tbl)

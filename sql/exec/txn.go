@@ -10,6 +10,7 @@ import (
 	"github.com/heliosdb/nano/sql/lock"
 	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/sql/ssi"
+	"github.com/heliosdb/nano/sql/txn"
 	"github.com/heliosdb/nano/storage"
 )
 
@@ -78,7 +79,7 @@ type Txn struct {
 	// ssx: the transaction's SSI state when SERIALIZABLE (nil otherwise,
 	// and for a READ ONLY one with a safe snapshot).
 	ssx      *ssi.Xact
-	ov       *overlay
+	ov       *txn.WriteSet
 	readOnly bool
 	start    time.Time
 	done     bool
@@ -128,7 +129,7 @@ func (t *Txn) SetUser(name string) { t.user = name }
 func (t *Txn) User() string { return t.user }
 
 // HasWrites reports whether the transaction has pending writes.
-func (t *Txn) HasWrites() bool { return t.ov.writes > 0 }
+func (t *Txn) HasWrites() bool { return t.ov.Writes() > 0 }
 
 // ReadLSN is the LSN of the transaction's snapshot.
 func (t *Txn) ReadLSN() lsn.LSN { return t.snap.AppliedLSN() }
@@ -143,7 +144,7 @@ func (t *Txn) Commit(ctx context.Context) (lsn.LSN, error) {
 		return 0, pgerror.New(pgerror.InvalidTransactionState, "transaction already finished")
 	}
 	defer t.Rollback()
-	if t.ov.poisoned {
+	if t.ov.Poisoned() {
 		return 0, pgerror.New(pgerror.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
 	}
 	if len(t.deferred) > 0 {
@@ -163,7 +164,7 @@ func (t *Txn) Commit(ctx context.Context) (lsn.LSN, error) {
 			return 0, err
 		}
 	}
-	b, temp := t.ov.batch(), (*storage.Batch)(nil)
+	b, temp := t.ov.Batch(), (*storage.Batch)(nil)
 	if t.hasTemp() {
 		b, temp = splitTemp(b)
 	}
@@ -227,7 +228,7 @@ func (t *Txn) Rollback() {
 		t.eng.locks.ReleaseAll(t.owner)
 	case t.locked:
 		t.eng.locks.ReleaseXact(t.owner)
-	case t.ov.keepUndo:
+	case t.ov.KeepUndo():
 		t.eng.locks.StopLog(t.owner)
 	}
 	t.eng.fates.end(t)
@@ -262,7 +263,7 @@ func (t *Txn) stmtStart() error {
 		}
 		t.snap = snap
 	}
-	if t.ov.writes == 0 {
+	if t.ov.Writes() == 0 {
 		t.writeLSN = t.snap.AppliedLSN()
 	}
 	t.saw(t.snap)
@@ -311,17 +312,17 @@ func (t *Txn) latestSnap() (*storage.Snapshot, error) {
 }
 
 func (t *Txn) get(bucket, key []byte) []byte {
-	if ob := t.ov.buckets[string(bucket)]; ob != nil {
-		if e, ok := ob.entries[string(key)]; ok {
-			if e.del {
+	if ob := t.ov.Bucket(bucket); ob != nil {
+		if e, ok := ob.Entry(key); ok {
+			if e.Del {
 				return nil
 			}
-			return e.val
+			return e.Val
 		}
-		if ob.dropped {
+		if ob.Dropped() {
 			return nil
 		}
-		if ob.staged {
+		if ob.Staged() {
 			return t.stagedSnap().Get(bucket, key)
 		}
 		if v := t.shadowGet(ob, key); v != nil {
@@ -331,18 +332,34 @@ func (t *Txn) get(bucket, key []byte) []byte {
 	return t.baseFor(bucket, key).Get(bucket, key)
 }
 
+// iterate merges bucket's committed state (the staged snapshot for a
+// staged bucket, its shadow merged in) with this transaction's writes
+// over [start, end).
+func (t *Txn) iterate(bucket []byte, start, end []byte, reverse bool) *txn.Iter {
+	ob := t.ov.Bucket(bucket)
+	var cur txn.Cursor
+	switch {
+	case ob != nil && ob.Dropped():
+	case ob != nil && ob.Staged():
+		cur = t.stagedSnap().Cursor(bucket)
+	default:
+		cur = t.shadowed(ob, t.baseFor(bucket, nil).Cursor(bucket))
+	}
+	return txn.NewIter(cur, ob, start, end, reverse)
+}
+
 func (t *Txn) scan(bucket []byte, fn func(k, v []byte)) {
 	it := t.iterate(bucket, nil, nil, false)
-	for k, v := it.next(); k != nil; k, v = it.next() {
+	for k, v := it.Next(); k != nil; k, v = it.Next() {
 		fn(k, v)
 	}
 	if t.hasTemp() && bytes.Equal(bucket, catalog.BucketCatalog) {
 		// The committed temporary descriptors the overlay does not shadow
 		// (those it does were read above).
-		ob := t.ov.buckets[string(bucket)]
+		ob := t.ov.Bucket(bucket)
 		snapReader{t.tempSnap()}.scan(bucket, func(k, v []byte) {
 			if ob != nil {
-				if _, ok := ob.entries[string(k)]; ok {
+				if _, ok := ob.Entry(k); ok {
 					return
 				}
 			}
@@ -354,11 +371,11 @@ func (t *Txn) scan(bucket []byte, fn func(k, v []byte)) {
 }
 
 func (t *Txn) bucketExists(b []byte) bool {
-	if ob := t.ov.buckets[string(b)]; ob != nil {
-		if ob.dropped {
+	if ob := t.ov.Bucket(b); ob != nil {
+		if ob.Dropped() {
 			return false
 		}
-		if ob.created {
+		if ob.Created() {
 			return true
 		}
 	}

@@ -101,7 +101,7 @@ func (b *builder) buildCreateView(vs *pg_query.ViewStmt) (runner, error) {
 		if nv.OID == 0 {
 			nv.OID = t.allocIDFor(name)
 		}
-		t.ov.put(catalog.BucketCatalog, catalog.ViewKey(name), catalog.EncodeView(&nv))
+		t.ov.Put(catalog.BucketCatalog, catalog.ViewKey(name), catalog.EncodeView(&nv))
 		return tagCursor("CREATE VIEW", nil), nil
 	}), nil
 }
@@ -238,7 +238,7 @@ func (b *builder) buildDropView(ds *pg_query.DropStmt) (runner, error) {
 				return nil, err
 			}
 			t.bumpCatalog()
-			t.ov.del(catalog.BucketCatalog, catalog.ViewKey(n))
+			t.ov.Delete(catalog.BucketCatalog, catalog.ViewKey(n))
 		}
 		return tagCursor("DROP VIEW", nil), nil
 	}), nil
@@ -266,7 +266,7 @@ func dropDependentViews(e *env, cat *catalog.Catalog, name, kind string, cascade
 	lines := make([]string, len(deps))
 	for i, d := range deps {
 		lines[i] = "drop cascades to view " + d.view.Name
-		t.ov.del(catalog.BucketCatalog, catalog.ViewKey(d.view.Name))
+		t.ov.Delete(catalog.BucketCatalog, catalog.ViewKey(d.view.Name))
 	}
 	if len(deps) == 1 {
 		notice(e, lines[0])

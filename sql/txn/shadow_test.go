@@ -1,4 +1,4 @@
-package exec
+package txn_test
 
 import (
 	"fmt"
@@ -6,13 +6,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/heliosdb/nano/sql/txn"
 	"github.com/heliosdb/nano/storage"
 	"github.com/heliosdb/nano/storage/storagetest"
 )
 
-// dualCursor merges a bucket with its shadow (the shadow's value wins on
+// DualCursor merges a bucket with its shadow (the shadow's value wins on
 // an equal key) in both directions, through Seek and direction changes as
-// mergedIter uses them: compared with the merged map, key by key.
+// Iter uses them: compared with the merged map, key by key.
 func TestDualCursor(t *testing.T) {
 	db := storagetest.Open(t)
 	base := map[string]string{"b": "1", "d": "1", "f": "1", "h": "1"}
@@ -53,7 +54,7 @@ func TestDualCursor(t *testing.T) {
 		}
 		return keys[i] + "=" + merged[keys[i]]
 	}
-	d := func() *dualCursor { return &dualCursor{a: s.Cursor([]byte("base")), b: s.Cursor([]byte("sh"))} }
+	d := func() *txn.DualCursor { return txn.NewDualCursor(s.Cursor([]byte("base")), s.Cursor([]byte("sh"))) }
 
 	c := d()
 	var got []string
@@ -93,7 +94,7 @@ func TestDualCursor(t *testing.T) {
 			i = max(-1, min(i, len(keys)))
 			exp = append(exp, want(i))
 			if i == -1 || i == len(keys) {
-				break // off an end: mergedIter stops there
+				break // off an end: Iter stops there
 			}
 		}
 		if fmt.Sprint(steps) != fmt.Sprint(exp) {
@@ -101,7 +102,7 @@ func TestDualCursor(t *testing.T) {
 		}
 	}
 	// An empty shadow: the base alone.
-	c = &dualCursor{a: s.Cursor([]byte("base")), b: s.Cursor([]byte("empty"))}
+	c = txn.NewDualCursor(s.Cursor([]byte("base")), s.Cursor([]byte("empty")))
 	if k, v := c.Seek([]byte("c")); str(k, v) != "d=1" {
 		t.Fatalf("empty shadow: %s", str(k, v))
 	}
