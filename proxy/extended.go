@@ -299,7 +299,7 @@ func (s *session) inject(out []byte, tr *tracker, typ byte, name, parse string) 
 
 // simpleQuery handles a Query message.
 func (s *session) simpleQuery(body []byte) {
-	sql, _, ok := wire.CString(body)
+	sql, _, ok := wire.CBytes(body)
 	if !ok {
 		s.sendFatal(pgerror.New(pgerror.ProtocolViolation, "invalid Query message"))
 		s.werr = errClientGone
@@ -311,7 +311,7 @@ func (s *session) simpleQuery(body []byte) {
 		s.ext = nil
 	}
 	s.sendBuf = wire.Append(s.sendBuf[:0], 'Q', body)
-	cl := s.srv.classes.Classify(sql)
+	cl := s.srv.classes.ClassifyBytes(sql, &s.shapeBuf)
 	s.run(&exchange{kind: routeKind(cl.Kind), class: cl, simple: true, frame: s.sendBuf})
 }
 

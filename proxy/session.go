@@ -56,10 +56,11 @@ type session struct {
 	skipToSync  bool             // after a proxy error mid-batch: discard until Sync
 	txGate      string           // node of the open transaction as counted by the write gate
 	// Reused from one exchange to the next (no allocation per statement):
-	sendBuf []byte       // the frames sent to the backend
-	trk     tracker      // a fresh batch's tracker (s.ext keeps it across a Flush)
-	viewBuf []route.Node // the routing view acquire decides on
-	virt    virtual      // a fresh batch's view of the backend's statements
+	sendBuf  []byte       // the frames sent to the backend
+	shapeBuf []byte       // a simple query's shape (classify.Classifier.ClassifyBytes)
+	trk      tracker      // a fresh batch's tracker (s.ext keeps it across a Flush)
+	viewBuf  []route.Node // the routing view acquire decides on
+	virt     virtual      // a fresh batch's view of the backend's statements
 
 	mu         sync.Mutex
 	active     *bconn        // backend running a statement, for cancel

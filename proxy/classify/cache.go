@@ -1,6 +1,9 @@
 package classify
 
-import "sync"
+import (
+	"sync"
+	"unsafe"
+)
 
 const (
 	// maxCached bounds the cache; it is emptied when full.
@@ -55,6 +58,35 @@ func (c *Classifier) Classify(sql string) Class {
 		put(c.texts, sql, cl)
 	}
 	return cl
+}
+
+// ClassifyBytes is Classify for a statement text in a byte slice (a
+// Query message's body), allocating nothing when the class is cached by
+// text or by shape; *scratch is the caller's buffer for the shape key
+// (kept for the next call, so it is reused). sql is not retained.
+func (c *Classifier) ClassifyBytes(sql []byte, scratch *[]byte) Class {
+	if len(sql) > maxCachedLen {
+		return Classify(string(sql))
+	}
+	c.mu.Lock()
+	cl, ok := c.texts[string(sql)] // no copy: the conversion is only a map key
+	c.mu.Unlock()
+	if ok {
+		return cl
+	}
+	// appendShape reads sql through a string view (no copy) and keeps no
+	// reference to it.
+	shape, shaped := appendShape((*scratch)[:0], unsafe.String(unsafe.SliceData(sql), len(sql)))
+	*scratch = shape
+	if shaped {
+		c.mu.Lock()
+		cl, ok = c.shapes[string(shape)]
+		c.mu.Unlock()
+		if ok {
+			return cl
+		}
+	}
+	return c.Classify(string(sql))
 }
 
 func put(m map[string]Class, k string, cl Class) {

@@ -9,20 +9,29 @@ package classify
 // Class.literal) and SET texts, which are never cached by shape. ok is
 // false when sql does not scan (an unterminated quote or comment).
 func shapeKey(sql string) (key string, ok bool) {
-	out := make([]byte, 0, len(sql))
+	out, ok := appendShape(make([]byte, 0, len(sql)), sql)
+	if !ok {
+		return "", false
+	}
+	return string(out), true
+}
+
+// appendShape appends shapeKey's key for sql to out; it keeps no
+// reference to sql.
+func appendShape(out []byte, sql string) ([]byte, bool) {
 	for i := 0; i < len(sql); {
 		c := sql[i]
 		switch {
 		case c == '\'':
 			end, ok := quoted(sql, i, i > 0 && (sql[i-1] == 'E' || sql[i-1] == 'e') && !identByte(at(sql, i-2)))
 			if !ok {
-				return "", false
+				return out, false
 			}
 			out, i = append(out, '?'), end
 		case c == '"':
 			end, ok := quoted(sql, i, false)
 			if !ok {
-				return "", false
+				return out, false
 			}
 			out, i = append(out, sql[i:end]...), end
 		case c == '$' && i+1 < len(sql) && isDigit(sql[i+1]): // $n parameter
@@ -46,7 +55,7 @@ func shapeKey(sql string) (key string, ok bool) {
 		case c == '/' && at(sql, i+1) == '*':
 			end, ok := blockComment(sql, i)
 			if !ok {
-				return "", false
+				return out, false
 			}
 			out, i = append(out, ' '), end
 		case isDigit(c) && (i == 0 || !identByte(sql[i-1])),
@@ -57,7 +66,7 @@ func shapeKey(sql string) (key string, ok bool) {
 			out, i = append(out, c), i+1
 		}
 	}
-	return string(out), true
+	return out, true
 }
 
 // quoted returns the index after the quote that closes the one at i

@@ -1,6 +1,9 @@
 package classify
 
-import "testing"
+import (
+	"reflect"
+	"testing"
+)
 
 func TestShapeKey(t *testing.T) {
 	cases := []struct{ sql, want string }{
@@ -44,5 +47,37 @@ func TestShapeCacheKeepsTextClasses(t *testing.T) {
 	c.Classify("SELECT v FROM t WHERE id = 1")
 	if _, ok := c.shapes["SELECT v FROM t WHERE id = ?"]; !ok {
 		t.Error("plain SELECT not cached by shape")
+	}
+}
+
+// TestClassifyBytes: a Query body is classified as its text would be, the
+// cache keeps copies (not the caller's buffer), and a cached class costs
+// no allocation — the proxy's simple-query path.
+func TestClassifyBytes(t *testing.T) {
+	stmts := []string{
+		"SELECT v FROM t WHERE id = 1", "SELECT v FROM t WHERE id = 2", "UPDATE t SET v = 'x' WHERE id = 3",
+		"SET search_path = 'a'", "SET search_path = 'b'", "EXPLAIN (ANALYZE 0) DELETE FROM t",
+		"EXPLAIN (ANALYZE 1) DELETE FROM t", "DEALLOCATE p1", "BEGIN", "SELECT 'unterminated", "",
+	}
+	c := New()
+	var scratch []byte
+	for _, sql := range stmts {
+		buf := []byte(sql)
+		got := c.ClassifyBytes(buf, &scratch)
+		for i := range buf {
+			buf[i] = 'Z' // the caller reuses its buffer
+		}
+		if want := Classify(sql); !reflect.DeepEqual(got, want) {
+			t.Errorf("ClassifyBytes(%q) = %+v, want %+v", sql, got, want)
+		}
+		if again := c.Classify(sql); !reflect.DeepEqual(again, Classify(sql)) {
+			t.Errorf("after ClassifyBytes(%q), the cache answers %+v (kept the caller's buffer?)", sql, again)
+		}
+	}
+	for _, sql := range []string{"SELECT v FROM t WHERE id = 12345", "SET search_path = 'a'"} { // by shape, by text
+		buf := []byte(sql)
+		if n := testing.AllocsPerRun(100, func() { c.ClassifyBytes(buf, &scratch) }); n != 0 {
+			t.Errorf("ClassifyBytes(%q), cached, allocates %v times, want 0", sql, n)
+		}
 	}
 }
