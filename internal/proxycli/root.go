@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -92,17 +94,47 @@ func run(v *viper.Viper, logOut io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if n := maxProcs(fileCfg.MaxProcs, runtime.GOMAXPROCS(0), os.Getenv("GOMAXPROCS") != ""); n != runtime.GOMAXPROCS(0) {
+		runtime.GOMAXPROCS(n)
+	}
 	p, err := proxy.New(proxy.Config{Config: fileCfg, Logger: log})
 	if err != nil {
 		return err
 	}
-	log.Info("heliosdb-proxy starting", "version", Version, "config", path, "nodes", len(fileCfg.Nodes))
+	log.Info("heliosdb-proxy starting", "version", Version, "config", path, "nodes", len(fileCfg.Nodes),
+		"max_procs", runtime.GOMAXPROCS(0))
 	ctx, stop := cliutil.SignalContext(log)
 	defer stop()
 	if fileCfg.TLSCertFile != "" {
 		tlsfiles.ReloadOnHUP(ctx, log, p.ReloadTLS)
 	}
 	return p.Run(ctx)
+}
+
+// maxProcs is the GOMAXPROCS the proxy runs with: proxy.max_procs when
+// set, else the GOMAXPROCS environment variable's (already the runtime's,
+// current), else half the CPUs the runtime found for the process (current,
+// which counts a container's CPU limit), at least one.
+//
+// Why fewer threads than CPUs: a session's goroutine does little but
+// system calls and waits on the network poller, so each transaction
+// readies a goroutine or two; with a processor idle, the runtime wakes a
+// second thread to run each (a futex wake, and a thread that soon parks
+// again) instead of running it on the thread that found it ready. On two
+// CPUs under pgbench select-only with 8 clients, one processor instead of
+// two took futex calls per transaction from 0.16–0.50 to 0, the proxy's
+// CPU per transaction from 18.7 to 15.5 µs (medians, loaded host) and its
+// p50 latency down a little — on such a host the clients and nodes want
+// the other CPU anyway. Half, not one, on larger hosts, so the proxy
+// still scales with its sessions; measured on two CPUs only.
+func maxProcs(configured, current int, envSet bool) int {
+	switch {
+	case configured > 0:
+		return configured
+	case envSet:
+		return current
+	}
+	return max(1, current/2)
 }
 
 func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {

@@ -80,6 +80,11 @@ type Config struct {
 	// MaxConnections (proxy.max_connections) bounds client sessions: one
 	// more gets FATAL 53300 "sorry, too many clients already". 0 = none.
 	MaxConnections int
+	// MaxProcs (proxy.max_procs) is how many threads run the proxy's Go
+	// code at once (GOMAXPROCS); 0 = automatic: half the CPUs the process
+	// may use, at least one, unless the GOMAXPROCS environment variable
+	// says otherwise (heliosdb-proxy applies it at start).
+	MaxProcs int
 
 	// TLS of the client port: TLSCertFile/TLSKeyFile (proxy.tls_cert_file,
 	// proxy.tls_key_file, PEM) turn it on (SSLRequest answered 'S'); both

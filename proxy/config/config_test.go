@@ -86,6 +86,7 @@ auth_method = "md5"
 auto_failover = false
 failover_timeout_secs = 4
 failover_allow_data_loss = true
+max_procs = 3
 colour = "blue"
 [[nodes]]
 name = "a"
@@ -107,7 +108,7 @@ password = "pw"
 	}
 	if c.HealthCheckInterval != 500*time.Millisecond || c.ReadFromPrimary || c.MaxReplicaLagBytes != 1<<20 ||
 		c.AuthMethod != "md5" || !c.Nodes[0].Enabled || c.WriteTimeout != 30*time.Second || !c.ReadYourWrites ||
-		c.AutoFailover || c.FailoverTimeout != 4*time.Second || !c.FailoverAllowDataLoss {
+		c.AutoFailover || c.FailoverTimeout != 4*time.Second || !c.FailoverAllowDataLoss || c.MaxProcs != 3 {
 		t.Errorf("config = %+v", c)
 	}
 	wantWarn := []string{`unknown key "nodes[0].mystery" ignored`, `unknown key "proxy.colour" ignored`}
@@ -130,6 +131,7 @@ func TestInvalid(t *testing.T) {
 		name, toml, key string
 	}{
 		{"threshold zero", "[proxy]\nfailure_threshold = 0" + node, "proxy.failure_threshold"},
+		{"max procs negative", "[proxy]\nmax_procs = -1" + node, "proxy.max_procs"},
 		{"failover timeout too short", "[proxy]\nfailover_timeout_secs = 0.5" + node, "proxy.failover_timeout_secs"},
 		{"auto failover string", "[proxy]\nauto_failover = \"yes\"" + node, "proxy.auto_failover"},
 		{"threshold string", "[proxy]\nfailure_threshold = \"3\"" + node, "proxy.failure_threshold"},

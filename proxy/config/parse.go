@@ -69,6 +69,7 @@ func proxyFields(c *Config) map[string]field {
 		"admin_auth":                 str(&c.AdminAuth),
 		"protect_metrics":            boolean(&c.ProtectMetrics),
 		"max_connections":            integer(&c.MaxConnections),
+		"max_procs":                  integer(&c.MaxProcs),
 		"tls_cert_file":              str(&c.TLSCertFile),
 		"tls_key_file":               str(&c.TLSKeyFile),
 		"tls_required":               boolean(&c.TLSRequired),

@@ -143,6 +143,9 @@ func (c Config) validateTLS() error {
 	if c.MaxConnections < 0 {
 		return bad("proxy.max_connections", "must not be negative (got %d)", c.MaxConnections)
 	}
+	if c.MaxProcs < 0 {
+		return bad("proxy.max_procs", "must not be negative (got %d)", c.MaxProcs)
+	}
 	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
 		return bad("proxy.tls_cert_file", "tls_cert_file and tls_key_file go together")
 	}
