@@ -206,7 +206,7 @@ func (b *builder) keyValue(s *scope, n *pg_query.Node, t types.T) *cexpr {
 	if e.t.Family() != t.Family() && !e.unknown {
 		return nil
 	}
-	if !e.unknown && t.Family() == types.FamString && stringCommonType(t, e.t).Oid != t.Oid && e.t != t {
+	if !e.unknown && t.Family() == types.FamString && planner.StringCommonType(t, e.t).Oid != t.Oid && e.t != t {
 		// char(n) = text compares as text, varchar = char(n) as bpchar:
 		// not in the order of the column's key.
 		return nil

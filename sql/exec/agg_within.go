@@ -6,6 +6,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/heliosdb/nano/sql/pgerror"
+	planner "github.com/heliosdb/nano/sql/plan"
 	"github.com/heliosdb/nano/sql/types"
 )
 
@@ -65,7 +66,7 @@ func (b *builder) bindOrderedSet(a *aggCtx, spec *aggSpec, fc *pg_query.FuncCall
 	if spec.name == "percentile_cont" {
 		switch {
 		case v.t.Oid == types.OidInterval || v.t.Oid == types.OidFloat8:
-		case isNumFam(v.t):
+		case planner.IsNumeric(v.t):
 			v = coerce(v, types.Float8)
 		default:
 			return b.errAt(pgerror.Newf(pgerror.UndefinedFunction, "function percentile_cont(double precision, %s) does not exist", v.t).
@@ -82,11 +83,11 @@ func (b *builder) bindOrderedSet(a *aggCtx, spec *aggSpec, fc *pg_query.FuncCall
 	}
 	f8arr, _ := types.ArrayOf(types.Float8)
 	switch {
-	case f.unknown || isNumFam(f.t):
+	case f.unknown || planner.IsNumeric(f.t):
 		f = coerce(f, types.Float8)
 	case f.t.IsArray():
 		et, _ := arrayElem(f.t)
-		if !isNumFam(et) {
+		if !planner.IsNumeric(et) {
 			return b.errAt(pgerror.Newf(pgerror.UndefinedFunction, "function %s(%s, %s) does not exist", spec.name, f.t, v.t), fc.Location)
 		}
 		f = coerce(f, f8arr)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/heliosdb/nano/sql/pgcatalog"
 	"github.com/heliosdb/nano/sql/pgerror"
+	planner "github.com/heliosdb/nano/sql/plan"
 	"github.com/heliosdb/nano/sql/types"
 )
 
@@ -371,7 +372,7 @@ func (b *builder) compileIndirection(s *scope, ind *pg_query.A_Indirection) (*ce
 				if e.t.Family() == types.FamFloat || e.t.Family() == types.FamNumeric {
 					e = coerce(e, types.Int4)
 				} else {
-					return nil, b.errAt(pgerror.Newf(pgerror.DatatypeMismatch, "array subscript must have type integer"), exprLocation(x))
+					return nil, b.errAt(pgerror.Newf(pgerror.DatatypeMismatch, "array subscript must have type integer"), planner.ExprLocation(x))
 				}
 			}
 			e = coerce(e, types.Int8)
@@ -384,11 +385,11 @@ func (b *builder) compileIndirection(s *scope, ind *pg_query.A_Indirection) (*ce
 		subs = append(subs, sub)
 	}
 	if arr.unknown {
-		return nil, b.errAt(pgerror.Newf(pgerror.DatatypeMismatch, "cannot subscript type %s because it does not support subscripting", types.Text), exprLocation(ind.Arg))
+		return nil, b.errAt(pgerror.Newf(pgerror.DatatypeMismatch, "cannot subscript type %s because it does not support subscripting", types.Text), planner.ExprLocation(ind.Arg))
 	}
 	et, ok := arrayElem(arr.t)
 	if !ok {
-		return nil, b.errAt(pgerror.Newf(pgerror.DatatypeMismatch, "cannot subscript type %s because it does not support subscripting", arr.t), exprLocation(ind.Arg))
+		return nil, b.errAt(pgerror.Newf(pgerror.DatatypeMismatch, "cannot subscript type %s because it does not support subscripting", arr.t), planner.ExprLocation(ind.Arg))
 	}
 	if len(subs) > 6 {
 		return nil, pgerror.Newf(pgerror.ProgramLimitExceeded, "number of array dimensions (%d) exceeds the maximum allowed (6)", len(subs))
@@ -516,23 +517,6 @@ func arraySlice(a *types.Array, lo, hi []int) Datum {
 		}
 	}
 	return out
-}
-
-// exprLocation is the location of an expression node, or -1.
-func exprLocation(n *pg_query.Node) int32 {
-	switch v := n.Node.(type) {
-	case *pg_query.Node_ColumnRef:
-		return v.ColumnRef.Location
-	case *pg_query.Node_AConst:
-		return v.AConst.Location
-	case *pg_query.Node_ParamRef:
-		return v.ParamRef.Location
-	case *pg_query.Node_TypeCast:
-		return v.TypeCast.Location
-	case *pg_query.Node_FuncCall:
-		return v.FuncCall.Location
-	}
-	return -1
 }
 
 // compileSubscriptAssign is UPDATE … SET col[i][j] = val: the column's

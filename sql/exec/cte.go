@@ -1,6 +1,7 @@
 package exec
 
 import (
+	planner "github.com/heliosdb/nano/sql/plan"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -192,13 +193,13 @@ func (b *builder) buildRecursive(d *cteDef) (plan, error) {
 	switch {
 	case len(sel.SortClause) > 0:
 		return nil, b.errAt(pgerror.New(pgerror.FeatureNotSupported, "ORDER BY in a recursive query is not implemented"),
-			exprLocation(sel.SortClause[0].GetSortBy().GetNode()))
+			planner.ExprLocation(sel.SortClause[0].GetSortBy().GetNode()))
 	case sel.LimitOffset != nil:
 		return nil, b.errAt(pgerror.New(pgerror.FeatureNotSupported, "OFFSET in a recursive query is not implemented"),
-			exprLocation(sel.LimitOffset))
+			planner.ExprLocation(sel.LimitOffset))
 	case sel.LimitCount != nil:
 		return nil, b.errAt(pgerror.New(pgerror.FeatureNotSupported, "LIMIT in a recursive query is not implemented"),
-			exprLocation(sel.LimitCount))
+			planner.ExprLocation(sel.LimitCount))
 	}
 	if namesRelation(&pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: sel.Larg}}, d.name) {
 		return nil, b.errAt(pgerror.Newf(pgerror.InvalidRecursion, "recursive reference to query %q must not appear within its non-recursive term", d.name), d.cte.Location)

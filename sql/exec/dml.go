@@ -13,6 +13,7 @@ import (
 	"github.com/heliosdb/nano/sql/lock"
 	"github.com/heliosdb/nano/sql/parser"
 	"github.com/heliosdb/nano/sql/pgerror"
+	planner "github.com/heliosdb/nano/sql/plan"
 	"github.com/heliosdb/nano/sql/rowenc"
 	"github.com/heliosdb/nano/sql/types"
 )
@@ -395,23 +396,23 @@ func assign(v Datum, from types.T, c *catalog.Column) (Datum, error) {
 	}
 	// PostgreSQL allows assignment of any type to a string column (I/O
 	// conversion) and between the date/time types.
-	if c.Type.Family() == types.FamString || (isTimeFam(from) && isTimeFam(c.Type)) {
+	if c.Type.Family() == types.FamString || (planner.IsDateTime(from) && planner.IsDateTime(c.Type)) {
 		return types.Cast(v, from, c.Type, false)
 	}
 	if from.IsArray() && c.Type.IsArray() {
 		fe, _ := types.ElemOf(from)
 		ce, _ := types.ElemOf(c.Type)
-		if fe.Family() != ce.Family() && !(isNumFam(fe) && isNumFam(ce)) && ce.Family() != types.FamString {
+		if fe.Family() != ce.Family() && !(planner.IsNumeric(fe) && planner.IsNumeric(ce)) && ce.Family() != types.FamString {
 			return nil, pgerror.Newf(pgerror.DatatypeMismatch, "column %q is of type %s but expression is of type %s", c.Name, c.Type, from).
 				WithHint("You will need to rewrite or cast the expression.")
 		}
 		return types.Cast(v, from, c.Type, false)
 	}
-	if from.Family() != c.Type.Family() && !(isNumFam(from) && isNumFam(c.Type)) {
+	if from.Family() != c.Type.Family() && !(planner.IsNumeric(from) && planner.IsNumeric(c.Type)) {
 		return nil, pgerror.Newf(pgerror.DatatypeMismatch, "column %q is of type %s but expression is of type %s", c.Name, c.Type, from).
 			WithHint("You will need to rewrite or cast the expression.")
 	}
-	explicit := isNumFam(from) && isNumFam(c.Type)
+	explicit := planner.IsNumeric(from) && planner.IsNumeric(c.Type)
 	return types.Cast(v, from, c.Type, explicit)
 }
 

@@ -219,35 +219,56 @@ func compileScoped(s *scope, r planner.Scoped, t types.T, disp string) *cexpr {
 		}}
 }
 
-// compilePair compiles two operands, letting an untyped side adopt the
-// other side's type.
-func (b *builder) compilePair(s *scope, l, r *pg_query.Node) (*cexpr, *cexpr, error) {
-	a, err := b.compile(s, l, types.Unknown)
-	if err != nil {
-		return nil, nil, err
-	}
-	return b.compilePairFrom(s, a, l, r)
+// operands lets the plan's binder bind the operands of an operator
+// through compile, while their families are compiled here.
+type operands struct {
+	b *builder
+	s *scope
 }
 
-// compilePairFrom is compilePair with the left side a already compiled
-// from l (with no type hint): a caller that had to look at the left side's
-// type first must not compile it again — compiling each left operand twice
-// made a chain of n operators cost 2^n (the soak's SELECT 1-1-1-… hung).
-func (b *builder) compilePairFrom(s *scope, a *cexpr, l, r *pg_query.Node) (*cexpr, *cexpr, error) {
-	hint := types.Unknown
-	if !a.unknown {
-		hint = operandType(a.t)
+// BindOperand implements planner.OperandBinder.
+func (o operands) BindOperand(n *pg_query.Node, hint types.T) (planner.Expr, error) {
+	e, err := o.b.compile(o.s, n, hint)
+	if err != nil {
+		return nil, err
 	}
-	c, err := b.compile(s, r, hint)
+	return e, nil
+}
+
+// Type implements planner.Expr: a compiled operand handed to the binder.
+func (e *cexpr) Type() types.T { return e.t }
+
+// Operand implements planner.Operander.
+func (e *cexpr) Operand() planner.Operand {
+	return planner.Operand{T: e.t, Unknown: e.unknown, Literal: e.isConst}
+}
+
+// compileBound compiles a bound operand: one compiled here, or an
+// implicit cast the binder inserted around one.
+func (b *builder) compileBound(e planner.Expr) (*cexpr, error) {
+	switch v := e.(type) {
+	case *cexpr:
+		return v, nil
+	case *planner.Cast:
+		x, err := b.compileBound(v.Arg)
+		if err != nil {
+			return nil, err
+		}
+		c := coerce(x, v.T)
+		c.unknown = false
+		return c, nil
+	}
+	return nil, pgerror.Newf(pgerror.InternalError, "bound expression %T cannot be compiled here", e)
+}
+
+// compilePair compiles two operands, letting an untyped side adopt the
+// other side's type (planner.BindPair).
+func (b *builder) compilePair(s *scope, l, r *pg_query.Node) (*cexpr, *cexpr, error) {
+	x, y, err := planner.BindPair(operands{b, s}, l, r)
 	if err != nil {
 		return nil, nil, err
 	}
-	if a.unknown && !c.unknown {
-		if a, err = b.compile(s, l, operandType(c.t)); err != nil {
-			return nil, nil, err
-		}
-	}
-	return a, c, nil
+	return x.(*cexpr), y.(*cexpr), nil
 }
 
 // coerce returns e converted to t at run time (implicit cast).
@@ -262,7 +283,7 @@ func coerce(e *cexpr, t types.T) *cexpr {
 	// An implicit conversion is never a truncating one: text to
 	// varchar(n) fails with 22001 as an assignment does (explicit casts
 	// truncate; they go through compileCast).
-	explicit := from.Family() == t.Family() && t.Family() != types.FamString || isNumFam(from) && isNumFam(t)
+	explicit := from.Family() == t.Family() && t.Family() != types.FamString || planner.IsNumeric(from) && planner.IsNumeric(t)
 	out := &cexpr{t: t, s: e.s, colIdx: -1, fn: func(en *env, row []Datum) (Datum, error) {
 		d, err := inner(en, row)
 		if err != nil || d == nil {
@@ -281,70 +302,10 @@ func coerce(e *cexpr, t types.T) *cexpr {
 	return out
 }
 
-func isNumFam(t types.T) bool {
-	f := t.Family()
-	return f == types.FamInt || f == types.FamFloat || f == types.FamNumeric
-}
-
-// operandType is t as an operator's input type: char(n) and varchar(n)
-// lose their length, so that an untyped literal beside a char(3) column is
-// bpchar ('abcd' is not too long for it; 'a' is not blank-padded) as in
-// PostgreSQL, whose operators take the types without a typmod.
-func operandType(t types.T) types.T {
-	if t.Oid == types.OidBpchar || t.Oid == types.OidVarchar {
-		return types.T{Oid: t.Oid, Mod: -1}
-	}
-	return t
-}
-
-// stringCommonType is the type two different string types are compared
-// in, as PostgreSQL's operator resolution picks it: bpchar when one side
-// is char(n) and the other char(m) or varchar (bpchareq: trailing blanks
-// do not count), varchar for two varchars, text otherwise (text is the
-// preferred type of the category: char = text compares as text).
-func stringCommonType(a, b types.T) types.T {
-	bpOrVar := func(t types.T) bool { return t.Oid == types.OidBpchar || t.Oid == types.OidVarchar }
-	switch {
-	case !bpOrVar(a) || !bpOrVar(b):
-		return types.Text
-	case a.Oid == types.OidBpchar || b.Oid == types.OidBpchar:
-		return types.Bpchar
-	}
-	return types.T{Oid: types.OidVarchar, Mod: -1}
-}
-
-// commonType finds the type two operands are compared or combined in.
+// commonType finds the type two operands are compared or combined in
+// (planner.CommonOperandType).
 func commonType(a, b *cexpr) (types.T, bool) {
-	if a.unknown && b.unknown {
-		return types.Text, true
-	}
-	if a.unknown {
-		return b.t, true
-	}
-	if b.unknown {
-		return a.t, true
-	}
-	if a.t == b.t {
-		return a.t, true
-	}
-	if a.t.Family() == b.t.Family() {
-		switch a.t.Family() {
-		case types.FamString:
-			return stringCommonType(a.t, b.t), true
-		case types.FamInt:
-			if a.t.Oid == types.OidInt8 || b.t.Oid == types.OidInt8 {
-				return types.Int8, true
-			}
-			if a.t.Oid == types.OidInt4 || b.t.Oid == types.OidInt4 {
-				return types.Int4, true
-			}
-		case types.FamNumeric:
-			return types.Numeric, true
-		case types.FamFloat:
-			return types.Float8, true
-		}
-	}
-	return types.CommonType(a.t, b.t)
+	return planner.CommonOperandType(a.Operand(), b.Operand())
 }
 
 // nullifResult is NULLIF's first operand as its = operator receives it:
@@ -360,7 +321,7 @@ func nullifResult(l, r *cexpr) *cexpr {
 		}
 		return l
 	}
-	if l.unknown || r.unknown || !isNumFam(l.t) || !isNumFam(r.t) || l.t.Family() == r.t.Family() {
+	if l.unknown || r.unknown || !planner.IsNumeric(l.t) || !planner.IsNumeric(r.t) || l.t.Family() == r.t.Family() {
 		return l
 	}
 	rank := map[types.Family]int{types.FamInt: 0, types.FamNumeric: 1, types.FamFloat: 2}
@@ -374,9 +335,41 @@ func nullifResult(l, r *cexpr) *cexpr {
 	return coerce(l, t)
 }
 
-func opError(op string, a, b *cexpr) *pgerror.Error {
-	return pgerror.Newf(pgerror.UndefinedFunction, "operator does not exist: %s %s %s", a.t, op, b.t).
-		WithHint("No operator matches the given name and argument types. You might need to add explicit type casts.")
+func opError(op string, a, b *cexpr) *pgerror.Error { return planner.OpNotExist(op, a.t, b.t) }
+
+// compileOpExpr compiles a bound operator (planner.BindOperator); rerr
+// is its resolution's error.
+func (b *builder) compileOpExpr(op *planner.OpExpr, rerr error) (*cexpr, error) {
+	if len(op.Args) == 1 {
+		return b.compilePrefix(op, rerr)
+	}
+	l, err := b.compileBound(op.Args[0])
+	if err != nil {
+		return nil, err
+	}
+	r, err := b.compileBound(op.Args[1])
+	if err != nil {
+		return nil, err
+	}
+	e, err := buildOp(op.Res, rerr, l, r)
+	if err != nil {
+		return nil, b.errAt(pgerror.Flatten(err), op.Location)
+	}
+	if (isNullConst(l) || isNullConst(r)) && !(op.Res.Name == "||" && e.t.IsArray()) {
+		// Every binary operator is strict (but array concatenation): PostgreSQL folds x op NULL
+		// to NULL without evaluating x (whose overflow would be an
+		// error) — unless x is itself constant and fails to fold: then
+		// the operation fails like x (when evaluated, or when CASE or
+		// COALESCE keep the branch it is in, see caseFoldErr).
+		for _, x := range []*cexpr{l, r} {
+			if x.foldErr != nil {
+				e.foldErr = x.foldErr
+				return e, nil
+			}
+		}
+		return constExpr(nil, e.t, e.s), nil
+	}
+	return e, nil
 }
 
 func (b *builder) compileAExpr(s *scope, a *pg_query.A_Expr, hint types.T) (*cexpr, error) {
@@ -386,32 +379,11 @@ func (b *builder) compileAExpr(s *scope, a *pg_query.A_Expr, hint types.T) (*cex
 	}
 	switch a.Kind {
 	case pg_query.A_Expr_Kind_AEXPR_OP:
-		if a.Lexpr == nil {
-			return b.compileUnary(s, op, a, hint)
-		}
-		l, r, err := b.compileOpPair(s, op, a.Lexpr, a.Rexpr)
-		if err != nil {
+		op, err := planner.BindOperator(operands{b, s}, a, hint)
+		if op == nil {
 			return nil, err
 		}
-		e, err := binaryOp(op, l, r)
-		if err != nil {
-			return nil, b.errAt(pgerror.Flatten(err), a.Location)
-		}
-		if (isNullConst(l) || isNullConst(r)) && !(op == "||" && e.t.IsArray()) {
-			// Every binary operator is strict (but array concatenation): PostgreSQL folds x op NULL
-			// to NULL without evaluating x (whose overflow would be an
-			// error) — unless x is itself constant and fails to fold: then
-			// the operation fails like x (when evaluated, or when CASE or
-			// COALESCE keep the branch it is in, see caseFoldErr).
-			for _, x := range []*cexpr{l, r} {
-				if x.foldErr != nil {
-					e.foldErr = x.foldErr
-					return e, nil
-				}
-			}
-			return constExpr(nil, e.t, e.s), nil
-		}
-		return e, nil
+		return b.compileOpExpr(op, err)
 	case pg_query.A_Expr_Kind_AEXPR_DISTINCT, pg_query.A_Expr_Kind_AEXPR_NOT_DISTINCT:
 		l, r, err := b.compilePair(s, a.Lexpr, a.Rexpr)
 		if err != nil {
@@ -450,94 +422,6 @@ func (b *builder) compileAExpr(s *scope, a *pg_query.A_Expr, hint types.T) (*cex
 		return b.compileAnyArray(s, a, op)
 	}
 	return nil, pgerror.Newf(pgerror.FeatureNotSupported, "operator kind %s is not supported", a.Kind)
-}
-
-func (b *builder) compileUnary(s *scope, op string, a *pg_query.A_Expr, hint types.T) (*cexpr, error) {
-	x, err := b.compile(s, a.Rexpr, hint)
-	if err != nil {
-		return nil, err
-	}
-	switch op {
-	case "-":
-		if untypedConst(a.Rexpr) {
-			// Prefix - exists for the numeric types and interval, two
-			// categories: an untyped literal or NULL picks none (PostgreSQL
-			// does not look at the context either: INSERT … VALUES (-'1')
-			// fails too).
-			return nil, b.errAt(pgerror.New(pgerror.AmbiguousFunction, "operator is not unique: - unknown").
-				WithHint("Could not choose a best candidate operator. You might need to add explicit type casts."), a.Location)
-		}
-		if x.isConst {
-			if i, ok := x.val.(int64); ok && i == 2147483648 && x.t == types.Int8 {
-				return constExpr(int64(-2147483648), types.Int4, "-"+x.s), nil
-			}
-		}
-		t := x.t
-		if x.unknown {
-			t = types.Float8
-			x = coerce(x, t)
-		}
-		if !hasPrefixSign(t, true) {
-			return nil, b.errAt(prefixOpError(op, t), a.Location)
-		}
-		f := x.fn
-		e := &cexpr{t: t, s: "(- " + x.s + ")", colIdx: -1, fn: func(en *env, row []Datum) (Datum, error) {
-			v, err := f(en, row)
-			if err != nil || v == nil {
-				return v, err
-			}
-			return types.Neg(v, t)
-		}}
-		return foldConst(e, x)
-	case "+":
-		// + unknown is float8 (the preferred type of the only category
-		// with a prefix +), as in PostgreSQL: +'1.5' is 1.5, +'abc' 22P02.
-		if x, err = litAs(x, types.Float8); err != nil {
-			return nil, b.errAt(pgerror.Flatten(err), exprLocation(a.Rexpr))
-		}
-		if !hasPrefixSign(x.t, false) {
-			return nil, b.errAt(prefixOpError(op, x.t), a.Location)
-		}
-		// The value, but no longer the column: + c is named ?column?
-		// and has no table/attribute in RowDescription.
-		y := *x
-		y.colIdx, y.s = -1, "(+ "+x.s+")"
-		return &y, nil
-	}
-	if e, ok, err := unaryExtra(op, x); ok {
-		return e, err
-	}
-	return nil, b.errAt(prefixOpError(op, x.t), a.Location)
-}
-
-// untypedConst reports whether n is a string literal or NULL: of type
-// unknown until an operator or a context resolves it.
-func untypedConst(n *pg_query.Node) bool {
-	c := n.GetAConst()
-	if c == nil {
-		return false
-	}
-	return c.Isnull || c.GetSval() != nil
-}
-
-// hasPrefixSign reports whether PostgreSQL has a prefix + (or, with minus,
-// a prefix -) for t: the numeric types, and for minus also interval.
-// Text, oid, dates and the rest have none (42883, e.g. + text).
-func hasPrefixSign(t types.T, minus bool) bool {
-	switch t.Oid {
-	case types.OidInt2, types.OidInt4, types.OidInt8, types.OidFloat4, types.OidFloat8, types.OidNumeric:
-		return true
-	case types.OidInterval:
-		return minus
-	}
-	return false
-}
-
-// prefixOpError is PostgreSQL's 42883 for a prefix operator with no
-// candidate for its operand type.
-func prefixOpError(op string, t types.T) *pgerror.Error {
-	return pgerror.Newf(pgerror.UndefinedFunction, "operator does not exist: %s %s", op, types.T{Oid: t.Oid, Mod: -1}).
-		WithHint("No operator matches the given name and argument type. You might need to add an explicit type cast.")
 }
 
 // caseFoldErr is the error PostgreSQL's constant folding raises for a CASE:
@@ -676,53 +560,22 @@ func foldConst(e *cexpr, in ...*cexpr) (*cexpr, error) {
 	return c, nil
 }
 
-func binaryOp(op string, l, r *cexpr) (*cexpr, error) {
-	if e, ok, err := jsonBinaryOp(op, l, r); ok {
-		return e, err
+// compareOp compiles the comparison l op r (planner.ResolveCompare).
+func compareOp(op string, l, r *cexpr) (*cexpr, error) {
+	res, err := planner.ResolveCompare(op, l.Operand(), r.Operand())
+	if err != nil {
+		return nil, err
 	}
-	if e, ok, err := arrayBinaryOp(op, l, r); ok {
-		return e, err
-	}
-	if e, ok, err := extraBinaryOp(op, l, r); ok {
-		return e, err
-	}
-	switch op {
-	case "=", "<>", "!=", "<", "<=", ">", ">=":
-		return compareOp(op, l, r)
-	case "+", "-", "*", "/", "%":
-		return arithOp(op, l, r)
-	case "||":
-		return concatOp(l, r)
-	case "~~", "!~~", "~~*", "!~~*":
-		return likeOp(op, l, r, nil)
-	}
-	return nil, opError(op, l, r)
+	_, args, _ := applyResolution(res, nil, []*cexpr{l, r})
+	return compareExpr(res, l, r, args)
 }
 
-func compareOp(op string, l, r *cexpr) (*cexpr, error) {
-	t, ok := commonType(l, r)
-	if !ok || l.t.Family() == types.FamBool && r.t.Family() != types.FamBool && !r.unknown {
-		return nil, opError(op, l, r)
-	}
-	if t.Family() != l.t.Family() && !l.unknown || t.Family() != r.t.Family() && !r.unknown {
-		if !isNumFam(l.t) || !isNumFam(r.t) {
-			if l.t.Family() != r.t.Family() && !(isTimeFam(l.t) && isTimeFam(r.t)) {
-				return nil, opError(op, l, r)
-			}
-		}
-	}
-	if l.t.IsArray() && r.t.IsArray() && !l.unknown && !r.unknown && l.t.Oid != r.t.Oid {
-		return nil, opError(op, l, r) // anyarray op anyarray: one array type
-	}
-	lc, rc := coerce(l, t), coerce(r, t)
-	if l.unknown && l.isConst {
-		lc = l
-	}
+// compareExpr is a resolved comparison (OpCompare) of l and r, whose
+// inputs in the type compared are args.
+func compareExpr(res *planner.ResolvedOp, l, r *cexpr, args []*cexpr) (*cexpr, error) {
+	op, t, lc, rc := res.Name, res.Calc, args[0], args[1]
 	lf, rf := lc.fn, rc.fn
 	test := cmpTest(op)
-	if t.Oid == types.OidJSON {
-		return nil, opError(op, l, r)
-	}
 	if t.Oid == types.OidJSONB {
 		e := &cexpr{t: types.Bool, s: "(" + l.s + " " + op + " " + r.s + ")", colIdx: -1,
 			fn: func(en *env, row []Datum) (Datum, error) {
@@ -761,11 +614,6 @@ func compareOp(op string, l, r *cexpr) (*cexpr, error) {
 	return foldConst(e, l, r)
 }
 
-func isTimeFam(t types.T) bool {
-	f := t.Family()
-	return f == types.FamDate || f == types.FamTimestamp || f == types.FamTimestamptz
-}
-
 func cmpTest(op string) func(int) bool {
 	switch op {
 	case "=":
@@ -782,32 +630,11 @@ func cmpTest(op string) func(int) bool {
 	return func(c int) bool { return c >= 0 }
 }
 
-func arithOp(op string, l, r *cexpr) (*cexpr, error) {
-	if l.unknown && r.unknown {
-		// Every numeric type has this operator: nothing picks one.
-		return nil, pgerror.Newf(pgerror.AmbiguousFunction, "operator is not unique: unknown %s unknown", op).
-			WithHint("Could not choose a best candidate operator. You might need to add explicit type casts.")
-	}
-	t, ok := commonType(l, r)
-	if !ok || !isNumFam(t) && t.Family() != types.FamInterval && !isTimeFam(t) {
-		return nil, opError(op, l, r)
-	}
-	if t.Oid == types.OidInt2 {
-		t = types.Int4
-		if l.t.Oid == types.OidInt2 && r.t.Oid == types.OidInt2 {
-			t = types.Int2
-		}
-	}
-	if t.Family() == types.FamNumeric {
-		t = types.Numeric
-	}
-	if t.Oid == types.OidFloat4 && (l.t.Oid != types.OidFloat4 && !l.unknown || r.t.Oid != types.OidFloat4 && !r.unknown) {
-		// real with an integer or numeric operand: PostgreSQL's operator
-		// resolution prefers float8 (1 / 3::float4 is double precision)
-		t = types.Float8
-	}
-	lc, rc := coerce(l, t), coerce(r, t)
-	lf, rf := lc.fn, rc.fn
+// arithExpr is resolved arithmetic (OpArith) on numbers: l op r with
+// inputs args in the type computed in.
+func arithExpr(res *planner.ResolvedOp, l, r *cexpr, args []*cexpr) (*cexpr, error) {
+	op, t := res.Name, res.Calc
+	lf, rf := args[0].fn, args[1].fn
 	var f func(a, b Datum, t types.T) (Datum, error)
 	switch op {
 	case "+":
@@ -1225,7 +1052,7 @@ func unifyTypes(es []*cexpr, what string) (types.T, error) {
 		cur = &cexpr{t: t}
 	}
 	if cur != nil && sawUnknown {
-		cur = &cexpr{t: operandType(cur.t)}
+		cur = &cexpr{t: planner.OperandType(cur.t)}
 	}
 	if cur == nil {
 		return types.Text, nil

@@ -9,6 +9,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/heliosdb/nano/sql/pgerror"
+	planner "github.com/heliosdb/nano/sql/plan"
 	"github.com/heliosdb/nano/sql/types"
 )
 
@@ -23,7 +24,7 @@ func (b *builder) compileIn(s *scope, a *pg_query.A_Expr, negate bool) (*cexpr, 
 	}
 	hint := types.Unknown
 	if !l.unknown {
-		hint = operandType(l.t)
+		hint = planner.OperandType(l.t)
 	}
 	items := make([]*cexpr, len(list.Items))
 	for i, it := range list.Items {
@@ -184,13 +185,19 @@ func (b *builder) compileLike(s *scope, a *pg_query.A_Expr, op string) (*cexpr, 
 	return likeOp(op, l, r, esc)
 }
 
+// likeOp compiles l LIKE r (op ~~ ~~* and their negations) with the
+// escape esc (nil: backslash), as planner.ResolveLike resolves it.
 func likeOp(op string, l, r, esc *cexpr) (*cexpr, error) {
-	if l.t.Family() != types.FamString && !l.unknown || r.t.Family() != types.FamString && !r.unknown {
-		return nil, opError(op, l, r)
+	res, err := planner.ResolveLike(op, l.Operand(), r.Operand())
+	if err != nil {
+		return nil, err
 	}
-	if r.t.Oid == types.OidBpchar {
-		r = coerce(r, types.Text) // a char(n) pattern is text without its trailing blanks
-	}
+	_, args, _ := applyResolution(res, nil, []*cexpr{l, r})
+	return likeExpr(op, l, args[1], esc)
+}
+
+// likeExpr is a resolved LIKE (OpLike) with the pattern r as text.
+func likeExpr(op string, l, r, esc *cexpr) (*cexpr, error) {
 	neg := strings.HasPrefix(op, "!")
 	fold := strings.HasSuffix(op, "*")
 	lf, rf := l.fn, r.fn

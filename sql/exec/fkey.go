@@ -11,6 +11,7 @@ import (
 	"github.com/heliosdb/nano/sql/catalog"
 	"github.com/heliosdb/nano/sql/lock"
 	"github.com/heliosdb/nano/sql/pgerror"
+	planner "github.com/heliosdb/nano/sql/plan"
 	"github.com/heliosdb/nano/sql/rowenc"
 	"github.com/heliosdb/nano/sql/txn"
 	"github.com/heliosdb/nano/sql/types"
@@ -133,7 +134,7 @@ func (b *builder) newForeignKey(tbl *catalog.Table, c *pg_query.Constraint, cols
 	}
 	for j, o := range refOrds {
 		ct, pt := tbl.Columns[fk.Columns[j]].Type, parent.Columns[o].Type
-		if !(ct.Family() == pt.Family() || isNumFam(ct) && isNumFam(pt)) {
+		if !(ct.Family() == pt.Family() || planner.IsNumeric(ct) && planner.IsNumeric(pt)) {
 			return fk, nil, pgerror.Newf(pgerror.DatatypeMismatch, "foreign key constraint %q cannot be implemented", fk.Name).
 				WithDetail("Key columns %q and %q are of incompatible types: %s and %s.", tbl.Columns[fk.Columns[j]].Name, parent.Columns[o].Name, ct, pt)
 		}

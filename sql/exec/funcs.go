@@ -15,6 +15,7 @@ import (
 
 	"github.com/heliosdb/nano/sql/exec/memacct"
 	"github.com/heliosdb/nano/sql/pgerror"
+	planner "github.com/heliosdb/nano/sql/plan"
 	"github.com/heliosdb/nano/sql/types"
 )
 
@@ -425,7 +426,7 @@ func (b *builder) buildCall(name string, def funcDef, args []*cexpr) (*cexpr, er
 		fn = floorFn(name != "floor", floorType(args))
 	case "mod":
 		ct, ok := commonType(args[0], args[1])
-		if !ok || !isNumFam(ct) {
+		if !ok || !planner.IsNumeric(ct) {
 			return nil, pgerror.Newf(pgerror.UndefinedFunction, "function mod(%s, %s) does not exist", args[0].t, args[1].t)
 		}
 		args[0], args[1] = coerce(args[0], ct), coerce(args[1], ct)
@@ -717,7 +718,7 @@ func checkArgTypes(name string, def funcDef, args []*cexpr) error {
 				return argErr(name, args)
 			}
 		case types.FamInt, types.FamFloat, types.FamNumeric:
-			if !isNumFam(a.t) {
+			if !planner.IsNumeric(a.t) {
 				return argErr(name, args)
 			}
 		}

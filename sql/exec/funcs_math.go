@@ -8,6 +8,7 @@ import (
 	"github.com/cockroachdb/apd/v3"
 
 	"github.com/heliosdb/nano/sql/pgerror"
+	planner "github.com/heliosdb/nano/sql/plan"
 	"github.com/heliosdb/nano/sql/types"
 )
 
@@ -88,7 +89,7 @@ func numArg(args []*cexpr, i int, t types.T) (*cexpr, bool, error) {
 		e, err := litAs(a, t)
 		return e, err == nil, err
 	}
-	return a, isNumFam(a.t), nil
+	return a, planner.IsNumeric(a.t), nil
 }
 
 func floatOrNumeric(ff func(float64) (Datum, error), nf func(*apd.Decimal) (Datum, error)) func([]*cexpr) ([]*cexpr, types.T, scalarFn, error) {

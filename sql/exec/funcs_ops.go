@@ -9,16 +9,21 @@ import (
 	"strings"
 
 	"github.com/cockroachdb/apd/v3"
-	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/heliosdb/nano/sql/pgerror"
+	planner "github.com/heliosdb/nano/sql/plan"
 	"github.com/heliosdb/nano/sql/types"
 )
 
-// Operators beyond comparison, + - * / % and ||: date/time arithmetic
-// (PostgreSQL's operator table for date, timestamp[tz] and interval),
-// exponentiation, the integer bitwise operators and the POSIX regular
-// expression matches.
+// The operators' implementations. sql/plan resolves an operator for its
+// operand types (planner.ResolveBinaryOp, ResolvePrefixOp: which
+// implementation, the reads of untyped literals, the casts of its inputs,
+// the type computed in); buildOp and compilePrefix carry the resolution
+// out. Here: the dispatch, date/time arithmetic, exponentiation, the
+// integer bitwise operators, the POSIX regular expression matches and the
+// prefix operators; comparison and arithmetic are in expr.go, LIKE in
+// expr2.go, the json and array operators in jsonfuncs.go and
+// arrayfuncs.go.
 
 // binExpr is a strict binary operator: NULL on either side gives NULL.
 func binExpr(t types.T, s string, l, r *cexpr, f func(a, b Datum) (Datum, error)) (*cexpr, error) {
@@ -57,114 +62,93 @@ func litAs(e *cexpr, t types.T) (*cexpr, error) {
 	return c, nil
 }
 
-func isDTFam(t types.T) bool { return isTimeFam(t) || t.Family() == types.FamInterval }
+// binaryOp compiles l op r: the operator the plan's resolution
+// (planner.ResolveBinaryOp) picks for the operand types.
+func binaryOp(op string, l, r *cexpr) (*cexpr, error) {
+	res, err := planner.ResolveBinaryOp(op, l.Operand(), r.Operand())
+	return buildOp(res, err, l, r)
+}
 
-// dateTimeOp resolves + and - (and * / with an interval) when a side is a
-// date, timestamp or interval; ok is false when neither side is.
-func dateTimeOp(op string, l, r *cexpr) (*cexpr, bool, error) {
-	dt := func(t types.T) bool { return isDTFam(t) || t.Family() == types.FamTime }
-	if !(dt(l.t) && !l.unknown) && !(dt(r.t) && !r.unknown) {
-		return nil, false, nil
+// buildOp compiles a resolved operator over its operands as written:
+// the reads of untyped literals first (their error wins over rerr, the
+// resolution's), then the casts of each input, then the operator.
+func buildOp(res *planner.ResolvedOp, rerr error, operands ...*cexpr) (*cexpr, error) {
+	ops, args, err := applyResolution(res, rerr, operands)
+	if err != nil {
+		return nil, err
 	}
-	var err error
-	// An untyped literal takes the type PostgreSQL's operator resolution
-	// gives it: the other side's type for -, an interval for + with a
-	// timestamp, a number for * and /.
-	if l.unknown || r.unknown {
-		known, unk := l, r
-		if l.unknown {
-			known, unk = r, l
+	l, r := ops[0], ops[1]
+	switch res.Class {
+	case planner.OpJSON:
+		e, ok, err := jsonBinaryOp(res.Name, l, r)
+		if !ok {
+			return nil, opError(res.Name, l, r)
 		}
-		var t types.T
-		switch {
-		case op == "-" && r.unknown:
-			t = known.t
-		case op == "+" && known.t.Family() == types.FamDate:
-			return nil, true, pgerror.Newf(pgerror.AmbiguousFunction, "operator is not unique: %s %s %s", l.t, op, r.t).
-				WithHint("Could not choose a best candidate operator. You might need to add explicit type casts.")
-		case op == "*" || op == "/":
-			t = types.Float8
-		case known.t.Family() == types.FamInterval && op == "+":
-			t = types.Interval
-		default:
-			t = types.Interval
+		return e, err
+	case planner.OpArray:
+		e, ok, err := arrayBinaryOp(res.Name, l, r)
+		if !ok {
+			return nil, opError(res.Name, l, r)
 		}
-		if unk, err = litAs(unk, t); err != nil {
-			return nil, true, err
-		}
-		if l.unknown {
-			l = unk
-		} else {
-			r = unk
-		}
+		return e, err
+	case planner.OpCompare:
+		return compareExpr(res, l, r, args)
+	case planner.OpArith:
+		return arithExpr(res, l, r, args)
+	case planner.OpDateTime:
+		return dateTimeExpr(res, args)
+	case planner.OpTimeOfDay:
+		return timeOfDayExpr(res, l, r, args)
+	case planner.OpPow:
+		return powExpr(res, l, r, args)
+	case planner.OpBit:
+		return bitExpr(res, args)
+	case planner.OpRegex:
+		return regexOp(res.Name, l, r)
+	case planner.OpStartsWith:
+		return binExpr(types.Bool, "("+l.s+" ^@ "+r.s+")", l, r, func(a, b Datum) (Datum, error) {
+			return strings.HasPrefix(str(a), str(b)), nil
+		})
+	case planner.OpConcat:
+		return concatOp(l, r)
+	case planner.OpLike:
+		return likeExpr(res.Name, l, args[1], nil)
 	}
-	if e, ok, err := timeOfDayOp(op, l, r); ok {
-		return e, true, err
-	}
-	if l.t.Family() == types.FamTime {
-		l = coerce(l, types.Interval) // time's implicit cast to interval
-	}
-	if r.t.Family() == types.FamTime {
-		r = coerce(r, types.Interval)
-	}
-	lf, rf := l.t.Family(), r.t.Family()
-	var res types.T // result type
-	var calc types.T
-	switch op {
-	case "+", "-":
-		switch {
-		case lf == types.FamDate && rf == types.FamInt:
-			res, calc = types.Date, types.Date
-		case op == "+" && lf == types.FamInt && rf == types.FamDate:
-			l, r = r, l
-			res, calc = types.Date, types.Date
-		case lf == types.FamDate && rf == types.FamDate && op == "-":
-			res, calc = types.Int4, types.Int4
-		case (lf == types.FamDate || lf == types.FamTimestamp) && rf == types.FamInterval:
-			res, calc = types.Timestamp, types.Timestamp
-		case lf == types.FamTimestamptz && rf == types.FamInterval:
-			res, calc = types.Timestamptz, types.Timestamptz
-		case op == "+" && lf == types.FamInterval && isTimeFam(r.t):
-			l, r = r, l
-			res = types.Timestamp
-			if r.t.Family() == types.FamTimestamptz {
-				res = types.Timestamptz
+	return nil, opError(res.Name, l, r)
+}
+
+// applyResolution carries out res on the operands: the reads (an
+// untyped literal read as its type now, so a malformed one fails while
+// planning as in PostgreSQL), then, unless rerr, the casts. ops are the
+// operands after the reads, args the operator's inputs.
+func applyResolution(res *planner.ResolvedOp, rerr error, operands []*cexpr) (ops, args []*cexpr, err error) {
+	ops = operands
+	if res != nil && len(res.Reads) > 0 {
+		ops = append([]*cexpr(nil), operands...)
+		for _, rd := range res.Reads {
+			if ops[rd.From], err = litAs(ops[rd.From], rd.T); err != nil {
+				return nil, nil, err
 			}
-			calc = res
-		case lf == types.FamInterval && rf == types.FamInterval:
-			res, calc = types.Interval, types.Interval
-		case op == "-" && isTimeFam(l.t) && isTimeFam(r.t) && lf != types.FamDate || op == "-" && isTimeFam(l.t) && isTimeFam(r.t) && rf != types.FamDate:
-			// timestamp - timestamp (a date side widens to timestamp)
-			t, _ := types.CommonType(l.t, r.t)
-			l, r = coerce(l, t), coerce(r, t)
-			res, calc = types.Interval, types.Interval
-		default:
-			return nil, true, opError(op, l, r)
 		}
-	case "*":
-		switch {
-		case lf == types.FamInterval && isNumFam(r.t):
-			res = types.Interval
-		case isNumFam(l.t) && rf == types.FamInterval:
-			l, r = r, l
-			res = types.Interval
-		default:
-			return nil, true, opError(op, l, r)
-		}
-		r = coerce(r, types.Float8)
-		calc = res
-	case "/":
-		if lf != types.FamInterval || !isNumFam(r.t) {
-			return nil, true, opError(op, l, r)
-		}
-		r = coerce(r, types.Float8)
-		res, calc = types.Interval, types.Interval
-	default:
-		return nil, true, opError(op, l, r)
 	}
-	if l.t.Family() == types.FamDate && res.Family() != types.FamDate && res.Family() != types.FamInt && calc != types.Interval {
-		l = coerce(l, types.Timestamp)
+	if rerr != nil {
+		return nil, nil, rerr
 	}
+	args = make([]*cexpr, len(res.Args))
+	for i, a := range res.Args {
+		x := ops[a.From]
+		for _, t := range a.Casts {
+			x = coerce(x, t)
+		}
+		args[i] = x
+	}
+	return ops, args, nil
+}
+
+// dateTimeExpr is date, timestamp and interval arithmetic (OpDateTime)
+// over its inputs l, r.
+func dateTimeExpr(res *planner.ResolvedOp, args []*cexpr) (*cexpr, error) {
+	l, r, op, calc := args[0], args[1], res.Name, res.Calc
 	var f func(a, b Datum, t types.T) (Datum, error)
 	switch op {
 	case "+":
@@ -176,73 +160,44 @@ func dateTimeOp(op string, l, r *cexpr) (*cexpr, bool, error) {
 	default:
 		f = types.Div
 	}
-	e, err := binExpr(res, "("+l.s+" "+op+" "+r.s+")", l, r, func(a, b Datum) (Datum, error) { return f(a, b, calc) })
-	return e, true, err
+	return binExpr(res.Result, "("+l.s+" "+op+" "+r.s+")", l, r, func(a, b Datum) (Datum, error) { return f(a, b, calc) })
 }
 
-// timeOfDayOp resolves the operators of time without time zone: time ±
-// interval and interval + time (time, modulo a day), time - time
-// (interval), date + time and time + date (timestamp). ok is false for
-// the others, which take time's implicit cast to interval.
-func timeOfDayOp(op string, l, r *cexpr) (*cexpr, bool, error) {
-	lf, rf := l.t.Family(), r.t.Family()
-	if lf != types.FamTime && rf != types.FamTime {
-		return nil, false, nil
-	}
-	s := "(" + l.s + " " + op + " " + r.s + ")"
-	switch {
-	case lf == types.FamTime && rf == types.FamInterval && (op == "+" || op == "-"),
-		op == "+" && lf == types.FamInterval && rf == types.FamTime:
-		if lf == types.FamInterval {
-			l, r = r, l
-		}
-		neg := op == "-"
-		e, err := binExpr(types.Time, s, l, r, func(a, b Datum) (Datum, error) {
+// timeOfDayExpr is an operator of time without time zone (OpTimeOfDay):
+// time ± interval (time, modulo a day), time - time (interval), date +
+// time (timestamp); l and r are the operands as written.
+func timeOfDayExpr(res *planner.ResolvedOp, l, r *cexpr, args []*cexpr) (*cexpr, error) {
+	s := "(" + l.s + " " + res.Name + " " + r.s + ")"
+	switch res.Result.Oid {
+	case types.OidTime:
+		neg := res.Name == "-"
+		return binExpr(types.Time, s, args[0], args[1], func(a, b Datum) (Datum, error) {
 			iv := b.(types.IntervalValue)
 			if neg {
 				iv.Micros = -iv.Micros
 			}
 			return types.TimePlusInterval(a.(int64), iv), nil
 		})
-		return e, true, err
-	case op == "-" && lf == types.FamTime && rf == types.FamTime:
-		e, err := binExpr(types.Interval, s, l, r, func(a, b Datum) (Datum, error) {
+	case types.OidInterval:
+		return binExpr(types.Interval, s, args[0], args[1], func(a, b Datum) (Datum, error) {
 			return types.IntervalValue{Micros: a.(int64) - b.(int64)}, nil
 		})
-		return e, true, err
-	case op == "+" && (lf == types.FamDate && rf == types.FamTime || lf == types.FamTime && rf == types.FamDate):
-		if lf == types.FamTime {
-			l, r = r, l
-		}
-		e, err := binExpr(types.Timestamp, s, l, r, func(a, b Datum) (Datum, error) {
-			return types.TimeOfDayPlusDate(a.(time.Time), b.(int64)), nil
-		})
-		return e, true, err
 	}
-	return nil, false, nil
+	return binExpr(types.Timestamp, s, args[0], args[1], func(a, b Datum) (Datum, error) {
+		return types.TimeOfDayPlusDate(a.(time.Time), b.(int64)), nil
+	})
 }
 
-// powOp is ^: numeric when a side is numeric, else double precision.
-func powOp(l, r *cexpr) (*cexpr, error) {
-	if !(isNumFam(l.t) || l.unknown) || !(isNumFam(r.t) || r.unknown) {
-		return nil, opError("^", l, r)
-	}
+// powExpr is ^ (OpPow): numeric when a side is numeric, else double
+// precision.
+func powExpr(res *planner.ResolvedOp, l, r *cexpr, args []*cexpr) (*cexpr, error) {
 	s := "(" + l.s + " ^ " + r.s + ")"
-	if l.t.Family() == types.FamNumeric && !l.unknown || r.t.Family() == types.FamNumeric && !r.unknown {
-		l, r = coerce(l, types.Numeric), coerce(r, types.Numeric)
-		return binExpr(types.Numeric, s, l, r, func(a, b Datum) (Datum, error) {
+	if res.Calc.Oid == types.OidNumeric {
+		return binExpr(types.Numeric, s, args[0], args[1], func(a, b Datum) (Datum, error) {
 			return numericPower(a.(*apd.Decimal), b.(*apd.Decimal))
 		})
 	}
-	var err error
-	if l, err = litAs(l, types.Float8); err != nil {
-		return nil, err
-	}
-	if r, err = litAs(r, types.Float8); err != nil {
-		return nil, err
-	}
-	l, r = coerce(l, types.Float8), coerce(r, types.Float8)
-	return binExpr(types.Float8, s, l, r, func(a, b Datum) (Datum, error) {
+	return binExpr(types.Float8, s, args[0], args[1], func(a, b Datum) (Datum, error) {
 		return floatPower(toFloat(a), toFloat(b))
 	})
 }
@@ -304,41 +259,9 @@ func numericPower(x, y *apd.Decimal) (Datum, error) {
 	})
 }
 
-// bitOp is & | # << >> on integers (shift counts are int4).
-func bitOp(op string, l, r *cexpr) (*cexpr, error) {
-	var err error
-	if l.unknown && !r.unknown {
-		if l, err = litAs(l, r.t); err != nil {
-			return nil, err
-		}
-	}
-	if r.unknown {
-		t := l.t
-		if op == "<<" || op == ">>" || l.unknown {
-			t = types.Int4
-		}
-		if r, err = litAs(r, t); err != nil {
-			return nil, err
-		}
-	}
-	if l.unknown {
-		if l, err = litAs(l, types.Int4); err != nil {
-			return nil, err
-		}
-	}
-	if l.t.Family() != types.FamInt || r.t.Family() != types.FamInt || l.t.Oid == types.OidOid || r.t.Oid == types.OidOid {
-		return nil, opError(op, l, r)
-	}
-	t := l.t
-	if op != "<<" && op != ">>" {
-		var ok bool
-		if t, ok = commonType(l, r); !ok {
-			return nil, opError(op, l, r)
-		}
-		l, r = coerce(l, t), coerce(r, t)
-	} else if r.t.Oid == types.OidInt8 {
-		return nil, opError(op, l, r)
-	}
+// bitExpr is & | # << >> on integers (OpBit; shift counts are int4).
+func bitExpr(res *planner.ResolvedOp, args []*cexpr) (*cexpr, error) {
+	l, r, op, t := args[0], args[1], res.Name, res.Calc
 	bits := int64(32)
 	switch t.Oid {
 	case types.OidInt2:
@@ -492,11 +415,8 @@ func regexMatcher(pat *cexpr, fold bool) (func(string) (*regexp.Regexp, error), 
 	}, nil
 }
 
-// regexOp is ~ ~* !~ !~* (POSIX regular expression match).
+// regexOp is ~ ~* !~ !~* (POSIX regular expression match; OpRegex).
 func regexOp(op string, l, r *cexpr) (*cexpr, error) {
-	if l.t.Family() != types.FamString && !l.unknown || r.t.Family() != types.FamString && !r.unknown {
-		return nil, opError(op, l, r)
-	}
 	neg := strings.HasPrefix(op, "!")
 	m, err := regexMatcher(r, strings.HasSuffix(op, "*"))
 	if err != nil {
@@ -511,71 +431,60 @@ func regexOp(op string, l, r *cexpr) (*cexpr, error) {
 	})
 }
 
-// startsWithOp is ^@.
-func startsWithOp(l, r *cexpr) (*cexpr, error) {
-	if l.t.Family() != types.FamString && !l.unknown || r.t.Family() != types.FamString && !r.unknown {
-		return nil, opError("^@", l, r)
+// compilePrefix compiles a bound prefix operator (planner.OpExpr with
+// one operand).
+func (b *builder) compilePrefix(op *planner.OpExpr, rerr error) (*cexpr, error) {
+	x, err := b.compileBound(op.Args[0])
+	if err != nil {
+		return nil, err
 	}
-	return binExpr(types.Bool, "("+l.s+" ^@ "+r.s+")", l, r, func(a, b Datum) (Datum, error) {
-		return strings.HasPrefix(str(a), str(b)), nil
-	})
-}
-
-// extraBinaryOp resolves the operators of this file; ok is false for
-// others.
-func extraBinaryOp(op string, l, r *cexpr) (*cexpr, bool, error) {
-	switch op {
-	case "+", "-", "*", "/":
-		return dateTimeOp(op, l, r)
-	case "^":
-		e, err := powOp(l, r)
-		return e, true, err
-	case "&", "|", "#", "<<", ">>":
-		e, err := bitOp(op, l, r)
-		return e, true, err
-	case "~", "~*", "!~", "!~*":
-		e, err := regexOp(op, l, r)
-		return e, true, err
-	case "^@":
-		e, err := startsWithOp(l, r)
-		return e, true, err
+	name := op.Res.Name
+	if name == "-" && rerr == nil && x.isConst {
+		if i, ok := x.val.(int64); ok && i == 2147483648 && x.t == types.Int8 {
+			return constExpr(int64(-2147483648), types.Int4, "-"+x.s), nil
+		}
 	}
-	return nil, false, nil
-}
-
-// unaryExtra is prefix ~ (bitwise not), |/ (square root), @ (absolute
-// value).
-func unaryExtra(op string, x *cexpr) (*cexpr, bool, error) {
-	var err error
-	switch op {
-	case "~":
-		if x, err = litAs(x, types.Int4); err != nil {
-			return nil, true, err
+	ops, args, err := applyResolution(op.Res, rerr, []*cexpr{x})
+	if err != nil {
+		// (positions as before the move: a + operand that does not read
+		// as float8 at the operand; ~ |/ @ without a position)
+		switch {
+		case name == "+" && err != rerr:
+			return nil, b.errAt(pgerror.Flatten(err), op.ArgLocation)
+		case name == "~" || name == "|/" || name == "@":
+			return nil, err
 		}
-		if x.t.Family() != types.FamInt || x.t.Oid == types.OidOid {
-			return nil, true, pgerror.Newf(pgerror.UndefinedFunction, "operator does not exist: ~ %s", x.t)
-		}
-		t := x.t
-		e, err := unExpr(t, "(~ "+x.s+")", x, func(a Datum) (Datum, error) { return ^a.(int64), nil })
-		return e, true, err
-	case "|/":
-		if x, err = litAs(x, types.Float8); err != nil {
-			return nil, true, err
-		}
-		x = coerce(x, types.Float8)
-		e, err := unExpr(types.Float8, "(|/ "+x.s+")", x, func(a Datum) (Datum, error) { return fnSqrtFloat(toFloat(a)) })
-		return e, true, err
-	case "@":
-		if x, err = litAs(x, types.Float8); err != nil {
-			return nil, true, err
-		}
-		if !isNumFam(x.t) {
-			return nil, true, pgerror.Newf(pgerror.UndefinedFunction, "operator does not exist: @ %s", x.t)
-		}
-		e, err := unExpr(x.t, "(@ "+x.s+")", x, absFnT(x.t))
-		return e, true, err
+		return nil, b.errAt(pgerror.Flatten(err), op.Location)
 	}
-	return nil, false, nil
+	x = ops[0]
+	switch op.Res.Class {
+	case planner.OpNeg:
+		t := op.Res.Result
+		x = args[0]
+		f := x.fn
+		e := &cexpr{t: t, s: "(- " + x.s + ")", colIdx: -1, fn: func(en *env, row []Datum) (Datum, error) {
+			v, err := f(en, row)
+			if err != nil || v == nil {
+				return v, err
+			}
+			return types.Neg(v, t)
+		}}
+		return foldConst(e, x)
+	case planner.OpPlus:
+		// The value, but no longer the column: + c is named ?column?
+		// and has no table/attribute in RowDescription.
+		y := *x
+		y.colIdx, y.s = -1, "(+ "+x.s+")"
+		return &y, nil
+	case planner.OpBitNot:
+		return unExpr(x.t, "(~ "+x.s+")", x, func(a Datum) (Datum, error) { return ^a.(int64), nil })
+	case planner.OpSqrt:
+		x = args[0]
+		return unExpr(types.Float8, "(|/ "+x.s+")", x, func(a Datum) (Datum, error) { return fnSqrtFloat(toFloat(a)) })
+	case planner.OpAbs:
+		return unExpr(x.t, "(@ "+x.s+")", x, absFnT(x.t))
+	}
+	return nil, b.errAt(planner.PrefixOpNotExist(name, x.t), op.Location)
 }
 
 func unExpr(t types.T, s string, x *cexpr, f func(a Datum) (Datum, error)) (*cexpr, error) {
@@ -614,85 +523,4 @@ func absFnT(t types.T) func(a Datum) (Datum, error) {
 		}
 		return absFn(nil, []Datum{a})
 	}
-}
-
-// compileOpPair is compilePair for a binary operator: an untyped literal
-// beside a date/time value takes the type PostgreSQL's operator resolution
-// picks (timestamp + '1 day' reads an interval, interval * '2' a number),
-// not the other side's type.
-func (b *builder) compileOpPair(s *scope, op string, ln, rn *pg_query.Node) (*cexpr, *cexpr, error) {
-	switch op {
-	case "||":
-		return b.compileConcatPair(s, ln, rn)
-	case "->", "->>", "#>", "#>>", "?", "?|", "?&", "-", "#-":
-		return b.compileJSONOpPair(s, op, ln, rn)
-	case "~", "~*", "!~", "!~*", "^@":
-		// text operators: an untyped literal stays text (1 ~ 'a' is 42883)
-		l, err := b.compile(s, ln, types.Unknown)
-		if err != nil {
-			return nil, nil, err
-		}
-		r, err := b.compile(s, rn, types.Unknown)
-		return l, r, err
-	case "+", "*", "/":
-	default:
-		return b.compilePair(s, ln, rn)
-	}
-	l, err := b.compile(s, ln, types.Unknown)
-	if err != nil {
-		return nil, nil, err
-	}
-	hintFor := func(t types.T) types.T {
-		switch {
-		case !isDTFam(t) && t.Family() != types.FamTime:
-			return t
-		case op == "*" || op == "/":
-			return types.Float8
-		case t.Family() == types.FamDate:
-			return types.Unknown // ambiguous: dateTimeOp reports it
-		}
-		return types.Interval
-	}
-	h := types.Unknown
-	if !l.unknown {
-		h = hintFor(l.t)
-	}
-	r, err := b.compile(s, rn, h)
-	if err != nil {
-		return nil, nil, err
-	}
-	if l.unknown && !r.unknown {
-		if h := hintFor(r.t); h.Oid != types.OidUnknown {
-			if l, err = b.compile(s, ln, h); err != nil {
-				return nil, nil, err
-			}
-		}
-	}
-	return l, r, nil
-}
-
-// compileConcatPair compiles the operands of ||: an untyped literal beside
-// a value that is not a string (or bytea) is text, as PostgreSQL's
-// anynonarray || text resolves it ('row ' || 1 is 'row 1').
-func (b *builder) compileConcatPair(s *scope, ln, rn *pg_query.Node) (*cexpr, *cexpr, error) {
-	hintFor := func(e *cexpr) types.T {
-		if e.unknown || e.t.Family() == types.FamString || e.t.Oid == types.OidBytea || e.t.IsArray() {
-			return e.t
-		}
-		return types.Text
-	}
-	l, err := b.compile(s, ln, types.Unknown)
-	if err != nil {
-		return nil, nil, err
-	}
-	r, err := b.compile(s, rn, hintFor(l))
-	if err != nil {
-		return nil, nil, err
-	}
-	if l.unknown && !r.unknown {
-		if l, err = b.compile(s, ln, hintFor(r)); err != nil {
-			return nil, nil, err
-		}
-	}
-	return l, r, nil
 }

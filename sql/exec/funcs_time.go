@@ -10,6 +10,7 @@ import (
 	"github.com/cockroachdb/apd/v3"
 
 	"github.com/heliosdb/nano/sql/pgerror"
+	planner "github.com/heliosdb/nano/sql/plan"
 	"github.com/heliosdb/nano/sql/types"
 )
 
@@ -45,7 +46,7 @@ func timeArg(args []*cexpr, i int, def types.T) (*cexpr, error) {
 	if a.unknown {
 		return litAs(a, def)
 	}
-	if !isDTFam(a.t) {
+	if !(planner.IsDateTime(a.t) || a.t.Family() == types.FamInterval) {
 		return nil, errNoVariant
 	}
 	return a, nil
@@ -686,7 +687,7 @@ func patKey(m string) string {
 
 func prepToChar(args []*cexpr) ([]*cexpr, types.T, scalarFn, error) {
 	x := args[0]
-	if !x.unknown && isNumFam(x.t) && (args[1].unknown || args[1].t.Family() == types.FamString) {
+	if !x.unknown && planner.IsNumeric(x.t) && (args[1].unknown || args[1].t.Family() == types.FamString) {
 		t := x.t
 		if t.Oid == types.OidInt2 {
 			args[0], t = coerce(x, types.Int4), types.Int4
@@ -695,7 +696,7 @@ func prepToChar(args []*cexpr) ([]*cexpr, types.T, scalarFn, error) {
 			return toCharNumber(a[0], t, str(a[1]))
 		}, nil
 	}
-	if x.unknown || !isTimeFam(x.t) || !(args[1].unknown || args[1].t.Family() == types.FamString) {
+	if x.unknown || !planner.IsDateTime(x.t) || !(args[1].unknown || args[1].t.Family() == types.FamString) {
 		return nil, types.T{}, nil, errNoVariant
 	}
 	if x.t.Family() == types.FamDate {

@@ -32,37 +32,6 @@ func decodeJSONPair(a, c Datum) (x, y any, err error) {
 	return x, y, err
 }
 
-// compileJSONOpPair compiles the operands of l op r when l is json: the
-// right operand of -> ->> - is text or an integer, of #> #>> #- ?| ?& a
-// text[]. Otherwise the pair is compiled as for any operator.
-func (b *builder) compileJSONOpPair(s *scope, op string, ln, rn *pg_query.Node) (*cexpr, *cexpr, error) {
-	l, err := b.compile(s, ln, types.Unknown)
-	if err != nil {
-		return nil, nil, err
-	}
-	if !isJSONType(l.t) || l.unknown {
-		return b.compilePairFrom(s, l, ln, rn)
-	}
-	h := types.Unknown
-	switch op {
-	case "#>", "#>>", "#-", "?|", "?&":
-		h, _ = types.ArrayOf(types.Text)
-	}
-	r, err := b.compile(s, rn, h)
-	if err != nil {
-		return nil, nil, err
-	}
-	if r.unknown {
-		if h.Oid != types.OidUnknown {
-			r = coerce(r, h)
-		} else {
-			r = coerce(r, types.Text)
-			r.t, r.unknown = types.Text, false
-		}
-	}
-	return l, r, nil
-}
-
 func jsonPathArg(d Datum) ([]string, error) {
 	at, _ := types.ArrayOf(types.Text)
 	a, err := toArray(d, at)

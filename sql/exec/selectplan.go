@@ -1090,7 +1090,7 @@ func assignable(f, t types.T) bool {
 	switch {
 	case f.Oid == types.OidUnknown, f.Family() == t.Family(), t.Family() == types.FamString:
 		return true
-	case isNumFam(f) && isNumFam(t), isTimeFam(f) && isTimeFam(t):
+	case planner.IsNumeric(f) && planner.IsNumeric(t), planner.IsDateTime(f) && planner.IsDateTime(t):
 		return true
 	}
 	return false

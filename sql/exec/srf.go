@@ -6,6 +6,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/heliosdb/nano/sql/pgerror"
+	planner "github.com/heliosdb/nano/sql/plan"
 	"github.com/heliosdb/nano/sql/types"
 )
 
@@ -132,14 +133,14 @@ func (b *builder) generateSeriesArgs(s *scope, fc *pg_query.FuncCall, p *srfPlan
 	}
 	step := types.T{}
 	switch {
-	case len(args) == 3 && (args[2].t.Oid == types.OidInterval || args[2].unknown && !isNumFam(t)):
+	case len(args) == 3 && (args[2].t.Oid == types.OidInterval || args[2].unknown && !planner.IsNumeric(t)):
 		// timestamp [with time zone] series; untyped and date bounds are
 		// timestamptz, PostgreSQL's preferred type.
 		if t.Oid != types.OidTimestamp {
 			t = types.Timestamptz
 		}
 		step = types.Interval
-	case isNumFam(t) || t.Oid == types.OidUnknown:
+	case planner.IsNumeric(t) || t.Oid == types.OidUnknown:
 		if t.Oid == types.OidUnknown || t.Family() == types.FamInt && t.Oid != types.OidInt8 {
 			t = types.Int4
 		}
@@ -151,7 +152,7 @@ func (b *builder) generateSeriesArgs(s *scope, fc *pg_query.FuncCall, p *srfPlan
 			if t, err = unifyTypes(all, "generate_series"); err != nil {
 				return err
 			}
-			if !isNumFam(t) {
+			if !planner.IsNumeric(t) {
 				return b.undefinedSeries(args, fc)
 			}
 		}

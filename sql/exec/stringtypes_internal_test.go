@@ -3,6 +3,7 @@ package exec
 import (
 	"testing"
 
+	planner "github.com/heliosdb/nano/sql/plan"
 	"github.com/heliosdb/nano/sql/types"
 )
 
@@ -24,8 +25,8 @@ func TestStringTypeResolution(t *testing.T) {
 		{v5, types.T{Oid: types.OidVarchar, Mod: 20}, vr},
 	}
 	for _, c := range cmp {
-		if got := stringCommonType(c.a, c.b); got != c.want {
-			t.Errorf("stringCommonType(%s, %s) = %s, want %s", c.a, c.b, got, c.want)
+		if got := planner.StringCommonType(c.a, c.b); got != c.want {
+			t.Errorf("planner.StringCommonType(%s, %s) = %s, want %s", c.a, c.b, got, c.want)
 		}
 	}
 	unify := []struct {

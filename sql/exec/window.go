@@ -334,9 +334,9 @@ func (b *builder) windowFrame(in *scope, wd *pg_query.WindowDef, sp *winSpec) er
 		}
 		kt := sp.order[0].t
 		switch {
-		case isNumFam(kt):
+		case planner.IsNumeric(kt):
 			offType, offHint = kt, kt
-		case isTimeFam(kt):
+		case planner.IsDateTime(kt):
 			offType, offHint = types.Interval, types.Interval
 		default:
 			return pgerror.Newf(pgerror.FeatureNotSupported, "RANGE with offset PRECEDING/FOLLOWING is not supported for column type %s", kt)
@@ -357,7 +357,7 @@ func (b *builder) windowFrame(in *scope, wd *pg_query.WindowDef, sp *winSpec) er
 			return err
 		}
 		switch {
-		case rangeOff && e.t != offType && !e.unknown && !(isNumFam(e.t) && isNumFam(offType) && assignable(e.t, offType)):
+		case rangeOff && e.t != offType && !e.unknown && !(planner.IsNumeric(e.t) && planner.IsNumeric(offType) && assignable(e.t, offType)):
 			return pgerror.Newf(pgerror.FeatureNotSupported, "RANGE with offset PRECEDING/FOLLOWING is not supported for column type %s and offset type %s", sp.order[0].t, e.t)
 		case !rangeOff && e.t.Family() != types.FamInt && !e.unknown:
 			return pgerror.Newf(pgerror.DatatypeMismatch, "argument of ROWS must be type bigint, not type %s", e.t)

@@ -41,6 +41,21 @@
 //	                           ($n and its inferred type), BindColumnRef
 //	                           (a Var: Scoped plus type). exec compiles
 //	                           these; it binds the other families itself.
+//	               ops.go      operator resolution (the second family):
+//	                           ResolveBinaryOp, ResolveCompare, ResolveLike,
+//	                           ResolvePrefixOp pick the operator for the
+//	                           operand types (exact match, implicit casts,
+//	                           unknown literals, the category's preferred
+//	                           type) as a ResolvedOp: its class, the reads
+//	                           of untyped literals, the casts of each input,
+//	                           the type computed in and the result type;
+//	                           CommonOperandType, StringCommonType.
+//	               bindop.go   BindOperator: an operator expression's
+//	                           operands bound with the hints its candidates
+//	                           give (through exec's OperandBinder while the
+//	                           other families bind there), then resolved:
+//	                           an OpExpr; Cast, the implicit cast the
+//	                           binder inserts for a json operator's key.
 //	               locks.go    TargetLocks (the table locks a statement
 //	                           takes on its target before planning),
 //	                           IsDML, MayWriteCatalog, LockTableOf (LOCK
@@ -85,6 +100,10 @@
 //	                                 BindParam, BindColumnRef (colInfo is
 //	                                 a TypedColumn), then compileConst,
 //	                                 compileParam, compileScoped
+//	               exec/expr.go, funcs_ops.go  operators →
+//	                                 BindOperator / ResolveBinaryOp, then
+//	                                 compileOpExpr, buildOp (the json and
+//	                                 array classes through their tables)
 //	               exec/tablelock.go, catlock.go  TargetLocks, IsDML,
 //	                                 MayWriteCatalog, LockTableOf
 //	               exec/deferred.go, ddl*.go  SetConstraintsOf,
@@ -96,8 +115,8 @@
 // What still lives in sql/exec's builder and moves here next (in the
 // order docs/architecture.md gives): the named steps of INSERT and CREATE
 // TABLE, the column model (exec's colInfo becoming plan.Column), binding
-// and type resolution of the remaining expression families (operators,
-// casts, functions, aggregates, window calls, sublinks) into plan.Expr,
+// and type resolution of the remaining expression families (casts,
+// functions, aggregates, window calls, sublinks) into plan.Expr,
 // the logical plan tree of a SELECT (aggregation, windows, set
 // operations), and the transaction code into its own package (sql/txn). New planner decisions go
 // here as pure functions; the executor only carries them out.
