@@ -22,6 +22,9 @@
 # PROXY_ONLY=1 runs only the proxy comparison and prints it (docs/benchmarks.md
 # is left alone); PROXY_BASE=path/to/an/older/heliosdb-proxy adds that build
 # to each round (before/after a change, same moment, same node).
+# PROXY_MAX_PROCS=N sets the proxy's max_procs (GOMAXPROCS; PROXY_BASE's
+# stays the default): PROXY_BASE=bin/heliosdb-proxy PROXY_MAX_PROCS=1
+# compares one scheduler thread with the default in the same rounds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-5}
@@ -37,6 +40,7 @@ PROXY_ONLY=${PROXY_ONLY:-0}
 BULK_ONLY=${BULK_ONLY:-0}
 BULK_REPS=${BULK_REPS:-1}
 PROXY_BASE=${PROXY_BASE:-}
+PROXY_MAX_PROCS=${PROXY_MAX_PROCS:-0} # the proxy's max_procs (not PROXY_BASE's)
 PX_BASE_PORT=$((BASE_PORT + 6)) PX_BASE_ADMIN=$((BASE_PORT + 7))
 NANO=(helios helios heliosdb) # user password database
 PG=(postgres "" postgres)
@@ -268,12 +272,13 @@ done
 }
 
 # --- through the proxies --------------------------------------------------
-proxy_toml() { # PORT ADMIN_PORT
+proxy_toml() { # PORT ADMIN_PORT [MAX_PROCS]
   cat <<TOML
 [proxy]
 listen_addr = "127.0.0.1:$1"
 admin_addr = "127.0.0.1:$2"
 health_check_interval_secs = 5
+max_procs = ${3:-0}
 
 [[nodes]]
 name = "primary"
@@ -283,7 +288,7 @@ role = "primary"
 enabled = true
 TOML
 }
-proxy_toml "$PX_PORT" "$PX_ADMIN" >"$work/proxy.toml"
+proxy_toml "$PX_PORT" "$PX_ADMIN" "$PROXY_MAX_PROCS" >"$work/proxy.toml"
 bin/heliosdb-proxy --config "$work/proxy.toml" >"$work/proxy.log" 2>&1 &
 pids+=($!)
 declare -A pid_of=([proxy]=$!)

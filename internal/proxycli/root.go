@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"runtime"
 	"strings"
 
@@ -94,7 +93,7 @@ func run(v *viper.Viper, logOut io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if n := maxProcs(fileCfg.MaxProcs, runtime.GOMAXPROCS(0), os.Getenv("GOMAXPROCS") != ""); n != runtime.GOMAXPROCS(0) {
+	if n := maxProcs(fileCfg.MaxProcs, runtime.GOMAXPROCS(0)); n != runtime.GOMAXPROCS(0) {
 		runtime.GOMAXPROCS(n)
 	}
 	p, err := proxy.New(proxy.Config{Config: fileCfg, Logger: log})
@@ -112,29 +111,22 @@ func run(v *viper.Viper, logOut io.Writer) error {
 }
 
 // maxProcs is the GOMAXPROCS the proxy runs with: proxy.max_procs when
-// set, else the GOMAXPROCS environment variable's (already the runtime's,
-// current), else half the CPUs the runtime found for the process (current,
-// which counts a container's CPU limit), at least one.
+// set, else the runtime's own (every CPU the process may use, or the
+// GOMAXPROCS environment variable).
 //
-// Why fewer threads than CPUs: a session's goroutine does little but
-// system calls and waits on the network poller, so each transaction
-// readies a goroutine or two; with a processor idle, the runtime wakes a
-// second thread to run each (a futex wake, and a thread that soon parks
-// again) instead of running it on the thread that found it ready. On two
-// CPUs under pgbench select-only with 8 clients, one processor instead of
-// two took futex calls per transaction from 0.16–0.50 to 0, the proxy's
-// CPU per transaction from 18.7 to 15.5 µs (medians, loaded host) and its
-// p50 latency down a little — on such a host the clients and nodes want
-// the other CPU anyway. Half, not one, on larger hosts, so the proxy
-// still scales with its sessions; measured on two CPUs only.
-func maxProcs(configured, current int, envSet bool) int {
-	switch {
-	case configured > 0:
+// Measured on two CPUs (pgbench through the proxy, 8 clients, interleaved,
+// loaded host): one processor instead of two takes the futex wake-ups
+// between scheduler threads from 0.16–0.50 per transaction to 0 and
+// select-only CPU per transaction from 18.7 to 15.5 µs (medians), but
+// tpcb-like transactions per second fell in 12 of 18 pairs (median
+// 762 → 667): a single thread waits for a CPU on a busy host, and every
+// session waits with it. Hence not the default; max_procs = 1 suits a
+// read-heavy proxy on a small, otherwise quiet host.
+func maxProcs(configured, current int) int {
+	if configured > 0 {
 		return configured
-	case envSet:
-		return current
 	}
-	return max(1, current/2)
+	return current
 }
 
 func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {

@@ -81,9 +81,9 @@ type Config struct {
 	// more gets FATAL 53300 "sorry, too many clients already". 0 = none.
 	MaxConnections int
 	// MaxProcs (proxy.max_procs) is how many threads run the proxy's Go
-	// code at once (GOMAXPROCS); 0 = automatic: half the CPUs the process
-	// may use, at least one, unless the GOMAXPROCS environment variable
-	// says otherwise (heliosdb-proxy applies it at start).
+	// code at once (GOMAXPROCS; heliosdb-proxy applies it at start); 0 =
+	// the runtime's own: every CPU the process may use, or the GOMAXPROCS
+	// environment variable.
 	MaxProcs int
 
 	// TLS of the client port: TLSCertFile/TLSKeyFile (proxy.tls_cert_file,
