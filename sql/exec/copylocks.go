@@ -8,6 +8,7 @@ import (
 
 	"github.com/heliosdb/nano/sql/catalog"
 	"github.com/heliosdb/nano/sql/lock"
+	"github.com/heliosdb/nano/sql/txn"
 )
 
 // COPY FROM into a table others may write: PostgreSQL's ROW EXCLUSIVE,
@@ -158,7 +159,7 @@ func (e *env) claim(l *bulkLoad, tbl *catalog.Table, bucket, key []byte) error {
 	if !e.txn.eng.locks.HeldByOther(e.txn.owner, l.probe) {
 		return nil
 	}
-	_, err := e.acquireLock(rowLockKey(bucket, key), lock.ForUpdate, lock.Xact, lock.Wait, lockWhat{"row in relation", tbl.Name}, true)
+	_, err := e.acquireLock(txn.RowLockKey(bucket, key), lock.ForUpdate, lock.Xact, lock.Wait, lockWhat{"row in relation", tbl.Name}, true)
 	return err
 }
 

@@ -309,7 +309,7 @@ func lockForWrite(e *env, sp *scanPlan, old []Datum, mode lock.Mode, policy lock
 		return nil, errConcurrent(st == rowChanged && lv == nil)
 	}
 	// A row moved to another key by an UPDATE of its primary key: follow
-	// it, as PostgreSQL follows the update chain (rowfate.go).
+	// it, as PostgreSQL follows the update chain (sql/txn's rowfate.go).
 	for st == rowMoved {
 		if st, lv, mv, err = e.followRow(tbl, tb, mv, mode, policy); err != nil || st == rowSkipped {
 			return nil, err

@@ -140,8 +140,8 @@ type Engine struct {
 	// ddlSeq counts committed catalog changes (catlock.go).
 	ddlSeq atomic.Uint64
 	// fates: what became of rows deleted or moved by commits that open
-	// transactions may not see (rowfate.go).
-	fates fateRegistry
+	// transactions may not see (sql/txn's rowfate.go).
+	fates txn.Fates
 }
 
 // NewEngine returns an Engine over cfg.
@@ -188,21 +188,21 @@ func (e *Engine) BeginTx(ctx context.Context, opts TxOptions) (*Txn, error) {
 	t := &Txn{eng: e, ov: txn.NewWriteSet(), readOnly: opts.ReadOnly, start: e.now().Truncate(time.Microsecond), // as PostgreSQL's timestamps
 		iso: opts.Isolation, owner: opts.Owner, pid: opts.PID}
 	// Registered before the snapshot is taken, at most at its LSN, so no
-	// fate the snapshot does not see is dropped meanwhile (rowfate.go).
+	// fate the snapshot does not see is dropped meanwhile (sql/txn's rowfate.go).
 	var from lsn.LSN
 	if a, ok := e.cfg.Snapshots.(appliedSource); ok {
 		from = a.AppliedLSN()
 	}
-	e.fates.begin(t, from)
+	e.fates.Begin(t, from)
 	if opts.Isolation == Serializable {
 		if err := e.beginSerializable(ctx, t, opts.Deferrable); err != nil {
-			e.fates.end(t)
+			e.fates.End(t)
 			return nil, err
 		}
 	} else {
 		snap, err := e.cfg.Snapshots.Snapshot()
 		if err != nil {
-			e.fates.end(t)
+			e.fates.End(t)
 			return nil, err
 		}
 		t.snap, t.writeLSN = snap, snap.AppliedLSN()

@@ -353,7 +353,7 @@ func (e *env) findParent(parent *catalog.Table, cols []int, key []Datum, lockIt 
 			}
 		}
 		if lockIt {
-			if _, err := e.acquire(rowLockKey(tb, pk), lock.ForKeyShare, lock.Xact, lock.Wait,
+			if _, err := e.acquire(txn.RowLockKey(tb, pk), lock.ForKeyShare, lock.Xact, lock.Wait,
 				fmt.Sprintf("row in relation %q", parent.Name)); err != nil {
 				return nil, err
 			}

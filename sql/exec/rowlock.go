@@ -13,6 +13,7 @@ import (
 	"github.com/heliosdb/nano/sql/lock"
 	"github.com/heliosdb/nano/sql/pgcatalog"
 	"github.com/heliosdb/nano/sql/pgerror"
+	"github.com/heliosdb/nano/sql/txn"
 	"github.com/heliosdb/nano/storage"
 )
 
@@ -42,17 +43,22 @@ const (
 	rowSame    lockState = iota // locked; the statement's version is the newest
 	rowChanged                  // locked; a newer committed version exists (latest, nil if deleted)
 	rowSkipped                  // SKIP LOCKED: taken by another transaction
-	rowMoved                    // locked; a committed UPDATE moved the row to another key (rowfate.go)
+	rowMoved                    // locked; a committed UPDATE moved the row to another key (sql/txn's rowfate.go)
 )
 
-func rowLockKey(bucket, key []byte) string {
-	b := make([]byte, 0, 2+len(bucket)+len(key))
-	b = append(b, 'r')
-	b = append(b, bucket...)
-	b = append(b, 0)
-	b = append(b, key...)
-	return string(b)
+// recordDelete notes that the transaction deleted the row at pk of bucket
+// (its fate, published at commit: sql/txn's rowfate.go). A temporary
+// table's rows have no other reader.
+func (t *Txn) recordDelete(bucket, pk []byte) {
+	if isTempBucket(bucket) {
+		return
+	}
+	t.fates.Delete(bucket, pk)
 }
+
+// recordMove turns the deletion just recorded for the row at from
+// (deleteRow) into a move to to: an UPDATE that changed the key.
+func (t *Txn) recordMove(bucket, from, to []byte) { t.fates.Move(bucket, from, to) }
 
 var errLockTimeout = pgerror.New(pgerror.LockNotAvailable, "canceling statement due to lock timeout")
 
@@ -187,37 +193,37 @@ var durationUnits = map[string]time.Duration{"": time.Millisecond, "us": time.Mi
 // for rowMoved, mv says where the row went and when (see followRow).
 // A row a committed transaction deleted is rowChanged with latest nil
 // even when a row with its key was inserted since: that one is not a
-// version of the row read (rowfate.go).
-func (e *env) lockRow(tbl *catalog.Table, bucket, key []byte, mode lock.Mode, policy lock.Policy) (st lockState, latest []byte, mv fate, err error) {
+// version of the row read (sql/txn's rowfate.go).
+func (e *env) lockRow(tbl *catalog.Table, bucket, key []byte, mode lock.Mode, policy lock.Policy) (st lockState, latest []byte, mv txn.Fate, err error) {
 	t := e.txn
-	lk := rowLockKey(bucket, key)
+	lk := txn.RowLockKey(bucket, key)
 	ok, err := e.acquireLock(lk, mode, lock.Xact, policy, lockWhat{"row in relation", tbl.Name}, true)
 	if err != nil {
-		return 0, nil, fate{}, err
+		return 0, nil, txn.Fate{}, err
 	}
 	if !ok {
-		return rowSkipped, nil, fate{}, nil
+		return rowSkipped, nil, txn.Fate{}, nil
 	}
 	if ob := t.ov.Bucket(bucket); ob != nil {
 		if _, mine := ob.Entry(key); mine || ob.Staged() {
-			return rowSame, nil, fate{}, nil // written by this transaction under this lock, or private to it
+			return rowSame, nil, txn.Fate{}, nil // written by this transaction under this lock, or private to it
 		}
 	}
 	ls, err := t.latestSnap()
 	if err != nil {
-		return 0, nil, fate{}, err
+		return 0, nil, txn.Fate{}, err
 	}
 	if ls == t.snap || isTempBucket(bucket) { // a temporary table has one writer: this session
-		return rowSame, nil, fate{}, nil
+		return rowSame, nil, txn.Fate{}, nil
 	}
-	if f, ok := t.eng.fates.next(lk, t.snap.AppliedLSN()); ok && t.snap.Get(bucket, key) != nil {
-		if f.to == nil {
-			return rowChanged, nil, fate{}, nil
+	if f, ok := t.eng.fates.Next(lk, t.snap.AppliedLSN()); ok && t.snap.Get(bucket, key) != nil {
+		if f.To == nil {
+			return rowChanged, nil, txn.Fate{}, nil
 		}
 		return rowMoved, nil, f, nil
 	}
 	st, latest = compareLatest(t.snap, ls, bucket, key)
-	return st, latest, fate{}, nil
+	return st, latest, txn.Fate{}, nil
 }
 
 // compareLatest compares the row at bucket/key in the statement's
@@ -239,30 +245,30 @@ func compareLatest(snap, ls *storage.Snapshot, bucket, key []byte) (lockState, [
 // when it was deleted since), or where it moved next (rowMoved), or
 // rowSkipped (SKIP LOCKED). Each hop is relative to the commit that made
 // it: only fates committed after it concern the version it created.
-func (e *env) followRow(tbl *catalog.Table, bucket []byte, mv fate, mode lock.Mode, policy lock.Policy) (lockState, []byte, fate, error) {
+func (e *env) followRow(tbl *catalog.Table, bucket []byte, mv txn.Fate, mode lock.Mode, policy lock.Policy) (lockState, []byte, txn.Fate, error) {
 	t := e.txn
-	lk := rowLockKey(bucket, mv.to)
+	lk := txn.RowLockKey(bucket, mv.To)
 	ok, err := e.acquireLock(lk, mode, lock.Xact, policy, lockWhat{"row in relation", tbl.Name}, true)
 	if err != nil {
-		return 0, nil, fate{}, err
+		return 0, nil, txn.Fate{}, err
 	}
 	if !ok {
-		return rowSkipped, nil, fate{}, nil
+		return rowSkipped, nil, txn.Fate{}, nil
 	}
-	if f, ok := t.eng.fates.next(lk, mv.at); ok {
-		if f.to == nil {
-			return rowChanged, nil, fate{}, nil
+	if f, ok := t.eng.fates.Next(lk, mv.At); ok {
+		if f.To == nil {
+			return rowChanged, nil, txn.Fate{}, nil
 		}
 		return rowMoved, nil, f, nil
 	}
-	lv, err := t.getLatest(bucket, mv.to)
+	lv, err := t.getLatest(bucket, mv.To)
 	if err != nil {
-		return 0, nil, fate{}, err
+		return 0, nil, txn.Fate{}, err
 	}
 	if lv != nil {
 		lv = append([]byte(nil), lv...)
 	}
-	return rowChanged, lv, fate{}, nil
+	return rowChanged, lv, txn.Fate{}, nil
 }
 
 // getLatest reads bucket/key as this transaction's writes and the newest
@@ -307,7 +313,7 @@ func (e *env) lockKey(tbl *catalog.Table, bucket, key []byte) error {
 	if e.bulk != nil && e.bulk.oid == tbl.OID {
 		return e.claim(e.bulk, tbl, bucket, key) // COPY FROM: copylocks.go
 	}
-	if _, err := e.acquireLock(rowLockKey(bucket, key), lock.ForUpdate, lock.Xact, lock.Wait,
+	if _, err := e.acquireLock(txn.RowLockKey(bucket, key), lock.ForUpdate, lock.Xact, lock.Wait,
 		lockWhat{"row in relation", tbl.Name}, true); err != nil {
 		return err
 	}

@@ -62,7 +62,7 @@ func (t *Txn) SetSavepoints(on bool) {
 // savepoints on.
 func (t *Txn) Savepoint() Savepoint {
 	t.SetSavepoints(true)
-	return Savepoint{undo: t.ov.Savepoint(), locks: t.eng.locks.Mark(t.owner), fates: len(t.fates), tlocks: maps.Clone(t.tlocks), catLocked: t.catLocked,
+	return Savepoint{undo: t.ov.Savepoint(), locks: t.eng.locks.Mark(t.owner), fates: t.fates.Len(), tlocks: maps.Clone(t.tlocks), catLocked: t.catLocked,
 		deferred: slices.Clip(t.deferred), conMode: constraintMode{all: t.conMode.all, named: maps.Clone(t.conMode.named)}}
 }
 
@@ -79,9 +79,7 @@ func (t *Txn) RollbackTo(sp Savepoint) {
 		}
 	}
 	t.eng.locks.ReleaseSince(t.owner, sp.locks)
-	if len(t.fates) > sp.fates {
-		t.fates = t.fates[:sp.fates]
-	}
+	t.fates.Truncate(sp.fates)
 	t.tlocks = maps.Clone(sp.tlocks)
 	t.catLocked = sp.catLocked
 	t.deferred = slices.Clip(sp.deferred)

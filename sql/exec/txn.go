@@ -117,8 +117,8 @@ type Txn struct {
 	catUnlocked bool
 	ddlSeen     uint64
 	// fates: the rows this transaction deleted or moved to another key,
-	// in order, published at commit (rowfate.go).
-	fates []fateOp
+	// in order, published at commit (sql/txn's rowfate.go).
+	fates txn.FateLog
 }
 
 // SetUser sets the role the transaction's statements run as (the
@@ -188,7 +188,7 @@ func (t *Txn) Commit(ctx context.Context) (lsn.LSN, error) {
 		at, err = t.eng.cfg.Committer.Commit(ctx, b, t.writeLSN)
 	}
 	if err == nil {
-		t.eng.fates.publish(t.fates, at) // before the locks go
+		t.eng.fates.Publish(&t.fates, at) // before the locks go
 		t.ssx.Commit()
 		t.ssx = nil
 		err = t.commitTemp(temp, clear)
@@ -231,7 +231,7 @@ func (t *Txn) Rollback() {
 	case t.ov.KeepUndo():
 		t.eng.locks.StopLog(t.owner)
 	}
-	t.eng.fates.end(t)
+	t.eng.fates.End(t)
 }
 
 // ssiCommit commits a SERIALIZABLE transaction that wrote nothing.

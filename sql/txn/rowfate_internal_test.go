@@ -1,4 +1,4 @@
-package exec
+package txn
 
 import (
 	"testing"
@@ -11,7 +11,7 @@ import (
 func TestCollapseFates(t *testing.T) {
 	del := func(k string) fateOp { return fateOp{bucket: "t/1", key: k} }
 	mv := func(from, to string) fateOp { return fateOp{bucket: "t/1", key: from, to: []byte(to)} }
-	k := func(s string) string { return rowLockKey([]byte("t/1"), []byte(s)) }
+	k := func(s string) string { return RowLockKey([]byte("t/1"), []byte(s)) }
 	for _, tc := range []struct {
 		name string
 		ops  []fateOp
@@ -49,34 +49,50 @@ func TestCollapseFates(t *testing.T) {
 // Fates are found after a commit and kept while a transaction that
 // started before the commit is open.
 func TestFateRegistryKeepsFatesForOlderTransactions(t *testing.T) {
-	var r fateRegistry
-	old, newer := &Txn{}, &Txn{}
-	r.begin(old, 10)
-	r.publish([]fateOp{{bucket: "t/1", key: "a", to: []byte("b")}}, 20)
-	key := rowLockKey([]byte("t/1"), []byte("a"))
-	if f, ok := r.next(key, 10); !ok || string(f.to) != "b" || f.at != 20 {
+	var r Fates
+	old, newer := new(int), new(int) // two transactions
+	r.Begin(old, 10)
+	r.Publish(&FateLog{ops: []fateOp{{bucket: "t/1", key: "a", to: []byte("b")}}}, 20)
+	key := RowLockKey([]byte("t/1"), []byte("a"))
+	if f, ok := r.Next(key, 10); !ok || string(f.To) != "b" || f.At != 20 {
 		t.Fatalf("next after 10 = %v %v", f, ok)
 	}
-	if _, ok := r.next(key, 20); ok {
+	if _, ok := r.Next(key, 20); ok {
 		t.Fatal("a snapshot at the commit sees the move: no fate")
 	}
-	r.begin(newer, 30)
+	r.Begin(newer, 30)
 	for i := range 5000 { // forces prunes: the fate at 20 must stay for old
-		r.publish([]fateOp{{bucket: "t/2", key: string(rune(i))}}, lsn.LSN(40+i))
+		r.Publish(&FateLog{ops: []fateOp{{bucket: "t/2", key: string(rune(i))}}}, lsn.LSN(40+i))
 	}
-	if _, ok := r.next(key, 10); !ok {
+	if _, ok := r.Next(key, 10); !ok {
 		t.Fatal("fate dropped while a transaction older than it is open")
 	}
-	r.end(old)
-	r.publish([]fateOp{{bucket: "t/2", key: "z"}}, 10000) // prune now drops what only old needed
+	r.End(old)
+	r.Publish(&FateLog{ops: []fateOp{{bucket: "t/2", key: "z"}}}, 10000) // prune now drops what only old needed
 	r.mu.Lock()
 	r.prune()
 	r.mu.Unlock()
-	if _, ok := r.next(key, 10); ok {
+	if _, ok := r.Next(key, 10); ok {
 		t.Fatal("fate kept after every older transaction ended")
 	}
-	r.end(newer)
+	r.End(newer)
 	if r.n != 0 {
 		t.Fatalf("%d fates kept with no open transaction", r.n)
+	}
+}
+
+// A FateLog notes deletions, turns the last one into a move, and forgets
+// what a ROLLBACK TO undid.
+func TestFateLog(t *testing.T) {
+	var l FateLog
+	l.Delete([]byte("t/1"), []byte("a"))
+	l.Move([]byte("t/1"), []byte("a"), []byte("b"))
+	l.Move([]byte("t/1"), []byte("x"), []byte("y")) // no deletion of x just noted: ignored
+	mark := l.Len()
+	l.Delete([]byte("t/1"), []byte("c"))
+	l.Truncate(mark)
+	got := collapseFates(l.ops)
+	if len(got) != 1 || string(got[RowLockKey([]byte("t/1"), []byte("a"))]) != "b" {
+		t.Fatalf("fates %q, want a moved to b only", got)
 	}
 }

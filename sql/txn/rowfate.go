@@ -1,4 +1,4 @@
-package exec
+package txn
 
 import (
 	"sync"
@@ -29,8 +29,8 @@ import (
 // fate: deleted, or moved to key K2. The record carries the commit's LSN;
 // a statement whose snapshot is older than it consults it after locking
 // the key (the lock's previous holder published before releasing it) and
-// follows moves key by key (followRow), each hop relative to the commit
-// that made it.
+// follows moves key by key (sql/exec's lockRow and followRow), each hop
+// relative to the commit that made it.
 //
 // The records live in memory on the primary and are kept while a
 // transaction that began before their commit is still open; only such a
@@ -41,6 +41,17 @@ import (
 // every snapshot is newer than every earlier commit and an empty set of
 // records is exact.
 
+// RowLockKey is the lock manager's name for the row at key in bucket; a
+// row's fates are filed under it too.
+func RowLockKey(bucket, key []byte) string {
+	b := make([]byte, 0, 2+len(bucket)+len(key))
+	b = append(b, 'r')
+	b = append(b, bucket...)
+	b = append(b, 0)
+	b = append(b, key...)
+	return string(b)
+}
+
 // fateOp is one row deletion recorded by a transaction: the row at key
 // in bucket was deleted, or moved to to (an UPDATE changing its key).
 type fateOp struct {
@@ -48,57 +59,92 @@ type fateOp struct {
 	to          []byte // nil: deleted
 }
 
-// fate is the published end of a row version: at the commit at, the row
-// at a key was deleted (to == nil) or moved to key to.
-type fate struct {
-	at lsn.LSN
-	to []byte
+// FateLog is what a transaction did to rows that others may have read:
+// its deletions and key-changing moves, in order, published at commit
+// (Fates.Publish).
+type FateLog struct {
+	ops []fateOp
 }
 
-// fateRegistry holds the published fates and the open transactions'
-// start LSNs that keep them.
-type fateRegistry struct {
+// Delete notes that the transaction deleted the row at pk of bucket.
+func (l *FateLog) Delete(bucket, pk []byte) {
+	l.ops = append(l.ops, fateOp{bucket: string(bucket), key: string(pk)})
+}
+
+// Move turns the deletion just noted for the row at from (Delete) into a
+// move to to: an UPDATE that changed the key. Without that deletion it
+// does nothing.
+func (l *FateLog) Move(bucket, from, to []byte) {
+	n := len(l.ops)
+	if n == 0 || l.ops[n-1].bucket != string(bucket) || l.ops[n-1].key != string(from) {
+		return
+	}
+	l.ops[n-1].to = append([]byte(nil), to...)
+}
+
+// Len is the number of deletions noted (a savepoint's mark).
+func (l *FateLog) Len() int { return len(l.ops) }
+
+// Truncate forgets the deletions noted after the first n (ROLLBACK TO).
+func (l *FateLog) Truncate(n int) {
+	if len(l.ops) > n {
+		l.ops = l.ops[:n]
+	}
+}
+
+// Fate is the published end of a row version: at the commit At, the row
+// at a key was deleted (To == nil) or moved to key To.
+type Fate struct {
+	At lsn.LSN
+	To []byte
+}
+
+// Fates holds the published fates and the open transactions' start LSNs
+// that keep them. The zero value is ready to use.
+type Fates struct {
 	mu      sync.Mutex
-	m       map[string][]fate // by rowLockKey
+	m       map[string][]Fate // by RowLockKey
 	n       int               // records in m
 	pruneAt int
-	live    map[*Txn]lsn.LSN
+	live    map[any]lsn.LSN
 }
 
-// begin registers an open transaction whose first snapshot is at.
-func (r *fateRegistry) begin(t *Txn, at lsn.LSN) {
+// Begin registers an open transaction, named by owner (any comparable
+// value unique to it: sql/exec passes its *Txn), whose first snapshot is
+// at.
+func (r *Fates) Begin(owner any, at lsn.LSN) {
 	r.mu.Lock()
 	if r.live == nil {
-		r.live = map[*Txn]lsn.LSN{}
+		r.live = map[any]lsn.LSN{}
 	}
-	r.live[t] = at
+	r.live[owner] = at
 	r.mu.Unlock()
 }
 
-// end forgets t (committed or rolled back).
-func (r *fateRegistry) end(t *Txn) {
+// End forgets owner's transaction (committed or rolled back).
+func (r *Fates) End(owner any) {
 	r.mu.Lock()
-	delete(r.live, t)
+	delete(r.live, owner)
 	if len(r.live) == 0 && r.n > 0 {
 		r.m, r.n = nil, 0 // no snapshot older than any commit is left
 	}
 	r.mu.Unlock()
 }
 
-// publish records ops' fates (collapsed, see collapseFates) as of the
-// commit at.
-func (r *fateRegistry) publish(ops []fateOp, at lsn.LSN) {
-	res := collapseFates(ops)
+// Publish records the fates of log's rows (collapsed, see collapseFates)
+// as of the commit at.
+func (r *Fates) Publish(log *FateLog, at lsn.LSN) {
+	res := collapseFates(log.ops)
 	if len(res) == 0 {
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.m == nil {
-		r.m = map[string][]fate{}
+		r.m = map[string][]Fate{}
 	}
 	for k, to := range res {
-		r.m[k] = append(r.m[k], fate{at: at, to: to})
+		r.m[k] = append(r.m[k], Fate{At: at, To: to})
 		r.n++
 	}
 	if r.n > r.pruneAt {
@@ -109,7 +155,7 @@ func (r *fateRegistry) publish(ops []fateOp, at lsn.LSN) {
 
 // prune drops the fates no open transaction can need: those committed at
 // or before the oldest open transaction's start. Called with mu held.
-func (r *fateRegistry) prune() {
+func (r *Fates) prune() {
 	oldest, any := lsn.LSN(0), false
 	for _, at := range r.live {
 		if !any || at < oldest {
@@ -122,37 +168,37 @@ func (r *fateRegistry) prune() {
 	}
 	for k, fs := range r.m {
 		i := 0
-		for i < len(fs) && fs[i].at <= oldest {
+		for i < len(fs) && fs[i].At <= oldest {
 			i++
 		}
 		if i == len(fs) {
 			delete(r.m, k)
 		} else if i > 0 {
-			r.m[k] = append([]fate(nil), fs[i:]...)
+			r.m[k] = append([]Fate(nil), fs[i:]...)
 		}
 		r.n -= i
 	}
 }
 
-// next returns the first fate of the version at key (a rowLockKey) after
+// Next returns the first fate of the version at key (a RowLockKey) after
 // the commit at after: the earliest one committed later.
-func (r *fateRegistry) next(key string, after lsn.LSN) (fate, bool) {
+func (r *Fates) Next(key string, after lsn.LSN) (Fate, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.n == 0 {
-		return fate{}, false
+		return Fate{}, false
 	}
 	for _, f := range r.m[key] {
-		if f.at > after {
+		if f.At > after {
 			return f, true
 		}
 	}
-	return fate{}, false
+	return Fate{}, false
 }
 
 // collapseFates turns a transaction's deletions and moves, in the order
 // they happened, into the fate of each version that existed before the
-// transaction, by rowLockKey: a row moved twice ends at its last key; a
+// transaction, by RowLockKey: a row moved twice ends at its last key; a
 // row moved and then deleted is deleted; a key deleted and filled again
 // by this transaction keeps its first fate (the later row is the
 // transaction's own, which nobody else read).
@@ -160,7 +206,7 @@ func collapseFates(ops []fateOp) map[string][]byte {
 	res := map[string][]byte{}
 	origin := map[string]string{} // current key -> the key its row came from
 	for _, op := range ops {
-		cur := rowLockKey([]byte(op.bucket), []byte(op.key))
+		cur := RowLockKey([]byte(op.bucket), []byte(op.key))
 		o, moved := origin[cur]
 		if !moved {
 			if _, done := res[cur]; done {
@@ -171,26 +217,8 @@ func collapseFates(ops []fateOp) map[string][]byte {
 		delete(origin, cur)
 		res[o] = op.to
 		if op.to != nil {
-			origin[rowLockKey([]byte(op.bucket), op.to)] = o
+			origin[RowLockKey([]byte(op.bucket), op.to)] = o
 		}
 	}
 	return res
-}
-
-// recordDelete notes that the transaction deleted the row at pk of bucket.
-func (t *Txn) recordDelete(bucket, pk []byte) {
-	if isTempBucket(bucket) {
-		return
-	}
-	t.fates = append(t.fates, fateOp{bucket: string(bucket), key: string(pk)})
-}
-
-// recordMove turns the deletion just recorded for the row at from
-// (deleteRow) into a move to to: an UPDATE that changed the key.
-func (t *Txn) recordMove(bucket, from, to []byte) {
-	n := len(t.fates)
-	if n == 0 || t.fates[n-1].bucket != string(bucket) || t.fates[n-1].key != string(from) {
-		return
-	}
-	t.fates[n-1].to = append([]byte(nil), to...)
 }
