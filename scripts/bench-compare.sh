@@ -328,27 +328,42 @@ paths=(proxy bouncer nano pg)
 [ -n "$PROXY_BASE" ] && paths=(proxy base bouncer nano pg)
 declare -A port_of=([proxy]=$PX_PORT [base]=$PX_BASE_PORT [bouncer]=$BOUNCER_PORT [nano]=$N_PG [pg]=$PG_PORT)
 # A proxy's CPU per transaction (its process's user+system time over the
-# run) is the figure least moved by what else runs on the machine.
-declare -A tps_of lat_of cpu_of
+# run) is the figure least moved by what else runs on the machine, with
+# its system calls per transaction (counted by perf's raw_syscalls
+# tracepoint when perf can attach here; n/a otherwise), which the load
+# does not move at all.
+declare -A tps_of lat_of cpu_of sys_of
+PERF=
+command -v perf >/dev/null && perf stat -x, -e raw_syscalls:sys_enter -o /dev/null -- true 2>/dev/null && PERF=perf
 for ((r = 0; r < REPS; r++)); do
   for m in prepared simple; do
     for p in "${paths[@]}"; do
       if [ "$p" = bouncer ] || [ "$p" = pg ]; then who=("${PG[@]}"); else who=("${NANO[@]}"); fi
       c0=0; [ -n "${pid_of[$p]:-}" ] && c0=$(cpu_ticks "${pid_of[$p]}")
+      perf_pid=
+      if [ -n "$PERF" ] && [ -n "${pid_of[$p]:-}" ]; then
+        rm -f "$work/perf.out"
+        $PERF stat -x, -e raw_syscalls:sys_enter -p "${pid_of[$p]}" -o "$work/perf.out" &
+        perf_pid=$!
+      fi
       read -r t _ l n < <(bench1 "${port_of[$p]}" "${who[@]}" -b select-only -M "$m" -c 8)
-      c=n/a
+      c=n/a sc=n/a
       [ -n "${pid_of[$p]:-}" ] && c=$(awk -v t=$(($(cpu_ticks "${pid_of[$p]}") - c0)) -v hz="$(getconf CLK_TCK)" -v n="$n" \
         'BEGIN{ if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print "n/a" }')
-      tps_of[$m,$p]+="$t " lat_of[$m,$p]+="$l " cpu_of[$m,$p]+="$c "
-      echo "# proxy round $((r + 1)), -M $m, $p: tps $t, p50 $l ms, proxy CPU $c us/transaction" >&2
+      if [ -n "$perf_pid" ]; then
+        kill -INT "$perf_pid" 2>/dev/null; wait "$perf_pid" 2>/dev/null || true
+        sc=$(awk -F, -v n="$n" '$3 ~ /raw_syscalls/ && n > 0 {printf "%.2f", $1 / n; f=1} END{if (!f) print "n/a"}' "$work/perf.out" 2>/dev/null || echo n/a)
+      fi
+      tps_of[$m,$p]+="$t " lat_of[$m,$p]+="$l " cpu_of[$m,$p]+="$c " sys_of[$m,$p]+="$sc "
+      echo "# proxy round $((r + 1)), -M $m, $p: tps $t, p50 $l ms, proxy CPU $c us/transaction, $sc system calls/transaction" >&2
     done
   done
 done
 # ptable: the markdown table of the proxy comparison.
 ptable() {
   local m p t l direct
-  echo "| path | -M | tps | share of direct | p50 ms | p50 added by the proxy, ms | proxy CPU, us per transaction |"
-  echo "|---|---|---|---|---|---|---|"
+  echo "| path | -M | tps | share of direct | p50 ms | p50 added by the proxy, ms | proxy CPU, us per transaction | proxy system calls per transaction |"
+  echo "|---|---|---|---|---|---|---|---|"
   for m in prepared simple; do
     for p in "${paths[@]}"; do
       t=$(median ${tps_of[$m,$p]}) l=$(median ${lat_of[$m,$p]})
@@ -363,9 +378,9 @@ ptable() {
       pg) label="PostgreSQL direct" ;;
       esac
       if [ "$p" = "$direct" ]; then
-        echo "| $label | $m | ${t%.*} | 1.00 | $l | | |"
+        echo "| $label | $m | ${t%.*} | 1.00 | $l | | | |"
       else
-        echo "| $label | $m | ${t%.*} | $(ratio "$t" "$dt") | $l | $(awk -v a="$l" -v b="$dl" 'BEGIN{if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/) printf "%.3f", a - b; else print "n/a"}') | $(median ${cpu_of[$m,$p]} | awk '{if ($1 ~ /^[0-9.]+$/) printf "%.1f", $1; else print $1}') |"
+        echo "| $label | $m | ${t%.*} | $(ratio "$t" "$dt") | $l | $(awk -v a="$l" -v b="$dl" 'BEGIN{if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/) printf "%.3f", a - b; else print "n/a"}') | $(median ${cpu_of[$m,$p]} | awk '{if ($1 ~ /^[0-9.]+$/) printf "%.1f", $1; else print $1}') | $(median ${sys_of[$m,$p]} | awk '{if ($1 ~ /^[0-9.]+$/) printf "%.2f", $1; else print $1}') |"
       fi
     done
   done
