@@ -206,7 +206,7 @@ func TestAsyncAheadOfPromotedSyncFollowsIt(t *testing.T) {
 func TestRestartedPrimaryAsksPeersTerms(t *testing.T) {
 	c := clustertest.Start(t, clustertest.Options{})
 	ctx := context.Background()
-	c.Primary.Exec("CREATE TABLE t (id INT PRIMARY KEY)")
+	c.Primary.Exec("CREATE TABLE t (id INT PRIMARY KEY)", "CREATE SEQUENCE s")
 	// A restart with no failover: the peers have its term; writes go on.
 	c.Primary.Restart()
 	clustertest.Eventually(t, 10*time.Second, "writes after the peer check", func() bool {
@@ -235,8 +235,27 @@ func TestRestartedPrimaryAsksPeersTerms(t *testing.T) {
 	if !errors.As(err, &pe) || pe.Code != "57P03" || !strings.Contains(pe.Detail, "fenced") {
 		t.Fatalf("read on the fenced old primary: %v, want 57P03 with a detail that it is fenced", err)
 	}
+	// Nor anything else that reads or changes what its storage holds
+	// (issue 16): the size functions measure the unconfirmed tail (57P03
+	// as a table read), COPY TO reads the table, and nextval/setval would
+	// read and advance a sequence's unconfirmed state (25006: writes).
+	conn := c.Primary.Conn()
+	for _, q := range []string{"SELECT pg_relation_size('t')", "SELECT pg_total_relation_size('t')", "SELECT pg_table_size('t')",
+		"SELECT pg_indexes_size('t')", "SELECT pg_database_size(current_database())", "SELECT nextval('s')", "SELECT setval('s', 10)",
+		"SELECT pg_size_pretty(pg_total_relation_size('t'))"} {
+		var n any
+		err := conn.QueryRow(ctx, q).Scan(&n)
+		if !errors.As(err, &pe) || !(pe.Code == "57P03" && strings.Contains(pe.Detail, "fenced") || pe.Code == "25006" && strings.Contains(pe.Hint, "fenced")) {
+			t.Errorf("%s on the fenced old primary: %v, %v; want 57P03 or 25006 saying it is fenced", q, n, err)
+		}
+	}
+	var out strings.Builder
+	_, err = conn.PgConn().CopyTo(ctx, &out, "COPY t TO STDOUT")
+	if !errors.As(err, &pe) || pe.Code != "57P03" || out.Len() > 0 {
+		t.Errorf("COPY t TO STDOUT on the fenced old primary: %q, %v; want 57P03", out.String(), err)
+	}
 	var role string
-	if err := c.Primary.Conn().QueryRow(ctx, "SELECT role FROM helios_node").Scan(&role); err != nil || role != "primary" {
+	if err := conn.QueryRow(ctx, "SELECT role FROM helios_node").Scan(&role); err != nil || role != "primary" {
 		t.Fatalf("helios_node on the fenced old primary: %q, %v; want its row (role primary)", role, err)
 	}
 }

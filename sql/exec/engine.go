@@ -78,11 +78,15 @@ type Config struct {
 	// pg_cancel_backend / pg_terminate_backend (nil = they find none).
 	Signal func(pid int, terminate bool) bool
 	// TableReads, when set, is asked before a statement that reads or
-	// writes a table runs (Prepared.Open, after the privilege check); an
-	// error refuses the statement. A fenced primary refuses them: its
-	// tables may hold commits the cluster never confirmed. System views
-	// and catalogs stay readable (the proxy's health probe). nil = always
-	// allowed.
+	// writes a table runs (Prepared.Open, after the privilege check), and
+	// at each call of a function that reads or changes stored data:
+	// nextval and setval of a sequence that is not temporary, the
+	// pg_*_size functions (pgcatalog.Func.ReadsData). An error refuses the
+	// statement. A fenced primary refuses them: its storage may hold
+	// commits the cluster never confirmed. System views and catalogs stay
+	// readable (the proxy's health probe), and so do currval and lastval
+	// (the session's own memory of values it was already given). nil =
+	// always allowed.
 	TableReads func() error
 	// ReclaimAbove: after a statement whose memory peaked above this many
 	// bytes, the engine returns free memory to the OS (debug.FreeOSMemory,

@@ -65,6 +65,15 @@ func (e *Engine) checkTableReads(needs []privNeed) error {
 	return nil
 }
 
+// dataAllowed asks Config.TableReads before a function reads or changes
+// stored data (sequences, sizes).
+func (e *Engine) dataAllowed() error {
+	if e.cfg.TableReads == nil {
+		return nil
+	}
+	return e.cfg.TableReads()
+}
+
 // collectPrivileges records the privileges a statement needs on its
 // target, before it is planned (the reads are recorded by buildRangeVar).
 func (b *builder) collectPrivileges(n *pg_query.Node) {

@@ -363,10 +363,17 @@ func (e *Engine) resetSeqCache(id uint32) {
 }
 
 // checkSeqWritable refuses nextval()/setval() of sq in a read-only
-// transaction unless sq is temporary (PostgreSQL checks the same).
+// transaction unless sq is temporary (PostgreSQL checks the same), and
+// when Config.TableReads refuses (a fenced primary: the state it would
+// read or advance may be a commit the cluster never confirmed). Asked at
+// each call, so no statement kind escapes it (COPY (SELECT nextval(..))
+// TO, cursors, a transaction begun before the fence).
 func (t *Txn) checkSeqWritable(sq *catalog.Sequence, what string) error {
 	if isTempName(sq.Name) {
 		return nil
 	}
-	return t.checkWritable(what)
+	if err := t.checkWritable(what); err != nil {
+		return err
+	}
+	return t.eng.dataAllowed()
 }

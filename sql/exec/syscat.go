@@ -115,6 +115,11 @@ func (b *builder) compileSystemFunc(s *scope, name string, f *pgcatalog.Func, fc
 		if en == nil && f.Volatile {
 			return nil, errNoFold
 		}
+		if f.ReadsData {
+			if err := b.eng.dataAllowed(); err != nil {
+				return nil, err
+			}
+		}
 		vals := make([]Datum, len(args))
 		for i, a := range args {
 			v, err := a.fn(en, row)

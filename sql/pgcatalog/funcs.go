@@ -24,7 +24,11 @@ type Func struct {
 	// Volatile functions read session or node state and are never folded
 	// at plan time.
 	Volatile bool
-	Fn       func(s *System, env *Env, args []types.Datum) (types.Datum, error)
+	// ReadsData functions measure what the storage holds (the pg_*_size
+	// family): the engine asks its Config.TableReads before each call, as
+	// before a statement on a table, so a fenced primary refuses them.
+	ReadsData bool
+	Fn        func(s *System, env *Env, args []types.Datum) (types.Datum, error)
 }
 
 var (
@@ -159,11 +163,11 @@ var functions = map[string]*Func{
 		}},
 	"pg_size_pretty": {Result: textT, Hints: []types.T{int8T}, MinArgs: 1, MaxArgs: 1, Strict: true,
 		Fn: func(_ *System, _ *Env, a []types.Datum) (types.Datum, error) { return sizePretty(i64(a[0])), nil }},
-	"pg_relation_size":       {Result: int8T, Hints: []types.T{regcls, textT}, MinArgs: 1, MaxArgs: 2, Strict: true, Volatile: true, Fn: relSize(true, false)},
-	"pg_total_relation_size": {Result: int8T, Hints: []types.T{regcls}, MinArgs: 1, MaxArgs: 1, Strict: true, Volatile: true, Fn: relSize(true, true)},
-	"pg_table_size":          {Result: int8T, Hints: []types.T{regcls}, MinArgs: 1, MaxArgs: 1, Strict: true, Volatile: true, Fn: relSize(true, false)},
-	"pg_indexes_size":        {Result: int8T, Hints: []types.T{regcls}, MinArgs: 1, MaxArgs: 1, Strict: true, Volatile: true, Fn: relSize(false, true)},
-	"pg_database_size":       {Result: int8T, Hints: []types.T{nameT}, MinArgs: 1, MaxArgs: 1, Strict: true, Volatile: true, Fn: databaseSize},
+	"pg_relation_size":       {Result: int8T, ReadsData: true, Hints: []types.T{regcls, textT}, MinArgs: 1, MaxArgs: 2, Strict: true, Volatile: true, Fn: relSize(true, false)},
+	"pg_total_relation_size": {Result: int8T, ReadsData: true, Hints: []types.T{regcls}, MinArgs: 1, MaxArgs: 1, Strict: true, Volatile: true, Fn: relSize(true, true)},
+	"pg_table_size":          {Result: int8T, ReadsData: true, Hints: []types.T{regcls}, MinArgs: 1, MaxArgs: 1, Strict: true, Volatile: true, Fn: relSize(true, false)},
+	"pg_indexes_size":        {Result: int8T, ReadsData: true, Hints: []types.T{regcls}, MinArgs: 1, MaxArgs: 1, Strict: true, Volatile: true, Fn: relSize(false, true)},
+	"pg_database_size":       {Result: int8T, ReadsData: true, Hints: []types.T{nameT}, MinArgs: 1, MaxArgs: 1, Strict: true, Volatile: true, Fn: databaseSize},
 	"pg_cancel_backend":      {Result: boolT, Hints: []types.T{int4T}, MinArgs: 1, MaxArgs: 1, Strict: true, Volatile: true, Fn: signal(false)},
 	"pg_terminate_backend":   {Result: boolT, Hints: []types.T{int4T, int8T}, MinArgs: 1, MaxArgs: 2, Strict: true, Volatile: true, Fn: signal(true)},
 	"quote_ident": {Result: textT, Hints: []types.T{textT}, MinArgs: 1, MaxArgs: 1, Strict: true,
