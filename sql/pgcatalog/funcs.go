@@ -274,6 +274,14 @@ func signal(terminate bool) func(*System, *Env, []types.Datum) (types.Datum, err
 		acts := s.cfg.Activity()
 		i := slices.IndexFunc(acts, func(b Backend) bool { return b.PID == pid })
 		if i < 0 {
+			// PostgreSQL's warning (a loop over pids goes on). Through
+			// heliosdb-proxy this is the answer for the pid the client saw
+			// in BackendKeyData: the proxy's, not a backend's (as with
+			// pgbouncer; docs/proxy.md, "Cancelling").
+			if n, ok := env.Vars.(interface{ Notice(*pgerror.Error) }); ok {
+				n.Notice(&pgerror.Error{Code: pgerror.Warning, Severity: pgerror.SeverityWarning,
+					Message: fmt.Sprintf("PID %d is not a PostgreSQL backend process", pid)})
+			}
 			return false, nil
 		}
 		if err := s.maySignal(env, acts[i].User, terminate); err != nil {

@@ -132,3 +132,32 @@ func TestSignalBackendPrivileges(t *testing.T) {
 		})
 	}
 }
+
+// noticeVars are session settings that take notices, as the session's do.
+type noticeVars struct {
+	mapVars
+	notices []*pgerror.Error
+}
+
+func (v *noticeVars) Notice(n *pgerror.Error) { v.notices = append(v.notices, n) }
+
+// A pid no backend has (through heliosdb-proxy: the proxy's own, from
+// BackendKeyData) is false with PostgreSQL 15's warning, and nothing is
+// signalled.
+func TestSignalUnknownPIDWarns(t *testing.T) {
+	s := New(Config{
+		Activity: func() []Backend { return []Backend{{PID: 1, User: "admin"}} },
+		Signal:   func(pid int, _ bool) bool { t.Fatalf("signalled %d", pid); return true },
+	})
+	for _, terminate := range []bool{false, true} {
+		vars := &noticeVars{mapVars: mapVars{"session_authorization": "admin", "is_superuser": "on"}}
+		got, err := signal(terminate)(s, &Env{Cat: catalog.Empty(), Vars: vars}, []types.Datum{int64(4242)})
+		if err != nil || got != false {
+			t.Fatalf("terminate=%v: %v, %v; want false", terminate, got, err)
+		}
+		if len(vars.notices) != 1 || vars.notices[0].Severity != pgerror.SeverityWarning || vars.notices[0].Code != pgerror.Warning ||
+			vars.notices[0].Message != "PID 4242 is not a PostgreSQL backend process" {
+			t.Fatalf("terminate=%v: notices %+v; want PostgreSQL's WARNING", terminate, vars.notices)
+		}
+	}
+}
