@@ -58,6 +58,8 @@ faults-quick: ## the history checker suite, every scenario once (~4 min): regist
 	HELIOSDB_FAULTS=1 HELIOSDB_FAULTS_DURATION=$${HELIOSDB_FAULTS_DURATION:-30s} $(GO) test -count=1 -v -timeout 15m -run '^TestFaults$$' ./tests/
 
 FUZZTIME ?= 10m
+FUZZ_JOBS ?= 4
+FUZZ_PARALLEL ?= 2
 # pkg:target pairs; go test -fuzz takes one target per package run.
 FUZZ_TARGETS := ./pgwire:FuzzServerInput ./pgwire/pgfront:FuzzStartup ./proxy/wire:FuzzReader \
 	./wal:FuzzDecode ./wal:FuzzSegments ./storage:FuzzDecodeBatch \
@@ -67,10 +69,8 @@ FUZZ_TARGETS := ./pgwire:FuzzServerInput ./pgwire/pgfront:FuzzStartup ./proxy/wi
 	./sql/rowenc:FuzzDecodeKey ./sql/rowenc:FuzzDecodeRow ./sql/rowenc:FuzzDecodeRowInto ./sql/parser:FuzzParseDepth ./sql/session:FuzzQuery \
 	./forward:FuzzRows
 
-fuzz: ## every fuzz target for FUZZTIME each (default 10m; the seed corpora in testdata/fuzz run in make test); the parser's under a 1.5 MB C stack
-	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; name=$${t##*:}; \
-		echo "== $$pkg $$name ($(FUZZTIME))"; \
-		( ulimit -s 1536; $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg ); done
+fuzz: ## every fuzz target for FUZZTIME (default 10m), FUZZ_JOBS at a time with FUZZ_PARALLEL workers each (default 4 x 2: 21 targets in ~6 x FUZZTIME; FUZZ_JOBS=1 FUZZ_PARALLEL= is the serial 3.5 h run, every core per target), each under a 1.5 MB C stack, then execs per target (scripts/fuzz.sh); the seed corpora in testdata/fuzz run in make test
+	@FUZZTIME=$(FUZZTIME) FUZZ_JOBS=$(FUZZ_JOBS) FUZZ_PARALLEL=$(FUZZ_PARALLEL) GO=$(GO) scripts/fuzz.sh $(FUZZ_TARGETS)
 
 compat: deps ## differential tests against a real PostgreSQL 15: every difference of testdata/compat/*.sql, and slt.py over ../shared/conformance on a node and on PostgreSQL
 	HELIOSDB_COMPAT=full $(GO) test -count=1 -v -timeout 60m -run '^(TestCompat|TestConformanceSLT|TestSQLAlchemyInspectMatchesPostgres|TestPsycopg2NamedCursorsMatchPostgres|TestJDBCMatchesPostgres|TestGORMMatchesPostgres|TestPsqlDescribeMatchesPostgres)$$' ./tests/
