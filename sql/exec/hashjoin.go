@@ -27,6 +27,10 @@ type hashJoinPlan struct {
 	ktypes      []types.T // the type each key pair is encoded as
 	on          *cexpr    // residual condition over the joined row
 	out         []colInfo
+	// leftOuter: a LEFT JOIN — a left row that no right row joins (its key
+	// NULL, no equal key, or on false for every candidate) is output once,
+	// NULL-extended.
+	leftOuter bool
 	// rawKeys, when the right side is a table scan and its keys are plain
 	// columns, marks those columns: the build reads the scan's rows
 	// encoded, decoding only the key (and filter) columns, and decodes a
@@ -53,7 +57,11 @@ func newHashJoinPlan(l, r plan, lkeys, rkeys []*cexpr, ktypes []types.T, on *cex
 func (p *hashJoinPlan) cols() []colInfo { return append([]colInfo(nil), p.out...) }
 
 func (p *hashJoinPlan) explain(x *explainer, depth int) {
-	x.add(depth, "Hash Join")
+	if p.leftOuter {
+		x.add(depth, "Hash Left Join")
+	} else {
+		x.add(depth, "Hash Join")
+	}
 	var conds []string
 	for i := range p.lkeys {
 		conds = append(conds, p.lkeys[i].s+" = "+p.rkeys[i].s)
@@ -142,6 +150,7 @@ type hashJoinRun struct {
 	probeSrc spill.Iterator
 	cur      []Datum // the probe row being joined
 	matches  []hjRow // its remaining matches
+	joinedOK bool    // some match of cur passed on (leftOuter)
 	part     int     // next spilled partition to join
 	child    *hashJoinRun
 	// raw: the level-0 build read the right scan's rows encoded
@@ -322,7 +331,14 @@ func (j *hashJoinRun) next() ([]Datum, error) {
 			j.matches = j.matches[1:]
 			row, ok, err := j.joined(j.cur, r)
 			if err != nil || ok {
+				j.joinedOK = j.joinedOK || ok
 				return row, err
+			}
+		}
+		if l := j.cur; l != nil {
+			j.cur = nil
+			if j.p.leftOuter && !j.joinedOK {
+				return j.nullExtended(l), nil
 			}
 		}
 		if err := j.e.checkCancel(); err != nil {
@@ -343,6 +359,9 @@ func (j *hashJoinRun) next() ([]Datum, error) {
 		}
 		j.keyBuf = key
 		if !ok {
+			if j.p.leftOuter {
+				return j.nullExtended(l), nil
+			}
 			continue
 		}
 		pi := j.partOf(key)
@@ -352,7 +371,7 @@ func (j *hashJoinRun) next() ([]Datum, error) {
 			}
 			continue
 		}
-		j.cur, j.matches = l, j.tables[pi][string(key)]
+		j.cur, j.matches, j.joinedOK = l, j.tables[pi][string(key)], false
 	}
 	for {
 		if j.child != nil {
@@ -387,6 +406,13 @@ func (j *hashJoinRun) next() ([]Datum, error) {
 		child.probeSrc = lit
 		j.child = child
 	}
+}
+
+// nullExtended is left row l joined to no right row.
+func (j *hashJoinRun) nullExtended(l []Datum) []Datum {
+	row := make([]Datum, len(j.p.out))
+	copy(row, l)
+	return row
 }
 
 // release drops the in-memory tables.

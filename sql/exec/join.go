@@ -273,8 +273,13 @@ func (b *builder) buildJoin(j *pg_query.JoinExpr, outer *scope) (plan, error) {
 		}
 	}
 	var out plan = jp
+	if hp, err := b.hashOuterJoin(jp, s, j.Quals, merged, kind != j.Jointype); err != nil {
+		return nil, err
+	} else if hp != nil {
+		out = hp
+	}
 	if jp.kind == pg_query.JoinType_JOIN_LEFT && j.Jointype == pg_query.JoinType_JOIN_RIGHT {
-		out = &swapPlan{in: jp, nl: len(l.cols())}
+		out = &swapPlan{in: out, nl: len(l.cols())}
 	}
 	if merged != nil {
 		out = merged.plan(out, len(lcols))
@@ -283,6 +288,75 @@ func (b *builder) buildJoin(j *pg_query.JoinExpr, outer *scope) (plan, error) {
 		return renamePlan(out, j.Alias.Aliasname, j.Alias)
 	}
 	return out, nil
+}
+
+// hashOuterJoin returns jp (an INNER or LEFT join that buildJoin plans
+// alone: USING, NATURAL, an alias, or an outer join) as a hash join when
+// its condition equates columns of the two sides — the USING columns, or
+// ON conjuncts "left column = right column" of types hashKeyType accepts
+// — or nil to keep the nested loop (FULL joins, other conditions). The
+// whole condition stays the join's filter; the equalities only pick the
+// candidate rows. swapped: a RIGHT JOIN run as a LEFT JOIN.
+func (b *builder) hashOuterJoin(jp *joinPlan, s *scope, quals *pg_query.Node, merged *usingCols, swapped bool) (plan, error) {
+	if jp.kind != pg_query.JoinType_JOIN_INNER && jp.kind != pg_query.JoinType_JOIN_LEFT {
+		return nil, nil
+	}
+	jc := jp.out
+	nl := len(colsView(jp.left))
+	var pairs [][2]int // joined-row columns: left side, right side
+	if merged != nil {
+		for i := range merged.left {
+			li, ri := merged.left[i], nl+merged.right[i]
+			if swapped {
+				li, ri = merged.right[i], nl+merged.left[i]
+			}
+			pairs = append(pairs, [2]int{li, ri})
+		}
+	}
+	if quals != nil {
+		for _, c := range b.conjuncts(s, quals) {
+			a := c.GetAExpr()
+			if a == nil || a.Kind != pg_query.A_Expr_Kind_AEXPR_OP || len(a.Name) != 1 || strVal(a.Name[0]) != "=" ||
+				a.Lexpr.GetColumnRef() == nil || a.Rexpr.GetColumnRef() == nil {
+				continue
+			}
+			x, err := b.compile(s, a.Lexpr, types.Unknown)
+			if err != nil {
+				return nil, err
+			}
+			y, err := b.compile(s, a.Rexpr, types.Unknown)
+			if err != nil {
+				return nil, err
+			}
+			if x.colIdx < 0 || y.colIdx < 0 {
+				continue
+			}
+			if x.colIdx > y.colIdx {
+				x, y = y, x
+			}
+			if x.colIdx < nl && y.colIdx >= nl {
+				pairs = append(pairs, [2]int{x.colIdx, y.colIdx})
+			}
+		}
+	}
+	var lk, rk []*cexpr
+	var kt []types.T
+	for _, pr := range pairs {
+		t, ok := hashKeyType(jc[pr[0]].typ, jc[pr[1]].typ)
+		if !ok {
+			continue
+		}
+		lk = append(lk, colExpr(pr[0], jc[pr[0]]))
+		rk = append(rk, colExpr(pr[1]-nl, jc[pr[1]]))
+		kt = append(kt, t)
+	}
+	if len(lk) == 0 {
+		return nil, nil
+	}
+	hp := newHashJoinPlan(jp.left, jp.right, lk, rk, kt, jp.on)
+	hp.out = jp.out
+	hp.leftOuter = jp.kind == pg_query.JoinType_JOIN_LEFT
+	return hp, nil
 }
 
 // naturalColumns lists the column names two relations share, in the left

@@ -201,6 +201,7 @@ func (jb *joinBuilder) build() (plan, error) {
 	for r, l := range jb.leaves {
 		if l.sp != nil {
 			rels[r] = planner.Relation{Name: l.sp.alias, Rows: jb.b.tableRows(l.sp.tbl), Keys: scanKeys(l.sp.tbl)}
+			rels[r].OrderCol, rels[r].Ordered = mergeOrderCol(l.sp.tbl)
 		}
 	}
 	for ci, n := range jb.nodes {
@@ -244,7 +245,16 @@ func (jb *joinBuilder) build() (plan, error) {
 		if len(filters) > 0 {
 			on = andExprs(filters)
 		}
-		switch st.Algo {
+		algo := st.Algo
+		if algo == planner.MergeJoin && !jb.canMerge(cur, leafPlans[r]) {
+			algo = planner.HashJoin // the access paths chosen do not read in key order
+		}
+		switch algo {
+		case planner.MergeJoin:
+			outerCol, innerCol := jb.equiSides(st.Keys[0], r)
+			lk := colExpr(pos[outerCol.Rel]+outerCol.Col, jb.leaves[outerCol.Rel].cols[outerCol.Col])
+			rk := colExpr(innerCol.Col, inner.cols[innerCol.Col])
+			cur = newMergeJoinPlan(cur, leafPlans[r], lk.colIdx, rk.colIdx, lk.s, rk.s, on)
 		case planner.HashJoin:
 			var lk, rk []*cexpr
 			var kt []types.T
@@ -304,6 +314,26 @@ func (jb *joinBuilder) build() (plan, error) {
 		cur = &filterPlan{in: cur, cond: andExprs(filters)}
 	}
 	return cur, nil
+}
+
+// mergeOrderCol is the column a table read in primary key order comes in
+// ascending order of, when a merge join can use it: the first key column,
+// of an integer type (its key order is its value order).
+func mergeOrderCol(t *catalog.Table) (int, bool) {
+	if t.HasHiddenKey() || len(t.PrimaryKey) == 0 {
+		return 0, false
+	}
+	c := t.PrimaryKey[0]
+	return c, t.Columns[c].Type.Family() == types.FamInt
+}
+
+// canMerge reports whether the outer and inner plans, as built, are table
+// scans in ascending primary key order (the planner assumed they would be;
+// the access path may have taken an index or an IN list instead).
+func (jb *joinBuilder) canMerge(outer, inner plan) bool {
+	o, ok1 := outer.(*scanPlan)
+	i, ok2 := inner.(*scanPlan)
+	return ok1 && ok2 && keyOrderedScan(o) && keyOrderedScan(i) && !o.reverse && !i.reverse
 }
 
 // equiSides returns the columns of Equi conjunct ci outside and inside

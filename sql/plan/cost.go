@@ -18,6 +18,9 @@ const (
 	lookupCost = 3
 	// buildCost is the cost of inserting one row into a hash table.
 	buildCost = 1.5
+	// mergeCost is the cost of reading one row of a merge join's sorted
+	// inner side (no table is built).
+	mergeCost = 1
 	// materializeCost is the cost of storing one row of a nested loop's
 	// inner side (more than a hash insert: a join on equal keys is always
 	// hashed, and the smaller side is the one kept).
@@ -69,6 +72,9 @@ const (
 	// IndexLookup looks each outer row's key up in the inner table's
 	// primary key or index.
 	IndexLookup
+	// MergeJoin reads both sides in the order of the join key, side by
+	// side (each in primary key order).
+	MergeJoin
 )
 
 func (a Algo) String() string {
@@ -77,6 +83,8 @@ func (a Algo) String() string {
 		return "Hash Join"
 	case IndexLookup:
 		return "Index Nested Loop"
+	case MergeJoin:
+		return "Merge Join"
 	}
 	return "Nested Loop"
 }
@@ -90,6 +98,8 @@ func stepCost(algo Algo, outer, inner, out float64) float64 {
 		return inner*buildCost + outer + out
 	case IndexLookup:
 		return outer*lookupCost + out
+	case MergeJoin:
+		return inner*mergeCost + outer + out
 	}
 	return inner*materializeCost + outer*inner + out
 }

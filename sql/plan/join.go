@@ -14,6 +14,11 @@ type Relation struct {
 	// Keys are the keys the executor can look the relation up by (primary
 	// key first); nil for a relation that is not a stored table.
 	Keys []Key
+	// Ordered: the relation's rows come in ascending order of column
+	// OrderCol (a table read in primary key order: its first key column),
+	// so a merge join can read it without sorting.
+	Ordered  bool
+	OrderCol int
 }
 
 // ColRef is a column of a relation: its position in the FROM list and its
@@ -40,8 +45,9 @@ type Conjunct struct {
 type Step struct {
 	Rel  int  // the relation joined in
 	Algo Algo // how
-	// Keys are the Equi conjuncts that drive a hash join or an index
-	// lookup; for IndexLookup they follow the key's column order.
+	// Keys are the Equi conjuncts that drive a hash join, a merge join
+	// (one, between the ordered columns) or an index lookup; for
+	// IndexLookup they follow the key's column order.
 	Keys []int
 	// Lookup: for IndexLookup, the position in Relation.Keys of the key
 	// looked up (Keys cover a prefix of its columns).
@@ -195,6 +201,11 @@ func (j *joinSpace) step(s RelSet, outer float64, r int) (Step, float64, float64
 			best, st.Algo, st.Keys = c, HashJoin, equi
 		}
 	}
+	if ci := j.mergeKey(s, r, equi); ci >= 0 {
+		if c := stepCost(MergeJoin, outer, j.filtered[r], out); c < best {
+			best, st.Algo, st.Keys = c, MergeJoin, []int{ci}
+		}
+	}
 	for ki, k := range j.rels[r].Keys {
 		keys := j.lookupKeys(k, equi, r)
 		if len(keys) == 0 {
@@ -224,6 +235,24 @@ func (j *joinSpace) equiKeys(s RelSet, r int) []int {
 		keys = append(keys, ci)
 	}
 	return keys
+}
+
+// mergeKey returns the Equi conjunct of equi that equates the ordered
+// columns of r and of the single relation of s (whose rows are the outer
+// rows, in their order), or -1: a merge join needs both sides in the
+// order of its key, and only a relation read on its own keeps its order.
+func (j *joinSpace) mergeKey(s RelSet, r int, equi []int) int {
+	f, ok := s.Single()
+	if !ok || !j.rels[f].Ordered || !j.rels[r].Ordered {
+		return -1
+	}
+	a, b := ColRef{f, j.rels[f].OrderCol}, ColRef{r, j.rels[r].OrderCol}
+	for _, ci := range equi {
+		if e := j.conj[ci].Equi; e[0] == a && e[1] == b || e[0] == b && e[1] == a {
+			return ci
+		}
+	}
+	return -1
 }
 
 // lookupKeys picks, for each leading column of key k of relation r, an

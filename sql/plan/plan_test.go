@@ -100,6 +100,36 @@ func TestPlanJoinOrder(t *testing.T) {
 			wantAlgo:  []Algo{HashJoin},
 		},
 		{
+			name: "both read in key order and joined on their key columns: merge join",
+			rels: []Relation{{Name: "a", Rows: 5000, Keys: pk(), Ordered: true}, {Name: "b", Rows: 5000, Keys: pk(), Ordered: true}},
+			conj: []Conjunct{eq(0, 0, 1, 0), eq(0, 2, 1, 2)},
+			// no table to build (hash) and no descent per row (lookup)
+			wantOrder: []int{0, 1},
+			wantAlgo:  []Algo{MergeJoin},
+		},
+		{
+			name:      "merge needs the ordered columns equated: a.x = b.id is looked up",
+			rels:      []Relation{{Name: "a", Rows: 5000, Keys: pk(), Ordered: true}, {Name: "b", Rows: 5000, Keys: pk(), Ordered: true}},
+			conj:      []Conjunct{eq(0, 1, 1, 0), constEq(0, 2)},
+			wantOrder: []int{0, 1},
+			wantAlgo:  []Algo{IndexLookup},
+		},
+		{
+			name: "a few outer rows: index lookups beat reading the inner side",
+			rels: []Relation{{Name: "a", Rows: 5000, Keys: pk(), Ordered: true}, {Name: "b", Rows: 5000, Keys: pk(), Ordered: true}},
+			conj: []Conjunct{eq(0, 0, 1, 0), constEq(0, 2)},
+			// a filtered to ~71 rows: 71 lookups, not 5000 rows merged
+			wantOrder: []int{0, 1},
+			wantAlgo:  []Algo{IndexLookup},
+		},
+		{
+			name:      "only the first step merges: the outer of the next is a join",
+			rels:      []Relation{{Rows: 5000, Keys: noKey(), Ordered: true}, {Rows: 5000, Keys: noKey(), Ordered: true}, {Rows: 5000, Keys: noKey(), Ordered: true}},
+			conj:      []Conjunct{eq(0, 0, 1, 0), eq(1, 0, 2, 0)},
+			wantOrder: []int{0, 1, 2},
+			wantAlgo:  []Algo{MergeJoin, HashJoin},
+		},
+		{
 			name:      "cross join of unrelated relations",
 			rels:      []Relation{{Rows: 5, Keys: noKey()}, {Rows: 100, Keys: noKey()}},
 			conj:      nil,

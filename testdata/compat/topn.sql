@@ -26,7 +26,7 @@ SELECT g, count(*) FROM tn GROUP BY g ORDER BY count(*) DESC, g LIMIT 3;
 SELECT DISTINCT g FROM tn ORDER BY g LIMIT 3;
 SELECT DISTINCT ON (g) g, id FROM tn ORDER BY g, id DESC LIMIT 3;
 SELECT id, s FROM tn WHERE g = 3 ORDER BY s LIMIT 4;
-SELECT a.id, b.id FROM tn a JOIN tn b ON a.id = b.id + 1 ORDER BY a.s, b.id LIMIT 5;
+SELECT a.id, b.id FROM tn a JOIN tn b ON a.id = b.id ORDER BY a.s, b.id LIMIT 5;
 SELECT id FROM (SELECT id, s FROM tn ORDER BY s LIMIT 10) x ORDER BY id LIMIT 3;
 SELECT id, row_number() OVER (ORDER BY s) FROM tn ORDER BY s LIMIT 3;
 SELECT id FROM tn ORDER BY s FETCH FIRST 2 ROWS ONLY;
