@@ -116,12 +116,14 @@ func run(v *viper.Viper, logOut io.Writer) error {
 //
 // Measured on two CPUs (pgbench through the proxy, 8 clients, interleaved,
 // loaded host): one processor instead of two takes the futex wake-ups
-// between scheduler threads from 0.16–0.50 per transaction to 0 and
-// select-only CPU per transaction from 18.7 to 15.5 µs (medians), but
+// between scheduler threads from 0.16–0.50 per transaction to 0,
+// select-only CPU per transaction from 18.7 to 15.5 µs (medians) and
+// raised select-only transactions per second in 16 of 23 pairs, but
 // tpcb-like transactions per second fell in 12 of 18 pairs (median
 // 762 → 667): a single thread waits for a CPU on a busy host, and every
-// session waits with it. Hence not the default; max_procs = 1 suits a
-// read-heavy proxy on a small, otherwise quiet host.
+// session waits with it. Hence not the default until a quiet host
+// decides (scripts/bench-compare.sh PROXY_MAX_PROCS); max_procs = 1 suits
+// a read-heavy proxy on a small host.
 func maxProcs(configured, current int) int {
 	if configured > 0 {
 		return configured
