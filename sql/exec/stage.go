@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/heliosdb/nano/lsn"
 	"github.com/heliosdb/nano/sql/catalog"
 	"github.com/heliosdb/nano/storage"
 )
@@ -37,14 +36,11 @@ import (
 // the last chunk (stagedSnap), plus the overlay's later writes.
 //
 // Pipelining: a chunk is committed in the background while the statement
-// goes on building the next one (parsing, encoding: CPU) — the commit is
-// mostly waiting for the WAL and file writes and their fsyncs. One chunk
-// at most is in flight: the next stage, any read of a staged bucket
-// (stagedSnap), Commit, Rollback and the end of the bulk statement wait
-// for it first (settle), so reads and the chunks' order are as if each
-// commit had been waited for, and a failed chunk fails the statement that
-// staged it (a failure poisons the transaction: its writes were dropped
-// from the overlay with the chunk).
+// builds the next one, one chunk at most in flight (sql/txn's Chunks); the
+// next stage, any read of a staged bucket (stagedSnap), Commit, Rollback
+// and the end of the bulk statement wait for it first (settle), and a
+// failed chunk fails the statement that staged it and poisons the
+// transaction: its writes were dropped from the write set with the chunk.
 
 // stageBytes is the size of buffered writes at which a bulk statement
 // stages its private buckets.
@@ -65,13 +61,6 @@ func (t *Txn) maybeStage(ctx context.Context) error {
 	return t.stage(ctx, false)
 }
 
-// stageFlight is a chunk being committed in the background.
-type stageFlight struct {
-	done chan struct{} // closed when at and err are set
-	at   lsn.LSN
-	err  error
-}
-
 // stageFailed is the panic of a read of a staged bucket whose chunk failed
 // to commit; recoverPanic turns it back into the error.
 type stageFailed struct{ err error }
@@ -79,21 +68,15 @@ type stageFailed struct{ err error }
 // settle waits for the chunk in flight, if any, and records its outcome.
 // A failure sticks: the transaction lost that chunk's writes.
 func (t *Txn) settle() error {
-	if f := t.flight; f != nil {
-		<-f.done
-		t.flight = nil
-		if f.err != nil {
-			t.stageErr = f.err
-			t.ov.Poison()
-		} else {
-			t.stagedLSN = f.at
-		}
+	err := t.chunks.Settle()
+	if err != nil {
+		t.ov.Poison()
 	}
-	return t.stageErr
+	return err
 }
 
 // bulk runs a bulk statement (COPY, an ALTER TABLE rewrite) that stages
-// as it goes: without undo records (overlay.bulk), and waiting at its end
+// as it goes: without undo records (txn.WriteSet.Bulk), and waiting at its end
 // for the chunk still in flight, whose failure is the statement's.
 func (t *Txn) bulk(fn func() error) error {
 	return t.ov.Bulk(func() error {
@@ -132,22 +115,16 @@ func (t *Txn) stage(ctx context.Context, final bool) error {
 	if len(names) == 0 && len(shadows) == 0 {
 		return nil
 	}
-	read := t.stagedLSN
+	read := t.chunks.End()
 	if read == 0 {
 		read = t.snap.AppliedLSN()
 	}
 	b := t.ov.Stage(names, shadows, t.newShadow)
-	f := &stageFlight{done: make(chan struct{})}
-	t.flight = f
 	if final {
-		f.at, f.err = t.eng.cfg.Committer.Commit(ctx, b, read)
-		close(f.done)
+		t.chunks.Commit(ctx, t.eng.cfg.Committer, b, read)
 		return t.settle()
 	}
-	go func() {
-		defer close(f.done)
-		f.at, f.err = t.eng.cfg.Committer.Commit(ctx, b, read)
-	}()
+	t.chunks.Start(ctx, t.eng.cfg.Committer, b, read)
 	return nil
 }
 
@@ -158,17 +135,13 @@ func (t *Txn) stagedSnap() *storage.Snapshot {
 	if err := t.settle(); err != nil {
 		panic(stageFailed{err})
 	}
-	if t.stagedView != nil && t.stagedView.AppliedLSN() >= t.stagedLSN {
-		return t.stagedView
-	}
-	s, err := t.eng.cfg.Snapshots.Snapshot()
+	s, replaced, err := t.chunks.Snapshot(t.eng.cfg.Snapshots)
 	if err != nil {
 		panic(err) // closed storage: recoverPanic makes it an error
 	}
-	if t.stagedView != nil {
-		t.stale = append(t.stale, t.stagedView)
+	if replaced != nil {
+		t.stale = append(t.stale, replaced)
 	}
-	t.stagedView = s
 	return s
 }
 
@@ -179,7 +152,7 @@ func (t *Txn) stagedSnap() *storage.Snapshot {
 // its name is never reused.
 func (t *Txn) dropStaged() {
 	_ = t.settle() // a chunk that failed is not there to drop
-	if t.stagedLSN == 0 {
+	if t.chunks.End() == 0 {
 		return
 	}
 	shadows := t.ov.Shadows()
@@ -220,7 +193,7 @@ func (t *Txn) dropStaged() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, err := t.eng.cfg.Committer.Commit(ctx, b, t.stagedLSN); err != nil {
+	if _, err := t.eng.cfg.Committer.Commit(ctx, b, t.chunks.End()); err != nil {
 		t.eng.log.Warn("could not drop the staged buckets of a rolled back transaction; they hold no visible data", "err", err)
 	}
 }

@@ -90,14 +90,9 @@ type Txn struct {
 	user     string
 	seqState *SeqState   // currval/lastval, the session's
 	bulks    []*bulkLoad // COPY FROM loads' key claims, dropped at the end (copylocks.go)
-	// stagedLSN: end of the last chunk staged (stage.go); 0 = none.
-	// stagedView: a snapshot holding it, for reads of staged buckets.
-	stagedLSN  lsn.LSN
-	stagedView *storage.Snapshot
-	// flight: the chunk being committed (stage.go); stageErr: a chunk
-	// that failed (the transaction can only roll back).
-	flight   *stageFlight
-	stageErr error
+	// chunks: the chunks staged so far and the one in flight, with a
+	// snapshot holding them for reads of staged buckets (stage.go).
+	chunks txn.Chunks
 	// deferred: the foreign key checks kept until COMMIT; conMode: what
 	// SET CONSTRAINTS said (deferred.go).
 	deferred []deferredFK
@@ -159,7 +154,7 @@ func (t *Txn) Commit(ctx context.Context) (lsn.LSN, error) {
 	if err != nil {
 		return 0, err
 	}
-	if t.stagedLSN != 0 || t.flight != nil {
+	if t.chunks.Staged() {
 		if err := t.stage(ctx, true); err != nil {
 			return 0, err
 		}
@@ -210,9 +205,7 @@ func (t *Txn) Rollback() {
 	t.ssx = nil
 	t.endBulks() // after the commit is visible, before the locks go
 	t.dropStaged()
-	if t.stagedView != nil {
-		_ = t.stagedView.Close()
-	}
+	t.chunks.Close()
 	_ = t.snap.Close()
 	t.closeTempSnap()
 	if t.latest != nil {
