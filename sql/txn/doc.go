@@ -24,8 +24,18 @@
 // newer snapshot; and it moves the puts of shared buckets into shadow
 // buckets no catalog names (shadow.go), which the final Batch moves in.
 //
+// Chunks commits those chunks, one in flight while the statement builds
+// the next, and keeps the snapshot that holds them (chunks.go), through
+// two small interfaces the engine satisfies: Committer and SnapshotSource.
+//
+// Row fates (rowfate.go): a transaction records in a FateLog the rows it
+// deleted or moved to another key; at commit the engine's Fates registry
+// publishes them, so a statement with an older snapshot that then locks
+// such a row follows it (or skips it) as PostgreSQL follows a tuple's
+// update chain. RowLockKey is a row's name in the lock manager.
+//
 // The package knows keys, values and buckets, not SQL: it imports only
-// storage. Everything that reaches the engine — which snapshot a read
+// storage and lsn. Everything that reaches the engine — which snapshot a read
 // goes to, locks, the committer, the catalog — stays with sql/exec's Txn,
 // which passes the cursors and names in.
 package txn
