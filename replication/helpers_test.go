@@ -539,6 +539,31 @@ func (c *fakeClock) Advance(d time.Duration) {
 // openWAL opens a standby-sized WAL in a new temporary directory.
 func openWAL(t testing.TB) *wal.Log { return waltest.Open(t, 4<<10) }
 
+// restartedWAL is a primary's WAL holding recs from before its process
+// started: a standby may hold them without having streamed them from this
+// process (replication/tentative.go re-seeds a standby holding records of
+// this term past the WAL's end at Open that it did not stream from this
+// process).
+func restartedWAL(t testing.TB, recs ...wal.Record) *wal.Log {
+	t.Helper()
+	dir := t.TempDir()
+	l := waltest.OpenDir(t, dir, 1<<20)
+	waltest.AppendSync(t, l, recs...)
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return waltest.OpenDir(t, dir, 1<<20)
+}
+
+// recsOf returns records [from, from+n) of term.
+func recsOf(term uint64, from, n int) []wal.Record {
+	recs := make([]wal.Record, n)
+	for i := range recs {
+		recs[i] = rec(term, from+i)
+	}
+	return recs
+}
+
 // counterValue sums the samples of the counter or gauge called name in reg
 // (0 when it has none).
 func counterValue(t testing.TB, reg *prometheus.Registry, name string) float64 {

@@ -42,14 +42,6 @@ func TestRefusals(t *testing.T) {
 			want:    `same node id "p1"`,
 		},
 		{
-			name: "standby ahead in the same term",
-			standby: func(t *testing.T, o *standbyOpts) {
-				o.wal = waltest.Open(t, 4<<10)
-				appendRecs(t, o.wal, 1, 0, 8) // the primary has 5 of these
-			},
-			want: "refusing to overwrite",
-		},
-		{
 			name: "standby in a newer term",
 			standby: func(t *testing.T, o *standbyOpts) {
 				o.wal = waltest.Open(t, 4<<10)

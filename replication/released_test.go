@@ -66,8 +66,7 @@ func TestStandbyAppliesNoUnreleasedLocalWAL(t *testing.T) {
 	stayApplied(t, s, 0, "no primary released the local WAL")
 
 	// A primary with the same WAL releases it: then it is applied.
-	p := startPrimary(t, replication.ServerConfig{Sync: true, SyncTimeout: time.Hour})
-	waltest.AppendSync(t, p.wal, recs...)
+	p := startPrimary(t, replication.ServerConfig{Sync: true, SyncTimeout: time.Hour, WAL: restartedWAL(t, recs...)})
 	p.node.holdRelease(0)
 	s.stop()
 	s = startStandby(t, p.addr, standbyOpts{wal: sw, target: target})

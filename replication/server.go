@@ -156,6 +156,12 @@ type standbyState struct {
 	StandbyInfo
 	session int // increments per connection; a stale stream must not clobber a newer one
 	clock   lagClock
+	// vouched: this process admitted a session of it or sent it a base
+	// backup, when the WAL's rewind count (wal.Log.Rewinds) was rewinds;
+	// with no rewind since, it holds only records this WAL still has
+	// (tentative.go).
+	vouched bool
+	rewinds uint64
 }
 
 // NewServer returns a Server; serve it with GRPCServer.
@@ -291,6 +297,9 @@ func (s *Server) Stream(stream replicationpb.Replication_StreamServer) error {
 		return err
 	}
 	log := s.log.With("standby", hello.GetNodeId(), "peer", peerAddr(ctx))
+	// Taken before admit checks the standby's position: a rewind after it
+	// ends the stream (send).
+	rewinds, _ := s.cfg.WAL.Rewinds()
 	start, rebase, refuse := s.admit(hello)
 	if refuse != nil {
 		log.Warn("replication: refusing standby", "reason", status.Convert(refuse).Message())
@@ -301,7 +310,7 @@ func (s *Server) Stream(stream replicationpb.Replication_StreamServer) error {
 		return stream.Send(&replicationpb.PrimaryMessage{Msg: &replicationpb.PrimaryMessage_NeedBaseBackup{
 			NeedBaseBackup: &replicationpb.NeedBaseBackup{Reason: rebase}}})
 	}
-	r, err := s.cfg.WAL.NewReader(start)
+	r, err := s.cfg.WAL.NewWrittenReader(start)
 	if err != nil {
 		reason := fmt.Sprintf("cannot stream from %s: %v", start, err)
 		log.Info("replication: standby needs a base backup", "reason", reason)
@@ -314,7 +323,7 @@ func (s *Server) Stream(stream replicationpb.Replication_StreamServer) error {
 		ClusterId: id.ClusterID, PrimaryNodeId: id.NodeID, History: historyToPB(id.History), StartLsn: uint64(start)}}}); err != nil {
 		return err
 	}
-	st, session := s.connect(hello, start)
+	st, session := s.connect(hello, start, rewinds)
 	defer s.disconnect(st, session)
 	if s.cfg.OnStandby != nil {
 		s.mu.Lock()
@@ -331,7 +340,7 @@ func (s *Server) Stream(stream replicationpb.Replication_StreamServer) error {
 		errc <- s.recvAcks(stream, st, session)
 		cancel() // the standby ended the call or misbehaved: stop sending
 	}()
-	err = s.send(ctx, stream, r, st, session)
+	err = s.send(ctx, stream, r, st, session, rewinds)
 	cancel()
 	// Cancelling ctx does not interrupt recvAcks' stream.Recv: that returns
 	// only when the standby sends or the call ends, and the call ends when
@@ -392,7 +401,10 @@ func (s *Server) admit(h *replicationpb.Hello) (start lsn.LSN, rebase string, re
 		}
 		return 0, why, nil
 	}
-	if end := s.cfg.WAL.FlushedLSN(); flushed > end {
+	if why := s.tentativeTail(h.GetNodeId(), id.History, flushed); why != "" {
+		return 0, why, nil
+	}
+	if end := s.cfg.WAL.WrittenLSN(); flushed > end {
 		return 0, "", status.Errorf(codes.FailedPrecondition, "standby has WAL up to %s but this primary only up to %s in the same term; refusing to overwrite it (empty the standby's data directory to re-seed it)", flushed, end)
 	}
 	if first := s.cfg.WAL.FirstLSN(); flushed < first {
@@ -402,7 +414,7 @@ func (s *Server) admit(h *replicationpb.Hello) (start lsn.LSN, rebase string, re
 }
 
 // connect registers a streaming standby.
-func (s *Server) connect(h *replicationpb.Hello, start lsn.LSN) (*standbyState, int) {
+func (s *Server) connect(h *replicationpb.Hello, start lsn.LSN, rewinds uint64) (*standbyState, int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.standbys[h.GetNodeId()]
@@ -415,6 +427,7 @@ func (s *Server) connect(h *replicationpb.Hello, start lsn.LSN) (*standbyState, 
 	st.StandbyInfo = StandbyInfo{NodeID: h.GetNodeId(), Address: h.GetAddress(), NativeAddress: h.GetNativeAddress(), Sync: h.GetSync(), State: hastate.CatchingUp,
 		SentLSN: start, FlushedLSN: start, AppliedLSN: start, ConnectedAt: now, LastAckAt: now}
 	st.clock = lagClock{}
+	st.vouched, st.rewinds = true, rewinds
 	s.updateSyncLocked()
 	return st, st.session
 }
@@ -494,7 +507,7 @@ const maxBatchBytes = 512 << 10
 // tells the standby at once, so that what it flushed becomes visible there
 // without waiting for more WAL (under load the next Records message
 // carries it).
-func (s *Server) send(ctx context.Context, stream replicationpb.Replication_StreamServer, r *wal.Reader, st *standbyState, session int) error {
+func (s *Server) send(ctx context.Context, stream replicationpb.Replication_StreamServer, r *wal.Reader, st *standbyState, session int, rewinds uint64) error {
 	var (
 		batch        []*replicationpb.WalRecord
 		size         int
@@ -507,12 +520,17 @@ func (s *Server) send(ctx context.Context, stream replicationpb.Replication_Stre
 	for {
 		// Taken before the reads below: a flush or release after them
 		// still wakes the wait.
-		flushedCh, err := s.cfg.WAL.FlushedChanged()
+		writtenCh, err := s.cfg.WAL.WrittenChanged()
 		if err != nil {
 			return fmt.Errorf("replication: wait for WAL: %w", err)
 		}
 		releasedCh := s.releasedChanged()
 		rec, err := r.Next()
+		if n, _ := s.cfg.WAL.Rewinds(); n != rewinds {
+			// Records this stream read may have been discarded and their
+			// LSNs reused: the standby must be checked again (admit).
+			return status.Error(codes.Aborted, "replication: the primary discarded WAL it had not made durable (a failed write); reconnect")
+		}
 		if err == nil {
 			buf = wal.EncodeRecord(buf[:0], rec)
 			batch = append(batch, &replicationpb.WalRecord{Lsn: uint64(rec.LSN), Term: rec.Term, TimestampMicros: rec.Timestamp,
@@ -543,7 +561,7 @@ func (s *Server) send(ctx context.Context, stream replicationpb.Replication_Stre
 			}
 			lastBeat, sentReleased = now, released
 		}
-		if s.cfg.WAL.FlushedLSN() > r.Pos() {
+		if s.cfg.WAL.WrittenLSN() > r.Pos() {
 			continue
 		}
 		if !beat.Stop() {
@@ -556,7 +574,7 @@ func (s *Server) send(ctx context.Context, stream replicationpb.Replication_Stre
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-flushedCh:
+		case <-writtenCh:
 		case <-releasedCh:
 		case <-beat.C:
 		}
@@ -573,10 +591,11 @@ func (s *Server) releasedLSN() lsn.LSN {
 }
 
 // releasedChanged wakes the sender when releasedLSN may have advanced
-// (nil without sync: it follows the flushed LSN).
+// (without sync: when the flushed LSN changes; nil once the WAL closed).
 func (s *Server) releasedChanged() <-chan struct{} {
 	if !s.cfg.Sync {
-		return nil
+		ch, _ := s.cfg.WAL.FlushedChanged()
+		return ch
 	}
 	return s.cfg.Node.ReleasedChanged()
 }
@@ -690,6 +709,7 @@ func (s *Server) BaseBackup(req *replicationpb.BaseBackupRequest, stream replica
 	log := s.log.With("standby", req.GetNodeId(), "peer", peerAddr(stream.Context()))
 	log.Info("replication: base backup started")
 	s.metrics.baseBackups.Inc()
+	rewinds, _ := s.cfg.WAL.Rewinds()
 	pr, pw := io.Pipe()
 	type result struct {
 		at  lsn.LSN
@@ -729,11 +749,11 @@ func (s *Server) BaseBackup(req *replicationpb.BaseBackupRequest, stream replica
 		return status.Errorf(codes.Internal, "replication: base backup: %v", res.err)
 	}
 	// Retain the WAL from the backup's LSN for the standby that will
-	// stream from there.
+	// stream from there; its position (a durable LSN) is vouched for.
 	s.mu.Lock()
 	if st := s.standbys[req.GetNodeId()]; st == nil || st.State == hastate.Disconnected {
 		s.standbys[req.GetNodeId()] = &standbyState{StandbyInfo: StandbyInfo{NodeID: req.GetNodeId(), State: hastate.Disconnected,
-			FlushedLSN: res.at, AppliedLSN: res.at, SentLSN: res.at}}
+			FlushedLSN: res.at, AppliedLSN: res.at, SentLSN: res.at}, vouched: true, rewinds: rewinds}
 	}
 	s.mu.Unlock()
 	log.Info("replication: base backup sent", "lsn", res.at.String(), "bytes", total)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/heliosdb/nano/lsn"
 	"github.com/heliosdb/nano/replication"
+	"github.com/heliosdb/nano/wal"
 )
 
 func oneStandby(t *testing.T, srv *replication.Server, id string) replication.StandbyInfo {
@@ -86,9 +87,12 @@ func TestStandbysProgress(t *testing.T) {
 }
 
 func TestStandbysSortedAndOldestRetained(t *testing.T) {
-	p := startPrimary(t, replication.ServerConfig{})
-	a := appendRecs(t, p.wal, 1, 0, 5)
-	b := appendRecs(t, p.wal, 1, 5, 5)
+	p := startPrimary(t, replication.ServerConfig{WAL: restartedWAL(t, recsOf(1, 0, 10)...)})
+	var a lsn.LSN
+	for _, r := range recsOf(1, 0, 5) {
+		a += lsn.LSN(wal.FramedSize(len(r.Data)))
+	}
+	b := p.wal.FlushedLSN()
 	connectManual(t, p.addr, helloFor("b", false, b))
 	connectManual(t, p.addr, helloFor("a", false, a))
 	got := p.srv.Standbys()

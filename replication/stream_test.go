@@ -292,13 +292,12 @@ func TestFailedApplyIsRetried(t *testing.T) {
 // applies the local records first, in order and in bounded batches, then
 // streams.
 func TestStandbyAppliesLocalWALFirst(t *testing.T) {
-	p := startPrimary(t, replication.ServerConfig{})
 	sw := openWAL(t)
 	var many []wal.Record
 	for i := range 600 {
 		many = append(many, wal.Record{Term: 1, Type: 3, Timestamp: int64(i), Data: bytes.Repeat([]byte{byte(i)}, 2000)})
 	}
-	waltest.AppendSync(t, p.wal, many...)
+	p := startPrimary(t, replication.ServerConfig{WAL: restartedWAL(t, many...)})
 	waltest.AppendSync(t, sw, many...)
 	target := newMemTarget(sw, replication.Identity{ClusterID: testCluster, NodeID: "s1", History: term1})
 	target.applied = 0 // storage has applied nothing yet

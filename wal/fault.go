@@ -72,6 +72,7 @@ func (l *Log) Recover() error {
 	seg.f, seg.size, seg.created = f, size, true
 	l.segs, l.target = l.segs[:k+1], seg
 	l.end, l.failed = at, nil
+	l.rewindLocked(at)
 	l.m.segments.Set(float64(len(l.segs)))
 	l.log.Warn("wal: recovered from a failed write; discarded what was never durable", "lsn", at, "discarded_bytes", uint64(end-at))
 	return nil

@@ -50,6 +50,12 @@ type Log struct {
 	end          lsn.LSN
 	flushed      lsn.LSN
 	flushCh      chan struct{} // closed and replaced when flushed changes
+	// written is the end of the records written to the files (written.go);
+	// flushed <= written <= end.
+	written   lsn.LSN
+	writtenCh chan struct{} // closed and replaced when written changes
+	rewinds   uint64        // written went back (written.go)
+	rewoundTo lsn.LSN       // the lowest LSN it went back to
 }
 
 // chunk is a run of encoded records destined for one segment.
@@ -78,13 +84,14 @@ func Open(cfg Config) (*Log, error) {
 	if err := fitSegments(&cfg); err != nil {
 		return nil, err
 	}
-	l := &Log{cfg: cfg, log: cfg.Logger, m: m, flushCh: make(chan struct{})}
+	l := &Log{cfg: cfg, log: cfg.Logger, m: m, flushCh: make(chan struct{}), writtenCh: make(chan struct{})}
 	if err := l.load(); err != nil {
 		l.closeFiles()
 		return nil, err
 	}
 	l.m.segments.Set(float64(len(l.segs)))
 	l.m.flushed.Set(float64(l.flushed))
+	l.written, l.rewoundTo = l.flushed, l.flushed
 	l.log.Info("wal: opened", "dir", cfg.Dir, "first", l.segs[0].start, "lsn", l.end, "segments", len(l.segs))
 	return l, nil
 }
@@ -299,6 +306,7 @@ func (l *Log) Close() error {
 	_, err := l.flushLocked(true)
 	l.mu.Lock()
 	close(l.flushCh)
+	close(l.writtenCh)
 	l.mu.Unlock()
 	l.log.Info("wal: closed", "lsn", l.FlushedLSN())
 	return errors.Join(err, l.closeFiles())

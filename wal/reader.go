@@ -27,6 +27,15 @@ type Reader struct {
 	buf      []byte  // file bytes for positions [bufAt, bufAt+len(buf))
 	bufAt    lsn.LSN
 	closed   bool
+	written  bool // reads up to WrittenLSN (NewWrittenReader), not FlushedLSN
+}
+
+// readLimit is the end of what a Reader may read.
+func (l *Log) readLimit(written bool) lsn.LSN {
+	if written {
+		return l.WrittenLSN()
+	}
+	return l.FlushedLSN()
 }
 
 // NewReader returns a Reader positioned at from, which must be a record
@@ -34,15 +43,17 @@ type Reader struct {
 // older than FirstLSN, ErrBadPosition when it is not a boundary or beyond
 // FlushedLSN, ErrCorrupt when a record before from (in its segment) is
 // damaged, ErrClosed.
-func (l *Log) NewReader(from lsn.LSN) (*Reader, error) {
+func (l *Log) NewReader(from lsn.LSN) (*Reader, error) { return l.newReader(from, false) }
+
+func (l *Log) newReader(from lsn.LSN, written bool) (*Reader, error) {
 	start, _, err := l.locate(from)
 	if err != nil {
 		return nil, err
 	}
-	if flushed := l.FlushedLSN(); from > flushed {
-		return nil, fmt.Errorf("%w: %s is beyond the flushed end %s", ErrBadPosition, from, flushed)
+	if limit := l.readLimit(written); from > limit {
+		return nil, fmt.Errorf("%w: %s is beyond the readable end %s", ErrBadPosition, from, limit)
 	}
-	r := &Reader{l: l, pos: start}
+	r := &Reader{l: l, pos: start, written: written}
 	for r.pos < from {
 		if _, err := r.next(false); err != nil {
 			r.Close()
@@ -99,26 +110,30 @@ func cmpLSN(a, b lsn.LSN) int {
 	return 0
 }
 
-// readState returns the flushed LSN and the start of the segment following
+// readState returns the read limit (flushed, or written) and the start of the segment following
 // the one starting at segStart (0 when there is none yet). gone reports
 // that segStart is no longer a retained segment.
-func (l *Log) readState(segStart lsn.LSN) (flushed, next lsn.LSN, gone bool, err error) {
+func (l *Log) readState(segStart lsn.LSN, written bool) (limit, next lsn.LSN, gone bool, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
 		return 0, 0, false, ErrClosed
 	}
+	limit = l.flushed
+	if written {
+		limit = l.written
+	}
 	if segStart < l.segs[0].start {
-		return l.flushed, 0, true, nil
+		return limit, 0, true, nil
 	}
 	i := l.segIndexLocked(segStart)
 	if l.segs[i].start != segStart {
-		return l.flushed, 0, true, nil
+		return limit, 0, true, nil
 	}
 	if i+1 < len(l.segs) {
 		next = l.segs[i+1].start
 	}
-	return l.flushed, next, false, nil
+	return limit, next, false, nil
 }
 
 // Pos returns the LSN of the next record Next will return.
@@ -135,7 +150,7 @@ func (r *Reader) next(withData bool) (Record, error) {
 	if r.closed {
 		return Record{}, ErrClosed
 	}
-	limit, next, gone, err := r.l.readState(r.segStart)
+	limit, next, gone, err := r.l.readState(r.segStart, r.written)
 	if err != nil {
 		return Record{}, err
 	}

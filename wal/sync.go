@@ -48,6 +48,11 @@ func (l *Log) flushLocked(durable bool) (lsn.LSN, error) {
 	l.mu.Unlock()
 
 	err := l.writeChunks(chunks)
+	if err == nil && len(chunks) > 0 {
+		l.mu.Lock()
+		l.setWrittenLocked(target)
+		l.mu.Unlock()
+	}
 	if err == nil && durable {
 		err = l.fsyncAll()
 	}

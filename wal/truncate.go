@@ -93,6 +93,7 @@ func (l *Log) TruncateBack(at lsn.LSN) error {
 	l.segs = l.segs[:k+1]
 	l.end = at
 	l.setFlushedLocked(at)
+	l.rewindLocked(at)
 	l.m.segments.Set(float64(len(l.segs)))
 	l.log.Warn("wal: truncated back", "lsn", at)
 	return nil
@@ -185,6 +186,7 @@ func (l *Log) openResetSegment(start lsn.LSN) error {
 	l.segs, l.target, l.dirty = []*segment{seg}, seg, false
 	l.end = start
 	l.setFlushedLocked(start)
+	l.rewindLocked(start)
 	l.m.segments.Set(1)
 	l.log.Warn("wal: reset", "lsn", start)
 	return nil
