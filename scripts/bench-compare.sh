@@ -23,8 +23,8 @@
 # is left alone); PROXY_BASE=path/to/an/older/heliosdb-proxy adds that build
 # to each round (before/after a change, same moment, same node).
 # PROXY_MAX_PROCS=N sets the proxy's max_procs (GOMAXPROCS; PROXY_BASE's
-# stays the default): PROXY_BASE=bin/heliosdb-proxy PROXY_MAX_PROCS=1
-# compares one scheduler thread with the default in the same rounds.
+# stays the default): PROXY_BASE=bin/heliosdb-proxy PROXY_MAX_PROCS=2
+# compares two scheduler threads with the default in the same rounds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-5}

@@ -201,13 +201,18 @@ func TestHealthOverHTTPS(t *testing.T) {
 }
 
 func TestMaxProcs(t *testing.T) {
-	cases := []struct{ configured, current, want int }{
-		{0, 2, 2}, {0, 8, 8}, // the runtime's own (CPUs, or GOMAXPROCS from the environment)
-		{1, 2, 1}, {3, 8, 3}, // proxy.max_procs wins
+	cases := []struct {
+		configured, current int
+		envSet              bool
+		want                int
+	}{
+		{0, 2, false, 1}, {0, 1, false, 1}, {0, 8, false, 4}, {0, 3, false, 1}, // half the CPUs, at least one
+		{0, 2, true, 2},                   // GOMAXPROCS in the environment: the runtime's value stays
+		{3, 2, false, 3}, {3, 8, true, 3}, // proxy.max_procs wins
 	}
 	for _, c := range cases {
-		if got := maxProcs(c.configured, c.current); got != c.want {
-			t.Errorf("maxProcs(%d, %d) = %d, want %d", c.configured, c.current, got, c.want)
+		if got := maxProcs(c.configured, c.current, c.envSet); got != c.want {
+			t.Errorf("maxProcs(%d, %d, %v) = %d, want %d", c.configured, c.current, c.envSet, got, c.want)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"runtime"
 	"strings"
 
@@ -93,7 +94,7 @@ func run(v *viper.Viper, logOut io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if n := maxProcs(fileCfg.MaxProcs, runtime.GOMAXPROCS(0)); n != runtime.GOMAXPROCS(0) {
+	if n := maxProcs(fileCfg.MaxProcs, runtime.GOMAXPROCS(0), os.Getenv("GOMAXPROCS") != ""); n != runtime.GOMAXPROCS(0) {
 		runtime.GOMAXPROCS(n)
 	}
 	p, err := proxy.New(proxy.Config{Config: fileCfg, Logger: log})
@@ -111,24 +112,32 @@ func run(v *viper.Viper, logOut io.Writer) error {
 }
 
 // maxProcs is the GOMAXPROCS the proxy runs with: proxy.max_procs when
-// set, else the runtime's own (every CPU the process may use, or the
-// GOMAXPROCS environment variable).
+// set, else the GOMAXPROCS environment variable's (then already the
+// runtime's, current), else half the CPUs the runtime found for the
+// process (current: it counts a container's CPU limit), at least one.
 //
-// Measured on two CPUs (pgbench through the proxy, 8 clients, interleaved,
-// loaded host): one processor instead of two takes the futex wake-ups
-// between scheduler threads from 0.16–0.50 per transaction to 0,
-// select-only CPU per transaction from 18.7 to 15.5 µs (medians) and
-// raised select-only transactions per second in 16 of 23 pairs, but
-// tpcb-like transactions per second fell in 12 of 18 pairs (median
-// 762 → 667): a single thread waits for a CPU on a busy host, and every
-// session waits with it. Hence not the default until a quiet host
-// decides (scripts/bench-compare.sh PROXY_MAX_PROCS); max_procs = 1 suits
-// a read-heavy proxy on a small host.
-func maxProcs(configured, current int) int {
-	if configured > 0 {
+// Why fewer threads than CPUs: a session's goroutine does little but
+// system calls and netpoller waits, so each transaction readies a
+// goroutine or two; with a processor idle the runtime wakes another
+// thread to run each (a futex wake, and a thread that parks again soon).
+// Measured on two CPUs (pgbench through the proxy, 8 clients, builds
+// interleaved, load 35–60): one processor instead of two took futex calls
+// per select-only transaction from 0.16–0.50 to 0, its CPU per
+// transaction from 19.2 to 15.8 µs (medians of 24 runs each; pgbouncer
+// 19.3), the time its threads waited for a CPU per transaction from
+// 58–186 to 20–83 µs, and raised its transactions per second in 18 of 25
+// pairs. tpcb-like through the proxy showed no clear difference (one
+// thread lower in 14 of 24 pairs, median 762 → 695 tps, within that
+// load's noise). Half, not one, on larger hosts so the proxy still
+// scales with its sessions; measured on two CPUs only.
+func maxProcs(configured, current int, envSet bool) int {
+	switch {
+	case configured > 0:
 		return configured
+	case envSet:
+		return current
 	}
-	return current
+	return max(1, current/2)
 }
 
 func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {

@@ -82,8 +82,8 @@ type Config struct {
 	MaxConnections int
 	// MaxProcs (proxy.max_procs) is how many threads run the proxy's Go
 	// code at once (GOMAXPROCS; heliosdb-proxy applies it at start); 0 =
-	// the runtime's own: every CPU the process may use, or the GOMAXPROCS
-	// environment variable.
+	// automatic: the GOMAXPROCS environment variable when set, else half
+	// the CPUs the process may use, at least one.
 	MaxProcs int
 
 	// TLS of the client port: TLSCertFile/TLSKeyFile (proxy.tls_cert_file,

@@ -32,8 +32,7 @@
 //	protect_metrics = false             # GET /metrics, /nodes and /failover need credentials too (GET /health never does)
 //	max_connections = 100               # client sessions at once; one more gets 53300 (0: no bound)
 //	max_procs = 0                       # threads running the proxy's Go code at once (GOMAXPROCS);
-//	                                    # 0: the runtime's (every CPU, or $GOMAXPROCS); 1 suits a
-//	                                    # read-heavy proxy on a small quiet host
+//	                                    # 0: $GOMAXPROCS when set, else half the CPUs, at least 1
 //	tls_cert_file = ""                  # PEM certificate (chain) of the client port; with tls_key_file turns TLS on
 //	tls_key_file = ""                   # its PEM private key; both re-read on SIGHUP
 //	tls_required = false                # refuse clients without TLS (FATAL 28000, as hostssl-only pg_hba)
