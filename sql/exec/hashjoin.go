@@ -440,6 +440,9 @@ type lookupJoinPlan struct {
 	inner *scanPlan
 	on    *cexpr // over the joined row
 	out   []colInfo
+	// leftOuter: a LEFT JOIN — a left row no inner row joins is output
+	// once, NULL-extended.
+	leftOuter bool
 }
 
 func newLookupJoinPlan(l plan, inner *scanPlan, on *cexpr) *lookupJoinPlan {
@@ -449,7 +452,11 @@ func newLookupJoinPlan(l plan, inner *scanPlan, on *cexpr) *lookupJoinPlan {
 func (p *lookupJoinPlan) cols() []colInfo { return append([]colInfo(nil), p.out...) }
 
 func (p *lookupJoinPlan) explain(x *explainer, depth int) {
-	x.add(depth, "Nested Loop")
+	if p.leftOuter {
+		x.add(depth, "Nested Loop Left Join")
+	} else {
+		x.add(depth, "Nested Loop")
+	}
 	if p.on != nil {
 		x.detail(depth, "Join Filter: "+p.on.s)
 	}
@@ -464,6 +471,7 @@ func (p *lookupJoinPlan) start(e *env) (iter, error) {
 	}
 	var cur []Datum
 	var in iter
+	matched := false
 	return &funcIter{nx: func() ([]Datum, error) {
 		for {
 			if err := e.checkCancel(); err != nil {
@@ -476,6 +484,7 @@ func (p *lookupJoinPlan) start(e *env) (iter, error) {
 				if in, err = p.inner.startAt(e, cur); err != nil {
 					return nil, err
 				}
+				matched = false
 			}
 			r, err := in.next()
 			if err != nil {
@@ -484,6 +493,11 @@ func (p *lookupJoinPlan) start(e *env) (iter, error) {
 			if r == nil {
 				in.close()
 				in = nil
+				if p.leftOuter && !matched {
+					row := make([]Datum, len(p.out))
+					copy(row, cur)
+					return row, nil
+				}
 				continue
 			}
 			row := make([]Datum, 0, len(cur)+len(r))
@@ -497,6 +511,7 @@ func (p *lookupJoinPlan) start(e *env) (iter, error) {
 					continue
 				}
 			}
+			matched = true
 			return row, nil
 		}
 	}, cl: func() {

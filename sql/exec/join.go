@@ -5,9 +5,11 @@ import (
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/heliosdb/nano/sql/exec/spill"
 	"github.com/heliosdb/nano/sql/pgerror"
+	planner "github.com/heliosdb/nano/sql/plan"
 	"github.com/heliosdb/nano/sql/types"
 )
 
@@ -210,9 +212,25 @@ func (p *joinPlan) start(e *env) (iter, error) {
 }
 
 func (b *builder) buildJoin(j *pg_query.JoinExpr, outer *scope) (plan, error) {
+	// WHERE conjuncts for the left-most table of a chain of LEFT (or
+	// inner) joins: passed down the chain's left side (pushDown).
+	push := b.pushLeft
+	b.pushLeft = nil
+	if j.Alias != nil || j.Jointype != pg_query.JoinType_JOIN_LEFT && j.Jointype != pg_query.JoinType_JOIN_INNER {
+		push = nil
+	}
+	if j.Larg.GetJoinExpr() != nil {
+		b.pushLeft = push
+	}
 	l, err := b.buildFromItem(j.Larg, outer)
+	b.pushLeft = nil
 	if err != nil {
 		return nil, err
+	}
+	if sp, ok := l.(*scanPlan); ok && len(push) > 0 && j.Larg.GetRangeVar() != nil {
+		if err := b.pushDown(sp, push); err != nil {
+			return nil, err
+		}
 	}
 	if lp, ok, err := b.buildLateralJoin(j, l, outer); ok || err != nil {
 		return lp, err
@@ -273,7 +291,7 @@ func (b *builder) buildJoin(j *pg_query.JoinExpr, outer *scope) (plan, error) {
 		}
 	}
 	var out plan = jp
-	if hp, err := b.hashOuterJoin(jp, s, j.Quals, merged, kind != j.Jointype); err != nil {
+	if hp, err := b.outerJoinPlan(jp, s, j.Quals, merged, kind != j.Jointype); err != nil {
 		return nil, err
 	} else if hp != nil {
 		out = hp
@@ -290,14 +308,83 @@ func (b *builder) buildJoin(j *pg_query.JoinExpr, outer *scope) (plan, error) {
 	return out, nil
 }
 
-// hashOuterJoin returns jp (an INNER or LEFT join that buildJoin plans
-// alone: USING, NATURAL, an alias, or an outer join) as a hash join when
-// its condition equates columns of the two sides — the USING columns, or
-// ON conjuncts "left column = right column" of types hashKeyType accepts
-// — or nil to keep the nested loop (FULL joins, other conditions). The
-// whole condition stays the join's filter; the equalities only pick the
+// pushDown filters sp, the left-most table of a chain of LEFT (or inner)
+// joins, by the WHERE conjuncts that read only its columns and nothing
+// volatile or sub-queried: each of its rows reaches the join's output on
+// its own, so a row such a conjunct rejects has no row in the result. The
+// conjuncts choose its key range too (a LEFT JOIN of a row found by its
+// key then reads only that row). The WHERE clause is applied to the
+// join's rows as well, as before.
+func (b *builder) pushDown(sp *scanPlan, conj []*pg_query.Node) error {
+	s := (&scope{cols: sp.columns, excluded: -1}).trackReads()
+	var mine []*pg_query.Node
+	for _, n := range conj {
+		if b.lateConjunct(n) {
+			continue
+		}
+		saved := len(b.params)
+		e, err := b.compile(s, n, types.Bool)
+		if err != nil || e.t.Family() != types.FamBool && !e.unknown {
+			b.params = b.params[:min(saved, len(b.params))]
+			continue // reads another relation (or fails, as it will when the WHERE clause is compiled)
+		}
+		mine = append(mine, n)
+	}
+	if len(mine) == 0 {
+		return nil
+	}
+	rest, err := b.chooseAccess(sp, s, mine)
+	if err != nil {
+		return err
+	}
+	sp.setFilter(rest, s)
+	return nil
+}
+
+// lateConjunct reports whether n holds a subquery or a call of a volatile
+// or external function (whose evaluation count is visible).
+func (b *builder) lateConjunct(n *pg_query.Node) bool {
+	late := false
+	var walk func(m protoreflect.Message)
+	walk = func(m protoreflect.Message) {
+		switch v := m.Interface().(type) {
+		case *pg_query.SubLink:
+			late = true
+			return
+		case *pg_query.FuncCall:
+			name := lastName(v.Funcname)
+			if _, ext := b.eng.cfg.Functions[name]; ext || volatileFuncs[name] {
+				late = true
+				return
+			}
+		}
+		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+			switch {
+			case fd.IsList() && fd.Message() != nil:
+				l := v.List()
+				for i := 0; i < l.Len() && !late; i++ {
+					walk(l.Get(i).Message())
+				}
+			case fd.Message() != nil && !fd.IsMap():
+				walk(v.Message())
+			}
+			return !late
+		})
+	}
+	walk(n.ProtoReflect())
+	return late
+}
+
+// outerJoinPlan returns jp (an INNER or LEFT join that buildJoin plans
+// alone: USING, NATURAL, an alias, or an outer join) as a hash join or as
+// index lookups into its right table when its condition equates columns
+// of the two sides — the USING columns, or ON conjuncts "left column =
+// right column" of types hashKeyType accepts — or nil to keep the nested
+// loop (FULL joins, other conditions). planner.PlanOuterJoin chooses
+// between the two by the sizes (the left side stays first). The whole
+// condition stays the join's filter; the equalities only pick the
 // candidate rows. swapped: a RIGHT JOIN run as a LEFT JOIN.
-func (b *builder) hashOuterJoin(jp *joinPlan, s *scope, quals *pg_query.Node, merged *usingCols, swapped bool) (plan, error) {
+func (b *builder) outerJoinPlan(jp *joinPlan, s *scope, quals *pg_query.Node, merged *usingCols, swapped bool) (plan, error) {
 	if jp.kind != pg_query.JoinType_JOIN_INNER && jp.kind != pg_query.JoinType_JOIN_LEFT {
 		return nil, nil
 	}
@@ -341,6 +428,7 @@ func (b *builder) hashOuterJoin(jp *joinPlan, s *scope, quals *pg_query.Node, me
 	}
 	var lk, rk []*cexpr
 	var kt []types.T
+	var conj []planner.Conjunct
 	for _, pr := range pairs {
 		t, ok := hashKeyType(jc[pr[0]].typ, jc[pr[1]].typ)
 		if !ok {
@@ -349,14 +437,69 @@ func (b *builder) hashOuterJoin(jp *joinPlan, s *scope, quals *pg_query.Node, me
 		lk = append(lk, colExpr(pr[0], jc[pr[0]]))
 		rk = append(rk, colExpr(pr[1]-nl, jc[pr[1]]))
 		kt = append(kt, t)
+		conj = append(conj, planner.Conjunct{Refs: planner.Rel(0) | planner.Rel(1), Equi: &[2]planner.ColRef{{Rel: 0, Col: pr[0]}, {Rel: 1, Col: pr[1] - nl}}})
 	}
 	if len(lk) == 0 {
 		return nil, nil
 	}
+	leftOuter := jp.kind == pg_query.JoinType_JOIN_LEFT
+	if sp, ok := jp.right.(*scanPlan); ok && sp.rng.empty() && sp.filter == nil {
+		inner := planner.Relation{Rows: b.tableRows(sp.tbl), Keys: scanKeys(sp.tbl)}
+		if st := planner.PlanOuterJoin(b.estRows(jp.left), inner, conj); st.Algo == planner.IndexLookup {
+			key := inner.Keys[st.Lookup]
+			if key.Index >= 0 {
+				sp.index = &sp.tbl.Indexes[key.Index]
+			}
+			rng := &keyRange{}
+			for i, ci := range st.Keys {
+				rng.eq = append(rng.eq, lk[ci])
+				rng.conds = append(rng.conds, sp.tbl.Columns[key.Cols[i]].Name+" = "+lk[ci].s)
+			}
+			sp.rng = rng
+			lp := newLookupJoinPlan(jp.left, sp, jp.on)
+			lp.out, lp.leftOuter = jp.out, leftOuter
+			return lp, nil
+		}
+	}
 	hp := newHashJoinPlan(jp.left, jp.right, lk, rk, kt, jp.on)
-	hp.out = jp.out
-	hp.leftOuter = jp.kind == pg_query.JoinType_JOIN_LEFT
+	hp.out, hp.leftOuter = jp.out, leftOuter
 	return hp, nil
+}
+
+// estRows is a rough size of p's output, for planner.PlanOuterJoin: a
+// table's rows narrowed by its scan's key range and filter, a LEFT JOIN's
+// left rows, DefaultRows for anything else.
+func (b *builder) estRows(p plan) float64 {
+	switch v := p.(type) {
+	case *scanPlan:
+		n := b.tableRows(v.tbl)
+		switch r := v.rng; {
+		case r.empty():
+		case r.in != nil:
+			n = min(n, float64(len(r.in)))
+		case r.lo == nil && r.hi == nil && len(r.eq) == len(v.keyTypes()) && (v.index == nil || v.index.Unique):
+			n = 1 // a unique key's every column equated
+		case len(r.eq) > 0:
+			n *= planner.Selectivity(planner.KeyPred{Op: planner.OpEq}, n)
+		default:
+			n *= planner.Selectivity(planner.KeyPred{Op: planner.OpLt}, n)
+		}
+		if v.filter != nil {
+			n *= planner.Selectivity(planner.KeyPred{}, n)
+		}
+		return max(n, 1)
+	case *hashJoinPlan:
+		if v.leftOuter {
+			return b.estRows(v.left)
+		}
+	case *lookupJoinPlan:
+		if v.leftOuter {
+			return b.estRows(v.left)
+		}
+	case *aliasPlan:
+		return b.estRows(v.in)
+	}
+	return planner.DefaultRows
 }
 
 // naturalColumns lists the column names two relations share, in the left

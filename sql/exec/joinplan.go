@@ -70,7 +70,11 @@ func (b *builder) buildFromWhere(items []*pg_query.Node, where *pg_query.Node, o
 		return nil, nil, err
 	}
 	if n := innerLeaves(items); n < 2 || n > planner.MaxRelations {
+		if where != nil && len(items) == 1 && items[0].GetJoinExpr() != nil {
+			b.pushLeft = b.conjuncts(nil, where)
+		}
 		from, err := b.buildFrom(items, outer)
+		b.pushLeft = nil
 		if err != nil {
 			return nil, nil, err
 		}

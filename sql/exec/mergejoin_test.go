@@ -131,6 +131,20 @@ func TestOuterJoinHashesAndMatchesNestedLoop(t *testing.T) {
 			"SELECT o.k, o.id, l.w FROM o JOIN l ON o.k || '' = l.k WHERE o.id < 100 ORDER BY 1, 2, 3", "Hash Join"},
 		{"SELECT count(*), count(l.w) FROM o LEFT JOIN l ON l.oid = o.v",
 			"SELECT count(*), count(l.w) FROM o LEFT JOIN l ON l.oid = o.v + 0", "Hash Left Join"},
+		// WHERE conjuncts on the left-most table choose its key range; a
+		// few left rows then look the right table up by its key.
+		{"SELECT o.id, l.n, l.w FROM o LEFT JOIN l ON l.oid = o.id WHERE o.id = 36 ORDER BY 2",
+			"SELECT o.id, l.n, l.w FROM o LEFT JOIN l ON l.oid = o.id + 0 WHERE o.id = 36 ORDER BY 2", "Index Cond: (id = 36)"},
+		{"SELECT o.id, l.n FROM o LEFT JOIN l ON l.oid = o.id WHERE o.id IN (6, 7, 8, 599) AND o.v > 0 ORDER BY 1, 2",
+			"SELECT o.id, l.n FROM o LEFT JOIN l ON l.oid = o.id + 0 WHERE o.id IN (6, 7, 8, 599) AND o.v > 0 ORDER BY 1, 2", "Nested Loop Left Join"},
+		{"SELECT o.id, l.n, l2.w FROM o LEFT JOIN l ON l.oid = o.id LEFT JOIN l l2 ON l2.oid = l.oid AND l2.n = l.n WHERE o.id BETWEEN 10 AND 14 ORDER BY 1, 2",
+			"SELECT o.id, l.n, l2.w FROM o LEFT JOIN l ON l.oid = o.id + 0 LEFT JOIN l l2 ON l2.oid = l.oid + 0 AND l2.n = l.n + 0 WHERE o.id BETWEEN 10 AND 14 ORDER BY 1, 2", "Index Cond: (id >= 10 AND id <= 14)"},
+		{"SELECT o.id FROM o LEFT JOIN l ON l.oid = o.id AND l.n = 2 WHERE l.oid IS NULL AND o.id < 100 ORDER BY 1",
+			"SELECT o.id FROM o LEFT JOIN l ON l.oid = o.id + 0 AND l.n = 2 WHERE l.oid IS NULL AND o.id < 100 ORDER BY 1", "Left Join"},
+		{"SELECT o.id, l.n FROM o LEFT JOIN l ON l.oid = o.id WHERE o.id = (SELECT min(oid) + 1 FROM l) ORDER BY 2",
+			"SELECT o.id, l.n FROM o LEFT JOIN l ON l.oid = o.id + 0 WHERE o.id = (SELECT min(oid) + 1 FROM l) ORDER BY 2", "Hash Left Join"},
+		{"SELECT o.id, l.w, o2.v FROM o JOIN l USING (k) LEFT JOIN o o2 ON o2.id = l.oid WHERE o.id = 12 ORDER BY 1, 2, 3",
+			"SELECT o.id, l.w, o2.v FROM o JOIN l ON o.k || '' = l.k LEFT JOIN o o2 ON o2.id = l.oid + 0 WHERE o.id = 12 ORDER BY 1, 2, 3", "Index Cond: (id = 12)"},
 	} {
 		if p := explain(tc.hash); !strings.Contains(p, tc.plan) {
 			t.Errorf("%s: want a %s, got\n%s", tc.hash, tc.plan, p)

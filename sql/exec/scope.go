@@ -157,6 +157,9 @@ type builder struct {
 	// conditions of a join over that row (for SELECT … FOR UPDATE).
 	fromLeaves []fromLeaf
 	fromConj   []*pg_query.Node
+	// pushLeft: WHERE conjuncts buildFromWhere hands to the left-most
+	// table of a chain of LEFT joins (buildJoin, pushDown).
+	pushLeft []*pg_query.Node
 	// rowCounts caches the join planner's table sizes (tableRows).
 	rowCounts map[uint32]float64
 }

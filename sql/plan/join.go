@@ -100,6 +100,18 @@ func PlanJoin(rels []Relation, conj []Conjunct) JoinPlan {
 	return j.build(order)
 }
 
+// PlanOuterJoin chooses how a join whose order its kind fixes (a LEFT
+// JOIN, or an inner join planned on its own) reads its inner relation for
+// outer rows estimated at outerRows: by the cost model, a hash join on the
+// Equi conjuncts or index lookups into one of inner's keys; NestedLoop
+// when no Equi conjunct joins them. In conj, relation 0 is the outer side
+// and 1 the inner.
+func PlanOuterJoin(outerRows float64, inner Relation, conj []Conjunct) Step {
+	j := newJoinSpace([]Relation{{Rows: outerRows}, inner}, conj)
+	st, _, _ := j.step(Rel(0), j.filtered[0], 1)
+	return st
+}
+
 // joinSpace holds the derived facts of one PlanJoin call.
 type joinSpace struct {
 	rels     []Relation

@@ -263,3 +263,32 @@ func TestJoinOrderWithOnlyWideConjuncts(t *testing.T) {
 		}
 	}
 }
+
+// An outer join keeps its outer side first: a few outer rows look the
+// inner side up by its key, many hash it, and without a key to look up by
+// it is hashed whatever the sizes.
+func TestPlanOuterJoin(t *testing.T) {
+	pk := []Key{{Index: -1, Cols: []int{0}, Unique: true}}
+	byCol1 := []Key{{Index: -1, Cols: []int{0}, Unique: true}, {Index: 0, Cols: []int{1}}}
+	for _, tc := range []struct {
+		name   string
+		outer  float64
+		inner  Relation
+		conj   []Conjunct
+		algo   Algo
+		lookup int
+	}{
+		{"one outer row, inner primary key", 1, Relation{Rows: 100000, Keys: pk}, []Conjunct{eq(0, 3, 1, 0)}, IndexLookup, 0},
+		{"one outer row, inner secondary index", 1, Relation{Rows: 100000, Keys: byCol1}, []Conjunct{eq(0, 3, 1, 1)}, IndexLookup, 1},
+		{"many outer rows, small inner side", 100000, Relation{Rows: 50, Keys: pk}, []Conjunct{eq(0, 3, 1, 0)}, HashJoin, -1},
+		{"no key on the joined column", 1, Relation{Rows: 100000, Keys: pk}, []Conjunct{eq(0, 3, 1, 2)}, HashJoin, -1},
+		{"no equality", 10, Relation{Rows: 100, Keys: pk}, []Conjunct{{Refs: Rel(0) | Rel(1)}}, NestedLoop, -1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := PlanOuterJoin(tc.outer, tc.inner, tc.conj)
+			if st.Rel != 1 || st.Algo != tc.algo || st.Algo == IndexLookup && st.Lookup != tc.lookup {
+				t.Fatalf("step %+v, want %v (lookup %d)", st, tc.algo, tc.lookup)
+			}
+		})
+	}
+}

@@ -27,4 +27,20 @@ SELECT a.id, b.id FROM ho a LEFT JOIN ho b ON b.id = a.v WHERE a.id < 20 ORDER B
 SELECT count(*) FROM ho a LEFT JOIN ho b ON a.k = b.k AND a.id < b.id;
 SELECT ho.id, hl.n, h2.w FROM ho LEFT JOIN hl ON hl.oid = ho.id LEFT JOIN hl h2 ON h2.oid = hl.oid AND h2.n = hl.n WHERE ho.id < 5 ORDER BY 1, 2;
 SELECT count(*) FROM ho FULL JOIN he ON he.id = ho.id;
+-- WHERE conjuncts on the left-most table of LEFT joins narrow its scan; a
+-- few left rows then look the right table up by its key.
+SELECT ho.id, hl.n, hl.w FROM ho LEFT JOIN hl ON hl.oid = ho.id WHERE ho.id = 36 ORDER BY 2;
+SELECT ho.id, hl.n, hl.w FROM ho LEFT JOIN hl ON hl.oid = ho.id WHERE ho.id = 35 ORDER BY 2;
+SELECT ho.id, hl.n FROM ho LEFT JOIN hl ON hl.oid = ho.id WHERE ho.id IN (6, 7, 8, 2999, 5000) AND ho.v > 0 ORDER BY 1, 2;
+SELECT ho.id, hl.n, h2.w FROM ho LEFT JOIN hl ON hl.oid = ho.id LEFT JOIN hl h2 ON h2.oid = hl.oid AND h2.n = hl.n WHERE ho.id BETWEEN 10 AND 14 ORDER BY 1, 2;
+SELECT ho.id FROM ho LEFT JOIN hl ON hl.oid = ho.id AND hl.n = 2 WHERE hl.oid IS NULL AND ho.id < 100 ORDER BY 1;
+SELECT ho.id, hl.n FROM ho LEFT JOIN hl ON hl.oid = ho.id WHERE ho.id = (SELECT min(oid) + 1 FROM hl) ORDER BY 2;
+SELECT ho.id, hl.w, o2.v FROM ho JOIN hl USING (k) LEFT JOIN ho o2 ON o2.id = hl.oid WHERE ho.id = 12 ORDER BY 1, 2, 3;
+SELECT ho.id, hl.n FROM ho LEFT JOIN hl ON hl.oid = ho.id WHERE ho.id = 40 AND hl.n = 1;
+SELECT ho.id, hl.n FROM ho LEFT JOIN hl ON hl.oid = ho.id WHERE ho.id = 40 OR hl.n = 7 ORDER BY 1, 2;
+SELECT ho.id, hl.n FROM ho LEFT JOIN hl ON hl.oid = ho.id WHERE ho.id > 2990 AND random() >= 0 ORDER BY 1, 2;
+SELECT ho.id, hl.n FROM ho RIGHT JOIN hl ON hl.oid = ho.id WHERE hl.oid = 4 ORDER BY 2;
+SELECT x.id, x.n FROM (ho LEFT JOIN hl ON hl.oid = ho.id) AS x WHERE x.id = 9 ORDER BY 2;
+SELECT count(*) FROM ho LEFT JOIN hl ON hl.oid = ho.id WHERE v = 3;
+SELECT count(*) FROM ho LEFT JOIN hl ON hl.oid = ho.id WHERE id = 3;
 DROP TABLE ho, hl, he;
