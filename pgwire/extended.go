@@ -165,9 +165,14 @@ func (c *conn) closeMsg(m *pgproto3.Close) {
 // pg_cancel_backend) reaches a commit still waiting to be written.
 func (c *conn) sync() {
 	c.ignoreTillSync = false
-	ctx := c.beginStatement()
-	err := c.sess.Sync(ctx)
-	c.endStatement()
+	var err error
+	if sw, ok := c.sess.(SyncWorkReporter); ok && !sw.SyncHasWork() {
+		err = c.sess.Sync(c.ctx)
+	} else {
+		ctx := c.beginStatement()
+		err = c.sess.Sync(ctx)
+		c.endStatement()
+	}
 	if err != nil {
 		if c.execMark >= 0 {
 			c.wbuf = c.wbuf[:c.execMark]

@@ -80,3 +80,15 @@ type Session interface {
 type ParamChangeReporter interface {
 	ParametersChanged() bool
 }
+
+// SyncWorkReporter is implemented by a Session that can tell whether its
+// next Sync has work that a cancellation could interrupt (an implicit
+// transaction to commit). When it has none — every Sync inside an
+// explicit transaction block, and after a lone BEGIN or COMMIT — pgwire
+// runs Sync under the connection's context instead of arming a
+// statement context (a cancellable context, the peer check, the running
+// gauge) for it: pgbench's prepared transaction sends five Syncs, none
+// of which commits.
+type SyncWorkReporter interface {
+	SyncHasWork() bool
+}

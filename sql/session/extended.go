@@ -343,6 +343,10 @@ func (s *Session) ClosePortal(name string) error {
 	return nil
 }
 
+// SyncHasWork reports whether Sync would commit an implicit transaction
+// (pgwire.SyncWorkReporter): otherwise it needs no cancellable context.
+func (s *Session) SyncHasWork() bool { return s.closed || s.block == blockImplicit }
+
 // Sync ends an extended-protocol batch: an implicit transaction is
 // committed (retrying a lost conflict when the results sent allow it).
 // After an error the block was already rolled back, and an explicit
