@@ -122,3 +122,37 @@ func TestReportSeenLSN(t *testing.T) {
 		t.Fatalf("after ROLLBACK: reader reports %v", got)
 	}
 }
+
+// TestReportCommitLSNFollowsSet: whether the commit LSN is reported follows
+// every change of helios.report_commit_lsn during the session — SET, SET
+// LOCAL until its block ends, RESET — not only its startup value (the
+// session caches the setting between changes: ReadyForQuery asks for it
+// after every statement).
+func TestReportCommitLSNFollowsSet(t *testing.T) {
+	s := newSession(t, session.Config{Engine: newEngine(t)}, nil)
+	reported := func() bool { _, ok := s.ParameterStatus()[session.CommitLSNParam]; return ok }
+	mustQuery(t, s, "CREATE TABLE c (id int primary key)")
+	if reported() {
+		t.Fatal("reported while off")
+	}
+	steps := []struct {
+		sql  string
+		want bool
+	}{
+		{"SET helios.report_commit_lsn = on", true},
+		{"INSERT INTO c VALUES (1)", true},
+		{"BEGIN", true},
+		{"SET LOCAL helios.report_commit_lsn = off", false},
+		{"INSERT INTO c VALUES (2)", false},
+		{"COMMIT", true},
+		{"RESET helios.report_commit_lsn", false},
+		{"INSERT INTO c VALUES (3)", false},
+		{"SET helios.report_commit_lsn TO on", true},
+	}
+	for _, st := range steps {
+		mustQuery(t, s, st.sql)
+		if got := reported(); got != st.want {
+			t.Fatalf("after %q: commit LSN reported = %v, want %v", st.sql, got, st.want)
+		}
+	}
+}

@@ -71,6 +71,12 @@ type Session struct {
 	// reported parameters dynamicVar answers (read on every call).
 	paramSeenGen uint64
 	paramDyn     []int
+	// reportLSN caches whether helios.report_commit_lsn is on, computed at
+	// gucs generation reportLSNGen-1 (0: never): reportedLSN runs at every
+	// ReadyForQuery, and a lookup by name lower-cases it and searches
+	// three maps.
+	reportLSN    bool
+	reportLSNGen uint64
 	// stmtDone ends a statement counted in Config.Running (stmtContext).
 	stmtDone func()
 	// stmtTimeout and checkIv hold the parsed statement_timeout and
@@ -360,7 +366,11 @@ func (s *Session) ParameterStatus() map[string]string {
 // read to a standby that has not applied it. Reporting what reads saw, as
 // well as commits, gives them that floor.
 func (s *Session) reportedLSN() lsn.LSN {
-	if on, _ := s.vars.Get(ReportCommitLSN); on != "on" {
+	if s.reportLSNGen != s.vars.gen+1 {
+		on, _ := s.vars.get(ReportCommitLSN)
+		s.reportLSN, s.reportLSNGen = on == "on", s.vars.gen+1
+	}
+	if !s.reportLSN {
 		return 0
 	}
 	at := max(s.lastCommit, s.seen)
