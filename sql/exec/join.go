@@ -345,34 +345,25 @@ func (b *builder) pushDown(sp *scanPlan, conj []*pg_query.Node) error {
 // or external function (whose evaluation count is visible).
 func (b *builder) lateConjunct(n *pg_query.Node) bool {
 	late := false
-	var walk func(m protoreflect.Message)
-	walk = func(m protoreflect.Message) {
-		switch v := m.Interface().(type) {
-		case *pg_query.SubLink:
-			late = true
-			return
-		case *pg_query.FuncCall:
-			name := lastName(v.Funcname)
-			if _, ext := b.eng.cfg.Functions[name]; ext || volatileFuncs[name] {
-				late = true
-				return
-			}
-		}
-		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-			switch {
-			case fd.IsList() && fd.Message() != nil:
-				l := v.List()
-				for i := 0; i < l.Len() && !late; i++ {
-					walk(l.Get(i).Message())
-				}
-			case fd.Message() != nil && !fd.IsMap():
-				walk(v.Message())
-			}
-			return !late
-		})
-	}
-	walk(n.ProtoReflect())
+	walkNodes(n.ProtoReflect(), func(m protoreflect.Message) bool {
+		late = late || b.lateNode(m)
+		return !late
+	})
 	return late
+}
+
+// lateNode reports whether m is a subquery or a call of a volatile or
+// external function.
+func (b *builder) lateNode(m protoreflect.Message) bool {
+	switch v := m.Interface().(type) {
+	case *pg_query.SubLink:
+		return true
+	case *pg_query.FuncCall:
+		name := lastName(v.Funcname)
+		_, ext := b.eng.cfg.Functions[name]
+		return ext || volatileFuncs[name]
+	}
+	return false
 }
 
 // outerJoinPlan returns jp (an INNER or LEFT join that buildJoin plans

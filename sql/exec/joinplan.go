@@ -512,45 +512,23 @@ func (jb *joinBuilder) refs(n *pg_query.Node) (set planner.RelSet, late bool) {
 		return set, late
 	}
 	set, late = 0, false
-	var walk func(m protoreflect.Message)
-	walk = func(m protoreflect.Message) {
-		if late {
-			return
-		}
-		switch v := m.Interface().(type) {
-		case *pg_query.SubLink:
+	walkNodes(n.ProtoReflect(), func(m protoreflect.Message) bool {
+		if late || jb.b.lateNode(m) {
 			late = true
-			return
-		case *pg_query.FuncCall:
-			name := lastName(v.Funcname)
-			if _, ext := jb.b.eng.cfg.Functions[name]; ext || volatileFuncs[name] {
-				late = true
-				return
-			}
-		case *pg_query.ColumnRef:
-			r, ok, bad := jb.columnRel(v)
+			return false
+		}
+		if c, ok := m.Interface().(*pg_query.ColumnRef); ok {
+			r, ok, bad := jb.columnRel(c)
 			switch {
 			case bad:
 				late = true
 			case ok:
 				set |= planner.Rel(r)
 			}
-			return
+			return false
 		}
-		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-			switch {
-			case fd.IsList() && fd.Message() != nil:
-				l := v.List()
-				for i := 0; i < l.Len(); i++ {
-					walk(l.Get(i).Message())
-				}
-			case fd.Message() != nil && !fd.IsMap():
-				walk(v.Message())
-			}
-			return !late
-		})
-	}
-	walk(n.ProtoReflect())
+		return true
+	})
 	return set, late
 }
 
