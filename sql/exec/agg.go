@@ -88,7 +88,13 @@ func (a *aggCtx) match(b *builder, s *scope, n *pg_query.Node) (*cexpr, bool, er
 	return nil, false, nil
 }
 
+// addAgg binds an aggregate call; its arguments' fold errors are the
+// call's (see foldParts).
 func (a *aggCtx) addAgg(b *builder, fc *pg_query.FuncCall) (*cexpr, error) {
+	return b.foldParts(func() (*cexpr, error) { return a.bindAgg(b, fc) })
+}
+
+func (a *aggCtx) bindAgg(b *builder, fc *pg_query.FuncCall) (*cexpr, error) {
 	b.aggArgs++
 	defer func() { b.aggArgs-- }()
 	spec := &aggSpec{name: lastName(fc.Funcname), distinct: fc.AggDistinct}

@@ -18,7 +18,75 @@ import (
 
 // compile turns an expression node into a cexpr; hint is the type an
 // untyped literal or parameter should adopt (Unknown = none).
+//
+// A whole expression (not an operand of another) whose constant folding
+// failed records its error in b.foldErr: PostgreSQL's planner folds every
+// immutable expression of constants (eval_const_expressions) and raises
+// its error while planning, whether or not a row is ever read — SELECT 1/0
+// FROM t WHERE false fails with 22012. The rules that drop a branch before
+// it is folded (CASE, COALESCE, AND, OR) are foldErr's, see foldConst.
 func (b *builder) compile(s *scope, n *pg_query.Node, hint types.T) (*cexpr, error) {
+	b.foldFrames = append(b.foldFrames, nil)
+	e, err := b.compileNode(s, n, hint)
+	top := len(b.foldFrames) - 1
+	operand := b.foldFrames[top]
+	b.foldFrames = b.foldFrames[:top]
+	if err != nil {
+		return e, err
+	}
+	if e.foldErr == nil && operand != nil && !dropsOperands(n) {
+		// An operand that fails to fold fails its operator, function or
+		// test too (PostgreSQL simplifies arguments before the call).
+		c := *e
+		c.foldErr = operand
+		e = &c
+	}
+	if e.foldErr != nil {
+		if top > 0 {
+			if b.foldFrames[top-1] == nil {
+				b.foldFrames[top-1] = e.foldErr
+			}
+		} else if b.foldErr == nil && b.deps == nil {
+			b.foldErr = e.foldErr
+		}
+	}
+	return e, nil
+}
+
+// dropsOperands reports whether n is CASE, COALESCE, AND or OR, whose
+// compilation decides which operands' fold errors it keeps (caseFoldErr,
+// coalesceFoldErr, logicFoldErr).
+func dropsOperands(n *pg_query.Node) bool {
+	switch v := n.Node.(type) {
+	case *pg_query.Node_CaseExpr, *pg_query.Node_CoalesceExpr:
+		return true
+	case *pg_query.Node_BoolExpr:
+		return v.BoolExpr.Boolop != pg_query.BoolExprType_NOT_EXPR
+	}
+	return false
+}
+
+// foldParts runs bind, which compiles the parts of an aggregate or window
+// call (arguments, FILTER, ORDER BY, the window's clauses) as whole
+// expressions that are not operands of the call's value, and gives the
+// call the first fold error among them: PostgreSQL folds an aggregate's
+// arguments, so sum(1/0) fails while planning — unless a CASE drops the
+// branch the call is in, which the call's foldErr follows like any other.
+func (b *builder) foldParts(bind func() (*cexpr, error)) (*cexpr, error) {
+	frames, saved := b.foldFrames, b.foldErr
+	b.foldFrames, b.foldErr = nil, nil
+	e, err := bind()
+	ferr := b.foldErr
+	b.foldFrames, b.foldErr = frames, saved
+	if err == nil && ferr != nil && e.foldErr == nil {
+		c := *e
+		c.foldErr = ferr
+		e = &c
+	}
+	return e, err
+}
+
+func (b *builder) compileNode(s *scope, n *pg_query.Node, hint types.T) (*cexpr, error) {
 	if fc := n.GetFuncCall(); fc != nil && (fc.Over != nil || windowFuncs[lastName(fc.Funcname)]) {
 		if fc.Over == nil {
 			return nil, b.errAt(pgerror.Newf(pgerror.WrongObjectType, "window function %s requires an OVER clause", lastName(fc.Funcname)), fc.Location)
@@ -772,8 +840,13 @@ func foldLogic(e *cexpr, args []*cexpr, decisive bool) (*cexpr, error) {
 		e.foldErr = ferr
 		return e, nil
 	}
-	if firstFoldErr(args) != nil {
-		return e, nil // evaluation stops at the decisive constant
+	for _, a := range args {
+		if a.isConst && a.val == decisive {
+			// x AND false is false, x OR true is true, whatever x is:
+			// PostgreSQL folds them so (CASE WHEN a IS NULL AND false
+			// THEN 1/0 …) drops its branch.
+			return constExpr(decisive, types.Bool, e.s), nil
+		}
 	}
 	return foldConst(e, args...)
 }

@@ -669,6 +669,7 @@ func (b *builder) compileSubLink(s *scope, sl *pg_query.SubLink) (*cexpr, error)
 		return nil, pgerror.New(pgerror.FeatureNotSupported, "subquery kind is not supported")
 	}
 	refsBefore := outerRefCount(s)
+	b.existsQuery = sl.SubLinkType == pg_query.SubLinkType_EXISTS_SUBLINK
 	sub, err := b.buildSelect(sel, s)
 	if err != nil {
 		return nil, err

@@ -114,10 +114,11 @@ func (b *builder) buildFromWhere(items []*pg_query.Node, where *pg_query.Node, o
 		for _, l := range leaves[q.lo:q.hi] {
 			cols = append(cols, l.cols...)
 		}
-		if _, err := b.compile(&scope{cols: cols, parent: outer, excluded: -1}, q.n, types.Bool); err != nil {
+		c, err := b.compile(&scope{cols: cols, parent: outer, excluded: -1}, q.n, types.Bool)
+		if err != nil {
 			return nil, nil, err
 		}
-		conj = append(conj, b.conjuncts(s, q.n)...)
+		conj = append(conj, b.conjunctsOf(s, q.n, c)...)
 	}
 	if where != nil {
 		cond, err := b.compile(s, where, types.Bool)
@@ -127,13 +128,15 @@ func (b *builder) buildFromWhere(items []*pg_query.Node, where *pg_query.Node, o
 		if cond.t.Family() != types.FamBool && !cond.unknown {
 			return nil, nil, pgerror.Newf(pgerror.DatatypeMismatch, "argument of WHERE must be type boolean, not type %s", cond.t)
 		}
-		conj = append(conj, b.conjuncts(s, where)...)
+		conj = append(conj, b.conjunctsOf(s, where, cond)...)
 	}
 	jb := &joinBuilder{b: b, outer: outer, full: s, leaves: leaves, nodes: conj}
+	folded := b.foldErr // the clauses' parts are compiled again: their whole's rule holds
 	p, err := jb.build()
 	if err != nil {
 		return nil, nil, err
 	}
+	b.foldErr = folded
 	b.fromLeaves, b.fromConj = leaves, conj
 	return p, s, nil
 }

@@ -46,6 +46,10 @@ type Prepared struct {
 	run           runner
 	needs         []privNeed      // privileges.go
 	tlocks        []tableLockNeed // tablelock.go
+	// foldErr: planning folded a constant expression that fails (1/0):
+	// raised by Open, before the statement reads anything, as PostgreSQL
+	// raises it while planning (PREPARE succeeds, EXECUTE fails).
+	foldErr error
 }
 
 // Cursor yields the rows of an executing statement.
@@ -83,7 +87,8 @@ func (e *Engine) Prepare(ctx context.Context, t *Txn, stmt parser.Statement, par
 		}
 	}
 	p = &Prepared{eng: e, stmt: stmt, given: paramTypes, cat: cat, params: b.params, readOnly: b.readOnly, run: run, needs: b.needs,
-		tlocks: b.tlocks, tempOnly: !b.readOnly && planner.IsDML(stmt.Node) && b.writesOnlyTemp(), notInRecovery: b.notInRecovery}
+		tlocks: b.tlocks, tempOnly: !b.readOnly && planner.IsDML(stmt.Node) && b.writesOnlyTemp(), notInRecovery: b.notInRecovery,
+		foldErr: b.foldErr}
 	if cols != nil {
 		// A row-returning statement with no columns (a bare SELECT) still
 		// has a RowDescription, with zero fields, as in PostgreSQL.
@@ -177,6 +182,9 @@ func (p *Prepared) Open(ctx context.Context, t *Txn, params []types.Datum, vars 
 			return nil, err
 		}
 		*p = *np
+	}
+	if p.foldErr != nil {
+		return nil, p.foldErr
 	}
 	if !p.readOnly && !p.tempOnly {
 		if err := t.checkWritable(parser.CommandWord(p.stmt)); err != nil {

@@ -162,6 +162,16 @@ type builder struct {
 	pushLeft []*pg_query.Node
 	// rowCounts caches the join planner's table sizes (tableRows).
 	rowCounts map[uint32]float64
+	// foldFrames has one entry per compile call in progress within the
+	// current query level (buildSelect starts a level with none): the
+	// first fold error of its operands. foldErr is the first error a
+	// whole expression's constant folding raised, which the statement
+	// raises before it runs (see compile).
+	foldFrames []error
+	foldErr    error
+	// existsQuery: the next buildSelect plans the query of an EXISTS
+	// (see existsDropsTargets).
+	existsQuery bool
 }
 
 func (b *builder) errAt(err *pgerror.Error, loc int32) *pgerror.Error {

@@ -14,6 +14,11 @@ import (
 
 // buildSelect plans a SELECT; outer is the enclosing scope (nil at top).
 func (b *builder) buildSelect(sel *pg_query.SelectStmt, outer *scope) (plan, error) {
+	frames := b.foldFrames
+	b.foldFrames = nil // a subquery's expressions are whole expressions of their own
+	defer func() { b.foldFrames = frames }()
+	exists := b.existsQuery
+	b.existsQuery = false
 	if sel.WithClause != nil {
 		restore, err := b.pushWith(sel.WithClause, outer)
 		if err != nil {
@@ -71,6 +76,19 @@ func (b *builder) buildSelect(sel *pg_query.SelectStmt, outer *scope) (plan, err
 			b.lockRows = ls
 		}
 	}
+	if exists && existsDropsTargets(sel) {
+		// PostgreSQL runs EXISTS (SELECT a / b FROM t) without its select
+		// list, ORDER BY, DISTINCT and LIMIT (simplify_EXISTS_query):
+		// nothing of them is folded or evaluated (it is true on a row
+		// where b = 0). They are bound for their errors only.
+		folded := b.foldErr
+		_, err := b.buildOutput(from, s, sel)
+		b.foldErr = folded
+		if err != nil {
+			return nil, err
+		}
+		return from, nil
+	}
 	ps := s
 	if b.needsAgg(sel) {
 		if from, ps, err = b.buildAgg(from, s, sel); err != nil {
@@ -82,6 +100,32 @@ func (b *builder) buildSelect(sel *pg_query.SelectStmt, outer *scope) (plan, err
 	}
 
 	return b.buildOutput(from, ps, sel)
+}
+
+// existsDropsTargets reports whether PostgreSQL's simplify_EXISTS_query
+// drops the select list of sel, the query of an EXISTS: not when it
+// groups, aggregates, calls window or set-returning functions in its
+// select list, has OFFSET, a LIMIT other than a positive constant (or
+// NULL/ALL), or locks rows.
+func existsDropsTargets(sel *pg_query.SelectStmt) bool {
+	if len(sel.LockingClause) > 0 || sel.LimitOffset != nil || len(sel.GroupClause) > 0 || sel.HavingClause != nil {
+		return false
+	}
+	if l := sel.LimitCount; l != nil {
+		c := l.GetAConst()
+		if c == nil || !c.Isnull && (c.GetIval() == nil || c.GetIval().Ival <= 0) {
+			return false
+		}
+	}
+	isAgg := func(fc *pg_query.FuncCall) bool {
+		return fc.Over != nil || isAggregate(lastName(fc.Funcname)) || isSRFCall(fc)
+	}
+	for _, t := range sel.TargetList {
+		if hasCall(t, isAgg) {
+			return false
+		}
+	}
+	return true
 }
 
 // lockSpec is the row locking of SELECT … FOR UPDATE | NO KEY UPDATE |
@@ -302,14 +346,26 @@ func (b *builder) buildWhere(from plan, s *scope, where *pg_query.Node) (plan, e
 	}
 	if sp, ok := from.(*scanPlan); ok {
 		sp.where = cond
-		rest, err := b.chooseAccess(sp, s, b.conjuncts(s, where))
+		folded := b.foldErr // the conjuncts are compiled again: the whole's rule holds
+		rest, err := b.chooseAccess(sp, s, b.conjunctsOf(s, where, cond))
 		if err != nil {
 			return nil, err
 		}
 		sp.setFilter(rest, s)
+		b.foldErr = folded
 		return sp, nil
 	}
 	return &filterPlan{in: from, cond: cond}, nil
+}
+
+// conjunctsOf is conjuncts of n, whose whole compiled as c: one part
+// when c is a constant — a clause PostgreSQL folds whole (a = 1 AND (false
+// AND b = 1/0) is false) is not split into parts evaluated apart.
+func (b *builder) conjunctsOf(s *scope, n *pg_query.Node, c *cexpr) []*pg_query.Node {
+	if c.isConst {
+		return []*pg_query.Node{n}
+	}
+	return b.conjuncts(s, n)
 }
 
 // conjuncts compiles the AND-ed parts of a WHERE clause separately.

@@ -81,6 +81,10 @@ func hasWindowCall(n *pg_query.Node) bool {
 
 // compileWindowCall binds f(...) OVER (...) in scope s.
 func (b *builder) compileWindowCall(s *scope, fc *pg_query.FuncCall) (*cexpr, error) {
+	return b.foldParts(func() (*cexpr, error) { return b.bindWindowCall(s, fc) })
+}
+
+func (b *builder) bindWindowCall(s *scope, fc *pg_query.FuncCall) (*cexpr, error) {
 	name := lastName(fc.Funcname)
 	if s.win == nil && b.aggArgs > 0 {
 		return nil, b.errAt(pgerror.New(pgerror.GroupingError, "aggregate function calls cannot contain window function calls"), fc.Location)
