@@ -60,9 +60,15 @@ func (a *aggCtx) match(b *builder, s *scope, n *pg_query.Node) (*cexpr, bool, er
 		}
 	}
 	if cr := n.GetColumnRef(); cr != nil {
-		e, err := b.compile(a.in, n, types.Unknown)
+		e, err := b.compileColumnRefOnly(a.in, cr)
 		if err != nil {
 			if pe := pgerror.As(err); pe != nil && pe.Code == pgerror.UndefinedColumn {
+				if len(cr.Fields) == 1 && cr.Fields[0].GetString_() != nil {
+					if rel := strVal(cr.Fields[0]); b.hasRelation(a.in, rel) {
+						// a whole-row reference is not a grouped column
+						return nil, true, b.errAt(pgerror.Newf(pgerror.GroupingError, "column \"%s.*\" must appear in the GROUP BY clause or be used in an aggregate function", rel), cr.Location)
+					}
+				}
 				s2 := &scope{parent: s.parent, excluded: -1}
 				e2, err2 := b.compile(s2, n, types.Unknown)
 				return e2, true, err2
@@ -197,7 +203,9 @@ func aggResultType(name string, t types.T) (types.T, error) {
 			return types.Float8, nil
 		}
 	case "min", "max":
-		return t, nil
+		if t.Oid != types.OidRecord { // no min/max(record) in PostgreSQL
+			return t, nil
+		}
 	case "bool_and", "bool_or":
 		if t.Family() == types.FamBool {
 			return types.Bool, nil

@@ -51,6 +51,9 @@ func (b *builder) buildCreateTableAs(s *pg_query.CreateTableAsStmt) (runner, err
 		}
 		seen[name] = true
 		t := c.typ
+		if t.Oid == types.OidRecord {
+			return nil, pseudoColumnError(name, t)
+		}
 		if c.lit || t.Oid == types.OidUnknown {
 			t = types.Text // an untyped literal or NULL makes a text column, as in PostgreSQL 15
 		}
@@ -121,4 +124,10 @@ func (b *builder) buildCreateTableAs(s *pg_query.CreateTableAsStmt) (runner, err
 		}
 		return tagCursor("SELECT "+strconv.Itoa(n), nil), nil
 	}), nil
+}
+
+// pseudoColumnError is PostgreSQL's CheckAttributeType refusal of a column
+// of a pseudo-type (a row constructor's record) in a table or view.
+func pseudoColumnError(name string, t types.T) error {
+	return pgerror.Newf(pgerror.InvalidTableDefinition, "column %q has pseudo-type %s", name, t)
 }

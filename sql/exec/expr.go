@@ -145,6 +145,8 @@ func (b *builder) compileNode(s *scope, n *pg_query.Node, hint types.T) (*cexpr,
 		return b.compileSubLink(s, v.SubLink)
 	case *pg_query.Node_AIndirection:
 		return b.compileIndirection(s, v.AIndirection)
+	case *pg_query.Node_RowExpr:
+		return b.compileRowValue(s, v.RowExpr)
 	case *pg_query.Node_AArrayExpr:
 		return b.compileArrayExpr(s, v.AArrayExpr, hint)
 	case *pg_query.Node_CollateClause:
@@ -254,6 +256,23 @@ func compileParam(p *planner.Param) *cexpr {
 // compileColumnRef binds a column reference (planner.BindColumnRef) and
 // compiles the bound column.
 func (b *builder) compileColumnRef(s *scope, c *pg_query.ColumnRef) (*cexpr, error) {
+	e, err := b.compileColumnRefOnly(s, c)
+	if pe := pgerror.As(err); pe != nil && pe.Code == pgerror.UndefinedColumn && len(c.Fields) == 1 && c.Fields[0].GetString_() != nil {
+		// t: a whole-row reference to the FROM item t (a column named t
+		// wins, as in PostgreSQL)
+		if rel := strVal(c.Fields[0]); b.hasRelation(s, rel) {
+			r, rerr := b.compileWholeRow(s, rel, c)
+			if rerr != nil || r.rec == nil {
+				return r, rerr
+			}
+			return asRecordValue(r), nil
+		}
+	}
+	return e, err
+}
+
+// compileColumnRefOnly is compileColumnRef without whole-row references.
+func (b *builder) compileColumnRefOnly(s *scope, c *pg_query.ColumnRef) (*cexpr, error) {
 	r, perr := planner.BindColumnRef(s.levels(), c)
 	if perr != nil {
 		return nil, b.errAt(perr, c.Location)
@@ -445,6 +464,9 @@ func (b *builder) compileAExpr(s *scope, a *pg_query.A_Expr, hint types.T) (*cex
 	if len(a.Name) > 0 {
 		op = strVal(a.Name[len(a.Name)-1])
 	}
+	if e, ok, err := b.compileRowOp(s, a, op); ok {
+		return e, err
+	}
 	switch a.Kind {
 	case pg_query.A_Expr_Kind_AEXPR_OP:
 		op, err := planner.BindOperator(operands{b, s}, a, hint)
@@ -480,6 +502,9 @@ func (b *builder) compileAExpr(s *scope, a *pg_query.A_Expr, hint types.T) (*cex
 			return lf(e, row)
 		}}, nil
 	case pg_query.A_Expr_Kind_AEXPR_IN:
+		if e, ok, err := b.compileRowIn(s, a, op == "<>"); ok {
+			return e, err
+		}
 		return b.compileIn(s, a, op == "<>")
 	case pg_query.A_Expr_Kind_AEXPR_LIKE, pg_query.A_Expr_Kind_AEXPR_ILIKE:
 		return b.compileLike(s, a, op)
@@ -903,6 +928,9 @@ func logicExprs(args []*cexpr, sep string, decisive bool) *cexpr {
 }
 
 func (b *builder) compileNullTest(s *scope, nt *pg_query.NullTest) (*cexpr, error) {
+	if e, ok, err := b.compileRowNullTest(s, nt); ok {
+		return e, err
+	}
 	x, err := b.compile(s, nt.Arg, types.Unknown)
 	if err != nil {
 		return nil, err
@@ -917,6 +945,15 @@ func (b *builder) compileNullTest(s *scope, nt *pg_query.NullTest) (*cexpr, erro
 		v, err := f(en, row)
 		if err != nil {
 			return nil, err
+		}
+		if r, ok := v.(*types.Record); ok {
+			// a row is NULL when every field is, NOT NULL when none is
+			for _, fv := range r.Vals {
+				if (fv == nil) != want {
+					return false, nil
+				}
+			}
+			return true, nil
 		}
 		return (v == nil) == want, nil
 	}}, x)

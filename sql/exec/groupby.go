@@ -20,7 +20,12 @@ func groupExpr(b *builder, s *scope, g *pg_query.Node, targets []*pg_query.Node)
 	}
 	names, nodes := groupTargets(s, targets)
 	inputHas := func(string) (bool, error) {
-		_, err := b.compile(s, g, types.Unknown)
+		var err error
+		if cr := g.GetColumnRef(); cr != nil {
+			_, err = b.compileColumnRefOnly(s, cr) // an input column, not a whole row
+		} else {
+			_, err = b.compile(s, g, types.Unknown)
+		}
 		if pe := pgerror.As(err); err != nil && (pe == nil || pe.Code != pgerror.UndefinedColumn) {
 			return false, err
 		}

@@ -724,6 +724,9 @@ func (b *builder) compileSubLink(s *scope, sl *pg_query.SubLink) (*cexpr, error)
 		if len(sl.OperName) > 0 {
 			op = strVal(sl.OperName[len(sl.OperName)-1])
 		}
+		if fields, ok := rowFields(sl.Testexpr); ok {
+			return b.compileRowSubLink(s, fields, op, sl, sub, run)
+		}
 		l, err := b.compile(s, sl.Testexpr, types.Unknown)
 		if err != nil {
 			return nil, err

@@ -26,6 +26,59 @@ type recShape struct {
 
 var recordT = types.T{Oid: types.OidRecord, Mod: -1}
 
+// compileRowValue compiles ROW(…) or (a, b) as a value of type record
+// (a *types.Record): its output is PostgreSQL's record_out text.
+func (b *builder) compileRowValue(s *scope, re *pg_query.RowExpr) (*cexpr, error) {
+	fields := make([]*cexpr, len(re.Args))
+	for i, a := range re.Args {
+		e, err := b.compile(s, a, types.Unknown)
+		if err != nil {
+			return nil, err
+		}
+		if e.unknown {
+			e = coerce(e, types.Text)
+			e.t, e.unknown = types.Text, false
+		}
+		fields[i] = e
+	}
+	return recordValue(fields, "ROW(...)"), nil
+}
+
+// recordValue is a record of fields, valued as a *types.Record.
+func recordValue(fields []*cexpr, disp string) *cexpr {
+	typs := make([]types.T, len(fields))
+	for i, f := range fields {
+		typs[i] = f.t
+	}
+	e := &cexpr{t: recordT, s: disp, colIdx: -1, fn: func(en *env, row []Datum) (Datum, error) {
+		out := make([]Datum, len(fields))
+		for i, f := range fields {
+			v, err := f.fn(en, row)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = v
+		}
+		return &types.Record{Vals: out, Typs: typs}, nil
+	}}
+	e.foldErr = firstFoldErr(fields)
+	return e
+}
+
+// asRecordValue turns a record argument (compileWholeRow: a []Datum named
+// by rec) into a value of type record.
+func asRecordValue(e *cexpr) *cexpr {
+	typs := e.rec.typs
+	f := e.fn
+	return &cexpr{t: recordT, s: e.s, colIdx: -1, foldErr: e.foldErr, fn: func(en *env, row []Datum) (Datum, error) {
+		v, err := f(en, row)
+		if err != nil || v == nil {
+			return nil, err
+		}
+		return &types.Record{Vals: v.([]Datum), Typs: typs}, nil
+	}}
+}
+
 // compileRowArg compiles a function argument that may be a record.
 func (b *builder) compileRowArg(s *scope, n *pg_query.Node) (*cexpr, error) {
 	if re := n.GetRowExpr(); re != nil {
@@ -51,7 +104,7 @@ func (b *builder) compileRowArg(s *scope, n *pg_query.Node) (*cexpr, error) {
 	var rel string
 	switch f := cr.Fields; {
 	case len(f) == 1 && f[0].GetString_() != nil:
-		e, err := b.compile(s, n, types.Unknown)
+		e, err := b.compileColumnRefOnly(s, cr)
 		if pe := pgerror.As(err); pe == nil || pe.Code != pgerror.UndefinedColumn {
 			return e, err
 		}
@@ -64,6 +117,12 @@ func (b *builder) compileRowArg(s *scope, n *pg_query.Node) (*cexpr, error) {
 	default:
 		return b.compile(s, n, types.Unknown)
 	}
+	return b.compileWholeRow(s, rel, cr)
+}
+
+// compileWholeRow compiles a whole-row reference to the FROM item rel as
+// a record argument (fields' values as a []Datum, named by rec).
+func (b *builder) compileWholeRow(s *scope, rel string, cr *pg_query.ColumnRef) (*cexpr, error) {
 	all, grouped := b.relationCols(s, rel)
 	if all == nil {
 		return nil, b.errAt(pgerror.Newf(pgerror.UndefinedTable, "missing FROM-clause entry for table %q", rel), cr.Location)

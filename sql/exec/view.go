@@ -10,6 +10,7 @@ import (
 	"github.com/heliosdb/nano/sql/parser"
 	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/sql/result"
+	"github.com/heliosdb/nano/sql/types"
 )
 
 // Views: CREATE [OR REPLACE] VIEW stores the defining SELECT as deparsed
@@ -127,6 +128,9 @@ func viewColumns(name string, cols []colInfo, aliases []*pg_query.Node) (*catalo
 		}
 		if v.ColumnIndex(n) >= 0 {
 			return nil, pgerror.Newf(pgerror.DuplicateColumn, "column %q specified more than once", n)
+		}
+		if c.typ.Oid == types.OidRecord {
+			return nil, pseudoColumnError(n, c.typ)
 		}
 		v.Columns = append(v.Columns, catalog.Column{Name: n, Type: c.typ})
 	}

@@ -47,6 +47,9 @@ func AppendKey(buf []byte, d types.Datum, t types.T) []byte {
 	if d == nil {
 		return append(buf, tagNull)
 	}
+	if r, ok := d.(*types.Record); ok {
+		return appendKeyRecord(append(buf, tagValue), r)
+	}
 	d, k := coerce(d, t)
 	switch k {
 	case kindBool:
@@ -424,4 +427,25 @@ func decodeKeyArray(b []byte, t types.T) (types.Datum, []byte, error) {
 			return nil, b, corrupt("bad array key element tag 0x%02x", b[0])
 		}
 	}
+}
+
+// A record value (a row constructor's, never stored) keys as its fields in
+// order, each a recField mark and its key or recNull, then recEnd: NULL
+// fields after values and a prefix first, as types.Compare orders records.
+// Such a key is not decodable (DecodeKey: unsupported type record).
+const (
+	recEnd   = 0x00
+	recField = 0x01
+	recNull  = 0x02
+)
+
+func appendKeyRecord(buf []byte, r *types.Record) []byte {
+	for i, v := range r.Vals {
+		if v == nil {
+			buf = append(buf, recNull)
+			continue
+		}
+		buf = AppendKey(append(buf, recField), v, r.Typs[i])
+	}
+	return append(buf, recEnd)
 }

@@ -429,3 +429,29 @@ func TestArrayKeyOrderAndRow(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordKeyOrder: a record's key orders as types.Compare orders
+// records (NULL fields after values, a prefix first) and equal records key
+// identically.
+func TestRecordKeyOrder(t *testing.T) {
+	rec := func(v ...types.Datum) *types.Record {
+		ts := make([]types.T, len(v))
+		for i := range ts {
+			ts[i] = types.Int4
+		}
+		return &types.Record{Vals: v, Typs: ts}
+	}
+	rt := types.T{Oid: types.OidRecord, Mod: -1}
+	recs := []*types.Record{
+		rec(int64(1)), rec(int64(1), int64(-5)), rec(int64(1), int64(3)), rec(int64(1), nil),
+		rec(int64(2), int64(1)), rec(nil, int64(0)), rec(nil, nil),
+	}
+	for i, a := range recs {
+		for j, b := range recs {
+			ka, kb := rowenc.AppendKey(nil, a, rt), rowenc.AppendKey(nil, b, rt)
+			if got, want := bytes.Compare(ka, kb), types.Compare(a, b); got != want {
+				t.Errorf("records %d, %d: key order %d, Compare %d", i, j, got, want)
+			}
+		}
+	}
+}

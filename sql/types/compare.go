@@ -60,8 +60,33 @@ func Compare(a, b Datum) int {
 		if y, ok := b.(*Array); ok {
 			return CompareArrays(x, y)
 		}
+	case *Record:
+		if y, ok := b.(*Record); ok {
+			return compareRecords(x, y)
+		}
 	}
 	return compareMixed(a, b)
+}
+
+// compareRecords is PostgreSQL's record ordering (btrecordcmp): field by
+// field, a NULL field after any value, a shorter record first when one is
+// a prefix of the other.
+func compareRecords(x, y *Record) int {
+	for i := 0; i < len(x.Vals) && i < len(y.Vals); i++ {
+		a, b := x.Vals[i], y.Vals[i]
+		switch {
+		case a == nil && b == nil:
+			continue
+		case a == nil:
+			return 1
+		case b == nil:
+			return -1
+		}
+		if c := Compare(a, b); c != 0 {
+			return c
+		}
+	}
+	return cmp.Compare(len(x.Vals), len(y.Vals))
 }
 
 func compareBool(x, y bool) int {

@@ -57,6 +57,8 @@ func AppendTextLoc(buf []byte, d Datum, t T, loc *time.Location) []byte {
 		return appendInterval(buf, v)
 	case *Array:
 		return appendArrayText(buf, v, loc)
+	case *Record:
+		return appendRecordText(buf, v, loc)
 	case int:
 		return strconv.AppendInt(buf, int64(v), 10)
 	case int32:
