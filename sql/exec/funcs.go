@@ -367,6 +367,12 @@ func (b *builder) compileFunc(s *scope, fc *pg_query.FuncCall, hint types.T) (*c
 	}
 	if strings.HasPrefix(name, "nextval") || name == "setval" {
 		b.readOnly = false
+		if b.seqWrite == "" {
+			b.seqWrite = "setval()"
+			if name != "setval" {
+				b.seqWrite = "nextval()"
+			}
+		}
 	}
 	args := make([]*cexpr, len(fc.Args))
 	for i, a := range fc.Args {

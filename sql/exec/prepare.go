@@ -39,7 +39,8 @@ type Prepared struct {
 	params   []types.T
 	columns  []result.Column
 	readOnly bool
-	tempOnly bool // writes temporary tables only (writesOnlyTemp)
+	word     string // CommandWord
+	tempOnly bool   // writes temporary tables only (writesOnlyTemp)
 	// notInRecovery: refused on a read-only node though it writes
 	// nothing (RefusedInRecovery).
 	notInRecovery bool
@@ -86,7 +87,11 @@ func (e *Engine) Prepare(ctx context.Context, t *Txn, stmt parser.Statement, par
 			b.params[i] = types.Text
 		}
 	}
-	p = &Prepared{eng: e, stmt: stmt, given: paramTypes, cat: cat, params: b.params, readOnly: b.readOnly, run: run, needs: b.needs,
+	word := parser.CommandWord(stmt)
+	if b.seqWrite != "" && len(b.dmlCTEs) == 0 && plainQuery(stmt.Node) {
+		word = b.seqWrite
+	}
+	p = &Prepared{eng: e, stmt: stmt, given: paramTypes, cat: cat, params: b.params, readOnly: b.readOnly, word: word, run: run, needs: b.needs,
 		tlocks: b.tlocks, tempOnly: !b.readOnly && planner.IsDML(stmt.Node) && b.writesOnlyTemp(), notInRecovery: b.notInRecovery,
 		foldErr: b.foldErr}
 	if cols != nil {
@@ -122,6 +127,28 @@ func (p *Prepared) Columns() []result.Column { return p.columns }
 
 // ReadOnly reports whether the statement writes nothing.
 func (p *Prepared) ReadOnly() bool { return p.readOnly }
+
+// CommandWord names the statement in a read-only transaction's refusal,
+// 25006 "cannot execute %s in a read-only transaction": its command word
+// (parser.CommandWord), or, for a query whose only writes are sequence
+// functions (SELECT, or EXPLAIN / COPY … TO of one, without INTO, FOR
+// UPDATE or data-modifying WITH), the first of them, as PostgreSQL's
+// nextval()/setval() refuse themselves: "cannot execute nextval() …".
+func (p *Prepared) CommandWord() string { return p.word }
+
+// plainQuery reports whether n is a SELECT without INTO or a locking
+// clause, or EXPLAIN / COPY … TO of one.
+func plainQuery(n *pg_query.Node) bool {
+	switch v := n.GetNode().(type) {
+	case *pg_query.Node_SelectStmt:
+		return v.SelectStmt.IntoClause == nil && len(v.SelectStmt.LockingClause) == 0
+	case *pg_query.Node_ExplainStmt:
+		return plainQuery(v.ExplainStmt.Query)
+	case *pg_query.Node_CopyStmt:
+		return v.CopyStmt.Query != nil && plainQuery(v.CopyStmt.Query)
+	}
+	return false
+}
 
 // WritesOnlyTemp reports whether a writing statement is DML that changes
 // (or locks FOR UPDATE) only the session's temporary tables. PostgreSQL
@@ -187,7 +214,7 @@ func (p *Prepared) Open(ctx context.Context, t *Txn, params []types.Datum, vars 
 		return nil, p.foldErr
 	}
 	if !p.readOnly && !p.tempOnly {
-		if err := t.checkWritable(parser.CommandWord(p.stmt)); err != nil {
+		if err := t.checkWritable(p.word); err != nil {
 			return nil, err
 		}
 	}

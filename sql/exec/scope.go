@@ -138,6 +138,10 @@ type builder struct {
 	stmt      parser.Statement
 	params    []types.T
 	readOnly  bool
+	// seqWrite is the first nextval()/setval() compiled: what a read-only
+	// transaction refuses in a statement that writes nothing else
+	// (Prepared.CommandWord).
+	seqWrite string
 	// notInRecovery: the statement must be refused on a standby even
 	// though it writes nothing (LOCK TABLE above ROW EXCLUSIVE).
 	notInRecovery bool

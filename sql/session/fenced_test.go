@@ -1,6 +1,8 @@
 package session_test
 
 import (
+	"context"
+	"errors"
 	"sync/atomic"
 	"testing"
 
@@ -69,5 +71,29 @@ func TestTableReadsRefusesDataFunctions(t *testing.T) {
 	fenced.Store(false)
 	if got := mustQuery(t, s, "SELECT nextval('s')").Results[0].Rows[0][0]; got != int64(2) {
 		t.Fatalf("nextval after the fence = %v, want 2 (the refused calls advanced nothing)", got)
+	}
+}
+
+// On a read-only node (a standby, a fenced primary) a query whose only
+// write is a sequence function is refused in that function's name, as a
+// PostgreSQL hot standby refuses it ("cannot execute nextval() in a
+// read-only transaction"), with the node's hint; one that writes a table
+// is refused in its command's name.
+func TestReadOnlyNodeNamesSequenceFunction(t *testing.T) {
+	e := exectest.New(t)
+	rw := newSession(t, session.Config{Engine: e}, nil)
+	mustQuery(t, rw, "CREATE TABLE t (id INT PRIMARY KEY); CREATE SEQUENCE s")
+	ro := newSession(t, session.Config{Engine: e, ReadOnly: func() (bool, string) { return true, "a standby" }}, nil)
+	for q, want := range map[string]string{
+		"SELECT nextval('s')":                          "cannot execute nextval() in a read-only transaction",
+		"SELECT x FROM (SELECT setval('s', 5) AS x) q": "cannot execute setval() in a read-only transaction",
+		"EXPLAIN ANALYZE SELECT nextval('s')":          "cannot execute nextval() in a read-only transaction",
+		"INSERT INTO t VALUES (nextval('s'))":          "cannot execute INSERT in a read-only transaction",
+	} {
+		err := ro.Query(context.Background(), q, &recorder{})
+		var pe *pgerror.Error
+		if !errors.As(err, &pe) || pe.Code != pgerror.ReadOnlySQLTransaction || pe.Message != want || pe.Hint != "a standby" {
+			t.Errorf("%s on a read-only node: %v, want 25006 %q with the node's hint", q, err, want)
+		}
 	}
 }

@@ -269,15 +269,19 @@ func (s *Session) checkWritable(st *statement) error {
 	if st.readOnly() {
 		return nil
 	}
+	word := parser.CommandWord(st.ast)
+	if st.prep != nil {
+		word = st.prep.CommandWord()
+	}
 	if ro, hint := s.cfg.ReadOnly(); ro {
-		e := errReadOnlyTx(parser.CommandWord(st.ast))
+		e := errReadOnlyTx(word)
 		if hint != "" {
 			e = e.WithHint("%s", hint)
 		}
 		return e
 	}
 	if s.readOnlyTx() && (st.prep == nil || !st.prep.WritesOnlyTemp()) {
-		return errReadOnlyTx(parser.CommandWord(st.ast))
+		return errReadOnlyTx(word)
 	}
 	return nil
 }

@@ -76,3 +76,23 @@ INSERT INTO sq_u (v) VALUES ('no default');
 SELECT * FROM sq_u;
 DROP TABLE sq_t, sq_i, sq_u;
 DROP SEQUENCE sq_e;
+-- A read-only transaction refuses a query whose only write is a sequence
+-- function in that function's name, as PostgreSQL's nextval()/setval() do.
+CREATE SEQUENCE sq_ro;
+SELECT nextval('sq_ro');
+BEGIN READ ONLY;
+-- compare: messages
+SELECT nextval('sq_ro');
+ROLLBACK;
+BEGIN READ ONLY;
+-- compare: messages
+SELECT x FROM (SELECT setval('sq_ro', 5) AS x) q;
+ROLLBACK;
+BEGIN READ ONLY;
+-- compare: messages
+EXPLAIN ANALYZE SELECT nextval('sq_ro');
+ROLLBACK;
+BEGIN READ ONLY;
+SELECT currval('sq_ro'), lastval();
+ROLLBACK;
+DROP SEQUENCE sq_ro;
