@@ -65,7 +65,11 @@ for t in "$@"; do
 	case $rc in
 	0) ;;
 	nofuzz) result="FAIL (no fuzz target $t ran)" ;;
-	*) result="FAIL (see $log)" ;;
+	*) result="FAIL (see $log)"
+		# Go's fuzzing worker panics "deadlocked!" (its output is discarded)
+		# when one input runs 10 s: a slow input, or a starved machine.
+		grep -q 'fuzzing process hung or terminated unexpectedly' "$log" &&
+			result="FAIL (a worker hung 10 s on one input or died; re-run the input written: see $log)" ;;
 	esac
 	printf '%-40s %8s %12s %16s  %s\n' "$t" "$secs" "${execs:--}" "${newi:--}" "$result"
 done

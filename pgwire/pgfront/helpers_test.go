@@ -79,6 +79,12 @@ func (s *server) serve(fc *pgfront.Conn) {
 		return
 	}
 	be := pgproto3.NewBackend(fc.Reader(), fc.NetConn())
+	// Bounded as pgwire's MaxMessageSize bounds the product's: unbounded,
+	// pgproto3 allocates the length a client claims before reading it
+	// (FuzzStartup: "c" then "defg" claimed 1.6 GB and took 2-9 s per
+	// input, past the fuzzer's 10 s hang limit for its worker; corpus
+	// testdata/fuzz/FuzzStartup/76d07720655ed78a).
+	be.SetMaxBodyLen(1 << 20)
 	for {
 		if !fc.EnterIdle() {
 			be.Send(&pgproto3.ErrorResponse{Severity: "FATAL", Code: "57P01", Message: "terminating connection due to administrator command"})
