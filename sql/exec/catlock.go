@@ -104,11 +104,11 @@ func (e *env) lockCatalog() (waited bool, err error) {
 	}
 	t.catLocked = true
 	if t.iso != ReadCommitted {
-		ls, err := t.latestSnap()
+		ls, err := t.view.Latest()
 		if err != nil {
 			return waited, err
 		}
-		if ls != t.snap && !bytes.Equal(ls.Get(catalog.BucketCatalog, catalog.KeyVersion), t.snap.Get(catalog.BucketCatalog, catalog.KeyVersion)) {
+		if ls != t.view.Snapshot() && !bytes.Equal(ls.Get(catalog.BucketCatalog, catalog.KeyVersion), t.view.Snapshot().Get(catalog.BucketCatalog, catalog.KeyVersion)) {
 			return waited, errConcurrent(false)
 		}
 	}

@@ -66,7 +66,7 @@ func (t *Txn) swapCandidate(cat *catalog.Catalog, tbl *catalog.Table) bool {
 			}
 		}
 	}
-	return bucketEmpty(t.snap, catalog.TableBucket(tbl.ID))
+	return bucketEmpty(t.view.Snapshot(), catalog.TableBucket(tbl.ID))
 }
 
 // trySwapLock takes SHARE ROW EXCLUSIVE on tbl for a load that may swap
@@ -92,11 +92,11 @@ func (t *Txn) swapEmpty(cat *catalog.Catalog, tbl *catalog.Table) (*catalog.Tabl
 	if !t.holdsTable(tbl.OID, lock.ShareRowExclusive) || !t.swapCandidate(cat, tbl) {
 		return tbl, nil
 	}
-	ls, err := t.latestSnap()
+	ls, err := t.view.Latest()
 	if err != nil {
 		return nil, err
 	}
-	for _, s := range []*storage.Snapshot{t.snap, ls} {
+	for _, s := range []*storage.Snapshot{t.view.Snapshot(), ls} {
 		if !bucketEmpty(s, catalog.TableBucket(tbl.ID)) {
 			return tbl, nil
 		}

@@ -209,7 +209,8 @@ func (e *Engine) BeginTx(ctx context.Context, opts TxOptions) (*Txn, error) {
 			e.fates.End(t)
 			return nil, err
 		}
-		t.snap, t.writeLSN = snap, snap.AppliedLSN()
+		t.view.Start(e.cfg.Snapshots, snap)
+		t.writeLSN = snap.AppliedLSN()
 	}
 	if t.owner == 0 {
 		t.owner, t.ownOwner = e.NewLockOwner(), true

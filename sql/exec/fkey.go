@@ -466,7 +466,7 @@ func (e *env) checkChild(child *catalog.Table, fk *catalog.ForeignKey, row []Dat
 // latestIter iterates bucket as the newest committed state and this
 // transaction's writes show it.
 func (t *Txn) latestIter(bucket []byte) (*txn.Iter, error) {
-	ls, err := t.latestSnap()
+	ls, err := t.view.Latest()
 	if err != nil {
 		return nil, err
 	}
@@ -688,7 +688,7 @@ func (e *env) childrenByIndex(child *catalog.Table, fk *catalog.ForeignKey, ixCo
 // latestRange iterates the keys in [start, end) of bucket as the newest
 // committed state and this transaction's writes show them.
 func (t *Txn) latestRange(bucket, start, end []byte) (*txn.Iter, error) {
-	ls, err := t.latestSnap()
+	ls, err := t.view.Latest()
 	if err != nil {
 		return nil, err
 	}

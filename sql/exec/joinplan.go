@@ -571,7 +571,7 @@ func (b *builder) tableRows(t *catalog.Table) float64 {
 	}
 	bucket := catalog.TableBucket(t.ID)
 	shared := b.txn.ov.Bucket(bucket) == nil && !isTempBucket(bucket) // a temporary table changes without the LSN moving
-	at := b.txn.snap.AppliedLSN()
+	at := b.txn.view.Snapshot().AppliedLSN()
 	if shared {
 		if n, ok := b.eng.rowCounts.get(t.ID, at); ok {
 			b.rowCounts[t.ID] = n

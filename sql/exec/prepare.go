@@ -245,7 +245,7 @@ func (p *Prepared) Open(ctx context.Context, t *Txn, params []types.Datum, vars 
 		// granted when a DDL may have changed the tables meanwhile, and
 		// always for a DDL, which may copy rows (catlock.go).
 		if t.iso != ReadCommitted || attempt > 8 ||
-			!waited && t.eng.ddlSeq.Load() == t.ddlSeen && !(p.writesCatalog() && t.newerCommitted(t.snap)) {
+			!waited && t.eng.ddlSeq.Load() == t.ddlSeen && !(p.writesCatalog() && t.view.NewerCommitted(t.view.Snapshot())) {
 			break
 		}
 		if err := t.stmtStart(); err != nil {

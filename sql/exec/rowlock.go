@@ -23,7 +23,7 @@ import (
 // entry by (index bucket, key) while it is written or deleted, so that two
 // inserters of one value queue behind each other. After the lock is
 // granted the transaction compares the version its statement read with the
-// newest committed one (latestSnap): the lock's previous holder released
+// newest committed one (txn.View.Latest): the lock's previous holder released
 // it only after its commit became visible, so the newest version is final
 // while the lock is held. A changed row is re-evaluated (READ COMMITTED,
 // PostgreSQL's EvalPlanQual) or fails with 40001 (REPEATABLE READ and
@@ -209,20 +209,20 @@ func (e *env) lockRow(tbl *catalog.Table, bucket, key []byte, mode lock.Mode, po
 			return rowSame, nil, txn.Fate{}, nil // written by this transaction under this lock, or private to it
 		}
 	}
-	ls, err := t.latestSnap()
+	ls, err := t.view.Latest()
 	if err != nil {
 		return 0, nil, txn.Fate{}, err
 	}
-	if ls == t.snap || isTempBucket(bucket) { // a temporary table has one writer: this session
+	if ls == t.view.Snapshot() || isTempBucket(bucket) { // a temporary table has one writer: this session
 		return rowSame, nil, txn.Fate{}, nil
 	}
-	if f, ok := t.eng.fates.Next(lk, t.snap.AppliedLSN()); ok && t.snap.Get(bucket, key) != nil {
+	if f, ok := t.eng.fates.Next(lk, t.view.Snapshot().AppliedLSN()); ok && t.view.Snapshot().Get(bucket, key) != nil {
 		if f.To == nil {
 			return rowChanged, nil, txn.Fate{}, nil
 		}
 		return rowMoved, nil, f, nil
 	}
-	st, latest = compareLatest(t.snap, ls, bucket, key)
+	st, latest = compareLatest(t.view.Snapshot(), ls, bucket, key)
 	return st, latest, txn.Fate{}, nil
 }
 
@@ -295,7 +295,7 @@ func (t *Txn) getLatest(bucket, key []byte) ([]byte, error) {
 	if isTempBucket(bucket) {
 		return t.get(bucket, key), nil
 	}
-	ls, err := t.latestSnap()
+	ls, err := t.view.Latest()
 	if err != nil {
 		return nil, err
 	}

@@ -33,7 +33,8 @@ func (e *Engine) beginSerializable(ctx context.Context, t *Txn, deferrable bool)
 		if err != nil {
 			return err
 		}
-		t.snap, t.writeLSN = snap, snap.AppliedLSN()
+		t.view.Start(e.cfg.Snapshots, snap)
+		t.writeLSN = snap.AppliedLSN()
 		if !deferrable || !t.readOnly || x == nil {
 			t.ssx = x
 			return nil

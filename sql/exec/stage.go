@@ -117,7 +117,7 @@ func (t *Txn) stage(ctx context.Context, final bool) error {
 	}
 	read := t.chunks.End()
 	if read == 0 {
-		read = t.snap.AppliedLSN()
+		read = t.view.Snapshot().AppliedLSN()
 	}
 	b := t.ov.Stage(names, shadows, t.newShadow)
 	if final {
@@ -140,7 +140,7 @@ func (t *Txn) stagedSnap() *storage.Snapshot {
 		panic(err) // closed storage: recoverPanic makes it an error
 	}
 	if replaced != nil {
-		t.stale = append(t.stale, replaced)
+		t.view.Retire(replaced)
 	}
 	return s
 }

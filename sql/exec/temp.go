@@ -391,7 +391,7 @@ func (t *Txn) tempSnap() *storage.Snapshot {
 	if t.tsnap == nil {
 		s, err := t.temp.db.Snapshot()
 		if err != nil {
-			return t.snap // closed: reads as empty
+			return t.view.Snapshot() // closed: reads as empty
 		}
 		t.tsnap = s
 	}
@@ -413,7 +413,7 @@ func (t *Txn) baseFor(bucket, key []byte) *storage.Snapshot {
 	if t.hasTemp() && isTempKey(bucket, key) {
 		return t.tempSnap()
 	}
-	return t.snap
+	return t.view.Snapshot()
 }
 
 // ensureTemp creates the session's temporary schema if it does not exist

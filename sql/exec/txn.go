@@ -50,27 +50,21 @@ type Txn struct {
 	// searchPath is the session's search_path (schema.go).
 	searchPath string
 	eng        *Engine
-	snap       *storage.Snapshot
-	iso        Isolation
-	owner      lock.OwnerID
-	ownOwner   bool // owner made for this transaction: released with it
-	pid        uint32
-	xid        uint64 // assigned at the first lock
+	// view: the snapshots the transaction reads (its statements', the
+	// newest for rows read after locking them, those replaced while a
+	// cursor still read them) and the newest it read (SeenLSN).
+	view     txn.View
+	iso      Isolation
+	owner    lock.OwnerID
+	ownOwner bool // owner made for this transaction: released with it
+	pid      uint32
+	xid      uint64 // assigned at the first lock
 	// writeLSN is the snapshot of the first statement that wrote: writes
 	// the locks do not cover (catalog, buckets) are checked from there.
 	writeLSN lsn.LSN
 	// shadowing: a COPY that may move its puts to shadow buckets runs
 	// (shadow.go).
-	shadowing bool
-	// seen is the newest snapshot a statement of this transaction read
-	// (SeenLSN).
-	seen lsn.LSN
-	// latest is a snapshot at least as new as the last commit seen, for
-	// reading the newest version of a row after locking it.
-	latest *storage.Snapshot
-	// stale are snapshots replaced at a statement start while a cursor of
-	// an earlier statement (a suspended portal) still read them.
-	stale       []*storage.Snapshot
+	shadowing   bool
 	openCursors int
 	locked      bool // some lock taken: release at the end
 	// tlocks: the table-lock modes held, a bit per lock.Mode, by table
@@ -127,7 +121,7 @@ func (t *Txn) User() string { return t.user }
 func (t *Txn) HasWrites() bool { return t.ov.Writes() > 0 }
 
 // ReadLSN is the LSN of the transaction's snapshot.
-func (t *Txn) ReadLSN() lsn.LSN { return t.snap.AppliedLSN() }
+func (t *Txn) ReadLSN() lsn.LSN { return t.view.Snapshot().AppliedLSN() }
 
 // StartTime is the transaction timestamp (now()).
 func (t *Txn) StartTime() time.Time { return t.start }
@@ -148,7 +142,7 @@ func (t *Txn) Commit(ctx context.Context) (lsn.LSN, error) {
 		}
 	}
 	if !t.HasWrites() {
-		return t.snap.AppliedLSN(), t.ssiCommit()
+		return t.view.Snapshot().AppliedLSN(), t.ssiCommit()
 	}
 	clear, err := t.onCommitTemp()
 	if err != nil {
@@ -167,7 +161,7 @@ func (t *Txn) Commit(ctx context.Context) (lsn.LSN, error) {
 		if err := t.ssiCommit(); err != nil {
 			return 0, err
 		}
-		return t.snap.AppliedLSN(), t.commitTemp(temp, clear)
+		return t.view.Snapshot().AppliedLSN(), t.commitTemp(temp, clear)
 	}
 	if err := t.ssx.PreCommit(); err != nil {
 		return 0, err
@@ -206,16 +200,8 @@ func (t *Txn) Rollback() {
 	t.endBulks() // after the commit is visible, before the locks go
 	t.dropStaged()
 	t.chunks.Close()
-	_ = t.snap.Close()
+	t.view.Close()
 	t.closeTempSnap()
-	if t.latest != nil {
-		_ = t.latest.Close()
-		t.latest = nil
-	}
-	for _, s := range t.stale {
-		_ = s.Close()
-	}
-	t.stale = nil
 	switch {
 	case t.ownOwner:
 		t.eng.locks.ReleaseAll(t.owner)
@@ -244,65 +230,26 @@ func (t *Txn) Isolation() Isolation { return t.iso }
 // transaction to a snapshot of everything committed so far.
 func (t *Txn) stmtStart() error {
 	t.ddlSeen = t.eng.ddlSeq.Load()
-	if t.iso == ReadCommitted && t.newerCommitted(t.snap) {
-		snap, err := t.eng.cfg.Snapshots.Snapshot()
-		if err != nil {
+	if t.iso == ReadCommitted {
+		if err := t.view.Refresh(t.openCursors > 0); err != nil {
 			return err
 		}
-		if t.openCursors > 0 {
-			t.stale = append(t.stale, t.snap)
-		} else {
-			_ = t.snap.Close()
-		}
-		t.snap = snap
 	}
 	if t.ov.Writes() == 0 {
-		t.writeLSN = t.snap.AppliedLSN()
+		t.writeLSN = t.view.Snapshot().AppliedLSN()
 	}
-	t.saw(t.snap)
+	t.view.Saw(t.view.Snapshot())
 	return nil
 }
-
-func (t *Txn) saw(s *storage.Snapshot) { t.seen = max(t.seen, s.AppliedLSN()) }
 
 // SeenLSN is the LSN of the newest snapshot the transaction's statements
 // read: every commit whose effects they may have shown is at or below
 // it (0 before the first statement).
-func (t *Txn) SeenLSN() lsn.LSN { return t.seen }
+func (t *Txn) SeenLSN() lsn.LSN { return t.view.Seen() }
 
 // appliedSource is the optional side of a SnapshotSource that says how
 // far commits have been applied (storage.DB has it).
 type appliedSource interface{ AppliedLSN() lsn.LSN }
-
-// newerCommitted reports whether commits were applied after s was taken
-// (true when the source cannot tell).
-func (t *Txn) newerCommitted(s *storage.Snapshot) bool {
-	if a, ok := t.eng.cfg.Snapshots.(appliedSource); ok {
-		return a.AppliedLSN() > s.AppliedLSN()
-	}
-	return true
-}
-
-// latestSnap returns a snapshot that holds every commit applied before the
-// call.
-func (t *Txn) latestSnap() (*storage.Snapshot, error) {
-	if !t.newerCommitted(t.snap) {
-		return t.snap, nil
-	}
-	if t.latest != nil && !t.newerCommitted(t.latest) {
-		return t.latest, nil
-	}
-	s, err := t.eng.cfg.Snapshots.Snapshot()
-	if err != nil {
-		return nil, err
-	}
-	if t.latest != nil {
-		_ = t.latest.Close()
-	}
-	t.latest = s
-	t.saw(s)
-	return s, nil
-}
 
 func (t *Txn) get(bucket, key []byte) []byte {
 	if ob := t.ov.Bucket(bucket); ob != nil {
@@ -385,11 +332,11 @@ func (t *Txn) checkWritable(what string) error {
 // catalog returns the catalog this transaction sees.
 func (t *Txn) catalog() (*catalog.Catalog, error) {
 	if !t.catDirty {
-		base, err := t.eng.loadCatalog(snapReader{t.snap})
+		base, err := t.eng.loadCatalog(snapReader{t.view.Snapshot()})
 		if err != nil || !t.hasTemp() {
 			return base, err
 		}
-		return t.temp.merged(base, t.snap)
+		return t.temp.merged(base, t.view.Snapshot())
 	}
 	if t.cat == nil {
 		v := catalog.DecodeUint64(t.get(catalog.BucketCatalog, catalog.KeyVersion))
