@@ -28,6 +28,10 @@
 // the next, and keeps the snapshot that holds them (chunks.go), through
 // two small interfaces the engine satisfies: Committer and SnapshotSource.
 //
+// A View (view.go) is the committed state a transaction reads: its
+// statements' snapshot, refreshed per statement under READ COMMITTED, and
+// the newest snapshot for rows read after locking them.
+//
 // Row fates (rowfate.go): a transaction records in a FateLog the rows it
 // deleted or moved to another key; at commit the engine's Fates registry
 // publishes them, so a statement with an older snapshot that then locks
