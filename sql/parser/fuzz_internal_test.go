@@ -43,9 +43,21 @@ func FuzzParseDepth(f *testing.F) {
 		if err != nil {
 			return
 		}
+		// ParseContext refuses the first piece estimated deeper than
+		// MaxDepth, unless an earlier statement already failed: its error
+		// comes first, as PostgreSQL reports the first error in the string
+		// (testdata/fuzz/FuzzParseDepth/5fbc8b810dbdcbcf: "000…0" then 2,985
+		// "(" is 42601 at the number). The deep piece never reaches pg_query
+		// either way.
 		deep := false
 		for _, p := range pieces {
-			deep = deep || p.Depth > MaxDepth
+			if p.Depth > MaxDepth {
+				deep = true
+				break
+			}
+			if _, err := parsePiece(nil, sql[p.Start:p.End], p.Start, 0); err != nil {
+				break
+			}
 		}
 		_, err = ParseContext(ctx, sql)
 		if deep {
