@@ -91,10 +91,11 @@ func (c *committer) walFailed(reqs []*commitReq, err error) {
 		return
 	}
 	c.tracker.forgetAfter(c.wal.FlushedLSN())
-	if c.wal.WrittenLSN() > c.wal.FlushedLSN() {
-		// Written but not durable: a standby may have received the group
-		// before the fsync failed (replication/tentative.go), and a
-		// failover to it would show it committed: not "not committed".
+	if c.release != nil && c.wal.WrittenLSN() > c.wal.FlushedLSN() {
+		// Written but not durable: a sync primary's standby may have
+		// received the group before the fsync failed
+		// (replication/tentative.go), and a failover to it would show it
+		// committed: not "not committed".
 		e := c.diskFault(err, pgerror.New(pgerror.TransactionResolutionUnknown, "could not make the write-ahead log durable"))
 		answer(reqs, e.WithDetail("The transaction may have reached a standby before the failure: its outcome is unknown: %v", err))
 	} else {

@@ -310,7 +310,7 @@ func (s *Server) Stream(stream replicationpb.Replication_StreamServer) error {
 		return stream.Send(&replicationpb.PrimaryMessage{Msg: &replicationpb.PrimaryMessage_NeedBaseBackup{
 			NeedBaseBackup: &replicationpb.NeedBaseBackup{Reason: rebase}}})
 	}
-	r, err := s.cfg.WAL.NewWrittenReader(start)
+	r, err := s.newReader(start)
 	if err != nil {
 		reason := fmt.Sprintf("cannot stream from %s: %v", start, err)
 		log.Info("replication: standby needs a base backup", "reason", reason)
@@ -520,7 +520,7 @@ func (s *Server) send(ctx context.Context, stream replicationpb.Replication_Stre
 	for {
 		// Taken before the reads below: a flush or release after them
 		// still wakes the wait.
-		writtenCh, err := s.cfg.WAL.WrittenChanged()
+		walCh, err := s.walChanged()
 		if err != nil {
 			return fmt.Errorf("replication: wait for WAL: %w", err)
 		}
@@ -561,7 +561,7 @@ func (s *Server) send(ctx context.Context, stream replicationpb.Replication_Stre
 			}
 			lastBeat, sentReleased = now, released
 		}
-		if s.cfg.WAL.WrittenLSN() > r.Pos() {
+		if s.readable() > r.Pos() {
 			continue
 		}
 		if !beat.Stop() {
@@ -574,7 +574,7 @@ func (s *Server) send(ctx context.Context, stream replicationpb.Replication_Stre
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-writtenCh:
+		case <-walCh:
 		case <-releasedCh:
 		case <-beat.C:
 		}
@@ -591,13 +591,43 @@ func (s *Server) releasedLSN() lsn.LSN {
 }
 
 // releasedChanged wakes the sender when releasedLSN may have advanced
-// (without sync: when the flushed LSN changes; nil once the WAL closed).
+// (nil without sync: it follows the flushed LSN, which the sender waits
+// for).
 func (s *Server) releasedChanged() <-chan struct{} {
 	if !s.cfg.Sync {
-		ch, _ := s.cfg.WAL.FlushedChanged()
-		return ch
+		return nil
 	}
 	return s.cfg.Node.ReleasedChanged()
+}
+
+// A sync primary sends its WAL up to the written end, before the fsync
+// (tentative.go): its commits wait for the standby. An async primary's
+// commits do not, so it sends only flushed WAL, as before — every Records
+// message then carries a released LSN covering its records, with no
+// heartbeat per commit group to release them.
+
+// newReader returns the sender's WAL reader from start.
+func (s *Server) newReader(start lsn.LSN) (*wal.Reader, error) {
+	if s.cfg.Sync {
+		return s.cfg.WAL.NewWrittenReader(start)
+	}
+	return s.cfg.WAL.NewReader(start)
+}
+
+// readable is the end of the WAL the sender may send.
+func (s *Server) readable() lsn.LSN {
+	if s.cfg.Sync {
+		return s.cfg.WAL.WrittenLSN()
+	}
+	return s.cfg.WAL.FlushedLSN()
+}
+
+// walChanged is closed when readable may have advanced.
+func (s *Server) walChanged() (<-chan struct{}, error) {
+	if s.cfg.Sync {
+		return s.cfg.WAL.WrittenChanged()
+	}
+	return s.cfg.WAL.FlushedChanged()
 }
 
 func (s *Server) heartbeat(stream replicationpb.Replication_StreamServer, released lsn.LSN) error {

@@ -6,8 +6,10 @@ import (
 	"github.com/heliosdb/nano/lsn"
 )
 
-// Shipping before the local fsync (issue 14). The sender reads the WAL up
-// to its written end (wal.Log.NewWrittenReader), not its flushed end: a
+// Shipping before the local fsync (issue 14). A sync primary's sender
+// reads the WAL up to its written end (wal.Log.NewWrittenReader), not its
+// flushed end (an async primary's commits do not wait for a standby: it
+// sends flushed WAL only, server.go newReader): a
 // commit group reaches the standby while this node fsyncs it, and a sync
 // commit waits for max(local fsync, standby fsync + round trip) instead of
 // their sum. Nothing is acknowledged earlier for it: the committer waits

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/heliosdb/nano/lsn"
 	"github.com/heliosdb/nano/replication"
@@ -17,9 +18,16 @@ import (
 // come (issue 14): here the primary's WAL writes records out without an
 // fsync (more than the WAL buffers in memory), and the standby flushes
 // them although the primary's FlushedLSN has not moved; it applies none of
-// them (not released) until the primary's fsync.
+// them (not released) until the primary's fsync. Only a sync primary does
+// so: an async primary's commits do not wait for the standby.
 func TestStandbyFlushesBeforePrimaryFsync(t *testing.T) {
-	p := startPrimary(t, replication.ServerConfig{WAL: waltest.Open(t, 0)})
+	for _, sync := range []bool{true, false} {
+		t.Run(fmt.Sprintf("sync=%v", sync), func(t *testing.T) { testFlushesBeforePrimaryFsync(t, sync) })
+	}
+}
+
+func testFlushesBeforePrimaryFsync(t *testing.T, sync bool) {
+	p := startPrimary(t, replication.ServerConfig{WAL: waltest.Open(t, 0), Sync: sync})
 	durable := appendRecs(t, p.wal, 1, 0, 3)
 	s := startStandby(t, p.addr, standbyOpts{})
 	eventually(t, "standby caught up", func() bool { return s.caughtUp(p) })
@@ -35,7 +43,14 @@ func TestStandbyFlushesBeforePrimaryFsync(t *testing.T) {
 	if written <= durable || p.wal.FlushedLSN() != durable {
 		t.Fatalf("primary WAL written %s flushed %s, want written past the flushed %s (the test needs unflushed written records)", written, p.wal.FlushedLSN(), durable)
 	}
-	eventually(t, "standby flushed the primary's unflushed records", func() bool { return s.wal.FlushedLSN() >= written })
+	if sync {
+		eventually(t, "standby flushed the primary's unflushed records", func() bool { return s.wal.FlushedLSN() >= written })
+	} else {
+		time.Sleep(100 * time.Millisecond) // two heartbeats: nothing unflushed arrives
+		if got := s.wal.FlushedLSN(); got != durable {
+			t.Fatalf("an async primary sent records before their fsync: standby flushed %s, primary %s", got, durable)
+		}
+	}
 	if got := p.wal.FlushedLSN(); got != durable {
 		t.Fatalf("primary flushed moved to %s without a Sync", got)
 	}
