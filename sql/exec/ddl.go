@@ -145,7 +145,7 @@ func columnType(tn *pg_query.TypeName) (typ types.T, serial bool, err error) {
 		typ, err = types.ParseTypeName(base, nil)
 		return typ, true, err
 	}
-	typ, err = typeFromName(tn)
+	typ, err = planner.TypeOf(tn)
 	return typ, false, err
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/heliosdb/nano/sql/catalog"
 	"github.com/heliosdb/nano/sql/pgerror"
+	planner "github.com/heliosdb/nano/sql/plan"
 	"github.com/heliosdb/nano/sql/types"
 )
 
@@ -77,7 +78,7 @@ func parseSeqOptions(opts []*pg_query.Node) (*seqSpec, error) {
 		var err error
 		switch d.Defname {
 		case "as":
-			t, terr := typeFromName(d.Arg.GetTypeName())
+			t, terr := planner.TypeOf(d.Arg.GetTypeName())
 			if terr != nil {
 				return nil, terr
 			}

@@ -330,22 +330,13 @@ func (e *cexpr) Operand() planner.Operand {
 	return planner.Operand{T: e.t, Unknown: e.unknown, Literal: e.isConst}
 }
 
-// compileBound compiles a bound operand: one compiled here, or an
-// implicit cast the binder inserted around one.
+// compileBound compiles a bound operand: one compiled here, an explicit
+// cast, or the implicit casts the binder inserted around one.
 func (b *builder) compileBound(e planner.Expr) (*cexpr, error) {
-	switch v := e.(type) {
-	case *cexpr:
-		return v, nil
-	case *planner.Cast:
-		x, err := b.compileBound(v.Arg)
-		if err != nil {
-			return nil, err
-		}
-		c := coerce(x, v.T)
-		c.unknown = false
-		return c, nil
+	if c, ok := e.(*planner.Cast); ok && c.Explicit {
+		return b.compileExplicitCast(c)
 	}
-	return nil, pgerror.Newf(pgerror.InternalError, "bound expression %T cannot be compiled here", e)
+	return compileImplicit(e)
 }
 
 // compilePair compiles two operands, letting an untyped side adopt the
@@ -988,37 +979,30 @@ func (b *builder) compileBoolTest(s *scope, bt *pg_query.BooleanTest) (*cexpr, e
 }
 
 // typeFromName resolves a TypeName node.
-func typeFromName(tn *pg_query.TypeName) (types.T, error) {
-	name := lastName(tn.Names)
-	var mods []int32
-	for _, m := range tn.Typmods {
-		if c := m.GetAConst(); c != nil {
-			if iv, ok := c.Val.(*pg_query.A_Const_Ival); ok {
-				mods = append(mods, iv.Ival.Ival)
-				continue
-			}
-		}
-		return types.T{}, pgerror.New(pgerror.SyntaxError, "type modifiers must be simple constants")
-	}
-	if len(tn.ArrayBounds) > 0 {
-		return types.ParseTypeName(name+"[]", mods)
-	}
-	return types.ParseTypeName(name, mods)
-}
-
+// compileCast binds an explicit cast (planner.TypeOf, BindCast) and
+// compiles it.
 func (b *builder) compileCast(s *scope, tc *pg_query.TypeCast) (*cexpr, error) {
-	t, err := typeFromName(tc.TypeName)
+	t, err := planner.TypeOf(tc.TypeName)
 	if err != nil {
 		return nil, b.errAt(pgerror.Flatten(err), tc.TypeName.Location)
 	}
-	hint := t
-	if isRegType(t) && t.Oid != types.OidRegtype {
-		hint = types.Text // a name, looked up by compileRegCast
-	}
-	x, err := b.compile(s, tc.Arg, hint)
+	c, err := planner.BindCast(operands{b, s}, tc.Arg, t)
 	if err != nil {
 		return nil, err
 	}
+	return b.compileExplicitCast(c)
+}
+
+// compileExplicitCast compiles a bound explicit cast: reg* conversions,
+// a literal typed by the cast (kept, or truncated to a varchar(n)), a
+// string read by the target type's input function, any other value by
+// types.Cast.
+func (b *builder) compileExplicitCast(c *planner.Cast) (*cexpr, error) {
+	x, err := b.compileBound(c.Arg)
+	if err != nil {
+		return nil, err
+	}
+	t := c.T
 	if e, ok, err := b.compileRegCast(x, t); ok {
 		return e, err
 	}

@@ -117,16 +117,18 @@ func buildOp(res *planner.ResolvedOp, rerr error, operands ...*cexpr) (*cexpr, e
 	return nil, opError(res.Name, l, r)
 }
 
-// applyResolution carries out res on the operands: the reads (an
-// untyped literal read as its type now, so a malformed one fails while
-// planning as in PostgreSQL), then, unless rerr, the casts. ops are the
-// operands after the reads, args the operator's inputs.
+// applyResolution carries out res on the operands by compiling the
+// bound trees it describes: the reads first (an untyped literal read as
+// its type now, so a malformed one fails while planning as in
+// PostgreSQL), in the resolution's order, then, unless rerr, the casts.
+// ops are the operands after the reads, args the operator's inputs.
 func applyResolution(res *planner.ResolvedOp, rerr error, operands []*cexpr) (ops, args []*cexpr, err error) {
 	ops = operands
 	if res != nil && len(res.Reads) > 0 {
+		bound := res.Operands(exprsOf(operands))
 		ops = append([]*cexpr(nil), operands...)
 		for _, rd := range res.Reads {
-			if ops[rd.From], err = litAs(ops[rd.From], rd.T); err != nil {
+			if ops[rd.From], err = compileImplicit(bound[rd.From]); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -134,15 +136,45 @@ func applyResolution(res *planner.ResolvedOp, rerr error, operands []*cexpr) (op
 	if rerr != nil {
 		return nil, nil, rerr
 	}
-	args = make([]*cexpr, len(res.Args))
-	for i, a := range res.Args {
-		x := ops[a.From]
-		for _, t := range a.Casts {
-			x = coerce(x, t)
+	in := res.Inputs(exprsOf(ops))
+	args = make([]*cexpr, len(in))
+	for i, x := range in {
+		if args[i], err = compileImplicit(x); err != nil {
+			return nil, nil, err
 		}
-		args[i] = x
 	}
 	return ops, args, nil
+}
+
+func exprsOf(es []*cexpr) []planner.Expr {
+	out := make([]planner.Expr, len(es))
+	for i, e := range es {
+		out[i] = e
+	}
+	return out
+}
+
+// compileImplicit compiles a compiled operand under the implicit casts
+// the binder put around it: a Read types an untyped literal or parameter
+// (litAs), any other implicit cast converts at run time (coerce).
+func compileImplicit(e planner.Expr) (*cexpr, error) {
+	switch v := e.(type) {
+	case *cexpr:
+		return v, nil
+	case *planner.Cast:
+		if v.Explicit {
+			break
+		}
+		x, err := compileImplicit(v.Arg)
+		if err != nil {
+			return nil, err
+		}
+		if v.Read {
+			return litAs(x, v.T)
+		}
+		return coerce(x, v.T), nil
+	}
+	return nil, pgerror.Newf(pgerror.InternalError, "bound expression %T cannot be compiled here", e)
 }
 
 // dateTimeExpr is date, timestamp and interval arithmetic (OpDateTime)

@@ -9,6 +9,7 @@ import (
 	"github.com/heliosdb/nano/sql/catalog"
 	"github.com/heliosdb/nano/sql/pgcatalog"
 	"github.com/heliosdb/nano/sql/pgerror"
+	planner "github.com/heliosdb/nano/sql/plan"
 	"github.com/heliosdb/nano/sql/types"
 )
 
@@ -89,14 +90,14 @@ func (b *builder) compileSystemFunc(s *scope, name string, f *pgcatalog.Func, fc
 			h = f.Hints[min(i, len(f.Hints)-1)]
 		}
 		ch := h
-		if isRegType(h) {
+		if planner.IsRegType(h) {
 			ch = types.Unknown // a literal stays a name (below)
 		}
 		e, err := b.compile(s, a, ch)
 		if err != nil {
 			return nil, err
 		}
-		if e.unknown && isRegType(h) {
+		if e.unknown && planner.IsRegType(h) {
 			// 'name'::regclass: a name looked up, not an OID parsed
 			if c, ok, err := b.compileRegCast(e, h); err != nil {
 				return nil, err
@@ -143,15 +144,6 @@ func (b *builder) compileSystemFunc(s *scope, name string, f *pgcatalog.Func, fc
 	return foldConst(e, args...)
 }
 
-// isRegType reports whether t is one of the reg* object-identifier types.
-func isRegType(t types.T) bool {
-	switch t.Oid {
-	case types.OidRegclass, types.OidRegtype, types.OidRegproc, types.OidRegnamespace, types.OidRegrole:
-		return true
-	}
-	return false
-}
-
 // compileRegCast compiles casts into and out of the reg* types: a name to
 // its OID ('t'::regclass) and an OID to its name (oid::regclass::text).
 // ok is false for other casts.
@@ -176,7 +168,7 @@ func (b *builder) compileRegCast(x *cexpr, t types.T) (e *cexpr, ok bool, err er
 		fn = func(d Datum) (Datum, error) { return sys.RegtypeIn(str(d)) }
 	case t.Oid == types.OidRegtype || x.t.Oid == types.OidRegtype:
 		return nil, false, nil
-	case isRegType(t) && x.t.Family() == types.FamString:
+	case planner.IsRegType(t) && x.t.Family() == types.FamString:
 		fn = func(d Datum) (Datum, error) {
 			s, _ := d.(string)
 			switch t.Oid {
@@ -189,7 +181,7 @@ func (b *builder) compileRegCast(x *cexpr, t types.T) (e *cexpr, ok bool, err er
 			}
 			return types.ParseText(types.Oid4, s)
 		}
-	case isRegType(x.t) && t.Family() == types.FamString:
+	case planner.IsRegType(x.t) && t.Family() == types.FamString:
 		fn = func(d Datum) (Datum, error) {
 			o, _ := d.(int64)
 			var s string
@@ -205,7 +197,7 @@ func (b *builder) compileRegCast(x *cexpr, t types.T) (e *cexpr, ok bool, err er
 			}
 			return types.Cast(s, types.Text, t, true)
 		}
-	case isRegType(t) && x.t.Family() == types.FamInt:
+	case planner.IsRegType(t) && x.t.Family() == types.FamInt:
 		fn = func(d Datum) (Datum, error) { return d, nil }
 	default:
 		return nil, false, nil

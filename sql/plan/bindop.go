@@ -27,19 +27,10 @@ type OpExpr struct {
 // operators, which exec resolves).
 func (o *OpExpr) Type() types.T { return o.Res.Result }
 
-// Cast is an implicit conversion the binder inserts: Arg, untyped or not,
-// becomes a value of type T (the right operand of a json operator is
-// text, or text[] for a path).
-type Cast struct {
-	Arg Expr
-	T   types.T
-}
-
-// Type implements Expr.
-func (c *Cast) Type() types.T { return c.T }
-
-// Operand implements Operander: a cast value is typed.
-func (c *Cast) Operand() Operand { return Operand{T: c.T} }
+// Inputs are the operator's inputs as bound trees: its operands with the
+// reads and implicit casts of its resolution (ResolvedOp.Operands,
+// Inputs).
+func (o *OpExpr) Inputs() []Expr { return o.Res.Inputs(o.Res.Operands(o.Args)) }
 
 // OperandBinder binds an operand of an operator: exec provides it while
 // the families other than constants, parameters, column references and
@@ -272,7 +263,7 @@ func bindJSONOperands(ob OperandBinder, op string, ln, rn *pg_query.Node) (Expr,
 		if h.Oid == types.OidUnknown {
 			h = types.Text
 		}
-		r = &Cast{Arg: r, T: h}
+		r = &Cast{Arg: r, T: h, Read: true}
 	}
 	return l, r, nil
 }

@@ -54,8 +54,12 @@
 //	                           operands bound with the hints its candidates
 //	                           give (through exec's OperandBinder while the
 //	                           other families bind there), then resolved:
-//	                           an OpExpr; Cast, the implicit cast the
-//	                           binder inserts for a json operator's key.
+//	                           an OpExpr (Inputs: its operands under the
+//	                           resolution's reads and casts).
+//	               bindcast.go casts (the third family): Cast (explicit,
+//	                           implicit, or the Read of an untyped
+//	                           operand), TypeOf (a type name), CastHint,
+//	                           BindCast, IsRegType.
 //	               locks.go    TargetLocks (the table locks a statement
 //	                           takes on its target before planning),
 //	                           IsDML, MayWriteCatalog, LockTableOf (LOCK
@@ -104,6 +108,9 @@
 //	                                 BindOperator / ResolveBinaryOp, then
 //	                                 compileOpExpr, buildOp (the json and
 //	                                 array classes through their tables)
+//	               exec/expr.go  casts → TypeOf, BindCast, then
+//	                                 compileExplicitCast; the casts in an
+//	                                 OpExpr's inputs → compileImplicit
 //	               exec/tablelock.go, catlock.go  TargetLocks, IsDML,
 //	                                 MayWriteCatalog, LockTableOf
 //	               exec/deferred.go, ddl*.go  SetConstraintsOf,
@@ -115,9 +122,8 @@
 // What still lives in sql/exec's builder and moves here next (in the
 // order docs/architecture.md gives): the named steps of INSERT and CREATE
 // TABLE, the column model (exec's colInfo becoming plan.Column), binding
-// and type resolution of the remaining expression families (casts,
-// functions, aggregates, window calls, sublinks) into plan.Expr,
-// the logical plan tree of a SELECT (aggregation, windows, set
+// and type resolution of the remaining expression families (functions,
+// aggregates, window calls, sublinks) into plan.Expr, the logical plan tree of a SELECT (aggregation, windows, set
 // operations), and the transaction code into its own package (sql/txn). New planner decisions go
 // here as pure functions; the executor only carries them out.
 //

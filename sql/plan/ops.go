@@ -113,6 +113,31 @@ type ResolvedOp struct {
 	Result types.T
 }
 
+// Operands are the operator's operands after its reads, as bound trees:
+// an untyped operand the resolution types is a Cast (Read) of it.
+func (r *ResolvedOp) Operands(operands []Expr) []Expr {
+	out := append([]Expr(nil), operands...)
+	for _, rd := range r.Reads {
+		out[rd.From] = &Cast{Arg: out[rd.From], T: rd.T, Read: true}
+	}
+	return out
+}
+
+// Inputs are the operator's inputs in its order, as bound trees over ops
+// (the operands after the reads, see Operands): each with the implicit
+// casts the resolution gives it as Cast nodes.
+func (r *ResolvedOp) Inputs(ops []Expr) []Expr {
+	in := make([]Expr, len(r.Args))
+	for i, a := range r.Args {
+		x := ops[a.From]
+		for _, t := range a.Casts {
+			x = &Cast{Arg: x, T: t}
+		}
+		in[i] = x
+	}
+	return in
+}
+
 // IsNumeric reports whether t is a number (integer, float or numeric).
 func IsNumeric(t types.T) bool {
 	f := t.Family()

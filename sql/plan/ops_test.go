@@ -208,6 +208,13 @@ func (f *fakeOperands) BindOperand(n *pg_query.Node, hint types.T) (plan.Expr, e
 		ref, _ := plan.ColumnNameOf(v.ColumnRef)
 		f.hints = append(f.hints, ref.Name+" as "+hint.String())
 		return &plan.Var{T: f.cols[ref.Name], Display: ref.Name}, nil
+	case *pg_query.Node_ParamRef:
+		p, _, err := plan.BindParam(v.ParamRef, nil, hint)
+		if err != nil {
+			return nil, err
+		}
+		f.hints = append(f.hints, fmt.Sprintf("$%d as %s", p.N, hint))
+		return p, nil
 	case *pg_query.Node_AExpr:
 		return plan.BindOperator(f, v.AExpr, hint)
 	}
