@@ -181,6 +181,43 @@ func intRange(t T) (lo, hi int64) {
 // parseInt is int2in/int4in/int8in: optional sign and decimal digits,
 // surrounding whitespace allowed.
 func parseInt(t T, s string) (Datum, error) {
+	if v, ok := parseDigits(s); ok {
+		if lo, hi := intRange(t); v >= lo && v <= hi {
+			return v, nil
+		}
+	}
+	return parseIntGeneral(t, s)
+}
+
+// parseDigits reads the common form of an integer — an optional sign and
+// 1 to 18 ASCII digits, nothing else, so that it cannot overflow — in
+// one pass (bind parameters and COPY fields arrive as text). Anything
+// else, including every input that is an error, is left to
+// parseIntGeneral: ok is false.
+func parseDigits(s string) (v int64, ok bool) {
+	i, neg := 0, false
+	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
+		i, neg = 1, s[0] == '-'
+	}
+	if n := len(s) - i; n < 1 || n > 18 {
+		return 0, false
+	}
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int64(c-'0')
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
+// parseIntGeneral is int2in/int4in/int8in: surrounding white space, one
+// sign, decimal digits, the type's range.
+func parseIntGeneral(t T, s string) (Datum, error) {
 	str := strings.TrimSpace(s)
 	body := strings.TrimLeft(str, "+-")
 	if len(str)-len(body) > 1 || body == "" || strings.TrimLeft(body, "0123456789") != "" {
