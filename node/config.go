@@ -118,6 +118,10 @@ type Config struct {
 	MaxMessageSize int
 	// WALSegmentSize; default 64 MiB.
 	WALSegmentSize int64
+	// WALSyncMark is test support (wal.Config.SyncMark): the WAL records
+	// its flushed LSN for tests that simulate a power cut. Set from
+	// HELIOSDB_TEST_WAL_SYNC_MARK=1, never from a flag.
+	WALSyncMark bool
 	// WriteForwarding makes a standby run writes on its primary instead of
 	// refusing them with 25006 (forward.go, docs/replication.md). Default
 	// off, as in PostgreSQL.

@@ -175,7 +175,7 @@ func (n *Node) openStores() error {
 	if err := n.wipeInterruptedBaseBackup(); err != nil {
 		return err
 	}
-	n.wal, err = wal.Open(wal.Config{Dir: n.cfg.walDir(), SegmentSize: n.cfg.WALSegmentSize, Logger: n.log, Registerer: n.reg})
+	n.wal, err = wal.Open(wal.Config{Dir: n.cfg.walDir(), SegmentSize: n.cfg.WALSegmentSize, Logger: n.log, Registerer: n.reg, SyncMark: n.cfg.WALSyncMark})
 	if err != nil {
 		return fmt.Errorf("node: open wal: %w", err)
 	}

@@ -38,7 +38,17 @@ type Config struct {
 	// SlowSync: an fsync taking longer is logged at Warn. Default
 	// DefaultSlowSync (1s).
 	SlowSync time.Duration
+	// SyncMark is test support for a simulated power cut: whenever the
+	// flushed LSN changes (after each fsync, before it is published), the
+	// Log writes it to Dir/SyncMarkName, without an fsync — a kill -9
+	// keeps it, as it keeps every write. waltest.PowerCut then drops what
+	// a machine losing power would: the segment bytes past the mark. One
+	// small file write per fsync; off in production.
+	SyncMark bool
 }
+
+// SyncMarkName is the file Config.SyncMark writes in Dir.
+const SyncMarkName = "sync.mark"
 
 // Validate reports the first invalid field.
 func (c Config) Validate() error {

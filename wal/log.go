@@ -56,6 +56,7 @@ type Log struct {
 	writtenCh chan struct{} // closed and replaced when written changes
 	rewinds   uint64        // written went back (written.go)
 	rewoundTo lsn.LSN       // the lowest LSN it went back to
+	markFile  *os.File      // Config.SyncMark's file (mu)
 }
 
 // chunk is a run of encoded records destined for one segment.
@@ -92,6 +93,7 @@ func Open(cfg Config) (*Log, error) {
 	l.m.segments.Set(float64(len(l.segs)))
 	l.m.flushed.Set(float64(l.flushed))
 	l.written, l.rewoundTo = l.flushed, l.flushed
+	l.writeSyncMark(l.flushed)
 	l.log.Info("wal: opened", "dir", cfg.Dir, "first", l.segs[0].start, "lsn", l.end, "segments", len(l.segs))
 	return l, nil
 }
@@ -307,6 +309,10 @@ func (l *Log) Close() error {
 	l.mu.Lock()
 	close(l.flushCh)
 	close(l.writtenCh)
+	if l.markFile != nil {
+		err = errors.Join(err, l.markFile.Close())
+		l.markFile = nil
+	}
 	l.mu.Unlock()
 	l.log.Info("wal: closed", "lsn", l.FlushedLSN())
 	return errors.Join(err, l.closeFiles())

@@ -2,7 +2,10 @@ package wal
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/heliosdb/nano/lsn"
@@ -73,6 +76,7 @@ func (l *Log) flushLocked(durable bool) (lsn.LSN, error) {
 
 // setFlushedLocked publishes a new flushed LSN and wakes WaitFlushed.
 func (l *Log) setFlushedLocked(v lsn.LSN) {
+	l.writeSyncMark(v)
 	l.flushed = v
 	l.m.flushed.Set(float64(v))
 	close(l.flushCh)
@@ -188,5 +192,29 @@ func (l *Log) WaitFlushed(ctx context.Context, after lsn.LSN) (lsn.LSN, error) {
 		case <-ctx.Done():
 			return flushed, ctx.Err()
 		}
+	}
+}
+
+// writeSyncMark records the flushed LSN v for waltest.PowerCut when
+// Config.SyncMark is set (before v is published: whatever a caller was told
+// is durable lies below the mark). One 8-byte pwrite over the previous mark,
+// so a kill leaves either. A failure is logged: it weakens a test, never
+// the log.
+func (l *Log) writeSyncMark(v lsn.LSN) {
+	if !l.cfg.SyncMark {
+		return
+	}
+	if l.markFile == nil {
+		f, err := os.OpenFile(filepath.Join(l.cfg.Dir, SyncMarkName), os.O_CREATE|os.O_RDWR, 0o600)
+		if err != nil {
+			l.log.Error("wal: sync mark", "err", err)
+			return
+		}
+		l.markFile = f
+	}
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], uint64(v))
+	if _, err := l.markFile.WriteAt(b[:], 0); err != nil {
+		l.log.Error("wal: sync mark", "err", err)
 	}
 }

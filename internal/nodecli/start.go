@@ -2,6 +2,7 @@ package nodecli
 
 import (
 	"io"
+	"os"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
@@ -56,6 +57,12 @@ func runStart(v *viper.Viper, settings []setting, logOut io.Writer) error {
 		return err
 	}
 	cfg.Logger = log
+	// A test knob, not a setting (STYLE 23c/d): fault tests that simulate a
+	// power cut need the WAL's flushed LSN recorded (wal.Config.SyncMark).
+	if os.Getenv("HELIOSDB_TEST_WAL_SYNC_MARK") == "1" {
+		cfg.WALSyncMark = true
+		log.Warn("HELIOSDB_TEST_WAL_SYNC_MARK=1: the WAL records its flushed LSN after every fsync (fault tests only)")
+	}
 	if cfg.AdminAuth == node.AdminAuthNone {
 		log.Warn("--admin-auth none: the HTTP API (SQL, promote, demote, lease, status) answers anyone who can reach it; use only in a lab")
 	}
