@@ -36,7 +36,7 @@ type Iter struct {
 func NewIter(cur Cursor, b *Bucket, start, end []byte, reverse bool) *Iter {
 	it := &Iter{cur: cur, start: start, end: end, reverse: reverse}
 	if b != nil {
-		it.ents = b.entries
+		it.ents = b.m()
 		keys := b.Keys()
 		lo := sort.SearchStrings(keys, string(start))
 		hi := len(keys)

@@ -51,7 +51,7 @@ func (w *WriteSet) Stage(names, shadows []string, newShadow func(bucket string) 
 	slices.Sort(shadows)
 	ops := 0
 	for _, n := range append(names, shadows...) {
-		ops += len(w.buckets[n].entries) + 1
+		ops += w.buckets[n].Len() + 1
 	}
 	b := &storage.Batch{Ops: make([]storage.Op, 0, ops)}
 	for _, n := range shadows {
@@ -76,7 +76,7 @@ func (w *WriteSet) Stage(names, shadows []string, newShadow func(bucket string) 
 		if !ob.dropped {
 			ob.staged = true
 		}
-		ob.entries, ob.sorted = make(map[string]Entry, len(ob.entries)), nil // the next chunk is as large
+		ob.reset(ob.Len()) // the next chunk is as large
 		if ob.dropped {
 			delete(w.buckets, n) // gone for good: nothing left to read or write
 		}
@@ -92,22 +92,19 @@ func (w *WriteSet) stageShadow(b *storage.Batch, ob *Bucket, newShadow func(buck
 		b.CreateBucket([]byte(ob.shadow))
 	}
 	sh := []byte(ob.shadow)
-	keys := ob.Keys()
-	kept := make(map[string]Entry)
 	var keptKeys []string
-	for _, k := range keys {
-		e := ob.entries[k]
+	var kept []Entry
+	ob.each(func(k string, e Entry) {
 		if e.Del {
-			kept[k] = e
+			kept = append(kept, e)
 			keptKeys = append(keptKeys, k)
-			continue
+			return
 		}
 		b.Put(sh, bytesOf(k), e.Val)
-	}
-	ob.entries, ob.sorted = kept, keptKeys
-	if ob.sorted == nil {
-		ob.sorted = []string{}
-	}
+	})
+	// The deletes kept are in key order: the bucket is in order again.
+	ob.entries, ob.appended = nil, true
+	ob.sorted, ob.vals = keptKeys, kept
 }
 
 // Shadows lists the write set's shadow buckets in order.

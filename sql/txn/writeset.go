@@ -17,11 +17,20 @@ type Entry struct {
 
 // Bucket holds the pending writes of one bucket.
 type Bucket struct {
-	name    string // its key in WriteSet.buckets (undo records share it)
+	name string // its key in WriteSet.buckets (undo records share it)
+	// entries maps each pending key to its write; nil while the bucket is
+	// in order (appended): a bucket written only in ascending key order,
+	// as a bulk load in key order writes, keeps its writes in sorted and
+	// vals alone and builds the map (m) only when a write out of order,
+	// an iterator or a rollback of an earlier write needs it.
 	entries map[string]Entry
 	sorted  []string // sorted keys of entries; nil when stale
-	created bool     // CreateBucket pending
-	dropped bool     // DropBucket pending: the snapshot's contents are gone
+	// vals holds the writes of sorted's keys, one for one, while the
+	// bucket is in order (appended).
+	vals     []Entry
+	appended bool
+	created  bool // CreateBucket pending
+	dropped  bool // DropBucket pending: the snapshot's contents are gone
 	// maxKey is at least every key ever put in the bucket by this
 	// transaction: for a bucket created here (empty in storage), a key
 	// above it is absent (above).
@@ -38,9 +47,52 @@ type Bucket struct {
 	shadow string
 }
 
+// m returns the bucket's entries as a map, building it (and leaving the
+// in-order mode) if the bucket is in order.
+func (b *Bucket) m() map[string]Entry {
+	if b.appended {
+		b.entries = make(map[string]Entry, len(b.sorted))
+		for i, k := range b.sorted {
+			b.entries[k] = b.vals[i]
+		}
+		b.appended, b.vals = false, nil
+	}
+	return b.entries
+}
+
+// appendable reports whether a write of k can be appended: the bucket is
+// in order and k sorts above every key it holds.
+func (b *Bucket) appendable(k string) bool {
+	n := len(b.sorted)
+	return b.appended && (n == 0 || k > b.sorted[n-1])
+}
+
+// each calls fn with every pending write in key order.
+func (b *Bucket) each(fn func(k string, e Entry)) {
+	if b.appended {
+		for i, k := range b.sorted {
+			fn(k, b.vals[i])
+		}
+		return
+	}
+	for _, k := range b.Keys() {
+		fn(k, b.entries[k])
+	}
+}
+
+// reset empties the bucket's pending writes, in order again, with room
+// for n writes.
+func (b *Bucket) reset(n int) {
+	b.entries, b.appended = nil, true
+	b.sorted, b.vals = make([]string, 0, n), make([]Entry, 0, n)
+}
+
 // Keys returns the bucket's pending keys (puts and deletes) in order. The
 // slice is the bucket's own: callers must not change it.
 func (b *Bucket) Keys() []string {
+	if b.appended {
+		return b.sorted
+	}
 	if b.sorted == nil {
 		b.sorted = make([]string, 0, len(b.entries))
 		for k := range b.entries {
@@ -53,12 +105,28 @@ func (b *Bucket) Keys() []string {
 
 // Entry returns the pending write of key, if any.
 func (b *Bucket) Entry(key []byte) (Entry, bool) {
+	if b.appended {
+		n := len(b.sorted)
+		if n == 0 || string(key) > b.sorted[n-1] {
+			return Entry{}, false
+		}
+		i, ok := slices.BinarySearch(b.sorted, string(key))
+		if !ok {
+			return Entry{}, false
+		}
+		return b.vals[i], true
+	}
 	e, ok := b.entries[string(key)]
 	return e, ok
 }
 
 // Len is the number of pending writes (puts and deletes).
-func (b *Bucket) Len() int { return len(b.entries) }
+func (b *Bucket) Len() int {
+	if b.appended {
+		return len(b.sorted)
+	}
+	return len(b.entries)
+}
 
 // Created reports a pending creation of the bucket.
 func (b *Bucket) Created() bool { return b.created }
@@ -177,7 +245,7 @@ func (w *WriteSet) Buckets() iter.Seq2[string, *Bucket] {
 func (w *WriteSet) bucket(name string, create bool) *Bucket {
 	b := w.buckets[name]
 	if b == nil && create {
-		b = &Bucket{name: name, entries: map[string]Entry{}}
+		b = &Bucket{name: name, appended: true}
 		w.buckets[name] = b
 		w.logUndo(undoRec{bucket: name, bktOp: true})
 	}
@@ -199,19 +267,34 @@ func (w *WriteSet) logUndo(u undoRec) {
 func (w *WriteSet) set(bucket, key []byte, e Entry) {
 	b := w.bucket(string(bucket), true)
 	k := string(key)
-	prev, had := b.entries[k]
+	w.write(b, k, e)
+	if !e.Del && k > b.maxKey {
+		b.maxKey = k
+	}
+	w.writes++
+	w.pendingBytes += len(k) + len(e.Val)
+}
+
+// write records e under k in b, with its undo record.
+func (w *WriteSet) write(b *Bucket, k string, e Entry) {
+	if b.appendable(k) {
+		// In key order: no earlier write of k, no map work.
+		if w.logging() {
+			w.logUndo(undoRec{bucket: b.name, key: k, existed: true})
+		}
+		b.sorted = append(b.sorted, k)
+		b.vals = append(b.vals, e)
+		return
+	}
+	ents := b.m()
+	prev, had := ents[k]
 	if w.logging() {
 		w.logUndo(undoRec{bucket: b.name, key: k, had: had, prev: prev, existed: true})
 	}
 	if !had {
 		b.sorted = nil
 	}
-	b.entries[k] = e
-	if !e.Del && k > b.maxKey {
-		b.maxKey = k
-	}
-	w.writes++
-	w.pendingBytes += len(k) + len(e.Val)
+	ents[k] = e
 }
 
 // Put writes a copy of val under key in bucket.
@@ -224,20 +307,7 @@ func (w *WriteSet) Put(bucket, key, val []byte) {
 func (w *WriteSet) PutOwned(bucket, key, val []byte) {
 	b := w.bucket(string(bucket), true)
 	k := unsafe.String(unsafe.SliceData(key), len(key))
-	prev, had := b.entries[k]
-	if w.logging() {
-		w.logUndo(undoRec{bucket: b.name, key: k, had: had, prev: prev, existed: true})
-	}
-	if !had {
-		// A load in key order keeps the sorted keys (appendEntries' and
-		// the iterators' order) as it goes instead of sorting them later.
-		if n := len(b.sorted); n == len(b.entries) && (n == 0 || k > b.sorted[n-1]) {
-			b.sorted = append(b.sorted, k)
-		} else {
-			b.sorted = nil
-		}
-	}
-	b.entries[k] = Entry{Val: val}
+	w.write(b, k, Entry{Val: val})
 	if k > b.maxKey {
 		b.maxKey = k
 	}
@@ -268,9 +338,8 @@ func (w *WriteSet) SetBucketFlags(name string, created, dropped bool) {
 	u := undoRec{bucket: name, bktOp: true, existed: true, created: b.created, dropped: b.dropped}
 	b.created, b.dropped = created, dropped
 	if dropped {
-		u.entries, u.maxKey = b.entries, b.maxKey
-		b.entries = map[string]Entry{}
-		b.sorted = nil
+		u.entries, u.maxKey = b.m(), b.maxKey
+		b.reset(0)
 	}
 	w.logUndo(u)
 	w.writes++
@@ -293,14 +362,20 @@ func (w *WriteSet) RollbackTo(sp int) {
 			b.created, b.dropped = u.created, u.dropped
 			if u.entries != nil {
 				b.entries, b.maxKey, b.sorted = u.entries, u.maxKey, nil
+				b.appended, b.vals = false, nil
 			}
 			continue
 		}
 		b := w.buckets[u.bucket]
-		if u.had {
-			b.entries[u.key] = u.prev
-		} else {
-			delete(b.entries, u.key)
+		n := len(b.sorted)
+		switch {
+		case u.had:
+			b.m()[u.key] = u.prev
+		case b.appended && n > 0 && b.sorted[n-1] == u.key:
+			// The last write in order: undone by dropping it.
+			b.sorted, b.vals = b.sorted[:n-1], b.vals[:n-1]
+		default:
+			delete(b.m(), u.key)
 			b.sorted = nil
 		}
 	}
@@ -318,7 +393,7 @@ func (w *WriteSet) Batch() *storage.Batch {
 	names = slices.DeleteFunc(names, func(n string) bool { return w.buckets[n].staged }) // committed by Stage
 	ops := 0
 	for _, n := range names {
-		ops += len(w.buckets[n].entries) + 1
+		ops += w.buckets[n].Len() + 1
 	}
 	b := &storage.Batch{Ops: make([]storage.Op, 0, ops)}
 	for _, n := range names {
@@ -350,12 +425,11 @@ func (w *WriteSet) Batch() *storage.Batch {
 
 // appendEntries adds ob's pending puts and deletes to b in key order.
 func appendEntries(b *storage.Batch, name []byte, ob *Bucket) {
-	for _, k := range ob.Keys() {
-		e := ob.entries[k]
+	ob.each(func(k string, e Entry) {
 		if e.Del {
 			b.Delete(name, bytesOf(k))
 		} else {
 			b.Put(name, bytesOf(k), e.Val)
 		}
-	}
+	})
 }
