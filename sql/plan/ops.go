@@ -525,9 +525,13 @@ func dateTimeCandidate(op string, l, r *side) (_, _ *side, result, calc types.T,
 		case lf == types.FamTimestamptz && rf == types.FamInterval:
 			result, calc = types.Timestamptz, types.Timestamptz
 		case op == "+" && lf == types.FamInterval && IsDateTime(r.o.T):
+			// interval + date/timestamp[tz] runs as timestamp[tz] +
+			// interval: timestamptz for a timestamptz (the swapped
+			// left side; the right one, now the interval, was looked at
+			// before, typing interval + timestamptz as timestamp)
 			l, r = r, l
 			result = types.Timestamp
-			if r.o.T.Family() == types.FamTimestamptz {
+			if l.o.T.Family() == types.FamTimestamptz {
 				result = types.Timestamptz
 			}
 			calc = result

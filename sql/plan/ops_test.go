@@ -84,6 +84,8 @@ func TestResolveBinaryOp(t *testing.T) {
 		{l: typed(types.Timestamp), op: "+", r: literal, want: "datetime timestamp without time zone -> timestamp without time zone; read 1 as interval; 0; 1"},
 		{l: typed(types.Timestamp), op: "-", r: literal, want: "datetime interval -> interval; read 1 as timestamp without time zone; 0::timestamp without time zone; 1::timestamp without time zone"},
 		{l: typed(types.Date), op: "+", r: literal, code: pgerror.AmbiguousFunction},
+		{l: typed(types.Interval), op: "+", r: typed(types.Timestamptz), want: "datetime timestamp with time zone -> timestamp with time zone; 1; 0"},
+		{l: typed(types.Interval), op: "+", r: typed(types.Date), want: "datetime timestamp without time zone -> timestamp without time zone; 1::timestamp without time zone; 0"},
 		{l: typed(types.Date), op: "+", r: typed(types.Interval), want: "datetime timestamp without time zone -> timestamp without time zone; 0::timestamp without time zone; 1"},
 		{l: typed(types.Interval), op: "*", r: typed(types.Int4), want: "datetime interval -> interval; 0; 1::double precision"},
 		{l: typed(types.Int4), op: "*", r: typed(types.Interval), want: "datetime interval -> interval; 1; 0::double precision"},

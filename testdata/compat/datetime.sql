@@ -120,3 +120,9 @@ SELECT DISTINCT t FROM (VALUES (time '10:00'), ('10:00:00'), ('11:00')) v(t) ORD
 SELECT '1:2'::time, '1:2:3'::time, ' 10:00 '::time, '10:5'::time, '10:00:00.'::time;
 SELECT localtime(0) IS NOT NULL, pg_typeof(localtime), localtime - localtime(0) < interval '1 second';
 SELECT localtime(0) IS NULL, localtimestamp IS NULL, localtime IS NULL;
+-- interval + timestamptz is timestamptz, added as timestamptz + interval (it was typed timestamp: the zone dropped, the session's ignored)
+SELECT interval '1 day' + timestamptz '2024-01-09 12:00+00', pg_typeof(interval '1 day' + timestamptz '2024-01-09 12:00+00'), interval '1 day' + date '2024-03-09';
+SET TimeZone = 'America/New_York';
+SELECT interval '1 day' + timestamptz '2024-01-09 12:00+00', timestamptz '2024-01-09 12:00+00' + interval '1 day', interval '2 hours' + timestamptz '2024-01-10 06:00+00';
+SELECT timestamptz '2024-03-09 12:00+00' + interval '1 day', interval '1 day' + timestamptz '2024-03-09 12:00+00';
+RESET TimeZone;
