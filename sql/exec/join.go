@@ -247,6 +247,13 @@ func (b *builder) buildJoin(j *pg_query.JoinExpr, outer *scope) (plan, error) {
 		using = append(using, strVal(u))
 	}
 	lcols, rcols := l.cols(), r.cols()
+	if a := usingAlias(j); a != "" {
+		for _, c := range append(lcols[:len(lcols):len(lcols)], rcols...) {
+			if c.table == a {
+				return nil, pgerror.Newf(pgerror.DuplicateAlias, "table name %q specified more than once", a)
+			}
+		}
+	}
 	var merged *usingCols
 	if len(using) > 0 || j.IsNatural {
 		if merged, err = usingColumns(lcols, rcols, using, j.Jointype); err != nil {
@@ -300,7 +307,7 @@ func (b *builder) buildJoin(j *pg_query.JoinExpr, outer *scope) (plan, error) {
 		out = &swapPlan{in: out, nl: len(l.cols())}
 	}
 	if merged != nil {
-		out = merged.plan(out, len(lcols))
+		out = merged.plan(out, len(lcols), usingAlias(j))
 	}
 	if j.Alias != nil {
 		return renamePlan(out, j.Alias.Aliasname, j.Alias)
@@ -565,7 +572,18 @@ func usingColumns(l, r []colInfo, names []string, kind pg_query.JoinType) (*usin
 
 // plan puts the merged columns in front of the join's columns (nl left
 // ones, then the right ones) and marks the sides' copies.
-func (u *usingCols) plan(in plan, nl int) plan {
+// usingAlias is the name of JOIN … USING (…) AS j (PostgreSQL 14+): it
+// qualifies the merged columns only ("" when none).
+func usingAlias(j *pg_query.JoinExpr) string {
+	if j.JoinUsingAlias != nil {
+		return j.JoinUsingAlias.Aliasname
+	}
+	return ""
+}
+
+// plan projects the merged USING columns first, qualified by alias (a
+// JOIN … USING (…) AS alias; "" for none), then every column of in.
+func (u *usingCols) plan(in plan, nl int, alias string) plan {
 	cols := in.cols()
 	var exprs []*cexpr
 	var out []colInfo
@@ -589,7 +607,7 @@ func (u *usingCols) plan(in plan, nl int) plan {
 			fn = func(_ *env, row []Datum) (Datum, error) { return castTo(row[li], lt, t) }
 		}
 		exprs = append(exprs, &cexpr{t: t, s: name, colIdx: -1, fn: fn})
-		out = append(out, colInfo{name: name, typ: t})
+		out = append(out, colInfo{table: alias, name: name, typ: t})
 	}
 	for i, c := range cols {
 		idx := i

@@ -245,7 +245,7 @@ func (b *builder) buildLateralJoin(j *pg_query.JoinExpr, l plan, outer *scope) (
 	}
 	out = lp
 	if merged != nil {
-		out = merged.plan(out, len(l.cols()))
+		out = merged.plan(out, len(l.cols()), usingAlias(j))
 	}
 	if j.Alias != nil {
 		out, err = renamePlan(out, j.Alias.Aliasname, j.Alias)

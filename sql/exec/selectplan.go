@@ -455,7 +455,13 @@ func aliasColumns(cols []colInfo, alias string, a *pg_query.Alias) error {
 	k := 0
 	for i := range cols {
 		cols[i].table = alias
-		if cols[i].hidden || cols[i].usingDup {
+		if cols[i].usingDup {
+			// a USING side's copy is out of reach past the alias (the
+			// alias's x is the merged column)
+			cols[i].table = ""
+			continue
+		}
+		if cols[i].hidden {
 			continue
 		}
 		if a != nil && k < len(a.Colnames) {
