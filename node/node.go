@@ -149,6 +149,9 @@ func Open(cfg Config) (_ *Node, err error) {
 	if err := n.buildSQL(); err != nil {
 		return nil, err
 	}
+	if n.role() == RolePrimary {
+		n.markOrphans() // before any session can write (sql/exec/reclaim.go)
+	}
 	if err := n.listen(); err != nil {
 		return nil, err
 	}
@@ -337,6 +340,7 @@ func (n *Node) Run(ctx context.Context) error {
 	n.bgCtx, n.bgCancel = bgctx, cancel
 	n.mu.Unlock()
 	n.goBackground(func() { n.checkpoints(bgctx) })
+	n.goBackground(func() { n.reclaimOrphans(bgctx) })
 	if end, shut := n.gate.pending(); shut {
 		n.goBackground(func() { n.awaitRelease(bgctx, end) })
 	}

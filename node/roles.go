@@ -83,6 +83,7 @@ func (n *Node) PromoteWith(ctx context.Context, opt PromoteOptions) (PromoteResu
 	// Nothing changes storage from here on (the receiver is stopped and
 	// writes are refused until the new state is current).
 	n.engine.ResetCaches()
+	n.markOrphans() // what the old primary's dead transactions left (sql/exec/reclaim.go)
 	start := n.wal.FlushedLSN()
 	// The new term and the role in one record: a crash leaves the
 	// standby of the old term or the primary of the new one.

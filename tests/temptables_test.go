@@ -405,3 +405,76 @@ func TestTempViewsSequencesReadOnly(t *testing.T) {
 		t.Fatalf("a new session reads a's view: %v, want 42P01", err)
 	}
 }
+
+// TestTempSequenceDefaultOfPermanentTable: a permanent table's DEFAULT
+// nextval('ts') of a temporary sequence is bound to that sequence (its OID,
+// as in PostgreSQL), not to the name: another session — even one with a
+// temporary ts of its own — gets PostgreSQL's 0A000 instead of a value of
+// its own sequence; when the creating session ends, the default goes with
+// the sequence (the column keeps working, without a default); and after
+// kill -9, where no session ends, the restarted primary drops such
+// defaults itself before a new session's temporary sequence could take
+// the dead one's identity.
+func TestTempSequenceDefaultOfPermanentTable(t *testing.T) {
+	n := newNode(t)
+	n.start()
+	ctx := context.Background()
+	a, b := n.connect(t), n.connect(t)
+	mustExec(t, a, "CREATE TEMP SEQUENCE ts START 100")
+	mustExec(t, a, "CREATE TABLE p (a int DEFAULT nextval('ts'), n int)")
+	mustExec(t, a, "INSERT INTO p (n) VALUES (1)")
+	for _, own := range []bool{false, true} {
+		if own {
+			mustExec(t, b, "CREATE TEMP SEQUENCE ts START 1000")
+		}
+		_, err := b.Exec(ctx, "INSERT INTO p (n) VALUES (2)")
+		if sqlState(err) != "0A000" || !strings.Contains(err.Error(), "cannot access temporary tables of other sessions") {
+			t.Fatalf("another session (own ts: %v) inserting with a's temporary sequence as the default: %v, want 0A000", own, err)
+		}
+	}
+	if got := queryString(t, b, "SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef WHERE adrelid = 'p'::regclass"); !strings.HasPrefix(got, "nextval('pg_temp_") {
+		t.Fatalf("p's default seen by another session: %s", got)
+	}
+	if err := a.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "p's default dropped with a's temporary sequence", func() (bool, string) {
+		got := queryString(t, b, "SELECT count(*)::text FROM pg_attrdef WHERE adrelid = 'p'::regclass")
+		return got == "0", got + " defaults"
+	})
+	mustExec(t, b, "INSERT INTO p (n) VALUES (3)")
+	if got := queryString(t, b, "SELECT string_agg(coalesce(a::text, 'null') || ':' || n, ',' ORDER BY n) FROM p"); got != "100:1,null:3" {
+		t.Fatalf("p = %s, want 100:1,null:3", got)
+	}
+	if got := queryString(t, b, "SELECT nextval('ts')::text"); got != "1000" {
+		t.Fatalf("b's own temporary sequence was used by p's default: nextval = %s", got)
+	}
+
+	// kill -9: no session ends; the restarted node drops the dead binding.
+	c := n.connect(t)
+	mustExec(t, c, "CREATE TEMP SEQUENCE ts START 100")
+	mustExec(t, c, "CREATE TABLE q (a int DEFAULT nextval('ts'), n int)")
+	mustExec(t, c, "INSERT INTO q (n) VALUES (1)")
+	n.kill()
+	n.start()
+	d := n.connect(t)
+	mustExec(t, d, "CREATE TEMP SEQUENCE ts START 5000") // the same slot and name as c's
+	_, err := d.Exec(ctx, "INSERT INTO q (n) VALUES (2)")
+	if err != nil && sqlState(err) != "0A000" {
+		t.Fatalf("insert into q after kill -9: %v", err)
+	}
+	eventually(t, 10*time.Second, "q's default dropped after kill -9", func() (bool, string) {
+		got := queryString(t, d, "SELECT count(*)::text FROM pg_attrdef WHERE adrelid = 'q'::regclass")
+		return got == "0", got + " defaults"
+	})
+	mustExec(t, d, "INSERT INTO q (n) VALUES (3)")
+	if got := queryString(t, d, "SELECT string_agg(coalesce(a::text, 'null') || ':' || n, ',' ORDER BY n) FROM q WHERE n <> 2"); got != "100:1,null:3" {
+		t.Fatalf("q = %s, want 100:1,null:3", got)
+	}
+	if got := queryString(t, d, "SELECT coalesce(max(a), 0)::text FROM q"); got == "5000" {
+		t.Fatalf("q's default used the new session's temporary sequence")
+	}
+	if got := queryString(t, d, "SELECT nextval('ts')::text"); got != "5000" {
+		t.Fatalf("d's own temporary sequence was used by q's default: nextval = %s", got)
+	}
+}

@@ -16,6 +16,14 @@ type Column struct {
 	NotNull bool    `json:"notnull,omitempty"`
 	// Default is the DEFAULT expression as SQL text; "" = none.
 	Default string `json:"default,omitempty"`
+	// DefaultSeqs are the IDs (pg_class OIDs) of the sequences Default's
+	// nextval/currval/setval('name') calls are bound to, in order of
+	// appearance, as PostgreSQL binds a regclass constant when the default
+	// is created: Default names them by their current qualified names
+	// (kept up to date by a rename), and the binding is checked by ID when
+	// the default is used. nil in a descriptor written before it existed
+	// (the names are then resolved at each use).
+	DefaultSeqs []uint32 `json:"defseqs,omitempty"`
 	// Hidden marks the implicit rowid of tables without a primary key.
 	Hidden bool `json:"hidden,omitempty"`
 	// Identity is "a" (GENERATED ALWAYS AS IDENTITY), "d" (BY DEFAULT) or
@@ -242,6 +250,9 @@ func EncodeSequence(s *Sequence) []byte {
 func (t *Table) Clone() *Table {
 	c := *t
 	c.Columns = append([]Column(nil), t.Columns...)
+	for i := range c.Columns {
+		c.Columns[i].DefaultSeqs = append([]uint32(nil), c.Columns[i].DefaultSeqs...)
+	}
 	c.PrimaryKey = append([]int(nil), t.PrimaryKey...)
 	c.Indexes = make([]Index, len(t.Indexes))
 	for i, ix := range t.Indexes {

@@ -165,7 +165,7 @@ func (b *builder) addColumnDef(d *tableDef, cd *pg_query.ColumnDef) error {
 		sq := &catalog.Sequence{Name: tbl.Name + "_" + cd.Colname + "_seq", Start: 1, Increment: 1, Min: 1, Max: hi,
 			Type: typ, Cache: 1, OwnedBy: tbl.Name + "." + cd.Colname}
 		d.seqs = append(d.seqs, sq)
-		col.Default = "nextval('" + sq.Name + "')"
+		col.Default = "nextval('" + seqLiteral(b.cat, sq.Name) + "')"
 		col.NotNull = true
 	}
 	ord := len(tbl.Columns)
@@ -182,7 +182,9 @@ func (b *builder) addColumnDef(d *tableDef, cd *pg_query.ColumnDef) error {
 			col.NotNull = true
 		case pg_query.ConstrType_CONSTR_NULL:
 		case pg_query.ConstrType_CONSTR_DEFAULT:
-			col.Default = b.exprText(c.RawExpr)
+			if col.Default, err = b.bindDefault(b.exprText(c.RawExpr)); err != nil {
+				return err
+			}
 		case pg_query.ConstrType_CONSTR_PRIMARY:
 			if len(tbl.PrimaryKey) > 0 {
 				return pgerror.Newf(pgerror.InvalidTableDefinition, "multiple primary keys for table %q are not allowed", tbl.Name)
@@ -192,7 +194,7 @@ func (b *builder) addColumnDef(d *tableDef, cd *pg_query.ColumnDef) error {
 		case pg_query.ConstrType_CONSTR_UNIQUE:
 			d.uniques = append(d.uniques, []string{cd.Colname})
 		case pg_query.ConstrType_CONSTR_IDENTITY:
-			if err := identityColumn(d, &col, c); err != nil {
+			if err := identityColumn(b, d, &col, c); err != nil {
 				return err
 			}
 		case pg_query.ConstrType_CONSTR_CHECK:
@@ -305,11 +307,18 @@ func createTableRunner(d *tableDef, ifNot bool) runner {
 				nt.ForeignKeys[i].RefTable = nt.OID // references itself
 			}
 		}
+		created := map[string]uint32{}
 		for _, sq := range seqs {
 			s := *sq
 			s.ID = t.allocIDFor(name)
+			created[s.Name] = s.ID
 			nt.Sequences = append(nt.Sequences, s.Name)
 			t.ov.Put(catalog.BucketCatalog, catalog.SequenceKey(s.Name), catalog.EncodeSequence(&s))
+		}
+		for i := range nt.Columns {
+			if err := bindDefaultIDs(&nt.Columns[i], cat, created); err != nil {
+				return nil, err
+			}
 		}
 		t.ov.Put(catalog.BucketCatalog, catalog.TableKey(name), catalog.EncodeTable(nt))
 		return tagCursor("CREATE TABLE", nil), nil
@@ -455,13 +464,20 @@ func dropReferencingFKs(e *env, cat *catalog.Catalog, tbl *catalog.Table, droppi
 	for _, ct := range changed {
 		t.ov.Put(catalog.BucketCatalog, catalog.TableKey(ct.Name), catalog.EncodeTable(ct))
 	}
+	noticeCascade(e, lines)
+	return nil
+}
+
+// noticeCascade reports what a DROP ... CASCADE dropped besides its
+// objects, as PostgreSQL does: one line alone, else a count and the lines
+// as the DETAIL.
+func noticeCascade(e *env, lines []string) {
 	if len(lines) == 1 {
 		notice(e, lines[0])
-	} else if n, ok := e.vars.(result.Noticer); ok {
+	} else if n, ok := e.vars.(result.Noticer); ok && len(lines) > 1 {
 		n.Notice(&pgerror.Error{Code: pgerror.SuccessfulCompletion, Severity: pgerror.SeverityNotice,
 			Message: fmt.Sprintf("drop cascades to %d other objects", len(lines)), Detail: strings.Join(lines, "\n")})
 	}
-	return nil
 }
 
 func dropTableData(t *Txn, tbl *catalog.Table) {

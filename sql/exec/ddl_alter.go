@@ -132,9 +132,13 @@ func (a *alteration) apply(c *pg_query.AlterTableCmd) error {
 		if err != nil {
 			return err
 		}
-		nt.Columns[i].Default = ""
+		nt.Columns[i].Default, nt.Columns[i].DefaultSeqs = "", nil
 		if c.Def != nil {
-			nt.Columns[i].Default = a.b.exprText(c.Def)
+			def, err := a.b.bindDefault(a.b.exprText(c.Def))
+			if err != nil {
+				return err
+			}
+			nt.Columns[i].Default = def
 		}
 		return nil
 	case pg_query.AlterTableType_AT_DropNotNull:
@@ -227,15 +231,16 @@ func (a *alteration) addColumn(cd *pg_query.ColumnDef, ifNot bool) error {
 	return nil
 }
 
-// seqNameOf extracts the sequence of a "nextval('s')" default.
+// seqNameOf extracts the catalog name of the sequence of a "nextval('s')"
+// default.
 func seqNameOf(def string) string {
 	const p = "nextval('"
 	if !strings.HasPrefix(def, p) {
 		return ""
 	}
 	s := strings.TrimPrefix(def, p)
-	if i := strings.IndexByte(s, '\''); i >= 0 {
-		return s[:i]
+	if i := strings.IndexByte(s, '\''); i >= 0 && s[i:] == "')" {
+		return litCatalogName(s[:i])
 	}
 	return ""
 }
@@ -497,12 +502,24 @@ func (a *alteration) alterType(name string, cd *pg_query.ColumnDef) error {
 // needed.
 func (a *alteration) store() error {
 	t := a.e.txn
+	cat, err := t.catalog() // before the writes below: t caches it
+	if err != nil {
+		return err
+	}
 	t.bumpCatalog()
+	created := map[string]uint32{}
 	for _, s := range a.newSeqs {
 		sq := *s
 		sq.ID = t.allocIDFor(a.nt.Name)
+		s.ID = sq.ID // the rewrite's defaults (catalogWith) use it
+		created[sq.Name] = sq.ID
 		a.nt.Sequences = append(a.nt.Sequences, sq.Name)
 		t.ov.Put(catalog.BucketCatalog, catalog.SequenceKey(sq.Name), catalog.EncodeSequence(&sq))
+	}
+	for i := range a.nt.Columns {
+		if err := bindDefaultIDs(&a.nt.Columns[i], cat, created); err != nil {
+			return err
+		}
 	}
 	for _, s := range a.dropSeq {
 		t.ov.Delete(catalog.BucketCatalog, catalog.SequenceKey(s))
@@ -674,6 +691,9 @@ func (b *builder) buildRename(rs *pg_query.RenameStmt) (runner, error) {
 		return nil, pgerror.Newf(pgerror.FeatureNotSupported, "ALTER %s ... RENAME is not supported", strings.TrimPrefix(rs.RenameType.String(), "OBJECT_"))
 	}
 	name, kind := rs.Relation.Relname, rs.RenameType
+	if kind == pg_query.ObjectType_OBJECT_TABLE && b.cat.Sequences[name] != nil {
+		return b.renameSequence(rs), nil
+	}
 	return fnRunner(func(e *env) (Cursor, error) {
 		tbl, err := alterTarget(e, b, name, rs.MissingOk)
 		if tbl == nil || err != nil {
@@ -837,10 +857,124 @@ func (b *builder) renameIndex(rs *pg_query.RenameStmt) runner {
 	})
 }
 
+// renameSequence runs ALTER SEQUENCE ... RENAME TO (and ALTER TABLE ...
+// RENAME TO of a sequence).
 func (b *builder) renameSequence(rs *pg_query.RenameStmt) runner {
+	name, tag := rs.Relation.Relname, "ALTER SEQUENCE"
+	if rs.RenameType == pg_query.ObjectType_OBJECT_TABLE {
+		tag = "ALTER TABLE"
+	}
 	return fnRunner(func(e *env) (Cursor, error) {
-		return nil, pgerror.New(pgerror.FeatureNotSupported, "ALTER SEQUENCE ... RENAME is not supported")
+		cat, err := e.txn.catalog()
+		if err != nil {
+			return nil, err
+		}
+		sq := cat.Sequences[name]
+		if sq == nil {
+			if rs.MissingOk {
+				notice(e, "relation \""+relBase(name)+"\" does not exist, skipping")
+				return tagCursor(tag, nil), nil
+			}
+			return nil, pgerror.Newf(pgerror.UndefinedTable, "relation %q does not exist", relBase(name))
+		}
+		schema, _ := cat.SplitName(name)
+		if isTempName(name) {
+			schema = name[:strings.IndexByte(name, '.')]
+		}
+		return tagCursor(tag, nil), moveSequence(e, cat, sq, catalog.QualifiedName(schema, rs.Newname), rs.Newname)
 	})
+}
+
+// buildSetSchema runs ALTER SEQUENCE ... SET SCHEMA (other objects: 0A000).
+func (b *builder) buildSetSchema(st *pg_query.AlterObjectSchemaStmt) (runner, error) {
+	if st.ObjectType != pg_query.ObjectType_OBJECT_SEQUENCE || st.Relation == nil {
+		return nil, pgerror.Newf(pgerror.FeatureNotSupported, "ALTER %s ... SET SCHEMA is not supported", strings.TrimPrefix(st.ObjectType.String(), "OBJECT_"))
+	}
+	name, schema := st.Relation.Relname, st.Newschema
+	return fnRunner(func(e *env) (Cursor, error) {
+		cat, err := e.txn.catalog()
+		if err != nil {
+			return nil, err
+		}
+		sq := cat.Sequences[name]
+		if sq == nil {
+			if st.MissingOk {
+				notice(e, "relation \""+relBase(name)+"\" does not exist, skipping")
+				return tagCursor("ALTER SEQUENCE", nil), nil
+			}
+			return nil, pgerror.Newf(pgerror.UndefinedTable, "relation %q does not exist", relBase(name))
+		}
+		if own := e.txn.temp.SchemaName(); schema == "pg_temp" && own != "" {
+			schema = own
+		}
+		if schema != "public" && cat.Schemas[schema] == nil {
+			return nil, pgerror.Newf(pgerror.InvalidSchemaName, "schema %q does not exist", schema)
+		}
+		if isTempName(schema+".") != isTempName(name) {
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "cannot move objects into or out of temporary schemas")
+		}
+		rel := relBase(name)
+		if isTempName(name) {
+			rel = name[strings.IndexByte(name, '.')+1:]
+		}
+		to := catalog.QualifiedName(schema, rel)
+		if to == name {
+			return tagCursor("ALTER SEQUENCE", nil), nil
+		}
+		if cat.RelationExists(to) {
+			return nil, pgerror.Newf(pgerror.DuplicateTable, "relation %q already exists in schema %q", rel, schema)
+		}
+		return tagCursor("ALTER SEQUENCE", nil), moveSequence(e, cat, sq, to, rel)
+	}), nil
+}
+
+// moveSequence gives sq the catalog name to (a rename, or a move to
+// another schema): its descriptor and state move, the tables owning it
+// list it by its new name, and the column defaults bound to it name it so.
+func moveSequence(e *env, cat *catalog.Catalog, sq *catalog.Sequence, to, shown string) error {
+	t := e.txn
+	if cat.RelationExists(to) {
+		return pgerror.Newf(pgerror.DuplicateTable, "relation %q already exists", shown)
+	}
+	if deps := viewDependents(cat, sq.Name, "sequence"); len(deps) > 0 {
+		return pgerror.Newf(pgerror.FeatureNotSupported, "cannot rename sequence %q: view %q depends on it", relBase(sq.Name), deps[0].view.Name)
+	}
+	from := sq.Name
+	ns := *sq
+	ns.Name = to
+	t.bumpCatalog()
+	t.ov.Delete(catalog.BucketCatalog, catalog.SequenceKey(from))
+	t.ov.Put(catalog.BucketCatalog, catalog.SequenceKey(to), catalog.EncodeSequence(&ns))
+	if v := t.get(catalog.BucketSeq, []byte(from)); v != nil {
+		t.ov.Put(catalog.BucketSeq, []byte(to), append([]byte(nil), v...))
+		t.ov.Delete(catalog.BucketSeq, []byte(from))
+	}
+	for _, tn := range cat.TableNames() {
+		tbl := cat.Tables[tn]
+		var nt *catalog.Table
+		for i := range tbl.Columns {
+			if !usesSequence(&tbl.Columns[i], sq) {
+				continue
+			}
+			if nt == nil {
+				nt = tbl.Clone()
+			}
+			if err := bindDefaultIDs(&nt.Columns[i], cat, nil); err != nil {
+				return err
+			}
+			renameSeqRefs(&nt.Columns[i], &ns, cat)
+		}
+		if i := slices.Index(tbl.Sequences, from); i >= 0 {
+			if nt == nil {
+				nt = tbl.Clone()
+			}
+			nt.Sequences[i] = to
+		}
+		if nt != nil {
+			t.ov.Put(catalog.BucketCatalog, catalog.TableKey(nt.Name), catalog.EncodeTable(nt))
+		}
+	}
+	return nil
 }
 
 // privateWriter stores rows in table and index buckets this transaction

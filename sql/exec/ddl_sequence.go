@@ -324,12 +324,12 @@ func (b *builder) buildAlterSequence(as *pg_query.AlterSeqStmt) (runner, error) 
 	}), nil
 }
 
-// sequenceUsers lists the columns whose DEFAULT calls nextval of seq.
-func sequenceUsers(cat *catalog.Catalog, seq string) (tables []string, cols []int) {
+// sequenceUsers lists the columns whose DEFAULT is bound to seq.
+func sequenceUsers(cat *catalog.Catalog, seq *catalog.Sequence) (tables []string, cols []int) {
 	for _, tn := range cat.TableNames() {
 		tbl := cat.Tables[tn]
-		for i, c := range tbl.Columns {
-			if seqName(seqNameOf(c.Default)) == seq && seqNameOf(c.Default) != "" {
+		for i := range tbl.Columns {
+			if usesSequence(&tbl.Columns[i], seq) {
 				tables, cols = append(tables, tn), append(cols, i)
 			}
 		}
@@ -375,12 +375,25 @@ func (b *builder) buildDropSequence(ds *pg_query.DropStmt) (runner, error) {
 // defaults that use sq, and unlists it from its owning table.
 func dropSequenceUsers(e *env, cat *catalog.Catalog, sq *catalog.Sequence, cascade bool) error {
 	t := e.txn
-	tables, cols := sequenceUsers(cat, sq.Name)
+	tables, cols := sequenceUsers(cat, sq)
+	seqShown := displayRelName(cat, sq.Name)
+	lines := make([]string, len(tables))
+	for i, tn := range tables {
+		lines[i] = "default value for column " + cat.Tables[tn].Columns[cols[i]].Name + " of table " + displayRelName(cat, tn)
+	}
 	if len(tables) > 0 && !cascade {
-		return pgerror.Newf(pgerror.DependentObjectsExist, "cannot drop sequence %s because other objects depend on it", sq.Name).
-			WithDetail("default value for column %s of table %s depends on sequence %s", cat.Tables[tables[0]].Columns[cols[0]].Name, tables[0], sq.Name).
+		detail := make([]string, len(lines))
+		for i, l := range lines {
+			detail[i] = l + " depends on sequence " + seqShown
+		}
+		return pgerror.Newf(pgerror.DependentObjectsExist, "cannot drop sequence %s because other objects depend on it", seqShown).
+			WithDetail("%s", strings.Join(detail, "\n")).
 			WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
 	}
+	for i := range lines {
+		lines[i] = "drop cascades to " + lines[i]
+	}
+	noticeCascade(e, lines)
 	changed := map[string]*catalog.Table{}
 	for i, tn := range tables {
 		nt := changed[tn]
@@ -388,8 +401,8 @@ func dropSequenceUsers(e *env, cat *catalog.Catalog, sq *catalog.Sequence, casca
 			nt = cat.Tables[tn].Clone()
 			changed[tn] = nt
 		}
-		notice(e, "drop cascades to default value for column "+nt.Columns[cols[i]].Name+" of table "+tn)
 		nt.Columns[cols[i]].Default = ""
+		nt.Columns[cols[i]].DefaultSeqs = nil
 		nt.Columns[cols[i]].Identity = ""
 	}
 	for _, tn := range cat.TableNames() {
@@ -419,7 +432,7 @@ func restartIdentity(e *env, cat *catalog.Catalog, tbl *catalog.Table) {
 
 // identityColumn turns a GENERATED ... AS IDENTITY constraint into the
 // column's sequence and default.
-func identityColumn(d *tableDef, col *catalog.Column, c *pg_query.Constraint) error {
+func identityColumn(b *builder, d *tableDef, col *catalog.Column, c *pg_query.Constraint) error {
 	if col.Type.Oid != types.OidInt2 && col.Type.Oid != types.OidInt4 && col.Type.Oid != types.OidInt8 {
 		return pgerror.Newf(pgerror.InvalidParameterValue, "identity column type must be smallint, integer, or bigint")
 	}
@@ -441,7 +454,7 @@ func identityColumn(d *tableDef, col *catalog.Column, c *pg_query.Constraint) er
 	}
 	sq.OwnedBy = d.tbl.Name + "." + col.Name
 	d.seqs = append(d.seqs, sq)
-	col.Default = "nextval('" + sq.Name + "')"
+	col.Default = "nextval('" + seqLiteral(b.cat, sq.Name) + "')"
 	col.Identity = c.GeneratedWhen
 	col.NotNull = true
 	return nil

@@ -367,19 +367,22 @@ func (b *builder) defaults(tbl *catalog.Table) ([]*cexpr, error) {
 			out[i] = constExpr(nil, c.Type, "NULL")
 			continue
 		}
-		st, err := parser.ParseOne("SELECT " + c.Default)
-		if err != nil {
-			return nil, err
-		}
-		n := st.Node.GetSelectStmt().TargetList[0].GetResTarget().Val
-		sb := *b
-		sb.stmt = st
-		e, err := sb.compile(&scope{excluded: -1}, n, c.Type)
+		n, bindErr, err := useDefault(&tbl.Columns[i], b.cat)
 		if err != nil {
 			return nil, err
 		}
 		if strings.Contains(c.Default, "nextval") {
 			b.readOnly = false
+		}
+		if bindErr != nil {
+			out[i] = &cexpr{t: c.Type, colIdx: -1, fn: func(*env, []Datum) (Datum, error) { return nil, bindErr }}
+			continue
+		}
+		sb := *b
+		sb.stmt = parser.Statement{}
+		e, err := sb.compile(&scope{excluded: -1}, n, c.Type)
+		if err != nil {
+			return nil, err
 		}
 		out[i] = e
 	}

@@ -139,6 +139,8 @@ type Engine struct {
 	rowCounts rowCountCache
 	// temps: the temporary schemas of live sessions (temp.go).
 	temps tempRegistry
+	// orphans: what a node that became primary reclaims (reclaim.go).
+	orphans orphanMarks
 	// bulk: the running COPY FROM loads' key claims (copylocks.go).
 	bulk bulkRegistry
 	// ddlSeq counts committed catalog changes (catlock.go).

@@ -336,7 +336,7 @@ func (c *regclassCursor) Next(ctx context.Context) ([]Datum, error) {
 func (p *Prepared) stmtIsDDL() bool {
 	switch p.stmt.Node.Node.(type) {
 	case *pg_query.Node_CreateStmt, *pg_query.Node_DropStmt, *pg_query.Node_IndexStmt, *pg_query.Node_TruncateStmt, *pg_query.Node_AlterTableStmt, *pg_query.Node_RenameStmt,
-		*pg_query.Node_CreateSeqStmt, *pg_query.Node_AlterSeqStmt,
+		*pg_query.Node_AlterObjectSchemaStmt, *pg_query.Node_CreateSeqStmt, *pg_query.Node_AlterSeqStmt,
 		*pg_query.Node_ViewStmt, *pg_query.Node_CreateSchemaStmt:
 		return true
 	case *pg_query.Node_CreateRoleStmt, *pg_query.Node_AlterRoleStmt, *pg_query.Node_DropRoleStmt,
@@ -571,6 +571,10 @@ func (b *builder) buildStatement(n *pg_query.Node) (runner, []colInfo, error) {
 	case *pg_query.Node_RenameStmt:
 		b.readOnly = false
 		r, err := b.buildRename(v.RenameStmt)
+		return r, nil, err
+	case *pg_query.Node_AlterObjectSchemaStmt:
+		b.readOnly = false
+		r, err := b.buildSetSchema(v.AlterObjectSchemaStmt)
 		return r, nil, err
 	case *pg_query.Node_LockStmt:
 		lt, perr := planner.LockTableOf(v.LockStmt)

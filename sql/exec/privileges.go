@@ -151,6 +151,10 @@ func (b *builder) collectPrivileges(n *pg_query.Node) {
 				b.require(rv.Relname, privOwner)
 			}
 		}
+	case *pg_query.Node_AlterObjectSchemaStmt:
+		if rv := v.AlterObjectSchemaStmt.Relation; rv != nil {
+			b.require(rv.Relname, privOwner)
+		}
 	case *pg_query.Node_AlterTableStmt:
 		if v.AlterTableStmt.Relation != nil {
 			b.require(v.AlterTableStmt.Relation.Relname, privOwner)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/heliosdb/nano/sql/catalog"
 	"github.com/heliosdb/nano/sql/pgerror"
-	"github.com/heliosdb/nano/sql/result"
 )
 
 // Schemas: CREATE SCHEMA, DROP SCHEMA and name resolution. A relation of
@@ -263,12 +262,19 @@ func (b *builder) buildDropSchema(ds *pg_query.DropStmt) (runner, error) {
 			if slices.Contains(b.searchPath(), name) {
 				for i := range deps {
 					deps[i].name = relBase(deps[i].name)
+					if deps[i].on != "" {
+						deps[i].on = "sequence " + relBase(strings.TrimPrefix(deps[i].on, "sequence "))
+					}
 				}
 			}
 			if len(deps) > 0 && !cascade {
 				lines := make([]string, len(deps))
 				for i, d := range deps {
-					lines[i] = d.kind + " " + d.name + " depends on schema " + name
+					on := "schema " + name
+					if d.on != "" {
+						on = d.on
+					}
+					lines[i] = d.kind + " " + d.name + " depends on " + on
 				}
 				return nil, pgerror.Newf(pgerror.DependentObjectsExist, "cannot drop schema %s because other objects depend on it", name).
 					WithDetail("%s", strings.Join(lines, "\n")).
@@ -279,12 +285,7 @@ func (b *builder) buildDropSchema(ds *pg_query.DropStmt) (runner, error) {
 				for i, d := range deps {
 					lines[i] = "drop cascades to " + d.kind + " " + d.name
 				}
-				if len(deps) == 1 {
-					notice(e, lines[0])
-				} else if n, ok := e.vars.(result.Noticer); ok {
-					n.Notice(&pgerror.Error{Code: pgerror.SuccessfulCompletion, Severity: pgerror.SeverityNotice,
-						Message: fmt.Sprintf("drop cascades to %d other objects", len(deps)), Detail: strings.Join(lines, "\n")})
-				}
+				noticeCascade(e, lines)
 				if err := b.dropSchemaObjects(e, cat, name); err != nil {
 					return nil, err
 				}
@@ -296,10 +297,14 @@ func (b *builder) buildDropSchema(ds *pg_query.DropStmt) (runner, error) {
 	}), nil
 }
 
-type schemaObject struct{ kind, name string }
+// schemaObject is what DROP SCHEMA drops: a relation of the schema
+// (on == ""), or the default of a column outside it bound to one of its
+// sequences (on: that sequence).
+type schemaObject struct{ kind, name, on string }
 
-// schemaObjects lists what depends on schema name directly, in creation
-// order: tables, views and sequences no column owns.
+// schemaObjects lists what depends on schema name, in creation order:
+// tables, views and sequences no column owns — each of these followed by
+// the defaults of other schemas' columns bound to it.
 func schemaObjects(cat *catalog.Catalog, name string) []schemaObject {
 	type obj struct {
 		oid uint32
@@ -308,14 +313,14 @@ func schemaObjects(cat *catalog.Catalog, name string) []schemaObject {
 	var objs []obj
 	tables, views, seqs := cat.SchemaRelations(name)
 	for _, n := range tables {
-		objs = append(objs, obj{cat.Tables[n].OID, schemaObject{"table", n}})
+		objs = append(objs, obj{cat.Tables[n].OID, schemaObject{kind: "table", name: n}})
 	}
 	for _, n := range views {
-		objs = append(objs, obj{cat.Views[n].OID, schemaObject{"view", n}})
+		objs = append(objs, obj{cat.Views[n].OID, schemaObject{kind: "view", name: n}})
 	}
 	for _, n := range seqs {
 		if sq := cat.Sequences[n]; sq.OwnedBy == "" {
-			objs = append(objs, obj{sq.ID, schemaObject{"sequence", n}})
+			objs = append(objs, obj{sq.ID, schemaObject{kind: "sequence", name: n}})
 		}
 	}
 	for i := 1; i < len(objs); i++ {
@@ -323,9 +328,21 @@ func schemaObjects(cat *catalog.Catalog, name string) []schemaObject {
 			objs[j], objs[j-1] = objs[j-1], objs[j]
 		}
 	}
-	out := make([]schemaObject, len(objs))
-	for i, o := range objs {
-		out[i] = o.o
+	var out []schemaObject
+	for _, o := range objs {
+		out = append(out, o.o)
+		if o.o.kind != "sequence" {
+			continue
+		}
+		sq := cat.Sequences[o.o.name]
+		users, cols := sequenceUsers(cat, sq)
+		for i, tn := range users {
+			if strings.HasPrefix(tn, name+".") {
+				continue // dropped with its table
+			}
+			out = append(out, schemaObject{kind: "default value for column " + cat.Tables[tn].Columns[cols[i]].Name + " of table",
+				name: displayRelName(cat, tn), on: "sequence " + o.o.name})
+		}
 	}
 	return out
 }

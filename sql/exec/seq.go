@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/heliosdb/nano/sql/catalog"
+	"github.com/heliosdb/nano/sql/pgcatalog"
 	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/storage"
 )
@@ -55,51 +56,48 @@ func (t *Txn) seqs() *SeqState {
 	return t.seqState
 }
 
-// seqName normalises nextval's regclass text: 'S' is s, '"S"' is S, and a
-// public. or pg_catalog. qualifier is dropped.
-func seqName(s string) string {
-	for _, q := range []string{"public.", "pg_catalog."} {
-		if strings.HasPrefix(strings.ToLower(s), q) {
-			s = s[len(q):]
-		}
-	}
-	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
-		return strings.ReplaceAll(s[1:len(s)-1], `""`, `"`)
-	}
-	return strings.ToLower(s)
-}
-
+// sequence resolves the name nextval/currval/setval are given, as
+// regclass input does: possibly qualified and quoted; pg_temp is the
+// session's temporary schema; an unqualified name is looked up in the
+// temporary schema first, then along search_path.
 func (t *Txn) sequence(name string) (*catalog.Sequence, error) {
 	cat, err := t.catalog()
 	if err != nil {
 		return nil, err
 	}
-	n := seqName(name)
-	if !strings.HasPrefix(strings.ToLower(name), "public.") {
-		n = t.tempSeqName(cat, n)
-	}
-	sq := cat.Sequences[n]
-	if sq == nil {
-		return nil, pgerror.Newf(pgerror.UndefinedTable, "relation %q does not exist", seqName(name))
-	}
-	return sq, nil
-}
-
-// tempSeqName resolves a sequence name to the session's temporary one:
-// "pg_temp.s" always, an unqualified "s" when the session has a temporary
-// sequence s (pg_temp comes first for relations, as in PostgreSQL).
-func (t *Txn) tempSeqName(cat *catalog.Catalog, name string) string {
+	parts := pgcatalog.SplitQualified(name)
+	rel := parts[len(parts)-1]
+	var candidates []string
 	own := t.temp.SchemaName()
-	if own == "" {
-		return name
+	if len(parts) > 1 {
+		switch schema := parts[len(parts)-2]; schema {
+		case "pg_temp":
+			if own != "" {
+				candidates = append(candidates, catalog.QualifiedName(own, rel))
+			}
+		case "pg_catalog", "information_schema":
+		default:
+			candidates = append(candidates, catalog.QualifiedName(schema, rel))
+		}
+	} else {
+		if own != "" {
+			candidates = append(candidates, catalog.QualifiedName(own, rel))
+		}
+		for _, s := range cat.SearchPath(t.searchPath, t.user) {
+			if s != "pg_catalog" && s != "information_schema" {
+				candidates = append(candidates, catalog.QualifiedName(s, rel))
+			}
+		}
 	}
-	if rel, ok := strings.CutPrefix(name, "pg_temp."); ok {
-		return catalog.QualifiedName(own, rel)
+	for _, n := range candidates {
+		if sq := cat.Sequences[n]; sq != nil {
+			return sq, nil
+		}
+		if cat.RelationExists(n) {
+			return nil, pgerror.Newf(pgerror.WrongObjectType, "%q is not a sequence", rel)
+		}
 	}
-	if q := catalog.QualifiedName(own, name); !strings.Contains(name, ".") && cat.Sequences[q] != nil {
-		return q
-	}
-	return name
+	return nil, pgerror.Newf(pgerror.UndefinedTable, "relation %q does not exist", strings.Join(parts, "."))
 }
 
 // seqValue is the decoded state of a sequence key.

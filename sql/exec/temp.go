@@ -2,11 +2,15 @@ package exec
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
@@ -143,16 +147,41 @@ type tempRegistry struct {
 	next  uint32 // last temporary ID handed out, from tempIDBase
 }
 
-// allocTempID hands out a temporary descriptor ID or OID.
+// allocTempID hands out a temporary descriptor ID or OID: one above every
+// temporary ID a permanent column's default is bound to (seqbind.go), so
+// that a binding left by a session that died with a node (or with another
+// primary) never names a new session's sequence, whatever the counter
+// restarted from.
 func (e *Engine) allocTempID() uint32 {
+	floor := uint32(0)
+	if cat, err := e.Catalog(); err == nil {
+		floor = maxTempBinding(cat)
+	}
 	r := &e.temps
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.next < tempIDBase {
-		r.next = tempIDBase
-	}
+	r.next = max(r.next, tempIDBase, floor)
 	r.next++
 	return r.next
+}
+
+// maxTempBinding is the largest temporary ID a default of cat's permanent
+// tables is bound to (0 if none).
+func maxTempBinding(cat *catalog.Catalog) uint32 {
+	m := uint32(0)
+	for name, tbl := range cat.Tables {
+		if isTempName(name) {
+			continue
+		}
+		for _, c := range tbl.Columns {
+			for _, id := range c.DefaultSeqs {
+				if id >= tempIDBase {
+					m = max(m, id)
+				}
+			}
+		}
+	}
+	return m
 }
 
 // takeTempSlot reserves the lowest free pg_temp_N for a schema with oid.
@@ -373,10 +402,19 @@ func (s *TempSpace) Close() error {
 	if s.db == nil {
 		return nil
 	}
+	var derr error
+	if ids := s.tempSequenceIDs(); len(ids) > 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		_, derr = s.eng.dropTempDefaults(ctx, func(id uint32) bool { return slices.Contains(ids, id) })
+		cancel()
+		if derr != nil {
+			derr = fmt.Errorf("exec: dropping the defaults bound to temporary sequences: %w", derr)
+		}
+	}
 	s.eng.releaseTempSlot(s.slot)
 	err := s.db.Close()
 	s.db, s.cacheBase, s.cacheCat = nil, nil, nil
-	return err
+	return errors.Join(derr, err)
 }
 
 // SetTempSpace gives the transaction its session's temporary tables.

@@ -92,7 +92,18 @@ var functions = map[string]*Func{
 	"pg_type_is_visible":     {Result: boolT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(true)},
 	"pg_function_is_visible": {Result: boolT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(true)},
 	"pg_get_expr": {Result: textT, Hints: []types.T{textT, oidT, boolT}, MinArgs: 2, MaxArgs: 3, Strict: true,
-		Fn: func(_ *System, _ *Env, a []types.Datum) (types.Datum, error) { return str(a[0]), nil }},
+		Fn: func(_ *System, _ *Env, a []types.Datum) (types.Datum, error) {
+			x := str(a[0])
+			if len(a) > 2 && a[2] == true {
+				// The pretty form drops the parentheses of a cast of a cast.
+				if lit, ok := strings.CutPrefix(x, "nextval(("); ok {
+					if lit, ok := strings.CutSuffix(lit, ")::regclass)"); ok {
+						return "nextval(" + lit + "::regclass)", nil
+					}
+				}
+			}
+			return x, nil
+		}},
 	"pg_get_indexdef": {Result: textT, Hints: []types.T{oidT, int4T, boolT}, MinArgs: 1, MaxArgs: 3, Strict: true,
 		Fn: func(s *System, env *Env, a []types.Datum) (types.Datum, error) {
 			ix, ok := findIndex(env, i64(a[0]))
@@ -132,8 +143,8 @@ var functions = map[string]*Func{
 			if i < 0 || t.Columns[i].Hidden {
 				return nil, pgerror.Newf(pgerror.UndefinedColumn, "column %q of relation %q does not exist", str(a[1]), t.Name)
 			}
-			if seq, ok := strings.CutPrefix(t.Columns[i].Default, "nextval('"); ok {
-				schema, rel := env.Cat.SplitName(strings.TrimSuffix(seq, "')"))
+			if name := defaultSequence(env.Cat, &t.Columns[i]); name != "" {
+				schema, rel := env.Cat.SplitName(name)
 				return parser.QuoteIdent(schema) + "." + parser.QuoteIdent(rel), nil
 			}
 			return nil, nil
@@ -405,15 +416,20 @@ func arrayToString(arr, sep string, null []types.Datum) string {
 // expression) as PostgreSQL's pg_get_expr prints the analysed expression:
 // literals carry the cast to the column type (’x’::text, '0'::bigint),
 // integer literals of integer columns do not, nextval's argument is a
-// regclass.
-func DisplayDefault(def string, t types.T) string {
+// regclass, printed as regclass output prints it: bare when the sequence
+// is in public or the session's temporary schema (c's), else qualified.
+// nextval('s'::text), looked up at each call, prints as PostgreSQL's
+// analysed expression does (('s'::text)::regclass; pg_get_expr's pretty
+// form drops the inner parentheses).
+func DisplayDefault(def string, t types.T, c *catalog.Catalog) string {
 	d := strings.TrimSpace(def)
-	if seq, ok := strings.CutPrefix(d, "nextval('"); ok && strings.HasSuffix(seq, "')") {
-		seq = strings.TrimSuffix(seq, "')")
-		if strings.HasPrefix(seq, TempSchemaPrefix) { // the session's temporary schema is first in the path
-			seq = seq[strings.IndexByte(seq, '.')+1:]
+	if seq, ok := strings.CutPrefix(d, "nextval('"); ok {
+		if lit, ok := strings.CutSuffix(seq, "')"); ok && !strings.Contains(lit, "'") {
+			return "nextval('" + displaySeq(lit, c) + "'::regclass)"
 		}
-		return "nextval('" + seq + "'::regclass)"
+		if lit, ok := strings.CutSuffix(seq, "'::text)"); ok && !strings.Contains(lit, "'") {
+			return "nextval(('" + lit + "'::text)::regclass)"
+		}
 	}
 	lit, isString := stringLiteral(d)
 	if !isString {
@@ -452,6 +468,42 @@ func DisplayDefault(def string, t types.T) string {
 	}
 	name := castName(t)
 	return "'" + strings.ReplaceAll(lit, "'", "''") + "'::" + name
+}
+
+// defaultSequence is the catalog name of the sequence of a
+// "nextval('s')" default: the one it is bound to (Column.DefaultSeqs), or
+// the one it names in a descriptor older than the bindings; "" if none.
+func defaultSequence(c *catalog.Catalog, col *catalog.Column) string {
+	lit, ok := strings.CutPrefix(col.Default, "nextval('")
+	if !ok {
+		return ""
+	}
+	if len(col.DefaultSeqs) > 0 {
+		for name, sq := range c.Sequences {
+			if sq.ID == col.DefaultSeqs[0] {
+				return name
+			}
+		}
+		return ""
+	}
+	lit = strings.TrimSuffix(lit, "')")
+	if parts := SplitQualified(lit); len(parts) == 2 {
+		return catalog.QualifiedName(parts[0], parts[1])
+	}
+	return lit
+}
+
+// displaySeq is the regclass output of the sequence a default's literal
+// names.
+func displaySeq(lit string, c *catalog.Catalog) string {
+	parts := SplitQualified(lit)
+	if len(parts) == 2 && (parts[0] == "public" || parts[0] == myTempSchemaName(c)) {
+		parts = parts[1:]
+	}
+	for i, p := range parts {
+		parts[i] = parser.QuoteIdent(p)
+	}
+	return strings.Join(parts, ".")
 }
 
 // castName is the type name PostgreSQL's deparser puts after :: (no

@@ -355,7 +355,7 @@ func genAttrdef(s *System, env *Env, add func(row) error) error {
 				continue
 			}
 			if err := add(row{"oid": attrdefOID(t, n+1), "adrelid": int64(t.OID), "adnum": int64(n + 1),
-				"adbin": DisplayDefault(c.Default, c.Type)}); err != nil {
+				"adbin": DisplayDefault(c.Default, c.Type, env.Cat)}); err != nil {
 				return err
 			}
 		}
@@ -774,7 +774,7 @@ func genISColumns(s *System, env *Env, add func(row) error) error {
 				"is_self_referencing": "NO", "is_identity": "NO", "identity_cycle": "NO", "is_generated": "NEVER",
 				"is_updatable": "YES"}
 			if c.Default != "" {
-				rw["column_default"] = DisplayDefault(c.Default, c.Type)
+				rw["column_default"] = DisplayDefault(c.Default, c.Type, env.Cat)
 			}
 			if l := c.Type.Length(); l >= 0 {
 				rw["character_maximum_length"] = int64(l)
@@ -1026,7 +1026,7 @@ func genDepend(s *System, env *Env, add func(row) error) error {
 			}
 			sub := int64(0)
 			for n, i := range visibleColumns(t) {
-				if t.Columns[i].Default == "nextval('"+name+"')" {
+				if defaultSequence(env.Cat, &t.Columns[i]) == name {
 					sub = int64(n + 1)
 				}
 			}

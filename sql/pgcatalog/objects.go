@@ -122,7 +122,7 @@ func (s *System) relName(cat *catalog.Catalog, oid int64) (schema, name string, 
 // "schema.name", double quotes keep case; unquoted names fold to lower
 // case. ok is false when there is no such relation.
 func (s *System) relOID(cat *catalog.Catalog, text string) (uint32, bool) {
-	parts := splitQualified(text)
+	parts := SplitQualified(text)
 	if len(parts) == 0 || len(parts) > 2 {
 		return 0, false
 	}
@@ -167,8 +167,9 @@ func (s *System) relOID(cat *catalog.Catalog, text string) (uint32, bool) {
 	return 0, false
 }
 
-// splitQualified splits a possibly quoted, dot-qualified identifier.
-func splitQualified(s string) []string {
+// SplitQualified splits a possibly quoted, dot-qualified identifier
+// (unquoted parts lower-cased), as regclass input does.
+func SplitQualified(s string) []string {
 	var parts []string
 	var cur strings.Builder
 	inQ := false

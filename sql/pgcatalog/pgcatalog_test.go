@@ -27,6 +27,12 @@ func TestDisplayDefault(t *testing.T) {
 		want string
 	}{
 		{"nextval('t_id_seq')", types.Int4, "nextval('t_id_seq'::regclass)"},
+		{"nextval('public.t_id_seq')", types.Int4, "nextval('t_id_seq'::regclass)"},
+		{"nextval('s.q')", types.Int8, "nextval('s.q'::regclass)"},
+		{"nextval('pg_temp_3.ts')", types.Int8, "nextval('ts'::regclass)"},           // the session's own
+		{"nextval('pg_temp_4.ts')", types.Int8, "nextval('pg_temp_4.ts'::regclass)"}, // another session's
+		{"nextval('public.\"Q\"')", types.Int8, "nextval('\"Q\"'::regclass)"},
+		{"nextval('s.q'::text)", types.Int8, "nextval(('s.q'::text)::regclass)"},
 		{"'x'", types.Text, "'x'::text"},
 		{"'none'", types.VarcharN(20), "'none'::character varying"},
 		{"0", types.Int8, "0"},
@@ -39,7 +45,8 @@ func TestDisplayDefault(t *testing.T) {
 		{"now()", types.Timestamptz, "now()"},
 		{"1.5", types.Numeric, "1.5"},
 	} {
-		if got := DisplayDefault(c.def, c.t); got != c.want {
+		cat := &catalog.Catalog{Schemas: map[string]*catalog.Schema{"pg_temp_3": {Name: "pg_temp_3"}, "s": {Name: "s"}}}
+		if got := DisplayDefault(c.def, c.t, cat); got != c.want {
 			t.Errorf("DisplayDefault(%q, %s) = %q, want %q", c.def, c.t, got, c.want)
 		}
 	}

@@ -58,6 +58,8 @@ func TargetLocks(n *pg_query.Node) []TargetLock {
 		out = append(out, TargetLock{Name: rv.Relname, Index: v.RenameStmt.RenameType == pg_query.ObjectType_OBJECT_INDEX, Mode: lock.AccessExclusive})
 	case *pg_query.Node_AlterTableStmt:
 		rel(v.AlterTableStmt.Relation, lock.AccessExclusive)
+	case *pg_query.Node_AlterObjectSchemaStmt:
+		rel(v.AlterObjectSchemaStmt.Relation, lock.AccessExclusive)
 	case *pg_query.Node_DropStmt:
 		ds := v.DropStmt
 		for _, o := range ds.Objects {
