@@ -13,6 +13,12 @@ import (
 
 // markOrphans marks what the storage holds now for reclaimOrphans.
 func (n *Node) markOrphans() {
+	// A snapshot lists the buckets of the file: write the pending changes
+	// (replayed or received) into it first.
+	if err := n.db.Flush(); err != nil {
+		n.log.Warn("could not look for orphans to reclaim", "err", err)
+		return
+	}
 	snap, err := n.db.Snapshot()
 	if err != nil {
 		n.log.Warn("could not look for orphans to reclaim", "err", err)

@@ -27,11 +27,12 @@ import (
 //
 // A transaction that rolls back drops its shadows (dropStaged); one that
 // dies with the node — kill -9 mid-COPY — leaves them as orphans no
-// catalog names and no reader sees, as stage.go's chunks. The table and
-// row locks are unchanged: the rows keep their claims (copylocks.go)
-// until the transaction ends. Not used with savepoints (a chunk cannot be
-// rolled back to one) nor under SERIALIZABLE (its conflict checks read
-// the write set's writes).
+// catalog names and no reader sees, as stage.go's chunks, until the next
+// primary reclaims them (reclaim.go). The table and row locks are
+// unchanged: the rows keep their claims (copylocks.go) until the
+// transaction ends. Not used with savepoints (a chunk cannot be rolled
+// back to one) nor under SERIALIZABLE (its conflict checks read the write
+// set's writes).
 
 // shadowed is the committed-state cursor of ob's bucket: cur, merged with
 // the bucket's shadow when it has one.

@@ -27,7 +27,8 @@ import (
 // Crash safety: every chunk is a durable commit, so a committed load is
 // replayed from the WAL like any other commit. A transaction that rolls
 // back drops its staged buckets (a commit too); one that dies with the
-// node leaves them as orphans no catalog names. Bucket names stay unique
+// node leaves them as orphans no catalog names, which a node that becomes
+// primary drops (reclaim.go). Bucket names stay unique
 // because allocID never hands out an id whose bucket exists or that this
 // engine handed out before (reserveID), so an orphan is never reused.
 //
