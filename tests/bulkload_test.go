@@ -487,3 +487,110 @@ func TestCopyKill9OrphansReclaimed(t *testing.T) {
 		t.Fatalf("acc by its index after the reclaim: %d rows, %v", count, err)
 	}
 }
+
+// TestCopyBesideWritersQueues: a COPY into a table with rows and another
+// session's INSERT or UPDATE of the same key wait for one another as in
+// PostgreSQL — the second waits for the first and then gets 23505 or
+// succeeds — and never both, which was a 40P01 (sql/exec/copylocks.go:
+// the load's claim on a key whose row lock another writer holds is pending
+// while it waits, and that writer does not wait for the load).
+func TestCopyBesideWritersQueues(t *testing.T) {
+	n := newNode(t)
+	n.start()
+	ctx := context.Background()
+	a, b := n.connect(t), n.connect(t)
+	mustExec(t, a, "CREATE TABLE cl (k int PRIMARY KEY, v text)")
+	mustExec(t, a, "INSERT INTO cl VALUES (100, 'before')")
+	copyRows := func(c *pgx.Conn, rows string) error {
+		_, err := c.PgConn().CopyFrom(ctx, strings.NewReader(rows), "COPY cl FROM STDIN")
+		return err
+	}
+	async := func(fn func() error) chan error {
+		ch := make(chan error, 1)
+		go func() { ch <- fn() }()
+		return ch
+	}
+	waiting := func(ch chan error, what string) {
+		t.Helper()
+		select {
+		case err := <-ch:
+			t.Fatalf("%s did not wait: %v", what, err)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	want := func(ch chan error, code, what string) {
+		t.Helper()
+		select {
+		case err := <-ch:
+			if sqlState(err) != code {
+				t.Fatalf("%s: %v, want %q", what, err, code)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("%s still waits", what)
+		}
+	}
+
+	// A load that wrote key 2 waits for nobody when it writes 2 again,
+	// though a writer of 2 waits for it: 23505 (PostgreSQL's answer), not
+	// a deadlock; the writer then goes on.
+	mustExec(t, a, "BEGIN")
+	if err := copyRows(a, "1\ta\n2\ta\n3\ta\n"); err != nil {
+		t.Fatal(err)
+	}
+	w := async(func() error { _, err := b.Exec(ctx, "INSERT INTO cl VALUES (2, 'w')"); return err })
+	waiting(w, "an INSERT of a key an uncommitted COPY wrote")
+	if err := copyRows(a, "2\tagain\n"); sqlState(err) != "23505" {
+		t.Fatalf("the load writing its own key again while a writer waits for it: %v, want 23505", err)
+	}
+	mustExec(t, a, "ROLLBACK")
+	want(w, "", "the INSERT after the load rolled back")
+
+	// The load first: the writer waits for it, then 23505.
+	mustExec(t, a, "BEGIN")
+	if err := copyRows(a, "7\ta\n"); err != nil {
+		t.Fatal(err)
+	}
+	w = async(func() error { _, err := b.Exec(ctx, "INSERT INTO cl VALUES (7, 'w')"); return err })
+	waiting(w, "an INSERT of a key an uncommitted COPY wrote")
+	mustExec(t, a, "COMMIT")
+	want(w, "23505", "the INSERT after the load committed")
+
+	// The writer first (INSERT, then UPDATE to a new key): the load waits
+	// for it, then 23505.
+	for _, write := range []string{"INSERT INTO cl VALUES (8, 'w')", "UPDATE cl SET k = 9 WHERE k = 100"} {
+		key := write[strings.IndexAny(write, "89")]
+		mustExec(t, b, "BEGIN")
+		mustExec(t, b, write)
+		l := async(func() error {
+			tx, err := a.Begin(ctx)
+			if err != nil {
+				return err
+			}
+			defer tx.Rollback(ctx)
+			if err := copyRows(a, "50\tx\n"+string(key)+"\tload\n"); err != nil {
+				return err
+			}
+			return tx.Commit(ctx)
+		})
+		waiting(l, "a COPY of a key an uncommitted "+write+" wrote")
+		mustExec(t, b, "COMMIT")
+		want(l, "23505", "the COPY after "+write+" committed")
+	}
+
+	// Both at once, many times: one of them wins, the other gets 23505.
+	for i := 0; i < 40; i++ {
+		k := 1000 + i
+		w := async(func() error {
+			_, err := b.Exec(ctx, fmt.Sprintf("INSERT INTO cl VALUES (%d, 'w')", k))
+			return err
+		})
+		lerr := copyRows(a, fmt.Sprintf("%d\tx\n%d\tload\n", k+100000, k))
+		werr := <-w
+		if sqlState(lerr) == "40P01" || sqlState(werr) == "40P01" {
+			t.Fatalf("round %d: COPY %v, INSERT %v: a deadlock", i, lerr, werr)
+		}
+		if (lerr == nil) == (werr == nil) || sqlState(lerr)+sqlState(werr) != "23505" {
+			t.Fatalf("round %d: COPY %v, INSERT %v: want one success and one 23505", i, lerr, werr)
+		}
+	}
+}

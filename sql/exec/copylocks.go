@@ -24,14 +24,15 @@ import (
 // the load. The two sides check each other in opposite orders, so at least
 // one of them sees the other (both steps are under mutexes):
 //
-//   - the load claims the hash, then probes the lock table for another
-//     holder of the key's row lock (lock.Manager.HeldByOther); if there is
-//     one it takes the row lock the ordinary way, waiting for that
-//     transaction;
+//   - the load claims the hash and, under the same mutex, probes the lock
+//     table for another holder of the key's row lock (lock.Manager.
+//     HeldByOther); if there is one it takes the row lock the ordinary
+//     way, waiting for that transaction, its claim pending meanwhile;
 //   - any other writer takes its row lock, then looks the hash up; if a
-//     load (of another session) claimed it, it waits for that load's
-//     transaction to end (the load's lock key, copyLoadKey), as
-//     PostgreSQL's inserter waits on the xid of an in-progress duplicate.
+//     load (of another session) claimed it and is not pending, it waits
+//     for that load's transaction to end (the load's lock key,
+//     copyLoadKey), as PostgreSQL's inserter waits on the xid of an
+//     in-progress duplicate; a pending load waits for it instead.
 //
 // Either way the check of the newest committed state that follows
 // (getLatest) sees the other's row once it committed. A load that finds a
@@ -55,11 +56,14 @@ type bulkRegistry struct {
 	nextID uint64
 }
 
-// bulkTable holds the claims of the loads into one table.
+// bulkTable holds the claims of the loads into one table. pending holds
+// the claims whose load found the key's row lock held by another
+// transaction and waits for it (see claim).
 type bulkTable struct {
-	mu    sync.Mutex
-	keys  map[uint64]*bulkLoad
-	loads int
+	mu      sync.Mutex
+	keys    map[uint64]*bulkLoad
+	pending map[uint64]*bulkLoad
+	loads   int
 }
 
 // bulkLoad is one COPY FROM's claims on a table (one per statement).
@@ -99,7 +103,7 @@ func (e *env) beginBulk(tbl *catalog.Table) (*bulkLoad, error) {
 	}
 	bt := r.tables[tbl.OID]
 	if bt == nil {
-		bt = &bulkTable{keys: map[uint64]*bulkLoad{}}
+		bt = &bulkTable{keys: map[uint64]*bulkLoad{}, pending: map[uint64]*bulkLoad{}}
 		r.tables[tbl.OID] = bt
 	}
 	bt.loads++
@@ -124,6 +128,9 @@ func (l *bulkLoad) end() {
 		for h, o := range l.tab.keys {
 			if o == l {
 				delete(l.tab.keys, h)
+				if l.tab.pending[h] == l {
+					delete(l.tab.pending, h)
+				}
 			}
 		}
 	}
@@ -138,29 +145,52 @@ func (l *bulkLoad) end() {
 
 // claim is lockKey for a load: it claims (bucket, key) and takes the row
 // lock only when another transaction holds it (see above).
+//
+// The probe of the lock table is made under the table's mutex, with the
+// claim: a writer that took the row lock before it is seen by the probe,
+// and one that takes it after finds the claim settled (it looks under the
+// same mutex, after taking its lock) and waits for the load. When the
+// probe finds a holder the claim is pending while the load waits for that
+// row lock: a writer finding a pending claim does not wait for the load,
+// which waits for it — so one side waits for the other, as in PostgreSQL,
+// where two inserters of a key never wait for each other (it was a
+// 40P01). A key this transaction's loads claimed before needs no probe:
+// a writer holding its row lock waits for this transaction, and the
+// duplicate is this transaction's own (23505 from the write's check).
 func (e *env) claim(l *bulkLoad, tbl *catalog.Table, bucket, key []byte) error {
 	h := l.reg.hash(bucket, key)
+	l.probe = append(append(append(append(l.probe[:0], 'r'), bucket...), 0), key...)
 	for {
 		l.tab.mu.Lock()
 		other := l.tab.keys[h]
+		if other != nil && other.owner == l.owner { // an earlier load of this transaction, or this one
+			l.tab.mu.Unlock()
+			return nil
+		}
 		if other == nil {
+			if !e.txn.eng.locks.HeldByOther(e.txn.owner, l.probe) {
+				l.tab.keys[h] = l
+				l.claimed++
+				l.tab.mu.Unlock()
+				return nil
+			}
 			l.tab.keys[h] = l
 			l.claimed++
+			l.tab.pending[h] = l
+			l.tab.mu.Unlock()
+			_, err := e.acquireLock(txn.RowLockKey(bucket, key), lock.ForUpdate, lock.Xact, lock.Wait, lockWhat{"row in relation", tbl.Name}, true)
+			l.tab.mu.Lock()
+			if l.tab.pending[h] == l {
+				delete(l.tab.pending, h)
+			}
+			l.tab.mu.Unlock()
+			return err
 		}
 		l.tab.mu.Unlock()
-		if other == nil || other.owner == l.owner { // free, or an earlier load of this transaction
-			break
-		}
 		if err := e.waitLoad(other, tbl); err != nil {
 			return err
 		}
 	}
-	l.probe = append(append(append(append(l.probe[:0], 'r'), bucket...), 0), key...)
-	if !e.txn.eng.locks.HeldByOther(e.txn.owner, l.probe) {
-		return nil
-	}
-	_, err := e.acquireLock(txn.RowLockKey(bucket, key), lock.ForUpdate, lock.Xact, lock.Wait, lockWhat{"row in relation", tbl.Name}, true)
-	return err
 }
 
 // waitLoads is the other side: after taking the row lock of (bucket, key)
@@ -179,9 +209,10 @@ func (e *env) waitLoads(tbl *catalog.Table, bucket, key []byte) error {
 	h := r.hash(bucket, key)
 	bt.mu.Lock()
 	other := bt.keys[h]
+	pending := other != nil && bt.pending[h] == other
 	bt.mu.Unlock()
-	if other == nil || other.owner == e.txn.owner {
-		return nil
+	if other == nil || other.owner == e.txn.owner || pending {
+		return nil // a pending load waits for this writer's row lock (claim)
 	}
 	return e.waitLoad(other, tbl)
 }
