@@ -73,8 +73,21 @@ func conflictKey(bucket, key []byte) string {
 // writes to the buckets skipLocked names were all made under locks on
 // the newest state (exec.LockedCommitter): they are not checked at all.
 func (c *conflictTracker) conflicts(b *storage.Batch, readLSN lsn.LSN, locked bool) bool {
+	// A bulk batch writes one bucket at length: what its name decides
+	// (skipped, a newer DDL, exempt) is looked up once per run of ops on
+	// it, not once per op.
+	var last []byte
+	var skip, exempt bool
 	for _, op := range b.Ops {
-		if locked && c.skipLocked(op.Bucket) {
+		if last == nil || !bytes.Equal(last, op.Bucket) {
+			last = op.Bucket
+			skip = locked && c.skipLocked(op.Bucket)
+			exempt = c.exempt(op.Bucket)
+			if !skip && c.bucketDDL[string(op.Bucket)] > readLSN {
+				return true // a put or delete loses; so does a DDL (bucketAny is at least as new)
+			}
+		}
+		if skip {
 			continue
 		}
 		switch op.Kind {
@@ -83,10 +96,7 @@ func (c *conflictTracker) conflicts(b *storage.Batch, readLSN lsn.LSN, locked bo
 				return true
 			}
 		default:
-			if c.bucketDDL[string(op.Bucket)] > readLSN {
-				return true
-			}
-			if c.exempt(op.Bucket) {
+			if exempt {
 				continue
 			}
 			if readLSN < c.horizon {
