@@ -32,15 +32,8 @@ func crashCycles() int {
 // acknowledged commit is there and that no transaction is half-applied.
 func TestKill9KeepsAcknowledgedCommits(t *testing.T) {
 	n := newNode(t)
-	n.start()
-	c := n.connect(t)
-	mustExec(t, c, "CREATE TABLE acked (id BIGINT PRIMARY KEY, writer INT NOT NULL, pair BIGINT)")
-	c.Close(context.Background())
-
-	var acked sync.Map // id -> pair id (0 when single)
-	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
 	cycles := crashCycles()
-	for cycle := 1; cycle <= cycles; cycle++ {
+	count := killCycles(t, n, cycles, 20, func(cycle int) {
 		// Odd cycles flush the storage file and trim the WAL every few
 		// milliseconds, so kills land before, during and after flushes and
 		// checkpoints; even cycles keep the defaults (kills with changes
@@ -49,32 +42,8 @@ func TestKill9KeepsAcknowledgedCommits(t *testing.T) {
 		if cycle%2 == 1 {
 			n.extra = []string{"--storage-flush-interval", "5ms", "--checkpoint-interval", "20ms"}
 		}
-		if cycle > 1 {
-			n.start()
-			verifyAcked(t, n, &acked, cycle)
-		}
-		stop := make(chan struct{})
-		var wg sync.WaitGroup
-		for w := 0; w < 4; w++ {
-			wg.Add(1)
-			go func(w int) {
-				defer wg.Done()
-				writeUntilKilled(n, cycle, w, &acked, stop)
-			}(w)
-		}
-		time.Sleep(time.Duration(20+rng.Intn(150)) * time.Millisecond)
-		n.kill()
-		close(stop)
-		wg.Wait()
-	}
-	n.start()
-	verifyAcked(t, n, &acked, cycles+1)
-	count := 0
-	acked.Range(func(_, _ any) bool { count++; return true })
+	}, nil)
 	t.Logf("%d kill -9 cycles, %d acknowledged rows all present", cycles, count)
-	if count == 0 {
-		t.Fatal("no commit was acknowledged in any cycle: the test proved nothing")
-	}
 }
 
 // TestPowerCutKeepsAcknowledgedCommits is TestKill9KeepsAcknowledgedCommits
@@ -86,18 +55,40 @@ func TestKill9KeepsAcknowledgedCommits(t *testing.T) {
 func TestPowerCutKeepsAcknowledgedCommits(t *testing.T) {
 	n := newNode(t)
 	n.env = []string{"HELIOSDB_TEST_WAL_SYNC_MARK=1"}
-	n.start()
-	c := n.connect(t)
-	mustExec(t, c, "CREATE TABLE acked (id BIGINT PRIMARY KEY, writer INT NOT NULL, pair BIGINT)")
-	c.Close(context.Background())
-
-	var acked sync.Map
-	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
 	cycles := max(crashCycles()/5, 3)
 	cut := 0
+	count := killCycles(t, n, cycles, 50, nil, func(cycle int) {
+		_, dropped, err := waltest.PowerCut(filepath.Join(n.dataDir, "wal"))
+		if err != nil {
+			t.Fatalf("cycle %d: %v", cycle, err)
+		}
+		if dropped {
+			cut++
+		}
+	})
+	t.Logf("%d power cuts (%d dropped written WAL), %d acknowledged rows all present", cycles, cut, count)
+	if cut == 0 {
+		t.Fatal("no power cut dropped anything written: the test proved nothing")
+	}
+}
+
+// killCycles runs cycles of: (re)start n (before(cycle) first), check every
+// acknowledged row, commit from four clients for minSleep+0–150 ms, kill -9
+// (then afterKill(cycle)); then a last start and check. It returns how many
+// rows were acknowledged, failing the test when none was.
+func killCycles(t *testing.T, n *nodeProc, cycles, minSleep int, before, afterKill func(cycle int)) int {
+	var acked sync.Map // id -> pair id (0 when single)
+	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
 	for cycle := 1; cycle <= cycles; cycle++ {
-		if cycle > 1 {
-			n.start()
+		if before != nil {
+			before(cycle)
+		}
+		n.start()
+		if cycle == 1 {
+			c := n.connect(t)
+			mustExec(t, c, "CREATE TABLE acked (id BIGINT PRIMARY KEY, writer INT NOT NULL, pair BIGINT)")
+			c.Close(context.Background())
+		} else {
 			verifyAcked(t, n, &acked, cycle)
 		}
 		stop := make(chan struct{})
@@ -109,26 +100,22 @@ func TestPowerCutKeepsAcknowledgedCommits(t *testing.T) {
 				writeUntilKilled(n, cycle, w, &acked, stop)
 			}(w)
 		}
-		time.Sleep(time.Duration(50+rng.Intn(150)) * time.Millisecond)
+		time.Sleep(time.Duration(minSleep+rng.Intn(150)) * time.Millisecond)
 		n.kill()
 		close(stop)
 		wg.Wait()
-		_, dropped, err := waltest.PowerCut(filepath.Join(n.dataDir, "wal"))
-		if err != nil {
-			t.Fatalf("cycle %d: %v", cycle, err)
-		}
-		if dropped {
-			cut++
+		if afterKill != nil {
+			afterKill(cycle)
 		}
 	}
 	n.start()
 	verifyAcked(t, n, &acked, cycles+1)
 	count := 0
 	acked.Range(func(_, _ any) bool { count++; return true })
-	t.Logf("%d power cuts (%d dropped written WAL), %d acknowledged rows all present", cycles, cut, count)
-	if count == 0 || cut == 0 {
-		t.Fatalf("%d acknowledged rows, %d cuts that dropped anything: the test proved nothing", count, cut)
+	if count == 0 {
+		t.Fatal("no commit was acknowledged in any cycle: the test proved nothing")
 	}
+	return count
 }
 
 // writeUntilKilled commits single-row inserts and two-row transactions,

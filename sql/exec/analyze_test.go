@@ -97,11 +97,7 @@ func TestExplainAnalyzeTopNSort(t *testing.T) {
 	exectest.Exec(t, e, "INSERT INTO a SELECT i, (i * 37) % 1000 FROM generate_series(1, 1000) i")
 	explain := func(sql string) string {
 		t.Helper()
-		var out []string
-		for _, r := range exectest.Query(t, e, "EXPLAIN (ANALYZE, TIMING OFF, SUMMARY OFF) "+sql) {
-			out = append(out, r[0])
-		}
-		return strings.Join(out, "\n")
+		return explainText(t, e, "EXPLAIN (ANALYZE, TIMING OFF, SUMMARY OFF) "+sql)
 	}
 	top := regexp.MustCompile(`(?m)^\s+Sort Method: top-N heapsort  Memory: \d+kB$`)
 	for _, q := range []string{

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/heliosdb/nano/sql/exec"
 	"github.com/heliosdb/nano/sql/exec/exectest"
 	"github.com/heliosdb/nano/sql/parser"
 )
@@ -24,14 +25,6 @@ func TestMergeJoinPlansAndMatchesHashJoin(t *testing.T) {
 	exectest.Exec(t, e, "INSERT INTO l SELECT i / 3, i % 3, 'w' || i FROM generate_series(0, 9500) i WHERE i % 11 <> 0")
 	exectest.Exec(t, e, "INSERT INTO p SELECT i, i FROM generate_series(-100, 3100, 2) i")
 	exectest.Exec(t, e, "ANALYZE")
-	explain := func(sql string) string {
-		t.Helper()
-		var out []string
-		for _, r := range exectest.Query(t, e, "EXPLAIN "+sql) {
-			out = append(out, r[0])
-		}
-		return strings.Join(out, "\n")
-	}
 	for _, tc := range []struct{ merge, hash string }{
 		{"SELECT o.id, o.v, l.n, l.w FROM o JOIN l ON l.oid = o.id ORDER BY 1, 3",
 			"SELECT o.id, o.v, l.n, l.w FROM o JOIN (SELECT * FROM l ORDER BY w) l ON l.oid = o.id ORDER BY 1, 3"},
@@ -42,10 +35,10 @@ func TestMergeJoinPlansAndMatchesHashJoin(t *testing.T) {
 		{"SELECT o.id, l.w FROM o JOIN l ON l.oid = o.id WHERE o.id BETWEEN 100 AND 400 AND l.oid > 350 ORDER BY 1, 2",
 			"SELECT o.id, l.w FROM o JOIN (SELECT * FROM l ORDER BY w) l ON l.oid = o.id WHERE o.id BETWEEN 100 AND 400 AND l.oid > 350 ORDER BY 1, 2"},
 	} {
-		if p := explain(tc.merge); !strings.Contains(p, "Merge Join") || !strings.Contains(p, "Merge Cond: (") {
+		if p := explainText(t, e, "EXPLAIN "+tc.merge); !strings.Contains(p, "Merge Join") || !strings.Contains(p, "Merge Cond: (") {
 			t.Errorf("%s: want a merge join, got\n%s", tc.merge, p)
 		}
-		if p := explain(tc.hash); strings.Contains(p, "Merge Join") {
+		if p := explainText(t, e, "EXPLAIN "+tc.hash); strings.Contains(p, "Merge Join") {
 			t.Errorf("%s: want no merge join, got\n%s", tc.hash, p)
 		}
 		got, want := exectest.Query(t, e, tc.merge), exectest.Query(t, e, tc.hash)
@@ -85,7 +78,7 @@ func TestMergeJoinPlansAndMatchesHashJoin(t *testing.T) {
 	// the join is hashed instead.
 	exectest.Exec(t, e, "CREATE INDEX o_v ON o (v)")
 	q := "SELECT o.id, l.w FROM o JOIN l ON l.oid = o.id WHERE o.v = 5 ORDER BY 1, 2"
-	if p := explain(q); strings.Contains(p, "Merge Join") && strings.Contains(p, "o_v") {
+	if p := explainText(t, e, "EXPLAIN "+q); strings.Contains(p, "Merge Join") && strings.Contains(p, "o_v") {
 		t.Errorf("a merge join over an index scan:\n%s", p)
 	}
 }
@@ -108,14 +101,6 @@ func TestOuterJoinHashesAndMatchesNestedLoop(t *testing.T) {
 	exectest.Exec(t, e, "CREATE TABLE l (oid bigint, n int, w text, k text, PRIMARY KEY (oid, n))")
 	exectest.Exec(t, e, "INSERT INTO o SELECT i, i % 13, CASE WHEN i % 5 = 0 THEN NULL ELSE 'k' || (i % 40) END FROM generate_series(1, 600) i WHERE i % 7 <> 0")
 	exectest.Exec(t, e, "INSERT INTO l SELECT i / 3, i % 3, 'w' || i, CASE WHEN i % 4 = 0 THEN NULL ELSE 'k' || (i % 50) END FROM generate_series(0, 2000) i WHERE i % 11 <> 0")
-	explain := func(sql string) string {
-		t.Helper()
-		var out []string
-		for _, r := range exectest.Query(t, e, "EXPLAIN "+sql) {
-			out = append(out, r[0])
-		}
-		return strings.Join(out, "\n")
-	}
 	for _, tc := range []struct{ hash, loop, plan string }{
 		{"SELECT o.id, l.n, l.w FROM o LEFT JOIN l ON l.oid = o.id ORDER BY 1, 2, 3",
 			"SELECT o.id, l.n, l.w FROM o LEFT JOIN l ON l.oid = o.id + 0 ORDER BY 1, 2, 3", "Hash Left Join"},
@@ -146,10 +131,10 @@ func TestOuterJoinHashesAndMatchesNestedLoop(t *testing.T) {
 		{"SELECT o.id, l.w, o2.v FROM o JOIN l USING (k) LEFT JOIN o o2 ON o2.id = l.oid WHERE o.id = 12 ORDER BY 1, 2, 3",
 			"SELECT o.id, l.w, o2.v FROM o JOIN l ON o.k || '' = l.k LEFT JOIN o o2 ON o2.id = l.oid + 0 WHERE o.id = 12 ORDER BY 1, 2, 3", "Index Cond: (id = 12)"},
 	} {
-		if p := explain(tc.hash); !strings.Contains(p, tc.plan) {
+		if p := explainText(t, e, "EXPLAIN "+tc.hash); !strings.Contains(p, tc.plan) {
 			t.Errorf("%s: want a %s, got\n%s", tc.hash, tc.plan, p)
 		}
-		if p := explain(tc.loop); strings.Contains(p, "Hash") {
+		if p := explainText(t, e, "EXPLAIN "+tc.loop); strings.Contains(p, "Hash") {
 			t.Errorf("%s: want a nested loop, got\n%s", tc.loop, p)
 		}
 		got, want := exectest.Query(t, e, tc.hash), exectest.Query(t, e, tc.loop)
@@ -167,4 +152,14 @@ func TestOuterJoinHashesAndMatchesNestedLoop(t *testing.T) {
 	if len(want) == 0 || !reflect.DeepEqual(got, want) {
 		t.Errorf("%s: %d rows with 64kB, %d with 1GB; first difference:\n%s", q, len(got), len(want), firstDiff(got, want))
 	}
+}
+
+// explainText runs an EXPLAIN statement and returns its lines as one text.
+func explainText(t *testing.T, e *exec.Engine, sql string) string {
+	t.Helper()
+	var out []string
+	for _, r := range exectest.Query(t, e, sql) {
+		out = append(out, r[0])
+	}
+	return strings.Join(out, "\n")
 }

@@ -572,19 +572,8 @@ func decodeArrayBinary(t T, b []byte) (Datum, error) {
 // value), then the number of elements, dimensions, lengths and lower
 // bounds.
 func CompareArrays(x, y *Array) int {
-	for i := 0; i < len(x.Elems) && i < len(y.Elems); i++ {
-		a, b := x.Elems[i], y.Elems[i]
-		switch {
-		case a == nil && b == nil:
-			continue
-		case a == nil:
-			return 1
-		case b == nil:
-			return -1
-		}
-		if c := Compare(a, b); c != 0 {
-			return c
-		}
+	if c := compareElems(x.Elems, y.Elems); c != 0 {
+		return c
 	}
 	cmpInt := func(a, b int) int {
 		switch {

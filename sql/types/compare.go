@@ -72,8 +72,18 @@ func Compare(a, b Datum) int {
 // field, a NULL field after any value, a shorter record first when one is
 // a prefix of the other.
 func compareRecords(x, y *Record) int {
-	for i := 0; i < len(x.Vals) && i < len(y.Vals); i++ {
-		a, b := x.Vals[i], y.Vals[i]
+	if c := compareElems(x.Vals, y.Vals); c != 0 {
+		return c
+	}
+	return cmp.Compare(len(x.Vals), len(y.Vals))
+}
+
+// compareElems compares the common prefix of two value lists in order, a
+// NULL after every value (records and arrays order their elements so);
+// 0 when one list is a prefix of the other.
+func compareElems(x, y []Datum) int {
+	for i := 0; i < len(x) && i < len(y); i++ {
+		a, b := x[i], y[i]
 		switch {
 		case a == nil && b == nil:
 			continue
@@ -86,7 +96,7 @@ func compareRecords(x, y *Record) int {
 			return c
 		}
 	}
-	return cmp.Compare(len(x.Vals), len(y.Vals))
+	return 0
 }
 
 func compareBool(x, y bool) int {
