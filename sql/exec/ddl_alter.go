@@ -869,13 +869,12 @@ func (b *builder) renameSequence(rs *pg_query.RenameStmt) runner {
 		if err != nil {
 			return nil, err
 		}
-		sq := cat.Sequences[name]
-		if sq == nil {
-			if rs.MissingOk {
-				notice(e, "relation \""+relBase(name)+"\" does not exist, skipping")
-				return tagCursor(tag, nil), nil
+		sq, err := alteredSequence(e, cat, name, rs.MissingOk)
+		if sq == nil || err != nil {
+			if err != nil {
+				return nil, err
 			}
-			return nil, pgerror.Newf(pgerror.UndefinedTable, "relation %q does not exist", relBase(name))
+			return tagCursor(tag, nil), nil
 		}
 		schema, _ := cat.SplitName(name)
 		if isTempName(name) {
@@ -883,6 +882,20 @@ func (b *builder) renameSequence(rs *pg_query.RenameStmt) runner {
 		}
 		return tagCursor(tag, nil), moveSequence(e, cat, sq, catalog.QualifiedName(schema, rs.Newname), rs.Newname)
 	})
+}
+
+// alteredSequence looks up the sequence an ALTER names: nil with 42P01
+// when there is none, or nil and no error (after PostgreSQL's notice)
+// under IF EXISTS.
+func alteredSequence(e *env, cat *catalog.Catalog, name string, missingOK bool) (*catalog.Sequence, error) {
+	if sq := cat.Sequences[name]; sq != nil {
+		return sq, nil
+	}
+	if missingOK {
+		notice(e, "relation \""+relBase(name)+"\" does not exist, skipping")
+		return nil, nil
+	}
+	return nil, pgerror.Newf(pgerror.UndefinedTable, "relation %q does not exist", relBase(name))
 }
 
 // buildSetSchema runs ALTER SEQUENCE ... SET SCHEMA (other objects: 0A000).
@@ -896,13 +909,12 @@ func (b *builder) buildSetSchema(st *pg_query.AlterObjectSchemaStmt) (runner, er
 		if err != nil {
 			return nil, err
 		}
-		sq := cat.Sequences[name]
-		if sq == nil {
-			if st.MissingOk {
-				notice(e, "relation \""+relBase(name)+"\" does not exist, skipping")
-				return tagCursor("ALTER SEQUENCE", nil), nil
+		sq, err := alteredSequence(e, cat, name, st.MissingOk)
+		if sq == nil || err != nil {
+			if err != nil {
+				return nil, err
 			}
-			return nil, pgerror.Newf(pgerror.UndefinedTable, "relation %q does not exist", relBase(name))
+			return tagCursor("ALTER SEQUENCE", nil), nil
 		}
 		if own := e.txn.temp.SchemaName(); schema == "pg_temp" && own != "" {
 			schema = own
