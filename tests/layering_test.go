@@ -1,7 +1,13 @@
 package tests
 
 import (
+	"go/parser"
+	"go/token"
+	"io/fs"
 	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -118,4 +124,58 @@ func TestLayering(t *testing.T) {
 			}
 		}
 	}
+}
+
+// execParseTree lists the non-test files under sql/exec that still import
+// pg_query's parse tree. Issue 11 moves binding into sql/plan so that exec
+// compiles bound plans and never sees pg_query: this list may only shrink.
+// A file that newly imports pg_query fails TestExecParseTreeRatchet, and so
+// does a listed file that no longer does (take it off the list).
+var execParseTree = []string{
+	"access.go", "agg.go", "agg_ordered.go", "agg_within.go", "arrays.go", "constraint.go",
+	"copy.go", "ctas.go", "cte.go", "cte_dml.go", "ddl.go", "ddl_alter.go", "ddl_sequence.go",
+	"distincton.go", "dml.go", "expr.go", "expr2.go", "fkey.go", "fromnames.go", "funcs.go",
+	"funcs_typeof.go", "grants.go", "groupby.go", "grouping.go", "join.go", "joinplan.go",
+	"jsonfuncs.go", "jsonrow.go", "lateral.go", "merge.go", "prepare.go", "privileges.go",
+	"roles.go", "rowcompare.go", "schema.go", "scope.go", "selectplan.go", "seqbind.go",
+	"srf.go", "srflist.go", "srfproject.go", "syscat.go", "temp.go", "view.go", "viewdml.go",
+	"window.go",
+}
+
+// TestExecParseTreeRatchet holds sql/exec's imports of pg_query to
+// execParseTree (paths relative to sql/exec).
+func TestExecParseTreeRatchet(t *testing.T) {
+	root := filepath.Join("..", "sql", "exec")
+	var importing []string
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return err
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		for _, im := range f.Imports {
+			if p, _ := strconv.Unquote(im.Path.Value); strings.HasPrefix(p, pgQuery) {
+				rel, _ := filepath.Rel(root, path)
+				importing = append(importing, filepath.ToSlash(rel))
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range importing {
+		if !slices.Contains(execParseTree, f) {
+			t.Errorf("sql/exec/%s imports pg_query: exec compiles bound expressions from sql/plan (bind there, or extend the binder)", f)
+		}
+	}
+	for _, f := range execParseTree {
+		if !slices.Contains(importing, f) {
+			t.Errorf("sql/exec/%s no longer imports pg_query: take it off execParseTree", f)
+		}
+	}
+	t.Logf("%d files of sql/exec import pg_query", len(importing))
 }
