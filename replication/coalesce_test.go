@@ -84,3 +84,29 @@ func fsyncs(t *testing.T, reg *prometheus.Registry) uint64 {
 	}
 	return 0
 }
+
+// Regression test for issue 14: under a stream of commit groups the
+// standby answered each with two messages, a flush ack and, once the
+// release let it apply, an apply ack. An apply that finishes while a
+// Records message waits for its fsync leaves its ack to that flush ack,
+// which reads the applied LSN after the fsync — and the primary still
+// learns that everything was applied.
+func TestStandbyAppliedAckRidesOnFlushAck(t *testing.T) {
+	p := startPrimary(t, replication.ServerConfig{})
+	reg := prometheus.NewRegistry()
+	s := startStandby(t, p.addr, standbyOpts{cfg: func(c *replication.StandbyConfig) { c.Registerer = reg }})
+	eventually(t, "standby connected", func() bool { return s.sb.Status().Connected })
+	const groups = 300
+	for i := range groups { // one Records message per group
+		appendRecs(t, p.wal, 1, i, 1)
+	}
+	eventually(t, "standby caught up", func() bool { return s.caughtUp(p) })
+	end := p.wal.FlushedLSN()
+	eventually(t, "the primary sees everything applied", func() bool { return oneStandby(t, p.srv, "s1").AppliedLSN == end })
+	got := counterValue(t, reg, "helios_replication_applied_acks_coalesced_total")
+	t.Logf("%v of the applies of %d groups left their ack to a flush ack", got, groups)
+	if got == 0 {
+		t.Errorf("helios_replication_applied_acks_coalesced_total = 0 after %d groups: every apply sent an ack of its own", groups)
+	}
+	requireAppliedAll(t, p, s, 0)
+}

@@ -79,6 +79,9 @@ type standbyMetrics struct {
 	baseBackups   prometheus.Counter
 	crcErrors     prometheus.Counter
 	coalesced     prometheus.Counter
+	// appliedAcksCoalesced counts applies whose ack was left to the next
+	// flush ack (standby.go coalesceApplied).
+	appliedAcksCoalesced prometheus.Counter
 }
 
 func newStandbyMetrics(reg prometheus.Registerer, s *Standby) *standbyMetrics {
@@ -105,9 +108,11 @@ func newStandbyMetrics(reg prometheus.Registerer, s *Standby) *standbyMetrics {
 			Help: "Received WAL records whose CRC did not match (never applied)."}),
 		coalesced: prometheus.NewCounter(prometheus.CounterOpts{Name: "helios_replication_coalesced_messages_total",
 			Help: "Record messages from the primary appended and fsynced together with an earlier one (each saved an fsync)."}),
+		appliedAcksCoalesced: prometheus.NewCounter(prometheus.CounterOpts{Name: "helios_replication_applied_acks_coalesced_total",
+			Help: "Applies whose acknowledgement rode on the next flush acknowledgement instead of a message of its own."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.receivedBytes, m.lagBytes, m.lagSeconds, m.connected, m.baseBackups, m.crcErrors, m.coalesced)
+		reg.MustRegister(m.receivedBytes, m.lagBytes, m.lagSeconds, m.connected, m.baseBackups, m.crcErrors, m.coalesced, m.appliedAcksCoalesced)
 	}
 	return m
 }

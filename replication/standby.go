@@ -12,6 +12,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -370,7 +371,9 @@ type received struct {
 // flushed by one fsync, so the standby's fsyncs keep pace with the
 // primary's commit groups instead of costing one each; an apply goroutine
 // applies what has been flushed and released — coalescing batches that
-// queued up into one storage transaction — and acknowledges the apply. So
+// queued up into one storage transaction — and acknowledges the apply,
+// or leaves that to the flush ack of a Records message already read
+// (coalesceApplied: one message back per commit group under load). So
 // a sync commit on the primary waits for the standby's WAL fsync only,
 // never for its storage commit, and the next batch's fsync overlaps the
 // previous one's apply. The session ends recvLoop by cancelling the call
@@ -396,6 +399,13 @@ type streamSession struct {
 	deferred *received
 
 	sendMu sync.Mutex // gRPC allows one sender at a time
+
+	// unflushed counts the Records messages (with records) read off the
+	// stream whose flush the handler has not acknowledged yet. While it is
+	// above zero a flush ack is coming, and it carries the applied LSN
+	// read after the count dropped: the applier leaves its own ack to it
+	// (coalesceApplied) — one message back per commit group, not two.
+	unflushed atomic.Int64
 
 	wake      chan struct{} // (buffer 1) something was flushed or released
 	stopApply chan struct{} // closed to stop the applier
@@ -537,7 +547,7 @@ func (ss *streamSession) applyReleased() bool {
 		ss.progress = make(chan struct{})
 		ss.pendMu.Unlock()
 	}
-	if did {
+	if did && !ss.coalesceApplied() {
 		// One ack after the applies a wake-up allowed: the flush acks
 		// carry the applied LSN meanwhile.
 		if err := ss.ack(); err != nil {
@@ -545,6 +555,20 @@ func (ss *streamSession) applyReleased() bool {
 		}
 	}
 	return true
+}
+
+// coalesceApplied reports whether the applier may leave the ack of what
+// it just applied to the handler: Records messages are waiting for their
+// flush ack, which reads the applied LSN after unflushed drops (both are
+// atomics: an apply that finished before the applier saw unflushed > 0 is
+// seen by that ack). So the primary learns every applied LSN no later than
+// the next flush ack, and at once when no Records message is on its way.
+func (ss *streamSession) coalesceApplied() bool {
+	if ss.unflushed.Load() > 0 {
+		ss.s.metrics.appliedAcksCoalesced.Inc()
+		return true
+	}
+	return false
 }
 
 func (ss *streamSession) failApply(err error) {
@@ -566,6 +590,9 @@ func (ss *streamSession) recvLoop(ctx context.Context) {
 	defer close(ss.recvDone)
 	for {
 		msg, err := ss.stream.Recv()
+		if err == nil && len(msg.GetRecords().GetRecords()) > 0 {
+			ss.unflushed.Add(1)
+		}
 		select {
 		case ss.inbox <- received{msg, err}:
 		case <-ctx.Done():
@@ -601,9 +628,14 @@ func (ss *streamSession) next() (*replicationpb.PrimaryMessage, error) {
 // append and one fsync cover them, and the newest released LSN they
 // carry. The first message that cannot join (another kind, an error, the
 // size bound) is kept for next.
-func (ss *streamSession) gather(first *replicationpb.Records) ([]*replicationpb.WalRecord, lsn.LSN) {
+//
+// taken counts the messages with records among them (unflushed).
+func (ss *streamSession) gather(first *replicationpb.Records) (pbs []*replicationpb.WalRecord, released lsn.LSN, taken int64) {
 	pbs, size := first.GetRecords()[:len(first.GetRecords()):len(first.GetRecords())], recordsSize(first.GetRecords())
-	released := lsn.LSN(first.GetReleasedLsn())
+	released = lsn.LSN(first.GetReleasedLsn())
+	if len(pbs) > 0 {
+		taken++
+	}
 	for ss.deferred == nil && size < maxFlushBytes {
 		select {
 		case r := <-ss.inbox:
@@ -621,15 +653,18 @@ func (ss *streamSession) gather(first *replicationpb.Records) ([]*replicationpb.
 				ss.deferred = &r
 				break
 			}
+			if len(recs.GetRecords()) > 0 {
+				taken++
+			}
 			pbs = append(pbs, recs.GetRecords()...)
 			size += recordsSize(recs.GetRecords())
 			released = max(released, lsn.LSN(recs.GetReleasedLsn()))
 			ss.s.metrics.coalesced.Inc()
 		default:
-			return pbs, released
+			return pbs, released, taken
 		}
 	}
-	return pbs, released
+	return pbs, released, taken
 }
 
 func recordsSize(pbs []*replicationpb.WalRecord) int {
@@ -647,12 +682,14 @@ func (ss *streamSession) handle(msg *replicationpb.PrimaryMessage) error {
 	ss.s.mu.Unlock()
 	switch m := msg.GetMsg().(type) {
 	case *replicationpb.PrimaryMessage_Records:
-		pbs, released := ss.gather(m.Records)
+		pbs, released, taken := ss.gather(m.Records)
 		recs, err := ss.s.receive(pbs)
 		if err != nil {
 			return err
 		}
 		ss.s.setReleased(released)
+		// Before the ack reads the applied LSN (coalesceApplied).
+		ss.unflushed.Add(-taken)
 		if len(recs) > 0 {
 			if err := ss.ack(); err != nil {
 				return err
