@@ -75,6 +75,7 @@ func TestTempTablesAreSessionLocal(t *testing.T) {
 	if got, err := a.CopyFrom(ctx, pgx.Identifier{"loaded"}, []string{"id"}, rows); err != nil || got != 20000 {
 		t.Fatalf("COPY into a temporary table: %d, %v", got, err)
 	}
+	mustExec(t, a, "ALTER TABLE loaded RENAME TO loaded2") // stays in a's temporary schema
 	if after := n.mustStatus(t).current(); after != before {
 		t.Fatalf("temporary-table work moved the WAL from %d to %d", before, after)
 	}
@@ -113,8 +114,11 @@ func TestTempTablesAreSessionLocal(t *testing.T) {
 	if got := queryString(t, a, "SELECT pg_is_other_temp_schema($1::text::oid)::text", aSchema); got != "false" {
 		t.Fatalf("a: pg_is_other_temp_schema(its own) = %s", got)
 	}
-	if got := queryString(t, a, "SELECT count(*)::text FROM loaded"); got != "20000" {
+	if got := queryString(t, a, "SELECT count(*)::text FROM loaded2"); got != "20000" {
 		t.Fatalf("a's loaded table has %s rows", got)
+	}
+	if _, err := b.Exec(ctx, "SELECT * FROM loaded2"); sqlState(err) != "42P01" {
+		t.Fatalf("b reads a's renamed temporary table: %v, want 42P01", err)
 	}
 	if got := tempFiles(t, n); got != 2 {
 		t.Fatalf("%d temporary-table files open with two sessions holding tables", got)

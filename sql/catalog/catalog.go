@@ -147,9 +147,19 @@ func Empty() *Catalog {
 }
 
 // IndexByName finds an index (or primary key) by name: the table, the index
-// (nil for a primary key).
+// (nil for a primary key). Index names are kept bare; a name qualified by
+// a schema ("s.idx") finds only an index of a table of that schema.
 func (c *Catalog) IndexByName(name string) (*Table, *Index) {
+	schema := ""
+	if i := strings.IndexByte(name, '.'); i > 0 && c.Schemas[name[:i]] != nil {
+		schema, name = name[:i], name[i+1:]
+	}
 	for _, t := range c.Tables {
+		if schema != "" {
+			if s, _ := c.SplitName(t.Name); s != schema {
+				continue
+			}
+		}
 		if t.PKName == name && !t.HasHiddenKey() {
 			return t, nil
 		}

@@ -93,10 +93,10 @@ func alterTarget(e *env, b *builder, name string, missingOK bool) (*catalog.Tabl
 		return tbl, nil
 	}
 	if cat.Views[name] != nil {
-		return nil, pgerror.Newf(pgerror.WrongObjectType, "%q is not a table", name)
+		return nil, pgerror.Newf(pgerror.WrongObjectType, "%q is not a table", relBase(name))
 	}
 	if missingOK {
-		notice(e, "relation \""+name+"\" does not exist, skipping")
+		notice(e, "relation \""+relBase(name)+"\" does not exist, skipping")
 		return nil, nil
 	}
 	return nil, pgerror.Newf(pgerror.UndefinedTable, "relation %q does not exist", name)
@@ -678,22 +678,19 @@ func (a *alteration) rebuildError(err error, row []Datum) error {
 	return err
 }
 
-// buildRename runs ALTER TABLE ... RENAME [COLUMN] and ALTER INDEX ...
-// RENAME: catalog-only changes.
+// buildRename runs ALTER TABLE ... RENAME [COLUMN|CONSTRAINT], ALTER
+// INDEX, VIEW and SEQUENCE ... RENAME: catalog-only changes.
 func (b *builder) buildRename(rs *pg_query.RenameStmt) (runner, error) {
 	switch rs.RenameType {
-	case pg_query.ObjectType_OBJECT_TABLE, pg_query.ObjectType_OBJECT_COLUMN, pg_query.ObjectType_OBJECT_TABCONSTRAINT:
+	case pg_query.ObjectType_OBJECT_COLUMN, pg_query.ObjectType_OBJECT_TABCONSTRAINT:
+	case pg_query.ObjectType_OBJECT_TABLE, pg_query.ObjectType_OBJECT_VIEW, pg_query.ObjectType_OBJECT_SEQUENCE:
+		return b.renameRelation(rs), nil
 	case pg_query.ObjectType_OBJECT_INDEX:
 		return b.renameIndex(rs), nil
-	case pg_query.ObjectType_OBJECT_SEQUENCE:
-		return b.renameSequence(rs), nil
 	default:
 		return nil, pgerror.Newf(pgerror.FeatureNotSupported, "ALTER %s ... RENAME is not supported", strings.TrimPrefix(rs.RenameType.String(), "OBJECT_"))
 	}
 	name, kind := rs.Relation.Relname, rs.RenameType
-	if kind == pg_query.ObjectType_OBJECT_TABLE && b.cat.Sequences[name] != nil {
-		return b.renameSequence(rs), nil
-	}
 	return fnRunner(func(e *env) (Cursor, error) {
 		tbl, err := alterTarget(e, b, name, rs.MissingOk)
 		if tbl == nil || err != nil {
@@ -702,15 +699,6 @@ func (b *builder) buildRename(rs *pg_query.RenameStmt) (runner, error) {
 		cat, _ := e.txn.catalog()
 		nt := tbl.Clone()
 		switch kind {
-		case pg_query.ObjectType_OBJECT_TABLE:
-			if cat.RelationExists(rs.Newname) || cat.Views[rs.Newname] != nil {
-				return nil, pgerror.Newf(pgerror.DuplicateTable, "relation %q already exists", rs.Newname)
-			}
-			if deps := viewDependents(cat, name, "table"); len(deps) > 0 {
-				return nil, pgerror.Newf(pgerror.FeatureNotSupported, "cannot rename table %q: view %q depends on it", name, deps[0].view.Name)
-			}
-			nt.Name = rs.Newname
-			e.txn.ov.Delete(catalog.BucketCatalog, catalog.TableKey(name))
 		case pg_query.ObjectType_OBJECT_COLUMN:
 			i := nt.ColumnIndex(rs.Subname)
 			if i < 0 || nt.Columns[i].Hidden {
@@ -842,13 +830,13 @@ func (b *builder) renameIndex(rs *pg_query.RenameStmt) runner {
 		tbl, _ := cat.IndexByName(name)
 		if tbl == nil {
 			if rs.MissingOk {
-				notice(e, "relation \""+name+"\" does not exist, skipping")
+				notice(e, "relation \""+relBase(name)+"\" does not exist, skipping")
 				return tagCursor("ALTER INDEX", nil), nil
 			}
 			return nil, pgerror.Newf(pgerror.UndefinedTable, "relation %q does not exist", name)
 		}
 		nt := tbl.Clone()
-		if err := renameConstraint(cat, nt, name, rs.Newname); err != nil {
+		if err := renameConstraint(cat, nt, ownName(cat, name), rs.Newname); err != nil {
 			return nil, err
 		}
 		e.txn.bumpCatalog()
@@ -857,87 +845,26 @@ func (b *builder) renameIndex(rs *pg_query.RenameStmt) runner {
 	})
 }
 
-// renameSequence runs ALTER SEQUENCE ... RENAME TO (and ALTER TABLE ...
-// RENAME TO of a sequence).
-func (b *builder) renameSequence(rs *pg_query.RenameStmt) runner {
-	name, tag := rs.Relation.Relname, "ALTER SEQUENCE"
-	if rs.RenameType == pg_query.ObjectType_OBJECT_TABLE {
-		tag = "ALTER TABLE"
-	}
+// renameRelation runs ALTER TABLE, VIEW and SEQUENCE ... RENAME TO: the
+// relation keeps its schema.
+func (b *builder) renameRelation(rs *pg_query.RenameStmt) runner {
+	name, kind := rs.Relation.Relname, rs.RenameType
+	tag := "ALTER " + strings.TrimPrefix(kind.String(), "OBJECT_")
 	return fnRunner(func(e *env) (Cursor, error) {
 		cat, err := e.txn.catalog()
 		if err != nil {
 			return nil, err
 		}
-		sq, err := alteredSequence(e, cat, name, rs.MissingOk)
-		if sq == nil || err != nil {
-			if err != nil {
-				return nil, err
-			}
-			return tagCursor(tag, nil), nil
+		m, err := lookupMoved(e, cat, kind, name, rs.MissingOk)
+		if err != nil || m == (movedRelation{}) {
+			return tagCursor(tag, nil), err
 		}
-		schema, _ := cat.SplitName(name)
-		if isTempName(name) {
-			schema = name[:strings.IndexByte(name, '.')]
-		}
-		return tagCursor(tag, nil), moveSequence(e, cat, sq, catalog.QualifiedName(schema, rs.Newname), rs.Newname)
-	})
-}
-
-// alteredSequence looks up the sequence an ALTER names: nil with 42P01
-// when there is none, or nil and no error (after PostgreSQL's notice)
-// under IF EXISTS.
-func alteredSequence(e *env, cat *catalog.Catalog, name string, missingOK bool) (*catalog.Sequence, error) {
-	if sq := cat.Sequences[name]; sq != nil {
-		return sq, nil
-	}
-	if missingOK {
-		notice(e, "relation \""+relBase(name)+"\" does not exist, skipping")
-		return nil, nil
-	}
-	return nil, pgerror.Newf(pgerror.UndefinedTable, "relation %q does not exist", relBase(name))
-}
-
-// buildSetSchema runs ALTER SEQUENCE ... SET SCHEMA (other objects: 0A000).
-func (b *builder) buildSetSchema(st *pg_query.AlterObjectSchemaStmt) (runner, error) {
-	if st.ObjectType != pg_query.ObjectType_OBJECT_SEQUENCE || st.Relation == nil {
-		return nil, pgerror.Newf(pgerror.FeatureNotSupported, "ALTER %s ... SET SCHEMA is not supported", strings.TrimPrefix(st.ObjectType.String(), "OBJECT_"))
-	}
-	name, schema := st.Relation.Relname, st.Newschema
-	return fnRunner(func(e *env) (Cursor, error) {
-		cat, err := e.txn.catalog()
-		if err != nil {
-			return nil, err
-		}
-		sq, err := alteredSequence(e, cat, name, st.MissingOk)
-		if sq == nil || err != nil {
-			if err != nil {
-				return nil, err
-			}
-			return tagCursor("ALTER SEQUENCE", nil), nil
-		}
-		if own := e.txn.temp.SchemaName(); schema == "pg_temp" && own != "" {
-			schema = own
-		}
-		if schema != "public" && cat.Schemas[schema] == nil {
-			return nil, pgerror.Newf(pgerror.InvalidSchemaName, "schema %q does not exist", schema)
-		}
-		if isTempName(schema+".") != isTempName(name) {
-			return nil, pgerror.New(pgerror.FeatureNotSupported, "cannot move objects into or out of temporary schemas")
-		}
-		rel := relBase(name)
-		if isTempName(name) {
-			rel = name[strings.IndexByte(name, '.')+1:]
-		}
-		to := catalog.QualifiedName(schema, rel)
-		if to == name {
-			return tagCursor("ALTER SEQUENCE", nil), nil
-		}
+		to := siblingName(cat, name, rs.Newname)
 		if cat.RelationExists(to) {
-			return nil, pgerror.Newf(pgerror.DuplicateTable, "relation %q already exists in schema %q", rel, schema)
+			return nil, pgerror.Newf(pgerror.DuplicateTable, "relation %q already exists", rs.Newname)
 		}
-		return tagCursor("ALTER SEQUENCE", nil), moveSequence(e, cat, sq, to, rel)
-	}), nil
+		return tagCursor(tag, nil), m.move(e, cat, to, false)
+	})
 }
 
 // moveSequence gives sq the catalog name to (a rename, or a move to

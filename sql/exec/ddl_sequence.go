@@ -245,7 +245,7 @@ func setOwner(t *Txn, cat *catalog.Catalog, sq *catalog.Sequence, owned []string
 		return nil
 	}
 	if old := sq.OwnedBy; old != "" {
-		if tbl := cat.Tables[strings.SplitN(old, ".", 2)[0]]; tbl != nil {
+		if tbl := cat.Tables[old[:max(strings.LastIndexByte(old, '.'), 0)]]; tbl != nil {
 			nt := tbl.Clone()
 			nt.Sequences = removeString(nt.Sequences, sq.Name)
 			t.ov.Put(catalog.BucketCatalog, catalog.TableKey(nt.Name), catalog.EncodeTable(nt))

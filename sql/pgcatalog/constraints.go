@@ -137,7 +137,11 @@ func conDef(cat *catalog.Catalog, c conRow, pretty bool) string {
 	b.WriteString(") REFERENCES ")
 	p, _ := fkParent(cat, fk)
 	if p != nil {
-		b.WriteString(parser.QuoteIdent(p.Name))
+		if _, schema, rel := splitRel(cat, p.Name); schema == "public" || strings.HasPrefix(schema, TempSchemaPrefix) {
+			b.WriteString(parser.QuoteIdent(rel))
+		} else {
+			b.WriteString(parser.QuoteIdent(schema) + "." + parser.QuoteIdent(rel))
+		}
 	}
 	b.WriteString("(")
 	for i, n := range fk.RefColumns {

@@ -117,7 +117,7 @@ var functions = map[string]*Func{
 				}
 				return parser.QuoteIdent(ix.table.Columns[ix.cols[c]].Name), nil
 			}
-			return indexDef(ix, len(a) > 2 && a[2] == true), nil
+			return indexDef(env.Cat, ix, len(a) > 2 && a[2] == true), nil
 		}},
 	"pg_get_constraintdef": {Result: textT, Hints: []types.T{oidT, boolT}, MinArgs: 1, MaxArgs: 2, Strict: true,
 		Fn: func(s *System, env *Env, a []types.Datum) (types.Datum, error) {

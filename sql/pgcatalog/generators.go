@@ -252,7 +252,8 @@ func genViews(s *System, env *Env, add func(row) error) error {
 func genISViews(s *System, env *Env, add func(row) error) error {
 	db := s.database(env)
 	for _, v := range views(env.Cat) {
-		if err := add(row{"table_catalog": db, "table_schema": "public", "table_name": v.Name,
+		_, schema, vname := splitRel(env.Cat, v.Name)
+		if err := add(row{"table_catalog": db, "table_schema": schema, "table_name": vname,
 			"view_definition": viewDef(v), "check_option": "NONE", "is_updatable": "NO", "is_insertable_into": "NO",
 			"is_trigger_updatable": "NO", "is_trigger_deletable": "NO", "is_trigger_insertable_into": "NO"}); err != nil {
 			return err
@@ -504,7 +505,8 @@ func genSequence(s *System, env *Env, add func(row) error) error {
 
 func genSequences(s *System, env *Env, add func(row) error) error {
 	for _, sq := range sequences(env.Cat) {
-		if err := add(row{"schemaname": "public", "sequencename": sq.Name, "sequenceowner": s.roleName(env, BootstrapRoleOID),
+		_, schema, sname := splitRel(env.Cat, sq.Name)
+		if err := add(row{"schemaname": schema, "sequencename": sname, "sequenceowner": s.roleName(env, BootstrapRoleOID),
 			"data_type": seqType(sq).String(), "start_value": sq.Start, "min_value": sq.Min, "max_value": sq.Max,
 			"increment_by": sq.Increment, "cycle": sq.Cycle, "cache_size": max(sq.Cache, 1)}); err != nil {
 			return err
@@ -535,9 +537,10 @@ func genTables(s *System, env *Env, add func(row) error) error {
 
 func genIndexes(s *System, env *Env, add func(row) error) error {
 	for _, t := range tables(env.Cat) {
+		_, schema, tname := splitRel(env.Cat, t.Name)
 		for _, ix := range indexes(t) {
-			if err := add(row{"schemaname": "public", "tablename": t.Name, "indexname": ix.name,
-				"indexdef": indexDef(ix, false)}); err != nil {
+			if err := add(row{"schemaname": schema, "tablename": tname, "indexname": ix.name,
+				"indexdef": indexDef(env.Cat, ix, false)}); err != nil {
 				return err
 			}
 		}
@@ -546,17 +549,18 @@ func genIndexes(s *System, env *Env, add func(row) error) error {
 }
 
 // indexDef is pg_get_indexdef's text; pretty leaves out the schema.
-func indexDef(ix index, pretty bool) string {
+func indexDef(cat *catalog.Catalog, ix index, pretty bool) string {
 	var b strings.Builder
 	b.WriteString("CREATE ")
 	if ix.unique {
 		b.WriteString("UNIQUE ")
 	}
 	b.WriteString("INDEX " + parser.QuoteIdent(ix.name) + " ON ")
+	_, schema, tname := splitRel(cat, ix.table.Name)
 	if !pretty {
-		b.WriteString("public.")
+		b.WriteString(parser.QuoteIdent(schema) + ".")
 	}
-	b.WriteString(parser.QuoteIdent(ix.table.Name) + " USING btree (")
+	b.WriteString(parser.QuoteIdent(tname) + " USING btree (")
 	for i, c := range ix.cols {
 		if i > 0 {
 			b.WriteString(", ")
@@ -868,13 +872,14 @@ func genISTableConstraints(s *System, env *Env, add func(row) error) error {
 func genISKeyColumnUsage(s *System, env *Env, add func(row) error) error {
 	db := s.database(env)
 	for _, t := range tables(env.Cat) {
+		_, schema, tname := splitRel(env.Cat, t.Name)
 		for _, ix := range indexes(t) {
 			if !ix.constraint {
 				continue
 			}
 			for k, c := range ix.cols {
-				if err := add(row{"constraint_catalog": db, "constraint_schema": "public", "constraint_name": ix.name,
-					"table_catalog": db, "table_schema": "public", "table_name": t.Name,
+				if err := add(row{"constraint_catalog": db, "constraint_schema": schema, "constraint_name": ix.name,
+					"table_catalog": db, "table_schema": schema, "table_name": tname,
 					"column_name": t.Columns[c].Name, "ordinal_position": int64(k + 1)}); err != nil {
 					return err
 				}
@@ -884,8 +889,8 @@ func genISKeyColumnUsage(s *System, env *Env, add func(row) error) error {
 			fk := &t.ForeignKeys[i]
 			p, pcols := fkParent(env.Cat, fk)
 			for k, c := range fk.Columns {
-				rw := row{"constraint_catalog": db, "constraint_schema": "public", "constraint_name": fk.Name,
-					"table_catalog": db, "table_schema": "public", "table_name": t.Name,
+				rw := row{"constraint_catalog": db, "constraint_schema": schema, "constraint_name": fk.Name,
+					"table_catalog": db, "table_schema": schema, "table_name": tname,
 					"column_name": t.Columns[c].Name, "ordinal_position": int64(k + 1)}
 				if p != nil {
 					if ix, ok := fkUniqueIndex(p, pcols); ok {
@@ -908,13 +913,14 @@ func genISKeyColumnUsage(s *System, env *Env, add func(row) error) error {
 func genISConstraintColumnUsage(s *System, env *Env, add func(row) error) error {
 	db := s.database(env)
 	for _, t := range tables(env.Cat) {
+		_, schema, tname := splitRel(env.Cat, t.Name)
 		for _, ix := range indexes(t) {
 			if !ix.constraint {
 				continue
 			}
 			for _, c := range ix.cols {
-				if err := add(row{"table_catalog": db, "table_schema": "public", "table_name": t.Name,
-					"column_name": t.Columns[c].Name, "constraint_catalog": db, "constraint_schema": "public",
+				if err := add(row{"table_catalog": db, "table_schema": schema, "table_name": tname,
+					"column_name": t.Columns[c].Name, "constraint_catalog": db, "constraint_schema": schema,
 					"constraint_name": ix.name}); err != nil {
 					return err
 				}
@@ -928,8 +934,9 @@ func genISConstraintColumnUsage(s *System, env *Env, add func(row) error) error 
 				tbl, cols = p, pcols
 			}
 			for _, o := range cols {
-				if err := add(row{"table_catalog": db, "table_schema": "public", "table_name": tbl.Name,
-					"column_name": tbl.Columns[o].Name, "constraint_catalog": db, "constraint_schema": "public",
+				_, tschema, tbname := splitRel(env.Cat, tbl.Name)
+				if err := add(row{"table_catalog": db, "table_schema": tschema, "table_name": tbname,
+					"column_name": tbl.Columns[o].Name, "constraint_catalog": db, "constraint_schema": schema,
 					"constraint_name": c.name()}); err != nil {
 					return err
 				}
@@ -971,16 +978,18 @@ var fkRuleNames = map[string]string{catalog.FKRestrict: "RESTRICT", catalog.FKCa
 func genISReferentialConstraints(s *System, env *Env, add func(row) error) error {
 	db := s.database(env)
 	for _, t := range tables(env.Cat) {
+		_, schema, _ := splitRel(env.Cat, t.Name)
 		for i := range t.ForeignKeys {
 			fk := &t.ForeignKeys[i]
-			rw := row{"constraint_catalog": db, "constraint_schema": "public", "constraint_name": fk.Name,
+			rw := row{"constraint_catalog": db, "constraint_schema": schema, "constraint_name": fk.Name,
 				"match_option": "NONE", "update_rule": fkRuleNames[fk.OnUpdate], "delete_rule": fkRuleNames[fk.OnDelete]}
 			if fk.Match == "f" {
 				rw["match_option"] = "FULL"
 			}
 			if p, pcols := fkParent(env.Cat, fk); p != nil {
 				if ix, ok := fkUniqueIndex(p, pcols); ok && ix.constraint {
-					rw["unique_constraint_catalog"], rw["unique_constraint_schema"], rw["unique_constraint_name"] = db, "public", ix.name
+					_, pschema, _ := splitRel(env.Cat, p.Name)
+					rw["unique_constraint_catalog"], rw["unique_constraint_schema"], rw["unique_constraint_name"] = db, pschema, ix.name
 				}
 			}
 			if err := add(rw); err != nil {
