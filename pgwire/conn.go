@@ -38,6 +38,7 @@ type conn struct {
 	stmtGen    uint64      // counts statements; a peer check of an older one does nothing
 	peerTimer  *time.Timer // checks the client's socket while a statement runs; made once (watch.go)
 	peerIv     time.Duration
+	peerArmed  bool // peerTimer is set to fire (watch.go)
 	clientGone bool // the client disconnected during a statement
 	terminated bool // pg_terminate_backend: the connection ends with FATAL 57P01
 
@@ -220,6 +221,8 @@ func (c *conn) beginStatement() context.Context {
 	c.stmtGen++
 	if iv > 0 {
 		c.watchPeer(iv)
+	} else {
+		c.unwatchPeer()
 	}
 	c.srv.metrics.running.Inc()
 	c.mu.Unlock()
@@ -229,10 +232,7 @@ func (c *conn) beginStatement() context.Context {
 func (c *conn) endStatement() {
 	c.mu.Lock()
 	cancel := c.stmtCancel
-	c.stmtCancel = nil
-	if c.peerTimer != nil {
-		c.peerTimer.Stop()
-	}
+	c.stmtCancel = nil // the peer timer stays armed (watchPeer)
 	c.srv.metrics.running.Dec()
 	c.mu.Unlock()
 	if cancel != nil {

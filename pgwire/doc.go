@@ -73,8 +73,10 @@
 // cancelled with 08006 "connection to client lost" (wrapping
 // peer.ErrGone, which write forwarding tests for), and the connection ends
 // when the call returns, without running anything the client sent before
-// going (PostgreSQL does the same with the setting on). The timer is
-// stopped when the call returns; a check of an older call does nothing.
+// going (PostgreSQL does the same with the setting on). The timer stays
+// armed when the call returns (stopping and re-arming it per statement
+// cost a timer-heap update each): a check that finds no call running
+// disarms it, and a check of an older call moves on to the running one.
 //
 // Shutdown closes the listeners, then drains (pgfront.Front.Drain): a
 // connection waiting for a new query (idle, or still in startup) has its

@@ -43,24 +43,44 @@ func (c *conn) checkInterval() time.Duration {
 
 // watchPeer arms the check of the statement that just began, every iv.
 // The connection keeps one timer for all its statements (a timer per
-// statement was an allocation and a timer-heap insert on every message).
-// c.mu is held.
+// statement was an allocation and a timer-heap insert on every message),
+// and leaves it armed when a statement ends: a check that finds no
+// statement running does nothing and disarms it, so a client sending
+// statement after statement re-arms it about once per interval instead
+// of resetting and stopping it for each (the first check of a statement
+// may then come before a whole interval has passed, never later). c.mu
+// is held.
 func (c *conn) watchPeer(iv time.Duration) {
-	c.peerIv = iv
 	if c.peerTimer == nil {
+		c.peerIv, c.peerArmed = iv, true
 		c.peerTimer = time.AfterFunc(iv, c.checkPeer)
 		return
 	}
+	if c.peerArmed && iv == c.peerIv {
+		return
+	}
+	c.peerIv, c.peerArmed = iv, true
 	c.peerTimer.Reset(iv)
 }
 
+// unwatchPeer stops the check when checking was turned off. c.mu is held.
+func (c *conn) unwatchPeer() {
+	if c.peerTimer != nil && c.peerArmed {
+		c.peerTimer.Stop()
+		c.peerArmed = false
+	}
+}
+
 // checkPeer runs on the timer: it cancels the running statement when the
-// client is gone and re-arms itself while the client is there. A check
-// that outlived its statement does nothing: the next statement armed the
-// timer again when it began.
+// client is gone and re-arms itself while a statement runs and the client
+// is there. A check that finds no statement running disarms the timer;
+// the next statement arms it again when it begins.
 func (c *conn) checkPeer() {
 	c.mu.Lock()
-	gen, running := c.stmtGen, c.stmtCancel != nil
+	gen, running := c.stmtGen, c.stmtCancel != nil && c.peerArmed
+	if !running {
+		c.peerArmed = false
+	}
 	c.mu.Unlock()
 	if !running {
 		return
@@ -68,8 +88,14 @@ func (c *conn) checkPeer() {
 	st, _ := peer.Check(c.nc, nil)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if gen != c.stmtGen || c.stmtCancel == nil || c.ctx.Err() != nil {
+	if c.stmtCancel == nil || c.ctx.Err() != nil || !c.peerArmed {
+		c.peerArmed = false
 		return // that statement is over, or the server closed the socket
+	}
+	if gen != c.stmtGen {
+		// A newer statement runs; it found the timer armed (watchPeer).
+		c.peerTimer.Reset(c.peerIv)
+		return
 	}
 	switch st {
 	case peer.Closed, peer.ClosedAfterData:
@@ -78,6 +104,8 @@ func (c *conn) checkPeer() {
 		c.srv.metrics.clientLost.Inc()
 	case peer.Open:
 		c.peerTimer.Reset(c.peerIv)
+	default:
+		c.peerArmed = false
 	}
 }
 

@@ -28,6 +28,10 @@ type portal struct {
 	tag     string
 	fwd     *fwdRows // results of a portal run on the primary with a row limit
 	seq     uint64   // opening order (savepoint.go)
+	// recBuf and ctxBuf hold rec and ctx: one allocation per portal
+	// instead of three.
+	recBuf record
+	ctxBuf switchCtx
 }
 
 func (p *portal) close() {
@@ -127,7 +131,7 @@ func (s *Session) bind(portalName, stmt string, params [][]byte, paramFormats, r
 	if err != nil {
 		return err
 	}
-	formats, err := expandFormats(resultFormats, len(st.cols))
+	formats, err := st.resultFormats(resultFormats)
 	if err != nil {
 		return err
 	}
@@ -138,11 +142,32 @@ func (s *Session) bind(portalName, stmt string, params [][]byte, paramFormats, r
 		if portalName != "" {
 			return pgerror.Newf(pgerror.DuplicateCursor, "cursor %q already exists", portalName)
 		}
-		old.close()
+		s.dropPortal(portalName, old)
 	}
 	s.beginImplicit()
-	s.portals[portalName] = &portal{st: st, params: vals, formats: formats, seq: s.nextSeq()}
+	p := s.sparePortal
+	s.sparePortal = nil
+	if p == nil {
+		p = &portal{}
+	}
+	*p = portal{st: st, params: vals, formats: formats, seq: s.nextSeq()}
+	s.portals[portalName] = p
 	return nil
+}
+
+// dropPortal closes portal name and forgets it. The unnamed portal's
+// memory is kept for the next Bind of it, which overwrites it: a client
+// that runs one statement per Bind/Execute/Sync would otherwise allocate
+// a portal each time. It is left as it is until then (a COMMIT run by
+// the portal drops it while it executes), and nothing else refers to it
+// (a record held for a simple query's commit, heldTag, never belongs to
+// a portal).
+func (s *Session) dropPortal(name string, p *portal) {
+	p.close()
+	delete(s.portals, name)
+	if name == "" {
+		s.sparePortal = p
+	}
 }
 
 func decodeParams(ts []types.T, raw [][]byte, formats []int16) ([]types.Datum, error) {
@@ -192,6 +217,30 @@ func decodeParam(t types.T, b []byte, format int16, n int) (types.Datum, error) 
 		return d, nil
 	}
 	return nil, pgerror.Newf(pgerror.ProtocolViolation, "unsupported format code: %d", format)
+}
+
+// resultFormats is expandFormats for st's columns. The answers for all
+// text and all binary (no format, or one for every column: what clients
+// send) are made once per statement and shared by its portals, which
+// only read them.
+func (st *statement) resultFormats(f []int16) ([]int16, error) {
+	n := len(st.cols)
+	var code int16
+	switch {
+	case len(f) == 1 && (f[0] == 0 || f[0] == 1):
+		code = f[0]
+	case len(f) != 0:
+		return expandFormats(f, n)
+	}
+	c := &st.formats[code]
+	if *c == nil || len(*c) != n {
+		out, err := expandFormats(f, n)
+		if err != nil {
+			return nil, err
+		}
+		*c = out
+	}
+	return *c, nil
 }
 
 // expandFormats turns Bind's result formats into one per column.
@@ -314,12 +363,13 @@ func (s *Session) runPortal(ctx context.Context, p *portal, maxRows int, out out
 			return false, err
 		}
 	}
-	rec, err := s.newRecord(p.st, p.params, out)
-	if err != nil {
+	if err := s.initRecord(&p.recBuf, p.st, p.params, out); err != nil {
 		return false, err
 	}
+	rec := &p.recBuf
 	p.rec = rec
-	p.ctx = &switchCtx{Context: ctx, cur: ctx}
+	p.ctxBuf = switchCtx{Context: ctx, cur: ctx}
+	p.ctx = &p.ctxBuf
 	cur, err := p.st.prep.Open(p.ctx, s.txn, p.params, s.execVars())
 	if err != nil {
 		return false, err
@@ -337,8 +387,7 @@ func (s *Session) CloseStatement(name string) error {
 // ClosePortal drops a portal; unknown names are ignored.
 func (s *Session) ClosePortal(name string) error {
 	if p, ok := s.portals[name]; ok {
-		p.close()
-		delete(s.portals, name)
+		s.dropPortal(name, p)
 	}
 	return nil
 }

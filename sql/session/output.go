@@ -44,11 +44,17 @@ type record struct {
 // newRecord starts the record of one execution and sends its
 // RowDescription when the output wants one.
 func (s *Session) newRecord(st *statement, params []types.Datum, out output) (*record, error) {
-	rec := &record{st: st, params: params, out: out, last: s.lastInString}
+	rec := &record{}
+	return rec, s.initRecord(rec, st, params, out)
+}
+
+// initRecord is newRecord into rec.
+func (s *Session) initRecord(rec *record, st *statement, params []types.Datum, out output) error {
+	*rec = record{st: st, params: params, out: out, last: s.lastInString}
 	if out.setCols && st.cols != nil {
-		return rec, out.w.SetColumns(st.cols)
+		return out.w.SetColumns(st.cols)
 	}
-	return rec, nil
+	return nil
 }
 
 // pump moves up to maxRows rows (0 = all) from cur to rec's output. It

@@ -143,8 +143,7 @@ func (s *Session) execDiscard(st *statement, out output) error {
 		clear(s.stmts)
 		s.closeCursors(func(*sqlCursor) bool { return true })
 		for name, p := range s.portals {
-			p.close()
-			delete(s.portals, name)
+			s.dropPortal(name, p)
 		}
 		return out.w.Complete("DISCARD ALL")
 	case pg_query.DiscardMode_DISCARD_PLANS:

@@ -116,8 +116,7 @@ func (s *Session) rollbackToFrame(i int) {
 	s.closeCursors(func(c *sqlCursor) bool { return c.seq > f.seq })
 	for name, p := range s.portals {
 		if p.seq > f.seq && !p.st.isTxEnd() {
-			p.close()
-			delete(s.portals, name)
+			s.dropPortal(name, p)
 		}
 	}
 	s.block = blockExplicit

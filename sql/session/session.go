@@ -54,8 +54,11 @@ type Session struct {
 
 	stmts   map[string]*statement
 	portals map[string]*portal
-	cursors map[string]*sqlCursor // DECLARE (cursor.go)
-	closed  bool
+	// sparePortal is the last dropped unnamed portal, reused by the next
+	// Bind of one (dropPortal).
+	sparePortal *portal
+	cursors     map[string]*sqlCursor // DECLARE (cursor.go)
+	closed      bool
 	// savepoints: the open block's SAVEPOINTs, newest last (savepoint.go).
 	savepoints []savepointFrame
 	seq        uint64 // numbers cursors and portals in opening order
@@ -467,8 +470,7 @@ func (s *Session) endBlock(committed bool) {
 	s.vars.endBlock(committed)
 	s.endCursors(committed)
 	for name, p := range s.portals {
-		p.close()
-		delete(s.portals, name)
+		s.dropPortal(name, p)
 	}
 	s.block = blockNone
 	s.savepoints = nil

@@ -45,6 +45,9 @@ type statement struct {
 	prep   *exec.Prepared // kindEngine
 	params []types.T
 	cols   []result.Column
+	// formats: the all-text [0] and all-binary [1] result formats of
+	// cols, shared by portals (resultFormats).
+	formats [2][]int16
 }
 
 func (st *statement) description() result.StatementDescription {
