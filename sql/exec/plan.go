@@ -109,6 +109,42 @@ type scanPlan struct {
 	// does not): a row locked after a concurrent change is re-checked
 	// against it (lockForWrite).
 	where *cexpr
+	// shape is what every open of the scan needs and the plan fixes
+	// (scanShape), made by the first.
+	shape *scanShape
+}
+
+// scanShape is the part of a rowScan that depends on the plan only: a
+// point select opens its scan once per execution, and making these anew
+// was five allocations each time. Read only once made.
+type scanShape struct {
+	tbl             *catalog.Table // the plan's table and index it was made for
+	index           *catalog.Index
+	ts, typs        []types.T // key types (of the index, if any); column types
+	pkTypes         []types.T
+	tbucket, bucket []byte
+}
+
+// shapeOf returns p's scanShape, made on the first call (and again if the
+// plan's table or index was replaced).
+func (p *scanPlan) shapeOf() *scanShape {
+	if sh := p.shape; sh != nil && sh.tbl == p.tbl && sh.index == p.index {
+		return sh
+	}
+	sh := &scanShape{tbl: p.tbl, index: p.index, ts: p.keyTypes(), typs: p.tbl.Types()}
+	tb := catalog.TableBucket(p.tbl.ID)
+	sh.tbucket = tb[:len(tb):len(tb)]
+	sh.bucket = sh.tbucket
+	if p.index != nil {
+		ib := catalog.IndexBucket(p.index.ID)
+		sh.bucket = ib[:len(ib):len(ib)]
+	}
+	sh.pkTypes = make([]types.T, len(p.tbl.PrimaryKey))
+	for i, o := range p.tbl.PrimaryKey {
+		sh.pkTypes[i] = sh.typs[o]
+	}
+	p.shape = sh
+	return sh
 }
 
 func (p *scanPlan) cols() []colInfo { return p.columns }
@@ -388,7 +424,8 @@ type rowScan struct {
 	p               *scanPlan
 	e               *env
 	ranges          [][2][]byte
-	ts, typs        []types.T // key types (of the index, if any); column types
+	one             [1][2][]byte // ranges of a scan with one range
+	ts, typs        []types.T    // key types (of the index, if any); column types (read only)
 	pkTypes         []types.T
 	tbucket, bucket []byte
 	ri              int
@@ -398,10 +435,12 @@ type rowScan struct {
 // open evaluates the key range over row and positions a rowScan before
 // its first row.
 func (p *scanPlan) open(e *env, row []Datum) (*rowScan, error) {
-	ts := p.keyTypes()
+	sh := p.shapeOf()
+	ts := sh.ts
+	rs := &rowScan{p: p, e: e, ts: ts, typs: sh.typs, pkTypes: sh.pkTypes, tbucket: sh.tbucket, bucket: sh.bucket}
 	var ranges [][2][]byte
 	if p.rng.empty() {
-		ranges = [][2][]byte{{nil, nil}}
+		ranges = rs.one[:]
 	} else if p.rng.in != nil {
 		seen := map[string]bool{}
 		for _, c := range p.rng.in {
@@ -431,7 +470,8 @@ func (p *scanPlan) open(e *env, row []Datum) (*rowScan, error) {
 			return nil, err
 		}
 		if ok {
-			ranges = [][2][]byte{{s, en}}
+			rs.one[0] = [2][]byte{s, en}
+			ranges = rs.one[:]
 		}
 	}
 	if p.reverse {
@@ -439,15 +479,7 @@ func (p *scanPlan) open(e *env, row []Datum) (*rowScan, error) {
 			ranges[i], ranges[j] = ranges[j], ranges[i]
 		}
 	}
-	rs := &rowScan{p: p, e: e, ranges: ranges, ts: ts, typs: p.tbl.Types(), tbucket: catalog.TableBucket(p.tbl.ID)}
-	rs.bucket = rs.tbucket
-	if p.index != nil {
-		rs.bucket = catalog.IndexBucket(p.index.ID)
-	}
-	rs.pkTypes = make([]types.T, len(p.tbl.PrimaryKey))
-	for i, o := range p.tbl.PrimaryKey {
-		rs.pkTypes[i] = rs.typs[o]
-	}
+	rs.ranges = ranges
 	return rs, nil
 }
 
@@ -595,20 +627,32 @@ func (p *projectPlan) start(e *env) (iter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &funcIter{nx: func() ([]Datum, error) {
-		row, err := in.next()
-		if err != nil || row == nil {
+	return &projectIter{p: p, e: e, in: in}, nil
+}
+
+// projectIter is projectPlan's iter (a struct rather than a funcIter:
+// one allocation per execution instead of two).
+type projectIter struct {
+	p  *projectPlan
+	e  *env
+	in iter
+}
+
+func (it *projectIter) next() ([]Datum, error) {
+	row, err := it.in.next()
+	if err != nil || row == nil {
+		return nil, err
+	}
+	out := make([]Datum, len(it.p.exprs))
+	for i, c := range it.p.exprs {
+		if out[i], err = c.fn(it.e, row); err != nil {
 			return nil, err
 		}
-		out := make([]Datum, len(p.exprs))
-		for i, c := range p.exprs {
-			if out[i], err = c.fn(e, row); err != nil {
-				return nil, err
-			}
-		}
-		return out, nil
-	}, cl: in.close}, nil
+	}
+	return out, nil
 }
+
+func (it *projectIter) close() { it.in.close() }
 
 type limitPlan struct {
 	in            plan
