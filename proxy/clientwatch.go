@@ -79,7 +79,7 @@ func (s *session) checkClient() {
 		s.watchT.Reset(clientCheckInterval)
 	case peer.Closed, peer.ClosedAfterData:
 		s.watchArmed = false
-		s.clientGone = true
+		s.clientGone.Store(true)
 		s.srv.metrics.clientLost.Inc()
 		select {
 		case s.cancelWait <- struct{}{}:
@@ -102,9 +102,6 @@ func (s *session) abandon(bc *bconn) {
 	_ = bc.SetDeadline(time.Now())
 }
 
-// lostClient reports whether the client went away during a statement.
-func (s *session) lostClient() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.clientGone
-}
+// lostClient reports whether the client went away during a statement
+// (an atomic load: run asks twice per statement).
+func (s *session) lostClient() bool { return s.clientGone.Load() }

@@ -175,12 +175,15 @@ func (s *session) batchExchange(flush bool) exchange {
 // session (SET, temporary objects…) counts only when it is bound.
 func (s *session) batchClass() classify.Class {
 	out := classify.Class{Kind: classify.Any, Reason: classify.ReasonEmpty}
-	parsed := map[string]classify.Class{}
+	var parsed map[string]classify.Class // made at the first Parse: most batches have none
 	for _, m := range s.batch.msgs {
 		var c classify.Class
 		switch {
 		case m.typ == 'P':
 			c = s.srv.classes.Classify(m.sql)
+			if parsed == nil {
+				parsed = map[string]classify.Class{}
+			}
 			parsed[m.name] = c
 			c = classify.Class{Kind: c.Kind, Reason: c.Reason}
 		case m.typ == 'B' || (m.typ == 'D' && m.stmt):

@@ -23,15 +23,25 @@ type metrics struct {
 	queryCounters sync.Map // [3]string{node, kind, reason} → prometheus.Counter
 }
 
-// query counts one routed statement. The counters are kept, so the
-// per-statement cost is one sync.Map load.
-func (m *metrics) query(node, kind, reason string) {
-	key := [3]string{node, kind, reason}
-	c, ok := m.queryCounters.Load(key)
-	if !ok {
-		c, _ = m.queryCounters.LoadOrStore(key, m.queries.WithLabelValues(node, kind, reason))
+// queryCache is the queries counter a session last counted a statement
+// in: a session mostly repeats one node, kind and reason, and then spares
+// the shared map's lookup (hashing three strings) per statement.
+type queryCache struct {
+	key [3]string
+	c   prometheus.Counter
+}
+
+// query counts one routed statement, through the session's cache. The
+// counters are kept, so a miss costs one sync.Map load.
+func (m *metrics) query(qc *queryCache, node, kind, reason string) {
+	if key := [3]string{node, kind, reason}; qc.c == nil || qc.key != key {
+		c, ok := m.queryCounters.Load(key)
+		if !ok {
+			c, _ = m.queryCounters.LoadOrStore(key, m.queries.WithLabelValues(node, kind, reason))
+		}
+		qc.key, qc.c = key, c.(prometheus.Counter)
 	}
-	c.(prometheus.Counter).Inc()
+	qc.c.Inc()
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
@@ -61,11 +62,12 @@ type session struct {
 	trk      tracker      // a fresh batch's tracker (s.ext keeps it across a Flush)
 	viewBuf  []route.Node // the routing view acquire decides on
 	virt     virtual      // a fresh batch's view of the backend's statements
+	qc       queryCache   // the statement counter last used (metrics)
 
 	mu         sync.Mutex
 	active     *bconn        // backend running a statement, for cancel
 	cancelWait chan struct{} // wakes a wait for a primary (cap 1)
-	clientGone bool          // the client disconnected during a statement
+	clientGone atomic.Bool   // the client disconnected during a statement (set under mu)
 	// The client watch (clientwatch.go): whether a statement runs and since
 	// when, and whether watchT (made once, in newSession) is armed.
 	watching, watchArmed bool

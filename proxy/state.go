@@ -41,7 +41,7 @@ func (s *session) finish(bc *bconn, ex *exchange, out outcome, wasIdle bool) {
 		s.applyOutcomes(bc, ex.tr)
 	}
 	s.sessionEffects(bc, ex.class, out, wasIdle)
-	s.srv.metrics.query(bc.node, kindName(ex.kind), ex.d.Reason)
+	s.srv.metrics.query(&s.qc, bc.node, kindName(ex.kind), ex.d.Reason)
 }
 
 // applyOutcomes records which statements bc and the client now hold.
