@@ -66,6 +66,9 @@ type Reference struct {
 // ReferencedBy lists the foreign keys (of any table, itself included)
 // that reference t, ordered by child table name and constraint name.
 func (c *Catalog) ReferencedBy(t *Table) []Reference {
+	if !c.referenced(t) {
+		return nil // the common case, without sorting the table names
+	}
 	var out []Reference
 	for _, name := range c.TableNames() {
 		ct := c.Tables[name]
@@ -76,6 +79,18 @@ func (c *Catalog) ReferencedBy(t *Table) []Reference {
 		}
 	}
 	return out
+}
+
+// referenced reports whether a foreign key of any table refers to t.
+func (c *Catalog) referenced(t *Table) bool {
+	for _, ct := range c.Tables {
+		for i := range ct.ForeignKeys {
+			if ct.ForeignKeys[i].RefTable == t.OID {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // ConstraintNameTaken reports whether name is a constraint of t (primary

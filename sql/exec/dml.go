@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -617,7 +618,7 @@ func (ins *inserter) insert(e *env) (Cursor, error) {
 			out = append(out, r)
 		}
 	}
-	return &rowCursor{it: sliceIter(out), tag: fmt.Sprintf("INSERT 0 %d", n)}, nil
+	return &rowCursor{it: sliceIter(out), tag: "INSERT 0 " + strconv.Itoa(n)}, nil
 }
 
 // buildRow makes the table row for source row ri: the given values
@@ -1042,7 +1043,7 @@ func (b *builder) buildUpdateFrom(us *pg_query.UpdateStmt) (runner, []colInfo, *
 		if err != nil {
 			return nil, err
 		}
-		return &rowCursor{it: sliceIter(out), tag: fmt.Sprintf("UPDATE %d", n)}, nil
+		return &rowCursor{it: sliceIter(out), tag: "UPDATE " + strconv.Itoa(n)}, nil
 	}), retCols, d, nil
 }
 
@@ -1108,6 +1109,6 @@ func (b *builder) buildDeleteUsing(ds *pg_query.DeleteStmt) (runner, []colInfo, 
 		if err != nil {
 			return nil, err
 		}
-		return &rowCursor{it: sliceIter(out), tag: fmt.Sprintf("DELETE %d", n)}, nil
+		return &rowCursor{it: sliceIter(out), tag: "DELETE " + strconv.Itoa(n)}, nil
 	}), retCols, d, nil
 }

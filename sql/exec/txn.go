@@ -79,6 +79,11 @@ type Txn struct {
 	done     bool
 	catDirty bool             // DDL in this txn: catalog read through the overlay
 	cat      *catalog.Catalog // cached catalog of this txn after DDL
+	// baseCat is the catalog of snapshot baseCatSnap (no DDL of ours):
+	// the statements of a transaction that read one snapshot look its
+	// version up once, not once each (a snapshot never changes).
+	baseCat     *catalog.Catalog
+	baseCatSnap *storage.Snapshot
 	// user is the role the statements run as (privileges.go); "" = the
 	// engine itself (internal statements), which bypasses privileges.
 	user     string
@@ -195,6 +200,7 @@ func (t *Txn) Rollback() {
 		return
 	}
 	t.done = true
+	t.baseCat, t.baseCatSnap = nil, nil
 	t.ssx.Abort()
 	t.ssx = nil
 	t.endBulks() // after the commit is visible, before the locks go
@@ -332,11 +338,19 @@ func (t *Txn) checkWritable(what string) error {
 // catalog returns the catalog this transaction sees.
 func (t *Txn) catalog() (*catalog.Catalog, error) {
 	if !t.catDirty {
-		base, err := t.eng.loadCatalog(snapReader{t.view.Snapshot()})
-		if err != nil || !t.hasTemp() {
-			return base, err
+		snap := t.view.Snapshot()
+		base := t.baseCat
+		if snap != t.baseCatSnap || base == nil {
+			var err error
+			if base, err = t.eng.loadCatalog(snapReader{snap}); err != nil {
+				return nil, err
+			}
+			t.baseCat, t.baseCatSnap = base, snap
 		}
-		return t.temp.merged(base, t.view.Snapshot())
+		if !t.hasTemp() {
+			return base, nil
+		}
+		return t.temp.merged(base, snap)
 	}
 	if t.cat == nil {
 		v := catalog.DecodeUint64(t.get(catalog.BucketCatalog, catalog.KeyVersion))
