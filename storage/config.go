@@ -11,12 +11,18 @@ import (
 
 // Defaults for zero Config fields.
 const (
-	// DefaultInitialMmapSize is 1 GiB. bbolt must remap the file when it
-	// grows past the mapping, and a remap waits for every open read
-	// transaction (Snapshot) to finish while blocking new writers. Mapping
-	// generously up front (address space only, not memory or disk) means a
-	// long-running Snapshot rarely stalls Apply.
-	DefaultInitialMmapSize = 1 << 30
+	// DefaultInitialMmapSize is 256 GiB of address space on a 64-bit
+	// platform (1 GiB on a 32-bit one): address space only, not memory
+	// or disk (bbolt never touches the mapping past the file's end). bbolt
+	// must remap the file when it grows past the mapping, and a remap
+	// waits for every open read transaction (Snapshot) to finish while
+	// blocking the writer — so a transaction that holds a Snapshot and
+	// waits for its own durable commit (a COPY's chunk, which reads its
+	// staged rows through one) hung for good when its load took the file
+	// past the mapping: a 1 GB COPY stopped at 1 GiB. Mapped this large,
+	// the file never outgrows it (256 GiB is within bbolt's largest
+	// mapping on every 64-bit platform).
+	DefaultInitialMmapSize = 1 << (30 + 8*(^uint(0)>>63))
 
 	// DefaultLockTimeout is how long Open waits for bbolt's file lock,
 	// held by another DB (in this or another process) on the same file.
