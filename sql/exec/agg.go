@@ -65,6 +65,13 @@ func (a *aggCtx) match(b *builder, s *scope, n *pg_query.Node) (*cexpr, bool, er
 			if pe := pgerror.As(err); pe != nil && pe.Code == pgerror.UndefinedColumn {
 				if len(cr.Fields) == 1 && cr.Fields[0].GetString_() != nil {
 					if rel := strVal(cr.Fields[0]); b.hasRelation(a.in, rel) {
+						// GROUP BY t groups by the whole row
+						for i, gn := range a.gnodes {
+							if sameExpr(gn, n) {
+								g, idx := a.groups[i], i
+								return &cexpr{t: g.t, s: g.s, colIdx: -1, fn: func(_ *env, row []Datum) (Datum, error) { return row[idx], nil }}, true, nil
+							}
+						}
 						// a whole-row reference is not a grouped column
 						return nil, true, b.errAt(pgerror.Newf(pgerror.GroupingError, "column \"%s.*\" must appear in the GROUP BY clause or be used in an aggregate function", rel), cr.Location)
 					}

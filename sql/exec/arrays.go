@@ -338,18 +338,12 @@ type subscript struct {
 	slice  bool
 }
 
-// compileIndirection is array[i][j] and array[lo:hi] (slices).
-func (b *builder) compileIndirection(s *scope, ind *pg_query.A_Indirection) (*cexpr, error) {
-	arr, err := b.compile(s, ind.Arg, types.Unknown)
-	if err != nil {
-		return nil, err
-	}
-	if len(ind.Indirection) == 1 && ind.Indirection[0].GetString_() != nil && arr.t.Oid == types.OidRecord && arr.t.Mod > 0 {
-		return fieldSelect(arr, ind.Indirection[0].GetString_().Sval)
-	}
+// compileSubscripts is array[i][j] and array[lo:hi] (slices) of arr, the
+// value of node arg.
+func (b *builder) compileSubscripts(s *scope, arr *cexpr, arg *pg_query.Node, indirection []*pg_query.Node) (*cexpr, error) {
 	var subs []subscript
 	slice := false
-	for _, n := range ind.Indirection {
+	for _, n := range indirection {
 		ai := n.GetAIndices()
 		if ai == nil {
 			if n.GetAStar() != nil {
@@ -385,11 +379,11 @@ func (b *builder) compileIndirection(s *scope, ind *pg_query.A_Indirection) (*ce
 		subs = append(subs, sub)
 	}
 	if arr.unknown {
-		return nil, b.errAt(pgerror.Newf(pgerror.DatatypeMismatch, "cannot subscript type %s because it does not support subscripting", types.Text), planner.ExprLocation(ind.Arg))
+		return nil, b.errAt(pgerror.Newf(pgerror.DatatypeMismatch, "cannot subscript type %s because it does not support subscripting", types.Text), planner.ExprLocation(arg))
 	}
 	et, ok := arrayElem(arr.t)
 	if !ok {
-		return nil, b.errAt(pgerror.Newf(pgerror.DatatypeMismatch, "cannot subscript type %s because it does not support subscripting", arr.t), planner.ExprLocation(ind.Arg))
+		return nil, b.errAt(pgerror.Newf(pgerror.DatatypeMismatch, "cannot subscript type %s because it does not support subscripting", arr.t), planner.ExprLocation(arg))
 	}
 	if len(subs) > 6 {
 		return nil, pgerror.Newf(pgerror.ProgramLimitExceeded, "number of array dimensions (%d) exceeds the maximum allowed (6)", len(subs))

@@ -47,10 +47,12 @@ func (b *builder) compileRowValue(s *scope, re *pg_query.RowExpr) (*cexpr, error
 // recordValue is a record of fields, valued as a *types.Record.
 func recordValue(fields []*cexpr, disp string) *cexpr {
 	typs := make([]types.T, len(fields))
+	names := make([]string, len(fields))
 	for i, f := range fields {
 		typs[i] = f.t
+		names[i] = "f" + strconv.Itoa(i+1)
 	}
-	e := &cexpr{t: recordT, s: disp, colIdx: -1, fn: func(en *env, row []Datum) (Datum, error) {
+	e := &cexpr{t: types.RecordType(names, typs), s: disp, colIdx: -1, fn: func(en *env, row []Datum) (Datum, error) {
 		out := make([]Datum, len(fields))
 		for i, f := range fields {
 			v, err := f.fn(en, row)
@@ -70,7 +72,7 @@ func recordValue(fields []*cexpr, disp string) *cexpr {
 func asRecordValue(e *cexpr) *cexpr {
 	typs := e.rec.typs
 	f := e.fn
-	return &cexpr{t: recordT, s: e.s, colIdx: -1, foldErr: e.foldErr, fn: func(en *env, row []Datum) (Datum, error) {
+	return &cexpr{t: types.RecordType(e.rec.names, typs), s: e.s, colIdx: -1, foldErr: e.foldErr, fn: func(en *env, row []Datum) (Datum, error) {
 		v, err := f(en, row)
 		if err != nil || v == nil {
 			return nil, err
@@ -81,6 +83,15 @@ func asRecordValue(e *cexpr) *cexpr {
 
 // compileRowArg compiles a function argument that may be a record.
 func (b *builder) compileRowArg(s *scope, n *pg_query.Node) (*cexpr, error) {
+	e, err := b.compileRowArgOnly(s, n)
+	if err != nil || e.rec != nil {
+		return e, err
+	}
+	return shapedRecordArg(e), nil
+}
+
+// compileRowArgOnly is compileRowArg but for a record value of known shape.
+func (b *builder) compileRowArgOnly(s *scope, n *pg_query.Node) (*cexpr, error) {
 	if re := n.GetRowExpr(); re != nil {
 		var fields []*cexpr
 		var names []string

@@ -103,7 +103,7 @@ func (e *Engine) Prepare(ctx context.Context, t *Txn, stmt parser.Statement, par
 		if c.hidden {
 			continue
 		}
-		p.columns = append(p.columns, result.Column{Name: c.name, Type: c.typ, TableOID: c.tableOID, AttrNum: c.attNum})
+		p.columns = append(p.columns, result.Column{Name: c.name, Type: c.typ.Described(), TableOID: c.tableOID, AttrNum: c.attNum})
 	}
 	return p, nil
 }

@@ -776,6 +776,14 @@ func (b *builder) buildTargets(s *scope, targets []*pg_query.Node) ([]*cexpr, []
 			}
 			continue
 		}
+		if recNode, ok := starIndirection(rt.Val); ok {
+			es, cs, err := b.expandRecordStar(s, recNode)
+			if err != nil {
+				return nil, nil, err
+			}
+			exprs, cols = append(exprs, es...), append(cols, cs...)
+			continue
+		}
 		e, err := b.compile(s, rt.Val, types.Unknown)
 		if err != nil {
 			return nil, nil, err
