@@ -332,6 +332,69 @@ func (b *builder) compileAnyArray(s *scope, a *pg_query.A_Expr, op string) (*cex
 	}}, nil
 }
 
+// compileIndirection is (r).f field selection, then array[i][j] and
+// array[lo:hi] (compileSubscripts).
+func (b *builder) compileIndirection(s *scope, ind *pg_query.A_Indirection) (*cexpr, error) {
+	base, err := b.compile(s, ind.Arg, types.Unknown)
+	if err != nil {
+		return nil, err
+	}
+	inds := ind.Indirection
+	for len(inds) > 0 && inds[0].GetString_() != nil {
+		name := strVal(inds[0])
+		if base.t.Oid == types.OidRecord && base.t.Mod > 0 {
+			base, err = fieldSelect(base, name) // _pg_expandarray's (x, n)
+		} else if rel := wholeRowName(ind.Arg); rel != "" && base.colIdx < 0 && len(inds) == len(ind.Indirection) && b.hasRelation(s, rel) {
+			// (t).f of a FROM item t is t.f
+			if base, err = b.selectField(base, name, planner.ExprLocation(ind.Arg)); pgerror.As(err) != nil && pgerror.As(err).Code == pgerror.UndefinedColumn {
+				err = b.errAt(pgerror.Newf(pgerror.UndefinedColumn, "column %s.%s does not exist", rel, name), planner.ExprLocation(ind.Arg))
+			}
+		} else {
+			base, err = b.selectField(base, name, planner.ExprLocation(ind.Arg))
+		}
+		if err != nil {
+			return nil, err
+		}
+		inds = inds[1:]
+	}
+	if len(inds) == 0 {
+		return base, nil
+	}
+	return b.compileSubscripts(s, base, ind.Arg, inds)
+}
+
+// starIndirection reports whether select-list item val is (r).*: the
+// record expression without the star.
+func starIndirection(val *pg_query.Node) (*pg_query.Node, bool) {
+	ind := val.GetAIndirection()
+	if ind == nil || len(ind.Indirection) == 0 || ind.Indirection[len(ind.Indirection)-1].GetAStar() == nil {
+		return nil, false
+	}
+	if len(ind.Indirection) == 1 {
+		return ind.Arg, true
+	}
+	return &pg_query.Node{Node: &pg_query.Node_AIndirection{AIndirection: &pg_query.A_Indirection{
+		Arg: ind.Arg, Indirection: ind.Indirection[:len(ind.Indirection)-1]}}}, true
+}
+
+// wholeRowName is the name n of an expression that is a bare name (maybe a
+// whole-row reference), "" otherwise.
+func wholeRowName(n *pg_query.Node) string {
+	if cr := n.GetColumnRef(); cr != nil && len(cr.Fields) == 1 {
+		return strVal(cr.Fields[0])
+	}
+	return ""
+}
+
+// expandRecordStar compiles (r).* of a select list, r being recNode.
+func (b *builder) expandRecordStar(s *scope, recNode *pg_query.Node) ([]*cexpr, []colInfo, error) {
+	rec, err := b.compile(s, recNode, types.Unknown)
+	if err != nil {
+		return nil, nil, err
+	}
+	return b.recordStar(rec, planner.ExprLocation(recNode))
+}
+
 // subscript is one compiled [lo:hi] or [i] of an indirection.
 type subscript struct {
 	lo, hi *cexpr // nil when omitted; lo nil and !slice for [i]
