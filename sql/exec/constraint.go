@@ -5,7 +5,7 @@ import (
 	"strconv"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
-	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/heliosdb/nano/sql/catalog"
 	"github.com/heliosdb/nano/sql/parser"
@@ -19,32 +19,12 @@ import (
 // (compiledChecks) and evaluated by writeRow after the NOT NULL checks,
 // in name order, as PostgreSQL does. NULL (unknown) passes.
 
-// walkNodes calls fn on every message of the tree under n (fn returning
-// false skips a message's children).
-func walkNodes(m protoreflect.Message, fn func(m protoreflect.Message) bool) {
-	if !fn(m) {
-		return
-	}
-	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		switch {
-		case fd.IsList() && fd.Message() != nil:
-			l := v.List()
-			for i := 0; i < l.Len(); i++ {
-				walkNodes(l.Get(i).Message(), fn)
-			}
-		case fd.Message() != nil && !fd.IsMap():
-			walkNodes(v.Message(), fn)
-		}
-		return true
-	})
-}
-
 // exprColumns lists the ordinals of tbl's columns that n names, in order
 // of first appearance.
 func exprColumns(tbl *catalog.Table, n *pg_query.Node) []int {
 	var out []int
-	walkNodes(n.ProtoReflect(), func(m protoreflect.Message) bool {
-		if cr, ok := m.Interface().(*pg_query.ColumnRef); ok {
+	parser.Walk(n, func(m proto.Message) bool {
+		if cr, ok := m.(*pg_query.ColumnRef); ok {
 			if _, name, ok := colRefName(cr); ok {
 				if i := tbl.ColumnIndex(name); i >= 0 && !slices.Contains(out, i) {
 					out = append(out, i)
@@ -153,16 +133,11 @@ func (b *builder) compileCheck(tbl *catalog.Table, text string) (*cexpr, error) 
 	}
 	n := st.Node.GetSelectStmt().TargetList[0].GetResTarget().Val
 	sb := &builder{eng: b.eng, txn: b.txn, cat: b.cat, stmt: st, readOnly: true}
-	var bad *pgerror.Error
-	walkNodes(n.ProtoReflect(), func(m protoreflect.Message) bool {
-		switch m.Interface().(type) {
-		case *pg_query.SubLink:
-			bad = pgerror.New(pgerror.FeatureNotSupported, "cannot use subquery in check constraint")
-		}
-		return bad == nil
-	})
-	if bad != nil {
-		return nil, bad
+	if parser.Contains(n, func(m proto.Message) (bool, bool) {
+		_, sub := m.(*pg_query.SubLink)
+		return sub, true
+	}) {
+		return nil, pgerror.New(pgerror.FeatureNotSupported, "cannot use subquery in check constraint")
 	}
 	x, err := sb.compile(&scope{cols: tableCols(tbl, tbl.Name), excluded: -1}, n, types.Bool)
 	if err != nil {

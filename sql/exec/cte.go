@@ -1,10 +1,10 @@
 package exec
 
 import (
+	"github.com/heliosdb/nano/sql/parser"
 	planner "github.com/heliosdb/nano/sql/plan"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/heliosdb/nano/sql/exec/memacct"
 	"github.com/heliosdb/nano/sql/pgerror"
@@ -78,32 +78,10 @@ func (b *builder) pushWith(wc *pg_query.WithClause, outer *scope) (func(), error
 
 // namesRelation reports whether a RangeVar named name occurs in n.
 func namesRelation(n *pg_query.Node, name string) bool {
-	found := false
-	var walk func(m proto.Message)
-	walk = func(m proto.Message) {
-		if found {
-			return
-		}
-		if rv, ok := m.(*pg_query.RangeVar); ok && rv.Schemaname == "" && rv.Relname == name {
-			found = true
-			return
-		}
-		r := m.ProtoReflect()
-		r.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-			switch {
-			case fd.IsList() && fd.Message() != nil:
-				l := v.List()
-				for i := 0; i < l.Len(); i++ {
-					walk(l.Get(i).Message().Interface())
-				}
-			case fd.Message() != nil && !fd.IsMap():
-				walk(v.Message().Interface())
-			}
-			return !found
-		})
-	}
-	walk(n)
-	return found
+	return parser.Contains(n, func(m proto.Message) (bool, bool) {
+		rv, ok := m.(*pg_query.RangeVar)
+		return ok && rv.Schemaname == "" && rv.Relname == name, true
+	})
 }
 
 // findCTE returns the innermost visible CTE called name, or nil.

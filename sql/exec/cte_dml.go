@@ -3,8 +3,8 @@ package exec
 import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/heliosdb/nano/sql/parser"
 	"github.com/heliosdb/nano/sql/pgerror"
 	planner "github.com/heliosdb/nano/sql/plan"
 )
@@ -167,27 +167,10 @@ func (b *builder) finishDMLWith(stmt *pg_query.Node, wc *pg_query.WithClause, r 
 // namesTable reports whether a relation called name, in any schema,
 // occurs in n.
 func namesTable(n proto.Message, name string) bool {
-	found := false
-	var walk func(m protoreflect.Message)
-	walk = func(m protoreflect.Message) {
-		if rv, ok := m.Interface().(*pg_query.RangeVar); ok && rv.Relname == name {
-			found = true
-		}
-		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-			switch {
-			case found:
-			case fd.IsList() && fd.Message() != nil:
-				for i, l := 0, v.List(); i < l.Len(); i++ {
-					walk(l.Get(i).Message())
-				}
-			case fd.Message() != nil && !fd.IsMap():
-				walk(v.Message())
-			}
-			return !found
-		})
-	}
-	walk(n.ProtoReflect())
-	return found
+	return parser.Contains(n, func(m proto.Message) (bool, bool) {
+		rv, ok := m.(*pg_query.RangeVar)
+		return ok && rv.Relname == name, true
+	})
 }
 
 // stripWith is a copy of stmt without its WITH clause.

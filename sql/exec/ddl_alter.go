@@ -5,8 +5,7 @@ import (
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
-
-	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/heliosdb/nano/sql/catalog"
 	"github.com/heliosdb/nano/sql/parser"
@@ -771,8 +770,8 @@ func renameColumnRefs(expr, from, to string) (string, error) {
 		return "", err
 	}
 	n := st.Node.GetSelectStmt().TargetList[0].GetResTarget().Val
-	walkNodes(n.ProtoReflect(), func(m protoreflect.Message) bool {
-		if cr, ok := m.Interface().(*pg_query.ColumnRef); ok {
+	parser.Walk(n, func(m proto.Message) bool {
+		if cr, ok := m.(*pg_query.ColumnRef); ok {
 			if l := len(cr.Fields); l > 0 {
 				if s := cr.Fields[l-1].GetString_(); s != nil && s.Sval == from {
 					s.Sval = to

@@ -3,8 +3,8 @@ package exec
 import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/heliosdb/nano/sql/parser"
 	"github.com/heliosdb/nano/sql/pgerror"
 	planner "github.com/heliosdb/nano/sql/plan"
 	"github.com/heliosdb/nano/sql/types"
@@ -97,30 +97,19 @@ func sameExpr(a, b *pg_query.Node) bool {
 		return false
 	}
 	ca, cb := proto.Clone(a), proto.Clone(b)
-	clearLocations(ca.ProtoReflect())
-	clearLocations(cb.ProtoReflect())
+	clearLocations(ca)
+	clearLocations(cb)
 	return proto.Equal(ca, cb)
 }
 
-func clearLocations(m protoreflect.Message) {
-	var locs []protoreflect.FieldDescriptor
-	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		switch {
-		case fd.Name() == "location":
-			locs = append(locs, fd)
-		case fd.IsList() && fd.Message() != nil:
-			l := v.List()
-			for i := 0; i < l.Len(); i++ {
-				clearLocations(l.Get(i).Message())
-			}
-		case fd.Message() != nil && !fd.IsMap():
-			clearLocations(v.Message())
+func clearLocations(n proto.Message) {
+	parser.Walk(n, func(m proto.Message) bool {
+		r := m.ProtoReflect()
+		if fd := r.Descriptor().Fields().ByName("location"); fd != nil {
+			r.Clear(fd)
 		}
 		return true
 	})
-	for _, fd := range locs {
-		m.Clear(fd)
-	}
 }
 
 // starOverGroups expands * (or t.*) in the select list of a grouped query:

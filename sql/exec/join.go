@@ -5,9 +5,10 @@ import (
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
-	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/heliosdb/nano/sql/exec/spill"
+	"github.com/heliosdb/nano/sql/parser"
 	"github.com/heliosdb/nano/sql/pgerror"
 	planner "github.com/heliosdb/nano/sql/plan"
 	"github.com/heliosdb/nano/sql/types"
@@ -351,18 +352,13 @@ func (b *builder) pushDown(sp *scanPlan, conj []*pg_query.Node) error {
 // lateConjunct reports whether n holds a subquery or a call of a volatile
 // or external function (whose evaluation count is visible).
 func (b *builder) lateConjunct(n *pg_query.Node) bool {
-	late := false
-	walkNodes(n.ProtoReflect(), func(m protoreflect.Message) bool {
-		late = late || b.lateNode(m)
-		return !late
-	})
-	return late
+	return parser.Contains(n, func(m proto.Message) (bool, bool) { return b.lateNode(m), true })
 }
 
 // lateNode reports whether m is a subquery or a call of a volatile or
 // external function.
-func (b *builder) lateNode(m protoreflect.Message) bool {
-	switch v := m.Interface().(type) {
+func (b *builder) lateNode(m proto.Message) bool {
+	switch v := m.(type) {
 	case *pg_query.SubLink:
 		return true
 	case *pg_query.FuncCall:

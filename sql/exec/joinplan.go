@@ -4,10 +4,11 @@ import (
 	"sync"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
-	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/heliosdb/nano/lsn"
 	"github.com/heliosdb/nano/sql/catalog"
+	"github.com/heliosdb/nano/sql/parser"
 	"github.com/heliosdb/nano/sql/pgerror"
 	planner "github.com/heliosdb/nano/sql/plan"
 	"github.com/heliosdb/nano/sql/types"
@@ -515,12 +516,12 @@ func (jb *joinBuilder) refs(n *pg_query.Node) (set planner.RelSet, late bool) {
 		return set, late
 	}
 	set, late = 0, false
-	walkNodes(n.ProtoReflect(), func(m protoreflect.Message) bool {
+	parser.Walk(n, func(m proto.Message) bool {
 		if late || jb.b.lateNode(m) {
 			late = true
 			return false
 		}
-		if c, ok := m.Interface().(*pg_query.ColumnRef); ok {
+		if c, ok := m.(*pg_query.ColumnRef); ok {
 			r, ok, bad := jb.columnRel(c)
 			switch {
 			case bad:

@@ -1,11 +1,11 @@
 package exec
 
 import (
-	"google.golang.org/protobuf/reflect/protoreflect"
-
 	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/heliosdb/nano/sql/catalog"
+	"github.com/heliosdb/nano/sql/parser"
 	"github.com/heliosdb/nano/sql/pgerror"
 )
 
@@ -225,30 +225,9 @@ func checkPrivileges(t *Txn, cat *catalog.Catalog, needs []privNeed) error {
 
 // hasColumnRef reports whether the parse tree under m references a
 // column.
-func hasColumnRef(m interface{ ProtoReflect() protoreflect.Message }) bool {
-	found := false
-	var walk func(protoreflect.Message)
-	walk = func(msg protoreflect.Message) {
-		if found {
-			return
-		}
-		if _, ok := msg.Interface().(*pg_query.ColumnRef); ok {
-			found = true
-			return
-		}
-		msg.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-			switch {
-			case fd.IsList() && fd.Kind() == protoreflect.MessageKind:
-				l := v.List()
-				for i := 0; i < l.Len(); i++ {
-					walk(l.Get(i).Message())
-				}
-			case fd.Kind() == protoreflect.MessageKind && !fd.IsMap():
-				walk(v.Message())
-			}
-			return !found
-		})
-	}
-	walk(m.ProtoReflect())
-	return found
+func hasColumnRef(m proto.Message) bool {
+	return parser.Contains(m, func(m proto.Message) (bool, bool) {
+		_, ok := m.(*pg_query.ColumnRef)
+		return ok, true
+	})
 }

@@ -6,9 +6,10 @@ import (
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
-	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/heliosdb/nano/sql/catalog"
+	"github.com/heliosdb/nano/sql/parser"
 	"github.com/heliosdb/nano/sql/pgerror"
 )
 
@@ -63,40 +64,26 @@ func (b *builder) resolveSchemas(n *pg_query.Node) error {
 		return b.resolveDropNames(v.DropStmt)
 	}
 	ctes := map[string]bool{}
-	var err error
-	var walk func(m protoreflect.Message)
-	collect := true
-	walk = func(m protoreflect.Message) {
-		if w, ok := m.Interface().(*pg_query.WithClause); ok && collect {
+	parser.Walk(n, func(m proto.Message) bool { // the CTE names first
+		if w, ok := m.(*pg_query.WithClause); ok {
 			for _, c := range w.Ctes {
 				ctes[c.GetCommonTableExpr().GetCtename()] = true
 			}
 		}
-		if rv, ok := m.Interface().(*pg_query.RangeVar); ok && !collect {
-			if rv.Schemaname == "" && ctes[rv.Relname] {
-				return
-			}
-			if e := b.resolveRangeVar(rv, creates[rv]); e != nil && err == nil {
-				err = e
-			}
-			return
+		return true
+	})
+	var err error
+	parser.Contains(n, func(m proto.Message) (bool, bool) {
+		rv, ok := m.(*pg_query.RangeVar)
+		if !ok {
+			return false, true
 		}
-		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-			switch {
-			case fd.IsList() && fd.Message() != nil:
-				l := v.List()
-				for i := 0; i < l.Len(); i++ {
-					walk(l.Get(i).Message())
-				}
-			case fd.Message() != nil && !fd.IsMap():
-				walk(v.Message())
-			}
-			return err == nil
-		})
-	}
-	walk(n.ProtoReflect()) // the CTE names first
-	collect = false
-	walk(n.ProtoReflect())
+		if rv.Schemaname == "" && ctes[rv.Relname] {
+			return false, false
+		}
+		err = b.resolveRangeVar(rv, creates[rv])
+		return err != nil, false
+	})
 	return err
 }
 

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
-	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/heliosdb/nano/sql/catalog"
 	"github.com/heliosdb/nano/sql/parser"
@@ -53,8 +53,8 @@ type seqRef struct {
 // seqRefs lists n's bound sequence references in order of appearance.
 func seqRefs(n *pg_query.Node) []seqRef {
 	var out []seqRef
-	walkNodes(n.ProtoReflect(), func(m protoreflect.Message) bool {
-		fc, ok := m.Interface().(*pg_query.FuncCall)
+	parser.Walk(n, func(m proto.Message) bool {
+		fc, ok := m.(*pg_query.FuncCall)
 		if !ok || len(fc.Args) == 0 || len(fc.Funcname) > 2 {
 			return true
 		}

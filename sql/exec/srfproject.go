@@ -4,8 +4,9 @@ import (
 	"sync"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
-	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/proto"
 
+	"github.com/heliosdb/nano/sql/parser"
 	"github.com/heliosdb/nano/sql/pgerror"
 )
 
@@ -169,36 +170,15 @@ func (b *builder) compileSRFCall(s *scope, fc *pg_query.FuncCall) (*cexpr, error
 // hasCall reports whether n calls a function matching pred outside of a
 // subquery.
 func hasCall(n *pg_query.Node, pred func(*pg_query.FuncCall) bool) bool {
-	found := false
-	var walk func(m protoreflect.Message)
-	walk = func(m protoreflect.Message) {
-		if found {
-			return
-		}
-		switch v := m.Interface().(type) {
+	return parser.Contains(n, func(m proto.Message) (bool, bool) {
+		switch v := m.(type) {
 		case *pg_query.SubLink, *pg_query.RangeSubselect:
-			return
+			return false, false
 		case *pg_query.FuncCall:
 			if pred(v) {
-				found = true
-				return
+				return true, false
 			}
 		}
-		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-			switch {
-			case fd.IsList() && fd.Message() != nil:
-				l := v.List()
-				for i := 0; i < l.Len(); i++ {
-					walk(l.Get(i).Message())
-				}
-			case fd.Message() != nil && !fd.IsMap():
-				walk(v.Message())
-			}
-			return !found
-		})
-	}
-	if n != nil {
-		walk(n.ProtoReflect())
-	}
-	return found
+		return false, true
+	})
 }

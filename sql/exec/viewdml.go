@@ -3,7 +3,6 @@ package exec
 import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/heliosdb/nano/sql/catalog"
 	"github.com/heliosdb/nano/sql/parser"
@@ -181,33 +180,23 @@ func (d *viewDML) subst(n *pg_query.Node, qual string) *pg_query.Node {
 		return nil
 	}
 	n = proto.Clone(n).(*pg_query.Node)
-	d.substIn(n.ProtoReflect(), qual)
+	d.substIn(n, qual)
 	return n
 }
 
-func (d *viewDML) substIn(m protoreflect.Message, qual string) {
-	if nd, ok := m.Interface().(*pg_query.Node); ok {
+func (d *viewDML) substIn(n *pg_query.Node, qual string) {
+	parser.Walk(n, func(m proto.Message) bool {
+		nd, ok := m.(*pg_query.Node)
+		if !ok {
+			return true
+		}
 		if cr := nd.GetColumnRef(); cr != nil {
 			if r := d.replacement(cr, qual); r != nil {
 				nd.Node = proto.Clone(r).(*pg_query.Node).Node
 			}
-			return
+			return false
 		}
-		if nd.GetSubLink() != nil {
-			return
-		}
-	}
-	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		switch {
-		case fd.IsList() && fd.Message() != nil:
-			l := v.List()
-			for i := 0; i < l.Len(); i++ {
-				d.substIn(l.Get(i).Message(), qual)
-			}
-		case fd.Message() != nil && !fd.IsMap():
-			d.substIn(v.Message(), qual)
-		}
-		return true
+		return nd.GetSubLink() == nil
 	})
 }
 
