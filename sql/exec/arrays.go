@@ -312,23 +312,10 @@ func (b *builder) compileAnyArray(s *scope, a *pg_query.A_Expr, op string) (*cex
 		if err != nil {
 			return nil, err
 		}
-		sawNull := false
-		for _, d := range arr.Elems {
-			en.cache[key] = d
-			v, err := cmp.fn(en, row)
-			if err != nil {
-				return nil, err
-			}
-			if v == nil {
-				sawNull = true
-			} else if v.(bool) != all {
-				return !all, nil
-			}
-		}
-		if sawNull {
-			return nil, nil
-		}
-		return all, nil
+		return quantified(all, len(arr.Elems), func(i int) (Datum, error) {
+			en.cache[key] = arr.Elems[i]
+			return cmp.fn(en, row)
+		})
 	}}, nil
 }
 

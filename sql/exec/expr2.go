@@ -107,23 +107,11 @@ func inExpr(l *cexpr, eqs []*cexpr, negate bool) *cexpr {
 		if err != nil || v == nil {
 			return nil, err
 		}
-		sawNull := false
-		for _, eq := range eqs {
-			r, err := eq.fn(en, row)
-			if err != nil {
-				return nil, err
-			}
-			if r == true {
-				return !negate, nil
-			}
-			if r == nil {
-				sawNull = true
-			}
+		in, err := quantified(false, len(eqs), func(i int) (Datum, error) { return eqs[i].fn(en, row) })
+		if err != nil || in == nil || !negate {
+			return in, err
 		}
-		if sawNull {
-			return nil, nil
-		}
-		return negate, nil
+		return !in.(bool), nil
 	}}
 }
 
@@ -375,4 +363,30 @@ func initcap(s string) string {
 		}
 	}
 	return string(out)
+}
+
+// quantified folds n tests with SQL's three-valued logic, the one rule
+// behind x op ANY/ALL (array), x op ANY/ALL (subquery), IN and NOT IN (a
+// list or a subquery) and row comparisons with a subquery: ANY (all
+// false) is true at the first true test, ALL false at the first false one
+// (the rest are not evaluated); otherwise the answer is NULL when a test
+// was NULL, else all (ANY of nothing is false, ALL of nothing true).
+// test(i) evaluates the i'th test.
+func quantified(all bool, n int, test func(i int) (Datum, error)) (Datum, error) {
+	sawNull := false
+	for i := 0; i < n; i++ {
+		v, err := test(i)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			sawNull = true
+		} else if v == Datum(!all) {
+			return !all, nil
+		}
+	}
+	if sawNull {
+		return nil, nil
+	}
+	return all, nil
 }

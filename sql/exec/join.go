@@ -772,23 +772,10 @@ func (b *builder) compileSubLink(s *scope, sl *pg_query.SubLink) (*cexpr, error)
 			if en.cache == nil {
 				en.cache = map[any]any{}
 			}
-			sawNull := false
-			for _, r := range rows {
-				en.cache[slotKey{}] = r[0]
-				v, err := cmp.fn(en, row)
-				if err != nil {
-					return nil, err
-				}
-				if v == nil {
-					sawNull = true
-				} else if v.(bool) != all {
-					return !all, nil
-				}
-			}
-			if sawNull {
-				return nil, nil
-			}
-			return all, nil
+			return quantified(all, len(rows), func(i int) (Datum, error) {
+				en.cache[slotKey{}] = rows[i][0]
+				return cmp.fn(en, row)
+			})
 		}}, nil
 	}
 	return nil, pgerror.Newf(pgerror.FeatureNotSupported, "subquery type %s is not supported", sl.SubLinkType)

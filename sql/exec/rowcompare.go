@@ -256,34 +256,14 @@ func (b *builder) compileRowSubLink(s *scope, fields []*pg_query.Node, op string
 		if en.cache == nil {
 			en.cache = map[any]any{}
 		}
-		sawNull := false
-		for _, r := range rows {
+		return quantified(all, len(rows), func(r int) (Datum, error) {
 			for i := range cmps {
-				en.cache[rowSlotKey{i}] = r[i]
+				en.cache[rowSlotKey{i}] = rows[r][i]
 			}
-			var v Datum = !decisive
-			for _, c := range cmps {
-				x, err := c.fn(en, row)
-				if err != nil {
-					return nil, err
-				}
-				if x == nil {
-					v = nil
-				} else if x.(bool) == decisive {
-					v = decisive
-					break
-				}
-			}
-			if v == nil {
-				sawNull = true
-			} else if v.(bool) != all {
-				return !all, nil
-			}
-		}
-		if sawNull {
-			return nil, nil
-		}
-		return all, nil
+			// the row pair: <> holds when a field pair differs, the
+			// other operators when every field pair compares true
+			return quantified(!decisive, len(cmps), func(i int) (Datum, error) { return cmps[i].fn(en, row) })
+		})
 	}}
 	return foldConst(e, cmps...)
 }
