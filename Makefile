@@ -7,7 +7,7 @@ STATIC_TAGS    := netgo,osusergo
 STATIC_LDFLAGS := -s -w -linkmode external -extldflags "-static"
 TEST_TIMEOUT   ?= 14m
 
-.PHONY: deps proto proto-check all build static docker docker-e2e run run-single test test-short e2e faults faults-quick fuzz compat compat-update bench bench-full profile instructions lint fmt vet clean help
+.PHONY: deps proto proto-check all build static docker docker-e2e run run-single test test-short e2e faults faults-quick fuzz compat compat-update bench bench-full profile profile-replication instructions lint fmt vet clean help
 
 all: build
 
@@ -84,6 +84,9 @@ bench: build ## quick side-by-side with PostgreSQL 15 (< 10 min): pgbench select
 
 profile: build ## CPU and allocation profiles of the node under a pgbench workload (WORKLOAD=tpcb-like CLIENTS=8 MODE=prepared): profiles/*.pprof
 	./scripts/profile.sh
+
+profile-replication: build ## a sync primary and standby under pgbench: CPU, context switches, WAL fsyncs, commit groups and standby acks per transaction on each (WORKLOAD=update|tpcb-like CLIENTS=8 LAG=1 PPROF=1 STRACE=1 BIN=old/heliosdb-nano)
+	./scripts/profile-replication.sh
 
 instructions: build ## instructions per transaction of the node under callgrind, the same on a loaded machine (WORKLOAD=simple-update MODE=prepared; BINS="old/heliosdb-nano bin/heliosdb-nano" compares builds)
 	./scripts/instructions.sh $(BINS)
