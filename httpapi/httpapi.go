@@ -66,6 +66,12 @@ type LeaseRequest struct {
 	DurationMS  int64  `json:"duration_ms"`
 	Holder      string `json:"holder"`
 	DegradedSeq uint64 `json:"degraded_seq"`
+	// ExpiresUnixMS, when set, is when the grant expires by the holder's
+	// clock (its send time plus duration_ms, Unix milliseconds): the lease
+	// ends then at the latest, and a grant read after it is refused (a
+	// primary waking from a pause must not take a grant its holder gave
+	// up on).
+	ExpiresUnixMS int64 `json:"expires_unix_ms,omitempty"`
 }
 
 // maxBody bounds a /query request.

@@ -74,7 +74,11 @@ func (h httpBackend) Demote(ctx context.Context, host string, port int) error {
 }
 
 func (h httpBackend) GrantLease(ctx context.Context, req httpapi.LeaseRequest) (any, error) {
-	return h.n.GrantLease(ctx, LeaseRequest{Term: req.Term, Duration: req.DurationMS, Holder: req.Holder, DegradedSeq: req.DegradedSeq})
+	lr := LeaseRequest{Term: req.Term, Duration: req.DurationMS, Holder: req.Holder, DegradedSeq: req.DegradedSeq}
+	if req.ExpiresUnixMS > 0 {
+		lr.NotAfter = time.UnixMilli(req.ExpiresUnixMS)
+	}
+	return h.n.GrantLease(ctx, lr)
 }
 
 // HTTP server limits: a client may take ReadHeaderTimeout to send its

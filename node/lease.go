@@ -35,6 +35,11 @@ type LeaseRequest struct {
 	// the holder saw at its previous grant: commits waiting in it may be
 	// acknowledged without a sync standby.
 	DegradedSeq uint64 `json:"degraded_seq"`
+	// NotAfter, when not zero, is when the grant expires by the holder's
+	// clock (cluster.State.GrantLease): a grant read late, by a primary
+	// waking from a pause, neither extends the lease past it nor renews
+	// one after it.
+	NotAfter time.Time `json:"-"`
 }
 
 // LeaseResult is the primary's answer to a grant: what the holder needs
@@ -50,7 +55,7 @@ type LeaseResult struct {
 
 // GrantLease extends the primary's lease to Duration from now (as this
 // node measures it; the holder counts from its own later receipt of the
-// answer and adds a margin).
+// answer and adds a margin), and never past req.NotAfter.
 func (n *Node) GrantLease(ctx context.Context, req LeaseRequest) (LeaseResult, error) {
 	d := time.Duration(req.Duration) * time.Millisecond
 	// Not while a demotion or promotion runs: a grant taken in the middle
@@ -58,7 +63,7 @@ func (n *Node) GrantLease(ctx context.Context, req LeaseRequest) (LeaseResult, e
 	// primary.
 	n.roleMu.Lock()
 	defer n.roleMu.Unlock()
-	if _, err := n.state().GrantLease(n.cfg.NodeID, req.Term, n.cfg.now(), d, req.Holder); err != nil {
+	if _, err := n.state().GrantLease(n.cfg.NodeID, req.Term, n.cfg.now(), d, req.Holder, req.NotAfter); err != nil {
 		return LeaseResult{}, err
 	}
 	// A grant the holder gave up on (its request timed out) must not
@@ -70,16 +75,17 @@ func (n *Node) GrantLease(ctx context.Context, req LeaseRequest) (LeaseResult, e
 	// never finds a required lease that is not there yet. The requirement
 	// is recorded durably, so a restarted primary waits for a grant too.
 	prev, _, err := n.update(func(s cluster.State) (cluster.State, error) {
-		return s.GrantLease(n.cfg.NodeID, req.Term, n.cfg.now(), d, req.Holder)
+		return s.GrantLease(n.cfg.NodeID, req.Term, n.cfg.now(), d, req.Holder, req.NotAfter)
 	})
 	if err != nil {
 		return LeaseResult{}, err
 	}
+	left := n.state().LeaseUntil.Sub(n.cfg.now()) // at most d: capped by req.NotAfter
 	n.mu.Lock()
 	if n.leaseTimer != nil {
 		n.leaseTimer.Stop()
 	}
-	n.leaseTimer = time.AfterFunc(d, n.leaseExpired)
+	n.leaseTimer = time.AfterFunc(left, n.leaseExpired)
 	n.mu.Unlock()
 	if !prev.Leased {
 		n.repl.StandingChanged()

@@ -260,3 +260,37 @@ func requireCanceled(t *testing.T, err error, why string) {
 		t.Fatalf("a commit behind a held group: %v, want 57014 (%s)", err, why)
 	}
 }
+
+// TestLeaseGrantReadLateDoesNotRenew: a grant the holder sent a while ago
+// (a primary paused with it in its socket reads it on waking) ends at the
+// holder's expiry, and one read after it is refused: the old primary
+// stays read-only after the holder has given up on it and promoted
+// another node (found by the history suite, docs/faults.md).
+func TestLeaseGrantReadLateDoesNotRenew(t *testing.T) {
+	c := clustertest.Start(t, clustertest.Options{})
+	c.Primary.Exec("CREATE TABLE l (id INT PRIMARY KEY)")
+	late := func(sentAgo time.Duration) error {
+		_, err := c.Primary.Node().GrantLease(context.Background(), node.LeaseRequest{Term: 1, Duration: time.Second.Milliseconds(),
+			Holder: "test", NotAfter: time.Now().Add(time.Second - sentAgo)})
+		return err
+	}
+	if err := grant(c.Primary, 1, 300*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(400 * time.Millisecond)
+	requireLeaseRefusal(t, tryInsert(t, c.Primary, 1))
+	// Sent 3 s ago with a 1 s lease: expired before it arrived.
+	if err := late(3 * time.Second); !errors.Is(err, node.ErrLeaseRefused) || !strings.Contains(err.Error(), "before it arrived") {
+		t.Fatalf("a grant read after its expiry = %v, want a refusal", err)
+	}
+	requireLeaseRefusal(t, tryInsert(t, c.Primary, 1))
+	// Sent 700 ms ago: the lease ends 300 ms from now, not 1 s.
+	if err := late(700 * time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if err := tryInsert(t, c.Primary, 1); err != nil {
+		t.Fatalf("write under the rest of a late grant: %v", err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	requireLeaseRefusal(t, tryInsert(t, c.Primary, 2))
+}

@@ -162,14 +162,27 @@ func (s State) Leaseable(nodeID string, term uint64) error {
 
 // GrantLease extends the lease of the unfenced primary of term to d from
 // now, for holder, and makes the lease a requirement from then on.
-func (s State) GrantLease(nodeID string, term uint64, now time.Time, d time.Duration, holder string) (State, error) {
+// notAfter, when not zero, is when the holder's grant expires by the
+// holder's clock (its send time plus d): the lease ends then at the
+// latest, and a grant that arrives after it is refused. A grant can
+// arrive late — read from the socket by a primary waking from a pause
+// after the holder gave up on it and promoted another node — and must not
+// extend the lease past what the holder counts on.
+func (s State) GrantLease(nodeID string, term uint64, now time.Time, d time.Duration, holder string, notAfter time.Time) (State, error) {
 	if d < MinLease || d > MaxLease {
 		return s, fmt.Errorf("%w: duration_ms must be between %d and %d", ErrLeaseRefused, MinLease.Milliseconds(), MaxLease.Milliseconds())
 	}
 	if err := s.Leaseable(nodeID, term); err != nil {
 		return s, err
 	}
-	s.LeaseUntil, s.LeaseHolder, s.Leased = now.Add(d), holder, true
+	until := now.Add(d)
+	if !notAfter.IsZero() && notAfter.Before(until) {
+		if !notAfter.After(now) {
+			return s, fmt.Errorf("%w: the grant expired %s before it arrived", ErrLeaseRefused, now.Sub(notAfter).Round(time.Millisecond))
+		}
+		until = notAfter
+	}
+	s.LeaseUntil, s.LeaseHolder, s.Leased = until, holder, true
 	return s, nil
 }
 

@@ -61,21 +61,37 @@ func TestTransitions(t *testing.T) {
 		{name: "demote without a host", from: primary(), step: func(s State) (State, error) { return s.Demote("", 5433) }, err: ErrBadPrimary},
 		{name: "demote to port 65536", from: primary(), step: func(s State) (State, error) { return s.Demote("q", 65536) }, err: ErrBadPrimary},
 		{name: "grant a lease: required from now on", from: primary(),
-			step: func(s State) (State, error) { return s.GrantLease("n1", 2, t0, time.Second, "proxy1") },
+			step: func(s State) (State, error) { return s.GrantLease("n1", 2, t0, time.Second, "proxy1", time.Time{}) },
 			want: leased(primary(), t0.Add(time.Second))},
 		{name: "renew a lease", from: leased(primary(), t0),
-			step: func(s State) (State, error) { return s.GrantLease("n1", 2, t0.Add(time.Hour), time.Second, "proxy1") },
+			step: func(s State) (State, error) {
+				return s.GrantLease("n1", 2, t0.Add(time.Hour), time.Second, "proxy1", time.Time{})
+			},
 			want: leased(primary(), t0.Add(time.Hour+time.Second))},
+		{name: "grant capped by the holder's expiry", from: leased(primary(), t0),
+			step: func(s State) (State, error) {
+				return s.GrantLease("n1", 2, t0, time.Second, "proxy1", t0.Add(300*time.Millisecond))
+			},
+			want: leased(primary(), t0.Add(300*time.Millisecond))},
+		{name: "grant the holder's expiry does not shorten", from: primary(),
+			step: func(s State) (State, error) {
+				return s.GrantLease("n1", 2, t0, time.Second, "proxy1", t0.Add(time.Hour))
+			},
+			want: leased(primary(), t0.Add(time.Second))},
+		{name: "grant arriving after it expired (a primary waking from a pause)", from: leased(primary(), t0),
+			step: func(s State) (State, error) {
+				return s.GrantLease("n1", 2, t0.Add(3*time.Second), time.Second, "proxy1", t0.Add(time.Second))
+			}, err: ErrLeaseRefused},
 		{name: "grant to a standby", from: standby(),
-			step: func(s State) (State, error) { return s.GrantLease("n1", 2, t0, time.Second, "x") }, err: ErrLeaseRefused},
+			step: func(s State) (State, error) { return s.GrantLease("n1", 2, t0, time.Second, "x", time.Time{}) }, err: ErrLeaseRefused},
 		{name: "grant to a fenced primary", from: fenced(primary()),
-			step: func(s State) (State, error) { return s.GrantLease("n1", 2, t0, time.Second, "x") }, err: ErrLeaseRefused},
+			step: func(s State) (State, error) { return s.GrantLease("n1", 2, t0, time.Second, "x", time.Time{}) }, err: ErrLeaseRefused},
 		{name: "grant for another term", from: primary(),
-			step: func(s State) (State, error) { return s.GrantLease("n1", 1, t0, time.Second, "x") }, err: ErrLeaseRefused},
+			step: func(s State) (State, error) { return s.GrantLease("n1", 1, t0, time.Second, "x", time.Time{}) }, err: ErrLeaseRefused},
 		{name: "grant too short", from: primary(),
-			step: func(s State) (State, error) { return s.GrantLease("n1", 2, t0, MinLease-1, "x") }, err: ErrLeaseRefused},
+			step: func(s State) (State, error) { return s.GrantLease("n1", 2, t0, MinLease-1, "x", time.Time{}) }, err: ErrLeaseRefused},
 		{name: "grant too long", from: primary(),
-			step: func(s State) (State, error) { return s.GrantLease("n1", 2, t0, MaxLease+1, "x") }, err: ErrLeaseRefused},
+			step: func(s State) (State, error) { return s.GrantLease("n1", 2, t0, MaxLease+1, "x", time.Time{}) }, err: ErrLeaseRefused},
 		{name: "fence a primary with a newer term", from: primary(), step: fenceStep(3, "n2"), want: fenced(primary())},
 		{name: "fence: an older fencing term changes nothing", from: fenced(primary()), step: fenceStep(3, "n9"), err: errUnchangedT},
 		{name: "fence: own term changes nothing", from: primary(), step: fenceStep(2, "n2"), err: errUnchangedT},
@@ -247,7 +263,7 @@ func TestCrashPoints(t *testing.T) {
 		step func(State) (State, error)
 	}{
 		{"found", foundStep("c1")},
-		{"grant a lease", func(s State) (State, error) { return s.GrantLease("n1", 1, t0, time.Second, "proxy1") }},
+		{"grant a lease", func(s State) (State, error) { return s.GrantLease("n1", 1, t0, time.Second, "proxy1", time.Time{}) }},
 		{"add a peer", peerStep("n1", "s1", "s1:6433")},
 		{"fence", fenceStep(2, "s1")},
 		{"lift the lease", func(s State) (State, error) { return s.LiftLease(), nil }},
@@ -256,7 +272,7 @@ func TestCrashPoints(t *testing.T) {
 			return s.AdoptHistory(replication.History{{Term: 1, Start: 0}, {Term: 2, Start: 700}})
 		}},
 		{"promote", func(s State) (State, error) { return s.Promote(900) }},
-		{"grant again", func(s State) (State, error) { return s.GrantLease("n1", 3, t0, time.Second, "proxy1") }},
+		{"grant again", func(s State) (State, error) { return s.GrantLease("n1", 3, t0, time.Second, "proxy1", time.Time{}) }},
 	}
 	cur := Initial(hastate.Primary, "ignored", 1)
 	disk := store{}

@@ -63,6 +63,10 @@ type LeaseRequest struct {
 	DurationMS  int64  `json:"duration_ms"`
 	Holder      string `json:"holder"`
 	DegradedSeq uint64 `json:"degraded_seq"`
+	// ExpiresUnixMS is the send time plus the lease, by this clock: the
+	// node's lease ends then at the latest, so a grant it reads late (it
+	// was paused) cannot outlast the bound this proxy counts on.
+	ExpiresUnixMS int64 `json:"expires_unix_ms,omitempty"`
 }
 
 // LeaseResult is a primary's answer to a grant.
@@ -330,7 +334,8 @@ func (c *Coordinator) grantOnce(ctx context.Context, node string, term uint64) (
 	}
 	c.fo.mu.Unlock()
 	sctx, cancel := context.WithTimeout(ctx, c.quick())
-	res, err := c.cfg.API.Lease(sctx, node, LeaseRequest{Term: term, DurationMS: f.Lease.Milliseconds(), Holder: f.Holder, DegradedSeq: seq})
+	res, err := c.cfg.API.Lease(sctx, node, LeaseRequest{Term: term, DurationMS: f.Lease.Milliseconds(), Holder: f.Holder, DegradedSeq: seq,
+		ExpiresUnixMS: c.cfg.Now().Add(f.Lease).UnixMilli()})
 	cancel()
 	end := c.cfg.Now()
 	c.fo.mu.Lock()
