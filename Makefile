@@ -54,7 +54,7 @@ faults: ## crash/fault suites with many more cycles (the history checker suite f
 	HELIOSDB_QUEUE_JOBS=10000 HELIOSDB_PGBENCH_SECONDS=10 HELIOSDB_BANK_SECONDS=60 $(GO) test -count=1 -v -timeout 30m -run '^(TestSkipLockedQueue|TestPgbenchNoFailedTransactions|TestIsolationMatchesPostgres|TestBankTransfers)$$' ./tests/
 	HELIOSDB_FAULTS=1 HELIOSDB_FAULTS_DURATION=$${HELIOSDB_FAULTS_DURATION:-11m} HELIOSDB_FAULTS_MIN=$${HELIOSDB_FAULTS_MIN:-1000} $(GO) test -count=1 -v -timeout 120m -run '^TestFaults$$' ./tests/
 
-faults-quick: ## the history checker suite, every scenario once (~4 min): register/set/bank/append/set-async through heliosdb-proxy under a random nemesis (kill -9, SIGSTOP, partitions, delays, switchover, proxy restart, disk full)
+faults-quick: ## the history checker suite, every scenario once (~4 min): register/set/bank/append/set-async through heliosdb-proxy under a random nemesis (kill -9, power cuts, SIGSTOP, partitions, delays, switchover, proxy restart, disk full)
 	HELIOSDB_FAULTS=1 HELIOSDB_FAULTS_DURATION=$${HELIOSDB_FAULTS_DURATION:-30s} $(GO) test -count=1 -v -timeout 15m -run '^TestFaults$$' ./tests/
 
 FUZZTIME ?= 10m

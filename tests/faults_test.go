@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/heliosdb/nano/internal/faultnet"
 	"github.com/heliosdb/nano/internal/history"
+	"github.com/heliosdb/nano/wal/waltest"
 )
 
 // The history checker suite (issue 16, point 3): `make faults-quick` runs
@@ -86,21 +88,31 @@ type faultScenario struct {
 	name string
 	mode string // "sync" or "async" (async: loss is reported, not failed)
 	load workload
+	// direct adds a client that writes straight to the node the proxy
+	// names primary (through that node's fault proxy) and keeps its
+	// connection until an error, as an application or a second proxy
+	// that has not seen a failover would: what the failover lease
+	// protects against. Only for write-only workloads (a read on an old
+	// primary is stale in any system).
+	direct bool
+	// kinds are fault kinds added to the common ones.
+	kinds []string
 }
 
 var faultScenarios = []faultScenario{
-	{"register", "sync", &registerLoad{keys: 6}},
-	{"set", "sync", &setLoad{}},
-	{"bank", "sync", &bankLoad{accounts: 5, initial: 100}},
-	{"append", "sync", &appendLoad{keys: 8}},
-	{"set-async", "async", &setLoad{}},
+	{name: "register", mode: "sync", load: &registerLoad{keys: 6}},
+	{name: "set", mode: "sync", load: &setLoad{}, direct: true, kinds: []string{"pause-primary-past-promotion"}},
+	{name: "bank", mode: "sync", load: &bankLoad{accounts: 5, initial: 100}},
+	{name: "append", mode: "sync", load: &appendLoad{keys: 8}},
+	{name: "set-async", mode: "async", load: &setLoad{}, direct: true, kinds: []string{"pause-primary-past-promotion"}},
 }
 
 // workload is what the clients do and how their history is checked.
 type workload interface {
 	setup(ctx context.Context, c *pgx.Conn) error
-	// step runs one operation on conn, recording it in h.
-	step(ctx context.Context, conn *pgx.Conn, h *history.History, proc int, rng *rand.Rand)
+	// step runs one operation on conn, recording it in h, and returns
+	// its error.
+	step(ctx context.Context, conn *pgx.Conn, h *history.History, proc int, rng *rand.Rand) error
 	// check reads the final state from conn (the settled primary) and
 	// checks the history.
 	check(ctx context.Context, conn *pgx.Conn, ops []history.Op) (history.Result, error)
@@ -135,7 +147,29 @@ func runScenario(t *testing.T, sc faultScenario, dur time.Duration) (string, int
 		prng := rand.New(rand.NewPCG(seed, uint64(p)+1))
 		wg.Go(func() { runFaultClient(c.proxyDSN(), sc.load, h, p, prng, stop) })
 	}
-	nem := &nemesis{c: c, rng: rng, start: h.Start()}
+	if sc.direct {
+		prng := rand.New(rand.NewPCG(seed, clients+1))
+		wg.Go(func() { runDirectClient(c, sc.load, h, clients, prng, stop) })
+	}
+	nem := &nemesis{c: c, rng: rng, start: h.Start(), extra: sc.kinds}
+	checked := false
+	t.Cleanup(func() {
+		// The cluster did not settle (or a final read failed): say what
+		// the nemesis did, check what needs only the history, and show
+		// the logs.
+		if checked || !t.Failed() {
+			return
+		}
+		t.Logf("%s: nemesis log (seconds since the history began, at %s):\n%s", sc.name, h.Start().UTC().Format("15:04:05.000"), strings.Join(nem.log, "\n"))
+		if _, ok := sc.load.(*setLoad); ok {
+			r := history.CheckTerms(h.Ops())
+			t.Logf("%s: unsettled, history only: %d anomalies %v %v", sc.name, r.Anomalies, r.Notes, r.Details)
+		}
+		t.Logf("proxy log, role changes:\n%s", c.proxyLog.grep(200, "promot", "failover", "degrad", "demot", "switchover", "lease lapsed", "re-point"))
+		for _, nd := range c.nodes {
+			t.Logf("%s log (tail):\n%s", nd.id, nd.logs.tail(40))
+		}
+	})
 	faults := nem.run(dur)
 	close(stop)
 	wg.Wait()
@@ -148,6 +182,7 @@ func runScenario(t *testing.T, sc faultScenario, dur time.Duration) (string, int
 		t.Logf("%s: final reads and checks took %s", sc.name, time.Since(checkStart).Round(time.Millisecond))
 	}()
 
+	checked = true
 	conn := primary.connectDirect(t)
 	ops := h.Ops()
 	res, err := sc.load.check(ctx, conn, ops)
@@ -278,6 +313,60 @@ func runFaultClient(dsn string, load workload, h *history.History, proc int, rng
 	}
 }
 
+// runDirectClient runs operations on a connection to the node the
+// proxy names primary (through that node's fault proxy), keeps it while
+// they succeed, and after an error connects to whatever the proxy then
+// names primary.
+func runDirectClient(c *haCluster, load workload, h *history.History, proc int, rng *rand.Rand, stop chan struct{}) {
+	var conn *pgx.Conn
+	defer func() {
+		if conn != nil {
+			conn.Close(context.Background())
+		}
+	}()
+	pause := func() bool {
+		select {
+		case <-stop:
+			return false
+		case <-time.After(100 * time.Millisecond):
+			return true
+		}
+	}
+	for {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		if conn == nil {
+			p := c.primary()
+			if p == nil {
+				if !pause() {
+					return
+				}
+				continue
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			cn, err := pgx.Connect(ctx, fmt.Sprintf("postgres://helios:helios@127.0.0.1:%d/heliosdb?sslmode=disable", p.pgAddrPort()))
+			cancel()
+			if err != nil {
+				if !pause() {
+					return
+				}
+				continue
+			}
+			conn = cn
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		err := load.step(ctx, conn, h, proc, rng)
+		cancel()
+		if err != nil {
+			conn.Close(context.Background())
+			conn = nil
+		}
+	}
+}
+
 // outcome classifies an operation's error: nil is OK; errors the server
 // raises before anything is committed are Fail; everything else (the
 // connection lost, a timeout, an error while committing) is Unknown.
@@ -328,7 +417,7 @@ func (l *registerLoad) setup(ctx context.Context, c *pgx.Conn) error {
 	return nil
 }
 
-func (l *registerLoad) step(ctx context.Context, conn *pgx.Conn, h *history.History, proc int, rng *rand.Rand) {
+func (l *registerLoad) step(ctx context.Context, conn *pgx.Conn, h *history.History, proc int, rng *rand.Rand) error {
 	k := rng.IntN(l.keys)
 	switch x := rng.IntN(10); {
 	case x < 5:
@@ -337,14 +426,16 @@ func (l *registerLoad) step(ctx context.Context, conn *pgx.Conn, h *history.Hist
 		err := conn.QueryRow(ctx, "SELECT v FROM reg WHERE k = $1", k).Scan(&v)
 		if errors.Is(err, pgx.ErrNoRows) {
 			h.Finish(op, history.OK, history.RegOp{Key: k, Absent: true}, nil)
-			return
+			return nil
 		}
 		h.Finish(op, outcome(err, false), history.RegOp{Key: k, V: int(v)}, err)
+		return err
 	case x < 8:
 		v := int(l.next.Add(1))
 		op := h.Invoke(proc, "write", history.RegOp{Key: k, V: v})
 		_, err := conn.Exec(ctx, "UPDATE reg SET v = $2 WHERE k = $1", k, v)
 		h.Finish(op, outcome(err, true), nil, err)
+		return err
 	default:
 		// From a value this key may well hold: the last one written, or 0.
 		from := 0
@@ -355,6 +446,7 @@ func (l *registerLoad) step(ctx context.Context, conn *pgx.Conn, h *history.Hist
 		op := h.Invoke(proc, "cas", history.RegOp{Key: k, From: from, V: v})
 		tag, err := conn.Exec(ctx, "UPDATE reg SET v = $3 WHERE k = $1 AND v = $2", k, from, v)
 		h.Finish(op, outcome(err, true), history.RegOp{Key: k, From: from, V: v, Applied: err == nil && tag.RowsAffected() == 1}, err)
+		return err
 	}
 }
 
@@ -394,11 +486,16 @@ func (l *setLoad) setup(ctx context.Context, c *pgx.Conn) error {
 	return err
 }
 
-func (l *setLoad) step(ctx context.Context, conn *pgx.Conn, h *history.History, proc int, rng *rand.Rand) {
+func (l *setLoad) step(ctx context.Context, conn *pgx.Conn, h *history.History, proc int, rng *rand.Rand) error {
 	v := l.next.Add(1)
 	op := h.Invoke(proc, "add", v)
-	_, err := conn.Exec(ctx, "INSERT INTO st VALUES ($1, $2)", v, proc)
-	h.Finish(op, outcome(err, true), nil, err)
+	// The node that commits the insert names itself and its term in the
+	// same statement (history.CheckTerms).
+	var node string
+	var term int64
+	err := conn.QueryRow(ctx, "INSERT INTO st VALUES ($1, $2) RETURNING (SELECT node_id FROM helios_node), (SELECT term FROM helios_node)", v, proc).Scan(&node, &term)
+	h.FinishAcked(op, outcome(err, true), nil, err, node, uint64(term))
+	return err
 }
 
 func (l *setLoad) check(ctx context.Context, conn *pgx.Conn, ops []history.Op) (history.Result, error) {
@@ -410,7 +507,9 @@ func (l *setLoad) check(ctx context.Context, conn *pgx.Conn, ops []history.Op) (
 	if err != nil {
 		return history.Result{}, err
 	}
-	return history.CheckSet(ops, vals), nil
+	res := history.CheckSet(ops, vals)
+	res.Merge(history.CheckTerms(ops))
+	return res, nil
 }
 
 // ---- bank: transfers keep the total ----
@@ -434,12 +533,12 @@ func (l *bankLoad) setup(ctx context.Context, c *pgx.Conn) error {
 	return nil
 }
 
-func (l *bankLoad) step(ctx context.Context, conn *pgx.Conn, h *history.History, proc int, rng *rand.Rand) {
+func (l *bankLoad) step(ctx context.Context, conn *pgx.Conn, h *history.History, proc int, rng *rand.Rand) error {
 	if rng.IntN(2) == 0 {
 		op := h.Invoke(proc, "read", nil)
 		br, err := readBank(ctx, conn)
 		h.Finish(op, outcome(err, false), br, err)
-		return
+		return err
 	}
 	from, to := rng.IntN(l.accounts), rng.IntN(l.accounts-1)
 	if to >= from {
@@ -465,6 +564,7 @@ func (l *bankLoad) step(ctx context.Context, conn *pgx.Conn, h *history.History,
 		return err
 	}()
 	h.Finish(op, outcome(err, committing), nil, err)
+	return err
 }
 
 func readBank(ctx context.Context, conn *pgx.Conn) (history.BankRead, error) {
@@ -530,7 +630,7 @@ func parseList(s string) ([]int, error) {
 	return out, nil
 }
 
-func (l *appendLoad) step(ctx context.Context, conn *pgx.Conn, h *history.History, proc int, rng *rand.Rand) {
+func (l *appendLoad) step(ctx context.Context, conn *pgx.Conn, h *history.History, proc int, rng *rand.Rand) error {
 	n := 1 + rng.IntN(4)
 	txn := make(history.Txn, n)
 	for i := range txn {
@@ -580,6 +680,7 @@ func (l *appendLoad) step(ctx context.Context, conn *pgx.Conn, h *history.Histor
 	} else {
 		h.Finish(op, st, nil, err)
 	}
+	return err
 }
 
 func (l *appendLoad) check(ctx context.Context, conn *pgx.Conn, ops []history.Op) (history.Result, error) {
@@ -613,6 +714,7 @@ func startFaultCluster(t *testing.T, mode string) *haCluster {
 		conf += "failover_allow_data_loss = true\n"
 	}
 	return startHACluster(t, haOptions{mode: mode, faultProxies: true, tmpfs: true, proxyConf: conf,
+		nodeEnv:   []string{"HELIOSDB_TEST_WAL_SYNC_MARK=1"}, // power cuts (waltest.PowerCut)
 		nodeFlags: []string{"--advertise-host", "127.0.0.1", "--sync-timeout", "1s", "--log-level", "info"}})
 }
 
@@ -624,6 +726,7 @@ type nemesis struct {
 	byKind map[string]int
 	log    []string
 	start  time.Time
+	extra  []string // the scenario's own kinds (faultScenario.kinds)
 }
 
 func (nm *nemesis) logf(format string, args ...any) {
@@ -643,10 +746,12 @@ func (nm *nemesis) hold() time.Duration {
 func (nm *nemesis) run(dur time.Duration) int {
 	nm.byKind = map[string]int{}
 	kinds := []string{"kill-primary", "kill-standby", "pause-primary", "partition-primary", "partition-proxy-primary",
-		"partition-replication", "partition-replication-kill-primary", "delay", "switchover", "restart-proxy"}
+		"partition-replication", "partition-replication-kill-primary", "delay", "switchover", "restart-proxy",
+		"power-cut-primary", "power-cut-standby"}
 	if nm.c.nodes[0].ballast != "" {
 		kinds = append(kinds, "disk-full")
 	}
+	kinds = append(kinds, nm.extra...)
 	if s := os.Getenv("HELIOSDB_FAULTS_KINDS"); s != "" {
 		kinds = strings.Split(s, ",")
 	}
@@ -667,7 +772,7 @@ func (nm *nemesis) run(dur time.Duration) int {
 func (nm *nemesis) inject(kind string) bool {
 	c := nm.c
 	p := c.primary()
-	if p == nil && kind != "kill-standby" && kind != "delay" && kind != "restart-proxy" && kind != "disk-full" {
+	if p == nil && kind != "kill-standby" && kind != "power-cut-standby" && kind != "delay" && kind != "restart-proxy" && kind != "disk-full" {
 		nm.logf("%s: no primary known, skipped", kind)
 		return false
 	}
@@ -692,10 +797,56 @@ func (nm *nemesis) inject(kind string) bool {
 		n.kill9()
 		time.Sleep(d)
 		n.launch(c.t)
+	case "power-cut-primary", "power-cut-standby":
+		// A machine losing power: kill -9, then what the node's WAL
+		// wrote after its last fsync is gone (waltest.PowerCut, from
+		// the flushed LSN it records under HELIOSDB_TEST_WAL_SYNC_MARK).
+		n := p
+		if kind == "power-cut-standby" {
+			o := others()
+			n = o[nm.rng.IntN(len(o))]
+		}
+		n.kill9()
+		mark, dropped, err := waltest.PowerCut(filepath.Join(n.dataDir, "wal"))
+		if err != nil {
+			nm.logf("%s: kill -9 %s; power cut failed: %v; restart after %s", kind, n.id, err, d)
+		} else {
+			nm.logf("%s: kill -9 %s, WAL cut back to its last fsync %s (written WAL dropped: %v), restart after %s", kind, n.id, mark, dropped, d)
+		}
+		time.Sleep(d)
+		n.launch(c.t)
 	case "pause-primary":
 		nm.logf("SIGSTOP %s for %s", p.id, d)
 		p.signal(syscall.SIGSTOP)
 		time.Sleep(d)
+		p.signal(syscall.SIGCONT)
+	case "pause-primary-past-promotion":
+		// The primary sleeps past its lease until the proxy has promoted
+		// another node and clients have written to it, then wakes with
+		// its connections open (runDirectClient's stays): it must not
+		// acknowledge anything sent to it after the promotion.
+		st, err := p.status()
+		if err != nil {
+			nm.logf("%s: %s's status: %v, skipped", kind, p.id, err)
+			return false
+		}
+		nm.logf("SIGSTOP %s (primary of term %d) until another node is primary of a later term", p.id, st.Term)
+		p.signal(syscall.SIGSTOP)
+		promoted := ""
+		for t0 := time.Now(); promoted == "" && time.Since(t0) < 15*time.Second; {
+			time.Sleep(100 * time.Millisecond)
+			for _, n := range others() {
+				if s, err := n.status(); err == nil && s.Role == "primary" && s.Term > st.Term {
+					promoted = fmt.Sprintf("%s primary of term %d", n.id, s.Term)
+				}
+			}
+		}
+		wake := 300*time.Millisecond + time.Duration(nm.rng.Int64N(int64(1200*time.Millisecond)))
+		if promoted == "" {
+			promoted = "no promotion seen in 15s"
+		}
+		nm.logf("%s: %s; SIGCONT %s after %s more", kind, promoted, p.id, wake)
+		time.Sleep(wake)
 		p.signal(syscall.SIGCONT)
 	case "partition-primary":
 		nm.logf("partition %s from everyone for %s", p.id, d)

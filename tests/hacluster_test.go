@@ -52,6 +52,9 @@ type haOptions struct {
 	settleProxySync bool
 	// twoNodes: only n1 and n2.
 	twoNodes bool
+	// nodeEnv is added to every node's environment (e.g.
+	// HELIOSDB_TEST_WAL_SYNC_MARK=1 for power cuts).
+	nodeEnv []string
 }
 
 // haNode is one heliosdb-nano process of an haCluster.
@@ -100,6 +103,7 @@ func startHACluster(t *testing.T, opt haOptions) *haCluster {
 	for i, id := range ids {
 		n := &haNode{id: id, nodeProc: newNode(t)}
 		n.nativePort = freePort(t)
+		n.env = opt.nodeEnv
 		if canFill {
 			n.mnt = fstest.MountTmpfs(t, 256<<20)
 			n.dataDir = filepath.Join(n.mnt, "data")
@@ -177,6 +181,9 @@ func (n *haNode) launch(t testing.TB) {
 		n.nodeProc.logs = n.logs // what nodeProc's helpers print
 	}
 	cmd := exec.Command(nanoBin, n.args()...)
+	if len(n.env) > 0 {
+		cmd.Env = append(os.Environ(), n.env...)
+	}
 	cmd.Stdout, cmd.Stderr = n.logs, n.logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -7,6 +7,9 @@
 //   - set: unique inserts; every acknowledged insert present at the end,
 //     none present twice, none that was never attempted or that definitely
 //     failed;
+//   - terms: no operation acknowledged by a primary of an older term
+//     after an operation of a newer term had been acknowledged before it
+//     was invoked (an old primary whose failover lease is not checked);
 //   - bank: every read of the accounts sees the invariant total and no
 //     negative balance;
 //   - append: Elle-style list-append transactions. It infers the version

@@ -49,6 +49,11 @@ type Op struct {
 	F            string // the workload's function ("read", "write", "cas", "add", "txn", …)
 	Value        any    // the workload's input, completed with the output on OK
 	Err          string
+	// Node and Term name the node that acknowledged an OK operation and
+	// the term it was primary of, when the workload asked it in the same
+	// statement (else "" and 0; CheckTerms).
+	Node string
+	Term uint64
 }
 
 func (o Op) String() string {
@@ -94,6 +99,15 @@ func (h *History) Finish(op *Op, st Status, v any, err error) {
 	if err != nil {
 		op.Err = err.Error()
 	}
+}
+
+// FinishAcked is Finish for an operation whose acknowledging node and term
+// the workload learned in the same statement.
+func (h *History) FinishAcked(op *Op, st Status, v any, err error, node string, term uint64) {
+	h.mu.Lock()
+	op.Node, op.Term = node, term
+	h.mu.Unlock()
+	h.Finish(op, st, v, err)
 }
 
 // Ops is a copy of the history in invocation order; open and unknown

@@ -207,3 +207,52 @@ func TestRegisterAnomalyListsWindow(t *testing.T) {
 		}
 	}
 }
+
+func TestTerms(t *testing.T) {
+	acked := func(id, p int, call, ret int64, node string, term uint64) Op {
+		o := op(id, p, call, ret, OK, "add", int64(id))
+		o.Node, o.Term = node, term
+		return o
+	}
+	for _, tc := range []struct {
+		name      string
+		ops       []Op
+		anomalies int
+	}{
+		{"one term", []Op{acked(0, 0, 0, 10, "n1", 1), acked(1, 1, 20, 30, "n1", 1)}, 0},
+		{"terms rise", []Op{acked(0, 0, 0, 10, "n1", 1), acked(1, 1, 20, 30, "n2", 2), acked(2, 0, 40, 50, "n2", 2)}, 0},
+		{"old term invoked after the new term acknowledged", []Op{
+			acked(0, 0, 0, 10, "n2", 2),
+			acked(1, 1, 20, 30, "n1", 1),
+		}, 1},
+		{"old term acknowledged late but invoked before the new term answered", []Op{
+			acked(0, 0, 0, 100, "n1", 1),
+			acked(1, 1, 20, 30, "n2", 2),
+		}, 0},
+		{"old term concurrent with the first new-term acknowledgement", []Op{
+			acked(0, 0, 0, 30, "n2", 2),
+			acked(1, 1, 20, 40, "n1", 1),
+		}, 0},
+		{"the highest earlier term counts, not the last", []Op{
+			acked(0, 0, 0, 10, "n3", 3),
+			acked(1, 1, 12, 14, "n2", 2), // stale too
+			acked(2, 2, 20, 30, "n2", 2),
+		}, 2},
+		{"unknown, failed and termless operations are not checked", []Op{
+			acked(0, 0, 0, 10, "n2", 2),
+			{ID: 1, Process: 1, Call: 20, Return: math.MaxInt64, Status: Unknown, F: "add", Value: int64(1), Node: "n1", Term: 1},
+			{ID: 2, Process: 1, Call: 20, Return: 30, Status: Fail, F: "add", Value: int64(2), Node: "n1", Term: 1},
+			op(3, 2, 40, 50, OK, "add", int64(3)),
+		}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := CheckTerms(tc.ops)
+			if r.Anomalies != tc.anomalies {
+				t.Errorf("anomalies = %d, want %d: %v", r.Anomalies, tc.anomalies, r.Details)
+			}
+			if tc.anomalies > 0 && !strings.Contains(r.Details[0], "invoked") {
+				t.Errorf("details do not say why: %v", r.Details)
+			}
+		})
+	}
+}
