@@ -192,6 +192,9 @@ func dateTimeExpr(res *planner.ResolvedOp, args []*cexpr) (*cexpr, error) {
 	default:
 		f = types.Div
 	}
+	if res.Result.Oid == types.OidTimestamptz && (op == "+" || op == "-") {
+		return zonedArith(res.Result, "("+l.s+" "+op+" "+r.s+")", l, r, func(a, b Datum) (Datum, error) { return f(a, b, calc) }), nil
+	}
 	return binExpr(res.Result, "("+l.s+" "+op+" "+r.s+")", l, r, func(a, b Datum) (Datum, error) { return f(a, b, calc) })
 }
 

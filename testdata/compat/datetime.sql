@@ -126,3 +126,8 @@ SET TimeZone = 'America/New_York';
 SELECT interval '1 day' + timestamptz '2024-01-09 12:00+00', timestamptz '2024-01-09 12:00+00' + interval '1 day', interval '2 hours' + timestamptz '2024-01-10 06:00+00';
 SELECT timestamptz '2024-03-09 12:00+00' + interval '1 day', interval '1 day' + timestamptz '2024-03-09 12:00+00';
 RESET TimeZone;
+-- timestamptz ± interval steps days and months in the session's TimeZone (a day across a daylight-saving change is 23 or 25 hours); its time part is exact
+SET TimeZone = 'America/New_York';
+SELECT timestamptz '2024-03-11 12:00+00' - interval '1 day 1 hour', timestamptz '2024-03-09 12:00+00' + interval '24 hours', timestamptz '2024-02-10 12:00+00' + interval '1 month', timestamptz '2024-11-02 12:00+00' + interval '1 day', timestamptz '2024-11-04 12:00+00' - interval '1 day';
+SELECT t + interval '1 day' FROM (VALUES (timestamptz '2024-03-09 12:00+00'), (NULL)) v(t);
+RESET TimeZone;
