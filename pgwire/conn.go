@@ -33,16 +33,18 @@ type conn struct {
 	ctx    context.Context // cancelled by forceClose; parent of statement contexts
 	cancel context.CancelFunc
 
-	mu         sync.Mutex // guards the fields below, up to sess
-	stmtCancel context.CancelCauseFunc
-	stmtGen    uint64      // counts statements; a peer check of an older one does nothing
-	peerTimer  *time.Timer // checks the client's socket while a statement runs; made once (watch.go)
+	mu         sync.Mutex              // guards the fields below, up to sess
+	stmtCancel context.CancelCauseFunc // set while a statement runs
+	stmtGen    uint64                  // counts statements; a peer check of an older one does nothing
+	peerTimer  *time.Timer             // checks the client's socket while a statement runs; made once (watch.go)
 	peerIv     time.Duration
 	peerArmed  bool // peerTimer is set to fire (watch.go)
 	clientGone bool // the client disconnected during a statement
 	terminated bool // pg_terminate_backend: the connection ends with FATAL 57P01
 
 	sess           Session
+	stmtCtx        context.Context // the statement context, kept while not cancelled (beginStatement)
+	stmtCtxCancel  context.CancelCauseFunc
 	wbuf           []byte // buffered output, flushed by flush
 	werr           error  // first write error; the connection ends
 	rerr           error  // a read error during COPY; the connection ends
@@ -79,12 +81,21 @@ func (c *conn) serve() {
 	defer c.srv.removeConn(c)
 	defer c.fc.Close()
 	defer c.cancel()
+	defer c.endStatementContext()
 	defer c.recoverPanic()
 	if !c.startup() {
 		return
 	}
 	defer c.closeSession()
 	c.loop()
+}
+
+// endStatementContext cancels the kept statement context when the
+// connection ends.
+func (c *conn) endStatementContext() {
+	if c.stmtCtxCancel != nil {
+		c.stmtCtxCancel(nil)
+	}
 }
 
 func (c *conn) closeSession() {
@@ -210,8 +221,18 @@ func (c *conn) forceClose() {
 // is registered in (and removed from) the parent's set of children on
 // every statement. forceClose cancels the running statement itself, and a
 // statement that begins after it is born cancelled here.
+//
+// The context is kept for the next statement while nothing cancelled it
+// (a context and its cancel function were two allocations per statement):
+// nothing that outlives a statement waits for its context to end (the
+// session cancels what it derives from it; a suspended portal keeps it
+// only for its values), and a cancellation cancels it only while its
+// statement runs (stmtCancel), after which a new one is made.
 func (c *conn) beginStatement() context.Context {
-	ctx, cancel := context.WithCancelCause(context.Background())
+	if c.stmtCtx == nil || c.stmtCtx.Err() != nil {
+		c.stmtCtx, c.stmtCtxCancel = context.WithCancelCause(context.Background())
+	}
+	ctx, cancel := c.stmtCtx, c.stmtCtxCancel
 	iv := c.checkInterval()
 	c.mu.Lock()
 	c.stmtCancel = cancel
@@ -231,13 +252,9 @@ func (c *conn) beginStatement() context.Context {
 
 func (c *conn) endStatement() {
 	c.mu.Lock()
-	cancel := c.stmtCancel
-	c.stmtCancel = nil // the peer timer stays armed (watchPeer)
+	c.stmtCancel = nil // the context is kept (beginStatement), the peer timer stays armed (watchPeer)
 	c.srv.metrics.running.Dec()
 	c.mu.Unlock()
-	if cancel != nil {
-		cancel(nil)
-	}
 }
 
 // errTerminated is what a connection ended by pg_terminate_backend sends

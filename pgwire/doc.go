@@ -54,7 +54,8 @@
 // No goroutine other than the connection's own reads or writes its socket,
 // except that Shutdown and Close may set its read deadline or close it, and
 // that the client check below inspects it without reading. Each Session
-// call that runs a statement gets a context of its own (not a child of the
+// call that runs a statement gets a statement context (the same one as the
+// call before, unless that one was cancelled; not a child of the
 // connection's context, which would register and unregister it there on
 // every message: forceClose cancels the running one itself); Bind and Sync
 // get the connection's context; a

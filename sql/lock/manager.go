@@ -270,9 +270,10 @@ func (m *Manager) ReleaseXact(o OwnerID) {
 	os.keys = kept
 	os.xid = 0
 	os.grants, os.logging = nil, false
-	if len(kept) == 0 && os.waiting == nil {
-		delete(m.owners, o)
-	}
+	// The owner's state is kept, empty, for its next transaction (a
+	// session's owner lives as long as the session, which ends with
+	// ReleaseAll): dropping it made every transaction allocate it, and
+	// its key list, again.
 }
 
 // ReleaseAll releases every lock of o, of both scopes (its session ended).
