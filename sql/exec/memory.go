@@ -57,12 +57,19 @@ type stmtMem struct {
 	// point selects among them, have no operator that takes one).
 	vars    Vars
 	workMem int64 // -1 until read
+	// space is made by the first operator that may spill (env.space):
+	// most statements have none. acctBuf holds acct: one allocation per
+	// statement instead of three.
 	space   *spill.Space
+	tempDir string
+	acctBuf memacct.Account
 }
 
 func (e *Engine) newStmtMem(vars Vars) *stmtMem {
-	return &stmtMem{acct: memacct.NewAccount(e.cfg.StatementMemoryLimit), vars: vars, workMem: -1,
-		space: spill.NewSpace(e.cfg.TempDir)}
+	m := &stmtMem{acctBuf: *memacct.NewAccount(e.cfg.StatementMemoryLimit), vars: vars, workMem: -1,
+		tempDir: e.cfg.TempDir}
+	m.acct = &m.acctBuf
+	return m
 }
 
 // budget returns a new operator budget of work_mem.
@@ -82,9 +89,11 @@ func (e *Engine) endStmt(m *stmtMem) {
 	if m == nil {
 		return
 	}
-	e.tempBytes.Add(m.space.Written())
-	if err := m.space.Close(); err != nil {
-		e.log.Warn("closing temporary files", "err", err)
+	if m.space != nil {
+		e.tempBytes.Add(m.space.Written())
+		if err := m.space.Close(); err != nil {
+			e.log.Warn("closing temporary files", "err", err)
+		}
 	}
 	if e.cfg.ReclaimAbove > 0 && m.acct.Peak() > e.cfg.ReclaimAbove {
 		e.rec.reclaim()
@@ -192,6 +201,9 @@ func (e *env) budget() *memacct.Budget {
 func (e *env) space() *spill.Space {
 	if e == nil || e.mem == nil {
 		return spill.NewSpace("")
+	}
+	if e.mem.space == nil {
+		e.mem.space = spill.NewSpace(e.mem.tempDir)
 	}
 	return e.mem.space
 }

@@ -307,58 +307,71 @@ func (p *scanPlan) start(e *env) (iter, error) { return p.startAt(e, nil) }
 // startAt starts the scan with its key range's expressions evaluated over
 // row (the outer row of an index nested-loop join; nil otherwise).
 func (p *scanPlan) startAt(e *env, row []Datum) (iter, error) {
-	rs, err := p.open(e, row)
-	if err != nil {
+	it := &scanIter{p: p, e: e}
+	if err := p.openInto(&it.rs, e, row); err != nil {
 		return nil, err
 	}
+	return it, nil
+}
+
+// scanIter is a table scan's iter, its rowScan inside (one allocation per
+// execution instead of three).
+type scanIter struct {
+	p       *scanPlan
+	e       *env
+	rs      rowScan
+	scratch []Datum
+}
+
+func (it *scanIter) close() {}
+
+func (it *scanIter) next() ([]Datum, error) {
+	p, e, rs := it.p, it.e, &it.rs
 	typs := rs.typs
-	var scratch []Datum
-	return &funcIter{nx: func() ([]Datum, error) {
-		for {
-			v, err := rs.nextValue()
-			if v == nil || err != nil {
-				return nil, err
+	for {
+		v, err := rs.nextValue()
+		if v == nil || err != nil {
+			return nil, err
+		}
+		if p.filterWant != nil {
+			// The filter's columns first: a row it rejects costs no
+			// allocation; one it accepts is completed and handed out
+			// (a new scratch row is made for the next).
+			if it.scratch == nil {
+				it.scratch = make([]Datum, len(typs))
 			}
-			if p.filterWant != nil {
-				// The filter's columns first: a row it rejects costs no
-				// allocation; one it accepts is completed and handed out
-				// (a new scratch row is made for the next).
-				if scratch == nil {
-					scratch = make([]Datum, len(typs))
-				}
-				if err := rowenc.DecodeRowInto(v, typs, scratch, p.filterWant); err != nil {
-					return nil, pgerror.Wrapf(err, pgerror.DataCorrupted, "table %s", p.tbl.Name)
-				}
-				ok, err := p.filter.fn(e, scratch)
-				if err != nil {
-					return nil, err
-				}
-				if ok != true {
-					continue
-				}
-				if err := rowenc.DecodeRowInto(v, typs, scratch, p.restWant); err != nil {
-					return nil, pgerror.Wrapf(err, pgerror.DataCorrupted, "table %s", p.tbl.Name)
-				}
-				row := scratch
-				scratch = nil
-				return row, nil
-			}
-			row, err := rowenc.DecodeRow(v, typs)
-			if err != nil {
+			if err := rowenc.DecodeRowInto(v, typs, it.scratch, p.filterWant); err != nil {
 				return nil, pgerror.Wrapf(err, pgerror.DataCorrupted, "table %s", p.tbl.Name)
 			}
-			if p.filter != nil {
-				ok, err := p.filter.fn(e, row)
-				if err != nil {
-					return nil, err
-				}
-				if ok != true {
-					continue
-				}
+			ok, err := p.filter.fn(e, it.scratch)
+			if err != nil {
+				return nil, err
 			}
+			if ok != true {
+				continue
+			}
+			if err := rowenc.DecodeRowInto(v, typs, it.scratch, p.restWant); err != nil {
+				return nil, pgerror.Wrapf(err, pgerror.DataCorrupted, "table %s", p.tbl.Name)
+			}
+			row := it.scratch
+			it.scratch = nil
 			return row, nil
 		}
-	}}, nil
+		row, err := rowenc.DecodeRow(v, typs)
+		if err != nil {
+			return nil, pgerror.Wrapf(err, pgerror.DataCorrupted, "table %s", p.tbl.Name)
+		}
+		if p.filter != nil {
+			ok, err := p.filter.fn(e, row)
+			if err != nil {
+				return nil, err
+			}
+			if ok != true {
+				continue
+			}
+		}
+		return row, nil
+	}
 }
 
 // rawRows reads the rows of a scan that pass its filter as their stored
@@ -435,9 +448,18 @@ type rowScan struct {
 // open evaluates the key range over row and positions a rowScan before
 // its first row.
 func (p *scanPlan) open(e *env, row []Datum) (*rowScan, error) {
+	rs := &rowScan{}
+	if err := p.openInto(rs, e, row); err != nil {
+		return nil, err
+	}
+	return rs, nil
+}
+
+// openInto is open into rs.
+func (p *scanPlan) openInto(rs *rowScan, e *env, row []Datum) error {
 	sh := p.shapeOf()
 	ts := sh.ts
-	rs := &rowScan{p: p, e: e, ts: ts, typs: sh.typs, pkTypes: sh.pkTypes, tbucket: sh.tbucket, bucket: sh.bucket}
+	*rs = rowScan{p: p, e: e, ts: ts, typs: sh.typs, pkTypes: sh.pkTypes, tbucket: sh.tbucket, bucket: sh.bucket}
 	var ranges [][2][]byte
 	if p.rng.empty() {
 		ranges = rs.one[:]
@@ -446,7 +468,7 @@ func (p *scanPlan) open(e *env, row []Datum) (*rowScan, error) {
 		for _, c := range p.rng.in {
 			v, err := c.fn(e, row)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if v == nil {
 				continue
@@ -456,7 +478,7 @@ func (p *scanPlan) open(e *env, row []Datum) (*rowScan, error) {
 			}
 			s, en, ok, err := p.bounds(e, row, p.rng, ts, v)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if ok && !seen[string(s)] {
 				seen[string(s)] = true
@@ -467,7 +489,7 @@ func (p *scanPlan) open(e *env, row []Datum) (*rowScan, error) {
 	} else {
 		s, en, ok, err := p.bounds(e, row, p.rng, ts, nil)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if ok {
 			rs.one[0] = [2][]byte{s, en}
@@ -480,7 +502,7 @@ func (p *scanPlan) open(e *env, row []Datum) (*rowScan, error) {
 		}
 	}
 	rs.ranges = ranges
-	return rs, nil
+	return nil
 }
 
 // nextValue returns the next stored row's encoding (valid until the next
