@@ -8,7 +8,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/heliosdb/nano/lsn"
 	"github.com/heliosdb/nano/replication"
 	"github.com/heliosdb/nano/wal"
 	"github.com/heliosdb/nano/wal/waltest"
@@ -108,36 +107,6 @@ func TestStandbyAppliedAckRidesOnFlushAck(t *testing.T) {
 	t.Logf("%v of the applies of %d groups left their ack to a flush ack", got, groups)
 	if got == 0 {
 		t.Errorf("helios_replication_applied_acks_coalesced_total = 0 after %d groups: every apply sent an ack of its own", groups)
-	}
-	requireAppliedAll(t, p, s, 0)
-}
-
-// Regression test for issue 14: one commit at a time (each applied on
-// the standby before the next), the standby answered every group with a
-// flush ack and then an apply ack. The apply's ack now waits up to
-// appliedAckDelay for the next flush ack to carry it, so a stream of such
-// groups costs about one ack each; the last apply is still acknowledged
-// on its own, and the primary learns it.
-func TestStandbyAcksOncePerGroupOneAtATime(t *testing.T) {
-	p := startPrimary(t, replication.ServerConfig{Heartbeat: time.Minute})
-	reg := prometheus.NewRegistry()
-	s := startStandby(t, p.addr, standbyOpts{cfg: func(c *replication.StandbyConfig) { c.Registerer = reg }})
-	eventually(t, "standby connected", func() bool { return s.sb.Status().Connected })
-	before := counterValue(t, reg, "helios_replication_acks_sent_total")
-	const groups = 100
-	var end lsn.LSN
-	for i := range groups {
-		end = appendRecs(t, p.wal, 1, i, 1)
-		s.target.waitApplied(t, end)
-	}
-	eventually(t, "the primary sees everything applied", func() bool { return oneStandby(t, p.srv, "s1").AppliedLSN == end })
-	acks := counterValue(t, reg, "helios_replication_acks_sent_total") - before
-	t.Logf("%v acks for %d groups", acks, groups)
-	if acks > groups*3/2 {
-		t.Errorf("the standby sent %v acks for %d groups, one at a time; want about one each (the apply's ack riding on the next flush ack)", acks, groups)
-	}
-	if acks < groups {
-		t.Errorf("the standby sent %v acks for %d groups; every flush must be acknowledged", acks, groups)
 	}
 	requireAppliedAll(t, p, s, 0)
 }

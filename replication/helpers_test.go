@@ -225,31 +225,11 @@ type memTarget struct {
 	gate       chan struct{} // if set, Apply waits for it (before locking)
 	failApply  int           // fail this many Apply calls first
 	failedRecs int           // records handed to failed Apply calls
-	changed    chan struct{} // closed (and replaced) by every successful Apply
 }
 
 // newMemTarget returns a target over l that has applied all of l.
 func newMemTarget(l *wal.Log, id replication.Identity) *memTarget {
-	return &memTarget{wal: l, id: id, applied: l.FlushedLSN(), changed: make(chan struct{})}
-}
-
-// waitApplied waits (without polling) until m has applied up to at.
-func (m *memTarget) waitApplied(t testing.TB, at lsn.LSN) {
-	t.Helper()
-	timeout := time.After(10 * time.Second)
-	for {
-		m.mu.Lock()
-		applied, changed := m.applied, m.changed
-		m.mu.Unlock()
-		if applied >= at {
-			return
-		}
-		select {
-		case <-changed:
-		case <-timeout:
-			t.Fatalf("timed out waiting for the target to apply up to %s (applied %s)", at, applied)
-		}
-	}
+	return &memTarget{wal: l, id: id, applied: l.FlushedLSN()}
 }
 
 func (m *memTarget) Identity() replication.Identity {
@@ -295,8 +275,6 @@ func (m *memTarget) Apply(recs []wal.Record) error {
 		m.records = append(m.records, r)
 		m.applied = r.End()
 	}
-	close(m.changed)
-	m.changed = make(chan struct{})
 	return nil
 }
 

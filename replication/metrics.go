@@ -82,7 +82,6 @@ type standbyMetrics struct {
 	// appliedAcksCoalesced counts applies whose ack was left to the next
 	// flush ack (standby.go coalesceApplied).
 	appliedAcksCoalesced prometheus.Counter
-	acks                 prometheus.Counter
 }
 
 func newStandbyMetrics(reg prometheus.Registerer, s *Standby) *standbyMetrics {
@@ -111,11 +110,9 @@ func newStandbyMetrics(reg prometheus.Registerer, s *Standby) *standbyMetrics {
 			Help: "Record messages from the primary appended and fsynced together with an earlier one (each saved an fsync)."}),
 		appliedAcksCoalesced: prometheus.NewCounter(prometheus.CounterOpts{Name: "helios_replication_applied_acks_coalesced_total",
 			Help: "Applies whose acknowledgement rode on the next flush acknowledgement instead of a message of its own."}),
-		acks: prometheus.NewCounter(prometheus.CounterOpts{Name: "helios_replication_acks_sent_total",
-			Help: "Acknowledgements (flushed and applied LSN) sent to the primary."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.receivedBytes, m.lagBytes, m.lagSeconds, m.connected, m.baseBackups, m.crcErrors, m.coalesced, m.appliedAcksCoalesced, m.acks)
+		reg.MustRegister(m.receivedBytes, m.lagBytes, m.lagSeconds, m.connected, m.baseBackups, m.crcErrors, m.coalesced, m.appliedAcksCoalesced)
 	}
 	return m
 }

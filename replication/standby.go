@@ -373,8 +373,7 @@ type received struct {
 // applies what has been flushed and released — coalescing batches that
 // queued up into one storage transaction — and acknowledges the apply,
 // or leaves that to the flush ack of a Records message already read
-// (coalesceApplied) or arriving within appliedAckDelay (ackApplied): one
-// message back per commit group instead of two. So
+// (coalesceApplied: one message back per commit group under load). So
 // a sync commit on the primary waits for the standby's WAL fsync only,
 // never for its storage commit, and the next batch's fsync overlaps the
 // previous one's apply. The session ends recvLoop by cancelling the call
@@ -407,8 +406,6 @@ type streamSession struct {
 	// read after the count dropped: the applier leaves its own ack to it
 	// (coalesceApplied) — one message back per commit group, not two.
 	unflushed atomic.Int64
-	// ackedApplied is the applied LSN the last ack carried.
-	ackedApplied atomic.Uint64
 
 	wake      chan struct{} // (buffer 1) something was flushed or released
 	stopApply chan struct{} // closed to stop the applier
@@ -431,57 +428,23 @@ type streamSession struct {
 func (ss *streamSession) ack() error {
 	ss.sendMu.Lock()
 	defer ss.sendMu.Unlock()
-	applied, err := ss.s.ack(ss.stream)
-	if err == nil {
-		ss.ackedApplied.Store(uint64(applied))
-	}
-	return err
+	return ss.s.ack(ss.stream)
 }
-
-// appliedAckDelay bounds how long the primary may go without hearing of
-// an apply: an apply's ack waits that long for a flush ack to carry it
-// (at one commit at a time the next commit's flush ack does, well within
-// it) before it is sent on its own.
-const appliedAckDelay = 20 * time.Millisecond
 
 func (ss *streamSession) applyLoop() {
 	defer close(ss.applied)
-	due := time.NewTimer(appliedAckDelay)
-	due.Stop()
-	armed := false
 	for {
 		select {
 		case <-ss.wake:
-		case <-due.C:
-			armed = false
-			ss.ackApplied()
-			continue
 		case <-ss.stopApply:
 			// Apply what was flushed and released before the session
 			// ended, so that the next session continues from there.
 			ss.applyReleased()
 			return
 		}
-		did, ok := ss.applyReleased()
-		if !ok {
+		if !ss.applyReleased() {
 			return
 		}
-		if did && !armed && !ss.coalesceApplied() {
-			due.Reset(appliedAckDelay)
-			armed = true
-		}
-	}
-}
-
-// ackApplied sends an ack when the applied LSN is past the one the last
-// ack carried (appliedAckDelay passed after an apply).
-func (ss *streamSession) ackApplied() {
-	if ss.s.cfg.Target.AppliedLSN() <= lsn.LSN(ss.ackedApplied.Load()) {
-		ss.s.metrics.appliedAcksCoalesced.Inc() // a flush ack carried it
-		return
-	}
-	if err := ss.ack(); err != nil {
-		ss.cancel()
 	}
 }
 
@@ -536,10 +499,10 @@ func (ss *streamSession) kick() {
 	}
 }
 
-// applyReleased applies the flushed records up to the released LSN;
-// did reports whether it applied any, ok is false when an Apply failed
-// (the session is cancelled). The caller acknowledges (applyLoop).
-func (ss *streamSession) applyReleased() (did, ok bool) {
+// applyReleased applies the flushed records up to the released LSN and
+// acknowledges; false when an Apply failed (the session is cancelled).
+func (ss *streamSession) applyReleased() bool {
+	did := false
 	for {
 		applied := ss.s.cfg.Target.AppliedLSN()
 		ss.pendMu.Lock()
@@ -557,7 +520,7 @@ func (ss *streamSession) applyReleased() (did, ok bool) {
 			var err error
 			if recs, err = ss.s.readLocal(applied, limit); err != nil {
 				ss.failApply(err)
-				return did, false
+				return false
 			}
 		}
 		if len(recs) == 0 {
@@ -565,7 +528,7 @@ func (ss *streamSession) applyReleased() (did, ok bool) {
 		}
 		if err := ss.s.cfg.Target.Apply(recs); err != nil {
 			ss.failApply(fmt.Errorf("replication: apply up to %s: %w", recs[len(recs)-1].End(), err))
-			return did, false
+			return false
 		}
 		ss.s.setDiskFull("")
 		did = true
@@ -584,7 +547,14 @@ func (ss *streamSession) applyReleased() (did, ok bool) {
 		ss.progress = make(chan struct{})
 		ss.pendMu.Unlock()
 	}
-	return did, true
+	if did && !ss.coalesceApplied() {
+		// One ack after the applies a wake-up allowed: the flush acks
+		// carry the applied LSN meanwhile.
+		if err := ss.ack(); err != nil {
+			ss.cancel()
+		}
+	}
+	return true
 }
 
 // coalesceApplied reports whether the applier may leave the ack of what
@@ -873,12 +843,9 @@ func (s *Standby) receive(pbs []*replicationpb.WalRecord) ([]wal.Record, error) 
 	return recs, nil
 }
 
-// ack sends the flushed and applied LSN, and returns the applied LSN sent.
-func (s *Standby) ack(stream replicationpb.Replication_StreamClient) (lsn.LSN, error) {
-	applied := s.cfg.Target.AppliedLSN()
-	s.metrics.acks.Inc()
-	return applied, stream.Send(&replicationpb.StandbyMessage{Msg: &replicationpb.StandbyMessage_Ack{Ack: &replicationpb.Ack{
-		FlushedLsn: uint64(s.cfg.WAL.FlushedLSN()), AppliedLsn: uint64(applied), SentAtMicros: s.cfg.Now().UnixMicro()}}})
+func (s *Standby) ack(stream replicationpb.Replication_StreamClient) error {
+	return stream.Send(&replicationpb.StandbyMessage{Msg: &replicationpb.StandbyMessage_Ack{Ack: &replicationpb.Ack{
+		FlushedLsn: uint64(s.cfg.WAL.FlushedLSN()), AppliedLsn: uint64(s.cfg.Target.AppliedLSN()), SentAtMicros: s.cfg.Now().UnixMicro()}}})
 }
 
 // recordCRC is the CRC32C stored in a framed record's first four bytes.
