@@ -285,49 +285,51 @@ func (p *Prepared) Open(ctx context.Context, t *Txn, params []types.Datum, vars 
 		return nil, err
 	}
 	t.openCursors++
-	if rc := p.regclassOutput(c, cat); rc != nil {
+	if rc := p.regOutput(c, cat, en.vars); rc != nil {
 		c = rc
 	}
 	return &stmtCursor{Cursor: c, eng: p.eng, mem: en.mem, txn: t}, nil
 }
 
-// regclassCursor renders regclass result columns as relation names, as
-// regclass output does (psql's \d prints conrelid::regclass).
-type regclassCursor struct {
+// regCursor renders result columns of the OID-valued reg* types
+// (regclass, regnamespace, regrole) as names in text format (OIDs in
+// binary: types.RegName), as their output functions do (psql's \d prints conrelid::regclass); a regclass is qualified when
+// its schema is not on the session's search_path.
+type regCursor struct {
 	Cursor
 	cols []int
+	oids []types.Oid
 	sys  *pgcatalog.System
 	penv *pgcatalog.Env
 }
 
-func (p *Prepared) regclassOutput(c Cursor, cat *catalog.Catalog) Cursor {
+func (p *Prepared) regOutput(c Cursor, cat *catalog.Catalog, vars pgcatalog.Vars) Cursor {
 	var cols []int
+	var oids []types.Oid
 	for i, col := range p.columns {
-		if col.Type.Oid == types.OidRegclass {
+		switch col.Type.Oid {
+		case types.OidRegclass, types.OidRegnamespace, types.OidRegrole:
 			cols = append(cols, i)
+			oids = append(oids, col.Type.Oid)
 		}
 	}
 	if len(cols) == 0 {
 		return nil
 	}
-	return &regclassCursor{Cursor: c, cols: cols, sys: p.eng.system(), penv: &pgcatalog.Env{Cat: cat}}
+	return &regCursor{Cursor: c, cols: cols, oids: oids, sys: p.eng.system(), penv: &pgcatalog.Env{Cat: cat, Vars: vars}}
 }
 
-func (c *regclassCursor) Next(ctx context.Context) ([]Datum, error) {
+func (c *regCursor) Next(ctx context.Context) ([]Datum, error) {
 	row, err := c.Cursor.Next(ctx)
 	if err != nil || row == nil {
 		return row, err
 	}
-	for _, i := range c.cols {
+	for k, i := range c.cols {
 		if i >= len(row) {
 			break
 		}
 		if o, ok := row[i].(int64); ok {
-			if o == 0 {
-				row[i] = "-" // InvalidOid
-			} else {
-				row[i] = c.sys.RegclassOut(c.penv, o)
-			}
+			row[i] = types.RegName{OID: o, Name: regOut(c.sys, c.penv, c.oids[k], o)}
 		}
 	}
 	return row, nil

@@ -149,7 +149,7 @@ func (b *builder) compileSystemFunc(s *scope, name string, f *pgcatalog.Func, fc
 // ok is false for other casts.
 func (b *builder) compileRegCast(x *cexpr, t types.T) (e *cexpr, ok bool, err error) {
 	sys, cat := b.eng.system(), b.cat
-	penv := &pgcatalog.Env{Cat: cat}
+	penv := &pgcatalog.Env{Cat: cat, Vars: pathVars{b.txn.searchPath, b.txn.user}}
 	var fn func(Datum) (Datum, error)
 	switch {
 	case t.Oid == types.OidRegtype && x.t.Oid != types.OidRegtype:
@@ -175,7 +175,7 @@ func (b *builder) compileRegCast(x *cexpr, t types.T) (e *cexpr, ok bool, err er
 			case types.OidRegclass:
 				return sys.RegclassIn(penv, s)
 			case types.OidRegnamespace:
-				return sys.RegnamespaceIn(s)
+				return sys.RegnamespaceIn(penv, s)
 			case types.OidRegrole:
 				return sys.RegroleIn(penv, s)
 			}
@@ -184,18 +184,7 @@ func (b *builder) compileRegCast(x *cexpr, t types.T) (e *cexpr, ok bool, err er
 	case planner.IsRegType(x.t) && t.Family() == types.FamString:
 		fn = func(d Datum) (Datum, error) {
 			o, _ := d.(int64)
-			var s string
-			switch x.t.Oid {
-			case types.OidRegclass:
-				s = sys.RegclassOut(penv, o)
-			case types.OidRegnamespace:
-				s = sys.RegnamespaceOut(o)
-			case types.OidRegrole:
-				s = sys.RegroleOut(penv, o)
-			default:
-				s = types.FormatText(o, types.Oid4)
-			}
-			return types.Cast(s, types.Text, t, true)
+			return types.Cast(regOut(sys, penv, x.t.Oid, o), types.Text, t, true)
 		}
 	case planner.IsRegType(t) && x.t.Family() == types.FamInt:
 		fn = func(d Datum) (Datum, error) { return d, nil }
@@ -221,4 +210,35 @@ func (b *builder) compileRegCast(x *cexpr, t types.T) (e *cexpr, ok bool, err er
 		return constExpr(v, t, out.s), true, nil
 	}
 	return out, true, nil
+}
+
+// regOut is the text output of a value of reg* type oid: the object's
+// name, "-" for InvalidOid, the number when there is no such object.
+func regOut(sys *pgcatalog.System, penv *pgcatalog.Env, oid types.Oid, o int64) string {
+	switch {
+	case o == 0:
+		return "-"
+	case oid == types.OidRegclass:
+		return sys.RegclassOut(penv, o)
+	case oid == types.OidRegnamespace:
+		return sys.RegnamespaceOut(penv, o)
+	case oid == types.OidRegrole:
+		return sys.RegroleOut(penv, o)
+	}
+	return types.FormatText(o, types.Oid4)
+}
+
+// pathVars gives the reg* conversions a builder compiles (and folds) the
+// session's search_path and user, which name lookups and regclass output
+// depend on.
+type pathVars struct{ searchPath, user string }
+
+func (v pathVars) Get(name string) (string, bool) {
+	switch name {
+	case "search_path":
+		return v.searchPath, v.searchPath != ""
+	case "session_authorization":
+		return v.user, true
+	}
+	return "", false
 }

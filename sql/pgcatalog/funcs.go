@@ -133,7 +133,7 @@ var functions = map[string]*Func{
 	"pg_get_serial_sequence": {Result: textT, Hints: []types.T{textT}, MinArgs: 2, MaxArgs: 2, Strict: true,
 		Fn: func(s *System, env *Env, a []types.Datum) (types.Datum, error) {
 			var t *catalog.Table
-			if oid, ok := s.relOID(env.Cat, str(a[0])); ok {
+			if oid, ok := s.relOID(env, str(a[0])); ok {
 				t = tableByOID(env.Cat, oid)
 			}
 			if t == nil {
@@ -232,8 +232,29 @@ var functions = map[string]*Func{
 		Fn: func(_ *System, env *Env, _ []types.Datum) (types.Datum, error) { return myTempSchema(env.Cat), nil }},
 	"to_regclass": {Result: regcls, Hints: []types.T{textT}, MinArgs: 1, MaxArgs: 1, Strict: true,
 		Fn: func(s *System, env *Env, a []types.Datum) (types.Datum, error) {
-			if o, ok := s.relOID(env.Cat, str(a[0])); ok {
+			if o, ok := s.relOID(env, str(a[0])); ok {
 				return int64(o), nil
+			}
+			return nil, nil
+		}},
+	"to_regnamespace": {Result: types.T{Oid: types.OidRegnamespace, Mod: -1}, Hints: []types.T{textT}, MinArgs: 1, MaxArgs: 1, Strict: true,
+		Fn: func(s *System, env *Env, a []types.Datum) (types.Datum, error) {
+			if o, ok := s.namespaceOID(env, identIn(str(a[0]))); ok {
+				return o, nil
+			}
+			return nil, nil
+		}},
+	"to_regtype": {Result: types.Regtype, Hints: []types.T{textT}, MinArgs: 1, MaxArgs: 1, Strict: true,
+		Fn: func(s *System, env *Env, a []types.Datum) (types.Datum, error) {
+			if o, err := s.RegtypeIn(str(a[0])); err == nil {
+				return s.RegtypeOut(o), nil
+			}
+			return nil, nil
+		}},
+	"to_regrole": {Result: types.T{Oid: types.OidRegrole, Mod: -1}, Hints: []types.T{textT}, MinArgs: 1, MaxArgs: 1, Strict: true,
+		Fn: func(s *System, env *Env, a []types.Datum) (types.Datum, error) {
+			if o, ok := s.roleOID(env, identIn(str(a[0]))); ok {
+				return o, nil
 			}
 			return nil, nil
 		}},
@@ -243,12 +264,7 @@ var functions = map[string]*Func{
 // that exist, in order; with implicit, pg_catalog first unless the path
 // names it somewhere itself (PostgreSQL's rule).
 func currentSchemas(env *Env, implicit bool) string {
-	var p, user string
-	if env.Vars != nil {
-		p, _ = env.Vars.Get("search_path")
-		user, _ = env.Vars.Get("session_authorization")
-	}
-	path := env.Cat.SearchPath(p, user)
+	path := searchPath(env)
 	if implicit && !slices.Contains(path, "pg_catalog") {
 		path = append([]string{"pg_catalog"}, path...)
 	}
@@ -261,15 +277,28 @@ func currentSchemas(env *Env, implicit bool) string {
 
 func visible(s *System, env *Env, a []types.Datum) (types.Datum, error) {
 	schema, _, ok := s.relName(env.Cat, i64(a[0]))
-	if !ok || schema == "pg_catalog" || len(env.Cat.Schemas) == 0 || strings.HasPrefix(schema, TempSchemaPrefix) {
-		return ok, nil // the session's temporary schema comes first in the path
+	return ok && schemaVisible(env, schema), nil
+}
+
+// schemaVisible reports whether the relations of schema are found by
+// unqualified names: pg_catalog and the session's temporary schema
+// always, another schema when it is on search_path.
+func schemaVisible(env *Env, schema string) bool {
+	if schema == "pg_catalog" || len(env.Cat.Schemas) == 0 && schema == "public" || strings.HasPrefix(schema, TempSchemaPrefix) {
+		return true
 	}
+	return slices.Contains(searchPath(env), schema)
+}
+
+// searchPath is the session's search_path: the schemas that exist, in
+// order.
+func searchPath(env *Env) []string {
 	var p, user string
 	if env.Vars != nil {
 		p, _ = env.Vars.Get("search_path")
 		user, _ = env.Vars.Get("session_authorization")
 	}
-	return slices.Contains(env.Cat.SearchPath(p, user), schema), nil
+	return env.Cat.SearchPath(p, user)
 }
 
 // signal is pg_cancel_backend / pg_terminate_backend: false when no
@@ -556,8 +585,8 @@ func (s *System) RegclassOut(env *Env, oid int64) string {
 	if !ok {
 		return itoa(oid)
 	}
-	if schema == "information_schema" {
-		return schema + "." + parser.QuoteIdent(name)
+	if !schemaVisible(env, schema) {
+		return parser.QuoteIdent(schema) + "." + parser.QuoteIdent(name)
 	}
 	return parser.QuoteIdent(name)
 }
@@ -568,7 +597,7 @@ func (s *System) RegclassIn(env *Env, text string) (int64, error) {
 	if n, err := strconv.ParseUint(strings.TrimSpace(text), 10, 32); err == nil {
 		return int64(n), nil
 	}
-	o, ok := s.relOID(env.Cat, text)
+	o, ok := s.relOID(env, text)
 	if !ok {
 		return 0, pgerror.Newf(pgerror.UndefinedTable, "relation %q does not exist", text)
 	}
@@ -597,8 +626,9 @@ func (s *System) RegtypeIn(text string) (int64, error) {
 	return 0, pgerror.Newf(pgerror.UndefinedObject, "type %q does not exist", text)
 }
 
-// RegnamespaceOut is regnamespace output.
-func (s *System) RegnamespaceOut(oid int64) string {
+// RegnamespaceOut is regnamespace output: the schema's name, or the
+// number when there is none.
+func (s *System) RegnamespaceOut(env *Env, oid int64) string {
 	switch oid {
 	case NamespacePgCatalog:
 		return "pg_catalog"
@@ -609,20 +639,48 @@ func (s *System) RegnamespaceOut(oid int64) string {
 	case NamespaceToast:
 		return "pg_toast"
 	}
+	for _, sc := range env.Cat.Schemas {
+		if int64(sc.OID) == oid {
+			return parser.QuoteIdent(sc.Name)
+		}
+	}
 	return itoa(oid)
 }
 
-// RegnamespaceIn is regnamespace input.
-func (s *System) RegnamespaceIn(text string) (int64, error) {
-	for _, o := range []int64{NamespacePgCatalog, NamespacePublic, NamespaceInfoSchema, NamespaceToast} {
-		if s.RegnamespaceOut(o) == strings.TrimSpace(text) {
-			return o, nil
-		}
-	}
+// RegnamespaceIn is regnamespace input: a schema name or a number to its OID; 3F000 when there is
+// no such schema.
+func (s *System) RegnamespaceIn(env *Env, text string) (int64, error) {
 	if n, err := strconv.ParseUint(strings.TrimSpace(text), 10, 32); err == nil {
 		return int64(n), nil
 	}
-	return 0, pgerror.Newf(pgerror.InvalidSchemaName, "schema %q does not exist", text)
+	if o, ok := s.namespaceOID(env, identIn(text)); ok {
+		return o, nil
+	}
+	return 0, pgerror.Newf(pgerror.InvalidSchemaName, "schema %q does not exist", identIn(text))
+}
+
+// namespaceOID is the OID of the schema named name.
+func (s *System) namespaceOID(env *Env, name string) (int64, bool) {
+	for _, o := range []int64{NamespacePgCatalog, NamespacePublic, NamespaceInfoSchema, NamespaceToast} {
+		if s.RegnamespaceOut(env, o) == name {
+			return o, true
+		}
+	}
+	if sc := env.Cat.Schemas[name]; sc != nil {
+		return int64(sc.OID), true
+	}
+	return 0, false
+}
+
+// identIn is an identifier as the reg* types' input reads it: a double-
+// quoted one as written (doubled quotes undone), another folded to lower
+// case.
+func identIn(text string) string {
+	t := strings.TrimSpace(text)
+	if len(t) >= 2 && t[0] == '"' && t[len(t)-1] == '"' {
+		return strings.ReplaceAll(t[1:len(t)-1], `""`, `"`)
+	}
+	return strings.ToLower(t)
 }
 
 // RegroleOut is regrole output.
@@ -630,13 +688,21 @@ func (s *System) RegroleOut(env *Env, oid int64) string { return s.roleName(env,
 
 // RegroleIn is regrole input.
 func (s *System) RegroleIn(env *Env, text string) (int64, error) {
-	for _, r := range s.roles(env) {
-		if r.Name == strings.TrimSpace(text) {
-			return int64(r.OID), nil
-		}
-	}
 	if n, err := strconv.ParseUint(strings.TrimSpace(text), 10, 32); err == nil {
 		return int64(n), nil
 	}
-	return 0, pgerror.Newf(pgerror.UndefinedObject, "role %q does not exist", text)
+	if o, ok := s.roleOID(env, identIn(text)); ok {
+		return o, nil
+	}
+	return 0, pgerror.Newf(pgerror.UndefinedObject, "role %q does not exist", identIn(text))
+}
+
+// roleOID is the OID of the role named name.
+func (s *System) roleOID(env *Env, name string) (int64, bool) {
+	for _, r := range s.roles(env) {
+		if r.Name == name {
+			return int64(r.OID), true
+		}
+	}
+	return 0, false
 }

@@ -120,8 +120,10 @@ func (s *System) relName(cat *catalog.Catalog, oid int64) (schema, name string, 
 
 // relOID resolves a relation name as regclass input does: "name",
 // "schema.name", double quotes keep case; unquoted names fold to lower
-// case. ok is false when there is no such relation.
-func (s *System) relOID(cat *catalog.Catalog, text string) (uint32, bool) {
+// case; an unqualified name is looked up along the session's search_path.
+// ok is false when there is no such relation.
+func (s *System) relOID(env *Env, text string) (uint32, bool) {
+	cat := env.Cat
 	parts := SplitQualified(text)
 	if len(parts) == 0 || len(parts) > 2 {
 		return 0, false
@@ -136,6 +138,17 @@ func (s *System) relOID(cat *catalog.Catalog, text string) (uint32, bool) {
 			schema = tmp
 		case schema == "" && cat.RelationExists(tmp+"."+name):
 			schema = tmp // first in the path for relations
+		}
+	}
+	if schema == "" && env.Vars != nil {
+		for _, sp := range searchPath(env) {
+			if sp == "public" && cat.RelationExists(name) {
+				break
+			}
+			if cat.Schemas[sp] != nil && cat.RelationExists(sp+"."+name) {
+				schema = sp
+				break
+			}
 		}
 	}
 	if schema != "" && cat.Schemas[schema] != nil {

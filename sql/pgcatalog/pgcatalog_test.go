@@ -82,7 +82,7 @@ func TestCatalogRows(t *testing.T) {
 			t.Errorf("pg_class: %s has relkind %q, want %q", name, names[name], kind)
 		}
 	}
-	if o, ok := s.relOID(cat, `public."t_v"`); !ok || o != 16388 {
+	if o, ok := s.relOID(&Env{Cat: cat}, `public."t_v"`); !ok || o != 16388 {
 		t.Errorf("relOID(t_v) = %d, %v", o, ok)
 	}
 	if _, ok := s.Lookup("information_schema", "columns"); !ok {

@@ -66,9 +66,10 @@ func IsRegType(t types.T) bool {
 
 // CastHint is the type a cast to t binds its argument with: t itself (an
 // untyped literal is then a literal of type t), but text for a reg* type
-// other than regtype (a name, looked up when the cast is compiled).
+// (a name, looked up when the cast is compiled: 'int4'::regtype is
+// integer, an unknown name 42704).
 func CastHint(t types.T) types.T {
-	if IsRegType(t) && t.Oid != types.OidRegtype {
+	if IsRegType(t) {
 		return types.Text
 	}
 	return t

@@ -102,7 +102,7 @@ func TestBindCast(t *testing.T) {
 func TestCastHint(t *testing.T) {
 	for _, tc := range []struct{ to, hint types.T }{
 		{types.Int4, types.Int4}, {types.T{Oid: types.OidRegclass, Mod: -1}, types.Text},
-		{types.T{Oid: types.OidRegrole, Mod: -1}, types.Text}, {types.T{Oid: types.OidRegtype, Mod: -1}, types.T{Oid: types.OidRegtype, Mod: -1}},
+		{types.T{Oid: types.OidRegrole, Mod: -1}, types.Text}, {types.T{Oid: types.OidRegtype, Mod: -1}, types.Text},
 	} {
 		if got := plan.CastHint(tc.to); got != tc.hint {
 			t.Errorf("CastHint(%v) = %v, want %v", tc.to, got, tc.hint)

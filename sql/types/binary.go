@@ -108,6 +108,9 @@ func errDatumType(d Datum, t T) error {
 
 func appendBinaryInt(buf []byte, d Datum, t T) ([]byte, error) {
 	v, ok := d.(int64)
+	if r, isReg := d.(RegName); isReg {
+		v, ok = r.OID, true
+	}
 	if !ok {
 		return buf, errDatumType(d, t)
 	}

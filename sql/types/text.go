@@ -26,6 +26,8 @@ func FormatText(d Datum, t T) string { return string(AppendText(nil, d, t)) }
 // session time zone loc (nil = UTC).
 func AppendTextLoc(buf []byte, d Datum, t T, loc *time.Location) []byte {
 	switch v := d.(type) {
+	case RegName:
+		return append(buf, v.Name...)
 	case bool:
 		if v {
 			return append(buf, 't')

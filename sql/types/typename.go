@@ -164,7 +164,7 @@ func numericRank(o Oid) int {
 		return 5
 	case OidFloat8:
 		return 6
-	case OidOid, OidRegclass:
+	case OidOid, OidRegclass, OidRegproc, OidRegnamespace, OidRegrole:
 		return 3
 	}
 	return 0

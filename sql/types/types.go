@@ -55,6 +55,15 @@ type T struct {
 	Mod int32
 }
 
+// RegName is a result value of an OID-valued reg* type (regclass,
+// regnamespace, regrole) as the statement's output gives it to a client:
+// its text form is the object's name, its binary form the OID, as
+// PostgreSQL's output and send functions give them.
+type RegName struct {
+	OID  int64
+	Name string
+}
+
 // Common types without modifiers.
 var (
 	Unknown     = T{OidUnknown, -1}
