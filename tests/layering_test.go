@@ -134,8 +134,8 @@ func TestLayering(t *testing.T) {
 var execParseTree = []string{
 	"access.go", "agg.go", "agg_ordered.go", "agg_within.go", "arrays.go", "constraint.go",
 	"copy.go", "ctas.go", "cte.go", "cte_dml.go", "ddl.go", "ddl_alter.go", "ddl_sequence.go",
-	"distincton.go", "dml.go", "expr.go", "expr2.go", "fkey.go", "fromnames.go", "funcs.go",
-	"funcs_typeof.go", "grants.go", "groupby.go", "grouping.go", "join.go", "joinplan.go",
+	"dml.go", "expr.go", "expr2.go", "fkey.go", "fromnames.go", "funcs.go",
+	"grants.go", "groupby.go", "grouping.go", "join.go", "joinplan.go",
 	"jsonfuncs.go", "jsonrow.go", "lateral.go", "merge.go", "prepare.go", "privileges.go",
 	"roles.go", "rowcompare.go", "schema.go", "scope.go", "selectplan.go", "seqbind.go",
 	"srf.go", "srflist.go", "srfproject.go", "syscat.go", "temp.go", "view.go", "viewdml.go",

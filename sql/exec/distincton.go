@@ -1,32 +1,14 @@
 package exec
 
 import (
-	pg_query "github.com/pganalyze/pg_query_go/v6"
-
-	planner "github.com/heliosdb/nano/sql/plan"
 	"github.com/heliosdb/nano/sql/types"
 )
 
 // DISTINCT ON (exprs): the rows are sorted by the ORDER BY keys (which must
 // start with the DISTINCT ON expressions) and then by the DISTINCT ON
 // expressions ORDER BY leaves out, and the first row of each run of equal
-// DISTINCT ON values is kept.
-
-// distinctOn resolves the DISTINCT ON expressions (appending hidden
-// columns as ORDER BY does) and returns the output columns they occupy
-// and the sort keys to use (planner.DistinctOnKeys checks them against
-// the ORDER BY keys).
-func (b *builder) distinctOn(s *scope, sel *pg_query.SelectStmt, o *outputCols, keys []planner.SortKey) ([]int, []planner.SortKey, error) {
-	var on []int
-	for _, n := range sel.DistinctClause {
-		idx, err := b.sortTarget(s, n, o, "DISTINCT ON")
-		if err != nil {
-			return nil, nil, err
-		}
-		on = append(on, idx)
-	}
-	return planner.DistinctOnKeys(on, keys, o.same)
-}
+// DISTINCT ON values is kept. The builder's half (distinctOn, which
+// resolves the expressions) is in selectplan.go beside ORDER BY's.
 
 // distinctOnPlan keeps the first row of each run of equal values in the
 // columns on (its input is sorted on them).

@@ -330,11 +330,16 @@ func (e *cexpr) Operand() planner.Operand {
 	return planner.Operand{T: e.t, Unknown: e.unknown, Literal: e.isConst}
 }
 
-// compileBound compiles a bound operand: one compiled here, an explicit
-// cast, or the implicit casts the binder inserted around one.
+// compileBound compiles a bound operand: one compiled here, a constant,
+// an explicit cast, or the implicit casts the binder inserted around one.
 func (b *builder) compileBound(e planner.Expr) (*cexpr, error) {
-	if c, ok := e.(*planner.Cast); ok && c.Explicit {
-		return b.compileExplicitCast(c)
+	switch v := e.(type) {
+	case *planner.Cast:
+		if v.Explicit {
+			return b.compileExplicitCast(v)
+		}
+	case *planner.Const:
+		return b.compileConst(v)
 	}
 	return compileImplicit(e)
 }
@@ -1036,57 +1041,42 @@ func (b *builder) compileExplicitCast(c *planner.Cast) (*cexpr, error) {
 }
 
 func (b *builder) compileCase(s *scope, c *pg_query.CaseExpr, hint types.T) (*cexpr, error) {
-	var arg *cexpr
-	var err error
-	if c.Arg != nil {
-		if arg, err = b.compile(s, c.Arg, types.Unknown); err != nil {
-			return nil, err
-		}
-	}
-	conds := make([]*cexpr, len(c.Args))
-	results := make([]*cexpr, len(c.Args)+1)
-	for i, w := range c.Args {
-		cw := w.GetCaseWhen()
-		if arg != nil {
-			h := types.Unknown
-			if !arg.unknown {
-				h = arg.t
-			}
-			v, err := b.compile(s, cw.Expr, h)
-			if err != nil {
-				return nil, err
-			}
-			if conds[i], err = compareOp("=", arg, v); err != nil {
-				return nil, err
-			}
-		} else if conds[i], err = b.compile(s, cw.Expr, types.Bool); err != nil {
-			return nil, err
-		}
-		if results[i], err = b.compile(s, cw.Result, hint); err != nil {
-			return nil, err
-		}
-	}
-	if c.Defresult != nil {
-		if results[len(c.Args)], err = b.compile(s, c.Defresult, hint); err != nil {
-			return nil, err
-		}
-	} else {
-		results[len(c.Args)] = constExpr(nil, types.Unknown, "NULL")
-		results[len(c.Args)].unknown = true
-	}
-	if err := caseFoldErr(conds, results); err != nil {
-		return nil, err
-	}
-	// PostgreSQL resolves the ELSE branch's type first (transformCaseExpr).
-	t, err := unifyTypes(append([]*cexpr{results[len(c.Args)]}, results[:len(c.Args)]...), "CASE")
+	bc, err := planner.BindCase(operands{b, s}, c, hint)
 	if err != nil {
 		return nil, err
 	}
-	for i := range results {
-		if results[i], err = coerceUnified(results[i], t); err != nil {
+	conds := make([]*cexpr, len(bc.Whens))
+	results := make([]*cexpr, len(bc.Whens)+1)
+	for i, w := range bc.Whens {
+		conds[i] = w.Cond.(*cexpr)
+		if w.Eq != nil {
+			arg := bc.Arg.(*cexpr)
+			_, args, _ := applyResolution(w.Eq, nil, []*cexpr{arg, conds[i]})
+			if conds[i], err = compareExpr(w.Eq, arg, conds[i], args); err != nil {
+				return nil, err
+			}
+		}
+		results[i] = w.Result.(*cexpr)
+	}
+	if results[len(bc.Whens)], err = b.compileBound(bc.Else); err != nil {
+		return nil, err
+	}
+	bc.Else = results[len(bc.Whens)]
+	if err := caseFoldErr(conds, results); err != nil {
+		return nil, err
+	}
+	if err := bc.Resolve(); err != nil {
+		return nil, err
+	}
+	for i, w := range bc.Whens {
+		if results[i], err = compileImplicit(w.Result); err != nil {
 			return nil, err
 		}
 	}
+	if results[len(bc.Whens)], err = compileImplicit(bc.Else); err != nil {
+		return nil, err
+	}
+	t := bc.T
 	if r := caseConstResult(conds, results); r != nil {
 		return r, nil
 	}
@@ -1104,73 +1094,18 @@ func (b *builder) compileCase(s *scope, c *pg_query.CaseExpr, hint types.T) (*ce
 	}}, nil
 }
 
-// coerceUnified converts a branch of CASE/COALESCE/VALUES to the type
-// unifyTypes chose; an untyped string literal is read as that type now, so
-// CASE WHEN true THEN 1 ELSE 'a' END fails with 22P02 while planning as in
-// PostgreSQL, whichever branch runs.
+// coerceUnified converts a value of CASE/COALESCE/VALUES/IN to the type
+// unifyTypes chose (planner.ToCommon).
 func coerceUnified(e *cexpr, t types.T) (*cexpr, error) {
-	if e.unknown && e.isConst {
-		if _, ok := e.val.(string); ok && t.Family() != types.FamString {
-			return litAs(e, t)
-		}
-	}
-	return coerce(e, t), nil
+	return compileImplicit(planner.ToCommon(e, t))
 }
 
-// unifyTypes picks the result type of CASE/COALESCE/UNION branches.
-// Between string types it follows PostgreSQL's select_common_type: text
-// (the category's preferred type) wins, otherwise the first of char(n) and
-// varchar stays (both convert to each other implicitly), so a varchar
-// UNION a char(3) is varchar and a char(3) UNION a char(5) is bpchar; a
-// length survives only when every branch has it.
+// unifyTypes is the common type of the values of a CASE, COALESCE, VALUES
+// column, set operation or IN list (planner.CommonType).
 func unifyTypes(es []*cexpr, what string) (types.T, error) {
-	var cur *cexpr
-	sawUnknown := false
-	for _, e := range es {
-		if e.unknown {
-			sawUnknown = true
-			continue
-		}
-		if cur == nil {
-			cur = e
-			continue
-		}
-		if cur.t.Family() == types.FamString && e.t.Family() == types.FamString && cur.t != e.t {
-			cur = &cexpr{t: unifyStrings(cur.t, e.t)}
-			continue
-		}
-		t, ok := commonType(cur, e)
-		if !ok {
-			return types.T{}, pgerror.Newf(pgerror.DatatypeMismatch, "%s types %s and %s cannot be matched", what, cur.t, e.t)
-		}
-		cur = &cexpr{t: t}
+	xs := make([]planner.Expr, len(es))
+	for i, e := range es {
+		xs[i] = e
 	}
-	if cur != nil && sawUnknown {
-		cur = &cexpr{t: planner.OperandType(cur.t)}
-	}
-	if cur == nil {
-		return types.Text, nil
-	}
-	return cur.t, nil
-}
-
-// unifyStrings is unifyTypes for two different string types (category S:
-// text, varchar, bpchar, name). Every cast among them is implicit but name
-// to varchar/bpchar, so the first type stays — text being the preferred
-// type stays too — and name displaces varchar and bpchar.
-func unifyStrings(a, b types.T) types.T {
-	catS := func(t types.T) bool {
-		switch t.Oid {
-		case types.OidText, types.OidVarchar, types.OidBpchar, types.OidName:
-			return true
-		}
-		return false
-	}
-	switch {
-	case !catS(a) || !catS(b):
-		return types.Text
-	case b.Oid == types.OidName && a.Oid != types.OidText:
-		return b
-	}
-	return types.T{Oid: a.Oid, Mod: -1}
+	return planner.CommonType(xs, what)
 }

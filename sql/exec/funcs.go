@@ -353,7 +353,11 @@ func (b *builder) compileFunc(s *scope, fc *pg_query.FuncCall, hint types.T) (*c
 		return b.compileExternal(s, name, ext, fc.Args)
 	}
 	if name == "pg_typeof" && len(fc.Args) == 1 {
-		return b.compilePgTypeof(s, fc.Args[0])
+		x, err := b.compile(s, fc.Args[0], types.Unknown)
+		if err != nil {
+			return nil, err
+		}
+		return pgTypeof(x)
 	}
 	def, ok := funcTable[name]
 	if !ok {
@@ -620,25 +624,25 @@ func floorFn(ceil bool, t types.T) scalarFn {
 }
 
 func (b *builder) compileVariadic(s *scope, name string, nodes []*pg_query.Node, hint types.T) (*cexpr, error) {
-	args := make([]*cexpr, len(nodes))
-	for i, n := range nodes {
-		e, err := b.compile(s, n, hint)
-		if err != nil {
-			return nil, err
-		}
-		args[i] = e
+	v, err := planner.BindVariadic(operands{b, s}, name, nodes, hint)
+	if err != nil {
+		return nil, err
+	}
+	args := make([]*cexpr, len(v.Args))
+	for i, a := range v.Args {
+		args[i] = a.(*cexpr)
 	}
 	if name == "coalesce" {
 		if err := coalesceFoldErr(args); err != nil {
 			return nil, err
 		}
 	}
-	t, err := unifyTypes(args, strings.ToUpper(name))
-	if err != nil {
+	if err := v.Resolve(); err != nil {
 		return nil, err
 	}
-	for i := range args {
-		if args[i], err = coerceUnified(args[i], t); err != nil {
+	t := v.T
+	for i, a := range v.Args {
+		if args[i], err = compileImplicit(a); err != nil {
 			return nil, err
 		}
 	}

@@ -1,20 +1,14 @@
 package exec
 
 import (
-	pg_query "github.com/pganalyze/pg_query_go/v6"
-
 	"github.com/heliosdb/nano/sql/types"
 )
 
-// compilePgTypeof is pg_typeof(any): the argument's type as regtype
-// (printed without its modifier, as regtype's output does). The argument
-// is compiled for its type; a constant that fails to fold fails here as
-// PostgreSQL's planner does.
-func (b *builder) compilePgTypeof(s *scope, n *pg_query.Node) (*cexpr, error) {
-	x, err := b.compile(s, n, types.Unknown)
-	if err != nil {
-		return nil, err
-	}
+// pgTypeof is pg_typeof(any) over its compiled argument x: x's type as
+// regtype (printed without its modifier, as regtype's output does). The
+// argument is compiled for its type; a constant that fails to fold fails
+// here as PostgreSQL's planner does.
+func pgTypeof(x *cexpr) (*cexpr, error) {
 	if x.foldErr != nil {
 		return nil, x.foldErr
 	}

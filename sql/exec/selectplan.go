@@ -1165,3 +1165,19 @@ func assignable(f, t types.T) bool {
 	}
 	return false
 }
+
+// distinctOn resolves the DISTINCT ON expressions (appending hidden
+// columns as ORDER BY does) and returns the output columns they occupy
+// and the sort keys to use (planner.DistinctOnKeys checks them against
+// the ORDER BY keys).
+func (b *builder) distinctOn(s *scope, sel *pg_query.SelectStmt, o *outputCols, keys []planner.SortKey) ([]int, []planner.SortKey, error) {
+	var on []int
+	for _, n := range sel.DistinctClause {
+		idx, err := b.sortTarget(s, n, o, "DISTINCT ON")
+		if err != nil {
+			return nil, nil, err
+		}
+		on = append(on, idx)
+	}
+	return planner.DistinctOnKeys(on, keys, o.same)
+}

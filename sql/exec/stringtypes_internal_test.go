@@ -43,8 +43,8 @@ func TestStringTypeResolution(t *testing.T) {
 		{v5, types.Text, vr},
 	}
 	for _, c := range unify {
-		if got := unifyStrings(c.a, c.b); got != c.want {
-			t.Errorf("unifyStrings(%s, %s) = %s, want %s", c.a, c.b, got, c.want)
+		if got, err := unifyTypes([]*cexpr{{t: c.a}, {t: c.b}}, "UNION"); err != nil || got != c.want {
+			t.Errorf("unifyTypes(%s, %s) = %s, %v; want %s", c.a, c.b, got, err, c.want)
 		}
 	}
 }
