@@ -56,6 +56,10 @@
 //	                           other families bind there), then resolved:
 //	                           an OpExpr (Inputs: its operands under the
 //	                           resolution's reads and casts).
+//	               bindcond.go conditional expressions (the fourth
+//	                           family): BindCase, BindVariadic (COALESCE,
+//	                           GREATEST, LEAST) and their Resolve;
+//	                           CommonType (select_common_type), ToCommon.
 //	               bindcast.go casts (the third family): Cast (explicit,
 //	                           implicit, or the Read of an untyped
 //	                           operand), TypeOf (a type name), CastHint,
