@@ -419,3 +419,105 @@ func TestCopyIntoNonEmptyTableReplicated(t *testing.T) {
 		}
 	}
 }
+
+// TestCopyRetiredClaimsStillHold: a COPY into a table others write keeps
+// a claim per key only until the chunk holding the key is committed to
+// its shadow bucket; after that (the claim retired, sql/exec/copylocks.go)
+// a writer or another load of one of its keys still waits for it — of
+// the primary key and of a unique index, found in the load's shadows — the
+// load writing its own key again is still 23505 and no deadlock, and
+// after the COMMIT the writers get 23505.
+func TestCopyRetiredClaimsStillHold(t *testing.T) {
+	m, c := copyNode(t)
+	ctx := context.Background()
+	copyExec(t, c, "CREATE TABLE t (a int PRIMARY KEY, b int UNIQUE, f text)", "INSERT INTO t VALUES (0, 0, 'before')")
+	const rows = 100000 // ~14 MB of writes: several chunks, the first ones' claims retired
+	var data bytes.Buffer
+	pad := strings.Repeat("x", 100)
+	for i := 1; i <= rows; i++ {
+		fmt.Fprintf(&data, "%d\t%d\t%s\n", i, i, pad)
+	}
+	tx, err := c.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if tag, err := tx.Conn().PgConn().CopyFrom(ctx, &data, "COPY t FROM STDIN"); err != nil || tag.RowsAffected() != rows {
+		t.Fatalf("COPY: %v %v", tag, err)
+	}
+	other, third := m.Conn(), m.Conn()
+	copyExec(t, other, "SET lock_timeout = '200ms'", "INSERT INTO t VALUES (-1, -1, 'w')") // another key: at once
+	copyExec(t, third, "SET lock_timeout = '200ms'")
+	var pe *pgconn.PgError
+	for _, q := range []string{"INSERT INTO t VALUES (1, -2, 'w')", "INSERT INTO t VALUES (-3, 2, 'w')", "INSERT INTO t VALUES (-4, -4, 'w') ON CONFLICT (a) DO NOTHING",
+		"UPDATE t SET a = 3 WHERE a = -1", fmt.Sprintf("INSERT INTO t VALUES (%d, -5, 'w')", rows)} {
+		if _, err = other.Exec(ctx, q); strings.Contains(q, "-4") {
+			if err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+			continue
+		}
+		if !errors.As(err, &pe) || pe.Code != "55P03" {
+			t.Fatalf("%s during COPY of its key: %v, want to wait (55P03 at lock_timeout)", q, err)
+		}
+	}
+	if _, err := third.PgConn().CopyFrom(ctx, strings.NewReader("-6\t-6\tl\n5\t-7\tl\n"), "COPY t FROM STDIN"); !errors.As(err, &pe) || pe.Code != "55P03" {
+		t.Fatalf("another COPY of a key the load wrote: %v, want to wait (55P03 at lock_timeout)", err)
+	}
+	if _, err := third.PgConn().CopyFrom(ctx, strings.NewReader("-8\t7\tl\n"), "COPY t FROM STDIN"); !errors.As(err, &pe) || pe.Code != "55P03" {
+		t.Fatalf("another COPY of a unique value the load wrote: %v, want to wait (55P03 at lock_timeout)", err)
+	}
+
+	// The load writes its key 2 again while a writer waits for it: 23505.
+	copyExec(t, other, "SET lock_timeout = 0")
+	copyExec(t, third, "SET lock_timeout = 0")
+	w := make(chan error, 1)
+	go func() { _, err := other.Exec(ctx, "INSERT INTO t VALUES (2, -9, 'w')"); w <- err }()
+	time.Sleep(300 * time.Millisecond)
+	if _, err := tx.Conn().PgConn().CopyFrom(ctx, strings.NewReader("2\t-10\tagain\n"), "COPY t FROM STDIN"); !errors.As(err, &pe) || pe.Code != "23505" {
+		t.Fatalf("the load writing its own key again while a writer waits: %v, want 23505", err)
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-w; err != nil {
+		t.Fatalf("the writer after the load rolled back: %v", err)
+	}
+
+	// A committed load: the writers of its keys get 23505.
+	tx, err = c.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data.Reset()
+	for i := 10; i <= rows; i++ {
+		fmt.Fprintf(&data, "%d\t%d\t%s\n", i, i, pad)
+	}
+	if _, err := tx.Conn().PgConn().CopyFrom(ctx, &data, "COPY t FROM STDIN"); err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 2)
+	go func() { _, err := other.Exec(ctx, "INSERT INTO t VALUES (10, -11, 'w')"); errs <- err }()
+	go func() {
+		_, err := third.PgConn().CopyFrom(ctx, strings.NewReader("-12\t11\tl\n"), "COPY t FROM STDIN")
+		errs <- err
+	}()
+	time.Sleep(300 * time.Millisecond)
+	select {
+	case err := <-errs:
+		t.Fatalf("a writer of a key of the load did not wait: %v", err)
+	default:
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := <-errs; !errors.As(err, &pe) || pe.Code != "23505" {
+			t.Fatalf("a writer of a key of the committed load: %v, want 23505", err)
+		}
+	}
+	var n int
+	if err := c.QueryRow(ctx, "SELECT count(*) FROM t").Scan(&n); err != nil || n != rows-9+4 { // 0, -1, -4, 2 and the load
+		t.Fatalf("after the load: %d rows, %v; want %d", n, err, rows-9+4)
+	}
+}

@@ -72,6 +72,8 @@ func (t *Txn) settle() error {
 	err := t.chunks.Settle()
 	if err != nil {
 		t.ov.Poison()
+	} else {
+		t.retireClaims() // copylocks.go
 	}
 	return err
 }
@@ -126,6 +128,7 @@ func (t *Txn) stage(ctx context.Context, final bool) error {
 		return t.settle()
 	}
 	t.chunks.Start(ctx, t.eng.cfg.Committer, b, read)
+	t.stageClaims() // retired when the chunk settled (copylocks.go)
 	return nil
 }
 
