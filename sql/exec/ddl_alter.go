@@ -847,14 +847,14 @@ func (b *builder) renameIndex(rs *pg_query.RenameStmt) runner {
 // renameRelation runs ALTER TABLE, VIEW and SEQUENCE ... RENAME TO: the
 // relation keeps its schema.
 func (b *builder) renameRelation(rs *pg_query.RenameStmt) runner {
-	name, kind := rs.Relation.Relname, rs.RenameType
-	tag := "ALTER " + strings.TrimPrefix(kind.String(), "OBJECT_")
+	name, what := rs.Relation.Relname, strings.TrimPrefix(rs.RenameType.String(), "OBJECT_")
+	tag := "ALTER " + what
 	return fnRunner(func(e *env) (Cursor, error) {
 		cat, err := e.txn.catalog()
 		if err != nil {
 			return nil, err
 		}
-		m, err := lookupMoved(e, cat, kind, name, rs.MissingOk)
+		m, err := lookupMoved(e, cat, what, name, rs.MissingOk)
 		if err != nil || m == (movedRelation{}) {
 			return tagCursor(tag, nil), err
 		}
@@ -1146,4 +1146,38 @@ func (a *alteration) validateNew() error {
 		}
 	}
 	return nil
+}
+
+// buildSetSchema runs ALTER TABLE, VIEW and SEQUENCE ... SET SCHEMA (other
+// objects: 0A000).
+func (b *builder) buildSetSchema(st *pg_query.AlterObjectSchemaStmt) (runner, error) {
+	kind := st.ObjectType
+	switch kind {
+	case pg_query.ObjectType_OBJECT_TABLE, pg_query.ObjectType_OBJECT_VIEW, pg_query.ObjectType_OBJECT_SEQUENCE:
+	default:
+		return nil, pgerror.Newf(pgerror.FeatureNotSupported, "ALTER %s ... SET SCHEMA is not supported", strings.TrimPrefix(kind.String(), "OBJECT_"))
+	}
+	if st.Relation == nil {
+		return nil, pgerror.New(pgerror.FeatureNotSupported, "ALTER ... SET SCHEMA of this object is not supported")
+	}
+	name, schema, what := st.Relation.Relname, st.Newschema, strings.TrimPrefix(kind.String(), "OBJECT_")
+	tag := "ALTER " + what
+	return fnRunner(func(e *env) (Cursor, error) {
+		cat, err := e.txn.catalog()
+		if err != nil {
+			return nil, err
+		}
+		m, err := lookupMoved(e, cat, what, name, st.MissingOk)
+		if err != nil || m == (movedRelation{}) {
+			return tagCursor(tag, nil), err
+		}
+		to, err := movedName(e, cat, name, schema)
+		if err != nil || to == name {
+			return tagCursor(tag, nil), err
+		}
+		if cat.RelationExists(to) {
+			return nil, clashInSchema(cat, to)
+		}
+		return tagCursor(tag, nil), m.move(e, cat, to, true)
+	}), nil
 }

@@ -3,8 +3,6 @@ package exec
 import (
 	"strings"
 
-	pg_query "github.com/pganalyze/pg_query_go/v6"
-
 	"github.com/heliosdb/nano/sql/catalog"
 	"github.com/heliosdb/nano/sql/pgerror"
 )
@@ -75,10 +73,11 @@ type movedRelation struct {
 	seq   *catalog.Sequence
 }
 
-// lookupMoved finds the relation named name for an ALTER of kind (TABLE
-// accepts views and sequences too, as PostgreSQL's does): a zero value and
-// no error after the notice under IF EXISTS.
-func lookupMoved(e *env, cat *catalog.Catalog, kind pg_query.ObjectType, name string, missingOK bool) (movedRelation, error) {
+// lookupMoved finds the relation named name for an ALTER of kind
+// ("TABLE", which accepts views and sequences too as PostgreSQL's does,
+// "VIEW" or "SEQUENCE"): a zero value and no error after the notice under
+// IF EXISTS.
+func lookupMoved(e *env, cat *catalog.Catalog, kind, name string, missingOK bool) (movedRelation, error) {
 	m := movedRelation{table: cat.Tables[name], view: cat.Views[name], seq: cat.Sequences[name]}
 	if m.table == nil && m.view == nil && m.seq == nil {
 		if missingOK {
@@ -88,9 +87,9 @@ func lookupMoved(e *env, cat *catalog.Catalog, kind pg_query.ObjectType, name st
 		return m, pgerror.Newf(pgerror.UndefinedTable, "relation %q does not exist", name)
 	}
 	switch {
-	case kind == pg_query.ObjectType_OBJECT_VIEW && m.view == nil:
+	case kind == "VIEW" && m.view == nil:
 		return movedRelation{}, pgerror.Newf(pgerror.WrongObjectType, "%q is not a view", relBase(name))
-	case kind == pg_query.ObjectType_OBJECT_SEQUENCE && m.seq == nil:
+	case kind == "SEQUENCE" && m.seq == nil:
 		return movedRelation{}, pgerror.Newf(pgerror.WrongObjectType, "%q is not a sequence", relBase(name))
 	}
 	return m, nil
@@ -171,37 +170,4 @@ func moveTable(e *env, cat *catalog.Catalog, tbl *catalog.Table, to string, with
 		t.ov.Put(catalog.BucketCatalog, catalog.SequenceKey(sn), catalog.EncodeSequence(&ns))
 	}
 	return nil
-}
-
-// buildSetSchema runs ALTER TABLE, VIEW and SEQUENCE ... SET SCHEMA (other
-// objects: 0A000).
-func (b *builder) buildSetSchema(st *pg_query.AlterObjectSchemaStmt) (runner, error) {
-	kind := st.ObjectType
-	switch kind {
-	case pg_query.ObjectType_OBJECT_TABLE, pg_query.ObjectType_OBJECT_VIEW, pg_query.ObjectType_OBJECT_SEQUENCE:
-	default:
-		return nil, pgerror.Newf(pgerror.FeatureNotSupported, "ALTER %s ... SET SCHEMA is not supported", strings.TrimPrefix(kind.String(), "OBJECT_"))
-	}
-	if st.Relation == nil {
-		return nil, pgerror.New(pgerror.FeatureNotSupported, "ALTER ... SET SCHEMA of this object is not supported")
-	}
-	name, schema, tag := st.Relation.Relname, st.Newschema, "ALTER "+strings.TrimPrefix(kind.String(), "OBJECT_")
-	return fnRunner(func(e *env) (Cursor, error) {
-		cat, err := e.txn.catalog()
-		if err != nil {
-			return nil, err
-		}
-		m, err := lookupMoved(e, cat, kind, name, st.MissingOk)
-		if err != nil || m == (movedRelation{}) {
-			return tagCursor(tag, nil), err
-		}
-		to, err := movedName(e, cat, name, schema)
-		if err != nil || to == name {
-			return tagCursor(tag, nil), err
-		}
-		if cat.RelationExists(to) {
-			return nil, clashInSchema(cat, to)
-		}
-		return tagCursor(tag, nil), m.move(e, cat, to, true)
-	}), nil
 }
