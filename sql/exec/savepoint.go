@@ -34,6 +34,7 @@ type Savepoint struct {
 	locks     int
 	fates     int
 	tlocks    map[uint32]uint16
+	tlock1    tableLock
 	catLocked bool
 	// deferred and conMode: the deferred foreign key checks and the SET
 	// CONSTRAINTS state (deferred.go), restored as PostgreSQL restores a
@@ -62,7 +63,7 @@ func (t *Txn) SetSavepoints(on bool) {
 // savepoints on.
 func (t *Txn) Savepoint() Savepoint {
 	t.SetSavepoints(true)
-	return Savepoint{undo: t.ov.Savepoint(), locks: t.eng.locks.Mark(t.owner), fates: t.fates.Len(), tlocks: maps.Clone(t.tlocks), catLocked: t.catLocked,
+	return Savepoint{undo: t.ov.Savepoint(), locks: t.eng.locks.Mark(t.owner), fates: t.fates.Len(), tlocks: maps.Clone(t.tlocks), tlock1: t.tlock1, catLocked: t.catLocked,
 		deferred: slices.Clip(t.deferred), conMode: constraintMode{all: t.conMode.all, named: maps.Clone(t.conMode.named)}}
 }
 
@@ -80,7 +81,7 @@ func (t *Txn) RollbackTo(sp Savepoint) {
 	}
 	t.eng.locks.ReleaseSince(t.owner, sp.locks)
 	t.fates.Truncate(sp.fates)
-	t.tlocks = maps.Clone(sp.tlocks)
+	t.tlocks, t.tlock1 = maps.Clone(sp.tlocks), sp.tlock1
 	t.catLocked = sp.catLocked
 	t.deferred = slices.Clip(sp.deferred)
 	t.conMode = constraintMode{all: sp.conMode.all, named: maps.Clone(sp.conMode.named)}

@@ -72,7 +72,7 @@ func tableLockOID(key string) uint32 {
 // holdsTable reports whether the transaction already holds a lock on oid
 // that covers mode.
 func (t *Txn) holdsTable(oid uint32, mode lock.Mode) bool {
-	held := t.tlocks[oid]
+	held := t.tableLockBits(oid)
 	for m := lock.AccessShare; held != 0 && lock.IsTableMode(m); m++ {
 		if held&(1<<m) != 0 && lock.Covers(m, mode) {
 			return true
@@ -103,11 +103,38 @@ func (e *env) lockTable(tbl *catalog.Table, mode lock.Mode, policy lock.Policy) 
 	if err != nil {
 		return waited, err
 	}
-	if t.tlocks == nil {
-		t.tlocks = map[uint32]uint16{}
-	}
-	t.tlocks[tbl.OID] |= 1 << mode
+	t.addTableLock(tbl.OID, 1<<mode)
 	return waited, nil
+}
+
+// tableLock is the table-lock modes held on one table (Txn.tlock1).
+type tableLock struct {
+	oid  uint32
+	held uint16 // a bit per lock.Mode; 0 = none
+}
+
+// tableLockBits returns the table-lock modes the transaction holds on oid.
+func (t *Txn) tableLockBits(oid uint32) uint16 {
+	if t.tlock1.held != 0 && t.tlock1.oid == oid {
+		return t.tlock1.held
+	}
+	return t.tlocks[oid]
+}
+
+// addTableLock records modes held on oid: the first table in tlock1, the
+// others in the tlocks map (a transaction of one table makes no map).
+func (t *Txn) addTableLock(oid uint32, modes uint16) {
+	switch {
+	case t.tlock1.held != 0 && t.tlock1.oid == oid:
+		t.tlock1.held |= modes
+	case t.tlock1.held == 0 && t.tlocks == nil:
+		t.tlock1 = tableLock{oid: oid, held: modes}
+	default:
+		if t.tlocks == nil {
+			t.tlocks = map[uint32]uint16{}
+		}
+		t.tlocks[oid] |= modes
+	}
 }
 
 // lockTables takes the table locks a statement needs (tables missing from

@@ -68,8 +68,9 @@ type Txn struct {
 	openCursors int
 	locked      bool // some lock taken: release at the end
 	// tlocks: the table-lock modes held, a bit per lock.Mode, by table
-	// OID (tablelock.go).
+	// OID, but for the first table's, in tlock1 (tablelock.go).
 	tlocks map[uint32]uint16
+	tlock1 tableLock
 	// ssx: the transaction's SSI state when SERIALIZABLE (nil otherwise,
 	// and for a READ ONLY one with a safe snapshot).
 	ssx      *ssi.Xact
