@@ -56,6 +56,17 @@ func TestChooseCandidate(t *testing.T) {
 		{name: "only async standbys answer", last: listed(hastate.Sync, asyncSB("nb")),
 			standbys: map[string]Status{"b": sb("nb", "async", 3, 10)}, why: "no reachable standby qualifies"},
 		{name: "nothing answers", last: listed(hastate.Sync), standbys: map[string]Status{}, why: "no reachable standby qualifies"},
+		// A standby that missed a promotion would take a term another
+		// node holds: two primaries of one term (faults set-async, seed
+		// 1796680674326778792, "n1 primary/59, n2 primary/59").
+		{name: "data loss allowed: not a standby behind the primary's term", last: listed(hastate.Async), allowLoss: true,
+			standbys: map[string]Status{"b": sb("nb", "async", 2, 99), "c": sb("nc", "async", 3, 10)}, want: "c"},
+		{name: "data loss allowed: only standbys behind the primary's term", last: listed(hastate.Async), allowLoss: true,
+			standbys: map[string]Status{"b": sb("nb", "async", 2, 99)}, why: "behind term 3"},
+		{name: "data loss allowed, no lease answer: not behind another standby's term", allowLoss: true,
+			standbys: map[string]Status{"b": sb("nb", "async", 4, 10), "c": sb("nc", "async", 5, 5)}, want: "c"},
+		{name: "a listed sync standby behind the term", last: listed(hastate.Sync, syncSB("nb")),
+			standbys: map[string]Status{"b": sb("nb", "sync", 2, 10)}, why: "behind term 3"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// A pure function: the same answer every time (map order must not matter).

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -490,9 +491,12 @@ func (c *Coordinator) candidate(ctx context.Context, old string) (name string, s
 // reported acknowledges nothing), and every sync standby it listed
 // answers now; the one with the most WAL flushed holds every acknowledged
 // commit (any one sync standby's flush acknowledges); ties go to the
-// smallest name. With allowDataLoss every answering standby qualifies. It
-// also reports whether another sync standby answers (one that will follow
-// the new primary).
+// smallest name. With allowDataLoss every answering standby qualifies.
+// Never one whose term is below the newest term known (old's at its last
+// lease answer, or another standby's): its promotion takes its own term
+// + 1, which another node may hold already, and two primaries of one
+// term do not fence each other. It also reports whether another sync
+// standby answers (one that will follow the new primary).
 func chooseCandidate(old string, last *LeaseResult, allowDataLoss bool, standbys map[string]Status) (name string, st Status, otherSync bool, why string) {
 	var pool []Status
 	var names []string
@@ -529,6 +533,24 @@ func chooseCandidate(old string, last *LeaseResult, allowDataLoss bool, standbys
 	}
 	if len(pool) == 0 {
 		return "", Status{}, false, "no reachable standby qualifies"
+	}
+	newest := uint64(0)
+	if last != nil {
+		newest = last.Term
+	}
+	for _, s := range standbys {
+		newest = max(newest, s.Term)
+	}
+	var behind []string
+	for i := len(pool) - 1; i >= 0; i-- {
+		if pool[i].Term < newest {
+			behind = append(behind, names[i])
+			pool, names = slices.Delete(pool, i, i+1), slices.Delete(names, i, i+1)
+		}
+	}
+	if len(pool) == 0 {
+		slices.Sort(behind)
+		return "", Status{}, false, fmt.Sprintf("every qualifying standby (%s) is behind term %d: its promotion could reuse a term another node holds", strings.Join(behind, ", "), newest)
 	}
 	best := 0
 	for i := range pool {
