@@ -650,13 +650,22 @@ func (s *System) RegnamespaceOut(env *Env, oid int64) string {
 // RegnamespaceIn is regnamespace input: a schema name or a number to its OID; 3F000 when there is
 // no such schema.
 func (s *System) RegnamespaceIn(env *Env, text string) (int64, error) {
+	return regIn(text, func(name string) (int64, bool) { return s.namespaceOID(env, name) },
+		pgerror.InvalidSchemaName, "schema %q does not exist")
+}
+
+// regIn is the input function of an OID alias type whose objects are
+// named by one identifier: a number is the OID itself, a name (identIn)
+// is looked up, and an unknown one is code with msg.
+func regIn(text string, lookup func(name string) (int64, bool), code pgerror.Code, msg string) (int64, error) {
 	if n, err := strconv.ParseUint(strings.TrimSpace(text), 10, 32); err == nil {
 		return int64(n), nil
 	}
-	if o, ok := s.namespaceOID(env, identIn(text)); ok {
+	name := identIn(text)
+	if o, ok := lookup(name); ok {
 		return o, nil
 	}
-	return 0, pgerror.Newf(pgerror.InvalidSchemaName, "schema %q does not exist", identIn(text))
+	return 0, pgerror.Newf(code, msg, name)
 }
 
 // namespaceOID is the OID of the schema named name.
@@ -688,13 +697,8 @@ func (s *System) RegroleOut(env *Env, oid int64) string { return s.roleName(env,
 
 // RegroleIn is regrole input.
 func (s *System) RegroleIn(env *Env, text string) (int64, error) {
-	if n, err := strconv.ParseUint(strings.TrimSpace(text), 10, 32); err == nil {
-		return int64(n), nil
-	}
-	if o, ok := s.roleOID(env, identIn(text)); ok {
-		return o, nil
-	}
-	return 0, pgerror.Newf(pgerror.UndefinedObject, "role %q does not exist", identIn(text))
+	return regIn(text, func(name string) (int64, bool) { return s.roleOID(env, name) },
+		pgerror.UndefinedObject, "role %q does not exist")
 }
 
 // roleOID is the OID of the role named name.
