@@ -6,17 +6,9 @@ import (
 	"github.com/heliosdb/nano/sql/exec/memacct"
 	"github.com/heliosdb/nano/sql/exec/spill"
 	"github.com/heliosdb/nano/sql/pgerror"
+	planner "github.com/heliosdb/nano/sql/plan"
 	"github.com/heliosdb/nano/sql/types"
 )
-
-func isAggregate(name string) bool {
-	switch name {
-	case "count", "sum", "avg", "min", "max", "bool_and", "bool_or", "every", "string_agg", "array_agg",
-		"jsonb_agg", "jsonb_object_agg", "json_agg", "json_object_agg":
-		return true
-	}
-	return isStatAgg(name) || isOrderedSetAgg(name)
-}
 
 // aggSpec is one aggregate call.
 type aggSpec struct {
@@ -43,7 +35,7 @@ type aggCtx struct {
 
 // match resolves n against group expressions and aggregate calls.
 func (a *aggCtx) match(b *builder, s *scope, n *pg_query.Node) (*cexpr, bool, error) {
-	if fc := n.GetFuncCall(); fc != nil && fc.Over == nil && isAggregate(lastName(fc.Funcname)) {
+	if fc := n.GetFuncCall(); fc != nil && fc.Over == nil && planner.IsAggregate(lastName(fc.Funcname)) {
 		e, err := a.addAgg(b, fc)
 		return e, true, err
 	}
@@ -110,71 +102,114 @@ func (a *aggCtx) addAgg(b *builder, fc *pg_query.FuncCall) (*cexpr, error) {
 func (a *aggCtx) bindAgg(b *builder, fc *pg_query.FuncCall) (*cexpr, error) {
 	b.aggArgs++
 	defer func() { b.aggArgs-- }()
-	spec := &aggSpec{name: lastName(fc.Funcname), distinct: fc.AggDistinct}
-	if fc.Over != nil {
-		return nil, b.errAt(pgerror.New(pgerror.FeatureNotSupported, "window functions are not supported"), fc.Location)
+	parts := aggParts{b: b, inner: &scope{cols: a.in.cols, parent: a.in.parent, excluded: -1},
+		direct: &scope{parent: a.in.parent, excluded: -1}}
+	call, err := planner.BindAggCall(parts, fc, false)
+	if err != nil {
+		return nil, b.locate(err)
 	}
-	if fc.AggFilter != nil {
-		inner := &scope{cols: a.in.cols, parent: a.in.parent, excluded: -1}
-		f, err := b.compile(inner, fc.AggFilter, types.Bool)
-		if err != nil {
-			return nil, err
-		}
-		if f.t != types.Bool && !f.unknown {
-			return nil, b.errAt(pgerror.Newf(pgerror.DatatypeMismatch, "argument of FILTER must be type boolean, not type %s", f.t), fc.Location)
-		}
-		spec.filter = f
-	}
-	if spec.name == "every" {
-		spec.name = "bool_and"
-	}
-	if isOrderedSetAgg(spec.name) {
-		if err := b.bindOrderedSet(a, spec, fc); err != nil {
-			return nil, err
-		}
-		return a.aggResult(spec), nil
-	}
-	if fc.AggWithinGroup {
-		return nil, b.errAt(pgerror.Newf(pgerror.UndefinedFunction, "%s is not an ordered-set aggregate, so it cannot have WITHIN GROUP", spec.name), fc.Location)
-	}
-	if fc.AggStar {
-		if spec.name != "count" {
-			return nil, pgerror.Newf(pgerror.SyntaxError, "%s(*) is not valid", spec.name)
-		}
-		spec.t = types.Int8
-	} else if spec.name == "string_agg" {
-		inner := &scope{cols: a.in.cols, parent: a.in.parent, excluded: -1}
-		if err := b.bindStringAgg(spec, inner, fc); err != nil {
-			return nil, err
-		}
-	} else if isJSONAgg(spec.name) {
-		inner := &scope{cols: a.in.cols, parent: a.in.parent, excluded: -1}
-		if err := b.bindJSONAgg(spec, inner, fc); err != nil {
-			return nil, err
-		}
-	} else if spec.name == "array_agg" {
-		inner := &scope{cols: a.in.cols, parent: a.in.parent, excluded: -1}
-		if err := b.bindArrayAgg(spec, inner, fc); err != nil {
-			return nil, err
-		}
-	} else {
-		if len(fc.Args) != 1 {
-			return nil, pgerror.Newf(pgerror.UndefinedFunction, "function %s with %d arguments does not exist", spec.name, len(fc.Args))
-		}
-		inner := &scope{cols: a.in.cols, parent: a.in.parent, excluded: -1}
-		arg, err := b.compile(inner, fc.Args[0], types.Unknown)
-		if err != nil {
-			return nil, err
-		}
-		if arg.unknown {
-			arg = coerceUnknownAggArg(spec.name, arg)
-		}
-		spec.arg = arg
-		if spec.t, err = aggResultType(spec.name, arg.t); err != nil {
-			return nil, err
-		}
+	spec, err := compileAggCall(call)
+	if err != nil {
+		return nil, err
 	}
 	return a.aggResult(spec), nil
+}
+
+// aggParts binds the parts of an aggregate call for the plan's binder
+// (planner.AggBinder): the arguments, ORDER BY keys and FILTER over the
+// rows aggregated (inner), a direct argument over the enclosing queries
+// (direct).
+type aggParts struct {
+	b             *builder
+	inner, direct *scope
+}
+
+// BindArg implements planner.AggBinder.
+func (p aggParts) BindArg(n *pg_query.Node, hint types.T) (planner.Expr, error) {
+	e, err := p.b.compile(p.inner, n, hint)
+	if err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// BindRowArg implements planner.AggBinder.
+func (p aggParts) BindRowArg(n *pg_query.Node) (planner.Expr, error) {
+	e, err := p.b.compileRowArg(p.inner, n)
+	if err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// BindDirect implements planner.AggBinder.
+func (p aggParts) BindDirect(n *pg_query.Node, hint types.T) (planner.Expr, error) {
+	e, err := p.b.compile(p.direct, n, hint)
+	if err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// SameExpr implements planner.AggBinder: the same display text and type.
+func (aggParts) SameExpr(x, y planner.Expr) bool {
+	a, err := compileImplicit(x)
+	if err != nil {
+		return false
+	}
+	b, err := compileImplicit(y)
+	return err == nil && a.s == b.s && a.t.Oid == b.t.Oid
+}
+
+// ArrayOf implements planner.AggBinder.
+func (aggParts) ArrayOf(t types.T) (types.T, bool) { return arrayOf(t) }
+
+// IsRow implements planner.Rower: a record argument of known shape.
+func (e *cexpr) IsRow() bool { return e.rec != nil }
+
+// compileAggCall compiles a bound aggregate call into its spec. An
+// ordered-set aggregate's value is one expression, its argument and its
+// sort key, compiled once.
+func compileAggCall(call *planner.AggCall) (*aggSpec, error) {
+	spec := &aggSpec{name: call.Name, distinct: call.Distinct, t: call.T}
+	done := map[planner.Expr]*cexpr{}
+	comp := func(e planner.Expr) (*cexpr, error) {
+		if c, ok := done[e]; ok {
+			return c, nil
+		}
+		c, err := compileImplicit(e)
+		done[e] = c
+		return c, err
+	}
+	var err error
+	if call.Filter != nil {
+		if spec.filter, err = comp(call.Filter); err != nil {
+			return nil, err
+		}
+	}
+	if len(call.Args) > 0 {
+		if spec.arg, err = comp(call.Args[0]); err != nil {
+			return nil, err
+		}
+	}
+	if len(call.Args) > 1 {
+		if spec.sep, err = comp(call.Args[1]); err != nil {
+			return nil, err
+		}
+	}
+	for _, k := range call.Order {
+		e, err := comp(k.Expr)
+		if err != nil {
+			return nil, err
+		}
+		spec.order = append(spec.order, aggOrderKey{e: e, desc: k.Desc, nullsFirst: k.NullsFirst})
+	}
+	if call.Direct != nil {
+		if spec.direct, err = comp(call.Direct); err != nil {
+			return nil, err
+		}
+	}
+	return spec, nil
 }
 
 // aggResult adds spec to the aggregates and returns the expression that
@@ -183,45 +218,6 @@ func (a *aggCtx) aggResult(spec *aggSpec) *cexpr {
 	idx := a.nGroups + len(a.aggs)
 	a.aggs = append(a.aggs, spec)
 	return &cexpr{t: spec.t, s: spec.name + "(...)", colIdx: -1, fn: func(_ *env, row []Datum) (Datum, error) { return row[idx], nil }}
-}
-
-func aggResultType(name string, t types.T) (types.T, error) {
-	switch name {
-	case "count":
-		return types.Int8, nil
-	case "sum":
-		switch t.Oid {
-		case types.OidInt2, types.OidInt4:
-			return types.Int8, nil
-		case types.OidInt8, types.OidNumeric:
-			return types.Numeric, nil
-		case types.OidFloat4:
-			return types.Float4, nil // sum(real) is real, as PostgreSQL's float4_sum
-		case types.OidFloat8:
-			return types.Float8, nil
-		case types.OidInterval:
-			return t, nil
-		}
-	case "avg":
-		switch t.Family() {
-		case types.FamInt, types.FamNumeric:
-			return types.Numeric, nil
-		case types.FamFloat:
-			return types.Float8, nil
-		}
-	case "min", "max":
-		if t.Oid != types.OidRecord { // no min/max(record) in PostgreSQL
-			return t, nil
-		}
-	case "bool_and", "bool_or":
-		if t.Family() == types.FamBool {
-			return types.Bool, nil
-		}
-	}
-	if isStatAgg(name) {
-		return statResultType(name, t)
-	}
-	return types.T{}, pgerror.Newf(pgerror.UndefinedFunction, "function %s(%s) does not exist", name, t)
 }
 
 func (b *builder) needsAgg(sel *pg_query.SelectStmt) bool {
@@ -236,7 +232,7 @@ func (b *builder) needsAgg(sel *pg_query.SelectStmt) bool {
 		}
 		switch v := n.Node.(type) {
 		case *pg_query.Node_FuncCall:
-			if v.FuncCall.Over == nil && isAggregate(lastName(v.FuncCall.Funcname)) {
+			if v.FuncCall.Over == nil && planner.IsAggregate(lastName(v.FuncCall.Funcname)) {
 				found = true
 				return
 			}
@@ -525,7 +521,7 @@ func accumulate(e *env, a *aggSpec, st *aggState, row []Datum, budget *memacct.B
 		return nil
 	}
 	v, err := a.arg.fn(e, row)
-	if err != nil || v == nil && a.name != "array_agg" && !isJSONAgg(a.name) {
+	if err != nil || v == nil && a.name != "array_agg" && !planner.IsJSONAgg(a.name) {
 		return err
 	}
 	if a.distinct {

@@ -12,14 +12,6 @@ import (
 // (null), a NULL key is 22023; a group without rows is NULL. The jsonb
 // forms are jsonfuncs.go's.
 
-func isJSONAgg(name string) bool {
-	switch name {
-	case "jsonb_agg", "jsonb_object_agg", "json_agg", "json_object_agg":
-		return true
-	}
-	return false
-}
-
 // jsonStructured reports whether values of t are written as structured
 // JSON (arrays and rows), which json_agg puts on a new line.
 func jsonStructured(e *cexpr) bool { return e.t.IsArray() || e.rec != nil }

@@ -4,11 +4,8 @@ import (
 	"sort"
 	"strings"
 
-	pg_query "github.com/pganalyze/pg_query_go/v6"
-
 	"github.com/heliosdb/nano/sql/exec/memacct"
 	"github.com/heliosdb/nano/sql/pgerror"
-	planner "github.com/heliosdb/nano/sql/plan"
 	"github.com/heliosdb/nano/sql/types"
 )
 
@@ -30,65 +27,6 @@ type aggItem struct {
 	sep  Datum
 	keys []Datum
 }
-
-// bindStringAgg binds string_agg's two arguments and its ORDER BY.
-func (b *builder) bindStringAgg(spec *aggSpec, inner *scope, fc *pg_query.FuncCall) error {
-	if len(fc.Args) != 2 {
-		return pgerror.Newf(pgerror.UndefinedFunction, "function string_agg with %d arguments does not exist", len(fc.Args))
-	}
-	v, err := b.compile(inner, fc.Args[0], types.Unknown)
-	if err != nil {
-		return err
-	}
-	h := types.Text
-	if !v.unknown && v.t.Family() == types.FamBytes {
-		h = types.Bytea
-	}
-	sep, err := b.compile(inner, fc.Args[1], h)
-	if err != nil {
-		return err
-	}
-	ok := func(e *cexpr) bool { return e.unknown || e.t.Family() == h.Family() }
-	if !ok(v) || !ok(sep) {
-		return argErr("string_agg", []*cexpr{v, sep})
-	}
-	if v.t.Oid == types.OidBpchar {
-		v = coerce(v, types.Text)
-	}
-	if v.unknown {
-		v = coerce(v, types.Text)
-		v.t = types.Text
-	}
-	spec.arg, spec.sep, spec.t = v, sep, h
-	return b.bindAggOrder(spec, inner, fc)
-}
-
-func (b *builder) bindAggOrder(spec *aggSpec, inner *scope, fc *pg_query.FuncCall) error {
-	for _, n := range fc.AggOrder {
-		sb := n.GetSortBy()
-		if sb == nil || sb.SortbyDir == pg_query.SortByDir_SORTBY_USING {
-			return pgerror.New(pgerror.FeatureNotSupported, "ORDER BY … USING in an aggregate is not supported")
-		}
-		e, err := b.compile(inner, sb.Node, types.Unknown)
-		if err != nil {
-			return err
-		}
-		k := aggOrderKey{e: e}
-		k.desc, k.nullsFirst = planner.SortOf(sb)
-		spec.order = append(spec.order, k)
-	}
-	if spec.distinct && len(spec.order) > 0 {
-		// PostgreSQL: with DISTINCT, ORDER BY expressions must be arguments
-		for _, k := range spec.order {
-			if !sameDisplay(k.e, spec.arg) {
-				return pgerror.New(pgerror.InvalidColumnReference, "in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list")
-			}
-		}
-	}
-	return nil
-}
-
-func sameDisplay(a, b *cexpr) bool { return a.s == b.s && a.t.Oid == b.t.Oid }
 
 // collectOrdered adds a row's value to an ordered aggregate's state.
 func collectOrdered(e *env, a *aggSpec, st *aggState, v Datum, row []Datum, budget *memacct.Budget) error {
@@ -178,34 +116,6 @@ func finishStringAgg(a *aggSpec, st *aggState) (Datum, error) {
 		sb.WriteString(textOf(it.val, a.arg.t))
 	}
 	return sb.String(), nil
-}
-
-// bindArrayAgg binds array_agg(value [ORDER BY …]): the group's values,
-// NULLs included, as a one-dimensional array (arrays of arrays: one more
-// dimension).
-func (b *builder) bindArrayAgg(spec *aggSpec, inner *scope, fc *pg_query.FuncCall) error {
-	if len(fc.Args) != 1 {
-		return pgerror.Newf(pgerror.UndefinedFunction, "function array_agg with %d arguments does not exist", len(fc.Args))
-	}
-	v, err := b.compile(inner, fc.Args[0], types.Unknown)
-	if err != nil {
-		return err
-	}
-	if v.unknown {
-		return pgerror.New(pgerror.AmbiguousFunction, "function array_agg(unknown) is not unique").
-			WithHint("Could not choose a best candidate function. You might need to add explicit type casts.")
-	}
-	if v.t.IsArray() {
-		spec.arg, spec.t = v, v.t
-	} else {
-		at, ok := arrayOf(v.t)
-		if !ok {
-			return pgerror.Newf(pgerror.UndefinedObject, "could not find array type for data type %s", v.t)
-		}
-		at.Mod = -1
-		spec.arg, spec.t = v, at
-	}
-	return b.bindAggOrder(spec, inner, fc)
 }
 
 // finishArrayAgg sorts the collected items into an array.

@@ -18,38 +18,6 @@ import (
 // sums). The sample forms are NULL below two rows, the population forms
 // without rows.
 
-func isStatAgg(name string) bool {
-	switch name {
-	case "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop":
-		return true
-	}
-	return false
-}
-
-// coerceUnknownAggArg types an untyped literal argument of an aggregate:
-// double precision for the statistical ones (PostgreSQL resolves
-// stddev('1') to stddev(float8)), text otherwise.
-func coerceUnknownAggArg(name string, arg *cexpr) *cexpr {
-	t := types.Text
-	if isStatAgg(name) {
-		t = types.Float8
-	}
-	arg = coerce(arg, t)
-	arg.t = t
-	return arg
-}
-
-// statResultType is the result type of a statistical aggregate over t.
-func statResultType(name string, t types.T) (types.T, error) {
-	switch t.Oid {
-	case types.OidInt2, types.OidInt4, types.OidInt8, types.OidNumeric:
-		return types.Numeric, nil
-	case types.OidFloat4, types.OidFloat8:
-		return types.Float8, nil
-	}
-	return types.T{}, pgerror.Newf(pgerror.UndefinedFunction, "function %s(%s) does not exist", name, t)
-}
-
 // statNum accumulates numeric input: the count, sum and sum of squares,
 // exactly (their scales as PostgreSQL's: twice the input's for squares).
 type statNum struct {

@@ -334,7 +334,7 @@ func fnRight(_ *env, a []Datum) (Datum, error) {
 // compileFunc compiles a function call (aggregates are handled by aggCtx).
 func (b *builder) compileFunc(s *scope, fc *pg_query.FuncCall, hint types.T) (*cexpr, error) {
 	name := lastName(fc.Funcname)
-	if isAggregate(name) {
+	if planner.IsAggregate(name) {
 		return nil, b.errAt(pgerror.Newf(pgerror.GroupingError, "aggregate functions are not allowed here"), fc.Location)
 	}
 	if fc.Over != nil {

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/cockroachdb/apd/v3"
-	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/heliosdb/nano/sql/pgerror"
 	"github.com/heliosdb/nano/sql/types"
@@ -924,45 +923,6 @@ func jsonSRFs() {
 		}
 		return out, nil
 	})
-}
-
-// bindJSONAgg binds jsonb_agg(value [ORDER BY …]) and
-// jsonb_object_agg(key, value [ORDER BY …]) (the value in spec.sep).
-func (b *builder) bindJSONAgg(spec *aggSpec, inner *scope, fc *pg_query.FuncCall) error {
-	want := 1
-	if spec.name == "jsonb_object_agg" || spec.name == "json_object_agg" {
-		want = 2
-	}
-	if len(fc.Args) != want {
-		return pgerror.Newf(pgerror.UndefinedFunction, "function %s with %d arguments does not exist", spec.name, len(fc.Args))
-	}
-	var es []*cexpr
-	for _, n := range fc.Args {
-		e, err := b.compileRowArg(inner, n)
-		if err != nil {
-			return err
-		}
-		if e.unknown {
-			e = coerce(e, types.Text)
-			e.t, e.unknown = types.Text, false
-		}
-		if e.rec != nil && spec.distinct {
-			return pgerror.Newf(pgerror.FeatureNotSupported, "%s(DISTINCT) of a row is not supported", spec.name)
-		}
-		es = append(es, e)
-	}
-	spec.arg, spec.t = es[0], types.JSONB
-	if spec.name == "json_agg" || spec.name == "json_object_agg" {
-		spec.t = types.JSON
-	}
-	if (spec.name == "json_object_agg" || spec.name == "jsonb_object_agg") && es[0].rec != nil ||
-		spec.name == "json_object_agg" && (isJSONType(es[0].t) || es[0].t.Family() == types.FamArray) {
-		return pgerror.New(pgerror.InvalidParameterValue, "key value must be scalar, not array, composite, or json")
-	}
-	if len(es) > 1 {
-		spec.sep = es[1]
-	}
-	return b.bindAggOrder(spec, inner, fc)
 }
 
 func finishJSONAgg(a *aggSpec, st *aggState) (Datum, error) {

@@ -188,6 +188,15 @@ func (b *builder) errAt(err *pgerror.Error, loc int32) *pgerror.Error {
 	return err
 }
 
+// locate positions a binding error of the plan that PostgreSQL reports
+// at a position of the statement (planner.LocatedError).
+func (b *builder) locate(err error) error {
+	if le, ok := err.(*planner.LocatedError); ok {
+		return b.errAt(le.Err, le.Location)
+	}
+	return err
+}
+
 // inStar reports whether * (table "") or table.* expands to c: not a
 // hidden column, nor a side's copy of a JOIN … USING column under a bare *
 // (the merged column stands for both).

@@ -118,7 +118,7 @@ func existsDropsTargets(sel *pg_query.SelectStmt) bool {
 		}
 	}
 	isAgg := func(fc *pg_query.FuncCall) bool {
-		return fc.Over != nil || isAggregate(lastName(fc.Funcname)) || isSRFCall(fc)
+		return fc.Over != nil || planner.IsAggregate(lastName(fc.Funcname)) || isSRFCall(fc)
 	}
 	for _, t := range sel.TargetList {
 		if hasCall(t, isAgg) {

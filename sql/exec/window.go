@@ -93,7 +93,7 @@ func (b *builder) bindWindowCall(s *scope, fc *pg_query.FuncCall) (*cexpr, error
 		return nil, b.errAt(pgerror.New(pgerror.WindowingError, "window functions are not allowed here"), fc.Location)
 	}
 	ctx := s.win
-	if !windowFuncs[name] && !isAggregate(name) {
+	if !windowFuncs[name] && !planner.IsAggregate(name) {
 		return nil, b.errAt(pgerror.Newf(pgerror.WrongObjectType, "OVER specified, but %s is not a window function nor an aggregate function", name), fc.Location)
 	}
 	if fc.AggDistinct {
@@ -109,10 +109,10 @@ func (b *builder) bindWindowCall(s *scope, fc *pg_query.FuncCall) (*cexpr, error
 			return nil, b.errAt(pgerror.Newf(pgerror.WrongObjectType, "WITHIN GROUP is required for ordered-set aggregate %s", name), fc.Location)
 		}
 	}
-	if isOrderedSetAgg(name) {
+	if planner.IsOrderedSetAgg(name) {
 		return nil, b.errAt(pgerror.Newf(pgerror.WrongObjectType, "OVER is not supported for ordered-set aggregate %s", name), fc.Location)
 	}
-	if isAggregate(name) && !windowFuncs[name] {
+	if planner.IsAggregate(name) && !windowFuncs[name] {
 		spec, err := b.windowAgg(ctx.in, fc)
 		if err != nil {
 			return nil, err
@@ -142,41 +142,12 @@ func (b *builder) bindWindowCall(s *scope, fc *pg_query.FuncCall) (*cexpr, error
 
 // windowAgg binds an aggregate used as a window function.
 func (b *builder) windowAgg(in *scope, fc *pg_query.FuncCall) (*aggSpec, error) {
-	spec := &aggSpec{name: lastName(fc.Funcname)}
-	if spec.name == "every" {
-		spec.name = "bool_and"
-	}
-	inner := &scope{cols: in.cols, parent: in.parent, agg: in.agg, excluded: -1}
-	if fc.AggFilter != nil {
-		f, err := b.compile(inner, fc.AggFilter, types.Bool)
-		if err != nil {
-			return nil, err
-		}
-		spec.filter = f
-	}
-	if fc.AggStar {
-		if spec.name != "count" {
-			return nil, pgerror.Newf(pgerror.SyntaxError, "%s(*) is not valid", spec.name)
-		}
-		spec.t = types.Int8
-		return spec, nil
-	}
-	if isJSONAgg(spec.name) {
-		return spec, b.bindJSONAgg(spec, inner, fc)
-	}
-	if len(fc.Args) != 1 {
-		return nil, pgerror.Newf(pgerror.UndefinedFunction, "function %s with %d arguments does not exist", spec.name, len(fc.Args))
-	}
-	arg, err := b.compile(inner, fc.Args[0], types.Unknown)
+	parts := aggParts{b: b, inner: &scope{cols: in.cols, parent: in.parent, agg: in.agg, excluded: -1}}
+	call, err := planner.BindAggCall(parts, fc, true)
 	if err != nil {
-		return nil, err
+		return nil, b.locate(err)
 	}
-	if arg.unknown {
-		arg = coerceUnknownAggArg(spec.name, arg)
-	}
-	spec.arg = arg
-	spec.t, err = aggResultType(spec.name, arg.t)
-	return spec, err
+	return compileAggCall(call)
 }
 
 // windowFuncArgs binds the arguments of a window-only function and types

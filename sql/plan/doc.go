@@ -60,6 +60,14 @@
 //	                           family): BindCase, BindVariadic (COALESCE,
 //	                           GREATEST, LEAST) and their Resolve;
 //	                           CommonType (select_common_type), ToCommon.
+//	               bindagg.go  aggregate calls (the fifth family):
+//	                           BindAggCall reads DISTINCT, ORDER BY inside
+//	                           the call, WITHIN GROUP and FILTER, binds the
+//	                           parts through exec's AggBinder and types the
+//	                           call (AggResultType, the casts of string_agg,
+//	                           array_agg, the json and ordered-set
+//	                           aggregates): an AggCall. LocatedError is an
+//	                           error the caller positions.
 //	               bindcast.go casts (the third family): Cast (explicit,
 //	                           implicit, or the Read of an untyped
 //	                           operand), TypeOf (a type name), CastHint,
