@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/sys/unix"
 
 	"github.com/heliosdb/nano/internal/clustertest"
 )
@@ -83,33 +84,66 @@ func (p *nodeProc) args() []string {
 }
 
 // start launches the process and waits until it accepts SQL connections.
+// A start that fails because a port is taken ("address already in use":
+// a process that does not reserve its ports through FreePort bound it
+// after it was picked) is retried on fresh ports — the PostgreSQL and
+// HTTP ports, and the replication port unless it is kept (nativePort),
+// so that other nodes' flags that name it stay right.
 func (p *nodeProc) start() {
 	p.t.Helper()
-	p.logs = &syncBuffer{}
-	p.cmd = exec.Command(nanoBin, p.args()...)
-	if len(p.env) > 0 {
-		p.cmd.Env = append(os.Environ(), p.env...)
-	}
-	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
-	if err := p.cmd.Start(); err != nil {
-		p.t.Fatal(err)
-	}
-	p.t.Cleanup(func() { p.kill() })
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		c, err := pgx.Connect(ctx, p.dsn())
-		cancel()
+	for attempt := 1; ; attempt++ {
+		exited, err := p.startOnce()
 		if err == nil {
-			c.Close(context.Background())
 			return
 		}
-		if p.cmd.ProcessState != nil {
-			break
+		if !exited || attempt == 3 || !strings.Contains(p.logs.String(), "address already in use") {
+			p.t.Fatalf("node did not come up: %v; logs:\n%s", err, p.logs.String())
 		}
-		time.Sleep(20 * time.Millisecond)
+		p.t.Logf("node start %d: a port was taken (%v); retrying on fresh ports", attempt, err)
+		p.pgPort, p.httpPort = freePort(p.t), freePort(p.t)
 	}
-	p.t.Fatalf("node did not come up; logs:\n%s", p.logs.String())
+}
+
+// startOnce launches the process and waits until it accepts SQL
+// connections, it exits (exited), or 20 s pass.
+func (p *nodeProc) startOnce() (exited bool, err error) {
+	p.logs = &syncBuffer{}
+	cmd := exec.Command(nanoBin, p.args()...)
+	if len(p.env) > 0 {
+		cmd.Env = append(os.Environ(), p.env...)
+	}
+	cmd.Stdout, cmd.Stderr = p.logs, p.logs
+	if err := cmd.Start(); err != nil {
+		p.t.Fatal(err)
+	}
+	p.cmd = cmd
+	p.t.Cleanup(func() { p.kill() })
+	gone := make(chan struct{})
+	go func() { // notices an early exit without reaping the process (kill and stop Wait)
+		var info unix.Siginfo
+		for unix.Waitid(unix.P_PID, cmd.Process.Pid, &info, unix.WEXITED|unix.WNOWAIT, nil) == unix.EINTR {
+		}
+		close(gone)
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for {
+		cctx, ccancel := context.WithTimeout(ctx, time.Second)
+		c, err := pgx.Connect(cctx, p.dsn())
+		ccancel()
+		if err == nil {
+			c.Close(context.Background())
+			return false, nil
+		}
+		select {
+		case <-gone:
+			cmd.Wait()
+			return true, fmt.Errorf("exited: %v", cmd.ProcessState)
+		case <-ctx.Done():
+			return false, fmt.Errorf("not accepting connections after 20s: %w", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 func (p *nodeProc) dsn() string {

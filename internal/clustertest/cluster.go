@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -123,12 +124,18 @@ func freeAddr(t testing.TB) string {
 var handedOut sync.Map
 
 // FreePort returns a port of this process's slice (PortBase) that is
-// free now and was not handed out before in this process.
+// free now, was not handed out before in this process, and is reserved
+// for t against every other test process (reserve): a port is probed
+// free, closed and bound later by a node process, and a test binary of
+// another package or worktree must not take it in between.
 func FreePort(t testing.TB) int {
 	t.Helper()
 	for i := 0; i < 1000; i++ {
 		port := PortBase() + rand.IntN(2000)
 		if _, taken := handedOut.LoadOrStore(port, true); taken {
+			continue
+		}
+		if !reserve(t, port) {
 			continue
 		}
 		if l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
@@ -138,6 +145,27 @@ func FreePort(t testing.TB) int {
 	}
 	t.Fatalf("no free port in %d-%d", PortBase(), PortBase()+2000)
 	return 0
+}
+
+// reserve takes an exclusive flock on a file named for port in a
+// directory every test process shares, held until t ends (or the process
+// exits): test processes using FreePort never hand out the same port at
+// once. False when another process holds it.
+func reserve(t testing.TB, port int) bool {
+	dir := filepath.Join(os.TempDir(), "heliosdb-test-ports")
+	if err := os.MkdirAll(dir, 0o777); err != nil {
+		return true // no shared directory: the probe alone decides
+	}
+	f, err := os.OpenFile(filepath.Join(dir, fmt.Sprint(port)), os.O_CREATE|os.O_RDWR, 0o666)
+	if err != nil {
+		return true
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return false
+	}
+	t.Cleanup(func() { f.Close() })
+	return true
 }
 
 // PortBase is the start of this test process's 2000-port slice of
