@@ -746,8 +746,8 @@ func (nm *nemesis) hold() time.Duration {
 func (nm *nemesis) run(dur time.Duration) int {
 	nm.byKind = map[string]int{}
 	kinds := []string{"kill-primary", "kill-standby", "pause-primary", "partition-primary", "partition-proxy-primary",
-		"partition-replication", "partition-replication-kill-primary", "delay", "switchover", "restart-proxy",
-		"power-cut-primary", "power-cut-standby"}
+		"partition-replication", "partition-replication-kill-primary", "partition-replication-kill-primary-past-failover",
+		"delay", "switchover", "restart-proxy", "power-cut-primary", "power-cut-standby"}
 	if nm.c.nodes[0].ballast != "" {
 		kinds = append(kinds, "disk-full")
 	}
@@ -875,6 +875,39 @@ func (nm *nemesis) inject(kind string) bool {
 		p.native.Heal()
 		time.Sleep(d)
 		p.launch(c.t)
+	case "partition-replication-kill-primary-past-failover":
+		// The window a sync commit must never be acknowledged in: the
+		// standbys are cut off (shorter than --sync-timeout, so a
+		// correct primary neither degrades nor acknowledges), the
+		// primary dies, and it stays down until the proxy has promoted
+		// a standby — one without whatever the primary acknowledged
+		// during the cut — or says it will not. A kill with a short
+		// hold lets the primary come back in its own term with its
+		// whole WAL, and the standbys catch up: nothing is lost even
+		// when the primary acknowledged too early.
+		st, err := p.status()
+		if err != nil {
+			nm.logf("%s: %s's status: %v, skipped", kind, p.id, err)
+			return false
+		}
+		cut := 300*time.Millisecond + time.Duration(nm.rng.Int64N(int64(600*time.Millisecond)))
+		p.native.Partition()
+		time.Sleep(cut)
+		p.kill9()
+		p.native.Heal()
+		outcome := "neither in 20s"
+		for t0 := time.Now(); time.Since(t0) < 20*time.Second; time.Sleep(100 * time.Millisecond) {
+			if n, term := nm.primaryAfter(others(), st.Term); n != "" {
+				outcome = fmt.Sprintf("%s promoted to term %d", n, term)
+				break
+			}
+			if fs, err := c.failover(); err == nil && fs.Blocked != "" {
+				outcome = "the proxy promotes nobody: " + fs.Blocked
+				break
+			}
+		}
+		nm.logf("partition the standbys from %s (primary of term %d) for %s, kill -9 it, keep it down until a promotion: %s; restarted", p.id, st.Term, cut, outcome)
+		p.launch(c.t)
 	case "partition-replication":
 		nm.logf("partition the standbys from %s for %s", p.id, d)
 		p.native.Partition()
@@ -926,6 +959,17 @@ func (nm *nemesis) inject(kind string) bool {
 		return false
 	}
 	return true
+}
+
+// primaryAfter is the first of nodes that says it is primary of a term
+// after term, and that term.
+func (nm *nemesis) primaryAfter(nodes []*haNode, term uint64) (string, uint64) {
+	for _, n := range nodes {
+		if st, err := n.status(); err == nil && st.Role == "primary" && st.Term > term {
+			return n.id, st.Term
+		}
+	}
+	return "", 0
 }
 
 func slicesIndex[T comparable](s []T, v T) int {
