@@ -58,6 +58,11 @@ type PromoteRequest struct {
 	// sync standby was the one promoted), instead of making the first
 	// commits wait sync-timeout for a standby that is not coming.
 	SyncDegraded bool `json:"sync_degraded"`
+	// MinTerm: the new term is max(the node's term + 1, MinTerm), so that
+	// a promoter that has seen a term the node has not never makes two
+	// primaries of one term (heliosdb-proxy sends every term it has seen
+	// + 1). 0 or absent: the node's term + 1.
+	MinTerm uint64 `json:"min_term,omitempty"`
 }
 
 // LeaseRequest is the body of POST /admin/lease.
@@ -142,10 +147,10 @@ func (h *handler) status(w http.ResponseWriter, r *http.Request) {
 func (h *handler) promote(w http.ResponseWriter, r *http.Request) {
 	var req PromoteRequest
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&req); err != nil && !errors.Is(err, io.EOF) {
-		writeJSON(w, http.StatusBadRequest, map[string]errorBody{"error": {Message: `body must be empty or {"sync_degraded": true|false}`}})
+		writeJSON(w, http.StatusBadRequest, map[string]errorBody{"error": {Message: `body must be empty or {"sync_degraded": true|false, "min_term": N}`}})
 		return
 	}
-	httpauth.LogAction(h.log, r, "promote", "sync_degraded", req.SyncDegraded)
+	httpauth.LogAction(h.log, r, "promote", "sync_degraded", req.SyncDegraded, "min_term", req.MinTerm)
 	res, err := h.b.Promote(r.Context(), req)
 	if err != nil {
 		writeJSON(w, http.StatusConflict, map[string]errorBody{"error": {Message: err.Error()}})

@@ -66,7 +66,7 @@ func (h httpBackend) Status(context.Context) any {
 }
 
 func (h httpBackend) Promote(ctx context.Context, req httpapi.PromoteRequest) (any, error) {
-	return h.n.PromoteWith(ctx, PromoteOptions{SyncDegraded: req.SyncDegraded})
+	return h.n.PromoteWith(ctx, PromoteOptions{SyncDegraded: req.SyncDegraded, MinTerm: req.MinTerm})
 }
 
 func (h httpBackend) Demote(ctx context.Context, host string, port int) error {

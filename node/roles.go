@@ -40,6 +40,8 @@ type PromoteOptions struct {
 	// sync-timeout (an automatic failover that promoted the only sync
 	// standby). Sync is restored when a sync standby catches up.
 	SyncDegraded bool
+	// MinTerm: the new term is at least this (cluster.State.Promote).
+	MinTerm uint64
 }
 
 // Promote makes a standby the primary of a new term: it stops following,
@@ -87,7 +89,7 @@ func (n *Node) PromoteWith(ctx context.Context, opt PromoteOptions) (PromoteResu
 	start := n.wal.FlushedLSN()
 	// The new term and the role in one record: a crash leaves the
 	// standby of the old term or the primary of the new one.
-	_, next, err := n.update(func(s cluster.State) (cluster.State, error) { return s.Promote(start) })
+	_, next, err := n.update(func(s cluster.State) (cluster.State, error) { return s.Promote(start, opt.MinTerm) })
 	if err != nil {
 		return PromoteResult{}, fmt.Errorf("%w: record the new term: %w", ErrRoleChange, err)
 	}

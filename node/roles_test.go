@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/heliosdb/nano/internal/clustertest"
+	"github.com/heliosdb/nano/node"
 )
 
 func hostPort(t *testing.T, addr string) (string, int) {
@@ -257,5 +258,43 @@ func TestRestartedPrimaryAsksPeersTerms(t *testing.T) {
 	var role string
 	if err := conn.QueryRow(ctx, "SELECT role FROM helios_node").Scan(&role); err != nil || role != "primary" {
 		t.Fatalf("helios_node on the fenced old primary: %q, %v; want its row (role primary)", role, err)
+	}
+}
+
+// A promotion with a minimum term (the proxy's failover: every term it has
+// seen + 1) takes it when it is above the node's term + 1; the history
+// then skips terms, and the standbys that follow the new primary — one
+// re-pointed, the old primary demoted after a restart — adopt it and
+// stream.
+func TestPromoteMinTermSkipsTerms(t *testing.T) {
+	c := clustertest.Start(t, clustertest.Options{})
+	ctx := context.Background()
+	c.Primary.Exec("CREATE TABLE t (id INT PRIMARY KEY)", "INSERT INTO t VALUES (1)")
+	c.WaitCaughtUp()
+	c.Primary.Stop()
+	res, err := c.Sync.Node().PromoteWith(ctx, node.PromoteOptions{MinTerm: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Term != 5 {
+		t.Fatalf("promote with minimum term 5 from term 1 = term %d", res.Term)
+	}
+	c.Sync.Exec("INSERT INTO t VALUES (2)")
+	host, port := hostPort(t, c.Sync.NativeAddr())
+	if err := c.Async.Node().Demote(ctx, host, port); err != nil {
+		t.Fatal(err)
+	}
+	c.Primary.Start()
+	if err := c.Primary.Node().Demote(ctx, host, port); err != nil {
+		t.Fatal(err)
+	}
+	sameTable(t, "t", c.Sync, c.Async, c.Primary)
+	waitTerm(t, c.Async, 5, "the re-pointed async standby")
+	waitTerm(t, c.Primary, 5, "the demoted old primary")
+	// A minimum below the node's term + 1 changes nothing.
+	c.Sync.Stop()
+	res, err = c.Async.Node().PromoteWith(ctx, node.PromoteOptions{MinTerm: 3})
+	if err != nil || res.Term != 6 {
+		t.Fatalf("promote with minimum term 3 from term 5 = %+v, %v; want term 6", res, err)
 	}
 }

@@ -114,19 +114,25 @@ func (s State) Found(id string) (next State, ok bool) {
 }
 
 // Promote makes a standby the primary of a new term, which starts at
-// start (the end of its WAL). It does not apply to a primary (see
-// LiftLease).
-func (s State) Promote(start lsn.LSN) (State, error) {
+// start (the end of its WAL): its own term + 1, or minTerm when that is
+// higher. minTerm is what the promoter knows to be above every term in
+// use (heliosdb-proxy: every term it has seen, + 1); a standby that
+// missed a promotion would otherwise take a term another node holds, and
+// two primaries of one term do not fence each other. The history may
+// then skip terms: terms only have to increase. It does not apply to a
+// primary (see LiftLease).
+func (s State) Promote(start lsn.LSN, minTerm uint64) (State, error) {
+	term := max(s.Term()+1, minTerm)
 	switch {
 	case s.Role != hastate.Standby:
 		return s, fmt.Errorf("cluster: promote: %s is not a standby", s.Role)
 	case s.ClusterID == "":
 		return s, ErrNotSeeded
 	case len(s.History) > 0 && start < s.History[len(s.History)-1].Start:
-		return s, fmt.Errorf("cluster: promote: term %d would start at %s, before term %d (%s)", s.Term()+1, start, s.Term(), s.History[len(s.History)-1].Start)
+		return s, fmt.Errorf("cluster: promote: term %d would start at %s, before term %d (%s)", term, start, s.Term(), s.History[len(s.History)-1].Start)
 	}
 	next := s.newRole(hastate.Primary, "", 0)
-	next.History = append(next.History, replication.TermStart{Term: s.Term() + 1, Start: start})
+	next.History = append(next.History, replication.TermStart{Term: term, Start: start})
 	return next, nil
 }
 

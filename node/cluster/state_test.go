@@ -41,14 +41,20 @@ func TestTransitions(t *testing.T) {
 		err  error // errors.Is; the state must then be unchanged
 	}{
 		{name: "promote a seeded standby: next term from the WAL end, primary cleared",
-			from: standby(), step: func(s State) (State, error) { return s.Promote(500) },
+			from: standby(), step: func(s State) (State, error) { return s.Promote(500, 0) },
+			want: State{Role: hastate.Primary, ClusterID: "c1", History: replication.History{{Term: 1, Start: 0}, {Term: 2, Start: 100}, {Term: 3, Start: 500}}, Peers: map[string]string{"p": "p:5433"}}},
+		{name: "promote with a minimum term above its own: the minimum, the history skips terms",
+			from: standby(), step: func(s State) (State, error) { return s.Promote(500, 7) },
+			want: State{Role: hastate.Primary, ClusterID: "c1", History: replication.History{{Term: 1, Start: 0}, {Term: 2, Start: 100}, {Term: 7, Start: 500}}, Peers: map[string]string{"p": "p:5433"}}},
+		{name: "promote with a minimum term below its own + 1: its own + 1",
+			from: standby(), step: func(s State) (State, error) { return s.Promote(500, 2) },
 			want: State{Role: hastate.Primary, ClusterID: "c1", History: replication.History{{Term: 1, Start: 0}, {Term: 2, Start: 100}, {Term: 3, Start: 500}}, Peers: map[string]string{"p": "p:5433"}}},
 		{name: "promote a never-seeded standby", from: State{Role: hastate.Standby, PrimaryHost: "p", PrimaryPort: 1},
-			step: func(s State) (State, error) { return s.Promote(0) }, err: ErrNotSeeded},
+			step: func(s State) (State, error) { return s.Promote(0, 0) }, err: ErrNotSeeded},
 		{name: "promote a primary is not a transition", from: primary(),
-			step: func(s State) (State, error) { return s.Promote(500) }, err: errAny},
+			step: func(s State) (State, error) { return s.Promote(500, 0) }, err: errAny},
 		{name: "promote before the current term's start", from: standby(),
-			step: func(s State) (State, error) { return s.Promote(50) }, err: errAny},
+			step: func(s State) (State, error) { return s.Promote(50, 0) }, err: errAny},
 		{name: "lift the lease of a primary", from: leased(primary(), t0),
 			step: func(s State) (State, error) { return s.LiftLease(), nil },
 			want: func() State { s := leased(primary(), t0); s.Leased = false; return s }()},
@@ -271,7 +277,7 @@ func TestCrashPoints(t *testing.T) {
 		{"adopt a history", func(s State) (State, error) {
 			return s.AdoptHistory(replication.History{{Term: 1, Start: 0}, {Term: 2, Start: 700}})
 		}},
-		{"promote", func(s State) (State, error) { return s.Promote(900) }},
+		{"promote", func(s State) (State, error) { return s.Promote(900, 0) }},
 		{"grant again", func(s State) (State, error) { return s.GrantLease("n1", 3, t0, time.Second, "proxy1", time.Time{}) }},
 	}
 	cur := Initial(hastate.Primary, "ignored", 1)

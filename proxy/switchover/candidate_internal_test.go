@@ -27,8 +27,10 @@ func TestChooseCandidate(t *testing.T) {
 		last      *LeaseResult
 		allowLoss bool
 		standbys  map[string]Status
+		seen      uint64 // newest term the proxy knows besides last and standbys
 		want      string // "" = none
 		otherSync bool
+		minTerm   uint64 // when want != ""
 		why       string // substring of the refusal
 	}{
 		{name: "no lease answer yet", standbys: map[string]Status{"b": sb("nb", "sync", 3, 10)}, why: "never answered a lease renewal"},
@@ -56,27 +58,36 @@ func TestChooseCandidate(t *testing.T) {
 		{name: "only async standbys answer", last: listed(hastate.Sync, asyncSB("nb")),
 			standbys: map[string]Status{"b": sb("nb", "async", 3, 10)}, why: "no reachable standby qualifies"},
 		{name: "nothing answers", last: listed(hastate.Sync), standbys: map[string]Status{}, why: "no reachable standby qualifies"},
-		// A standby that missed a promotion would take a term another
-		// node holds: two primaries of one term (faults set-async, seed
-		// 1796680674326778792, "n1 primary/59, n2 primary/59").
-		{name: "data loss allowed: not a standby behind the primary's term", last: listed(hastate.Async), allowLoss: true,
-			standbys: map[string]Status{"b": sb("nb", "async", 2, 99), "c": sb("nc", "async", 3, 10)}, want: "c"},
-		{name: "data loss allowed: only standbys behind the primary's term", last: listed(hastate.Async), allowLoss: true,
-			standbys: map[string]Status{"b": sb("nb", "async", 2, 99)}, why: "behind term 3"},
-		{name: "data loss allowed, no lease answer: not behind another standby's term", allowLoss: true,
-			standbys: map[string]Status{"b": sb("nb", "async", 4, 10), "c": sb("nc", "async", 5, 5)}, want: "c"},
-		{name: "a listed sync standby behind the term", last: listed(hastate.Sync, syncSB("nb")),
-			standbys: map[string]Status{"b": sb("nb", "sync", 2, 10)}, why: "behind term 3"},
+		// A standby that missed a promotion took its own term + 1, which
+		// another node may hold (faults set-async, seed
+		// 1796680674326778792, "n1 primary/59, n2 primary/59"); then it
+		// was never promoted, and the failover waited. Now it is, above
+		// every term known; a standby of a newer term still goes first.
+		{name: "data loss allowed: the newer term before more WAL", last: listed(hastate.Async), allowLoss: true,
+			standbys: map[string]Status{"b": sb("nb", "async", 2, 99), "c": sb("nc", "async", 3, 10)}, want: "c", minTerm: 4},
+		{name: "data loss allowed: only a standby behind the primary's term, promoted above it", last: listed(hastate.Async), allowLoss: true,
+			standbys: map[string]Status{"b": sb("nb", "async", 2, 99)}, want: "b", minTerm: 4},
+		{name: "data loss allowed, no lease answer: above another standby's term", allowLoss: true,
+			standbys: map[string]Status{"b": sb("nb", "async", 4, 10), "c": sb("nc", "async", 5, 5)}, want: "c", minTerm: 6},
+		{name: "data loss allowed, no lease answer: above a term only the proxy saw", allowLoss: true, seen: 9,
+			standbys: map[string]Status{"b": sb("nb", "async", 4, 10)}, want: "b", minTerm: 10},
+		{name: "a listed sync standby behind the term, promoted above it", last: listed(hastate.Sync, syncSB("nb")),
+			standbys: map[string]Status{"b": sb("nb", "sync", 2, 10)}, want: "b", minTerm: 4},
+		{name: "the sync standby, above a newer term an async standby reports", last: listed(hastate.Sync, syncSB("nb"), asyncSB("nc")),
+			standbys: map[string]Status{"b": sb("nb", "sync", 3, 10), "c": sb("nc", "async", 7, 99)}, want: "b", minTerm: 8},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// A pure function: the same answer every time (map order must not matter).
 			for range 20 {
-				name, st, other, why := chooseCandidate("p", tc.last, tc.allowLoss, tc.standbys)
-				if name != tc.want || other != tc.otherSync {
-					t.Fatalf("got %q (other sync %t, why %q), want %q (other sync %t)", name, other, why, tc.want, tc.otherSync)
+				ch, why := chooseCandidate("p", tc.last, tc.allowLoss, tc.seen, tc.standbys)
+				if ch.Name != tc.want || ch.OtherSync != tc.otherSync {
+					t.Fatalf("got %q (other sync %t, why %q), want %q (other sync %t)", ch.Name, ch.OtherSync, why, tc.want, tc.otherSync)
 				}
-				if tc.want != "" && (why != "" || st.NodeID != tc.standbys[tc.want].NodeID) {
-					t.Fatalf("candidate %q with status of %q, why %q", name, st.NodeID, why)
+				if tc.want != "" && (why != "" || ch.Status.NodeID != tc.standbys[tc.want].NodeID) {
+					t.Fatalf("candidate %q with status of %q, why %q", ch.Name, ch.Status.NodeID, why)
+				}
+				if tc.want != "" && tc.minTerm != 0 && ch.MinTerm != tc.minTerm {
+					t.Fatalf("candidate %q with minimum term %d, want %d", ch.Name, ch.MinTerm, tc.minTerm)
 				}
 				if tc.want == "" && !strings.Contains(why, tc.why) {
 					t.Fatalf("why = %q, want it to contain %q", why, tc.why)

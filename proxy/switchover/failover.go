@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -408,7 +407,8 @@ func (c *Coordinator) failover(ctx context.Context, old string) {
 		return
 	}
 	defer c.busy.Unlock()
-	cand, st, otherSync, why := c.candidate(ctx, old)
+	choice, why := c.candidate(ctx, old)
+	cand, st := choice.Name, choice.Status
 	if conflict := conflictOf(c.cfg.Cluster.View()); conflict != "" {
 		cand, why = "", conflict
 	}
@@ -431,7 +431,7 @@ func (c *Coordinator) failover(ctx context.Context, old string) {
 	sctx, cancel := context.WithTimeout(ctx, c.cfg.StepTimeout)
 	// With no other sync standby to connect to it, the new primary would
 	// make its first commits wait sync-timeout for nothing.
-	res, err := c.cfg.API.Promote(sctx, cand, !otherSync)
+	res, err := c.cfg.API.Promote(sctx, cand, PromoteRequest{SyncDegraded: !choice.OtherSync, MinTerm: choice.MinTerm})
 	cancel()
 	if err != nil {
 		st, serr := c.status(ctx, cand)
@@ -477,11 +477,43 @@ func (c *Coordinator) failover(ctx context.Context, old string) {
 
 // candidate gathers the statuses of the standbys and picks the one to
 // promote instead of old (chooseCandidate), or says why none is safe.
-func (c *Coordinator) candidate(ctx context.Context, old string) (name string, st Status, otherSync bool, why string) {
+func (c *Coordinator) candidate(ctx context.Context, old string) (candidateChoice, string) {
 	c.fo.mu.Lock()
 	last := c.fo.last
 	c.fo.mu.Unlock()
-	return chooseCandidate(old, last, c.cfg.Failover.AllowDataLoss, c.standbyStatuses(ctx, old))
+	sts := c.standbyStatuses(ctx, old)
+	return chooseCandidate(old, last, c.cfg.Failover.AllowDataLoss, c.seenTerm(sts), sts)
+}
+
+// seenTerm is the newest term this coordinator knows of: in its view of
+// the nodes, of the primary it grants leases to, and in sts.
+func (c *Coordinator) seenTerm(sts map[string]Status) uint64 {
+	var seen uint64
+	for _, v := range c.cfg.Cluster.View() {
+		seen = max(seen, v.Term)
+	}
+	for _, st := range sts {
+		seen = max(seen, st.Term)
+	}
+	c.fo.mu.Lock()
+	defer c.fo.mu.Unlock()
+	seen = max(seen, c.fo.term)
+	if c.fo.last != nil {
+		seen = max(seen, c.fo.last.Term)
+	}
+	return seen
+}
+
+// candidateChoice is the standby chooseCandidate picked.
+type candidateChoice struct {
+	Name   string
+	Status Status
+	// OtherSync: another sync standby answers (one that will follow the
+	// new primary).
+	OtherSync bool
+	// MinTerm is the promotion's minimum term (PromoteRequest.MinTerm):
+	// above every term known.
+	MinTerm uint64
 }
 
 // chooseCandidate picks the standby to promote instead of old from the
@@ -492,12 +524,14 @@ func (c *Coordinator) candidate(ctx context.Context, old string) (name string, s
 // answers now; the one with the most WAL flushed holds every acknowledged
 // commit (any one sync standby's flush acknowledges); ties go to the
 // smallest name. With allowDataLoss every answering standby qualifies.
-// Never one whose term is below the newest term known (old's at its last
-// lease answer, or another standby's): its promotion takes its own term
-// + 1, which another node may hold already, and two primaries of one
-// term do not fence each other. It also reports whether another sync
-// standby answers (one that will follow the new primary).
-func chooseCandidate(old string, last *LeaseResult, allowDataLoss bool, standbys map[string]Status) (name string, st Status, otherSync bool, why string) {
+// A standby of a newer term goes before one of an older term whatever
+// their LSNs (LSNs of different histories do not compare: the older
+// term's WAL may run past where the newer term began). seen is the newest
+// term the caller knows of besides last and standbys; the promotion takes
+// a term above all of them (MinTerm), so that a standby that missed a
+// promotion is promoted at once instead of reusing a term another node
+// holds (two primaries of one term do not fence each other).
+func chooseCandidate(old string, last *LeaseResult, allowDataLoss bool, seen uint64, standbys map[string]Status) (candidateChoice, string) {
 	var pool []Status
 	var names []string
 	switch {
@@ -506,9 +540,9 @@ func chooseCandidate(old string, last *LeaseResult, allowDataLoss bool, standbys
 			pool, names = append(pool, standbys[name]), append(names, name)
 		}
 	case last == nil:
-		return "", Status{}, false, fmt.Sprintf("%s never answered a lease renewal since this proxy started, so whether a standby holds all its acknowledged commits is unknown (set failover_allow_data_loss = true to promote anyway)", old)
+		return candidateChoice{}, fmt.Sprintf("%s never answered a lease renewal since this proxy started, so whether a standby holds all its acknowledged commits is unknown (set failover_allow_data_loss = true to promote anyway)", old)
 	case last.SyncState != hastate.Sync && last.SyncState != hastate.Waiting:
-		return "", Status{}, false, fmt.Sprintf("%s was %s at its last lease renewal: commits it acknowledged may be on no standby (set failover_allow_data_loss = true to promote anyway)", old, last.SyncState)
+		return candidateChoice{}, fmt.Sprintf("%s was %s at its last lease renewal: commits it acknowledged may be on no standby (set failover_allow_data_loss = true to promote anyway)", old, last.SyncState)
 	default:
 		for _, sb := range last.Standbys {
 			if sb.ReplicationMode != "sync" {
@@ -516,7 +550,7 @@ func chooseCandidate(old string, last *LeaseResult, allowDataLoss bool, standbys
 			}
 			name, st, ok := byNodeID(standbys, sb.NodeID)
 			if !ok {
-				return "", Status{}, false, fmt.Sprintf("sync standby %s does not answer: it may hold commits the others lack", sb.NodeID)
+				return candidateChoice{}, fmt.Sprintf("sync standby %s does not answer: it may hold commits the others lack", sb.NodeID)
 			}
 			pool, names = append(pool, st), append(names, name)
 		}
@@ -532,39 +566,36 @@ func chooseCandidate(old string, last *LeaseResult, allowDataLoss bool, standbys
 		}
 	}
 	if len(pool) == 0 {
-		return "", Status{}, false, "no reachable standby qualifies"
+		return candidateChoice{}, "no reachable standby qualifies"
 	}
-	newest := uint64(0)
+	newest := seen
 	if last != nil {
-		newest = last.Term
+		newest = max(newest, last.Term)
 	}
 	for _, s := range standbys {
 		newest = max(newest, s.Term)
 	}
-	var behind []string
-	for i := len(pool) - 1; i >= 0; i-- {
-		if pool[i].Term < newest {
-			behind = append(behind, names[i])
-			pool, names = slices.Delete(pool, i, i+1), slices.Delete(names, i, i+1)
-		}
-	}
-	if len(pool) == 0 {
-		slices.Sort(behind)
-		return "", Status{}, false, fmt.Sprintf("every qualifying standby (%s) is behind term %d: its promotion could reuse a term another node holds", strings.Join(behind, ", "), newest)
-	}
 	best := 0
 	for i := range pool {
-		if pool[i].Replication.FlushedLSN > pool[best].Replication.FlushedLSN ||
-			(pool[i].Replication.FlushedLSN == pool[best].Replication.FlushedLSN && names[i] < names[best]) {
+		a, b := pool[i], pool[best]
+		if a.Term != b.Term {
+			if a.Term > b.Term {
+				best = i
+			}
+			continue
+		}
+		if a.Replication.FlushedLSN > b.Replication.FlushedLSN ||
+			(a.Replication.FlushedLSN == b.Replication.FlushedLSN && names[i] < names[best]) {
 			best = i
 		}
 	}
+	choice := candidateChoice{Name: names[best], Status: pool[best], MinTerm: newest + 1}
 	for n, s := range standbys {
 		if n != names[best] && s.Replication.ReplicationMode == "sync" {
-			otherSync = true
+			choice.OtherSync = true
 		}
 	}
-	return names[best], pool[best], otherSync, ""
+	return choice, ""
 }
 
 // standbyStatuses reads GET /status of every enabled node but old,

@@ -217,6 +217,38 @@ func TestFailoverAllowDataLoss(t *testing.T) {
 	}
 }
 
+// A standby that missed a promotion (down then, still in the old term)
+// and is the only one left at the next failover is promoted at once, to a
+// term above every term the proxy has seen: its own term + 1 is the term
+// of the primary that is now down (set-async, seed 1796680674326778792:
+// "n1 primary/59, n2 primary/59"), and refusing it made the failover wait
+// for a standby that might never come.
+func TestFailoverPromotesStandbyBehindAboveEveryTerm(t *testing.T) {
+	f := newFake()
+	f.syncState = "async"
+	f.demoteErr = func(name string) error { // called with f.mu held
+		if !f.nodes[name].healthy {
+			return errors.New("connection refused")
+		}
+		return nil
+	}
+	runFailover(t, f, func(fc *switchover.FailoverConfig) { fc.AllowDataLoss = true })
+	waitFor(t, "a lease", time.Second, func() bool { return !f.lastGrant().IsZero() })
+	f.setHealthy("c", false)
+	f.setHealthy("a", false)
+	waitFor(t, "b promoted", 3*time.Second, func() bool { r, _, _ := f.role("b"); return r == "primary" })
+	if _, term, _ := f.role("c"); term != 1 {
+		t.Fatalf("c, down at the failover, is in term %d", term)
+	}
+	f.setHealthy("b", false)
+	f.setHealthy("c", true)
+	waitFor(t, "c promoted", 3*time.Second, func() bool { r, _, _ := f.role("c"); return r == "primary" })
+	_, bterm, _ := f.role("b")
+	if _, term, _ := f.role("c"); term <= bterm {
+		t.Fatalf("c promoted to term %d, b holds term %d", term, bterm)
+	}
+}
+
 func TestFailoverNeverGrantedLease(t *testing.T) {
 	f := newFake()
 	f.nodes["a"].healthy = false // down before the proxy ever reached it

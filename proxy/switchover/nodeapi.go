@@ -86,9 +86,8 @@ type NodeAPI interface {
 	// Demote makes node a standby of the primary at host:port (its native
 	// port); on a standby it re-points it.
 	Demote(ctx context.Context, node, host string, port int) error
-	// Promote makes node the primary of a new term; syncDegraded starts it
-	// degraded to async when no sync standby is connected to it.
-	Promote(ctx context.Context, node string, syncDegraded bool) (Promoted, error)
+	// Promote makes node the primary of a new term.
+	Promote(ctx context.Context, node string, req PromoteRequest) (Promoted, error)
 	// Lease grants a primary its failover lease.
 	Lease(ctx context.Context, node string, req LeaseRequest) (LeaseResult, error)
 	// WaitApplied returns node's applied LSN as soon as it is at least at,
@@ -124,12 +123,22 @@ func (h *HTTPNodes) Demote(ctx context.Context, node, host string, port int) err
 	return h.call(ctx, node, http.MethodPost, "/admin/demote", body, nil)
 }
 
+// PromoteRequest is the body of POST /admin/promote.
+type PromoteRequest struct {
+	// SyncDegraded starts the new primary degraded to async when no sync
+	// standby is connected to it.
+	SyncDegraded bool `json:"sync_degraded"`
+	// MinTerm: the new term is max(the node's term + 1, MinTerm); the
+	// coordinator sends every term it has seen + 1 (seenTerm).
+	MinTerm uint64 `json:"min_term,omitempty"`
+}
+
 // Promote implements NodeAPI with POST /admin/promote.
-func (h *HTTPNodes) Promote(ctx context.Context, node string, syncDegraded bool) (Promoted, error) {
+func (h *HTTPNodes) Promote(ctx context.Context, node string, req PromoteRequest) (Promoted, error) {
 	var out struct {
 		Result Promoted `json:"result"`
 	}
-	body, _ := json.Marshal(map[string]bool{"sync_degraded": syncDegraded})
+	body, _ := json.Marshal(req)
 	err := h.call(ctx, node, http.MethodPost, "/admin/promote", body, &out)
 	return out.Result, err
 }

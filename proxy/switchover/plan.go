@@ -176,7 +176,7 @@ func (c *Coordinator) rollback(ctx context.Context, p *plan, cause error) error 
 			ErrFailed, cause, p.old.Name, p.target.Name, st.Role, err)
 	}
 	sctx, cancel := context.WithTimeout(ctx, c.cfg.StepTimeout)
-	res, err := c.cfg.API.Promote(sctx, p.old.Name, false)
+	res, err := c.cfg.API.Promote(sctx, p.old.Name, PromoteRequest{MinTerm: c.seenTerm(nil) + 1})
 	cancel()
 	if err != nil {
 		c.refresh(ctx, "")

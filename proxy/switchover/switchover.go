@@ -269,7 +269,7 @@ func (c *Coordinator) waitApplied(ctx context.Context, p *plan, final lsn.LSN) e
 // after which the target says it is the primary anyway counts as done.
 func (c *Coordinator) promote(ctx context.Context, p *plan) (uint64, error) {
 	sctx, cancel := context.WithTimeout(ctx, c.cfg.StepTimeout)
-	res, err := c.cfg.API.Promote(sctx, p.target.Name, false)
+	res, err := c.cfg.API.Promote(sctx, p.target.Name, PromoteRequest{MinTerm: c.seenTerm(nil) + 1})
 	cancel()
 	if err == nil {
 		c.log.Info("switchover: target promoted", "node", p.target.Name, "term", res.Term, "lsn", res.LSN.String())

@@ -151,7 +151,7 @@ func (f *fakeCluster) Demote(_ context.Context, name, host string, port int) err
 	return nil
 }
 
-func (f *fakeCluster) Promote(_ context.Context, name string, _ bool) (switchover.Promoted, error) {
+func (f *fakeCluster) Promote(_ context.Context, name string, req switchover.PromoteRequest) (switchover.Promoted, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.log("promote %s", name)
@@ -161,11 +161,9 @@ func (f *fakeCluster) Promote(_ context.Context, name string, _ bool) (switchove
 		}
 	}
 	n := f.nodes[name]
-	var top uint64
-	for _, o := range f.nodes {
-		top = max(top, o.term)
-	}
-	n.role, n.term, n.follows = "primary", top+1, ""
+	// As a node does (cluster.State.Promote): its own term + 1, or the
+	// request's minimum.
+	n.role, n.term, n.follows = "primary", max(n.term+1, req.MinTerm), ""
 	for _, o := range f.nodes {
 		if o.role == "standby" && o.healthy { // standbys learn the term; a lost old primary or standby does not
 			o.term = max(o.term, n.term)
