@@ -37,7 +37,8 @@ import (
 // the primary or a standby (restarted after the hold), SIGSTOP/SIGCONT of
 // the primary, a partition of the primary from everyone, of the proxy from
 // the primary, of the replication links to the primary (also followed by a
-// kill -9 of the primary before it heals), a delay on one
+// kill -9 of the primary before it heals, and by one that keeps it down
+// until a standby is promoted), a power cut, a delay on one
 // link, a planned switchover, a kill -9 and restart of the proxy, and (as
 // root, on a tmpfs data dir) a full disk on one node. Then everything is
 // healed, the cluster settles, the history is checked, and every node's
