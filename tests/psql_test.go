@@ -28,7 +28,7 @@ CREATE TABLE fkd (a int REFERENCES fkp DEFERRABLE INITIALLY DEFERRED, b int REFE
 // psqlCommands are the describe commands whose output must equal
 // PostgreSQL 15's, byte for byte (both run with the same role and
 // database names, so owners match too).
-var psqlCommands = []string{`\dt`, `\di`, `\dn`, `\df`, `\l heliosdb`, `\du helios`, `\ds`, `\d t`, `\d accounts`, `\d t_id_seq`, `\dv`, `\d tv`, `\d fkp`, `\d fkc`, `\d fkd`}
+var psqlCommands = []string{`\dt`, `\di`, `\dn`, `\df`, `\dfS lower`, `\dfS generate_series`, `\dfa count`, `\dfw row_number`, `\l heliosdb`, `\du helios`, `\ds`, `\d t`, `\d accounts`, `\d t_id_seq`, `\dv`, `\d tv`, `\d fkp`, `\d fkc`, `\d fkd`}
 
 // psqlOut runs one psql command against dsn and returns what it printed.
 func psqlOut(t *testing.T, dsn, cmd string) string {

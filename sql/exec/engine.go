@@ -169,7 +169,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 	if e.cfg.System == nil {
 		e.cfg.System = pgcatalog.New(pgcatalog.Config{BootstrapUser: cfg.BootstrapUser,
 			Activity: e.backends, Locks: e.lockRows, BucketBytes: e.bucketBytes, DatabaseBytes: e.fileBytes,
-			TempSchema: e.isTempSchemaOID, Signal: cfg.Signal})
+			TempSchema: e.isTempSchemaOID, Signal: cfg.Signal, HasFunction: e.hasFunction})
 	}
 	e.locks = cfg.Locks
 	if e.locks == nil {

@@ -308,7 +308,7 @@ func (p *Prepared) regOutput(c Cursor, cat *catalog.Catalog, vars pgcatalog.Vars
 	var oids []types.Oid
 	for i, col := range p.columns {
 		switch col.Type.Oid {
-		case types.OidRegclass, types.OidRegnamespace, types.OidRegrole:
+		case types.OidRegclass, types.OidRegnamespace, types.OidRegrole, types.OidRegproc, types.OidRegprocedure:
 			cols = append(cols, i)
 			oids = append(oids, col.Type.Oid)
 		}

@@ -178,6 +178,10 @@ func (b *builder) compileRegCast(x *cexpr, t types.T) (e *cexpr, ok bool, err er
 				return sys.RegnamespaceIn(penv, s)
 			case types.OidRegrole:
 				return sys.RegroleIn(penv, s)
+			case types.OidRegproc:
+				return sys.RegprocIn(penv, s)
+			case types.OidRegprocedure:
+				return sys.RegprocedureIn(penv, s)
 			}
 			return types.ParseText(types.Oid4, s)
 		}
@@ -224,6 +228,10 @@ func regOut(sys *pgcatalog.System, penv *pgcatalog.Env, oid types.Oid, o int64) 
 		return sys.RegnamespaceOut(penv, o)
 	case oid == types.OidRegrole:
 		return sys.RegroleOut(penv, o)
+	case oid == types.OidRegproc:
+		return sys.RegprocOut(o)
+	case oid == types.OidRegprocedure:
+		return sys.RegprocedureOut(o)
 	}
 	return types.FormatText(o, types.Oid4)
 }

@@ -36,4 +36,19 @@
 // Functions lists the catalog functions clients call (format_type,
 // pg_get_indexdef, pg_get_constraintdef, pg_get_expr, pg_table_is_visible,
 // obj_description, has_table_privilege, …); they read the same Env.
+//
+// # pg_proc
+//
+// pg_proc holds PostgreSQL 15's rows, every overload with its OID, of each
+// function name the engine implements (Config.HasFunction), from
+// proc_gen.go, which genproc writes from a running PostgreSQL 15
+// (go generate, HELIOSDB_PG_DSN) together with what that server answers
+// for pg_get_function_arguments, pg_get_function_identity_arguments,
+// pg_get_function_result, regprocedure output and obj_description of each
+// row (pg_description lists those descriptions). An overload is listed
+// with its name even where the engine does not accept its argument types
+// (lower(anyrange)): psql's \df and regproc's "more than one function"
+// answer as PostgreSQL's. regproc and regprocedure input and output
+// (RegprocIn, RegprocedureIn, …) read these rows. There is no CREATE
+// FUNCTION, so there are no other rows.
 package pgcatalog

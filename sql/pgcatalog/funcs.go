@@ -88,9 +88,8 @@ var functions = map[string]*Func{
 		Fn: func(s *System, env *Env, a []types.Datum) (types.Datum, error) {
 			return s.roleName(env, i64(a[0])), nil
 		}},
-	"pg_table_is_visible":    {Result: boolT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: visible},
-	"pg_type_is_visible":     {Result: boolT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(true)},
-	"pg_function_is_visible": {Result: boolT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(true)},
+	"pg_table_is_visible": {Result: boolT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: visible},
+	"pg_type_is_visible":  {Result: boolT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(true)},
 	"pg_get_expr": {Result: textT, Hints: []types.T{textT, oidT, boolT}, MinArgs: 2, MaxArgs: 3, Strict: true,
 		Fn: func(_ *System, _ *Env, a []types.Datum) (types.Datum, error) {
 			x := str(a[0])
@@ -149,7 +148,7 @@ var functions = map[string]*Func{
 			}
 			return nil, nil
 		}},
-	"obj_description":   {Result: textT, Hints: []types.T{oidT, nameT}, MinArgs: 1, MaxArgs: 2, Fn: constant(nil)},
+	"obj_description":   {Result: textT, Hints: []types.T{oidT, nameT}, MinArgs: 1, MaxArgs: 2, Strict: true, Fn: objDescription},
 	"col_description":   {Result: textT, Hints: []types.T{oidT, int4T}, MinArgs: 2, MaxArgs: 2, Fn: constant(nil)},
 	"shobj_description": {Result: textT, Hints: []types.T{oidT, nameT}, MinArgs: 2, MaxArgs: 2, Fn: constant(nil)},
 	"pg_encoding_to_char": {Result: nameT, Hints: []types.T{int4T}, MinArgs: 1, MaxArgs: 1, Strict: true,
@@ -196,17 +195,13 @@ var functions = map[string]*Func{
 		Fn: func(_ *System, env *Env, a []types.Datum) (types.Datum, error) {
 			return currentSchemas(env, a[0] == true), nil
 		}},
-	"has_table_privilege":                privilege,
-	"has_column_privilege":               privilege,
-	"has_schema_privilege":               privilege,
-	"has_database_privilege":             privilege,
-	"has_sequence_privilege":             privilege,
-	"has_function_privilege":             privilege,
-	"has_any_column_privilege":           privilege,
-	"pg_has_role":                        privilege,
-	"pg_get_function_result":             {Result: textT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(nil)},
-	"pg_get_function_arguments":          {Result: textT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(nil)},
-	"pg_get_function_identity_arguments": {Result: textT, Hints: []types.T{oidT}, MinArgs: 1, MaxArgs: 1, Strict: true, Fn: constant(nil)},
+	"has_table_privilege":      privilege,
+	"has_column_privilege":     privilege,
+	"has_schema_privilege":     privilege,
+	"has_database_privilege":   privilege,
+	"has_sequence_privilege":   privilege,
+	"has_any_column_privilege": privilege,
+	"pg_has_role":              privilege,
 	"pg_get_viewdef": {Result: textT, Hints: []types.T{oidT, boolT}, MinArgs: 1, MaxArgs: 2, Strict: true,
 		Fn: func(s *System, env *Env, a []types.Datum) (types.Datum, error) {
 			for _, v := range env.Cat.Views {

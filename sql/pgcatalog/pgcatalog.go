@@ -136,13 +136,18 @@ type Config struct {
 	// TempSchema reports whether oid is the temporary schema of a live
 	// session (pg_is_other_temp_schema); nil = none is.
 	TempSchema func(oid uint32) bool
+	// HasFunction reports whether the engine implements functions named
+	// name: pg_proc lists PostgreSQL 15's rows of those (procs.go); nil =
+	// every generated row.
+	HasFunction func(name string) bool
 }
 
 // System is the set of system relations and catalog functions. It holds
 // no mutable state and is safe for concurrent use.
 type System struct {
-	cfg  Config
-	rels map[string]*Relation
+	cfg   Config
+	rels  map[string]*Relation
+	procs *procSet
 }
 
 // Relation is one read-only system relation.
@@ -166,7 +171,7 @@ func New(cfg Config) *System {
 	if cfg.BootstrapUser == "" {
 		cfg.BootstrapUser = defaultBootstrapUser
 	}
-	s := &System{cfg: cfg, rels: map[string]*Relation{}}
+	s := &System{cfg: cfg, rels: map[string]*Relation{}, procs: newProcSet(cfg.HasFunction)}
 	for qname, d := range relationDefs {
 		schema, name, _ := strings.Cut(qname, ".")
 		r := &Relation{Schema: schema, Name: name, OID: d.oid, Kind: d.kind, colIndex: map[string]int{}}

@@ -58,7 +58,7 @@ func TypeOf(tn *pg_query.TypeName) (types.T, error) {
 // shown and read as its name).
 func IsRegType(t types.T) bool {
 	switch t.Oid {
-	case types.OidRegclass, types.OidRegtype, types.OidRegproc, types.OidRegnamespace, types.OidRegrole:
+	case types.OidRegclass, types.OidRegtype, types.OidRegproc, types.OidRegprocedure, types.OidRegnamespace, types.OidRegrole:
 		return true
 	}
 	return false

@@ -48,7 +48,7 @@ var arrayTypes = map[Oid]Oid{
 	OidJSON: 199, OidFloat4: 1021, OidFloat8: 1022, OidBpchar: 1014, OidVarchar: 1015,
 	OidDate: 1182, OidTime: 1183, OidTimestamp: 1115, OidTimestamptz: 1185,
 	OidInterval: 1187, OidNumeric: 1231, OidUUID: 2951, OidJSONB: 3807,
-	OidRegclass: 2210, OidRegtype: 2211, OidPgLSN: 3221, OidRegnamespace: 4090,
+	OidRegclass: 2210, OidRegtype: 2211, OidPgLSN: 3221, OidRegnamespace: 4090, OidRegprocedure: 2207,
 	OidRegrole: 4097, OidRecord: 2287,
 }
 

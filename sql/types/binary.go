@@ -26,7 +26,7 @@ const (
 // HasBinary reports whether AppendBinary and DecodeBinary support oid.
 func HasBinary(oid Oid) bool {
 	switch oid {
-	case OidBool, OidBytea, OidInt2, OidInt4, OidInt8, OidOid, OidRegclass, OidRegproc, OidRegnamespace, OidRegrole,
+	case OidBool, OidBytea, OidInt2, OidInt4, OidInt8, OidOid, OidRegclass, OidRegproc, OidRegprocedure, OidRegnamespace, OidRegrole,
 		OidFloat4, OidFloat8, OidNumeric, OidText, OidVarchar, OidBpchar, OidName,
 		OidUnknown, OidJSON, OidJSONB, OidChar, OidDate, OidTimestamp,
 		OidTimestamptz, OidInterval, OidUUID, OidPgLSN, OidTime:
@@ -53,7 +53,7 @@ func AppendBinary(buf []byte, d Datum, t T) ([]byte, error) {
 			return append(buf, 1), nil
 		}
 		return append(buf, 0), nil
-	case OidInt2, OidInt4, OidInt8, OidOid, OidRegclass, OidRegproc, OidRegnamespace, OidRegrole, OidPgLSN:
+	case OidInt2, OidInt4, OidInt8, OidOid, OidRegclass, OidRegproc, OidRegprocedure, OidRegnamespace, OidRegrole, OidPgLSN:
 		return appendBinaryInt(buf, d, t)
 	case OidFloat4, OidFloat8:
 		return appendBinaryFloat(buf, d, t)
@@ -117,7 +117,7 @@ func appendBinaryInt(buf []byte, d Datum, t T) ([]byte, error) {
 	switch t.Oid {
 	case OidInt2:
 		return binary.BigEndian.AppendUint16(buf, uint16(v)), nil
-	case OidInt4, OidOid, OidRegclass, OidRegproc, OidRegnamespace, OidRegrole:
+	case OidInt4, OidOid, OidRegclass, OidRegproc, OidRegprocedure, OidRegnamespace, OidRegrole:
 		return binary.BigEndian.AppendUint32(buf, uint32(v)), nil
 	}
 	return binary.BigEndian.AppendUint64(buf, uint64(v)), nil
@@ -226,7 +226,7 @@ func DecodeBinary(t T, b []byte) (Datum, error) {
 			return nil, errBinaryLen(t, len(b))
 		}
 		return b[0] != 0, nil
-	case OidInt2, OidInt4, OidInt8, OidOid, OidRegclass, OidRegproc, OidRegnamespace, OidRegrole, OidPgLSN:
+	case OidInt2, OidInt4, OidInt8, OidOid, OidRegclass, OidRegproc, OidRegprocedure, OidRegnamespace, OidRegrole, OidPgLSN:
 		return decodeBinaryInt(t, b)
 	case OidFloat4, OidFloat8:
 		return decodeBinaryFloat(t, b)
@@ -288,7 +288,7 @@ func decodeBinaryInt(t T, b []byte) (Datum, error) {
 		return int64(int16(binary.BigEndian.Uint16(b))), nil
 	case t.Oid == OidInt4 && len(b) == 4:
 		return int64(int32(binary.BigEndian.Uint32(b))), nil
-	case (t.Oid == OidOid || t.Oid == OidRegclass || t.Oid == OidRegproc ||
+	case (t.Oid == OidOid || t.Oid == OidRegclass || t.Oid == OidRegproc || t.Oid == OidRegprocedure ||
 		t.Oid == OidRegnamespace || t.Oid == OidRegrole) && len(b) == 4:
 		return int64(binary.BigEndian.Uint32(b)), nil
 	case (t.Oid == OidInt8 || t.Oid == OidPgLSN) && len(b) == 8:

@@ -48,7 +48,7 @@ func errIntRange(t T) error {
 		return pgerror.New(pgerror.NumericValueOutOfRange, "smallint out of range")
 	case OidInt8:
 		return pgerror.New(pgerror.NumericValueOutOfRange, "bigint out of range")
-	case OidOid, OidRegclass, OidRegproc, OidRegnamespace, OidRegrole:
+	case OidOid, OidRegclass, OidRegproc, OidRegprocedure, OidRegnamespace, OidRegrole:
 		return pgerror.New(pgerror.NumericValueOutOfRange, "OID out of range")
 	}
 	return pgerror.New(pgerror.NumericValueOutOfRange, "integer out of range")

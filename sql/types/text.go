@@ -120,7 +120,7 @@ func ParseTextLoc(t T, s string, loc *time.Location) (Datum, error) {
 		return parseBool(s)
 	case OidInt2, OidInt4, OidInt8:
 		return parseInt(t, s)
-	case OidOid, OidRegclass, OidRegproc, OidRegnamespace, OidRegrole:
+	case OidOid, OidRegclass, OidRegproc, OidRegprocedure, OidRegnamespace, OidRegrole:
 		return parseOid(t, s)
 	case OidFloat4, OidFloat8:
 		return parseFloat(t, s)
@@ -174,7 +174,7 @@ func intRange(t T) (lo, hi int64) {
 		return math.MinInt16, math.MaxInt16
 	case OidInt4:
 		return math.MinInt32, math.MaxInt32
-	case OidOid, OidRegclass, OidRegproc, OidRegnamespace, OidRegrole:
+	case OidOid, OidRegclass, OidRegproc, OidRegprocedure, OidRegnamespace, OidRegrole:
 		return 0, math.MaxUint32
 	}
 	return math.MinInt64, math.MaxInt64

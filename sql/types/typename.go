@@ -30,7 +30,7 @@ var typeNames = map[string]T{
 	"timestamptz": Timestamptz, "timestamp with time zone": Timestamptz,
 	"date": Date, "bytea": Bytea, "interval": Interval, "name": Name,
 	"oid": Oid4, "json": {OidJSON, -1}, "jsonb": {OidJSONB, -1},
-	"uuid": {OidUUID, -1}, "pg_lsn": PgLSN, "regclass": Regclass, "regtype": Regtype, "regproc": {OidRegproc, -1}, "regprocedure": {OidRegproc, -1},
+	"uuid": {OidUUID, -1}, "pg_lsn": PgLSN, "regclass": Regclass, "regtype": Regtype, "regproc": {OidRegproc, -1}, "regprocedure": {OidRegprocedure, -1},
 	"regnamespace": {OidRegnamespace, -1}, "regrole": {OidRegrole, -1},
 	"unknown": Unknown, "void": Void, "record": {OidRecord, -1},
 	"\"char\"": {OidChar, -1},
@@ -164,7 +164,7 @@ func numericRank(o Oid) int {
 		return 5
 	case OidFloat8:
 		return 6
-	case OidOid, OidRegclass, OidRegproc, OidRegnamespace, OidRegrole:
+	case OidOid, OidRegclass, OidRegproc, OidRegprocedure, OidRegnamespace, OidRegrole:
 		return 3
 	}
 	return 0

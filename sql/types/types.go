@@ -33,6 +33,7 @@ const (
 	OidRegclass     Oid = 2205
 	OidRegtype      Oid = 2206
 	OidRegproc      Oid = 24
+	OidRegprocedure Oid = 2202
 	OidRegnamespace Oid = 4089
 	OidRegrole      Oid = 4096
 	OidTextArray    Oid = 1009
@@ -123,7 +124,7 @@ func (t T) Size() int16 {
 		return 1
 	case OidInt2:
 		return 2
-	case OidInt4, OidFloat4, OidDate, OidOid, OidRegclass, OidRegtype, OidRegproc, OidRegnamespace, OidRegrole:
+	case OidInt4, OidFloat4, OidDate, OidOid, OidRegclass, OidRegtype, OidRegproc, OidRegprocedure, OidRegnamespace, OidRegrole:
 		return 4
 	case OidInt8, OidFloat8, OidTimestamp, OidTimestamptz, OidTime, OidPgLSN:
 		return 8
@@ -160,7 +161,7 @@ func (t T) Family() Family {
 	switch t.Oid {
 	case OidBool:
 		return FamBool
-	case OidInt2, OidInt4, OidInt8, OidOid, OidRegclass, OidRegproc, OidRegnamespace, OidRegrole:
+	case OidInt2, OidInt4, OidInt8, OidOid, OidRegclass, OidRegproc, OidRegprocedure, OidRegnamespace, OidRegrole:
 		return FamInt
 	case OidFloat4, OidFloat8:
 		return FamFloat
@@ -253,6 +254,8 @@ func (t T) String() string {
 		return "regtype"
 	case OidRegproc:
 		return "regproc"
+	case OidRegprocedure:
+		return "regprocedure"
 	case OidRegnamespace:
 		return "regnamespace"
 	case OidRegrole:
