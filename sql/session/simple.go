@@ -88,7 +88,11 @@ func (s *Session) runParsed(ctx context.Context, ast parser.Statement, out outpu
 		return errAborted()
 	}
 	if kind == kindEngine && s.fwd != nil {
-		// The block runs on the primary: no local plan needed.
+		// The block runs on the primary: no local plan needed (EXPLAIN
+		// EXECUTE names a statement only this session knows).
+		if ast, err = s.rewriteExplainExecute(ast); err != nil {
+			return err
+		}
 		return s.forwardStmt(ctx, &statement{ast: ast, kind: kindEngine}, nil, out)
 	}
 	if kind == kindEngine {

@@ -133,6 +133,10 @@ func classifyTx(t *pg_query.TransactionStmt) (stmtKind, error) {
 // planned in the session's transaction when there is one, else in a
 // short read-only transaction.
 func (s *Session) prepareStmt(ctx context.Context, ast parser.Statement, paramOids []types.Oid) (*statement, error) {
+	ast, err := s.rewriteExplainExecute(ast)
+	if err != nil {
+		return nil, err
+	}
 	kind, err := classify(ast.Node)
 	if err != nil {
 		return nil, err
