@@ -148,6 +148,12 @@ func (b *builder) compileNode(s *scope, n *pg_query.Node, hint types.T) (*cexpr,
 	case *pg_query.Node_RowExpr:
 		return b.compileRowValue(s, v.RowExpr)
 	case *pg_query.Node_AArrayExpr:
+		if v.AArrayExpr != b.castArray {
+			// PostgreSQL types ARRAY[…] from its elements alone, except
+			// under a cast (ARRAY['1']::int[]): ARRAY['1'] is text[]
+			// beside an integer[] too.
+			hint = types.Unknown
+		}
 		return b.compileArrayExpr(s, v.AArrayExpr, hint)
 	case *pg_query.Node_CollateClause:
 		return b.compile(s, v.CollateClause.Arg, hint)
@@ -366,7 +372,14 @@ func coerce(e *cexpr, t types.T) *cexpr {
 	// An implicit conversion is never a truncating one: text to
 	// varchar(n) fails with 22001 as an assignment does (explicit casts
 	// truncate; they go through compileCast).
-	explicit := from.Family() == t.Family() && t.Family() != types.FamString || planner.IsNumeric(from) && planner.IsNumeric(t)
+	// Arrays convert as their elements do (text[] to varchar(3)[] fails
+	// on a longer element).
+	ef, et := from, t
+	if from.IsArray() && t.IsArray() {
+		ef, _ = types.ElemOf(from)
+		et, _ = types.ElemOf(t)
+	}
+	explicit := ef.Family() == et.Family() && et.Family() != types.FamString || planner.IsNumeric(ef) && planner.IsNumeric(et)
 	out := &cexpr{t: t, s: e.s, colIdx: -1, fn: func(en *env, row []Datum) (Datum, error) {
 		d, err := inner(en, row)
 		if err != nil || d == nil {
@@ -991,7 +1004,10 @@ func (b *builder) compileCast(s *scope, tc *pg_query.TypeCast) (*cexpr, error) {
 	if err != nil {
 		return nil, b.errAt(pgerror.Flatten(err), tc.TypeName.Location)
 	}
+	outer := b.castArray
+	b.castArray = tc.Arg.GetAArrayExpr()
 	c, err := planner.BindCast(operands{b, s}, tc.Arg, t)
+	b.castArray = outer
 	if err != nil {
 		return nil, err
 	}

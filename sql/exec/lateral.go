@@ -149,6 +149,8 @@ func hasLateral(n *pg_query.Node) bool {
 // buildLateralItem plans item (isLateralItem) over the rows of left.
 func (b *builder) buildLateralItem(item *pg_query.Node, left plan, outer *scope) (lateralSide, *scope, error) {
 	ls := &scope{cols: left.cols(), parent: outer, excluded: -1}
+	b.lateral++
+	defer func() { b.lateral-- }()
 	if rf := item.GetRangeFunction(); rf != nil {
 		p, err := b.buildRangeFunction(rf, outer, left)
 		if err != nil {
@@ -174,6 +176,28 @@ func (b *builder) buildLateralItem(item *pg_query.Node, left plan, outer *scope)
 		return nil, nil, err
 	}
 	return &lateralSub{in: rp}, ls, nil
+}
+
+// buildLateralJoinItem plans the FROM list item it, a join holding a
+// LATERAL item (hasLateral), after the items before it (cur): a LATERAL
+// item inside it may refer to those too (FROM a, (b JOIN LATERAL (SELECT
+// a.x) s ON true)), nothing else in it may. When one does, the join runs
+// once per row of cur, which it reads as its outer row.
+func (b *builder) buildLateralJoinItem(it *pg_query.Node, cur plan, outer *scope) (plan, error) {
+	ls := &scope{cols: cur.cols(), parent: outer, excluded: -1, lateral: &b.lateral}
+	p, err := b.buildFromItem(it, ls)
+	if err != nil {
+		return nil, err
+	}
+	if ls.outerRefs == 0 {
+		// planned again without the extra level, whose depth its
+		// references to enclosing queries count
+		if p, err = b.buildFromItem(it, outer); err != nil {
+			return nil, err
+		}
+		return newJoinPlan(cur, p, pg_query.JoinType_JOIN_INNER), nil
+	}
+	return newLateralPlan(cur, &lateralSub{in: p}, pg_query.JoinType_JOIN_INNER), nil
 }
 
 // buildLateralJoin plans `left [INNER|LEFT] JOIN LATERAL item ON …` (and

@@ -56,6 +56,11 @@ type scope struct {
 	// not correlated and runs once).
 	outerRefs int
 	excluded  int // >=0: ON CONFLICT's EXCLUDED columns start here
+	// lateral, when not nil, makes the scope's columns visible only
+	// while *lateral > 0, that is from inside a LATERAL item
+	// (builder.lateral): the FROM items before a join that holds one
+	// (buildFrom), as PostgreSQL's p_lateral_only namespace entries.
+	lateral *int
 	// reads, when not nil, records the columns of this scope that the
 	// expressions compiled so far read (compileScoped marks them; a scan
 	// decodes only these before its filter rejects a row).
@@ -138,6 +143,11 @@ type builder struct {
 	stmt      parser.Statement
 	params    []types.T
 	readOnly  bool
+	// castArray is the ARRAY[…] under the explicit cast being compiled:
+	// the only one typed from its context (compileArrayExpr).
+	castArray *pg_query.A_ArrayExpr
+	// lateral counts the LATERAL items being planned (scope.lateral).
+	lateral int
 	// seqWrite is the first nextval()/setval() compiled: what a read-only
 	// transaction refuses in a statement that writes nothing else
 	// (Prepared.CommandWord).
@@ -217,6 +227,9 @@ func (s *scope) levels() planner.Levels[colInfo] {
 		sc := s.up(d)
 		if sc == nil {
 			return planner.Level[colInfo]{}, false
+		}
+		if sc.lateral != nil && *sc.lateral == 0 {
+			return planner.Level[colInfo]{Excluded: -1}, true
 		}
 		return planner.Level[colInfo]{Cols: sc.cols, Excluded: sc.excluded}, true
 	}

@@ -403,6 +403,14 @@ func (b *builder) buildFrom(items []*pg_query.Node, outer *scope) (plan, error) 
 			cur = newLateralPlan(cur, right, pg_query.JoinType_JOIN_INNER)
 			continue
 		}
+		if it.GetJoinExpr() != nil && cur != nil && hasLateral(it) {
+			p, err := b.buildLateralJoinItem(it, cur, outer)
+			if err != nil {
+				return nil, err
+			}
+			cur = p
+			continue
+		}
 		p, err := b.buildFromItem(it, outer)
 		if err != nil {
 			return nil, err
@@ -1157,6 +1165,11 @@ func (b *builder) valuesColumnType(rows [][]*cexpr, i int, hints []types.T) (typ
 
 // assignable reports whether PostgreSQL has an assignment cast from f to t.
 func assignable(f, t types.T) bool {
+	if f.IsArray() && t.IsArray() {
+		fe, _ := types.ElemOf(f)
+		te, _ := types.ElemOf(t)
+		return assignable(fe, te)
+	}
 	switch {
 	case f.Oid == types.OidUnknown, f.Family() == t.Family(), t.Family() == types.FamString:
 		return true

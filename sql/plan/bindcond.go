@@ -170,6 +170,11 @@ func CommonType(es []Expr, what string) (types.T, error) {
 			continue
 		}
 		t, ok := CommonOperandType(cur, o)
+		if !ok && cur.T.IsArray() && o.T.IsArray() {
+			// One category (A): the first type stays and the other
+			// does not convert to it (PostgreSQL's coerce_to_common_type).
+			return types.T{}, pgerror.Newf(pgerror.CannotCoerce, "%s could not convert type %s to %s", what, o.T, cur.T)
+		}
 		if !ok {
 			return types.T{}, pgerror.Newf(pgerror.DatatypeMismatch, "%s types %s and %s cannot be matched", what, cur.T, o.T)
 		}

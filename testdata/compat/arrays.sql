@@ -406,3 +406,23 @@ INSERT INTO arrv VALUES ('{abcd}', NULL);
 -- typed output of catalog-facing functions
 SELECT array_to_string(ARRAY(SELECT relname FROM pg_class WHERE relname IN ('arr','arrk') ORDER BY 1), ',');
 SELECT current_schemas(false);
+-- ARRAY[…] of untyped literals is text[] unless it is the argument of a
+-- cast: the other operand of an operator, a function's other arguments
+-- and an INSERT's or UPDATE's target column do not type it.
+CREATE TABLE arrc (x int[], z varchar(3)[], w bigint[], d date[], t text[]);
+SELECT ARRAY['1','2']::int[], ARRAY[['1'],['2']]::int[], CAST(ARRAY['3'] AS bigint[]);
+SELECT '{1}'::int[] @> ARRAY['1'];
+SELECT ARRAY[NULL] = '{}'::int[];
+SELECT array_cat(ARRAY[1], ARRAY['2']);
+SELECT ARRAY[1] || ARRAY['2'];
+SELECT ARRAY['a'] = '{a}', ARRAY['a'] = '{a}'::text[], ARRAY['a']::name[] = '{a}'::name[];
+INSERT INTO arrc (x) VALUES (ARRAY['1', '2']);
+INSERT INTO arrc (x) VALUES (ARRAY['1', '2']), (ARRAY[3]);
+INSERT INTO arrc (d) VALUES (ARRAY['2020-01-01']);
+INSERT INTO arrc (z) VALUES (ARRAY['abcd']);
+INSERT INTO arrc (z, w, t, x) VALUES (ARRAY['ab'], ARRAY[1, 2], ARRAY['p'], ARRAY[1.6]);
+INSERT INTO arrc (z) VALUES (ARRAY['abcd']::varchar(3)[]);
+UPDATE arrc SET x = ARRAY['5'];
+UPDATE arrc SET x = ARRAY['5']::int[] WHERE z = ARRAY['ab'];
+SELECT * FROM arrc ORDER BY z;
+SELECT coalesce(x, ARRAY['1']) FROM arrc;

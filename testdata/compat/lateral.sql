@@ -142,3 +142,14 @@ UPDATE lla SET v = g FROM generate_series(1, 1) g WHERE lla.id = 1 RETURNING *;
 DELETE FROM lla USING LATERAL (SELECT lla.id AS z) s WHERE s.z = lla.id;
 DELETE FROM lla USING llb, LATERAL (SELECT llb.w AS z) s WHERE llb.id = lla.id AND s.z = 300;
 SELECT * FROM lla ORDER BY id;
+-- A LATERAL item inside a join sees the FROM items before that join too;
+-- the join's other parts (its ON, a plain subquery) do not (42P01).
+CREATE TABLE llc (x int);
+INSERT INTO llc VALUES (100), (300);
+SELECT * FROM llb, (lla LEFT JOIN LATERAL (SELECT x FROM llc WHERE x = llb.w) s ON true) ORDER BY 1, 2, 3;
+SELECT * FROM llb, (lla CROSS JOIN LATERAL generate_series(llb.w, llb.w + lla.id) g) WHERE lla.id = 1 ORDER BY 1, 2, 5;
+SELECT * FROM llb, (lla CROSS JOIN LATERAL (SELECT lla.v) s) ORDER BY 1, 2, 3;
+SELECT (SELECT count(*) FROM llb, (lla CROSS JOIN LATERAL (SELECT lla.v + llb.w + o.id AS z) s) WHERE lla.id = llb.id) FROM lla o ORDER BY 1;
+SELECT * FROM llb, (lla JOIN (SELECT llb.w AS z) s ON true);
+SELECT * FROM llb, (lla JOIN llc ON llc.x = llb.w);
+SELECT * FROM llb, (lla JOIN LATERAL (SELECT lla.v + llb.w AS z) s ON s.z > llb.w);
