@@ -110,3 +110,46 @@ func TestStandbyAppliedAckRidesOnFlushAck(t *testing.T) {
 	}
 	requireAppliedAll(t, p, s, 0)
 }
+
+// Issue 14 (the sync standby's CPU per transaction): one commit group at
+// a time — as at 1 client, where the next group follows only once the
+// last was acknowledged — cost two messages back per group, a flush ack
+// and an applied ack of its own. The applied LSN rides on the next flush
+// ack instead; a timer (AppliedAckDelay) tells the primary when no flush
+// ack follows.
+func TestStandbyAppliedAckWaitsForTheNextFlushAck(t *testing.T) {
+	const groups = 40
+	run := func(t *testing.T, delay time.Duration) (acks, timed float64, p *primary, s *standby) {
+		// No idle heartbeats: each would be answered with an ack.
+		p = startPrimary(t, replication.ServerConfig{Heartbeat: time.Minute})
+		reg := prometheus.NewRegistry()
+		s = startStandby(t, p.addr, standbyOpts{cfg: func(c *replication.StandbyConfig) {
+			c.Registerer, c.AppliedAckDelay = reg, delay
+		}})
+		eventually(t, "standby streaming", func() bool { return standbyState(p.srv, "s1") == "streaming" })
+		before := counterValue(t, reg, "helios_replication_acks_sent_total")
+		for i := range groups {
+			end := appendRecs(t, p.wal, 1, i, 1)
+			eventually(t, "the primary sees the flush", func() bool { return oneStandby(t, p.srv, "s1").FlushedLSN == end })
+			eventually(t, "the standby applied", func() bool { return s.target.AppliedLSN() == end })
+		}
+		return counterValue(t, reg, "helios_replication_acks_sent_total") - before,
+			counterValue(t, reg, "helios_replication_applied_acks_timed_total"), p, s
+	}
+	t.Run("flush acks carry the applies", func(t *testing.T) {
+		acks, timed, p, s := run(t, time.Minute)
+		t.Logf("%v acks for %d groups", acks, groups)
+		if acks > groups+1 || timed != 0 {
+			t.Errorf("%v acks (%v by the timer) for %d commit groups: the applies sent acks of their own", acks, timed, groups)
+		}
+		if got, want := oneStandby(t, p.srv, "s1").AppliedLSN, s.target.AppliedLSN(); got >= want {
+			t.Errorf("the primary saw applied %s before any ack could carry %s", got, want)
+		}
+	})
+	t.Run("the timer acks the last apply", func(t *testing.T) {
+		_, _, p, s := run(t, 10*time.Millisecond)
+		end := p.wal.FlushedLSN()
+		eventually(t, "the primary sees the last apply", func() bool { return oneStandby(t, p.srv, "s1").AppliedLSN == end })
+		requireAppliedAll(t, p, s, 0)
+	})
+}

@@ -12,6 +12,10 @@ type serverMetrics struct {
 	degraded     prometheus.Gauge
 	degradations prometheus.Counter
 	syncWait     prometheus.Histogram
+	// sentRecords and sentHeartbeats count the stream messages sent to
+	// standbys: WAL records, and heartbeats (idle, or a release with no
+	// records to carry it).
+	sentRecords, sentHeartbeats prometheus.Counter
 }
 
 func newServerMetrics(reg prometheus.Registerer, s *Server) *serverMetrics {
@@ -26,9 +30,13 @@ func newServerMetrics(reg prometheus.Registerer, s *Server) *serverMetrics {
 			Help: "Times the primary degraded from sync to async."}),
 		syncWait: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "helios_replication_sync_wait_seconds",
 			Help: "Time commits waited for a sync standby's flush acknowledgement.", Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16)}),
+		sentRecords: prometheus.NewCounter(prometheus.CounterOpts{Name: "helios_replication_sent_records_messages_total",
+			Help: "Messages of WAL records sent to standbys."}),
+		sentHeartbeats: prometheus.NewCounter(prometheus.CounterOpts{Name: "helios_replication_sent_heartbeats_total",
+			Help: "Heartbeats sent to standbys (idle, or a released LSN with no records to carry it)."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.sentBytes, m.baseBackups, m.degraded, m.degradations, m.syncWait, standbyCollector{s})
+		reg.MustRegister(m.sentBytes, m.baseBackups, m.degraded, m.degradations, m.syncWait, m.sentRecords, m.sentHeartbeats, standbyCollector{s})
 	}
 	return m
 }
@@ -82,6 +90,11 @@ type standbyMetrics struct {
 	// appliedAcksCoalesced counts applies whose ack was left to the next
 	// flush ack (standby.go coalesceApplied).
 	appliedAcksCoalesced prometheus.Counter
+	// appliedAcksTimed counts applies acknowledged by the timer
+	// (ackAppliedLater): no flush ack carried them in time.
+	appliedAcksTimed prometheus.Counter
+	// acks counts the acknowledgements sent to the primary.
+	acks prometheus.Counter
 }
 
 func newStandbyMetrics(reg prometheus.Registerer, s *Standby) *standbyMetrics {
@@ -110,9 +123,13 @@ func newStandbyMetrics(reg prometheus.Registerer, s *Standby) *standbyMetrics {
 			Help: "Record messages from the primary appended and fsynced together with an earlier one (each saved an fsync)."}),
 		appliedAcksCoalesced: prometheus.NewCounter(prometheus.CounterOpts{Name: "helios_replication_applied_acks_coalesced_total",
 			Help: "Applies whose acknowledgement rode on the next flush acknowledgement instead of a message of its own."}),
+		appliedAcksTimed: prometheus.NewCounter(prometheus.CounterOpts{Name: "helios_replication_applied_acks_timed_total",
+			Help: "Acknowledgements sent for an apply that no flush acknowledgement carried within the applied-ack delay."}),
+		acks: prometheus.NewCounter(prometheus.CounterOpts{Name: "helios_replication_acks_sent_total",
+			Help: "Acknowledgements (flushed and applied LSN) sent to the primary."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.receivedBytes, m.lagBytes, m.lagSeconds, m.connected, m.baseBackups, m.crcErrors, m.coalesced, m.appliedAcksCoalesced)
+		reg.MustRegister(m.receivedBytes, m.lagBytes, m.lagSeconds, m.connected, m.baseBackups, m.crcErrors, m.coalesced, m.appliedAcksCoalesced, m.appliedAcksTimed, m.acks)
 	}
 	return m
 }

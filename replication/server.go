@@ -511,7 +511,6 @@ func (s *Server) send(ctx context.Context, stream replicationpb.Replication_Stre
 	var (
 		batch        []*replicationpb.WalRecord
 		size         int
-		buf          []byte
 		lastBeat     time.Time
 		sentReleased lsn.LSN
 	)
@@ -532,9 +531,8 @@ func (s *Server) send(ctx context.Context, stream replicationpb.Replication_Stre
 			return status.Error(codes.Aborted, "replication: the primary discarded WAL it had not made durable (a failed write); reconnect")
 		}
 		if err == nil {
-			buf = wal.EncodeRecord(buf[:0], rec)
 			batch = append(batch, &replicationpb.WalRecord{Lsn: uint64(rec.LSN), Term: rec.Term, TimestampMicros: rec.Timestamp,
-				Type: uint32(rec.Type), Data: rec.Data, Crc32C: recordCRC(buf)})
+				Type: uint32(rec.Type), Data: rec.Data, Crc32C: wal.RecordChecksum(rec)})
 			size += len(rec.Data) + wal.RecordHeaderSize
 			if size < maxBatchBytes {
 				continue
@@ -548,6 +546,7 @@ func (s *Server) send(ctx context.Context, stream replicationpb.Replication_Stre
 				Records: batch, ReleasedLsn: uint64(sentReleased)}}}); err != nil {
 				return err
 			}
+			s.metrics.sentRecords.Inc()
 			s.sent(st, session, r.Pos(), size)
 			batch, size = batch[:0], 0
 			if err == nil {
@@ -631,6 +630,7 @@ func (s *Server) walChanged() (<-chan struct{}, error) {
 }
 
 func (s *Server) heartbeat(stream replicationpb.Replication_StreamServer, released lsn.LSN) error {
+	s.metrics.sentHeartbeats.Inc()
 	return stream.Send(&replicationpb.PrimaryMessage{Msg: &replicationpb.PrimaryMessage_Heartbeat{Heartbeat: &replicationpb.Heartbeat{
 		PrimaryLsn: uint64(s.cfg.WAL.FlushedLSN()), Term: s.cfg.Node.Identity().History.Term(), SentAtMicros: s.cfg.Now().UnixMicro(),
 		ReleasedLsn: uint64(released)}}})

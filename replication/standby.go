@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -61,6 +60,10 @@ type StandbyConfig struct {
 	TempDir string
 
 	MinBackoff, MaxBackoff time.Duration // reconnect backoff; default 100ms..1s
+	// AppliedAckDelay bounds how long the primary may go without learning
+	// an applied LSN when no flush acknowledgement carries it (an apply
+	// sends no message of its own; see streamSession); default 20ms.
+	AppliedAckDelay time.Duration
 
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer
@@ -107,6 +110,9 @@ func NewStandby(cfg StandbyConfig) *Standby {
 	}
 	if cfg.MaxBackoff <= 0 {
 		cfg.MaxBackoff = time.Second // a returning primary is found within a second
+	}
+	if cfg.AppliedAckDelay <= 0 {
+		cfg.AppliedAckDelay = defaultAppliedAckDelay
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -349,6 +355,12 @@ const maxPendingBytes = 16 << 20
 // maxApplyRecords bounds the records of one Target.Apply.
 const maxApplyRecords = 4096
 
+// defaultAppliedAckDelay is StandbyConfig.AppliedAckDelay's default: the
+// primary's view of the applied LSN (helios_standby_nodes, the lag
+// metrics, a demotion waiting for its standbys to apply) may trail by this
+// much when no commit group follows.
+const defaultAppliedAckDelay = 20 * time.Millisecond
+
 // inboxQueue bounds the messages read from the stream ahead of the
 // handler (each at most maxBatchBytes of records).
 const inboxQueue = 16
@@ -371,9 +383,13 @@ type received struct {
 // flushed by one fsync, so the standby's fsyncs keep pace with the
 // primary's commit groups instead of costing one each; an apply goroutine
 // applies what has been flushed and released — coalescing batches that
-// queued up into one storage transaction — and acknowledges the apply,
-// or leaves that to the flush ack of a Records message already read
-// (coalesceApplied: one message back per commit group under load). So
+// queued up into one storage transaction. An apply sends no message of
+// its own: the next flush ack carries the applied LSN (one message back
+// per commit group, as PostgreSQL's walreceiver answers each flush), and
+// when none has gone out AppliedAckDelay after the apply, a timer sends
+// one (ackAppliedLater). Before, every apply that no Records message was
+// waiting behind (every commit group at 1 client) sent an ack of its
+// own: four messages per commit group instead of three. So
 // a sync commit on the primary waits for the standby's WAL fsync only,
 // never for its storage commit, and the next batch's fsync overlaps the
 // previous one's apply. The session ends recvLoop by cancelling the call
@@ -399,6 +415,14 @@ type streamSession struct {
 	deferred *received
 
 	sendMu sync.Mutex // gRPC allows one sender at a time
+	// ackedApplied is the applied LSN the last ack carried (under sendMu
+	// when written).
+	ackedApplied atomic.Uint64
+
+	timerMu  sync.Mutex
+	ackTimer *time.Timer // sends an applied ack no flush ack carried (appliedAckDue)
+	timerOn  bool        // ackTimer is armed
+	ended    bool        // the session is over: no more timer acks
 
 	// unflushed counts the Records messages (with records) read off the
 	// stream whose flush the handler has not acknowledged yet. While it is
@@ -428,7 +452,46 @@ type streamSession struct {
 func (ss *streamSession) ack() error {
 	ss.sendMu.Lock()
 	defer ss.sendMu.Unlock()
-	return ss.s.ack(ss.stream)
+	applied := ss.s.cfg.Target.AppliedLSN()
+	if err := ss.s.ack(ss.stream, applied); err != nil {
+		return err
+	}
+	ss.ackedApplied.Store(uint64(applied))
+	return nil
+}
+
+// ackAppliedLater makes sure the primary learns what was just applied:
+// by the next flush ack, or AppliedAckDelay from now by appliedAckDue.
+func (ss *streamSession) ackAppliedLater() {
+	ss.timerMu.Lock()
+	defer ss.timerMu.Unlock()
+	if ss.timerOn || ss.ended {
+		return
+	}
+	ss.timerOn = true
+	if ss.ackTimer == nil {
+		ss.ackTimer = time.AfterFunc(ss.s.cfg.AppliedAckDelay, ss.appliedAckDue)
+		return
+	}
+	ss.ackTimer.Reset(ss.s.cfg.AppliedAckDelay)
+}
+
+// appliedAckDue sends an ack when the primary has not been told the
+// applied LSN and no flush ack is on its way (one is while Records
+// messages wait for their flush: it reads the applied LSN after
+// unflushed drops, so it carries every apply finished before now).
+func (ss *streamSession) appliedAckDue() {
+	ss.timerMu.Lock()
+	ss.timerOn = false
+	ended := ss.ended
+	ss.timerMu.Unlock()
+	if ended || ss.unflushed.Load() > 0 || lsn.LSN(ss.ackedApplied.Load()) >= ss.s.cfg.Target.AppliedLSN() {
+		return
+	}
+	ss.s.metrics.appliedAcksTimed.Inc()
+	if err := ss.ack(); err != nil {
+		ss.cancel()
+	}
 }
 
 func (ss *streamSession) applyLoop() {
@@ -548,11 +611,7 @@ func (ss *streamSession) applyReleased() bool {
 		ss.pendMu.Unlock()
 	}
 	if did && !ss.coalesceApplied() {
-		// One ack after the applies a wake-up allowed: the flush acks
-		// carry the applied LSN meanwhile.
-		if err := ss.ack(); err != nil {
-			ss.cancel()
-		}
+		ss.ackAppliedLater()
 	}
 	return true
 }
@@ -562,7 +621,8 @@ func (ss *streamSession) applyReleased() bool {
 // flush ack, which reads the applied LSN after unflushed drops (both are
 // atomics: an apply that finished before the applier saw unflushed > 0 is
 // seen by that ack). So the primary learns every applied LSN no later than
-// the next flush ack, and at once when no Records message is on its way.
+// the next flush ack, and within AppliedAckDelay when no Records message
+// is on its way (ackAppliedLater).
 func (ss *streamSession) coalesceApplied() bool {
 	if ss.unflushed.Load() > 0 {
 		ss.s.metrics.appliedAcksCoalesced.Inc()
@@ -582,6 +642,12 @@ func (ss *streamSession) failApply(err error) {
 func (ss *streamSession) stopApplier() {
 	ss.stopOnce.Do(func() { close(ss.stopApply) })
 	<-ss.applied
+	ss.timerMu.Lock()
+	ss.ended = true
+	if ss.ackTimer != nil {
+		ss.ackTimer.Stop()
+	}
+	ss.timerMu.Unlock()
 }
 
 // recvLoop reads the stream into inbox until the call ends (its error is
@@ -806,7 +872,6 @@ func (s *Standby) receive(pbs []*replicationpb.WalRecord) ([]wal.Record, error) 
 	}
 	recs := make([]wal.Record, len(pbs))
 	next := s.cfg.WAL.EndLSN()
-	var buf []byte
 	size := 0
 	for i, p := range pbs {
 		r := wal.Record{LSN: lsn.LSN(p.GetLsn()), Term: p.GetTerm(), Timestamp: p.GetTimestampMicros(), Type: uint8(p.GetType()), Data: p.GetData()}
@@ -816,8 +881,7 @@ func (s *Standby) receive(pbs []*replicationpb.WalRecord) ([]wal.Record, error) 
 		if p.GetType() > 255 {
 			return nil, fmt.Errorf("replication: record at %s has invalid type %d; not applied", r.LSN, p.GetType())
 		}
-		buf = wal.EncodeRecord(buf[:0], r)
-		if got := recordCRC(buf); got != p.GetCrc32C() {
+		if got := wal.RecordChecksum(r); got != p.GetCrc32C() {
 			s.metrics.crcErrors.Inc()
 			return nil, fmt.Errorf("replication: record at %s failed its CRC check (got %08x, primary sent %08x); not applied", r.LSN, got, p.GetCrc32C())
 		}
@@ -843,13 +907,13 @@ func (s *Standby) receive(pbs []*replicationpb.WalRecord) ([]wal.Record, error) 
 	return recs, nil
 }
 
-func (s *Standby) ack(stream replicationpb.Replication_StreamClient) error {
+// ack tells the primary the flushed LSN and applied (read by the caller
+// before: an ack never claims more than was applied when it was read).
+func (s *Standby) ack(stream replicationpb.Replication_StreamClient, applied lsn.LSN) error {
+	s.metrics.acks.Inc()
 	return stream.Send(&replicationpb.StandbyMessage{Msg: &replicationpb.StandbyMessage_Ack{Ack: &replicationpb.Ack{
-		FlushedLsn: uint64(s.cfg.WAL.FlushedLSN()), AppliedLsn: uint64(s.cfg.Target.AppliedLSN()), SentAtMicros: s.cfg.Now().UnixMicro()}}})
+		FlushedLsn: uint64(s.cfg.WAL.FlushedLSN()), AppliedLsn: uint64(applied), SentAtMicros: s.cfg.Now().UnixMicro()}}})
 }
-
-// recordCRC is the CRC32C stored in a framed record's first four bytes.
-func recordCRC(framed []byte) uint32 { return binary.LittleEndian.Uint32(framed) }
 
 // rebase downloads a base backup into a temporary file, checks its size
 // and SHA-256, and installs it.

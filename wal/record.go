@@ -78,6 +78,21 @@ func EncodeRecord(dst []byte, r Record) []byte {
 	return dst
 }
 
+// RecordChecksum is the CRC32C that EncodeRecord stores in r's frame,
+// computed without building the frame (a standby checks a received
+// record against the primary's checksum before appending it; the
+// primary's sender computes it for records it read back).
+func RecordChecksum(r Record) uint32 {
+	var h [RecordHeaderSize]byte
+	binary.LittleEndian.PutUint32(h[offLen:], uint32(len(r.Data)))
+	binary.LittleEndian.PutUint64(h[offLSN:], uint64(r.LSN))
+	binary.LittleEndian.PutUint64(h[offTerm:], r.Term)
+	binary.LittleEndian.PutUint64(h[offTimestamp:], uint64(r.Timestamp))
+	h[offType] = r.Type
+	h[offMagic] = recordMagic
+	return crc32.Update(crc32.Checksum(h[offLen:], castagnoli), castagnoli, r.Data)
+}
+
 // grow extends dst by n bytes (contents of the new bytes unspecified).
 func grow(dst []byte, n int) []byte {
 	if cap(dst)-len(dst) < n {

@@ -2,6 +2,7 @@ package wal_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"flag"
 	"fmt"
@@ -34,6 +35,9 @@ func TestEncodeDecode(t *testing.T) {
 			got, n, err := wal.DecodeRecord(b)
 			if err != nil || n != len(b) || !sameRecord(got, tc.rec) {
 				t.Fatalf("DecodeRecord = %+v, %d, %v; want %+v", got, n, err, tc.rec)
+			}
+			if sum, want := wal.RecordChecksum(tc.rec), binary.LittleEndian.Uint32(b); sum != want {
+				t.Fatalf("RecordChecksum = %08x, the frame holds %08x", sum, want)
 			}
 			if got.End() != tc.rec.LSN+lsn.LSN(len(b)) {
 				t.Fatalf("End = %s", got.End())
