@@ -19,9 +19,9 @@
 // Standby is the receiving side: it connects to the primary, appends the
 // records it receives unchanged to its own WAL (so LSNs are identical on
 // both nodes), fsyncs, acknowledges the flushed LSN (this releases sync
-// commits), applies through its Target and acknowledges the applied LSN
-// (in the next flush acknowledgement when a Records message is already on
-// its way: one message back per commit group under load).
+// commits), applies through its Target and reports the applied LSN in
+// the next flush acknowledgement (one message back per commit group), or
+// after StandbyConfig.AppliedAckDelay (20 ms) when none follows.
 // Messages that arrived while it fsynced are appended together and share
 // the next fsync. It applies only up to the primary's released LSN, which
 // every message carries (ReleasedLSN on the primary side): a record the

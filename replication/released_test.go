@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/heliosdb/nano/lsn"
 	"github.com/heliosdb/nano/replication"
 	"github.com/heliosdb/nano/wal"
@@ -74,4 +76,48 @@ func TestStandbyAppliesNoUnreleasedLocalWAL(t *testing.T) {
 	stayApplied(t, s, 0, "the primary released nothing yet")
 	p.node.setReleased(end)
 	eventually(t, "the local WAL applied once released", func() bool { return s.target.AppliedLSN() == end })
+}
+
+// Issue 14 (the sync standby's CPU per transaction): with one commit
+// group in flight at a time (1 client), every release went to the standby
+// in a heartbeat of its own — a message per commit, and the wake-ups of
+// the standby's goroutines for it. A release followed within ReleaseDelay
+// by new WAL rides on that WAL's Records message; one that is not goes in
+// a heartbeat once the delay is over.
+func TestReleaseRidesOnTheNextRecords(t *testing.T) {
+	const groups = 30
+	run := func(t *testing.T, delay time.Duration) (*primary, *standby, float64) {
+		reg := prometheus.NewRegistry()
+		// No idle heartbeats: only releases could send one.
+		p := startPrimary(t, replication.ServerConfig{Sync: true, SyncTimeout: time.Hour, Heartbeat: time.Minute,
+			ReleaseDelay: delay, Registerer: reg})
+		p.node.holdRelease(0)
+		s := startStandby(t, p.addr, standbyOpts{})
+		eventually(t, "streaming", func() bool { return standbyState(p.srv, "s1") == "streaming" })
+		before := counterValue(t, reg, "helios_replication_sent_heartbeats_total")
+		for i := range groups {
+			end := appendRecs(t, p.wal, 1, i, 1)
+			eventually(t, "the standby flushed the group", func() bool { return s.wal.FlushedLSN() == end })
+			p.node.setReleased(end) // as the standby's flush ack does on a sync primary
+		}
+		return p, s, counterValue(t, reg, "helios_replication_sent_heartbeats_total") - before
+	}
+	t.Run("the next Records message carries it", func(t *testing.T) {
+		_, s, beats := run(t, time.Minute)
+		// The first idle heartbeat of the session may fall after before.
+		if beats > 1 {
+			t.Errorf("%v heartbeats for %d releases each followed by new WAL", beats, groups)
+		}
+		// The last release had no WAL after it: it is not sent within the
+		// delay; the one before rode on the last group's Records message.
+		last := s.wal.FlushedLSN()
+		prev := last - lsn.LSN(wal.FramedSize(len(rec(1, groups-1).Data)))
+		eventually(t, "all but the last group applied", func() bool { return s.target.AppliedLSN() == prev })
+		stayApplied(t, s, prev, "the last release waits for WAL to carry it")
+	})
+	t.Run("a heartbeat carries the last release", func(t *testing.T) {
+		p, s, _ := run(t, 5*time.Millisecond)
+		eventually(t, "everything applied", func() bool { return s.caughtUp(p) })
+		requireAppliedAll(t, p, s, 0)
+	})
 }
