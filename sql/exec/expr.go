@@ -132,13 +132,13 @@ func (b *builder) compileNode(s *scope, n *pg_query.Node, hint types.T) (*cexpr,
 	case *pg_query.Node_CaseExpr:
 		return b.compileCase(s, v.CaseExpr, hint)
 	case *pg_query.Node_CoalesceExpr:
-		return b.compileVariadic(s, "coalesce", v.CoalesceExpr.Args, hint)
+		return b.bindVariadic(s, "coalesce", v.CoalesceExpr.Args, hint)
 	case *pg_query.Node_MinMaxExpr:
 		name := "greatest"
 		if v.MinMaxExpr.Op == pg_query.MinMaxOp_IS_LEAST {
 			name = "least"
 		}
-		return b.compileVariadic(s, name, v.MinMaxExpr.Args, hint)
+		return b.bindVariadic(s, name, v.MinMaxExpr.Args, hint)
 	case *pg_query.Node_SqlvalueFunction:
 		return b.compileSQLValueFunc(v.SqlvalueFunction)
 	case *pg_query.Node_SubLink:
@@ -162,6 +162,79 @@ func (b *builder) compileNode(s *scope, n *pg_query.Node, hint types.T) (*cexpr,
 		return nil, b.errAt(pgerror.New(pgerror.GroupingError, "arguments to GROUPING must be grouping expressions of the associated query level"), v.GroupingFunc.Location)
 	}
 	return nil, pgerror.Newf(pgerror.FeatureNotSupported, "expression %s is not supported", nodeName(n))
+}
+
+// compileFunc compiles a function call (aggregates are handled by
+// aggCtx): the plan binds its arguments, and resolves it when it has the
+// function's candidates (planner.BindFuncCall); compileCall compiles the
+// bound call.
+func (b *builder) compileFunc(s *scope, fc *pg_query.FuncCall, hint types.T) (*cexpr, error) {
+	name := lastName(fc.Funcname)
+	if planner.IsAggregate(name) {
+		return nil, b.errAt(pgerror.Newf(pgerror.GroupingError, "aggregate functions are not allowed here"), fc.Location)
+	}
+	if fc.Over != nil {
+		return nil, pgerror.New(pgerror.FeatureNotSupported, "window functions are not supported")
+	}
+	if name == "row_to_json" || name == "to_json" || name == "to_jsonb" {
+		return b.compileJSONFunc(s, name, fc)
+	}
+	if name == "version" && len(fc.Args) == 0 {
+		return constExpr(b.eng.cfg.ServerVersion, types.Text, "version()"), nil
+	}
+	if name == "coalesce" || name == "greatest" || name == "least" {
+		return b.bindVariadic(s, name, fc.Args, hint)
+	}
+	if ext, ok := b.eng.cfg.Functions[name]; ok {
+		call, err := planner.BindFuncArgs(operands{b, s}, fc, nil)
+		if err != nil {
+			return nil, err
+		}
+		return b.compileExternal(call, ext)
+	}
+	if name == "pg_typeof" && len(fc.Args) == 1 {
+		x, err := b.compile(s, fc.Args[0], types.Unknown)
+		if err != nil {
+			return nil, err
+		}
+		return pgTypeof(x)
+	}
+	def, ok := funcTable[name]
+	if !ok {
+		if f, ok := b.eng.system().Function(name); ok {
+			return b.compileSystemFunc(s, name, f, fc)
+		}
+		return nil, b.undefinedFunc(s, name, fc)
+	}
+	if len(fc.Args) < def.minArg || def.maxArg >= 0 && len(fc.Args) > def.maxArg {
+		return nil, b.undefinedFunc(s, name, fc)
+	}
+	call, err := planner.BindFuncCall(operands{b, s}, fc, def.hint)
+	if err != nil {
+		return nil, b.locate(err)
+	}
+	return b.compileCall(call, def)
+}
+
+func (b *builder) undefinedFunc(s *scope, name string, fc *pg_query.FuncCall) error {
+	var ts []string
+	for _, a := range fc.Args {
+		if e, err := b.compile(s, a, types.Unknown); err == nil {
+			ts = append(ts, e.t.String())
+		}
+	}
+	return b.errAt(pgerror.Newf(pgerror.UndefinedFunction, "function %s(%s) does not exist", name, strings.Join(ts, ", ")).
+		WithHint("No function matches the given name and argument types. You might need to add explicit type casts."), fc.Location)
+}
+
+// bindVariadic binds COALESCE, GREATEST or LEAST (planner.BindVariadic)
+// and compiles it.
+func (b *builder) bindVariadic(s *scope, name string, nodes []*pg_query.Node, hint types.T) (*cexpr, error) {
+	v, err := planner.BindVariadic(operands{b, s}, name, nodes, hint)
+	if err != nil {
+		return nil, err
+	}
+	return compileVariadic(v)
 }
 
 func nodeName(n *pg_query.Node) string {

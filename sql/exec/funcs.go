@@ -11,7 +11,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/cockroachdb/apd/v3"
-	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/heliosdb/nano/sql/exec/memacct"
 	"github.com/heliosdb/nano/sql/pgerror"
@@ -331,44 +330,12 @@ func fnRight(_ *env, a []Datum) (Datum, error) {
 	return s[runeOffset(s, total-n):], nil
 }
 
-// compileFunc compiles a function call (aggregates are handled by aggCtx).
-func (b *builder) compileFunc(s *scope, fc *pg_query.FuncCall, hint types.T) (*cexpr, error) {
-	name := lastName(fc.Funcname)
-	if planner.IsAggregate(name) {
-		return nil, b.errAt(pgerror.Newf(pgerror.GroupingError, "aggregate functions are not allowed here"), fc.Location)
-	}
-	if fc.Over != nil {
-		return nil, pgerror.New(pgerror.FeatureNotSupported, "window functions are not supported")
-	}
-	if name == "row_to_json" || name == "to_json" || name == "to_jsonb" {
-		return b.compileJSONFunc(s, name, fc)
-	}
-	if name == "version" && len(fc.Args) == 0 {
-		return constExpr(b.eng.cfg.ServerVersion, types.Text, "version()"), nil
-	}
-	if name == "coalesce" || name == "greatest" || name == "least" {
-		return b.compileVariadic(s, name, fc.Args, hint)
-	}
-	if ext, ok := b.eng.cfg.Functions[name]; ok {
-		return b.compileExternal(s, name, ext, fc.Args)
-	}
-	if name == "pg_typeof" && len(fc.Args) == 1 {
-		x, err := b.compile(s, fc.Args[0], types.Unknown)
-		if err != nil {
-			return nil, err
-		}
-		return pgTypeof(x)
-	}
-	def, ok := funcTable[name]
-	if !ok {
-		if f, ok := b.eng.system().Function(name); ok {
-			return b.compileSystemFunc(s, name, f, fc)
-		}
-		return nil, b.undefinedFunc(s, name, fc)
-	}
-	if len(fc.Args) < def.minArg || def.maxArg >= 0 && len(fc.Args) > def.maxArg {
-		return nil, b.undefinedFunc(s, name, fc)
-	}
+// compileCall compiles a bound call of a function of funcTable: the
+// arguments as the plan converted them (call.Sig set: the candidate
+// PostgreSQL's resolution picks), or as bound with the table's hints, a
+// char(n) value losing its trailing blanks where text is expected.
+func (b *builder) compileCall(call *planner.FuncCall, def funcDef) (*cexpr, error) {
+	name := call.Name
 	if strings.HasPrefix(name, "nextval") || name == "setval" {
 		b.readOnly = false
 		if b.seqWrite == "" {
@@ -378,22 +345,30 @@ func (b *builder) compileFunc(s *scope, fc *pg_query.FuncCall, hint types.T) (*c
 			}
 		}
 	}
-	args := make([]*cexpr, len(fc.Args))
-	for i, a := range fc.Args {
-		h := types.Unknown
-		if len(def.hints) > 0 {
-			h = def.hints[min(i, len(def.hints)-1)]
-		}
-		e, err := b.compile(s, a, h)
+	args := make([]*cexpr, len(call.Args))
+	for i, a := range call.Args {
+		e, err := b.compileBound(a)
 		if err != nil {
 			return nil, err
 		}
-		if e.t.Oid == types.OidBpchar && h.Family() == types.FamString && !keepsBlanks(name, i) {
+		if h := def.hint(i); call.Sig == nil && e.t.Oid == types.OidBpchar && h.Family() == types.FamString && !keepsBlanks(name, i) {
 			e = coerce(e, types.Text) // char(n) → text drops trailing blanks
 		}
 		args[i] = e
 	}
-	return b.buildCall(name, def, args)
+	e, err := b.buildCall(name, def, args)
+	if err == nil && call.Sig != nil && e.t.Oid != call.Sig.Result.Oid {
+		return nil, pgerror.Newf(pgerror.InternalError, "%s: the plan chose a result of type %s, the function computes %s", name, call.Sig.Result, e.t)
+	}
+	return e, err
+}
+
+// hint is the type argument i is bound with (types.Unknown: none).
+func (d funcDef) hint(i int) types.T {
+	if len(d.hints) == 0 {
+		return types.Unknown
+	}
+	return d.hints[min(i, len(d.hints)-1)]
 }
 
 // keepsBlanks reports whether argument i of function name sees a char(n)
@@ -408,17 +383,6 @@ func keepsBlanks(name string, i int) bool {
 		return i > 0
 	}
 	return false
-}
-
-func (b *builder) undefinedFunc(s *scope, name string, fc *pg_query.FuncCall) error {
-	var ts []string
-	for _, a := range fc.Args {
-		if e, err := b.compile(s, a, types.Unknown); err == nil {
-			ts = append(ts, e.t.String())
-		}
-	}
-	return b.errAt(pgerror.Newf(pgerror.UndefinedFunction, "function %s(%s) does not exist", name, strings.Join(ts, ", ")).
-		WithHint("No function matches the given name and argument types. You might need to add explicit type casts."), fc.Location)
 }
 
 func (b *builder) buildCall(name string, def funcDef, args []*cexpr) (*cexpr, error) {
@@ -623,11 +587,9 @@ func floorFn(ceil bool, t types.T) scalarFn {
 	}
 }
 
-func (b *builder) compileVariadic(s *scope, name string, nodes []*pg_query.Node, hint types.T) (*cexpr, error) {
-	v, err := planner.BindVariadic(operands{b, s}, name, nodes, hint)
-	if err != nil {
-		return nil, err
-	}
+// compileVariadic compiles a bound COALESCE, GREATEST or LEAST.
+func compileVariadic(v *planner.Variadic) (*cexpr, error) {
+	name := v.Name
 	args := make([]*cexpr, len(v.Args))
 	for i, a := range v.Args {
 		args[i] = a.(*cexpr)
@@ -642,6 +604,7 @@ func (b *builder) compileVariadic(s *scope, name string, nodes []*pg_query.Node,
 	}
 	t := v.T
 	for i, a := range v.Args {
+		var err error
 		if args[i], err = compileImplicit(a); err != nil {
 			return nil, err
 		}
@@ -679,10 +642,13 @@ func (b *builder) compileVariadic(s *scope, name string, nodes []*pg_query.Node,
 	}}, nil
 }
 
-func (b *builder) compileExternal(s *scope, name string, f Function, nodes []*pg_query.Node) (*cexpr, error) {
-	args := make([]*cexpr, len(nodes))
-	for i, n := range nodes {
-		e, err := b.compile(s, n, types.Unknown)
+// compileExternal compiles a call of a function of the engine's
+// configuration (Config.Functions), its arguments bound without hints.
+func (b *builder) compileExternal(call *planner.FuncCall, f Function) (*cexpr, error) {
+	name := call.Name
+	args := make([]*cexpr, len(call.Args))
+	for i, a := range call.Args {
+		e, err := b.compileBound(a)
 		if err != nil {
 			return nil, err
 		}

@@ -68,6 +68,18 @@
 //	                           array_agg, the json and ordered-set
 //	                           aggregates): an AggCall. LocatedError is an
 //	                           error the caller positions.
+//	               funcs.go    function calls: ResolveFunc is PostgreSQL's
+//	                           func_select_candidate (exact match, implicit
+//	                           casts — CanImplicit —, most exact matches,
+//	                           the preferred type of the category —
+//	                           TypeCategory, IsPreferred —, the category of
+//	                           an untyped argument, the known arguments'
+//	                           type) over the candidates declared here
+//	                           (FuncCandidates: the math functions);
+//	                           BindFuncCall binds a call, resolving those and
+//	                           converting its arguments, into a FuncCall
+//	                           (other functions: BindFuncArgs, bound with
+//	                           exec's hints and typed by exec's tables).
 //	               bindcast.go casts (the third family): Cast (explicit,
 //	                           implicit, or the Read of an untyped
 //	                           operand), TypeOf (a type name), CastHint,

@@ -50,3 +50,20 @@ SELECT i, i & 3, i | 16, i # 5, ~i, i << 2, i >> 1 FROM m ORDER BY i;
 SELECT i, div(i, 2), gcd(i, 6), lcm(i, 6), width_bucket(f, -2, 2, 4) FROM m ORDER BY i;
 SELECT ln(i) FROM m WHERE i = 0;
 SELECT sum(i & 1), max(i ^ 2) FROM m;
+-- Function resolution (func_select_candidate): an untyped literal or an integer takes the float8 candidate, the preferred number type; numeric stays numeric; the most exact matches win.
+SELECT round('4.5'), pg_typeof(round('4.5')), round(4.5), round('4.5', 1), pg_typeof(round(4)), trunc(4.7), pg_typeof(trunc(4));
+SELECT abs('-1'), pg_typeof(abs('-1')), pg_typeof(abs(-1.5::real)), ceil('4.5'), pg_typeof(ceiling('4.5')), floor(NULL), pg_typeof(floor(NULL));
+SELECT mod(5::int2, 3), pg_typeof(mod(5::int2, 3)), pg_typeof(mod(5, 3::int8)), mod('5', 3), pg_typeof(mod(5.5, 3)), pg_typeof(power('2', 3)), pg_typeof(power(2::real, 3)), pg_typeof(sqrt(NULL));
+SELECT i, round(i), pg_typeof(round(i)), round(n, 1), abs(n), pg_typeof(abs(n)) FROM m ORDER BY i;
+PREPARE round_p AS SELECT round($1), pg_typeof(round($1));
+EXECUTE round_p('4.5');
+-- compare: messages
+SELECT trunc('4.7');
+-- compare: messages
+SELECT round(f, 1) FROM m;
+-- compare: messages
+SELECT sqrt(true);
+-- compare: messages
+SELECT gcd(4::real, 6);
+-- compare: messages
+SELECT abs('x');
