@@ -156,13 +156,18 @@ func BindAggCall(ab AggBinder, fc *pg_query.FuncCall, window bool) (*AggCall, er
 		return call, bindOrderedSet(ab, call, fc)
 	}
 	if !window && fc.AggWithinGroup {
-		return nil, located(pgerror.Newf(pgerror.UndefinedFunction, "%s is not an ordered-set aggregate, so it cannot have WITHIN GROUP", call.Name), fc.Location)
+		// found as a plain aggregate with the direct and ordered arguments
+		// together, it is not an ordered-set one; else there is none
+		if n := len(fc.Args) + len(fc.AggOrder); n == 1 && call.Name != "string_agg" || n == 2 && (call.Name == "string_agg" || call.Name == "json_object_agg" || call.Name == "jsonb_object_agg") {
+			return nil, located(pgerror.Newf(pgerror.WrongObjectType, "%s is not an ordered-set aggregate, so it cannot have WITHIN GROUP", call.Name), fc.Location)
+		}
+		return nil, noSuchAgg(ab, call.Name, fc, true)
 	}
 	var err error
 	switch {
 	case fc.AggStar:
 		if call.Name != "count" {
-			return nil, pgerror.Newf(pgerror.SyntaxError, "%s(*) is not valid", call.Name)
+			return nil, located(funcNotExist(call.Name), fc.Location) // f(*) is f() but for count
 		}
 		call.T = types.Int8
 		return call, nil
@@ -174,7 +179,7 @@ func BindAggCall(ab AggBinder, fc *pg_query.FuncCall, window bool) (*AggCall, er
 		err = bindArrayAgg(ab, call, fc)
 	default:
 		if len(fc.Args) != 1 {
-			return nil, pgerror.Newf(pgerror.UndefinedFunction, "function %s with %d arguments does not exist", call.Name, len(fc.Args))
+			return nil, noSuchAgg(ab, call.Name, fc, false)
 		}
 		arg, err := ab.BindArg(fc.Args[0], types.Unknown)
 		if err != nil {
@@ -191,8 +196,8 @@ func BindAggCall(ab AggBinder, fc *pg_query.FuncCall, window bool) (*AggCall, er
 		}
 		call.Args = []Expr{arg}
 		call.T, err = AggResultType(call.Name, arg.Type())
-		if err != nil {
-			return nil, err
+		if pe := pgerror.As(err); pe != nil {
+			return nil, located(pe, fc.Location)
 		}
 	}
 	if err != nil {
@@ -251,6 +256,35 @@ func AggResultType(name string, t types.T) (types.T, error) {
 	return types.T{}, pgerror.Newf(pgerror.UndefinedFunction, "function %s(%s) does not exist", name, t)
 }
 
+// noSuchAgg is 42883 for an aggregate called with arguments it has no
+// candidate for, named with their types (the direct ones, then the
+// ordered ones when withinGroup), as PostgreSQL's lookup reports it.
+func noSuchAgg(ab AggBinder, name string, fc *pg_query.FuncCall, withinGroup bool) error {
+	var args []Expr
+	nodes := append([]*pg_query.Node(nil), fc.Args...)
+	if withinGroup {
+		for _, n := range fc.AggOrder {
+			if sb := n.GetSortBy(); sb != nil {
+				nodes = append(nodes, sb.Node)
+			}
+		}
+	}
+	for _, n := range nodes {
+		e, err := ab.BindArg(n, types.Unknown)
+		if err != nil {
+			return err
+		}
+		args = append(args, e)
+	}
+	return located(funcNotExist(name, args...), fc.Location)
+}
+
+// polymorphicUnknown is 42804 for an untyped argument where the aggregate
+// takes anyelement (json_agg, mode, percentile_disc).
+func polymorphicUnknown(loc int32) error {
+	return located(pgerror.New(pgerror.DatatypeMismatch, "could not determine polymorphic type because input has type unknown"), loc)
+}
+
 // funcNotExist is 42883 for a call of name with arguments of the types of
 // args (unknown for an untyped one).
 func funcNotExist(name string, args ...Expr) *pgerror.Error {
@@ -270,7 +304,7 @@ func funcNotExist(name string, args ...Expr) *pgerror.Error {
 // or bytea, both arguments of the same one.
 func bindStringAgg(ab AggBinder, call *AggCall, fc *pg_query.FuncCall) error {
 	if len(fc.Args) != 2 {
-		return pgerror.Newf(pgerror.UndefinedFunction, "function string_agg with %d arguments does not exist", len(fc.Args))
+		return noSuchAgg(ab, "string_agg", fc, false)
 	}
 	v, err := ab.BindArg(fc.Args[0], types.Unknown)
 	if err != nil {
@@ -287,7 +321,10 @@ func bindStringAgg(ab AggBinder, call *AggCall, fc *pg_query.FuncCall) error {
 	}
 	ok := func(e Expr) bool { return OperandOf(e).Unknown || e.Type().Family() == h.Family() }
 	if !ok(v) || !ok(sep) {
-		return funcNotExist("string_agg", v, sep)
+		if untypedConst(fc.Args[1]) {
+			sep = &Const{T: types.Text, Unknown: true} // bound with its hint, but named as written
+		}
+		return located(funcNotExist("string_agg", v, sep), fc.Location)
 	}
 	if v.Type().Oid == types.OidBpchar || vo.Unknown {
 		v = &Cast{Arg: v, T: types.Text} // char(n) to text drops its trailing blanks
@@ -300,15 +337,15 @@ func bindStringAgg(ab AggBinder, call *AggCall, fc *pg_query.FuncCall) error {
 // value's type (of an array: one more dimension, the same type).
 func bindArrayAgg(ab AggBinder, call *AggCall, fc *pg_query.FuncCall) error {
 	if len(fc.Args) != 1 {
-		return pgerror.Newf(pgerror.UndefinedFunction, "function array_agg with %d arguments does not exist", len(fc.Args))
+		return noSuchAgg(ab, "array_agg", fc, false)
 	}
 	v, err := ab.BindArg(fc.Args[0], types.Unknown)
 	if err != nil {
 		return err
 	}
 	if OperandOf(v).Unknown {
-		return pgerror.New(pgerror.AmbiguousFunction, "function array_agg(unknown) is not unique").
-			WithHint("Could not choose a best candidate function. You might need to add explicit type casts.")
+		return located(pgerror.New(pgerror.AmbiguousFunction, "function array_agg(unknown) is not unique").
+			WithHint("Could not choose a best candidate function. You might need to add explicit type casts."), fc.Location)
 	}
 	t := v.Type()
 	if !t.IsArray() {
@@ -332,7 +369,7 @@ func bindJSONAgg(ab AggBinder, call *AggCall, fc *pg_query.FuncCall) error {
 		want = 2
 	}
 	if len(fc.Args) != want {
-		return pgerror.Newf(pgerror.UndefinedFunction, "function %s with %d arguments does not exist", call.Name, len(fc.Args))
+		return noSuchAgg(ab, call.Name, fc, false)
 	}
 	for _, n := range fc.Args {
 		e, err := ab.BindRowArg(n)
@@ -340,7 +377,10 @@ func bindJSONAgg(ab AggBinder, call *AggCall, fc *pg_query.FuncCall) error {
 			return err
 		}
 		if OperandOf(e).Unknown {
-			e = &Cast{Arg: e, T: types.Text, Read: true}
+			if want == 1 {
+				return polymorphicUnknown(fc.Location) // json[b]_agg(anyelement)
+			}
+			e = &Cast{Arg: e, T: types.Text, Read: true} // json[b]_object_agg("any", "any")
 		}
 		if isRow(e) && call.Distinct {
 			return pgerror.Newf(pgerror.FeatureNotSupported, "%s(DISTINCT) of a row is not supported", call.Name)
@@ -401,24 +441,23 @@ func bindOrderedSet(ab AggBinder, call *AggCall, fc *pg_query.FuncCall) error {
 		if len(fc.Args) == wantDirect+1 {
 			return located(pgerror.Newf(pgerror.WrongObjectType, "WITHIN GROUP is required for ordered-set aggregate %s", name), fc.Location)
 		}
-		return located(pgerror.Newf(pgerror.UndefinedFunction, "function %s with %d arguments does not exist", name, len(fc.Args)), fc.Location)
+		return noSuchAgg(ab, name, fc, false)
 	}
 	if call.Distinct {
 		return located(pgerror.Newf(pgerror.FeatureNotSupported, "DISTINCT is not supported for ordered-set aggregate %s", name), fc.Location)
 	}
 	if len(fc.Args) != wantDirect || len(fc.AggOrder) != 1 {
-		return located(pgerror.Newf(pgerror.UndefinedFunction, "function %s with %d direct and %d ordered arguments does not exist", name, len(fc.Args), len(fc.AggOrder)), fc.Location)
+		return noSuchAgg(ab, name, fc, true)
 	}
 	if err := bindAggOrder(ab, call, fc.AggOrder); err != nil {
 		return err
 	}
 	v := call.Order[0].Expr
 	if OperandOf(v).Unknown {
-		t := types.Text
-		if name == "percentile_cont" {
-			t = types.Float8
+		if name != "percentile_cont" {
+			return polymorphicUnknown(fc.Location) // mode(anyelement), percentile_disc(float8, anyelement)
 		}
-		v = &Cast{Arg: v, T: t, Read: true}
+		v = &Cast{Arg: v, T: types.Float8, Read: true}
 	}
 	if name == "percentile_cont" {
 		switch t := v.Type(); {

@@ -63,7 +63,8 @@ func TestBindAggCall(t *testing.T) {
 		want types.T
 		args string // the bound arguments, "; "-separated ("" to skip)
 		code pgerror.Code
-		at   bool // the error is positioned at the call
+		at   bool   // the error is positioned at the call
+		msg  string // the error's message, when given
 	}{
 		{sql: "SELECT sum(i)", want: types.Int8},
 		{sql: "SELECT sum(n)", want: types.Int8},
@@ -85,28 +86,38 @@ func TestBindAggCall(t *testing.T) {
 		{sql: "SELECT count(*)", want: types.Int8},
 		{sql: "SELECT count(x)", want: types.Int8},
 		{sql: "SELECT every(ok)", want: types.Bool},
-		{sql: "SELECT sum(x)", code: pgerror.UndefinedFunction},
-		{sql: "SELECT avg(ok)", code: pgerror.UndefinedFunction},
-		{sql: "SELECT bool_and(n)", code: pgerror.UndefinedFunction},
-		{sql: "SELECT stddev(x)", code: pgerror.UndefinedFunction},
-		{sql: "SELECT min(ROW(1,2))", code: pgerror.UndefinedFunction},
+		{sql: "SELECT sum(x)", code: pgerror.UndefinedFunction, at: true},
+		{sql: "SELECT avg(ok)", code: pgerror.UndefinedFunction, at: true},
+		{sql: "SELECT bool_and(n)", code: pgerror.UndefinedFunction, at: true},
+		{sql: "SELECT stddev(x)", code: pgerror.UndefinedFunction, at: true},
+		{sql: "SELECT min(ROW(1,2))", code: pgerror.UndefinedFunction, at: true},
 		// string_agg: text or bytea; char(n) loses its blanks
 		{sql: "SELECT string_agg(x, ',')", want: types.Text, args: "x; ','"},
 		{sql: "SELECT string_agg(y, '\\x2c')", want: types.Bytea},
 		{sql: "SELECT string_agg(c, ',')", want: types.Text, args: "c::text; ','"},
 		{sql: "SELECT string_agg('a', ',')", want: types.Text},
-		{sql: "SELECT string_agg(n, ',')", code: pgerror.UndefinedFunction},
-		{sql: "SELECT string_agg(x, 1)", code: pgerror.UndefinedFunction},
+		{sql: "SELECT string_agg(n, ',')", code: pgerror.UndefinedFunction, at: true},
+		{sql: "SELECT string_agg(x, 1)", code: pgerror.UndefinedFunction, at: true},
 		{sql: "SELECT string_agg(DISTINCT x, ',' ORDER BY n)", code: pgerror.InvalidColumnReference},
 		// array_agg: an array of the value's type, or the same array type
 		{sql: "SELECT array_agg(n)", want: arr(types.Int4)},
 		{sql: "SELECT array_agg(a)", want: arr(types.Int4)},
 		{sql: "SELECT array_agg(v)", want: arr(types.T{Oid: types.OidVarchar, Mod: -1})},
-		{sql: "SELECT array_agg('a')", code: pgerror.AmbiguousFunction},
+		{sql: "SELECT array_agg('a')", code: pgerror.AmbiguousFunction, at: true},
 		{sql: "SELECT json_agg(n)", want: types.JSON},
 		{sql: "SELECT jsonb_object_agg(x, n)", want: types.JSONB},
-		{sql: "SELECT jsonb_agg(n, n)", code: pgerror.UndefinedFunction},
+		{sql: "SELECT jsonb_agg(n, n)", code: pgerror.UndefinedFunction, at: true},
 		{sql: "SELECT count(n) FILTER (WHERE n)", code: pgerror.DatatypeMismatch, at: true},
+		{sql: "SELECT sum(*)", code: pgerror.UndefinedFunction, at: true, msg: "function sum() does not exist"},
+		{sql: "SELECT count(n, b)", code: pgerror.UndefinedFunction, at: true, msg: "function count(integer, bigint) does not exist"},
+		{sql: "SELECT string_agg(n, ',')", code: pgerror.UndefinedFunction, at: true, msg: "function string_agg(integer, unknown) does not exist"},
+		{sql: "SELECT json_agg('a')", code: pgerror.DatatypeMismatch, at: true, msg: "could not determine polymorphic type because input has type unknown"},
+		{sql: "SELECT json_object_agg('a', 1)", want: types.JSON},
+		{sql: "SELECT mode() WITHIN GROUP (ORDER BY 'a')", code: pgerror.DatatypeMismatch, at: true},
+		{sql: "SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY NULL)", code: pgerror.DatatypeMismatch, at: true},
+		{sql: "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY '1')", want: types.Float8},
+		{sql: "SELECT percentile_cont(0.5, 0.2) WITHIN GROUP (ORDER BY 1)", code: pgerror.UndefinedFunction, at: true, msg: "function percentile_cont(numeric, numeric, integer) does not exist"},
+		{sql: "SELECT string_agg('a') WITHIN GROUP (ORDER BY ',')", code: pgerror.WrongObjectType, at: true, msg: "string_agg is not an ordered-set aggregate, so it cannot have WITHIN GROUP"},
 		{sql: "SELECT sum(n) WITHIN GROUP (ORDER BY n)", code: pgerror.UndefinedFunction, at: true},
 		// ordered-set aggregates: the value double precision (or interval)
 		// for percentile_cont, the fraction double precision or an array
@@ -123,8 +134,8 @@ func TestBindAggCall(t *testing.T) {
 			call, err := plan.BindAggCall(f, target(t, tc.sql).GetFuncCall(), false)
 			if tc.code != "" {
 				var le *plan.LocatedError
-				if codeOf(err) != tc.code || errors.As(err, &le) != tc.at {
-					t.Fatalf("BindAggCall = %v, %v; want SQLSTATE %s (positioned: %v)", call, err, tc.code, tc.at)
+				if codeOf(err) != tc.code || errors.As(err, &le) != tc.at || tc.msg != "" && err.Error() != tc.msg {
+					t.Fatalf("BindAggCall = %v, %v; want SQLSTATE %s %q (positioned: %v)", call, err, tc.code, tc.msg, tc.at)
 				}
 				return
 			}

@@ -109,3 +109,19 @@ SELECT region, product, GROUPING(region, product) AS g, sum(qty) FROM gs GROUP B
 SELECT DISTINCT GROUPING(product) FROM gs GROUP BY CUBE (region, product) ORDER BY 1;
 SELECT region, count(*) FROM gs GROUP BY ROLLUP (region) ORDER BY GROUPING(region), region;
 SELECT qty % 2, count(*) FROM gs GROUP BY ROLLUP (qty % 2) ORDER BY 1;
+-- Aggregate lookup errors as PostgreSQL's: f(*) is f() but for count, a wrong argument count names the argument types, an untyped argument of an anyelement aggregate is 42804.
+-- compare: messages
+SELECT sum(*) FROM (VALUES (1)) v(x);
+-- compare: messages
+SELECT count(x, x) FROM (VALUES (1)) v(x);
+-- compare: messages
+SELECT string_agg(x, ',') FROM (VALUES (1)) v(x);
+-- compare: messages
+SELECT json_agg('a') FROM (VALUES (1)) v(x);
+-- compare: messages
+SELECT mode() WITHIN GROUP (ORDER BY 'a') FROM (VALUES (1)) v(x);
+-- compare: messages
+SELECT percentile_cont(0.5, 0.2) WITHIN GROUP (ORDER BY x) FROM (VALUES (1)) v(x);
+-- compare: messages
+SELECT string_agg('a') WITHIN GROUP (ORDER BY ',') FROM (VALUES (1)) v(x);
+SELECT json_object_agg('a', x), percentile_cont(0.5) WITHIN GROUP (ORDER BY '1') FROM (VALUES (1)) v(x);
