@@ -79,7 +79,13 @@ type commitResult struct {
 // writer runs steps 6–7 itself when the publish stage is idle (nothing
 // handed over is unfinished: publishNow), saving a goroutine hand-off per
 // group — the order is the same, and a group storage cannot apply (disk
-// full) goes to the publish stage, which retries it as below.
+// full) goes to the publish stage, which retries it as below. There, too,
+// a commit that finds the writer stage idle runs it on its own goroutine
+// (commitDirect), for itself and whatever queued meanwhile, instead of
+// handing its request to the writer goroutine and waiting to be woken;
+// one that finds the stage busy queues, and the writer goroutine takes
+// the queue as one group when the stage frees (writeMu serializes the
+// two).
 //
 // So in sync mode nothing is visible that a sync standby does not have
 // (docs/faults.md): no snapshot reaches past the applied LSN, and a reader
@@ -128,10 +134,23 @@ type committer struct {
 	flight inflight
 
 	reqs chan *commitReq
-	pub  chan *pubItem // writer → publish stage, in WAL order
+	// writeMu is held by whoever runs the writer stage: the writer
+	// goroutine, or a session committing directly (commitDirect). Every
+	// group, probe and writer-stage state change happens under it.
+	writeMu sync.Mutex
+	// writeStopped (writeMu) is set by close: no direct commit after it.
+	writeStopped bool
+	// kick wakes the writer goroutine after a direct commit left a disk
+	// fault, so that it arms its probe.
+	kick chan struct{}
+	// encBuf is the writer stage's scratch buffer for a batch's encoding
+	// (wal.Append copies it); kept up to maxEncBuf.
+	encBuf []byte
+	pub    chan *pubItem // writer → publish stage, in WAL order
 	// handed counts the groups handed to the publish stage and not yet
-	// finished by it; only the writer adds to it, so when the writer reads
-	// 0 the publish stage is idle until the writer hands it another group.
+	// finished by it; only the writer stage adds to it, so when the writer
+	// reads 0 the publish stage is idle until the writer hands it another
+	// group.
 	handed  atomic.Int64
 	stop    chan struct{}
 	stopCtx context.Context // ends with stop
@@ -165,6 +184,11 @@ type pubItem struct {
 	// visible yet: answered 40001 when this item is published.
 	conflicted []*commitReq
 	start      time.Time
+	// A group of one (the common case below full load) uses these as the
+	// slices' arrays: one allocation instead of four.
+	accepted1 [1]*commitReq
+	ends1     [1]lsn.LSN
+	batches1  [1]*storage.Batch
 }
 
 // end is the WAL end of the item's commits (0 when it has none).
@@ -178,11 +202,15 @@ func (it *pubItem) end() lsn.LSN {
 // pubQueue bounds the groups between the two stages.
 const pubQueue = 64
 
+// maxEncBuf: a larger encoding buffer is not kept for the next commit.
+const maxEncBuf = 1 << 20
+
 func newCommitter(w *wal.Log, db *storage.DB, log *slog.Logger, now func() time.Time, term func() uint64, m *nodeMetrics) *committer {
 	c := &committer{
 		wal: w, db: db, log: log, now: now, term: term, metrics: m,
 		tracker: newConflictTracker(0, exec.LockProtected, exec.CatalogLocked),
 		reqs:    make(chan *commitReq, maxGroup),
+		kick:    make(chan struct{}, 1),
 		pub:     make(chan *pubItem, pubQueue),
 		stop:    make(chan struct{}),
 	}
@@ -219,6 +247,10 @@ func (c *committer) commit(ctx context.Context, b *storage.Batch, readLSN lsn.LS
 		}
 	}
 	r := &commitReq{batch: b, readLSN: readLSN, locked: locked, done: make(chan commitResult, 1)}
+	if c.commitDirect(r) {
+		res := <-r.done // answered by the writer stage, or by the publish stage it handed r to
+		return res.end, res.err
+	}
 	select {
 	case c.reqs <- r:
 	case <-c.stop:
@@ -247,6 +279,47 @@ func (c *committer) commit(ctx context.Context, b *storage.Batch, readLSN lsn.LS
 	}
 	res := <-r.done
 	return res.end, res.err
+}
+
+// commitDirect runs the writer stage on the session's own goroutine, for
+// r and every request queued behind it, when nothing else is writing:
+// without synchronous replication and with no disk fault, when the queue
+// is empty and the writer stage free. It saves the two goroutine hand-offs
+// (session → writer → session) a lone commit otherwise pays; a commit that
+// finds the writer stage busy queues for the writer goroutine, which takes
+// everything queued as one group when the stage frees. It reports false,
+// having done nothing, when r must go through the queue.
+func (c *committer) commitDirect(r *commitReq) bool {
+	if c.release != nil || len(c.reqs) > 0 || c.faultErr() != nil || !c.writeMu.TryLock() {
+		return false
+	}
+	defer c.writeMu.Unlock()
+	if c.writeStopped {
+		r.done <- commitResult{err: errShuttingDown}
+		return true
+	}
+	group := append(make([]*commitReq, 0, 1), r)
+	c.process(c.drainReqs(group))
+	if c.faultErr() != nil {
+		select {
+		case c.kick <- struct{}{}:
+		default:
+		}
+	}
+	return true
+}
+
+// drainReqs appends the queued requests to group, up to maxGroup.
+func (c *committer) drainReqs(group []*commitReq) []*commitReq {
+	for len(group) < maxGroup {
+		select {
+		case r := <-c.reqs:
+			group = append(group, r)
+		default:
+			return group
+		}
+	}
+	return group
 }
 
 // errCommitCanceled answers a commit withdrawn before it was written; the
@@ -296,19 +369,14 @@ func (c *committer) loop() {
 		select {
 		case <-probe:
 			probe = nil
+			c.writeMu.Lock()
 			c.probe()
+			c.writeMu.Unlock()
+		case <-c.kick: // a direct commit left a fault: arm the probe
 		case r := <-c.reqs:
-			group = append(group[:0], r)
-		drain:
-			for len(group) < maxGroup {
-				select {
-				case r := <-c.reqs:
-					group = append(group, r)
-				default:
-					break drain
-				}
-			}
-			c.process(group)
+			c.writeMu.Lock()
+			c.process(c.drainReqs(append(group[:0], r)))
+			c.writeMu.Unlock()
 		case <-c.stop:
 			for {
 				select {
@@ -521,6 +589,13 @@ func answer(reqs []*commitReq, err error) {
 // failed (every request answered).
 func (c *committer) appendGroup(group []*commitReq) *pubItem {
 	it := &pubItem{}
+	if len(group) == 1 {
+		it.accepted, it.ends, it.batches = it.accepted1[:0], it.ends1[:0], it.batches1[:0]
+	} else {
+		it.accepted = make([]*commitReq, 0, len(group))
+		it.ends = make([]lsn.LSN, 0, len(group))
+		it.batches = make([]*storage.Batch, 0, len(group))
+	}
 	term, ts := c.term(), c.now().UnixMicro()
 	c.mu.Lock()
 	held := c.held
@@ -545,8 +620,12 @@ func (c *committer) appendGroup(group []*commitReq) *pubItem {
 			it.conflicted = append(it.conflicted, r)
 			continue
 		}
-		rec := wal.Record{Term: term, Timestamp: ts, Type: recCommit, Data: r.batch.Encode(nil)}
+		c.encBuf = r.batch.Encode(c.encBuf[:0])
+		rec := wal.Record{Term: term, Timestamp: ts, Type: recCommit, Data: c.encBuf}
 		_, end, err := c.wal.Append(rec)
+		if cap(c.encBuf) > maxEncBuf {
+			c.encBuf = nil
+		}
 		if errors.Is(err, wal.ErrTooLarge) {
 			r.done <- commitResult{err: pgerror.Wrapf(err, pgerror.ProgramLimitExceeded, "cannot commit")}
 			continue
@@ -628,5 +707,10 @@ func (c *committer) close() {
 		close(c.stop)
 		c.cancel()
 	}
+	// A direct commit in progress finishes its group; later ones see
+	// writeStopped.
+	c.writeMu.Lock()
+	c.writeStopped = true
+	c.writeMu.Unlock()
 	c.wg.Wait()
 }

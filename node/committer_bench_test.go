@@ -14,7 +14,8 @@ import (
 // (no SQL, no network), from 1 and 8 goroutines, without synchronous
 // replication. Besides ns/op (dominated by the fsync) it reports the
 // process's CPU time per commit (user+system, getrusage), the steady
-// measure of the commit path's own cost on a loaded machine.
+// measure of the commit path's own cost on a loaded machine, and its
+// context switches per commit.
 //
 //	go test -run '^$' -bench Committer -benchmem ./node/
 func BenchmarkCommitter(b *testing.B) {
@@ -27,7 +28,7 @@ func BenchmarkCommitter(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
-			start := cpuTime()
+			start, startCsw := cpuTime(), ctxSwitches()
 			b.ResetTimer()
 			var wg sync.WaitGroup
 			per := b.N / writers
@@ -48,9 +49,20 @@ func BenchmarkCommitter(b *testing.B) {
 			b.StopTimer()
 			if n := per * writers; n > 0 {
 				b.ReportMetric(float64(cpuTime()-start)/1e3/float64(n), "cpu-µs/op")
+				b.ReportMetric(float64(ctxSwitches()-startCsw)/float64(n), "csw/op")
 			}
 		})
 	}
+}
+
+// ctxSwitches is the process's voluntary and involuntary context switches
+// (getrusage): a goroutine hand-off that parks a thread costs one or more.
+func ctxSwitches() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Nvcsw + ru.Nivcsw
 }
 
 // cpuTime is the process's user+system CPU time in nanoseconds.

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -424,5 +426,48 @@ func TestCommitterCommitAfterCloseAnswered(t *testing.T) {
 		if pgerror.CodeOf(err) != pgerror.AdminShutdown {
 			t.Fatalf("commit %d after close: %v, want 57P01", i, err)
 		}
+	}
+}
+
+// Without synchronous replication a commit that finds the writer stage
+// idle runs it on its own goroutine (commitDirect): no hand-off to the
+// writer goroutine and back. With a sync standby's release it queues for
+// the writer goroutine, which hands groups to the publish stage.
+func TestCommitterLoneCommitWritesOnCallersGoroutine(t *testing.T) {
+	// writtenBy commits once and returns the stacks of the goroutines that
+	// read the clock meanwhile (the writer stage does, twice).
+	writtenBy := func(c *committer, db *storage.DB) string {
+		var mu sync.Mutex
+		var stacks []string
+		c.now = func() time.Time {
+			buf := make([]byte, 8<<10)
+			mu.Lock()
+			stacks = append(stacks, string(buf[:runtime.Stack(buf, false)]))
+			mu.Unlock()
+			return time.Now()
+		}
+		if _, err := c.Commit(context.Background(), putKV("k", "v"), db.AppliedLSN()); err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		return strings.Join(stacks, "\n")
+	}
+	const writer = "node.(*committer).loop("
+
+	c, db, _ := openTestCommitter(t)
+	b := &storage.Batch{}
+	b.CreateBucket([]byte("kv"))
+	if _, err := c.Commit(context.Background(), b, 0); err != nil {
+		t.Fatal(err)
+	}
+	if s := writtenBy(c, db); strings.Contains(s, writer) || !strings.Contains(s, "TestCommitterLoneCommitWritesOnCallersGoroutine") {
+		t.Fatalf("async lone commit: the group was not written on the committing goroutine:\n%s", s)
+	}
+
+	sc, sdb, _, rel := newTestCommitter(t)
+	rel.set(lsn.LSN(1<<62), nil, false)
+	if s := writtenBy(sc, sdb); !strings.Contains(s, writer) {
+		t.Fatalf("sync commit: the group was not written by the writer goroutine:\n%s", s)
 	}
 }

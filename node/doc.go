@@ -10,9 +10,9 @@
 //
 // # Commit path
 //
-// All writes go through one committer goroutine (committer.go): conflict
-// check (first committer wins) → WAL append → one fsync per group of
-// concurrent commits → storage.Apply, which stores the data and the applied
+// All writes go through one committer (committer.go), one group at a time:
+// conflict check (first committer wins) → WAL append → one fsync per group
+// of concurrent commits → storage.Apply, which stores the data and the applied
 // LSN in one bbolt transaction → answer the sessions. A commit is
 // acknowledged only after its WAL record is durable, so kill -9 at any
 // instant loses nothing acknowledged: recovery (replay.go) re-applies every
