@@ -610,6 +610,9 @@ func genActivity(s *System, env *Env, add func(row) error) error {
 		rw := row{"datid": int64(DatabaseOID), "datname": b.Database, "pid": int64(b.PID), "usename": b.User,
 			"application_name": b.Application, "backend_start": b.BackendStart, "state": b.State,
 			"query": b.Query, "backend_type": "client backend"}
+		if oid, ok := s.roleOID(env, b.User); ok {
+			rw["usesysid"] = oid
+		}
 		if b.ClientAddr != "" {
 			host, port, _ := strings.Cut(b.ClientAddr, ":")
 			rw["client_addr"] = host
