@@ -1130,11 +1130,22 @@ func (b *builder) compileExplicitCast(c *planner.Cast) (*cexpr, error) {
 }
 
 func (b *builder) compileCase(s *scope, c *pg_query.CaseExpr, hint types.T) (*cexpr, error) {
-	bc, err := planner.BindCase(operands{b, s}, c, hint)
+	var ob planner.OperandBinder = operands{b, s}
+	var spans [][2]int
+	if s.agg != nil {
+		ob = caseOperands{operands{b, s}, &spans}
+	}
+	bc, err := planner.BindCase(ob, c, hint)
 	if err != nil {
 		return nil, err
 	}
-	conds := make([]*cexpr, len(bc.Whens))
+	var conds []*cexpr
+	defer func() {
+		if s.agg != nil {
+			dropCaseAggs(s.agg, c, conds, spans)
+		}
+	}()
+	conds = make([]*cexpr, len(bc.Whens))
 	results := make([]*cexpr, len(bc.Whens)+1)
 	for i, w := range bc.Whens {
 		conds[i] = w.Cond.(*cexpr)
@@ -1181,6 +1192,63 @@ func (b *builder) compileCase(s *scope, c *pg_query.CaseExpr, hint types.T) (*ce
 		}
 		return results[len(conds)].fn(en, row)
 	}}, nil
+}
+
+// caseOperands binds the parts of a CASE over a post-aggregation scope and
+// records, for each part in BindCase's order (the CASE's argument, each
+// WHEN's condition and result, ELSE), the aggregates it added: [from, to)
+// of aggCtx.aggs.
+type caseOperands struct {
+	operands
+	spans *[][2]int
+}
+
+func (o caseOperands) BindOperand(n *pg_query.Node, hint types.T) (planner.Expr, error) {
+	from := len(o.s.agg.aggs)
+	e, err := o.operands.BindOperand(n, hint)
+	*o.spans = append(*o.spans, [2]int{from, len(o.s.agg.aggs)})
+	return e, err
+}
+
+// dropCaseAggs makes the aggregates of the CASE branches that constant
+// folding drops read no row, as PostgreSQL removes them from the plan
+// with their branch: the result of a WHEN whose condition is a constant
+// false or NULL, and everything after a constant true one (CASE WHEN false
+// THEN sum(1/0) ELSE 0 END does not divide). Their values are never read.
+func dropCaseAggs(a *aggCtx, c *pg_query.CaseExpr, conds []*cexpr, spans [][2]int) {
+	at := 0
+	if c.Arg != nil {
+		at = 1
+	}
+	if len(spans) < at+2*len(conds) {
+		return
+	}
+	drop := func(k int) {
+		if k >= len(spans) {
+			return
+		}
+		for _, spec := range a.aggs[spans[k][0]:spans[k][1]] {
+			spec.filter = constExpr(false, types.Bool, "false")
+			if spec.direct != nil {
+				spec.direct = constExpr(nil, spec.direct.t, "NULL")
+			}
+			if spec.arg != nil {
+				spec.arg = constExpr(nil, spec.arg.t, "NULL")
+			}
+		}
+	}
+	for i, cnd := range conds {
+		if cnd == nil || !cnd.isConst {
+			continue
+		}
+		if cnd.val == true {
+			for k := at + 2*i + 2; k < len(spans); k++ {
+				drop(k)
+			}
+			return
+		}
+		drop(at + 2*i + 1)
+	}
 }
 
 // coerceUnified converts a value of CASE/COALESCE/VALUES/IN to the type

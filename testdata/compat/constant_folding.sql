@@ -178,3 +178,11 @@ EXECUTE cf_q(1);
 DEALLOCATE cf_p;
 DEALLOCATE cf_q;
 EXPLAIN (COSTS OFF) SELECT 1 / 0 FROM cf_empty;
+-- An aggregate in a CASE branch that folding drops is not computed.
+SELECT CASE WHEN true THEN count(*) ELSE sum(1 / 0) END FROM cf;
+SELECT CASE WHEN NULL THEN sum(1 / 0) WHEN count(*) > 1 THEN max(b) ELSE min(1 / 0) END FROM cf;
+SELECT CASE 1 WHEN 2 THEN sum(10 / (a - 1)) ELSE count(*) END, sum(a) FROM cf;
+SELECT CASE WHEN false THEN sum(10 / (a - 1)) ELSE 0 END FROM cf;
+SELECT CASE WHEN a > 5 THEN sum(10 / (a - 1)) ELSE 0 END FROM cf GROUP BY a;
+SELECT a, CASE WHEN false THEN string_agg(t, 1 / 0 || '') ELSE 'k' END FROM cf GROUP BY a ORDER BY a;
+SELECT a FROM cf GROUP BY a HAVING CASE WHEN 1 > 2 THEN sum(10 / (a - 1)) > 0 ELSE true END ORDER BY a;
