@@ -169,8 +169,7 @@ func writeRow(e *env, tbl *catalog.Table, row, old []Datum, oldPK []byte) error 
 		return err
 	}
 	pk := pkKey(tbl, row)
-	var tbBuf [24]byte
-	tb := catalog.AppendTableBucket(tbBuf[:0], tbl.ID)
+	tb := e.tableBucket(tbl.ID)
 	if old == nil || string(pk) != string(oldPK) {
 		if !(old == nil && freshRowID(tbl)) {
 			if err := e.lockKey(tbl, tb, pk); err != nil {
@@ -737,11 +736,11 @@ func (b *builder) onConflict(tbl *catalog.Table, alias string, oc *pg_query.OnCo
 // apply inserts row or resolves its conflict; it returns the row written,
 // or nil when nothing was written.
 func (p *onConflictPlan) apply(e *env, tbl *catalog.Table, row []Datum) ([]Datum, error) {
-	t := e.txn
-	pk := pkKey(tbl, row)
 	if p.action == pg_query.OnConflictAction_ONCONFLICT_NONE || p.action == pg_query.OnConflictAction_ON_CONFLICT_ACTION_UNDEFINED {
 		return row, writeRow(e, tbl, row, nil, nil)
 	}
+	t := e.txn
+	pk := pkKey(tbl, row)
 	if err := lockInsertKeys(e, tbl, row, pk); err != nil {
 		return nil, err
 	}

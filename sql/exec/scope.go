@@ -98,6 +98,21 @@ type env struct {
 	// bulk: the COPY FROM load whose keys are claimed rather than locked
 	// (copylocks.go); nil = none.
 	bulk *bulkLoad
+	// tbucket is the bucket name of table tbucketID (tableBucket).
+	tbucket   []byte
+	tbucketID uint32
+}
+
+// tableBucket is catalog.TableBucket(id), made once for the rows a
+// statement writes to one table (writeRow) rather than once per row. The
+// name is shared: callers do not modify it, and its capacity is its
+// length, so that appending to it copies.
+func (e *env) tableBucket(id uint32) []byte {
+	if e.tbucket == nil || e.tbucketID != id {
+		b := catalog.TableBucket(id)
+		e.tbucket, e.tbucketID = b[:len(b):len(b)], id // an append copies
+	}
+	return e.tbucket
 }
 
 func (e *env) checkCancel() error {

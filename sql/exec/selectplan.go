@@ -2,6 +2,7 @@ package exec
 
 import (
 	"strconv"
+	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
@@ -822,6 +823,7 @@ func (b *builder) buildValues(lists []*pg_query.Node, outer *scope, hints []type
 	s := &scope{parent: outer, excluded: -1}
 	p := &valuesPlan{rows: make([][]*cexpr, 0, len(lists))}
 	var cells []*cexpr // the rows are carved from it: one allocation, not one per row
+	var lits []cexpr   // the plain literals' expressions (literalCell), likewise
 	if len(lists) > 0 {
 		cells = make([]*cexpr, 0, len(lists)*len(lists[0].GetList().GetItems()))
 	}
@@ -846,6 +848,14 @@ func (b *builder) buildValues(lists []*pg_query.Node, outer *scope, hints []type
 				row[i] = &cexpr{t: h, s: "DEFAULT", colIdx: -2, fn: func(*env, []Datum) (Datum, error) { return nil, nil }}
 				continue
 			}
+			if len(lits) == cap(lits) {
+				lits = make([]cexpr, 0, max(cap(cells)-len(cells)+len(items), 16))
+			}
+			if c := &lits[:len(lits)+1][len(lits)]; b.literalCell(it, h, c) {
+				lits = lits[:len(lits)+1]
+				row[i] = c
+				continue
+			}
 			e, err := b.compile(s, it, h)
 			if err != nil {
 				return nil, err
@@ -862,6 +872,94 @@ func (b *builder) buildValues(lists []*pg_query.Node, outer *scope, hints []type
 		p.columns = append(p.columns, colInfo{name: "column" + strconv.Itoa(i+1), typ: t})
 	}
 	return p, nil
+}
+
+// literalCell sets *c to what b.compile makes of VALUES item it, a plain
+// literal of its column's type hint — an integer for an int4 or int8
+// column, a quoted string for text or varchar without a length, NULL for
+// any — without the binder's Const in between (planner.BindConst,
+// compileConst, and for int8 coerce's cast of the int4 constant); ok is
+// false for anything else, c untouched. A 1000-row INSERT compiled three
+// allocations per value and spelled each again for its display; the
+// expressions now come from one slab (buildValues) and the display is the
+// statement's own text when that is how BindConst spells the value.
+//
+// The expression is read only as a constant (isConst and val:
+// valuesPlan.start); fn, the one other way to read it, is never called
+// because its type is the column's (valuesColumnType does not coerce it),
+// and fails rather than give another value if it ever is.
+func (b *builder) literalCell(it *pg_query.Node, hint types.T, c *cexpr) bool {
+	ac := it.GetAConst()
+	if ac == nil {
+		return false
+	}
+	if ac.Isnull {
+		if hint.Oid == types.OidUnknown {
+			return false
+		}
+		*c = cexpr{t: hint, s: "NULL", isConst: true, colIdx: -1, fn: constNull}
+		return true
+	}
+	var d Datum
+	var disp string
+	switch v := ac.Val.(type) {
+	case *pg_query.A_Const_Ival:
+		if hint != types.Int4 && hint != types.Int8 {
+			return false
+		}
+		n := int64(v.Ival.Ival)
+		if disp = digitsOf(b.stmt.SourceAt(ac.Location), n); disp == "" {
+			disp = strconv.FormatInt(n, 10)
+		}
+		d = n
+	case *pg_query.A_Const_Sval:
+		if hint != types.Text && hint != types.Varchar {
+			return false
+		}
+		str := v.Sval.Sval
+		if disp = quotedOf(b.stmt.SourceAt(ac.Location), str); disp == "" {
+			disp = "'" + strings.ReplaceAll(str, "'", "''") + "'"
+		}
+		d = str
+	default:
+		return false
+	}
+	*c = cexpr{t: hint, s: disp, isConst: true, val: d, colIdx: -1, fn: constCell}
+	return true
+}
+
+// digitsOf is the start of src when it is n in decimal as
+// strconv.FormatInt spells it (no sign, no leading zero); "" otherwise.
+func digitsOf(src string, n int64) string {
+	j := 0
+	var v int64
+	for j < len(src) && j < 19 && src[j] >= '0' && src[j] <= '9' {
+		v = v*10 + int64(src[j]-'0')
+		j++
+	}
+	if j == 0 || j > 1 && src[0] == '0' || v != n || j < len(src) && src[j] >= '0' && src[j] <= '9' {
+		return ""
+	}
+	return src[:j]
+}
+
+// quotedOf is the start of src when it is s quoted as BindConst displays
+// it and s has no quote to double; "" otherwise.
+func quotedOf(src, s string) string {
+	if len(src) < len(s)+2 || src[0] != '\'' || src[len(s)+1] != '\'' || src[1:len(s)+1] != s ||
+		strings.IndexByte(s, '\'') >= 0 {
+		return ""
+	}
+	return src[:len(s)+2]
+}
+
+// constNull is the evaluation of a NULL constant.
+func constNull(*env, []Datum) (Datum, error) { return nil, nil }
+
+// constCell is the evaluation of literalCell's constants, which are read
+// as constants only.
+func constCell(*env, []Datum) (Datum, error) {
+	return nil, pgerror.New(pgerror.InternalError, "a VALUES constant was evaluated as an expression")
 }
 
 func (b *builder) buildSetOp(sel *pg_query.SelectStmt, outer *scope) (plan, error) {

@@ -43,6 +43,19 @@ func (s Statement) Position(loc int32) int32 {
 	return int32(chars + utf8.RuneCountInString(src[:loc]) + 1)
 }
 
+// SourceAt is the statement's text from node location loc (a byte offset
+// into the parsed text) to its end; "" when loc is unknown or out of range.
+func (s Statement) SourceAt(loc int32) string {
+	src := s.src
+	if src == "" { // built by hand: locations are offsets in SQL
+		src = s.SQL
+	}
+	if loc < 0 || int(loc) > len(src) {
+		return ""
+	}
+	return src[loc:]
+}
+
 // Parse parses sql into its statements. Empty statements (";;") are
 // dropped; an all-blank string gives no statements and no error.
 func Parse(sql string) ([]Statement, error) {

@@ -2,7 +2,9 @@ package session_test
 
 import (
 	"context"
+	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/heliosdb/nano/sql/result"
@@ -70,4 +72,40 @@ func BenchmarkPointSelect(b *testing.B) {
 			b.Fatal("no rows")
 		}
 	})
+}
+
+// BenchmarkBulkInsert is scripts/bench-compare.sh's bulk load in the
+// session, without the wire: one op is a 1000-row INSERT … VALUES of
+// (int, int, 'text') literals into a table with an int primary key, each
+// its own transaction. allocs/op over 1000 is the statement's allocations
+// per row (parse, plan, insert, commit).
+//
+//	go test -run '^$' -bench BulkInsert -benchmem ./sql/session/
+func BenchmarkBulkInsert(b *testing.B) {
+	s := newSession(b, session.Config{Engine: newEngine(b)}, nil)
+	mustQuery(b, s, "CREATE TABLE bulk (id int PRIMARY KEY, v int, s text)")
+	ctx := context.Background()
+	w := &discard{}
+	next := 1
+	stmt := func() string {
+		var sb strings.Builder
+		sb.WriteString("INSERT INTO bulk VALUES ")
+		for j := next; j < next+1000; j++ {
+			if j > next {
+				sb.WriteByte(',')
+			}
+			fmt.Fprintf(&sb, "(%d,%d,'row %d')", j, j%97, j)
+		}
+		next += 1000
+		return sb.String()
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		q := stmt()
+		b.StartTimer()
+		if err := s.Query(ctx, q, w); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
