@@ -122,6 +122,12 @@ type Config struct {
 	// its flushed LSN for tests that simulate a power cut. Set from
 	// HELIOSDB_TEST_WAL_SYNC_MARK=1, never from a flag.
 	WALSyncMark bool
+	// StorageMergeStepKeys is test support (storage.Config.MergeStepKeys):
+	// fewer rows per transaction of the mover that writes a published
+	// COPY into its table, so a test can kill the node mid-move. Set from
+	// HELIOSDB_TEST_STORAGE_MERGE_STEP_KEYS, never from a flag; 0 is the
+	// default.
+	StorageMergeStepKeys int
 	// WriteForwarding makes a standby run writes on its primary instead of
 	// refusing them with 25006 (forward.go, docs/replication.md). Default
 	// off, as in PostgreSQL.

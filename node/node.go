@@ -182,7 +182,8 @@ func (n *Node) openStores() error {
 	if err != nil {
 		return fmt.Errorf("node: open wal: %w", err)
 	}
-	n.db, err = storage.Open(storage.Config{Path: n.cfg.dbPath(), Logger: n.log, Registerer: n.reg, FlushInterval: n.cfg.StorageFlushInterval})
+	n.db, err = storage.Open(storage.Config{Path: n.cfg.dbPath(), Logger: n.log, Registerer: n.reg, FlushInterval: n.cfg.StorageFlushInterval,
+		MergeStepKeys: n.cfg.StorageMergeStepKeys})
 	if err != nil {
 		return fmt.Errorf("node: open storage: %w", err)
 	}

@@ -24,7 +24,9 @@ const (
 	// (replacing equal keys) and drops the bucket named by Key; no-op if
 	// Key's bucket is missing, a drop of it if Bucket is. It lets one
 	// commit publish writes that earlier commits staged in a bucket no
-	// reader looks at (the SQL layer's chunked COPY).
+	// reader looks at (the SQL layer's chunked COPY). A large move is
+	// visible at once and written into Bucket afterwards, in bounded
+	// transactions (merge.go).
 	OpMoveBucket OpKind = 5
 )
 

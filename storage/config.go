@@ -55,6 +55,12 @@ type Config struct {
 	// it; 0 means DefaultFlushBytes.
 	FlushBytes int64
 
+	// MergeStepKeys and MergeStepBytes bound one transaction of the
+	// mover that writes a published bulk load into its bucket (merge.go);
+	// 0 means the defaults (64Ki keys, 16 MiB).
+	MergeStepKeys  int
+	MergeStepBytes int
+
 	// Registerer receives the package's metrics (metrics.go); nil means
 	// none. Close unregisters them, so a DB can be reopened on the same
 	// registry.
@@ -95,6 +101,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.FlushBytes == 0 {
 		c.FlushBytes = DefaultFlushBytes
+	}
+	if c.MergeStepKeys <= 0 {
+		c.MergeStepKeys = defaultMergeStepKeys
+	}
+	if c.MergeStepBytes <= 0 {
+		c.MergeStepBytes = defaultMergeStepBytes
 	}
 	return c
 }

@@ -59,6 +59,34 @@ type DB struct {
 
 	reserveMu sync.Mutex
 	reserved  int64 // file bytes known to be allocated (space.go)
+
+	// merges is the file's merges in progress (merge.go), replaced (under
+	// viewMu, with flushMu and applyMu held) by the transactions that
+	// change them; Snapshot takes it with its bbolt transaction.
+	merges         *mergeSet
+	mergeStepKeys  int
+	mergeStepBytes int
+	mergeKick      chan struct{}
+	mergeStop      chan struct{}
+	mergeDone      chan struct{}
+
+	// largestTx is the most page bytes one write transaction of Apply,
+	// a flush or a merge step allocated (bbolt holds them until it
+	// commits): what bounds a transaction's memory (tests).
+	largestTx atomic.Int64
+}
+
+// noteTx records the page bytes the committed write transaction tx
+// allocated.
+func (db *DB) noteTx(tx *bolt.Tx) {
+	st := tx.Stats()
+	n := st.GetPageAlloc()
+	for {
+		old := db.largestTx.Load()
+		if n <= old || db.largestTx.CompareAndSwap(old, n) {
+			return
+		}
+	}
 }
 
 // Open opens (creating if needed) the storage file cfg.Path. A new file is
@@ -98,11 +126,13 @@ func newDB(cfg Config, bdb *bolt.DB) (*DB, error) {
 	var (
 		applied lsn.LSN
 		buckets map[string][]byte
+		merges  *mergeSet
 	)
 	err := bdb.Update(func(tx *bolt.Tx) error {
 		var err error
 		applied, err = initMeta(tx)
-		buckets = bucketSet(tx)
+		merges = readMerges(tx)
+		buckets = bucketSet(tx, merges)
 		return err
 	})
 	if err != nil {
@@ -118,12 +148,19 @@ func newDB(cfg Config, bdb *bolt.DB) (*DB, error) {
 		flushInterval: cfg.FlushInterval, flushBytes: cfg.FlushBytes,
 		flushKick: make(chan struct{}, 1), flushUrgent: make(chan struct{}, 1),
 		flushStop: make(chan struct{}), flushDone: make(chan struct{}),
+		merges: merges, mergeStepKeys: cfg.MergeStepKeys, mergeStepBytes: cfg.MergeStepBytes,
+		mergeKick: make(chan struct{}, 1), mergeStop: make(chan struct{}), mergeDone: make(chan struct{}),
 	}
 	db.applied.Store(uint64(applied))
 	db.setDurable(applied)
 	m.appliedLSN.Set(float64(applied))
 	db.updateSize()
+	m.merges.Set(float64(merges.len()))
 	go db.flushLoop()
+	go db.mergeLoop()
+	if merges != nil {
+		db.kickMerge() // a merge the last run did not finish
+	}
 	return db, nil
 }
 
@@ -165,7 +202,7 @@ func readMeta(tx *bolt.Tx) (lsn.LSN, error) {
 		return 0, fmt.Errorf("%w: no storage metadata", ErrVersionMismatch)
 	}
 	ver, ok := decodeUint64(meta.Get(keyFormatVersion.bytes()))
-	if !ok || ver != FormatVersion {
+	if !ok || ver != FormatVersion && ver != mergeFormatVersion {
 		return 0, fmt.Errorf("%w: file has version %d (valid=%t), want %d",
 			ErrVersionMismatch, ver, ok, FormatVersion)
 	}
@@ -193,6 +230,8 @@ func (db *DB) Close() error {
 	}
 	close(db.flushStop)
 	<-db.flushDone
+	close(db.mergeStop) // a merge left is resumed by the next Open
+	<-db.mergeDone
 	if err := db.Flush(); err != nil {
 		db.log.Warn("storage: final flush failed; the WAL replays the rest at the next start", "err", err)
 	}
@@ -300,6 +339,9 @@ func (db *DB) applyDurably(end lsn.LSN, batches []*Batch) error {
 		return nil
 	}
 	start := time.Now()
+	if err := db.drainMerges(batches); err != nil {
+		return fmt.Errorf("storage: apply %v: %w", end, err)
+	}
 	if err := db.applySync(end, batches); err != nil {
 		return fmt.Errorf("storage: apply %v: %w", end, err)
 	}
@@ -322,20 +364,32 @@ func applyOp(tx *bolt.Tx, f *appendFill, op *Op) error {
 	switch op.Kind {
 	case OpCreateBucket:
 		f.forget(op.Bucket)
+		if err := f.merges.created(f, op.Bucket); err != nil {
+			return err
+		}
 		_, err := tx.CreateBucketIfNotExists(op.Bucket)
 		return err
 	case OpDropBucket:
 		f.forget(op.Bucket)
+		if f.merges.isSource(op.Bucket) {
+			return nil // moved: gone already
+		}
+		if err := f.merges.dropped(op.Bucket); err != nil {
+			return err
+		}
 		if err := tx.DeleteBucket(op.Bucket); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 			return err
 		}
 		return nil
 	case OpMoveBucket:
-		return moveBucket(tx, f, op.Bucket, op.Key)
+		return f.merges.move(f, op.Bucket, op.Key)
 	}
 	bkt := tx.Bucket(op.Bucket)
-	if bkt == nil {
+	if bkt == nil || f.merges.isSource(op.Bucket) {
 		return nil // deterministic: the SQL layer creates buckets first
+	}
+	if err := f.merges.shadowed(op.Bucket, op.Key); err != nil {
+		return err
 	}
 	if op.Kind == OpPut {
 		f.put(op.Bucket, bkt, op.Key)
@@ -345,8 +399,8 @@ func applyOp(tx *bolt.Tx, f *appendFill, op *Op) error {
 	return bkt.Delete(op.Key)
 }
 
-// moveBucket applies OpMoveBucket: every key of from into to, then from
-// dropped. The keys and values are from's, in the file's mapping, not
+// moveBucket moves every key of from into to, then drops from (the
+// whole of a small OpMoveBucket, merge.go). The keys and values are from's, in the file's mapping, not
 // copies: bbolt keeps what Put is given until the transaction commits;
 // from's pages, freed by the drop, are not reused before then; and a
 // remap of the file copies every such key and value first

@@ -66,7 +66,10 @@
 //
 // The reserved meta bucket holds the storage format version (checked on
 // open: [ErrVersionMismatch]) and the applied LSN, both as 8-byte big-endian
-// integers.
+// integers. The reserved merge bucket, present only while a large
+// OpMoveBucket is still being written into its bucket, maps that bucket to
+// the moved one; the format version is 2 while it exists, so that a binary
+// that does not know merges refuses the file (merge.go).
 //
 // # Concurrency
 //

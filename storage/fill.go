@@ -20,6 +20,10 @@ import (
 type appendFill struct {
 	tx      *bolt.Tx
 	buckets map[string]*fillState // by bucket name (a string of the op's bytes)
+	// merges is the transaction's merge records (merge.go): applyOp and
+	// writeTree keep them up to date, and clear a written key from its
+	// bucket's merge source.
+	merges *txMerges
 }
 
 type fillState struct {
@@ -29,7 +33,7 @@ type fillState struct {
 }
 
 func newAppendFill(tx *bolt.Tx) *appendFill {
-	return &appendFill{tx: tx, buckets: map[string]*fillState{}}
+	return &appendFill{tx: tx, buckets: map[string]*fillState{}, merges: newTxMerges(tx)}
 }
 
 // put notes a put of key into bucket b (named name).

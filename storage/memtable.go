@@ -168,6 +168,9 @@ func writeTree(tx *bolt.Tx, f *appendFill, t *memTree) error {
 		if bucket == nil {
 			return true // cannot happen: buckets change only in applySync
 		}
+		if err = f.merges.shadowed(it.bucket, it.key); err != nil {
+			return false
+		}
 		if it.del {
 			f.del(it.bucket, bucket)
 			err = bucket.Delete(it.key)
@@ -222,13 +225,19 @@ func (db *DB) commitPublished(end lsn.LSN, fn func(*bolt.Tx) error) error {
 		_ = tx.Rollback()
 		return err
 	}
-	buckets := bucketSet(tx)
+	merges := readMerges(tx)
+	buckets := bucketSet(tx, merges)
 	db.viewMu.Lock()
 	defer db.viewMu.Unlock()
 	if err := tx.Commit(); err != nil {
 		return mapClosed(err)
 	}
-	db.buckets = buckets
+	db.noteTx(tx)
+	db.buckets, db.merges = buckets, merges
+	db.metrics.merges.Set(float64(merges.len()))
+	if merges != nil {
+		db.kickMerge()
+	}
 	db.mem, db.memBytes = newMemTree(), 0
 	db.pendingRoom.Store(0)
 	db.published, db.viewLSN = nil, end
@@ -239,11 +248,12 @@ func (db *DB) commitPublished(end lsn.LSN, fn func(*bolt.Tx) error) error {
 }
 
 // bucketSet returns the data buckets of tx by name, each with its own copy
-// of the name (pending versions share it).
-func bucketSet(tx *bolt.Tx) map[string][]byte {
+// of the name (pending versions share it); not the merge sources of
+// merges, which OpMoveBucket dropped (merge.go).
+func bucketSet(tx *bolt.Tx, merges *mergeSet) map[string][]byte {
 	m := make(map[string][]byte)
 	_ = tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
-		if !isReserved(name) {
+		if !isReserved(name) && !merges.isSource(name) {
 			m[string(name)] = bytes.Clone(name)
 		}
 		return nil
@@ -264,8 +274,12 @@ func (db *DB) flush() error {
 	db.applyMu.Unlock()
 
 	start := time.Now()
-	var size int64
+	var (
+		size  int64
+		wrote *bolt.Tx
+	)
 	err := mapClosed(db.bolt.Update(func(tx *bolt.Tx) error {
+		wrote = tx
 		if appliedIn(tx) >= end {
 			return nil // written by applySync meanwhile (it holds flushMu: defensive)
 		}
@@ -280,6 +294,7 @@ func (db *DB) flush() error {
 	if err != nil {
 		return fmt.Errorf("storage: flush up to %v: %w", end, err)
 	}
+	db.noteTx(wrote)
 	db.setDurable(end)
 	db.metrics.applyDuration.Observe(time.Since(start).Seconds())
 	db.metrics.dbSize.Set(float64(size))

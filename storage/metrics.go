@@ -14,6 +14,7 @@ type metrics struct {
 	durableLSN    prometheus.Gauge
 	applyDuration prometheus.Histogram
 	dbSize        prometheus.Gauge
+	merges        prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -36,6 +37,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "helios_storage_db_size_bytes",
 			Help: "Size of the bbolt storage file in bytes.",
 		}),
+		merges: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "helios_storage_merges",
+			Help: "Buckets whose published bulk load (OpMoveBucket) is still being moved into them in bounded transactions.",
+		}),
 	}
 	if reg == nil {
 		return m, nil
@@ -54,7 +59,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 }
 
 func (m *metrics) collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.appliedLSN, m.durableLSN, m.applyDuration, m.dbSize}
+	return []prometheus.Collector{m.appliedLSN, m.durableLSN, m.applyDuration, m.dbSize, m.merges}
 }
 
 // unregister removes the collectors so the registry can take a reopened DB.

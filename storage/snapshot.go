@@ -18,7 +18,8 @@ import (
 type Snapshot struct {
 	tx      *bolt.Tx
 	applied lsn.LSN
-	mem     *memTree // pending changes laid over tx (memtable.go); nil when none
+	mem     *memTree  // pending changes laid over tx (memtable.go); nil when none
+	merges  *mergeSet // merge sources laid over their buckets (merge.go); nil when none
 	probe   memItem
 	// buckets caches opened buckets: bbolt allocates a new Bucket on every
 	// lookup in a read-only transaction. Missing buckets are cached as nil.
@@ -44,12 +45,12 @@ func (db *DB) Snapshot() (*Snapshot, error) {
 	}
 	db.viewMu.Lock()
 	tx, err := db.bolt.Begin(false)
-	mem, at := db.published, db.viewLSN
+	mem, at, merges := db.published, db.viewLSN, db.merges
 	db.viewMu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("storage: snapshot: %w", mapClosed(err))
 	}
-	return &Snapshot{tx: tx, applied: at, mem: mem}, nil
+	return &Snapshot{tx: tx, applied: at, mem: mem, merges: merges}, nil
 }
 
 // AppliedLSN is the LSN the view corresponds to.
@@ -61,7 +62,7 @@ func (s *Snapshot) Close() error {
 		return nil
 	}
 	err := s.tx.Rollback()
-	s.tx, s.buckets, s.mem = nil, nil, nil
+	s.tx, s.buckets, s.mem, s.merges = nil, nil, nil, nil
 	s.recent, s.nrecent = [len(s.recent)]openBucket{}, 0
 	if err != nil {
 		return fmt.Errorf("storage: close snapshot: %w", err)
@@ -105,8 +106,11 @@ func (s *Snapshot) openBucket(name []byte) (*bolt.Bucket, *openBucket) {
 	return b, nil
 }
 
-// BucketExists reports whether the data bucket exists in this view.
-func (s *Snapshot) BucketExists(bucket []byte) bool { return s.bucket(bucket) != nil }
+// BucketExists reports whether the data bucket exists in this view (a
+// merge source does not: OpMoveBucket dropped it, merge.go).
+func (s *Snapshot) BucketExists(bucket []byte) bool {
+	return s.bucket(bucket) != nil && !s.merges.isSource(bucket)
+}
 
 // Get returns the value of key in bucket, or nil if either is missing. A
 // present empty value is returned as a non-nil empty slice.
@@ -124,6 +128,13 @@ func (s *Snapshot) Get(bucket, key []byte) []byte {
 				return nil
 			}
 			return it.value
+		}
+	}
+	if s.merges != nil {
+		if from := s.merges.source(bucket); from != nil {
+			if v := s.Get(from, key); v != nil {
+				return v // the source of a merge wins over its bucket
+			}
 		}
 	}
 	// One seek (bbolt's Get seeks too, and may return nil for an empty
@@ -157,8 +168,8 @@ func (s *Snapshot) ForEachBucket(fn func(name []byte) error) error {
 		return ErrClosed
 	}
 	return s.tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
-		if isReserved(name) {
-			return nil
+		if isReserved(name) || s.merges.isSource(name) {
+			return nil // a merge source is part of its bucket
 		}
 		return fn(name)
 	})
@@ -173,6 +184,11 @@ func (s *Snapshot) Cursor(bucket []byte) *Cursor {
 		return &Cursor{}
 	}
 	c := &Cursor{c: b.Cursor()}
+	if from := s.merges.source(bucket); from != nil {
+		if src := s.bucket(from); src != nil {
+			c.c = &mergeCursor{a: b.Cursor(), b: src.Cursor()}
+		}
+	}
 	if s.mem != nil {
 		if m := newMemCursor(s.mem, bucket); m.seekGE(nil) != nil {
 			c.m = m // pending changes in this bucket: merge them
@@ -191,13 +207,23 @@ func (s *Snapshot) Cursor(bucket []byte) *Cursor {
 // it. Both sides are kept positioned at or beyond the current key in the
 // direction of travel; a change of direction re-seeks both.
 type Cursor struct {
-	c *bolt.Cursor // nil for a missing bucket
-	m *memCursor   // nil when the bucket has no pending changes
+	c fileCursor // nil for a missing bucket
+	m *memCursor // nil when the bucket has no pending changes
 
 	bk, bv []byte   // file side
 	mi     *memItem // pending side
 	fwd    bool
 	key    []byte // current key; nil at an end
+}
+
+// fileCursor is a Cursor's file side: a bbolt cursor, or a mergeCursor
+// for a bucket with a merge source.
+type fileCursor interface {
+	First() ([]byte, []byte)
+	Last() ([]byte, []byte)
+	Seek(key []byte) ([]byte, []byte)
+	Next() ([]byte, []byte)
+	Prev() ([]byte, []byte)
 }
 
 // First moves to the first key.
@@ -371,7 +397,11 @@ func (s *Snapshot) BucketBytes(bucket []byte) int64 {
 	}
 	st := b.Stats()
 	pages := st.BranchPageN + st.BranchOverflowN + st.LeafPageN + st.LeafOverflowN
-	return int64(pages) * int64(s.tx.DB().Info().PageSize)
+	n := int64(pages) * int64(s.tx.DB().Info().PageSize)
+	if from := s.merges.source(bucket); from != nil {
+		n += s.BucketBytes(from)
+	}
+	return n
 }
 
 // FileBytes is the data file's size as of this view.

@@ -488,6 +488,56 @@ func TestCopyKill9OrphansReclaimed(t *testing.T) {
 	}
 }
 
+// TestCopyKill9DuringMerge: a COPY into a non-empty table is visible in
+// full from its COMMIT on, while storage still moves its rows into the
+// table in bounded transactions (storage/merge.go; small steps here, so
+// the move is still running); kill -9 in the middle of that move keeps
+// the whole load, by scan and by index, and the restarted node finishes
+// the move: afterwards the file holds only the table's and its index's
+// buckets.
+func TestCopyKill9DuringMerge(t *testing.T) {
+	n := newNode(t)
+	n.env = []string{"HELIOSDB_TEST_STORAGE_MERGE_STEP_KEYS=50"}
+	n.start()
+	c := n.connect(t)
+	ctx := context.Background()
+	metrics := fmt.Sprintf("http://127.0.0.1:%d/metrics", n.httpPort)
+	mustExec(t, c, "CREATE TABLE acc (aid int PRIMARY KEY, bid int, abalance int, filler char(84))")
+	mustExec(t, c, "CREATE INDEX acc_bid ON acc (bid)")
+	mustExec(t, c, "INSERT INTO acc SELECT g, 0, 0, '' FROM generate_series(-10, -1) g")
+	const rows = bulkRows / 2
+	check := func(c *pgx.Conn, what string) {
+		t.Helper()
+		var count, sum, bid int64
+		if err := c.QueryRow(ctx, "SELECT count(*), coalesce(sum(aid), 0) FROM acc WHERE aid >= 0").Scan(&count, &sum); err != nil || count != rows || sum != rows*(rows-1)/2 {
+			t.Fatalf("%s: count %d sum %d (%v), want %d loaded rows", what, count, sum, err, rows)
+		}
+		if err := c.QueryRow(ctx, "SELECT count(*) FROM acc WHERE bid = 1").Scan(&bid); err != nil || bid != 100000 {
+			t.Fatalf("%s: %d rows with bid 1 by the index, %v", what, bid, err)
+		}
+	}
+	copyIn(t, c, 0, rows)
+	if m := metricValue(t, metrics, "helios_storage_merges"); m == 0 {
+		t.Fatal("helios_storage_merges is 0 right after the COPY: its move is not running in the background")
+	}
+	check(n.connect(t), "another session right after the COMMIT")
+	n.kill()
+	n.start()
+	c = n.connect(t)
+	check(c, "after kill -9 during the move")
+	eventually(t, 5*time.Minute, "the move finished after the restart", func() (bool, string) {
+		m := metricValue(t, metrics, "helios_storage_merges")
+		return m == 0, fmt.Sprintf("helios_storage_merges %v", m)
+	})
+	check(c, "after the move")
+	if err := n.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if got := dataBuckets(t, n); len(got) != 2 {
+		t.Fatalf("storage holds %d table/index buckets %v; want 2 (acc and acc_bid)", len(got), got)
+	}
+}
+
 // TestCopyBesideWritersQueues: a COPY into a table with rows and another
 // session's INSERT or UPDATE of the same key wait for one another as in
 // PostgreSQL — the second waits for the first and then gets 23505 or

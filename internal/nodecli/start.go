@@ -3,6 +3,7 @@ package nodecli
 import (
 	"io"
 	"os"
+	"strconv"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
@@ -62,6 +63,10 @@ func runStart(v *viper.Viper, settings []setting, logOut io.Writer) error {
 	if os.Getenv("HELIOSDB_TEST_WAL_SYNC_MARK") == "1" {
 		cfg.WALSyncMark = true
 		log.Warn("HELIOSDB_TEST_WAL_SYNC_MARK=1: the WAL records its flushed LSN after every fsync (fault tests only)")
+	}
+	if v := os.Getenv("HELIOSDB_TEST_STORAGE_MERGE_STEP_KEYS"); v != "" {
+		cfg.StorageMergeStepKeys, _ = strconv.Atoi(v)
+		log.Warn("HELIOSDB_TEST_STORAGE_MERGE_STEP_KEYS: small storage merge steps (tests only)", "keys", cfg.StorageMergeStepKeys)
 	}
 	if cfg.AdminAuth == node.AdminAuthNone {
 		log.Warn("--admin-auth none: the HTTP API (SQL, promote, demote, lease, status) answers anyone who can reach it; use only in a lab")

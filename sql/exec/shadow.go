@@ -21,8 +21,10 @@ import (
 // every reader. The transaction's own reads merge the write set, the
 // shadow (read from a snapshot after the last chunk, stagedSnap) and the
 // bucket; the final commit moves each shadow into its bucket
-// (storage.OpMoveBucket) in the same storage transaction as the rest of
-// the batch. The write set's side of this — WriteSet.Stage, DualCursor,
+// (storage.OpMoveBucket): storage publishes the move with the rest of the
+// batch and writes a large shadow into its bucket afterwards, in bounded
+// transactions that change nothing a reader sees (storage/merge.go). The
+// write set's side of this — WriteSet.Stage, DualCursor,
 // the move in WriteSet.Batch — is in sql/txn's shadow.go.
 //
 // A transaction that rolls back drops its shadows (dropStaged); one that

@@ -28,11 +28,13 @@ import (
 // (DualCursor under Iter).
 //
 // The final Batch carries, for each shadowed bucket, an OpMoveBucket that
-// storage applies in the same bbolt transaction as the rest of the batch:
-// the shadow's rows are put into the bucket and the shadow dropped, then
-// the write set's remaining writes (deletes, later puts) are applied over
-// them. So the load becomes visible all at once, on the primary, on a
-// standby applying the same WAL records, and on replay after a crash.
+// storage applies with the rest of the batch: the shadow's rows join the
+// bucket and the shadow is dropped, then the write set's remaining writes
+// (deletes, later puts) are applied over them. So the load becomes
+// visible all at once, on the primary, on a standby applying the same WAL
+// records, and on replay after a crash. (Storage publishes a large move
+// at once and writes it into the bucket in bounded transactions
+// afterwards: storage/merge.go.)
 //
 // Only puts are shadowed: a delete stays in the write set (a shadow hit is
 // a live row, a miss falls through to the bucket).
