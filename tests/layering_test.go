@@ -135,9 +135,9 @@ var execParseTree = []string{
 	"access.go", "agg.go", "arrays.go", "constraint.go",
 	"copy.go", "ctas.go", "cte.go", "cte_dml.go", "ddl.go", "ddl_alter.go", "ddl_sequence.go",
 	"dml.go", "expr.go", "expr2.go", "fkey.go", "fromnames.go",
-	"grants.go", "groupby.go", "grouping.go", "join.go", "joinplan.go",
-	"jsonrow.go", "lateral.go", "merge.go", "prepare.go", "privileges.go",
-	"roles.go", "rowcompare.go", "schema.go", "scope.go", "selectplan.go", "seqbind.go",
+	"groupby.go", "grouping.go", "join.go", "joinplan.go",
+	"jsonrow.go", "lateral.go", "merge.go", "prepare.go",
+	"rowcompare.go", "schema.go", "scope.go", "selectplan.go", "seqbind.go",
 	"srf.go", "srflist.go", "srfproject.go", "syscat.go", "temp.go", "view.go", "viewdml.go",
 	"window.go",
 }

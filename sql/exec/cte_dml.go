@@ -53,7 +53,7 @@ func (b *builder) buildDMLCTE(c *pg_query.CommonTableExpr) (*dmlCTE, error) {
 	b.readOnly = false
 	savedTarget := b.dmlTarget
 	defer func() { b.dmlTarget = savedTarget }()
-	b.collectPrivileges(c.Ctequery)
+	b.collectPrivileges(planner.TargetPrivilegesOf(c.Ctequery))
 	b.collectTableLocks(planner.TargetLocks(c.Ctequery))
 	d := &dmlCTE{name: c.Ctename}
 	var err error

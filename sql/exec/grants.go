@@ -3,10 +3,9 @@ package exec
 import (
 	"slices"
 
-	pg_query "github.com/pganalyze/pg_query_go/v6"
-
 	"github.com/heliosdb/nano/sql/catalog"
 	"github.com/heliosdb/nano/sql/pgerror"
+	planner "github.com/heliosdb/nano/sql/plan"
 	"github.com/heliosdb/nano/sql/result"
 )
 
@@ -18,67 +17,15 @@ func warning(e *env, msg string) {
 	}
 }
 
-func (b *builder) buildGrant(gs *pg_query.GrantStmt) (runner, error) {
-	tag := "GRANT"
-	if !gs.IsGrant {
-		tag = "REVOKE"
-	}
-	var privs catalog.Privilege
-	schema := gs.Objtype == pg_query.ObjectType_OBJECT_SCHEMA
-	switch gs.Objtype {
-	case pg_query.ObjectType_OBJECT_TABLE, pg_query.ObjectType_OBJECT_SCHEMA:
-	default:
-		return nil, pgerror.Newf(pgerror.FeatureNotSupported, "%s on %s is not supported", tag, featureObject(gs.Objtype))
-	}
-	if len(gs.Privileges) == 0 {
-		privs = catalog.PrivAllTable
-		if schema {
-			privs = catalog.PrivUsage | catalog.PrivCreate
+func (b *builder) buildGrant(gs *planner.Grant) (runner, error) {
+	tag, schema, privs, tables, allInPublic := gs.Tag(), gs.Schema, gs.Privileges, gs.Tables, gs.AllInSchema
+	for _, name := range tables {
+		if b.cat.Tables[name] == nil {
+			// PostgreSQL reports no position here.
+			return nil, pgerror.Newf(pgerror.UndefinedTable, "relation %q does not exist", name)
 		}
 	}
-	for _, n := range gs.Privileges {
-		ap := n.GetAccessPriv()
-		if len(ap.Cols) > 0 {
-			return nil, pgerror.New(pgerror.FeatureNotSupported, "column privileges are not supported")
-		}
-		p, ok := catalog.ParsePrivilege(ap.PrivName)
-		if !ok {
-			return nil, pgerror.Newf(pgerror.SyntaxError, "unrecognized privilege type %q", ap.PrivName)
-		}
-		valid := catalog.PrivAllTable
-		what := "table"
-		if schema {
-			valid, what = catalog.PrivUsage|catalog.PrivCreate, "schema"
-		}
-		if p&valid == 0 {
-			return nil, pgerror.Newf(pgerror.InvalidGrantOperation, "invalid privilege type %s for %s", p.Names()[0], what)
-		}
-		privs |= p
-	}
-	var tables []string
-	allInPublic := false
-	for _, o := range gs.Objects {
-		switch {
-		case o.GetRangeVar() != nil:
-			rv := o.GetRangeVar()
-			if b.cat.Tables[rv.Relname] == nil {
-				// PostgreSQL reports no position here.
-				return nil, pgerror.Newf(pgerror.UndefinedTable, "relation %q does not exist", rv.Relname)
-			}
-			tables = append(tables, rv.Relname)
-		default:
-			s := strVal(o)
-			if s != "public" {
-				return nil, pgerror.Newf(pgerror.Code("3F000"), "schema %q does not exist", s)
-			}
-			allInPublic = gs.Targtype == pg_query.GrantTargetType_ACL_TARGET_ALL_IN_SCHEMA
-		}
-	}
-	var grantees []*pg_query.RoleSpec
-	for _, n := range gs.Grantees {
-		grantees = append(grantees, n.GetRoleSpec())
-	}
-	isGrant, option := gs.IsGrant, gs.GrantOption
+	grantees, isGrant, option := gs.Grantees, gs.Grant, gs.GrantOption
 	return fnRunner(func(e *env) (Cursor, error) {
 		t := e.txn
 		cat, me, err := t.catalogAndRole()
@@ -87,7 +34,7 @@ func (b *builder) buildGrant(gs *pg_query.GrantStmt) (runner, error) {
 		}
 		var oids []uint32
 		for _, spec := range grantees {
-			name := roleSpecName(t, spec)
+			name := roleRefName(t, spec)
 			if name == "public" {
 				oids = append(oids, catalog.PublicOID)
 				continue
@@ -183,16 +130,4 @@ func changeACL(acl []catalog.Grant, grantees []uint32, grantor uint32, privs cat
 		}
 	}
 	return out
-}
-
-func featureObject(o pg_query.ObjectType) string {
-	switch o {
-	case pg_query.ObjectType_OBJECT_SEQUENCE:
-		return "sequences"
-	case pg_query.ObjectType_OBJECT_DATABASE:
-		return "databases"
-	case pg_query.ObjectType_OBJECT_FUNCTION:
-		return "functions"
-	}
-	return "this object type"
 }

@@ -414,10 +414,14 @@ func tagCursor(tag string, rows [][]Datum) Cursor {
 
 // buildStatement plans any supported statement.
 func (b *builder) buildStatement(n *pg_query.Node) (runner, []colInfo, error) {
-	if r, ok, err := b.buildAuthStatement(n); ok {
+	if st, ok, err := planner.AuthStatementOf(n); ok {
+		if err != nil {
+			return nil, nil, b.locate(err)
+		}
+		r, err := b.buildAuthStatement(st)
 		return r, nil, err
 	}
-	b.collectPrivileges(n)
+	b.collectPrivileges(planner.TargetPrivilegesOf(n))
 	b.collectTableLocks(planner.TargetLocks(n))
 	switch v := n.Node.(type) {
 	case *pg_query.Node_SelectStmt:
@@ -714,7 +718,7 @@ func (x *explainer) summary(on bool, planning, execution time.Duration) {
 // ones RETURNING gave.
 func (b *builder) explainAnalyzeDML(n *pg_query.Node, timing, summary bool) (runner, []colInfo, error) {
 	b.readOnly = false
-	b.collectPrivileges(n)
+	b.collectPrivileges(planner.TargetPrivilegesOf(n))
 	b.collectTableLocks(planner.TargetLocks(n))
 	planStart := time.Now()
 	var r runner

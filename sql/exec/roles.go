@@ -5,11 +5,10 @@ import (
 	"strings"
 	"time"
 
-	pg_query "github.com/pganalyze/pg_query_go/v6"
-
 	"github.com/heliosdb/nano/internal/pgauth"
 	"github.com/heliosdb/nano/sql/catalog"
 	"github.com/heliosdb/nano/sql/pgerror"
+	planner "github.com/heliosdb/nano/sql/plan"
 	"github.com/heliosdb/nano/sql/types"
 )
 
@@ -19,120 +18,29 @@ import (
 // reach the WAL and the standbys. Table privileges are in grants.go, their
 // checks in privileges.go.
 
-// buildAuthStatement plans the role and privilege statements; ok=false
-// when n is none of them.
-func (b *builder) buildAuthStatement(n *pg_query.Node) (r runner, ok bool, err error) {
-	switch v := n.Node.(type) {
-	case *pg_query.Node_CreateRoleStmt:
-		r, err = b.buildCreateRole(v.CreateRoleStmt)
-	case *pg_query.Node_AlterRoleStmt:
-		r, err = b.buildAlterRole(v.AlterRoleStmt)
-	case *pg_query.Node_DropRoleStmt:
-		r, err = b.buildDropRole(v.DropRoleStmt)
-	case *pg_query.Node_RenameStmt:
-		if v.RenameStmt.RenameType != pg_query.ObjectType_OBJECT_ROLE {
-			return nil, false, nil
-		}
-		r, err = b.buildRenameRole(v.RenameStmt)
-	case *pg_query.Node_GrantRoleStmt:
-		r, err = b.buildGrantRole(v.GrantRoleStmt)
-	case *pg_query.Node_GrantStmt:
-		r, err = b.buildGrant(v.GrantStmt)
-	case *pg_query.Node_AlterRoleSetStmt:
-		return nil, true, pgerror.New(pgerror.FeatureNotSupported, "ALTER ROLE ... SET is not supported")
-	default:
-		return nil, false, nil
-	}
+// buildAuthStatement plans a role or privilege statement
+// (planner.AuthStatementOf read it).
+func (b *builder) buildAuthStatement(st planner.AuthStatement) (runner, error) {
 	b.readOnly = false
-	return r, true, err
-}
-
-// roleOpts are the options of CREATE/ALTER ROLE; nil pointers are absent.
-type roleOpts struct {
-	password                                 *string // "" with passwordNull
-	passwordNull                             bool
-	superuser, inherit, createRole, createDB *bool
-	login, replication, bypassRLS            *bool
-	connLimit                                *int
-	validUntil                               *string
-	inRoles, roleMembers, adminMembers       []string
-	passwordOnly                             bool // only PASSWORD was given
-	seen                                     map[string]bool
-}
-
-func (b *builder) roleOptions(opts []*pg_query.Node) (*roleOpts, error) {
-	o := &roleOpts{seen: map[string]bool{}}
-	for _, n := range opts {
-		d := n.GetDefElem()
-		if d == nil {
-			continue
-		}
-		if o.seen[d.Defname] {
-			return nil, b.errAt(pgerror.New(pgerror.SyntaxError, "conflicting or redundant options"), d.Location)
-		}
-		o.seen[d.Defname] = true
-		bv := func() *bool {
-			v := d.Arg.GetBoolean().GetBoolval()
-			return &v
-		}
-		switch d.Defname {
-		case "password":
-			if d.Arg == nil {
-				o.passwordNull = true
-				empty := ""
-				o.password = &empty
-			} else {
-				s := strVal(d.Arg)
-				o.password = &s
-			}
-		case "superuser":
-			o.superuser = bv()
-		case "inherit":
-			o.inherit = bv()
-		case "createrole":
-			o.createRole = bv()
-		case "createdb":
-			o.createDB = bv()
-		case "canlogin":
-			o.login = bv()
-		case "isreplication":
-			o.replication = bv()
-		case "bypassrls":
-			o.bypassRLS = bv()
-		case "connectionlimit":
-			v := int(d.Arg.GetInteger().GetIval())
-			if v < -1 {
-				return nil, pgerror.Newf(pgerror.InvalidParameterValue, "invalid connection limit: %d", v)
-			}
-			o.connLimit = &v
-		case "validUntil":
-			s := strVal(d.Arg)
-			o.validUntil = &s
-		case "addroleto":
-			o.inRoles = roleSpecNames(d.Arg)
-		case "rolemembers":
-			o.roleMembers = roleSpecNames(d.Arg)
-		case "adminmembers":
-			o.adminMembers = roleSpecNames(d.Arg)
-		case "sysid":
-			// PostgreSQL ignores it with a notice.
-		default:
-			return nil, pgerror.Newf(pgerror.FeatureNotSupported, "role option %q is not supported", d.Defname)
-		}
+	switch v := st.(type) {
+	case *planner.CreateRole:
+		return b.buildCreateRole(v), nil
+	case *planner.AlterRole:
+		return b.buildAlterRole(v), nil
+	case *planner.DropRole:
+		return b.buildDropRole(v), nil
+	case *planner.RenameRole:
+		return b.buildRenameRole(v), nil
+	case *planner.GrantRole:
+		return b.buildGrantRole(v), nil
+	case *planner.Grant:
+		return b.buildGrant(v)
 	}
-	o.passwordOnly = len(o.seen) == 1 && o.password != nil
-	return o, nil
+	return nil, pgerror.Newf(pgerror.InternalError, "unknown role statement %T", st)
 }
 
-func roleSpecNames(n *pg_query.Node) []string {
-	var out []string
-	for _, it := range n.GetList().GetItems() {
-		if rs := it.GetRoleSpec(); rs != nil {
-			out = append(out, rs.Rolename)
-		}
-	}
-	return out
-}
+// roleOpts are the options of CREATE/ALTER ROLE.
+type roleOpts planner.RoleOptions
 
 // apply sets the options on r.
 func (o *roleOpts) apply(r *catalog.Role) error {
@@ -141,31 +49,31 @@ func (o *roleOpts) apply(r *catalog.Role) error {
 			*dst = *v
 		}
 	}
-	set(&r.Superuser, o.superuser)
-	set(&r.CreateRole, o.createRole)
-	set(&r.CreateDB, o.createDB)
-	set(&r.CanLogin, o.login)
-	set(&r.Replication, o.replication)
-	set(&r.BypassRLS, o.bypassRLS)
-	if o.inherit != nil {
-		r.NoInherit = !*o.inherit
+	set(&r.Superuser, o.Superuser)
+	set(&r.CreateRole, o.CreateRole)
+	set(&r.CreateDB, o.CreateDB)
+	set(&r.CanLogin, o.Login)
+	set(&r.Replication, o.Replication)
+	set(&r.BypassRLS, o.BypassRLS)
+	if o.Inherit != nil {
+		r.NoInherit = !*o.Inherit
 	}
-	if o.connLimit != nil {
-		r.ConnLimit = *o.connLimit
+	if o.ConnLimit != nil {
+		r.ConnLimit = *o.ConnLimit
 	}
-	if o.password != nil {
+	if o.Password != nil {
 		r.Password = ""
-		if !o.passwordNull {
-			if *o.password == "" {
+		if !o.PasswordNull {
+			if *o.Password == "" {
 				// PostgreSQL: "empty string is not a valid password,
 				// clearing password" (a NOTICE); the role has none.
 			} else {
-				r.Password = pgauth.EncryptPassword(*o.password)
+				r.Password = pgauth.EncryptPassword(*o.Password)
 			}
 		}
 	}
-	if o.validUntil != nil {
-		v, err := parseValidUntil(*o.validUntil)
+	if o.ValidUntil != nil {
+		v, err := parseValidUntil(*o.ValidUntil)
 		if err != nil {
 			return err
 		}
@@ -187,18 +95,6 @@ func parseValidUntil(s string) (*time.Time, error) {
 		return nil, pgerror.Newf(pgerror.InvalidDatetimeFormat, "invalid input syntax for type timestamp with time zone: %q", s)
 	}
 	return &t, nil
-}
-
-// checkRoleName refuses names PostgreSQL reserves.
-func checkRoleName(name string) error {
-	switch {
-	case name == "public" || name == "none":
-		return pgerror.Newf(pgerror.ReservedName, "role name %q is reserved", name)
-	case strings.HasPrefix(name, "pg_"):
-		return pgerror.Newf(pgerror.ReservedName, "role name %q is reserved", name).
-			WithDetail("Role names starting with \"pg_\" are reserved.")
-	}
-	return nil
 }
 
 // currentRole is the role the transaction runs as; nil for the engine's
@@ -246,16 +142,9 @@ func (t *Txn) currentRoleOID() uint32 {
 
 func isSuper(r *catalog.Role) bool { return r == nil || r.Superuser }
 
-func (b *builder) buildCreateRole(cs *pg_query.CreateRoleStmt) (runner, error) {
-	name := cs.Role
-	if err := checkRoleName(name); err != nil {
-		return nil, err
-	}
-	o, err := b.roleOptions(cs.Options)
-	if err != nil {
-		return nil, err
-	}
-	login := cs.StmtType == pg_query.RoleStmtType_ROLESTMT_USER
+func (b *builder) buildCreateRole(cs *planner.CreateRole) runner {
+	name, login := cs.Name, cs.User
+	o := (*roleOpts)(&cs.Options)
 	return fnRunner(func(e *env) (Cursor, error) {
 		t := e.txn
 		cat, me, err := t.catalogAndRole()
@@ -263,11 +152,11 @@ func (b *builder) buildCreateRole(cs *pg_query.CreateRoleStmt) (runner, error) {
 			return nil, err
 		}
 		switch {
-		case o.superuser != nil && *o.superuser && !isSuper(me):
+		case o.Superuser != nil && *o.Superuser && !isSuper(me):
 			return nil, pgerror.New(pgerror.InsufficientPrivilege, "must be superuser to create superusers")
-		case o.replication != nil && *o.replication && !isSuper(me):
+		case o.Replication != nil && *o.Replication && !isSuper(me):
 			return nil, pgerror.New(pgerror.InsufficientPrivilege, "must be superuser to create replication users")
-		case o.bypassRLS != nil && *o.bypassRLS && !isSuper(me):
+		case o.BypassRLS != nil && *o.BypassRLS && !isSuper(me):
 			return nil, pgerror.New(pgerror.InsufficientPrivilege, "must be superuser to create bypassrls users")
 		case !isSuper(me) && !me.CreateRole:
 			return nil, pgerror.New(pgerror.InsufficientPrivilege, "permission denied to create role")
@@ -279,13 +168,13 @@ func (b *builder) buildCreateRole(cs *pg_query.CreateRoleStmt) (runner, error) {
 		if err := o.apply(r); err != nil {
 			return nil, err
 		}
-		if o.password != nil && !o.passwordNull && *o.password == "" {
+		if cs.Options.EmptyPassword() {
 			notice(e, "empty string is not a valid password, clearing password")
 		}
-		if o.seen["sysid"] {
+		if o.SysID {
 			notice(e, "SYSID can no longer be specified")
 		}
-		for _, g := range o.inRoles {
+		for _, g := range o.InRoles {
 			gr := cat.Roles[g]
 			if gr == nil {
 				return nil, pgerror.Newf(pgerror.UndefinedObject, "role %q does not exist", g)
@@ -295,7 +184,7 @@ func (b *builder) buildCreateRole(cs *pg_query.CreateRoleStmt) (runner, error) {
 		t.bumpCatalog()
 		r.OID = t.allocID()
 		t.ov.Put(catalog.BucketCatalog, catalog.RoleKey(name), catalog.EncodeRole(r))
-		for _, m := range append(append([]string(nil), o.roleMembers...), o.adminMembers...) {
+		for _, m := range append(append([]string(nil), o.RoleMembers...), o.AdminMembers...) {
 			cat, err := t.catalog()
 			if err != nil {
 				return nil, err
@@ -314,29 +203,20 @@ func (b *builder) buildCreateRole(cs *pg_query.CreateRoleStmt) (runner, error) {
 			}
 		}
 		return tagCursor("CREATE ROLE", nil), nil
-	}), nil
+	})
 }
 
-// roleSpecName resolves a RoleSpec to a role name (CURRENT_USER and
-// SESSION_USER to the transaction's user).
-func roleSpecName(t *Txn, rs *pg_query.RoleSpec) string {
-	switch rs.Roletype {
-	case pg_query.RoleSpecType_ROLESPEC_CURRENT_USER, pg_query.RoleSpecType_ROLESPEC_SESSION_USER, pg_query.RoleSpecType_ROLESPEC_CURRENT_ROLE:
+// roleRefName resolves a role reference to a role name (CURRENT_USER,
+// SESSION_USER and CURRENT_ROLE to the transaction's user).
+func roleRefName(t *Txn, r planner.RoleRef) string {
+	if r.Current {
 		return t.user
-	case pg_query.RoleSpecType_ROLESPEC_PUBLIC:
-		return "public"
 	}
-	return rs.Rolename
+	return r.Name
 }
 
-func (b *builder) buildAlterRole(as *pg_query.AlterRoleStmt) (runner, error) {
-	o, err := b.roleOptions(as.Options)
-	if err != nil {
-		return nil, err
-	}
-	if len(o.inRoles) > 0 || len(o.roleMembers) > 0 || len(o.adminMembers) > 0 {
-		return nil, pgerror.New(pgerror.FeatureNotSupported, "ALTER ROLE does not change memberships: use GRANT and REVOKE")
-	}
+func (b *builder) buildAlterRole(as *planner.AlterRole) runner {
+	o := (*roleOpts)(&as.Options)
 	spec := as.Role
 	return fnRunner(func(e *env) (Cursor, error) {
 		t := e.txn
@@ -344,21 +224,21 @@ func (b *builder) buildAlterRole(as *pg_query.AlterRoleStmt) (runner, error) {
 		if err != nil {
 			return nil, err
 		}
-		name := roleSpecName(t, spec)
+		name := roleRefName(t, spec)
 		r := cat.Roles[name]
 		if r == nil {
 			return nil, pgerror.Newf(pgerror.UndefinedObject, "role %q does not exist", name)
 		}
 		switch {
 		case isSuper(me):
-		case r.Superuser || o.superuser != nil:
+		case r.Superuser || o.Superuser != nil:
 			return nil, pgerror.New(pgerror.InsufficientPrivilege, "must be superuser to alter superuser roles or change superuser attribute")
-		case r.Replication || o.replication != nil:
+		case r.Replication || o.Replication != nil:
 			return nil, pgerror.New(pgerror.InsufficientPrivilege, "must be superuser to alter replication roles or change replication attribute")
-		case o.bypassRLS != nil:
+		case o.BypassRLS != nil:
 			return nil, pgerror.New(pgerror.InsufficientPrivilege, "must be superuser to change bypassrls attribute")
 		case me.CreateRole:
-		case me.OID == r.OID && o.passwordOnly:
+		case me.OID == r.OID && o.PasswordOnly:
 		default:
 			return nil, pgerror.New(pgerror.InsufficientPrivilege, "permission denied")
 		}
@@ -369,17 +249,17 @@ func (b *builder) buildAlterRole(as *pg_query.AlterRoleStmt) (runner, error) {
 		if err := o.apply(nr); err != nil {
 			return nil, err
 		}
-		if o.password != nil && !o.passwordNull && *o.password == "" {
+		if as.Options.EmptyPassword() {
 			notice(e, "empty string is not a valid password, clearing password")
 		}
 		t.bumpCatalog()
 		t.ov.Put(catalog.BucketCatalog, catalog.RoleKey(name), catalog.EncodeRole(nr))
 		return tagCursor("ALTER ROLE", nil), nil
-	}), nil
+	})
 }
 
-func (b *builder) buildRenameRole(rs *pg_query.RenameStmt) (runner, error) {
-	from, to := rs.Subname, rs.Newname
+func (b *builder) buildRenameRole(rs *planner.RenameRole) runner {
+	from, to := rs.From, rs.To
 	return fnRunner(func(e *env) (Cursor, error) {
 		t := e.txn
 		cat, me, err := t.catalogAndRole()
@@ -399,7 +279,7 @@ func (b *builder) buildRenameRole(rs *pg_query.RenameStmt) (runner, error) {
 		if cat.Roles[to] != nil {
 			return nil, pgerror.Newf(pgerror.DuplicateObject, "role %q already exists", to)
 		}
-		if err := checkRoleName(to); err != nil {
+		if err := planner.CheckRoleName(to); err != nil {
 			return nil, err
 		}
 		switch {
@@ -420,17 +300,11 @@ func (b *builder) buildRenameRole(rs *pg_query.RenameStmt) (runner, error) {
 		t.ov.Delete(catalog.BucketCatalog, catalog.RoleKey(from))
 		t.ov.Put(catalog.BucketCatalog, catalog.RoleKey(to), catalog.EncodeRole(nr))
 		return tagCursor("ALTER ROLE", nil), nil
-	}), nil
+	})
 }
 
-func (b *builder) buildDropRole(ds *pg_query.DropRoleStmt) (runner, error) {
-	var specs []*pg_query.RoleSpec
-	for _, n := range ds.Roles {
-		if rs := n.GetRoleSpec(); rs != nil {
-			specs = append(specs, rs)
-		}
-	}
-	missingOK := ds.MissingOk
+func (b *builder) buildDropRole(ds *planner.DropRole) runner {
+	specs, missingOK := ds.Roles, ds.MissingOK
 	return fnRunner(func(e *env) (Cursor, error) {
 		t := e.txn
 		for _, spec := range specs {
@@ -441,7 +315,7 @@ func (b *builder) buildDropRole(ds *pg_query.DropRoleStmt) (runner, error) {
 			if !isSuper(me) && !me.CreateRole {
 				return nil, pgerror.New(pgerror.InsufficientPrivilege, "permission denied to drop role")
 			}
-			name := roleSpecName(t, spec)
+			name := roleRefName(t, spec)
 			r := cat.Roles[name]
 			if r == nil {
 				if missingOK {
@@ -475,7 +349,7 @@ func (b *builder) buildDropRole(ds *pg_query.DropRoleStmt) (runner, error) {
 			}
 		}
 		return tagCursor("DROP ROLE", nil), nil
-	}), nil
+	})
 }
 
 // roleDependencies lists what keeps role oid from being dropped, in
@@ -500,20 +374,8 @@ func roleDependencies(cat *catalog.Catalog, oid uint32) []string {
 	return out
 }
 
-func (b *builder) buildGrantRole(gs *pg_query.GrantRoleStmt) (runner, error) {
-	var granted []string
-	for _, n := range gs.GrantedRoles {
-		granted = append(granted, n.GetAccessPriv().GetPrivName())
-	}
-	var grantees []*pg_query.RoleSpec
-	for _, n := range gs.GranteeRoles {
-		grantees = append(grantees, n.GetRoleSpec())
-	}
-	isGrant := gs.IsGrant
-	tag := "GRANT ROLE"
-	if !isGrant {
-		tag = "REVOKE ROLE"
-	}
+func (b *builder) buildGrantRole(gs *planner.GrantRole) runner {
+	granted, grantees, isGrant, tag := gs.Roles, gs.Grantees, gs.Grant, gs.Tag()
 	return fnRunner(func(e *env) (Cursor, error) {
 		t := e.txn
 		for _, g := range granted {
@@ -526,7 +388,7 @@ func (b *builder) buildGrantRole(gs *pg_query.GrantRoleStmt) (runner, error) {
 				if gr == nil {
 					return nil, pgerror.Newf(pgerror.UndefinedObject, "role %q does not exist", g)
 				}
-				mname := roleSpecName(t, spec)
+				mname := roleRefName(t, spec)
 				if mname == "public" {
 					return nil, pgerror.New(pgerror.FeatureNotSupported, "role membership cannot be granted to PUBLIC")
 				}
@@ -568,5 +430,5 @@ func (b *builder) buildGrantRole(gs *pg_query.GrantRoleStmt) (runner, error) {
 			}
 		}
 		return tagCursor(tag, nil), nil
-	}), nil
+	})
 }

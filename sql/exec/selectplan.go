@@ -538,7 +538,7 @@ func (b *builder) buildRangeVar(rv *pg_query.RangeVar) (plan, error) {
 		return nil, err
 	}
 	b.noteDep(t.Name)
-	if b.readNeedsSelect(rv) {
+	if !b.dmlTarget.Is(rv) { // a read, not the DML target
 		b.require(t.Name, catalog.PrivSelect)
 		b.needTableLock(t.Name, lock.AccessShare)
 	}

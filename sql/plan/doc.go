@@ -92,6 +92,15 @@
 //	                           INITIALLY checks), RefuseDeferrableKey,
 //	                           SetConstraintsOf (SET CONSTRAINTS
 //	                           described).
+//	               utility_roles.go  the role and privilege statements
+//	                           read into values (AuthStatementOf:
+//	                           CreateRole, AlterRole, DropRole,
+//	                           RenameRole, GrantRole, Grant) with the
+//	                           refusals that depend only on the text;
+//	                           exec/roles.go, grants.go run them.
+//	               privileges.go  TargetPrivilegesOf: what a statement
+//	                           needs on its target (PrivNeed, DMLTarget);
+//	                           exec/privileges.go records and checks it.
 //	               label.go    ColumnLabel: the name of an output column
 //	                           written without AS (FigureColname); LastName.
 //	               output.go   the output of a SELECT: ItemOf classifies an
