@@ -426,41 +426,62 @@ func (db *DB) Merging() int {
 	return db.merges.len()
 }
 
-// mergeCursor merges a bucket's cursor with its merge source's (which
-// wins on equal keys). It moves either way; on a change of direction each
-// side steps from where it stands, which is its first key at or past the
-// last key returned (its last key at or before it, going back), so each
-// lands on its nearest key beyond the last returned one.
-type mergeCursor struct {
-	a, b   *bolt.Cursor // the bucket, its source
+// KeyCursor is a cursor MergeCursor merges: a bbolt cursor or a
+// storage Cursor. Every method returns the key and value it lands on, or
+// a nil key at either end.
+type KeyCursor interface {
+	First() ([]byte, []byte)
+	Last() ([]byte, []byte)
+	Seek(key []byte) ([]byte, []byte)
+	Next() ([]byte, []byte)
+	Prev() ([]byte, []byte)
+}
+
+// MergeCursor merges two cursors over one key space, the second winning
+// on equal keys: a bucket with its merge source here, a bucket's snapshot
+// with its shadow in sql/txn. It moves either way; on a change of
+// direction each side steps from where it stands, which is its first key
+// at or past the last key returned (its last key at or before it, going
+// back), so each lands on its nearest key beyond the last returned one.
+type MergeCursor struct {
+	a, b   KeyCursor
 	ak, av []byte
 	bk, bv []byte
 	rk     []byte // the key last returned
-	back   bool
+	back   bool   // the last move went backward
 }
 
-func (d *mergeCursor) First() ([]byte, []byte) {
+// NewMergeCursor merges a with b (b's value wins on equal keys).
+func NewMergeCursor(a, b KeyCursor) *MergeCursor {
+	return &MergeCursor{a: a, b: b}
+}
+
+// First moves to the first key of either side.
+func (d *MergeCursor) First() ([]byte, []byte) {
 	d.ak, d.av = d.a.First()
 	d.bk, d.bv = d.b.First()
 	d.back = false
 	return d.pick()
 }
 
-func (d *mergeCursor) Last() ([]byte, []byte) {
+// Last moves to the last key of either side.
+func (d *MergeCursor) Last() ([]byte, []byte) {
 	d.ak, d.av = d.a.Last()
 	d.bk, d.bv = d.b.Last()
 	d.back = true
 	return d.pick()
 }
 
-func (d *mergeCursor) Seek(key []byte) ([]byte, []byte) {
+// Seek moves to the first key at or after key.
+func (d *MergeCursor) Seek(key []byte) ([]byte, []byte) {
 	d.ak, d.av = d.a.Seek(key)
 	d.bk, d.bv = d.b.Seek(key)
 	d.back = false
 	return d.pick()
 }
 
-func (d *mergeCursor) Next() ([]byte, []byte) {
+// Next moves to the next key.
+func (d *MergeCursor) Next() ([]byte, []byte) {
 	if d.back {
 		d.ak, d.av = turn(d.a, d.ak, false)
 		d.bk, d.bv = turn(d.b, d.bk, false)
@@ -479,7 +500,8 @@ func (d *mergeCursor) Next() ([]byte, []byte) {
 	return d.pick()
 }
 
-func (d *mergeCursor) Prev() ([]byte, []byte) {
+// Prev moves to the previous key.
+func (d *MergeCursor) Prev() ([]byte, []byte) {
 	if !d.back {
 		d.ak, d.av = turn(d.a, d.ak, true)
 		d.bk, d.bv = turn(d.b, d.bk, true)
@@ -500,7 +522,7 @@ func (d *mergeCursor) Prev() ([]byte, []byte) {
 
 // turn steps c, standing at k (nil: off its end in the old direction),
 // one key the new way.
-func turn(c *bolt.Cursor, k []byte, back bool) ([]byte, []byte) {
+func turn(c KeyCursor, k []byte, back bool) ([]byte, []byte) {
 	switch {
 	case k == nil && back:
 		return c.Last()
@@ -513,8 +535,8 @@ func turn(c *bolt.Cursor, k []byte, back bool) ([]byte, []byte) {
 }
 
 // pick returns the nearer of the two sides' keys in the current direction
-// (the source's value on a tie) and remembers it.
-func (d *mergeCursor) pick() ([]byte, []byte) {
+// (b's value on a tie) and remembers it.
+func (d *MergeCursor) pick() ([]byte, []byte) {
 	var k, v []byte
 	switch {
 	case d.ak == nil:

@@ -186,7 +186,7 @@ func (s *Snapshot) Cursor(bucket []byte) *Cursor {
 	c := &Cursor{c: b.Cursor()}
 	if from := s.merges.source(bucket); from != nil {
 		if src := s.bucket(from); src != nil {
-			c.c = &mergeCursor{a: b.Cursor(), b: src.Cursor()}
+			c.c = NewMergeCursor(b.Cursor(), src.Cursor())
 		}
 	}
 	if s.mem != nil {
@@ -207,23 +207,13 @@ func (s *Snapshot) Cursor(bucket []byte) *Cursor {
 // it. Both sides are kept positioned at or beyond the current key in the
 // direction of travel; a change of direction re-seeks both.
 type Cursor struct {
-	c fileCursor // nil for a missing bucket
+	c KeyCursor  // the file side: a bbolt cursor, or a MergeCursor for a bucket with a merge source; nil for a missing bucket
 	m *memCursor // nil when the bucket has no pending changes
 
 	bk, bv []byte   // file side
 	mi     *memItem // pending side
 	fwd    bool
 	key    []byte // current key; nil at an end
-}
-
-// fileCursor is a Cursor's file side: a bbolt cursor, or a mergeCursor
-// for a bucket with a merge source.
-type fileCursor interface {
-	First() ([]byte, []byte)
-	Last() ([]byte, []byte)
-	Seek(key []byte) ([]byte, []byte)
-	Next() ([]byte, []byte)
-	Prev() ([]byte, []byte)
 }
 
 // First moves to the first key.

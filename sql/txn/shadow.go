@@ -1,7 +1,6 @@
 package txn
 
 import (
-	"bytes"
 	"slices"
 	"sort"
 
@@ -122,122 +121,11 @@ func (w *WriteSet) Shadows() []string {
 }
 
 // DualCursor merges a bucket's committed state with its shadow (which
-// wins on equal keys). It moves either way; on a change of direction each
-// side steps from where it stands, which is its first key at or past the
-// last key returned (its last key at or before it, going back), so each
-// lands on its nearest key beyond the last returned one.
-type DualCursor struct {
-	a, b   *storage.Cursor
-	ak, av []byte
-	bk, bv []byte
-	rk     []byte // the key last returned
-	back   bool   // the last move went backward
-}
+// wins on equal keys): storage's MergeCursor over the two.
+type DualCursor = storage.MergeCursor
 
 // NewDualCursor merges base, a bucket's committed state, with shadow, its
 // shadow bucket's.
 func NewDualCursor(base, shadow *storage.Cursor) *DualCursor {
-	return &DualCursor{a: base, b: shadow}
-}
-
-// First moves to the first key of either side.
-func (d *DualCursor) First() ([]byte, []byte) {
-	d.ak, d.av = d.a.First()
-	d.bk, d.bv = d.b.First()
-	d.back = false
-	return d.pick()
-}
-
-// Last moves to the last key of either side.
-func (d *DualCursor) Last() ([]byte, []byte) {
-	d.ak, d.av = d.a.Last()
-	d.bk, d.bv = d.b.Last()
-	d.back = true
-	return d.pick()
-}
-
-// Seek moves to the first key at or after key.
-func (d *DualCursor) Seek(key []byte) ([]byte, []byte) {
-	d.ak, d.av = d.a.Seek(key)
-	d.bk, d.bv = d.b.Seek(key)
-	d.back = false
-	return d.pick()
-}
-
-// Next moves to the next key.
-func (d *DualCursor) Next() ([]byte, []byte) {
-	if d.back {
-		d.ak, d.av = turn(d.a, d.ak, false)
-		d.bk, d.bv = turn(d.b, d.bk, false)
-		d.back = false
-		return d.pick()
-	}
-	if d.rk == nil {
-		return nil, nil
-	}
-	if d.ak != nil && bytes.Equal(d.ak, d.rk) {
-		d.ak, d.av = d.a.Next()
-	}
-	if d.bk != nil && bytes.Equal(d.bk, d.rk) {
-		d.bk, d.bv = d.b.Next()
-	}
-	return d.pick()
-}
-
-// Prev moves to the previous key.
-func (d *DualCursor) Prev() ([]byte, []byte) {
-	if !d.back {
-		d.ak, d.av = turn(d.a, d.ak, true)
-		d.bk, d.bv = turn(d.b, d.bk, true)
-		d.back = true
-		return d.pick()
-	}
-	if d.rk == nil {
-		return nil, nil
-	}
-	if d.ak != nil && bytes.Equal(d.ak, d.rk) {
-		d.ak, d.av = d.a.Prev()
-	}
-	if d.bk != nil && bytes.Equal(d.bk, d.rk) {
-		d.bk, d.bv = d.b.Prev()
-	}
-	return d.pick()
-}
-
-// turn steps c, standing at k (nil: off its end in the old direction),
-// one key the new way.
-func turn(c *storage.Cursor, k []byte, back bool) ([]byte, []byte) {
-	switch {
-	case k == nil && back:
-		return c.Last()
-	case k == nil:
-		return c.First()
-	case back:
-		return c.Prev()
-	}
-	return c.Next()
-}
-
-// pick returns the nearer of the two sides' keys in the current direction
-// (the shadow's value on a tie) and remembers it.
-func (d *DualCursor) pick() ([]byte, []byte) {
-	var k, v []byte
-	switch {
-	case d.ak == nil:
-		k, v = d.bk, d.bv
-	case d.bk == nil:
-		k, v = d.ak, d.av
-	default:
-		c := bytes.Compare(d.ak, d.bk)
-		if d.back {
-			c = -c
-		}
-		if c < 0 {
-			k, v = d.ak, d.av
-		} else {
-			k, v = d.bk, d.bv
-		}
-	}
-	d.rk = k
-	return k, v
+	return storage.NewMergeCursor(base, shadow)
 }
