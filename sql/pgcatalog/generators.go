@@ -58,23 +58,29 @@ func genBuiltin(rel string) genFn {
 	return func(s *System, env *Env, add func(row) error) error {
 		r := s.rels[rel]
 		for _, vals := range builtinRows[rel] {
-			rw := row{}
-			for i, v := range vals {
-				if v == `\N` || i >= len(r.columns) {
-					continue
-				}
-				d, err := types.ParseText(r.columns[i].Type, v)
-				if err != nil {
-					d = v
-				}
-				rw[r.columns[i].Name] = d
-			}
-			if err := add(rw); err != nil {
+			if err := add(textRow(r, vals)); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
+}
+
+// textRow is a row of r from its columns' text forms, as PostgreSQL prints
+// them (`\N` is NULL; a value that does not parse stays text).
+func textRow(r *Relation, vals []string) row {
+	rw := row{}
+	for i, v := range vals {
+		if v == `\N` || i >= len(r.columns) {
+			continue
+		}
+		d, err := types.ParseText(r.columns[i].Type, v)
+		if err != nil {
+			d = v
+		}
+		rw[r.columns[i].Name] = d
+	}
+	return rw
 }
 
 func genNamespace(s *System, env *Env, add func(row) error) error {

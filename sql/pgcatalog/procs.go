@@ -89,18 +89,7 @@ func ProcNames() (listed, absent []string) {
 func genProc(s *System, env *Env, add func(row) error) error {
 	r := s.rels["pg_catalog.pg_proc"]
 	for _, p := range s.procs.list {
-		rw := row{}
-		for i, v := range p.row {
-			if v == `\N` {
-				continue
-			}
-			d, err := types.ParseText(r.columns[i].Type, v)
-			if err != nil {
-				d = v
-			}
-			rw[r.columns[i].Name] = d
-		}
-		if err := add(rw); err != nil {
+		if err := add(textRow(r, p.row[:])); err != nil {
 			return err
 		}
 	}
